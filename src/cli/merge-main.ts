@@ -1,0 +1,3 @@
+#!/usr/bin/env node
+process.stderr.write('taskstore-merge: not built yet\n');
+process.exit(2);

@@ -1,0 +1,142 @@
+/**
+ * Every error TaskStore throws on purpose is a {@link TaskStoreError} with a stable
+ * `code`. Callers branch on `code` (or `instanceof`), never on message text.
+ * Messages say what happened; `hint` says what to do next.
+ */
+
+export type ErrorCode =
+  | 'NOT_FOUND'
+  | 'ALREADY_EXISTS'
+  | 'VALIDATION'
+  | 'CONFLICT_MARKERS'
+  | 'CORRUPT'
+  | 'TOO_LARGE'
+  | 'IO'
+  | 'INVALID_NAME'
+  | 'UNSUPPORTED_VERSION'
+  | 'LOCKED';
+
+export interface ErrorOptions {
+  /** Structured details for programs (ids, file, line, field ...). */
+  data?: Record<string, unknown>;
+  /** What the user can do about it. */
+  hint?: string;
+  cause?: unknown;
+}
+
+export class TaskStoreError extends Error {
+  readonly code: ErrorCode;
+  readonly data: Record<string, unknown>;
+  readonly hint: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options: ErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.data = options.data ?? {};
+    this.hint = options.hint;
+  }
+}
+
+/** The record (or collection) does not exist, or is deleted. */
+export class NotFoundError extends TaskStoreError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('NOT_FOUND', message, options);
+  }
+}
+
+/** A live record with that id (or a unique key such as a workflow name) exists already. */
+export class AlreadyExistsError extends TaskStoreError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('ALREADY_EXISTS', message, options);
+  }
+}
+
+/** The input does not have the required shape; `field` names the offending field. */
+export class ValidationError extends TaskStoreError {
+  readonly field: string | undefined;
+  constructor(message: string, options: ErrorOptions & { field?: string } = {}) {
+    super('VALIDATION', message, {
+      ...options,
+      data: { ...(options.data ?? {}), ...(options.field === undefined ? {} : { field: options.field }) },
+    });
+    this.field = options.field;
+  }
+}
+
+/** A JSONL file holds an unresolved git merge conflict. */
+export class ConflictMarkersError extends TaskStoreError {
+  readonly file: string;
+  readonly line: number;
+  constructor(file: string, line: number, options: ErrorOptions = {}) {
+    super('CONFLICT_MARKERS', `${file} line ${line} has a git conflict marker: the file is an unresolved merge`, {
+      hint: 'resolve the conflict (keep the version you want between the <<<<<<< / ======= / >>>>>>> lines and delete the markers), then run `taskstore sync`',
+      ...options,
+      data: { file, line, ...(options.data ?? {}) },
+    });
+    this.file = file;
+    this.line = line;
+  }
+}
+
+/** Stored data cannot be read as TaskStore data. */
+export class CorruptError extends TaskStoreError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('CORRUPT', message, options);
+  }
+}
+
+/** A record is larger than `maxRecordBytes`. */
+export class TooLargeError extends TaskStoreError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('TOO_LARGE', message, options);
+  }
+}
+
+/** The file system refused: not writable, disk full, I/O error. */
+export class IoError extends TaskStoreError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('IO', message, options);
+  }
+}
+
+/** A collection (or field) name that is not allowed. */
+export class InvalidNameError extends TaskStoreError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('INVALID_NAME', message, options);
+  }
+}
+
+/** The store was written by a newer TaskStore format than this code understands. */
+export class UnsupportedVersionError extends TaskStoreError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('UNSUPPORTED_VERSION', message, options);
+  }
+}
+
+/** The cross-process write lock could not be taken in time. */
+export class LockedError extends TaskStoreError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('LOCKED', message, options);
+  }
+}
+
+/** Wraps a Node.js file-system error as an {@link IoError} that names the operation and path. */
+export function ioError(operation: string, path: string, cause: unknown): IoError {
+  const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+  const why =
+    code === 'ENOSPC'
+      ? 'the disk is full'
+      : code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
+        ? 'permission denied (the store directory is not writable)'
+        : code === 'EIO'
+          ? 'an I/O error occurred'
+          : cause instanceof Error
+            ? cause.message
+            : String(cause);
+  return new IoError(`cannot ${operation} ${path}: ${why}`, {
+    cause,
+    data: { path, errno: code },
+    hint: code === 'ENOSPC' ? 'free some disk space and retry; nothing was written' : undefined,
+  });
+}

@@ -1,0 +1,2 @@
+export * from './errors.js';
+export type { StoredRecord } from './jsonl/line-codec.js';
