@@ -11,7 +11,7 @@ export default defineConfig({
   platform: 'node',
   dts: { entry: { index: 'src/index.ts' } },
   sourcemap: true,
-  clean: true,
+  clean: false, // several builds may run while tests read dist/; stale chunks are harmless
   // Code splitting keeps CLI start-up small: a command loads only its own chunk.
   splitting: true,
   shims: false,
