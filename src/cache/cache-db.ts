@@ -1,0 +1,166 @@
+/**
+ * The SQLite query cache: a disposable, rebuildable materialized view of the JSONL logs.
+ * It is never migrated: when its layout version differs, or the file is corrupt or gone,
+ * it is thrown away and rebuilt from the logs.
+ */
+import Database from 'better-sqlite3';
+import { existsSync, rmSync, statSync } from 'node:fs';
+import { LockedError, TaskStoreError, ioError } from '../errors.js';
+
+/** Bump when the cache's tables change; an older cache is then discarded and rebuilt. */
+const CACHE_LAYOUT_VERSION = '1';
+
+export interface FileStateRow {
+  collection: string;
+  /** Inode of the file when it was last consumed. */
+  ino: string;
+  /** Bytes consumed: the offset just past the last applied line. */
+  offset: number;
+  /** Complete lines consumed (so tail line numbers can be reported). */
+  lines: number;
+  fingerprint: string;
+  /** First conflict-marker line, when the file is an unresolved merge. */
+  conflict_line: number | null;
+}
+
+export interface BadLineRow {
+  collection: string;
+  line: number;
+  reason: string;
+}
+
+export class CacheDb {
+  readonly db: Database.Database;
+  private readonly ino: bigint;
+
+  private constructor(
+    readonly path: string,
+    db: Database.Database,
+  ) {
+    this.db = db;
+    this.ino = statSync(path, { bigint: true }).ino;
+  }
+
+  /**
+   * Opens (or creates) the cache at `path`. A file that is not a SQLite database, or
+   * one of another layout version, is deleted and recreated empty: the caller then
+   * rebuilds it from the logs.
+   */
+  static open(path: string, busyTimeoutMs: number): CacheDb {
+    try {
+      return CacheDb.tryOpen(path, busyTimeoutMs);
+    } catch (err) {
+      if (err instanceof TaskStoreError) throw err;
+      if (!isCorruption(err)) throw ioError('open the cache', path, err);
+      removeDatabaseFiles(path);
+      return CacheDb.tryOpen(path, busyTimeoutMs);
+    }
+  }
+
+  private static tryOpen(path: string, busyTimeoutMs: number): CacheDb {
+    const db = new Database(path, { timeout: busyTimeoutMs });
+    try {
+      db.pragma('journal_mode = WAL');
+      // The cache is rebuildable from the logs, and its consumed offsets commit in the
+      // same transactions as its rows, so losing the last commits on power loss only
+      // means re-applying a tail: WAL + NORMAL never corrupts, and skips an fsync per write.
+      db.pragma('synchronous = NORMAL');
+      db.pragma('temp_store = MEMORY');
+      db.pragma('cache_size = -65536');
+      const layout = CacheDb.readLayoutVersion(db);
+      if (layout !== CACHE_LAYOUT_VERSION) CacheDb.createLayout(db, layout !== undefined);
+      return new CacheDb(path, db);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
+
+  private static readLayoutVersion(db: Database.Database): string | undefined {
+    const hasMeta = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get();
+    if (hasMeta === undefined) return undefined;
+    const row = db.prepare("SELECT value FROM meta WHERE key = 'layout'").get() as { value: string } | undefined;
+    return row?.value;
+  }
+
+  private static createLayout(db: Database.Database, dropOld: boolean): void {
+    db.transaction(() => {
+      if (dropOld) {
+        const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as {
+          name: string;
+        }[];
+        for (const { name } of tables) db.exec(`DROP TABLE IF EXISTS "${name.replace(/"/g, '""')}"`);
+      }
+      db.exec(`
+        CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS files (
+          collection TEXT PRIMARY KEY,
+          ino TEXT NOT NULL,
+          offset INTEGER NOT NULL,
+          lines INTEGER NOT NULL,
+          fingerprint TEXT NOT NULL,
+          conflict_line INTEGER
+        );
+        CREATE TABLE IF NOT EXISTS bad_lines (
+          collection TEXT NOT NULL,
+          line INTEGER NOT NULL,
+          reason TEXT NOT NULL,
+          PRIMARY KEY (collection, line)
+        );
+      `);
+      db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('layout', ?)").run(CACHE_LAYOUT_VERSION);
+    })();
+  }
+
+  /** True when the database file on disk is still the one this connection has open (someone may have deleted it). */
+  isCurrentFile(): boolean {
+    try {
+      return statSync(this.path, { bigint: true }).ino === this.ino;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Takes SQLite's write lock (`BEGIN IMMEDIATE`), which is also TaskStore's
+   * cross-process write lock: every writer of every process appends to the logs only
+   * while holding it. Waits up to the busy timeout.
+   */
+  beginImmediate(): void {
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SQLITE_BUSY') {
+        throw new LockedError('timed out waiting for the store write lock held by another process', {
+          cause: err,
+          hint: 'another process is writing to the store; retry, or raise the lockTimeoutMs option',
+        });
+      }
+      throw err;
+    }
+  }
+
+  commit(): void {
+    this.db.exec('COMMIT');
+  }
+
+  rollback(): void {
+    if (this.db.inTransaction) this.db.exec('ROLLBACK');
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function isCorruption(err: unknown): boolean {
+  const code = (err as { code?: string }).code;
+  return code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT' || (typeof code === 'string' && code.startsWith('SQLITE_CORRUPT'));
+}
+
+/** Removes a cache database and its WAL/SHM side files. */
+export function removeDatabaseFiles(path: string): void {
+  for (const suffix of ['', '-wal', '-shm']) {
+    if (existsSync(path + suffix)) rmSync(path + suffix, { force: true });
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * One collection's cache table: every version of every record, in file order, with the
+ * current version of each id marked. History is answered from here, current-state
+ * queries from the rows marked current (partial indexes cover only those).
+ *
+ * `state`: 0 = superseded, 1 = current and live, 2 = current tombstone (deleted).
+ */
+import type Database from 'better-sqlite3';
+import { supersedes, type StoredRecord } from '../jsonl/line-codec.js';
+import { buildCount, buildSelect, fieldExpression, type Query } from './query-builder.js';
+
+export const STATE_SUPERSEDED = 0;
+export const STATE_LIVE = 1;
+export const STATE_TOMBSTONE = 2;
+
+interface CurrentRow {
+  seq: number;
+  updated_at: number;
+  state: number;
+}
+
+export class CollectionTable {
+  readonly table: string;
+  private readonly stmts: {
+    current: Database.Statement<[string], CurrentRow>;
+    live: Database.Statement<[string], { data: string }>;
+    supersede: Database.Statement<[number]>;
+    insert: Database.Statement<[string, number, number, number, string]>;
+    history: Database.Statement<[string], { data: string }>;
+    countLive: Database.Statement<[], { n: number }>;
+    clear: Database.Statement<[]>;
+  };
+
+  constructor(
+    private readonly db: Database.Database,
+    readonly name: string,
+  ) {
+    this.table = `c_${name}`;
+    const t = `"${this.table}"`;
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS ${t} (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL,
+        updated_at INTEGER NOT NULL,
+        state INTEGER NOT NULL,
+        line INTEGER NOT NULL,
+        data TEXT NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS "${this.table}__id" ON ${t} (id, state);
+      CREATE INDEX IF NOT EXISTS "${this.table}__order" ON ${t} (updated_at, id) WHERE state = 1;
+    `);
+    this.stmts = {
+      current: db.prepare(`SELECT seq, updated_at, state FROM ${t} WHERE id = ? AND state > 0`),
+      live: db.prepare(`SELECT data FROM ${t} WHERE id = ? AND state = 1`),
+      supersede: db.prepare(`UPDATE ${t} SET state = 0 WHERE seq = ?`),
+      insert: db.prepare(`INSERT INTO ${t} (id, updated_at, state, line, data) VALUES (?, ?, ?, ?, ?)`),
+      history: db.prepare(`SELECT data FROM ${t} WHERE id = ? ORDER BY seq`),
+      countLive: db.prepare(`SELECT count(*) AS n FROM ${t} WHERE state = 1`),
+      clear: db.prepare(`DELETE FROM ${t}`),
+    };
+  }
+
+  /**
+   * Applies one version read from (or just appended to) the log, which comes after every
+   * version applied before it. This is the only code path that changes the table: live
+   * writes, tail catch-up and full rebuilds all go through it, so a live cache and a
+   * rebuilt one cannot differ.
+   */
+  apply(record: StoredRecord, lineNo: number, text: string): void {
+    const newState = record.deleted === true ? STATE_TOMBSTONE : STATE_LIVE;
+    const current = this.stmts.current.get(record.id);
+    if (current === undefined) {
+      this.stmts.insert.run(record.id, record.updated_at, newState, lineNo, text);
+    } else if (supersedes(current, record, true)) {
+      this.stmts.supersede.run(current.seq);
+      this.stmts.insert.run(record.id, record.updated_at, newState, lineNo, text);
+    } else {
+      this.stmts.insert.run(record.id, record.updated_at, STATE_SUPERSEDED, lineNo, text);
+    }
+  }
+
+  /** The current version's `updated_at` and state, tombstones included (for stamping and existence checks). */
+  current(id: string): { updatedAt: number; live: boolean } | undefined {
+    const row = this.stmts.current.get(id);
+    return row === undefined ? undefined : { updatedAt: row.updated_at, live: row.state === STATE_LIVE };
+  }
+
+  /** The current live version's JSON text, or undefined when absent or deleted. */
+  liveText(id: string): string | undefined {
+    return this.stmts.live.get(id)?.data;
+  }
+
+  historyTexts(id: string): string[] {
+    return this.stmts.history.all(id).map((r) => r.data);
+  }
+
+  select(query?: Query): string[] {
+    const { sql, params } = buildSelect(this.table, query);
+    return (this.db.prepare(sql).all(...params) as { data: string }[]).map((r) => r.data);
+  }
+
+  count(query?: Pick<Query, 'where'>): number {
+    if (query?.where === undefined) return this.stmts.countLive.get()!.n;
+    const { sql, params } = buildCount(this.table, query);
+    return (this.db.prepare(sql).get(...params) as { n: number }).n;
+  }
+
+  /** Current versions (live and tombstones) as id → JSON text, for consistency checks. */
+  currentTexts(): Map<string, string> {
+    const rows = this.db.prepare(`SELECT id, data FROM "${this.table}" WHERE state > 0`).all() as { id: string; data: string }[];
+    return new Map(rows.map((r) => [r.id, r.data]));
+  }
+
+  /** Line numbers of the current versions (live and tombstones), ascending: what compaction keeps. */
+  currentLineNumbers(): number[] {
+    return (this.db.prepare(`SELECT line FROM "${this.table}" WHERE state > 0 ORDER BY line`).all() as { line: number }[]).map(
+      (r) => r.line,
+    );
+  }
+
+  clear(): void {
+    this.stmts.clear.run();
+  }
+
+  /** Creates an expression index on a field of the current live versions, once. */
+  ensureIndex(field: string): void {
+    const expr = fieldExpression(field);
+    const indexName = `${this.table}__f_${field}`;
+    this.db.exec(`CREATE INDEX IF NOT EXISTS "${indexName}" ON "${this.table}" (${expr}) WHERE state = 1`);
+  }
+}

@@ -1,0 +1,191 @@
+/**
+ * Turns a collection query ({ where, orderBy, limit, offset }) into SQL over a
+ * collection table. Pure: no database access, so every rule is tested directly.
+ *
+ * Record fields live in the `data` JSON column and are read with
+ * `json_extract(data, '$.field')` — the exact expression that declared indexes are built
+ * on, so SQLite uses them. `id` and `updated_at` are real columns.
+ */
+import { ValidationError } from '../errors.js';
+
+export type ScalarValue = string | number | boolean | null;
+
+export interface Operators {
+  eq?: ScalarValue;
+  ne?: ScalarValue;
+  lt?: string | number;
+  lte?: string | number;
+  gt?: string | number;
+  gte?: string | number;
+  /** SQL LIKE pattern: `%` any run of characters, `_` one character. Case-insensitive for ASCII. */
+  like?: string;
+  in?: readonly ScalarValue[];
+}
+
+export type Condition = ScalarValue | Operators;
+
+export interface Query {
+  /** Field conditions, all of which must hold. */
+  where?: Record<string, Condition>;
+  /** A field name, `-field` for descending. Default: `updated_at` ascending, then `id`. */
+  orderBy?: string;
+  limit?: number;
+  offset?: number;
+}
+
+export interface BuiltQuery {
+  sql: string;
+  params: (string | number | null)[];
+}
+
+const OPERATORS = new Set(['eq', 'ne', 'lt', 'lte', 'gt', 'gte', 'like', 'in']);
+/** A field name, or a dotted path into nested objects (`meta.owner`). */
+const FIELD_PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+const COLUMN_FIELDS = new Set(['id', 'updated_at']);
+
+/** Throws unless `field` is a usable field name; returns it. */
+export function assertFieldName(field: string, what = 'field'): string {
+  if (!FIELD_PATH.test(field) || field.length > 256) {
+    throw new ValidationError(
+      `invalid ${what} name ${JSON.stringify(field)}: use letters, digits and _ (and dots for nested fields)`,
+      { field },
+    );
+  }
+  return field;
+}
+
+/** The SQL expression for a record field. Safe to inline: the name is checked against FIELD_PATH. */
+export function fieldExpression(field: string): string {
+  assertFieldName(field);
+  return COLUMN_FIELDS.has(field) ? field : `json_extract(data, '$.${field}')`;
+}
+
+/** Builds `SELECT <columns> FROM <table> WHERE state = 1 AND …`. */
+export function buildSelect(table: string, query: Query = {}, columns = 'data'): BuiltQuery {
+  const { clause, params } = buildWhere(query.where);
+  let sql = `SELECT ${columns} FROM "${table}" WHERE state = 1${clause}`;
+  sql += ` ORDER BY ${buildOrderBy(query.orderBy)}`;
+  const limit = checkCount(query.limit, 'limit');
+  const offset = checkCount(query.offset, 'offset');
+  if (limit !== undefined || offset !== undefined) {
+    sql += ' LIMIT ? OFFSET ?';
+    params.push(limit ?? -1, offset ?? 0);
+  }
+  return { sql, params };
+}
+
+/** Builds `SELECT count(*) AS n FROM <table> WHERE state = 1 AND …`. */
+export function buildCount(table: string, query: Pick<Query, 'where'> = {}): BuiltQuery {
+  const { clause, params } = buildWhere(query.where);
+  return { sql: `SELECT count(*) AS n FROM "${table}" WHERE state = 1${clause}`, params };
+}
+
+function buildOrderBy(orderBy: string | undefined): string {
+  if (orderBy === undefined) return 'updated_at ASC, id ASC';
+  if (typeof orderBy !== 'string') throw new ValidationError('orderBy must be a field name, optionally prefixed with -', { field: 'orderBy' });
+  const descending = orderBy.startsWith('-');
+  const field = descending ? orderBy.slice(1) : orderBy;
+  const expr = fieldExpression(field);
+  // `id` breaks ties so that paging with limit/offset neither skips nor repeats records.
+  return field === 'id' ? `id ${descending ? 'DESC' : 'ASC'}` : `${expr} ${descending ? 'DESC' : 'ASC'}, id ASC`;
+}
+
+function buildWhere(where: Query['where']): { clause: string; params: (string | number | null)[] } {
+  const params: (string | number | null)[] = [];
+  if (where === undefined) return { clause: '', params };
+  if (typeof where !== 'object' || where === null || Array.isArray(where)) {
+    throw new ValidationError('where must be an object of field conditions', { field: 'where' });
+  }
+  const parts: string[] = [];
+  for (const field of Object.keys(where)) {
+    const condition = where[field];
+    if (condition === undefined) continue;
+    const expr = fieldExpression(field);
+    if (isOperatorObject(condition)) {
+      for (const op of Object.keys(condition) as (keyof Operators)[]) {
+        parts.push(operatorSql(expr, field, op, condition[op], params));
+      }
+    } else {
+      parts.push(operatorSql(expr, field, 'eq', condition, params));
+    }
+  }
+  return { clause: parts.map((p) => ` AND ${p}`).join(''), params };
+}
+
+function isOperatorObject(condition: unknown): condition is Operators {
+  if (typeof condition !== 'object' || condition === null || Array.isArray(condition)) return false;
+  const keys = Object.keys(condition);
+  const unknown = keys.filter((k) => !OPERATORS.has(k));
+  if (keys.length === 0 || unknown.length > 0) {
+    throw new ValidationError(
+      `unknown query operator ${JSON.stringify(unknown[0] ?? '{}')}: use one of ${[...OPERATORS].join(', ')}`,
+      { data: { operator: unknown[0] } },
+    );
+  }
+  return true;
+}
+
+function operatorSql(expr: string, field: string, op: keyof Operators, value: unknown, params: (string | number | null)[]): string {
+  switch (op) {
+    case 'eq':
+      if (value === null) return `${expr} IS NULL`;
+      params.push(scalar(value, field, op));
+      return `${expr} = ?`;
+    case 'ne':
+      // IS NOT treats a missing field as "not equal", which is what a caller means.
+      params.push(value === null ? null : scalar(value, field, op));
+      return `${expr} IS NOT ?`;
+    case 'lt':
+    case 'lte':
+    case 'gt':
+    case 'gte': {
+      if (typeof value !== 'number' && typeof value !== 'string') {
+        throw new ValidationError(`where.${field}.${op} must be a number or a string`, { field });
+      }
+      params.push(scalar(value, field, op));
+      const sqlOp = { lt: '<', lte: '<=', gt: '>', gte: '>=' }[op];
+      return `${expr} ${sqlOp} ?`;
+    }
+    case 'like':
+      if (typeof value !== 'string') throw new ValidationError(`where.${field}.like must be a string pattern`, { field });
+      params.push(value);
+      return `${expr} LIKE ?`;
+    case 'in': {
+      if (!Array.isArray(value)) throw new ValidationError(`where.${field}.in must be an array`, { field });
+      if (value.length === 0) return '0';
+      const hasNull = value.includes(null);
+      const values = value.filter((v) => v !== null).map((v) => scalar(v, field, op));
+      params.push(...values);
+      const inList = values.length > 0 ? `${expr} IN (${values.map(() => '?').join(', ')})` : '';
+      if (!hasNull) return inList;
+      return inList === '' ? `${expr} IS NULL` : `(${inList} OR ${expr} IS NULL)`;
+    }
+  }
+}
+
+/** SQLite has no booleans: JSON true/false come out of json_extract as 1/0. */
+function scalar(value: unknown, field: string, op: string): string | number {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  throw new ValidationError(
+    `where.${field}${op === 'eq' ? '' : `.${op}`} must be a string, number, boolean or null (got ${describe(value)})`,
+    { field },
+  );
+}
+
+function checkCount(value: unknown, name: 'limit' | 'offset'): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw new ValidationError(`${name} must be a non-negative integer (got ${describe(value)})`, { field: name });
+  }
+  return value;
+}
+
+function describe(value: unknown): string {
+  if (Array.isArray(value)) return 'an array';
+  if (value === null) return 'null';
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'number') return String(value);
+  return typeof value;
+}

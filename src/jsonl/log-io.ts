@@ -1,0 +1,182 @@
+/**
+ * File I/O for the append-only JSONL logs. Everything here is synchronous (the store
+ * API is synchronous, like better-sqlite3) and small: read a byte range line by line,
+ * append durably, fingerprint a prefix.
+ */
+import { createHash } from 'node:crypto';
+import {
+  closeSync,
+  fdatasyncSync,
+  fsyncSync,
+  fstatSync,
+  openSync,
+  readSync,
+  writeSync,
+  ftruncateSync,
+} from 'node:fs';
+import { isUtf8 } from 'node:buffer';
+import { ioError } from '../errors.js';
+
+const CHUNK = 1 << 20;
+const NEWLINE = 0x0a;
+/** How many bytes at the start and before the end of a consumed prefix go into its fingerprint. */
+const FINGERPRINT_WINDOW = 4096;
+
+export interface RawLine {
+  /** The line's text without `\n` (a trailing `\r` is left for the parser to tolerate). */
+  text: string;
+  /** 1-based line number in the file. */
+  lineNo: number;
+  /** Byte offset of the line's first byte. */
+  offset: number;
+  /** The line's exact bytes (without `\n`); a view valid only during the callback. */
+  raw: Buffer;
+  /** Set when the bytes are not valid UTF-8: the text is then a lossy decoding. */
+  invalidUtf8?: true;
+}
+
+export interface ReadResult {
+  /** Offset just past the last complete (`\n`-terminated) line. */
+  endOffset: number;
+  /** Number of complete lines read. */
+  lines: number;
+  /** Bytes after the last `\n`, if the file does not end with one. */
+  unterminated: Buffer | undefined;
+}
+
+/**
+ * Streams the complete lines of `fd` from `fromOffset` to the end of the file, calling
+ * `onLine` for each. Memory stays bounded by the chunk size plus the longest line.
+ */
+export function readLinesFrom(
+  fd: number,
+  fromOffset: number,
+  firstLineNo: number,
+  onLine: (line: RawLine) => void,
+): ReadResult {
+  const buf = Buffer.allocUnsafe(CHUNK);
+  let carry: Buffer | undefined;
+  let carryOffset = fromOffset;
+  let position = fromOffset;
+  let lineNo = firstLineNo;
+  let lines = 0;
+  for (;;) {
+    const n = readSync(fd, buf, 0, CHUNK, position);
+    if (n === 0) break;
+    position += n;
+    let data = buf.subarray(0, n);
+    let dataOffset = position - n;
+    if (carry !== undefined) {
+      data = Buffer.concat([carry, data]);
+      dataOffset = carryOffset;
+      carry = undefined;
+    }
+    let start = 0;
+    // Validating a whole chunk at once is fast; only a chunk that fails is checked line by line.
+    const chunkIsUtf8 = isUtf8(data);
+    for (;;) {
+      const nl = data.indexOf(NEWLINE, start);
+      if (nl === -1) break;
+      const text = data.toString('utf8', start, nl);
+      const line: RawLine = { text, lineNo, offset: dataOffset + start, raw: data.subarray(start, nl) };
+      if (!chunkIsUtf8 && !isUtf8(data.subarray(start, nl))) line.invalidUtf8 = true;
+      onLine(line);
+      lineNo++;
+      lines++;
+      start = nl + 1;
+    }
+    if (start < data.length) {
+      // Copy: `buf` is reused for the next chunk.
+      carry = Buffer.from(data.subarray(start));
+      carryOffset = dataOffset + start;
+    }
+  }
+  return {
+    endOffset: carry === undefined ? position : carryOffset,
+    lines,
+    unterminated: carry,
+  };
+}
+
+/** Writes all of `data` at the end of the file (fd opened with 'a'), then flushes it to disk unless `durable` is false. */
+export function appendDurable(fd: number, data: Buffer, durable: boolean, pathForErrors: string): void {
+  try {
+    let written = 0;
+    while (written < data.length) {
+      written += writeSync(fd, data, written, data.length - written);
+    }
+    if (durable) fdatasyncSync(fd);
+  } catch (err) {
+    throw ioError('append to', pathForErrors, err);
+  }
+}
+
+/** Truncates a file back to `length` bytes and flushes that, undoing a failed append. */
+export function truncateDurable(fd: number, length: number, durable: boolean): void {
+  ftruncateSync(fd, length);
+  if (durable) fsyncSync(fd);
+}
+
+/** Reads `length` bytes at `offset` (fewer at end of file). */
+export function readRange(fd: number, offset: number, length: number): Buffer {
+  const out = Buffer.allocUnsafe(length);
+  let got = 0;
+  while (got < length) {
+    const n = readSync(fd, out, got, length - got, offset + got);
+    if (n === 0) break;
+    got += n;
+  }
+  return out.subarray(0, got);
+}
+
+/**
+ * A cheap fingerprint of the first `length` bytes of a file: a hash of the first and the
+ * last 4 KiB of that prefix, plus its length. Checking it costs two small reads, however
+ * big the file, so catching up with an appended tail never re-reads the whole file. A
+ * rewrite (compaction, git checkout, an editor) changes the head, the bytes before the
+ * old end, the length or the inode, and the caller rebuilds.
+ */
+export function fingerprintPrefix(fd: number, length: number): string {
+  const hash = createHash('sha1');
+  hash.update(String(length));
+  if (length <= FINGERPRINT_WINDOW * 2) {
+    hash.update(readRange(fd, 0, length));
+  } else {
+    hash.update(readRange(fd, 0, FINGERPRINT_WINDOW));
+    hash.update(readRange(fd, length - FINGERPRINT_WINDOW, FINGERPRINT_WINDOW));
+  }
+  return hash.digest('hex');
+}
+
+/** sha1 of a byte range, for the transaction journal's completeness check. */
+export function hashBytes(data: Buffer): string {
+  return createHash('sha1').update(data).digest('hex');
+}
+
+/** Flushes a file by path (for side files written with appendFileSync). */
+export function fsyncPath(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Flushes a directory so that a file created or renamed in it survives a crash. */
+export function fsyncDirectory(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch {
+    // Some file systems do not support fsync on directories; the data files are still flushed.
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** The inode of an open file, as a string (inode numbers can exceed 2^53). */
+export function inodeOf(fd: number): string {
+  return String(fstatSync(fd, { bigint: true }).ino);
+}

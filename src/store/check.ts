@@ -1,0 +1,119 @@
+/**
+ * `store.check()`: everything that can be wrong with a store, as a list of problems.
+ * It changes nothing. Cache drift is found by folding each log independently of the
+ * ingest code (a second implementation of "which version is current") and comparing.
+ */
+import { closeSync, existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CacheDb } from '../cache/cache-db.js';
+import type { CollectionTable } from '../cache/collection-table.js';
+import { COLLECTION_NAME } from '../jsonl/collection-name.js';
+import { parseLine, supersedes } from '../jsonl/line-codec.js';
+import { readLinesFrom } from '../jsonl/log-io.js';
+import { logPath } from './ingest.js';
+
+export interface CheckProblem {
+  /** e.g. `malformed_line`, `conflict_markers`, `torn_line`, `cache_drift`, `invalid_file_name`, plus those of registered checkers. */
+  kind: string;
+  collection?: string;
+  line?: number;
+  id?: string;
+  message: string;
+}
+
+export interface CheckReport {
+  ok: boolean;
+  problems: CheckProblem[];
+}
+
+/** An additional check (domain references, git setup ...). */
+export type Checker = (store: unknown) => CheckProblem[];
+
+export interface CheckContext {
+  dir: string;
+  cache: CacheDb;
+  collections: string[];
+  table(name: string): CollectionTable;
+  conflicts: ReadonlyMap<string, number>;
+  checkers: Checker[];
+  store: unknown;
+}
+
+const MAX_DRIFT_REPORTS = 20;
+
+export function runCheck(ctx: CheckContext): CheckReport {
+  const problems: CheckProblem[] = [];
+  for (const name of ctx.collections) {
+    const conflictLine = ctx.conflicts.get(name);
+    if (conflictLine !== undefined) {
+      problems.push({
+        kind: 'conflict_markers',
+        collection: name,
+        line: conflictLine,
+        message: `${name}.jsonl line ${conflictLine} has a git conflict marker: resolve the merge, then run taskstore sync`,
+      });
+      continue;
+    }
+    const bad = ctx.cache.db.prepare('SELECT line, reason FROM bad_lines WHERE collection = ? ORDER BY line').all(name) as {
+      line: number;
+      reason: string;
+    }[];
+    for (const { line, reason } of bad) {
+      problems.push({ kind: 'malformed_line', collection: name, line, message: `${name}.jsonl line ${line}: ${reason}` });
+    }
+    problems.push(...driftProblems(ctx, name));
+  }
+  for (const entry of readdirSync(ctx.dir)) {
+    if (entry.endsWith('.jsonl.torn')) {
+      const lines = readFileSync(join(ctx.dir, entry), 'utf8').split('\n').filter((l) => l !== '').length;
+      problems.push({
+        kind: 'torn_line',
+        collection: entry.slice(0, -'.jsonl.torn'.length),
+        message: `${entry} holds ${lines} line(s) cut from the log after an interrupted write; inspect it, then delete it`,
+      });
+    } else if (entry.endsWith('.jsonl') && !COLLECTION_NAME.test(entry.slice(0, -'.jsonl'.length))) {
+      problems.push({
+        kind: 'invalid_file_name',
+        message: `${entry} is not a valid collection name and is ignored (use a-z, 0-9 and _, starting with a letter)`,
+      });
+    }
+  }
+  for (const checker of ctx.checkers) problems.push(...checker(ctx.store));
+  return { ok: problems.length === 0, problems };
+}
+
+/** Compares the cache's current versions with a fresh fold of the log. */
+function driftProblems(ctx: CheckContext, name: string): CheckProblem[] {
+  const path = logPath(ctx.dir, name);
+  const expected = new Map<string, { updated_at: number; text: string }>();
+  if (existsSync(path)) {
+    const fd = openSync(path, 'r');
+    try {
+      readLinesFrom(fd, 0, 1, (line) => {
+        const parsed = parseLine(line.text);
+        if (parsed.kind !== 'record' || line.invalidUtf8) return;
+        const previous = expected.get(parsed.record.id);
+        if (previous === undefined || supersedes(previous, parsed.record, true)) {
+          const text = line.text.endsWith('\r') ? line.text.slice(0, -1) : line.text;
+          expected.set(parsed.record.id, { updated_at: parsed.record.updated_at, text });
+        }
+      });
+    } finally {
+      closeSync(fd);
+    }
+  }
+  const actual = ctx.table(name).currentTexts();
+  const problems: CheckProblem[] = [];
+  const report = (id: string, message: string): void => {
+    if (problems.length < MAX_DRIFT_REPORTS) problems.push({ kind: 'cache_drift', collection: name, id, message });
+  };
+  for (const [id, { text }] of expected) {
+    const cached = actual.get(id);
+    if (cached === undefined) report(id, `${name}/${id} is in the log but missing from the cache: run taskstore sync`);
+    else if (cached !== text) report(id, `${name}/${id} differs between the cache and the log: run taskstore sync`);
+  }
+  for (const id of actual.keys()) {
+    if (!expected.has(id)) report(id, `${name}/${id} is in the cache but not in the log: run taskstore sync`);
+  }
+  return problems;
+}

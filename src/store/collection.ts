@@ -1,0 +1,206 @@
+/**
+ * A generic collection: any record type, stored in `<name>.jsonl`, queried through the
+ * cache. Each method is synchronous; a write returns once its line is durable and the
+ * cache is updated.
+ */
+import { v7 as uuidv7 } from 'uuid';
+import type { CollectionTable } from '../cache/collection-table.js';
+import type { Query } from '../cache/query-builder.js';
+import { AlreadyExistsError, NotFoundError, ValidationError } from '../errors.js';
+import type { StoredRecord } from '../jsonl/line-codec.js';
+import {
+  applySchema,
+  assertId,
+  assertPlainRecord,
+  copyFields,
+  nextUpdatedAt,
+  type RecordSchema,
+} from './record-input.js';
+
+/** Fields every stored record has. */
+export interface RecordMeta {
+  id: string;
+  created_at?: number;
+  updated_at: number;
+}
+
+/** What `create` accepts: the record, with `id`/`created_at` optional and `updated_at` ignored. */
+export type NewRecord<T> = Omit<T, 'id' | 'created_at' | 'updated_at'> & { id?: string; created_at?: number; updated_at?: number };
+
+export interface CollectionOptions<T> {
+  /** `^[a-z][a-z0-9_]{0,63}$`; the log is `<name>.jsonl`. */
+  name: string;
+  /** Fields to index in the cache (real SQLite expression indexes). Queries on other fields work too, just slower. */
+  indexes?: string[];
+  /** Validates every version before it is written: anything with `parse(value)` that returns or throws (a zod schema fits). */
+  schema?: RecordSchema<T>;
+}
+
+/** What a collection needs from its store. */
+export interface CollectionHost {
+  /** The collection's cache table, caught up first when inside a write scope; throws on conflict markers. */
+  table(name: string): CollectionTable;
+  /** Runs `fn` holding the write lock, then commits the lines it staged (or joins the enclosing scope). */
+  write<R>(fn: () => R): R;
+  /** Stages one version: checks its size, applies it to the cache, queues its line. */
+  stage(name: string, record: StoredRecord): void;
+  now(): number;
+}
+
+const RESERVED = ['deleted'] as const;
+
+export class Collection<T extends object = Record<string, unknown>> {
+  constructor(
+    private readonly host: CollectionHost,
+    readonly name: string,
+    private readonly schema: RecordSchema | undefined,
+  ) {}
+
+  /**
+   * Creates a record and returns its id (a new UUIDv7 unless the record has one).
+   * Throws `AlreadyExistsError` if a live record has that id.
+   * @example const id = notes.create({ title: 'hello', status: 'open' });
+   */
+  create(record: NewRecord<T>): string {
+    assertPlainRecord(record);
+    return this.host.write(() => this.createOne(record as Record<string, unknown>));
+  }
+
+  /**
+   * Creates many records in one transaction with one fsync: all are written or none.
+   * @example const ids = notes.createMany([{ title: 'a' }, { title: 'b' }]);
+   */
+  createMany(records: NewRecord<T>[]): string[] {
+    if (!Array.isArray(records)) throw new ValidationError('createMany takes an array of records');
+    records.forEach((r, i) => assertPlainRecord(r, `record ${i}`));
+    return this.host.write(() => records.map((r) => this.createOne(r as Record<string, unknown>)));
+  }
+
+  /** The current version, or undefined when there is none or it is deleted. */
+  get(id: string): (T & RecordMeta) | undefined {
+    assertId(id);
+    const text = this.host.table(this.name).liveText(id);
+    return text === undefined ? undefined : (JSON.parse(text) as T & RecordMeta);
+  }
+
+  /**
+   * Replaces the whole record (keeping `id` and `created_at`). Throws `NotFoundError` unless it is live.
+   * @example notes.update(id, { title: 'renamed', status: 'done' });
+   */
+  update(id: string, record: NewRecord<T>): T & RecordMeta {
+    assertId(id);
+    assertPlainRecord(record);
+    return this.host.write(() => {
+      const previous = this.requireLive(id);
+      return this.writeVersion(id, record as Record<string, unknown>, previous, 'replace');
+    });
+  }
+
+  /**
+   * Merges top-level fields into the current version (a field set to `undefined` is left
+   * as it was; `null` stores null). Throws `NotFoundError` unless it is live.
+   * @example notes.patch(id, { status: 'done' });
+   */
+  patch(id: string, partial: Partial<NewRecord<T>>): T & RecordMeta {
+    assertId(id);
+    assertPlainRecord(partial, 'patch');
+    return this.host.write(() => {
+      const previous = this.requireLive(id);
+      return this.writeVersion(id, partial as Record<string, unknown>, previous, 'merge');
+    });
+  }
+
+  /** Appends a tombstone. Throws `NotFoundError` unless the record is live. */
+  delete(id: string): void {
+    assertId(id);
+    this.host.write(() => {
+      const previous = this.requireLive(id);
+      const tombstone: StoredRecord = { id, updated_at: nextUpdatedAt(this.host.now(), previous.updated_at as number), deleted: true };
+      this.host.stage(this.name, tombstone);
+    });
+  }
+
+  /**
+   * Live records matching `query`, in `orderBy` order (default `updated_at`, then `id`).
+   * @example notes.list({ where: { status: 'open', updated_at: { gt: since } }, orderBy: '-updated_at', limit: 20 });
+   */
+  list(query?: Query): (T & RecordMeta)[] {
+    return this.host
+      .table(this.name)
+      .select(query)
+      .map((text) => JSON.parse(text) as T & RecordMeta);
+  }
+
+  /** How many live records match `query.where`. */
+  count(query?: Pick<Query, 'where'>): number {
+    return this.host.table(this.name).count(query);
+  }
+
+  /** Every version of a record in file order, tombstones included (empty if the id never existed). */
+  history(id: string): StoredRecord[] {
+    assertId(id);
+    return this.host
+      .table(this.name)
+      .historyTexts(id)
+      .map((text) => JSON.parse(text) as StoredRecord);
+  }
+
+  private createOne(input: Record<string, unknown>): string {
+    const id = input.id === undefined ? uuidv7() : input.id;
+    assertId(id);
+    const table = this.host.table(this.name);
+    const current = table.current(id);
+    if (current?.live === true) {
+      throw new AlreadyExistsError(`${this.name} already has a record with id ${id}`, { data: { collection: this.name, id } });
+    }
+    const updatedAt = nextUpdatedAt(this.host.now(), current?.updatedAt);
+    const createdAt = input.created_at ?? updatedAt;
+    this.assertTimestamp(createdAt, 'created_at');
+    this.writeChecked(id, input, createdAt, updatedAt);
+    return id;
+  }
+
+  private writeVersion(
+    id: string,
+    input: Record<string, unknown>,
+    previous: Record<string, unknown>,
+    mode: 'replace' | 'merge',
+  ): T & RecordMeta {
+    if (input.id !== undefined && input.id !== id) {
+      throw new ValidationError(`cannot change a record's id (from ${id} to ${String(input.id)})`, { field: 'id' });
+    }
+    const fields = mode === 'merge' ? copyFields(previous, input) : input;
+    const updatedAt = nextUpdatedAt(this.host.now(), previous.updated_at as number);
+    return this.writeChecked(id, fields, previous.created_at, updatedAt);
+  }
+
+  /** Assembles the version (stamps last, so they always hold), validates it and stages it. */
+  private writeChecked(id: string, fields: Record<string, unknown>, createdAt: unknown, updatedAt: number): T & RecordMeta {
+    for (const key of RESERVED) {
+      if (fields[key] !== undefined) {
+        throw new ValidationError(`field ${key} is reserved for tombstones; use delete() to delete a record`, { field: key });
+      }
+    }
+    const { id: _id, created_at: _c, updated_at: _u, ...rest } = fields;
+    const stamps: Record<string, unknown> = createdAt === undefined ? { updated_at: updatedAt } : { created_at: createdAt, updated_at: updatedAt };
+    const candidate = copyFields({ id }, rest, stamps);
+    const validated = this.schema === undefined ? candidate : copyFields(applySchema(this.schema, candidate), { id }, stamps);
+    if (this.schema !== undefined) assertPlainRecord(validated);
+    this.host.stage(this.name, validated as StoredRecord);
+    return validated as T & RecordMeta;
+  }
+
+  private requireLive(id: string): Record<string, unknown> {
+    const text = this.host.table(this.name).liveText(id);
+    if (text === undefined) {
+      throw new NotFoundError(`${this.name} has no record with id ${id}`, { data: { collection: this.name, id } });
+    }
+    return JSON.parse(text) as Record<string, unknown>;
+  }
+
+  private assertTimestamp(value: unknown, field: string): void {
+    if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
+      throw new ValidationError(`${field} must be an integer timestamp in Unix milliseconds`, { field });
+    }
+  }
+}

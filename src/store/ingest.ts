@@ -1,0 +1,182 @@
+/**
+ * Brings one collection's cache table up to date with its log. Runs with the write lock
+ * held (inside the cache's BEGIN IMMEDIATE), which is what allows it to decide that an
+ * unterminated last line is torn: no other writer can be in the middle of writing it.
+ *
+ * Freshness is decided by one rule: the cache remembers, per log, how many bytes it has
+ * consumed, the file's inode and a fingerprint of that prefix. Same inode, at least that
+ * many bytes and the same fingerprint: only the tail is new. Anything else: the file was
+ * rewritten, and the collection is rebuilt from scratch.
+ */
+import { appendFileSync, closeSync, existsSync, fstatSync, openSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CacheDb, FileStateRow } from '../cache/cache-db.js';
+import type { CollectionTable } from '../cache/collection-table.js';
+import { parseLine } from '../jsonl/line-codec.js';
+import { appendDurable, fingerprintPrefix, fsyncPath, inodeOf, readLinesFrom, truncateDurable } from '../jsonl/log-io.js';
+import { ioError } from '../errors.js';
+import type { Logger } from './options.js';
+
+/** A line that could not be used, with its 1-based line number. */
+export interface BadLine {
+  collection: string;
+  line: number;
+  reason: string;
+}
+
+export interface IngestResult {
+  /** Lines read and applied (or skipped) by this call. */
+  linesRead: number;
+  rebuilt: boolean;
+  skipped: BadLine[];
+  /** First conflict-marker line, when the log is an unresolved merge. */
+  conflictLine: number | null;
+  /** Total complete lines in the log now. */
+  totalLines: number;
+}
+
+export interface IngestContext {
+  cache: CacheDb;
+  dir: string;
+  durable: boolean;
+  logger: Logger;
+  /** Called with (bytesDone, bytesTotal) while a large log is read. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+const MAX_WARNINGS = 5;
+
+export function logPath(dir: string, collection: string): string {
+  return join(dir, `${collection}.jsonl`);
+}
+
+export function readFileState(cache: CacheDb, collection: string): FileStateRow | undefined {
+  return cache.db.prepare('SELECT * FROM files WHERE collection = ?').get(collection) as FileStateRow | undefined;
+}
+
+export function writeFileState(cache: CacheDb, row: FileStateRow): void {
+  cache.db
+    .prepare(
+      `INSERT OR REPLACE INTO files (collection, ino, offset, lines, fingerprint, conflict_line)
+       VALUES (@collection, @ino, @offset, @lines, @fingerprint, @conflict_line)`,
+    )
+    .run(row);
+}
+
+/**
+ * Catches `table` up with its log: applies the appended tail, or rebuilds when the log
+ * was rewritten or `forceRebuild` is set.
+ */
+export function ingestLog(ctx: IngestContext, table: CollectionTable, forceRebuild = false): IngestResult {
+  const name = table.name;
+  const path = logPath(ctx.dir, name);
+  const state = readFileState(ctx.cache, name);
+  const nothing: IngestResult = { linesRead: 0, rebuilt: false, skipped: [], conflictLine: state?.conflict_line ?? null, totalLines: state?.lines ?? 0 };
+
+  if (!existsSync(path)) {
+    if (state === undefined && !forceRebuild) return nothing;
+    // The log is gone (e.g. checked out a branch without it): so are its records.
+    table.clear();
+    ctx.cache.db.prepare('DELETE FROM files WHERE collection = ?').run(name);
+    ctx.cache.db.prepare('DELETE FROM bad_lines WHERE collection = ?').run(name);
+    return { ...nothing, rebuilt: true, conflictLine: null, totalLines: 0 };
+  }
+
+  let fd: number;
+  try {
+    fd = openSync(path, 'r+');
+  } catch (err) {
+    throw ioError('open', path, err);
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const ino = inodeOf(fd);
+    const sameFile =
+      state !== undefined && state.ino === ino && size >= state.offset && fingerprintPrefix(fd, state.offset) === state.fingerprint;
+    // Unchanged since last consumed (conflicted or not): nothing to do.
+    if (!forceRebuild && sameFile && size === state.offset) return nothing;
+    // A conflicted log is re-read whole once it changes: the fix may be anywhere in it.
+    const tailOnly = !forceRebuild && sameFile && state.conflict_line === null;
+
+    const from = tailOnly ? state.offset : 0;
+    const firstLine = tailOnly ? state.lines + 1 : 1;
+    if (!tailOnly) {
+      table.clear();
+      ctx.cache.db.prepare('DELETE FROM bad_lines WHERE collection = ?').run(name);
+    }
+    const insertBad = ctx.cache.db.prepare('INSERT OR REPLACE INTO bad_lines (collection, line, reason) VALUES (?, ?, ?)');
+    const skipped: BadLine[] = [];
+    let conflictLine: number | null = null;
+    const reportBad = (line: number, reason: string): void => {
+      skipped.push({ collection: name, line, reason });
+      insertBad.run(name, line, reason);
+      if (skipped.length <= MAX_WARNINGS) ctx.logger.warn(`${name}.jsonl line ${line} skipped: ${reason}`);
+    };
+    const apply = (text: string, lineNo: number, invalidUtf8: boolean): void => {
+      if (invalidUtf8) return reportBad(lineNo, 'not valid UTF-8');
+      const parsed = parseLine(text);
+      if (parsed.kind === 'record') {
+        if (conflictLine === null) table.apply(parsed.record, lineNo, text.endsWith('\r') ? text.slice(0, -1) : text);
+      } else if (parsed.kind === 'conflict-marker') {
+        conflictLine ??= lineNo;
+      } else if (text.trim() !== '') {
+        reportBad(lineNo, parsed.reason);
+      }
+    };
+
+    let lastProgress = 0;
+    const read = readLinesFrom(fd, from, firstLine, (line) => {
+      apply(line.text, line.lineNo, line.invalidUtf8 === true);
+      if (ctx.onProgress !== undefined && line.offset - lastProgress > 1 << 20) {
+        lastProgress = line.offset;
+        ctx.onProgress(line.offset, size);
+      }
+    });
+    let endOffset = read.endOffset;
+    let totalLines = firstLine - 1 + read.lines;
+    if (read.unterminated !== undefined) {
+      const text = read.unterminated.toString('utf8');
+      if (parseLine(text).kind === 'record') {
+        // A complete record that only lacks its newline (written by hand, or a crash
+        // between the last byte and the newline): keep it and finish the line.
+        appendDurable(fd, Buffer.from('\n'), ctx.durable, path);
+        totalLines++;
+        apply(text, totalLines, false);
+        endOffset += read.unterminated.length + 1;
+      } else {
+        moveTornTail(fd, path, endOffset, read.unterminated, ctx.durable);
+        ctx.logger.warn(`${name}.jsonl ended with an incomplete line (a write interrupted by a crash); it was moved to ${name}.jsonl.torn`);
+      }
+    }
+    if (conflictLine !== null) {
+      // Refuse the whole file: serving half of an unresolved merge would hide records.
+      table.clear();
+      ctx.logger.warn(`${name}.jsonl line ${conflictLine} has a git conflict marker; resolve the merge, then run taskstore sync`);
+    } else if (skipped.length > MAX_WARNINGS) {
+      ctx.logger.warn(`${name}.jsonl: ${skipped.length - MAX_WARNINGS} more malformed lines skipped (see taskstore check)`);
+    }
+    writeFileState(ctx.cache, {
+      collection: name,
+      ino,
+      offset: endOffset,
+      lines: totalLines,
+      fingerprint: fingerprintPrefix(fd, endOffset),
+      conflict_line: conflictLine,
+    });
+    ctx.onProgress?.(size, size);
+    return { linesRead: totalLines - firstLine + 1, rebuilt: !tailOnly, skipped, conflictLine, totalLines };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Keeps an interrupted write's bytes in `<log>.torn` (never destroyed), then cuts the log back to its last complete line. */
+function moveTornTail(fd: number, path: string, endOffset: number, torn: Buffer, durable: boolean): void {
+  try {
+    appendFileSync(`${path}.torn`, Buffer.concat([torn, Buffer.from('\n')]));
+    if (durable) fsyncPath(`${path}.torn`);
+    truncateDurable(fd, endOffset, durable);
+  } catch (err) {
+    throw ioError('set aside the torn last line of', path, err);
+  }
+}

@@ -1,0 +1,170 @@
+/**
+ * The transaction journal makes a commit that appends several lines (to one or several
+ * logs) all-or-nothing across a crash.
+ *
+ * Before appending, the committer writes (and flushes) one journal record: for each
+ * log, the offset where its new bytes start, their length and hash, and a fingerprint
+ * of the bytes before them. Then it appends and flushes the logs, then empties the
+ * journal. Whoever next takes the write lock and finds a non-empty journal finishes the
+ * story: if every log holds all of its new bytes, the transaction happened (keep it);
+ * otherwise the partial bytes are moved aside and every log is cut back to its offset.
+ * A journal that is itself incomplete (torn) means no log was touched yet.
+ *
+ * The journal file is never deleted, only emptied, so no directory flush is needed per
+ * commit. It is local state, ignored by git.
+ */
+import { appendFileSync, closeSync, existsSync, fdatasyncSync, fstatSync, ftruncateSync, openSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { fingerprintPrefix, fsyncDirectory, fsyncPath, hashBytes, readRange, truncateDurable } from '../jsonl/log-io.js';
+import { ioError } from '../errors.js';
+
+export const JOURNAL_FILE = 'taskstore.journal';
+
+export interface JournalEntry {
+  /** Log file name inside the store directory. */
+  file: string;
+  offset: number;
+  length: number;
+  sha1: string;
+  /** fingerprintPrefix(log, offset): tells whether the log was replaced since. */
+  prefix: string;
+}
+
+export type DecodedJournal = { kind: 'empty' } | { kind: 'incomplete' } | { kind: 'entries'; entries: JournalEntry[] };
+
+/** Encodes entries as one JSON line followed by its sha1, so a torn journal is recognizable. */
+export function encodeJournal(entries: JournalEntry[]): Buffer {
+  const body = JSON.stringify({ v: 1, entries });
+  const sum = createHash('sha1').update(body).digest('hex');
+  return Buffer.from(`${body}\n${sum}\n`);
+}
+
+export function decodeJournal(data: Buffer): DecodedJournal {
+  if (data.length === 0) return { kind: 'empty' };
+  const text = data.toString('utf8');
+  const lines = text.split('\n');
+  const [body, sum] = lines;
+  if (body === undefined || sum === undefined || createHash('sha1').update(body).digest('hex') !== sum) {
+    return { kind: 'incomplete' };
+  }
+  try {
+    const parsed = JSON.parse(body) as { entries?: JournalEntry[] };
+    return Array.isArray(parsed.entries) ? { kind: 'entries', entries: parsed.entries } : { kind: 'incomplete' };
+  } catch {
+    return { kind: 'incomplete' };
+  }
+}
+
+export interface RecoveryOutcome {
+  action: 'none' | 'kept' | 'rolled-back' | 'discarded-stale';
+  files: string[];
+}
+
+export class Journal {
+  private readonly fd: number;
+  private readonly path: string;
+
+  constructor(
+    private readonly dir: string,
+    private readonly durable: boolean,
+  ) {
+    this.path = join(dir, JOURNAL_FILE);
+    const created = !existsSync(this.path);
+    try {
+      this.fd = openSync(this.path, created ? 'w+' : 'r+');
+    } catch (err) {
+      throw ioError('open the transaction journal', this.path, err);
+    }
+    if (created && durable) fsyncDirectory(dir);
+  }
+
+  /** Records a commit about to happen; returns once it is on disk. */
+  begin(entries: JournalEntry[]): void {
+    const data = encodeJournal(entries);
+    try {
+      ftruncateSync(this.fd, 0);
+      let written = 0;
+      while (written < data.length) written += writeSync(this.fd, data, written, data.length - written, written);
+      if (this.durable) fdatasyncSync(this.fd);
+    } catch (err) {
+      throw ioError('write the transaction journal', this.path, err);
+    }
+  }
+
+  /**
+   * Marks the commit finished. Not flushed on purpose: if the emptying is lost in a crash,
+   * recovery finds every log complete and keeps the transaction, which is the right answer.
+   */
+  end(): void {
+    ftruncateSync(this.fd, 0);
+  }
+
+  isEmpty(): boolean {
+    return fstatSync(this.fd).size === 0;
+  }
+
+  /** Finishes or undoes an interrupted commit. Call with the write lock held, before reading any log. */
+  recover(onWarning: (message: string) => void): RecoveryOutcome {
+    if (this.isEmpty()) return { action: 'none', files: [] };
+    const decoded = decodeJournal(readRange(this.fd, 0, fstatSync(this.fd).size));
+    if (decoded.kind !== 'entries') {
+      this.end();
+      return { action: 'none', files: [] };
+    }
+    const logs = decoded.entries.map((entry) => ({ entry, path: join(this.dir, entry.file) }));
+    const facts = logs.map(({ entry, path }) => inspectLog(path, entry));
+    if (facts.some((f) => f === 'replaced')) {
+      // A log was rewritten since (git checkout, restore): offsets no longer mean anything.
+      onWarning(`discarded an interrupted transaction journal: ${logs.map((l) => l.entry.file).join(', ')} changed since`);
+      this.end();
+      return { action: 'discarded-stale', files: logs.map((l) => l.entry.file) };
+    }
+    if (facts.every((f) => f === 'complete')) {
+      this.end();
+      return { action: 'kept', files: logs.map((l) => l.entry.file) };
+    }
+    for (const { entry, path } of logs) rollBack(path, entry, this.durable);
+    onWarning(
+      `rolled back a transaction interrupted by a crash in ${logs.map((l) => l.entry.file).join(', ')}; its partial lines were moved to *.jsonl.torn`,
+    );
+    this.end();
+    return { action: 'rolled-back', files: logs.map((l) => l.entry.file) };
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+}
+
+function inspectLog(path: string, entry: JournalEntry): 'complete' | 'partial' | 'replaced' {
+  if (!existsSync(path)) return entry.offset === 0 ? 'partial' : 'replaced';
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    if (size < entry.offset || fingerprintPrefix(fd, entry.offset) !== entry.prefix) return 'replaced';
+    if (size >= entry.offset + entry.length && hashBytes(readRange(fd, entry.offset, entry.length)) === entry.sha1) {
+      return 'complete';
+    }
+    return 'partial';
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Cuts a log back to where the interrupted transaction began, keeping the cut bytes in `<log>.torn`. */
+function rollBack(path: string, entry: JournalEntry, durable: boolean): void {
+  if (!existsSync(path)) return;
+  const fd = openSync(path, 'r+');
+  try {
+    const size = fstatSync(fd).size;
+    if (size > entry.offset) {
+      const cut = readRange(fd, entry.offset, size - entry.offset);
+      appendFileSync(`${path}.torn`, cut.at(-1) === 0x0a ? cut : Buffer.concat([cut, Buffer.from('\n')]));
+      if (durable) fsyncPath(`${path}.torn`);
+      truncateDurable(fd, entry.offset, durable);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * Commits the lines staged by one write scope to the logs: the only place that appends.
+ *
+ * One line: a single write() and an fdatasync — a crash leaves at most a torn last line,
+ * which the next lock holder moves aside. Several lines (createMany, transactions, in
+ * one or several logs): journaled first (see journal.ts), so a crash keeps all or none.
+ * A failed append (disk full, I/O error) cuts every log back to where it was: no half
+ * line is ever left behind by a failure the process survives.
+ */
+import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, statSync } from 'node:fs';
+import type { CacheDb } from '../cache/cache-db.js';
+import { CorruptError, ioError } from '../errors.js';
+import { appendDurable, fingerprintPrefix, fsyncDirectory, hashBytes, inodeOf } from '../jsonl/log-io.js';
+import { logPath, writeFileState } from './ingest.js';
+import type { Journal, JournalEntry } from './journal.js';
+
+/** Lines staged for one log during a write scope. */
+export interface StagedLog {
+  collection: string;
+  /** Log size and line count when the scope first touched this log (after catch-up). */
+  startOffset: number;
+  startLines: number;
+  lines: string[];
+}
+
+interface OpenLog {
+  fd: number;
+  ino: string;
+}
+
+export class LogAppender {
+  /** Append handles kept open between writes; checked against the path's inode before each use. */
+  private readonly handles = new Map<string, OpenLog>();
+
+  constructor(
+    private readonly dir: string,
+    private readonly cache: CacheDb,
+    private readonly journal: Journal,
+    private readonly durable: boolean,
+  ) {}
+
+  /**
+   * Appends every staged line and records the new consumed offsets in the cache (in the
+   * caller's open SQLite transaction). Returns the number of lines written.
+   */
+  commit(staged: StagedLog[]): number {
+    const logs = staged.filter((s) => s.lines.length > 0);
+    if (logs.length === 0) return 0;
+    const prepared = logs.map((log) => {
+      const path = logPath(this.dir, log.collection);
+      const handle = this.handle(log.collection);
+      const size = fstatSync(handle.fd).size;
+      if (size !== log.startOffset) {
+        throw new CorruptError(`${log.collection}.jsonl changed outside TaskStore during the write (expected ${log.startOffset} bytes, found ${size}); nothing was written`, {
+          hint: 'retry the write',
+        });
+      }
+      return { log, path, handle, data: Buffer.from(log.lines.join('')) };
+    });
+
+    const lineCount = logs.reduce((n, l) => n + l.lines.length, 0);
+    const journaled = lineCount > 1;
+    if (journaled) {
+      const entries: JournalEntry[] = prepared.map(({ log, handle, data }) => ({
+        file: `${log.collection}.jsonl`,
+        offset: log.startOffset,
+        length: data.length,
+        sha1: hashBytes(data),
+        prefix: fingerprintPrefix(handle.fd, log.startOffset),
+      }));
+      this.journal.begin(entries);
+    }
+    const appended: typeof prepared = [];
+    try {
+      for (const p of prepared) {
+        appended.push(p);
+        appendDurable(p.handle.fd, p.data, this.durable, p.path);
+      }
+    } catch (err) {
+      this.undo(appended.map((p) => ({ fd: p.handle.fd, offset: p.log.startOffset })));
+      if (journaled) this.journal.end();
+      throw err;
+    }
+    for (const { log, handle, data } of prepared) {
+      const offset = log.startOffset + data.length;
+      writeFileState(this.cache, {
+        collection: log.collection,
+        ino: handle.ino,
+        offset,
+        lines: log.startLines + log.lines.length,
+        fingerprint: fingerprintPrefix(handle.fd, offset),
+        conflict_line: null,
+      });
+    }
+    // Emptied before the cache commits, so that no later lock holder can mistake this
+    // finished commit's journal for its own.
+    if (journaled) this.journal.end();
+    return lineCount;
+  }
+
+  /** Cuts logs back after a failure (best effort: the journal covers a crash here). */
+  undoCommit(staged: StagedLog[]): void {
+    this.undo(
+      staged
+        .filter((s) => s.lines.length > 0 && this.handles.has(s.collection))
+        .map((s) => ({ fd: this.handles.get(s.collection)!.fd, offset: s.startOffset })),
+    );
+  }
+
+  private undo(targets: { fd: number; offset: number }[]): void {
+    for (const { fd, offset } of targets) {
+      try {
+        ftruncateSync(fd, offset);
+      } catch {
+        // Nothing more can be done in-process; the journal or torn-line recovery will.
+      }
+    }
+  }
+
+  /** An append handle for the log, reopened if the file was replaced (compaction, checkout) since. */
+  private handle(collection: string): OpenLog {
+    const path = logPath(this.dir, collection);
+    const cached = this.handles.get(collection);
+    if (cached !== undefined) {
+      let currentIno: string | undefined;
+      try {
+        currentIno = String(statSync(path, { bigint: true }).ino);
+      } catch {
+        currentIno = undefined;
+      }
+      if (currentIno === cached.ino) return cached;
+      closeSync(cached.fd);
+      this.handles.delete(collection);
+    }
+    const created = !existsSync(path);
+    let fd: number;
+    try {
+      // 'a+': appends always go to the end; reads are needed for fingerprints.
+      fd = openSync(path, 'a+');
+    } catch (err) {
+      throw ioError('open', path, err);
+    }
+    if (created && this.durable) fsyncDirectory(this.dir);
+    const handle = { fd, ino: inodeOf(fd) };
+    this.handles.set(collection, handle);
+    return handle;
+  }
+
+  /** Drops a cached handle (after this process replaced the file itself). */
+  forget(collection: string): void {
+    const cached = this.handles.get(collection);
+    if (cached !== undefined) closeSync(cached.fd);
+    this.handles.delete(collection);
+  }
+
+  close(): void {
+    for (const { fd } of this.handles.values()) closeSync(fd);
+    this.handles.clear();
+  }
+}

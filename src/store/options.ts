@@ -1,0 +1,49 @@
+/** Options accepted by `Store.open`, and their defaults. */
+
+/** Anything with these methods: a pino or winston logger, `console`, or your own. */
+export interface Logger {
+  debug(message: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export interface StoreOptions {
+  /** `'fsync'` (default): a write returns once its line is on disk. `'none'` skips fsync: for tests and throwaway data. */
+  durability?: 'fsync' | 'none';
+  /** Default: silent, except warnings and errors to stderr. */
+  logger?: Logger;
+  /** Largest accepted record, as serialized JSON (default 10 MiB). */
+  maxRecordBytes?: number;
+  /** How long a write waits for another process's write lock before failing with `LOCKED` (default 30 s). */
+  lockTimeoutMs?: number;
+}
+
+export interface ResolvedOptions {
+  durable: boolean;
+  logger: Logger;
+  maxRecordBytes: number;
+  lockTimeoutMs: number;
+}
+
+const noop = (): void => {};
+
+/** Warnings and errors to stderr, one line each, prefixed so they can be told apart from program output. */
+export const stderrLogger: Logger = {
+  debug: noop,
+  info: noop,
+  warn: (message) => process.stderr.write(`taskstore: warning: ${message}\n`),
+  error: (message) => process.stderr.write(`taskstore: error: ${message}\n`),
+};
+
+export function resolveOptions(options: StoreOptions = {}): ResolvedOptions {
+  const durability = options.durability ?? 'fsync';
+  if (durability !== 'fsync' && durability !== 'none') {
+    throw new TypeError(`durability must be 'fsync' or 'none' (got ${JSON.stringify(durability)})`);
+  }
+  const maxRecordBytes = options.maxRecordBytes ?? 10 * 1024 * 1024;
+  if (!Number.isSafeInteger(maxRecordBytes) || maxRecordBytes <= 0) throw new TypeError('maxRecordBytes must be a positive integer');
+  const lockTimeoutMs = options.lockTimeoutMs ?? 30_000;
+  if (!Number.isSafeInteger(lockTimeoutMs) || lockTimeoutMs < 0) throw new TypeError('lockTimeoutMs must be a non-negative integer');
+  return { durable: durability === 'fsync', logger: options.logger ?? stderrLogger, maxRecordBytes, lockTimeoutMs };
+}

@@ -1,0 +1,490 @@
+/**
+ * The Store: opens a `.taskstore/` directory, keeps its SQLite cache current with the
+ * JSONL logs, and serializes writes across processes.
+ *
+ * Write path (every write, in every process): take the cross-process write lock
+ * (SQLite `BEGIN IMMEDIATE` on the shared cache), finish any interrupted commit (journal),
+ * catch up with lines other processes or git added, validate and stamp, apply to the
+ * cache, append to the log and fsync, record the new offset, commit. JSONL first, always:
+ * the cache only ever holds what the logs hold.
+ */
+import { accessSync, constants, mkdirSync, readdirSync, statSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { CacheDb } from '../cache/cache-db.js';
+import { CollectionTable } from '../cache/collection-table.js';
+import { ConflictMarkersError, NotFoundError, TaskStoreError, TooLargeError, ioError } from '../errors.js';
+import { assertCollectionName, COLLECTION_NAME } from '../jsonl/collection-name.js';
+import { serializeRecord, type StoredRecord } from '../jsonl/line-codec.js';
+import { fingerprintPrefix, inodeOf } from '../jsonl/log-io.js';
+import { Collection, type CollectionHost, type CollectionOptions } from './collection.js';
+import { ingestLog, logPath, readFileState, type BadLine, type IngestContext } from './ingest.js';
+import { Journal } from './journal.js';
+import { LogAppender, type StagedLog } from './log-appender.js';
+import { resolveOptions, type ResolvedOptions, type StoreOptions } from './options.js';
+import { ensureLayout } from './layout.js';
+import { compactLog } from './compact.js';
+import { runCheck, type CheckReport, type Checker } from './check.js';
+import { openSync, closeSync } from 'node:fs';
+
+export const CACHE_FILE = 'taskstore.db';
+
+export interface SyncReport {
+  /** Collections rebuilt. */
+  collections: number;
+  /** Live records after the rebuild. */
+  records: number;
+  /** Log lines read. */
+  lines: number;
+  /** Malformed lines skipped (never deleted). */
+  skipped: BadLine[];
+  ms: number;
+}
+
+export interface CompactReport {
+  collections: { name: string; linesBefore: number; linesAfter: number; bytesBefore: number; bytesAfter: number }[];
+}
+
+export interface StoreMetrics {
+  /** Live records per collection. */
+  counts: Record<string, number>;
+  /** Log size in bytes per collection. */
+  jsonlBytes: Record<string, number>;
+  /** Moving average of the last 100 durable writes (ms), or null before the first. */
+  writeLatencyMs: number | null;
+  /** Duration of the last full sync in this process, or null. */
+  lastSyncMs: number | null;
+}
+
+export interface ProgressOptions {
+  /** Called while logs are read: bytes done and total across all logs. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+interface WriteScope {
+  staged: Map<string, StagedLog>;
+  caughtUp: Set<string>;
+  savepoints: number;
+}
+
+/** Caches locked by a Store of this process: a second Store waiting for its own process's lock would wait forever. */
+const locksHeldInProcess = new Set<string>();
+
+export class Store {
+  readonly dir: string;
+  private cache: CacheDb;
+  private appender: LogAppender;
+  private readonly journal: Journal;
+  private readonly options: ResolvedOptions;
+  private readonly tables = new Map<string, CollectionTable>();
+  private readonly collections = new Map<string, Collection<any>>();
+  private readonly declaredIndexes = new Map<string, Set<string>>();
+  private readonly conflicts = new Map<string, number>();
+  private readonly checkers: Checker[] = [];
+  private scope: WriteScope | undefined;
+  private latencies: number[] = [];
+  private lastSyncMs: number | null = null;
+  private closed = false;
+  private readonly host: CollectionHost;
+
+  private constructor(dir: string, options: ResolvedOptions) {
+    this.dir = dir;
+    this.options = options;
+    this.cache = CacheDb.open(join(dir, CACHE_FILE), options.lockTimeoutMs);
+    this.journal = new Journal(dir, options.durable);
+    this.appender = new LogAppender(dir, this.cache, this.journal, options.durable);
+    this.host = {
+      table: (name) => this.readableTable(name),
+      write: (fn) => this.write(fn),
+      stage: (name, record) => this.stage(name, record),
+      now: () => Date.now(),
+    };
+  }
+
+  /**
+   * Opens the store in `dir` (created if missing), rebuilding or catching up the cache
+   * from the logs.
+   * @example const store = Store.open('.taskstore');
+   */
+  static open(dir: string, options?: StoreOptions): Store {
+    const resolved = resolveOptions(options);
+    const absolute = resolve(dir);
+    try {
+      mkdirSync(absolute, { recursive: true });
+    } catch (err) {
+      throw ioError('create the store directory', absolute, err);
+    }
+    try {
+      accessSync(absolute, constants.W_OK);
+    } catch (err) {
+      throw ioError('write to the store directory', absolute, err);
+    }
+    ensureLayout(absolute);
+    const store = new Store(absolute, resolved);
+    try {
+      store.write(() => store.catchUpAll());
+    } catch (err) {
+      store.close();
+      throw err;
+    }
+    return store;
+  }
+
+  /** Closes the cache and file handles. The store cannot be used afterwards. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.appender.close();
+    this.journal.close();
+    this.cache.close();
+  }
+
+  /**
+   * A generic collection; its indexes are created in the cache if missing.
+   * @example const notes = store.collection<Note>({ name: 'notes', indexes: ['status'] });
+   */
+  collection<T extends object = Record<string, unknown>>(options: CollectionOptions<T>): Collection<T> {
+    this.assertOpen();
+    assertCollectionName(options?.name);
+    const table = this.tableFor(options.name);
+    const declared = this.declaredIndexes.get(options.name) ?? new Set<string>();
+    for (const field of options.indexes ?? []) {
+      table.ensureIndex(field);
+      declared.add(field);
+    }
+    this.declaredIndexes.set(options.name, declared);
+    const collection = new Collection<T>(this.host, options.name, options.schema);
+    this.collections.set(options.name, collection);
+    return collection;
+  }
+
+  /** Names of the collections that have a log or records in the cache. */
+  collectionNames(): string[] {
+    this.assertOpen();
+    return this.knownCollections();
+  }
+
+  /**
+   * Runs `fn` as one transaction: every write inside commits together (one fsync per
+   * log), or none does — also across a crash. Nested calls are savepoints.
+   * @example store.transaction(() => { a.create(x); b.update(id, y); });
+   */
+  transaction<R>(fn: () => R): R {
+    this.assertOpen();
+    if (typeof fn !== 'function') throw new TypeError('transaction() expects a function');
+    const scope = this.scope;
+    if (scope === undefined) return this.write(fn);
+    const name = `ts_sp${++scope.savepoints}`;
+    const marks = new Map([...scope.staged].map(([k, v]) => [k, v.lines.length]));
+    const caughtUp = new Set(scope.caughtUp);
+    this.cache.db.exec(`SAVEPOINT ${name}`);
+    try {
+      const result = fn();
+      assertNotPromise(result);
+      this.cache.db.exec(`RELEASE ${name}`);
+      return result;
+    } catch (err) {
+      this.cache.db.exec(`ROLLBACK TO ${name}; RELEASE ${name}`);
+      for (const [key, log] of scope.staged) {
+        const mark = marks.get(key);
+        if (mark === undefined) scope.staged.delete(key);
+        else log.lines.length = mark;
+      }
+      scope.caughtUp = caughtUp;
+      throw err;
+    }
+  }
+
+  /** Rebuilds the whole cache from the logs. */
+  sync(options: ProgressOptions = {}): SyncReport {
+    this.assertOpen();
+    const started = performance.now();
+    const names = this.knownCollections();
+    const total = names.reduce((n, name) => n + fileSize(logPath(this.dir, name)), 0);
+    let before = 0;
+    const skipped: BadLine[] = [];
+    let lines = 0;
+    this.write(() => {
+      for (const name of names) {
+        const base = before;
+        const result = ingestLog(
+          this.ingestContext(options.onProgress && ((done) => options.onProgress!(base + done, total))),
+          this.tableFor(name),
+          true,
+        );
+        before += fileSize(logPath(this.dir, name));
+        this.noteConflict(name, result.conflictLine);
+        skipped.push(...result.skipped);
+        lines += result.linesRead;
+        this.scope!.caughtUp.add(name);
+      }
+    });
+    const records = names.reduce((n, name) => n + (this.conflicts.has(name) ? 0 : this.tableFor(name).count()), 0);
+    this.lastSyncMs = performance.now() - started;
+    this.throwIfConflicted(names);
+    return { collections: names.length, records, lines, skipped, ms: this.lastSyncMs };
+  }
+
+  /**
+   * Catches up with lines appended by other processes (or by git) since this process
+   * last looked. Takes the write lock only when there is something new.
+   * @returns the number of lines applied
+   */
+  refresh(): number {
+    this.assertOpen();
+    if (!this.cache.isCurrentFile()) this.reopenCache();
+    if (!this.hasNewData()) return 0;
+    return this.write(() => this.catchUpAll());
+  }
+
+  /** Rewrites logs keeping only the current version of each id (tombstones included) and every malformed line. */
+  compact(collection?: string): CompactReport {
+    this.assertOpen();
+    if (collection !== undefined) assertCollectionName(collection);
+    const names = collection === undefined ? this.knownCollections() : [collection];
+    if (collection !== undefined && !existsSync(logPath(this.dir, collection))) {
+      throw new NotFoundError(`no collection named ${collection} in ${this.dir}`, { data: { collection } });
+    }
+    return this.write(() => {
+      const report: CompactReport = { collections: [] };
+      for (const name of names) {
+        const table = this.readableTable(name);
+        if (!existsSync(logPath(this.dir, name))) continue;
+        const badLines = this.cache.db.prepare('SELECT line FROM bad_lines WHERE collection = ?').all(name) as { line: number }[];
+        const keep = new Set([...table.currentLineNumbers(), ...badLines.map((b) => b.line)]);
+        const result = compactLog(logPath(this.dir, name), keep, this.options.durable);
+        this.appender.forget(name);
+        ingestLog(this.ingestContext(), table, true);
+        report.collections.push({ name, ...result });
+      }
+      return report;
+    });
+  }
+
+  /** Consistency report: malformed lines, conflict markers, torn lines, cache drift, and registered checks. */
+  check(): CheckReport {
+    this.assertOpen();
+    this.refresh();
+    return runCheck({
+      dir: this.dir,
+      cache: this.cache,
+      collections: this.knownCollections(),
+      table: (name) => this.tableFor(name),
+      conflicts: this.conflicts,
+      checkers: this.checkers,
+      store: this,
+    });
+  }
+
+  /** Adds a check run by `check()` (used by the domain records and the git integration). */
+  addChecker(checker: Checker): void {
+    this.checkers.push(checker);
+  }
+
+  metrics(): StoreMetrics {
+    this.assertOpen();
+    const counts: Record<string, number> = {};
+    const jsonlBytes: Record<string, number> = {};
+    for (const name of this.knownCollections()) {
+      counts[name] = this.conflicts.has(name) ? 0 : this.tableFor(name).count();
+      jsonlBytes[name] = fileSize(logPath(this.dir, name));
+    }
+    const writeLatencyMs = this.latencies.length === 0 ? null : this.latencies.reduce((a, b) => a + b, 0) / this.latencies.length;
+    return { counts, jsonlBytes, writeLatencyMs, lastSyncMs: this.lastSyncMs };
+  }
+
+  // ---- internals ----
+
+  /** Runs `fn` holding the write lock, or joins the enclosing scope. */
+  private write<R>(fn: () => R): R {
+    this.assertOpen();
+    if (this.scope !== undefined) return fn();
+    if (!this.cache.isCurrentFile()) this.reopenCache();
+    const lockKey = this.cache.path;
+    if (locksHeldInProcess.has(lockKey)) {
+      throw new TaskStoreError('LOCKED', 'another Store object in this process is in the middle of a write to the same store', {
+        hint: 'open one Store per directory per process and share it, or do not write through a second Store inside a transaction of the first',
+      });
+    }
+    const started = performance.now();
+    this.cache.beginImmediate();
+    locksHeldInProcess.add(lockKey);
+    const scope: WriteScope = { staged: new Map(), caughtUp: new Set(), savepoints: 0 };
+    this.scope = scope;
+    let written = 0;
+    try {
+      this.journal.recover((m) => this.options.logger.warn(m));
+      const result = fn();
+      assertNotPromise(result);
+      written = this.appender.commit([...scope.staged.values()]);
+      try {
+        this.cache.commit();
+      } catch (err) {
+        this.appender.undoCommit([...scope.staged.values()]);
+        throw err;
+      }
+      return result;
+    } catch (err) {
+      this.cache.rollback();
+      throw err;
+    } finally {
+      this.scope = undefined;
+      locksHeldInProcess.delete(lockKey);
+      if (written > 0) this.recordLatency(performance.now() - started);
+    }
+  }
+
+  private stage(name: string, record: StoredRecord): void {
+    const scope = this.scope;
+    if (scope === undefined) throw new Error('internal: stage() outside a write scope');
+    const text = serializeRecord(record);
+    const bytes = Buffer.byteLength(text);
+    if (bytes > this.options.maxRecordBytes) {
+      throw new TooLargeError(`record ${record.id} is ${bytes} bytes, over the ${this.options.maxRecordBytes}-byte limit`, {
+        data: { collection: name, id: record.id, bytes, limit: this.options.maxRecordBytes },
+        hint: 'store large content elsewhere, or raise the maxRecordBytes option',
+      });
+    }
+    let log = scope.staged.get(name);
+    if (log === undefined) {
+      const state = readFileState(this.cache, name);
+      log = { collection: name, startOffset: state?.offset ?? 0, startLines: state?.lines ?? 0, lines: [] };
+      scope.staged.set(name, log);
+    }
+    const lineNo = log.startLines + log.lines.length + 1;
+    this.readableTable(name).apply(record, lineNo, text);
+    log.lines.push(`${text}\n`);
+  }
+
+  /** The table for reads and writes: caught up once per write scope, refused while conflicted. */
+  private readableTable(name: string): CollectionTable {
+    this.assertOpen();
+    const table = this.tableFor(name);
+    const scope = this.scope;
+    if (scope !== undefined && !scope.caughtUp.has(name)) {
+      const result = ingestLog(this.ingestContext(), table);
+      this.noteConflict(name, result.conflictLine);
+      scope.caughtUp.add(name);
+    }
+    const conflictLine = this.conflicts.get(name);
+    if (conflictLine !== undefined) throw new ConflictMarkersError(logPath(this.dir, name), conflictLine);
+    return table;
+  }
+
+  private tableFor(name: string): CollectionTable {
+    let table = this.tables.get(name);
+    if (table === undefined) {
+      table = new CollectionTable(this.cache.db, name);
+      this.tables.set(name, table);
+    }
+    return table;
+  }
+
+  private catchUpAll(): number {
+    let lines = 0;
+    for (const name of this.knownCollections()) {
+      const result = ingestLog(this.ingestContext(), this.tableFor(name));
+      this.noteConflict(name, result.conflictLine);
+      lines += result.linesRead;
+      this.scope?.caughtUp.add(name);
+    }
+    return lines;
+  }
+
+  /** Cheap unlocked look: has any log changed since the cache consumed it? */
+  private hasNewData(): boolean {
+    if (!this.journal.isEmpty()) return true;
+    for (const name of this.knownCollections()) {
+      const state = readFileState(this.cache, name);
+      const path = logPath(this.dir, name);
+      if (!existsSync(path)) {
+        if (state !== undefined) return true;
+        continue;
+      }
+      if (state === undefined) return true;
+      let fd: number;
+      try {
+        fd = openSync(path, 'r');
+      } catch {
+        return true;
+      }
+      try {
+        const size = statSync(path).size;
+        if (inodeOf(fd) !== state.ino || size !== state.offset || fingerprintPrefix(fd, state.offset) !== state.fingerprint) return true;
+      } finally {
+        closeSync(fd);
+      }
+      if (this.conflicts.has(name) !== (state.conflict_line !== null)) return true;
+    }
+    return false;
+  }
+
+  /** Collections known from logs on disk, the cache, or declarations in this process. */
+  private knownCollections(): string[] {
+    const names = new Set<string>(this.tables.keys());
+    for (const entry of readdirSync(this.dir)) {
+      if (!entry.endsWith('.jsonl')) continue;
+      const name = entry.slice(0, -'.jsonl'.length);
+      if (COLLECTION_NAME.test(name)) names.add(name);
+    }
+    for (const row of this.cache.db.prepare('SELECT collection FROM files').all() as { collection: string }[]) {
+      names.add(row.collection);
+    }
+    return [...names].sort();
+  }
+
+  private noteConflict(name: string, line: number | null): void {
+    if (line === null) this.conflicts.delete(name);
+    else this.conflicts.set(name, line);
+  }
+
+  private throwIfConflicted(names: string[]): void {
+    const conflicted = names.filter((n) => this.conflicts.has(n));
+    const first = conflicted[0];
+    if (first !== undefined) {
+      throw new ConflictMarkersError(logPath(this.dir, first), this.conflicts.get(first)!, {
+        data: { conflicted: conflicted.map((n) => ({ file: logPath(this.dir, n), line: this.conflicts.get(n) })) },
+      });
+    }
+  }
+
+  private ingestContext(onProgress?: (done: number, total: number) => void): IngestContext {
+    return { cache: this.cache, dir: this.dir, durable: this.options.durable, logger: this.options.logger, onProgress };
+  }
+
+  /** The cache file was deleted or replaced under us: start over with a fresh one. */
+  private reopenCache(): void {
+    this.appender.close();
+    this.cache.close();
+    this.tables.clear();
+    this.cache = CacheDb.open(join(this.dir, CACHE_FILE), this.options.lockTimeoutMs);
+    this.appender = new LogAppender(this.dir, this.cache, this.journal, this.options.durable);
+    for (const [name, fields] of this.declaredIndexes) {
+      const table = this.tableFor(name);
+      for (const field of fields) table.ensureIndex(field);
+    }
+  }
+
+  private recordLatency(ms: number): void {
+    this.latencies.push(ms);
+    if (this.latencies.length > 100) this.latencies.shift();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new TaskStoreError('IO', `the store at ${this.dir} is closed`);
+  }
+}
+
+function assertNotPromise(value: unknown): void {
+  if (typeof (value as { then?: unknown } | null)?.then === 'function') {
+    throw new TypeError('Transaction function cannot return a promise: TaskStore transactions are synchronous');
+  }
+}
+
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
