@@ -2,8 +2,9 @@
  * TaskStore: git-native durable state. Everything public leaves through this file;
  * anything not exported here is internal and may change.
  */
-export { Store } from './store/store.js';
-export type { SyncReport, CompactReport, StoreMetrics, ProgressOptions } from './store/store.js';
+export { Store } from './store.js';
+export { CoreStore } from './store/core-store.js';
+export type { SyncReport, CompactReport, StoreMetrics, ProgressOptions } from './store/core-store.js';
 export { Collection } from './store/collection.js';
 export type { CollectionOptions, NewRecord, RecordMeta } from './store/collection.js';
 export type { StoreOptions, Logger } from './store/options.js';

@@ -70,7 +70,7 @@ interface WriteScope {
 /** Caches locked by a Store of this process: a second Store waiting for its own process's lock would wait forever. */
 const locksHeldInProcess = new Set<string>();
 
-export class Store {
+export class CoreStore {
   readonly dir: string;
   private cache: CacheDb;
   private appender: LogAppender;
@@ -87,7 +87,8 @@ export class Store {
   private closed = false;
   private readonly host: CollectionHost;
 
-  private constructor(dir: string, options: ResolvedOptions) {
+  /** Use `Store.open()`. */
+  protected constructor(dir: string, options: ResolvedOptions) {
     this.dir = dir;
     this.options = options;
     this.cache = CacheDb.open(join(dir, CACHE_FILE), options.lockTimeoutMs);
@@ -106,7 +107,7 @@ export class Store {
    * from the logs.
    * @example const store = Store.open('.taskstore');
    */
-  static open(dir: string, options?: StoreOptions): Store {
+  static open<S extends CoreStore>(this: new (dir: string, options: ResolvedOptions) => S, dir: string, options?: StoreOptions): S {
     const resolved = resolveOptions(options);
     const absolute = resolve(dir);
     try {
@@ -120,14 +121,19 @@ export class Store {
       throw ioError('write to the store directory', absolute, err);
     }
     ensureLayout(absolute);
-    const store = new Store(absolute, resolved);
+    const store = new this(absolute, resolved);
     try {
-      store.write(() => store.catchUpAll());
+      store.catchUpOnOpen();
     } catch (err) {
       store.close();
       throw err;
     }
     return store;
+  }
+
+  /** @internal */
+  catchUpOnOpen(): void {
+    this.write(() => this.catchUpAll());
   }
 
   /** Closes the cache and file handles. The store cannot be used afterwards. */
@@ -296,7 +302,7 @@ export class Store {
   // ---- internals ----
 
   /** Runs `fn` holding the write lock, or joins the enclosing scope. */
-  private write<R>(fn: () => R): R {
+  protected write<R>(fn: () => R): R {
     this.assertOpen();
     if (this.scope !== undefined) return fn();
     if (!this.cache.isCurrentFile()) this.reopenCache();
