@@ -111,6 +111,19 @@ export function appendDurable(fd: number, data: Buffer, durable: boolean, pathFo
   }
 }
 
+/** Writes all of `data` at `position` (for descriptors not opened for appending), then flushes unless `durable` is false. */
+export function writeAtDurable(fd: number, data: Buffer, position: number, durable: boolean, pathForErrors: string): void {
+  try {
+    let written = 0;
+    while (written < data.length) {
+      written += writeSync(fd, data, written, data.length - written, position + written);
+    }
+    if (durable) fdatasyncSync(fd);
+  } catch (err) {
+    throw ioError('write to', pathForErrors, err);
+  }
+}
+
 /** Truncates a file back to `length` bytes and flushes that, undoing a failed append. */
 export function truncateDurable(fd: number, length: number, durable: boolean): void {
   ftruncateSync(fd, length);

@@ -107,7 +107,7 @@ export class CoreStore {
    * from the logs.
    * @example const store = Store.open('.taskstore');
    */
-  static open<S extends CoreStore>(this: new (dir: string, options: ResolvedOptions) => S, dir: string, options?: StoreOptions): S {
+  static open<S extends CoreStore>(this: { prototype: S }, dir: string, options?: StoreOptions): S {
     const resolved = resolveOptions(options);
     const absolute = resolve(dir);
     try {
@@ -121,7 +121,8 @@ export class CoreStore {
       throw ioError('write to the store directory', absolute, err);
     }
     ensureLayout(absolute);
-    const store = new this(absolute, resolved);
+    // `this` is the class open() was called on (Store, a subclass ...); its constructor is protected.
+    const store = new (this as unknown as new (dir: string, options: ResolvedOptions) => S)(absolute, resolved);
     try {
       store.catchUpOnOpen();
     } catch (err) {
@@ -280,6 +281,22 @@ export class CoreStore {
       checkers: this.checkers,
       store: this,
     });
+  }
+
+  /**
+   * Runs one read-only SQL statement over the cache tables of `collections`, for
+   * subclasses that answer a domain query in a single statement. `sql` receives the
+   * quoted table names in the same order; each table has the columns
+   * `(seq, id, updated_at, state, line, data)`, `state = 1` marking the current live
+   * versions and `data` the record's JSON. Tables are caught up (inside a write scope)
+   * and refused while conflicted, exactly as for collection reads.
+   * @example this.queryCache(['notes'], (t) => `SELECT data FROM ${t} WHERE state = 1`, [])
+   */
+  protected queryCache<R>(collections: readonly string[], sql: (...tables: string[]) => string, params: readonly unknown[] = []): R[] {
+    const tables = collections.map((name) => `"${this.readableTable(name).table}"`);
+    const statement = this.cache.db.prepare(sql(...tables));
+    if (!statement.reader || !statement.readonly) throw new TypeError('queryCache() runs read-only SELECT statements only');
+    return statement.all(...params) as R[];
   }
 
   /** Adds a check run by `check()` (used by the domain records and the git integration). */

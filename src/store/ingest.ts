@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { CacheDb, FileStateRow } from '../cache/cache-db.js';
 import type { CollectionTable } from '../cache/collection-table.js';
 import { parseLine } from '../jsonl/line-codec.js';
-import { appendDurable, fingerprintPrefix, fsyncPath, inodeOf, readLinesFrom, truncateDurable } from '../jsonl/log-io.js';
+import { writeAtDurable, fingerprintPrefix, fsyncPath, inodeOf, readLinesFrom, truncateDurable } from '../jsonl/log-io.js';
 import { ioError } from '../errors.js';
 import type { Logger } from './options.js';
 
@@ -139,7 +139,8 @@ export function ingestLog(ctx: IngestContext, table: CollectionTable, forceRebui
       if (parseLine(text).kind === 'record') {
         // A complete record that only lacks its newline (written by hand, or a crash
         // between the last byte and the newline): keep it and finish the line.
-        appendDurable(fd, Buffer.from('\n'), ctx.durable, path);
+        // Positional write: this descriptor is opened 'r+', not for appending.
+        writeAtDurable(fd, Buffer.from('\n'), endOffset + read.unterminated.length, ctx.durable, path);
         totalLines++;
         apply(text, totalLines, false);
         endOffset += read.unterminated.length + 1;

@@ -1,0 +1,245 @@
+import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync, renameSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { CoreStore as Store } from '../../src/index.js';
+import { tempDir } from '../helpers/temp.js';
+import { quietLogger } from '../helpers/logger.js';
+
+const WRITER = join(import.meta.dirname, '..', 'fixtures', 'writer.mjs');
+
+function open(dir: string) {
+  const store = Store.open(dir, { durability: 'none', logger: quietLogger() });
+  return { store, notes: store.collection({ name: 'notes', indexes: ['status'] }) };
+}
+
+/** Everything a reader can observe: current records and full histories. */
+function snapshot(store: Store) {
+  const out: Record<string, unknown> = {};
+  for (const name of store.collectionNames()) {
+    const c = store.collection({ name });
+    const all = c.list({ orderBy: 'id' });
+    out[name] = { all, count: c.count(), histories: all.map((r) => c.history(r.id)) };
+  }
+  return out;
+}
+
+function storeDir() {
+  return join(tempDir(), '.taskstore');
+}
+
+describe('the cache is disposable', () => {
+  it('answers identically after taskstore.db is deleted and the store reopened', () => {
+    const dir = storeDir();
+    const { store, notes } = open(dir);
+    const id = notes.create({ title: 'a', status: 'open' });
+    notes.createMany([{ title: 'b', status: 'done' }, { title: 'c', status: 'open' }]);
+    notes.patch(id, { status: 'done' });
+    notes.delete(notes.list({ where: { title: 'b' } })[0]!.id);
+    const before = snapshot(store);
+    store.close();
+    for (const f of ['taskstore.db', 'taskstore.db-wal', 'taskstore.db-shm']) rmSync(join(dir, f), { force: true });
+    const reopened = open(dir);
+    expect(snapshot(reopened.store)).toEqual(before);
+    expect(reopened.notes.list({ where: { status: 'done' } }).map((r) => r.title).sort()).toEqual(['a']);
+  });
+
+  it('rebuilds silently from a corrupt taskstore.db', () => {
+    const dir = storeDir();
+    const { store, notes } = open(dir);
+    notes.create({ id: 'x', title: 'a' });
+    const before = snapshot(store);
+    store.close();
+    writeFileSync(join(dir, 'taskstore.db'), 'this is not a database'.repeat(100));
+    rmSync(join(dir, 'taskstore.db-wal'), { force: true });
+    const reopened = open(dir);
+    expect(snapshot(reopened.store)).toEqual(before);
+  });
+
+  it('recovers when the cache is deleted while a store has it open', () => {
+    const dir = storeDir();
+    const { store, notes } = open(dir);
+    notes.create({ id: 'x', title: 'a' });
+    for (const f of ['taskstore.db', 'taskstore.db-wal', 'taskstore.db-shm']) rmSync(join(dir, f), { force: true });
+    notes.create({ id: 'y', title: 'b' });
+    expect(notes.list().map((r) => r.id).sort()).toEqual(['x', 'y']);
+    expect(existsSync(join(dir, 'taskstore.db'))).toBe(true);
+    const other = open(dir);
+    expect(other.notes.count()).toBe(2);
+  });
+
+  it('a fresh clone (logs, no cache) answers filtered queries on declared indexes', () => {
+    const dir = storeDir();
+    {
+      const { store, notes } = open(dir);
+      notes.createMany([{ status: 'a' }, { status: 'b' }, { status: 'a' }]);
+      store.close();
+    }
+    rmSync(join(dir, 'taskstore.db'));
+    const { notes } = open(dir);
+    expect(notes.count({ where: { status: 'a' } })).toBe(2);
+  });
+});
+
+describe('catching up with other writers', () => {
+  it('refresh() applies lines appended by another process, and only those', () => {
+    const dir = storeDir();
+    const { store, notes } = open(dir);
+    notes.create({ id: 'mine', title: 'a' });
+    expect(store.refresh()).toBe(0);
+    const out = execFileSync(process.execPath, [WRITER, dir, 'single', '5', 'child'], { encoding: 'utf8' });
+    expect(out.trim().split('\n').at(-1)).toBe('done');
+    // The cache is shared: the other process's writes are visible at once ...
+    expect(notes.count()).toBe(6);
+    // ... and a raw append by something that is not TaskStore shows up on refresh().
+    appendFileSync(join(dir, 'notes.jsonl'), `${JSON.stringify({ id: 'raw', updated_at: 1, title: 'r' })}\n`);
+    expect(notes.get('raw')).toBeUndefined();
+    expect(store.refresh()).toBe(1);
+    expect(notes.get('raw')!.title).toBe('r');
+    expect(store.refresh()).toBe(0);
+  });
+
+  it('rebuilds a collection whose log was rewritten (shorter, same size, or replaced)', () => {
+    const dir = storeDir();
+    const { store, notes } = open(dir);
+    notes.create({ id: 'a', title: 'one' });
+    notes.create({ id: 'b', title: 'two' });
+    const path = join(dir, 'notes.jsonl');
+    const text = readFileSync(path, 'utf8');
+    // Same length, different content, written in place (an editor, a checkout).
+    writeFileSync(path, text.replace('"one"', '"ONE"'));
+    store.refresh();
+    expect(notes.get('a')!.title).toBe('ONE');
+    // Shorter.
+    writeFileSync(path, text.split('\n')[1] + '\n');
+    store.refresh();
+    expect(notes.list().map((r) => r.id)).toEqual(['b']);
+    // Replaced by a new file (git checkout writes a new inode).
+    writeFileSync(`${path}.new`, text);
+    renameSync(`${path}.new`, path);
+    store.refresh();
+    expect(notes.list().map((r) => r.id).sort()).toEqual(['a', 'b']);
+  });
+
+  it('drops a collection whose log disappeared (a branch without it was checked out)', () => {
+    const dir = storeDir();
+    const { store, notes } = open(dir);
+    notes.create({ id: 'a' });
+    unlinkSync(join(dir, 'notes.jsonl'));
+    store.refresh();
+    expect(notes.count()).toBe(0);
+  });
+
+  it('a write after another process compacted the log goes to the new file, not the unlinked old one', () => {
+    const dir = storeDir();
+    const first = open(dir);
+    first.notes.create({ id: 'a', v: 1 });
+    first.notes.patch('a', { v: 2 });
+    const second = open(dir);
+    second.store.compact('notes');
+    second.store.close();
+    first.notes.create({ id: 'b', v: 1 });
+    const ids = readFileSync(join(dir, 'notes.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).id);
+    expect(ids).toEqual(['a', 'b']);
+    first.store.close();
+    rmSync(join(dir, 'taskstore.db'));
+    expect(open(dir).notes.list().map((r) => r.id)).toEqual(['a', 'b']);
+  });
+});
+
+describe('compaction', () => {
+  it('keeps the current version of each id (tombstones included) and every malformed line, and reports sizes', () => {
+    const dir = storeDir();
+    const { store, notes } = open(dir);
+    notes.create({ id: 'a', v: 1 });
+    notes.patch('a', { v: 2 });
+    notes.create({ id: 'b', v: 1 });
+    notes.delete('b');
+    appendFileSync(join(dir, 'notes.jsonl'), 'not json at all\n');
+    store.refresh();
+    const before = snapshot(store);
+    const report = store.compact();
+    const entry = report.collections.find((c) => c.name === 'notes')!;
+    expect(entry).toMatchObject({ linesBefore: 5, linesAfter: 3 });
+    expect(entry.bytesAfter).toBeLessThan(entry.bytesBefore);
+    const lines = readFileSync(join(dir, 'notes.jsonl'), 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[2]).toBe('not json at all');
+    expect(JSON.parse(lines[1]!)).toMatchObject({ id: 'b', deleted: true });
+    expect(notes.get('a')!.v).toBe(2);
+    const after = snapshot(store) as Record<string, { all: unknown }>;
+    expect(after.notes!.all).toEqual((before as Record<string, { all: unknown }>).notes!.all);
+    expect(notes.history('a')).toHaveLength(1);
+    expect(() => store.compact('nope')).toThrow(/no collection named nope/);
+  });
+});
+
+describe('one code path for live writes and rebuilds', () => {
+  type Op =
+    | { kind: 'create'; id: number; v: number }
+    | { kind: 'patch'; id: number; v: number }
+    | { kind: 'delete'; id: number }
+    | { kind: 'raw'; id: number; v: number; at: number }
+    | { kind: 'many'; ids: number[] }
+    | { kind: 'compact' };
+  const id = fc.integer({ min: 0, max: 6 });
+  const op: fc.Arbitrary<Op> = fc.oneof(
+    fc.record({ kind: fc.constant('create' as const), id, v: fc.integer() }),
+    fc.record({ kind: fc.constant('patch' as const), id, v: fc.integer() }),
+    fc.record({ kind: fc.constant('delete' as const), id }),
+    // Lines from elsewhere (a merge, another tool): arbitrary, often older or tied timestamps.
+    fc.record({ kind: fc.constant('raw' as const), id, v: fc.integer(), at: fc.integer({ min: 1, max: 5 }) }),
+    fc.record({ kind: fc.constant('many' as const), ids: fc.uniqueArray(id, { maxLength: 3 }) }),
+    fc.constant({ kind: 'compact' as const }),
+  );
+
+  it('a live cache equals one rebuilt from the logs, after any sequence of operations', () => {
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 25 }), (ops) => {
+        const dir = storeDir();
+        const { store, notes } = open(dir);
+        for (const o of ops) {
+          try {
+            if (o.kind === 'create') notes.create({ id: `r${o.id}`, v: o.v });
+            else if (o.kind === 'patch') notes.patch(`r${o.id}`, { v: o.v });
+            else if (o.kind === 'delete') notes.delete(`r${o.id}`);
+            else if (o.kind === 'many') notes.createMany(o.ids.map((i) => ({ id: `r${i}`, v: 0 })));
+            else if (o.kind === 'compact') store.compact();
+            else {
+              appendFileSync(join(dir, 'notes.jsonl'), `${JSON.stringify({ id: `r${o.id}`, v: o.v, updated_at: o.at })}\n`);
+              store.refresh();
+            }
+          } catch (err) {
+            const code = (err as { code?: string }).code;
+            if (code !== 'NOT_FOUND' && code !== 'ALREADY_EXISTS') throw err;
+          }
+        }
+        const live = snapshot(store);
+        store.sync();
+        expect(snapshot(store)).toEqual(live);
+        store.close();
+        rmSync(join(dir, 'taskstore.db'));
+        const { store: rebuilt } = open(dir);
+        expect(snapshot(rebuilt)).toEqual(live);
+        expect(rebuilt.check().problems).toEqual([]);
+        rebuilt.close();
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('on equal updated_at the later line wins, in live catch-up and in rebuilds alike', () => {
+    const dir = storeDir();
+    const { store, notes } = open(dir);
+    const path = join(dir, 'notes.jsonl');
+    appendFileSync(path, `${JSON.stringify({ id: 't', v: 'first', updated_at: 10 })}\n`);
+    store.refresh();
+    appendFileSync(path, `${JSON.stringify({ id: 't', v: 'second', updated_at: 10 })}\n${JSON.stringify({ id: 't', v: 'older', updated_at: 9 })}\n`);
+    store.refresh();
+    expect(notes.get('t')!.v).toBe('second');
+    store.sync();
+    expect(notes.get('t')!.v).toBe('second');
+    expect(notes.history('t').map((h) => h.v)).toEqual(['first', 'second', 'older']);
+  });
+});

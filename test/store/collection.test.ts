@@ -1,0 +1,450 @@
+import { readFileSync, existsSync, chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { CoreStore as Store, TaskStoreError, ValidationError } from '../../src/index.js';
+import { tempDir } from '../helpers/temp.js';
+import { quietLogger } from '../helpers/logger.js';
+import { DIST } from '../helpers/paths.js';
+
+const DIST_INDEX = join(DIST, 'index.js');
+
+function openStore(dir = join(tempDir(), '.taskstore')) {
+  const store = Store.open(dir, { durability: 'none', logger: quietLogger() });
+  return { store, dir, notes: store.collection<Note>({ name: 'notes', indexes: ['status', 'owner'] }) };
+}
+
+interface Note {
+  id: string;
+  title: string;
+  status?: string;
+  owner?: string | null;
+  priority?: number;
+  done?: boolean;
+  meta?: { size: number };
+}
+
+function lines(dir: string, name = 'notes'): string[] {
+  const path = join(dir, `${name}.jsonl`);
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8').split('\n').filter((l) => l !== '');
+}
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (err) {
+    return (err as TaskStoreError).code;
+  }
+  return undefined;
+}
+
+describe('Store.open', () => {
+  it('creates the layout: .version, .gitignore that ignores the cache, and the cache', () => {
+    const { dir } = openStore();
+    expect(readFileSync(join(dir, '.version'), 'utf8')).toBe('1\n');
+    const ignore = readFileSync(join(dir, '.gitignore'), 'utf8');
+    expect(ignore).toMatch(/^taskstore\.db$/m);
+    expect(ignore).toMatch(/^taskstore\.journal$/m);
+    expect(existsSync(join(dir, 'taskstore.db'))).toBe(true);
+  });
+
+  it('refuses a store written by a newer format version, naming both versions', () => {
+    const dir = join(tempDir(), '.taskstore');
+    mkdirSync(dir);
+    writeFileSync(join(dir, '.version'), '7\n');
+    expect(() => Store.open(dir)).toThrow(/format version 7, newer than this TaskStore understands \(1\)/);
+    expect(codeOf(() => Store.open(dir))).toBe('UNSUPPORTED_VERSION');
+  });
+
+  it('refuses a directory it cannot write to with an IO error', () => {
+    // Root may write anywhere, so the open runs in a child process as an unprivileged user
+    // when the tests run as root.
+    const parent = tempDir();
+    chmodSync(parent, 0o755);
+    const dir = join(parent, 'ro');
+    mkdirSync(dir, { mode: 0o555 });
+    chmodSync(dir, 0o555);
+    const script = `import('${DIST_INDEX}').then(({ Store }) => { try { Store.open(process.argv[1]); console.log('opened'); } catch (e) { console.log(e.code + ': ' + e.message); } })`;
+    const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    const out = execFileSync(process.execPath, ['-e', script, dir], { encoding: 'utf8', ...asNobody }).trim();
+    expect(out).toMatch(/^IO: cannot write to the store directory .*ro: permission denied/);
+    expect(existsSync(join(dir, '.version'))).toBe(false);
+  });
+
+  it('rejects invalid collection names, so no path can escape the store', () => {
+    const { store } = openStore();
+    for (const name of ['../x', 'Notes', '', 'a-b', '1abc', 'a'.repeat(65), 'a/b', 'x.jsonl']) {
+      expect(codeOf(() => store.collection({ name }))).toBe('INVALID_NAME');
+    }
+    expect(store.collection({ name: 'a'.repeat(64) }).name).toHaveLength(64);
+  });
+});
+
+describe('create / get', () => {
+  it('creates with a UUIDv7 id, created_at and updated_at, and reads it back', () => {
+    const { notes, dir } = openStore();
+    const before = Date.now();
+    const id = notes.create({ title: 'first' });
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    const got = notes.get(id)!;
+    expect(got.title).toBe('first');
+    expect(got.created_at).toBeGreaterThanOrEqual(before);
+    expect(got.updated_at).toBe(got.created_at);
+    expect(lines(dir)).toEqual([JSON.stringify(got)]);
+  });
+
+  it('keeps a caller id and created_at, but always stamps updated_at itself', () => {
+    const { notes } = openStore();
+    notes.create({ id: 'n1', title: 't', created_at: 5, updated_at: 1 } as never);
+    const got = notes.get('n1')!;
+    expect(got.created_at).toBe(5);
+    expect(got.updated_at).toBeGreaterThan(1000);
+  });
+
+  it('throws ALREADY_EXISTS for a live id and writes nothing', () => {
+    const { notes, dir } = openStore();
+    notes.create({ id: 'n1', title: 't' });
+    expect(codeOf(() => notes.create({ id: 'n1', title: 'again' }))).toBe('ALREADY_EXISTS');
+    expect(lines(dir)).toHaveLength(1);
+  });
+
+  it('allows re-creating a deleted id, stamped after the tombstone', () => {
+    const { notes } = openStore();
+    notes.create({ id: 'n1', title: 'a' });
+    notes.delete('n1');
+    const tombstone = notes.history('n1')[1]!;
+    notes.create({ id: 'n1', title: 'b' });
+    expect(notes.get('n1')!.title).toBe('b');
+    expect(notes.get('n1')!.updated_at).toBeGreaterThan(tombstone.updated_at);
+  });
+
+  it('returns undefined for unknown ids and rejects malformed ids with VALIDATION', () => {
+    const { notes } = openStore();
+    expect(notes.get('nope')).toBeUndefined();
+    for (const bad of ['', 42, null, 'a\nb', 'x'.repeat(513)]) {
+      expect(codeOf(() => notes.get(bad as string))).toBe('VALIDATION');
+    }
+  });
+
+  it('rejects values JSON would silently change, naming the field, and writes nothing', () => {
+    const { notes, dir } = openStore();
+    const cases: [Record<string, unknown>, string][] = [
+      [{ title: 'x', n: Number.NaN }, 'n'],
+      [{ title: 'x', when: new Date() }, 'when'],
+      [{ title: 'x', list: [1, undefined] }, 'list'],
+      [{ title: 'x', fn: () => 1 }, 'fn'],
+      [{ title: 'x', nested: { big: 10n } }, 'nested.big'],
+      [{ title: 'x', deleted: true }, 'deleted'],
+    ];
+    for (const [record, field] of cases) {
+      try {
+        notes.create(record as never);
+        expect.unreachable();
+      } catch (err) {
+        expect(err).toBeInstanceOf(ValidationError);
+        expect((err as ValidationError).field).toBe(field);
+      }
+    }
+    expect(codeOf(() => notes.create([] as never))).toBe('VALIDATION');
+    expect(lines(dir)).toEqual([]);
+  });
+
+  it('enforces maxRecordBytes with TOO_LARGE and writes nothing', () => {
+    const dir = join(tempDir(), '.taskstore');
+    const store = Store.open(dir, { durability: 'none', maxRecordBytes: 1000 });
+    const notes = store.collection({ name: 'notes' });
+    notes.create({ id: 'small', body: 'x'.repeat(100) });
+    expect(codeOf(() => notes.create({ body: 'x'.repeat(2000) }))).toBe('TOO_LARGE');
+    expect(codeOf(() => notes.patch('small', { body: 'x'.repeat(2000) }))).toBe('TOO_LARGE');
+    expect(lines(dir)).toHaveLength(1);
+    expect(notes.get('small')!.body).toHaveLength(100);
+  });
+
+  it('validates with a schema (zod) on every write, naming the field', () => {
+    const { store, dir } = openStore();
+    const tasks = store.collection({
+      name: 'tasks',
+      schema: z.looseObject({ title: z.string().min(1), points: z.number().int().optional() }),
+    });
+    const id = tasks.create({ title: 'ok', points: 3 });
+    try {
+      tasks.create({ title: '', points: 1 });
+      expect.unreachable();
+    } catch (err) {
+      expect((err as ValidationError).code).toBe('VALIDATION');
+      expect((err as ValidationError).field).toBe('title');
+    }
+    expect(codeOf(() => tasks.patch(id, { points: 1.5 }))).toBe('VALIDATION');
+    expect(tasks.get(id)!.points).toBe(3);
+    expect(lines(dir, 'tasks')).toHaveLength(1);
+  });
+
+  it('keeps __proto__ keys as plain data without polluting prototypes', () => {
+    const { notes } = openStore();
+    const record = JSON.parse('{"id":"p","title":"t","__proto__":{"polluted":true}}');
+    notes.create(record);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    const got = notes.get('p')! as Record<string, unknown>;
+    expect(Object.keys(got)).toContain('__proto__');
+    notes.patch('p', { title: 'u' });
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.getOwnPropertyDescriptor(notes.get('p'), '__proto__')?.value).toEqual({ polluted: true });
+  });
+});
+
+describe('update / patch / delete / history', () => {
+  it('update replaces the whole record, keeping id and created_at', () => {
+    const { notes } = openStore();
+    const id = notes.create({ title: 'a', status: 'open', owner: 'x' });
+    const created = notes.get(id)!;
+    const updated = notes.update(id, { title: 'b' });
+    expect(updated).toEqual(notes.get(id));
+    expect(notes.get(id)).toEqual({ id, title: 'b', created_at: created.created_at, updated_at: updated.updated_at });
+    expect(updated.updated_at).toBeGreaterThan(created.updated_at);
+  });
+
+  it('patch merges top-level fields; undefined leaves a field, null sets null', () => {
+    const { notes } = openStore();
+    const id = notes.create({ title: 'a', status: 'open', owner: 'x', meta: { size: 1 } });
+    notes.patch(id, { status: 'done', owner: null, title: undefined });
+    expect(notes.get(id)).toMatchObject({ title: 'a', status: 'done', owner: null, meta: { size: 1 } });
+  });
+
+  it('refuses to change an id', () => {
+    const { notes } = openStore();
+    const id = notes.create({ title: 'a' });
+    expect(codeOf(() => notes.update(id, { id: 'other', title: 'b' } as never))).toBe('VALIDATION');
+    expect(codeOf(() => notes.patch(id, { id: 'other' } as never))).toBe('VALIDATION');
+  });
+
+  it('update, patch and delete throw NOT_FOUND for missing or deleted records, writing nothing', () => {
+    const { notes, dir } = openStore();
+    const id = notes.create({ title: 'a' });
+    notes.delete(id);
+    const before = lines(dir);
+    expect(codeOf(() => notes.update(id, { title: 'b' }))).toBe('NOT_FOUND');
+    expect(codeOf(() => notes.patch('missing', { title: 'b' }))).toBe('NOT_FOUND');
+    expect(codeOf(() => notes.delete(id))).toBe('NOT_FOUND');
+    expect(lines(dir)).toEqual(before);
+  });
+
+  it('delete appends a tombstone; the record is gone for reads but kept in history', () => {
+    const { notes, dir } = openStore();
+    const id = notes.create({ title: 'a' });
+    notes.patch(id, { title: 'b' });
+    notes.delete(id);
+    expect(notes.get(id)).toBeUndefined();
+    expect(notes.count()).toBe(0);
+    const last = JSON.parse(lines(dir).at(-1)!);
+    expect(Object.keys(last).sort()).toEqual(['deleted', 'id', 'updated_at']);
+    const history = notes.history(id);
+    expect(history.map((v) => v.title ?? 'tombstone')).toEqual(['a', 'b', 'tombstone']);
+    expect(history[2]!.deleted).toBe(true);
+    expect(notes.history('never')).toEqual([]);
+  });
+
+  it('stamps updated_at = max(now, previous + 1) even when the previous version is in the future', () => {
+    const { notes, dir, store } = openStore();
+    const future = Date.now() + 3_600_000;
+    writeFileSync(join(dir, 'notes.jsonl'), `${JSON.stringify({ id: 'f', title: 'x', updated_at: future })}\n`);
+    store.refresh();
+    const patched = notes.patch('f', { title: 'y' });
+    expect(patched.updated_at).toBe(future + 1);
+    notes.delete('f');
+    expect(notes.history('f')[2]!.updated_at).toBe(future + 2);
+  });
+});
+
+describe('list / count', () => {
+  function seeded() {
+    const ctx = openStore();
+    const rows = [
+      { id: 'a', title: 'alpha', status: 'open', owner: 'ann', priority: 3, done: false, meta: { size: 10 } },
+      { id: 'b', title: 'beta', status: 'done', owner: 'bob', priority: 1, done: true, meta: { size: 20 } },
+      { id: 'c', title: 'gamma', status: 'open', owner: null, priority: 2, done: false, meta: { size: 30 } },
+      { id: 'd', title: 'delta', status: 'blocked', priority: 5, done: false, meta: { size: 40 } },
+      { id: 'e', title: 'Epsilon', status: 'open', owner: 'ann', priority: 4, done: true, meta: { size: 50 } },
+    ];
+    for (const row of rows) ctx.notes.create(row);
+    return ctx;
+  }
+  const ids = (records: { id: string }[]) => records.map((r) => r.id);
+
+  it('defaults to updated_at ascending, then id', () => {
+    const { notes } = seeded();
+    expect(ids(notes.list())).toEqual(ids(notes.list().sort((x, y) => x.updated_at - y.updated_at || x.id.localeCompare(y.id))));
+    notes.patch('a', { title: 'alpha2' });
+    expect(ids(notes.list()).at(-1)).toBe('a');
+  });
+
+  it.each([
+    [{ status: 'open' }, ['a', 'c', 'e']],
+    [{ status: { eq: 'open' } }, ['a', 'c', 'e']],
+    [{ status: { ne: 'open' } }, ['b', 'd']],
+    [{ owner: null }, ['c', 'd']],
+    [{ owner: { ne: null } }, ['a', 'b', 'e']],
+    [{ owner: { ne: 'ann' } }, ['b', 'c', 'd']],
+    [{ priority: { lt: 3 } }, ['b', 'c']],
+    [{ priority: { lte: 3 } }, ['a', 'b', 'c']],
+    [{ priority: { gt: 3 } }, ['d', 'e']],
+    [{ priority: { gte: 3, lt: 5 } }, ['a', 'e']],
+    [{ title: { like: '%ta' } }, ['b', 'd']],
+    [{ title: { like: 'e_silon' } }, ['e']],
+    [{ owner: { in: ['ann', 'bob'] } }, ['a', 'b', 'e']],
+    [{ owner: { in: ['bob', null] } }, ['b', 'c', 'd']],
+    [{ owner: { in: [] } }, []],
+    [{ done: true }, ['b', 'e']],
+    [{ 'meta.size': { gte: 30 } }, ['c', 'd', 'e']],
+    [{ id: { in: ['a', 'c', 'zz'] } }, ['a', 'c']],
+    [{ status: 'open', owner: 'ann' }, ['a', 'e']],
+  ])('where %j', (where, expected) => {
+    const { notes } = seeded();
+    expect(ids(notes.list({ where: where as never, orderBy: 'id' })).sort()).toEqual(expected);
+    expect(notes.count({ where: where as never })).toBe(expected.length);
+  });
+
+  it('orders by any field, ascending or descending, and pages without skipping or repeating', () => {
+    const { notes } = seeded();
+    expect(ids(notes.list({ orderBy: 'priority' }))).toEqual(['b', 'c', 'a', 'e', 'd']);
+    expect(ids(notes.list({ orderBy: '-priority' }))).toEqual(['d', 'e', 'a', 'c', 'b']);
+    expect(ids(notes.list({ orderBy: '-id' }))).toEqual(['e', 'd', 'c', 'b', 'a']);
+    expect(ids(notes.list({ orderBy: 'status' }))).toEqual(['d', 'b', 'a', 'c', 'e']);
+    const pages = [0, 2, 4].map((offset) => ids(notes.list({ orderBy: 'status', limit: 2, offset })));
+    expect(pages).toEqual([['d', 'b'], ['a', 'c'], ['e']]);
+    expect(ids(notes.list({ orderBy: 'id', offset: 3 }))).toEqual(['d', 'e']);
+    expect(notes.list({ limit: 0 })).toEqual([]);
+  });
+
+  it('excludes deleted records and sees only current versions', () => {
+    const { notes } = seeded();
+    notes.delete('a');
+    notes.patch('b', { status: 'open' });
+    expect(ids(notes.list({ where: { status: 'open' }, orderBy: 'id' }))).toEqual(['b', 'c', 'e']);
+    expect(notes.count()).toBe(4);
+  });
+
+  it('rejects malformed queries with VALIDATION', () => {
+    const { notes } = seeded();
+    const bad = [
+      { where: { status: { regex: 'x' } } },
+      { where: { status: { lt: null } } },
+      { where: { status: { in: 'open' } } },
+      { where: { status: { like: 3 } } },
+      { where: { status: { a: 1, b: 2 } } },
+      { where: { 'bad field': 1 } },
+      { where: { "x') OR 1=1 --": 1 } },
+      { where: { status: [1] } },
+      { orderBy: 'x y' },
+      { limit: -1 },
+      { offset: 1.5 },
+    ];
+    for (const query of bad) expect(codeOf(() => notes.list(query as never)), JSON.stringify(query)).toBe('VALIDATION');
+  });
+
+  it('uses the declared expression index for an indexed field', () => {
+    const { store, notes } = seeded();
+    void notes;
+    const db = (store as unknown as { cache: { db: import('better-sqlite3').Database } }).cache.db;
+    const plan = db
+      .prepare(`EXPLAIN QUERY PLAN SELECT data FROM "c_notes" WHERE state = 1 AND json_extract(data, '$.status') = ?`)
+      .all('open') as { detail: string }[];
+    expect(plan.map((p) => p.detail).join(' ')).toMatch(/USING INDEX c_notes__f_status/);
+  });
+});
+
+describe('createMany and transactions', () => {
+  it('createMany writes all records with one append, or none when one is invalid', () => {
+    const { notes, dir } = openStore();
+    const ids = notes.createMany([{ title: 'a' }, { title: 'b' }, { id: 'fixed', title: 'c' }]);
+    expect(ids).toHaveLength(3);
+    expect(notes.count()).toBe(3);
+    expect(codeOf(() => notes.createMany([{ title: 'd' }, { id: 'fixed', title: 'dup' }]))).toBe('ALREADY_EXISTS');
+    expect(codeOf(() => notes.createMany([{ title: 'e' }, { id: 'x2', title: 'f' }, { id: 'x2', title: 'g' }]))).toBe('ALREADY_EXISTS');
+    expect(notes.count()).toBe(3);
+    expect(lines(dir)).toHaveLength(3);
+  });
+
+  it('transaction commits across collections together, or rolls everything back on throw', () => {
+    const { store, notes, dir } = openStore();
+    const events = store.collection({ name: 'events' });
+    store.transaction(() => {
+      notes.create({ id: 'n1', title: 'a' });
+      events.create({ id: 'e1', kind: 'created' });
+      expect(notes.get('n1')!.title).toBe('a'); // reads inside see the transaction's writes
+    });
+    expect(() =>
+      store.transaction(() => {
+        notes.create({ id: 'n2', title: 'b' });
+        events.create({ id: 'e2', kind: 'created' });
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
+    expect(notes.get('n2')).toBeUndefined();
+    expect(events.get('e2')).toBeUndefined();
+    expect(lines(dir)).toHaveLength(1);
+    expect(lines(dir, 'events')).toHaveLength(1);
+  });
+
+  it('nested transactions are savepoints: an inner failure undoes only the inner writes', () => {
+    const { store, notes, dir } = openStore();
+    store.transaction(() => {
+      notes.create({ id: 'outer', title: 'a' });
+      expect(() =>
+        store.transaction(() => {
+          notes.create({ id: 'inner', title: 'b' });
+          throw new Error('inner');
+        }),
+      ).toThrow('inner');
+      notes.create({ id: 'after', title: 'c' });
+    });
+    expect(ids(notes.list({ orderBy: 'id' }))).toEqual(['after', 'outer']);
+    expect(lines(dir).map((l) => JSON.parse(l).id)).toEqual(['outer', 'after']);
+    function ids(r: { id: string }[]) {
+      return r.map((x) => x.id);
+    }
+  });
+
+  it('refuses a transaction function that returns a promise, writing nothing', () => {
+    const { store, notes, dir } = openStore();
+    expect(() =>
+      store.transaction((async () => {
+        notes.create({ title: 'a' });
+      }) as never),
+    ).toThrow(/cannot return a promise/);
+    expect(lines(dir)).toEqual([]);
+  });
+
+  it('fails fast instead of deadlocking when a second Store of the same process writes inside the first one\'s transaction', () => {
+    const { store, notes, dir } = openStore();
+    const second = Store.open(dir, { durability: 'none', logger: quietLogger() });
+    const notes2 = second.collection({ name: 'notes' });
+    const started = Date.now();
+    expect(() => store.transaction(() => {
+      notes.create({ title: 'a' });
+      notes2.create({ title: 'b' });
+    })).toThrow(/another Store object in this process/);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(notes.count()).toBe(0);
+    notes2.create({ title: 'c' });
+    expect(notes.count()).toBe(1);
+  });
+});
+
+describe('metrics', () => {
+  it('reports counts, log sizes, write latency and last sync time', () => {
+    const { store, notes, dir } = openStore();
+    expect(store.metrics().writeLatencyMs).toBeNull();
+    notes.create({ title: 'a' });
+    notes.create({ title: 'b' });
+    notes.delete(notes.list()[0]!.id);
+    const m = store.metrics();
+    expect(m.counts.notes).toBe(1);
+    expect(m.jsonlBytes.notes).toBe(readFileSync(join(dir, 'notes.jsonl')).length);
+    expect(m.writeLatencyMs).toBeGreaterThan(0);
+    expect(m.lastSyncMs).toBeNull();
+    store.sync();
+    expect(store.metrics().lastSyncMs).toBeGreaterThanOrEqual(0);
+  });
+});

@@ -1,0 +1,221 @@
+import { appendFileSync, existsSync, readFileSync, writeFileSync, openSync, closeSync, fstatSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConflictMarkersError, CoreStore as Store } from '../../src/index.js';
+import { Journal, encodeJournal, decodeJournal } from '../../src/store/journal.js';
+import { fingerprintPrefix, hashBytes } from '../../src/jsonl/log-io.js';
+import { tempDir } from '../helpers/temp.js';
+import { quietLogger } from '../helpers/logger.js';
+
+function storeDir() {
+  return join(tempDir(), '.taskstore');
+}
+
+function open(dir: string) {
+  const logger = quietLogger();
+  const store = Store.open(dir, { durability: 'none', logger });
+  return { store, logger, notes: store.collection({ name: 'notes' }) };
+}
+
+const line = (record: object) => `${JSON.stringify(record)}\n`;
+
+describe('torn last line', () => {
+  it('is moved to <collection>.jsonl.torn and the log cut back to its last complete line', () => {
+    const dir = storeDir();
+    const { store, notes } = open(dir);
+    notes.create({ id: 'a', title: 'kept' });
+    store.close();
+    const path = join(dir, 'notes.jsonl');
+    const good = readFileSync(path, 'utf8');
+    appendFileSync(path, '{"id":"b","title":"half wri');
+    const reopened = open(dir);
+    expect(readFileSync(path, 'utf8')).toBe(good);
+    expect(readFileSync(`${path}.torn`, 'utf8')).toBe('{"id":"b","title":"half wri\n');
+    expect(reopened.logger.warnings.join('\n')).toMatch(/notes\.jsonl ended with an incomplete line .* moved to notes\.jsonl\.torn/);
+    expect(reopened.notes.get('a')!.title).toBe('kept');
+    // A write after recovery starts on a clean line.
+    reopened.notes.create({ id: 'c', title: 'next' });
+    expect(readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l).id)).toEqual(['a', 'c']);
+    const problems = reopened.store.check().problems;
+    expect(problems.map((p) => p.kind)).toEqual(['torn_line']);
+    expect(problems[0]!.message).toMatch(/notes\.jsonl\.torn holds 1 line/);
+  });
+
+  it('a complete record missing only its newline is kept, and the newline added', () => {
+    const dir = storeDir();
+    const path = join(dir, 'notes.jsonl');
+    open(dir).store.close();
+    writeFileSync(path, line({ id: 'a', updated_at: 1 }) + JSON.stringify({ id: 'b', updated_at: 2 }));
+    const { notes } = open(dir);
+    expect(notes.list().map((r) => r.id)).toEqual(['a', 'b']);
+    expect(readFileSync(path, 'utf8')).toBe(line({ id: 'a', updated_at: 1 }) + line({ id: 'b', updated_at: 2 }));
+    expect(existsSync(`${path}.torn`)).toBe(false);
+  });
+});
+
+describe('malformed lines', () => {
+  it('are skipped with a warning naming file and line, reported by sync() and check(), and never deleted', () => {
+    const dir = storeDir();
+    open(dir).store.close();
+    const path = join(dir, 'notes.jsonl');
+    const content = [
+      line({ id: 'a', updated_at: 1 }),
+      'not json\n',
+      '[1,2]\n',
+      line({ title: 'no id', updated_at: 1 }),
+      line({ id: 'c', updated_at: 'soon' }),
+      line({ id: '', updated_at: 1 }),
+      line({ id: 'd', updated_at: 1.5 }),
+      line({ id: 'b', updated_at: 2 }),
+    ].join('');
+    writeFileSync(path, content);
+    const { store, notes, logger } = open(dir);
+    expect(notes.list().map((r) => r.id)).toEqual(['a', 'b']);
+    expect(logger.warnings[0]).toMatch(/notes\.jsonl line 2 skipped: not valid JSON/);
+    const report = store.sync();
+    expect(report.skipped.map((s) => [s.line, s.reason])).toEqual([
+      [2, expect.stringMatching(/not valid JSON/)],
+      [3, 'not a JSON object'],
+      [4, 'no non-empty string "id"'],
+      [5, 'no integer "updated_at"'],
+      [6, 'no non-empty string "id"'],
+      [7, 'no integer "updated_at"'],
+    ]);
+    expect(report).toMatchObject({ collections: 1, records: 2, lines: 8 });
+    const check = store.check();
+    expect(check.ok).toBe(false);
+    expect(check.problems.filter((p) => p.kind === 'malformed_line').map((p) => p.line)).toEqual([2, 3, 4, 5, 6, 7]);
+    notes.create({ id: 'e' });
+    store.compact();
+    const after = readFileSync(path, 'utf8');
+    for (const bad of ['not json', '[1,2]', '"no id"', '"soon"', '1.5']) expect(after).toContain(bad);
+  });
+
+  it('invalid UTF-8 is reported, not silently decoded, and its bytes survive compaction', () => {
+    const dir = storeDir();
+    open(dir).store.close();
+    const path = join(dir, 'notes.jsonl');
+    const bad = Buffer.concat([Buffer.from('{"id":"x","updated_at":1,"t":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}\n')]);
+    writeFileSync(path, Buffer.concat([Buffer.from(line({ id: 'a', updated_at: 1 })), bad]));
+    const { store, notes } = open(dir);
+    expect(notes.get('x')).toBeUndefined();
+    expect(store.sync().skipped).toEqual([{ collection: 'notes', line: 2, reason: 'not valid UTF-8' }]);
+    store.compact();
+    expect(readFileSync(path).subarray(-bad.length)).toEqual(bad);
+  });
+});
+
+describe('conflict markers', () => {
+  const conflicted = [
+    line({ id: 'a', title: 'base', updated_at: 1 }),
+    '<<<<<<< ours\n',
+    line({ id: 'b', title: 'ours', updated_at: 5 }),
+    '=======\n',
+    line({ id: 'b', title: 'theirs', updated_at: 5 }),
+    '>>>>>>> theirs\n',
+  ].join('');
+
+  it('refuse the collection with an error naming the file and line, while other collections keep working', () => {
+    const dir = storeDir();
+    const first = open(dir);
+    const other = first.store.collection({ name: 'other' });
+    other.create({ id: 'o' });
+    first.store.close();
+    writeFileSync(join(dir, 'notes.jsonl'), conflicted);
+    const { store, notes } = open(dir);
+    let error: unknown;
+    try {
+      notes.get('a');
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConflictMarkersError);
+    expect((error as ConflictMarkersError).code).toBe('CONFLICT_MARKERS');
+    expect((error as ConflictMarkersError).line).toBe(2);
+    expect((error as Error).message).toMatch(/notes\.jsonl line 2 has a git conflict marker/);
+    expect(() => notes.create({ title: 'x' })).toThrow(ConflictMarkersError);
+    expect(() => notes.list()).toThrow(ConflictMarkersError);
+    expect(readFileSync(join(dir, 'notes.jsonl'), 'utf8')).toBe(conflicted);
+    expect(store.collection({ name: 'other' }).get('o')).toBeDefined();
+    expect(() => store.sync()).toThrow(ConflictMarkersError);
+    const check = store.check();
+    expect(check.problems).toContainEqual(expect.objectContaining({ kind: 'conflict_markers', collection: 'notes', line: 2 }));
+  });
+
+  it('load normally once the conflict is resolved by keeping one side', () => {
+    const dir = storeDir();
+    open(dir).store.close();
+    writeFileSync(join(dir, 'notes.jsonl'), conflicted);
+    const { store, notes } = open(dir);
+    expect(() => notes.count()).toThrow(ConflictMarkersError);
+    writeFileSync(join(dir, 'notes.jsonl'), line({ id: 'a', title: 'base', updated_at: 1 }) + line({ id: 'b', title: 'ours', updated_at: 5 }));
+    store.refresh();
+    expect(notes.list().map((r) => r.title)).toEqual(['base', 'ours']);
+    expect(store.check().ok).toBe(true);
+  });
+});
+
+describe('transaction journal', () => {
+  it('encodes with a checksum so a torn journal is recognized', () => {
+    const entries = [{ file: 'a.jsonl', offset: 0, length: 3, sha1: 'x', prefix: 'y' }];
+    const data = encodeJournal(entries);
+    expect(decodeJournal(data)).toEqual({ kind: 'entries', entries });
+    expect(decodeJournal(data.subarray(0, data.length - 5)).kind).toBe('incomplete');
+    expect(decodeJournal(Buffer.alloc(0)).kind).toBe('empty');
+  });
+
+  /** Builds exactly what a crash between the appends of a two-log commit leaves on disk. */
+  function crashMidCommit(dir: string, completeSecond: boolean) {
+    const { store, notes } = open(dir);
+    const events = store.collection({ name: 'events' });
+    notes.create({ id: 'n0' });
+    events.create({ id: 'e0' });
+    store.close();
+    const logs = ['notes', 'events'].map((name) => {
+      const path = join(dir, `${name}.jsonl`);
+      const fd = openSync(path, 'r');
+      const offset = fstatSync(fd).size;
+      const prefix = fingerprintPrefix(fd, offset);
+      closeSync(fd);
+      const data = Buffer.from(line({ id: `${name}-new-1`, updated_at: 10 }) + line({ id: `${name}-new-2`, updated_at: 11 }));
+      return { path, offset, prefix, data, name };
+    });
+    const journal = new Journal(dir, false);
+    journal.begin(logs.map((l) => ({ file: `${l.name}.jsonl`, offset: l.offset, length: l.data.length, sha1: hashBytes(l.data), prefix: l.prefix })));
+    journal.close();
+    appendFileSync(logs[0]!.path, logs[0]!.data);
+    appendFileSync(logs[1]!.path, completeSecond ? logs[1]!.data : logs[1]!.data.subarray(0, 30));
+    return logs;
+  }
+
+  it('rolls back every log when a crash interrupted the commit between files', () => {
+    const dir = storeDir();
+    const logs = crashMidCommit(dir, false);
+    const { store, notes, logger } = open(dir);
+    const events = store.collection({ name: 'events' });
+    expect(notes.list().map((r) => r.id)).toEqual(['n0']);
+    expect(events.list().map((r) => r.id)).toEqual(['e0']);
+    for (const log of logs) expect(readFileSync(log.path).length).toBe(log.offset);
+    expect(readFileSync(`${logs[0]!.path}.torn`, 'utf8')).toBe(logs[0]!.data.toString());
+    expect(logger.warnings.join('\n')).toMatch(/rolled back a transaction interrupted by a crash/);
+    expect(readFileSync(join(dir, 'taskstore.journal')).length).toBe(0);
+  });
+
+  it('keeps the transaction when every log holds all of its lines', () => {
+    const dir = storeDir();
+    crashMidCommit(dir, true);
+    const { store, notes } = open(dir);
+    expect(notes.list({ orderBy: 'id' }).map((r) => r.id)).toEqual(['n0', 'notes-new-1', 'notes-new-2']);
+    expect(store.collection({ name: 'events' }).count()).toBe(3);
+    expect(store.check().ok).toBe(true);
+  });
+
+  it('discards a stale journal whose logs were replaced since (e.g. by a checkout), touching nothing', () => {
+    const dir = storeDir();
+    const logs = crashMidCommit(dir, false);
+    writeFileSync(logs[0]!.path, line({ id: 'replaced', updated_at: 1 }));
+    const { notes, logger } = open(dir);
+    expect(notes.list().map((r) => r.id)).toEqual(['replaced']);
+    expect(logger.warnings.join('\n')).toMatch(/discarded an interrupted transaction journal/);
+  });
+});
