@@ -186,7 +186,7 @@ describe('create / get', () => {
     const record = JSON.parse('{"id":"p","title":"t","__proto__":{"polluted":true}}');
     notes.create(record);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-    const got = notes.get('p')! as Record<string, unknown>;
+    const got = notes.get('p') as unknown as Record<string, unknown>;
     expect(Object.keys(got)).toContain('__proto__');
     notes.patch('p', { title: 'u' });
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
