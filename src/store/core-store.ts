@@ -348,8 +348,13 @@ export class CoreStore {
       }
       return result;
     } catch (err) {
-      this.cache.rollback();
-      throw err;
+      try {
+        this.cache.rollback();
+      } catch {
+        // The rollback of a failed cache transaction can itself fail (disk full); SQLite
+        // then rolls back on its own, and nothing was appended to any log.
+      }
+      throw asStoreError(err, this.cache.path);
     } finally {
       this.scope = undefined;
       locksHeldInProcess.delete(lockKey);
@@ -496,6 +501,16 @@ export class CoreStore {
   private assertOpen(): void {
     if (this.closed) throw new TaskStoreError('IO', `the store at ${this.dir} is closed`);
   }
+}
+
+/** SQLite's own disk-full and I/O failures become IoError, like the logs' (code IO). */
+function asStoreError(err: unknown, cachePath: string): unknown {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && (code === 'SQLITE_FULL' || code.startsWith('SQLITE_IOERR') || code === 'SQLITE_READONLY' || code === 'SQLITE_CANTOPEN')) {
+    const errno = code === 'SQLITE_FULL' ? 'ENOSPC' : code === 'SQLITE_READONLY' ? 'EROFS' : 'EIO';
+    return ioError('update the cache', cachePath, Object.assign(new Error((err as Error).message), { code: errno, cause: err }));
+  }
+  return err;
 }
 
 function assertNotPromise(value: unknown): void {
