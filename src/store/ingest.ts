@@ -10,6 +10,7 @@
  */
 import { appendFileSync, closeSync, existsSync, fstatSync, openSync } from 'node:fs';
 import { join } from 'node:path';
+import { isUtf8 } from 'node:buffer';
 import type { CacheDb, FileStateRow } from '../cache/cache-db.js';
 import type { CollectionTable } from '../cache/collection-table.js';
 import { parseLine } from '../jsonl/line-codec.js';
@@ -136,7 +137,7 @@ export function ingestLog(ctx: IngestContext, table: CollectionTable, forceRebui
     let totalLines = firstLine - 1 + read.lines;
     if (read.unterminated !== undefined) {
       const text = read.unterminated.toString('utf8');
-      if (parseLine(text).kind === 'record') {
+      if (isUtf8(read.unterminated) && parseLine(text).kind === 'record') {
         // A complete record that only lacks its newline (written by hand, or a crash
         // between the last byte and the newline): keep it and finish the line.
         // Positional write: this descriptor is opened 'r+', not for appending.
