@@ -1,3 +1,12 @@
 #!/usr/bin/env node
-process.stderr.write('taskstore-merge: not built yet\n');
-process.exit(2);
+/**
+ * The `taskstore-merge` binary: git runs it once per merged `.taskstore/*.jsonl` file as
+ * `taskstore-merge %O %A %B %P`. It imports only the merge driver (no SQLite, no CLI
+ * framework) so that start-up stays fast.
+ *
+ * Other code (the `taskstore merge` subcommand) calls `runMergeDriver` from
+ * `src/merge/driver.ts` directly: importing this file would run the driver.
+ */
+import { runMergeDriver } from '../merge/driver.js';
+
+process.exitCode = runMergeDriver(process.argv.slice(2));

@@ -1,0 +1,141 @@
+/**
+ * The git merge driver: the thin file wrapper around {@link mergeJsonl}.
+ *
+ * git runs it as `taskstore-merge %O %A %B %P` (`<base> <ours> <theirs> <path>`) and
+ * takes whatever it leaves in `<ours>` as the merge result; the exit code says whether
+ * the merge was clean. The fourth argument is optional and only used in messages, but
+ * it must be accepted: a peer's driver rejected it, exited 0, and git silently kept
+ * "ours" (LESSONS.md).
+ *
+ * Exit codes: 0 clean merge, 1 conflicts remain (markers written), 2 error (bad
+ * arguments, unreadable input, write failure); on error `<ours>` is left untouched,
+ * which git then reports as a conflicted file, so nothing is lost.
+ */
+import { isUtf8 } from 'node:buffer';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomicSync } from './atomic-write.js';
+import { mergeJsonl, type BadLine } from './merge-jsonl.js';
+
+export type MergeExitCode = 0 | 1 | 2;
+
+/** Everything the driver touches, replaceable in tests. Defaults use `node:fs` and the process streams. */
+export interface MergeDriverOptions {
+  /** Reads a whole file; must throw an error with `code: 'ENOENT'` for a missing file. */
+  readFile?: (path: string) => Uint8Array;
+  /** Replaces a file's content atomically. */
+  writeFile?: (path: string, text: string) => void;
+  stderr?: (text: string) => void;
+  stdout?: (text: string) => void;
+  /** Name used in messages (`taskstore-merge`, or `taskstore merge` when run by the CLI). */
+  programName?: string;
+}
+
+/** At most this many malformed lines are listed one by one on stderr. */
+const MAX_LISTED = 20;
+
+const USAGE_ARGS = '<base> <ours> <theirs> [<path>]';
+
+/**
+ * Runs the merge driver with the arguments git passes and returns the exit code.
+ * Writes the merged file into `<ours>` (atomically) unless it returns 2.
+ *
+ * @example
+ * // the taskstore-merge binary:
+ * process.exitCode = runMergeDriver(process.argv.slice(2));
+ * // git config merge.taskstore.driver "taskstore-merge %O %A %B %P"
+ */
+export function runMergeDriver(args: readonly string[], options: MergeDriverOptions = {}): MergeExitCode {
+  const readFile = options.readFile ?? ((path: string) => readFileSync(path));
+  const writeFile = options.writeFile ?? writeFileAtomicSync;
+  const stderr = options.stderr ?? ((text: string) => void process.stderr.write(text));
+  const stdout = options.stdout ?? ((text: string) => void process.stdout.write(text));
+  const program = options.programName ?? 'taskstore-merge';
+  const usage = `usage: ${program} ${USAGE_ARGS}\n`;
+
+  if (args.length === 1 && (args[0] === '--help' || args[0] === '-h')) {
+    stdout(
+      `${usage}Merges TaskStore JSONL files record by record; the result is written into <ours>.\n` +
+        `Exit codes: 0 clean, 1 conflicts remain, 2 error.\n` +
+        `git config merge.taskstore.driver "${program} %O %A %B %P"\n`,
+    );
+    return 0;
+  }
+  if (args.length !== 3 && args.length !== 4) {
+    stderr(`${program}: expected 3 or 4 arguments (${USAGE_ARGS}), got ${args.length}\n${usage}`);
+    return 2;
+  }
+  const [basePath, oursPath, theirsPath] = args as [string, string, string];
+  const shownPath = args[3] !== undefined && args[3] !== '' ? args[3] : oursPath;
+  const fail = (message: string): MergeExitCode => {
+    stderr(`${program}: ${shownPath}: ${message}\n`);
+    return 2;
+  };
+
+  let texts: [string, string, string];
+  try {
+    texts = [
+      readText(readFile, basePath, 'base', true),
+      readText(readFile, oursPath, 'ours', false),
+      readText(readFile, theirsPath, 'theirs', false),
+    ];
+  } catch (err) {
+    return fail(`${(err as Error).message}; nothing was written`);
+  }
+
+  let result: ReturnType<typeof mergeJsonl>;
+  try {
+    result = mergeJsonl(...texts);
+  } catch (err) {
+    return fail(`merge failed unexpectedly (${(err as Error).message}); ours left unchanged`);
+  }
+
+  reportBadLines(result.badLines, (line) => stderr(`${program}: ${shownPath}: ${line}\n`));
+
+  try {
+    writeFile(oursPath, result.text);
+  } catch (err) {
+    return fail(`cannot write the merged result to ${oursPath} (${(err as Error).message}); ours left unchanged`);
+  }
+
+  if (result.conflicts > 0) {
+    const ids = result.conflictedRecords.slice(0, MAX_LISTED).map((c) => `  ${c.id}: ${c.reason}\n`);
+    const more = result.conflicts > MAX_LISTED ? `  … and ${result.conflicts - MAX_LISTED} more\n` : '';
+    stderr(
+      `${program}: ${shownPath}: ${result.conflicts} conflicting record${result.conflicts === 1 ? '' : 's'}\n` +
+        ids.join('') +
+        more +
+        `  resolve each block by keeping the line you want between <<<<<<< ours / ======= / >>>>>>> theirs ` +
+        `and deleting the marker lines\n`,
+    );
+    return 1;
+  }
+  return 0;
+}
+
+/** Reads one input as UTF-8. A missing base is an empty base (the file is new on both sides). */
+function readText(
+  readFile: (path: string) => Uint8Array,
+  path: string,
+  side: 'base' | 'ours' | 'theirs',
+  missingIsEmpty: boolean,
+): string {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFile(path);
+  } catch (err) {
+    if (missingIsEmpty && (err as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw new Error(`cannot read ${side} file ${path} (${(err as Error).message})`, { cause: err });
+  }
+  // Decoding would replace invalid bytes and the merge would then rewrite them: refuse instead.
+  if (!isUtf8(bytes)) throw new Error(`${side} file ${path} is not valid UTF-8; merge this file by hand`);
+  // Buffer decoding keeps a byte order mark (TextDecoder would drop it) and is much faster.
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+}
+
+function reportBadLines(badLines: BadLine[], emit: (line: string) => void): void {
+  for (const bad of badLines.slice(0, MAX_LISTED)) {
+    const fate = bad.side === 'base' ? 'ignored as a merge base' : 'kept unchanged';
+    emit(`${bad.side} line ${bad.line}: ${bad.reason}; ${fate}`);
+  }
+  if (badLines.length > MAX_LISTED) emit(`… and ${badLines.length - MAX_LISTED} more malformed lines`);
+}

@@ -1,0 +1,96 @@
+/**
+ * Reads the sides of a merge (base, ours, theirs) from their texts: the lines to carry
+ * over, the current version of every id, and the malformed lines to report.
+ *
+ * The three texts of a merge mostly share their leading lines (both sides start from
+ * the base), so lines equal to the already read side at the same position are not
+ * parsed again: a merge of three 100,000-line files parses about 100,000 lines, not
+ * 300,000 (parsing dominates the cost of a large merge).
+ *
+ * Pure: no file access.
+ */
+import { parseLine, supersedes } from '../jsonl/line-codec.js';
+import { RecordVersion } from './record-version.js';
+
+export type MergeSide = 'base' | 'ours' | 'theirs';
+
+/** A line that could not be read as a record version. It is carried through, never dropped. */
+export interface BadLine {
+  side: MergeSide;
+  /** 1-based physical line number in that side's file. */
+  line: number;
+  reason: string;
+}
+
+/** A non-empty line that is not a record version: its text (line end removed) and why. */
+export class MalformedLine {
+  constructor(
+    readonly text: string,
+    readonly problem: string,
+  ) {}
+}
+
+/**
+ * A non-empty line of a side: a record version, or a malformed line. (One object per
+ * line: a large merge holds hundreds of thousands of them.)
+ */
+export type InputLine = RecordVersion | MalformedLine;
+
+export interface MergeInput {
+  /** The side's non-empty lines in order (repeated lines repeated). */
+  readonly lines: InputLine[];
+  /** Current version per id (highest `updated_at`, later line on ties), in order of first appearance. */
+  readonly current: Map<string, RecordVersion>;
+  readonly badLines: BadLine[];
+}
+
+/** Parses one line (without its line end). */
+export function readLine(text: string): InputLine {
+  const parsed = parseLine(text);
+  if (parsed.kind === 'record') return RecordVersion.of(text, parsed.record);
+  const problem =
+    parsed.kind === 'conflict-marker'
+      ? `git conflict marker "${parsed.marker}" (an earlier merge was not resolved)`
+      : parsed.reason;
+  return new MalformedLine(text, problem);
+}
+
+/**
+ * Splits `text` into lines (`\n` ends; a trailing `\r` is removed; a missing final line
+ * end is fine) and reads each. Empty lines carry no data and are skipped (the store
+ * never writes them); every other line is kept, valid or not.
+ *
+ * `sharedPrefixWith`: an already read side. As long as this side's lines equal that
+ * side's lines position by position, its {@link InputLine} objects are reused instead
+ * of parsing again (both sides usually start with the base's lines).
+ */
+export function readMergeInput(text: string, side: MergeSide, sharedPrefixWith?: MergeInput): MergeInput {
+  const lines: InputLine[] = [];
+  const current = new Map<string, RecordVersion>();
+  const badLines: BadLine[] = [];
+  if (text.length === 0) return { lines, current, badLines };
+
+  const shared = sharedPrefixWith?.lines ?? [];
+  let sharing = shared.length > 0;
+  const raw = text.split('\n');
+  for (let i = 0; i < raw.length; i++) {
+    let text = raw[i] as string;
+    if (text.endsWith('\r')) text = text.slice(0, -1);
+    if (text.length === 0) continue;
+    let line: InputLine | undefined;
+    if (sharing) {
+      const candidate = shared[lines.length];
+      if (candidate !== undefined && candidate.text === text) line = candidate;
+      else sharing = false;
+    }
+    line ??= readLine(text);
+    lines.push(line);
+    if (line instanceof MalformedLine) {
+      badLines.push({ side, line: i + 1, reason: line.problem });
+      continue;
+    }
+    const previous = current.get(line.id);
+    if (previous === undefined || supersedes(previous, line, true)) current.set(line.id, line);
+  }
+  return { lines, current, badLines };
+}

@@ -1,0 +1,161 @@
+/**
+ * The TaskStore merge of one JSONL file (SPEC section 4), as a pure function of the
+ * three texts git hands a merge driver. The file wrapper is `driver.ts`.
+ *
+ * Output, in this order:
+ * 1. History: every line of ours in order, then every line of theirs that ours lacks,
+ *    in order (lines compared without a trailing `\r`; identical lines are written once).
+ *    Malformed lines are part of it, unchanged.
+ * 2. One new version line per record whose merged state differs from what a reader of
+ *    the history would take as current, with `updated_at = max(ours, theirs) + 1`.
+ * 3. One conflict block per record that could not be merged (see {@link mergeRecord}).
+ *    Its two competing versions appear only there, so keeping one side's line and
+ *    deleting the marker lines resolves it.
+ *
+ * Records, new lines and conflict blocks follow the order in which ids first appear in
+ * the history, so the same inputs always give the same bytes. Line ends are `\n`.
+ *
+ * Pure: no file access. Linear in the input size (Maps and Sets, no pairwise scans).
+ */
+import { supersedes } from '../jsonl/line-codec.js';
+import { joinObjectMembers } from './json-members.js';
+import { readMergeInput, type BadLine, type InputLine, type MergeInput } from './merge-input.js';
+import { RecordVersion, UPDATED_AT, fieldsMemo, sameContent, type Fields } from './record-version.js';
+import { mergeRecord } from './three-way.js';
+
+export type { BadLine, MergeSide } from './merge-input.js';
+
+/** A record left in conflict: why, so a person can decide. */
+export interface ConflictedRecord {
+  id: string;
+  reason: string;
+}
+
+export interface MergeResult {
+  /** The merged file (empty, or `\n`-terminated lines). */
+  text: string;
+  /** Number of conflict blocks in `text` (one per conflicted record); 0 means a clean merge. */
+  conflicts: number;
+  /** The conflicted records, in the order of their blocks. */
+  conflictedRecords: ConflictedRecord[];
+  /** Malformed lines of each input (those of ours and theirs are in `text`, unchanged). */
+  badLines: BadLine[];
+}
+
+/** The marker lines around a conflict block. `isConflictMarker` recognizes all three. */
+export const CONFLICT_START = '<<<<<<< ours';
+export const CONFLICT_SEPARATOR = '=======';
+export const CONFLICT_END = '>>>>>>> theirs';
+
+/**
+ * Merges one JSONL file. `base` is the common ancestor (empty when the file is new on
+ * both sides), `ours` and `theirs` the two versions to combine.
+ *
+ * @example
+ * const base = '{"id":"t1","updated_at":1,"a":0,"b":0}\n';
+ * const ours = base + '{"id":"t1","updated_at":5,"a":1,"b":1}\n';
+ * const theirs = base + '{"id":"t1","updated_at":6,"a":0,"b":1}\n';
+ * mergeJsonl(base, ours, theirs).text.split('\n').at(-2);
+ * // → '{"id":"t1","updated_at":7,"a":1,"b":1}'  (theirs' line would be current: a new version is appended)
+ */
+export function mergeJsonl(base: string, ours: string, theirs: string): MergeResult {
+  const oursInput = readMergeInput(ours, 'ours');
+  const theirsInput = readMergeInput(theirs, 'theirs', oursInput);
+  const baseInput = readMergeInput(base, 'base', oursInput);
+
+  let history = unionOfLines(oursInput, theirsInput);
+  const shown = currentVersions(history);
+
+  const appended: string[] = [];
+  const conflicted: { id: string; reason: string; ours: RecordVersion; theirs: RecordVersion }[] = [];
+  for (const [id, shownVersion] of shown) {
+    const oursVersion = oursInput.current.get(id);
+    const theirsVersion = theirsInput.current.get(id);
+    // On one side only (added there): its lines are all in the history and its current
+    // version is what readers see. Nothing to merge.
+    if (oursVersion === undefined || theirsVersion === undefined) continue;
+    // Both sides agree and readers see exactly that line: the common case, kept cheap.
+    if (oursVersion.text === theirsVersion.text && shownVersion.text === oursVersion.text) continue;
+
+    const fieldsOf = fieldsMemo();
+    const result = mergeRecord(baseInput.current.get(id), oursVersion, theirsVersion, fieldsOf);
+    if (result.kind === 'conflict') {
+      conflicted.push({ id, reason: result.reason, ours: oursVersion, theirs: theirsVersion });
+      continue;
+    }
+    if (sameContent(result.fields, fieldsOf(shownVersion))) continue;
+    const updatedAt = Math.max(oursVersion.updatedAt, theirsVersion.updatedAt) + 1;
+    if (!Number.isSafeInteger(updatedAt)) {
+      // No valid later timestamp exists: let a person decide rather than write a line readers would skip.
+      const reason = 'updated_at is at its maximum; no merged version can be written';
+      conflicted.push({ id, reason, ours: oursVersion, theirs: theirsVersion });
+      continue;
+    }
+    appended.push(versionLine(result.fields, updatedAt));
+  }
+
+  if (conflicted.length > 0) {
+    const competing = new Set(conflicted.flatMap((c) => [c.ours.text, c.theirs.text]));
+    history = history.filter((line) => !competing.has(line.text));
+  }
+
+  const out: string[] = history.map((line) => line.text);
+  for (const line of appended) out.push(line); // not push(...appended): too many arguments for a large merge
+  for (const c of conflicted) out.push(CONFLICT_START, c.ours.text, CONFLICT_SEPARATOR, c.theirs.text, CONFLICT_END);
+
+  return {
+    text: out.length === 0 ? '' : `${out.join('\n')}\n`,
+    conflicts: conflicted.length,
+    conflictedRecords: conflicted.map(({ id, reason }) => ({ id, reason })),
+    badLines: [...baseInput.badLines, ...oursInput.badLines, ...theirsInput.badLines],
+  };
+}
+
+/**
+ * Ours' lines in order, then theirs' lines that ours lacks (and that were not already
+ * added), in order.
+ *
+ * Identical lines can only belong to the same id, so ours' lines are indexed by id, and
+ * only for the ids theirs could repeat: hashing every line of two large files would cost
+ * more than the whole rest of the merge. Lines the two sides share at the start are the
+ * same objects (see `readMergeInput`) and are skipped first.
+ */
+function unionOfLines(ours: MergeInput, theirs: MergeInput): InputLine[] {
+  const union = ours.lines.slice();
+  let start = 0;
+  while (start < theirs.lines.length && theirs.lines[start] === ours.lines[start]) start++;
+  if (start === theirs.lines.length) return union;
+  const rest = theirs.lines.slice(start);
+
+  // Texts already written, grouped by id ('' for malformed lines, which have none).
+  const written = new Map<string, Set<string>>();
+  const group = (line: InputLine) => (line instanceof RecordVersion ? line.id : '');
+  for (const line of rest) written.set(group(line), new Set());
+  for (const line of ours.lines) written.get(group(line))?.add(line.text);
+  for (const line of rest) {
+    const texts = written.get(group(line)) as Set<string>;
+    if (texts.has(line.text)) continue;
+    texts.add(line.text);
+    union.push(line);
+  }
+  return union;
+}
+
+/** What a reader of `lines` takes as current per id, in order of first appearance. */
+function currentVersions(lines: InputLine[]): Map<string, RecordVersion> {
+  const current = new Map<string, RecordVersion>();
+  for (const line of lines) {
+    if (!(line instanceof RecordVersion)) continue;
+    const previous = current.get(line.id);
+    if (previous === undefined || supersedes(previous, line, true)) current.set(line.id, line);
+  }
+  return current;
+}
+
+/** The merged record as one line, stamped with `updatedAt` in place of its `updated_at` value. */
+function versionLine(fields: Fields, updatedAt: number): string {
+  const members = [...fields].map(([key, field]) =>
+    key === UPDATED_AT ? { rawKey: field.rawKey, rawValue: String(updatedAt) } : field,
+  );
+  return joinObjectMembers(members);
+}

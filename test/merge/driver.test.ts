@@ -1,0 +1,206 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { writeFileAtomicSync } from '../../src/merge/atomic-write.js';
+import { runMergeDriver } from '../../src/merge/driver.js';
+import { MERGE_BIN } from '../helpers/paths.js';
+import { tempDir } from '../helpers/temp.js';
+import { currentState, hasMarkers, jsonl, type Rec } from './jsonl-fixtures.js';
+
+const r = (id: string, updated_at: number, fields: Record<string, unknown> = {}): Rec => ({ id, updated_at, ...fields });
+
+const BASE = jsonl(r('a', 1, { x: 0, y: 0 }));
+const OURS = BASE + jsonl(r('a', 2, { x: 1, y: 0 }), r('o', 2));
+const THEIRS = BASE + jsonl(r('a', 3, { x: 0, y: 1 }), r('t', 3));
+const MERGED = OURS + jsonl(r('a', 3, { x: 0, y: 1 }), r('t', 3), r('a', 4, { x: 1, y: 1 }));
+const CONFLICTING_THEIRS = BASE + jsonl(r('a', 2, { x: 2, y: 0 }));
+
+/** Writes the three inputs into a temp dir and returns their paths. */
+function inputs(base: string | undefined, ours: string, theirs: string) {
+  const dir = tempDir('taskstore-merge-');
+  const paths = { dir, base: join(dir, 'base.jsonl'), ours: join(dir, 'ours.jsonl'), theirs: join(dir, 'theirs.jsonl') };
+  if (base !== undefined) writeFileSync(paths.base, base);
+  writeFileSync(paths.ours, ours);
+  writeFileSync(paths.theirs, theirs);
+  return paths;
+}
+
+/** Runs the driver in-process, capturing its output. */
+function run(args: string[], options: Parameters<typeof runMergeDriver>[1] = {}) {
+  let stderr = '';
+  let stdout = '';
+  const code = runMergeDriver(args, { stderr: (t) => (stderr += t), stdout: (t) => (stdout += t), ...options });
+  return { code, stderr, stdout };
+}
+
+describe('runMergeDriver (in-process, real files)', () => {
+  it('merges into <ours> and exits 0 with 3 arguments', () => {
+    const p = inputs(BASE, OURS, THEIRS);
+    const { code, stderr } = run([p.base, p.ours, p.theirs]);
+    expect(code).toBe(0);
+    expect(stderr).toBe('');
+    expect(readFileSync(p.ours, 'utf8')).toBe(MERGED);
+    expect(readFileSync(p.theirs, 'utf8')).toBe(THEIRS);
+    expect(readFileSync(p.base, 'utf8')).toBe(BASE);
+  });
+
+  it('accepts the optional 4th argument (%P) and merges exactly the same', () => {
+    const p = inputs(BASE, OURS, THEIRS);
+    const { code } = run([p.base, p.ours, p.theirs, '.taskstore/tasks.jsonl']);
+    expect(code).toBe(0);
+    expect(readFileSync(p.ours, 'utf8')).toBe(MERGED);
+  });
+
+  it('exits 1 and writes marker blocks when conflicts remain, naming the path and the record', () => {
+    const p = inputs(BASE, OURS, CONFLICTING_THEIRS);
+    const { code, stderr } = run([p.base, p.ours, p.theirs, '.taskstore/tasks.jsonl']);
+    expect(code).toBe(1);
+    expect(hasMarkers(readFileSync(p.ours, 'utf8'))).toBe(true);
+    expect(stderr).toMatch(/\.taskstore\/tasks\.jsonl: 1 conflicting record\n/);
+    expect(stderr).toMatch(/ a: field "x" changed on both sides/);
+  });
+
+  it.each([[[]], [['one']], [['one', 'two']], [['1', '2', '3', '4', '5']]])(
+    'exits 2 with a usage message for %j arguments',
+    (args) => {
+      const { code, stderr } = run(args);
+      expect(code).toBe(2);
+      expect(stderr).toMatch(new RegExp(`expected 3 or 4 arguments .*got ${args.length}`));
+      expect(stderr).toMatch(/usage: taskstore-merge <base> <ours> <theirs> \[<path>\]/);
+    },
+  );
+
+  it('prints help on stdout and exits 0 for --help', () => {
+    const { code, stdout } = run(['--help']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/%O %A %B %P/);
+  });
+
+  it('exits 2 and writes nothing when ours or theirs cannot be read', () => {
+    const p = inputs(BASE, OURS, THEIRS);
+    const missingTheirs = run([p.base, p.ours, join(p.dir, 'nope.jsonl'), 'x.jsonl']);
+    expect(missingTheirs.code).toBe(2);
+    expect(missingTheirs.stderr).toMatch(/x\.jsonl: cannot read theirs file .*nope\.jsonl/);
+    expect(readFileSync(p.ours, 'utf8')).toBe(OURS);
+    const missingOurs = run([p.base, join(p.dir, 'gone.jsonl'), p.theirs]);
+    expect(missingOurs.code).toBe(2);
+    expect(missingOurs.stderr).toMatch(/cannot read ours file/);
+    expect(existsSync(join(p.dir, 'gone.jsonl'))).toBe(false);
+  });
+
+  it('treats a missing or empty base as empty (file added on both sides)', () => {
+    for (const base of [undefined, '']) {
+      const p = inputs(base, jsonl(r('o', 1)), jsonl(r('t', 1)));
+      expect(run([p.base, p.ours, p.theirs]).code).toBe(0);
+      expect(readFileSync(p.ours, 'utf8')).toBe(jsonl(r('o', 1), r('t', 1)));
+    }
+  });
+
+  it('reports malformed lines on stderr with path, side and line, and keeps them', () => {
+    const p = inputs(BASE, `${OURS}not json\n`, THEIRS);
+    const { code, stderr } = run([p.base, p.ours, p.theirs, '.taskstore/notes.jsonl']);
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/\.taskstore\/notes\.jsonl: ours line 4: not valid JSON .*kept unchanged/);
+    expect(readFileSync(p.ours, 'utf8')).toContain('\nnot json\n');
+  });
+
+  it('lists at most 20 malformed lines', () => {
+    const junk = Array.from({ length: 30 }, (_, i) => `junk ${i}`).join('\n');
+    const p = inputs('', `${junk}\n`, '');
+    const { stderr } = run([p.base, p.ours, p.theirs]);
+    expect(stderr.match(/ours line/g)).toHaveLength(20);
+    expect(stderr).toMatch(/and 10 more malformed lines/);
+  });
+
+  it('refuses input that is not UTF-8 (exit 2, ours untouched) instead of rewriting its bytes', () => {
+    const p = inputs(BASE, OURS, THEIRS);
+    const bad = Buffer.concat([Buffer.from(OURS), Buffer.from([0xff, 0xfe, 0x0a])]);
+    writeFileSync(p.ours, bad);
+    const { code, stderr } = run([p.base, p.ours, p.theirs]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/not valid UTF-8/);
+    expect(readFileSync(p.ours).equals(bad)).toBe(true);
+  });
+
+  it('exits 2 when the result cannot be written, leaving ours as it was', () => {
+    const p = inputs(BASE, OURS, THEIRS);
+    const { code, stderr } = run([p.base, p.ours, p.theirs], {
+      writeFile: () => {
+        throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+      },
+    });
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/cannot write the merged result .*no space left/);
+    expect(readFileSync(p.ours, 'utf8')).toBe(OURS);
+  });
+
+  it('leaves no temp file behind', () => {
+    const p = inputs(BASE, OURS, THEIRS);
+    run([p.base, p.ours, p.theirs]);
+    expect(readdirSync(p.dir).sort()).toEqual(['base.jsonl', 'ours.jsonl', 'theirs.jsonl']);
+  });
+});
+
+describe('writeFileAtomicSync', () => {
+  it('replaces the content and keeps the permission bits', () => {
+    const dir = tempDir();
+    const file = join(dir, 'f.jsonl');
+    writeFileSync(file, 'old\n');
+    chmodSync(file, 0o640);
+    writeFileAtomicSync(file, 'new ✓\n');
+    expect(readFileSync(file, 'utf8')).toBe('new ✓\n');
+    expect(statSync(file).mode & 0o777).toBe(0o640);
+    expect(readdirSync(dir)).toEqual(['f.jsonl']);
+  });
+
+  it('throws and leaves nothing behind when the directory does not exist', () => {
+    const dir = tempDir();
+    expect(() => writeFileAtomicSync(join(dir, 'missing', 'f.jsonl'), 'x')).toThrow(/ENOENT/);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe('the built taskstore-merge binary', () => {
+  beforeAll(() => {
+    if (!existsSync(MERGE_BIN)) throw new Error(`${MERGE_BIN} is missing: run \`npx tsup\` first`);
+    expect(readFileSync(MERGE_BIN, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
+  });
+
+  const bin = (args: string[]) => {
+    const res = spawnSync(process.execPath, [MERGE_BIN, ...args], { encoding: 'utf8' });
+    return { code: res.status, stdout: res.stdout, stderr: res.stderr };
+  };
+
+  it('merges with 3 arguments: exit 0, result in ours', () => {
+    const p = inputs(BASE, OURS, THEIRS);
+    const res = bin([p.base, p.ours, p.theirs]);
+    expect(res).toMatchObject({ code: 0, stderr: '' });
+    expect(readFileSync(p.ours, 'utf8')).toBe(MERGED);
+  });
+
+  it('merges with 4 arguments (%O %A %B %P): exit 0, result in ours', () => {
+    const p = inputs(BASE, OURS, THEIRS);
+    const res = bin([p.base, p.ours, p.theirs, '.taskstore/task_specs.jsonl']);
+    expect(res).toMatchObject({ code: 0, stdout: '' });
+    expect(currentState(readFileSync(p.ours, 'utf8')).get('a')).toEqual(r('a', 4, { x: 1, y: 1 }));
+  });
+
+  it('exits 1 on conflicts', () => {
+    const p = inputs(BASE, OURS, CONFLICTING_THEIRS);
+    const res = bin([p.base, p.ours, p.theirs, '.taskstore/task_specs.jsonl']);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/task_specs\.jsonl: 1 conflicting record/);
+    expect(hasMarkers(readFileSync(p.ours, 'utf8'))).toBe(true);
+  });
+
+  it('exits 2 with usage on a wrong argument count, and on an unreadable file', () => {
+    const p = inputs(BASE, OURS, THEIRS);
+    const wrong = bin([p.base, p.ours]);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/usage: taskstore-merge/);
+    const unreadable = bin([p.base, p.ours, join(p.dir, 'missing.jsonl')]);
+    expect(unreadable.code).toBe(2);
+    expect(readFileSync(p.ours, 'utf8')).toBe(OURS);
+  });
+});

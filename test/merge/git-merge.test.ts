@@ -1,0 +1,157 @@
+/**
+ * The driver under real git (2.39): merge, rebase and cherry-pick of `.taskstore/*.jsonl`
+ * run the built `dist/cli/merge-main.js` with `%O %A %B %P`, configured by hand here
+ * (installing it is the git-integration module's job).
+ */
+import { existsSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { GitRepo } from '../helpers/git-repo.js';
+import { MERGE_BIN } from '../helpers/paths.js';
+import { conflictBlocks, content, currentState, hasMarkers, jsonl, linesOf, resolveKeeping, type Rec } from './jsonl-fixtures.js';
+
+const FILE = '.taskstore/task_specs.jsonl';
+const r = (id: string, updated_at: number, fields: Record<string, unknown> = {}): Rec => ({ id, updated_at, ...fields });
+const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** A repo with the driver registered (or not) and a first commit holding `base`. */
+function repoWith(base: string, options: { driver?: boolean } = {}): GitRepo {
+  const repo = GitRepo.init();
+  if (options.driver !== false) {
+    repo.git('config', 'merge.taskstore.name', 'TaskStore JSONL record merge');
+    repo.git('config', 'merge.taskstore.driver', `${shellQuote(process.execPath)} ${shellQuote(MERGE_BIN)} %O %A %B %P`);
+  }
+  repo.write('.gitattributes', '.taskstore/*.jsonl merge=taskstore\n');
+  repo.write(FILE, base);
+  repo.commitAll('base');
+  return repo;
+}
+
+/** Appends lines to the file on the current branch and commits. */
+function append(repo: GitRepo, ...records: Rec[]): void {
+  repo.write(FILE, repo.read(FILE) + jsonl(...records));
+  repo.commitAll(`update ${records.map((x) => x.id).join(' ')}`);
+}
+
+/** Creates `feature` with `theirs` appended and `main` with `ours` appended. */
+function diverge(repo: GitRepo, ours: Rec[], theirs: Rec[]): void {
+  repo.git('checkout', '-q', '-b', 'feature');
+  append(repo, ...theirs);
+  repo.git('checkout', '-q', 'main');
+  append(repo, ...ours);
+}
+
+const BASE = jsonl(r('t1', 1, { title: 'one', status: 'pending', owner: null, meta: { n: 1 } }), r('t2', 1, { title: 'two' }));
+
+beforeAll(() => {
+  if (!existsSync(MERGE_BIN)) throw new Error(`${MERGE_BIN} is missing: run \`npx tsup\` first`);
+});
+
+describe('git merge with the taskstore driver', () => {
+  it('merges records added on both branches and edits of different fields of one record', () => {
+    const repo = repoWith(BASE);
+    diverge(
+      repo,
+      [r('t1', 10, { title: 'one', status: 'running', owner: null, meta: { n: 1 } }), r('m1', 11, { title: 'from main' })],
+      [r('t1', 12, { title: 'one', status: 'pending', owner: 'ann', meta: { n: 1 }, x_unknown: { deep: [1] } }), r('f1', 13)],
+    );
+    const res = repo.tryGit('merge', '--no-edit', 'feature');
+    expect(res.status, res.stderr).toBe(0);
+    const text = repo.read(FILE);
+    expect(hasMarkers(text)).toBe(false);
+    const state = currentState(text);
+    expect([...state.keys()].sort()).toEqual(['f1', 'm1', 't1', 't2']);
+    expect(content(state.get('t1'))).toEqual({
+      id: 't1',
+      title: 'one',
+      status: 'running',
+      owner: 'ann',
+      meta: { n: 1 },
+      x_unknown: { deep: [1] },
+    });
+    expect(state.get('t1')?.updated_at).toBe(13);
+    expect(repo.git('status', '--porcelain')).toBe('');
+  });
+
+  it('without the driver, git falls back to a text merge and conflicts (control)', () => {
+    const repo = repoWith(BASE, { driver: false });
+    diverge(repo, [r('m1', 11)], [r('f1', 13)]);
+    expect(repo.tryGit('merge', '--no-edit', 'feature').status).not.toBe(0);
+  });
+
+  it('delete on one branch vs a later edit on the other: the newer version wins', () => {
+    const deletedOnMain = repoWith(BASE);
+    diverge(deletedOnMain, [r('t1', 10, { deleted: true })], [r('t1', 20, { title: 'kept', status: 'pending', owner: null, meta: { n: 1 } })]);
+    expect(deletedOnMain.tryGit('merge', '--no-edit', 'feature').status).toBe(0);
+    expect(currentState(deletedOnMain.read(FILE)).get('t1')?.title).toBe('kept');
+
+    const deletedLater = repoWith(BASE);
+    diverge(deletedLater, [r('t1', 10, { title: 'edited', status: 'pending', owner: null, meta: { n: 1 } })], [r('t1', 20, { deleted: true })]);
+    expect(deletedLater.tryGit('merge', '--no-edit', 'feature').status).toBe(0);
+    expect(currentState(deletedLater.read(FILE)).get('t1')?.deleted).toBe(true);
+  });
+
+  it('reports a real conflict (same field, equal updated_at) as a conflicted file with markers', () => {
+    const repo = repoWith(BASE);
+    const oursT1 = r('t1', 10, { title: 'main title', status: 'pending', owner: null, meta: { n: 1 } });
+    const theirsT1 = r('t1', 10, { title: 'feature title', status: 'pending', owner: null, meta: { n: 1 } });
+    diverge(repo, [oursT1, r('m1', 11)], [theirsT1, r('f1', 12)]);
+    const res = repo.tryGit('merge', '--no-edit', 'feature');
+    expect(res.status).not.toBe(0);
+    expect(res.stdout).toMatch(/CONFLICT/);
+    expect(repo.git('diff', '--name-only', '--diff-filter=U').trim()).toBe(FILE);
+    const text = repo.read(FILE);
+    expect(conflictBlocks(text)).toEqual([{ ours: [JSON.stringify(oursT1)], theirs: [JSON.stringify(theirsT1)] }]);
+    // The other records merged cleanly around the block.
+    expect(linesOf(text)).toContain(JSON.stringify(r('f1', 12)));
+
+    // Resolving by keeping one side gives a clean file that git accepts.
+    repo.write(FILE, resolveKeeping(text, 'theirs'));
+    repo.git('add', FILE);
+    repo.git('commit', '-q', '--no-edit');
+    const state = currentState(repo.read(FILE));
+    expect(state.get('t1')?.title).toBe('feature title');
+    expect([...state.keys()].sort()).toEqual(['f1', 'm1', 't1', 't2']);
+  });
+
+  it('merges a file added on both branches (empty base)', () => {
+    const repo = repoWith(BASE);
+    repo.git('checkout', '-q', '-b', 'feature');
+    repo.write('.taskstore/notes.jsonl', jsonl(r('n-f', 5, { body: 'feature' })));
+    repo.commitAll('feature notes');
+    repo.git('checkout', '-q', 'main');
+    repo.write('.taskstore/notes.jsonl', jsonl(r('n-m', 4, { body: 'main' })));
+    repo.commitAll('main notes');
+    const res = repo.tryGit('merge', '--no-edit', 'feature');
+    expect(res.status, res.stdout + res.stderr).toBe(0);
+    expect(repo.read('.taskstore/notes.jsonl')).toBe(jsonl(r('n-m', 4, { body: 'main' }), r('n-f', 5, { body: 'feature' })));
+  });
+});
+
+describe('git rebase and cherry-pick use the driver', () => {
+  it('rebases a branch whose records interleave with main’s', () => {
+    const repo = repoWith(BASE);
+    diverge(
+      repo,
+      [r('t1', 10, { title: 'one', status: 'running', owner: null, meta: { n: 1 } }), r('m1', 11)],
+      [r('t1', 12, { title: 'one', status: 'pending', owner: 'bob', meta: { n: 1 } }), r('f1', 13)],
+    );
+    repo.git('checkout', '-q', 'feature');
+    const res = repo.tryGit('rebase', 'main');
+    expect(res.status, res.stdout + res.stderr).toBe(0);
+    const state = currentState(repo.read(FILE));
+    expect([...state.keys()].sort()).toEqual(['f1', 'm1', 't1', 't2']);
+    expect(state.get('t1')).toMatchObject({ status: 'running', owner: 'bob' });
+    expect(repo.git('log', '--format=%s').split('\n').filter(Boolean)).toEqual(['update t1 f1', 'update t1 m1', 'base']);
+  });
+
+  it('cherry-picks a commit onto a branch that appended other records', () => {
+    const repo = repoWith(BASE);
+    diverge(repo, [r('m1', 11), r('t2', 12, { title: 'two (main)' })], [r('f1', 13), r('t1', 14, { title: 'one (feature)', status: 'pending', owner: null, meta: { n: 1 } })]);
+    const res = repo.tryGit('cherry-pick', 'feature');
+    expect(res.status, res.stdout + res.stderr).toBe(0);
+    const state = currentState(repo.read(FILE));
+    expect([...state.keys()].sort()).toEqual(['f1', 'm1', 't1', 't2']);
+    expect(state.get('t1')?.title).toBe('one (feature)');
+    expect(state.get('t2')?.title).toBe('two (main)');
+  });
+});

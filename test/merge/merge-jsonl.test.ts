@@ -1,0 +1,410 @@
+import { describe, expect, it } from 'vitest';
+import { parseLine } from '../../src/jsonl/line-codec.js';
+import { mergeJsonl } from '../../src/merge/merge-jsonl.js';
+import {
+  conflictBlocks,
+  content,
+  currentState,
+  hasMarkers,
+  jsonl,
+  linesOf,
+  resolveKeeping,
+  type Rec,
+} from './jsonl-fixtures.js';
+
+const r = (id: string, updated_at: number, fields: Record<string, unknown> = {}): Rec => ({ id, updated_at, ...fields });
+
+describe('mergeJsonl: the worked example of SPEC section 4', () => {
+  it('merges {a:0,b:0} / ours {a:1,b:1}@5 / theirs {a:0,b:1}@6 into {a:1,b:1} and appends it at 7', () => {
+    const base = jsonl(r('t1', 1, { a: 0, b: 0 }));
+    const ours = base + jsonl(r('t1', 5, { a: 1, b: 1 }));
+    const theirs = base + jsonl(r('t1', 6, { a: 0, b: 1 }));
+    const result = mergeJsonl(base, ours, theirs);
+    expect(result.conflicts).toBe(0);
+    expect(result.text).toBe(
+      jsonl(r('t1', 1, { a: 0, b: 0 }), r('t1', 5, { a: 1, b: 1 }), r('t1', 6, { a: 0, b: 1 }), r('t1', 7, { a: 1, b: 1 })),
+    );
+  });
+});
+
+describe('history', () => {
+  it("keeps ours' lines in order, then theirs' lines that ours lacks, without duplicates", () => {
+    const base = jsonl(r('a', 1), r('b', 1));
+    const ours = jsonl(r('a', 1), r('b', 1), r('c', 2), r('d', 3));
+    const theirs = jsonl(r('a', 1), r('b', 1), r('e', 2), r('d', 3), r('f', 4));
+    const result = mergeJsonl(base, ours, theirs);
+    expect(linesOf(result.text)).toEqual(linesOf(jsonl(r('a', 1), r('b', 1), r('c', 2), r('d', 3), r('e', 2), r('f', 4))));
+    expect(result.conflicts).toBe(0);
+    expect(result.badLines).toEqual([]);
+  });
+
+  it('keeps old versions of both sides even when the newest wins', () => {
+    const base = jsonl(r('a', 1, { s: 'x' }));
+    const ours = base + jsonl(r('a', 2, { s: 'ours-1' }), r('a', 3, { s: 'ours-2' }));
+    const theirs = base + jsonl(r('a', 4, { s: 'theirs' }));
+    const { text } = mergeJsonl(base, ours, theirs);
+    expect(linesOf(text)).toEqual(linesOf(ours + jsonl(r('a', 4, { s: 'theirs' }))));
+    expect(currentState(text).get('a')?.s).toBe('theirs');
+  });
+
+  it('appends nothing when the reader of the merged lines already sees the merged record', () => {
+    const base = jsonl(r('a', 1, { x: 0 }));
+    const theirs = base + jsonl(r('a', 2, { x: 1 }));
+    expect(mergeJsonl(base, base, theirs).text).toBe(theirs);
+    expect(mergeJsonl(base, theirs, base).text).toBe(theirs);
+  });
+
+  it('keeps records that exist on one side only', () => {
+    const base = jsonl(r('a', 1));
+    const ours = base + jsonl(r('o', 2, { v: 1 }));
+    const theirs = base + jsonl(r('t', 2, { v: 2 }));
+    const state = currentState(mergeJsonl(base, ours, theirs).text);
+    expect([...state.keys()]).toEqual(['a', 'o', 't']);
+  });
+});
+
+describe('field-by-field three-way merge', () => {
+  const base = jsonl(r('a', 1, { x: 0, y: 0, z: 0 }));
+
+  it('takes each side’s change when they changed different fields', () => {
+    const ours = base + jsonl(r('a', 2, { x: 1, y: 0, z: 0 }));
+    const theirs = base + jsonl(r('a', 3, { x: 0, y: 2, z: 0 }));
+    const result = mergeJsonl(base, ours, theirs);
+    expect(content(currentState(result.text).get('a'))).toEqual({ id: 'a', x: 1, y: 2, z: 0 });
+    expect(currentState(result.text).get('a')?.updated_at).toBe(4);
+  });
+
+  it('takes the value of the side with the higher updated_at when both changed a field', () => {
+    const oursNewer = mergeJsonl(base, base + jsonl(r('a', 5, { x: 'o', y: 0, z: 0 })), base + jsonl(r('a', 4, { x: 't', y: 0, z: 1 })));
+    expect(content(currentState(oursNewer.text).get('a'))).toEqual({ id: 'a', x: 'o', y: 0, z: 1 });
+    const theirsNewer = mergeJsonl(base, base + jsonl(r('a', 4, { x: 'o', y: 1, z: 0 })), base + jsonl(r('a', 5, { x: 't', y: 0, z: 0 })));
+    expect(content(currentState(theirsNewer.text).get('a'))).toEqual({ id: 'a', x: 't', y: 1, z: 0 });
+  });
+
+  it('counts a removed field as a change', () => {
+    const ours = base + jsonl(r('a', 2, { x: 0, y: 0 })); // z removed
+    const theirs = base + jsonl(r('a', 3, { x: 5, y: 0, z: 0 }));
+    const merged = currentState(mergeJsonl(base, ours, theirs).text).get('a');
+    expect(content(merged)).toEqual({ id: 'a', x: 5, y: 0 });
+  });
+
+  it('lets a newer change beat an older removal and vice versa', () => {
+    const removeOld = mergeJsonl(base, base + jsonl(r('a', 2, { x: 0, y: 0 })), base + jsonl(r('a', 3, { x: 0, y: 0, z: 9 })));
+    expect(currentState(removeOld.text).get('a')?.z).toBe(9);
+    const removeNew = mergeJsonl(base, base + jsonl(r('a', 4, { x: 0, y: 0 })), base + jsonl(r('a', 3, { x: 0, y: 0, z: 9 })));
+    expect(currentState(removeNew.text).get('a')).not.toHaveProperty('z');
+  });
+
+  it('compares values as JSON: key order inside objects and number spelling do not matter', () => {
+    const b = jsonl(r('a', 1, { meta: { p: 1, q: 2 }, n: 1 }));
+    const ours = b + '{"id":"a","updated_at":5,"meta":{"q":2,"p":1},"n":1.0,"x":1}\n';
+    const theirs = b + '{"id":"a","updated_at":5,"meta":{"p":1,"q":2},"n":1,"y":2}\n';
+    const result = mergeJsonl(b, ours, theirs);
+    expect(result.conflicts).toBe(0);
+    expect(content(currentState(result.text).get('a'))).toEqual({ id: 'a', meta: { p: 1, q: 2 }, n: 1, x: 1, y: 2 });
+  });
+
+  it('treats array order as significant', () => {
+    const b = jsonl(r('a', 1, { tags: [1, 2] }));
+    const result = mergeJsonl(b, b + jsonl(r('a', 2, { tags: [2, 1] })), b + jsonl(r('a', 2, { tags: [1, 2], k: 1 })));
+    expect(currentState(result.text).get('a')?.tags).toEqual([2, 1]);
+  });
+
+  it('merges records added on both sides (no base) by updated_at per field', () => {
+    const result = mergeJsonl('', jsonl(r('n', 2, { x: 1, o: true })), jsonl(r('n', 3, { x: 2, t: true })));
+    expect(content(currentState(result.text).get('n'))).toEqual({ id: 'n', x: 2, o: true, t: true });
+  });
+
+  it('writes the merged line in the winning side’s key order, then keys only the other side has', () => {
+    const b = '{"id":"a","updated_at":1,"x":0,"y":0}\n';
+    const ours = b + '{"id":"a","x":1,"updated_at":2,"y":0,"extra_o":true}\n';
+    const theirs = b + '{"y":3,"updated_at":3,"id":"a","x":0,"extra_t":true}\n';
+    const lines = linesOf(mergeJsonl(b, ours, theirs).text);
+    expect(lines.at(-1)).toBe('{"y":3,"updated_at":4,"id":"a","x":1,"extra_t":true,"extra_o":true}');
+  });
+
+  it('takes the later line as a side’s current version when updated_at is equal', () => {
+    const b = jsonl(r('a', 1, { x: 0, y: 0 }));
+    const ours = b + jsonl(r('a', 5, { x: 1, y: 0 }), r('a', 5, { x: 2, y: 0 }));
+    const theirs = b + jsonl(r('a', 6, { x: 0, y: 3 }));
+    expect(currentState(mergeJsonl(b, ours, theirs).text).get('a')).toEqual(r('a', 7, { x: 2, y: 3 }));
+  });
+
+  it('treats a re-created record as new: a tombstone’s leftover fields are no base', () => {
+    const b = jsonl(r('a', 1, { x: 1 }), r('a', 2, { deleted: true, x: 1 }));
+    const ours = b + jsonl(r('a', 5, { x: 1, y: 1 }));
+    const theirs = b + jsonl(r('a', 4, { x: 2 }));
+    expect(content(currentState(mergeJsonl(b, ours, theirs).text).get('a'))).toEqual({ id: 'a', x: 1, y: 1 });
+  });
+
+  it('re-creates a record whose base version is a tombstone', () => {
+    const b = jsonl(r('a', 1, { x: 0 }), r('a', 2, { deleted: true }));
+    const ours = b + jsonl(r('a', 3, { x: 7 }));
+    const state = currentState(mergeJsonl(b, ours, b).text);
+    expect(content(state.get('a'))).toEqual({ id: 'a', x: 7 });
+  });
+});
+
+describe('tombstones', () => {
+  const base = jsonl(r('a', 1, { x: 0 }));
+  const tomb = (ua: number) => r('a', ua, { deleted: true });
+
+  it('delete vs a later update on the other side: the update wins', () => {
+    const result = mergeJsonl(base, base + jsonl(tomb(2)), base + jsonl(r('a', 3, { x: 1 })));
+    expect(content(currentState(result.text).get('a'))).toEqual({ id: 'a', x: 1 });
+    const mirrored = mergeJsonl(base, base + jsonl(r('a', 3, { x: 1 })), base + jsonl(tomb(2)));
+    expect(mirrored.text).toBe(base + jsonl(r('a', 3, { x: 1 }), tomb(2)));
+    expect(result.conflicts + mirrored.conflicts).toBe(0);
+  });
+
+  it('update vs a later delete: deleted', () => {
+    const result = mergeJsonl(base, base + jsonl(r('a', 2, { x: 1 })), base + jsonl(tomb(3)));
+    expect(currentState(result.text).get('a')?.deleted).toBe(true);
+    const mirrored = mergeJsonl(base, base + jsonl(tomb(3)), base + jsonl(r('a', 2, { x: 1 })));
+    expect(currentState(mirrored.text).get('a')?.deleted).toBe(true);
+    expect(mirrored.conflicts + result.conflicts).toBe(0);
+  });
+
+  it('an older update on the ours side loses to theirs’ newer delete even though ours’ line comes first', () => {
+    const result = mergeJsonl(base, base + jsonl(r('a', 5, { x: 1 })), base + jsonl(tomb(6)));
+    expect(result.text).toBe(base + jsonl(r('a', 5, { x: 1 }), tomb(6)));
+  });
+
+  it('deleted on one side, untouched on the other: deleted, even if the other re-stamped the same content later', () => {
+    const restamped = base + jsonl(r('a', 9, { x: 0 }));
+    const result = mergeJsonl(base, base + jsonl(tomb(2)), restamped);
+    const current = currentState(result.text).get('a');
+    expect(current?.deleted).toBe(true);
+    expect(current?.updated_at).toBe(10);
+  });
+
+  it('a side that kept the base tombstone loses to a re-creation, even at equal updated_at', () => {
+    const b = jsonl(r('a', 1, { x: 0 }), tomb(4));
+    const recreated = r('a', 4, { x: 9 }); // written after the tombstone, same timestamp: later line wins
+    const result = mergeJsonl(b, b, b + jsonl(recreated));
+    expect(result.conflicts).toBe(0);
+    expect(currentState(result.text).get('a')).toEqual(recreated);
+  });
+
+  it('delete against delete stays deleted without a conflict', () => {
+    const result = mergeJsonl(base, base + jsonl(tomb(3)), base + jsonl(tomb(3)));
+    expect(result.conflicts).toBe(0);
+    expect(result.text).toBe(base + jsonl(tomb(3)));
+  });
+
+  it('a delete and an update at equal updated_at is a conflict', () => {
+    const result = mergeJsonl(base, base + jsonl(tomb(4)), base + jsonl(r('a', 4, { x: 2 })));
+    expect(result.conflicts).toBe(1);
+    expect(result.conflictedRecords[0]?.reason).toMatch(/deleted on ours/);
+    expect(conflictBlocks(result.text)).toEqual([{ ours: [JSON.stringify(tomb(4))], theirs: [JSON.stringify(r('a', 4, { x: 2 }))] }]);
+  });
+});
+
+describe('conflicts', () => {
+  const base = jsonl(r('a', 1, { x: 0, y: 0 }), r('b', 1, { x: 0 }), r('c', 1, { x: 0 }));
+  const oursA = r('a', 5, { x: 1, y: 0 });
+  const theirsA = r('a', 5, { x: 2, y: 1 });
+
+  it('writes the two competing versions only inside one marker block, at the end', () => {
+    const ours = base + jsonl(oursA, r('c', 2, { x: 3 }));
+    const theirs = base + jsonl(theirsA);
+    const result = mergeJsonl(base, ours, theirs);
+    expect(result.conflicts).toBe(1);
+    expect(result.conflictedRecords).toEqual([{ id: 'a', reason: expect.stringMatching(/field "x" changed on both sides/) }]);
+    expect(result.text).toBe(
+      base + jsonl(r('c', 2, { x: 3 }), '<<<<<<< ours', JSON.stringify(oursA), '=======', JSON.stringify(theirsA), '>>>>>>> theirs'),
+    );
+  });
+
+  it('is resolved by keeping either side: no markers left, the kept version is current, every other line intact', () => {
+    const ours = base + jsonl(oursA, r('b', 3, { x: 'o' }));
+    const theirs = base + jsonl(theirsA, r('c', 3, { x: 't' }));
+    const { text } = mergeJsonl(base, ours, theirs);
+    for (const side of ['ours', 'theirs'] as const) {
+      const resolved = resolveKeeping(text, side);
+      expect(hasMarkers(resolved)).toBe(false);
+      for (const line of linesOf(resolved)) expect(parseLine(line).kind).toBe('record');
+      const state = currentState(resolved);
+      expect(state.get('a')).toEqual(side === 'ours' ? oursA : theirsA);
+      expect(state.get('b')?.x).toBe('o');
+      expect(state.get('c')?.x).toBe('t');
+    }
+  });
+
+  it('does not conflict when both sides made the same change at the same updated_at', () => {
+    const same = r('a', 5, { x: 1, y: 0 });
+    const result = mergeJsonl(base, base + jsonl(same), base + jsonl(same));
+    expect(result.conflicts).toBe(0);
+    expect(result.text).toBe(base + jsonl(same));
+  });
+
+  it('does not conflict when equal updated_at versions changed different fields; a merged line is appended', () => {
+    const result = mergeJsonl(base, base + jsonl(r('a', 5, { x: 1, y: 0 })), base + jsonl(r('a', 5, { x: 0, y: 1 })));
+    expect(result.conflicts).toBe(0);
+    expect(currentState(result.text).get('a')).toEqual(r('a', 6, { x: 1, y: 1 }));
+  });
+
+  it('orders several conflict blocks by the first appearance of their ids', () => {
+    const ours = base + jsonl(r('c', 4, { x: 'oc' }), r('a', 4, { x: 'oa', y: 0 }));
+    const theirs = base + jsonl(r('a', 4, { x: 'ta', y: 0 }), r('c', 4, { x: 'tc' }));
+    const result = mergeJsonl(base, ours, theirs);
+    expect(result.conflicts).toBe(2);
+    expect(result.conflictedRecords.map((c) => c.id)).toEqual(['a', 'c']);
+    expect(conflictBlocks(result.text).map((b) => JSON.parse(b.ours[0] as string).id)).toEqual(['a', 'c']);
+    expect(linesOf(result.text).filter((l) => l === '=======')).toHaveLength(2);
+  });
+});
+
+describe('limits', () => {
+  it('leaves a record in conflict when no later updated_at can be written', () => {
+    const max = Number.MAX_SAFE_INTEGER;
+    const base = jsonl(r('a', 1, { x: 0, y: 0 }));
+    const result = mergeJsonl(base, base + jsonl(r('a', max, { x: 1, y: 0 })), base + jsonl(r('a', max - 1, { x: 0, y: 1 })));
+    expect(result.conflicts).toBe(1);
+    expect(result.conflictedRecords[0]?.reason).toMatch(/maximum/);
+  });
+});
+
+describe('malformed input', () => {
+  it('carries bad lines through unchanged and reports side and 1-based line number', () => {
+    const base = jsonl(r('a', 1), 'base junk');
+    const ours = jsonl(r('a', 1), '{"no_id":true,"updated_at":1}', '', 'not json at all', r('b', 2));
+    const theirs = jsonl(r('a', 1), '[1,2,3]', '{"id":"x","updated_at":"soon"}', 'not json at all');
+    const result = mergeJsonl(base, ours, theirs);
+    expect(linesOf(result.text)).toEqual([
+      JSON.stringify(r('a', 1)),
+      '{"no_id":true,"updated_at":1}',
+      'not json at all',
+      JSON.stringify(r('b', 2)),
+      '[1,2,3]',
+      '{"id":"x","updated_at":"soon"}',
+    ]);
+    expect(result.badLines).toEqual([
+      { side: 'base', line: 2, reason: expect.stringMatching(/not valid JSON/) },
+      { side: 'ours', line: 2, reason: expect.stringMatching(/id/) },
+      { side: 'ours', line: 4, reason: expect.stringMatching(/not valid JSON/) },
+      { side: 'theirs', line: 2, reason: 'not a JSON object' },
+      { side: 'theirs', line: 3, reason: expect.stringMatching(/updated_at/) },
+      { side: 'theirs', line: 4, reason: expect.stringMatching(/not valid JSON/) },
+    ]);
+  });
+
+  it('reports leftover conflict markers of an earlier merge and keeps them', () => {
+    const ours = jsonl(r('a', 1), '<<<<<<< ours', r('a', 2), '=======', r('a', 3), '>>>>>>> theirs');
+    const result = mergeJsonl('', ours, '');
+    expect(result.text).toBe(ours);
+    expect(result.badLines.map((b) => b.line)).toEqual([2, 4, 6]);
+    expect(result.badLines[0]?.reason).toMatch(/conflict marker/);
+  });
+});
+
+describe('line ends, empty inputs, encodings, sizes', () => {
+  it('compares lines without a trailing \\r and writes \\n line ends', () => {
+    const base = jsonl(r('a', 1)).replace(/\n/g, '\r\n');
+    const ours = jsonl(r('a', 1), r('b', 2)).replace(/\n/g, '\r\n');
+    const theirs = jsonl(r('a', 1), r('b', 2), r('c', 3));
+    const result = mergeJsonl(base, ours, theirs);
+    expect(result.text).toBe(jsonl(r('a', 1), r('b', 2), r('c', 3)));
+    expect(result.badLines).toEqual([]);
+  });
+
+  it('accepts files without a final newline', () => {
+    const base = JSON.stringify(r('a', 1, { x: 0, y: 0 }));
+    const ours = jsonl(r('a', 1, { x: 0, y: 0 }), r('a', 2, { x: 1, y: 0 })).trimEnd();
+    const theirs = jsonl(r('a', 1, { x: 0, y: 0 }), r('a', 3, { x: 0, y: 1 })).trimEnd();
+    const result = mergeJsonl(base, ours, theirs);
+    expect(result.text.endsWith('\n')).toBe(true);
+    expect(currentState(result.text).get('a')).toEqual(r('a', 4, { x: 1, y: 1 }));
+  });
+
+  it('handles an empty base (file new on both sides) and empty sides', () => {
+    const ours = jsonl(r('a', 1));
+    const theirs = jsonl(r('b', 1));
+    expect(mergeJsonl('', ours, theirs).text).toBe(jsonl(r('a', 1), r('b', 1)));
+    expect(mergeJsonl('', '', '')).toEqual({ text: '', conflicts: 0, conflictedRecords: [], badLines: [] });
+    expect(mergeJsonl(ours, '', '').text).toBe('');
+    expect(mergeJsonl('', '', theirs).text).toBe(theirs);
+    expect(mergeJsonl('', ours, '').text).toBe(ours);
+  });
+
+  it('keeps unicode, escapes and number spelling byte-for-byte, also in an appended merged line', () => {
+    const base = '{"id":"ü-1","updated_at":1,"title":"caf\\u00e9","n":1.50,"big":123456789012345678901234567890,"emoji":"🙂"}\n';
+    const ours = base + '{"id":"ü-1","updated_at":2,"title":"caf\\u00e9 ☕","n":1.50,"big":123456789012345678901234567890,"emoji":"🙂"}\n';
+    const theirs = base + '{"id":"ü-1","updated_at":3,"title":"caf\\u00e9","n":1.50,"big":123456789012345678901234567890,"emoji":"🙂🙂","日本":"語"}\n';
+    const result = mergeJsonl(base, ours, theirs);
+    expect(linesOf(result.text)).toEqual([
+      ...linesOf(ours),
+      linesOf(theirs)[1],
+      '{"id":"ü-1","updated_at":4,"title":"caf\\u00e9 ☕","n":1.50,"big":123456789012345678901234567890,"emoji":"🙂🙂","日本":"語"}',
+    ]);
+  });
+
+  it('merges a record line of several megabytes', () => {
+    const big = 'x'.repeat(6 * 1024 * 1024);
+    const base = jsonl(r('a', 1, { body: big, n: 0, m: 0 }));
+    const ours = base + jsonl(r('a', 2, { body: big, n: 1, m: 0 }));
+    const theirs = base + jsonl(r('a', 3, { body: `${big}!`, n: 0, m: 0 }));
+    const result = mergeJsonl(base, ours, theirs);
+    const current = currentState(result.text).get('a');
+    expect(current?.n).toBe(1);
+    expect(current?.body).toBe(`${big}!`);
+    expect(linesOf(result.text)).toHaveLength(4);
+  });
+
+  it('handles escaped quotes, backslashes and brackets inside strings', () => {
+    const base = jsonl(r('a', 1, { s: 'a"b\\', t: '}{][', u: 0 }));
+    const ours = base + jsonl(r('a', 2, { s: 'a"b\\', t: '}{][', u: 1 }));
+    const theirs = base + jsonl(r('a', 3, { s: '\\"\\\\"', t: '}{][', u: 0 }));
+    const current = currentState(mergeJsonl(base, ours, theirs).text).get('a');
+    expect(content(current)).toEqual({ id: 'a', s: '\\"\\\\"', t: '}{][', u: 1 });
+  });
+});
+
+describe('safety with odd keys', () => {
+  it('passes __proto__, constructor and unknown nested fields through without polluting prototypes', () => {
+    const base = '{"id":"p","updated_at":1,"__proto__":{"polluted":"base"},"constructor":{"prototype":{"polluted":1}},"n":0}\n';
+    const ours = base + '{"id":"p","updated_at":2,"__proto__":{"polluted":"ours"},"constructor":{"prototype":{"polluted":1}},"n":0}\n';
+    const theirs = base + '{"id":"p","updated_at":3,"__proto__":{"polluted":"base"},"constructor":{"prototype":{"polluted":1}},"n":1,"deep":{"__proto__":{"x":1}}}\n';
+    const result = mergeJsonl(base, ours, theirs);
+    const last = linesOf(result.text).at(-1) as string;
+    expect(last).toBe(
+      '{"id":"p","updated_at":4,"__proto__":{"polluted":"ours"},"constructor":{"prototype":{"polluted":1}},"n":1,"deep":{"__proto__":{"x":1}}}',
+    );
+    const parsed = JSON.parse(last) as Record<string, unknown>;
+    expect(Object.getOwnPropertyDescriptor(parsed, '__proto__')?.value).toEqual({ polluted: 'ours' });
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.prototype).not.toHaveProperty('polluted');
+    expect(Object.prototype).not.toHaveProperty('x');
+  });
+
+  it('treats a __proto__ field removed on one side like any other field', () => {
+    const base = '{"id":"p","updated_at":1,"__proto__":{"a":1},"n":0}\n';
+    const ours = base + '{"id":"p","updated_at":2,"n":0}\n';
+    const theirs = base + '{"id":"p","updated_at":3,"__proto__":{"a":1},"n":1}\n';
+    expect(linesOf(mergeJsonl(base, ours, theirs).text).at(-1)).toBe('{"id":"p","updated_at":4,"n":1}');
+  });
+});
+
+describe('determinism and idempotence', () => {
+  const base = jsonl(r('a', 1, { x: 0, y: 0 }), r('b', 1, { x: 0 }), 'junk');
+  const ours = base + jsonl(r('a', 3, { x: 1, y: 0 }), r('b', 2, { deleted: true }), r('c', 2));
+  const theirs = base + jsonl(r('a', 2, { x: 0, y: 1 }), r('b', 4, { x: 5 }), r('d', 2));
+
+  it('gives the same bytes for the same inputs', () => {
+    const first = mergeJsonl(base, ours, theirs);
+    expect(mergeJsonl(base, ours, theirs)).toEqual(first);
+    expect(first.conflicts).toBe(0);
+  });
+
+  it('merge(base, x, x) = x', () => {
+    expect(mergeJsonl(base, ours, ours).text).toBe(ours);
+    expect(mergeJsonl(base, theirs, theirs).text).toBe(theirs);
+  });
+
+  it('merging the result again with either input changes nothing', () => {
+    const merged = mergeJsonl(base, ours, theirs).text;
+    expect(mergeJsonl(base, merged, theirs).text).toBe(merged);
+    expect(mergeJsonl(base, ours, merged).text).toBe(merged);
+    expect(mergeJsonl(base, merged, merged).text).toBe(merged);
+  });
+});
