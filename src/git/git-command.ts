@@ -1,0 +1,65 @@
+import { spawnSync } from 'node:child_process';
+import { IoError } from '../errors.js';
+
+/** What one `git` invocation produced. */
+export interface GitRun {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Variables that make git ignore the directory it runs in. Git exports some of them to
+ * hooks (often as paths relative to the work tree root), and a `taskstore check` started
+ * from a hook would then look at whatever they name. We always locate the repository
+ * from the store's own directory instead, so they are dropped.
+ */
+const REPO_LOCATING_VARIABLES = [
+  'GIT_DIR',
+  'GIT_WORK_TREE',
+  'GIT_COMMON_DIR',
+  'GIT_INDEX_FILE',
+  'GIT_OBJECT_DIRECTORY',
+  'GIT_ALTERNATE_OBJECT_DIRECTORIES',
+  'GIT_NAMESPACE',
+  'GIT_PREFIX',
+];
+
+function gitEnv(): NodeJS.ProcessEnv {
+  // LC_ALL=C: we recognise a few of git's messages ("not a git repository"), which are translated otherwise.
+  const env: NodeJS.ProcessEnv = { ...process.env, LC_ALL: 'C', LANGUAGE: 'C' };
+  for (const name of REPO_LOCATING_VARIABLES) delete env[name];
+  return env;
+}
+
+/**
+ * Runs the real `git` binary in `cwd` and returns its status and output; never throws
+ * for a non-zero exit. Throws {@link IoError} only when git cannot be started at all.
+ */
+export function runGit(args: readonly string[], cwd: string): GitRun {
+  const result = spawnSync('git', args, { cwd, env: gitEnv(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  if (result.error !== undefined) {
+    const code = (result.error as NodeJS.ErrnoException).code;
+    throw new IoError(
+      code === 'ENOENT' ? 'cannot run git: the `git` program was not found on PATH' : `cannot run git: ${result.error.message}`,
+      { cause: result.error, data: { cwd, args: [...args] }, hint: 'install git and make sure it is on PATH' },
+    );
+  }
+  return { status: result.status ?? 1, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Runs git and returns stdout; a non-zero exit becomes an {@link IoError} carrying git's own message. */
+export function git(args: readonly string[], cwd: string): string {
+  const run = runGit(args, cwd);
+  if (run.status !== 0) {
+    throw new IoError(`git ${args.join(' ')} failed in ${cwd}: ${run.stderr.trim() || `exit status ${run.status}`}`, {
+      data: { cwd, args: [...args], status: run.status, stderr: run.stderr },
+    });
+  }
+  return run.stdout;
+}
+
+/** Strips exactly one trailing newline, the way git terminates single-value output. */
+export function chompLine(text: string): string {
+  return text.endsWith('\n') ? text.slice(0, -1) : text;
+}

@@ -1,0 +1,47 @@
+import { IoError } from '../errors.js';
+import { chompLine, git, runGit } from './git-command.js';
+
+/**
+ * Reads one git config value, or `undefined` when it is not set. `scope: 'local'` reads
+ * only the repository's own config file (`<common dir>/config`), which is what
+ * install/uninstall own; the default reads the effective value from every level, which is
+ * what git itself will use during a merge.
+ */
+export function getConfig(cwd: string, key: string, options: { scope?: 'local' | 'effective'; path?: boolean } = {}): string | undefined {
+  const args = ['config', ...(options.scope === 'local' ? ['--local'] : []), ...(options.path ? ['--path'] : []), '--get', key];
+  const run = runGit(args, cwd);
+  if (run.status === 1) return undefined; // git's "key not set"
+  if (run.status !== 0) {
+    throw new IoError(`cannot read git config ${key} in ${cwd}: ${run.stderr.trim() || `exit status ${run.status}`}`, {
+      data: { cwd, key, stderr: run.stderr },
+    });
+  }
+  return chompLine(run.stdout);
+}
+
+/** Sets a key in the repository's local config (shared by all linked worktrees), replacing every existing value. */
+export function setLocalConfig(cwd: string, key: string, value: string): void {
+  git(['config', '--local', '--replace-all', key, value], cwd);
+}
+
+/** Removes every value of `key` from the local config. Returns false when it was not set. */
+export function unsetLocalConfig(cwd: string, key: string): boolean {
+  if (getConfig(cwd, key, { scope: 'local' }) === undefined) return false;
+  git(['config', '--local', '--unset-all', key], cwd);
+  return true;
+}
+
+/**
+ * Removes the `[section]` header from the local config when no key is left in it, so an
+ * uninstall leaves the config file as it was before the install. A section that still
+ * holds someone else's keys is kept.
+ */
+export function removeLocalSectionIfEmpty(cwd: string, section: string): void {
+  const prefix = `${section}.`;
+  const keys = runGit(['config', '--local', '--name-only', '--list'], cwd);
+  if (keys.status !== 0) return;
+  const remaining = keys.stdout.split('\n').filter((name) => name.toLowerCase().startsWith(prefix.toLowerCase()));
+  if (remaining.length > 0) return;
+  // Fails (harmlessly) when git already dropped the empty header itself.
+  runGit(['config', '--local', '--remove-section', section], cwd);
+}

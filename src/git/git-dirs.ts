@@ -1,0 +1,86 @@
+import { isAbsolute, join, resolve } from 'node:path';
+import { IoError } from '../errors.js';
+import { runGit } from './git-command.js';
+import { getConfig } from './git-config.js';
+
+/** Where git keeps the things TaskStore installs, for one work tree. */
+export interface GitLocation {
+  /** Root of this work tree (for a linked worktree: the worktree's own root). Hooks run here. */
+  workTree: string;
+  /** This work tree's private git dir (`.git/worktrees/<name>` in a linked worktree). Git reads no hooks from it. */
+  gitDir: string;
+  /** The git dir shared by all work trees of the repository: local config and default hooks live here. */
+  commonDir: string;
+  /** The directory git actually runs hooks from: `core.hooksPath` when set, else `<commonDir>/hooks`. */
+  hooksDir: string;
+  /** The `core.hooksPath` setting as configured (before resolving), if any. */
+  hooksPath: string | undefined;
+}
+
+/** git's answer when the directory is simply not in a work tree (as opposed to a broken repository). */
+const NOT_IN_WORK_TREE = /not a git repository|must be run in a work tree/i;
+
+/**
+ * Locates the work tree containing `dir` (an existing directory) with the real `git`
+ * binary, or returns `undefined` when `dir` is not inside a work tree (a bare repository
+ * and the inside of `.git` count as "not inside"). Other git failures (for example
+ * "dubious ownership") throw {@link IoError} with git's message: they are not the same
+ * as having no repository.
+ *
+ * @example
+ * const loc = findGitLocation(process.cwd());
+ * if (loc) console.log(loc.hooksDir); // e.g. /repo/.git/hooks
+ */
+export function findGitLocation(dir: string): GitLocation | undefined {
+  const run = runGit(['rev-parse', '--show-toplevel', '--git-dir', '--git-common-dir'], dir);
+  if (run.status !== 0) {
+    if (NOT_IN_WORK_TREE.test(run.stderr)) return undefined;
+    throw new IoError(`cannot inspect the git repository at ${dir}: ${run.stderr.trim() || `git exited with status ${run.status}`}`, {
+      data: { dir, stderr: run.stderr },
+    });
+  }
+  const [workTree, gitDir, commonDir] = run.stdout.split('\n');
+  if (!workTree || !gitDir || !commonDir) {
+    throw new IoError(`unexpected output from git rev-parse in ${dir}: ${JSON.stringify(run.stdout)}`, { data: { dir } });
+  }
+  // --git-dir and --git-common-dir may be relative to the directory git ran in.
+  const common = resolve(dir, commonDir);
+  const hooksPath = configuredHooksPath(dir);
+  return {
+    workTree,
+    gitDir: resolve(dir, gitDir),
+    commonDir: common,
+    hooksDir: effectiveHooksDir(workTree, common, hooksPath),
+    hooksPath,
+  };
+}
+
+/**
+ * Like {@link findGitLocation} but throws {@link IoError} (code `IO`) when `dir` is not
+ * inside a git work tree, with a hint saying what to do.
+ */
+export function requireGitLocation(dir: string): GitLocation {
+  const location = findGitLocation(dir);
+  if (location === undefined) {
+    throw new IoError(`${dir} is not inside a git work tree, so there is nothing to install git integration into`, {
+      data: { dir, reason: 'not_a_git_work_tree' },
+      hint: 'run `git init` first (or point --store at a store inside a git work tree)',
+    });
+  }
+  return location;
+}
+
+/**
+ * The hooks directory git uses. githooks(5): a relative `core.hooksPath` is relative to
+ * the directory hooks run in, which is the work tree root; without it hooks live in the
+ * COMMON git dir, so every linked worktree shares them.
+ */
+export function effectiveHooksDir(workTree: string, commonDir: string, hooksPath: string | undefined): string {
+  if (hooksPath === undefined || hooksPath === '') return join(commonDir, 'hooks');
+  return isAbsolute(hooksPath) ? hooksPath : resolve(workTree, hooksPath);
+}
+
+/** `core.hooksPath` as git sees it from `dir` (`--path` expands `~`), or undefined. */
+function configuredHooksPath(dir: string): string | undefined {
+  return getConfig(dir, 'core.hooksPath', { path: true });
+}

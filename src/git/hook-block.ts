@@ -1,0 +1,117 @@
+import { CorruptError } from '../errors.js';
+
+/**
+ * The delimited block TaskStore owns inside a hook file, and the text edits that put it
+ * in, update it and take it out again. Pure: no file access.
+ *
+ * A hook file may belong to someone else too (the pre-commit framework, husky, git-lfs,
+ * a hand-written script). We only ever touch the lines between {@link BLOCK_START} and
+ * {@link BLOCK_END}, so uninstall can restore the file byte for byte.
+ */
+
+/** The hooks TaskStore installs. `post-rebase` is never run by git itself; see `post-rewrite`. */
+export const HOOK_NAMES = ['pre-commit', 'post-merge', 'post-rebase', 'post-rewrite', 'pre-push', 'post-checkout'] as const;
+export type HookName = (typeof HOOK_NAMES)[number];
+
+export const BLOCK_START = '# >>> taskstore >>>';
+export const BLOCK_END = '# <<< taskstore <<<';
+
+/** The shebang written at the top of a hook file TaskStore creates. */
+export const NEW_HOOK_HEADER = '#!/bin/sh\n';
+
+/**
+ * Why the hook file looks as it does, recorded in the block so uninstall can undo it:
+ * `created` — the file did not exist (uninstall deletes it if nothing else was added);
+ * `existing` — an executable hook was there already;
+ * `made-executable` — a hook file existed but was not executable (git ignored it), and
+ * install set its executable bits (uninstall clears them again).
+ */
+export type BlockOrigin = 'created' | 'existing' | 'made-executable';
+
+const ORIGIN_LINE = /^# taskstore-origin: (created|existing|made-executable)$/;
+
+/** The origin comment line, always the second line of a block. */
+export function originLine(origin: BlockOrigin): string {
+  return `# taskstore-origin: ${origin}`;
+}
+
+interface BlockSpan {
+  /** Offset of the first character of the start marker line. */
+  start: number;
+  /** Offset just past the end marker line (and its line ending). */
+  end: number;
+  origin: BlockOrigin | undefined;
+}
+
+/** Every TaskStore block in `content`. Throws {@link CorruptError} for a start marker without an end marker. */
+export function findBlocks(content: string, file = 'hook'): BlockSpan[] {
+  const spans: BlockSpan[] = [];
+  let open: { start: number; origin: BlockOrigin | undefined; line: number } | undefined;
+  let offset = 0;
+  let lineNumber = 0;
+  for (const piece of content.match(/[^\n]*\n|[^\n]+$/g) ?? []) {
+    lineNumber += 1;
+    const line = piece.replace(/\r?\n$/, '');
+    if (open === undefined) {
+      if (line === BLOCK_START) open = { start: offset, origin: undefined, line: lineNumber };
+    } else if (line === BLOCK_END) {
+      spans.push({ start: open.start, end: offset + piece.length, origin: open.origin });
+      open = undefined;
+    } else if (open.origin === undefined) {
+      const match = ORIGIN_LINE.exec(line);
+      if (match) open.origin = match[1] as BlockOrigin;
+    }
+    offset += piece.length;
+  }
+  if (open !== undefined) {
+    throw new CorruptError(`${file} line ${open.line} starts a taskstore block ("${BLOCK_START}") that never ends ("${BLOCK_END}")`, {
+      data: { file, line: open.line },
+      hint: `repair the block by hand (add the "${BLOCK_END}" line or delete the block), then run \`taskstore install-hooks\` again`,
+    });
+  }
+  return spans;
+}
+
+/** The origin recorded in the first TaskStore block of `content`, if there is one. */
+export function blockOrigin(content: string, file?: string): BlockOrigin | undefined {
+  const [first] = findBlocks(content, file);
+  return first === undefined ? undefined : (first.origin ?? 'existing');
+}
+
+/**
+ * `content` with `block` in it: replacing the existing block in place (and dropping any
+ * duplicates), or, for a hook without one, right after the `#!` line. The top is the
+ * only safe place: hooks from other tools often end with `exec ...` or `exit`, after
+ * which nothing would run. `content === undefined` means a new file.
+ */
+export function withBlock(content: string | undefined, block: string, file?: string): string {
+  if (content === undefined) return NEW_HOOK_HEADER + block;
+  const spans = findBlocks(content, file);
+  const [first, ...rest] = spans;
+  if (first !== undefined) {
+    let result = content.slice(0, first.start) + block;
+    let cursor = first.end;
+    for (const span of rest) {
+      result += content.slice(cursor, span.start);
+      cursor = span.end;
+    }
+    return result + content.slice(cursor);
+  }
+  if (!content.startsWith('#!')) return block + content;
+  const newline = content.indexOf('\n');
+  if (newline === -1) return `${content}\n${block}`;
+  return content.slice(0, newline + 1) + block + content.slice(newline + 1);
+}
+
+/** `content` without any TaskStore block, or `undefined` when it has none. */
+export function withoutBlock(content: string, file?: string): string | undefined {
+  const spans = findBlocks(content, file);
+  if (spans.length === 0) return undefined;
+  let result = '';
+  let cursor = 0;
+  for (const span of spans) {
+    result += content.slice(cursor, span.start);
+    cursor = span.end;
+  }
+  return result + content.slice(cursor);
+}

@@ -1,0 +1,14 @@
+/**
+ * Git integration (SPEC section 5): installing, removing and inspecting the merge driver
+ * config, the `.gitattributes` line and the hooks. Depends on nothing but the real `git`
+ * binary and `src/errors.ts`; the store and the CLI call into it.
+ */
+export { installGitIntegration, MERGE_DRIVER_DESCRIPTION, type InstallGitIntegrationOptions } from './install.js';
+export { uninstallGitIntegration } from './uninstall.js';
+export { gitIntegrationStatus, type GitIntegrationStatus, type GitIntegrationStatusOptions } from './status.js';
+export { gitIntegrationProblems, type GitIntegrationProblem, type GitIntegrationProblemKind } from './problems.js';
+export type { GitIntegrationOptions, GitIntegrationReport } from './report.js';
+export { defaultCommandPaths, findPackageRoot, mergeDriverCommand, type CommandPaths } from './command-paths.js';
+export { findGitLocation, requireGitLocation, type GitLocation } from './git-dirs.js';
+export { attributesLine, MERGE_DRIVER_NAME } from './attributes.js';
+export { HOOK_NAMES, type HookName } from './hook-block.js';

@@ -1,0 +1,119 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { isAbsolute, join, relative, sep } from 'node:path';
+import { ioError, ValidationError } from '../errors.js';
+import { addAttributesLine, attributesLine, MERGE_DRIVER_NAME } from './attributes.js';
+import { defaultCommandPaths, mergeDriverCommand, type CommandPaths } from './command-paths.js';
+import { fileMode, readTextIfExists, setMode, writeFileAtomic } from './file-io.js';
+import { getConfig, setLocalConfig } from './git-config.js';
+import { blockOrigin, HOOK_NAMES, withBlock, type BlockOrigin, type HookName } from './hook-block.js';
+import { renderHookBlock, type HookContext } from './hook-scripts.js';
+import { ReportBuilder, type GitIntegrationOptions, type GitIntegrationReport } from './report.js';
+import { requireStoreInRepo } from './store-location.js';
+
+/** `merge.taskstore.name`: the description git shows for the driver. */
+export const MERGE_DRIVER_DESCRIPTION = 'TaskStore JSONL record merge';
+
+export interface InstallGitIntegrationOptions extends GitIntegrationOptions {
+  /** Which node / CLI / merge driver the config and hooks call. Defaults to this installation's ({@link defaultCommandPaths}). */
+  commands?: CommandPaths;
+}
+
+/**
+ * Installs TaskStore's git integration for the work tree that contains `storeDir`
+ * (SPEC section 5):
+ * - `merge.taskstore.name` / `merge.taskstore.driver` in the repository's local config
+ *   (the common git dir's `config`, shared by linked worktrees);
+ * - `<store>/*.jsonl merge=taskstore` in `.gitattributes` at the work tree root;
+ * - a delimited block in the `pre-commit`, `post-merge`, `post-rebase`, `post-rewrite`,
+ *   `pre-push` and `post-checkout` hooks of the effective hooks directory
+ *   (`core.hooksPath`, else the common dir's `hooks/`), keeping existing hook content.
+ *
+ * Idempotent: a second run writes nothing and reports every item as unchanged; a run
+ * with different command paths (say node moved) rewrites the blocks in place.
+ * Throws `IoError` when the store is not inside a git work tree.
+ *
+ * @example
+ * const report = installGitIntegration({ storeDir: '.taskstore' });
+ * for (const item of report.changed) console.log(`updated ${item}`);
+ */
+export function installGitIntegration(options: InstallGitIntegrationOptions): GitIntegrationReport {
+  const store = requireStoreInRepo(options);
+  const commands = options.commands ?? defaultCommandPaths();
+  checkCommands(commands);
+  const { workTree, hooksDir } = store.git;
+  const report = new ReportBuilder();
+
+  installDriverConfig(workTree, commands, report);
+  installAttributes(workTree, store.relative, report);
+  const context: HookContext = { commands, storeRelative: store.relative };
+  ensureDirectory(hooksDir);
+  for (const hook of HOOK_NAMES) installHook(join(hooksDir, hook), hook, context, report);
+
+  for (const path of [commands.cli, commands.mergeDriver]) {
+    if (!existsSync(path)) report.warnings.push(`${path} does not exist yet: the hooks and the merge driver call it (build taskstore with \`npm run build\`)`);
+  }
+  if (store.git.hooksPath !== undefined && isInside(workTree, hooksDir) && !isInside(store.git.commonDir, hooksDir)) {
+    report.warnings.push(
+      `the hooks directory ${hooksDir} (core.hooksPath) is inside the work tree: the hooks now name paths on this machine, so do not commit them`,
+    );
+  }
+  return report.build(workTree, hooksDir);
+}
+
+function checkCommands(commands: CommandPaths): void {
+  for (const key of ['node', 'cli', 'mergeDriver'] as const) {
+    const value: unknown = commands[key];
+    if (typeof value !== 'string' || value === '' || value.includes('\n')) {
+      throw new ValidationError(`commands.${key} must be a non-empty path without newlines`, { field: `commands.${key}` });
+    }
+  }
+}
+
+function installDriverConfig(workTree: string, commands: CommandPaths, report: ReportBuilder): void {
+  const wanted: [string, string][] = [
+    [`merge.${MERGE_DRIVER_NAME}.name`, MERGE_DRIVER_DESCRIPTION],
+    [`merge.${MERGE_DRIVER_NAME}.driver`, mergeDriverCommand(commands)],
+  ];
+  for (const [key, value] of wanted) {
+    const current = getConfig(workTree, key, { scope: 'local' });
+    if (current !== value) setLocalConfig(workTree, key, value);
+    report.record(`git config ${key}`, current !== value);
+  }
+}
+
+function installAttributes(workTree: string, storeRelative: string, report: ReportBuilder): void {
+  const path = join(workTree, '.gitattributes');
+  const content = readTextIfExists(path);
+  const updated = addAttributesLine(content, attributesLine(storeRelative));
+  if (updated !== undefined) writeFileAtomic(path, updated, fileMode(path) ?? 0o644);
+  report.record(path, updated !== undefined);
+}
+
+function installHook(path: string, hook: HookName, context: HookContext, report: ReportBuilder): void {
+  const content = readTextIfExists(path);
+  const mode = fileMode(path);
+  const executable = mode !== undefined && (mode & 0o100) !== 0;
+  const origin: BlockOrigin =
+    (content === undefined ? undefined : blockOrigin(content, path)) ??
+    (content === undefined ? 'created' : executable ? 'existing' : 'made-executable');
+  const updated = withBlock(content, renderHookBlock(hook, context, origin), path);
+  // git ignores a hook without the executable bit; add x wherever r is set (like `chmod +x`).
+  const wantedMode = mode === undefined ? 0o755 : executable ? mode : mode | ((mode & 0o444) >> 2) | 0o100;
+  if (updated !== content) writeFileAtomic(path, updated, wantedMode);
+  else if (wantedMode !== mode) setMode(path, wantedMode);
+  report.record(path, updated !== content || wantedMode !== mode);
+}
+
+function ensureDirectory(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    throw ioError('create the hooks directory', dir, err);
+  }
+}
+
+/** True when `child` is `parent` or below it. */
+function isInside(parent: string, child: string): boolean {
+  const rel = relative(parent, child);
+  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
+}

@@ -1,0 +1,65 @@
+import type { GitIntegrationStatus } from './status.js';
+
+export type GitIntegrationProblemKind =
+  | 'git_integration_missing'
+  | 'merge_driver_missing'
+  | 'merge_driver_broken'
+  | 'merge_attribute_missing'
+  | 'hooks_missing';
+
+/** One problem with the git integration; shaped to drop into `CheckReport.problems`. */
+export interface GitIntegrationProblem {
+  kind: GitIntegrationProblemKind;
+  message: string;
+}
+
+const FIX = 'run `taskstore install-hooks`';
+
+/**
+ * Turns a {@link GitIntegrationStatus} into problems for `taskstore check` (every
+ * message ends by telling the user to run `taskstore install-hooks`). A store outside
+ * git has none. The dangerous one is `merge_driver_missing`: `.gitattributes` names the
+ * driver but this clone has no driver config (every fresh clone), so git silently falls
+ * back to a line merge of the JSONL files.
+ *
+ * @example
+ * const problems = gitIntegrationProblems(gitIntegrationStatus({ storeDir }));
+ * // [{ kind: 'merge_driver_missing', message: '... run `taskstore install-hooks`' }]
+ */
+export function gitIntegrationProblems(status: GitIntegrationStatus): GitIntegrationProblem[] {
+  if (!status.inGitRepo) return [];
+  if (!status.attributesLine && !status.driverConfigured && status.hooksInstalled.length === 0) {
+    return [
+      {
+        kind: 'git_integration_missing',
+        message: `the store is in a git work tree but TaskStore's git integration is not installed: git would merge the JSONL files line by line and duplicate or lose records; ${FIX}`,
+      },
+    ];
+  }
+  const problems: GitIntegrationProblem[] = [];
+  if (status.attributesLine && !status.driverConfigured) {
+    problems.push({
+      kind: 'merge_driver_missing',
+      message: `.gitattributes sends the store's JSONL files to the taskstore merge driver, but this clone has no merge.taskstore.driver config (a fresh clone never has it): git silently falls back to a line merge; ${FIX}`,
+    });
+  }
+  if (status.driverConfigured && status.driverCommandWorks === false) {
+    problems.push({
+      kind: 'merge_driver_broken',
+      message: `the configured merge driver does not run (${status.driverCommand ?? 'merge.taskstore.driver'}): node or taskstore moved or was removed, so merges of the store would fail; ${FIX}`,
+    });
+  }
+  if (!status.attributesLine) {
+    problems.push({
+      kind: 'merge_attribute_missing',
+      message: `no gitattributes line sends the store's JSONL files to the taskstore merge driver, so git merges them line by line; ${FIX}`,
+    });
+  }
+  if (status.hooksMissing.length > 0) {
+    problems.push({
+      kind: 'hooks_missing',
+      message: `git hooks not installed in ${status.hooksDir ?? 'the hooks directory'}: ${status.hooksMissing.join(', ')} (they keep the cache in sync and refuse commits with conflict markers); ${FIX}`,
+    });
+  }
+  return problems;
+}

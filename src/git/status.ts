@@ -1,0 +1,93 @@
+import { accessSync, constants } from 'node:fs';
+import { join } from 'node:path';
+import { MERGE_DRIVER_NAME } from './attributes.js';
+import { probeDriverCommand } from './driver-probe.js';
+import { runGit } from './git-command.js';
+import { getConfig } from './git-config.js';
+import { findBlocks, HOOK_NAMES, type HookName } from './hook-block.js';
+import { readTextIfExists } from './file-io.js';
+import type { GitIntegrationOptions } from './report.js';
+import { locateStore } from './store-location.js';
+
+/** What {@link gitIntegrationStatus} found. */
+export interface GitIntegrationStatus {
+  /** The store directory is inside a git work tree. When false, the other fields are false/absent and every hook is "missing". */
+  inGitRepo: boolean;
+  /** Root of that work tree. */
+  workTree?: string;
+  /** The effective hooks directory. */
+  hooksDir?: string;
+  /** Git resolves the `merge` attribute of the store's JSONL files to `taskstore` (from any gitattributes source). */
+  attributesLine: boolean;
+  /** `merge.taskstore.driver` is set (at any config level). */
+  driverConfigured: boolean;
+  /** The configured driver command, as git will run it. */
+  driverCommand?: string;
+  /** The configured driver ran and exited 0 on a trivial merge. Absent when not configured or not probed. */
+  driverCommandWorks?: boolean;
+  /** Hooks whose file is executable and holds the TaskStore block. */
+  hooksInstalled: HookName[];
+  /** The other hooks of {@link HOOK_NAMES}. */
+  hooksMissing: HookName[];
+}
+
+export interface GitIntegrationStatusOptions extends GitIntegrationOptions {
+  /**
+   * Run the configured driver once on a trivial merge to fill `driverCommandWorks`
+   * (default true). It costs one process start (~50 ms with node).
+   */
+  probeDriver?: boolean;
+}
+
+/**
+ * Inspects the git integration of the work tree that contains `storeDir`, without
+ * changing anything; for `taskstore check` and `taskstore init`. Never throws because
+ * the store is outside git: it then reports `inGitRepo: false`. Turn the result into
+ * user-facing problems with {@link gitIntegrationProblems}.
+ *
+ * @example
+ * const status = gitIntegrationStatus({ storeDir: '.taskstore' });
+ * if (status.attributesLine && !status.driverConfigured) console.warn('fresh clone: run taskstore install-hooks');
+ */
+export function gitIntegrationStatus(options: GitIntegrationStatusOptions): GitIntegrationStatus {
+  const store = locateStore(options);
+  if (store.git === undefined || store.relative === undefined) {
+    return { inGitRepo: false, attributesLine: false, driverConfigured: false, hooksInstalled: [], hooksMissing: [...HOOK_NAMES] };
+  }
+  const { workTree, hooksDir } = store.git;
+  const sampleFile = `${store.relative === '' ? '' : `${store.relative}/`}prds.jsonl`;
+  const driverCommand = getConfig(workTree, `merge.${MERGE_DRIVER_NAME}.driver`);
+  const driverConfigured = driverCommand !== undefined && driverCommand.trim() !== '';
+  const hooksInstalled = HOOK_NAMES.filter((hook) => hookInstalled(join(hooksDir, hook)));
+  return {
+    inGitRepo: true,
+    workTree,
+    hooksDir,
+    attributesLine: mergeAttribute(workTree, sampleFile) === MERGE_DRIVER_NAME,
+    driverConfigured,
+    ...(driverConfigured ? { driverCommand } : {}),
+    ...(driverConfigured && options.probeDriver !== false
+      ? { driverCommandWorks: probeDriverCommand(driverCommand, workTree, sampleFile) }
+      : {}),
+    hooksInstalled,
+    hooksMissing: HOOK_NAMES.filter((hook) => !hooksInstalled.includes(hook)),
+  };
+}
+
+/** The `merge` attribute git assigns to `path` (relative to the root): a driver name, `set`, `unset` or `unspecified`. */
+function mergeAttribute(workTree: string, path: string): string | undefined {
+  const run = runGit(['check-attr', '-z', 'merge', '--', path], workTree);
+  if (run.status !== 0) return undefined;
+  // -z output: <path> NUL <attribute> NUL <value> NUL
+  return run.stdout.split('\0')[2];
+}
+
+function hookInstalled(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    const content = readTextIfExists(path);
+    return content !== undefined && findBlocks(content, path).length > 0;
+  } catch {
+    return false; // missing, not executable, or a broken block: not working either way
+  }
+}

@@ -1,0 +1,89 @@
+import { existsSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { IoError, ValidationError } from '../errors.js';
+import { findGitLocation, type GitLocation } from './git-dirs.js';
+
+/** Where a store directory sits in its git work tree. */
+export interface StoreInRepo {
+  /** Absolute store directory, with symlinks in its existing part resolved (git reports real paths). */
+  storeDir: string;
+  /** The work tree containing the store, or undefined when the store is not in one. */
+  git: GitLocation | undefined;
+  /**
+   * The store directory relative to the work tree root, with `/` separators (`.taskstore`
+   * usually; `''` when the store is the root itself). Undefined outside a work tree.
+   */
+  relative: string | undefined;
+}
+
+/**
+ * Resolves `storeDir` (relative to `cwd`) and finds the git work tree that contains it.
+ * The repository is located from the store's own directory, not from `cwd`: the hooks
+ * and the driver belong to the repository the store's files are committed in. The store
+ * directory need not exist yet (`init` may install before creating it): its nearest
+ * existing parent is asked instead.
+ */
+export function locateStore(options: { storeDir: string; cwd?: string }): StoreInRepo {
+  if (typeof options.storeDir !== 'string' || options.storeDir === '') {
+    throw new ValidationError('storeDir must be a non-empty path', { field: 'storeDir' });
+  }
+  const storeDir = realpathOfExistingPart(resolve(options.cwd ?? process.cwd(), options.storeDir));
+  const probe = nearestExistingDirectory(storeDir);
+  const git = findGitLocation(probe);
+  if (git === undefined) return { storeDir, git: undefined, relative: undefined };
+  const rel = relative(realpathOfExistingPart(git.workTree), storeDir);
+  if (rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
+    // Only reachable through unusual layouts (e.g. a store inside the .git directory).
+    return { storeDir, git: undefined, relative: undefined };
+  }
+  return { storeDir, git, relative: rel.split(sep).join('/') };
+}
+
+/** Like {@link locateStore}, but the store must be inside a git work tree. */
+export function requireStoreInRepo(options: { storeDir: string; cwd?: string }): StoreInRepo & { git: GitLocation; relative: string } {
+  const located = locateStore(options);
+  if (located.git === undefined || located.relative === undefined) {
+    throw new IoError(`the store directory ${located.storeDir} is not inside a git work tree`, {
+      data: { storeDir: located.storeDir, reason: 'not_a_git_work_tree' },
+      hint: 'run `git init` in the project first, or use a store directory inside a git work tree',
+    });
+  }
+  return { ...located, git: located.git, relative: located.relative };
+}
+
+function nearestExistingDirectory(path: string): string {
+  let dir = path;
+  while (!isDirectory(dir)) {
+    if (existsSync(dir)) {
+      throw new IoError(`${dir} exists but is not a directory`, { data: { path: dir } });
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return dir;
+    dir = parent;
+  }
+  return dir;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** realpath of the longest existing prefix of `path`, with the missing rest appended. */
+function realpathOfExistingPart(path: string): string {
+  const missing: string[] = [];
+  let dir = path;
+  for (;;) {
+    try {
+      return join(realpathSync(dir), ...missing.reverse());
+    } catch {
+      const parent = dirname(dir);
+      if (parent === dir) return path;
+      missing.push(basename(dir));
+      dir = parent;
+    }
+  }
+}

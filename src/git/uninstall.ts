@@ -1,0 +1,63 @@
+import { join } from 'node:path';
+import { attributesLine, MERGE_DRIVER_NAME, removeAttributesLine } from './attributes.js';
+import { fileMode, readTextIfExists, removeFile, writeFileAtomic } from './file-io.js';
+import { removeLocalSectionIfEmpty, unsetLocalConfig } from './git-config.js';
+import { blockOrigin, HOOK_NAMES, NEW_HOOK_HEADER, withoutBlock } from './hook-block.js';
+import { ReportBuilder, type GitIntegrationOptions, type GitIntegrationReport } from './report.js';
+import { requireStoreInRepo } from './store-location.js';
+
+/**
+ * Removes exactly what {@link installGitIntegration} added, for the work tree that
+ * contains `storeDir`:
+ * - `merge.taskstore.name` and `merge.taskstore.driver` from the local config (and the
+ *   `[merge "taskstore"]` header when no other key is left in it);
+ * - the `<store>/*.jsonl merge=taskstore` line from `.gitattributes` (the file is deleted
+ *   only when nothing at all is left in it);
+ * - the TaskStore block from each hook in the effective hooks directory. A hook file
+ *   install created is deleted when only its `#!/bin/sh` line remains; a hook install
+ *   made executable gets its executable bits cleared again. Everything else in the file
+ *   is left byte for byte.
+ *
+ * Running it when nothing is installed changes nothing. Throws `IoError` when the store
+ * is not inside a git work tree.
+ *
+ * @example
+ * const { changed } = uninstallGitIntegration({ storeDir: '.taskstore' });
+ */
+export function uninstallGitIntegration(options: GitIntegrationOptions): GitIntegrationReport {
+  const store = requireStoreInRepo(options);
+  const { workTree, hooksDir } = store.git;
+  const report = new ReportBuilder();
+
+  for (const key of ['name', 'driver']) {
+    report.record(`git config merge.${MERGE_DRIVER_NAME}.${key}`, unsetLocalConfig(workTree, `merge.${MERGE_DRIVER_NAME}.${key}`));
+  }
+  removeLocalSectionIfEmpty(workTree, `merge.${MERGE_DRIVER_NAME}`);
+
+  const attributesPath = join(workTree, '.gitattributes');
+  const attributes = readTextIfExists(attributesPath);
+  const remaining = attributes === undefined ? undefined : removeAttributesLine(attributes, attributesLine(store.relative));
+  if (remaining === '') removeFile(attributesPath);
+  else if (remaining !== undefined) writeFileAtomic(attributesPath, remaining, fileMode(attributesPath) ?? 0o644);
+  report.record(attributesPath, remaining !== undefined);
+
+  for (const hook of HOOK_NAMES) report.record(join(hooksDir, hook), uninstallHook(join(hooksDir, hook)));
+  return report.build(workTree, hooksDir);
+}
+
+/** Takes the block out of one hook file; returns whether anything changed. */
+function uninstallHook(path: string): boolean {
+  const content = readTextIfExists(path);
+  if (content === undefined) return false;
+  const rest = withoutBlock(content, path);
+  if (rest === undefined) return false;
+  const origin = blockOrigin(content, path);
+  if (origin === 'created' && (rest === NEW_HOOK_HEADER || rest === '')) {
+    removeFile(path);
+    return true;
+  }
+  const mode = fileMode(path) ?? 0o755;
+  const wantedMode = origin === 'made-executable' ? mode & ~0o111 : mode;
+  writeFileAtomic(path, rest, wantedMode);
+  return true;
+}

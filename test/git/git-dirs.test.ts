@@ -1,0 +1,72 @@
+import { mkdirSync, realpathSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { effectiveHooksDir, findGitLocation, requireGitLocation } from '../../src/git/git-dirs.js';
+import { IoError } from '../../src/errors.js';
+import { GitRepo } from '../helpers/git-repo.js';
+import { tempDir } from '../helpers/temp.js';
+import './fixtures.js';
+
+describe('findGitLocation', () => {
+  it('finds root, git dir, common dir and hooks dir from a subdirectory', () => {
+    const repo = GitRepo.init();
+    mkdirSync(join(repo.dir, 'a', 'b'), { recursive: true });
+    expect(findGitLocation(join(repo.dir, 'a', 'b'))).toEqual({
+      workTree: repo.dir,
+      gitDir: join(repo.dir, '.git'),
+      commonDir: join(repo.dir, '.git'),
+      hooksDir: join(repo.dir, '.git', 'hooks'),
+      hooksPath: undefined,
+    });
+  });
+
+  it('in a linked worktree: its own root and private git dir, but the COMMON dir hooks', () => {
+    const repo = GitRepo.init();
+    repo.commitAll('first');
+    const wt = join(tempDir(), 'wt');
+    repo.git('worktree', 'add', '-q', wt);
+    const location = findGitLocation(wt)!;
+    expect(location.workTree).toBe(realpathSync(wt));
+    expect(location.gitDir).toBe(join(repo.dir, '.git', 'worktrees', 'wt'));
+    expect(location.commonDir).toBe(join(repo.dir, '.git'));
+    expect(location.hooksDir).toBe(join(repo.dir, '.git', 'hooks'));
+  });
+
+  it('honours core.hooksPath: relative to the work tree root (not the cwd), or absolute', () => {
+    const repo = GitRepo.init();
+    mkdirSync(join(repo.dir, 'sub'));
+    repo.git('config', 'core.hooksPath', '.githooks');
+    expect(findGitLocation(join(repo.dir, 'sub'))!.hooksDir).toBe(join(repo.dir, '.githooks'));
+    const abs = tempDir('taskstore-hooks-');
+    repo.git('config', 'core.hooksPath', abs);
+    expect(findGitLocation(join(repo.dir, 'sub'))!.hooksDir).toBe(abs);
+  });
+
+  it('returns undefined outside a work tree, inside .git, and in a bare repository', () => {
+    expect(findGitLocation(tempDir())).toBeUndefined();
+    const repo = GitRepo.init();
+    expect(findGitLocation(join(repo.dir, '.git'))).toBeUndefined();
+    expect(findGitLocation(GitRepo.init({ bare: true }).dir)).toBeUndefined();
+  });
+
+  it('requireGitLocation throws an IoError with a hint outside a work tree', () => {
+    const dir = tempDir();
+    expect(() => requireGitLocation(dir)).toThrow(IoError);
+    try {
+      requireGitLocation(dir);
+    } catch (err) {
+      expect((err as IoError).code).toBe('IO');
+      expect((err as IoError).data.reason).toBe('not_a_git_work_tree');
+      expect((err as IoError).hint).toMatch(/git init/);
+    }
+  });
+});
+
+describe('effectiveHooksDir', () => {
+  it('defaults to <common dir>/hooks', () => {
+    expect(effectiveHooksDir('/w', '/repo/.git', undefined)).toBe('/repo/.git/hooks');
+  });
+  it('resolves a relative core.hooksPath against the work tree root', () => {
+    expect(effectiveHooksDir('/w', '/repo/.git', 'tools/hooks')).toBe('/w/tools/hooks');
+  });
+});

@@ -1,0 +1,225 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { installGitIntegration, type CommandPaths } from '../../src/git/index.js';
+import { GitRepo } from '../helpers/git-repo.js';
+import { commandsFor, fakeCli, FAKE_NODE, gitOk, gitRun, run, taskstoreLines } from './fixtures.js';
+
+/**
+ * The installed hooks, run by the real git. The CLI is a fake script, so these tests
+ * pin what the hooks do around it: when they call it, with which arguments, and that
+ * nothing but conflict markers ever stops git.
+ */
+
+const CONFLICTED = ['{"id":"a","updated_at":1}', '<<<<<<< ours', '{"id":"b","updated_at":2}', '=======', '{"id":"b","updated_at":2,"x":1}', '>>>>>>> theirs', ''].join('\n');
+
+/** A repo with a committed store, the integration installed, and a second commit to check out from. */
+function setup(commands: CommandPaths): GitRepo {
+  const repo = GitRepo.init();
+  repo.write('.taskstore/prds.jsonl', '{"id":"p1","updated_at":1}\n');
+  installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands });
+  repo.commitAll('first');
+  repo.write('.taskstore/prds.jsonl', '{"id":"p1","updated_at":1}\n{"id":"p2","updated_at":2}\n');
+  repo.commitAll('second');
+  return repo;
+}
+
+const missing: CommandPaths = { node: '/nonexistent/bin/node', cli: '/nonexistent/dist/cli/main.js', mergeDriver: '/nonexistent/merge.js' };
+
+describe('pre-commit', () => {
+  it('blocks a commit whose STAGED JSONL has conflict markers, naming file and line; allows a clean one', () => {
+    const repo = setup(commandsFor(fakeCli('ok').path));
+    repo.write('.taskstore/prds.jsonl', CONFLICTED);
+    repo.git('add', '.taskstore/prds.jsonl');
+    // Fixing only the working tree is not enough: the staged content is what gets committed.
+    repo.write('.taskstore/prds.jsonl', '{"id":"a","updated_at":1}\n');
+
+    const refused = gitRun(repo.dir, 'commit', '-q', '-m', 'conflicted');
+    expect(refused.status).not.toBe(0);
+    expect(taskstoreLines(refused.stderr)).toEqual([
+      'taskstore: .taskstore/prds.jsonl line 2 is a git conflict marker (<<<<<<< ours): the file is an unresolved merge',
+      'taskstore: commit refused: resolve the conflict (keep the lines you want, delete the <<<<<<< ======= >>>>>>> lines), git add the file, then commit again',
+    ]);
+    expect(repo.git('log', '--format=%s', '-1').trim()).toBe('second');
+
+    repo.git('add', '.taskstore/prds.jsonl');
+    const clean = gitRun(repo.dir, 'commit', '-q', '-m', 'resolved');
+    expect(clean.status, clean.stderr).toBe(0);
+    expect(taskstoreLines(clean.stderr)).toEqual([]);
+  });
+
+  it('blocks on every marker kind and in the first commit of a repository, without node or the CLI', () => {
+    for (const marker of ['=======', '>>>>>>> theirs', '|||||||']) {
+      const repo = GitRepo.init();
+      installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands: missing });
+      repo.write('.taskstore/notes.jsonl', `{"id":"a","updated_at":1}\r\n${marker}\r\n`);
+      repo.git('add', '-A');
+      const refused = gitRun(repo.dir, 'commit', '-q', '-m', 'first');
+      expect(refused.status, marker).not.toBe(0);
+      expect(refused.stderr).toContain(`.taskstore/notes.jsonl line 2 is a git conflict marker (${marker})`);
+    }
+  });
+
+  it('ignores markers outside the store JSONL files, and an unstaged conflicted store file', () => {
+    const repo = setup(missing);
+    repo.write('README.md', '=======\n');
+    repo.write('.taskstore/sub/x.jsonl', '=======\n');
+    repo.git('add', '-A');
+    repo.write('.taskstore/prds.jsonl', CONFLICTED); // not staged
+    const result = gitRun(repo.dir, 'commit', '-q', '-m', 'docs');
+    expect(result.status, result.stderr).toBe(0);
+    expect(taskstoreLines(result.stderr)).toEqual([]);
+  });
+});
+
+describe('post-checkout / post-merge / post-rewrite', () => {
+  it('call `<cli> --store .taskstore sync` from the work tree root after changes, and skip branch creation on the same commit', () => {
+    const cli = fakeCli('ok');
+    const repo = setup(commandsFor(cli.path));
+    gitOk(repo.dir, 'checkout', '-q', '-b', 'topic'); // same commit: nothing changed
+    expect(cli.calls()).toEqual([]);
+    gitOk(repo.dir, 'checkout', '-q', 'HEAD~1');
+    expect(cli.calls()).toEqual([{ argv: ['--store', '.taskstore', 'sync'], cwd: repo.dir }]);
+    gitOk(repo.dir, 'checkout', '-q', 'HEAD', '--', '.taskstore/prds.jsonl'); // a file checkout always syncs
+    expect(cli.calls()).toHaveLength(2);
+  });
+
+  it('post-merge and post-rewrite (rebase) sync; an amend does not', () => {
+    const cli = fakeCli('ok');
+    const repo = setup(commandsFor(cli.path));
+    repo.git('checkout', '-q', '-b', 'side', 'HEAD~1');
+    repo.write('side.txt', 'side\n');
+    repo.commitAll('side');
+    const before = cli.calls().length;
+
+    gitOk(repo.dir, 'merge', '-q', '--no-edit', 'main');
+    expect(cli.calls().length).toBe(before + 1);
+
+    gitOk(repo.dir, 'reset', '-q', '--hard', 'HEAD~1');
+    const beforeRebase = cli.calls().length;
+    gitOk(repo.dir, 'rebase', '-q', 'main');
+    const rebaseCalls = cli.calls().slice(beforeRebase);
+    // post-rewrite "rebase" syncs (git may also run post-checkout while rebasing).
+    expect(rebaseCalls.length).toBeGreaterThanOrEqual(1);
+    expect(rebaseCalls.every((c) => c.argv.join(' ') === '--store .taskstore sync')).toBe(true);
+
+    const beforeAmend = cli.calls().length;
+    gitOk(repo.dir, 'commit', '-q', '--amend', '-m', 'amended');
+    expect(cli.calls().length).toBe(beforeAmend);
+  });
+
+  it('never block git when the CLI fails: one warning line each, git succeeds', () => {
+    const repo = setup(commandsFor(fakeCli('fail').path));
+    const checkout = gitOk(repo.dir, 'checkout', '-q', '-b', 'side', 'HEAD~1');
+    expect(taskstoreLines(checkout.stderr)).toEqual([
+      'taskstore: warning: post-checkout: `taskstore sync` failed (exit 1): boom: the store exploded; git went ahead; run `taskstore sync` to retry',
+    ]);
+    repo.write('side.txt', 'x\n');
+    repo.commitAll('side');
+    const merge = gitOk(repo.dir, 'merge', '-q', '--no-edit', 'main');
+    expect(taskstoreLines(merge.stderr)).toEqual([
+      'taskstore: warning: post-merge: `taskstore sync` failed (exit 1): boom: the store exploded; git went ahead; run `taskstore sync` to retry',
+    ]);
+    expect(repo.read('.taskstore/prds.jsonl')).toContain('"p2"');
+  });
+
+  it('never block git when the CLI or node is missing', () => {
+    const repo = setup(missing);
+    const checkout = gitOk(repo.dir, 'checkout', '-q', 'HEAD~1');
+    expect(taskstoreLines(checkout.stderr)).toEqual([
+      'taskstore: warning: post-checkout: cannot run taskstore (/nonexistent/dist/cli/main.js or /nonexistent/bin/node is missing), so the cache was not synced; run `taskstore install-hooks` to repair the hooks',
+    ]);
+
+    // node missing but the CLI present
+    const onlyNodeMissing = setup({ ...commandsFor(fakeCli('ok').path), node: '/nonexistent/bin/node' });
+    const result = gitOk(onlyNodeMissing.dir, 'checkout', '-q', 'HEAD~1');
+    expect(taskstoreLines(result.stderr)).toHaveLength(1);
+    expect(result.stderr).toContain('cannot run taskstore');
+  });
+
+  it('survive an existing `#!/bin/sh -e` hook, whose own content still runs after a failure', () => {
+    const repo = GitRepo.init();
+    writeFileSync(join(repo.dir, '.git', 'hooks', 'post-checkout'), '#!/bin/sh -e\necho "own content ran" >&2\n', { mode: 0o755 });
+    repo.write('.taskstore/prds.jsonl', '{"id":"p1","updated_at":1}\n');
+    installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands: commandsFor(fakeCli('fail').path) });
+    repo.commitAll('first');
+    repo.commitAll('second');
+    const result = gitOk(repo.dir, 'checkout', '-q', 'HEAD~1');
+    expect(result.stderr).toContain('taskstore: warning: post-checkout:');
+    expect(result.stderr).toContain('own content ran');
+  });
+
+  it('do nothing when the branch has no store directory, or with TASKSTORE_SKIP_HOOKS=1', () => {
+    const cli = fakeCli('ok');
+    const repo = GitRepo.init();
+    repo.commitAll('no store yet');
+    repo.write('.taskstore/prds.jsonl', '{"id":"p1","updated_at":1}\n');
+    installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands: commandsFor(cli.path) });
+    repo.commitAll('store');
+    const skipped = run(repo.dir, 'git', ['checkout', '-q', 'HEAD~1'], { TASKSTORE_SKIP_HOOKS: '1' });
+    expect(skipped.status).toBe(0);
+    expect(cli.calls()).toEqual([]);
+    gitOk(repo.dir, 'checkout', '-q', 'main');
+    expect(cli.calls()).toHaveLength(1);
+    gitOk(repo.dir, 'checkout', '-q', 'HEAD~1'); // the old commit has no .taskstore/
+    expect(cli.calls()).toHaveLength(1);
+  });
+});
+
+describe('pre-push', () => {
+  function withRemote(commands: CommandPaths): { repo: GitRepo; remote: GitRepo } {
+    const repo = setup(commands);
+    const remote = GitRepo.init({ bare: true });
+    repo.git('remote', 'add', 'origin', remote.dir);
+    return { repo, remote };
+  }
+
+  it('runs `check`, only warns when it fails, and the push goes ahead', () => {
+    const cli = fakeCli('fail');
+    const { repo, remote } = withRemote(commandsFor(cli.path));
+    const pushed = gitOk(repo.dir, 'push', '-q', 'origin', 'main');
+    expect(taskstoreLines(pushed.stderr)).toEqual([
+      'taskstore: warning: pre-push: `taskstore check` failed (exit 1): boom: the store exploded; the push goes ahead; run `taskstore check` for details',
+    ]);
+    expect(cli.calls()).toEqual([{ argv: ['--store', '.taskstore', 'check'], cwd: repo.dir }]);
+    expect(remote.git('rev-parse', 'main')).toBe(repo.git('rev-parse', 'main'));
+  });
+
+  it('refuses to push a commit whose JSONL has conflict markers (committed with --no-verify)', () => {
+    const { repo, remote } = withRemote(missing);
+    repo.write('.taskstore/prds.jsonl', CONFLICTED);
+    repo.git('add', '-A');
+    repo.git('commit', '-q', '--no-verify', '-m', 'bad');
+    const refused = gitRun(repo.dir, 'push', '-q', 'origin', 'main');
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toContain('taskstore: .taskstore/prds.jsonl (refs/heads/main) line 2 is a git conflict marker (<<<<<<< ours)');
+    expect(refused.stderr).toContain('taskstore: push refused');
+    expect(remote.tryGit('rev-parse', '--verify', '-q', 'main').status).not.toBe(0);
+  });
+
+  it("hands git's ref lines on stdin to the rest of the hook (git-lfs and friends read them)", () => {
+    const repo = GitRepo.init();
+    const hook = join(repo.dir, '.git', 'hooks', 'pre-push');
+    writeFileSync(hook, '#!/bin/sh\ncat > pre-push.stdin\necho "args: $1 $2" > pre-push.args\n', { mode: 0o755 });
+    repo.write('.taskstore/prds.jsonl', '{"id":"p1","updated_at":1}\n');
+    installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands: commandsFor(fakeCli('ok').path) });
+    repo.commitAll('first');
+    const remote = GitRepo.init({ bare: true });
+    gitOk(repo.dir, 'push', '-q', remote.dir, 'main', 'main:other');
+    const sha = repo.git('rev-parse', 'main').trim();
+    const zeros = '0'.repeat(40);
+    expect(repo.read('pre-push.stdin')).toBe(`refs/heads/main ${sha} refs/heads/main ${zeros}\nrefs/heads/main ${sha} refs/heads/other ${zeros}\n`);
+    expect(repo.read('pre-push.args')).toBe(`args: ${remote.dir} ${remote.dir}\n`);
+  });
+
+  it('accepts a branch deletion (nothing to check)', () => {
+    const { repo } = withRemote(commandsFor(fakeCli('ok').path));
+    gitOk(repo.dir, 'push', '-q', 'origin', 'main', 'main:gone');
+    const deleted = gitRun(repo.dir, 'push', '-q', 'origin', ':gone');
+    expect(deleted.status, deleted.stderr).toBe(0);
+  });
+});
+
+it('the fake commands are run by sh, like node would run the CLI', () => {
+  expect(commandsFor('/x').node).toBe(FAKE_NODE);
+});

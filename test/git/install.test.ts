@@ -1,0 +1,273 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { IoError } from '../../src/errors.js';
+import { defaultCommandPaths, HOOK_NAMES, installGitIntegration, mergeDriverCommand } from '../../src/git/index.js';
+import { REPO_ROOT } from '../helpers/paths.js';
+import { GitRepo } from '../helpers/git-repo.js';
+import { tempDir } from '../helpers/temp.js';
+import { commandsFor, fakeCli, fakeMergeDriver, gitOk, isExecutable, snapshot, snapshotDir } from './fixtures.js';
+
+const LINE = '.taskstore/*.jsonl merge=taskstore';
+
+function repoWithStore(dir?: string): GitRepo {
+  const repo = GitRepo.init(dir === undefined ? {} : { dir });
+  repo.write('.taskstore/prds.jsonl', '{"id":"p1","updated_at":1}\n');
+  return repo;
+}
+
+describe('installGitIntegration in a fresh repository', () => {
+  it('configures the driver, adds the attribute line and six executable hooks with the block', () => {
+    const repo = repoWithStore();
+    const commands = commandsFor(fakeCli('ok').path);
+    const report = installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands });
+
+    expect(repo.git('config', '--local', 'merge.taskstore.name').trim()).toBe('TaskStore JSONL record merge');
+    expect(repo.git('config', '--local', 'merge.taskstore.driver').trim()).toBe(mergeDriverCommand(commands));
+    expect(repo.git('config', '--local', 'merge.taskstore.driver').trim()).toMatch(/ %O %A %B %P$/);
+    expect(repo.read('.gitattributes')).toBe(`${LINE}\n`);
+    expect(repo.git('check-attr', 'merge', '--', '.taskstore/prds.jsonl').trim()).toBe('.taskstore/prds.jsonl: merge: taskstore');
+
+    expect(HOOK_NAMES).toEqual(['pre-commit', 'post-merge', 'post-rebase', 'post-rewrite', 'pre-push', 'post-checkout']);
+    for (const hook of HOOK_NAMES) {
+      const path = join(repo.dir, '.git', 'hooks', hook);
+      const content = readFileSync(path, 'utf8');
+      expect(content.startsWith('#!/bin/sh\n# >>> taskstore >>>\n# taskstore-origin: created\n')).toBe(true);
+      expect(content.endsWith('# <<< taskstore <<<\n')).toBe(true);
+      expect(isExecutable(path)).toBe(true);
+      const syntax = spawnSync('/bin/sh', ['-n', path], { encoding: 'utf8' });
+      expect(syntax.status, syntax.stderr).toBe(0);
+    }
+    expect(report.workTree).toBe(repo.dir);
+    expect(report.hooksDir).toBe(join(repo.dir, '.git', 'hooks'));
+    expect(report.changed).toHaveLength(2 + 1 + HOOK_NAMES.length);
+    expect(report.unchanged).toEqual([]);
+    expect(report.warnings).toEqual([]);
+  });
+
+  it('keeps the paths it calls in the hooks and the store path relative to the root', () => {
+    const repo = repoWithStore();
+    const cli = fakeCli('ok');
+    installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands: commandsFor(cli.path) });
+    const postMerge = repo.read('.git/hooks/post-merge');
+    expect(postMerge).toContain('taskstore_node=/bin/sh\n');
+    expect(postMerge).toContain(`taskstore_cli=${cli.path}`);
+    expect(postMerge).toContain('taskstore_store=.taskstore\n');
+    expect(postMerge).toContain('--store "$taskstore_store" sync');
+    expect(repo.read('.git/hooks/pre-push')).toContain('--store "$taskstore_store" check');
+  });
+
+  it('defaults to this node and this package\'s dist/cli entries', () => {
+    const repo = repoWithStore();
+    installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore' });
+    const driver = repo.git('config', 'merge.taskstore.driver').trim();
+    expect(driver).toBe(mergeDriverCommand(defaultCommandPaths()));
+    expect(driver).toContain(process.execPath);
+    expect(driver).toContain(join(REPO_ROOT, 'dist', 'cli', 'merge-main.js'));
+    expect(repo.read('.git/hooks/post-checkout')).toContain(join(REPO_ROOT, 'dist', 'cli', 'main.js'));
+  });
+
+  it('warns (without failing) when the commands it installs do not exist', () => {
+    const repo = repoWithStore();
+    const report = installGitIntegration({
+      cwd: repo.dir,
+      storeDir: '.taskstore',
+      commands: { node: process.execPath, cli: '/nonexistent/main.js', mergeDriver: '/nonexistent/merge-main.js' },
+    });
+    expect(report.warnings.join('\n')).toMatch(/\/nonexistent\/main\.js does not exist/);
+  });
+
+  it('throws IoError when the store is not inside a git work tree', () => {
+    const dir = tempDir();
+    let error: unknown;
+    try {
+      installGitIntegration({ cwd: dir, storeDir: '.taskstore', commands: commandsFor('/x/cli.js') });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(IoError);
+    expect((error as IoError).data.reason).toBe('not_a_git_work_tree');
+    expect(existsSync(join(dir, '.gitattributes'))).toBe(false);
+  });
+
+  it('works before the store directory exists (init installs first)', () => {
+    const repo = GitRepo.init();
+    installGitIntegration({ cwd: repo.dir, storeDir: 'not/yet/.taskstore', commands: commandsFor(fakeCli('ok').path) });
+    expect(repo.read('.gitattributes')).toBe('not/yet/.taskstore/*.jsonl merge=taskstore\n');
+  });
+});
+
+describe('idempotence', () => {
+  it('a second run changes nothing, byte for byte, and reports everything unchanged', () => {
+    const repo = repoWithStore();
+    const commands = commandsFor(fakeCli('ok').path);
+    installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands });
+    const files = [join(repo.dir, '.git', 'config'), join(repo.dir, '.gitattributes')];
+    const before = { ...snapshot(files), ...snapshotDir(join(repo.dir, '.git', 'hooks')) };
+
+    const second = installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands });
+
+    expect({ ...snapshot(files), ...snapshotDir(join(repo.dir, '.git', 'hooks')) }).toEqual(before);
+    expect(second.changed).toEqual([]);
+    expect(second.unchanged).toHaveLength(2 + 1 + HOOK_NAMES.length);
+  });
+
+  it('after node (or the package) moved, rewrites the block in place and the driver config', () => {
+    const repo = repoWithStore();
+    const hook = join(repo.dir, '.git', 'hooks', 'post-merge');
+    mkdirSync(join(repo.dir, '.git', 'hooks'), { recursive: true });
+    writeFileSync(hook, '#!/bin/sh\necho first\n', { mode: 0o755 });
+    const first = commandsFor(fakeCli('ok').path);
+    installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands: first });
+    writeFileSync(hook, `${readFileSync(hook, 'utf8')}echo added later by the user\n`);
+
+    const moved = { ...first, node: '/opt/node-22/bin/node' };
+    const report = installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands: moved });
+
+    const content = readFileSync(hook, 'utf8');
+    expect(content).toContain('taskstore_node=/opt/node-22/bin/node');
+    expect(content).not.toContain('taskstore_node=/bin/sh\n');
+    expect(content.match(/# >>> taskstore >>>/g)).toHaveLength(1);
+    expect(content.startsWith('#!/bin/sh\n# >>> taskstore >>>\n# taskstore-origin: existing\n')).toBe(true);
+    expect(content.endsWith('# <<< taskstore <<<\necho first\necho added later by the user\n')).toBe(true);
+    expect(repo.git('config', 'merge.taskstore.driver')).toMatch(/^\/opt\/node-22\/bin\/node /);
+    expect(report.changed).toContain('git config merge.taskstore.driver');
+    expect(report.changed).toContain(hook);
+    expect(report.unchanged).toContain('git config merge.taskstore.name');
+    expect(report.unchanged).toContain(join(repo.dir, '.gitattributes'));
+  });
+});
+
+describe('existing content', () => {
+  it('keeps other .gitattributes lines and adds the missing newline, without duplicating', () => {
+    const repo = repoWithStore();
+    repo.write('.gitattributes', '# ours\n*.png binary');
+    const commands = commandsFor(fakeCli('ok').path);
+    installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands });
+    installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands });
+    expect(repo.read('.gitattributes')).toBe(`# ours\n*.png binary\n${LINE}\n`);
+  });
+
+  it("keeps another tool's hook content, which still runs (even after its exec / exit)", () => {
+    const repo = repoWithStore();
+    repo.commitAll('first');
+    repo.git('commit', '-q', '--allow-empty', '-m', 'second');
+    const hooks = join(repo.dir, '.git', 'hooks');
+    const otherTool = '#!/bin/sh\n# another tool\necho "other tool ran: $1 $2 $3" > other-tool.out\nexit 0\n';
+    writeFileSync(join(hooks, 'post-checkout'), otherTool, { mode: 0o755 });
+    const cli = fakeCli('ok');
+    installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands: commandsFor(cli.path) });
+
+    const content = readFileSync(join(hooks, 'post-checkout'), 'utf8');
+    expect(content.endsWith('# <<< taskstore <<<\n# another tool\necho "other tool ran: $1 $2 $3" > other-tool.out\nexit 0\n')).toBe(true);
+
+    gitOk(repo.dir, 'checkout', '-q', 'HEAD~1');
+    expect(repo.read('other-tool.out')).toMatch(/^other tool ran: [0-9a-f]{40} [0-9a-f]{40} 1\n$/);
+    expect(cli.calls()).toEqual([{ argv: ['--store', '.taskstore', 'sync'], cwd: repo.dir }]);
+  });
+
+  it('makes an existing non-executable hook executable and records that for uninstall', () => {
+    const repo = repoWithStore();
+    const hook = join(repo.dir, '.git', 'hooks', 'pre-push');
+    writeFileSync(hook, '#!/bin/sh\necho disabled\n');
+    chmodSync(hook, 0o644);
+    installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands: commandsFor(fakeCli('ok').path) });
+    expect(isExecutable(hook)).toBe(true);
+    expect(readFileSync(hook, 'utf8')).toContain('# taskstore-origin: made-executable\n');
+  });
+});
+
+describe('core.hooksPath', () => {
+  it('relative: installs into <root>/<hooksPath>, which git then runs, even when called from a subdirectory', () => {
+    const repo = repoWithStore();
+    repo.commitAll('first');
+    repo.git('commit', '-q', '--allow-empty', '-m', 'second');
+    repo.git('config', 'core.hooksPath', '.githooks');
+    mkdirSync(join(repo.dir, 'src', 'deep'), { recursive: true });
+    const cli = fakeCli('ok');
+
+    const report = installGitIntegration({ cwd: join(repo.dir, 'src', 'deep'), storeDir: '../../.taskstore', commands: commandsFor(cli.path) });
+
+    expect(report.hooksDir).toBe(join(repo.dir, '.githooks'));
+    for (const hook of HOOK_NAMES) expect(isExecutable(join(repo.dir, '.githooks', hook))).toBe(true);
+    expect(existsSync(join(repo.dir, '.git', 'hooks', 'pre-commit'))).toBe(false);
+    expect(existsSync(join(repo.dir, 'src', 'deep', '.githooks'))).toBe(false);
+    expect(report.warnings.join('\n')).toMatch(/inside the work tree/);
+    gitOk(repo.dir, 'checkout', '-q', 'HEAD~1');
+    expect(cli.calls()).toHaveLength(1);
+  });
+
+  it('absolute: installs there', () => {
+    const repo = repoWithStore();
+    const hooksDir = join(tempDir('taskstore-hooks-'), 'shared hooks');
+    repo.git('config', 'core.hooksPath', hooksDir);
+    const report = installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands: commandsFor(fakeCli('ok').path) });
+    expect(report.hooksDir).toBe(hooksDir);
+    for (const hook of HOOK_NAMES) expect(isExecutable(join(hooksDir, hook))).toBe(true);
+    expect(report.warnings).toEqual([]);
+  });
+});
+
+describe('linked worktrees', () => {
+  it('installing from a worktree puts hooks in the common dir; the config is visible from both; hooks act on the worktree', () => {
+    const main = repoWithStore();
+    main.commitAll('first');
+    main.git('commit', '-q', '--allow-empty', '-m', 'second');
+    const wt = join(tempDir(), 'wt');
+    main.git('worktree', 'add', '-q', wt);
+    const cli = fakeCli('ok');
+
+    const report = installGitIntegration({ cwd: wt, storeDir: '.taskstore', commands: commandsFor(cli.path) });
+
+    expect(report.workTree).toBe(wt);
+    expect(report.hooksDir).toBe(join(main.dir, '.git', 'hooks'));
+    for (const hook of HOOK_NAMES) {
+      expect(isExecutable(join(main.dir, '.git', 'hooks', hook))).toBe(true);
+      expect(existsSync(join(main.dir, '.git', 'worktrees', 'wt', 'hooks', hook))).toBe(false);
+    }
+    const driver = main.git('config', 'merge.taskstore.driver');
+    expect(gitOk(wt, 'config', 'merge.taskstore.driver').stdout).toBe(driver);
+    expect(readFileSync(join(wt, '.gitattributes'), 'utf8')).toBe(`${LINE}\n`);
+
+    // The shared hook syncs the store of the worktree it fires in.
+    gitOk(wt, 'checkout', '-q', '--detach', 'HEAD~1');
+    expect(cli.calls()).toEqual([{ argv: ['--store', '.taskstore', 'sync'], cwd: wt }]);
+  });
+});
+
+describe('paths with spaces and quotes', () => {
+  it('driver and hooks work from any directory when every path has spaces and quotes', () => {
+    const repo = repoWithStore(join(tempDir(), "my repo's dir"));
+    repo.write('.taskstore/notes.jsonl', '{"id":"base","updated_at":1}\n');
+    const fixtures = join(tempDir(), 'tools dir', "it's \"here\" 100%");
+    const cli = fakeCli('ok', fixtures);
+    const merge = fakeMergeDriver(fixtures);
+    installGitIntegration({ cwd: join(repo.dir, '.taskstore'), storeDir: '.', commands: commandsFor(cli.path, merge.path) });
+    repo.commitAll('base, with .gitattributes');
+
+    repo.git('checkout', '-q', '-b', 'side');
+    repo.write('.taskstore/notes.jsonl', '{"id":"base","updated_at":1}\n{"id":"side","updated_at":2}\n');
+    repo.commitAll('side');
+    repo.git('checkout', '-q', 'main');
+    repo.write('.taskstore/notes.jsonl', '{"id":"base","updated_at":1}\n{"id":"main","updated_at":3}\n');
+    repo.commitAll('main');
+    gitOk(repo.dir, 'merge', '-q', '--no-edit', 'side');
+
+    expect(repo.read('.taskstore/notes.jsonl')).toBe(
+      '{"id":"base","updated_at":1}\n{"id":"main","updated_at":3}\n{"id":"side","updated_at":2}\n',
+    );
+    const [call] = merge.calls();
+    expect(call?.argv).toHaveLength(4);
+    expect(call?.argv[3]).toBe('.taskstore/notes.jsonl');
+    expect(cli.calls().some((c) => c.argv.join(' ') === '--store .taskstore sync')).toBe(true);
+  });
+
+  it('a store directory with spaces gets a quoted attribute line that git understands', () => {
+    const repo = GitRepo.init();
+    installGitIntegration({ cwd: repo.dir, storeDir: 'my data/.taskstore', commands: commandsFor(fakeCli('ok').path) });
+    expect(repo.read('.gitattributes')).toBe('"my data/.taskstore/*.jsonl" merge=taskstore\n');
+    expect(repo.git('check-attr', 'merge', '--', 'my data/.taskstore/a.jsonl')).toMatch(/merge: taskstore$/m);
+    expect(repo.git('check-attr', 'merge', '--', 'my data/.taskstore/sub/a.jsonl')).toMatch(/merge: unspecified$/m);
+  });
+});

@@ -1,0 +1,103 @@
+import { chmodSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { gitIntegrationProblems, gitIntegrationStatus, HOOK_NAMES, installGitIntegration } from '../../src/git/index.js';
+import { GitRepo } from '../helpers/git-repo.js';
+import { tempDir } from '../helpers/temp.js';
+import { commandsFor, fakeCli, fakeMergeDriver, FAKE_NODE } from './fixtures.js';
+
+describe('gitIntegrationStatus / gitIntegrationProblems', () => {
+  it('a store outside git: not in a repo, no problems', () => {
+    const status = gitIntegrationStatus({ cwd: tempDir(), storeDir: '.taskstore' });
+    expect(status).toEqual({
+      inGitRepo: false,
+      attributesLine: false,
+      driverConfigured: false,
+      hooksInstalled: [],
+      hooksMissing: [...HOOK_NAMES],
+    });
+    expect(gitIntegrationProblems(status)).toEqual([]);
+  });
+
+  it('a repository where nothing was installed: one problem telling the user to install', () => {
+    const repo = GitRepo.init();
+    const status = gitIntegrationStatus({ cwd: repo.dir, storeDir: '.taskstore' });
+    expect(status).toMatchObject({ inGitRepo: true, workTree: repo.dir, attributesLine: false, driverConfigured: false, hooksInstalled: [] });
+    expect(status.driverCommandWorks).toBeUndefined();
+    const problems = gitIntegrationProblems(status);
+    expect(problems.map((p) => p.kind)).toEqual(['git_integration_missing']);
+    expect(problems[0]?.message).toMatch(/run `taskstore install-hooks`$/);
+  });
+
+  it('a fresh clone: .gitattributes names the driver but the clone has no driver config; install fixes it', () => {
+    const origin = GitRepo.init();
+    origin.write('.taskstore/prds.jsonl', '{"id":"p1","updated_at":1}\n');
+    installGitIntegration({ cwd: origin.dir, storeDir: '.taskstore', commands: commandsFor(fakeCli('ok').path) });
+    origin.commitAll('store and attributes');
+    expect(gitIntegrationProblems(gitIntegrationStatus({ cwd: origin.dir, storeDir: '.taskstore' }))).toEqual([]);
+
+    const clone = GitRepo.clone(origin.dir);
+    const status = gitIntegrationStatus({ cwd: clone.dir, storeDir: '.taskstore' });
+    expect(status).toMatchObject({ inGitRepo: true, attributesLine: true, driverConfigured: false, hooksInstalled: [] });
+    const problems = gitIntegrationProblems(status);
+    expect(problems.map((p) => p.kind)).toEqual(['merge_driver_missing', 'hooks_missing']);
+    expect(problems[0]?.message).toMatch(/no merge\.taskstore\.driver config.*silently falls back to a line merge.*run `taskstore install-hooks`$/);
+
+    installGitIntegration({ cwd: clone.dir, storeDir: '.taskstore', commands: commandsFor(fakeCli('ok').path) });
+    const after = gitIntegrationStatus({ cwd: clone.dir, storeDir: '.taskstore' });
+    expect(after).toMatchObject({ attributesLine: true, driverConfigured: true, driverCommandWorks: true, hooksMissing: [] });
+    expect(after.hooksInstalled).toEqual([...HOOK_NAMES]);
+    expect(gitIntegrationProblems(after)).toEqual([]);
+  });
+
+  it('a driver whose program is gone: merge_driver_broken', () => {
+    const repo = GitRepo.init();
+    const merge = fakeMergeDriver();
+    installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands: commandsFor(fakeCli('ok').path, merge.path) });
+    expect(gitIntegrationStatus({ cwd: repo.dir, storeDir: '.taskstore' }).driverCommandWorks).toBe(true);
+    expect(merge.calls()[0]?.argv).toHaveLength(4); // the probe ran it like git: %O %A %B %P
+
+    rmSync(merge.path);
+    const status = gitIntegrationStatus({ cwd: repo.dir, storeDir: '.taskstore' });
+    expect(status).toMatchObject({ driverConfigured: true, driverCommandWorks: false });
+    expect(gitIntegrationProblems(status).map((p) => p.kind)).toEqual(['merge_driver_broken']);
+    expect(gitIntegrationStatus({ cwd: repo.dir, storeDir: '.taskstore', probeDriver: false }).driverCommandWorks).toBeUndefined();
+  });
+
+  it('a driver with a moved node: merge_driver_broken', () => {
+    const repo = GitRepo.init();
+    installGitIntegration({
+      cwd: repo.dir,
+      storeDir: '.taskstore',
+      commands: { node: '/nonexistent/node', cli: fakeCli('ok').path, mergeDriver: fakeMergeDriver().path },
+    });
+    expect(gitIntegrationStatus({ cwd: repo.dir, storeDir: '.taskstore' }).driverCommandWorks).toBe(false);
+  });
+
+  it('missing or non-executable hooks are listed, with the attribute line checked separately', () => {
+    const repo = GitRepo.init();
+    installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands: commandsFor(fakeCli('ok').path) });
+    rmSync(join(repo.dir, '.git', 'hooks', 'pre-push'));
+    chmodSync(join(repo.dir, '.git', 'hooks', 'post-checkout'), 0o644);
+    rmSync(join(repo.dir, '.gitattributes'));
+    const status = gitIntegrationStatus({ cwd: repo.dir, storeDir: '.taskstore' });
+    expect(status.hooksMissing).toEqual(['pre-push', 'post-checkout']);
+    const problems = gitIntegrationProblems(status);
+    expect(problems.map((p) => p.kind)).toEqual(['merge_attribute_missing', 'hooks_missing']);
+    expect(problems[1]?.message).toContain('pre-push, post-checkout');
+    for (const problem of problems) expect(problem.message).toMatch(/run `taskstore install-hooks`$/);
+  });
+
+  it('reads the attribute from any gitattributes source git uses', () => {
+    const repo = GitRepo.init();
+    repo.write('.git/info/attributes', '.taskstore/*.jsonl merge=taskstore\n');
+    expect(gitIntegrationStatus({ cwd: repo.dir, storeDir: '.taskstore', probeDriver: false }).attributesLine).toBe(true);
+    repo.write('.gitattributes', '.taskstore/*.jsonl merge=union\n');
+    repo.write('.git/info/attributes', '');
+    expect(gitIntegrationStatus({ cwd: repo.dir, storeDir: '.taskstore', probeDriver: false }).attributesLine).toBe(false);
+  });
+
+  it('uses the fake interpreter the fixtures run (sanity check of the fixtures)', () => {
+    expect(FAKE_NODE).toBe('/bin/sh');
+  });
+});

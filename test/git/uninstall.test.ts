@@ -1,0 +1,100 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CorruptError } from '../../src/errors.js';
+import { HOOK_NAMES, installGitIntegration, uninstallGitIntegration } from '../../src/git/index.js';
+import { GitRepo } from '../helpers/git-repo.js';
+import { tempDir } from '../helpers/temp.js';
+import { commandsFor, fakeCli, isExecutable, snapshot, snapshotDir } from './fixtures.js';
+
+/** Everything install may touch in `repo`, hooks in `hooksDir`. */
+function state(repo: GitRepo, hooksDir = join(repo.dir, '.git', 'hooks')): unknown {
+  return { ...snapshot([join(repo.dir, '.git', 'config'), join(repo.dir, '.gitattributes')]), ...snapshotDir(hooksDir) };
+}
+
+describe('uninstallGitIntegration', () => {
+  it('in a fresh repository: leaves every file byte-identical to before install', () => {
+    const repo = GitRepo.init();
+    const before = state(repo);
+    installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands: commandsFor(fakeCli('ok').path) });
+    expect(state(repo)).not.toEqual(before);
+
+    const report = uninstallGitIntegration({ cwd: repo.dir, storeDir: '.taskstore' });
+
+    expect(state(repo)).toEqual(before);
+    expect(existsSync(join(repo.dir, '.gitattributes'))).toBe(false);
+    for (const hook of HOOK_NAMES) expect(existsSync(join(repo.dir, '.git', 'hooks', hook))).toBe(false);
+    expect(report.changed).toHaveLength(2 + 1 + HOOK_NAMES.length);
+    expect(repo.tryGit('config', '--get-regexp', '^merge\\.').status).toBe(1);
+  });
+
+  it("keeps other tools' hooks, attributes, config and file modes exactly", () => {
+    const repo = GitRepo.init();
+    const hooks = join(repo.dir, '.git', 'hooks');
+    writeFileSync(join(hooks, 'pre-commit'), '#!/usr/bin/env bash\n# pre-commit framework\nexec python -m pre_commit "$@"\n', { mode: 0o755 });
+    writeFileSync(join(hooks, 'post-merge'), 'echo no shebang, no trailing newline');
+    chmodSync(join(hooks, 'post-merge'), 0o700);
+    writeFileSync(join(hooks, 'pre-push'), '#!/bin/sh\necho disabled hook\n');
+    chmodSync(join(hooks, 'pre-push'), 0o644);
+    repo.write('.gitattributes', '*.png binary\r\n*.md text eol=lf\r\n');
+    repo.git('config', 'merge.other.driver', 'other-merge %A');
+    repo.git('config', 'core.autocrlf', 'false');
+    const before = state(repo);
+
+    installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands: commandsFor(fakeCli('ok').path) });
+    expect(isExecutable(join(hooks, 'pre-push'))).toBe(true);
+    uninstallGitIntegration({ cwd: repo.dir, storeDir: '.taskstore' });
+
+    expect(state(repo)).toEqual(before);
+  });
+
+  it('keeps a hook file it created when the user has added lines of their own', () => {
+    const repo = GitRepo.init();
+    installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands: commandsFor(fakeCli('ok').path) });
+    const hook = join(repo.dir, '.git', 'hooks', 'post-merge');
+    writeFileSync(hook, `${readFileSync(hook, 'utf8')}echo mine\n`);
+    uninstallGitIntegration({ cwd: repo.dir, storeDir: '.taskstore' });
+    expect(readFileSync(hook, 'utf8')).toBe('#!/bin/sh\necho mine\n');
+    expect(isExecutable(hook)).toBe(true);
+  });
+
+  it('keeps a merge.taskstore key it did not add, and the .gitattributes of others', () => {
+    const repo = GitRepo.init();
+    installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands: commandsFor(fakeCli('ok').path) });
+    repo.git('config', 'merge.taskstore.recursive', 'binary');
+    repo.write('.gitattributes', `${repo.read('.gitattributes')}*.bin binary\n`);
+    uninstallGitIntegration({ cwd: repo.dir, storeDir: '.taskstore' });
+    expect(repo.git('config', '--get-regexp', '^merge\\.taskstore\\.')).toBe('merge.taskstore.recursive binary\n');
+    expect(repo.read('.gitattributes')).toBe('*.bin binary\n');
+  });
+
+  it('removes hooks from core.hooksPath and from a linked worktree install', () => {
+    const repo = GitRepo.init();
+    repo.commitAll('first');
+    const wt = join(tempDir(), 'wt');
+    repo.git('worktree', 'add', '-q', wt);
+    const hooksDir = join(tempDir(), 'hooks');
+    mkdirSync(hooksDir);
+    repo.git('config', 'core.hooksPath', hooksDir);
+    const before = state(repo, hooksDir);
+    installGitIntegration({ cwd: wt, storeDir: '.taskstore', commands: commandsFor(fakeCli('ok').path) });
+    expect(snapshotDir(hooksDir)).not.toEqual({});
+    uninstallGitIntegration({ cwd: wt, storeDir: '.taskstore' });
+    expect(state(repo, hooksDir)).toEqual(before);
+    expect(existsSync(join(wt, '.gitattributes'))).toBe(false);
+  });
+
+  it('changes nothing when nothing is installed', () => {
+    const repo = GitRepo.init();
+    const report = uninstallGitIntegration({ cwd: repo.dir, storeDir: '.taskstore' });
+    expect(report.changed).toEqual([]);
+    expect(report.unchanged).toHaveLength(2 + 1 + HOOK_NAMES.length);
+  });
+
+  it('refuses to guess when a block has lost its end marker', () => {
+    const repo = GitRepo.init();
+    writeFileSync(join(repo.dir, '.git', 'hooks', 'post-merge'), '#!/bin/sh\n# >>> taskstore >>>\necho half\n', { mode: 0o755 });
+    expect(() => uninstallGitIntegration({ cwd: repo.dir, storeDir: '.taskstore' })).toThrow(CorruptError);
+    expect(() => installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands: commandsFor('/x') })).toThrow(/never ends/);
+  });
+});
