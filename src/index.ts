@@ -19,3 +19,40 @@ export {
   NotFoundError as NotFound,
   AlreadyExistsError as AlreadyExists,
 } from './errors.js';
+export { OrchestratorStore, RECORD_COLLECTIONS } from './records/orchestrator-store.js';
+export type { CompleteExecutionResult } from './records/orchestrator-store.js';
+export {
+  PrdSchema,
+  PrdStatusSchema,
+  NewPrdSchema,
+  TaskSpecSchema,
+  TaskSpecStatusSchema,
+  NewTaskSpecSchema,
+  ExecutionSchema,
+  ExecutionStatusSchema,
+  NewExecutionSchema,
+  DependencySchema,
+  DependencyTypeSchema,
+  NewDependencySchema,
+  WorkflowSchema,
+  NewWorkflowSchema,
+  RepoStateSchema,
+} from './records/schemas.js';
+export type {
+  Prd,
+  PrdStatus,
+  NewPrd,
+  TaskSpec,
+  TaskSpecStatus,
+  NewTaskSpec,
+  Execution,
+  ExecutionStatus,
+  NewExecution,
+  Dependency,
+  DependencyType,
+  NewDependency,
+  Workflow,
+  NewWorkflow,
+  RepoState,
+} from './records/schemas.js';
+export { findCycles } from './records/cycles.js';

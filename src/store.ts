@@ -2,6 +2,6 @@
  * The public `Store`: the core engine plus the orchestrator's record types and the git
  * integration. See README.md for the API.
  */
-import { CoreStore } from './store/core-store.js';
+import { OrchestratorStore } from './records/orchestrator-store.js';
 
-export class Store extends CoreStore {}
+export class Store extends OrchestratorStore {}

@@ -1,0 +1,661 @@
+/**
+ * The orchestrator's records (SPEC 2.3) on top of the core engine: PRDs, the task specs
+ * decomposed from them, the executions working on task specs, dependencies between
+ * executions, workflow templates and per-repository state.
+ *
+ * Every method is synchronous. Writes that check other records (references, unique
+ * workflow names) do the check and the write in one transaction holding the write
+ * lock, so no other writer can slip in between; when a check fails nothing is written.
+ * Pure rules live beside this file: `schemas.ts` (shapes, defaults), `cascade.ts`
+ * (what `completeExecution` changes), `cycles.ts` (dependency cycles).
+ */
+import type { Collection, CollectionOptions, NewRecord, RecordMeta } from '../store/collection.js';
+import type { CheckProblem } from '../store/check.js';
+import { CoreStore } from '../store/core-store.js';
+import type { ResolvedOptions } from '../store/options.js';
+import { assertId, type RecordSchema } from '../store/record-input.js';
+import { AlreadyExistsError, ConflictMarkersError, NotFoundError, ValidationError } from '../errors.js';
+import { planCompletion } from './cascade.js';
+import { findCycles } from './cycles.js';
+import { parseArgument, parseRecordInput, storedSchema, withDefaults } from './record-validation.js';
+import {
+  DependencySchema,
+  ExecutionSchema,
+  ExecutionStatusSchema,
+  NewDependencySchema,
+  NewExecutionSchema,
+  NewPrdSchema,
+  NewTaskSpecSchema,
+  NewWorkflowSchema,
+  PrdSchema,
+  PrdStatusSchema,
+  READ_DEFAULTS,
+  RepoStateSchema,
+  TaskSpecSchema,
+  WorkflowSchema,
+  type Dependency,
+  type Execution,
+  type ExecutionStatus,
+  type NewDependency,
+  type NewExecution,
+  type NewPrd,
+  type NewTaskSpec,
+  type NewWorkflow,
+  type Prd,
+  type PrdStatus,
+  type RepoState,
+  type TaskSpec,
+  type Workflow,
+} from './schemas.js';
+
+/** The collections behind the record types, as named on disk (`<name>.jsonl`). */
+export const RECORD_COLLECTIONS = {
+  prds: 'prds',
+  taskSpecs: 'task_specs',
+  executions: 'executions',
+  dependencies: 'dependencies',
+  workflows: 'workflows',
+  repoState: 'repo_state',
+} as const;
+
+/** What {@link OrchestratorStore.completeExecution} returns: the current versions after the cascade. */
+export interface CompleteExecutionResult {
+  execution: Execution;
+  /** The execution's task spec, or undefined when `ts_id` names no live task spec (the cascade stopped there). */
+  taskSpec: TaskSpec | undefined;
+  /** That task spec's PRD (check `prd.status === 'complete'`), or undefined when it is not live. */
+  prd: Prd | undefined;
+}
+
+interface RecordCollections {
+  prds: Collection<Prd>;
+  taskSpecs: Collection<TaskSpec>;
+  executions: Collection<Execution>;
+  dependencies: Collection<Dependency>;
+  workflows: Collection<Workflow>;
+  repoState: Collection<RepoState>;
+}
+
+const C = RECORD_COLLECTIONS;
+
+/** The schema every version written to a record collection must pass, by collection name. */
+const STORED_SCHEMAS = new Map<string, RecordSchema>([
+  [C.prds, storedSchema(PrdSchema)],
+  [C.taskSpecs, storedSchema(TaskSpecSchema)],
+  [C.executions, storedSchema(ExecutionSchema)],
+  [C.dependencies, storedSchema(DependencySchema)],
+  [C.workflows, storedSchema(WorkflowSchema)],
+  [C.repoState, storedSchema(RepoStateSchema)],
+]);
+
+export class OrchestratorStore extends CoreStore {
+  /** Declared in code, indexes included, so a fresh clone answers filtered queries at once. */
+  private readonly records: RecordCollections = {
+    prds: this.collection<Prd>({ name: C.prds, indexes: ['status', 'created_at'] }),
+    taskSpecs: this.collection<TaskSpec>({ name: C.taskSpecs, indexes: ['prd_id', 'status', 'created_at'] }),
+    executions: this.collection<Execution>({ name: C.executions, indexes: ['status', 'ts_id', 'started_at'] }),
+    dependencies: this.collection<Dependency>({ name: C.dependencies, indexes: ['from_exec_id', 'to_exec_id'] }),
+    workflows: this.collection<Workflow>({ name: C.workflows, indexes: ['name'] }),
+    repoState: this.collection<RepoState>({ name: C.repoState }),
+  };
+
+  /** Use `OrchestratorStore.open()` (or `Store.open()`). */
+  protected constructor(dir: string, options: ResolvedOptions) {
+    super(dir, options);
+    this.addChecker(() => [...this.danglingReferences(), ...this.cycleProblems(), ...this.duplicateWorkflowNames()]);
+  }
+
+  /**
+   * As {@link CoreStore.collection}; for the record collections (`prds`, `task_specs`,
+   * …) the record schema is always applied, so writes through the generic API
+   * (`patch`, `createMany`, a CLI `update --set`) are validated too (a schema you pass
+   * runs after it). Reference checks and name uniqueness need the dedicated methods.
+   * @example store.collection({ name: 'task_specs' }).patch(id, { status: 'blocked' });
+   */
+  override collection<T extends object = Record<string, unknown>>(options: CollectionOptions<T>): Collection<T> {
+    const builtIn = typeof options?.name === 'string' ? STORED_SCHEMAS.get(options.name) : undefined;
+    if (builtIn === undefined) return super.collection(options);
+    const own = options.schema;
+    const schema: RecordSchema<T> =
+      own === undefined ? (builtIn as RecordSchema<T>) : { parse: (value) => own.parse(builtIn.parse(value)) };
+    return super.collection({ ...options, schema });
+  }
+
+  // ---------------------------------------------------------------- PRDs
+
+  /**
+   * Creates a PRD and returns its id. Only `title` is required; `description` and
+   * `content` default to `""`, `status` to `draft`, `review_passes` to 0.
+   * @example const prdId = store.createPrd({ title: 'Search', content: '# Search\n…' });
+   */
+  createPrd(p: NewPrd): string {
+    const input = parseRecordInput(NewPrdSchema, p, 'PRD');
+    return this.records.prds.create(input as NewRecord<Prd>);
+  }
+
+  /**
+   * The PRD, or undefined when there is none (or it was deleted).
+   * @example const prd = store.getPrd(prdId); if (prd?.status === 'complete') …
+   */
+  getPrd(id: string): Prd | undefined {
+    return read(this.records.prds.get(id), READ_DEFAULTS.prds);
+  }
+
+  /**
+   * Replaces the whole PRD (keeping `id` and `created_at`; `updated_at` is stamped) and
+   * returns the new version. Throws `NotFoundError` unless it is live.
+   * @example store.updatePrd(prdId, { ...store.getPrd(prdId)!, status: 'active' });
+   */
+  updatePrd(id: string, p: NewPrd): Prd {
+    const input = parseRecordInput(NewPrdSchema, p, 'PRD');
+    return this.records.prds.update(id, input as NewRecord<Prd>);
+  }
+
+  /**
+   * PRDs, optionally only those with `status`, oldest first (`created_at`, then `id`).
+   * @example const drafts = store.listPrds('draft');
+   */
+  listPrds(status?: PrdStatus): Prd[] {
+    const where: Record<string, string> = status === undefined ? {} : { status: parseArgument(PrdStatusSchema, status, 'status') };
+    return readAll(this.records.prds.list({ where, orderBy: 'created_at' }), READ_DEFAULTS.prds);
+  }
+
+  // ---------------------------------------------------------------- task specs
+
+  /**
+   * Creates a task spec and returns its id. `prd_id` must name a live PRD (else
+   * `NotFoundError`, nothing written); `phase_name` is required. `dependencies` lists
+   * the ids of task specs this one waits for (default `[]`); they are not required to
+   * exist yet.
+   * @example const a = store.createTaskSpec({ prd_id: prdId, phase_name: 'schema' });
+   * const b = store.createTaskSpec({ prd_id: prdId, phase_name: 'api', dependencies: [a] });
+   */
+  createTaskSpec(t: NewTaskSpec): string {
+    const input = parseRecordInput(NewTaskSpecSchema, t, 'task spec');
+    return this.transaction(() => {
+      this.requireLive(this.records.prds, input.prd_id, 'prd_id', 'PRD');
+      return this.records.taskSpecs.create(input as NewRecord<TaskSpec>);
+    });
+  }
+
+  /**
+   * The task spec, or undefined.
+   * @example const spec = store.getTaskSpec(id);
+   */
+  getTaskSpec(id: string): TaskSpec | undefined {
+    return read(this.records.taskSpecs.get(id), READ_DEFAULTS.task_specs);
+  }
+
+  /**
+   * Replaces the whole task spec and returns the new version. Throws `NotFoundError`
+   * unless it is live, or when `prd_id` names no live PRD.
+   * @example store.updateTaskSpec(id, { ...store.getTaskSpec(id)!, assigned_to: 'agent-7' });
+   */
+  updateTaskSpec(id: string, t: NewTaskSpec): TaskSpec {
+    const input = parseRecordInput(NewTaskSpecSchema, t, 'task spec');
+    return this.transaction(() => {
+      this.requireLive(this.records.taskSpecs, id, 'id', 'task spec');
+      this.requireLive(this.records.prds, input.prd_id, 'prd_id', 'PRD');
+      return this.records.taskSpecs.update(id, input as NewRecord<TaskSpec>);
+    });
+  }
+
+  /**
+   * The task specs of a PRD, oldest first (`created_at`, then `id`).
+   * @example for (const spec of store.listTaskSpecs(prdId)) console.log(spec.phase_name, spec.status);
+   */
+  listTaskSpecs(prdId: string): TaskSpec[] {
+    assertId(prdId, 'prdId');
+    return readAll(this.records.taskSpecs.list({ where: { prd_id: prdId }, orderBy: 'created_at' }), READ_DEFAULTS.task_specs);
+  }
+
+  /**
+   * Task specs with status `pending`, oldest first.
+   * @example const waiting = store.listPendingTaskSpecs();
+   */
+  listPendingTaskSpecs(): TaskSpec[] {
+    return readAll(this.records.taskSpecs.list({ where: { status: 'pending' }, orderBy: 'created_at' }), READ_DEFAULTS.task_specs);
+  }
+
+  /**
+   * Pending task specs all of whose `dependencies` are `complete` — the ones an
+   * orchestrator can start now — oldest first. A dependency on an id that is not a live
+   * task spec (never created, deleted) is not complete, so it keeps the spec waiting;
+   * `check()` reports it as a dangling reference. Answered by one SQL query.
+   * @example for (const spec of store.listReadyTaskSpecs()) startLoop(spec);
+   */
+  listReadyTaskSpecs(): TaskSpec[] {
+    const rows = this.queryCache<{ data: string }>(
+      [C.taskSpecs],
+      (specs) => `
+        SELECT t.data FROM ${specs} AS t
+        WHERE t.state = 1
+          AND json_extract(t.data, '$.status') = 'pending'
+          AND NOT EXISTS (
+            SELECT 1 FROM json_each(t.data, '$.dependencies') AS dep
+            WHERE NOT EXISTS (
+              SELECT 1 FROM ${specs} AS d
+              WHERE d.id = dep.value AND d.state = 1 AND json_extract(d.data, '$.status') = 'complete'
+            )
+          )
+        ORDER BY json_extract(t.data, '$.created_at'), t.id`,
+    );
+    return rows.map((r) => withDefaults(JSON.parse(r.data) as TaskSpec, READ_DEFAULTS.task_specs));
+  }
+
+  // ---------------------------------------------------------------- executions
+
+  /**
+   * Creates an execution (one loop run on a task spec) and returns its id. `ts_id` must
+   * name a live task spec (else `NotFoundError`, nothing written). `status` defaults to
+   * `running`, `started_at` to now, `iteration_count` to 0, the optional fields to null.
+   * @example const execId = store.createExecution({ ts_id: specId, worktree_path: '/wt/1', branch_name: 'ts/1' });
+   */
+  createExecution(e: NewExecution): string {
+    const input = parseRecordInput(NewExecutionSchema, e, 'execution');
+    return this.transaction(() => {
+      this.requireLive(this.records.taskSpecs, input.ts_id, 'ts_id', 'task spec');
+      return this.records.executions.create({ ...input, started_at: input.started_at ?? Date.now() } as NewRecord<Execution>);
+    });
+  }
+
+  /**
+   * The execution, or undefined.
+   * @example const exec = store.getExecution(execId);
+   */
+  getExecution(id: string): Execution | undefined {
+    return read(this.records.executions.get(id), READ_DEFAULTS.executions);
+  }
+
+  /**
+   * Replaces the whole execution and returns the new version (`started_at`, when
+   * omitted, keeps the current value). Throws `NotFoundError` unless it is live, or when
+   * `ts_id` names no live task spec.
+   * @example store.updateExecution(execId, { ...store.getExecution(execId)!, iteration_count: 3, current_phase: 'test' });
+   */
+  updateExecution(id: string, e: NewExecution): Execution {
+    const input = parseRecordInput(NewExecutionSchema, e, 'execution');
+    return this.transaction(() => {
+      const current = this.requireLive(this.records.executions, id, 'id', 'execution');
+      this.requireLive(this.records.taskSpecs, input.ts_id, 'ts_id', 'task spec');
+      const startedAt = input.started_at ?? current.started_at ?? Date.now();
+      return this.records.executions.update(id, { ...input, started_at: startedAt } as NewRecord<Execution>);
+    });
+  }
+
+  /**
+   * Executions, optionally only those with `status`, oldest first (`started_at`, then `id`).
+   * @example const failed = store.listExecutions('failed');
+   */
+  listExecutions(status?: ExecutionStatus): Execution[] {
+    return readAll(this.records.executions.list({ where: this.executionFilter(status), orderBy: 'started_at' }), READ_DEFAULTS.executions);
+  }
+
+  /**
+   * Executions with status `running`, oldest first.
+   * @example const running = store.listActiveExecutions().length;
+   */
+  listActiveExecutions(): Execution[] {
+    return this.listExecutions('running');
+  }
+
+  /**
+   * One page of {@link listExecutions}: `limit` executions after skipping `offset`. The
+   * order (`started_at`, then `id`) is total, so consecutive pages of an unchanged store
+   * neither skip nor repeat an execution; status changes do not reorder executions.
+   * @example const page2 = store.listExecutionsPaginated(undefined, 50, 50);
+   */
+  listExecutionsPaginated(status: ExecutionStatus | undefined, limit: number, offset: number): Execution[] {
+    if (limit === undefined) throw new ValidationError('limit is required (a non-negative integer)', { field: 'limit' });
+    return readAll(
+      this.records.executions.list({ where: this.executionFilter(status), orderBy: 'started_at', limit, offset: offset ?? 0 }),
+      READ_DEFAULTS.executions,
+    );
+  }
+
+  /**
+   * Marks an execution complete, in one transaction: the execution → `complete` with
+   * `completed_at`; its task spec → `complete`; and when every live task spec of that
+   * PRD is then complete, the PRD → `complete`. Throws `NotFoundError` unless the
+   * execution is live. Completing twice changes nothing (the first `completed_at` stays).
+   * When `ts_id` names no live task spec, only the execution is completed.
+   * @example const { prd } = store.completeExecution(execId); if (prd?.status === 'complete') announce(prd);
+   */
+  completeExecution(id: string): CompleteExecutionResult {
+    assertId(id);
+    return this.transaction(() => {
+      const { executions, taskSpecs, prds } = this.records;
+      const execution = this.requireLive(executions, id, 'id', 'execution');
+      const taskSpec = typeof execution.ts_id === 'string' ? taskSpecs.get(execution.ts_id) : undefined;
+      const prd = taskSpec !== undefined && typeof taskSpec.prd_id === 'string' ? prds.get(taskSpec.prd_id) : undefined;
+      const otherOpenTaskSpecs =
+        taskSpec === undefined || prd === undefined
+          ? 0
+          : taskSpecs.count({ where: { prd_id: prd.id, id: { ne: taskSpec.id }, status: { ne: 'complete' } } });
+      const plan = planCompletion({ execution, taskSpec, prd, otherOpenTaskSpecs });
+      if (plan.execution) executions.patch(id, { status: 'complete', completed_at: Date.now() });
+      if (plan.taskSpec) taskSpecs.patch(taskSpec!.id, { status: 'complete' });
+      if (plan.prd) prds.patch(prd!.id, { status: 'complete' });
+      return {
+        execution: this.getExecution(id)!,
+        taskSpec: taskSpec === undefined ? undefined : this.getTaskSpec(taskSpec.id),
+        prd: prd === undefined ? undefined : this.getPrd(prd.id),
+      };
+    });
+  }
+
+  // ---------------------------------------------------------------- dependencies
+
+  /**
+   * Creates a dependency between executions and returns its id. `from_exec_id` (and
+   * `to_exec_id` when not null; null = broadcast) must name live executions (else
+   * `NotFoundError`, nothing written).
+   * @example store.createDependency({ from_exec_id: a, to_exec_id: b, dependency_type: 'notify' });
+   */
+  createDependency(d: NewDependency): string {
+    const input = parseRecordInput(NewDependencySchema, d, 'dependency');
+    return this.transaction(() => {
+      this.requireLive(this.records.executions, input.from_exec_id, 'from_exec_id', 'execution');
+      if (input.to_exec_id !== null) this.requireLive(this.records.executions, input.to_exec_id, 'to_exec_id', 'execution');
+      return this.records.dependencies.create(input as NewRecord<Dependency>);
+    });
+  }
+
+  /**
+   * The dependency, or undefined.
+   * @example const dep = store.getDependency(depId);
+   */
+  getDependency(id: string): Dependency | undefined {
+    return read(this.records.dependencies.get(id), READ_DEFAULTS.dependencies);
+  }
+
+  /**
+   * Sets `resolved_at` to now (and `payload`, when given; null clears it) and returns
+   * the new version. Throws `NotFoundError` unless the dependency is live.
+   * @example store.resolveDependency(depId, JSON.stringify({ schemaVersion: 3 }));
+   */
+  resolveDependency(id: string, payload?: string | null): Dependency {
+    assertId(id);
+    if (payload !== undefined && payload !== null && typeof payload !== 'string') {
+      throw new ValidationError(`payload must be a string or null (got ${typeof payload}); serialize structured payloads with JSON.stringify`, {
+        field: 'payload',
+      });
+    }
+    return this.transaction(() => {
+      this.requireLive(this.records.dependencies, id, 'id', 'dependency');
+      const fields = payload === undefined ? { resolved_at: Date.now() } : { resolved_at: Date.now(), payload };
+      return read(this.records.dependencies.patch(id, fields), READ_DEFAULTS.dependencies)!;
+    });
+  }
+
+  /**
+   * The dependencies whose `from_exec_id` or `to_exec_id` is `execId`, oldest first.
+   * Broadcasts (`to_exec_id` null) appear only under their sender.
+   * @example const open = store.listDependencies(execId).filter((d) => d.resolved_at === null);
+   */
+  listDependencies(execId: string): Dependency[] {
+    assertId(execId, 'execId');
+    const rows = this.queryCache<{ data: string }>(
+      [C.dependencies],
+      (deps) => `
+        SELECT data FROM ${deps}
+        WHERE state = 1 AND (json_extract(data, '$.from_exec_id') = ? OR json_extract(data, '$.to_exec_id') = ?)
+        ORDER BY json_extract(data, '$.created_at'), id`,
+      [execId, execId],
+    );
+    return rows.map((r) => withDefaults(JSON.parse(r.data) as Dependency, READ_DEFAULTS.dependencies));
+  }
+
+  // ---------------------------------------------------------------- workflows
+
+  /**
+   * Creates a workflow template and returns its id. `name` must not be taken by another
+   * live workflow (else `AlreadyExistsError`, nothing written).
+   * @example store.createWorkflow({ name: 'tdd', version: '1.0', content: 'phases: …' });
+   */
+  createWorkflow(w: NewWorkflow): string {
+    const input = parseRecordInput(NewWorkflowSchema, w, 'workflow');
+    return this.transaction(() => {
+      this.requireFreeWorkflowName(input.name, undefined);
+      return this.records.workflows.create(input as NewRecord<Workflow>);
+    });
+  }
+
+  /**
+   * The workflow, or undefined.
+   * @example const wf = store.getWorkflow(id);
+   */
+  getWorkflow(id: string): Workflow | undefined {
+    return read(this.records.workflows.get(id), READ_DEFAULTS.workflows);
+  }
+
+  /**
+   * The live workflow named `name`, or undefined. (Should a merge of two branches leave
+   * two with one name, the older one is returned and `check()` reports the duplicate.)
+   * @example const wf = store.getWorkflowByName(spec.workflow_name ?? 'default');
+   */
+  getWorkflowByName(name: string): Workflow | undefined {
+    assertName(name);
+    const [first] = this.records.workflows.list({ where: { name }, orderBy: 'created_at', limit: 1 });
+    return read(first, READ_DEFAULTS.workflows);
+  }
+
+  /**
+   * Replaces the whole workflow and returns the new version. Throws `NotFoundError`
+   * unless it is live, `AlreadyExistsError` when renaming it to another live workflow's name.
+   * @example store.updateWorkflow(id, { ...store.getWorkflow(id)!, version: '1.1' });
+   */
+  updateWorkflow(id: string, w: NewWorkflow): Workflow {
+    const input = parseRecordInput(NewWorkflowSchema, w, 'workflow');
+    return this.transaction(() => {
+      this.requireLive(this.records.workflows, id, 'id', 'workflow');
+      this.requireFreeWorkflowName(input.name, id);
+      return this.records.workflows.update(id, input as NewRecord<Workflow>);
+    });
+  }
+
+  /**
+   * Every live workflow, by name.
+   * @example const names = store.listWorkflows().map((w) => w.name);
+   */
+  listWorkflows(): Workflow[] {
+    return readAll(this.records.workflows.list({ orderBy: 'name' }), READ_DEFAULTS.workflows);
+  }
+
+  // ---------------------------------------------------------------- repository state
+
+  /**
+   * Records the last commit synced for a repository (upsert; the record's id is
+   * `repoPath`) and returns it. Other fields of an existing record are kept.
+   * @example store.setRepoState('/src/app', 'a1b2c3d');
+   */
+  setRepoState(repoPath: string, lastSyncedCommit: string): RepoState {
+    assertId(repoPath, 'repo_path');
+    if (typeof lastSyncedCommit !== 'string') {
+      throw new ValidationError(`last_synced_commit must be a string (got ${typeof lastSyncedCommit})`, { field: 'last_synced_commit' });
+    }
+    const fields = { repo_path: repoPath, last_synced_commit: lastSyncedCommit };
+    return this.transaction(() => {
+      const repoState = this.records.repoState;
+      if (repoState.get(repoPath) !== undefined) return repoState.patch(repoPath, fields);
+      repoState.create({ id: repoPath, ...fields });
+      return repoState.get(repoPath)!;
+    });
+  }
+
+  /**
+   * The repository's state, or undefined when none was recorded.
+   * @example const since = store.getRepoState('/src/app')?.last_synced_commit;
+   */
+  getRepoState(repoPath: string): RepoState | undefined {
+    assertId(repoPath, 'repo_path');
+    return this.records.repoState.get(repoPath);
+  }
+
+  // ---------------------------------------------------------------- cycles
+
+  /**
+   * Groups of live task specs whose dependencies form a cycle — two or more specs that
+   * reach each other, or one that depends on itself — each group once, as ascending
+   * ids, groups ordered by their first id. Such specs can never become ready.
+   * Dependencies on missing ids are ignored.
+   * @example for (const group of store.findDependencyCycles()) console.warn('cycle:', group.join(' ↔ '));
+   */
+  findDependencyCycles(): string[][] {
+    const rows = this.queryCache<{ id: string; dep: string | null }>(
+      [C.taskSpecs],
+      (specs) => `
+        SELECT t.id AS id, dep.value AS dep
+        FROM ${specs} AS t LEFT JOIN json_each(t.data, '$.dependencies') AS dep ON dep.type = 'text'
+        WHERE t.state = 1`,
+    );
+    const graph = new Map<string, string[]>();
+    for (const { id, dep } of rows) {
+      let deps = graph.get(id);
+      if (deps === undefined) graph.set(id, (deps = []));
+      if (dep !== null) deps.push(dep);
+    }
+    return findCycles(graph);
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  /** The live record `id` of `collection`, or `NotFoundError` naming the referring field. */
+  private requireLive<T extends object>(collection: Collection<T>, id: string, field: string, what: string): T & RecordMeta {
+    const record = collection.get(id);
+    if (record !== undefined) return record;
+    const message =
+      field === 'id' ? `there is no live ${what} with id ${id}` : `${field} ${id} does not name a live ${what}`;
+    throw new NotFoundError(message, {
+      data: { collection: collection.name, id, field },
+      hint: field === 'id' ? undefined : `create the ${what} first, or fix ${field}`,
+    });
+  }
+
+  private requireFreeWorkflowName(name: string, self: string | undefined): void {
+    const taken = this.records.workflows.list({ where: { name, ...(self === undefined ? {} : { id: { ne: self } }) }, limit: 1 });
+    if (taken.length > 0) {
+      throw new AlreadyExistsError(`a live workflow is already named ${JSON.stringify(name)} (id ${taken[0]!.id})`, {
+        data: { collection: C.workflows, name, id: taken[0]!.id },
+        hint: 'choose another name, or update or delete the existing workflow',
+      });
+    }
+  }
+
+  private executionFilter(status: ExecutionStatus | undefined): Record<string, string> {
+    return status === undefined ? {} : { status: parseArgument(ExecutionStatusSchema, status, 'status') };
+  }
+
+  /** Runs one part of `check()`; a collection with conflict markers is reported by the core, so it is skipped here. */
+  private checkPart(part: () => CheckProblem[]): CheckProblem[] {
+    try {
+      return part();
+    } catch (err) {
+      if (err instanceof ConflictMarkersError) return [];
+      throw err;
+    }
+  }
+
+  private danglingReferences(): CheckProblem[] {
+    const problems: CheckProblem[] = [];
+    const single = (from: string, field: string, to: string, what: string, toWhat: string): void => {
+      problems.push(
+        ...this.checkPart(() =>
+          this.queryCache<{ id: string; ref: unknown }>(
+            [from, to],
+            (src, dst) => `
+              SELECT s.id AS id, json_extract(s.data, '$.${field}') AS ref FROM ${src} AS s
+              WHERE s.state = 1
+                AND NOT EXISTS (SELECT 1 FROM ${dst} AS d WHERE d.id = json_extract(s.data, '$.${field}') AND d.state = 1)
+              ORDER BY s.id`,
+          ).map(({ id, ref }) => ({
+            kind: 'dangling_reference',
+            collection: from,
+            id,
+            message: `${what} ${id}: ${field} ${JSON.stringify(ref)} does not name a live ${toWhat}`,
+          })),
+        ),
+      );
+    };
+    single(C.taskSpecs, 'prd_id', C.prds, 'task spec', 'PRD');
+    single(C.executions, 'ts_id', C.taskSpecs, 'execution', 'task spec');
+    single(C.dependencies, 'from_exec_id', C.executions, 'dependency', 'execution');
+    problems.push(
+      ...this.checkPart(() =>
+        this.queryCache<{ id: string; ref: unknown }>(
+          [C.dependencies, C.executions],
+          (deps, execs) => `
+            SELECT s.id AS id, json_extract(s.data, '$.to_exec_id') AS ref FROM ${deps} AS s
+            WHERE s.state = 1 AND json_extract(s.data, '$.to_exec_id') IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM ${execs} AS d WHERE d.id = json_extract(s.data, '$.to_exec_id') AND d.state = 1)
+            ORDER BY s.id`,
+        ).map(({ id, ref }) => ({
+          kind: 'dangling_reference',
+          collection: C.dependencies,
+          id,
+          message: `dependency ${id}: to_exec_id ${JSON.stringify(ref)} does not name a live execution`,
+        })),
+      ),
+      ...this.checkPart(() =>
+        this.queryCache<{ id: string; ref: unknown }>(
+          [C.taskSpecs],
+          (specs) => `
+            SELECT s.id AS id, dep.value AS ref FROM ${specs} AS s, json_each(s.data, '$.dependencies') AS dep
+            WHERE s.state = 1
+              AND NOT EXISTS (SELECT 1 FROM ${specs} AS d WHERE d.id = dep.value AND d.state = 1)
+            ORDER BY s.id, dep.key`,
+        ).map(({ id, ref }) => ({
+          kind: 'dangling_reference',
+          collection: C.taskSpecs,
+          id,
+          message: `task spec ${id}: dependencies names ${JSON.stringify(ref)}, which is not a live task spec (the spec can never become ready)`,
+        })),
+      ),
+    );
+    return problems;
+  }
+
+  private cycleProblems(): CheckProblem[] {
+    return this.checkPart(() =>
+      this.findDependencyCycles().map((group) => ({
+        kind: 'dependency_cycle',
+        collection: C.taskSpecs,
+        id: group[0]!,
+        message:
+          group.length === 1
+            ? `task spec ${group[0]} depends on itself, so it can never become ready`
+            : `task specs ${group.join(', ')} depend on each other in a cycle, so none of them can become ready`,
+      })),
+    );
+  }
+
+  private duplicateWorkflowNames(): CheckProblem[] {
+    return this.checkPart(() =>
+      this.queryCache<{ name: string; ids: string }>(
+        [C.workflows],
+        (wfs) => `
+          SELECT json_extract(data, '$.name') AS name, group_concat(id, ', ') AS ids FROM (SELECT * FROM ${wfs} WHERE state = 1 ORDER BY id)
+          GROUP BY 1 HAVING count(*) > 1 ORDER BY 1`,
+      ).map(({ name, ids }) => ({
+        kind: 'duplicate_workflow_name',
+        collection: C.workflows,
+        id: ids.split(', ')[0],
+        message: `live workflows ${ids} share the name ${JSON.stringify(name)} (names must be unique; a merge of two branches can cause this): rename or delete all but one`,
+      })),
+    );
+  }
+}
+
+function read<T extends object>(record: T | undefined, defaults: Readonly<Record<string, unknown>>): T | undefined {
+  return record === undefined ? undefined : withDefaults(record, defaults);
+}
+
+function readAll<T extends object>(records: T[], defaults: Readonly<Record<string, unknown>>): T[] {
+  return records.map((r) => withDefaults(r, defaults));
+}
+
+function assertName(name: unknown): asserts name is string {
+  if (typeof name !== 'string' || name.length === 0) {
+    throw new ValidationError(`name must be a non-empty string (got ${name === null ? 'null' : typeof name})`, { field: 'name' });
+  }
+}

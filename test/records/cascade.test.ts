@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { planCompletion } from '../../src/records/cascade.js';
+
+const running = { status: 'running' as const, completed_at: null };
+
+describe('planCompletion', () => {
+  it('completes execution, task spec and PRD when no other spec of the PRD is open', () => {
+    expect(planCompletion({ execution: running, taskSpec: { status: 'running' }, prd: { status: 'active' }, otherOpenTaskSpecs: 0 })).toEqual({
+      execution: true,
+      taskSpec: true,
+      prd: true,
+    });
+  });
+
+  it('leaves the PRD alone while other specs are open', () => {
+    expect(planCompletion({ execution: running, taskSpec: { status: 'running' }, prd: { status: 'active' }, otherOpenTaskSpecs: 2 }).prd).toBe(false);
+  });
+
+  it('rewrites nothing that is already complete', () => {
+    expect(
+      planCompletion({
+        execution: { status: 'complete', completed_at: 5 },
+        taskSpec: { status: 'complete' },
+        prd: { status: 'complete' },
+        otherOpenTaskSpecs: 0,
+      }),
+    ).toEqual({ execution: false, taskSpec: false, prd: false });
+  });
+
+  it('gives a complete execution without completed_at one', () => {
+    expect(planCompletion({ execution: { status: 'complete', completed_at: null }, otherOpenTaskSpecs: 0 }).execution).toBe(true);
+  });
+
+  it('stops the cascade at a missing task spec or PRD', () => {
+    expect(planCompletion({ execution: running, otherOpenTaskSpecs: 0 })).toEqual({ execution: true, taskSpec: false, prd: false });
+    expect(planCompletion({ execution: running, taskSpec: { status: 'pending' }, otherOpenTaskSpecs: 0 })).toEqual({
+      execution: true,
+      taskSpec: true,
+      prd: false,
+    });
+  });
+});

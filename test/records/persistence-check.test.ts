@@ -1,0 +1,198 @@
+import { appendFileSync, cpSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { Store } from '../../src/index.js';
+import { tempDir } from '../helpers/temp.js';
+import { openStore, RECORD_FILES } from './helpers.js';
+
+/** A store with some of everything, including deletes and a cycle. */
+function populate(store: Store) {
+  const prd = store.createPrd({ title: 'Search', status: 'active' });
+  const done = store.createPrd({ title: 'Old' });
+  const a = store.createTaskSpec({ prd_id: prd, phase_name: 'a', workflow_name: 'tdd' });
+  const b = store.createTaskSpec({ prd_id: prd, phase_name: 'b', dependencies: [a] });
+  store.createTaskSpec({ prd_id: prd, phase_name: 'c', dependencies: [a, b] });
+  store.createTaskSpec({ id: 'loop-x', prd_id: done, phase_name: 'x', dependencies: ['loop-y'] });
+  store.createTaskSpec({ id: 'loop-y', prd_id: done, phase_name: 'y', dependencies: ['loop-x'] });
+  const e1 = store.createExecution({ ts_id: a, worktree_path: '/w/a', branch_name: 'a' });
+  const e2 = store.createExecution({ ts_id: b, worktree_path: '/w/b', branch_name: 'b', status: 'paused' });
+  const dep = store.createDependency({ from_exec_id: e1, to_exec_id: e2, dependency_type: 'notify' });
+  store.resolveDependency(dep, 'ok');
+  store.completeExecution(e1);
+  const wf = store.createWorkflow({ name: 'tdd', version: '1' });
+  store.createWorkflow({ name: 'gone', version: '1' });
+  store.collection({ name: 'workflows' }).delete(store.getWorkflowByName('gone')!.id);
+  store.updateWorkflow(wf, { name: 'tdd', version: '2' });
+  store.setRepoState('/repo', 'abc');
+  store.setRepoState('/repo', 'def');
+  return { prd, a, b, e1, e2 };
+}
+
+/** Every query's answer, as plain data. */
+function answers(store: Store, ids: ReturnType<typeof populate>) {
+  return {
+    prds: store.listPrds(),
+    active: store.listPrds('active'),
+    prd: store.getPrd(ids.prd),
+    specs: store.listTaskSpecs(ids.prd),
+    pending: store.listPendingTaskSpecs(),
+    ready: store.listReadyTaskSpecs(),
+    executions: store.listExecutions(),
+    running: store.listActiveExecutions(),
+    paused: store.listExecutionsPaginated('paused', 10, 0),
+    page: store.listExecutionsPaginated(undefined, 1, 1),
+    deps: store.listDependencies(ids.e1),
+    workflows: store.listWorkflows(),
+    tdd: store.getWorkflowByName('tdd'),
+    gone: store.getWorkflowByName('gone'),
+    repo: store.getRepoState('/repo'),
+    cycles: store.findDependencyCycles(),
+  };
+}
+
+describe('survival across close, cache deletion and fresh clones', () => {
+  it('gives identical answers after reopen, after deleting taskstore.db, after sync, and in a copy of the JSONL alone', () => {
+    const { store, dir } = openStore();
+    const ids = populate(store);
+    const expected = answers(store, ids);
+    expect(expected.cycles).toEqual([['loop-x', 'loop-y']]);
+    expect(expected.ready.map((t) => t.id)).toEqual([ids.b]);
+    store.close();
+
+    const reopened = Store.open(dir, { durability: 'none' });
+    expect(answers(reopened, ids)).toEqual(expected);
+    reopened.sync();
+    expect(answers(reopened, ids)).toEqual(expected);
+    reopened.close();
+
+    for (const suffix of ['', '-wal', '-shm']) rmSync(join(dir, `taskstore.db${suffix}`), { force: true });
+    const rebuilt = Store.open(dir, { durability: 'none' });
+    expect(answers(rebuilt, ids)).toEqual(expected);
+    rebuilt.close();
+
+    // A fresh clone: only what git carries (the logs and .version).
+    const clone = join(tempDir(), '.taskstore');
+    mkdirSync(clone);
+    for (const name of RECORD_FILES) cpSync(join(dir, `${name}.jsonl`), join(clone, `${name}.jsonl`));
+    cpSync(join(dir, '.version'), join(clone, '.version'));
+    const cloned = Store.open(clone, { durability: 'none' });
+    expect(answers(cloned, ids)).toEqual(expected);
+    cloned.close();
+  });
+
+  it('declares its indexes in code, so a fresh cache has them', () => {
+    const { store, dir } = openStore();
+    store.close();
+    const db = new Database(join(dir, 'taskstore.db'), { readonly: true });
+    const names = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index'").all() as { name: string }[]).map((r) => r.name);
+    db.close();
+    for (const index of [
+      'c_prds__f_status',
+      'c_task_specs__f_prd_id',
+      'c_task_specs__f_status',
+      'c_executions__f_status',
+      'c_executions__f_ts_id',
+      'c_dependencies__f_from_exec_id',
+      'c_dependencies__f_to_exec_id',
+      'c_workflows__f_name',
+    ]) {
+      expect(names).toContain(index);
+    }
+  });
+
+  it('a reference check sees a PRD that arrived in the log behind the cache\'s back (git pull), without refresh()', () => {
+    const { store, dir } = openStore();
+    store.createPrd({ title: 'local' });
+    appendFileSync(
+      join(dir, 'prds.jsonl'),
+      `${JSON.stringify({ id: 'pulled', title: 'from a teammate', description: '', created_at: 1, updated_at: 1, status: 'ready', review_passes: 0, content: '' })}\n`,
+    );
+    // The check runs under the write lock after catching up with the logs.
+    const spec = store.createTaskSpec({ prd_id: 'pulled', phase_name: 'x' });
+    expect(store.getTaskSpec(spec)!.prd_id).toBe('pulled');
+    expect(store.getPrd('pulled')!.title).toBe('from a teammate');
+  });
+});
+
+describe('check()', () => {
+  it('is ok for a consistent store', () => {
+    const { store } = openStore();
+    populate(store);
+    const report = store.check();
+    expect(report.problems.filter((p) => p.kind !== 'dependency_cycle')).toEqual([]);
+  });
+
+  it('reports dangling references of every kind', () => {
+    const { store } = openStore();
+    const prd = store.createPrd({ title: 'p' });
+    const orphanPrd = store.createPrd({ title: 'to delete' });
+    const spec = store.createTaskSpec({ prd_id: orphanPrd, phase_name: 's', dependencies: ['ghost-spec'] });
+    const keep = store.createTaskSpec({ prd_id: prd, phase_name: 'k' });
+    const goneSpec = store.createTaskSpec({ prd_id: prd, phase_name: 'g' });
+    const e1 = store.createExecution({ ts_id: goneSpec, worktree_path: '/w', branch_name: 'b' });
+    const e2 = store.createExecution({ ts_id: keep, worktree_path: '/w', branch_name: 'c' });
+    const e3 = store.createExecution({ ts_id: keep, worktree_path: '/w', branch_name: 'd' });
+    const dep = store.createDependency({ from_exec_id: e2, to_exec_id: e3, dependency_type: 'notify' });
+    const dep2 = store.createDependency({ from_exec_id: e3, to_exec_id: e2, dependency_type: 'query' });
+    // As a merge from another branch might leave things:
+    store.collection({ name: 'prds' }).delete(orphanPrd);
+    store.collection({ name: 'task_specs' }).delete(goneSpec);
+    store.collection({ name: 'executions' }).delete(e3);
+
+    const problems = store.check().problems;
+    expect(problems.every((p) => p.kind === 'dangling_reference')).toBe(true);
+    const found = problems.map((p) => [p.collection, p.id, p.message]);
+    expect(found).toEqual(
+      expect.arrayContaining([
+        ['task_specs', spec, `task spec ${spec}: prd_id "${orphanPrd}" does not name a live PRD`],
+        ['executions', e1, `execution ${e1}: ts_id "${goneSpec}" does not name a live task spec`],
+        ['dependencies', dep, `dependency ${dep}: to_exec_id "${e3}" does not name a live execution`],
+        ['dependencies', dep2, `dependency ${dep2}: from_exec_id "${e3}" does not name a live execution`],
+        ['task_specs', spec, expect.stringContaining('dependencies names "ghost-spec", which is not a live task spec')],
+      ]),
+    );
+    expect(problems).toHaveLength(5);
+  });
+
+  it('reports each dependency cycle once', () => {
+    const { store } = openStore();
+    const prd = store.createPrd({ title: 'p' });
+    const spec = (id: string, deps: string[]) => store.createTaskSpec({ id, prd_id: prd, phase_name: id, dependencies: deps });
+    spec('self', ['self']);
+    spec('a', ['b']);
+    spec('b', ['a']);
+    spec('x', ['y']);
+    spec('y', ['z']);
+    spec('z', ['x']);
+    spec('dag', ['a', 'x']);
+    expect(store.findDependencyCycles()).toEqual([['a', 'b'], ['self'], ['x', 'y', 'z']]);
+    const cycles = store.check().problems.filter((p) => p.kind === 'dependency_cycle');
+    expect(cycles.map((p) => [p.collection, p.id])).toEqual([
+      ['task_specs', 'a'],
+      ['task_specs', 'self'],
+      ['task_specs', 'x'],
+    ]);
+    expect(cycles[1]!.message).toBe('task spec self depends on itself, so it can never become ready');
+    expect(cycles[2]!.message).toBe('task specs x, y, z depend on each other in a cycle, so none of them can become ready');
+    // Deleting one member breaks the cycle.
+    store.collection({ name: 'task_specs' }).delete('z');
+    expect(store.findDependencyCycles()).toEqual([['a', 'b'], ['self']]);
+  });
+
+  it('reports two live workflows with one name (as a merge can leave them)', () => {
+    const { store } = openStore();
+    store.createWorkflow({ id: 'w1', name: 'tdd', version: '1' });
+    store.collection({ name: 'workflows' }).create({ id: 'w2', name: 'tdd', version: '2' });
+    expect(store.getWorkflowByName('tdd')!.id).toBe('w1');
+    const problems = store.check().problems;
+    expect(problems).toEqual([
+      {
+        kind: 'duplicate_workflow_name',
+        collection: 'workflows',
+        id: 'w1',
+        message: expect.stringContaining('live workflows w1, w2 share the name "tdd"'),
+      },
+    ]);
+  });
+});
