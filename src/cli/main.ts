@@ -1,3 +1,69 @@
 #!/usr/bin/env node
-// Placeholder until the CLI lands.
-process.stdout.write('taskstore: CLI not built yet\n');
+/**
+ * The `taskstore` command line (SPEC section 6).
+ *
+ * This file owns the process: it parses the arguments with the program defined in
+ * `program.ts` (which loads the one command module that runs with a dynamic `import()`,
+ * so the store, SQLite, tables and markdown load only when needed), turns every error
+ * into a message and an exit code in one handler, and is the only place that calls
+ * `process.exit`. Git hooks run this on every checkout and merge: keep the eager imports
+ * to commander and the tiny modules below.
+ *
+ * Exit codes: 0 ok, 1 failure or not found, 2 usage error.
+ */
+import pc from 'picocolors';
+import { colorEnabled } from './context.js';
+import { EXIT_USAGE, formatError, isCommanderError } from './errors.js';
+import { buildProgram } from './program.js';
+
+/** Runs the CLI on `argv` (without node and the script) and returns the exit code. */
+async function main(argv: string[]): Promise<number> {
+  const debug = argv.includes('--debug');
+  let exitCode = 0;
+  try {
+    await buildProgram((code) => (exitCode = code)).parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (err) {
+    if (isCommanderError(err)) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
+      if (err.code === 'commander.help') {
+        // No command given: commander printed the help on stderr.
+        printError(['taskstore: error: no command given', 'hint: run `taskstore --help` for the list of commands']);
+        return EXIT_USAGE;
+      }
+    }
+    const formatted = formatError(err, debug);
+    printError(formatted.lines);
+    return formatted.exitCode;
+  }
+}
+
+function printError(lines: string[]): void {
+  const c = pc.createColors(colorEnabled(process.stderr, process.env));
+  const styled = lines.map((line) =>
+    line.startsWith('taskstore: error:') ? `${c.red(c.bold('taskstore: error:'))}${line.slice('taskstore: error:'.length)}` : line.startsWith('hint:') ? `${c.dim('hint:')}${line.slice(5)}` : line,
+  );
+  process.stderr.write(`${styled.join('\n')}\n`);
+}
+
+/** The one place that ends the process: after stdout and stderr have drained (unless `now`). */
+function exit(code: number, now = false): void {
+  if (now) process.exit(code);
+  let pending = 2;
+  const done = (): void => {
+    if (--pending === 0) process.exit(code);
+  };
+  process.stdout.write('', done);
+  process.stderr.write('', done);
+}
+
+// A reader that goes away (`taskstore export | head`) is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') exit(0, true);
+  else throw err;
+});
+
+main(process.argv.slice(2)).then(exit, (err: unknown) => {
+  process.stderr.write(`taskstore: error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  exit(1);
+});

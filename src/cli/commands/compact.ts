@@ -1,0 +1,30 @@
+import type { CliContext } from '../context.js';
+import { withStore } from '../open-store.js';
+import { createOutput, formatBytes } from '../output.js';
+
+export interface CompactInput {
+  collection?: string;
+}
+
+/** Rewrites the JSONL files keeping the current version of each id (and every malformed line). */
+export async function run(ctx: CliContext, input: CompactInput): Promise<number> {
+  const out = createOutput(ctx);
+  const report = await withStore(ctx, (store) => store.compact(input.collection));
+  if (out.jsonMode) {
+    out.json(report);
+    return 0;
+  }
+  if (report.collections.length === 0) {
+    out.note('(nothing to compact)');
+    return 0;
+  }
+  out.table(
+    ['COLLECTION', 'LINES', 'BYTES'],
+    report.collections.map((c) => [
+      c.name,
+      `${c.linesBefore} → ${c.linesAfter}`,
+      `${formatBytes(c.bytesBefore)} → ${formatBytes(c.bytesAfter)}`,
+    ]),
+  );
+  return 0;
+}

@@ -1,0 +1,33 @@
+import type { CompleteExecutionResult, Store } from '../../index.js';
+import type { CliContext } from '../context.js';
+import { resolveId } from '../id-prefix.js';
+import { withStore } from '../open-store.js';
+import { createOutput } from '../output.js';
+
+export interface CompleteExecutionInput {
+  id: string;
+}
+
+/** Completes an execution; its task spec, and the PRD when all its task specs are complete, follow. */
+export function completeExecution(store: Store, input: CompleteExecutionInput): CompleteExecutionResult {
+  const { id } = resolveId(store, input.id, { collections: ['executions'], what: 'execution' });
+  return store.completeExecution(id);
+}
+
+export async function run(ctx: CliContext, input: CompleteExecutionInput): Promise<number> {
+  const out = createOutput(ctx);
+  const result = await withStore(ctx, (store) => completeExecution(store, input));
+  if (out.jsonMode) {
+    out.json(result);
+    return 0;
+  }
+  const { c } = out;
+  out.line(`execution ${result.execution.id} ${c.green(result.execution.status)}`);
+  if (result.taskSpec !== undefined) out.line(`task spec ${result.taskSpec.id} ${statusText(out, result.taskSpec.status)}`);
+  if (result.prd !== undefined) out.line(`PRD       ${result.prd.id} ${statusText(out, result.prd.status)}`);
+  return 0;
+}
+
+function statusText(out: ReturnType<typeof createOutput>, status: string): string {
+  return status === 'complete' ? out.c.green(status) : status;
+}

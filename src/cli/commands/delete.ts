@@ -1,0 +1,31 @@
+import type { Store } from '../../index.js';
+import type { CliContext } from '../context.js';
+import { resolveId } from '../id-prefix.js';
+import { withStore } from '../open-store.js';
+import { createOutput } from '../output.js';
+import { recordWhat } from '../record-types.js';
+
+export interface DeleteInput {
+  id: string;
+}
+
+export interface DeleteResult {
+  collection: string;
+  id: string;
+  deleted: true;
+}
+
+/** Appends a tombstone for one live record (found by id or unique prefix in any collection). */
+export function deleteRecord(store: Store, input: DeleteInput): DeleteResult {
+  const { collection, id } = resolveId(store, input.id);
+  store.collection({ name: collection }).delete(id);
+  return { collection, id, deleted: true };
+}
+
+export async function run(ctx: CliContext, input: DeleteInput): Promise<number> {
+  const out = createOutput(ctx);
+  const result = await withStore(ctx, (store) => deleteRecord(store, input));
+  if (out.jsonMode) out.json(result);
+  else out.line(`deleted ${recordWhat(result.collection)} ${result.id}`);
+  return 0;
+}

@@ -1,0 +1,53 @@
+import type { CliContext } from '../context.js';
+import { resolveId } from '../id-prefix.js';
+import { withStore } from '../open-store.js';
+import { createOutput } from '../output.js';
+import { readRecord } from '../record-types.js';
+
+export interface DescribeInput {
+  id: string;
+}
+
+export interface Description {
+  collection: string;
+  id: string;
+  /** The record's title or name, when it has one. */
+  title: string | null;
+  /** The markdown `content` ("" when the record has none). */
+  content: string;
+}
+
+/** A record's markdown `content`, rendered for the terminal (plain text when stdout is not a colour terminal). */
+export async function run(ctx: CliContext, input: DescribeInput): Promise<number> {
+  const out = createOutput(ctx);
+  const description = await withStore(ctx, (store): Description => {
+    const match = resolveId(store, input.id);
+    const record = readRecord(store, match.collection, match.id) ?? {};
+    const title = typeof record.title === 'string' ? record.title : typeof record.name === 'string' ? record.name : typeof record.phase_name === 'string' ? record.phase_name : null;
+    return { collection: match.collection, id: match.id, title, content: typeof record.content === 'string' ? record.content : '' };
+  });
+  if (out.jsonMode) {
+    out.json(description);
+    return 0;
+  }
+  if (description.content.trim() === '') {
+    out.note(`(${description.collection} ${description.id} has no content)`);
+    return 0;
+  }
+  if (!out.color) {
+    out.raw(description.content.endsWith('\n') ? description.content : `${description.content}\n`);
+    return 0;
+  }
+  out.raw(await renderMarkdown(description.content, ctx.stdout.columns));
+  return 0;
+}
+
+/** Markdown → ANSI text with marked + marked-terminal (loaded only here). */
+export async function renderMarkdown(markdown: string, columns: number | undefined): Promise<string> {
+  const [{ Marked }, { markedTerminal }] = await Promise.all([import('marked'), import('marked-terminal')]);
+  const marked = new Marked();
+  const width = columns !== undefined && columns >= 20 ? Math.min(columns, 100) : 80;
+  marked.use(markedTerminal({ width, reflowText: true, tab: 2 }) as never);
+  const rendered = await marked.parse(markdown);
+  return rendered.endsWith('\n') ? rendered : `${rendered}\n`;
+}

@@ -1,0 +1,43 @@
+import type { Store } from '../../index.js';
+import type { CliContext } from '../context.js';
+import { withStore } from '../open-store.js';
+import { createOutput } from '../output.js';
+
+export type ExportFormat = 'json' | 'jsonl';
+
+export interface ExportInput {
+  format?: ExportFormat;
+}
+
+/** Every current (live) record of every collection, as stored, collection by collection (sorted), oldest write first. */
+export function exportRecords(store: Store): Record<string, Record<string, unknown>[]> {
+  const result: Record<string, Record<string, unknown>[]> = {};
+  for (const name of store.collectionNames()) {
+    const records = store.collection({ name }).list();
+    if (records.length > 0) result[name] = records;
+  }
+  return result;
+}
+
+/**
+ * Prints all current records: `jsonl` is one `{"collection","record"}` object per line;
+ * `json` is one `{ "<collection>": [records] }` document. The default is `jsonl`, or
+ * `json` with `--json` (one JSON document, as for every command).
+ */
+export async function run(ctx: CliContext, input: ExportInput): Promise<number> {
+  const out = createOutput(ctx);
+  const data = await withStore(ctx, (store) => exportRecords(store));
+  if ((input.format ?? (ctx.json ? 'json' : 'jsonl')) === 'json') {
+    out.json(data);
+    return 0;
+  }
+  const chunk: string[] = [];
+  for (const [collection, records] of Object.entries(data)) {
+    for (const record of records) {
+      chunk.push(`${JSON.stringify({ collection, record })}\n`);
+      if (chunk.length >= 1000) out.raw(chunk.splice(0).join(''));
+    }
+  }
+  out.raw(chunk.join(''));
+  return 0;
+}

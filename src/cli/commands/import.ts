@@ -1,0 +1,154 @@
+import { TaskStoreError, type Store } from '../../index.js';
+import { COLLECTION_NAME } from '../../jsonl/collection-name.js';
+import type { Collection } from '../../store/collection.js';
+import type { CliContext } from '../context.js';
+import { CliError } from '../errors.js';
+import { withStore } from '../open-store.js';
+import { createOutput, plural } from '../output.js';
+import { storedSchemaFor } from '../record-types.js';
+import { readTextFile } from './create-prd.js';
+
+export interface ImportInput {
+  /** Path of an export (`-` reads stdin). */
+  file: string;
+}
+
+/** One record to import and where it came from (for error messages). */
+export interface ImportEntry {
+  collection: string;
+  record: Record<string, unknown>;
+  /** `line 3` (jsonl) or `prds[2]` (json). */
+  where: string;
+}
+
+export interface ImportReport {
+  format: 'json' | 'jsonl';
+  /** Records imported. */
+  records: number;
+  /** Records imported per collection. */
+  collections: Record<string, number>;
+}
+
+/**
+ * Parses an export in either format. Pure. A JSON document whose values are all arrays
+ * is the `json` format; anything else is read as `jsonl`, one `{"collection","record"}`
+ * object per non-blank line. Throws a {@link CliError} naming the line (or entry) of the
+ * first bad input.
+ */
+export function parseExport(text: string, file: string): { format: 'json' | 'jsonl'; entries: ImportEntry[] } {
+  const whole = tryParse(text);
+  if (isObject(whole) && Object.values(whole).every(Array.isArray)) {
+    const entries: ImportEntry[] = [];
+    for (const [collection, records] of Object.entries(whole)) {
+      (records as unknown[]).forEach((record, i) => entries.push(checkEntry(collection, record, `${collection}[${i}]`, file)));
+    }
+    return { format: 'json', entries };
+  }
+  const lines = text.split('\n');
+  if (whole === undefined && lines.find((l) => l.trim() !== '')?.trim() === '{') {
+    // A pretty-printed document (the json format) with a syntax error somewhere.
+    throw bad(file, 'is', `not valid JSON (${parseError(text)})`);
+  }
+  const entries: ImportEntry[] = [];
+  lines.forEach((raw, i) => {
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (line.trim() === '') return;
+    const where = `line ${i + 1}`;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (err) {
+      throw bad(file, where, `is not valid JSON (${(err as Error).message})`);
+    }
+    if (!isObject(value)) throw bad(file, where, 'is not a JSON object');
+    if (typeof value.collection !== 'string') throw bad(file, where, 'has no string "collection"');
+    if (!('record' in value)) throw bad(file, where, 'has no "record"');
+    entries.push(checkEntry(value.collection, value.record, where, file));
+  });
+  return { format: 'jsonl', entries };
+}
+
+function checkEntry(collection: string, record: unknown, where: string, file: string): ImportEntry {
+  if (!COLLECTION_NAME.test(collection)) {
+    throw bad(file, where, `names the collection ${JSON.stringify(collection)}, which is not a valid collection name (a-z, 0-9 and _, starting with a letter)`);
+  }
+  if (!isObject(record)) throw bad(file, where, 'has a record that is not a JSON object');
+  if (record.id !== undefined && (typeof record.id !== 'string' || record.id === '')) throw bad(file, where, 'has a record whose "id" is not a non-empty string');
+  if (record.deleted !== undefined) throw bad(file, where, 'has a tombstone ("deleted"); exports hold live records only');
+  return { collection, record, where };
+}
+
+function bad(file: string, where: string, what: string): CliError {
+  return new CliError(`${file} ${where} ${what}`, {
+    hint: 'import takes the output of `taskstore export` (--format jsonl or json); nothing was imported',
+  });
+}
+
+/**
+ * Creates every entry, ids kept, in one transaction: all are imported or none is. A
+ * record whose id is already live in its collection is an error. `updated_at` is stamped
+ * anew by the store (as on every write); `created_at` is kept.
+ */
+export function importEntries(store: Store, entries: readonly ImportEntry[], file: string): Omit<ImportReport, 'format'> {
+  const collections: Record<string, number> = {};
+  const handles = new Map<string, Collection<Record<string, unknown>>>();
+  store.transaction(() => {
+    for (const entry of entries) {
+      let collection = handles.get(entry.collection);
+      if (collection === undefined) {
+        const schema = storedSchemaFor(entry.collection);
+        collection = store.collection<Record<string, unknown>>({ name: entry.collection, ...(schema === undefined ? {} : { schema }) });
+        handles.set(entry.collection, collection);
+      }
+      try {
+        collection.create(entry.record);
+      } catch (err) {
+        if (err instanceof TaskStoreError) {
+          throw new TaskStoreError(err.code, `${file} ${entry.where} (${entry.collection}): ${err.message}`, {
+            cause: err,
+            data: { ...err.data, file, where: entry.where },
+            hint: `${err.hint === undefined ? '' : `${err.hint}; `}nothing was imported`,
+          });
+        }
+        throw err;
+      }
+      collections[entry.collection] = (collections[entry.collection] ?? 0) + 1;
+    }
+  });
+  return { records: entries.length, collections };
+}
+
+export async function run(ctx: CliContext, input: ImportInput): Promise<number> {
+  const out = createOutput(ctx);
+  const text = readTextFile(ctx, input.file, 'import file');
+  const { format, entries } = parseExport(text, input.file);
+  const result = await withStore(ctx, (store) => importEntries(store, entries, input.file), { create: true });
+  const report: ImportReport = { format, ...result };
+  if (out.jsonMode) out.json(report);
+  else {
+    const names = Object.keys(report.collections);
+    out.line(`imported ${plural(report.records, 'record')}${names.length === 0 ? '' : ` into ${names.map((n) => `${n} (${report.collections[n]})`).join(', ')}`}`);
+  }
+  return 0;
+}
+
+function tryParse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function parseError(text: string): string {
+  try {
+    JSON.parse(text);
+    return 'unknown error';
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

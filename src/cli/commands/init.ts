@@ -1,0 +1,65 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { GitIntegrationReport, GitIntegrationStatus } from '../../git/index.js';
+import type { CliContext } from '../context.js';
+import { openStore, storeLocation } from '../open-store.js';
+import { createOutput, plural } from '../output.js';
+
+export interface InitInput {
+  /** Also install the git integration (merge driver, .gitattributes, hooks). */
+  hooks?: boolean;
+}
+
+export interface InitReport {
+  /** Absolute path of the store. */
+  dir: string;
+  /** False when a store was already there. */
+  created: boolean;
+  /** The git work tree the store is in, or null outside git. */
+  workTree: string | null;
+  /** `merge.taskstore.driver` is configured in this clone (after `--hooks`, if given). */
+  driverConfigured: boolean;
+  /** What `--hooks` installed; null without `--hooks`. */
+  hooks: GitIntegrationReport | null;
+}
+
+/**
+ * Creates the store (or opens an existing one, which also brings its cache up to date).
+ * In a git work tree whose clone has no merge driver configured, says so and suggests
+ * `install-hooks`; `--hooks` installs it.
+ */
+export async function run(ctx: CliContext, input: InitInput): Promise<number> {
+  const out = createOutput(ctx);
+  const location = storeLocation(ctx);
+  const existed = existsSync(join(location.dir, '.version'));
+  openStore(ctx, { create: true }).close();
+  const git = await import('../../git/index.js');
+  let status: GitIntegrationStatus = git.gitIntegrationStatus({ cwd: ctx.cwd, storeDir: location.dir, probeDriver: false });
+  let hooks: GitIntegrationReport | null = null;
+  if (input.hooks && status.inGitRepo) {
+    hooks = git.installGitIntegration({ cwd: ctx.cwd, storeDir: location.dir });
+    status = git.gitIntegrationStatus({ cwd: ctx.cwd, storeDir: location.dir, probeDriver: false });
+  }
+  const report: InitReport = {
+    dir: location.dir,
+    created: !existed,
+    workTree: status.workTree ?? null,
+    driverConfigured: status.driverConfigured,
+    hooks,
+  };
+  if (out.jsonMode) out.json(report);
+  else out.line(`${existed ? 'Reinitialized existing' : 'Initialized empty'} TaskStore in ${location.dir}`);
+  if (input.hooks && !status.inGitRepo) out.warn('--hooks: the store is not inside a git work tree, so there is nothing to install');
+  if (hooks !== null) {
+    if (!out.jsonMode) out.line(`git integration installed in ${hooks.workTree} (${plural(hooks.changed.length, 'item')} changed)`);
+    for (const warning of hooks.warnings) out.warn(warning);
+  } else if (status.inGitRepo && !status.driverConfigured) {
+    const fresh = status.attributesLine;
+    out.note(
+      fresh
+        ? `note: .gitattributes sends the store's files to the taskstore merge driver, but this clone has no merge.taskstore.driver configured, so git would silently merge them line by line.\nhint: run \`taskstore install-hooks\` (or \`taskstore init --hooks\`) to configure it.`
+        : `note: ${status.workTree} is a git work tree without the taskstore merge driver: git would merge the store's JSONL files line by line.\nhint: run \`taskstore install-hooks\` (or \`taskstore init --hooks\`) to install the merge driver and hooks.`,
+    );
+  }
+  return 0;
+}

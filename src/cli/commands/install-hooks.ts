@@ -1,0 +1,28 @@
+import type { GitIntegrationReport } from '../../git/index.js';
+import type { CliContext } from '../context.js';
+import { storeLocation } from '../open-store.js';
+import { createOutput, type Output } from '../output.js';
+
+/** Installs the merge driver, the .gitattributes line and the hooks (idempotent). */
+export async function run(ctx: CliContext): Promise<number> {
+  const out = createOutput(ctx);
+  const { installGitIntegration } = await import('../../git/index.js');
+  const report = installGitIntegration({ cwd: ctx.cwd, storeDir: storeLocation(ctx).dir });
+  printReport(out, report, 'installed', 'already installed');
+  return 0;
+}
+
+/** Shared by install-hooks and uninstall-hooks. */
+export function printReport(out: Output, report: GitIntegrationReport, did: string, nothing: string): void {
+  for (const warning of report.warnings) out.warn(warning);
+  if (out.jsonMode) {
+    out.json(report);
+    return;
+  }
+  if (report.changed.length === 0) {
+    out.line(`git integration ${nothing} in ${report.workTree} (nothing changed)`);
+    return;
+  }
+  out.line(`git integration ${did} in ${report.workTree}:`);
+  for (const item of report.changed) out.line(`  ${item}`);
+}

@@ -1,0 +1,50 @@
+import { ExecutionStatusSchema, ValidationError, type Execution, type Store } from '../../index.js';
+import type { CliContext } from '../context.js';
+import { withStore } from '../open-store.js';
+import { createOutput } from '../output.js';
+import { COLUMNS, printRecords } from '../records-view.js';
+
+export const DEFAULT_LIMIT = 100;
+
+export interface ListExecutionsInput {
+  status?: string;
+  limit?: number;
+  offset?: number;
+}
+
+export interface ExecutionsPage {
+  executions: Execution[];
+  /** Executions matching the filter, on all pages. */
+  total: number;
+}
+
+/** One page of executions (`started_at`, then id). */
+export function listExecutions(store: Store, input: ListExecutionsInput): ExecutionsPage {
+  const status = input.status === undefined ? undefined : parseStatus(input.status);
+  const executions = store.listExecutionsPaginated(status, input.limit ?? DEFAULT_LIMIT, input.offset ?? 0);
+  const total = store.collection({ name: 'executions' }).count({ where: status === undefined ? {} : { status } });
+  return { executions, total };
+}
+
+function parseStatus(status: string): Execution['status'] {
+  const result = ExecutionStatusSchema.safeParse(status);
+  if (result.success) return result.data;
+  throw new ValidationError(`status must be one of ${ExecutionStatusSchema.options.join(', ')} (got ${JSON.stringify(status)})`, { field: 'status' });
+}
+
+export async function run(ctx: CliContext, input: ListExecutionsInput): Promise<number> {
+  const out = createOutput(ctx);
+  await withStore(ctx, (store) => {
+    const { executions, total } = listExecutions(store, input);
+    if (out.jsonMode) {
+      out.json(executions);
+      return;
+    }
+    printRecords(out, store, executions, COLUMNS.executions!, 'no executions');
+    const offset = input.offset ?? 0;
+    if (offset + executions.length < total) {
+      out.note(`(showing ${offset + 1}-${offset + executions.length} of ${total}; --offset ${offset + executions.length} for more)`);
+    }
+  });
+  return 0;
+}

@@ -1,0 +1,24 @@
+import type { Prd, Store } from '../../index.js';
+import type { CliContext } from '../context.js';
+import { withStore } from '../open-store.js';
+import { createOutput } from '../output.js';
+import { COLUMNS, printRecords } from '../records-view.js';
+
+export interface ListPrdsInput {
+  status?: string;
+}
+
+/** PRDs, optionally with one status, oldest first. */
+export function listPrds(store: Store, input: ListPrdsInput): Prd[] {
+  return store.listPrds(input.status as Prd['status'] | undefined);
+}
+
+export async function run(ctx: CliContext, input: ListPrdsInput): Promise<number> {
+  const out = createOutput(ctx);
+  await withStore(ctx, (store) => {
+    const prds = listPrds(store, input);
+    if (out.jsonMode) out.json(prds);
+    else printRecords(out, store, prds, COLUMNS.prds!, 'no PRDs');
+  });
+  return 0;
+}

@@ -1,0 +1,44 @@
+import { TaskSpecStatusSchema, ValidationError, type Store, type TaskSpec } from '../../index.js';
+import type { CliContext } from '../context.js';
+import { resolveId } from '../id-prefix.js';
+import { withStore } from '../open-store.js';
+import { createOutput } from '../output.js';
+import { withReadDefaults } from '../record-types.js';
+import { COLUMNS, printRecords } from '../records-view.js';
+
+export interface ListTaskSpecsInput {
+  prdId?: string;
+  status?: string;
+  ready?: boolean;
+}
+
+/** Task specs: of one PRD, with one status, and/or only those ready to start; oldest first. */
+export function listTaskSpecs(store: Store, input: ListTaskSpecsInput): TaskSpec[] {
+  const status = input.status === undefined ? undefined : parseStatus(input.status);
+  const prdId = input.prdId === undefined ? undefined : resolveId(store, input.prdId, { collections: ['prds'], what: 'PRD', argument: '--prd-id' }).id;
+  let specs: TaskSpec[];
+  if (input.ready) specs = store.listReadyTaskSpecs().filter((s) => prdId === undefined || s.prd_id === prdId);
+  else if (prdId !== undefined) specs = store.listTaskSpecs(prdId);
+  else if (status === 'pending') return store.listPendingTaskSpecs();
+  else {
+    const all = store.collection<TaskSpec>({ name: 'task_specs' }).list({ where: status === undefined ? {} : { status }, orderBy: 'created_at' });
+    return all.map((s) => withReadDefaults('task_specs', s));
+  }
+  return status === undefined ? specs : specs.filter((s) => s.status === status);
+}
+
+function parseStatus(status: string): TaskSpec['status'] {
+  const result = TaskSpecStatusSchema.safeParse(status);
+  if (result.success) return result.data;
+  throw new ValidationError(`status must be one of ${TaskSpecStatusSchema.options.join(', ')} (got ${JSON.stringify(status)})`, { field: 'status' });
+}
+
+export async function run(ctx: CliContext, input: ListTaskSpecsInput): Promise<number> {
+  const out = createOutput(ctx);
+  await withStore(ctx, (store) => {
+    const specs = listTaskSpecs(store, input);
+    if (out.jsonMode) out.json(specs);
+    else printRecords(out, store, specs, COLUMNS.task_specs!, input.ready ? 'no task specs are ready' : 'no task specs');
+  });
+  return 0;
+}

@@ -1,0 +1,14 @@
+import type { CliContext } from '../context.js';
+import { withStore } from '../open-store.js';
+import { createOutput } from '../output.js';
+import { COLUMNS, printRecords } from '../records-view.js';
+
+export async function run(ctx: CliContext): Promise<number> {
+  const out = createOutput(ctx);
+  await withStore(ctx, (store) => {
+    const workflows = store.listWorkflows();
+    if (out.jsonMode) out.json(workflows);
+    else printRecords(out, store, workflows, COLUMNS.workflows!, 'no workflows');
+  });
+  return 0;
+}

@@ -1,0 +1,43 @@
+import { NotFoundError, type Store } from '../../index.js';
+import { assertCollectionName } from '../../jsonl/collection-name.js';
+import type { CliContext } from '../context.js';
+import { withStore } from '../open-store.js';
+import { createOutput } from '../output.js';
+import { fieldTypesFor, withReadDefaults } from '../record-types.js';
+import { columnsFor, printRecords } from '../records-view.js';
+import { parseSetValues } from '../set-values.js';
+
+export interface ListInput {
+  collection: string;
+  /** `field=value` conditions, all of which must hold. */
+  where?: string[];
+  limit?: number;
+  offset?: number;
+}
+
+/** Records of any collection, filtered by field equality, in the default order (updated_at, id). */
+export function listCollection(store: Store, input: ListInput): Record<string, unknown>[] {
+  assertCollectionName(input.collection);
+  const where = parseSetValues(input.where ?? [], fieldTypesFor(input.collection), '--where');
+  if (!store.collectionNames().includes(input.collection)) {
+    const names = store.collectionNames();
+    throw new NotFoundError(`there is no collection named ${input.collection}`, {
+      data: { collection: input.collection },
+      hint: names.length === 0 ? 'the store has no collections yet' : `collections in this store: ${names.join(', ')}`,
+    });
+  }
+  return store
+    .collection({ name: input.collection })
+    .list({ where: where as never, limit: input.limit, offset: input.offset })
+    .map((record) => withReadDefaults(input.collection, record));
+}
+
+export async function run(ctx: CliContext, input: ListInput): Promise<number> {
+  const out = createOutput(ctx);
+  await withStore(ctx, (store) => {
+    const records = listCollection(store, input);
+    if (out.jsonMode) out.json(records);
+    else printRecords(out, store, records, columnsFor(input.collection, records), `no records in ${input.collection}`);
+  });
+  return 0;
+}

@@ -1,0 +1,61 @@
+import { NotFoundError, type Store } from '../../index.js';
+import type { CliContext } from '../context.js';
+import { resolveId } from '../id-prefix.js';
+import { withStore } from '../open-store.js';
+import { createOutput, formatTime, isTimeField, type Output } from '../output.js';
+import { readRecord } from '../record-types.js';
+
+/** Lines of `content` shown before `show` points to `describe`. */
+const CONTENT_PREVIEW_LINES = 12;
+
+export interface ShowInput {
+  id: string;
+}
+
+export interface ShownRecord {
+  collection: string;
+  record: Record<string, unknown>;
+}
+
+/** One live record, found by id or unique id prefix in any collection. */
+export function showRecord(store: Store, input: ShowInput): ShownRecord {
+  const match = resolveId(store, input.id);
+  const record = readRecord(store, match.collection, match.id);
+  // resolveId returns live records only; a delete in between is the only way to get here.
+  if (record === undefined) throw new NotFoundError(`${match.collection} has no record with id ${match.id}`, { data: { ...match } });
+  return { collection: match.collection, record };
+}
+
+export async function run(ctx: CliContext, input: ShowInput): Promise<number> {
+  const out = createOutput(ctx);
+  await withStore(ctx, (store) => {
+    const { collection, record } = showRecord(store, input);
+    if (out.jsonMode) out.json(record);
+    else printRecord(out, collection, record);
+  });
+  return 0;
+}
+
+/** `collection id` then one aligned `field  value` line per field; long content is cut. */
+export function printRecord(out: Output, collection: string, record: Record<string, unknown>): void {
+  out.line(`${out.c.dim(collection)} ${out.c.bold(String(record.id))}`);
+  const rows: [string, string][] = [];
+  for (const [field, value] of Object.entries(record)) {
+    if (field === 'id') continue;
+    rows.push([field, displayValue(out, field, value, String(record.id))]);
+  }
+  out.pairs(rows);
+}
+
+function displayValue(out: Output, field: string, value: unknown, id: string): string {
+  if (value === null || value === undefined) return out.c.dim('null');
+  if (isTimeField(field) && typeof value === 'number') return `${formatTime(value)} ${out.c.dim(`(${value})`)}`;
+  if (typeof value === 'string') {
+    if (value === '') return out.c.dim('""');
+    const lines = value.split('\n');
+    if (lines.length <= CONTENT_PREVIEW_LINES) return value;
+    const more = lines.length - CONTENT_PREVIEW_LINES;
+    return `${lines.slice(0, CONTENT_PREVIEW_LINES).join('\n')}\n${out.c.dim(`… ${more} more line${more === 1 ? '' : 's'} (taskstore describe ${id})`)}`;
+  }
+  return JSON.stringify(value);
+}

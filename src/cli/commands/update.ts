@@ -1,0 +1,77 @@
+import type { NewExecution, NewPrd, NewTaskSpec, NewWorkflow, Store } from '../../index.js';
+import type { CliContext } from '../context.js';
+import { UsageError } from '../errors.js';
+import { resolveId } from '../id-prefix.js';
+import { withStore } from '../open-store.js';
+import { createOutput } from '../output.js';
+import { fieldTypesFor, readRecord, recordWhat, referencesOf, storedSchemaFor } from '../record-types.js';
+import { parseSetValues } from '../set-values.js';
+import { printRecord } from './show.js';
+
+export interface UpdateInput {
+  id: string;
+  /** `field=value` assignments. */
+  set: string[];
+}
+
+export interface UpdateResult {
+  collection: string;
+  /** The new current version. */
+  record: Record<string, unknown>;
+}
+
+/**
+ * Patches one record: the fields named by `--set` change, the others stay. Built-in
+ * record types go through the library's `updateX` (validation, references); reference
+ * fields accept id prefixes.
+ */
+export function updateRecord(store: Store, input: UpdateInput): UpdateResult {
+  if (input.set.length === 0) throw new UsageError('update needs at least one --set field=value', { hint: 'e.g. taskstore update <id> --set status=ready' });
+  const { collection, id } = resolveId(store, input.id);
+  const values = parseSetValues(input.set, fieldTypesFor(collection));
+  resolveReferences(store, collection, values);
+  const current = readRecord(store, collection, id) ?? {};
+  const merged = { ...current, ...values };
+  let record: Record<string, unknown>;
+  switch (collection) {
+    case 'prds':
+      record = store.updatePrd(id, merged as NewPrd);
+      break;
+    case 'task_specs':
+      record = store.updateTaskSpec(id, merged as NewTaskSpec);
+      break;
+    case 'executions':
+      record = store.updateExecution(id, merged as NewExecution);
+      break;
+    case 'workflows':
+      record = store.updateWorkflow(id, merged as NewWorkflow);
+      break;
+    default: {
+      const schema = storedSchemaFor(collection);
+      record = store.collection<Record<string, unknown>>({ name: collection, ...(schema === undefined ? {} : { schema }) }).patch(id, values);
+    }
+  }
+  return { collection, record };
+}
+
+/** Reference fields of built-in types (`prd_id`, `ts_id`, `dependencies` …) accept id prefixes too. */
+function resolveReferences(store: Store, collection: string, values: Record<string, unknown>): void {
+  for (const [field, ref] of Object.entries(referencesOf(collection))) {
+    const value = values[field];
+    const one = (v: unknown): unknown =>
+      typeof v === 'string' && v !== '' ? resolveId(store, v, { collections: [ref.collection], what: ref.what, argument: `--set ${field}` }).id : v;
+    if (Array.isArray(value)) values[field] = value.map(one);
+    else if (value !== undefined) values[field] = one(value);
+  }
+}
+
+export async function run(ctx: CliContext, input: UpdateInput): Promise<number> {
+  const out = createOutput(ctx);
+  const result = await withStore(ctx, (store) => updateRecord(store, input));
+  if (out.jsonMode) out.json(result.record);
+  else {
+    out.note(`updated ${recordWhat(result.collection)} ${String(result.record.id)}`);
+    printRecord(out, result.collection, result.record);
+  }
+  return 0;
+}

@@ -1,0 +1,32 @@
+/**
+ * What every command receives: where it runs, the global flags, and the two output
+ * streams. Commands never read `process` directly, so tests and other callers can run
+ * them with their own streams and environment.
+ */
+
+/** A writable text stream (process.stdout / process.stderr or a test double). */
+export interface TextStream {
+  write(text: string): unknown;
+  isTTY?: boolean;
+  columns?: number;
+}
+
+export interface CliContext {
+  /** Directory the command runs in; relative paths (store, files) are resolved against it. */
+  cwd: string;
+  env: Readonly<Record<string, string | undefined>>;
+  /** `--store DIR`, when given. */
+  storeFlag: string | undefined;
+  /** `--json`: print one JSON document. */
+  json: boolean;
+  /** `--debug`: stack traces and debug logging. */
+  debug: boolean;
+  stdout: TextStream;
+  stderr: TextStream;
+}
+
+/** True when colour may be written to `stream`: a terminal, and `NO_COLOR` unset or empty. */
+export function colorEnabled(stream: TextStream, env: CliContext['env']): boolean {
+  const noColor = env.NO_COLOR;
+  return stream.isTTY === true && (noColor === undefined || noColor === '');
+}

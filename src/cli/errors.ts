@@ -1,0 +1,109 @@
+/**
+ * Errors raised by the CLI itself (not by the library), and the one function that turns
+ * any thrown value into the lines printed on stderr. Tiny and dependency-free: `main.ts`
+ * imports it eagerly.
+ */
+import { TaskStoreError } from '../errors.js';
+
+/** Exit codes (SPEC section 6). */
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+export interface CliErrorOptions {
+  hint?: string;
+  /** Extra lines printed between the message and the hint (e.g. the candidates of an ambiguous id). */
+  details?: string[];
+  exitCode?: number;
+  cause?: unknown;
+}
+
+/** An error of the CLI: a failure (exit 1) unless `exitCode` says otherwise. */
+export class CliError extends Error {
+  readonly hint: string | undefined;
+  readonly details: string[];
+  readonly exitCode: number;
+  constructor(message: string, options: CliErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'CliError';
+    this.hint = options.hint;
+    this.details = options.details ?? [];
+    this.exitCode = options.exitCode ?? EXIT_FAILURE;
+  }
+}
+
+/** A bad command line: exit code 2. */
+export class UsageError extends CliError {
+  constructor(message: string, options: Omit<CliErrorOptions, 'exitCode'> = {}) {
+    super(message, { ...options, exitCode: EXIT_USAGE });
+    this.name = 'UsageError';
+  }
+}
+
+/** The shape of commander's errors (checked structurally so this file need not import commander). */
+interface CommanderLikeError {
+  code: string;
+  exitCode: number;
+  message: string;
+}
+
+export function isCommanderError(err: unknown): err is CommanderLikeError & { commandName?: string } {
+  return (
+    err instanceof Error &&
+    typeof (err as { code?: unknown }).code === 'string' &&
+    (err as unknown as { code: string }).code.startsWith('commander.') &&
+    typeof (err as { exitCode?: unknown }).exitCode === 'number'
+  );
+}
+
+const DEFAULT_HINTS: Record<string, string> = {
+  NOT_FOUND: 'check the id (`taskstore list <collection>` shows what exists); ids may be shortened to any unique prefix',
+  ALREADY_EXISTS: 'use another id or name, or update the existing record',
+  VALIDATION: 'fix the value and retry',
+  CONFLICT_MARKERS: 'resolve the merge conflict in the file, then run `taskstore sync`',
+  CORRUPT: 'run `taskstore check` for details',
+  TOO_LARGE: 'store large content elsewhere',
+  IO: 'check that the store directory exists and is writable',
+  INVALID_NAME: 'collection names are 1-64 characters of a-z, 0-9 and _, starting with a letter',
+  UNSUPPORTED_VERSION: 'upgrade taskstore',
+  LOCKED: 'another process is writing to the store; retry in a moment',
+};
+
+export interface FormattedError {
+  exitCode: number;
+  /** Lines for stderr, without colour. */
+  lines: string[];
+}
+
+/**
+ * What to print for `err` and which exit code to use: TaskStoreError and CliError carry
+ * their own message and hint; commander's usage errors become exit 2 with a pointer to
+ * `--help`; anything else is a bug, reported in one line (the stack with `--debug`).
+ */
+export function formatError(err: unknown, debug: boolean): FormattedError {
+  const stack = (e: unknown): string[] => (debug && e instanceof Error && e.stack !== undefined ? ['', e.stack] : []);
+  if (isCommanderError(err)) {
+    const text = err.message.replace(/^error: /, '').split('\n').map((l) => l.trim()).filter((l) => l !== '').join(' ');
+    const help = err.commandName === undefined ? 'taskstore --help' : `taskstore ${err.commandName} --help`;
+    return { exitCode: EXIT_USAGE, lines: [`taskstore: error: ${text}`, `hint: run \`${help}\` for usage`] };
+  }
+  if (err instanceof CliError) {
+    return {
+      exitCode: err.exitCode,
+      lines: [`taskstore: error: ${err.message}`, ...err.details.map((d) => `  ${d}`), ...(err.hint ? [`hint: ${err.hint}`] : []), ...stack(err)],
+    };
+  }
+  if (err instanceof TaskStoreError) {
+    const hint = err.hint ?? DEFAULT_HINTS[err.code];
+    return { exitCode: EXIT_FAILURE, lines: [`taskstore: error: ${err.message}`, ...(hint ? [`hint: ${hint}`] : []), ...stack(err)] };
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return {
+    exitCode: EXIT_FAILURE,
+    lines: [
+      `taskstore: error: ${message}`,
+      debug ? 'hint: this looks like a bug in taskstore; please report it with the stack trace below' : 'hint: this looks like a bug in taskstore; rerun with --debug for the stack trace',
+      ...stack(err),
+    ],
+  };
+}

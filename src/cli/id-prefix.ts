@@ -1,0 +1,182 @@
+/**
+ * Record ids on the command line, like git's short hashes: any unique prefix of an id
+ * is accepted wherever an id is taken, and tables show each id shortened to a prefix
+ * that is unique in the store (at least {@link MIN_SHORT} characters).
+ *
+ * Prefixes are matched with an exact range query on `id` (`id >= p AND id < p + U+10FFFF`),
+ * never with LIKE, whose `_` and `%` are wildcards.
+ */
+import { NotFoundError, TaskStoreError } from '../errors.js';
+import type { Collection } from '../store/collection.js';
+import { CliError } from './errors.js';
+
+/** Shortest id prefix shown in tables. */
+export const MIN_SHORT = 8;
+/** How many candidates an ambiguity error lists. */
+const MAX_CANDIDATES = 10;
+/** Above this many (id × collection) lookups, tables shorten ids against the shown ids only. */
+const MAX_NEIGHBOUR_LOOKUPS = 3000;
+
+/** What id resolution needs from a store. */
+export interface IdStore {
+  collectionNames(): string[];
+  collection(options: { name: string }): Collection<Record<string, unknown>>;
+}
+
+export interface IdMatch {
+  collection: string;
+  id: string;
+  /** True when only a deleted record (a tombstone) has this exact id. */
+  deleted?: boolean;
+}
+
+export interface ResolveIdOptions {
+  /** Search only these collections (default: every collection of the store). */
+  collections?: readonly string[];
+  /** Words for messages: `PRD`, `task spec`; default `record`. */
+  what?: string;
+  /** Name of the option or argument, for messages (`--prd-id`). */
+  argument?: string;
+  /** Also accept the exact id of a deleted record (for `history`). Prefixes match live records only. */
+  includeDeleted?: boolean;
+}
+
+/** The upper bound of the range of strings that start with `prefix`. */
+function upperBound(prefix: string): string {
+  return `${prefix}\u{10FFFF}`;
+}
+
+/**
+ * Resolves a full id or a unique id prefix to one record. An exact id always wins over
+ * longer ids it is a prefix of. Throws `NotFoundError` when nothing matches and a
+ * {@link CliError} listing the candidates when several do.
+ * @example resolveId(store, '0192f3a4', { collections: ['prds'], what: 'PRD' }) // { collection: 'prds', id: '0192f3a4-…' }
+ */
+export function resolveId(store: IdStore, input: string, options: ResolveIdOptions = {}): IdMatch {
+  const what = options.what ?? 'record';
+  const label = options.argument === undefined ? '' : ` (${options.argument})`;
+  if (typeof input !== 'string' || input === '') {
+    throw new CliError(`the ${what} id${label} is empty`, { hint: 'pass a full id or a unique prefix of one' });
+  }
+  const names = options.collections ?? store.collectionNames();
+  const matches: IdMatch[] = [];
+  let conflict: unknown;
+  for (const name of names) {
+    try {
+      for (const record of store.collection({ name }).list({
+        where: { id: { gte: input, lt: upperBound(input) } },
+        orderBy: 'id',
+        limit: MAX_CANDIDATES + 1,
+      })) {
+        if (record.id.startsWith(input)) matches.push({ collection: name, id: record.id });
+      }
+    } catch (err) {
+      // A collection with conflict markers cannot be read; the others still can.
+      if (err instanceof TaskStoreError && err.code === 'CONFLICT_MARKERS') conflict ??= err;
+      else throw err;
+    }
+  }
+  const exact = matches.filter((m) => m.id === input);
+  if (exact.length === 1) return exact[0]!;
+  const candidates = exact.length > 1 ? exact : matches;
+  if (candidates.length === 1) return candidates[0]!;
+  if (candidates.length > 1) {
+    const shown = candidates.slice(0, MAX_CANDIDATES);
+    const width = Math.max(...shown.map((m) => m.collection.length));
+    throw new CliError(
+      exact.length > 1
+        ? `the id ${JSON.stringify(input)}${label} is ambiguous: ${exact.length} collections have a record with it`
+        : `the id prefix ${JSON.stringify(input)}${label} is ambiguous: it matches ${candidates.length > MAX_CANDIDATES ? `more than ${MAX_CANDIDATES}` : candidates.length} ${what}s`,
+      {
+        details: [
+          ...shown.map((m) => `${m.collection.padEnd(width)}  ${m.id}`),
+          ...(candidates.length > MAX_CANDIDATES ? ['…'] : []),
+        ],
+        hint: exact.length > 1
+          ? 'commands that take an id of one record type (--prd-id, complete-execution …) look in that collection only; for the others, remove the duplicate with the library'
+          : 'type more characters of the id',
+      },
+    );
+  }
+  if (options.includeDeleted) {
+    const deleted = names.filter((name) => {
+      try {
+        return store.collection({ name }).history(input).length > 0;
+      } catch (err) {
+        if (err instanceof TaskStoreError && err.code === 'CONFLICT_MARKERS') return false;
+        throw err;
+      }
+    });
+    if (deleted.length === 1) return { collection: deleted[0]!, id: input, deleted: true };
+  }
+  if (conflict !== undefined) throw conflict;
+  const where = options.collections?.length === 1 ? ` in ${options.collections[0]}` : '';
+  throw new NotFoundError(`no ${what} has the id or id prefix ${JSON.stringify(input)}${label}${where}`, {
+    data: { id: input, collections: [...names] },
+    hint: options.includeDeleted
+      ? 'check the id; a deleted record is found by its full id only'
+      : 'check the id (list commands show ids); any unique prefix of an id works',
+  });
+}
+
+/** Length of the longest common prefix of `a` and `b` (in UTF-16 units). */
+export function commonPrefixLength(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  return i;
+}
+
+/**
+ * For each id, the shortest prefix (at least `min` characters, never cutting a
+ * surrogate pair) that no other id in `others` starts with. Pure.
+ * @example shortestUniquePrefixes(['abcdef12', 'abcdef34'], [], 4) // Map { 'abcdef12' => 'abcdef1', 'abcdef34' => 'abcdef3' }
+ */
+export function shortestUniquePrefixes(ids: readonly string[], others: readonly string[] = [], min = MIN_SHORT): Map<string, string> {
+  const all = [...new Set([...ids, ...others])].sort();
+  const result = new Map<string, string>();
+  const index = new Map(all.map((id, i) => [id, i]));
+  for (const id of ids) {
+    const i = index.get(id)!;
+    const before = i > 0 ? commonPrefixLength(id, all[i - 1]!) : 0;
+    const after = i < all.length - 1 ? commonPrefixLength(id, all[i + 1]!) : 0;
+    result.set(id, cut(id, Math.max(min, Math.max(before, after) + 1)));
+  }
+  return result;
+}
+
+function cut(id: string, length: number): string {
+  if (length >= id.length) return id;
+  const code = id.charCodeAt(length - 1);
+  // Do not split a surrogate pair.
+  return code >= 0xd800 && code <= 0xdbff ? id.slice(0, length + 1) : id.slice(0, length);
+}
+
+/**
+ * Short forms for the ids shown in a table: each the shortest prefix that is unique
+ * among the live ids of every collection of the store (the neighbours of each id in
+ * sorted order are looked up), so what a table shows can be typed back as an id.
+ */
+export function shortIds(store: IdStore, ids: readonly string[], min = MIN_SHORT): Map<string, string> {
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return new Map();
+  const names = store.collectionNames();
+  const neighbours: string[] = [];
+  if (unique.length * names.length * 2 <= MAX_NEIGHBOUR_LOOKUPS) {
+    for (const name of names) {
+      let collection: Collection<Record<string, unknown>>;
+      try {
+        collection = store.collection({ name });
+        for (const id of unique) {
+          // The nearest live id on each side.
+          for (const record of collection.list({ where: { id: { lt: id } }, orderBy: '-id', limit: 1 })) neighbours.push(record.id);
+          for (const record of collection.list({ where: { id: { gt: id } }, orderBy: 'id', limit: 1 })) neighbours.push(record.id);
+        }
+      } catch (err) {
+        if (err instanceof TaskStoreError && err.code === 'CONFLICT_MARKERS') continue;
+        throw err;
+      }
+    }
+  }
+  return shortestUniquePrefixes(unique, neighbours, min);
+}

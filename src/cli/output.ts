@@ -1,0 +1,136 @@
+/**
+ * Everything commands print goes through here: JSON documents, aligned tables, plain
+ * lines, and warnings. Data goes to stdout, diagnostics to stderr. Colour only when
+ * stdout is a terminal and `NO_COLOR` is not set (and never with `--json`).
+ */
+import { createRequire } from 'node:module';
+import type TableType from 'cli-table3';
+import pc from 'picocolors';
+import { colorEnabled, type CliContext } from './context.js';
+
+export type Colors = ReturnType<typeof pc.createColors>;
+
+export interface Output {
+  /** `--json` was given: print one JSON document with {@link Output.json}. */
+  readonly jsonMode: boolean;
+  /** Colour on stdout. */
+  readonly color: boolean;
+  /** Colour functions for stdout (no-ops without colour). */
+  readonly c: Colors;
+  /** Prints one JSON document on stdout. */
+  json(value: unknown): void;
+  /** Prints lines on stdout. */
+  line(...lines: string[]): void;
+  /** Prints raw text on stdout, as is. */
+  raw(text: string): void;
+  /** Prints an aligned table on stdout; `head` is the header row. */
+  table(head: string[], rows: string[][]): void;
+  /** Prints `key  value` pairs, aligned. */
+  pairs(rows: [string, string][]): void;
+  /** `taskstore: warning: …` on stderr. */
+  warn(message: string): void;
+  /** A remark for the person at the terminal, on stderr (not part of the data). */
+  note(message: string): void;
+}
+
+export function createOutput(ctx: CliContext): Output {
+  const color = !ctx.json && colorEnabled(ctx.stdout, ctx.env);
+  const errColor = colorEnabled(ctx.stderr, ctx.env);
+  const c = pc.createColors(color);
+  const ec = pc.createColors(errColor);
+  return {
+    jsonMode: ctx.json,
+    color,
+    c,
+    json: (value) => void ctx.stdout.write(`${JSON.stringify(value, null, 2)}\n`),
+    line: (...lines) => void ctx.stdout.write(lines.map((l) => `${l}\n`).join('')),
+    raw: (text) => void ctx.stdout.write(text),
+    table: (head, rows) => void ctx.stdout.write(renderTable(head.map((h) => c.bold(h)), rows)),
+    pairs: (rows) => void ctx.stdout.write(renderTable(undefined, rows.map(([k, v]) => [c.bold(k), v]))),
+    warn: (message) => void ctx.stderr.write(`${ec.yellow('taskstore: warning:')} ${message}\n`),
+    note: (message) => void ctx.stderr.write(`${message}\n`),
+  };
+}
+
+const BORDERLESS = {
+  top: '',
+  'top-mid': '',
+  'top-left': '',
+  'top-right': '',
+  bottom: '',
+  'bottom-mid': '',
+  'bottom-left': '',
+  'bottom-right': '',
+  left: '',
+  'left-mid': '',
+  mid: '',
+  'mid-mid': '',
+  right: '',
+  'right-mid': '',
+  middle: '  ',
+};
+
+/** cli-table3, loaded on first use: commands that print no table (sync and check in git hooks, --json) never load it. */
+let TableClass: typeof TableType | undefined;
+
+/** Columns separated by two spaces, no borders, no trailing spaces. Pure. */
+export function renderTable(head: string[] | undefined, rows: string[][]): string {
+  if (rows.length === 0 && head === undefined) return '';
+  TableClass ??= createRequire(import.meta.url)('cli-table3') as typeof TableType;
+  const table = new TableClass({
+    chars: BORDERLESS,
+    style: { 'padding-left': 0, 'padding-right': 0, head: [], border: [], compact: true },
+    ...(head === undefined ? {} : { head }),
+  });
+  for (const row of rows) table.push(row);
+  return `${table
+    .toString()
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .filter((l) => l !== '')
+    .join('\n')}\n`;
+}
+
+// ---- value formatting (pure) ----
+
+/** `2024-05-01 12:34:56Z` (UTC) for an integer Unix-milliseconds timestamp; anything else as a value. */
+export function formatTime(value: unknown): string {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) return formatValue(value);
+  const iso = new Date(value).toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}Z`;
+}
+
+/** A field value for a table cell: strings as they are, the rest as JSON; `-` for null / absent; cut to `max` characters. */
+export function formatValue(value: unknown, max = 60): string {
+  const text = value === undefined || value === null ? '-' : typeof value === 'string' ? value : JSON.stringify(value);
+  return truncate(text.replace(/\s*\n\s*/g, ' ⏎ '), max);
+}
+
+/** `text` cut to at most `max` characters, ending in `…` when cut. */
+export function truncate(text: string, max: number): string {
+  const chars = [...text];
+  return chars.length <= max ? text : `${chars.slice(0, Math.max(1, max - 1)).join('')}…`;
+}
+
+/** `1.5 KiB` */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+}
+
+/** `1 record` / `2 records` */
+export function plural(n: number, word: string, pluralWord = `${word}s`): string {
+  return `${n} ${n === 1 ? word : pluralWord}`;
+}
+
+/** True when a field holds a timestamp by naming convention (`created_at`, `resolved_at`, …). */
+export function isTimeField(field: string): boolean {
+  return field.endsWith('_at');
+}

@@ -1,0 +1,341 @@
+/**
+ * The definition of the `taskstore` program: every command, its arguments, options,
+ * help text and the module that runs it. Imports only commander: each command's module
+ * is loaded with a dynamic `import()` when that command runs (a separate chunk in the
+ * build), so start-up stays small. Building the program has no side effects; `main.ts`
+ * parses and runs it.
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import pkg from '../../package.json' with { type: 'json' };
+import type { CliContext } from './context.js';
+
+/** What every command module exports. */
+interface CommandModule<I> {
+  run(ctx: CliContext, input: I): Promise<number>;
+}
+
+type Loader<I> = () => Promise<CommandModule<I>>;
+
+interface GlobalOptions {
+  store?: string;
+  json?: boolean;
+  debug?: boolean;
+}
+
+// ---- option parsers (commander turns their InvalidArgumentError into a usage error) ----
+
+function nonNegativeInt(value: string): number {
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) throw new InvalidArgumentError('must be a non-negative integer.');
+  return Number(value);
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+function example(...lines: string[]): string {
+  return `\nExample${lines.length > 1 ? 's' : ''}:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
+}
+
+/**
+ * Builds the program. `setExitCode` receives the exit code of the command that ran.
+ * @example await buildProgram((code) => (exitCode = code)).parseAsync(process.argv.slice(2), { from: 'user' });
+ */
+export function buildProgram(setExitCode: (code: number) => void): Command {
+  const program = new Command('taskstore');
+  program
+    .description('Git-native state store: JSONL records committed to git, queried through a SQLite cache.')
+    .version(pkg.version, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help for a command')
+    .option('--store <dir>', 'the store directory (default: $TASKSTORE_DIR, else the nearest .taskstore/ above the current directory, else ./.taskstore)')
+    .option('--json', 'print one JSON document (for scripts)')
+    .option('--debug', 'show stack traces and debug messages')
+    .configureOutput({ outputError: () => {} })
+    .exitOverride()
+    .showSuggestionAfterError(true)
+    .addHelpText(
+      'after',
+      `\nIds can be shortened to any unique prefix (like git's short hashes).\nExit codes: 0 ok, 1 failure or not found, 2 usage error.\n${example('taskstore init --hooks', 'taskstore create-prd "Search" --content-file search.md', 'taskstore list-prds --status draft')}`,
+    );
+
+  /** Registers the action of `cmd`: load the module, map commander's arguments to its input, run it. */
+  const act = <I>(load: Loader<I>, input: (args: string[], opts: Record<string, unknown>) => I) =>
+    async (...params: unknown[]): Promise<void> => {
+      const cmd = params[params.length - 1] as Command;
+      const opts = params[params.length - 2] as Record<string, unknown>;
+      const args = params.slice(0, -2) as string[];
+      const global = cmd.optsWithGlobals<GlobalOptions>();
+      const ctx: CliContext = {
+        cwd: process.cwd(),
+        env: process.env,
+        storeFlag: global.store,
+        json: global.json === true,
+        debug: global.debug === true,
+        stdout: process.stdout,
+        stderr: process.stderr,
+      };
+      const mod = await load();
+      setExitCode(await mod.run(ctx, input(args, opts)));
+    };
+
+  program
+    .command('init')
+    .description('create the store (in a git work tree without the merge driver configured, suggest install-hooks)')
+    .option('--hooks', 'also install the git merge driver, .gitattributes line and hooks')
+    .addHelpText('after', example('taskstore init', 'taskstore init --hooks'))
+    .action(act(() => import('./commands/init.js'), (_a, o) => ({ hooks: o.hooks === true })));
+
+  program
+    .command('list-prds')
+    .description('list PRDs, oldest first')
+    .option('--status <status>', 'only PRDs with this status (draft, ready, active, in_progress, complete, failed, cancelled)')
+    .addHelpText('after', example('taskstore list-prds --status ready'))
+    .action(act(() => import('./commands/list-prds.js'), (_a, o) => ({ status: o.status as string | undefined })));
+
+  program
+    .command('list-task-specs')
+    .description('list task specs, oldest first')
+    .option('--prd-id <id>', 'only task specs of this PRD (id or unique prefix)')
+    .option('--status <status>', 'only task specs with this status (pending, blocked, running, complete, failed)')
+    .option('--ready', 'only pending task specs whose dependencies are all complete')
+    .addHelpText('after', example('taskstore list-task-specs --prd-id 0192f3a4 --ready'))
+    .action(
+      act(
+        () => import('./commands/list-task-specs.js'),
+        (_a, o) => ({ prdId: o.prdId as string | undefined, status: o.status as string | undefined, ready: o.ready === true }),
+      ),
+    );
+
+  program
+    .command('list-executions')
+    .description('list executions, by start time, one page at a time')
+    .option('--status <status>', 'only executions with this status (running, paused, complete, failed, stopped)')
+    .option('--limit <n>', 'at most this many (default 100)', nonNegativeInt)
+    .option('--offset <n>', 'skip this many first (default 0)', nonNegativeInt)
+    .addHelpText('after', example('taskstore list-executions --status running --limit 20 --offset 40'))
+    .action(
+      act(
+        () => import('./commands/list-executions.js'),
+        (_a, o) => ({ status: o.status as string | undefined, limit: o.limit as number | undefined, offset: o.offset as number | undefined }),
+      ),
+    );
+
+  program
+    .command('list-dependencies')
+    .description('list dependencies between executions, oldest first')
+    .option('--exec-id <id>', 'only dependencies from or to this execution (id or unique prefix)')
+    .option('--unresolved', 'only dependencies not resolved yet')
+    .addHelpText('after', example('taskstore list-dependencies --exec-id 0192f3b1 --unresolved'))
+    .action(
+      act(
+        () => import('./commands/list-dependencies.js'),
+        (_a, o) => ({ execId: o.execId as string | undefined, unresolved: o.unresolved === true }),
+      ),
+    );
+
+  program
+    .command('list-workflows')
+    .description('list workflow templates, by name')
+    .addHelpText('after', example('taskstore list-workflows --json'))
+    .action(act(() => import('./commands/list-workflows.js'), () => undefined));
+
+  program
+    .command('list')
+    .description('list the records of any collection')
+    .argument('<collection>', 'collection name (e.g. notes, prds)')
+    .option('--where <field=value>', 'only records whose field equals the value (repeatable; all must hold)', collect)
+    .option('--limit <n>', 'at most this many', nonNegativeInt)
+    .option('--offset <n>', 'skip this many first', nonNegativeInt)
+    .addHelpText('after', example('taskstore list notes --where status=open --where owner=ana --limit 20'))
+    .action(
+      act(
+        () => import('./commands/list.js'),
+        (a, o) => ({
+          collection: a[0]!,
+          where: (o.where as string[] | undefined) ?? [],
+          limit: o.limit as number | undefined,
+          offset: o.offset as number | undefined,
+        }),
+      ),
+    );
+
+  program
+    .command('show')
+    .description('show one record (the collection is found from the id)')
+    .argument('<id>', 'record id or unique prefix')
+    .addHelpText('after', example('taskstore show 0192f3a4'))
+    .action(act(() => import('./commands/show.js'), (a) => ({ id: a[0]! })));
+
+  program
+    .command('describe')
+    .description("render a record's markdown content for the terminal")
+    .argument('<id>', 'record id or unique prefix')
+    .addHelpText('after', example('taskstore describe 0192f3a4'))
+    .action(act(() => import('./commands/describe.js'), (a) => ({ id: a[0]! })));
+
+  program
+    .command('history')
+    .description('every version of a record with the fields that changed (old → new); deletions included')
+    .argument('<id>', 'record id or unique prefix (the full id for a deleted record)')
+    .addHelpText('after', example('taskstore history 0192f3a4'))
+    .action(act(() => import('./commands/history.js'), (a) => ({ id: a[0]! })));
+
+  program
+    .command('create-prd')
+    .description('create a PRD and print its id')
+    .argument('<title>', 'the title')
+    .option('--description <text>', 'a short description')
+    .option('--status <status>', 'initial status (default draft)')
+    .option('--content-file <file>', 'markdown file for the content (- reads stdin)')
+    .addHelpText('after', example('taskstore create-prd "Search" --status ready --content-file docs/search.md'))
+    .action(
+      act(
+        () => import('./commands/create-prd.js'),
+        (a, o) => ({
+          title: a[0]!,
+          description: o.description as string | undefined,
+          status: o.status as string | undefined,
+          contentFile: o.contentFile as string | undefined,
+        }),
+      ),
+    );
+
+  program
+    .command('create-task-spec')
+    .description('create a task spec under a PRD and print its id')
+    .argument('<phase_name>', 'the phase name')
+    .requiredOption('--prd-id <id>', 'the PRD (id or unique prefix)')
+    .option('--description <text>', 'a short description')
+    .option('--workflow <name>', 'workflow name')
+    .option('--depends-on <id>', 'a task spec this one waits for (repeatable)', collect)
+    .addHelpText('after', example('taskstore create-task-spec --prd-id 0192f3a4 api --workflow tdd --depends-on 0192f3b1'))
+    .action(
+      act(
+        () => import('./commands/create-task-spec.js'),
+        (a, o) => ({
+          phaseName: a[0]!,
+          prdId: o.prdId as string,
+          description: o.description as string | undefined,
+          workflow: o.workflow as string | undefined,
+          dependsOn: (o.dependsOn as string[] | undefined) ?? [],
+        }),
+      ),
+    );
+
+  program
+    .command('create-execution')
+    .description('create an execution of a task spec and print its id')
+    .requiredOption('--ts-id <id>', 'the task spec (id or unique prefix)')
+    .requiredOption('--worktree <path>', 'the worktree path')
+    .requiredOption('--branch <name>', 'the branch name')
+    .addHelpText('after', example('taskstore create-execution --ts-id 0192f3b1 --worktree ../wt/api --branch ts/api'))
+    .action(
+      act(
+        () => import('./commands/create-execution.js'),
+        (_a, o) => ({ tsId: o.tsId as string, worktree: o.worktree as string, branch: o.branch as string }),
+      ),
+    );
+
+  program
+    .command('update')
+    .description("patch a record's fields (values are converted to the field's type for the built-in record types)")
+    .argument('<id>', 'record id or unique prefix')
+    .requiredOption('--set <field=value>', 'a field to change (repeatable)', collect)
+    .addHelpText('after', example('taskstore update 0192f3a4 --set status=ready --set review_passes=3'))
+    .action(act(() => import('./commands/update.js'), (a, o) => ({ id: a[0]!, set: (o.set as string[] | undefined) ?? [] })));
+
+  program
+    .command('complete-execution')
+    .description('mark an execution complete (its task spec too, and the PRD when all its task specs are complete)')
+    .argument('<id>', 'execution id or unique prefix')
+    .addHelpText('after', example('taskstore complete-execution 0192f3c7'))
+    .action(act(() => import('./commands/complete-execution.js'), (a) => ({ id: a[0]! })));
+
+  program
+    .command('delete')
+    .description('delete a record (appends a tombstone; history keeps every version)')
+    .argument('<id>', 'record id or unique prefix')
+    .addHelpText('after', example('taskstore delete 0192f3a4'))
+    .action(act(() => import('./commands/delete.js'), (a) => ({ id: a[0]! })));
+
+  program
+    .command('sync')
+    .description('rebuild the cache from the JSONL files (malformed lines are skipped with a warning; exit 0)')
+    .addHelpText('after', example('taskstore sync'))
+    .action(act(() => import('./commands/sync.js'), () => undefined));
+
+  program
+    .command('compact')
+    .description('rewrite JSONL files keeping only the current version of each record')
+    .argument('[collection]', 'only this collection (default: all)')
+    .addHelpText('after', example('taskstore compact executions'))
+    .action(act(() => import('./commands/compact.js'), (a) => ({ collection: a[0] })));
+
+  program
+    .command('check')
+    .description('report malformed lines, conflict markers, torn lines, dangling references, cycles, cache drift, git setup; exit 1 if any')
+    .addHelpText('after', example('taskstore check --json'))
+    .action(act(() => import('./commands/check.js'), () => undefined));
+
+  program
+    .command('metrics')
+    .description('record counts, file sizes, write latency, last sync time')
+    .addHelpText('after', example('taskstore metrics'))
+    .action(act(() => import('./commands/metrics.js'), () => undefined));
+
+  program
+    .command('backup')
+    .description('copy the JSONL files and .version into a new or empty directory (durably)')
+    .argument('<dest>', 'destination directory')
+    .addHelpText('after', example('taskstore backup ../taskstore-backup-2025-01-31'))
+    .action(act(() => import('./commands/backup.js'), (a) => ({ dest: a[0]! })));
+
+  program
+    .command('export')
+    .description('print all current records (jsonl: one {"collection","record"} per line; json: {"<collection>": [records]})')
+    .addOption(new Option('--format <format>', 'output format (default: jsonl, or json with --json)').choices(['jsonl', 'json']))
+    .addHelpText('after', example('taskstore export > backup.jsonl', 'taskstore export --format json > backup.json'))
+    .action(act(() => import('./commands/export.js'), (_a, o) => ({ format: o.format as 'json' | 'jsonl' | undefined })));
+
+  program
+    .command('import')
+    .description('import records from an export (either format), keeping ids, in one transaction')
+    .argument('<file>', 'the export file (- reads stdin)')
+    .addHelpText('after', example('taskstore --store ../copy/.taskstore import backup.jsonl'))
+    .action(act(() => import('./commands/import.js'), (a) => ({ file: a[0]! })));
+
+  program
+    .command('install-hooks')
+    .description('install the git merge driver, the .gitattributes line and the hooks (idempotent)')
+    .addHelpText('after', example('taskstore install-hooks'))
+    .action(act(() => import('./commands/install-hooks.js'), () => undefined));
+
+  program
+    .command('uninstall-hooks')
+    .description('remove exactly what install-hooks added')
+    .addHelpText('after', example('taskstore uninstall-hooks'))
+    .action(act(() => import('./commands/uninstall-hooks.js'), () => undefined));
+
+  program
+    .command('merge')
+    .description('the git merge driver for .taskstore/*.jsonl: merge into <ours>; exit 0 clean, 1 conflicts, 2 error')
+    .argument('<base>', 'the common ancestor (%O)')
+    .argument('<ours>', 'our version; the result is written here (%A)')
+    .argument('<theirs>', 'their version (%B)')
+    .argument('[path]', 'the path in the repository, for messages (%P)')
+    .addHelpText('after', example('git config merge.taskstore.driver "taskstore merge %O %A %B %P"'))
+    .action(
+      act(
+        () => import('./commands/merge.js'),
+        (a) => ({ base: a[0]!, ours: a[1]!, theirs: a[2]!, ...(a[3] === undefined ? {} : { path: a[3] }) }),
+      ),
+    );
+
+  // Usage errors name the command they happened in, so the hint can point at its --help.
+  for (const cmd of program.commands) {
+    cmd.exitOverride((err) => {
+      throw Object.assign(err, { commandName: cmd.name() });
+    });
+  }
+  return program;
+}

@@ -1,0 +1,143 @@
+/**
+ * Tables of records: the columns shown for each record type, with ids (and fields that
+ * hold ids) shortened to unique prefixes.
+ */
+import type { Store } from '../index.js';
+import { shortIds } from './id-prefix.js';
+import { formatTime, formatValue, type Output } from './output.js';
+
+export interface Column {
+  header: string;
+  /** Field read from the record. */
+  field: string;
+  /** The field holds an id, or a list of ids: shorten them. */
+  id?: boolean;
+  time?: boolean;
+  /** Widest cell, in characters (default 60). */
+  max?: number;
+  /** Colour the cell (status columns). */
+  status?: boolean;
+}
+
+export const COLUMNS: Record<string, Column[]> = {
+  prds: [
+    { header: 'ID', field: 'id', id: true },
+    { header: 'TITLE', field: 'title', max: 50 },
+    { header: 'STATUS', field: 'status', status: true },
+    { header: 'REVIEWS', field: 'review_passes' },
+    { header: 'CREATED', field: 'created_at', time: true },
+  ],
+  task_specs: [
+    { header: 'ID', field: 'id', id: true },
+    { header: 'PRD', field: 'prd_id', id: true },
+    { header: 'PHASE', field: 'phase_name', max: 40 },
+    { header: 'STATUS', field: 'status', status: true },
+    { header: 'WORKFLOW', field: 'workflow_name', max: 20 },
+    { header: 'ASSIGNED', field: 'assigned_to', max: 20 },
+    { header: 'DEPENDS ON', field: 'dependencies', id: true, max: 40 },
+  ],
+  executions: [
+    { header: 'ID', field: 'id', id: true },
+    { header: 'TASK SPEC', field: 'ts_id', id: true },
+    { header: 'STATUS', field: 'status', status: true },
+    { header: 'BRANCH', field: 'branch_name', max: 30 },
+    { header: 'PHASE', field: 'current_phase', max: 20 },
+    { header: 'ITER', field: 'iteration_count' },
+    { header: 'STARTED', field: 'started_at', time: true },
+    { header: 'WORKTREE', field: 'worktree_path', max: 40 },
+  ],
+  dependencies: [
+    { header: 'ID', field: 'id', id: true },
+    { header: 'FROM', field: 'from_exec_id', id: true },
+    { header: 'TO', field: 'to_exec_id', id: true },
+    { header: 'TYPE', field: 'dependency_type' },
+    { header: 'RESOLVED', field: 'resolved_at', time: true },
+    { header: 'PAYLOAD', field: 'payload', max: 30 },
+  ],
+  workflows: [
+    { header: 'ID', field: 'id', id: true },
+    { header: 'NAME', field: 'name', max: 30 },
+    { header: 'VERSION', field: 'version', max: 20 },
+    { header: 'UPDATED', field: 'updated_at', time: true },
+  ],
+  repo_state: [
+    { header: 'REPO', field: 'repo_path', max: 60 },
+    { header: 'LAST SYNCED COMMIT', field: 'last_synced_commit', max: 40 },
+    { header: 'UPDATED', field: 'updated_at', time: true },
+  ],
+};
+
+/** Fields never shown as their own column of a generic collection's table. */
+const STAMPS = new Set(['id', 'created_at', 'updated_at']);
+const MAX_GENERIC_COLUMNS = 6;
+
+/** Columns for a generic collection: id, the first fields seen (up to six), updated_at. */
+export function genericColumns(records: readonly Record<string, unknown>[]): Column[] {
+  const fields: string[] = [];
+  for (const record of records) {
+    for (const key of Object.keys(record)) {
+      if (!STAMPS.has(key) && !fields.includes(key) && fields.length < MAX_GENERIC_COLUMNS) fields.push(key);
+    }
+  }
+  return [
+    { header: 'ID', field: 'id', id: true },
+    ...fields.map((field) => ({ header: field.toUpperCase(), field, max: 40, time: field.endsWith('_at') })),
+    { header: 'UPDATED', field: 'updated_at', time: true },
+  ];
+}
+
+export function columnsFor(collection: string, records: readonly Record<string, unknown>[]): Column[] {
+  return COLUMNS[collection] ?? genericColumns(records);
+}
+
+const STATUS_COLOURS: Record<string, 'green' | 'yellow' | 'red' | 'cyan' | 'dim'> = {
+  complete: 'green',
+  running: 'cyan',
+  active: 'cyan',
+  in_progress: 'cyan',
+  ready: 'cyan',
+  pending: 'yellow',
+  paused: 'yellow',
+  blocked: 'yellow',
+  draft: 'dim',
+  failed: 'red',
+  cancelled: 'dim',
+  stopped: 'dim',
+};
+
+/** Prints `records` as a table (or `(none)` on stderr when there are none). */
+export function printRecords(out: Output, store: Store, records: readonly Record<string, unknown>[], columns: Column[], emptyNote = 'no records'): void {
+  if (records.length === 0) {
+    out.note(`(${emptyNote})`);
+    return;
+  }
+  const ids: string[] = [];
+  for (const record of records) {
+    for (const column of columns) {
+      if (!column.id) continue;
+      const value = record[column.field];
+      if (typeof value === 'string') ids.push(value);
+      else if (Array.isArray(value)) ids.push(...value.filter((v): v is string => typeof v === 'string'));
+    }
+  }
+  const short = shortIds(store, ids);
+  const cell = (record: Record<string, unknown>, column: Column): string => {
+    const value = record[column.field];
+    if (column.id) {
+      if (typeof value === 'string') return short.get(value) ?? value;
+      if (Array.isArray(value)) return value.length === 0 ? '-' : value.map((v) => (typeof v === 'string' ? (short.get(v) ?? v) : JSON.stringify(v))).join(',');
+      if (value === null || value === undefined) return column.field === 'to_exec_id' ? out.c.dim('(all)') : '-';
+    }
+    if (column.time) return value === null || value === undefined ? '-' : formatTime(value);
+    const text = formatValue(value, column.max ?? 60);
+    if (column.status && typeof value === 'string') {
+      const colour = STATUS_COLOURS[value];
+      return colour === undefined ? text : out.c[colour](text);
+    }
+    return text;
+  };
+  out.table(
+    columns.map((c) => c.header),
+    records.map((record) => columns.map((column) => cell(record, column))),
+  );
+}

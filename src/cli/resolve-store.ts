@@ -1,0 +1,59 @@
+/**
+ * Store discovery (SPEC section 6): `--store DIR`, else `$TASKSTORE_DIR`, else the
+ * nearest `.taskstore/` found walking up from the current directory, else
+ * `./.taskstore`. Only `node:fs` / `node:path`: cheap enough to run on every start.
+ */
+import { statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+
+export const STORE_DIR_NAME = '.taskstore';
+
+export type StoreSource = 'flag' | 'env' | 'found' | 'default';
+
+export interface ResolvedStore {
+  /** Absolute path of the store directory (it may not exist yet). */
+  dir: string;
+  /** How it was chosen. */
+  source: StoreSource;
+}
+
+export interface ResolveStoreOptions {
+  cwd: string;
+  /** `--store` value. */
+  flag?: string | undefined;
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * The store directory for this invocation.
+ * @example resolveStoreDir({ cwd: process.cwd(), flag: opts.store, env: process.env }).dir
+ */
+export function resolveStoreDir(options: ResolveStoreOptions): ResolvedStore {
+  const cwd = resolve(options.cwd);
+  if (options.flag !== undefined && options.flag !== '') return { dir: resolve(cwd, options.flag), source: 'flag' };
+  const fromEnv = options.env?.TASKSTORE_DIR;
+  if (fromEnv !== undefined && fromEnv !== '') return { dir: resolve(cwd, fromEnv), source: 'env' };
+  const found = findUp(cwd);
+  if (found !== undefined) return { dir: found, source: 'found' };
+  return { dir: join(cwd, STORE_DIR_NAME), source: 'default' };
+}
+
+/** The nearest `<dir>/.taskstore` directory at or above `start`, or undefined. */
+export function findUp(start: string): string | undefined {
+  let dir = resolve(start);
+  for (;;) {
+    const candidate = join(dir, STORE_DIR_NAME);
+    if (isDirectory(candidate)) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+export function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}

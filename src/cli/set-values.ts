@@ -1,0 +1,185 @@
+/**
+ * `field=value` arguments (`update --set`, `list --where`) and the conversion of their
+ * text to JSON values. Pure: no I/O, no store.
+ *
+ * Rules:
+ * - For a field whose type is known (the built-in record types, from their zod schemas):
+ *   strings and enums take the text as is; numbers parse the text as a number; booleans
+ *   take `true` / `false`; arrays take a JSON array or a comma-separated list; `null`
+ *   means null where the field is nullable. Text that does not fit is passed on
+ *   unchanged, so the store's validation names the field and what it expects.
+ * - For any other field: text that parses as JSON is taken as that value (`3`, `true`,
+ *   `null`, `[1,2]`, `{"a":1}`, `"quoted"`), anything else as the string itself.
+ */
+import { UsageError } from './errors.js';
+
+export type FieldKind = 'string' | 'enum' | 'number' | 'integer' | 'boolean' | 'array' | 'json';
+
+export interface FieldType {
+  kind: FieldKind;
+  nullable: boolean;
+  /** Allowed values of an enum. */
+  values?: readonly string[];
+  /** Element type of an array. */
+  element?: FieldType;
+}
+
+export type FieldTypes = Readonly<Record<string, FieldType>>;
+
+export interface Assignment {
+  field: string;
+  /** The text after the first `=` (may be empty). */
+  text: string;
+}
+
+const FIELD = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Splits `field=value` at the first `=`. Throws a {@link UsageError} (exit 2) when
+ * there is no `=` or the field name is not a plain field name.
+ * @example parseAssignment('title=a=b') // { field: 'title', text: 'a=b' }
+ */
+export function parseAssignment(arg: string, option = '--set'): Assignment {
+  const eq = arg.indexOf('=');
+  if (eq < 0) {
+    throw new UsageError(`${option} ${JSON.stringify(arg)} is not of the form field=value`, {
+      hint: `write ${option} field=value, e.g. ${option} status=ready`,
+    });
+  }
+  const field = arg.slice(0, eq);
+  if (!FIELD.test(field)) {
+    throw new UsageError(`${option} ${JSON.stringify(arg)}: ${JSON.stringify(field)} is not a field name`, {
+      hint: 'field names are letters, digits and _, not starting with a digit',
+    });
+  }
+  return { field, text: arg.slice(eq + 1) };
+}
+
+const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * The value for `text` given the field's type (undefined: unknown field, JSON-or-string).
+ * @example convertValue('3', { kind: 'integer', nullable: false }) // 3
+ * convertValue('123', { kind: 'string', nullable: false })        // '123'
+ * convertValue('{"a":1}', undefined)                             // { a: 1 }
+ */
+export function convertValue(text: string, type: FieldType | undefined): unknown {
+  if (type === undefined || type.kind === 'json') return jsonOrString(text);
+  if (type.nullable && text === 'null') return null;
+  switch (type.kind) {
+    case 'string':
+    case 'enum':
+      return text;
+    case 'number':
+    case 'integer': {
+      const trimmed = text.trim();
+      if (!NUMBER.test(trimmed)) return text;
+      const value = Number(trimmed);
+      return Number.isFinite(value) ? value : text;
+    }
+    case 'boolean':
+      return text === 'true' ? true : text === 'false' ? false : text;
+    case 'array': {
+      const trimmed = text.trim();
+      if (trimmed.startsWith('[')) {
+        try {
+          const parsed: unknown = JSON.parse(trimmed);
+          if (Array.isArray(parsed)) return parsed;
+        } catch {
+          // not JSON: fall through to the comma-separated form
+        }
+      }
+      if (trimmed === '') return [];
+      return text
+        .split(',')
+        .map((part) => part.trim())
+        .filter((part) => part !== '')
+        .map((part) => convertValue(part, type.element));
+    }
+  }
+}
+
+/** JSON when `text` parses as JSON, else the text itself. */
+export function jsonOrString(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * Parses every `field=value` argument and converts the values; a later assignment to
+ * the same field wins.
+ * @example parseSetValues(['review_passes=3', 'title=123'], PRD_FIELD_TYPES) // { review_passes: 3, title: '123' }
+ */
+export function parseSetValues(args: readonly string[], types: FieldTypes | undefined, option = '--set'): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const arg of args) {
+    const { field, text } = parseAssignment(arg, option);
+    values[field] = convertValue(text, types === undefined ? undefined : Object.hasOwn(types, field) ? types[field] : undefined);
+  }
+  return values;
+}
+
+// ---- field types from zod schemas ----
+
+interface ZodLike {
+  _zod?: { def?: ZodDefLike };
+}
+interface ZodDefLike {
+  type?: string;
+  format?: string;
+  innerType?: ZodLike;
+  element?: ZodLike;
+  entries?: Record<string, unknown>;
+}
+
+/**
+ * The {@link FieldType} of each field of a zod object schema (zod 4), found by walking
+ * the schema's definition: `default` / `optional` / `nullable` wrappers are looked
+ * through, anything unfamiliar is `json`.
+ * @example fieldTypesOf(PrdSchema).review_passes // { kind: 'integer', nullable: false }
+ */
+export function fieldTypesOf(schema: { shape: Record<string, unknown> }): FieldTypes {
+  const types: Record<string, FieldType> = {};
+  for (const [field, fieldSchema] of Object.entries(schema.shape)) types[field] = fieldTypeOf(fieldSchema as ZodLike);
+  return types;
+}
+
+export function fieldTypeOf(schema: ZodLike | undefined): FieldType {
+  let nullable = false;
+  let current = schema;
+  for (let depth = 0; depth < 16; depth++) {
+    const def = current?._zod?.def;
+    if (def === undefined) return { kind: 'json', nullable: true };
+    switch (def.type) {
+      case 'default':
+      case 'optional':
+      case 'prefault':
+      case 'readonly':
+      case 'nonoptional':
+        current = def.innerType;
+        continue;
+      case 'nullable':
+        nullable = true;
+        current = def.innerType;
+        continue;
+      case 'string':
+        return { kind: 'string', nullable };
+      case 'enum':
+        return { kind: 'enum', nullable, values: Object.values(def.entries ?? {}).map(String) };
+      case 'number':
+        return { kind: def.format !== undefined && /int/.test(def.format) ? 'integer' : 'number', nullable };
+      case 'int':
+        return { kind: 'integer', nullable };
+      case 'boolean':
+        return { kind: 'boolean', nullable };
+      case 'array':
+        return { kind: 'array', nullable, element: fieldTypeOf(def.element) };
+      default:
+        return { kind: 'json', nullable };
+    }
+  }
+  return { kind: 'json', nullable };
+}

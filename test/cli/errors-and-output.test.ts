@@ -1,0 +1,149 @@
+/**
+ * Exit codes, error messages, --help / --version, --debug and colour, through the built CLI.
+ */
+import { execFile, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { CLI, REPO_ROOT } from '../helpers/paths.js';
+import { tempDir } from '../helpers/temp.js';
+import { buildProgram } from '../../src/cli/program.js';
+import { ANSI, runCli } from './run-cli.js';
+
+const COMMANDS = [
+  'init', 'list-prds', 'list-task-specs', 'list-executions', 'list-dependencies', 'list-workflows', 'list', 'show', 'describe',
+  'history', 'create-prd', 'create-task-spec', 'create-execution', 'update', 'complete-execution', 'delete', 'sync', 'compact',
+  'check', 'metrics', 'backup', 'export', 'import', 'install-hooks', 'uninstall-hooks', 'merge',
+];
+
+function expectUsageError(result: { status: number; stdout: string; stderr: string }, message: RegExp): void {
+  expect(result.status).toBe(2);
+  expect(result.stdout).toBe('');
+  const lines = result.stderr.trimEnd().split('\n');
+  expect(lines).toHaveLength(2);
+  expect(lines[0]).toMatch(/^taskstore: error: /);
+  expect(lines[0]).toMatch(message);
+  expect(lines[1]).toMatch(/^hint: run `taskstore( [a-z-]+)? --help` for usage$/);
+}
+
+describe('usage errors exit 2 with one line and a hint', () => {
+  it('unknown command, unknown flag, missing argument, bad option value', () => {
+    const cwd = tempDir('taskstore-cli-');
+    expectUsageError(runCli(['frobnicate'], { cwd }), /unknown command 'frobnicate'/);
+    expectUsageError(runCli(['lst-prds'], { cwd }), /unknown command 'lst-prds' \(Did you mean list-prds\?\)/);
+    expectUsageError(runCli(['list-prds', '--bogus'], { cwd }), /unknown option '--bogus'/);
+    expectUsageError(runCli(['--nope', 'list-prds'], { cwd }), /unknown option '--nope'/);
+    expectUsageError(runCli(['create-prd'], { cwd }), /missing required argument 'title'/);
+    expectUsageError(runCli(['create-execution', '--ts-id', 'x'], { cwd }), /required option '--worktree <path>' not specified/);
+    expectUsageError(runCli(['list-executions', '--limit', 'ten'], { cwd }), /--limit.*'ten' is invalid/);
+    expectUsageError(runCli(['export', '--format', 'xml'], { cwd }), /Allowed choices are jsonl, json/);
+    expectUsageError(runCli(['show', 'a', 'b'], { cwd }), /too many arguments/);
+    const none = runCli([], { cwd });
+    expect(none.status).toBe(2);
+    expect(none.stderr).toMatch(/taskstore: error: no command given\nhint: /);
+  });
+});
+
+describe('failures exit 1 with a sentence and a hint, no stack unless --debug', () => {
+  it('invalid enum names the field; not found; --debug adds the stack', () => {
+    const cwd = tempDir('taskstore-cli-');
+    expect(runCli(['init'], { cwd }).status).toBe(0);
+    const badEnum = runCli(['create-prd', 'x', '--status', 'bogus'], { cwd });
+    expect(badEnum.status).toBe(1);
+    expect(badEnum.stdout).toBe('');
+    expect(badEnum.stderr).toMatch(/^taskstore: error: invalid PRD: status must be one of draft, ready, active, in_progress, complete, failed, cancelled \(got "bogus"\)\nhint: .+\n$/);
+    const badFilter = runCli(['list-prds', '--status', 'nope'], { cwd });
+    expect(badFilter.status).toBe(1);
+    expect(badFilter.stderr).toMatch(/status must be one of/);
+
+    const notFound = runCli(['create-task-spec', '--prd-id', 'missing', 'phase'], { cwd });
+    expect(notFound.status).toBe(1);
+    expect(notFound.stderr).toMatch(/^taskstore: error: no PRD has the id or id prefix "missing" \(--prd-id\) in prds\nhint: .+\n$/);
+    expect(notFound.stderr).not.toMatch(/\bat .*\.js:\d+/);
+
+    const debug = runCli(['--debug', 'show', 'missing'], { cwd });
+    expect(debug.status).toBe(1);
+    expect(debug.stderr).toMatch(/^taskstore: error: no record has the id/);
+    expect(debug.stderr).toMatch(/NotFoundError: .*\n\s+at /);
+
+    const noFile = runCli(['create-prd', 'x', '--content-file', 'nope.md'], { cwd });
+    expect(noFile.status).toBe(1);
+    expect(noFile.stderr).toMatch(/cannot read --content-file nope\.md: no such file/);
+  });
+});
+
+describe('--help and --version', () => {
+  it('prints the package version', () => {
+    const result = runCli(['--version'], { cwd: tempDir() });
+    const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(result).toMatchObject({ status: 0, stdout: `${pkg.version}\n` });
+  });
+
+  it('every command of SPEC section 6 exists with its options, and has --help with an example', () => {
+    const program = buildProgram(() => {});
+    expect(program.commands.map((c) => c.name()).filter((n) => n !== 'help')).toEqual(COMMANDS);
+    const options = (name: string) => program.commands.find((c) => c.name() === name)!.options.map((o) => o.long);
+    expect(options('init')).toEqual(['--hooks']);
+    expect(options('list-prds')).toEqual(['--status']);
+    expect(options('list-task-specs')).toEqual(['--prd-id', '--status', '--ready']);
+    expect(options('list-executions')).toEqual(['--status', '--limit', '--offset']);
+    expect(options('list-dependencies')).toEqual(['--exec-id', '--unresolved']);
+    expect(options('list')).toEqual(['--where', '--limit', '--offset']);
+    expect(options('create-prd')).toEqual(['--description', '--status', '--content-file']);
+    expect(options('create-task-spec')).toEqual(['--prd-id', '--description', '--workflow', '--depends-on']);
+    expect(options('create-execution')).toEqual(['--ts-id', '--worktree', '--branch']);
+    expect(options('update')).toEqual(['--set']);
+    expect(options('export')).toEqual(['--format']);
+    for (const cmd of program.commands.filter((c) => c.name() !== 'help')) {
+      let text = '';
+      cmd.configureOutput({ writeOut: (s) => (text += s) });
+      cmd.outputHelp();
+      expect(text).toMatch(new RegExp(`^Usage: taskstore ${cmd.name()}`));
+      expect(text).toMatch(/\nExamples?:\n {2}\$ (taskstore|git) /);
+    }
+  });
+
+  it('--help works through the built CLI, for the program and for a command', async () => {
+    const run = promisify(execFile);
+    const cwd = tempDir();
+    const [main, sub] = await Promise.all([run(process.execPath, [CLI, '--help'], { cwd }), run(process.execPath, [CLI, 'update', '--help'], { cwd })]);
+    for (const name of COMMANDS) expect(main.stdout).toContain(`  ${name}`);
+    expect(main.stdout).toMatch(/Exit codes: 0 ok, 1 failure or not found, 2 usage error/);
+    expect(sub.stdout).toMatch(/^Usage: taskstore update \[options\] <id>/);
+    expect(sub.stdout).toMatch(/--set <field=value>/);
+    expect(sub.stdout).toMatch(/Example:\n {2}\$ taskstore update /);
+  });
+});
+
+describe('colour', () => {
+  it('piped output has no ANSI codes', () => {
+    const cwd = tempDir('taskstore-cli-');
+    runCli(['init'], { cwd });
+    runCli(['create-prd', 'p', '--status', 'ready'], { cwd });
+    const piped = runCli(['list-prds'], { cwd, env: { FORCE_COLOR: '1' } });
+    expect(piped.stdout).toMatch(/ready/);
+    expect(piped.stdout).not.toMatch(ANSI);
+    expect(runCli(['show', 'nope'], { cwd }).stderr).not.toMatch(ANSI);
+  });
+
+  // `script` gives the CLI a real terminal; skipped where util-linux `script` is missing.
+  const hasScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;
+  it.skipIf(!hasScript)('colours a terminal unless NO_COLOR is set', () => {
+    const cwd = tempDir('taskstore-cli-');
+    runCli(['init'], { cwd });
+    runCli(['create-prd', 'p', '--status', 'ready'], { cwd });
+    const onTty = (env: Record<string, string>) =>
+      spawnSync('script', ['-qec', `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} list-prds`, '/dev/null'], {
+        cwd,
+        encoding: 'utf8',
+        env: { ...process.env, ...env },
+      }).stdout;
+    const coloured = onTty({});
+    expect(coloured).toMatch(/ready/);
+    expect(coloured).toMatch(ANSI);
+    const plain = onTty({ NO_COLOR: '1' });
+    expect(plain).toMatch(/ready/);
+    expect(plain).not.toMatch(ANSI);
+  });
+});

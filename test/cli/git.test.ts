@@ -1,0 +1,106 @@
+/**
+ * init / install-hooks / uninstall-hooks / check / merge in real git repositories,
+ * through the built CLI.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { CheckReport, Prd } from '../../src/index.js';
+import { GitRepo } from '../helpers/git-repo.js';
+import { tempDir } from '../helpers/temp.js';
+import { runCli, runJson } from './run-cli.js';
+
+/** git's environment plus the CLI's (the hooks run the CLI). */
+const env = { GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' };
+
+describe('init and the git integration', () => {
+  it('init suggests install-hooks, --hooks installs, check reports the missing driver, uninstall removes it', () => {
+    const repo = GitRepo.init();
+    const cwd = repo.dir;
+    const init = runCli(['init'], { cwd, env });
+    expect(init.status).toBe(0);
+    expect(init.stdout).toBe(`Initialized empty TaskStore in ${join(cwd, '.taskstore')}\n`);
+    expect(init.stderr).toMatch(/without the taskstore merge driver/);
+    expect(init.stderr).toMatch(/taskstore install-hooks/);
+
+    const check = runCli(['--json', 'check'], { cwd, env });
+    expect(check.status).toBe(1);
+    expect((JSON.parse(check.stdout) as CheckReport).problems.map((p) => p.kind)).toContain('git_integration_missing');
+
+    const withHooks = runJson<{ created: boolean; driverConfigured: boolean; hooks: { changed: string[] } }>(['init', '--hooks'], { cwd, env });
+    expect(withHooks.created).toBe(false);
+    expect(withHooks.driverConfigured).toBe(true);
+    expect(withHooks.hooks.changed).toContain('git config merge.taskstore.driver');
+    expect(readFileSync(join(cwd, '.gitattributes'), 'utf8')).toContain('.taskstore/*.jsonl merge=taskstore');
+    const again = runCli(['install-hooks'], { cwd, env });
+    expect(again).toMatchObject({ status: 0 });
+    expect(again.stdout).toMatch(/already installed .*nothing changed/);
+    expect(runCli(['check'], { cwd, env })).toMatchObject({ status: 0 });
+
+    // A fresh clone has the .gitattributes line but no driver: init says so, check fails.
+    repo.commitAll('store');
+    const clone = GitRepo.clone(repo.dir);
+    const cloneInit = runCli(['init'], { cwd: clone.dir, env });
+    expect(cloneInit.stdout).toMatch(/^Reinitialized existing TaskStore/);
+    expect(cloneInit.stderr).toMatch(/no merge\.taskstore\.driver configured/);
+    const cloneCheck = runCli(['--json', 'check'], { cwd: clone.dir, env });
+    expect(cloneCheck.status).toBe(1);
+    expect((JSON.parse(cloneCheck.stdout) as CheckReport).problems.map((p) => p.kind)).toContain('merge_driver_missing');
+
+    const removed = runJson<{ changed: string[] }>(['uninstall-hooks'], { cwd, env });
+    expect(removed.changed).toContain('git config merge.taskstore.driver');
+    expect(repo.tryGit('config', 'merge.taskstore.driver').status).not.toBe(0);
+    expect(runCli(['uninstall-hooks'], { cwd, env }).stdout).toMatch(/not installed .*nothing changed/);
+  });
+
+  it('install-hooks outside a git work tree fails with exit 1', () => {
+    const cwd = tempDir('taskstore-cli-');
+    const result = runCli(['install-hooks'], { cwd, env });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^taskstore: error: .*\nhint: /);
+  });
+
+  it('records created on two branches both arrive after git merge (driver + post-merge sync)', () => {
+    const repo = GitRepo.init();
+    const cwd = repo.dir;
+    expect(runCli(['init', '--hooks'], { cwd, env }).status).toBe(0);
+    const base = runCli(['create-prd', 'base'], { cwd, env }).stdout.trim();
+    repo.commitAll('base');
+    repo.git('checkout', '-q', '-b', 'feature');
+    const feature = runCli(['create-prd', 'feature'], { cwd, env }).stdout.trim();
+    expect(runCli(['update', base, '--set', 'status=ready'], { cwd, env }).status).toBe(0);
+    repo.commitAll('feature');
+    repo.git('checkout', '-q', 'main');
+    const main = runCli(['create-prd', 'main'], { cwd, env }).stdout.trim();
+    expect(runCli(['update', base, '--set', 'review_passes=2'], { cwd, env }).status).toBe(0);
+    repo.commitAll('main');
+    repo.git('merge', '-q', '--no-edit', 'feature');
+    const prds = runJson<Prd[]>(['list-prds'], { cwd, env });
+    expect(prds.map((p) => p.id).sort()).toEqual([base, feature, main].sort());
+    expect(prds.find((p) => p.id === base)).toMatchObject({ status: 'ready', review_passes: 2 });
+    expect(runCli(['check'], { cwd, env }).status).toBe(0);
+  });
+});
+
+describe('merge (the merge driver as a subcommand)', () => {
+  it('merges into <ours> (exit 0), reports conflicts (exit 1) and bad arguments (exit 2)', () => {
+    const cwd = tempDir('taskstore-cli-');
+    const write = (name: string, lines: object[]) => writeFileSync(join(cwd, name), lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
+    write('base', [{ id: 'a', updated_at: 1, x: 0 }]);
+    write('ours', [{ id: 'a', updated_at: 1, x: 0 }, { id: 'a', updated_at: 2, x: 1 }]);
+    write('theirs', [{ id: 'a', updated_at: 1, x: 0 }, { id: 'b', updated_at: 3 }]);
+    const clean = runCli(['merge', 'base', 'ours', 'theirs', '.taskstore/notes.jsonl'], { cwd });
+    expect(clean.status).toBe(0);
+    expect(readFileSync(join(cwd, 'ours'), 'utf8')).toBe(
+      '{"id":"a","updated_at":1,"x":0}\n{"id":"a","updated_at":2,"x":1}\n{"id":"b","updated_at":3}\n',
+    );
+    // Three arguments are enough.
+    write('ours2', [{ id: 'a', updated_at: 1, x: 0 }, { id: 'a', updated_at: 2, x: 1 }]);
+    write('theirs2', [{ id: 'a', updated_at: 1, x: 0 }, { id: 'a', updated_at: 2, x: 2 }]);
+    const conflict = runCli(['merge', 'base', 'ours2', 'theirs2'], { cwd });
+    expect(conflict.status).toBe(1);
+    expect(readFileSync(join(cwd, 'ours2'), 'utf8')).toMatch(/^<<<<<<< ours$/m);
+    expect(runCli(['merge', 'base', 'ours'], { cwd }).status).toBe(2);
+    expect(runCli(['merge', 'base', 'missing', 'theirs'], { cwd }).status).toBe(2);
+  });
+});

@@ -1,0 +1,86 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { NotFoundError } from '../../src/index.js';
+import { CliError } from '../../src/cli/errors.js';
+import { commonPrefixLength, resolveId, shortestUniquePrefixes, shortIds } from '../../src/cli/id-prefix.js';
+import { tempDir } from '../helpers/temp.js';
+import { withStore } from './run-cli.js';
+
+describe('shortestUniquePrefixes', () => {
+  it('shortens to at least the minimum, longer where ids share a prefix', () => {
+    const ids = ['0192f3a4-5b6c-7d8e-9f01-23456789abcd', '0192f3a4-5b6c-7d8e-9f01-23456789abce', '0193aaaa-0000-7000-8000-000000000000'];
+    const short = shortestUniquePrefixes(ids, [], 8);
+    expect(short.get(ids[0]!)).toBe('0192f3a4-5b6c-7d8e-9f01-23456789abcd');
+    expect(short.get(ids[2]!)).toBe('0193aaaa');
+    expect(shortestUniquePrefixes(['abc'], [], 8).get('abc')).toBe('abc');
+    expect(shortestUniquePrefixes(['abcdefghij'], ['abcdefghiz'], 4).get('abcdefghij')).toBe('abcdefghij');
+  });
+
+  it('property: every short form is a prefix of its id that no other id starts with (unless it is the whole id)', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.string({ unit: fc.constantFrom('a', 'b', '0', '-'), minLength: 1, maxLength: 12 }), { minLength: 1, maxLength: 30 }), fc.integer({ min: 1, max: 10 }), (ids, min) => {
+        const short = shortestUniquePrefixes(ids, [], min);
+        for (const id of ids) {
+          const s = short.get(id)!;
+          expect(id.startsWith(s)).toBe(true);
+          expect(s.length).toBeGreaterThanOrEqual(Math.min(min, id.length));
+          if (s !== id) for (const other of ids) if (other !== id) expect(other.startsWith(s)).toBe(false);
+        }
+      }),
+    );
+  });
+
+  it('commonPrefixLength', () => {
+    expect(commonPrefixLength('abc', 'abd')).toBe(2);
+    expect(commonPrefixLength('', 'x')).toBe(0);
+    expect(commonPrefixLength('same', 'same')).toBe(4);
+  });
+});
+
+describe('resolveId against a store', () => {
+  it('matches prefixes exactly (no LIKE wildcards), exact ids win, ambiguity lists candidates', () => {
+    const dir = tempDir();
+    withStore(dir, (store) => {
+      const notes = store.collection({ name: 'notes' });
+      notes.createMany([{ id: 'a_c' }, { id: 'abc' }, { id: 'abcd' }, { id: 'a%z' }, { id: 'xyz1' }]);
+      store.collection({ name: 'tags' }).create({ id: 'xyz2' });
+      store.collection({ name: 'tags' }).create({ id: 'gone' });
+      store.collection({ name: 'tags' }).delete('gone');
+
+      expect(resolveId(store, 'a_')).toEqual({ collection: 'notes', id: 'a_c' });
+      expect(resolveId(store, 'a%')).toEqual({ collection: 'notes', id: 'a%z' });
+      expect(resolveId(store, 'abc')).toEqual({ collection: 'notes', id: 'abc' });
+      expect(resolveId(store, 'abcd')).toEqual({ collection: 'notes', id: 'abcd' });
+      expect(resolveId(store, 'xyz2')).toEqual({ collection: 'tags', id: 'xyz2' });
+
+      let error: unknown;
+      try {
+        resolveId(store, 'xyz');
+      } catch (err) {
+        error = err;
+      }
+      expect(error).toBeInstanceOf(CliError);
+      expect((error as CliError).message).toMatch(/ambiguous/);
+      expect((error as CliError).details.join('\n')).toMatch(/notes\s+xyz1/);
+      expect((error as CliError).details.join('\n')).toMatch(/tags\s+xyz2/);
+
+      expect(() => resolveId(store, 'nothing')).toThrow(NotFoundError);
+      expect(() => resolveId(store, 'xyz', { collections: ['tags'] })).not.toThrow();
+      expect(() => resolveId(store, 'gone')).toThrow(NotFoundError);
+      expect(resolveId(store, 'gone', { includeDeleted: true })).toEqual({ collection: 'tags', id: 'gone', deleted: true });
+      expect(() => resolveId(store, '')).toThrow(CliError);
+    });
+  });
+
+  it('short ids in tables are unique across the whole store', () => {
+    const dir = tempDir();
+    withStore(dir, (store) => {
+      store.collection({ name: 'notes' }).createMany([{ id: 'abcdefgh-1111' }, { id: 'zzzzzzzz-0000' }]);
+      store.collection({ name: 'tags' }).create({ id: 'abcdefgh-1122' });
+      const short = shortIds(store, ['abcdefgh-1111', 'zzzzzzzz-0000']);
+      expect(short.get('abcdefgh-1111')).toBe('abcdefgh-111');
+      expect(short.get('zzzzzzzz-0000')).toBe('zzzzzzzz');
+      expect(resolveId(store, short.get('abcdefgh-1111')!).id).toBe('abcdefgh-1111');
+    });
+  });
+});

@@ -1,0 +1,136 @@
+/** The CLI's pure pieces, tested in-process: tables, values, progress, errors, history diffs, export parsing. */
+import { CommanderError } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { NotFoundError, ValidationError } from '../../src/index.js';
+import { diffVersions } from '../../src/cli/commands/history.js';
+import { parseExport } from '../../src/cli/commands/import.js';
+import { CliError, formatError, UsageError } from '../../src/cli/errors.js';
+import { formatBytes, formatTime, formatValue, renderTable, truncate } from '../../src/cli/output.js';
+import { createProgress, renderBar } from '../../src/cli/progress.js';
+import { resolveStoreDir } from '../../src/cli/resolve-store.js';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from '../helpers/temp.js';
+
+describe('output', () => {
+  it('renders aligned columns without borders or trailing spaces', () => {
+    const text = renderTable(['ID', 'NAME'], [['a', 'x'], ['bbbb', 'yy']]);
+    expect(text).toBe('ID    NAME\na     x\nbbbb  yy\n');
+  });
+
+  it('formats values, times and sizes', () => {
+    expect(formatValue(null)).toBe('-');
+    expect(formatValue(['a', 1])).toBe('["a",1]');
+    expect(formatValue('line1\nline2')).toBe('line1 ⏎ line2');
+    expect(truncate('abcdef', 4)).toBe('abc…');
+    expect(truncate('abc', 4)).toBe('abc');
+    expect(formatTime(0)).toBe('1970-01-01 00:00:00Z');
+    expect(formatTime('x')).toBe('x');
+    expect(formatBytes(512)).toBe('512 B');
+    expect(formatBytes(1536)).toBe('1.5 KiB');
+  });
+});
+
+describe('progress', () => {
+  it('draws only on a terminal, only after the delay, and clears its line', () => {
+    let now = 0;
+    const written: string[] = [];
+    const tty = { isTTY: true, write: (s: string) => written.push(s) };
+    const bar = createProgress(tty, { label: 'sync', delayMs: 300, now: () => now });
+    bar.update(1, 10);
+    expect(written).toEqual([]);
+    now = 400;
+    bar.update(5, 10);
+    expect(written[0]).toBe(`\r${renderBar('sync', 5, 10)}\u001b[K`);
+    bar.clear();
+    expect(written[1]).toBe('\r\u001b[K');
+    const piped: string[] = [];
+    const quiet = createProgress({ write: (s: string) => piped.push(s) }, { label: 'sync', delayMs: 0 });
+    quiet.update(1, 2);
+    quiet.clear();
+    expect(piped).toEqual([]);
+    expect(renderBar('x', 3, 4)).toMatch(/^x \[#{23}\.{7}\]  75%$/);
+  });
+});
+
+describe('formatError', () => {
+  it('maps every kind of error to a message, a hint and an exit code', () => {
+    const usage = new CommanderError(1, 'commander.unknownOption', "error: unknown option '--x'");
+    expect(formatError(Object.assign(usage, { commandName: 'sync' }), false)).toEqual({
+      exitCode: 2,
+      lines: ["taskstore: error: unknown option '--x'", 'hint: run `taskstore sync --help` for usage'],
+    });
+    const validation = formatError(new ValidationError('invalid PRD: status must be one of a, b', { field: 'status' }), false);
+    expect(validation.exitCode).toBe(1);
+    expect(validation.lines[0]).toBe('taskstore: error: invalid PRD: status must be one of a, b');
+    expect(validation.lines[1]).toMatch(/^hint: /);
+    expect(formatError(new NotFoundError('gone', { hint: 'look elsewhere' }), false).lines).toEqual(['taskstore: error: gone', 'hint: look elsewhere']);
+    expect(formatError(new UsageError('bad --set'), false).exitCode).toBe(2);
+    expect(formatError(new CliError('ambiguous', { details: ['a', 'b'], hint: 'type more' }), false).lines).toEqual([
+      'taskstore: error: ambiguous',
+      '  a',
+      '  b',
+      'hint: type more',
+    ]);
+    const bug = formatError(new TypeError('oops'), false);
+    expect(bug).toEqual({ exitCode: 1, lines: ['taskstore: error: oops', expect.stringMatching(/--debug/)] });
+    expect(formatError(new TypeError('oops'), true).lines.join('\n')).toMatch(/TypeError: oops\n\s+at /);
+  });
+});
+
+describe('history diffs', () => {
+  it('lists added, changed and removed fields per version; tombstones have none', () => {
+    const versions = diffVersions([
+      { id: 'a', updated_at: 1, x: 1, tags: ['a'] },
+      { id: 'a', updated_at: 2, x: 2, tags: ['a'] },
+      { id: 'a', updated_at: 3, tags: ['a', 'b'] },
+      { id: 'a', updated_at: 4, deleted: true },
+      { id: 'a', updated_at: 5, x: 9 },
+    ]);
+    expect(versions.map((v) => v.changes)).toEqual([
+      [{ field: 'x', new: 1 }, { field: 'tags', new: ['a'] }],
+      [{ field: 'x', old: 1, new: 2 }],
+      [{ field: 'x', old: 2 }, { field: 'tags', old: ['a'], new: ['a', 'b'] }],
+      [],
+      [{ field: 'x', new: 9 }],
+    ]);
+    expect(versions.map((v) => v.deleted)).toEqual([false, false, false, true, false]);
+  });
+});
+
+describe('parseExport', () => {
+  it('reads both formats and names the line or entry of bad input', () => {
+    expect(parseExport('{"collection":"notes","record":{"id":"a"}}\n\n{"collection":"prds","record":{"title":"t"}}\r\n', 'f')).toEqual({
+      format: 'jsonl',
+      entries: [
+        { collection: 'notes', record: { id: 'a' }, where: 'line 1' },
+        { collection: 'prds', record: { title: 't' }, where: 'line 3' },
+      ],
+    });
+    expect(parseExport('{"notes":[{"id":"a"}],"prds":[]}', 'f')).toEqual({
+      format: 'json',
+      entries: [{ collection: 'notes', record: { id: 'a' }, where: 'notes[0]' }],
+    });
+    expect(parseExport('', 'f')).toEqual({ format: 'jsonl', entries: [] });
+    expect(() => parseExport('{\n  "notes": [\n', 'f.json')).toThrow(/f\.json is not valid JSON/);
+    expect(() => parseExport('{"notes":[1]}', 'f')).toThrow(/f notes\[0\] has a record that is not a JSON object/);
+    expect(() => parseExport('{"collection":"notes"}', 'f')).toThrow(/f line 1 has no "record"/);
+    expect(() => parseExport('[1]', 'f')).toThrow(/f line 1 is not a JSON object/);
+    expect(() => parseExport('{"collection":"x","record":{"id":"a","deleted":true}}', 'f')).toThrow(/tombstone/);
+    expect(() => parseExport('{"collection":"x","record":{"id":7}}', 'f')).toThrow(/"id" is not a non-empty string/);
+  });
+});
+
+describe('resolveStoreDir', () => {
+  it('flag, then env, then the nearest .taskstore above, then ./.taskstore', () => {
+    const root = tempDir();
+    const deep = join(root, 'a', 'b');
+    mkdirSync(deep, { recursive: true });
+    expect(resolveStoreDir({ cwd: deep })).toEqual({ dir: join(deep, '.taskstore'), source: 'default' });
+    mkdirSync(join(root, '.taskstore'));
+    expect(resolveStoreDir({ cwd: deep })).toEqual({ dir: join(root, '.taskstore'), source: 'found' });
+    expect(resolveStoreDir({ cwd: deep, env: { TASKSTORE_DIR: 'x' } })).toEqual({ dir: join(deep, 'x'), source: 'env' });
+    expect(resolveStoreDir({ cwd: deep, env: { TASKSTORE_DIR: '' } }).source).toBe('found');
+    expect(resolveStoreDir({ cwd: deep, flag: '/abs', env: { TASKSTORE_DIR: 'x' } })).toEqual({ dir: '/abs', source: 'flag' });
+  });
+});

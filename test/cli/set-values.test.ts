@@ -1,0 +1,148 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { DependencySchema, ExecutionSchema, PrdSchema, TaskSpecSchema } from '../../src/index.js';
+import { UsageError } from '../../src/cli/errors.js';
+import { convertValue, fieldTypesOf, jsonOrString, parseAssignment, parseSetValues, type FieldType } from '../../src/cli/set-values.js';
+
+const str: FieldType = { kind: 'string', nullable: false };
+const nullableStr: FieldType = { kind: 'string', nullable: true };
+const int: FieldType = { kind: 'integer', nullable: false };
+const bool: FieldType = { kind: 'boolean', nullable: false };
+const strArray: FieldType = { kind: 'array', nullable: false, element: str };
+
+describe('parseAssignment', () => {
+  it('splits at the first =', () => {
+    expect(parseAssignment('title=a=b')).toEqual({ field: 'title', text: 'a=b' });
+    expect(parseAssignment('title=')).toEqual({ field: 'title', text: '' });
+  });
+
+  it('rejects a missing = or a bad field name as a usage error', () => {
+    expect(() => parseAssignment('title')).toThrow(UsageError);
+    expect(() => parseAssignment('=x')).toThrow(/not a field name/);
+    expect(() => parseAssignment('a.b=1')).toThrow(/not a field name/);
+    expect(() => parseAssignment('1a=1', '--where')).toThrow(/--where/);
+    try {
+      parseAssignment('nope');
+    } catch (err) {
+      expect((err as UsageError).exitCode).toBe(2);
+    }
+  });
+
+  it('round-trips any field name and value', () => {
+    fc.assert(
+      fc.property(fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,20}$/), fc.string(), (field, text) => {
+        expect(parseAssignment(`${field}=${text}`)).toEqual({ field, text });
+      }),
+    );
+  });
+});
+
+describe('convertValue', () => {
+  it('converts to the type of a known field', () => {
+    expect(convertValue('3', int)).toBe(3);
+    expect(convertValue(' 42 ', int)).toBe(42);
+    expect(convertValue('-1.5e2', { kind: 'number', nullable: false })).toBe(-150);
+    expect(convertValue('123', str)).toBe('123');
+    expect(convertValue('true', str)).toBe('true');
+    expect(convertValue('null', str)).toBe('null');
+    expect(convertValue('null', nullableStr)).toBeNull();
+    expect(convertValue('true', bool)).toBe(true);
+    expect(convertValue('false', bool)).toBe(false);
+    expect(convertValue('ready', { kind: 'enum', nullable: false, values: ['ready'] })).toBe('ready');
+  });
+
+  it('passes text that does not fit through unchanged, for the store to reject by field', () => {
+    expect(convertValue('abc', int)).toBe('abc');
+    expect(convertValue('', int)).toBe('');
+    expect(convertValue('Infinity', int)).toBe('Infinity');
+    expect(convertValue('yes', bool)).toBe('yes');
+  });
+
+  it('reads arrays as JSON or as a comma-separated list', () => {
+    expect(convertValue('["a","b"]', strArray)).toEqual(['a', 'b']);
+    expect(convertValue('a, b,,c', strArray)).toEqual(['a', 'b', 'c']);
+    expect(convertValue('', strArray)).toEqual([]);
+    expect(convertValue('[]', strArray)).toEqual([]);
+    expect(convertValue('[x', strArray)).toEqual(['[x']);
+  });
+
+  it('takes JSON for unknown fields, else the string', () => {
+    expect(convertValue('3', undefined)).toBe(3);
+    expect(convertValue('true', undefined)).toBe(true);
+    expect(convertValue('null', undefined)).toBeNull();
+    expect(convertValue('{"a":[1]}', undefined)).toEqual({ a: [1] });
+    expect(convertValue('"quoted"', undefined)).toBe('quoted');
+    expect(convertValue('hello world', undefined)).toBe('hello world');
+    expect(convertValue('', undefined)).toBe('');
+  });
+
+  it('property: any JSON value survives the generic rule', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        expect(convertValue(JSON.stringify(value), undefined)).toEqual(JSON.parse(JSON.stringify(value)));
+      }),
+    );
+  });
+
+  it('property: text that is not JSON stays the same string', () => {
+    fc.assert(
+      fc.property(fc.string(), (text) => {
+        let isJson = true;
+        try {
+          JSON.parse(text);
+        } catch {
+          isJson = false;
+        }
+        fc.pre(!isJson);
+        expect(jsonOrString(text)).toBe(text);
+      }),
+    );
+  });
+
+  it('property: string fields keep any text; integer fields read any safe integer', () => {
+    fc.assert(
+      fc.property(fc.string(), fc.maxSafeInteger(), (text, n) => {
+        expect(convertValue(text, str)).toBe(text);
+        expect(convertValue(String(n), int)).toBe(n);
+      }),
+    );
+  });
+
+  it('property: a JSON array of strings round-trips for array fields', () => {
+    fc.assert(
+      fc.property(fc.array(fc.string()), (items) => {
+        expect(convertValue(JSON.stringify(items), strArray)).toEqual(items);
+      }),
+    );
+  });
+});
+
+describe('fieldTypesOf (zod schemas of the built-in record types)', () => {
+  it('finds the type of each field through defaults and nullables', () => {
+    const prd = fieldTypesOf(PrdSchema);
+    expect(prd.review_passes).toEqual({ kind: 'integer', nullable: false });
+    expect(prd.title).toEqual({ kind: 'string', nullable: false });
+    expect(prd.status?.kind).toBe('enum');
+    expect(prd.status?.values).toContain('draft');
+    expect(prd.created_at?.kind).toBe('integer');
+    const spec = fieldTypesOf(TaskSpecSchema);
+    expect(spec.workflow_name).toEqual({ kind: 'string', nullable: true });
+    expect(spec.dependencies).toEqual({ kind: 'array', nullable: false, element: { kind: 'string', nullable: false } });
+    const execution = fieldTypesOf(ExecutionSchema);
+    expect(execution.iteration_count?.kind).toBe('integer');
+    expect(execution.completed_at).toEqual({ kind: 'integer', nullable: true });
+    expect(fieldTypesOf(DependencySchema).payload).toEqual({ kind: 'string', nullable: true });
+  });
+
+  it('parseSetValues converts per field, later assignments win', () => {
+    const types = fieldTypesOf(PrdSchema);
+    expect(parseSetValues(['review_passes=3', 'title=123', 'extra=[1]', 'title=x'], types)).toEqual({
+      review_passes: 3,
+      title: 'x',
+      extra: [1],
+    });
+    expect(parseSetValues(['n=5', 'flag=true', 'name=ana'], undefined)).toEqual({ n: 5, flag: true, name: 'ana' });
+    // Inherited object keys are not field types.
+    expect(parseSetValues(['toString=1'], types)).toEqual({ toString: 1 });
+  });
+});
