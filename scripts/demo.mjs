@@ -1,0 +1,116 @@
+#!/usr/bin/env node
+// The whole product, end to end, with the real CLI on a scratch git repository:
+// a PRD decomposed into task specs, two agent branches that edit the same records, a
+// clean `git merge` through the TaskStore merge driver, and the cache kept current by
+// the hooks. Every command is printed with its output. Exits 1 if anything is off, so
+// it doubles as a smoke test (CI runs it).
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const cli = join(root, 'dist', 'cli', 'main.js');
+if (!existsSync(cli)) {
+  console.error('demo: dist/ is missing; run `npm run demo` (it builds first)');
+  process.exit(1);
+}
+const repo = mkdtempSync(join(tmpdir(), 'taskstore-demo-'));
+const env = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 'Demo',
+  GIT_AUTHOR_EMAIL: 'demo@example.com',
+  GIT_COMMITTER_NAME: 'Demo',
+  GIT_COMMITTER_EMAIL: 'demo@example.com',
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_CONFIG_GLOBAL: '/dev/null',
+  TASKSTORE_DIR: '',
+};
+const bold = (s) => (process.stdout.isTTY && !process.env.NO_COLOR ? `\x1b[1m${s}\x1b[0m` : s);
+
+function run(display, file, args, { quiet = false } = {}) {
+  console.log(bold(`$ ${display}`));
+  const out = execFileSync(file, args, { cwd: repo, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  if (!quiet && out.trim() !== '') console.log(out.trimEnd());
+  return out.trim();
+}
+const ts = (...args) => run(`taskstore ${args.join(' ')}`, process.execPath, [cli, ...args]);
+/** The demo's own assertions read --json output without printing it. */
+const tsJson = (...args) =>
+  JSON.parse(execFileSync(process.execPath, [cli, '--json', ...args], { cwd: repo, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }));
+const git = (...args) => run(`git ${args.join(' ')}`, 'git', args, { quiet: args[0] === 'commit' });
+const section = (title) => console.log(`\n${bold(`# ${title}`)}`);
+function expect(condition, message) {
+  if (!condition) {
+    console.error(`demo: FAILED: ${message}`);
+    process.exit(1);
+  }
+}
+
+try {
+  section('A scratch git repository with a TaskStore in it');
+  git('init', '-q', '-b', 'main');
+  ts('init');
+  ts('install-hooks');
+
+  section('A PRD decomposed into three task specs that depend on each other');
+  const prd = ts('create-prd', 'Checkout flow', '--description', 'One-page checkout');
+  const design = ts('create-task-spec', '--prd-id', prd, 'design');
+  const build = ts('create-task-spec', '--prd-id', prd, 'implement', '--depends-on', design);
+  const verify = ts('create-task-spec', '--prd-id', prd, 'verify', '--depends-on', build);
+  ts('list-task-specs', '--prd-id', prd);
+  const ready = tsJson('list-task-specs', '--ready');
+  expect(ready.length === 1 && ready[0].id === design, 'only the design spec is ready at first');
+  git('add', '-A');
+  git('commit', '-q', '-m', 'plan the checkout flow');
+
+  section('Agent A, on its own branch, runs and completes the design spec');
+  git('checkout', '-q', '-b', 'agent-a');
+  const execA = ts('create-execution', '--ts-id', design, '--worktree', '/work/agent-a', '--branch', 'agent-a');
+  ts('update', execA, '--set', 'iteration_count=3', '--set', 'current_phase=review');
+  ts('complete-execution', execA);
+  ts('update', prd, '--set', 'review_passes=1');
+  git('add', '-A');
+  git('commit', '-q', '-m', 'agent A: design done');
+
+  section('Agent B, on another branch, edits the same PRD (another field) and a task spec');
+  git('checkout', '-q', 'main');
+  git('checkout', '-q', '-b', 'agent-b');
+  ts('update', prd, '--set', 'status=in_progress');
+  ts('update', verify, '--set', 'description=Run the e2e suite');
+  const execB = ts('create-execution', '--ts-id', verify, '--worktree', '/work/agent-b', '--branch', 'agent-b');
+  git('add', '-A');
+  git('commit', '-q', '-m', 'agent B: verification planned');
+
+  section('Both branches merge cleanly: the merge driver merges record by record');
+  git('checkout', '-q', 'main');
+  git('merge', '-q', '--no-edit', 'agent-a');
+  git('merge', '-q', '--no-edit', 'agent-b');
+  git('log', '--oneline', '--graph', '-6');
+  const merged = tsJson('show', prd);
+  expect(merged.status === 'in_progress' && merged.review_passes === 1, "both branches' edits to the PRD survive the merge");
+  ts('show', prd);
+
+  section('The hooks synced the cache after the merge: the next spec is ready');
+  const nowReady = tsJson('list-task-specs', '--ready');
+  expect(nowReady.map((t) => t.id).join() === build, 'the implement spec is ready once design is complete');
+  ts('list-task-specs', '--ready');
+  ts('list-executions');
+  expect(tsJson('list-executions').some((e) => e.id === execB), "agent B's execution arrived");
+
+  section('History keeps every version, including the merged one');
+  ts('history', prd);
+
+  section('Health and numbers');
+  const check = tsJson('check');
+  expect(check.ok, `check is clean: ${JSON.stringify(check.problems)}`);
+  ts('check');
+  ts('metrics');
+  console.log(`\ndemo: ok (scratch repo ${repo}, removed)`);
+} catch (err) {
+  console.error(`demo: FAILED: ${err.stderr?.toString() || err.message}`);
+  process.exitCode = 1;
+} finally {
+  rmSync(repo, { recursive: true, force: true });
+}
