@@ -10,6 +10,7 @@
 import { closeSync, fstatSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync, fchmodSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
+import { fsyncDirectory } from '../jsonl/log-io.js';
 
 /** Writes `data` (UTF-8) to `path` atomically, keeping the existing file's permission bits. */
 export function writeFileAtomicSync(path: string, data: string): void {
@@ -44,18 +45,5 @@ export function writeFileAtomicSync(path: string, data: string): void {
         // already gone
       }
     }
-  }
-}
-
-/** Best effort: some file systems refuse to fsync a directory; the rename has happened either way. */
-function fsyncDirectory(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = openSync(dir, 'r');
-    fsyncSync(fd);
-  } catch {
-    // not supported here
-  } finally {
-    if (fd !== undefined) closeSync(fd);
   }
 }

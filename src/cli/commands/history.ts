@@ -3,6 +3,7 @@ import type { CliContext } from '../context.js';
 import { resolveId } from '../id-prefix.js';
 import { withStore } from '../open-store.js';
 import { createOutput, formatTime, formatValue, type Output } from '../output.js';
+import { jsonEqual } from '../../merge/json-equal.js';
 
 export interface HistoryInput {
   id: string;
@@ -56,16 +57,6 @@ export function diffVersions(versions: readonly Record<string, unknown>[]): Hist
     previous = deleted ? {} : record;
     return { record, deleted, changes };
   });
-}
-
-function jsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) return a.length === (b as unknown[]).length && a.every((x, i) => jsonEqual(x, (b as unknown[])[i]));
-  const ka = Object.keys(a);
-  const kb = Object.keys(b);
-  return ka.length === kb.length && ka.every((k) => Object.hasOwn(b, k) && jsonEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
 
 export async function run(ctx: CliContext, input: HistoryInput): Promise<number> {
