@@ -19,8 +19,12 @@ interface CurrentRow {
   state: number;
 }
 
+/** Distinct query shapes kept prepared per collection (oldest dropped first). */
+const MAX_CACHED_QUERIES = 64;
+
 export class CollectionTable {
   readonly table: string;
+  private readonly queryCache = new Map<string, Database.Statement>();
   private readonly stmts: {
     current: Database.Statement<[string], CurrentRow>;
     live: Database.Statement<[string], { data: string }>;
@@ -96,13 +100,27 @@ export class CollectionTable {
 
   select(query?: Query): string[] {
     const { sql, params } = buildSelect(this.table, query);
-    return (this.db.prepare(sql).all(...params) as { data: string }[]).map((r) => r.data);
+    return (this.prepared(sql).all(...params) as { data: string }[]).map((r) => r.data);
   }
 
   count(query?: Pick<Query, 'where'>): number {
     if (query?.where === undefined) return this.stmts.countLive.get()!.n;
     const { sql, params } = buildCount(this.table, query);
-    return (this.db.prepare(sql).get(...params) as { n: number }).n;
+    return (this.prepared(sql).get(...params) as { n: number }).n;
+  }
+
+  /**
+   * Queries differ only in their shape (values are bound), so an application runs a
+   * handful of distinct SQL texts: preparing each once saves most of a small query's cost.
+   */
+  private prepared(sql: string): Database.Statement {
+    let statement = this.queryCache.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare(sql);
+      if (this.queryCache.size >= MAX_CACHED_QUERIES) this.queryCache.delete(this.queryCache.keys().next().value!);
+      this.queryCache.set(sql, statement);
+    }
+    return statement;
   }
 
   /** Current versions (live and tombstones) as id → JSON text, for consistency checks. */
