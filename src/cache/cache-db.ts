@@ -5,6 +5,7 @@
  */
 import Database from 'better-sqlite3';
 import { existsSync, rmSync, statSync } from 'node:fs';
+import { StatementCache } from './statement-cache.js';
 import { LockedError, TaskStoreError, ioError } from '../errors.js';
 
 /** Bump when the cache's tables change; an older cache is then discarded and rebuilt. */
@@ -31,6 +32,8 @@ export interface BadLineRow {
 
 export class CacheDb {
   readonly db: Database.Database;
+  /** Prepared statements for ad-hoc read queries over the collection tables. */
+  readonly statements: StatementCache;
   private readonly ino: bigint;
 
   private constructor(
@@ -38,6 +41,7 @@ export class CacheDb {
     db: Database.Database,
   ) {
     this.db = db;
+    this.statements = new StatementCache(db);
     this.ino = statSync(path, { bigint: true }).ino;
   }
 

@@ -7,6 +7,7 @@
  */
 import type Database from 'better-sqlite3';
 import { supersedes, type StoredRecord } from '../jsonl/line-codec.js';
+import { StatementCache } from './statement-cache.js';
 import { buildCount, buildSelect, fieldExpression, type Query } from './query-builder.js';
 
 export const STATE_SUPERSEDED = 0;
@@ -19,12 +20,9 @@ interface CurrentRow {
   state: number;
 }
 
-/** Distinct query shapes kept prepared per collection (oldest dropped first). */
-const MAX_CACHED_QUERIES = 64;
-
 export class CollectionTable {
   readonly table: string;
-  private readonly queryCache = new Map<string, Database.Statement>();
+  private readonly queries: StatementCache;
   private readonly stmts: {
     current: Database.Statement<[string], CurrentRow>;
     live: Database.Statement<[string], { data: string }>;
@@ -40,6 +38,7 @@ export class CollectionTable {
     readonly name: string,
   ) {
     this.table = `c_${name}`;
+    this.queries = new StatementCache(db);
     const t = `"${this.table}"`;
     db.exec(`
       CREATE TABLE IF NOT EXISTS ${t} (
@@ -100,28 +99,15 @@ export class CollectionTable {
 
   select(query?: Query): string[] {
     const { sql, params } = buildSelect(this.table, query);
-    return (this.prepared(sql).all(...params) as { data: string }[]).map((r) => r.data);
+    return (this.queries.get(sql).all(...params) as { data: string }[]).map((r) => r.data);
   }
 
   count(query?: Pick<Query, 'where'>): number {
     if (query?.where === undefined) return this.stmts.countLive.get()!.n;
     const { sql, params } = buildCount(this.table, query);
-    return (this.prepared(sql).get(...params) as { n: number }).n;
+    return (this.queries.get(sql).get(...params) as { n: number }).n;
   }
 
-  /**
-   * Queries differ only in their shape (values are bound), so an application runs a
-   * handful of distinct SQL texts: preparing each once saves most of a small query's cost.
-   */
-  private prepared(sql: string): Database.Statement {
-    let statement = this.queryCache.get(sql);
-    if (statement === undefined) {
-      statement = this.db.prepare(sql);
-      if (this.queryCache.size >= MAX_CACHED_QUERIES) this.queryCache.delete(this.queryCache.keys().next().value!);
-      this.queryCache.set(sql, statement);
-    }
-    return statement;
-  }
 
   /** Current versions (live and tombstones) as id → JSON text, for consistency checks. */
   currentTexts(): Map<string, string> {

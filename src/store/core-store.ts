@@ -294,7 +294,7 @@ export class CoreStore {
    */
   protected queryCache<R>(collections: readonly string[], sql: (...tables: string[]) => string, params: readonly unknown[] = []): R[] {
     const tables = collections.map((name) => `"${this.readableTable(name).table}"`);
-    const statement = this.cache.db.prepare(sql(...tables));
+    const statement = this.cache.statements.get(sql(...tables));
     if (!statement.reader || !statement.readonly) throw new TypeError('queryCache() runs read-only SELECT statements only');
     return statement.all(...params) as R[];
   }
