@@ -3,7 +3,7 @@
  * It changes nothing. Cache drift is found by folding each log independently of the
  * ingest code (a second implementation of "which version is current") and comparing.
  */
-import { closeSync, existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CacheDb } from '../cache/cache-db.js';
 import type { CollectionTable } from '../cache/collection-table.js';
@@ -37,13 +37,21 @@ export interface CheckContext {
   conflicts: ReadonlyMap<string, number>;
   checkers: Checker[];
   store: unknown;
+  /** Bytes of logs read so far, and in all (the drift check reads every log once). */
+  onProgress?: (done: number, total: number) => void;
 }
 
 const MAX_DRIFT_REPORTS = 20;
 
 export function runCheck(ctx: CheckContext): CheckReport {
   const problems: CheckProblem[] = [];
-  for (const name of ctx.collections) {
+  const sizes = ctx.collections.map((name) => (existsSync(logPath(ctx.dir, name)) ? statSync(logPath(ctx.dir, name)).size : 0));
+  const total = sizes.reduce((a, b) => a + b, 0);
+  let before = 0;
+  for (const [i, name] of ctx.collections.entries()) {
+    const base = before;
+    before += sizes[i]!;
+    const progress = ctx.onProgress && ((done: number) => ctx.onProgress!(base + done, total));
     const conflictLine = ctx.conflicts.get(name);
     if (conflictLine !== undefined) {
       problems.push({
@@ -61,7 +69,7 @@ export function runCheck(ctx: CheckContext): CheckReport {
     for (const { line, reason } of bad) {
       problems.push({ kind: 'malformed_line', collection: name, line, message: `${name}.jsonl line ${line}: ${reason}` });
     }
-    problems.push(...driftProblems(ctx, name));
+    problems.push(...driftProblems(ctx, name, progress));
   }
   for (const entry of readdirSync(ctx.dir)) {
     if (entry.endsWith('.jsonl.torn')) {
@@ -78,18 +86,24 @@ export function runCheck(ctx: CheckContext): CheckReport {
       });
     }
   }
+  ctx.onProgress?.(total, total);
   for (const checker of ctx.checkers) problems.push(...checker(ctx.store));
   return { ok: problems.length === 0, problems };
 }
 
 /** Compares the cache's current versions with a fresh fold of the log. */
-function driftProblems(ctx: CheckContext, name: string): CheckProblem[] {
+function driftProblems(ctx: CheckContext, name: string, onProgress?: (done: number) => void): CheckProblem[] {
   const path = logPath(ctx.dir, name);
   const expected = new Map<string, { updated_at: number; text: string }>();
   if (existsSync(path)) {
     const fd = openSync(path, 'r');
     try {
+      let reported = 0;
       readLinesFrom(fd, 0, 1, (line) => {
+        if (onProgress !== undefined && line.offset - reported >= 1 << 20) {
+          reported = line.offset;
+          onProgress(line.offset);
+        }
         const parsed = parseLine(line.text);
         if (parsed.kind !== 'record' || line.invalidUtf8) return;
         const previous = expected.get(parsed.record.id);

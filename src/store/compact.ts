@@ -19,7 +19,7 @@ export interface CompactResult {
 const FLUSH_AT = 1 << 20;
 
 /** Keeps the lines whose 1-based numbers are in `keep`, in their order, byte for byte. */
-export function compactLog(path: string, keep: Set<number>, durable: boolean): CompactResult {
+export function compactLog(path: string, keep: Set<number>, durable: boolean, onProgress?: (bytesDone: number) => void): CompactResult {
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const source = openSync(path, 'r');
   let target: number | undefined;
@@ -38,7 +38,12 @@ export function compactLog(path: string, keep: Set<number>, durable: boolean): C
       pending = [];
       pendingBytes = 0;
     };
+    let reported = 0;
     const read = readLinesFrom(source, 0, 1, (line) => {
+      if (onProgress !== undefined && line.offset - reported >= FLUSH_AT) {
+        reported = line.offset;
+        onProgress(line.offset);
+      }
       if (!keep.has(line.lineNo)) return;
       // Copy: the line's bytes are a view into a reused read buffer.
       pending.push(Buffer.from(line.raw), Buffer.from('\n'));

@@ -244,35 +244,41 @@ export class CoreStore {
     return this.write(() => this.catchUpAll());
   }
 
-  /** Rewrites logs keeping only the current version of each id (tombstones included) and every malformed line. */
-  compact(collection?: string): CompactReport {
+  /** Rewrites logs keeping only the current version of each id (tombstones included) and every malformed line. `onProgress` gets bytes read. */
+  compact(collection?: string, options: ProgressOptions = {}): CompactReport {
     this.assertOpen();
     if (collection !== undefined) assertCollectionName(collection);
     const names = collection === undefined ? this.knownCollections() : [collection];
     if (collection !== undefined && !existsSync(logPath(this.dir, collection))) {
       throw new NotFoundError(`no collection named ${collection} in ${this.dir}`, { data: { collection } });
     }
+    const total = names.reduce((n, name) => n + fileSize(logPath(this.dir, name)), 0);
+    let before = 0;
     return this.write(() => {
       const report: CompactReport = { collections: [] };
       for (const name of names) {
+        const base = before;
+        before += fileSize(logPath(this.dir, name));
         const table = this.readableTable(name);
         if (!existsSync(logPath(this.dir, name))) continue;
         const badLines = this.cache.db.prepare('SELECT line FROM bad_lines WHERE collection = ?').all(name) as { line: number }[];
         const keep = new Set([...table.currentLineNumbers(), ...badLines.map((b) => b.line)]);
-        const result = compactLog(logPath(this.dir, name), keep, this.options.durable);
+        const result = compactLog(logPath(this.dir, name), keep, this.options.durable, options.onProgress && ((done) => options.onProgress!(base + done, total)));
         this.appender.forget(name);
         ingestLog(this.ingestContext(), table, true);
         report.collections.push({ name, ...result });
       }
+      options.onProgress?.(total, total);
       return report;
     });
   }
 
   /** Consistency report: malformed lines, conflict markers, torn lines, cache drift, and registered checks. */
-  check(): CheckReport {
+  check(options: ProgressOptions = {}): CheckReport {
     this.assertOpen();
     this.refresh();
     return runCheck({
+      onProgress: options.onProgress,
       dir: this.dir,
       cache: this.cache,
       collections: this.knownCollections(),

@@ -175,6 +175,26 @@ describe('compaction', () => {
   });
 });
 
+describe('progress', () => {
+  it('sync, compact and check report bytes read, ending at the total', () => {
+    const dir = storeDir();
+    const { store, notes } = open(dir);
+    notes.createMany(Array.from({ length: 30_000 }, (_, i) => ({ i, body: 'x'.repeat(40) })));
+    const total = readFileSync(join(dir, 'notes.jsonl')).length;
+    for (const run of [
+      (onProgress: (d: number, t: number) => void) => store.sync({ onProgress }),
+      (onProgress: (d: number, t: number) => void) => store.compact(undefined, { onProgress }),
+      (onProgress: (d: number, t: number) => void) => store.check({ onProgress }),
+    ]) {
+      const calls: [number, number][] = [];
+      run((d, t) => calls.push([d, t]));
+      expect(calls.length).toBeGreaterThan(1);
+      expect(calls.at(-1)).toEqual([total, total]);
+      expect(calls.every(([d], i) => i === 0 || d >= calls[i - 1]![0])).toBe(true);
+    }
+  });
+});
+
 describe('one code path for live writes and rebuilds', () => {
   type Op =
     | { kind: 'create'; id: number; v: number }

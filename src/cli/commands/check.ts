@@ -1,11 +1,18 @@
 import type { CliContext } from '../context.js';
 import { withStore } from '../open-store.js';
 import { createOutput, plural } from '../output.js';
+import { createProgress } from '../progress.js';
 
 /** Exit 1 when there is any problem. */
 export async function run(ctx: CliContext): Promise<number> {
   const out = createOutput(ctx);
-  const report = await withStore(ctx, (store) => store.check());
+  const progress = createProgress(ctx.stderr, { label: 'taskstore: check' });
+  let report;
+  try {
+    report = await withStore(ctx, (store) => store.check({ onProgress: (done, total) => progress.update(done, total) }));
+  } finally {
+    progress.clear();
+  }
   if (out.jsonMode) out.json(report);
   else if (report.ok) out.line(out.c.green('ok: no problems found'));
   else {

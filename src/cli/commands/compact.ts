@@ -1,6 +1,7 @@
 import type { CliContext } from '../context.js';
 import { withStore } from '../open-store.js';
 import { createOutput, formatBytes } from '../output.js';
+import { createProgress } from '../progress.js';
 
 export interface CompactInput {
   collection?: string;
@@ -9,7 +10,13 @@ export interface CompactInput {
 /** Rewrites the JSONL files keeping the current version of each id (and every malformed line). */
 export async function run(ctx: CliContext, input: CompactInput): Promise<number> {
   const out = createOutput(ctx);
-  const report = await withStore(ctx, (store) => store.compact(input.collection));
+  const progress = createProgress(ctx.stderr, { label: 'taskstore: compact' });
+  let report;
+  try {
+    report = await withStore(ctx, (store) => store.compact(input.collection, { onProgress: (done, total) => progress.update(done, total) }));
+  } finally {
+    progress.clear();
+  }
   if (out.jsonMode) {
     out.json(report);
     return 0;

@@ -7,6 +7,7 @@ import { withStore } from '../open-store.js';
 import { createOutput, plural } from '../output.js';
 import { storedSchemaFor } from '../record-types.js';
 import { readTextFile } from './create-prd.js';
+import { createProgress } from '../progress.js';
 
 export interface ImportInput {
   /** Path of an export (`-` reads stdin). */
@@ -89,11 +90,17 @@ function bad(file: string, where: string, what: string): CliError {
  * record whose id is already live in its collection is an error. `updated_at` is stamped
  * anew by the store (as on every write); `created_at` is kept.
  */
-export function importEntries(store: Store, entries: readonly ImportEntry[], file: string): Omit<ImportReport, 'format'> {
+export function importEntries(
+  store: Store,
+  entries: readonly ImportEntry[],
+  file: string,
+  onProgress?: (done: number, total: number) => void,
+): Omit<ImportReport, 'format'> {
   const collections: Record<string, number> = {};
   const handles = new Map<string, Collection<Record<string, unknown>>>();
   store.transaction(() => {
-    for (const entry of entries) {
+    for (const [done, entry] of entries.entries()) {
+      if (done % 1000 === 0) onProgress?.(done, entries.length);
       let collection = handles.get(entry.collection);
       if (collection === undefined) {
         const schema = storedSchemaFor(entry.collection);
@@ -122,7 +129,13 @@ export async function run(ctx: CliContext, input: ImportInput): Promise<number> 
   const out = createOutput(ctx);
   const text = readTextFile(ctx, input.file, 'import file');
   const { format, entries } = parseExport(text, input.file);
-  const result = await withStore(ctx, (store) => importEntries(store, entries, input.file), { create: true });
+  const progress = createProgress(ctx.stderr, { label: 'taskstore: import' });
+  let result;
+  try {
+    result = await withStore(ctx, (store) => importEntries(store, entries, input.file, (done, total) => progress.update(done, total)), { create: true });
+  } finally {
+    progress.clear();
+  }
   const report: ImportReport = { format, ...result };
   if (out.jsonMode) out.json(report);
   else {
