@@ -9,7 +9,7 @@ import { StatementCache } from './statement-cache.js';
 import { LockedError, TaskStoreError, ioError } from '../errors.js';
 
 /** Bump when the cache's tables change; an older cache is then discarded and rebuilt. */
-const CACHE_LAYOUT_VERSION = '1';
+const CACHE_LAYOUT_VERSION = '2';
 
 export interface FileStateRow {
   collection: string;
@@ -20,6 +20,11 @@ export interface FileStateRow {
   /** Complete lines consumed (so tail line numbers can be reported). */
   lines: number;
   fingerprint: string;
+  /**
+   * Modification time (ns, as a string) when last consumed. Same inode, size and mtime
+   * means unchanged without reading the file; anything else is verified by fingerprint.
+   */
+  mtime_ns: string;
   /** First conflict-marker line, when the file is an unresolved merge. */
   conflict_line: number | null;
 }
@@ -103,6 +108,7 @@ export class CacheDb {
           offset INTEGER NOT NULL,
           lines INTEGER NOT NULL,
           fingerprint TEXT NOT NULL,
+          mtime_ns TEXT NOT NULL,
           conflict_line INTEGER
         );
         CREATE TABLE IF NOT EXISTS bad_lines (
@@ -132,7 +138,7 @@ export class CacheDb {
    */
   beginImmediate(): void {
     try {
-      this.db.exec('BEGIN IMMEDIATE');
+      this.statements.get('BEGIN IMMEDIATE').run();
     } catch (err) {
       if ((err as { code?: string }).code === 'SQLITE_BUSY') {
         throw new LockedError('timed out waiting for the store write lock held by another process', {
@@ -145,11 +151,11 @@ export class CacheDb {
   }
 
   commit(): void {
-    this.db.exec('COMMIT');
+    this.statements.get('COMMIT').run();
   }
 
   rollback(): void {
-    if (this.db.inTransaction) this.db.exec('ROLLBACK');
+    if (this.db.inTransaction) this.statements.get('ROLLBACK').run();
   }
 
   close(): void {

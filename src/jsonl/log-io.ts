@@ -153,12 +153,26 @@ export function fingerprintPrefix(fd: number, length: number): string {
   const hash = createHash('sha1');
   hash.update(String(length));
   if (length <= FINGERPRINT_WINDOW * 2) {
-    hash.update(readRange(fd, 0, length));
+    hash.update(readInto(fd, 0, length));
   } else {
-    hash.update(readRange(fd, 0, FINGERPRINT_WINDOW));
-    hash.update(readRange(fd, length - FINGERPRINT_WINDOW, FINGERPRINT_WINDOW));
+    hash.update(readInto(fd, 0, FINGERPRINT_WINDOW));
+    hash.update(readInto(fd, length - FINGERPRINT_WINDOW, FINGERPRINT_WINDOW));
   }
   return hash.digest('hex');
+}
+
+/** One reusable buffer for fingerprint reads: every write fingerprints, so this saves garbage. */
+const fingerprintBuffer = Buffer.allocUnsafe(FINGERPRINT_WINDOW * 2);
+
+/** Reads into the shared buffer; the view is valid until the next call. */
+function readInto(fd: number, offset: number, length: number): Buffer {
+  let got = 0;
+  while (got < length) {
+    const n = readSync(fd, fingerprintBuffer, got, length - got, offset + got);
+    if (n === 0) break;
+    got += n;
+  }
+  return fingerprintBuffer.subarray(0, got);
 }
 
 /** sha1 of a byte range, for the transaction journal's completeness check. */

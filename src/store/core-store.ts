@@ -18,7 +18,7 @@ import { assertCollectionName, COLLECTION_NAME } from '../jsonl/collection-name.
 import { serializeRecord, type StoredRecord } from '../jsonl/line-codec.js';
 import { fingerprintPrefix, inodeOf } from '../jsonl/log-io.js';
 import { Collection, type CollectionHost, type CollectionOptions } from './collection.js';
-import { ingestLog, logPath, readFileState, type BadLine, type IngestContext } from './ingest.js';
+import { ingestLog, logPath, readFileState, unchangedByStat, type BadLine, type IngestContext } from './ingest.js';
 import { Journal } from './journal.js';
 import { LogAppender, type StagedLog } from './log-appender.js';
 import { resolveOptions, type ResolvedOptions, type StoreOptions } from './options.js';
@@ -436,6 +436,10 @@ export class CoreStore {
         continue;
       }
       if (state === undefined) return true;
+      if (unchangedByStat(path, state)) {
+        if (this.conflicts.has(name) !== (state.conflict_line !== null)) return true;
+        continue;
+      }
       let fd: number;
       try {
         fd = openSync(path, 'r');

@@ -8,7 +8,7 @@
  * many bytes and the same fingerprint: only the tail is new. Anything else: the file was
  * rewritten, and the collection is rebuilt from scratch.
  */
-import { appendFileSync, closeSync, existsSync, fstatSync, openSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, fstatSync, openSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { isUtf8 } from 'node:buffer';
 import type { CacheDb, FileStateRow } from '../cache/cache-db.js';
@@ -52,16 +52,32 @@ export function logPath(dir: string, collection: string): string {
 }
 
 export function readFileState(cache: CacheDb, collection: string): FileStateRow | undefined {
-  return cache.db.prepare('SELECT * FROM files WHERE collection = ?').get(collection) as FileStateRow | undefined;
+  return cache.statements.get('SELECT * FROM files WHERE collection = ?').get(collection) as FileStateRow | undefined;
 }
 
 export function writeFileState(cache: CacheDb, row: FileStateRow): void {
-  cache.db
-    .prepare(
-      `INSERT OR REPLACE INTO files (collection, ino, offset, lines, fingerprint, conflict_line)
-       VALUES (@collection, @ino, @offset, @lines, @fingerprint, @conflict_line)`,
+  cache.statements
+    .get(
+      `INSERT OR REPLACE INTO files (collection, ino, offset, lines, fingerprint, mtime_ns, conflict_line)
+       VALUES (@collection, @ino, @offset, @lines, @fingerprint, @mtime_ns, @conflict_line)`,
     )
     .run(row);
+}
+
+/**
+ * True when the log is certainly unchanged since it was consumed: same inode, same size,
+ * same nanosecond mtime. Costs one stat, no read; when it says no, the caller verifies
+ * with the fingerprint. (An in-place rewrite of the same size changes the mtime.)
+ */
+export function unchangedByStat(path: string, state: FileStateRow | undefined): boolean {
+  if (state === undefined) return false;
+  const st = statSync(path, { bigint: true, throwIfNoEntry: false });
+  return st !== undefined && String(st.ino) === state.ino && Number(st.size) === state.offset && String(st.mtimeNs) === state.mtime_ns;
+}
+
+/** The modification time of an open file in ns, as stored in the files table. */
+export function mtimeNsOf(fd: number): string {
+  return String(fstatSync(fd, { bigint: true }).mtimeNs);
 }
 
 /**
@@ -74,6 +90,7 @@ export function ingestLog(ctx: IngestContext, table: CollectionTable, forceRebui
   const state = readFileState(ctx.cache, name);
   const nothing: IngestResult = { linesRead: 0, rebuilt: false, skipped: [], conflictLine: state?.conflict_line ?? null, totalLines: state?.lines ?? 0 };
 
+  if (!forceRebuild && unchangedByStat(path, state)) return nothing;
   if (!existsSync(path)) {
     if (state === undefined && !forceRebuild) return nothing;
     // The log is gone (e.g. checked out a branch without it): so are its records.
@@ -95,7 +112,12 @@ export function ingestLog(ctx: IngestContext, table: CollectionTable, forceRebui
     const sameFile =
       state !== undefined && state.ino === ino && size >= state.offset && fingerprintPrefix(fd, state.offset) === state.fingerprint;
     // Unchanged since last consumed (conflicted or not): nothing to do.
-    if (!forceRebuild && sameFile && size === state.offset) return nothing;
+    if (!forceRebuild && sameFile && size === state.offset) {
+      // Verified unchanged although the stat differed (touched): remember the new mtime so
+      // the next check is a stat again.
+      writeFileState(ctx.cache, { ...state, mtime_ns: mtimeNsOf(fd) });
+      return nothing;
+    }
     // A conflicted log is re-read whole once it changes: the fix may be anywhere in it.
     const tailOnly = !forceRebuild && sameFile && state.conflict_line === null;
 
@@ -163,6 +185,7 @@ export function ingestLog(ctx: IngestContext, table: CollectionTable, forceRebui
       offset: endOffset,
       lines: totalLines,
       fingerprint: fingerprintPrefix(fd, endOffset),
+      mtime_ns: mtimeNsOf(fd),
       conflict_line: conflictLine,
     });
     ctx.onProgress?.(size, size);

@@ -11,7 +11,7 @@ import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, statSync } f
 import type { CacheDb } from '../cache/cache-db.js';
 import { CorruptError, ioError } from '../errors.js';
 import { appendDurable, fingerprintPrefix, fsyncDirectory, hashBytes, inodeOf } from '../jsonl/log-io.js';
-import { logPath, writeFileState } from './ingest.js';
+import { logPath, mtimeNsOf, writeFileState } from './ingest.js';
 import type { Journal, JournalEntry } from './journal.js';
 
 /** Lines staged for one log during a write scope. */
@@ -89,6 +89,7 @@ export class LogAppender {
         offset,
         lines: log.startLines + log.lines.length,
         fingerprint: fingerprintPrefix(handle.fd, offset),
+        mtime_ns: mtimeNsOf(handle.fd),
         conflict_line: null,
       });
     }

@@ -1,0 +1,164 @@
+/**
+ * Scenarios 6 and 7: whole processes, timed wall-clock from spawn to exit, against
+ * `node -e ""` (bare Node start-up) run interleaved in the same loop.
+ *
+ * 6: the merge driver `node dist/cli/merge-main.js base ours theirs` on three ~100,000-line
+ *    logs (ours and theirs each append 1% new versions/records to base). Also shown: a
+ *    floor script that only parses the three files and writes the union (no merge logic).
+ * 7: CLI cold start: `node dist/cli/main.js --store DIR list-prds` on a small store.
+ *
+ * Either binary may still be a placeholder while other engineers build it: a functional
+ * check runs first and the rows say "not available" when it fails.
+ */
+import { appendFileSync, copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  BENCH_DIR,
+  CLI_MAIN,
+  DIST_INDEX,
+  MERGE_MAIN,
+  appendLines,
+  groupMain,
+  log,
+  makeRecord,
+  median,
+  row,
+  runNode,
+  tempDir,
+  unavailableRow,
+  writeJsonlFile,
+  BASE_TS,
+} from './lib.mjs';
+
+const { Store } = await import(DIST_INDEX);
+
+await groupMain(async (ctx) => {
+  mergeDriver(ctx);
+  cliColdStart(ctx);
+});
+
+/** Runs each named command `reps` times after one warm-up, interleaved; returns median ms per name. */
+function interleaved(commands, reps, before) {
+  const times = Object.fromEntries(Object.keys(commands).map((k) => [k, []]));
+  for (let i = 0; i <= reps; i++) {
+    for (const [name, args] of Object.entries(commands)) {
+      before?.(name);
+      const r = runNode(args);
+      if (r.status !== 0 && r.status !== 1) throw new Error(`${name} exited ${r.status}: ${r.stderr.slice(0, 500)}`);
+      if (i > 0) times[name].push(r.ms);
+    }
+  }
+  return { medians: Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)])), times };
+}
+
+function mergeDriver(ctx) {
+  const dir = tempDir(ctx.workRoot, 'merge');
+  const why = mergeDriverWorks(dir);
+  if (why !== null) {
+    log(`scenario 6: merge driver not available (${why})`);
+    ctx.rows.push(unavailableRow('6', 'merge driver, three ~100,000-line logs (whole process)', why));
+    return;
+  }
+  const n = ctx.scale(100_000);
+  const changes = Math.max(10, Math.round(n / 100));
+  const base = join(dir, 'base.jsonl');
+  const oursTemplate = join(dir, 'ours.template.jsonl');
+  const ours = join(dir, 'ours.jsonl');
+  const theirs = join(dir, 'theirs.jsonl');
+  const info = writeJsonlFile(base, n, 31);
+  copyFileSync(base, oursTemplate);
+  copyFileSync(base, theirs);
+  appendFileSync(oursTemplate, appendLines(changes, n, info.records, 0));
+  appendFileSync(theirs, appendLines(changes, n, info.records, 1));
+  const reps = ctx.quick ? 3 : 5;
+  log(`scenario 6: merge driver on ${n.toLocaleString('en-US')}-line base (+${changes} lines on each side), ${reps} runs each`);
+  const { medians, times } = interleaved(
+    {
+      driver: [MERGE_MAIN, base, ours, theirs],
+      floor: [join(BENCH_DIR, 'child-merge-floor.mjs'), base, ours, theirs],
+      node: ['-e', ''],
+    },
+    reps,
+    (name) => {
+      if (name !== 'node') copyFileSync(oursTemplate, ours);
+    },
+  );
+  // The driver's output must hold both sides' changes.
+  copyFileSync(oursTemplate, ours);
+  const r = runNode([MERGE_MAIN, base, ours, theirs]);
+  const merged = readFileSync(ours, 'utf8').split('\n').length - 1;
+  ctx.details.merge = { lines: n, changesPerSide: changes, exit: r.status, mergedLines: merged, times };
+  log(`  driver ${medians.driver.toFixed(0)} ms, floor ${medians.floor.toFixed(0)} ms, node -e "" ${medians.node.toFixed(0)} ms; merged file ${merged} lines (exit ${r.status})`);
+  ctx.rows.push(
+    row({
+      id: '6',
+      what: `merge driver, three ~${n.toLocaleString('en-US')}-line logs (whole process)`,
+      unit: 'ms',
+      store: medians.driver,
+      baseline: medians.node,
+      baselineWhat: `node -e "" (bare start-up), same loop; a parse-and-union floor script took ${medians.floor.toFixed(0)} ms (${(medians.driver / medians.floor).toFixed(2)}× of it)`,
+    }),
+  );
+}
+
+/** null when the driver merges a tiny example correctly, else why not. */
+function mergeDriverWorks(dir) {
+  if (!existsSync(MERGE_MAIN)) return 'dist/cli/merge-main.js is missing';
+  const line = (k, ts) => JSON.stringify(makeRecord(k, BASE_TS + ts));
+  const base = join(dir, 'check-base.jsonl');
+  const ours = join(dir, 'check-ours.jsonl');
+  const theirs = join(dir, 'check-theirs.jsonl');
+  writeFileSync(base, `${line(1, 1)}\n${line(2, 2)}\n`);
+  writeFileSync(ours, `${line(1, 1)}\n${line(2, 2)}\n${line(3, 3)}\n`);
+  writeFileSync(theirs, `${line(1, 1)}\n${line(2, 2)}\n${line(4, 4)}\n`);
+  let r;
+  try {
+    r = runNode([MERGE_MAIN, base, ours, theirs]);
+  } catch (err) {
+    return `it could not be run (${err.message})`;
+  }
+  if (r.status !== 0) return `it exited ${r.status} on a clean merge${r.stderr ? `: ${r.stderr.trim().split('\n')[0]}` : ''}`;
+  const out = readFileSync(ours, 'utf8');
+  const missing = [1, 2, 3, 4].filter((k) => !out.includes(JSON.parse(line(k, 0)).id));
+  return missing.length === 0 ? null : 'its output lacks records from one side';
+}
+
+function cliColdStart(ctx) {
+  const dir = tempDir(ctx.workRoot, 'cli');
+  const titles = [];
+  const store = Store.open(dir);
+  const prds = store.collection({ name: 'prds' });
+  for (let i = 0; i < 20; i++) {
+    const title = `Benchmark PRD ${i}`;
+    titles.push(title);
+    prds.create({ title, description: '', status: i % 3 === 0 ? 'active' : 'draft', review_passes: 0, content: `# PRD ${i}\n` });
+  }
+  store.close();
+  const args = [CLI_MAIN, '--store', dir, 'list-prds'];
+  let why = null;
+  if (!existsSync(CLI_MAIN)) why = 'dist/cli/main.js is missing';
+  else {
+    const r = runNode(args);
+    if (r.status !== 0) why = `list-prds exited ${r.status}${r.stderr ? `: ${r.stderr.trim().split('\n')[0]}` : ''}`;
+    else if (!titles.some((t) => r.stdout.includes(t))) why = `list-prds did not list the store's PRDs (printed: ${JSON.stringify(r.stdout.trim().slice(0, 80))})`;
+  }
+  if (why !== null) {
+    log(`scenario 7: CLI not available (${why})`);
+    ctx.rows.push(unavailableRow('7', 'CLI cold start: list-prds on a 20-PRD store', why));
+    return;
+  }
+  const reps = ctx.quick ? 3 : 10;
+  const { medians, times } = interleaved({ cli: args, node: ['-e', ''] }, reps);
+  ctx.details.cli = { times };
+  log(`scenario 7: CLI ${medians.cli.toFixed(0)} ms, node -e "" ${medians.node.toFixed(0)} ms`);
+  ctx.rows.push(
+    row({
+      id: '7',
+      what: 'CLI cold start: list-prds on a 20-PRD store (whole process)',
+      unit: 'ms',
+      store: medians.cli,
+      baseline: medians.node,
+      baselineWhat: 'node -e "" (bare start-up), same loop',
+    }),
+  );
+}

@@ -1,0 +1,135 @@
+/**
+ * Scenario 3: reads. `get` by id and indexed `list` queries on a store of N records,
+ * against prepared better-sqlite3 statements + JSON.parse on an equivalent table holding
+ * the same records (same indexes, same ORDER BY as the store's default order).
+ */
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { DIST_INDEX, INDEXED_FIELDS, OWNERS, STATUSES, gc, groupMain, log, makeRecords, openRawDb, removeDir, rng, row, tempDir } from './lib.mjs';
+
+const { Store } = await import(DIST_INDEX);
+
+await groupMain(async (ctx) => {
+  const n = ctx.scale(100_000);
+  const gets = ctx.scale(100_000);
+  // A status matches ~20% of the records: SQLite sorts all of them for ORDER BY, so these
+  // queries cost milliseconds each; fewer of them keep the run short.
+  const statusLists = ctx.scale(100);
+  const ownerLists = ctx.scale(2_000);
+  const reps = 3;
+  log(`scenario 3: ${n} records; ${gets} gets, ${statusLists} + ${ownerLists} list queries per repeat, ${reps} repeats`);
+
+  const storeDir = tempDir(ctx.workRoot, 'r-store');
+  const rawDir = tempDir(ctx.workRoot, 'r-raw');
+  const records = makeRecords(n);
+  const store = Store.open(storeDir, { durability: 'none' });
+  const items = store.collection({ name: 'items', indexes: INDEXED_FIELDS });
+  items.createMany(records);
+  // Load the baseline with exactly the lines the store wrote (same ids, same stamps).
+  const db = openRawDb(join(rawDir, 'raw.db'));
+  const insert = db.prepare('INSERT INTO items (id, updated_at, data) VALUES (?, ?, ?)');
+  const stored = items.list();
+  db.transaction(() => {
+    for (const r of stored) insert.run(r.id, r.updated_at, JSON.stringify(r));
+  })();
+  const byId = db.prepare('SELECT data FROM items WHERE id = ?');
+  const byField = Object.fromEntries(
+    INDEXED_FIELDS.map((f) => [
+      f,
+      db.prepare(`SELECT data FROM items WHERE json_extract(data, '$.${f}') = ? ORDER BY updated_at ASC, id ASC LIMIT 50`),
+    ]),
+  );
+
+  const random = rng(42);
+  const ids = Array.from({ length: gets }, () => stored[Math.floor(random() * stored.length)].id);
+  const statusValues = Array.from({ length: statusLists }, (_, i) => STATUSES[i % STATUSES.length]);
+  const ownerValues = Array.from({ length: ownerLists }, (_, i) => `user${(i * 37) % OWNERS}`);
+
+  // Same answers on both sides, or the comparison means nothing.
+  for (const [field, value] of [['status', statusValues[0]], ['owner', ownerValues[0]]]) {
+    const a = items.list({ where: { [field]: value }, limit: 50 }).map((r) => r.id);
+    const b = byField[field].all(value).map((r) => JSON.parse(r.data).id);
+    if (a.length !== b.length || a.some((id, i) => id !== b[i])) throw new Error(`list by ${field}: store and baseline disagree`);
+  }
+  if (JSON.stringify(items.get(ids[0])) !== JSON.stringify(JSON.parse(byId.get(ids[0]).data))) throw new Error('get: store and baseline disagree');
+
+  const bench = (label, storeFn, rawFn, count) => {
+    const s = [];
+    const b = [];
+    // Warm-up pass on both sides, then alternate.
+    storeFn(Math.min(count, Math.max(1, Math.round(count / 10))));
+    rawFn(Math.min(count, Math.max(1, Math.round(count / 10))));
+    for (let rep = 0; rep < reps; rep++) {
+      gc();
+      let t0 = performance.now();
+      storeFn(count);
+      s.push(((performance.now() - t0) * 1000) / count);
+      gc();
+      t0 = performance.now();
+      rawFn(count);
+      b.push(((performance.now() - t0) * 1000) / count);
+    }
+    log(`  ${label}: store ${s.map((x) => x.toFixed(2)).join('/')} µs/op, baseline ${b.map((x) => x.toFixed(2)).join('/')} µs/op`);
+    ctx.details[label] = { count, reps, storeUsPerOp: s, baselineUsPerOp: b };
+    return { store: s, baseline: b };
+  };
+
+  let sink = 0;
+  const get = bench(
+    'get',
+    (count) => {
+      for (let i = 0; i < count; i++) sink += items.get(ids[i]).priority;
+    },
+    (count) => {
+      for (let i = 0; i < count; i++) sink += JSON.parse(byId.get(ids[i]).data).priority;
+    },
+    gets,
+  );
+  const listFor = (field, values) =>
+    bench(
+      `list_${field}`,
+      (count) => {
+        for (let i = 0; i < count; i++) sink += items.list({ where: { [field]: values[i] }, limit: 50 }).length;
+      },
+      (count) => {
+        for (let i = 0; i < count; i++) sink += byField[field].all(values[i]).map((r) => JSON.parse(r.data)).length;
+      },
+      values.length,
+    );
+  const byStatus = listFor('status', statusValues);
+  const byOwner = listFor('owner', ownerValues);
+  if (sink === 0) log('(sink)');
+
+  store.close();
+  db.close();
+  removeDir(storeDir);
+  removeDir(rawDir);
+
+  const nf = n.toLocaleString('en-US');
+  ctx.rows.push(
+    row({
+      id: '3a',
+      what: `get(id), random ids, ${nf} records`,
+      unit: 'µs/op',
+      pairs: get,
+      baselineWhat: 'prepared SELECT data WHERE id = ? + JSON.parse',
+      goalRatio: 1.5,
+    }),
+    row({
+      id: '3b',
+      what: `list({ where: { status }, limit: 50 }) (5 values, ~20% match)`,
+      unit: 'µs/op',
+      pairs: byStatus,
+      baselineWhat: "prepared SELECT … WHERE json_extract(data,'$.status') = ? ORDER BY updated_at, id LIMIT 50 + JSON.parse, same indexes",
+      goalRatio: 1.5,
+    }),
+    row({
+      id: '3c',
+      what: `list({ where: { owner }, limit: 50 }) (200 values, ~0.5% match)`,
+      unit: 'µs/op',
+      pairs: byOwner,
+      baselineWhat: 'the same prepared query on owner',
+      goalRatio: 1.5,
+    }),
+  );
+});

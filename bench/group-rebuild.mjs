@@ -1,0 +1,202 @@
+/**
+ * Scenario 4: full rebuild (`store.sync()`) of generated logs, each measurement in its
+ * own child process for an isolated peak RSS, against a by-hand rebuild: a fresh database
+ * file with an equivalent table, read + JSON.parse + upsert in one transaction.
+ *
+ * Scenario 5: `refresh()` after another writer appended 100 lines, on logs of three sizes,
+ * against a by-hand tail apply (read from the remembered offset, parse, upsert).
+ */
+import { appendFileSync, closeSync, openSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import {
+  DIST_INDEX,
+  INDEXED_FIELDS,
+  appendLines,
+  fileSize,
+  forEachLine,
+  groupMain,
+  loadByHand,
+  log,
+  median,
+  openRawDb,
+  row,
+  runChildJson,
+  tempDir,
+  upsertStatement,
+  writeJsonlFile,
+} from './lib.mjs';
+
+const { Store } = await import(DIST_INDEX);
+
+await groupMain(async (ctx) => {
+  const mid = ctx.scale(300_000);
+  const big = ctx.scale(1_000_000);
+  const fmt = (n) => n.toLocaleString('en-US');
+
+  // ---- scenario 4
+  const midDir = tempDir(ctx.workRoot, 'rb-mid');
+  const bigDir = tempDir(ctx.workRoot, 'rb-big');
+  let t0 = performance.now();
+  const midFile = writeJsonlFile(join(midDir, 'items.jsonl'), mid, 7);
+  const bigFile = writeJsonlFile(join(bigDir, 'items.jsonl'), big, 11);
+  log(`scenario 4: generated ${fmt(mid)} lines (${(midFile.bytes / 2 ** 20).toFixed(0)} MiB) and ${fmt(big)} lines (${(bigFile.bytes / 2 ** 20).toFixed(0)} MiB) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  ctx.details.files = { mid: midFile, big: bigFile };
+
+  // The store's cache is built once per log (untimed); each measurement is then a child
+  // process that opens the store and times sync(), or does the by-hand rebuild.
+  t0 = performance.now();
+  buildStoreCache(midDir);
+  buildStoreCache(bigDir);
+  log(`  built the store caches to rebuild in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+  const reps = 3;
+  const midStore = [];
+  const midBase = [];
+  for (let rep = 0; rep < reps; rep++) {
+    // Alternate which side runs first, so neither always gets the warmer machine.
+    let s;
+    let b;
+    if (rep % 2 === 0) {
+      s = runChildJson('child-rebuild.mjs', ['store', midDir]);
+      b = runChildJson('child-rebuild.mjs', ['baseline', midDir]);
+    } else {
+      b = runChildJson('child-rebuild.mjs', ['baseline', midDir]);
+      s = runChildJson('child-rebuild.mjs', ['store', midDir]);
+    }
+    log(`  ${fmt(mid)} lines, rep ${rep + 1}: store sync ${s.rebuildMs.toFixed(0)} ms (${s.maxRssMiB.toFixed(0)} MiB); by-hand ${b.rebuildMs.toFixed(0)} ms (${b.maxRssMiB.toFixed(0)} MiB)`);
+    if (s.lines !== mid || b.lines !== mid) throw new Error(`expected ${mid} lines, store read ${s.lines}, baseline ${b.lines}`);
+    midStore.push(s);
+    midBase.push(b);
+  }
+  const bigS = runChildJson('child-rebuild.mjs', ['store', bigDir]);
+  const bigB = runChildJson('child-rebuild.mjs', ['baseline', bigDir]);
+  log(`  ${fmt(big)} lines: store sync ${bigS.rebuildMs.toFixed(0)} ms (${bigS.maxRssMiB.toFixed(0)} MiB); by-hand ${bigB.rebuildMs.toFixed(0)} ms (${bigB.maxRssMiB.toFixed(0)} MiB)`);
+  ctx.details.rebuild = { mid: { store: midStore, baseline: midBase }, big: { store: bigS, baseline: bigB } };
+
+  const rates = (runs) => runs.map((r) => r.lines / (r.rebuildMs / 1000));
+  const rss = (runs) => runs.map((r) => r.maxRssMiB);
+  const byHand = 'by-hand rebuild into a fresh database file: same table and indexes, read the log in 1 MiB chunks, split lines, JSON.parse, upsert (keep the newer updated_at), one transaction';
+  ctx.rows.push(
+    row({ id: '4a', what: `sync() full rebuild, ${fmt(mid)} lines`, unit: 'lines/s', kind: 'rate', pairs: { store: rates(midStore), baseline: rates(midBase) }, baselineWhat: byHand, goalRatio: 1.5 }),
+    row({ id: '4b', what: `peak RSS of a process running sync() of ${fmt(mid)} lines`, unit: 'MiB', pairs: { store: rss(midStore), baseline: rss(midBase) }, baselineWhat: 'peak RSS of the by-hand rebuild process' }),
+    row({ id: '4c', what: `sync() full rebuild, ${fmt(big)} lines`, unit: 'ms', store: bigS.rebuildMs, baseline: bigB.rebuildMs, baselineWhat: 'the same by-hand rebuild' }),
+    row({
+      id: '4d',
+      what: `peak RSS of a process running sync() of ${fmt(big)} lines`,
+      unit: 'MiB',
+      store: bigS.maxRssMiB,
+      baseline: bigB.maxRssMiB,
+      baselineWhat: 'peak RSS of the by-hand process',
+      extraGoal: { text: '≤ 400 MiB', test: (v) => v <= 400 },
+    }),
+  );
+
+  // ---- scenario 5
+  const sizes = [
+    { lines: ctx.scale(10_000), dir: tempDir(ctx.workRoot, 'rf-small'), seed: 21 },
+    { lines: ctx.scale(100_000), dir: tempDir(ctx.workRoot, 'rf-mid'), seed: 22 },
+    { lines: big, dir: bigDir, seed: 11, prepared: bigFile },
+  ];
+  const refreshMs = [];
+  for (const size of sizes) {
+    refreshMs.push(measureRefresh(ctx, size));
+  }
+  const ids = ['5a', '5b', '5c'];
+  sizes.forEach((size, i) => {
+    ctx.rows.push(
+      row({
+        id: ids[i],
+        what: `refresh() after 100 appended lines, log of ${fmt(size.lines)} lines`,
+        unit: 'ms',
+        // Ratio of the medians, not of pairs: each side's cost is dominated by its own
+        // periodic WAL checkpoints, which do not line up between the two databases.
+        store: median(refreshMs[i].store),
+        baseline: median(refreshMs[i].baseline),
+        baselineWhat: i === 0 ? 'by-hand tail apply: open, fstat, read from the remembered offset, JSON.parse, upsert 100 rows in one transaction' : 'the same by-hand tail apply',
+        extraGoal: { text: '≤ 5 ms', test: (v) => v <= 5 },
+      }),
+    );
+  });
+  const byHandGrowth = median(refreshMs[2].baseline) / median(refreshMs[0].baseline);
+  const noop = sizes.map((size, i) => `${fmt(size.lines)}: ${median(refreshMs[i].noop).toFixed(2)} ms`).join(', ');
+  ctx.rows.push(
+    row({
+      id: '5d',
+      what: `refresh() growth: log of ${fmt(big)} lines vs ${fmt(sizes[0].lines)} lines`,
+      unit: 'ms',
+      store: median(refreshMs[2].store),
+      baseline: median(refreshMs[0].store),
+      baselineWhat: `TaskStore's own refresh() on the ${fmt(sizes[0].lines)}-line log (flat = ratio near 1)`,
+      goalRatio: 2,
+      note: `over the same range the by-hand tail apply grew ${byHandGrowth.toFixed(2)}×; refresh() with nothing appended took ${noop}`,
+    }),
+  );
+});
+
+/** Opens the store once so that its cache exists (with the declared indexes) before sync() is timed. */
+function buildStoreCache(dir) {
+  const store = Store.open(dir);
+  store.collection({ name: 'items', indexes: INDEXED_FIELDS });
+  store.close();
+}
+
+/**
+ * Opens the store (reusing a cache left by scenario 4 when there is one) and a by-hand
+ * table for the same log, then repeats: append 100 lines as another writer would (raw
+ * appends of valid lines), time store.refresh(), time the by-hand tail apply.
+ */
+function measureRefresh(ctx, size) {
+  const path = join(size.dir, 'items.jsonl');
+  const fileInfo = size.prepared ?? writeJsonlFile(path, size.lines, size.seed);
+  const store = Store.open(size.dir);
+  store.collection({ name: 'items', indexes: INDEXED_FIELDS });
+  const db = openRawDb(join(size.dir, 'baseline.db'));
+  let offset;
+  if (db.prepare('SELECT count(*) AS n FROM items').get().n === 0) offset = loadByHand(db, path).endOffset;
+  else offset = fileSize(path); // loaded by scenario 4's baseline child
+  const upsert = upsertStatement(db);
+  const byHandTail = () => {
+    const fd = openSync(path, 'r');
+    try {
+      db.transaction(() => {
+        offset = forEachLine(fd, offset, (text) => {
+          const r = JSON.parse(text);
+          upsert.run(r.id, r.updated_at, text);
+        });
+      })();
+    } finally {
+      closeSync(fd);
+    }
+  };
+  const reps = 21;
+  const warmup = 3;
+  const s = [];
+  const b = [];
+  const noop = [];
+  for (let i = 0; i < reps + warmup; i++) {
+    appendFileSync(path, appendLines(100, fileInfo.lines, fileInfo.records, i));
+    let t0 = performance.now();
+    const applied = store.refresh();
+    const sMs = performance.now() - t0;
+    if (applied !== 100) throw new Error(`refresh() applied ${applied} lines, expected 100`);
+    t0 = performance.now();
+    byHandTail();
+    const bMs = performance.now() - t0;
+    // And once more with nothing new: the cost of finding out, which must not depend on the log's size.
+    t0 = performance.now();
+    const none = store.refresh();
+    const nMs = performance.now() - t0;
+    if (none !== 0) throw new Error(`refresh() with nothing appended applied ${none} lines`);
+    if (i >= warmup) {
+      s.push(sMs);
+      b.push(bMs);
+      noop.push(nMs);
+    }
+  }
+  store.close();
+  db.close();
+  log(`scenario 5: ${size.lines.toLocaleString('en-US')} lines: refresh ${median(s).toFixed(2)} ms (median of ${reps}), by-hand ${median(b).toFixed(2)} ms, refresh with nothing new ${median(noop).toFixed(2)} ms`);
+  ctx.details[`refresh_${size.lines}`] = { storeMs: s, baselineMs: b, noopMs: noop };
+  return { store: s, baseline: b, noop };
+}
