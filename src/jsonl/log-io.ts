@@ -130,16 +130,15 @@ export function truncateDurable(fd: number, length: number, durable: boolean): v
   if (durable) fsyncSync(fd);
 }
 
-/** Reads `length` bytes at `offset` (fewer at end of file). */
-export function readRange(fd: number, offset: number, length: number): Buffer {
-  const out = Buffer.allocUnsafe(length);
+/** Reads `length` bytes at `offset` (fewer at end of file), into `target` when given (else a new buffer). */
+export function readRange(fd: number, offset: number, length: number, target: Buffer = Buffer.allocUnsafe(length)): Buffer {
   let got = 0;
   while (got < length) {
-    const n = readSync(fd, out, got, length - got, offset + got);
+    const n = readSync(fd, target, got, length - got, offset + got);
     if (n === 0) break;
     got += n;
   }
-  return out.subarray(0, got);
+  return target.subarray(0, got);
 }
 
 /**
@@ -153,27 +152,16 @@ export function fingerprintPrefix(fd: number, length: number): string {
   const hash = createHash('sha1');
   hash.update(String(length));
   if (length <= FINGERPRINT_WINDOW * 2) {
-    hash.update(readInto(fd, 0, length));
+    hash.update(readRange(fd, 0, length, fingerprintBuffer));
   } else {
-    hash.update(readInto(fd, 0, FINGERPRINT_WINDOW));
-    hash.update(readInto(fd, length - FINGERPRINT_WINDOW, FINGERPRINT_WINDOW));
+    hash.update(readRange(fd, 0, FINGERPRINT_WINDOW, fingerprintBuffer));
+    hash.update(readRange(fd, length - FINGERPRINT_WINDOW, FINGERPRINT_WINDOW, fingerprintBuffer));
   }
   return hash.digest('hex');
 }
 
 /** One reusable buffer for fingerprint reads: every write fingerprints, so this saves garbage. */
 const fingerprintBuffer = Buffer.allocUnsafe(FINGERPRINT_WINDOW * 2);
-
-/** Reads into the shared buffer; the view is valid until the next call. */
-function readInto(fd: number, offset: number, length: number): Buffer {
-  let got = 0;
-  while (got < length) {
-    const n = readSync(fd, fingerprintBuffer, got, length - got, offset + got);
-    if (n === 0) break;
-    got += n;
-  }
-  return fingerprintBuffer.subarray(0, got);
-}
 
 /** sha1 of a byte range, for the transaction journal's completeness check. */
 export function hashBytes(data: Buffer): string {
