@@ -132,9 +132,13 @@ export class CoreStore {
     return store;
   }
 
-  /** @internal */
+  /**
+   * Opening is a read: when the cache already holds every log (one stat per log says so),
+   * it takes no lock, so a CLI read never waits behind a busy writer. Otherwise it
+   * catches up under the write lock. @internal
+   */
   catchUpOnOpen(): void {
-    this.write(() => this.catchUpAll());
+    if (this.hasNewData()) this.write(() => this.catchUpAll());
   }
 
   /** Closes the cache and file handles. The store cannot be used afterwards. */

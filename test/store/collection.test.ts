@@ -432,6 +432,23 @@ describe('createMany and transactions', () => {
   });
 });
 
+describe('reads and the write lock', () => {
+  it('opening a store whose cache is current takes no lock: a reader never waits behind a writer', () => {
+    const { store, notes, dir } = openStore();
+    notes.create({ id: 'committed', title: 'a' });
+    store.transaction(() => {
+      notes.create({ id: 'pending', title: 'b' }); // this transaction holds the write lock
+      const started = Date.now();
+      const reader = Store.open(dir, { durability: 'none', logger: quietLogger() });
+      const readerNotes = reader.collection({ name: 'notes', indexes: ['status', 'owner'] });
+      expect(readerNotes.list().map((r) => r.id)).toEqual(['committed']);
+      expect(Date.now() - started).toBeLessThan(2000);
+      reader.close();
+    });
+    expect(notes.count()).toBe(2);
+  });
+});
+
 describe('metrics', () => {
   it('reports counts, log sizes, write latency and last sync time', () => {
     const { store, notes, dir } = openStore();
