@@ -16,16 +16,14 @@ import { CollectionTable } from '../cache/collection-table.js';
 import { ConflictMarkersError, NotFoundError, TaskStoreError, TooLargeError, ioError } from '../errors.js';
 import { assertCollectionName, COLLECTION_NAME } from '../jsonl/collection-name.js';
 import { serializeRecord, type StoredRecord } from '../jsonl/line-codec.js';
-import { fingerprintPrefix, inodeOf } from '../jsonl/log-io.js';
 import { Collection, type CollectionHost, type CollectionOptions } from './collection.js';
-import { ingestLog, logPath, readFileState, unchangedByStat, type BadLine, type IngestContext } from './ingest.js';
+import { ingestLog, logPath, logUnchanged, readFileState, type BadLine, type IngestContext } from './ingest.js';
 import { Journal } from './journal.js';
 import { LogAppender, type StagedLog } from './log-appender.js';
 import { resolveOptions, type ResolvedOptions, type StoreOptions } from './options.js';
 import { ensureLayout } from './layout.js';
 import { compactLog } from './compact.js';
 import { runCheck, type CheckReport, type Checker } from './check.js';
-import { openSync, closeSync } from 'node:fs';
 
 export const CACHE_FILE = 'taskstore.db';
 
@@ -432,33 +430,10 @@ export class CoreStore {
   /** Cheap unlocked look: has any log changed since the cache consumed it? */
   private hasNewData(): boolean {
     if (!this.journal.isEmpty()) return true;
-    for (const name of this.knownCollections()) {
+    return this.knownCollections().some((name) => {
       const state = readFileState(this.cache, name);
-      const path = logPath(this.dir, name);
-      if (!existsSync(path)) {
-        if (state !== undefined) return true;
-        continue;
-      }
-      if (state === undefined) return true;
-      if (unchangedByStat(path, state)) {
-        if (this.conflicts.has(name) !== (state.conflict_line !== null)) return true;
-        continue;
-      }
-      let fd: number;
-      try {
-        fd = openSync(path, 'r');
-      } catch {
-        return true;
-      }
-      try {
-        const size = statSync(path).size;
-        if (inodeOf(fd) !== state.ino || size !== state.offset || fingerprintPrefix(fd, state.offset) !== state.fingerprint) return true;
-      } finally {
-        closeSync(fd);
-      }
-      if (this.conflicts.has(name) !== (state.conflict_line !== null)) return true;
-    }
-    return false;
+      return !logUnchanged(logPath(this.dir, name), state) || this.conflicts.has(name) !== (state?.conflict_line != null);
+    });
   }
 
   /** Collections known from logs on disk, the cache, or declarations in this process. */

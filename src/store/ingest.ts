@@ -75,6 +75,28 @@ export function unchangedByStat(path: string, state: FileStateRow | undefined): 
   return st !== undefined && String(st.ino) === state.ino && Number(st.size) === state.offset && String(st.mtimeNs) === state.mtime_ns;
 }
 
+/**
+ * True when the log holds exactly what the cache consumed, by the same rule the ingest
+ * applies: the stat shortcut, else inode + size + prefix fingerprint. A log that is absent
+ * and was never consumed counts as unchanged. Reads at most two 4 KiB windows, takes no lock.
+ */
+export function logUnchanged(path: string, state: FileStateRow | undefined): boolean {
+  if (!existsSync(path)) return state === undefined;
+  if (state === undefined) return false;
+  if (unchangedByStat(path, state)) return true;
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return false;
+  }
+  try {
+    return inodeOf(fd) === state.ino && fstatSync(fd).size === state.offset && fingerprintPrefix(fd, state.offset) === state.fingerprint;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** The modification time of an open file in ns, as stored in the files table. */
 export function mtimeNsOf(fd: number): string {
   return String(fstatSync(fd, { bigint: true }).mtimeNs);
