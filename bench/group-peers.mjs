@@ -23,6 +23,24 @@ const PEER_DIR = join(os.tmpdir(), 'taskstore-bench-peers');
 const PEER = '@seald-io/nedb';
 const PEER_SPEC = `${PEER}@4`;
 
+/** nedb on the datafile in `dir`, loaded, with the same two indexes as the store. */
+async function openPeer(Datastore, dir) {
+  const db = new Datastore({ filename: join(dir, 'items.db') });
+  await db.loadDatabaseAsync();
+  await db.ensureIndexAsync({ fieldName: 'owner' });
+  await db.ensureIndexAsync({ fieldName: 'status' });
+  return db;
+}
+
+/** A fresh, empty TaskStore (durability none, like nedb) and nedb, side by side. */
+async function openPair(ctx, Datastore) {
+  const sDir = tempDir(ctx.workRoot, 'p-store');
+  const pDir = tempDir(ctx.workRoot, 'p-nedb');
+  const store = Store.open(sDir, { durability: 'none' });
+  const items = store.collection({ name: 'items', indexes: INDEXED_FIELDS });
+  return { sDir, pDir, store, items, db: await openPeer(Datastore, pDir) };
+}
+
 await groupMain(async (ctx) => {
   const loaded = loadNedb();
   if (typeof loaded === 'string') {
@@ -56,14 +74,7 @@ await groupMain(async (ctx) => {
   // ---- 8a: one insert at a time
   const single = { store: [], peer: [] };
   for (let rep = 0; rep < 3; rep++) {
-    const sDir = tempDir(ctx.workRoot, 'p-store');
-    const pDir = tempDir(ctx.workRoot, 'p-nedb');
-    const store = Store.open(sDir, { durability: 'none' });
-    const items = store.collection({ name: 'items', indexes: INDEXED_FIELDS });
-    const db = new Datastore({ filename: join(pDir, 'items.db') });
-    await db.loadDatabaseAsync();
-    await db.ensureIndexAsync({ fieldName: 'owner' });
-    await db.ensureIndexAsync({ fieldName: 'status' });
+    const { sDir, pDir, store, items, db } = await openPair(ctx, Datastore);
     const batch = records.slice(0, nSingle);
     gc();
     let t0 = performance.now();
@@ -83,14 +94,7 @@ await groupMain(async (ctx) => {
   const bulk = { store: [], peer: [] };
   let kept = null;
   for (let rep = 0; rep < 3; rep++) {
-    const sDir = tempDir(ctx.workRoot, 'p-store');
-    const pDir = tempDir(ctx.workRoot, 'p-nedb');
-    const store = Store.open(sDir, { durability: 'none' });
-    const items = store.collection({ name: 'items', indexes: INDEXED_FIELDS });
-    const db = new Datastore({ filename: join(pDir, 'items.db') });
-    await db.loadDatabaseAsync();
-    await db.ensureIndexAsync({ fieldName: 'owner' });
-    await db.ensureIndexAsync({ fieldName: 'status' });
+    const { sDir, pDir, store, items, db } = await openPair(ctx, Datastore);
     gc();
     let t0 = performance.now();
     items.createMany(records);
@@ -162,10 +166,7 @@ await groupMain(async (ctx) => {
     s.close();
     gc();
     t0 = performance.now();
-    const d = new Datastore({ filename: join(pDir, 'items.db') });
-    await d.loadDatabaseAsync();
-    await d.ensureIndexAsync({ fieldName: 'owner' });
-    await d.ensureIndexAsync({ fieldName: 'status' });
+    const d = await openPeer(Datastore, pDir);
     const n3 = await d.countAsync({});
     reopen.peer.push(performance.now() - t0);
     if (n1 !== nBulk || n2 !== nBulk || n3 !== nBulk) throw new Error(`reopen counts: ${n1}, ${n2}, ${n3}; expected ${nBulk}`);
