@@ -8,6 +8,8 @@ import type { CollectionTable } from '../cache/collection-table.js';
 import type { Query } from '../cache/query-builder.js';
 import { AlreadyExistsError, NotFoundError, ValidationError } from '../errors.js';
 import type { StoredRecord } from '../jsonl/line-codec.js';
+import { jsonEqual } from '../merge/json-equal.js';
+import { serializeKeepingMembers } from './version-text.js';
 import {
   applySchema,
   assertId,
@@ -42,8 +44,8 @@ export interface CollectionHost {
   table(name: string): CollectionTable;
   /** Runs `fn` holding the write lock, then commits the lines it staged (or joins the enclosing scope). */
   write<R>(fn: () => R): R;
-  /** Stages one version: checks its size, applies it to the cache, queues its line. */
-  stage(name: string, record: StoredRecord): void;
+  /** Stages one version: checks its size, applies it to the cache, queues its line (`text` when given, else the record serialized). */
+  stage(name: string, record: StoredRecord, text?: string): void;
   now(): number;
 }
 
@@ -114,8 +116,8 @@ export class Collection<T extends object = Record<string, unknown>> {
   delete(id: string): void {
     assertId(id);
     this.host.write(() => {
-      const previous = this.requireLive(id);
-      const tombstone: StoredRecord = { id, updated_at: nextUpdatedAt(this.host.now(), previous.updated_at as number), deleted: true };
+      const { record: previous } = this.requireLive(id);
+      const tombstone: StoredRecord = { id, updated_at: this.stamp(previous.updated_at as number), deleted: true };
       this.host.stage(this.name, tombstone);
     });
   }
@@ -153,7 +155,7 @@ export class Collection<T extends object = Record<string, unknown>> {
     if (current?.live === true) {
       throw new AlreadyExistsError(`${this.name} already has a record with id ${id}`, { data: { collection: this.name, id } });
     }
-    const updatedAt = nextUpdatedAt(this.host.now(), current?.updatedAt);
+    const updatedAt = this.stamp(current?.updatedAt);
     const createdAt = input.created_at ?? updatedAt;
     this.assertTimestamp(createdAt, 'created_at');
     this.writeChecked(id, input, createdAt, updatedAt);
@@ -163,19 +165,29 @@ export class Collection<T extends object = Record<string, unknown>> {
   private writeVersion(
     id: string,
     input: Record<string, unknown>,
-    previous: Record<string, unknown>,
+    { record: previous, text: previousText }: { record: Record<string, unknown>; text: string },
     mode: 'replace' | 'merge',
   ): T & RecordMeta {
     if (input.id !== undefined && input.id !== id) {
       throw new ValidationError(`cannot change a record's id (from ${id} to ${String(input.id)})`, { field: 'id' });
     }
     const fields = mode === 'merge' ? copyFields(previous, input) : input;
-    const updatedAt = nextUpdatedAt(this.host.now(), previous.updated_at as number);
-    return this.writeChecked(id, fields, previous.created_at, updatedAt);
+    const updatedAt = this.stamp(previous.updated_at as number);
+    return this.writeChecked(id, fields, previous.created_at, updatedAt, { record: previous, text: previousText });
   }
 
-  /** Assembles the version (stamps last, so they always hold), validates it and stages it. */
-  private writeChecked(id: string, fields: Record<string, unknown>, createdAt: unknown, updatedAt: number): T & RecordMeta {
+  /**
+   * Assembles the version (stamps last, so they always hold), validates it and stages it.
+   * Given the previous version: a version that changes nothing but `updated_at` is not
+   * written (the previous one is returned), and unchanged members keep their exact bytes.
+   */
+  private writeChecked(
+    id: string,
+    fields: Record<string, unknown>,
+    createdAt: unknown,
+    updatedAt: number,
+    previous?: { record: Record<string, unknown>; text: string },
+  ): T & RecordMeta {
     for (const key of RESERVED) {
       if (fields[key] !== undefined) {
         throw new ValidationError(`field ${key} is reserved for tombstones; use delete() to delete a record`, { field: key });
@@ -186,16 +198,41 @@ export class Collection<T extends object = Record<string, unknown>> {
     const candidate = copyFields({ id }, rest, stamps);
     const validated = this.schema === undefined ? candidate : copyFields(applySchema(this.schema, candidate), { id }, stamps);
     if (this.schema !== undefined) assertPlainRecord(validated);
-    this.host.stage(this.name, validated as StoredRecord);
+    if (previous !== undefined && sameExceptUpdatedAt(validated, previous.record)) return previous.record as T & RecordMeta;
+    this.host.stage(this.name, validated as StoredRecord, serializeKeepingMembers(validated as StoredRecord, previous?.text));
     return validated as T & RecordMeta;
   }
 
-  private requireLive(id: string): Record<string, unknown> {
+  private requireLive(id: string): { record: Record<string, unknown>; text: string } {
     const text = this.host.table(this.name).liveText(id);
     if (text === undefined) {
       throw new NotFoundError(`${this.name} has no record with id ${id}`, { data: { collection: this.name, id } });
     }
-    return JSON.parse(text) as Record<string, unknown>;
+    return { record: JSON.parse(text) as Record<string, unknown>, text };
+  }
+
+  /**
+   * The next `updated_at` for a record whose current version has `previous`, checked
+   * before anything is written: a stamp that is not a safe integer (a fractional clock,
+   * or a previous stamp at 2^53 - 1) would be skipped as malformed on the next rebuild,
+   * silently bringing the older version back.
+   */
+  private stamp(previous: number | undefined): number {
+    const now = this.host.now();
+    if (!Number.isSafeInteger(now)) {
+      throw new ValidationError(`the clock returned ${now}, which is not an integer Unix-milliseconds timestamp; nothing was written`, {
+        field: 'updated_at',
+        hint: 'stamps are integer milliseconds: make Date.now() (or the clock shim in use) return integers',
+      });
+    }
+    const next = nextUpdatedAt(now, previous);
+    if (!Number.isSafeInteger(next)) {
+      throw new ValidationError(
+        `the current version's updated_at (${previous}) leaves no later integer stamp below 2^53; nothing was written`,
+        { field: 'updated_at', hint: 'an updated_at this large was written by hand or by a broken clock: fix that line in the log, then run taskstore sync' },
+      );
+    }
+    return next;
   }
 
   private assertTimestamp(value: unknown, field: string): void {
@@ -203,4 +240,11 @@ export class Collection<T extends object = Record<string, unknown>> {
       throw new ValidationError(`${field} must be an integer timestamp in Unix milliseconds`, { field });
     }
   }
+}
+
+/** True when two versions hold the same JSON apart from `updated_at`. */
+function sameExceptUpdatedAt(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  const { updated_at: _a, ...restA } = a;
+  const { updated_at: _b, ...restB } = b;
+  return jsonEqual(restA, restB);
 }

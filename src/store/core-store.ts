@@ -95,7 +95,7 @@ export class CoreStore {
     this.host = {
       table: (name) => this.readableTable(name),
       write: (fn) => this.write(fn),
-      stage: (name, record) => this.stage(name, record),
+      stage: (name, record, text) => this.stage(name, record, text),
       now: () => Date.now(),
     };
   }
@@ -370,10 +370,9 @@ export class CoreStore {
     }
   }
 
-  private stage(name: string, record: StoredRecord): void {
+  private stage(name: string, record: StoredRecord, text = serializeRecord(record)): void {
     const scope = this.scope;
     if (scope === undefined) throw new Error('internal: stage() outside a write scope');
-    const text = serializeRecord(record);
     const bytes = Buffer.byteLength(text);
     if (bytes > this.options.maxRecordBytes) {
       throw new TooLargeError(`record ${record.id} is ${bytes} bytes, over the ${this.options.maxRecordBytes}-byte limit`, {
