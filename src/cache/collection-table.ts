@@ -122,6 +122,18 @@ export class CollectionTable {
     );
   }
 
+  /**
+   * Line numbers compaction keeps, ascending: every current version, every tombstone
+   * (current or not), and, when `since` is given, every superseded version whose
+   * `updated_at` is at or after it (retention).
+   */
+  keptLineNumbers(since?: number): number[] {
+    const recent = since === undefined ? '' : ' OR updated_at >= ?';
+    const sql = `SELECT line FROM "${this.table}" WHERE state > 0 OR json_type(data, '$.deleted') = 'true'${recent} ORDER BY line`;
+    const rows = this.db.prepare(sql).all(...(since === undefined ? [] : [since])) as { line: number }[];
+    return rows.map((r) => r.line);
+  }
+
   clear(): void {
     this.stmts.clear.run();
   }

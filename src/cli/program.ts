@@ -266,10 +266,11 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
 
   program
     .command('compact')
-    .description('rewrite JSONL files keeping only the current version of each record')
+    .description('rewrite JSONL files keeping the current version of each record (and every tombstone and malformed line)')
     .argument('[collection]', 'only this collection (default: all)')
-    .addHelpText('after', example('taskstore compact executions'))
-    .action(act(() => import('./commands/compact.js'), (a) => ({ collection: a[0] })));
+    .option('--keep-days <n>', 'also keep superseded versions stamped within the last N days', nonNegativeInt)
+    .addHelpText('after', example('taskstore compact executions --keep-days 30'))
+    .action(act(() => import('./commands/compact.js'), (a, o) => ({ collection: a[0], keepDays: o.keepDays as number | undefined })));
 
   program
     .command('check')

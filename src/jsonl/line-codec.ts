@@ -70,6 +70,14 @@ export function supersedes(a: { updated_at: number }, b: { updated_at: number },
   return b.updated_at > a.updated_at || (b.updated_at === a.updated_at && bLater);
 }
 
+/**
+ * A log's first line without a leading UTF-8 byte-order mark (Windows editors save one).
+ * The mark is accepted and left in the file; it is just not part of the record.
+ */
+export function withoutBom(text: string, lineNo: number): string {
+  return lineNo === 1 && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
 function stripCr(line: string): string {
   return line.endsWith('\r') ? line.slice(0, -1) : line;
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { CacheDb } from '../cache/cache-db.js';
 import type { CollectionTable } from '../cache/collection-table.js';
 import { COLLECTION_NAME } from '../jsonl/collection-name.js';
-import { parseLine, supersedes } from '../jsonl/line-codec.js';
+import { parseLine, supersedes, withoutBom } from '../jsonl/line-codec.js';
 import { readLinesFrom } from '../jsonl/log-io.js';
 import { logPath } from './ingest.js';
 
@@ -37,6 +37,8 @@ export interface CheckContext {
   conflicts: ReadonlyMap<string, number>;
   checkers: Checker[];
   store: unknown;
+  /** Temp files of interrupted compactions removed when the store was opened. */
+  removedTemps?: string[];
   /** Bytes of logs read so far, and in all (the drift check reads every log once). */
   onProgress?: (done: number, total: number) => void;
 }
@@ -86,6 +88,12 @@ export function runCheck(ctx: CheckContext): CheckReport {
       });
     }
   }
+  for (const entry of ctx.removedTemps ?? []) {
+    problems.push({
+      kind: 'stale_temp_file',
+      message: `${entry} was left behind by an interrupted compaction and has been removed (the log was not touched)`,
+    });
+  }
   ctx.onProgress?.(total, total);
   for (const checker of ctx.checkers) problems.push(...checker(ctx.store));
   return { ok: problems.length === 0, problems };
@@ -104,11 +112,12 @@ function driftProblems(ctx: CheckContext, name: string, onProgress?: (done: numb
           reported = line.offset;
           onProgress(line.offset);
         }
-        const parsed = parseLine(line.text);
+        const lineText = withoutBom(line.text, line.lineNo);
+        const parsed = parseLine(lineText);
         if (parsed.kind !== 'record' || line.invalidUtf8) return;
         const previous = expected.get(parsed.record.id);
         if (previous === undefined || supersedes(previous, parsed.record, true)) {
-          const text = line.text.endsWith('\r') ? line.text.slice(0, -1) : line.text;
+          const text = lineText.endsWith('\r') ? lineText.slice(0, -1) : lineText;
           expected.set(parsed.record.id, { updated_at: parsed.record.updated_at, text });
         }
       });

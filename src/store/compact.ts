@@ -17,6 +17,7 @@ export interface CompactResult {
 }
 
 const FLUSH_AT = 1 << 20;
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 /** Keeps the lines whose 1-based numbers are in `keep`, in their order, byte for byte. */
 export function compactLog(path: string, keep: Set<number>, durable: boolean, onProgress?: (bytesDone: number) => void): CompactResult {
@@ -44,7 +45,15 @@ export function compactLog(path: string, keep: Set<number>, durable: boolean, on
         reported = line.offset;
         onProgress(line.offset);
       }
-      if (!keep.has(line.lineNo)) return;
+      if (!keep.has(line.lineNo)) {
+        // A leading byte-order mark belongs to the file, not to the first record: keep it.
+        if (line.lineNo === 1 && line.raw.subarray(0, 3).equals(BOM)) {
+          pending.push(BOM);
+          pendingBytes += BOM.length;
+          bytesAfter += BOM.length;
+        }
+        return;
+      }
       // Copy: the line's bytes are a view into a reused read buffer.
       pending.push(Buffer.from(line.raw), Buffer.from('\n'));
       pendingBytes += line.raw.length + 1;

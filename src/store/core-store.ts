@@ -8,12 +8,12 @@
  * cache, append to the log and fsync, record the new offset, commit. JSONL first, always:
  * the cache only ever holds what the logs hold.
  */
-import { accessSync, constants, mkdirSync, readdirSync, statSync, existsSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readdirSync, realpathSync, statSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { CacheDb } from '../cache/cache-db.js';
 import { CollectionTable } from '../cache/collection-table.js';
-import { ConflictMarkersError, NotFoundError, TaskStoreError, TooLargeError, ioError } from '../errors.js';
+import { ConflictMarkersError, NotFoundError, TaskStoreError, TooLargeError, ValidationError, ioError } from '../errors.js';
 import { assertCollectionName, COLLECTION_NAME } from '../jsonl/collection-name.js';
 import { serializeRecord, type StoredRecord } from '../jsonl/line-codec.js';
 import { Collection, type CollectionHost, type CollectionOptions } from './collection.js';
@@ -23,6 +23,7 @@ import { LogAppender, type StagedLog } from './log-appender.js';
 import { resolveOptions, type ResolvedOptions, type StoreOptions } from './options.js';
 import { ensureLayout } from './layout.js';
 import { compactLog } from './compact.js';
+import { removeStaleCompactionTemps } from './stale-temps.js';
 import { runCheck, type CheckReport, type Checker } from './check.js';
 
 export const CACHE_FILE = 'taskstore.db';
@@ -41,6 +42,11 @@ export interface SyncReport {
 
 export interface CompactReport {
   collections: { name: string; linesBefore: number; linesAfter: number; bytesBefore: number; bytesAfter: number }[];
+}
+
+export interface CompactOptions extends ProgressOptions {
+  /** Also keep every superseded version whose updated_at lies within the last this many days (retention). */
+  keepDays?: number;
 }
 
 export interface StoreMetrics {
@@ -79,16 +85,21 @@ export class CoreStore {
   private readonly declaredIndexes = new Map<string, Set<string>>();
   private readonly conflicts = new Map<string, number>();
   private readonly checkers: Checker[] = [];
+  /** Compaction leftovers removed when this Store opened, reported once by check(). */
+  private readonly removedTemps: string[] = [];
   private scope: WriteScope | undefined;
   private latencies: number[] = [];
   private lastSyncMs: number | null = null;
   private closed = false;
   private readonly host: CollectionHost;
+  /** The cache's real path (symlinks resolved): two Stores reaching one directory by different paths share one lock. */
+  private readonly lockKey: string;
 
   /** Use `Store.open()`. */
   protected constructor(dir: string, options: ResolvedOptions) {
     this.dir = dir;
     this.options = options;
+    this.lockKey = join(realpathSync(dir), CACHE_FILE);
     this.cache = CacheDb.open(join(dir, CACHE_FILE), options.lockTimeoutMs);
     this.journal = new Journal(dir, options.durable);
     this.appender = new LogAppender(dir, this.cache, this.journal, options.durable);
@@ -136,6 +147,10 @@ export class CoreStore {
    * catches up under the write lock. @internal
    */
   catchUpOnOpen(): void {
+    for (const name of removeStaleCompactionTemps(this.dir)) {
+      this.removedTemps.push(name);
+      this.options.logger.warn(`removed ${name}, left behind by an interrupted compaction (the log itself was not touched)`);
+    }
     if (this.hasNewData()) this.write(() => this.catchUpAll());
   }
 
@@ -246,25 +261,49 @@ export class CoreStore {
     return this.write(() => this.catchUpAll());
   }
 
-  /** Rewrites logs keeping only the current version of each id (tombstones included) and every malformed line. `onProgress` gets bytes read. */
-  compact(collection?: string, options: ProgressOptions = {}): CompactReport {
+  /**
+   * Rewrites logs keeping the current version of each id, every tombstone and every
+   * malformed line; with `keepDays`, also every superseded version stamped within the
+   * last `keepDays` days. A log with nothing to drop is left untouched (same file, so
+   * other processes need not rebuild). Without a collection name, a conflicted log is
+   * skipped, the others are compacted, and then a ConflictMarkersError is thrown whose
+   * `data.compacted` is the report of what was done. `onProgress` gets bytes read.
+   */
+  compact(collection?: string, options: CompactOptions = {}): CompactReport {
     this.assertOpen();
     if (collection !== undefined) assertCollectionName(collection);
+    const since = retentionStart(options.keepDays, this.host.now());
     const names = collection === undefined ? this.knownCollections() : [collection];
     if (collection !== undefined && !existsSync(logPath(this.dir, collection))) {
       throw new NotFoundError(`no collection named ${collection} in ${this.dir}`, { data: { collection } });
     }
     const total = names.reduce((n, name) => n + fileSize(logPath(this.dir, name)), 0);
     let before = 0;
-    return this.write(() => {
+    const conflicted: string[] = [];
+    const report = this.write(() => {
       const report: CompactReport = { collections: [] };
       for (const name of names) {
         const base = before;
-        before += fileSize(logPath(this.dir, name));
+        const size = fileSize(logPath(this.dir, name));
+        before += size;
+        if (collection === undefined) {
+          this.readableTableOrConflict(name);
+          if (this.conflicts.has(name)) {
+            conflicted.push(name);
+            continue;
+          }
+        }
         const table = this.readableTable(name);
         if (!existsSync(logPath(this.dir, name))) continue;
         const badLines = this.cache.db.prepare('SELECT line FROM bad_lines WHERE collection = ?').all(name) as { line: number }[];
-        const keep = new Set([...table.currentLineNumbers(), ...badLines.map((b) => b.line)]);
+        const keep = new Set([...table.keptLineNumbers(since), ...badLines.map((b) => b.line)]);
+        const state = readFileState(this.cache, name);
+        if (state !== undefined && keep.size === state.lines && fileSize(logPath(this.dir, name)) === state.offset) {
+          // Nothing to drop: rewriting would only give the log a new inode.
+          report.collections.push({ name, linesBefore: state.lines, linesAfter: state.lines, bytesBefore: state.offset, bytesAfter: state.offset });
+          options.onProgress?.(base + size, total);
+          continue;
+        }
         const result = compactLog(logPath(this.dir, name), keep, this.options.durable, options.onProgress && ((done) => options.onProgress!(base + done, total)));
         this.appender.forget(name);
         ingestLog(this.ingestContext(), table, true);
@@ -273,6 +312,15 @@ export class CoreStore {
       options.onProgress?.(total, total);
       return report;
     });
+    const first = conflicted[0];
+    if (first !== undefined) {
+      const done = report.collections.map((c) => `${c.name} (${c.linesBefore} → ${c.linesAfter} lines)`).join(', ') || 'none';
+      throw new ConflictMarkersError(logPath(this.dir, first), this.conflicts.get(first)!, {
+        hint: `the other collections were compacted: ${done}. Resolve the merge in ${conflicted.map((n) => `${n}.jsonl`).join(', ')}, then run taskstore sync and compact again`,
+        data: { compacted: report, conflicted: conflicted.map((n) => ({ file: logPath(this.dir, n), line: this.conflicts.get(n) })) },
+      });
+    }
+    return report;
   }
 
   /** Consistency report: malformed lines, conflict markers, torn lines, cache drift, and registered checks. */
@@ -288,6 +336,7 @@ export class CoreStore {
       conflicts: this.conflicts,
       checkers: this.checkers,
       store: this,
+      removedTemps: this.removedTemps.splice(0),
     });
   }
 
@@ -331,7 +380,7 @@ export class CoreStore {
     this.assertOpen();
     if (this.scope !== undefined) return fn();
     if (!this.cache.isCurrentFile()) this.reopenCache();
-    const lockKey = this.cache.path;
+    const lockKey = this.lockKey;
     if (locksHeldInProcess.has(lockKey)) {
       throw new TaskStoreError('LOCKED', 'another Store object in this process is in the middle of a write to the same store', {
         hint: 'open one Store per directory per process and share it, or do not write through a second Store inside a transaction of the first',
@@ -389,6 +438,15 @@ export class CoreStore {
     const lineNo = log.startLines + log.lines.length + 1;
     this.readableTable(name).apply(record, lineNo, text);
     log.lines.push(`${text}\n`);
+  }
+
+  /** Catches the table up (once per write scope) without refusing a conflicted log: the caller looks at `conflicts`. */
+  private readableTableOrConflict(name: string): void {
+    try {
+      this.readableTable(name);
+    } catch (err) {
+      if (!(err instanceof ConflictMarkersError)) throw err;
+    }
   }
 
   /** The table for reads and writes: caught up once per write scope, refused while conflicted. */
@@ -505,6 +563,15 @@ function assertNotPromise(value: unknown): void {
   if (typeof (value as { then?: unknown } | null)?.then === 'function') {
     throw new TypeError('Transaction function cannot return a promise: TaskStore transactions are synchronous');
   }
+}
+
+/** The earliest updated_at retention keeps, or undefined without `keepDays`. */
+function retentionStart(keepDays: unknown, now: number): number | undefined {
+  if (keepDays === undefined) return undefined;
+  if (typeof keepDays !== 'number' || !Number.isFinite(keepDays) || keepDays < 0) {
+    throw new ValidationError(`keepDays must be a non-negative number of days (got ${String(keepDays)})`, { field: 'keepDays' });
+  }
+  return now - Math.round(keepDays * 86_400_000);
 }
 
 function fileSize(path: string): number {

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { isUtf8 } from 'node:buffer';
 import type { CacheDb, FileStateRow } from '../cache/cache-db.js';
 import type { CollectionTable } from '../cache/collection-table.js';
-import { parseLine } from '../jsonl/line-codec.js';
+import { parseLine, withoutBom } from '../jsonl/line-codec.js';
 import { writeAtDurable, fingerprintPrefix, fsyncPath, inodeOf, readLinesFrom, truncateDurable } from '../jsonl/log-io.js';
 import { ioError } from '../errors.js';
 import type { Logger } from './options.js';
@@ -157,8 +157,9 @@ export function ingestLog(ctx: IngestContext, table: CollectionTable, forceRebui
       insertBad.run(name, line, reason);
       if (skipped.length <= MAX_WARNINGS) ctx.logger.warn(`${name}.jsonl line ${line} skipped: ${reason}`);
     };
-    const apply = (text: string, lineNo: number, invalidUtf8: boolean): void => {
+    const apply = (raw: string, lineNo: number, invalidUtf8: boolean): void => {
       if (invalidUtf8) return reportBad(lineNo, 'not valid UTF-8');
+      const text = withoutBom(raw, lineNo);
       const parsed = parseLine(text);
       if (parsed.kind === 'record') {
         if (conflictLine === null) table.apply(parsed.record, lineNo, text.endsWith('\r') ? text.slice(0, -1) : text);
@@ -181,7 +182,7 @@ export function ingestLog(ctx: IngestContext, table: CollectionTable, forceRebui
     let totalLines = firstLine - 1 + read.lines;
     if (read.unterminated !== undefined) {
       const text = read.unterminated.toString('utf8');
-      if (isUtf8(read.unterminated) && parseLine(text).kind === 'record') {
+      if (isUtf8(read.unterminated) && parseLine(withoutBom(text, totalLines + 1)).kind === 'record') {
         // A complete record that only lacks its newline (written by hand, or a crash
         // between the last byte and the newline): keep it and finish the line.
         // Positional write: this descriptor is opened 'r+', not for appending.

@@ -1,19 +1,29 @@
 import type { CliContext } from '../context.js';
+import { TaskStoreError } from '../../errors.js';
+import type { CompactReport } from '../../store/core-store.js';
 import { withStore } from '../open-store.js';
 import { createOutput, formatBytes } from '../output.js';
 import { createProgress } from '../progress.js';
 
 export interface CompactInput {
   collection?: string;
+  keepDays?: number;
 }
 
 /** Rewrites the JSONL files keeping the current version of each id (and every malformed line). */
 export async function run(ctx: CliContext, input: CompactInput): Promise<number> {
   const out = createOutput(ctx);
   const progress = createProgress(ctx.stderr, { label: 'taskstore: compact' });
-  let report;
+  let report: CompactReport;
   try {
-    report = await withStore(ctx, (store) => store.compact(input.collection, { onProgress: (done, total) => progress.update(done, total) }));
+    report = await withStore(ctx, (store) =>
+      store.compact(input.collection, { keepDays: input.keepDays, onProgress: (done, total) => progress.update(done, total) }),
+    );
+  } catch (err) {
+    // A conflicted log stops compaction of that log only: show what was done for the others, then the error.
+    const compacted = err instanceof TaskStoreError ? (err.data.compacted as CompactReport | undefined) : undefined;
+    if (compacted !== undefined && !out.jsonMode && compacted.collections.length > 0) printReport(out, compacted);
+    throw err;
   } finally {
     progress.clear();
   }
@@ -25,6 +35,11 @@ export async function run(ctx: CliContext, input: CompactInput): Promise<number>
     out.note('(nothing to compact)');
     return 0;
   }
+  printReport(out, report);
+  return 0;
+}
+
+function printReport(out: ReturnType<typeof createOutput>, report: CompactReport): void {
   out.table(
     ['COLLECTION', 'LINES', 'BYTES'],
     report.collections.map((c) => [
@@ -33,5 +48,4 @@ export async function run(ctx: CliContext, input: CompactInput): Promise<number>
       `${formatBytes(c.bytesBefore)} → ${formatBytes(c.bytesAfter)}`,
     ]),
   );
-  return 0;
 }

@@ -1,0 +1,165 @@
+/**
+ * Issue 9 item 11 and retention: compaction that has nothing to drop leaves the file
+ * alone; a killed compaction's temp file is cleaned and reported; a conflicted log does
+ * not hide what was done for the others; keepDays keeps recent history.
+ */
+import { appendFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { CoreStore as Store } from '../../src/index.js';
+import { tempDir } from '../helpers/temp.js';
+import { quietLogger } from '../helpers/logger.js';
+import { runCli } from '../cli/run-cli.js';
+
+const DAY = 86_400_000;
+
+function open(dir: string) {
+  const logger = quietLogger();
+  const store = Store.open(dir, { durability: 'none', logger });
+  return { store, logger, notes: store.collection({ name: 'notes' }) };
+}
+
+function lines(dir: string, name = 'notes'): string[] {
+  return readFileSync(join(dir, `${name}.jsonl`), 'utf8').split('\n').filter((l) => l !== '');
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('compact with nothing to drop', () => {
+  it('does not rewrite the log (same inode, same bytes) and says so in the report', () => {
+    const dir = join(tempDir(), '.taskstore');
+    const { store, notes } = open(dir);
+    notes.create({ id: 'a' });
+    notes.create({ id: 'b' });
+    const before = statSync(join(dir, 'notes.jsonl'), { bigint: true });
+    const report = store.compact();
+    const after = statSync(join(dir, 'notes.jsonl'), { bigint: true });
+    expect(after.ino).toBe(before.ino);
+    expect(after.mtimeNs).toBe(before.mtimeNs);
+    expect(report.collections).toEqual([{ name: 'notes', linesBefore: 2, linesAfter: 2, bytesBefore: Number(before.size), bytesAfter: Number(before.size) }]);
+    // With something to drop it still rewrites.
+    notes.patch('a', { v: 1 });
+    expect(store.compact().collections[0]).toMatchObject({ linesBefore: 3, linesAfter: 2 });
+    expect(statSync(join(dir, 'notes.jsonl'), { bigint: true }).ino).not.toBe(before.ino);
+    store.close();
+  });
+});
+
+describe('a killed compaction', () => {
+  it('leaves a temp file that the next open removes and check reports once', async () => {
+    const dir = join(tempDir(), '.taskstore');
+    const { store, notes } = open(dir);
+    notes.create({ id: 'a' });
+    store.close();
+    // A process that has exited: its pid is certainly not alive any more.
+    const child = spawn(process.execPath, ['-e', '0']);
+    const pid = child.pid!;
+    await new Promise((r) => child.on('exit', r));
+    const leftover = `.notes.jsonl.${pid}.0badc0de.tmp`;
+    writeFileSync(join(dir, leftover), '');
+    // A temp file of a live process (a compaction in progress) is left alone.
+    const live = `.notes.jsonl.${process.pid}.12345678.tmp`;
+    writeFileSync(join(dir, live), '');
+    const reopened = open(dir);
+    expect(existsSync(join(dir, leftover))).toBe(false);
+    expect(existsSync(join(dir, live))).toBe(true);
+    expect(reopened.logger.warnings.join('\n')).toContain(leftover);
+    const problems = reopened.store.check().problems;
+    expect(problems).toEqual([expect.objectContaining({ kind: 'stale_temp_file', message: expect.stringContaining(leftover) })]);
+    expect(reopened.store.check().ok).toBe(true);
+    expect(reopened.notes.get('a')).toBeDefined();
+    reopened.store.close();
+  });
+});
+
+describe('compact with one conflicted collection', () => {
+  it('compacts the others, then throws CONFLICT_MARKERS carrying what was done; the CLI prints both', () => {
+    const root = tempDir();
+    const dir = join(root, '.taskstore');
+    const { store, notes } = open(dir);
+    notes.create({ id: 'a' });
+    notes.patch('a', { v: 1 });
+    store.collection({ name: 'tasks' }).create({ id: 't' });
+    appendFileSync(join(dir, 'tasks.jsonl'), '<<<<<<< ours\n{"id":"t","updated_at":9}\n=======\n{"id":"t","updated_at":9,"x":1}\n>>>>>>> theirs\n');
+    store.close();
+    const cli = runCli(['compact'], { cwd: root });
+    expect(cli.status).toBe(1);
+    expect(cli.stdout).toMatch(/notes\s+2 → 1/);
+    expect(cli.stderr).toMatch(/tasks\.jsonl line 2 has a git conflict marker/);
+    expect(cli.stderr).toMatch(/other collections were compacted: notes \(2 → 1 lines\)/);
+    expect(lines(dir)).toHaveLength(1);
+    expect(lines(dir, 'tasks')).toHaveLength(6);
+  });
+
+  it('as a library call, the error carries the report', () => {
+    const dir = join(tempDir(), '.taskstore');
+    const { store, notes } = open(dir);
+    notes.create({ id: 'a' });
+    notes.patch('a', { v: 1 });
+    store.collection({ name: 'tasks' }).create({ id: 't' });
+    appendFileSync(join(dir, 'tasks.jsonl'), '=======\n');
+    let caught: any;
+    try {
+      store.compact();
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught?.code).toBe('CONFLICT_MARKERS');
+    expect(caught.data.compacted.collections).toEqual([expect.objectContaining({ name: 'notes', linesBefore: 2, linesAfter: 1 })]);
+    expect(notes.get('a')).toMatchObject({ v: 1 });
+    store.close();
+  });
+});
+
+describe('retention: compact(collection, { keepDays })', () => {
+  it('keeps superseded versions within the window, every tombstone, every current version and every malformed line', () => {
+    const dir = join(tempDir(), '.taskstore');
+    const now = Date.now();
+    const { store, notes } = open(dir);
+    store.close();
+    const log = [
+      { id: 'a', v: 1, updated_at: now - 40 * DAY }, // superseded, old: dropped
+      { id: 'a', v: 2, updated_at: now - 5 * DAY }, // superseded, recent: kept
+      { id: 'a', v: 3, updated_at: now - 1 * DAY }, // current
+      { id: 'b', deleted: true, updated_at: now - 50 * DAY }, // old superseded tombstone: kept
+      { id: 'b', v: 1, updated_at: now - 45 * DAY }, // current, old
+      { id: 'c', v: 1, updated_at: now - 60 * DAY }, // superseded, old: dropped
+      { id: 'c', deleted: true, updated_at: now - 59 * DAY }, // current tombstone
+    ].map((r) => JSON.stringify(r));
+    writeFileSync(join(dir, 'notes.jsonl'), `${log.slice(0, 3).join('\n')}\nnot json\n${log.slice(3).join('\n')}\n`);
+    const reopened = open(dir);
+    const report = reopened.store.compact('notes', { keepDays: 30 });
+    expect(report.collections[0]).toMatchObject({ linesBefore: 8, linesAfter: 6 });
+    expect(lines(dir)).toEqual([log[1], log[2], 'not json', log[3], log[4], log[6]]);
+    expect(reopened.notes.history('a').map((v) => v.v)).toEqual([2, 3]);
+    expect(reopened.notes.get('a')).toMatchObject({ v: 3 });
+    expect(reopened.notes.get('b')).toMatchObject({ v: 1 });
+    expect(reopened.notes.get('c')).toBeUndefined();
+    // Run again: nothing more to drop, so the file is left alone.
+    const ino = statSync(join(dir, 'notes.jsonl')).ino;
+    reopened.store.compact('notes', { keepDays: 30 });
+    expect(statSync(join(dir, 'notes.jsonl')).ino).toBe(ino);
+    // Without keepDays the recent superseded version goes too.
+    reopened.store.compact('notes');
+    expect(reopened.notes.history('a').map((v) => v.v)).toEqual([3]);
+    expect(() => reopened.store.compact('notes', { keepDays: -1 })).toThrow(expect.objectContaining({ code: 'VALIDATION' }));
+    reopened.store.close();
+  });
+
+  it('the CLI takes --keep-days N', () => {
+    const root = tempDir();
+    const dir = join(root, '.taskstore');
+    const { store, notes } = open(dir);
+    notes.create({ id: 'a', v: 1 });
+    notes.patch('a', { v: 2 });
+    store.close();
+    expect(runCli(['compact', 'notes', '--keep-days', '7'], { cwd: root }).status).toBe(0);
+    expect(lines(dir)).toHaveLength(2);
+    expect(runCli(['compact', 'notes', '--keep-days', 'x'], { cwd: root }).status).toBe(2);
+    expect(runCli(['compact', 'notes'], { cwd: root }).status).toBe(0);
+    expect(lines(dir)).toHaveLength(1);
+  });
+});
