@@ -14,7 +14,8 @@ export type ErrorCode =
   | 'IO'
   | 'INVALID_NAME'
   | 'UNSUPPORTED_VERSION'
-  | 'LOCKED';
+  | 'LOCKED'
+  | 'REFERENCED';
 
 export interface ErrorOptions {
   /** Structured details for programs (ids, file, line, field ...). */
@@ -118,6 +119,13 @@ export class UnsupportedVersionError extends TaskStoreError {
 export class LockedError extends TaskStoreError {
   constructor(message: string, options?: ErrorOptions) {
     super('LOCKED', message, options);
+  }
+}
+
+/** A delete refused because live records still reference the record (`data.referencedBy` lists them). */
+export class ReferencedError extends TaskStoreError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('REFERENCED', message, options);
   }
 }
 

@@ -67,6 +67,7 @@ const DEFAULT_HINTS: Record<string, string> = {
   INVALID_NAME: 'collection names are 1-64 characters of a-z, 0-9 and _, starting with a letter',
   UNSUPPORTED_VERSION: 'upgrade taskstore',
   LOCKED: 'another process is writing to the store; retry in a moment',
+  REFERENCED: 'delete the records that reference it first, or pass --force to delete it anyway',
 };
 
 export interface FormattedError {

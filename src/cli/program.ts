@@ -255,8 +255,9 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .command('delete')
     .description('delete a record (appends a tombstone; history keeps every version)')
     .argument('<id>', 'record id or unique prefix')
+    .option('--force', 'delete even while live records reference it (they are left dangling)')
     .addHelpText('after', example('taskstore delete 0192f3a4'))
-    .action(act(() => import('./commands/delete.js'), (a) => ({ id: a[0]! })));
+    .action(act(() => import('./commands/delete.js'), (a, o) => ({ id: a[0]!, force: o.force === true })));
 
   program
     .command('sync')

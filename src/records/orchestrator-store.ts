@@ -16,6 +16,7 @@ import type { ResolvedOptions } from '../store/options.js';
 import { assertId, type RecordSchema } from '../store/record-input.js';
 import { AlreadyExistsError, ConflictMarkersError, NotFoundError, ValidationError } from '../errors.js';
 import { planCompletion } from './cascade.js';
+import { REFERENCE_FIELDS, type Referrer } from './references.js';
 import { findCycles } from './cycles.js';
 import { parseArgument, parseRecordInput, storedSchema, withDefaults } from './record-validation.js';
 import {
@@ -554,6 +555,27 @@ export class OrchestratorStore extends CoreStore {
       if (err instanceof ConflictMarkersError) return [];
       throw err;
     }
+  }
+
+  /** Live records whose reference fields name `id` of `collection` (see references.ts). */
+  protected override referrersOf(collection: string, id: string): Referrer[] {
+    const referrers: Referrer[] = [];
+    for (const ref of REFERENCE_FIELDS) {
+      if (ref.to !== collection) continue;
+      const rows = this.queryCache<{ id: string }>(
+        [ref.from],
+        (t) =>
+          ref.many
+            ? `SELECT s.id AS id FROM ${t} AS s WHERE s.state = 1 AND EXISTS (SELECT 1 FROM json_each(s.data, '$.${ref.field}') AS e WHERE e.value = ?) ORDER BY s.id`
+            : `SELECT s.id AS id FROM ${t} AS s WHERE s.state = 1 AND json_extract(s.data, '$.${ref.field}') = ? ORDER BY s.id`,
+        [id],
+      );
+      for (const row of rows) {
+        // A task spec listing itself among its dependencies does not keep itself alive.
+        if (!(ref.from === collection && row.id === id)) referrers.push({ collection: ref.from, id: row.id, field: ref.field });
+      }
+    }
+    return referrers;
   }
 
   private danglingReferences(): CheckProblem[] {

@@ -6,7 +6,7 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { CollectionTable } from '../cache/collection-table.js';
 import type { Query } from '../cache/query-builder.js';
-import { AlreadyExistsError, NotFoundError, ValidationError } from '../errors.js';
+import { AlreadyExistsError, NotFoundError, ReferencedError, ValidationError } from '../errors.js';
 import type { StoredRecord } from '../jsonl/line-codec.js';
 import { jsonEqual } from '../merge/json-equal.js';
 import { serializeKeepingMembers } from './version-text.js';
@@ -47,6 +47,13 @@ export interface CollectionHost {
   /** Stages one version: checks its size, applies it to the cache, queues its line (`text` when given, else the record serialized). */
   stage(name: string, record: StoredRecord, text?: string): void;
   now(): number;
+  /** Live records that reference `id` of collection `name` (none for generic collections). */
+  referrers(name: string, id: string): { collection: string; id: string; field: string }[];
+}
+
+export interface DeleteOptions {
+  /** Delete even when live records still reference this one (they are left dangling; `check` reports them). */
+  force?: boolean;
 }
 
 const RESERVED = ['deleted'] as const;
@@ -112,11 +119,16 @@ export class Collection<T extends object = Record<string, unknown>> {
     });
   }
 
-  /** Appends a tombstone. Throws `NotFoundError` unless the record is live. */
-  delete(id: string): void {
+  /**
+   * Appends a tombstone. Throws `NotFoundError` unless the record is live, and
+   * `ReferencedError` (code `REFERENCED`) while live records reference it (a PRD with task
+   * specs, a task spec with executions …) unless `{ force: true }`.
+   */
+  delete(id: string, options: DeleteOptions = {}): void {
     assertId(id);
     this.host.write(() => {
       const { record: previous } = this.requireLive(id);
+      if (options.force !== true) this.refuseIfReferenced(id);
       const tombstone: StoredRecord = { id, updated_at: this.stamp(previous.updated_at as number), deleted: true };
       this.host.stage(this.name, tombstone);
     });
@@ -201,6 +213,17 @@ export class Collection<T extends object = Record<string, unknown>> {
     if (previous !== undefined && sameExceptUpdatedAt(validated, previous.record)) return previous.record as T & RecordMeta;
     this.host.stage(this.name, validated as StoredRecord, serializeKeepingMembers(validated as StoredRecord, previous?.text));
     return validated as T & RecordMeta;
+  }
+
+  private refuseIfReferenced(id: string): void {
+    const referrers = this.host.referrers(this.name, id);
+    if (referrers.length === 0) return;
+    const shown = referrers.slice(0, 5).map((r) => `${r.collection}/${r.id} (${r.field})`).join(', ');
+    const more = referrers.length > 5 ? ` and ${referrers.length - 5} more` : '';
+    throw new ReferencedError(`${this.name}/${id} is still referenced by ${referrers.length} live record(s): ${shown}${more}; nothing was deleted`, {
+      data: { collection: this.name, id, referencedBy: referrers },
+      hint: 'delete (or re-point) the referencing records first, or pass { force: true } (CLI: --force) to delete it anyway',
+    });
   }
 
   private requireLive(id: string): { record: Record<string, unknown>; text: string } {

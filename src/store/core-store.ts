@@ -108,6 +108,7 @@ export class CoreStore {
       write: (fn) => this.write(fn),
       stage: (name, record, text) => this.stage(name, record, text),
       now: () => Date.now(),
+      referrers: (name, id) => this.referrersOf(name, id),
     };
   }
 
@@ -354,6 +355,14 @@ export class CoreStore {
     const statement = this.cache.statements.get(sql(...tables));
     if (!statement.reader || !statement.readonly) throw new TypeError('queryCache() runs read-only SELECT statements only');
     return statement.all(...params) as R[];
+  }
+
+  /**
+   * Live records that reference `id` in `collection`, asked before a delete (inside its
+   * write scope). None here; the orchestrator's records override it.
+   */
+  protected referrersOf(_collection: string, _id: string): { collection: string; id: string; field: string }[] {
+    return [];
   }
 
   /** Adds a check run by `check()` (used by the domain records and the git integration). */

@@ -180,7 +180,7 @@ describe('completeExecution', () => {
     const { store, dir } = openStore();
     const { specId, execId } = seed(store);
     expectRejected(dir, () => store.completeExecution('ghost'), 'NOT_FOUND');
-    store.collection({ name: 'task_specs' }).delete(specId);
+    store.collection({ name: 'task_specs' }).delete(specId, { force: true });
     const result = store.completeExecution(execId);
     expect(result.execution.status).toBe('complete');
     expect(result.taskSpec).toBeUndefined();

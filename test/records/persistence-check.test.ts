@@ -136,9 +136,9 @@ describe('check()', () => {
     const dep = store.createDependency({ from_exec_id: e2, to_exec_id: e3, dependency_type: 'notify' });
     const dep2 = store.createDependency({ from_exec_id: e3, to_exec_id: e2, dependency_type: 'query' });
     // As a merge from another branch might leave things:
-    store.collection({ name: 'prds' }).delete(orphanPrd);
-    store.collection({ name: 'task_specs' }).delete(goneSpec);
-    store.collection({ name: 'executions' }).delete(e3);
+    store.collection({ name: 'prds' }).delete(orphanPrd, { force: true });
+    store.collection({ name: 'task_specs' }).delete(goneSpec, { force: true });
+    store.collection({ name: 'executions' }).delete(e3, { force: true });
 
     const problems = store.check().problems;
     expect(problems.every((p) => p.kind === 'dangling_reference')).toBe(true);
@@ -176,7 +176,7 @@ describe('check()', () => {
     expect(cycles[1]!.message).toBe('task spec self depends on itself, so it can never become ready');
     expect(cycles[2]!.message).toBe('task specs x, y, z depend on each other in a cycle, so none of them can become ready');
     // Deleting one member breaks the cycle.
-    store.collection({ name: 'task_specs' }).delete('z');
+    store.collection({ name: 'task_specs' }).delete('z', { force: true });
     expect(store.findDependencyCycles()).toEqual([['a', 'b'], ['self']]);
   });
 

@@ -184,7 +184,7 @@ describe('listReadyTaskSpecs', () => {
     const waitsOnGhost = store.createTaskSpec({ prd_id: prdId, phase_name: 'x', dependencies: ['ghost'] });
     const waitsOnA = store.createTaskSpec({ prd_id: prdId, phase_name: 'y', dependencies: [a] });
     expect(store.listReadyTaskSpecs().map((t) => t.id)).toEqual([waitsOnA]);
-    store.collection({ name: 'task_specs' }).delete(a);
+    store.collection({ name: 'task_specs' }).delete(a, { force: true });
     expect(store.listReadyTaskSpecs().map((t) => t.id)).not.toContain(waitsOnA);
     expect(store.listReadyTaskSpecs().map((t) => t.id)).not.toContain(waitsOnGhost);
   });

@@ -7,6 +7,8 @@ import { recordWhat } from '../record-types.js';
 
 export interface DeleteInput {
   id: string;
+  /** Delete even while live records reference it. */
+  force?: boolean;
 }
 
 export interface DeleteResult {
@@ -18,7 +20,7 @@ export interface DeleteResult {
 /** Appends a tombstone for one live record (found by id or unique prefix in any collection). */
 export function deleteRecord(store: Store, input: DeleteInput): DeleteResult {
   const { collection, id } = resolveId(store, input.id);
-  store.collection({ name: collection }).delete(id);
+  store.collection({ name: collection }).delete(id, { force: input.force === true });
   return { collection, id, deleted: true };
 }
 

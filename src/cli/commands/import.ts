@@ -1,4 +1,5 @@
-import { TaskStoreError, type Store } from '../../index.js';
+import { NotFoundError, TaskStoreError, type Store } from '../../index.js';
+import { REFERENCE_FIELDS } from '../../records/references.js';
 import { COLLECTION_NAME } from '../../jsonl/collection-name.js';
 import type { Collection } from '../../store/collection.js';
 import type { CliContext } from '../context.js';
@@ -121,8 +122,27 @@ export function importEntries(
       }
       collections[entry.collection] = (collections[entry.collection] ?? 0) + 1;
     }
+    // Inside the transaction: the imported records are visible, so a reference may name
+    // a record of the same import or one already in the store.
+    refuseDanglingReferences(store, entries, file);
   });
   return { records: entries.length, collections };
+}
+
+/** Throws NOT_FOUND for the first imported record whose reference names no live record. */
+function refuseDanglingReferences(store: Store, entries: readonly ImportEntry[], file: string): void {
+  for (const entry of entries) {
+    for (const ref of REFERENCE_FIELDS) {
+      if (ref.from !== entry.collection || !ref.checkedOnWrite) continue;
+      const target = entry.record[ref.field];
+      if (target === undefined || target === null) continue;
+      if (typeof target === 'string' && store.collection({ name: ref.to }).get(target) !== undefined) continue;
+      throw new NotFoundError(
+        `${file} ${entry.where} (${entry.collection}): ${ref.field} ${JSON.stringify(target)} names no live record in ${ref.to}, neither in the import nor in the store`,
+        { data: { file, where: entry.where, collection: entry.collection, field: ref.field, ref: target }, hint: 'import the referenced record too (or fix the field); nothing was imported' },
+      );
+    }
+  }
 }
 
 export async function run(ctx: CliContext, input: ImportInput): Promise<number> {

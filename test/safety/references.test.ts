@@ -1,0 +1,114 @@
+/** Issue 9 item 12: deleting a record others still reference, and import's reference checks. */
+import { writeFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Store } from '../../src/index.js';
+import { tempDir } from '../helpers/temp.js';
+import { quietLogger } from '../helpers/logger.js';
+import { runCli } from '../cli/run-cli.js';
+
+function seed(dir: string) {
+  const store = Store.open(dir, { durability: 'none', logger: quietLogger() });
+  const prd = store.createPrd({ title: 'p' });
+  const a = store.createTaskSpec({ prd_id: prd, phase_name: 'a' });
+  const b = store.createTaskSpec({ prd_id: prd, phase_name: 'b', dependencies: [a] });
+  const exec = store.createExecution({ ts_id: b, worktree_path: '/w', branch_name: 'x' });
+  const dep = store.createDependency({ from_exec_id: exec, dependency_type: 'notify' });
+  return { store, prd, a, b, exec, dep };
+}
+
+function refusal(fn: () => void): any {
+  try {
+    fn();
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected a refusal');
+}
+
+describe('delete refuses while live records reference the record', () => {
+  it('PRD with task specs, task spec with executions or dependents, execution with dependencies: REFERENCED naming them, nothing written', () => {
+    const dir = join(tempDir(), '.taskstore');
+    const { store, prd, a, b, exec, dep } = seed(dir);
+    const sizes = () => ['prds', 'task_specs', 'executions', 'dependencies'].map((c) => readFileSync(join(dir, `${c}.jsonl`)).length);
+    const before = sizes();
+    const cases: [string, string, { collection: string; id: string; field: string }[]][] = [
+      ['prds', prd, [{ collection: 'task_specs', id: a, field: 'prd_id' }, { collection: 'task_specs', id: b, field: 'prd_id' }].sort((x, y) => x.id.localeCompare(y.id))],
+      ['task_specs', a, [{ collection: 'task_specs', id: b, field: 'dependencies' }]],
+      ['task_specs', b, [{ collection: 'executions', id: exec, field: 'ts_id' }]],
+      ['executions', exec, [{ collection: 'dependencies', id: dep, field: 'from_exec_id' }]],
+    ];
+    for (const [collection, id, referencedBy] of cases) {
+      const err = refusal(() => store.collection({ name: collection }).delete(id));
+      expect(err.code).toBe('REFERENCED');
+      expect(err.data.referencedBy).toEqual(referencedBy);
+      expect(err.message).toContain(referencedBy[0]!.id);
+    }
+    expect(sizes()).toEqual(before);
+    // Deleting from the leaves up works; force deletes anyway.
+    store.collection({ name: 'dependencies' }).delete(dep);
+    store.collection({ name: 'executions' }).delete(exec);
+    store.collection({ name: 'task_specs' }).delete(a, { force: true });
+    expect(store.getTaskSpec(a)).toBeUndefined();
+    expect(store.check().problems.map((p) => p.kind)).toContain('dangling_reference');
+    store.close();
+  });
+
+  it('generic collections have no references and delete as before', () => {
+    const dir = join(tempDir(), '.taskstore');
+    const { store } = seed(dir);
+    const notes = store.collection({ name: 'notes' });
+    notes.create({ id: 'n', prd_id: 'whatever' });
+    notes.delete('n');
+    expect(notes.get('n')).toBeUndefined();
+    store.close();
+  });
+
+  it('the CLI refuses with exit 1 and a hint, and --force deletes', () => {
+    const root = tempDir();
+    const { store, prd } = seed(join(root, '.taskstore'));
+    store.close();
+    const refused = runCli(['delete', prd], { cwd: root });
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/still referenced by 2 live record/);
+    expect(refused.stderr).toMatch(/--force/);
+    expect(runCli(['delete', prd, '--force'], { cwd: root }).status).toBe(0);
+  });
+});
+
+describe('import checks references within the imported set plus the store', () => {
+  it('accepts references to records of the same import or already in the store; refuses a dangling one and imports nothing', () => {
+    const root = tempDir();
+    const { store, prd } = seed(join(root, '.taskstore'));
+    store.close();
+    const good = join(root, 'good.jsonl');
+    writeFileSync(
+      good,
+      [
+        { collection: 'prds', record: { id: 'p2', title: 'two', status: 'draft', review_passes: 0, description: '', content: '', created_at: 1 } },
+        { collection: 'task_specs', record: { id: 't2', prd_id: 'p2', phase_name: 'x', created_at: 1 } },
+        { collection: 'task_specs', record: { id: 't3', prd_id: prd, phase_name: 'y', created_at: 1 } },
+      ]
+        .map((e) => JSON.stringify(e))
+        .join('\n'),
+    );
+    expect(runCli(['import', good], { cwd: root })).toMatchObject({ status: 0 });
+    const bad = join(root, 'bad.jsonl');
+    writeFileSync(
+      bad,
+      [
+        { collection: 'task_specs', record: { id: 't4', prd_id: 'p2', phase_name: 'x', created_at: 1 } },
+        { collection: 'executions', record: { id: 'e9', ts_id: 'nope', worktree_path: '/w', branch_name: 'b', started_at: 1 } },
+      ]
+        .map((e) => JSON.stringify(e))
+        .join('\n'),
+    );
+    const refused = runCli(['import', bad], { cwd: root });
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/line 2 \(executions\): ts_id "nope" names no live record in task_specs/);
+    const check = Store.open(join(root, '.taskstore'), { durability: 'none', logger: quietLogger() });
+    expect(check.getTaskSpec('t4')).toBeUndefined();
+    expect(check.getTaskSpec('t2')).toBeDefined();
+    check.close();
+  });
+});
