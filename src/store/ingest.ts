@@ -17,6 +17,7 @@ import { parseLine, withoutBom } from '../jsonl/line-codec.js';
 import { writeAtDurable, fingerprintPrefix, fsyncPath, inodeOf, readLinesFrom, truncateDurable } from '../jsonl/log-io.js';
 import { ioError } from '../errors.js';
 import type { Logger } from './options.js';
+import { QUIET_MS, quietForMs, waitForForeignWriter } from './foreign-writes.js';
 
 /** A line that could not be used, with its 1-based line number. */
 export interface BadLine {
@@ -122,17 +123,20 @@ export function ingestLog(ctx: IngestContext, table: CollectionTable, forceRebui
     return { ...nothing, rebuilt: true, conflictLine: null, totalLines: 0 };
   }
 
-  let fd: number;
+  let fd = openLog(path);
   try {
-    fd = openSync(path, 'r+');
-  } catch (err) {
-    throw ioError('open', path, err);
-  }
-  try {
+    // Another program may be in the middle of writing this log (git checkout, stash …):
+    // give it a moment to finish before reading, and reopen if it replaced the file again.
+    for (let tries = 0; tries < 5; tries++) {
+      const known = state === undefined ? undefined : { sameFile: isSameFile(fd, state), offset: state.offset };
+      if (waitForForeignWriter(fd, path, inodeOf(fd), known, state?.offset ?? 0) === 'ready') break;
+      closeSync(fd);
+      fd = -1;
+      fd = openLog(path);
+    }
     const size = fstatSync(fd).size;
     const ino = inodeOf(fd);
-    const sameFile =
-      state !== undefined && state.ino === ino && size >= state.offset && fingerprintPrefix(fd, state.offset) === state.fingerprint;
+    const sameFile = state !== undefined && isSameFile(fd, state);
     // Unchanged since last consumed (conflicted or not): nothing to do.
     if (!forceRebuild && sameFile && size === state.offset) {
       // Verified unchanged although the stat differed (touched): remember the new mtime so
@@ -182,7 +186,14 @@ export function ingestLog(ctx: IngestContext, table: CollectionTable, forceRebui
     let totalLines = firstLine - 1 + read.lines;
     if (read.unterminated !== undefined) {
       const text = read.unterminated.toString('utf8');
-      if (isUtf8(read.unterminated) && parseLine(withoutBom(text, totalLines + 1)).kind === 'record') {
+      const valid = isUtf8(read.unterminated);
+      // Left by a TaskStore writer that died mid-append: it starts where the cache's
+      // record of what TaskStore wrote ends (see foreign-writes.ts).
+      const leftByTaskStore = sameFile && endOffset === state!.offset;
+      if (!leftByTaskStore && quietForMs(fd) < QUIET_MS) {
+        // Someone else is still writing it: read complete lines only, touch nothing.
+        ctx.logger.warn(`${name}.jsonl ends with an incomplete line another program is still writing; only its complete lines were read`);
+      } else if (valid && parseLine(withoutBom(text, totalLines + 1)).kind === 'record') {
         // A complete record that only lacks its newline (written by hand, or a crash
         // between the last byte and the newline): keep it and finish the line.
         // Positional write: this descriptor is opened 'r+', not for appending.
@@ -190,9 +201,16 @@ export function ingestLog(ctx: IngestContext, table: CollectionTable, forceRebui
         totalLines++;
         apply(text, totalLines, false);
         endOffset += read.unterminated.length + 1;
-      } else {
+      } else if (leftByTaskStore) {
         moveTornTail(fd, path, endOffset, read.unterminated, ctx.durable);
         ctx.logger.warn(`${name}.jsonl ended with an incomplete line (a write interrupted by a crash); it was moved to ${name}.jsonl.torn`);
+      } else {
+        // Another program's bytes, finished or abandoned: never cut. Ending the line keeps
+        // them in the log as a malformed line that check reports (and a repair can fix).
+        writeAtDurable(fd, Buffer.from('\n'), endOffset + read.unterminated.length, ctx.durable, path);
+        totalLines++;
+        apply(text, totalLines, !valid);
+        endOffset += read.unterminated.length + 1;
       }
     }
     if (conflictLine !== null) {
@@ -214,8 +232,21 @@ export function ingestLog(ctx: IngestContext, table: CollectionTable, forceRebui
     ctx.onProgress?.(size, size);
     return { linesRead: totalLines - firstLine + 1, rebuilt: !tailOnly, skipped, conflictLine, totalLines };
   } finally {
-    closeSync(fd);
+    if (fd >= 0) closeSync(fd);
   }
+}
+
+function openLog(path: string): number {
+  try {
+    return openSync(path, 'r+');
+  } catch (err) {
+    throw ioError('open', path, err);
+  }
+}
+
+/** The open log is the file the cache consumed: same inode, at least as long, same prefix fingerprint. */
+function isSameFile(fd: number, state: FileStateRow): boolean {
+  return state.ino === inodeOf(fd) && fstatSync(fd).size >= state.offset && fingerprintPrefix(fd, state.offset) === state.fingerprint;
 }
 
 /** Keeps an interrupted write's bytes in `<log>.torn` (never destroyed), then cuts the log back to its last complete line. */

@@ -51,9 +51,10 @@ export class LogAppender {
       const handle = this.handle(log.collection);
       const size = fstatSync(handle.fd).size;
       if (size !== log.startOffset) {
-        throw new CorruptError(`${log.collection}.jsonl changed outside TaskStore during the write (expected ${log.startOffset} bytes, found ${size}); nothing was written`, {
-          hint: 'retry the write',
-        });
+        throw new CorruptError(
+          `${log.collection}.jsonl changed outside TaskStore during the write (expected ${log.startOffset} bytes, found ${size}: another program, such as git, may still be writing it); nothing was written`,
+          { hint: 'retry the write once the other program is done' },
+        );
       }
       return { log, path, handle, data: Buffer.from(log.lines.join('')) };
     });
