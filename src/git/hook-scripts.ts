@@ -36,7 +36,9 @@ const ENABLED = `[ "\${TASKSTORE_SKIP_HOOKS:-}" != 1 ]`;
 const PURPOSE: Record<HookName, string[]> = {
   'pre-commit': [
     'Refuses the commit when a staged .taskstore/*.jsonl still contains git conflict marker',
-    'lines (checked on the STAGED content, in sh + grep so it works without node). Nothing else blocks.',
+    'lines, NUL bytes or an incomplete last line (a write clobbered while another program was',
+    'writing the file), checked on the STAGED content in sh + grep so it works without node.',
+    'Lines that do not look like JSON objects only get a warning. Nothing else blocks.',
   ],
   'post-merge': ['Runs `taskstore sync` after a merge or pull. Never blocks: failures only warn.'],
   'post-rebase': [
@@ -83,6 +85,10 @@ const VARIABLES = [
   'taskstore_rest',
   'taskstore_names',
   'taskstore_n',
+  'taskstore_nul',
+  'taskstore_last',
+  'taskstore_bad',
+  'taskstore_damaged',
 ];
 
 function variables(hook: HookName, { commands, storeRelative }: HookContext): string[] {
@@ -165,10 +171,34 @@ function reportMarker(pathExpr: string, where: string, indent: string): string[]
   ];
 }
 
+/**
+ * Refuses NUL bytes and an incomplete last line (bytes of two writers interleaved: never
+ * something TaskStore writes) and warns about lines that do not look like JSON objects.
+ */
+function reportDamage(pathExpr: string, where: string, indent: string): string[] {
+  return [
+    `${indent}taskstore_nul=$(${where} 2>/dev/null | tr -cd '\\000' | wc -c | tr -d ' ')`,
+    `${indent}if [ "\${taskstore_nul:-0}" != 0 ]; then`,
+    `${indent}  printf 'taskstore: %s contains %s NUL byte(s): a write was clobbered while another program was writing the file\\n' ${pathExpr} "$taskstore_nul" >&2`,
+    `${indent}  taskstore_damaged=1`,
+    `${indent}fi`,
+    `${indent}taskstore_last=$(${where} 2>/dev/null | tail -c 1 | tr -d '\\n')`,
+    `${indent}if [ -n "$taskstore_last" ]; then`,
+    `${indent}  printf 'taskstore: %s ends with an incomplete line (no newline at the end)\\n' ${pathExpr} >&2`,
+    `${indent}  taskstore_damaged=1`,
+    `${indent}fi`,
+    `${indent}taskstore_bad=$(${where} 2>/dev/null | tr -d '\\r' | grep -n -v -E '^[{].*[}]$' | grep -v -E ${MARKER_RE.replace("'^", "'^[0-9]+:")} | sed -n 1p)`,
+    `${indent}if [ -n "$taskstore_bad" ]; then`,
+    `${indent}  printf 'taskstore: warning: %s line %s is not a JSON object line; run taskstore check\\n' ${pathExpr} "\${taskstore_bad%%:*}" >&2`,
+    `${indent}fi`,
+  ];
+}
+
 function preCommit(): string[] {
   return [
     `if ${ENABLED}; then`,
     '  taskstore_blocked=0',
+    '  taskstore_damaged=0',
     '  taskstore_files=$(git -c core.quotePath=false diff --cached --name-only --diff-filter=ACMRT 2>/dev/null) || taskstore_files=',
     '  while IFS= read -r taskstore_f; do',
     '    case $taskstore_f in',
@@ -177,11 +207,16 @@ function preCommit(): string[] {
     '      *) continue ;;',
     '    esac',
     ...reportMarker('"$taskstore_f"', 'git show ":$taskstore_f"', '    '),
+    ...reportDamage('"$taskstore_f"', 'git show ":$taskstore_f"', '    '),
     '  done <<TASKSTORE_FILES',
     '$taskstore_files',
     'TASKSTORE_FILES',
     '  if [ "$taskstore_blocked" = 1 ]; then',
     "    echo 'taskstore: commit refused: resolve the conflict (keep the lines you want, delete the <<<<<<< ======= >>>>>>> lines), git add the file, then commit again' >&2",
+    '    exit 1',
+    '  fi',
+    '  if [ "$taskstore_damaged" = 1 ]; then',
+    "    echo 'taskstore: commit refused: the staged log is damaged; restore the file (git diff shows what changed), let the writers finish, run taskstore check, git add it again, then commit' >&2",
     '    exit 1',
     '  fi',
     'fi',
