@@ -4,7 +4,7 @@
  */
 export { Store } from './store.js';
 export { CoreStore } from './store/core-store.js';
-export type { SyncReport, CompactReport, CompactOptions, StoreMetrics, ProgressOptions } from './store/core-store.js';
+export type { SyncReport, CompactReport, CompactOptions, RescueReport, StoreMetrics, ProgressOptions } from './store/core-store.js';
 export { Collection } from './store/collection.js';
 export type { CollectionOptions, DeleteOptions, NewRecord, RecordMeta } from './store/collection.js';
 export type { StoreOptions, Logger } from './store/options.js';

@@ -115,6 +115,17 @@ export class CollectionTable {
     return new Map(rows.map((r) => [r.id, r.data]));
   }
 
+  /** True when the table holds this exact version line for `id`. */
+  hasVersionText(id: string, text: string): boolean {
+    return this.db.prepare(`SELECT 1 FROM "${this.table}" WHERE id = ? AND data = ? LIMIT 1`).get(id, text) !== undefined;
+  }
+
+  /** Current versions (live and tombstones) with their stamps: what a rewrite of the log must not lose unnoticed. */
+  currentVersions(): Map<string, { updatedAt: number; text: string }> {
+    const rows = this.db.prepare(`SELECT id, updated_at, data FROM "${this.table}" WHERE state > 0`).all() as { id: string; updated_at: number; data: string }[];
+    return new Map(rows.map((r) => [r.id, { updatedAt: r.updated_at, text: r.data }]));
+  }
+
   /** Line numbers of the current versions (live and tombstones), ascending: what compaction keeps. */
   currentLineNumbers(): number[] {
     return (this.db.prepare(`SELECT line FROM "${this.table}" WHERE state > 0 ORDER BY line`).all() as { line: number }[]).map(

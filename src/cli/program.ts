@@ -274,6 +274,13 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .action(act(() => import('./commands/compact.js'), (a, o) => ({ collection: a[0], keepDays: o.keepDays as number | undefined })));
 
   program
+    .command('rescue')
+    .description('re-apply acknowledged versions that git or another tool made vanish (kept in <collection>.jsonl.rescued; see check)')
+    .argument('[collection]', 'only this collection (default: all)')
+    .addHelpText('after', example('taskstore rescue notes'))
+    .action(act(() => import('./commands/rescue.js'), (a) => ({ collection: a[0] })));
+
+  program
     .command('check')
     .description('report malformed lines, conflict markers, torn lines, dangling references, cycles, cache drift, git setup; exit 1 if any')
     .addHelpText('after', example('taskstore check --json'))

@@ -25,7 +25,7 @@ const REPO_LOCATING_VARIABLES = [
   'GIT_PREFIX',
 ];
 
-function gitEnv(): NodeJS.ProcessEnv {
+export function gitEnv(): NodeJS.ProcessEnv {
   // LC_ALL=C: we recognise a few of git's messages ("not a git repository"), which are translated otherwise.
   const env: NodeJS.ProcessEnv = { ...process.env, LC_ALL: 'C', LANGUAGE: 'C' };
   for (const name of REPO_LOCATING_VARIABLES) delete env[name];

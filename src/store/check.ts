@@ -81,6 +81,13 @@ export function runCheck(ctx: CheckContext): CheckReport {
         collection: entry.slice(0, -'.jsonl.torn'.length),
         message: `${entry} holds ${lines} line(s) cut from the log after an interrupted write; inspect it, then delete it`,
       });
+    } else if (entry.endsWith('.jsonl.rescued')) {
+      const lines = readFileSync(join(ctx.dir, entry), 'utf8').split('\n').filter((l) => l !== '').length;
+      problems.push({
+        kind: 'rescued_lines',
+        collection: entry.slice(0, -'.jsonl.rescued'.length),
+        message: `${entry} holds ${lines} acknowledged version(s) that vanished when git or another tool rewrote the log, and that no recent git commit holds: run taskstore rescue to re-apply them (or delete the file to discard them)`,
+      });
     } else if (entry.endsWith('.jsonl') && !COLLECTION_NAME.test(entry.slice(0, -'.jsonl'.length))) {
       problems.push({
         kind: 'invalid_file_name',

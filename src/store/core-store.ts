@@ -15,7 +15,7 @@ import { CacheDb } from '../cache/cache-db.js';
 import { CollectionTable } from '../cache/collection-table.js';
 import { ConflictMarkersError, NotFoundError, TaskStoreError, TooLargeError, ValidationError, ioError } from '../errors.js';
 import { assertCollectionName, COLLECTION_NAME } from '../jsonl/collection-name.js';
-import { serializeRecord, type StoredRecord } from '../jsonl/line-codec.js';
+import { parseLine, serializeRecord, type StoredRecord } from '../jsonl/line-codec.js';
 import { Collection, type CollectionHost, type CollectionOptions } from './collection.js';
 import { ingestLog, logPath, logUnchanged, readFileState, type BadLine, type IngestContext } from './ingest.js';
 import { Journal } from './journal.js';
@@ -24,6 +24,7 @@ import { resolveOptions, type ResolvedOptions, type StoreOptions } from './optio
 import { ensureLayout } from './layout.js';
 import { compactLog } from './compact.js';
 import { removeStaleCompactionTemps } from './stale-temps.js';
+import { readRescuedLines, removeRescued, RESCUED_SUFFIX } from './rescue.js';
 import { runCheck, type CheckReport, type Checker } from './check.js';
 
 export const CACHE_FILE = 'taskstore.db';
@@ -47,6 +48,11 @@ export interface CompactReport {
 export interface CompactOptions extends ProgressOptions {
   /** Also keep every superseded version whose updated_at lies within the last this many days (retention). */
   keepDays?: number;
+}
+
+export interface RescueReport {
+  /** Per rescued file: lines it held, and how many were appended (the others were in the log already). */
+  collections: { name: string; lines: number; applied: number }[];
 }
 
 export interface StoreMetrics {
@@ -324,6 +330,37 @@ export class CoreStore {
     return report;
   }
 
+  /**
+   * Re-applies the versions kept in `<collection>.jsonl.rescued` (acknowledged writes a
+   * rewrite of the log by git or another tool lost, see check()): each line the log does
+   * not hold is appended as it was, with its original updated_at, so a version that is
+   * still the newest becomes current again and one superseded since stays history. The
+   * rescued file is removed once its lines are durable in the log.
+   */
+  rescue(collection?: string): RescueReport {
+    this.assertOpen();
+    if (collection !== undefined) assertCollectionName(collection);
+    const names = collection === undefined ? rescuedCollections(this.dir) : [collection];
+    const report: RescueReport = { collections: [] };
+    this.write(() => {
+      for (const name of names) {
+        const lines = readRescuedLines(`${logPath(this.dir, name)}${RESCUED_SUFFIX}`);
+        if (lines.length === 0) continue;
+        const table = this.readableTable(name);
+        let applied = 0;
+        for (const text of lines) {
+          const parsed = parseLine(text);
+          if (parsed.kind !== 'record' || table.hasVersionText(parsed.record.id, text)) continue;
+          this.stage(name, parsed.record, text);
+          applied++;
+        }
+        report.collections.push({ name, lines: lines.length, applied });
+      }
+    });
+    for (const { name } of report.collections) removeRescued(`${logPath(this.dir, name)}${RESCUED_SUFFIX}`);
+    return report;
+  }
+
   /** Consistency report: malformed lines, conflict markers, torn lines, cache drift, and registered checks. */
   check(options: ProgressOptions = {}): CheckReport {
     this.assertOpen();
@@ -581,6 +618,15 @@ function retentionStart(keepDays: unknown, now: number): number | undefined {
     throw new ValidationError(`keepDays must be a non-negative number of days (got ${String(keepDays)})`, { field: 'keepDays' });
   }
   return now - Math.round(keepDays * 86_400_000);
+}
+
+/** Collections that have a `<name>.jsonl.rescued` file. */
+function rescuedCollections(dir: string): string[] {
+  const suffix = `.jsonl${RESCUED_SUFFIX}`;
+  return readdirSync(dir)
+    .filter((e) => e.endsWith(suffix) && COLLECTION_NAME.test(e.slice(0, -suffix.length)))
+    .map((e) => e.slice(0, -suffix.length))
+    .sort();
 }
 
 function fileSize(path: string): number {

@@ -18,6 +18,7 @@ import { writeAtDurable, fingerprintPrefix, fsyncPath, inodeOf, readLinesFrom, t
 import { ioError } from '../errors.js';
 import type { Logger } from './options.js';
 import { QUIET_MS, quietForMs, waitForForeignWriter } from './foreign-writes.js';
+import { RESCUED_SUFFIX, rescueVanished, vanishedVersions, type KnownVersion } from './rescue.js';
 
 /** A line that could not be used, with its 1-based line number. */
 export interface BadLine {
@@ -117,6 +118,7 @@ export function ingestLog(ctx: IngestContext, table: CollectionTable, forceRebui
   if (!existsSync(path)) {
     if (state === undefined && !forceRebuild) return nothing;
     // The log is gone (e.g. checked out a branch without it): so are its records.
+    if (state !== undefined) keepVanished(ctx, name, path, vanishedVersions(table.currentVersions(), () => undefined));
     table.clear();
     ctx.cache.db.prepare('DELETE FROM files WHERE collection = ?').run(name);
     ctx.cache.db.prepare('DELETE FROM bad_lines WHERE collection = ?').run(name);
@@ -149,6 +151,8 @@ export function ingestLog(ctx: IngestContext, table: CollectionTable, forceRebui
 
     const from = tailOnly ? state.offset : 0;
     const firstLine = tailOnly ? state.lines + 1 : 1;
+    // Rewritten by someone else: remember the current versions, to find any it lost.
+    const before = !tailOnly && !sameFile && state !== undefined ? table.currentVersions() : undefined;
     if (!tailOnly) {
       table.clear();
       ctx.cache.db.prepare('DELETE FROM bad_lines WHERE collection = ?').run(name);
@@ -213,6 +217,9 @@ export function ingestLog(ctx: IngestContext, table: CollectionTable, forceRebui
         endOffset += read.unterminated.length + 1;
       }
     }
+    if (before !== undefined && conflictLine === null) {
+      keepVanished(ctx, name, path, vanishedVersions(before, (id) => table.current(id)?.updatedAt));
+    }
     if (conflictLine !== null) {
       // Refuse the whole file: serving half of an unresolved merge would hide records.
       table.clear();
@@ -233,6 +240,16 @@ export function ingestLog(ctx: IngestContext, table: CollectionTable, forceRebui
     return { linesRead: totalLines - firstLine + 1, rebuilt: !tailOnly, skipped, conflictLine, totalLines };
   } finally {
     if (fd >= 0) closeSync(fd);
+  }
+}
+
+/** Rescues acknowledged versions a rewrite lost that git does not have either (see rescue.ts). */
+function keepVanished(ctx: IngestContext, name: string, path: string, lost: KnownVersion[]): void {
+  const kept = rescueVanished(ctx.dir, `${name}.jsonl`, path, lost, ctx.durable);
+  if (kept > 0) {
+    ctx.logger.warn(
+      `${name}.jsonl was rewritten outside TaskStore and lost ${kept} acknowledged version(s) that no recent git commit, stash or index holds; they were kept in ${name}.jsonl${RESCUED_SUFFIX} (run taskstore rescue to re-apply them)`,
+    );
   }
 }
 

@@ -14,6 +14,7 @@ taskstore.db
 taskstore.db-*
 taskstore.journal
 *.torn
+*.rescued
 *.lock
 *.log
 .*.tmp

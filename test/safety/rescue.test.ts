@@ -1,0 +1,97 @@
+/**
+ * Issue 9 item 2 (safety net): acknowledged versions that a git rewrite of a log makes
+ * vanish, and that no recent git object holds, are kept in `<collection>.jsonl.rescued`,
+ * reported by check and re-applied by rescue. Real git, real files.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CoreStore as Store } from '../../src/index.js';
+import { GitRepo } from '../helpers/git-repo.js';
+import { quietLogger } from '../helpers/logger.js';
+import { runCli } from '../cli/run-cli.js';
+import '../git/fixtures.js'; // git env for the store's own git calls
+
+function setup() {
+  const repo = GitRepo.init();
+  const dir = join(repo.dir, '.taskstore');
+  const logger = quietLogger();
+  const store = Store.open(dir, { durability: 'none', logger });
+  const notes = store.collection({ name: 'notes' });
+  notes.create({ id: 'committed', v: 1 });
+  repo.commitAll('store');
+  return { repo, dir, store, notes, logger, rescued: join(dir, 'notes.jsonl.rescued') };
+}
+
+describe('rescue of vanished acknowledged writes', () => {
+  it('a write lost by restoring the log from HEAD is rescued, reported by check, and re-applied by rescue', () => {
+    const { repo, dir, store, notes, logger, rescued } = setup();
+    notes.create({ id: 'lost', v: 1 });
+    notes.patch('committed', { v: 2 });
+    // What `git stash` does after its snapshot, or `git checkout -- file` / `reset --hard`.
+    repo.git('checkout', '--', '.taskstore/notes.jsonl');
+    store.refresh();
+    expect(notes.get('lost')).toBeUndefined();
+    expect(notes.get('committed')).toMatchObject({ v: 1 });
+    const kept = readFileSync(rescued, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(kept.map((r) => [r.id, r.v]).sort()).toEqual([['committed', 2], ['lost', 1]]);
+    expect(logger.warnings.join('\n')).toMatch(/lost 2 acknowledged version\(s\).*notes\.jsonl\.rescued/);
+    expect(store.check().problems).toEqual([expect.objectContaining({ kind: 'rescued_lines', collection: 'notes', message: expect.stringContaining('2 acknowledged version(s)') })]);
+    store.close();
+
+    const cli = runCli(['--json', 'rescue'], { cwd: repo.dir });
+    expect(cli.status, cli.stderr).toBe(0);
+    expect(JSON.parse(cli.stdout)).toEqual({ collections: [{ name: 'notes', lines: 2, applied: 2 }] });
+    expect(existsSync(rescued)).toBe(false);
+    const reopened = Store.open(dir, { durability: 'none', logger: quietLogger() });
+    const again = reopened.collection({ name: 'notes' });
+    expect(again.get('lost')).toMatchObject({ v: 1 });
+    expect(again.get('committed')).toMatchObject({ v: 2 });
+    expect(reopened.check().ok).toBe(true);
+    reopened.close();
+  });
+
+  it('nothing is rescued when git holds the lines (stash, commit on another branch) or a compaction dropped only superseded versions', () => {
+    const { repo, store, notes, rescued } = setup();
+    notes.create({ id: 'stashed' });
+    repo.git('stash');
+    store.refresh();
+    expect(notes.get('stashed')).toBeUndefined();
+    expect(existsSync(rescued)).toBe(false);
+    repo.git('stash', 'pop');
+    store.refresh();
+    expect(notes.get('stashed')).toBeDefined();
+
+    repo.git('checkout', '-q', '-b', 'side');
+    notes.create({ id: 'on-side' });
+    repo.commitAll('side');
+    repo.git('checkout', '-q', 'main');
+    store.refresh();
+    expect(notes.get('on-side')).toBeUndefined();
+    expect(existsSync(rescued)).toBe(false);
+
+    notes.patch('committed', { v: 5 });
+    const other = Store.open(join(repo.dir, '.taskstore'), { durability: 'none', logger: quietLogger() });
+    other.compact('notes');
+    other.close();
+    store.refresh();
+    expect(notes.get('committed')).toMatchObject({ v: 5 });
+    expect(existsSync(rescued)).toBe(false);
+    store.close();
+  });
+
+  it('rescue skips lines the log holds again and keeps the newest version current', () => {
+    const { repo, store, notes, rescued } = setup();
+    notes.patch('committed', { v: 2 });
+    repo.git('checkout', '--', '.taskstore/notes.jsonl');
+    store.refresh();
+    expect(existsSync(rescued)).toBe(true);
+    notes.patch('committed', { v: 3 }); // a newer write after the loss
+    const report = store.rescue();
+    expect(report).toEqual({ collections: [{ name: 'notes', lines: 1, applied: 1 }] });
+    expect(notes.get('committed')).toMatchObject({ v: 3 });
+    expect(notes.history('committed').map((r) => r.v)).toEqual([1, 3, 2]);
+    expect(store.rescue()).toEqual({ collections: [] });
+    store.close();
+  });
+});
