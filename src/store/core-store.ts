@@ -24,6 +24,7 @@ import { resolveOptions, type ResolvedOptions, type StoreOptions } from './optio
 import { ensureLayout } from './layout.js';
 import { compactLog } from './compact.js';
 import { removeStaleCompactionTemps } from './stale-temps.js';
+import { findGitDir, waitWhileGitBusy } from './git-activity.js';
 import { readRescuedLines, removeRescued, RESCUED_SUFFIX } from './rescue.js';
 import { runCheck, type CheckReport, type Checker } from './check.js';
 
@@ -91,6 +92,8 @@ export class CoreStore {
   private readonly declaredIndexes = new Map<string, Set<string>>();
   private readonly conflicts = new Map<string, number>();
   private readonly checkers: Checker[] = [];
+  /** The git dir of the work tree holding the store (null outside git), found on the first write. */
+  private gitDir: string | null | undefined;
   /** Compaction leftovers removed when this Store opened, reported once by check(). */
   private readonly removedTemps: string[] = [];
   private scope: WriteScope | undefined;
@@ -433,6 +436,9 @@ export class CoreStore {
       });
     }
     const started = performance.now();
+    // Let a git operation in this work tree finish before touching the logs (see git-activity.ts).
+    if (this.gitDir === undefined) this.gitDir = findGitDir(this.dir) ?? null;
+    if (this.gitDir !== null) waitWhileGitBusy(this.gitDir);
     this.cache.beginImmediate();
     locksHeldInProcess.add(lockKey);
     const scope: WriteScope = { staged: new Map(), caughtUp: new Set(), savepoints: 0 };

@@ -1,0 +1,55 @@
+/**
+ * Writers pause while git is working in the store's work tree.
+ *
+ * Git rewrites tracked files in place of the old ones during merge, checkout, stash,
+ * rebase, reset and pull. A line appended while git has read a log but not yet written
+ * its version back is gone from the file (the rescue net keeps it, see rescue.ts, but
+ * the writer's record then stays out of the store until `taskstore rescue`). Git holds
+ * `<gitdir>/index.lock` for the whole of each such step, so a write first waits (bounded)
+ * until no fresh `index.lock` is there. A lock older than STALE_MS is a leftover of a
+ * crashed git and is ignored. The wait happens before the store's own write lock is
+ * taken, so git hooks that run TaskStore never wait behind it.
+ *
+ * No git is spawned: the git dir is found by walking up to `.git` (a directory, or a
+ * file `gitdir: <path>` in a linked worktree).
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+
+/** The longest a write waits for one git operation. */
+export const GIT_WAIT_MAX_MS = 5000;
+/** An index.lock not touched for this long belongs to a git that died. */
+export const STALE_MS = 10_000;
+const POLL_MS = 5;
+
+/** The git dir of the work tree containing `dir`, or undefined outside git. */
+export function findGitDir(dir: string): string | undefined {
+  for (let current = resolve(dir); ; current = dirname(current)) {
+    const dotGit = join(current, '.git');
+    const st = statSync(dotGit, { throwIfNoEntry: false });
+    if (st?.isDirectory()) return dotGit;
+    if (st?.isFile()) {
+      const match = /^gitdir:\s*(.+?)\s*$/m.exec(readFileSync(dotGit, 'utf8'));
+      if (match !== null) return isAbsolute(match[1]!) ? match[1]! : resolve(current, match[1]!);
+    }
+    if (dirname(current) === current) return undefined;
+  }
+}
+
+/** True while a live git process holds the index lock of `gitDir`. */
+export function gitBusy(gitDir: string): boolean {
+  const lock = statSync(join(gitDir, 'index.lock'), { throwIfNoEntry: false });
+  return lock !== undefined && Date.now() - lock.mtimeMs < STALE_MS;
+}
+
+/** Waits while git is busy in `gitDir` (at most GIT_WAIT_MAX_MS); returns the milliseconds waited. */
+export function waitWhileGitBusy(gitDir: string): number {
+  const started = Date.now();
+  while (gitBusy(gitDir) && Date.now() - started < GIT_WAIT_MAX_MS) sleep(POLL_MS);
+  return Date.now() - started;
+}
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+function sleep(ms: number): void {
+  Atomics.wait(sleeper, 0, 0, ms);
+}
