@@ -120,10 +120,31 @@ export class CollectionTable {
     return this.db.prepare(`SELECT 1 FROM "${this.table}" WHERE id = ? AND data = ? LIMIT 1`).get(id, text) !== undefined;
   }
 
-  /** Current versions (live and tombstones) with their stamps: what a rewrite of the log must not lose unnoticed. */
-  currentVersions(): Map<string, { updatedAt: number; text: string }> {
-    const rows = this.db.prepare(`SELECT id, updated_at, data FROM "${this.table}" WHERE state > 0`).all() as { id: string; updated_at: number; data: string }[];
-    return new Map(rows.map((r) => [r.id, { updatedAt: r.updated_at, text: r.data }]));
+  /**
+   * Remembers the current versions (live and tombstones) in a temporary table, before a
+   * rebuild replaces them: what a rewrite of the log must not lose unnoticed. Kept in
+   * SQLite rather than in memory, since a log can hold hundreds of thousands of records.
+   */
+  snapshotCurrent(): void {
+    this.db.exec(`DROP TABLE IF EXISTS temp."${this.table}__before"`);
+    this.db.exec(`CREATE TEMP TABLE "${this.table}__before" AS SELECT id, updated_at, data FROM "${this.table}" WHERE state > 0`);
+  }
+
+  /**
+   * The snapshot's versions whose id now has no version, or only older ones (the rebuild
+   * lost them), in id order; drops the snapshot.
+   */
+  takeLostSinceSnapshot(): { updatedAt: number; text: string }[] {
+    const before = `temp."${this.table}__before"`;
+    const rows = this.db
+      .prepare(
+        `SELECT b.updated_at AS updatedAt, b.data AS text FROM ${before} AS b
+         WHERE NOT EXISTS (SELECT 1 FROM "${this.table}" AS c WHERE c.id = b.id AND c.state > 0 AND c.updated_at >= b.updated_at)
+         ORDER BY b.id`,
+      )
+      .all() as { updatedAt: number; text: string }[];
+    this.db.exec(`DROP TABLE ${before}`);
+    return rows;
   }
 
   /** Line numbers of the current versions (live and tombstones), ascending: what compaction keeps. */

@@ -18,7 +18,7 @@ import { writeAtDurable, fingerprintPrefix, fsyncPath, inodeOf, readLinesFrom, t
 import { ioError } from '../errors.js';
 import type { Logger } from './options.js';
 import { QUIET_MS, quietForMs, waitForForeignWriter } from './foreign-writes.js';
-import { RESCUED_SUFFIX, rescueVanished, vanishedVersions, type KnownVersion } from './rescue.js';
+import { RESCUED_SUFFIX, rescueVanished, type KnownVersion } from './rescue.js';
 
 /** A line that could not be used, with its 1-based line number. */
 export interface BadLine {
@@ -118,8 +118,9 @@ export function ingestLog(ctx: IngestContext, table: CollectionTable, forceRebui
   if (!existsSync(path)) {
     if (state === undefined && !forceRebuild) return nothing;
     // The log is gone (e.g. checked out a branch without it): so are its records.
-    if (state !== undefined) keepVanished(ctx, name, path, vanishedVersions(table.currentVersions(), () => undefined));
+    if (state !== undefined) table.snapshotCurrent();
     table.clear();
+    if (state !== undefined) keepVanished(ctx, name, path, table.takeLostSinceSnapshot());
     ctx.cache.db.prepare('DELETE FROM files WHERE collection = ?').run(name);
     ctx.cache.db.prepare('DELETE FROM bad_lines WHERE collection = ?').run(name);
     return { ...nothing, rebuilt: true, conflictLine: null, totalLines: 0 };
@@ -152,7 +153,8 @@ export function ingestLog(ctx: IngestContext, table: CollectionTable, forceRebui
     const from = tailOnly ? state.offset : 0;
     const firstLine = tailOnly ? state.lines + 1 : 1;
     // Rewritten by someone else: remember the current versions, to find any it lost.
-    const before = !tailOnly && !sameFile && state !== undefined ? table.currentVersions() : undefined;
+    const snapshot = !tailOnly && !sameFile && state !== undefined;
+    if (snapshot) table.snapshotCurrent();
     if (!tailOnly) {
       table.clear();
       ctx.cache.db.prepare('DELETE FROM bad_lines WHERE collection = ?').run(name);
@@ -217,8 +219,10 @@ export function ingestLog(ctx: IngestContext, table: CollectionTable, forceRebui
         endOffset += read.unterminated.length + 1;
       }
     }
-    if (before !== undefined && conflictLine === null) {
-      keepVanished(ctx, name, path, vanishedVersions(before, (id) => table.current(id)?.updatedAt));
+    if (snapshot) {
+      const lost = table.takeLostSinceSnapshot();
+      // A conflicted log still holds its versions, between the markers: nothing is lost.
+      if (conflictLine === null) keepVanished(ctx, name, path, lost);
     }
     if (conflictLine !== null) {
       // Refuse the whole file: serving half of an unresolved merge would hide records.

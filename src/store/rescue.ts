@@ -26,20 +26,6 @@ export interface KnownVersion {
   text: string;
 }
 
-/**
- * The versions of `before` (id → current version before the rewrite) that the rewritten
- * log lost: the id has no version now, or only older ones. `currentNow` answers from the
- * rebuilt table.
- */
-export function vanishedVersions(before: Map<string, KnownVersion>, currentNow: (id: string) => number | undefined): KnownVersion[] {
-  const lost: KnownVersion[] = [];
-  for (const [id, version] of before) {
-    const now = currentNow(id);
-    if (now === undefined || now < version.updatedAt) lost.push(version);
-  }
-  return lost;
-}
-
 /** Revisions whose copy of a log a recent git operation may have taken the lost lines to (a missing one is skipped). */
 const RECENT_REVISIONS = ['HEAD', '', ':2', ':3', 'ORIG_HEAD', 'MERGE_HEAD', 'AUTO_MERGE', 'REBASE_HEAD', 'CHERRY_PICK_HEAD', 'FETCH_HEAD'];
 /** Reflogs walked for more: the last few positions of HEAD (checkout, reset, rebase) and the last stashes. */
