@@ -47,6 +47,8 @@ export interface IngestContext {
 }
 
 const MAX_WARNINGS = 5;
+/** Logs smaller than this are rebuilt row by row: dropping and re-creating indexes costs more than it saves. */
+const BULK_LOAD_MIN_BYTES = 256 * 1024;
 
 export function logPath(dir: string, collection: string): string {
   return join(dir, `${collection}.jsonl`);
@@ -170,13 +172,24 @@ export function ingestLog(ctx: IngestContext, table: CollectionTable, forceRebui
     };
 
     let lastProgress = 0;
-    const read = readLinesFrom(fd, from, firstLine, (line) => {
-      apply(line.text, line.lineNo, line.invalidUtf8 === true);
-      if (ctx.onProgress !== undefined && line.offset - lastProgress > 1 << 20) {
-        lastProgress = line.offset;
-        ctx.onProgress(line.offset, size);
-      }
-    });
+    // A rebuild of more than a few lines loads the table without its indexes and builds
+    // them once at the end; a tail is applied row by row.
+    const bulk = !tailOnly && size > BULK_LOAD_MIN_BYTES;
+    if (bulk) table.beginBulkLoad();
+    let read: ReturnType<typeof readLinesFrom>;
+    try {
+      read = readLinesFrom(fd, from, firstLine, (line) => {
+        apply(line.text, line.lineNo, line.invalidUtf8 === true);
+        if (ctx.onProgress !== undefined && line.offset - lastProgress > 1 << 20) {
+          lastProgress = line.offset;
+          ctx.onProgress(line.offset, size);
+        }
+      });
+    } catch (err) {
+      if (bulk) table.abortBulkLoad();
+      throw err;
+    }
+    if (bulk) table.endBulkLoad();
     let endOffset = read.endOffset;
     let totalLines = firstLine - 1 + read.lines;
     if (read.unterminated !== undefined) {
