@@ -2,7 +2,7 @@
  * Issue 9 item 1: the store must not cut (or write past) an incomplete last line that
  * another program is still writing. Real child process replacing the log slowly.
  */
-import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -74,6 +74,24 @@ describe('a log replaced and still being written by another program', () => {
     notes.create({ id: 'c' });
     expect(readFileSync(log, 'utf8')).toMatch(/^\{"id":"a","updated_at":1\}\n\{"id":"b","upd\n\{"id":"c"/);
     expect(existsSync(`${log}.torn`)).toBe(false);
+    expect(store.check().problems).toEqual([expect.objectContaining({ kind: 'malformed_line', line: 2 })]);
+    store.close();
+  });
+
+  it('a replaced file that extends what was consumed but ends mid-line is someone else’s: never moved to .torn', () => {
+    const dir = join(tempDir(), '.taskstore');
+    const store = Store.open(dir, { durability: 'none', logger: quietLogger() });
+    const notes = store.collection({ name: 'notes' });
+    notes.create({ id: 'a' });
+    const log = join(dir, 'notes.jsonl');
+    // What git leaves while it writes a merge result: the same first bytes, a new file.
+    writeFileSync(`${log}.new`, `${readFileSync(log, 'utf8')}{"id":"b","upd`);
+    const past = new Date(Date.now() - 60_000);
+    utimesSync(`${log}.new`, past, past);
+    renameSync(`${log}.new`, log);
+    notes.create({ id: 'c' });
+    expect(existsSync(`${log}.torn`)).toBe(false);
+    expect(readFileSync(log, 'utf8')).toMatch(/\n\{"id":"b","upd\n\{"id":"c"/);
     expect(store.check().problems).toEqual([expect.objectContaining({ kind: 'malformed_line', line: 2 })]);
     store.close();
   });
