@@ -161,7 +161,7 @@ export class CoreStore {
       this.removedTemps.push(name);
       this.options.logger.warn(`removed ${name}, left behind by an interrupted compaction (the log itself was not touched)`);
     }
-    if (this.hasNewData()) this.write(() => this.catchUpAll());
+    if (this.hasNewData()) this.write(() => this.catchUpAll(), { readOnly: true });
   }
 
   /** Closes the cache and file handles. The store cannot be used afterwards. */
@@ -252,7 +252,7 @@ export class CoreStore {
         lines += result.linesRead;
         this.scope!.caughtUp.add(name);
       }
-    });
+    }, { readOnly: true });
     const records = names.reduce((n, name) => n + (this.conflicts.has(name) ? 0 : this.tableFor(name).count()), 0);
     this.lastSyncMs = performance.now() - started;
     this.throwIfConflicted(names);
@@ -268,7 +268,7 @@ export class CoreStore {
     this.assertOpen();
     if (!this.cache.isCurrentFile()) this.reopenCache();
     if (!this.hasNewData()) return 0;
-    return this.write(() => this.catchUpAll());
+    return this.write(() => this.catchUpAll(), { readOnly: true });
   }
 
   /**
@@ -425,7 +425,7 @@ export class CoreStore {
   // ---- internals ----
 
   /** Runs `fn` holding the write lock, or joins the enclosing scope. */
-  protected write<R>(fn: () => R): R {
+  protected write<R>(fn: () => R, { readOnly = false }: { readOnly?: boolean } = {}): R {
     this.assertOpen();
     if (this.scope !== undefined) return fn();
     if (!this.cache.isCurrentFile()) this.reopenCache();
@@ -436,9 +436,12 @@ export class CoreStore {
       });
     }
     const started = performance.now();
-    // Let a git operation in this work tree finish before touching the logs (see git-activity.ts).
-    if (this.gitDir === undefined) this.gitDir = findGitDir(this.dir) ?? null;
-    if (this.gitDir !== null) waitWhileGitBusy(this.gitDir);
+    // Let a git operation in this work tree finish before appending to the logs (see
+    // git-activity.ts). A catch-up only reads, and git's own hooks run one: no wait there.
+    if (!readOnly) {
+      if (this.gitDir === undefined) this.gitDir = findGitDir(this.dir) ?? null;
+      if (this.gitDir !== null) waitWhileGitBusy(this.gitDir);
+    }
     this.cache.beginImmediate();
     locksHeldInProcess.add(lockKey);
     const scope: WriteScope = { staged: new Map(), caughtUp: new Set(), savepoints: 0 };

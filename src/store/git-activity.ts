@@ -21,6 +21,14 @@ export const GIT_WAIT_MAX_MS = 5000;
 /** An index.lock not touched for this long belongs to a git that died. */
 export const STALE_MS = 10_000;
 const POLL_MS = 5;
+/**
+ * Files git writes when a multi-step operation starts: `ORIG_HEAD` (merge, pull, reset,
+ * rebase) and `refs/stash` (stash). Between its steps git holds no lock (a refused merge
+ * snapshots the dirty file, tries, then restores the snapshot), so a write also waits
+ * while one of these is younger than RECENT_START_MS.
+ */
+const STARTED_MARKERS = ['ORIG_HEAD', 'refs/stash'];
+export const RECENT_START_MS = 1500;
 
 /** The git dir of the work tree containing `dir`, or undefined outside git. */
 export function findGitDir(dir: string): string | undefined {
@@ -36,10 +44,19 @@ export function findGitDir(dir: string): string | undefined {
   }
 }
 
-/** True while a live git process holds the index lock of `gitDir`. */
+/** True while a live git process holds the index lock of `gitDir`, or just started a merge, reset or stash. */
 export function gitBusy(gitDir: string): boolean {
+  const now = Date.now();
   const lock = statSync(join(gitDir, 'index.lock'), { throwIfNoEntry: false });
-  return lock !== undefined && Date.now() - lock.mtimeMs < STALE_MS;
+  if (lock !== undefined && now - lock.mtimeMs < STALE_MS) return true;
+  for (const marker of STARTED_MARKERS) {
+    const st = statSync(join(gitDir, marker), { throwIfNoEntry: false });
+    // File times and Date.now() come from different clocks: a just-written file may look a
+    // little in the future. Far in the future (a clock jump) does not count.
+    const age = st === undefined ? Infinity : now - st.mtimeMs;
+    if (st !== undefined && age > -2000 && age < RECENT_START_MS) return true;
+  }
+  return false;
 }
 
 /** Waits while git is busy in `gitDir` (at most GIT_WAIT_MAX_MS); returns the milliseconds waited. */

@@ -3,7 +3,7 @@ import { mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CoreStore as Store } from '../../src/index.js';
-import { findGitDir, gitBusy } from '../../src/store/git-activity.js';
+import { findGitDir, gitBusy, RECENT_START_MS } from '../../src/store/git-activity.js';
 import { GitRepo } from '../helpers/git-repo.js';
 import { tempDir } from '../helpers/temp.js';
 import { quietLogger } from '../helpers/logger.js';
@@ -41,6 +41,30 @@ describe('git activity', () => {
     notes.create({ id: 'b' });
     rmSync(lock);
     expect(notes.count()).toBe(2);
+    store.close();
+  });
+
+  it('a write also waits briefly after git starts a merge, reset or stash (a fresh ORIG_HEAD or refs/stash); a catch-up does not', () => {
+    const repo = GitRepo.init();
+    const store = Store.open(join(repo.dir, '.taskstore'), { durability: 'none', logger: quietLogger() });
+    const notes = store.collection({ name: 'notes' });
+    notes.create({ id: 'a' });
+    const gitDir = join(repo.dir, '.git');
+    writeFileSync(join(gitDir, 'ORIG_HEAD'), '0'.repeat(40) + '\n');
+    expect(gitBusy(gitDir)).toBe(true);
+    let started = Date.now();
+    expect(store.refresh()).toBe(0);
+    writeFileSync(join(repo.dir, '.taskstore', 'notes.jsonl'), '{"id":"x","updated_at":1}\n', { flag: 'a' });
+    expect(store.refresh()).toBe(1);
+    expect(Date.now() - started).toBeLessThan(RECENT_START_MS);
+    writeFileSync(join(gitDir, 'ORIG_HEAD'), '1'.repeat(40) + '\n'); // git starts another merge
+    started = Date.now();
+    notes.create({ id: 'b' });
+    // It waited until ORIG_HEAD was RECENT_START_MS old (the margin covers coarse file times).
+    expect(Date.now() - started).toBeGreaterThanOrEqual(RECENT_START_MS - 500);
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(join(gitDir, 'ORIG_HEAD'), old, old);
+    expect(gitBusy(gitDir)).toBe(false);
     store.close();
   });
 });
