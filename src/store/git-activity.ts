@@ -47,6 +47,10 @@ export function findGitDir(dir: string): string | undefined {
 /** True while a live git process holds the index lock of `gitDir`, or just started a merge, reset or stash. */
 export function gitBusy(gitDir: string): boolean {
   const now = Date.now();
+  // Creating index.lock or writing ORIG_HEAD (through ORIG_HEAD.lock) changes the git dir's
+  // own mtime: a git dir untouched for STALE_MS has no fresh marker, one stat says so.
+  const dir = statSync(gitDir, { throwIfNoEntry: false });
+  if (dir === undefined || now - dir.mtimeMs > STALE_MS) return false;
   const lock = statSync(join(gitDir, 'index.lock'), { throwIfNoEntry: false });
   if (lock !== undefined && now - lock.mtimeMs < STALE_MS) return true;
   for (const marker of STARTED_MARKERS) {
