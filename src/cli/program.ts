@@ -241,8 +241,14 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .description("patch a record's fields (values are converted to the field's type for the built-in record types)")
     .argument('<id>', 'record id or unique prefix')
     .requiredOption('--set <field=value>', 'a field to change (repeatable)', collect)
-    .addHelpText('after', example('taskstore update 0192f3a4 --set status=ready --set review_passes=3'))
-    .action(act(() => import('./commands/update.js'), (a, o) => ({ id: a[0]!, set: (o.set as string[] | undefined) ?? [] })));
+    .option('--if-updated-at <n>', "write only if the record's current updated_at is n (else exit 1, nothing written)", nonNegativeInt)
+    .addHelpText('after', example('taskstore update 0192f3a4 --set status=ready --set review_passes=3', 'taskstore update 0192f3a4 --set status=active --if-updated-at 1733000000123'))
+    .action(
+      act(
+        () => import('./commands/update.js'),
+        (a, o) => ({ id: a[0]!, set: (o.set as string[] | undefined) ?? [], ifUpdatedAt: o.ifUpdatedAt as number | undefined }),
+      ),
+    );
 
   program
     .command('complete-execution')

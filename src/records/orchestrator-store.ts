@@ -14,6 +14,7 @@ import type { CheckProblem } from '../store/check.js';
 import { CoreStore } from '../store/core-store.js';
 import type { ResolvedOptions } from '../store/options.js';
 import { assertId, type RecordSchema } from '../store/record-input.js';
+import { assertVersion, parseWriteOptions, type WriteOptions } from '../store/write-options.js';
 import { AlreadyExistsError, ConflictMarkersError, NotFoundError, ValidationError } from '../errors.js';
 import { planCompletion } from './cascade.js';
 import { findCycles } from './cycles.js';
@@ -143,12 +144,13 @@ export class OrchestratorStore extends CoreStore {
 
   /**
    * Replaces the whole PRD (keeping `id` and `created_at`; `updated_at` is stamped) and
-   * returns the new version. Throws `NotFoundError` unless it is live.
-   * @example store.updatePrd(prdId, { ...store.getPrd(prdId)!, status: 'active' });
+   * returns the new version. Throws `NotFoundError` unless it is live; with
+   * `ifUpdatedAt`, `StaleError` unless the current version has that `updated_at`.
+   * @example store.updatePrd(prdId, { ...prd, status: 'active' }, { ifUpdatedAt: prd.updated_at });
    */
-  updatePrd(id: string, p: NewPrd): Prd {
+  updatePrd(id: string, p: NewPrd, options?: WriteOptions): Prd {
     const input = parseRecordInput(NewPrdSchema, p, 'PRD');
-    return this.records.prds.update(id, input as NewRecord<Prd>);
+    return this.records.prds.update(id, input as NewRecord<Prd>, parseWriteOptions(options));
   }
 
   /**
@@ -188,15 +190,18 @@ export class OrchestratorStore extends CoreStore {
 
   /**
    * Replaces the whole task spec and returns the new version. Throws `NotFoundError`
-   * unless it is live, or when `prd_id` names no live PRD.
-   * @example store.updateTaskSpec(id, { ...store.getTaskSpec(id)!, assigned_to: 'agent-7' });
+   * unless it is live, or when `prd_id` names no live PRD; with `ifUpdatedAt`,
+   * `StaleError` unless the current version has that `updated_at`.
+   * @example store.updateTaskSpec(id, { ...spec, assigned_to: 'agent-7' }, { ifUpdatedAt: spec.updated_at });
    */
-  updateTaskSpec(id: string, t: NewTaskSpec): TaskSpec {
+  updateTaskSpec(id: string, t: NewTaskSpec, options?: WriteOptions): TaskSpec {
     const input = parseRecordInput(NewTaskSpecSchema, t, 'task spec');
+    const opts = parseWriteOptions(options);
     return this.transaction(() => {
+      this.assertCurrent(this.records.taskSpecs, id, opts);
       this.requireLive(this.records.taskSpecs, id, 'id', 'task spec');
       this.requireLive(this.records.prds, input.prd_id, 'prd_id', 'PRD');
-      return this.records.taskSpecs.update(id, input as NewRecord<TaskSpec>);
+      return this.records.taskSpecs.update(id, input as NewRecord<TaskSpec>, opts);
     });
   }
 
@@ -270,16 +275,19 @@ export class OrchestratorStore extends CoreStore {
   /**
    * Replaces the whole execution and returns the new version (`started_at`, when
    * omitted, keeps the current value). Throws `NotFoundError` unless it is live, or when
-   * `ts_id` names no live task spec.
-   * @example store.updateExecution(execId, { ...store.getExecution(execId)!, iteration_count: 3, current_phase: 'test' });
+   * `ts_id` names no live task spec; with `ifUpdatedAt`, `StaleError` unless the
+   * current version has that `updated_at`.
+   * @example store.updateExecution(execId, { ...exec, iteration_count: 3, current_phase: 'test' }, { ifUpdatedAt: exec.updated_at });
    */
-  updateExecution(id: string, e: NewExecution): Execution {
+  updateExecution(id: string, e: NewExecution, options?: WriteOptions): Execution {
     const input = parseRecordInput(NewExecutionSchema, e, 'execution');
+    const opts = parseWriteOptions(options);
     return this.transaction(() => {
+      this.assertCurrent(this.records.executions, id, opts);
       const current = this.requireLive(this.records.executions, id, 'id', 'execution');
       this.requireLive(this.records.taskSpecs, input.ts_id, 'ts_id', 'task spec');
       const startedAt = input.started_at ?? current.started_at ?? Date.now();
-      return this.records.executions.update(id, { ...input, started_at: startedAt } as NewRecord<Execution>);
+      return this.records.executions.update(id, { ...input, started_at: startedAt } as NewRecord<Execution>, opts);
     });
   }
 
@@ -317,14 +325,19 @@ export class OrchestratorStore extends CoreStore {
    * Marks an execution complete, in one transaction: the execution → `complete` with
    * `completed_at`; its task spec → `complete`; and when every live task spec of that
    * PRD is then complete, the PRD → `complete`. Throws `NotFoundError` unless the
-   * execution is live. Completing twice changes nothing (the first `completed_at` stays).
-   * When `ts_id` names no live task spec, only the execution is completed.
+   * execution is live (with `ifUpdatedAt`, `StaleError` unless the execution's current
+   * version has that `updated_at`). Completing twice changes nothing (the first
+   * `completed_at` stays). When `ts_id` names no live task spec, only the execution is
+   * completed. The task spec's claim lease (`lease_expires_at`) is cleared; `assigned_to`
+   * stays (it names who did the work).
    * @example const { prd } = store.completeExecution(execId); if (prd?.status === 'complete') announce(prd);
    */
-  completeExecution(id: string): CompleteExecutionResult {
+  completeExecution(id: string, options?: WriteOptions): CompleteExecutionResult {
     assertId(id);
+    const opts = parseWriteOptions(options);
     return this.transaction(() => {
       const { executions, taskSpecs, prds } = this.records;
+      this.assertCurrent(executions, id, opts);
       const execution = this.requireLive(executions, id, 'id', 'execution');
       const taskSpec = typeof execution.ts_id === 'string' ? taskSpecs.get(execution.ts_id) : undefined;
       const prd = taskSpec !== undefined && typeof taskSpec.prd_id === 'string' ? prds.get(taskSpec.prd_id) : undefined;
@@ -334,7 +347,8 @@ export class OrchestratorStore extends CoreStore {
           : taskSpecs.count({ where: { prd_id: prd.id, id: { ne: taskSpec.id }, status: { ne: 'complete' } } });
       const plan = planCompletion({ execution, taskSpec, prd, otherOpenTaskSpecs });
       if (plan.execution) executions.patch(id, { status: 'complete', completed_at: Date.now() });
-      if (plan.taskSpec) taskSpecs.patch(taskSpec!.id, { status: 'complete' });
+      const leaseHeld = taskSpec?.lease_expires_at !== undefined && taskSpec.lease_expires_at !== null;
+      if (plan.taskSpec || leaseHeld) taskSpecs.patch(taskSpec!.id, plan.taskSpec ? { status: 'complete', lease_expires_at: null } : { lease_expires_at: null });
       if (plan.prd) prds.patch(prd!.id, { status: 'complete' });
       return {
         execution: this.getExecution(id)!,
@@ -371,20 +385,24 @@ export class OrchestratorStore extends CoreStore {
 
   /**
    * Sets `resolved_at` to now (and `payload`, when given; null clears it) and returns
-   * the new version. Throws `NotFoundError` unless the dependency is live.
+   * the new version. Throws `NotFoundError` unless the dependency is live; with
+   * `ifUpdatedAt`, `StaleError` unless its current version has that `updated_at`.
    * @example store.resolveDependency(depId, JSON.stringify({ schemaVersion: 3 }));
+   * store.resolveDependency(depId, undefined, { ifUpdatedAt: dep.updated_at });
    */
-  resolveDependency(id: string, payload?: string | null): Dependency {
+  resolveDependency(id: string, payload?: string | null, options?: WriteOptions): Dependency {
     assertId(id);
+    const opts = parseWriteOptions(options);
     if (payload !== undefined && payload !== null && typeof payload !== 'string') {
       throw new ValidationError(`payload must be a string or null (got ${typeof payload}); serialize structured payloads with JSON.stringify`, {
         field: 'payload',
       });
     }
     return this.transaction(() => {
+      this.assertCurrent(this.records.dependencies, id, opts);
       this.requireLive(this.records.dependencies, id, 'id', 'dependency');
       const fields = payload === undefined ? { resolved_at: Date.now() } : { resolved_at: Date.now(), payload };
-      return read(this.records.dependencies.patch(id, fields), READ_DEFAULTS.dependencies)!;
+      return read(this.records.dependencies.patch(id, fields, opts), READ_DEFAULTS.dependencies)!;
     });
   }
 
@@ -442,15 +460,18 @@ export class OrchestratorStore extends CoreStore {
 
   /**
    * Replaces the whole workflow and returns the new version. Throws `NotFoundError`
-   * unless it is live, `AlreadyExistsError` when renaming it to another live workflow's name.
-   * @example store.updateWorkflow(id, { ...store.getWorkflow(id)!, version: '1.1' });
+   * unless it is live, `AlreadyExistsError` when renaming it to another live workflow's
+   * name; with `ifUpdatedAt`, `StaleError` unless the current version has that `updated_at`.
+   * @example store.updateWorkflow(id, { ...wf, version: '1.1' }, { ifUpdatedAt: wf.updated_at });
    */
-  updateWorkflow(id: string, w: NewWorkflow): Workflow {
+  updateWorkflow(id: string, w: NewWorkflow, options?: WriteOptions): Workflow {
     const input = parseRecordInput(NewWorkflowSchema, w, 'workflow');
+    const opts = parseWriteOptions(options);
     return this.transaction(() => {
+      this.assertCurrent(this.records.workflows, id, opts);
       this.requireLive(this.records.workflows, id, 'id', 'workflow');
       this.requireFreeWorkflowName(input.name, id);
-      return this.records.workflows.update(id, input as NewRecord<Workflow>);
+      return this.records.workflows.update(id, input as NewRecord<Workflow>, opts);
     });
   }
 
@@ -519,6 +540,20 @@ export class OrchestratorStore extends CoreStore {
   }
 
   // ---------------------------------------------------------------- internals
+
+  /**
+   * With `ifUpdatedAt`, a stale version is reported before any other check (a reference
+   * check failing on a record that moved on would hide the real reason). The collection
+   * write checks again, under the same lock.
+   */
+  private assertCurrent<T extends object>(collection: Collection<T>, id: string, options: WriteOptions): void {
+    if (options.ifUpdatedAt === undefined) return;
+    assertId(id);
+    const live = collection.get(id);
+    // Not live: a tombstone is stale (actual null); an id that never existed is left to the NotFoundError that follows.
+    const actual = live !== undefined ? live.updated_at : collection.history(id).length > 0 ? null : undefined;
+    if (actual !== undefined) assertVersion(collection.name, id, options.ifUpdatedAt, actual);
+  }
 
   /** The live record `id` of `collection`, or `NotFoundError` naming the referring field. */
   private requireLive<T extends object>(collection: Collection<T>, id: string, field: string, what: string): T & RecordMeta {
