@@ -3,7 +3,8 @@
  * (optionally only if it has not changed since it was read); complete an execution.
  */
 import { z } from 'zod';
-import { NotFoundError, TaskStoreError, ValidationError, type NewExecution, type NewPrd, type NewTaskSpec, type NewWorkflow, type Store } from '../../index.js';
+import { NotFoundError, ValidationError, type NewExecution, type NewPrd, type NewTaskSpec, type NewWorkflow, type Store } from '../../index.js';
+import { assertVersion } from '../../store/write-options.js';
 import { resolveId } from '../id-prefix.js';
 import { readRecord, recordWhat, referencesOf } from '../record-types.js';
 import { resolvePrdId, requireCollection } from './read-tools.js';
@@ -186,25 +187,24 @@ function resolveReferences(store: Store, collection: string, patch: Record<strin
 function patchRecord(store: Store, collection: string, id: string, patch: Record<string, unknown>, ifUpdatedAt: number | undefined): Record<string, unknown> {
   return store.transaction(() => {
     const current = readRecord(store, collection, id);
-    if (current === undefined) throw notLive(collection, id);
-    // TEMPORARY until the library's { ifUpdatedAt } lands: the same check, under the same lock.
-    if (ifUpdatedAt !== undefined && current.updated_at !== ifUpdatedAt) {
-      throw new TaskStoreError('STALE' as never, `${recordWhat(collection)} ${id} changed: expected version ${ifUpdatedAt}, current ${String(current.updated_at)}`, {
-        data: { id, expected: ifUpdatedAt, actual: current.updated_at },
-      });
+    if (current === undefined) {
+      // Deleted since resolveId found it: with an expected version that is STALE, as the library says.
+      assertVersion(collection, id, ifUpdatedAt, null);
+      throw notLive(collection, id);
     }
     const merged = { ...current, ...patch };
+    const options = ifUpdatedAt === undefined ? {} : { ifUpdatedAt };
     switch (collection) {
       case 'prds':
-        return store.updatePrd(id, merged as NewPrd);
+        return store.updatePrd(id, merged as NewPrd, options);
       case 'task_specs':
-        return store.updateTaskSpec(id, merged as NewTaskSpec);
+        return store.updateTaskSpec(id, merged as NewTaskSpec, options);
       case 'executions':
-        return store.updateExecution(id, merged as NewExecution);
+        return store.updateExecution(id, merged as NewExecution, options);
       case 'workflows':
-        return store.updateWorkflow(id, merged as NewWorkflow);
+        return store.updateWorkflow(id, merged as NewWorkflow, options);
       default:
-        return store.collection<Record<string, unknown>>({ name: collection }).patch(id, patch);
+        return store.collection<Record<string, unknown>>({ name: collection }).patch(id, patch, options);
     }
   });
 }
