@@ -3,7 +3,7 @@
  * the tool list and schemas, a full agent workflow, errors as tool errors after which
  * the server still answers, other processes' writes, and stdout carrying protocol only.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TaskSpec } from '../../src/index.js';
@@ -301,6 +301,24 @@ describe('taskstore mcp: the process', () => {
     expect(parsed.map((m) => m.jsonrpc)).toEqual(['2.0', '2.0', '2.0', '2.0', '2.0']);
     expect(parsed.map((m) => m.id)).toEqual([1, 2, 3, 4, 5]);
     expect(parsed.map((m) => m.result?.isError ?? false)).toEqual([false, false, false, true, true]);
+  });
+
+  it('on SIGTERM it closes the store and exits 0', async () => {
+    const { store } = newStore();
+    const child = spawn(process.execPath, [CLI, '--store', store, 'mcp'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    const answered = new Promise<void>((resolve) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString('utf8');
+        if (stdout.includes('\n')) resolve();
+      });
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } })}\n`);
+    await answered;
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(JSON.parse(stdout.trim())).toMatchObject({ id: 1, result: { serverInfo: { name: 'taskstore' } } });
   });
 
   it('without a store it says so on stderr and exits 1 before speaking the protocol', () => {

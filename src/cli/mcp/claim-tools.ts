@@ -4,7 +4,7 @@
  * Exactly-once is the library's: of many agents claiming at once, each spec goes to one.
  */
 import { z } from 'zod';
-import type { TaskSpec, TaskSpecStatus } from '../../index.js';
+import { ValidationError, type TaskSpec, type TaskSpecStatus } from '../../index.js';
 import { resolveId } from '../id-prefix.js';
 import { resolvePrdId } from './read-tools.js';
 import { WRITES, defineTool } from './tool-definition.js';
@@ -47,6 +47,9 @@ export const claimTaskSpec = defineTool({
   annotations: WRITES,
   run(store, args) {
     if (args.id !== undefined) {
+      if (args.prd_id !== undefined) {
+        throw new ValidationError('prd_id narrows the choice of the next spec: give either id or prd_id, not both', { field: 'prd_id' });
+      }
       return { task_spec: claims(store).claimTaskSpec(specId(store, args.id), args.claimant, leaseOption(args.lease_ms)) };
     }
     const prdId = args.prd_id === undefined ? undefined : resolvePrdId(store, args.prd_id);
