@@ -11,7 +11,10 @@
  */
 import type { Collection, CollectionOptions, NewRecord, RecordMeta } from '../store/collection.js';
 import type { CheckProblem } from '../store/check.js';
+import type Database from 'better-sqlite3';
+import type { CollectionTable } from '../cache/collection-table.js';
 import { CoreStore } from '../store/core-store.js';
+import { TaskGraph } from './task-graph.js';
 import type { ResolvedOptions } from '../store/options.js';
 import { assertId, type RecordSchema } from '../store/record-input.js';
 import { assertVersion, parseWriteOptions, type WriteOptions } from '../store/write-options.js';
@@ -90,6 +93,9 @@ const STORED_SCHEMAS = new Map<string, RecordSchema>([
 ]);
 
 export class OrchestratorStore extends CoreStore {
+  /** The readiness graph of each task_specs cache table object (a new one after the cache file is replaced). */
+  private readonly graphs = new WeakMap<CollectionTable, TaskGraph>();
+
   /** Declared in code, indexes included, so a fresh clone answers filtered queries at once. */
   private readonly records: RecordCollections = {
     prds: this.collection<Prd>({ name: C.prds, indexes: ['status', 'created_at'] }),
@@ -103,7 +109,17 @@ export class OrchestratorStore extends CoreStore {
   /** Use `OrchestratorStore.open()` (or `Store.open()`). */
   protected constructor(dir: string, options: ResolvedOptions) {
     super(dir, options);
-    this.addChecker(() => [...this.danglingReferences(), ...this.cycleProblems(), ...this.duplicateWorkflowNames()]);
+    this.addChecker(() => [
+      ...this.danglingReferences(),
+      ...this.cycleProblems(),
+      ...this.duplicateWorkflowNames(),
+      ...this.graphDrift(),
+    ]);
+  }
+
+  /** Attaches the readiness graph to the task_specs cache table (see task-graph.ts). @internal */
+  protected override tableCreated(table: CollectionTable, db: Database.Database): void {
+    if (table.name === C.taskSpecs) this.graphs.set(table, new TaskGraph(db, table));
   }
 
   /**
@@ -226,26 +242,14 @@ export class OrchestratorStore extends CoreStore {
    * Pending task specs all of whose `dependencies` are `complete` — the ones an
    * orchestrator can start now — oldest first. A dependency on an id that is not a live
    * task spec (never created, deleted) is not complete, so it keeps the spec waiting;
-   * `check()` reports it as a dangling reference. Answered by one SQL query.
+   * `check()` reports it as a dangling reference. Answered from the readiness graph the
+   * cache maintains on every write, so it costs what its answer costs.
    * @example for (const spec of store.listReadyTaskSpecs()) startLoop(spec);
    */
   listReadyTaskSpecs(): TaskSpec[] {
-    const rows = this.queryCache<{ data: string }>(
-      [C.taskSpecs],
-      (specs) => `
-        SELECT t.data FROM ${specs} AS t
-        WHERE t.state = 1
-          AND json_extract(t.data, '$.status') = 'pending'
-          AND NOT EXISTS (
-            SELECT 1 FROM json_each(t.data, '$.dependencies') AS dep
-            WHERE NOT EXISTS (
-              SELECT 1 FROM ${specs} AS d
-              WHERE d.id = dep.value AND d.state = 1 AND json_extract(d.data, '$.status') = 'complete'
-            )
-          )
-        ORDER BY json_extract(t.data, '$.created_at'), t.id`,
-    );
-    return rows.map((r) => withDefaults(JSON.parse(r.data) as TaskSpec, READ_DEFAULTS.task_specs));
+    return this.taskGraph()
+      .readyTexts()
+      .map((text) => withDefaults(JSON.parse(text) as TaskSpec, READ_DEFAULTS.task_specs));
   }
 
   // ---------------------------------------------------------------- executions
@@ -523,23 +527,24 @@ export class OrchestratorStore extends CoreStore {
    * @example for (const group of store.findDependencyCycles()) console.warn('cycle:', group.join(' ↔ '));
    */
   findDependencyCycles(): string[][] {
-    const rows = this.queryCache<{ id: string; dep: string | null }>(
-      [C.taskSpecs],
-      (specs) => `
-        SELECT t.id AS id, dep.value AS dep
-        FROM ${specs} AS t LEFT JOIN json_each(t.data, '$.dependencies') AS dep ON dep.type = 'text'
-        WHERE t.state = 1`,
-    );
-    const graph = new Map<string, string[]>();
-    for (const { id, dep } of rows) {
-      let deps = graph.get(id);
-      if (deps === undefined) graph.set(id, (deps = []));
-      if (dep !== null) deps.push(dep);
-    }
-    return findCycles(graph);
+    return findCycles(this.taskGraph().adjacency());
   }
 
   // ---------------------------------------------------------------- internals
+
+  /** The readiness graph, after the task_specs cache table caught up. */
+  private taskGraph(): TaskGraph {
+    return this.graphs.get(this.readableCacheTable(C.taskSpecs))!;
+  }
+
+  private graphDrift(): CheckProblem[] {
+    return this.checkPart(() =>
+      this.taskGraph()
+        .drift()
+        .slice(0, 20)
+        .map(({ id, message }) => ({ kind: 'cache_drift', collection: C.taskSpecs, id, message })),
+    );
+  }
 
   /**
    * With `ifUpdatedAt`, a stale version is reported before any other check (a reference
