@@ -15,6 +15,18 @@ import type Database from 'better-sqlite3';
 import type { CollectionTable } from '../cache/collection-table.js';
 import { CoreStore } from '../store/core-store.js';
 import { TaskGraph } from './task-graph.js';
+import {
+  leaseExpired,
+  parseClaimant,
+  parseClaimOptions,
+  planClaim,
+  planRelease,
+  planRenew,
+  type ClaimFields,
+  type ClaimNextOptions,
+  type ClaimOptions,
+  type ReleaseOptions,
+} from './claims.js';
 import type { ResolvedOptions } from '../store/options.js';
 import { assertId, type RecordSchema } from '../store/record-input.js';
 import { assertVersion, parseWriteOptions, type WriteOptions } from '../store/write-options.js';
@@ -114,6 +126,7 @@ export class OrchestratorStore extends CoreStore {
       ...this.cycleProblems(),
       ...this.duplicateWorkflowNames(),
       ...this.graphDrift(),
+      ...this.doubleClaims(),
     ]);
   }
 
@@ -250,6 +263,92 @@ export class OrchestratorStore extends CoreStore {
     return this.taskGraph()
       .readyTexts()
       .map((text) => withDefaults(JSON.parse(text) as TaskSpec, READ_DEFAULTS.task_specs));
+  }
+
+  // ---------------------------------------------------------------- claims
+
+  /**
+   * Claims a task spec for `claimant`: `status: 'running'`, `assigned_to: claimant`,
+   * `lease_expires_at: now + leaseMs` (default 5 minutes), in one conditional write
+   * under the write lock, and returns the claimed version. The spec must be claimable:
+   * ready, or running under a lease that expired. Claiming a spec you already hold
+   * renews it. Throws `ClaimedError` when another claimant holds a live lease,
+   * `StaleError` when the spec is not ready (waiting, complete, failed, blocked),
+   * `NotFoundError` unless it is live.
+   * @example const spec = store.claimTaskSpec(id, 'loop-7', { leaseMs: 60_000 });
+   */
+  claimTaskSpec(id: string, claimant: string, options?: ClaimOptions): TaskSpec {
+    assertId(id);
+    const who = parseClaimant(claimant);
+    const { leaseMs } = parseClaimOptions(options, ['leaseMs']);
+    return this.transaction(() => {
+      const spec = this.liveTaskSpec(id);
+      const now = Date.now();
+      return this.writeClaim(spec, planClaim(spec, this.taskGraph().isReady(id), who, now, leaseMs));
+    });
+  }
+
+  /**
+   * Claims the claimable task spec created first (smaller id first among those created
+   * in the same millisecond), optionally within one PRD, and returns it; undefined when
+   * none is claimable. Exactly once: however many processes call this at the same time,
+   * each spec goes to one of them (the choice and the write happen under the write lock).
+   * @example for (let spec; (spec = store.claimNextReadyTaskSpec('loop-7')); ) work(spec);
+   */
+  claimNextReadyTaskSpec(claimant: string, options?: ClaimNextOptions): TaskSpec | undefined {
+    const who = parseClaimant(claimant);
+    const { leaseMs, prdId } = parseClaimOptions(options, ['leaseMs', 'prdId']);
+    return this.transaction(() => {
+      const now = Date.now();
+      const next = this.taskGraph().nextClaimable(now, prdId);
+      if (next === undefined) return undefined;
+      const spec = this.liveTaskSpec(next.id);
+      return this.writeClaim(spec, planClaim(spec, true, who, now, leaseMs));
+    });
+  }
+
+  /**
+   * Extends the lease of a claim `claimant` holds to now + leaseMs (the heartbeat) and
+   * returns the new version. Throws `ClaimedError` when anyone else holds it, or nobody.
+   * @example setInterval(() => store.renewTaskSpecClaim(spec.id, 'loop-7'), 60_000);
+   */
+  renewTaskSpecClaim(id: string, claimant: string, options?: ClaimOptions): TaskSpec {
+    assertId(id);
+    const who = parseClaimant(claimant);
+    const { leaseMs } = parseClaimOptions(options, ['leaseMs']);
+    return this.transaction(() => {
+      const spec = this.liveTaskSpec(id);
+      return this.writeClaim(spec, planRenew(spec, who, Date.now(), leaseMs));
+    });
+  }
+
+  /**
+   * Gives a claim back: the spec gets `status` (default `pending`, so it is claimable
+   * again once ready), `assigned_to` and `lease_expires_at` are cleared; returns the new
+   * version. Throws `ClaimedError` unless `claimant` holds it.
+   * @example store.releaseTaskSpecClaim(spec.id, 'loop-7', { status: 'failed' });
+   */
+  releaseTaskSpecClaim(id: string, claimant: string, options?: ReleaseOptions): TaskSpec {
+    assertId(id);
+    const who = parseClaimant(claimant);
+    const { status = 'pending' } = parseClaimOptions(options, ['status']);
+    return this.transaction(() => {
+      const spec = this.liveTaskSpec(id);
+      return this.writeClaim(spec, planRelease(spec, who, status));
+    });
+  }
+
+  /**
+   * Running task specs whose lease ended (their claimant stopped heartbeating), in claim
+   * order: claimable again by anyone.
+   * @example for (const spec of store.listExpiredClaims()) log.warn(`${spec.assigned_to} went quiet on ${spec.id}`);
+   */
+  listExpiredClaims(): TaskSpec[] {
+    const now = Date.now();
+    return this.taskGraph()
+      .expired(now)
+      .map(({ id }) => this.getTaskSpec(id))
+      .filter((spec): spec is TaskSpec => spec !== undefined && leaseExpired(spec, now));
   }
 
   // ---------------------------------------------------------------- executions
@@ -532,9 +631,41 @@ export class OrchestratorStore extends CoreStore {
 
   // ---------------------------------------------------------------- internals
 
+  private liveTaskSpec(id: string): TaskSpec {
+    return withDefaults(this.requireLive(this.records.taskSpecs, id, 'id', 'task spec'), READ_DEFAULTS.task_specs);
+  }
+
+  /** Writes a claim change as one conditional write on the version it was decided on. */
+  private writeClaim(spec: TaskSpec, fields: ClaimFields): TaskSpec {
+    const written = this.records.taskSpecs.patch(spec.id, fields, { ifUpdatedAt: spec.updated_at });
+    return withDefaults(written, READ_DEFAULTS.task_specs);
+  }
+
   /** The readiness graph, after the task_specs cache table caught up. */
   private taskGraph(): TaskGraph {
     return this.graphs.get(this.readableCacheTable(C.taskSpecs))!;
+  }
+
+  /**
+   * Task specs with two or more running executions: two claimants working on one spec.
+   * Within one store claims are exactly-once, so this happens when claims made in two
+   * clones meet in a merge.
+   */
+  private doubleClaims(): CheckProblem[] {
+    return this.checkPart(() =>
+      this.queryCache<{ ts_id: string; n: number; ids: string }>(
+        [C.executions],
+        (execs) => `
+          SELECT json_extract(data, '$.ts_id') AS ts_id, count(*) AS n, group_concat(id, ', ') AS ids
+          FROM (SELECT id, data FROM ${execs} WHERE state = 1 AND json_extract(data, '$.status') = 'running' ORDER BY id)
+          GROUP BY 1 HAVING count(*) > 1 ORDER BY 1`,
+      ).map(({ ts_id, n, ids }) => ({
+        kind: 'double_claim',
+        collection: C.taskSpecs,
+        id: ts_id,
+        message: `task spec ${ts_id} has ${n} running executions (${ids}): two claimants are working on it (claims made in two clones met in a merge?); stop all but one`,
+      })),
+    );
   }
 
   private graphDrift(): CheckProblem[] {
