@@ -38,13 +38,6 @@ export interface GraphCandidate {
   created_at: unknown;
 }
 
-/** One reason a pending spec is not ready: a dependency and the status it has (null: not a live task spec). */
-export interface Blocker {
-  id: string;
-  dep: unknown;
-  status: string | null;
-}
-
 /** SQL that adds the live version `row` (NEW) of a task spec to the graph. */
 function addSql(row: string): string {
   const deps = `json_extract(${row}.data, '$.dependencies')`;
@@ -218,30 +211,6 @@ export class TaskGraph {
   isReady(id: string): boolean {
     const row = this.statement(`SELECT status, blocked FROM ${NODES} WHERE id = ?`).get(id) as { status: unknown; blocked: number } | undefined;
     return row !== undefined && row.status === 'pending' && row.blocked === 0;
-  }
-
-  /**
-   * Why each pending spec that is not ready waits: its dependencies that are not
-   * complete, with their status (null when not a live task spec; `dep` is the raw
-   * entry for entries that are not strings). Ordered by spec, then position.
-   */
-  blockers(prdId?: string): Blocker[] {
-    const rows = this.statement(`
-      SELECT n.id AS id, e.dep_id AS dep, d.status AS status
-      FROM ${NODES} AS n INDEXED BY task_graph_ready
-      CROSS JOIN ${EDGES} AS e
-      LEFT JOIN ${NODES} AS d ON d.id = e.dep_id
-      WHERE n.status = 'pending' AND n.blocked > 0 AND (? IS NULL OR n.prd_id = ?)
-        AND e.spec_id = n.id AND d.status IS NOT 'complete'
-      ORDER BY n.created_at, n.id, e.pos`).all(prdId ?? null, prdId ?? null) as Blocker[];
-    const bad = this.statement(`
-      SELECT id, bad_deps FROM ${NODES} INDEXED BY task_graph_ready
-      WHERE status = 'pending' AND blocked > 0 AND bad_deps > 0 AND (? IS NULL OR prd_id = ?)`).all(prdId ?? null, prdId ?? null) as {
-      id: string;
-      bad_deps: number;
-    }[];
-    for (const { id } of bad) rows.push({ id, dep: '(not a task spec id)', status: null });
-    return rows;
   }
 
   /** The dependency graph of the live specs: id → the spec ids it depends on (string entries only). */
