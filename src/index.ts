@@ -57,3 +57,5 @@ export type {
   RepoState,
 } from './records/schemas.js';
 export { findCycles } from './records/cycles.js';
+export { DEFAULT_LEASE_MS } from './records/claims.js';
+export type { ClaimOptions, ClaimNextOptions, ReleaseOptions } from './records/claims.js';

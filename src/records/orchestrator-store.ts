@@ -11,7 +11,22 @@
  */
 import type { Collection, CollectionOptions, NewRecord, RecordMeta } from '../store/collection.js';
 import type { CheckProblem } from '../store/check.js';
+import type Database from 'better-sqlite3';
+import type { CollectionTable } from '../cache/collection-table.js';
 import { CoreStore } from '../store/core-store.js';
+import { TaskGraph } from './task-graph.js';
+import {
+  leaseExpired,
+  parseClaimant,
+  parseClaimOptions,
+  planClaim,
+  planRelease,
+  planRenew,
+  type ClaimFields,
+  type ClaimNextOptions,
+  type ClaimOptions,
+  type ReleaseOptions,
+} from './claims.js';
 import type { ResolvedOptions } from '../store/options.js';
 import { assertId, type RecordSchema } from '../store/record-input.js';
 import { assertVersion, parseWriteOptions, type WriteOptions } from '../store/write-options.js';
@@ -90,6 +105,9 @@ const STORED_SCHEMAS = new Map<string, RecordSchema>([
 ]);
 
 export class OrchestratorStore extends CoreStore {
+  /** The readiness graph of each task_specs cache table object (a new one after the cache file is replaced). */
+  private readonly graphs = new WeakMap<CollectionTable, TaskGraph>();
+
   /** Declared in code, indexes included, so a fresh clone answers filtered queries at once. */
   private readonly records: RecordCollections = {
     prds: this.collection<Prd>({ name: C.prds, indexes: ['status', 'created_at'] }),
@@ -103,7 +121,18 @@ export class OrchestratorStore extends CoreStore {
   /** Use `OrchestratorStore.open()` (or `Store.open()`). */
   protected constructor(dir: string, options: ResolvedOptions) {
     super(dir, options);
-    this.addChecker(() => [...this.danglingReferences(), ...this.cycleProblems(), ...this.duplicateWorkflowNames()]);
+    this.addChecker(() => [
+      ...this.danglingReferences(),
+      ...this.cycleProblems(),
+      ...this.duplicateWorkflowNames(),
+      ...this.graphDrift(),
+      ...this.doubleClaims(),
+    ]);
+  }
+
+  /** Attaches the readiness graph to the task_specs cache table (see task-graph.ts). @internal */
+  protected override tableCreated(table: CollectionTable, db: Database.Database): void {
+    if (table.name === C.taskSpecs) this.graphs.set(table, new TaskGraph(db, table));
   }
 
   /**
@@ -226,26 +255,100 @@ export class OrchestratorStore extends CoreStore {
    * Pending task specs all of whose `dependencies` are `complete` — the ones an
    * orchestrator can start now — oldest first. A dependency on an id that is not a live
    * task spec (never created, deleted) is not complete, so it keeps the spec waiting;
-   * `check()` reports it as a dangling reference. Answered by one SQL query.
+   * `check()` reports it as a dangling reference. Answered from the readiness graph the
+   * cache maintains on every write, so it costs what its answer costs.
    * @example for (const spec of store.listReadyTaskSpecs()) startLoop(spec);
    */
   listReadyTaskSpecs(): TaskSpec[] {
-    const rows = this.queryCache<{ data: string }>(
-      [C.taskSpecs],
-      (specs) => `
-        SELECT t.data FROM ${specs} AS t
-        WHERE t.state = 1
-          AND json_extract(t.data, '$.status') = 'pending'
-          AND NOT EXISTS (
-            SELECT 1 FROM json_each(t.data, '$.dependencies') AS dep
-            WHERE NOT EXISTS (
-              SELECT 1 FROM ${specs} AS d
-              WHERE d.id = dep.value AND d.state = 1 AND json_extract(d.data, '$.status') = 'complete'
-            )
-          )
-        ORDER BY json_extract(t.data, '$.created_at'), t.id`,
-    );
-    return rows.map((r) => withDefaults(JSON.parse(r.data) as TaskSpec, READ_DEFAULTS.task_specs));
+    return this.taskGraph()
+      .readyTexts()
+      .map((text) => withDefaults(JSON.parse(text) as TaskSpec, READ_DEFAULTS.task_specs));
+  }
+
+  // ---------------------------------------------------------------- claims
+
+  /**
+   * Claims a task spec for `claimant`: `status: 'running'`, `assigned_to: claimant`,
+   * `lease_expires_at: now + leaseMs` (default 5 minutes), in one conditional write
+   * under the write lock, and returns the claimed version. The spec must be claimable:
+   * ready, or running under a lease that expired. Claiming a spec you already hold
+   * renews it. Throws `ClaimedError` when another claimant holds a live lease,
+   * `StaleError` when the spec is not ready (waiting, complete, failed, blocked),
+   * `NotFoundError` unless it is live.
+   * @example const spec = store.claimTaskSpec(id, 'loop-7', { leaseMs: 60_000 });
+   */
+  claimTaskSpec(id: string, claimant: string, options?: ClaimOptions): TaskSpec {
+    assertId(id);
+    const who = parseClaimant(claimant);
+    const { leaseMs } = parseClaimOptions(options, ['leaseMs']);
+    return this.transaction(() => {
+      const spec = this.liveTaskSpec(id);
+      const now = Date.now();
+      return this.writeClaim(spec, planClaim(spec, this.taskGraph().isReady(id), who, now, leaseMs));
+    });
+  }
+
+  /**
+   * Claims the claimable task spec created first (smaller id first among those created
+   * in the same millisecond), optionally within one PRD, and returns it; undefined when
+   * none is claimable. Exactly once: however many processes call this at the same time,
+   * each spec goes to one of them (the choice and the write happen under the write lock).
+   * @example for (let spec; (spec = store.claimNextReadyTaskSpec('loop-7')); ) work(spec);
+   */
+  claimNextReadyTaskSpec(claimant: string, options?: ClaimNextOptions): TaskSpec | undefined {
+    const who = parseClaimant(claimant);
+    const { leaseMs, prdId } = parseClaimOptions(options, ['leaseMs', 'prdId']);
+    return this.transaction(() => {
+      const now = Date.now();
+      const next = this.taskGraph().nextClaimable(now, prdId);
+      if (next === undefined) return undefined;
+      const spec = this.liveTaskSpec(next.id);
+      return this.writeClaim(spec, planClaim(spec, true, who, now, leaseMs));
+    });
+  }
+
+  /**
+   * Extends the lease of a claim `claimant` holds to now + leaseMs (the heartbeat) and
+   * returns the new version. Throws `ClaimedError` when anyone else holds it, or nobody.
+   * @example setInterval(() => store.renewTaskSpecClaim(spec.id, 'loop-7'), 60_000);
+   */
+  renewTaskSpecClaim(id: string, claimant: string, options?: ClaimOptions): TaskSpec {
+    assertId(id);
+    const who = parseClaimant(claimant);
+    const { leaseMs } = parseClaimOptions(options, ['leaseMs']);
+    return this.transaction(() => {
+      const spec = this.liveTaskSpec(id);
+      return this.writeClaim(spec, planRenew(spec, who, Date.now(), leaseMs));
+    });
+  }
+
+  /**
+   * Gives a claim back: the spec gets `status` (default `pending`, so it is claimable
+   * again once ready), `assigned_to` and `lease_expires_at` are cleared; returns the new
+   * version. Throws `ClaimedError` unless `claimant` holds it.
+   * @example store.releaseTaskSpecClaim(spec.id, 'loop-7', { status: 'failed' });
+   */
+  releaseTaskSpecClaim(id: string, claimant: string, options?: ReleaseOptions): TaskSpec {
+    assertId(id);
+    const who = parseClaimant(claimant);
+    const { status = 'pending' } = parseClaimOptions(options, ['status']);
+    return this.transaction(() => {
+      const spec = this.liveTaskSpec(id);
+      return this.writeClaim(spec, planRelease(spec, who, status));
+    });
+  }
+
+  /**
+   * Running task specs whose lease ended (their claimant stopped heartbeating), in claim
+   * order: claimable again by anyone.
+   * @example for (const spec of store.listExpiredClaims()) log.warn(`${spec.assigned_to} went quiet on ${spec.id}`);
+   */
+  listExpiredClaims(): TaskSpec[] {
+    const now = Date.now();
+    return this.taskGraph()
+      .expired(now)
+      .map(({ id }) => this.getTaskSpec(id))
+      .filter((spec): spec is TaskSpec => spec !== undefined && leaseExpired(spec, now));
   }
 
   // ---------------------------------------------------------------- executions
@@ -523,23 +626,56 @@ export class OrchestratorStore extends CoreStore {
    * @example for (const group of store.findDependencyCycles()) console.warn('cycle:', group.join(' ↔ '));
    */
   findDependencyCycles(): string[][] {
-    const rows = this.queryCache<{ id: string; dep: string | null }>(
-      [C.taskSpecs],
-      (specs) => `
-        SELECT t.id AS id, dep.value AS dep
-        FROM ${specs} AS t LEFT JOIN json_each(t.data, '$.dependencies') AS dep ON dep.type = 'text'
-        WHERE t.state = 1`,
-    );
-    const graph = new Map<string, string[]>();
-    for (const { id, dep } of rows) {
-      let deps = graph.get(id);
-      if (deps === undefined) graph.set(id, (deps = []));
-      if (dep !== null) deps.push(dep);
-    }
-    return findCycles(graph);
+    return findCycles(this.taskGraph().adjacency());
   }
 
   // ---------------------------------------------------------------- internals
+
+  private liveTaskSpec(id: string): TaskSpec {
+    return withDefaults(this.requireLive(this.records.taskSpecs, id, 'id', 'task spec'), READ_DEFAULTS.task_specs);
+  }
+
+  /** Writes a claim change as one conditional write on the version it was decided on. */
+  private writeClaim(spec: TaskSpec, fields: ClaimFields): TaskSpec {
+    const written = this.records.taskSpecs.patch(spec.id, fields, { ifUpdatedAt: spec.updated_at });
+    return withDefaults(written, READ_DEFAULTS.task_specs);
+  }
+
+  /** The readiness graph, after the task_specs cache table caught up. */
+  private taskGraph(): TaskGraph {
+    return this.graphs.get(this.readableCacheTable(C.taskSpecs))!;
+  }
+
+  /**
+   * Task specs with two or more running executions: two claimants working on one spec.
+   * Within one store claims are exactly-once, so this happens when claims made in two
+   * clones meet in a merge.
+   */
+  private doubleClaims(): CheckProblem[] {
+    return this.checkPart(() =>
+      this.queryCache<{ ts_id: string; n: number; ids: string }>(
+        [C.executions],
+        (execs) => `
+          SELECT json_extract(data, '$.ts_id') AS ts_id, count(*) AS n, group_concat(id, ', ') AS ids
+          FROM (SELECT id, data FROM ${execs} WHERE state = 1 AND json_extract(data, '$.status') = 'running' ORDER BY id)
+          GROUP BY 1 HAVING count(*) > 1 ORDER BY 1`,
+      ).map(({ ts_id, n, ids }) => ({
+        kind: 'double_claim',
+        collection: C.taskSpecs,
+        id: ts_id,
+        message: `task spec ${ts_id} has ${n} running executions (${ids}): two claimants are working on it (claims made in two clones met in a merge?); stop all but one`,
+      })),
+    );
+  }
+
+  private graphDrift(): CheckProblem[] {
+    return this.checkPart(() =>
+      this.taskGraph()
+        .drift()
+        .slice(0, 20)
+        .map(({ id, message }) => ({ kind: 'cache_drift', collection: C.taskSpecs, id, message })),
+    );
+  }
 
   /**
    * With `ifUpdatedAt`, a stale version is reported before any other check (a reference

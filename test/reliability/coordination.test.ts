@@ -74,3 +74,32 @@ describe('conditional writes across processes', () => {
     store.close();
   });
 });
+
+describe('claims across processes', () => {
+  it('6 processes claiming 240 task specs (a dependency tree, completed as they go): each spec is claimed exactly once', async () => {
+    const dir = join(tempDir(), '.taskstore');
+    const store = open(dir);
+    const prdId = store.createPrd({ title: 'tree' });
+    const ids: string[] = [];
+    store.transaction(() => {
+      for (let i = 0; i < 240; i++) {
+        ids.push(store.createTaskSpec({ prd_id: prdId, phase_name: `p${i}`, dependencies: i === 0 ? [] : [ids[Math.floor((i - 1) / 2)]!] }));
+      }
+    });
+    const results = await race(Array.from({ length: 6 }, (_, i) => [dir, 'claim', `loop-${i}`]));
+    for (const r of results) {
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.lines.at(-1)).toBe('done');
+    }
+    const claims = results.flatMap((r) => r.lines.filter((l) => l.startsWith('claimed ')).map((l) => l.slice('claimed '.length)));
+    expect(claims).toHaveLength(240);
+    expect(new Set(claims).size).toBe(240);
+    expect([...claims].sort()).toEqual([...ids].sort());
+    store.refresh();
+    expect(store.listTaskSpecs(prdId).every((s) => s.status === 'complete' && s.lease_expires_at === null)).toBe(true);
+    expect(store.listExecutions()).toHaveLength(240);
+    expect(store.getPrd(prdId)!.status).toBe('complete');
+    expect(store.check().problems).toEqual([]);
+    store.close();
+  }, 120_000);
+});
