@@ -88,6 +88,15 @@ describe('taskstore mcp: tools', () => {
   });
 });
 
+/** The shortest prefix of `id` (at least 8 characters) that no other id in `all` starts with. */
+function short(id: string, all: string[]): string {
+  for (let n = 8; n < id.length; n++) {
+    const prefix = id.slice(0, n);
+    if (all.every((other) => other === id || !other.startsWith(prefix))) return prefix;
+  }
+  return id;
+}
+
 interface Created {
   id: string;
   record: Record<string, unknown> & { updated_at: number };
@@ -113,10 +122,10 @@ describe('taskstore mcp: an agent workflow', () => {
     expect(claimed.task_spec.lease_expires_at).toBeGreaterThan(Date.now());
     // Nothing else is claimable: the other spec waits for the first.
     expect(await mcp.ok('claim_task_spec', { claimant: 'agent-2' })).toEqual({ task_spec: null });
-    const renewed = await mcp.ok<{ task_spec: { lease_expires_at: number } }>('renew_claim', { id: first.id.slice(0, 10), claimant: 'agent-1', lease_ms: 120_000 });
+    const renewed = await mcp.ok<{ task_spec: { lease_expires_at: number } }>('renew_claim', { id: short(first.id, [first.id, second.id]), claimant: 'agent-1', lease_ms: 120_000 });
     expect(renewed.task_spec.lease_expires_at).toBeGreaterThanOrEqual(claimed.task_spec.lease_expires_at);
 
-    const execution = await mcp.ok<Created>('create_execution', { ts_id: first.id.slice(0, 12), worktree_path: '/wt/schema', branch_name: 'ts/schema' });
+    const execution = await mcp.ok<Created>('create_execution', { ts_id: short(first.id, [first.id, second.id]), worktree_path: '/wt/schema', branch_name: 'ts/schema' });
     expect(execution.record).toMatchObject({ ts_id: first.id, status: 'running', iteration_count: 0 });
     const progressed = await mcp.ok<{ record: Created['record'] }>('update_record', {
       id: execution.id,
@@ -136,12 +145,14 @@ describe('taskstore mcp: an agent workflow', () => {
     const nowReady = await mcp.ok<{ task_specs: TaskSpec[] }>('ready_task_specs', { prd_id: prd.id.slice(0, 9) });
     expect(nowReady.task_specs.map((s) => s.id)).toEqual([second.id]);
 
-    const got = await mcp.ok<{ collection: string; record: TaskSpec }>('get_record', { id: first.id.slice(0, 14) });
+    const everyId = [prd.id, first.id, second.id, execution.id];
+    expect(short(first.id, everyId).length).toBeLessThan(first.id.length);
+    const got = await mcp.ok<{ collection: string; record: TaskSpec }>('get_record', { id: short(first.id, everyId) });
     expect(got).toMatchObject({ collection: 'task_specs', record: { id: first.id, status: 'complete' } });
 
     const history = await mcp.ok<{ collection: string; id: string; versions: { record: Record<string, unknown>; changes: { field: string; old?: unknown; new?: unknown }[] }[] }>(
       'record_history',
-      { id: first.id.slice(0, 14) },
+      { id: short(first.id, everyId) },
     );
     expect(history.collection).toBe('task_specs');
     expect(history.versions.map((v) => v.record.status)).toEqual(['pending', 'running', 'running', 'complete']);

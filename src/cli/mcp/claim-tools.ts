@@ -4,25 +4,13 @@
  * Exactly-once is the library's: of many agents claiming at once, each spec goes to one.
  */
 import { z } from 'zod';
-import { ValidationError, type TaskSpec, type TaskSpecStatus } from '../../index.js';
+import { ValidationError, type Store } from '../../index.js';
 import { resolveId } from '../id-prefix.js';
 import { resolvePrdId } from './read-tools.js';
 import { WRITES, defineTool } from './tool-definition.js';
 import { claimantArg, idOf, leaseMsArg, taskSpecResult, taskSpecStatusArg } from './tool-schemas.js';
 
-/** The claim methods of the library's Store (SPEC names), until they are part of its type. */
-interface ClaimApi {
-  claimTaskSpec(id: string, claimant: string, options?: { leaseMs?: number }): TaskSpec;
-  claimNextReadyTaskSpec(claimant: string, options?: { leaseMs?: number; prdId?: string }): TaskSpec | undefined;
-  renewTaskSpecClaim(id: string, claimant: string, options?: { leaseMs?: number }): TaskSpec;
-  releaseTaskSpecClaim(id: string, claimant: string, options?: { status?: TaskSpecStatus }): TaskSpec;
-}
-
-function claims(store: unknown): ClaimApi {
-  return store as ClaimApi;
-}
-
-function specId(store: Parameters<typeof resolveId>[0], id: string): string {
+function specId(store: Store, id: string): string {
   return resolveId(store, id, { collections: ['task_specs'], what: 'task spec', argument: 'id' }).id;
 }
 
@@ -50,10 +38,10 @@ export const claimTaskSpec = defineTool({
       if (args.prd_id !== undefined) {
         throw new ValidationError('prd_id narrows the choice of the next spec: give either id or prd_id, not both', { field: 'prd_id' });
       }
-      return { task_spec: claims(store).claimTaskSpec(specId(store, args.id), args.claimant, leaseOption(args.lease_ms)) };
+      return { task_spec: store.claimTaskSpec(specId(store, args.id), args.claimant, leaseOption(args.lease_ms)) };
     }
     const prdId = args.prd_id === undefined ? undefined : resolvePrdId(store, args.prd_id);
-    const spec = claims(store).claimNextReadyTaskSpec(args.claimant, { ...leaseOption(args.lease_ms), ...(prdId === undefined ? {} : { prdId }) });
+    const spec = store.claimNextReadyTaskSpec(args.claimant, { ...leaseOption(args.lease_ms), ...(prdId === undefined ? {} : { prdId }) });
     return { task_spec: spec ?? null };
   },
 });
@@ -69,7 +57,7 @@ export const renewClaim = defineTool({
   output: z.object({ task_spec: taskSpecResult }),
   annotations: { ...WRITES, idempotentHint: true },
   run(store, args) {
-    return { task_spec: claims(store).renewTaskSpecClaim(specId(store, args.id), args.claimant, leaseOption(args.lease_ms)) };
+    return { task_spec: store.renewTaskSpecClaim(specId(store, args.id), args.claimant, leaseOption(args.lease_ms)) };
   },
 });
 
@@ -89,6 +77,6 @@ export const releaseClaim = defineTool({
   annotations: WRITES,
   run(store, args) {
     const options = args.status === undefined ? {} : { status: args.status };
-    return { task_spec: claims(store).releaseTaskSpecClaim(specId(store, args.id), args.claimant, options) };
+    return { task_spec: store.releaseTaskSpecClaim(specId(store, args.id), args.claimant, options) };
   },
 });
