@@ -234,8 +234,14 @@ describe('taskstore mcp: errors are tool errors, and the server keeps answering'
     const taken = await mcp.call('claim_task_spec', { claimant: 'two', id: spec.id });
     expect(textOf(taken)).toMatch(/^CLAIMED: /);
     expect(textOf(taken)).toContain('one');
+    expect(textOf(taken)).toMatch(/\nhint: .*claim_task_spec/);
     const notYours = await mcp.call('renew_claim', { claimant: 'two', id: spec.id });
     expect(textOf(notYours)).toMatch(/^CLAIMED: /);
+    // A spec whose dependency is not complete is not claimable: STALE, with a hint naming the tools.
+    const waiting = await mcp.ok<Created>('create_task_spec', { prd_id: prd.id, phase_name: 'b', dependencies: [spec.id] });
+    const notReady = await mcp.call('claim_task_spec', { claimant: 'two', id: waiting.id });
+    expect(textOf(notReady)).toMatch(/^STALE: /);
+    expect(textOf(notReady)).toMatch(/\nhint: .*ready_task_specs/);
 
     const unknownTool = await mcp.call('drop_database', {});
     expect(textOf(unknownTool)).toMatch(/^NOT_FOUND: there is no tool named "drop_database"/);

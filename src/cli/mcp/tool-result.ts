@@ -57,9 +57,22 @@ export function toolError(err: unknown): ToolResult {
   return failureResult(describeFailure(err));
 }
 
+/**
+ * The hint for an agent. The library's hints for the coordination errors name CLI
+ * commands and library methods; an agent needs the tools instead. A STALE claim (the
+ * spec is not ready: `data.status` names its status) differs from a STALE version.
+ */
+function agentHint(err: TaskStoreError): string | undefined {
+  if (err.code === 'STALE' && typeof err.data.status === 'string') {
+    return 'this task spec is not claimable now (see its status): ready_task_specs lists the ready ones; claim_task_spec without id takes the next one';
+  }
+  if (err.code === 'STALE' || err.code === 'CLAIMED') return DEFAULT_HINTS[err.code];
+  return err.hint ?? DEFAULT_HINTS[err.code];
+}
+
 export function describeFailure(err: unknown): ToolFailure {
   if (err instanceof TaskStoreError) {
-    return { code: err.code, message: err.message, hint: err.hint ?? DEFAULT_HINTS[err.code], data: err.data };
+    return { code: err.code, message: err.message, hint: agentHint(err), data: err.data };
   }
   if (err instanceof CliError) {
     return { code: 'VALIDATION', message: err.message, hint: err.hint, details: err.details };
