@@ -32,7 +32,6 @@ import { assertId, type RecordSchema } from '../store/record-input.js';
 import { assertVersion, parseWriteOptions, type WriteOptions } from '../store/write-options.js';
 import { AlreadyExistsError, ConflictMarkersError, NotFoundError, ValidationError } from '../errors.js';
 import { planCompletion } from './cascade.js';
-import { findCycles } from './cycles.js';
 import { parseArgument, parseRecordInput, storedSchema, withDefaults } from './record-validation.js';
 import {
   DependencySchema,
@@ -626,7 +625,7 @@ export class OrchestratorStore extends CoreStore {
    * @example for (const group of store.findDependencyCycles()) console.warn('cycle:', group.join(' ↔ '));
    */
   findDependencyCycles(): string[][] {
-    return findCycles(this.taskGraph().adjacency());
+    return this.taskGraph().cycles();
   }
 
   // ---------------------------------------------------------------- internals

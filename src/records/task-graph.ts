@@ -26,11 +26,16 @@
  */
 import type Database from 'better-sqlite3';
 import type { CollectionTable } from '../cache/collection-table.js';
+import { findCycles } from './cycles.js';
 
 const NODES = 'task_graph_nodes';
 const EDGES = 'task_graph_edges';
-/** Bump the suffix when the tables or triggers change: an older cache then gets the new ones and a backfill. */
-const MARKER = 'task_graph_v1_remove';
+const META = 'task_graph_meta';
+/** Bump the version when the tables or triggers change: an older cache then gets the new ones and a backfill. */
+const VERSION = 'v2';
+const TRIGGERS = ['add', 'revive', 'tombstone', 'supersede', 'edge_added', 'edge_removed', 'remove'] as const;
+/** Created last, so its presence means the whole graph is installed. */
+const MARKER = `task_graph_${VERSION}_remove`;
 
 /** A claimable task spec's position in claim order. */
 export interface GraphCandidate {
@@ -55,7 +60,10 @@ function addSql(row: string): string {
            WHEN ${depsType} = 'array' THEN (SELECT count(*) FROM json_each(${row}.data, '$.dependencies') WHERE type <> 'text')
            ELSE 1 END,
       0);
-    INSERT INTO ${EDGES} (spec_id, pos, dep_id)
+    DELETE FROM ${EDGES} WHERE spec_id = ${row}.id AND NOT EXISTS (
+      SELECT 1 FROM json_each(${row}.data, '$.dependencies') AS j
+      WHERE ${depsType} = 'array' AND j.type = 'text' AND j.key = ${EDGES}.pos AND j.value = ${EDGES}.dep_id);
+    INSERT OR IGNORE INTO ${EDGES} (spec_id, pos, dep_id)
       SELECT ${row}.id, key, value FROM json_each(${row}.data, '$.dependencies')
       WHERE type = 'text' AND ${depsType} = 'array';
     UPDATE ${NODES} SET blocked = blocked - (SELECT count(*) FROM ${EDGES} AS e WHERE e.dep_id = ${row}.id AND e.spec_id = ${NODES}.id)
@@ -67,10 +75,16 @@ function addSql(row: string): string {
       WHERE id = ${row}.id;`;
 }
 
-/** SQL that removes the live version `row` (OLD) of a task spec from the graph. */
-function removeSql(row: string): string {
-  return `
-    DELETE FROM ${EDGES} WHERE spec_id = ${row}.id;
+/**
+ * SQL that removes the live version `row` (OLD) of a task spec from the graph. With
+ * `keepEdges` (the version is superseded: a new current version follows at once, in
+ * the same apply) its edges stay, and the next version's insert changes only the edges
+ * that differ, so the edge set, and the cycle check's cached answer, change only when
+ * dependencies do.
+ */
+function removeSql(row: string, keepEdges: boolean): string {
+  return `${keepEdges ? '' : `
+    DELETE FROM ${EDGES} WHERE spec_id = ${row}.id;`}
     UPDATE ${NODES} SET blocked = blocked + (SELECT count(*) FROM ${EDGES} AS e WHERE e.dep_id = ${row}.id AND e.spec_id = ${NODES}.id)
       WHERE (SELECT status FROM ${NODES} WHERE id = ${row}.id) = 'complete'
         AND id IN (SELECT spec_id FROM ${EDGES} WHERE dep_id = ${row}.id);
@@ -78,9 +92,13 @@ function removeSql(row: string): string {
 }
 
 function schemaSql(source: string): string {
+  const t = (name: (typeof TRIGGERS)[number]) => `task_graph_${VERSION}_${name}`;
   return `
     DROP TABLE IF EXISTS ${NODES};
     DROP TABLE IF EXISTS ${EDGES};
+    DROP TABLE IF EXISTS ${META};
+    CREATE TABLE ${META} (k INTEGER PRIMARY KEY CHECK (k = 0), edges_version INTEGER NOT NULL);
+    INSERT INTO ${META} VALUES (0, 0);
     CREATE TABLE ${NODES} (
       id TEXT PRIMARY KEY,
       status,
@@ -101,17 +119,26 @@ function schemaSql(source: string): string {
       PRIMARY KEY (spec_id, pos)
     ) WITHOUT ROWID;
     CREATE INDEX task_graph_edges_dep ON ${EDGES} (dep_id, spec_id);
-    CREATE TRIGGER task_graph_v1_add AFTER INSERT ON ${source} WHEN NEW.state = 1
+    CREATE TRIGGER ${t('add')} AFTER INSERT ON ${source} WHEN NEW.state = 1
     BEGIN ${addSql('NEW')}
     END;
-    CREATE TRIGGER task_graph_v1_revive AFTER UPDATE OF state ON ${source} WHEN NEW.state = 1 AND OLD.state <> 1
+    CREATE TRIGGER ${t('revive')} AFTER UPDATE OF state ON ${source} WHEN NEW.state = 1 AND OLD.state <> 1
     BEGIN ${addSql('NEW')}
     END;
-    CREATE TRIGGER task_graph_v1_supersede AFTER UPDATE OF state ON ${source} WHEN OLD.state = 1 AND NEW.state <> 1
-    BEGIN ${removeSql('OLD')}
+    CREATE TRIGGER ${t('tombstone')} AFTER INSERT ON ${source} WHEN NEW.state = 2
+    BEGIN DELETE FROM ${EDGES} WHERE spec_id = NEW.id;
+    END;
+    CREATE TRIGGER ${t('supersede')} AFTER UPDATE OF state ON ${source} WHEN OLD.state = 1 AND NEW.state <> 1
+    BEGIN ${removeSql('OLD', true)}
+    END;
+    CREATE TRIGGER ${t('edge_added')} AFTER INSERT ON ${EDGES}
+    BEGIN UPDATE ${META} SET edges_version = edges_version + 1;
+    END;
+    CREATE TRIGGER ${t('edge_removed')} AFTER DELETE ON ${EDGES}
+    BEGIN UPDATE ${META} SET edges_version = edges_version + 1;
     END;
     CREATE TRIGGER ${MARKER} AFTER DELETE ON ${source} WHEN OLD.state = 1
-    BEGIN ${removeSql('OLD')}
+    BEGIN ${removeSql('OLD', false)}
     END;`;
 }
 
@@ -137,6 +164,7 @@ function backfillSql(source: string): string {
 export class TaskGraph {
   private readonly source: string;
   private readonly statements = new Map<string, Database.Statement>();
+  private cachedCycles: { version: number; groups: string[][] } | undefined;
 
   constructor(
     private readonly db: Database.Database,
@@ -155,7 +183,9 @@ export class TaskGraph {
     if (present()) return;
     const create = (): void => {
       if (present()) return; // another process installed it while this one waited for the lock
-      for (const name of ['task_graph_v1_add', 'task_graph_v1_revive', 'task_graph_v1_supersede', MARKER]) this.db.exec(`DROP TRIGGER IF EXISTS ${name}`);
+      // Triggers of any version go: two versions' triggers on one table would both run.
+      const triggers = this.db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'task\\_graph\\_%' ESCAPE '\\'").all() as { name: string }[];
+      for (const { name } of triggers) this.db.exec(`DROP TRIGGER IF EXISTS "${name}"`);
       this.db.exec(schemaSql(this.source));
       this.db.exec(backfillSql(this.source));
     };
@@ -213,20 +243,38 @@ export class TaskGraph {
     return row !== undefined && row.status === 'pending' && row.blocked === 0;
   }
 
-  /** The dependency graph of the live specs: id → the spec ids it depends on (string entries only). */
-  adjacency(): Map<string, string[]> {
-    // Three JSON arrays instead of 30,000 row objects: building one JavaScript object per
-    // row costs far more than SQLite's part of the work at this size.
-    const { ids, specs, deps } = this.statement(`
-      SELECT (SELECT json_group_array(id) FROM ${NODES}) AS ids,
-             json_group_array(spec_id) AS specs, json_group_array(dep_id) AS deps
-      FROM ${EDGES}`).get() as { ids: string; specs: string; deps: string };
-    const graph = new Map<string, string[]>();
-    for (const id of JSON.parse(ids) as string[]) graph.set(id, []);
-    const from = JSON.parse(specs) as string[];
-    const to = JSON.parse(deps) as string[];
-    for (let i = 0; i < from.length; i++) graph.get(from[i]!)?.push(to[i]!);
-    return graph;
+  /**
+   * The dependency cycles among live specs (see `findCycles`). A cycle runs only through
+   * specs that have edges, and the edge table changes only when some spec's
+   * dependencies do (a status change rewrites no edge), so the answer is computed from
+   * the edges alone and kept until the edge table's version counter moves — in this
+   * process or any other.
+   */
+  cycles(): string[][] {
+    const version = (this.statement(`SELECT edges_version FROM ${META}`).get() as { edges_version: number }).edges_version;
+    // Inside a transaction the counter may count edges that a rollback takes back (and a
+    // later commit counts again, for other edges): cache only what is committed.
+    const cacheable = !this.db.inTransaction;
+    if (!cacheable || this.cachedCycles?.version !== version) {
+      // Two JSON arrays instead of 20,000 row objects: building one JavaScript object per
+      // row costs far more than SQLite's part of the work at this size.
+      const { specs, deps } = this.statement(`SELECT json_group_array(spec_id) AS specs, json_group_array(dep_id) AS deps FROM ${EDGES}`).get() as {
+        specs: string;
+        deps: string;
+      };
+      const from = JSON.parse(specs) as string[];
+      const to = JSON.parse(deps) as string[];
+      const graph = new Map<string, string[]>();
+      for (let i = 0; i < from.length; i++) {
+        let out = graph.get(from[i]!);
+        if (out === undefined) graph.set(from[i]!, (out = []));
+        out.push(to[i]!);
+      }
+      const groups = findCycles(graph);
+      if (!cacheable) return groups;
+      this.cachedCycles = { version, groups };
+    }
+    return this.cachedCycles!.groups.map((group) => [...group]);
   }
 
   /**

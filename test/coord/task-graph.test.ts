@@ -28,7 +28,10 @@ describe('the readiness graph', () => {
     const [a] = chain(store);
     store.close();
     const db = new Database(join(dir, 'taskstore.db'));
-    db.exec('DROP TRIGGER task_graph_v1_add; DROP TRIGGER task_graph_v1_revive; DROP TRIGGER task_graph_v1_supersede; DROP TRIGGER task_graph_v1_remove; DROP TABLE task_graph_nodes; DROP TABLE task_graph_edges;');
+    for (const { name } of db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'task_graph_%'").all() as { name: string }[]) {
+      db.exec(`DROP TRIGGER ${name}`);
+    }
+    db.exec('DROP TABLE task_graph_nodes; DROP TABLE task_graph_edges; DROP TABLE task_graph_meta;');
     db.close();
     const reopened = open(dir);
     expect(reopened.listReadyTaskSpecs().map((s) => s.id)).toEqual([a]);
@@ -78,6 +81,33 @@ describe('the readiness graph', () => {
     core.close();
     expect(store.listReadyTaskSpecs()).toEqual([]);
     expect(store.check().problems.filter((p) => p.kind === 'cache_drift')).toEqual([]);
+    store.close();
+  });
+
+  it('the cycle check follows edge changes only, also across a rolled-back transaction and another process', () => {
+    const dir = join(tempDir(), '.taskstore');
+    const store = open(dir);
+    const prd = store.createPrd({ title: 'P' });
+    const specs = store.collection({ name: 'task_specs' });
+    store.createTaskSpec({ id: 'a', prd_id: prd, phase_name: 'a' });
+    store.createTaskSpec({ id: 'b', prd_id: prd, phase_name: 'b', dependencies: ['a'] });
+    expect(store.findDependencyCycles()).toEqual([]);
+    specs.patch('a', { status: 'complete' }); // no edge changes
+    expect(store.findDependencyCycles()).toEqual([]);
+    expect(() =>
+      store.transaction(() => {
+        specs.patch('a', { dependencies: ['b'] });
+        expect(store.findDependencyCycles()).toEqual([['a', 'b']]);
+        throw new Error('roll back');
+      }),
+    ).toThrow('roll back');
+    expect(store.findDependencyCycles()).toEqual([]);
+    specs.patch('b', { dependencies: ['a', 'b'] }); // as many edge changes as the rolled-back write
+    expect(store.findDependencyCycles()).toEqual([['b']]);
+    const core = CoreStore.open(dir, { durability: 'none', logger: quietLogger() });
+    core.collection({ name: 'task_specs' }).patch('a', { dependencies: ['b'] });
+    core.close();
+    expect(store.findDependencyCycles()).toEqual([['a', 'b']]);
     store.close();
   });
 });
