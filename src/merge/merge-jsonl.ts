@@ -25,6 +25,14 @@ import { mergeRecord } from './three-way.js';
 
 export type { BadLine, MergeSide } from './merge-input.js';
 
+/** A record left in conflict, with the versions its block shows (a side without one shows nothing). */
+interface Conflicted {
+  id: string;
+  reason: string;
+  ours: RecordVersion | undefined;
+  theirs: RecordVersion | undefined;
+}
+
 /** A record left in conflict: why, so a person can decide. */
 export interface ConflictedRecord {
   id: string;
@@ -67,13 +75,30 @@ export function mergeJsonl(base: string, ours: string, theirs: string): MergeRes
   const shown = currentVersions(history);
 
   const appended: string[] = [];
-  const conflicted: { id: string; reason: string; ours: RecordVersion; theirs: RecordVersion }[] = [];
+  const conflicted: Conflicted[] = [];
+  /** Appends `fields` as a new current version stamped after `after`; false when no later stamp exists. */
+  const appendVersion = (id: string, fields: Fields | 'tombstone', after: number): boolean => {
+    const updatedAt = after + 1;
+    if (!Number.isSafeInteger(updatedAt)) return false;
+    appended.push(fields === 'tombstone' ? tombstoneLine(id, updatedAt) : versionLine(id, fields, updatedAt));
+    return true;
+  };
+  // No valid later timestamp exists: let a person decide rather than write a line readers would skip.
+  const AT_MAXIMUM = 'updated_at is at its maximum; no merged version can be written';
+
   for (const [id, shownVersion] of shown) {
     const oursVersion = oursInput.current.get(id);
     const theirsVersion = theirsInput.current.get(id);
-    // On one side only (added there): its lines are all in the history and its current
-    // version is what readers see. Nothing to merge.
-    if (oursVersion === undefined || theirsVersion === undefined) continue;
+    if (oursVersion === undefined || theirsVersion === undefined) {
+      // On one side only: every line of this id in the history comes from that side.
+      const present = (oursVersion ?? theirsVersion) as RecordVersion;
+      const outcome = oneSided(baseInput.current.get(id), present, shownVersion);
+      if (outcome === 'as shown') continue;
+      if (!appendVersion(id, outcome, Math.max(present.updatedAt, shownVersion.updatedAt))) {
+        conflicted.push({ id, reason: AT_MAXIMUM, ours: oursVersion, theirs: theirsVersion });
+      }
+      continue;
+    }
     // Both sides agree and readers see exactly that line: the common case, kept cheap.
     if (oursVersion.text === theirsVersion.text && shownVersion.text === oursVersion.text) continue;
 
@@ -84,24 +109,25 @@ export function mergeJsonl(base: string, ours: string, theirs: string): MergeRes
       continue;
     }
     if (sameContent(result.fields, fieldsOf(shownVersion))) continue;
-    const updatedAt = Math.max(oursVersion.updatedAt, theirsVersion.updatedAt) + 1;
-    if (!Number.isSafeInteger(updatedAt)) {
-      // No valid later timestamp exists: let a person decide rather than write a line readers would skip.
-      const reason = 'updated_at is at its maximum; no merged version can be written';
-      conflicted.push({ id, reason, ours: oursVersion, theirs: theirsVersion });
-      continue;
+    if (!appendVersion(id, result.fields, Math.max(oursVersion.updatedAt, theirsVersion.updatedAt))) {
+      conflicted.push({ id, reason: AT_MAXIMUM, ours: oursVersion, theirs: theirsVersion });
     }
-    appended.push(versionLine(result.fields, updatedAt));
   }
 
   if (conflicted.length > 0) {
-    const competing = new Set(conflicted.flatMap((c) => [c.ours.text, c.theirs.text]));
+    const competing = new Set(conflicted.flatMap((c) => [c.ours?.text, c.theirs?.text]));
     history = history.filter((line) => !competing.has(line.text));
   }
 
   const out: string[] = history.map((line) => line.text);
   for (const line of appended) out.push(line); // not push(...appended): too many arguments for a large merge
-  for (const c of conflicted) out.push(CONFLICT_START, c.ours.text, CONFLICT_SEPARATOR, c.theirs.text, CONFLICT_END);
+  for (const c of conflicted) {
+    out.push(CONFLICT_START);
+    if (c.ours !== undefined) out.push(c.ours.text);
+    out.push(CONFLICT_SEPARATOR);
+    if (c.theirs !== undefined) out.push(c.theirs.text);
+    out.push(CONFLICT_END);
+  }
 
   return {
     text: out.length === 0 ? '' : `${out.join('\n')}\n`,
@@ -152,10 +178,41 @@ function currentVersions(lines: InputLine[]): Map<string, RecordVersion> {
   return current;
 }
 
-/** The merged record as one line, stamped with `updatedAt` in place of its `updated_at` value. */
-function versionLine(fields: Fields, updatedAt: number): string {
-  const members = [...fields].map(([key, field]) =>
-    key === UPDATED_AT ? { rawKey: field.rawKey, rawValue: String(updatedAt) } : field,
-  );
+/**
+ * What a record present on one side only needs beyond the history's lines:
+ * - `'as shown'`: nothing, readers of the history see the side's current version;
+ * - `'tombstone'`: the other side removed every line of a record the base had, and this
+ *   side left it as the base had it: the removal is a delete (a `git revert` of the
+ *   commit that created it, or a hand edit; compaction never removes a current version);
+ * - the side's fields: readers would see another version, because lines the side repeats
+ *   are written once (e.g. theirs: tombstone@1, live@1, tombstone@1 reads as live once
+ *   the repeated tombstone is dropped), so the side's current version is appended again.
+ * A record the present side changed since the base stays as that side has it: the
+ * removal happened to the base's version, and the change came after it.
+ */
+function oneSided(base: RecordVersion | undefined, present: RecordVersion, shown: RecordVersion): 'as shown' | 'tombstone' | Fields {
+  const fieldsOf = fieldsMemo();
+  const untouched = base !== undefined && !base.deleted && !present.deleted && sameContent(fieldsOf(present), fieldsOf(base));
+  if (untouched) return 'tombstone';
+  if (shown.text === present.text) return 'as shown';
+  const fields = fieldsOf(present);
+  return sameContent(fields, fieldsOf(shown)) ? 'as shown' : fields;
+}
+
+/**
+ * The merged record as one line, stamped with `updatedAt` in place of its `updated_at`
+ * value. A record read from Rust-format lines may lack `id` or `updated_at` (see the
+ * line codec): a new line always carries both, `id` first and `updated_at` last.
+ */
+function versionLine(id: string, fields: Fields, updatedAt: number): string {
+  const members: { rawKey: string; rawValue: string }[] = [];
+  if (!fields.has('id')) members.push({ rawKey: '"id"', rawValue: JSON.stringify(id) });
+  for (const [key, field] of fields) members.push(key === UPDATED_AT ? { rawKey: field.rawKey, rawValue: String(updatedAt) } : field);
+  if (!fields.has(UPDATED_AT)) members.push({ rawKey: `"${UPDATED_AT}"`, rawValue: String(updatedAt) });
   return joinObjectMembers(members);
+}
+
+/** A delete, written exactly as the store writes one. */
+function tombstoneLine(id: string, updatedAt: number): string {
+  return JSON.stringify({ id, updated_at: updatedAt, deleted: true });
 }
