@@ -55,6 +55,21 @@ export function readLine(text: string): InputLine {
   return new MalformedLine(text, problem);
 }
 
+/** Collects one side's lines in order, its current version per id and its malformed lines. */
+function inputBuilder(side: MergeSide) {
+  const input: MergeInput = { lines: [], current: new Map(), badLines: [] };
+  const add = (line: InputLine, lineNo: number, report = true): void => {
+    input.lines.push(line);
+    if (line instanceof MalformedLine) {
+      if (report) input.badLines.push({ side, line: lineNo, reason: line.problem });
+      return;
+    }
+    const previous = input.current.get(line.id);
+    if (previous === undefined || supersedes(previous, line, true)) input.current.set(line.id, line);
+  };
+  return { input, add };
+}
+
 /**
  * Splits `text` into lines (`\n` ends; a trailing `\r` is removed; a missing final line
  * end is fine) and reads each. Empty lines carry no data and are skipped (the store
@@ -65,13 +80,44 @@ export function readLine(text: string): InputLine {
  * of parsing again (both sides usually start with the base's lines).
  */
 export function readMergeInput(text: string, side: MergeSide, sharedPrefixWith?: MergeInput): MergeInput {
-  const lines: InputLine[] = [];
-  const current = new Map<string, RecordVersion>();
-  const badLines: BadLine[] = [];
-  if (text.length === 0) return { lines, current, badLines };
+  const { input, add } = inputBuilder(side);
+  readLinesInto(text, 0, add, sharedPrefixWith?.lines ?? []);
+  return input;
+}
 
-  const shared = sharedPrefixWith?.lines ?? [];
+/** The first lines of a side, known from its bytes to be the first lines of an already read side. */
+export interface SharedPrefix {
+  /** The already read side. */
+  readonly input: MergeInput;
+  /** How many of its lines (non-empty lines) the prefix holds. */
+  readonly lines: number;
+  /** How many physical lines (line ends) the prefix holds, for the line numbers after it. */
+  readonly physicalLines: number;
+}
+
+/**
+ * Reads a side made of a known shared prefix followed by `tail` (the text after the
+ * prefix). The prefix's lines are the other side's objects, not split, compared or
+ * parsed again: the merge driver finds the prefix by comparing bytes, which is much
+ * cheaper than decoding and comparing the lines.
+ */
+export function readMergeInputAfter(prefix: SharedPrefix, tail: string, side: MergeSide): MergeInput {
+  const { input, add } = inputBuilder(side);
+  for (let i = 0; i < prefix.lines; i++) add(prefix.input.lines[i] as InputLine, 0, false);
+  for (const bad of prefix.input.badLines) if (bad.line <= prefix.physicalLines) input.badLines.push({ ...bad, side });
+  readLinesInto(tail, prefix.physicalLines, add, []);
+  return input;
+}
+
+function readLinesInto(
+  text: string,
+  linesBefore: number,
+  add: (line: InputLine, lineNo: number) => void,
+  shared: readonly InputLine[],
+): void {
+  if (text.length === 0) return;
   let sharing = shared.length > 0;
+  let count = 0;
   const raw = text.split('\n');
   for (let i = 0; i < raw.length; i++) {
     let text = raw[i] as string;
@@ -79,18 +125,12 @@ export function readMergeInput(text: string, side: MergeSide, sharedPrefixWith?:
     if (text.length === 0) continue;
     let line: InputLine | undefined;
     if (sharing) {
-      const candidate = shared[lines.length];
+      const candidate = shared[count];
       if (candidate !== undefined && candidate.text === text) line = candidate;
       else sharing = false;
     }
     line ??= readLine(text);
-    lines.push(line);
-    if (line instanceof MalformedLine) {
-      badLines.push({ side, line: i + 1, reason: line.problem });
-      continue;
-    }
-    const previous = current.get(line.id);
-    if (previous === undefined || supersedes(previous, line, true)) current.set(line.id, line);
+    count++;
+    add(line, linesBefore + i + 1);
   }
-  return { lines, current, badLines };
 }

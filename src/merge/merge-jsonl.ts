@@ -70,7 +70,25 @@ export function mergeJsonl(base: string, ours: string, theirs: string): MergeRes
   const oursInput = readMergeInput(ours, 'ours');
   const theirsInput = readMergeInput(theirs, 'theirs', oursInput);
   const baseInput = readMergeInput(base, 'base', oursInput);
+  const plan = planMerge(baseInput, oursInput, theirsInput);
+  return { ...resultOf(plan), text: renderText(plan) };
+}
 
+/**
+ * The merge of three read inputs, before it is rendered as text: the history lines (ours'
+ * lines first), the new version lines to append, and the conflicted records.
+ */
+export interface MergePlan {
+  readonly history: readonly InputLine[];
+  /** How many of the first `history` lines are ours' lines, all of them, unchanged and in order (0 when conflicts removed some). */
+  readonly oursIntact: number;
+  readonly appended: readonly string[];
+  readonly conflicted: readonly Conflicted[];
+  readonly badLines: readonly BadLine[];
+}
+
+/** Merges three inputs read by `readMergeInput` (see {@link mergeJsonl} for the rules). */
+export function planMerge(baseInput: MergeInput, oursInput: MergeInput, theirsInput: MergeInput): MergePlan {
   let history = unionOfLines(oursInput, theirsInput);
   const shown = currentVersions(history);
 
@@ -114,27 +132,52 @@ export function mergeJsonl(base: string, ours: string, theirs: string): MergeRes
     }
   }
 
+  let oursIntact = oursInput.lines.length;
   if (conflicted.length > 0) {
     const competing = new Set(conflicted.flatMap((c) => [c.ours?.text, c.theirs?.text]));
     history = history.filter((line) => !competing.has(line.text));
+    oursIntact = 0;
   }
+  const badLines = [...baseInput.badLines, ...oursInput.badLines, ...theirsInput.badLines];
+  return { history, oursIntact, appended, conflicted, badLines };
+}
 
-  const out: string[] = history.map((line) => line.text);
-  for (const line of appended) out.push(line); // not push(...appended): too many arguments for a large merge
-  for (const c of conflicted) {
+/** Everything of a {@link MergeResult} but its text. */
+export function resultOf(plan: MergePlan): Omit<MergeResult, 'text'> {
+  return {
+    conflicts: plan.conflicted.length,
+    conflictedRecords: plan.conflicted.map(({ id, reason }) => ({ id, reason })),
+    badLines: [...plan.badLines],
+  };
+}
+
+/** The merged file: every line `\n`-terminated (empty when there is no line). */
+export function renderText(plan: MergePlan): string {
+  return renderLines(plan, 0);
+}
+
+/**
+ * The merged file after ours' lines, when it starts with all of them unchanged (no
+ * conflict removed one): a caller holding ours' bytes can then write those bytes as they
+ * are, followed by this, instead of the whole text. Undefined otherwise.
+ */
+export function renderAfterOurs(plan: MergePlan, oursLines: number): string | undefined {
+  if (plan.oursIntact !== oursLines) return undefined;
+  return renderLines(plan, oursLines);
+}
+
+function renderLines(plan: MergePlan, from: number): string {
+  const out: string[] = [];
+  for (let i = from; i < plan.history.length; i++) out.push((plan.history[i] as InputLine).text);
+  for (const line of plan.appended) out.push(line); // not push(...appended): too many arguments for a large merge
+  for (const c of plan.conflicted) {
     out.push(CONFLICT_START);
     if (c.ours !== undefined) out.push(c.ours.text);
     out.push(CONFLICT_SEPARATOR);
     if (c.theirs !== undefined) out.push(c.theirs.text);
     out.push(CONFLICT_END);
   }
-
-  return {
-    text: out.length === 0 ? '' : `${out.join('\n')}\n`,
-    conflicts: conflicted.length,
-    conflictedRecords: conflicted.map(({ id, reason }) => ({ id, reason })),
-    badLines: [...baseInput.badLines, ...oursInput.badLines, ...theirsInput.badLines],
-  };
+  return out.length === 0 ? '' : `${out.join('\n')}\n`;
 }
 
 /**
