@@ -27,21 +27,33 @@ export interface BytesMergeResult extends Omit<MergeResult, 'text'> {
 
 export function mergeJsonlBytes(base: Uint8Array, ours: Uint8Array, theirs: Uint8Array): BytesMergeResult {
   const oursBytes = asBuffer(ours);
-  const oursInput = readMergeInput(oursBytes.toString('utf8'), 'ours');
-  const theirsInput = readSharing(asBuffer(theirs), oursBytes, oursInput, 'theirs');
-  const baseInput = readSharing(asBuffer(base), oursBytes, oursInput, 'base');
+  const theirsBytes = asBuffer(theirs);
+  const baseBytes = asBuffer(base);
+  const theirsEnd = sharedLinePrefix(theirsBytes, oursBytes);
+  const baseEnd = sharedLinePrefix(baseBytes, oursBytes);
+  const theirsPrefix = countLines(oursBytes, theirsEnd);
+  const basePrefix = countLines(oursBytes, baseEnd);
+  // Ours keeps its current versions after each shared prefix, for the other sides to build on.
+  const snapshots = [...new Set([theirsPrefix.lines, basePrefix.lines])].filter((n) => n > 0).sort((a, b) => a - b);
+  const oursInput = readMergeInput(oursBytes.toString('utf8'), 'ours', undefined, snapshots);
+  const theirsInput = readSharing(theirsBytes, theirsEnd, theirsPrefix, oursInput, 'theirs');
+  const baseInput = readSharing(baseBytes, baseEnd, basePrefix, oursInput, 'base');
   const plan = planMerge(baseInput, oursInput, theirsInput);
   const rest = inStoreForm(oursBytes) ? renderAfterOurs(plan, oursInput.lines.length) : undefined;
   const output = rest === undefined ? [Buffer.from(renderText(plan), 'utf8')] : [oursBytes, Buffer.from(rest, 'utf8')];
   return { ...resultOf(plan), output };
 }
 
-/** Reads one side, reusing `reference`'s lines for the line-aligned prefix their bytes share. */
-function readSharing(bytes: Buffer, referenceBytes: Buffer, reference: MergeInput, side: MergeSide): MergeInput {
-  const end = sharedLinePrefix(bytes, referenceBytes);
+/** Reads one side whose first `end` bytes (`prefix` lines) are `reference`'s: only the rest is decoded and parsed. */
+function readSharing(
+  bytes: Buffer,
+  end: number,
+  prefix: { lines: number; physicalLines: number },
+  reference: MergeInput,
+  side: MergeSide,
+): MergeInput {
   if (end === 0) return readMergeInput(bytes.toString('utf8'), side, reference);
-  const { lines, physicalLines } = countLines(referenceBytes, end);
-  return readMergeInputAfter({ input: reference, lines, physicalLines }, bytes.toString('utf8', end), side);
+  return readMergeInputAfter({ input: reference, ...prefix }, bytes.toString('utf8', end), side);
 }
 
 /** The length of the longest common prefix of `a` and `b` that ends just after a line end (0 if none). */

@@ -36,12 +36,38 @@ export class MalformedLine {
  */
 export type InputLine = RecordVersion | MalformedLine;
 
+/** The current version per id of some lines (highest `updated_at`, later line on ties). */
+export interface CurrentVersions {
+  get(id: string): RecordVersion | undefined;
+}
+
+/**
+ * Current versions as a layer over the current versions of the lines before: an entry
+ * here is a version that supersedes the one below. Sides that share their first lines
+ * share the layers of those lines instead of each building a map of every id.
+ */
+class CurrentLayer implements CurrentVersions {
+  private readonly own = new Map<string, RecordVersion>();
+  constructor(private readonly below: CurrentVersions | undefined) {}
+
+  get(id: string): RecordVersion | undefined {
+    return this.own.get(id) ?? this.below?.get(id);
+  }
+
+  add(version: RecordVersion): void {
+    const previous = this.get(version.id);
+    if (previous === undefined || supersedes(previous, version, true)) this.own.set(version.id, version);
+  }
+}
+
 export interface MergeInput {
   /** The side's non-empty lines in order (repeated lines repeated). */
   readonly lines: InputLine[];
-  /** Current version per id (highest `updated_at`, later line on ties), in order of first appearance. */
-  readonly current: Map<string, RecordVersion>;
+  /** Current version per id. */
+  readonly current: CurrentVersions;
   readonly badLines: BadLine[];
+  /** For each line count asked for when reading: the current versions of that many first lines. */
+  readonly currentAfter: ReadonlyMap<number, CurrentVersions>;
 }
 
 /** Parses one line (without its line end). */
@@ -55,19 +81,31 @@ export function readLine(text: string): InputLine {
   return new MalformedLine(text, problem);
 }
 
-/** Collects one side's lines in order, its current version per id and its malformed lines. */
-function inputBuilder(side: MergeSide) {
-  const input: MergeInput = { lines: [], current: new Map(), badLines: [] };
-  const add = (line: InputLine, lineNo: number, report = true): void => {
-    input.lines.push(line);
-    if (line instanceof MalformedLine) {
-      if (report) input.badLines.push({ side, line: lineNo, reason: line.problem });
-      return;
+/**
+ * Collects one side's lines in order, its current versions and its malformed lines.
+ * `below`: the current versions of lines that precede these (a shared prefix).
+ * `snapshotsAt`: line counts (ascending) after which to keep a view of the current versions.
+ */
+function inputBuilder(side: MergeSide, lines: InputLine[] = [], below?: CurrentVersions, snapshotsAt: readonly number[] = []) {
+  let current = new CurrentLayer(below);
+  const currentAfter = new Map<number, CurrentVersions>();
+  const badLines: BadLine[] = [];
+  let next = 0; // index into snapshotsAt
+  const snapshot = (): void => {
+    while (next < snapshotsAt.length && snapshotsAt[next] === lines.length) {
+      currentAfter.set(lines.length, current);
+      next++;
+      current = new CurrentLayer(current); // the view just kept is never changed again
     }
-    const previous = input.current.get(line.id);
-    if (previous === undefined || supersedes(previous, line, true)) input.current.set(line.id, line);
   };
-  return { input, add };
+  const add = (line: InputLine, lineNo: number): void => {
+    lines.push(line);
+    if (line instanceof MalformedLine) badLines.push({ side, line: lineNo, reason: line.problem });
+    else current.add(line);
+    snapshot();
+  };
+  const input = (): MergeInput => ({ lines, current, badLines, currentAfter });
+  return { add, input, badLines };
 }
 
 /**
@@ -79,15 +117,21 @@ function inputBuilder(side: MergeSide) {
  * side's lines position by position, its {@link InputLine} objects are reused instead
  * of parsing again (both sides usually start with the base's lines).
  */
-export function readMergeInput(text: string, side: MergeSide, sharedPrefixWith?: MergeInput): MergeInput {
-  const { input, add } = inputBuilder(side);
+export function readMergeInput(
+  text: string,
+  side: MergeSide,
+  sharedPrefixWith?: MergeInput,
+  /** Line counts (ascending) after which the current versions are kept in `currentAfter`. */
+  snapshotsAt?: readonly number[],
+): MergeInput {
+  const { input, add } = inputBuilder(side, [], undefined, snapshotsAt);
   readLinesInto(text, 0, add, sharedPrefixWith?.lines ?? []);
-  return input;
+  return input();
 }
 
 /** The first lines of a side, known from its bytes to be the first lines of an already read side. */
 export interface SharedPrefix {
-  /** The already read side. */
+  /** The already read side (read with a snapshot at `lines`, see `readMergeInput`). */
   readonly input: MergeInput;
   /** How many of its lines (non-empty lines) the prefix holds. */
   readonly lines: number;
@@ -102,11 +146,12 @@ export interface SharedPrefix {
  * cheaper than decoding and comparing the lines.
  */
 export function readMergeInputAfter(prefix: SharedPrefix, tail: string, side: MergeSide): MergeInput {
-  const { input, add } = inputBuilder(side);
-  for (let i = 0; i < prefix.lines; i++) add(prefix.input.lines[i] as InputLine, 0, false);
-  for (const bad of prefix.input.badLines) if (bad.line <= prefix.physicalLines) input.badLines.push({ ...bad, side });
+  const below = prefix.lines === 0 ? undefined : prefix.input.currentAfter.get(prefix.lines);
+  if (prefix.lines > 0 && below === undefined) throw new Error(`internal: no current versions kept after line ${prefix.lines}`);
+  const { input, add, badLines } = inputBuilder(side, prefix.input.lines.slice(0, prefix.lines), below);
+  for (const bad of prefix.input.badLines) if (bad.line <= prefix.physicalLines) badLines.push({ ...bad, side });
   readLinesInto(tail, prefix.physicalLines, add, []);
-  return input;
+  return input();
 }
 
 function readLinesInto(

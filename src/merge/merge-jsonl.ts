@@ -89,8 +89,19 @@ export interface MergePlan {
 
 /** Merges three inputs read by `readMergeInput` (see {@link mergeJsonl} for the rules). */
 export function planMerge(baseInput: MergeInput, oursInput: MergeInput, theirsInput: MergeInput): MergePlan {
-  let history = unionOfLines(oursInput, theirsInput);
-  const shown = currentVersions(history);
+  const shared = sharedLines(oursInput, theirsInput);
+  let history = unionOfLines(oursInput, theirsInput, shared);
+  // An id with no line after the lines both sides share has the same lines on both sides,
+  // and readers of the history see its current version: nothing to merge. Only the other
+  // ids are looked at, in the order they first appear in the history.
+  const touched = new Set<string>();
+  for (const input of [oursInput, theirsInput]) {
+    for (let i = shared; i < input.lines.length; i++) {
+      const line = input.lines[i];
+      if (line instanceof RecordVersion) touched.add(line.id);
+    }
+  }
+  const shown = currentVersions(history, touched);
 
   const appended: string[] = [];
   const conflicted: Conflicted[] = [];
@@ -187,12 +198,10 @@ function renderLines(plan: MergePlan, from: number): string {
  * Identical lines can only belong to the same id, so ours' lines are indexed by id, and
  * only for the ids theirs could repeat: hashing every line of two large files would cost
  * more than the whole rest of the merge. Lines the two sides share at the start are the
- * same objects (see `readMergeInput`) and are skipped first.
+ * same objects (see `readMergeInput`): the first `start` lines, skipped at once.
  */
-function unionOfLines(ours: MergeInput, theirs: MergeInput): InputLine[] {
+function unionOfLines(ours: MergeInput, theirs: MergeInput, start: number): InputLine[] {
   const union = ours.lines.slice();
-  let start = 0;
-  while (start < theirs.lines.length && theirs.lines[start] === ours.lines[start]) start++;
   if (start === theirs.lines.length) return union;
   const rest = theirs.lines.slice(start);
 
@@ -210,11 +219,19 @@ function unionOfLines(ours: MergeInput, theirs: MergeInput): InputLine[] {
   return union;
 }
 
-/** What a reader of `lines` takes as current per id, in order of first appearance. */
-function currentVersions(lines: InputLine[]): Map<string, RecordVersion> {
+/** How many first lines the two sides share: the same objects (see `readMergeInput`), so the same lines. */
+function sharedLines(ours: MergeInput, theirs: MergeInput): number {
+  let n = 0;
+  while (n < theirs.lines.length && theirs.lines[n] === ours.lines[n]) n++;
+  return n;
+}
+
+/** What a reader of `lines` takes as current for each of `ids`, in order of first appearance. */
+function currentVersions(lines: InputLine[], ids: ReadonlySet<string>): Map<string, RecordVersion> {
   const current = new Map<string, RecordVersion>();
+  if (ids.size === 0) return current;
   for (const line of lines) {
-    if (!(line instanceof RecordVersion)) continue;
+    if (!(line instanceof RecordVersion) || !ids.has(line.id)) continue;
     const previous = current.get(line.id);
     if (previous === undefined || supersedes(previous, line, true)) current.set(line.id, line);
   }
