@@ -16,6 +16,7 @@ import { appendFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { gitEnv } from '../git/git-command.js';
 import { fsyncPath } from '../jsonl/log-io.js';
+import { parseLine, readerText } from '../jsonl/line-codec.js';
 import { ioError } from '../errors.js';
 
 export const RESCUED_SUFFIX = '.rescued';
@@ -62,7 +63,15 @@ export function linesInRecentGitRevisions(dir: string, fileName: string): Set<st
     const size = Number(match[3]);
     if (match[2] === 'blob' && !seen.has(match[1]!)) {
       seen.add(match[1]!);
-      for (const line of out.toString('utf8', pos, pos + size).split('\n')) lines.add(line.endsWith('\r') ? line.slice(0, -1) : line);
+      for (const raw of out.toString('utf8', pos, pos + size).split('\n')) {
+        const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+        lines.add(line);
+        // The cache holds Rust-format lines as readers see them (id / updated_at filled in).
+        if (!line.includes('"updated_at"') || !line.includes('"id"')) {
+          const parsed = parseLine(line);
+          if (parsed.kind === 'record' && parsed.filled !== undefined) lines.add(readerText(line, parsed.filled));
+        }
+      }
     }
     pos += size + 1;
   }
