@@ -4,7 +4,7 @@
  * only command modules (loaded on demand) import this file.
  */
 import { existsSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Store, type Logger } from '../index.js';
 import type { CliContext } from './context.js';
 import { CliError } from './errors.js';
@@ -62,8 +62,19 @@ export async function withStore<R>(ctx: CliContext, fn: (store: Store) => R | Pr
   }
 }
 
+/**
+ * Only `init` and `import` create a store. Any other command needs a directory that is
+ * already one (it has `.version`): pointing `--store` at a project root must not turn it
+ * into a store (a database, journal and `.version` that `git add -A` would then commit).
+ */
 function assertStoreExists(location: ResolvedStore): void {
-  if (isDirectory(location.dir)) return; // an existing (even empty) directory: Store.open lays it out
+  if (isDirectory(location.dir)) {
+    if (existsSync(join(location.dir, '.version'))) return;
+    const how = location.source === 'flag' ? ' (named by --store)' : location.source === 'env' ? ' (named by $TASKSTORE_DIR)' : '';
+    throw new CliError(`${location.dir}${how} is not a TaskStore (no .version)`, {
+      hint: `run \`taskstore --store ${location.dir} init\` to make it one, or point --store (or TASKSTORE_DIR) at an existing store`,
+    });
+  }
   if (existsSync(location.dir)) {
     throw new CliError(`the store path ${location.dir} is not a directory`, { hint: 'point --store (or TASKSTORE_DIR) at a .taskstore directory' });
   }
