@@ -9,6 +9,7 @@ import { Store, type Logger } from '../index.js';
 import type { CliContext } from './context.js';
 import { CliError } from './errors.js';
 import { isDirectory, resolveStoreDir, type ResolvedStore } from './resolve-store.js';
+import { visible } from './terminal-safe.js';
 
 export interface CliLogger extends Logger {
   /** Called before each line is written (the progress bar clears its line). */
@@ -26,7 +27,7 @@ export function createCliLogger(ctx: CliContext): CliLogger {
     error: (m) => emit('error', m),
   };
   function emit(level: string, message: string): void {
-    const line = `taskstore: ${level}: ${message}`;
+    const line = `taskstore: ${level}: ${visible(message)}`;
     if (seen.has(line)) return;
     seen.add(line);
     logger.beforeWrite?.();

@@ -307,6 +307,16 @@ export class CoreStore {
     return statement.all(...params) as R[];
   }
 
+  /**
+   * Sorted ids of the live records of collection `name`, without reading their JSON
+   * (the CLI computes the shortest unique id prefixes from them). @internal
+   */
+  liveIds(name: string): string[] {
+    this.assertOpen();
+    assertCollectionName(name);
+    return this.readableTable(name).liveIds();
+  }
+
   /** Adds a check run by `check()` (used by the domain records and the git integration). */
   addChecker(checker: Checker): void {
     this.checkers.push(checker);

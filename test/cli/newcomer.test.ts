@@ -31,3 +31,35 @@ describe('only init and import create a store', () => {
     expect(runJson<unknown[]>(['--store', root, 'list-prds'], { cwd: root })).toEqual([]);
   });
 });
+
+describe('terminal injection', () => {
+  it('record text never reaches the terminal raw: control characters are spelled out; --json stays exact', () => {
+    const root = tempDir('taskstore-cli-');
+    const cwd = root;
+    expect(runCli(['init'], { cwd }).status).toBe(0);
+    const evil = 'Red \u001b[31mtitle\u001b]8;;http://x\u0007link\u001b]8;;\u0007 \u009b2J\r\u202eoverride';
+    const id = runJson<{ id: string }>(['create-prd', evil, '--description', 'line1\n\nline3 \u001b[2J'], { cwd }).id;
+    expect(runCli(['update', id, '--set', `status=ready`], { cwd }).status).toBe(0);
+    writeFileSync(join(root, 'c.md'), '# Title \u001b[5mblink\n\ntext\n');
+    expect(runCli(['create-prd', 'with content', '--content-file', 'c.md'], { cwd }).status).toBe(0);
+    const rawControl = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/;
+    for (const args of [['show', id], ['list-prds'], ['list', 'prds'], ['history', id], ['describe', id], ['list-prds', '--status', 'ready']]) {
+      const r = runCli(args, { cwd });
+      expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+      expect(r.stdout, args.join(' ')).not.toMatch(rawControl);
+    }
+    const show = runCli(['show', id], { cwd }).stdout;
+    expect(show).toContain('Red \\x1b[31mtitle\\x1b]8;;http://x\\x07link');
+    expect(show).toContain('\\x9b2J\\r\\u202eoverride');
+    // Blank lines in a multi-line value are kept.
+    expect(show).toMatch(/description\s+line1\n\n\s+line3 \\x1b\[2J\n/);
+    const describe = runCli(['describe', runJson<{ id: string }[]>(['list-prds'], { cwd })[1]!.id], { cwd });
+    expect(describe.stdout).toBe('# Title \\x1b[5mblink\n\ntext\n');
+    // Error messages quoting input are safe too.
+    const err = runCli(['show', 'zz\u001b[31m'], { cwd });
+    expect(err.status).toBe(1);
+    expect(err.stderr).not.toMatch(rawControl);
+    // --json is exact.
+    expect(runJson<{ title: string }>(['show', id], { cwd }).title).toBe(evil);
+  });
+});

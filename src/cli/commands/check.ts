@@ -1,3 +1,4 @@
+import { visible } from '../terminal-safe.js';
 import type { CliContext } from '../context.js';
 import { withStore } from '../open-store.js';
 import { createOutput, plural } from '../output.js';
@@ -18,7 +19,7 @@ export async function run(ctx: CliContext): Promise<number> {
   else {
     for (const problem of report.problems) {
       const where = [problem.collection, problem.line === undefined ? undefined : `line ${problem.line}`].filter((x) => x !== undefined).join(' ');
-      out.line(`${out.c.red(problem.kind)}${where === '' ? '' : ` ${out.c.dim(`(${where})`)}`}: ${problem.message}`);
+      out.line(`${out.c.red(problem.kind)}${where === '' ? '' : ` ${out.c.dim(`(${where})`)}`}: ${visible(problem.message)}`);
     }
     out.note(`${plural(report.problems.length, 'problem')} found`);
   }

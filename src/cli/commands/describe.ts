@@ -3,6 +3,7 @@ import { resolveId } from '../id-prefix.js';
 import { withStore } from '../open-store.js';
 import { createOutput } from '../output.js';
 import { readRecord } from '../record-types.js';
+import { visible } from '../terminal-safe.js';
 
 export interface DescribeInput {
   id: string;
@@ -34,11 +35,13 @@ export async function run(ctx: CliContext, input: DescribeInput): Promise<number
     out.note(`(${description.collection} ${description.id} has no content)`);
     return 0;
   }
+  // Control characters in the content are spelled out (`--json` prints it exactly).
+  const content = visible(description.content.replace(/\r\n/g, '\n'));
   if (!out.color) {
-    out.raw(description.content.endsWith('\n') ? description.content : `${description.content}\n`);
+    out.raw(content.endsWith('\n') ? content : `${content}\n`);
     return 0;
   }
-  out.raw(await renderMarkdown(description.content, ctx.stdout.columns));
+  out.raw(await renderMarkdown(content, ctx.stdout.columns));
   return 0;
 }
 

@@ -4,6 +4,7 @@ import { resolveId } from '../id-prefix.js';
 import { withStore } from '../open-store.js';
 import { createOutput, formatTime, formatValue, type Output } from '../output.js';
 import { jsonEqual } from '../../merge/json-equal.js';
+import { visible } from '../terminal-safe.js';
 
 export interface HistoryInput {
   id: string;
@@ -69,7 +70,7 @@ export async function run(ctx: CliContext, input: HistoryInput): Promise<number>
 
 function printHistory(out: Output, history: RecordHistory): void {
   const { c } = out;
-  out.line(`${c.dim(history.collection)} ${c.bold(history.id)}  ${c.dim(`${history.versions.length} version${history.versions.length === 1 ? '' : 's'}`)}`);
+  out.line(`${c.dim(history.collection)} ${c.bold(visible(history.id, true))}  ${c.dim(`${history.versions.length} version${history.versions.length === 1 ? '' : 's'}`)}`);
   let live = false;
   history.versions.forEach((version, i) => {
     const when = formatTime(version.record.updated_at);
@@ -78,7 +79,7 @@ function printHistory(out: Output, history: RecordHistory): void {
     live = !version.deleted;
     const width = Math.max(0, ...version.changes.map((ch) => ch.field.length));
     for (const change of version.changes) {
-      const field = change.field.padEnd(width);
+      const field = visible(change.field, true).padEnd(width);
       const oldText = Object.hasOwn(change, 'old') ? formatValue(JSON.stringify(change.old), 50) : undefined;
       const newText = Object.hasOwn(change, 'new') ? formatValue(JSON.stringify(change.new), 50) : c.dim('(removed)');
       out.line(oldText === undefined ? `    ${field}  ${newText}` : `    ${field}  ${c.red(oldText)} → ${c.green(newText)}`);
