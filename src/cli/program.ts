@@ -331,6 +331,21 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
       ),
     );
 
+  // `help` works like git's: `taskstore help` and `taskstore help <command>` print help on
+  // stdout and exit 0; `taskstore help bogus` is an unknown command (exit 2).
+  program.helpCommand(false);
+  program
+    .command('help')
+    .description('show help for the program or for a command (same as --help)')
+    .argument('[command]', 'the command')
+    .addHelpText('after', example('taskstore help list'))
+    .action((name: string | undefined) => {
+      const cmd = name === undefined ? program : program.commands.find((c) => c.name() === name);
+      if (cmd === undefined) program.error(`unknown command '${name}'`, { code: 'commander.unknownCommand', exitCode: 2 });
+      else cmd.outputHelp();
+      setExitCode(0);
+    });
+
   // Usage errors name the command they happened in, so the hint can point at its --help.
   for (const cmd of program.commands) {
     cmd.exitOverride((err) => {

@@ -63,3 +63,23 @@ describe('terminal injection', () => {
     expect(runJson<{ title: string }>(['show', id], { cwd }).title).toBe(evil);
   });
 });
+
+describe('help works like git', () => {
+  it('help and help <command> print help and exit 0; help bogus is an unknown command', () => {
+    const cwd = tempDir('taskstore-cli-');
+    const main = runCli(['help'], { cwd });
+    expect(main.status).toBe(0);
+    expect(main.stdout).toContain('Usage: taskstore');
+    expect(main.stdout).toContain('list-task-specs');
+    expect(main.stderr).toBe('');
+    expect(main.stdout).toBe(runCli(['--help'], { cwd }).stdout);
+    const sub = runCli(['help', 'list'], { cwd });
+    expect(sub.status).toBe(0);
+    expect(sub.stdout).toBe(runCli(['list', '--help'], { cwd }).stdout);
+    expect(sub.stderr).toBe('');
+    const bogus = runCli(['help', 'bogus'], { cwd });
+    expect(bogus.status).toBe(2);
+    expect(bogus.stdout).toBe('');
+    expect(bogus.stderr).toMatch(/^taskstore: error: unknown command 'bogus'\n/);
+  });
+});
