@@ -143,10 +143,21 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .command('list')
     .description('list the records of any collection')
     .argument('<collection>', 'collection name (e.g. notes, prds)')
-    .option('--where <field=value>', 'only records whose field equals the value (repeatable; all must hold)', collect)
+    .option(
+      '--where <condition>',
+      "only records matching: field=value, field!=value, field>n (>=, <, <=), field~like-pattern, 'field in a,b'; dotted paths (meta.owner=ana) reach nested fields (repeatable; all must hold)",
+      collect,
+    )
     .option('--limit <n>', 'at most this many', nonNegativeInt)
     .option('--offset <n>', 'skip this many first', nonNegativeInt)
-    .addHelpText('after', example('taskstore list notes --where status=open --where owner=ana --limit 20'))
+    .addHelpText(
+      'after',
+      example(
+        'taskstore list notes --where status=open --where meta.owner=ana --limit 20',
+        "taskstore list prds --where 'updated_at>=2025-01-31' --where 'status in draft,ready'",
+        "taskstore list notes --where 'title~%checkout%'",
+      ),
+    )
     .action(
       act(
         () => import('./commands/list.js'),

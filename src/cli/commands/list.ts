@@ -5,20 +5,20 @@ import { withStore } from '../open-store.js';
 import { createOutput } from '../output.js';
 import { fieldTypesFor, withReadDefaults } from '../record-types.js';
 import { columnsFor, printRecords } from '../records-view.js';
-import { parseSetValues } from '../set-values.js';
+import { parseWhere } from '../where.js';
 
 export interface ListInput {
   collection: string;
-  /** `field=value` conditions, all of which must hold. */
+  /** `--where` conditions (`field=value`, `field>n`, `field in a,b` …), all of which must hold. */
   where?: string[];
   limit?: number;
   offset?: number;
 }
 
-/** Records of any collection, filtered by field equality, in the default order (updated_at, id). */
+/** Records of any collection, filtered by `--where` conditions, in the default order (updated_at, id). */
 export function listCollection(store: Store, input: ListInput): Record<string, unknown>[] {
   assertCollectionName(input.collection);
-  const where = parseSetValues(input.where ?? [], fieldTypesFor(input.collection), '--where');
+  const where = parseWhere(input.where ?? [], fieldTypesFor(input.collection));
   if (!store.collectionNames().includes(input.collection)) {
     const names = store.collectionNames();
     throw new NotFoundError(`there is no collection named ${input.collection}`, {
