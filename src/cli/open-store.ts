@@ -4,7 +4,8 @@
  * only command modules (loaded on demand) import this file.
  */
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { ConflictMarkersError } from '../errors.js';
 import { Store, type Logger } from '../index.js';
 import type { CliContext } from './context.js';
 import { CliError } from './errors.js';
@@ -14,17 +15,37 @@ import { visible } from './terminal-safe.js';
 export interface CliLogger extends Logger {
   /** Called before each line is written (the progress bar clears its line). */
   beforeWrite: (() => void) | undefined;
+  /**
+   * Prints the held conflict-marker warnings, except the one for the file `failedOn`
+   * names: the command's error already says the same about it.
+   */
+  flushConflictWarnings(failedOn?: string): void;
 }
 
-/** Warnings and errors on stderr, each distinct message once; debug and info only with `--debug`. */
+/** The library's warning about a conflicted log: `<collection>.jsonl line N has a git conflict marker; …`. */
+const CONFLICT_WARNING = /^([a-z][a-z0-9_]*\.jsonl) line \d+ has a git conflict marker/;
+
+/**
+ * Warnings and errors on stderr, each distinct message once; debug and info only with
+ * `--debug`. Conflict-marker warnings are held until the command ends, so a command that
+ * fails on that very file prints its error alone rather than the same news twice.
+ */
 export function createCliLogger(ctx: CliContext): CliLogger {
   const seen = new Set<string>();
+  const held: { file: string; message: string }[] = [];
   const logger: CliLogger = {
     beforeWrite: undefined,
     debug: (m) => ctx.debug && emit('debug', m),
     info: (m) => ctx.debug && emit('info', m),
-    warn: (m) => emit('warning', m),
+    warn: (m) => {
+      const conflict = CONFLICT_WARNING.exec(m);
+      if (conflict === null) emit('warning', m);
+      else held.push({ file: conflict[1]!, message: m });
+    },
     error: (m) => emit('error', m),
+    flushConflictWarnings: (failedOn) => {
+      for (const { file, message } of held.splice(0)) if (failedOn === undefined || basename(failedOn) !== file) emit('warning', message);
+    },
   };
   function emit(level: string, message: string): void {
     const line = `taskstore: ${level}: ${visible(message)}`;
@@ -55,11 +76,20 @@ export function openStore(ctx: CliContext, options: OpenStoreOptions = {}): Stor
 
 /** Runs `fn` with an open store and closes it afterwards. */
 export async function withStore<R>(ctx: CliContext, fn: (store: Store) => R | Promise<R>, options: OpenStoreOptions = {}): Promise<R> {
-  const store = openStore(ctx, options);
+  const logger = options.logger ?? createCliLogger(ctx);
+  let failedOn: string | undefined;
   try {
-    return await fn(store);
+    const store = openStore(ctx, { ...options, logger });
+    try {
+      return await fn(store);
+    } finally {
+      store.close();
+    }
+  } catch (err) {
+    if (err instanceof ConflictMarkersError) failedOn = err.file;
+    throw err;
   } finally {
-    store.close();
+    logger.flushConflictWarnings(failedOn);
   }
 }
 

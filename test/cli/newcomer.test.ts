@@ -2,7 +2,7 @@
  * The rough edges a first-time user hits, through the built CLI: stores created by
  * accident, terminal injection, help, tables, --where, read-only stores, messages.
  */
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/temp.js';
@@ -81,5 +81,69 @@ describe('help works like git', () => {
     expect(bogus.status).toBe(2);
     expect(bogus.stdout).toBe('');
     expect(bogus.stderr).toMatch(/^taskstore: error: unknown command 'bogus'\n/);
+  });
+});
+
+describe('messages', () => {
+  it('compact of an unknown collection names the collections; list-executions past the end says so', () => {
+    const cwd = tempDir('taskstore-cli-');
+    expect(runCli(['init'], { cwd }).status).toBe(0);
+    runCli(['create-prd', 'p'], { cwd });
+    const compact = runCli(['compact', 'nope'], { cwd });
+    expect(compact.status).toBe(1);
+    expect(compact.stderr).toContain('there is no collection named nope');
+    expect(compact.stderr).toMatch(/hint: collections in this store: .*prds/);
+    expect(compact.stderr).not.toMatch(/id/);
+
+    const prd = runJson<{ id: string }>(['create-prd', 'q'], { cwd }).id;
+    const ts = runJson<{ id: string }>(['create-task-spec', 'phase', '--prd-id', prd], { cwd }).id;
+    for (let i = 0; i < 3; i++) runCli(['create-execution', '--ts-id', ts, '--worktree', `w${i}`, '--branch', `b${i}`], { cwd });
+    const past = runCli(['list-executions', '--offset', '99'], { cwd });
+    expect(past.status).toBe(0);
+    expect(past.stderr).toBe('(no executions at offset 99 of 3)\n');
+    expect(runCli(['list-executions', '--status', 'failed'], { cwd }).stderr).toBe('(no failed executions)\n');
+  });
+
+  it('a conflicted log: reads and sync print the error once, without a duplicate warning or warnings about the conflict text', () => {
+    const cwd = tempDir('taskstore-cli-');
+    expect(runCli(['init'], { cwd }).status).toBe(0);
+    runCli(['create-prd', 'p'], { cwd });
+    appendFileSync(join(cwd, '.taskstore', 'prds.jsonl'), '<<<<<<< ours\n{"x":1}\n=======\n{"y":2}\n>>>>>>> theirs\n');
+    for (const args of [['list-prds'], ['sync'], ['list-prds']]) {
+      const r = runCli(args, { cwd });
+      expect(r.status).toBe(1);
+      expect(r.stderr.match(/has a git conflict marker/g)).toHaveLength(1);
+      expect(r.stderr).toMatch(/^taskstore: error: .*prds\.jsonl line 2 has a git conflict marker/);
+      expect(r.stderr).not.toMatch(/skipped/);
+    }
+    // A command that does not read the conflicted log still hears about it, once.
+    appendFileSync(join(cwd, '.taskstore', 'prds.jsonl'), '\n');
+    const other = runCli(['list-workflows'], { cwd });
+    expect(other.status).toBe(0);
+    expect(other.stderr.match(/taskstore: warning: prds\.jsonl line 2 has a git conflict marker/g)).toHaveLength(1);
+  });
+
+  it('--set __proto__ is refused as a field name', () => {
+    const cwd = tempDir('taskstore-cli-');
+    expect(runCli(['init'], { cwd }).status).toBe(0);
+    const id = runJson<{ id: string }>(['create-prd', 'p'], { cwd }).id;
+    const r = runCli(['update', id, '--set', '__proto__={"a":1}'], { cwd });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('__proto__ cannot be used as a field name');
+    expect(r.stderr).not.toContain('instance of Object');
+  });
+});
+
+describe('library wording', () => {
+  it('a record whose prototype was replaced by a __proto__ assignment is named as such', async () => {
+    const { withStore } = await import('./run-cli.js');
+    withStore(tempDir('taskstore-lib-'), (store) => {
+      const record: Record<string, unknown> = { title: 'x' };
+      // eslint-disable-next-line no-proto
+      (record as { __proto__: unknown }).__proto__ = { a: 1 };
+      expect(() => store.collection({ name: 'notes' }).create(record)).toThrow(/prototype was replaced, as assigning a __proto__ key does/);
+      class Custom {}
+      expect(() => store.collection({ name: 'notes' }).create(new Custom() as never)).toThrow(/an instance of Custom/);
+    });
   });
 });

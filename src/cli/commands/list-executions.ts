@@ -40,8 +40,9 @@ export async function run(ctx: CliContext, input: ListExecutionsInput): Promise<
       out.json(executions);
       return;
     }
-    printRecords(out, store, executions, COLUMNS.executions!, 'no executions');
     const offset = input.offset ?? 0;
+    const what = input.status === undefined ? 'executions' : `${input.status} executions`;
+    printRecords(out, store, executions, COLUMNS.executions!, offset > 0 && total > 0 ? `no ${what} at offset ${offset} of ${total}` : `no ${what}`);
     if (offset + executions.length < total) {
       out.note(`(showing ${offset + 1}-${offset + executions.length} of ${total}; --offset ${offset + executions.length} for more)`);
     }
