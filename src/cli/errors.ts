@@ -69,6 +69,8 @@ const DEFAULT_HINTS: Record<string, string> = {
   LOCKED: 'another process is writing to the store; retry in a moment',
 };
 
+const TOO_LARGE_HINT = 'store large content elsewhere, or raise the limit with --max-record-bytes N (or TASKSTORE_MAX_RECORD_BYTES=N)';
+
 export interface FormattedError {
   exitCode: number;
   /** Lines for stderr, without colour. */
@@ -94,7 +96,8 @@ export function formatError(err: unknown, debug: boolean): FormattedError {
     };
   }
   if (err instanceof TaskStoreError) {
-    const hint = err.hint ?? DEFAULT_HINTS[err.code];
+    // The library's hint names its maxRecordBytes option; on the command line it is a flag.
+    const hint = err.code === 'TOO_LARGE' ? TOO_LARGE_HINT : (err.hint ?? DEFAULT_HINTS[err.code]);
     return { exitCode: EXIT_FAILURE, lines: [`taskstore: error: ${err.message}`, ...(hint ? [`hint: ${hint}`] : []), ...stack(err)] };
   }
   const message = err instanceof Error ? err.message : String(err);

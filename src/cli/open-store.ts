@@ -8,7 +8,7 @@ import { basename, dirname, join } from 'node:path';
 import { ConflictMarkersError } from '../errors.js';
 import { Store, type Logger } from '../index.js';
 import type { CliContext } from './context.js';
-import { CliError } from './errors.js';
+import { CliError, UsageError } from './errors.js';
 import { isDirectory, resolveStoreDir, type ResolvedStore } from './resolve-store.js';
 import { visible } from './terminal-safe.js';
 
@@ -71,7 +71,22 @@ export interface OpenStoreOptions {
 export function openStore(ctx: CliContext, options: OpenStoreOptions = {}): Store {
   const location = storeLocation(ctx);
   if (!options.create) assertStoreExists(location);
-  return Store.open(location.dir, { logger: options.logger ?? createCliLogger(ctx) });
+  const maxRecordBytes = maxRecordBytesFor(ctx);
+  return Store.open(location.dir, { logger: options.logger ?? createCliLogger(ctx), ...(maxRecordBytes === undefined ? {} : { maxRecordBytes }) });
+}
+
+/** `--max-record-bytes`, else `$TASKSTORE_MAX_RECORD_BYTES`, else undefined (the library's default). */
+export function maxRecordBytesFor(ctx: CliContext): number | undefined {
+  if (ctx.maxRecordBytes !== undefined) return ctx.maxRecordBytes;
+  const text = ctx.env.TASKSTORE_MAX_RECORD_BYTES;
+  if (text === undefined || text === '') return undefined;
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value === 0) {
+    throw new UsageError(`TASKSTORE_MAX_RECORD_BYTES must be a positive integer (got ${JSON.stringify(text)})`, {
+      hint: 'set it to a number of bytes, e.g. TASKSTORE_MAX_RECORD_BYTES=20971520, or unset it',
+    });
+  }
+  return value;
 }
 
 /** Runs `fn` with an open store and closes it afterwards. */

@@ -20,12 +20,18 @@ interface GlobalOptions {
   store?: string;
   json?: boolean;
   debug?: boolean;
+  maxRecordBytes?: number;
 }
 
 // ---- option parsers (commander turns their InvalidArgumentError into a usage error) ----
 
 function nonNegativeInt(value: string): number {
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) throw new InvalidArgumentError('must be a non-negative integer.');
+  return Number(value);
+}
+
+function positiveInt(value: string): number {
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value)) || Number(value) === 0) throw new InvalidArgumentError('must be a positive integer.');
   return Number(value);
 }
 
@@ -50,6 +56,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--store <dir>', 'the store directory (default: $TASKSTORE_DIR, else the nearest .taskstore/ above the current directory, else ./.taskstore)')
     .option('--json', 'print one JSON document (for scripts)')
     .option('--debug', 'show stack traces and debug messages')
+    .option('--max-record-bytes <n>', 'largest record accepted, as serialized JSON (default: $TASKSTORE_MAX_RECORD_BYTES, else 10485760)', positiveInt)
     .configureOutput({ outputError: () => {} })
     .exitOverride()
     .showSuggestionAfterError(true)
@@ -71,6 +78,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
         storeFlag: global.store,
         json: global.json === true,
         debug: global.debug === true,
+        maxRecordBytes: global.maxRecordBytes,
         stdout: process.stdout,
         stderr: process.stderr,
       };

@@ -147,3 +147,30 @@ describe('library wording', () => {
     });
   });
 });
+
+describe('record size and encoding of --content-file', () => {
+  it('--max-record-bytes and TASKSTORE_MAX_RECORD_BYTES set the limit the hint names; invalid UTF-8 is refused at its offset', () => {
+    const cwd = tempDir('taskstore-cli-');
+    expect(runCli(['init'], { cwd }).status).toBe(0);
+    writeFileSync(join(cwd, 'big.md'), 'a'.repeat(3000));
+    const over = runCli(['--max-record-bytes', '1000', 'create-prd', 'big', '--content-file', 'big.md'], { cwd });
+    expect(over.status).toBe(1);
+    expect(over.stderr).toMatch(/over the 1000-byte limit/);
+    expect(over.stderr).toContain('hint: store large content elsewhere, or raise the limit with --max-record-bytes N (or TASKSTORE_MAX_RECORD_BYTES=N)');
+    expect(runCli(['create-prd', 'big', '--content-file', 'big.md'], { cwd, env: { TASKSTORE_MAX_RECORD_BYTES: '2000' } }).status).toBe(1);
+    expect(runCli(['create-prd', 'big', '--content-file', 'big.md'], { cwd, env: { TASKSTORE_MAX_RECORD_BYTES: '5000' } }).status).toBe(0);
+    // The flag beats the environment.
+    expect(runCli(['create-prd', 'big', '--max-record-bytes', '5000', '--content-file', 'big.md'], { cwd, env: { TASKSTORE_MAX_RECORD_BYTES: '10' } }).status).toBe(0);
+    expect(runCli(['create-prd', 'x'], { cwd, env: { TASKSTORE_MAX_RECORD_BYTES: '1e3' } }).status).toBe(2);
+    expect(runCli(['--max-record-bytes', '0', 'create-prd', 'x'], { cwd }).status).toBe(2);
+
+    writeFileSync(join(cwd, 'latin1.md'), Buffer.concat([Buffer.from('# Caf'), Buffer.from([0xe9]), Buffer.from('\n')]));
+    const before = runJson<unknown[]>(['list-prds'], { cwd }).length;
+    const bad = runCli(['create-prd', 'latin1', '--content-file', 'latin1.md'], { cwd });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('--content-file latin1.md is not valid UTF-8: invalid byte sequence at byte offset 5 (0xe9)');
+    const stdin = runCli(['create-prd', 'latin1', '--content-file', '-'], { cwd, input: '\u00ff' });
+    expect(stdin.status).toBe(0); // a JS string is sent as UTF-8: valid
+    expect(runJson<unknown[]>(['list-prds'], { cwd })).toHaveLength(before + 1);
+  });
+});

@@ -174,3 +174,25 @@ describe('tables', () => {
     expect(renderPairs([['title', 'x'], ['content', '# H\n\npara\n\n- item']])).toBe('title    x\ncontent  # H\n\n         para\n\n         - item\n');
   });
 });
+
+describe('invalidUtf8Offset', () => {
+  it('finds the first bad sequence; agrees with node:buffer isUtf8 on random bytes', async () => {
+    const fc = (await import('fast-check')).default;
+    const { isUtf8 } = await import('node:buffer');
+    const { invalidUtf8Offset } = await import('../../src/cli/utf8.js');
+    expect(invalidUtf8Offset(Buffer.from('héllo 日本 😀'))).toBe(-1);
+    expect(invalidUtf8Offset(Buffer.from([0x61, 0xc3, 0x28]))).toBe(1);
+    expect(invalidUtf8Offset(Buffer.from([0x61, 0x62, 0xe2, 0x82]))).toBe(2); // cut off
+    expect(invalidUtf8Offset(Buffer.from([0xc0, 0xaf]))).toBe(0); // overlong
+    expect(invalidUtf8Offset(Buffer.from([0xed, 0xa0, 0x80]))).toBe(0); // surrogate
+    expect(invalidUtf8Offset(Buffer.from([0xf4, 0x90, 0x80, 0x80]))).toBe(0); // > U+10FFFF
+    fc.assert(
+      fc.property(fc.oneof(fc.uint8Array({ maxLength: 40 }), fc.string({ unit: 'binary' }).map((s) => Buffer.from(s)), fc.tuple(fc.string({ unit: 'binary' }), fc.uint8Array({ maxLength: 3 }), fc.string()).map(([a, b, c]) => Buffer.concat([Buffer.from(a), b, Buffer.from(c)]))), (bytes) => {
+        const offset = invalidUtf8Offset(bytes);
+        expect(offset === -1).toBe(isUtf8(bytes));
+        if (offset >= 0) expect(isUtf8(bytes.subarray(0, offset))).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
