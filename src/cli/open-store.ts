@@ -11,6 +11,7 @@ import type { CliContext } from './context.js';
 import { CliError, UsageError } from './errors.js';
 import { isDirectory, resolveStoreDir, type ResolvedStore } from './resolve-store.js';
 import { visible } from './terminal-safe.js';
+import { describeUnwritable, snapshotStore, unwritableReason, type StoreSnapshot } from './read-only-store.js';
 
 export interface CliLogger extends Logger {
   /** Called before each line is written (the progress bar clears its line). */
@@ -20,6 +21,8 @@ export interface CliLogger extends Logger {
    * names: the command's error already says the same about it.
    */
   flushConflictWarnings(failedOn?: string): void;
+  /** Messages mention `to` where the library said `from` (a read-only store's temporary copy). */
+  showPathsAs(from: string, to: string): void;
 }
 
 /** The library's warning about a conflicted log: `<collection>.jsonl line N has a git conflict marker; …`. */
@@ -33,6 +36,7 @@ const CONFLICT_WARNING = /^([a-z][a-z0-9_]*\.jsonl) line \d+ has a git conflict 
 export function createCliLogger(ctx: CliContext): CliLogger {
   const seen = new Set<string>();
   const held: { file: string; message: string }[] = [];
+  let paths: [string, string] | undefined;
   const logger: CliLogger = {
     beforeWrite: undefined,
     debug: (m) => ctx.debug && emit('debug', m),
@@ -46,9 +50,12 @@ export function createCliLogger(ctx: CliContext): CliLogger {
     flushConflictWarnings: (failedOn) => {
       for (const { file, message } of held.splice(0)) if (failedOn === undefined || basename(failedOn) !== file) emit('warning', message);
     },
+    showPathsAs: (from, to) => {
+      paths = [from, to];
+    },
   };
   function emit(level: string, message: string): void {
-    const line = `taskstore: ${level}: ${visible(message)}`;
+    const line = `taskstore: ${level}: ${visible(paths === undefined ? message : message.split(paths[0]).join(paths[1]))}`;
     if (seen.has(line)) return;
     seen.add(line);
     logger.beforeWrite?.();
@@ -65,14 +72,41 @@ export interface OpenStoreOptions {
   /** Create the store when it does not exist (init, import). Default: fail with a hint to run `taskstore init`. */
   create?: boolean;
   logger?: CliLogger;
+  /**
+   * The command only reads. When the store directory cannot be written (read-only mount,
+   * no permission), it answers from a temporary copy of the logs instead of failing.
+   */
+  readOnly?: boolean;
 }
 
 /** Opens the store this invocation points at. */
 export function openStore(ctx: CliContext, options: OpenStoreOptions = {}): Store {
   const location = storeLocation(ctx);
   if (!options.create) assertStoreExists(location);
+  return openAt(ctx, location.dir, options.logger ?? createCliLogger(ctx));
+}
+
+function openAt(ctx: CliContext, dir: string, logger: CliLogger): Store {
   const maxRecordBytes = maxRecordBytesFor(ctx);
-  return Store.open(location.dir, { logger: options.logger ?? createCliLogger(ctx), ...(maxRecordBytes === undefined ? {} : { maxRecordBytes }) });
+  return Store.open(dir, { logger, ...(maxRecordBytes === undefined ? {} : { maxRecordBytes }) });
+}
+
+/** A store that cannot be written: writes fail naming the real cause; reads answer from a temporary copy. */
+function openUnwritable(ctx: CliContext, dir: string, reason: string, options: OpenStoreOptions, logger: CliLogger): { store: Store; snapshot?: StoreSnapshot } {
+  if (!options.readOnly) {
+    throw new CliError(`cannot write to the store ${dir}: ${describeUnwritable(reason)} (${reason})`, {
+      hint: reason === 'EROFS' ? 'reads (list, show, check …) work on a read-only store; write from a writable checkout' : 'reads work without write permission; to write, run as a user who may write the directory, or fix its permissions',
+    });
+  }
+  const snapshot = snapshotStore(dir);
+  logger.showPathsAs(snapshot.dir, dir);
+  if (ctx.debug) logger.info(`${dir} cannot be written (${reason}): answering from a temporary copy of its logs`);
+  try {
+    return { store: openAt(ctx, snapshot.dir, logger), snapshot };
+  } catch (err) {
+    snapshot.remove();
+    throw err;
+  }
 }
 
 /** `--max-record-bytes`, else `$TASKSTORE_MAX_RECORD_BYTES`, else undefined (the library's default). */
@@ -93,17 +127,24 @@ export function maxRecordBytesFor(ctx: CliContext): number | undefined {
 export async function withStore<R>(ctx: CliContext, fn: (store: Store) => R | Promise<R>, options: OpenStoreOptions = {}): Promise<R> {
   const logger = options.logger ?? createCliLogger(ctx);
   let failedOn: string | undefined;
+  const location = storeLocation(ctx);
+  const unwritable = options.create ? undefined : (assertStoreExists(location), unwritableReason(location.dir));
+  let snapshot: StoreSnapshot | undefined;
   try {
-    const store = openStore(ctx, { ...options, logger });
+    let store: Store;
+    if (unwritable === undefined) store = openAt(ctx, location.dir, logger);
+    else ({ store, snapshot } = openUnwritable(ctx, location.dir, unwritable, options, logger));
     try {
       return await fn(store);
     } finally {
       store.close();
     }
   } catch (err) {
+    if (snapshot !== undefined && err instanceof Error) err.message = err.message.split(snapshot.dir).join(location.dir);
     if (err instanceof ConflictMarkersError) failedOn = err.file;
     throw err;
   } finally {
+    snapshot?.remove();
     logger.flushConflictWarnings(failedOn);
   }
 }
@@ -133,4 +174,9 @@ function assertStoreExists(location: ResolvedStore): void {
   throw new CliError(`there is no TaskStore at ${location.dir} (named by ${how})`, {
     hint: `run \`taskstore --store ${location.dir} init\` to create it, or point ${how} to an existing store`,
   });
+}
+
+/** {@link withStore} for a command that only reads: it also works on a store it cannot write. */
+export function withStoreForReading<R>(ctx: CliContext, fn: (store: Store) => R | Promise<R>, options: Omit<OpenStoreOptions, 'readOnly' | 'create'> = {}): Promise<R> {
+  return withStore(ctx, fn, { ...options, readOnly: true });
 }

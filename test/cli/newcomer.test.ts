@@ -2,9 +2,11 @@
  * The rough edges a first-time user hits, through the built CLI: stores created by
  * accident, terminal injection, help, tables, --where, read-only stores, messages.
  */
-import { appendFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../helpers/paths.js';
 import { tempDir } from '../helpers/temp.js';
 import { runCli, runJson } from './run-cli.js';
 
@@ -172,5 +174,77 @@ describe('record size and encoding of --content-file', () => {
     const stdin = runCli(['create-prd', 'latin1', '--content-file', '-'], { cwd, input: '\u00ff' });
     expect(stdin.status).toBe(0); // a JS string is sent as UTF-8: valid
     expect(runJson<unknown[]>(['list-prds'], { cwd })).toHaveLength(before + 1);
+  });
+});
+
+describe('a store that cannot be written', () => {
+  /** A store with one PRD and a malformed line, its directory then made read-only by `protect`. */
+  function seeded(): { root: string; store: string; id: string; files: () => string[] } {
+    const root = tempDir('taskstore-cli-');
+    chmodSync(root, 0o755);
+    expect(runCli(['init'], { cwd: root }).status).toBe(0);
+    const id = runJson<{ id: string }>(['create-prd', 'Readable'], { cwd: root }).id;
+    const store = join(root, '.taskstore');
+    appendFileSync(join(store, 'prds.jsonl'), 'not json\n');
+    return { root, store, id, files: () => readdirSync(store).sort() };
+  }
+
+  function expectReadsWork(cwd: string, id: string, as: { uid?: number; gid?: number }, store: string): void {
+    const list = runCli(['list-prds'], { cwd, ...as });
+    expect(list.status, list.stderr).toBe(0);
+    expect(list.stdout).toContain('Readable');
+    // Warnings name the store's own files, not a temporary copy's.
+    expect(list.stderr).toMatch(/warning: prds\.jsonl line 2 skipped/);
+    expect(runCli(['show', id.slice(0, 8)], { cwd, ...as }).stdout).toContain('Readable');
+    expect(runCli(['history', id], { cwd, ...as }).status).toBe(0);
+    const check = runCli(['--json', 'check'], { cwd, ...as });
+    expect(check.status).toBe(1);
+    expect(check.stdout).toContain('prds.jsonl line 2: not valid JSON');
+    expect(check.stdout).not.toContain('taskstore-readonly-');
+    expect(runCli(['export'], { cwd, ...as }).stdout).toContain('Readable');
+  }
+
+  it('without write permission: reads work, writes name the cause (EACCES), nothing is written', () => {
+    const { root, store, id, files } = seeded();
+    const before = files();
+    chmodSync(store, 0o555);
+    // Root may write anywhere: run as an unprivileged user when the tests run as root.
+    const as = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    try {
+      expectReadsWork(root, id, as, store);
+      const write = runCli(['create-prd', 'x'], { cwd: root, ...as });
+      expect(write.status).toBe(1);
+      expect(write.stderr).toContain(`cannot write to the store ${store}: you have no write permission on it (EACCES)`);
+      expect(files()).toEqual(before);
+    } finally {
+      chmodSync(store, 0o755);
+    }
+  });
+
+  const canMount = process.getuid?.() === 0 && spawnSync('mount', ['--version']).status === 0;
+  it.skipIf(!canMount)('on a read-only mount: reads work, writes say the file system is read-only (EROFS)', () => {
+    const { root, store, id, files } = seeded();
+    const before = files();
+    const mnt = tempDir('taskstore-ro-mount-');
+    const mount = spawnSync('sh', ['-c', `mount --bind "${root}" "${mnt}" && mount -o remount,bind,ro "${mnt}"`], { encoding: 'utf8' });
+    if (mount.status !== 0) {
+      spawnSync('umount', [mnt]);
+      console.warn(`skipping the read-only mount test: ${mount.stderr.trim()}`);
+      return;
+    }
+    try {
+      expectReadsWork(mnt, id, {}, join(mnt, '.taskstore'));
+      for (const args of [['create-prd', 'x'], ['sync'], ['update', id, '--set', 'title=y']]) {
+        const write = runCli(args, { cwd: mnt });
+        expect(write.status).toBe(1);
+        expect(write.stderr).toContain('it is on a read-only file system (EROFS)');
+        expect(write.stderr).not.toContain('permission');
+      }
+      expect(files()).toEqual(before);
+      // The library names the cause too.
+      expect(spawnSync(process.execPath, ['-e', `import('${join(REPO_ROOT, 'dist', 'index.js')}').then(({ Store }) => { try { Store.open(process.argv[1]) } catch (e) { console.log(e.message) } })`, join(mnt, '.taskstore')], { encoding: 'utf8' }).stdout).toMatch(/the file system is read-only \(EROFS\)/);
+    } finally {
+      spawnSync('umount', [mnt]);
+    }
   });
 });

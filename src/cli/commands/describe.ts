@@ -1,6 +1,6 @@
 import type { CliContext } from '../context.js';
 import { resolveId } from '../id-prefix.js';
-import { withStore } from '../open-store.js';
+import { withStoreForReading } from '../open-store.js';
 import { createOutput } from '../output.js';
 import { readRecord } from '../record-types.js';
 import { visible } from '../terminal-safe.js';
@@ -21,7 +21,7 @@ export interface Description {
 /** A record's markdown `content`, rendered for the terminal (plain text when stdout is not a colour terminal). */
 export async function run(ctx: CliContext, input: DescribeInput): Promise<number> {
   const out = createOutput(ctx);
-  const description = await withStore(ctx, (store): Description => {
+  const description = await withStoreForReading(ctx, (store): Description => {
     const match = resolveId(store, input.id);
     const record = readRecord(store, match.collection, match.id) ?? {};
     const title = typeof record.title === 'string' ? record.title : typeof record.name === 'string' ? record.name : typeof record.phase_name === 'string' ? record.phase_name : null;

@@ -1,7 +1,7 @@
 import type { Store } from '../../index.js';
 import type { CliContext } from '../context.js';
 import { resolveId } from '../id-prefix.js';
-import { withStore } from '../open-store.js';
+import { withStoreForReading } from '../open-store.js';
 import { createOutput, formatTime, formatValue, type Output } from '../output.js';
 import { jsonEqual } from '../../merge/json-equal.js';
 import { visible } from '../terminal-safe.js';
@@ -62,7 +62,7 @@ export function diffVersions(versions: readonly Record<string, unknown>[]): Hist
 
 export async function run(ctx: CliContext, input: HistoryInput): Promise<number> {
   const out = createOutput(ctx);
-  const history = await withStore(ctx, (store) => recordHistory(store, input));
+  const history = await withStoreForReading(ctx, (store) => recordHistory(store, input));
   if (out.jsonMode) out.json(history);
   else printHistory(out, history);
   return 0;

@@ -1,6 +1,6 @@
 import { ExecutionStatusSchema, ValidationError, type Execution, type Store } from '../../index.js';
 import type { CliContext } from '../context.js';
-import { withStore } from '../open-store.js';
+import { withStoreForReading } from '../open-store.js';
 import { createOutput } from '../output.js';
 import { COLUMNS, printRecords } from '../records-view.js';
 
@@ -34,7 +34,7 @@ function parseStatus(status: string): Execution['status'] {
 
 export async function run(ctx: CliContext, input: ListExecutionsInput): Promise<number> {
   const out = createOutput(ctx);
-  await withStore(ctx, (store) => {
+  await withStoreForReading(ctx, (store) => {
     const { executions, total } = listExecutions(store, input);
     if (out.jsonMode) {
       out.json(executions);

@@ -1,7 +1,7 @@
 import { NotFoundError, type Store } from '../../index.js';
 import { assertCollectionName } from '../../jsonl/collection-name.js';
 import type { CliContext } from '../context.js';
-import { withStore } from '../open-store.js';
+import { withStoreForReading } from '../open-store.js';
 import { createOutput } from '../output.js';
 import { fieldTypesFor, withReadDefaults } from '../record-types.js';
 import { columnsFor, printRecords } from '../records-view.js';
@@ -34,7 +34,7 @@ export function listCollection(store: Store, input: ListInput): Record<string, u
 
 export async function run(ctx: CliContext, input: ListInput): Promise<number> {
   const out = createOutput(ctx);
-  await withStore(ctx, (store) => {
+  await withStoreForReading(ctx, (store) => {
     const records = listCollection(store, input);
     if (out.jsonMode) out.json(records);
     else printRecords(out, store, records, columnsFor(input.collection, records), `no records in ${input.collection}`);

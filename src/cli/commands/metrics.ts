@@ -1,11 +1,11 @@
 import type { CliContext } from '../context.js';
-import { withStore } from '../open-store.js';
+import { withStoreForReading } from '../open-store.js';
 import { createOutput, formatBytes } from '../output.js';
 
 /** Record counts and JSONL sizes per collection, write latency and last sync time (of this process). */
 export async function run(ctx: CliContext): Promise<number> {
   const out = createOutput(ctx);
-  const metrics = await withStore(ctx, (store) => store.metrics());
+  const metrics = await withStoreForReading(ctx, (store) => store.metrics());
   if (out.jsonMode) {
     out.json(metrics);
     return 0;

@@ -1,7 +1,7 @@
 import { NotFoundError, type Store } from '../../index.js';
 import type { CliContext } from '../context.js';
 import { resolveId } from '../id-prefix.js';
-import { withStore } from '../open-store.js';
+import { withStoreForReading } from '../open-store.js';
 import { createOutput, formatTime, isTimeField, type Output } from '../output.js';
 import { readRecord } from '../record-types.js';
 import { visible } from '../terminal-safe.js';
@@ -29,7 +29,7 @@ export function showRecord(store: Store, input: ShowInput): ShownRecord {
 
 export async function run(ctx: CliContext, input: ShowInput): Promise<number> {
   const out = createOutput(ctx);
-  await withStore(ctx, (store) => {
+  await withStoreForReading(ctx, (store) => {
     const { collection, record } = showRecord(store, input);
     if (out.jsonMode) out.json(record);
     else printRecord(out, collection, record);
