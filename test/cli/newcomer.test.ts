@@ -248,3 +248,14 @@ describe('a store that cannot be written', () => {
     }
   });
 });
+
+describe('describe', () => {
+  it('prints content as is when piped, and --json exactly', () => {
+    const cwd = tempDir('taskstore-cli-');
+    expect(runCli(['init'], { cwd }).status).toBe(0);
+    const md = '# Plan\n\n- step with `code`\n\n\n  indented\r\nline\n';
+    const id = runJson<{ id: string }>(['create-prd', 'md', '--content-file', '-'], { cwd, input: md }).id;
+    expect(runCli(['describe', id], { cwd }).stdout).toBe('# Plan\n\n- step with `code`\n\n\n  indented\nline\n');
+    expect(runJson<{ content: string }>(['describe', id], { cwd }).content).toBe(md);
+  });
+});

@@ -45,12 +45,9 @@ export async function run(ctx: CliContext, input: DescribeInput): Promise<number
   return 0;
 }
 
-/** Markdown → ANSI text with marked + marked-terminal (loaded only here). */
+/** Markdown → coloured text for the terminal (marked's lexer and the CLI's own renderer, loaded only here). */
 export async function renderMarkdown(markdown: string, columns: number | undefined): Promise<string> {
-  const [{ Marked }, { markedTerminal }] = await Promise.all([import('marked'), import('marked-terminal')]);
-  const marked = new Marked();
+  const [{ renderMarkdownForTerminal }, { default: pc }] = await Promise.all([import('../markdown-terminal.js'), import('picocolors')]);
   const width = columns !== undefined && columns >= 20 ? Math.min(columns, 100) : 80;
-  marked.use(markedTerminal({ width, reflowText: true, tab: 2 }) as never);
-  const rendered = await marked.parse(markdown);
-  return rendered.endsWith('\n') ? rendered : `${rendered}\n`;
+  return renderMarkdownForTerminal(markdown, { width, c: pc.createColors(true) });
 }
