@@ -259,3 +259,29 @@ describe('describe', () => {
     expect(runJson<{ content: string }>(['describe', id], { cwd }).content).toBe(md);
   });
 });
+
+describe('metrics from a fresh CLI', () => {
+  it('shows the write latency and last sync recorded in the cache by earlier processes', () => {
+    const cwd = tempDir('taskstore-cli-');
+    expect(runCli(['init'], { cwd }).status).toBe(0);
+    type M = { writeLatencyMs: number | null; lastSyncMs: number | null; recorded: { writeLatencyMs: number | null; lastSyncMs: number | null; lastSyncAt: number | null } };
+    const empty = runJson<M>(['metrics'], { cwd });
+    expect(empty.recorded).toEqual({ writeLatencyMs: null, lastSyncMs: null, lastSyncAt: null });
+    expect(runCli(['metrics'], { cwd }).stdout).toMatch(/write latency\s+none recorded yet/);
+
+    for (let i = 0; i < 3; i++) runCli(['create-prd', `p${i}`], { cwd });
+    const afterWrites = runJson<M>(['metrics'], { cwd });
+    expect(afterWrites.writeLatencyMs).toBe(null); // this process wrote nothing
+    expect(afterWrites.recorded.writeLatencyMs).toBeGreaterThan(0);
+    expect(afterWrites.recorded.lastSyncAt).toBe(null);
+
+    const before = Date.now();
+    expect(runCli(['sync'], { cwd }).status).toBe(0);
+    const afterSync = runJson<M>(['metrics'], { cwd });
+    expect(afterSync.recorded.lastSyncMs).toBeGreaterThan(0);
+    expect(afterSync.recorded.lastSyncAt).toBeGreaterThanOrEqual(before - 1000);
+    const text = runCli(['metrics'], { cwd }).stdout;
+    expect(text).toMatch(/write latency\s+\d+\.\d ms/);
+    expect(text).toMatch(/last sync\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ, took \d+\.\d ms/);
+  });
+});

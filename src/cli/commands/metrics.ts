@@ -1,8 +1,8 @@
 import type { CliContext } from '../context.js';
 import { withStoreForReading } from '../open-store.js';
-import { createOutput, formatBytes } from '../output.js';
+import { createOutput, formatBytes, formatTime } from '../output.js';
 
-/** Record counts and JSONL sizes per collection, write latency and last sync time (of this process). */
+/** Record counts and JSONL sizes per collection, write latency and last sync time (as recorded in the cache by every process). */
 export async function run(ctx: CliContext): Promise<number> {
   const out = createOutput(ctx);
   const metrics = await withStoreForReading(ctx, (store) => store.metrics());
@@ -20,11 +20,20 @@ export async function run(ctx: CliContext): Promise<number> {
       [out.c.bold('total'), out.c.bold(String(totalRecords)), out.c.bold(formatBytes(totalBytes))],
     ],
   );
-  const ms = (v: number | null): string => (v === null ? out.c.dim('n/a in this process') : `${v.toFixed(1)} ms`);
+  // A fresh CLI has written nothing and synced nothing itself: show what the store's
+  // users recorded in the cache (every write and every full sync records there).
+  const { recorded } = metrics;
+  const latency = metrics.writeLatencyMs ?? recorded.writeLatencyMs;
+  const none = (what: string): string => out.c.dim(`none recorded yet (${what})`);
   out.line('');
   out.pairs([
-    ['write latency', ms(metrics.writeLatencyMs)],
-    ['last sync', ms(metrics.lastSyncMs)],
+    ['write latency', latency === null ? none('no write since the cache was built') : `${latency.toFixed(1)} ms ${out.c.dim('(average of about the last 100 durable writes)')}`],
+    [
+      'last sync',
+      recorded.lastSyncAt === null || recorded.lastSyncMs === null
+        ? none('run `taskstore sync`')
+        : `${formatTime(recorded.lastSyncAt)}, took ${recorded.lastSyncMs.toFixed(1)} ms`,
+    ],
   ]);
   return 0;
 }
