@@ -96,6 +96,34 @@ describe('history diffs', () => {
       [{ field: 'x', new: 9 }],
     ]);
     expect(versions.map((v) => v.deleted)).toEqual([false, false, false, true, false]);
+    expect(versions.map((v) => v.basedOn)).toEqual([null, 1, 2, 3, 4]);
+    expect(versions.map((v) => v.mergeOf)).toEqual([null, null, null, null, null]);
+  });
+
+  it('reads merged history: a version from another branch is compared with its own base, the merge names both sides', () => {
+    // Base, branch A (review_passes), branch B (status, made from the base), the merge driver's merged version.
+    const versions = diffVersions([
+      { id: 'p', updated_at: 1, status: 'draft', review_passes: 0 },
+      { id: 'p', updated_at: 2, status: 'draft', review_passes: 1 },
+      { id: 'p', updated_at: 3, status: 'in_progress', review_passes: 0 },
+      { id: 'p', updated_at: 4, status: 'in_progress', review_passes: 1 },
+    ]);
+    expect(versions.map((v) => [v.basedOn, v.mergeOf])).toEqual([[null, null], [1, null], [1, null], [3, 2]]);
+    expect(versions[2]!.changes).toEqual([{ field: 'status', old: 'draft', new: 'in_progress' }]); // no "review_passes 1 → 0"
+    expect(versions[3]!.changes).toEqual([{ field: 'review_passes', old: 0, new: 1 }]);
+  });
+
+  it('a linear history that flips a field back stays linear', () => {
+    const versions = diffVersions([
+      { id: 'a', updated_at: 1, s: 'a', x: 1 },
+      { id: 'a', updated_at: 2, s: 'b', x: 1 },
+      { id: 'a', updated_at: 3, s: 'a', x: 1 },
+      { id: 'a', updated_at: 4, s: 'a', x: 2 },
+      { id: 'a', updated_at: 5, s: 'b', x: 2 },
+    ]);
+    expect(versions.map((v) => v.basedOn)).toEqual([null, 1, 2, 3, 4]);
+    expect(versions.map((v) => v.mergeOf)).toEqual([null, null, null, null, null]);
+    expect(versions[2]!.changes).toEqual([{ field: 's', old: 'b', new: 'a' }]);
   });
 });
 
