@@ -5,7 +5,7 @@
  */
 import { TaskStoreError } from '../errors.js';
 
-/** Exit codes (SPEC section 6). */
+/** Exit codes: 0 ok, 1 failure or not found, 2 usage error. */
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;

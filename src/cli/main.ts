@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `taskstore` command line (SPEC section 6).
+ * The `taskstore` command line (every command: docs/cli.md).
  *
  * This file owns the process: it parses the arguments with the program defined in
  * `program.ts` (which loads the one command module that runs with a dynamic `import()`,

@@ -285,3 +285,31 @@ describe('metrics from a fresh CLI', () => {
     expect(text).toMatch(/last sync\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ, took \d+\.\d ms/);
   });
 });
+
+describe('tables on a terminal', () => {
+  const hasScript = spawnSync('script', ['--version']).status === 0;
+  it.skipIf(!hasScript)('fit the terminal width (80 columns), cutting long titles with an ellipsis and keeping ids whole', () => {
+    const cwd = tempDir('taskstore-cli-');
+    expect(runCli(['init'], { cwd }).status).toBe(0);
+    const long = 'A very long PRD title that would wrap every row of a narrow terminal if it were printed whole';
+    const ids = [runJson<{ id: string }>(['create-prd', long], { cwd }).id, runJson<{ id: string }>(['create-prd', 'short'], { cwd }).id];
+    // A real pseudo-terminal of 80 columns (util-linux `script`).
+    const r = spawnSync('script', ['-qc', `stty cols 80; "${process.execPath}" "${join(REPO_ROOT, 'dist', 'cli', 'main.js')}" list-prds`, '/dev/null'], {
+      cwd,
+      encoding: 'utf8',
+      env: { ...process.env, TASKSTORE_DIR: '', NO_COLOR: '' },
+    });
+    expect(r.status).toBe(0);
+    // eslint-disable-next-line no-control-regex
+    const lines = r.stdout.replace(/\u001b\[[0-9;]*m/g, '').replace(/\r/g, '').trimEnd().split('\n');
+    expect(lines).toHaveLength(3);
+    for (const line of lines) expect([...line].length).toBeLessThanOrEqual(80);
+    expect(lines[1]).toContain("A very long PRD title");
+    expect(lines[1]).toContain('…');
+    expect(lines[1]).toMatch(/draft\s+0\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ$/);
+    // The short ids shown can be typed back.
+    for (const [i, line] of lines.slice(1).entries()) expect(ids[i]!.startsWith(line.split(' ')[0]!)).toBe(true);
+    // Piped, nothing is cut to a width.
+    expect(runCli(['list-prds'], { cwd }).stdout).toContain(long.slice(0, 49));
+  });
+});
