@@ -55,10 +55,17 @@ export interface StoreMetrics {
   /**
    * The same figures as recorded in the cache by every process that used this store, so
    * a fresh process (the CLI) can show them: a running average over about the last 100
-   * durable writes, and the duration and time (Unix ms) of the last full sync. Null
-   * before the first (and after the cache is rebuilt from scratch).
+   * durable writes, the duration and time (Unix ms) of the last full sync, and the time
+   * of the last catch-up with lines other processes or git added (how many). Null before
+   * the first (and after the cache is rebuilt from scratch).
    */
-  recorded: { writeLatencyMs: number | null; lastSyncMs: number | null; lastSyncAt: number | null };
+  recorded: {
+    writeLatencyMs: number | null;
+    lastSyncMs: number | null;
+    lastSyncAt: number | null;
+    lastCatchUpAt: number | null;
+    lastCatchUpLines: number | null;
+  };
 }
 
 export interface ProgressOptions {
@@ -358,7 +365,14 @@ export class CoreStore {
     const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
     const latency = read('write_latency');
     const sync = read('last_sync');
-    return { writeLatencyMs: num(latency.ms), lastSyncMs: num(sync.ms), lastSyncAt: num(sync.at) };
+    const catchUp = read('last_catch_up');
+    return {
+      writeLatencyMs: num(latency.ms),
+      lastSyncMs: num(sync.ms),
+      lastSyncAt: num(sync.at),
+      lastCatchUpAt: num(catchUp.at),
+      lastCatchUpLines: num(catchUp.lines),
+    };
   }
 
   /**
@@ -490,6 +504,8 @@ export class CoreStore {
       lines += result.linesRead;
       this.scope?.caughtUp.add(name);
     }
+    // When and how much: `metrics` shows it, so one can see that the git hooks kept the cache current.
+    if (lines > 0) this.recordInCache('last_catch_up', JSON.stringify({ at: Date.now(), lines }));
     return lines;
   }
 

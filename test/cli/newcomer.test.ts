@@ -264,9 +264,13 @@ describe('metrics from a fresh CLI', () => {
   it('shows the write latency and last sync recorded in the cache by earlier processes', () => {
     const cwd = tempDir('taskstore-cli-');
     expect(runCli(['init'], { cwd }).status).toBe(0);
-    type M = { writeLatencyMs: number | null; lastSyncMs: number | null; recorded: { writeLatencyMs: number | null; lastSyncMs: number | null; lastSyncAt: number | null } };
+    type M = {
+      writeLatencyMs: number | null;
+      lastSyncMs: number | null;
+      recorded: { writeLatencyMs: number | null; lastSyncMs: number | null; lastSyncAt: number | null; lastCatchUpAt: number | null; lastCatchUpLines: number | null };
+    };
     const empty = runJson<M>(['metrics'], { cwd });
-    expect(empty.recorded).toEqual({ writeLatencyMs: null, lastSyncMs: null, lastSyncAt: null });
+    expect(empty.recorded).toEqual({ writeLatencyMs: null, lastSyncMs: null, lastSyncAt: null, lastCatchUpAt: null, lastCatchUpLines: null });
     expect(runCli(['metrics'], { cwd }).stdout).toMatch(/write latency\s+none recorded yet/);
 
     for (let i = 0; i < 3; i++) runCli(['create-prd', `p${i}`], { cwd });
@@ -283,6 +287,14 @@ describe('metrics from a fresh CLI', () => {
     const text = runCli(['metrics'], { cwd }).stdout;
     expect(text).toMatch(/write latency\s+\d+\.\d ms/);
     expect(text).toMatch(/last sync\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ, took \d+\.\d ms/);
+
+    // Lines another writer (or git) added are caught up by the next process, which records it.
+    expect(afterSync.recorded.lastCatchUpAt).toBe(null);
+    appendFileSync(join(cwd, '.taskstore', 'prds.jsonl'), `${JSON.stringify({ id: 'by-hand', updated_at: 1, title: 'from git', status: 'draft', review_passes: 0, description: '', content: '' })}\n`);
+    const caughtUp = runJson<M>(['metrics'], { cwd });
+    expect(caughtUp.recorded.lastCatchUpLines).toBe(1);
+    expect(caughtUp.recorded.lastCatchUpAt).toBeGreaterThanOrEqual(afterSync.recorded.lastSyncAt!);
+    expect(runCli(['metrics'], { cwd }).stdout).toMatch(/last catch-up\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ, 1 line from the logs/);
   });
 });
 

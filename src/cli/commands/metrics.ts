@@ -34,6 +34,12 @@ export async function run(ctx: CliContext): Promise<number> {
         ? none('run `taskstore sync`')
         : `${formatTime(recorded.lastSyncAt)}, took ${recorded.lastSyncMs.toFixed(1)} ms`,
     ],
+    [
+      'last catch-up',
+      recorded.lastCatchUpAt === null
+        ? none('no lines from other processes or git yet')
+        : `${formatTime(recorded.lastCatchUpAt)}, ${recorded.lastCatchUpLines ?? 0} line${recorded.lastCatchUpLines === 1 ? '' : 's'} from the logs ${out.c.dim('(git hooks, other processes)')}`,
+    ],
   ]);
   return 0;
 }
