@@ -150,9 +150,14 @@ export class CollectionTable {
     return this.stmts.history.all(id).map((r) => r.data);
   }
 
-  select(query?: Query): string[] {
+  /** The JSON texts of the matching current versions, parsed by `parse` in the same pass. */
+  select<R = string>(query?: Query, parse?: (text: string) => R): R[] {
     const { sql, params } = buildSelect(this.table, query);
-    return (this.queries.get(sql).all(...params) as { data: string }[]).map((r) => r.data);
+    // pluck: one string per row instead of a row object (these statements select only `data`).
+    const texts = this.queries.get(sql).pluck(true).all(...params) as string[];
+    if (parse === undefined) return texts as R[];
+    for (let i = 0; i < texts.length; i++) (texts as unknown[])[i] = parse(texts[i]!);
+    return texts as R[];
   }
 
   count(query?: Pick<Query, 'where'>): number {
