@@ -1,3 +1,5 @@
+import { NotFoundError, type Store } from '../../index.js';
+import { assertCollectionName } from '../../jsonl/collection-name.js';
 import type { CliContext } from '../context.js';
 import { TaskStoreError } from '../../errors.js';
 import type { CompactReport } from '../../store/core-store.js';
@@ -10,15 +12,27 @@ export interface CompactInput {
   keepDays?: number;
 }
 
+/** `compact nope`: say which collections exist (the generic not-found hint is about ids). */
+function assertCollectionExists(store: Store, name: string): void {
+  assertCollectionName(name);
+  const names = store.collectionNames();
+  if (names.includes(name)) return;
+  throw new NotFoundError(`there is no collection named ${name}`, {
+    data: { collection: name },
+    hint: names.length === 0 ? 'the store has no collections yet' : `collections in this store: ${names.join(', ')}`,
+  });
+}
+
 /** Rewrites the JSONL files keeping the current version of each id (and every malformed line). */
 export async function run(ctx: CliContext, input: CompactInput): Promise<number> {
   const out = createOutput(ctx);
   const progress = createProgress(ctx.stderr, { label: 'taskstore: compact' });
   let report: CompactReport;
   try {
-    report = await withStore(ctx, (store) =>
-      store.compact(input.collection, { keepDays: input.keepDays, onProgress: (done, total) => progress.update(done, total) }),
-    );
+    report = await withStore(ctx, (store) => {
+      if (input.collection !== undefined) assertCollectionExists(store, input.collection);
+      return store.compact(input.collection, { keepDays: input.keepDays, onProgress: (done, total) => progress.update(done, total) });
+    });
   } catch (err) {
     // A conflicted log stops compaction of that log only: show what was done for the others, then the error.
     const compacted = err instanceof TaskStoreError ? (err.data.compacted as CompactReport | undefined) : undefined;
