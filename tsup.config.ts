@@ -1,21 +1,42 @@
 import { defineConfig } from 'tsup';
 
-export default defineConfig({
-  entry: {
-    index: 'src/index.ts',
-    'cli/main': 'src/cli/main.ts',
-    'cli/merge-main': 'src/cli/merge-main.ts',
+export default defineConfig([
+  {
+    entry: {
+      index: 'src/index.ts',
+      'cli/main': 'src/cli/main.ts',
+      'cli/merge-main': 'src/cli/merge-main.ts',
+    },
+    format: ['esm'],
+    target: 'node20',
+    platform: 'node',
+    dts: { entry: { index: 'src/index.ts' } },
+    sourcemap: true,
+    clean: false, // several builds may run while tests read dist/; stale chunks are harmless
+    // Code splitting keeps CLI start-up small: a command loads only its own chunk.
+    splitting: true,
+    shims: false,
+    // zod and uuid ship as ~120 small ESM files; bundling them saves their module loading on
+    // every CLI start (git hooks run the CLI often). They stay dependencies for the types.
+    noExternal: ['zod', 'uuid'],
   },
-  format: ['esm'],
-  target: 'node20',
-  platform: 'node',
-  dts: { entry: { index: 'src/index.ts' } },
-  sourcemap: true,
-  clean: false, // several builds may run while tests read dist/; stale chunks are harmless
-  // Code splitting keeps CLI start-up small: a command loads only its own chunk.
-  splitting: true,
-  shims: false,
-  // zod and uuid ship as ~120 small ESM files; bundling them saves their module loading on
-  // every CLI start (git hooks run the CLI often). They stay dependencies for the types.
-  noExternal: ['zod', 'uuid'],
-});
+  {
+    // The `taskstore ui` page: one browser bundle (and the graph layout worker), every
+    // library inside it, served from dist/ui/ by the ui server. No CDN: the page works offline.
+    entry: { app: 'src/ui/web/main.tsx', 'graph-worker': 'src/ui/web/graph/layout-worker.ts' },
+    outDir: 'dist/ui',
+    format: ['esm'],
+    platform: 'browser',
+    target: 'es2022',
+    splitting: false,
+    sourcemap: true,
+    minify: true,
+    clean: false,
+    dts: false,
+    noExternal: [/.*/],
+    esbuildOptions(options) {
+      options.jsx = 'automatic';
+      options.jsxImportSource = 'preact';
+    },
+  },
+]);
