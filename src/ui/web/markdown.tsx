@@ -18,6 +18,16 @@ export function renderMarkdown(text: string): string {
         node.setAttribute('target', '_blank');
         node.setAttribute('rel', 'noopener noreferrer');
       }
+      // Only inline (data:) images load: a relative path means nothing here, and a remote
+      // one would tell its server who reads the record.
+      if (node.tagName === 'IMG') {
+        const src = node.getAttribute('src') ?? '';
+        if (!/^data:image\/(png|gif|jpeg|webp);/i.test(src)) {
+          node.removeAttribute('src');
+          node.removeAttribute('srcset');
+          node.setAttribute('title', `image not loaded: ${src}`);
+        }
+      }
     });
     hooked = true;
   }

@@ -136,7 +136,7 @@ function GraphCanvas({ data }: { data: PrdBoardResponse }) {
         ref={svgRef}
         class="graph"
         data-testid="graph"
-        tabIndex={0}
+        tabindex={0}
         role="img"
         aria-label="task spec dependency graph"
         viewBox={`${view.x} ${view.y} ${view.w} ${view.h}`}
