@@ -21,7 +21,12 @@ export async function run(ctx: CliContext, input: UiInput): Promise<number> {
   const store = openStore(ctx, { logger });
   let server;
   try {
-    server = await startUiServer({ store, ...(input.host === undefined ? {} : { host: input.host }), ...(input.port === undefined ? {} : { port: input.port }) });
+    server = await startUiServer({
+      store,
+      onError: (err) => logger.warn(`the live channel stopped: ${err instanceof Error ? err.message : String(err)}`),
+      ...(input.host === undefined ? {} : { host: input.host }),
+      ...(input.port === undefined ? {} : { port: input.port }),
+    });
   } catch (err) {
     store.close();
     throw err;

@@ -15,7 +15,7 @@ import type { LiveChange } from '../api-types.js';
 import { handleApi } from './api.js';
 import { allowedHosts, hostAllowed, urlHost } from './host-check.js';
 import { listenOn } from './listen.js';
-import { refreshDiffChanges, type ChangeSource } from './live-changes.js';
+import { feedChanges, type ChangeSource } from './live-changes.js';
 import { ASSETS, CONTENT_SECURITY_POLICY, INDEX_HTML, findAssetsDir } from './page.js';
 
 export const DEFAULT_HOST = '127.0.0.1';
@@ -31,8 +31,10 @@ export interface UiServerOptions {
   port?: number;
   /** Where the built page lives (default: found beside the code). */
   assetsDir?: string;
-  /** Where live changes come from (default: {@link refreshDiffChanges}). */
+  /** Where live changes come from (default: the store's change feed, {@link feedChanges}). */
   changes?: ChangeSource;
+  /** Told when the live channel fails (the page keeps working; it just stops updating). */
+  onError?: (err: unknown) => void;
 }
 
 export interface UiServer {
@@ -115,7 +117,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     for (const res of live) res.write(frame);
   };
 
-  const source = options.changes ?? refreshDiffChanges(store);
+  const source = options.changes ?? feedChanges(store, options.onError);
   const stopChanges = source.subscribe(broadcast);
   const heartbeat = setInterval(() => {
     for (const res of live) res.write(': heartbeat\n\n');
