@@ -10,6 +10,7 @@
  *   U4  GET /api/search?q=…                          vs one LIKE list in-process + JSON
  *   U5  write → change on the page's live channel    vs the same write → `taskstore watch --json` line
  *   U6  the 500-spec graph laid out and drawn        vs the same PRD's board drawn
+ *   U7  GET /api/prds (the first page's data)        vs listPrds in-process + JSON
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -52,6 +53,7 @@ await groupMain(async (ctx) => {
       }
       ctx.rows.push(row({ id, what, unit: 'ms', pairs, baselineWhat, extraGoal: { text: '≤ 1000 ms', test: (ms) => ms <= 1000 } }));
     };
+    await api('U7', 'GET /api/prds (first page data: every PRD with complete / total specs)', '/api/prds', () => JSON.stringify(store.listPrds()), 'listPrds() in-process + JSON (no progress)');
     await api('U2', `GET /api/prds/:id (board data, ${graphSpecs} specs)`, `/api/prds/${seed.graphPrd}`, () => JSON.stringify(store.listTaskSpecs(seed.graphPrd)), 'listTaskSpecs(id) in-process + JSON.stringify');
     await api('U3', `GET /api/executions (first page of ${executions}, running first)`, '/api/executions?limit=50', () => JSON.stringify(store.listExecutionsPaginated(undefined, 50, 0)), 'listExecutionsPaginated(undefined, 50, 0) + JSON');
     await api(

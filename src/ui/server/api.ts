@@ -92,7 +92,11 @@ function prdList(store: Store, _p: string[], _q: URLSearchParams, now: number): 
     prds: store.listPrds().map((prd) => ({
       prd,
       progress: {
-        complete: specs.count({ where: { prd_id: prd.id, status: 'complete' } }),
+        // `like`, not equality: with two indexed equalities SQLite picks the status index and
+        // scans every complete spec of every PRD (800 ms for 96 PRDs at 10,000 specs); LIKE
+        // cannot use that index, so it walks this PRD's specs only. Statuses are lowercase
+        // enums without wildcards, so the match is exact.
+        complete: specs.count({ where: { prd_id: prd.id, status: { like: 'complete' } } }),
         total: specs.count({ where: { prd_id: prd.id } }),
       },
     })),
