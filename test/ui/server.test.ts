@@ -1,5 +1,7 @@
 /** The ui server over real HTTP: ports, the live channel, assets, the CLI command's errors. */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { createServer, request, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listenOn } from '../../src/ui/server/listen.js';
@@ -126,4 +128,21 @@ describe('the ui command as a process', () => {
     proc.child.kill('SIGTERM');
     expect(await exited).toBe(0);
   });
+});
+
+it('other commands do not load the ui: nothing the CLI imports at start-up contains it', () => {
+  // Follow the static imports of dist/cli/main.js; the ui arrives only through import().
+  const seen = new Set<string>();
+  const visit = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = readFileSync(file, 'utf8');
+    expect(text, file).not.toContain('text/event-stream');
+    expect(text, file).not.toContain('TaskStore dashboard:');
+    for (const m of text.matchAll(/^import\s[^;]*?["'](\.{1,2}\/[^"']+)["']/gm)) visit(resolve(dirname(file), m[1]!));
+  };
+  visit(CLI);
+  expect(seen.size).toBeGreaterThan(1);
+  const program = readFileSync(CLI, 'utf8');
+  expect(program).toMatch(/import\("\.\.\/ui-[A-Z0-9]+\.js"\)/);
 });
