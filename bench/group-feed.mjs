@@ -269,7 +269,7 @@ async function checkout(ctx) {
       what: `git checkout rewriting a ${nLines.toLocaleString('en-US')}-line log (${picked.length} records differ) → all changes at a watcher`,
       unit: 'ms',
       pairs,
-      baselineWhat: 'the same checkout + the cache rebuild (refresh) without a watcher; the feed waits 250 ms for the file to settle when no git hook rebuilds it',
+      baselineWhat: 'the same checkout + the cache rebuild (refresh) without a watcher; the feed waits 150 ms for the file to settle when no git hook rebuilds it, then rebuilds it itself',
     }),
   );
 }
