@@ -56,7 +56,13 @@ export interface FeedTimings {
   settleMs: number;
 }
 
-export const DEFAULT_FEED_TIMINGS: FeedTimings = { safetyPollMs: 2000, settleMs: 250 };
+export const DEFAULT_FEED_TIMINGS: FeedTimings = { safetyPollMs: 2000, settleMs: 150 };
+
+/** After a log changes, how long to wait for the commit that usually follows before looking anyway (ms). */
+const LOG_EVENT_DELAY_MS = 20;
+
+/** Looks after a poll that found a log ahead of the cache (a commit about to show), in ms. */
+const CHASE_DELAYS_MS = [1, 4, 15, 40];
 
 /** Lines of one log written by this Store's just-committed write (1-based, inclusive). */
 export interface LocalLines {
@@ -111,7 +117,8 @@ class Subscriber {
     if (!this.scheduled) {
       this.scheduled = true;
       // Never called inside a write: a listener may write, throw, or take its time.
-      setImmediate(() => this.drain()).unref();
+      // (Not unref'd: an unref'd immediate lets the event loop block until some other event.)
+      setImmediate(() => this.drain());
     }
   }
 
@@ -142,6 +149,12 @@ export class ChangeFeed {
   private settleTimer: NodeJS.Timeout | undefined;
   private pollScheduled = false;
   private polling = false;
+  private logTimer: NodeJS.Timeout | undefined;
+  private chaseTimer: NodeJS.Timeout | undefined;
+  private chaseStep = 0;
+  /** Logs seen on disk (events, directory listing) that are not tracked yet. */
+  private readonly discovered = new Set<string>();
+  private prepared: { db: Database.Database; files: Database.Statement; collections: Database.Statement } | undefined;
 
   constructor(
     private readonly host: FeedHost,
@@ -198,10 +211,7 @@ export class ChangeFeed {
 
   private start(): void {
     try {
-      this.watcher = watch(this.host.dir, { persistent: false }, (_event, filename) => {
-        // Appends to a log, and commits to the cache (its WAL), are what make changes visible.
-        if (filename === null || filename.endsWith('.jsonl') || filename.startsWith('taskstore.db')) this.schedulePoll();
-      });
+      this.watcher = watch(this.host.dir, { persistent: false }, (_event, filename) => this.onFileEvent(filename));
       this.watcher.on('error', (err) => {
         this.host.logger.warn(`change feed: file-system notifications stopped (${err.message}); falling back to polling every ${this.timings.safetyPollMs} ms`);
         this.watcher?.close();
@@ -211,7 +221,7 @@ export class ChangeFeed {
       this.host.logger.warn(`change feed: no file-system notifications (${(err as Error).message}); polling every ${this.timings.safetyPollMs} ms`);
     }
     // The one handle that keeps the process alive while someone is watching.
-    this.safetyTimer = setInterval(() => this.safePoll(), this.timings.safetyPollMs);
+    this.safetyTimer = setInterval(() => this.safePoll(true), this.timings.safetyPollMs);
   }
 
   private stop(): void {
@@ -219,6 +229,13 @@ export class ChangeFeed {
     this.watcher = undefined;
     if (this.safetyTimer !== undefined) clearInterval(this.safetyTimer);
     if (this.settleTimer !== undefined) clearTimeout(this.settleTimer);
+    if (this.logTimer !== undefined) clearTimeout(this.logTimer);
+    if (this.chaseTimer !== undefined) clearTimeout(this.chaseTimer);
+    this.logTimer = undefined;
+    this.chaseTimer = undefined;
+    this.chaseStep = 0;
+    this.discovered.clear();
+    this.prepared = undefined;
     this.safetyTimer = undefined;
     this.settleTimer = undefined;
     this.tracked.clear();
@@ -227,18 +244,41 @@ export class ChangeFeed {
     this.trackAll = false;
   }
 
+  /**
+   * A commit to the cache (its WAL) is what makes a TaskStore write deliverable: look at
+   * once. A log that changed (an append in flight, or git, or an editor) is looked at a
+   * little later, unless a commit's look came first — which saves the watcher one look
+   * per write, and the writers that CPU.
+   */
+  private onFileEvent(filename: string | null): void {
+    if (filename === null || filename.startsWith('taskstore.db')) {
+      this.schedulePoll();
+    } else if (filename.endsWith('.jsonl')) {
+      const name = filename.slice(0, -'.jsonl'.length);
+      if (this.trackAll && COLLECTION_NAME.test(name) && !this.tracked.has(name)) this.discovered.add(name);
+      this.logTimer ??= setTimeout(() => {
+        this.logTimer = undefined;
+        this.safePoll(false);
+      }, LOG_EVENT_DELAY_MS).unref();
+    }
+  }
+
   private schedulePoll(): void {
     if (this.pollScheduled) return;
     this.pollScheduled = true;
     setImmediate(() => {
       this.pollScheduled = false;
-      this.safePoll();
-    }).unref();
+      this.safePoll(false);
+    });
   }
 
-  private safePoll(): void {
+  /** `listDirectory`: also look for logs created by something other than TaskStore (the safety poll does). */
+  private safePoll(listDirectory: boolean): void {
     if (this.subscribers.size === 0) return;
+    if (this.logTimer !== undefined) clearTimeout(this.logTimer);
+    this.logTimer = undefined;
     try {
+      if (listDirectory && this.trackAll) for (const name of logsInDirectory(this.host.dir)) if (!this.tracked.has(name)) this.discovered.add(name);
       this.poll(undefined, []);
     } catch (err) {
       this.host.logger.warn(`change feed: ${err instanceof Error ? err.message : String(err)}`);
@@ -248,7 +288,7 @@ export class ChangeFeed {
   /** Starts remembering the current versions of the collections a new watcher wants. */
   private track(wanted: ReadonlySet<string> | undefined): void {
     const { db } = this.host.cache();
-    const names = wanted === undefined ? this.collectionsOnDisk(db) : [...wanted];
+    const names = wanted === undefined ? [...new Set([...this.statements(db).collections.all().map((r) => (r as { collection: string }).collection), ...logsInDirectory(this.host.dir)])] : [...wanted];
     if (wanted === undefined) this.trackAll = true;
     const missing = names.filter((name) => !this.tracked.has(name));
     if (missing.length === 0) return;
@@ -282,8 +322,17 @@ export class ChangeFeed {
       }
       const changes: Change[] = [];
       db.transaction(() => {
-        const rows = new Map((db.prepare('SELECT * FROM files').all() as FileStateRow[]).map((r) => [r.collection, r]));
-        const names = only ?? (this.trackAll ? this.collectionsOnDisk(db, rows.keys()) : [...this.tracked.keys()]);
+        const rows = new Map((this.statements(db).files.all() as FileStateRow[]).map((r) => [r.collection, r]));
+        let names = only;
+        if (names === undefined) {
+          const all = new Set(this.tracked.keys());
+          if (this.trackAll) {
+            for (const name of rows.keys()) all.add(name);
+            for (const name of this.discovered) all.add(name);
+            this.discovered.clear();
+          }
+          names = [...all];
+        }
         for (const name of names) {
           let log = this.tracked.get(name);
           if (log === undefined) {
@@ -296,10 +345,26 @@ export class ChangeFeed {
         }
       })();
       this.deliver(changes);
+      this.scheduleChase(changes.length > 0);
       this.scheduleSettle();
     } finally {
       this.polling = false;
     }
+  }
+
+  /**
+   * A log ahead of the cache is, almost always, a write between its append and its
+   * commit; the commit's own notification can arrive a moment before the commit is
+   * visible to readers. Look again shortly, backing off, until the commit shows (a few
+   * looks per write in flight at most; nothing while nothing is pending).
+   */
+  private scheduleChase(progressed: boolean): void {
+    if (progressed || this.pending.size === 0) this.chaseStep = 0;
+    if (this.pending.size === 0 || this.chaseTimer !== undefined || this.chaseStep >= CHASE_DELAYS_MS.length) return;
+    this.chaseTimer = setTimeout(() => {
+      this.chaseTimer = undefined;
+      this.safePoll(false);
+    }, CHASE_DELAYS_MS[this.chaseStep++]).unref();
   }
 
   /** One log: reads its committed tail, or diffs a rewrite, or notes that the cache is behind. */
@@ -451,17 +516,24 @@ export class ChangeFeed {
     this.settleTimer.unref();
   }
 
-  /** Collections with a log on disk, a row in the cache, or already tracked. */
-  private collectionsOnDisk(db: Database.Database, cached?: Iterable<string>): string[] {
-    const names = new Set<string>(this.tracked.keys());
-    for (const name of cached ?? (db.prepare('SELECT collection FROM files').all() as { collection: string }[]).map((r) => r.collection)) names.add(name);
-    for (const entry of readdirSync(this.host.dir)) {
-      if (!entry.endsWith('.jsonl')) continue;
-      const name = entry.slice(0, -'.jsonl'.length);
-      if (COLLECTION_NAME.test(name)) names.add(name);
+  /** Prepared once per cache connection (the connection changes when the cache file is replaced). */
+  private statements(db: Database.Database): { db: Database.Database; files: Database.Statement; collections: Database.Statement } {
+    if (this.prepared?.db !== db) {
+      this.prepared = { db, files: db.prepare('SELECT * FROM files'), collections: db.prepare('SELECT collection FROM files') };
     }
-    return [...names].sort();
+    return this.prepared;
   }
+}
+
+/** Collection names of the logs in the store directory. */
+function logsInDirectory(dir: string): string[] {
+  const names: string[] = [];
+  for (const entry of readdirSync(dir)) {
+    if (!entry.endsWith('.jsonl')) continue;
+    const name = entry.slice(0, -'.jsonl'.length);
+    if (COLLECTION_NAME.test(name)) names.push(name);
+  }
+  return names;
 }
 
 function fileRow(db: Database.Database, name: string): FileStateRow | undefined {

@@ -4,7 +4,7 @@
  * Every wait is for a condition (generous timeouts), never a fixed sleep.
  */
 import { execFile } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Store, type Change } from '../../src/index.js';
@@ -190,6 +190,27 @@ describe('change feed: other processes', () => {
     expect(ids).toEqual([...[0, 1, 2, 3, 4].map((i) => `a-${i}`), ...[0, 1, 2, 3, 4].map((i) => `b-${i}`)]);
     expect(rec.real().every((c) => c.op === 'create' && c.source === 'external')).toBe(true);
   }, 120_000);
+});
+
+describe('change feed: edits by other tools', () => {
+  it('a line appended by hand is delivered as external; a hand edit of a line as a rewrite', async () => {
+    const dir = join(tempDir(), '.taskstore');
+    const store = openStore(dir);
+    const notes = store.collection({ name: 'notes' });
+    notes.create({ id: 'a', v: 1 });
+    notes.create({ id: 'b', v: 1 });
+    const seen: Change[] = [];
+    store.watch((c) => seen.push(c));
+    const log = join(dir, 'notes.jsonl');
+    appendFileSync(log, `${JSON.stringify({ id: 'c', updated_at: 5, v: 1 })}\n`);
+    await waitFor('the appended line', () => seen.length === 1);
+    expect(seen[0]).toMatchObject({ id: 'c', op: 'create', source: 'external' });
+    // Nobody but the feed caught the cache up: it did, and reads agree.
+    expect(notes.get('c')).toMatchObject({ v: 1 });
+    writeFileSync(log, readFileSync(log, 'utf8').replace('"id":"a","v":1', '"id":"a","v":2'));
+    await waitFor('the edited line', () => seen.length === 2);
+    expect(seen[1]).toMatchObject({ id: 'a', op: 'update', source: 'rewrite', record: { v: 2 }, previous: { v: 1 } });
+  });
 });
 
 describe('change feed: process lifetime', () => {
