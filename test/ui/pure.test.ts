@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { boardColumns, progressOf } from '../../src/ui/server/board.js';
 import { allowedHosts, hostAllowed, isLoopback, urlHost } from '../../src/ui/server/host-check.js';
 import { formatFilter, parseFilter } from '../../src/ui/web/filter.js';
-import { clip, formatDuration, valueText } from '../../src/ui/web/format.js';
+import { clip, formatDuration, uniquePrefixes, valueText } from '../../src/ui/web/format.js';
 import { href, parseRoute } from '../../src/ui/web/router.js';
 
 describe('Host check', () => {
@@ -141,5 +141,31 @@ describe('formatting', () => {
     expect(valueText(undefined)).toBe('');
     expect(clip('abcdef', 4)).toBe('abc…');
     expect(clip('abc', 4)).toBe('abc');
+  });
+});
+
+describe('unique id prefixes', () => {
+  it('lengthens a prefix only as far as needed to tell ids apart', () => {
+    const m = uniquePrefixes(['0192aa01-x', '0192aa02-y', '0193ffff-z', 'ab'], 4);
+    expect([...m.entries()]).toEqual([
+      ['0192aa01-x', '0192aa01'],
+      ['0192aa02-y', '0192aa02'],
+      ['0193ffff-z', '0193'],
+      ['ab', 'ab'],
+    ]);
+  });
+
+  it('every prefix is a prefix of its id and of no other id (property)', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.stringMatching(/^[0-9a-f]{1,12}$/), { maxLength: 30 }), (ids) => {
+        const m = uniquePrefixes(ids, 3);
+        for (const id of ids) {
+          const p = m.get(id)!;
+          expect(id.startsWith(p)).toBe(true);
+          // Unique unless the id itself is a prefix of another (then the whole id is shown).
+          if (p.length < id.length) expect(ids.filter((o) => o.startsWith(p))).toEqual([id]);
+        }
+      }),
+    );
   });
 });

@@ -31,9 +31,31 @@ export function formatTime(value: unknown): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 }
 
-/** The first 8 characters of an id (ids are UUIDv7: the start is the creation time). */
+/** The first 8 characters of an id, for a record with no name to show. */
 export function shortId(id: string): string {
   return id.length > 8 ? id.slice(0, 8) : id;
+}
+
+/**
+ * The shortest prefix of each id (at least `min` characters) that no other id in `ids`
+ * shares, as tables show them: UUIDv7 ids start with their creation time, so ids made
+ * in the same minute share their first 8 characters and need more to be told apart.
+ * @example uniquePrefixes(['0192aa01', '0192aa02', '0193'], 4) // Map { '0192aa01' → '0192aa01', '0192aa02' → '0192aa02', '0193' → '0193' }
+ */
+export function uniquePrefixes(ids: readonly string[], min = 8): Map<string, string> {
+  const sorted = [...new Set(ids)].sort();
+  const out = new Map<string, string>();
+  const common = (a: string | undefined, b: string): number => {
+    if (a === undefined) return 0;
+    let i = 0;
+    while (i < a.length && i < b.length && a[i] === b[i]) i++;
+    return i;
+  };
+  sorted.forEach((id, i) => {
+    const need = Math.max(min, common(sorted[i - 1], id) + 1, common(sorted[i + 1], id) + 1);
+    out.set(id, id.slice(0, need));
+  });
+  return out;
 }
 
 /** Fields whose numbers are timestamps. */

@@ -32,7 +32,7 @@ export function renderMarkdown(text: string): string {
     hooked = true;
   }
   const html = marked.parse(text, { async: false, gfm: true });
-  return DOMPurify.sanitize(html, { FORBID_TAGS: ['style', 'form', 'input', 'button', 'textarea', 'select'], FORBID_ATTR: ['style'] });
+  return DOMPurify.sanitize(html, { FORBID_TAGS: ['style', 'form', 'input', 'button', 'textarea', 'select', 'svg', 'math'], FORBID_ATTR: ['style'] });
 }
 
 export function Markdown({ text }: { text: string }) {

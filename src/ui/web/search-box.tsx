@@ -2,7 +2,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { SearchResponse } from '../api-types.js';
 import { getJson } from './api-client.js';
-import { shortId } from './format.js';
+import { uniquePrefixes } from './format.js';
 import { href } from './router.js';
 
 export function SearchBox() {
@@ -72,6 +72,7 @@ export function SearchBox() {
     }
   };
 
+  const short = uniquePrefixes(results.map((r) => r.id));
   return (
     <div class="search" role="search">
       <input
@@ -98,7 +99,7 @@ export function SearchBox() {
           {results.map((r, i) => (
             <li key={`${r.collection}:${r.id}`} id={`search-result-${i}`} role="option" aria-selected={i === active} class={i === active ? 'active' : undefined}>
               <a href={href.record(r.id)} onMouseDown={(e) => { e.preventDefault(); go(r.id); }}>
-                <span class="label">{r.label}</span> <span class="muted small">{r.collection} · {shortId(r.id)}</span>
+                <span class="label">{r.label}</span> <span class="muted small">{r.collection} · {short.get(r.id)}</span>
               </a>
             </li>
           ))}

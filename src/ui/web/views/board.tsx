@@ -60,7 +60,6 @@ function Card({ spec, column, data, byId, now, inCycle }: CardProps) {
       <RecordLink id={spec.id}>
         <span class="card-title">{spec.phase_name}</span>
       </RecordLink>
-      <span class="muted small mono">{shortId(spec.id)}</span>
       {spec.status === 'pending' && column === 'blocked' ? <span class="small muted">pending</span> : null}
       {inCycle ? <span class="badge cycle">cycle</span> : null}
       {column === 'running' ? (

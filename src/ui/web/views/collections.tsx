@@ -3,7 +3,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { AnyRecord, CollectionPageResponse, CollectionsResponse } from '../../api-types.js';
 import { useApi } from '../api-client.js';
 import { ErrorBox, Loading, Pager, RecordLink } from '../components.js';
-import { clip, count, formatTime, isTimeField, shortId, valueText } from '../format.js';
+import { clip, count, formatTime, isTimeField, uniquePrefixes, valueText } from '../format.js';
 import { formatFilter, parseFilter } from '../filter.js';
 import { href } from '../router.js';
 
@@ -70,6 +70,7 @@ export function CollectionView({ name, params, version }: { name: string; params
     }
   };
   const columns = data === undefined ? [] : columnsOf(data.records);
+  const short = uniquePrefixes(data?.records.map((r) => r.id) ?? []);
   return (
     <section>
       <div class="crumbs">
@@ -118,7 +119,7 @@ export function CollectionView({ name, params, version }: { name: string; params
                   <tr key={r.id} data-id={r.id}>
                     {columns.map((c) => (
                       <td key={c} class={c === 'id' ? 'mono' : undefined}>
-                        {c === 'id' ? <RecordLink id={r.id}>{shortId(r.id)}</RecordLink> : <Cell field={c} value={r[c]} />}
+                        {c === 'id' ? <RecordLink id={r.id}>{short.get(r.id)}</RecordLink> : <Cell field={c} value={r[c]} />}
                       </td>
                     ))}
                   </tr>

@@ -3,7 +3,7 @@ import type { ExecutionPageResponse } from '../../api-types.js';
 import { useApi } from '../api-client.js';
 import { useServerNow } from '../clock.js';
 import { ErrorBox, Loading, Pager, RecordLink, StatusBadge } from '../components.js';
-import { clip, formatDuration, formatTime, shortId } from '../format.js';
+import { clip, formatDuration, formatTime, shortId, uniquePrefixes } from '../format.js';
 import { href } from '../router.js';
 
 const STATUSES = ['running', 'paused', 'complete', 'failed', 'stopped'];
@@ -14,6 +14,7 @@ export function ExecutionsView({ params, version }: { params: URLSearchParams; v
   const api = new URLSearchParams({ limit: '50', offset: String(offset), ...(status === '' ? {} : { status }) });
   const { data, error } = useApi<ExecutionPageResponse>(`/api/executions?${api.toString()}`, version);
   const now = useServerNow(data?.now);
+  const short = uniquePrefixes(data?.executions.map((e) => e.id) ?? []);
   const link = (next: { status?: string; offset?: number }): string => {
     const p = new URLSearchParams();
     const s = next.status ?? status;
@@ -71,7 +72,7 @@ export function ExecutionsView({ params, version }: { params: URLSearchParams; v
                       <td class="nowrap">{formatTime(e.started_at)}</td>
                       <td title={e.worktree_path}>{clip(e.branch_name, 40)}</td>
                       <td class="mono">
-                        <RecordLink id={e.id}>{shortId(e.id)}</RecordLink>
+                        <RecordLink id={e.id}>{short.get(e.id)}</RecordLink>
                       </td>
                     </tr>
                   );

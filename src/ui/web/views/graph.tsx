@@ -78,10 +78,23 @@ function GraphCanvas({ data }: { data: PrdBoardResponse }) {
   const [view, setView] = useState<{ x: number; y: number; w: number; h: number } | undefined>(undefined);
   const drag = useRef<{ px: number; py: number; x: number; y: number } | undefined>(undefined);
 
+  /** The whole graph in view, never enlarged beyond its natural size (a 3-node graph stays small), centred. */
   const fit = (): void => {
-    if (layout !== undefined) setView({ x: 0, y: 0, w: Math.max(layout.width, 200), h: Math.max(layout.height, 100) });
+    if (layout === undefined) return;
+    const box = svgRef.current?.getBoundingClientRect();
+    const w = Math.max(layout.width, box?.width ?? 0, 200);
+    const h = Math.max(layout.height, box?.height ?? 0, 100);
+    setView({ x: (layout.width - w) / 2, y: (layout.height - h) / 2, w, h });
   };
   useEffect(fit, [layout]);
+  // The first fit ran before the SVG existed (no size to fit into): fit again once it is on screen.
+  const fitted = useRef(false);
+  useEffect(() => {
+    if (!fitted.current && svgRef.current !== null && layout !== undefined) {
+      fitted.current = true;
+      fit();
+    }
+  });
 
   if (error !== undefined) return <ErrorBox error={new Error(`graph layout failed: ${error}`)} />;
   if (graph.nodes.length === 0) return <p class="muted">This PRD has no task specs.</p>;

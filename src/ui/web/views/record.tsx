@@ -116,9 +116,17 @@ function Timeline({ data }: { data: HistoryResponse }) {
                     {v.changes.map((c) => (
                       <tr key={c.field}>
                         <th>{c.field}</th>
-                        <td class="old">{Object.hasOwn(c, 'old') ? <DiffValue field={c.field} value={c.old} /> : null}</td>
-                        <td class="arrow">{Object.hasOwn(c, 'old') ? '→' : ''}</td>
-                        <td class="new">{Object.hasOwn(c, 'new') ? <DiffValue field={c.field} value={c.new} /> : <span class="muted">(removed)</span>}</td>
+                        {Object.hasOwn(c, 'old') ? (
+                          <>
+                            <td class="old">
+                              <DiffValue field={c.field} value={c.old} />
+                            </td>
+                            <td class="arrow">→</td>
+                          </>
+                        ) : null}
+                        <td class="new" colSpan={Object.hasOwn(c, 'old') ? 1 : 3}>
+                          {Object.hasOwn(c, 'new') ? <DiffValue field={c.field} value={c.new} /> : <span class="muted">(removed)</span>}
+                        </td>
                       </tr>
                     ))}
                   </tbody>
