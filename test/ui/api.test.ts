@@ -1,4 +1,6 @@
 /** The ui server's JSON API on a real store: every route's data, paging, search, errors. */
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/index.js';
 import { handleApi } from '../../src/ui/server/api.js';
@@ -187,4 +189,12 @@ describe('GET /api/search', () => {
 it('404s an unknown route and 400s bad percent-encoding', () => {
   expect(get<ErrorResponse>('/api/nope', 404).error.code).toBe('NOT_FOUND');
   expect(get<ErrorResponse>('/api/records/%E0%A4%A', 400).error.code).toBe('BAD_REQUEST');
+});
+
+it('answers 409 with the conflict error while a log has git conflict markers, and the rest still works', () => {
+  appendFileSync(join(store.dir, 'notes.jsonl'), '<<<<<<< HEAD\n');
+  const body = get<ErrorResponse>('/api/collections/notes', 409);
+  expect(body.error.code).toBe('CONFLICT_MARKERS');
+  expect(body.error.message).toContain('notes.jsonl');
+  expect(get<PrdListResponse>('/api/prds').prds).toHaveLength(3);
 });

@@ -51,8 +51,10 @@ const ROUTES: [RegExp, Handler][] = [
 ];
 
 /**
- * Answers one API request. Errors become `{ error: { code, message, hint } }` with 404
- * for a missing record, 400 for a bad request, 500 otherwise.
+ * Answers one API request, after catching the cache up with other processes' writes (one
+ * `stat` per log when nothing changed). Errors become `{ error: { code, message, hint } }`
+ * with 404 for a missing record, 400 for a bad request, 409 for a log with conflict
+ * markers, 503 while another process holds the write lock too long, 500 otherwise.
  * @example handleApi(store, '/api/prds', new URLSearchParams(), Date.now()).body
  */
 export function handleApi(store: Store, path: string, query: URLSearchParams, now: number): ApiAnswer {
@@ -60,6 +62,7 @@ export function handleApi(store: Store, path: string, query: URLSearchParams, no
     const m = pattern.exec(path);
     if (m === null) continue;
     try {
+      store.refresh();
       const params = m.slice(1).map((p) => decodeURIComponent(p));
       return { status: 200, body: handler(store, params, query, now) };
     } catch (err) {
@@ -71,7 +74,8 @@ export function handleApi(store: Store, path: string, query: URLSearchParams, no
 
 function errorAnswer(err: unknown): ApiAnswer {
   if (err instanceof TaskStoreError) {
-    const status = err.code === 'NOT_FOUND' ? 404 : err.code === 'VALIDATION' || err.code === 'INVALID_NAME' ? 400 : 500;
+    const byCode: Record<string, number> = { NOT_FOUND: 404, VALIDATION: 400, INVALID_NAME: 400, CONFLICT_MARKERS: 409, LOCKED: 503 };
+    const status = byCode[err.code] ?? 500;
     return { status, body: errorBody(err.code, err.message, err.hint) };
   }
   if (err instanceof CliError) return { status: 400, body: errorBody('BAD_REQUEST', err.message, err.hint) };

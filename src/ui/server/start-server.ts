@@ -87,7 +87,6 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     }
     if (path.startsWith('/api/')) {
       const t0 = performance.now();
-      store.refresh(); // see other processes' writes (a stat when nothing changed)
       const answer = handleApi(store, path, url.searchParams, Date.now());
       res.setHeader('Server-Timing', `store;dur=${(performance.now() - t0).toFixed(1)}`);
       send(res, answer.status, 'application/json; charset=utf-8', JSON.stringify(answer.body), req.method === 'HEAD');
