@@ -10,6 +10,8 @@
  *        (TaskStore's commit is the cache's WAL), reading the line on the commit event.
  * W3:    a writer process's time for 500 durable creates while another process watches,
  *        vs the same writer with nobody watching (paired, alternating repeats).
+ * W5:    the same, but the watcher is in the writing process: 2,000 creates with durability
+ *        'none' (so the figure is CPU), watched vs not.
  * W4:    `git checkout` of a branch whose ~100,000-line log differs in 100 records (a
  *        rewrite, not an append), until the watcher has all 100 changes. Baseline: the
  *        same checkout followed by the cache rebuild any reader must do (`refresh()`),
@@ -28,6 +30,7 @@ const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 await groupMain(async (ctx) => {
   await latency(ctx);
   await writerCost(ctx);
+  await inProcessCost(ctx);
   await checkout(ctx);
 });
 
@@ -186,6 +189,39 @@ async function writerCost(ctx) {
       pairs,
       baselineWhat: 'the same writer with nobody watching',
       goalRatio: 1.25,
+    }),
+  );
+}
+
+/** W5: the same process writes and watches (a dashboard that also writes): CPU cost per write. */
+async function inProcessCost(ctx) {
+  const n = ctx.scale(2000);
+  const reps = ctx.quick ? 3 : 7;
+  const pairs = { store: [], baseline: [] };
+  log(`feed in-process cost: ${n} creates (durability none: CPU only) with and without a watcher in the same process, ${reps} pairs`);
+  for (let r = 0; r < reps; r++) {
+    for (const watched of r % 2 === 0 ? [false, true] : [true, false]) {
+      const store = Store.open(tempDir(ctx.workRoot, 'feed-inproc'), { logger: quiet, durability: 'none' });
+      const items = store.collection({ name: 'items' });
+      let got = 0;
+      const stop = watched ? store.watch(() => got++) : undefined;
+      const t0 = performance.now();
+      for (let i = 0; i < n; i++) items.create({ i, title: `item ${i}`, status: 'open' });
+      const ms = performance.now() - t0;
+      if (watched) await waitUntil(() => got >= n);
+      stop?.();
+      store.close();
+      (watched ? pairs.store : pairs.baseline).push(ms);
+    }
+  }
+  ctx.details.inProcessCost = pairs;
+  ctx.rows.push(
+    row({
+      id: 'W5',
+      what: `${n} creates (durability none) by a process that also watches`,
+      unit: 'ms',
+      pairs,
+      baselineWhat: 'the same creates with nobody watching (the watcher reads each committed line back and compares it)',
     }),
   );
 }

@@ -305,19 +305,6 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .action(act(() => import('./commands/import.js'), (a) => ({ file: a[0]! })));
 
   program
-    .command('watch')
-    .description('print one line per change to the records until interrupted (NDJSON with --json)')
-    .option('--collection <name>', 'only this collection (repeatable)', collect)
-    .option('--since <ms>', 'first replay the current version of every record updated at or after this Unix time in ms', nonNegativeInt)
-    .addHelpText('after', example('taskstore watch', 'taskstore watch --collection task_specs --collection executions --json', 'taskstore watch --since 1735689600000'))
-    .action(
-      act(
-        () => import('./commands/watch.js'),
-        (_a, o) => ({ collections: (o.collection as string[] | undefined) ?? [], since: o.since as number | undefined }),
-      ),
-    );
-
-  program
     .command('install-hooks')
     .description('install the git merge driver, the .gitattributes line and the hooks (idempotent)')
     .addHelpText('after', example('taskstore install-hooks'))
@@ -341,6 +328,19 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
       act(
         () => import('./commands/merge.js'),
         (a) => ({ base: a[0]!, ours: a[1]!, theirs: a[2]!, ...(a[3] === undefined ? {} : { path: a[3] }) }),
+      ),
+    );
+
+  program
+    .command('watch')
+    .description('print one line per change to the records until interrupted (NDJSON with --json)')
+    .option('--collection <name>', 'only this collection (repeatable)', collect)
+    .option('--since <ms>', 'first replay the current version of every record updated at or after this Unix time in ms', nonNegativeInt)
+    .addHelpText('after', example('taskstore watch', 'taskstore watch --collection task_specs --collection executions --json', 'taskstore watch --since 1735689600000'))
+    .action(
+      act(
+        () => import('./commands/watch.js'),
+        (_a, o) => ({ collections: (o.collection as string[] | undefined) ?? [], since: o.since as number | undefined }),
       ),
     );
 

@@ -3,6 +3,7 @@
  * into changes. No file or cache access here.
  */
 import { supersedes, type StoredRecord } from '../jsonl/line-codec.js';
+import { jsonEqual } from '../merge/json-equal.js';
 
 /** Where a change came from. */
 export type ChangeSource =
@@ -70,8 +71,9 @@ export function changeForAppended(
 
 /**
  * The change from `before` to `after` (both current versions, before and after a rewrite),
- * or undefined when nothing a reader can see changed: the same text, or a record that
- * did not exist before and does not exist now (tombstones only).
+ * or undefined when nothing a reader can see changed: the same JSON (a rewrite may
+ * re-spell a line: key order, spacing), or a record that did not exist before and does
+ * not exist now (tombstones only).
  */
 export function changeForRewrite(
   collection: string,
@@ -83,6 +85,7 @@ export function changeForRewrite(
   if (after !== undefined) {
     if (before !== undefined && before.text === after.text) return undefined;
     const record = after.record ?? (JSON.parse(after.text) as StoredRecord);
+    if (before !== undefined && jsonEqual(JSON.parse(before.text), record)) return undefined;
     if (isDeletedText(record) && (before === undefined || isTombstoneText(before))) return undefined;
     return makeChange(collection, before, record, source);
   }

@@ -25,7 +25,8 @@ import type Database from 'better-sqlite3';
 import type { FileStateRow } from '../cache/cache-db.js';
 import { COLLECTION_NAME } from '../jsonl/collection-name.js';
 import { parseLine } from '../jsonl/line-codec.js';
-import { fingerprintPrefix, inodeOf, readLinesFrom } from '../jsonl/log-io.js';
+import { fingerprintPrefix, readLinesFrom, readRange } from '../jsonl/log-io.js';
+import { isUtf8 } from 'node:buffer';
 import type { Logger } from '../store/options.js';
 import { logPath, unchangedByStat } from '../store/ingest.js';
 import {
@@ -84,6 +85,14 @@ interface TrackedLog {
   cursor: Cursor | undefined;
   /** Current version of every record, as delivered (tombstones included). */
   current: Map<string, KnownVersion>;
+}
+
+interface Prepared {
+  db: Database.Database;
+  files: Database.Statement;
+  collections: Database.Statement;
+  begin: Database.Statement;
+  commit: Database.Statement;
 }
 
 interface Pending {
@@ -154,7 +163,7 @@ export class ChangeFeed {
   private chaseStep = 0;
   /** Logs seen on disk (events, directory listing) that are not tracked yet. */
   private readonly discovered = new Set<string>();
-  private prepared: { db: Database.Database; files: Database.Statement; collections: Database.Statement } | undefined;
+  private prepared: Prepared | undefined;
 
   constructor(
     private readonly host: FeedHost,
@@ -292,7 +301,7 @@ export class ChangeFeed {
     if (wanted === undefined) this.trackAll = true;
     const missing = names.filter((name) => !this.tracked.has(name));
     if (missing.length === 0) return;
-    db.transaction(() => {
+    this.readTransaction(db, () => {
       for (const name of missing) {
         const state = fileRow(db, name);
         const log: TrackedLog = { name, cursor: undefined, current: new Map() };
@@ -303,7 +312,19 @@ export class ChangeFeed {
         }
         this.tracked.set(name, log);
       }
-    })();
+    });
+  }
+
+  /** Runs `fn` in one read transaction: the cache's rows and tables as of one commit. */
+  private readTransaction(db: Database.Database, fn: () => void): void {
+    const { begin, commit } = this.statements(db);
+    begin.run();
+    try {
+      fn();
+    } finally {
+      // Nothing was written: ending the read transaction cannot fail in a way worth keeping.
+      commit.run();
+    }
   }
 
   /**
@@ -321,7 +342,7 @@ export class ChangeFeed {
         db = this.host.cache().db;
       }
       const changes: Change[] = [];
-      db.transaction(() => {
+      this.readTransaction(db, () => {
         const rows = new Map((this.statements(db).files.all() as FileStateRow[]).map((r) => [r.collection, r]));
         let names = only;
         if (names === undefined) {
@@ -343,7 +364,7 @@ export class ChangeFeed {
           const range = local.find((l) => l.collection === name);
           this.examine(db, log, rows.get(name), range, changes);
         }
-      })();
+      });
       this.deliver(changes);
       this.scheduleChase(changes.length > 0);
       this.scheduleSettle();
@@ -392,9 +413,12 @@ export class ChangeFeed {
       return this.notePending(log.name, path);
     }
     try {
-      const size = fstatSync(fd).size;
+      const st = fstatSync(fd, { bigint: true });
+      const size = Number(st.size);
       // The cache's row must describe this very file, else the cache is behind a rewrite.
-      if (inodeOf(fd) !== state.ino || size < state.offset || fingerprintPrefix(fd, state.offset) !== state.fingerprint) {
+      // Same inode, size and mtime as recorded says so without reading (the cache's own rule).
+      const exact = String(st.ino) === state.ino && size === state.offset && String(st.mtimeNs) === state.mtime_ns;
+      if (!exact && (String(st.ino) !== state.ino || size < state.offset || fingerprintPrefix(fd, state.offset) !== state.fingerprint)) {
         return this.notePending(log.name, path);
       }
       if (size > state.offset) this.notePending(log.name, path);
@@ -420,18 +444,17 @@ export class ChangeFeed {
   /** Applies the complete lines in [from, to) to the remembered versions, collecting the changes. */
   private readTail(fd: number, log: TrackedLog, from: number, firstLine: number, to: number, source: (lineNo: number) => ChangeSource, out: Change[]): void {
     if (from >= to) return;
-    readLinesFrom(fd, from, firstLine, (line) => {
-      if (line.offset >= to || line.invalidUtf8) return;
-      const text = line.text.endsWith('\r') ? line.text.slice(0, -1) : line.text;
+    forEachCommittedLine(fd, from, to, firstLine, (text, lineNo) => {
       const parsed = parseLine(text);
       if (parsed.kind !== 'record') return; // malformed lines are reported by the cache (check)
       const record = parsed.record;
-      const change = changeForAppended(log.name, log.current.get(record.id), record, source(line.lineNo));
+      const change = changeForAppended(log.name, log.current.get(record.id), record, source(lineNo));
       if (change === undefined) return;
       log.current.set(record.id, { updatedAt: record.updated_at, text });
       out.push(change);
     });
   }
+
 
   /** Compares the remembered current versions with the rebuilt ones: one change per record that differs. */
   private diffRewrite(log: TrackedLog, after: Map<string, { text: string; line: number }>, source: (line: number) => ChangeSource, out: Change[]): void {
@@ -517,11 +540,48 @@ export class ChangeFeed {
   }
 
   /** Prepared once per cache connection (the connection changes when the cache file is replaced). */
-  private statements(db: Database.Database): { db: Database.Database; files: Database.Statement; collections: Database.Statement } {
+  private statements(db: Database.Database): Prepared {
     if (this.prepared?.db !== db) {
-      this.prepared = { db, files: db.prepare('SELECT * FROM files'), collections: db.prepare('SELECT collection FROM files') };
+      this.prepared = {
+        db,
+        files: db.prepare('SELECT * FROM files'),
+        collections: db.prepare('SELECT collection FROM files'),
+        begin: db.prepare('BEGIN DEFERRED'),
+        commit: db.prepare('COMMIT'),
+      };
     }
     return this.prepared;
+  }
+}
+
+/** Committed tails are usually one write's lines: read them into a buffer of their size, reused. */
+const SMALL_TAIL = 64 * 1024;
+const tailBuffer = Buffer.allocUnsafe(SMALL_TAIL);
+
+/**
+ * Calls `onLine(text, lineNo)` for each line in [from, to) of the log, which the cache
+ * says are complete lines (`to` ends one). Lines that are not valid UTF-8 are skipped
+ * (the cache reports them); a trailing `\r` is dropped, as the cache does.
+ */
+function forEachCommittedLine(fd: number, from: number, to: number, firstLine: number, onLine: (text: string, lineNo: number) => void): void {
+  const emit = (bytes: Buffer, lineNo: number): void => {
+    if (!isUtf8(bytes)) return;
+    const text = bytes.toString('utf8');
+    onLine(text.endsWith('\r') ? text.slice(0, -1) : text, lineNo);
+  };
+  if (to - from > SMALL_TAIL) {
+    // A big catch-up: stream it in bounded memory.
+    readLinesFrom(fd, from, firstLine, (line) => {
+      if (line.offset < to) emit(line.raw, line.lineNo);
+    });
+    return;
+  }
+  const data = readRange(fd, from, to - from, tailBuffer);
+  let start = 0;
+  let lineNo = firstLine;
+  for (let nl = data.indexOf(0x0a); nl !== -1; nl = data.indexOf(0x0a, start)) {
+    emit(data.subarray(start, nl), lineNo++);
+    start = nl + 1;
   }
 }
 

@@ -50,6 +50,8 @@ describe('changeForRewrite', () => {
     const old = { id: 'a', updated_at: 10, t: 1 };
     expect(changeForRewrite('n', 'a', v(old), { text: JSON.stringify(old) }, 'rewrite')).toBeUndefined();
     expect(changeForRewrite('n', 'a', v(old), { text: JSON.stringify({ ...old, t: 2 }) }, 'rewrite')).toMatchObject({ op: 'update', previous: old });
+    // The same JSON spelled differently (key order, spacing, 1.0) is no change.
+    expect(changeForRewrite('n', 'a', v(old), { text: '{ "t": 1.0, "updated_at": 10, "id": "a" }' }, 'rewrite')).toBeUndefined();
     // Going back to an older version is a change too (a checkout of an older branch).
     expect(changeForRewrite('n', 'a', v(old), { text: JSON.stringify({ id: 'a', updated_at: 5 }) }, 'rewrite')).toMatchObject({ op: 'update' });
     expect(changeForRewrite('n', 'a', v(old), undefined, 'rewrite')).toEqual({ collection: 'n', id: 'a', op: 'delete', record: old, source: 'rewrite' });

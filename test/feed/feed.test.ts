@@ -160,6 +160,31 @@ describe('change feed: other processes', () => {
     expect(real.map((c) => c.record.i)).toEqual(Array.from({ length: 50 }, (_, i) => i));
   }, 120_000);
 
+  it('a slow listener never holds up a writer: the feed holds no lock while it waits or delivers', async () => {
+    const dir = join(tempDir(), '.taskstore');
+    const store = openStore(dir);
+    let delivered = 0;
+    store.watch(() => {
+      // A listener that blocks its whole process for 300 ms per change.
+      const until = Date.now() + 300;
+      while (Date.now() < until);
+      delivered++;
+    });
+    // The writer gives up on the lock after 200 ms: any lock held across a delivery would fail it.
+    const script = `import { Store } from ${JSON.stringify(join(DIST, 'index.js'))};
+      const s = Store.open(${JSON.stringify(dir)}, { lockTimeoutMs: 200 });
+      const n = s.collection({ name: 'notes' });
+      for (let i = 0; i < 10; i++) { n.create({ id: 'w' + i }); await new Promise((r) => setTimeout(r, 50)); }
+      s.close();`;
+    const result = await new Promise<{ code: number; stderr: string }>((resolve) => {
+      execFile(process.execPath, ['--input-type=module', '-e', script], { timeout: 60_000 }, (err, _out, stderr) =>
+        resolve({ code: err ? Number(err.code ?? 1) : 0, stderr }),
+      );
+    });
+    expect(result).toEqual({ code: 0, stderr: '' });
+    await waitFor('ten deliveries', () => delivered === 10);
+  }, 120_000);
+
   it('compaction by another process delivers nothing', async () => {
     const dir = join(tempDir(), '.taskstore');
     const seed = startWriter(dir, 'mixed', 8, 'seed'); // creates, updates, transactions: several versions per id
