@@ -82,7 +82,8 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
     if (path === '/api/events') {
-      openLive(req, res);
+      if (req.method === 'HEAD') send(res, 200, 'text/event-stream; charset=utf-8', '', true);
+      else openLive(req, res);
       return;
     }
     if (path.startsWith('/api/')) {
