@@ -39,12 +39,13 @@ describe.skipIf(!hasChromium)('taskstore ui in Chromium', () => {
   let page: Page;
   let seeded: Seeded;
   let errors: string[];
+  let bulkIds: string[];
 
   beforeAll(async () => {
     const store = openStore(storeDir);
     seeded = seedStore(store);
     const bulk = store.collection({ name: 'bulk' });
-    bulk.createMany(Array.from({ length: 120 }, (_, i) => ({ title: `item ${String(i).padStart(3, '0')}`, n: i, even: i % 2 === 0 })));
+    bulkIds = bulk.createMany(Array.from({ length: 120 }, (_, i) => ({ title: `item ${String(i).padStart(3, '0')}`, n: i, even: i % 2 === 0 })));
     store.close();
     ui = await startUiProcess(storeDir);
     browser = await chromium.launch({
@@ -244,9 +245,20 @@ describe.skipIf(!hasChromium)('taskstore ui in Chromium', () => {
     expect(created.status, created.stderr).toBe(0);
     await page.locator('a', { hasText: 'PRDs' }).first().click();
     await page.locator('.prd-title', { hasText: 'Arrived live' }).waitFor({ timeout: WAIT });
+    // A change to a collection the view does not show arrives, but refetches nothing.
+    const fetched: string[] = [];
+    page.on('request', (r) => fetched.push(new URL(r.url()).pathname));
+    const live = page.locator('[data-testid=live]');
+    const seen = Number(await live.getAttribute('data-version'));
+    const unrelated = spawnSync(process.execPath, [CLI, '--store', storeDir, 'update', bulkIds[0]!, '--set', 'n=999'], { encoding: 'utf8' });
+    expect(unrelated.status, unrelated.stderr).toBe(0);
+    await expect.poll(async () => Number(await live.getAttribute('data-version')), { timeout: WAIT }).toBeGreaterThan(seen);
+    await page.waitForTimeout(300);
+    expect(fetched.filter((p) => p.startsWith('/api/'))).toEqual([]);
     const another = spawnSync(process.execPath, [CLI, '--store', storeDir, 'create-prd', 'Second live'], { encoding: 'utf8' });
     expect(another.status, another.stderr).toBe(0);
     await page.locator('.prd-title', { hasText: 'Second live' }).waitFor({ timeout: WAIT });
+    expect(fetched).toContain('/api/prds');
     expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
   });
 

@@ -6,7 +6,7 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import './styles.css';
-import { useLive } from './live.js';
+import { useLive, versionOf, type LiveState } from './live.js';
 import { href, useRoute, type Route } from './router.js';
 import { SearchBox } from './search-box.js';
 import { BoardView } from './views/board.js';
@@ -49,22 +49,24 @@ function useGoKeys(): void {
   }, []);
 }
 
-function View({ route, version }: { route: Route; version: number }) {
+function View({ route, live }: { route: Route; live: LiveState }) {
+  // Each view refetches only when a collection it shows changed.
+  const specsAndPrds = versionOf(live, ['prds', 'task_specs']);
   switch (route.view) {
     case 'prds':
-      return <PrdListView version={version} />;
+      return <PrdListView version={specsAndPrds} />;
     case 'board':
-      return <BoardView id={route.id} version={version} />;
+      return <BoardView id={route.id} version={specsAndPrds} />;
     case 'graph':
-      return <GraphView id={route.id} version={version} />;
+      return <GraphView id={route.id} version={specsAndPrds} />;
     case 'executions':
-      return <ExecutionsView params={route.params} version={version} />;
+      return <ExecutionsView params={route.params} version={versionOf(live, ['executions', 'task_specs'])} />;
     case 'record':
-      return <RecordView id={route.id} version={version} />;
+      return <RecordView id={route.id} version={versionOf(live)} />;
     case 'collections':
-      return <CollectionsView version={version} />;
+      return <CollectionsView version={versionOf(live)} />;
     case 'collection':
-      return <CollectionView name={route.name} params={route.params} version={version} />;
+      return <CollectionView name={route.name} params={route.params} version={versionOf(live, [route.name])} />;
     default:
       return (
         <p class="muted">
@@ -98,12 +100,12 @@ function App() {
         <button type="button" class="theme" onClick={nextTheme} title="switch light / dark / system theme">
           {theme === 'auto' ? 'Theme: system' : theme === 'dark' ? 'Theme: dark' : 'Theme: light'}
         </button>
-        <span class={`live ${live.connected ? 'on' : 'off'}`} data-testid="live" data-version={live.version} title={live.connected ? 'live: changes appear as they happen' : 'reconnecting…'}>
+        <span class={`live ${live.connected ? 'on' : 'off'}`} data-testid="live" data-version={live.total} title={live.connected ? 'live: changes appear as they happen' : 'reconnecting…'}>
           {live.connected ? '● live' : '○ offline'}
         </span>
       </header>
       <main id="main" tabIndex={-1}>
-        <View route={route} version={live.version} />
+        <View route={route} live={live} />
       </main>
     </>
   );
