@@ -123,7 +123,7 @@ export class CoreStore {
     } catch (err) {
       throw ioError('write to the store directory', absolute, err);
     }
-    ensureLayout(absolute);
+    ensureLayout(absolute, resolved.logger);
     // `this` is the class open() was called on (Store, a subclass ...); its constructor is protected.
     const store = new (this as unknown as new (dir: string, options: ResolvedOptions) => S)(absolute, resolved);
     try {
@@ -451,7 +451,7 @@ export class CoreStore {
     let log = scope.staged.get(name);
     if (log === undefined) {
       const state = readFileState(this.cache, name);
-      log = { collection: name, startOffset: state?.offset ?? 0, startLines: state?.lines ?? 0, lines: [] };
+      log = { collection: name, startOffset: state?.offset ?? 0, startLines: state?.lines ?? 0, startCrc: state === undefined ? 0 : state.prefix_crc, lines: [] };
       scope.staged.set(name, log);
     }
     const lineNo = log.startLines + log.lines.length + 1;
