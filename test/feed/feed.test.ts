@@ -134,6 +134,17 @@ describe('change feed: this process', () => {
     ]);
   });
 
+  it("this process's own compact() and sync() deliver nothing", async () => {
+    const store = openStore(join(tempDir(), '.taskstore'));
+    const notes = store.collection({ name: 'notes' });
+    for (let i = 0; i < 5; i++) notes.patch(notes.create({ id: `n${i}`, v: 0 }), { v: 1 });
+    const rec = recorder(store);
+    expect(store.compact().collections[0]!.linesAfter).toBe(5);
+    store.sync();
+    await rec.settled();
+    expect(rec.real()).toEqual([]);
+  });
+
   it('rejects bad arguments with clear errors', () => {
     const store = openStore(join(tempDir(), '.taskstore'));
     expect(() => store.watch(undefined as never)).toThrow(/listener function/);
