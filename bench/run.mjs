@@ -22,7 +22,7 @@ const GROUPS = [
   { name: 'writes', script: 'group-writes.mjs', ids: ['1a', '1b', '1c', '2'], title: 'durable writes' },
   { name: 'reads', script: 'group-reads.mjs', ids: ['3a', '3b', '3c', '3d'], title: 'reads' },
   { name: 'rebuild', script: 'group-rebuild.mjs', ids: ['4a', '4b', '4c', '4d', '5a', '5b', '5c', '5d', '9a'], title: 'rebuild and refresh' },
-  { name: 'processes', script: 'group-processes.mjs', ids: ['6', '7'], title: 'merge driver and CLI' },
+  { name: 'processes', script: 'group-processes.mjs', ids: ['6', '6b', '6c', '7'], title: 'merge driver and CLI' },
   { name: 'peers', script: 'group-peers.mjs', ids: ['8a', '8b', '8c', '8d', '8e', '8f'], title: 'peer: @seald-io/nedb' },
   { name: 'feed', script: 'group-feed.mjs', ids: ['W1', 'W2', 'W3', 'W5', 'W4'], title: 'change feed (watch)' },
 ];
