@@ -164,6 +164,7 @@ export class ChangeFeed {
   /** Logs seen on disk (events, directory listing) that are not tracked yet. */
   private readonly discovered = new Set<string>();
   private prepared: Prepared | undefined;
+  private lastWarning: string | undefined;
 
   constructor(
     private readonly host: FeedHost,
@@ -290,8 +291,19 @@ export class ChangeFeed {
       if (listDirectory && this.trackAll) for (const name of logsInDirectory(this.host.dir)) if (!this.tracked.has(name)) this.discovered.add(name);
       this.poll(undefined, []);
     } catch (err) {
-      this.host.logger.warn(`change feed: ${err instanceof Error ? err.message : String(err)}`);
+      this.warnFailure(err);
     }
+  }
+
+  /**
+   * A look that failed (the directory vanished, the disk is unreadable) is retried by the
+   * next notification or safety poll; the same failure is reported once, not every 2 s.
+   */
+  private warnFailure(err: unknown): void {
+    const message = `change feed: ${err instanceof Error ? err.message : String(err)}`;
+    if (message === this.lastWarning) return;
+    this.lastWarning = message;
+    this.host.logger.warn(message);
   }
 
   /** Starts remembering the current versions of the collections a new watcher wants. */
@@ -365,6 +377,7 @@ export class ChangeFeed {
           this.examine(db, log, rows.get(name), range, changes);
         }
       });
+      this.lastWarning = undefined;
       this.deliver(changes);
       this.scheduleChase(changes.length > 0);
       this.scheduleSettle();
@@ -530,7 +543,7 @@ export class ChangeFeed {
           this.poll(undefined, []);
         }
       } catch (err) {
-        this.host.logger.warn(`change feed: ${err instanceof Error ? err.message : String(err)}`);
+        this.warnFailure(err);
       } finally {
         this.settleTimer = undefined;
       }

@@ -134,6 +134,17 @@ describe('change feed: this process', () => {
     ]);
   });
 
+  it("this process's own compact() and sync() deliver nothing", async () => {
+    const store = openStore(join(tempDir(), '.taskstore'));
+    const notes = store.collection({ name: 'notes' });
+    for (let i = 0; i < 5; i++) notes.patch(notes.create({ id: `n${i}`, v: 0 }), { v: 1 });
+    const rec = recorder(store);
+    expect(store.compact().collections[0]!.linesAfter).toBe(5);
+    store.sync();
+    await rec.settled();
+    expect(rec.real()).toEqual([]);
+  });
+
   it('rejects bad arguments with clear errors', () => {
     const store = openStore(join(tempDir(), '.taskstore'));
     expect(() => store.watch(undefined as never)).toThrow(/listener function/);
@@ -215,6 +226,59 @@ describe('change feed: other processes', () => {
     expect(ids).toEqual([...[0, 1, 2, 3, 4].map((i) => `a-${i}`), ...[0, 1, 2, 3, 4].map((i) => `b-${i}`)]);
     expect(rec.real().every((c) => c.op === 'create' && c.source === 'external')).toBe(true);
   }, 120_000);
+});
+
+describe('change feed: the delivered changes add up to the store', () => {
+  it('a seeded mix of local writes, child writers, compaction, sync and hand rewrites: replay + changes == current records', async () => {
+    const dir = join(tempDir(), '.taskstore');
+    const store = openStore(dir);
+    const notes = store.collection({ name: 'notes' });
+    for (let i = 0; i < 5; i++) notes.create({ id: `seed${i}`, v: 0 });
+    // What a consumer would hold: a map maintained only from the feed (replay, then live).
+    const view = new Map<string, unknown>();
+    const rec = recorder(store);
+    store.watch(
+      (c) => {
+        if (c.collection !== 'notes' || c.id.startsWith('marker-')) return;
+        if (c.op === 'delete') view.delete(c.id);
+        else view.set(c.id, c.record);
+      },
+      { collections: ['notes'], since: 0 },
+    );
+    // FEED_SEED=n runs another mix (each seed is deterministic).
+    let seed = Number(process.env.FEED_SEED ?? 42);
+    const random = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const log = join(dir, 'notes.jsonl');
+    for (let step = 0; step < 40; step++) {
+      const live = notes.list().map((r) => r.id as string).filter((id) => !id.startsWith('marker-'));
+      const pick = random(10);
+      if (pick < 3 || live.length === 0) notes.create({ id: `l${step}`, v: step });
+      else if (pick < 5) notes.patch(live[random(live.length)]!, { v: step });
+      else if (pick === 5) notes.delete(live[random(live.length)]!);
+      else if (pick === 6) expect((await startWriter(dir, 'mixed', 3, `c${step}`).exited).code).toBe(0);
+      else if (pick === 7) expect((await startWriter(dir, random(2) === 0 ? 'compactloop' : 'syncloop', 1, `m${step}`).exited).code).toBe(0);
+      else {
+        // A hand rewrite: one record's lines vanish from the log (as a checkout of a branch without it would do).
+        const victim = live[random(live.length)]!;
+        const kept = readFileSync(log, 'utf8').split('\n').filter((line) => !line.includes(`"id":"${victim}"`));
+        writeFileSync(log, kept.join('\n'));
+        // Reads do not catch up by themselves: let the next step's list() see the edit.
+        if (random(2) === 0) store.refresh();
+        else await waitFor('the feed to catch the cache up', () => !notes.list().some((r) => r.id === victim));
+      }
+      if (step % 8 === 7) await rec.settled();
+    }
+    await waitFor('the feed to catch up with the last hand edit', () => {
+      const current = new Map(notes.list().filter((r) => !(r.id as string).startsWith('marker-')).map((r) => [r.id as string, r]));
+      return current.size === view.size && [...current].every(([id, r]) => JSON.stringify(view.get(id)) === JSON.stringify(r));
+    });
+    await rec.settled();
+    const current = new Map(notes.list().filter((r) => !(r.id as string).startsWith('marker-')).map((r) => [r.id as string, r]));
+    expect(new Map([...view].map(([id, r]) => [id, JSON.stringify(r)]))).toEqual(new Map([...current].map(([id, r]) => [id, JSON.stringify(r)])));
+  }, 240_000);
 });
 
 describe('change feed: edits by other tools', () => {
