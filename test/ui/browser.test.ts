@@ -237,6 +237,9 @@ describe.skipIf(!hasChromium)('taskstore ui in Chromium', () => {
     await page.locator('[data-testid=live].on').waitFor({ timeout: WAIT });
     await page.locator(`[data-column=ready] .card[data-id="${seeded.specs.docs}"]`).waitFor({ timeout: WAIT });
     await page.evaluate(() => ((window as unknown as { __sameDocument: boolean }).__sameDocument = true));
+    const live = page.locator('[data-testid=live]');
+    const changesSeen = async (): Promise<number> => Number(await live.getAttribute('data-version'));
+    const v0 = await changesSeen();
     const cli = spawnSync(process.execPath, [CLI, '--store', storeDir, 'update', seeded.specs.docs, '--set', 'status=running', '--set', 'assigned_to=agent-9'], { encoding: 'utf8' });
     expect(cli.status, cli.stderr).toBe(0);
     await page.locator(`[data-column=running] .card[data-id="${seeded.specs.docs}"] .claimant`).waitFor({ timeout: WAIT });
@@ -246,13 +249,15 @@ describe.skipIf(!hasChromium)('taskstore ui in Chromium', () => {
     await page.locator('a', { hasText: 'PRDs' }).first().click();
     await page.locator('.prd-title', { hasText: 'Arrived live' }).waitFor({ timeout: WAIT });
     // A change to a collection the view does not show arrives, but refetches nothing.
+    // First let the two changes above arrive (and the refetches they cause finish).
+    await expect.poll(changesSeen, { timeout: WAIT }).toBeGreaterThanOrEqual(v0 + 2);
+    await page.waitForTimeout(500);
     const fetched: string[] = [];
     page.on('request', (r) => fetched.push(new URL(r.url()).pathname));
-    const live = page.locator('[data-testid=live]');
-    const seen = Number(await live.getAttribute('data-version'));
+    const seen = await changesSeen();
     const unrelated = spawnSync(process.execPath, [CLI, '--store', storeDir, 'update', bulkIds[0]!, '--set', 'n=999'], { encoding: 'utf8' });
     expect(unrelated.status, unrelated.stderr).toBe(0);
-    await expect.poll(async () => Number(await live.getAttribute('data-version')), { timeout: WAIT }).toBeGreaterThan(seen);
+    await expect.poll(changesSeen, { timeout: WAIT }).toBeGreaterThan(seen);
     await page.waitForTimeout(300);
     expect(fetched.filter((p) => p.startsWith('/api/'))).toEqual([]);
     const another = spawnSync(process.execPath, [CLI, '--store', storeDir, 'create-prd', 'Second live'], { encoding: 'utf8' });
