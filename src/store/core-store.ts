@@ -28,6 +28,9 @@ import { removeStaleCompactionTemps } from './stale-temps.js';
 import { findGitDir, waitWhileGitBusy } from './git-activity.js';
 import { readRescuedLines, removeRescued, RESCUED_SUFFIX } from './rescue.js';
 import { runCheck, type CheckReport, type Checker } from './check.js';
+import { ChangeFeed, type LocalLines } from '../feed/feed.js';
+import { assertSince, type Change, type ChangesOptions, type WatchOptions } from '../feed/change.js';
+import { changeIterator } from '../feed/change-iterator.js';
 
 export const CACHE_FILE = 'taskstore.db';
 
@@ -118,6 +121,8 @@ export class CoreStore {
   private readonly host: CollectionHost;
   /** The cache's real path (symlinks resolved): two Stores reaching one directory by different paths share one lock. */
   private readonly lockKey: string;
+  /** Created by the first watch(); idle (no handle, no memory) while nobody watches. */
+  private feed: ChangeFeed | undefined;
 
   /** Use `Store.open()`. */
   protected constructor(dir: string, options: ResolvedOptions) {
@@ -182,6 +187,7 @@ export class CoreStore {
   /** Closes the cache and file handles. The store cannot be used afterwards. */
   close(): void {
     if (this.closed) return;
+    this.feed?.close();
     this.closed = true;
     this.appender.close();
     this.journal.close();
@@ -502,7 +508,60 @@ export class CoreStore {
     }
   }
 
+  /**
+   * Calls `listener` with every change to the store's records once it is durable: this
+   * Store's own writes (`source: 'local'`), other processes' appends (`'external'`), and
+   * rewrites by git or a hand edit (`'rewrite'`: one change per record whose current
+   * version differs; compaction changes nothing). Per record, changes arrive in version
+   * order. Listeners run asynchronously, never inside a write. While any watcher is
+   * subscribed the process stays alive; returns the function that unsubscribes.
+   * @example const stop = store.watch((c) => console.log(c.op, c.collection, c.id), { collections: ['notes'] });
+   */
+  watch<T = Record<string, unknown>>(listener: (change: Change<T>) => void, options: WatchOptions = {}): () => void {
+    this.assertOpen();
+    if (typeof listener !== 'function') throw new TypeError('watch() expects a listener function');
+    return this.subscribe(listener as (change: Change) => void, options);
+  }
+
+  /**
+   * The same changes as {@link watch}, as an async iterator. The loop ends when `signal`
+   * aborts or the store closes; `break` unsubscribes.
+   * @example for await (const change of store.changes({ since: lastSeen, signal })) lastSeen = change.record.updated_at;
+   */
+  changes<T = Record<string, unknown>>(options: ChangesOptions = {}): AsyncIterableIterator<Change<T>> {
+    this.assertOpen();
+    const { signal, ...watchOptions } = options ?? {};
+    if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError('changes(): signal must be an AbortSignal');
+    this.checkWatchOptions(watchOptions);
+    return changeIterator((listener, onEnd) => this.subscribe(listener, watchOptions, onEnd), signal) as AsyncIterableIterator<Change<T>>;
+  }
+
   // ---- internals ----
+
+  private checkWatchOptions(options: WatchOptions): void {
+    if (typeof options !== 'object' || options === null) throw new TypeError('watch options must be an object');
+    if (options.collections !== undefined) {
+      if (!Array.isArray(options.collections)) throw new TypeError('collections must be an array of collection names');
+      for (const name of options.collections) assertCollectionName(name);
+    }
+    assertSince(options.since);
+  }
+
+  private subscribe(listener: (change: Change) => void, options: WatchOptions, onEnd?: () => void): () => void {
+    this.checkWatchOptions(options);
+    if (this.scope !== undefined) throw new TypeError('watch() and changes() cannot be called inside a transaction');
+    this.feed ??= new ChangeFeed({
+      dir: this.dir,
+      logger: this.options.logger,
+      cache: () => {
+        const reopened = !this.cache.isCurrentFile();
+        if (reopened) this.reopenCache();
+        return { db: this.cache.db, reopened };
+      },
+      catchUp: () => void this.refresh(),
+    });
+    return this.feed.subscribe(listener, options.collections, options.since, onEnd);
+  }
 
   /** Runs `fn` holding the write lock, or joins the enclosing scope. */
   protected write<R>(fn: () => R, { readOnly = false }: { readOnly?: boolean } = {}): R {
@@ -527,6 +586,7 @@ export class CoreStore {
     const scope: WriteScope = { staged: new Map(), caughtUp: new Set(), savepoints: 0 };
     this.scope = scope;
     let written = 0;
+    let committed: LocalLines[] | undefined;
     try {
       this.journal.recover((m) => this.options.logger.warn(m));
       const result = fn();
@@ -538,6 +598,11 @@ export class CoreStore {
       } catch (err) {
         this.appender.undoCommit([...scope.staged.values()]);
         throw err;
+      }
+      if (this.feed !== undefined && written > 0) {
+        committed = [...scope.staged.values()]
+          .filter((log) => log.lines.length > 0)
+          .map((log) => ({ collection: log.collection, firstLine: log.startLines + 1, lastLine: log.startLines + log.lines.length }));
       }
       return result;
     } catch (err) {
@@ -552,6 +617,8 @@ export class CoreStore {
       this.scope = undefined;
       locksHeldInProcess.delete(lockKey);
       if (written > 0) this.recordLatency(performance.now() - started);
+      // Only now, committed and out of the lock, may watchers learn about the write.
+      if (committed !== undefined) this.notifyFeed(committed);
     }
   }
 
@@ -691,6 +758,15 @@ export class CoreStore {
     for (const [name, fields] of this.declaredIndexes) {
       const table = this.tableFor(name);
       for (const field of fields) table.ensureIndex(field);
+    }
+  }
+
+  private notifyFeed(local: LocalLines[]): void {
+    try {
+      this.feed?.afterCommit(local);
+    } catch (err) {
+      // The write is durable and acknowledged; the feed's next look will deliver it.
+      this.options.logger.warn(`change feed: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
 

@@ -15,6 +15,8 @@ const COMMANDS = [
   'init', 'list-prds', 'list-task-specs', 'list-executions', 'list-dependencies', 'list-workflows', 'list', 'show', 'describe',
   'history', 'create-prd', 'create-task-spec', 'create-execution', 'update', 'ready', 'claim', 'renew', 'release', 'complete-execution', 'delete', 'sync', 'refresh', 'compact',
   'rescue', 'check', 'metrics', 'backup', 'export', 'import', 'install-hooks', 'uninstall-hooks', 'merge', 'mcp',
+  'watch',
+  'ui',
 ];
 
 function expectUsageError(result: { status: number; stdout: string; stderr: string }, message: RegExp): void {
@@ -85,6 +87,7 @@ describe('--help and --version', () => {
     expect(program.commands.map((c) => c.name()).filter((n) => n !== 'help')).toEqual(COMMANDS);
     const options = (name: string) => program.commands.find((c) => c.name() === name)!.options.map((o) => o.long);
     expect(options('init')).toEqual(['--hooks']);
+    expect(options('watch')).toEqual(['--collection', '--since']);
     expect(options('list-prds')).toEqual(['--status']);
     expect(options('list-task-specs')).toEqual(['--prd-id', '--status', '--ready']);
     expect(options('list-executions')).toEqual(['--status', '--limit', '--offset']);

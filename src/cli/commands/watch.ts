@@ -1,0 +1,51 @@
+import type { Change } from '../../index.js';
+import type { CliContext } from '../context.js';
+import { formatChangeLine } from '../change-line.js';
+import { openStore } from '../open-store.js';
+import { createOutput } from '../output.js';
+
+export interface WatchInput {
+  /** Only these collections (repeatable `--collection`); all when empty. */
+  collections: string[];
+  /** `--since MS`: replay current versions updated at or after this, then go live. */
+  since?: number;
+  /** Stops watching when aborted. Default: SIGINT or SIGTERM. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Prints one line per change until interrupted (NDJSON with --json). SIGINT and SIGTERM
+ * end it cleanly, exit code 0: the store is closed, nothing is left half-printed.
+ */
+export async function run(ctx: CliContext, input: WatchInput): Promise<number> {
+  const out = createOutput(ctx);
+  const store = openStore(ctx);
+  const signal = input.signal ?? processSignals();
+  try {
+    const changes = store.changes({
+      ...(input.collections.length > 0 ? { collections: input.collections } : {}),
+      ...(input.since === undefined ? {} : { since: input.since }),
+      signal,
+    });
+    if (!out.jsonMode && ctx.stderr.isTTY === true) out.note(`watching ${store.dir} (Ctrl-C to stop)`);
+    for await (const change of changes) {
+      out.raw(out.jsonMode ? `${JSON.stringify(change)}\n` : `${formatChangeLine(change as Change, out.c)}\n`);
+    }
+  } finally {
+    store.close();
+  }
+  return 0;
+}
+
+/** Aborted by the first SIGINT or SIGTERM (the handlers are removed again then). */
+function processSignals(): AbortSignal {
+  const controller = new AbortController();
+  const stop = (): void => {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    controller.abort();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  return controller.signal;
+}

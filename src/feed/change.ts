@@ -1,0 +1,134 @@
+/**
+ * The change feed's data: what a watcher receives, and the pure rules that turn versions
+ * into changes. No file or cache access here.
+ */
+import { supersedes, type StoredRecord } from '../jsonl/line-codec.js';
+import { jsonEqual } from '../merge/json-equal.js';
+
+/** Where a change came from. */
+export type ChangeSource =
+  /** A write made through this Store object, delivered once it is durable (committed). */
+  | 'local'
+  /** Lines another process or tool appended to a log. */
+  | 'external'
+  /** Found by rebuilding a rewritten log (git checkout/merge/rebase/pull, a hand edit), or replayed by `since`. */
+  | 'rewrite';
+
+export type ChangeOp = 'create' | 'update' | 'delete';
+
+/** One change to one record, as delivered by `store.watch()` and `store.changes()`. */
+export interface Change<T = Record<string, unknown>> {
+  collection: string;
+  id: string;
+  op: ChangeOp;
+  /**
+   * The new current version; for a delete the tombstone, or — when a rewrite made the
+   * record vanish without a tombstone — its last version.
+   */
+  record: T & StoredRecord;
+  /** The version this one replaced, when known (absent for creates and replays). */
+  previous?: T & StoredRecord;
+  source: ChangeSource;
+}
+
+export interface WatchOptions {
+  /** Only these collections (default: every collection, including ones created later). */
+  collections?: readonly string[];
+  /**
+   * Unix ms: first replay the current version of every record with `updated_at >= since`
+   * (op `update`, or `delete` for a tombstone; source `rewrite`), oldest first, then go live.
+   */
+  since?: number;
+}
+
+export interface ChangesOptions extends WatchOptions {
+  /** Ends the iteration (the loop finishes normally) when aborted. */
+  signal?: AbortSignal;
+}
+
+/** A current version as the feed remembers it: its stamp and exact JSON text. */
+export interface KnownVersion {
+  updatedAt: number;
+  text: string;
+}
+
+const isDeletedText = (record: StoredRecord): boolean => record.deleted === true;
+
+/**
+ * The change a newly read version makes, given the version that was current before it
+ * (read later in the log than `before`), or undefined when it does not become current
+ * (an older version appended after a newer one).
+ */
+export function changeForAppended(
+  collection: string,
+  before: KnownVersion | undefined,
+  record: StoredRecord,
+  source: ChangeSource,
+): Change | undefined {
+  if (before !== undefined && !supersedes({ updated_at: before.updatedAt }, record, true)) return undefined;
+  return makeChange(collection, before, record, source);
+}
+
+/**
+ * The change from `before` to `after` (both current versions, before and after a rewrite),
+ * or undefined when nothing a reader can see changed: the same JSON (a rewrite may
+ * re-spell a line: key order, spacing), or a record that did not exist before and does
+ * not exist now (tombstones only).
+ */
+export function changeForRewrite(
+  collection: string,
+  id: string,
+  before: KnownVersion | undefined,
+  after: { text: string; record?: StoredRecord } | undefined,
+  source: ChangeSource,
+): Change | undefined {
+  if (after !== undefined) {
+    if (before !== undefined && before.text === after.text) return undefined;
+    const record = after.record ?? (JSON.parse(after.text) as StoredRecord);
+    if (before !== undefined && jsonEqual(JSON.parse(before.text), record)) return undefined;
+    if (isDeletedText(record) && (before === undefined || isTombstoneText(before))) return undefined;
+    return makeChange(collection, before, record, source);
+  }
+  // Vanished without a tombstone (e.g. checked out a branch where it never existed).
+  if (before === undefined || isTombstoneText(before)) return undefined;
+  return { collection, id, op: 'delete', record: JSON.parse(before.text) as StoredRecord, source };
+}
+
+function makeChange(collection: string, before: KnownVersion | undefined, record: StoredRecord, source: ChangeSource): Change {
+  const previous = before === undefined ? undefined : (JSON.parse(before.text) as StoredRecord);
+  const op: ChangeOp = isDeletedText(record) ? 'delete' : previous === undefined || isDeletedText(previous) ? 'create' : 'update';
+  return previous === undefined
+    ? { collection, id: record.id, op, record, source }
+    : { collection, id: record.id, op, record, previous, source };
+}
+
+/** Whether a remembered version is a tombstone, without parsing it unless it may be one. */
+export function isTombstoneText(version: KnownVersion): boolean {
+  return version.text.includes('"deleted"') && (JSON.parse(version.text) as StoredRecord).deleted === true;
+}
+
+/** The replay of `since`: current versions with `updated_at >= since`, oldest first (ties by id). */
+export function replayChanges(collection: string, current: ReadonlyMap<string, KnownVersion>, since: number): Change[] {
+  const picked: [string, KnownVersion][] = [];
+  for (const entry of current) if (entry[1].updatedAt >= since) picked.push(entry);
+  picked.sort((a, b) => a[1].updatedAt - b[1].updatedAt || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return picked.map(([id, version]) => {
+    const record = JSON.parse(version.text) as StoredRecord;
+    return { collection, id, op: record.deleted === true ? 'delete' : 'update', record, source: 'rewrite' };
+  });
+}
+
+/** Orders a batch of changes from different collections by `updated_at` (stable otherwise). */
+export function byUpdatedAt(changes: Change[]): Change[] {
+  return changes
+    .map((change, i) => ({ change, i }))
+    .sort((a, b) => a.change.record.updated_at - b.change.record.updated_at || a.i - b.i)
+    .map((x) => x.change);
+}
+
+/** Throws unless `since` is absent or an integer. */
+export function assertSince(since: unknown): asserts since is number | undefined {
+  if (since !== undefined && (typeof since !== 'number' || !Number.isSafeInteger(since))) {
+    throw new TypeError(`since must be an integer number of Unix milliseconds (got ${JSON.stringify(since)})`);
+  }
+}

@@ -1,0 +1,640 @@
+/**
+ * The change feed of one Store object: turns what the logs gain — this process's
+ * committed writes, other processes' appends, git's rewrites — into `Change`s for its
+ * watchers.
+ *
+ * How it knows what is new without the write lock: the shared cache's `files` table
+ * records, per log, the bytes every writer has durably appended and committed (inode,
+ * offset, line count, prefix fingerprint). The feed keeps its own cursor per log (the
+ * cache's row as it last processed it) and the current version of every record it has
+ * delivered. When the cache's row is ahead of the cursor on the same file, the lines in
+ * between are read from the log itself and compared with the remembered versions; when
+ * the log was rewritten (new inode or different prefix), the cache's rebuilt current
+ * versions are compared with the remembered ones, so exactly the records whose current
+ * version differs produce a change (compaction: none). Bytes past the cache's offset are
+ * not durable yet (a write in flight) and are never read.
+ *
+ * When to look: `fs.watch` on the store directory (a log append or a cache commit wakes
+ * it), right after this Store's own commits, and a slow safety poll. A log the cache has
+ * not caught up with (an editor, a git checkout without hooks) is caught up by the feed
+ * itself once it has stayed unchanged for a moment — the only time it takes the write
+ * lock, briefly, like any reader that catches up.
+ */
+import { closeSync, fstatSync, openSync, readdirSync, statSync, watch, type FSWatcher } from 'node:fs';
+import type Database from 'better-sqlite3';
+import type { FileStateRow } from '../cache/cache-db.js';
+import { COLLECTION_NAME } from '../jsonl/collection-name.js';
+import { parseLine } from '../jsonl/line-codec.js';
+import { fingerprintPrefix, readLinesFrom, readRange } from '../jsonl/log-io.js';
+import { isUtf8 } from 'node:buffer';
+import type { Logger } from '../store/options.js';
+import { logPath, unchangedByStat } from '../store/ingest.js';
+import {
+  byUpdatedAt,
+  changeForAppended,
+  changeForRewrite,
+  replayChanges,
+  type Change,
+  type ChangeSource,
+  type KnownVersion,
+} from './change.js';
+
+/** What the feed needs from its store. */
+export interface FeedHost {
+  readonly dir: string;
+  readonly logger: Logger;
+  /** The cache connection, reopened first when the cache file was deleted or replaced; `reopened` says so. */
+  cache(): { db: Database.Database; reopened: boolean };
+  /** Catches the cache up with the logs (takes the write lock only when there is something new). */
+  catchUp(): void;
+}
+
+/** Timings, overridable for tests and benchmarks. */
+export interface FeedTimings {
+  /** Safety poll: one stat per log this often, in case a notification was lost (ms). */
+  safetyPollMs: number;
+  /** A log the cache has not consumed is caught up by the feed after staying unchanged this long (ms). */
+  settleMs: number;
+}
+
+export const DEFAULT_FEED_TIMINGS: FeedTimings = { safetyPollMs: 2000, settleMs: 150 };
+
+/** After a log changes, how long to wait for the commit that usually follows before looking anyway (ms). */
+const LOG_EVENT_DELAY_MS = 20;
+
+/** Looks after a poll that found a log ahead of the cache (a commit about to show), in ms. */
+const CHASE_DELAYS_MS = [1, 4, 15, 40];
+
+/** Lines of one log written by this Store's just-committed write (1-based, inclusive). */
+export interface LocalLines {
+  collection: string;
+  firstLine: number;
+  lastLine: number;
+}
+
+interface Cursor {
+  ino: string;
+  offset: number;
+  lines: number;
+  fingerprint: string;
+}
+
+interface TrackedLog {
+  name: string;
+  /** The cache's `files` row as last processed; undefined before the log's first line. */
+  cursor: Cursor | undefined;
+  /** Current version of every record, as delivered (tombstones included). */
+  current: Map<string, KnownVersion>;
+}
+
+interface Prepared {
+  db: Database.Database;
+  files: Database.Statement;
+  collections: Database.Statement;
+  begin: Database.Statement;
+  commit: Database.Statement;
+}
+
+interface Pending {
+  /** Stat signature of the log when first seen ahead of (or different from) the cache. */
+  signature: string;
+  since: number;
+}
+
+/** One watcher: its filter and its own queue, drained asynchronously in order. */
+class Subscriber {
+  active = true;
+  private queue: Change[] = [];
+  private head = 0;
+  private scheduled = false;
+
+  constructor(
+    readonly listener: (change: Change) => void,
+    readonly collections: ReadonlySet<string> | undefined,
+    private readonly logger: Logger,
+    /** Told when the feed closes under the watcher (the store was closed). */
+    readonly onEnd: (() => void) | undefined,
+  ) {}
+
+  wants(collection: string): boolean {
+    return this.collections === undefined || this.collections.has(collection);
+  }
+
+  push(change: Change): void {
+    if (!this.active) return;
+    this.queue.push(change);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      // Never called inside a write: a listener may write, throw, or take its time.
+      // (Not unref'd: an unref'd immediate lets the event loop block until some other event.)
+      setImmediate(() => this.drain());
+    }
+  }
+
+  private drain(): void {
+    this.scheduled = false;
+    while (this.active && this.head < this.queue.length) {
+      const change = this.queue[this.head++]!;
+      try {
+        this.listener(change);
+      } catch (err) {
+        this.logger.error(`a change listener threw: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    this.queue = this.active ? this.queue.slice(this.head) : [];
+    this.head = 0;
+  }
+}
+
+export class ChangeFeed {
+  private readonly subscribers = new Set<Subscriber>();
+  private readonly tracked = new Map<string, TrackedLog>();
+  private readonly pending = new Map<string, Pending>();
+  /** Signatures the feed already caught up at, so a log the cache refuses (torn tail) does not take the lock again and again. */
+  private readonly caughtUpAt = new Map<string, string>();
+  private trackAll = false;
+  private watcher: FSWatcher | undefined;
+  private safetyTimer: NodeJS.Timeout | undefined;
+  private settleTimer: NodeJS.Timeout | undefined;
+  private pollScheduled = false;
+  private polling = false;
+  private logTimer: NodeJS.Timeout | undefined;
+  private chaseTimer: NodeJS.Timeout | undefined;
+  private chaseStep = 0;
+  /** Logs seen on disk (events, directory listing) that are not tracked yet. */
+  private readonly discovered = new Set<string>();
+  private prepared: Prepared | undefined;
+  private lastWarning: string | undefined;
+
+  constructor(
+    private readonly host: FeedHost,
+    private readonly timings: FeedTimings = DEFAULT_FEED_TIMINGS,
+  ) {}
+
+  /** Adds a watcher; replays `since` into its queue first. Returns its unsubscribe function. */
+  subscribe(
+    listener: (change: Change) => void,
+    collections: readonly string[] | undefined,
+    since: number | undefined,
+    onEnd?: () => void,
+  ): () => void {
+    const starting = this.subscribers.size === 0;
+    if (starting) this.host.catchUp();
+    const wanted = collections === undefined ? undefined : new Set(collections);
+    this.track(wanted);
+    const subscriber = new Subscriber(listener, wanted, this.host.logger, onEnd);
+    if (since !== undefined) {
+      const replay: Change[] = [];
+      for (const log of this.tracked.values()) {
+        if (subscriber.wants(log.name)) replay.push(...replayChanges(log.name, log.current, since));
+      }
+      for (const change of byUpdatedAt(replay)) subscriber.push(change);
+    }
+    this.subscribers.add(subscriber);
+    if (starting) this.start();
+    return () => this.unsubscribe(subscriber);
+  }
+
+  /** Called by the store right after one of its writes committed, with the lines it appended. */
+  afterCommit(local: readonly LocalLines[]): void {
+    if (this.subscribers.size === 0 || local.length === 0) return;
+    const names = local.map((l) => l.collection).filter((name) => this.trackAll || this.tracked.has(name));
+    if (names.length > 0) this.poll(names, local);
+  }
+
+  /** Stops everything: no timer, watcher or queued delivery is left. */
+  close(): void {
+    const ended = [...this.subscribers];
+    for (const subscriber of ended) subscriber.active = false;
+    this.subscribers.clear();
+    this.stop();
+    for (const subscriber of ended) subscriber.onEnd?.();
+  }
+
+  // ---- internals ----
+
+  private unsubscribe(subscriber: Subscriber): void {
+    if (!this.subscribers.delete(subscriber)) return;
+    subscriber.active = false;
+    if (this.subscribers.size === 0) this.stop();
+  }
+
+  private start(): void {
+    try {
+      this.watcher = watch(this.host.dir, { persistent: false }, (_event, filename) => this.onFileEvent(filename));
+      this.watcher.on('error', (err) => {
+        this.host.logger.warn(`change feed: file-system notifications stopped (${err.message}); falling back to polling every ${this.timings.safetyPollMs} ms`);
+        this.watcher?.close();
+        this.watcher = undefined;
+      });
+    } catch (err) {
+      this.host.logger.warn(`change feed: no file-system notifications (${(err as Error).message}); polling every ${this.timings.safetyPollMs} ms`);
+    }
+    // The one handle that keeps the process alive while someone is watching.
+    this.safetyTimer = setInterval(() => this.safePoll(true), this.timings.safetyPollMs);
+  }
+
+  private stop(): void {
+    this.watcher?.close();
+    this.watcher = undefined;
+    if (this.safetyTimer !== undefined) clearInterval(this.safetyTimer);
+    if (this.settleTimer !== undefined) clearTimeout(this.settleTimer);
+    if (this.logTimer !== undefined) clearTimeout(this.logTimer);
+    if (this.chaseTimer !== undefined) clearTimeout(this.chaseTimer);
+    this.logTimer = undefined;
+    this.chaseTimer = undefined;
+    this.chaseStep = 0;
+    this.discovered.clear();
+    this.prepared = undefined;
+    this.safetyTimer = undefined;
+    this.settleTimer = undefined;
+    this.tracked.clear();
+    this.pending.clear();
+    this.caughtUpAt.clear();
+    this.trackAll = false;
+  }
+
+  /**
+   * A commit to the cache (its WAL) is what makes a TaskStore write deliverable: look at
+   * once. A log that changed (an append in flight, or git, or an editor) is looked at a
+   * little later, unless a commit's look came first — which saves the watcher one look
+   * per write, and the writers that CPU.
+   */
+  private onFileEvent(filename: string | null): void {
+    if (filename === null || filename.startsWith('taskstore.db')) {
+      this.schedulePoll();
+    } else if (filename.endsWith('.jsonl')) {
+      const name = filename.slice(0, -'.jsonl'.length);
+      if (this.trackAll && COLLECTION_NAME.test(name) && !this.tracked.has(name)) this.discovered.add(name);
+      this.logTimer ??= setTimeout(() => {
+        this.logTimer = undefined;
+        this.safePoll(false);
+      }, LOG_EVENT_DELAY_MS).unref();
+    }
+  }
+
+  private schedulePoll(): void {
+    if (this.pollScheduled) return;
+    this.pollScheduled = true;
+    setImmediate(() => {
+      this.pollScheduled = false;
+      this.safePoll(false);
+    });
+  }
+
+  /** `listDirectory`: also look for logs created by something other than TaskStore (the safety poll does). */
+  private safePoll(listDirectory: boolean): void {
+    if (this.subscribers.size === 0) return;
+    if (this.logTimer !== undefined) clearTimeout(this.logTimer);
+    this.logTimer = undefined;
+    try {
+      if (listDirectory && this.trackAll) for (const name of logsInDirectory(this.host.dir)) if (!this.tracked.has(name)) this.discovered.add(name);
+      this.poll(undefined, []);
+    } catch (err) {
+      this.warnFailure(err);
+    }
+  }
+
+  /**
+   * A look that failed (the directory vanished, the disk is unreadable) is retried by the
+   * next notification or safety poll; the same failure is reported once, not every 2 s.
+   */
+  private warnFailure(err: unknown): void {
+    const message = `change feed: ${err instanceof Error ? err.message : String(err)}`;
+    if (message === this.lastWarning) return;
+    this.lastWarning = message;
+    this.host.logger.warn(message);
+  }
+
+  /** Starts remembering the current versions of the collections a new watcher wants. */
+  private track(wanted: ReadonlySet<string> | undefined): void {
+    const { db } = this.host.cache();
+    const names = wanted === undefined ? [...new Set([...this.statements(db).collections.all().map((r) => (r as { collection: string }).collection), ...logsInDirectory(this.host.dir)])] : [...wanted];
+    if (wanted === undefined) this.trackAll = true;
+    const missing = names.filter((name) => !this.tracked.has(name));
+    if (missing.length === 0) return;
+    this.readTransaction(db, () => {
+      for (const name of missing) {
+        const state = fileRow(db, name);
+        const log: TrackedLog = { name, cursor: undefined, current: new Map() };
+        // A conflicted log has no records in the cache: start empty, catch up once resolved.
+        if (state !== undefined && state.conflict_line === null) {
+          log.cursor = cursorOf(state);
+          for (const row of currentRows(db, name)) log.current.set(row.id, { updatedAt: row.updated_at, text: row.data });
+        }
+        this.tracked.set(name, log);
+      }
+    });
+  }
+
+  /** Runs `fn` in one read transaction: the cache's rows and tables as of one commit. */
+  private readTransaction(db: Database.Database, fn: () => void): void {
+    const { begin, commit } = this.statements(db);
+    begin.run();
+    try {
+      fn();
+    } finally {
+      // Nothing was written: ending the read transaction cannot fail in a way worth keeping.
+      commit.run();
+    }
+  }
+
+  /**
+   * Brings the tracked logs (or `only` these) up to what the cache has committed,
+   * delivering the changes. `local` marks lines this Store just wrote.
+   */
+  private poll(only: readonly string[] | undefined, local: readonly LocalLines[]): void {
+    if (this.polling) return;
+    this.polling = true;
+    try {
+      let { db, reopened } = this.host.cache();
+      if (reopened) {
+        // The cache was deleted under us: rebuild it now rather than wait.
+        this.host.catchUp();
+        db = this.host.cache().db;
+      }
+      const changes: Change[] = [];
+      this.readTransaction(db, () => {
+        const rows = new Map((this.statements(db).files.all() as FileStateRow[]).map((r) => [r.collection, r]));
+        let names = only;
+        if (names === undefined) {
+          const all = new Set(this.tracked.keys());
+          if (this.trackAll) {
+            for (const name of rows.keys()) all.add(name);
+            for (const name of this.discovered) all.add(name);
+            this.discovered.clear();
+          }
+          names = [...all];
+        }
+        for (const name of names) {
+          let log = this.tracked.get(name);
+          if (log === undefined) {
+            if (!this.trackAll) continue;
+            log = { name, cursor: undefined, current: new Map() };
+            this.tracked.set(name, log);
+          }
+          const range = local.find((l) => l.collection === name);
+          this.examine(db, log, rows.get(name), range, changes);
+        }
+      });
+      this.lastWarning = undefined;
+      this.deliver(changes);
+      this.scheduleChase(changes.length > 0);
+      this.scheduleSettle();
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  /**
+   * A log ahead of the cache is, almost always, a write between its append and its
+   * commit; the commit's own notification can arrive a moment before the commit is
+   * visible to readers. Look again shortly, backing off, until the commit shows (a few
+   * looks per write in flight at most; nothing while nothing is pending).
+   */
+  private scheduleChase(progressed: boolean): void {
+    if (progressed || this.pending.size === 0) this.chaseStep = 0;
+    if (this.pending.size === 0 || this.chaseTimer !== undefined || this.chaseStep >= CHASE_DELAYS_MS.length) return;
+    this.chaseTimer = setTimeout(() => {
+      this.chaseTimer = undefined;
+      this.safePoll(false);
+    }, CHASE_DELAYS_MS[this.chaseStep++]).unref();
+  }
+
+  /** One log: reads its committed tail, or diffs a rewrite, or notes that the cache is behind. */
+  private examine(db: Database.Database, log: TrackedLog, state: FileStateRow | undefined, local: LocalLines | undefined, out: Change[]): void {
+    const path = logPath(this.host.dir, log.name);
+    const source = (lineNo: number, otherwise: ChangeSource): ChangeSource =>
+      local !== undefined && lineNo >= local.firstLine && lineNo <= local.lastLine ? 'local' : otherwise;
+    if (state === undefined) {
+      if (statSignature(path) !== 'absent') return this.notePending(log.name, path);
+      this.pending.delete(log.name);
+      // The cache agrees the log is gone (a checkout of a branch without it): so are its records.
+      if (log.current.size > 0) this.diffRewrite(log, new Map(), () => 'rewrite', out);
+      log.cursor = undefined;
+      return;
+    }
+    if (state.conflict_line !== null) return; // wait for the merge to be resolved
+    if (log.cursor !== undefined && sameCursor(log.cursor, state)) {
+      this.pendingIfAhead(log.name, path, state);
+      return;
+    }
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch {
+      return this.notePending(log.name, path);
+    }
+    try {
+      const st = fstatSync(fd, { bigint: true });
+      const size = Number(st.size);
+      // The cache's row must describe this very file, else the cache is behind a rewrite.
+      // Same inode, size and mtime as recorded says so without reading (the cache's own rule).
+      const exact = String(st.ino) === state.ino && size === state.offset && String(st.mtimeNs) === state.mtime_ns;
+      if (!exact && (String(st.ino) !== state.ino || size < state.offset || fingerprintPrefix(fd, state.offset) !== state.fingerprint)) {
+        return this.notePending(log.name, path);
+      }
+      if (size > state.offset) this.notePending(log.name, path);
+      else this.pending.delete(log.name);
+      const cursor = log.cursor;
+      const tailOnly =
+        cursor === undefined
+          ? log.current.size === 0
+          : cursor.ino === state.ino && cursor.offset <= state.offset && fingerprintPrefix(fd, cursor.offset) === cursor.fingerprint;
+      if (tailOnly) {
+        this.readTail(fd, log, cursor?.offset ?? 0, (cursor?.lines ?? 0) + 1, state.offset, (n) => source(n, 'external'), out);
+      } else {
+        const after = new Map<string, { text: string; line: number }>();
+        for (const row of currentRows(db, log.name)) after.set(row.id, { text: row.data, line: row.line });
+        this.diffRewrite(log, after, (line) => source(line, 'rewrite'), out);
+      }
+      log.cursor = cursorOf(state);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** Applies the complete lines in [from, to) to the remembered versions, collecting the changes. */
+  private readTail(fd: number, log: TrackedLog, from: number, firstLine: number, to: number, source: (lineNo: number) => ChangeSource, out: Change[]): void {
+    if (from >= to) return;
+    forEachCommittedLine(fd, from, to, firstLine, (text, lineNo) => {
+      const parsed = parseLine(text);
+      if (parsed.kind !== 'record') return; // malformed lines are reported by the cache (check)
+      const record = parsed.record;
+      const change = changeForAppended(log.name, log.current.get(record.id), record, source(lineNo));
+      if (change === undefined) return;
+      log.current.set(record.id, { updatedAt: record.updated_at, text });
+      out.push(change);
+    });
+  }
+
+
+  /** Compares the remembered current versions with the rebuilt ones: one change per record that differs. */
+  private diffRewrite(log: TrackedLog, after: Map<string, { text: string; line: number }>, source: (line: number) => ChangeSource, out: Change[]): void {
+    const changes: Change[] = [];
+    const next = new Map<string, KnownVersion>();
+    for (const [id, version] of after) {
+      const before = log.current.get(id);
+      if (before !== undefined && before.text === version.text) {
+        next.set(id, before);
+        continue;
+      }
+      const change = changeForRewrite(log.name, id, before, version, source(version.line));
+      const updatedAt = change?.record.updated_at ?? (JSON.parse(version.text) as { updated_at: number }).updated_at;
+      next.set(id, { updatedAt, text: version.text });
+      if (change !== undefined) changes.push(change);
+    }
+    for (const [id, before] of log.current) {
+      if (after.has(id)) continue;
+      const change = changeForRewrite(log.name, id, before, undefined, 'rewrite');
+      if (change !== undefined) changes.push(change);
+    }
+    log.current = next;
+    out.push(...byUpdatedAt(changes));
+  }
+
+  private deliver(changes: Change[]): void {
+    for (const change of changes) {
+      for (const subscriber of this.subscribers) if (subscriber.wants(change.collection)) subscriber.push(change);
+    }
+  }
+
+  /** Cursor and cache agree: is the file still exactly what the cache consumed (one stat)? */
+  private pendingIfAhead(name: string, path: string, state: FileStateRow): void {
+    if (unchangedByStat(path, state)) this.pending.delete(name);
+    else this.notePending(name, path);
+  }
+
+  /** The log holds bytes (or a rewrite) the cache has not committed: a write in flight, or a change made outside TaskStore. */
+  private notePending(name: string, path: string): void {
+    const signature = statSignature(path);
+    // Already caught up at exactly this state (e.g. a torn last line the cache will not take): nothing to wait for.
+    if (this.caughtUpAt.get(name) === signature) return;
+    const known = this.pending.get(name);
+    if (known === undefined || known.signature !== signature) this.pending.set(name, { signature, since: Date.now() });
+  }
+
+  /**
+   * A write in flight commits within milliseconds and wakes the feed through the cache's
+   * WAL. A log that stays ahead of the cache, unchanged, for `settleMs` was changed by
+   * something that does not update the cache (git without hooks, an editor): catch up.
+   */
+  private scheduleSettle(): void {
+    if (this.pending.size === 0 || this.settleTimer !== undefined || this.subscribers.size === 0) return;
+    this.settleTimer = setTimeout(() => {
+      if (this.subscribers.size === 0) {
+        this.settleTimer = undefined;
+        return;
+      }
+      try {
+        // A write that was in flight has committed by now: this look clears it.
+        this.poll(undefined, []);
+        const now = Date.now();
+        let stale = false;
+        for (const [name, pending] of this.pending) {
+          if (now - pending.since >= this.timings.settleMs) {
+            this.caughtUpAt.set(name, pending.signature);
+            this.pending.delete(name);
+            stale = true;
+          }
+        }
+        if (stale) {
+          this.host.catchUp();
+          this.poll(undefined, []);
+        }
+      } catch (err) {
+        this.warnFailure(err);
+      } finally {
+        this.settleTimer = undefined;
+      }
+      this.scheduleSettle();
+    }, this.timings.settleMs);
+    this.settleTimer.unref();
+  }
+
+  /** Prepared once per cache connection (the connection changes when the cache file is replaced). */
+  private statements(db: Database.Database): Prepared {
+    if (this.prepared?.db !== db) {
+      this.prepared = {
+        db,
+        files: db.prepare('SELECT * FROM files'),
+        collections: db.prepare('SELECT collection FROM files'),
+        begin: db.prepare('BEGIN DEFERRED'),
+        commit: db.prepare('COMMIT'),
+      };
+    }
+    return this.prepared;
+  }
+}
+
+/** Committed tails are usually one write's lines: read them into a buffer of their size, reused. */
+const SMALL_TAIL = 64 * 1024;
+const tailBuffer = Buffer.allocUnsafe(SMALL_TAIL);
+
+/**
+ * Calls `onLine(text, lineNo)` for each line in [from, to) of the log, which the cache
+ * says are complete lines (`to` ends one). Lines that are not valid UTF-8 are skipped
+ * (the cache reports them); a trailing `\r` is dropped, as the cache does.
+ */
+function forEachCommittedLine(fd: number, from: number, to: number, firstLine: number, onLine: (text: string, lineNo: number) => void): void {
+  const emit = (bytes: Buffer, lineNo: number): void => {
+    if (!isUtf8(bytes)) return;
+    const text = bytes.toString('utf8');
+    onLine(text.endsWith('\r') ? text.slice(0, -1) : text, lineNo);
+  };
+  if (to - from > SMALL_TAIL) {
+    // A big catch-up: stream it in bounded memory.
+    readLinesFrom(fd, from, firstLine, (line) => {
+      if (line.offset < to) emit(line.raw, line.lineNo);
+    });
+    return;
+  }
+  const data = readRange(fd, from, to - from, tailBuffer);
+  let start = 0;
+  let lineNo = firstLine;
+  for (let nl = data.indexOf(0x0a); nl !== -1; nl = data.indexOf(0x0a, start)) {
+    emit(data.subarray(start, nl), lineNo++);
+    start = nl + 1;
+  }
+}
+
+/** Collection names of the logs in the store directory. */
+function logsInDirectory(dir: string): string[] {
+  const names: string[] = [];
+  for (const entry of readdirSync(dir)) {
+    if (!entry.endsWith('.jsonl')) continue;
+    const name = entry.slice(0, -'.jsonl'.length);
+    if (COLLECTION_NAME.test(name)) names.push(name);
+  }
+  return names;
+}
+
+function fileRow(db: Database.Database, name: string): FileStateRow | undefined {
+  return db.prepare('SELECT * FROM files WHERE collection = ?').get(name) as FileStateRow | undefined;
+}
+
+/** Current versions (live and tombstones) from the cache; none when its table does not exist yet. */
+function currentRows(db: Database.Database, name: string): { id: string; updated_at: number; line: number; data: string }[] {
+  const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(`c_${name}`);
+  if (exists === undefined) return [];
+  return db.prepare(`SELECT id, updated_at, line, data FROM "c_${name}" WHERE state > 0`).all() as {
+    id: string;
+    updated_at: number;
+    line: number;
+    data: string;
+  }[];
+}
+
+function cursorOf(state: FileStateRow): Cursor {
+  return { ino: state.ino, offset: state.offset, lines: state.lines, fingerprint: state.fingerprint };
+}
+
+function sameCursor(cursor: Cursor, state: FileStateRow): boolean {
+  return cursor.ino === state.ino && cursor.offset === state.offset && cursor.fingerprint === state.fingerprint;
+}
+
+/** inode, size and mtime of a log, or 'absent'. */
+function statSignature(path: string): string {
+  const st = statSync(path, { bigint: true, throwIfNoEntry: false });
+  return st === undefined ? 'absent' : `${st.ino}:${st.size}:${st.mtimeNs}`;
+}

@@ -1,0 +1,87 @@
+/**
+ * `taskstore watch`: the real CLI process, NDJSON out, ended by a signal; and the pure
+ * line format for people, with hostile record text.
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import pc from 'picocolors';
+import { Store, type Change } from '../../src/index.js';
+import { changedFields, formatChangeLine, visibleText } from '../../src/cli/change-line.js';
+import { CLI } from '../helpers/paths.js';
+import { tempDir } from '../helpers/temp.js';
+import { quietLogger } from '../helpers/logger.js';
+
+async function waitFor(what: string, condition: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('taskstore watch', () => {
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    it(`prints NDJSON (--since replay, then live changes) and exits 0 on ${signal}`, async () => {
+      const dir = join(tempDir(), '.taskstore');
+      const store = Store.open(dir, { logger: quietLogger() });
+      const notes = store.collection({ name: 'notes' });
+      notes.create({ id: 'seed', title: 'before' });
+      store.collection({ name: 'other' }).create({ id: 'elsewhere' });
+      const child = spawn(process.execPath, [CLI, '--store', dir, 'watch', '--json', '--since', '0', '--collection', 'notes'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      try {
+        await waitFor('the replay', () => stdout.includes('"seed"'));
+        notes.patch('seed', { title: 'after' });
+        store.collection({ name: 'other' }).create({ id: 'not-shown' });
+        notes.create({ id: 'live', title: 'esc \u001b[2J' });
+        await waitFor('the live changes', () => stdout.split('\n').length >= 4);
+        child.kill(signal);
+        expect(await exited).toBe(0);
+      } finally {
+        child.kill('SIGKILL');
+        store.close();
+      }
+      expect(stderr).toBe('');
+      const lines = stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Change);
+      expect(lines.map((c) => [c.collection, c.id, c.op, c.source])).toEqual([
+        ['notes', 'seed', 'update', 'rewrite'],
+        ['notes', 'seed', 'update', 'external'],
+        ['notes', 'live', 'create', 'external'],
+      ]);
+      expect(lines[1]!.previous).toMatchObject({ title: 'before' });
+      expect(lines[2]!.record.title).toBe('esc \u001b[2J');
+    }, 60_000);
+  }
+});
+
+describe('watch line format', () => {
+  const c = pc.createColors(false);
+  const base = { collection: 'notes', source: 'external' as const };
+
+  it('shows time, collection, short id, op and the changed fields', () => {
+    const previous = { id: '0192f3a4-aaaa-bbbb', updated_at: 1_700_000_000_000, title: 'a', status: 'open' };
+    const record = { ...previous, updated_at: 1_700_000_001_000, status: 'done', owner: 'ana' };
+    const line = formatChangeLine({ ...base, id: record.id, op: 'update', record, previous }, c);
+    expect(line).toBe('2023-11-14 22:13:21Z  notes  0192f3a4  update  status: "open" → "done", owner: (none) → "ana"');
+    const created = formatChangeLine({ ...base, id: 'x', op: 'create', record: { id: 'x', updated_at: 0, created_at: 0, n: 1 } }, c);
+    expect(created).toBe('1970-01-01 00:00:00Z  notes  x  create  n: 1');
+    const gone = formatChangeLine({ ...base, source: 'rewrite', id: 'x', op: 'delete', record: { id: 'x', updated_at: 0 } }, c);
+    expect(gone).toBe('1970-01-01 00:00:00Z  notes  x  delete  (gone from the log)  [rewrite]');
+  });
+
+  it('never prints a raw control character from record text', () => {
+    const evil = '\u001b]0;pwned\u0007\u001b[2J\r\u009b31m';
+    const record = { id: `id${evil}`, updated_at: 0, [`field${evil}`]: evil };
+    const line = formatChangeLine({ ...base, id: record.id, op: 'create', record }, c);
+    expect(line).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+    expect(visibleText('a\u001bb\nc\u007f\u009b')).toBe('a␛b␊c␡\\x9b');
+    expect(changedFields({ ...base, id: 'x', op: 'create', record })[0]).toContain('␛');
+  });
+});

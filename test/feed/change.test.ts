@@ -1,0 +1,80 @@
+/** The pure rules of the change feed: which version makes which change. */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { changeForAppended, changeForRewrite, replayChanges, type KnownVersion } from '../../src/feed/change.js';
+
+const v = (record: Record<string, unknown>): KnownVersion => ({ updatedAt: record.updated_at as number, text: JSON.stringify(record) });
+
+describe('changeForAppended', () => {
+  it('create, update, delete and re-create; an older version appended later changes nothing', () => {
+    const a1 = { id: 'a', updated_at: 10, t: 1 };
+    expect(changeForAppended('n', undefined, a1, 'local')).toEqual({ collection: 'n', id: 'a', op: 'create', record: a1, source: 'local' });
+    const a2 = { id: 'a', updated_at: 20, t: 2 };
+    expect(changeForAppended('n', v(a1), a2, 'external')).toMatchObject({ op: 'update', previous: a1, record: a2 });
+    const tomb = { id: 'a', updated_at: 30, deleted: true };
+    expect(changeForAppended('n', v(a2), tomb, 'external')).toMatchObject({ op: 'delete', record: tomb, previous: a2 });
+    const again = { id: 'a', updated_at: 40 };
+    expect(changeForAppended('n', v(tomb), again, 'external')).toMatchObject({ op: 'create', previous: tomb });
+    expect(changeForAppended('n', v(a2), { id: 'a', updated_at: 15 }, 'external')).toBeUndefined();
+    // Equal stamps: the later line wins, as in every reader.
+    expect(changeForAppended('n', v(a2), { id: 'a', updated_at: 20, t: 3 }, 'external')).toMatchObject({ op: 'update' });
+  });
+
+  it('property: applying a shuffled log version by version ends at the version a reader takes as current, in increasing order', () => {
+    fc.assert(
+      fc.property(fc.array(fc.record({ stamp: fc.integer({ min: 0, max: 20 }), del: fc.boolean() }), { minLength: 1, maxLength: 30 }), (versions) => {
+        let known: KnownVersion | undefined;
+        let lastEmitted: { stamp: number; index: number } | undefined;
+        versions.forEach(({ stamp, del }, index) => {
+          const record = del ? { id: 'x', updated_at: stamp, deleted: true, index } : { id: 'x', updated_at: stamp, index };
+          const change = changeForAppended('c', known, record, 'external');
+          if (change !== undefined) {
+            if (lastEmitted !== undefined) expect(stamp >= lastEmitted.stamp).toBe(true);
+            lastEmitted = { stamp, index };
+            known = v(record);
+          }
+        });
+        // The reader's rule: highest stamp, later line on ties.
+        let best = 0;
+        versions.forEach((x, i) => {
+          if (x.stamp >= versions[best]!.stamp) best = i;
+        });
+        expect(lastEmitted!.index).toBe(best);
+      }),
+    );
+  });
+});
+
+describe('changeForRewrite', () => {
+  it('one change per record whose current version differs, none otherwise', () => {
+    const old = { id: 'a', updated_at: 10, t: 1 };
+    expect(changeForRewrite('n', 'a', v(old), { text: JSON.stringify(old) }, 'rewrite')).toBeUndefined();
+    expect(changeForRewrite('n', 'a', v(old), { text: JSON.stringify({ ...old, t: 2 }) }, 'rewrite')).toMatchObject({ op: 'update', previous: old });
+    // The same JSON spelled differently (key order, spacing, 1.0) is no change.
+    expect(changeForRewrite('n', 'a', v(old), { text: '{ "t": 1.0, "updated_at": 10, "id": "a" }' }, 'rewrite')).toBeUndefined();
+    // Going back to an older version is a change too (a checkout of an older branch).
+    expect(changeForRewrite('n', 'a', v(old), { text: JSON.stringify({ id: 'a', updated_at: 5 }) }, 'rewrite')).toMatchObject({ op: 'update' });
+    expect(changeForRewrite('n', 'a', v(old), undefined, 'rewrite')).toEqual({ collection: 'n', id: 'a', op: 'delete', record: old, source: 'rewrite' });
+    const tomb = { id: 'a', updated_at: 30, deleted: true };
+    expect(changeForRewrite('n', 'a', v(tomb), undefined, 'rewrite')).toBeUndefined();
+    expect(changeForRewrite('n', 'a', undefined, { text: JSON.stringify(tomb) }, 'rewrite')).toBeUndefined();
+    expect(changeForRewrite('n', 'a', v(tomb), { text: JSON.stringify(old) }, 'rewrite')).toMatchObject({ op: 'create' });
+    expect(changeForRewrite('n', 'a', undefined, { text: JSON.stringify(old) }, 'rewrite')).toMatchObject({ op: 'create' });
+  });
+});
+
+describe('replayChanges', () => {
+  it('current versions at or after since, oldest first, tombstones as deletes', () => {
+    const current = new Map([
+      ['b', v({ id: 'b', updated_at: 30 })],
+      ['a', v({ id: 'a', updated_at: 5 })],
+      ['d', v({ id: 'd', updated_at: 20, deleted: true })],
+      ['c', v({ id: 'c', updated_at: 20 })],
+    ]);
+    expect(replayChanges('n', current, 20).map((c) => [c.id, c.op, c.source])).toEqual([
+      ['c', 'update', 'rewrite'],
+      ['d', 'delete', 'rewrite'],
+      ['b', 'update', 'rewrite'],
+    ]);
+  });
+});
