@@ -2,8 +2,9 @@
  * The committed files that make a directory a store: `.version` (the on-disk format
  * version) and `.gitignore` (keeps the cache and other local state out of git).
  */
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { appendFileSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { basename, dirname, join } from 'node:path';
 import { CorruptError, UnsupportedVersionError, ioError } from '../errors.js';
 import type { Logger } from './options.js';
 
@@ -76,10 +77,18 @@ function addMissingIgnores(path: string, logger: Pick<Logger, 'warn'> | undefine
   }
 }
 
+/**
+ * Writes a new layout file whole or not at all (temp file, then rename): several processes
+ * opening a new store at once must never read a `.version` another one has created but
+ * not yet filled.
+ */
 function writeOrFail(path: string, content: string): void {
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    writeFileSync(path, content);
+    writeFileSync(temp, content);
+    renameSync(temp, path);
   } catch (err) {
+    rmSync(temp, { force: true });
     throw ioError('write', path, err);
   }
 }
