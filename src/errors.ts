@@ -14,7 +14,9 @@ export type ErrorCode =
   | 'IO'
   | 'INVALID_NAME'
   | 'UNSUPPORTED_VERSION'
-  | 'LOCKED';
+  | 'LOCKED'
+  | 'MERGE_CONFLICT'
+  | 'GIT_SYNC';
 
 export interface ErrorOptions {
   /** Structured details for programs (ids, file, line, field ...). */
@@ -118,6 +120,28 @@ export class UnsupportedVersionError extends TaskStoreError {
 export class LockedError extends TaskStoreError {
   constructor(message: string, options?: ErrorOptions) {
     super('LOCKED', message, options);
+  }
+}
+
+/**
+ * `git-sync` merged and git reported conflicted files (a true record conflict, or any
+ * other file in the merge). `data.files` names them; the work tree is left mid-merge.
+ */
+export class MergeConflictError extends TaskStoreError {
+  readonly files: string[];
+  constructor(message: string, files: string[], options: ErrorOptions = {}) {
+    super('MERGE_CONFLICT', message, { ...options, data: { files, ...(options.data ?? {}) } });
+    this.files = files;
+  }
+}
+
+/**
+ * `git-sync` could not finish for a reason other than a conflict: no remote, a detached
+ * HEAD, a merge already in progress, every push rejected... `data.reason` says which.
+ */
+export class GitSyncError extends TaskStoreError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('GIT_SYNC', message, options);
   }
 }
 

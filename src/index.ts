@@ -56,3 +56,5 @@ export type {
   RepoState,
 } from './records/schemas.js';
 export { findCycles } from './records/cycles.js';
+export type { GitSyncOptions, GitSyncReport, GitSyncProgress, CollectionChange } from './git/sync/git-sync.js';
+export type { SyncStatus } from './git/sync/sync-status.js';

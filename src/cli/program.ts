@@ -82,8 +82,14 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .command('init')
     .description('create the store (in a git work tree without the merge driver configured, suggest install-hooks)')
     .option('--hooks', 'also install the git merge driver, .gitattributes line and hooks')
-    .addHelpText('after', example('taskstore init', 'taskstore init --hooks'))
-    .action(act(() => import('./commands/init.js'), (_a, o) => ({ hooks: o.hooks === true })));
+    .option('--branch <name>', 'keep the store on this branch, in a worktree inside the git directory, used by every worktree (recommended for orchestrators); joins the remote\'s branch of that name if there is one')
+    .addHelpText('after', example('taskstore init', 'taskstore init --hooks', 'taskstore init --branch taskstore'))
+    .action(
+      act(
+        () => import('./commands/init.js'),
+        (_a, o) => ({ hooks: o.hooks === true, ...(typeof o.branch === 'string' ? { branch: o.branch } : {}) }),
+      ),
+    );
 
   program
     .command('list-prds')
@@ -315,6 +321,32 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .description('remove exactly what install-hooks added')
     .addHelpText('after', example('taskstore uninstall-hooks'))
     .action(act(() => import('./commands/uninstall-hooks.js'), () => undefined));
+
+  program
+    .command('git-sync')
+    .description("commit the store's changes (nothing else), fetch, merge with the merge driver, push; retry when another clone pushed first")
+    .option('--remote <name>', 'the remote (default: the upstream of the branch, else origin)')
+    .option('--branch <name>', 'the remote branch (default: the upstream branch, else the same name)')
+    .option('--message <text>', 'message of the commit recording the store changes')
+    .option('--retries <n>', 'retries after a rejected push (default 10)', nonNegativeInt)
+    .addHelpText('after', example('taskstore git-sync', 'taskstore git-sync --remote origin --json'))
+    .action(
+      act(
+        () => import('./commands/git-sync.js'),
+        (_a, o) => ({
+          remote: o.remote as string | undefined,
+          branch: o.branch as string | undefined,
+          message: o.message as string | undefined,
+          retries: o.retries as number | undefined,
+        }),
+      ),
+    );
+
+  program
+    .command('status')
+    .description('uncommitted store changes per collection, ahead/behind the remote, merge driver and hooks, last git-sync')
+    .addHelpText('after', example('taskstore status', 'taskstore status --json'))
+    .action(act(() => import('./commands/status.js'), () => undefined));
 
   program
     .command('merge')
