@@ -8,7 +8,10 @@
  * race a writer (snapshot + commit + merge), never across the network. Writers wait
  * for those steps, and then append to the merged files.
  */
+import { existsSync } from 'node:fs';
 import { GitSyncError, MergeConflictError, ValidationError } from '../../errors.js';
+import { defaultCommandPaths, mergeDriverCommand } from '../command-paths.js';
+import { probeDriverCommand } from '../driver-probe.js';
 import { chompLine, git, runGit, runGitAsync } from '../git-command.js';
 import { installGitIntegration } from '../install.js';
 import { gitIntegrationStatus } from '../status.js';
@@ -244,8 +247,12 @@ function checkOptions(options: GitSyncOptions): number {
  */
 function ensureMergeDriver(storeDir: string, progress: (event: GitSyncProgress) => void): string[] {
   const usable = (): boolean => {
-    const status = gitIntegrationStatus({ storeDir });
-    return status.attributesLine && status.driverConfigured && status.driverCommandWorks === true;
+    const status = gitIntegrationStatus({ storeDir, probeDriver: false });
+    if (!status.attributesLine || !status.driverConfigured || status.driverCommand === undefined) return false;
+    // Our own command with both files in place needs no trial run (a node start per sync); anything else is tried.
+    const ours = defaultCommandPaths();
+    if (status.driverCommand === mergeDriverCommand(ours) && existsSync(ours.node) && existsSync(ours.mergeDriver)) return true;
+    return probeDriverCommand(status.driverCommand, status.workTree!, `${located(storeDir)}prds.jsonl`);
   };
   if (usable()) return [];
   progress({ step: 'install', message: 'this clone lacks the taskstore merge driver: installing it' });
@@ -257,6 +264,12 @@ function ensureMergeDriver(storeDir: string, progress: (event: GitSyncProgress) 
     });
   }
   return report.changed;
+}
+
+/** The store's path prefix in its work tree (`.taskstore/`), for sample file names. */
+function located(storeDir: string): string {
+  const rel = requireStoreInRepo({ storeDir }).relative;
+  return rel === '' ? '' : `${rel}/`;
 }
 
 /** Fetches the remote branch into its tracking ref; undefined when the remote has no such branch yet. */
