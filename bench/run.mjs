@@ -2,7 +2,7 @@
 /**
  * `npm run bench` — TaskStore against hand-written baselines measured in the same run.
  *
- *   node bench/run.mjs [--quick] [--only writes,reads,rebuild,processes,peers]
+ *   node bench/run.mjs [--quick] [--only writes,reads,rebuild,processes,peers,gitsync]
  *
  * Each scenario group runs in its own child process (`node --expose-gc bench/group-*.mjs`)
  * so that one group's heap, page cache use or open handles cannot skew another. Prints
@@ -24,6 +24,7 @@ const GROUPS = [
   { name: 'rebuild', script: 'group-rebuild.mjs', ids: ['4a', '4b', '4c', '4d', '5a', '5b', '5c', '5d'], title: 'rebuild and refresh' },
   { name: 'processes', script: 'group-processes.mjs', ids: ['6', '7'], title: 'merge driver and CLI' },
   { name: 'peers', script: 'group-peers.mjs', ids: ['8a', '8b', '8c', '8d', '8e', '8f'], title: 'peer: @seald-io/nedb' },
+  { name: 'gitsync', script: 'group-gitsync.mjs', ids: ['11a', '11b', '11c'], title: 'git-sync between clones' },
 ];
 
 const args = process.argv.slice(2);
