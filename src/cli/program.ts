@@ -47,7 +47,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .description('Git-native state store: JSONL records committed to git, queried through a SQLite cache.')
     .version(pkg.version, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help for a command')
-    .option('--store <dir>', 'the store directory (default: $TASKSTORE_DIR, else the nearest .taskstore/ above the current directory, else ./.taskstore)')
+    .option('--store <dir>', 'the store directory (default: $TASKSTORE_DIR, else the store branch from git config, else the nearest .taskstore/ above the current directory, else ./.taskstore)')
     .option('--json', 'print one JSON document (for scripts)')
     .option('--debug', 'show stack traces and debug messages')
     .configureOutput({ outputError: () => {} })
