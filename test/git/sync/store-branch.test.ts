@@ -106,6 +106,23 @@ describe('taskstore init --branch', () => {
     expect(b.clone.git('rev-parse', '--abbrev-ref', 'taskstore@{upstream}').trim()).toBe('origin/taskstore');
   });
 
+  it('two clones that each started the store branch before either pushed merge their two histories record by record', async () => {
+    const remote = makeRemote();
+    const a = branchClone(remote);
+    const b = branchClone(remote);
+    expect(b.setup.origin).toBe('new');
+    const fromA = cliOk(a.clone.dir, 'create-prd', 'from A');
+    const fromB = cliOk(b.clone.dir, 'create-prd', 'from B');
+    expect(cli(a.clone.dir, 'git-sync').status).toBe(0);
+    const merged = cliJson(b.clone.dir, 'git-sync');
+    expect(merged.pushed).toBe(true);
+    expect(cli(a.clone.dir, 'git-sync').status).toBe(0);
+    for (const c of [a, b]) {
+      expect(cliJson<{ id: string }[]>(c.clone.dir, 'list-prds').map((p) => p.id).sort()).toEqual([fromA, fromB].sort());
+      expect(cliJson(c.clone.dir, 'check').ok).toBe(true);
+    }
+  });
+
   it('refuses a bad branch name and a second, different store branch, changing nothing', () => {
     const remote = makeRemote();
     const { clone } = branchClone(remote, 'state');
