@@ -28,6 +28,12 @@ export interface SnapshotCommitResult {
   commit: string | undefined;
   /** Files whose content the commit changed. */
   paths: string[];
+  /**
+   * Lines the commit added to each changed log, when that log only grew (the usual,
+   * append-only case: counted here without asking git to diff two big blobs). Logs that
+   * were rewritten (compaction) are missing: ask `git diff --numstat` for those.
+   */
+  appendedLines: Map<string, number>;
 }
 
 const ATTEMPTS = 5;
@@ -52,10 +58,10 @@ export function commitSnapshot(target: SnapshotCommitTarget, files: readonly Sna
 function tryCommitSnapshot(target: SnapshotCommitTarget, files: readonly SnapshotFile[]): SnapshotCommitResult | 'head-moved' {
   const { workTree } = target;
   const head = resolveCommit(workTree, 'HEAD');
-  const committed = head === undefined ? new Map<string, string>() : treeBlobs(workTree, head, target.storeRelative);
+  const committed = head === undefined ? new Map<string, { blob: string; size: number }>() : treeBlobs(workTree, head, target.storeRelative);
   const format = objectFormat(workTree);
-  const changed = files.filter((file) => committed.get(file.path) !== blobHash(format, file.content));
-  if (changed.length === 0) return { commit: undefined, paths: [] };
+  const changed = files.filter((file) => committed.get(file.path)?.blob !== blobHash(format, file.content));
+  if (changed.length === 0) return { commit: undefined, paths: [], appendedLines: new Map() };
   for (const file of changed) if (file.collection !== undefined) assertNoConflictMarkers(join(workTree, file.path), file.content);
 
   const entries = changed.map((file) => ({ path: file.path, blob: writeBlob(workTree, file) }));
@@ -83,18 +89,37 @@ function tryCommitSnapshot(target: SnapshotCommitTarget, files: readonly Snapsho
     if (resolveCommit(workTree, 'HEAD') !== head) return 'head-moved';
     throw new IoError(`cannot move HEAD in ${workTree}: ${moved.stderr.trim()}`, { data: { reason: 'update_ref_failed' } });
   }
-  return { commit, paths: changed.map((file) => file.path) };
+  const appendedLines = new Map<string, number>();
+  for (const file of changed) {
+    if (file.collection === undefined) continue;
+    const before = committed.get(file.path);
+    const added = before === undefined ? countLines(file.content, 0) : appendedSince(format, file.content, before);
+    if (added !== undefined) appendedLines.set(file.path, added);
+  }
+  return { commit, paths: changed.map((file) => file.path), appendedLines };
 }
 
-/** Blob ids of the files under the store directory in `commit`, by path. */
-function treeBlobs(workTree: string, commit: string, storeRelative: string): Map<string, string> {
-  const out = git(['ls-tree', '-z', '-r', '--full-tree', commit, '--', ...(storeRelative === '' ? [] : [storeRelative])], workTree);
-  const blobs = new Map<string, string>();
+/** Blob ids and sizes of the files under the store directory in `commit`, by path. */
+function treeBlobs(workTree: string, commit: string, storeRelative: string): Map<string, { blob: string; size: number }> {
+  const out = git(['ls-tree', '-z', '-r', '-l', '--full-tree', commit, '--', ...(storeRelative === '' ? [] : [storeRelative])], workTree);
+  const blobs = new Map<string, { blob: string; size: number }>();
   for (const entry of out.split('\0')) {
-    const match = /^\d+ blob ([0-9a-f]+)\t(.*)$/s.exec(entry);
-    if (match !== null) blobs.set(match[2]!, match[1]!);
+    const match = /^\d+ blob ([0-9a-f]+) +(\d+)\t(.*)$/s.exec(entry);
+    if (match !== null) blobs.set(match[3]!, { blob: match[1]!, size: Number(match[2]) });
   }
   return blobs;
+}
+
+/** Lines appended to `before` to make `content`, or undefined when `content` does not start with it. */
+function appendedSince(format: 'sha1' | 'sha256', content: Buffer, before: { blob: string; size: number }): number | undefined {
+  if (content.length < before.size || blobHash(format, content.subarray(0, before.size)) !== before.blob) return undefined;
+  return countLines(content, before.size);
+}
+
+function countLines(content: Buffer, from: number): number {
+  let lines = 0;
+  for (let i = content.indexOf(0x0a, from); i !== -1; i = content.indexOf(0x0a, i + 1)) lines++;
+  return lines;
 }
 
 /** Git's object id for a blob with this content (`blob <size>\0<content>`), without running git. */

@@ -23,6 +23,9 @@ export function commitIdentityArgs(cwd: string): string[] {
   return ['-c', 'user.name=TaskStore', '-c', 'user.email=taskstore@localhost'];
 }
 
+/** Object formats by repository: a repository never changes its format, so asking once per process is enough. */
+const formats = new Map<string, 'sha1' | 'sha256'>();
+
 /** The remote to use when none is named: `origin` if it exists, else the only remote, else undefined. */
 export function defaultRemote(cwd: string): string | undefined {
   const remotes = git(['remote'], cwd).split('\n').filter((name) => name !== '');
@@ -61,8 +64,13 @@ export function isAncestor(cwd: string, ancestor: string, descendant: string): b
 
 /** `sha1` or `sha256`: how this repository names objects. */
 export function objectFormat(cwd: string): 'sha1' | 'sha256' {
-  const run = runGit(['rev-parse', '--show-object-format'], cwd);
-  return run.status === 0 && chompLine(run.stdout) === 'sha256' ? 'sha256' : 'sha1';
+  let format = formats.get(cwd);
+  if (format === undefined) {
+    const run = runGit(['rev-parse', '--show-object-format'], cwd);
+    format = run.status === 0 && chompLine(run.stdout) === 'sha256' ? 'sha256' : 'sha1';
+    formats.set(cwd, format);
+  }
+  return format;
 }
 
 /** Lines added and removed per path between two commits (or a commit and the work tree), from `git diff --numstat`. */

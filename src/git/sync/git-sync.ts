@@ -166,7 +166,12 @@ export async function gitSync(store: SyncedStore, options: GitSyncOptions = {}):
           progress({ step: 'commit', message: `committed ${made.paths.length} store file(s)` });
           report.commits++;
           report.commitIds.push(made.commit);
-          count(numstat(workTree, [...(before === undefined ? [emptyTree(workTree)] : [before]), made.commit, '--', ...made.paths]), 'committed');
+          const appended = new Map([...made.appendedLines].map(([path, added]) => [path, { added }]));
+          const rewritten = made.paths.filter((path) => path.endsWith('.jsonl') && !made.appendedLines.has(path));
+          if (rewritten.length > 0) {
+            for (const [path, change] of numstat(workTree, [before ?? emptyTree(workTree), made.commit, '--', ...rewritten])) appended.set(path, change);
+          }
+          count(appended, 'committed');
         }
         if (remoteHead !== undefined && !isAncestor(workTree, remoteHead, 'HEAD')) {
           progress({ step: 'merge', message: `merging ${remote}/${branch}` });

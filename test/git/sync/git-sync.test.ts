@@ -141,6 +141,28 @@ describe('git-sync', () => {
     expect(currentNotes(storeA).map((n) => n.id)).toEqual(['n1', 'n2', 'n3']);
   });
 
+  it('counts committed lines for appended logs, and syncs a log that compaction rewrote', async () => {
+    const remote = makeRemote();
+    const a = branchClone(remote);
+    await withStore(a.storeDir, async (store) => {
+      const notes = store.collection<Note>({ name: 'notes' });
+      const events = store.collection<Note>({ name: 'events' });
+      for (let i = 0; i < 5; i++) notes.create({ id: `n${i}`, title: 'v1' });
+      for (let i = 0; i < 5; i++) notes.patch(`n${i}`, { title: 'v2' });
+      events.create({ id: 'e1', title: 'x' });
+      const first = await store.gitSync();
+      expect(first.recordsChanged).toEqual({ committed: 11, merged: 0, byCollection: { notes: { committed: 10, merged: 0 }, events: { committed: 1, merged: 0 } } });
+      notes.create({ id: 'n9', title: 'v1' });
+      store.compact('notes');
+      const second = await store.gitSync();
+      expect(second.commits).toBe(1);
+      expect(second.pushed).toBe(true);
+    });
+    const local = readFileSync(join(a.storeDir, 'notes.jsonl'), 'utf8');
+    expect(local.trim().split('\n')).toHaveLength(6);
+    expect(remote.git('show', 'taskstore:.taskstore/notes.jsonl')).toBe(local);
+  });
+
   it('a true conflict exits 1 naming the file, leaves the work tree mid-merge and the remote untouched', async () => {
     const remote = makeRemote();
     const a = branchClone(remote);
