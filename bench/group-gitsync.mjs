@@ -81,7 +81,7 @@ function syncRounds(ctx) {
   const root = tempDir(ctx.workRoot, 'gitsync');
   const lines = ctx.scale(100_000);
   const added = ctx.scale(1_000);
-  const reps = ctx.quick ? 2 : 5;
+  const reps = ctx.quick ? 2 : 3;
   const remote = makeRemote(root);
   const a = branchClone(root, remote, 'a');
   writeJsonlFile(join(a.storeDir, 'notes.jsonl'), lines, 11);

@@ -8,16 +8,13 @@
  * race a writer (snapshot + commit + merge), never across the network. Writers wait
  * for those steps, and then append to the merged files.
  */
-import { existsSync } from 'node:fs';
-import { GitSyncError, MergeConflictError, ValidationError } from '../../errors.js';
-import { defaultCommandPaths, mergeDriverCommand } from '../command-paths.js';
-import { probeDriverCommand } from '../driver-probe.js';
+import { GitSyncError, ValidationError } from '../../errors.js';
 import { chompLine, git, runGit, runGitAsync } from '../git-command.js';
-import { installGitIntegration } from '../install.js';
-import { gitIntegrationStatus } from '../status.js';
 import { requireStoreInRepo } from '../store-location.js';
 import { readStoreBranchConfig } from '../store-branch.js';
 import { commitSnapshot } from './commit-snapshot.js';
+import { ensureMergeDriver } from './ensure-driver.js';
+import { mergeRemote } from './merge-remote.js';
 import { currentBranch, defaultRemote, isAncestor, NO_HOOKS, numstat, remoteExists, resolveCommit, upstreamOf } from './git-facts.js';
 import { backoffMs, pushOutcome } from './push-outcome.js';
 import { takeStoreSnapshot } from './store-snapshot.js';
@@ -99,6 +96,96 @@ export async function gitSync(store: SyncedStore, options: GitSyncOptions = {}):
   const progress = options.onProgress ?? (() => {});
   const located = requireStoreInRepo({ storeDir: store.dir });
   const { workTree, gitDir } = located.git;
+  const target = resolveTarget(workTree, options);
+  const { remote, branch, localBranch } = target;
+
+  const release = await acquireSyncLock(gitDir, options.lockTimeoutMs ?? 120_000);
+  try {
+    if (resolveCommit(workTree, 'MERGE_HEAD') !== undefined) {
+      throw new GitSyncError(`a merge is in progress in ${workTree}`, {
+        data: { reason: 'merge_in_progress' },
+        hint: `finish it (resolve, \`git add\`, \`git commit\`) or abandon it (\`git merge --abort\`) in ${workTree}, then run git-sync again`,
+      });
+    }
+    const installed = ensureMergeDriver(store.dir, () => progress({ step: 'install', message: 'this clone lacks the taskstore merge driver: installing it' }));
+    const report: GitSyncReport = {
+      workTree,
+      localBranch,
+      remote,
+      branch,
+      commits: 0,
+      commitIds: [],
+      retries: 0,
+      pushed: false,
+      head: '',
+      recordsChanged: { committed: 0, merged: 0, byCollection: {} },
+      installed,
+      ms: 0,
+    };
+    const trackingRef = `refs/remotes/${remote}/${branch}`;
+    const storeBranch = readStoreBranchConfig(workTree)?.branch === localBranch;
+
+    for (;;) {
+      progress({ step: 'fetch', message: `fetching ${branch} from ${remote}` });
+      const remoteHead = await fetchBranch(workTree, remote, branch, trackingRef);
+      store.withWriteLock(() => {
+        commitStore(located, options.message ?? DEFAULT_MESSAGE, report, progress);
+        if (remoteHead !== undefined && !isAncestor(workTree, remoteHead, 'HEAD')) {
+          progress({ step: 'merge', message: `merging ${remote}/${branch}` });
+          const merged = mergeRemote(workTree, remoteHead, `${remote}/${branch}`, storeBranch);
+          countLines(report, numstat(workTree, [merged.before, merged.after, '--', located.relative === '' ? '.' : located.relative]), 'merged');
+          if (merged.mergeCommit) {
+            report.commits++;
+            report.commitIds.push(merged.after);
+          }
+        }
+      });
+
+      report.head = chompLine(git(['rev-parse', 'HEAD'], workTree));
+      if (report.head === remoteHead) break; // the remote has it all
+      progress({ step: 'push', message: `pushing to ${remote}/${branch}` });
+      const outcome = await push(workTree, remote, branch, report.head);
+      if (outcome !== 'rejected') {
+        report.pushed = outcome === 'pushed';
+        // The tracking ref follows what we pushed even when the remote's fetch refspec would not update it.
+        runGit(['update-ref', '-m', 'taskstore git-sync: pushed', trackingRef, report.head], workTree);
+        break;
+      }
+      if (report.retries >= retries) {
+        throw new GitSyncError(`the push to ${remote}/${branch} was rejected ${report.retries + 1} times: other clones kept pushing first`, {
+          data: { reason: 'push_rejected', remote, branch, retries: report.retries },
+          hint: 'run git-sync again (or with a higher --retries); the store changes are committed locally and nothing is lost',
+        });
+      }
+      report.retries++;
+      const wait = backoffMs(report.retries);
+      progress({ step: 'retry', message: `push rejected (someone pushed first); retry ${report.retries}/${retries} in ${wait} ms` });
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+
+    if (target.upstream === undefined) {
+      // Remember where this branch syncs to, so `status` can say ahead/behind and plain git pull works.
+      runGit(['config', `branch.${localBranch}.remote`, remote], workTree);
+      runGit(['config', `branch.${localBranch}.merge`, `refs/heads/${branch}`], workTree);
+    }
+    writeLastSync(gitDir, { at: Date.now(), remote, branch, head: report.head });
+    report.ms = Date.now() - started;
+    progress({ step: 'done', message: `synced with ${remote}/${branch}` });
+    return report;
+  } finally {
+    release();
+  }
+}
+
+interface SyncTarget {
+  localBranch: string;
+  upstream: { remote: string; branch: string } | undefined;
+  remote: string;
+  branch: string;
+}
+
+/** The checked-out branch and the remote branch it syncs with, from the options and the branch's upstream. */
+function resolveTarget(workTree: string, options: GitSyncOptions): SyncTarget {
   const localBranch = currentBranch(workTree);
   if (localBranch === undefined) {
     throw new GitSyncError(`${workTree} has a detached HEAD: git-sync commits on a branch`, {
@@ -118,114 +205,50 @@ export async function gitSync(store: SyncedStore, options: GitSyncOptions = {}):
   if (runGit(['check-ref-format', '--branch', branch], workTree).status !== 0 || branch.startsWith('-')) {
     throw new ValidationError(`${JSON.stringify(branch)} is not a valid branch name`, { field: 'branch' });
   }
-  const storeBranch = readStoreBranchConfig(workTree)?.branch === localBranch;
+  return { localBranch, upstream, remote, branch };
+}
 
-  const release = await acquireSyncLock(gitDir, options.lockTimeoutMs ?? 120_000);
-  try {
-    if (resolveCommit(workTree, 'MERGE_HEAD') !== undefined) {
-      throw new GitSyncError(`a merge is in progress in ${workTree}`, {
-        data: { reason: 'merge_in_progress' },
-        hint: `finish it (resolve, \`git add\`, \`git commit\`) or abandon it (\`git merge --abort\`) in ${workTree}, then run git-sync again`,
-      });
-    }
-    const installed = ensureMergeDriver(store.dir, progress);
-    const report: GitSyncReport = {
-      workTree,
-      localBranch,
-      remote,
-      branch,
-      commits: 0,
-      commitIds: [],
-      retries: 0,
-      pushed: false,
-      head: '',
-      recordsChanged: { committed: 0, merged: 0, byCollection: {} },
-      installed,
-      ms: 0,
-    };
-    const count = (changes: Map<string, { added: number }>, key: keyof CollectionChange): void => {
-      for (const [path, { added }] of changes) {
-        const collection = /([a-z][a-z0-9_]*)\.jsonl$/.exec(path)?.[1];
-        if (collection === undefined || added === 0) continue;
-        const entry = (report.recordsChanged.byCollection[collection] ??= { committed: 0, merged: 0 });
-        entry[key] += added;
-        report.recordsChanged[key] += added;
-      }
-    };
-    const trackingRef = `refs/remotes/${remote}/${branch}`;
-
-    for (;;) {
-      progress({ step: 'fetch', message: `fetching ${branch} from ${remote}` });
-      const remoteHead = await fetchBranch(workTree, remote, branch, trackingRef);
-
-      store.withWriteLock(() => {
-        const before = resolveCommit(workTree, 'HEAD');
-        const snapshot = takeStoreSnapshot(located.storeDir, located.relative);
-        const made = commitSnapshot({ workTree, gitDir, storeRelative: located.relative, message: options.message ?? DEFAULT_MESSAGE }, snapshot);
-        if (made.commit !== undefined) {
-          progress({ step: 'commit', message: `committed ${made.paths.length} store file(s)` });
-          report.commits++;
-          report.commitIds.push(made.commit);
-          const appended = new Map([...made.appendedLines].map(([path, added]) => [path, { added }]));
-          const rewritten = made.paths.filter((path) => path.endsWith('.jsonl') && !made.appendedLines.has(path));
-          if (rewritten.length > 0) {
-            for (const [path, change] of numstat(workTree, [before ?? emptyTree(workTree), made.commit, '--', ...rewritten])) appended.set(path, change);
-          }
-          count(appended, 'committed');
-        }
-        if (remoteHead !== undefined && !isAncestor(workTree, remoteHead, 'HEAD')) {
-          progress({ step: 'merge', message: `merging ${remote}/${branch}` });
-          const merged = mergeRemote(workTree, remoteHead, `${remote}/${branch}`, storeBranch);
-          count(numstat(workTree, [merged.before, merged.after, '--', located.relative === '' ? '.' : located.relative]), 'merged');
-          if (merged.commit) {
-            report.commits++;
-            report.commitIds.push(merged.after);
-          }
-        }
-      });
-
-      const head = chompLine(git(['rev-parse', 'HEAD'], workTree));
-      report.head = head;
-      if (head === remoteHead) break; // the remote has it all
-      progress({ step: 'push', message: `pushing to ${remote}/${branch}` });
-      const push = await runGitAsync(['push', '--porcelain', remote, `${head}:refs/heads/${branch}`], workTree, { env: NO_HOOKS });
-      const outcome = pushOutcome(push.status, push.stdout, push.stderr);
-      if (outcome === 'pushed' || outcome === 'up-to-date') {
-        report.pushed = outcome === 'pushed';
-        // The tracking ref follows what we pushed even when the remote's fetch refspec would not update it.
-        runGit(['update-ref', '-m', 'taskstore git-sync: pushed', trackingRef, head], workTree);
-        break;
-      }
-      if (outcome === 'failed') {
-        throw new GitSyncError(`git push to ${remote} failed: ${(push.stderr.trim() || push.stdout.trim()).split('\n').slice(-3).join(' ')}`, {
-          data: { reason: 'push_failed', remote, branch, stderr: push.stderr },
-          hint: 'fix the cause above and run git-sync again; the store changes are committed locally and nothing is lost',
-        });
-      }
-      if (report.retries >= retries) {
-        throw new GitSyncError(`the push to ${remote}/${branch} was rejected ${report.retries + 1} times: other clones kept pushing first`, {
-          data: { reason: 'push_rejected', remote, branch, retries: report.retries },
-          hint: 'run git-sync again (or with a higher --retries); the store changes are committed locally and nothing is lost',
-        });
-      }
-      report.retries++;
-      const wait = backoffMs(report.retries);
-      progress({ step: 'retry', message: `push rejected (someone pushed first); retry ${report.retries}/${retries} in ${wait} ms` });
-      await new Promise((resolve) => setTimeout(resolve, wait));
-    }
-
-    if (upstream === undefined) {
-      // Remember where this branch syncs to, so `status` can say ahead/behind and plain git pull works.
-      runGit(['config', `branch.${localBranch}.remote`, remote], workTree);
-      runGit(['config', `branch.${localBranch}.merge`, `refs/heads/${branch}`], workTree);
-    }
-    writeLastSync(gitDir, { at: Date.now(), remote, branch, head: report.head });
-    report.ms = Date.now() - started;
-    progress({ step: 'done', message: `synced with ${remote}/${branch}` });
-    return report;
-  } finally {
-    release();
+/** Adds the lines of each changed log to the report's totals. */
+function countLines(report: GitSyncReport, changes: Map<string, { added: number }>, key: keyof CollectionChange): void {
+  for (const [path, { added }] of changes) {
+    const collection = /([a-z][a-z0-9_]*)\.jsonl$/.exec(path)?.[1];
+    if (collection === undefined || added === 0) continue;
+    const entry = (report.recordsChanged.byCollection[collection] ??= { committed: 0, merged: 0 });
+    entry[key] += added;
+    report.recordsChanged[key] += added;
   }
+}
+
+type LocatedStore = ReturnType<typeof requireStoreInRepo>;
+
+/** Commits a snapshot of the store (call it holding the store's write lock) and records it in the report. */
+function commitStore(located: LocatedStore, message: string, report: GitSyncReport, progress: (event: GitSyncProgress) => void): void {
+  const { workTree, gitDir } = located.git;
+  const before = resolveCommit(workTree, 'HEAD');
+  const made = commitSnapshot({ workTree, gitDir, storeRelative: located.relative, message }, takeStoreSnapshot(located.storeDir, located.relative));
+  if (made.commit === undefined) return;
+  progress({ step: 'commit', message: `committed ${made.paths.length} store file(s)` });
+  report.commits++;
+  report.commitIds.push(made.commit);
+  const changes = new Map([...made.appendedLines].map(([path, added]) => [path, { added }]));
+  const rewritten = made.paths.filter((path) => path.endsWith('.jsonl') && !made.appendedLines.has(path));
+  if (rewritten.length > 0) {
+    for (const [path, change] of numstat(workTree, [before ?? emptyTree(workTree), made.commit, '--', ...rewritten])) changes.set(path, change);
+  }
+  countLines(report, changes, 'committed');
+}
+
+/** Pushes `head` to the remote branch (never forced): pushed, up to date, or rejected because someone pushed first. */
+async function push(workTree: string, remote: string, branch: string, head: string): Promise<'pushed' | 'up-to-date' | 'rejected'> {
+  const run = await runGitAsync(['push', '--porcelain', remote, `${head}:refs/heads/${branch}`], workTree, { env: NO_HOOKS });
+  const outcome = pushOutcome(run.status, run.stdout, run.stderr);
+  if (outcome === 'failed') {
+    throw new GitSyncError(`git push to ${remote} failed: ${(run.stderr.trim() || run.stdout.trim()).split('\n').slice(-3).join(' ')}`, {
+      data: { reason: 'push_failed', remote, branch, stderr: run.stderr },
+      hint: 'fix the cause above and run git-sync again; the store changes are committed locally and nothing is lost',
+    });
+  }
+  return outcome;
 }
 
 function checkOptions(options: GitSyncOptions): number {
@@ -244,39 +267,6 @@ function checkOptions(options: GitSyncOptions): number {
   return retries;
 }
 
-/**
- * Makes sure git will merge the store's files with the TaskStore driver: a clone that
- * lacks the driver config (every fresh clone) or whose driver no longer runs gets the git
- * integration installed first. If git still would not use the driver, refuse: a line
- * merge of the logs duplicates and loses records.
- */
-function ensureMergeDriver(storeDir: string, progress: (event: GitSyncProgress) => void): string[] {
-  const usable = (): boolean => {
-    const status = gitIntegrationStatus({ storeDir, probeDriver: false });
-    if (!status.attributesLine || !status.driverConfigured || status.driverCommand === undefined) return false;
-    // Our own command with both files in place needs no trial run (a node start per sync); anything else is tried.
-    const ours = defaultCommandPaths();
-    if (status.driverCommand === mergeDriverCommand(ours) && existsSync(ours.node) && existsSync(ours.mergeDriver)) return true;
-    return probeDriverCommand(status.driverCommand, status.workTree!, `${located(storeDir)}prds.jsonl`);
-  };
-  if (usable()) return [];
-  progress({ step: 'install', message: 'this clone lacks the taskstore merge driver: installing it' });
-  const report = installGitIntegration({ storeDir });
-  if (!usable()) {
-    throw new GitSyncError('git would merge the store line by line: the taskstore merge driver is not in effect for its files', {
-      data: { reason: 'driver_missing' },
-      hint: 'run `taskstore check` to see what is wrong with the git integration, fix it, then run git-sync again',
-    });
-  }
-  return report.changed;
-}
-
-/** The store's path prefix in its work tree (`.taskstore/`), for sample file names. */
-function located(storeDir: string): string {
-  const rel = requireStoreInRepo({ storeDir }).relative;
-  return rel === '' ? '' : `${rel}/`;
-}
-
 /** Fetches the remote branch into its tracking ref; undefined when the remote has no such branch yet. */
 async function fetchBranch(workTree: string, remote: string, branch: string, trackingRef: string): Promise<string | undefined> {
   const run = await runGitAsync(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', remote, `+refs/heads/${branch}:${trackingRef}`], workTree, {
@@ -288,50 +278,6 @@ async function fetchBranch(workTree: string, remote: string, branch: string, tra
     data: { reason: 'fetch_failed', remote, branch, stderr: run.stderr },
     hint: 'check that the remote is reachable, then run git-sync again; nothing was changed',
   });
-}
-
-/**
- * Merges the fetched commit into HEAD with git's own merge (the driver does the store's
- * logs). On conflicts the work tree is left mid-merge and {@link MergeConflictError}
- * names the files.
- */
-function mergeRemote(workTree: string, remoteHead: string, label: string, storeBranch: boolean): { before: string; after: string; commit: boolean } {
-  const before = chompLine(git(['rev-parse', 'HEAD'], workTree));
-  const run = runGit(
-    [
-      'merge',
-      '--quiet',
-      '--ff',
-      '--no-edit',
-      '--no-verify',
-      '--no-autostash',
-      // Two clones that each ran `init --branch` before either pushed hold two store histories; the driver merges them record by record.
-      ...(storeBranch ? ['--allow-unrelated-histories'] : []),
-      '-m',
-      `taskstore: merge ${label}`,
-      remoteHead,
-    ],
-    workTree,
-    { env: NO_HOOKS },
-  );
-  if (run.status !== 0) {
-    const conflicted = git(['diff', '--name-only', '-z', '--diff-filter=U'], workTree).split('\0').filter((p) => p !== '');
-    if (conflicted.length > 0) {
-      throw new MergeConflictError(`merging ${label} left conflicts in ${conflicted.join(', ')} (in ${workTree})`, conflicted, {
-        data: { workTree },
-        hint:
-          `the work tree is left mid-merge and nothing was pushed. In ${workTree}: edit each file, keep the lines you want between <<<<<<< / ======= / >>>>>>> and delete the markers, ` +
-          '`git add` the files and `git commit`, then run git-sync again; or give up this merge with `git merge --abort`',
-      });
-    }
-    throw new GitSyncError(`git refused to merge ${label} in ${workTree}: ${(run.stderr.trim() || run.stdout.trim()).split('\n').slice(0, 6).join(' ')}`, {
-      data: { reason: 'merge_refused', stderr: run.stderr },
-      hint: 'commit or stash the changes git names, then run git-sync again (the store changes are committed and nothing is lost); a store branch (`taskstore init --branch NAME`) avoids sharing the work tree with your own changes',
-    });
-  }
-  const after = chompLine(git(['rev-parse', 'HEAD'], workTree));
-  const parents = chompLine(git(['rev-list', '--parents', '-n', '1', after], workTree)).split(' ').length - 1;
-  return { before, after, commit: parents > 1 };
 }
 
 function emptyTree(workTree: string): string {

@@ -1,0 +1,61 @@
+/**
+ * git-sync's merge step: git's own merge of the fetched commit, the driver doing the
+ * store's logs. Run it holding the store's write lock, right after committing the store,
+ * so that git never finds an uncommitted line in a log it rewrites.
+ */
+import { GitSyncError, MergeConflictError } from '../../errors.js';
+import { chompLine, git, runGit } from '../git-command.js';
+import { NO_HOOKS } from './git-facts.js';
+
+export interface MergeResult {
+  /** HEAD before and after. */
+  before: string;
+  after: string;
+  /** A merge commit was made (false for a fast-forward). */
+  mergeCommit: boolean;
+}
+
+/**
+ * Merges `remoteHead` into HEAD (fast-forward when possible). On conflicts the work tree
+ * is left mid-merge and {@link MergeConflictError} names the files; when git refuses to
+ * start (local changes in the way) {@link GitSyncError} says so.
+ * `allowUnrelated`: two clones that each started the store branch before either pushed
+ * hold two histories of the same store; the driver merges them record by record.
+ */
+export function mergeRemote(workTree: string, remoteHead: string, label: string, allowUnrelated: boolean): MergeResult {
+  const before = chompLine(git(['rev-parse', 'HEAD'], workTree));
+  const run = runGit(
+    [
+      'merge',
+      '--quiet',
+      '--ff',
+      '--no-edit',
+      '--no-verify',
+      '--no-autostash',
+      ...(allowUnrelated ? ['--allow-unrelated-histories'] : []),
+      '-m',
+      `taskstore: merge ${label}`,
+      remoteHead,
+    ],
+    workTree,
+    { env: NO_HOOKS },
+  );
+  if (run.status !== 0) {
+    const conflicted = git(['diff', '--name-only', '-z', '--diff-filter=U'], workTree).split('\0').filter((p) => p !== '');
+    if (conflicted.length > 0) {
+      throw new MergeConflictError(`merging ${label} left conflicts in ${conflicted.join(', ')} (in ${workTree})`, conflicted, {
+        data: { workTree },
+        hint:
+          `the work tree is left mid-merge and nothing was pushed. In ${workTree}: edit each file, keep the lines you want between <<<<<<< / ======= / >>>>>>> and delete the markers, ` +
+          '`git add` the files and `git commit`, then run git-sync again; or give up this merge with `git merge --abort`',
+      });
+    }
+    throw new GitSyncError(`git refused to merge ${label} in ${workTree}: ${(run.stderr.trim() || run.stdout.trim()).split('\n').slice(0, 6).join(' ')}`, {
+      data: { reason: 'merge_refused', stderr: run.stderr },
+      hint: 'commit or stash the changes git names, then run git-sync again (the store changes are committed and nothing is lost); a store branch (`taskstore init --branch NAME`) avoids sharing the work tree with your own changes',
+    });
+  }
+  const after = chompLine(git(['rev-parse', 'HEAD'], workTree));
+  const parents = chompLine(git(['rev-list', '--parents', '-n', '1', after], workTree)).split(' ').length - 1;
+  return { before, after, mergeCommit: parents > 1 };
+}
