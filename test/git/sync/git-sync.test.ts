@@ -150,6 +150,13 @@ describe('git-sync', () => {
       for (let i = 0; i < 5; i++) notes.create({ id: `n${i}`, title: 'v1' });
       for (let i = 0; i < 5; i++) notes.patch(`n${i}`, { title: 'v2' });
       events.create({ id: 'e1', title: 'x' });
+      expect(store.syncStatus()).toMatchObject({
+        uncommitted: { notes: { added: 10, removed: 0 }, events: { added: 1, removed: 0 } },
+        uncommittedLines: 11,
+        upstream: null,
+        ahead: null,
+        lastSyncAt: null,
+      });
       const first = await store.gitSync();
       expect(first.recordsChanged).toEqual({ committed: 11, merged: 0, byCollection: { notes: { committed: 10, merged: 0 }, events: { committed: 1, merged: 0 } } });
       notes.create({ id: 'n9', title: 'v1' });
@@ -161,6 +168,30 @@ describe('git-sync', () => {
     const local = readFileSync(join(a.storeDir, 'notes.jsonl'), 'utf8');
     expect(local.trim().split('\n')).toHaveLength(6);
     expect(remote.git('show', 'taskstore:.taskstore/notes.jsonl')).toBe(local);
+  });
+
+  it('shows progress on a terminal and prints one summary line', async () => {
+    const remote = makeRemote();
+    const a = branchClone(remote);
+    await withStore(a.storeDir, (store) => store.collection<Note>({ name: 'notes' }).create({ id: 'n1' }));
+    const { run } = await import('../../../src/cli/commands/git-sync.js');
+    let stdout = '';
+    let stderr = '';
+    const code = await run(
+      {
+        cwd: a.clone.dir,
+        env: {},
+        storeFlag: undefined,
+        json: false,
+        debug: false,
+        stdout: { write: (t: string) => (stdout += t) },
+        stderr: { write: (t: string) => (stderr += t), isTTY: true },
+      },
+      {},
+    );
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/^taskstore: fetching taskstore from origin\ntaskstore: committed 1 store file\(s\)\ntaskstore: pushing to origin\/taskstore\ntaskstore: synced with origin\/taskstore\n$/);
+    expect(stdout).toBe('pushed to origin/taskstore: 1 commit, 1 record line committed, 0 received, 0 retries\n');
   });
 
   it('a true conflict exits 1 naming the file, leaves the work tree mid-merge and the remote untouched', async () => {
