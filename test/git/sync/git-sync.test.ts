@@ -120,25 +120,38 @@ describe('git-sync', () => {
     expect(remote.git('show', 'main:README.md')).toBe('# project\n');
     expect(a.git('diff', '--cached', '--name-only', 'HEAD', '--', '.taskstore')).toBe(''); // the index knows the store commit
 
-    // When the remote moved on, git itself will not merge over staged changes: git-sync says so,
-    // keeps the store commit and the user's files, and leaves the remote alone.
+    // The remote moved on: git merge would refuse to start over staged changes; git-sync
+    // merges beside the index and carries the user's staged and modified files along.
     const b = inTreeClone(remote);
     await withStore(join(b.dir, '.taskstore'), async (store) => {
       store.collection<Note>({ name: 'notes' }).create({ id: 'n2', title: 'y' });
       await store.gitSync();
     });
-    const remoteHead = remote.git('rev-parse', 'main');
     await withStore(storeA, (store) => store.collection<Note>({ name: 'notes' }).create({ id: 'n3', title: 'z' }));
+    const merged = cliJson(a.dir, 'git-sync');
+    expect(merged).toMatchObject({ pushed: true, commits: 2 });
+    expect(a.git('status', '--porcelain')).toBe(before);
+    expect(a.git('show', ':src/new.ts')).toBe('export const x = 1;\n');
+    expect(a.read('src/new.ts')).toBe('export const x = 2;\n');
+    expect(a.git('rev-list', '--parents', '-n', '1', 'HEAD').trim().split(' ')).toHaveLength(3);
+    expect(remote.git('rev-parse', 'main')).toBe(a.git('rev-parse', 'HEAD'));
+    expect(remote.git('ls-tree', '-r', '--name-only', 'main').split('\n')).not.toContain('src/new.ts');
+    expect(currentNotes(storeA).map((n) => n.id)).toEqual(['n1', 'n2', 'n3']);
+
+    // A remote change to a file the user has modified: nothing is changed, the remote neither.
+    b.git('pull', '-q', '--no-rebase', 'origin', 'main');
+    b.write('README.md', '# project, from B\n');
+    b.commitAll('readme from B');
+    b.git('push', '-q', 'origin', 'main');
+    const remoteHead = remote.git('rev-parse', 'main');
+    const headA = a.git('rev-parse', 'HEAD');
     const refused = cli(a.dir, 'git-sync');
     expect(refused.status).toBe(1);
-    expect(refused.stderr).toContain('git refused to merge');
+    expect(refused.stderr).toContain('README.md');
     expect(remote.git('rev-parse', 'main')).toBe(remoteHead);
+    expect(a.git('rev-parse', 'HEAD')).toBe(headA);
     expect(a.git('status', '--porcelain')).toBe(before);
-    expect(a.git('show', 'HEAD:.taskstore/notes.jsonl')).toContain('"n3"');
-    a.git('stash', '-q');
-    expect(cli(a.dir, 'git-sync').status).toBe(0);
-    a.git('stash', 'pop', '-q');
-    expect(currentNotes(storeA).map((n) => n.id)).toEqual(['n1', 'n2', 'n3']);
+    expect(a.read('README.md')).toBe('# project, modified\n');
   });
 
   it('counts committed lines for appended logs, and syncs a log that compaction rewrote', async () => {
