@@ -2,12 +2,13 @@
  * git-sync between clones of one bare remote, with real git, the built merge driver and
  * real writer processes.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startWriter } from '../../reliability/writers.js';
-import { branchClone, cli, cliJson, cliOk, inTreeClone, makeRemote, openStore, withStore, type GitRepo } from './helpers.js';
+import { CLI } from '../../helpers/paths.js';
+import { branchClone, CLI_ENV, cli, cliJson, cliOk, inTreeClone, makeRemote, openStore, withStore, type GitRepo } from './helpers.js';
 
 type Note = { id: string; a?: string; b?: string; title?: string };
 
@@ -207,6 +208,18 @@ describe('git-sync', () => {
     expect(stdout).toBe('pushed to origin/taskstore: 1 commit, 1 record line committed, 0 received, 0 retries\n');
   });
 
+  it('two git-syncs of one work tree at the same moment both succeed, commit the change once and leave no lock behind', async () => {
+    const remote = makeRemote();
+    const a = branchClone(remote);
+    await withStore(a.storeDir, (store) => store.collection<Note>({ name: 'notes' }).create({ id: 'n1' }));
+    const runs = await Promise.all([cliAsync(a.clone.dir, '--json', 'git-sync'), cliAsync(a.clone.dir, '--json', 'git-sync')]);
+    for (const run of runs) expect(run.code, run.stderr).toBe(0);
+    const reports = runs.map((r) => JSON.parse(r.stdout) as { commits: number; pushed: boolean });
+    expect(reports.map((r) => r.commits).sort()).toEqual([0, 1]);
+    expect(remote.git('show', 'taskstore:.taskstore/notes.jsonl')).toContain('"n1"');
+    expect(existsSync(gitPath(join(a.storeDir, '..'), 'taskstore-sync.lock'))).toBe(false);
+  });
+
   it('a true conflict exits 1 naming the file, leaves the work tree mid-merge and the remote untouched', async () => {
     const remote = makeRemote();
     const a = branchClone(remote);
@@ -271,6 +284,18 @@ describe('git-sync', () => {
     expect(cliJson(a.clone.dir, 'status').uncommittedLines).toBe(0);
   });
 });
+
+/** Runs the built CLI without blocking, so two can run at once. */
+function cliAsync(cwd: string, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, ...CLI_ENV, TASKSTORE_DIR: '' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
 
 /** Where git keeps `name` (e.g. MERGE_HEAD) for the work tree at `dir`. */
 function gitPath(dir: string, name: string): string {
