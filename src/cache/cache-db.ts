@@ -150,6 +150,27 @@ export class CacheDb {
     }
   }
 
+  /**
+   * True when another connection holds the write lock right now (checked by taking it
+   * without waiting, and giving it back at once). A snapshot: it may change the next
+   * instant.
+   */
+  isWriteLockedByOther(): boolean {
+    if (this.db.inTransaction) return false;
+    const timeout = this.db.pragma('busy_timeout', { simple: true }) as number;
+    this.db.pragma('busy_timeout = 0');
+    try {
+      this.statements.get('BEGIN IMMEDIATE').run();
+      this.statements.get('ROLLBACK').run();
+      return false;
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SQLITE_BUSY') return true;
+      throw err;
+    } finally {
+      this.db.pragma(`busy_timeout = ${timeout}`);
+    }
+  }
+
   commit(): void {
     this.statements.get('COMMIT').run();
   }
