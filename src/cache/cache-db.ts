@@ -44,6 +44,7 @@ export class CacheDb {
   private constructor(
     readonly path: string,
     db: Database.Database,
+    private readonly busyTimeoutMs: number,
   ) {
     this.db = db;
     this.statements = new StatementCache(db);
@@ -78,7 +79,7 @@ export class CacheDb {
       db.pragma('cache_size = -65536');
       const layout = CacheDb.readLayoutVersion(db);
       if (layout !== CACHE_LAYOUT_VERSION) CacheDb.createLayout(db, layout !== undefined);
-      return new CacheDb(path, db);
+      return new CacheDb(path, db, busyTimeoutMs);
     } catch (err) {
       db.close();
       throw err;
@@ -135,19 +136,41 @@ export class CacheDb {
    * Takes SQLite's write lock (`BEGIN IMMEDIATE`), which is also TaskStore's
    * cross-process write lock: every writer of every process appends to the logs only
    * while holding it. Waits up to the busy timeout.
+   *
+   * The waiting is done here, trying again every millisecond, rather than by SQLite's
+   * busy handler, which sleeps ever longer (up to 100 ms) between tries: against a
+   * process that writes almost back to back (an orchestrator daemon with 50 loops) such
+   * a waiter finds the lock free only by luck and waited seconds; trying often catches
+   * the short gaps between that process's writes.
    */
   beginImmediate(): void {
+    const begin = this.statements.get('BEGIN IMMEDIATE');
+    const deadline = Date.now() + this.busyTimeoutMs;
+    this.setBusyTimeout(0);
     try {
-      this.statements.get('BEGIN IMMEDIATE').run();
-    } catch (err) {
-      if ((err as { code?: string }).code === 'SQLITE_BUSY') {
-        throw new LockedError('timed out waiting for the store write lock held by another process', {
-          cause: err,
-          hint: 'another process is writing to the store; retry, or raise the lockTimeoutMs option',
-        });
+      for (;;) {
+        try {
+          begin.run();
+          return;
+        } catch (err) {
+          if ((err as { code?: string }).code !== 'SQLITE_BUSY') throw err;
+          if (Date.now() >= deadline) {
+            throw new LockedError('timed out waiting for the store write lock held by another process', {
+              cause: err,
+              hint: 'another process is writing to the store; retry, or raise the lockTimeoutMs option',
+            });
+          }
+          Atomics.wait(SLEEPER, 0, 0, 1);
+        }
       }
-      throw err;
+    } finally {
+      this.setBusyTimeout(this.busyTimeoutMs);
     }
+  }
+
+  /** SQLite's own waiting for locks (other statements keep it: readers in WAL mode rarely need it). */
+  private setBusyTimeout(ms: number): void {
+    this.statements.get(`PRAGMA busy_timeout = ${ms}`).run();
   }
 
   /**
@@ -157,8 +180,7 @@ export class CacheDb {
    */
   isWriteLockedByOther(): boolean {
     if (this.db.inTransaction) return false;
-    const timeout = this.db.pragma('busy_timeout', { simple: true }) as number;
-    this.db.pragma('busy_timeout = 0');
+    this.setBusyTimeout(0);
     try {
       this.statements.get('BEGIN IMMEDIATE').run();
       this.statements.get('ROLLBACK').run();
@@ -167,7 +189,7 @@ export class CacheDb {
       if ((err as { code?: string }).code === 'SQLITE_BUSY') return true;
       throw err;
     } finally {
-      this.db.pragma(`busy_timeout = ${timeout}`);
+      this.setBusyTimeout(this.busyTimeoutMs);
     }
   }
 
@@ -183,6 +205,9 @@ export class CacheDb {
     if (this.db.open) this.db.close();
   }
 }
+
+/** Something to block on for a millisecond (Atomics.wait on a value that never changes). */
+const SLEEPER = new Int32Array(new SharedArrayBuffer(4));
 
 function isCorruption(err: unknown): boolean {
   const code = (err as { code?: string }).code;
