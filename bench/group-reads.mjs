@@ -100,10 +100,37 @@ await groupMain(async (ctx) => {
   const byOwner = listFor('owner', ownerValues);
   if (sink === 0) log('(sink)');
 
+  // list() of a whole 10,000-record collection, no filter: what a dashboard or TUI does.
+  const small = 10_000;
+  const smallDir = tempDir(ctx.workRoot, 'r-small');
+  const smallStore = Store.open(smallDir, { durability: 'none' });
+  const smallItems = smallStore.collection({ name: 'items', indexes: INDEXED_FIELDS });
+  smallItems.createMany(makeRecords(small));
+  const smallDb = openRawDb(join(rawDir, 'small.db'));
+  const smallInsert = smallDb.prepare('INSERT INTO items (id, updated_at, data) VALUES (?, ?, ?)');
+  smallDb.transaction(() => {
+    for (const r of smallItems.list()) smallInsert.run(r.id, r.updated_at, JSON.stringify(r));
+  })();
+  const allRows = smallDb.prepare('SELECT data FROM items ORDER BY updated_at ASC, id ASC');
+  if (smallItems.list().length !== small || allRows.all().length !== small) throw new Error('list all: store and baseline disagree');
+  const listAll = bench(
+    'list_all',
+    (count) => {
+      for (let i = 0; i < count; i++) sink += smallItems.list().length;
+    },
+    (count) => {
+      for (let i = 0; i < count; i++) sink += allRows.all().map((r) => JSON.parse(r.data)).length;
+    },
+    ctx.quick ? 5 : 30,
+  );
+  smallStore.close();
+  smallDb.close();
+
   store.close();
   db.close();
   removeDir(storeDir);
   removeDir(rawDir);
+  removeDir(smallDir);
 
   const nf = n.toLocaleString('en-US');
   ctx.rows.push(
@@ -130,6 +157,14 @@ await groupMain(async (ctx) => {
       pairs: byOwner,
       baselineWhat: 'the same prepared query on owner',
       goalRatio: 1.5,
+    }),
+    row({
+      id: '3d',
+      what: 'list() of a whole 10,000-record collection, no filter',
+      unit: 'µs/op',
+      pairs: listAll,
+      baselineWhat: 'prepared SELECT data … ORDER BY updated_at, id over the same 10,000 rows + JSON.parse of each',
+      goalRatio: 1.25,
     }),
   );
 });

@@ -9,7 +9,7 @@ import { StatementCache } from './statement-cache.js';
 import { LockedError, TaskStoreError, ioError } from '../errors.js';
 
 /** Bump when the cache's tables change; an older cache is then discarded and rebuilt. */
-const CACHE_LAYOUT_VERSION = '2';
+const CACHE_LAYOUT_VERSION = '3';
 
 export interface FileStateRow {
   collection: string;
@@ -27,6 +27,12 @@ export interface FileStateRow {
   mtime_ns: string;
   /** First conflict-marker line, when the file is an unresolved merge. */
   conflict_line: number | null;
+  /**
+   * CRC-32 of every consumed byte (null when unknown). Lets a file that was replaced
+   * (new inode: git writes merge and checkout results as new files) but only extends
+   * what was consumed be caught up by its tail instead of rebuilt.
+   */
+  prefix_crc: number | null;
 }
 
 export interface BadLineRow {
@@ -110,7 +116,8 @@ export class CacheDb {
           lines INTEGER NOT NULL,
           fingerprint TEXT NOT NULL,
           mtime_ns TEXT NOT NULL,
-          conflict_line INTEGER
+          conflict_line INTEGER,
+          prefix_crc INTEGER
         );
         CREATE TABLE IF NOT EXISTS bad_lines (
           collection TEXT NOT NULL,

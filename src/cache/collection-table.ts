@@ -34,6 +34,14 @@ export class CollectionTable {
     clear: Database.Statement<[]>;
   };
 
+  /**
+   * While a full rebuild loads the table (see beginBulkLoad): the current version of each
+   * id seen so far, kept in memory instead of being looked up through an index.
+   */
+  private bulk: Map<string, CurrentRow> | null = null;
+  /** The index definitions dropped for a bulk load, re-created by endBulkLoad. */
+  private droppedIndexes: string[] = [];
+
   constructor(
     private readonly db: Database.Database,
     readonly name: string,
@@ -72,6 +80,7 @@ export class CollectionTable {
    */
   apply(record: StoredRecord, lineNo: number, text: string): void {
     const newState = record.deleted === true ? STATE_TOMBSTONE : STATE_LIVE;
+    if (this.bulk !== null) return this.applyBulk(record, lineNo, text, newState);
     const current = this.stmts.current.get(record.id);
     if (current === undefined) {
       this.stmts.insert.run(record.id, record.updated_at, newState, lineNo, text);
@@ -81,6 +90,50 @@ export class CollectionTable {
     } else {
       this.stmts.insert.run(record.id, record.updated_at, STATE_SUPERSEDED, lineNo, text);
     }
+  }
+
+  /**
+   * The same rule as `apply`, for a bulk load: the current version per id comes from the
+   * in-memory map, and no index is maintained row by row (endBulkLoad builds them once,
+   * which is several times cheaper than keeping them up to date on every insert).
+   */
+  private applyBulk(record: StoredRecord, lineNo: number, text: string, newState: number): void {
+    const bulk = this.bulk!;
+    const current = bulk.get(record.id);
+    if (current === undefined || supersedes(current, record, true)) {
+      if (current !== undefined) this.stmts.supersede.run(current.seq);
+      const seq = Number(this.stmts.insert.run(record.id, record.updated_at, newState, lineNo, text).lastInsertRowid);
+      bulk.set(record.id, { seq, updated_at: record.updated_at, state: newState });
+    } else {
+      this.stmts.insert.run(record.id, record.updated_at, STATE_SUPERSEDED, lineNo, text);
+    }
+  }
+
+  /**
+   * Starts a bulk load into the (just cleared) table for a full rebuild: drops its
+   * indexes until endBulkLoad. Runs inside the caller's transaction, so a failure rolls
+   * the dropped indexes back with everything else; the caller must call endBulkLoad
+   * (or abortBulkLoad) in every case.
+   */
+  beginBulkLoad(): void {
+    const indexes = this.db
+      .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL")
+      .all(this.table) as { name: string; sql: string }[];
+    for (const { name } of indexes) this.db.exec(`DROP INDEX "${name.replace(/"/g, '""')}"`);
+    this.droppedIndexes = indexes.map((i) => i.sql);
+    this.bulk = new Map();
+  }
+
+  /** Ends a bulk load: builds the dropped indexes again, each in one pass over the table. */
+  endBulkLoad(): void {
+    this.bulk = null;
+    for (const sql of this.droppedIndexes.splice(0)) this.db.exec(sql);
+  }
+
+  /** Leaves bulk mode after a failure; the caller's rollback restores the indexes. */
+  abortBulkLoad(): void {
+    this.bulk = null;
+    this.droppedIndexes = [];
   }
 
   /** The current version's `updated_at` and state, tombstones included (for stamping and existence checks). */
@@ -98,9 +151,14 @@ export class CollectionTable {
     return this.stmts.history.all(id).map((r) => r.data);
   }
 
-  select(query?: Query): string[] {
+  /** The JSON texts of the matching current versions, parsed by `parse` in the same pass. */
+  select<R = string>(query?: Query, parse?: (text: string) => R): R[] {
     const { sql, params } = buildSelect(this.table, query);
-    return (this.queries.get(sql).all(...params) as { data: string }[]).map((r) => r.data);
+    // pluck: one string per row instead of a row object (these statements select only `data`).
+    const texts = this.queries.get(sql).pluck(true).all(...params) as string[];
+    if (parse === undefined) return texts as R[];
+    for (let i = 0; i < texts.length; i++) (texts as unknown[])[i] = parse(texts[i]!);
+    return texts as R[];
   }
 
   count(query?: Pick<Query, 'where'>): number {

@@ -317,6 +317,12 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .action(act(() => import('./commands/sync.js'), () => undefined));
 
   program
+    .command('refresh')
+    .description('catch the cache up with the JSONL files: apply appended lines, rebuild only rewritten files (what the git hooks run)')
+    .addHelpText('after', example('taskstore refresh'))
+    .action(act(() => import('./commands/refresh.js'), () => undefined));
+
+  program
     .command('compact')
     .description('rewrite JSONL files keeping only the current version of each record')
     .argument('[collection]', 'only this collection (default: all)')

@@ -38,17 +38,17 @@ const PURPOSE: Record<HookName, string[]> = {
     'Refuses the commit when a staged .taskstore/*.jsonl still contains git conflict marker',
     'lines (checked on the STAGED content, in sh + grep so it works without node). Nothing else blocks.',
   ],
-  'post-merge': ['Runs `taskstore sync` after a merge or pull. Never blocks: failures only warn.'],
+  'post-merge': ['Runs `taskstore refresh` (catch up; only rewritten logs are rebuilt) after a merge or pull. Never blocks: failures only warn.'],
   'post-rebase': [
-    'Runs `taskstore sync`. Git itself never runs a post-rebase hook (after a rebase it runs',
+    'Runs `taskstore refresh`. Git itself never runs a post-rebase hook (after a rebase it runs',
     'post-rewrite with argument "rebase", which TaskStore also installs); kept for tools that call it.',
   ],
-  'post-rewrite': ['Runs `taskstore sync` after `git rebase` (argument "rebase"; amends are ignored). Never blocks.'],
+  'post-rewrite': ['Runs `taskstore refresh` after `git rebase` (argument "rebase"; amends are ignored). Never blocks.'],
   'pre-push': [
     'Refuses the push when a pushed commit has a .taskstore/*.jsonl with git conflict marker lines',
     '(sh + git only); then runs `taskstore check` and only warns about anything it reports.',
   ],
-  'post-checkout': ['Runs `taskstore sync` after a checkout that changed files. Never blocks: failures only warn.'],
+  'post-checkout': ['Runs `taskstore refresh` after a checkout that changed files. Never blocks: failures only warn.'],
 };
 
 /** The complete block for `hook`, from start marker to end marker, ending in `\n`. */
@@ -106,20 +106,20 @@ function body(hook: HookName, context: HookContext): string[] {
       return prePush(context);
     case 'post-checkout':
       // $1 = previous HEAD, $2 = new HEAD, $3 = 1 for a branch checkout: same commit means no file changed.
-      return syncBlock(hook, context, ` && { [ "\${1:-}" != "\${2:-}" ] || [ "\${3:-}" != 1 ]; }`);
+      return catchUpBlock(hook, context, ` && { [ "\${1:-}" != "\${2:-}" ] || [ "\${3:-}" != 1 ]; }`);
     case 'post-rewrite':
-      return syncBlock(hook, context, ` && [ "\${1:-}" = rebase ]`);
+      return catchUpBlock(hook, context, ` && [ "\${1:-}" = rebase ]`);
     case 'post-merge':
     case 'post-rebase':
-      return syncBlock(hook, context, '');
+      return catchUpBlock(hook, context, '');
   }
 }
 
 /** What a hook says when TaskStore cannot do its job: what was skipped, and what to run. */
 interface Wording {
-  /** After "cannot run taskstore (...)": e.g. "so the cache was not synced". */
+  /** After "cannot run taskstore (...)": e.g. "so the cache was not caught up". */
   skipped: string;
-  /** After the CLI's first error line: e.g. "git went ahead; run `taskstore sync` to retry". */
+  /** After the CLI's first error line: e.g. "git went ahead; run `taskstore refresh` to retry". */
   next: string;
 }
 
@@ -127,7 +127,7 @@ interface Wording {
  * Runs `taskstore <command>` quietly and turns any failure (the CLI failing, node or the
  * CLI missing) into a one-line warning on stderr. Indented by `indent`.
  */
-function runCli(hook: HookName, command: 'sync' | 'check', { commands }: HookContext, indent: string, wording: Wording): string[] {
+function runCli(hook: HookName, command: 'refresh' | 'check', { commands }: HookContext, indent: string, wording: Wording): string[] {
   const missing = ['[ ! -f "$taskstore_cli" ]', ...(isAbsolute(commands.node) ? ['[ ! -x "$taskstore_node" ]'] : [])].join(' || ');
   const cannotRun = `taskstore: warning: ${hook}: cannot run taskstore (%s or %s is missing), ${wording.skipped}; run \`taskstore install-hooks\` to repair the hooks\\n`;
   const failed = `taskstore: warning: ${hook}: \`taskstore ${command}\` failed (exit %s): %s; ${wording.next}\\n`;
@@ -143,12 +143,12 @@ function runCli(hook: HookName, command: 'sync' | 'check', { commands }: HookCon
   ].map((line) => indent + line);
 }
 
-function syncBlock(hook: HookName, context: HookContext, extraCondition: string): string[] {
+function catchUpBlock(hook: HookName, context: HookContext, extraCondition: string): string[] {
   return [
     `if ${ENABLED} && [ -d "$taskstore_store" ]${extraCondition}; then`,
-    ...runCli(hook, 'sync', context, '  ', {
-      skipped: 'so the cache was not synced',
-      next: 'git went ahead; run `taskstore sync` to retry',
+    ...runCli(hook, 'refresh', context, '  ', {
+      skipped: 'so the cache was not caught up',
+      next: 'git went ahead; run `taskstore refresh` to retry',
     }),
     'fi',
   ];

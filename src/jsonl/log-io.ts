@@ -15,6 +15,7 @@ import {
   ftruncateSync,
 } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
+import { crc32 } from 'node:zlib';
 import { ioError } from '../errors.js';
 
 const CHUNK = 1 << 20;
@@ -158,6 +159,27 @@ export function fingerprintPrefix(fd: number, length: number): string {
     hash.update(readRange(fd, length - FINGERPRINT_WINDOW, FINGERPRINT_WINDOW, fingerprintBuffer));
   }
   return hash.digest('hex');
+}
+
+/**
+ * CRC-32 of the bytes [from, to) of a file, continuing from `initial` (the CRC of the bytes
+ * before `from`), so a log's whole-prefix checksum is extended by each appended tail.
+ */
+export function crc32Range(fd: number, from: number, to: number, initial = 0): number {
+  let crc = initial;
+  const buf = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(to - from, 1)));
+  for (let position = from; position < to; ) {
+    const n = readSync(fd, buf, 0, Math.min(buf.length, to - position), position);
+    if (n === 0) break;
+    crc = crc32(buf.subarray(0, n), crc);
+    position += n;
+  }
+  return crc;
+}
+
+/** CRC-32 of `data` continuing from `initial`: the checksum of a prefix extended by `data`. */
+export function extendCrc(data: Buffer, initial: number): number {
+  return crc32(data, initial);
 }
 
 /** One reusable buffer for fingerprint reads: every write fingerprints, so this saves garbage. */

@@ -131,10 +131,7 @@ export class Collection<T extends object = Record<string, unknown>> {
    * @example notes.list({ where: { status: 'open', updated_at: { gt: since } }, orderBy: '-updated_at', limit: 20 });
    */
   list(query?: Query): (T & RecordMeta)[] {
-    return this.host
-      .table(this.name)
-      .select(query)
-      .map((text) => JSON.parse(text) as T & RecordMeta);
+    return this.host.table(this.name).select(query, (text) => JSON.parse(text) as T & RecordMeta);
   }
 
   /** How many live records match `query.where`. */

@@ -390,7 +390,7 @@ export class CoreStore {
     let log = scope.staged.get(name);
     if (log === undefined) {
       const state = readFileState(this.cache, name);
-      log = { collection: name, startOffset: state?.offset ?? 0, startLines: state?.lines ?? 0, lines: [] };
+      log = { collection: name, startOffset: state?.offset ?? 0, startLines: state?.lines ?? 0, startCrc: state === undefined ? 0 : state.prefix_crc, lines: [] };
       scope.staged.set(name, log);
     }
     const lineNo = log.startLines + log.lines.length + 1;

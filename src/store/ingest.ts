@@ -4,8 +4,9 @@
  * unterminated last line is torn: no other writer can be in the middle of writing it.
  *
  * Freshness is decided by one rule: the cache remembers, per log, how many bytes it has
- * consumed, the file's inode and a fingerprint of that prefix. Same inode, at least that
- * many bytes and the same fingerprint: only the tail is new. Anything else: the file was
+ * consumed, the file's inode, a fingerprint of that prefix and a CRC-32 of all of it.
+ * At least that many bytes and the same fingerprint (and, for a replaced file with a new
+ * inode, the same whole-prefix CRC): only the tail is new. Anything else: the file was
  * rewritten, and the collection is rebuilt from scratch.
  */
 import { appendFileSync, closeSync, existsSync, fstatSync, openSync, statSync } from 'node:fs';
@@ -14,7 +15,7 @@ import { isUtf8 } from 'node:buffer';
 import type { CacheDb, FileStateRow } from '../cache/cache-db.js';
 import type { CollectionTable } from '../cache/collection-table.js';
 import { parseLine } from '../jsonl/line-codec.js';
-import { writeAtDurable, fingerprintPrefix, fsyncPath, inodeOf, readLinesFrom, truncateDurable } from '../jsonl/log-io.js';
+import { crc32Range, writeAtDurable, fingerprintPrefix, fsyncPath, inodeOf, readLinesFrom, truncateDurable } from '../jsonl/log-io.js';
 import { ioError } from '../errors.js';
 import type { Logger } from './options.js';
 
@@ -46,6 +47,8 @@ export interface IngestContext {
 }
 
 const MAX_WARNINGS = 5;
+/** Logs smaller than this are rebuilt row by row: dropping and re-creating indexes costs more than it saves. */
+const BULK_LOAD_MIN_BYTES = 256 * 1024;
 
 export function logPath(dir: string, collection: string): string {
   return join(dir, `${collection}.jsonl`);
@@ -58,8 +61,8 @@ export function readFileState(cache: CacheDb, collection: string): FileStateRow 
 export function writeFileState(cache: CacheDb, row: FileStateRow): void {
   cache.statements
     .get(
-      `INSERT OR REPLACE INTO files (collection, ino, offset, lines, fingerprint, mtime_ns, conflict_line)
-       VALUES (@collection, @ino, @offset, @lines, @fingerprint, @mtime_ns, @conflict_line)`,
+      `INSERT OR REPLACE INTO files (collection, ino, offset, lines, fingerprint, mtime_ns, conflict_line, prefix_crc)
+       VALUES (@collection, @ino, @offset, @lines, @fingerprint, @mtime_ns, @conflict_line, @prefix_crc)`,
     )
     .run(row);
 }
@@ -131,13 +134,12 @@ export function ingestLog(ctx: IngestContext, table: CollectionTable, forceRebui
   try {
     const size = fstatSync(fd).size;
     const ino = inodeOf(fd);
-    const sameFile =
-      state !== undefined && state.ino === ino && size >= state.offset && fingerprintPrefix(fd, state.offset) === state.fingerprint;
+    const sameFile = state !== undefined && extendsConsumed(fd, ino, size, state);
     // Unchanged since last consumed (conflicted or not): nothing to do.
     if (!forceRebuild && sameFile && size === state.offset) {
       // Verified unchanged although the stat differed (touched): remember the new mtime so
       // the next check is a stat again.
-      writeFileState(ctx.cache, { ...state, mtime_ns: mtimeNsOf(fd) });
+      writeFileState(ctx.cache, { ...state, ino, mtime_ns: mtimeNsOf(fd) });
       return nothing;
     }
     // A conflicted log is re-read whole once it changes: the fix may be anywhere in it.
@@ -170,13 +172,24 @@ export function ingestLog(ctx: IngestContext, table: CollectionTable, forceRebui
     };
 
     let lastProgress = 0;
-    const read = readLinesFrom(fd, from, firstLine, (line) => {
-      apply(line.text, line.lineNo, line.invalidUtf8 === true);
-      if (ctx.onProgress !== undefined && line.offset - lastProgress > 1 << 20) {
-        lastProgress = line.offset;
-        ctx.onProgress(line.offset, size);
-      }
-    });
+    // A rebuild of more than a few lines loads the table without its indexes and builds
+    // them once at the end; a tail is applied row by row.
+    const bulk = !tailOnly && size > BULK_LOAD_MIN_BYTES;
+    if (bulk) table.beginBulkLoad();
+    let read: ReturnType<typeof readLinesFrom>;
+    try {
+      read = readLinesFrom(fd, from, firstLine, (line) => {
+        apply(line.text, line.lineNo, line.invalidUtf8 === true);
+        if (ctx.onProgress !== undefined && line.offset - lastProgress > 1 << 20) {
+          lastProgress = line.offset;
+          ctx.onProgress(line.offset, size);
+        }
+      });
+    } catch (err) {
+      if (bulk) table.abortBulkLoad();
+      throw err;
+    }
+    if (bulk) table.endBulkLoad();
     let endOffset = read.endOffset;
     let totalLines = firstLine - 1 + read.lines;
     if (read.unterminated !== undefined) {
@@ -209,12 +222,27 @@ export function ingestLog(ctx: IngestContext, table: CollectionTable, forceRebui
       fingerprint: fingerprintPrefix(fd, endOffset),
       mtime_ns: mtimeNsOf(fd),
       conflict_line: conflictLine,
+      prefix_crc: crc32Range(fd, from, endOffset, tailOnly ? (state.prefix_crc ?? 0) : 0),
     });
     ctx.onProgress?.(size, size);
     return { linesRead: totalLines - firstLine + 1, rebuilt: !tailOnly, skipped, conflictLine, totalLines };
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * True when the log still starts with exactly the bytes the cache consumed, so only a tail
+ * is new. The same file (inode) needs the length and the cheap fingerprint to match. A
+ * replaced file (git writes the result of a merge, checkout or pull as a new file; our
+ * merge driver keeps ours' lines first, so a merge result usually extends what was
+ * consumed) must also match the CRC-32 of the whole consumed prefix: one sequential
+ * read, far cheaper than rebuilding the collection.
+ */
+function extendsConsumed(fd: number, ino: string, size: number, state: FileStateRow): boolean {
+  if (size < state.offset || fingerprintPrefix(fd, state.offset) !== state.fingerprint) return false;
+  if (state.ino === ino) return true;
+  return state.prefix_crc !== null && state.conflict_line === null && crc32Range(fd, 0, state.offset) === state.prefix_crc;
 }
 
 /** Keeps an interrupted write's bytes in `<log>.torn` (never destroyed), then cuts the log back to its last complete line. */

@@ -10,7 +10,7 @@
 import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, statSync } from 'node:fs';
 import type { CacheDb } from '../cache/cache-db.js';
 import { CorruptError, ioError } from '../errors.js';
-import { appendDurable, fingerprintPrefix, fsyncDirectory, hashBytes, inodeOf } from '../jsonl/log-io.js';
+import { appendDurable, extendCrc, fingerprintPrefix, fsyncDirectory, hashBytes, inodeOf } from '../jsonl/log-io.js';
 import { logPath, mtimeNsOf, writeFileState } from './ingest.js';
 import type { Journal, JournalEntry } from './journal.js';
 
@@ -20,6 +20,8 @@ export interface StagedLog {
   /** Log size and line count when the scope first touched this log (after catch-up). */
   startOffset: number;
   startLines: number;
+  /** CRC-32 of the log's first `startOffset` bytes, when known. */
+  startCrc: number | null;
   lines: string[];
 }
 
@@ -91,6 +93,7 @@ export class LogAppender {
         fingerprint: fingerprintPrefix(handle.fd, offset),
         mtime_ns: mtimeNsOf(handle.fd),
         conflict_line: null,
+        prefix_crc: log.startCrc === null ? null : extendCrc(data, log.startCrc),
       });
     }
     // Emptied before the cache commits, so that no later lock holder can mistake this

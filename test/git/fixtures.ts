@@ -55,7 +55,7 @@ export interface FakeScript {
 
 /**
  * The fakes are sh scripts run by `/bin/sh` in place of node (`commands.node`): the
- * hooks call `"$node" "$cli" --store DIR sync` whatever the interpreter is, and sh
+ * hooks call `"$node" "$cli" --store DIR refresh` whatever the interpreter is, and sh
  * starts ten times faster than node on a busy two-core machine.
  */
 export const FAKE_NODE = '/bin/sh';

@@ -73,18 +73,18 @@ describe('pre-commit', () => {
 });
 
 describe('post-checkout / post-merge / post-rewrite', () => {
-  it('call `<cli> --store .taskstore sync` from the work tree root after changes, and skip branch creation on the same commit', () => {
+  it('call `<cli> --store .taskstore refresh` from the work tree root after changes, and skip branch creation on the same commit', () => {
     const cli = fakeCli('ok');
     const repo = setup(commandsFor(cli.path));
     gitOk(repo.dir, 'checkout', '-q', '-b', 'topic'); // same commit: nothing changed
     expect(cli.calls()).toEqual([]);
     gitOk(repo.dir, 'checkout', '-q', 'HEAD~1');
-    expect(cli.calls()).toEqual([{ argv: ['--store', '.taskstore', 'sync'], cwd: repo.dir }]);
+    expect(cli.calls()).toEqual([{ argv: ['--store', '.taskstore', 'refresh'], cwd: repo.dir }]);
     gitOk(repo.dir, 'checkout', '-q', 'HEAD', '--', '.taskstore/prds.jsonl'); // a file checkout always syncs
     expect(cli.calls()).toHaveLength(2);
   });
 
-  it('post-merge and post-rewrite (rebase) sync; an amend does not', () => {
+  it('post-merge and post-rewrite (rebase) refresh; an amend does not', () => {
     const cli = fakeCli('ok');
     const repo = setup(commandsFor(cli.path));
     repo.git('checkout', '-q', '-b', 'side', 'HEAD~1');
@@ -101,7 +101,7 @@ describe('post-checkout / post-merge / post-rewrite', () => {
     const rebaseCalls = cli.calls().slice(beforeRebase);
     // post-rewrite "rebase" syncs (git may also run post-checkout while rebasing).
     expect(rebaseCalls.length).toBeGreaterThanOrEqual(1);
-    expect(rebaseCalls.every((c) => c.argv.join(' ') === '--store .taskstore sync')).toBe(true);
+    expect(rebaseCalls.every((c) => c.argv.join(' ') === '--store .taskstore refresh')).toBe(true);
 
     const beforeAmend = cli.calls().length;
     gitOk(repo.dir, 'commit', '-q', '--amend', '-m', 'amended');
@@ -112,13 +112,13 @@ describe('post-checkout / post-merge / post-rewrite', () => {
     const repo = setup(commandsFor(fakeCli('fail').path));
     const checkout = gitOk(repo.dir, 'checkout', '-q', '-b', 'side', 'HEAD~1');
     expect(taskstoreLines(checkout.stderr)).toEqual([
-      'taskstore: warning: post-checkout: `taskstore sync` failed (exit 1): boom: the store exploded; git went ahead; run `taskstore sync` to retry',
+      'taskstore: warning: post-checkout: `taskstore refresh` failed (exit 1): boom: the store exploded; git went ahead; run `taskstore refresh` to retry',
     ]);
     repo.write('side.txt', 'x\n');
     repo.commitAll('side');
     const merge = gitOk(repo.dir, 'merge', '-q', '--no-edit', 'main');
     expect(taskstoreLines(merge.stderr)).toEqual([
-      'taskstore: warning: post-merge: `taskstore sync` failed (exit 1): boom: the store exploded; git went ahead; run `taskstore sync` to retry',
+      'taskstore: warning: post-merge: `taskstore refresh` failed (exit 1): boom: the store exploded; git went ahead; run `taskstore refresh` to retry',
     ]);
     expect(repo.read('.taskstore/prds.jsonl')).toContain('"p2"');
   });
@@ -127,7 +127,7 @@ describe('post-checkout / post-merge / post-rewrite', () => {
     const repo = setup(missing);
     const checkout = gitOk(repo.dir, 'checkout', '-q', 'HEAD~1');
     expect(taskstoreLines(checkout.stderr)).toEqual([
-      'taskstore: warning: post-checkout: cannot run taskstore (/nonexistent/dist/cli/main.js or /nonexistent/bin/node is missing), so the cache was not synced; run `taskstore install-hooks` to repair the hooks',
+      'taskstore: warning: post-checkout: cannot run taskstore (/nonexistent/dist/cli/main.js or /nonexistent/bin/node is missing), so the cache was not caught up; run `taskstore install-hooks` to repair the hooks',
     ]);
 
     // node missing but the CLI present

@@ -54,7 +54,7 @@ describe('installGitIntegration in a fresh repository', () => {
     expect(postMerge).toContain('taskstore_node=/bin/sh\n');
     expect(postMerge).toContain(`taskstore_cli=${cli.path}`);
     expect(postMerge).toContain('taskstore_store=.taskstore\n');
-    expect(postMerge).toContain('--store "$taskstore_store" sync');
+    expect(postMerge).toContain('--store "$taskstore_store" refresh');
     expect(repo.read('.git/hooks/pre-push')).toContain('--store "$taskstore_store" check');
   });
 
@@ -164,7 +164,7 @@ describe('existing content', () => {
 
     gitOk(repo.dir, 'checkout', '-q', 'HEAD~1');
     expect(repo.read('other-tool.out')).toMatch(/^other tool ran: [0-9a-f]{40} [0-9a-f]{40} 1\n$/);
-    expect(cli.calls()).toEqual([{ argv: ['--store', '.taskstore', 'sync'], cwd: repo.dir }]);
+    expect(cli.calls()).toEqual([{ argv: ['--store', '.taskstore', 'refresh'], cwd: repo.dir }]);
   });
 
   it('makes an existing non-executable hook executable and records that for uninstall', () => {
@@ -232,7 +232,7 @@ describe('linked worktrees', () => {
 
     // The shared hook syncs the store of the worktree it fires in.
     gitOk(wt, 'checkout', '-q', '--detach', 'HEAD~1');
-    expect(cli.calls()).toEqual([{ argv: ['--store', '.taskstore', 'sync'], cwd: wt }]);
+    expect(cli.calls()).toEqual([{ argv: ['--store', '.taskstore', 'refresh'], cwd: wt }]);
   });
 });
 
@@ -260,7 +260,7 @@ describe('paths with spaces and quotes', () => {
     const [call] = merge.calls();
     expect(call?.argv).toHaveLength(4);
     expect(call?.argv[3]).toBe('.taskstore/notes.jsonl');
-    expect(cli.calls().some((c) => c.argv.join(' ') === '--store .taskstore sync')).toBe(true);
+    expect(cli.calls().some((c) => c.argv.join(' ') === '--store .taskstore refresh')).toBe(true);
   });
 
   it('a store directory with spaces gets a quoted attribute line that git understands', () => {

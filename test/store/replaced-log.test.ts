@@ -1,0 +1,141 @@
+/**
+ * Git writes the result of a merge, checkout or pull as a new file (new inode). When the
+ * new file still starts with exactly the bytes the cache consumed, only its tail is new:
+ * the cache must apply the tail instead of rebuilding (this is what keeps the git hooks
+ * fast on big stores), and must rebuild when any consumed byte changed, wherever it is.
+ *
+ * Whether a rebuild happened is observed through a sentinel row planted in the
+ * collection's cache table: a tail catch-up leaves it, a rebuild clears the table.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { CoreStore as Store } from '../../src/index.js';
+import { CLI } from '../helpers/paths.js';
+import { GIT_ENV, GitRepo } from '../helpers/git-repo.js';
+import { quietLogger } from '../helpers/logger.js';
+import { tempDir } from '../helpers/temp.js';
+
+function plantSentinel(dir: string, collection: string): void {
+  const db = new Database(join(dir, 'taskstore.db'));
+  db.prepare(`INSERT INTO "c_${collection}" (id, updated_at, state, line, data) VALUES ('sentinel', 0, 0, 0, '{}')`).run();
+  db.close();
+}
+
+function sentinelSurvived(dir: string, collection: string): boolean {
+  const db = new Database(join(dir, 'taskstore.db'), { readonly: true });
+  const row = db.prepare(`SELECT 1 FROM "c_${collection}" WHERE id = 'sentinel'`).get();
+  db.close();
+  return row !== undefined;
+}
+
+/** Replaces `path` by a new file (new inode) with `content`, as git does. */
+function replaceFile(path: string, content: string | Buffer): void {
+  writeFileSync(`${path}.new`, content);
+  renameSync(`${path}.new`, path);
+}
+
+function seed(count: number) {
+  const dir = join(tempDir(), '.taskstore');
+  const store = Store.open(dir, { durability: 'none', logger: quietLogger() });
+  const notes = store.collection<{ title: string }>({ name: 'notes' });
+  const ids = notes.createMany(Array.from({ length: count }, (_, i) => ({ title: `note ${String(i).padStart(5, '0')}` })));
+  store.close();
+  return { dir, ids, log: join(dir, 'notes.jsonl') };
+}
+
+function titles(dir: string): string[] {
+  const store = Store.open(dir, { durability: 'none', logger: quietLogger() });
+  try {
+    return store.collection<{ title: string }>({ name: 'notes' }).list({ orderBy: 'title' }).map((r) => r.title);
+  } finally {
+    store.close();
+  }
+}
+
+const line = (id: string, title: string, at: number) => `${JSON.stringify({ id, title, created_at: at, updated_at: at })}\n`;
+
+describe('a log replaced by a new file', () => {
+  it('that only extends the consumed bytes is caught up by its tail, not rebuilt', () => {
+    const { dir, log } = seed(300);
+    plantSentinel(dir, 'notes');
+    replaceFile(log, readFileSync(log, 'utf8') + line('extra-1', 'zz extra 1', 2e12) + line('extra-2', 'zz extra 2', 2e12 + 1));
+    const seen = titles(dir);
+    expect(seen).toHaveLength(302);
+    expect(seen.slice(-2)).toEqual(['zz extra 1', 'zz extra 2']);
+    expect(sentinelSurvived(dir, 'notes')).toBe(true);
+  });
+
+  it('with the same bytes is recognised as unchanged', () => {
+    const { dir, log } = seed(50);
+    plantSentinel(dir, 'notes');
+    replaceFile(log, readFileSync(log));
+    expect(titles(dir)).toHaveLength(50);
+    expect(sentinelSurvived(dir, 'notes')).toBe(true);
+  });
+
+  it('whose consumed bytes changed between the fingerprint windows is rebuilt', () => {
+    const { dir, log } = seed(600);
+    const text = readFileSync(log, 'utf8');
+    expect(text.length).toBeGreaterThan(3 * 8192);
+    // Same length, same first and last 4 KiB: only the whole-prefix checksum can tell.
+    const changed = text.replace('note 00300', 'NOTE 00300');
+    expect(changed).not.toBe(text);
+    plantSentinel(dir, 'notes');
+    replaceFile(log, changed + line('extra', 'zz extra', 2e12));
+    const seen = titles(dir);
+    expect(seen).toContain('NOTE 00300');
+    expect(seen).not.toContain('note 00300');
+    expect(seen).toContain('zz extra');
+    expect(sentinelSurvived(dir, 'notes')).toBe(false);
+  });
+
+  it('keeps tracking after a tail catch-up: a later in-place append and a later rewrite are both seen', () => {
+    const { dir, log } = seed(20);
+    replaceFile(log, readFileSync(log, 'utf8') + line('extra-1', 'zz extra 1', 2e12));
+    const store = Store.open(dir, { durability: 'none', logger: quietLogger() });
+    const notes = store.collection<{ title: string }>({ name: 'notes' });
+    notes.create({ title: 'zz written after' });
+    store.close();
+    plantSentinel(dir, 'notes');
+    // A second replacement extending the file again: still a tail.
+    replaceFile(log, readFileSync(log, 'utf8') + line('extra-2', 'zz extra 2', 2e12 + 5));
+    expect(titles(dir)).toHaveLength(23);
+    expect(sentinelSurvived(dir, 'notes')).toBe(true);
+    // A replacement that drops the last line: rebuilt.
+    const lines = readFileSync(log, 'utf8').split('\n').filter(Boolean);
+    replaceFile(log, `${lines.slice(0, -1).join('\n')}\n`);
+    expect(titles(dir)).toHaveLength(22);
+    expect(sentinelSurvived(dir, 'notes')).toBe(false);
+  });
+});
+
+describe('the post-merge hook on a merge by the TaskStore driver', () => {
+  it('catches up without rebuilding the collections whose logs only grew', () => {
+    const repo = GitRepo.init();
+    const cli = (...args: string[]) =>
+      execFileSync(process.execPath, [CLI, ...args], { cwd: repo.dir, env: { ...GIT_ENV, TASKSTORE_DIR: '' }, encoding: 'utf8', stdio: 'pipe' }).trim();
+    cli('init', '--hooks');
+    const prd = cli('create-prd', 'Base');
+    repo.commitAll('base');
+    repo.git('checkout', '-q', '-b', 'feature');
+    const fromFeature = cli('create-prd', 'From feature');
+    repo.commitAll('feature');
+    repo.git('checkout', '-q', 'main');
+    const fromMain = cli('create-prd', 'From main');
+    cli('update', prd, '--set', 'status=active');
+    repo.commitAll('main');
+    const store = join(repo.dir, '.taskstore');
+    plantSentinel(store, 'prds');
+    const merge = repo.tryGit('merge', '--no-edit', 'feature');
+    expect(merge.status).toBe(0);
+    expect(merge.stderr).not.toContain('warning');
+    // The hook has already caught up: the sentinel survived (no rebuild) and all three PRDs are there.
+    expect(sentinelSurvived(store, 'prds')).toBe(true);
+    const listed = JSON.parse(cli('--json', 'list-prds')) as { id: string; status: string }[];
+    expect(listed.map((p) => p.id).sort()).toEqual([prd, fromFeature, fromMain].sort());
+    expect(listed.find((p) => p.id === prd)?.status).toBe('active');
+  });
+});
