@@ -1,21 +1,33 @@
 import { defineConfig } from 'tsup';
 
-export default defineConfig({
-  entry: {
-    index: 'src/index.ts',
-    'cli/main': 'src/cli/main.ts',
-    'cli/merge-main': 'src/cli/merge-main.ts',
-  },
+const shared = {
   format: ['esm'],
   target: 'node20',
   platform: 'node',
-  dts: { entry: { index: 'src/index.ts' } },
   sourcemap: true,
   clean: false, // several builds may run while tests read dist/; stale chunks are harmless
-  // Code splitting keeps CLI start-up small: a command loads only its own chunk.
-  splitting: true,
   shims: false,
-  // zod and uuid ship as ~120 small ESM files; bundling them saves their module loading on
-  // every CLI start (git hooks run the CLI often). They stay dependencies for the types.
-  noExternal: ['zod', 'uuid'],
-});
+} as const;
+
+export default defineConfig([
+  {
+    ...shared,
+    entry: {
+      index: 'src/index.ts',
+      'cli/main': 'src/cli/main.ts',
+    },
+    dts: { entry: { index: 'src/index.ts' } },
+    // Code splitting keeps CLI start-up small: a command loads only its own chunk.
+    splitting: true,
+    // zod and uuid ship as ~120 small ESM files; bundling them saves their module loading on
+    // every CLI start (git hooks run the CLI often). They stay dependencies for the types.
+    noExternal: ['zod', 'uuid'],
+  },
+  {
+    ...shared,
+    // git runs the merge driver once per merged log: one self-contained file with only the
+    // merge code, so its start-up is a single module load (no chunks shared with the CLI).
+    entry: { 'cli/merge-main': 'src/cli/merge-main.ts' },
+    splitting: false,
+  },
+]);

@@ -5,6 +5,8 @@
  * 6: the merge driver `node dist/cli/merge-main.js base ours theirs` on three ~100,000-line
  *    logs (ours and theirs each append 1% new versions/records to base). Also shown: a
  *    floor script that only parses the three files and writes the union (no merge logic).
+ * 6b: the driver's start-up alone (`--help`: its entry loads only the merge code).
+ * 6c: as 6 on three ~10,000-line logs, where start-up is most of the cost.
  * 7: CLI cold start: `node dist/cli/main.js --store DIR list-prds` on a small store.
  *
  * Either binary may still be a placeholder while other engineers build it: a functional
@@ -56,10 +58,23 @@ function mergeDriver(ctx) {
   const why = mergeDriverWorks(dir);
   if (why !== null) {
     log(`scenario 6: merge driver not available (${why})`);
-    ctx.rows.push(unavailableRow('6', 'merge driver, three ~100,000-line logs (whole process)', why));
+    for (const [id, what] of [
+      ['6', 'merge driver, three ~100,000-line logs (whole process)'],
+      ['6b', 'merge driver start-up alone (taskstore-merge --help)'],
+      ['6c', 'merge driver, three ~10,000-line logs (whole process)'],
+    ]) {
+      ctx.rows.push(unavailableRow(id, what, why));
+    }
     return;
   }
-  const n = ctx.scale(100_000);
+  mergeRun(ctx, dir, '6', ctx.scale(100_000), ctx.quick ? 3 : 5, true);
+  mergeStartUp(ctx);
+  mergeRun(ctx, dir, '6c', ctx.scale(10_000), ctx.quick ? 5 : 15, false);
+}
+
+/** One merge of three n-line logs (ours and theirs each append 1% new versions/records), whole process, vs `node -e ""`. */
+function mergeRun(ctx, root, id, n, reps, withFloor) {
+  const dir = tempDir(root, `merge-${n}`);
   const changes = Math.max(10, Math.round(n / 100));
   const base = join(dir, 'base.jsonl');
   const oursTemplate = join(dir, 'ours.template.jsonl');
@@ -70,33 +85,47 @@ function mergeDriver(ctx) {
   copyFileSync(base, theirs);
   appendFileSync(oursTemplate, appendLines(changes, n, info.records, 0));
   appendFileSync(theirs, appendLines(changes, n, info.records, 1));
-  const reps = ctx.quick ? 3 : 5;
-  log(`scenario 6: merge driver on ${n.toLocaleString('en-US')}-line base (+${changes} lines on each side), ${reps} runs each`);
-  const { medians, times } = interleaved(
-    {
-      driver: [MERGE_MAIN, base, ours, theirs],
-      floor: [join(BENCH_DIR, 'child-merge-floor.mjs'), base, ours, theirs],
-      node: ['-e', ''],
-    },
-    reps,
-    (name) => {
-      if (name !== 'node') copyFileSync(oursTemplate, ours);
-    },
-  );
+  log(`scenario ${id}: merge driver on ${n.toLocaleString('en-US')}-line base (+${changes} lines on each side), ${reps} runs each`);
+  const commands = { driver: [MERGE_MAIN, base, ours, theirs], node: ['-e', ''] };
+  if (withFloor) commands.floor = [join(BENCH_DIR, 'child-merge-floor.mjs'), base, ours, theirs];
+  const { medians, times } = interleaved(commands, reps, (name) => {
+    if (name !== 'node') copyFileSync(oursTemplate, ours);
+  });
   // The driver's output must hold both sides' changes.
   copyFileSync(oursTemplate, ours);
   const r = runNode([MERGE_MAIN, base, ours, theirs]);
   const merged = readFileSync(ours, 'utf8').split('\n').length - 1;
-  ctx.details.merge = { lines: n, changesPerSide: changes, exit: r.status, mergedLines: merged, times };
-  log(`  driver ${medians.driver.toFixed(0)} ms, floor ${medians.floor.toFixed(0)} ms, node -e "" ${medians.node.toFixed(0)} ms; merged file ${merged} lines (exit ${r.status})`);
+  ctx.details[`merge_${id}`] = { lines: n, changesPerSide: changes, exit: r.status, mergedLines: merged, times };
+  const floor = withFloor ? `; a parse-and-union floor script took ${medians.floor.toFixed(0)} ms (${(medians.driver / medians.floor).toFixed(2)}× of it)` : '';
+  log(`  driver ${medians.driver.toFixed(0)} ms, node -e "" ${medians.node.toFixed(0)} ms${floor}; merged file ${merged} lines (exit ${r.status})`);
   ctx.rows.push(
     row({
-      id: '6',
+      id,
       what: `merge driver, three ~${n.toLocaleString('en-US')}-line logs (whole process)`,
       unit: 'ms',
       store: medians.driver,
       baseline: medians.node,
-      baselineWhat: `node -e "" (bare start-up), same loop; a parse-and-union floor script took ${medians.floor.toFixed(0)} ms (${(medians.driver / medians.floor).toFixed(2)}× of it)`,
+      baselineWhat: `node -e "" (bare start-up), same loop${floor}`,
+      // The absolute goal is for the full size only (issue: ≤ 1.5 s for three 100,000-line logs).
+      extraGoal: id === '6' && !ctx.quick ? { text: '≤ 1500 ms', test: (ms) => ms <= 1500 } : undefined,
+    }),
+  );
+}
+
+/** The driver's own start-up: its entry loads only the merge code; `--help` does no merge at all. */
+function mergeStartUp(ctx) {
+  const reps = ctx.quick ? 5 : 20;
+  const { medians, times } = interleaved({ help: [MERGE_MAIN, '--help'], node: ['-e', ''] }, reps);
+  ctx.details.mergeStartUp = { times };
+  log(`scenario 6b: taskstore-merge --help ${medians.help.toFixed(0)} ms, node -e "" ${medians.node.toFixed(0)} ms`);
+  ctx.rows.push(
+    row({
+      id: '6b',
+      what: 'merge driver start-up alone (taskstore-merge --help)',
+      unit: 'ms',
+      store: medians.help,
+      baseline: medians.node,
+      baselineWhat: 'node -e "" (bare start-up), same loop',
     }),
   );
 }

@@ -389,6 +389,12 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
       ),
     );
 
+  program
+    .command('mcp')
+    .description('serve the store to coding agents as a Model Context Protocol server on stdio (until the client disconnects)')
+    .addHelpText('after', `\nRegister it with an MCP client as the command \`taskstore\` with arguments ["mcp"] (add --store DIR to pin a store).\n${example('taskstore --store ~/proj/.taskstore mcp')}`)
+    .action(act(() => import('./commands/mcp.js'), () => undefined));
+
   // Usage errors name the command they happened in, so the hint can point at its --help.
   for (const cmd of program.commands) {
     cmd.exitOverride((err) => {

@@ -4,6 +4,16 @@
  * A valid line is one JSON object with a non-empty string `id` and an integer
  * `updated_at`. A tombstone additionally has `"deleted": true`. Anything else is a
  * malformed line: it is reported with a reason, and never silently dropped.
+ *
+ * Lines written by the original Rust TaskStore lack one of the two in two places, and
+ * one rule, applied here and so by every reader (the cache, `check`, the merge driver),
+ * fills them in without touching the line:
+ * - no `id` member, and a non-empty string `repo_path`: the id is `repo_path` (the Rust
+ *   store keys repository state by path);
+ * - no `updated_at` member, and an integer `created_at`: the version is `created_at` (a
+ *   Rust dependency is resolved by appending a second line with the same `created_at`;
+ *   the versions tie, and the later line wins as for any tie).
+ * A member that is present but invalid is never replaced: that line is malformed.
  */
 
 /** One parsed version of a record, exactly as it appears on disk. */
@@ -14,8 +24,18 @@ export interface StoredRecord {
   [field: string]: unknown;
 }
 
+/**
+ * What the Rust-format rule filled in for a line that lacked it (see the file comment).
+ * The line itself is never rewritten; readers see it with these members added.
+ */
+export interface FilledStamps {
+  id?: string;
+  updated_at?: number;
+}
+
 export type ParsedLine =
-  | { kind: 'record'; record: StoredRecord }
+  /** `record` has `id` and `updated_at` (filled in when `filled` is set). */
+  | { kind: 'record'; record: StoredRecord; filled?: FilledStamps }
   | { kind: 'conflict-marker'; marker: string }
   | { kind: 'malformed'; reason: string };
 
@@ -35,9 +55,51 @@ export function parseLine(line: string): ParsedLine {
   } catch (err) {
     return { kind: 'malformed', reason: `not valid JSON (${(err as Error).message})` };
   }
+  const filled = fillRustStamps(value);
   const problem = recordProblem(value);
   if (problem !== undefined) return { kind: 'malformed', reason: problem };
-  return { kind: 'record', record: value as StoredRecord };
+  return filled === undefined ? { kind: 'record', record: value as StoredRecord } : { kind: 'record', record: value as StoredRecord, filled };
+}
+
+/**
+ * Applies the Rust-format rule to a parsed line, in place: an absent `id` comes from a
+ * non-empty string `repo_path`, an absent `updated_at` from an integer `created_at`.
+ * Returns what was filled in, or undefined when nothing was.
+ */
+export function fillRustStamps(value: unknown): FilledStamps | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const record = value as Record<string, unknown>;
+  let filled: FilledStamps | undefined;
+  if (!Object.hasOwn(record, 'id') && typeof record.repo_path === 'string' && record.repo_path.length > 0) {
+    record.id = record.repo_path;
+    filled = { id: record.repo_path };
+  }
+  if (!Object.hasOwn(record, 'updated_at') && Number.isSafeInteger(record.created_at)) {
+    record.updated_at = record.created_at;
+    filled = { ...filled, updated_at: record.created_at as number };
+  }
+  return filled;
+}
+
+/**
+ * The line as readers see it: `text` (a record line without its line end) with the
+ * members the Rust-format rule filled in written out, `id` first and `updated_at` last.
+ * Returns `text` itself when nothing was filled in. The log is never rewritten: this is
+ * the text the cache serves, so every read has an `id` and an `updated_at`.
+ */
+export function readerText(text: string, filled: FilledStamps | undefined): string {
+  if (filled === undefined) return text;
+  let out = text;
+  // A filled line has at least the member it was filled from, so it is never `{}`.
+  if (filled.updated_at !== undefined) {
+    const end = out.lastIndexOf('}');
+    out = `${out.slice(0, end)},"updated_at":${filled.updated_at}${out.slice(end)}`;
+  }
+  if (filled.id !== undefined) {
+    const start = out.indexOf('{') + 1;
+    out = `${out.slice(0, start)}"id":${JSON.stringify(filled.id)},${out.slice(start)}`;
+  }
+  return out;
 }
 
 /** Why `value` is not a storable record version, or undefined when it is one. */

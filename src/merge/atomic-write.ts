@@ -12,8 +12,11 @@ import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { fsyncDirectory } from '../jsonl/log-io.js';
 
-/** Writes `data` (UTF-8) to `path` atomically, keeping the existing file's permission bits. */
-export function writeFileAtomicSync(path: string, data: string): void {
+/**
+ * Writes `data` (a string, written as UTF-8, or byte chunks written in order) to `path`
+ * atomically, keeping the existing file's permission bits.
+ */
+export function writeFileAtomicSync(path: string, data: string | readonly Uint8Array[]): void {
   const dir = dirname(path);
   const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   let mode: number | undefined;
@@ -27,9 +30,10 @@ export function writeFileAtomicSync(path: string, data: string): void {
   try {
     try {
       if (mode !== undefined && (fstatSync(fd).mode & 0o7777) !== mode) fchmodSync(fd, mode); // umask may have narrowed it
-      const buffer = Buffer.from(data, 'utf8');
-      let written = 0;
-      while (written < buffer.length) written += writeSync(fd, buffer, written, buffer.length - written);
+      for (const chunk of typeof data === 'string' ? [Buffer.from(data, 'utf8')] : data) {
+        let written = 0;
+        while (written < chunk.length) written += writeSync(fd, chunk, written, chunk.length - written);
+      }
       fsyncSync(fd);
     } finally {
       closeSync(fd);

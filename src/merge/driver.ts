@@ -1,5 +1,6 @@
 /**
- * The git merge driver: the thin file wrapper around {@link mergeJsonl}.
+ * The git merge driver: the thin file wrapper around {@link mergeJsonlBytes} (which
+ * gives exactly the result of `mergeJsonl`, faster on large files).
  *
  * git runs it as `taskstore-merge %O %A %B %P` (`<base> <ours> <theirs> <path>`) and
  * takes whatever it leaves in `<ours>` as the merge result; the exit code says whether
@@ -14,7 +15,8 @@
 import { isUtf8 } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { writeFileAtomicSync } from './atomic-write.js';
-import { mergeJsonl, type BadLine } from './merge-jsonl.js';
+import { mergeJsonlBytes, type BytesMergeResult } from './merge-bytes.js';
+import type { BadLine } from './merge-jsonl.js';
 
 export type MergeExitCode = 0 | 1 | 2;
 
@@ -22,8 +24,8 @@ export type MergeExitCode = 0 | 1 | 2;
 export interface MergeDriverOptions {
   /** Reads a whole file; must throw an error with `code: 'ENOENT'` for a missing file. */
   readFile?: (path: string) => Uint8Array;
-  /** Replaces a file's content atomically. */
-  writeFile?: (path: string, text: string) => void;
+  /** Replaces a file's content atomically with `chunks`, written in order. */
+  writeFile?: (path: string, chunks: readonly Uint8Array[]) => void;
   stderr?: (text: string) => void;
   stdout?: (text: string) => void;
   /** Name used in messages (`taskstore-merge`, or `taskstore merge` when run by the CLI). */
@@ -71,20 +73,20 @@ export function runMergeDriver(args: readonly string[], options: MergeDriverOpti
     return 2;
   };
 
-  let texts: [string, string, string];
+  let inputs: [Uint8Array, Uint8Array, Uint8Array];
   try {
-    texts = [
-      readText(readFile, basePath, 'base', true),
-      readText(readFile, oursPath, 'ours', false),
-      readText(readFile, theirsPath, 'theirs', false),
+    inputs = [
+      readInput(readFile, basePath, 'base', true),
+      readInput(readFile, oursPath, 'ours', false),
+      readInput(readFile, theirsPath, 'theirs', false),
     ];
   } catch (err) {
     return fail(`${(err as Error).message}; nothing was written`);
   }
 
-  let result: ReturnType<typeof mergeJsonl>;
+  let result: BytesMergeResult;
   try {
-    result = mergeJsonl(...texts);
+    result = mergeJsonlBytes(...inputs);
   } catch (err) {
     return fail(`merge failed unexpectedly (${(err as Error).message}); ours left unchanged`);
   }
@@ -92,7 +94,7 @@ export function runMergeDriver(args: readonly string[], options: MergeDriverOpti
   reportBadLines(result.badLines, (line) => stderr(`${program}: ${shownPath}: ${line}\n`));
 
   try {
-    writeFile(oursPath, result.text);
+    writeFile(oursPath, result.output);
   } catch (err) {
     return fail(`cannot write the merged result to ${oursPath} (${(err as Error).message}); ours left unchanged`);
   }
@@ -112,24 +114,24 @@ export function runMergeDriver(args: readonly string[], options: MergeDriverOpti
   return 0;
 }
 
-/** Reads one input as UTF-8. A missing base is an empty base (the file is new on both sides). */
-function readText(
+/** Reads one input, which must be UTF-8. A missing base is an empty base (the file is new on both sides). */
+function readInput(
   readFile: (path: string) => Uint8Array,
   path: string,
   side: 'base' | 'ours' | 'theirs',
   missingIsEmpty: boolean,
-): string {
+): Uint8Array {
   let bytes: Uint8Array;
   try {
     bytes = readFile(path);
   } catch (err) {
-    if (missingIsEmpty && (err as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    if (missingIsEmpty && (err as NodeJS.ErrnoException).code === 'ENOENT') return new Uint8Array(0);
     throw new Error(`cannot read ${side} file ${path} (${(err as Error).message})`, { cause: err });
   }
   // Decoding would replace invalid bytes and the merge would then rewrite them: refuse instead.
+  // (A byte order mark is kept: it is part of the first line, like any other bytes.)
   if (!isUtf8(bytes)) throw new Error(`${side} file ${path} is not valid UTF-8; merge this file by hand`);
-  // Buffer decoding keeps a byte order mark (TextDecoder would drop it) and is much faster.
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  return bytes;
 }
 
 function reportBadLines(badLines: BadLine[], emit: (line: string) => void): void {

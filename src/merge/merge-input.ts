@@ -36,12 +36,38 @@ export class MalformedLine {
  */
 export type InputLine = RecordVersion | MalformedLine;
 
+/** The current version per id of some lines (highest `updated_at`, later line on ties). */
+export interface CurrentVersions {
+  get(id: string): RecordVersion | undefined;
+}
+
+/**
+ * Current versions as a layer over the current versions of the lines before: an entry
+ * here is a version that supersedes the one below. Sides that share their first lines
+ * share the layers of those lines instead of each building a map of every id.
+ */
+class CurrentLayer implements CurrentVersions {
+  private readonly own = new Map<string, RecordVersion>();
+  constructor(private readonly below: CurrentVersions | undefined) {}
+
+  get(id: string): RecordVersion | undefined {
+    return this.own.get(id) ?? this.below?.get(id);
+  }
+
+  add(version: RecordVersion): void {
+    const previous = this.get(version.id);
+    if (previous === undefined || supersedes(previous, version, true)) this.own.set(version.id, version);
+  }
+}
+
 export interface MergeInput {
   /** The side's non-empty lines in order (repeated lines repeated). */
   readonly lines: InputLine[];
-  /** Current version per id (highest `updated_at`, later line on ties), in order of first appearance. */
-  readonly current: Map<string, RecordVersion>;
+  /** Current version per id. */
+  readonly current: CurrentVersions;
   readonly badLines: BadLine[];
+  /** For each line count asked for when reading: the current versions of that many first lines. */
+  readonly currentAfter: ReadonlyMap<number, CurrentVersions>;
 }
 
 /** Parses one line (without its line end). */
@@ -56,6 +82,33 @@ export function readLine(text: string): InputLine {
 }
 
 /**
+ * Collects one side's lines in order, its current versions and its malformed lines.
+ * `below`: the current versions of lines that precede these (a shared prefix).
+ * `snapshotsAt`: line counts (ascending) after which to keep a view of the current versions.
+ */
+function inputBuilder(side: MergeSide, lines: InputLine[] = [], below?: CurrentVersions, snapshotsAt: readonly number[] = []) {
+  let current = new CurrentLayer(below);
+  const currentAfter = new Map<number, CurrentVersions>();
+  const badLines: BadLine[] = [];
+  let next = 0; // index into snapshotsAt
+  const snapshot = (): void => {
+    while (next < snapshotsAt.length && snapshotsAt[next] === lines.length) {
+      currentAfter.set(lines.length, current);
+      next++;
+      current = new CurrentLayer(current); // the view just kept is never changed again
+    }
+  };
+  const add = (line: InputLine, lineNo: number): void => {
+    lines.push(line);
+    if (line instanceof MalformedLine) badLines.push({ side, line: lineNo, reason: line.problem });
+    else current.add(line);
+    snapshot();
+  };
+  const input = (): MergeInput => ({ lines, current, badLines, currentAfter });
+  return { add, input, badLines };
+}
+
+/**
  * Splits `text` into lines (`\n` ends; a trailing `\r` is removed; a missing final line
  * end is fine) and reads each. Empty lines carry no data and are skipped (the store
  * never writes them); every other line is kept, valid or not.
@@ -64,14 +117,52 @@ export function readLine(text: string): InputLine {
  * side's lines position by position, its {@link InputLine} objects are reused instead
  * of parsing again (both sides usually start with the base's lines).
  */
-export function readMergeInput(text: string, side: MergeSide, sharedPrefixWith?: MergeInput): MergeInput {
-  const lines: InputLine[] = [];
-  const current = new Map<string, RecordVersion>();
-  const badLines: BadLine[] = [];
-  if (text.length === 0) return { lines, current, badLines };
+export function readMergeInput(
+  text: string,
+  side: MergeSide,
+  sharedPrefixWith?: MergeInput,
+  /** Line counts (ascending) after which the current versions are kept in `currentAfter`. */
+  snapshotsAt?: readonly number[],
+): MergeInput {
+  const { input, add } = inputBuilder(side, [], undefined, snapshotsAt);
+  readLinesInto(text, 0, add, sharedPrefixWith?.lines ?? []);
+  return input();
+}
 
-  const shared = sharedPrefixWith?.lines ?? [];
+/** The first lines of a side, known from its bytes to be the first lines of an already read side. */
+export interface SharedPrefix {
+  /** The already read side (read with a snapshot at `lines`, see `readMergeInput`). */
+  readonly input: MergeInput;
+  /** How many of its lines (non-empty lines) the prefix holds. */
+  readonly lines: number;
+  /** How many physical lines (line ends) the prefix holds, for the line numbers after it. */
+  readonly physicalLines: number;
+}
+
+/**
+ * Reads a side made of a known shared prefix followed by `tail` (the text after the
+ * prefix). The prefix's lines are the other side's objects, not split, compared or
+ * parsed again: the merge driver finds the prefix by comparing bytes, which is much
+ * cheaper than decoding and comparing the lines.
+ */
+export function readMergeInputAfter(prefix: SharedPrefix, tail: string, side: MergeSide): MergeInput {
+  const below = prefix.lines === 0 ? undefined : prefix.input.currentAfter.get(prefix.lines);
+  if (prefix.lines > 0 && below === undefined) throw new Error(`internal: no current versions kept after line ${prefix.lines}`);
+  const { input, add, badLines } = inputBuilder(side, prefix.input.lines.slice(0, prefix.lines), below);
+  for (const bad of prefix.input.badLines) if (bad.line <= prefix.physicalLines) badLines.push({ ...bad, side });
+  readLinesInto(tail, prefix.physicalLines, add, []);
+  return input();
+}
+
+function readLinesInto(
+  text: string,
+  linesBefore: number,
+  add: (line: InputLine, lineNo: number) => void,
+  shared: readonly InputLine[],
+): void {
+  if (text.length === 0) return;
   let sharing = shared.length > 0;
+  let count = 0;
   const raw = text.split('\n');
   for (let i = 0; i < raw.length; i++) {
     let text = raw[i] as string;
@@ -79,18 +170,12 @@ export function readMergeInput(text: string, side: MergeSide, sharedPrefixWith?:
     if (text.length === 0) continue;
     let line: InputLine | undefined;
     if (sharing) {
-      const candidate = shared[lines.length];
+      const candidate = shared[count];
       if (candidate !== undefined && candidate.text === text) line = candidate;
       else sharing = false;
     }
     line ??= readLine(text);
-    lines.push(line);
-    if (line instanceof MalformedLine) {
-      badLines.push({ side, line: i + 1, reason: line.problem });
-      continue;
-    }
-    const previous = current.get(line.id);
-    if (previous === undefined || supersedes(previous, line, true)) current.set(line.id, line);
+    count++;
+    add(line, linesBefore + i + 1);
   }
-  return { lines, current, badLines };
 }

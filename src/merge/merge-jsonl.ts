@@ -25,6 +25,14 @@ import { mergeRecord } from './three-way.js';
 
 export type { BadLine, MergeSide } from './merge-input.js';
 
+/** A record left in conflict, with the versions its block shows (a side without one shows nothing). */
+interface Conflicted {
+  id: string;
+  reason: string;
+  ours: RecordVersion | undefined;
+  theirs: RecordVersion | undefined;
+}
+
 /** A record left in conflict: why, so a person can decide. */
 export interface ConflictedRecord {
   id: string;
@@ -62,18 +70,64 @@ export function mergeJsonl(base: string, ours: string, theirs: string): MergeRes
   const oursInput = readMergeInput(ours, 'ours');
   const theirsInput = readMergeInput(theirs, 'theirs', oursInput);
   const baseInput = readMergeInput(base, 'base', oursInput);
+  const plan = planMerge(baseInput, oursInput, theirsInput);
+  return { ...resultOf(plan), text: renderText(plan) };
+}
 
-  let history = unionOfLines(oursInput, theirsInput);
-  const shown = currentVersions(history);
+/**
+ * The merge of three read inputs, before it is rendered as text: the history lines (ours'
+ * lines first), the new version lines to append, and the conflicted records.
+ */
+export interface MergePlan {
+  readonly history: readonly InputLine[];
+  /** How many of the first `history` lines are ours' lines, all of them, unchanged and in order (0 when conflicts removed some). */
+  readonly oursIntact: number;
+  readonly appended: readonly string[];
+  readonly conflicted: readonly Conflicted[];
+  readonly badLines: readonly BadLine[];
+}
+
+/** Merges three inputs read by `readMergeInput` (see {@link mergeJsonl} for the rules). */
+export function planMerge(baseInput: MergeInput, oursInput: MergeInput, theirsInput: MergeInput): MergePlan {
+  const shared = sharedLines(oursInput, theirsInput);
+  let history = unionOfLines(oursInput, theirsInput, shared);
+  // An id with no line after the lines both sides share has the same lines on both sides,
+  // and readers of the history see its current version: nothing to merge. Only the other
+  // ids are looked at, in the order they first appear in the history.
+  const touched = new Set<string>();
+  for (const input of [oursInput, theirsInput]) {
+    for (let i = shared; i < input.lines.length; i++) {
+      const line = input.lines[i];
+      if (line instanceof RecordVersion) touched.add(line.id);
+    }
+  }
+  const shown = currentVersions(history, touched);
 
   const appended: string[] = [];
-  const conflicted: { id: string; reason: string; ours: RecordVersion; theirs: RecordVersion }[] = [];
+  const conflicted: Conflicted[] = [];
+  /** Appends `fields` as a new current version stamped after `after`; false when no later stamp exists. */
+  const appendVersion = (id: string, fields: Fields | 'tombstone', after: number): boolean => {
+    const updatedAt = after + 1;
+    if (!Number.isSafeInteger(updatedAt)) return false;
+    appended.push(fields === 'tombstone' ? tombstoneLine(id, updatedAt) : versionLine(id, fields, updatedAt));
+    return true;
+  };
+  // No valid later timestamp exists: let a person decide rather than write a line readers would skip.
+  const AT_MAXIMUM = 'updated_at is at its maximum; no merged version can be written';
+
   for (const [id, shownVersion] of shown) {
     const oursVersion = oursInput.current.get(id);
     const theirsVersion = theirsInput.current.get(id);
-    // On one side only (added there): its lines are all in the history and its current
-    // version is what readers see. Nothing to merge.
-    if (oursVersion === undefined || theirsVersion === undefined) continue;
+    if (oursVersion === undefined || theirsVersion === undefined) {
+      // On one side only: every line of this id in the history comes from that side.
+      const present = (oursVersion ?? theirsVersion) as RecordVersion;
+      const outcome = oneSided(baseInput.current.get(id), present, shownVersion);
+      if (outcome === 'as shown') continue;
+      if (!appendVersion(id, outcome, Math.max(present.updatedAt, shownVersion.updatedAt))) {
+        conflicted.push({ id, reason: AT_MAXIMUM, ours: oursVersion, theirs: theirsVersion });
+      }
+      continue;
+    }
     // Both sides agree and readers see exactly that line: the common case, kept cheap.
     if (oursVersion.text === theirsVersion.text && shownVersion.text === oursVersion.text) continue;
 
@@ -84,31 +138,57 @@ export function mergeJsonl(base: string, ours: string, theirs: string): MergeRes
       continue;
     }
     if (sameContent(result.fields, fieldsOf(shownVersion))) continue;
-    const updatedAt = Math.max(oursVersion.updatedAt, theirsVersion.updatedAt) + 1;
-    if (!Number.isSafeInteger(updatedAt)) {
-      // No valid later timestamp exists: let a person decide rather than write a line readers would skip.
-      const reason = 'updated_at is at its maximum; no merged version can be written';
-      conflicted.push({ id, reason, ours: oursVersion, theirs: theirsVersion });
-      continue;
+    if (!appendVersion(id, result.fields, Math.max(oursVersion.updatedAt, theirsVersion.updatedAt))) {
+      conflicted.push({ id, reason: AT_MAXIMUM, ours: oursVersion, theirs: theirsVersion });
     }
-    appended.push(versionLine(result.fields, updatedAt));
   }
 
+  let oursIntact = oursInput.lines.length;
   if (conflicted.length > 0) {
-    const competing = new Set(conflicted.flatMap((c) => [c.ours.text, c.theirs.text]));
+    const competing = new Set(conflicted.flatMap((c) => [c.ours?.text, c.theirs?.text]));
     history = history.filter((line) => !competing.has(line.text));
+    oursIntact = 0;
   }
+  const badLines = [...baseInput.badLines, ...oursInput.badLines, ...theirsInput.badLines];
+  return { history, oursIntact, appended, conflicted, badLines };
+}
 
-  const out: string[] = history.map((line) => line.text);
-  for (const line of appended) out.push(line); // not push(...appended): too many arguments for a large merge
-  for (const c of conflicted) out.push(CONFLICT_START, c.ours.text, CONFLICT_SEPARATOR, c.theirs.text, CONFLICT_END);
-
+/** Everything of a {@link MergeResult} but its text. */
+export function resultOf(plan: MergePlan): Omit<MergeResult, 'text'> {
   return {
-    text: out.length === 0 ? '' : `${out.join('\n')}\n`,
-    conflicts: conflicted.length,
-    conflictedRecords: conflicted.map(({ id, reason }) => ({ id, reason })),
-    badLines: [...baseInput.badLines, ...oursInput.badLines, ...theirsInput.badLines],
+    conflicts: plan.conflicted.length,
+    conflictedRecords: plan.conflicted.map(({ id, reason }) => ({ id, reason })),
+    badLines: [...plan.badLines],
   };
+}
+
+/** The merged file: every line `\n`-terminated (empty when there is no line). */
+export function renderText(plan: MergePlan): string {
+  return renderLines(plan, 0);
+}
+
+/**
+ * The merged file after ours' lines, when it starts with all of them unchanged (no
+ * conflict removed one): a caller holding ours' bytes can then write those bytes as they
+ * are, followed by this, instead of the whole text. Undefined otherwise.
+ */
+export function renderAfterOurs(plan: MergePlan, oursLines: number): string | undefined {
+  if (plan.oursIntact !== oursLines) return undefined;
+  return renderLines(plan, oursLines);
+}
+
+function renderLines(plan: MergePlan, from: number): string {
+  const out: string[] = [];
+  for (let i = from; i < plan.history.length; i++) out.push((plan.history[i] as InputLine).text);
+  for (const line of plan.appended) out.push(line); // not push(...appended): too many arguments for a large merge
+  for (const c of plan.conflicted) {
+    out.push(CONFLICT_START);
+    if (c.ours !== undefined) out.push(c.ours.text);
+    out.push(CONFLICT_SEPARATOR);
+    if (c.theirs !== undefined) out.push(c.theirs.text);
+    out.push(CONFLICT_END);
+  }
+  return out.length === 0 ? '' : `${out.join('\n')}\n`;
 }
 
 /**
@@ -118,12 +198,10 @@ export function mergeJsonl(base: string, ours: string, theirs: string): MergeRes
  * Identical lines can only belong to the same id, so ours' lines are indexed by id, and
  * only for the ids theirs could repeat: hashing every line of two large files would cost
  * more than the whole rest of the merge. Lines the two sides share at the start are the
- * same objects (see `readMergeInput`) and are skipped first.
+ * same objects (see `readMergeInput`): the first `start` lines, skipped at once.
  */
-function unionOfLines(ours: MergeInput, theirs: MergeInput): InputLine[] {
+function unionOfLines(ours: MergeInput, theirs: MergeInput, start: number): InputLine[] {
   const union = ours.lines.slice();
-  let start = 0;
-  while (start < theirs.lines.length && theirs.lines[start] === ours.lines[start]) start++;
   if (start === theirs.lines.length) return union;
   const rest = theirs.lines.slice(start);
 
@@ -141,21 +219,60 @@ function unionOfLines(ours: MergeInput, theirs: MergeInput): InputLine[] {
   return union;
 }
 
-/** What a reader of `lines` takes as current per id, in order of first appearance. */
-function currentVersions(lines: InputLine[]): Map<string, RecordVersion> {
+/** How many first lines the two sides share: the same objects (see `readMergeInput`), so the same lines. */
+function sharedLines(ours: MergeInput, theirs: MergeInput): number {
+  let n = 0;
+  while (n < theirs.lines.length && theirs.lines[n] === ours.lines[n]) n++;
+  return n;
+}
+
+/** What a reader of `lines` takes as current for each of `ids`, in order of first appearance. */
+function currentVersions(lines: InputLine[], ids: ReadonlySet<string>): Map<string, RecordVersion> {
   const current = new Map<string, RecordVersion>();
+  if (ids.size === 0) return current;
   for (const line of lines) {
-    if (!(line instanceof RecordVersion)) continue;
+    if (!(line instanceof RecordVersion) || !ids.has(line.id)) continue;
     const previous = current.get(line.id);
     if (previous === undefined || supersedes(previous, line, true)) current.set(line.id, line);
   }
   return current;
 }
 
-/** The merged record as one line, stamped with `updatedAt` in place of its `updated_at` value. */
-function versionLine(fields: Fields, updatedAt: number): string {
-  const members = [...fields].map(([key, field]) =>
-    key === UPDATED_AT ? { rawKey: field.rawKey, rawValue: String(updatedAt) } : field,
-  );
+/**
+ * What a record present on one side only needs beyond the history's lines:
+ * - `'as shown'`: nothing, readers of the history see the side's current version;
+ * - `'tombstone'`: the other side removed every line of a record the base had, and this
+ *   side left it as the base had it: the removal is a delete (a `git revert` of the
+ *   commit that created it, or a hand edit; compaction never removes a current version);
+ * - the side's fields: readers would see another version, because lines the side repeats
+ *   are written once (e.g. theirs: tombstone@1, live@1, tombstone@1 reads as live once
+ *   the repeated tombstone is dropped), so the side's current version is appended again.
+ * A record the present side changed since the base stays as that side has it: the
+ * removal happened to the base's version, and the change came after it.
+ */
+function oneSided(base: RecordVersion | undefined, present: RecordVersion, shown: RecordVersion): 'as shown' | 'tombstone' | Fields {
+  const fieldsOf = fieldsMemo();
+  const untouched = base !== undefined && !base.deleted && !present.deleted && sameContent(fieldsOf(present), fieldsOf(base));
+  if (untouched) return 'tombstone';
+  if (shown.text === present.text) return 'as shown';
+  const fields = fieldsOf(present);
+  return sameContent(fields, fieldsOf(shown)) ? 'as shown' : fields;
+}
+
+/**
+ * The merged record as one line, stamped with `updatedAt` in place of its `updated_at`
+ * value. A record read from Rust-format lines may lack `id` or `updated_at` (see the
+ * line codec): a new line always carries both, `id` first and `updated_at` last.
+ */
+function versionLine(id: string, fields: Fields, updatedAt: number): string {
+  const members: { rawKey: string; rawValue: string }[] = [];
+  if (!fields.has('id')) members.push({ rawKey: '"id"', rawValue: JSON.stringify(id) });
+  for (const [key, field] of fields) members.push(key === UPDATED_AT ? { rawKey: field.rawKey, rawValue: String(updatedAt) } : field);
+  if (!fields.has(UPDATED_AT)) members.push({ rawKey: `"${UPDATED_AT}"`, rawValue: String(updatedAt) });
   return joinObjectMembers(members);
+}
+
+/** A delete, written exactly as the store writes one. */
+function tombstoneLine(id: string, updatedAt: number): string {
+  return JSON.stringify({ id, updated_at: updatedAt, deleted: true });
 }

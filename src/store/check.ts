@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { CacheDb } from '../cache/cache-db.js';
 import type { CollectionTable } from '../cache/collection-table.js';
 import { COLLECTION_NAME } from '../jsonl/collection-name.js';
-import { parseLine, supersedes } from '../jsonl/line-codec.js';
+import { parseLine, readerText, supersedes } from '../jsonl/line-codec.js';
 import { readLinesFrom } from '../jsonl/log-io.js';
 import { logPath } from './ingest.js';
 
@@ -109,7 +109,7 @@ function driftProblems(ctx: CheckContext, name: string, onProgress?: (done: numb
         const previous = expected.get(parsed.record.id);
         if (previous === undefined || supersedes(previous, parsed.record, true)) {
           const text = line.text.endsWith('\r') ? line.text.slice(0, -1) : line.text;
-          expected.set(parsed.record.id, { updated_at: parsed.record.updated_at, text });
+          expected.set(parsed.record.id, { updated_at: parsed.record.updated_at, text: readerText(text, parsed.filled) });
         }
       });
     } finally {

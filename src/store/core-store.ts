@@ -119,7 +119,7 @@ export class CoreStore {
     } catch (err) {
       throw ioError('write to the store directory', absolute, err);
     }
-    ensureLayout(absolute);
+    ensureLayout(absolute, resolved.logger);
     // `this` is the class open() was called on (Store, a subclass ...); its constructor is protected.
     const store = new (this as unknown as new (dir: string, options: ResolvedOptions) => S)(absolute, resolved);
     try {

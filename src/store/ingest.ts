@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { isUtf8 } from 'node:buffer';
 import type { CacheDb, FileStateRow } from '../cache/cache-db.js';
 import type { CollectionTable } from '../cache/collection-table.js';
-import { parseLine } from '../jsonl/line-codec.js';
+import { parseLine, readerText } from '../jsonl/line-codec.js';
 import { crc32Range, writeAtDurable, fingerprintPrefix, fsyncPath, inodeOf, readLinesFrom, truncateDurable } from '../jsonl/log-io.js';
 import { ioError } from '../errors.js';
 import type { Logger } from './options.js';
@@ -163,7 +163,8 @@ export function ingestLog(ctx: IngestContext, table: CollectionTable, forceRebui
       if (invalidUtf8) return reportBad(lineNo, 'not valid UTF-8');
       const parsed = parseLine(text);
       if (parsed.kind === 'record') {
-        if (conflictLine === null) table.apply(parsed.record, lineNo, text.endsWith('\r') ? text.slice(0, -1) : text);
+        // The cache holds the line as readers see it (Rust-format lines with their filled-in id / updated_at).
+        if (conflictLine === null) table.apply(parsed.record, lineNo, readerText(text.endsWith('\r') ? text.slice(0, -1) : text, parsed.filled));
       } else if (parsed.kind === 'conflict-marker') {
         conflictLine ??= lineNo;
       } else if (text.trim() !== '') {

@@ -2,9 +2,10 @@
  * The committed files that make a directory a store: `.version` (the on-disk format
  * version) and `.gitignore` (keeps the cache and other local state out of git).
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CorruptError, UnsupportedVersionError, ioError } from '../errors.js';
+import type { Logger } from './options.js';
 
 /** The JSONL format version this code reads and writes. */
 export const FORMAT_VERSION = 1;
@@ -19,7 +20,7 @@ taskstore.journal
 .*.tmp
 `;
 
-export function ensureLayout(dir: string): void {
+export function ensureLayout(dir: string, logger?: Pick<Logger, 'warn'>): void {
   const versionPath = join(dir, '.version');
   if (existsSync(versionPath)) {
     const text = readFileSync(versionPath, 'utf8').trim();
@@ -40,6 +41,38 @@ export function ensureLayout(dir: string): void {
   }
   const ignorePath = join(dir, '.gitignore');
   if (!existsSync(ignorePath)) writeOrFail(ignorePath, GITIGNORE);
+  else addMissingIgnores(ignorePath, logger);
+}
+
+/** The patterns of {@link GITIGNORE}, without its comment. */
+const IGNORED = GITIGNORE.split('\n').filter((line) => line !== '' && !line.startsWith('#'));
+
+/**
+ * Appends to an existing `.gitignore` the TaskStore entries it lacks (a store written by
+ * the Rust TaskStore ignores only its own cache files, so the journal and the rest would
+ * show up in `git status`). The user's lines are never changed or removed; an entry the
+ * user negated (`!taskstore.journal`) counts as present. A file that cannot be written
+ * (read-only checkout) only gets a warning: opening the store must not fail over it.
+ */
+function addMissingIgnores(path: string, logger: Pick<Logger, 'warn'> | undefined): void {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    logger?.warn(`cannot read ${path} (${(err as Error).message}); not checking its entries`);
+    return;
+  }
+  const present = new Set(text.split('\n').map((line) => line.trim().replace(/^!/, '')));
+  const missing = IGNORED.filter((entry) => !present.has(entry));
+  if (missing.length === 0) return;
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  const lead = text === '' || text.endsWith('\n') ? '' : eol;
+  const block = ['# Added by TaskStore: local state that is never committed.', ...missing].map((line) => line + eol).join('');
+  try {
+    appendFileSync(path, lead + block);
+  } catch (err) {
+    logger?.warn(`cannot add ${missing.join(', ')} to ${path} (${(err as Error).message}); add them by hand so git ignores them`);
+  }
 }
 
 function writeOrFail(path: string, content: string): void {

@@ -14,7 +14,7 @@ import { ANSI, runCli } from './run-cli.js';
 const COMMANDS = [
   'init', 'list-prds', 'list-task-specs', 'list-executions', 'list-dependencies', 'list-workflows', 'list', 'show', 'describe',
   'history', 'create-prd', 'create-task-spec', 'create-execution', 'update', 'ready', 'claim', 'renew', 'release', 'complete-execution', 'delete', 'sync', 'refresh', 'compact',
-  'check', 'metrics', 'backup', 'export', 'import', 'install-hooks', 'uninstall-hooks', 'merge',
+  'check', 'metrics', 'backup', 'export', 'import', 'install-hooks', 'uninstall-hooks', 'merge', 'mcp',
 ];
 
 function expectUsageError(result: { status: number; stdout: string; stderr: string }, message: RegExp): void {

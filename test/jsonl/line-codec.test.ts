@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { isConflictMarker, parseLine, recordProblem, serializeRecord, supersedes } from '../../src/jsonl/line-codec.js';
+import { isConflictMarker, parseLine, readerText, recordProblem, serializeRecord, supersedes } from '../../src/jsonl/line-codec.js';
 
 const validRecord = fc
   .record({
@@ -74,6 +74,59 @@ describe('supersedes', () => {
       fc.property(fc.integer(), fc.integer(), fc.boolean(), (a, b, later) => {
         expect(supersedes({ updated_at: a }, { updated_at: b }, later)).toBe(b > a || (b === a && later));
       }),
+    );
+  });
+});
+
+describe('the Rust-format rule (no id: repo_path; no updated_at: created_at)', () => {
+  const stamp = fc.maxSafeInteger().filter((n) => n >= 0);
+  /** Any JSON object, plus optional id / updated_at / repo_path / created_at members of any JSON value or of the right type. */
+  const lineObject = fc.record(
+    {
+      id: fc.oneof(fc.string(), fc.jsonValue()),
+      updated_at: fc.oneof(stamp, fc.jsonValue()),
+      repo_path: fc.oneof(fc.string(), fc.jsonValue()),
+      created_at: fc.oneof(stamp, fc.jsonValue()),
+      other: fc.jsonValue(),
+    },
+    { requiredKeys: [] },
+  );
+
+  it('fills in an absent id / updated_at from repo_path / created_at, and nothing else', () => {
+    fc.assert(
+      fc.property(lineObject, (value) => {
+        const text = JSON.stringify(value);
+        const parsed = parseLine(text);
+        const has = (k: string) => Object.hasOwn(value, k);
+        const expectedId = has('id') ? value.id : typeof value.repo_path === 'string' && value.repo_path !== '' ? value.repo_path : undefined;
+        const expectedVersion = has('updated_at') ? value.updated_at : Number.isSafeInteger(value.created_at) ? value.created_at : undefined;
+        const ok = typeof expectedId === 'string' && expectedId !== '' && Number.isSafeInteger(expectedVersion);
+        expect(parsed.kind).toBe(ok ? 'record' : 'malformed');
+        if (parsed.kind !== 'record') return;
+        expect(parsed.record.id).toBe(expectedId);
+        expect(parsed.record.updated_at).toBe(expectedVersion);
+        expect(parsed.filled === undefined).toBe(has('id') && has('updated_at'));
+        // Readers see the line's own members plus the filled ones, and a filled line parses to the same record.
+        const seen = readerText(text, parsed.filled);
+        expect(JSON.parse(seen)).toEqual({ ...(JSON.parse(text) as object), id: expectedId, updated_at: expectedVersion });
+        const again = parseLine(seen);
+        expect(again.kind === 'record' && again.filled).toBe(undefined);
+        if (parsed.filled === undefined) expect(seen).toBe(text);
+      }),
+    );
+  });
+
+  it('never replaces a member that is present but invalid', () => {
+    expect(parseLine('{"id":"","repo_path":"/a","updated_at":1}')).toMatchObject({ kind: 'malformed', reason: 'no non-empty string "id"' });
+    expect(parseLine('{"id":"a","updated_at":null,"created_at":5}')).toMatchObject({ kind: 'malformed', reason: 'no integer "updated_at"' });
+    expect(parseLine('{"id":"a","created_at":1.5}')).toMatchObject({ kind: 'malformed', reason: 'no integer "updated_at"' });
+  });
+
+  it('writes the filled members where a reader expects them: id first, updated_at last', () => {
+    const line = '{"repo_path":"/w/app","last_synced_commit":"abc","created_at":7}';
+    const parsed = parseLine(line);
+    expect(parsed.kind === 'record' && readerText(line, parsed.filled)).toBe(
+      '{"id":"/w/app","repo_path":"/w/app","last_synced_commit":"abc","created_at":7,"updated_at":7}',
     );
   });
 });

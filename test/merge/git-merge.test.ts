@@ -155,3 +155,22 @@ describe('git rebase and cherry-pick use the driver', () => {
     expect(state.get('t2')?.title).toBe('two (main)');
   });
 });
+
+describe('git revert uses the driver and is applied in full', () => {
+  it('reverting a commit that created r2 and edited t1, with a later commit on top: t1 restored, r2 deleted', () => {
+    const repo = repoWith(BASE);
+    append(repo, r('r2', 10, { title: 'created' }), r('t1', 11, { title: 'one (edited)', status: 'pending', owner: null, meta: { n: 1 } }));
+    const reverted = repo.git('rev-parse', 'HEAD').trim();
+    append(repo, r('t2', 12, { title: 'two (later)' }));
+    const res = repo.tryGit('revert', '--no-edit', reverted);
+    expect(res.status, res.stdout + res.stderr).toBe(0);
+    const text = repo.read(FILE);
+    const state = currentState(text);
+    expect(state.get('r2')).toEqual({ id: 'r2', updated_at: 11, deleted: true });
+    expect(content(state.get('t1'))).toEqual(content(r('t1', 0, { title: 'one', status: 'pending', owner: null, meta: { n: 1 } })));
+    expect(state.get('t2')?.title).toBe('two (later)');
+    // Nothing of the history is dropped: the reverted versions are still there.
+    expect(text).toContain('"title":"created"');
+    expect(text).toContain('"title":"one (edited)"');
+  });
+});

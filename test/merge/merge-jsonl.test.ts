@@ -255,6 +255,111 @@ describe('conflicts', () => {
   });
 });
 
+describe('a record on one side only', () => {
+  const tomb = (id: string, updated_at: number) => ({ id, updated_at, deleted: true });
+
+  it('pinned (issue: seed 207049953): theirs tombstone@1, live@1, tombstone@1 stays deleted in both directions', () => {
+    // The repeated tombstone line is written once, so the history alone would read as live.
+    const theirs = jsonl(tomb('a', 1), r('a', 1, { x: 1 }), tomb('a', 1));
+    for (const [ours, other] of [['', theirs], [theirs, '']]) {
+      const result = mergeJsonl('', ours!, other!);
+      expect(result.conflicts).toBe(0);
+      expect(currentState(result.text).get('a')).toMatchObject({ deleted: true });
+      // Every line of the side is still there, plus one tombstone stamped after them.
+      expect(linesOf(result.text)).toEqual(
+        ours === '' ? [JSON.stringify(tomb('a', 1)), JSON.stringify(r('a', 1, { x: 1 })), JSON.stringify(tomb('a', 2))] : linesOf(theirs),
+      );
+    }
+  });
+
+  it('re-appends the side’s current version when a repeated line would hide it, also for live versions', () => {
+    const theirs = jsonl(r('a', 1, { x: 1 }), r('a', 1, { x: 2 }), r('a', 1, { x: 1 }));
+    const result = mergeJsonl('', jsonl(r('b', 1)), theirs);
+    expect(currentState(result.text).get('a')).toEqual(r('a', 2, { x: 1 }));
+  });
+});
+
+describe('a record one side removed entirely (git revert, a hand edit)', () => {
+  const base = jsonl(r('keep', 1, { x: 0 }), r('gone', 2, { x: 0 }));
+
+  it('is deleted when the other side left it as the base had it: a tombstone is appended', () => {
+    const ours = base + jsonl(r('keep', 3, { x: 1 }));
+    const theirs = jsonl(r('keep', 1, { x: 0 })); // the commit that created "gone" reverted
+    for (const [a, b] of [[ours, theirs], [theirs, ours]]) {
+      const result = mergeJsonl(base, a!, b!);
+      expect(result.conflicts).toBe(0);
+      expect(currentState(result.text).get('gone')).toEqual({ id: 'gone', updated_at: 3, deleted: true });
+      expect(currentState(result.text).get('keep')).toEqual(r('keep', 3, { x: 1 }));
+      expect(linesOf(result.text)).toContain(JSON.stringify(r('gone', 2, { x: 0 }))); // history kept
+    }
+  });
+
+  it('stays as the other side changed it: the change came after the version that was removed', () => {
+    const ours = base + jsonl(r('gone', 5, { x: 9 }));
+    const result = mergeJsonl(base, ours, jsonl(r('keep', 1, { x: 0 })));
+    expect(currentState(result.text).get('gone')).toEqual(r('gone', 5, { x: 9 }));
+  });
+
+  it('stays deleted when the other side had deleted it, and merging the result again changes nothing', () => {
+    const ours = base + jsonl({ id: 'gone', updated_at: 4, deleted: true });
+    const theirs = jsonl(r('keep', 1, { x: 0 }));
+    const result = mergeJsonl(base, ours, theirs);
+    expect(result.text).toBe(ours);
+    const reverted = mergeJsonl(base, base, theirs);
+    expect(mergeJsonl(base, reverted.text, theirs).text).toBe(reverted.text);
+    expect(mergeJsonl(base, base, reverted.text).text).toBe(reverted.text);
+  });
+});
+
+describe('merge order with several branches (the documented limits)', () => {
+  // One base; A edits f, B deletes, C later edits g. Merged into main one after the other.
+  const base = jsonl(r('t', 1, { f: 'base', g: 'base' }));
+  const A = base + jsonl(r('t', 2, { f: 'A', g: 'base' }));
+  const B = base + jsonl({ id: 't', updated_at: 3, deleted: true });
+  const C = base + jsonl(r('t', 4, { f: 'base', g: 'C' }));
+  const mergeInOrder = (...branches: string[]) => branches.reduce((main, branch) => mergeJsonl(base, main, branch).text, base);
+  const state = (text: string) => content(currentState(text).get('t'));
+
+  it('a tombstone competes as a whole version, so an edit older than the delete survives only if merged after the re-creation', () => {
+    expect(state(mergeInOrder(A, B, C))).toEqual({ id: 't', f: 'base', g: 'C' });
+    expect(state(mergeInOrder(C, B, A))).toEqual({ id: 't', f: 'A', g: 'C' });
+  });
+
+  it('edits of different fields without deletes arrive whatever the order', () => {
+    const D = base + jsonl(r('t', 3, { f: 'base', g: 'D' }));
+    for (const order of [[A, D], [D, A]]) expect(state(mergeInOrder(...order))).toEqual({ id: 't', f: 'A', g: 'D' });
+  });
+});
+
+describe('Rust-format lines (no id: repo_path; no updated_at: created_at)', () => {
+  const dep = (fields: Record<string, unknown>) => JSON.stringify({ id: 'd1', from_exec_id: 'e1', created_at: 10, resolved_at: null, ...fields });
+
+  it('merges versions that tie on created_at, and writes a merged line with id and updated_at', () => {
+    const base = jsonl(dep({}));
+    const ours = base + jsonl(dep({ resolved_at: 11 }));
+    const theirs = base + jsonl(dep({ payload: 'p' }));
+    const result = mergeJsonl(base, ours, theirs);
+    expect(result.conflicts).toBe(0);
+    const last = linesOf(result.text).at(-1)!;
+    expect(last).toBe('{"id":"d1","from_exec_id":"e1","created_at":10,"resolved_at":11,"payload":"p","updated_at":11}');
+  });
+
+  it('a field both sides changed at the same (tied) version is a conflict', () => {
+    const base = jsonl(dep({}));
+    const result = mergeJsonl(base, base + jsonl(dep({ resolved_at: 11 })), base + jsonl(dep({ resolved_at: 12 })));
+    expect(result.conflicts).toBe(1);
+    expect(result.conflictedRecords[0]).toMatchObject({ id: 'd1', reason: expect.stringMatching(/same updated_at \(10\)/) });
+  });
+
+  it('keys a line without id by repo_path; a merged line gets the id first', () => {
+    const rs = (fields: Record<string, unknown>) => JSON.stringify({ repo_path: '/r', last_synced_commit: 'a', updated_at: 1, ...fields });
+    const base = jsonl(rs({}), rs({ repo_path: '/s' }));
+    const result = mergeJsonl(base, base + jsonl(rs({ last_synced_commit: 'b', updated_at: 2 })), base + jsonl(rs({ note: 'n', updated_at: 3 })));
+    expect(result.conflicts).toBe(0);
+    expect(linesOf(result.text).at(-1)).toBe('{"id":"/r","repo_path":"/r","last_synced_commit":"b","updated_at":4,"note":"n"}');
+  });
+});
+
 describe('limits', () => {
   it('leaves a record in conflict when no later updated_at can be written', () => {
     const max = Number.MAX_SAFE_INTEGER;

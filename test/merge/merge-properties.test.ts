@@ -34,10 +34,18 @@ const opArb: fc.Arbitrary<Op> = fc.record({
   gap: fc.constantFrom(1, 1, 2, 2, 0),
 });
 
+/** Ids a side removed entirely (every line, as `git revert` of their creation does); usually none. */
+const removedArb = fc.oneof(
+  { arbitrary: fc.constant<string[]>([]), weight: 4 },
+  { arbitrary: fc.subarray(IDS, { minLength: 1, maxLength: 2 }), weight: 1 },
+);
+
 const historyArb = fc.record({
   base: fc.array(opArb, { maxLength: 8 }),
   ours: fc.array(opArb, { maxLength: 6 }),
   theirs: fc.array(opArb, { maxLength: 6 }),
+  oursRemoved: removedArb,
+  theirsRemoved: removedArb,
 });
 
 /** A record as the oracle sees it: id, updated_at, deleted flag and fields (key → JSON text). */
@@ -73,13 +81,17 @@ function write(ops: Op[], state: Map<string, Map<string, string> | 'deleted'>, s
   return { lines, ua };
 }
 
-function build(h: { base: Op[]; ours: Op[]; theirs: Op[] }) {
+function build(h: { base: Op[]; ours: Op[]; theirs: Op[]; oursRemoved?: string[]; theirsRemoved?: string[] }) {
   const baseState = new Map<string, Map<string, string> | 'deleted'>();
   const base = write(h.base, baseState, 0);
-  const ours = write(h.ours, new Map(baseState), base.ua);
-  const theirs = write(h.theirs, new Map(baseState), base.ua);
+  // A side that removed an id has none of its lines: not the base's, and it writes none itself.
+  const side = (ops: Op[], removed: string[] = []) => {
+    const kept = (line: string) => !removed.includes(JSON.parse(line).id as string);
+    const written = write(ops.filter((op) => !removed.includes(op.id)), new Map(baseState), base.ua);
+    return [...base.lines.filter(kept), ...written.lines];
+  };
   const text = (lines: string[]) => (lines.length ? `${lines.join('\n')}\n` : '');
-  return { base: text(base.lines), ours: text([...base.lines, ...ours.lines]), theirs: text([...base.lines, ...theirs.lines]) };
+  return { base: text(base.lines), ours: text(side(h.ours, h.oursRemoved)), theirs: text(side(h.theirs, h.theirsRemoved)) };
 }
 
 function canonical(value: unknown): string {
@@ -155,6 +167,18 @@ function expectedRecord(b: Version | undefined, o: Version, t: Version): Expecte
   return { conflict: false, deleted: merged.get('deleted') === 'true', fields: merged };
 }
 
+/**
+ * The oracle for an id on one side only: added there (no base version) it is that side's
+ * current version; present in the base, the other side removed every line of it, which
+ * deletes it unless this side changed it since the base (or had deleted it already).
+ */
+function expectedOneSided(b: Version | undefined, present: Version): Expected {
+  if (b !== undefined && !b.deleted && !present.deleted && sameFields(present.fields, b.fields)) {
+    return { conflict: false, deleted: true, fields: new Map([['deleted', 'true']]) };
+  }
+  return { conflict: false, deleted: present.deleted, fields: present.fields };
+}
+
 /** The output without its conflict blocks (what stays when every block is dropped). */
 function historyPart(text: string): string[] {
   const out: string[] = [];
@@ -170,7 +194,7 @@ function historyPart(text: string): string[] {
 describe('mergeJsonl properties (random histories from a common base)', () => {
   it('matches the three-way oracle, keeps every id and every line, and is deterministic', () => {
     // How often the interesting cases came up: the generator must actually reach them.
-    const seen = { conflict: 0, appended: 0, deleteVsUpdate: 0, bothChanged: 0 };
+    const seen = { conflict: 0, appended: 0, deleteVsUpdate: 0, bothChanged: 0, removedOnOneSide: 0 };
     fc.assert(
       fc.property(historyArb, (h) => {
         const { base, ours, theirs } = build(h);
@@ -189,10 +213,8 @@ describe('mergeJsonl properties (random histories from a common base)', () => {
         for (const id of new Set([...oursCur.keys(), ...theirsCur.keys()])) {
           const o = oursCur.get(id);
           const t = theirsCur.get(id);
-          const expected: Expected =
-            o && t
-              ? expectedRecord(baseCur.get(id), o, t)
-              : { conflict: false, deleted: (o ?? t)!.deleted, fields: (o ?? t)!.fields };
+          const expected: Expected = o && t ? expectedRecord(baseCur.get(id), o, t) : expectedOneSided(baseCur.get(id), (o ?? t)!);
+          if (!(o && t) && baseCur.has(id)) seen.removedOnOneSide++;
           if (o && t && o.text !== t.text) seen.bothChanged++;
           if (o && t && o.deleted !== t.deleted) seen.deleteVsUpdate++;
           if (expected.conflict) {
@@ -219,7 +241,9 @@ describe('mergeJsonl properties (random histories from a common base)', () => {
         // No line is written twice outside the conflict blocks.
         const history = historyPart(result.text);
         const duplicates = (lines: string[]) => lines.length - new Set(lines).size;
-        expect(duplicates(history)).toBe(duplicates(linesOf(ours))); // only ours' own repeated lines, kept as they were
+        // Only ours' own repeated lines, kept as they were (a conflicted record's lines move into its block, once).
+        const competing = new Set(blocks.flatMap((blk) => [...blk.ours, ...blk.theirs]));
+        expect(duplicates(history)).toBe(duplicates(linesOf(ours).filter((line) => !competing.has(line))));
 
         // Keeping one side of every block resolves the file.
         for (const side of ['ours', 'theirs'] as const) {
@@ -278,6 +302,65 @@ describe('mergeJsonl properties (random histories from a common base)', () => {
           expect(y.get(id)!.deleted).toBe(v.deleted);
           expect(sameFields(y.get(id)!.fields, v.fields)).toBe(true);
         }
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('merging several branches one after the other (order)', () => {
+  // Three branches from one base, each editing only its own field of existing records
+  // (and creating records of its own), with ties in updated_at allowed: the documented
+  // case in which the merge order does not matter.
+  const BRANCH_FIELDS = ['x', 'y', 'z'] as const;
+  const branchOps = (field: string) =>
+    fc.array(
+      fc.record({
+        id: fc.constantFrom('a', 'b', 'c', `new-${field}`),
+        value: fc.constantFrom(...VALUES),
+        gap: fc.constantFrom(0, 1, 2),
+      }),
+      { maxLength: 5 },
+    );
+
+  it('gives the same current state in every order when each branch edits its own fields and nothing is deleted', () => {
+    fc.assert(
+      fc.property(fc.tuple(branchOps('x'), branchOps('y'), branchOps('z')), (perBranch) => {
+        const baseLines = ['a', 'b', 'c'].map((id) => `{"id":"${id}","updated_at":1,"x":0,"y":0,"z":0,"w":"keep"}`);
+        const base = `${baseLines.join('\n')}\n`;
+        const branches = perBranch.map((ops, i) => {
+          const field = BRANCH_FIELDS[i]!;
+          const state = new Map(['a', 'b', 'c'].map((id) => [id, new Map([['x', '0'], ['y', '0'], ['z', '0'], ['w', '"keep"']])]));
+          let ua = 1;
+          const lines = ops.map((op) => {
+            ua += op.gap;
+            const fields = state.get(op.id) ?? new Map<string, string>();
+            fields.set(field, op.value);
+            state.set(op.id, fields);
+            return `{"id":${JSON.stringify(op.id)},"updated_at":${ua}${[...fields].map(([k, v]) => `,"${k}":${v}`).join('')}}`;
+          });
+          return base + lines.map((l) => `${l}\n`).join('');
+        });
+        const orders = [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]];
+        const states = orders.map((order) => {
+          let main = base;
+          for (const i of order) {
+            const result = mergeJsonl(base, main, branches[i]!);
+            expect(result.conflicts).toBe(0);
+            main = result.text;
+          }
+          return current(linesOf(main));
+        });
+        const first = states[0]!;
+        for (const state of states.slice(1)) {
+          expect([...state.keys()].sort()).toEqual([...first.keys()].sort());
+          for (const [id, v] of first) expect(sameFields(state.get(id)!.fields, v.fields), id).toBe(true);
+        }
+        // And every branch's last value of its own field arrived.
+        perBranch.forEach((ops, i) => {
+          const last = new Map(ops.map((op) => [op.id, op.value]));
+          for (const [id, value] of last) expect(canon(first.get(id)!.fields.get(BRANCH_FIELDS[i]!))).toBe(canon(value));
+        });
       }),
       { numRuns: 200 },
     );

@@ -50,6 +50,51 @@ describe('Store.open', () => {
     expect(existsSync(join(dir, 'taskstore.db'))).toBe(true);
   });
 
+  it('adds missing entries to an existing .gitignore without touching the user\'s lines', () => {
+    const cases: [string, string][] = [
+      ['no final newline', 'node_modules\ntaskstore.db'],
+      ['CRLF line ends', 'taskstore.db\r\ntaskstore.db-*\r\n'],
+      ['an entry the user negated', '!*.log\n  taskstore.journal  \n'],
+      ['empty', ''],
+    ];
+    for (const [what, original] of cases) {
+      const dir = join(tempDir(), '.taskstore');
+      mkdirSync(dir);
+      writeFileSync(join(dir, '.gitignore'), original);
+      openStore(dir).store.close();
+      const after = readFileSync(join(dir, '.gitignore'), 'utf8');
+      expect(after.startsWith(original), what).toBe(true);
+      const eol = original.includes('\r\n') ? '\r\n' : '\n';
+      const entries = after.split(eol).map((l) => l.trim().replace(/^!/, ''));
+      for (const entry of ['taskstore.db', 'taskstore.db-*', 'taskstore.journal', '*.torn', '*.lock', '*.log', '.*.tmp']) {
+        expect(entries.filter((e) => e === entry), `${what}: ${entry}`).toHaveLength(1);
+      }
+      if (eol === '\r\n') expect(after.replace(/\r\n/g, '')).not.toContain('\n');
+      openStore(dir).store.close();
+      expect(readFileSync(join(dir, '.gitignore'), 'utf8'), `${what}: a second open adds nothing`).toBe(after);
+    }
+  });
+
+  it('opens a store whose .gitignore is read-only, with a warning naming the missing entries', () => {
+    if (process.getuid?.() === 0) return; // root writes through file modes
+    const dir = join(tempDir(), '.taskstore');
+    mkdirSync(dir);
+    writeFileSync(join(dir, '.gitignore'), 'taskstore.db\n');
+    chmodSync(join(dir, '.gitignore'), 0o444);
+    const logger = quietLogger();
+    Store.open(dir, { durability: 'none', logger }).close();
+    expect(readFileSync(join(dir, '.gitignore'), 'utf8')).toBe('taskstore.db\n');
+    expect(logger.warnings.join('\n')).toMatch(/cannot add taskstore\.db-\*, taskstore\.journal/);
+  });
+
+  it('opens a store whose .gitignore cannot be read (a directory), with a warning', () => {
+    const dir = join(tempDir(), '.taskstore');
+    mkdirSync(join(dir, '.gitignore'), { recursive: true });
+    const logger = quietLogger();
+    Store.open(dir, { durability: 'none', logger }).close();
+    expect(logger.warnings.join('\n')).toMatch(/cannot read .*\.gitignore/);
+  });
+
   it('refuses a store written by a newer format version, naming both versions', () => {
     const dir = join(tempDir(), '.taskstore');
     mkdirSync(dir);
