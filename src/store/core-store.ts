@@ -25,7 +25,7 @@ import { resolveOptions, type ResolvedOptions, type StoreOptions } from './optio
 import { ensureLayout } from './layout.js';
 import { compactLog } from './compact.js';
 import { removeStaleCompactionTemps } from './stale-temps.js';
-import { findGitDir, waitWhileGitBusy } from './git-activity.js';
+import { gitDirToWatch, waitWhileGitBusy } from './git-activity.js';
 import { readRescuedLines, removeRescued, RESCUED_SUFFIX } from './rescue.js';
 import { runCheck, type CheckReport, type Checker } from './check.js';
 import { ChangeFeed, type LocalLines } from '../feed/feed.js';
@@ -174,14 +174,19 @@ export class CoreStore {
   /**
    * Opening is a read: when the cache already holds every log (one stat per log says so),
    * it takes no lock, so a CLI read never waits behind a busy writer. Otherwise it
-   * catches up under the write lock. @internal
+   * catches up under the write lock — unless another process holds that lock right now:
+   * then the lines it found are, all but surely, that writer's commit in flight (appended
+   * and fsynced, the cache not yet committed), which the writer applies to the cache
+   * itself; waiting would make every read as slow as the busiest writer (measured: an
+   * open behind 50 busy agent loops waited seconds). The next write or refresh() catches
+   * up whatever else there is. @internal
    */
   catchUpOnOpen(): void {
     for (const name of removeStaleCompactionTemps(this.dir)) {
       this.removedTemps.push(name);
       this.options.logger.warn(`removed ${name}, left behind by an interrupted compaction (the log itself was not touched)`);
     }
-    if (this.hasNewData()) this.write(() => this.catchUpAll(), { readOnly: true });
+    if (this.hasNewData() && !this.cache.isWriteLockedByOther()) this.write(() => this.catchUpAll(), { readOnly: true });
   }
 
   /** Closes the cache and file handles. The store cannot be used afterwards. */
@@ -578,7 +583,7 @@ export class CoreStore {
     // Let a git operation in this work tree finish before appending to the logs (see
     // git-activity.ts). A catch-up only reads, and git's own hooks run one: no wait there.
     if (!readOnly) {
-      if (this.gitDir === undefined) this.gitDir = findGitDir(this.dir) ?? null;
+      if (this.gitDir === undefined) this.gitDir = gitDirToWatch(this.dir) ?? null;
       if (this.gitDir !== null) waitWhileGitBusy(this.gitDir);
     }
     this.cache.beginImmediate();

@@ -14,7 +14,7 @@
  * file `gitdir: <path>` in a linked worktree).
  */
 import { readFileSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 
 /** The longest a write waits for one git operation. */
 export const GIT_WAIT_MAX_MS = 5000;
@@ -29,6 +29,17 @@ const POLL_MS = 5;
  */
 const STARTED_MARKERS = ['ORIG_HEAD', 'refs/stash'];
 export const RECENT_START_MS = 1500;
+
+/**
+ * The git dir whose activity writes to the store in `storeDir` must wait for, or
+ * undefined: outside git, and for a store on its own store branch (`taskstore init
+ * --branch`), whose worktree lives inside the git directory where only TaskStore's own
+ * git-sync runs git, holding the store's write lock.
+ */
+export function gitDirToWatch(storeDir: string): string | undefined {
+  if (resolve(storeDir).split(sep).includes('.git')) return undefined;
+  return findGitDir(storeDir);
+}
 
 /** The git dir of the work tree containing `dir`, or undefined outside git. */
 export function findGitDir(dir: string): string | undefined {

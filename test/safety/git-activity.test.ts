@@ -3,7 +3,7 @@ import { mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CoreStore as Store } from '../../src/index.js';
-import { findGitDir, gitBusy, RECENT_START_MS } from '../../src/store/git-activity.js';
+import { findGitDir, gitBusy, gitDirToWatch, RECENT_START_MS } from '../../src/store/git-activity.js';
 import { GitRepo } from '../helpers/git-repo.js';
 import { tempDir } from '../helpers/temp.js';
 import { quietLogger } from '../helpers/logger.js';
@@ -18,6 +18,9 @@ describe('git activity', () => {
     repo.git('worktree', 'add', '-q', linked);
     expect(findGitDir(linked)).toBe(join(repo.dir, '.git', 'worktrees', 'wt'));
     expect(findGitDir(tempDir())).toBeUndefined();
+    // A store-branch worktree inside the git directory: only TaskStore's git-sync runs git there, under the store's lock.
+    expect(gitDirToWatch(join(repo.dir, '.git', 'taskstore', 'main', '.taskstore'))).toBeUndefined();
+    expect(gitDirToWatch(join(repo.dir, '.taskstore'))).toBe(join(repo.dir, '.git'));
   });
 
   it('a write waits while a fresh index.lock exists and goes ahead once it is gone; a stale lock is ignored', async () => {
