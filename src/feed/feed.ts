@@ -24,7 +24,7 @@ import { closeSync, fstatSync, openSync, readdirSync, statSync, watch, type FSWa
 import type Database from 'better-sqlite3';
 import type { FileStateRow } from '../cache/cache-db.js';
 import { COLLECTION_NAME } from '../jsonl/collection-name.js';
-import { parseLine } from '../jsonl/line-codec.js';
+import { parseLine, readerText } from '../jsonl/line-codec.js';
 import { fingerprintPrefix, readLinesFrom, readRange } from '../jsonl/log-io.js';
 import { isUtf8 } from 'node:buffer';
 import type { Logger } from '../store/options.js';
@@ -463,7 +463,9 @@ export class ChangeFeed {
       const record = parsed.record;
       const change = changeForAppended(log.name, log.current.get(record.id), record, source(lineNo));
       if (change === undefined) return;
-      log.current.set(record.id, { updatedAt: record.updated_at, text });
+      // Remembered as the cache holds it (a Rust-format line with its filled-in id / updated_at),
+      // so that comparing with the cache after a rewrite compares like with like.
+      log.current.set(record.id, { updatedAt: record.updated_at, text: readerText(text, parsed.filled) });
       out.push(change);
     });
   }
