@@ -320,7 +320,7 @@ export class ChangeFeed {
         // A conflicted log has no records in the cache: start empty, catch up once resolved.
         if (state !== undefined && state.conflict_line === null) {
           log.cursor = cursorOf(state);
-          for (const row of currentRows(db, name)) log.current.set(row.id, { updatedAt: row.updated_at, text: row.data });
+          forEachCurrentRow(db, name, (id, updatedAt, _line, text) => log.current.set(id, { updatedAt, text }));
         }
         this.tracked.set(name, log);
       }
@@ -445,7 +445,7 @@ export class ChangeFeed {
         this.readTail(fd, log, cursor?.offset ?? 0, (cursor?.lines ?? 0) + 1, state.offset, (n) => source(n, 'external'), out);
       } else {
         const after = new Map<string, { text: string; line: number }>();
-        for (const row of currentRows(db, log.name)) after.set(row.id, { text: row.data, line: row.line });
+        forEachCurrentRow(db, log.name, (id, _updatedAt, line, text) => after.set(id, { text, line }));
         this.diffRewrite(log, after, (line) => source(line, 'rewrite'), out);
       }
       log.cursor = cursorOf(state);
@@ -615,16 +615,18 @@ function fileRow(db: Database.Database, name: string): FileStateRow | undefined 
   return db.prepare('SELECT * FROM files WHERE collection = ?').get(name) as FileStateRow | undefined;
 }
 
-/** Current versions (live and tombstones) from the cache; none when its table does not exist yet. */
-function currentRows(db: Database.Database, name: string): { id: string; updated_at: number; line: number; data: string }[] {
+/**
+ * Calls `onRow(id, updatedAt, line, text)` for every current version (live and tombstone)
+ * in the cache; nothing when its table does not exist yet. Rows come as arrays, one
+ * table scan: this is the whole cost of comparing a rewritten log.
+ */
+function forEachCurrentRow(db: Database.Database, name: string, onRow: (id: string, updatedAt: number, line: number, text: string) => void): void {
   const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(`c_${name}`);
-  if (exists === undefined) return [];
-  return db.prepare(`SELECT id, updated_at, line, data FROM "c_${name}" WHERE state > 0`).all() as {
-    id: string;
-    updated_at: number;
-    line: number;
-    data: string;
-  }[];
+  if (exists === undefined) return;
+  const rows = db.prepare(`SELECT id, updated_at, line, data FROM "c_${name}" WHERE state > 0`).raw(true).iterate() as IterableIterator<
+    [string, number, number, string]
+  >;
+  for (const [id, updatedAt, line, text] of rows) onRow(id, updatedAt, line, text);
 }
 
 function cursorOf(state: FileStateRow): Cursor {
