@@ -2,7 +2,7 @@
 /**
  * `npm run bench` — TaskStore against hand-written baselines measured in the same run.
  *
- *   node bench/run.mjs [--quick] [--only writes,reads,rebuild,processes,peers,feed]
+ *   node bench/run.mjs [--quick] [--only writes,reads,rebuild,processes,peers,coord,mcp,feed]
  *
  * Each scenario group runs in its own child process (`node --expose-gc bench/group-*.mjs`)
  * so that one group's heap, page cache use or open handles cannot skew another. Prints
@@ -24,6 +24,8 @@ const GROUPS = [
   { name: 'rebuild', script: 'group-rebuild.mjs', ids: ['4a', '4b', '4c', '4d', '5a', '5b', '5c', '5d', '9a'], title: 'rebuild and refresh' },
   { name: 'processes', script: 'group-processes.mjs', ids: ['6', '6b', '6c', '7'], title: 'merge driver and CLI' },
   { name: 'peers', script: 'group-peers.mjs', ids: ['8a', '8b', '8c', '8d', '8e', '8f'], title: 'peer: @seald-io/nedb' },
+  { name: 'coord', script: 'group-coord.mjs', ids: ['C1', 'C2', 'C3', 'C4', 'C4b', 'C5', 'C6a', 'C6b', 'C6c', 'C6d', 'C6e', 'C7', 'C8', 'C9'], title: 'coordination: queries at 10k specs, agent-loop soak' },
+  { name: 'mcp', script: 'group-mcp.mjs', ids: ['M1', 'M2', 'M3'], title: 'MCP server' },
   { name: 'feed', script: 'group-feed.mjs', ids: ['W1', 'W2', 'W3', 'W5', 'W4'], title: 'change feed (watch)' },
 ];
 

@@ -14,7 +14,9 @@ export type ErrorCode =
   | 'IO'
   | 'INVALID_NAME'
   | 'UNSUPPORTED_VERSION'
-  | 'LOCKED';
+  | 'LOCKED'
+  | 'STALE'
+  | 'CLAIMED';
 
 export interface ErrorOptions {
   /** Structured details for programs (ids, file, line, field ...). */
@@ -118,6 +120,34 @@ export class UnsupportedVersionError extends TaskStoreError {
 export class LockedError extends TaskStoreError {
   constructor(message: string, options?: ErrorOptions) {
     super('LOCKED', message, options);
+  }
+}
+
+/**
+ * A conditional write (`ifUpdatedAt`) found that the record moved on: its current
+ * version's `updated_at` is not the expected one, or it was deleted (`actual` null).
+ * Nothing was written. `data: { id, expected, actual }`.
+ */
+export class StaleError extends TaskStoreError {
+  constructor(message: string, options: ErrorOptions & { data: { id: string; expected: number | null; actual: number | null } & Record<string, unknown> }) {
+    super('STALE', message, {
+      hint: 'read the record again (its current version has another updated_at), then decide whether to retry',
+      ...options,
+    });
+  }
+}
+
+/**
+ * A task spec is claimed by someone else (or, for renew/release, not by you).
+ * `data: { id, claimant, leaseExpiresAt }` names the current holder (`claimant` null
+ * when nobody holds it).
+ */
+export class ClaimedError extends TaskStoreError {
+  constructor(
+    message: string,
+    options: ErrorOptions & { data: { id: string; claimant: string | null; leaseExpiresAt: number | null } & Record<string, unknown> },
+  ) {
+    super('CLAIMED', message, options);
   }
 }
 

@@ -7,6 +7,7 @@ export { CoreStore } from './store/core-store.js';
 export type { SyncReport, CompactReport, StoreMetrics, ProgressOptions } from './store/core-store.js';
 export { Collection } from './store/collection.js';
 export type { CollectionOptions, NewRecord, RecordMeta } from './store/collection.js';
+export type { WriteOptions } from './store/write-options.js';
 export type { StoreOptions, Logger } from './store/options.js';
 export type { RecordSchema } from './store/record-input.js';
 export type { Query, Condition, Operators, ScalarValue } from './cache/query-builder.js';
@@ -57,3 +58,5 @@ export type {
   RepoState,
 } from './records/schemas.js';
 export { findCycles } from './records/cycles.js';
+export { DEFAULT_LEASE_MS } from './records/claims.js';
+export type { ClaimOptions, ClaimNextOptions, ReleaseOptions } from './records/claims.js';

@@ -63,12 +63,36 @@ export class CacheDb {
    */
   static open(path: string, busyTimeoutMs: number): CacheDb {
     try {
-      return CacheDb.tryOpen(path, busyTimeoutMs);
+      return CacheDb.tryOpenWhileBusy(path, busyTimeoutMs);
     } catch (err) {
       if (err instanceof TaskStoreError) throw err;
       if (!isCorruption(err)) throw ioError('open the cache', path, err);
       removeDatabaseFiles(path);
-      return CacheDb.tryOpen(path, busyTimeoutMs);
+      return CacheDb.tryOpenWhileBusy(path, busyTimeoutMs);
+    }
+  }
+
+  /**
+   * Opening can meet SQLITE_BUSY without SQLite's busy handler ever waiting: switching a
+   * new database to WAL, recovering a WAL another connection left, or upgrading a read to
+   * a write when several processes create the same store at once. Those are transient:
+   * retry with a short sleep until the busy timeout, then report the lock as LOCKED.
+   */
+  private static tryOpenWhileBusy(path: string, busyTimeoutMs: number): CacheDb {
+    const deadline = Date.now() + busyTimeoutMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return CacheDb.tryOpen(path, busyTimeoutMs);
+      } catch (err) {
+        if (!isBusy(err)) throw err;
+        if (Date.now() >= deadline) {
+          throw new LockedError('timed out opening the store cache: another process holds its lock', {
+            cause: err,
+            hint: 'another process is opening or writing the store; retry, or raise the lockTimeoutMs option',
+          });
+        }
+        sleepSync(Math.min(5 * 2 ** Math.min(attempt, 5), 100));
+      }
     }
   }
 
@@ -99,7 +123,11 @@ export class CacheDb {
   }
 
   private static createLayout(db: Database.Database, dropOld: boolean): void {
+    // IMMEDIATE: take the write lock first, so that processes creating the same store at
+    // once queue up (busy handler) instead of failing to upgrade a read; the layout is
+    // read again under the lock, since another process may have just created it.
     db.transaction(() => {
+      if (CacheDb.readLayoutVersion(db) === CACHE_LAYOUT_VERSION) return;
       if (dropOld) {
         const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as {
           name: string;
@@ -126,7 +154,7 @@ export class CacheDb {
         );
       `);
       db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('layout', ?)").run(CACHE_LAYOUT_VERSION);
-    })();
+    }).immediate();
   }
 
   /** True when the database file on disk is still the one this connection has open (someone may have deleted it). */
@@ -168,6 +196,16 @@ export class CacheDb {
   close(): void {
     if (this.db.open) this.db.close();
   }
+}
+
+function isBusy(err: unknown): boolean {
+  const code = (err as { code?: string }).code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
+}
+
+/** Blocks the thread for `ms` (the store's API is synchronous, like better-sqlite3's). */
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 function isCorruption(err: unknown): boolean {

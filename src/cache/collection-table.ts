@@ -23,6 +23,7 @@ interface CurrentRow {
 export class CollectionTable {
   readonly table: string;
   private readonly queries: StatementCache;
+  private readonly clearHooks: (() => void)[] = [];
   private readonly stmts: {
     current: Database.Statement<[string], CurrentRow>;
     live: Database.Statement<[string], { data: string }>;
@@ -180,8 +181,15 @@ export class CollectionTable {
     );
   }
 
+  /** Empties the table (a full rebuild follows); hooks registered with {@link onClear} run first. */
   clear(): void {
+    for (const hook of this.clearHooks) hook();
     this.stmts.clear.run();
+  }
+
+  /** Runs `hook` before every {@link clear} (tables derived from this one empty themselves cheaply). */
+  onClear(hook: () => void): void {
+    this.clearHooks.push(hook);
   }
 
   /** Creates an expression index on a field of the current live versions, once. */

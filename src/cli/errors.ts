@@ -67,6 +67,8 @@ const DEFAULT_HINTS: Record<string, string> = {
   INVALID_NAME: 'collection names are 1-64 characters of a-z, 0-9 and _, starting with a letter',
   UNSUPPORTED_VERSION: 'upgrade taskstore',
   LOCKED: 'another process is writing to the store; retry in a moment',
+  STALE: 'the record changed since you read it: run `taskstore show <id>` for its current updated_at, then retry',
+  CLAIMED: 'another claimant holds this task spec; wait for its lease to expire or pick another (`taskstore claim --as NAME`)',
 };
 
 export interface FormattedError {

@@ -29,6 +29,12 @@ function nonNegativeInt(value: string): number {
   return Number(value);
 }
 
+function positiveInt(value: string): number {
+  const n = nonNegativeInt(value);
+  if (n === 0) throw new InvalidArgumentError('must be a positive integer.');
+  return n;
+}
+
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
@@ -241,8 +247,54 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .description("patch a record's fields (values are converted to the field's type for the built-in record types)")
     .argument('<id>', 'record id or unique prefix')
     .requiredOption('--set <field=value>', 'a field to change (repeatable)', collect)
-    .addHelpText('after', example('taskstore update 0192f3a4 --set status=ready --set review_passes=3'))
-    .action(act(() => import('./commands/update.js'), (a, o) => ({ id: a[0]!, set: (o.set as string[] | undefined) ?? [] })));
+    .option('--if-updated-at <n>', "write only if the record's current updated_at is n (else exit 1, nothing written)", nonNegativeInt)
+    .addHelpText('after', example('taskstore update 0192f3a4 --set status=ready --set review_passes=3', 'taskstore update 0192f3a4 --set status=active --if-updated-at 1733000000123'))
+    .action(
+      act(
+        () => import('./commands/update.js'),
+        (a, o) => ({ id: a[0]!, set: (o.set as string[] | undefined) ?? [], ifUpdatedAt: o.ifUpdatedAt as number | undefined }),
+      ),
+    );
+
+  program
+    .command('ready')
+    .description('list the task specs ready to start (pending, every dependency complete), oldest first')
+    .option('--prd-id <id>', 'only task specs of this PRD (id or unique prefix)')
+    .option('--explain', 'also list every pending task spec that is not ready, with the ids and statuses of what blocks it')
+    .addHelpText('after', example('taskstore ready --explain', 'taskstore ready --prd-id 0192f3a4 --json'))
+    .action(act(() => import('./commands/ready.js'), (_a, o) => ({ prdId: o.prdId as string | undefined, explain: o.explain === true })));
+
+  program
+    .command('claim')
+    .description('claim a task spec (running, assigned to you, under a lease); without an id, the next claimable one (exit 1 when none)')
+    .argument('[id]', 'task spec id or unique prefix')
+    .requiredOption('--as <name>', 'who claims (the claimant)')
+    .option('--lease-ms <n>', 'lease length in milliseconds (default 300000)', positiveInt)
+    .addHelpText('after', example('taskstore claim --as loop-7', 'taskstore claim 0192f3b1 --as loop-7 --lease-ms 60000'))
+    .action(
+      act(
+        () => import('./commands/claim.js'),
+        (a, o) => ({ ...(a[0] === undefined ? {} : { id: a[0] }), as: o.as as string, leaseMs: o.leaseMs as number | undefined }),
+      ),
+    );
+
+  program
+    .command('renew')
+    .description("extend the lease of a claim you hold (the claimant's heartbeat)")
+    .argument('<id>', 'task spec id or unique prefix')
+    .requiredOption('--as <name>', 'the claimant holding it')
+    .option('--lease-ms <n>', 'new lease length from now in milliseconds (default 300000)', positiveInt)
+    .addHelpText('after', example('taskstore renew 0192f3b1 --as loop-7'))
+    .action(act(() => import('./commands/renew.js'), (a, o) => ({ id: a[0]!, as: o.as as string, leaseMs: o.leaseMs as number | undefined })));
+
+  program
+    .command('release')
+    .description('give a claim back: the task spec gets --status (default pending), its claimant and lease are cleared')
+    .argument('<id>', 'task spec id or unique prefix')
+    .requiredOption('--as <name>', 'the claimant holding it')
+    .option('--status <status>', 'status after the release (pending, blocked, complete, failed; default pending)')
+    .addHelpText('after', example('taskstore release 0192f3b1 --as loop-7 --status failed'))
+    .action(act(() => import('./commands/release.js'), (a, o) => ({ id: a[0]!, as: o.as as string, status: o.status as string | undefined })));
 
   program
     .command('complete-execution')
@@ -336,6 +388,12 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
         (a) => ({ base: a[0]!, ours: a[1]!, theirs: a[2]!, ...(a[3] === undefined ? {} : { path: a[3] }) }),
       ),
     );
+
+  program
+    .command('mcp')
+    .description('serve the store to coding agents as a Model Context Protocol server on stdio (until the client disconnects)')
+    .addHelpText('after', `\nRegister it with an MCP client as the command \`taskstore\` with arguments ["mcp"] (add --store DIR to pin a store).\n${example('taskstore --store ~/proj/.taskstore mcp')}`)
+    .action(act(() => import('./commands/mcp.js'), () => undefined));
 
   program
     .command('watch')

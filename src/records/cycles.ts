@@ -21,17 +21,21 @@
 export function findCycles(graph: ReadonlyMap<string, readonly string[]>): string[][] {
   // Number the nodes in id order, so traversal order (and so the result) does not
   // depend on the map's insertion order; then work on integers.
-  const ids = [...graph.keys()].sort(compareIds);
+  // Default sort compares UTF-16 code units, the same order as compareIds, without a
+  // comparator call per comparison (this runs on every cycle check of a 10,000-spec graph).
+  const ids = [...graph.keys()].sort();
   const numberOf = new Map<string, number>();
   ids.forEach((id, i) => numberOf.set(id, i));
   const n = ids.length;
   const adjacency: number[][] = ids.map((id) => {
-    const out = new Set<number>();
+    const out: number[] = [];
     for (const dep of graph.get(id) ?? []) {
       const target = numberOf.get(dep);
-      if (target !== undefined) out.add(target);
+      if (target !== undefined) out.push(target);
     }
-    return [...out].sort((a, b) => a - b);
+    if (out.length < 2) return out;
+    out.sort((a, b) => a - b);
+    return out.filter((v, i) => i === 0 || v !== out[i - 1]);
   });
 
   const UNVISITED = -1;

@@ -11,12 +11,27 @@
  */
 import type { Collection, CollectionOptions, NewRecord, RecordMeta } from '../store/collection.js';
 import type { CheckProblem } from '../store/check.js';
+import type Database from 'better-sqlite3';
+import type { CollectionTable } from '../cache/collection-table.js';
 import { CoreStore } from '../store/core-store.js';
+import { TaskGraph } from './task-graph.js';
+import {
+  leaseExpired,
+  parseClaimant,
+  parseClaimOptions,
+  planClaim,
+  planRelease,
+  planRenew,
+  type ClaimFields,
+  type ClaimNextOptions,
+  type ClaimOptions,
+  type ReleaseOptions,
+} from './claims.js';
 import type { ResolvedOptions } from '../store/options.js';
 import { assertId, type RecordSchema } from '../store/record-input.js';
+import { assertVersion, parseWriteOptions, type WriteOptions } from '../store/write-options.js';
 import { AlreadyExistsError, ConflictMarkersError, NotFoundError, ValidationError } from '../errors.js';
 import { planCompletion } from './cascade.js';
-import { findCycles } from './cycles.js';
 import { parseArgument, parseRecordInput, storedSchema, withDefaults } from './record-validation.js';
 import {
   DependencySchema,
@@ -89,6 +104,9 @@ const STORED_SCHEMAS = new Map<string, RecordSchema>([
 ]);
 
 export class OrchestratorStore extends CoreStore {
+  /** The readiness graph of each task_specs cache table object (a new one after the cache file is replaced). */
+  private readonly graphs = new WeakMap<CollectionTable, TaskGraph>();
+
   /** Declared in code, indexes included, so a fresh clone answers filtered queries at once. */
   private readonly records: RecordCollections = {
     prds: this.collection<Prd>({ name: C.prds, indexes: ['status', 'created_at'] }),
@@ -102,7 +120,18 @@ export class OrchestratorStore extends CoreStore {
   /** Use `OrchestratorStore.open()` (or `Store.open()`). */
   protected constructor(dir: string, options: ResolvedOptions) {
     super(dir, options);
-    this.addChecker(() => [...this.danglingReferences(), ...this.cycleProblems(), ...this.duplicateWorkflowNames()]);
+    this.addChecker(() => [
+      ...this.danglingReferences(),
+      ...this.cycleProblems(),
+      ...this.duplicateWorkflowNames(),
+      ...this.graphDrift(),
+      ...this.doubleClaims(),
+    ]);
+  }
+
+  /** Attaches the readiness graph to the task_specs cache table (see task-graph.ts). @internal */
+  protected override tableCreated(table: CollectionTable, db: Database.Database): void {
+    if (table.name === C.taskSpecs) this.graphs.set(table, new TaskGraph(db, table));
   }
 
   /**
@@ -143,12 +172,13 @@ export class OrchestratorStore extends CoreStore {
 
   /**
    * Replaces the whole PRD (keeping `id` and `created_at`; `updated_at` is stamped) and
-   * returns the new version. Throws `NotFoundError` unless it is live.
-   * @example store.updatePrd(prdId, { ...store.getPrd(prdId)!, status: 'active' });
+   * returns the new version. Throws `NotFoundError` unless it is live; with
+   * `ifUpdatedAt`, `StaleError` unless the current version has that `updated_at`.
+   * @example store.updatePrd(prdId, { ...prd, status: 'active' }, { ifUpdatedAt: prd.updated_at });
    */
-  updatePrd(id: string, p: NewPrd): Prd {
+  updatePrd(id: string, p: NewPrd, options?: WriteOptions): Prd {
     const input = parseRecordInput(NewPrdSchema, p, 'PRD');
-    return this.records.prds.update(id, input as NewRecord<Prd>);
+    return this.records.prds.update(id, input as NewRecord<Prd>, parseWriteOptions(options));
   }
 
   /**
@@ -188,15 +218,18 @@ export class OrchestratorStore extends CoreStore {
 
   /**
    * Replaces the whole task spec and returns the new version. Throws `NotFoundError`
-   * unless it is live, or when `prd_id` names no live PRD.
-   * @example store.updateTaskSpec(id, { ...store.getTaskSpec(id)!, assigned_to: 'agent-7' });
+   * unless it is live, or when `prd_id` names no live PRD; with `ifUpdatedAt`,
+   * `StaleError` unless the current version has that `updated_at`.
+   * @example store.updateTaskSpec(id, { ...spec, assigned_to: 'agent-7' }, { ifUpdatedAt: spec.updated_at });
    */
-  updateTaskSpec(id: string, t: NewTaskSpec): TaskSpec {
+  updateTaskSpec(id: string, t: NewTaskSpec, options?: WriteOptions): TaskSpec {
     const input = parseRecordInput(NewTaskSpecSchema, t, 'task spec');
+    const opts = parseWriteOptions(options);
     return this.transaction(() => {
+      this.assertCurrent(this.records.taskSpecs, id, opts);
       this.requireLive(this.records.taskSpecs, id, 'id', 'task spec');
       this.requireLive(this.records.prds, input.prd_id, 'prd_id', 'PRD');
-      return this.records.taskSpecs.update(id, input as NewRecord<TaskSpec>);
+      return this.records.taskSpecs.update(id, input as NewRecord<TaskSpec>, opts);
     });
   }
 
@@ -221,26 +254,100 @@ export class OrchestratorStore extends CoreStore {
    * Pending task specs all of whose `dependencies` are `complete` — the ones an
    * orchestrator can start now — oldest first. A dependency on an id that is not a live
    * task spec (never created, deleted) is not complete, so it keeps the spec waiting;
-   * `check()` reports it as a dangling reference. Answered by one SQL query.
+   * `check()` reports it as a dangling reference. Answered from the readiness graph the
+   * cache maintains on every write, so it costs what its answer costs.
    * @example for (const spec of store.listReadyTaskSpecs()) startLoop(spec);
    */
   listReadyTaskSpecs(): TaskSpec[] {
-    const rows = this.queryCache<{ data: string }>(
-      [C.taskSpecs],
-      (specs) => `
-        SELECT t.data FROM ${specs} AS t
-        WHERE t.state = 1
-          AND json_extract(t.data, '$.status') = 'pending'
-          AND NOT EXISTS (
-            SELECT 1 FROM json_each(t.data, '$.dependencies') AS dep
-            WHERE NOT EXISTS (
-              SELECT 1 FROM ${specs} AS d
-              WHERE d.id = dep.value AND d.state = 1 AND json_extract(d.data, '$.status') = 'complete'
-            )
-          )
-        ORDER BY json_extract(t.data, '$.created_at'), t.id`,
-    );
-    return rows.map((r) => withDefaults(JSON.parse(r.data) as TaskSpec, READ_DEFAULTS.task_specs));
+    return this.taskGraph()
+      .readyTexts()
+      .map((text) => withDefaults(JSON.parse(text) as TaskSpec, READ_DEFAULTS.task_specs));
+  }
+
+  // ---------------------------------------------------------------- claims
+
+  /**
+   * Claims a task spec for `claimant`: `status: 'running'`, `assigned_to: claimant`,
+   * `lease_expires_at: now + leaseMs` (default 5 minutes), in one conditional write
+   * under the write lock, and returns the claimed version. The spec must be claimable:
+   * ready, or running under a lease that expired. Claiming a spec you already hold
+   * renews it. Throws `ClaimedError` when another claimant holds a live lease,
+   * `StaleError` when the spec is not ready (waiting, complete, failed, blocked),
+   * `NotFoundError` unless it is live.
+   * @example const spec = store.claimTaskSpec(id, 'loop-7', { leaseMs: 60_000 });
+   */
+  claimTaskSpec(id: string, claimant: string, options?: ClaimOptions): TaskSpec {
+    assertId(id);
+    const who = parseClaimant(claimant);
+    const { leaseMs } = parseClaimOptions(options, ['leaseMs']);
+    return this.transaction(() => {
+      const spec = this.liveTaskSpec(id);
+      const now = Date.now();
+      return this.writeClaim(spec, planClaim(spec, this.taskGraph().isReady(id), who, now, leaseMs));
+    });
+  }
+
+  /**
+   * Claims the claimable task spec created first (smaller id first among those created
+   * in the same millisecond), optionally within one PRD, and returns it; undefined when
+   * none is claimable. Exactly once: however many processes call this at the same time,
+   * each spec goes to one of them (the choice and the write happen under the write lock).
+   * @example for (let spec; (spec = store.claimNextReadyTaskSpec('loop-7')); ) work(spec);
+   */
+  claimNextReadyTaskSpec(claimant: string, options?: ClaimNextOptions): TaskSpec | undefined {
+    const who = parseClaimant(claimant);
+    const { leaseMs, prdId } = parseClaimOptions(options, ['leaseMs', 'prdId']);
+    return this.transaction(() => {
+      const now = Date.now();
+      const next = this.taskGraph().nextClaimable(now, prdId);
+      if (next === undefined) return undefined;
+      const spec = this.liveTaskSpec(next.id);
+      return this.writeClaim(spec, planClaim(spec, true, who, now, leaseMs));
+    });
+  }
+
+  /**
+   * Extends the lease of a claim `claimant` holds to now + leaseMs (the heartbeat) and
+   * returns the new version. Throws `ClaimedError` when anyone else holds it, or nobody.
+   * @example setInterval(() => store.renewTaskSpecClaim(spec.id, 'loop-7'), 60_000);
+   */
+  renewTaskSpecClaim(id: string, claimant: string, options?: ClaimOptions): TaskSpec {
+    assertId(id);
+    const who = parseClaimant(claimant);
+    const { leaseMs } = parseClaimOptions(options, ['leaseMs']);
+    return this.transaction(() => {
+      const spec = this.liveTaskSpec(id);
+      return this.writeClaim(spec, planRenew(spec, who, Date.now(), leaseMs));
+    });
+  }
+
+  /**
+   * Gives a claim back: the spec gets `status` (default `pending`, so it is claimable
+   * again once ready), `assigned_to` and `lease_expires_at` are cleared; returns the new
+   * version. Throws `ClaimedError` unless `claimant` holds it.
+   * @example store.releaseTaskSpecClaim(spec.id, 'loop-7', { status: 'failed' });
+   */
+  releaseTaskSpecClaim(id: string, claimant: string, options?: ReleaseOptions): TaskSpec {
+    assertId(id);
+    const who = parseClaimant(claimant);
+    const { status = 'pending' } = parseClaimOptions(options, ['status']);
+    return this.transaction(() => {
+      const spec = this.liveTaskSpec(id);
+      return this.writeClaim(spec, planRelease(spec, who, status));
+    });
+  }
+
+  /**
+   * Running task specs whose lease ended (their claimant stopped heartbeating), in claim
+   * order: claimable again by anyone.
+   * @example for (const spec of store.listExpiredClaims()) log.warn(`${spec.assigned_to} went quiet on ${spec.id}`);
+   */
+  listExpiredClaims(): TaskSpec[] {
+    const now = Date.now();
+    return this.taskGraph()
+      .expired(now)
+      .map(({ id }) => this.getTaskSpec(id))
+      .filter((spec): spec is TaskSpec => spec !== undefined && leaseExpired(spec, now));
   }
 
   // ---------------------------------------------------------------- executions
@@ -270,16 +377,19 @@ export class OrchestratorStore extends CoreStore {
   /**
    * Replaces the whole execution and returns the new version (`started_at`, when
    * omitted, keeps the current value). Throws `NotFoundError` unless it is live, or when
-   * `ts_id` names no live task spec.
-   * @example store.updateExecution(execId, { ...store.getExecution(execId)!, iteration_count: 3, current_phase: 'test' });
+   * `ts_id` names no live task spec; with `ifUpdatedAt`, `StaleError` unless the
+   * current version has that `updated_at`.
+   * @example store.updateExecution(execId, { ...exec, iteration_count: 3, current_phase: 'test' }, { ifUpdatedAt: exec.updated_at });
    */
-  updateExecution(id: string, e: NewExecution): Execution {
+  updateExecution(id: string, e: NewExecution, options?: WriteOptions): Execution {
     const input = parseRecordInput(NewExecutionSchema, e, 'execution');
+    const opts = parseWriteOptions(options);
     return this.transaction(() => {
+      this.assertCurrent(this.records.executions, id, opts);
       const current = this.requireLive(this.records.executions, id, 'id', 'execution');
       this.requireLive(this.records.taskSpecs, input.ts_id, 'ts_id', 'task spec');
       const startedAt = input.started_at ?? current.started_at ?? Date.now();
-      return this.records.executions.update(id, { ...input, started_at: startedAt } as NewRecord<Execution>);
+      return this.records.executions.update(id, { ...input, started_at: startedAt } as NewRecord<Execution>, opts);
     });
   }
 
@@ -317,14 +427,19 @@ export class OrchestratorStore extends CoreStore {
    * Marks an execution complete, in one transaction: the execution → `complete` with
    * `completed_at`; its task spec → `complete`; and when every live task spec of that
    * PRD is then complete, the PRD → `complete`. Throws `NotFoundError` unless the
-   * execution is live. Completing twice changes nothing (the first `completed_at` stays).
-   * When `ts_id` names no live task spec, only the execution is completed.
+   * execution is live (with `ifUpdatedAt`, `StaleError` unless the execution's current
+   * version has that `updated_at`). Completing twice changes nothing (the first
+   * `completed_at` stays). When `ts_id` names no live task spec, only the execution is
+   * completed. The task spec's claim lease (`lease_expires_at`) is cleared; `assigned_to`
+   * stays (it names who did the work).
    * @example const { prd } = store.completeExecution(execId); if (prd?.status === 'complete') announce(prd);
    */
-  completeExecution(id: string): CompleteExecutionResult {
+  completeExecution(id: string, options?: WriteOptions): CompleteExecutionResult {
     assertId(id);
+    const opts = parseWriteOptions(options);
     return this.transaction(() => {
       const { executions, taskSpecs, prds } = this.records;
+      this.assertCurrent(executions, id, opts);
       const execution = this.requireLive(executions, id, 'id', 'execution');
       const taskSpec = typeof execution.ts_id === 'string' ? taskSpecs.get(execution.ts_id) : undefined;
       const prd = taskSpec !== undefined && typeof taskSpec.prd_id === 'string' ? prds.get(taskSpec.prd_id) : undefined;
@@ -334,7 +449,8 @@ export class OrchestratorStore extends CoreStore {
           : taskSpecs.count({ where: { prd_id: prd.id, id: { ne: taskSpec.id }, status: { ne: 'complete' } } });
       const plan = planCompletion({ execution, taskSpec, prd, otherOpenTaskSpecs });
       if (plan.execution) executions.patch(id, { status: 'complete', completed_at: Date.now() });
-      if (plan.taskSpec) taskSpecs.patch(taskSpec!.id, { status: 'complete' });
+      const leaseHeld = taskSpec?.lease_expires_at !== undefined && taskSpec.lease_expires_at !== null;
+      if (plan.taskSpec || leaseHeld) taskSpecs.patch(taskSpec!.id, plan.taskSpec ? { status: 'complete', lease_expires_at: null } : { lease_expires_at: null });
       if (plan.prd) prds.patch(prd!.id, { status: 'complete' });
       return {
         execution: this.getExecution(id)!,
@@ -371,20 +487,24 @@ export class OrchestratorStore extends CoreStore {
 
   /**
    * Sets `resolved_at` to now (and `payload`, when given; null clears it) and returns
-   * the new version. Throws `NotFoundError` unless the dependency is live.
+   * the new version. Throws `NotFoundError` unless the dependency is live; with
+   * `ifUpdatedAt`, `StaleError` unless its current version has that `updated_at`.
    * @example store.resolveDependency(depId, JSON.stringify({ schemaVersion: 3 }));
+   * store.resolveDependency(depId, undefined, { ifUpdatedAt: dep.updated_at });
    */
-  resolveDependency(id: string, payload?: string | null): Dependency {
+  resolveDependency(id: string, payload?: string | null, options?: WriteOptions): Dependency {
     assertId(id);
+    const opts = parseWriteOptions(options);
     if (payload !== undefined && payload !== null && typeof payload !== 'string') {
       throw new ValidationError(`payload must be a string or null (got ${typeof payload}); serialize structured payloads with JSON.stringify`, {
         field: 'payload',
       });
     }
     return this.transaction(() => {
+      this.assertCurrent(this.records.dependencies, id, opts);
       this.requireLive(this.records.dependencies, id, 'id', 'dependency');
       const fields = payload === undefined ? { resolved_at: Date.now() } : { resolved_at: Date.now(), payload };
-      return read(this.records.dependencies.patch(id, fields), READ_DEFAULTS.dependencies)!;
+      return read(this.records.dependencies.patch(id, fields, opts), READ_DEFAULTS.dependencies)!;
     });
   }
 
@@ -442,15 +562,18 @@ export class OrchestratorStore extends CoreStore {
 
   /**
    * Replaces the whole workflow and returns the new version. Throws `NotFoundError`
-   * unless it is live, `AlreadyExistsError` when renaming it to another live workflow's name.
-   * @example store.updateWorkflow(id, { ...store.getWorkflow(id)!, version: '1.1' });
+   * unless it is live, `AlreadyExistsError` when renaming it to another live workflow's
+   * name; with `ifUpdatedAt`, `StaleError` unless the current version has that `updated_at`.
+   * @example store.updateWorkflow(id, { ...wf, version: '1.1' }, { ifUpdatedAt: wf.updated_at });
    */
-  updateWorkflow(id: string, w: NewWorkflow): Workflow {
+  updateWorkflow(id: string, w: NewWorkflow, options?: WriteOptions): Workflow {
     const input = parseRecordInput(NewWorkflowSchema, w, 'workflow');
+    const opts = parseWriteOptions(options);
     return this.transaction(() => {
+      this.assertCurrent(this.records.workflows, id, opts);
       this.requireLive(this.records.workflows, id, 'id', 'workflow');
       this.requireFreeWorkflowName(input.name, id);
-      return this.records.workflows.update(id, input as NewRecord<Workflow>);
+      return this.records.workflows.update(id, input as NewRecord<Workflow>, opts);
     });
   }
 
@@ -502,23 +625,70 @@ export class OrchestratorStore extends CoreStore {
    * @example for (const group of store.findDependencyCycles()) console.warn('cycle:', group.join(' ↔ '));
    */
   findDependencyCycles(): string[][] {
-    const rows = this.queryCache<{ id: string; dep: string | null }>(
-      [C.taskSpecs],
-      (specs) => `
-        SELECT t.id AS id, dep.value AS dep
-        FROM ${specs} AS t LEFT JOIN json_each(t.data, '$.dependencies') AS dep ON dep.type = 'text'
-        WHERE t.state = 1`,
-    );
-    const graph = new Map<string, string[]>();
-    for (const { id, dep } of rows) {
-      let deps = graph.get(id);
-      if (deps === undefined) graph.set(id, (deps = []));
-      if (dep !== null) deps.push(dep);
-    }
-    return findCycles(graph);
+    return this.taskGraph().cycles();
   }
 
   // ---------------------------------------------------------------- internals
+
+  private liveTaskSpec(id: string): TaskSpec {
+    return withDefaults(this.requireLive(this.records.taskSpecs, id, 'id', 'task spec'), READ_DEFAULTS.task_specs);
+  }
+
+  /** Writes a claim change as one conditional write on the version it was decided on. */
+  private writeClaim(spec: TaskSpec, fields: ClaimFields): TaskSpec {
+    const written = this.records.taskSpecs.patch(spec.id, fields, { ifUpdatedAt: spec.updated_at });
+    return withDefaults(written, READ_DEFAULTS.task_specs);
+  }
+
+  /** The readiness graph, after the task_specs cache table caught up. */
+  private taskGraph(): TaskGraph {
+    return this.graphs.get(this.readableCacheTable(C.taskSpecs))!;
+  }
+
+  /**
+   * Task specs with two or more running executions: two claimants working on one spec.
+   * Within one store claims are exactly-once, so this happens when claims made in two
+   * clones meet in a merge.
+   */
+  private doubleClaims(): CheckProblem[] {
+    return this.checkPart(() =>
+      this.queryCache<{ ts_id: string; n: number; ids: string }>(
+        [C.executions],
+        (execs) => `
+          SELECT json_extract(data, '$.ts_id') AS ts_id, count(*) AS n, group_concat(id, ', ') AS ids
+          FROM (SELECT id, data FROM ${execs} WHERE state = 1 AND json_extract(data, '$.status') = 'running' ORDER BY id)
+          GROUP BY 1 HAVING count(*) > 1 ORDER BY 1`,
+      ).map(({ ts_id, n, ids }) => ({
+        kind: 'double_claim',
+        collection: C.taskSpecs,
+        id: ts_id,
+        message: `task spec ${ts_id} has ${n} running executions (${ids}): two claimants are working on it (claims made in two clones met in a merge?); stop all but one`,
+      })),
+    );
+  }
+
+  private graphDrift(): CheckProblem[] {
+    return this.checkPart(() =>
+      this.taskGraph()
+        .drift()
+        .slice(0, 20)
+        .map(({ id, message }) => ({ kind: 'cache_drift', collection: C.taskSpecs, id, message })),
+    );
+  }
+
+  /**
+   * With `ifUpdatedAt`, a stale version is reported before any other check (a reference
+   * check failing on a record that moved on would hide the real reason). The collection
+   * write checks again, under the same lock.
+   */
+  private assertCurrent<T extends object>(collection: Collection<T>, id: string, options: WriteOptions): void {
+    if (options.ifUpdatedAt === undefined) return;
+    assertId(id);
+    const live = collection.get(id);
+    // Not live: a tombstone is stale (actual null); an id that never existed is left to the NotFoundError that follows.
+    const actual = live !== undefined ? live.updated_at : collection.history(id).length > 0 ? null : undefined;
+    if (actual !== undefined) assertVersion(collection.name, id, options.ifUpdatedAt, actual);
+  }
 
   /** The live record `id` of `collection`, or `NotFoundError` naming the referring field. */
   private requireLive<T extends object>(collection: Collection<T>, id: string, field: string, what: string): T & RecordMeta {

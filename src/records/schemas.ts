@@ -62,6 +62,8 @@ const taskSpecFields = {
   /** Ids of the task specs this one waits for. */
   dependencies: z.array(idRef).default([]),
   content: z.string().default(''),
+  /** When the claimant's lease ends (ms); absent or null when nobody holds a claim. */
+  lease_expires_at: nullableTimestamp.optional(),
 };
 
 const executionFields = {
@@ -126,6 +128,7 @@ const TaskSpecShape = z.object({
   assigned_to: f.ts.assigned_to,
   dependencies: f.ts.dependencies,
   content: f.ts.content,
+  lease_expires_at: f.ts.lease_expires_at,
 });
 /**
  * Executions have no `created_at` in the spec's field list (`started_at` is their domain

@@ -16,6 +16,7 @@ import {
   nextUpdatedAt,
   type RecordSchema,
 } from './record-input.js';
+import { assertVersion, parseWriteOptions, type WriteOptions } from './write-options.js';
 
 /** Fields every stored record has. */
 export interface RecordMeta {
@@ -84,37 +85,42 @@ export class Collection<T extends object = Record<string, unknown>> {
   }
 
   /**
-   * Replaces the whole record (keeping `id` and `created_at`). Throws `NotFoundError` unless it is live.
-   * @example notes.update(id, { title: 'renamed', status: 'done' });
+   * Replaces the whole record (keeping `id` and `created_at`). Throws `NotFoundError` unless it is live;
+   * with `ifUpdatedAt`, `StaleError` (nothing written) unless the current version has that `updated_at`.
+   * @example notes.update(id, { title: 'renamed', status: 'done' }, { ifUpdatedAt: read.updated_at });
    */
-  update(id: string, record: NewRecord<T>): T & RecordMeta {
+  update(id: string, record: NewRecord<T>, options?: WriteOptions): T & RecordMeta {
     assertId(id);
     assertPlainRecord(record);
+    const { ifUpdatedAt } = parseWriteOptions(options);
     return this.host.write(() => {
-      const previous = this.requireLive(id);
+      const previous = this.requireLive(id, ifUpdatedAt);
       return this.writeVersion(id, record as Record<string, unknown>, previous, 'replace');
     });
   }
 
   /**
    * Merges top-level fields into the current version (a field set to `undefined` is left
-   * as it was; `null` stores null). Throws `NotFoundError` unless it is live.
+   * as it was; `null` stores null). Throws `NotFoundError` unless it is live; with
+   * `ifUpdatedAt`, `StaleError` (nothing written) unless the current version has that `updated_at`.
    * @example notes.patch(id, { status: 'done' });
    */
-  patch(id: string, partial: Partial<NewRecord<T>>): T & RecordMeta {
+  patch(id: string, partial: Partial<NewRecord<T>>, options?: WriteOptions): T & RecordMeta {
     assertId(id);
     assertPlainRecord(partial, 'patch');
+    const { ifUpdatedAt } = parseWriteOptions(options);
     return this.host.write(() => {
-      const previous = this.requireLive(id);
+      const previous = this.requireLive(id, ifUpdatedAt);
       return this.writeVersion(id, partial as Record<string, unknown>, previous, 'merge');
     });
   }
 
-  /** Appends a tombstone. Throws `NotFoundError` unless the record is live. */
-  delete(id: string): void {
+  /** Appends a tombstone. Throws `NotFoundError` unless the record is live; `StaleError` when `ifUpdatedAt` is not the current version's. */
+  delete(id: string, options?: WriteOptions): void {
     assertId(id);
+    const { ifUpdatedAt } = parseWriteOptions(options);
     this.host.write(() => {
-      const previous = this.requireLive(id);
+      const previous = this.requireLive(id, ifUpdatedAt);
       const tombstone: StoredRecord = { id, updated_at: nextUpdatedAt(this.host.now(), previous.updated_at as number), deleted: true };
       this.host.stage(this.name, tombstone);
     });
@@ -187,8 +193,14 @@ export class Collection<T extends object = Record<string, unknown>> {
     return validated as T & RecordMeta;
   }
 
-  private requireLive(id: string): Record<string, unknown> {
-    const text = this.host.table(this.name).liveText(id);
+  /** The current live version; with `ifUpdatedAt`, first checks it is still that version (a deleted record is stale, not missing). */
+  private requireLive(id: string, ifUpdatedAt?: number): Record<string, unknown> {
+    const table = this.host.table(this.name);
+    if (ifUpdatedAt !== undefined) {
+      const current = table.current(id);
+      if (current !== undefined) assertVersion(this.name, id, ifUpdatedAt, current.live ? current.updatedAt : null);
+    }
+    const text = table.liveText(id);
     if (text === undefined) {
       throw new NotFoundError(`${this.name} has no record with id ${id}`, { data: { collection: this.name, id } });
     }

@@ -11,6 +11,7 @@
 import { accessSync, constants, mkdirSync, readdirSync, statSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import type Database from 'better-sqlite3';
 import { CacheDb } from '../cache/cache-db.js';
 import { CollectionTable } from '../cache/collection-table.js';
 import { ConflictMarkersError, NotFoundError, TaskStoreError, TooLargeError, ioError } from '../errors.js';
@@ -479,8 +480,25 @@ export class CoreStore {
     if (table === undefined) {
       table = new CollectionTable(this.cache.db, name);
       this.tables.set(name, table);
+      this.tableCreated(table, this.cache.db);
     }
     return table;
+  }
+
+  /**
+   * Called once for each cache table object this store creates (again after the cache
+   * file was replaced), before any line is applied to it: subclasses attach what they
+   * derive from the table (the records' readiness graph).
+   */
+  protected tableCreated(_table: CollectionTable, _db: Database.Database): void {}
+
+  /**
+   * The cache table of `collection`, caught up (inside a write scope) and refused while
+   * conflicted, exactly as for collection reads: for subclasses that query what they
+   * derive from it.
+   */
+  protected readableCacheTable(collection: string): CollectionTable {
+    return this.readableTable(collection);
   }
 
   private catchUpAll(): number {

@@ -13,8 +13,8 @@ import { ANSI, runCli } from './run-cli.js';
 
 const COMMANDS = [
   'init', 'list-prds', 'list-task-specs', 'list-executions', 'list-dependencies', 'list-workflows', 'list', 'show', 'describe',
-  'history', 'create-prd', 'create-task-spec', 'create-execution', 'update', 'complete-execution', 'delete', 'sync', 'refresh', 'compact',
-  'check', 'metrics', 'backup', 'export', 'import', 'install-hooks', 'uninstall-hooks', 'merge',
+  'history', 'create-prd', 'create-task-spec', 'create-execution', 'update', 'ready', 'claim', 'renew', 'release', 'complete-execution', 'delete', 'sync', 'refresh', 'compact',
+  'check', 'metrics', 'backup', 'export', 'import', 'install-hooks', 'uninstall-hooks', 'merge', 'mcp',
   'watch',
 ];
 
@@ -95,7 +95,7 @@ describe('--help and --version', () => {
     expect(options('create-prd')).toEqual(['--description', '--status', '--content-file']);
     expect(options('create-task-spec')).toEqual(['--prd-id', '--description', '--workflow', '--depends-on']);
     expect(options('create-execution')).toEqual(['--ts-id', '--worktree', '--branch']);
-    expect(options('update')).toEqual(['--set']);
+    expect(options('update')).toEqual(['--set', '--if-updated-at']);
     expect(options('export')).toEqual(['--format']);
     for (const cmd of program.commands.filter((c) => c.name() !== 'help')) {
       let text = '';
@@ -114,7 +114,7 @@ describe('--help and --version', () => {
     expect(main.stdout).toMatch(/Exit codes: 0 ok, 1 failure or not found, 2 usage error/);
     expect(sub.stdout).toMatch(/^Usage: taskstore update \[options\] <id>/);
     expect(sub.stdout).toMatch(/--set <field=value>/);
-    expect(sub.stdout).toMatch(/Example:\n {2}\$ taskstore update /);
+    expect(sub.stdout).toMatch(/Examples?:\n {2}\$ taskstore update /);
   });
 });
 

@@ -22,6 +22,18 @@ describe('concurrent processes', () => {
     expect(new Set(lines.map((l) => JSON.parse(l).id)).size).toBe(600);
   }, 120_000);
 
+  it('8 processes creating one new store at the same moment all open it (no SQLITE_BUSY escapes as an error)', async () => {
+    // Switching a new database to WAL and creating the cache's tables meet locks that
+    // SQLite's busy handler does not wait for; opening must wait for them itself.
+    for (let round = 0; round < 3; round++) {
+      const dir = join(tempDir(), '.taskstore');
+      const writers = Array.from({ length: 8 }, (_, w) => startWriter(dir, 'single', 2, `o${round}-${w}`));
+      const exits = await Promise.all(writers.map((w) => w.exited));
+      for (const exit of exits) expect(exit).toMatchObject({ code: 0, stderr: '' });
+      expect(verifyStore(dir, writers.map((w) => w.acks)).notes).toBe(16);
+    }
+  }, 180_000);
+
   it('6 writers of mixed kinds plus a compacting and a syncing process', async () => {
     const dir = join(tempDir(), '.taskstore');
     // Create the store first so the maintenance processes have something to work on.

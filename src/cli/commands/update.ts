@@ -12,6 +12,8 @@ export interface UpdateInput {
   id: string;
   /** `field=value` assignments. */
   set: string[];
+  /** `--if-updated-at N`: write only if the record's current version has this `updated_at`. */
+  ifUpdatedAt?: number;
 }
 
 export interface UpdateResult {
@@ -24,33 +26,35 @@ export interface UpdateResult {
  * Patches one record: the fields named by `--set` change, the others stay. Built-in
  * record types go through the library's `updateX` (validation, references); reference
  * fields accept id prefixes.
+ *
+ * Race-free: the current version is read, merged and written inside one transaction
+ * holding the write lock, so a write another process makes meanwhile is never reverted
+ * (it either lands before the read, and is kept, or waits for this write).
  */
 export function updateRecord(store: Store, input: UpdateInput): UpdateResult {
   if (input.set.length === 0) throw new UsageError('update needs at least one --set field=value', { hint: 'e.g. taskstore update <id> --set status=ready' });
   const { collection, id } = resolveId(store, input.id);
   const values = parseSetValues(input.set, fieldTypesFor(collection));
   resolveReferences(store, collection, values);
-  const current = readRecord(store, collection, id) ?? {};
-  const merged = { ...current, ...values };
-  let record: Record<string, unknown>;
-  switch (collection) {
-    case 'prds':
-      record = store.updatePrd(id, merged as NewPrd);
-      break;
-    case 'task_specs':
-      record = store.updateTaskSpec(id, merged as NewTaskSpec);
-      break;
-    case 'executions':
-      record = store.updateExecution(id, merged as NewExecution);
-      break;
-    case 'workflows':
-      record = store.updateWorkflow(id, merged as NewWorkflow);
-      break;
-    default: {
-      const schema = storedSchemaFor(collection);
-      record = store.collection<Record<string, unknown>>({ name: collection, ...(schema === undefined ? {} : { schema }) }).patch(id, values);
+  const options = input.ifUpdatedAt === undefined ? {} : { ifUpdatedAt: input.ifUpdatedAt };
+  const record = store.transaction((): Record<string, unknown> => {
+    const current = readRecord(store, collection, id) ?? {};
+    const merged = { ...current, ...values };
+    switch (collection) {
+      case 'prds':
+        return store.updatePrd(id, merged as NewPrd, options);
+      case 'task_specs':
+        return store.updateTaskSpec(id, merged as NewTaskSpec, options);
+      case 'executions':
+        return store.updateExecution(id, merged as NewExecution, options);
+      case 'workflows':
+        return store.updateWorkflow(id, merged as NewWorkflow, options);
+      default: {
+        const schema = storedSchemaFor(collection);
+        return store.collection<Record<string, unknown>>({ name: collection, ...(schema === undefined ? {} : { schema }) }).patch(id, values, options);
+      }
     }
-  }
+  });
   return { collection, record };
 }
 

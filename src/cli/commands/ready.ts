@@ -1,0 +1,77 @@
+import type { Store, TaskSpec } from '../../index.js';
+import type { CliContext } from '../context.js';
+import { resolveId, shortIds } from '../id-prefix.js';
+import { withStore } from '../open-store.js';
+import { createOutput, formatValue } from '../output.js';
+import { COLUMNS, printRecords } from '../records-view.js';
+
+export interface ReadyInput {
+  prdId?: string;
+  /** Also list every pending spec that is not ready, with what blocks it. */
+  explain?: boolean;
+}
+
+/** A dependency that keeps a spec waiting: its id and status (`missing` when it names no live task spec). */
+export interface Blocker {
+  id: unknown;
+  status: string;
+}
+
+export interface WaitingSpec {
+  spec: TaskSpec;
+  blockedBy: Blocker[];
+}
+
+export interface ReadyResult {
+  ready: TaskSpec[];
+  /** With `--explain` only. */
+  waiting?: WaitingSpec[];
+}
+
+/** Ready task specs (oldest first), and with `explain` the pending ones that are not, with their blockers. */
+export function readySpecs(store: Store, input: ReadyInput): ReadyResult {
+  const prdId = input.prdId === undefined ? undefined : resolveId(store, input.prdId, { collections: ['prds'], what: 'PRD', argument: '--prd-id' }).id;
+  const inPrd = (s: TaskSpec) => prdId === undefined || s.prd_id === prdId;
+  const ready = store.listReadyTaskSpecs().filter(inPrd);
+  if (!input.explain) return { ready };
+  const readyIds = new Set(ready.map((s) => s.id));
+  const statusOf = new Map<string, string>();
+  const lookup = (dep: unknown): string => {
+    if (typeof dep !== 'string') return 'missing';
+    let status = statusOf.get(dep);
+    if (status === undefined) statusOf.set(dep, (status = store.getTaskSpec(dep)?.status ?? 'missing'));
+    return status;
+  };
+  const waiting = store
+    .listPendingTaskSpecs()
+    .filter((s) => inPrd(s) && !readyIds.has(s.id))
+    .map((spec) => ({ spec, blockedBy: (Array.isArray(spec.dependencies) ? spec.dependencies : [spec.dependencies]).map((id) => ({ id, status: lookup(id) })).filter((b) => b.status !== 'complete') }));
+  return { ready, waiting };
+}
+
+export async function run(ctx: CliContext, input: ReadyInput): Promise<number> {
+  const out = createOutput(ctx);
+  await withStore(ctx, (store) => {
+    const result = readySpecs(store, input);
+    if (out.jsonMode) {
+      out.json(input.explain ? result : result.ready);
+      return;
+    }
+    printRecords(out, store, result.ready, COLUMNS.task_specs!, 'no task specs are ready');
+    if (result.waiting === undefined) return;
+    if (result.waiting.length === 0) {
+      out.note('(every pending task spec is ready)');
+      return;
+    }
+    // Ids of missing specs are shown whole: a prefix of nothing would only confuse.
+    const ids = result.waiting.flatMap((w) => [w.spec.id, ...w.blockedBy.filter((b) => b.status !== 'missing').map((b) => b.id as string)]);
+    const short = shortIds(store, ids);
+    const name = (id: unknown, missing = false) => (typeof id !== 'string' ? JSON.stringify(id) : missing ? id : (short.get(id) ?? id));
+    out.line('', out.c.bold(`not ready (${result.waiting.length}):`));
+    out.table(
+      ['ID', 'PHASE', 'WAITING FOR'],
+      result.waiting.map((w) => [name(w.spec.id), formatValue(w.spec.phase_name, 40), w.blockedBy.map((b) => `${name(b.id, b.status === 'missing')} (${b.status})`).join(', ')]),
+    );
+  });
+  return 0;
+}

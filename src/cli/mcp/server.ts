@@ -1,0 +1,123 @@
+/**
+ * `taskstore mcp`: the store as a Model Context Protocol server on stdio, built on the
+ * official SDK's `Server`.
+ *
+ * Tools are dispatched here rather than through the SDK's `McpServer.registerTool`:
+ * that helper answers arguments that fail the input schema with its own
+ * "Input validation error" text, and every error of this server must start with a
+ * TaskStore error code (`VALIDATION: …`) so an agent can branch on the first word. The
+ * same zod schemas validate the arguments and are listed as JSON Schema (as the SDK
+ * would list them).
+ *
+ * One store, opened once, serves every call; each call first catches up with what other
+ * processes appended (`refresh()`), so the server sees their writes. Calls run one at a
+ * time: the store is synchronous. Only protocol messages go to stdout.
+ */
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import { TaskStoreError, type Logger, type Store } from '../../index.js';
+import { CliError } from '../errors.js';
+import type { ToolDefinition } from './tool-definition.js';
+import { argumentError, failureResult, toolError, toolSuccess, type ToolResult } from './tool-result.js';
+import { TOOLS } from './tools.js';
+
+/** What the server tells the agent when it connects: the intended workflow in a few lines. */
+const INSTRUCTIONS = [
+  'TaskStore holds PRDs, the task specs decomposed from them, and executions (agent runs working on a task spec), in git.',
+  'To work: claim_task_spec with your claimant name (without id it takes the next ready spec, atomically; null means nothing is ready),',
+  'create_execution for it, renew_claim before the lease runs out, update_record for progress, then complete_execution (or release_claim to give it back).',
+  'Ids may be shortened to any unique prefix. Every error text starts with its code (NOT_FOUND, VALIDATION, STALE, CLAIMED, …) followed by a hint.',
+].join(' ');
+
+export interface McpServerOptions {
+  version: string;
+  /** Diagnostics (stderr): the stack of unexpected errors. */
+  logger: Logger;
+  /** The tools to serve (default: all). */
+  tools?: readonly ToolDefinition[];
+}
+
+/** JSON Schema of a tool's arguments or result, as `tools/list` shows it (draft-07, as the SDK lists zod schemas). */
+export function toolJsonSchema(schema: z.ZodObject, io: 'input' | 'output'): Record<string, unknown> {
+  const json = z.toJSONSchema(schema, { target: 'draft-7', io, unrepresentable: 'any' }) as Record<string, unknown>;
+  delete json.$schema;
+  return json;
+}
+
+/** The MCP server for `store`; connect it to a transport to serve. */
+export function createMcpServer(store: Store, options: McpServerOptions): Server {
+  const tools = options.tools ?? TOOLS;
+  const byName = new Map(tools.map((tool) => [tool.name, tool]));
+  const listed = tools.map((tool) => ({
+    name: tool.name,
+    title: tool.title,
+    description: tool.description,
+    inputSchema: toolJsonSchema(tool.input, 'input') as { type: 'object' },
+    outputSchema: toolJsonSchema(tool.output, 'output') as { type: 'object' },
+    annotations: { title: tool.title, ...tool.annotations },
+  }));
+  const server = new Server({ name: 'taskstore', title: 'TaskStore', version: options.version }, { capabilities: { tools: {} }, instructions: INSTRUCTIONS });
+  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listed }));
+  server.setRequestHandler(CallToolRequestSchema, (request) => callTool(store, byName, request.params.name, request.params.arguments, options.logger));
+  return server;
+}
+
+/** Runs one tool call; never throws: every failure is a tool error whose text starts with its code. */
+export function callTool(
+  store: Store,
+  tools: ReadonlyMap<string, ToolDefinition>,
+  name: string,
+  rawArgs: unknown,
+  logger: Logger,
+): ToolResult {
+  const tool = tools.get(name);
+  if (tool === undefined) {
+    return failureResult({
+      code: 'NOT_FOUND',
+      message: `there is no tool named ${JSON.stringify(name)}`,
+      hint: `the tools are ${[...tools.keys()].join(', ')}`,
+    });
+  }
+  const parsed = tool.input.safeParse(rawArgs ?? {});
+  if (!parsed.success) return argumentError(name, parsed.error);
+  try {
+    store.refresh();
+    return toolSuccess(tool.run(store, parsed.data));
+  } catch (err) {
+    if (!(err instanceof TaskStoreError) && !(err instanceof CliError)) {
+      logger.error(`tool ${name} failed unexpectedly: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    }
+    return toolError(err);
+  }
+}
+
+/**
+ * Serves `store` on stdin/stdout until the client closes stdin (or SIGINT / SIGTERM).
+ * Anything else in the process that writes to the console is sent to stderr, so stdout
+ * carries protocol messages only.
+ */
+export async function serveStdio(store: Store, options: McpServerOptions): Promise<void> {
+  const toStderr = (...args: unknown[]): void => console.error(...args);
+  console.log = toStderr;
+  console.info = toStderr;
+  console.debug = toStderr;
+  const server = createMcpServer(store, options);
+  const transport = new StdioServerTransport(process.stdin, process.stdout);
+  const closed = new Promise<void>((resolve) => {
+    server.onclose = resolve;
+  });
+  const stop = (): void => void server.close();
+  process.stdin.once('end', stop);
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    await server.connect(transport);
+    await closed;
+  } finally {
+    process.stdin.off('end', stop);
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+}

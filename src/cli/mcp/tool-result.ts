@@ -1,0 +1,112 @@
+/**
+ * What a tool call answers: a result object as structured content plus the same JSON as
+ * text (for clients that read only text), or a tool error (`isError`) whose text starts
+ * with the TaskStore error code, so an agent can branch on the first word. Pure.
+ */
+import type { z } from 'zod';
+import { TaskStoreError } from '../../errors.js';
+import { CliError } from '../errors.js';
+
+/** The subset of the MCP `CallToolResult` this server produces. */
+export interface ToolResult {
+  [key: string]: unknown;
+  content: { type: 'text'; text: string }[];
+  structuredContent?: Record<string, unknown>;
+  isError?: boolean;
+}
+
+/** A successful result: `value` as structured content and as JSON text. */
+export function toolSuccess(value: Record<string, unknown>): ToolResult {
+  // Round-trip so structured content holds exactly what the text says (undefined members dropped).
+  const text = JSON.stringify(value);
+  return { content: [{ type: 'text', text }], structuredContent: JSON.parse(text) as Record<string, unknown> };
+}
+
+/** What to do next, for errors that carry no hint of their own (worded for an agent calling tools). */
+const DEFAULT_HINTS: Record<string, string> = {
+  NOT_FOUND: 'check the id (list_records shows what exists); any unique prefix of an id works',
+  ALREADY_EXISTS: 'use another id or name, or update the existing record with update_record',
+  VALIDATION: 'fix the named field and call again; nothing was written',
+  STALE: 'the record changed since you read it: read it again (get_record), redo your change on the new version and pass its updated_at as if_updated_at',
+  CLAIMED: 'another claimant holds this task spec; pick another one (ready_task_specs, or claim_task_spec without id)',
+  CONFLICT_MARKERS: 'a person must resolve the git merge conflict in the named file, then run `taskstore sync`',
+  CORRUPT: 'call check for details',
+  TOO_LARGE: 'store large content elsewhere and keep a reference in the record',
+  IO: 'the store directory is not writable or the disk is full; nothing was written',
+  INVALID_NAME: 'collection names are 1-64 characters of a-z, 0-9 and _, starting with a letter',
+  UNSUPPORTED_VERSION: 'this taskstore is older than the store; upgrade it',
+  LOCKED: 'another process is writing to the store; call again in a moment',
+};
+
+/** A described failure, before it becomes text. */
+export interface ToolFailure {
+  code: string;
+  message: string;
+  hint?: string | undefined;
+  details?: string[];
+  data?: Record<string, unknown>;
+}
+
+/**
+ * The tool error for `err`: `CODE: message`, then the detail lines, `hint: …` and
+ * `data: {…}` (the error's structured details as JSON). A {@link CliError} (an
+ * ambiguous id prefix, an empty id) is bad input: `VALIDATION`. Anything else is a bug
+ * in TaskStore: `INTERNAL`, and the caller logs the stack to stderr.
+ */
+export function toolError(err: unknown): ToolResult {
+  return failureResult(describeFailure(err));
+}
+
+/**
+ * The hint for an agent. The library's hints for the coordination errors name CLI
+ * commands and library methods; an agent needs the tools instead. A STALE claim (the
+ * spec is not ready: `data.status` names its status) differs from a STALE version.
+ */
+function agentHint(err: TaskStoreError): string | undefined {
+  if (err.code === 'STALE' && typeof err.data.status === 'string') {
+    return 'this task spec is not claimable now (see its status): ready_task_specs lists the ready ones; claim_task_spec without id takes the next one';
+  }
+  if (err.code === 'STALE' || err.code === 'CLAIMED') return DEFAULT_HINTS[err.code];
+  return err.hint ?? DEFAULT_HINTS[err.code];
+}
+
+export function describeFailure(err: unknown): ToolFailure {
+  if (err instanceof TaskStoreError) {
+    return { code: err.code, message: err.message, hint: agentHint(err), data: err.data };
+  }
+  if (err instanceof CliError) {
+    return { code: 'VALIDATION', message: err.message, hint: err.hint, details: err.details };
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return { code: 'INTERNAL', message, hint: 'this looks like a bug in taskstore; the server logged the stack trace on its stderr' };
+}
+
+export function failureResult(failure: ToolFailure): ToolResult {
+  const lines = [`${failure.code}: ${failure.message}`, ...(failure.details ?? []).map((d) => `  ${d}`)];
+  if (failure.hint !== undefined && failure.hint !== '') lines.push(`hint: ${failure.hint}`);
+  if (failure.data !== undefined && Object.keys(failure.data).length > 0) lines.push(`data: ${safeJson(failure.data)}`);
+  return { content: [{ type: 'text', text: lines.join('\n') }], isError: true };
+}
+
+/** The arguments did not match the tool's input schema: one `VALIDATION` error naming every offending argument. */
+export function argumentError(tool: string, error: z.ZodError): ToolResult {
+  const problems = error.issues.map((issue) => {
+    const path = issue.path.map(String).join('.');
+    return path === '' ? issue.message : `${path}: ${issue.message}`;
+  });
+  const first = error.issues[0];
+  return failureResult({
+    code: 'VALIDATION',
+    message: `invalid arguments for ${tool}: ${problems.join('; ')}`,
+    hint: 'fix the arguments as the tool\'s input schema describes (tools/list) and call again; nothing was written',
+    data: first === undefined || first.path.length === 0 ? {} : { field: first.path.map(String).join('.') },
+  });
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return '{}';
+  }
+}

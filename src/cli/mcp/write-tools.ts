@@ -1,0 +1,214 @@
+/**
+ * The MCP tools that write: create a PRD, a task spec, an execution; patch any record
+ * (optionally only if it has not changed since it was read); complete an execution.
+ */
+import { z } from 'zod';
+import { NotFoundError, ValidationError, type NewExecution, type NewPrd, type NewTaskSpec, type NewWorkflow, type Store } from '../../index.js';
+import { assertVersion } from '../../store/write-options.js';
+import { resolveId } from '../id-prefix.js';
+import { readRecord, recordWhat, referencesOf } from '../record-types.js';
+import { resolvePrdId, requireCollection } from './read-tools.js';
+import { WRITES, defineTool } from './tool-definition.js';
+import {
+  collectionArg,
+  executionStatusArg,
+  idArg,
+  idOf,
+  ifUpdatedAtArg,
+  patchArg,
+  prdStatusArg,
+  recordResult,
+  taskSpecStatusArg,
+} from './tool-schemas.js';
+
+const created = z.object({ id: z.string().describe('the new id (a UUIDv7)'), record: recordResult });
+
+/** Keeps the members of `args` that were given (zod leaves absent optionals undefined). */
+function given(args: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(args).filter(([, v]) => v !== undefined));
+}
+
+export const createPrd = defineTool({
+  name: 'create_prd',
+  title: 'Create a PRD',
+  description: [
+    'Create a PRD (product requirement document): only title is required; description and content default to "", status to draft, review_passes to 0.',
+    'Returns { id, record }. Then break it into task specs with create_task_spec. Errors: VALIDATION naming the field (e.g. an unknown status).',
+  ].join(' '),
+  input: z.strictObject({
+    title: z.string().describe('the title'),
+    description: z.string().optional().describe('a short description'),
+    status: prdStatusArg.optional().describe('initial status (default draft)'),
+    review_passes: z.int().nonnegative().optional().describe('review passes done so far (default 0)'),
+    content: z.string().optional().describe('the document itself, markdown'),
+  }),
+  output: created,
+  annotations: WRITES,
+  run(store, args) {
+    const id = store.createPrd(given(args) as NewPrd);
+    return { id, record: store.getPrd(id) };
+  },
+});
+
+export const createTaskSpec = defineTool({
+  name: 'create_task_spec',
+  title: 'Create a task spec',
+  description: [
+    'Create a task spec (one unit of work) under a PRD. A spec is ready once every task spec in dependencies is complete; status defaults to pending.',
+    'Returns { id, record }. Errors: NOT_FOUND when prd_id or a dependency names no live record; VALIDATION naming the field.',
+  ].join(' '),
+  input: z.strictObject({
+    prd_id: idOf('PRD'),
+    phase_name: z.string().describe('the phase this spec belongs to (e.g. "api", "tests")'),
+    description: z.string().optional().describe('a short description'),
+    content: z.string().optional().describe('the full spec, markdown'),
+    status: taskSpecStatusArg.optional().describe('initial status (default pending)'),
+    workflow_name: z.string().nullable().optional().describe('the workflow template to run it with'),
+    assigned_to: z.string().nullable().optional().describe('who it is assigned to (claim_task_spec sets this for you)'),
+    dependencies: z
+      .array(z.string().min(1))
+      .optional()
+      .describe('ids (or unique prefixes) of the task specs that must be complete before this one is ready (default [])'),
+  }),
+  output: created,
+  annotations: WRITES,
+  run(store, args) {
+    const spec = given(args);
+    spec.prd_id = resolvePrdId(store, args.prd_id);
+    if (args.dependencies !== undefined) {
+      const ids = args.dependencies.map(
+        (dep) => resolveId(store, dep, { collections: ['task_specs'], what: 'task spec', argument: 'dependencies' }).id,
+      );
+      spec.dependencies = [...new Set(ids)];
+    }
+    const id = store.createTaskSpec(spec as NewTaskSpec);
+    return { id, record: store.getTaskSpec(id) };
+  },
+});
+
+export const createExecution = defineTool({
+  name: 'create_execution',
+  title: 'Create an execution',
+  description: [
+    'Record that you started working on a task spec (usually the one you just claimed): an execution with status running, started now.',
+    'Returns { id, record }; keep the id and call complete_execution with it when the work is done (update_record for progress: current_phase, iteration_count, or status failed with error_message).',
+    'Errors: NOT_FOUND when ts_id names no live task spec; VALIDATION naming the field.',
+  ].join(' '),
+  input: z.strictObject({
+    ts_id: idOf('task spec'),
+    worktree_path: z.string().describe('the git worktree the work happens in'),
+    branch_name: z.string().describe('the branch the work is committed on'),
+    status: executionStatusArg.optional().describe('initial status (default running)'),
+    current_phase: z.string().nullable().optional().describe('what it is doing now'),
+    iteration_count: z.int().nonnegative().optional().describe('loop iterations so far (default 0)'),
+  }),
+  output: created,
+  annotations: WRITES,
+  run(store, args) {
+    const execution = given(args);
+    execution.ts_id = resolveId(store, args.ts_id, { collections: ['task_specs'], what: 'task spec', argument: 'ts_id' }).id;
+    const id = store.createExecution(execution as NewExecution);
+    return { id, record: store.getExecution(id) };
+  },
+});
+
+export const completeExecution = defineTool({
+  name: 'complete_execution',
+  title: 'Complete an execution',
+  description: [
+    'Mark an execution complete, in one transaction with what follows from it: its task spec becomes complete (its claim lease is cleared, assigned_to kept),',
+    'and when every task spec of that PRD is then complete, the PRD too. Specs that depended on it may become ready. Completing twice changes nothing.',
+    'Returns { execution, taskSpec, prd } (current versions). Errors: NOT_FOUND when id names no live execution.',
+  ].join(' '),
+  input: z.strictObject({ id: idOf('execution') }),
+  output: z.looseObject({ execution: recordResult, taskSpec: recordResult.optional(), prd: recordResult.optional() }),
+  annotations: { ...WRITES, idempotentHint: true },
+  run(store, args) {
+    const { id } = resolveId(store, args.id, { collections: ['executions'], what: 'execution' });
+    return { ...store.completeExecution(id) };
+  },
+});
+
+/** Fields the store owns: a patch may not set them. */
+const STAMPED = ['id', 'created_at', 'updated_at'] as const;
+
+export const updateRecord = defineTool({
+  name: 'update_record',
+  title: 'Update a record',
+  description: [
+    'Change some fields of one record (found by id or unique prefix, in any collection): the fields in patch take their new values, all others stay.',
+    'For a read-modify-write, pass the updated_at you read as if_updated_at: if anyone changed the record since, nothing is written and the error is STALE (read it again and retry).',
+    'The record is validated as a whole (built-in types: field types, enum values, references). Returns { collection, record } (the new version).',
+    'Errors: STALE; NOT_FOUND; VALIDATION naming the field; CLAIMED is never raised here (use the claim tools for claims).',
+  ].join(' '),
+  input: z.strictObject({
+    id: idArg,
+    patch: patchArg,
+    if_updated_at: ifUpdatedAtArg.optional(),
+    collection: collectionArg.optional().describe('look for the id in this collection only'),
+  }),
+  output: z.object({ collection: z.string(), record: recordResult }),
+  annotations: WRITES,
+  run(store, args) {
+    const patch = { ...args.patch };
+    for (const field of STAMPED) {
+      if (Object.hasOwn(patch, field)) {
+        throw new ValidationError(`patch may not set ${field}: the store maintains it`, {
+          field,
+          hint: field === 'updated_at' ? 'pass the version you read as if_updated_at for a conditional write' : 'remove it from patch',
+        });
+      }
+    }
+    if (Object.keys(patch).length === 0) throw new ValidationError('patch names no field to change', { field: 'patch' });
+    if (args.collection !== undefined) requireCollection(store, args.collection);
+    const { collection, id } = resolveId(store, args.id, args.collection === undefined ? {} : { collections: [args.collection] });
+    resolveReferences(store, collection, patch);
+    const record = patchRecord(store, collection, id, patch, args.if_updated_at);
+    return { collection, record };
+  },
+});
+
+/** Reference fields of the built-in types accept id prefixes, as every id argument does. */
+function resolveReferences(store: Store, collection: string, patch: Record<string, unknown>): void {
+  for (const [field, ref] of Object.entries(referencesOf(collection))) {
+    const one = (v: unknown): unknown =>
+      typeof v === 'string' && v !== '' ? resolveId(store, v, { collections: [ref.collection], what: ref.what, argument: `patch.${field}` }).id : v;
+    const value = patch[field];
+    if (Array.isArray(value)) patch[field] = value.map(one);
+    else if (value !== undefined) patch[field] = one(value);
+  }
+}
+
+/**
+ * Merges `patch` into the current version under the write lock (one transaction), so no
+ * write from another process can fall between the read and the write. Built-in types
+ * go through the library's `updateX` (validation and reference checks).
+ */
+function patchRecord(store: Store, collection: string, id: string, patch: Record<string, unknown>, ifUpdatedAt: number | undefined): Record<string, unknown> {
+  return store.transaction(() => {
+    const current = readRecord(store, collection, id);
+    if (current === undefined) {
+      // Deleted since resolveId found it: with an expected version that is STALE, as the library says.
+      assertVersion(collection, id, ifUpdatedAt, null);
+      throw notLive(collection, id);
+    }
+    const merged = { ...current, ...patch };
+    const options = ifUpdatedAt === undefined ? {} : { ifUpdatedAt };
+    switch (collection) {
+      case 'prds':
+        return store.updatePrd(id, merged as NewPrd, options);
+      case 'task_specs':
+        return store.updateTaskSpec(id, merged as NewTaskSpec, options);
+      case 'executions':
+        return store.updateExecution(id, merged as NewExecution, options);
+      case 'workflows':
+        return store.updateWorkflow(id, merged as NewWorkflow, options);
+      default:
+        return store.collection<Record<string, unknown>>({ name: collection }).patch(id, patch, options);
+    }
+  });
+}
+
+function notLive(collection: string, id: string): Error {
+  return new NotFoundError(`${recordWhat(collection)} ${id} was deleted`, { data: { collection, id } });
+}

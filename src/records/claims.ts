@@ -1,0 +1,137 @@
+/**
+ * Claims with leases, as pure rules over a task spec's current version. The store reads
+ * the version, asks these functions what to do, and writes the answer in one conditional
+ * write under the write lock.
+ *
+ * A claim is `status: 'running'`, `assigned_to: claimant`, `lease_expires_at: now +
+ * leaseMs`. The claimant heartbeats (renews) before the lease ends; a lease in the past
+ * means its claimant stopped, and the spec is claimable again.
+ */
+import { ClaimedError, StaleError, ValidationError } from '../errors.js';
+import { isPlainObject } from '../store/record-input.js';
+import { TaskSpecStatusSchema, type TaskSpec, type TaskSpecStatus } from './schemas.js';
+
+/** Five minutes: long enough for a loop's slowest step between heartbeats. */
+export const DEFAULT_LEASE_MS = 300_000;
+
+export interface ClaimOptions {
+  /** How long the claim lasts without a renewal (ms, default 300000 = 5 minutes). */
+  leaseMs?: number;
+}
+
+export interface ClaimNextOptions extends ClaimOptions {
+  /** Only task specs of this PRD. */
+  prdId?: string;
+}
+
+export interface ReleaseOptions {
+  /** The status the spec gets back (default `pending`; anything but `running`). */
+  status?: TaskSpecStatus;
+}
+
+/** The claim fields of a spec: what the claimed, renewed or released version changes. */
+export type ClaimFields = Pick<TaskSpec, 'status' | 'assigned_to'> & { lease_expires_at: number | null };
+
+/** Who holds `spec` now: its `assigned_to` while it is `running`, else nobody (null). */
+export function holderOf(spec: Pick<TaskSpec, 'status' | 'assigned_to'>): string | null {
+  return spec.status === 'running' ? (spec.assigned_to ?? null) : null;
+}
+
+/** True when `spec` is running under a lease that ended before `now` (its claimant stopped heartbeating). */
+export function leaseExpired(spec: Pick<TaskSpec, 'status' | 'lease_expires_at'>, now: number): boolean {
+  return spec.status === 'running' && typeof spec.lease_expires_at === 'number' && spec.lease_expires_at < now;
+}
+
+/**
+ * What claiming `spec` for `claimant` at `now` writes, or the error to throw:
+ * - the claimant already holds it → a renewal;
+ * - it is ready, or running under an expired lease → a claim;
+ * - someone else holds a live lease (or a running spec without a lease) → ClaimedError;
+ * - otherwise (not ready: waiting, complete, failed, blocked) → StaleError.
+ */
+export function planClaim(spec: TaskSpec, ready: boolean, claimant: string, now: number, leaseMs: number): ClaimFields {
+  const claim: ClaimFields = { status: 'running', assigned_to: claimant, lease_expires_at: now + leaseMs };
+  const holder = holderOf(spec);
+  if (holder === claimant || ready || leaseExpired(spec, now)) return claim;
+  if (spec.status === 'running') throw claimedError(spec, claimant, 'claim');
+  throw new StaleError(
+    `task spec ${spec.id} is not claimable: its status is ${spec.status}${spec.status === 'pending' ? ' and some of its dependencies are not complete' : ''}`,
+    {
+      data: { id: spec.id, expected: null, actual: spec.updated_at, status: spec.status },
+      hint: 'claim a ready spec instead (`taskstore ready` lists them), or claim the next one with claimNextReadyTaskSpec',
+    },
+  );
+}
+
+/** The renewed lease, or ClaimedError unless `claimant` holds the spec. */
+export function planRenew(spec: TaskSpec, claimant: string, now: number, leaseMs: number): ClaimFields {
+  if (holderOf(spec) !== claimant) throw claimedError(spec, claimant, 'renew');
+  return { status: 'running', assigned_to: claimant, lease_expires_at: now + leaseMs };
+}
+
+/** The released version's claim fields, or ClaimedError unless `claimant` holds the spec. */
+export function planRelease(spec: TaskSpec, claimant: string, status: TaskSpecStatus): ClaimFields {
+  if (holderOf(spec) !== claimant) throw claimedError(spec, claimant, 'release');
+  return { status, assigned_to: null, lease_expires_at: null };
+}
+
+function claimedError(spec: TaskSpec, claimant: string, action: 'claim' | 'renew' | 'release'): ClaimedError {
+  const holder = holderOf(spec);
+  const leaseExpiresAt = typeof spec.lease_expires_at === 'number' ? spec.lease_expires_at : null;
+  const until = leaseExpiresAt === null ? '' : ` until ${new Date(leaseExpiresAt).toISOString()}`;
+  const message =
+    holder === null
+      ? `${claimant} cannot ${action} task spec ${spec.id}: nobody holds a claim on it (status ${spec.status})`
+      : `${claimant} cannot ${action} task spec ${spec.id}: ${holder} holds it${until}`;
+  return new ClaimedError(message, {
+    data: { id: spec.id, claimant: holder, leaseExpiresAt },
+    hint:
+      action === 'claim'
+        ? 'pick another spec (claimNextReadyTaskSpec / `taskstore claim --as NAME` takes the next free one), or wait for the lease to expire'
+        : holder === null
+          ? 'claim it first'
+          : `only ${holder} can ${action} it; a lease that expires makes it claimable again`,
+  });
+}
+
+// ---- argument checks ----
+
+export function parseClaimant(claimant: unknown): string {
+  if (typeof claimant !== 'string' || claimant.trim() === '') {
+    throw new ValidationError(`claimant must be a non-empty string naming who claims (got ${describe(claimant)})`, { field: 'claimant' });
+  }
+  return claimant;
+}
+
+export function parseClaimOptions(options: unknown, allowed: readonly string[]): { leaseMs: number; prdId?: string; status?: TaskSpecStatus } {
+  if (options === undefined) return { leaseMs: DEFAULT_LEASE_MS };
+  if (!isPlainObject(options)) throw new ValidationError(`options must be an object (got ${describe(options)})`);
+  for (const key of Object.keys(options)) {
+    if (!allowed.includes(key) && options[key] !== undefined) {
+      throw new ValidationError(`unknown option ${key} (expected ${allowed.join(', ')})`, { field: key });
+    }
+  }
+  const { leaseMs = DEFAULT_LEASE_MS, prdId, status } = options as { leaseMs?: unknown; prdId?: unknown; status?: unknown };
+  if (typeof leaseMs !== 'number' || !Number.isSafeInteger(leaseMs) || leaseMs <= 0) {
+    throw new ValidationError(`leaseMs must be a positive integer number of milliseconds (got ${describe(leaseMs)})`, { field: 'leaseMs' });
+  }
+  if (prdId !== undefined && (typeof prdId !== 'string' || prdId === '')) {
+    throw new ValidationError(`prdId must be a non-empty string (got ${describe(prdId)})`, { field: 'prdId' });
+  }
+  if (status !== undefined) {
+    const parsed = TaskSpecStatusSchema.safeParse(status);
+    if (!parsed.success || parsed.data === 'running') {
+      throw new ValidationError(`status must be one of pending, blocked, complete, failed (got ${describe(status)}): a released spec is no longer running`, {
+        field: 'status',
+      });
+    }
+  }
+  return { leaseMs, ...(prdId === undefined ? {} : { prdId: prdId as string }), ...(status === undefined ? {} : { status: status as TaskSpecStatus }) };
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'object') return Array.isArray(value) ? 'an array' : 'an object';
+  return String(value);
+}

@@ -1,0 +1,64 @@
+/**
+ * Drives `taskstore mcp` from the built binary with the SDK's own `Client` over a stdio
+ * transport, as an agent's MCP client does.
+ */
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { Readable } from 'node:stream';
+import { CLI } from '../helpers/paths.js';
+
+export interface McpSession {
+  client: Client;
+  /** Everything the server wrote on stderr so far. */
+  stderr(): string;
+  /** Calls a tool and returns its result (tool errors included: `isError`). */
+  call(name: string, args?: Record<string, unknown>): Promise<CallResult>;
+  /** Calls a tool that must succeed and returns its structured content. */
+  ok<T = Record<string, unknown>>(name: string, args?: Record<string, unknown>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export interface CallResult {
+  isError?: boolean;
+  content: { type: string; text?: string }[];
+  structuredContent?: Record<string, unknown>;
+}
+
+/** Variables that would change the CLI's behaviour if the test runner had them set. */
+const CLEARED = ['TASKSTORE_DIR', 'NO_COLOR', 'FORCE_COLOR', 'TASKSTORE_SKIP_HOOKS'];
+
+/** Starts `taskstore [--store DIR] mcp` in `cwd` and connects a client to it. */
+export async function startMcp(options: { cwd: string; store?: string; env?: Record<string, string> }): Promise<McpSession> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) if (value !== undefined && !CLEARED.includes(key)) env[key] = value;
+  Object.assign(env, options.env ?? {});
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [CLI, ...(options.store === undefined ? [] : ['--store', options.store]), 'mcp'],
+    cwd: options.cwd,
+    env,
+    stderr: 'pipe',
+  });
+  let stderr = '';
+  (transport.stderr as Readable | null)?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const client = new Client({ name: 'taskstore-test', version: '1.0.0' });
+  await client.connect(transport);
+  const call = async (name: string, args: Record<string, unknown> = {}): Promise<CallResult> =>
+    (await client.callTool({ name, arguments: args })) as CallResult;
+  return {
+    client,
+    stderr: () => stderr,
+    call,
+    async ok<T>(name: string, args: Record<string, unknown> = {}): Promise<T> {
+      const result = await call(name, args);
+      if (result.isError) throw new Error(`${name} failed: ${textOf(result)}`);
+      return result.structuredContent as T;
+    },
+    close: () => client.close(),
+  };
+}
+
+/** The text of a result's first content item. */
+export function textOf(result: CallResult): string {
+  return result.content[0]?.text ?? '';
+}

@@ -1,0 +1,114 @@
+/**
+ * The MCP tool layer in-process against a real store: argument validation for every
+ * tool, error text, the listed JSON Schemas, and what an unexpected failure looks like.
+ * (The protocol end to end is test/cli/mcp.test.ts.)
+ */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { callTool, toolJsonSchema } from '../../src/cli/mcp/server.js';
+import { defineTool, READ_ONLY, type ToolDefinition } from '../../src/cli/mcp/tool-definition.js';
+import { describeFailure, toolSuccess } from '../../src/cli/mcp/tool-result.js';
+import { TOOLS } from '../../src/cli/mcp/tools.js';
+import { CliError } from '../../src/cli/errors.js';
+import { NotFoundError, Store } from '../../src/index.js';
+import { quietLogger } from '../helpers/logger.js';
+import { tempDir } from '../helpers/temp.js';
+
+function openStore(): Store {
+  return Store.open(join(tempDir('taskstore-mcp-unit-'), '.taskstore'), { durability: 'none', logger: quietLogger() });
+}
+
+const byName = (tools: readonly ToolDefinition[]) => new Map(tools.map((t) => [t.name, t]));
+
+function text(result: { content: { text: string }[] }): string {
+  return result.content[0]!.text;
+}
+
+describe('mcp tools in-process', () => {
+  it('every tool refuses an unknown argument with VALIDATION naming it, and writes nothing', () => {
+    const store = openStore();
+    try {
+      const tools = byName(TOOLS);
+      for (const tool of TOOLS) {
+        const result = callTool(store, tools, tool.name, { surprise: 1 }, quietLogger());
+        expect(result.isError, tool.name).toBe(true);
+        expect(text(result), tool.name).toMatch(/^VALIDATION: invalid arguments for /);
+        expect(text(result), tool.name).toContain('surprise');
+      }
+      expect(store.listPrds()).toEqual([]);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('lists draft-07 object schemas whose required arguments match what the tools refuse without', () => {
+    for (const tool of TOOLS) {
+      const input = toolJsonSchema(tool.input, 'input');
+      expect(input.type, tool.name).toBe('object');
+      expect(input.$schema, tool.name).toBeUndefined();
+      const required = (input.required as string[] | undefined) ?? [];
+      for (const field of required) {
+        const props = input.properties as Record<string, unknown>;
+        expect(props[field], `${tool.name}.${field}`).toBeDefined();
+      }
+      // Calling with no arguments fails exactly when something is required.
+      expect(tool.input.safeParse({}).success, tool.name).toBe(required.length === 0);
+    }
+  });
+
+  it('an unexpected failure is an INTERNAL tool error with the stack on the logger, not a crash', () => {
+    const store = openStore();
+    try {
+      const broken = defineTool({
+        name: 'broken',
+        title: 'Broken',
+        description: 'always throws',
+        input: z.strictObject({}),
+        output: z.object({}),
+        annotations: READ_ONLY,
+        run() {
+          throw new TypeError('boom');
+        },
+      });
+      const logger = quietLogger();
+      const result = callTool(store, byName([broken as unknown as ToolDefinition]), 'broken', {}, logger);
+      expect(result.isError).toBe(true);
+      expect(text(result)).toMatch(/^INTERNAL: boom\nhint: /);
+      expect(logger.warnings.join('\n')).toMatch(/tool broken failed unexpectedly: TypeError: boom/);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('error text: code, detail lines, hint, data', () => {
+    expect(describeFailure(new NotFoundError('gone', { data: { id: 'x' } }))).toEqual({
+      code: 'NOT_FOUND',
+      message: 'gone',
+      hint: expect.stringContaining('list_records') as unknown as string,
+      data: { id: 'x' },
+    });
+    const ambiguous = describeFailure(new CliError('ambiguous', { details: ['prds a1', 'prds a2'], hint: 'type more' }));
+    expect(ambiguous).toMatchObject({ code: 'VALIDATION', details: ['prds a1', 'prds a2'], hint: 'type more' });
+  });
+
+  it('results carry the same JSON as structured content and text; undefined members are dropped', () => {
+    const result = toolSuccess({ a: 1, b: undefined, c: { d: [1, 'x', null] } });
+    expect(result.structuredContent).toEqual({ a: 1, c: { d: [1, 'x', null] } });
+    expect(JSON.parse(result.content[0]!.text)).toEqual(result.structuredContent);
+    expect(Object.hasOwn(result.structuredContent!, 'b')).toBe(false);
+  });
+
+  it('claim_task_spec refuses id together with prd_id rather than ignoring one', () => {
+    const store = openStore();
+    try {
+      const prd = store.createPrd({ title: 'P' });
+      const spec = store.createTaskSpec({ prd_id: prd, phase_name: 'a' });
+      const result = callTool(store, byName(TOOLS), 'claim_task_spec', { claimant: 'me', id: spec, prd_id: prd }, quietLogger());
+      expect(text(result)).toMatch(/^VALIDATION: .*prd_id/);
+      expect(store.getTaskSpec(spec)!.status).toBe('pending');
+    } finally {
+      store.close();
+    }
+  });
+});

@@ -1,0 +1,196 @@
+/**
+ * Claims with leases: claimTaskSpec, claimNextReadyTaskSpec, renewTaskSpecClaim,
+ * releaseTaskSpecClaim, listExpiredClaims, the lease cleared by completeExecution, and
+ * check()'s double_claim.
+ */
+import { describe, expect, it } from 'vitest';
+import { ClaimedError, DEFAULT_LEASE_MS, StaleError, type Store } from '../../src/index.js';
+import { expectRejected, logLines, openStore } from '../records/helpers.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** a ← b (b waits for a), and c with no dependencies; created in that order. */
+function graph(store: Store) {
+  const prdId = store.createPrd({ title: 'P' });
+  const a = store.createTaskSpec({ prd_id: prdId, phase_name: 'a' });
+  const b = store.createTaskSpec({ prd_id: prdId, phase_name: 'b', dependencies: [a] });
+  const c = store.createTaskSpec({ prd_id: prdId, phase_name: 'c' });
+  return { prdId, a, b, c };
+}
+
+describe('claimTaskSpec', () => {
+  it('claims a ready spec in one write: running, assigned_to, lease now + 5 minutes by default', () => {
+    const { store, dir } = openStore();
+    const { a } = graph(store);
+    const lines = logLines(dir, 'task_specs').length;
+    const before = Date.now();
+    const spec = store.claimTaskSpec(a, 'loop-1');
+    expect(spec).toMatchObject({ id: a, status: 'running', assigned_to: 'loop-1' });
+    expect(spec.lease_expires_at).toBeGreaterThanOrEqual(before + DEFAULT_LEASE_MS);
+    expect(spec.lease_expires_at).toBeLessThanOrEqual(Date.now() + DEFAULT_LEASE_MS);
+    expect(store.getTaskSpec(a)).toEqual(spec);
+    expect(logLines(dir, 'task_specs')).toHaveLength(lines + 1);
+    expect(store.listReadyTaskSpecs().map((s) => s.id)).not.toContain(a);
+  });
+
+  it('claiming a spec you hold renews it', async () => {
+    const { store } = openStore();
+    const { a } = graph(store);
+    const first = store.claimTaskSpec(a, 'loop-1', { leaseMs: 1000 });
+    await sleep(5);
+    const again = store.claimTaskSpec(a, 'loop-1', { leaseMs: 60_000 });
+    expect(again.assigned_to).toBe('loop-1');
+    expect(again.lease_expires_at!).toBeGreaterThan(first.lease_expires_at!);
+  });
+
+  it('another claimant holding a live lease → ClaimedError naming the holder; nothing written', () => {
+    const { store, dir } = openStore();
+    const { a } = graph(store);
+    const held = store.claimTaskSpec(a, 'loop-1');
+    const err = expectRejected(dir, () => store.claimTaskSpec(a, 'loop-2'), 'CLAIMED');
+    expect(err).toBeInstanceOf(ClaimedError);
+    expect(err.data).toEqual({ id: a, claimant: 'loop-1', leaseExpiresAt: held.lease_expires_at });
+    expect(err.message).toMatch(/loop-2 cannot claim task spec .+: loop-1 holds it until /);
+  });
+
+  it('a spec that is not ready → StaleError (waiting, complete, failed); a missing one → NOT_FOUND', () => {
+    const { store, dir } = openStore();
+    const { a, b, c } = graph(store);
+    const err = expectRejected(dir, () => store.claimTaskSpec(b, 'loop-1'), 'STALE');
+    expect(err).toBeInstanceOf(StaleError);
+    expect(err.data).toMatchObject({ id: b, expected: null, actual: store.getTaskSpec(b)!.updated_at });
+    const specs = store.collection({ name: 'task_specs' });
+    specs.patch(a, { status: 'complete' });
+    specs.patch(c, { status: 'failed' });
+    expectRejected(dir, () => store.claimTaskSpec(a, 'loop-1'), 'STALE');
+    expectRejected(dir, () => store.claimTaskSpec(c, 'loop-1'), 'STALE');
+    expect(store.claimTaskSpec(b, 'loop-1').status).toBe('running'); // its dependency is complete now
+    expectRejected(dir, () => store.claimTaskSpec('ghost', 'loop-1'), 'NOT_FOUND');
+  });
+
+  it('an expired lease makes a running spec claimable by anyone, and it is listed by listExpiredClaims', async () => {
+    const { store } = openStore();
+    const { a, c } = graph(store);
+    store.claimTaskSpec(a, 'loop-1', { leaseMs: 1 });
+    store.claimTaskSpec(c, 'loop-1', { leaseMs: 60_000 });
+    await sleep(20);
+    expect(store.listExpiredClaims().map((s) => s.id)).toEqual([a]);
+    const taken = store.claimTaskSpec(a, 'loop-2');
+    expect(taken).toMatchObject({ status: 'running', assigned_to: 'loop-2' });
+    expect(store.listExpiredClaims()).toEqual([]);
+  });
+
+  it('a running spec without a lease (started before claims existed) is held, not claimable', () => {
+    const { store, dir } = openStore();
+    const { c } = graph(store);
+    store.collection({ name: 'task_specs' }).patch(c, { status: 'running', assigned_to: 'old-loop' });
+    const err = expectRejected(dir, () => store.claimTaskSpec(c, 'loop-1'), 'CLAIMED');
+    expect(err.data).toEqual({ id: c, claimant: 'old-loop', leaseExpiresAt: null });
+  });
+
+  it('rejects bad arguments as VALIDATION, writing nothing', () => {
+    const { store, dir } = openStore();
+    const { a } = graph(store);
+    expectRejected(dir, () => store.claimTaskSpec(a, ''), 'VALIDATION', 'claimant');
+    expectRejected(dir, () => store.claimTaskSpec(a, 7 as never), 'VALIDATION', 'claimant');
+    for (const leaseMs of [0, -1, 1.5, Number.NaN, '60000']) {
+      expectRejected(dir, () => store.claimTaskSpec(a, 'x', { leaseMs } as never), 'VALIDATION', 'leaseMs');
+    }
+    expectRejected(dir, () => store.claimTaskSpec(a, 'x', { lease: 5 } as never), 'VALIDATION', 'lease');
+    expectRejected(dir, () => store.claimTaskSpec('', 'x'), 'VALIDATION', 'id');
+  });
+});
+
+describe('claimNextReadyTaskSpec', () => {
+  it('takes the claimable spec created first, then the next; undefined when none is left', () => {
+    const { store } = openStore();
+    const { a, b, c } = graph(store);
+    expect(store.claimNextReadyTaskSpec('l1')!.id).toBe(a);
+    expect(store.claimNextReadyTaskSpec('l2')!.id).toBe(c);
+    expect(store.claimNextReadyTaskSpec('l3')).toBeUndefined(); // b waits for a
+    const exec = store.createExecution({ ts_id: a, worktree_path: '/w', branch_name: 'b' });
+    store.completeExecution(exec);
+    expect(store.claimNextReadyTaskSpec('l3')).toMatchObject({ id: b, assigned_to: 'l3', status: 'running' });
+  });
+
+  it('among specs created in the same millisecond the smaller id goes first; expired leases take their place in that order', async () => {
+    const { store } = openStore();
+    const prdId = store.createPrd({ title: 'P' });
+    for (const id of ['m', 'k', 'z']) store.createTaskSpec({ id, prd_id: prdId, phase_name: id, created_at: 1000 });
+    store.createTaskSpec({ id: 'early', prd_id: prdId, phase_name: 'e', created_at: 999 });
+    expect(store.claimNextReadyTaskSpec('x', { leaseMs: 1 })!.id).toBe('early');
+    expect(store.claimNextReadyTaskSpec('x')!.id).toBe('k');
+    await sleep(20);
+    // 'early' is running under an expired lease: claimable again, and created first.
+    expect(store.claimNextReadyTaskSpec('y')).toMatchObject({ id: 'early', assigned_to: 'y' });
+    expect(store.claimNextReadyTaskSpec('y')!.id).toBe('m');
+    expect(store.claimNextReadyTaskSpec('y')!.id).toBe('z');
+  });
+
+  it('prdId limits the choice to one PRD', () => {
+    const { store } = openStore();
+    const one = graph(store);
+    const other = store.createPrd({ title: 'Q' });
+    const q = store.createTaskSpec({ prd_id: other, phase_name: 'q' });
+    expect(store.claimNextReadyTaskSpec('x', { prdId: other })!.id).toBe(q);
+    expect(store.claimNextReadyTaskSpec('x', { prdId: other })).toBeUndefined();
+    expect(store.claimNextReadyTaskSpec('x', { prdId: one.prdId })!.id).toBe(one.a);
+  });
+});
+
+describe('renewTaskSpecClaim and releaseTaskSpecClaim', () => {
+  it('renew extends the holder’s lease; anyone else, or a spec nobody holds → ClaimedError', async () => {
+    const { store, dir } = openStore();
+    const { a, c } = graph(store);
+    const held = store.claimTaskSpec(a, 'loop-1', { leaseMs: 1000 });
+    await sleep(5);
+    const renewed = store.renewTaskSpecClaim(a, 'loop-1', { leaseMs: 120_000 });
+    expect(renewed.lease_expires_at!).toBeGreaterThan(held.lease_expires_at!);
+    expect(renewed).toMatchObject({ status: 'running', assigned_to: 'loop-1' });
+    const wrong = expectRejected(dir, () => store.renewTaskSpecClaim(a, 'loop-2'), 'CLAIMED');
+    expect(wrong.data).toEqual({ id: a, claimant: 'loop-1', leaseExpiresAt: renewed.lease_expires_at });
+    const nobody = expectRejected(dir, () => store.renewTaskSpecClaim(c, 'loop-1'), 'CLAIMED');
+    expect(nobody.data).toEqual({ id: c, claimant: null, leaseExpiresAt: null });
+  });
+
+  it('release clears the claim and sets the status (default pending); by anyone else → ClaimedError', () => {
+    const { store, dir } = openStore();
+    const { a, c } = graph(store);
+    store.claimTaskSpec(a, 'loop-1');
+    expectRejected(dir, () => store.releaseTaskSpecClaim(a, 'loop-2'), 'CLAIMED');
+    expectRejected(dir, () => store.releaseTaskSpecClaim(a, 'loop-1', { status: 'running' }), 'VALIDATION', 'status');
+    expectRejected(dir, () => store.releaseTaskSpecClaim(a, 'loop-1', { status: 'done' as never }), 'VALIDATION', 'status');
+    const released = store.releaseTaskSpecClaim(a, 'loop-1');
+    expect(released).toMatchObject({ status: 'pending', assigned_to: null, lease_expires_at: null });
+    expect(store.listReadyTaskSpecs().map((s) => s.id)).toContain(a);
+    expectRejected(dir, () => store.releaseTaskSpecClaim(a, 'loop-1'), 'CLAIMED');
+    store.claimTaskSpec(c, 'loop-3');
+    expect(store.releaseTaskSpecClaim(c, 'loop-3', { status: 'failed' })).toMatchObject({ status: 'failed', assigned_to: null });
+  });
+
+  it('completeExecution clears the lease and keeps assigned_to (who did the work)', () => {
+    const { store } = openStore();
+    const { a } = graph(store);
+    store.claimTaskSpec(a, 'loop-1');
+    const exec = store.createExecution({ ts_id: a, worktree_path: '/w', branch_name: 'b' });
+    const { taskSpec } = store.completeExecution(exec);
+    expect(taskSpec).toMatchObject({ status: 'complete', assigned_to: 'loop-1', lease_expires_at: null });
+  });
+});
+
+describe('check() and double claims', () => {
+  it('reports a task spec with two running executions as double_claim', () => {
+    const { store } = openStore();
+    const { a, c } = graph(store);
+    const e1 = store.createExecution({ ts_id: a, worktree_path: '/w1', branch_name: 'b1' });
+    store.createExecution({ ts_id: c, worktree_path: '/w', branch_name: 'b' });
+    expect(store.check().problems.filter((p) => p.kind === 'double_claim')).toEqual([]);
+    const e2 = store.createExecution({ ts_id: a, worktree_path: '/w2', branch_name: 'b2' });
+    const [problem, ...rest] = store.check().problems.filter((p) => p.kind === 'double_claim');
+    expect(rest).toEqual([]);
+    expect(problem).toMatchObject({ kind: 'double_claim', collection: 'task_specs', id: a });
+    expect(problem!.message).toContain([e1, e2].sort().join(', '));
+    store.completeExecution(e2);
+    expect(store.check().problems.filter((p) => p.kind === 'double_claim')).toEqual([]);
+  });
+});

@@ -1,0 +1,147 @@
+/**
+ * The CLI's coordination commands: `update --if-updated-at`, a race-free `update --set`,
+ * and (below) ready / claim / renew / release.
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/temp.js';
+import { openStore, runCli, runJson } from '../cli/run-cli.js';
+
+const COORDINATOR = join(import.meta.dirname, '..', 'fixtures', 'coordinator.mjs');
+
+function storeIn(): { cwd: string; dir: string } {
+  const cwd = tempDir();
+  return { cwd, dir: join(cwd, '.taskstore') };
+}
+
+describe('update --if-updated-at', () => {
+  it('writes when the version matches; on a stale one exits 1 with a sentence and a hint, writing nothing', () => {
+    const { cwd, dir } = storeIn();
+    const store = openStore(dir);
+    const id = store.collection({ name: 'notes' }).create({ id: 'note-1', title: 'a' });
+    const version = store.collection({ name: 'notes' }).get(id)!.updated_at;
+    store.close();
+    const ok = runJson<{ title: string; updated_at: number }>(['update', id, '--set', 'title=b', '--if-updated-at', String(version)], { cwd });
+    expect(ok.title).toBe('b');
+    const stale = runCli(['update', id, '--set', 'title=c', '--if-updated-at', String(version)], { cwd });
+    expect(stale.status).toBe(1);
+    expect(stale.stdout).toBe('');
+    expect(stale.stderr).toMatch(new RegExp(`^taskstore: error: notes ${id} changed: expected updated_at ${version}, but its current version has updated_at ${ok.updated_at}; nothing was written\\nhint: .+\\n$`));
+    const bad = runCli(['update', id, '--set', 'title=c', '--if-updated-at', 'soon'], { cwd });
+    expect(bad.status).toBe(2);
+    const after = openStore(dir);
+    expect(after.collection({ name: 'notes' }).get(id)!.title).toBe('b');
+    after.close();
+  });
+
+  it('works for built-in record types through their update methods', () => {
+    const { cwd, dir } = storeIn();
+    const store = openStore(dir);
+    const prdId = store.createPrd({ title: 'P' });
+    const version = store.getPrd(prdId)!.updated_at;
+    store.close();
+    expect(runCli(['update', prdId, '--set', 'status=ready', '--if-updated-at', String(version - 1)], { cwd }).status).toBe(1);
+    expect(runJson<{ status: string }>(['update', prdId, '--set', 'status=ready', '--if-updated-at', String(version)], { cwd }).status).toBe('ready');
+  });
+});
+
+describe('update --set is race-free', () => {
+  it('never reverts a field another process patched meanwhile (review_passes only ever grows across versions)', async () => {
+    const { cwd, dir } = storeIn();
+    const store = openStore(dir);
+    const prdId = store.createPrd({ title: 'P', description: 'd0' });
+    store.close();
+    const child = spawn(process.execPath, [COORDINATOR, dir, 'patchloop', 'prds', prdId, 'review_passes', '1500'], { stdio: ['pipe', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (c) => (stderr += c));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    child.stdin.write('go\n');
+    for (let a = 1; a <= 8; a++) expect(runCli(['update', prdId, '--set', `description=d${a}`], { cwd }).status).toBe(0);
+    expect(await exited, stderr).toBe(0);
+    const after = openStore(dir);
+    const history = after.collection({ name: 'prds' }).history(prdId) as unknown as { review_passes: number; description: string }[];
+    for (let i = 1; i < history.length; i++) {
+      expect(history[i]!.review_passes, `version ${i}`).toBeGreaterThanOrEqual(history[i - 1]!.review_passes);
+      expect(Number(history[i]!.description.slice(1)), `version ${i}`).toBeGreaterThanOrEqual(Number(history[i - 1]!.description.slice(1)));
+    }
+    expect(after.getPrd(prdId)).toMatchObject({ description: 'd8', review_passes: 1500 });
+    after.close();
+  });
+});
+
+describe('ready, claim, renew, release', () => {
+  function seedGraph(dir: string) {
+    const store = openStore(dir);
+    const prd = store.createPrd({ title: 'P' });
+    const a = store.createTaskSpec({ prd_id: prd, phase_name: 'schema' });
+    const b = store.createTaskSpec({ prd_id: prd, phase_name: 'api', dependencies: [a] });
+    const c = store.createTaskSpec({ prd_id: prd, phase_name: 'ui', dependencies: [b, 'ghost-spec'] });
+    const other = store.createPrd({ title: 'Q' });
+    const q = store.createTaskSpec({ prd_id: other, phase_name: 'q' });
+    store.close();
+    return { prd, a, b, c, other, q };
+  }
+
+  it('ready lists ready specs as a table or JSON; --prd-id filters; --explain lists what blocks each pending spec', () => {
+    const { cwd, dir } = storeIn();
+    const { prd, a, b, c, q } = seedGraph(dir);
+    expect(runJson<{ id: string }[]>(['ready'], { cwd }).map((s) => s.id)).toEqual([a, q]);
+    expect(runJson<{ id: string }[]>(['ready', '--prd-id', prd.slice(0, 13)], { cwd }).map((s) => s.id)).toEqual([a]);
+    const table = runCli(['ready'], { cwd });
+    expect(table.status).toBe(0);
+    expect(table.stdout.split('\n')[0]).toMatch(/^ID +PRD +PHASE +STATUS +WORKFLOW +ASSIGNED +DEPENDS ON$/);
+    expect(table.stdout).toContain('schema');
+
+    const explained = runJson<{ ready: { id: string }[]; waiting: { spec: { id: string }; blockedBy: { id: string; status: string }[] }[] }>(
+      ['ready', '--explain', '--prd-id', prd],
+      { cwd },
+    );
+    expect(explained.ready.map((s) => s.id)).toEqual([a]);
+    expect(explained.waiting.map((w) => [w.spec.id, w.blockedBy])).toEqual([
+      [b, [{ id: a, status: 'pending' }]],
+      [c, [{ id: b, status: 'pending' }, { id: 'ghost-spec', status: 'missing' }]],
+    ]);
+    const text = runCli(['ready', '--explain', '--prd-id', prd], { cwd }).stdout.split('\n');
+    const at = text.indexOf('not ready (2):');
+    expect(at).toBeGreaterThan(0);
+    expect(text[at + 1]).toMatch(/^ID +PHASE +WAITING FOR$/);
+    expect(text[at + 2]).toMatch(new RegExp(`^${b.slice(0, 8)}\\S* +api +${a.slice(0, 8)}\\S* \\(pending\\)$`));
+    expect(text[at + 3]).toMatch(new RegExp(`^${c.slice(0, 8)}\\S* +ui +${b.slice(0, 8)}\\S* \\(pending\\), ghost-spec \\(missing\\)$`));
+  });
+
+  it('claim without an id takes the next claimable spec; with an id that one; exit 1 and a hint when none / held', () => {
+    const { cwd, dir } = storeIn();
+    const { a, q } = seedGraph(dir);
+    const first = runJson<{ id: string; status: string; assigned_to: string; lease_expires_at: number }>(['claim', '--as', 'loop-1', '--lease-ms', '60000'], { cwd });
+    expect(first).toMatchObject({ id: a, status: 'running', assigned_to: 'loop-1' });
+    expect(first.lease_expires_at).toBeGreaterThan(Date.now() + 50_000);
+    const table = runCli(['claim', q.slice(0, 13), '--as', 'loop-2'], { cwd });
+    expect(table.status).toBe(0);
+    expect(table.stdout.split('\n')[0]).toMatch(/^ID +PRD +PHASE +STATUS +ASSIGNED +LEASE UNTIL$/);
+    expect(table.stdout.split('\n')[1]).toMatch(/ q +running +loop-2 +\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ$/);
+    const none = runCli(['claim', '--as', 'loop-3'], { cwd });
+    expect(none.status).toBe(1);
+    expect(none.stderr).toMatch(/^taskstore: error: no task spec is claimable .*\nhint: `taskstore ready --explain`/);
+    const held = runCli(['claim', a, '--as', 'loop-3'], { cwd });
+    expect(held.status).toBe(1);
+    expect(held.stderr).toMatch(/^taskstore: error: loop-3 cannot claim task spec .+: loop-1 holds it until .+\nhint: /);
+    expect(runCli(['claim', '--as', 'x', '--lease-ms', '0'], { cwd }).status).toBe(2);
+    expect(runCli(['claim'], { cwd }).status).toBe(2);
+  });
+
+  it('renew and release by the holder; by anyone else exit 1 (CLAIMED)', () => {
+    const { cwd, dir } = storeIn();
+    const { a } = seedGraph(dir);
+    const claimed = runJson<{ lease_expires_at: number }>(['claim', a, '--as', 'loop-1', '--lease-ms', '1000'], { cwd });
+    const renewed = runJson<{ lease_expires_at: number }>(['renew', a, '--as', 'loop-1', '--lease-ms', '600000'], { cwd });
+    expect(renewed.lease_expires_at).toBeGreaterThan(claimed.lease_expires_at);
+    const wrong = runCli(['renew', a, '--as', 'loop-2'], { cwd });
+    expect(wrong.status).toBe(1);
+    expect(wrong.stderr).toMatch(/loop-2 cannot renew task spec .+: loop-1 holds it/);
+    expect(runCli(['release', a, '--as', 'loop-2'], { cwd }).status).toBe(1);
+    const released = runJson<Record<string, unknown>>(['release', a, '--as', 'loop-1', '--status', 'failed'], { cwd });
+    expect(released).toMatchObject({ id: a, status: 'failed', assigned_to: null, lease_expires_at: null });
+    expect(runCli(['release', a, '--as', 'loop-1'], { cwd }).stderr).toMatch(/nobody holds a claim on it/);
+  });
+});

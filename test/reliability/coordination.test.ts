@@ -1,0 +1,105 @@
+/**
+ * Coordination across real processes: conditional writes and claims under a true race.
+ * Children start together (each waits for "go" on stdin after opening the store).
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Store } from '../../src/index.js';
+import { tempDir } from '../helpers/temp.js';
+import { quietLogger } from '../helpers/logger.js';
+
+const COORDINATOR = join(import.meta.dirname, '..', 'fixtures', 'coordinator.mjs');
+
+interface ChildResult {
+  code: number | null;
+  lines: string[];
+  stderr: string;
+}
+
+/** Starts every child, waits until all have opened the store, then releases them at once. */
+async function race(argvs: string[][]): Promise<ChildResult[]> {
+  const children = argvs.map((argv) => {
+    const child = spawn(process.execPath, [COORDINATOR, ...argv], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const result: ChildResult = { code: null, lines: [], stderr: '' };
+    let buffer = '';
+    let markReady: () => void;
+    const ready = new Promise<void>((r) => (markReady = r));
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      buffer += chunk;
+      const parts = buffer.split('\n');
+      buffer = parts.pop()!;
+      for (const line of parts) {
+        if (line === 'ready') markReady();
+        else result.lines.push(line);
+      }
+    });
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => (result.stderr += chunk));
+    const exited = new Promise<ChildResult>((resolve) =>
+      child.on('exit', (code) => {
+        markReady();
+        result.code = code;
+        resolve(result);
+      }),
+    );
+    return { child, ready, exited };
+  });
+  await Promise.all(children.map((c) => c.ready));
+  for (const c of children) c.child.stdin.write('go\n');
+  return Promise.all(children.map((c) => c.exited));
+}
+
+function open(dir: string): Store {
+  return Store.open(dir, { logger: quietLogger() });
+}
+
+describe('conditional writes across processes', () => {
+  it('8 processes patching with the same ifUpdatedAt: exactly one wins, the log gains exactly one version', async () => {
+    const dir = join(tempDir(), '.taskstore');
+    const store = open(dir);
+    const notes = store.collection({ name: 'notes' });
+    const id = notes.create({ title: 'contested' });
+    const version = notes.get(id)!.updated_at;
+    const results = await race(Array.from({ length: 8 }, (_, i) => [dir, 'cas', id, String(version), `p${i}`]));
+    for (const r of results) expect(r.code, r.stderr).toBe(0);
+    const outcomes = results.map((r) => r.lines[0]);
+    expect(outcomes.filter((o) => o === 'won')).toHaveLength(1);
+    expect(outcomes.filter((o) => o === 'stale')).toHaveLength(7);
+    const winner = `p${outcomes.indexOf('won')}`;
+    store.refresh();
+    expect(notes.history(id)).toHaveLength(2);
+    expect(notes.get(id)).toMatchObject({ winner });
+    store.close();
+  });
+});
+
+describe('claims across processes', () => {
+  it('6 processes claiming 240 task specs (a dependency tree, completed as they go): each spec is claimed exactly once', async () => {
+    const dir = join(tempDir(), '.taskstore');
+    const store = open(dir);
+    const prdId = store.createPrd({ title: 'tree' });
+    const ids: string[] = [];
+    store.transaction(() => {
+      for (let i = 0; i < 240; i++) {
+        ids.push(store.createTaskSpec({ prd_id: prdId, phase_name: `p${i}`, dependencies: i === 0 ? [] : [ids[Math.floor((i - 1) / 2)]!] }));
+      }
+    });
+    const results = await race(Array.from({ length: 6 }, (_, i) => [dir, 'claim', `loop-${i}`]));
+    for (const r of results) {
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.lines.at(-1)).toBe('done');
+    }
+    const claims = results.flatMap((r) => r.lines.filter((l) => l.startsWith('claimed ')).map((l) => l.slice('claimed '.length)));
+    expect(claims).toHaveLength(240);
+    expect(new Set(claims).size).toBe(240);
+    expect([...claims].sort()).toEqual([...ids].sort());
+    store.refresh();
+    expect(store.listTaskSpecs(prdId).every((s) => s.status === 'complete' && s.lease_expires_at === null)).toBe(true);
+    expect(store.listExecutions()).toHaveLength(240);
+    expect(store.getPrd(prdId)!.status).toBe('complete');
+    expect(store.check().problems).toEqual([]);
+    store.close();
+  }, 120_000);
+});
