@@ -8,6 +8,8 @@
  * 6b: the driver's start-up alone (`--help`: its entry loads only the merge code).
  * 6c: as 6 on three ~10,000-line logs, where start-up is most of the cost.
  * 7: CLI cold start: `node dist/cli/main.js --store DIR list-prds` on a small store.
+ * 7b: `list-task-specs` as a table over 10,000 task specs (shortest unique id prefixes,
+ *    aligned columns) against the same command with `--json`, interleaved.
  *
  * Either binary may still be a placeholder while other engineers build it: a functional
  * check runs first and the rows say "not available" when it fails.
@@ -37,6 +39,7 @@ const { Store } = await import(DIST_INDEX);
 await groupMain(async (ctx) => {
   mergeDriver(ctx);
   cliColdStart(ctx);
+  cliTable(ctx);
 });
 
 /** Runs each named command `reps` times after one warm-up, interleaved; returns median ms per name. */
@@ -188,6 +191,49 @@ function cliColdStart(ctx) {
       store: medians.cli,
       baseline: medians.node,
       baselineWhat: 'node -e "" (bare start-up), same loop',
+    }),
+  );
+}
+
+function cliTable(ctx) {
+  const what = 'CLI list-task-specs as a table, 10,000 specs (whole process)';
+  if (!existsSync(CLI_MAIN)) {
+    ctx.rows.push(unavailableRow('7b', what, 'dist/cli/main.js is missing'));
+    return;
+  }
+  const n = ctx.scale(10_000);
+  const dir = tempDir(ctx.workRoot, 'cli-table');
+  const store = Store.open(dir, { durability: 'none' });
+  store.transaction(() => {
+    const prdId = store.createPrd({ title: 'Benchmark PRD' });
+    for (let i = 0; i < n; i++) store.createTaskSpec({ prd_id: prdId, phase_name: `phase ${i}: a descriptive phase name`, description: '' });
+  });
+  store.close();
+  const table = [CLI_MAIN, '--store', dir, 'list-task-specs'];
+  const json = [CLI_MAIN, '--store', dir, '--json', 'list-task-specs'];
+  const check = runNode(table);
+  if (check.status !== 0 || check.stdout.trim().split('\n').length !== n + 1) {
+    ctx.rows.push(unavailableRow('7b', what, `list-task-specs exited ${check.status} or printed the wrong number of rows`));
+    return;
+  }
+  const reps = ctx.quick ? 3 : 7;
+  const pairs = { store: [], baseline: [] };
+  for (let i = 0; i <= reps; i++) {
+    const t = runNode(table).ms;
+    const j = runNode(json).ms;
+    if (i === 0) continue; // warm-up
+    pairs.store.push(t);
+    pairs.baseline.push(j);
+  }
+  log(`scenario 7b: table ${median(pairs.store).toFixed(0)} ms, --json ${median(pairs.baseline).toFixed(0)} ms (${n} specs)`);
+  ctx.rows.push(
+    row({
+      id: '7b',
+      what: `CLI list-task-specs as a table, ${n.toLocaleString('en-US')} specs (whole process)`,
+      unit: 'ms',
+      pairs,
+      baselineWhat: 'the same command with --json, run back to back',
+      goalRatio: 1.5,
     }),
   );
 }

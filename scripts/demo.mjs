@@ -2,9 +2,12 @@
 // The whole product, end to end, with the real CLI on a scratch git repository:
 // a PRD decomposed into task specs, two agent branches that edit the same records, a
 // clean `git merge` through the TaskStore merge driver, and the cache kept current by
-// the hooks. Every command is printed with its output. Exits 1 if anything is off, so
-// it doubles as a smoke test (CI runs it).
-import { execFileSync } from 'node:child_process';
+// the hooks. Every command is printed (shell-quoted, ready to copy) with its output.
+// Exits 1 if anything is off, so it doubles as a smoke test (CI runs it).
+//
+//   npm run demo              build quietly, run, remove the scratch repository
+//   npm run demo -- --keep    keep the scratch repository and print its path to explore
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -12,8 +15,18 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = join(root, 'dist', 'cli', 'main.js');
+const keep = process.argv.includes('--keep');
+
+// Build quietly: the build's output is shown only when it fails.
+if (!process.argv.includes('--no-build')) {
+  const build = spawnSync(process.execPath, [join(root, 'node_modules', 'tsup', 'dist', 'cli-default.js')], { cwd: root, encoding: 'utf8' });
+  if (build.status !== 0) {
+    process.stderr.write(`${build.stdout}${build.stderr}demo: the build failed (above)\n`);
+    process.exit(1);
+  }
+}
 if (!existsSync(cli)) {
-  console.error('demo: dist/ is missing; run `npm run demo` (it builds first)');
+  console.error('demo: dist/ is missing; run `npm run build`');
   process.exit(1);
 }
 const repo = mkdtempSync(join(tmpdir(), 'taskstore-demo-'));
@@ -27,19 +40,32 @@ const env = {
   GIT_CONFIG_GLOBAL: '/dev/null',
   TASKSTORE_DIR: '',
 };
-const bold = (s) => (process.stdout.isTTY && !process.env.NO_COLOR ? `\x1b[1m${s}\x1b[0m` : s);
+const styled = process.stdout.isTTY && !process.env.NO_COLOR;
+const bold = (s) => (styled ? `\x1b[1m${s}\x1b[0m` : s);
+const dim = (s) => (styled ? `\x1b[2m${s}\x1b[0m` : s);
 
-function run(display, file, args, { quiet = false } = {}) {
-  console.log(bold(`$ ${display}`));
-  const out = execFileSync(file, args, { cwd: repo, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  if (!quiet && out.trim() !== '') console.log(out.trimEnd());
-  return out.trim();
+/** `arg` as a POSIX shell word: bare when safe, else in double quotes (or single quotes when it holds $ ` \\ " !). */
+function shellWord(arg) {
+  if (/^[A-Za-z0-9_\/.:=@%+,-]+$/.test(arg)) return arg;
+  if (!/[$`\\"!]/.test(arg)) return `"${arg}"`;
+  return `'${arg.replace(/'/g, `'\\''`)}'`;
 }
-const ts = (...args) => run(`taskstore ${args.join(' ')}`, process.execPath, [cli, ...args]);
+const comment = (text) => console.log(dim(`# ${text}`));
+
+/** Runs a command, printing it (copyable) and its output; stderr is printed too when `showStderr`. */
+function run(name, file, args, { quiet = false, showStderr = false } = {}) {
+  console.log(bold(`$ ${[name, ...args].map(shellWord).join(' ')}`));
+  const r = spawnSync(file, name === 'taskstore' ? [cli, ...args] : args, { cwd: repo, env, encoding: 'utf8' });
+  if (r.status !== 0) throw Object.assign(new Error(`${name} ${args.join(' ')} exited ${r.status}`), { stderr: `${r.stdout}${r.stderr}` });
+  if (!quiet && r.stdout.trim() !== '') console.log(r.stdout.trimEnd());
+  if (showStderr && r.stderr.trim() !== '') console.log(r.stderr.trimEnd());
+  return r.stdout.trim();
+}
+const ts = (...args) => run('taskstore', process.execPath, args);
 /** The demo's own assertions read --json output without printing it. */
 const tsJson = (...args) =>
   JSON.parse(execFileSync(process.execPath, [cli, '--json', ...args], { cwd: repo, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }));
-const git = (...args) => run(`git ${args.join(' ')}`, 'git', args, { quiet: args[0] === 'commit' });
+const git = (...args) => run('git', 'git', args, { quiet: args[0] === 'commit', showStderr: args[0] === 'merge' });
 const section = (title) => console.log(`\n${bold(`# ${title}`)}`);
 function expect(condition, message) {
   if (!condition) {
@@ -86,13 +112,23 @@ try {
   section('Both branches merge cleanly: the merge driver merges record by record');
   git('checkout', '-q', 'main');
   git('merge', '-q', '--no-edit', 'agent-a');
+  const mergeStarted = Date.now();
   git('merge', '-q', '--no-edit', 'agent-b');
+  const mergeEnded = Date.now();
   git('log', '--oneline', '--graph', '-6');
   const merged = tsJson('show', prd);
   expect(merged.status === 'in_progress' && merged.review_passes === 1, "both branches' edits to the PRD survive the merge");
   ts('show', prd);
 
-  section('The hooks synced the cache after the merge: the next spec is ready');
+  section('The hooks kept the cache current through the merge: the next spec is ready');
+  // The cache records when it last caught up with lines git (or another process) wrote.
+  // Caught up before `git merge` returned, it was the post-merge hook that did it.
+  const { lastCatchUpAt, lastCatchUpLines } = tsJson('metrics').recorded;
+  expect(lastCatchUpAt !== null && lastCatchUpAt >= mergeStarted && lastCatchUpAt <= mergeEnded, 'the post-merge hook caught the cache up during the merge');
+  const clock = (ms) => new Date(ms).toISOString().slice(11, 23);
+  comment(`git merge ran from ${clock(mergeStarted)} to ${clock(mergeEnded)}; its post-merge hook ran \`taskstore refresh\`,`);
+  comment(`which caught the cache up with the ${lastCatchUpLines} merged lines at ${clock(lastCatchUpAt)} ("last catch-up" below):`);
+  ts('metrics');
   const nowReady = tsJson('list-task-specs', '--ready');
   expect(nowReady.map((t) => t.id).join() === build, 'the implement spec is ready once design is complete');
   ts('list-task-specs', '--ready');
@@ -100,6 +136,16 @@ try {
   expect(tsJson('list-executions').some((e) => e.id === execB), "agent B's execution arrived");
 
   section('History keeps every version, including the merged one');
+  comment('Agent A set review_passes, agent B (from the same base) set the status; the merge');
+  comment('driver wrote a version holding both. In the file the two branches\' versions sit one');
+  comment('after the other, so history compares each with the version it was made from:');
+  const history = tsJson('history', prd);
+  const mergedVersion = history.versions[history.versions.length - 1];
+  expect(mergedVersion.mergeOf !== null, 'history names the merged version as a merge');
+  expect(
+    !history.versions.some((v) => v.changes.some((c) => c.field === 'review_passes' && c.old === 1 && c.new === 0)),
+    'no version of the history reads as if the merge undid review_passes',
+  );
   ts('history', prd);
 
   section('Health and numbers');
@@ -107,10 +153,15 @@ try {
   expect(check.ok, `check is clean: ${JSON.stringify(check.problems)}`);
   ts('check');
   ts('metrics');
-  console.log(`\ndemo: ok (scratch repo ${repo}, removed)`);
+  console.log(
+    keep
+      ? `\ndemo: ok. The scratch repository is kept at ${repo}\n  cd ${shellWord(repo)} && taskstore list-prds   (run it with: node ${shellWord(cli)} …)`
+      : `\ndemo: ok (scratch repo ${repo}, removed; \`npm run demo -- --keep\` keeps it)`,
+  );
 } catch (err) {
   console.error(`demo: FAILED: ${err.stderr?.toString() || err.message}`);
   process.exitCode = 1;
 } finally {
-  rmSync(repo, { recursive: true, force: true });
+  if (!keep) rmSync(repo, { recursive: true, force: true });
+  else if (process.exitCode === 1) console.error(`demo: the scratch repository is kept at ${repo}`);
 }

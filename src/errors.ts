@@ -157,13 +157,15 @@ export function ioError(operation: string, path: string, cause: unknown): IoErro
   const why =
     code === 'ENOSPC'
       ? 'the disk is full'
-      : code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
-        ? 'permission denied (the store directory is not writable)'
-        : code === 'EIO'
-          ? 'an I/O error occurred'
-          : cause instanceof Error
-            ? cause.message
-            : String(cause);
+      : code === 'EROFS'
+        ? 'the file system is read-only (EROFS)'
+        : code === 'EACCES' || code === 'EPERM'
+          ? `permission denied (${code})`
+          : code === 'EIO'
+            ? 'an I/O error occurred'
+            : cause instanceof Error
+              ? cause.message
+              : String(cause);
   return new IoError(`cannot ${operation} ${path}: ${why}`, {
     cause,
     data: { path, errno: code },

@@ -168,6 +168,11 @@ export class CollectionTable {
   }
 
 
+  /** Ids of the live records, sorted (read from the `(id, state)` index, no JSON parsed). */
+  liveIds(): string[] {
+    return this.queries.get(`SELECT id FROM "${this.table}" WHERE state = 1 ORDER BY id`).pluck().all() as string[];
+  }
+
   /** Current versions (live and tombstones) as id → JSON text, for consistency checks. */
   currentTexts(): Map<string, string> {
     const rows = this.db.prepare(`SELECT id, data FROM "${this.table}" WHERE state > 0`).all() as { id: string; data: string }[];

@@ -21,6 +21,8 @@ export interface CliContext {
   json: boolean;
   /** `--debug`: stack traces and debug logging. */
   debug: boolean;
+  /** `--max-record-bytes N`, when given (else `$TASKSTORE_MAX_RECORD_BYTES`, else the library's default). */
+  maxRecordBytes?: number | undefined;
   stdout: TextStream;
   stderr: TextStream;
 }

@@ -5,7 +5,7 @@
  */
 import { TaskStoreError } from '../errors.js';
 
-/** Exit codes (SPEC section 6). */
+/** Exit codes: 0 ok, 1 failure or not found, 2 usage error. */
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
@@ -71,6 +71,8 @@ const DEFAULT_HINTS: Record<string, string> = {
   CLAIMED: 'another claimant holds this task spec; wait for its lease to expire or pick another (`taskstore claim --as NAME`)',
 };
 
+const TOO_LARGE_HINT = 'store large content elsewhere, or raise the limit with --max-record-bytes N (or TASKSTORE_MAX_RECORD_BYTES=N)';
+
 export interface FormattedError {
   exitCode: number;
   /** Lines for stderr, without colour. */
@@ -96,7 +98,8 @@ export function formatError(err: unknown, debug: boolean): FormattedError {
     };
   }
   if (err instanceof TaskStoreError) {
-    const hint = err.hint ?? DEFAULT_HINTS[err.code];
+    // The library's hint names its maxRecordBytes option; on the command line it is a flag.
+    const hint = err.code === 'TOO_LARGE' ? TOO_LARGE_HINT : (err.hint ?? DEFAULT_HINTS[err.code]);
     return { exitCode: EXIT_FAILURE, lines: [`taskstore: error: ${err.message}`, ...(hint ? [`hint: ${hint}`] : []), ...stack(err)] };
   }
   const message = err instanceof Error ? err.message : String(err);

@@ -14,13 +14,19 @@ import { CliError } from './errors.js';
 export const MIN_SHORT = 8;
 /** How many candidates an ambiguity error lists. */
 const MAX_CANDIDATES = 10;
-/** Above this many (id × collection) lookups, tables shorten ids against the shown ids only. */
-const MAX_NEIGHBOUR_LOOKUPS = 3000;
+/**
+ * Up to this many (id × collection) lookups, a table's ids are shortened against their
+ * nearest neighbours found by two indexed queries each; above it (long tables), every
+ * live id is read once from the id index and the neighbours come from one sorted pass.
+ */
+const MAX_NEIGHBOUR_LOOKUPS = 2000;
 
 /** What id resolution needs from a store. */
 export interface IdStore {
   collectionNames(): string[];
   collection(options: { name: string }): Collection<Record<string, unknown>>;
+  /** Sorted live ids of a collection (the Store has it; without it, long tables look ids up one by one). */
+  liveIds?(name: string): string[];
 }
 
 export interface IdMatch {
@@ -154,29 +160,32 @@ function cut(id: string, length: number): string {
 
 /**
  * Short forms for the ids shown in a table: each the shortest prefix that is unique
- * among the live ids of every collection of the store (the neighbours of each id in
- * sorted order are looked up), so what a table shows can be typed back as an id.
+ * among the live ids of every collection of the store, so what a table shows can be
+ * typed back as an id. Cost: for a few ids, two indexed lookups per id and collection;
+ * for many, one read of each collection's id index and one sort.
  */
 export function shortIds(store: IdStore, ids: readonly string[], min = MIN_SHORT): Map<string, string> {
   const unique = [...new Set(ids)];
   if (unique.length === 0) return new Map();
   const names = store.collectionNames();
-  const neighbours: string[] = [];
-  if (unique.length * names.length * 2 <= MAX_NEIGHBOUR_LOOKUPS) {
-    for (const name of names) {
-      let collection: Collection<Record<string, unknown>>;
-      try {
-        collection = store.collection({ name });
-        for (const id of unique) {
-          // The nearest live id on each side.
-          for (const record of collection.list({ where: { id: { lt: id } }, orderBy: '-id', limit: 1 })) neighbours.push(record.id);
-          for (const record of collection.list({ where: { id: { gt: id } }, orderBy: 'id', limit: 1 })) neighbours.push(record.id);
-        }
-      } catch (err) {
-        if (err instanceof TaskStoreError && err.code === 'CONFLICT_MARKERS') continue;
-        throw err;
+  const others: string[] = [];
+  const readAll = store.liveIds !== undefined && unique.length * names.length * 2 > MAX_NEIGHBOUR_LOOKUPS;
+  for (const name of names) {
+    try {
+      if (readAll) {
+        for (const id of store.liveIds!(name)) others.push(id);
+        continue;
       }
+      const collection = store.collection({ name });
+      for (const id of unique) {
+        // The nearest live id on each side.
+        for (const record of collection.list({ where: { id: { lt: id } }, orderBy: '-id', limit: 1 })) others.push(record.id);
+        for (const record of collection.list({ where: { id: { gt: id } }, orderBy: 'id', limit: 1 })) others.push(record.id);
+      }
+    } catch (err) {
+      if (err instanceof TaskStoreError && err.code === 'CONFLICT_MARKERS') continue;
+      throw err;
     }
   }
-  return shortestUniquePrefixes(unique, neighbours, min);
+  return shortestUniquePrefixes(unique, others, min);
 }

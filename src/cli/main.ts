@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `taskstore` command line (SPEC section 6).
+ * The `taskstore` command line (every command: docs/cli.md).
  *
  * This file owns the process: it parses the arguments with the program defined in
  * `program.ts` (which loads the one command module that runs with a dynamic `import()`,
@@ -15,6 +15,7 @@ import pc from 'picocolors';
 import { colorEnabled } from './context.js';
 import { EXIT_USAGE, formatError, isCommanderError } from './errors.js';
 import { buildProgram } from './program.js';
+import { visible } from './terminal-safe.js';
 
 /** Runs the CLI on `argv` (without node and the script) and returns the exit code. */
 async function main(argv: string[]): Promise<number> {
@@ -40,7 +41,7 @@ async function main(argv: string[]): Promise<number> {
 
 function printError(lines: string[]): void {
   const c = pc.createColors(colorEnabled(process.stderr, process.env));
-  const styled = lines.map((line) =>
+  const styled = lines.map((l) => visible(l)).map((line) =>
     line.startsWith('taskstore: error:') ? `${c.red(c.bold('taskstore: error:'))}${line.slice('taskstore: error:'.length)}` : line.startsWith('hint:') ? `${c.dim('hint:')}${line.slice(5)}` : line,
   );
   process.stderr.write(`${styled.join('\n')}\n`);

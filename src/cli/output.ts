@@ -3,10 +3,10 @@
  * lines, and warnings. Data goes to stdout, diagnostics to stderr. Colour only when
  * stdout is a terminal and `NO_COLOR` is not set (and never with `--json`).
  */
-import { createRequire } from 'node:module';
-import type TableType from 'cli-table3';
 import pc from 'picocolors';
 import { colorEnabled, type CliContext } from './context.js';
+import { renderPairs, renderTable } from './table.js';
+import { visible } from './terminal-safe.js';
 
 export type Colors = ReturnType<typeof pc.createColors>;
 
@@ -23,11 +23,14 @@ export interface Output {
   line(...lines: string[]): void;
   /** Prints raw text on stdout, as is. */
   raw(text: string): void;
-  /** Prints an aligned table on stdout; `head` is the header row. */
-  table(head: string[], rows: string[][]): void;
-  /** Prints `key  value` pairs, aligned. */
+  /**
+   * Prints an aligned table on stdout; `head` is the header row. On a terminal the table
+   * fits its width: cells of `shrinkable` columns (default all) are cut with an ellipsis.
+   */
+  table(head: string[], rows: string[][], shrinkable?: boolean[]): void;
+  /** Prints `key  value` pairs, aligned; multi-line values keep their lines (blank ones too). */
   pairs(rows: [string, string][]): void;
-  /** `taskstore: warning: …` on stderr. */
+  /** `taskstore: warning: …` on stderr (control characters in `message` spelled out). */
   warn(message: string): void;
   /** A remark for the person at the terminal, on stderr (not part of the data). */
   note(message: string): void;
@@ -45,50 +48,24 @@ export function createOutput(ctx: CliContext): Output {
     json: (value) => void ctx.stdout.write(`${JSON.stringify(value, null, 2)}\n`),
     line: (...lines) => void ctx.stdout.write(lines.map((l) => `${l}\n`).join('')),
     raw: (text) => void ctx.stdout.write(text),
-    table: (head, rows) => void ctx.stdout.write(renderTable(head.map((h) => c.bold(h)), rows)),
-    pairs: (rows) => void ctx.stdout.write(renderTable(undefined, rows.map(([k, v]) => [c.bold(k), v]))),
-    warn: (message) => void ctx.stderr.write(`${ec.yellow('taskstore: warning:')} ${message}\n`),
-    note: (message) => void ctx.stderr.write(`${message}\n`),
+    table: (head, rows, shrinkable) =>
+      void ctx.stdout.write(
+        renderTable(
+          head.map((h) => c.bold(h)),
+          rows,
+          terminalWidth(ctx) === undefined ? {} : { maxWidth: terminalWidth(ctx)!, ...(shrinkable === undefined ? {} : { shrinkable }) },
+        ),
+      ),
+    pairs: (rows) => void ctx.stdout.write(renderPairs(rows.map(([k, v]) => [c.bold(k), v] as const))),
+    warn: (message) => void ctx.stderr.write(`${ec.yellow('taskstore: warning:')} ${visible(message)}\n`),
+    note: (message) => void ctx.stderr.write(`${visible(message)}\n`),
   };
 }
 
-const BORDERLESS = {
-  top: '',
-  'top-mid': '',
-  'top-left': '',
-  'top-right': '',
-  bottom: '',
-  'bottom-mid': '',
-  'bottom-left': '',
-  'bottom-right': '',
-  left: '',
-  'left-mid': '',
-  mid: '',
-  'mid-mid': '',
-  right: '',
-  'right-mid': '',
-  middle: '  ',
-};
-
-/** cli-table3, loaded on first use: commands that print no table (sync and check in git hooks, --json) never load it. */
-let TableClass: typeof TableType | undefined;
-
-/** Columns separated by two spaces, no borders, no trailing spaces. Pure. */
-export function renderTable(head: string[] | undefined, rows: string[][]): string {
-  if (rows.length === 0 && head === undefined) return '';
-  TableClass ??= createRequire(import.meta.url)('cli-table3') as typeof TableType;
-  const table = new TableClass({
-    chars: BORDERLESS,
-    style: { 'padding-left': 0, 'padding-right': 0, head: [], border: [], compact: true },
-    ...(head === undefined ? {} : { head }),
-  });
-  for (const row of rows) table.push(row);
-  return `${table
-    .toString()
-    .split('\n')
-    .map((l) => l.trimEnd())
-    .filter((l) => l !== '')
-    .join('\n')}\n`;
+/** The terminal's width when stdout is one (tables fit it); undefined when piped. */
+function terminalWidth(ctx: CliContext): number | undefined {
+  const columns = ctx.stdout.columns;
+  return ctx.stdout.isTTY === true && typeof columns === 'number' && columns > 0 ? columns : undefined;
 }
 
 // ---- value formatting (pure) ----
@@ -100,10 +77,14 @@ export function formatTime(value: unknown): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 19)}Z`;
 }
 
-/** A field value for a table cell: strings as they are, the rest as JSON; `-` for null / absent; cut to `max` characters. */
+/**
+ * A field value for a table cell, on one line: strings as they are (newlines as ` ⏎ `,
+ * control characters spelled out), the rest as JSON; `-` for null / absent; cut to `max`
+ * characters.
+ */
 export function formatValue(value: unknown, max = 60): string {
   const text = value === undefined || value === null ? '-' : typeof value === 'string' ? value : JSON.stringify(value);
-  return truncate(text.replace(/\s*\n\s*/g, ' ⏎ '), max);
+  return truncate(visible(text.replace(/\s*\n\s*/g, ' ⏎ '), true), max);
 }
 
 /** `text` cut to at most `max` characters, ending in `…` when cut. */

@@ -20,6 +20,7 @@ interface GlobalOptions {
   store?: string;
   json?: boolean;
   debug?: boolean;
+  maxRecordBytes?: number;
 }
 
 // ---- option parsers (commander turns their InvalidArgumentError into a usage error) ----
@@ -56,6 +57,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--store <dir>', 'the store directory (default: $TASKSTORE_DIR, else the nearest .taskstore/ above the current directory, else ./.taskstore)')
     .option('--json', 'print one JSON document (for scripts)')
     .option('--debug', 'show stack traces and debug messages')
+    .option('--max-record-bytes <n>', 'largest record accepted, as serialized JSON (default: $TASKSTORE_MAX_RECORD_BYTES, else 10485760)', positiveInt)
     .configureOutput({ outputError: () => {} })
     .exitOverride()
     .showSuggestionAfterError(true)
@@ -77,6 +79,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
         storeFlag: global.store,
         json: global.json === true,
         debug: global.debug === true,
+        maxRecordBytes: global.maxRecordBytes,
         stdout: process.stdout,
         stderr: process.stderr,
       };
@@ -149,10 +152,21 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .command('list')
     .description('list the records of any collection')
     .argument('<collection>', 'collection name (e.g. notes, prds)')
-    .option('--where <field=value>', 'only records whose field equals the value (repeatable; all must hold)', collect)
+    .option(
+      '--where <condition>',
+      "only records matching: field=value, field!=value, field>n (>=, <, <=), field~like-pattern, 'field in a,b'; dotted paths (meta.owner=ana) reach nested fields (repeatable; all must hold)",
+      collect,
+    )
     .option('--limit <n>', 'at most this many', nonNegativeInt)
     .option('--offset <n>', 'skip this many first', nonNegativeInt)
-    .addHelpText('after', example('taskstore list notes --where status=open --where owner=ana --limit 20'))
+    .addHelpText(
+      'after',
+      example(
+        'taskstore list notes --where status=open --where meta.owner=ana --limit 20',
+        "taskstore list prds --where 'updated_at>=2025-01-31' --where 'status in draft,ready'",
+        "taskstore list notes --where 'title~%checkout%'",
+      ),
+    )
     .action(
       act(
         () => import('./commands/list.js'),
@@ -407,6 +421,21 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
         (_a, o) => ({ collections: (o.collection as string[] | undefined) ?? [], since: o.since as number | undefined }),
       ),
     );
+
+  // `help` works like git's: `taskstore help` and `taskstore help <command>` print help on
+  // stdout and exit 0; `taskstore help bogus` is an unknown command (exit 2).
+  program.helpCommand(false);
+  program
+    .command('help')
+    .description('show help for the program or for a command (same as --help)')
+    .argument('[command]', 'the command')
+    .addHelpText('after', example('taskstore help list'))
+    .action((name: string | undefined) => {
+      const cmd = name === undefined ? program : program.commands.find((c) => c.name() === name);
+      if (cmd === undefined) program.error(`unknown command '${name}'`, { code: 'commander.unknownCommand', exitCode: 2 });
+      else cmd.outputHelp();
+      setExitCode(0);
+    });
 
   // Usage errors name the command they happened in, so the hint can point at its --help.
   for (const cmd of program.commands) {

@@ -5,6 +5,7 @@
 import type { Store } from '../index.js';
 import { shortIds } from './id-prefix.js';
 import { formatTime, formatValue, type Output } from './output.js';
+import { visible } from './terminal-safe.js';
 
 export interface Column {
   header: string;
@@ -121,11 +122,12 @@ export function printRecords(out: Output, store: Store, records: readonly Record
     }
   }
   const short = shortIds(store, ids);
+  const shortId = (id: string): string => visible(short.get(id) ?? id, true);
   const cell = (record: Record<string, unknown>, column: Column): string => {
     const value = record[column.field];
     if (column.id) {
-      if (typeof value === 'string') return short.get(value) ?? value;
-      if (Array.isArray(value)) return value.length === 0 ? '-' : value.map((v) => (typeof v === 'string' ? (short.get(v) ?? v) : JSON.stringify(v))).join(',');
+      if (typeof value === 'string') return shortId(value);
+      if (Array.isArray(value)) return value.length === 0 ? '-' : value.map((v) => (typeof v === 'string' ? shortId(v) : JSON.stringify(v))).join(',');
       if (value === null || value === undefined) return column.field === 'to_exec_id' ? out.c.dim('(all)') : '-';
     }
     if (column.time) return value === null || value === undefined ? '-' : formatTime(value);
@@ -137,7 +139,9 @@ export function printRecords(out: Output, store: Store, records: readonly Record
     return text;
   };
   out.table(
-    columns.map((c) => c.header),
+    columns.map((c) => visible(c.header, true)),
     records.map((record) => columns.map((column) => cell(record, column))),
+    // Single ids, times and statuses are never cut (a cut id could not be typed back); text and id lists are.
+    columns.map((c) => !(c.time || c.status || (c.id && !records.some((r) => Array.isArray(r[c.field]))))),
   );
 }

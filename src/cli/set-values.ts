@@ -52,6 +52,13 @@ export function parseAssignment(arg: string, option = '--set'): Assignment {
       hint: 'field names are letters, digits and _, not starting with a digit',
     });
   }
+  if (field === '__proto__') {
+    // JavaScript objects (and the schema validation of the built-in types) treat this key
+    // as the prototype, not as data: it would be dropped or change the object's type.
+    throw new UsageError(`${option} ${JSON.stringify(arg)}: __proto__ cannot be used as a field name`, {
+      hint: 'choose another field name',
+    });
+  }
   return { field, text: arg.slice(eq + 1) };
 }
 
@@ -114,12 +121,18 @@ export function jsonOrString(text: string): unknown {
  * @example parseSetValues(['review_passes=3', 'title=123'], PRD_FIELD_TYPES) // { review_passes: 3, title: '123' }
  */
 export function parseSetValues(args: readonly string[], types: FieldTypes | undefined, option = '--set'): Record<string, unknown> {
+  // Defined, not assigned: `--set __proto__=…` names a field called __proto__ and must not
+  // change the object's prototype.
   const values: Record<string, unknown> = {};
   for (const arg of args) {
     const { field, text } = parseAssignment(arg, option);
-    values[field] = convertValue(text, types === undefined ? undefined : Object.hasOwn(types, field) ? types[field] : undefined);
+    defineField(values, field, convertValue(text, types === undefined ? undefined : Object.hasOwn(types, field) ? types[field] : undefined));
   }
   return values;
+}
+
+function defineField(target: Record<string, unknown>, field: string, value: unknown): void {
+  Object.defineProperty(target, field, { value, enumerable: true, writable: true, configurable: true });
 }
 
 // ---- field types from zod schemas ----

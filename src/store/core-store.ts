@@ -56,6 +56,20 @@ export interface StoreMetrics {
   writeLatencyMs: number | null;
   /** Duration of the last full sync in this process, or null. */
   lastSyncMs: number | null;
+  /**
+   * The same figures as recorded in the cache by every process that used this store, so
+   * a fresh process (the CLI) can show them: a running average over about the last 100
+   * durable writes, the duration and time (Unix ms) of the last full sync, and the time
+   * of the last catch-up with lines other processes or git added (how many). Null before
+   * the first (and after the cache is rebuilt from scratch).
+   */
+  recorded: {
+    writeLatencyMs: number | null;
+    lastSyncMs: number | null;
+    lastSyncAt: number | null;
+    lastCatchUpAt: number | null;
+    lastCatchUpLines: number | null;
+  };
 }
 
 export interface ProgressOptions {
@@ -237,6 +251,9 @@ export class CoreStore {
     });
     const records = names.reduce((n, name) => n + (this.conflicts.has(name) ? 0 : this.tableFor(name).count()), 0);
     this.lastSyncMs = performance.now() - started;
+    // Recorded for other processes (a fresh CLI's `metrics`): one more tiny transaction per sync.
+    const lastSync = JSON.stringify({ ms: this.lastSyncMs, at: Date.now() });
+    this.write(() => this.recordInCache('last_sync', lastSync));
     this.throwIfConflicted(names);
     return { collections: names.length, records, lines, skipped, ms: this.lastSyncMs };
   }
@@ -314,6 +331,16 @@ export class CoreStore {
     return statement.all(...params) as R[];
   }
 
+  /**
+   * Sorted ids of the live records of collection `name`, without reading their JSON
+   * (the CLI computes the shortest unique id prefixes from them). @internal
+   */
+  liveIds(name: string): string[] {
+    this.assertOpen();
+    assertCollectionName(name);
+    return this.readableTable(name).liveIds();
+  }
+
   /** Adds a check run by `check()` (used by the domain records and the git integration). */
   addChecker(checker: Checker): void {
     this.checkers.push(checker);
@@ -328,7 +355,59 @@ export class CoreStore {
       jsonlBytes[name] = fileSize(logPath(this.dir, name));
     }
     const writeLatencyMs = this.latencies.length === 0 ? null : this.latencies.reduce((a, b) => a + b, 0) / this.latencies.length;
-    return { counts, jsonlBytes, writeLatencyMs, lastSyncMs: this.lastSyncMs };
+    return { counts, jsonlBytes, writeLatencyMs, lastSyncMs: this.lastSyncMs, recorded: this.recordedMetrics() };
+  }
+
+  /** The figures other processes left in the cache's meta table (see StoreMetrics.recorded). */
+  private recordedMetrics(): StoreMetrics['recorded'] {
+    const read = (key: string): Record<string, unknown> => {
+      try {
+        const row = this.cache.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
+        const value: unknown = row === undefined ? undefined : JSON.parse(row.value);
+        return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+      } catch {
+        return {};
+      }
+    };
+    const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+    const latency = read('write_latency');
+    const sync = read('last_sync');
+    const catchUp = read('last_catch_up');
+    return {
+      writeLatencyMs: num(latency.ms),
+      lastSyncMs: num(sync.ms),
+      lastSyncAt: num(sync.at),
+      lastCatchUpAt: num(catchUp.at),
+      lastCatchUpLines: num(catchUp.lines),
+    };
+  }
+
+  /**
+   * Stores a metric in the cache's meta table, inside the current write transaction (no
+   * extra lock or commit). Metrics never fail a write: errors are ignored.
+   */
+  private recordInCache(key: string, value: string): void {
+    try {
+      this.cache.statements.get('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(key, value);
+    } catch {
+      // a metric is not worth failing a write for
+    }
+  }
+
+  /** Folds one write's latency into the running average kept in the cache (n capped at 100, so recent writes dominate). */
+  private recordLatencyInCache(ms: number): void {
+    try {
+      this.cache.statements
+        .get(
+          `INSERT INTO meta (key, value) VALUES ('write_latency', json_object('ms', @ms, 'n', 1))
+           ON CONFLICT (key) DO UPDATE SET value = json_object(
+             'ms', json_extract(value, '$.ms') + (@ms - json_extract(value, '$.ms')) / min(json_extract(value, '$.n') + 1, 100),
+             'n', min(json_extract(value, '$.n') + 1, 100))`,
+        )
+        .run({ ms });
+    } catch {
+      // a metric is not worth failing a write for
+    }
   }
 
   /**
@@ -409,6 +488,7 @@ export class CoreStore {
       const result = fn();
       assertNotPromise(result);
       written = this.appender.commit([...scope.staged.values()]);
+      if (written > 0) this.recordLatencyInCache(performance.now() - started);
       try {
         this.cache.commit();
       } catch (err) {
@@ -509,6 +589,8 @@ export class CoreStore {
       lines += result.linesRead;
       this.scope?.caughtUp.add(name);
     }
+    // When and how much: `metrics` shows it, so one can see that the git hooks kept the cache current.
+    if (lines > 0) this.recordInCache('last_catch_up', JSON.stringify({ at: Date.now(), lines }));
     return lines;
   }
 

@@ -157,7 +157,8 @@ export function ingestLog(ctx: IngestContext, table: CollectionTable, forceRebui
     const reportBad = (line: number, reason: string): void => {
       skipped.push({ collection: name, line, reason });
       insertBad.run(name, line, reason);
-      if (skipped.length <= MAX_WARNINGS) ctx.logger.warn(`${name}.jsonl line ${line} skipped: ${reason}`);
+      // Lines after a conflict marker are the conflict's own text: the conflict warning covers them.
+      if (skipped.length <= MAX_WARNINGS && conflictLine === null) ctx.logger.warn(`${name}.jsonl line ${line} skipped: ${reason}`);
     };
     const apply = (text: string, lineNo: number, invalidUtf8: boolean): void => {
       if (invalidUtf8) return reportBad(lineNo, 'not valid UTF-8');

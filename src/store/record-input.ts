@@ -107,7 +107,15 @@ function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (value instanceof Date) return 'a Date';
-  if (typeof value === 'object') return `an instance of ${value.constructor?.name ?? 'a class'}`;
+  if (typeof value === 'object') {
+    const proto = Object.getPrototypeOf(value) as object | null;
+    // An object literal whose prototype was replaced (`o.__proto__ = {…}` assigns the
+    // prototype instead of creating a field): its constructor is still Object.
+    if (proto !== null && Object.getPrototypeOf(proto) === Object.prototype && !Object.hasOwn(proto, 'constructor')) {
+      return 'an object whose prototype was replaced, as assigning a __proto__ key does; define the field with Object.defineProperty or JSON.parse instead';
+    }
+    return `an instance of ${value.constructor?.name ?? 'a class'}`;
+  }
   if (typeof value === 'string') return JSON.stringify(value.slice(0, 40));
   return String(value);
 }

@@ -84,3 +84,29 @@ describe('resolveId against a store', () => {
     });
   });
 });
+
+describe('shortIds on long tables', () => {
+  it('reads every live id once and gives the same prefixes as the per-id neighbour lookups', () => {
+    const dir = tempDir();
+    withStore(dir, (store) => {
+      // Ids sharing long prefixes across two collections, plus a deleted near-duplicate.
+      const ids = Array.from({ length: 1200 }, (_, i) => `id-${String(i * 7919 % 1201).padStart(4, '0')}-${i % 3 === 0 ? 'x' : 'y'}${i}`);
+      store.transaction(() => {
+        store.collection({ name: 'notes' }).createMany(ids.slice(0, 800).map((id) => ({ id })));
+        store.collection({ name: 'tags' }).createMany(ids.slice(800).map((id) => ({ id })));
+        store.collection({ name: 'tags' }).create({ id: 'id-0001-gone' });
+        store.collection({ name: 'tags' }).delete('id-0001-gone');
+      });
+      const shown = ids.slice(0, 700);
+      const fast = shortIds(store, shown, 4);
+      // The slow path: the same store without liveIds() looks each id's neighbours up.
+      const slow = shortIds({ collectionNames: () => store.collectionNames(), collection: (o) => store.collection(o) }, shown.slice(0, 50), 4);
+      for (const id of shown.slice(0, 50)) expect(fast.get(id)).toBe(slow.get(id));
+      for (const id of shown) {
+        const s = fast.get(id)!;
+        expect(id.startsWith(s)).toBe(true);
+        expect(resolveId(store, s).id).toBe(id);
+      }
+    });
+  });
+});

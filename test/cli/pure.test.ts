@@ -5,7 +5,8 @@ import { NotFoundError, ValidationError } from '../../src/index.js';
 import { diffVersions } from '../../src/cli/commands/history.js';
 import { parseExport } from '../../src/cli/commands/import.js';
 import { CliError, formatError, UsageError } from '../../src/cli/errors.js';
-import { formatBytes, formatTime, formatValue, renderTable, truncate } from '../../src/cli/output.js';
+import { formatBytes, formatTime, formatValue, truncate } from '../../src/cli/output.js';
+import { renderTable } from '../../src/cli/table.js';
 import { createProgress, renderBar } from '../../src/cli/progress.js';
 import { resolveStoreDir } from '../../src/cli/resolve-store.js';
 import { mkdirSync } from 'node:fs';
@@ -95,6 +96,34 @@ describe('history diffs', () => {
       [{ field: 'x', new: 9 }],
     ]);
     expect(versions.map((v) => v.deleted)).toEqual([false, false, false, true, false]);
+    expect(versions.map((v) => v.basedOn)).toEqual([null, 1, 2, 3, 4]);
+    expect(versions.map((v) => v.mergeOf)).toEqual([null, null, null, null, null]);
+  });
+
+  it('reads merged history: a version from another branch is compared with its own base, the merge names both sides', () => {
+    // Base, branch A (review_passes), branch B (status, made from the base), the merge driver's merged version.
+    const versions = diffVersions([
+      { id: 'p', updated_at: 1, status: 'draft', review_passes: 0 },
+      { id: 'p', updated_at: 2, status: 'draft', review_passes: 1 },
+      { id: 'p', updated_at: 3, status: 'in_progress', review_passes: 0 },
+      { id: 'p', updated_at: 4, status: 'in_progress', review_passes: 1 },
+    ]);
+    expect(versions.map((v) => [v.basedOn, v.mergeOf])).toEqual([[null, null], [1, null], [1, null], [3, 2]]);
+    expect(versions[2]!.changes).toEqual([{ field: 'status', old: 'draft', new: 'in_progress' }]); // no "review_passes 1 → 0"
+    expect(versions[3]!.changes).toEqual([{ field: 'review_passes', old: 0, new: 1 }]);
+  });
+
+  it('a linear history that flips a field back stays linear', () => {
+    const versions = diffVersions([
+      { id: 'a', updated_at: 1, s: 'a', x: 1 },
+      { id: 'a', updated_at: 2, s: 'b', x: 1 },
+      { id: 'a', updated_at: 3, s: 'a', x: 1 },
+      { id: 'a', updated_at: 4, s: 'a', x: 2 },
+      { id: 'a', updated_at: 5, s: 'b', x: 2 },
+    ]);
+    expect(versions.map((v) => v.basedOn)).toEqual([null, 1, 2, 3, 4]);
+    expect(versions.map((v) => v.mergeOf)).toEqual([null, null, null, null, null]);
+    expect(versions[2]!.changes).toEqual([{ field: 's', old: 'b', new: 'a' }]);
   });
 });
 
@@ -132,5 +161,66 @@ describe('resolveStoreDir', () => {
     expect(resolveStoreDir({ cwd: deep, env: { TASKSTORE_DIR: 'x' } })).toEqual({ dir: join(deep, 'x'), source: 'env' });
     expect(resolveStoreDir({ cwd: deep, env: { TASKSTORE_DIR: '' } }).source).toBe('found');
     expect(resolveStoreDir({ cwd: deep, flag: '/abs', env: { TASKSTORE_DIR: 'x' } })).toEqual({ dir: '/abs', source: 'flag' });
+  });
+});
+
+describe('terminal-safe text', () => {
+  it('spells out control characters, keeping newlines and tabs unless one line is asked for', async () => {
+    const { visible } = await import('../../src/cli/terminal-safe.js');
+    expect(visible('\u001b[31mred\u0007')).toBe('\\x1b[31mred\\x07');
+    expect(visible('a\nb\tc\rd')).toBe('a\nb\tc\\rd');
+    expect(visible('a\nb\tc', true)).toBe('a\\nb\\tc');
+    expect(visible('\u009b2J \u202eevil \u2066x')).toBe('\\x9b2J \\u202eevil \\u2066x');
+    expect(visible('plain ünïcödé 日本')).toBe('plain ünïcödé 日本');
+  });
+});
+
+describe('tables', () => {
+  it('fit the width by cutting shrinkable columns with an ellipsis, widest first', async () => {
+    const { renderTable, fitWidths, displayWidth, truncateToWidth } = await import('../../src/cli/table.js');
+    const rows = [['0192f3a4', 'a very long title that goes on and on', 'draft'], ['0192f3a5', 'short', 'ready']];
+    const text = renderTable(['ID', 'TITLE', 'STATUS'], rows, { maxWidth: 30, shrinkable: [false, true, false] });
+    const lines = text.trimEnd().split('\n');
+    for (const line of lines) expect(displayWidth(line)).toBeLessThanOrEqual(30);
+    expect(lines[1]).toBe("0192f3a4  a very long…  draft");
+    expect(lines[2]).toBe('0192f3a5  short         ready');
+    // Unlimited width: nothing cut.
+    expect(renderTable(['ID', 'TITLE'], rows.map((r) => r.slice(0, 2)))).toContain('goes on and on');
+    // Columns that cannot shrink stay whole even when the table cannot fit.
+    expect(fitWidths([10, 40, 10], 20, [false, true, false], [8, 8, 8])).toEqual([10, 8, 10]);
+    expect(fitWidths([5, 5], 100, [true, true], [8, 8])).toEqual([5, 5]);
+    expect(fitWidths([30, 30], 44, [true, true], [8, 8])).toEqual([21, 21]);
+    // Wide characters take two columns; colour codes none and survive a cut.
+    expect(displayWidth('日本語')).toBe(6);
+    expect(displayWidth('\u001b[32mok\u001b[39m')).toBe(2);
+    expect(truncateToWidth('日本語テキスト', 7)).toBe('日本語…');
+    expect(truncateToWidth('\u001b[32mcomplete\u001b[39m', 5)).toBe('\u001b[32mcomp…\u001b[0m');
+  });
+
+  it('pairs keep blank lines of multi-line values, indented under the value column', async () => {
+    const { renderPairs } = await import('../../src/cli/table.js');
+    expect(renderPairs([['title', 'x'], ['content', '# H\n\npara\n\n- item']])).toBe('title    x\ncontent  # H\n\n         para\n\n         - item\n');
+  });
+});
+
+describe('invalidUtf8Offset', () => {
+  it('finds the first bad sequence; agrees with node:buffer isUtf8 on random bytes', async () => {
+    const fc = (await import('fast-check')).default;
+    const { isUtf8 } = await import('node:buffer');
+    const { invalidUtf8Offset } = await import('../../src/cli/utf8.js');
+    expect(invalidUtf8Offset(Buffer.from('héllo 日本 😀'))).toBe(-1);
+    expect(invalidUtf8Offset(Buffer.from([0x61, 0xc3, 0x28]))).toBe(1);
+    expect(invalidUtf8Offset(Buffer.from([0x61, 0x62, 0xe2, 0x82]))).toBe(2); // cut off
+    expect(invalidUtf8Offset(Buffer.from([0xc0, 0xaf]))).toBe(0); // overlong
+    expect(invalidUtf8Offset(Buffer.from([0xed, 0xa0, 0x80]))).toBe(0); // surrogate
+    expect(invalidUtf8Offset(Buffer.from([0xf4, 0x90, 0x80, 0x80]))).toBe(0); // > U+10FFFF
+    fc.assert(
+      fc.property(fc.oneof(fc.uint8Array({ maxLength: 40 }), fc.string({ unit: 'binary' }).map((s) => Buffer.from(s)), fc.tuple(fc.string({ unit: 'binary' }), fc.uint8Array({ maxLength: 3 }), fc.string()).map(([a, b, c]) => Buffer.concat([Buffer.from(a), b, Buffer.from(c)]))), (bytes) => {
+        const offset = invalidUtf8Offset(bytes);
+        expect(offset === -1).toBe(isUtf8(bytes));
+        if (offset >= 0) expect(isUtf8(bytes.subarray(0, offset))).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -13,6 +13,9 @@ export interface RunOptions {
   /** Added to (or, with undefined, removed from) the environment. */
   env?: Record<string, string | undefined>;
   input?: string;
+  /** Run as this user and group (tests running as root use it to drop privileges). */
+  uid?: number;
+  gid?: number;
 }
 
 /** Variables that would change the CLI's behaviour if the test runner had them set. */
@@ -32,6 +35,8 @@ export function runCli(args: string[], options: RunOptions): CliResult {
     input: options.input ?? '',
     encoding: 'utf8',
     timeout: 30_000,
+    ...(options.uid === undefined ? {} : { uid: options.uid }),
+    ...(options.gid === undefined ? {} : { gid: options.gid }),
   });
   if (result.error) throw result.error;
   return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };

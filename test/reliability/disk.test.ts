@@ -102,7 +102,9 @@ describe.skipIf(!canMount)('a file system that refuses', () => {
     const reopen = codeOf(() => Store.open(dir, { logger: quietLogger() }));
     expect(reopen.code).toBe('IO');
     expect(reopen.message).toContain(dir);
-    expect(reopen.message).toMatch(/not writable/);
+    // The message names the real cause: a read-only file system, not a permission problem.
+    expect(reopen.message).toMatch(/the file system is read-only \(EROFS\)/);
+    expect(reopen.message).not.toMatch(/permission/);
     expect(readFileSync(join(dir, 'notes.jsonl'))).toEqual(logBefore);
   });
 });

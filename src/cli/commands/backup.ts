@@ -4,7 +4,7 @@ import { ioError, type Store } from '../../index.js';
 import { COLLECTION_NAME } from '../../jsonl/collection-name.js';
 import type { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
-import { withStore } from '../open-store.js';
+import { withStoreForReading } from '../open-store.js';
 import { createOutput, formatBytes, plural } from '../output.js';
 
 export interface BackupInput {
@@ -82,7 +82,7 @@ function fsyncFile(path: string): void {
 export async function run(ctx: CliContext, input: BackupInput): Promise<number> {
   const out = createOutput(ctx);
   const dest = resolve(ctx.cwd, input.dest);
-  const report = await withStore(ctx, (store) => {
+  const report = await withStoreForReading(ctx, (store) => {
     if (resolve(store.dir) === dest) throw new CliError('the backup destination is the store itself', { hint: 'name another directory' });
     return backupStore(store, dest);
   });

@@ -1,5 +1,6 @@
+import { visible } from '../terminal-safe.js';
 import type { CliContext } from '../context.js';
-import { withStore } from '../open-store.js';
+import { withStoreForReading } from '../open-store.js';
 import { createOutput, plural } from '../output.js';
 import { createProgress } from '../progress.js';
 
@@ -9,7 +10,7 @@ export async function run(ctx: CliContext): Promise<number> {
   const progress = createProgress(ctx.stderr, { label: 'taskstore: check' });
   let report;
   try {
-    report = await withStore(ctx, (store) => store.check({ onProgress: (done, total) => progress.update(done, total) }));
+    report = await withStoreForReading(ctx, (store) => store.check({ onProgress: (done, total) => progress.update(done, total) }));
   } finally {
     progress.clear();
   }
@@ -18,7 +19,7 @@ export async function run(ctx: CliContext): Promise<number> {
   else {
     for (const problem of report.problems) {
       const where = [problem.collection, problem.line === undefined ? undefined : `line ${problem.line}`].filter((x) => x !== undefined).join(' ');
-      out.line(`${out.c.red(problem.kind)}${where === '' ? '' : ` ${out.c.dim(`(${where})`)}`}: ${problem.message}`);
+      out.line(`${out.c.red(problem.kind)}${where === '' ? '' : ` ${out.c.dim(`(${where})`)}`}: ${visible(problem.message)}`);
     }
     out.note(`${plural(report.problems.length, 'problem')} found`);
   }

@@ -1,3 +1,4 @@
+import { visible } from '../terminal-safe.js';
 import type { CompleteExecutionResult, Store } from '../../index.js';
 import type { CliContext } from '../context.js';
 import { resolveId } from '../id-prefix.js';
@@ -22,9 +23,10 @@ export async function run(ctx: CliContext, input: CompleteExecutionInput): Promi
     return 0;
   }
   const { c } = out;
-  out.line(`execution ${result.execution.id} ${c.green(result.execution.status)}`);
-  if (result.taskSpec !== undefined) out.line(`task spec ${result.taskSpec.id} ${statusText(out, result.taskSpec.status)}`);
-  if (result.prd !== undefined) out.line(`PRD       ${result.prd.id} ${statusText(out, result.prd.status)}`);
+  // Ids come from the logs (a hand edit or a merge can put anything there): spelled out safely.
+  out.line(`execution ${visible(result.execution.id, true)} ${c.green(result.execution.status)}`);
+  if (result.taskSpec !== undefined) out.line(`task spec ${visible(result.taskSpec.id, true)} ${statusText(out, result.taskSpec.status)}`);
+  if (result.prd !== undefined) out.line(`PRD       ${visible(result.prd.id, true)} ${statusText(out, result.prd.status)}`);
   return 0;
 }
 

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { NewPrd, Store } from '../../index.js';
@@ -5,6 +6,7 @@ import type { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { withStore } from '../open-store.js';
 import { createOutput } from '../output.js';
+import { invalidUtf8Offset } from '../utf8.js';
 
 export interface CreatePrdInput {
   title: string;
@@ -32,13 +34,26 @@ export async function run(ctx: CliContext, input: CreatePrdInput): Promise<numbe
   return 0;
 }
 
-/** Reads a UTF-8 text file named on the command line (`-` is stdin). */
+/**
+ * Reads a UTF-8 text file named on the command line (`-` is stdin). A file that is not
+ * UTF-8 is refused, naming the first bad byte's offset: decoding it would silently
+ * replace those bytes with U+FFFD.
+ */
 export function readTextFile(ctx: CliContext, path: string, option: string): string {
+  let bytes: Buffer;
   try {
-    return path === '-' ? readFileSync(0, 'utf8') : readFileSync(resolve(ctx.cwd, path), 'utf8');
+    bytes = path === '-' ? readFileSync(0) : readFileSync(resolve(ctx.cwd, path));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
     throw new CliError(`cannot read ${option} ${path}: ${why}`, { hint: `pass the path of a readable text file${path === '-' ? '' : " (or - for stdin)"}`, cause: err });
   }
+  const bad = isUtf8(bytes) ? -1 : invalidUtf8Offset(bytes);
+  if (bad >= 0) {
+    throw new CliError(
+      `${option} ${path === '-' ? '(stdin)' : path} is not valid UTF-8: invalid byte sequence at byte offset ${bad} (0x${bytes[bad]!.toString(16).padStart(2, '0')})`,
+      { hint: 'convert the file to UTF-8 (e.g. `iconv -f latin1 -t utf-8 file > file.utf8`); nothing was written' },
+    );
+  }
+  return bytes.toString('utf8');
 }

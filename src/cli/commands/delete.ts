@@ -1,3 +1,4 @@
+import { visible } from '../terminal-safe.js';
 import type { Store } from '../../index.js';
 import type { CliContext } from '../context.js';
 import { resolveId } from '../id-prefix.js';
@@ -26,6 +27,6 @@ export async function run(ctx: CliContext, input: DeleteInput): Promise<number> 
   const out = createOutput(ctx);
   const result = await withStore(ctx, (store) => deleteRecord(store, input));
   if (out.jsonMode) out.json(result);
-  else out.line(`deleted ${recordWhat(result.collection)} ${result.id}`);
+  else out.line(`deleted ${recordWhat(result.collection)} ${visible(result.id, true)}`);
   return 0;
 }

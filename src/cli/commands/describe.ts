@@ -1,8 +1,9 @@
 import type { CliContext } from '../context.js';
 import { resolveId } from '../id-prefix.js';
-import { withStore } from '../open-store.js';
+import { withStoreForReading } from '../open-store.js';
 import { createOutput } from '../output.js';
 import { readRecord } from '../record-types.js';
+import { visible } from '../terminal-safe.js';
 
 export interface DescribeInput {
   id: string;
@@ -20,7 +21,7 @@ export interface Description {
 /** A record's markdown `content`, rendered for the terminal (plain text when stdout is not a colour terminal). */
 export async function run(ctx: CliContext, input: DescribeInput): Promise<number> {
   const out = createOutput(ctx);
-  const description = await withStore(ctx, (store): Description => {
+  const description = await withStoreForReading(ctx, (store): Description => {
     const match = resolveId(store, input.id);
     const record = readRecord(store, match.collection, match.id) ?? {};
     const title = typeof record.title === 'string' ? record.title : typeof record.name === 'string' ? record.name : typeof record.phase_name === 'string' ? record.phase_name : null;
@@ -34,20 +35,19 @@ export async function run(ctx: CliContext, input: DescribeInput): Promise<number
     out.note(`(${description.collection} ${description.id} has no content)`);
     return 0;
   }
+  // Control characters in the content are spelled out (`--json` prints it exactly).
+  const content = visible(description.content.replace(/\r\n/g, '\n'));
   if (!out.color) {
-    out.raw(description.content.endsWith('\n') ? description.content : `${description.content}\n`);
+    out.raw(content.endsWith('\n') ? content : `${content}\n`);
     return 0;
   }
-  out.raw(await renderMarkdown(description.content, ctx.stdout.columns));
+  out.raw(await renderMarkdown(content, ctx.stdout.columns));
   return 0;
 }
 
-/** Markdown → ANSI text with marked + marked-terminal (loaded only here). */
+/** Markdown → coloured text for the terminal (marked's lexer and the CLI's own renderer, loaded only here). */
 export async function renderMarkdown(markdown: string, columns: number | undefined): Promise<string> {
-  const [{ Marked }, { markedTerminal }] = await Promise.all([import('marked'), import('marked-terminal')]);
-  const marked = new Marked();
+  const [{ renderMarkdownForTerminal }, { default: pc }] = await Promise.all([import('../markdown-terminal.js'), import('picocolors')]);
   const width = columns !== undefined && columns >= 20 ? Math.min(columns, 100) : 80;
-  marked.use(markedTerminal({ width, reflowText: true, tab: 2 }) as never);
-  const rendered = await marked.parse(markdown);
-  return rendered.endsWith('\n') ? rendered : `${rendered}\n`;
+  return renderMarkdownForTerminal(markdown, { width, c: pc.createColors(true) });
 }

@@ -1,6 +1,6 @@
 import type { Store } from '../../index.js';
 import type { CliContext } from '../context.js';
-import { withStore } from '../open-store.js';
+import { withStoreForReading } from '../open-store.js';
 import { createOutput } from '../output.js';
 
 export type ExportFormat = 'json' | 'jsonl';
@@ -26,7 +26,7 @@ export function exportRecords(store: Store): Record<string, Record<string, unkno
  */
 export async function run(ctx: CliContext, input: ExportInput): Promise<number> {
   const out = createOutput(ctx);
-  const data = await withStore(ctx, (store) => exportRecords(store));
+  const data = await withStoreForReading(ctx, (store) => exportRecords(store));
   if ((input.format ?? (ctx.json ? 'json' : 'jsonl')) === 'json') {
     out.json(data);
     return 0;

@@ -1,6 +1,6 @@
 import { ExecutionStatusSchema, ValidationError, type Execution, type Store } from '../../index.js';
 import type { CliContext } from '../context.js';
-import { withStore } from '../open-store.js';
+import { withStoreForReading } from '../open-store.js';
 import { createOutput } from '../output.js';
 import { COLUMNS, printRecords } from '../records-view.js';
 
@@ -34,14 +34,15 @@ function parseStatus(status: string): Execution['status'] {
 
 export async function run(ctx: CliContext, input: ListExecutionsInput): Promise<number> {
   const out = createOutput(ctx);
-  await withStore(ctx, (store) => {
+  await withStoreForReading(ctx, (store) => {
     const { executions, total } = listExecutions(store, input);
     if (out.jsonMode) {
       out.json(executions);
       return;
     }
-    printRecords(out, store, executions, COLUMNS.executions!, 'no executions');
     const offset = input.offset ?? 0;
+    const what = input.status === undefined ? 'executions' : `${input.status} executions`;
+    printRecords(out, store, executions, COLUMNS.executions!, offset > 0 && total > 0 ? `no ${what} at offset ${offset} of ${total}` : `no ${what}`);
     if (offset + executions.length < total) {
       out.note(`(showing ${offset + 1}-${offset + executions.length} of ${total}; --offset ${offset + executions.length} for more)`);
     }

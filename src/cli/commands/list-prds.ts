@@ -1,6 +1,6 @@
 import type { Prd, Store } from '../../index.js';
 import type { CliContext } from '../context.js';
-import { withStore } from '../open-store.js';
+import { withStoreForReading } from '../open-store.js';
 import { createOutput } from '../output.js';
 import { COLUMNS, printRecords } from '../records-view.js';
 
@@ -15,7 +15,7 @@ export function listPrds(store: Store, input: ListPrdsInput): Prd[] {
 
 export async function run(ctx: CliContext, input: ListPrdsInput): Promise<number> {
   const out = createOutput(ctx);
-  await withStore(ctx, (store) => {
+  await withStoreForReading(ctx, (store) => {
     const prds = listPrds(store, input);
     if (out.jsonMode) out.json(prds);
     else printRecords(out, store, prds, COLUMNS.prds!, 'no PRDs');

@@ -1,7 +1,7 @@
 import { TaskSpecStatusSchema, ValidationError, type Store, type TaskSpec } from '../../index.js';
 import type { CliContext } from '../context.js';
 import { resolveId } from '../id-prefix.js';
-import { withStore } from '../open-store.js';
+import { withStoreForReading } from '../open-store.js';
 import { createOutput } from '../output.js';
 import { withReadDefaults } from '../record-types.js';
 import { COLUMNS, printRecords } from '../records-view.js';
@@ -35,7 +35,7 @@ function parseStatus(status: string): TaskSpec['status'] {
 
 export async function run(ctx: CliContext, input: ListTaskSpecsInput): Promise<number> {
   const out = createOutput(ctx);
-  await withStore(ctx, (store) => {
+  await withStoreForReading(ctx, (store) => {
     const specs = listTaskSpecs(store, input);
     if (out.jsonMode) out.json(specs);
     else printRecords(out, store, specs, COLUMNS.task_specs!, input.ready ? 'no task specs are ready' : 'no task specs');

@@ -1,11 +1,11 @@
 import type { CliContext } from '../context.js';
-import { withStore } from '../open-store.js';
+import { withStoreForReading } from '../open-store.js';
 import { createOutput } from '../output.js';
 import { COLUMNS, printRecords } from '../records-view.js';
 
 export async function run(ctx: CliContext): Promise<number> {
   const out = createOutput(ctx);
-  await withStore(ctx, (store) => {
+  await withStoreForReading(ctx, (store) => {
     const workflows = store.listWorkflows();
     if (out.jsonMode) out.json(workflows);
     else printRecords(out, store, workflows, COLUMNS.workflows!, 'no workflows');

@@ -1,24 +1,24 @@
 import { NotFoundError, type Store } from '../../index.js';
 import { assertCollectionName } from '../../jsonl/collection-name.js';
 import type { CliContext } from '../context.js';
-import { withStore } from '../open-store.js';
+import { withStoreForReading } from '../open-store.js';
 import { createOutput } from '../output.js';
 import { fieldTypesFor, withReadDefaults } from '../record-types.js';
 import { columnsFor, printRecords } from '../records-view.js';
-import { parseSetValues } from '../set-values.js';
+import { parseWhere } from '../where.js';
 
 export interface ListInput {
   collection: string;
-  /** `field=value` conditions, all of which must hold. */
+  /** `--where` conditions (`field=value`, `field>n`, `field in a,b` …), all of which must hold. */
   where?: string[];
   limit?: number;
   offset?: number;
 }
 
-/** Records of any collection, filtered by field equality, in the default order (updated_at, id). */
+/** Records of any collection, filtered by `--where` conditions, in the default order (updated_at, id). */
 export function listCollection(store: Store, input: ListInput): Record<string, unknown>[] {
   assertCollectionName(input.collection);
-  const where = parseSetValues(input.where ?? [], fieldTypesFor(input.collection), '--where');
+  const where = parseWhere(input.where ?? [], fieldTypesFor(input.collection));
   if (!store.collectionNames().includes(input.collection)) {
     const names = store.collectionNames();
     throw new NotFoundError(`there is no collection named ${input.collection}`, {
@@ -34,7 +34,7 @@ export function listCollection(store: Store, input: ListInput): Record<string, u
 
 export async function run(ctx: CliContext, input: ListInput): Promise<number> {
   const out = createOutput(ctx);
-  await withStore(ctx, (store) => {
+  await withStoreForReading(ctx, (store) => {
     const records = listCollection(store, input);
     if (out.jsonMode) out.json(records);
     else printRecords(out, store, records, columnsFor(input.collection, records), `no records in ${input.collection}`);

@@ -1,11 +1,11 @@
 import type { CliContext } from '../context.js';
-import { withStore } from '../open-store.js';
-import { createOutput, formatBytes } from '../output.js';
+import { withStoreForReading } from '../open-store.js';
+import { createOutput, formatBytes, formatTime } from '../output.js';
 
-/** Record counts and JSONL sizes per collection, write latency and last sync time (of this process). */
+/** Record counts and JSONL sizes per collection, write latency and last sync time (as recorded in the cache by every process). */
 export async function run(ctx: CliContext): Promise<number> {
   const out = createOutput(ctx);
-  const metrics = await withStore(ctx, (store) => store.metrics());
+  const metrics = await withStoreForReading(ctx, (store) => store.metrics());
   if (out.jsonMode) {
     out.json(metrics);
     return 0;
@@ -20,11 +20,26 @@ export async function run(ctx: CliContext): Promise<number> {
       [out.c.bold('total'), out.c.bold(String(totalRecords)), out.c.bold(formatBytes(totalBytes))],
     ],
   );
-  const ms = (v: number | null): string => (v === null ? out.c.dim('n/a in this process') : `${v.toFixed(1)} ms`);
+  // A fresh CLI has written nothing and synced nothing itself: show what the store's
+  // users recorded in the cache (every write and every full sync records there).
+  const { recorded } = metrics;
+  const latency = metrics.writeLatencyMs ?? recorded.writeLatencyMs;
+  const none = (what: string): string => out.c.dim(`none recorded yet (${what})`);
   out.line('');
   out.pairs([
-    ['write latency', ms(metrics.writeLatencyMs)],
-    ['last sync', ms(metrics.lastSyncMs)],
+    ['write latency', latency === null ? none('no write since the cache was built') : `${latency.toFixed(1)} ms ${out.c.dim('(average of about the last 100 durable writes)')}`],
+    [
+      'last sync',
+      recorded.lastSyncAt === null || recorded.lastSyncMs === null
+        ? none('run `taskstore sync`')
+        : `${formatTime(recorded.lastSyncAt)}, took ${recorded.lastSyncMs.toFixed(1)} ms`,
+    ],
+    [
+      'last catch-up',
+      recorded.lastCatchUpAt === null
+        ? none('no lines from other processes or git yet')
+        : `${formatTime(recorded.lastCatchUpAt)}, ${recorded.lastCatchUpLines ?? 0} line${recorded.lastCatchUpLines === 1 ? '' : 's'} from the logs ${out.c.dim('(git hooks, other processes)')}`,
+    ],
   ]);
   return 0;
 }

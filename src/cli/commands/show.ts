@@ -1,9 +1,10 @@
 import { NotFoundError, type Store } from '../../index.js';
 import type { CliContext } from '../context.js';
 import { resolveId } from '../id-prefix.js';
-import { withStore } from '../open-store.js';
+import { withStoreForReading } from '../open-store.js';
 import { createOutput, formatTime, isTimeField, type Output } from '../output.js';
 import { readRecord } from '../record-types.js';
+import { visible } from '../terminal-safe.js';
 
 /** Lines of `content` shown before `show` points to `describe`. */
 const CONTENT_PREVIEW_LINES = 12;
@@ -28,7 +29,7 @@ export function showRecord(store: Store, input: ShowInput): ShownRecord {
 
 export async function run(ctx: CliContext, input: ShowInput): Promise<number> {
   const out = createOutput(ctx);
-  await withStore(ctx, (store) => {
+  await withStoreForReading(ctx, (store) => {
     const { collection, record } = showRecord(store, input);
     if (out.jsonMode) out.json(record);
     else printRecord(out, collection, record);
@@ -38,11 +39,11 @@ export async function run(ctx: CliContext, input: ShowInput): Promise<number> {
 
 /** `collection id` then one aligned `field  value` line per field; long content is cut. */
 export function printRecord(out: Output, collection: string, record: Record<string, unknown>): void {
-  out.line(`${out.c.dim(collection)} ${out.c.bold(String(record.id))}`);
+  out.line(`${out.c.dim(collection)} ${out.c.bold(visible(String(record.id), true))}`);
   const rows: [string, string][] = [];
   for (const [field, value] of Object.entries(record)) {
     if (field === 'id') continue;
-    rows.push([field, displayValue(out, field, value, String(record.id))]);
+    rows.push([visible(field, true), displayValue(out, field, value, String(record.id))]);
   }
   out.pairs(rows);
 }
@@ -52,10 +53,11 @@ function displayValue(out: Output, field: string, value: unknown, id: string): s
   if (isTimeField(field) && typeof value === 'number') return `${formatTime(value)} ${out.c.dim(`(${value})`)}`;
   if (typeof value === 'string') {
     if (value === '') return out.c.dim('""');
-    const lines = value.split('\n');
-    if (lines.length <= CONTENT_PREVIEW_LINES) return value;
+    // CRLF content shows as lines; every other control character is spelled out.
+    const lines = visible(value.replace(/\r\n/g, '\n')).split('\n');
+    if (lines.length <= CONTENT_PREVIEW_LINES) return lines.join('\n');
     const more = lines.length - CONTENT_PREVIEW_LINES;
     return `${lines.slice(0, CONTENT_PREVIEW_LINES).join('\n')}\n${out.c.dim(`… ${more} more line${more === 1 ? '' : 's'} (taskstore describe ${id})`)}`;
   }
-  return JSON.stringify(value);
+  return visible(JSON.stringify(value));
 }

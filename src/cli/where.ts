@@ -1,0 +1,82 @@
+/**
+ * `list --where` conditions: `field OP value`, turned into a collection query's `where`.
+ * Pure: no I/O, no store.
+ *
+ *   status=open              equal            (`null` matches a null or missing field)
+ *   status!=done             not equal        (a missing field counts as not equal)
+ *   updated_at>1700000000000 greater than; also >=, <, <=
+ *   updated_at>=2025-01-31   for a `*_at` field, a date or ISO time is taken as its Unix ms
+ *   title~%checkout%         SQL LIKE pattern: % any run, _ one character (ASCII case-insensitive)
+ *   status in draft,ready    any of a comma-separated list
+ *   meta.owner=ana           a dotted path reaches into nested objects
+ *
+ * Values are converted like `update --set` values: by the field's type for the built-in
+ * record types, else JSON when the text parses as JSON (`3`, `true`, `null`) and the text
+ * itself otherwise. All conditions must hold; two conditions with the same operator on the
+ * same field: the later one wins.
+ */
+import type { Condition, Operators } from '../index.js';
+import { UsageError } from './errors.js';
+import { convertValue, type FieldType, type FieldTypes } from './set-values.js';
+
+const FIELD = '[A-Za-z_][A-Za-z0-9_]*(?:\\.[A-Za-z_][A-Za-z0-9_]*)*';
+const COMPARISON = new RegExp(`^\\s*(${FIELD})\\s*(>=|<=|!=|=|>|<|~)(.*)$`, 's');
+const IN_LIST = new RegExp(`^\\s*(${FIELD})\\s+in\\s+(.*)$`, 's');
+
+const OPERATOR_NAMES: Record<string, keyof Operators> = { '=': 'eq', '!=': 'ne', '>': 'gt', '>=': 'gte', '<': 'lt', '<=': 'lte', '~': 'like' };
+
+export interface WhereCondition {
+  field: string;
+  op: keyof Operators;
+  value: unknown;
+}
+
+/**
+ * Parses one `--where` argument. Throws a {@link UsageError} (exit 2) naming the argument.
+ * @example parseWhereArg('updated_at>1700000000000') // { field: 'updated_at', op: 'gt', value: 1700000000000 }
+ */
+export function parseWhereArg(arg: string, types?: FieldTypes): WhereCondition {
+  const typeOf = (field: string): FieldType | undefined => (types !== undefined && Object.hasOwn(types, field) ? types[field] : undefined);
+  const inList = IN_LIST.exec(arg);
+  if (inList !== null) {
+    const [, field, list] = inList as unknown as [string, string, string];
+    const type = typeOf(field);
+    const element = type?.kind === 'array' ? type.element : type;
+    const values = list.split(',').map((part) => part.trim()).filter((part) => part !== '').map((part) => convertScalar(field, part, element));
+    return { field, op: 'in', value: values };
+  }
+  const match = COMPARISON.exec(arg);
+  if (match === null) {
+    throw new UsageError(`--where ${JSON.stringify(arg)} is not a condition`, {
+      hint: "write field=value, field!=value, field>n (>=, <, <=), field~pattern or 'field in a,b'; dotted paths reach nested fields (meta.owner=ana)",
+    });
+  }
+  const [, field, symbol, text] = match as unknown as [string, string, string, string];
+  const op = OPERATOR_NAMES[symbol]!;
+  if (op === 'like') return { field, op, value: text };
+  return { field, op, value: convertScalar(field, text, typeOf(field), op !== 'eq' && op !== 'ne') };
+}
+
+/** The value for one operand; for an ordering on a `*_at` field, a date is taken as its Unix ms. */
+function convertScalar(field: string, text: string, type: FieldType | undefined, ordering = false): unknown {
+  const value = convertValue(text, type);
+  const last = field.slice(field.lastIndexOf('.') + 1);
+  if (typeof value === 'string' && last.endsWith('_at') && (ordering || /^\d{4}-\d\d-\d\d/.test(text.trim()))) {
+    const ms = Date.parse(text.trim());
+    if (Number.isFinite(ms)) return ms;
+  }
+  return value;
+}
+
+/**
+ * Every `--where` argument as one `where` object (all must hold).
+ * @example parseWhere(['status in draft,ready', 'meta.owner=ana']) // { status: { in: ['draft', 'ready'] }, 'meta.owner': { eq: 'ana' } }
+ */
+export function parseWhere(args: readonly string[], types?: FieldTypes): Record<string, Condition> {
+  const where = Object.create(null) as Record<string, Operators>;
+  for (const arg of args) {
+    const { field, op, value } = parseWhereArg(arg, types);
+    where[field] = { ...(Object.hasOwn(where, field) ? where[field] : {}), [op]: value } as Operators;
+  }
+  return where;
+}

@@ -1,0 +1,77 @@
+/** `list --where` parsing (pure) and its effect through the built CLI. */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../src/cli/errors.js';
+import { fieldTypesFor } from '../../src/cli/record-types.js';
+import { jsonOrString } from '../../src/cli/set-values.js';
+import { parseWhere, parseWhereArg } from '../../src/cli/where.js';
+import { tempDir } from '../helpers/temp.js';
+import { runCli, runJson, withStore } from './run-cli.js';
+
+describe('parseWhereArg', () => {
+  it('reads each operator, dotted paths, lists and dates', () => {
+    expect(parseWhereArg('status=open')).toEqual({ field: 'status', op: 'eq', value: 'open' });
+    expect(parseWhereArg('meta.owner=ana')).toEqual({ field: 'meta.owner', op: 'eq', value: 'ana' });
+    expect(parseWhereArg('updated_at>1700000000000')).toEqual({ field: 'updated_at', op: 'gt', value: 1700000000000 });
+    expect(parseWhereArg('n >= 3')).toEqual({ field: 'n', op: 'gte', value: 3 });
+    expect(parseWhereArg('n<3')).toMatchObject({ op: 'lt', value: 3 });
+    expect(parseWhereArg('n<=3')).toMatchObject({ op: 'lte', value: 3 });
+    expect(parseWhereArg('status!=done')).toEqual({ field: 'status', op: 'ne', value: 'done' });
+    expect(parseWhereArg('title~%a=b%')).toEqual({ field: 'title', op: 'like', value: '%a=b%' });
+    expect(parseWhereArg('status in draft, ready,,x')).toEqual({ field: 'status', op: 'in', value: ['draft', 'ready', 'x'] });
+    expect(parseWhereArg('created_at>=2025-01-31')).toMatchObject({ value: Date.UTC(2025, 0, 31) });
+    expect(parseWhereArg('meta.seen_at<2025-01-31T12:00:00Z')).toMatchObject({ value: Date.UTC(2025, 0, 31, 12) });
+    expect(parseWhereArg('title=a=b')).toEqual({ field: 'title', op: 'eq', value: 'a=b' });
+    // Built-in types: a PRD title of digits stays a string, review_passes becomes a number.
+    const prd = fieldTypesFor('prds');
+    expect(parseWhereArg('title=123', prd).value).toBe('123');
+    expect(parseWhereArg('review_passes>1', prd).value).toBe(1);
+    expect(parseWhereArg('status in draft,ready', prd).value).toEqual(['draft', 'ready']);
+    for (const bad of ['nofield', '=x', '1a=b', 'a..b=c', 'a.=b']) expect(() => parseWhereArg(bad)).toThrow(UsageError);
+  });
+
+  it('merges conditions on one field; __proto__ is just a field name', () => {
+    const where = parseWhere(['n>1', 'n<5', '__proto__=x']);
+    expect(where.n).toEqual({ gt: 1, lt: 5 });
+    expect(Object.getPrototypeOf(where)).toBe(null);
+    expect(Object.keys(where)).toEqual(['n', '__proto__']);
+  });
+
+  it('property: field=text is an equality on text read as JSON-or-string', () => {
+    fc.assert(
+      fc.property(
+        fc.stringMatching(/^[a-z_][a-z0-9_]{0,8}(\.[a-z_][a-z0-9_]{0,5}){0,2}$/),
+        fc.string().filter((s) => !/^[=><~!]/.test(s)),
+        (field, text) => {
+          expect(parseWhereArg(`${field}=${text}`)).toEqual({ field, op: 'eq', value: field.endsWith('_at') && /^\d{4}-\d\d-\d\d/.test(text.trim()) && Number.isFinite(Date.parse(text.trim())) ? Date.parse(text.trim()) : jsonOrString(text) });
+        },
+      ),
+    );
+  });
+});
+
+describe('list --where through the CLI', () => {
+  it('filters by dotted paths and operators', () => {
+    const dir = tempDir('taskstore-cli-');
+    const store = `${dir}/.taskstore`;
+    withStore(store, (s) => {
+      s.collection({ name: 'notes' }).createMany([
+        { id: 'n1', title: 'Checkout flow', n: 1, meta: { owner: 'ana', tags: { level: 2 } } },
+        { id: 'n2', title: 'Search', n: 5, meta: { owner: 'bo' } },
+        { id: 'n3', title: 'checkout API', n: 9 },
+      ]);
+    });
+    const ids = (...where: string[]): string[] =>
+      runJson<{ id: string }[]>(['list', 'notes', ...where.flatMap((w) => ['--where', w])], { cwd: dir }).map((r) => r.id).sort();
+    expect(ids('meta.owner=ana')).toEqual(['n1']);
+    expect(ids('meta.tags.level>=2')).toEqual(['n1']);
+    expect(ids('meta.owner!=ana')).toEqual(['n2', 'n3']);
+    expect(ids('n>1', 'n<=9')).toEqual(['n2', 'n3']);
+    expect(ids('title~%checkout%')).toEqual(['n1', 'n3']);
+    expect(ids('meta.owner in ana,bo')).toEqual(['n1', 'n2']);
+    expect(ids('meta.owner=null')).toEqual(['n3']);
+    const bad = runCli(['list', 'notes', '--where', 'meta..x=1'], { cwd: dir });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/is not a condition/);
+  });
+});
