@@ -30,4 +30,23 @@ export default defineConfig([
     entry: { 'cli/merge-main': 'src/cli/merge-main.ts' },
     splitting: false,
   },
+  {
+    // The `taskstore ui` page: one browser bundle (and the graph layout worker), every
+    // library inside it, served from dist/ui/ by the ui server. No CDN: the page works offline.
+    entry: { app: 'src/ui/web/main.tsx', 'graph-worker': 'src/ui/web/graph/layout-worker.ts' },
+    outDir: 'dist/ui',
+    format: ['esm'],
+    platform: 'browser',
+    target: 'es2022',
+    splitting: false,
+    sourcemap: true,
+    minify: true,
+    clean: false,
+    dts: false,
+    noExternal: [/.*/],
+    esbuildOptions(options) {
+      options.jsx = 'automatic';
+      options.jsxImportSource = 'preact';
+    },
+  },
 ]);

@@ -409,19 +409,6 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .addHelpText('after', `\nRegister it with an MCP client as the command \`taskstore\` with arguments ["mcp"] (add --store DIR to pin a store).\n${example('taskstore --store ~/proj/.taskstore mcp')}`)
     .action(act(() => import('./commands/mcp.js'), () => undefined));
 
-  program
-    .command('watch')
-    .description('print one line per change to the records until interrupted (NDJSON with --json)')
-    .option('--collection <name>', 'only this collection (repeatable)', collect)
-    .option('--since <ms>', 'first replay the current version of every record updated at or after this Unix time in ms', nonNegativeInt)
-    .addHelpText('after', example('taskstore watch', 'taskstore watch --collection task_specs --collection executions --json', 'taskstore watch --since 1735689600000'))
-    .action(
-      act(
-        () => import('./commands/watch.js'),
-        (_a, o) => ({ collections: (o.collection as string[] | undefined) ?? [], since: o.since as number | undefined }),
-      ),
-    );
-
   // `help` works like git's: `taskstore help` and `taskstore help <command>` print help on
   // stdout and exit 0; `taskstore help bogus` is an unknown command (exit 2).
   program.helpCommand(false);
@@ -436,6 +423,33 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
       else cmd.outputHelp();
       setExitCode(0);
     });
+
+  program
+    .command('watch')
+    .description('print one line per change to the records until interrupted (NDJSON with --json)')
+    .option('--collection <name>', 'only this collection (repeatable)', collect)
+    .option('--since <ms>', 'first replay the current version of every record updated at or after this Unix time in ms', nonNegativeInt)
+    .addHelpText('after', example('taskstore watch', 'taskstore watch --collection task_specs --collection executions --json', 'taskstore watch --since 1735689600000'))
+    .action(
+      act(
+        () => import('./commands/watch.js'),
+        (_a, o) => ({ collections: (o.collection as string[] | undefined) ?? [], since: o.since as number | undefined }),
+      ),
+    );
+
+  program
+    .command('ui')
+    .description('serve a live, read-only web dashboard of the store (PRDs, boards, dependency graph, executions, history)')
+    .option('--port <n>', 'port to listen on (default 4711, or the next free one)', nonNegativeInt)
+    .option('--host <host>', 'address to listen on (default 127.0.0.1; anything else exposes the store to that network)')
+    .option('--open', 'open the page in the default browser')
+    .addHelpText('after', example('taskstore ui', 'taskstore ui --port 8080 --open'))
+    .action(
+      act(
+        () => import('./commands/ui.js'),
+        (_a, o) => ({ port: o.port as number | undefined, host: o.host as string | undefined, open: o.open === true }),
+      ),
+    );
 
   // Usage errors name the command they happened in, so the hint can point at its --help.
   for (const cmd of program.commands) {

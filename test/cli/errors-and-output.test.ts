@@ -16,6 +16,7 @@ const COMMANDS = [
   'history', 'create-prd', 'create-task-spec', 'create-execution', 'update', 'ready', 'claim', 'renew', 'release', 'complete-execution', 'delete', 'sync', 'refresh', 'compact',
   'check', 'metrics', 'backup', 'export', 'import', 'install-hooks', 'uninstall-hooks', 'merge', 'mcp',
   'watch',
+  'ui',
 ];
 
 function expectUsageError(result: { status: number; stdout: string; stderr: string }, message: RegExp): void {

@@ -1,0 +1,270 @@
+/**
+ * The ui server's JSON API: one function from (path, query) to an answer, so every route
+ * is testable without HTTP. Read-only: nothing here writes a record. Records are
+ * returned in the library's shapes (built-in types read with their defaults, as the
+ * `getX` / `listX` methods return them).
+ */
+import { NotFoundError, TaskStoreError, ValidationError, type Store } from '../../index.js';
+import { recordHistory } from '../../cli/commands/history.js';
+import { CliError } from '../../cli/errors.js';
+import { resolveId } from '../../cli/id-prefix.js';
+import { readRecord, withReadDefaults } from '../../cli/record-types.js';
+import { findCycles } from '../../records/cycles.js';
+import type { Execution, TaskSpec } from '../../records/schemas.js';
+import type {
+  AnyRecord,
+  CollectionPageResponse,
+  CollectionsResponse,
+  ErrorResponse,
+  ExecutionPageResponse,
+  HistoryResponse,
+  OutsideDependency,
+  PrdBoardResponse,
+  PrdListResponse,
+  RecordResponse,
+  SearchResponse,
+} from '../api-types.js';
+import { boardColumns, progressOf } from './board.js';
+
+export interface ApiAnswer {
+  status: number;
+  body: unknown;
+}
+
+/** Largest page a table may ask for. */
+export const MAX_LIMIT = 500;
+const DEFAULT_LIMIT = 50;
+const SEARCH_LIMIT = 30;
+
+type Handler = (store: Store, params: string[], query: URLSearchParams, now: number) => unknown;
+
+/** Routes, first match wins; a capture group is one path segment (decoded). */
+const ROUTES: [RegExp, Handler][] = [
+  [/^\/api\/prds$/, prdList],
+  [/^\/api\/prds\/([^/]+)$/, prdBoard],
+  [/^\/api\/executions$/, executionPage],
+  [/^\/api\/records\/([^/]+)$/, recordOne],
+  [/^\/api\/records\/([^/]+)\/history$/, recordHistoryAnswer],
+  [/^\/api\/collections$/, collectionList],
+  [/^\/api\/collections\/([^/]+)$/, collectionPage],
+  [/^\/api\/search$/, search],
+];
+
+/**
+ * Answers one API request, after catching the cache up with other processes' writes (one
+ * `stat` per log when nothing changed). Errors become `{ error: { code, message, hint } }`
+ * with 404 for a missing record, 400 for a bad request, 409 for a log with conflict
+ * markers, 503 while another process holds the write lock too long, 500 otherwise.
+ * @example handleApi(store, '/api/prds', new URLSearchParams(), Date.now()).body
+ */
+export function handleApi(store: Store, path: string, query: URLSearchParams, now: number): ApiAnswer {
+  for (const [pattern, handler] of ROUTES) {
+    const m = pattern.exec(path);
+    if (m === null) continue;
+    try {
+      store.refresh();
+      const params = m.slice(1).map((p) => decodeURIComponent(p));
+      return { status: 200, body: handler(store, params, query, now) };
+    } catch (err) {
+      return errorAnswer(err);
+    }
+  }
+  return { status: 404, body: errorBody('NOT_FOUND', `no API route ${path}`, 'the routes are listed in docs/ui.md') };
+}
+
+function errorAnswer(err: unknown): ApiAnswer {
+  if (err instanceof TaskStoreError) {
+    const byCode: Record<string, number> = { NOT_FOUND: 404, VALIDATION: 400, INVALID_NAME: 400, CONFLICT_MARKERS: 409, LOCKED: 503 };
+    const status = byCode[err.code] ?? 500;
+    return { status, body: errorBody(err.code, err.message, err.hint) };
+  }
+  if (err instanceof CliError) return { status: 400, body: errorBody('BAD_REQUEST', err.message, err.hint) };
+  if (err instanceof URIError) return { status: 400, body: errorBody('BAD_REQUEST', 'malformed percent-encoding in the path') };
+  return { status: 500, body: errorBody('INTERNAL', err instanceof Error ? err.message : String(err)) };
+}
+
+function errorBody(code: string, message: string, hint?: string): ErrorResponse {
+  return { error: { code, message, ...(hint === undefined ? {} : { hint }) } };
+}
+
+// ---------------------------------------------------------------- PRDs
+
+function prdList(store: Store, _p: string[], _q: URLSearchParams, now: number): PrdListResponse {
+  const specs = store.collection({ name: 'task_specs' });
+  return {
+    now,
+    prds: store.listPrds().map((prd) => ({
+      prd,
+      progress: {
+        // `like`, not equality: with two indexed equalities SQLite picks the status index and
+        // scans every complete spec of every PRD (800 ms for 96 PRDs at 10,000 specs); LIKE
+        // cannot use that index, so it walks this PRD's specs only. Statuses are lowercase
+        // enums without wildcards, so the match is exact.
+        complete: specs.count({ where: { prd_id: prd.id, status: { like: 'complete' } } }),
+        total: specs.count({ where: { prd_id: prd.id } }),
+      },
+    })),
+  };
+}
+
+function prdBoard(store: Store, [input]: string[], _q: URLSearchParams, now: number): PrdBoardResponse {
+  const { id } = resolveId(store, input!, { collections: ['prds'], what: 'PRD' });
+  const prd = store.getPrd(id);
+  if (prd === undefined) throw new NotFoundError(`no PRD ${id}`);
+  const specs = store.listTaskSpecs(id);
+  const byId = new Map(specs.map((s) => [s.id, s]));
+  const outside: Record<string, OutsideDependency> = {};
+  for (const spec of specs) {
+    for (const dep of spec.dependencies) {
+      if (byId.has(dep) || Object.hasOwn(outside, dep)) continue;
+      const other = store.getTaskSpec(dep);
+      outside[dep] = other === undefined ? { id: dep } : { id: dep, status: other.status, phase_name: other.phase_name, prd_id: other.prd_id };
+    }
+  }
+  const statusOf = (dep: string): string | undefined => byId.get(dep)?.status ?? outside[dep]?.status;
+  return {
+    now,
+    prd,
+    progress: progressOf(specs),
+    task_specs: specs,
+    columns: boardColumns(specs, statusOf),
+    // Cycles among this PRD's specs (a cycle through another PRD shows in that PRD's graph too).
+    cycles: findCycles(new Map(specs.map((s) => [s.id, s.dependencies]))),
+    outside,
+  };
+}
+
+// ---------------------------------------------------------------- executions
+
+function executionPage(store: Store, _p: string[], query: URLSearchParams, now: number): ExecutionPageResponse {
+  const { limit, offset } = paging(query);
+  const status = optionalString(query, 'status');
+  const all = store.collection({ name: 'executions' });
+  const order = '-started_at';
+  let rows: AnyRecord[];
+  let total: number;
+  if (status !== undefined) {
+    const where = { status };
+    total = all.count({ where });
+    rows = all.list({ where, orderBy: order, limit, offset }) as AnyRecord[];
+  } else {
+    // Running first, then the rest; each part newest started first.
+    const runningWhere = { status: 'running' };
+    const restWhere = { status: { ne: 'running' } };
+    const running = all.count({ where: runningWhere });
+    total = all.count(); // every execution is running or not: no scan for the rest's count
+    rows = [];
+    if (offset < running) rows.push(...(all.list({ where: runningWhere, orderBy: order, limit, offset }) as AnyRecord[]));
+    if (rows.length < limit) {
+      rows.push(...(all.list({ where: restWhere, orderBy: order, limit: limit - rows.length, offset: Math.max(0, offset - running) }) as AnyRecord[]));
+    }
+  }
+  const executions = rows.map((r) => withReadDefaults('executions', r) as unknown as Execution);
+  const taskSpecs: ExecutionPageResponse['task_specs'] = {};
+  for (const e of executions) {
+    if (Object.hasOwn(taskSpecs, e.ts_id)) continue;
+    const spec: TaskSpec | undefined = store.getTaskSpec(e.ts_id);
+    if (spec !== undefined) taskSpecs[e.ts_id] = { phase_name: spec.phase_name, prd_id: spec.prd_id };
+  }
+  return { now, executions, task_specs: taskSpecs, total, limit, offset };
+}
+
+// ---------------------------------------------------------------- records
+
+function recordOne(store: Store, [input]: string[], _q: URLSearchParams, now: number): RecordResponse {
+  const match = resolveId(store, input!);
+  const record = readRecord(store, match.collection, match.id) as AnyRecord | undefined;
+  if (record === undefined) throw new NotFoundError(`no live record ${match.id}`);
+  return { now, collection: match.collection, record };
+}
+
+function recordHistoryAnswer(store: Store, [input]: string[], _q: URLSearchParams, now: number): HistoryResponse {
+  // Every stored version has an id and an updated_at: the shape the page's types declare.
+  return { now, ...(recordHistory(store, { id: input! }) as unknown as Omit<HistoryResponse, 'now'>) };
+}
+
+// ---------------------------------------------------------------- generic collections
+
+function collectionList(store: Store, _p: string[], _q: URLSearchParams, now: number): CollectionsResponse {
+  return { now, collections: store.collectionNames().map((name) => ({ name, count: store.collection({ name }).count() })) };
+}
+
+function collectionPage(store: Store, [name]: string[], query: URLSearchParams, now: number): CollectionPageResponse {
+  if (!store.collectionNames().includes(name!)) throw new NotFoundError(`there is no collection ${JSON.stringify(name)}`);
+  const { limit, offset } = paging(query);
+  const where = parseWhere(query.get('where'));
+  const orderBy = optionalString(query, 'orderBy');
+  const c = store.collection({ name: name! });
+  const records = c.list({ where, ...(orderBy === undefined ? {} : { orderBy }), limit, offset }) as AnyRecord[];
+  return { now, collection: name!, records: records.map((r) => withReadDefaults(name!, r)), total: c.count({ where }), limit, offset };
+}
+
+function parseWhere(text: string | null): Record<string, never> {
+  if (text === null || text.trim() === '') return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new ValidationError('where must be a JSON object, e.g. {"status":"open"}', { field: 'where' });
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ValidationError('where must be a JSON object, e.g. {"status":"open"}', { field: 'where' });
+  }
+  return value as Record<string, never>;
+}
+
+// ---------------------------------------------------------------- search
+
+/** The field shown as a record's name, per collection (generic collections: `title`). */
+const LABEL_FIELD: Record<string, string> = { task_specs: 'phase_name', workflows: 'name', repo_state: 'repo_path' };
+
+function search(store: Store, _p: string[], query: URLSearchParams, now: number): SearchResponse {
+  const q = (query.get('q') ?? '').trim();
+  const results: SearchResponse['results'] = [];
+  if (q === '') return { now, results };
+  const seen = new Set<string>();
+  const needle = q.toLowerCase();
+  for (const name of store.collectionNames()) {
+    const c = store.collection({ name });
+    const field = LABEL_FIELD[name] ?? 'title';
+    const labelOf = (r: Record<string, unknown>): string => (typeof r[field] === 'string' ? (r[field] as string) : r.id as string);
+    // Id prefix: an exact range on id (never LIKE, whose _ and % are wildcards).
+    for (const r of c.list({ where: { id: { gte: q, lt: `${q}\u{10FFFF}` } }, orderBy: 'id', limit: 10 })) {
+      if (r.id.startsWith(q) && !seen.has(r.id)) {
+        seen.add(r.id);
+        results.push({ collection: name, id: r.id, label: labelOf(r), match: 'id' });
+      }
+    }
+    // Title: LIKE narrows (its wildcards only widen the match), the substring test decides.
+    for (const r of c.list({ where: { [field]: { like: `%${q}%` } }, orderBy: '-updated_at', limit: 50 })) {
+      const label = labelOf(r);
+      if (!seen.has(r.id) && typeof r[field] === 'string' && label.toLowerCase().includes(needle)) {
+        seen.add(r.id);
+        results.push({ collection: name, id: r.id, label, match: 'title' });
+      }
+    }
+  }
+  // Id matches first, then titles; a stable, short list.
+  results.sort((a, b) => (a.match === b.match ? 0 : a.match === 'id' ? -1 : 1));
+  return { now, results: results.slice(0, SEARCH_LIMIT) };
+}
+
+// ---------------------------------------------------------------- query parameters
+
+function paging(query: URLSearchParams): { limit: number; offset: number } {
+  return { limit: intParam(query, 'limit', DEFAULT_LIMIT, 1, MAX_LIMIT), offset: intParam(query, 'offset', 0, 0, Number.MAX_SAFE_INTEGER) };
+}
+
+function intParam(query: URLSearchParams, name: string, fallback: number, min: number, max: number): number {
+  const text = query.get(name);
+  if (text === null || text === '') return fallback;
+  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
+    throw new ValidationError(`${name} must be an integer from ${min} to ${max} (got ${JSON.stringify(text)})`, { field: name });
+  }
+  return Number(text);
+}
+
+function optionalString(query: URLSearchParams, name: string): string | undefined {
+  const v = query.get(name);
+  return v === null || v === '' ? undefined : v;
+}

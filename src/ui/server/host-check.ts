@@ -1,0 +1,65 @@
+/**
+ * DNS-rebinding defence for the ui server. A page on an attacker's domain can make its
+ * name resolve to 127.0.0.1 and then read our answers as same-origin; the one thing it
+ * cannot forge is the `Host` header, which then carries the attacker's name. So the
+ * server answers only requests whose `Host` names the address it is bound to. Pure.
+ */
+
+const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '::1'];
+
+/** True for the loopback addresses and `localhost`. */
+export function isLoopback(host: string): boolean {
+  const h = stripBrackets(host.toLowerCase());
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+/** True for the "every interface" addresses. */
+export function isWildcard(host: string): boolean {
+  const h = stripBrackets(host);
+  return h === '0.0.0.0' || h === '::';
+}
+
+/**
+ * The `Host` header values the server accepts, lower case.
+ * - bound to a loopback address: that address and the other loopback names (`localhost`
+ *   cannot be rebound: it never resolves through an attacker's DNS);
+ * - bound to every interface: each local interface address (`localAddresses`) and localhost;
+ * - otherwise exactly the bound host.
+ * A `Host` without a port is accepted only when the port is 80 (browsers omit it then).
+ * @example allowedHosts('127.0.0.1', 4711, []) // contains '127.0.0.1:4711', 'localhost:4711', '[::1]:4711'
+ */
+export function allowedHosts(boundHost: string, port: number, localAddresses: readonly string[]): Set<string> {
+  const names = new Set<string>();
+  if (isLoopback(boundHost)) {
+    names.add(stripBrackets(boundHost.toLowerCase()));
+    for (const n of LOOPBACK_NAMES) names.add(n);
+  } else if (isWildcard(boundHost)) {
+    for (const n of LOOPBACK_NAMES) names.add(n);
+    for (const a of localAddresses) names.add(stripBrackets(a.toLowerCase()));
+  } else {
+    names.add(stripBrackets(boundHost.toLowerCase()));
+  }
+  const out = new Set<string>();
+  for (const name of names) {
+    const shown = name.includes(':') ? `[${name}]` : name;
+    out.add(`${shown}:${port}`);
+    if (port === 80) out.add(shown);
+  }
+  return out;
+}
+
+/** True when the request's `Host` header (possibly missing) is one of `allowed`. */
+export function hostAllowed(header: string | undefined, allowed: ReadonlySet<string>): boolean {
+  if (header === undefined || header === '') return false;
+  return allowed.has(header.trim().toLowerCase());
+}
+
+/** How a browser writes `host:port` in a URL (IPv6 in brackets; the wildcard shown as 127.0.0.1). */
+export function urlHost(boundHost: string, port: number): string {
+  const h = isWildcard(boundHost) ? '127.0.0.1' : stripBrackets(boundHost);
+  return `${h.includes(':') ? `[${h}]` : h}:${port}`;
+}
+
+function stripBrackets(host: string): string {
+  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+}

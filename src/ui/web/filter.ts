@@ -1,0 +1,43 @@
+/**
+ * The table filter box: `status=open owner=ana` (or a JSON `where` object) → the
+ * library's `where`. Pure.
+ */
+
+/**
+ * `field=value` pairs separated by spaces or commas; values are JSON when they parse
+ * (`n=3`, `done=true`, `x=null`), text otherwise; text starting with `{` is taken as the
+ * `where` JSON itself. Throws an Error with a readable message on a malformed pair.
+ * @example parseFilter('status=open n=3') // { status: 'open', n: 3 }
+ */
+export function parseFilter(text: string): Record<string, unknown> {
+  const t = text.trim();
+  if (t === '') return {};
+  if (t.startsWith('{')) {
+    const value: unknown = JSON.parse(t);
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('the filter must be a JSON object');
+    return value as Record<string, unknown>;
+  }
+  const where: Record<string, unknown> = {};
+  for (const pair of t.split(/[\s,]+/)) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new Error(`"${pair}" is not field=value`);
+    const field = pair.slice(0, eq);
+    const raw = pair.slice(eq + 1);
+    where[field] = jsonOrText(raw);
+  }
+  return where;
+}
+
+function jsonOrText(raw: string): unknown {
+  if (/^(-?\d+(\.\d+)?|true|false|null)$/.test(raw)) return JSON.parse(raw) as unknown;
+  return raw;
+}
+
+/** The filter box text for a `where` (the inverse of {@link parseFilter} for simple filters). */
+export function formatFilter(where: Record<string, unknown>): string {
+  const entries = Object.entries(where);
+  if (entries.every(([k, v]) => /^[^\s,=]+$/.test(k) && (typeof v === 'string' ? /^[^\s,]*$/.test(v) && jsonOrText(v) === v : typeof v === 'number' || typeof v === 'boolean' || v === null))) {
+    return entries.map(([k, v]) => `${k}=${String(v)}`).join(' ');
+  }
+  return JSON.stringify(where);
+}

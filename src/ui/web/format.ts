@@ -1,0 +1,69 @@
+/** Pure text formatting for the page: every record value reaches the DOM as text made here. */
+
+/** A value as one line of text: strings as they are, everything else as JSON. */
+export function valueText(value: unknown): string {
+  if (value === undefined) return '';
+  if (typeof value === 'string') return value;
+  return JSON.stringify(value) ?? String(value);
+}
+
+/** At most `max` characters, with an ellipsis when cut. */
+export function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** `2m 05s`, `3h 12m`, `4d 2h`; negative durations as 0s. */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return `${h}h ${String(m % 60).padStart(2, '0')}m`;
+  return `${Math.floor(h / 24)}d ${h % 24}h`;
+}
+
+/** A timestamp (ms) as local `YYYY-MM-DD HH:MM:SS`; anything else as its text. */
+export function formatTime(value: unknown): string {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return valueText(value);
+  const d = new Date(value);
+  const p = (n: number): string => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+/** The first 8 characters of an id, for a record with no name to show. */
+export function shortId(id: string): string {
+  return id.length > 8 ? id.slice(0, 8) : id;
+}
+
+/**
+ * The shortest prefix of each id (at least `min` characters) that no other id in `ids`
+ * shares, as tables show them: UUIDv7 ids start with their creation time, so ids made
+ * in the same minute share their first 8 characters and need more to be told apart.
+ * @example uniquePrefixes(['0192aa01', '0192aa02', '0193'], 4) // Map { '0192aa01' → '0192aa01', '0192aa02' → '0192aa02', '0193' → '0193' }
+ */
+export function uniquePrefixes(ids: readonly string[], min = 8): Map<string, string> {
+  const sorted = [...new Set(ids)].sort();
+  const out = new Map<string, string>();
+  const common = (a: string | undefined, b: string): number => {
+    if (a === undefined) return 0;
+    let i = 0;
+    while (i < a.length && i < b.length && a[i] === b[i]) i++;
+    return i;
+  };
+  sorted.forEach((id, i) => {
+    const need = Math.max(min, common(sorted[i - 1], id) + 1, common(sorted[i + 1], id) + 1);
+    out.set(id, id.slice(0, need));
+  });
+  return out;
+}
+
+/** Fields whose numbers are timestamps. */
+export function isTimeField(field: string): boolean {
+  return field.endsWith('_at');
+}
+
+/** `1,234` */
+export function count(n: number): string {
+  return n.toLocaleString('en-US');
+}

@@ -1,0 +1,114 @@
+/**
+ * The `taskstore ui` page: header (views, search, theme, live status) and the view of
+ * the current hash route. Every record value is rendered as text (Preact escapes
+ * children and attributes); the only HTML from a record is its markdown, sanitized.
+ */
+import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import './styles.css';
+import { useLive, versionOf, type LiveState } from './live.js';
+import { href, useRoute, type Route } from './router.js';
+import { SearchBox } from './search-box.js';
+import { BoardView } from './views/board.js';
+import { CollectionsView, CollectionView } from './views/collections.js';
+import { ExecutionsView } from './views/executions.js';
+import { GraphView } from './views/graph.js';
+import { PrdListView } from './views/prd-list.js';
+import { RecordView } from './views/record.js';
+
+type Theme = 'auto' | 'light' | 'dark';
+
+function useTheme(): [Theme, () => void] {
+  const [theme, setTheme] = useState<Theme>(() => (localStorage.getItem('taskstore-theme') as Theme | null) ?? 'auto');
+  useEffect(() => {
+    if (theme === 'auto') delete document.documentElement.dataset.theme;
+    else document.documentElement.dataset.theme = theme;
+    localStorage.setItem('taskstore-theme', theme);
+  }, [theme]);
+  const next = (): void => setTheme((t) => (t === 'auto' ? 'dark' : t === 'dark' ? 'light' : 'auto'));
+  return [theme, next];
+}
+
+/** `g` then a letter jumps to a view, as in many web apps. */
+function useGoKeys(): void {
+  useEffect(() => {
+    let armed = false;
+    const onKey = (e: KeyboardEvent): void => {
+      const t = e.target as HTMLElement;
+      if (['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName) || e.ctrlKey || e.metaKey || e.altKey) return;
+      if (armed) {
+        armed = false;
+        const dest: Record<string, string> = { p: href.prds(), e: href.executions(), c: href.collections() };
+        if (dest[e.key] !== undefined) location.hash = dest[e.key]!;
+        return;
+      }
+      if (e.key === 'g') armed = true;
+    };
+    addEventListener('keydown', onKey);
+    return () => removeEventListener('keydown', onKey);
+  }, []);
+}
+
+function View({ route, live }: { route: Route; live: LiveState }) {
+  // Each view refetches only when a collection it shows changed.
+  const specsAndPrds = versionOf(live, ['prds', 'task_specs']);
+  switch (route.view) {
+    case 'prds':
+      return <PrdListView version={specsAndPrds} />;
+    case 'board':
+      return <BoardView id={route.id} version={specsAndPrds} />;
+    case 'graph':
+      return <GraphView id={route.id} version={specsAndPrds} />;
+    case 'executions':
+      return <ExecutionsView params={route.params} version={versionOf(live, ['executions', 'task_specs'])} />;
+    case 'record':
+      return <RecordView id={route.id} version={versionOf(live)} />;
+    case 'collections':
+      return <CollectionsView version={versionOf(live)} />;
+    case 'collection':
+      return <CollectionView name={route.name} params={route.params} version={versionOf(live, [route.name])} />;
+    default:
+      return (
+        <p class="muted">
+          Nothing here. <a href={href.prds()}>Back to the PRDs</a>.
+        </p>
+      );
+  }
+}
+
+function App() {
+  const route = useRoute();
+  const live = useLive();
+  const [theme, nextTheme] = useTheme();
+  useGoKeys();
+  const section = route.view === 'board' || route.view === 'graph' || route.view === 'prds' ? 'prds' : route.view === 'executions' ? 'executions' : route.view === 'collection' || route.view === 'collections' ? 'collections' : '';
+  return (
+    <>
+      <a class="skip" href="#main" onClick={(e) => { e.preventDefault(); document.getElementById('main')?.focus(); }}>
+        Skip to content
+      </a>
+      <header class="top">
+        <a class="brand" href={href.prds()}>
+          TaskStore
+        </a>
+        <nav class="main-nav" aria-label="views">
+          <a href={href.prds()} aria-current={section === 'prds' ? 'page' : undefined} title="g p">PRDs</a>
+          <a href={href.executions()} aria-current={section === 'executions' ? 'page' : undefined} title="g e">Executions</a>
+          <a href={href.collections()} aria-current={section === 'collections' ? 'page' : undefined} title="g c">Collections</a>
+        </nav>
+        <SearchBox />
+        <button type="button" class="theme" onClick={nextTheme} title="switch light / dark / system theme">
+          {theme === 'auto' ? 'Theme: system' : theme === 'dark' ? 'Theme: dark' : 'Theme: light'}
+        </button>
+        <span class={`live ${live.connected ? 'on' : 'off'}`} data-testid="live" data-version={live.total} title={live.connected ? 'live: changes appear as they happen' : 'reconnecting…'}>
+          {live.connected ? '● live' : '○ offline'}
+        </span>
+      </header>
+      <main id="main" tabIndex={-1}>
+        <View route={route} live={live} />
+      </main>
+    </>
+  );
+}
+
+render(<App />, document.getElementById('app')!);

@@ -1,0 +1,171 @@
+/** The ui's pure rules: the Host check, board columns, the table filter, routes, formatting. */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { boardColumns, progressOf } from '../../src/ui/server/board.js';
+import { allowedHosts, hostAllowed, isLoopback, urlHost } from '../../src/ui/server/host-check.js';
+import { formatFilter, parseFilter } from '../../src/ui/web/filter.js';
+import { clip, formatDuration, uniquePrefixes, valueText } from '../../src/ui/web/format.js';
+import { href, parseRoute } from '../../src/ui/web/router.js';
+
+describe('Host check', () => {
+  it('accepts the bound loopback address and the other loopback names, on the bound port only', () => {
+    const allowed = allowedHosts('127.0.0.1', 4711, []);
+    for (const h of ['127.0.0.1:4711', 'localhost:4711', 'LOCALHOST:4711', '[::1]:4711']) expect(hostAllowed(h, allowed), h).toBe(true);
+    for (const h of ['127.0.0.1:4712', 'localhost', 'evil.example:4711', '127.0.0.1.nip.io:4711', '', '127.0.0.1:4711.evil', 'localhost.:4711']) {
+      expect(hostAllowed(h, allowed), h).toBe(false);
+    }
+    expect(hostAllowed(undefined, allowed)).toBe(false);
+  });
+
+  it('accepts exactly a named host, and the local addresses when bound to every interface', () => {
+    expect([...allowedHosts('myhost.lan', 8080, [])]).toEqual(['myhost.lan:8080']);
+    const wild = allowedHosts('0.0.0.0', 80, ['192.168.1.7', 'fe80::1']);
+    for (const h of ['192.168.1.7', '192.168.1.7:80', '[fe80::1]:80', 'localhost']) expect(hostAllowed(h, wild), h).toBe(true);
+    expect(hostAllowed('192.168.1.8:80', wild)).toBe(false);
+  });
+
+  it('never accepts a name that is not in the list (property)', () => {
+    const allowed = allowedHosts('127.0.0.1', 4711, []);
+    fc.assert(
+      fc.property(fc.domain(), fc.integer({ min: 1, max: 65535 }), (name, port) => {
+        fc.pre(name !== 'localhost');
+        expect(hostAllowed(`${name}:${port}`, allowed)).toBe(false);
+      }),
+    );
+  });
+
+  it('writes URLs a browser can open', () => {
+    expect(urlHost('127.0.0.1', 4711)).toBe('127.0.0.1:4711');
+    expect(urlHost('::1', 4711)).toBe('[::1]:4711');
+    expect(urlHost('0.0.0.0', 4711)).toBe('127.0.0.1:4711');
+    expect(isLoopback('127.8.9.10')).toBe(true);
+    expect(isLoopback('10.0.0.1')).toBe(false);
+  });
+});
+
+describe('board columns', () => {
+  it('places specs by status; pending is ready only when every dependency is complete', () => {
+    const specs = [
+      { id: 'a', status: 'complete', dependencies: [] },
+      { id: 'b', status: 'pending', dependencies: ['a'] },
+      { id: 'c', status: 'pending', dependencies: ['a', 'b'] },
+      { id: 'd', status: 'pending', dependencies: ['gone'] },
+      { id: 'e', status: 'running', dependencies: ['zzz'] },
+      { id: 'f', status: 'failed', dependencies: [] },
+      { id: 'g', status: 'blocked', dependencies: [] },
+      { id: 'h', status: 'pending', dependencies: ['x'] },
+      { id: 'i', status: 'weird', dependencies: [] },
+    ];
+    const outside: Record<string, string> = { x: 'complete' };
+    const byId = new Map(specs.map((s) => [s.id, s.status]));
+    expect(boardColumns(specs, (id) => byId.get(id) ?? outside[id])).toEqual({
+      a: 'complete',
+      b: 'ready',
+      c: 'blocked',
+      d: 'blocked',
+      e: 'running',
+      f: 'failed',
+      g: 'blocked',
+      h: 'ready',
+      i: 'blocked',
+    });
+    expect(progressOf(specs)).toEqual({ complete: 1, total: 9 });
+  });
+
+  it('ready ⇔ pending and all dependencies complete (property)', () => {
+    const status = fc.constantFrom('pending', 'blocked', 'running', 'complete', 'failed');
+    const arb = fc.array(fc.record({ status, dependencies: fc.array(fc.nat(12), { maxLength: 4 }) }), { maxLength: 12 });
+    fc.assert(
+      fc.property(arb, (raw) => {
+        const specs = raw.map((s, i) => ({ id: `s${i}`, status: s.status, dependencies: s.dependencies.map((d) => `s${d}`) }));
+        const byId = new Map(specs.map((s) => [s.id, s.status]));
+        const cols = boardColumns(specs, (id) => byId.get(id));
+        for (const s of specs) {
+          const ready = s.status === 'pending' && s.dependencies.every((d) => byId.get(d) === 'complete');
+          expect(cols[s.id] === 'ready').toBe(ready);
+          if (['running', 'complete', 'failed'].includes(s.status)) expect(cols[s.id]).toBe(s.status);
+        }
+      }),
+    );
+  });
+});
+
+describe('table filter', () => {
+  it('reads field=value pairs, JSON scalars and a JSON where', () => {
+    expect(parseFilter('')).toEqual({});
+    expect(parseFilter('status=open, n=3 done=true x=null owner=ana=b')).toEqual({ status: 'open', n: 3, done: true, x: null, owner: 'ana=b' });
+    expect(parseFilter('{"n":{"gt":2}}')).toEqual({ n: { gt: 2 } });
+    expect(() => parseFilter('oops')).toThrow('"oops" is not field=value');
+    expect(() => parseFilter('=x')).toThrow('is not field=value');
+    expect(() => parseFilter('[1]')).toThrow('is not field=value');
+    expect(() => parseFilter('{"a":')).toThrow();
+  });
+
+  it('formatFilter and parseFilter round-trip (property)', () => {
+    const key = fc.stringMatching(/^[a-z_][a-z0-9_.]{0,8}$/);
+    const value = fc.oneof(fc.string({ maxLength: 8 }), fc.integer(), fc.boolean(), fc.constant(null), fc.record({ gt: fc.integer() }));
+    fc.assert(
+      fc.property(fc.dictionary(key, value, { maxKeys: 4 }), (where) => {
+        expect(parseFilter(formatFilter(where))).toEqual(where);
+      }),
+    );
+  });
+});
+
+describe('routes', () => {
+  it('parses every view and builds hrefs that parse back', () => {
+    expect(parseRoute('')).toEqual({ view: 'prds' });
+    expect(parseRoute('#/')).toEqual({ view: 'prds' });
+    expect(parseRoute(href.board('a/b c'))).toEqual({ view: 'board', id: 'a/b c' });
+    expect(parseRoute(href.graph('x'))).toEqual({ view: 'graph', id: 'x' });
+    expect(parseRoute(href.record('r'))).toEqual({ view: 'record', id: 'r' });
+    expect(parseRoute(href.collections())).toEqual({ view: 'collections' });
+    const coll = parseRoute(href.collection('notes', new URLSearchParams({ where: '{"a":"b c"}', offset: '50' })));
+    expect(coll.view === 'collection' && coll.name === 'notes' && coll.params.get('where') === '{"a":"b c"}' && coll.params.get('offset') === '50').toBe(true);
+    const ex = parseRoute(href.executions(new URLSearchParams({ status: 'running' })));
+    expect(ex.view === 'executions' && ex.params.get('status') === 'running').toBe(true);
+    expect(parseRoute('#/nowhere')).toEqual({ view: 'not-found', hash: '/nowhere' });
+    expect(parseRoute('#/record/%E0%A4%A')).toEqual({ view: 'record', id: '%E0%A4%A' });
+  });
+});
+
+describe('formatting', () => {
+  it('formats durations, values and clipped text', () => {
+    expect(formatDuration(-5)).toBe('0s');
+    expect(formatDuration(59_999)).toBe('59s');
+    expect(formatDuration(125_000)).toBe('2m 05s');
+    expect(formatDuration(3 * 3600_000 + 60_000)).toBe('3h 01m');
+    expect(formatDuration(50 * 3600_000)).toBe('2d 2h');
+    expect(valueText('<b>')).toBe('<b>');
+    expect(valueText({ a: [1] })).toBe('{"a":[1]}');
+    expect(valueText(undefined)).toBe('');
+    expect(clip('abcdef', 4)).toBe('abc…');
+    expect(clip('abc', 4)).toBe('abc');
+  });
+});
+
+describe('unique id prefixes', () => {
+  it('lengthens a prefix only as far as needed to tell ids apart', () => {
+    const m = uniquePrefixes(['0192aa01-x', '0192aa02-y', '0193ffff-z', 'ab'], 4);
+    expect([...m.entries()]).toEqual([
+      ['0192aa01-x', '0192aa01'],
+      ['0192aa02-y', '0192aa02'],
+      ['0193ffff-z', '0193'],
+      ['ab', 'ab'],
+    ]);
+  });
+
+  it('every prefix is a prefix of its id and of no other id (property)', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.stringMatching(/^[0-9a-f]{1,12}$/), { maxLength: 30 }), (ids) => {
+        const m = uniquePrefixes(ids, 3);
+        for (const id of ids) {
+          const p = m.get(id)!;
+          expect(id.startsWith(p)).toBe(true);
+          // Unique unless the id itself is a prefix of another (then the whole id is shown).
+          if (p.length < id.length) expect(ids.filter((o) => o.startsWith(p))).toEqual([id]);
+        }
+      }),
+    );
+  });
+});

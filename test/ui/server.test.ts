@@ -1,0 +1,148 @@
+/** The ui server over real HTTP: ports, the live channel, assets, the CLI command's errors. */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { createServer, request, type Server } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import { listenOn } from '../../src/ui/server/listen.js';
+import { startUiServer, type UiServer } from '../../src/ui/server/start-server.js';
+import type { Store } from '../../src/index.js';
+import { CLI } from '../helpers/paths.js';
+import { tempDir } from '../helpers/temp.js';
+import { openStore, runCli } from '../cli/run-cli.js';
+import { rawRequest, startUiProcess, type UiProcess } from './ui-process.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const fn of cleanups.splice(0).reverse()) await fn();
+});
+
+function serverOn(): Server {
+  const s = createServer((_req, res) => res.end('other'));
+  cleanups.push(() => new Promise<void>((r) => s.close(() => r())));
+  return s;
+}
+
+describe('ports', () => {
+  it('takes the next free port after a busy default, and exactly the port asked for', async () => {
+    const busy = serverOn();
+    const port = await listenOn(busy, '127.0.0.1', 0, true);
+    const next = serverOn();
+    const got = await listenOn(next, '127.0.0.1', port, false);
+    expect(got).toBeGreaterThan(port);
+    await expect(listenOn(serverOn(), '127.0.0.1', port, true)).rejects.toThrow(`port ${port} on 127.0.0.1 is in use`);
+  });
+
+  it('the CLI fails clearly on a busy --port, a port out of range, and an address not of this machine', async () => {
+    const busy = serverOn();
+    const port = await listenOn(busy, '127.0.0.1', 0, true);
+    const cwd = tempDir('taskstore-ui-cli-');
+    expect(runCli(['init'], { cwd }).status).toBe(0);
+    const r = runCli(['ui', '--port', String(port)], { cwd });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`port ${port} on 127.0.0.1 is in use`);
+    expect(r.stderr).toContain('hint:');
+    const range = runCli(['ui', '--port', '70000'], { cwd });
+    expect(range.status).toBe(2);
+    expect(range.stderr).toContain('--port must be from 0 to 65535');
+    const far = runCli(['ui', '--host', '192.0.2.1', '--port', '0'], { cwd });
+    expect(far.status).toBe(1);
+    expect(far.stderr).toContain('not an address of this machine');
+  });
+
+  it('the CLI refuses to start without a store', () => {
+    const r = runCli(['ui'], { cwd: tempDir('taskstore-ui-nostore-') });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('no TaskStore found');
+  });
+});
+
+describe('the running server', () => {
+  let store: Store;
+  let ui: UiServer;
+
+  const start = async (): Promise<void> => {
+    store = openStore(tempDir('taskstore-ui-srv-'));
+    ui = await startUiServer({ store, port: 0 });
+    cleanups.push(() => store.close(), () => ui.close());
+  };
+
+  it('serves the page shell, its assets and nothing else, with security headers', async () => {
+    await start();
+    const page = await rawRequest(ui.port, '/');
+    expect(page.status).toBe(200);
+    expect(page.headers['content-type']).toContain('text/html');
+    expect(page.body).toContain('<script type="module" src="/assets/app.js">');
+    expect(page.headers['x-content-type-options']).toBe('nosniff');
+    expect(page.headers['x-frame-options']).toBe('DENY');
+    const js = await rawRequest(ui.port, '/assets/app.js');
+    expect(js.status).toBe(200);
+    expect(js.headers['content-type']).toContain('text/javascript');
+    expect((await rawRequest(ui.port, '/assets/app.css')).headers['content-type']).toContain('text/css');
+    expect((await rawRequest(ui.port, '/assets/graph-worker.js')).status).toBe(200);
+    for (const path of ['/assets/../../package.json', '/assets/%2e%2e/package.json', '/package.json', '/assets/', '/dist/ui/app.js']) {
+      expect((await rawRequest(ui.port, path)).status, path).toBe(404);
+    }
+    const head = await rawRequest(ui.port, '/api/prds', { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.body).toBe('');
+    expect(ui.url).toBe(`http://127.0.0.1:${ui.port}/`);
+  });
+
+  it('streams a change made by another process over server-sent events, and close() ends the stream', async () => {
+    await start();
+    const events: string[] = [];
+    let ended = false;
+    const req = request({ host: '127.0.0.1', port: ui.port, path: '/api/events', headers: { Host: `127.0.0.1:${ui.port}` } }, (res) => {
+      expect(res.headers['content-type']).toContain('text/event-stream');
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => events.push(d));
+      res.on('end', () => (ended = true));
+    });
+    req.end();
+    await expect.poll(() => events.join(''), { timeout: 10_000 }).toContain(': live');
+    const created = spawnSync(process.execPath, [CLI, '--store', store.dir, '--json', 'create-prd', 'From elsewhere'], { encoding: 'utf8' });
+    expect(created.status, created.stderr).toBe(0);
+    const id = JSON.parse(created.stdout).id as string;
+    await expect.poll(() => events.join(''), { timeout: 10_000 }).toContain('event: change');
+    const frame = events.join('').split('\n\n').find((f) => f.startsWith('event: change'))!;
+    const data = JSON.parse(frame.split('\n').find((l) => l.startsWith('data: '))!.slice(6));
+    expect(data).toMatchObject({ collection: 'prds', id, op: 'create' });
+    expect(typeof data.updated_at).toBe('number');
+    await ui.close();
+    await expect.poll(() => ended, { timeout: 10_000 }).toBe(true);
+  });
+});
+
+describe('the ui command as a process', () => {
+  let proc: UiProcess | undefined;
+  afterEach(async () => proc?.stop());
+
+  it('prints its URL and stops cleanly on SIGTERM', async () => {
+    const cwd = tempDir('taskstore-ui-proc-');
+    expect(runCli(['init'], { cwd }).status).toBe(0);
+    proc = await startUiProcess(`${cwd}/.taskstore`);
+    expect(proc.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    expect((await rawRequest(proc.port, '/api/collections')).status).toBe(200);
+    const exited = new Promise<number | null>((r) => proc!.child.once('exit', (code) => r(code)));
+    proc.child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});
+
+it('other commands do not load the ui: nothing the CLI imports at start-up contains it', () => {
+  // Follow the static imports of dist/cli/main.js; the ui arrives only through import().
+  const seen = new Set<string>();
+  const visit = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = readFileSync(file, 'utf8');
+    expect(text, file).not.toContain('text/event-stream');
+    expect(text, file).not.toContain('TaskStore dashboard:');
+    for (const m of text.matchAll(/^import\s[^;]*?["'](\.{1,2}\/[^"']+)["']/gm)) visit(resolve(dirname(file), m[1]!));
+  };
+  visit(CLI);
+  expect(seen.size).toBeGreaterThan(1);
+  const program = readFileSync(CLI, 'utf8');
+  expect(program).toMatch(/import\("\.\.\/ui-[A-Z0-9]+\.js"\)/);
+});
