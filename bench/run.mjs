@@ -2,7 +2,7 @@
 /**
  * `npm run bench` — TaskStore against hand-written baselines measured in the same run.
  *
- *   node bench/run.mjs [--quick] [--only writes,reads,rebuild,processes,peers,coord,mcp,feed,ui]
+ *   node bench/run.mjs [--quick] [--only writes,reads,rebuild,processes,peers,coord,mcp,feed,ui,gitsync]
  *
  * Each scenario group runs in its own child process (`node --expose-gc bench/group-*.mjs`)
  * so that one group's heap, page cache use or open handles cannot skew another. Prints
@@ -28,6 +28,7 @@ const GROUPS = [
   { name: 'mcp', script: 'group-mcp.mjs', ids: ['M1', 'M2', 'M3'], title: 'MCP server' },
   { name: 'feed', script: 'group-feed.mjs', ids: ['W1', 'W2', 'W3', 'W5', 'W4'], title: 'change feed (watch)' },
   { name: 'ui', script: 'group-ui.mjs', ids: ['U1', 'U2', 'U3', 'U4', 'U5', 'U6', 'U7'], title: 'taskstore ui at 10,000 specs' },
+  { name: 'gitsync', script: 'group-gitsync.mjs', ids: ['11a', '11b', '11c'], title: 'git-sync between clones' },
 ];
 
 const args = process.argv.slice(2);

@@ -16,7 +16,9 @@ export type ErrorCode =
   | 'UNSUPPORTED_VERSION'
   | 'LOCKED'
   | 'STALE'
-  | 'CLAIMED';
+  | 'CLAIMED'
+  | 'MERGE_CONFLICT'
+  | 'GIT_SYNC';
 
 export interface ErrorOptions {
   /** Structured details for programs (ids, file, line, field ...). */
@@ -148,6 +150,28 @@ export class ClaimedError extends TaskStoreError {
     options: ErrorOptions & { data: { id: string; claimant: string | null; leaseExpiresAt: number | null } & Record<string, unknown> },
   ) {
     super('CLAIMED', message, options);
+  }
+}
+
+/**
+ * `git-sync` merged and git reported conflicted files (a true record conflict, or any
+ * other file in the merge). `data.files` names them; the work tree is left mid-merge.
+ */
+export class MergeConflictError extends TaskStoreError {
+  readonly files: string[];
+  constructor(message: string, files: string[], options: ErrorOptions = {}) {
+    super('MERGE_CONFLICT', message, { ...options, data: { files, ...(options.data ?? {}) } });
+    this.files = files;
+  }
+}
+
+/**
+ * `git-sync` could not finish for a reason other than a conflict: no remote, a detached
+ * HEAD, a merge already in progress, every push rejected... `data.reason` says which.
+ */
+export class GitSyncError extends TaskStoreError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('GIT_SYNC', message, options);
   }
 }
 

@@ -60,3 +60,5 @@ export type {
 export { findCycles } from './records/cycles.js';
 export { DEFAULT_LEASE_MS } from './records/claims.js';
 export type { ClaimOptions, ClaimNextOptions, ReleaseOptions } from './records/claims.js';
+export type { GitSyncOptions, GitSyncReport, GitSyncProgress, CollectionChange } from './git/sync/git-sync.js';
+export type { SyncStatus } from './git/sync/sync-status.js';

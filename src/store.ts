@@ -12,6 +12,8 @@ import {
   type GitIntegrationStatus,
 } from './git/index.js';
 import type { ResolvedOptions } from './store/options.js';
+import { gitSync, type GitSyncOptions, type GitSyncReport } from './git/sync/git-sync.js';
+import { syncStatus, type SyncStatus } from './git/sync/sync-status.js';
 
 export class Store extends OrchestratorStore {
   protected constructor(dir: string, options: ResolvedOptions) {
@@ -39,5 +41,28 @@ export class Store extends OrchestratorStore {
   /** What is installed: driver config, attributes line, hooks (never throws outside git). */
   gitIntegrationStatus(): GitIntegrationStatus {
     return gitIntegrationStatus({ storeDir: this.dir });
+  }
+
+  /**
+   * Commits the store's changed files (and nothing else), fetches, merges the remote
+   * branch with the merge driver (installing it first if this clone lacks it), pushes,
+   * and on a rejected push starts again from the fetch after a jittered wait. Never
+   * force-pushes. Rejects with `MERGE_CONFLICT` (work tree left mid-merge, nothing pushed)
+   * or `GIT_SYNC` (`data.reason` says why). Safe while other processes write: the store's
+   * write lock is held while the snapshot is committed and while the merge runs.
+   * @example const report = await store.gitSync({ remote: 'origin' });
+   */
+  gitSync(options: GitSyncOptions = {}): Promise<GitSyncReport> {
+    return gitSync({ dir: this.dir, withWriteLock: (fn) => this.write(fn) }, options);
+  }
+
+  /**
+   * Uncommitted store changes per collection, commits ahead of / behind the upstream (as
+   * of the last fetch), driver and hooks installed, and the last git-sync time in this
+   * work tree. Reads only; never touches the network.
+   * @example const { ahead, behind, uncommittedLines } = store.syncStatus();
+   */
+  syncStatus(): SyncStatus {
+    return syncStatus(this.dir);
   }
 }

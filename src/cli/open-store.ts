@@ -170,6 +170,11 @@ function assertStoreExists(location: ResolvedStore): void {
       hint: 'run `taskstore init` to create one here, or pass --store DIR (or set TASKSTORE_DIR)',
     });
   }
+  if (location.source === 'branch') {
+    throw new CliError(`there is no TaskStore at ${location.dir}, where git config taskstore.worktree says the store branch is checked out`, {
+      hint: 'run `taskstore init --branch $(git config taskstore.branch)` to set the store branch up again',
+    });
+  }
   const how = location.source === 'flag' ? '--store' : '$TASKSTORE_DIR';
   throw new CliError(`there is no TaskStore at ${location.dir} (named by ${how})`, {
     hint: `run \`taskstore --store ${location.dir} init\` to create it, or point ${how} to an existing store`,

@@ -54,7 +54,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .description('Git-native state store: JSONL records committed to git, queried through a SQLite cache.')
     .version(pkg.version, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help for a command')
-    .option('--store <dir>', 'the store directory (default: $TASKSTORE_DIR, else the nearest .taskstore/ above the current directory, else ./.taskstore)')
+    .option('--store <dir>', 'the store directory (default: $TASKSTORE_DIR, else the store branch from git config, else the nearest .taskstore/ above the current directory, else ./.taskstore)')
     .option('--json', 'print one JSON document (for scripts)')
     .option('--debug', 'show stack traces and debug messages')
     .option('--max-record-bytes <n>', 'largest record accepted, as serialized JSON (default: $TASKSTORE_MAX_RECORD_BYTES, else 10485760)', positiveInt)
@@ -91,8 +91,14 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .command('init')
     .description('create the store (in a git work tree without the merge driver configured, suggest install-hooks)')
     .option('--hooks', 'also install the git merge driver, .gitattributes line and hooks')
-    .addHelpText('after', example('taskstore init', 'taskstore init --hooks'))
-    .action(act(() => import('./commands/init.js'), (_a, o) => ({ hooks: o.hooks === true })));
+    .option('--branch <name>', 'keep the store on this branch, in a worktree inside the git directory, used by every worktree (recommended for orchestrators); joins the remote\'s branch of that name if there is one')
+    .addHelpText('after', example('taskstore init', 'taskstore init --hooks', 'taskstore init --branch taskstore'))
+    .action(
+      act(
+        () => import('./commands/init.js'),
+        (_a, o) => ({ hooks: o.hooks === true, ...(typeof o.branch === 'string' ? { branch: o.branch } : {}) }),
+      ),
+    );
 
   program
     .command('list-prds')
@@ -387,6 +393,32 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .description('remove exactly what install-hooks added')
     .addHelpText('after', example('taskstore uninstall-hooks'))
     .action(act(() => import('./commands/uninstall-hooks.js'), () => undefined));
+
+  program
+    .command('git-sync')
+    .description("commit the store's changes (nothing else), fetch, merge with the merge driver, push; retry when another clone pushed first")
+    .option('--remote <name>', 'the remote (default: the upstream of the branch, else origin)')
+    .option('--branch <name>', 'the remote branch (default: the upstream branch, else the same name)')
+    .option('--message <text>', 'message of the commit recording the store changes')
+    .option('--retries <n>', 'retries after a rejected push (default 10)', nonNegativeInt)
+    .addHelpText('after', example('taskstore git-sync', 'taskstore git-sync --remote origin --json'))
+    .action(
+      act(
+        () => import('./commands/git-sync.js'),
+        (_a, o) => ({
+          remote: o.remote as string | undefined,
+          branch: o.branch as string | undefined,
+          message: o.message as string | undefined,
+          retries: o.retries as number | undefined,
+        }),
+      ),
+    );
+
+  program
+    .command('status')
+    .description('uncommitted store changes per collection, ahead/behind the remote, merge driver and hooks, last git-sync')
+    .addHelpText('after', example('taskstore status', 'taskstore status --json'))
+    .action(act(() => import('./commands/status.js'), () => undefined));
 
   program
     .command('merge')

@@ -1,14 +1,16 @@
 /**
- * Store discovery (SPEC section 6): `--store DIR`, else `$TASKSTORE_DIR`, else the
- * nearest `.taskstore/` found walking up from the current directory, else
- * `./.taskstore`. Only `node:fs` / `node:path`: cheap enough to run on every start.
+ * Store discovery: `--store DIR`, else `$TASKSTORE_DIR`, else the repository's store
+ * branch (git config `taskstore.worktree`), else the nearest `.taskstore/` found walking
+ * up from the current directory, else `./.taskstore`. Cheap enough to run on every
+ * start: stats, plus one `git config` run inside a git repository.
  */
 import { statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { findStoreBranchDir } from '../git/store-branch-discovery.js';
 
 export const STORE_DIR_NAME = '.taskstore';
 
-export type StoreSource = 'flag' | 'env' | 'found' | 'default';
+export type StoreSource = 'flag' | 'env' | 'branch' | 'found' | 'default';
 
 export interface ResolvedStore {
   /** Absolute path of the store directory (it may not exist yet). */
@@ -33,6 +35,8 @@ export function resolveStoreDir(options: ResolveStoreOptions): ResolvedStore {
   if (options.flag !== undefined && options.flag !== '') return { dir: resolve(cwd, options.flag), source: 'flag' };
   const fromEnv = options.env?.TASKSTORE_DIR;
   if (fromEnv !== undefined && fromEnv !== '') return { dir: resolve(cwd, fromEnv), source: 'env' };
+  const onBranch = findStoreBranchDir(cwd);
+  if (onBranch !== undefined) return { dir: onBranch, source: 'branch' };
   const found = findUp(cwd);
   if (found !== undefined) return { dir: found, source: 'found' };
   return { dir: join(cwd, STORE_DIR_NAME), source: 'default' };

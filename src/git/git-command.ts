@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { IoError } from '../errors.js';
 
 /** What one `git` invocation produced. */
@@ -25,19 +25,32 @@ const REPO_LOCATING_VARIABLES = [
   'GIT_PREFIX',
 ];
 
-function gitEnv(): NodeJS.ProcessEnv {
+export function gitEnv(extra: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv {
   // LC_ALL=C: we recognise a few of git's messages ("not a git repository"), which are translated otherwise.
   const env: NodeJS.ProcessEnv = { ...process.env, LC_ALL: 'C', LANGUAGE: 'C' };
   for (const name of REPO_LOCATING_VARIABLES) delete env[name];
-  return env;
+  return { ...env, ...extra };
+}
+
+/** Extras for one git run: variables added to the environment (e.g. `GIT_INDEX_FILE`) and bytes for stdin. */
+export interface GitRunOptions {
+  env?: Readonly<Record<string, string>>;
+  input?: string | Buffer;
 }
 
 /**
  * Runs the real `git` binary in `cwd` and returns its status and output; never throws
  * for a non-zero exit. Throws {@link IoError} only when git cannot be started at all.
  */
-export function runGit(args: readonly string[], cwd: string): GitRun {
-  const result = spawnSync('git', args, { cwd, env: gitEnv(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+export function runGit(args: readonly string[], cwd: string, options: GitRunOptions = {}): GitRun {
+  const result = spawnSync('git', args, {
+    cwd,
+    env: gitEnv(options.env),
+    encoding: 'utf8',
+    stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    ...(options.input === undefined ? {} : { input: options.input }),
+    maxBuffer: 1024 * 1024 * 1024,
+  });
   if (result.error !== undefined) {
     const code = (result.error as NodeJS.ErrnoException).code;
     throw new IoError(
@@ -49,8 +62,8 @@ export function runGit(args: readonly string[], cwd: string): GitRun {
 }
 
 /** Runs git and returns stdout; a non-zero exit becomes an {@link IoError} carrying git's own message. */
-export function git(args: readonly string[], cwd: string): string {
-  const run = runGit(args, cwd);
+export function git(args: readonly string[], cwd: string, options: GitRunOptions = {}): string {
+  const run = runGit(args, cwd, options);
   if (run.status !== 0) {
     throw new IoError(`git ${args.join(' ')} failed in ${cwd}: ${run.stderr.trim() || `exit status ${run.status}`}`, {
       data: { cwd, args: [...args], status: run.status, stderr: run.stderr },
@@ -62,4 +75,22 @@ export function git(args: readonly string[], cwd: string): string {
 /** Strips exactly one trailing newline, the way git terminates single-value output. */
 export function chompLine(text: string): string {
   return text.endsWith('\n') ? text.slice(0, -1) : text;
+}
+
+/**
+ * Like {@link runGit}, without blocking the event loop: for the commands that wait on the
+ * network (`fetch`, `push`). Never rejects for a non-zero exit.
+ */
+export function runGitAsync(args: readonly string[], cwd: string, options: GitRunOptions = {}): Promise<GitRun> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn('git', args, { cwd, env: gitEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', (err) =>
+      reject(new IoError(`cannot run git: ${err.message}`, { cause: err, data: { cwd, args: [...args] }, hint: 'install git and make sure it is on PATH' })),
+    );
+    child.on('close', (status) => resolvePromise({ status: status ?? 1, stdout, stderr }));
+  });
 }

@@ -12,3 +12,13 @@ export { defaultCommandPaths, findPackageRoot, mergeDriverCommand, type CommandP
 export { findGitLocation, requireGitLocation, type GitLocation } from './git-dirs.js';
 export { attributesLine, MERGE_DRIVER_NAME } from './attributes.js';
 export { HOOK_NAMES, type HookName } from './hook-block.js';
+export { gitSync, DEFAULT_SYNC_RETRIES, type GitSyncOptions, type GitSyncReport, type GitSyncProgress, type SyncedStore } from './sync/git-sync.js';
+export { syncStatus, type SyncStatus } from './sync/sync-status.js';
+export {
+  setUpStoreBranch,
+  commitStoreBranchSetup,
+  readStoreBranchConfig,
+  STORE_BRANCH_KEY,
+  STORE_WORKTREE_KEY,
+  type StoreBranchSetup,
+} from './store-branch.js';

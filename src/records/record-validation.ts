@@ -39,10 +39,15 @@ export function storedSchema<T>(schema: z.ZodType<T>): RecordSchema<T> {
   return { parse: (value) => schema.parse(value, { error: issueMessage }) };
 }
 
+/** The entries of each defaults object, listed once (lists of thousands of records read them per record). */
+const defaultEntries = new WeakMap<object, [string, unknown][]>();
+
 /** Fills fields a stored version lacks with their defaults (fresh copies), in place; returns the record. */
 export function withDefaults<T extends object>(record: T, defaults: Readonly<Record<string, unknown>>): T {
   const target = record as Record<string, unknown>;
-  for (const [key, value] of Object.entries(defaults)) {
+  let entries = defaultEntries.get(defaults);
+  if (entries === undefined) defaultEntries.set(defaults, (entries = Object.entries(defaults)));
+  for (const [key, value] of entries) {
     if (target[key] === undefined) target[key] = typeof value === 'object' && value !== null ? structuredClone(value) : value;
   }
   return record;

@@ -195,19 +195,24 @@ export class TaskGraph {
 
   /** Ready specs' JSON texts, oldest first (`created_at`, then `id`), optionally of one PRD. */
   readyTexts(prdId?: string): string[] {
-    const rows =
+    // Plucked: one string per row, no row object (the answer can be thousands of rows).
+    return (
       prdId === undefined
         ? this.statement(`
             SELECT t.data AS data FROM ${NODES} AS n INDEXED BY task_graph_ready
             CROSS JOIN ${this.source} AS t INDEXED BY "${this.sourceName()}__id"
             WHERE n.status = 'pending' AND n.blocked = 0 AND t.id = n.id AND t.state = 1
-            ORDER BY n.created_at, n.id`).all()
+            ORDER BY n.created_at, n.id`)
+            .pluck(true)
+            .all()
         : this.statement(`
             SELECT t.data AS data FROM ${NODES} AS n INDEXED BY task_graph_prd_ready
             CROSS JOIN ${this.source} AS t INDEXED BY "${this.sourceName()}__id"
             WHERE n.prd_id = ? AND n.status = 'pending' AND n.blocked = 0 AND t.id = n.id AND t.state = 1
-            ORDER BY n.created_at, n.id`).all(prdId);
-    return (rows as { data: string }[]).map((r) => r.data);
+            ORDER BY n.created_at, n.id`)
+            .pluck(true)
+            .all(prdId)
+    ) as string[];
   }
 
   /**

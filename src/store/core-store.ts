@@ -153,10 +153,15 @@ export class CoreStore {
   /**
    * Opening is a read: when the cache already holds every log (one stat per log says so),
    * it takes no lock, so a CLI read never waits behind a busy writer. Otherwise it
-   * catches up under the write lock. @internal
+   * catches up under the write lock — unless another process holds that lock right now:
+   * then the lines it found are, all but surely, that writer's commit in flight (appended
+   * and fsynced, the cache not yet committed), which the writer applies to the cache
+   * itself; waiting would make every read as slow as the busiest writer (measured: an
+   * open behind 50 busy agent loops waited seconds). The next write or refresh() catches
+   * up whatever else there is. @internal
    */
   catchUpOnOpen(): void {
-    if (this.hasNewData()) this.write(() => this.catchUpAll());
+    if (this.hasNewData() && !this.cache.isWriteLockedByOther()) this.write(() => this.catchUpAll());
   }
 
   /** Closes the cache and file handles. The store cannot be used afterwards. */

@@ -14,7 +14,7 @@ import { ANSI, runCli } from './run-cli.js';
 const COMMANDS = [
   'init', 'list-prds', 'list-task-specs', 'list-executions', 'list-dependencies', 'list-workflows', 'list', 'show', 'describe',
   'history', 'create-prd', 'create-task-spec', 'create-execution', 'update', 'ready', 'claim', 'renew', 'release', 'complete-execution', 'delete', 'sync', 'refresh', 'compact',
-  'check', 'metrics', 'backup', 'export', 'import', 'install-hooks', 'uninstall-hooks', 'merge', 'mcp',
+  'check', 'metrics', 'backup', 'export', 'import', 'install-hooks', 'uninstall-hooks', 'git-sync', 'status', 'merge', 'mcp',
   'watch',
   'ui',
 ];
@@ -86,8 +86,9 @@ describe('--help and --version', () => {
     const program = buildProgram(() => {});
     expect(program.commands.map((c) => c.name()).filter((n) => n !== 'help')).toEqual(COMMANDS);
     const options = (name: string) => program.commands.find((c) => c.name() === name)!.options.map((o) => o.long);
-    expect(options('init')).toEqual(['--hooks']);
+    expect(options('init')).toEqual(['--hooks', '--branch']);
     expect(options('watch')).toEqual(['--collection', '--since']);
+    expect(options('git-sync')).toEqual(['--remote', '--branch', '--message', '--retries']);
     expect(options('list-prds')).toEqual(['--status']);
     expect(options('list-task-specs')).toEqual(['--prd-id', '--status', '--ready']);
     expect(options('list-executions')).toEqual(['--status', '--limit', '--offset']);

@@ -8,6 +8,8 @@ import { createOutput, plural } from '../output.js';
 export interface InitInput {
   /** Also install the git integration (merge driver, .gitattributes, hooks). */
   hooks?: boolean;
+  /** Keep the store on this branch, in a linked worktree inside the git directory. */
+  branch?: string;
 }
 
 export interface InitReport {
@@ -29,6 +31,7 @@ export interface InitReport {
  * `install-hooks`; `--hooks` installs it.
  */
 export async function run(ctx: CliContext, input: InitInput): Promise<number> {
+  if (input.branch !== undefined) return (await import('./init-branch.js')).runInitBranch(ctx, input.branch);
   const out = createOutput(ctx);
   const location = storeLocation(ctx);
   const existed = existsSync(join(location.dir, '.version'));

@@ -1,0 +1,61 @@
+/**
+ * `taskstore init --branch NAME`: the store on a branch of its own, checked out in a
+ * linked worktree inside the git directory, found by every worktree of the repository.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { GitIntegrationReport, StoreBranchSetup } from '../../git/index.js';
+import { Store } from '../../index.js';
+import type { CliContext } from '../context.js';
+import { UsageError } from '../errors.js';
+import { createCliLogger } from '../open-store.js';
+import { createOutput, plural } from '../output.js';
+import { findUp } from '../resolve-store.js';
+
+export interface InitBranchReport extends StoreBranchSetup {
+  /** False when the store already existed on the branch. */
+  created: boolean;
+  /** What installing the git integration changed. */
+  hooks: GitIntegrationReport;
+  /** The commit that recorded the new store files on the branch, or null. */
+  commit: string | null;
+}
+
+export async function runInitBranch(ctx: CliContext, branch: string): Promise<number> {
+  if (ctx.storeFlag !== undefined) {
+    throw new UsageError('--branch keeps the store on a branch of its own and cannot be combined with --store', { hint: 'drop --store' });
+  }
+  const out = createOutput(ctx);
+  const git = await import('../../git/index.js');
+  const setup = git.setUpStoreBranch({ cwd: ctx.cwd, branch });
+  const existed = existsSync(join(setup.storeDir, '.version'));
+  Store.open(setup.storeDir, { logger: createCliLogger(ctx) }).close();
+  const hooks = git.installGitIntegration({ storeDir: setup.storeDir });
+  const commit = git.commitStoreBranchSetup(setup.worktree) ?? null;
+  const report: InitBranchReport = { ...setup, created: !existed, hooks, commit };
+
+  if (out.jsonMode) out.json(report);
+  else {
+    const how =
+      setup.origin === 'remote'
+        ? `from ${setup.remote}/${branch}`
+        : setup.origin === 'existing'
+          ? '(already set up)'
+          : setup.origin === 'local'
+            ? '(existing local branch)'
+            : '(new branch)';
+    out.line(`TaskStore on branch ${branch} ${how}: ${setup.storeDir}`);
+    if (hooks.changed.length > 0) out.line(`git integration installed (${plural(hooks.changed.length, 'item')} changed)`);
+  }
+  for (const warning of hooks.warnings) out.warn(warning);
+  const inTree = findUp(ctx.cwd);
+  if (inTree !== undefined && inTree !== setup.storeDir) {
+    out.warn(
+      `the store in ${inTree} is no longer found by discovery (the store branch comes first); copy its records over with \`taskstore --store ${inTree} export | taskstore import -\``,
+    );
+  }
+  if (ctx.env.TASKSTORE_DIR !== undefined && ctx.env.TASKSTORE_DIR !== '') {
+    out.warn('TASKSTORE_DIR is set and takes precedence over the store branch; unset it to use the store branch');
+  }
+  return 0;
+}

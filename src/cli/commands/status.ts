@@ -1,0 +1,36 @@
+import type { SyncStatus } from '../../index.js';
+import type { CliContext } from '../context.js';
+import { withStore } from '../open-store.js';
+import { createOutput, formatTime, type Output } from '../output.js';
+
+/** How this clone's store stands against git and the remote. Always exit 0. */
+export async function run(ctx: CliContext): Promise<number> {
+  const out = createOutput(ctx);
+  const { dir, status } = await withStore(ctx, (store) => ({ dir: store.dir, status: store.syncStatus() }));
+  if (out.jsonMode) out.json(status);
+  else print(out, dir, status);
+  return 0;
+}
+
+function print(out: Output, dir: string, status: SyncStatus): void {
+  if (!status.inGitRepo) {
+    out.pairs([['store', dir], ['git', 'not in a git work tree']]);
+    return;
+  }
+  const changes = Object.entries(status.uncommitted).map(([name, c]) => `${name} +${c.added}${c.removed > 0 ? ` -${c.removed}` : ''}`);
+  const tracking =
+    status.upstream === null
+      ? 'no upstream yet (the first git-sync sets it)'
+      : status.ahead === null
+        ? `${status.upstream} (not fetched yet)`
+        : `${status.upstream}: ${status.ahead} ahead, ${status.behind} behind (as of the last fetch)`;
+  out.pairs([
+    ['store', dir],
+    ['branch', `${status.branch ?? '(detached HEAD)'}${status.storeBranch === null ? '' : ' (store branch)'}`],
+    ['remote', tracking],
+    ['uncommitted', changes.length === 0 ? 'none' : changes.join(', ')],
+    ['merge driver', status.driverInstalled ? 'installed' : out.c.red('not installed (run `taskstore install-hooks`)')],
+    ['hooks', status.hooksInstalled ? 'installed' : `missing: ${status.hooksMissing.join(', ')}`],
+    ['last git-sync', status.lastSyncAt === null ? 'never' : formatTime(status.lastSyncAt)],
+  ]);
+}

@@ -1,0 +1,160 @@
+/**
+ * The store branch: the store kept on a branch of its own, checked out in a linked
+ * worktree inside the git directory (`<common git dir>/taskstore/<branch>/`) and recorded
+ * in the repository's local config (`taskstore.branch`, `taskstore.worktree`). The user's
+ * own git commands on their code branches (merge, stash, checkout, rebase) then never
+ * touch the store's files, and every worktree of the repository finds the same store.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { GitSyncError, ValidationError } from '../errors.js';
+import { chompLine, git, runGit } from './git-command.js';
+import { getConfig, setLocalConfig } from './git-config.js';
+import { requireGitLocation } from './git-dirs.js';
+import { commitIdentityArgs, NO_HOOKS, defaultRemote } from './sync/git-facts.js';
+
+export const STORE_BRANCH_KEY = 'taskstore.branch';
+export const STORE_WORKTREE_KEY = 'taskstore.worktree';
+/** The store directory inside the store branch's worktree. */
+export const STORE_DIR_NAME = '.taskstore';
+
+export interface StoreBranchSetup {
+  /** The branch name (`refs/heads/<branch>`). */
+  branch: string;
+  /** Absolute path of the linked worktree that has the branch checked out. */
+  worktree: string;
+  /** Absolute path of the store directory: `<worktree>/.taskstore`. */
+  storeDir: string;
+  /**
+   * How the branch came to be: `existing` (this repository was already set up),
+   * `local` (a local branch of that name), `remote` (tracking the remote's branch: a fresh
+   * clone), `new` (created here, with an empty first commit).
+   */
+  origin: 'existing' | 'local' | 'remote' | 'new';
+  /** The remote whose branch was used (origin `remote`). */
+  remote?: string;
+}
+
+/** The configured store branch, as seen from any worktree of the repository. */
+export function readStoreBranchConfig(cwd: string): { branch: string; worktree: string; storeDir: string } | undefined {
+  const worktree = getConfig(cwd, STORE_WORKTREE_KEY);
+  const branch = getConfig(cwd, STORE_BRANCH_KEY);
+  if (worktree === undefined || worktree === '' || branch === undefined || branch === '') return undefined;
+  return { branch, worktree, storeDir: join(worktree, STORE_DIR_NAME) };
+}
+
+/**
+ * Creates (or finds again) the store branch and its worktree for the repository that
+ * contains `cwd`, and records it in the local config. The branch is, in this order: the
+ * local branch of that name; the remote's branch of that name (fetched first, so a fresh
+ * clone joins the existing store instead of starting a second history); a new branch
+ * whose first commit is empty. Running it again is a no-op. The caller lays out the
+ * store in `storeDir`, installs the git integration and calls
+ * {@link commitStoreBranchSetup}.
+ *
+ * @example
+ * const setup = setUpStoreBranch({ cwd: process.cwd(), branch: 'taskstore' });
+ * // setup.storeDir === '/repo/.git/taskstore/taskstore/.taskstore'
+ */
+export function setUpStoreBranch(options: { cwd: string; branch: string; remote?: string }): StoreBranchSetup {
+  const { branch } = options;
+  assertBranchName(options.cwd, branch);
+  const location = requireGitLocation(options.cwd);
+  const existing = readStoreBranchConfig(options.cwd);
+  if (existing !== undefined && existing.branch !== branch) {
+    throw new ValidationError(`this repository already keeps its store on the branch ${existing.branch} (worktree ${existing.worktree})`, {
+      field: 'branch',
+      data: { configured: existing.branch, worktree: existing.worktree },
+      hint: `use \`taskstore init --branch ${existing.branch}\`, or remove the setting first with \`git config --unset ${STORE_BRANCH_KEY}\` and \`git config --unset ${STORE_WORKTREE_KEY}\``,
+    });
+  }
+  const worktree = existing?.worktree ?? join(location.commonDir, 'taskstore', branch);
+  const storeDir = join(worktree, STORE_DIR_NAME);
+  if (existing !== undefined && checkedOutBranch(worktree) === branch) {
+    return { branch, worktree, storeDir, origin: 'existing' };
+  }
+
+  const cwd = location.workTree;
+  let origin: StoreBranchSetup['origin'];
+  let remote: string | undefined;
+  if (refExists(cwd, `refs/heads/${branch}`)) {
+    origin = 'local';
+  } else {
+    remote = options.remote ?? defaultRemote(cwd);
+    if (remote !== undefined && fetchRemoteBranch(cwd, remote, branch)) {
+      git(['branch', '--quiet', '--track', branch, `refs/remotes/${remote}/${branch}`], cwd, { env: NO_HOOKS });
+      origin = 'remote';
+    } else {
+      remote = undefined;
+      createEmptyBranch(cwd, branch);
+      origin = 'new';
+    }
+  }
+  if (!existsSync(worktree) && isRegisteredWorktree(cwd, worktree)) {
+    // The directory was deleted by hand: git still lists it and refuses to add it again.
+    git(['worktree', 'prune'], cwd);
+  }
+  git(['worktree', 'add', '--quiet', worktree, branch], cwd, { env: NO_HOOKS });
+  setLocalConfig(cwd, STORE_BRANCH_KEY, branch);
+  setLocalConfig(cwd, STORE_WORKTREE_KEY, worktree);
+  return { branch, worktree, storeDir, origin, ...(remote === undefined ? {} : { remote }) };
+}
+
+/**
+ * Commits what setting up the store added to the store branch (`.gitattributes` and the
+ * store directory's committed files) when anything is new. Returns the commit, or
+ * undefined when there was nothing to commit.
+ */
+export function commitStoreBranchSetup(worktree: string): string | undefined {
+  git(['add', '--', '.gitattributes', STORE_DIR_NAME], worktree, { env: NO_HOOKS });
+  if (runGit(['diff', '--cached', '--quiet'], worktree).status === 0) return undefined;
+  git([...commitIdentityArgs(worktree), 'commit', '--quiet', '--no-verify', '-m', 'taskstore: set up the store branch'], worktree, { env: NO_HOOKS });
+  return chompLine(git(['rev-parse', 'HEAD'], worktree));
+}
+
+function assertBranchName(cwd: string, branch: string): void {
+  if (typeof branch !== 'string' || branch === '' || branch.startsWith('-') || runGit(['check-ref-format', '--branch', branch], cwd).status !== 0) {
+    throw new ValidationError(`${JSON.stringify(branch)} is not a valid git branch name`, {
+      field: 'branch',
+      hint: 'use a plain branch name such as `taskstore` or `state/taskstore`',
+    });
+  }
+}
+
+function refExists(cwd: string, ref: string): boolean {
+  return runGit(['rev-parse', '--quiet', '--verify', `${ref}^{commit}`], cwd).status === 0;
+}
+
+/** The branch checked out in `worktree`, or undefined when it is not a work tree (or is detached). */
+function checkedOutBranch(worktree: string): string | undefined {
+  if (!existsSync(worktree)) return undefined;
+  const run = runGit(['symbolic-ref', '--quiet', '--short', 'HEAD'], worktree);
+  return run.status === 0 ? chompLine(run.stdout) : undefined;
+}
+
+function isRegisteredWorktree(cwd: string, worktree: string): boolean {
+  const list = runGit(['worktree', 'list', '--porcelain'], cwd);
+  return list.stdout.split('\n').some((line) => line === `worktree ${worktree}`);
+}
+
+/**
+ * Fetches the remote's branch into its remote-tracking ref. False when the remote has no
+ * such branch; any other failure (remote unreachable) throws: creating a new, unrelated
+ * store history next to one we could not see would split the store.
+ */
+function fetchRemoteBranch(cwd: string, remote: string, branch: string): boolean {
+  const run = runGit(['fetch', '--quiet', '--no-tags', remote, `+refs/heads/${branch}:refs/remotes/${remote}/${branch}`], cwd, { env: NO_HOOKS });
+  if (run.status === 0) return true;
+  if (/couldn't find remote ref/i.test(run.stderr)) return false;
+  throw new GitSyncError(`cannot fetch the branch ${branch} from the remote ${remote}: ${run.stderr.trim()}`, {
+    data: { reason: 'fetch_failed', remote, branch },
+    hint: `make the remote reachable and retry: a clone must join the existing store branch, not start a second one`,
+  });
+}
+
+/** A branch whose only commit is empty: the store branch shares no history with the code. */
+function createEmptyBranch(cwd: string, branch: string): void {
+  const emptyTree = chompLine(git(['hash-object', '-w', '-t', 'tree', '--stdin'], cwd, { input: '' }));
+  const commit = chompLine(git([...commitIdentityArgs(cwd), 'commit-tree', emptyTree, '-m', 'taskstore: start the store branch'], cwd));
+  git(['branch', '--quiet', branch, commit], cwd);
+}

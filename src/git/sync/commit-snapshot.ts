@@ -1,0 +1,149 @@
+/**
+ * Commits a store snapshot on the checked-out branch without touching anything else the
+ * user has modified or staged: the tree is built in a private index file
+ * (`GIT_INDEX_FILE`) from HEAD plus the snapshot's blobs, the commit is made with
+ * `commit-tree`, and HEAD moves only if nobody moved it meanwhile (compare-and-swap).
+ * The real index learns only the store's entries, so `git status` stays truthful and the
+ * user's next commit does not undo ours.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { IoError } from '../../errors.js';
+import { chompLine, git, runGit } from '../git-command.js';
+import { commitIdentityArgs, NO_HOOKS, objectFormat, resolveCommit } from './git-facts.js';
+import { assertNoConflictMarkers, type SnapshotFile } from './store-snapshot.js';
+
+export interface SnapshotCommitTarget {
+  workTree: string;
+  /** This work tree's private git dir (the temporary index goes there). */
+  gitDir: string;
+  /** The store directory's path in the work tree (`.taskstore`), `''` for the root. */
+  storeRelative: string;
+  message: string;
+}
+
+/** The commit made, or undefined when the snapshot equals HEAD. */
+export interface SnapshotCommitResult {
+  commit: string | undefined;
+  /** Files whose content the commit changed. */
+  paths: string[];
+  /**
+   * Lines the commit added to each changed log, when that log only grew (the usual,
+   * append-only case: counted here without asking git to diff two big blobs). Logs that
+   * were rewritten (compaction) are missing: ask `git diff --numstat` for those.
+   */
+  appendedLines: Map<string, number>;
+}
+
+const ATTEMPTS = 5;
+
+/**
+ * Commits the snapshot's changed files on top of HEAD. Retries when HEAD moved between
+ * reading it and moving it (the user committed at that very moment).
+ */
+export function commitSnapshot(target: SnapshotCommitTarget, files: readonly SnapshotFile[]): SnapshotCommitResult {
+  for (let attempt = 1; ; attempt++) {
+    const result = tryCommitSnapshot(target, files);
+    if (result !== 'head-moved') return result;
+    if (attempt >= ATTEMPTS) {
+      throw new IoError(`HEAD kept moving in ${target.workTree} while git-sync committed the store`, {
+        data: { reason: 'head_moving' },
+        hint: 'let the other git command finish, then run git-sync again',
+      });
+    }
+  }
+}
+
+function tryCommitSnapshot(target: SnapshotCommitTarget, files: readonly SnapshotFile[]): SnapshotCommitResult | 'head-moved' {
+  const { workTree } = target;
+  const head = resolveCommit(workTree, 'HEAD');
+  const committed = head === undefined ? new Map<string, { blob: string; size: number }>() : treeBlobs(workTree, head, target.storeRelative);
+  const format = objectFormat(workTree);
+  const changed = files.filter((file) => committed.get(file.path)?.blob !== blobHash(format, file.content));
+  if (changed.length === 0) return { commit: undefined, paths: [], appendedLines: new Map() };
+  for (const file of changed) if (file.collection !== undefined) assertNoConflictMarkers(join(workTree, file.path), file.content);
+
+  const entries = changed.map((file) => ({ path: file.path, blob: writeBlob(workTree, file) }));
+  const indexInfo = entries.map((e) => `100644 ${e.blob}\t${e.path}\0`).join('');
+  const tempIndex = join(target.gitDir, `taskstore-sync-${process.pid}-${randomBytes(4).toString('hex')}.index`);
+  let tree: string;
+  try {
+    const env = { ...NO_HOOKS, GIT_INDEX_FILE: tempIndex };
+    git(head === undefined ? ['read-tree', '--empty'] : ['read-tree', head], workTree, { env });
+    git(['update-index', '-z', '--index-info'], workTree, { env, input: indexInfo });
+    tree = chompLine(git(['write-tree'], workTree, { env }));
+  } finally {
+    rmSync(tempIndex, { force: true });
+  }
+  const commit = chompLine(
+    git([...commitIdentityArgs(workTree), 'commit-tree', tree, ...(head === undefined ? [] : ['-p', head]), '-F', '-'], workTree, {
+      input: target.message,
+    }),
+  );
+  // The real index first: should HEAD then refuse to move, the store's lines are merely
+  // staged (harmless); the other order could leave an index that reverts them.
+  updateRealIndex(workTree, indexInfo);
+  const moved = runGit(['update-ref', '-m', 'taskstore git-sync: commit the store', 'HEAD', commit, head ?? ''], workTree);
+  if (moved.status !== 0) {
+    if (resolveCommit(workTree, 'HEAD') !== head) return 'head-moved';
+    throw new IoError(`cannot move HEAD in ${workTree}: ${moved.stderr.trim()}`, { data: { reason: 'update_ref_failed' } });
+  }
+  const appendedLines = new Map<string, number>();
+  for (const file of changed) {
+    if (file.collection === undefined) continue;
+    const before = committed.get(file.path);
+    const added = before === undefined ? countLines(file.content, 0) : appendedSince(format, file.content, before);
+    if (added !== undefined) appendedLines.set(file.path, added);
+  }
+  return { commit, paths: changed.map((file) => file.path), appendedLines };
+}
+
+/** Blob ids and sizes of the files under the store directory in `commit`, by path. */
+function treeBlobs(workTree: string, commit: string, storeRelative: string): Map<string, { blob: string; size: number }> {
+  const out = git(['ls-tree', '-z', '-r', '-l', '--full-tree', commit, '--', ...(storeRelative === '' ? [] : [storeRelative])], workTree);
+  const blobs = new Map<string, { blob: string; size: number }>();
+  for (const entry of out.split('\0')) {
+    const match = /^\d+ blob ([0-9a-f]+) +(\d+)\t(.*)$/s.exec(entry);
+    if (match !== null) blobs.set(match[3]!, { blob: match[1]!, size: Number(match[2]) });
+  }
+  return blobs;
+}
+
+/** Lines appended to `before` to make `content`, or undefined when `content` does not start with it. */
+function appendedSince(format: 'sha1' | 'sha256', content: Buffer, before: { blob: string; size: number }): number | undefined {
+  if (content.length < before.size || blobHash(format, content.subarray(0, before.size)) !== before.blob) return undefined;
+  return countLines(content, before.size);
+}
+
+function countLines(content: Buffer, from: number): number {
+  let lines = 0;
+  for (let i = content.indexOf(0x0a, from); i !== -1; i = content.indexOf(0x0a, i + 1)) lines++;
+  return lines;
+}
+
+/** Git's object id for a blob with this content (`blob <size>\0<content>`), without running git. */
+export function blobHash(format: 'sha1' | 'sha256', content: Buffer): string {
+  return createHash(format).update(`blob ${content.length}\0`).update(content).digest('hex');
+}
+
+function writeBlob(workTree: string, file: SnapshotFile): string {
+  // --stdin without --path: the bytes are stored as they are (no clean filter, no CRLF conversion).
+  return chompLine(git(['hash-object', '-w', '--stdin'], workTree, { input: file.content }));
+}
+
+/** Sets the store's entries in the work tree's own index; waits a little if another git command holds its lock. */
+function updateRealIndex(workTree: string, indexInfo: string): void {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const run = runGit(['update-index', '-z', '--index-info'], workTree, { env: NO_HOOKS, input: indexInfo });
+    if (run.status === 0) return;
+    if (!/index\.lock/.test(run.stderr) || Date.now() > deadline) {
+      throw new IoError(`cannot update the git index in ${workTree}: ${run.stderr.trim()}`, {
+        data: { reason: 'index_locked' },
+        hint: 'let the other git command finish (or remove a stale .git/index.lock), then run git-sync again',
+      });
+    }
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+  }
+}

@@ -1,0 +1,285 @@
+/**
+ * `git-sync`: commit the store, fetch, merge with the record merge driver, push; on a
+ * rejected push, fetch-merge-push again after a jittered wait. Never force-pushes and
+ * never rewrites a commit that may have been published: the only ways HEAD moves are a
+ * new commit on top of it, a merge and a fast-forward.
+ *
+ * Lock discipline: the store's write lock is held only for the local steps that must not
+ * race a writer (snapshot + commit + merge), never across the network. Writers wait
+ * for those steps, and then append to the merged files.
+ */
+import { GitSyncError, ValidationError } from '../../errors.js';
+import { chompLine, git, runGit, runGitAsync } from '../git-command.js';
+import { requireStoreInRepo } from '../store-location.js';
+import { readStoreBranchConfig } from '../store-branch.js';
+import { commitSnapshot } from './commit-snapshot.js';
+import { ensureMergeDriver } from './ensure-driver.js';
+import { mergeRemote } from './merge-remote.js';
+import { currentBranch, defaultRemote, isAncestor, NO_HOOKS, numstat, remoteExists, resolveCommit, upstreamOf } from './git-facts.js';
+import { backoffMs, pushOutcome } from './push-outcome.js';
+import { takeStoreSnapshot } from './store-snapshot.js';
+import { acquireSyncLock, writeLastSync } from './sync-files.js';
+
+export interface GitSyncOptions {
+  /** The remote (default: the branch's upstream remote, else `origin`, else the only remote). */
+  remote?: string;
+  /** The remote branch (default: the branch's upstream branch, else the checked-out branch's name). */
+  branch?: string;
+  /** Message of the commit that records the store's changes (default `taskstore: sync`). */
+  message?: string;
+  /** How many times a rejected push is retried from the fetch (default 10). */
+  retries?: number;
+  /** Told about each step, for a progress display. */
+  onProgress?: (event: GitSyncProgress) => void;
+  /** Longest wait for another git-sync of the same work tree (default 120 s). */
+  lockTimeoutMs?: number;
+}
+
+export interface GitSyncProgress {
+  step: 'install' | 'fetch' | 'commit' | 'merge' | 'push' | 'retry' | 'done';
+  message: string;
+}
+
+/** Lines added to one collection's log: by the store's own commits, and by the merges. */
+export interface CollectionChange {
+  committed: number;
+  merged: number;
+}
+
+export interface GitSyncReport {
+  /** The work tree that was synced. */
+  workTree: string;
+  /** The checked-out branch. */
+  localBranch: string;
+  remote: string;
+  /** The remote branch. */
+  branch: string;
+  /** Commits made: store commits and merge commits. */
+  commits: number;
+  commitIds: string[];
+  /** Pushes that were rejected because another clone pushed first, each followed by a new fetch and merge. */
+  retries: number;
+  /** False when the remote already had everything. */
+  pushed: boolean;
+  /** HEAD afterwards (equal to the remote branch). */
+  head: string;
+  /** Record lines committed from this clone and received from the remote, in total and per collection. */
+  recordsChanged: { committed: number; merged: number; byCollection: Record<string, CollectionChange> };
+  /** Git integration items installed first because this clone lacked them (a fresh clone); usually empty. */
+  installed: string[];
+  ms: number;
+}
+
+/** What git-sync needs from the store it syncs. */
+export interface SyncedStore {
+  /** Absolute store directory. */
+  dir: string;
+  /** Runs `fn` holding the store's cross-process write lock. */
+  withWriteLock<R>(fn: () => R): R;
+}
+
+export const DEFAULT_SYNC_RETRIES = 10;
+const DEFAULT_MESSAGE = 'taskstore: sync';
+
+/**
+ * Synchronises the store's branch with the remote. Resolves with a report; rejects with
+ * `MergeConflictError` (code `MERGE_CONFLICT`; the work tree is left mid-merge and nothing
+ * is pushed) or `GitSyncError` (code `GIT_SYNC`, `data.reason` says why).
+ *
+ * @example
+ * const report = await gitSync(store, { retries: 10 });
+ * console.log(`${report.commits} commits, ${report.retries} retries`);
+ */
+export async function gitSync(store: SyncedStore, options: GitSyncOptions = {}): Promise<GitSyncReport> {
+  const started = Date.now();
+  const retries = checkOptions(options);
+  const progress = options.onProgress ?? (() => {});
+  const located = requireStoreInRepo({ storeDir: store.dir });
+  const { workTree, gitDir } = located.git;
+  const target = resolveTarget(workTree, options);
+  const { remote, branch, localBranch } = target;
+
+  const release = await acquireSyncLock(gitDir, options.lockTimeoutMs ?? 120_000);
+  try {
+    if (resolveCommit(workTree, 'MERGE_HEAD') !== undefined) {
+      throw new GitSyncError(`a merge is in progress in ${workTree}`, {
+        data: { reason: 'merge_in_progress' },
+        hint: `finish it (resolve, \`git add\`, \`git commit\`) or abandon it (\`git merge --abort\`) in ${workTree}, then run git-sync again`,
+      });
+    }
+    const installed = ensureMergeDriver(store.dir, () => progress({ step: 'install', message: 'this clone lacks the taskstore merge driver: installing it' }));
+    const report: GitSyncReport = {
+      workTree,
+      localBranch,
+      remote,
+      branch,
+      commits: 0,
+      commitIds: [],
+      retries: 0,
+      pushed: false,
+      head: '',
+      recordsChanged: { committed: 0, merged: 0, byCollection: {} },
+      installed,
+      ms: 0,
+    };
+    const trackingRef = `refs/remotes/${remote}/${branch}`;
+    const storeBranch = readStoreBranchConfig(workTree)?.branch === localBranch;
+
+    for (;;) {
+      progress({ step: 'fetch', message: `fetching ${branch} from ${remote}` });
+      const remoteHead = await fetchBranch(workTree, remote, branch, trackingRef);
+      store.withWriteLock(() => {
+        commitStore(located, options.message ?? DEFAULT_MESSAGE, report, progress);
+        if (remoteHead !== undefined && !isAncestor(workTree, remoteHead, 'HEAD')) {
+          progress({ step: 'merge', message: `merging ${remote}/${branch}` });
+          const merged = mergeRemote(workTree, remoteHead, `${remote}/${branch}`, storeBranch);
+          countLines(report, numstat(workTree, [merged.before, merged.after, '--', located.relative === '' ? '.' : located.relative]), 'merged');
+          if (merged.mergeCommit) {
+            report.commits++;
+            report.commitIds.push(merged.after);
+          }
+        }
+      });
+
+      report.head = chompLine(git(['rev-parse', 'HEAD'], workTree));
+      if (report.head === remoteHead) break; // the remote has it all
+      progress({ step: 'push', message: `pushing to ${remote}/${branch}` });
+      const outcome = await push(workTree, remote, branch, report.head);
+      if (outcome !== 'rejected') {
+        report.pushed = outcome === 'pushed';
+        // The tracking ref follows what we pushed even when the remote's fetch refspec would not update it.
+        runGit(['update-ref', '-m', 'taskstore git-sync: pushed', trackingRef, report.head], workTree);
+        break;
+      }
+      if (report.retries >= retries) {
+        throw new GitSyncError(`the push to ${remote}/${branch} was rejected ${report.retries + 1} times: other clones kept pushing first`, {
+          data: { reason: 'push_rejected', remote, branch, retries: report.retries },
+          hint: 'run git-sync again (or with a higher --retries); the store changes are committed locally and nothing is lost',
+        });
+      }
+      report.retries++;
+      const wait = backoffMs(report.retries);
+      progress({ step: 'retry', message: `push rejected (someone pushed first); retry ${report.retries}/${retries} in ${wait} ms` });
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+
+    if (target.upstream === undefined) {
+      // Remember where this branch syncs to, so `status` can say ahead/behind and plain git pull works.
+      runGit(['config', `branch.${localBranch}.remote`, remote], workTree);
+      runGit(['config', `branch.${localBranch}.merge`, `refs/heads/${branch}`], workTree);
+    }
+    writeLastSync(gitDir, { at: Date.now(), remote, branch, head: report.head });
+    report.ms = Date.now() - started;
+    progress({ step: 'done', message: `synced with ${remote}/${branch}` });
+    return report;
+  } finally {
+    release();
+  }
+}
+
+interface SyncTarget {
+  localBranch: string;
+  upstream: { remote: string; branch: string } | undefined;
+  remote: string;
+  branch: string;
+}
+
+/** The checked-out branch and the remote branch it syncs with, from the options and the branch's upstream. */
+function resolveTarget(workTree: string, options: GitSyncOptions): SyncTarget {
+  const localBranch = currentBranch(workTree);
+  if (localBranch === undefined) {
+    throw new GitSyncError(`${workTree} has a detached HEAD: git-sync commits on a branch`, {
+      data: { reason: 'detached_head' },
+      hint: 'check out a branch (git switch <branch>) and run git-sync again',
+    });
+  }
+  const upstream = upstreamOf(workTree, localBranch);
+  const remote = options.remote ?? upstream?.remote ?? defaultRemote(workTree);
+  if (remote === undefined || !remoteExists(workTree, remote)) {
+    throw new GitSyncError(remote === undefined ? `${workTree} has no git remote to sync with` : `there is no git remote named ${remote}`, {
+      data: { reason: 'no_remote', ...(remote === undefined ? {} : { remote }) },
+      hint: 'add one with `git remote add origin <url>`, or pass --remote NAME',
+    });
+  }
+  const branch = options.branch ?? (upstream !== undefined && upstream.remote === remote ? upstream.branch : localBranch);
+  if (runGit(['check-ref-format', '--branch', branch], workTree).status !== 0 || branch.startsWith('-')) {
+    throw new ValidationError(`${JSON.stringify(branch)} is not a valid branch name`, { field: 'branch' });
+  }
+  return { localBranch, upstream, remote, branch };
+}
+
+/** Adds the lines of each changed log to the report's totals. */
+function countLines(report: GitSyncReport, changes: Map<string, { added: number }>, key: keyof CollectionChange): void {
+  for (const [path, { added }] of changes) {
+    const collection = /([a-z][a-z0-9_]*)\.jsonl$/.exec(path)?.[1];
+    if (collection === undefined || added === 0) continue;
+    const entry = (report.recordsChanged.byCollection[collection] ??= { committed: 0, merged: 0 });
+    entry[key] += added;
+    report.recordsChanged[key] += added;
+  }
+}
+
+type LocatedStore = ReturnType<typeof requireStoreInRepo>;
+
+/** Commits a snapshot of the store (call it holding the store's write lock) and records it in the report. */
+function commitStore(located: LocatedStore, message: string, report: GitSyncReport, progress: (event: GitSyncProgress) => void): void {
+  const { workTree, gitDir } = located.git;
+  const before = resolveCommit(workTree, 'HEAD');
+  const made = commitSnapshot({ workTree, gitDir, storeRelative: located.relative, message }, takeStoreSnapshot(located.storeDir, located.relative));
+  if (made.commit === undefined) return;
+  progress({ step: 'commit', message: `committed ${made.paths.length} store file(s)` });
+  report.commits++;
+  report.commitIds.push(made.commit);
+  const changes = new Map([...made.appendedLines].map(([path, added]) => [path, { added }]));
+  const rewritten = made.paths.filter((path) => path.endsWith('.jsonl') && !made.appendedLines.has(path));
+  if (rewritten.length > 0) {
+    for (const [path, change] of numstat(workTree, [before ?? emptyTree(workTree), made.commit, '--', ...rewritten])) changes.set(path, change);
+  }
+  countLines(report, changes, 'committed');
+}
+
+/** Pushes `head` to the remote branch (never forced): pushed, up to date, or rejected because someone pushed first. */
+async function push(workTree: string, remote: string, branch: string, head: string): Promise<'pushed' | 'up-to-date' | 'rejected'> {
+  const run = await runGitAsync(['push', '--porcelain', remote, `${head}:refs/heads/${branch}`], workTree, { env: NO_HOOKS });
+  const outcome = pushOutcome(run.status, run.stdout, run.stderr);
+  if (outcome === 'failed') {
+    throw new GitSyncError(`git push to ${remote} failed: ${(run.stderr.trim() || run.stdout.trim()).split('\n').slice(-3).join(' ')}`, {
+      data: { reason: 'push_failed', remote, branch, stderr: run.stderr },
+      hint: 'fix the cause above and run git-sync again; the store changes are committed locally and nothing is lost',
+    });
+  }
+  return outcome;
+}
+
+function checkOptions(options: GitSyncOptions): number {
+  if (options === null || typeof options !== 'object') throw new ValidationError('gitSync options must be an object');
+  const retries = options.retries ?? DEFAULT_SYNC_RETRIES;
+  if (!Number.isSafeInteger(retries) || retries < 0 || retries > 1000) {
+    throw new ValidationError(`retries must be an integer from 0 to 1000 (got ${String(options.retries)})`, { field: 'retries' });
+  }
+  for (const key of ['remote', 'branch', 'message'] as const) {
+    const value: unknown = options[key];
+    if (value !== undefined && (typeof value !== 'string' || value.trim() === '' || value.includes('\0'))) {
+      throw new ValidationError(`${key} must be a non-empty string`, { field: key });
+    }
+  }
+  if (options.remote?.startsWith('-')) throw new ValidationError(`${JSON.stringify(options.remote)} is not a remote name`, { field: 'remote' });
+  return retries;
+}
+
+/** Fetches the remote branch into its tracking ref; undefined when the remote has no such branch yet. */
+async function fetchBranch(workTree: string, remote: string, branch: string, trackingRef: string): Promise<string | undefined> {
+  const run = await runGitAsync(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', remote, `+refs/heads/${branch}:${trackingRef}`], workTree, {
+    env: NO_HOOKS,
+  });
+  if (run.status === 0) return resolveCommit(workTree, trackingRef);
+  if (/couldn't find remote ref/i.test(run.stderr)) return undefined;
+  throw new GitSyncError(`git fetch from ${remote} failed: ${run.stderr.trim()}`, {
+    data: { reason: 'fetch_failed', remote, branch, stderr: run.stderr },
+    hint: 'check that the remote is reachable, then run git-sync again; nothing was changed',
+  });
+}
+
+function emptyTree(workTree: string): string {
+  return chompLine(git(['hash-object', '-w', '-t', 'tree', '--stdin'], workTree, { input: '' }));
+}

@@ -1,0 +1,107 @@
+/**
+ * git-sync's merge step: git's own merge of the fetched commit, the driver doing the
+ * store's logs. Run it holding the store's write lock, right after committing the store,
+ * so that git never finds an uncommitted line in a log it rewrites.
+ */
+import { GitSyncError, MergeConflictError } from '../../errors.js';
+import { chompLine, git, runGit } from '../git-command.js';
+import { commitIdentityArgs, NO_HOOKS } from './git-facts.js';
+
+export interface MergeResult {
+  /** HEAD before and after. */
+  before: string;
+  after: string;
+  /** A merge commit was made (false for a fast-forward). */
+  mergeCommit: boolean;
+}
+
+/**
+ * Merges `remoteHead` into HEAD (fast-forward when possible). On conflicts the work tree
+ * is left mid-merge and {@link MergeConflictError} names the files; when git refuses to
+ * start (local changes in the way) {@link GitSyncError} says so.
+ * `allowUnrelated`: two clones that each started the store branch before either pushed
+ * hold two histories of the same store; the driver merges them record by record.
+ */
+export function mergeRemote(workTree: string, remoteHead: string, label: string, allowUnrelated: boolean): MergeResult {
+  const before = chompLine(git(['rev-parse', 'HEAD'], workTree));
+  const run = runGit(
+    [
+      'merge',
+      '--quiet',
+      '--ff',
+      '--no-edit',
+      '--no-verify',
+      '--no-autostash',
+      ...(allowUnrelated ? ['--allow-unrelated-histories'] : []),
+      '-m',
+      `taskstore: merge ${label}`,
+      remoteHead,
+    ],
+    workTree,
+    { env: NO_HOOKS },
+  );
+  if (run.status !== 0) {
+    const conflicted = git(['diff', '--name-only', '-z', '--diff-filter=U'], workTree).split('\0').filter((p) => p !== '');
+    if (conflicted.length > 0) {
+      throw new MergeConflictError(`merging ${label} left conflicts in ${conflicted.join(', ')} (in ${workTree})`, conflicted, {
+        data: { workTree },
+        hint:
+          `the work tree is left mid-merge and nothing was pushed. In ${workTree}: edit each file, keep the lines you want between <<<<<<< / ======= / >>>>>>> and delete the markers, ` +
+          '`git add` the files and `git commit`, then run git-sync again; or give up this merge with `git merge --abort`',
+      });
+    }
+    if (indexDiffersFromHead(workTree)) return mergeBesideIndex(workTree, before, remoteHead, label, allowUnrelated);
+    throw new GitSyncError(`git refused to merge ${label} in ${workTree}: ${(run.stderr.trim() || run.stdout.trim()).split('\n').slice(0, 6).join(' ')}`, {
+      data: { reason: 'merge_refused', stderr: run.stderr },
+      hint: 'commit or stash the changes git names, then run git-sync again (the store changes are committed and nothing is lost); a store branch (`taskstore init --branch NAME`) avoids sharing the work tree with your own changes',
+    });
+  }
+  const after = chompLine(git(['rev-parse', 'HEAD'], workTree));
+  const parents = chompLine(git(['rev-list', '--parents', '-n', '1', after], workTree)).split(' ').length - 1;
+  return { before, after, mergeCommit: parents > 1 };
+}
+
+/** True when the index holds changes that are not committed (the user staged something). */
+function indexDiffersFromHead(workTree: string): boolean {
+  return runGit(['diff', '--cached', '--quiet', 'HEAD', '--'], workTree).status === 1;
+}
+
+/**
+ * The merge for a work tree whose index holds the user's staged changes, where `git
+ * merge` refuses to start: the merge is computed without the index (`git merge-tree`,
+ * which also uses the merge driver), committed with `commit-tree`, and checked out the
+ * way `git checkout` carries local changes along (`read-tree -m -u HEAD <merge>`): staged
+ * and modified files that the merge does not touch stay exactly as they were. When the
+ * merge conflicts, or touches a file the user changed, nothing is changed and git-sync
+ * says what to do.
+ */
+function mergeBesideIndex(workTree: string, head: string, remoteHead: string, label: string, allowUnrelated: boolean): MergeResult {
+  const computed = runGit(
+    ['merge-tree', '--write-tree', '-z', '--name-only', '--no-messages', ...(allowUnrelated ? ['--allow-unrelated-histories'] : []), head, remoteHead],
+    workTree,
+    { env: NO_HOOKS },
+  );
+  const [tree = '', ...conflicted] = computed.stdout.split('\0').filter((p) => p !== '');
+  if (computed.status === 1) {
+    throw new MergeConflictError(`merging ${label} conflicts in ${conflicted.join(', ')} (in ${workTree})`, conflicted, {
+      data: { workTree, midMerge: false },
+      hint: 'your staged changes keep git from starting this merge in the work tree, so nothing was changed or pushed: commit or stash them, run git-sync again, then resolve the conflict it leaves',
+    });
+  }
+  if (computed.status !== 0 || !/^[0-9a-f]+$/.test(tree)) {
+    throw new GitSyncError(`git merge-tree failed in ${workTree}: ${computed.stderr.trim()}`, { data: { reason: 'merge_refused', stderr: computed.stderr } });
+  }
+  const commit = chompLine(
+    git([...commitIdentityArgs(workTree), 'commit-tree', tree, '-p', head, '-p', remoteHead, '-F', '-'], workTree, { input: `taskstore: merge ${label}` }),
+  );
+  runGit(['update-index', '-q', '--refresh'], workTree, { env: NO_HOOKS }); // stat info only: read-tree trusts it
+  const checkout = runGit(['read-tree', '-m', '-u', head, commit], workTree, { env: NO_HOOKS });
+  if (checkout.status !== 0) {
+    throw new GitSyncError(`the merge of ${label} changes files you have changed in ${workTree}: ${checkout.stderr.trim().split('\n').slice(0, 4).join(' ')}`, {
+      data: { reason: 'merge_refused', stderr: checkout.stderr },
+      hint: 'commit or stash those changes, then run git-sync again (the store changes are committed and nothing is lost); a store branch (`taskstore init --branch NAME`) avoids sharing the work tree with your own changes',
+    });
+  }
+  git(['update-ref', '-m', `taskstore git-sync: merge ${label}`, 'HEAD', commit, head], workTree);
+  return { before: head, after: commit, mergeCommit: true };
+}

@@ -1,0 +1,47 @@
+/**
+ * Pure rules of the push loop: what a `git push --porcelain` said, and how long to wait
+ * before trying again.
+ */
+
+export type PushOutcome = 'pushed' | 'up-to-date' | 'rejected' | 'failed';
+
+/**
+ * Reads git's porcelain push report for one ref. `rejected` means someone pushed first
+ * (non-fast-forward, "fetch first", or the remote losing a race on its ref lock): fetch,
+ * merge and try again. `failed` is anything else (a hook declined, no permission, no
+ * network), which retrying will not fix.
+ */
+export function pushOutcome(status: number, stdout: string, stderr: string): PushOutcome {
+  // Porcelain lines: "<flag>\t<from>:<to>\t<summary> (<reason>)"; flag '!' = rejected, '=' = up to date.
+  const refLine = stdout.split('\n').find((line) => /^[ +\-*=!]\t/.test(line));
+  if (refLine !== undefined) {
+    const flag = refLine[0];
+    if (flag === '=') return 'up-to-date';
+    if (flag !== '!') return status === 0 ? 'pushed' : 'failed';
+    if (/\[rejected\]/.test(refLine) || /\[remote rejected\].*(failed to update ref|cannot lock ref|incorrect old value|reference already exists)/i.test(refLine)) {
+      return 'rejected';
+    }
+    return 'failed';
+  }
+  if (status === 0) return 'pushed';
+  return /\b(fetch first|non-fast-forward|failed to update ref|cannot lock ref)\b/i.test(stderr) ? 'rejected' : 'failed';
+}
+
+export interface BackoffOptions {
+  /** First wait, before jitter (default 50 ms). */
+  baseMs?: number;
+  /** Longest wait (default 2,000 ms). */
+  capMs?: number;
+}
+
+/**
+ * The wait before retry number `attempt` (1-based): exponential from `baseMs`, capped at
+ * `capMs`, with "equal jitter" (half fixed, half random) so that clones which collided
+ * once do not collide again in lockstep. `random` returns [0, 1).
+ */
+export function backoffMs(attempt: number, random: () => number = Math.random, options: BackoffOptions = {}): number {
+  const base = options.baseMs ?? 50;
+  const cap = options.capMs ?? 2_000;
+  const ceiling = Math.min(cap, base * 2 ** Math.max(0, attempt - 1));
+  return Math.round(ceiling / 2 + random() * (ceiling / 2));
+}

@@ -1,0 +1,87 @@
+/**
+ * The two small files `git-sync` keeps in the work tree's private git dir: a lock, so two
+ * syncs of one work tree take turns, and the time of the last successful sync.
+ */
+import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { GitSyncError, ioError } from '../../errors.js';
+import { readTextIfExists, writeFileAtomic } from '../file-io.js';
+
+const LOCK_FILE = 'taskstore-sync.lock';
+const LAST_SYNC_FILE = 'taskstore-last-sync.json';
+
+/** What the last successful git-sync in this work tree did. */
+export interface LastSync {
+  /** When it finished, Unix ms. */
+  at: number;
+  remote: string;
+  branch: string;
+  head: string;
+}
+
+export function readLastSync(gitDir: string): LastSync | undefined {
+  const text = readTextIfExists(join(gitDir, LAST_SYNC_FILE));
+  if (text === undefined) return undefined;
+  try {
+    const value = JSON.parse(text) as Partial<LastSync>;
+    return typeof value.at === 'number' && typeof value.remote === 'string' && typeof value.branch === 'string' && typeof value.head === 'string'
+      ? (value as LastSync)
+      : undefined;
+  } catch {
+    return undefined; // unreadable: as if never synced
+  }
+}
+
+export function writeLastSync(gitDir: string, value: LastSync): void {
+  writeFileAtomic(join(gitDir, LAST_SYNC_FILE), `${JSON.stringify(value)}\n`, 0o644);
+}
+
+/**
+ * Takes the sync lock of the work tree (`<git dir>/taskstore-sync.lock`, created with
+ * O_EXCL, holding the owner's pid), waiting up to `timeoutMs` for another sync to finish.
+ * A lock whose process is gone is taken over. Returns the release function.
+ */
+export async function acquireSyncLock(gitDir: string, timeoutMs: number): Promise<() => void> {
+  const path = join(gitDir, LOCK_FILE);
+  const deadline = Date.now() + timeoutMs;
+  for (let wait = 20; ; wait = Math.min(wait * 2, 500)) {
+    try {
+      const fd = openSync(path, 'wx', 0o644);
+      try {
+        writeSync(fd, `${process.pid}\n`);
+      } finally {
+        closeSync(fd);
+      }
+      return () => rmSync(path, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw ioError('create', path, err);
+    }
+    if (ownerGone(path)) {
+      rmSync(path, { force: true });
+      continue;
+    }
+    if (Date.now() > deadline) {
+      throw new GitSyncError(`another git-sync of this work tree is running (lock ${path})`, {
+        data: { reason: 'sync_locked', lock: path },
+        hint: 'wait for it to finish; if no git-sync is running, delete the lock file',
+      });
+    }
+    await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+}
+
+function ownerGone(path: string): boolean {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(path, 'utf8').trim());
+  } catch {
+    return false; // just released, or being written: look again
+  }
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * `store.syncStatus()` / `taskstore status`: how far this clone's store is from the
+ * remote, without touching the network or anything else (the remote-tracking ref as of
+ * the last fetch is what "behind" is counted against).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runGit } from '../git-command.js';
+import { gitIntegrationStatus } from '../status.js';
+import { locateStore } from '../store-location.js';
+import { readStoreBranchConfig } from '../store-branch.js';
+import { currentBranch, numstat, resolveCommit, upstreamOf } from './git-facts.js';
+import { readLastSync } from './sync-files.js';
+
+export interface SyncStatus {
+  /** The store is inside a git work tree; when false every other field is empty. */
+  inGitRepo: boolean;
+  workTree: string | null;
+  /** The checked-out branch (null when detached or outside git). */
+  branch: string | null;
+  /** The configured store branch (`taskstore.branch`) when this store is on it, else null. */
+  storeBranch: string | null;
+  /** `remote/branch` this branch syncs with (its upstream), or null when none is set yet. */
+  upstream: string | null;
+  /** Commits on HEAD the upstream lacks, and the reverse, as of the last fetch (null without an upstream ref). */
+  ahead: number | null;
+  behind: number | null;
+  /** Lines added to (and removed from) each collection's log since HEAD: what the next git-sync commits. */
+  uncommitted: Record<string, { added: number; removed: number }>;
+  /** Total uncommitted lines added over all collections. */
+  uncommittedLines: number;
+  /** Git merges the store's logs with the TaskStore driver (attribute line + driver config present). */
+  driverInstalled: boolean;
+  /** Every TaskStore hook is installed. */
+  hooksInstalled: boolean;
+  /** Hooks that are not. */
+  hooksMissing: string[];
+  /** When the last git-sync in this work tree finished (Unix ms), or null. */
+  lastSyncAt: number | null;
+}
+
+const EMPTY: SyncStatus = {
+  inGitRepo: false,
+  workTree: null,
+  branch: null,
+  storeBranch: null,
+  upstream: null,
+  ahead: null,
+  behind: null,
+  uncommitted: {},
+  uncommittedLines: 0,
+  driverInstalled: false,
+  hooksInstalled: false,
+  hooksMissing: [],
+  lastSyncAt: null,
+};
+
+/**
+ * Reads the sync state of the store in `storeDir`. Never throws because the store is
+ * outside git: it then reports `inGitRepo: false`.
+ * @example const { ahead, behind, uncommittedLines } = syncStatus('.taskstore');
+ */
+export function syncStatus(storeDir: string): SyncStatus {
+  const located = locateStore({ storeDir });
+  if (located.git === undefined || located.relative === undefined) return { ...EMPTY, uncommitted: {}, hooksMissing: [] };
+  const { workTree, gitDir } = located.git;
+  const branch = currentBranch(workTree) ?? null;
+  const configured = readStoreBranchConfig(workTree);
+  const upstream = branch === null ? undefined : upstreamOf(workTree, branch);
+  const upstreamRef = upstream === undefined ? undefined : resolveCommit(workTree, `refs/remotes/${upstream.remote}/${upstream.branch}`);
+  let ahead: number | null = null;
+  let behind: number | null = null;
+  if (upstreamRef !== undefined && resolveCommit(workTree, 'HEAD') !== undefined) {
+    const counts = runGit(['rev-list', '--left-right', '--count', `HEAD...${upstreamRef}`], workTree);
+    const [left, right] = counts.stdout.trim().split(/\s+/).map(Number);
+    if (counts.status === 0 && left !== undefined && right !== undefined) [ahead, behind] = [left, right];
+  }
+  const uncommitted = uncommittedChanges(workTree, located.relative);
+  const integration = gitIntegrationStatus({ storeDir, probeDriver: false });
+  return {
+    inGitRepo: true,
+    workTree,
+    branch,
+    storeBranch: configured !== undefined && configured.branch === branch ? configured.branch : null,
+    upstream: upstream === undefined ? null : `${upstream.remote}/${upstream.branch}`,
+    ahead,
+    behind,
+    uncommitted,
+    uncommittedLines: Object.values(uncommitted).reduce((n, c) => n + c.added, 0),
+    driverInstalled: integration.attributesLine && integration.driverConfigured,
+    hooksInstalled: integration.hooksMissing.length === 0,
+    hooksMissing: integration.hooksMissing,
+    lastSyncAt: readLastSync(gitDir)?.at ?? null,
+  };
+}
+
+/** Per collection: lines of the work tree's logs that HEAD lacks (tracked logs by diff, new logs by counting). */
+function uncommittedChanges(workTree: string, storeRelative: string): Record<string, { added: number; removed: number }> {
+  const scope = storeRelative === '' ? '.' : storeRelative;
+  const result: Record<string, { added: number; removed: number }> = {};
+  const note = (path: string, change: { added: number; removed: number }): void => {
+    const collection = /(?:^|\/)([a-z][a-z0-9_]{0,63})\.jsonl$/.exec(path)?.[1];
+    if (collection === undefined || (change.added === 0 && change.removed === 0)) return;
+    result[collection] = change;
+  };
+  if (resolveCommit(workTree, 'HEAD') !== undefined) {
+    for (const [path, change] of numstat(workTree, ['HEAD', '--', scope])) note(path, change);
+  }
+  const untracked = runGit(['ls-files', '-z', '--others', '--exclude-standard', '--', scope], workTree);
+  for (const path of untracked.stdout.split('\0')) {
+    if (!path.endsWith('.jsonl')) continue;
+    let lines = 0;
+    try {
+      const content = readFileSync(join(workTree, path));
+      for (let i = content.indexOf(0x0a); i !== -1; i = content.indexOf(0x0a, i + 1)) lines++;
+    } catch {
+      continue;
+    }
+    note(path, { added: lines, removed: 0 });
+  }
+  return result;
+}

@@ -1,0 +1,83 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { blobHash } from '../../../src/git/sync/commit-snapshot.js';
+import { backoffMs, pushOutcome } from '../../../src/git/sync/push-outcome.js';
+import { assertNoConflictMarkers, completeLines, takeStoreSnapshot } from '../../../src/git/sync/store-snapshot.js';
+import { tempDir } from '../../helpers/temp.js';
+
+describe('pushOutcome', () => {
+  const line = (flag: string, summary: string) => `To /remote.git\n${flag}\tabc:refs/heads/main\t${summary}\nDone\n`;
+  it('reads the porcelain flag of the pushed ref', () => {
+    expect(pushOutcome(0, line(' ', '1111..2222'), '')).toBe('pushed');
+    expect(pushOutcome(0, line('*', '[new branch]'), '')).toBe('pushed');
+    expect(pushOutcome(0, line('=', '[up to date]'), '')).toBe('up-to-date');
+    expect(pushOutcome(1, line('!', '[rejected] (fetch first)'), '')).toBe('rejected');
+    expect(pushOutcome(1, line('!', '[rejected] (non-fast-forward)'), '')).toBe('rejected');
+    expect(pushOutcome(1, line('!', '[remote rejected] (failed to update ref)'), '')).toBe('rejected');
+    expect(pushOutcome(1, line('!', '[remote rejected] (pre-receive hook declined)'), '')).toBe('failed');
+    expect(pushOutcome(1, line('!', '[remote rejected] (permission denied)'), '')).toBe('failed');
+  });
+  it('falls back to stderr when there is no ref line (the remote could not be reached)', () => {
+    expect(pushOutcome(128, '', "fatal: '/nowhere' does not appear to be a git repository")).toBe('failed');
+    expect(pushOutcome(1, '', ' ! [rejected]        main -> main (fetch first)')).toBe('rejected');
+  });
+});
+
+describe('backoffMs', () => {
+  it('grows exponentially, stays within [ceiling/2, ceiling] and never exceeds the cap', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 60 }), fc.double({ min: 0, max: 0.999999, noNaN: true }), (attempt, r) => {
+        const wait = backoffMs(attempt, () => r);
+        const ceiling = Math.min(2_000, 50 * 2 ** (attempt - 1));
+        return wait >= Math.floor(ceiling / 2) && wait <= ceiling;
+      }),
+    );
+    expect(backoffMs(1, () => 0)).toBe(25);
+    expect(backoffMs(4, () => 0.999999)).toBe(400);
+    expect(backoffMs(30, () => 0.999999)).toBe(2_000);
+  });
+  it('spreads two clones that collided: different random draws give different waits', () => {
+    expect(backoffMs(5, () => 0.1)).not.toBe(backoffMs(5, () => 0.9));
+  });
+});
+
+describe('snapshot bytes', () => {
+  it("blobHash is git's own object id, for sha1 and odd content", () => {
+    const dir = tempDir();
+    for (const content of ['', 'a\n', '{"id":"x"}\n{"id":"y"', '\u00e9\r\n\u0000binary']) {
+      const file = join(dir, 'f');
+      writeFileSync(file, content);
+      const expected = execFileSync('git', ['hash-object', '--no-filters', file], { encoding: 'utf8' }).trim();
+      expect(blobHash('sha1', Buffer.from(content))).toBe(expected);
+    }
+  });
+  it('completeLines drops only an unterminated tail', () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit: 'grapheme' }).filter((s) => !s.includes('\n'))), fc.string().filter((s) => !s.includes('\n')), (lines, tail) => {
+        const whole = lines.map((l) => `${l}\n`).join('');
+        expect(completeLines(Buffer.from(whole + tail)).toString()).toBe(whole);
+      }),
+    );
+  });
+  it('refuses a log with a conflict marker line, naming the line', () => {
+    expect(() => assertNoConflictMarkers('n.jsonl', Buffer.from('{"id":"a"}\n{"id":"=======x"}\n'))).not.toThrow();
+    expect(() => assertNoConflictMarkers('n.jsonl', Buffer.from('{"id":"a"}\n<<<<<<< ours\n{"id":"b"}\n=======\n'))).toThrow(/n\.jsonl line 2/);
+  });
+  it("takes the store's committed files only: logs cut to complete lines, .version, .gitignore; never the cache", () => {
+    const dir = join(tempDir(), '.taskstore');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'notes.jsonl'), '{"id":"a","updated_at":1}\n{"id":"b","upd');
+    writeFileSync(join(dir, '.version'), '1\n');
+    writeFileSync(join(dir, '.gitignore'), 'taskstore.db\n');
+    for (const other of ['taskstore.db', 'taskstore.db-wal', 'Bad-Name.jsonl', 'notes.jsonl.torn', 'taskstore.journal']) writeFileSync(join(dir, other), 'x');
+    const files = takeStoreSnapshot(dir, 'data/.taskstore');
+    expect(files.map((f) => [f.path, f.collection, f.content.toString()])).toEqual([
+      ['data/.taskstore/.gitignore', undefined, 'taskstore.db\n'],
+      ['data/.taskstore/.version', undefined, '1\n'],
+      ['data/.taskstore/notes.jsonl', 'notes', '{"id":"a","updated_at":1}\n'],
+    ]);
+  });
+});
