@@ -1,29 +1,25 @@
 /**
  * How `taskstore watch` prints one change for a person: time, collection, short id, op
  * and the fields that changed. Pure. Record text is untrusted: every control character
- * is shown as a visible symbol, so a record can never move the cursor, recolour or
- * retitle the terminal.
+ * is spelled out (`\x1b`, `\r`), as in every human-readable output of the CLI, so a
+ * record can never move the cursor, recolour or retitle the terminal.
  */
 import type { Change } from '../index.js';
 import { diffVersions } from './commands/history.js';
 import type { Colors } from './output.js';
 import { formatTime, truncate } from './output.js';
+import { visible as spelledOut } from './terminal-safe.js';
+
+/** Record text for one line of a terminal: every control character (ESC, CR, LF, bidi marks) spelled out. */
+export function visible(text: string): string {
+  return spelledOut(text, true);
+}
 
 const SHORT_ID = 8;
 const VALUE_WIDTH = 40;
 
-/** C0 controls and DEL as Unicode control pictures (␛ for ESC, ␊ for LF), C1 controls as `\x9b`. */
-export function visibleText(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (ch) => {
-    const code = ch.charCodeAt(0);
-    if (code < 0x20) return String.fromCharCode(0x2400 + code);
-    if (code === 0x7f) return '\u2421';
-    return `\\x${code.toString(16)}`;
-  });
-}
-
 function valueText(value: unknown): string {
-  return visibleText(truncate(value === undefined ? '-' : JSON.stringify(value), VALUE_WIDTH));
+  return visible(truncate(value === undefined ? '-' : JSON.stringify(value), VALUE_WIDTH));
 }
 
 /** The fields a change touched: `field: old → new` for updates, `field: value` for creates. */
@@ -34,7 +30,7 @@ export function changedFields(change: Change): string[] {
   return last.changes
     .filter((c) => versions.length > 1 || c.field !== 'created_at')
     .map((c) => {
-      const field = visibleText(c.field);
+      const field = visible(c.field);
       if (versions.length === 1) return `${field}: ${valueText(c.new)}`;
       if (!Object.hasOwn(c, 'new')) return `${field}: ${valueText(c.old)} → (removed)`;
       return `${field}: ${Object.hasOwn(c, 'old') ? valueText(c.old) : '(none)'} → ${valueText(c.new)}`;
@@ -46,8 +42,8 @@ export function formatChangeLine(change: Change, c: Colors): string {
   const op = change.op === 'create' ? c.green('create') : change.op === 'update' ? c.yellow('update') : c.red('delete');
   const parts = [
     c.dim(formatTime(change.record.updated_at)),
-    visibleText(change.collection),
-    c.bold(visibleText(change.id.slice(0, SHORT_ID))),
+    visible(change.collection),
+    c.bold(visible(change.id.slice(0, SHORT_ID))),
     op, // create, update and delete have the same width
   ];
   const fields = changedFields(change);

@@ -24,7 +24,7 @@ import { closeSync, fstatSync, openSync, readdirSync, statSync, watch, type FSWa
 import type Database from 'better-sqlite3';
 import type { FileStateRow } from '../cache/cache-db.js';
 import { COLLECTION_NAME } from '../jsonl/collection-name.js';
-import { parseLine } from '../jsonl/line-codec.js';
+import { parseLine, readerText } from '../jsonl/line-codec.js';
 import { fingerprintPrefix, readLinesFrom, readRange } from '../jsonl/log-io.js';
 import { isUtf8 } from 'node:buffer';
 import type { Logger } from '../store/options.js';
@@ -320,7 +320,7 @@ export class ChangeFeed {
         // A conflicted log has no records in the cache: start empty, catch up once resolved.
         if (state !== undefined && state.conflict_line === null) {
           log.cursor = cursorOf(state);
-          for (const row of currentRows(db, name)) log.current.set(row.id, { updatedAt: row.updated_at, text: row.data });
+          forEachCurrentRow(db, name, (id, updatedAt, _line, text) => log.current.set(id, { updatedAt, text }));
         }
         this.tracked.set(name, log);
       }
@@ -445,7 +445,7 @@ export class ChangeFeed {
         this.readTail(fd, log, cursor?.offset ?? 0, (cursor?.lines ?? 0) + 1, state.offset, (n) => source(n, 'external'), out);
       } else {
         const after = new Map<string, { text: string; line: number }>();
-        for (const row of currentRows(db, log.name)) after.set(row.id, { text: row.data, line: row.line });
+        forEachCurrentRow(db, log.name, (id, _updatedAt, line, text) => after.set(id, { text, line }));
         this.diffRewrite(log, after, (line) => source(line, 'rewrite'), out);
       }
       log.cursor = cursorOf(state);
@@ -463,7 +463,9 @@ export class ChangeFeed {
       const record = parsed.record;
       const change = changeForAppended(log.name, log.current.get(record.id), record, source(lineNo));
       if (change === undefined) return;
-      log.current.set(record.id, { updatedAt: record.updated_at, text });
+      // Remembered as the cache holds it (a Rust-format line with its filled-in id / updated_at),
+      // so that comparing with the cache after a rewrite compares like with like.
+      log.current.set(record.id, { updatedAt: record.updated_at, text: readerText(text, parsed.filled) });
       out.push(change);
     });
   }
@@ -613,16 +615,18 @@ function fileRow(db: Database.Database, name: string): FileStateRow | undefined 
   return db.prepare('SELECT * FROM files WHERE collection = ?').get(name) as FileStateRow | undefined;
 }
 
-/** Current versions (live and tombstones) from the cache; none when its table does not exist yet. */
-function currentRows(db: Database.Database, name: string): { id: string; updated_at: number; line: number; data: string }[] {
+/**
+ * Calls `onRow(id, updatedAt, line, text)` for every current version (live and tombstone)
+ * in the cache; nothing when its table does not exist yet. Rows come as arrays, one
+ * table scan: this is the whole cost of comparing a rewritten log.
+ */
+function forEachCurrentRow(db: Database.Database, name: string, onRow: (id: string, updatedAt: number, line: number, text: string) => void): void {
   const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(`c_${name}`);
-  if (exists === undefined) return [];
-  return db.prepare(`SELECT id, updated_at, line, data FROM "c_${name}" WHERE state > 0`).all() as {
-    id: string;
-    updated_at: number;
-    line: number;
-    data: string;
-  }[];
+  if (exists === undefined) return;
+  const rows = db.prepare(`SELECT id, updated_at, line, data FROM "c_${name}" WHERE state > 0`).raw(true).iterate() as IterableIterator<
+    [string, number, number, string]
+  >;
+  for (const [id, updatedAt, line, text] of rows) onRow(id, updatedAt, line, text);
 }
 
 function cursorOf(state: FileStateRow): Cursor {

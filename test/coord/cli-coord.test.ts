@@ -87,7 +87,7 @@ describe('ready, claim, renew, release', () => {
     const { cwd, dir } = storeIn();
     const { prd, a, b, c, q } = seedGraph(dir);
     expect(runJson<{ id: string }[]>(['ready'], { cwd }).map((s) => s.id)).toEqual([a, q]);
-    expect(runJson<{ id: string }[]>(['ready', '--prd-id', prd.slice(0, 13)], { cwd }).map((s) => s.id)).toEqual([a]);
+    expect(runJson<{ id: string }[]>(['ready', '--prd-id', prd.slice(0, -1)], { cwd }).map((s) => s.id)).toEqual([a]);
     const table = runCli(['ready'], { cwd });
     expect(table.status).toBe(0);
     expect(table.stdout.split('\n')[0]).toMatch(/^ID +PRD +PHASE +STATUS +WORKFLOW +ASSIGNED +DEPENDS ON$/);
@@ -116,7 +116,7 @@ describe('ready, claim, renew, release', () => {
     const first = runJson<{ id: string; status: string; assigned_to: string; lease_expires_at: number }>(['claim', '--as', 'loop-1', '--lease-ms', '60000'], { cwd });
     expect(first).toMatchObject({ id: a, status: 'running', assigned_to: 'loop-1' });
     expect(first.lease_expires_at).toBeGreaterThan(Date.now() + 50_000);
-    const table = runCli(['claim', q.slice(0, 13), '--as', 'loop-2'], { cwd });
+    const table = runCli(['claim', q.slice(0, -1), '--as', 'loop-2'], { cwd });
     expect(table.status).toBe(0);
     expect(table.stdout.split('\n')[0]).toMatch(/^ID +PRD +PHASE +STATUS +ASSIGNED +LEASE UNTIL$/);
     expect(table.stdout.split('\n')[1]).toMatch(/ q +running +loop-2 +\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ$/);

@@ -302,6 +302,28 @@ describe('change feed: edits by other tools', () => {
   });
 });
 
+describe('change feed: Rust-format lines', () => {
+  it('a line without id / updated_at (filled from repo_path / created_at) is delivered once, and a later rewrite does not repeat it', async () => {
+    const dir = join(tempDir(), '.taskstore');
+    const store = openStore(dir);
+    const log = join(dir, 'rust_states.jsonl');
+    writeFileSync(log, '');
+    store.refresh();
+    const seen: Change[] = [];
+    store.watch((c) => seen.push(c), { collections: ['rust_states'] });
+    appendFileSync(log, `${JSON.stringify({ repo_path: '/src/a', created_at: 5, branch: 'main' })}\n`);
+    await waitFor('the Rust-format line', () => seen.length === 1);
+    expect(seen[0]).toMatchObject({ id: '/src/a', op: 'create', record: { id: '/src/a', updated_at: 5, branch: 'main' } });
+    // A rewrite that adds another record and keeps the first line as it was: only the new one.
+    writeFileSync(log, `${JSON.stringify({ repo_path: '/src/b', created_at: 6 })}\n${readFileSync(log, 'utf8')}`);
+    await waitFor('the second record', () => seen.length >= 2);
+    const marker = store.collection({ name: 'rust_states' });
+    marker.create({ id: 'marker-end' });
+    await waitFor('the marker', () => seen.some((c) => c.id === 'marker-end'));
+    expect(seen.map((c) => `${c.id}:${c.op}`)).toEqual(['/src/a:create', '/src/b:create', 'marker-end:create']);
+  });
+});
+
 describe('change feed: process lifetime', () => {
   // A Node process with nothing else to do must exit once nobody watches any more.
   for (const [how, code] of [
