@@ -38,7 +38,7 @@ export class CollectionTable {
    * While a full rebuild loads the table (see beginBulkLoad): the current version of each
    * id seen so far, kept in memory instead of being looked up through an index.
    */
-  private bulk: Map<string, CurrentRow> | null = null;
+  private bulk: BulkLoad | null = null;
   /** The index definitions dropped for a bulk load, re-created by endBulkLoad. */
   private droppedIndexes: string[] = [];
 
@@ -99,11 +99,12 @@ export class CollectionTable {
    */
   private applyBulk(record: StoredRecord, lineNo: number, text: string, newState: number): void {
     const bulk = this.bulk!;
-    const current = bulk.get(record.id);
-    if (current === undefined || supersedes(current, record, true)) {
-      if (current !== undefined) this.stmts.supersede.run(current.seq);
+    const currentSeq = bulk.currentSeq.get(record.id);
+    if (currentSeq === undefined || supersedes({ updated_at: bulk.updatedAt(currentSeq) }, record, true)) {
+      if (currentSeq !== undefined) this.stmts.supersede.run(currentSeq);
       const seq = Number(this.stmts.insert.run(record.id, record.updated_at, newState, lineNo, text).lastInsertRowid);
-      bulk.set(record.id, { seq, updated_at: record.updated_at, state: newState });
+      bulk.currentSeq.set(record.id, seq);
+      bulk.setUpdatedAt(seq, record.updated_at);
     } else {
       this.stmts.insert.run(record.id, record.updated_at, STATE_SUPERSEDED, lineNo, text);
     }
@@ -121,7 +122,7 @@ export class CollectionTable {
       .all(this.table) as { name: string; sql: string }[];
     for (const { name } of indexes) this.db.exec(`DROP INDEX "${name.replace(/"/g, '""')}"`);
     this.droppedIndexes = indexes.map((i) => i.sql);
-    this.bulk = new Map();
+    this.bulk = new BulkLoad();
   }
 
   /** Ends a bulk load: builds the dropped indexes again, each in one pass over the table. */
@@ -246,5 +247,33 @@ export class CollectionTable {
     const expr = fieldExpression(field);
     const indexName = `${this.table}__f_${field}`;
     this.db.exec(`CREATE INDEX IF NOT EXISTS "${indexName}" ON "${this.table}" (${expr}) WHERE state = 1`);
+  }
+}
+
+/**
+ * The current version of each id during a bulk load, kept small: a million-line rebuild
+ * holds one entry per id. id → row seq in a Map, and each row's updated_at in a growable
+ * Float64Array indexed by seq (rows of one load get consecutive seqs), instead of an
+ * object per id.
+ */
+class BulkLoad {
+  readonly currentSeq = new Map<string, number>();
+  private base = -1;
+  private stamps = new Float64Array(1 << 16);
+
+  setUpdatedAt(seq: number, updatedAt: number): void {
+    if (this.base < 0) this.base = seq;
+    const i = seq - this.base;
+    if (i < 0) throw new Error(`bulk load: row seq ${seq} before the first (${this.base})`);
+    if (i >= this.stamps.length) {
+      const grown = new Float64Array(Math.max(this.stamps.length * 2, i + 1));
+      grown.set(this.stamps);
+      this.stamps = grown;
+    }
+    this.stamps[i] = updatedAt;
+  }
+
+  updatedAt(seq: number): number {
+    return this.stamps[seq - this.base]!;
   }
 }
