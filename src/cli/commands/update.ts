@@ -1,10 +1,11 @@
-import type { NewExecution, NewPrd, NewTaskSpec, NewWorkflow, Store } from '../../index.js';
+import type { Store } from '../../index.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { resolveId } from '../id-prefix.js';
 import { withStore } from '../open-store.js';
 import { createOutput } from '../output.js';
-import { fieldTypesFor, readRecord, recordWhat, referencesOf, storedSchemaFor } from '../record-types.js';
+import { patchRecord, resolveReferenceIds } from '../patch-record.js';
+import { fieldTypesFor, recordWhat } from '../record-types.js';
 import { parseSetValues } from '../set-values.js';
 import { printRecord } from './show.js';
 
@@ -35,38 +36,9 @@ export function updateRecord(store: Store, input: UpdateInput): UpdateResult {
   if (input.set.length === 0) throw new UsageError('update needs at least one --set field=value', { hint: 'e.g. taskstore update <id> --set status=ready' });
   const { collection, id } = resolveId(store, input.id);
   const values = parseSetValues(input.set, fieldTypesFor(collection));
-  resolveReferences(store, collection, values);
-  const options = input.ifUpdatedAt === undefined ? {} : { ifUpdatedAt: input.ifUpdatedAt };
-  const record = store.transaction((): Record<string, unknown> => {
-    const current = readRecord(store, collection, id) ?? {};
-    const merged = { ...current, ...values };
-    switch (collection) {
-      case 'prds':
-        return store.updatePrd(id, merged as NewPrd, options);
-      case 'task_specs':
-        return store.updateTaskSpec(id, merged as NewTaskSpec, options);
-      case 'executions':
-        return store.updateExecution(id, merged as NewExecution, options);
-      case 'workflows':
-        return store.updateWorkflow(id, merged as NewWorkflow, options);
-      default: {
-        const schema = storedSchemaFor(collection);
-        return store.collection<Record<string, unknown>>({ name: collection, ...(schema === undefined ? {} : { schema }) }).patch(id, values, options);
-      }
-    }
-  });
+  resolveReferenceIds(store, collection, values, (field) => `--set ${field}`);
+  const record = patchRecord(store, collection, id, values, input.ifUpdatedAt);
   return { collection, record };
-}
-
-/** Reference fields of built-in types (`prd_id`, `ts_id`, `dependencies` …) accept id prefixes too. */
-function resolveReferences(store: Store, collection: string, values: Record<string, unknown>): void {
-  for (const [field, ref] of Object.entries(referencesOf(collection))) {
-    const value = values[field];
-    const one = (v: unknown): unknown =>
-      typeof v === 'string' && v !== '' ? resolveId(store, v, { collections: [ref.collection], what: ref.what, argument: `--set ${field}` }).id : v;
-    if (Array.isArray(value)) values[field] = value.map(one);
-    else if (value !== undefined) values[field] = one(value);
-  }
 }
 
 export async function run(ctx: CliContext, input: UpdateInput): Promise<number> {

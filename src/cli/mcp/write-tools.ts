@@ -3,10 +3,9 @@
  * (optionally only if it has not changed since it was read); complete an execution.
  */
 import { z } from 'zod';
-import { NotFoundError, ValidationError, type NewExecution, type NewPrd, type NewTaskSpec, type NewWorkflow, type Store } from '../../index.js';
-import { assertVersion } from '../../store/write-options.js';
+import { ValidationError, type NewExecution, type NewPrd, type NewTaskSpec, type Store } from '../../index.js';
 import { resolveId } from '../id-prefix.js';
-import { readRecord, recordWhat, referencesOf } from '../record-types.js';
+import { patchRecord, resolveReferenceIds } from '../patch-record.js';
 import { resolvePrdId, requireCollection } from './read-tools.js';
 import { WRITES, defineTool } from './tool-definition.js';
 import {
@@ -162,53 +161,9 @@ export const updateRecord = defineTool({
     if (Object.keys(patch).length === 0) throw new ValidationError('patch names no field to change', { field: 'patch' });
     if (args.collection !== undefined) requireCollection(store, args.collection);
     const { collection, id } = resolveId(store, args.id, args.collection === undefined ? {} : { collections: [args.collection] });
-    resolveReferences(store, collection, patch);
+    resolveReferenceIds(store, collection, patch, (field) => `patch.${field}`);
     const record = patchRecord(store, collection, id, patch, args.if_updated_at);
     return { collection, record };
   },
 });
 
-/** Reference fields of the built-in types accept id prefixes, as every id argument does. */
-function resolveReferences(store: Store, collection: string, patch: Record<string, unknown>): void {
-  for (const [field, ref] of Object.entries(referencesOf(collection))) {
-    const one = (v: unknown): unknown =>
-      typeof v === 'string' && v !== '' ? resolveId(store, v, { collections: [ref.collection], what: ref.what, argument: `patch.${field}` }).id : v;
-    const value = patch[field];
-    if (Array.isArray(value)) patch[field] = value.map(one);
-    else if (value !== undefined) patch[field] = one(value);
-  }
-}
-
-/**
- * Merges `patch` into the current version under the write lock (one transaction), so no
- * write from another process can fall between the read and the write. Built-in types
- * go through the library's `updateX` (validation and reference checks).
- */
-function patchRecord(store: Store, collection: string, id: string, patch: Record<string, unknown>, ifUpdatedAt: number | undefined): Record<string, unknown> {
-  return store.transaction(() => {
-    const current = readRecord(store, collection, id);
-    if (current === undefined) {
-      // Deleted since resolveId found it: with an expected version that is STALE, as the library says.
-      assertVersion(collection, id, ifUpdatedAt, null);
-      throw notLive(collection, id);
-    }
-    const merged = { ...current, ...patch };
-    const options = ifUpdatedAt === undefined ? {} : { ifUpdatedAt };
-    switch (collection) {
-      case 'prds':
-        return store.updatePrd(id, merged as NewPrd, options);
-      case 'task_specs':
-        return store.updateTaskSpec(id, merged as NewTaskSpec, options);
-      case 'executions':
-        return store.updateExecution(id, merged as NewExecution, options);
-      case 'workflows':
-        return store.updateWorkflow(id, merged as NewWorkflow, options);
-      default:
-        return store.collection<Record<string, unknown>>({ name: collection }).patch(id, patch, options);
-    }
-  });
-}
-
-function notLive(collection: string, id: string): Error {
-  return new NotFoundError(`${recordWhat(collection)} ${id} was deleted`, { data: { collection, id } });
-}
