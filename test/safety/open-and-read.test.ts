@@ -2,7 +2,7 @@
 import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CoreStore as Store } from '../../src/index.js';
+import { CoreStore as Store, LockedError } from '../../src/index.js';
 import { tempDir } from '../helpers/temp.js';
 import { quietLogger } from '../helpers/logger.js';
 
@@ -28,6 +28,7 @@ describe('a second Store on the same directory through a symlink', () => {
     // Generous bound: the old behaviour waited the whole (here 20 s) lock timeout.
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(caught?.code).toBe('LOCKED');
+    expect(caught).toBeInstanceOf(LockedError);
     expect(caught.message).toMatch(/in this process/);
     second.close();
     first.close();
