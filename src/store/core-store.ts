@@ -780,8 +780,9 @@ export class CoreStore {
     if (this.latencies.length > 100) this.latencies.shift();
   }
 
+  /** Using a closed store is a programming error, not an I/O failure: a TypeError, as better-sqlite3 throws for a closed database. */
   private assertOpen(): void {
-    if (this.closed) throw new TaskStoreError('IO', `the store at ${this.dir} is closed`);
+    if (this.closed) throw new TypeError(`the store at ${this.dir} is closed`);
   }
 }
 

@@ -55,4 +55,14 @@ describe('a log saved with a UTF-8 byte-order mark', () => {
     expect(store.check().problems).toEqual([]);
     store.close();
   });
+
+  it('a closed store throws TypeError (a programming error), not an IO error', () => {
+    const store = Store.open(join(tempDir(), '.taskstore'), { durability: 'none', logger: quietLogger() });
+    const notes = store.collection({ name: 'notes' });
+    notes.create({ id: 'a' });
+    store.close();
+    expect(() => notes.get('a')).toThrow(TypeError);
+    expect(() => store.refresh()).toThrow(/is closed/);
+    store.close(); // twice: nothing
+  });
 });
