@@ -65,6 +65,10 @@ export interface StoreMetrics {
   counts: Record<string, number>;
   /** Log size in bytes per collection. */
   jsonlBytes: Record<string, number>;
+  /** Complete lines consumed from each log (every version, tombstones and malformed lines included). */
+  lines: Record<string, number>;
+  /** Versions per collection that a newer version of the same id superseded: what `compact()` would drop. */
+  supersededLines: Record<string, number>;
   /** Moving average of the last 100 durable writes (ms), or null before the first. */
   writeLatencyMs: number | null;
   /** Duration of the last full sync in this process, or null. */
@@ -453,12 +457,17 @@ export class CoreStore {
     this.assertOpen();
     const counts: Record<string, number> = {};
     const jsonlBytes: Record<string, number> = {};
+    const lines: Record<string, number> = {};
+    const supersededLines: Record<string, number> = {};
     for (const name of this.knownCollections()) {
-      counts[name] = this.conflicts.has(name) ? 0 : this.tableFor(name).count();
+      const conflicted = this.conflicts.has(name);
+      counts[name] = conflicted ? 0 : this.tableFor(name).count();
       jsonlBytes[name] = fileSize(logPath(this.dir, name));
+      lines[name] = readFileState(this.cache, name)?.lines ?? 0;
+      supersededLines[name] = conflicted ? 0 : this.tableFor(name).supersededCount();
     }
     const writeLatencyMs = this.latencies.length === 0 ? null : this.latencies.reduce((a, b) => a + b, 0) / this.latencies.length;
-    return { counts, jsonlBytes, writeLatencyMs, lastSyncMs: this.lastSyncMs, recorded: this.recordedMetrics() };
+    return { counts, jsonlBytes, lines, supersededLines, writeLatencyMs, lastSyncMs: this.lastSyncMs, recorded: this.recordedMetrics() };
   }
 
   /** The figures other processes left in the cache's meta table (see StoreMetrics.recorded). */
