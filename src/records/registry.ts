@@ -278,8 +278,8 @@ export interface RecordTypeDefinition {
   collection: RecordTypeName;
   /** Singular, for messages: `task spec`. */
   label: string;
-  /** The field that names a record for people (a PRD's `title`, a workflow's `name`). */
-  titleField: string;
+  /** The field that names a record for people (a PRD's `title`, a workflow's `name`); undefined: shown by id. */
+  titleField: string | undefined;
   /** Every stored version must pass it (writes through the generic collection API too). */
   stored: z.ZodType<Record<string, unknown>> & { shape: Record<string, unknown> };
   /** What `createX` / `updateX` accept; undefined when the type has no such methods. */
@@ -324,7 +324,7 @@ export const RECORD_TYPES: Readonly<Record<RecordTypeName, RecordTypeDefinition>
   executions: {
     collection: 'executions',
     label: 'execution',
-    titleField: 'branch_name',
+    titleField: undefined,
     stored: ExecutionSchema,
     input: NewExecutionSchema,
     readDefaults: defaultsOf(executionFields),
@@ -335,7 +335,7 @@ export const RECORD_TYPES: Readonly<Record<RecordTypeName, RecordTypeDefinition>
   dependencies: {
     collection: 'dependencies',
     label: 'dependency',
-    titleField: 'dependency_type',
+    titleField: undefined,
     stored: DependencySchema,
     input: NewDependencySchema,
     readDefaults: defaultsOf(dependencyFields),
