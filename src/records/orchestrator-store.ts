@@ -38,13 +38,11 @@ import { REFERENCE_FIELDS, type Referrer } from './references.js';
 import { RECORD_TYPES, type RecordTypeName, type ReferenceField } from './registry.js';
 import { parseArgument, parseRecordInput, storedSchema, withDefaults } from './record-validation.js';
 import {
-  ExecutionStatusSchema,
   NewDependencySchema,
   NewExecutionSchema,
   NewPrdSchema,
   NewTaskSpecSchema,
   NewWorkflowSchema,
-  PrdStatusSchema,
   READ_DEFAULTS,
   type Dependency,
   type Execution,
@@ -182,7 +180,7 @@ export class OrchestratorStore extends CoreStore {
    * @example const drafts = store.listPrds('draft');
    */
   listPrds(status?: PrdStatus): Prd[] {
-    const where: Record<string, string> = status === undefined ? {} : { status: parseArgument(PrdStatusSchema, status, 'status') };
+    const where: Record<string, string> = status === undefined ? {} : { status: parseArgument(RECORD_TYPES.prds.status!, status, 'status') };
     return readAll(this.records.prds.list({ where, orderBy: 'created_at' }), READ_DEFAULTS.prds);
   }
 
@@ -734,7 +732,7 @@ export class OrchestratorStore extends CoreStore {
   }
 
   private executionFilter(status: ExecutionStatus | undefined): Record<string, string> {
-    return status === undefined ? {} : { status: parseArgument(ExecutionStatusSchema, status, 'status') };
+    return status === undefined ? {} : { status: parseArgument(RECORD_TYPES.executions.status!, status, 'status') };
   }
 
   /** Runs one part of `check()`; a collection with conflict markers is reported by the core, so it is skipped here. */

@@ -291,7 +291,7 @@ export interface RecordTypeDefinition {
   /** Fields that reference other records, in the order they are checked. */
   references: readonly ReferenceDefinition[];
   /** The values of `status`, for types that have one. */
-  status: z.ZodEnum | undefined;
+  status: z.ZodType<string> | undefined;
 }
 
 export const RECORD_TYPES: Readonly<Record<RecordTypeName, RecordTypeDefinition>> = {
