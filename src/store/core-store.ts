@@ -14,7 +14,7 @@ import { performance } from 'node:perf_hooks';
 import type Database from 'better-sqlite3';
 import { CacheDb } from '../cache/cache-db.js';
 import { CollectionTable } from '../cache/collection-table.js';
-import { ConflictMarkersError, NotFoundError, TaskStoreError, TooLargeError, ValidationError, ioError } from '../errors.js';
+import { ConflictMarkersError, LockedError, NotFoundError, TaskStoreError, TooLargeError, ValidationError, ioError } from '../errors.js';
 import { assertCollectionName, COLLECTION_NAME } from '../jsonl/collection-name.js';
 import { parseLine, serializeRecord, type StoredRecord } from '../jsonl/line-codec.js';
 import { Collection, type CollectionHost, type CollectionOptions } from './collection.js';
@@ -575,7 +575,7 @@ export class CoreStore {
     if (!this.cache.isCurrentFile()) this.reopenCache();
     const lockKey = this.lockKey;
     if (locksHeldInProcess.has(lockKey)) {
-      throw new TaskStoreError('LOCKED', 'another Store object in this process is in the middle of a write to the same store', {
+      throw new LockedError('another Store object in this process is in the middle of a write to the same store', {
         hint: 'open one Store per directory per process and share it, or do not write through a second Store inside a transaction of the first',
       });
     }
@@ -780,8 +780,9 @@ export class CoreStore {
     if (this.latencies.length > 100) this.latencies.shift();
   }
 
+  /** Using a closed store is a programming error, not an I/O failure: a TypeError, as better-sqlite3 throws for a closed database. */
   private assertOpen(): void {
-    if (this.closed) throw new TaskStoreError('IO', `the store at ${this.dir} is closed`);
+    if (this.closed) throw new TypeError(`the store at ${this.dir} is closed`);
   }
 }
 
