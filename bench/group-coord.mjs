@@ -342,8 +342,20 @@ async function soak(ctx) {
   const fresh = Store.open(dir);
   if (snapshot(fresh) !== live) problems.push('the live cache differs from one rebuilt from the logs alone');
   fresh.close();
+
+  // ---- retention: what compaction can take back from the soak's growth
+  const soakBytes = jsonlBytes(dir);
+  const retained = Store.open(dir);
+  retained.compact(undefined, { keepDays: 1 });
+  const keepDayBytes = jsonlBytes(dir);
+  retained.compact();
+  const currentBytes = jsonlBytes(dir);
+  retained.close();
+  const perHour = (bytes) => ((bytes - bytesBefore) / 2 ** 20 / daemon.seconds) * 3600;
+  const retention = { soakBytes, keepDayBytes, currentBytes, perHourMB: perHour(soakBytes), currentPerHourMB: perHour(currentBytes) };
+  log(`  retention: ${(soakBytes / 2 ** 20).toFixed(1)} MB after the soak; compact --keep-days 1: ${(keepDayBytes / 2 ** 20).toFixed(1)} MB; compact: ${(currentBytes / 2 ** 20).toFixed(1)} MB`);
   removeDir(join(dir, '..'));
-  ctx.details.soak = { seconds, wall, daemon: { ...daemon, acked: daemon.acked.length }, watcher, feed, cli: { ...cli, marks: Object.keys(cli.marks).length }, grownMB, baselines: { writeMs: baseWrite, tickMs: baseTick }, problems };
+  ctx.details.soak = { retention, seconds, wall, daemon: { ...daemon, acked: daemon.acked.length }, watcher, feed, cli: { ...cli, marks: Object.keys(cli.marks).length }, grownMB, baselines: { writeMs: baseWrite, tickMs: baseTick }, problems };
   if (problems.length > 0) throw new Error(`soak invariants broken:\n  ${problems.join('\n  ')}`);
   log(`  invariants hold: no double claim or execution, no lost update (${Object.keys(cli.marks).length} CLI updates, ${executions.length} executions), ${daemon.acked.length} iteration logs present, live cache = rebuilt, check() clean`);
 
@@ -392,6 +404,15 @@ async function soak(ctx) {
           baselineWhat: 'the polling watcher: its CPU per second (both measured after opening the store)',
           note: `${((feed.cpuMs / Math.max(1, feed.changes)) * 1000).toFixed(0)} µs CPU per change`,
         }),
+    row({
+      id: 'C10',
+      what: 'soak: store growth per hour, and per hour once compaction keeps only current versions (what `compact --keep-days 1` converges to, plus one day of superseded versions)',
+      unit: 'MB/h',
+      store: retention.currentPerHourMB,
+      baseline: retention.perHourMB,
+      baselineWhat: 'growth of the logs as written (every version kept)',
+      note: `right after the soak, compact --keep-days 1 kept ${(retention.keepDayBytes / 2 ** 20).toFixed(1)} of ${(retention.soakBytes / 2 ** 20).toFixed(1)} MB (every superseded version is younger than a day); compact: ${(retention.currentBytes / 2 ** 20).toFixed(1)} MB`,
+    }),
     row({
       id: 'C9',
       what: `soak: one-shot CLI latency p50 (ready --json / show / update --set)`,

@@ -119,7 +119,7 @@ export class UnsupportedVersionError extends TaskStoreError {
   }
 }
 
-/** The cross-process write lock could not be taken in time. */
+/** The write lock could not be taken: another process held it past the timeout, or another Store object in this process is writing. */
 export class LockedError extends TaskStoreError {
   constructor(message: string, options?: ErrorOptions) {
     super('LOCKED', message, options);

@@ -62,3 +62,5 @@ export { DEFAULT_LEASE_MS } from './records/claims.js';
 export type { ClaimOptions, ClaimNextOptions, ReleaseOptions } from './records/claims.js';
 export type { GitSyncOptions, GitSyncReport, GitSyncProgress, CollectionChange } from './git/sync/git-sync.js';
 export type { SyncStatus } from './git/sync/sync-status.js';
+export type { GitIntegrationReport } from './git/report.js';
+export type { GitIntegrationStatus } from './git/status.js';

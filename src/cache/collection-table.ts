@@ -232,6 +232,11 @@ export class CollectionTable {
   }
 
   /** Empties the table (a full rebuild follows); hooks registered with {@link onClear} run first. */
+  /** How many stored versions a newer version of their id superseded (what compaction drops). */
+  supersededCount(): number {
+    return (this.db.prepare(`SELECT count(*) AS n FROM "${this.table}" WHERE state = ${STATE_SUPERSEDED}`).get() as { n: number }).n;
+  }
+
   clear(): void {
     for (const hook of this.clearHooks) hook();
     this.stmts.clear.run();

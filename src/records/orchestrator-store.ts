@@ -6,8 +6,10 @@
  * Every method is synchronous. Writes that check other records (references, unique
  * workflow names) do the check and the write in one transaction holding the write
  * lock, so no other writer can slip in between; when a check fails nothing is written.
- * Pure rules live beside this file: `schemas.ts` (shapes, defaults), `cascade.ts`
- * (what `completeExecution` changes), `cycles.ts` (dependency cycles).
+ * What each record type is (fields, defaults, indexes, references) comes from the
+ * registry (`registry.ts`); reference checks on write and on delete and the
+ * dangling-reference report are driven by it. Pure rules live beside this file:
+ * `cascade.ts` (what `completeExecution` changes), `cycles.ts` (dependency cycles).
  */
 import type { Collection, CollectionOptions, NewRecord, RecordMeta } from '../store/collection.js';
 import type { CheckProblem } from '../store/check.js';
@@ -33,22 +35,15 @@ import { assertVersion, parseWriteOptions, type WriteOptions } from '../store/wr
 import { AlreadyExistsError, ConflictMarkersError, NotFoundError, ValidationError } from '../errors.js';
 import { planCompletion } from './cascade.js';
 import { REFERENCE_FIELDS, type Referrer } from './references.js';
+import { RECORD_TYPES, type RecordTypeName, type ReferenceField } from './registry.js';
 import { parseArgument, parseRecordInput, storedSchema, withDefaults } from './record-validation.js';
 import {
-  DependencySchema,
-  ExecutionSchema,
-  ExecutionStatusSchema,
   NewDependencySchema,
   NewExecutionSchema,
   NewPrdSchema,
   NewTaskSpecSchema,
   NewWorkflowSchema,
-  PrdSchema,
-  PrdStatusSchema,
   READ_DEFAULTS,
-  RepoStateSchema,
-  TaskSpecSchema,
-  WorkflowSchema,
   type Dependency,
   type Execution,
   type ExecutionStatus,
@@ -95,27 +90,24 @@ interface RecordCollections {
 const C = RECORD_COLLECTIONS;
 
 /** The schema every version written to a record collection must pass, by collection name. */
-const STORED_SCHEMAS = new Map<string, RecordSchema>([
-  [C.prds, storedSchema(PrdSchema)],
-  [C.taskSpecs, storedSchema(TaskSpecSchema)],
-  [C.executions, storedSchema(ExecutionSchema)],
-  [C.dependencies, storedSchema(DependencySchema)],
-  [C.workflows, storedSchema(WorkflowSchema)],
-  [C.repoState, storedSchema(RepoStateSchema)],
-]);
+const STORED_SCHEMAS = new Map<string, RecordSchema>(Object.values(RECORD_TYPES).map((type) => [type.collection, storedSchema(type.stored)]));
 
 export class OrchestratorStore extends CoreStore {
   /** The readiness graph of each task_specs cache table object (a new one after the cache file is replaced). */
   private readonly graphs = new WeakMap<CollectionTable, TaskGraph>();
 
-  /** Declared in code, indexes included, so a fresh clone answers filtered queries at once. */
+  /** Every record collection, declared in code with the registry's indexes, so a fresh clone answers filtered queries at once. */
+  private readonly byName = Object.fromEntries(
+    Object.values(RECORD_TYPES).map((type) => [type.collection, this.collection({ name: type.collection, indexes: [...type.indexes] })]),
+  ) as Record<RecordTypeName, Collection<Record<string, unknown>>>;
+
   private readonly records: RecordCollections = {
-    prds: this.collection<Prd>({ name: C.prds, indexes: ['status', 'created_at'] }),
-    taskSpecs: this.collection<TaskSpec>({ name: C.taskSpecs, indexes: ['prd_id', 'status', 'created_at'] }),
-    executions: this.collection<Execution>({ name: C.executions, indexes: ['status', 'ts_id', 'started_at'] }),
-    dependencies: this.collection<Dependency>({ name: C.dependencies, indexes: ['from_exec_id', 'to_exec_id'] }),
-    workflows: this.collection<Workflow>({ name: C.workflows, indexes: ['name'] }),
-    repoState: this.collection<RepoState>({ name: C.repoState }),
+    prds: this.byName.prds as unknown as Collection<Prd>,
+    taskSpecs: this.byName.task_specs as unknown as Collection<TaskSpec>,
+    executions: this.byName.executions as unknown as Collection<Execution>,
+    dependencies: this.byName.dependencies as unknown as Collection<Dependency>,
+    workflows: this.byName.workflows as unknown as Collection<Workflow>,
+    repoState: this.byName.repo_state as unknown as Collection<RepoState>,
   };
 
   /** Use `OrchestratorStore.open()` (or `Store.open()`). */
@@ -160,7 +152,7 @@ export class OrchestratorStore extends CoreStore {
    */
   createPrd(p: NewPrd): string {
     const input = parseRecordInput(NewPrdSchema, p, 'PRD');
-    return this.records.prds.create(input as NewRecord<Prd>);
+    return this.withReferences(C.prds, input, () => this.records.prds.create(input as NewRecord<Prd>));
   }
 
   /**
@@ -179,7 +171,8 @@ export class OrchestratorStore extends CoreStore {
    */
   updatePrd(id: string, p: NewPrd, options?: WriteOptions): Prd {
     const input = parseRecordInput(NewPrdSchema, p, 'PRD');
-    return this.records.prds.update(id, input as NewRecord<Prd>, parseWriteOptions(options));
+    const opts = parseWriteOptions(options);
+    return this.withReferences(C.prds, input, () => this.records.prds.update(id, input as NewRecord<Prd>, opts));
   }
 
   /**
@@ -187,7 +180,7 @@ export class OrchestratorStore extends CoreStore {
    * @example const drafts = store.listPrds('draft');
    */
   listPrds(status?: PrdStatus): Prd[] {
-    const where: Record<string, string> = status === undefined ? {} : { status: parseArgument(PrdStatusSchema, status, 'status') };
+    const where: Record<string, string> = status === undefined ? {} : { status: parseArgument(RECORD_TYPES.prds.status!, status, 'status') };
     return readAll(this.records.prds.list({ where, orderBy: 'created_at' }), READ_DEFAULTS.prds);
   }
 
@@ -204,7 +197,7 @@ export class OrchestratorStore extends CoreStore {
   createTaskSpec(t: NewTaskSpec): string {
     const input = parseRecordInput(NewTaskSpecSchema, t, 'task spec');
     return this.transaction(() => {
-      this.requireLive(this.records.prds, input.prd_id, 'prd_id', 'PRD');
+      this.requireReferences(C.taskSpecs, input);
       return this.records.taskSpecs.create(input as NewRecord<TaskSpec>);
     });
   }
@@ -229,7 +222,7 @@ export class OrchestratorStore extends CoreStore {
     return this.transaction(() => {
       this.assertCurrent(this.records.taskSpecs, id, opts);
       this.requireLive(this.records.taskSpecs, id, 'id', 'task spec');
-      this.requireLive(this.records.prds, input.prd_id, 'prd_id', 'PRD');
+      this.requireReferences(C.taskSpecs, input);
       return this.records.taskSpecs.update(id, input as NewRecord<TaskSpec>, opts);
     });
   }
@@ -363,7 +356,7 @@ export class OrchestratorStore extends CoreStore {
   createExecution(e: NewExecution): string {
     const input = parseRecordInput(NewExecutionSchema, e, 'execution');
     return this.transaction(() => {
-      this.requireLive(this.records.taskSpecs, input.ts_id, 'ts_id', 'task spec');
+      this.requireReferences(C.executions, input);
       return this.records.executions.create({ ...input, started_at: input.started_at ?? Date.now() } as NewRecord<Execution>);
     });
   }
@@ -389,7 +382,7 @@ export class OrchestratorStore extends CoreStore {
     return this.transaction(() => {
       this.assertCurrent(this.records.executions, id, opts);
       const current = this.requireLive(this.records.executions, id, 'id', 'execution');
-      this.requireLive(this.records.taskSpecs, input.ts_id, 'ts_id', 'task spec');
+      this.requireReferences(C.executions, input);
       const startedAt = input.started_at ?? current.started_at ?? Date.now();
       return this.records.executions.update(id, { ...input, started_at: startedAt } as NewRecord<Execution>, opts);
     });
@@ -473,8 +466,7 @@ export class OrchestratorStore extends CoreStore {
   createDependency(d: NewDependency): string {
     const input = parseRecordInput(NewDependencySchema, d, 'dependency');
     return this.transaction(() => {
-      this.requireLive(this.records.executions, input.from_exec_id, 'from_exec_id', 'execution');
-      if (input.to_exec_id !== null) this.requireLive(this.records.executions, input.to_exec_id, 'to_exec_id', 'execution');
+      this.requireReferences(C.dependencies, input);
       return this.records.dependencies.create(input as NewRecord<Dependency>);
     });
   }
@@ -538,6 +530,7 @@ export class OrchestratorStore extends CoreStore {
   createWorkflow(w: NewWorkflow): string {
     const input = parseRecordInput(NewWorkflowSchema, w, 'workflow');
     return this.transaction(() => {
+      this.requireReferences(C.workflows, input);
       this.requireFreeWorkflowName(input.name, undefined);
       return this.records.workflows.create(input as NewRecord<Workflow>);
     });
@@ -574,6 +567,7 @@ export class OrchestratorStore extends CoreStore {
     return this.transaction(() => {
       this.assertCurrent(this.records.workflows, id, opts);
       this.requireLive(this.records.workflows, id, 'id', 'workflow');
+      this.requireReferences(C.workflows, input);
       this.requireFreeWorkflowName(input.name, id);
       return this.records.workflows.update(id, input as NewRecord<Workflow>, opts);
     });
@@ -704,6 +698,29 @@ export class OrchestratorStore extends CoreStore {
     });
   }
 
+  /**
+   * Every reference of `collection`'s type that the registry checks on write must name a
+   * live record (`null` or absent: no reference), else `NotFoundError` naming the field.
+   */
+  private requireReferences(collection: RecordTypeName, input: Record<string, unknown>): void {
+    for (const ref of RECORD_TYPES[collection].references) {
+      if (!ref.checkedOnWrite) continue;
+      const value = input[ref.field];
+      for (const id of ref.many === true && Array.isArray(value) ? value : [value]) {
+        if (id !== undefined && id !== null) this.requireLive(this.byName[ref.to], id as string, ref.field, RECORD_TYPES[ref.to].label);
+      }
+    }
+  }
+
+  /** Runs `write`, after the reference checks in the same transaction when the type has any. */
+  private withReferences<R>(collection: RecordTypeName, input: Record<string, unknown>, write: () => R): R {
+    if (!RECORD_TYPES[collection].references.some((ref) => ref.checkedOnWrite)) return write();
+    return this.transaction(() => {
+      this.requireReferences(collection, input);
+      return write();
+    });
+  }
+
   private requireFreeWorkflowName(name: string, self: string | undefined): void {
     const taken = this.records.workflows.list({ where: { name, ...(self === undefined ? {} : { id: { ne: self } }) }, limit: 1 });
     if (taken.length > 0) {
@@ -715,7 +732,7 @@ export class OrchestratorStore extends CoreStore {
   }
 
   private executionFilter(status: ExecutionStatus | undefined): Record<string, string> {
-    return status === undefined ? {} : { status: parseArgument(ExecutionStatusSchema, status, 'status') };
+    return status === undefined ? {} : { status: parseArgument(RECORD_TYPES.executions.status!, status, 'status') };
   }
 
   /** Runs one part of `check()`; a collection with conflict markers is reported by the core, so it is skipped here. */
@@ -749,63 +766,42 @@ export class OrchestratorStore extends CoreStore {
     return referrers;
   }
 
+  /**
+   * Live records whose reference fields (per the registry) name no live record: single
+   * references first, then lists, each in registry order.
+   */
   private danglingReferences(): CheckProblem[] {
-    const problems: CheckProblem[] = [];
-    const single = (from: string, field: string, to: string, what: string, toWhat: string): void => {
-      problems.push(
-        ...this.checkPart(() =>
-          this.queryCache<{ id: string; ref: unknown }>(
-            [from, to],
-            (src, dst) => `
-              SELECT s.id AS id, json_extract(s.data, '$.${field}') AS ref FROM ${src} AS s
-              WHERE s.state = 1
-                AND NOT EXISTS (SELECT 1 FROM ${dst} AS d WHERE d.id = json_extract(s.data, '$.${field}') AND d.state = 1)
-              ORDER BY s.id`,
-          ).map(({ id, ref }) => ({
-            kind: 'dangling_reference',
-            collection: from,
-            id,
-            message: `${what} ${id}: ${field} ${JSON.stringify(ref)} does not name a live ${toWhat}`,
-          })),
-        ),
-      );
-    };
-    single(C.taskSpecs, 'prd_id', C.prds, 'task spec', 'PRD');
-    single(C.executions, 'ts_id', C.taskSpecs, 'execution', 'task spec');
-    single(C.dependencies, 'from_exec_id', C.executions, 'dependency', 'execution');
-    problems.push(
-      ...this.checkPart(() =>
-        this.queryCache<{ id: string; ref: unknown }>(
-          [C.dependencies, C.executions],
-          (deps, execs) => `
-            SELECT s.id AS id, json_extract(s.data, '$.to_exec_id') AS ref FROM ${deps} AS s
-            WHERE s.state = 1 AND json_extract(s.data, '$.to_exec_id') IS NOT NULL
-              AND NOT EXISTS (SELECT 1 FROM ${execs} AS d WHERE d.id = json_extract(s.data, '$.to_exec_id') AND d.state = 1)
-            ORDER BY s.id`,
-        ).map(({ id, ref }) => ({
-          kind: 'dangling_reference',
-          collection: C.dependencies,
-          id,
-          message: `dependency ${id}: to_exec_id ${JSON.stringify(ref)} does not name a live execution`,
-        })),
-      ),
-      ...this.checkPart(() =>
-        this.queryCache<{ id: string; ref: unknown }>(
-          [C.taskSpecs],
-          (specs) => `
-            SELECT s.id AS id, dep.value AS ref FROM ${specs} AS s, json_each(s.data, '$.dependencies') AS dep
-            WHERE s.state = 1
-              AND NOT EXISTS (SELECT 1 FROM ${specs} AS d WHERE d.id = dep.value AND d.state = 1)
-            ORDER BY s.id, dep.key`,
-        ).map(({ id, ref }) => ({
-          kind: 'dangling_reference',
-          collection: C.taskSpecs,
-          id,
-          message: `task spec ${id}: dependencies names ${JSON.stringify(ref)}, which is not a live task spec (the spec can never become ready)`,
-        })),
-      ),
-    );
-    return problems;
+    const refs = [...REFERENCE_FIELDS.filter((r) => r.many !== true), ...REFERENCE_FIELDS.filter((r) => r.many === true)];
+    return refs.flatMap((ref) => this.checkPart(() => this.danglingReferencesOf(ref)));
+  }
+
+  private danglingReferencesOf(ref: ReferenceField): CheckProblem[] {
+    const what = RECORD_TYPES[ref.from].label;
+    const toWhat = RECORD_TYPES[ref.to].label;
+    const effect = ref.danglingEffect === undefined ? '' : ` ${ref.danglingEffect}`;
+    const sql = ref.many
+      ? (src: string, dst: string) => `
+          SELECT s.id AS id, dep.value AS ref FROM ${src} AS s, json_each(s.data, '$.${ref.field}') AS dep
+          WHERE s.state = 1
+            AND NOT EXISTS (SELECT 1 FROM ${dst} AS d WHERE d.id = dep.value AND d.state = 1)
+          ORDER BY s.id, dep.key`
+      : (src: string, dst: string) => `
+          SELECT s.id AS id, json_extract(s.data, '$.${ref.field}') AS ref FROM ${src} AS s
+          WHERE s.state = 1${ref.nullable === true ? ` AND json_extract(s.data, '$.${ref.field}') IS NOT NULL` : ''}
+            AND NOT EXISTS (SELECT 1 FROM ${dst} AS d WHERE d.id = json_extract(s.data, '$.${ref.field}') AND d.state = 1)
+          ORDER BY s.id`;
+    const rows =
+      ref.from === ref.to
+        ? this.queryCache<{ id: string; ref: unknown }>([ref.from], (t) => sql(t, t))
+        : this.queryCache<{ id: string; ref: unknown }>([ref.from, ref.to], sql);
+    return rows.map(({ id, ref: target }) => ({
+      kind: 'dangling_reference',
+      collection: ref.from,
+      id,
+      message: ref.many
+        ? `${what} ${id}: ${ref.field} names ${JSON.stringify(target)}, which is not a live ${toWhat}${effect}`
+        : `${what} ${id}: ${ref.field} ${JSON.stringify(target)} does not name a live ${toWhat}${effect}`,
+    }));
   }
 
   private cycleProblems(): CheckProblem[] {

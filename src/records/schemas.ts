@@ -1,250 +1,42 @@
 /**
- * The orchestrator's record types (SPEC 2.3) as zod schemas. Pure: no I/O.
- *
- * Each type has two schemas:
- * - `XSchema` validates a complete stored version (what a JSONL line holds): `id`,
- *   the timestamps, and every field.
- * - `NewXSchema` validates what `createX` / `updateX` accept: the same fields with the
- *   spec's defaults filled in, and `id`, `created_at`, `updated_at` optional (the store
- *   fills them in; `updated_at` is always stamped by the store).
- *
- * Field names are snake_case exactly as on disk, enum values lowercase, timestamps
- * integer Unix milliseconds.
- *
- * Unknown fields are kept, not stripped (zod "loose" objects): a record written by the
- * Rust TaskStore or by a newer TaskStore may carry fields this version has never heard
- * of, and reading, updating or merging it must not silently lose them (the lesson of
- * Beads #1480). The exported TypeScript types list only the known fields.
+ * The record types' schemas, re-exported from the registry (`registry.ts`, where each
+ * type's fields are defined), and the error messages zod issues get. Pure: no I/O.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 
-// ---- building blocks ----
-
-/** A record id, or a reference to one: a non-empty string. */
-const idRef = z.string().min(1);
-/** Integer Unix milliseconds. */
-const timestamp = z.int().nonnegative();
-const nullableTimestamp = z.int().nonnegative().nullable();
-/** A non-negative integer counter. */
-const counter = z.int().nonnegative();
-
-// ---- enums ----
-
-export const PrdStatusSchema = z.enum(['draft', 'ready', 'active', 'in_progress', 'complete', 'failed', 'cancelled']);
-export type PrdStatus = z.infer<typeof PrdStatusSchema>;
-
-export const TaskSpecStatusSchema = z.enum(['pending', 'blocked', 'running', 'complete', 'failed']);
-export type TaskSpecStatus = z.infer<typeof TaskSpecStatusSchema>;
-
-export const ExecutionStatusSchema = z.enum(['running', 'paused', 'complete', 'failed', 'stopped']);
-export type ExecutionStatus = z.infer<typeof ExecutionStatusSchema>;
-
-export const DependencyTypeSchema = z.enum(['notify', 'query', 'share']);
-export type DependencyType = z.infer<typeof DependencyTypeSchema>;
-
-// ---- field sets (in the spec's on-disk order) ----
-
-const prdFields = {
-  title: z.string(),
-  description: z.string().default(''),
-  status: PrdStatusSchema.default('draft'),
-  review_passes: counter.default(0),
-  content: z.string().default(''),
-};
-
-const taskSpecFields = {
-  prd_id: idRef,
-  phase_name: z.string(),
-  description: z.string().default(''),
-  status: TaskSpecStatusSchema.default('pending'),
-  workflow_name: z.string().nullable().default(null),
-  assigned_to: z.string().nullable().default(null),
-  /** Ids of the task specs this one waits for. */
-  dependencies: z.array(idRef).default([]),
-  content: z.string().default(''),
-  /** When the claimant's lease ends (ms); absent or null when nobody holds a claim. */
-  lease_expires_at: nullableTimestamp.optional(),
-};
-
-const executionFields = {
-  ts_id: idRef,
-  worktree_path: z.string(),
-  branch_name: z.string(),
-  status: ExecutionStatusSchema.default('running'),
-  /** Defaults to now on create; on update, to the current version's value. */
-  started_at: timestamp.optional(),
-  completed_at: nullableTimestamp.default(null),
-  current_phase: z.string().nullable().default(null),
-  iteration_count: counter.default(0),
-  error_message: z.string().nullable().default(null),
-};
-
-const dependencyFields = {
-  from_exec_id: idRef,
-  /** `null` = a broadcast to every execution. */
-  to_exec_id: idRef.nullable().default(null),
-  dependency_type: DependencyTypeSchema,
-  resolved_at: nullableTimestamp.default(null),
-  /** Free text; serialize structured payloads with `JSON.stringify` (the Rust TaskStore stores a string). */
-  payload: z.string().nullable().default(null),
-};
-
-const workflowFields = {
-  name: z.string().min(1),
-  version: z.string(),
-  content: z.string().default(''),
-};
-
-/** Stamps the store sets; optional in `NewX` (and `updated_at` is ignored there). */
-const newStamps = {
-  id: idRef.optional(),
-  created_at: timestamp.optional(),
-  updated_at: timestamp.optional(),
-};
-
-// ---- stored records (keys in the spec's on-disk order) ----
-
-const f = { prd: prdFields, ts: taskSpecFields, ex: executionFields, dep: dependencyFields, wf: workflowFields };
-
-const PrdShape = z.object({
-  id: idRef,
-  title: f.prd.title,
-  description: f.prd.description,
-  created_at: timestamp,
-  updated_at: timestamp,
-  status: f.prd.status,
-  review_passes: f.prd.review_passes,
-  content: f.prd.content,
-});
-const TaskSpecShape = z.object({
-  id: idRef,
-  prd_id: f.ts.prd_id,
-  phase_name: f.ts.phase_name,
-  description: f.ts.description,
-  created_at: timestamp,
-  updated_at: timestamp,
-  status: f.ts.status,
-  workflow_name: f.ts.workflow_name,
-  assigned_to: f.ts.assigned_to,
-  dependencies: f.ts.dependencies,
-  content: f.ts.content,
-  lease_expires_at: f.ts.lease_expires_at,
-});
-/**
- * Executions have no `created_at` in the spec's field list (`started_at` is their domain
- * timestamp); the store's generic rule (SPEC 2.1) still sets one on create, so it is
- * optional here: records written by the Rust TaskStore have none.
- */
-const ExecutionShape = z.object({
-  id: idRef,
-  ts_id: f.ex.ts_id,
-  worktree_path: f.ex.worktree_path,
-  branch_name: f.ex.branch_name,
-  status: f.ex.status,
-  started_at: timestamp,
-  created_at: timestamp.optional(),
-  updated_at: timestamp,
-  completed_at: f.ex.completed_at,
-  current_phase: f.ex.current_phase,
-  iteration_count: f.ex.iteration_count,
-  error_message: f.ex.error_message,
-});
-const DependencyShape = z.object({
-  id: idRef,
-  from_exec_id: f.dep.from_exec_id,
-  to_exec_id: f.dep.to_exec_id,
-  dependency_type: f.dep.dependency_type,
-  created_at: timestamp,
-  updated_at: timestamp,
-  resolved_at: f.dep.resolved_at,
-  payload: f.dep.payload,
-});
-const WorkflowShape = z.object({
-  id: idRef,
-  name: f.wf.name,
-  version: f.wf.version,
-  created_at: timestamp,
-  updated_at: timestamp,
-  content: f.wf.content,
-});
-/** `id` equals `repo_path`. Like executions, `created_at` is optional (not in the spec's field list). */
-const RepoStateShape = z.object({
-  id: idRef,
-  repo_path: idRef,
-  last_synced_commit: z.string(),
-  created_at: timestamp.optional(),
-  updated_at: timestamp,
-});
-
-/** A stored PRD version (`prds.jsonl`). Unknown fields are kept. */
-export const PrdSchema = PrdShape.loose();
-/** A stored task spec version (`task_specs.jsonl`). Unknown fields are kept. */
-export const TaskSpecSchema = TaskSpecShape.loose();
-/** A stored execution version (`executions.jsonl`). Unknown fields are kept. */
-export const ExecutionSchema = ExecutionShape.loose();
-/** A stored dependency version (`dependencies.jsonl`). Unknown fields are kept. */
-export const DependencySchema = DependencyShape.loose();
-/** A stored workflow version (`workflows.jsonl`). Unknown fields are kept. */
-export const WorkflowSchema = WorkflowShape.loose();
-/** A stored repository state (`repo_state.jsonl`). Unknown fields are kept. */
-export const RepoStateSchema = RepoStateShape.loose();
-
-export type Prd = z.output<typeof PrdShape>;
-export type TaskSpec = z.output<typeof TaskSpecShape>;
-export type Execution = z.output<typeof ExecutionShape>;
-export type Dependency = z.output<typeof DependencyShape>;
-export type Workflow = z.output<typeof WorkflowShape>;
-export type RepoState = z.output<typeof RepoStateShape>;
-
-// ---- create / update input ----
-
-const NewPrdShape = z.object({ ...newStamps, ...prdFields });
-const NewTaskSpecShape = z.object({ ...newStamps, ...taskSpecFields });
-const NewExecutionShape = z.object({ ...newStamps, ...executionFields });
-const NewDependencyShape = z.object({ ...newStamps, ...dependencyFields });
-const NewWorkflowShape = z.object({ ...newStamps, ...workflowFields });
-
-/** What `createPrd` / `updatePrd` accept: `title` required, the rest defaulted. */
-export const NewPrdSchema = NewPrdShape.loose();
-/** What `createTaskSpec` / `updateTaskSpec` accept: `prd_id` and `phase_name` required. */
-export const NewTaskSpecSchema = NewTaskSpecShape.loose();
-/** What `createExecution` / `updateExecution` accept: `ts_id`, `worktree_path`, `branch_name` required. */
-export const NewExecutionSchema = NewExecutionShape.loose();
-/** What `createDependency` accepts: `from_exec_id` and `dependency_type` required. */
-export const NewDependencySchema = NewDependencyShape.loose();
-/** What `createWorkflow` / `updateWorkflow` accept: `name` and `version` required. */
-export const NewWorkflowSchema = NewWorkflowShape.loose();
-
-export type NewPrd = z.input<typeof NewPrdShape>;
-export type NewTaskSpec = z.input<typeof NewTaskSpecShape>;
-export type NewExecution = z.input<typeof NewExecutionShape>;
-export type NewDependency = z.input<typeof NewDependencyShape>;
-export type NewWorkflow = z.input<typeof NewWorkflowShape>;
-
-// ---- defaults for reading ----
-
-/**
- * The static defaults of a `NewX` schema, field by field (what `createX` would fill in).
- * Reads apply them to fields a stored version lacks, so a record written by an older
- * writer that omitted, say, `dependencies` still reads as a complete `TaskSpec`.
- */
-function defaultsOf(shape: Record<string, z.ZodType>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, schema] of Object.entries(shape)) {
-    const result = schema.safeParse(undefined);
-    if (result.success && result.data !== undefined) out[key] = result.data;
-  }
-  return out;
-}
-
-/** Per collection: the values filled in for fields a stored version lacks. */
-export const READ_DEFAULTS = {
-  prds: defaultsOf(prdFields),
-  task_specs: defaultsOf(taskSpecFields),
-  executions: defaultsOf(executionFields),
-  dependencies: defaultsOf(dependencyFields),
-  workflows: defaultsOf(workflowFields),
-} as const;
+export {
+  DependencySchema,
+  DependencyTypeSchema,
+  ExecutionSchema,
+  ExecutionStatusSchema,
+  NewDependencySchema,
+  NewExecutionSchema,
+  NewPrdSchema,
+  NewTaskSpecSchema,
+  NewWorkflowSchema,
+  PrdSchema,
+  PrdStatusSchema,
+  READ_DEFAULTS,
+  RepoStateSchema,
+  TaskSpecSchema,
+  TaskSpecStatusSchema,
+  WorkflowSchema,
+  type Dependency,
+  type DependencyType,
+  type Execution,
+  type ExecutionStatus,
+  type NewDependency,
+  type NewExecution,
+  type NewPrd,
+  type NewTaskSpec,
+  type NewWorkflow,
+  type Prd,
+  type PrdStatus,
+  type RepoState,
+  type TaskSpec,
+  type TaskSpecStatus,
+  type Workflow,
+} from './registry.js';
 
 // ---- error messages ----
 

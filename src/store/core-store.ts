@@ -14,7 +14,7 @@ import { performance } from 'node:perf_hooks';
 import type Database from 'better-sqlite3';
 import { CacheDb } from '../cache/cache-db.js';
 import { CollectionTable } from '../cache/collection-table.js';
-import { ConflictMarkersError, NotFoundError, TaskStoreError, TooLargeError, ValidationError, ioError } from '../errors.js';
+import { ConflictMarkersError, LockedError, NotFoundError, TaskStoreError, TooLargeError, ValidationError, ioError } from '../errors.js';
 import { assertCollectionName, COLLECTION_NAME } from '../jsonl/collection-name.js';
 import { parseLine, serializeRecord, type StoredRecord } from '../jsonl/line-codec.js';
 import { Collection, type CollectionHost, type CollectionOptions } from './collection.js';
@@ -65,6 +65,10 @@ export interface StoreMetrics {
   counts: Record<string, number>;
   /** Log size in bytes per collection. */
   jsonlBytes: Record<string, number>;
+  /** Complete lines consumed from each log (every version, tombstones and malformed lines included). */
+  lines: Record<string, number>;
+  /** Versions per collection that a newer version of the same id superseded: what `compact()` would drop. */
+  supersededLines: Record<string, number>;
   /** Moving average of the last 100 durable writes (ms), or null before the first. */
   writeLatencyMs: number | null;
   /** Duration of the last full sync in this process, or null. */
@@ -453,12 +457,17 @@ export class CoreStore {
     this.assertOpen();
     const counts: Record<string, number> = {};
     const jsonlBytes: Record<string, number> = {};
+    const lines: Record<string, number> = {};
+    const supersededLines: Record<string, number> = {};
     for (const name of this.knownCollections()) {
-      counts[name] = this.conflicts.has(name) ? 0 : this.tableFor(name).count();
+      const conflicted = this.conflicts.has(name);
+      counts[name] = conflicted ? 0 : this.tableFor(name).count();
       jsonlBytes[name] = fileSize(logPath(this.dir, name));
+      lines[name] = readFileState(this.cache, name)?.lines ?? 0;
+      supersededLines[name] = conflicted ? 0 : this.tableFor(name).supersededCount();
     }
     const writeLatencyMs = this.latencies.length === 0 ? null : this.latencies.reduce((a, b) => a + b, 0) / this.latencies.length;
-    return { counts, jsonlBytes, writeLatencyMs, lastSyncMs: this.lastSyncMs, recorded: this.recordedMetrics() };
+    return { counts, jsonlBytes, lines, supersededLines, writeLatencyMs, lastSyncMs: this.lastSyncMs, recorded: this.recordedMetrics() };
   }
 
   /** The figures other processes left in the cache's meta table (see StoreMetrics.recorded). */
@@ -575,7 +584,7 @@ export class CoreStore {
     if (!this.cache.isCurrentFile()) this.reopenCache();
     const lockKey = this.lockKey;
     if (locksHeldInProcess.has(lockKey)) {
-      throw new TaskStoreError('LOCKED', 'another Store object in this process is in the middle of a write to the same store', {
+      throw new LockedError('another Store object in this process is in the middle of a write to the same store', {
         hint: 'open one Store per directory per process and share it, or do not write through a second Store inside a transaction of the first',
       });
     }
@@ -780,8 +789,9 @@ export class CoreStore {
     if (this.latencies.length > 100) this.latencies.shift();
   }
 
+  /** Using a closed store is a programming error, not an I/O failure: a TypeError, as better-sqlite3 throws for a closed database. */
   private assertOpen(): void {
-    if (this.closed) throw new TaskStoreError('IO', `the store at ${this.dir} is closed`);
+    if (this.closed) throw new TypeError(`the store at ${this.dir} is closed`);
   }
 }
 

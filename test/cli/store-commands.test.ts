@@ -117,7 +117,7 @@ describe('compact, metrics, backup', () => {
     expect(metrics.jsonlBytes.notes).toBeGreaterThan(0);
     expect(metrics).toHaveProperty('writeLatencyMs');
     expect(metrics).toHaveProperty('lastSyncMs');
-    expect(runCli(['metrics'], { cwd }).stdout).toMatch(/prds\s+1\s+\d+ B/);
+    expect(runCli(['metrics'], { cwd }).stdout).toMatch(/prds\s+1\s+1\s+0 \(0%\)\s+\d+ B/);
 
     const backup = runJson<{ dest: string; files: { name: string; bytes: number }[] }>(['backup', 'bk'], { cwd });
     expect(backup.dest).toBe(join(cwd, 'bk'));

@@ -2,7 +2,7 @@
 import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CoreStore as Store } from '../../src/index.js';
+import { CoreStore as Store, LockedError } from '../../src/index.js';
 import { tempDir } from '../helpers/temp.js';
 import { quietLogger } from '../helpers/logger.js';
 
@@ -28,6 +28,7 @@ describe('a second Store on the same directory through a symlink', () => {
     // Generous bound: the old behaviour waited the whole (here 20 s) lock timeout.
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(caught?.code).toBe('LOCKED');
+    expect(caught).toBeInstanceOf(LockedError);
     expect(caught.message).toMatch(/in this process/);
     second.close();
     first.close();
@@ -53,5 +54,15 @@ describe('a log saved with a UTF-8 byte-order mark', () => {
     expect(notes.get('a')?.title).toBe('second');
     expect(store.check().problems).toEqual([]);
     store.close();
+  });
+
+  it('a closed store throws TypeError (a programming error), not an IO error', () => {
+    const store = Store.open(join(tempDir(), '.taskstore'), { durability: 'none', logger: quietLogger() });
+    const notes = store.collection({ name: 'notes' });
+    notes.create({ id: 'a' });
+    store.close();
+    expect(() => notes.get('a')).toThrow(TypeError);
+    expect(() => store.refresh()).toThrow(/is closed/);
+    store.close(); // twice: nothing
   });
 });

@@ -509,4 +509,21 @@ describe('metrics', () => {
     store.sync();
     expect(store.metrics().lastSyncMs).toBeGreaterThanOrEqual(0);
   });
+
+  it('reports lines and superseded lines per collection, so a user sees when compaction pays', () => {
+    const { store, notes } = openStore();
+    const id = notes.create({ title: 'a' });
+    notes.patch(id, { title: 'b' });
+    notes.patch(id, { title: 'c' });
+    const other = notes.create({ title: 'x' });
+    notes.delete(other);
+    // 5 lines: a (superseded), b (superseded), c (current), x (superseded by its tombstone), the tombstone.
+    let m = store.metrics();
+    expect(m.lines.notes).toBe(5);
+    expect(m.supersededLines.notes).toBe(3);
+    store.compact('notes');
+    m = store.metrics();
+    expect(m.lines.notes).toBe(2);
+    expect(m.supersededLines.notes).toBe(0);
+  });
 });

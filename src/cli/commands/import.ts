@@ -1,5 +1,5 @@
 import { NotFoundError, TaskStoreError, type Store } from '../../index.js';
-import { REFERENCE_FIELDS } from '../../records/references.js';
+import { REFERENCE_FIELDS } from '../../records/registry.js';
 import { COLLECTION_NAME } from '../../jsonl/collection-name.js';
 import type { Collection } from '../../store/collection.js';
 import type { CliContext } from '../context.js';
@@ -134,15 +134,20 @@ function refuseDanglingReferences(store: Store, entries: readonly ImportEntry[],
   for (const entry of entries) {
     for (const ref of REFERENCE_FIELDS) {
       if (ref.from !== entry.collection || !ref.checkedOnWrite) continue;
-      const target = entry.record[ref.field];
-      if (target === undefined || target === null) continue;
-      if (typeof target === 'string' && store.collection({ name: ref.to }).get(target) !== undefined) continue;
+      const value = entry.record[ref.field];
+      const target = ref.many === true && Array.isArray(value) ? value.find((id) => !isLive(store, ref.to, id)) : isLive(store, ref.to, value) ? undefined : value;
+      if (target === undefined) continue;
       throw new NotFoundError(
         `${file} ${entry.where} (${entry.collection}): ${ref.field} ${JSON.stringify(target)} names no live record in ${ref.to}, neither in the import nor in the store`,
         { data: { file, where: entry.where, collection: entry.collection, field: ref.field, ref: target }, hint: 'import the referenced record too (or fix the field); nothing was imported' },
       );
     }
   }
+}
+
+/** `id` is absent (`null`, `undefined`: no reference) or names a live record of `collection`. */
+function isLive(store: Store, collection: string, id: unknown): boolean {
+  return id === undefined || id === null || (typeof id === 'string' && store.collection({ name: collection }).get(id) !== undefined);
 }
 
 export async function run(ctx: CliContext, input: ImportInput): Promise<number> {

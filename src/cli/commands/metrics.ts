@@ -2,7 +2,7 @@ import type { CliContext } from '../context.js';
 import { withStoreForReading } from '../open-store.js';
 import { createOutput, formatBytes, formatTime } from '../output.js';
 
-/** Record counts and JSONL sizes per collection, write latency and last sync time (as recorded in the cache by every process). */
+/** Record counts, lines, superseded lines and JSONL sizes per collection, write latency and last sync time (as recorded in the cache by every process). */
 export async function run(ctx: CliContext): Promise<number> {
   const out = createOutput(ctx);
   const metrics = await withStoreForReading(ctx, (store) => store.metrics());
@@ -13,11 +13,21 @@ export async function run(ctx: CliContext): Promise<number> {
   const names = Object.keys(metrics.counts).sort();
   const totalRecords = names.reduce((n, name) => n + (metrics.counts[name] ?? 0), 0);
   const totalBytes = names.reduce((n, name) => n + (metrics.jsonlBytes[name] ?? 0), 0);
+  const totalLines = names.reduce((n, name) => n + (metrics.lines[name] ?? 0), 0);
+  const totalSuperseded = names.reduce((n, name) => n + (metrics.supersededLines[name] ?? 0), 0);
+  // SUPERSEDED: versions a newer one replaced, which `compact` would drop (the share says whether it pays).
+  const superseded = (n: number, of: number): string => (of === 0 ? '0' : `${n} (${Math.round((n / of) * 100)}%)`);
   out.table(
-    ['COLLECTION', 'RECORDS', 'JSONL'],
+    ['COLLECTION', 'RECORDS', 'LINES', 'SUPERSEDED', 'JSONL'],
     [
-      ...names.map((name) => [name, String(metrics.counts[name] ?? 0), formatBytes(metrics.jsonlBytes[name] ?? 0)]),
-      [out.c.bold('total'), out.c.bold(String(totalRecords)), out.c.bold(formatBytes(totalBytes))],
+      ...names.map((name) => [
+        name,
+        String(metrics.counts[name] ?? 0),
+        String(metrics.lines[name] ?? 0),
+        superseded(metrics.supersededLines[name] ?? 0, metrics.lines[name] ?? 0),
+        formatBytes(metrics.jsonlBytes[name] ?? 0),
+      ]),
+      [out.c.bold('total'), out.c.bold(String(totalRecords)), out.c.bold(String(totalLines)), out.c.bold(superseded(totalSuperseded, totalLines)), out.c.bold(formatBytes(totalBytes))],
     ],
   );
   // A fresh CLI has written nothing and synced nothing itself: show what the store's

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { ExecutionStatusSchema, PrdStatusSchema, TaskSpecStatusSchema } from '../../records/schemas.js';
+import { RECORD_TYPES } from '../../records/registry.js';
 
 // ---- arguments ----
 
@@ -33,7 +34,7 @@ export const ifUpdatedAtArg = z
 export const collectionArg = z
   .string()
   .regex(/^[a-z][a-z0-9_]{0,63}$/, 'a collection name is 1-64 characters of a-z, 0-9 and _, starting with a letter')
-  .describe('collection name: prds, task_specs, executions, dependencies, workflows, repo_state, or any generic collection of the store');
+  .describe(`collection name: ${Object.keys(RECORD_TYPES).join(', ')}, or any generic collection of the store`);
 
 export const limitArg = z.int().nonnegative();
 export const offsetArg = z.int().nonnegative().describe('skip this many records first (for paging)');

@@ -9,6 +9,7 @@ import { recordHistory } from '../../cli/commands/history.js';
 import { CliError } from '../../cli/errors.js';
 import { resolveId } from '../../cli/id-prefix.js';
 import { readRecord, withReadDefaults } from '../../cli/record-types.js';
+import { recordType } from '../../records/registry.js';
 import { findCycles } from '../../records/cycles.js';
 import type { Execution, TaskSpec } from '../../records/schemas.js';
 import type {
@@ -215,8 +216,10 @@ function parseWhere(text: string | null): Record<string, never> {
 
 // ---------------------------------------------------------------- search
 
-/** The field shown as a record's name, per collection (generic collections: `title`). */
-const LABEL_FIELD: Record<string, string> = { task_specs: 'phase_name', workflows: 'name', repo_state: 'repo_path' };
+/** The field shown as a record's name: the registry's title field (other collections: `title`). */
+function labelField(collection: string): string {
+  return recordType(collection)?.titleField ?? 'title';
+}
 
 function search(store: Store, _p: string[], query: URLSearchParams, now: number): SearchResponse {
   const q = (query.get('q') ?? '').trim();
@@ -226,7 +229,7 @@ function search(store: Store, _p: string[], query: URLSearchParams, now: number)
   const needle = q.toLowerCase();
   for (const name of store.collectionNames()) {
     const c = store.collection({ name });
-    const field = LABEL_FIELD[name] ?? 'title';
+    const field = labelField(name);
     const labelOf = (r: Record<string, unknown>): string => (typeof r[field] === 'string' ? (r[field] as string) : r.id as string);
     // Id prefix: an exact range on id (never LIKE, whose _ and % are wildcards).
     for (const r of c.list({ where: { id: { gte: q, lt: `${q}\u{10FFFF}` } }, orderBy: 'id', limit: 10 })) {
