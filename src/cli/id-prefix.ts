@@ -161,8 +161,9 @@ function cut(id: string, length: number): string {
 /**
  * Short forms for the ids shown in a table: each the shortest prefix that is unique
  * among the live ids of every collection of the store, so what a table shows can be
- * typed back as an id. Cost: for a few ids, two indexed lookups per id and collection;
- * for many, one read of each collection's id index and one sort.
+ * typed back as an id. Cost: for a few ids, two indexed lookups per id and collection
+ * (a collection with no more live records than that is read whole instead); for many,
+ * one read of each collection's id index and one sort.
  */
 export function shortIds(store: IdStore, ids: readonly string[], min = MIN_SHORT): Map<string, string> {
   const unique = [...new Set(ids)];
@@ -172,11 +173,13 @@ export function shortIds(store: IdStore, ids: readonly string[], min = MIN_SHORT
   const readAll = store.liveIds !== undefined && unique.length * names.length * 2 > MAX_NEIGHBOUR_LOOKUPS;
   for (const name of names) {
     try {
-      if (readAll) {
+      const collection = store.collection({ name });
+      // A collection with no more records than the lookups would make is read whole:
+      // one query instead of two per id (a short table of PRDs, an empty collection).
+      if (readAll || (store.liveIds !== undefined && collection.count() <= unique.length * 2)) {
         for (const id of store.liveIds!(name)) others.push(id);
         continue;
       }
-      const collection = store.collection({ name });
       for (const id of unique) {
         // The nearest live id on each side.
         for (const record of collection.list({ where: { id: { lt: id } }, orderBy: '-id', limit: 1 })) others.push(record.id);

@@ -110,3 +110,22 @@ describe('shortIds on long tables', () => {
     });
   });
 });
+
+describe('shortIds on short tables', () => {
+  it('reads a collection no bigger than the lookups whole, with the same prefixes as the per-id lookups', () => {
+    const dir = tempDir();
+    withStore(dir, (store) => {
+      // tags: 4 live records (read whole for 3 shown ids); notes: 40 (looked up per id).
+      store.collection({ name: 'tags' }).createMany(['ab12-1', 'ab12-2', 'ab13-0', 'zz00-0', 'zz01-9'].map((id) => ({ id })));
+      store.collection({ name: 'tags' }).delete('zz01-9'); // a tombstone must not lengthen zz00-0's prefix
+      store.collection({ name: 'notes' }).createMany(Array.from({ length: 40 }, (_, i) => ({ id: `ab1${i % 4}-${String(i).padStart(2, '0')}` })));
+      const shown = ['ab12-1', 'ab12-2', 'zz00-0'];
+      const fast = shortIds(store, shown, 2);
+      const slow = shortIds({ collectionNames: () => store.collectionNames(), collection: (o) => store.collection(o) }, shown, 2);
+      expect(fast).toEqual(slow);
+      expect(fast.get('ab12-1')).toBe('ab12-1');
+      expect(fast.get('zz00-0')).toBe('zz');
+      for (const id of shown) expect(resolveId(store, fast.get(id)!).id).toBe(id);
+    });
+  });
+});
