@@ -3,12 +3,18 @@
  * It is never migrated: when its layout version differs, or the file is corrupt or gone,
  * it is thrown away and rebuilt from the logs.
  */
-import Database from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
 import { existsSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { StatementCache } from './statement-cache.js';
 import { LockedError, TaskStoreError, ioError } from '../errors.js';
+
+// better-sqlite3 is CommonJS: `require` loads it as such, where an ESM `import` of it also
+// runs Node's CommonJS-to-ESM translation (a lexer pass over its source) on every start.
+const requireCjs = createRequire(import.meta.url);
+const Database = requireCjs('better-sqlite3') as typeof BetterSqlite3;
+type Database = BetterSqlite3.Database;
 
 /** Bump when the cache's tables change; an older cache is then discarded and rebuilt. */
 const CACHE_LAYOUT_VERSION = '3';
@@ -61,7 +67,7 @@ export interface BadLineRow {
 }
 
 export class CacheDb {
-  readonly db: Database.Database;
+  readonly db: Database;
   /** Prepared statements for ad-hoc read queries over the collection tables. */
   readonly statements: StatementCache;
   private readonly ino: bigint;
@@ -70,7 +76,7 @@ export class CacheDb {
 
   private constructor(
     readonly path: string,
-    db: Database.Database,
+    db: Database,
     private readonly busyTimeoutMs: number,
   ) {
     this.db = db;
@@ -138,14 +144,14 @@ export class CacheDb {
     }
   }
 
-  private static readLayoutVersion(db: Database.Database): string | undefined {
+  private static readLayoutVersion(db: Database): string | undefined {
     const hasMeta = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get();
     if (hasMeta === undefined) return undefined;
     const row = db.prepare("SELECT value FROM meta WHERE key = 'layout'").get() as { value: string } | undefined;
     return row?.value;
   }
 
-  private static createLayout(db: Database.Database, dropOld: boolean): void {
+  private static createLayout(db: Database, dropOld: boolean): void {
     // IMMEDIATE: take the write lock first, so that processes creating the same store at
     // once queue up (busy handler) instead of failing to upgrade a read; the layout is
     // read again under the lock, since another process may have just created it.
@@ -307,7 +313,7 @@ function nativeBindingPath(): string | undefined {
   if (nativeBinding === undefined) {
     let path: string | undefined;
     try {
-      const candidate = join(dirname(createRequire(import.meta.url).resolve('better-sqlite3/package.json')), 'build', 'Release', 'better_sqlite3.node');
+      const candidate = join(dirname(requireCjs.resolve('better-sqlite3/package.json')), 'build', 'Release', 'better_sqlite3.node');
       if (existsSync(candidate)) path = candidate;
     } catch {
       // not resolvable this way (bundled, unusual layout): let better-sqlite3 search

@@ -5,9 +5,16 @@
  * build), so start-up stays small. Building the program has no side effects; `main.ts`
  * parses and runs it.
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { createRequire } from 'node:module';
+import type * as Commander from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import type { CliContext } from './context.js';
+
+// commander is CommonJS: `require` loads it as such, where an ESM `import` of it also runs
+// Node's CommonJS-to-ESM translation (a lexer pass over its source to find the export
+// names), a few ms of every CLI start.
+const { Command, InvalidArgumentError, Option } = createRequire(import.meta.url)('commander') as typeof Commander;
+type Command = Commander.Command;
 
 /** What every command module exports. */
 interface CommandModule<I> {
