@@ -3,9 +3,8 @@ import { writeFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { tempDir } from './temp.js';
 
-/** Environment for every git call in tests: fixed identity and dates, no user or system config. */
-export const GIT_ENV: NodeJS.ProcessEnv = {
-  ...process.env,
+/** Fixed identity and dates, no user or system config: for every git call in tests. */
+export const GIT_IDENTITY = {
   GIT_AUTHOR_NAME: 'Test',
   GIT_AUTHOR_EMAIL: 'test@example.com',
   GIT_COMMITTER_NAME: 'Test',
@@ -14,6 +13,9 @@ export const GIT_ENV: NodeJS.ProcessEnv = {
   GIT_CONFIG_GLOBAL: '/dev/null',
   GIT_TERMINAL_PROMPT: '0',
 };
+
+/** Environment for every git call in tests: this process's, with the fixed identity. */
+export const GIT_ENV: NodeJS.ProcessEnv = { ...process.env, ...GIT_IDENTITY };
 
 export interface GitResult {
   status: number;

@@ -3,7 +3,7 @@
  * tree or on a store branch, and the CLI run against them. Real git throughout.
  */
 import { join } from 'node:path';
-import { GIT_ENV, GitRepo } from '../../helpers/git-repo.js';
+import { GIT_ENV, GIT_IDENTITY, GitRepo } from '../../helpers/git-repo.js';
 import { runCli, runJson, type CliResult } from '../../cli/run-cli.js';
 import { tempDir } from '../../helpers/temp.js';
 import { Store } from '../../../src/index.js';
@@ -15,15 +15,7 @@ for (const key of ['GIT_AUTHOR_NAME', 'GIT_AUTHOR_EMAIL', 'GIT_COMMITTER_NAME', 
 }
 
 /** The CLI environment for a test: the fixed git identity, no TASKSTORE_DIR. */
-export const CLI_ENV: Record<string, string | undefined> = {
-  GIT_AUTHOR_NAME: 'Test',
-  GIT_AUTHOR_EMAIL: 'test@example.com',
-  GIT_COMMITTER_NAME: 'Test',
-  GIT_COMMITTER_EMAIL: 'test@example.com',
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_CONFIG_GLOBAL: '/dev/null',
-  GIT_TERMINAL_PROMPT: '0',
-};
+export const CLI_ENV: Record<string, string | undefined> = { ...GIT_IDENTITY };
 
 export function cli(cwd: string, ...args: string[]): CliResult {
   return runCli(args, { cwd, env: CLI_ENV });
