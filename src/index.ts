@@ -3,8 +3,10 @@
  * anything not exported here is internal and may change.
  */
 export { Store } from './store.js';
-export { CoreStore } from './store/core-store.js';
-export type { SyncReport, CompactReport, CompactOptions, RescueReport, StoreMetrics, ProgressOptions } from './store/core-store.js';
+export type { SyncReport, ProgressOptions } from './store/methods/sync.js';
+export type { CompactReport, CompactOptions } from './store/methods/compact.js';
+export type { RescueReport } from './store/methods/rescue.js';
+export type { StoreMetrics } from './store/methods/metrics.js';
 export { Collection } from './store/collection.js';
 export type { CollectionOptions, DeleteOptions, NewRecord, RecordMeta } from './store/collection.js';
 export type { WriteOptions } from './store/write-options.js';
@@ -21,8 +23,8 @@ export {
   NotFoundError as NotFound,
   AlreadyExistsError as AlreadyExists,
 } from './errors.js';
-export { OrchestratorStore, RECORD_COLLECTIONS } from './records/orchestrator-store.js';
-export type { CompleteExecutionResult } from './records/orchestrator-store.js';
+export { RECORD_COLLECTIONS } from './records/records.js';
+export type { CompleteExecutionResult } from './records/records.js';
 export {
   PrdSchema,
   PrdStatusSchema,

@@ -298,6 +298,54 @@ export class CacheDb {
     this.pendingCheckpoint = undefined;
     if (this.db.open) this.db.close();
   }
+
+  // ---- the store's own bookkeeping: savepoints, known collections, metrics in `meta` ----
+
+  /** Opens savepoint `name` inside the current write transaction (a nested `transaction()`). */
+  savepoint(name: string): void {
+    this.db.exec(`SAVEPOINT ${name}`);
+  }
+
+  releaseSavepoint(name: string): void {
+    this.db.exec(`RELEASE ${name}`);
+  }
+
+  /** Undoes everything since savepoint `name`, and ends it. */
+  rollbackToSavepoint(name: string): void {
+    this.db.exec(`ROLLBACK TO ${name}; RELEASE ${name}`);
+  }
+
+  /** Collections whose log the cache has consumed (a row in `files`). */
+  consumedCollections(): string[] {
+    return (this.statements.get('SELECT collection FROM files').all() as { collection: string }[]).map((row) => row.collection);
+  }
+
+  /** Line numbers of the malformed lines recorded for `collection`. */
+  badLineNumbers(collection: string): number[] {
+    return (this.statements.get('SELECT line FROM bad_lines WHERE collection = ?').all(collection) as { line: number }[]).map((row) => row.line);
+  }
+
+  /** The value stored under `key` in `meta`, or undefined. */
+  readMeta(key: string): string | undefined {
+    return (this.statements.get('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+  }
+
+  /** Stores `value` under `key` in `meta`, inside the current transaction. */
+  writeMeta(key: string, value: string): void {
+    this.statements.get('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(key, value);
+  }
+
+  /** Folds one write's latency into the running average in `meta` (n capped at 100, so recent writes dominate). */
+  recordWriteLatency(ms: number): void {
+    this.statements
+      .get(
+        `INSERT INTO meta (key, value) VALUES ('write_latency', json_object('ms', @ms, 'n', 1))
+         ON CONFLICT (key) DO UPDATE SET value = json_object(
+           'ms', json_extract(value, '$.ms') + (@ms - json_extract(value, '$.ms')) / min(json_extract(value, '$.n') + 1, 100),
+           'n', min(json_extract(value, '$.n') + 1, 100))`,
+      )
+      .run({ ms });
+  }
 }
 
 let nativeBinding: { path: string | undefined } | undefined;

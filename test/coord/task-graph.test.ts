@@ -5,7 +5,8 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { CoreStore, Store } from '../../src/index.js';
+import { Store } from '../../src/index.js';
+import { Engine } from '../../src/store/engine.js';
 import { tempDir } from '../helpers/temp.js';
 import { quietLogger } from '../helpers/logger.js';
 
@@ -39,11 +40,11 @@ describe('the readiness graph', () => {
     reopened.close();
   });
 
-  it('stays right when a plain CoreStore (which knows nothing of task specs) writes them', () => {
+  it('stays right when the bare engine (which knows nothing of task specs) writes them', () => {
     const dir = join(tempDir(), '.taskstore');
     const store = open(dir);
     const [a, b, c] = chain(store);
-    const core = CoreStore.open(dir, { durability: 'none', logger: quietLogger() });
+    const core = Engine.open(dir, { durability: 'none', logger: quietLogger() });
     core.collection({ name: 'task_specs' }).patch(a!, { status: 'complete' });
     core.close();
     expect(store.listReadyTaskSpecs().map((s) => s.id)).toEqual([b]);
@@ -75,7 +76,7 @@ describe('the readiness graph', () => {
     const self = store.createTaskSpec({ id: 'self', prd_id: prd, phase_name: 's', dependencies: ['self'] });
     expect(store.listReadyTaskSpecs()).toEqual([]);
     expect(store.findDependencyCycles()).toEqual([[self]]);
-    const core = CoreStore.open(dir, { durability: 'none', logger: quietLogger() });
+    const core = Engine.open(dir, { durability: 'none', logger: quietLogger() });
     core.collection({ name: 'task_specs' }).create({ id: 'odd', prd_id: prd, phase_name: 'o', status: 'pending', dependencies: [7], created_at: 1 });
     core.collection({ name: 'task_specs' }).create({ id: 'scalar', prd_id: prd, phase_name: 'o', status: 'pending', dependencies: 'self', created_at: 1 });
     core.close();
@@ -104,7 +105,7 @@ describe('the readiness graph', () => {
     expect(store.findDependencyCycles()).toEqual([]);
     specs.patch('b', { dependencies: ['a', 'b'] }); // as many edge changes as the rolled-back write
     expect(store.findDependencyCycles()).toEqual([['b']]);
-    const core = CoreStore.open(dir, { durability: 'none', logger: quietLogger() });
+    const core = Engine.open(dir, { durability: 'none', logger: quietLogger() });
     core.collection({ name: 'task_specs' }).patch('a', { dependencies: ['b'] });
     core.close();
     expect(store.findDependencyCycles()).toEqual([['a', 'b']]);

@@ -6,7 +6,8 @@ import { appendFileSync, mkdirSync, readFileSync, utimesSync, writeFileSync, exi
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { ConflictMarkersError, CoreStore as Store } from '../../src/index.js';
+import { ConflictMarkersError } from '../../src/index.js';
+import { Engine as Store } from '../../src/store/engine.js';
 import { tempDir } from '../helpers/temp.js';
 import { quietLogger } from '../helpers/logger.js';
 

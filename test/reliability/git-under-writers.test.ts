@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CoreStore as Store } from '../../src/index.js';
+import { Engine as Store } from '../../src/store/engine.js';
 import { CLI } from '../helpers/paths.js';
 import { GIT_ENV, GitRepo } from '../helpers/git-repo.js';
 import { quietLogger } from '../helpers/logger.js';

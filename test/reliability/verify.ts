@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { CoreStore as Store } from '../../src/index.js';
+import { Engine as Store } from '../../src/store/engine.js';
 import { parseLine } from '../../src/jsonl/line-codec.js';
 import { quietLogger } from '../helpers/logger.js';
 import type { Acks } from './writers.js';

@@ -2,7 +2,7 @@
 import { mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CoreStore as Store } from '../../src/index.js';
+import { Engine as Store } from '../../src/store/engine.js';
 import { findGitDir, gitBusy, gitDirToWatch, RECENT_START_MS } from '../../src/store/git-activity.js';
 import { GitRepo } from '../helpers/git-repo.js';
 import { tempDir } from '../helpers/temp.js';

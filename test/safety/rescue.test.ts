@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CoreStore as Store } from '../../src/index.js';
+import { Engine as Store } from '../../src/store/engine.js';
 import { GitRepo } from '../helpers/git-repo.js';
 import { quietLogger } from '../helpers/logger.js';
 import { runCli } from '../cli/run-cli.js';

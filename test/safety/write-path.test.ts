@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
-import { CoreStore as Store } from '../../src/index.js';
+import { Engine as Store } from '../../src/store/engine.js';
 import { serializeKeepingMembers } from '../../src/store/version-text.js';
 import { tempDir } from '../helpers/temp.js';
 import { quietLogger } from '../helpers/logger.js';

@@ -1,7 +1,8 @@
 import { appendFileSync, existsSync, readFileSync, writeFileSync, openSync, closeSync, fstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConflictMarkersError, CoreStore as Store } from '../../src/index.js';
+import { ConflictMarkersError } from '../../src/index.js';
+import { Engine as Store } from '../../src/store/engine.js';
 import { Journal, encodeJournal, decodeJournal } from '../../src/store/journal.js';
 import { fingerprintPrefix, hashBytes } from '../../src/jsonl/log-io.js';
 import { tempDir } from '../helpers/temp.js';

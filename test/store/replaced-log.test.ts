@@ -12,7 +12,7 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { CoreStore as Store } from '../../src/index.js';
+import { Engine as Store } from '../../src/store/engine.js';
 import { CLI } from '../helpers/paths.js';
 import { GIT_ENV, GitRepo } from '../helpers/git-repo.js';
 import { quietLogger } from '../helpers/logger.js';

@@ -1,0 +1,156 @@
+/**
+ * What the orchestrator's records add to `store.check()`, and the referrers that block a
+ * delete: dangling references (driven by the registry's reference graph), dependency
+ * cycles, duplicate workflow names, drift of the readiness graph, double claims.
+ */
+import type { DomainHost } from '../store/engine.js';
+import type { CheckProblem } from '../store/check.js';
+import { ConflictMarkersError } from '../errors.js';
+import { REFERENCE_FIELDS, type Referrer } from './references.js';
+import { RECORD_TYPES, type ReferenceField } from './registry.js';
+import type { TaskGraph } from './task-graph.js';
+
+const TASK_SPECS = 'task_specs';
+const EXECUTIONS = 'executions';
+const WORKFLOWS = 'workflows';
+
+/** Every problem the records add to `check()`, in report order. */
+export function recordChecks(host: DomainHost, graph: () => TaskGraph): CheckProblem[] {
+  return [...danglingReferences(host), ...cycleProblems(graph), ...duplicateWorkflowNames(host), ...graphDrift(graph), ...doubleClaims(host)];
+}
+
+/** Live records whose reference fields name `id` of `collection` (see references.ts). */
+export function referrersOf(host: DomainHost, collection: string, id: string): Referrer[] {
+  const referrers: Referrer[] = [];
+  for (const ref of REFERENCE_FIELDS) {
+    if (ref.to !== collection) continue;
+    const rows = host.queryCache<{ id: string }>(
+      [ref.from],
+      (t) =>
+        ref.many
+          ? `SELECT s.id AS id FROM ${t} AS s WHERE s.state = 1 AND EXISTS (SELECT 1 FROM json_each(s.data, '$.${ref.field}') AS e WHERE e.value = ?) ORDER BY s.id`
+          : `SELECT s.id AS id FROM ${t} AS s WHERE s.state = 1 AND json_extract(s.data, '$.${ref.field}') = ? ORDER BY s.id`,
+      [id],
+    );
+    for (const row of rows) {
+      // A task spec listing itself among its dependencies does not keep itself alive.
+      if (!(ref.from === collection && row.id === id)) referrers.push({ collection: ref.from, id: row.id, field: ref.field });
+    }
+  }
+  return referrers;
+}
+
+/** Runs one part of `check()`; a collection with conflict markers is reported by the engine, so it is skipped here. */
+function checkPart(part: () => CheckProblem[]): CheckProblem[] {
+  try {
+    return part();
+  } catch (err) {
+    if (err instanceof ConflictMarkersError) return [];
+    throw err;
+  }
+}
+
+/**
+ * Live records whose reference fields (per the registry) name no live record: single
+ * references first, then lists, each in registry order.
+ */
+function danglingReferences(host: DomainHost): CheckProblem[] {
+  const refs = [...REFERENCE_FIELDS.filter((r) => r.many !== true), ...REFERENCE_FIELDS.filter((r) => r.many === true)];
+  return refs.flatMap((ref) => checkPart(() => danglingReferencesOf(host, ref)));
+}
+
+function danglingReferencesOf(host: DomainHost, ref: ReferenceField): CheckProblem[] {
+  const what = RECORD_TYPES[ref.from].label;
+  const toWhat = RECORD_TYPES[ref.to].label;
+  const effect = ref.danglingEffect === undefined ? '' : ` ${ref.danglingEffect}`;
+  const sql = ref.many
+    ? (src: string, dst: string) => `
+        SELECT s.id AS id, dep.value AS ref FROM ${src} AS s, json_each(s.data, '$.${ref.field}') AS dep
+        WHERE s.state = 1
+          AND NOT EXISTS (SELECT 1 FROM ${dst} AS d WHERE d.id = dep.value AND d.state = 1)
+        ORDER BY s.id, dep.key`
+    : (src: string, dst: string) => `
+        SELECT s.id AS id, json_extract(s.data, '$.${ref.field}') AS ref FROM ${src} AS s
+        WHERE s.state = 1${ref.nullable === true ? ` AND json_extract(s.data, '$.${ref.field}') IS NOT NULL` : ''}
+          AND NOT EXISTS (SELECT 1 FROM ${dst} AS d WHERE d.id = json_extract(s.data, '$.${ref.field}') AND d.state = 1)
+        ORDER BY s.id`;
+  const rows =
+    ref.from === ref.to
+      ? host.queryCache<{ id: string; ref: unknown }>([ref.from], (t) => sql(t, t))
+      : host.queryCache<{ id: string; ref: unknown }>([ref.from, ref.to], sql);
+  return rows.map(({ id, ref: target }) => ({
+    kind: 'dangling_reference',
+    collection: ref.from,
+    id,
+    message: ref.many
+      ? `${what} ${id}: ${ref.field} names ${JSON.stringify(target)}, which is not a live ${toWhat}${effect}`
+      : `${what} ${id}: ${ref.field} ${JSON.stringify(target)} does not name a live ${toWhat}${effect}`,
+  }));
+}
+
+function cycleProblems(graph: () => TaskGraph): CheckProblem[] {
+  return checkPart(() =>
+    graph()
+      .cycles()
+      .map((group) => ({
+        kind: 'dependency_cycle',
+        collection: TASK_SPECS,
+        id: group[0]!,
+        message:
+          group.length === 1
+            ? `task spec ${group[0]} depends on itself, so it can never become ready`
+            : `task specs ${group.join(', ')} depend on each other in a cycle, so none of them can become ready`,
+      })),
+  );
+}
+
+function duplicateWorkflowNames(host: DomainHost): CheckProblem[] {
+  return checkPart(() =>
+    host
+      .queryCache<{ name: string; ids: string }>(
+        [WORKFLOWS],
+        (wfs) => `
+          SELECT json_extract(data, '$.name') AS name, group_concat(id, ', ') AS ids FROM (SELECT * FROM ${wfs} WHERE state = 1 ORDER BY id)
+          GROUP BY 1 HAVING count(*) > 1 ORDER BY 1`,
+      )
+      .map(({ name, ids }) => ({
+        kind: 'duplicate_workflow_name',
+        collection: WORKFLOWS,
+        id: ids.split(', ')[0],
+        message: `live workflows ${ids} share the name ${JSON.stringify(name)} (names must be unique; a merge of two branches can cause this): rename or delete all but one`,
+      })),
+  );
+}
+
+function graphDrift(graph: () => TaskGraph): CheckProblem[] {
+  return checkPart(() =>
+    graph()
+      .drift()
+      .slice(0, 20)
+      .map(({ id, message }) => ({ kind: 'cache_drift', collection: TASK_SPECS, id, message })),
+  );
+}
+
+/**
+ * Task specs with two or more running executions: two claimants working on one spec.
+ * Within one store claims are exactly-once, so this happens when claims made in two
+ * clones meet in a merge.
+ */
+function doubleClaims(host: DomainHost): CheckProblem[] {
+  return checkPart(() =>
+    host
+      .queryCache<{ ts_id: string; n: number; ids: string }>(
+        [EXECUTIONS],
+        (execs) => `
+          SELECT json_extract(data, '$.ts_id') AS ts_id, count(*) AS n, group_concat(id, ', ') AS ids
+          FROM (SELECT id, data FROM ${execs} WHERE state = 1 AND json_extract(data, '$.status') = 'running' ORDER BY id)
+          GROUP BY 1 HAVING count(*) > 1 ORDER BY 1`,
+      )
+      .map(({ ts_id, n, ids }) => ({
+        kind: 'double_claim',
+        collection: TASK_SPECS,
+        id: ts_id,
+        message: `task spec ${ts_id} has ${n} running executions (${ids}): two claimants are working on it (claims made in two clones met in a merge?); stop all but one`,
+      })),
+  );
+}

@@ -1,0 +1,323 @@
+/**
+ * The engine behind the public `Store`: opens a `.taskstore/` directory, keeps its
+ * SQLite cache current with the JSONL logs, and serializes writes across processes.
+ * Internal: the library's public surface is `Store` (src/store.ts), which holds an
+ * engine and the record layer and delegates to them.
+ *
+ * Write path (every write, in every process): take the cross-process write lock
+ * (SQLite `BEGIN IMMEDIATE` on the shared cache), finish any interrupted commit (journal),
+ * catch up with lines other processes or git added, validate and stamp, apply to the
+ * cache, append to the log and fsync, record the new offset, commit. JSONL first, always:
+ * the cache only ever holds what the logs hold.
+ *
+ * This class holds the state and is a thin facade; each concern is its own module, in
+ * the manner of better-sqlite3's `lib/methods/`: `write-scope.ts` (lock, transaction,
+ * staging), `catch-up.ts` (open, refresh, reading tables), and `methods/` (sync,
+ * compact, rescue, check, metrics, watch). Layers on top (the orchestrator's records,
+ * the git integration) plug in through {@link EngineExtension}; this directory never
+ * imports them.
+ */
+import { accessSync, constants, mkdirSync, readdirSync, realpathSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type Database from 'better-sqlite3';
+import { CacheDb } from '../cache/cache-db.js';
+import { CollectionTable } from '../cache/collection-table.js';
+import { ioError } from '../errors.js';
+import { assertCollectionName, COLLECTION_NAME } from '../jsonl/collection-name.js';
+import type { StoredRecord } from '../jsonl/line-codec.js';
+import type { ChangeFeed } from '../feed/feed.js';
+import type { Change, ChangesOptions, WatchOptions } from '../feed/change.js';
+import { Collection, type CollectionHost, type CollectionOptions } from './collection.js';
+import type { IngestContext } from './ingest.js';
+import { Journal } from './journal.js';
+import { LogAppender } from './log-appender.js';
+import { resolveOptions, type ResolvedOptions, type StoreOptions } from './options.js';
+import { ensureLayout } from './layout.js';
+import type { CheckProblem, CheckReport } from './check.js';
+import { runTransaction, runWrite, stageLine, type WriteScope } from './write-scope.js';
+import { catchUpOnOpen, readableTable, refresh } from './catch-up.js';
+import { sync, type ProgressOptions, type SyncReport } from './methods/sync.js';
+import { compact, type CompactOptions, type CompactReport } from './methods/compact.js';
+import { rescue, type RescueReport } from './methods/rescue.js';
+import { check } from './methods/check.js';
+import { metrics, type StoreMetrics } from './methods/metrics.js';
+import { changes, watch } from './methods/watch.js';
+
+export const CACHE_FILE = 'taskstore.db';
+
+/** A live record that references another (what blocks a delete). */
+export interface Referrer {
+  collection: string;
+  id: string;
+  field: string;
+}
+
+/** What a layer on top of the engine adds to it. */
+export interface EngineExtension {
+  /**
+   * Called once for each cache table object the engine creates (again after the cache
+   * file was replaced), before any line is applied to it: attach what is derived from
+   * the table (the records' readiness graph).
+   */
+  tableCreated?(table: CollectionTable, db: Database.Database): void;
+  /** Live records that reference `id` of `collection`, asked before a delete (inside its write scope). */
+  referrers?(collection: string, id: string): Referrer[];
+  /** Problems `check()` reports besides the engine's own. */
+  check?(): CheckProblem[];
+}
+
+/** The narrow part of the engine a domain layer (the orchestrator's records) works with. */
+export interface DomainHost {
+  /** Registers hooks; call before declaring any collection. */
+  extend(extension: EngineExtension): void;
+  collection<T extends object = Record<string, unknown>>(options: CollectionOptions<T>): Collection<T>;
+  transaction<R>(fn: () => R): R;
+  /**
+   * Runs one read-only SQL statement over the cache tables of `collections`. `sql`
+   * receives the quoted table names in the same order; each table has the columns
+   * `(seq, id, updated_at, state, line, data)`, `state = 1` marking the current live
+   * versions and `data` the record's JSON. Tables are caught up (inside a write scope)
+   * and refused while conflicted, exactly as for collection reads.
+   */
+  queryCache<R>(collections: readonly string[], sql: (...tables: string[]) => string, params?: readonly unknown[]): R[];
+  /** The cache table of `collection`, caught up and refused while conflicted, as for collection reads. */
+  cacheTable(collection: string): CollectionTable;
+}
+
+export class Engine implements DomainHost {
+  readonly dir: string;
+  readonly options: ResolvedOptions;
+  cache: CacheDb;
+  appender: LogAppender;
+  readonly journal: Journal;
+  readonly tables = new Map<string, CollectionTable>();
+  readonly declaredIndexes = new Map<string, Set<string>>();
+  /** First conflict-marker line of each conflicted log. */
+  readonly conflicts = new Map<string, number>();
+  readonly extensions: EngineExtension[] = [];
+  /** The git dir of the work tree holding the store (null outside git), found on the first write. */
+  gitDir: string | null | undefined;
+  /** Compaction leftovers removed when this store opened, reported once by check(). */
+  readonly removedTemps: string[] = [];
+  scope: WriteScope | undefined;
+  /** Latencies of this process's last 100 durable writes (ms). */
+  readonly latencies: number[] = [];
+  lastSyncMs: number | null = null;
+  closed = false;
+  readonly host: CollectionHost;
+  /** The cache's real path (symlinks resolved): two stores reaching one directory by different paths share one lock. */
+  readonly lockKey: string;
+  /** Created by the first watch(); idle (no handle, no memory) while nobody watches. */
+  feed: ChangeFeed | undefined;
+
+  private constructor(dir: string, options: ResolvedOptions) {
+    this.dir = dir;
+    this.options = options;
+    this.lockKey = join(realpathSync(dir), CACHE_FILE);
+    this.cache = CacheDb.open(join(dir, CACHE_FILE), options.lockTimeoutMs);
+    this.journal = new Journal(dir, options.durable);
+    this.appender = new LogAppender(dir, this.cache, this.journal, options.durable);
+    this.host = {
+      table: (name) => readableTable(this, name),
+      write: (fn) => this.write(fn),
+      stage: (name, record, text) => this.stage(name, record, text),
+      now: () => Date.now(),
+      referrers: (name, id) => this.extensions.flatMap((e) => e.referrers?.(name, id) ?? []),
+    };
+  }
+
+  /**
+   * Creates the directory when missing, checks it is writable, writes the layout files,
+   * and opens the cache — without catching up yet, so that extensions can be registered
+   * before any line is applied. Then call {@link catchUpOnOpen}.
+   */
+  static create(dir: string, options?: StoreOptions): Engine {
+    const resolved = resolveOptions(options);
+    const absolute = resolve(dir);
+    try {
+      mkdirSync(absolute, { recursive: true });
+    } catch (err) {
+      throw ioError('create the store directory', absolute, err);
+    }
+    try {
+      accessSync(absolute, constants.W_OK);
+    } catch (err) {
+      throw ioError('write to the store directory', absolute, err);
+    }
+    ensureLayout(absolute, resolved.logger);
+    return new Engine(absolute, resolved);
+  }
+
+  /** {@link create}, then {@link catchUpOnOpen}: an engine with generic collections only. */
+  static open(dir: string, options?: StoreOptions): Engine {
+    const engine = Engine.create(dir, options);
+    try {
+      engine.catchUpOnOpen();
+    } catch (err) {
+      engine.close();
+      throw err;
+    }
+    return engine;
+  }
+
+  extend(extension: EngineExtension): void {
+    this.extensions.push(extension);
+  }
+
+  catchUpOnOpen(): void {
+    catchUpOnOpen(this);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.feed?.close();
+    this.closed = true;
+    this.appender.close();
+    this.journal.close();
+    this.cache.close();
+  }
+
+  collection<T extends object = Record<string, unknown>>(options: CollectionOptions<T>): Collection<T> {
+    this.assertOpen();
+    assertCollectionName(options?.name);
+    const table = this.tableFor(options.name);
+    const declared = this.declaredIndexes.get(options.name) ?? new Set<string>();
+    for (const field of options.indexes ?? []) {
+      table.ensureIndex(field);
+      declared.add(field);
+    }
+    this.declaredIndexes.set(options.name, declared);
+    return new Collection<T>(this.host, options.name, options.schema);
+  }
+
+  collectionNames(): string[] {
+    this.assertOpen();
+    return this.knownCollections();
+  }
+
+  liveIds(name: string): string[] {
+    this.assertOpen();
+    assertCollectionName(name);
+    return readableTable(this, name).liveIds();
+  }
+
+  transaction<R>(fn: () => R): R {
+    return runTransaction(this, fn);
+  }
+
+  /** Runs `fn` holding the write lock, or joins the enclosing scope. */
+  write<R>(fn: () => R, options: { readOnly?: boolean } = {}): R {
+    return runWrite(this, fn, options);
+  }
+
+  stage(name: string, record: StoredRecord, text?: string): void {
+    stageLine(this, name, record, text);
+  }
+
+  sync(options?: ProgressOptions): SyncReport {
+    return sync(this, options);
+  }
+
+  refresh(): number {
+    return refresh(this);
+  }
+
+  compact(collection?: string, options?: CompactOptions): CompactReport {
+    return compact(this, collection, options);
+  }
+
+  rescue(collection?: string): RescueReport {
+    return rescue(this, collection);
+  }
+
+  check(options?: ProgressOptions): CheckReport {
+    return check(this, options);
+  }
+
+  metrics(): StoreMetrics {
+    return metrics(this);
+  }
+
+  watch<T = Record<string, unknown>>(listener: (change: Change<T>) => void, options?: WatchOptions): () => void {
+    return watch(this, listener as (change: Change) => void, options);
+  }
+
+  changes<T = Record<string, unknown>>(options?: ChangesOptions): AsyncIterableIterator<Change<T>> {
+    return changes(this, options) as AsyncIterableIterator<Change<T>>;
+  }
+
+  queryCache<R>(collections: readonly string[], sql: (...tables: string[]) => string, params: readonly unknown[] = []): R[] {
+    const tables = collections.map((name) => `"${readableTable(this, name).table}"`);
+    const statement = this.cache.statements.get(sql(...tables));
+    if (!statement.reader || !statement.readonly) throw new TypeError('queryCache() runs read-only SELECT statements only');
+    return statement.all(...params) as R[];
+  }
+
+  cacheTable(collection: string): CollectionTable {
+    return readableTable(this, collection);
+  }
+
+  // ---- shared by the modules ----
+
+  /** The cache table of `name`, created (and announced to the extensions) on first use. */
+  tableFor(name: string): CollectionTable {
+    let table = this.tables.get(name);
+    if (table === undefined) {
+      table = new CollectionTable(this.cache.db, name);
+      this.tables.set(name, table);
+      for (const extension of this.extensions) extension.tableCreated?.(table, this.cache.db);
+    }
+    return table;
+  }
+
+  /** Collections known from logs on disk, the cache, or declarations in this process. */
+  knownCollections(): string[] {
+    const names = new Set<string>(this.tables.keys());
+    for (const entry of readdirSync(this.dir)) {
+      if (!entry.endsWith('.jsonl')) continue;
+      const name = entry.slice(0, -'.jsonl'.length);
+      if (COLLECTION_NAME.test(name)) names.add(name);
+    }
+    for (const name of this.cache.consumedCollections()) names.add(name);
+    return [...names].sort();
+  }
+
+  noteConflict(name: string, line: number | null): void {
+    if (line === null) this.conflicts.delete(name);
+    else this.conflicts.set(name, line);
+  }
+
+  ingestContext(onProgress?: (done: number, total: number) => void): IngestContext {
+    return { cache: this.cache, dir: this.dir, durable: this.options.durable, logger: this.options.logger, onProgress };
+  }
+
+  /** The cache file was deleted or replaced under us: start over with a fresh one. */
+  reopenCache(): void {
+    this.appender.close();
+    this.cache.close();
+    this.tables.clear();
+    this.cache = CacheDb.open(join(this.dir, CACHE_FILE), this.options.lockTimeoutMs);
+    this.appender = new LogAppender(this.dir, this.cache, this.journal, this.options.durable);
+    for (const [name, fields] of this.declaredIndexes) {
+      const table = this.tableFor(name);
+      for (const field of fields) table.ensureIndex(field);
+    }
+  }
+
+  /**
+   * Stores a metric in the cache's meta table, inside the current write transaction (no
+   * extra lock or commit). Metrics never fail a write: errors are ignored.
+   */
+  recordInCache(record: (cache: CacheDb) => void): void {
+    try {
+      record(this.cache);
+    } catch {
+      // a metric is not worth failing a write for
+    }
+  }
+
+  /** Using a closed store is a programming error, not an I/O failure: a TypeError, as better-sqlite3 throws for a closed database. */
+  assertOpen(): void {
+    if (this.closed) throw new TypeError(`the store at ${this.dir} is closed`);
+  }
+}

@@ -1,0 +1,21 @@
+/** `store.check()`: the engine's consistency checks (`../check.ts`) plus those of the extensions. */
+import { runCheck, type CheckReport } from '../check.js';
+import type { Engine } from '../engine.js';
+import type { ProgressOptions } from './sync.js';
+
+/** Consistency report: malformed lines, conflict markers, torn lines, cache drift, and the extensions' checks. */
+export function check(engine: Engine, options: ProgressOptions = {}): CheckReport {
+  engine.assertOpen();
+  engine.refresh();
+  return runCheck({
+    onProgress: options.onProgress,
+    dir: engine.dir,
+    cache: engine.cache,
+    collections: engine.knownCollections(),
+    table: (name) => engine.tableFor(name),
+    conflicts: engine.conflicts,
+    checkers: engine.extensions.flatMap((e) => (e.check === undefined ? [] : [() => e.check!()])),
+    store: engine,
+    removedTemps: engine.removedTemps.splice(0),
+  });
+}

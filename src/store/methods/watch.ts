@@ -1,0 +1,45 @@
+/** `store.watch()` and `store.changes()`: wiring the change feed (`../../feed/`) to the engine. */
+import { assertCollectionName } from '../../jsonl/collection-name.js';
+import { ChangeFeed } from '../../feed/feed.js';
+import { assertSince, type Change, type ChangesOptions, type WatchOptions } from '../../feed/change.js';
+import { changeIterator } from '../../feed/change-iterator.js';
+import type { Engine } from '../engine.js';
+
+export function watch(engine: Engine, listener: (change: Change) => void, options: WatchOptions = {}): () => void {
+  engine.assertOpen();
+  if (typeof listener !== 'function') throw new TypeError('watch() expects a listener function');
+  return subscribe(engine, listener, options);
+}
+
+export function changes(engine: Engine, options: ChangesOptions = {}): AsyncIterableIterator<Change> {
+  engine.assertOpen();
+  const { signal, ...watchOptions } = options ?? {};
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError('changes(): signal must be an AbortSignal');
+  checkWatchOptions(watchOptions);
+  return changeIterator((listener, onEnd) => subscribe(engine, listener, watchOptions, onEnd), signal);
+}
+
+function checkWatchOptions(options: WatchOptions): void {
+  if (typeof options !== 'object' || options === null) throw new TypeError('watch options must be an object');
+  if (options.collections !== undefined) {
+    if (!Array.isArray(options.collections)) throw new TypeError('collections must be an array of collection names');
+    for (const name of options.collections) assertCollectionName(name);
+  }
+  assertSince(options.since);
+}
+
+function subscribe(engine: Engine, listener: (change: Change) => void, options: WatchOptions, onEnd?: () => void): () => void {
+  checkWatchOptions(options);
+  if (engine.scope !== undefined) throw new TypeError('watch() and changes() cannot be called inside a transaction');
+  engine.feed ??= new ChangeFeed({
+    dir: engine.dir,
+    logger: engine.options.logger,
+    cache: () => {
+      const reopened = !engine.cache.isCurrentFile();
+      if (reopened) engine.reopenCache();
+      return { db: engine.cache.db, reopened };
+    },
+    catchUp: () => void engine.refresh(),
+  });
+  return engine.feed.subscribe(listener, options.collections, options.since, onEnd);
+}

@@ -1,0 +1,170 @@
+/**
+ * The write scope: the cross-process write lock, transactions (nested ones as
+ * savepoints), and staging the lines a write appends. A scope stages lines and applies
+ * them to the cache; at its end the lines are appended and fsynced, then the cache
+ * commits — or, on any failure, nothing is appended and the cache rolls back.
+ */
+import { performance } from 'node:perf_hooks';
+import { LockedError, TooLargeError, ioError } from '../errors.js';
+import { serializeRecord, type StoredRecord } from '../jsonl/line-codec.js';
+import type { LocalLines } from '../feed/feed.js';
+import { readFileState } from './ingest.js';
+import type { StagedLog } from './log-appender.js';
+import { gitDirToWatch, waitWhileGitBusy } from './git-activity.js';
+import { readableTable } from './catch-up.js';
+import type { Engine } from './engine.js';
+
+export interface WriteScope {
+  staged: Map<string, StagedLog>;
+  /** Collections caught up in this scope (once each). */
+  caughtUp: Set<string>;
+  savepoints: number;
+}
+
+/** Caches locked by a store of this process: a second store waiting for its own process's lock would wait forever. */
+const locksHeldInProcess = new Set<string>();
+
+/** Runs `fn` holding the write lock, or joins the enclosing scope. */
+export function runWrite<R>(engine: Engine, fn: () => R, { readOnly = false }: { readOnly?: boolean } = {}): R {
+  engine.assertOpen();
+  if (engine.scope !== undefined) return fn();
+  if (!engine.cache.isCurrentFile()) engine.reopenCache();
+  const lockKey = engine.lockKey;
+  if (locksHeldInProcess.has(lockKey)) {
+    throw new LockedError('another Store object in this process is in the middle of a write to the same store', {
+      hint: 'open one Store per directory per process and share it, or do not write through a second Store inside a transaction of the first',
+    });
+  }
+  const started = performance.now();
+  // Let a git operation in this work tree finish before appending to the logs (see
+  // git-activity.ts). A catch-up only reads, and git's own hooks run one: no wait there.
+  if (!readOnly) {
+    if (engine.gitDir === undefined) engine.gitDir = gitDirToWatch(engine.dir) ?? null;
+    if (engine.gitDir !== null) waitWhileGitBusy(engine.gitDir);
+  }
+  engine.cache.beginImmediate();
+  locksHeldInProcess.add(lockKey);
+  const scope: WriteScope = { staged: new Map(), caughtUp: new Set(), savepoints: 0 };
+  engine.scope = scope;
+  let written = 0;
+  let committed: LocalLines[] | undefined;
+  try {
+    engine.journal.recover((m) => engine.options.logger.warn(m));
+    const result = fn();
+    assertNotPromise(result);
+    written = engine.appender.commit([...scope.staged.values()]);
+    if (written > 0) {
+      const ms = performance.now() - started;
+      engine.recordInCache((cache) => cache.recordWriteLatency(ms));
+    }
+    try {
+      engine.cache.commit();
+    } catch (err) {
+      engine.appender.undoCommit([...scope.staged.values()]);
+      throw err;
+    }
+    if (engine.feed !== undefined && written > 0) {
+      committed = [...scope.staged.values()]
+        .filter((log) => log.lines.length > 0)
+        .map((log) => ({ collection: log.collection, firstLine: log.startLines + 1, lastLine: log.startLines + log.lines.length }));
+    }
+    return result;
+  } catch (err) {
+    try {
+      engine.cache.rollback();
+    } catch {
+      // The rollback of a failed cache transaction can itself fail (disk full); SQLite
+      // then rolls back on its own, and nothing was appended to any log.
+    }
+    throw asStoreError(err, engine.cache.path);
+  } finally {
+    engine.scope = undefined;
+    locksHeldInProcess.delete(lockKey);
+    if (written > 0) recordLatency(engine, performance.now() - started);
+    // Only now, committed and out of the lock, may watchers learn about the write.
+    if (committed !== undefined) notifyFeed(engine, committed);
+  }
+}
+
+/**
+ * Runs `fn` as one transaction: every write inside commits together (one fsync per
+ * log), or none does — also across a crash. Nested calls are savepoints.
+ */
+export function runTransaction<R>(engine: Engine, fn: () => R): R {
+  engine.assertOpen();
+  if (typeof fn !== 'function') throw new TypeError('transaction() expects a function');
+  const scope = engine.scope;
+  if (scope === undefined) return runWrite(engine, fn);
+  const name = `ts_sp${++scope.savepoints}`;
+  const marks = new Map([...scope.staged].map(([k, v]) => [k, v.lines.length]));
+  const caughtUp = new Set(scope.caughtUp);
+  engine.cache.savepoint(name);
+  try {
+    const result = fn();
+    assertNotPromise(result);
+    engine.cache.releaseSavepoint(name);
+    return result;
+  } catch (err) {
+    engine.cache.rollbackToSavepoint(name);
+    for (const [key, log] of scope.staged) {
+      const mark = marks.get(key);
+      if (mark === undefined) scope.staged.delete(key);
+      else log.lines.length = mark;
+    }
+    scope.caughtUp = caughtUp;
+    throw err;
+  }
+}
+
+/** Stages one version: checks its size, applies it to the cache, queues its line (`text` when given, else the record serialized). */
+export function stageLine(engine: Engine, name: string, record: StoredRecord, text = serializeRecord(record)): void {
+  const scope = engine.scope;
+  if (scope === undefined) throw new Error('internal: stage() outside a write scope');
+  const bytes = Buffer.byteLength(text);
+  const limit = engine.options.maxRecordBytes;
+  if (bytes > limit) {
+    throw new TooLargeError(`record ${record.id} is ${bytes} bytes, over the ${limit}-byte limit`, {
+      data: { collection: name, id: record.id, bytes, limit },
+      hint: 'store large content elsewhere, or raise the maxRecordBytes option',
+    });
+  }
+  let log = scope.staged.get(name);
+  if (log === undefined) {
+    const state = readFileState(engine.cache, name);
+    log = { collection: name, startOffset: state?.offset ?? 0, startLines: state?.lines ?? 0, startCrc: state === undefined ? 0 : state.prefix_crc, lines: [] };
+    scope.staged.set(name, log);
+  }
+  const lineNo = log.startLines + log.lines.length + 1;
+  readableTable(engine, name).apply(record, lineNo, text);
+  log.lines.push(`${text}\n`);
+}
+
+function notifyFeed(engine: Engine, local: LocalLines[]): void {
+  try {
+    engine.feed?.afterCommit(local);
+  } catch (err) {
+    // The write is durable and acknowledged; the feed's next look will deliver it.
+    engine.options.logger.warn(`change feed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+function recordLatency(engine: Engine, ms: number): void {
+  engine.latencies.push(ms);
+  if (engine.latencies.length > 100) engine.latencies.shift();
+}
+
+/** SQLite's own disk-full and I/O failures become IoError, like the logs' (code IO). */
+function asStoreError(err: unknown, cachePath: string): unknown {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && (code === 'SQLITE_FULL' || code.startsWith('SQLITE_IOERR') || code === 'SQLITE_READONLY' || code === 'SQLITE_CANTOPEN')) {
+    const errno = code === 'SQLITE_FULL' ? 'ENOSPC' : code === 'SQLITE_READONLY' ? 'EROFS' : 'EIO';
+    return ioError('update the cache', cachePath, Object.assign(new Error((err as Error).message), { code: errno, cause: err }));
+  }
+  return err;
+}
+
+function assertNotPromise(value: unknown): void {
+  if (typeof (value as { then?: unknown } | null)?.then === 'function') {
+    throw new TypeError('Transaction function cannot return a promise: TaskStore transactions are synchronous');
+  }
+}
