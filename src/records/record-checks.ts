@@ -3,7 +3,7 @@
  * delete: dangling references (driven by the registry's reference graph), dependency
  * cycles, duplicate workflow names, drift of the readiness graph, double claims.
  */
-import type { DomainHost } from '../store/engine.js';
+import type { DomainHost } from '../store/domain-host.js';
 import type { CheckProblem } from '../store/check.js';
 import { ConflictMarkersError } from '../errors.js';
 import { REFERENCE_FIELDS, type Referrer } from './references.js';

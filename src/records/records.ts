@@ -17,7 +17,7 @@
  */
 import type { Collection, CollectionOptions, NewRecord, RecordMeta } from '../store/collection.js';
 import type { CollectionTable } from '../cache/collection-table.js';
-import type { DomainHost } from '../store/engine.js';
+import type { DomainHost } from '../store/domain-host.js';
 import { TaskGraph } from './task-graph.js';
 import {
   leaseExpired,

@@ -5,10 +5,5 @@
  * `check()` to report dangling ones. Pure data.
  */
 export { REFERENCE_FIELDS, type ReferenceField } from './registry.js';
-
-/** A live record that references another. */
-export interface Referrer {
-  collection: string;
-  id: string;
-  field: string;
-}
+/** A live record that references another (the engine asks for them before a delete). */
+export type { Referrer } from '../store/domain-host.js';

@@ -19,7 +19,6 @@
  */
 import { accessSync, constants, mkdirSync, readdirSync, realpathSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type Database from 'better-sqlite3';
 import { CacheDb } from '../cache/cache-db.js';
 import { CollectionTable } from '../cache/collection-table.js';
 import { ioError } from '../errors.js';
@@ -33,7 +32,8 @@ import { Journal } from './journal.js';
 import { LogAppender } from './log-appender.js';
 import { resolveOptions, type ResolvedOptions, type StoreOptions } from './options.js';
 import { ensureLayout } from './layout.js';
-import type { CheckProblem, CheckReport } from './check.js';
+import type { CheckReport } from './check.js';
+import type { DomainHost, EngineExtension } from './domain-host.js';
 import { runTransaction, runWrite, stageLine, type WriteScope } from './write-scope.js';
 import { catchUpOnOpen, readableTable, refresh } from './catch-up.js';
 import { sync, type ProgressOptions, type SyncReport } from './methods/sync.js';
@@ -44,45 +44,6 @@ import { metrics, type StoreMetrics } from './methods/metrics.js';
 import { changes, watch } from './methods/watch.js';
 
 export const CACHE_FILE = 'taskstore.db';
-
-/** A live record that references another (what blocks a delete). */
-export interface Referrer {
-  collection: string;
-  id: string;
-  field: string;
-}
-
-/** What a layer on top of the engine adds to it. */
-export interface EngineExtension {
-  /**
-   * Called once for each cache table object the engine creates (again after the cache
-   * file was replaced), before any line is applied to it: attach what is derived from
-   * the table (the records' readiness graph).
-   */
-  tableCreated?(table: CollectionTable, db: Database.Database): void;
-  /** Live records that reference `id` of `collection`, asked before a delete (inside its write scope). */
-  referrers?(collection: string, id: string): Referrer[];
-  /** Problems `check()` reports besides the engine's own. */
-  check?(): CheckProblem[];
-}
-
-/** The narrow part of the engine a domain layer (the orchestrator's records) works with. */
-export interface DomainHost {
-  /** Registers hooks; call before declaring any collection. */
-  extend(extension: EngineExtension): void;
-  collection<T extends object = Record<string, unknown>>(options: CollectionOptions<T>): Collection<T>;
-  transaction<R>(fn: () => R): R;
-  /**
-   * Runs one read-only SQL statement over the cache tables of `collections`. `sql`
-   * receives the quoted table names in the same order; each table has the columns
-   * `(seq, id, updated_at, state, line, data)`, `state = 1` marking the current live
-   * versions and `data` the record's JSON. Tables are caught up (inside a write scope)
-   * and refused while conflicted, exactly as for collection reads.
-   */
-  queryCache<R>(collections: readonly string[], sql: (...tables: string[]) => string, params?: readonly unknown[]): R[];
-  /** The cache table of `collection`, caught up and refused while conflicted, as for collection reads. */
-  cacheTable(collection: string): CollectionTable;
-}
 
 export class Engine implements DomainHost {
   readonly dir: string;
