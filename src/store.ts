@@ -280,7 +280,7 @@ export class Store {
    * @example for (const spec of store.listReadyTaskSpecs()) startLoop(spec);
    */
   listReadyTaskSpecs(): TaskSpec[] {
-    return this.#records.listReadyTaskSpecs();
+    return this.#records.readiness.listReadyTaskSpecs();
   }
 
   /**
@@ -294,7 +294,7 @@ export class Store {
    * @example const spec = store.claimTaskSpec(id, 'loop-7', { leaseMs: 60_000 });
    */
   claimTaskSpec(id: string, claimant: string, options?: ClaimOptions): TaskSpec {
-    return this.#records.claimTaskSpec(id, claimant, options);
+    return this.#records.readiness.claimTaskSpec(id, claimant, options);
   }
 
   /**
@@ -305,7 +305,7 @@ export class Store {
    * @example for (let spec; (spec = store.claimNextReadyTaskSpec('loop-7')); ) work(spec);
    */
   claimNextReadyTaskSpec(claimant: string, options?: ClaimNextOptions): TaskSpec | undefined {
-    return this.#records.claimNextReadyTaskSpec(claimant, options);
+    return this.#records.readiness.claimNextReadyTaskSpec(claimant, options);
   }
 
   /**
@@ -314,7 +314,7 @@ export class Store {
    * @example setInterval(() => store.renewTaskSpecClaim(spec.id, 'loop-7'), 60_000);
    */
   renewTaskSpecClaim(id: string, claimant: string, options?: ClaimOptions): TaskSpec {
-    return this.#records.renewTaskSpecClaim(id, claimant, options);
+    return this.#records.readiness.renewTaskSpecClaim(id, claimant, options);
   }
 
   /**
@@ -324,7 +324,7 @@ export class Store {
    * @example store.releaseTaskSpecClaim(spec.id, 'loop-7', { status: 'failed' });
    */
   releaseTaskSpecClaim(id: string, claimant: string, options?: ReleaseOptions): TaskSpec {
-    return this.#records.releaseTaskSpecClaim(id, claimant, options);
+    return this.#records.readiness.releaseTaskSpecClaim(id, claimant, options);
   }
 
   /**
@@ -333,7 +333,7 @@ export class Store {
    * @example for (const spec of store.listExpiredClaims()) log.warn(`${spec.assigned_to} went quiet on ${spec.id}`);
    */
   listExpiredClaims(): TaskSpec[] {
-    return this.#records.listExpiredClaims();
+    return this.#records.readiness.listExpiredClaims();
   }
 
   /**
@@ -513,7 +513,7 @@ export class Store {
    * @example for (const group of store.findDependencyCycles()) console.warn('cycle:', group.join(' ↔ '));
    */
   findDependencyCycles(): string[][] {
-    return this.#records.findDependencyCycles();
+    return this.#records.readiness.findDependencyCycles();
   }
 
   // ---------------------------------------------------------------- git

@@ -8,32 +8,20 @@
  * workflow names) do the check and the write in one transaction holding the write
  * lock, so no other writer can slip in between; when a check fails nothing is written.
  * What each record type is (fields, defaults, indexes, references) comes from the
- * registry (`registry.ts`), and generic writes through it; this file keeps the real
- * rules: the completion cascade (`cascade.ts`), readiness and claims (`task-graph.ts`,
- * `claims.ts`), cycles (`cycles.ts`), workflow-name uniqueness. What `check()` adds is
- * in `record-checks.ts`.
+ * registry (`registry.ts`), and the reference checks on write are driven by it; this
+ * file keeps the real rules: the completion cascade (planned by `cascade.ts`) and
+ * workflow-name uniqueness. Ready specs, claims and cycles are in `readiness.ts`; what
+ * `check()` adds and the referrers that block a delete are in `record-checks.ts`.
  *
  * The engine is reached only through its narrow `DomainHost` interface.
  */
-import type { Collection, CollectionOptions, NewRecord, RecordMeta } from '../store/collection.js';
-import type { CollectionTable } from '../cache/collection-table.js';
+import type { Collection, CollectionOptions, NewRecord } from '../store/collection.js';
 import type { DomainHost } from '../store/domain-host.js';
-import { TaskGraph } from './task-graph.js';
-import {
-  leaseExpired,
-  parseClaimant,
-  parseClaimOptions,
-  planClaim,
-  planRelease,
-  planRenew,
-  type ClaimFields,
-  type ClaimNextOptions,
-  type ClaimOptions,
-  type ReleaseOptions,
-} from './claims.js';
 import { assertId, type RecordSchema } from '../store/record-input.js';
-import { assertVersion, parseWriteOptions, type WriteOptions } from '../store/write-options.js';
-import { AlreadyExistsError, NotFoundError, ValidationError } from '../errors.js';
+import { parseWriteOptions, type WriteOptions } from '../store/write-options.js';
+import { AlreadyExistsError, ValidationError } from '../errors.js';
+import { Readiness } from './readiness.js';
+import { assertCurrent, requireLive } from './live-records.js';
 import { planCompletion } from './cascade.js';
 import { RECORD_TYPES, type RecordTypeName } from './registry.js';
 import { parseArgument, parseRecordInput, storedSchema, withDefaults } from './record-validation.js';
@@ -95,8 +83,8 @@ const STORED_SCHEMAS = new Map<string, RecordSchema>(Object.values(RECORD_TYPES)
 
 export class Records {
   private readonly host: DomainHost;
-  /** The readiness graph of each task_specs cache table object (a new one after the cache file is replaced). */
-  private readonly graphs = new WeakMap<CollectionTable, TaskGraph>();
+  /** Ready task specs, claims and cycles: everything answered from the task graph. */
+  readonly readiness: Readiness;
   /** Every record collection, declared in code with the registry's indexes, so a fresh clone answers filtered queries at once. */
   private readonly byName: Record<RecordTypeName, Collection<Record<string, unknown>>>;
   private readonly records: RecordCollections;
@@ -104,12 +92,11 @@ export class Records {
   /** Registers with the engine (before declaring any collection, so the readiness graph sees every line). */
   constructor(host: DomainHost) {
     this.host = host;
+    this.readiness = new Readiness(host, () => this.records.taskSpecs);
     host.extend({
-      tableCreated: (table, db) => {
-        if (table.name === C.taskSpecs) this.graphs.set(table, new TaskGraph(db, table));
-      },
+      tableCreated: (table, db) => this.readiness.tableCreated(table, db),
       referrers: (collection, id) => referrersOf(host, collection, id),
-      check: () => recordChecks(host, () => this.taskGraph()),
+      check: () => recordChecks(host, () => this.readiness.graph()),
     });
     this.byName = Object.fromEntries(
       Object.values(RECORD_TYPES).map((type) => [type.collection, this.collection({ name: type.collection, indexes: [...type.indexes] })]),
@@ -174,8 +161,8 @@ export class Records {
     const input = parseRecordInput(NewTaskSpecSchema, t, 'task spec');
     const opts = parseWriteOptions(options);
     return this.host.transaction(() => {
-      this.assertCurrent(this.records.taskSpecs, id, opts);
-      this.requireLive(this.records.taskSpecs, id, 'id', 'task spec');
+      assertCurrent(this.records.taskSpecs, id, opts);
+      requireLive(this.records.taskSpecs, id, 'id', 'task spec');
       this.requireReferences(C.taskSpecs, input);
       return this.records.taskSpecs.update(id, input as NewRecord<TaskSpec>, opts);
     });
@@ -188,68 +175,6 @@ export class Records {
 
   listPendingTaskSpecs(): TaskSpec[] {
     return readAll(this.records.taskSpecs.list({ where: { status: 'pending' }, orderBy: 'created_at' }), READ_DEFAULTS.task_specs);
-  }
-
-  /** Answered from the readiness graph the cache maintains on every write. */
-  listReadyTaskSpecs(): TaskSpec[] {
-    const specs = this.taskGraph().readyTexts() as unknown[];
-    // Parsed in place: no second array of thousands of entries.
-    for (let i = 0; i < specs.length; i++) specs[i] = withDefaults(JSON.parse(specs[i] as string) as TaskSpec, READ_DEFAULTS.task_specs);
-    return specs as TaskSpec[];
-  }
-
-  // ---------------------------------------------------------------- claims
-
-  claimTaskSpec(id: string, claimant: string, options?: ClaimOptions): TaskSpec {
-    assertId(id);
-    const who = parseClaimant(claimant);
-    const { leaseMs } = parseClaimOptions(options, ['leaseMs']);
-    return this.host.transaction(() => {
-      const spec = this.liveTaskSpec(id);
-      const now = Date.now();
-      return this.writeClaim(spec, planClaim(spec, this.taskGraph().isReady(id), who, now, leaseMs));
-    });
-  }
-
-  /** The choice and the write happen under the write lock: each spec goes to one claimant. */
-  claimNextReadyTaskSpec(claimant: string, options?: ClaimNextOptions): TaskSpec | undefined {
-    const who = parseClaimant(claimant);
-    const { leaseMs, prdId } = parseClaimOptions(options, ['leaseMs', 'prdId']);
-    return this.host.transaction(() => {
-      const now = Date.now();
-      const next = this.taskGraph().nextClaimable(now, prdId);
-      if (next === undefined) return undefined;
-      const spec = this.liveTaskSpec(next.id);
-      return this.writeClaim(spec, planClaim(spec, true, who, now, leaseMs));
-    });
-  }
-
-  renewTaskSpecClaim(id: string, claimant: string, options?: ClaimOptions): TaskSpec {
-    assertId(id);
-    const who = parseClaimant(claimant);
-    const { leaseMs } = parseClaimOptions(options, ['leaseMs']);
-    return this.host.transaction(() => {
-      const spec = this.liveTaskSpec(id);
-      return this.writeClaim(spec, planRenew(spec, who, Date.now(), leaseMs));
-    });
-  }
-
-  releaseTaskSpecClaim(id: string, claimant: string, options?: ReleaseOptions): TaskSpec {
-    assertId(id);
-    const who = parseClaimant(claimant);
-    const { status = 'pending' } = parseClaimOptions(options, ['status']);
-    return this.host.transaction(() => {
-      const spec = this.liveTaskSpec(id);
-      return this.writeClaim(spec, planRelease(spec, who, status));
-    });
-  }
-
-  listExpiredClaims(): TaskSpec[] {
-    const now = Date.now();
-    return this.taskGraph()
-      .expired(now)
-      .map(({ id }) => this.getTaskSpec(id))
-      .filter((spec): spec is TaskSpec => spec !== undefined && leaseExpired(spec, now));
   }
 
   // ---------------------------------------------------------------- executions
@@ -270,8 +195,8 @@ export class Records {
     const input = parseRecordInput(NewExecutionSchema, e, 'execution');
     const opts = parseWriteOptions(options);
     return this.host.transaction(() => {
-      this.assertCurrent(this.records.executions, id, opts);
-      const current = this.requireLive(this.records.executions, id, 'id', 'execution');
+      assertCurrent(this.records.executions, id, opts);
+      const current = requireLive(this.records.executions, id, 'id', 'execution');
       this.requireReferences(C.executions, input);
       const startedAt = input.started_at ?? current.started_at ?? Date.now();
       return this.records.executions.update(id, { ...input, started_at: startedAt } as NewRecord<Execution>, opts);
@@ -300,8 +225,8 @@ export class Records {
     const opts = parseWriteOptions(options);
     return this.host.transaction(() => {
       const { executions, taskSpecs, prds } = this.records;
-      this.assertCurrent(executions, id, opts);
-      const execution = this.requireLive(executions, id, 'id', 'execution');
+      assertCurrent(executions, id, opts);
+      const execution = requireLive(executions, id, 'id', 'execution');
       const taskSpec = typeof execution.ts_id === 'string' ? taskSpecs.get(execution.ts_id) : undefined;
       const prd = taskSpec !== undefined && typeof taskSpec.prd_id === 'string' ? prds.get(taskSpec.prd_id) : undefined;
       const otherOpenTaskSpecs =
@@ -344,8 +269,8 @@ export class Records {
       });
     }
     return this.host.transaction(() => {
-      this.assertCurrent(this.records.dependencies, id, opts);
-      this.requireLive(this.records.dependencies, id, 'id', 'dependency');
+      assertCurrent(this.records.dependencies, id, opts);
+      requireLive(this.records.dependencies, id, 'id', 'dependency');
       const fields = payload === undefined ? { resolved_at: Date.now() } : { resolved_at: Date.now(), payload };
       return read(this.records.dependencies.patch(id, fields, opts), READ_DEFAULTS.dependencies)!;
     });
@@ -389,8 +314,8 @@ export class Records {
     const input = parseRecordInput(NewWorkflowSchema, w, 'workflow');
     const opts = parseWriteOptions(options);
     return this.host.transaction(() => {
-      this.assertCurrent(this.records.workflows, id, opts);
-      this.requireLive(this.records.workflows, id, 'id', 'workflow');
+      assertCurrent(this.records.workflows, id, opts);
+      requireLive(this.records.workflows, id, 'id', 'workflow');
       this.requireReferences(C.workflows, input);
       this.requireFreeWorkflowName(input.name, id);
       return this.records.workflows.update(id, input as NewRecord<Workflow>, opts);
@@ -422,54 +347,7 @@ export class Records {
     return this.records.repoState.get(repoPath);
   }
 
-  // ---------------------------------------------------------------- cycles
-
-  findDependencyCycles(): string[][] {
-    return this.taskGraph().cycles();
-  }
-
   // ---------------------------------------------------------------- internals
-
-  private liveTaskSpec(id: string): TaskSpec {
-    return withDefaults(this.requireLive(this.records.taskSpecs, id, 'id', 'task spec'), READ_DEFAULTS.task_specs);
-  }
-
-  /** Writes a claim change as one conditional write on the version it was decided on. */
-  private writeClaim(spec: TaskSpec, fields: ClaimFields): TaskSpec {
-    const written = this.records.taskSpecs.patch(spec.id, fields, { ifUpdatedAt: spec.updated_at });
-    return withDefaults(written, READ_DEFAULTS.task_specs);
-  }
-
-  /** The readiness graph, after the task_specs cache table caught up. */
-  private taskGraph(): TaskGraph {
-    return this.graphs.get(this.host.cacheTable(C.taskSpecs))!;
-  }
-
-  /**
-   * With `ifUpdatedAt`, a stale version is reported before any other check (a reference
-   * check failing on a record that moved on would hide the real reason). The collection
-   * write checks again, under the same lock.
-   */
-  private assertCurrent<T extends object>(collection: Collection<T>, id: string, options: WriteOptions): void {
-    if (options.ifUpdatedAt === undefined) return;
-    assertId(id);
-    const live = collection.get(id);
-    // Not live: a tombstone is stale (actual null); an id that never existed is left to the NotFoundError that follows.
-    const actual = live !== undefined ? live.updated_at : collection.history(id).length > 0 ? null : undefined;
-    if (actual !== undefined) assertVersion(collection.name, id, options.ifUpdatedAt, actual);
-  }
-
-  /** The live record `id` of `collection`, or `NotFoundError` naming the referring field. */
-  private requireLive<T extends object>(collection: Collection<T>, id: string, field: string, what: string): T & RecordMeta {
-    const record = collection.get(id);
-    if (record !== undefined) return record;
-    const message =
-      field === 'id' ? `there is no live ${what} with id ${id}` : `${field} ${id} does not name a live ${what}`;
-    throw new NotFoundError(message, {
-      data: { collection: collection.name, id, field },
-      hint: field === 'id' ? undefined : `create the ${what} first, or fix ${field}`,
-    });
-  }
 
   /**
    * Every reference of `collection`'s type that the registry checks on write must name a
@@ -480,7 +358,7 @@ export class Records {
       if (!ref.checkedOnWrite) continue;
       const value = input[ref.field];
       for (const id of ref.many === true && Array.isArray(value) ? value : [value]) {
-        if (id !== undefined && id !== null) this.requireLive(this.byName[ref.to], id as string, ref.field, RECORD_TYPES[ref.to].label);
+        if (id !== undefined && id !== null) requireLive(this.byName[ref.to], id as string, ref.field, RECORD_TYPES[ref.to].label);
       }
     }
   }

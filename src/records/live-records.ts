@@ -1,0 +1,33 @@
+/**
+ * The checks a record write makes on the current version before writing: that the
+ * record (or a referenced one) is live, and that it is the version the caller saw.
+ */
+import type { Collection, RecordMeta } from '../store/collection.js';
+import { assertId } from '../store/record-input.js';
+import { assertVersion, type WriteOptions } from '../store/write-options.js';
+import { NotFoundError } from '../errors.js';
+
+/** The live record `id` of `collection`, or `NotFoundError` naming the referring field. */
+export function requireLive<T extends object>(collection: Collection<T>, id: string, field: string, what: string): T & RecordMeta {
+  const record = collection.get(id);
+  if (record !== undefined) return record;
+  const message = field === 'id' ? `there is no live ${what} with id ${id}` : `${field} ${id} does not name a live ${what}`;
+  throw new NotFoundError(message, {
+    data: { collection: collection.name, id, field },
+    hint: field === 'id' ? undefined : `create the ${what} first, or fix ${field}`,
+  });
+}
+
+/**
+ * With `ifUpdatedAt`, a stale version is reported before any other check (a reference
+ * check failing on a record that moved on would hide the real reason). The collection
+ * write checks again, under the same lock.
+ */
+export function assertCurrent<T extends object>(collection: Collection<T>, id: string, options: WriteOptions): void {
+  if (options.ifUpdatedAt === undefined) return;
+  assertId(id);
+  const live = collection.get(id);
+  // Not live: a tombstone is stale (actual null); an id that never existed is left to the NotFoundError that follows.
+  const actual = live !== undefined ? live.updated_at : collection.history(id).length > 0 ? null : undefined;
+  if (actual !== undefined) assertVersion(collection.name, id, options.ifUpdatedAt, actual);
+}

@@ -1,0 +1,127 @@
+/**
+ * Everything answered from the task graph (`task-graph.ts`, maintained inside the cache
+ * on every write): which task specs are ready, claims on them (one conditional write
+ * under the write lock, planned by `claims.ts`), expired leases, dependency cycles.
+ * Part of the record layer; `Store` documents the methods.
+ */
+import type Database from 'better-sqlite3';
+import type { CollectionTable } from '../cache/collection-table.js';
+import type { Collection } from '../store/collection.js';
+import type { DomainHost } from '../store/domain-host.js';
+import { assertId } from '../store/record-input.js';
+import { TaskGraph } from './task-graph.js';
+import {
+  leaseExpired,
+  parseClaimant,
+  parseClaimOptions,
+  planClaim,
+  planRelease,
+  planRenew,
+  type ClaimFields,
+  type ClaimNextOptions,
+  type ClaimOptions,
+  type ReleaseOptions,
+} from './claims.js';
+import { requireLive } from './live-records.js';
+import { withDefaults } from './record-validation.js';
+import { READ_DEFAULTS, type TaskSpec } from './schemas.js';
+
+const TASK_SPECS = 'task_specs';
+
+export class Readiness {
+  /** The readiness graph of each task_specs cache table object (a new one after the cache file is replaced). */
+  private readonly graphs = new WeakMap<CollectionTable, TaskGraph>();
+
+  constructor(
+    private readonly host: DomainHost,
+    /** The task_specs collection (declared after this object exists, so asked for when needed). */
+    private readonly taskSpecs: () => Collection<TaskSpec>,
+  ) {}
+
+  /** Attaches the readiness graph to a new task_specs cache table, before any line is applied to it. */
+  tableCreated(table: CollectionTable, db: Database.Database): void {
+    if (table.name === TASK_SPECS) this.graphs.set(table, new TaskGraph(db, table));
+  }
+
+  /** The readiness graph, after the task_specs cache table caught up. */
+  graph(): TaskGraph {
+    return this.graphs.get(this.host.cacheTable(TASK_SPECS))!;
+  }
+
+  listReadyTaskSpecs(): TaskSpec[] {
+    const specs = this.graph().readyTexts() as unknown[];
+    // Parsed in place: no second array of thousands of entries.
+    for (let i = 0; i < specs.length; i++) specs[i] = withDefaults(JSON.parse(specs[i] as string) as TaskSpec, READ_DEFAULTS.task_specs);
+    return specs as TaskSpec[];
+  }
+
+  claimTaskSpec(id: string, claimant: string, options?: ClaimOptions): TaskSpec {
+    assertId(id);
+    const who = parseClaimant(claimant);
+    const { leaseMs } = parseClaimOptions(options, ['leaseMs']);
+    return this.host.transaction(() => {
+      const spec = this.liveTaskSpec(id);
+      const now = Date.now();
+      return this.writeClaim(spec, planClaim(spec, this.graph().isReady(id), who, now, leaseMs));
+    });
+  }
+
+  /** The choice and the write happen under the write lock: each spec goes to one claimant. */
+  claimNextReadyTaskSpec(claimant: string, options?: ClaimNextOptions): TaskSpec | undefined {
+    const who = parseClaimant(claimant);
+    const { leaseMs, prdId } = parseClaimOptions(options, ['leaseMs', 'prdId']);
+    return this.host.transaction(() => {
+      const now = Date.now();
+      const next = this.graph().nextClaimable(now, prdId);
+      if (next === undefined) return undefined;
+      const spec = this.liveTaskSpec(next.id);
+      return this.writeClaim(spec, planClaim(spec, true, who, now, leaseMs));
+    });
+  }
+
+  renewTaskSpecClaim(id: string, claimant: string, options?: ClaimOptions): TaskSpec {
+    assertId(id);
+    const who = parseClaimant(claimant);
+    const { leaseMs } = parseClaimOptions(options, ['leaseMs']);
+    return this.host.transaction(() => {
+      const spec = this.liveTaskSpec(id);
+      return this.writeClaim(spec, planRenew(spec, who, Date.now(), leaseMs));
+    });
+  }
+
+  releaseTaskSpecClaim(id: string, claimant: string, options?: ReleaseOptions): TaskSpec {
+    assertId(id);
+    const who = parseClaimant(claimant);
+    const { status = 'pending' } = parseClaimOptions(options, ['status']);
+    return this.host.transaction(() => {
+      const spec = this.liveTaskSpec(id);
+      return this.writeClaim(spec, planRelease(spec, who, status));
+    });
+  }
+
+  listExpiredClaims(): TaskSpec[] {
+    const now = Date.now();
+    const taskSpecs = this.taskSpecs();
+    return this.graph()
+      .expired(now)
+      .map(({ id }) => {
+        const spec = taskSpecs.get(id);
+        return spec === undefined ? undefined : withDefaults(spec, READ_DEFAULTS.task_specs);
+      })
+      .filter((spec): spec is TaskSpec => spec !== undefined && leaseExpired(spec, now));
+  }
+
+  findDependencyCycles(): string[][] {
+    return this.graph().cycles();
+  }
+
+  private liveTaskSpec(id: string): TaskSpec {
+    return withDefaults(requireLive(this.taskSpecs(), id, 'id', 'task spec'), READ_DEFAULTS.task_specs);
+  }
+
+  /** Writes a claim change as one conditional write on the version it was decided on. */
+  private writeClaim(spec: TaskSpec, fields: ClaimFields): TaskSpec {
+    const written = this.taskSpecs().patch(spec.id, fields, { ifUpdatedAt: spec.updated_at });
+    return withDefaults(written, READ_DEFAULTS.task_specs);
+  }
+}
