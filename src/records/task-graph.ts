@@ -10,7 +10,7 @@
  *
  * They are maintained by SQLite triggers on the `task_specs` cache table, so every
  * change to the table — live writes, catching up with other processes' lines, full
- * rebuilds, from this class or a plain CoreStore — keeps them right, in the same
+ * rebuilds, from this class or the bare engine — keeps them right, in the same
  * transaction. The cache table changes only through `CollectionTable.apply` (insert a
  * version, mark the previous current version superseded) and `clear`, so the triggers
  * react to exactly two events: a row becomes the current live version, or stops being it.
