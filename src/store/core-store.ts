@@ -134,8 +134,8 @@ export class CoreStore {
     this.options = options;
     this.lockKey = join(realpathSync(dir), CACHE_FILE);
     this.cache = CacheDb.open(join(dir, CACHE_FILE), options.lockTimeoutMs);
-    this.journal = new Journal(dir, options.durable);
-    this.appender = new LogAppender(dir, this.cache, this.journal, options.durable);
+    this.journal = new Journal(dir, options.durability);
+    this.appender = new LogAppender(dir, this.cache, this.journal, options.durability);
     this.host = {
       table: (name) => this.readableTable(name),
       write: (fn) => this.write(fn),
@@ -163,7 +163,7 @@ export class CoreStore {
     } catch (err) {
       throw ioError('write to the store directory', absolute, err);
     }
-    ensureLayout(absolute, resolved.logger);
+    ensureLayout(absolute, resolved.logger, resolved.durability);
     // `this` is the class open() was called on (Store, a subclass ...); its constructor is protected.
     const store = new (this as unknown as new (dir: string, options: ResolvedOptions) => S)(absolute, resolved);
     try {
@@ -347,7 +347,7 @@ export class CoreStore {
           options.onProgress?.(base + size, total);
           continue;
         }
-        const result = compactLog(logPath(this.dir, name), keep, this.options.durable, options.onProgress && ((done) => options.onProgress!(base + done, total)));
+        const result = compactLog(logPath(this.dir, name), keep, this.options.durability, options.onProgress && ((done) => options.onProgress!(base + done, total)));
         this.appender.forget(name);
         ingestLog(this.ingestContext(), table, true);
         report.collections.push({ name, ...result });
@@ -759,7 +759,7 @@ export class CoreStore {
   }
 
   private ingestContext(onProgress?: (done: number, total: number) => void): IngestContext {
-    return { cache: this.cache, dir: this.dir, durable: this.options.durable, logger: this.options.logger, onProgress };
+    return { cache: this.cache, dir: this.dir, durability: this.options.durability, logger: this.options.logger, onProgress };
   }
 
   /** The cache file was deleted or replaced under us: start over with a fresh one. */
@@ -768,7 +768,7 @@ export class CoreStore {
     this.cache.close();
     this.tables.clear();
     this.cache = CacheDb.open(join(this.dir, CACHE_FILE), this.options.lockTimeoutMs);
-    this.appender = new LogAppender(this.dir, this.cache, this.journal, this.options.durable);
+    this.appender = new LogAppender(this.dir, this.cache, this.journal, this.options.durability);
     for (const [name, fields] of this.declaredIndexes) {
       const table = this.tableFor(name);
       for (const field of fields) table.ensureIndex(field);
