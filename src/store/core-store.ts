@@ -24,6 +24,7 @@ import { LogAppender, type StagedLog } from './log-appender.js';
 import { resolveOptions, type ResolvedOptions, type StoreOptions } from './options.js';
 import { ensureLayout } from './layout.js';
 import { compactLog } from './compact.js';
+import { backupStore, type BackupReport } from './backup.js';
 import { removeStaleCompactionTemps } from './stale-temps.js';
 import { gitDirToWatch, waitWhileGitBusy } from './git-activity.js';
 import { readRescuedLines, removeRescued, RESCUED_SUFFIX } from './rescue.js';
@@ -446,6 +447,17 @@ export class CoreStore {
    */
   protected referrersOf(_collection: string, _id: string): { collection: string; id: string; field: string }[] {
     return [];
+  }
+
+  /**
+   * Copies every `<collection>.jsonl` and `.version` into `dest`, a new or empty
+   * directory (created if missing), holding the write lock so the copy is a consistent
+   * snapshot; each file is copied atomically and flushed. The result is a store of its own.
+   * @example const report = store.backup('../taskstore-backup-2025-01-31');
+   */
+  backup(dest: string): BackupReport {
+    this.assertOpen();
+    return backupStore(this.dir, dest, (copy) => this.write(copy));
   }
 
   /** Adds a check run by `check()` (used by the domain records and the git integration). */
