@@ -12,6 +12,7 @@ import type { ProgressOptions, SyncReport } from './store/methods/sync.js';
 import type { CompactOptions, CompactReport } from './store/methods/compact.js';
 import type { RescueReport } from './store/methods/rescue.js';
 import type { StoreMetrics } from './store/methods/metrics.js';
+import type { BackupReport } from './store/backup.js';
 import type { WriteOptions } from './store/write-options.js';
 import type { Change, ChangesOptions, WatchOptions } from './feed/change.js';
 import { Records, type CompleteExecutionResult } from './records/records.js';
@@ -164,6 +165,16 @@ export class Store {
   /** Counts, sizes and write latencies, per collection and as recorded by every process (see `StoreMetrics`). */
   metrics(): StoreMetrics {
     return this.#engine.metrics();
+  }
+
+  /**
+   * Copies every `<collection>.jsonl` and `.version` into `dest`, a new or empty
+   * directory (created if missing), holding the write lock so the copy is a consistent
+   * snapshot; each file is copied atomically and flushed. The result is a store of its own.
+   * @example const report = store.backup('../taskstore-backup-2025-01-31');
+   */
+  backup(dest: string): BackupReport {
+    return this.#engine.backup(dest);
   }
 
   /**

@@ -13,7 +13,7 @@
  * This class holds the state and is a thin facade; each concern is its own module, in
  * the manner of better-sqlite3's `lib/methods/`: `write-scope.ts` (lock, transaction,
  * staging), `catch-up.ts` (open, refresh, reading tables), and `methods/` (sync,
- * compact, rescue, check, metrics, watch). Layers on top (the orchestrator's records,
+ * compact, rescue, check, metrics, backup, watch). Layers on top (the orchestrator's records,
  * the git integration) plug in through {@link EngineExtension}; this directory never
  * imports them.
  */
@@ -40,6 +40,8 @@ import { sync, type ProgressOptions, type SyncReport } from './methods/sync.js';
 import { compact, type CompactOptions, type CompactReport } from './methods/compact.js';
 import { rescue, type RescueReport } from './methods/rescue.js';
 import { check } from './methods/check.js';
+import { backup } from './methods/backup.js';
+import type { BackupReport } from './backup.js';
 import { metrics, type StoreMetrics } from './methods/metrics.js';
 import { changes, watch } from './methods/watch.js';
 
@@ -76,8 +78,8 @@ export class Engine implements DomainHost {
     this.options = options;
     this.lockKey = join(realpathSync(dir), CACHE_FILE);
     this.cache = CacheDb.open(join(dir, CACHE_FILE), options.lockTimeoutMs);
-    this.journal = new Journal(dir, options.durable);
-    this.appender = new LogAppender(dir, this.cache, this.journal, options.durable);
+    this.journal = new Journal(dir, options.durability);
+    this.appender = new LogAppender(dir, this.cache, this.journal, options.durability);
     this.host = {
       table: (name) => readableTable(this, name),
       write: (fn) => this.write(fn),
@@ -105,7 +107,7 @@ export class Engine implements DomainHost {
     } catch (err) {
       throw ioError('write to the store directory', absolute, err);
     }
-    ensureLayout(absolute, resolved.logger);
+    ensureLayout(absolute, resolved.logger, resolved.durability);
     return new Engine(absolute, resolved);
   }
 
@@ -199,6 +201,10 @@ export class Engine implements DomainHost {
     return metrics(this);
   }
 
+  backup(dest: string): BackupReport {
+    return backup(this, dest);
+  }
+
   watch<T = Record<string, unknown>>(listener: (change: Change<T>) => void, options?: WatchOptions): () => void {
     return watch(this, listener as (change: Change) => void, options);
   }
@@ -249,7 +255,7 @@ export class Engine implements DomainHost {
   }
 
   ingestContext(onProgress?: (done: number, total: number) => void): IngestContext {
-    return { cache: this.cache, dir: this.dir, durable: this.options.durable, logger: this.options.logger, onProgress };
+    return { cache: this.cache, dir: this.dir, durability: this.options.durability, logger: this.options.logger, onProgress };
   }
 
   /** The cache file was deleted or replaced under us: start over with a fresh one. */
@@ -258,7 +264,7 @@ export class Engine implements DomainHost {
     this.cache.close();
     this.tables.clear();
     this.cache = CacheDb.open(join(this.dir, CACHE_FILE), this.options.lockTimeoutMs);
-    this.appender = new LogAppender(this.dir, this.cache, this.journal, this.options.durable);
+    this.appender = new LogAppender(this.dir, this.cache, this.journal, this.options.durability);
     for (const [name, fields] of this.declaredIndexes) {
       const table = this.tableFor(name);
       for (const field of fields) table.ensureIndex(field);
