@@ -59,12 +59,27 @@ export interface DeleteOptions extends WriteOptions {
 
 const RESERVED = ['deleted'] as const;
 
+let construct: (host: CollectionHost, name: string, schema: RecordSchema | undefined) => Collection<any>;
+
+/**
+ * A collection of the store whose engine gives `host`. The constructor is private (get a
+ * collection from `store.collection()`), so the public type declarations name none of
+ * the engine's internals.
+ */
+export function createCollection<T extends object>(host: CollectionHost, name: string, schema: RecordSchema | undefined): Collection<T> {
+  return construct(host, name, schema) as Collection<T>;
+}
+
 export class Collection<T extends object = Record<string, unknown>> {
-  constructor(
+  private constructor(
     private readonly host: CollectionHost,
     readonly name: string,
     private readonly schema: RecordSchema | undefined,
   ) {}
+
+  static {
+    construct = (host, name, schema) => new Collection(host, name, schema);
+  }
 
   /**
    * Creates a record and returns its id (a new UUIDv7 unless the record has one).

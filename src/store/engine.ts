@@ -26,7 +26,7 @@ import { assertCollectionName, COLLECTION_NAME } from '../jsonl/collection-name.
 import type { StoredRecord } from '../jsonl/line-codec.js';
 import type { ChangeFeed } from '../feed/feed.js';
 import type { Change, ChangesOptions, WatchOptions } from '../feed/change.js';
-import { Collection, type CollectionHost, type CollectionOptions } from './collection.js';
+import { createCollection, type Collection, type CollectionHost, type CollectionOptions } from './collection.js';
 import type { IngestContext } from './ingest.js';
 import { Journal } from './journal.js';
 import { LogAppender } from './log-appender.js';
@@ -150,7 +150,7 @@ export class Engine implements DomainHost {
       declared.add(field);
     }
     this.declaredIndexes.set(options.name, declared);
-    return new Collection<T>(this.host, options.name, options.schema);
+    return createCollection<T>(this.host, options.name, options.schema);
   }
 
   collectionNames(): string[] {

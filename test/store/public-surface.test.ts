@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as api from '../../src/index.js';
 import { Store } from '../../src/index.js';
@@ -15,6 +17,13 @@ describe('the public surface', () => {
       }
     } finally {
       store.close();
+    }
+  });
+
+  it('the built type declarations (dist/index.d.ts, as `npm test` builds it) name no internals', () => {
+    const declarations = readFileSync(join(import.meta.dirname, '..', '..', 'dist', 'index.d.ts'), 'utf8');
+    for (const internal of ['protected', '@internal', 'catchUpOnOpen', 'addChecker', 'queryCache', 'class Engine', 'class Records', 'class CollectionTable', 'interface CollectionHost']) {
+      expect(declarations.includes(internal), internal).toBe(false);
     }
   });
 
