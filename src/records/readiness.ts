@@ -25,8 +25,9 @@ import {
 import { requireLive } from './live-records.js';
 import { withDefaults } from './record-validation.js';
 import { READ_DEFAULTS, type TaskSpec } from './schemas.js';
+import { RECORD_TYPES } from './registry.js';
 
-const TASK_SPECS = 'task_specs';
+const TASK_SPECS = RECORD_TYPES.task_specs.collection;
 
 export class Readiness {
   /** The readiness graph of each task_specs cache table object (a new one after the cache file is replaced). */

@@ -10,9 +10,9 @@ import { REFERENCE_FIELDS, type Referrer } from './references.js';
 import { RECORD_TYPES, type ReferenceField } from './registry.js';
 import type { TaskGraph } from './task-graph.js';
 
-const TASK_SPECS = 'task_specs';
-const EXECUTIONS = 'executions';
-const WORKFLOWS = 'workflows';
+const TASK_SPECS = RECORD_TYPES.task_specs.collection;
+const EXECUTIONS = RECORD_TYPES.executions.collection;
+const WORKFLOWS = RECORD_TYPES.workflows.collection;
 
 /** Every problem the records add to `check()`, in report order. */
 export function recordChecks(host: DomainHost, graph: () => TaskGraph): CheckProblem[] {
