@@ -13,7 +13,7 @@
  */
 import type { Collection, CollectionOptions, NewRecord, RecordMeta } from '../store/collection.js';
 import type { CheckProblem } from '../store/check.js';
-import type Database from 'better-sqlite3';
+import type { CacheDb } from '../cache/cache-db.js';
 import type { CollectionTable } from '../cache/collection-table.js';
 import { CoreStore } from '../store/core-store.js';
 import { TaskGraph } from './task-graph.js';
@@ -123,8 +123,8 @@ export class OrchestratorStore extends CoreStore {
   }
 
   /** Attaches the readiness graph to the task_specs cache table (see task-graph.ts). @internal */
-  protected override tableCreated(table: CollectionTable, db: Database.Database): void {
-    if (table.name === C.taskSpecs) this.graphs.set(table, new TaskGraph(db, table));
+  protected override tableCreated(table: CollectionTable, cache: CacheDb): void {
+    if (table.name === C.taskSpecs) this.graphs.set(table, new TaskGraph(cache, table));
   }
 
   /**
