@@ -43,11 +43,11 @@ const CHECKPOINT_AFTER_COMMITS = 128;
 export type { BadLineRow, FileStateRow } from './log-state-tables.js';
 
 export class CacheDb {
-  /** The connection: only this module's classes run SQL on it, through named methods. */
+  /** The connection, private: the rest of TaskStore reaches the cache's tables through named methods. */
   readonly #db: SqliteDatabase;
   /** Prepared statements for ad-hoc read queries over the collection tables. */
   readonly statements: StatementCache;
-  /** The cache's own statements (kept apart, so ad-hoc queries never evict them). */
+  /** The cache's own statements (kept apart, so ad-hoc queries never evict the lock's or the bookkeeping's). */
   readonly #own: StatementCache;
   /** What the cache has consumed of each log (the `files` table). */
   readonly files: FileStates;
@@ -193,7 +193,7 @@ export class CacheDb {
    * the short gaps between that process's writes.
    */
   beginImmediate(): void {
-    const begin = this.statements.get('BEGIN IMMEDIATE');
+    const begin = this.#own.get('BEGIN IMMEDIATE');
     const deadline = Date.now() + this.busyTimeoutMs;
     this.setBusyTimeout(0);
     try {
@@ -219,7 +219,7 @@ export class CacheDb {
 
   /** SQLite's own waiting for locks (other statements keep it: readers in WAL mode rarely need it). */
   private setBusyTimeout(ms: number): void {
-    this.statements.get(`PRAGMA busy_timeout = ${ms}`).run();
+    this.#own.get(`PRAGMA busy_timeout = ${ms}`).run();
   }
 
   /**
@@ -231,8 +231,8 @@ export class CacheDb {
     if (this.#db.inTransaction) return false;
     this.setBusyTimeout(0);
     try {
-      this.statements.get('BEGIN IMMEDIATE').run();
-      this.statements.get('ROLLBACK').run();
+      this.#own.get('BEGIN IMMEDIATE').run();
+      this.#own.get('ROLLBACK').run();
       return false;
     } catch (err) {
       if ((err as { code?: string }).code === 'SQLITE_BUSY') return true;
@@ -243,7 +243,7 @@ export class CacheDb {
   }
 
   commit(): void {
-    this.statements.get('COMMIT').run();
+    this.#own.get('COMMIT').run();
     if (++this.commitsSinceCheckpoint >= CHECKPOINT_AFTER_COMMITS) this.scheduleCheckpoint();
   }
 
@@ -267,7 +267,7 @@ export class CacheDb {
   checkpointNow(): void {
     if (!this.#db.open || this.#db.inTransaction) return;
     try {
-      this.statements.get('PRAGMA wal_checkpoint(PASSIVE)').get();
+      this.#own.get('PRAGMA wal_checkpoint(PASSIVE)').get();
       this.commitsSinceCheckpoint = 0;
     } catch (err) {
       // SQLite's own failures wait for the next checkpoint (see above); anything else is a bug.
@@ -276,7 +276,7 @@ export class CacheDb {
   }
 
   rollback(): void {
-    if (this.#db.inTransaction) this.statements.get('ROLLBACK').run();
+    if (this.#db.inTransaction) this.#own.get('ROLLBACK').run();
   }
 
   /**
