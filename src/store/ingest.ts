@@ -58,10 +58,12 @@ export function logPath(dir: string, collection: string): string {
   return join(dir, `${collection}.jsonl`);
 }
 
+/** What the cache has consumed of `collection`'s log (its `files` row). */
 export function readFileState(cache: CacheDb, collection: string): FileStateRow | undefined {
   return cache.files.get(collection);
 }
 
+/** Records what the cache has consumed of a log, in the current transaction. */
 export function writeFileState(cache: CacheDb, row: FileStateRow): void {
   cache.files.put(row);
 }
