@@ -16,8 +16,7 @@
  */
 import type { CacheDb } from '../cache/cache-db.js';
 import type { CollectionTable } from '../cache/collection-table.js';
-import type { GraphCandidate } from '../cache/task-graph-sql.js';
-import type { TaskGraphTables } from '../cache/task-graph-sql.js';
+import type { GraphCandidate, TaskGraphTables } from '../cache/task-graph-sql.js';
 import { findCycles } from './cycles.js';
 
 export type { GraphCandidate };
