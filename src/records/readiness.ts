@@ -4,7 +4,7 @@
  * under the write lock, planned by `claims.ts`), expired leases, dependency cycles.
  * Part of the record layer; `Store` documents the methods.
  */
-import type Database from 'better-sqlite3';
+import type { CacheDb } from '../cache/cache-db.js';
 import type { CollectionTable } from '../cache/collection-table.js';
 import type { Collection } from '../store/collection.js';
 import type { DomainHost } from '../store/domain-host.js';
@@ -40,8 +40,8 @@ export class Readiness {
   ) {}
 
   /** Attaches the readiness graph to a new task_specs cache table, before any line is applied to it. */
-  tableCreated(table: CollectionTable, db: Database.Database): void {
-    if (table.name === TASK_SPECS) this.graphs.set(table, new TaskGraph(db, table));
+  tableCreated(table: CollectionTable, cache: CacheDb): void {
+    if (table.name === TASK_SPECS) this.graphs.set(table, new TaskGraph(cache, table));
   }
 
   /** The readiness graph, after the task_specs cache table caught up. */

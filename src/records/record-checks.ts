@@ -4,6 +4,7 @@
  * cycles, duplicate workflow names, drift of the readiness graph, double claims.
  */
 import type { DomainHost } from '../store/domain-host.js';
+import * as Q from '../cache/record-queries.js';
 import type { CheckProblem } from '../store/check.js';
 import { ConflictMarkersError } from '../errors.js';
 import { REFERENCE_FIELDS, type Referrer } from './references.js';
@@ -24,14 +25,7 @@ export function referrersOf(host: DomainHost, collection: string, id: string): R
   const referrers: Referrer[] = [];
   for (const ref of REFERENCE_FIELDS) {
     if (ref.to !== collection) continue;
-    const rows = host.queryCache<{ id: string }>(
-      [ref.from],
-      (t) =>
-        ref.many
-          ? `SELECT s.id AS id FROM ${t} AS s WHERE s.state = 1 AND EXISTS (SELECT 1 FROM json_each(s.data, '$.${ref.field}') AS e WHERE e.value = ?) ORDER BY s.id`
-          : `SELECT s.id AS id FROM ${t} AS s WHERE s.state = 1 AND json_extract(s.data, '$.${ref.field}') = ? ORDER BY s.id`,
-      [id],
-    );
+    const rows = host.queryCache<{ id: string }>([ref.from], Q.referrers(ref), [id]);
     for (const row of rows) {
       // A task spec listing itself among its dependencies does not keep itself alive.
       if (!(ref.from === collection && row.id === id)) referrers.push({ collection: ref.from, id: row.id, field: ref.field });
@@ -63,17 +57,7 @@ function danglingReferencesOf(host: DomainHost, ref: ReferenceField): CheckProbl
   const what = RECORD_TYPES[ref.from].label;
   const toWhat = RECORD_TYPES[ref.to].label;
   const effect = ref.danglingEffect === undefined ? '' : ` ${ref.danglingEffect}`;
-  const sql = ref.many
-    ? (src: string, dst: string) => `
-        SELECT s.id AS id, dep.value AS ref FROM ${src} AS s, json_each(s.data, '$.${ref.field}') AS dep
-        WHERE s.state = 1
-          AND NOT EXISTS (SELECT 1 FROM ${dst} AS d WHERE d.id = dep.value AND d.state = 1)
-        ORDER BY s.id, dep.key`
-    : (src: string, dst: string) => `
-        SELECT s.id AS id, json_extract(s.data, '$.${ref.field}') AS ref FROM ${src} AS s
-        WHERE s.state = 1${ref.nullable === true ? ` AND json_extract(s.data, '$.${ref.field}') IS NOT NULL` : ''}
-          AND NOT EXISTS (SELECT 1 FROM ${dst} AS d WHERE d.id = json_extract(s.data, '$.${ref.field}') AND d.state = 1)
-        ORDER BY s.id`;
+  const sql = Q.danglingReferences(ref);
   const rows =
     ref.from === ref.to
       ? host.queryCache<{ id: string; ref: unknown }>([ref.from], (t) => sql(t, t))
@@ -107,12 +91,7 @@ function cycleProblems(graph: () => TaskGraph): CheckProblem[] {
 function duplicateWorkflowNames(host: DomainHost): CheckProblem[] {
   return checkPart(() =>
     host
-      .queryCache<{ name: string; ids: string }>(
-        [WORKFLOWS],
-        (wfs) => `
-          SELECT json_extract(data, '$.name') AS name, group_concat(id, ', ') AS ids FROM (SELECT * FROM ${wfs} WHERE state = 1 ORDER BY id)
-          GROUP BY 1 HAVING count(*) > 1 ORDER BY 1`,
-      )
+      .queryCache<{ name: string; ids: string }>([WORKFLOWS], Q.duplicateWorkflowNames)
       .map(({ name, ids }) => ({
         kind: 'duplicate_workflow_name',
         collection: WORKFLOWS,
@@ -139,13 +118,7 @@ function graphDrift(graph: () => TaskGraph): CheckProblem[] {
 function doubleClaims(host: DomainHost): CheckProblem[] {
   return checkPart(() =>
     host
-      .queryCache<{ ts_id: string; n: number; ids: string }>(
-        [EXECUTIONS],
-        (execs) => `
-          SELECT json_extract(data, '$.ts_id') AS ts_id, count(*) AS n, group_concat(id, ', ') AS ids
-          FROM (SELECT id, data FROM ${execs} WHERE state = 1 AND json_extract(data, '$.status') = 'running' ORDER BY id)
-          GROUP BY 1 HAVING count(*) > 1 ORDER BY 1`,
-      )
+      .queryCache<{ ts_id: string; n: number; ids: string }>([EXECUTIONS], Q.doublyClaimedSpecs)
       .map(({ ts_id, n, ids }) => ({
         kind: 'double_claim',
         collection: TASK_SPECS,

@@ -17,6 +17,7 @@
  */
 import type { Collection, CollectionOptions, NewRecord } from '../store/collection.js';
 import type { DomainHost } from '../store/domain-host.js';
+import * as Q from '../cache/record-queries.js';
 import { assertId, type RecordSchema } from '../store/record-input.js';
 import { parseWriteOptions, type WriteOptions } from '../store/write-options.js';
 import { AlreadyExistsError, ValidationError } from '../errors.js';
@@ -94,7 +95,7 @@ export class Records {
     this.host = host;
     this.readiness = new Readiness(host, () => this.records.taskSpecs);
     host.extend({
-      tableCreated: (table, db) => this.readiness.tableCreated(table, db),
+      tableCreated: (table, cache) => this.readiness.tableCreated(table, cache),
       referrers: (collection, id) => referrersOf(host, collection, id),
       check: () => recordChecks(host, () => this.readiness.graph()),
     });
@@ -278,14 +279,7 @@ export class Records {
 
   listDependencies(execId: string): Dependency[] {
     assertId(execId, 'execId');
-    const rows = this.host.queryCache<{ data: string }>(
-      [C.dependencies],
-      (deps) => `
-        SELECT data FROM ${deps}
-        WHERE state = 1 AND (json_extract(data, '$.from_exec_id') = ? OR json_extract(data, '$.to_exec_id') = ?)
-        ORDER BY json_extract(data, '$.created_at'), id`,
-      [execId, execId],
-    );
+    const rows = this.host.queryCache<{ data: string }>([C.dependencies], Q.dependenciesOfExecution, [execId, execId]);
     return rows.map((r) => withDefaults(JSON.parse(r.data) as Dependency, READ_DEFAULTS.dependencies));
   }
 

@@ -3,7 +3,7 @@
  * plug into it, and the narrow part of the engine the record layer works with. The
  * engine knows these shapes only: `store/` never imports `records/`.
  */
-import type Database from 'better-sqlite3';
+import type { CacheDb } from '../cache/cache-db.js';
 import type { CollectionTable } from '../cache/collection-table.js';
 import type { CheckProblem } from './check.js';
 import type { Collection, CollectionOptions } from './collection.js';
@@ -22,7 +22,7 @@ export interface EngineExtension {
    * file was replaced), before any line is applied to it: attach what is derived from
    * the table (the records' readiness graph).
    */
-  tableCreated?(table: CollectionTable, db: Database.Database): void;
+  tableCreated?(table: CollectionTable, cache: CacheDb): void;
   /** Live records that reference `id` of `collection`, asked before a delete (inside its write scope). */
   referrers?(collection: string, id: string): Referrer[];
   /** Problems `check()` reports besides the engine's own. */
@@ -36,11 +36,12 @@ export interface DomainHost {
   collection<T extends object = Record<string, unknown>>(options: CollectionOptions<T>): Collection<T>;
   transaction<R>(fn: () => R): R;
   /**
-   * Runs one read-only SQL statement over the cache tables of `collections`. `sql`
-   * receives the quoted table names in the same order; each table has the columns
-   * `(seq, id, updated_at, state, line, data)`, `state = 1` marking the current live
-   * versions and `data` the record's JSON. Tables are caught up (inside a write scope)
-   * and refused while conflicted, exactly as for collection reads.
+   * Runs one read-only SQL statement (a named query of `cache/`) over the cache tables
+   * of `collections`. `sql` receives the quoted table names in the same order; each table
+   * has the columns `(seq, id, updated_at, state, line, data)`, `state = STATE_LIVE`
+   * (`cache/row-state.ts`) marking the current live versions and `data` the record's
+   * JSON. Tables are caught up (inside a write scope) and refused while conflicted,
+   * exactly as for collection reads.
    */
   queryCache<R>(collections: readonly string[], sql: (...tables: string[]) => string, params?: readonly unknown[]): R[];
   /** The cache table of `collection`, caught up and refused while conflicted, as for collection reads. */

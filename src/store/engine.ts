@@ -20,7 +20,7 @@
 import { accessSync, constants, mkdirSync, readdirSync, realpathSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CacheDb } from '../cache/cache-db.js';
-import { CollectionTable } from '../cache/collection-table.js';
+import type { CollectionTable } from '../cache/collection-table.js';
 import { ioError } from '../errors.js';
 import { assertCollectionName, COLLECTION_NAME } from '../jsonl/collection-name.js';
 import type { StoredRecord } from '../jsonl/line-codec.js';
@@ -230,9 +230,9 @@ export class Engine implements DomainHost {
   tableFor(name: string): CollectionTable {
     let table = this.tables.get(name);
     if (table === undefined) {
-      table = new CollectionTable(this.cache.db, name);
+      table = this.cache.collectionTable(name);
       this.tables.set(name, table);
-      for (const extension of this.extensions) extension.tableCreated?.(table, this.cache.db);
+      for (const extension of this.extensions) extension.tableCreated?.(table, this.cache);
     }
     return table;
   }
@@ -245,7 +245,7 @@ export class Engine implements DomainHost {
       const name = entry.slice(0, -'.jsonl'.length);
       if (COLLECTION_NAME.test(name)) names.add(name);
     }
-    for (const name of this.cache.consumedCollections()) names.add(name);
+    for (const name of this.cache.files.collections()) names.add(name);
     return [...names].sort();
   }
 

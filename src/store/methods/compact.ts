@@ -55,7 +55,7 @@ export function compact(engine: Engine, collection?: string, options: CompactOpt
       }
       const table = readableTable(engine, name);
       if (!existsSync(logPath(dir, name))) continue;
-      const keep = new Set([...table.keptLineNumbers(since), ...engine.cache.badLineNumbers(name)]);
+      const keep = new Set([...table.keptLineNumbers(since), ...engine.cache.badLines.list(name).map((bad) => bad.line)]);
       const state = readFileState(engine.cache, name);
       if (state !== undefined && keep.size === state.lines && fileSize(logPath(dir, name)) === state.offset) {
         // Nothing to drop: rewriting would only give the log a new inode.

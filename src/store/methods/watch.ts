@@ -37,7 +37,7 @@ function subscribe(engine: Engine, listener: (change: Change) => void, options: 
     cache: () => {
       const reopened = !engine.cache.isCurrentFile();
       if (reopened) engine.reopenCache();
-      return { db: engine.cache.db, reopened };
+      return { cache: engine.cache, reopened };
     },
     catchUp: () => void engine.refresh(),
   });
