@@ -87,9 +87,9 @@ export class Store {
     return this.#records.collection(options);
   }
 
-  /** Closes the cache and file handles. The store cannot be used afterwards. */
+  /** Closes the cache and file handles and ends every watcher. The store cannot be used afterwards. */
   close(): void {
-    return this.#engine.close();
+    this.#engine.close();
   }
 
   /** Names of the collections that have a log or records in the cache. */
