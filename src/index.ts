@@ -24,8 +24,8 @@ export {
   NotFoundError as NotFound,
   AlreadyExistsError as AlreadyExists,
 } from './errors.js';
-export { RECORD_COLLECTIONS } from './records/records.js';
-export type { CompleteExecutionResult } from './records/records.js';
+export { RECORD_COLLECTIONS } from './records/record-collections.js';
+export type { CompleteExecutionResult } from './records/record-collections.js';
 export {
   PrdSchema,
   PrdStatusSchema,

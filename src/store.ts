@@ -15,7 +15,8 @@ import type { StoreMetrics } from './store/methods/metrics.js';
 import type { BackupReport } from './store/backup.js';
 import type { WriteOptions } from './store/write-options.js';
 import type { Change, ChangesOptions, WatchOptions } from './feed/change.js';
-import { Records, type CompleteExecutionResult } from './records/records.js';
+import { Records } from './records/records.js';
+import type { CompleteExecutionResult } from './records/record-collections.js';
 import type { ClaimNextOptions, ClaimOptions, ReleaseOptions } from './records/claims.js';
 import type {
   Dependency,

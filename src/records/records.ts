@@ -18,6 +18,7 @@
 import type { Collection, CollectionOptions, NewRecord } from '../store/collection.js';
 import type { DomainHost } from '../store/domain-host.js';
 import * as Q from '../cache/record-queries.js';
+import { RECORD_COLLECTIONS, type CompleteExecutionResult } from './record-collections.js';
 import { assertId, type RecordSchema } from '../store/record-input.js';
 import { parseWriteOptions, type WriteOptions } from '../store/write-options.js';
 import { AlreadyExistsError, ValidationError } from '../errors.js';
@@ -48,25 +49,6 @@ import {
   type TaskSpec,
   type Workflow,
 } from './schemas.js';
-
-/** The collections behind the record types, as named on disk (`<name>.jsonl`). */
-export const RECORD_COLLECTIONS = {
-  prds: 'prds',
-  taskSpecs: 'task_specs',
-  executions: 'executions',
-  dependencies: 'dependencies',
-  workflows: 'workflows',
-  repoState: 'repo_state',
-} as const;
-
-/** What `completeExecution` returns: the current versions after the cascade. */
-export interface CompleteExecutionResult {
-  execution: Execution;
-  /** The execution's task spec, or undefined when `ts_id` names no live task spec (the cascade stopped there). */
-  taskSpec: TaskSpec | undefined;
-  /** That task spec's PRD (check `prd.status === 'complete'`), or undefined when it is not live. */
-  prd: Prd | undefined;
-}
 
 interface RecordCollections {
   prds: Collection<Prd>;

@@ -1,0 +1,21 @@
+/** Public names of the record layer: the collections behind the record types, and what `completeExecution` returns. */
+import type { Execution, Prd, TaskSpec } from './schemas.js';
+
+/** The collections behind the record types, as named on disk (`<name>.jsonl`). */
+export const RECORD_COLLECTIONS = {
+  prds: 'prds',
+  taskSpecs: 'task_specs',
+  executions: 'executions',
+  dependencies: 'dependencies',
+  workflows: 'workflows',
+  repoState: 'repo_state',
+} as const;
+
+/** What `completeExecution` returns: the current versions after the cascade. */
+export interface CompleteExecutionResult {
+  execution: Execution;
+  /** The execution's task spec, or undefined when `ts_id` names no live task spec (the cascade stopped there). */
+  taskSpec: TaskSpec | undefined;
+  /** That task spec's PRD (check `prd.status === 'complete'`), or undefined when it is not live. */
+  prd: Prd | undefined;
+}
