@@ -30,7 +30,8 @@ import {
   type ReleaseOptions,
 } from './claims.js';
 import type { ResolvedOptions } from '../store/options.js';
-import { assertId, type RecordSchema } from '../store/record-input.js';
+import type { RecordSchema } from '../store/record-input.js';
+import { assertCollectionOptions, assertIdArgument } from '../store/arguments.js';
 import { assertVersion, parseWriteOptions, type WriteOptions } from '../store/write-options.js';
 import { AlreadyExistsError, ConflictMarkersError, NotFoundError, ValidationError } from '../errors.js';
 import { planCompletion } from './cascade.js';
@@ -135,6 +136,7 @@ export class OrchestratorStore extends CoreStore {
    * @example store.collection({ name: 'task_specs' }).patch(id, { status: 'blocked' });
    */
   override collection<T extends object = Record<string, unknown>>(options: CollectionOptions<T>): Collection<T> {
+    assertCollectionOptions(options);
     const builtIn = typeof options?.name === 'string' ? STORED_SCHEMAS.get(options.name) : undefined;
     if (builtIn === undefined) return super.collection(options);
     const own = options.schema;
@@ -232,7 +234,7 @@ export class OrchestratorStore extends CoreStore {
    * @example for (const spec of store.listTaskSpecs(prdId)) console.log(spec.phase_name, spec.status);
    */
   listTaskSpecs(prdId: string): TaskSpec[] {
-    assertId(prdId, 'prdId');
+    assertIdArgument(prdId, 'prdId');
     return readAll(this.records.taskSpecs.list({ where: { prd_id: prdId }, orderBy: 'created_at' }), READ_DEFAULTS.task_specs);
   }
 
@@ -272,7 +274,7 @@ export class OrchestratorStore extends CoreStore {
    * @example const spec = store.claimTaskSpec(id, 'loop-7', { leaseMs: 60_000 });
    */
   claimTaskSpec(id: string, claimant: string, options?: ClaimOptions): TaskSpec {
-    assertId(id);
+    assertIdArgument(id);
     const who = parseClaimant(claimant);
     const { leaseMs } = parseClaimOptions(options, ['leaseMs']);
     return this.transaction(() => {
@@ -307,7 +309,7 @@ export class OrchestratorStore extends CoreStore {
    * @example setInterval(() => store.renewTaskSpecClaim(spec.id, 'loop-7'), 60_000);
    */
   renewTaskSpecClaim(id: string, claimant: string, options?: ClaimOptions): TaskSpec {
-    assertId(id);
+    assertIdArgument(id);
     const who = parseClaimant(claimant);
     const { leaseMs } = parseClaimOptions(options, ['leaseMs']);
     return this.transaction(() => {
@@ -323,7 +325,7 @@ export class OrchestratorStore extends CoreStore {
    * @example store.releaseTaskSpecClaim(spec.id, 'loop-7', { status: 'failed' });
    */
   releaseTaskSpecClaim(id: string, claimant: string, options?: ReleaseOptions): TaskSpec {
-    assertId(id);
+    assertIdArgument(id);
     const who = parseClaimant(claimant);
     const { status = 'pending' } = parseClaimOptions(options, ['status']);
     return this.transaction(() => {
@@ -430,7 +432,7 @@ export class OrchestratorStore extends CoreStore {
    * @example const { prd } = store.completeExecution(execId); if (prd?.status === 'complete') announce(prd);
    */
   completeExecution(id: string, options?: WriteOptions): CompleteExecutionResult {
-    assertId(id);
+    assertIdArgument(id);
     const opts = parseWriteOptions(options);
     return this.transaction(() => {
       const { executions, taskSpecs, prds } = this.records;
@@ -487,7 +489,7 @@ export class OrchestratorStore extends CoreStore {
    * store.resolveDependency(depId, undefined, { ifUpdatedAt: dep.updated_at });
    */
   resolveDependency(id: string, payload?: string | null, options?: WriteOptions): Dependency {
-    assertId(id);
+    assertIdArgument(id);
     const opts = parseWriteOptions(options);
     if (payload !== undefined && payload !== null && typeof payload !== 'string') {
       throw new ValidationError(`payload must be a string or null (got ${typeof payload}); serialize structured payloads with JSON.stringify`, {
@@ -508,7 +510,7 @@ export class OrchestratorStore extends CoreStore {
    * @example const open = store.listDependencies(execId).filter((d) => d.resolved_at === null);
    */
   listDependencies(execId: string): Dependency[] {
-    assertId(execId, 'execId');
+    assertIdArgument(execId, 'execId');
     const rows = this.queryCache<{ data: string }>(
       [C.dependencies],
       (deps) => `
@@ -589,7 +591,7 @@ export class OrchestratorStore extends CoreStore {
    * @example store.setRepoState('/src/app', 'a1b2c3d');
    */
   setRepoState(repoPath: string, lastSyncedCommit: string): RepoState {
-    assertId(repoPath, 'repo_path');
+    assertIdArgument(repoPath, 'repo_path');
     if (typeof lastSyncedCommit !== 'string') {
       throw new ValidationError(`last_synced_commit must be a string (got ${typeof lastSyncedCommit})`, { field: 'last_synced_commit' });
     }
@@ -607,7 +609,7 @@ export class OrchestratorStore extends CoreStore {
    * @example const since = store.getRepoState('/src/app')?.last_synced_commit;
    */
   getRepoState(repoPath: string): RepoState | undefined {
-    assertId(repoPath, 'repo_path');
+    assertIdArgument(repoPath, 'repo_path');
     return this.records.repoState.get(repoPath);
   }
 
@@ -679,7 +681,7 @@ export class OrchestratorStore extends CoreStore {
    */
   private assertCurrent<T extends object>(collection: Collection<T>, id: string, options: WriteOptions): void {
     if (options.ifUpdatedAt === undefined) return;
-    assertId(id);
+    assertIdArgument(id);
     const live = collection.get(id);
     // Not live: a tombstone is stale (actual null); an id that never existed is left to the NotFoundError that follows.
     const actual = live !== undefined ? live.updated_at : collection.history(id).length > 0 ? null : undefined;

@@ -15,7 +15,8 @@ import type Database from 'better-sqlite3';
 import { CacheDb } from '../cache/cache-db.js';
 import { CollectionTable } from '../cache/collection-table.js';
 import { ConflictMarkersError, LockedError, NotFoundError, TaskStoreError, TooLargeError, ValidationError, ioError } from '../errors.js';
-import { assertCollectionName, COLLECTION_NAME } from '../jsonl/collection-name.js';
+import { COLLECTION_NAME } from '../jsonl/collection-name.js';
+import { assertCollectionArgument, assertCollectionOptions, assertFunction } from './arguments.js';
 import { parseLine, serializeRecord, type StoredRecord } from '../jsonl/line-codec.js';
 import { Collection, type CollectionHost, type CollectionOptions } from './collection.js';
 import { ingestLog, logPath, logUnchanged, readFileState, type BadLine, type IngestContext } from './ingest.js';
@@ -209,7 +210,7 @@ export class CoreStore {
    */
   collection<T extends object = Record<string, unknown>>(options: CollectionOptions<T>): Collection<T> {
     this.assertOpen();
-    assertCollectionName(options?.name);
+    assertCollectionOptions(options);
     const table = this.tableFor(options.name);
     const declared = this.declaredIndexes.get(options.name) ?? new Set<string>();
     for (const field of options.indexes ?? []) {
@@ -235,7 +236,7 @@ export class CoreStore {
    */
   transaction<R>(fn: () => R): R {
     this.assertOpen();
-    if (typeof fn !== 'function') throw new TypeError('transaction() expects a function');
+    assertFunction('fn', fn);
     const scope = this.scope;
     if (scope === undefined) return this.write(fn);
     const name = `ts_sp${++scope.savepoints}`;
@@ -314,7 +315,7 @@ export class CoreStore {
    */
   compact(collection?: string, options: CompactOptions = {}): CompactReport {
     this.assertOpen();
-    if (collection !== undefined) assertCollectionName(collection);
+    if (collection !== undefined) assertCollectionArgument(collection);
     const since = retentionStart(options.keepDays, this.host.now());
     const names = collection === undefined ? this.knownCollections() : [collection];
     if (collection !== undefined && !existsSync(logPath(this.dir, collection))) {
@@ -375,7 +376,7 @@ export class CoreStore {
    */
   rescue(collection?: string): RescueReport {
     this.assertOpen();
-    if (collection !== undefined) assertCollectionName(collection);
+    if (collection !== undefined) assertCollectionArgument(collection);
     const names = collection === undefined ? rescuedCollections(this.dir) : [collection];
     const report: RescueReport = { collections: [] };
     this.write(() => {
@@ -436,7 +437,7 @@ export class CoreStore {
    */
   liveIds(name: string): string[] {
     this.assertOpen();
-    assertCollectionName(name);
+    assertCollectionArgument(name);
     return this.readableTable(name).liveIds();
   }
 
@@ -533,7 +534,7 @@ export class CoreStore {
    */
   watch<T = Record<string, unknown>>(listener: (change: Change<T>) => void, options: WatchOptions = {}): () => void {
     this.assertOpen();
-    if (typeof listener !== 'function') throw new TypeError('watch() expects a listener function');
+    assertFunction('listener', listener, 'a listener function');
     return this.subscribe(listener as (change: Change) => void, options);
   }
 
@@ -556,7 +557,7 @@ export class CoreStore {
     if (typeof options !== 'object' || options === null) throw new TypeError('watch options must be an object');
     if (options.collections !== undefined) {
       if (!Array.isArray(options.collections)) throw new TypeError('collections must be an array of collection names');
-      for (const name of options.collections) assertCollectionName(name);
+      for (const name of options.collections) assertCollectionArgument(name, 'collections');
     }
     assertSince(options.since);
   }
