@@ -693,7 +693,7 @@ export class OrchestratorStore extends CoreStore {
     const record = collection.get(id);
     if (record !== undefined) return record;
     const message =
-      field === 'id' ? `there is no live ${what} with id ${id}` : `${field} ${id} does not name a live ${what}`;
+      field === 'id' ? `${collection.name} has no record with id ${id}` : `${field} ${id} does not name a live ${what}`;
     throw new NotFoundError(message, {
       data: { collection: collection.name, id, field },
       hint: field === 'id' ? undefined : `create the ${what} first, or fix ${field}`,

@@ -292,6 +292,12 @@ export interface RecordTypeDefinition {
   references: readonly ReferenceDefinition[];
   /** The values of `status`, for types that have one. */
   status: z.ZodType<string> | undefined;
+  /**
+   * The `Store` method that replaces a record of this type with the type's checks
+   * (input schema, references, unique names); undefined: the type has none, and the
+   * generic collection API (with the stored schema) writes it.
+   */
+  updateMethod: 'updatePrd' | 'updateTaskSpec' | 'updateExecution' | 'updateWorkflow' | undefined;
 }
 
 export const RECORD_TYPES: Readonly<Record<RecordTypeName, RecordTypeDefinition>> = {
@@ -305,6 +311,7 @@ export const RECORD_TYPES: Readonly<Record<RecordTypeName, RecordTypeDefinition>
     indexes: ['status', 'created_at'],
     references: [],
     status: PrdStatusSchema,
+    updateMethod: 'updatePrd',
   },
   task_specs: {
     collection: 'task_specs',
@@ -320,6 +327,7 @@ export const RECORD_TYPES: Readonly<Record<RecordTypeName, RecordTypeDefinition>
       { field: 'dependencies', to: 'task_specs', many: true, checkedOnWrite: false, danglingEffect: '(the spec can never become ready)' },
     ],
     status: TaskSpecStatusSchema,
+    updateMethod: 'updateTaskSpec',
   },
   executions: {
     collection: 'executions',
@@ -331,6 +339,7 @@ export const RECORD_TYPES: Readonly<Record<RecordTypeName, RecordTypeDefinition>
     indexes: ['status', 'ts_id', 'started_at'],
     references: [{ field: 'ts_id', to: 'task_specs', checkedOnWrite: true }],
     status: ExecutionStatusSchema,
+    updateMethod: 'updateExecution',
   },
   dependencies: {
     collection: 'dependencies',
@@ -345,6 +354,7 @@ export const RECORD_TYPES: Readonly<Record<RecordTypeName, RecordTypeDefinition>
       { field: 'to_exec_id', to: 'executions', nullable: true, checkedOnWrite: true },
     ],
     status: undefined,
+    updateMethod: undefined,
   },
   workflows: {
     collection: 'workflows',
@@ -356,6 +366,7 @@ export const RECORD_TYPES: Readonly<Record<RecordTypeName, RecordTypeDefinition>
     indexes: ['name'],
     references: [],
     status: undefined,
+    updateMethod: 'updateWorkflow',
   },
   repo_state: {
     collection: 'repo_state',
@@ -367,6 +378,7 @@ export const RECORD_TYPES: Readonly<Record<RecordTypeName, RecordTypeDefinition>
     indexes: [],
     references: [],
     status: undefined,
+    updateMethod: undefined,
   },
 };
 

@@ -319,7 +319,7 @@ export class CoreStore {
     const since = retentionStart(options.keepDays, this.host.now());
     const names = collection === undefined ? this.knownCollections() : [collection];
     if (collection !== undefined && !existsSync(logPath(this.dir, collection))) {
-      throw new NotFoundError(`no collection named ${collection} in ${this.dir}`, { data: { collection } });
+      throw new NotFoundError(`there is no collection named ${collection} in ${this.dir}`, { data: { collection } });
     }
     const total = names.reduce((n, name) => n + fileSize(logPath(this.dir, name)), 0);
     let before = 0;

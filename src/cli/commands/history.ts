@@ -1,9 +1,8 @@
-import type { Store } from '../../index.js';
+import { jsonEqual, type Store } from '../../index.js';
 import type { CliContext } from '../context.js';
 import { resolveId } from '../id-prefix.js';
 import { withStoreForReading } from '../open-store.js';
 import { createOutput, formatTime, formatValue, type Output } from '../output.js';
-import { jsonEqual } from '../../merge/json-equal.js';
 import { visible } from '../terminal-safe.js';
 
 export interface HistoryInput {

@@ -1,5 +1,4 @@
-import { NotFoundError, type Store } from '../../index.js';
-import { assertCollectionName } from '../../jsonl/collection-name.js';
+import { assertCollectionName, NotFoundError, type Store } from '../../index.js';
 import type { CliContext } from '../context.js';
 import { withStoreForReading } from '../open-store.js';
 import { createOutput } from '../output.js';
