@@ -42,7 +42,7 @@ export interface RecordHistory {
 /** Every version of a record (live, or deleted given its full id), with what each changed. */
 export function recordHistory(store: Store, input: HistoryInput): RecordHistory {
   const match = resolveId(store, input.id, { includeDeleted: true });
-  const versions = store.collection({ name: match.collection }).history(match.id) as Record<string, unknown>[];
+  const versions = store.collection({ name: match.collection }).history(match.id);
   return { collection: match.collection, id: match.id, versions: diffVersions(versions) };
 }
 

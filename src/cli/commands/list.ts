@@ -27,7 +27,7 @@ export function listCollection(store: Store, input: ListInput): Record<string, u
   }
   return store
     .collection({ name: input.collection })
-    .list({ where: where as never, limit: input.limit, offset: input.offset })
+    .list({ where, limit: input.limit, offset: input.offset })
     .map((record) => withReadDefaults(input.collection, record));
 }
 
