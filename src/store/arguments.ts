@@ -59,6 +59,11 @@ export function assertCollectionArgument(value: unknown, name = 'collection'): a
   assertCollectionName(value);
 }
 
+/** An options argument whose keys are checked elsewhere: undefined or a plain object. */
+export function assertOptionalObject(name: string, value: unknown): asserts value is Record<string, unknown> | undefined {
+  if (value !== undefined && !isPlainObject(value)) throw argumentTypeError(name, 'an object', value);
+}
+
 /**
  * An options argument: undefined, or a plain object holding only `allowed` keys (a
  * misspelt option would otherwise be ignored without a word). Returns it as a record.

@@ -16,7 +16,7 @@ import { CacheDb } from '../cache/cache-db.js';
 import { CollectionTable } from '../cache/collection-table.js';
 import { ConflictMarkersError, LockedError, NotFoundError, TaskStoreError, TooLargeError, ValidationError, ioError } from '../errors.js';
 import { COLLECTION_NAME } from '../jsonl/collection-name.js';
-import { assertCollectionArgument, assertCollectionOptions, assertFunction } from './arguments.js';
+import { assertCollectionArgument, assertCollectionOptions, assertFunction, assertOptionalObject, assertString } from './arguments.js';
 import { parseLine, serializeRecord, type StoredRecord } from '../jsonl/line-codec.js';
 import { Collection, type CollectionHost, type CollectionOptions } from './collection.js';
 import { ingestLog, logPath, logUnchanged, readFileState, type BadLine, type IngestContext } from './ingest.js';
@@ -152,6 +152,8 @@ export class CoreStore {
    * @example const store = Store.open('.taskstore');
    */
   static open<S extends CoreStore>(this: { prototype: S }, dir: string, options?: StoreOptions): S {
+    assertString('dir', dir);
+    assertOptionalObject('options', options);
     const resolved = resolveOptions(options);
     const absolute = resolve(dir);
     try {

@@ -5,7 +5,9 @@
  * Whatever the class, nothing is written.
  */
 import { describe, expect, it } from 'vitest';
-import { InvalidNameError, TaskStoreError, ValidationError } from '../../src/index.js';
+import { join } from 'node:path';
+import { InvalidNameError, Store, TaskStoreError, ValidationError } from '../../src/index.js';
+import { tempDir } from '../helpers/temp.js';
 import { openStore, seed, snapshot, thrown, logText } from '../records/helpers.js';
 
 /** Asserts `fn` throws a TypeError naming `field` (not a TaskStoreError) and writes nothing. */
@@ -57,6 +59,8 @@ describe('wrong argument types are TypeErrors', () => {
     expectTypeError(dir, () => store.transaction('nope' as never), 'fn');
     expectTypeError(dir, () => store.watch(undefined as never), 'listener');
     store.close();
+    expectTypeError(dir, () => Store.open(42 as never), 'dir');
+    expectTypeError(dir, () => Store.open(join(tempDir(), '.taskstore'), 'fast' as never), 'options');
   });
 
   it('the record methods: ids, claimants and claim options', () => {
