@@ -25,6 +25,7 @@ import { LogAppender, type StagedLog } from './log-appender.js';
 import { resolveOptions, type ResolvedOptions, type StoreOptions } from './options.js';
 import { ensureLayout } from './layout.js';
 import { compactLog } from './compact.js';
+import { backupStore, type BackupReport } from './backup.js';
 import { removeStaleCompactionTemps } from './stale-temps.js';
 import { gitDirToWatch, waitWhileGitBusy } from './git-activity.js';
 import { readRescuedLines, removeRescued, RESCUED_SUFFIX } from './rescue.js';
@@ -135,8 +136,8 @@ export class CoreStore {
     this.options = options;
     this.lockKey = join(realpathSync(dir), CACHE_FILE);
     this.cache = CacheDb.open(join(dir, CACHE_FILE), options.lockTimeoutMs);
-    this.journal = new Journal(dir, options.durable);
-    this.appender = new LogAppender(dir, this.cache, this.journal, options.durable);
+    this.journal = new Journal(dir, options.durability);
+    this.appender = new LogAppender(dir, this.cache, this.journal, options.durability);
     this.host = {
       table: (name) => this.readableTable(name),
       write: (fn) => this.write(fn),
@@ -166,7 +167,7 @@ export class CoreStore {
     } catch (err) {
       throw ioError('write to the store directory', absolute, err);
     }
-    ensureLayout(absolute, resolved.logger);
+    ensureLayout(absolute, resolved.logger, resolved.durability);
     // `this` is the class open() was called on (Store, a subclass ...); its constructor is protected.
     const store = new (this as unknown as new (dir: string, options: ResolvedOptions) => S)(absolute, resolved);
     try {
@@ -350,7 +351,7 @@ export class CoreStore {
           options.onProgress?.(base + size, total);
           continue;
         }
-        const result = compactLog(logPath(this.dir, name), keep, this.options.durable, options.onProgress && ((done) => options.onProgress!(base + done, total)));
+        const result = compactLog(logPath(this.dir, name), keep, this.options.durability, options.onProgress && ((done) => options.onProgress!(base + done, total)));
         this.appender.forget(name);
         ingestLog(this.ingestContext(), table, true);
         report.collections.push({ name, ...result });
@@ -449,6 +450,17 @@ export class CoreStore {
    */
   protected referrersOf(_collection: string, _id: string): { collection: string; id: string; field: string }[] {
     return [];
+  }
+
+  /**
+   * Copies every `<collection>.jsonl` and `.version` into `dest`, a new or empty
+   * directory (created if missing), holding the write lock so the copy is a consistent
+   * snapshot; each file is copied atomically and flushed. The result is a store of its own.
+   * @example const report = store.backup('../taskstore-backup-2025-01-31');
+   */
+  backup(dest: string): BackupReport {
+    this.assertOpen();
+    return backupStore(this.dir, dest, (copy) => this.write(copy));
   }
 
   /** Adds a check run by `check()` (used by the domain records and the git integration). */
@@ -762,7 +774,7 @@ export class CoreStore {
   }
 
   private ingestContext(onProgress?: (done: number, total: number) => void): IngestContext {
-    return { cache: this.cache, dir: this.dir, durable: this.options.durable, logger: this.options.logger, onProgress };
+    return { cache: this.cache, dir: this.dir, durability: this.options.durability, logger: this.options.logger, onProgress };
   }
 
   /** The cache file was deleted or replaced under us: start over with a fresh one. */
@@ -771,7 +783,7 @@ export class CoreStore {
     this.cache.close();
     this.tables.clear();
     this.cache = CacheDb.open(join(this.dir, CACHE_FILE), this.options.lockTimeoutMs);
-    this.appender = new LogAppender(this.dir, this.cache, this.journal, this.options.durable);
+    this.appender = new LogAppender(this.dir, this.cache, this.journal, this.options.durability);
     for (const [name, fields] of this.declaredIndexes) {
       const table = this.tableFor(name);
       for (const field of fields) table.ensureIndex(field);
