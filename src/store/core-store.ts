@@ -460,6 +460,7 @@ export class CoreStore {
    */
   backup(dest: string): BackupReport {
     this.assertOpen();
+    assertString('dest', dest);
     return backupStore(this.dir, dest, (copy) => this.write(copy));
   }
 

@@ -56,6 +56,7 @@ describe('wrong argument types are TypeErrors', () => {
     expectTypeError(dir, () => store.collection({ name: 'prds', name2: 1 } as never), 'name2');
     expectTypeError(dir, () => store.compact(5 as never), 'collection');
     expectTypeError(dir, () => store.rescue([] as never), 'collection');
+    expectTypeError(dir, () => store.backup(42 as never), 'dest');
     expectTypeError(dir, () => store.transaction('nope' as never), 'fn');
     expectTypeError(dir, () => store.watch(undefined as never), 'listener');
     store.close();
