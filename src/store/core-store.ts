@@ -11,7 +11,6 @@
 import { accessSync, constants, mkdirSync, readdirSync, realpathSync, statSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type Database from 'better-sqlite3';
 import { CacheDb } from '../cache/cache-db.js';
 import { CollectionTable } from '../cache/collection-table.js';
 import { ConflictMarkersError, LockedError, NotFoundError, TaskStoreError, TooLargeError, ValidationError, ioError } from '../errors.js';
@@ -245,14 +244,14 @@ export class CoreStore {
     const name = `ts_sp${++scope.savepoints}`;
     const marks = new Map([...scope.staged].map(([k, v]) => [k, v.lines.length]));
     const caughtUp = new Set(scope.caughtUp);
-    this.cache.db.exec(`SAVEPOINT ${name}`);
+    this.cache.rawDb().exec(`SAVEPOINT ${name}`);
     try {
       const result = fn();
       assertNotPromise(result);
-      this.cache.db.exec(`RELEASE ${name}`);
+      this.cache.rawDb().exec(`RELEASE ${name}`);
       return result;
     } catch (err) {
-      this.cache.db.exec(`ROLLBACK TO ${name}; RELEASE ${name}`);
+      this.cache.rawDb().exec(`ROLLBACK TO ${name}; RELEASE ${name}`);
       for (const [key, log] of scope.staged) {
         const mark = marks.get(key);
         if (mark === undefined) scope.staged.delete(key);
@@ -342,7 +341,7 @@ export class CoreStore {
         }
         const table = this.readableTable(name);
         if (!existsSync(logPath(this.dir, name))) continue;
-        const badLines = this.cache.db.prepare('SELECT line FROM bad_lines WHERE collection = ?').all(name) as { line: number }[];
+        const badLines = this.cache.rawDb().prepare('SELECT line FROM bad_lines WHERE collection = ?').all(name) as { line: number }[];
         const keep = new Set([...table.keptLineNumbers(since), ...badLines.map((b) => b.line)]);
         const state = readFileState(this.cache, name);
         if (state !== undefined && keep.size === state.lines && fileSize(logPath(this.dir, name)) === state.offset) {
@@ -490,7 +489,7 @@ export class CoreStore {
   private recordedMetrics(): StoreMetrics['recorded'] {
     const read = (key: string): Record<string, unknown> => {
       try {
-        const row = this.cache.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
+        const row = this.cache.rawDb().prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
         const value: unknown = row === undefined ? undefined : JSON.parse(row.value);
         return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
       } catch {
@@ -586,7 +585,7 @@ export class CoreStore {
       cache: () => {
         const reopened = !this.cache.isCurrentFile();
         if (reopened) this.reopenCache();
-        return { db: this.cache.db, reopened };
+        return { cache: this.cache, reopened };
       },
       catchUp: () => void this.refresh(),
     });
@@ -700,9 +699,9 @@ export class CoreStore {
   private tableFor(name: string): CollectionTable {
     let table = this.tables.get(name);
     if (table === undefined) {
-      table = new CollectionTable(this.cache.db, name);
+      table = this.cache.collectionTable(name);
       this.tables.set(name, table);
-      this.tableCreated(table, this.cache.db);
+      this.tableCreated(table, this.cache);
     }
     return table;
   }
@@ -712,7 +711,7 @@ export class CoreStore {
    * file was replaced), before any line is applied to it: subclasses attach what they
    * derive from the table (the records' readiness graph).
    */
-  protected tableCreated(_table: CollectionTable, _db: Database.Database): void {}
+  protected tableCreated(_table: CollectionTable, _cache: CacheDb): void {}
 
   /**
    * The cache table of `collection`, caught up (inside a write scope) and refused while
@@ -753,7 +752,7 @@ export class CoreStore {
       const name = entry.slice(0, -'.jsonl'.length);
       if (COLLECTION_NAME.test(name)) names.add(name);
     }
-    for (const row of this.cache.db.prepare('SELECT collection FROM files').all() as { collection: string }[]) {
+    for (const row of this.cache.rawDb().prepare('SELECT collection FROM files').all() as { collection: string }[]) {
       names.add(row.collection);
     }
     return [...names].sort();

@@ -58,17 +58,14 @@ export function logPath(dir: string, collection: string): string {
   return join(dir, `${collection}.jsonl`);
 }
 
+/** What the cache has consumed of `collection`'s log (its `files` row). */
 export function readFileState(cache: CacheDb, collection: string): FileStateRow | undefined {
-  return cache.statements.get('SELECT * FROM files WHERE collection = ?').get(collection) as FileStateRow | undefined;
+  return cache.files.get(collection);
 }
 
+/** Records what the cache has consumed of a log, in the current transaction. */
 export function writeFileState(cache: CacheDb, row: FileStateRow): void {
-  cache.statements
-    .get(
-      `INSERT OR REPLACE INTO files (collection, ino, offset, lines, fingerprint, mtime_ns, conflict_line, prefix_crc)
-       VALUES (@collection, @ino, @offset, @lines, @fingerprint, @mtime_ns, @conflict_line, @prefix_crc)`,
-    )
-    .run(row);
+  cache.files.put(row);
 }
 
 /**
@@ -126,8 +123,8 @@ export function ingestLog(ctx: IngestContext, table: CollectionTable, forceRebui
     if (state !== undefined) table.snapshotCurrent();
     table.clear();
     if (state !== undefined) keepVanished(ctx, name, path, table.takeLostSinceSnapshot());
-    ctx.cache.db.prepare('DELETE FROM files WHERE collection = ?').run(name);
-    ctx.cache.db.prepare('DELETE FROM bad_lines WHERE collection = ?').run(name);
+    ctx.cache.files.remove(name);
+    ctx.cache.badLines.clear(name);
     return { ...nothing, rebuilt: true, conflictLine: null, totalLines: 0 };
   }
 
@@ -162,14 +159,13 @@ export function ingestLog(ctx: IngestContext, table: CollectionTable, forceRebui
     if (snapshot) table.snapshotCurrent();
     if (!tailOnly) {
       table.clear();
-      ctx.cache.db.prepare('DELETE FROM bad_lines WHERE collection = ?').run(name);
+      ctx.cache.badLines.clear(name);
     }
-    const insertBad = ctx.cache.db.prepare('INSERT OR REPLACE INTO bad_lines (collection, line, reason) VALUES (?, ?, ?)');
     const skipped: BadLine[] = [];
     let conflictLine: number | null = null;
     const reportBad = (line: number, reason: string): void => {
       skipped.push({ collection: name, line, reason });
-      insertBad.run(name, line, reason);
+      ctx.cache.badLines.add(name, line, reason);
       // Lines after a conflict marker are the conflict's own text: the conflict warning covers them.
       if (skipped.length <= MAX_WARNINGS && conflictLine === null) ctx.logger.warn(`${name}.jsonl line ${line} skipped: ${reason}`);
     };
