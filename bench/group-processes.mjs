@@ -7,9 +7,6 @@
  *    floor script that only parses the three files and writes the union (no merge logic).
  * 6b: the driver's start-up alone (`--help`: its entry loads only the merge code).
  * 6c: as 6 on three ~10,000-line logs, where start-up is most of the cost.
- * 9: the merge driver side by side with the Rust TaskStore's `taskstore-merge` on the same
- *    three ~10,000-line logs, when RUST_TASKSTORE_MERGE names a built binary of it (see
- *    docs/benchmarks.md: how to build one); 9b: the two drivers' start-up alone.
  * 7: CLI cold start: `node dist/cli/main.js --store DIR list-prds` on a small store.
  * 7b: `list-task-specs` as a table over 10,000 task specs (shortest unique id prefixes,
  *    aligned columns) against the same command with `--json`, interleaved.
@@ -17,7 +14,6 @@
  * Either binary may still be a placeholder while other engineers build it: a functional
  * check runs first and the rows say "not available" when it fails.
  */
-import { spawnSync } from 'node:child_process';
 import { appendFileSync, copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -45,7 +41,6 @@ const parts = new Set((process.env.BENCH_PROCESSES ?? 'merge,cli,table').split('
 
 await groupMain(async (ctx) => {
   if (parts.has('merge')) mergeDriver(ctx);
-  if (parts.has('merge') || parts.has('rust')) rustSideBySide(ctx);
   if (parts.has('cli')) cliColdStart(ctx);
   if (parts.has('table')) cliTable(ctx);
 });
@@ -161,92 +156,6 @@ function mergeDriverWorks(dir) {
   const out = readFileSync(ours, 'utf8');
   const missing = [1, 2, 3, 4].filter((k) => !out.includes(JSON.parse(line(k, 0)).id));
   return missing.length === 0 ? null : 'its output lacks records from one side';
-}
-
-/** Runs any executable to completion: { ms, status, stderr }. */
-function runExe(file, args) {
-  const t0 = performance.now();
-  const r = spawnSync(file, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
-  const ms = performance.now() - t0;
-  if (r.error) throw r.error;
-  return { ms, status: r.status, stderr: r.stderr };
-}
-
-/**
- * Row 9: our driver and the Rust TaskStore's on the same files, paired runs (alternating
- * which goes first), each on a fresh copy of ours. The Rust driver keeps only the newer
- * version where both sides edited a record, so it is a speed baseline, not a correct one.
- */
-function rustSideBySide(ctx) {
-  const what = 'merge driver vs the Rust TaskStore driver, three ~10,000-line logs (whole process)';
-  const whatStart = 'merge driver start-up vs the Rust driver start-up';
-  const bin = process.env.RUST_TASKSTORE_MERGE;
-  let why = null;
-  if (bin === undefined || bin === '') why = 'set RUST_TASKSTORE_MERGE to a built taskstore-merge of the Rust TaskStore (none here: cargo cannot fetch crates without network; docs/benchmarks.md says how to build one offline)';
-  else if (!existsSync(bin)) why = `RUST_TASKSTORE_MERGE=${bin} does not exist`;
-  if (why !== null) {
-    log(`scenario 9: not available (${why})`);
-    ctx.rows.push(unavailableRow('9', what, why), unavailableRow('9b', whatStart, why));
-    return;
-  }
-  const n = ctx.scale(10_000);
-  const dir = tempDir(ctx.workRoot, 'merge-rust');
-  const changes = Math.max(10, Math.round(n / 100));
-  const base = join(dir, 'base.jsonl');
-  const oursTemplate = join(dir, 'ours.template.jsonl');
-  const ours = join(dir, 'ours.jsonl');
-  const theirs = join(dir, 'theirs.jsonl');
-  const info = writeJsonlFile(base, n, 31);
-  copyFileSync(base, oursTemplate);
-  copyFileSync(base, theirs);
-  appendFileSync(oursTemplate, appendLines(changes, n, info.records, 0));
-  appendFileSync(theirs, appendLines(changes, n, info.records, 1));
-  const ourRun = () => {
-    copyFileSync(oursTemplate, ours);
-    const r = runNode([MERGE_MAIN, base, ours, theirs]);
-    if (r.status !== 0) throw new Error(`taskstore-merge exited ${r.status}: ${r.stderr.slice(0, 300)}`);
-    return r.ms;
-  };
-  const rustRun = () => {
-    copyFileSync(oursTemplate, ours);
-    const r = runExe(bin, [base, ours, theirs]);
-    if (r.status !== 0) throw new Error(`${bin} exited ${r.status}: ${r.stderr.slice(0, 300)}`);
-    return r.ms;
-  };
-  const reps = ctx.quick ? 5 : 15;
-  const pairs = { store: [], baseline: [] };
-  const start = { store: [], baseline: [] };
-  for (let i = 0; i <= reps; i++) {
-    const first = i % 2 === 0;
-    const a = first ? ourRun() : rustRun();
-    const b = first ? rustRun() : ourRun();
-    const h = runNode([MERGE_MAIN, '--help']).ms;
-    const u = runExe(bin, []).ms; // no arguments: prints its usage and exits
-    if (i === 0) continue;
-    pairs.store.push(first ? a : b);
-    pairs.baseline.push(first ? b : a);
-    start.store.push(h);
-    start.baseline.push(u);
-  }
-  ctx.details.rust = { pairs, start, lines: n, changesPerSide: changes };
-  log(`scenario 9: ours ${median(pairs.store).toFixed(0)} ms, Rust ${median(pairs.baseline).toFixed(0)} ms; start-up ${median(start.store).toFixed(0)} vs ${median(start.baseline).toFixed(0)} ms`);
-  ctx.rows.push(
-    row({
-      id: '9',
-      what: `merge driver vs the Rust TaskStore driver, three ~${n.toLocaleString('en-US')}-line logs (whole process)`,
-      unit: 'ms',
-      pairs,
-      baselineWhat: `the Rust TaskStore's taskstore-merge (${bin}) on the same files, run back to back`,
-      goalRatio: 1.0,
-    }),
-    row({
-      id: '9b',
-      what: whatStart,
-      unit: 'ms',
-      pairs: start,
-      baselineWhat: 'the Rust driver run without arguments (prints its usage); ours: taskstore-merge --help',
-    }),
-  );
 }
 
 function cliColdStart(ctx) {
