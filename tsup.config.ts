@@ -20,7 +20,12 @@ export default defineConfig([
     // Code splitting keeps CLI start-up small: a command loads only its own chunk.
     splitting: true,
     // zod and uuid ship as ~120 small ESM files; bundling them saves their module loading on
-    // every CLI start (git hooks run the CLI often). They stay dependencies for the types.
+    // every CLI start (git hooks run the CLI often). zod stays a dependency because the
+    // published types (the record schemas) name it.
+    // The MCP SDK and uuid are devDependencies: tsup bundles whatever is not a dependency,
+    // so `taskstore mcp` works after a plain install without the SDK's ~90 packages
+    // (an HTTP server stack the stdio server never loads). The SDK's code lands in the
+    // mcp command's own chunk; no other command loads it.
     noExternal: ['zod', 'uuid'],
   },
   {

@@ -7,6 +7,9 @@
  *    floor script that only parses the three files and writes the union (no merge logic).
  * 6b: the driver's start-up alone (`--help`: its entry loads only the merge code).
  * 6c: as 6 on three ~10,000-line logs, where start-up is most of the cost.
+ * 6d: the same files as 6c, side by side with the Rust TaskStore's merge driver, when the
+ *    environment variable RUST_TASKSTORE_MERGE names its binary (docs/benchmarks.md says
+ *    how to build it); otherwise the row says "not available".
  * 7: CLI cold start: `node dist/cli/main.js --store DIR list-prds` on a small store.
  * 7b: `list-task-specs` as a table over 10,000 task specs (shortest unique id prefixes,
  *    aligned columns) against the same command with `--json`, interleaved.
@@ -15,6 +18,7 @@
  * check runs first and the rows say "not available" when it fails.
  */
 import { appendFileSync, copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import {
   BENCH_DIR,
@@ -76,6 +80,56 @@ function mergeDriver(ctx) {
   mergeRun(ctx, dir, '6', ctx.scale(100_000), ctx.quick ? 3 : 5, true);
   mergeStartUp(ctx);
   mergeRun(ctx, dir, '6c', ctx.scale(10_000), ctx.quick ? 5 : 15, false);
+  rustSideBySide(ctx, dir, ctx.scale(10_000), ctx.quick ? 5 : 15);
+}
+
+/**
+ * Row 6d: our driver against the Rust TaskStore's `taskstore-merge` on the same three files,
+ * interleaved run by run. The Rust driver keeps one side's version where both sides edited
+ * a record, so it is a speed baseline only, not a correctness one.
+ */
+function rustSideBySide(ctx, root, n, reps) {
+  const what = `merge driver vs the Rust TaskStore's driver, three ~${n.toLocaleString('en-US')}-line logs (whole process)`;
+  const rust = process.env.RUST_TASKSTORE_MERGE;
+  if (!rust || !existsSync(rust)) {
+    ctx.rows.push(unavailableRow('6d', what, 'set RUST_TASKSTORE_MERGE to a built taskstore-merge binary (docs/benchmarks.md)'));
+    return;
+  }
+  const dir = tempDir(root, `rust-${n}`);
+  const changes = Math.max(10, Math.round(n / 100));
+  const [base, oursTemplate, ours, theirs] = ['base', 'ours.template', 'ours', 'theirs'].map((name) => join(dir, `${name}.jsonl`));
+  const info = writeJsonlFile(base, n, 31);
+  copyFileSync(base, oursTemplate);
+  copyFileSync(base, theirs);
+  appendFileSync(oursTemplate, appendLines(changes, n, info.records, 0));
+  appendFileSync(theirs, appendLines(changes, n, info.records, 1));
+  const commands = { driver: [process.execPath, MERGE_MAIN, base, ours, theirs], rust: [rust, base, ours, theirs] };
+  const times = { driver: [], rust: [] };
+  for (let i = 0; i <= reps; i++) {
+    for (const [name, [command, ...args]] of Object.entries(commands)) {
+      copyFileSync(oursTemplate, ours);
+      const t0 = performance.now();
+      const r = spawnSync(command, args);
+      const ms = performance.now() - t0;
+      if (r.error || (r.status !== 0 && r.status !== 1)) throw new Error(`${name} exited ${r.status}: ${String(r.error ?? r.stderr).slice(0, 500)}`);
+      if (i > 0) times[name].push(ms);
+    }
+  }
+  const driver = median(times.driver);
+  const rustMs = median(times.rust);
+  ctx.details.merge_6d = { lines: n, changesPerSide: changes, rust, times };
+  log(`scenario 6d: our driver ${driver.toFixed(0)} ms, Rust driver ${rustMs.toFixed(0)} ms`);
+  ctx.rows.push(
+    row({
+      id: '6d',
+      what,
+      unit: 'ms',
+      store: driver,
+      baseline: rustMs,
+      baselineWhat: `the Rust TaskStore's taskstore-merge on the same files, same loop`,
+      extraGoal: ctx.quick ? undefined : { text: "≤ the Rust driver's time", test: (ms) => ms <= rustMs },
+    }),
+  );
 }
 
 /** One merge of three n-line logs (ours and theirs each append 1% new versions/records), whole process, vs `node -e ""`. */
