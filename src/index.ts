@@ -9,6 +9,7 @@ export { Collection } from './store/collection.js';
 export type { CollectionOptions, DeleteOptions, NewRecord, RecordMeta } from './store/collection.js';
 export type { WriteOptions } from './store/write-options.js';
 export type { StoreOptions, Logger } from './store/options.js';
+export type { BackupReport } from './store/backup.js';
 export type { RecordSchema } from './store/record-input.js';
 export type { Query, Condition, Operators, ScalarValue } from './cache/query-builder.js';
 export type { BadLine } from './store/ingest.js';

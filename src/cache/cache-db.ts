@@ -8,13 +8,17 @@ import { existsSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { StatementCache } from './statement-cache.js';
+import { BadLines, FileStates } from './log-state-tables.js';
+import { CollectionTable, collectionTableName } from './collection-table.js';
+import { TaskGraphTables } from './task-graph-sql.js';
+import type { SqliteDatabase } from './sqlite.js';
 import { LockedError, TaskStoreError, ioError } from '../errors.js';
+import { STATE_SUPERSEDED } from './row-state.js';
 
 // better-sqlite3 is CommonJS: `require` loads it as such, where an ESM `import` of it also
 // runs Node's CommonJS-to-ESM translation (a lexer pass over its source) on every start.
 const requireCjs = createRequire(import.meta.url);
 const Database = requireCjs('better-sqlite3') as typeof BetterSqlite3;
-type Database = BetterSqlite3.Database;
 
 /** Bump when the cache's tables change; an older cache is then discarded and rebuilt. */
 const CACHE_LAYOUT_VERSION = '3';
@@ -36,51 +40,33 @@ const WAL_AUTOCHECKPOINT_PAGES = 10_000;
  */
 const CHECKPOINT_AFTER_COMMITS = 128;
 
-export interface FileStateRow {
-  collection: string;
-  /** Inode of the file when it was last consumed. */
-  ino: string;
-  /** Bytes consumed: the offset just past the last applied line. */
-  offset: number;
-  /** Complete lines consumed (so tail line numbers can be reported). */
-  lines: number;
-  fingerprint: string;
-  /**
-   * Modification time (ns, as a string) when last consumed. Same inode, size and mtime
-   * means unchanged without reading the file; anything else is verified by fingerprint.
-   */
-  mtime_ns: string;
-  /** First conflict-marker line, when the file is an unresolved merge. */
-  conflict_line: number | null;
-  /**
-   * CRC-32 of every consumed byte (null when unknown). Lets a file that was replaced
-   * (new inode: git writes merge and checkout results as new files) but only extends
-   * what was consumed be caught up by its tail instead of rebuilt.
-   */
-  prefix_crc: number | null;
-}
-
-export interface BadLineRow {
-  collection: string;
-  line: number;
-  reason: string;
-}
+export type { BadLineRow, FileStateRow } from './log-state-tables.js';
 
 export class CacheDb {
-  readonly db: Database;
+  /** The connection, private: the rest of TaskStore reaches the cache's tables through named methods. */
+  readonly #db: SqliteDatabase;
   /** Prepared statements for ad-hoc read queries over the collection tables. */
   readonly statements: StatementCache;
+  /** The cache's own statements (kept apart, so ad-hoc queries never evict the lock's or the bookkeeping's). */
+  readonly #own: StatementCache;
+  /** What the cache has consumed of each log (the `files` table). */
+  readonly files: FileStates;
+  /** Lines of the logs the cache skipped, with the reason (the `bad_lines` table). */
+  readonly badLines: BadLines;
   private readonly ino: bigint;
   private commitsSinceCheckpoint = 0;
   private pendingCheckpoint: NodeJS.Immediate | undefined;
 
   private constructor(
     readonly path: string,
-    db: Database,
+    db: SqliteDatabase,
     private readonly busyTimeoutMs: number,
   ) {
-    this.db = db;
+    this.#db = db;
     this.statements = new StatementCache(db);
+    this.#own = new StatementCache(db);
+    this.files = new FileStates(this.#own);
+    this.badLines = new BadLines(this.#own);
     this.ino = statSync(path, { bigint: true }).ino;
   }
 
@@ -144,14 +130,14 @@ export class CacheDb {
     }
   }
 
-  private static readLayoutVersion(db: Database): string | undefined {
+  private static readLayoutVersion(db: SqliteDatabase): string | undefined {
     const hasMeta = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get();
     if (hasMeta === undefined) return undefined;
     const row = db.prepare("SELECT value FROM meta WHERE key = 'layout'").get() as { value: string } | undefined;
     return row?.value;
   }
 
-  private static createLayout(db: Database, dropOld: boolean): void {
+  private static createLayout(db: SqliteDatabase, dropOld: boolean): void {
     // IMMEDIATE: take the write lock first, so that processes creating the same store at
     // once queue up (busy handler) instead of failing to upgrade a read; the layout is
     // read again under the lock, since another process may have just created it.
@@ -207,7 +193,7 @@ export class CacheDb {
    * the short gaps between that process's writes.
    */
   beginImmediate(): void {
-    const begin = this.statements.get('BEGIN IMMEDIATE');
+    const begin = this.#own.get('BEGIN IMMEDIATE');
     const deadline = Date.now() + this.busyTimeoutMs;
     this.setBusyTimeout(0);
     try {
@@ -233,7 +219,7 @@ export class CacheDb {
 
   /** SQLite's own waiting for locks (other statements keep it: readers in WAL mode rarely need it). */
   private setBusyTimeout(ms: number): void {
-    this.statements.get(`PRAGMA busy_timeout = ${ms}`).run();
+    this.#own.get(`PRAGMA busy_timeout = ${ms}`).run();
   }
 
   /**
@@ -242,11 +228,11 @@ export class CacheDb {
    * instant.
    */
   isWriteLockedByOther(): boolean {
-    if (this.db.inTransaction) return false;
+    if (this.#db.inTransaction) return false;
     this.setBusyTimeout(0);
     try {
-      this.statements.get('BEGIN IMMEDIATE').run();
-      this.statements.get('ROLLBACK').run();
+      this.#own.get('BEGIN IMMEDIATE').run();
+      this.#own.get('ROLLBACK').run();
       return false;
     } catch (err) {
       if ((err as { code?: string }).code === 'SQLITE_BUSY') return true;
@@ -257,7 +243,7 @@ export class CacheDb {
   }
 
   commit(): void {
-    this.statements.get('COMMIT').run();
+    this.#own.get('COMMIT').run();
     if (++this.commitsSinceCheckpoint >= CHECKPOINT_AFTER_COMMITS) this.scheduleCheckpoint();
   }
 
@@ -279,9 +265,9 @@ export class CacheDb {
    * checkpoint and is not reported; a real disk problem shows on the next write.
    */
   checkpointNow(): void {
-    if (!this.db.open || this.db.inTransaction) return;
+    if (!this.#db.open || this.#db.inTransaction) return;
     try {
-      this.statements.get('PRAGMA wal_checkpoint(PASSIVE)').get();
+      this.#own.get('PRAGMA wal_checkpoint(PASSIVE)').get();
       this.commitsSinceCheckpoint = 0;
     } catch (err) {
       // SQLite's own failures wait for the next checkpoint (see above); anything else is a bug.
@@ -290,13 +276,61 @@ export class CacheDb {
   }
 
   rollback(): void {
-    if (this.db.inTransaction) this.statements.get('ROLLBACK').run();
+    if (this.#db.inTransaction) this.#own.get('ROLLBACK').run();
+  }
+
+  /**
+   * Runs `fn` in one read transaction (BEGIN DEFERRED … COMMIT): every query in it sees
+   * the cache as of one commit, whatever other processes commit meanwhile.
+   */
+  readTransaction(fn: () => void): void {
+    this.#own.get('BEGIN DEFERRED').run();
+    try {
+      fn();
+    } finally {
+      // Nothing was written: ending the read transaction cannot fail in a way worth keeping.
+      this.#own.get('COMMIT').run();
+    }
+  }
+
+  /**
+   * Calls `onRow(id, updatedAt, line, text)` for every current version (live and
+   * tombstone) of `collection`; nothing when its table does not exist yet. Rows come as
+   * arrays, one table scan (this is the whole cost of comparing a rewritten log).
+   */
+  forEachCurrentVersion(collection: string, onRow: (id: string, updatedAt: number, line: number, text: string) => void): void {
+    const table = collectionTableName(collection);
+    if (this.#own.get("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table) === undefined) return;
+    const rows = this.#own
+      .get(`SELECT id, updated_at, line, data FROM "${table}" WHERE state > ${STATE_SUPERSEDED}`)
+      .raw(true)
+      .iterate() as IterableIterator<[string, number, number, string]>;
+    for (const [id, updatedAt, line, text] of rows) onRow(id, updatedAt, line, text);
+  }
+
+  /**
+   * The raw connection. Transitional, for the store engine's last few statements on the
+   * cache (savepoints, the meta table, compaction's bad-line list) until they move behind
+   * named methods here; nothing else may use it.
+   */
+  rawDb(): SqliteDatabase {
+    return this.#db;
+  }
+
+  /** The cache table of collection `name` (created if missing): a new object, one per caller. */
+  collectionTable(name: string): CollectionTable {
+    return new CollectionTable(this.#db, name);
+  }
+
+  /** The readiness graph's tables and queries, derived from the task specs' cache `table` (installed if missing). */
+  taskGraph(table: CollectionTable): TaskGraphTables {
+    return new TaskGraphTables(this.#db, table);
   }
 
   close(): void {
     if (this.pendingCheckpoint !== undefined) clearImmediate(this.pendingCheckpoint);
     this.pendingCheckpoint = undefined;
-    if (this.db.open) this.db.close();
+    if (this.#db.open) this.#db.close();
   }
 }
 

@@ -5,14 +5,14 @@
  *
  * `state`: 0 = superseded, 1 = current and live, 2 = current tombstone (deleted).
  */
-import type Database from 'better-sqlite3';
+import type { SqliteDatabase, SqliteStatement } from './sqlite.js';
 import { supersedes, type StoredRecord } from '../jsonl/line-codec.js';
 import { StatementCache } from './statement-cache.js';
 import { buildCount, buildSelect, fieldExpression, type Query } from './query-builder.js';
 
-export const STATE_SUPERSEDED = 0;
-export const STATE_LIVE = 1;
-export const STATE_TOMBSTONE = 2;
+import { STATE_LIVE, STATE_SUPERSEDED, STATE_TOMBSTONE } from './row-state.js';
+
+export { STATE_LIVE, STATE_SUPERSEDED, STATE_TOMBSTONE };
 
 interface CurrentRow {
   seq: number;
@@ -20,18 +20,23 @@ interface CurrentRow {
   state: number;
 }
 
+/** The name of collection `name`'s cache table. */
+export function collectionTableName(name: string): string {
+  return `c_${name}`;
+}
+
 export class CollectionTable {
   readonly table: string;
   private readonly queries: StatementCache;
   private readonly clearHooks: (() => void)[] = [];
   private readonly stmts: {
-    current: Database.Statement<[string], CurrentRow>;
-    live: Database.Statement<[string], { data: string }>;
-    supersede: Database.Statement<[number]>;
-    insert: Database.Statement<[string, number, number, number, string]>;
-    history: Database.Statement<[string], { data: string }>;
-    countLive: Database.Statement<[], { n: number }>;
-    clear: Database.Statement<[]>;
+    current: SqliteStatement<[string], CurrentRow>;
+    live: SqliteStatement<[string], { data: string }>;
+    supersede: SqliteStatement<[number]>;
+    insert: SqliteStatement<[string, number, number, number, string]>;
+    history: SqliteStatement<[string], { data: string }>;
+    countLive: SqliteStatement<[], { n: number }>;
+    clear: SqliteStatement<[]>;
   };
 
   /**
@@ -43,10 +48,10 @@ export class CollectionTable {
   private droppedIndexes: string[] = [];
 
   constructor(
-    private readonly db: Database.Database,
+    private readonly db: SqliteDatabase,
     readonly name: string,
   ) {
-    this.table = `c_${name}`;
+    this.table = collectionTableName(name);
     this.queries = new StatementCache(db);
     const t = `"${this.table}"`;
     db.exec(`
@@ -59,15 +64,15 @@ export class CollectionTable {
         data TEXT NOT NULL
       );
       CREATE INDEX IF NOT EXISTS "${this.table}__id" ON ${t} (id, state);
-      CREATE INDEX IF NOT EXISTS "${this.table}__order" ON ${t} (updated_at, id) WHERE state = 1;
+      CREATE INDEX IF NOT EXISTS "${this.table}__order" ON ${t} (updated_at, id) WHERE state = ${STATE_LIVE};
     `);
     this.stmts = {
-      current: db.prepare(`SELECT seq, updated_at, state FROM ${t} WHERE id = ? AND state > 0`),
-      live: db.prepare(`SELECT data FROM ${t} WHERE id = ? AND state = 1`),
-      supersede: db.prepare(`UPDATE ${t} SET state = 0 WHERE seq = ?`),
+      current: db.prepare(`SELECT seq, updated_at, state FROM ${t} WHERE id = ? AND state > ${STATE_SUPERSEDED}`),
+      live: db.prepare(`SELECT data FROM ${t} WHERE id = ? AND state = ${STATE_LIVE}`),
+      supersede: db.prepare(`UPDATE ${t} SET state = ${STATE_SUPERSEDED} WHERE seq = ?`),
       insert: db.prepare(`INSERT INTO ${t} (id, updated_at, state, line, data) VALUES (?, ?, ?, ?, ?)`),
       history: db.prepare(`SELECT data FROM ${t} WHERE id = ? ORDER BY seq`),
-      countLive: db.prepare(`SELECT count(*) AS n FROM ${t} WHERE state = 1`),
+      countLive: db.prepare(`SELECT count(*) AS n FROM ${t} WHERE state = ${STATE_LIVE}`),
       clear: db.prepare(`DELETE FROM ${t}`),
     };
   }
@@ -171,12 +176,12 @@ export class CollectionTable {
 
   /** Ids of the live records, sorted (read from the `(id, state)` index, no JSON parsed). */
   liveIds(): string[] {
-    return this.queries.get(`SELECT id FROM "${this.table}" WHERE state = 1 ORDER BY id`).pluck().all() as string[];
+    return this.queries.get(`SELECT id FROM "${this.table}" WHERE state = ${STATE_LIVE} ORDER BY id`).pluck().all() as string[];
   }
 
   /** Current versions (live and tombstones) as id → JSON text, for consistency checks. */
   currentTexts(): Map<string, string> {
-    const rows = this.db.prepare(`SELECT id, data FROM "${this.table}" WHERE state > 0`).all() as { id: string; data: string }[];
+    const rows = this.db.prepare(`SELECT id, data FROM "${this.table}" WHERE state > ${STATE_SUPERSEDED}`).all() as { id: string; data: string }[];
     return new Map(rows.map((r) => [r.id, r.data]));
   }
 
@@ -192,7 +197,7 @@ export class CollectionTable {
    */
   snapshotCurrent(): void {
     this.db.exec(`DROP TABLE IF EXISTS temp."${this.table}__before"`);
-    this.db.exec(`CREATE TEMP TABLE "${this.table}__before" AS SELECT id, updated_at, data FROM "${this.table}" WHERE state > 0`);
+    this.db.exec(`CREATE TEMP TABLE "${this.table}__before" AS SELECT id, updated_at, data FROM "${this.table}" WHERE state > ${STATE_SUPERSEDED}`);
   }
 
   /**
@@ -204,7 +209,7 @@ export class CollectionTable {
     const rows = this.db
       .prepare(
         `SELECT b.updated_at AS updatedAt, b.data AS text FROM ${before} AS b
-         WHERE NOT EXISTS (SELECT 1 FROM "${this.table}" AS c WHERE c.id = b.id AND c.state > 0 AND c.updated_at >= b.updated_at)
+         WHERE NOT EXISTS (SELECT 1 FROM "${this.table}" AS c WHERE c.id = b.id AND c.state > ${STATE_SUPERSEDED} AND c.updated_at >= b.updated_at)
          ORDER BY b.id`,
       )
       .all() as { updatedAt: number; text: string }[];
@@ -214,7 +219,7 @@ export class CollectionTable {
 
   /** Line numbers of the current versions (live and tombstones), ascending: what compaction keeps. */
   currentLineNumbers(): number[] {
-    return (this.db.prepare(`SELECT line FROM "${this.table}" WHERE state > 0 ORDER BY line`).all() as { line: number }[]).map(
+    return (this.db.prepare(`SELECT line FROM "${this.table}" WHERE state > ${STATE_SUPERSEDED} ORDER BY line`).all() as { line: number }[]).map(
       (r) => r.line,
     );
   }
@@ -226,7 +231,7 @@ export class CollectionTable {
    */
   keptLineNumbers(since?: number): number[] {
     const recent = since === undefined ? '' : ' OR updated_at >= ?';
-    const sql = `SELECT line FROM "${this.table}" WHERE state > 0 OR json_type(data, '$.deleted') = 'true'${recent} ORDER BY line`;
+    const sql = `SELECT line FROM "${this.table}" WHERE state > ${STATE_SUPERSEDED} OR json_type(data, '$.deleted') = 'true'${recent} ORDER BY line`;
     const rows = this.db.prepare(sql).all(...(since === undefined ? [] : [since])) as { line: number }[];
     return rows.map((r) => r.line);
   }
@@ -251,7 +256,7 @@ export class CollectionTable {
   ensureIndex(field: string): void {
     const expr = fieldExpression(field);
     const indexName = `${this.table}__f_${field}`;
-    this.db.exec(`CREATE INDEX IF NOT EXISTS "${indexName}" ON "${this.table}" (${expr}) WHERE state = 1`);
+    this.db.exec(`CREATE INDEX IF NOT EXISTS "${indexName}" ON "${this.table}" (${expr}) WHERE state = ${STATE_LIVE}`);
   }
 }
 

@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3';
+import type { SqliteDatabase, SqliteStatement } from './sqlite.js';
 
 /**
  * Prepared statements by SQL text. Queries differ in shape only (values are bound), so
@@ -6,14 +6,14 @@ import type Database from 'better-sqlite3';
  * small query's cost. Bounded; the oldest entry goes first.
  */
 export class StatementCache {
-  private readonly statements = new Map<string, Database.Statement>();
+  private readonly statements = new Map<string, SqliteStatement>();
 
   constructor(
-    private readonly db: Database.Database,
+    private readonly db: SqliteDatabase,
     private readonly capacity = 64,
   ) {}
 
-  get(sql: string): Database.Statement {
+  get(sql: string): SqliteStatement {
     let statement = this.statements.get(sql);
     if (statement === undefined) {
       statement = this.db.prepare(sql);

@@ -21,8 +21,7 @@
  * lock, briefly, like any reader that catches up.
  */
 import { closeSync, fstatSync, openSync, readdirSync, statSync, watch, type FSWatcher } from 'node:fs';
-import type Database from 'better-sqlite3';
-import type { FileStateRow } from '../cache/cache-db.js';
+import type { CacheDb, FileStateRow } from '../cache/cache-db.js';
 import { COLLECTION_NAME } from '../jsonl/collection-name.js';
 import { parseLine, readerText } from '../jsonl/line-codec.js';
 import { fingerprintPrefix, readLinesFrom, readRange } from '../jsonl/log-io.js';
@@ -44,7 +43,7 @@ export interface FeedHost {
   readonly dir: string;
   readonly logger: Logger;
   /** The cache connection, reopened first when the cache file was deleted or replaced; `reopened` says so. */
-  cache(): { db: Database.Database; reopened: boolean };
+  cache(): { cache: CacheDb; reopened: boolean };
   /** Catches the cache up with the logs (takes the write lock only when there is something new). */
   catchUp(): void;
 }
@@ -85,14 +84,6 @@ interface TrackedLog {
   cursor: Cursor | undefined;
   /** Current version of every record, as delivered (tombstones included). */
   current: Map<string, KnownVersion>;
-}
-
-interface Prepared {
-  db: Database.Database;
-  files: Database.Statement;
-  collections: Database.Statement;
-  begin: Database.Statement;
-  commit: Database.Statement;
 }
 
 interface Pending {
@@ -163,7 +154,6 @@ export class ChangeFeed {
   private chaseStep = 0;
   /** Logs seen on disk (events, directory listing) that are not tracked yet. */
   private readonly discovered = new Set<string>();
-  private prepared: Prepared | undefined;
   private lastWarning: string | undefined;
 
   constructor(
@@ -245,7 +235,6 @@ export class ChangeFeed {
     this.chaseTimer = undefined;
     this.chaseStep = 0;
     this.discovered.clear();
-    this.prepared = undefined;
     this.safetyTimer = undefined;
     this.settleTimer = undefined;
     this.tracked.clear();
@@ -308,35 +297,23 @@ export class ChangeFeed {
 
   /** Starts remembering the current versions of the collections a new watcher wants. */
   private track(wanted: ReadonlySet<string> | undefined): void {
-    const { db } = this.host.cache();
-    const names = wanted === undefined ? [...new Set([...this.statements(db).collections.all().map((r) => (r as { collection: string }).collection), ...logsInDirectory(this.host.dir)])] : [...wanted];
+    const { cache } = this.host.cache();
+    const names = wanted === undefined ? [...new Set([...cache.files.collections(), ...logsInDirectory(this.host.dir)])] : [...wanted];
     if (wanted === undefined) this.trackAll = true;
     const missing = names.filter((name) => !this.tracked.has(name));
     if (missing.length === 0) return;
-    this.readTransaction(db, () => {
+    cache.readTransaction(() => {
       for (const name of missing) {
-        const state = fileRow(db, name);
+        const state = cache.files.get(name);
         const log: TrackedLog = { name, cursor: undefined, current: new Map() };
         // A conflicted log has no records in the cache: start empty, catch up once resolved.
         if (state !== undefined && state.conflict_line === null) {
           log.cursor = cursorOf(state);
-          forEachCurrentRow(db, name, (id, updatedAt, _line, text) => log.current.set(id, { updatedAt, text }));
+          cache.forEachCurrentVersion(name, (id, updatedAt, _line, text) => log.current.set(id, { updatedAt, text }));
         }
         this.tracked.set(name, log);
       }
     });
-  }
-
-  /** Runs `fn` in one read transaction: the cache's rows and tables as of one commit. */
-  private readTransaction(db: Database.Database, fn: () => void): void {
-    const { begin, commit } = this.statements(db);
-    begin.run();
-    try {
-      fn();
-    } finally {
-      // Nothing was written: ending the read transaction cannot fail in a way worth keeping.
-      commit.run();
-    }
   }
 
   /**
@@ -347,15 +324,15 @@ export class ChangeFeed {
     if (this.polling) return;
     this.polling = true;
     try {
-      let { db, reopened } = this.host.cache();
+      let { cache, reopened } = this.host.cache();
       if (reopened) {
         // The cache was deleted under us: rebuild it now rather than wait.
         this.host.catchUp();
-        db = this.host.cache().db;
+        cache = this.host.cache().cache;
       }
       const changes: Change[] = [];
-      this.readTransaction(db, () => {
-        const rows = new Map((this.statements(db).files.all() as FileStateRow[]).map((r) => [r.collection, r]));
+      cache.readTransaction(() => {
+        const rows = new Map(cache.files.all().map((r) => [r.collection, r]));
         let names = only;
         if (names === undefined) {
           const all = new Set(this.tracked.keys());
@@ -374,7 +351,7 @@ export class ChangeFeed {
             this.tracked.set(name, log);
           }
           const range = local.find((l) => l.collection === name);
-          this.examine(db, log, rows.get(name), range, changes);
+          this.examine(cache, log, rows.get(name), range, changes);
         }
       });
       this.lastWarning = undefined;
@@ -402,7 +379,7 @@ export class ChangeFeed {
   }
 
   /** One log: reads its committed tail, or diffs a rewrite, or notes that the cache is behind. */
-  private examine(db: Database.Database, log: TrackedLog, state: FileStateRow | undefined, local: LocalLines | undefined, out: Change[]): void {
+  private examine(cache: CacheDb, log: TrackedLog, state: FileStateRow | undefined, local: LocalLines | undefined, out: Change[]): void {
     const path = logPath(this.host.dir, log.name);
     const source = (lineNo: number, otherwise: ChangeSource): ChangeSource =>
       local !== undefined && lineNo >= local.firstLine && lineNo <= local.lastLine ? 'local' : otherwise;
@@ -445,7 +422,7 @@ export class ChangeFeed {
         this.readTail(fd, log, cursor?.offset ?? 0, (cursor?.lines ?? 0) + 1, state.offset, (n) => source(n, 'external'), out);
       } else {
         const after = new Map<string, { text: string; line: number }>();
-        forEachCurrentRow(db, log.name, (id, _updatedAt, line, text) => after.set(id, { text, line }));
+        cache.forEachCurrentVersion(log.name, (id, _updatedAt, line, text) => after.set(id, { text, line }));
         this.diffRewrite(log, after, (line) => source(line, 'rewrite'), out);
       }
       log.cursor = cursorOf(state);
@@ -553,20 +530,6 @@ export class ChangeFeed {
     }, this.timings.settleMs);
     this.settleTimer.unref();
   }
-
-  /** Prepared once per cache connection (the connection changes when the cache file is replaced). */
-  private statements(db: Database.Database): Prepared {
-    if (this.prepared?.db !== db) {
-      this.prepared = {
-        db,
-        files: db.prepare('SELECT * FROM files'),
-        collections: db.prepare('SELECT collection FROM files'),
-        begin: db.prepare('BEGIN DEFERRED'),
-        commit: db.prepare('COMMIT'),
-      };
-    }
-    return this.prepared;
-  }
 }
 
 /** Committed tails are usually one write's lines: read them into a buffer of their size, reused. */
@@ -609,24 +572,6 @@ function logsInDirectory(dir: string): string[] {
     if (COLLECTION_NAME.test(name)) names.push(name);
   }
   return names;
-}
-
-function fileRow(db: Database.Database, name: string): FileStateRow | undefined {
-  return db.prepare('SELECT * FROM files WHERE collection = ?').get(name) as FileStateRow | undefined;
-}
-
-/**
- * Calls `onRow(id, updatedAt, line, text)` for every current version (live and tombstone)
- * in the cache; nothing when its table does not exist yet. Rows come as arrays, one
- * table scan: this is the whole cost of comparing a rewritten log.
- */
-function forEachCurrentRow(db: Database.Database, name: string, onRow: (id: string, updatedAt: number, line: number, text: string) => void): void {
-  const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(`c_${name}`);
-  if (exists === undefined) return;
-  const rows = db.prepare(`SELECT id, updated_at, line, data FROM "c_${name}" WHERE state > 0`).raw(true).iterate() as IterableIterator<
-    [string, number, number, string]
-  >;
-  for (const [id, updatedAt, line, text] of rows) onRow(id, updatedAt, line, text);
 }
 
 function cursorOf(state: FileStateRow): Cursor {

@@ -1,6 +1,6 @@
-import { chmodSync, closeSync, fsyncSync, openSync, readFileSync, realpathSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { chmodSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { ioError } from '../errors.js';
+import { atomicWriteFile } from '../fs/atomic-replace.js';
 
 /** The file's text, or `undefined` when it does not exist. */
 export function readTextIfExists(path: string): string | undefined {
@@ -23,30 +23,14 @@ export function fileMode(path: string): number | undefined {
 }
 
 /**
- * Replaces the file's content atomically (unique temp file in the same directory, fsync,
- * rename) with the given permission bits. A symlinked hook or `.gitattributes` is
- * written through to its target, so the link itself survives.
+ * Replaces the file's content atomically and durably (see fs/atomic-replace.ts) with
+ * the given permission bits. A symlinked hook or `.gitattributes` is written through to
+ * its target, so the link itself survives.
  */
 export function writeFileAtomic(path: string, content: string, mode: number): void {
-  let target = path;
   try {
-    target = realpathSync(path);
-  } catch {
-    // does not exist yet: create it at `path`
-  }
-  const temp = join(dirname(target), `.${basename(target)}.taskstore-${process.pid}-${Date.now()}.tmp`);
-  try {
-    const fd = openSync(temp, 'wx', mode);
-    try {
-      writeSync(fd, content);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    chmodSync(temp, mode); // openSync's mode is filtered by the umask
-    renameSync(temp, target);
+    atomicWriteFile(path, content, { mode, followSymlink: true });
   } catch (err) {
-    rmSync(temp, { force: true });
     throw ioError('write', path, err);
   }
 }

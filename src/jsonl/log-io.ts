@@ -4,19 +4,12 @@
  * append durably, fingerprint a prefix.
  */
 import { createHash } from 'node:crypto';
-import {
-  closeSync,
-  fdatasyncSync,
-  fsyncSync,
-  fstatSync,
-  openSync,
-  readSync,
-  writeSync,
-  ftruncateSync,
-} from 'node:fs';
+import { fstatSync, readSync } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import { crc32 } from 'node:zlib';
 import { ioError } from '../errors.js';
+import type { Durability } from '../fs/durability.js';
+import { writeAll } from '../fs/write-all.js';
 
 const CHUNK = 1 << 20;
 const NEWLINE = 0x0a;
@@ -99,36 +92,24 @@ export function readLinesFrom(
   };
 }
 
-/** Writes all of `data` at the end of the file (fd opened with 'a'), then flushes it to disk unless `durable` is false. */
-export function appendDurable(fd: number, data: Buffer, durable: boolean, pathForErrors: string): void {
+/** Writes all of `data` at the end of the file (fd opened with 'a'), then flushes it as `durability` says. */
+export function appendDurable(fd: number, data: Buffer, durability: Durability, pathForErrors: string): void {
   try {
-    let written = 0;
-    while (written < data.length) {
-      written += writeSync(fd, data, written, data.length - written);
-    }
-    if (durable) fdatasyncSync(fd);
+    writeAll(fd, data);
+    durability.syncData(fd);
   } catch (err) {
     throw ioError('append to', pathForErrors, err);
   }
 }
 
-/** Writes all of `data` at `position` (for descriptors not opened for appending), then flushes unless `durable` is false. */
-export function writeAtDurable(fd: number, data: Buffer, position: number, durable: boolean, pathForErrors: string): void {
+/** Writes all of `data` at `position` (for descriptors not opened for appending), then flushes as `durability` says. */
+export function writeAtDurable(fd: number, data: Buffer, position: number, durability: Durability, pathForErrors: string): void {
   try {
-    let written = 0;
-    while (written < data.length) {
-      written += writeSync(fd, data, written, data.length - written, position + written);
-    }
-    if (durable) fdatasyncSync(fd);
+    writeAll(fd, data, position);
+    durability.syncData(fd);
   } catch (err) {
     throw ioError('write to', pathForErrors, err);
   }
-}
-
-/** Truncates a file back to `length` bytes and flushes that, undoing a failed append. */
-export function truncateDurable(fd: number, length: number, durable: boolean): void {
-  ftruncateSync(fd, length);
-  if (durable) fsyncSync(fd);
 }
 
 /** Reads `length` bytes at `offset` (fewer at end of file), into `target` when given (else a new buffer). */
@@ -188,29 +169,6 @@ const fingerprintBuffer = Buffer.allocUnsafe(FINGERPRINT_WINDOW * 2);
 /** sha1 of a byte range, for the transaction journal's completeness check. */
 export function hashBytes(data: Buffer): string {
   return createHash('sha1').update(data).digest('hex');
-}
-
-/** Flushes a file by path (for side files written with appendFileSync). */
-export function fsyncPath(path: string): void {
-  const fd = openSync(path, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** Flushes a directory so that a file created or renamed in it survives a crash. */
-export function fsyncDirectory(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = openSync(dir, 'r');
-    fsyncSync(fd);
-  } catch {
-    // Some file systems do not support fsync on directories; the data files are still flushed.
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
 }
 
 /** The inode of an open file, as a string (inode numbers can exceed 2^53). */

@@ -14,7 +14,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { readFileSync } from 'node:fs';
-import { writeFileAtomicSync } from './atomic-write.js';
+import { atomicWriteFile } from '../fs/atomic-replace.js';
 import { mergeJsonlBytes, type BytesMergeResult } from './merge-bytes.js';
 import type { BadLine } from './merge-jsonl.js';
 
@@ -48,7 +48,8 @@ const USAGE_ARGS = '<base> <ours> <theirs> [<path>]';
  */
 export function runMergeDriver(args: readonly string[], options: MergeDriverOptions = {}): MergeExitCode {
   const readFile = options.readFile ?? ((path: string) => readFileSync(path));
-  const writeFile = options.writeFile ?? writeFileAtomicSync;
+  // Keeps the file's permission bits: git reads <ours> back as the merge result.
+  const writeFile = options.writeFile ?? ((path: string, chunks: readonly Uint8Array[]) => atomicWriteFile(path, chunks, { mode: 'keep' }));
   const stderr = options.stderr ?? ((text: string) => void process.stderr.write(text));
   const stdout = options.stdout ?? ((text: string) => void process.stdout.write(text));
   const program = options.programName ?? 'taskstore-merge';

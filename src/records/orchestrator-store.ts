@@ -13,7 +13,8 @@
  */
 import type { Collection, CollectionOptions, NewRecord, RecordMeta } from '../store/collection.js';
 import type { CheckProblem } from '../store/check.js';
-import type Database from 'better-sqlite3';
+import type { CacheDb } from '../cache/cache-db.js';
+import * as Q from '../cache/record-queries.js';
 import type { CollectionTable } from '../cache/collection-table.js';
 import { CoreStore } from '../store/core-store.js';
 import { TaskGraph } from './task-graph.js';
@@ -123,8 +124,8 @@ export class OrchestratorStore extends CoreStore {
   }
 
   /** Attaches the readiness graph to the task_specs cache table (see task-graph.ts). @internal */
-  protected override tableCreated(table: CollectionTable, db: Database.Database): void {
-    if (table.name === C.taskSpecs) this.graphs.set(table, new TaskGraph(db, table));
+  protected override tableCreated(table: CollectionTable, cache: CacheDb): void {
+    if (table.name === C.taskSpecs) this.graphs.set(table, new TaskGraph(cache, table));
   }
 
   /**
@@ -509,14 +510,7 @@ export class OrchestratorStore extends CoreStore {
    */
   listDependencies(execId: string): Dependency[] {
     assertId(execId, 'execId');
-    const rows = this.queryCache<{ data: string }>(
-      [C.dependencies],
-      (deps) => `
-        SELECT data FROM ${deps}
-        WHERE state = 1 AND (json_extract(data, '$.from_exec_id') = ? OR json_extract(data, '$.to_exec_id') = ?)
-        ORDER BY json_extract(data, '$.created_at'), id`,
-      [execId, execId],
-    );
+    const rows = this.queryCache<{ data: string }>([C.dependencies], Q.dependenciesOfExecution, [execId, execId]);
     return rows.map((r) => withDefaults(JSON.parse(r.data) as Dependency, READ_DEFAULTS.dependencies));
   }
 
@@ -648,13 +642,7 @@ export class OrchestratorStore extends CoreStore {
    */
   private doubleClaims(): CheckProblem[] {
     return this.checkPart(() =>
-      this.queryCache<{ ts_id: string; n: number; ids: string }>(
-        [C.executions],
-        (execs) => `
-          SELECT json_extract(data, '$.ts_id') AS ts_id, count(*) AS n, group_concat(id, ', ') AS ids
-          FROM (SELECT id, data FROM ${execs} WHERE state = 1 AND json_extract(data, '$.status') = 'running' ORDER BY id)
-          GROUP BY 1 HAVING count(*) > 1 ORDER BY 1`,
-      ).map(({ ts_id, n, ids }) => ({
+      this.queryCache<{ ts_id: string; n: number; ids: string }>([C.executions], Q.doublyClaimedSpecs).map(({ ts_id, n, ids }) => ({
         kind: 'double_claim',
         collection: C.taskSpecs,
         id: ts_id,
@@ -750,14 +738,7 @@ export class OrchestratorStore extends CoreStore {
     const referrers: Referrer[] = [];
     for (const ref of REFERENCE_FIELDS) {
       if (ref.to !== collection) continue;
-      const rows = this.queryCache<{ id: string }>(
-        [ref.from],
-        (t) =>
-          ref.many
-            ? `SELECT s.id AS id FROM ${t} AS s WHERE s.state = 1 AND EXISTS (SELECT 1 FROM json_each(s.data, '$.${ref.field}') AS e WHERE e.value = ?) ORDER BY s.id`
-            : `SELECT s.id AS id FROM ${t} AS s WHERE s.state = 1 AND json_extract(s.data, '$.${ref.field}') = ? ORDER BY s.id`,
-        [id],
-      );
+      const rows = this.queryCache<{ id: string }>([ref.from], Q.referrers(ref), [id]);
       for (const row of rows) {
         // A task spec listing itself among its dependencies does not keep itself alive.
         if (!(ref.from === collection && row.id === id)) referrers.push({ collection: ref.from, id: row.id, field: ref.field });
@@ -779,17 +760,7 @@ export class OrchestratorStore extends CoreStore {
     const what = RECORD_TYPES[ref.from].label;
     const toWhat = RECORD_TYPES[ref.to].label;
     const effect = ref.danglingEffect === undefined ? '' : ` ${ref.danglingEffect}`;
-    const sql = ref.many
-      ? (src: string, dst: string) => `
-          SELECT s.id AS id, dep.value AS ref FROM ${src} AS s, json_each(s.data, '$.${ref.field}') AS dep
-          WHERE s.state = 1
-            AND NOT EXISTS (SELECT 1 FROM ${dst} AS d WHERE d.id = dep.value AND d.state = 1)
-          ORDER BY s.id, dep.key`
-      : (src: string, dst: string) => `
-          SELECT s.id AS id, json_extract(s.data, '$.${ref.field}') AS ref FROM ${src} AS s
-          WHERE s.state = 1${ref.nullable === true ? ` AND json_extract(s.data, '$.${ref.field}') IS NOT NULL` : ''}
-            AND NOT EXISTS (SELECT 1 FROM ${dst} AS d WHERE d.id = json_extract(s.data, '$.${ref.field}') AND d.state = 1)
-          ORDER BY s.id`;
+    const sql = Q.danglingReferences(ref);
     const rows =
       ref.from === ref.to
         ? this.queryCache<{ id: string; ref: unknown }>([ref.from], (t) => sql(t, t))
@@ -820,12 +791,7 @@ export class OrchestratorStore extends CoreStore {
 
   private duplicateWorkflowNames(): CheckProblem[] {
     return this.checkPart(() =>
-      this.queryCache<{ name: string; ids: string }>(
-        [C.workflows],
-        (wfs) => `
-          SELECT json_extract(data, '$.name') AS name, group_concat(id, ', ') AS ids FROM (SELECT * FROM ${wfs} WHERE state = 1 ORDER BY id)
-          GROUP BY 1 HAVING count(*) > 1 ORDER BY 1`,
-      ).map(({ name, ids }) => ({
+      this.queryCache<{ name: string; ids: string }>([C.workflows], Q.duplicateWorkflowNames).map(({ name, ids }) => ({
         kind: 'duplicate_workflow_name',
         collection: C.workflows,
         id: ids.split(', ')[0],

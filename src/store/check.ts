@@ -64,11 +64,7 @@ export function runCheck(ctx: CheckContext): CheckReport {
       });
       continue;
     }
-    const bad = ctx.cache.db.prepare('SELECT line, reason FROM bad_lines WHERE collection = ? ORDER BY line').all(name) as {
-      line: number;
-      reason: string;
-    }[];
-    for (const { line, reason } of bad) {
+    for (const { line, reason } of ctx.cache.badLines.list(name)) {
       problems.push({ kind: 'malformed_line', collection: name, line, message: `${name}.jsonl line ${line}: ${reason}` });
     }
     problems.push(...driftProblems(ctx, name, progress));

@@ -11,7 +11,6 @@
 import { accessSync, constants, mkdirSync, readdirSync, realpathSync, statSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type Database from 'better-sqlite3';
 import { CacheDb } from '../cache/cache-db.js';
 import { CollectionTable } from '../cache/collection-table.js';
 import { ConflictMarkersError, LockedError, NotFoundError, TaskStoreError, TooLargeError, ValidationError, ioError } from '../errors.js';
@@ -24,6 +23,7 @@ import { LogAppender, type StagedLog } from './log-appender.js';
 import { resolveOptions, type ResolvedOptions, type StoreOptions } from './options.js';
 import { ensureLayout } from './layout.js';
 import { compactLog } from './compact.js';
+import { backupStore, type BackupReport } from './backup.js';
 import { removeStaleCompactionTemps } from './stale-temps.js';
 import { gitDirToWatch, waitWhileGitBusy } from './git-activity.js';
 import { readRescuedLines, removeRescued, RESCUED_SUFFIX } from './rescue.js';
@@ -134,8 +134,8 @@ export class CoreStore {
     this.options = options;
     this.lockKey = join(realpathSync(dir), CACHE_FILE);
     this.cache = CacheDb.open(join(dir, CACHE_FILE), options.lockTimeoutMs);
-    this.journal = new Journal(dir, options.durable);
-    this.appender = new LogAppender(dir, this.cache, this.journal, options.durable);
+    this.journal = new Journal(dir, options.durability);
+    this.appender = new LogAppender(dir, this.cache, this.journal, options.durability);
     this.host = {
       table: (name) => this.readableTable(name),
       write: (fn) => this.write(fn),
@@ -163,7 +163,7 @@ export class CoreStore {
     } catch (err) {
       throw ioError('write to the store directory', absolute, err);
     }
-    ensureLayout(absolute, resolved.logger);
+    ensureLayout(absolute, resolved.logger, resolved.durability);
     // `this` is the class open() was called on (Store, a subclass ...); its constructor is protected.
     const store = new (this as unknown as new (dir: string, options: ResolvedOptions) => S)(absolute, resolved);
     try {
@@ -241,14 +241,14 @@ export class CoreStore {
     const name = `ts_sp${++scope.savepoints}`;
     const marks = new Map([...scope.staged].map(([k, v]) => [k, v.lines.length]));
     const caughtUp = new Set(scope.caughtUp);
-    this.cache.db.exec(`SAVEPOINT ${name}`);
+    this.cache.rawDb().exec(`SAVEPOINT ${name}`);
     try {
       const result = fn();
       assertNotPromise(result);
-      this.cache.db.exec(`RELEASE ${name}`);
+      this.cache.rawDb().exec(`RELEASE ${name}`);
       return result;
     } catch (err) {
-      this.cache.db.exec(`ROLLBACK TO ${name}; RELEASE ${name}`);
+      this.cache.rawDb().exec(`ROLLBACK TO ${name}; RELEASE ${name}`);
       for (const [key, log] of scope.staged) {
         const mark = marks.get(key);
         if (mark === undefined) scope.staged.delete(key);
@@ -338,7 +338,7 @@ export class CoreStore {
         }
         const table = this.readableTable(name);
         if (!existsSync(logPath(this.dir, name))) continue;
-        const badLines = this.cache.db.prepare('SELECT line FROM bad_lines WHERE collection = ?').all(name) as { line: number }[];
+        const badLines = this.cache.rawDb().prepare('SELECT line FROM bad_lines WHERE collection = ?').all(name) as { line: number }[];
         const keep = new Set([...table.keptLineNumbers(since), ...badLines.map((b) => b.line)]);
         const state = readFileState(this.cache, name);
         if (state !== undefined && keep.size === state.lines && fileSize(logPath(this.dir, name)) === state.offset) {
@@ -347,7 +347,7 @@ export class CoreStore {
           options.onProgress?.(base + size, total);
           continue;
         }
-        const result = compactLog(logPath(this.dir, name), keep, this.options.durable, options.onProgress && ((done) => options.onProgress!(base + done, total)));
+        const result = compactLog(logPath(this.dir, name), keep, this.options.durability, options.onProgress && ((done) => options.onProgress!(base + done, total)));
         this.appender.forget(name);
         ingestLog(this.ingestContext(), table, true);
         report.collections.push({ name, ...result });
@@ -448,6 +448,17 @@ export class CoreStore {
     return [];
   }
 
+  /**
+   * Copies every `<collection>.jsonl` and `.version` into `dest`, a new or empty
+   * directory (created if missing), holding the write lock so the copy is a consistent
+   * snapshot; each file is copied atomically and flushed. The result is a store of its own.
+   * @example const report = store.backup('../taskstore-backup-2025-01-31');
+   */
+  backup(dest: string): BackupReport {
+    this.assertOpen();
+    return backupStore(this.dir, dest, (copy) => this.write(copy));
+  }
+
   /** Adds a check run by `check()` (used by the domain records and the git integration). */
   addChecker(checker: Checker): void {
     this.checkers.push(checker);
@@ -474,7 +485,7 @@ export class CoreStore {
   private recordedMetrics(): StoreMetrics['recorded'] {
     const read = (key: string): Record<string, unknown> => {
       try {
-        const row = this.cache.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
+        const row = this.cache.rawDb().prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
         const value: unknown = row === undefined ? undefined : JSON.parse(row.value);
         return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
       } catch {
@@ -570,7 +581,7 @@ export class CoreStore {
       cache: () => {
         const reopened = !this.cache.isCurrentFile();
         if (reopened) this.reopenCache();
-        return { db: this.cache.db, reopened };
+        return { cache: this.cache, reopened };
       },
       catchUp: () => void this.refresh(),
     });
@@ -684,9 +695,9 @@ export class CoreStore {
   private tableFor(name: string): CollectionTable {
     let table = this.tables.get(name);
     if (table === undefined) {
-      table = new CollectionTable(this.cache.db, name);
+      table = this.cache.collectionTable(name);
       this.tables.set(name, table);
-      this.tableCreated(table, this.cache.db);
+      this.tableCreated(table, this.cache);
     }
     return table;
   }
@@ -696,7 +707,7 @@ export class CoreStore {
    * file was replaced), before any line is applied to it: subclasses attach what they
    * derive from the table (the records' readiness graph).
    */
-  protected tableCreated(_table: CollectionTable, _db: Database.Database): void {}
+  protected tableCreated(_table: CollectionTable, _cache: CacheDb): void {}
 
   /**
    * The cache table of `collection`, caught up (inside a write scope) and refused while
@@ -737,7 +748,7 @@ export class CoreStore {
       const name = entry.slice(0, -'.jsonl'.length);
       if (COLLECTION_NAME.test(name)) names.add(name);
     }
-    for (const row of this.cache.db.prepare('SELECT collection FROM files').all() as { collection: string }[]) {
+    for (const row of this.cache.rawDb().prepare('SELECT collection FROM files').all() as { collection: string }[]) {
       names.add(row.collection);
     }
     return [...names].sort();
@@ -759,7 +770,7 @@ export class CoreStore {
   }
 
   private ingestContext(onProgress?: (done: number, total: number) => void): IngestContext {
-    return { cache: this.cache, dir: this.dir, durable: this.options.durable, logger: this.options.logger, onProgress };
+    return { cache: this.cache, dir: this.dir, durability: this.options.durability, logger: this.options.logger, onProgress };
   }
 
   /** The cache file was deleted or replaced under us: start over with a fresh one. */
@@ -768,7 +779,7 @@ export class CoreStore {
     this.cache.close();
     this.tables.clear();
     this.cache = CacheDb.open(join(this.dir, CACHE_FILE), this.options.lockTimeoutMs);
-    this.appender = new LogAppender(this.dir, this.cache, this.journal, this.options.durable);
+    this.appender = new LogAppender(this.dir, this.cache, this.journal, this.options.durability);
     for (const [name, fields] of this.declaredIndexes) {
       const table = this.tableFor(name);
       for (const field of fields) table.ensureIndex(field);

@@ -9,13 +9,15 @@
  * inode, the same whole-prefix CRC): only the tail is new. Anything else: the file was
  * rewritten, and the collection is rebuilt from scratch.
  */
-import { appendFileSync, closeSync, existsSync, fstatSync, openSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { isUtf8 } from 'node:buffer';
 import type { CacheDb, FileStateRow } from '../cache/cache-db.js';
 import type { CollectionTable } from '../cache/collection-table.js';
 import { parseLine, readerText, withoutBom } from '../jsonl/line-codec.js';
-import { crc32Range, writeAtDurable, fingerprintPrefix, fsyncPath, inodeOf, readLinesFrom, truncateDurable } from '../jsonl/log-io.js';
+import { crc32Range, writeAtDurable, fingerprintPrefix, inodeOf, readLinesFrom } from '../jsonl/log-io.js';
+import type { Durability } from '../fs/durability.js';
+import { moveTornBytesAside } from '../fs/torn-bytes.js';
 import { ioError } from '../errors.js';
 import type { Logger } from './options.js';
 import { QUIET_MS, quietForMs, waitForForeignWriter } from './foreign-writes.js';
@@ -42,7 +44,7 @@ export interface IngestResult {
 export interface IngestContext {
   cache: CacheDb;
   dir: string;
-  durable: boolean;
+  durability: Durability;
   logger: Logger;
   /** Called with (bytesDone, bytesTotal) while a large log is read. */
   onProgress?: (done: number, total: number) => void;
@@ -56,17 +58,14 @@ export function logPath(dir: string, collection: string): string {
   return join(dir, `${collection}.jsonl`);
 }
 
+/** What the cache has consumed of `collection`'s log (its `files` row). */
 export function readFileState(cache: CacheDb, collection: string): FileStateRow | undefined {
-  return cache.statements.get('SELECT * FROM files WHERE collection = ?').get(collection) as FileStateRow | undefined;
+  return cache.files.get(collection);
 }
 
+/** Records what the cache has consumed of a log, in the current transaction. */
 export function writeFileState(cache: CacheDb, row: FileStateRow): void {
-  cache.statements
-    .get(
-      `INSERT OR REPLACE INTO files (collection, ino, offset, lines, fingerprint, mtime_ns, conflict_line, prefix_crc)
-       VALUES (@collection, @ino, @offset, @lines, @fingerprint, @mtime_ns, @conflict_line, @prefix_crc)`,
-    )
-    .run(row);
+  cache.files.put(row);
 }
 
 /**
@@ -124,8 +123,8 @@ export function ingestLog(ctx: IngestContext, table: CollectionTable, forceRebui
     if (state !== undefined) table.snapshotCurrent();
     table.clear();
     if (state !== undefined) keepVanished(ctx, name, path, table.takeLostSinceSnapshot());
-    ctx.cache.db.prepare('DELETE FROM files WHERE collection = ?').run(name);
-    ctx.cache.db.prepare('DELETE FROM bad_lines WHERE collection = ?').run(name);
+    ctx.cache.files.remove(name);
+    ctx.cache.badLines.clear(name);
     return { ...nothing, rebuilt: true, conflictLine: null, totalLines: 0 };
   }
 
@@ -160,14 +159,13 @@ export function ingestLog(ctx: IngestContext, table: CollectionTable, forceRebui
     if (snapshot) table.snapshotCurrent();
     if (!tailOnly) {
       table.clear();
-      ctx.cache.db.prepare('DELETE FROM bad_lines WHERE collection = ?').run(name);
+      ctx.cache.badLines.clear(name);
     }
-    const insertBad = ctx.cache.db.prepare('INSERT OR REPLACE INTO bad_lines (collection, line, reason) VALUES (?, ?, ?)');
     const skipped: BadLine[] = [];
     let conflictLine: number | null = null;
     const reportBad = (line: number, reason: string): void => {
       skipped.push({ collection: name, line, reason });
-      insertBad.run(name, line, reason);
+      ctx.cache.badLines.add(name, line, reason);
       // Lines after a conflict marker are the conflict's own text: the conflict warning covers them.
       if (skipped.length <= MAX_WARNINGS && conflictLine === null) ctx.logger.warn(`${name}.jsonl line ${line} skipped: ${reason}`);
     };
@@ -221,17 +219,17 @@ export function ingestLog(ctx: IngestContext, table: CollectionTable, forceRebui
         // A complete record that only lacks its newline (written by hand, or a crash
         // between the last byte and the newline): keep it and finish the line.
         // Positional write: this descriptor is opened 'r+', not for appending.
-        writeAtDurable(fd, Buffer.from('\n'), endOffset + read.unterminated.length, ctx.durable, path);
+        writeAtDurable(fd, Buffer.from('\n'), endOffset + read.unterminated.length, ctx.durability, path);
         totalLines++;
         apply(text, totalLines, false);
         endOffset += read.unterminated.length + 1;
       } else if (leftByTaskStore) {
-        moveTornTail(fd, path, endOffset, read.unterminated, ctx.durable);
+        moveTornTail(fd, path, endOffset, read.unterminated, ctx.durability);
         ctx.logger.warn(`${name}.jsonl ended with an incomplete line (a write interrupted by a crash); it was moved to ${name}.jsonl.torn`);
       } else {
         // Another program's bytes, finished or abandoned: never cut. Ending the line keeps
         // them in the log as a malformed line that check reports (and a repair can fix).
-        writeAtDurable(fd, Buffer.from('\n'), endOffset + read.unterminated.length, ctx.durable, path);
+        writeAtDurable(fd, Buffer.from('\n'), endOffset + read.unterminated.length, ctx.durability, path);
         totalLines++;
         apply(text, totalLines, !valid);
         endOffset += read.unterminated.length + 1;
@@ -268,7 +266,7 @@ export function ingestLog(ctx: IngestContext, table: CollectionTable, forceRebui
 
 /** Rescues acknowledged versions a rewrite lost that git does not have either (see rescue.ts). */
 function keepVanished(ctx: IngestContext, name: string, path: string, lost: KnownVersion[]): void {
-  const kept = rescueVanished(ctx.dir, `${name}.jsonl`, path, lost, ctx.durable);
+  const kept = rescueVanished(ctx.dir, `${name}.jsonl`, path, lost, ctx.durability);
   if (kept > 0) {
     ctx.logger.warn(
       `${name}.jsonl was rewritten outside TaskStore and lost ${kept} acknowledged version(s) that no recent git commit, stash or index holds; they were kept in ${name}.jsonl${RESCUED_SUFFIX} (run taskstore rescue to re-apply them)`,
@@ -304,11 +302,9 @@ function extendsConsumed(fd: number, ino: string, size: number, state: FileState
 }
 
 /** Keeps an interrupted write's bytes in `<log>.torn` (never destroyed), then cuts the log back to its last complete line. */
-function moveTornTail(fd: number, path: string, endOffset: number, torn: Buffer, durable: boolean): void {
+function moveTornTail(fd: number, path: string, endOffset: number, torn: Buffer, durability: Durability): void {
   try {
-    appendFileSync(`${path}.torn`, Buffer.concat([torn, Buffer.from('\n')]));
-    if (durable) fsyncPath(`${path}.torn`);
-    truncateDurable(fd, endOffset, durable);
+    moveTornBytesAside(fd, path, endOffset, torn, durability);
   } catch (err) {
     throw ioError('set aside the torn last line of', path, err);
   }

@@ -13,10 +13,13 @@
  * The journal file is never deleted, only emptied, so no directory flush is needed per
  * commit. It is local state, ignored by git.
  */
-import { appendFileSync, closeSync, existsSync, fdatasyncSync, fstatSync, ftruncateSync, openSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, ftruncateSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { fingerprintPrefix, fsyncDirectory, fsyncPath, hashBytes, readRange, truncateDurable } from '../jsonl/log-io.js';
+import { fingerprintPrefix, hashBytes, readRange } from '../jsonl/log-io.js';
+import type { Durability } from '../fs/durability.js';
+import { moveTornBytesAside } from '../fs/torn-bytes.js';
+import { writeAll } from '../fs/write-all.js';
 import { ioError } from '../errors.js';
 
 export const JOURNAL_FILE = 'taskstore.journal';
@@ -67,7 +70,7 @@ export class Journal {
 
   constructor(
     private readonly dir: string,
-    private readonly durable: boolean,
+    private readonly durability: Durability,
   ) {
     this.path = join(dir, JOURNAL_FILE);
     const created = !existsSync(this.path);
@@ -76,7 +79,7 @@ export class Journal {
     } catch (err) {
       throw ioError('open the transaction journal', this.path, err);
     }
-    if (created && durable) fsyncDirectory(dir);
+    if (created) durability.syncDir(dir);
   }
 
   /** Records a commit about to happen; returns once it is on disk. */
@@ -84,9 +87,8 @@ export class Journal {
     const data = encodeJournal(entries);
     try {
       ftruncateSync(this.fd, 0);
-      let written = 0;
-      while (written < data.length) written += writeSync(this.fd, data, written, data.length - written, written);
-      if (this.durable) fdatasyncSync(this.fd);
+      writeAll(this.fd, data, 0);
+      this.durability.syncData(this.fd);
     } catch (err) {
       throw ioError('write the transaction journal', this.path, err);
     }
@@ -124,7 +126,7 @@ export class Journal {
       this.end();
       return { action: 'kept', files: logs.map((l) => l.entry.file) };
     }
-    for (const { entry, path } of logs) rollBack(path, entry, this.durable);
+    for (const { entry, path } of logs) rollBack(path, entry, this.durability);
     onWarning(
       `rolled back a transaction interrupted by a crash in ${logs.map((l) => l.entry.file).join(', ')}; its partial lines were moved to *.jsonl.torn`,
     );
@@ -153,17 +155,12 @@ function inspectLog(path: string, entry: JournalEntry): 'complete' | 'partial' |
 }
 
 /** Cuts a log back to where the interrupted transaction began, keeping the cut bytes in `<log>.torn`. */
-function rollBack(path: string, entry: JournalEntry, durable: boolean): void {
+function rollBack(path: string, entry: JournalEntry, durability: Durability): void {
   if (!existsSync(path)) return;
   const fd = openSync(path, 'r+');
   try {
     const size = fstatSync(fd).size;
-    if (size > entry.offset) {
-      const cut = readRange(fd, entry.offset, size - entry.offset);
-      appendFileSync(`${path}.torn`, cut.at(-1) === 0x0a ? cut : Buffer.concat([cut, Buffer.from('\n')]));
-      if (durable) fsyncPath(`${path}.torn`);
-      truncateDurable(fd, entry.offset, durable);
-    }
+    if (size > entry.offset) moveTornBytesAside(fd, path, entry.offset, readRange(fd, entry.offset, size - entry.offset), durability);
   } finally {
     closeSync(fd);
   }

@@ -2,10 +2,11 @@
  * The committed files that make a directory a store: `.version` (the on-disk format
  * version) and `.gitignore` (keeps the cache and other local state out of git).
  */
-import { appendFileSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import { basename, dirname, join } from 'node:path';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { CorruptError, UnsupportedVersionError, ioError } from '../errors.js';
+import { atomicWriteFile } from '../fs/atomic-replace.js';
+import { FSYNC, type Durability } from '../fs/durability.js';
 import type { Logger } from './options.js';
 
 /** The JSONL format version this code reads and writes. */
@@ -22,7 +23,7 @@ taskstore.journal
 .*.tmp
 `;
 
-export function ensureLayout(dir: string, logger?: Pick<Logger, 'warn'>): void {
+export function ensureLayout(dir: string, logger?: Pick<Logger, 'warn'>, durability: Durability = FSYNC): void {
   const versionPath = join(dir, '.version');
   if (existsSync(versionPath)) {
     const text = readFileSync(versionPath, 'utf8').trim();
@@ -39,10 +40,10 @@ export function ensureLayout(dir: string, logger?: Pick<Logger, 'warn'>): void {
       );
     }
   } else {
-    writeOrFail(versionPath, `${FORMAT_VERSION}\n`);
+    writeOrFail(versionPath, `${FORMAT_VERSION}\n`, durability);
   }
   const ignorePath = join(dir, '.gitignore');
-  if (!existsSync(ignorePath)) writeOrFail(ignorePath, GITIGNORE);
+  if (!existsSync(ignorePath)) writeOrFail(ignorePath, GITIGNORE, durability);
   else addMissingIgnores(ignorePath, logger);
 }
 
@@ -78,17 +79,14 @@ function addMissingIgnores(path: string, logger: Pick<Logger, 'warn'> | undefine
 }
 
 /**
- * Writes a new layout file whole or not at all (temp file, then rename): several processes
- * opening a new store at once must never read a `.version` another one has created but
- * not yet filled.
+ * Writes a new layout file whole or not at all (see fs/atomic-replace.ts): several
+ * processes opening a new store at once must never read a `.version` another one has
+ * created but not yet filled.
  */
-function writeOrFail(path: string, content: string): void {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+function writeOrFail(path: string, content: string, durability: Durability): void {
   try {
-    writeFileSync(temp, content);
-    renameSync(temp, path);
+    atomicWriteFile(path, content, { durability });
   } catch (err) {
-    rmSync(temp, { force: true });
     throw ioError('write', path, err);
   }
 }

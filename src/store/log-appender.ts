@@ -10,7 +10,8 @@
 import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, statSync } from 'node:fs';
 import type { CacheDb } from '../cache/cache-db.js';
 import { CorruptError, ioError } from '../errors.js';
-import { appendDurable, extendCrc, fingerprintPrefix, fsyncDirectory, hashBytes, inodeOf } from '../jsonl/log-io.js';
+import { appendDurable, extendCrc, fingerprintPrefix, hashBytes, inodeOf } from '../jsonl/log-io.js';
+import type { Durability } from '../fs/durability.js';
 import { logPath, mtimeNsOf, writeFileState } from './ingest.js';
 import type { Journal, JournalEntry } from './journal.js';
 
@@ -38,7 +39,7 @@ export class LogAppender {
     private readonly dir: string,
     private readonly cache: CacheDb,
     private readonly journal: Journal,
-    private readonly durable: boolean,
+    private readonly durability: Durability,
   ) {}
 
   /**
@@ -77,7 +78,7 @@ export class LogAppender {
     try {
       for (const p of prepared) {
         appended.push(p);
-        appendDurable(p.handle.fd, p.data, this.durable, p.path);
+        appendDurable(p.handle.fd, p.data, this.durability, p.path);
       }
     } catch (err) {
       this.undo(appended.map((p) => ({ fd: p.handle.fd, offset: p.log.startOffset })));
@@ -145,7 +146,7 @@ export class LogAppender {
     } catch (err) {
       throw ioError('open', path, err);
     }
-    if (created && this.durable) fsyncDirectory(this.dir);
+    if (created) this.durability.syncDir(this.dir);
     const handle = { fd, ino: inodeOf(fd) };
     this.handles.set(collection, handle);
     return handle;

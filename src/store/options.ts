@@ -1,4 +1,5 @@
 /** Options accepted by `Store.open`, and their defaults. */
+import { durabilityFor, type Durability } from '../fs/durability.js';
 
 /** Anything with these methods: a pino or winston logger, `console`, or your own. */
 export interface Logger {
@@ -20,7 +21,8 @@ export interface StoreOptions {
 }
 
 export interface ResolvedOptions {
-  durable: boolean;
+  /** Derived once from the `durability` option; every writer flushes through it. */
+  durability: Durability;
   logger: Logger;
   maxRecordBytes: number;
   lockTimeoutMs: number;
@@ -45,5 +47,5 @@ export function resolveOptions(options: StoreOptions = {}): ResolvedOptions {
   if (!Number.isSafeInteger(maxRecordBytes) || maxRecordBytes <= 0) throw new TypeError('maxRecordBytes must be a positive integer');
   const lockTimeoutMs = options.lockTimeoutMs ?? 30_000;
   if (!Number.isSafeInteger(lockTimeoutMs) || lockTimeoutMs < 0) throw new TypeError('lockTimeoutMs must be a non-negative integer');
-  return { durable: durability === 'fsync', logger: options.logger ?? stderrLogger, maxRecordBytes, lockTimeoutMs };
+  return { durability: durabilityFor(durability), logger: options.logger ?? stderrLogger, maxRecordBytes, lockTimeoutMs };
 }

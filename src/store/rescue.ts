@@ -15,7 +15,7 @@
 import { appendFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { gitEnv } from '../git/git-command.js';
-import { fsyncPath } from '../jsonl/log-io.js';
+import type { Durability } from '../fs/durability.js';
 import { parseLine, readerText } from '../jsonl/line-codec.js';
 import { ioError } from '../errors.js';
 
@@ -82,7 +82,7 @@ export function linesInRecentGitRevisions(dir: string, fileName: string): Set<st
  * Keeps `versions` (that vanished from `logFile`) in `<logFile>.rescued` unless git has
  * them; returns how many were kept. Lines already in the rescued file are not repeated.
  */
-export function rescueVanished(dir: string, fileName: string, logFile: string, versions: KnownVersion[], durable: boolean): number {
+export function rescueVanished(dir: string, fileName: string, logFile: string, versions: KnownVersion[], durability: Durability): number {
   if (versions.length === 0) return 0;
   const inGit = linesInRecentGitRevisions(dir, fileName);
   const path = `${logFile}${RESCUED_SUFFIX}`;
@@ -91,7 +91,7 @@ export function rescueVanished(dir: string, fileName: string, logFile: string, v
   if (keep.length === 0) return 0;
   try {
     appendFileSync(path, `${keep.join('\n')}\n`);
-    if (durable) fsyncPath(path);
+    durability.syncPath(path);
   } catch (err) {
     throw ioError('keep vanished lines in', path, err);
   }

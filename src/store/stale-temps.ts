@@ -1,6 +1,6 @@
 /**
- * Temp files a killed compaction left behind (`.<collection>.jsonl.<pid>.<hex>.tmp`,
- * see compact.ts). The rename never happened, so the log is intact and the temp file is
+ * Temp files a killed compaction (or merge driver) left behind beside a log
+ * (`.<collection>.jsonl.<pid>.<hex>.tmp`, the names fs/atomic-replace.ts gives). The rename never happened, so the log is intact and the temp file is
  * garbage; nothing else ever removes it. One whose process is still alive may be a
  * compaction in progress and is left alone.
  */

@@ -1,8 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { writeFileAtomicSync } from '../../src/merge/atomic-write.js';
 import { runMergeDriver } from '../../src/merge/driver.js';
 import { MERGE_BIN } from '../helpers/paths.js';
 import { tempDir } from '../helpers/temp.js';
@@ -139,25 +138,6 @@ describe('runMergeDriver (in-process, real files)', () => {
     const p = inputs(BASE, OURS, THEIRS);
     run([p.base, p.ours, p.theirs]);
     expect(readdirSync(p.dir).sort()).toEqual(['base.jsonl', 'ours.jsonl', 'theirs.jsonl']);
-  });
-});
-
-describe('writeFileAtomicSync', () => {
-  it('replaces the content and keeps the permission bits', () => {
-    const dir = tempDir();
-    const file = join(dir, 'f.jsonl');
-    writeFileSync(file, 'old\n');
-    chmodSync(file, 0o640);
-    writeFileAtomicSync(file, 'new ✓\n');
-    expect(readFileSync(file, 'utf8')).toBe('new ✓\n');
-    expect(statSync(file).mode & 0o777).toBe(0o640);
-    expect(readdirSync(dir)).toEqual(['f.jsonl']);
-  });
-
-  it('throws and leaves nothing behind when the directory does not exist', () => {
-    const dir = tempDir();
-    expect(() => writeFileAtomicSync(join(dir, 'missing', 'f.jsonl'), 'x')).toThrow(/ENOENT/);
-    expect(readdirSync(dir)).toEqual([]);
   });
 });
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import Database from 'better-sqlite3';
 import { CoreStore as Store, TaskStoreError, ValidationError } from '../../src/index.js';
 import { tempDir } from '../helpers/temp.js';
 import { quietLogger } from '../helpers/logger.js';
@@ -389,12 +390,15 @@ describe('list / count', () => {
   });
 
   it('uses the declared expression index for an indexed field', () => {
-    const { store, notes } = seeded();
+    const { store, notes, dir } = seeded();
     void notes;
-    const db = (store as unknown as { cache: { db: import('better-sqlite3').Database } }).cache.db;
+    // A second connection to the store's cache file: what the planner does with the index the store created.
+    const db = new Database(join(dir, 'taskstore.db'), { readonly: true });
     const plan = db
       .prepare(`EXPLAIN QUERY PLAN SELECT data FROM "c_notes" WHERE state = 1 AND json_extract(data, '$.status') = ?`)
       .all('open') as { detail: string }[];
+    db.close();
+    store.close();
     expect(plan.map((p) => p.detail).join(' ')).toMatch(/USING INDEX c_notes__f_status/);
   });
 });

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ConflictMarkersError, CoreStore as Store } from '../../src/index.js';
 import { Journal, encodeJournal, decodeJournal } from '../../src/store/journal.js';
 import { fingerprintPrefix, hashBytes } from '../../src/jsonl/log-io.js';
+import { NO_FSYNC } from '../../src/fs/durability.js';
 import { tempDir } from '../helpers/temp.js';
 import { quietLogger } from '../helpers/logger.js';
 
@@ -180,7 +181,7 @@ describe('transaction journal', () => {
       const data = Buffer.from(line({ id: `${name}-new-1`, updated_at: 10 }) + line({ id: `${name}-new-2`, updated_at: 11 }));
       return { path, offset, prefix, data, name };
     });
-    const journal = new Journal(dir, false);
+    const journal = new Journal(dir, NO_FSYNC);
     journal.begin(logs.map((l) => ({ file: `${l.name}.jsonl`, offset: l.offset, length: l.data.length, sha1: hashBytes(l.data), prefix: l.prefix })));
     journal.close();
     appendFileSync(logs[0]!.path, logs[0]!.data);

@@ -1,0 +1,95 @@
+/**
+ * The cache's bookkeeping about the logs, one small table each: `files` (how much of each
+ * log the cache has consumed) and `bad_lines` (lines of a log that could not be applied).
+ * Their SQL lives here only; everything else goes through these named methods. Each
+ * statement is prepared once per connection.
+ */
+import type { StatementCache } from './statement-cache.js';
+
+export interface FileStateRow {
+  collection: string;
+  /** Inode of the file when it was last consumed. */
+  ino: string;
+  /** Bytes consumed: the offset just past the last applied line. */
+  offset: number;
+  /** Complete lines consumed (so tail line numbers can be reported). */
+  lines: number;
+  fingerprint: string;
+  /**
+   * Modification time (ns, as a string) when last consumed. Same inode, size and mtime
+   * means unchanged without reading the file; anything else is verified by fingerprint.
+   */
+  mtime_ns: string;
+  /** First conflict-marker line, when the file is an unresolved merge. */
+  conflict_line: number | null;
+  /**
+   * CRC-32 of every consumed byte (null when unknown). Lets a file that was replaced
+   * (new inode: git writes merge and checkout results as new files) but only extends
+   * what was consumed be caught up by its tail instead of rebuilt.
+   */
+  prefix_crc: number | null;
+}
+
+export interface BadLineRow {
+  collection: string;
+  line: number;
+  reason: string;
+}
+
+/** The `files` table: per log, what the cache has consumed of it. */
+export class FileStates {
+  constructor(private readonly statements: StatementCache) {}
+
+  /** The row of `collection`'s log, or undefined when the cache has consumed nothing of it. */
+  get(collection: string): FileStateRow | undefined {
+    return this.statements.get('SELECT * FROM files WHERE collection = ?').get(collection) as FileStateRow | undefined;
+  }
+
+  /** Records what the cache has consumed of a log (replacing the previous row). */
+  put(row: FileStateRow): void {
+    this.statements
+      .get(
+        `INSERT OR REPLACE INTO files (collection, ino, offset, lines, fingerprint, mtime_ns, conflict_line, prefix_crc)
+       VALUES (@collection, @ino, @offset, @lines, @fingerprint, @mtime_ns, @conflict_line, @prefix_crc)`,
+      )
+      .run(row);
+  }
+
+  /** Forgets a log (it is gone). */
+  remove(collection: string): void {
+    this.statements.get('DELETE FROM files WHERE collection = ?').run(collection);
+  }
+
+  /** Every row, in no particular order. */
+  all(): FileStateRow[] {
+    return this.statements.get('SELECT * FROM files').all() as FileStateRow[];
+  }
+
+  /** The collections whose logs the cache has consumed, in no particular order. */
+  collections(): string[] {
+    return (this.statements.get('SELECT collection FROM files').all() as { collection: string }[]).map((r) => r.collection);
+  }
+}
+
+/** The `bad_lines` table: lines of a log the cache skipped, with the reason. */
+export class BadLines {
+  constructor(private readonly statements: StatementCache) {}
+
+  /** `collection`'s skipped lines, by line number. */
+  list(collection: string): { line: number; reason: string }[] {
+    return this.statements.get('SELECT line, reason FROM bad_lines WHERE collection = ? ORDER BY line').all(collection) as {
+      line: number;
+      reason: string;
+    }[];
+  }
+
+  /** Records one skipped line (replacing what was recorded for that line). */
+  add(collection: string, line: number, reason: string): void {
+    this.statements.get('INSERT OR REPLACE INTO bad_lines (collection, line, reason) VALUES (?, ?, ?)').run(collection, line, reason);
+  }
+
+  /** Forgets every skipped line of `collection` (its log is read again from the start, or is gone). */
+  clear(collection: string): void {
+    this.statements.get('DELETE FROM bad_lines WHERE collection = ?').run(collection);
+  }
+}

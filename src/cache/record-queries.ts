@@ -1,0 +1,62 @@
+/**
+ * The records layer's named queries over the cache tables, for the store's `queryCache`:
+ * each takes the quoted table names it reads (in the order the caller lists their
+ * collections) and returns one read-only SELECT. They read only the current live
+ * versions (`state = STATE_LIVE`) and the records' JSON (`data`). Field names come from
+ * the record-type registry, never from user input.
+ */
+import { STATE_LIVE } from './row-state.js';
+
+/** How a reference field is stored: one id (maybe null), or a list of ids. */
+export interface ReferenceShape {
+  field: string;
+  many?: boolean;
+  nullable?: boolean;
+}
+
+/**
+ * Live dependencies sent from or to one execution (bind its id twice), oldest first
+ * (`created_at`, then id).
+ */
+export const dependenciesOfExecution = (deps: string): string => `
+        SELECT data FROM ${deps}
+        WHERE state = ${STATE_LIVE} AND (json_extract(data, '$.from_exec_id') = ? OR json_extract(data, '$.to_exec_id') = ?)
+        ORDER BY json_extract(data, '$.created_at'), id`;
+
+/** Task specs (`ts_id`) with two or more running executions: `n` of them, `ids` comma-separated in id order. */
+export const doublyClaimedSpecs = (execs: string): string => `
+          SELECT json_extract(data, '$.ts_id') AS ts_id, count(*) AS n, group_concat(id, ', ') AS ids
+          FROM (SELECT id, data FROM ${execs} WHERE state = ${STATE_LIVE} AND json_extract(data, '$.status') = 'running' ORDER BY id)
+          GROUP BY 1 HAVING count(*) > 1 ORDER BY 1`;
+
+/** Workflow names shared by two or more live workflows, with their `ids` comma-separated in id order. */
+export const duplicateWorkflowNames = (wfs: string): string => `
+          SELECT json_extract(data, '$.name') AS name, group_concat(id, ', ') AS ids FROM (SELECT * FROM ${wfs} WHERE state = ${STATE_LIVE} ORDER BY id)
+          GROUP BY 1 HAVING count(*) > 1 ORDER BY 1`;
+
+/** Ids of the live records of table `t` whose reference field names the bound id, in id order. */
+export function referrers(ref: ReferenceShape): (t: string) => string {
+  return ref.many === true
+    ? (t) =>
+        `SELECT s.id AS id FROM ${t} AS s WHERE s.state = ${STATE_LIVE} AND EXISTS (SELECT 1 FROM json_each(s.data, '$.${ref.field}') AS e WHERE e.value = ?) ORDER BY s.id`
+    : (t) => `SELECT s.id AS id FROM ${t} AS s WHERE s.state = ${STATE_LIVE} AND json_extract(s.data, '$.${ref.field}') = ? ORDER BY s.id`;
+}
+
+/**
+ * Live records of `src` whose reference field names no live record of `dst`: `id` and the
+ * dangling `ref`, in id order (then list position). A null single reference names nothing
+ * when the field is nullable.
+ */
+export function danglingReferences(ref: ReferenceShape): (src: string, dst: string) => string {
+  return ref.many === true
+    ? (src, dst) => `
+          SELECT s.id AS id, dep.value AS ref FROM ${src} AS s, json_each(s.data, '$.${ref.field}') AS dep
+          WHERE s.state = ${STATE_LIVE}
+            AND NOT EXISTS (SELECT 1 FROM ${dst} AS d WHERE d.id = dep.value AND d.state = ${STATE_LIVE})
+          ORDER BY s.id, dep.key`
+    : (src, dst) => `
+          SELECT s.id AS id, json_extract(s.data, '$.${ref.field}') AS ref FROM ${src} AS s
+          WHERE s.state = ${STATE_LIVE}${ref.nullable === true ? ` AND json_extract(s.data, '$.${ref.field}') IS NOT NULL` : ''}
+            AND NOT EXISTS (SELECT 1 FROM ${dst} AS d WHERE d.id = json_extract(s.data, '$.${ref.field}') AND d.state = ${STATE_LIVE})
+          ORDER BY s.id`;
+}

@@ -1,0 +1,280 @@
+/**
+ * The readiness graph's tables, triggers and queries in the cache (what they mean, and
+ * the readiness rule, are described in `records/task-graph.ts`, which uses them).
+ *
+ * Two derived tables beside the `task_specs` cache table:
+ * - `task_graph_nodes`: one row per live task spec: the fields readiness and claims
+ *   look at, plus `blocked` = how many of its dependencies are not complete;
+ * - `task_graph_edges`: one row per entry of a live spec's `dependencies`.
+ *
+ * They are maintained by SQLite triggers on the `task_specs` cache table, so every
+ * change to the table — live writes, catching up with other processes' lines, full
+ * rebuilds, from a records store or a plain core store — keeps them right, in the same
+ * transaction. The cache table changes only through `CollectionTable.apply` (insert a
+ * version, mark the previous current version superseded) and `clear`, so the triggers
+ * react to exactly two events: a row becomes the current live version, or stops being it.
+ *
+ * Queries name their index (`INDEXED BY`) and join order (`CROSS JOIN`), so their
+ * speed does not depend on what SQLite's planner guesses. Each statement is prepared
+ * once per table object.
+ */
+import type { CollectionTable } from './collection-table.js';
+import { STATE_LIVE, STATE_TOMBSTONE } from './row-state.js';
+import type { SqliteDatabase, SqliteStatement } from './sqlite.js';
+
+const NODES = 'task_graph_nodes';
+const EDGES = 'task_graph_edges';
+const META = 'task_graph_meta';
+/** Bump the version when the tables or triggers change: an older cache then gets the new ones and a backfill. */
+const VERSION = 'v2';
+const TRIGGERS = ['add', 'revive', 'tombstone', 'supersede', 'edge_added', 'edge_removed', 'remove'] as const;
+/** Created last, so its presence means the whole graph is installed. */
+const MARKER = `task_graph_${VERSION}_remove`;
+
+/** A claimable task spec's position in claim order. */
+export interface GraphCandidate {
+  id: string;
+  created_at: unknown;
+}
+
+/** SQL that adds the live version `row` (NEW) of a task spec to the graph. */
+function addSql(row: string): string {
+  const deps = `json_extract(${row}.data, '$.dependencies')`;
+  const depsType = `json_type(${row}.data, '$.dependencies')`;
+  return `
+    INSERT INTO ${NODES} (id, status, created_at, prd_id, assigned_to, lease_expires_at, bad_deps, blocked)
+    VALUES (
+      ${row}.id,
+      json_extract(${row}.data, '$.status'),
+      json_extract(${row}.data, '$.created_at'),
+      json_extract(${row}.data, '$.prd_id'),
+      json_extract(${row}.data, '$.assigned_to'),
+      json_extract(${row}.data, '$.lease_expires_at'),
+      CASE WHEN ${depsType} IS NULL OR ${depsType} = 'null' THEN 0
+           WHEN ${depsType} = 'array' THEN (SELECT count(*) FROM json_each(${row}.data, '$.dependencies') WHERE type <> 'text')
+           ELSE 1 END,
+      0);
+    DELETE FROM ${EDGES} WHERE spec_id = ${row}.id AND NOT EXISTS (
+      SELECT 1 FROM json_each(${row}.data, '$.dependencies') AS j
+      WHERE ${depsType} = 'array' AND j.type = 'text' AND j.key = ${EDGES}.pos AND j.value = ${EDGES}.dep_id);
+    INSERT OR IGNORE INTO ${EDGES} (spec_id, pos, dep_id)
+      SELECT ${row}.id, key, value FROM json_each(${row}.data, '$.dependencies')
+      WHERE type = 'text' AND ${depsType} = 'array';
+    UPDATE ${NODES} SET blocked = blocked - (SELECT count(*) FROM ${EDGES} AS e WHERE e.dep_id = ${row}.id AND e.spec_id = ${NODES}.id)
+      WHERE json_extract(${row}.data, '$.status') = 'complete'
+        AND id IN (SELECT spec_id FROM ${EDGES} WHERE dep_id = ${row}.id) AND id <> ${row}.id;
+    UPDATE ${NODES} SET blocked = bad_deps + (
+        SELECT count(*) FROM ${EDGES} AS e LEFT JOIN ${NODES} AS d ON d.id = e.dep_id
+        WHERE e.spec_id = ${row}.id AND d.status IS NOT 'complete')
+      WHERE id = ${row}.id;`;
+}
+
+/**
+ * SQL that removes the live version `row` (OLD) of a task spec from the graph. With
+ * `keepEdges` (the version is superseded: a new current version follows at once, in
+ * the same apply) its edges stay, and the next version's insert changes only the edges
+ * that differ, so the edge set, and the cycle check's cached answer, change only when
+ * dependencies do.
+ */
+function removeSql(row: string, keepEdges: boolean): string {
+  return `${keepEdges ? '' : `
+    DELETE FROM ${EDGES} WHERE spec_id = ${row}.id;`}
+    UPDATE ${NODES} SET blocked = blocked + (SELECT count(*) FROM ${EDGES} AS e WHERE e.dep_id = ${row}.id AND e.spec_id = ${NODES}.id)
+      WHERE (SELECT status FROM ${NODES} WHERE id = ${row}.id) = 'complete'
+        AND id IN (SELECT spec_id FROM ${EDGES} WHERE dep_id = ${row}.id);
+    DELETE FROM ${NODES} WHERE id = ${row}.id;`;
+}
+
+function schemaSql(source: string): string {
+  const t = (name: (typeof TRIGGERS)[number]) => `task_graph_${VERSION}_${name}`;
+  return `
+    DROP TABLE IF EXISTS ${NODES};
+    DROP TABLE IF EXISTS ${EDGES};
+    DROP TABLE IF EXISTS ${META};
+    CREATE TABLE ${META} (k INTEGER PRIMARY KEY CHECK (k = 0), edges_version INTEGER NOT NULL);
+    INSERT INTO ${META} VALUES (0, 0);
+    CREATE TABLE ${NODES} (
+      id TEXT PRIMARY KEY,
+      status,
+      created_at,
+      prd_id,
+      assigned_to,
+      lease_expires_at,
+      bad_deps INTEGER NOT NULL,
+      blocked INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX task_graph_ready ON ${NODES} (status, blocked, created_at, id);
+    CREATE INDEX task_graph_prd_ready ON ${NODES} (prd_id, status, blocked, created_at, id);
+    CREATE INDEX task_graph_lease ON ${NODES} (status, lease_expires_at);
+    CREATE TABLE ${EDGES} (
+      spec_id TEXT NOT NULL,
+      pos INTEGER NOT NULL,
+      dep_id TEXT NOT NULL,
+      PRIMARY KEY (spec_id, pos)
+    ) WITHOUT ROWID;
+    CREATE INDEX task_graph_edges_dep ON ${EDGES} (dep_id, spec_id);
+    CREATE TRIGGER ${t('add')} AFTER INSERT ON ${source} WHEN NEW.state = ${STATE_LIVE}
+    BEGIN ${addSql('NEW')}
+    END;
+    CREATE TRIGGER ${t('revive')} AFTER UPDATE OF state ON ${source} WHEN NEW.state = ${STATE_LIVE} AND OLD.state <> ${STATE_LIVE}
+    BEGIN ${addSql('NEW')}
+    END;
+    CREATE TRIGGER ${t('tombstone')} AFTER INSERT ON ${source} WHEN NEW.state = ${STATE_TOMBSTONE}
+    BEGIN DELETE FROM ${EDGES} WHERE spec_id = NEW.id;
+    END;
+    CREATE TRIGGER ${t('supersede')} AFTER UPDATE OF state ON ${source} WHEN OLD.state = ${STATE_LIVE} AND NEW.state <> ${STATE_LIVE}
+    BEGIN ${removeSql('OLD', true)}
+    END;
+    CREATE TRIGGER ${t('edge_added')} AFTER INSERT ON ${EDGES}
+    BEGIN UPDATE ${META} SET edges_version = edges_version + 1;
+    END;
+    CREATE TRIGGER ${t('edge_removed')} AFTER DELETE ON ${EDGES}
+    BEGIN UPDATE ${META} SET edges_version = edges_version + 1;
+    END;
+    CREATE TRIGGER ${MARKER} AFTER DELETE ON ${source} WHEN OLD.state = ${STATE_LIVE}
+    BEGIN ${removeSql('OLD', false)}
+    END;`;
+}
+
+/** Fills the graph from the live rows already in the cache table (a cache built before the graph existed). */
+function backfillSql(source: string): string {
+  return `
+    INSERT INTO ${NODES} (id, status, created_at, prd_id, assigned_to, lease_expires_at, bad_deps, blocked)
+      SELECT id, json_extract(data, '$.status'), json_extract(data, '$.created_at'), json_extract(data, '$.prd_id'),
+             json_extract(data, '$.assigned_to'), json_extract(data, '$.lease_expires_at'),
+             CASE WHEN json_type(data, '$.dependencies') IS NULL OR json_type(data, '$.dependencies') = 'null' THEN 0
+                  WHEN json_type(data, '$.dependencies') = 'array' THEN (SELECT count(*) FROM json_each(data, '$.dependencies') WHERE type <> 'text')
+                  ELSE 1 END,
+             0
+      FROM ${source} WHERE state = ${STATE_LIVE};
+    INSERT INTO ${EDGES} (spec_id, pos, dep_id)
+      SELECT t.id, j.key, j.value FROM ${source} AS t, json_each(t.data, '$.dependencies') AS j
+      WHERE t.state = ${STATE_LIVE} AND j.type = 'text' AND json_type(t.data, '$.dependencies') = 'array';
+    UPDATE ${NODES} SET blocked = bad_deps + (
+      SELECT count(*) FROM ${EDGES} AS e LEFT JOIN ${NODES} AS d ON d.id = e.dep_id
+      WHERE e.spec_id = ${NODES}.id AND d.status IS NOT 'complete');`;
+}
+
+export class TaskGraphTables {
+  private readonly source: string;
+  private readonly statements = new Map<string, SqliteStatement>();
+
+  constructor(
+    private readonly db: SqliteDatabase,
+    table: CollectionTable,
+  ) {
+    this.source = `"${table.table}"`;
+    this.install();
+    // A full rebuild deletes every row of the cache table: emptying the graph first
+    // spares the delete trigger its bookkeeping for each of them.
+    table.onClear(() => this.db.exec(`DELETE FROM ${EDGES}; DELETE FROM ${NODES};`));
+  }
+
+  /** Creates the tables and triggers once per cache (and fills them from what the cache holds). */
+  private install(): void {
+    const present = () => this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?").get(MARKER) !== undefined;
+    if (present()) return;
+    const create = (): void => {
+      if (present()) return; // another process installed it while this one waited for the lock
+      // Triggers of any version go: two versions' triggers on one table would both run.
+      const triggers = this.db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'task\\_graph\\_%' ESCAPE '\\'").all() as { name: string }[];
+      for (const { name } of triggers) this.db.exec(`DROP TRIGGER IF EXISTS "${name}"`);
+      this.db.exec(schemaSql(this.source));
+      this.db.exec(backfillSql(this.source));
+    };
+    if (this.db.inTransaction) this.db.transaction(create)();
+    else this.db.transaction(create).immediate();
+  }
+
+  /** True inside a transaction (whose changes a rollback may still take back). */
+  get inTransaction(): boolean {
+    return this.db.inTransaction;
+  }
+
+  /** Ready specs' JSON texts, oldest first (`created_at`, then `id`), optionally of one PRD. */
+  readyTexts(prdId?: string): string[] {
+    // Plucked: one string per row, no row object (the answer can be thousands of rows).
+    return (
+      prdId === undefined
+        ? this.statement(`
+            SELECT t.data AS data FROM ${NODES} AS n INDEXED BY task_graph_ready
+            CROSS JOIN ${this.source} AS t INDEXED BY "${this.sourceName()}__id"
+            WHERE n.status = 'pending' AND n.blocked = 0 AND t.id = n.id AND t.state = ${STATE_LIVE}
+            ORDER BY n.created_at, n.id`)
+            .pluck(true)
+            .all()
+        : this.statement(`
+            SELECT t.data AS data FROM ${NODES} AS n INDEXED BY task_graph_prd_ready
+            CROSS JOIN ${this.source} AS t INDEXED BY "${this.sourceName()}__id"
+            WHERE n.prd_id = ? AND n.status = 'pending' AND n.blocked = 0 AND t.id = n.id AND t.state = ${STATE_LIVE}
+            ORDER BY n.created_at, n.id`)
+            .pluck(true)
+            .all(prdId)
+    ) as string[];
+  }
+
+  /** The ready spec that comes first (`created_at`, then `id`), optionally of one PRD. */
+  firstReady(prdId?: string): GraphCandidate | undefined {
+    return (
+      prdId === undefined
+        ? this.statement(`
+            SELECT id, created_at FROM ${NODES} INDEXED BY task_graph_ready
+            WHERE status = 'pending' AND blocked = 0 ORDER BY created_at, id LIMIT 1`).get()
+        : this.statement(`
+            SELECT id, created_at FROM ${NODES} INDEXED BY task_graph_prd_ready
+            WHERE prd_id = ? AND status = 'pending' AND blocked = 0 ORDER BY created_at, id LIMIT 1`).get(prdId)
+    ) as GraphCandidate | undefined;
+  }
+
+  /** Running specs whose lease ended before `now`, in claim order (at most `limit`; -1: all). */
+  expired(now: number, prdId?: string, limit = -1): GraphCandidate[] {
+    return this.statement(`
+      SELECT id, created_at FROM ${NODES} INDEXED BY task_graph_lease
+      WHERE status = 'running' AND lease_expires_at < ? AND (? IS NULL OR prd_id = ?)
+      ORDER BY created_at, id LIMIT ?`).all(now, prdId ?? null, prdId ?? null, limit) as GraphCandidate[];
+  }
+
+  /** Status and unmet-dependency count of live spec `id`, or undefined when it is not live. */
+  readiness(id: string): { status: unknown; blocked: number } | undefined {
+    return this.statement(`SELECT status, blocked FROM ${NODES} WHERE id = ?`).get(id) as { status: unknown; blocked: number } | undefined;
+  }
+
+  /** A counter that moves whenever an edge is added or removed, in this process or any other. */
+  edgesVersion(): number {
+    return (this.statement(`SELECT edges_version FROM ${META}`).get() as { edges_version: number }).edges_version;
+  }
+
+  /** Every edge as two parallel lists (spec i depends on dep i). */
+  edges(): { specs: string[]; deps: string[] } {
+    // Two JSON arrays instead of 20,000 row objects: building one JavaScript object per
+    // row costs far more than SQLite's part of the work at this size.
+    const { specs, deps } = this.statement(`SELECT json_group_array(spec_id) AS specs, json_group_array(dep_id) AS deps FROM ${EDGES}`).get() as {
+      specs: string;
+      deps: string;
+    };
+    return { specs: JSON.parse(specs) as string[], deps: JSON.parse(deps) as string[] };
+  }
+
+  /** The live task specs (id and JSON text), from the cache table itself rather than the graph. */
+  liveSpecs(): { id: string; data: string }[] {
+    return this.db.prepare(`SELECT id, data FROM ${this.source} WHERE state = ${STATE_LIVE}`).all() as { id: string; data: string }[];
+  }
+
+  /** The graph's node rows: the fields it keeps of each live spec, and its unmet-dependency count. */
+  nodes(): ({ id: string; blocked: number } & Record<string, unknown>)[] {
+    return this.db.prepare(`SELECT id, status, created_at, prd_id, assigned_to, lease_expires_at, blocked FROM ${NODES}`).all() as ({
+      id: string;
+      blocked: number;
+    } & Record<string, unknown>)[];
+  }
+
+  private sourceName(): string {
+    return this.source.slice(1, -1);
+  }
+
+  private statement(sql: string): SqliteStatement {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) this.statements.set(sql, (statement = this.db.prepare(sql)));
+    return statement;
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * Replaces a file's content atomically: a reader (git, another process, the next start
+ * after a crash) sees either the old file or the complete new one, never a half-written
+ * one, even if the process dies or the disk fills up mid-write.
+ *
+ * The recipe, the one copy of it: a temp file with a unique name in the same directory
+ * (rename is only atomic within a file system; pid plus random bytes, so two processes
+ * or two calls in the same millisecond never share one), every byte written, the file
+ * flushed, renamed over the target, then the directory flushed so the rename itself is
+ * durable. On any failure the temp file is removed and the target is untouched.
+ *
+ * Temp names are `.<name>.<pid>.<hex>.tmp`: hidden, ignored by the store's .gitignore
+ * (`.*.tmp`), and recognizable after a crash (stale-temps.ts removes those of dead
+ * processes next to the logs).
+ */
+import { closeSync, fchmodSync, fstatSync, openSync, readSync, realpathSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { basename, dirname, join } from 'node:path';
+import { FSYNC, type Durability } from './durability.js';
+import { writeAll } from './write-all.js';
+
+export interface AtomicReplaceOptions {
+  /**
+   * Permission bits of the new file: a number, or `'keep'` for those of the file being
+   * replaced (the default permissions when there is none). Applied exactly, whatever the
+   * umask. Default: the default permissions (0o666 minus the umask).
+   */
+  mode?: number | 'keep';
+  /** When `path` is a symlink, replace the file it points to, so the link survives. Default: false. */
+  followSymlink?: boolean;
+  /** Whether to flush the file and the directory. Default: {@link FSYNC}. */
+  durability?: Durability;
+}
+
+const COPY_CHUNK = 1 << 20;
+
+/** A fresh temp name beside `target`: `.<name>.<pid>.<12 hex>.tmp`. */
+export function tempPathFor(target: string): string {
+  return join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+}
+
+/**
+ * Replaces `path` with what `fill` writes to the temp file's descriptor (opened for
+ * writing, positioned at 0). Errors are thrown as they come (the caller knows what it
+ * was doing and labels them).
+ */
+export function atomicReplace(path: string, fill: (fd: number) => void, options: AtomicReplaceOptions = {}): void {
+  const durability = options.durability ?? FSYNC;
+  const target = options.followSymlink === true ? resolveLink(path) : path;
+  const mode = options.mode === 'keep' ? existingMode(target) : options.mode;
+  const temp = tempPathFor(target);
+  const fd = openSync(temp, 'wx', mode ?? 0o666);
+  let renamed = false;
+  try {
+    try {
+      // openSync's mode is narrowed by the umask.
+      if (mode !== undefined && (fstatSync(fd).mode & 0o7777) !== mode) fchmodSync(fd, mode);
+      fill(fd);
+      durability.syncFile(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, target);
+    renamed = true;
+    durability.syncDir(dirname(target));
+  } finally {
+    if (!renamed) removeQuietly(temp);
+  }
+}
+
+/** Replaces `path` with `data`: a string (written as UTF-8), bytes, or byte chunks written in order. */
+export function atomicWriteFile(path: string, data: string | Uint8Array | readonly Uint8Array[], options: AtomicReplaceOptions = {}): void {
+  const chunks = typeof data === 'string' ? [Buffer.from(data, 'utf8')] : data instanceof Uint8Array ? [data] : data;
+  atomicReplace(path, (fd) => {
+    for (const chunk of chunks) writeAll(fd, chunk);
+  }, options);
+}
+
+/** Replaces `to` with a copy of the file `from`, read to its end. Returns the bytes copied. */
+export function atomicCopyFile(from: string, to: string, options: AtomicReplaceOptions = {}): number {
+  const source = openSync(from, 'r');
+  let copied = 0;
+  try {
+    atomicReplace(to, (fd) => {
+      const buf = Buffer.allocUnsafe(COPY_CHUNK);
+      for (;;) {
+        const n = readSync(source, buf, 0, buf.length, copied);
+        if (n === 0) break;
+        writeAll(fd, buf.subarray(0, n));
+        copied += n;
+      }
+    }, options);
+  } finally {
+    closeSync(source);
+  }
+  return copied;
+}
+
+function resolveLink(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path; // does not exist yet: create it at `path`
+  }
+}
+
+function existingMode(path: string): number | undefined {
+  try {
+    return statSync(path).mode & 0o7777;
+  } catch {
+    return undefined; // new file: default permissions
+  }
+}
+
+function removeQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // already gone
+  }
+}

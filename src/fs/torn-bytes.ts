@@ -1,0 +1,21 @@
+/**
+ * Bytes an interrupted write left at the end of a log are never destroyed: they are
+ * appended to `<log>.torn` (flushed first), and only then is the log cut back. A crash
+ * between the two leaves the bytes in both places, never in neither.
+ */
+import { appendFileSync, ftruncateSync } from 'node:fs';
+import type { Durability } from './durability.js';
+
+export const TORN_SUFFIX = '.torn';
+
+/**
+ * Keeps `bytes` (the log's content from `offset` to its end) in `<path>.torn`, ending them
+ * with a newline when they lack one, then truncates the log (open as `fd`) to `offset`.
+ */
+export function moveTornBytesAside(fd: number, path: string, offset: number, bytes: Buffer, durability: Durability): void {
+  const tornPath = `${path}${TORN_SUFFIX}`;
+  appendFileSync(tornPath, bytes.at(-1) === 0x0a ? bytes : Buffer.concat([bytes, Buffer.from('\n')]));
+  durability.syncPath(tornPath);
+  ftruncateSync(fd, offset);
+  durability.syncFile(fd);
+}

@@ -1,0 +1,81 @@
+/**
+ * `store.backup(dest)`: a copy of the store's committed files (every `<collection>.jsonl`
+ * and `.version`) that is itself a store. The copy is taken holding the store's write
+ * lock, so it is a consistent snapshot: no commit lands half way through it. Each file is
+ * copied atomically and durably (fs/atomic-replace.ts), then the destination directory
+ * is flushed. The cache, journal and other local state are not copied: opening the
+ * backup rebuilds them from the logs.
+ */
+import { mkdirSync, readdirSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { AlreadyExistsError, ioError } from '../errors.js';
+import { atomicCopyFile } from '../fs/atomic-replace.js';
+import { FSYNC } from '../fs/durability.js';
+import { COLLECTION_NAME } from '../jsonl/collection-name.js';
+
+export interface BackupReport {
+  /** Absolute path of the backup directory. */
+  dest: string;
+  /** The files copied, sorted by name, with their sizes in bytes. */
+  files: { name: string; bytes: number }[];
+}
+
+/**
+ * Backs up the store in `dir` (absolute) into `dest` (resolved against the current
+ * directory), copying while `withWriteLock` holds the store's write lock. A backup is
+ * always flushed to disk, whatever the store's `durability` option: it exists to survive.
+ */
+export function backupStore(dir: string, dest: string, withWriteLock: <R>(copy: () => R) => R): BackupReport {
+  if (typeof dest !== 'string' || dest === '') throw new TypeError('backup() expects the path of a new or empty directory');
+  const target = resolve(dest);
+  if (target === resolve(dir)) throw new AlreadyExistsError('the backup destination is the store itself', { hint: 'name another directory', data: { dest: target } });
+  prepareDestination(target);
+  const files = withWriteLock(() => storeFileNames(dir).map((name) => ({ name, bytes: copyInto(dir, target, name) })));
+  FSYNC.syncDir(target);
+  return { dest: target, files };
+}
+
+/** The committed files of a store: `.version` and the logs, sorted. */
+function storeFileNames(dir: string): string[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch (err) {
+    throw ioError('read', dir, err);
+  }
+  return entries.filter((entry) => entry === '.version' || (entry.endsWith('.jsonl') && COLLECTION_NAME.test(entry.slice(0, -'.jsonl'.length)))).sort();
+}
+
+function copyInto(dir: string, dest: string, name: string): number {
+  const target = join(dest, name);
+  try {
+    return atomicCopyFile(join(dir, name), target, { durability: FSYNC });
+  } catch (err) {
+    throw ioError('copy to', target, err);
+  }
+}
+
+/** Accepts a missing or empty directory (creating it); refuses a file or a directory with anything in it. */
+function prepareDestination(dest: string): void {
+  let entries: string[] | undefined;
+  try {
+    entries = readdirSync(dest);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOTDIR') throw new AlreadyExistsError(`the backup destination ${dest} is a file`, { hint: 'name a new or empty directory', data: { dest } });
+    if (code !== 'ENOENT') throw ioError('read', dest, err);
+  }
+  if (entries !== undefined && entries.length > 0) {
+    throw new AlreadyExistsError(`the backup destination ${dest} is not empty`, {
+      hint: `name a new or empty directory (e.g. ${basename(dest)}-${new Date().toISOString().slice(0, 10)})`,
+      data: { dest },
+    });
+  }
+  try {
+    mkdirSync(dest, { recursive: true });
+  } catch (err) {
+    throw ioError('create the backup directory', dest, err);
+  }
+  // The new directory's entry in its parent, so the backup does not vanish in a crash.
+  if (entries === undefined) FSYNC.syncDir(dirname(dest));
+}

@@ -1,0 +1,149 @@
+/**
+ * The cache's named methods over its own tables (`files`, `bad_lines`, the collection
+ * tables' current versions), on a real SQLite file; a second connection stands in for
+ * another process.
+ */
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CacheDb, type FileStateRow } from '../../src/cache/cache-db.js';
+import { STATE_LIVE, STATE_SUPERSEDED, STATE_TOMBSTONE } from '../../src/cache/row-state.js';
+import { tempDir } from '../helpers/temp.js';
+
+const open: CacheDb[] = [];
+afterEach(() => {
+  for (const cache of open.splice(0)) cache.close();
+});
+
+function openCache(path = join(tempDir(), 'taskstore.db')): CacheDb {
+  const cache = CacheDb.open(path, 2000);
+  open.push(cache);
+  return cache;
+}
+
+function row(collection: string, offset: number, extra: Partial<FileStateRow> = {}): FileStateRow {
+  return { collection, ino: '12345678901234567890', offset, lines: offset / 10, fingerprint: `fp${offset}`, mtime_ns: '1700000000123456789', conflict_line: null, prefix_crc: null, ...extra };
+}
+
+/** Applies one record version to `collection`'s table, as the log's line `lineNo`. */
+function apply(cache: CacheDb, collection: string, id: string, updatedAt: number, lineNo: number, deleted = false): void {
+  cache.collectionTable(collection).apply({ id, updated_at: updatedAt, ...(deleted ? { deleted: true } : { v: updatedAt }) }, lineNo, JSON.stringify({ id, updated_at: updatedAt, deleted }));
+}
+
+describe('cache.files', () => {
+  it('puts, gets, replaces, lists and removes what was consumed of each log', () => {
+    const cache = openCache();
+    expect(cache.files.get('notes')).toBeUndefined();
+    expect(cache.files.all()).toEqual([]);
+    cache.files.put(row('notes', 40));
+    cache.files.put(row('tasks', 70, { conflict_line: 3, prefix_crc: 4_294_967_295 }));
+    expect(cache.files.get('notes')).toEqual(row('notes', 40));
+    // Large values survive as written: inode and mtime are strings (beyond 2^53), the CRC an unsigned 32-bit number.
+    expect(cache.files.get('tasks')).toEqual(row('tasks', 70, { conflict_line: 3, prefix_crc: 4_294_967_295 }));
+    cache.files.put(row('notes', 90));
+    expect(cache.files.get('notes')!.offset).toBe(90);
+    expect(cache.files.collections().sort()).toEqual(['notes', 'tasks']);
+    expect(cache.files.all().map((r) => r.collection).sort()).toEqual(['notes', 'tasks']);
+    cache.files.remove('notes');
+    expect(cache.files.get('notes')).toBeUndefined();
+    expect(cache.files.collections()).toEqual(['tasks']);
+  });
+
+  it('is shared with other connections to the same file', () => {
+    const path = join(tempDir(), 'taskstore.db');
+    const a = openCache(path);
+    const b = openCache(path);
+    a.files.put(row('notes', 10));
+    expect(b.files.get('notes')).toEqual(row('notes', 10));
+  });
+});
+
+describe('cache.badLines', () => {
+  it('keeps skipped lines per collection, by line number, one reason per line', () => {
+    const cache = openCache();
+    cache.badLines.add('notes', 7, 'not JSON');
+    cache.badLines.add('notes', 2, 'no id');
+    cache.badLines.add('tasks', 1, 'not valid UTF-8');
+    cache.badLines.add('notes', 7, 'not an object');
+    expect(cache.badLines.list('notes')).toEqual([
+      { line: 2, reason: 'no id' },
+      { line: 7, reason: 'not an object' },
+    ]);
+    cache.badLines.clear('notes');
+    expect(cache.badLines.list('notes')).toEqual([]);
+    expect(cache.badLines.list('tasks')).toEqual([{ line: 1, reason: 'not valid UTF-8' }]);
+  });
+});
+
+describe('cache.forEachCurrentVersion', () => {
+  it('visits nothing for a collection without a table', () => {
+    const cache = openCache();
+    const seen: string[] = [];
+    cache.forEachCurrentVersion('never', (id) => seen.push(id));
+    expect(seen).toEqual([]);
+  });
+
+  it('visits the current version of each id, live or deleted, never a superseded one', () => {
+    const cache = openCache();
+    apply(cache, 'notes', 'a', 1, 1);
+    apply(cache, 'notes', 'b', 2, 2);
+    apply(cache, 'notes', 'a', 3, 3);
+    apply(cache, 'notes', 'b', 4, 4, true);
+    const seen: [string, number, number][] = [];
+    cache.forEachCurrentVersion('notes', (id, updatedAt, line) => seen.push([id, updatedAt, line]));
+    expect(seen.sort()).toEqual([
+      ['a', 3, 3],
+      ['b', 4, 4],
+    ]);
+  });
+});
+
+describe('cache.readTransaction', () => {
+  it('sees the cache as of one commit while another connection writes', () => {
+    const path = join(tempDir(), 'taskstore.db');
+    const reader = openCache(path);
+    const writer = openCache(path);
+    writer.files.put(row('notes', 10));
+    const inside: (FileStateRow | undefined)[] = [];
+    reader.readTransaction(() => {
+      inside.push(reader.files.get('notes'));
+      writer.files.put(row('notes', 20));
+      inside.push(reader.files.get('notes'));
+    });
+    expect(inside.map((r) => r?.offset)).toEqual([10, 10]);
+    expect(reader.files.get('notes')!.offset).toBe(20);
+  });
+
+  it('ends the transaction when `fn` throws', () => {
+    const cache = openCache();
+    expect(() =>
+      cache.readTransaction(() => {
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
+    // A transaction left open would make this BEGIN IMMEDIATE fail.
+    cache.beginImmediate();
+    cache.rollback();
+  });
+});
+
+describe('row states', () => {
+  it('the constants are the numbers the collection tables store', () => {
+    const path = join(tempDir(), 'taskstore.db');
+    const cache = openCache(path);
+    apply(cache, 'notes', 'a', 1, 1);
+    apply(cache, 'notes', 'a', 2, 2);
+    apply(cache, 'notes', 'b', 3, 3, true);
+    const db = new Database(path, { readonly: true });
+    try {
+      const states = db.prepare('SELECT line, state FROM "c_notes" ORDER BY line').all() as { line: number; state: number }[];
+      expect(states).toEqual([
+        { line: 1, state: STATE_SUPERSEDED },
+        { line: 2, state: STATE_LIVE },
+        { line: 3, state: STATE_TOMBSTONE },
+      ]);
+    } finally {
+      db.close();
+    }
+  });
+});

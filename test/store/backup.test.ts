@@ -1,0 +1,134 @@
+/**
+ * store.backup(dest) through the public API: what is copied, what is refused, and a
+ * consistent snapshot while another process commits transactions across two logs.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { AlreadyExistsError, IoError, Store } from '../../src/index.js';
+import { quietLogger } from '../helpers/logger.js';
+import { REPO_ROOT } from '../helpers/paths.js';
+import { tempDir } from '../helpers/temp.js';
+
+const WRITER = join(REPO_ROOT, 'test', 'fixtures', 'writer.mjs');
+
+function openStore(dir: string) {
+  return Store.open(dir, { durability: 'none', logger: quietLogger() });
+}
+
+describe('store.backup(dest)', () => {
+  it('copies every log and .version, byte for byte, into a directory that opens as the same store', () => {
+    const root = tempDir();
+    const dir = join(root, '.taskstore');
+    const store = openStore(dir);
+    const prd = store.createPrd({ title: 'backed up' });
+    store.updatePrd(prd, { ...store.getPrd(prd)!, review_passes: 2 });
+    store.collection({ name: 'notes' }).createMany([{ id: 'n1', text: 'ü ✓' }, { id: 'n2' }]);
+    store.collection({ name: 'notes' }).delete('n2');
+    // Local state and side files are not part of a backup.
+    writeFileSync(join(dir, 'notes.jsonl.torn'), 'half\n');
+    writeFileSync(join(dir, 'README.txt'), 'not a log');
+
+    const dest = join(root, 'backups', 'first');
+    const report = store.backup(dest);
+    const names = readdirSync(dir).filter((n) => n === '.version' || /^[a-z][a-z0-9_]*\.jsonl$/.test(n)).sort();
+    expect(names).toContain('notes.jsonl');
+    expect(report.dest).toBe(dest);
+    expect(report.files.map((f) => f.name)).toEqual(names);
+    expect(readdirSync(dest).sort()).toEqual(names);
+    for (const { name, bytes } of report.files) {
+      expect(bytes).toBe(statSync(join(dir, name)).size);
+      expect(readFileSync(join(dest, name)).equals(readFileSync(join(dir, name)))).toBe(true);
+    }
+    store.close();
+
+    const copy = openStore(dest);
+    expect(copy.getPrd(prd)).toMatchObject({ title: 'backed up', review_passes: 2 });
+    expect(copy.collection({ name: 'notes' }).list().map((r) => r.id)).toEqual(['n1']);
+    copy.close();
+  });
+
+  it('accepts an existing empty directory, and refuses a non-empty one, a file and the store itself, changing nothing', () => {
+    const root = tempDir();
+    const dir = join(root, '.taskstore');
+    const store = openStore(dir);
+    store.collection({ name: 'notes' }).create({ id: 'a' });
+
+    const empty = join(root, 'empty');
+    mkdirSync(empty);
+    expect(store.backup(empty).files.map((f) => f.name)).toEqual(['.version', 'notes.jsonl']);
+
+    const again = (() => {
+      try {
+        store.backup(empty);
+      } catch (err) {
+        return err;
+      }
+      return undefined;
+    })();
+    expect(again).toBeInstanceOf(AlreadyExistsError);
+    expect(again).toMatchObject({ code: 'ALREADY_EXISTS', message: expect.stringMatching(/is not empty/), hint: expect.stringMatching(/new or empty directory/) });
+
+    const file = join(root, 'file');
+    writeFileSync(file, 'mine');
+    expect(() => store.backup(file)).toThrow(/is a file/);
+    expect(readFileSync(file, 'utf8')).toBe('mine');
+
+    const before = readdirSync(dir).sort();
+    expect(() => store.backup(dir)).toThrow(/the store itself/);
+    expect(readdirSync(dir).sort()).toEqual(before);
+
+    // A dangling symlink cannot be made a directory: an IO error naming it.
+    const dangling = join(root, 'dangling');
+    symlinkSync(join(root, 'nowhere'), dangling);
+    expect(() => store.backup(dangling)).toThrow(IoError);
+    expect(() => store.backup(dangling)).toThrow(/create the backup directory/);
+    expect(() => store.backup(42 as unknown as string)).toThrow(TypeError);
+    expect(() => store.backup('')).toThrow(TypeError);
+    store.close();
+    expect(() => store.backup(join(root, 'after-close'))).toThrow(/closed/);
+  });
+
+  it('takes a consistent snapshot while another process commits transactions across two logs', async () => {
+    const root = tempDir();
+    const dir = join(root, '.taskstore');
+    const store = openStore(dir);
+    // Each transaction of the writer appends one note and its paired event: a copy taken
+    // between the two appends would hold one without the other.
+    const child = spawn(process.execPath, [WRITER, dir, 'txn', '300', 'w'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let acked = 0;
+    child.stdout.on('data', (chunk: Buffer) => (acked += chunk.toString().split('\n').filter((l) => l.startsWith('pair ')).length));
+    const exited = new Promise<number | null>((resolveExit) => child.on('exit', (code) => resolveExit(code)));
+    let running = true;
+    void exited.then(() => (running = false));
+
+    const backups: string[] = [];
+    while ((running || backups.length < 3) && backups.length < 40) {
+      const dest = join(root, `bk-${backups.length}`);
+      store.backup(dest);
+      backups.push(dest);
+      await new Promise((r) => setTimeout(r, acked === 0 ? 20 : 5));
+    }
+    expect(await exited).toBe(0);
+    store.close();
+
+    const ids = (text: string) => text.split('\n').filter((l) => l !== '').map((l) => (JSON.parse(l) as { id: string }).id);
+    let sawPairs = false;
+    for (const dest of backups) {
+      const read = (name: string) => {
+        try {
+          return readFileSync(join(dest, name), 'utf8');
+        } catch {
+          return '';
+        }
+      };
+      const notes = read('notes.jsonl');
+      const events = read('events.jsonl');
+      for (const text of [notes, events]) expect(text === '' || text.endsWith('\n')).toBe(true);
+      expect(ids(events)).toEqual(ids(notes).map((id) => `${id}-e`));
+      if (ids(notes).length > 0) sawPairs = true;
+    }
+    expect(sawPairs).toBe(true);
+  }, 120_000);
+});
