@@ -67,3 +67,13 @@ export type { GitSyncOptions, GitSyncReport, GitSyncProgress, CollectionChange }
 export type { SyncStatus } from './git/sync/sync-status.js';
 export type { GitIntegrationReport } from './git/report.js';
 export type { GitIntegrationStatus } from './git/status.js';
+
+// ---- for tools built on the store: the CLI, its MCP server and its dashboard use only these ----
+export { RECORD_TYPES, REFERENCE_FIELDS, recordType } from './records/registry.js';
+export type { RecordTypeName, RecordTypeDefinition, ReferenceDefinition, ReferenceField } from './records/registry.js';
+export { withReadDefaults } from './records/record-validation.js';
+export { COLLECTION_NAME, assertCollectionName } from './jsonl/collection-name.js';
+export { jsonEqual } from './merge/json-equal.js';
+export { installGitIntegration, uninstallGitIntegration, gitIntegrationStatus, setUpStoreBranch, commitStoreBranchSetup } from './git/index.js';
+export type { InstallGitIntegrationOptions, GitIntegrationOptions, GitIntegrationStatusOptions, StoreBranchSetup } from './git/index.js';
+export { findStoreBranchDir } from './git/store-branch-discovery.js';

@@ -3,6 +3,9 @@
  * any thrown value into the lines printed on stderr. Tiny and dependency-free: `main.ts`
  * imports it eagerly.
  */
+// The errors module itself, not the public entry `../index.js` (which re-exports it
+// unchanged): main.ts loads this file on every start, and the entry would pull in the
+// whole library, SQLite included.
 import { TaskStoreError } from '../errors.js';
 
 /** Exit codes: 0 ok, 1 failure or not found, 2 usage error. */
@@ -38,6 +41,21 @@ export class UsageError extends CliError {
     super(message, { ...options, exitCode: EXIT_USAGE });
     this.name = 'UsageError';
   }
+}
+
+/**
+ * Adds context to a library error without changing what it is: the message gets
+ * `prefix: ` in front, `data` and `hint` are extended, and the class, `code`, `field`,
+ * stack and cause stay, so `instanceof NotFoundError` and `err.code` still hold where the
+ * CLI (or the MCP server) reports it. Returns the same error object.
+ * @example throw withContext(err, `backup.jsonl line 3 (notes)`, { data: { file }, hint: 'nothing was imported' });
+ */
+export function withContext<E extends TaskStoreError>(err: E, prefix: string, more: { data?: Record<string, unknown>; hint?: string } = {}): E {
+  const target = err as { message: string; data: Record<string, unknown>; hint: string | undefined };
+  target.message = `${prefix}: ${err.message}`;
+  if (more.data !== undefined) target.data = { ...err.data, ...more.data };
+  if (more.hint !== undefined) target.hint = err.hint === undefined ? more.hint : `${err.hint}; ${more.hint}`;
+  return err;
 }
 
 /** The shape of commander's errors (checked structurally so this file need not import commander). */

@@ -6,8 +6,7 @@
  * Prefixes are matched with an exact range query on `id` (`id >= p AND id < p + U+10FFFF`),
  * never with LIKE, whose `_` and `%` are wildcards.
  */
-import { NotFoundError, TaskStoreError } from '../errors.js';
-import type { Collection } from '../store/collection.js';
+import { NotFoundError, TaskStoreError, type Collection } from '../index.js';
 import { CliError } from './errors.js';
 
 /** Shortest id prefix shown in tables. */

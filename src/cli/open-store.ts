@@ -5,8 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { ConflictMarkersError } from '../errors.js';
-import { Store, type Logger } from '../index.js';
+import { ConflictMarkersError, Store, type Logger } from '../index.js';
 import type { CliContext } from './context.js';
 import { CliError, UsageError } from './errors.js';
 import { isDirectory, resolveStoreDir, type ResolvedStore } from './resolve-store.js';

@@ -4,10 +4,9 @@
  * current version under the write lock, so no other process's write can fall between the
  * read and the write (a read-merge-replace outside the lock would revert it).
  */
-import { NotFoundError, type NewExecution, type NewPrd, type NewTaskSpec, type NewWorkflow, type Store } from '../index.js';
-import { assertVersion } from '../store/write-options.js';
+import { recordType, type Store, type WriteOptions } from '../index.js';
 import { resolveId } from './id-prefix.js';
-import { readRecord, recordWhat, referencesOf, storedSchemaFor } from './record-types.js';
+import { readRecord, referencesOf } from './record-types.js';
 
 /**
  * Replaces id prefixes in the reference fields of a built-in type (`prd_id`, `ts_id`,
@@ -23,35 +22,23 @@ export function resolveReferenceIds(store: Store, collection: string, values: Re
   }
 }
 
+type UpdateMethod = (id: string, record: Record<string, unknown>, options: WriteOptions) => Record<string, unknown>;
+
 /**
  * Merges `patch` into the current version of `id` in one transaction and returns the new
- * current version. Built-in types go through the library's `updateX` (validation and
- * reference checks); other collections through `patch` with their stored schema, if any.
- * A record deleted since its id was resolved is STALE when a version was expected,
- * NOT_FOUND otherwise.
+ * current version. A built-in type with an update method in the registry (`updatePrd` …)
+ * goes through it (validation, reference checks, unique names); other collections through
+ * `patch` (the store applies a built-in type's stored schema itself). A record deleted
+ * since its id was resolved is the library's own error: STALE when a version was
+ * expected, NOT_FOUND otherwise.
  */
 export function patchRecord(store: Store, collection: string, id: string, patch: Record<string, unknown>, ifUpdatedAt: number | undefined): Record<string, unknown> {
-  const options = ifUpdatedAt === undefined ? {} : { ifUpdatedAt };
+  const options: WriteOptions = ifUpdatedAt === undefined ? {} : { ifUpdatedAt };
   return store.transaction((): Record<string, unknown> => {
+    const generic = store.collection<Record<string, unknown>>({ name: collection });
     const current = readRecord(store, collection, id);
-    if (current === undefined) {
-      assertVersion(collection, id, ifUpdatedAt, null);
-      throw new NotFoundError(`${recordWhat(collection)} ${id} was deleted`, { data: { collection, id } });
-    }
-    const merged = { ...current, ...patch };
-    switch (collection) {
-      case 'prds':
-        return store.updatePrd(id, merged as NewPrd, options);
-      case 'task_specs':
-        return store.updateTaskSpec(id, merged as NewTaskSpec, options);
-      case 'executions':
-        return store.updateExecution(id, merged as NewExecution, options);
-      case 'workflows':
-        return store.updateWorkflow(id, merged as NewWorkflow, options);
-      default: {
-        const schema = storedSchemaFor(collection);
-        return store.collection<Record<string, unknown>>({ name: collection, ...(schema === undefined ? {} : { schema }) }).patch(id, patch, options);
-      }
-    }
+    const method = recordType(collection)?.updateMethod;
+    if (current === undefined || method === undefined) return generic.patch(id, patch, options);
+    return (store[method] as unknown as UpdateMethod).call(store, id, { ...current, ...patch }, options);
   });
 }

@@ -6,15 +6,21 @@
  * parses and runs it.
  */
 import { createRequire } from 'node:module';
-import type * as Commander from 'commander';
+import type * as Commander from '@commander-js/extra-typings';
 import pkg from '../../package.json' with { type: 'json' };
 import type { CliContext } from './context.js';
 
 // commander is CommonJS: `require` loads it as such, where an ESM `import` of it also runs
 // Node's CommonJS-to-ESM translation (a lexer pass over its source to find the export
 // names), a few ms of every CLI start.
+//
+// Its types come from @commander-js/extra-typings (the same classes, typed): each option
+// and argument declared below types the values the action receives (`--limit <n>` with
+// a number parser is `limit?: number`, `--force` is `force?: true`), so options are
+// declared once and never re-cast. That package's runtime only re-exports commander's
+// classes, so loading commander itself is the same thing.
 const { Command, InvalidArgumentError, Option } = createRequire(import.meta.url)('commander') as typeof Commander;
-type Command = Commander.Command;
+type AnyCommand = Commander.CommandUnknownOpts;
 
 /** What every command module exports. */
 interface CommandModule<I> {
@@ -22,13 +28,6 @@ interface CommandModule<I> {
 }
 
 type Loader<I> = () => Promise<CommandModule<I>>;
-
-interface GlobalOptions {
-  store?: string;
-  json?: boolean;
-  debug?: boolean;
-  maxRecordBytes?: number;
-}
 
 // ---- option parsers (commander turns their InvalidArgumentError into a usage error) ----
 
@@ -55,16 +54,23 @@ function example(...lines: string[]): string {
  * Builds the program. `setExitCode` receives the exit code of the command that ran.
  * @example await buildProgram((code) => (exitCode = code)).parseAsync(process.argv.slice(2), { from: 'user' });
  */
-export function buildProgram(setExitCode: (code: number) => void): Command {
-  const program = new Command('taskstore');
-  program
+/** The program with its global options: their types are every command's `GlobalOptions`. */
+function createRoot() {
+  return new Command('taskstore')
     .description('Git-native state store: JSONL records committed to git, queried through a SQLite cache.')
     .version(pkg.version, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help for a command')
     .option('--store <dir>', 'the store directory (default: $TASKSTORE_DIR, else the store branch from git config, else the nearest .taskstore/ above the current directory, else ./.taskstore)')
     .option('--json', 'print one JSON document (for scripts)')
     .option('--debug', 'show stack traces and debug messages')
-    .option('--max-record-bytes <n>', 'largest record accepted, as serialized JSON (default: $TASKSTORE_MAX_RECORD_BYTES, else 10485760)', positiveInt)
+    .option('--max-record-bytes <n>', 'largest record accepted, as serialized JSON (default: $TASKSTORE_MAX_RECORD_BYTES, else 10485760)', positiveInt);
+}
+
+type GlobalOptions = ReturnType<ReturnType<typeof createRoot>['opts']>;
+
+export function buildProgram(setExitCode: (code: number) => void): AnyCommand {
+  const program = createRoot();
+  program
     .configureOutput({ outputError: () => {} })
     .exitOverride()
     .showSuggestionAfterError(true)
@@ -73,13 +79,17 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
       `\nIds can be shortened to any unique prefix (like git's short hashes).\nExit codes: 0 ok, 1 failure or not found, 2 usage error.\n${example('taskstore init --hooks', 'taskstore create-prd "Search" --content-file search.md', 'taskstore list-prds --status draft')}`,
     );
 
-  /** Registers the action of `cmd`: load the module, map commander's arguments to its input, run it. */
-  const act = <I>(load: Loader<I>, input: (args: string[], opts: Record<string, unknown>) => I) =>
-    async (...params: unknown[]): Promise<void> => {
-      const cmd = params[params.length - 1] as Command;
-      const opts = params[params.length - 2] as Record<string, unknown>;
-      const args = params.slice(0, -2) as string[];
-      const global = cmd.optsWithGlobals<GlobalOptions>();
+  /**
+   * The action of a command: load the module, map commander's arguments to its input, run
+   * it. `args` and `opts` are typed by the command's declarations (the action's parameter
+   * types flow back into `input`); commander passes them as `(...args, opts, command)`.
+   */
+  const act = <A extends unknown[], O extends Commander.OptionValues, I>(load: Loader<I>, input: (args: A, opts: O) => I) =>
+    async (...params: [...A, O, Commander.Command<A, O, GlobalOptions>]): Promise<void> => {
+      const cmd = params[params.length - 1] as Commander.Command<A, O, GlobalOptions>;
+      const opts = params[params.length - 2] as O;
+      const args = params.slice(0, -2) as A;
+      const global: GlobalOptions = cmd.optsWithGlobals();
       const ctx: CliContext = {
         cwd: process.cwd(),
         env: process.env,
@@ -103,7 +113,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .action(
       act(
         () => import('./commands/init.js'),
-        (_a, o) => ({ hooks: o.hooks === true, ...(typeof o.branch === 'string' ? { branch: o.branch } : {}) }),
+        (_a, o) => ({ hooks: o.hooks === true, ...(o.branch === undefined ? {} : { branch: o.branch }) }),
       ),
     );
 
@@ -112,7 +122,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .description('list PRDs, oldest first')
     .option('--status <status>', 'only PRDs with this status (draft, ready, active, in_progress, complete, failed, cancelled)')
     .addHelpText('after', example('taskstore list-prds --status ready'))
-    .action(act(() => import('./commands/list-prds.js'), (_a, o) => ({ status: o.status as string | undefined })));
+    .action(act(() => import('./commands/list-prds.js'), (_a, o) => ({ status: o.status })));
 
   program
     .command('list-task-specs')
@@ -124,7 +134,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .action(
       act(
         () => import('./commands/list-task-specs.js'),
-        (_a, o) => ({ prdId: o.prdId as string | undefined, status: o.status as string | undefined, ready: o.ready === true }),
+        (_a, o) => ({ prdId: o.prdId, status: o.status, ready: o.ready === true }),
       ),
     );
 
@@ -138,7 +148,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .action(
       act(
         () => import('./commands/list-executions.js'),
-        (_a, o) => ({ status: o.status as string | undefined, limit: o.limit as number | undefined, offset: o.offset as number | undefined }),
+        (_a, o) => ({ status: o.status, limit: o.limit, offset: o.offset }),
       ),
     );
 
@@ -151,7 +161,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .action(
       act(
         () => import('./commands/list-dependencies.js'),
-        (_a, o) => ({ execId: o.execId as string | undefined, unresolved: o.unresolved === true }),
+        (_a, o) => ({ execId: o.execId, unresolved: o.unresolved === true }),
       ),
     );
 
@@ -184,10 +194,10 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
       act(
         () => import('./commands/list.js'),
         (a, o) => ({
-          collection: a[0]!,
-          where: (o.where as string[] | undefined) ?? [],
-          limit: o.limit as number | undefined,
-          offset: o.offset as number | undefined,
+          collection: a[0],
+          where: o.where ?? [],
+          limit: o.limit,
+          offset: o.offset,
         }),
       ),
     );
@@ -197,21 +207,21 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .description('show one record (the collection is found from the id)')
     .argument('<id>', 'record id or unique prefix')
     .addHelpText('after', example('taskstore show 0192f3a4'))
-    .action(act(() => import('./commands/show.js'), (a) => ({ id: a[0]! })));
+    .action(act(() => import('./commands/show.js'), (a) => ({ id: a[0] })));
 
   program
     .command('describe')
     .description("render a record's markdown content for the terminal")
     .argument('<id>', 'record id or unique prefix')
     .addHelpText('after', example('taskstore describe 0192f3a4'))
-    .action(act(() => import('./commands/describe.js'), (a) => ({ id: a[0]! })));
+    .action(act(() => import('./commands/describe.js'), (a) => ({ id: a[0] })));
 
   program
     .command('history')
     .description('every version of a record with the fields that changed (old → new); deletions included')
     .argument('<id>', 'record id or unique prefix (the full id for a deleted record)')
     .addHelpText('after', example('taskstore history 0192f3a4'))
-    .action(act(() => import('./commands/history.js'), (a) => ({ id: a[0]! })));
+    .action(act(() => import('./commands/history.js'), (a) => ({ id: a[0] })));
 
   program
     .command('create-prd')
@@ -225,10 +235,10 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
       act(
         () => import('./commands/create-prd.js'),
         (a, o) => ({
-          title: a[0]!,
-          description: o.description as string | undefined,
-          status: o.status as string | undefined,
-          contentFile: o.contentFile as string | undefined,
+          title: a[0],
+          description: o.description,
+          status: o.status,
+          contentFile: o.contentFile,
         }),
       ),
     );
@@ -246,11 +256,11 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
       act(
         () => import('./commands/create-task-spec.js'),
         (a, o) => ({
-          phaseName: a[0]!,
-          prdId: o.prdId as string,
-          description: o.description as string | undefined,
-          workflow: o.workflow as string | undefined,
-          dependsOn: (o.dependsOn as string[] | undefined) ?? [],
+          phaseName: a[0],
+          prdId: o.prdId,
+          description: o.description,
+          workflow: o.workflow,
+          dependsOn: o.dependsOn ?? [],
         }),
       ),
     );
@@ -265,7 +275,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .action(
       act(
         () => import('./commands/create-execution.js'),
-        (_a, o) => ({ tsId: o.tsId as string, worktree: o.worktree as string, branch: o.branch as string }),
+        (_a, o) => ({ tsId: o.tsId, worktree: o.worktree, branch: o.branch }),
       ),
     );
 
@@ -279,7 +289,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .action(
       act(
         () => import('./commands/update.js'),
-        (a, o) => ({ id: a[0]!, set: (o.set as string[] | undefined) ?? [], ifUpdatedAt: o.ifUpdatedAt as number | undefined }),
+        (a, o) => ({ id: a[0], set: o.set ?? [], ifUpdatedAt: o.ifUpdatedAt }),
       ),
     );
 
@@ -289,7 +299,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--prd-id <id>', 'only task specs of this PRD (id or unique prefix)')
     .option('--explain', 'also list every pending task spec that is not ready, with the ids and statuses of what blocks it')
     .addHelpText('after', example('taskstore ready --explain', 'taskstore ready --prd-id 0192f3a4 --json'))
-    .action(act(() => import('./commands/ready.js'), (_a, o) => ({ prdId: o.prdId as string | undefined, explain: o.explain === true })));
+    .action(act(() => import('./commands/ready.js'), (_a, o) => ({ prdId: o.prdId, explain: o.explain === true })));
 
   program
     .command('claim')
@@ -301,7 +311,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .action(
       act(
         () => import('./commands/claim.js'),
-        (a, o) => ({ ...(a[0] === undefined ? {} : { id: a[0] }), as: o.as as string, leaseMs: o.leaseMs as number | undefined }),
+        (a, o) => ({ ...(a[0] === undefined ? {} : { id: a[0] }), as: o.as, leaseMs: o.leaseMs }),
       ),
     );
 
@@ -312,7 +322,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .requiredOption('--as <name>', 'the claimant holding it')
     .option('--lease-ms <n>', 'new lease length from now in milliseconds (default 300000)', positiveInt)
     .addHelpText('after', example('taskstore renew 0192f3b1 --as loop-7'))
-    .action(act(() => import('./commands/renew.js'), (a, o) => ({ id: a[0]!, as: o.as as string, leaseMs: o.leaseMs as number | undefined })));
+    .action(act(() => import('./commands/renew.js'), (a, o) => ({ id: a[0], as: o.as, leaseMs: o.leaseMs })));
 
   program
     .command('release')
@@ -321,14 +331,14 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .requiredOption('--as <name>', 'the claimant holding it')
     .option('--status <status>', 'status after the release (pending, blocked, complete, failed; default pending)')
     .addHelpText('after', example('taskstore release 0192f3b1 --as loop-7 --status failed'))
-    .action(act(() => import('./commands/release.js'), (a, o) => ({ id: a[0]!, as: o.as as string, status: o.status as string | undefined })));
+    .action(act(() => import('./commands/release.js'), (a, o) => ({ id: a[0], as: o.as, status: o.status })));
 
   program
     .command('complete-execution')
     .description('mark an execution complete (its task spec too, and the PRD when all its task specs are complete)')
     .argument('<id>', 'execution id or unique prefix')
     .addHelpText('after', example('taskstore complete-execution 0192f3c7'))
-    .action(act(() => import('./commands/complete-execution.js'), (a) => ({ id: a[0]! })));
+    .action(act(() => import('./commands/complete-execution.js'), (a) => ({ id: a[0] })));
 
   program
     .command('delete')
@@ -336,7 +346,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .argument('<id>', 'record id or unique prefix')
     .option('--force', 'delete even while live records reference it (they are left dangling)')
     .addHelpText('after', example('taskstore delete 0192f3a4'))
-    .action(act(() => import('./commands/delete.js'), (a, o) => ({ id: a[0]!, force: o.force === true })));
+    .action(act(() => import('./commands/delete.js'), (a, o) => ({ id: a[0], force: o.force === true })));
 
   program
     .command('sync')
@@ -356,7 +366,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .argument('[collection]', 'only this collection (default: all)')
     .option('--keep-days <n>', 'also keep superseded versions stamped within the last N days', nonNegativeInt)
     .addHelpText('after', example('taskstore compact executions --keep-days 30'))
-    .action(act(() => import('./commands/compact.js'), (a, o) => ({ collection: a[0], keepDays: o.keepDays as number | undefined })));
+    .action(act(() => import('./commands/compact.js'), (a, o) => ({ collection: a[0], keepDays: o.keepDays })));
 
   program
     .command('rescue')
@@ -382,21 +392,21 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .description('copy the JSONL files and .version into a new or empty directory (durably)')
     .argument('<dest>', 'destination directory')
     .addHelpText('after', example('taskstore backup ../taskstore-backup-2025-01-31'))
-    .action(act(() => import('./commands/backup.js'), (a) => ({ dest: a[0]! })));
+    .action(act(() => import('./commands/backup.js'), (a) => ({ dest: a[0] })));
 
   program
     .command('export')
     .description('print all current records (jsonl: one {"collection","record"} per line; json: {"<collection>": [records]})')
     .addOption(new Option('--format <format>', 'output format (default: jsonl, or json with --json)').choices(['jsonl', 'json']))
     .addHelpText('after', example('taskstore export > backup.jsonl', 'taskstore export --format json > backup.json'))
-    .action(act(() => import('./commands/export.js'), (_a, o) => ({ format: o.format as 'json' | 'jsonl' | undefined })));
+    .action(act(() => import('./commands/export.js'), (_a, o) => ({ format: o.format })));
 
   program
     .command('import')
     .description('import records from an export (either format), keeping ids, in one transaction')
     .argument('<file>', 'the export file (- reads stdin)')
     .addHelpText('after', example('taskstore --store ../copy/.taskstore import backup.jsonl'))
-    .action(act(() => import('./commands/import.js'), (a) => ({ file: a[0]! })));
+    .action(act(() => import('./commands/import.js'), (a) => ({ file: a[0] })));
 
   program
     .command('install-hooks')
@@ -422,10 +432,10 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
       act(
         () => import('./commands/git-sync.js'),
         (_a, o) => ({
-          remote: o.remote as string | undefined,
-          branch: o.branch as string | undefined,
-          message: o.message as string | undefined,
-          retries: o.retries as number | undefined,
+          remote: o.remote,
+          branch: o.branch,
+          message: o.message,
+          retries: o.retries,
         }),
       ),
     );
@@ -447,7 +457,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .action(
       act(
         () => import('./commands/merge.js'),
-        (a) => ({ base: a[0]!, ours: a[1]!, theirs: a[2]!, ...(a[3] === undefined ? {} : { path: a[3] }) }),
+        (a) => ({ base: a[0], ours: a[1], theirs: a[2], ...(a[3] === undefined ? {} : { path: a[3] }) }),
       ),
     );
 
@@ -481,7 +491,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .action(
       act(
         () => import('./commands/watch.js'),
-        (_a, o) => ({ collections: (o.collection as string[] | undefined) ?? [], since: o.since as number | undefined }),
+        (_a, o) => ({ collections: o.collection ?? [], since: o.since }),
       ),
     );
 
@@ -495,7 +505,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .action(
       act(
         () => import('./commands/ui.js'),
-        (_a, o) => ({ port: o.port as number | undefined, host: o.host as string | undefined, open: o.open === true }),
+        (_a, o) => ({ port: o.port, host: o.host, open: o.open === true }),
       ),
     );
 

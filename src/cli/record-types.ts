@@ -1,14 +1,14 @@
 /**
- * What the CLI knows about the built-in record types, read from the record-type registry
- * (`records/registry.ts`): names for messages, the schemas that give `--set` values their
- * types, which fields refer to other records (so they accept id prefixes), and how to
- * read a record with its defaults.
+ * What the CLI knows about the built-in record types, read from the library's
+ * record-type registry (`RECORD_TYPES`): names for messages, the schemas that give
+ * `--set` values their types, which fields refer to other records (so they accept id
+ * prefixes), and how to read a record with its defaults. No per-collection switch: a
+ * new type or field in the registry reaches the CLI as it is.
  */
-import type { Store } from '../index.js';
-import { storedSchema, withDefaults } from '../records/record-validation.js';
-import { recordType, type RecordTypeName } from '../records/registry.js';
-import type { RecordSchema } from '../store/record-input.js';
+import { recordType, withReadDefaults, type RecordTypeName, type Store } from '../index.js';
 import { fieldTypesOf, type FieldTypes } from './set-values.js';
+
+export { withReadDefaults };
 
 export type BuiltInCollection = RecordTypeName;
 
@@ -39,20 +39,8 @@ export function referencesOf(collection: string): Record<string, Reference> {
   return out;
 }
 
-/** The schema every stored version of a built-in type must satisfy (errors name the field). */
-export function storedSchemaFor(collection: string): RecordSchema<Record<string, unknown>> | undefined {
-  const type = recordType(collection);
-  return type === undefined ? undefined : storedSchema(type.stored);
-}
-
 /** The current version, read the way the library's `getX` reads it (defaults filled in for built-in types). */
 export function readRecord(store: Store, collection: string, id: string): Record<string, unknown> | undefined {
   const record = store.collection({ name: collection }).get(id);
   return record === undefined ? undefined : withReadDefaults(collection, record);
-}
-
-/** Fills in the fields a stored version lacks, as the library's getters and list methods do. */
-export function withReadDefaults<T extends object>(collection: string, record: T): T {
-  const defaults = recordType(collection)?.readDefaults;
-  return defaults === undefined ? record : withDefaults(record, defaults);
 }

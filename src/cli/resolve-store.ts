@@ -6,7 +6,7 @@
  */
 import { statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { findStoreBranchDir } from '../git/store-branch-discovery.js';
+import { findStoreBranchDir } from '../index.js';
 
 export const STORE_DIR_NAME = '.taskstore';
 

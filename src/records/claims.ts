@@ -8,7 +8,7 @@
  * means its claimant stopped, and the spec is claimable again.
  */
 import { ClaimedError, StaleError, ValidationError } from '../errors.js';
-import { isPlainObject } from '../store/record-input.js';
+import { argumentTypeError, assertString, describeValue as describe, parseOptionsArgument } from '../store/arguments.js';
 import { TaskSpecStatusSchema, type TaskSpec, type TaskSpecStatus } from './schemas.js';
 
 /** Five minutes: long enough for a loop's slowest step between heartbeats. */
@@ -97,25 +97,24 @@ function claimedError(spec: TaskSpec, claimant: string, action: 'claim' | 'renew
 // ---- argument checks ----
 
 export function parseClaimant(claimant: unknown): string {
-  if (typeof claimant !== 'string' || claimant.trim() === '') {
+  assertString('claimant', claimant);
+  if (claimant.trim() === '') {
     throw new ValidationError(`claimant must be a non-empty string naming who claims (got ${describe(claimant)})`, { field: 'claimant' });
   }
   return claimant;
 }
 
+/** Options not an object, an unknown option or an option of the wrong type: TypeError; a value out of range: ValidationError. */
 export function parseClaimOptions(options: unknown, allowed: readonly string[]): { leaseMs: number; prdId?: string; status?: TaskSpecStatus } {
   if (options === undefined) return { leaseMs: DEFAULT_LEASE_MS };
-  if (!isPlainObject(options)) throw new ValidationError(`options must be an object (got ${describe(options)})`);
-  for (const key of Object.keys(options)) {
-    if (!allowed.includes(key) && options[key] !== undefined) {
-      throw new ValidationError(`unknown option ${key} (expected ${allowed.join(', ')})`, { field: key });
-    }
-  }
+  parseOptionsArgument(options, allowed);
   const { leaseMs = DEFAULT_LEASE_MS, prdId, status } = options as { leaseMs?: unknown; prdId?: unknown; status?: unknown };
-  if (typeof leaseMs !== 'number' || !Number.isSafeInteger(leaseMs) || leaseMs <= 0) {
+  if (typeof leaseMs !== 'number') throw argumentTypeError('leaseMs', 'a positive integer number of milliseconds', leaseMs);
+  if (!Number.isSafeInteger(leaseMs) || leaseMs <= 0) {
     throw new ValidationError(`leaseMs must be a positive integer number of milliseconds (got ${describe(leaseMs)})`, { field: 'leaseMs' });
   }
-  if (prdId !== undefined && (typeof prdId !== 'string' || prdId === '')) {
+  if (prdId !== undefined) assertString('prdId', prdId);
+  if (prdId === '') {
     throw new ValidationError(`prdId must be a non-empty string (got ${describe(prdId)})`, { field: 'prdId' });
   }
   if (status !== undefined) {
@@ -127,11 +126,4 @@ export function parseClaimOptions(options: unknown, allowed: readonly string[]):
     }
   }
   return { leaseMs, ...(prdId === undefined ? {} : { prdId: prdId as string }), ...(status === undefined ? {} : { status: status as TaskSpecStatus }) };
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'object') return Array.isArray(value) ? 'an array' : 'an object';
-  return String(value);
 }

@@ -3,7 +3,7 @@
  * record (or a referenced one) is live, and that it is the version the caller saw.
  */
 import type { Collection, RecordMeta } from '../store/collection.js';
-import { assertId } from '../store/record-input.js';
+import { assertIdArgument } from '../store/arguments.js';
 import { assertVersion, type WriteOptions } from '../store/write-options.js';
 import { NotFoundError } from '../errors.js';
 
@@ -11,7 +11,7 @@ import { NotFoundError } from '../errors.js';
 export function requireLive<T extends object>(collection: Collection<T>, id: string, field: string, what: string): T & RecordMeta {
   const record = collection.get(id);
   if (record !== undefined) return record;
-  const message = field === 'id' ? `there is no live ${what} with id ${id}` : `${field} ${id} does not name a live ${what}`;
+  const message = field === 'id' ? `${collection.name} has no record with id ${id}` : `${field} ${id} does not name a live ${what}`;
   throw new NotFoundError(message, {
     data: { collection: collection.name, id, field },
     hint: field === 'id' ? undefined : `create the ${what} first, or fix ${field}`,
@@ -25,7 +25,7 @@ export function requireLive<T extends object>(collection: Collection<T>, id: str
  */
 export function assertCurrent<T extends object>(collection: Collection<T>, id: string, options: WriteOptions): void {
   if (options.ifUpdatedAt === undefined) return;
-  assertId(id);
+  assertIdArgument(id);
   const live = collection.get(id);
   // Not live: a tombstone is stale (actual null); an id that never existed is left to the NotFoundError that follows.
   const actual = live !== undefined ? live.updated_at : collection.history(id).length > 0 ? null : undefined;

@@ -8,7 +8,7 @@ import type { CacheDb } from '../cache/cache-db.js';
 import type { CollectionTable } from '../cache/collection-table.js';
 import type { Collection } from '../store/collection.js';
 import type { DomainHost } from '../store/domain-host.js';
-import { assertId } from '../store/record-input.js';
+import { assertIdArgument } from '../store/arguments.js';
 import { TaskGraph } from './task-graph.js';
 import {
   leaseExpired,
@@ -57,7 +57,7 @@ export class Readiness {
   }
 
   claimTaskSpec(id: string, claimant: string, options?: ClaimOptions): TaskSpec {
-    assertId(id);
+    assertIdArgument(id);
     const who = parseClaimant(claimant);
     const { leaseMs } = parseClaimOptions(options, ['leaseMs']);
     return this.host.transaction(() => {
@@ -81,7 +81,7 @@ export class Readiness {
   }
 
   renewTaskSpecClaim(id: string, claimant: string, options?: ClaimOptions): TaskSpec {
-    assertId(id);
+    assertIdArgument(id);
     const who = parseClaimant(claimant);
     const { leaseMs } = parseClaimOptions(options, ['leaseMs']);
     return this.host.transaction(() => {
@@ -91,7 +91,7 @@ export class Readiness {
   }
 
   releaseTaskSpecClaim(id: string, claimant: string, options?: ReleaseOptions): TaskSpec {
-    assertId(id);
+    assertIdArgument(id);
     const who = parseClaimant(claimant);
     const { status = 'pending' } = parseClaimOptions(options, ['status']);
     return this.host.transaction(() => {

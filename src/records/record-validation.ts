@@ -4,6 +4,7 @@
 import type { z } from 'zod';
 import { ValidationError } from '../errors.js';
 import { isPlainObject, type RecordSchema } from '../store/record-input.js';
+import { recordType } from './registry.js';
 import { formatPath, issueMessage } from './schemas.js';
 
 /**
@@ -51,4 +52,16 @@ export function withDefaults<T extends object>(record: T, defaults: Readonly<Rec
     if (target[key] === undefined) target[key] = typeof value === 'object' && value !== null ? structuredClone(value) : value;
   }
   return record;
+}
+
+/**
+ * Fills in the fields a stored version of a built-in record type lacks, as `getPrd`,
+ * `listTaskSpecs` … do (a record written by an older writer that omitted, say,
+ * `dependencies` reads as complete), in place; returns the record. Records of other
+ * collections are returned unchanged.
+ * @example const spec = withReadDefaults('task_specs', store.collection({ name: 'task_specs' }).get(id)!);
+ */
+export function withReadDefaults<T extends object>(collection: string, record: T): T {
+  const defaults = recordType(collection)?.readDefaults;
+  return defaults === undefined ? record : withDefaults(record, defaults);
 }

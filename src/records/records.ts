@@ -19,7 +19,8 @@ import type { Collection, CollectionOptions, NewRecord } from '../store/collecti
 import type { DomainHost } from '../store/domain-host.js';
 import * as Q from '../cache/record-queries.js';
 import { RECORD_COLLECTIONS, type CompleteExecutionResult } from './record-collections.js';
-import { assertId, type RecordSchema } from '../store/record-input.js';
+import type { RecordSchema } from '../store/record-input.js';
+import { assertCollectionOptions, assertIdArgument } from '../store/arguments.js';
 import { parseWriteOptions, type WriteOptions } from '../store/write-options.js';
 import { AlreadyExistsError, ValidationError } from '../errors.js';
 import { Readiness } from './readiness.js';
@@ -96,6 +97,7 @@ export class Records {
 
   /** The engine's collection; for the record collections the record schema always runs first. */
   collection<T extends object = Record<string, unknown>>(options: CollectionOptions<T>): Collection<T> {
+    assertCollectionOptions(options);
     const builtIn = typeof options?.name === 'string' ? STORED_SCHEMAS.get(options.name) : undefined;
     if (builtIn === undefined) return this.host.collection(options);
     const own = options.schema;
@@ -152,7 +154,7 @@ export class Records {
   }
 
   listTaskSpecs(prdId: string): TaskSpec[] {
-    assertId(prdId, 'prdId');
+    assertIdArgument(prdId, 'prdId');
     return readAll(this.records.taskSpecs.list({ where: { prd_id: prdId }, orderBy: 'created_at' }), READ_DEFAULTS.task_specs);
   }
 
@@ -204,7 +206,7 @@ export class Records {
 
   /** The cascade (execution → task spec → PRD) in one transaction; what changes is decided by `cascade.ts`. */
   completeExecution(id: string, options?: WriteOptions): CompleteExecutionResult {
-    assertId(id);
+    assertIdArgument(id);
     const opts = parseWriteOptions(options);
     return this.host.transaction(() => {
       const { executions, taskSpecs, prds } = this.records;
@@ -244,7 +246,7 @@ export class Records {
   }
 
   resolveDependency(id: string, payload?: string | null, options?: WriteOptions): Dependency {
-    assertId(id);
+    assertIdArgument(id);
     const opts = parseWriteOptions(options);
     if (payload !== undefined && payload !== null && typeof payload !== 'string') {
       throw new ValidationError(`payload must be a string or null (got ${typeof payload}); serialize structured payloads with JSON.stringify`, {
@@ -260,7 +262,7 @@ export class Records {
   }
 
   listDependencies(execId: string): Dependency[] {
-    assertId(execId, 'execId');
+    assertIdArgument(execId, 'execId');
     const rows = this.host.queryCache<{ data: string }>([C.dependencies], Q.dependenciesOfExecution, [execId, execId]);
     return rows.map((r) => withDefaults(JSON.parse(r.data) as Dependency, READ_DEFAULTS.dependencies));
   }
@@ -305,7 +307,7 @@ export class Records {
   // ---------------------------------------------------------------- repository state
 
   setRepoState(repoPath: string, lastSyncedCommit: string): RepoState {
-    assertId(repoPath, 'repo_path');
+    assertIdArgument(repoPath, 'repo_path');
     if (typeof lastSyncedCommit !== 'string') {
       throw new ValidationError(`last_synced_commit must be a string (got ${typeof lastSyncedCommit})`, { field: 'last_synced_commit' });
     }
@@ -319,7 +321,7 @@ export class Records {
   }
 
   getRepoState(repoPath: string): RepoState | undefined {
-    assertId(repoPath, 'repo_path');
+    assertIdArgument(repoPath, 'repo_path');
     return this.records.repoState.get(repoPath);
   }
 

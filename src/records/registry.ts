@@ -25,229 +25,292 @@
  * Rust TaskStore or by a newer TaskStore may carry fields this version has never heard
  * of, and reading, updating or merging it must not silently lose them (the lesson of
  * Beads #1480). The exported TypeScript types list only the known fields.
+ *
+ * The schemas are built on first use (the first validation or the first property read of
+ * an exported schema), not when this module loads: a read never validates, and loading
+ * zod is most of a CLI start otherwise (see `lazy-zod.ts`). Everything else here, read
+ * defaults included, is plain values.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
+import { lazyObject, onFirstUse, type Zod } from './lazy-zod.js';
 
-// ---- building blocks ----
+/**
+ * Builds every record schema with the given zod. Run once, on the first validation
+ * (see `lazy-zod.ts`: loading zod and building these is most of a CLI start otherwise).
+ */
+function buildSchemas(z: Zod) {
+  // ---- building blocks ----
 
-/** A record id, or a reference to one: a non-empty string. */
-const idRef = z.string().min(1);
-/** Integer Unix milliseconds. */
-const timestamp = z.int().nonnegative();
-const nullableTimestamp = z.int().nonnegative().nullable();
-/** A non-negative integer counter. */
-const counter = z.int().nonnegative();
+  /** A record id, or a reference to one: a non-empty string. */
+  const idRef = z.string().min(1);
+  /** Integer Unix milliseconds. */
+  const timestamp = z.int().nonnegative();
+  const nullableTimestamp = z.int().nonnegative().nullable();
+  /** A non-negative integer counter. */
+  const counter = z.int().nonnegative();
+
+  // ---- enums ----
+
+  const PrdStatusSchema = z.enum(['draft', 'ready', 'active', 'in_progress', 'complete', 'failed', 'cancelled']);
+  const TaskSpecStatusSchema = z.enum(['pending', 'blocked', 'running', 'complete', 'failed']);
+  const ExecutionStatusSchema = z.enum(['running', 'paused', 'complete', 'failed', 'stopped']);
+  const DependencyTypeSchema = z.enum(['notify', 'query', 'share']);
+
+  // ---- field sets (in the spec's on-disk order) ----
+  // A field with a default here must have the same value in READ_DEFAULTS below.
+
+  const prdFields = {
+    title: z.string(),
+    description: z.string().default(''),
+    status: PrdStatusSchema.default('draft'),
+    review_passes: counter.default(0),
+    content: z.string().default(''),
+  };
+
+  const taskSpecFields = {
+    prd_id: idRef,
+    phase_name: z.string(),
+    description: z.string().default(''),
+    status: TaskSpecStatusSchema.default('pending'),
+    workflow_name: z.string().nullable().default(null),
+    assigned_to: z.string().nullable().default(null),
+    /** Ids of the task specs this one waits for. */
+    dependencies: z.array(idRef).default([]),
+    content: z.string().default(''),
+    /** When the claimant's lease ends (ms); absent or null when nobody holds a claim. */
+    lease_expires_at: nullableTimestamp.optional(),
+  };
+
+  const executionFields = {
+    ts_id: idRef,
+    worktree_path: z.string(),
+    branch_name: z.string(),
+    status: ExecutionStatusSchema.default('running'),
+    /** Defaults to now on create; on update, to the current version's value. */
+    started_at: timestamp.optional(),
+    completed_at: nullableTimestamp.default(null),
+    current_phase: z.string().nullable().default(null),
+    iteration_count: counter.default(0),
+    error_message: z.string().nullable().default(null),
+  };
+
+  const dependencyFields = {
+    from_exec_id: idRef,
+    /** `null` = a broadcast to every execution. */
+    to_exec_id: idRef.nullable().default(null),
+    dependency_type: DependencyTypeSchema,
+    resolved_at: nullableTimestamp.default(null),
+    /** Free text; serialize structured payloads with `JSON.stringify` (the Rust TaskStore stores a string). */
+    payload: z.string().nullable().default(null),
+  };
+
+  const workflowFields = {
+    name: z.string().min(1),
+    version: z.string(),
+    content: z.string().default(''),
+  };
+
+  /** Stamps the store sets; optional in `NewX` (and `updated_at` is ignored there). */
+  const newStamps = {
+    id: idRef.optional(),
+    created_at: timestamp.optional(),
+    updated_at: timestamp.optional(),
+  };
+
+  // ---- stored records (keys in the spec's on-disk order) ----
+
+  const f = { prd: prdFields, ts: taskSpecFields, ex: executionFields, dep: dependencyFields, wf: workflowFields };
+
+  const PrdShape = z.object({
+    id: idRef,
+    title: f.prd.title,
+    description: f.prd.description,
+    created_at: timestamp,
+    updated_at: timestamp,
+    status: f.prd.status,
+    review_passes: f.prd.review_passes,
+    content: f.prd.content,
+  });
+  const TaskSpecShape = z.object({
+    id: idRef,
+    prd_id: f.ts.prd_id,
+    phase_name: f.ts.phase_name,
+    description: f.ts.description,
+    created_at: timestamp,
+    updated_at: timestamp,
+    status: f.ts.status,
+    workflow_name: f.ts.workflow_name,
+    assigned_to: f.ts.assigned_to,
+    dependencies: f.ts.dependencies,
+    content: f.ts.content,
+    lease_expires_at: f.ts.lease_expires_at,
+  });
+  /**
+   * Executions have no `created_at` in the spec's field list (`started_at` is their domain
+   * timestamp); the store's generic rule (SPEC 2.1) still sets one on create, so it is
+   * optional here: records written by the Rust TaskStore have none.
+   */
+  const ExecutionShape = z.object({
+    id: idRef,
+    ts_id: f.ex.ts_id,
+    worktree_path: f.ex.worktree_path,
+    branch_name: f.ex.branch_name,
+    status: f.ex.status,
+    started_at: timestamp,
+    created_at: timestamp.optional(),
+    updated_at: timestamp,
+    completed_at: f.ex.completed_at,
+    current_phase: f.ex.current_phase,
+    iteration_count: f.ex.iteration_count,
+    error_message: f.ex.error_message,
+  });
+  const DependencyShape = z.object({
+    id: idRef,
+    from_exec_id: f.dep.from_exec_id,
+    to_exec_id: f.dep.to_exec_id,
+    dependency_type: f.dep.dependency_type,
+    created_at: timestamp,
+    updated_at: timestamp,
+    resolved_at: f.dep.resolved_at,
+    payload: f.dep.payload,
+  });
+  const WorkflowShape = z.object({
+    id: idRef,
+    name: f.wf.name,
+    version: f.wf.version,
+    created_at: timestamp,
+    updated_at: timestamp,
+    content: f.wf.content,
+  });
+  /** `id` equals `repo_path`. Like executions, `created_at` is optional (not in the spec's field list). */
+  const RepoStateShape = z.object({
+    id: idRef,
+    repo_path: idRef,
+    last_synced_commit: z.string(),
+    created_at: timestamp.optional(),
+    updated_at: timestamp,
+  });
+
+  const newPrd = z.object({ ...newStamps, ...prdFields });
+  const newTaskSpec = z.object({ ...newStamps, ...taskSpecFields });
+  const newExecution = z.object({ ...newStamps, ...executionFields });
+  const newDependency = z.object({ ...newStamps, ...dependencyFields });
+  const newWorkflow = z.object({ ...newStamps, ...workflowFields });
+
+  return {
+    PrdStatusSchema,
+    TaskSpecStatusSchema,
+    ExecutionStatusSchema,
+    DependencyTypeSchema,
+    PrdShape,
+    TaskSpecShape,
+    ExecutionShape,
+    DependencyShape,
+    WorkflowShape,
+    RepoStateShape,
+    PrdSchema: PrdShape.loose(),
+    TaskSpecSchema: TaskSpecShape.loose(),
+    ExecutionSchema: ExecutionShape.loose(),
+    DependencySchema: DependencyShape.loose(),
+    WorkflowSchema: WorkflowShape.loose(),
+    RepoStateSchema: RepoStateShape.loose(),
+    NewPrdShape: newPrd,
+    NewPrdSchema: newPrd.loose(),
+    NewTaskSpecShape: newTaskSpec,
+    NewTaskSpecSchema: newTaskSpec.loose(),
+    NewExecutionShape: newExecution,
+    NewExecutionSchema: newExecution.loose(),
+    NewDependencyShape: newDependency,
+    NewDependencySchema: newDependency.loose(),
+    NewWorkflowShape: newWorkflow,
+    NewWorkflowSchema: newWorkflow.loose(),
+    /** The `NewX` field sets, whose static defaults READ_DEFAULTS must equal (checked by a test). */
+    inputFields: { prds: prdFields, task_specs: taskSpecFields, executions: executionFields, dependencies: dependencyFields, workflows: workflowFields },
+  };
+}
+
+type Built = ReturnType<typeof buildSchemas>;
+
+/** The built schemas; the first call loads zod and builds them. @internal */
+export const recordSchemas = onFirstUse(buildSchemas);
+
+/** An exported schema: a stand-in that builds the schemas on first use (see `lazyObject`). */
+function lazy<K extends keyof Built>(key: K): Built[K] {
+  return lazyObject(() => recordSchemas()[key]);
+}
 
 // ---- enums ----
 
-export const PrdStatusSchema = z.enum(['draft', 'ready', 'active', 'in_progress', 'complete', 'failed', 'cancelled']);
-export type PrdStatus = z.infer<typeof PrdStatusSchema>;
+export const PrdStatusSchema = lazy('PrdStatusSchema');
+export type PrdStatus = z.infer<Built['PrdStatusSchema']>;
 
-export const TaskSpecStatusSchema = z.enum(['pending', 'blocked', 'running', 'complete', 'failed']);
-export type TaskSpecStatus = z.infer<typeof TaskSpecStatusSchema>;
+export const TaskSpecStatusSchema = lazy('TaskSpecStatusSchema');
+export type TaskSpecStatus = z.infer<Built['TaskSpecStatusSchema']>;
 
-export const ExecutionStatusSchema = z.enum(['running', 'paused', 'complete', 'failed', 'stopped']);
-export type ExecutionStatus = z.infer<typeof ExecutionStatusSchema>;
+export const ExecutionStatusSchema = lazy('ExecutionStatusSchema');
+export type ExecutionStatus = z.infer<Built['ExecutionStatusSchema']>;
 
-export const DependencyTypeSchema = z.enum(['notify', 'query', 'share']);
-export type DependencyType = z.infer<typeof DependencyTypeSchema>;
+export const DependencyTypeSchema = lazy('DependencyTypeSchema');
+export type DependencyType = z.infer<Built['DependencyTypeSchema']>;
 
-// ---- field sets (in the spec's on-disk order) ----
-
-const prdFields = {
-  title: z.string(),
-  description: z.string().default(''),
-  status: PrdStatusSchema.default('draft'),
-  review_passes: counter.default(0),
-  content: z.string().default(''),
-};
-
-const taskSpecFields = {
-  prd_id: idRef,
-  phase_name: z.string(),
-  description: z.string().default(''),
-  status: TaskSpecStatusSchema.default('pending'),
-  workflow_name: z.string().nullable().default(null),
-  assigned_to: z.string().nullable().default(null),
-  /** Ids of the task specs this one waits for. */
-  dependencies: z.array(idRef).default([]),
-  content: z.string().default(''),
-  /** When the claimant's lease ends (ms); absent or null when nobody holds a claim. */
-  lease_expires_at: nullableTimestamp.optional(),
-};
-
-const executionFields = {
-  ts_id: idRef,
-  worktree_path: z.string(),
-  branch_name: z.string(),
-  status: ExecutionStatusSchema.default('running'),
-  /** Defaults to now on create; on update, to the current version's value. */
-  started_at: timestamp.optional(),
-  completed_at: nullableTimestamp.default(null),
-  current_phase: z.string().nullable().default(null),
-  iteration_count: counter.default(0),
-  error_message: z.string().nullable().default(null),
-};
-
-const dependencyFields = {
-  from_exec_id: idRef,
-  /** `null` = a broadcast to every execution. */
-  to_exec_id: idRef.nullable().default(null),
-  dependency_type: DependencyTypeSchema,
-  resolved_at: nullableTimestamp.default(null),
-  /** Free text; serialize structured payloads with `JSON.stringify` (the Rust TaskStore stores a string). */
-  payload: z.string().nullable().default(null),
-};
-
-const workflowFields = {
-  name: z.string().min(1),
-  version: z.string(),
-  content: z.string().default(''),
-};
-
-/** Stamps the store sets; optional in `NewX` (and `updated_at` is ignored there). */
-const newStamps = {
-  id: idRef.optional(),
-  created_at: timestamp.optional(),
-  updated_at: timestamp.optional(),
-};
-
-// ---- stored records (keys in the spec's on-disk order) ----
-
-const f = { prd: prdFields, ts: taskSpecFields, ex: executionFields, dep: dependencyFields, wf: workflowFields };
-
-const PrdShape = z.object({
-  id: idRef,
-  title: f.prd.title,
-  description: f.prd.description,
-  created_at: timestamp,
-  updated_at: timestamp,
-  status: f.prd.status,
-  review_passes: f.prd.review_passes,
-  content: f.prd.content,
-});
-const TaskSpecShape = z.object({
-  id: idRef,
-  prd_id: f.ts.prd_id,
-  phase_name: f.ts.phase_name,
-  description: f.ts.description,
-  created_at: timestamp,
-  updated_at: timestamp,
-  status: f.ts.status,
-  workflow_name: f.ts.workflow_name,
-  assigned_to: f.ts.assigned_to,
-  dependencies: f.ts.dependencies,
-  content: f.ts.content,
-  lease_expires_at: f.ts.lease_expires_at,
-});
-/**
- * Executions have no `created_at` in the spec's field list (`started_at` is their domain
- * timestamp); the store's generic rule (SPEC 2.1) still sets one on create, so it is
- * optional here: records written by the Rust TaskStore have none.
- */
-const ExecutionShape = z.object({
-  id: idRef,
-  ts_id: f.ex.ts_id,
-  worktree_path: f.ex.worktree_path,
-  branch_name: f.ex.branch_name,
-  status: f.ex.status,
-  started_at: timestamp,
-  created_at: timestamp.optional(),
-  updated_at: timestamp,
-  completed_at: f.ex.completed_at,
-  current_phase: f.ex.current_phase,
-  iteration_count: f.ex.iteration_count,
-  error_message: f.ex.error_message,
-});
-const DependencyShape = z.object({
-  id: idRef,
-  from_exec_id: f.dep.from_exec_id,
-  to_exec_id: f.dep.to_exec_id,
-  dependency_type: f.dep.dependency_type,
-  created_at: timestamp,
-  updated_at: timestamp,
-  resolved_at: f.dep.resolved_at,
-  payload: f.dep.payload,
-});
-const WorkflowShape = z.object({
-  id: idRef,
-  name: f.wf.name,
-  version: f.wf.version,
-  created_at: timestamp,
-  updated_at: timestamp,
-  content: f.wf.content,
-});
-/** `id` equals `repo_path`. Like executions, `created_at` is optional (not in the spec's field list). */
-const RepoStateShape = z.object({
-  id: idRef,
-  repo_path: idRef,
-  last_synced_commit: z.string(),
-  created_at: timestamp.optional(),
-  updated_at: timestamp,
-});
+// ---- stored records ----
 
 /** A stored PRD version (`prds.jsonl`). Unknown fields are kept. */
-export const PrdSchema = PrdShape.loose();
+export const PrdSchema = lazy('PrdSchema');
 /** A stored task spec version (`task_specs.jsonl`). Unknown fields are kept. */
-export const TaskSpecSchema = TaskSpecShape.loose();
+export const TaskSpecSchema = lazy('TaskSpecSchema');
 /** A stored execution version (`executions.jsonl`). Unknown fields are kept. */
-export const ExecutionSchema = ExecutionShape.loose();
+export const ExecutionSchema = lazy('ExecutionSchema');
 /** A stored dependency version (`dependencies.jsonl`). Unknown fields are kept. */
-export const DependencySchema = DependencyShape.loose();
+export const DependencySchema = lazy('DependencySchema');
 /** A stored workflow version (`workflows.jsonl`). Unknown fields are kept. */
-export const WorkflowSchema = WorkflowShape.loose();
+export const WorkflowSchema = lazy('WorkflowSchema');
 /** A stored repository state (`repo_state.jsonl`). Unknown fields are kept. */
-export const RepoStateSchema = RepoStateShape.loose();
+export const RepoStateSchema = lazy('RepoStateSchema');
 
-export type Prd = z.output<typeof PrdShape>;
-export type TaskSpec = z.output<typeof TaskSpecShape>;
-export type Execution = z.output<typeof ExecutionShape>;
-export type Dependency = z.output<typeof DependencyShape>;
-export type Workflow = z.output<typeof WorkflowShape>;
-export type RepoState = z.output<typeof RepoStateShape>;
+export type Prd = z.output<Built['PrdShape']>;
+export type TaskSpec = z.output<Built['TaskSpecShape']>;
+export type Execution = z.output<Built['ExecutionShape']>;
+export type Dependency = z.output<Built['DependencyShape']>;
+export type Workflow = z.output<Built['WorkflowShape']>;
+export type RepoState = z.output<Built['RepoStateShape']>;
 
 // ---- create / update input ----
 
-const NewPrdShape = z.object({ ...newStamps, ...prdFields });
-const NewTaskSpecShape = z.object({ ...newStamps, ...taskSpecFields });
-const NewExecutionShape = z.object({ ...newStamps, ...executionFields });
-const NewDependencyShape = z.object({ ...newStamps, ...dependencyFields });
-const NewWorkflowShape = z.object({ ...newStamps, ...workflowFields });
-
 /** What `createPrd` / `updatePrd` accept: `title` required, the rest defaulted. */
-export const NewPrdSchema = NewPrdShape.loose();
+export const NewPrdSchema = lazy('NewPrdSchema');
 /** What `createTaskSpec` / `updateTaskSpec` accept: `prd_id` and `phase_name` required. */
-export const NewTaskSpecSchema = NewTaskSpecShape.loose();
+export const NewTaskSpecSchema = lazy('NewTaskSpecSchema');
 /** What `createExecution` / `updateExecution` accept: `ts_id`, `worktree_path`, `branch_name` required. */
-export const NewExecutionSchema = NewExecutionShape.loose();
+export const NewExecutionSchema = lazy('NewExecutionSchema');
 /** What `createDependency` accepts: `from_exec_id` and `dependency_type` required. */
-export const NewDependencySchema = NewDependencyShape.loose();
+export const NewDependencySchema = lazy('NewDependencySchema');
 /** What `createWorkflow` / `updateWorkflow` accept: `name` and `version` required. */
-export const NewWorkflowSchema = NewWorkflowShape.loose();
+export const NewWorkflowSchema = lazy('NewWorkflowSchema');
 
-export type NewPrd = z.input<typeof NewPrdShape>;
-export type NewTaskSpec = z.input<typeof NewTaskSpecShape>;
-export type NewExecution = z.input<typeof NewExecutionShape>;
-export type NewDependency = z.input<typeof NewDependencyShape>;
-export type NewWorkflow = z.input<typeof NewWorkflowShape>;
+export type NewPrd = z.input<Built['NewPrdShape']>;
+export type NewTaskSpec = z.input<Built['NewTaskSpecShape']>;
+export type NewExecution = z.input<Built['NewExecutionShape']>;
+export type NewDependency = z.input<Built['NewDependencyShape']>;
+export type NewWorkflow = z.input<Built['NewWorkflowShape']>;
 
 // ---- defaults for reading ----
 
 /**
- * The static defaults of a `NewX` schema, field by field (what `createX` would fill in).
- * Reads apply them to fields a stored version lacks, so a record written by an older
- * writer that omitted, say, `dependencies` still reads as a complete `TaskSpec`.
+ * Per collection: the values filled in for fields a stored version lacks, which are the
+ * static defaults of the `NewX` schema (what `createX` would fill in), so a record written
+ * by an older writer that omitted, say, `dependencies` still reads as a complete
+ * `TaskSpec`. Written out as plain values so reads never build a schema; a test checks
+ * they equal the schemas' defaults.
  */
-function defaultsOf(shape: Record<string, z.ZodType>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, schema] of Object.entries(shape)) {
-    const result = schema.safeParse(undefined);
-    if (result.success && result.data !== undefined) out[key] = result.data;
-  }
-  return out;
-}
+export const READ_DEFAULTS: Readonly<Record<Exclude<RecordTypeName, 'repo_state'>, Readonly<Record<string, unknown>>>> = {
+  prds: { description: '', status: 'draft', review_passes: 0, content: '' },
+  task_specs: { description: '', status: 'pending', workflow_name: null, assigned_to: null, dependencies: [], content: '' },
+  executions: { status: 'running', completed_at: null, current_phase: null, iteration_count: 0, error_message: null },
+  dependencies: { to_exec_id: null, resolved_at: null, payload: null },
+  workflows: { content: '' },
+};
 
-/** Per collection: the values filled in for fields a stored version lacks. */
 // ---- the registry ----
 
 /** The built-in record types, by collection name (`<name>.jsonl`). */
@@ -292,6 +355,12 @@ export interface RecordTypeDefinition {
   references: readonly ReferenceDefinition[];
   /** The values of `status`, for types that have one. */
   status: z.ZodType<string> | undefined;
+  /**
+   * The `Store` method that replaces a record of this type with the type's checks
+   * (input schema, references, unique names); undefined: the type has none, and the
+   * generic collection API (with the stored schema) writes it.
+   */
+  updateMethod: 'updatePrd' | 'updateTaskSpec' | 'updateExecution' | 'updateWorkflow' | undefined;
 }
 
 export const RECORD_TYPES: Readonly<Record<RecordTypeName, RecordTypeDefinition>> = {
@@ -301,10 +370,11 @@ export const RECORD_TYPES: Readonly<Record<RecordTypeName, RecordTypeDefinition>
     titleField: 'title',
     stored: PrdSchema,
     input: NewPrdSchema,
-    readDefaults: defaultsOf(prdFields),
+    readDefaults: READ_DEFAULTS.prds,
     indexes: ['status', 'created_at'],
     references: [],
     status: PrdStatusSchema,
+    updateMethod: 'updatePrd',
   },
   task_specs: {
     collection: 'task_specs',
@@ -312,7 +382,7 @@ export const RECORD_TYPES: Readonly<Record<RecordTypeName, RecordTypeDefinition>
     titleField: 'phase_name',
     stored: TaskSpecSchema,
     input: NewTaskSpecSchema,
-    readDefaults: defaultsOf(taskSpecFields),
+    readDefaults: READ_DEFAULTS.task_specs,
     indexes: ['prd_id', 'status', 'created_at'],
     references: [
       { field: 'prd_id', to: 'prds', checkedOnWrite: true },
@@ -320,6 +390,7 @@ export const RECORD_TYPES: Readonly<Record<RecordTypeName, RecordTypeDefinition>
       { field: 'dependencies', to: 'task_specs', many: true, checkedOnWrite: false, danglingEffect: '(the spec can never become ready)' },
     ],
     status: TaskSpecStatusSchema,
+    updateMethod: 'updateTaskSpec',
   },
   executions: {
     collection: 'executions',
@@ -327,10 +398,11 @@ export const RECORD_TYPES: Readonly<Record<RecordTypeName, RecordTypeDefinition>
     titleField: undefined,
     stored: ExecutionSchema,
     input: NewExecutionSchema,
-    readDefaults: defaultsOf(executionFields),
+    readDefaults: READ_DEFAULTS.executions,
     indexes: ['status', 'ts_id', 'started_at'],
     references: [{ field: 'ts_id', to: 'task_specs', checkedOnWrite: true }],
     status: ExecutionStatusSchema,
+    updateMethod: 'updateExecution',
   },
   dependencies: {
     collection: 'dependencies',
@@ -338,13 +410,14 @@ export const RECORD_TYPES: Readonly<Record<RecordTypeName, RecordTypeDefinition>
     titleField: undefined,
     stored: DependencySchema,
     input: NewDependencySchema,
-    readDefaults: defaultsOf(dependencyFields),
+    readDefaults: READ_DEFAULTS.dependencies,
     indexes: ['from_exec_id', 'to_exec_id'],
     references: [
       { field: 'from_exec_id', to: 'executions', checkedOnWrite: true },
       { field: 'to_exec_id', to: 'executions', nullable: true, checkedOnWrite: true },
     ],
     status: undefined,
+    updateMethod: undefined,
   },
   workflows: {
     collection: 'workflows',
@@ -352,10 +425,11 @@ export const RECORD_TYPES: Readonly<Record<RecordTypeName, RecordTypeDefinition>
     titleField: 'name',
     stored: WorkflowSchema,
     input: NewWorkflowSchema,
-    readDefaults: defaultsOf(workflowFields),
+    readDefaults: READ_DEFAULTS.workflows,
     indexes: ['name'],
     references: [],
     status: undefined,
+    updateMethod: 'updateWorkflow',
   },
   repo_state: {
     collection: 'repo_state',
@@ -367,6 +441,7 @@ export const RECORD_TYPES: Readonly<Record<RecordTypeName, RecordTypeDefinition>
     indexes: [],
     references: [],
     status: undefined,
+    updateMethod: undefined,
   },
 };
 
@@ -385,12 +460,3 @@ export interface ReferenceField extends ReferenceDefinition {
 export const REFERENCE_FIELDS: readonly ReferenceField[] = Object.values(RECORD_TYPES).flatMap((type) =>
   type.references.map((ref) => ({ ...ref, from: type.collection })),
 );
-
-/** Per collection: the values filled in for fields a stored version lacks. */
-export const READ_DEFAULTS = {
-  prds: RECORD_TYPES.prds.readDefaults!,
-  task_specs: RECORD_TYPES.task_specs.readDefaults!,
-  executions: RECORD_TYPES.executions.readDefaults!,
-  dependencies: RECORD_TYPES.dependencies.readDefaults!,
-  workflows: RECORD_TYPES.workflows.readDefaults!,
-} as const;

@@ -18,6 +18,7 @@ import {
   nextUpdatedAt,
   type RecordSchema,
 } from './record-input.js';
+import { argumentTypeError, assertIdArgument } from './arguments.js';
 import { assertVersion, parseWriteOptions, type WriteOptions } from './write-options.js';
 
 /** Fields every stored record has. */
@@ -96,14 +97,14 @@ export class Collection<T extends object = Record<string, unknown>> {
    * @example const ids = notes.createMany([{ title: 'a' }, { title: 'b' }]);
    */
   createMany(records: NewRecord<T>[]): string[] {
-    if (!Array.isArray(records)) throw new ValidationError('createMany takes an array of records');
+    if (!Array.isArray(records)) throw argumentTypeError('records', 'an array of records', records);
     records.forEach((r, i) => assertPlainRecord(r, `record ${i}`));
     return this.host.write(() => records.map((r) => this.createOne(r as Record<string, unknown>)));
   }
 
   /** The current version, or undefined when there is none or it is deleted. */
   get(id: string): (T & RecordMeta) | undefined {
-    assertId(id);
+    assertIdArgument(id);
     const text = this.host.table(this.name).liveText(id);
     return text === undefined ? undefined : (JSON.parse(text) as T & RecordMeta);
   }
@@ -114,7 +115,7 @@ export class Collection<T extends object = Record<string, unknown>> {
    * @example notes.update(id, { title: 'renamed', status: 'done' }, { ifUpdatedAt: read.updated_at });
    */
   update(id: string, record: NewRecord<T>, options?: WriteOptions): T & RecordMeta {
-    assertId(id);
+    assertIdArgument(id);
     assertPlainRecord(record);
     const { ifUpdatedAt } = parseWriteOptions(options);
     return this.host.write(() => {
@@ -130,7 +131,7 @@ export class Collection<T extends object = Record<string, unknown>> {
    * @example notes.patch(id, { status: 'done' });
    */
   patch(id: string, partial: Partial<NewRecord<T>>, options?: WriteOptions): T & RecordMeta {
-    assertId(id);
+    assertIdArgument(id);
     assertPlainRecord(partial, 'patch');
     const { ifUpdatedAt } = parseWriteOptions(options);
     return this.host.write(() => {
@@ -146,7 +147,7 @@ export class Collection<T extends object = Record<string, unknown>> {
    * unless `{ force: true }`.
    */
   delete(id: string, options?: DeleteOptions): void {
-    assertId(id);
+    assertIdArgument(id);
     const { ifUpdatedAt } = parseWriteOptions(options);
     this.host.write(() => {
       const { record: previous } = this.requireLive(id, ifUpdatedAt);
@@ -171,7 +172,7 @@ export class Collection<T extends object = Record<string, unknown>> {
 
   /** Every version of a record in file order, tombstones included (empty if the id never existed). */
   history(id: string): StoredRecord[] {
-    assertId(id);
+    assertIdArgument(id);
     return this.host
       .table(this.name)
       .historyTexts(id)

@@ -22,7 +22,8 @@ import { join, resolve } from 'node:path';
 import { CacheDb } from '../cache/cache-db.js';
 import type { CollectionTable } from '../cache/collection-table.js';
 import { ioError } from '../errors.js';
-import { assertCollectionName, COLLECTION_NAME } from '../jsonl/collection-name.js';
+import { COLLECTION_NAME } from '../jsonl/collection-name.js';
+import { assertCollectionArgument, assertCollectionOptions, assertOptionalObject, assertString } from './arguments.js';
 import type { StoredRecord } from '../jsonl/line-codec.js';
 import type { ChangeFeed } from '../feed/feed.js';
 import type { Change, ChangesOptions, WatchOptions } from '../feed/change.js';
@@ -95,6 +96,8 @@ export class Engine implements DomainHost {
    * before any line is applied. Then call {@link catchUpOnOpen}.
    */
   static create(dir: string, options?: StoreOptions): Engine {
+    assertString('dir', dir);
+    assertOptionalObject('options', options);
     const resolved = resolveOptions(options);
     const absolute = resolve(dir);
     try {
@@ -142,7 +145,7 @@ export class Engine implements DomainHost {
 
   collection<T extends object = Record<string, unknown>>(options: CollectionOptions<T>): Collection<T> {
     this.assertOpen();
-    assertCollectionName(options?.name);
+    assertCollectionOptions(options);
     const table = this.tableFor(options.name);
     const declared = this.declaredIndexes.get(options.name) ?? new Set<string>();
     for (const field of options.indexes ?? []) {
@@ -160,7 +163,7 @@ export class Engine implements DomainHost {
 
   liveIds(name: string): string[] {
     this.assertOpen();
-    assertCollectionName(name);
+    assertCollectionArgument(name);
     return readableTable(this, name).liveIds();
   }
 

@@ -7,6 +7,7 @@
  * exactly one succeeds. Pure: no I/O.
  */
 import { StaleError, ValidationError } from '../errors.js';
+import { argumentTypeError } from './arguments.js';
 import { isPlainObject } from './record-input.js';
 
 /** The options every update, patch, delete and domain update/resolve method accepts (always the last argument). */
@@ -15,14 +16,19 @@ export interface WriteOptions {
   ifUpdatedAt?: number;
 }
 
-/** Checks a caller's options object; returns it typed (an empty object when absent). */
+/**
+ * Checks a caller's options object; returns it typed (an empty object when absent).
+ * Not an object, or an `ifUpdatedAt` that is not a number: TypeError; a number that is
+ * not an integer timestamp: ValidationError.
+ */
 export function parseWriteOptions(options: unknown): WriteOptions {
   if (options === undefined) return {};
-  if (!isPlainObject(options)) {
-    throw new ValidationError(`options must be an object such as { ifUpdatedAt: 1733000000123 } (got ${options === null ? 'null' : typeof options})`);
-  }
+  if (!isPlainObject(options)) throw argumentTypeError('options', 'an object such as { ifUpdatedAt: 1733000000123 }', options);
   const expected = options.ifUpdatedAt;
-  if (expected !== undefined && (typeof expected !== 'number' || !Number.isSafeInteger(expected))) {
+  if (expected !== undefined && typeof expected !== 'number') {
+    throw argumentTypeError('ifUpdatedAt', 'an integer timestamp in Unix milliseconds (the updated_at you read)', expected);
+  }
+  if (expected !== undefined && !Number.isSafeInteger(expected)) {
     throw new ValidationError(`ifUpdatedAt must be an integer timestamp in Unix milliseconds (the updated_at you read; got ${String(expected)})`, {
       field: 'ifUpdatedAt',
     });

@@ -12,6 +12,7 @@ import { readFileState } from './ingest.js';
 import type { StagedLog } from './log-appender.js';
 import { gitDirToWatch, waitWhileGitBusy } from './git-activity.js';
 import { readableTable } from './catch-up.js';
+import { assertFunction } from './arguments.js';
 import type { Engine } from './engine.js';
 
 export interface WriteScope {
@@ -92,7 +93,7 @@ export function runWrite<R>(engine: Engine, fn: () => R, { readOnly = false }: {
  */
 export function runTransaction<R>(engine: Engine, fn: () => R): R {
   engine.assertOpen();
-  if (typeof fn !== 'function') throw new TypeError('transaction() expects a function');
+  assertFunction('fn', fn);
   const scope = engine.scope;
   if (scope === undefined) return runWrite(engine, fn);
   const name = `ts_sp${++scope.savepoints}`;

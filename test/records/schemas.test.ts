@@ -10,6 +10,7 @@ import {
   formatPath,
 } from '../../src/records/schemas.js';
 import { parseRecordInput } from '../../src/records/record-validation.js';
+import { recordSchemas } from '../../src/records/registry.js';
 import { ValidationError } from '../../src/index.js';
 
 function rejection(fn: () => unknown): ValidationError {
@@ -64,6 +65,18 @@ describe('record schemas', () => {
     expect(READ_DEFAULTS.task_specs.dependencies).toEqual([]);
     expect(READ_DEFAULTS.executions).not.toHaveProperty('started_at');
     expect(READ_DEFAULTS.prds).toEqual({ description: '', status: 'draft', review_passes: 0, content: '' });
+  });
+
+  it('give read defaults equal to the input schemas\' static defaults (what createX fills in)', () => {
+    const { inputFields } = recordSchemas();
+    for (const [collection, fields] of Object.entries(inputFields)) {
+      const defaults: Record<string, unknown> = {};
+      for (const [key, schema] of Object.entries(fields)) {
+        const result = (schema as { safeParse(v: unknown): { success: boolean; data?: unknown } }).safeParse(undefined);
+        if (result.success && result.data !== undefined) defaults[key] = result.data;
+      }
+      expect(READ_DEFAULTS[collection as keyof typeof READ_DEFAULTS], collection).toEqual(defaults);
+    }
   });
 
   it('order a stored version in the spec field order', () => {

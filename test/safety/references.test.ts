@@ -105,7 +105,7 @@ describe('import checks references within the imported set plus the store', () =
     );
     const refused = runCli(['import', bad], { cwd: root });
     expect(refused.status).toBe(1);
-    expect(refused.stderr).toMatch(/line 2 \(executions\): ts_id "nope" names no live record in task_specs/);
+    expect(refused.stderr).toMatch(/line 2 \(executions\): ts_id "nope" does not name a live task spec/);
     const check = Store.open(join(root, '.taskstore'), { durability: 'none', logger: quietLogger() });
     expect(check.getTaskSpec('t4')).toBeUndefined();
     expect(check.getTaskSpec('t2')).toBeDefined();

@@ -1,8 +1,5 @@
-import { NotFoundError, type Store } from '../../index.js';
-import { assertCollectionName } from '../../jsonl/collection-name.js';
+import { assertCollectionName, NotFoundError, TaskStoreError, type CompactReport, type Store } from '../../index.js';
 import type { CliContext } from '../context.js';
-import { TaskStoreError } from '../../errors.js';
-import type { CompactReport } from '../../index.js';
 import { withStore } from '../open-store.js';
 import { createOutput, formatBytes } from '../output.js';
 import { createProgress } from '../progress.js';

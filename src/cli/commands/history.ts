@@ -1,9 +1,8 @@
-import type { Store } from '../../index.js';
+import { jsonEqual, type Store } from '../../index.js';
 import type { CliContext } from '../context.js';
 import { resolveId } from '../id-prefix.js';
 import { withStoreForReading } from '../open-store.js';
 import { createOutput, formatTime, formatValue, type Output } from '../output.js';
-import { jsonEqual } from '../../merge/json-equal.js';
 import { visible } from '../terminal-safe.js';
 
 export interface HistoryInput {
@@ -43,7 +42,7 @@ export interface RecordHistory {
 /** Every version of a record (live, or deleted given its full id), with what each changed. */
 export function recordHistory(store: Store, input: HistoryInput): RecordHistory {
   const match = resolveId(store, input.id, { includeDeleted: true });
-  const versions = store.collection({ name: match.collection }).history(match.id) as Record<string, unknown>[];
+  const versions = store.collection({ name: match.collection }).history(match.id);
   return { collection: match.collection, id: match.id, versions: diffVersions(versions) };
 }
 

@@ -1,12 +1,8 @@
-import { NotFoundError, TaskStoreError, type Store } from '../../index.js';
-import { REFERENCE_FIELDS } from '../../records/registry.js';
-import { COLLECTION_NAME } from '../../jsonl/collection-name.js';
-import type { Collection } from '../../store/collection.js';
+import { COLLECTION_NAME, NotFoundError, recordType, REFERENCE_FIELDS, TaskStoreError, type Collection, type Store } from '../../index.js';
 import type { CliContext } from '../context.js';
-import { CliError } from '../errors.js';
+import { CliError, withContext } from '../errors.js';
 import { withStore } from '../open-store.js';
 import { createOutput, plural } from '../output.js';
-import { storedSchemaFor } from '../record-types.js';
 import { readTextFile } from './create-prd.js';
 import { createProgress } from '../progress.js';
 
@@ -104,20 +100,15 @@ export function importEntries(
       if (done % 1000 === 0) onProgress?.(done, entries.length);
       let collection = handles.get(entry.collection);
       if (collection === undefined) {
-        const schema = storedSchemaFor(entry.collection);
-        collection = store.collection<Record<string, unknown>>({ name: entry.collection, ...(schema === undefined ? {} : { schema }) });
+        // The store validates the built-in record types against their stored schema itself.
+        collection = store.collection<Record<string, unknown>>({ name: entry.collection });
         handles.set(entry.collection, collection);
       }
       try {
         collection.create(entry.record);
       } catch (err) {
-        if (err instanceof TaskStoreError) {
-          throw new TaskStoreError(err.code, `${file} ${entry.where} (${entry.collection}): ${err.message}`, {
-            cause: err,
-            data: { ...err.data, file, where: entry.where },
-            hint: `${err.hint === undefined ? '' : `${err.hint}; `}nothing was imported`,
-          });
-        }
+        // Keeps the library's class and code (a NotFoundError stays one); adds where it happened.
+        if (err instanceof TaskStoreError) throw withContext(err, `${file} ${entry.where} (${entry.collection})`, { data: { file, where: entry.where }, hint: 'nothing was imported' });
         throw err;
       }
       collections[entry.collection] = (collections[entry.collection] ?? 0) + 1;
@@ -138,7 +129,7 @@ function refuseDanglingReferences(store: Store, entries: readonly ImportEntry[],
       const target = ref.many === true && Array.isArray(value) ? value.find((id) => !isLive(store, ref.to, id)) : isLive(store, ref.to, value) ? undefined : value;
       if (target === undefined) continue;
       throw new NotFoundError(
-        `${file} ${entry.where} (${entry.collection}): ${ref.field} ${JSON.stringify(target)} names no live record in ${ref.to}, neither in the import nor in the store`,
+        `${file} ${entry.where} (${entry.collection}): ${ref.field} ${JSON.stringify(target)} does not name a live ${recordType(ref.to)!.label}, neither in the import nor in the store`,
         { data: { file, where: entry.where, collection: entry.collection, field: ref.field, ref: target }, hint: 'import the referenced record too (or fix the field); nothing was imported' },
       );
     }

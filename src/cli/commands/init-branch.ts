@@ -4,8 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { GitIntegrationReport, StoreBranchSetup } from '../../git/index.js';
-import { Store } from '../../index.js';
+import { Store, type GitIntegrationReport, type StoreBranchSetup } from '../../index.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { createCliLogger } from '../open-store.js';
@@ -26,7 +25,7 @@ export async function runInitBranch(ctx: CliContext, branch: string): Promise<nu
     throw new UsageError('--branch keeps the store on a branch of its own and cannot be combined with --store', { hint: 'drop --store' });
   }
   const out = createOutput(ctx);
-  const git = await import('../../git/index.js');
+  const git = await import('../../index.js');
   const setup = git.setUpStoreBranch({ cwd: ctx.cwd, branch });
   const existed = existsSync(join(setup.storeDir, '.version'));
   Store.open(setup.storeDir, { logger: createCliLogger(ctx) }).close();

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { GitIntegrationReport, GitIntegrationStatus } from '../../git/index.js';
+import type { GitIntegrationReport, GitIntegrationStatus } from '../../index.js';
 import type { CliContext } from '../context.js';
 import { openStore, storeLocation } from '../open-store.js';
 import { createOutput, plural } from '../output.js';
@@ -36,7 +36,7 @@ export async function run(ctx: CliContext, input: InitInput): Promise<number> {
   const location = storeLocation(ctx);
   const existed = existsSync(join(location.dir, '.version'));
   openStore(ctx, { create: true }).close();
-  const git = await import('../../git/index.js');
+  const git = await import('../../index.js');
   let status: GitIntegrationStatus = git.gitIntegrationStatus({ cwd: ctx.cwd, storeDir: location.dir, probeDriver: false });
   let hooks: GitIntegrationReport | null = null;
   if (input.hooks && status.inGitRepo) {

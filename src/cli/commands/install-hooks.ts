@@ -1,4 +1,4 @@
-import type { GitIntegrationReport } from '../../git/index.js';
+import type { GitIntegrationReport } from '../../index.js';
 import type { CliContext } from '../context.js';
 import { storeLocation } from '../open-store.js';
 import { createOutput, type Output } from '../output.js';
@@ -6,7 +6,7 @@ import { createOutput, type Output } from '../output.js';
 /** Installs the merge driver, the .gitattributes line and the hooks (idempotent). */
 export async function run(ctx: CliContext): Promise<number> {
   const out = createOutput(ctx);
-  const { installGitIntegration } = await import('../../git/index.js');
+  const { installGitIntegration } = await import('../../index.js');
   const report = installGitIntegration({ cwd: ctx.cwd, storeDir: storeLocation(ctx).dir });
   printReport(out, report, 'installed', 'already installed');
   return 0;

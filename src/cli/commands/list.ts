@@ -1,5 +1,4 @@
-import { NotFoundError, type Store } from '../../index.js';
-import { assertCollectionName } from '../../jsonl/collection-name.js';
+import { assertCollectionName, NotFoundError, type Store } from '../../index.js';
 import type { CliContext } from '../context.js';
 import { withStoreForReading } from '../open-store.js';
 import { createOutput } from '../output.js';
@@ -28,7 +27,7 @@ export function listCollection(store: Store, input: ListInput): Record<string, u
   }
   return store
     .collection({ name: input.collection })
-    .list({ where: where as never, limit: input.limit, offset: input.offset })
+    .list({ where, limit: input.limit, offset: input.offset })
     .map((record) => withReadDefaults(input.collection, record));
 }
 

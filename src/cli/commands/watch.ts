@@ -1,4 +1,3 @@
-import type { Change } from '../../index.js';
 import type { CliContext } from '../context.js';
 import { formatChangeLine } from '../change-line.js';
 import { openStore } from '../open-store.js';
@@ -29,7 +28,7 @@ export async function run(ctx: CliContext, input: WatchInput): Promise<number> {
     });
     if (!out.jsonMode && ctx.stderr.isTTY === true) out.note(`watching ${store.dir} (Ctrl-C to stop)`);
     for await (const change of changes) {
-      out.raw(out.jsonMode ? `${JSON.stringify(change)}\n` : `${formatChangeLine(change as Change, out.c)}\n`);
+      out.raw(out.jsonMode ? `${JSON.stringify(change)}\n` : `${formatChangeLine(change, out.c)}\n`);
     }
   } finally {
     store.close();

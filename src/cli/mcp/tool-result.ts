@@ -4,7 +4,7 @@
  * with the TaskStore error code, so an agent can branch on the first word. Pure.
  */
 import type { z } from 'zod';
-import { TaskStoreError } from '../../errors.js';
+import { TaskStoreError } from '../../index.js';
 import { CliError } from '../errors.js';
 
 /** The subset of the MCP `CallToolResult` this server produces. */

@@ -5,8 +5,7 @@
  * `claimant`, `lease_ms`, `if_updated_at` and `patch`. Pure.
  */
 import { z } from 'zod';
-import { ExecutionStatusSchema, PrdStatusSchema, TaskSpecStatusSchema } from '../../records/schemas.js';
-import { RECORD_TYPES } from '../../records/registry.js';
+import { ExecutionStatusSchema, PrdStatusSchema, RECORD_TYPES, TaskSpecStatusSchema } from '../../index.js';
 
 // ---- arguments ----
 

@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { ConflictMarkersError, NotFoundError, ValidationError } from '../../errors.js';
-import { assertCollectionName } from '../../jsonl/collection-name.js';
+import { assertCollectionArgument } from '../arguments.js';
 import { ingestLog, logPath, readFileState } from '../ingest.js';
 import { compactLog } from '../compact.js';
 import { readableTable, readableTableOrConflict } from '../catch-up.js';
@@ -31,11 +31,11 @@ export interface CompactOptions extends ProgressOptions {
 export function compact(engine: Engine, collection?: string, options: CompactOptions = {}): CompactReport {
   engine.assertOpen();
   const { dir } = engine;
-  if (collection !== undefined) assertCollectionName(collection);
+  if (collection !== undefined) assertCollectionArgument(collection);
   const since = retentionStart(options.keepDays, engine.host.now());
   const names = collection === undefined ? engine.knownCollections() : [collection];
   if (collection !== undefined && !existsSync(logPath(dir, collection))) {
-    throw new NotFoundError(`no collection named ${collection} in ${dir}`, { data: { collection } });
+    throw new NotFoundError(`there is no collection named ${collection} in ${dir}`, { data: { collection } });
   }
   const total = names.reduce((n, name) => n + fileSize(logPath(dir, name)), 0);
   let before = 0;

@@ -3,7 +3,8 @@
  * (acknowledged writes a rewrite of the log by git or another tool lost, see check()).
  */
 import { readdirSync } from 'node:fs';
-import { assertCollectionName, COLLECTION_NAME } from '../../jsonl/collection-name.js';
+import { COLLECTION_NAME } from '../../jsonl/collection-name.js';
+import { assertCollectionArgument } from '../arguments.js';
 import { parseLine } from '../../jsonl/line-codec.js';
 import { logPath } from '../ingest.js';
 import { readRescuedLines, removeRescued, RESCUED_SUFFIX } from '../rescue.js';
@@ -23,7 +24,7 @@ export interface RescueReport {
  */
 export function rescue(engine: Engine, collection?: string): RescueReport {
   engine.assertOpen();
-  if (collection !== undefined) assertCollectionName(collection);
+  if (collection !== undefined) assertCollectionArgument(collection);
   const names = collection === undefined ? rescuedCollections(engine.dir) : [collection];
   const report: RescueReport = { collections: [] };
   engine.write(() => {

@@ -1,5 +1,5 @@
 /** `store.watch()` and `store.changes()`: wiring the change feed (`../../feed/`) to the engine. */
-import { assertCollectionName } from '../../jsonl/collection-name.js';
+import { assertCollectionArgument, assertFunction } from '../arguments.js';
 import { ChangeFeed } from '../../feed/feed.js';
 import { assertSince, type Change, type ChangesOptions, type WatchOptions } from '../../feed/change.js';
 import { changeIterator } from '../../feed/change-iterator.js';
@@ -7,7 +7,7 @@ import type { Engine } from '../engine.js';
 
 export function watch(engine: Engine, listener: (change: Change) => void, options: WatchOptions = {}): () => void {
   engine.assertOpen();
-  if (typeof listener !== 'function') throw new TypeError('watch() expects a listener function');
+  assertFunction('listener', listener, 'a listener function');
   return subscribe(engine, listener, options);
 }
 
@@ -23,7 +23,7 @@ function checkWatchOptions(options: WatchOptions): void {
   if (typeof options !== 'object' || options === null) throw new TypeError('watch options must be an object');
   if (options.collections !== undefined) {
     if (!Array.isArray(options.collections)) throw new TypeError('collections must be an array of collection names');
-    for (const name of options.collections) assertCollectionName(name);
+    for (const name of options.collections) assertCollectionArgument(name, 'collections');
   }
   assertSince(options.since);
 }

@@ -4,14 +4,11 @@
  * returned in the library's shapes (built-in types read with their defaults, as the
  * `getX` / `listX` methods return them).
  */
-import { NotFoundError, TaskStoreError, ValidationError, type Store } from '../../index.js';
+import { findCycles, NotFoundError, recordType, TaskStoreError, ValidationError, type Execution, type Store, type TaskSpec } from '../../index.js';
 import { recordHistory } from '../../cli/commands/history.js';
 import { CliError } from '../../cli/errors.js';
 import { resolveId } from '../../cli/id-prefix.js';
 import { readRecord, withReadDefaults } from '../../cli/record-types.js';
-import { recordType } from '../../records/registry.js';
-import { findCycles } from '../../records/cycles.js';
-import type { Execution, TaskSpec } from '../../records/schemas.js';
 import type {
   AnyRecord,
   CollectionPageResponse,
@@ -111,7 +108,7 @@ function prdList(store: Store, _p: string[], _q: URLSearchParams, now: number): 
 function prdBoard(store: Store, [input]: string[], _q: URLSearchParams, now: number): PrdBoardResponse {
   const { id } = resolveId(store, input!, { collections: ['prds'], what: 'PRD' });
   const prd = store.getPrd(id);
-  if (prd === undefined) throw new NotFoundError(`no PRD ${id}`);
+  if (prd === undefined) throw new NotFoundError(`prds has no record with id ${id}`, { data: { collection: 'prds', id } });
   const specs = store.listTaskSpecs(id);
   const byId = new Map(specs.map((s) => [s.id, s]));
   const outside: Record<string, OutsideDependency> = {};
@@ -175,7 +172,7 @@ function executionPage(store: Store, _p: string[], query: URLSearchParams, now: 
 function recordOne(store: Store, [input]: string[], _q: URLSearchParams, now: number): RecordResponse {
   const match = resolveId(store, input!);
   const record = readRecord(store, match.collection, match.id) as AnyRecord | undefined;
-  if (record === undefined) throw new NotFoundError(`no live record ${match.id}`);
+  if (record === undefined) throw new NotFoundError(`${match.collection} has no record with id ${match.id}`, { data: { ...match } });
   return { now, collection: match.collection, record };
 }
 
@@ -191,7 +188,7 @@ function collectionList(store: Store, _p: string[], _q: URLSearchParams, now: nu
 }
 
 function collectionPage(store: Store, [name]: string[], query: URLSearchParams, now: number): CollectionPageResponse {
-  if (!store.collectionNames().includes(name!)) throw new NotFoundError(`there is no collection ${JSON.stringify(name)}`);
+  if (!store.collectionNames().includes(name!)) throw new NotFoundError(`there is no collection named ${name}`, { data: { collection: name } });
   const { limit, offset } = paging(query);
   const where = parseWhere(query.get('where'));
   const orderBy = optionalString(query, 'orderBy');

@@ -1,0 +1,100 @@
+/**
+ * Argument checks at the public entry points, so every method follows one rule:
+ *
+ * - an argument of the wrong JavaScript type (a number where an id goes, options that
+ *   are not an object, an unknown option, a listener that is not a function) is a bug in
+ *   the calling code: a `TypeError`, as better-sqlite3 throws for its arguments;
+ * - an argument of the right type whose value cannot be used (an empty id, a negative
+ *   limit, an unknown status) and every record that does not fit its schema are bad
+ *   input: a `ValidationError`.
+ *
+ * The `TypeError`s thrown here also carry `code: 'VALIDATION'` and `field` (the
+ * argument's name), the properties a `ValidationError` has, so code that branches on
+ * `err.code` handles both, while `instanceof TypeError` tells a bug from bad data.
+ * Pure: no I/O.
+ */
+import { ValidationError } from '../errors.js';
+import { assertCollectionName } from '../jsonl/collection-name.js';
+import { assertId, isPlainObject } from './record-input.js';
+
+/** A `TypeError` about one argument: `field` names it; `code` is `VALIDATION` (see above). */
+export interface ArgumentTypeError extends TypeError {
+  readonly code: 'VALIDATION';
+  readonly field: string;
+}
+
+/** `name must be <expected> (got <what value is>)`, as a TypeError carrying `code` and `field`. */
+export function argumentTypeError(name: string, expected: string, value: unknown): ArgumentTypeError {
+  return Object.assign(new TypeError(`${name} must be ${expected} (got ${describeValue(value)})`), { code: 'VALIDATION' as const, field: name });
+}
+
+/** A short description of a value for messages: `"abc"`, `42`, `null`, `an array`, `an object`. */
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'bigint') return `${value}n`;
+  return String(value);
+}
+
+export function assertString(name: string, value: unknown): asserts value is string {
+  if (typeof value !== 'string') throw argumentTypeError(name, 'a string', value);
+}
+
+export function assertFunction(name: string, value: unknown, expected = 'a function'): asserts value is (...args: never[]) => unknown {
+  if (typeof value !== 'function') throw argumentTypeError(name, expected, value);
+}
+
+/** A record id given as an argument: a string (else TypeError), non-empty and well-formed (else ValidationError). */
+export function assertIdArgument(value: unknown, name = 'id'): asserts value is string {
+  assertString(name, value);
+  assertId(value, name);
+}
+
+/** A collection name given as an argument: a string (else TypeError) that is a valid name (else InvalidNameError). */
+export function assertCollectionArgument(value: unknown, name = 'collection'): asserts value is string {
+  assertString(name, value);
+  assertCollectionName(value);
+}
+
+/** An options argument whose keys are checked elsewhere: undefined or a plain object. */
+export function assertOptionalObject(name: string, value: unknown): asserts value is Record<string, unknown> | undefined {
+  if (value !== undefined && !isPlainObject(value)) throw argumentTypeError(name, 'an object', value);
+}
+
+/**
+ * An options argument: undefined, or a plain object holding only `allowed` keys (a
+ * misspelt option would otherwise be ignored without a word). Returns it as a record.
+ */
+export function parseOptionsArgument(value: unknown, allowed: readonly string[], name = 'options'): Record<string, unknown> {
+  if (value === undefined) return {};
+  if (!isPlainObject(value)) throw argumentTypeError(name, `an object${allowed.length > 0 ? ` such as { ${allowed[0]}: … }` : ''}`, value);
+  for (const key of Object.keys(value)) {
+    if (!allowed.includes(key) && value[key] !== undefined) {
+      throw Object.assign(new TypeError(`unknown option ${key} (expected ${allowed.join(', ')})`), { code: 'VALIDATION' as const, field: key });
+    }
+  }
+  return value;
+}
+
+/** `store.collection(options)`: an object whose `name` is a collection name, `indexes` an array of strings, `schema` has `parse`. */
+export function assertCollectionOptions(options: unknown): void {
+  const o = parseOptionsArgument(options, ['name', 'indexes', 'schema']);
+  if (options === undefined) throw argumentTypeError('options', 'an object such as { name: … }', options);
+  assertCollectionArgument(o.name, 'name');
+  if (o.indexes !== undefined) {
+    if (!Array.isArray(o.indexes)) throw argumentTypeError('indexes', 'an array of field names', o.indexes);
+    for (const field of o.indexes) assertString('indexes', field);
+  }
+  if (o.schema !== undefined && typeof (o.schema as { parse?: unknown } | null)?.parse !== 'function') {
+    throw argumentTypeError('schema', 'an object with a parse(value) method (a zod schema fits)', o.schema);
+  }
+}
+
+/** A non-negative safe integer argument (a limit, an offset): a number (else TypeError), whole and ≥ 0 (else ValidationError). */
+export function assertCount(name: string, value: unknown): asserts value is number {
+  if (typeof value !== 'number') throw argumentTypeError(name, 'a non-negative integer', value);
+  if (!Number.isSafeInteger(value) || value < 0) throw new ValidationError(`${name} must be a non-negative integer (got ${value})`, { field: name });
+}
