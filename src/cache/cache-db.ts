@@ -200,6 +200,7 @@ export class CacheDb {
       for (;;) {
         try {
           begin.run();
+          this.files.holdWriteLock(true);
           return;
         } catch (err) {
           if ((err as { code?: string }).code !== 'SQLITE_BUSY') throw err;
@@ -243,6 +244,7 @@ export class CacheDb {
   }
 
   commit(): void {
+    this.files.holdWriteLock(false);
     this.#own.get('COMMIT').run();
     if (++this.commitsSinceCheckpoint >= CHECKPOINT_AFTER_COMMITS) this.scheduleCheckpoint();
   }
@@ -276,6 +278,7 @@ export class CacheDb {
   }
 
   rollback(): void {
+    this.files.holdWriteLock(false);
     if (this.#db.inTransaction) this.#own.get('ROLLBACK').run();
   }
 
@@ -337,7 +340,10 @@ export class CacheDb {
 
   /** Undoes everything since savepoint `name`, and ends it. */
   rollbackToSavepoint(name: string): void {
+    // Rows read or written since the savepoint may be undone: read them again.
+    this.files.holdWriteLock(false);
     this.#db.exec(`ROLLBACK TO ${name}; RELEASE ${name}`);
+    this.files.holdWriteLock(true);
   }
 
   /** The value stored under `key` in `meta`, or undefined. */
@@ -350,16 +356,59 @@ export class CacheDb {
     this.#own.get('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(key, value);
   }
 
-  /** Folds one write's latency into the running average in `meta` (n capped at 100, so recent writes dominate). */
-  recordWriteLatency(ms: number): void {
-    this.#own
-      .get(
-        `INSERT INTO meta (key, value) VALUES ('write_latency', json_object('ms', @ms, 'n', 1))
-         ON CONFLICT (key) DO UPDATE SET value = json_object(
-           'ms', json_extract(value, '$.ms') + (@ms - json_extract(value, '$.ms')) / min(json_extract(value, '$.n') + 1, 100),
-           'n', min(json_extract(value, '$.n') + 1, 100))`,
-      )
-      .run({ ms });
+  /**
+   * Folds write latencies, oldest first, into the running average in `meta`:
+   * avg += (ms - avg) / n with n capped at 100, so recent writes dominate.
+   */
+  recordWriteLatency(samples: readonly number[]): void {
+    if (samples.length === 0) return;
+    let avg: number | undefined;
+    let n = 0;
+    try {
+      const stored = JSON.parse(this.readMeta('write_latency') ?? 'null') as { ms?: unknown; n?: unknown } | null;
+      if (typeof stored?.ms === 'number' && typeof stored.n === 'number' && Number.isFinite(stored.ms) && stored.n >= 1) {
+        avg = stored.ms;
+        n = stored.n;
+      }
+    } catch {
+      // an unreadable value starts the average afresh
+    }
+    for (const ms of samples) {
+      if (avg === undefined) {
+        avg = ms;
+        n = 1;
+      } else {
+        n = Math.min(n + 1, 100);
+        avg += (ms - avg) / n;
+      }
+    }
+    this.writeMeta('write_latency', JSON.stringify({ ms: avg, n }));
+  }
+
+  /**
+   * Runs `fn` in a write transaction if the write lock is free right now (no waiting);
+   * returns false, having done nothing, when another connection holds it.
+   */
+  tryWriteNow(fn: () => void): boolean {
+    if (this.#db.inTransaction) return false;
+    this.setBusyTimeout(0);
+    try {
+      this.#own.get('BEGIN IMMEDIATE').run();
+      this.files.holdWriteLock(true);
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SQLITE_BUSY') return false;
+      throw err;
+    } finally {
+      this.setBusyTimeout(this.busyTimeoutMs);
+    }
+    try {
+      fn();
+      this.commit();
+      return true;
+    } catch (err) {
+      this.rollback();
+      throw err;
+    }
   }
 }
 

@@ -38,15 +38,34 @@ export interface BadLineRow {
 
 /** The `files` table: per log, what the cache has consumed of it. */
 export class FileStates {
+  /**
+   * Rows read or written during the current write transaction. While this connection
+   * holds the write lock no other connection can change the table, so a write, which
+   * reads its log's row when it catches up and again when it stages its line, reads it
+   * from SQLite once. Undefined outside a write transaction (see holdWriteLock).
+   */
+  #memo: Map<string, FileStateRow | undefined> | undefined;
+
   constructor(private readonly statements: StatementCache) {}
+
+  /** Called when this connection takes (true) or gives up (false) the write lock, and after a rollback to a savepoint. */
+  holdWriteLock(held: boolean): void {
+    this.#memo = held ? new Map() : undefined;
+  }
 
   /** The row of `collection`'s log, or undefined when the cache has consumed nothing of it. */
   get(collection: string): FileStateRow | undefined {
-    return this.statements.get('SELECT * FROM files WHERE collection = ?').get(collection) as FileStateRow | undefined;
+    const memo = this.#memo;
+    if (memo?.has(collection) === true) return memo.get(collection);
+    const row = this.statements.get('SELECT * FROM files WHERE collection = ?').get(collection) as FileStateRow | undefined;
+    memo?.set(collection, row);
+    return row;
   }
 
   /** Records what the cache has consumed of a log (replacing the previous row). */
   put(row: FileStateRow): void {
+    // Forgotten first: should the statement fail, the next get() reads the table.
+    this.#memo?.delete(row.collection);
     this.statements
       .get(
         `INSERT OR REPLACE INTO files (collection, ino, offset, lines, fingerprint, mtime_ns, conflict_line, prefix_crc)
@@ -57,6 +76,7 @@ export class FileStates {
 
   /** Forgets a log (it is gone). */
   remove(collection: string): void {
+    this.#memo?.delete(collection);
     this.statements.get('DELETE FROM files WHERE collection = ?').run(collection);
   }
 

@@ -143,6 +143,64 @@ export function fingerprintPrefix(fd: number, length: number): string {
 }
 
 /**
+ * The bytes of a prefix that its fingerprint covers, kept in memory so that an appender
+ * can fingerprint the prefix it extends without reading the file back: the first
+ * 8 KiB (all of a shorter prefix) and the last 4 KiB.
+ */
+export interface PrefixWindows {
+  length: number;
+  /** The prefix's first min(length, 8 KiB) bytes. */
+  head: Buffer;
+  /** 4 KiB whose last min(length, 4 KiB) bytes are the prefix's last bytes (reused from write to write). */
+  tail: Buffer;
+  fingerprint: string;
+}
+
+/** The windows of a file's first `length` bytes, read from `fd` (two small reads). */
+export function readPrefixWindows(fd: number, length: number): PrefixWindows {
+  const head = Buffer.from(readRange(fd, 0, Math.min(length, FINGERPRINT_WINDOW * 2), fingerprintBuffer));
+  const tailLength = Math.min(length, FINGERPRINT_WINDOW);
+  const tail = Buffer.alloc(FINGERPRINT_WINDOW);
+  if (length <= head.length) head.copy(tail, FINGERPRINT_WINDOW - tailLength, length - tailLength, length);
+  else readRange(fd, length - tailLength, tailLength).copy(tail, FINGERPRINT_WINDOW - tailLength);
+  return { length, head, tail, fingerprint: fingerprintOfWindows(length, head, tail) };
+}
+
+/**
+ * Moves `windows` on to its prefix extended by `data` (in place: the tail buffer is
+ * reused), and returns it: what fingerprintPrefix gives for the longer prefix, computed
+ * without any read.
+ */
+export function extendPrefixWindows(windows: PrefixWindows, data: Buffer): PrefixWindows {
+  const length = windows.length + data.length;
+  const headRoom = FINGERPRINT_WINDOW * 2 - windows.head.length;
+  // A copy: `data` belongs to the caller, and the windows outlive this write.
+  if (headRoom > 0) windows.head = Buffer.concat([windows.head, data.subarray(0, headRoom)]);
+  const tail = windows.tail;
+  if (data.length >= FINGERPRINT_WINDOW) {
+    data.copy(tail, 0, data.length - FINGERPRINT_WINDOW);
+  } else {
+    tail.copy(tail, 0, data.length);
+    data.copy(tail, FINGERPRINT_WINDOW - data.length);
+  }
+  windows.length = length;
+  windows.fingerprint = fingerprintOfWindows(length, windows.head, tail);
+  return windows;
+}
+
+function fingerprintOfWindows(length: number, head: Buffer, tail: Buffer): string {
+  const hash = createHash('sha1');
+  hash.update(String(length));
+  if (length <= FINGERPRINT_WINDOW * 2) {
+    hash.update(head.subarray(0, length));
+  } else {
+    hash.update(head.subarray(0, FINGERPRINT_WINDOW));
+    hash.update(tail);
+  }
+  return hash.digest('hex');
+}
+
+/**
  * CRC-32 of the bytes [from, to) of a file, continuing from `initial` (the CRC of the bytes
  * before `from`), so a log's whole-prefix checksum is extended by each appended tail.
  */

@@ -66,6 +66,10 @@ export class Engine implements DomainHost {
   scope: WriteScope | undefined;
   /** Latencies of this process's last 100 durable writes (ms). */
   readonly latencies: number[] = [];
+  /** Write latencies (ms) not yet folded into the cache's persisted average (see write-scope.ts). */
+  readonly unpersistedLatencies: number[] = [];
+  /** Whether this process has stored a latency sample yet (its first write always does). */
+  latencyPersisted = false;
   lastSyncMs: number | null = null;
   closed = false;
   readonly host: CollectionHost;
@@ -137,6 +141,7 @@ export class Engine implements DomainHost {
   close(): void {
     if (this.closed) return;
     this.feed?.close();
+    this.persistPendingLatencies();
     this.closed = true;
     this.appender.close();
     this.journal.close();
@@ -284,6 +289,22 @@ export class Engine implements DomainHost {
     } catch {
       // a metric is not worth failing a write for
     }
+  }
+
+  /**
+   * Stores the write latencies this process has not stored yet, if the write lock is free
+   * right now: closing never waits for another process, and a metric is not worth
+   * failing a close for.
+   */
+  private persistPendingLatencies(): void {
+    const pending = this.unpersistedLatencies;
+    if (pending.length === 0 || this.scope !== undefined) return;
+    try {
+      if (this.cache.isCurrentFile()) this.cache.tryWriteNow(() => this.cache.recordWriteLatency(pending));
+    } catch {
+      // ignored, as every metric (see recordInCache)
+    }
+    pending.length = 0;
   }
 
   /** Using a closed store is a programming error, not an I/O failure: a TypeError, as better-sqlite3 throws for a closed database. */

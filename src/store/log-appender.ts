@@ -10,7 +10,7 @@
 import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, statSync } from 'node:fs';
 import type { CacheDb } from '../cache/cache-db.js';
 import { CorruptError, ioError } from '../errors.js';
-import { appendDurable, extendCrc, fingerprintPrefix, hashBytes, inodeOf } from '../jsonl/log-io.js';
+import { appendDurable, extendCrc, extendPrefixWindows, fingerprintPrefix, hashBytes, inodeOf, readPrefixWindows, type PrefixWindows } from '../jsonl/log-io.js';
 import type { Durability } from '../fs/durability.js';
 import { logPath, mtimeNsOf, writeFileState } from './ingest.js';
 import type { Journal, JournalEntry } from './journal.js';
@@ -23,12 +23,21 @@ export interface StagedLog {
   startLines: number;
   /** CRC-32 of the log's first `startOffset` bytes, when known. */
   startCrc: number | null;
+  /** The fingerprint the cache recorded for those `startOffset` bytes (null when it has none). */
+  startFingerprint: string | null;
   lines: string[];
 }
 
 interface OpenLog {
   fd: number;
   ino: string;
+  /**
+   * The fingerprinted windows of the prefix this handle last appended to, so the next
+   * append fingerprints the longer prefix without reading the file back. Used only when
+   * the cache's row still names that very prefix (same length and fingerprint, checked
+   * against the file by the catch-up under the lock); otherwise read again.
+   */
+  windows?: PrefixWindows;
 }
 
 export class LogAppender {
@@ -87,12 +96,17 @@ export class LogAppender {
     }
     for (const { log, handle, data } of prepared) {
       const offset = log.startOffset + data.length;
+      const known = handle.windows;
+      handle.windows =
+        known !== undefined && known.length === log.startOffset && known.fingerprint === log.startFingerprint
+          ? extendPrefixWindows(known, data)
+          : readPrefixWindows(handle.fd, offset);
       writeFileState(this.cache, {
         collection: log.collection,
         ino: handle.ino,
         offset,
         lines: log.startLines + log.lines.length,
-        fingerprint: fingerprintPrefix(handle.fd, offset),
+        fingerprint: handle.windows.fingerprint,
         mtime_ns: mtimeNsOf(handle.fd),
         conflict_line: null,
         prefix_crc: log.startCrc === null ? null : extendCrc(data, log.startCrc),
@@ -106,6 +120,10 @@ export class LogAppender {
 
   /** Cuts logs back after a failure (best effort: the journal covers a crash here). */
   undoCommit(staged: StagedLog[]): void {
+    for (const s of staged) {
+      const handle = this.handles.get(s.collection);
+      if (handle !== undefined) handle.windows = undefined;
+    }
     this.undo(
       staged
         .filter((s) => s.lines.length > 0 && this.handles.has(s.collection))

@@ -515,6 +515,35 @@ describe('metrics', () => {
     expect(store.metrics().lastSyncMs).toBeGreaterThanOrEqual(0);
   });
 
+  it('persists write latency for other processes: at the first write, every 16th, and the rest on close', () => {
+    const { store, notes, dir } = openStore();
+    const stored = (): { ms: number; n: number } | undefined => {
+      const db = new Database(join(dir, 'taskstore.db'), { readonly: true });
+      try {
+        const row = db.prepare("SELECT value FROM meta WHERE key = 'write_latency'").get() as { value: string } | undefined;
+        return row === undefined ? undefined : (JSON.parse(row.value) as { ms: number; n: number });
+      } finally {
+        db.close();
+      }
+    };
+    expect(stored()).toBeUndefined();
+    notes.create({ title: 'first' });
+    expect(stored()?.n).toBe(1); // a one-write process (the CLI) leaves its figure
+    for (let i = 0; i < 5; i++) notes.create({ title: `n${i}` });
+    expect(stored()?.n).toBe(1); // pending, not yet stored
+    for (let i = 0; i < 11; i++) notes.create({ title: `m${i}` });
+    expect(stored()?.n).toBe(17); // the 16 after the first, folded in one write
+    notes.create({ title: 'last' });
+    store.close();
+    const after = stored();
+    expect(after?.n).toBe(18); // close stored the last one
+    expect(after?.ms).toBeGreaterThan(0);
+    const reopened = Store.open(dir, { durability: 'none', logger: quietLogger() });
+    expect(reopened.metrics().recorded.writeLatencyMs).toBe(after?.ms);
+    expect(reopened.metrics().writeLatencyMs).toBeNull();
+    reopened.close();
+  });
+
   it('reports lines and superseded lines per collection, so a user sees when compaction pays', () => {
     const { store, notes } = openStore();
     const id = notes.create({ title: 'a' });
