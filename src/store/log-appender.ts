@@ -60,8 +60,8 @@ export class LogAppender {
     if (logs.length === 0) return 0;
     const prepared = logs.map((log) => {
       const path = logPath(this.dir, log.collection);
-      const handle = this.handle(log.collection);
-      const size = fstatSync(handle.fd).size;
+      const { handle, size: sizeAtPath } = this.handle(log.collection);
+      const size = sizeAtPath ?? fstatSync(handle.fd).size;
       if (size !== log.startOffset) {
         throw new CorruptError(
           `${log.collection}.jsonl changed outside TaskStore during the write (expected ${log.startOffset} bytes, found ${size}: another program, such as git, may still be writing it); nothing was written`,
@@ -141,18 +141,22 @@ export class LogAppender {
     }
   }
 
-  /** An append handle for the log, reopened if the file was replaced (compaction, checkout) since. */
-  private handle(collection: string): OpenLog {
+  /**
+   * An append handle for the log, reopened if the file was replaced (compaction, checkout)
+   * since. A kept handle comes with the file's size from the same stat that found the
+   * path still naming its inode (one inode, one size: no fstat needed).
+   */
+  private handle(collection: string): { handle: OpenLog; size?: number } {
     const path = logPath(this.dir, collection);
     const cached = this.handles.get(collection);
     if (cached !== undefined) {
-      let currentIno: string | undefined;
+      let current: { ino: bigint; size: bigint } | undefined;
       try {
-        currentIno = String(statSync(path, { bigint: true }).ino);
+        current = statSync(path, { bigint: true, throwIfNoEntry: false });
       } catch {
-        currentIno = undefined;
+        current = undefined;
       }
-      if (currentIno === cached.ino) return cached;
+      if (current !== undefined && String(current.ino) === cached.ino) return { handle: cached, size: Number(current.size) };
       closeSync(cached.fd);
       this.handles.delete(collection);
     }
@@ -167,7 +171,7 @@ export class LogAppender {
     if (created) this.durability.syncDir(this.dir);
     const handle = { fd, ino: inodeOf(fd) };
     this.handles.set(collection, handle);
-    return handle;
+    return { handle };
   }
 
   /** Drops a cached handle (after this process replaced the file itself). */
