@@ -45,8 +45,8 @@ export type { BadLineRow, FileStateRow } from './log-state-tables.js';
 export class CacheDb {
   /** The connection, private: the rest of TaskStore reaches the cache's tables through named methods. */
   readonly #db: SqliteDatabase;
-  /** Prepared statements for ad-hoc read queries over the collection tables. */
-  readonly statements: StatementCache;
+  /** Prepared statements for ad-hoc read queries over the collection tables ({@link selectAll}). */
+  readonly #reads: StatementCache;
   /** The cache's own statements (kept apart, so ad-hoc queries never evict the lock's or the bookkeeping's). */
   readonly #own: StatementCache;
   /** What the cache has consumed of each log (the `files` table). */
@@ -63,7 +63,7 @@ export class CacheDb {
     private readonly busyTimeoutMs: number,
   ) {
     this.#db = db;
-    this.statements = new StatementCache(db);
+    this.#reads = new StatementCache(db);
     this.#own = new StatementCache(db);
     this.files = new FileStates(this.#own);
     this.badLines = new BadLines(this.#own);
@@ -280,6 +280,16 @@ export class CacheDb {
   rollback(): void {
     this.files.holdWriteLock(false);
     if (this.#db.inTransaction) this.#own.get('ROLLBACK').run();
+  }
+
+  /**
+   * Runs a read-only SELECT (the record layer's named queries, `queryCache`) with its
+   * statement prepared once; anything that could write is a TypeError, before it runs.
+   */
+  selectAll<R>(sql: string, params: readonly unknown[] = []): R[] {
+    const statement = this.#reads.get(sql);
+    if (!statement.reader || !statement.readonly) throw new TypeError('queryCache() runs read-only SELECT statements only');
+    return statement.all(...params) as R[];
   }
 
   /**

@@ -223,9 +223,7 @@ export class Engine implements DomainHost {
 
   queryCache<R>(collections: readonly string[], sql: (...tables: string[]) => string, params: readonly unknown[] = []): R[] {
     const tables = collections.map((name) => `"${readableTable(this, name).table}"`);
-    const statement = this.cache.statements.get(sql(...tables));
-    if (!statement.reader || !statement.readonly) throw new TypeError('queryCache() runs read-only SELECT statements only');
-    return statement.all(...params) as R[];
+    return this.cache.selectAll<R>(sql(...tables), params);
   }
 
   cacheTable(collection: string): CollectionTable {
