@@ -175,7 +175,7 @@ export class CacheDb {
   /** True when the database file on disk is still the one this connection has open (someone may have deleted it). */
   isCurrentFile(): boolean {
     try {
-      return statSync(this.path, { bigint: true }).ino === this.ino;
+      return statSync(this.path, { bigint: true, throwIfNoEntry: false })?.ino === this.ino;
     } catch {
       return false;
     }
