@@ -188,7 +188,8 @@ async function cliCaller() {
     if (kind === 'ready') args = ['--json', 'ready'];
     else if (kind === 'show') {
       const specs = store.listPendingTaskSpecs();
-      args = ['show', (specs[k % Math.max(1, specs.length)] ?? store.listReadyTaskSpecs()[0])?.id ?? 'none'];
+      const spec = specs[k % Math.max(1, specs.length)] ?? store.listReadyTaskSpecs()[0] ?? store.collection({ name: 'task_specs' }).list({ limit: 1 })[0];
+      args = ['show', spec.id];
     } else {
       const running = store.listActiveExecutions();
       const target = running[k % Math.max(1, running.length)];
