@@ -8,8 +8,10 @@
  * workflow names) do the check and the write in one transaction holding the write
  * lock, so no other writer can slip in between; when a check fails nothing is written.
  * What each record type is (fields, defaults, indexes, references) comes from the
- * registry (`registry.ts`), and the reference checks on write are driven by it; this
- * file keeps the real rules: the completion cascade (planned by `cascade.ts`) and
+ * registry (`registry.ts`): every `createX` / `updateX` is the one generic
+ * `createRecord` / `updateRecord` (input schema, reference checks, the live and
+ * `ifUpdatedAt` checks) driven by it, so this file keeps only the real rules: an
+ * execution's `started_at`, the completion cascade (planned by `cascade.ts`) and
  * workflow-name uniqueness. Ready specs, claims and cycles are in `readiness.ts`; what
  * `check()` adds and the referrers that block a delete are in `record-checks.ts`.
  *
@@ -30,11 +32,6 @@ import { RECORD_TYPES, type RecordTypeName } from './registry.js';
 import { parseArgument, parseRecordInput, storedSchema, withDefaults } from './record-validation.js';
 import { recordChecks, referrersOf } from './record-checks.js';
 import {
-  NewDependencySchema,
-  NewExecutionSchema,
-  NewPrdSchema,
-  NewTaskSpecSchema,
-  NewWorkflowSchema,
   READ_DEFAULTS,
   type Dependency,
   type Execution,
@@ -50,6 +47,14 @@ import {
   type TaskSpec,
   type Workflow,
 } from './schemas.js';
+
+/** What a record type adds to the generic create / update (see `createRecord`). */
+interface WriteHooks {
+  /** Rules beyond the registry's references, checked in the write's transaction (workflow-name uniqueness). */
+  rules?: (input: Record<string, unknown>) => void;
+  /** Fills in what the store decides, given the current version on update. */
+  complete?: (input: Record<string, unknown>, current: Record<string, unknown> | undefined) => Record<string, unknown>;
+}
 
 interface RecordCollections {
   prds: Collection<Prd>;
@@ -109,8 +114,7 @@ export class Records {
   // ---------------------------------------------------------------- PRDs
 
   createPrd(p: NewPrd): string {
-    const input = parseRecordInput(NewPrdSchema, p, 'PRD');
-    return this.withReferences(C.prds, input, () => this.records.prds.create(input as NewRecord<Prd>));
+    return this.createRecord(C.prds, p);
   }
 
   getPrd(id: string): Prd | undefined {
@@ -118,9 +122,7 @@ export class Records {
   }
 
   updatePrd(id: string, p: NewPrd, options?: WriteOptions): Prd {
-    const input = parseRecordInput(NewPrdSchema, p, 'PRD');
-    const opts = parseWriteOptions(options);
-    return this.withReferences(C.prds, input, () => this.records.prds.update(id, input as NewRecord<Prd>, opts));
+    return this.updateRecord<Prd>(C.prds, id, p, options);
   }
 
   listPrds(status?: PrdStatus): Prd[] {
@@ -131,11 +133,7 @@ export class Records {
   // ---------------------------------------------------------------- task specs
 
   createTaskSpec(t: NewTaskSpec): string {
-    const input = parseRecordInput(NewTaskSpecSchema, t, 'task spec');
-    return this.host.transaction(() => {
-      this.requireReferences(C.taskSpecs, input);
-      return this.records.taskSpecs.create(input as NewRecord<TaskSpec>);
-    });
+    return this.createRecord(C.taskSpecs, t);
   }
 
   getTaskSpec(id: string): TaskSpec | undefined {
@@ -143,14 +141,7 @@ export class Records {
   }
 
   updateTaskSpec(id: string, t: NewTaskSpec, options?: WriteOptions): TaskSpec {
-    const input = parseRecordInput(NewTaskSpecSchema, t, 'task spec');
-    const opts = parseWriteOptions(options);
-    return this.host.transaction(() => {
-      assertCurrent(this.records.taskSpecs, id, opts);
-      requireLive(this.records.taskSpecs, id, 'id', 'task spec');
-      this.requireReferences(C.taskSpecs, input);
-      return this.records.taskSpecs.update(id, input as NewRecord<TaskSpec>, opts);
-    });
+    return this.updateRecord<TaskSpec>(C.taskSpecs, id, t, options);
   }
 
   listTaskSpecs(prdId: string): TaskSpec[] {
@@ -165,11 +156,7 @@ export class Records {
   // ---------------------------------------------------------------- executions
 
   createExecution(e: NewExecution): string {
-    const input = parseRecordInput(NewExecutionSchema, e, 'execution');
-    return this.host.transaction(() => {
-      this.requireReferences(C.executions, input);
-      return this.records.executions.create({ ...input, started_at: input.started_at ?? Date.now() } as NewRecord<Execution>);
-    });
+    return this.createRecord(C.executions, e, { complete: (input) => ({ ...input, started_at: input.started_at ?? Date.now() }) });
   }
 
   getExecution(id: string): Execution | undefined {
@@ -177,14 +164,8 @@ export class Records {
   }
 
   updateExecution(id: string, e: NewExecution, options?: WriteOptions): Execution {
-    const input = parseRecordInput(NewExecutionSchema, e, 'execution');
-    const opts = parseWriteOptions(options);
-    return this.host.transaction(() => {
-      assertCurrent(this.records.executions, id, opts);
-      const current = requireLive(this.records.executions, id, 'id', 'execution');
-      this.requireReferences(C.executions, input);
-      const startedAt = input.started_at ?? current.started_at ?? Date.now();
-      return this.records.executions.update(id, { ...input, started_at: startedAt } as NewRecord<Execution>, opts);
+    return this.updateRecord<Execution>(C.executions, id, e, options, {
+      complete: (input, current) => ({ ...input, started_at: input.started_at ?? current?.started_at ?? Date.now() }),
     });
   }
 
@@ -234,11 +215,7 @@ export class Records {
   // ---------------------------------------------------------------- dependencies
 
   createDependency(d: NewDependency): string {
-    const input = parseRecordInput(NewDependencySchema, d, 'dependency');
-    return this.host.transaction(() => {
-      this.requireReferences(C.dependencies, input);
-      return this.records.dependencies.create(input as NewRecord<Dependency>);
-    });
+    return this.createRecord(C.dependencies, d);
   }
 
   getDependency(id: string): Dependency | undefined {
@@ -270,12 +247,7 @@ export class Records {
   // ---------------------------------------------------------------- workflows
 
   createWorkflow(w: NewWorkflow): string {
-    const input = parseRecordInput(NewWorkflowSchema, w, 'workflow');
-    return this.host.transaction(() => {
-      this.requireReferences(C.workflows, input);
-      this.requireFreeWorkflowName(input.name, undefined);
-      return this.records.workflows.create(input as NewRecord<Workflow>);
-    });
+    return this.createRecord(C.workflows, w, { rules: (input) => this.requireFreeWorkflowName(input.name as string, undefined) });
   }
 
   getWorkflow(id: string): Workflow | undefined {
@@ -289,15 +261,7 @@ export class Records {
   }
 
   updateWorkflow(id: string, w: NewWorkflow, options?: WriteOptions): Workflow {
-    const input = parseRecordInput(NewWorkflowSchema, w, 'workflow');
-    const opts = parseWriteOptions(options);
-    return this.host.transaction(() => {
-      assertCurrent(this.records.workflows, id, opts);
-      requireLive(this.records.workflows, id, 'id', 'workflow');
-      this.requireReferences(C.workflows, input);
-      this.requireFreeWorkflowName(input.name, id);
-      return this.records.workflows.update(id, input as NewRecord<Workflow>, opts);
-    });
+    return this.updateRecord<Workflow>(C.workflows, id, w, options, { rules: (input) => this.requireFreeWorkflowName(input.name as string, id) });
   }
 
   listWorkflows(): Workflow[] {
@@ -341,12 +305,39 @@ export class Records {
     }
   }
 
-  /** Runs `write`, after the reference checks in the same transaction when the type has any. */
-  private withReferences<R>(collection: RecordTypeName, input: Record<string, unknown>, write: () => R): R {
-    if (!RECORD_TYPES[collection].references.some((ref) => ref.checkedOnWrite)) return write();
+  /**
+   * `createX` for any registry type: the type's input schema, then, in one transaction with
+   * the write, its references (as the registry declares them) and the type's own `rules`;
+   * `complete` fills in what the store decides (an execution's `started_at`).
+   */
+  private createRecord(type: RecordTypeName, raw: unknown, hooks: WriteHooks = {}): string {
+    const definition = RECORD_TYPES[type];
+    const input = parseRecordInput(definition.input!, raw, definition.label) as Record<string, unknown>;
+    const write = () => this.byName[type].create((hooks.complete?.(input, undefined) ?? input) as NewRecord<Record<string, unknown>>);
+    // A type with nothing to check writes at once (one write is its own transaction).
+    if (hooks.rules === undefined && !definition.references.some((ref) => ref.checkedOnWrite)) return write();
     return this.host.transaction(() => {
-      this.requireReferences(collection, input);
+      this.requireReferences(type, input);
+      hooks.rules?.(input);
       return write();
+    });
+  }
+
+  /**
+   * `updateX` for any registry type: the whole record replaced, under one transaction: a
+   * stale `ifUpdatedAt` first, then the record must be live, then references and `rules`.
+   */
+  private updateRecord<T extends object>(type: RecordTypeName, id: string, raw: unknown, options: WriteOptions | undefined, hooks: WriteHooks = {}): T {
+    const definition = RECORD_TYPES[type];
+    const input = parseRecordInput(definition.input!, raw, definition.label) as Record<string, unknown>;
+    const opts = parseWriteOptions(options);
+    const records = this.byName[type];
+    return this.host.transaction(() => {
+      assertCurrent(records, id, opts);
+      const current = requireLive(records, id, 'id', definition.label);
+      this.requireReferences(type, input);
+      hooks.rules?.(input);
+      return records.update(id, (hooks.complete?.(input, current) ?? input) as NewRecord<Record<string, unknown>>, opts) as unknown as T;
     });
   }
 
