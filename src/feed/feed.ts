@@ -89,6 +89,7 @@ interface TrackedLog {
 interface Pending {
   /** Stat signature of the log when first seen ahead of (or different from) the cache. */
   signature: string;
+  /** When (monotonic ms, `performance.now()`): a wall clock set back would keep the log pending until it caught up. */
   since: number;
 }
 
@@ -490,7 +491,7 @@ export class ChangeFeed {
     // Already caught up at exactly this state (e.g. a torn last line the cache will not take): nothing to wait for.
     if (this.caughtUpAt.get(name) === signature) return;
     const known = this.pending.get(name);
-    if (known === undefined || known.signature !== signature) this.pending.set(name, { signature, since: Date.now() });
+    if (known === undefined || known.signature !== signature) this.pending.set(name, { signature, since: performance.now() });
   }
 
   /**
@@ -508,7 +509,7 @@ export class ChangeFeed {
       try {
         // A write that was in flight has committed by now: this look clears it.
         this.poll(undefined, []);
-        const now = Date.now();
+        const now = performance.now();
         let stale = false;
         for (const [name, pending] of this.pending) {
           if (now - pending.since >= this.timings.settleMs) {
