@@ -42,7 +42,7 @@ export {
   WorkflowSchema,
   NewWorkflowSchema,
   RepoStateSchema,
-} from './records/schemas.js';
+} from './records/registry.js';
 export type {
   Prd,
   PrdStatus,
@@ -59,7 +59,7 @@ export type {
   Workflow,
   NewWorkflow,
   RepoState,
-} from './records/schemas.js';
+} from './records/registry.js';
 export { findCycles } from './records/cycles.js';
 export { DEFAULT_LEASE_MS } from './records/claims.js';
 export type { ClaimOptions, ClaimNextOptions, ReleaseOptions } from './records/claims.js';

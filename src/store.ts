@@ -32,7 +32,7 @@ import type {
   RepoState,
   TaskSpec,
   Workflow,
-} from './records/schemas.js';
+} from './records/registry.js';
 import {
   gitIntegrationProblems,
   gitIntegrationStatus,

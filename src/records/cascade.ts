@@ -7,7 +7,7 @@
  * becomes `complete`. Versions that would not change are not rewritten, so completing
  * twice is harmless and keeps the first `completed_at`.
  */
-import type { ExecutionStatus, PrdStatus, TaskSpecStatus } from './schemas.js';
+import type { ExecutionStatus, PrdStatus, TaskSpecStatus } from './registry.js';
 
 export interface CompletionState {
   execution: { status: ExecutionStatus; completed_at: number | null | undefined };

@@ -9,7 +9,7 @@
  */
 import { ClaimedError, StaleError, ValidationError } from '../errors.js';
 import { argumentTypeError, assertString, describeValue as describe, parseOptionsArgument } from '../store/arguments.js';
-import { TaskSpecStatusSchema, type TaskSpec, type TaskSpecStatus } from './schemas.js';
+import { TaskSpecStatusSchema, type TaskSpec, type TaskSpecStatus } from './registry.js';
 
 /** Five minutes: long enough for a loop's slowest step between heartbeats. */
 export const DEFAULT_LEASE_MS = 300_000;

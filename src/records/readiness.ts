@@ -24,8 +24,7 @@ import {
 } from './claims.js';
 import { requireLive } from './live-records.js';
 import { withDefaults } from './record-validation.js';
-import { READ_DEFAULTS, type TaskSpec } from './schemas.js';
-import { RECORD_TYPES } from './registry.js';
+import { READ_DEFAULTS, RECORD_TYPES, type TaskSpec } from './registry.js';
 
 const TASK_SPECS = RECORD_TYPES.task_specs.collection;
 

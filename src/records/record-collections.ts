@@ -1,5 +1,5 @@
 /** Public names of the record layer: the collections behind the record types, and what `completeExecution` returns. */
-import type { Execution, Prd, TaskSpec } from './schemas.js';
+import type { Execution, Prd, TaskSpec } from './registry.js';
 
 /** The collections behind the record types, as named on disk (`<name>.jsonl`). */
 export const RECORD_COLLECTIONS = {

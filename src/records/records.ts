@@ -28,11 +28,12 @@ import { AlreadyExistsError, ValidationError } from '../errors.js';
 import { Readiness } from './readiness.js';
 import { assertCurrent, requireLive } from './live-records.js';
 import { planCompletion } from './cascade.js';
-import { RECORD_TYPES, type RecordTypeName } from './registry.js';
 import { parseArgument, parseRecordInput, storedSchema, withDefaults } from './record-validation.js';
 import { recordChecks, referrersOf } from './record-checks.js';
 import {
   READ_DEFAULTS,
+  RECORD_TYPES,
+  type RecordTypeName,
   type Dependency,
   type Execution,
   type ExecutionStatus,
@@ -46,7 +47,7 @@ import {
   type RepoState,
   type TaskSpec,
   type Workflow,
-} from './schemas.js';
+} from './registry.js';
 
 /** What a record type adds to the generic create / update (see `createRecord`). */
 interface WriteHooks {

@@ -4,7 +4,7 @@
  * stored version of any generic record); what the page needs beyond them (progress,
  * board columns, cycles) sits beside the records, never mixed into them. Types only.
  */
-import type { Execution, Prd, TaskSpec } from '../records/schemas.js';
+import type { Execution, Prd, TaskSpec } from '../records/registry.js';
 
 export type { Execution, Prd, TaskSpec };
 

@@ -7,10 +7,9 @@ import {
   NewWorkflowSchema,
   PrdSchema,
   READ_DEFAULTS,
-  formatPath,
-} from '../../src/records/schemas.js';
-import { parseRecordInput } from '../../src/records/record-validation.js';
-import { recordSchemas } from '../../src/records/registry.js';
+  recordSchemas,
+} from '../../src/records/registry.js';
+import { formatPath, parseRecordInput } from '../../src/records/record-validation.js';
 import { ValidationError } from '../../src/index.js';
 
 function rejection(fn: () => unknown): ValidationError {
