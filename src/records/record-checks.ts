@@ -7,8 +7,8 @@ import type { DomainHost } from '../store/domain-host.js';
 import * as Q from '../cache/record-queries.js';
 import type { CheckProblem } from '../store/check.js';
 import { ConflictMarkersError } from '../errors.js';
-import { REFERENCE_FIELDS, type Referrer } from './references.js';
-import { RECORD_TYPES, type ReferenceField } from './registry.js';
+import type { Referrer } from '../store/domain-host.js';
+import { RECORD_TYPES, REFERENCE_FIELDS, type ReferenceField } from './registry.js';
 import type { TaskGraph } from './task-graph.js';
 
 const TASK_SPECS = RECORD_TYPES.task_specs.collection;
@@ -20,7 +20,7 @@ export function recordChecks(host: DomainHost, graph: () => TaskGraph): CheckPro
   return [...danglingReferences(host), ...cycleProblems(graph), ...duplicateWorkflowNames(host), ...graphDrift(graph), ...doubleClaims(host)];
 }
 
-/** Live records whose reference fields name `id` of `collection` (see references.ts). */
+/** Live records whose reference fields name `id` of `collection` (the registry's `references`). */
 export function referrersOf(host: DomainHost, collection: string, id: string): Referrer[] {
   const referrers: Referrer[] = [];
   for (const ref of REFERENCE_FIELDS) {
