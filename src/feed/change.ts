@@ -103,7 +103,7 @@ function makeChange(collection: string, before: KnownVersion | undefined, record
 }
 
 /** Whether a remembered version is a tombstone, without parsing it unless it may be one. */
-export function isTombstoneText(version: KnownVersion): boolean {
+function isTombstoneText(version: KnownVersion): boolean {
   return version.text.includes('"deleted"') && (JSON.parse(version.text) as StoredRecord).deleted === true;
 }
 

@@ -17,7 +17,7 @@
 import type { CacheDb } from '../cache/cache-db.js';
 import type { CollectionTable } from '../cache/collection-table.js';
 import type { GraphCandidate, TaskGraphTables } from '../cache/task-graph-sql.js';
-import { findCycles } from './cycles.js';
+import { compareIds, findCycles } from './cycles.js';
 
 export type { GraphCandidate };
 
@@ -136,9 +136,9 @@ function nodeFields(spec: Record<string, unknown>): string {
 }
 
 /** Claim order: `created_at` (absent first, as SQL orders NULL), then id in code-unit order. */
-export function compareClaimOrder(a: GraphCandidate, b: GraphCandidate): number {
+function compareClaimOrder(a: GraphCandidate, b: GraphCandidate): number {
   const ca = typeof a.created_at === 'number' ? a.created_at : -Infinity;
   const cb = typeof b.created_at === 'number' ? b.created_at : -Infinity;
   if (ca !== cb) return ca < cb ? -1 : 1;
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+  return compareIds(a.id, b.id);
 }
