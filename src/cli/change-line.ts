@@ -11,9 +11,7 @@ import { formatTime, truncate } from './output.js';
 import { visible as spelledOut } from './terminal-safe.js';
 
 /** Record text for one line of a terminal: every control character (ESC, CR, LF, bidi marks) spelled out. */
-export function visible(text: string): string {
-  return spelledOut(text, true);
-}
+const visible = (text: string): string => spelledOut(text, true);
 
 const SHORT_ID = 8;
 const VALUE_WIDTH = 40;

@@ -5,11 +5,13 @@
  * links and rules; paragraphs wrapped to the terminal's width.
  *
  * The markdown must already be terminal-safe (control characters spelled out): the only
- * escape sequences in the output are the colours added here.
+ * escape sequences in the output are the colours added here (a numeric entity such as
+ * `&#27;` that decodes to a control character is spelled out too).
  */
 import { Lexer, type Token, type Tokens } from 'marked';
 import type { Colors } from './output.js';
 import { displayWidth, renderTable } from './table.js';
+import { visible } from './terminal-safe.js';
 
 export interface RenderOptions {
   /** Wrap paragraphs at this many columns (default 80). */
@@ -24,7 +26,8 @@ function decodeEntities(text: string): string {
   return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+\d*);/gi, (whole, name: string) => {
     if (name[0] === '#') {
       const code = name[1] === 'x' || name[1] === 'X' ? Number.parseInt(name.slice(2), 16) : Number.parseInt(name.slice(1), 10);
-      return Number.isInteger(code) && code > 0 && code <= 0x10ffff && !(code >= 0xd800 && code <= 0xdfff) ? String.fromCodePoint(code) : whole;
+      // `&#27;` is plain text to the escaping done before rendering: what it decodes to is spelled out here.
+      return Number.isInteger(code) && code > 0 && code <= 0x10ffff && !(code >= 0xd800 && code <= 0xdfff) ? visible(String.fromCodePoint(code)) : whole;
     }
     return ENTITIES[name.toLowerCase()] ?? whole;
   });

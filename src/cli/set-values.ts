@@ -121,18 +121,12 @@ export function jsonOrString(text: string): unknown {
  * @example parseSetValues(['review_passes=3', 'title=123'], PRD_FIELD_TYPES) // { review_passes: 3, title: '123' }
  */
 export function parseSetValues(args: readonly string[], types: FieldTypes | undefined, option = '--set'): Record<string, unknown> {
-  // Defined, not assigned: `--set __proto__=…` names a field called __proto__ and must not
-  // change the object's prototype.
-  const values: Record<string, unknown> = {};
+  const values: Record<string, unknown> = {}; // parseAssignment refuses __proto__, so plain assignment is safe
   for (const arg of args) {
     const { field, text } = parseAssignment(arg, option);
-    defineField(values, field, convertValue(text, types === undefined ? undefined : Object.hasOwn(types, field) ? types[field] : undefined));
+    values[field] = convertValue(text, types === undefined ? undefined : Object.hasOwn(types, field) ? types[field] : undefined);
   }
   return values;
-}
-
-function defineField(target: Record<string, unknown>, field: string, value: unknown): void {
-  Object.defineProperty(target, field, { value, enumerable: true, writable: true, configurable: true });
 }
 
 // ---- field types from zod schemas ----

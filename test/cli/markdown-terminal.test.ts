@@ -52,4 +52,12 @@ describe('renderMarkdownForTerminal', () => {
     expect(out.replace(/\n/g, ' ')).toContain('See the docs (https://example.com/docs) <here> AB.');
     expect(wrap('a b c', 3)).toBe('a b c'); // never narrower than 20
   });
+
+  it('spells out control characters that numeric entities decode to (the input was escaped before rendering)', () => {
+    const out = renderMarkdownForTerminal('Hi &#27;[2J &#x1b;]0;t&#7; &#x9b;1m &#x202e;x `&#27;[31m`', { c: colour, width: 80 });
+    // Only the renderer's own colour codes may hold ESC.
+    expect(out.replace(/\u001b\[[0-9;]*m/g, '')).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/);
+    expect(out).toContain('\\x1b[2J');
+    expect(out).toContain('\\x9b1m \\u202ex');
+  });
 });

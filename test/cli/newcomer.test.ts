@@ -64,6 +64,17 @@ describe('terminal injection', () => {
     // --json is exact.
     expect(runJson<{ title: string }>(['show', id], { cwd }).title).toBe(evil);
   });
+
+  it('check spells out control characters in a file name it reports (git may bring any name)', () => {
+    const cwd = tempDir('taskstore-cli-');
+    expect(runCli(['init'], { cwd }).status).toBe(0);
+    writeFileSync(join(cwd, '.taskstore', 'x\u001b]0;pwned\u0007.jsonl.torn'), '{"id":"a"\n');
+    const r = runCli(['check'], { cwd });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('torn_line');
+    expect(r.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+    expect(r.stdout).toContain('x\\x1b]0;pwned\\x07');
+  });
 });
 
 describe('help works like git', () => {

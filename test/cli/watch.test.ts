@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import pc from 'picocolors';
 import { Store, type Change } from '../../src/index.js';
-import { changedFields, formatChangeLine, visible } from '../../src/cli/change-line.js';
+import { changedFields, formatChangeLine } from '../../src/cli/change-line.js';
+import { visible } from '../../src/cli/terminal-safe.js';
 import { CLI } from '../helpers/paths.js';
 import { tempDir } from '../helpers/temp.js';
 import { quietLogger } from '../helpers/logger.js';
@@ -81,7 +82,7 @@ describe('watch line format', () => {
     const record = { id: `id${evil}`, updated_at: 0, [`field${evil}`]: evil };
     const line = formatChangeLine({ ...base, id: record.id, op: 'create', record }, c);
     expect(line).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e]/);
-    expect(visible('a\u001bb\nc\u007f\u009b\u202e')).toBe('a\\x1bb\\nc\\x7f\\x9b\\u202e');
+    expect(visible('a\u001bb\nc\u007f\u009b\u202e', true)).toBe('a\\x1bb\\nc\\x7f\\x9b\\u202e');
     expect(changedFields({ ...base, id: 'x', op: 'create', record })[0]).toContain('\\x1b');
   });
 });

@@ -110,6 +110,18 @@ describe('ready, claim, renew, release', () => {
     expect(text[at + 3]).toMatch(new RegExp(`^${c.slice(0, 8)}\\S* +ui +${b.slice(0, 8)}\\S* \\(pending\\), ghost-spec \\(missing\\)$`));
   });
 
+  it('ready --explain spells out control characters in a missing dependency (record text never drives the terminal)', () => {
+    const { cwd, dir } = storeIn();
+    const store = openStore(dir);
+    const prd = store.createPrd({ title: 'P' });
+    store.createTaskSpec({ prd_id: prd, phase_name: 'x', dependencies: ['ghost\u009b2J\u202eevil'] });
+    store.close();
+    const r = runCli(['ready', '--explain'], { cwd });
+    expect(r.status).toBe(0);
+    expect(r.stdout).not.toMatch(/[\u0080-\u009f\u202e]/);
+    expect(r.stdout).toContain('ghost\\x9b2J\\u202eevil (missing)');
+  });
+
   it('claim without an id takes the next claimable spec; with an id that one; exit 1 and a hint when none / held', () => {
     const { cwd, dir } = storeIn();
     const { a, q } = seedGraph(dir);

@@ -18,8 +18,9 @@ export async function run(ctx: CliContext): Promise<number> {
   else if (report.ok) out.line(out.c.green('ok: no problems found'));
   else {
     for (const problem of report.problems) {
+      // `collection` comes from a file name (`<name>.jsonl.torn`), which git or anyone may have chosen.
       const where = [problem.collection, problem.line === undefined ? undefined : `line ${problem.line}`].filter((x) => x !== undefined).join(' ');
-      out.line(`${out.c.red(problem.kind)}${where === '' ? '' : ` ${out.c.dim(`(${where})`)}`}: ${visible(problem.message)}`);
+      out.line(`${out.c.red(problem.kind)}${where === '' ? '' : ` ${out.c.dim(`(${visible(where, true)})`)}`}: ${visible(problem.message)}`);
     }
     out.note(`${plural(report.problems.length, 'problem')} found`);
   }

@@ -4,6 +4,7 @@ import { resolveId, shortIds } from '../id-prefix.js';
 import { withStore } from '../open-store.js';
 import { createOutput, formatValue } from '../output.js';
 import { COLUMNS, printRecords } from '../records-view.js';
+import { visible } from '../terminal-safe.js';
 
 export interface ReadyInput {
   prdId?: string;
@@ -66,7 +67,8 @@ export async function run(ctx: CliContext, input: ReadyInput): Promise<number> {
     // Ids of missing specs are shown whole: a prefix of nothing would only confuse.
     const ids = result.waiting.flatMap((w) => [w.spec.id, ...w.blockedBy.filter((b) => b.status !== 'missing').map((b) => b.id as string)]);
     const short = shortIds(store, ids);
-    const name = (id: unknown, missing = false) => (typeof id !== 'string' ? JSON.stringify(id) : missing ? id : (short.get(id) ?? id));
+    // Dependency values are whatever the record holds (a missing one is no validated id): spell out control characters.
+    const name = (id: unknown, missing = false) => visible(typeof id !== 'string' ? JSON.stringify(id) : missing ? id : (short.get(id) ?? id), true);
     out.line('', out.c.bold(`not ready (${result.waiting.length}):`));
     out.table(
       ['ID', 'PHASE', 'WAITING FOR'],

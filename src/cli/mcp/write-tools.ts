@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { ValidationError, type NewExecution, type NewPrd, type NewTaskSpec, type Store } from '../../index.js';
 import { resolveId } from '../id-prefix.js';
 import { patchRecord, resolveReferenceIds } from '../patch-record.js';
-import { resolvePrdId, requireCollection } from './read-tools.js';
+import { requireCollection } from './read-tools.js';
 import { WRITES, defineTool } from './tool-definition.js';
 import {
   collectionArg,
@@ -73,13 +73,8 @@ export const createTaskSpec = defineTool({
   annotations: WRITES,
   run(store, args) {
     const spec = given(args);
-    spec.prd_id = resolvePrdId(store, args.prd_id);
-    if (args.dependencies !== undefined) {
-      const ids = args.dependencies.map(
-        (dep) => resolveId(store, dep, { collections: ['task_specs'], what: 'task spec', argument: 'dependencies' }).id,
-      );
-      spec.dependencies = [...new Set(ids)];
-    }
+    resolveReferenceIds(store, 'task_specs', spec, (field) => field);
+    if (Array.isArray(spec.dependencies)) spec.dependencies = [...new Set(spec.dependencies)];
     const id = store.createTaskSpec(spec as NewTaskSpec);
     return { id, record: store.getTaskSpec(id) };
   },
@@ -105,7 +100,7 @@ export const createExecution = defineTool({
   annotations: WRITES,
   run(store, args) {
     const execution = given(args);
-    execution.ts_id = resolveId(store, args.ts_id, { collections: ['task_specs'], what: 'task spec', argument: 'ts_id' }).id;
+    resolveReferenceIds(store, 'executions', execution, (field) => field);
     const id = store.createExecution(execution as NewExecution);
     return { id, record: store.getExecution(id) };
   },
