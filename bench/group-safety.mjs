@@ -8,10 +8,10 @@
  * Both with durability 'none', so the row shows CPU cost, not the fsync that dominates.
  */
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, utimesSync, writeSync } from 'node:fs';
+import { mkdirSync, utimesSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { DIST_INDEX, INDEXED_FIELDS, groupMain, log, makeRecords, openRawDb, removeDir, row, summarize, tempDir, upsertStatement } from './lib.mjs';
+import { DIST_INDEX, groupMain, log, makeRecords, openWritePair, removeDir, row, summarize, tempDir, upsertStatement } from './lib.mjs';
 
 const { Store } = await import(DIST_INDEX);
 
@@ -24,12 +24,7 @@ function patches(ctx) {
   const n = ctx.scale(5000);
   const warmup = Math.max(10, Math.round(n / 10));
   log(`safety s1: ${n} patches of one field, durability none`);
-  const storeDir = tempDir(ctx.workRoot, 's-store');
-  const rawDir = tempDir(ctx.workRoot, 's-raw');
-  const store = Store.open(storeDir, { durability: 'none' });
-  const items = store.collection({ name: 'items', indexes: INDEXED_FIELDS });
-  const fd = openSync(join(rawDir, 'items.jsonl'), 'a');
-  const db = openRawDb(join(rawDir, 'raw.db'));
+  const { items, fd, db, close } = openWritePair(Store, ctx.workRoot, 'none', 's');
   const insert = upsertStatement(db);
   const current = db.prepare('SELECT data FROM items WHERE id = ?');
   const records = makeRecords(200);
@@ -62,11 +57,7 @@ function patches(ctx) {
       }
     }
   } finally {
-    store.close();
-    closeSync(fd);
-    db.close();
-    removeDir(storeDir);
-    removeDir(rawDir);
+    close();
   }
   const st = summarize(storeUs);
   const bt = summarize(rawUs);

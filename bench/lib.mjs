@@ -222,6 +222,30 @@ export function upsertStatement(db) {
   );
 }
 
+/**
+ * A fresh store (collection `items` with INDEXED_FIELDS) and a fresh hand-written baseline
+ * side by side (`items.jsonl` opened 'a', openRawDb, a prepared plain INSERT), for the
+ * write comparisons. `Store` is passed in because this file never loads dist/.
+ * `close()` closes both and removes their directories.
+ */
+export function openWritePair(Store, root, durability, prefix) {
+  const storeDir = tempDir(root, `${prefix}-store`);
+  const rawDir = tempDir(root, `${prefix}-raw`);
+  const store = Store.open(storeDir, { durability });
+  const items = store.collection({ name: 'items', indexes: INDEXED_FIELDS });
+  const fd = openSync(join(rawDir, 'items.jsonl'), 'a');
+  const db = openRawDb(join(rawDir, 'raw.db'));
+  const insert = db.prepare('INSERT INTO items (id, updated_at, data) VALUES (?, ?, ?)');
+  const close = () => {
+    store.close();
+    closeSync(fd);
+    db.close();
+    removeDir(storeDir);
+    removeDir(rawDir);
+  };
+  return { store, items, fd, db, insert, close };
+}
+
 /** Calls `onLine(text)` for each complete line of `fd` from `offset`; returns the offset after the last line. */
 export function forEachLine(fd, offset, onLine) {
   const CHUNK = 1 << 20;
