@@ -60,7 +60,7 @@ export function ExecutionsView({ params, version }: { params: URLSearchParams; v
                 const spec = data.task_specs[e.ts_id];
                 const end = e.completed_at ?? (e.status === 'running' ? now : e.updated_at);
                 return (
-                  <tr key={e.id} data-id={e.id} class={`row-${e.status}`}>
+                  <tr key={e.id} data-id={e.id}>
                     <td>
                       <StatusBadge status={e.status} />
                     </td>
