@@ -7,11 +7,10 @@
  *      works), against the same write in a store outside any git work tree.
  * Both with durability 'none', so the row shows CPU cost, not the fsync that dominates.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, utimesSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { DIST_INDEX, groupMain, log, makeRecords, openWritePair, removeDir, row, summarize, tempDir, upsertStatement } from './lib.mjs';
+import { DIST_INDEX, gitRunner, groupMain, log, makeRecords, openWritePair, removeDir, row, summarize, tempDir, upsertStatement } from './lib.mjs';
 
 const { Store } = await import(DIST_INDEX);
 
@@ -81,7 +80,7 @@ function gitWorkTree(ctx) {
   log(`safety s2: ${n} creates in a git work tree vs outside git, durability none`);
   const repo = tempDir(ctx.workRoot, 's-git');
   mkdirSync(repo, { recursive: true });
-  execFileSync('git', ['init', '-q', repo]);
+  gitRunner()(repo, 'init', '-q');
   // A git dir nobody touched for a while: the steady state of a work tree between git commands.
   const old = new Date(Date.now() - 60_000);
   utimesSync(join(repo, '.git'), old, old);

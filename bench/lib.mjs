@@ -323,6 +323,32 @@ export function peakRssMiB() {
   return process.resourceUsage().maxRSS / 1024;
 }
 
+// ---------------------------------------------------------------- git
+
+/** A fixed identity and no user or system config, so every machine runs the same git. */
+export const GIT_IDENTITY = {
+  GIT_AUTHOR_NAME: 'Bench',
+  GIT_AUTHOR_EMAIL: 'bench@example.com',
+  GIT_COMMITTER_NAME: 'Bench',
+  GIT_COMMITTER_EMAIL: 'bench@example.com',
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_CONFIG_GLOBAL: '/dev/null',
+  GIT_TERMINAL_PROMPT: '0',
+};
+
+/**
+ * A `git(cwd, ...args)` running git with GIT_IDENTITY (and `extraEnv`): returns stdout,
+ * throws with git's stderr when it fails.
+ */
+export function gitRunner(extraEnv = {}) {
+  const env = { ...process.env, ...GIT_IDENTITY, ...extraEnv };
+  return (cwd, ...args) => {
+    const r = spawnSync('git', args, { cwd, encoding: 'utf8', env, maxBuffer: 256 << 20 });
+    if (r.status !== 0) throw new Error(`git ${args.join(' ')} in ${cwd} exited ${r.status}: ${r.stderr}`);
+    return r.stdout;
+  };
+}
+
 // ---------------------------------------------------------------- temp dirs
 
 export function tempDir(root, name) {
