@@ -30,10 +30,10 @@ const PAGE = 50;
 const MAX_COLUMNS = 8;
 
 function columnsOf(records: AnyRecord[]): string[] {
-  const seen = new Map<string, number>();
-  for (const r of records) for (const k of Object.keys(r)) seen.set(k, (seen.get(k) ?? 0) + 1);
-  const keys = [...seen.keys()].filter((k) => k !== 'id' && k !== 'content');
-  // Keep the first record's order, but drop the long ones when there are too many.
+  const seen = new Set<string>();
+  for (const r of records) for (const k of Object.keys(r)) seen.add(k);
+  const keys = [...seen].filter((k) => k !== 'id' && k !== 'content');
+  // Fields in the order first met (the first record's first), the rest cut when there are too many.
   return ['id', ...keys.slice(0, MAX_COLUMNS - 1)];
 }
 
