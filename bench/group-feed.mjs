@@ -17,13 +17,14 @@
  *        same checkout followed by the cache rebuild any reader must do (`refresh()`),
  *        without a watcher. No git hooks: the feed notices the rewrite itself.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync, watch, openSync, readSync, closeSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { BENCH_DIR, DIST_INDEX, groupMain, log, percentile, row, tempDir, writeJsonlFile } from './lib.mjs';
+import { BENCH_DIR, DIST_INDEX, gitRunner, groupMain, log, percentile, row, tempDir, writeJsonlFile } from './lib.mjs';
 
 const { Store } = await import(DIST_INDEX);
+const git = gitRunner();
 const now = () => performance.timeOrigin + performance.now();
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -224,16 +225,6 @@ async function inProcessCost(ctx) {
       baselineWhat: 'the same creates with nobody watching (the watcher reads each committed line back and compares it)',
     }),
   );
-}
-
-function git(cwd, ...args) {
-  const r = spawnSync('git', args, {
-    cwd,
-    encoding: 'utf8',
-    env: { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@x', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@x', GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' },
-  });
-  if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
 }
 
 async function checkout(ctx) {

@@ -12,30 +12,16 @@
  *      all four are identical, against the same 20 rounds run one after another (no
  *      pushes racing).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { BENCH_DIR, CLI_MAIN, DIST_INDEX, groupMain, log, makeRecords, median, row, runNode, tempDir, writeJsonlFile } from './lib.mjs';
+import { BENCH_DIR, CLI_MAIN, DIST_INDEX, GIT_IDENTITY, gitRunner, groupMain, log, makeRecords, median, row, runNode, tempDir, writeJsonlFile } from './lib.mjs';
 
 const { Store } = await import(DIST_INDEX);
 
-// A fixed identity and no user config, so every machine runs the same git.
-Object.assign(process.env, {
-  GIT_AUTHOR_NAME: 'Bench',
-  GIT_AUTHOR_EMAIL: 'bench@example.com',
-  GIT_COMMITTER_NAME: 'Bench',
-  GIT_COMMITTER_EMAIL: 'bench@example.com',
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_CONFIG_GLOBAL: '/dev/null',
-  GIT_TERMINAL_PROMPT: '0',
-});
-const PLAIN_GIT_ENV = { ...process.env, TASKSTORE_SKIP_HOOKS: '1' };
-
-function git(cwd, ...args) {
-  const r = spawnSync('git', args, { cwd, encoding: 'utf8', env: PLAIN_GIT_ENV, maxBuffer: 256 << 20 });
-  if (r.status !== 0) throw new Error(`git ${args.join(' ')} in ${cwd} exited ${r.status}: ${r.stderr}`);
-  return r.stdout;
-}
+// Every git here, and the CLI's git in child processes, runs with the same fixed identity.
+Object.assign(process.env, GIT_IDENTITY);
+const git = gitRunner({ TASKSTORE_SKIP_HOOKS: '1' });
 
 function cli(cwd, ...args) {
   const r = runNode([CLI_MAIN, ...args], { cwd });

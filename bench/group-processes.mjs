@@ -95,14 +95,7 @@ function rustSideBySide(ctx, root, n, reps) {
     ctx.rows.push(unavailableRow('6d', what, 'set RUST_TASKSTORE_MERGE to a built taskstore-merge binary (docs/benchmarks.md)'));
     return;
   }
-  const dir = tempDir(root, `rust-${n}`);
-  const changes = Math.max(10, Math.round(n / 100));
-  const [base, oursTemplate, ours, theirs] = ['base', 'ours.template', 'ours', 'theirs'].map((name) => join(dir, `${name}.jsonl`));
-  const info = writeJsonlFile(base, n, 31);
-  copyFileSync(base, oursTemplate);
-  copyFileSync(base, theirs);
-  appendFileSync(oursTemplate, appendLines(changes, n, info.records, 0));
-  appendFileSync(theirs, appendLines(changes, n, info.records, 1));
+  const { changes, base, oursTemplate, ours, theirs } = mergeFiles(tempDir(root, `rust-${n}`), n);
   const commands = { driver: [process.execPath, MERGE_MAIN, base, ours, theirs], rust: [rust, base, ours, theirs] };
   const times = { driver: [], rust: [] };
   for (let i = 0; i <= reps; i++) {
@@ -132,19 +125,25 @@ function rustSideBySide(ctx, root, n, reps) {
   );
 }
 
-/** One merge of three n-line logs (ours and theirs each append 1% new versions/records), whole process, vs `node -e ""`. */
-function mergeRun(ctx, root, id, n, reps, withFloor) {
-  const dir = tempDir(root, `merge-${n}`);
+/**
+ * The three inputs of a merge in `dir`: an n-line base, and ours and theirs each appending
+ * 1% new versions/records to it. `ours` is where the driver writes: copy `oursTemplate`
+ * over it before every run.
+ */
+function mergeFiles(dir, n) {
   const changes = Math.max(10, Math.round(n / 100));
-  const base = join(dir, 'base.jsonl');
-  const oursTemplate = join(dir, 'ours.template.jsonl');
-  const ours = join(dir, 'ours.jsonl');
-  const theirs = join(dir, 'theirs.jsonl');
+  const [base, oursTemplate, ours, theirs] = ['base', 'ours.template', 'ours', 'theirs'].map((name) => join(dir, `${name}.jsonl`));
   const info = writeJsonlFile(base, n, 31);
   copyFileSync(base, oursTemplate);
   copyFileSync(base, theirs);
   appendFileSync(oursTemplate, appendLines(changes, n, info.records, 0));
   appendFileSync(theirs, appendLines(changes, n, info.records, 1));
+  return { changes, base, oursTemplate, ours, theirs };
+}
+
+/** One merge of three n-line logs (ours and theirs each append 1% new versions/records), whole process, vs `node -e ""`. */
+function mergeRun(ctx, root, id, n, reps, withFloor) {
+  const { changes, base, oursTemplate, ours, theirs } = mergeFiles(tempDir(root, `merge-${n}`), n);
   log(`scenario ${id}: merge driver on ${n.toLocaleString('en-US')}-line base (+${changes} lines on each side), ${reps} runs each`);
   const commands = { driver: [MERGE_MAIN, base, ours, theirs], node: ['-e', ''] };
   if (withFloor) commands.floor = [join(BENCH_DIR, 'child-merge-floor.mjs'), base, ours, theirs];

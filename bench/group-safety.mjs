@@ -7,11 +7,10 @@
  *      works), against the same write in a store outside any git work tree.
  * Both with durability 'none', so the row shows CPU cost, not the fsync that dominates.
  */
-import { execFileSync } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, utimesSync, writeSync } from 'node:fs';
+import { mkdirSync, utimesSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { DIST_INDEX, INDEXED_FIELDS, groupMain, log, makeRecords, openRawDb, removeDir, row, summarize, tempDir, upsertStatement } from './lib.mjs';
+import { DIST_INDEX, gitRunner, groupMain, log, makeRecords, openWritePair, removeDir, row, summarize, tempDir, upsertStatement } from './lib.mjs';
 
 const { Store } = await import(DIST_INDEX);
 
@@ -24,12 +23,7 @@ function patches(ctx) {
   const n = ctx.scale(5000);
   const warmup = Math.max(10, Math.round(n / 10));
   log(`safety s1: ${n} patches of one field, durability none`);
-  const storeDir = tempDir(ctx.workRoot, 's-store');
-  const rawDir = tempDir(ctx.workRoot, 's-raw');
-  const store = Store.open(storeDir, { durability: 'none' });
-  const items = store.collection({ name: 'items', indexes: INDEXED_FIELDS });
-  const fd = openSync(join(rawDir, 'items.jsonl'), 'a');
-  const db = openRawDb(join(rawDir, 'raw.db'));
+  const { items, fd, db, close } = openWritePair(Store, ctx.workRoot, 'none', 's');
   const insert = upsertStatement(db);
   const current = db.prepare('SELECT data FROM items WHERE id = ?');
   const records = makeRecords(200);
@@ -62,11 +56,7 @@ function patches(ctx) {
       }
     }
   } finally {
-    store.close();
-    closeSync(fd);
-    db.close();
-    removeDir(storeDir);
-    removeDir(rawDir);
+    close();
   }
   const st = summarize(storeUs);
   const bt = summarize(rawUs);
@@ -90,7 +80,7 @@ function gitWorkTree(ctx) {
   log(`safety s2: ${n} creates in a git work tree vs outside git, durability none`);
   const repo = tempDir(ctx.workRoot, 's-git');
   mkdirSync(repo, { recursive: true });
-  execFileSync('git', ['init', '-q', repo]);
+  gitRunner()(repo, 'init', '-q');
   // A git dir nobody touched for a while: the steady state of a work tree between git commands.
   const old = new Date(Date.now() - 60_000);
   utimesSync(join(repo, '.git'), old, old);

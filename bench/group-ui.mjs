@@ -13,10 +13,9 @@
  *   U7  GET /api/prds (the first page's data)        vs listPrds in-process + JSON
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createServer, request } from 'node:http';
 import { join } from 'node:path';
-import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { CLI_MAIN, DIST_INDEX, gc, groupMain, log, rng, row, summarize, tempDir, unavailableRow } from './lib.mjs';
 
@@ -112,7 +111,6 @@ await groupMain(async (ctx) => {
 
 async function browserRows(ctx, ui, seed, reps) {
   const { chromium } = await import('playwright-core');
-  const profile = mkdtempSync(join(os.tmpdir(), 'taskstore-bench-chromium-'));
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -169,7 +167,6 @@ async function browserRows(ctx, ui, seed, reps) {
   } finally {
     await browser.close();
     await new Promise((r) => staticServer.close(r));
-    rmSync(profile, { recursive: true, force: true });
   }
 }
 

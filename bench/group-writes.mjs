@@ -3,10 +3,9 @@
  * hand-written best case doing the same I/O (append + fdatasync + SQLite insert into an
  * equivalent table) on the same records, in the same process, interleaved.
  */
-import { closeSync, fdatasyncSync, openSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { fdatasyncSync, writeSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { DIST_INDEX, INDEXED_FIELDS, gc, groupMain, log, makeRecords, openRawDb, percentile, removeDir, row, summarize, tempDir } from './lib.mjs';
+import { DIST_INDEX, gc, groupMain, log, makeRecords, openWritePair, percentile, row, summarize } from './lib.mjs';
 
 const { Store } = await import(DIST_INDEX);
 
@@ -20,21 +19,7 @@ await groupMain(async (ctx) => {
 
 /** A fresh store and a fresh hand-written baseline side by side. */
 function openPair(ctx, durability) {
-  const storeDir = tempDir(ctx.workRoot, 'w-store');
-  const rawDir = tempDir(ctx.workRoot, 'w-raw');
-  const store = Store.open(storeDir, { durability });
-  const items = store.collection({ name: 'items', indexes: INDEXED_FIELDS });
-  const fd = openSync(join(rawDir, 'items.jsonl'), 'a');
-  const db = openRawDb(join(rawDir, 'raw.db'));
-  const insert = db.prepare('INSERT INTO items (id, updated_at, data) VALUES (?, ?, ?)');
-  const close = () => {
-    store.close();
-    closeSync(fd);
-    db.close();
-    removeDir(storeDir);
-    removeDir(rawDir);
-  };
-  return { store, items, fd, db, insert, close };
+  return openWritePair(Store, ctx.workRoot, durability, 'w');
 }
 
 /**

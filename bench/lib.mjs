@@ -222,6 +222,30 @@ export function upsertStatement(db) {
   );
 }
 
+/**
+ * A fresh store (collection `items` with INDEXED_FIELDS) and a fresh hand-written baseline
+ * side by side (`items.jsonl` opened 'a', openRawDb, a prepared plain INSERT), for the
+ * write comparisons. `Store` is passed in because this file never loads dist/.
+ * `close()` closes both and removes their directories.
+ */
+export function openWritePair(Store, root, durability, prefix) {
+  const storeDir = tempDir(root, `${prefix}-store`);
+  const rawDir = tempDir(root, `${prefix}-raw`);
+  const store = Store.open(storeDir, { durability });
+  const items = store.collection({ name: 'items', indexes: INDEXED_FIELDS });
+  const fd = openSync(join(rawDir, 'items.jsonl'), 'a');
+  const db = openRawDb(join(rawDir, 'raw.db'));
+  const insert = db.prepare('INSERT INTO items (id, updated_at, data) VALUES (?, ?, ?)');
+  const close = () => {
+    store.close();
+    closeSync(fd);
+    db.close();
+    removeDir(storeDir);
+    removeDir(rawDir);
+  };
+  return { store, items, fd, db, insert, close };
+}
+
 /** Calls `onLine(text)` for each complete line of `fd` from `offset`; returns the offset after the last line. */
 export function forEachLine(fd, offset, onLine) {
   const CHUNK = 1 << 20;
@@ -297,6 +321,32 @@ export function runChildJson(script, args, options = {}) {
 /** Peak resident set size of this process so far, in MiB. */
 export function peakRssMiB() {
   return process.resourceUsage().maxRSS / 1024;
+}
+
+// ---------------------------------------------------------------- git
+
+/** A fixed identity and no user or system config, so every machine runs the same git. */
+export const GIT_IDENTITY = {
+  GIT_AUTHOR_NAME: 'Bench',
+  GIT_AUTHOR_EMAIL: 'bench@example.com',
+  GIT_COMMITTER_NAME: 'Bench',
+  GIT_COMMITTER_EMAIL: 'bench@example.com',
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_CONFIG_GLOBAL: '/dev/null',
+  GIT_TERMINAL_PROMPT: '0',
+};
+
+/**
+ * A `git(cwd, ...args)` running git with GIT_IDENTITY (and `extraEnv`): returns stdout,
+ * throws with git's stderr when it fails.
+ */
+export function gitRunner(extraEnv = {}) {
+  const env = { ...process.env, ...GIT_IDENTITY, ...extraEnv };
+  return (cwd, ...args) => {
+    const r = spawnSync('git', args, { cwd, encoding: 'utf8', env, maxBuffer: 256 << 20 });
+    if (r.status !== 0) throw new Error(`git ${args.join(' ')} in ${cwd} exited ${r.status}: ${r.stderr}`);
+    return r.stdout;
+  };
 }
 
 // ---------------------------------------------------------------- temp dirs

@@ -52,11 +52,19 @@ function shellWord(arg) {
 }
 const comment = (text) => console.log(dim(`# ${text}`));
 
-/** Runs a command, printing it (copyable) and its output; stderr is printed too when `showStderr`. */
-function run(name, file, args, { quiet = false, showStderr = false } = {}) {
+/** Prints a command (copyable), runs it in the scratch repository and insists on exit `status`. */
+function exec(name, file, args, status) {
   console.log(bold(`$ ${[name, ...args].map(shellWord).join(' ')}`));
   const r = spawnSync(file, name === 'taskstore' ? [cli, ...args] : args, { cwd: repo, env, encoding: 'utf8' });
-  if (r.status !== 0) throw Object.assign(new Error(`${name} ${args.join(' ')} exited ${r.status}`), { stderr: `${r.stdout}${r.stderr}` });
+  if (r.status !== status) {
+    throw Object.assign(new Error(`${name} ${args.join(' ')} exited ${r.status}${status === 0 ? '' : `, expected ${status}`}`), { stderr: `${r.stdout}${r.stderr}` });
+  }
+  return r;
+}
+
+/** Runs a command that must succeed, printing it and its output; stderr is printed too when `showStderr`. */
+function run(name, file, args, { quiet = false, showStderr = false } = {}) {
+  const r = exec(name, file, args, 0);
   if (!quiet && r.stdout.trim() !== '') console.log(r.stdout.trimEnd());
   if (showStderr && r.stderr.trim() !== '') console.log(r.stderr.trimEnd());
   return r.stdout.trim();
@@ -64,9 +72,7 @@ function run(name, file, args, { quiet = false, showStderr = false } = {}) {
 const ts = (...args) => run('taskstore', process.execPath, args);
 /** A command that must fail (exit 1): prints it and what it said on stderr. */
 function tsFails(...args) {
-  console.log(bold(`$ ${['taskstore', ...args].map(shellWord).join(' ')}`));
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd: repo, env, encoding: 'utf8' });
-  if (r.status !== 1) throw Object.assign(new Error(`taskstore ${args.join(' ')} exited ${r.status}, expected 1`), { stderr: `${r.stdout}${r.stderr}` });
+  const r = exec('taskstore', process.execPath, args, 1);
   console.log(`${r.stderr.trimEnd()}\n${dim('(exit 1)')}`);
   return r.stderr;
 }

@@ -72,3 +72,36 @@ export function Pager({ offset, limit, total, hrefFor }: PagerProps) {
     </nav>
   );
 }
+
+export interface PagedTableProps<T extends { offset: number; limit: number; total: number }> {
+  data: T | undefined;
+  error: Error | undefined;
+  /** Rows on this page (for the empty note). */
+  rows: (data: T) => number;
+  /** Shown under the table when this page has no rows. */
+  empty: string;
+  hrefFor: (offset: number) => string;
+  /** The `<table>` of `data`. */
+  table: (data: T) => ComponentChildren;
+}
+
+/**
+ * A paged table's frame: the error (the last page stays under it), "Loading…" before the
+ * first answer, then the table, a note when the page is empty, and the pager.
+ */
+export function PagedTable<T extends { offset: number; limit: number; total: number }>({ data, error, rows, empty, hrefFor, table }: PagedTableProps<T>) {
+  return (
+    <>
+      {error !== undefined ? <ErrorBox error={error} /> : null}
+      {data === undefined ? (
+        error === undefined ? <Loading /> : null
+      ) : (
+        <>
+          <div class="table-wrap">{table(data)}</div>
+          {rows(data) === 0 ? <p class="muted">{empty}</p> : null}
+          <Pager offset={data.offset} limit={data.limit} total={data.total} hrefFor={hrefFor} />
+        </>
+      )}
+    </>
+  );
+}

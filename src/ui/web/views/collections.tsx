@@ -2,7 +2,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { AnyRecord, CollectionPageResponse, CollectionsResponse } from '../../api-types.js';
 import { useApi } from '../api-client.js';
-import { ErrorBox, Loading, Pager, RecordLink } from '../components.js';
+import { ErrorBox, Loading, PagedTable, RecordLink } from '../components.js';
 import { clip, count, formatTime, isTimeField, uniquePrefixes, valueText } from '../format.js';
 import { formatFilter, parseFilter } from '../filter.js';
 import { href } from '../router.js';
@@ -30,10 +30,10 @@ const PAGE = 50;
 const MAX_COLUMNS = 8;
 
 function columnsOf(records: AnyRecord[]): string[] {
-  const seen = new Map<string, number>();
-  for (const r of records) for (const k of Object.keys(r)) seen.set(k, (seen.get(k) ?? 0) + 1);
-  const keys = [...seen.keys()].filter((k) => k !== 'id' && k !== 'content');
-  // Keep the first record's order, but drop the long ones when there are too many.
+  const seen = new Set<string>();
+  for (const r of records) for (const k of Object.keys(r)) seen.add(k);
+  const keys = [...seen].filter((k) => k !== 'id' && k !== 'content');
+  // Fields in the order first met (the first record's first), the rest cut when there are too many.
   return ['id', ...keys.slice(0, MAX_COLUMNS - 1)];
 }
 
@@ -92,45 +92,43 @@ export function CollectionView({ name, params, version }: { name: string; params
         {whereText !== '' ? <a href={link({ where: '', offset: 0 })}>clear</a> : null}
       </form>
       {filterError !== undefined ? <div class="error" role="alert">{filterError}</div> : null}
-      {error !== undefined ? <ErrorBox error={error} /> : null}
-      {data === undefined ? (
-        error === undefined ? <Loading /> : null
-      ) : (
-        <>
-          <div class="table-wrap">
-            <table class="data" data-testid="collection-table">
-              <thead>
-                <tr>
-                  {columns.map((c) => {
-                    const sorted = orderBy === c ? 'ascending' : orderBy === `-${c}` ? 'descending' : undefined;
-                    return (
-                      <th key={c} aria-sort={sorted}>
-                        <a href={link({ orderBy: orderBy === c ? `-${c}` : c, offset: 0 })} title={`sort by ${c}`}>
-                          {c}
-                          {sorted === 'ascending' ? ' ▲' : sorted === 'descending' ? ' ▼' : ''}
-                        </a>
-                      </th>
-                    );
-                  })}
+      <PagedTable
+        data={data}
+        error={error}
+        rows={(d) => d.records.length}
+        empty="No records match."
+        hrefFor={(o) => link({ offset: o })}
+        table={(data) => (
+          <table class="data" data-testid="collection-table">
+            <thead>
+              <tr>
+                {columns.map((c) => {
+                  const sorted = orderBy === c ? 'ascending' : orderBy === `-${c}` ? 'descending' : undefined;
+                  return (
+                    <th key={c} aria-sort={sorted}>
+                      <a href={link({ orderBy: orderBy === c ? `-${c}` : c, offset: 0 })} title={`sort by ${c}`}>
+                        {c}
+                        {sorted === 'ascending' ? ' ▲' : sorted === 'descending' ? ' ▼' : ''}
+                      </a>
+                    </th>
+                  );
+                })}
+              </tr>
+            </thead>
+            <tbody>
+              {data.records.map((r) => (
+                <tr key={r.id} data-id={r.id}>
+                  {columns.map((c) => (
+                    <td key={c} class={c === 'id' ? 'mono' : undefined}>
+                      {c === 'id' ? <RecordLink id={r.id}>{short.get(r.id)}</RecordLink> : <Cell field={c} value={r[c]} />}
+                    </td>
+                  ))}
                 </tr>
-              </thead>
-              <tbody>
-                {data.records.map((r) => (
-                  <tr key={r.id} data-id={r.id}>
-                    {columns.map((c) => (
-                      <td key={c} class={c === 'id' ? 'mono' : undefined}>
-                        {c === 'id' ? <RecordLink id={r.id}>{short.get(r.id)}</RecordLink> : <Cell field={c} value={r[c]} />}
-                      </td>
-                    ))}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          {data.records.length === 0 ? <p class="muted">No records match.</p> : null}
-          <Pager offset={data.offset} limit={data.limit} total={data.total} hrefFor={(o) => link({ offset: o })} />
-        </>
-      )}
+              ))}
+            </tbody>
+          </table>
+        )}
+      />
     </section>
   );
 }

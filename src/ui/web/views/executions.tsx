@@ -2,7 +2,7 @@
 import type { ExecutionPageResponse } from '../../api-types.js';
 import { useApi } from '../api-client.js';
 import { useServerNow } from '../clock.js';
-import { ErrorBox, Loading, Pager, RecordLink, StatusBadge } from '../components.js';
+import { PagedTable, RecordLink, StatusBadge } from '../components.js';
 import { clip, formatDuration, formatTime, shortId, uniquePrefixes } from '../format.js';
 import { href } from '../router.js';
 
@@ -35,55 +35,53 @@ export function ExecutionsView({ params, version }: { params: URLSearchParams; v
           </a>
         ))}
       </nav>
-      {error !== undefined ? <ErrorBox error={error} /> : null}
-      {data === undefined ? (
-        error === undefined ? <Loading /> : null
-      ) : (
-        <>
-          <div class="table-wrap">
-            <table class="data executions" data-testid="executions">
-              <thead>
-                <tr>
-                  <th>status</th>
-                  <th>task spec</th>
-                  <th>phase</th>
-                  <th class="num">iterations</th>
-                  <th class="num">duration</th>
-                  <th>started</th>
-                  <th>branch</th>
-                  <th>id</th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.executions.map((e) => {
-                  const spec = data.task_specs[e.ts_id];
-                  const end = e.completed_at ?? (e.status === 'running' ? now : e.updated_at);
-                  return (
-                    <tr key={e.id} data-id={e.id} class={`row-${e.status}`}>
-                      <td>
-                        <StatusBadge status={e.status} />
-                      </td>
-                      <td>
-                        <RecordLink id={e.ts_id}>{spec?.phase_name ?? shortId(e.ts_id)}</RecordLink>
-                      </td>
-                      <td>{e.current_phase ?? '—'}</td>
-                      <td class="num">{e.iteration_count}</td>
-                      <td class="num">{formatDuration(end - e.started_at)}</td>
-                      <td class="nowrap">{formatTime(e.started_at)}</td>
-                      <td title={e.worktree_path}>{clip(e.branch_name, 40)}</td>
-                      <td class="mono">
-                        <RecordLink id={e.id}>{short.get(e.id)}</RecordLink>
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
-          {data.executions.length === 0 ? <p class="muted">No executions.</p> : null}
-          <Pager offset={data.offset} limit={data.limit} total={data.total} hrefFor={(o) => link({ offset: o })} />
-        </>
-      )}
+      <PagedTable
+        data={data}
+        error={error}
+        rows={(d) => d.executions.length}
+        empty="No executions."
+        hrefFor={(o) => link({ offset: o })}
+        table={(data) => (
+          <table class="data executions" data-testid="executions">
+            <thead>
+              <tr>
+                <th>status</th>
+                <th>task spec</th>
+                <th>phase</th>
+                <th class="num">iterations</th>
+                <th class="num">duration</th>
+                <th>started</th>
+                <th>branch</th>
+                <th>id</th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.executions.map((e) => {
+                const spec = data.task_specs[e.ts_id];
+                const end = e.completed_at ?? (e.status === 'running' ? now : e.updated_at);
+                return (
+                  <tr key={e.id} data-id={e.id}>
+                    <td>
+                      <StatusBadge status={e.status} />
+                    </td>
+                    <td>
+                      <RecordLink id={e.ts_id}>{spec?.phase_name ?? shortId(e.ts_id)}</RecordLink>
+                    </td>
+                    <td>{e.current_phase ?? '—'}</td>
+                    <td class="num">{e.iteration_count}</td>
+                    <td class="num">{formatDuration(end - e.started_at)}</td>
+                    <td class="nowrap">{formatTime(e.started_at)}</td>
+                    <td title={e.worktree_path}>{clip(e.branch_name, 40)}</td>
+                    <td class="mono">
+                      <RecordLink id={e.id}>{short.get(e.id)}</RecordLink>
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        )}
+      />
     </section>
   );
 }
