@@ -162,7 +162,6 @@ export class Store {
     return this.#engine.liveIds(name);
   }
 
-
   /** Counts, sizes and write latencies, per collection and as recorded by every process (see `StoreMetrics`). */
   metrics(): StoreMetrics {
     return this.#engine.metrics();

@@ -14,6 +14,7 @@ import { TaskGraphTables } from './task-graph-sql.js';
 import type { SqliteDatabase } from './sqlite.js';
 import { LockedError, TaskStoreError, ioError } from '../errors.js';
 import { STATE_SUPERSEDED } from './row-state.js';
+import { sleepSync } from '../fs/sleep.js';
 
 // better-sqlite3 is CommonJS: `require` loads it as such, where an ESM `import` of it also
 // runs Node's CommonJS-to-ESM translation (a lexer pass over its source) on every start.
@@ -448,11 +449,6 @@ function nativeBindingPath(): string | undefined {
 function isBusy(err: unknown): boolean {
   const code = (err as { code?: string }).code;
   return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
-}
-
-/** Blocks the thread for `ms` (the store's API is synchronous, like better-sqlite3's). */
-function sleepSync(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 function isCorruption(err: unknown): boolean {

@@ -217,13 +217,6 @@ export class CollectionTable {
     return rows;
   }
 
-  /** Line numbers of the current versions (live and tombstones), ascending: what compaction keeps. */
-  currentLineNumbers(): number[] {
-    return (this.db.prepare(`SELECT line FROM "${this.table}" WHERE state > ${STATE_SUPERSEDED} ORDER BY line`).all() as { line: number }[]).map(
-      (r) => r.line,
-    );
-  }
-
   /**
    * Line numbers compaction keeps, ascending: every current version, every tombstone
    * (current or not), and, when `since` is given, every superseded version whose
@@ -236,12 +229,12 @@ export class CollectionTable {
     return rows.map((r) => r.line);
   }
 
-  /** Empties the table (a full rebuild follows); hooks registered with {@link onClear} run first. */
   /** How many stored versions a newer version of their id superseded (what compaction drops). */
   supersededCount(): number {
     return (this.db.prepare(`SELECT count(*) AS n FROM "${this.table}" WHERE state = ${STATE_SUPERSEDED}`).get() as { n: number }).n;
   }
 
+  /** Empties the table (a full rebuild follows); hooks registered with {@link onClear} run first. */
   clear(): void {
     for (const hook of this.clearHooks) hook();
     this.stmts.clear.run();

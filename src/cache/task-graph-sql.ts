@@ -9,9 +9,10 @@
  *
  * They are maintained by SQLite triggers on the `task_specs` cache table, so every
  * change to the table — live writes, catching up with other processes' lines, full
- * rebuilds, from a records store or a plain core store — keeps them right, in the same
- * transaction. The cache table changes only through `CollectionTable.apply` (insert a
- * version, mark the previous current version superseded) and `clear`, so the triggers
+ * rebuilds, by the Store or by a bare engine that knows nothing of task specs — keeps
+ * them right, in the same transaction. The cache table changes only through
+ * `CollectionTable.apply` (insert a version, mark the previous current version
+ * superseded) and `clear`, so the triggers
  * react to exactly two events: a row becomes the current live version, or stops being it.
  *
  * Queries name their index (`INDEXED BY`) and join order (`CROSS JOIN`), so their

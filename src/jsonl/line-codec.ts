@@ -15,6 +15,7 @@
  *   the versions tie, and the later line wins as for any tie).
  * A member that is present but invalid is never replaced: that line is malformed.
  */
+import { spellControls } from './control-chars.js';
 
 /** One parsed version of a record, exactly as it appears on disk. */
 export interface StoredRecord {
@@ -53,7 +54,8 @@ export function parseLine(line: string): ParsedLine {
   try {
     value = JSON.parse(line);
   } catch (err) {
-    return { kind: 'malformed', reason: `not valid JSON (${(err as Error).message})` };
+    // V8's message quotes the line: the reason reaches terminals (see control-chars.ts).
+    return { kind: 'malformed', reason: `not valid JSON (${spellControls((err as Error).message)})` };
   }
   const filled = fillRustStamps(value);
   const problem = recordProblem(value);

@@ -17,6 +17,7 @@ import { readFileSync } from 'node:fs';
 import { atomicWriteFile } from '../fs/atomic-replace.js';
 import { mergeJsonlBytes, type BytesMergeResult } from './merge-bytes.js';
 import type { BadLine } from './merge-jsonl.js';
+import { spellControls } from '../jsonl/control-chars.js';
 
 export type MergeExitCode = 0 | 1 | 2;
 
@@ -101,7 +102,7 @@ export function runMergeDriver(args: readonly string[], options: MergeDriverOpti
   }
 
   if (result.conflicts > 0) {
-    const ids = result.conflictedRecords.slice(0, MAX_LISTED).map((c) => `  ${c.id}: ${c.reason}\n`);
+    const ids = result.conflictedRecords.slice(0, MAX_LISTED).map((c) => `  ${spellControls(c.id)}: ${spellControls(c.reason)}\n`);
     const more = result.conflicts > MAX_LISTED ? `  … and ${result.conflicts - MAX_LISTED} more\n` : '';
     stderr(
       `${program}: ${shownPath}: ${result.conflicts} conflicting record${result.conflicts === 1 ? '' : 's'}\n` +

@@ -13,7 +13,6 @@
  * `err.code` handles both, while `instanceof TypeError` tells a bug from bad data.
  * Pure: no I/O.
  */
-import { ValidationError } from '../errors.js';
 import { assertCollectionName } from '../jsonl/collection-name.js';
 import { assertId, isPlainObject } from './record-input.js';
 
@@ -91,10 +90,4 @@ export function assertCollectionOptions(options: unknown): void {
   if (o.schema !== undefined && typeof (o.schema as { parse?: unknown } | null)?.parse !== 'function') {
     throw argumentTypeError('schema', 'an object with a parse(value) method (a zod schema fits)', o.schema);
   }
-}
-
-/** A non-negative safe integer argument (a limit, an offset): a number (else TypeError), whole and ≥ 0 (else ValidationError). */
-export function assertCount(name: string, value: unknown): asserts value is number {
-  if (typeof value !== 'number') throw argumentTypeError(name, 'a non-negative integer', value);
-  if (!Number.isSafeInteger(value) || value < 0) throw new ValidationError(`${name} must be a non-negative integer (got ${value})`, { field: name });
 }

@@ -3,7 +3,7 @@
  * It changes nothing. Cache drift is found by folding each log independently of the
  * ingest code (a second implementation of "which version is current") and comparing.
  */
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CacheDb } from '../cache/cache-db.js';
 import type { CollectionTable } from '../cache/collection-table.js';
@@ -11,6 +11,7 @@ import { COLLECTION_NAME } from '../jsonl/collection-name.js';
 import { parseLine, readerText, supersedes, withoutBom } from '../jsonl/line-codec.js';
 import { readLinesFrom } from '../jsonl/log-io.js';
 import { logPath } from './ingest.js';
+import { fileSize } from './methods/file-size.js';
 
 export interface CheckProblem {
   /** e.g. `malformed_line`, `conflict_markers`, `torn_line`, `cache_drift`, `invalid_file_name`, plus those of registered checkers. */
@@ -47,7 +48,7 @@ const MAX_DRIFT_REPORTS = 20;
 
 export function runCheck(ctx: CheckContext): CheckReport {
   const problems: CheckProblem[] = [];
-  const sizes = ctx.collections.map((name) => (existsSync(logPath(ctx.dir, name)) ? statSync(logPath(ctx.dir, name)).size : 0));
+  const sizes = ctx.collections.map((name) => fileSize(logPath(ctx.dir, name)));
   const total = sizes.reduce((a, b) => a + b, 0);
   let before = 0;
   for (const [i, name] of ctx.collections.entries()) {

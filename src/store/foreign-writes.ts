@@ -18,6 +18,7 @@
  */
 import { fstatSync, statSync } from 'node:fs';
 import { readRange } from '../jsonl/log-io.js';
+import { sleepSync } from '../fs/sleep.js';
 
 /** A foreign incomplete tail unchanged for this long is taken as finished (the writer stopped or died). */
 export const QUIET_MS = 2000;
@@ -59,7 +60,7 @@ export function waitForForeignWriter(fd: number, path: string, ino: string, know
     const size = fstatSync(fd).size;
     const busy = size === 0 ? previousOffset > 0 : !endsWithNewline(fd, size) && !tailLeftByTaskStore(fd, size, known);
     if (!busy || quietForMs(fd) >= QUIET_MS || Date.now() - started >= SETTLE_MAX_MS) return 'ready';
-    sleep(POLL_MS);
+    sleepSync(POLL_MS);
     const now = statSync(path, { bigint: true, throwIfNoEntry: false });
     if (now === undefined || String(now.ino) !== ino) return 'replaced';
   }
@@ -67,9 +68,4 @@ export function waitForForeignWriter(fd: number, path: string, ino: string, know
 
 function endsWithNewline(fd: number, size: number): boolean {
   return readRange(fd, size - 1, 1)[0] === NEWLINE;
-}
-
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
-function sleep(ms: number): void {
-  Atomics.wait(sleeper, 0, 0, ms);
 }

@@ -15,6 +15,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
+import { sleepSync } from '../fs/sleep.js';
 
 /** The longest a write waits for one git operation. */
 export const GIT_WAIT_MAX_MS = 5000;
@@ -77,11 +78,6 @@ export function gitBusy(gitDir: string): boolean {
 /** Waits while git is busy in `gitDir` (at most GIT_WAIT_MAX_MS); returns the milliseconds waited. */
 export function waitWhileGitBusy(gitDir: string): number {
   const started = Date.now();
-  while (gitBusy(gitDir) && Date.now() - started < GIT_WAIT_MAX_MS) sleep(POLL_MS);
+  while (gitBusy(gitDir) && Date.now() - started < GIT_WAIT_MAX_MS) sleepSync(POLL_MS);
   return Date.now() - started;
-}
-
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
-function sleep(ms: number): void {
-  Atomics.wait(sleeper, 0, 0, ms);
 }

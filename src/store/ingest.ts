@@ -9,7 +9,7 @@
  * inode, the same whole-prefix CRC): only the tail is new. Anything else: the file was
  * rewritten, and the collection is rebuilt from scratch.
  */
-import { closeSync, existsSync, fstatSync, openSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, statSync, type BigIntStats } from 'node:fs';
 import { join } from 'node:path';
 import { isUtf8 } from 'node:buffer';
 import type { CacheDb, FileStateRow } from '../cache/cache-db.js';
@@ -75,7 +75,10 @@ export function writeFileState(cache: CacheDb, row: FileStateRow): void {
  */
 export function unchangedByStat(path: string, state: FileStateRow | undefined): boolean {
   if (state === undefined) return false;
-  const st = statSync(path, { bigint: true, throwIfNoEntry: false });
+  return statMatches(statSync(path, { bigint: true, throwIfNoEntry: false }), state);
+}
+
+function statMatches(st: BigIntStats | undefined, state: FileStateRow): boolean {
   return st !== undefined && String(st.ino) === state.ino && Number(st.size) === state.offset && String(st.mtimeNs) === state.mtime_ns;
 }
 
@@ -85,9 +88,16 @@ export function unchangedByStat(path: string, state: FileStateRow | undefined): 
  * and was never consumed counts as unchanged. Reads at most two 4 KiB windows, takes no lock.
  */
 export function logUnchanged(path: string, state: FileStateRow | undefined): boolean {
-  if (!existsSync(path)) return state === undefined;
+  // One stat answers both "is it there" and, usually, "is it unchanged" (this runs per log on every refresh).
+  let st: BigIntStats | undefined;
+  try {
+    st = statSync(path, { bigint: true, throwIfNoEntry: false });
+  } catch {
+    st = undefined;
+  }
+  if (st === undefined) return state === undefined;
   if (state === undefined) return false;
-  if (unchangedByStat(path, state)) return true;
+  if (statMatches(st, state)) return true;
   let fd: number;
   try {
     fd = openSync(path, 'r');

@@ -126,6 +126,8 @@ export function stageLine(engine: Engine, name: string, record: StoredRecord, te
       hint: 'store large content elsewhere, or raise the maxRecordBytes option',
     });
   }
+  // Caught up first: the log's starting offset below must be the one after this scope's catch-up.
+  const table = readableTable(engine, name);
   let log = scope.staged.get(name);
   if (log === undefined) {
     const state = readFileState(engine.cache, name);
@@ -140,7 +142,7 @@ export function stageLine(engine: Engine, name: string, record: StoredRecord, te
     scope.staged.set(name, log);
   }
   const lineNo = log.startLines + log.lines.length + 1;
-  readableTable(engine, name).apply(record, lineNo, text);
+  table.apply(record, lineNo, text);
   log.lines.push(`${text}\n`);
 }
 

@@ -21,6 +21,21 @@ describe('parseLine', () => {
     );
   });
 
+  it('spells out control characters of the line that the JSON error quotes (the reason reaches terminals)', () => {
+    const parsed = parseLine('\u001b]0;pwned\u0007\u001b[31m{"id":1}\u202e');
+    expect(parsed.kind).toBe('malformed');
+    const reason = parsed.kind === 'malformed' ? parsed.reason : '';
+    expect(reason).toMatch(/^not valid JSON \(/);
+    expect(reason).toContain('\\u001b');
+    expect(reason).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202e]/);
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (text) => {
+        const result = parseLine(`x${text}`);
+        if (result.kind === 'malformed') expect(result.reason).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/);
+      }),
+    );
+  });
+
   it('never throws, whatever the input, and classifies every line', () => {
     fc.assert(
       fc.property(fc.oneof(fc.string(), fc.uint8Array().map((b) => Buffer.from(b).toString('utf8')), fc.jsonValue().map((v) => JSON.stringify(v) ?? '')), (text) => {

@@ -34,6 +34,16 @@ function run(args: string[], options: Parameters<typeof runMergeDriver>[1] = {})
 }
 
 describe('runMergeDriver (in-process, real files)', () => {
+  it('spells out control characters of a conflicting id on stderr (it comes from the file)', () => {
+    const id = '\u001b]0;pwned\u0007\u001b[31mX';
+    const line = (title: string) => `${JSON.stringify({ id, updated_at: 2, title })}\n`;
+    const p = inputs(`${JSON.stringify({ id, updated_at: 1, title: 'a' })}\n`, line('ours'), line('theirs'));
+    const { code, stderr } = run([p.base, p.ours, p.theirs]);
+    expect(code).toBe(1);
+    expect(stderr).toContain('\\u001b]0;pwned\\u0007\\u001b[31mX');
+    expect(stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
+  });
+
   it('merges into <ours> and exits 0 with 3 arguments', () => {
     const p = inputs(BASE, OURS, THEIRS);
     const { code, stderr } = run([p.base, p.ours, p.theirs]);

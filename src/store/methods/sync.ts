@@ -26,19 +26,20 @@ export function sync(engine: Engine, options: ProgressOptions = {}): SyncReport 
   engine.assertOpen();
   const started = performance.now();
   const names = engine.knownCollections();
-  const total = names.reduce((n, name) => n + fileSize(logPath(engine.dir, name)), 0);
+  const sizes = names.map((name) => fileSize(logPath(engine.dir, name)));
+  const total = sizes.reduce((a, b) => a + b, 0);
   let before = 0;
   const skipped: BadLine[] = [];
   let lines = 0;
   engine.write(() => {
-    for (const name of names) {
+    for (const [i, name] of names.entries()) {
       const base = before;
+      before += sizes[i]!;
       const result = ingestLog(
         engine.ingestContext(options.onProgress && ((done) => options.onProgress!(base + done, total))),
         engine.tableFor(name),
         true,
       );
-      before += fileSize(logPath(engine.dir, name));
       engine.noteConflict(name, result.conflictLine);
       skipped.push(...result.skipped);
       lines += result.linesRead;
