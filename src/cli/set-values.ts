@@ -10,6 +10,9 @@
  *   unchanged, so the store's validation names the field and what it expects.
  * - For any other field: text that parses as JSON is taken as that value (`3`, `true`,
  *   `null`, `[1,2]`, `{"a":1}`, `"quoted"`), anything else as the string itself.
+ * - An integer a JavaScript number cannot hold exactly (beyond ±2^53) is refused (a
+ *   UsageError naming it), never rounded: storing it would silently change the digits.
+ *   Quoted, it is kept as a string.
  */
 import { UsageError } from './errors.js';
 
@@ -81,6 +84,7 @@ export function convertValue(text: string, type: FieldType | undefined): unknown
     case 'integer': {
       const trimmed = text.trim();
       if (!NUMBER.test(trimmed)) return text;
+      refuseInexactIntegers(trimmed);
       const value = Number(trimmed);
       return Number.isFinite(value) ? value : text;
     }
@@ -89,11 +93,15 @@ export function convertValue(text: string, type: FieldType | undefined): unknown
     case 'array': {
       const trimmed = text.trim();
       if (trimmed.startsWith('[')) {
+        let parsed: unknown;
         try {
-          const parsed: unknown = JSON.parse(trimmed);
-          if (Array.isArray(parsed)) return parsed;
+          parsed = JSON.parse(trimmed);
         } catch {
           // not JSON: fall through to the comma-separated form
+        }
+        if (Array.isArray(parsed)) {
+          refuseInexactIntegers(trimmed);
+          return parsed;
         }
       }
       if (trimmed === '') return [];
@@ -108,11 +116,35 @@ export function convertValue(text: string, type: FieldType | undefined): unknown
 
 /** JSON when `text` parses as JSON, else the text itself. */
 export function jsonOrString(text: string): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    value = JSON.parse(text);
   } catch {
     return text;
   }
+  refuseInexactIntegers(text);
+  return value;
+}
+
+/**
+ * The integer literals of JSON text (outside its strings) that a JavaScript number
+ * cannot hold exactly (beyond ±2^53 most of them: `JSON.parse` rounds them).
+ * @example inexactIntegers('{"n":12345678901234567890,"s":"99999999999999999999"}') // ['12345678901234567890']
+ */
+export function inexactIntegers(json: string): string[] {
+  const found: string[] = [];
+  for (const [token] of json.matchAll(/"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g)) {
+    if (/^-?\d+$/.test(token) && BigInt(Number(token)) !== BigInt(token)) found.push(token);
+  }
+  return found;
+}
+
+function refuseInexactIntegers(json: string): void {
+  const [token] = inexactIntegers(json);
+  if (token === undefined) return;
+  throw new UsageError(`${token} cannot be held exactly by a number (beyond ±2^53): it would be stored as ${Number(token)}`, {
+    hint: `to keep every digit, store it as a string: quote it ('"${token}"')`,
+  });
 }
 
 /**

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DependencySchema, ExecutionSchema, PrdSchema, TaskSpecSchema } from '../../src/index.js';
 import { UsageError } from '../../src/cli/errors.js';
-import { convertValue, fieldTypesOf, jsonOrString, parseAssignment, parseSetValues, type FieldType } from '../../src/cli/set-values.js';
+import { convertValue, fieldTypesOf, inexactIntegers, jsonOrString, parseAssignment, parseSetValues, type FieldType } from '../../src/cli/set-values.js';
 
 const str: FieldType = { kind: 'string', nullable: false };
 const nullableStr: FieldType = { kind: 'string', nullable: true };
@@ -144,5 +144,37 @@ describe('fieldTypesOf (zod schemas of the built-in record types)', () => {
     expect(parseSetValues(['n=5', 'flag=true', 'name=ana'], undefined)).toEqual({ n: 5, flag: true, name: 'ana' });
     // Inherited object keys are not field types.
     expect(parseSetValues(['toString=1'], types)).toEqual({ toString: 1 });
+  });
+});
+
+describe('integers beyond 2^53', () => {
+  const big = '12345678901234567890';
+
+  it('are refused, never rounded, wherever a value is converted', () => {
+    for (const convert of [
+      () => convertValue(big, undefined),
+      () => convertValue(`{"n":${big}}`, undefined),
+      () => convertValue(big, { kind: 'integer', nullable: false }),
+      () => convertValue(`[1,${big}]`, { kind: 'array', nullable: false, element: { kind: 'number', nullable: false } }),
+      () => parseSetValues([`n=${big}`], undefined),
+    ]) {
+      expect(convert).toThrow(UsageError);
+      expect(convert).toThrow(big);
+    }
+  });
+
+  it('are kept, digit for digit, when quoted as a string', () => {
+    expect(convertValue(`"${big}"`, undefined)).toBe(big);
+    expect(convertValue(big, { kind: 'string', nullable: false })).toBe(big);
+  });
+
+  it('are found exactly: the integer literals outside strings that JSON.parse would change (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.bigInt({ min: -(2n ** 70n), max: 2n ** 70n }), fc.string()), { maxLength: 8 }), (items) => {
+        const json = JSON.stringify(items.map((item) => (typeof item === 'bigint' ? `@@${item}@@` : item))).replace(/"@@(-?\d+)@@"/g, '$1');
+        const expected = items.filter((item): item is bigint => typeof item === 'bigint' && BigInt(Number(item)) !== item).map(String);
+        expect(inexactIntegers(json)).toEqual(expected);
+      }),
+    );
   });
 });

@@ -9,6 +9,7 @@ import { recordHistory } from '../../cli/commands/history.js';
 import { CliError } from '../../cli/errors.js';
 import { resolveId } from '../../cli/id-prefix.js';
 import { readRecord, withReadDefaults } from '../../cli/record-types.js';
+import { inexactIntegers } from '../../cli/set-values.js';
 import type {
   AnyRecord,
   CollectionPageResponse,
@@ -207,6 +208,11 @@ function parseWhere(text: string | null): Record<string, never> {
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new ValidationError('where must be a JSON object, e.g. {"status":"open"}', { field: 'where' });
+  }
+  const [inexact] = inexactIntegers(text);
+  if (inexact !== undefined) {
+    // JSON.parse rounded it: filtering by the rounded number would answer another question.
+    throw new ValidationError(`where: ${inexact} cannot be held exactly by a number (beyond ±2^53)`, { field: 'where' });
   }
   return value as Record<string, never>;
 }
