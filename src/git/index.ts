@@ -1,5 +1,5 @@
 /**
- * Git integration (SPEC section 5): installing, removing and inspecting the merge driver
+ * Git integration (docs/git-integration.md): installing, removing and inspecting the merge driver
  * config, the `.gitattributes` line and the hooks. Depends on nothing but the real `git`
  * binary and `src/errors.ts`; the store and the CLI call into it.
  */

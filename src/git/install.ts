@@ -20,7 +20,7 @@ export interface InstallGitIntegrationOptions extends GitIntegrationOptions {
 
 /**
  * Installs TaskStore's git integration for the work tree that contains `storeDir`
- * (SPEC section 5):
+ * (docs/git-integration.md):
  * - `merge.taskstore.name` / `merge.taskstore.driver` in the repository's local config
  *   (the common git dir's `config`, shared by linked worktrees);
  * - `<store>/*.jsonl merge=taskstore` in `.gitattributes` at the work tree root;

@@ -1,5 +1,5 @@
 /**
- * The TaskStore merge of one JSONL file (SPEC section 4), as a pure function of the
+ * The TaskStore merge of one JSONL file (docs/merge.md), as a pure function of the
  * three texts git hands a merge driver. The file wrapper is `driver.ts`.
  *
  * Output, in this order:

@@ -1,6 +1,6 @@
 /**
  * The three-way merge of one record: ours' current version and theirs' current
- * version, against the current version in the merge base (SPEC section 4).
+ * version, against the current version in the merge base (docs/merge.md).
  *
  * - A field changed on one side only takes that side's value.
  * - A field changed on both sides to different values takes the value of the side whose

@@ -2,7 +2,7 @@
  * What `completeExecution` changes, as a pure function of the current state. The store
  * reads the state and applies the plan inside one transaction.
  *
- * Rules (SPEC 2.3): the execution becomes `complete` with `completed_at`; its task spec
+ * Rules (docs/records.md): the execution becomes `complete` with `completed_at`; its task spec
  * becomes `complete`; when every task spec of that PRD is then complete, the PRD
  * becomes `complete`. Versions that would not change are not rewritten, so completing
  * twice is harmless and keeps the first `completed_at`.

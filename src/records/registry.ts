@@ -147,7 +147,7 @@ function buildSchemas(z: Zod) {
   });
   /**
    * Executions have no `created_at` in the spec's field list (`started_at` is their domain
-   * timestamp); the store's generic rule (SPEC 2.1) still sets one on create, so it is
+   * timestamp); the store's generic rule (docs/format.md) still sets one on create, so it is
    * optional here: records written by the Rust TaskStore have none.
    */
   const ExecutionShape = z.object({

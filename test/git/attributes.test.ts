@@ -4,7 +4,7 @@ import { addAttributesLine, attributesLine, attributesPattern, removeAttributesL
 const LINE = '.taskstore/*.jsonl merge=taskstore';
 
 describe('attributesPattern / attributesLine', () => {
-  it('is the SPEC line for the usual layout', () => {
+  it('is the documented line for the usual layout', () => {
     expect(attributesLine('.taskstore')).toBe(LINE);
   });
 

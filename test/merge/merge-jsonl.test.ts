@@ -14,7 +14,7 @@ import {
 
 const r = (id: string, updated_at: number, fields: Record<string, unknown> = {}): Rec => ({ id, updated_at, ...fields });
 
-describe('mergeJsonl: the worked example of SPEC section 4', () => {
+describe('mergeJsonl: the worked example of docs/merge.md', () => {
   it('merges {a:0,b:0} / ours {a:1,b:1}@5 / theirs {a:0,b:1}@6 into {a:1,b:1} and appends it at 7', () => {
     const base = jsonl(r('t1', 1, { a: 0, b: 0 }));
     const ours = base + jsonl(r('t1', 5, { a: 1, b: 1 }));

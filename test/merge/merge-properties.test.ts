@@ -1,6 +1,6 @@
 /**
  * Property tests: random histories on two branches from a common base, checked against
- * an independent oracle written from SPEC section 4 (plain Maps and canonical JSON
+ * an independent oracle written from the rule in docs/merge.md (plain Maps and canonical JSON
  * strings, no code shared with src/merge).
  */
 import fc from 'fast-check';
@@ -142,7 +142,7 @@ function sameFields(a: Map<string, string>, b: Map<string, string>): boolean {
 
 type Expected = { conflict: true } | { conflict: false; deleted: boolean; fields: Map<string, string> };
 
-/** The oracle: SPEC section 4's per-record rule. */
+/** The oracle: the per-record rule of docs/merge.md. */
 function expectedRecord(b: Version | undefined, o: Version, t: Version): Expected {
   const as = (v: Version): Expected => ({ conflict: false, deleted: v.deleted, fields: v.fields });
   if (o.deleted !== t.deleted) {

@@ -89,7 +89,7 @@ describe('executions', () => {
     const { store, dir } = openStore();
     seed(store);
     const [exec] = logLines(dir, 'executions');
-    // created_at comes from the store's generic create rule (SPEC 2.1); the rest is the spec's list.
+    // created_at comes from the store's generic create rule (docs/format.md); the rest is the spec's list.
     expect(Object.keys(exec!)).toEqual([
       'id',
       'ts_id',

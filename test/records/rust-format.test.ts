@@ -6,7 +6,7 @@ import { tempDir } from '../helpers/temp.js';
 import { logLines, logText, openStore, RECORD_FILES } from './helpers.js';
 
 /**
- * Golden JSONL in the Rust TaskStore's format, written by hand from SPEC 2.3's field
+ * Golden JSONL in the Rust TaskStore's format, written by hand from the record types' field
  * lists: superseded versions, nulls, a task spec from an older writer without
  * `dependencies`, and a field this version does not know (`priority`).
  */

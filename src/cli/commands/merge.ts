@@ -8,7 +8,7 @@ export interface MergeInput {
 }
 
 /**
- * The git merge driver (SPEC section 4): writes the merge into `<ours>`; exit 0 clean,
+ * The git merge driver (docs/merge.md): writes the merge into `<ours>`; exit 0 clean,
  * 1 conflicts remain, 2 error. Does not open the store.
  */
 export async function run(ctx: CliContext, input: MergeInput): Promise<number> {
