@@ -78,11 +78,43 @@ export interface OpenStoreOptions {
   readOnly?: boolean;
 }
 
-/** Opens the store this invocation points at. */
-export function openStore(ctx: CliContext, options: OpenStoreOptions = {}): Store {
+export interface OpenLiveOptions extends Omit<OpenStoreOptions, 'readOnly'> {
+  /** The command's name, for the hint when the store cannot be written (`watch`, `ui`, `mcp`). */
+  command?: string;
+}
+
+/**
+ * Opens the store this invocation points at and leaves it open: for `init` (which creates
+ * it) and the commands that keep running and follow the store's changes (`watch`, `ui`,
+ * `mcp`). These need a writable store: the cache that follows the logs lives in the
+ * store directory, and the temporary copy read commands use would never see a new
+ * change. So an unwritable store fails at start, with the message write commands give.
+ */
+export function openStore(ctx: CliContext, options: OpenLiveOptions = {}): Store {
   const location = storeLocation(ctx);
-  if (!options.create) assertStoreExists(location);
+  if (!options.create) {
+    assertStoreExists(location);
+    const reason = unwritableReason(location.dir);
+    if (reason !== undefined) throw unwritableError(location.dir, reason, options.command);
+  }
   return openAt(ctx, location.dir, options.logger ?? createCliLogger(ctx));
+}
+
+/**
+ * `cannot write to the store DIR: <cause> (<code>)`. `following`: the long-running
+ * command that was refused, so the hint says why reading from a copy is no answer there.
+ */
+function unwritableError(dir: string, reason: string, following?: string): CliError {
+  const toWrite = reason === 'EROFS' ? 'write from a writable checkout' : 'run as a user who may write the directory, or fix its permissions';
+  const hint =
+    following !== undefined
+      ? `taskstore ${following} follows the store's changes through its cache, kept in the store directory; ` +
+        `the temporary copy read commands use on such a store would never see a new change. Read commands (list, show, export …) work on it; ` +
+        `to use ${following}, ${toWrite}`
+      : reason === 'EROFS'
+        ? `reads (list, show, check …) work on a read-only store; ${toWrite}`
+        : `reads work without write permission; to write, ${toWrite}`;
+  return new CliError(`cannot write to the store ${dir}: ${describeUnwritable(reason)} (${reason})`, { hint });
 }
 
 function openAt(ctx: CliContext, dir: string, logger: CliLogger): Store {
@@ -92,11 +124,7 @@ function openAt(ctx: CliContext, dir: string, logger: CliLogger): Store {
 
 /** A store that cannot be written: writes fail naming the real cause; reads answer from a temporary copy. */
 function openUnwritable(ctx: CliContext, dir: string, reason: string, options: OpenStoreOptions, logger: CliLogger): { store: Store; snapshot?: StoreSnapshot } {
-  if (!options.readOnly) {
-    throw new CliError(`cannot write to the store ${dir}: ${describeUnwritable(reason)} (${reason})`, {
-      hint: reason === 'EROFS' ? 'reads (list, show, check …) work on a read-only store; write from a writable checkout' : 'reads work without write permission; to write, run as a user who may write the directory, or fix its permissions',
-    });
-  }
+  if (!options.readOnly) throw unwritableError(dir, reason);
   const snapshot = snapshotStore(dir);
   logger.showPathsAs(snapshot.dir, dir);
   if (ctx.debug) logger.info(`${dir} cannot be written (${reason}): answering from a temporary copy of its logs`);

@@ -232,6 +232,27 @@ describe('a store that cannot be written', () => {
     }
   });
 
+  it('watch, ui and mcp, which follow the store live, fail at start with the same message and say why a copy cannot serve them', () => {
+    const { root, store, files } = seeded();
+    const before = files();
+    chmodSync(store, 0o555);
+    const as = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    try {
+      for (const args of [['watch'], ['ui', '--port', '0'], ['mcp']]) {
+        const run = runCli(args, { cwd: root, ...as });
+        expect(run.status, args[0]).toBe(1);
+        expect(run.stdout, args[0]).toBe('');
+        expect(run.stderr, args[0]).toContain(`cannot write to the store ${store}: you have no write permission on it (EACCES)`);
+        expect(run.stderr, args[0]).toContain(`taskstore ${args[0]} follows the store's changes`);
+        expect(run.stderr, args[0]).toMatch(/never see a new change\. Read commands \(list, show, export …\) work on it/);
+        expect(run.stderr, args[0]).not.toMatch(/^\s+at /m);
+      }
+      expect(files()).toEqual(before);
+    } finally {
+      chmodSync(store, 0o755);
+    }
+  });
+
   const canMount = process.getuid?.() === 0 && spawnSync('mount', ['--version']).status === 0;
   it.skipIf(!canMount)('on a read-only mount: reads work, writes say the file system is read-only (EROFS)', () => {
     const { root, store, id, files } = seeded();
@@ -245,7 +266,7 @@ describe('a store that cannot be written', () => {
     }
     try {
       expectReadsWork(mnt, id, {}, join(mnt, '.taskstore'));
-      for (const args of [['create-prd', 'x'], ['sync'], ['update', id, '--set', 'title=y']]) {
+      for (const args of [['create-prd', 'x'], ['sync'], ['update', id, '--set', 'title=y'], ['watch'], ['ui', '--port', '0'], ['mcp']]) {
         const write = runCli(args, { cwd: mnt });
         expect(write.status).toBe(1);
         expect(write.stderr).toContain('it is on a read-only file system (EROFS)');

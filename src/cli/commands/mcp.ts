@@ -5,11 +5,12 @@ import { createCliLogger, openStore, storeLocation } from '../open-store.js';
 
 /**
  * `taskstore mcp`: serves the store to an MCP client on stdio until the client
- * disconnects. A missing store is reported (stderr, exit 1) before the protocol starts.
+ * disconnects. A missing or unwritable store is reported (stderr, exit 1) before the
+ * protocol starts.
  */
 export async function run(ctx: CliContext): Promise<number> {
   const logger = createCliLogger(ctx);
-  const store = openStore(ctx, { logger });
+  const store = openStore(ctx, { logger, command: 'mcp' });
   try {
     logger.info(`mcp: serving ${storeLocation(ctx).dir} on stdio`);
     await serveStdio(store, { version: pkg.version, logger });

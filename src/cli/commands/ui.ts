@@ -18,7 +18,7 @@ export interface UiInput {
 export async function run(ctx: CliContext, input: UiInput): Promise<number> {
   if (input.port !== undefined && input.port > 65535) throw new UsageError(`--port must be from 0 to 65535 (got ${input.port})`);
   const logger = createCliLogger(ctx);
-  const store = openStore(ctx, { logger });
+  const store = openStore(ctx, { logger, command: 'ui' });
   let server;
   try {
     server = await startUiServer({

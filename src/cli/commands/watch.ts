@@ -18,7 +18,7 @@ export interface WatchInput {
  */
 export async function run(ctx: CliContext, input: WatchInput): Promise<number> {
   const out = createOutput(ctx);
-  const store = openStore(ctx);
+  const store = openStore(ctx, { command: 'watch' });
   const signal = input.signal ?? processSignals();
   try {
     const changes = store.changes({

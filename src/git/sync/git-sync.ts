@@ -129,6 +129,7 @@ export async function gitSync(store: SyncedStore, options: GitSyncOptions = {}):
       progress({ step: 'fetch', message: `fetching ${branch} from ${remote}` });
       const remoteHead = await fetchBranch(workTree, remote, branch, trackingRef);
       store.withWriteLock(() => {
+        assertStillOn(workTree, localBranch);
         commitStore(located, options.message ?? DEFAULT_MESSAGE, report, progress);
         if (remoteHead !== undefined && !isAncestor(workTree, remoteHead, 'HEAD')) {
           progress({ step: 'merge', message: `merging ${remote}/${branch}` });
@@ -139,9 +140,10 @@ export async function gitSync(store: SyncedStore, options: GitSyncOptions = {}):
             report.commitIds.push(merged.after);
           }
         }
+        // Read under the lock: what is pushed is what was just committed and merged, even if HEAD moves next.
+        report.head = chompLine(git(['rev-parse', 'HEAD'], workTree));
       });
 
-      report.head = chompLine(git(['rev-parse', 'HEAD'], workTree));
       if (report.head === remoteHead) break; // the remote has it all
       progress({ step: 'push', message: `pushing to ${remote}/${branch}` });
       const outcome = await push(workTree, remote, branch, report.head);
@@ -206,6 +208,25 @@ function resolveTarget(workTree: string, options: GitSyncOptions): SyncTarget {
     throw new ValidationError(`${JSON.stringify(branch)} is not a valid branch name`, { field: 'branch' });
   }
   return { localBranch, upstream, remote, branch };
+}
+
+/**
+ * Fails, changing nothing, when HEAD is no longer on the branch git-sync resolved at the
+ * start: another process ran `git checkout` / `git switch` while the fetch ran (no lock
+ * of ours stops it). Committing and merging now would land on the other branch and push
+ * its content to the remote branch. Call it holding the store's write lock, before the
+ * commit: the commit and merge then act on HEAD as checked here.
+ */
+function assertStillOn(workTree: string, localBranch: string): void {
+  const current = currentBranch(workTree);
+  if (current === localBranch) return;
+  const now = current === undefined ? 'a detached HEAD' : `branch ${current}`;
+  throw new GitSyncError(`${workTree} switched from branch ${localBranch} to ${now} while git-sync ran: it stopped, nothing was committed or merged on ${now} and nothing was pushed`, {
+    data: { reason: 'branch_changed', expected: localBranch, current: current ?? null },
+    hint:
+      `another process checked out ${now} in ${workTree}; when it is done, switch back (\`git switch ${localBranch}\`) and run git-sync again` +
+      (current === undefined ? '' : ` (or run it as is to sync ${current})`),
+  });
 }
 
 /** Adds the lines of each changed log to the report's totals. */

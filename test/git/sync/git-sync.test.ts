@@ -3,12 +3,13 @@
  * real writer processes.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { GitSyncError } from '../../../src/index.js';
 import { startWriter } from '../../reliability/writers.js';
 import { CLI } from '../../helpers/paths.js';
-import { branchClone, CLI_ENV, cli, cliJson, cliOk, inTreeClone, makeRemote, openStore, withStore, type GitRepo } from './helpers.js';
+import { branchClone, CLI_ENV, cli, cliJson, cliOk, inTreeClone, makeRemote, openStore, tempDir, withStore, type GitRepo } from './helpers.js';
 
 type Note = { id: string; a?: string; b?: string; title?: string };
 
@@ -248,6 +249,49 @@ describe('git-sync', () => {
     expect(again.status).toBe(1);
     expect(again.stderr).toContain('a merge is in progress');
     expect(remote.git('rev-parse', 'taskstore')).toBe(remoteHead);
+  });
+
+  it('a branch switched while git-sync fetches stops it before the commit: nothing is committed, merged or pushed', async () => {
+    const remote = makeRemote();
+    const a = inTreeClone(remote);
+    cliOk(a.dir, 'init', '--hooks');
+    a.commitAll('store setup');
+    a.git('push', '-q', 'origin', 'main');
+    a.git('branch', 'other');
+    const b = inTreeClone(remote);
+    await withStore(join(b.dir, '.taskstore'), async (store) => {
+      store.collection<Note>({ name: 'notes' }).create({ id: 'from-b' });
+      await store.gitSync(); // the remote moved on: a's sync has something to merge
+    });
+    const storeA = join(a.dir, '.taskstore');
+    await withStore(storeA, (store) => store.collection<Note>({ name: 'notes' }).create({ id: 'from-a' }));
+    // The fetch's upload-pack runs this first: another process checks out `other` in a's work
+    // tree, deterministically between git-sync reading the branch and its commit and merge.
+    const wrapper = join(tempDir('taskstore-wrapper-'), 'switch-then-upload-pack.sh');
+    writeFileSync(wrapper, `#!/bin/sh\nunset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE\ngit -C '${a.dir}' checkout -q other >&2 || exit 1\nexec git-upload-pack "$@"\n`);
+    chmodSync(wrapper, 0o755);
+    a.git('config', 'remote.origin.uploadpack', wrapper);
+    const refs = (repo: GitRepo): string => repo.git('for-each-ref', '--format=%(refname) %(objectname)', 'refs/heads');
+    const before = { main: a.git('rev-parse', 'main'), other: a.git('rev-parse', 'other'), remote: refs(remote), status: a.git('status', '--porcelain') };
+
+    const failed = await withStore(storeA, (store) => store.gitSync().then(() => undefined, (err: unknown) => err));
+    expect(failed).toBeInstanceOf(GitSyncError);
+    expect((failed as GitSyncError).data).toMatchObject({ reason: 'branch_changed', expected: 'main', current: 'other' });
+    expect((failed as GitSyncError).message).toContain('main');
+    expect((failed as GitSyncError).hint).toContain('git switch main');
+    expect(a.git('symbolic-ref', '--short', 'HEAD').trim()).toBe('other');
+    expect({ main: a.git('rev-parse', 'main'), other: a.git('rev-parse', 'other'), remote: refs(remote), status: a.git('status', '--porcelain') }).toEqual(before);
+    expect(existsSync(gitPath(a.dir, 'MERGE_HEAD'))).toBe(false);
+    expect(existsSync(gitPath(a.dir, 'taskstore-sync.lock'))).toBe(false);
+
+    // Back on main, the same sync goes through: the record was kept and is pushed.
+    a.git('config', '--unset', 'remote.origin.uploadpack');
+    a.git('checkout', '-q', 'main');
+    const report = cliJson(a.dir, 'git-sync');
+    expect(report).toMatchObject({ localBranch: 'main', pushed: true, commits: 2 });
+    expect(remote.git('show', 'main:.taskstore/notes.jsonl')).toContain('"from-a"');
+    expect(currentNotes(storeA).map((n) => n.id)).toEqual(['from-a', 'from-b']);
+    expect(a.git('rev-parse', 'other')).toBe(before.other);
   });
 
   it('writers running during git-sync lose nothing, and no commit holds a half line', async () => {
