@@ -69,6 +69,16 @@ export interface LocalLines {
   collection: string;
   firstLine: number;
   lastLine: number;
+  /**
+   * What the write appended, when the writer knows it: the log's consumed end before and
+   * after (as the cache's `files` row says) and the lines themselves, each ending in
+   * `\n`. Lets the feed deliver its own writes without reading them back.
+   */
+  appended?: {
+    before: { offset: number; fingerprint: string | null };
+    after: { ino: string; offset: number; lines: number; fingerprint: string };
+    lines: readonly string[];
+  };
 }
 
 interface Cursor {
@@ -189,8 +199,36 @@ export class ChangeFeed {
   /** Called by the store right after one of its writes committed, with the lines it appended. */
   afterCommit(local: readonly LocalLines[]): void {
     if (this.subscribers.size === 0 || local.length === 0) return;
-    const names = local.map((l) => l.collection).filter((name) => this.trackAll || this.tracked.has(name));
-    if (names.length > 0) this.poll(names, local);
+    const wanted = local.filter((l) => this.trackAll || this.tracked.has(l.collection));
+    const changes: Change[] = [];
+    const rest = this.polling ? wanted : wanted.filter((l) => !this.applyOwnLines(l, changes));
+    this.deliver(changes);
+    if (rest.length > 0) this.poll(rest.map((l) => l.collection), local);
+  }
+
+  /**
+   * The fast path for this Store's own write: when the feed had processed its log exactly
+   * up to where the write began (same file, offset and prefix fingerprint, the rule a
+   * poll uses), the appended lines are what follows, and the cache's row now ends where
+   * they end. Applies them from memory instead of reading the cache's row and the log
+   * back. Returns false when the feed is elsewhere (behind, or after a rewrite): the
+   * caller polls.
+   */
+  private applyOwnLines(local: LocalLines, out: Change[]): boolean {
+    const appended = local.appended;
+    const log = this.tracked.get(local.collection);
+    if (appended === undefined || log === undefined) return false;
+    const { before, after } = appended;
+    const cursor = log.cursor;
+    const atStart =
+      cursor === undefined
+        ? before.offset === 0 && log.current.size === 0
+        : cursor.ino === after.ino && cursor.offset === before.offset && cursor.fingerprint === before.fingerprint;
+    if (!atStart) return false;
+    let lineNo = local.firstLine;
+    for (const line of appended.lines) this.applyLine(log, line.endsWith('\n') ? line.slice(0, -1) : line, lineNo++, 'local', out);
+    log.cursor = { ino: after.ino, offset: after.offset, lines: after.lines, fingerprint: after.fingerprint };
+    return true;
   }
 
   /** Stops everything: no timer, watcher or queued delivery is left. */
@@ -435,17 +473,20 @@ export class ChangeFeed {
   /** Applies the complete lines in [from, to) to the remembered versions, collecting the changes. */
   private readTail(fd: number, log: TrackedLog, from: number, firstLine: number, to: number, source: (lineNo: number) => ChangeSource, out: Change[]): void {
     if (from >= to) return;
-    forEachCommittedLine(fd, from, to, firstLine, (text, lineNo) => {
-      const parsed = parseLine(text);
-      if (parsed.kind !== 'record') return; // malformed lines are reported by the cache (check)
-      const record = parsed.record;
-      const change = changeForAppended(log.name, log.current.get(record.id), record, source(lineNo));
-      if (change === undefined) return;
-      // Remembered as the cache holds it (a Rust-format line with its filled-in id / updated_at),
-      // so that comparing with the cache after a rewrite compares like with like.
-      log.current.set(record.id, { updatedAt: record.updated_at, text: readerText(text, parsed.filled) });
-      out.push(change);
-    });
+    forEachCommittedLine(fd, from, to, firstLine, (text, lineNo) => this.applyLine(log, text, lineNo, source(lineNo), out));
+  }
+
+  /** One committed line (without its line end) against the remembered versions: its change, if it makes one. */
+  private applyLine(log: TrackedLog, text: string, lineNo: number, source: ChangeSource, out: Change[]): void {
+    const parsed = parseLine(text);
+    if (parsed.kind !== 'record') return; // malformed lines are reported by the cache (check)
+    const record = parsed.record;
+    const change = changeForAppended(log.name, log.current.get(record.id), record, source);
+    if (change === undefined) return;
+    // Remembered as the cache holds it (a Rust-format line with its filled-in id / updated_at),
+    // so that comparing with the cache after a rewrite compares like with like.
+    log.current.set(record.id, { updatedAt: record.updated_at, text: readerText(text, parsed.filled) });
+    out.push(change);
   }
 
 

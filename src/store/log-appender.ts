@@ -26,6 +26,16 @@ export interface StagedLog {
   /** The fingerprint the cache recorded for those `startOffset` bytes (null when it has none). */
   startFingerprint: string | null;
   lines: string[];
+  /** Set once the lines are appended: the log's new consumed end, as written to the cache's `files` row. */
+  appended?: AppendedEnd;
+}
+
+/** Where a log ends after a commit's append (the `files` row's identity fields). */
+export interface AppendedEnd {
+  ino: string;
+  offset: number;
+  lines: number;
+  fingerprint: string;
 }
 
 interface OpenLog {
@@ -116,6 +126,7 @@ export class LogAppender {
         known !== undefined && known.length === log.startOffset && known.fingerprint === log.startFingerprint
           ? extendPrefixWindows(known, data)
           : readPrefixWindows(handle.fd, offset);
+      log.appended = { ino: handle.ino, offset, lines: log.startLines + log.lines.length, fingerprint: handle.windows.fingerprint };
       writeFileState(this.cache, {
         collection: log.collection,
         ino: handle.ino,

@@ -64,7 +64,12 @@ export function runWrite<R>(engine: Engine, fn: () => R, { readOnly = false }: {
     if (engine.feed !== undefined && written > 0) {
       committed = [...scope.staged.values()]
         .filter((log) => log.lines.length > 0)
-        .map((log) => ({ collection: log.collection, firstLine: log.startLines + 1, lastLine: log.startLines + log.lines.length }));
+        .map((log) => ({
+          collection: log.collection,
+          firstLine: log.startLines + 1,
+          lastLine: log.startLines + log.lines.length,
+          appended: log.appended === undefined ? undefined : { before: { offset: log.startOffset, fingerprint: log.startFingerprint }, after: log.appended, lines: log.lines },
+        }));
     }
     return result;
   } catch (err) {

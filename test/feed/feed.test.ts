@@ -302,6 +302,47 @@ describe('change feed: edits by other tools', () => {
   });
 });
 
+describe('change feed: own writes delivered from memory', () => {
+  it('a write that first caught up a line appended by hand delivers that line as external and its own as local, each once', async () => {
+    const dir = join(tempDir(), '.taskstore');
+    const store = openStore(dir);
+    const notes = store.collection({ name: 'notes' });
+    const tags = store.collection({ name: 'tags' });
+    const seen: Change[] = [];
+    store.watch((c) => seen.push(c));
+    // A new log (the feed has no cursor yet), then a second write on the same log.
+    notes.create({ id: 'a', v: 1 });
+    notes.update('a', { v: 2 });
+    // Appended by hand, and caught up by the next write (before the feed looks, in the same tick).
+    appendFileSync(join(dir, 'notes.jsonl'), `${JSON.stringify({ id: 'h', updated_at: 5, v: 1 })}\n`);
+    notes.create({ id: 'b', v: 1 });
+    // One transaction over two logs, one of them new.
+    store.transaction(() => {
+      notes.patch('b', { v: 2 });
+      tags.create({ id: 't', v: 1 });
+    });
+    notes.delete('a');
+    await waitFor('every change', () => seen.length >= 7);
+    // A later safety look must not deliver anything again: the feed's cursors are where the cache is.
+    await new Promise((r) => setTimeout(r, 100));
+    store.refresh();
+    notes.create({ id: 'z', v: 1 });
+    await waitFor('the last write', () => seen.some((c) => c.id === 'z'));
+    expect(seen.map((c) => [c.collection, c.id, c.op, c.source])).toEqual([
+      ['notes', 'a', 'create', 'local'],
+      ['notes', 'a', 'update', 'local'],
+      ['notes', 'h', 'create', 'external'],
+      ['notes', 'b', 'create', 'local'],
+      ['notes', 'b', 'update', 'local'],
+      ['tags', 't', 'create', 'local'],
+      ['notes', 'a', 'delete', 'local'],
+      ['notes', 'z', 'create', 'local'],
+    ]);
+    expect(seen[1]).toMatchObject({ record: { v: 2 }, previous: { v: 1 } });
+    expect(seen[4]).toMatchObject({ record: { v: 2 }, previous: { v: 1 } });
+  });
+});
+
 describe('change feed: Rust-format lines', () => {
   it('a line without id / updated_at (filled from repo_path / created_at) is delivered once, and a later rewrite does not repeat it', async () => {
     const dir = join(tempDir(), '.taskstore');
