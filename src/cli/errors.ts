@@ -7,6 +7,7 @@
 // unchanged): main.ts loads this file on every start, and the entry would pull in the
 // whole library, SQLite included.
 import { TaskStoreError } from '../errors.js';
+import { visible } from './terminal-safe.js';
 
 /** Exit codes: 0 ok, 1 failure or not found, 2 usage error. */
 export const EXIT_OK = 0;
@@ -130,4 +131,13 @@ export function formatError(err: unknown, debug: boolean): FormattedError {
       ...stack(err),
     ],
   };
+}
+
+/**
+ * What main.ts prints when reporting an error failed in turn (a bug): the stack as it
+ * is, with control characters spelled out like every other message — a path in it may
+ * name a directory with ESC in its name.
+ */
+export function crashReport(err: unknown): string {
+  return `taskstore: error: ${visible(err instanceof Error ? (err.stack ?? err.message) : String(err))}\n`;
 }
