@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import type { Store } from '../../index.js';
-import { CliError } from '../../cli/errors.js';
+import { CliError } from '../../shared/errors.js';
 import type { LiveChange } from '../api-types.js';
 import { handleApi } from './api.js';
 import { allowedHosts, hostAllowed, urlHost } from './host-check.js';
