@@ -5,7 +5,7 @@
  * record can never move the cursor, recolour or retitle the terminal.
  */
 import type { Change } from '../index.js';
-import { diffVersions } from './commands/history.js';
+import { diffVersions } from '../shared/record-history.js';
 import type { Colors } from './output.js';
 import { formatTime, truncate } from './output.js';
 import { visible as spelledOut } from './terminal-safe.js';

@@ -1,47 +1,17 @@
 /**
  * Errors raised by the CLI itself (not by the library), and the one function that turns
- * any thrown value into the lines printed on stderr. Tiny and dependency-free: `main.ts`
- * imports it eagerly.
+ * any thrown value into the lines printed on stderr. Tiny: `main.ts` imports it eagerly.
+ * The error classes themselves are shared with the dashboard server (`src/shared/`) and
+ * re-exported here for the CLI's modules.
  */
 // The errors module itself, not the public entry `../index.js` (which re-exports it
 // unchanged): main.ts loads this file on every start, and the entry would pull in the
 // whole library, SQLite included.
 import { TaskStoreError } from '../errors.js';
+import { CliError, EXIT_FAILURE, EXIT_USAGE } from '../shared/errors.js';
+import { visible } from './terminal-safe.js';
 
-/** Exit codes: 0 ok, 1 failure or not found, 2 usage error. */
-export const EXIT_OK = 0;
-export const EXIT_FAILURE = 1;
-export const EXIT_USAGE = 2;
-
-export interface CliErrorOptions {
-  hint?: string;
-  /** Extra lines printed between the message and the hint (e.g. the candidates of an ambiguous id). */
-  details?: string[];
-  exitCode?: number;
-  cause?: unknown;
-}
-
-/** An error of the CLI: a failure (exit 1) unless `exitCode` says otherwise. */
-export class CliError extends Error {
-  readonly hint: string | undefined;
-  readonly details: string[];
-  readonly exitCode: number;
-  constructor(message: string, options: CliErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'CliError';
-    this.hint = options.hint;
-    this.details = options.details ?? [];
-    this.exitCode = options.exitCode ?? EXIT_FAILURE;
-  }
-}
-
-/** A bad command line: exit code 2. */
-export class UsageError extends CliError {
-  constructor(message: string, options: Omit<CliErrorOptions, 'exitCode'> = {}) {
-    super(message, { ...options, exitCode: EXIT_USAGE });
-    this.name = 'UsageError';
-  }
-}
+export { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, type CliErrorOptions } from '../shared/errors.js';
 
 /**
  * Adds context to a library error without changing what it is: the message gets
@@ -130,4 +100,13 @@ export function formatError(err: unknown, debug: boolean): FormattedError {
       ...stack(err),
     ],
   };
+}
+
+/**
+ * What main.ts prints when reporting an error failed in turn (a bug): the stack as it
+ * is, with control characters spelled out like every other message — a path in it may
+ * name a directory with ESC in its name.
+ */
+export function crashReport(err: unknown): string {
+  return `taskstore: error: ${visible(err instanceof Error ? (err.stack ?? err.message) : String(err))}\n`;
 }

@@ -13,7 +13,7 @@
  */
 import pc from 'picocolors';
 import { colorEnabled } from './context.js';
-import { EXIT_USAGE, formatError, isCommanderError } from './errors.js';
+import { crashReport, EXIT_USAGE, formatError, isCommanderError } from './errors.js';
 import { buildProgram } from './program.js';
 import { visible } from './terminal-safe.js';
 
@@ -65,6 +65,6 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 });
 
 main(process.argv.slice(2)).then(exit, (err: unknown) => {
-  process.stderr.write(`taskstore: error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(crashReport(err));
   exit(1);
 });

@@ -5,8 +5,9 @@
  * read and the write (a read-merge-replace outside the lock would revert it).
  */
 import { recordType, type Store, type WriteOptions } from '../index.js';
-import { resolveId } from './id-prefix.js';
-import { readRecord, referencesOf } from './record-types.js';
+import { resolveId } from '../shared/id-prefix.js';
+import { readRecord } from '../shared/read-record.js';
+import { referencesOf } from './record-types.js';
 
 /**
  * Replaces id prefixes in the reference fields of a built-in type (`prd_id`, `ts_id`,

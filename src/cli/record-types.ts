@@ -2,10 +2,11 @@
  * What the CLI knows about the built-in record types, read from the library's
  * record-type registry (`RECORD_TYPES`): names for messages, the schemas that give
  * `--set` values their types, which fields refer to other records (so they accept id
- * prefixes), and how to read a record with its defaults. No per-collection switch: a
+ * prefixes), and the library's read defaults (`withReadDefaults`; reading one record
+ * with them is `readRecord` in `src/shared/`). No per-collection switch: a
  * new type or field in the registry reaches the CLI as it is.
  */
-import { recordType, withReadDefaults, type RecordTypeName, type Store } from '../index.js';
+import { recordType, withReadDefaults, type RecordTypeName } from '../index.js';
 import { fieldTypesOf, type FieldTypes } from './set-values.js';
 
 export { withReadDefaults };
@@ -37,10 +38,4 @@ export function referencesOf(collection: string): Record<string, Reference> {
   const out: Record<string, Reference> = {};
   for (const ref of recordType(collection)?.references ?? []) out[ref.field] = { collection: ref.to, what: recordType(ref.to)!.label };
   return out;
-}
-
-/** The current version, read the way the library's `getX` reads it (defaults filled in for built-in types). */
-export function readRecord(store: Store, collection: string, id: string): Record<string, unknown> | undefined {
-  const record = store.collection({ name: collection }).get(id);
-  return record === undefined ? undefined : withReadDefaults(collection, record);
 }

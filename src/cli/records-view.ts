@@ -3,7 +3,7 @@
  * hold ids) shortened to unique prefixes.
  */
 import type { Store } from '../index.js';
-import { shortIds } from './id-prefix.js';
+import { shortIds } from '../shared/id-prefix.js';
 import { formatTime, formatValue, type Output } from './output.js';
 import { visible } from './terminal-safe.js';
 

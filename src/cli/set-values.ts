@@ -14,6 +14,7 @@
  *   UsageError naming it), never rounded: storing it would silently change the digits.
  *   Quoted, it is kept as a string.
  */
+import { inexactIntegers } from '../shared/exact-integers.js';
 import { UsageError } from './errors.js';
 
 export type FieldKind = 'string' | 'enum' | 'number' | 'integer' | 'boolean' | 'array' | 'json';
@@ -124,24 +125,6 @@ export function jsonOrString(text: string): unknown {
   }
   refuseInexactIntegers(text);
   return value;
-}
-
-/**
- * The integer literals of JSON text (outside its strings) that storing would change:
- * beyond ±2^53 `JSON.parse` rounds to the nearest double, and unless that double is
- * written back with the same digits, the user's number is silently altered.
- * @example inexactIntegers('{"n":12345678901234567890,"s":"99999999999999999999"}') // ['12345678901234567890']
- */
-export function inexactIntegers(json: string): string[] {
-  const found: string[] = [];
-  for (const [token] of json.matchAll(/"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g)) {
-    if (!/^-?\d+$/.test(token)) continue;
-    // Changed only when neither the value nor its written form survives: -47726838974513450
-    // is not a double, but parses to one that JSON.stringify writes back as those digits.
-    const number = Number(token);
-    if (BigInt(number) !== BigInt(token) && String(number) !== token) found.push(token);
-  }
-  return found;
 }
 
 function refuseInexactIntegers(json: string): void {

@@ -22,7 +22,7 @@
  */
 import { closeSync, fstatSync, openSync, readdirSync, statSync, watch, type FSWatcher } from 'node:fs';
 import type { CacheDb, FileStateRow } from '../cache/cache-db.js';
-import { COLLECTION_NAME } from '../jsonl/collection-name.js';
+import { collectionOfLogFile, LOG_SUFFIX } from '../jsonl/collection-name.js';
 import { parseLine, readerText } from '../jsonl/line-codec.js';
 import { fingerprintPrefix, readLinesFrom, readRange } from '../jsonl/log-io.js';
 import { isUtf8 } from 'node:buffer';
@@ -291,9 +291,9 @@ export class ChangeFeed {
   private onFileEvent(filename: string | null): void {
     if (filename === null || filename.startsWith('taskstore.db')) {
       this.schedulePoll();
-    } else if (filename.endsWith('.jsonl')) {
-      const name = filename.slice(0, -'.jsonl'.length);
-      if (this.trackAll && COLLECTION_NAME.test(name) && !this.tracked.has(name)) this.discovered.add(name);
+    } else if (filename.endsWith(LOG_SUFFIX)) {
+      const name = collectionOfLogFile(filename);
+      if (this.trackAll && name !== undefined && !this.tracked.has(name)) this.discovered.add(name);
       this.logTimer ??= setTimeout(() => {
         this.logTimer = undefined;
         this.safePoll(false);
@@ -609,9 +609,8 @@ function forEachCommittedLine(fd: number, from: number, to: number, firstLine: n
 function logsInDirectory(dir: string): string[] {
   const names: string[] = [];
   for (const entry of readdirSync(dir)) {
-    if (!entry.endsWith('.jsonl')) continue;
-    const name = entry.slice(0, -'.jsonl'.length);
-    if (COLLECTION_NAME.test(name)) names.push(name);
+    const name = collectionOfLogFile(entry);
+    if (name !== undefined) names.push(name);
   }
   return names;
 }

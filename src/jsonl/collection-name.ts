@@ -3,6 +3,9 @@ import { InvalidNameError } from '../errors.js';
 /** Collection names become file names and SQL identifiers, so they are restricted to this. */
 export const COLLECTION_NAME = /^[a-z][a-z0-9_]{0,63}$/;
 
+/** A collection's log is `<name>.jsonl`. */
+export const LOG_SUFFIX = '.jsonl';
+
 /** Throws {@link InvalidNameError} unless `name` is a valid collection name. */
 export function assertCollectionName(name: unknown): asserts name is string {
   if (typeof name !== 'string' || !COLLECTION_NAME.test(name)) {
@@ -11,4 +14,21 @@ export function assertCollectionName(name: unknown): asserts name is string {
       { data: { name } },
     );
   }
+}
+
+/**
+ * The collection whose log `file` is, or undefined for any other file. The one rule for
+ * "which files are logs": `<name>.jsonl` with a valid collection name. Folders in front
+ * are ignored (`/`-separated, as git and `path.join` on POSIX write them), so a path in
+ * the work tree works as well as a directory entry.
+ * @example collectionOfLogFile('prds.jsonl') // 'prds'
+ * collectionOfLogFile('.taskstore/task_specs.jsonl') // 'task_specs'
+ * collectionOfLogFile('prds.jsonl.torn') // undefined
+ * collectionOfLogFile('Notes.jsonl') // undefined
+ */
+export function collectionOfLogFile(file: string): string | undefined {
+  const base = file.slice(file.lastIndexOf('/') + 1);
+  if (!base.endsWith(LOG_SUFFIX)) return undefined;
+  const name = base.slice(0, -LOG_SUFFIX.length);
+  return COLLECTION_NAME.test(name) ? name : undefined;
 }

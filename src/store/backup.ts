@@ -11,7 +11,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { AlreadyExistsError, ioError } from '../errors.js';
 import { atomicCopyFile } from '../fs/atomic-replace.js';
 import { FSYNC } from '../fs/durability.js';
-import { COLLECTION_NAME } from '../jsonl/collection-name.js';
+import { collectionOfLogFile } from '../jsonl/collection-name.js';
 
 export interface BackupReport {
   /** Absolute path of the backup directory. */
@@ -43,7 +43,7 @@ function storeFileNames(dir: string): string[] {
   } catch (err) {
     throw ioError('read', dir, err);
   }
-  return entries.filter((entry) => entry === '.version' || (entry.endsWith('.jsonl') && COLLECTION_NAME.test(entry.slice(0, -'.jsonl'.length)))).sort();
+  return entries.filter((entry) => entry === '.version' || collectionOfLogFile(entry) !== undefined).sort();
 }
 
 function copyInto(dir: string, dest: string, name: string): number {

@@ -7,7 +7,7 @@ import { closeSync, existsSync, openSync, readdirSync, readFileSync } from 'node
 import { join } from 'node:path';
 import type { CacheDb } from '../cache/cache-db.js';
 import type { CollectionTable } from '../cache/collection-table.js';
-import { COLLECTION_NAME } from '../jsonl/collection-name.js';
+import { collectionOfLogFile, LOG_SUFFIX } from '../jsonl/collection-name.js';
 import { parseLine, readerText, supersedes, withoutBom } from '../jsonl/line-codec.js';
 import { readLinesFrom } from '../jsonl/log-io.js';
 import { logPath } from './ingest.js';
@@ -85,7 +85,7 @@ export function runCheck(ctx: CheckContext): CheckReport {
         collection: entry.slice(0, -'.jsonl.rescued'.length),
         message: `${entry} holds ${lines} acknowledged version(s) that vanished when git or another tool rewrote the log, and that no recent git commit holds: run taskstore rescue to re-apply them (or delete the file to discard them)`,
       });
-    } else if (entry.endsWith('.jsonl') && !COLLECTION_NAME.test(entry.slice(0, -'.jsonl'.length))) {
+    } else if (entry.endsWith(LOG_SUFFIX) && collectionOfLogFile(entry) === undefined) {
       problems.push({
         kind: 'invalid_file_name',
         message: `${entry} is not a valid collection name and is ignored (use a-z, 0-9 and _, starting with a letter)`,

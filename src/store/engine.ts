@@ -22,7 +22,7 @@ import { join, resolve } from 'node:path';
 import { CacheDb } from '../cache/cache-db.js';
 import type { CollectionTable } from '../cache/collection-table.js';
 import { ioError } from '../errors.js';
-import { COLLECTION_NAME } from '../jsonl/collection-name.js';
+import { collectionOfLogFile } from '../jsonl/collection-name.js';
 import { assertCollectionArgument, assertCollectionOptions, assertOptionalObject, assertString } from './arguments.js';
 import type { StoredRecord } from '../jsonl/line-codec.js';
 import type { ChangeFeed } from '../feed/feed.js';
@@ -247,9 +247,8 @@ export class Engine implements DomainHost {
   knownCollections(): string[] {
     const names = new Set<string>(this.tables.keys());
     for (const entry of readdirSync(this.dir)) {
-      if (!entry.endsWith('.jsonl')) continue;
-      const name = entry.slice(0, -'.jsonl'.length);
-      if (COLLECTION_NAME.test(name)) names.add(name);
+      const name = collectionOfLogFile(entry);
+      if (name !== undefined) names.add(name);
     }
     for (const name of this.cache.files.collections()) names.add(name);
     return [...names].sort();

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { isUtf8 } from 'node:buffer';
 import type { CacheDb, FileStateRow } from '../cache/cache-db.js';
 import type { CollectionTable } from '../cache/collection-table.js';
+import { LOG_SUFFIX } from '../jsonl/collection-name.js';
 import { parseLine, readerText, withoutBom } from '../jsonl/line-codec.js';
 import { crc32Range, writeAtDurable, fingerprintPrefix, inodeOf, readLinesFrom } from '../jsonl/log-io.js';
 import type { Durability } from '../fs/durability.js';
@@ -55,7 +56,7 @@ const MAX_WARNINGS = 5;
 const BULK_LOAD_MIN_BYTES = 256 * 1024;
 
 export function logPath(dir: string, collection: string): string {
-  return join(dir, `${collection}.jsonl`);
+  return join(dir, `${collection}${LOG_SUFFIX}`);
 }
 
 /** What the cache has consumed of `collection`'s log (its `files` row). */

@@ -1,7 +1,9 @@
 /**
- * The CLI side (the command line, its MCP server, the dashboard's server) uses the
- * library only through its public entry, src/index.ts: whatever the CLI needs is part of
- * the documented API, and the library's internals can change without breaking it.
+ * The CLI side (the command line, its MCP server, the dashboard's server, and the code
+ * they share in src/shared) uses the library only through its public entry, src/index.ts:
+ * whatever the CLI needs is part of the documented API, and the library's internals can
+ * change without breaking it. The dashboard's server does not reach into the command
+ * line: what both need lives in src/shared, which imports neither of them.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -18,6 +20,9 @@ const ALLOWED: Record<string, string[]> = {
   'cli/commands/merge.ts': ['merge/driver.ts'],
   // Loaded by main.ts on every start; the entry re-exports this module unchanged.
   'cli/errors.ts': ['errors.ts'],
+  // Loaded by main.ts on every start too: the library's pure control-character speller
+  // (no imports), shared so the CLI and the library's own messages spell alike.
+  'cli/terminal-safe.ts': ['jsonl/control-chars.ts'],
 };
 
 function sources(dir: string): string[] {
@@ -27,21 +32,34 @@ function sources(dir: string): string[] {
 }
 
 describe('the CLI imports only the public entry', () => {
-  it('no file under src/cli or src/ui/server imports library modules past src/index.ts', () => {
-    const offending: string[] = [];
-    const files = [...sources(join(SRC, 'cli')), ...sources(join(SRC, 'ui/server'))];
-    expect(files.length).toBeGreaterThan(40);
-    for (const file of files) {
+  const imports = (dirs: string[]): { from: string; target: string }[] =>
+    dirs.flatMap((dir) => sources(join(SRC, dir))).flatMap((file) => {
       const text = readFileSync(file, 'utf8');
       const from = relative(SRC, file);
-      for (const m of text.matchAll(/(?:from\s+|import\()\s*'(\.[^']+)'/g)) {
-        const target = relative(SRC, resolve(dirname(file), m[1]!)).replace(/\.js$/, '.ts');
-        if (target.startsWith('..')) continue; // package.json
-        const cliSide = target.startsWith('cli/') || target.startsWith('ui/');
-        if (cliSide || target === 'index.ts' || ALLOWED[from]?.includes(target)) continue;
-        offending.push(`${from} imports ${target}`);
-      }
+      return [...text.matchAll(/(?:from\s+|import\()\s*'(\.[^']+)'/g)]
+        .map((m) => ({ from, target: relative(SRC, resolve(dirname(file), m[1]!)).replace(/\.js$/, '.ts') }))
+        .filter(({ target }) => !target.startsWith('..')); // package.json
+    });
+
+  it('no file under src/cli, src/ui/server or src/shared imports library modules past src/index.ts', () => {
+    const all = imports(['cli', 'ui/server', 'shared']);
+    expect(new Set(all.map((i) => i.from)).size).toBeGreaterThan(40);
+    const offending: string[] = [];
+    for (const { from, target } of all) {
+      const cliSide = target.startsWith('cli/') || target.startsWith('ui/') || target.startsWith('shared/');
+      if (cliSide || target === 'index.ts' || ALLOWED[from]?.includes(target)) continue;
+      offending.push(`${from} imports ${target}`);
     }
     expect(offending).toEqual([]);
+  });
+
+  it('the dashboard server never imports the command line, and src/shared imports neither', () => {
+    const offending = [
+      ...imports(['ui']).filter(({ target }) => target.startsWith('cli/')),
+      ...imports(['shared']).filter(({ target }) => target.startsWith('cli/') || target.startsWith('ui/')),
+    ].map(({ from, target }) => `${from} imports ${target}`);
+    expect(offending).toEqual([]);
+    // The modules the dashboard server shares with the CLI are there to be checked.
+    expect(imports(['ui/server']).some(({ target }) => target.startsWith('shared/'))).toBe(true);
   });
 });

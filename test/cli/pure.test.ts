@@ -2,7 +2,7 @@
 import { CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { NotFoundError, ValidationError } from '../../src/index.js';
-import { diffVersions } from '../../src/cli/commands/history.js';
+import { diffVersions } from '../../src/shared/record-history.js';
 import { parseExport } from '../../src/cli/commands/import.js';
 import { CliError, formatError, UsageError } from '../../src/cli/errors.js';
 import { formatBytes, formatTime, formatValue, truncate } from '../../src/cli/output.js';

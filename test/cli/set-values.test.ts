@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DependencySchema, ExecutionSchema, PrdSchema, TaskSpecSchema } from '../../src/index.js';
 import { UsageError } from '../../src/cli/errors.js';
-import { convertValue, fieldTypesOf, inexactIntegers, jsonOrString, parseAssignment, parseSetValues, type FieldType } from '../../src/cli/set-values.js';
+import { convertValue, fieldTypesOf, jsonOrString, parseAssignment, parseSetValues, type FieldType } from '../../src/cli/set-values.js';
+import { inexactIntegers } from '../../src/shared/exact-integers.js';
 
 const str: FieldType = { kind: 'string', nullable: false };
 const nullableStr: FieldType = { kind: 'string', nullable: true };

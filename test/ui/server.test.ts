@@ -6,6 +6,7 @@ import { createServer, request, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listenOn } from '../../src/ui/server/listen.js';
 import { startUiServer, type UiServer } from '../../src/ui/server/start-server.js';
+import { feedChanges, type ChangeSource } from '../../src/ui/server/live-changes.js';
 import type { Store } from '../../src/index.js';
 import { CLI } from '../helpers/paths.js';
 import { tempDir } from '../helpers/temp.js';
@@ -111,6 +112,66 @@ describe('the running server', () => {
     expect(typeof data.updated_at).toBe('number');
     await ui.close();
     await expect.poll(() => ended, { timeout: 10_000 }).toBe(true);
+  });
+
+  it('reads the change feed only while a page listens: none before, one for two pages, released when the last leaves', async () => {
+    store = openStore(tempDir('taskstore-ui-idle-'));
+    // The store's own feed, counted: how many subscriptions are open right now.
+    const feed = feedChanges(store);
+    let open = 0;
+    const counted: ChangeSource = {
+      subscribe(listener) {
+        open++;
+        const stop = feed.subscribe(listener);
+        return () => {
+          open--;
+          stop();
+        };
+      },
+    };
+    ui = await startUiServer({ store, port: 0, changes: counted });
+    cleanups.push(() => store.close(), () => ui.close());
+    expect((await rawRequest(ui.port, '/api/prds')).status).toBe(200);
+    expect((await rawRequest(ui.port, '/api/events', { method: 'HEAD' })).status).toBe(200);
+    expect(open).toBe(0);
+
+    const connect = () => {
+      const events: string[] = [];
+      const req = request({ host: '127.0.0.1', port: ui.port, path: '/api/events', headers: { Host: `127.0.0.1:${ui.port}` } }, (res) => {
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => events.push(d));
+      });
+      req.on('error', () => {}); // destroyed on purpose below
+      req.end();
+      return { events, req };
+    };
+    const first = connect();
+    await expect.poll(() => first.events.join(''), { timeout: 10_000 }).toContain(': live');
+    expect(open).toBe(1);
+    const second = connect();
+    await expect.poll(() => second.events.join(''), { timeout: 10_000 }).toContain(': live');
+    expect(open).toBe(1);
+
+    const created = spawnSync(process.execPath, [CLI, '--store', store.dir, '--json', 'create-prd', 'While watched'], { encoding: 'utf8' });
+    expect(created.status, created.stderr).toBe(0);
+    const id = JSON.parse(created.stdout).id as string;
+    for (const page of [first, second]) await expect.poll(() => page.events.join(''), { timeout: 10_000 }).toContain(id);
+
+    first.req.destroy();
+    await new Promise((r) => setTimeout(r, 100)); // let the server see the first leave
+    expect(open).toBe(1);
+    second.req.destroy();
+    await expect.poll(() => open, { timeout: 10_000 }).toBe(0);
+
+    // A later page subscribes afresh and still gets changes.
+    const third = connect();
+    await expect.poll(() => third.events.join(''), { timeout: 10_000 }).toContain(': live');
+    expect(open).toBe(1);
+    const again = spawnSync(process.execPath, [CLI, '--store', store.dir, '--json', 'create-prd', 'Seen again'], { encoding: 'utf8' });
+    expect(again.status, again.stderr).toBe(0);
+    await expect.poll(() => third.events.join(''), { timeout: 10_000 }).toContain(JSON.parse(again.stdout).id as string);
+    third.req.destroy();
+    await expect.poll(() => open, { timeout: 10_000 }).toBe(0);
   });
 });
 

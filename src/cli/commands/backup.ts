@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { CliContext } from '../context.js';
 import { withStoreForReading } from '../open-store.js';
 import { createOutput, formatBytes, plural } from '../output.js';
+import { visible } from '../terminal-safe.js';
 
 export interface BackupInput {
   dest: string;
@@ -14,7 +15,7 @@ export async function run(ctx: CliContext, input: BackupInput): Promise<number> 
   if (out.jsonMode) out.json(report);
   else {
     const bytes = report.files.reduce((n, f) => n + f.bytes, 0);
-    out.line(`backed up ${plural(report.files.length, 'file')} (${formatBytes(bytes)}) to ${report.dest}`);
+    out.line(`backed up ${plural(report.files.length, 'file')} (${formatBytes(bytes)}) to ${visible(report.dest, true)}`);
   }
   return 0;
 }

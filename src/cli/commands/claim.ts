@@ -1,7 +1,7 @@
 import type { Store, TaskSpec } from '../../index.js';
 import type { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
-import { resolveId } from '../id-prefix.js';
+import { resolveId } from '../../shared/id-prefix.js';
 import { withStore } from '../open-store.js';
 import { createOutput, type Output } from '../output.js';
 import { COLUMNS, printRecords, type Column } from '../records-view.js';

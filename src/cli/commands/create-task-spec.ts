@@ -1,6 +1,6 @@
 import type { NewTaskSpec, Store } from '../../index.js';
 import type { CliContext } from '../context.js';
-import { resolveId } from '../id-prefix.js';
+import { resolveId } from '../../shared/id-prefix.js';
 import { withStore } from '../open-store.js';
 import { createOutput } from '../output.js';
 

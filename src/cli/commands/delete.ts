@@ -1,7 +1,7 @@
 import { visible } from '../terminal-safe.js';
 import type { Store } from '../../index.js';
 import type { CliContext } from '../context.js';
-import { resolveId } from '../id-prefix.js';
+import { resolveId } from '../../shared/id-prefix.js';
 import { withStore } from '../open-store.js';
 import { createOutput } from '../output.js';
 import { recordWhat } from '../record-types.js';

@@ -1,8 +1,8 @@
 import type { CliContext } from '../context.js';
-import { resolveId } from '../id-prefix.js';
+import { resolveId } from '../../shared/id-prefix.js';
 import { withStoreForReading } from '../open-store.js';
 import { createOutput } from '../output.js';
-import { readRecord } from '../record-types.js';
+import { readRecord } from '../../shared/read-record.js';
 import { visible } from '../terminal-safe.js';
 
 export interface DescribeInput {

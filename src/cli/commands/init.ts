@@ -4,6 +4,7 @@ import type { GitIntegrationReport, GitIntegrationStatus } from '../../index.js'
 import type { CliContext } from '../context.js';
 import { openStore, storeLocation } from '../open-store.js';
 import { createOutput, plural } from '../output.js';
+import { visible } from '../terminal-safe.js';
 
 export interface InitInput {
   /** Also install the git integration (merge driver, .gitattributes, hooks). */
@@ -51,10 +52,10 @@ export async function run(ctx: CliContext, input: InitInput): Promise<number> {
     hooks,
   };
   if (out.jsonMode) out.json(report);
-  else out.line(`${existed ? 'Reinitialized existing' : 'Initialized empty'} TaskStore in ${location.dir}`);
+  else out.line(`${existed ? 'Reinitialized existing' : 'Initialized empty'} TaskStore in ${visible(location.dir, true)}`);
   if (input.hooks && !status.inGitRepo) out.warn('--hooks: the store is not inside a git work tree, so there is nothing to install');
   if (hooks !== null) {
-    if (!out.jsonMode) out.line(`git integration installed in ${hooks.workTree} (${plural(hooks.changed.length, 'item')} changed)`);
+    if (!out.jsonMode) out.line(`git integration installed in ${visible(hooks.workTree, true)} (${plural(hooks.changed.length, 'item')} changed)`);
     for (const warning of hooks.warnings) out.warn(warning);
   } else if (status.inGitRepo && !status.driverConfigured) {
     const fresh = status.attributesLine;

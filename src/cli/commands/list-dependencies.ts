@@ -1,6 +1,6 @@
 import type { Dependency, Store } from '../../index.js';
 import type { CliContext } from '../context.js';
-import { resolveId } from '../id-prefix.js';
+import { resolveId } from '../../shared/id-prefix.js';
 import { withStoreForReading } from '../open-store.js';
 import { createOutput } from '../output.js';
 import { withReadDefaults } from '../record-types.js';

@@ -1,6 +1,6 @@
 import { TaskSpecStatusSchema, ValidationError, type Store, type TaskSpec } from '../../index.js';
 import type { CliContext } from '../context.js';
-import { resolveId } from '../id-prefix.js';
+import { resolveId } from '../../shared/id-prefix.js';
 import { withStoreForReading } from '../open-store.js';
 import { createOutput } from '../output.js';
 import { withReadDefaults } from '../record-types.js';

@@ -1,6 +1,6 @@
 import type { Store, TaskSpec } from '../../index.js';
 import type { CliContext } from '../context.js';
-import { resolveId, shortIds } from '../id-prefix.js';
+import { resolveId, shortIds } from '../../shared/id-prefix.js';
 import { withStore } from '../open-store.js';
 import { createOutput, formatValue } from '../output.js';
 import { COLUMNS, printRecords } from '../records-view.js';

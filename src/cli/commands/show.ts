@@ -1,9 +1,9 @@
 import { NotFoundError, type Store } from '../../index.js';
 import type { CliContext } from '../context.js';
-import { resolveId } from '../id-prefix.js';
+import { resolveId } from '../../shared/id-prefix.js';
 import { withStoreForReading } from '../open-store.js';
 import { createOutput, formatTime, isTimeField, type Output } from '../output.js';
-import { readRecord } from '../record-types.js';
+import { readRecord } from '../../shared/read-record.js';
 import { visible } from '../terminal-safe.js';
 
 /** Lines of `content` shown before `show` points to `describe`. */

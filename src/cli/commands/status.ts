@@ -2,6 +2,7 @@ import type { SyncStatus } from '../../index.js';
 import type { CliContext } from '../context.js';
 import { withStore } from '../open-store.js';
 import { createOutput, formatTime, type Output } from '../output.js';
+import { visible } from '../terminal-safe.js';
 
 /** How this clone's store stands against git and the remote. Always exit 0. */
 export async function run(ctx: CliContext): Promise<number> {
@@ -12,7 +13,10 @@ export async function run(ctx: CliContext): Promise<number> {
   return 0;
 }
 
-function print(out: Output, dir: string, status: SyncStatus): void {
+function print(out: Output, storeDir: string, status: SyncStatus): void {
+  // A directory (or a branch: git allows C1 controls and direction overrides in ref
+  // names) may be named with control characters: spelled out, like record text.
+  const dir = visible(storeDir, true);
   if (!status.inGitRepo) {
     out.pairs([['store', dir], ['git', 'not in a git work tree']]);
     return;
@@ -22,11 +26,11 @@ function print(out: Output, dir: string, status: SyncStatus): void {
     status.upstream === null
       ? 'no upstream yet (the first git-sync sets it)'
       : status.ahead === null
-        ? `${status.upstream} (not fetched yet)`
-        : `${status.upstream}: ${status.ahead} ahead, ${status.behind} behind (as of the last fetch)`;
+        ? `${visible(status.upstream, true)} (not fetched yet)`
+        : `${visible(status.upstream, true)}: ${status.ahead} ahead, ${status.behind} behind (as of the last fetch)`;
   out.pairs([
     ['store', dir],
-    ['branch', `${status.branch ?? '(detached HEAD)'}${status.storeBranch === null ? '' : ' (store branch)'}`],
+    ['branch', `${status.branch === null ? '(detached HEAD)' : visible(status.branch, true)}${status.storeBranch === null ? '' : ' (store branch)'}`],
     ['remote', tracking],
     ['uncommitted', changes.length === 0 ? 'none' : changes.join(', ')],
     ['merge driver', status.driverInstalled ? 'installed' : out.c.red('not installed (run `taskstore install-hooks`)')],

@@ -1,7 +1,7 @@
 import type { Store } from '../../index.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
-import { resolveId } from '../id-prefix.js';
+import { resolveId } from '../../shared/id-prefix.js';
 import { withStore } from '../open-store.js';
 import { createOutput } from '../output.js';
 import { patchRecord, resolveReferenceIds } from '../patch-record.js';

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { ValidationError, type Store } from '../../index.js';
-import { resolveId } from '../id-prefix.js';
+import { resolveId } from '../../shared/id-prefix.js';
 import { resolvePrdId } from './read-tools.js';
 import { WRITES, defineTool } from './tool-definition.js';
 import { claimantArg, idOf, leaseMsArg, taskSpecResult, taskSpecStatusArg } from './tool-schemas.js';

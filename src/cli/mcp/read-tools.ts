@@ -4,9 +4,10 @@
  */
 import { z } from 'zod';
 import { NotFoundError, type Condition, type Store } from '../../index.js';
-import { recordHistory } from '../commands/history.js';
-import { resolveId } from '../id-prefix.js';
-import { readRecord, withReadDefaults } from '../record-types.js';
+import { recordHistory } from '../../shared/record-history.js';
+import { resolveId } from '../../shared/id-prefix.js';
+import { readRecord } from '../../shared/read-record.js';
+import { withReadDefaults } from '../record-types.js';
 import { READ_ONLY, defineTool } from './tool-definition.js';
 import { collectionArg, idArg, idOf, limitArg, offsetArg, recordResult, taskSpecResult, whereArg } from './tool-schemas.js';
 

@@ -3,7 +3,7 @@
  * (acknowledged writes a rewrite of the log by git or another tool lost, see check()).
  */
 import { readdirSync } from 'node:fs';
-import { COLLECTION_NAME } from '../../jsonl/collection-name.js';
+import { collectionOfLogFile } from '../../jsonl/collection-name.js';
 import { assertCollectionArgument } from '../arguments.js';
 import { parseLine } from '../../jsonl/line-codec.js';
 import { logPath } from '../ingest.js';
@@ -48,9 +48,8 @@ export function rescue(engine: Engine, collection?: string): RescueReport {
 
 /** Collections that have a `<name>.jsonl.rescued` file. */
 function rescuedCollections(dir: string): string[] {
-  const suffix = `.jsonl${RESCUED_SUFFIX}`;
   return readdirSync(dir)
-    .filter((e) => e.endsWith(suffix) && COLLECTION_NAME.test(e.slice(0, -suffix.length)))
-    .map((e) => e.slice(0, -suffix.length))
+    .map((e) => (e.endsWith(RESCUED_SUFFIX) ? collectionOfLogFile(e.slice(0, -RESCUED_SUFFIX.length)) : undefined))
+    .filter((name) => name !== undefined)
     .sort();
 }

@@ -4,12 +4,12 @@
  * returned in the library's shapes (built-in types read with their defaults, as the
  * `getX` / `listX` methods return them).
  */
-import { findCycles, NotFoundError, recordType, TaskStoreError, ValidationError, type Execution, type Store, type TaskSpec } from '../../index.js';
-import { recordHistory } from '../../cli/commands/history.js';
-import { CliError } from '../../cli/errors.js';
-import { resolveId } from '../../cli/id-prefix.js';
-import { readRecord, withReadDefaults } from '../../cli/record-types.js';
-import { inexactIntegers } from '../../cli/set-values.js';
+import { findCycles, NotFoundError, recordType, TaskStoreError, ValidationError, withReadDefaults, type Execution, type Store, type TaskSpec } from '../../index.js';
+import { CliError } from '../../shared/errors.js';
+import { inexactIntegers } from '../../shared/exact-integers.js';
+import { resolveId } from '../../shared/id-prefix.js';
+import { readRecord } from '../../shared/read-record.js';
+import { recordHistory } from '../../shared/record-history.js';
 import type {
   AnyRecord,
   CollectionPageResponse,

@@ -3,7 +3,7 @@
  * or the next free one after it.
  */
 import type { Server } from 'node:http';
-import { CliError } from '../../cli/errors.js';
+import { CliError } from '../../shared/errors.js';
 
 /** How many ports after the default are tried before giving up. */
 const TRIES = 50;

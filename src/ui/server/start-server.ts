@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import type { Store } from '../../index.js';
-import { CliError } from '../../cli/errors.js';
+import { CliError } from '../../shared/errors.js';
 import type { LiveChange } from '../api-types.js';
 import { handleApi } from './api.js';
 import { allowedHosts, hostAllowed, urlHost } from './host-check.js';
@@ -31,7 +31,11 @@ export interface UiServerOptions {
   port?: number;
   /** Where the built page lives (default: found beside the code). */
   assetsDir?: string;
-  /** Where live changes come from (default: the store's change feed, {@link feedChanges}). */
+  /**
+   * Where live changes come from (default: the store's change feed, {@link feedChanges}).
+   * Subscribed while at least one page is connected to `/api/events`, released when the
+   * last one leaves: an idle dashboard costs the store nothing.
+   */
   changes?: ChangeSource;
   /** Told when the live channel fails (the page keeps working; it just stops updating). */
   onError?: (err: unknown) => void;
@@ -59,6 +63,9 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   }
   const assets = loadAssets(assetsDir);
   const live = new Set<ServerResponse>();
+  const source = options.changes ?? feedChanges(store, options.onError);
+  /** Set while at least one page listens: the feed (its watcher, timers, catch-up) runs only then. */
+  let stopChanges: (() => void) | undefined;
   let allowed = new Set<string>();
 
   const server = createServer((req, res) => {
@@ -107,9 +114,19 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
 
   const openLive = (req: IncomingMessage, res: ServerResponse): void => {
     res.writeHead(200, { ...securityHeaders(), 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
-    res.write('retry: 1000\n: live\n\n');
     live.add(res);
-    req.on('close', () => live.delete(res));
+    // Subscribed before the first byte: every change after the page sees `: live` reaches it.
+    stopChanges ??= source.subscribe(broadcast);
+    res.write('retry: 1000\n: live\n\n');
+    req.on('close', () => leave(res));
+  };
+
+  const leave = (res: ServerResponse): void => {
+    live.delete(res);
+    if (live.size === 0) {
+      stopChanges?.();
+      stopChanges = undefined;
+    }
   };
 
   const broadcast = (change: LiveChange): void => {
@@ -117,8 +134,6 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     for (const res of live) res.write(frame);
   };
 
-  const source = options.changes ?? feedChanges(store, options.onError);
-  const stopChanges = source.subscribe(broadcast);
   const heartbeat = setInterval(() => {
     for (const res of live) res.write(': heartbeat\n\n');
   }, HEARTBEAT_MS);
@@ -128,7 +143,6 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   try {
     port = await listenOn(server, host, options.port ?? DEFAULT_PORT, options.port !== undefined);
   } catch (err) {
-    stopChanges();
     clearInterval(heartbeat);
     throw err;
   }
@@ -140,7 +154,8 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     port,
     close: () =>
       new Promise<void>((resolve) => {
-        stopChanges();
+        stopChanges?.();
+        stopChanges = undefined;
         clearInterval(heartbeat);
         for (const res of live) res.end();
         live.clear();

@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { NotFoundError } from '../../src/index.js';
-import { CliError } from '../../src/cli/errors.js';
-import { commonPrefixLength, resolveId, shortestUniquePrefixes, shortIds } from '../../src/cli/id-prefix.js';
+import { CliError } from '../../src/shared/errors.js';
+import { commonPrefixLength, resolveId, shortestUniquePrefixes, shortIds } from '../../src/shared/id-prefix.js';
 import { tempDir } from '../helpers/temp.js';
-import { withStore } from './run-cli.js';
+import { withStore } from '../cli/run-cli.js';
 
 describe('shortestUniquePrefixes', () => {
   it('shortens to at least the minimum, longer where ids share a prefix', () => {
