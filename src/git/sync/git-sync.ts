@@ -19,6 +19,7 @@ import { currentBranch, defaultRemote, isAncestor, NO_HOOKS, numstat, remoteExis
 import { backoffMs, pushOutcome } from './push-outcome.js';
 import { takeStoreSnapshot } from './store-snapshot.js';
 import { acquireSyncLock, writeLastSync } from './sync-files.js';
+import { collectionOfLogFile } from '../../jsonl/collection-name.js';
 
 export interface GitSyncOptions {
   /** The remote (default: the branch's upstream remote, else `origin`, else the only remote). */
@@ -232,7 +233,7 @@ function assertStillOn(workTree: string, localBranch: string): void {
 /** Adds the lines of each changed log to the report's totals. */
 function countLines(report: GitSyncReport, changes: Map<string, { added: number }>, key: keyof CollectionChange): void {
   for (const [path, { added }] of changes) {
-    const collection = /([a-z][a-z0-9_]*)\.jsonl$/.exec(path)?.[1];
+    const collection = collectionOfLogFile(path);
     if (collection === undefined || added === 0) continue;
     const entry = (report.recordsChanged.byCollection[collection] ??= { committed: 0, merged: 0 });
     entry[key] += added;
@@ -252,7 +253,7 @@ function commitStore(located: LocatedStore, message: string, report: GitSyncRepo
   report.commits++;
   report.commitIds.push(made.commit);
   const changes = new Map([...made.appendedLines].map(([path, added]) => [path, { added }]));
-  const rewritten = made.paths.filter((path) => path.endsWith('.jsonl') && !made.appendedLines.has(path));
+  const rewritten = made.paths.filter((path) => collectionOfLogFile(path) !== undefined && !made.appendedLines.has(path));
   if (rewritten.length > 0) {
     for (const [path, change] of numstat(workTree, [before ?? emptyTree(workTree), made.commit, '--', ...rewritten])) changes.set(path, change);
   }

@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConflictMarkersError, ioError } from '../../errors.js';
-import { COLLECTION_NAME } from '../../jsonl/collection-name.js';
+import { collectionOfLogFile } from '../../jsonl/collection-name.js';
 import { isConflictMarker } from '../../jsonl/line-codec.js';
 
 /** The store's files that belong in git besides the logs. */
@@ -35,8 +35,8 @@ export function takeStoreSnapshot(storeDir: string, storeRelative: string): Snap
   }
   const files: SnapshotFile[] = [];
   for (const name of entries.sort()) {
-    const collection = name.endsWith('.jsonl') ? name.slice(0, -'.jsonl'.length) : undefined;
-    const isLog = collection !== undefined && COLLECTION_NAME.test(collection);
+    const collection = collectionOfLogFile(name);
+    const isLog = collection !== undefined;
     if (!isLog && !COMMITTED_FILES.includes(name)) continue;
     const path = join(storeDir, name);
     let content: Buffer;

@@ -11,6 +11,7 @@ import { locateStore } from '../store-location.js';
 import { readStoreBranchConfig } from '../store-branch.js';
 import { currentBranch, numstat, resolveCommit, upstreamOf } from './git-facts.js';
 import { readLastSync } from './sync-files.js';
+import { collectionOfLogFile } from '../../jsonl/collection-name.js';
 
 export interface SyncStatus {
   /** The store is inside a git work tree; when false every other field is empty. */
@@ -99,7 +100,7 @@ function uncommittedChanges(workTree: string, storeRelative: string): Record<str
   const scope = storeRelative === '' ? '.' : storeRelative;
   const result: Record<string, { added: number; removed: number }> = {};
   const note = (path: string, change: { added: number; removed: number }): void => {
-    const collection = /(?:^|\/)([a-z][a-z0-9_]{0,63})\.jsonl$/.exec(path)?.[1];
+    const collection = collectionOfLogFile(path);
     if (collection === undefined || (change.added === 0 && change.removed === 0)) return;
     result[collection] = change;
   };
@@ -108,7 +109,7 @@ function uncommittedChanges(workTree: string, storeRelative: string): Record<str
   }
   const untracked = runGit(['ls-files', '-z', '--others', '--exclude-standard', '--', scope], workTree);
   for (const path of untracked.stdout.split('\0')) {
-    if (!path.endsWith('.jsonl')) continue;
+    if (collectionOfLogFile(path) === undefined) continue;
     let lines = 0;
     try {
       const content = readFileSync(join(workTree, path));
