@@ -92,23 +92,10 @@ export function readLinesFrom(
   };
 }
 
-/**
- * Writes all of `data` at the end of the file (fd opened with 'a') without flushing: the
- * caller flushes with `syncAppended` once it has done the bookkeeping that needs the
- * written file (its new mtime), so that work runs while the CPU is still warm rather
- * than after the flush's wait.
- */
-export function appendUnflushed(fd: number, data: Buffer, pathForErrors: string): void {
+/** Writes all of `data` at the end of the file (fd opened with 'a'), then flushes it as `durability` says. */
+export function appendDurable(fd: number, data: Buffer, durability: Durability, pathForErrors: string): void {
   try {
     writeAll(fd, data);
-  } catch (err) {
-    throw ioError('append to', pathForErrors, err);
-  }
-}
-
-/** Flushes what `appendUnflushed` wrote, as `durability` says. */
-export function syncAppended(fd: number, durability: Durability, pathForErrors: string): void {
-  try {
     durability.syncData(fd);
   } catch (err) {
     throw ioError('append to', pathForErrors, err);
