@@ -194,14 +194,14 @@ export const INDEXED_FIELDS = ['status', 'owner'];
 
 /**
  * A hand-written SQLite table equivalent to the store's cache: same pragmas as the store
- * (WAL, synchronous=NORMAL, temp_store=MEMORY, 64 MiB page cache), `id` primary key, an
+ * (WAL, synchronous=NORMAL, temp_store=DEFAULT, 64 MiB page cache), `id` primary key, an
  * (updated_at, id) index for the default order, and expression indexes on the declared fields.
  */
 export function openRawDb(file) {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
-  db.pragma('temp_store = MEMORY');
+  db.pragma('temp_store = DEFAULT');
   db.pragma('cache_size = -65536');
   db.exec(`
     CREATE TABLE IF NOT EXISTS items (id TEXT PRIMARY KEY, updated_at INTEGER NOT NULL, data TEXT NOT NULL);
