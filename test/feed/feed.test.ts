@@ -343,6 +343,42 @@ describe('change feed: own writes delivered from memory', () => {
   });
 });
 
+describe('change feed: own writes and rolled-back savepoints', () => {
+  it('lines a nested transaction rolled back are never delivered; the rest of the outer transaction is, once', async () => {
+    const dir = join(tempDir(), '.taskstore');
+    const store = openStore(dir);
+    const notes = store.collection({ name: 'notes' });
+    const seen: Change[] = [];
+    store.watch((c) => seen.push(c));
+    notes.create({ id: 'a', v: 1 });
+    store.transaction(() => {
+      notes.patch('a', { v: 2 });
+      expect(() =>
+        store.transaction(() => {
+          notes.create({ id: 'gone', v: 1 });
+          notes.patch('a', { v: 99 });
+          throw new Error('roll this back');
+        }),
+      ).toThrow('roll this back');
+      notes.create({ id: 'b', v: 1 });
+    });
+    notes.create({ id: 'z', v: 1 });
+    await waitFor('the last write', () => seen.some((c) => c.id === 'z'));
+    expect(seen.map((c) => [c.id, c.op, (c.record as { v?: number }).v])).toEqual([
+      ['a', 'create', 1],
+      ['a', 'update', 2],
+      ['b', 'create', 1],
+      ['z', 'create', 1],
+    ]);
+    // What the feed remembers agrees with the store: a replay from 0 gives the store's records.
+    const replayed: Change[] = [];
+    const stop = store.watch((c) => replayed.push(c), { since: 0 });
+    await waitFor('the replay', () => replayed.length === 3);
+    stop();
+    expect(Object.fromEntries(replayed.map((c) => [c.id, c.record]))).toEqual(Object.fromEntries(notes.list().map((r) => [r.id, r])));
+  });
+});
+
 describe('change feed: Rust-format lines', () => {
   it('a line without id / updated_at (filled from repo_path / created_at) is delivered once, and a later rewrite does not repeat it', async () => {
     const dir = join(tempDir(), '.taskstore');
