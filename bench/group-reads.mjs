@@ -1,11 +1,14 @@
 /**
  * Scenario 3: reads. `get` by id and indexed `list` queries on a store of N records,
  * against prepared better-sqlite3 statements + JSON.parse on an equivalent table holding
- * the same records (same indexes, same ORDER BY as the store's default order).
+ * the same records (same indexes, same ORDER BY as the store's default order); 3e: the
+ * Rust TaskStore's list() of the same records, when RUST_TASKSTORE_LIST is set.
  */
+import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { DIST_INDEX, INDEXED_FIELDS, OWNERS, STATUSES, gc, groupMain, log, makeRecords, openRawDb, removeDir, rng, row, tempDir } from './lib.mjs';
+import { DIST_INDEX, INDEXED_FIELDS, OWNERS, STATUSES, gc, groupMain, log, makeRecords, median, openRawDb, removeDir, rng, row, tempDir, unavailableRow } from './lib.mjs';
 
 const { Store } = await import(DIST_INDEX);
 
@@ -123,6 +126,7 @@ await groupMain(async (ctx) => {
     },
     ctx.quick ? 5 : 30,
   );
+  const rustList = rustListSideBySide(ctx, smallItems, join(smallDir, 'items.jsonl'), rawDir);
   smallStore.close();
   smallDb.close();
 
@@ -166,5 +170,53 @@ await groupMain(async (ctx) => {
       baselineWhat: 'prepared SELECT data … ORDER BY updated_at, id over the same 10,000 rows + JSON.parse of each',
       goalRatio: 1.25,
     }),
+    rustList,
   );
 });
+
+/**
+ * 3e: the same 10,000 records listed by the Rust TaskStore's `list()` path, when the
+ * environment variable RUST_TASKSTORE_LIST names a built `taskstore-list` (a small
+ * program over the Rust TaskStore's schema and query: docs/benchmarks.md says how to
+ * build it); otherwise the row says "not available". The program loads the store's own
+ * log into its `records` table (untimed), then times `list()` calls in its process; this
+ * process times `list()` the same way between its runs.
+ */
+function rustListSideBySide(ctx, items, logPath, scratch) {
+  const what = "list() of a whole 10,000-record collection vs the Rust TaskStore's list(), each in its own process";
+  const rust = process.env.RUST_TASKSTORE_LIST;
+  if (!rust || !existsSync(rust)) {
+    return unavailableRow('3e', what, 'set RUST_TASKSTORE_LIST to a built taskstore-list binary (docs/benchmarks.md)');
+  }
+  const calls = ctx.quick ? 5 : 30;
+  const runs = ctx.quick ? 2 : 5;
+  const ours = [];
+  const theirs = [];
+  let records = 0;
+  for (let run = 0; run < runs; run++) {
+    const dbPath = join(scratch, `rust-list-${run}.db`);
+    const r = spawnSync(rust, [logPath, dbPath, String(calls)], { encoding: 'utf8' });
+    if (r.error || r.status !== 0) throw new Error(`taskstore-list exited ${r.status}: ${String(r.error ?? r.stderr).slice(0, 500)}`);
+    const out = JSON.parse(r.stdout);
+    records = out.records;
+    theirs.push(out.medianMs);
+    const times = [];
+    for (let i = 0; i < calls; i++) {
+      const t0 = performance.now();
+      const listed = items.list();
+      times.push(performance.now() - t0);
+      if (listed.length !== records) throw new Error(`list all: the store has ${listed.length} records, the Rust TaskStore ${records}`);
+    }
+    ours.push(median(times));
+  }
+  ctx.details.list_3e = { rust, calls, ours, theirs };
+  log(`scenario 3e: list() of ${records} records: TaskStore ${median(ours).toFixed(2)} ms, Rust TaskStore ${median(theirs).toFixed(2)} ms`);
+  return row({
+    id: '3e',
+    what,
+    unit: 'ms',
+    pairs: { store: ours, baseline: theirs },
+    baselineWhat: "the Rust TaskStore's list() path on its own schema (SELECT data_json … ORDER BY updated_at DESC, serde_json into a typed struct), in its process",
+    extraGoal: ctx.quick ? undefined : { text: "≤ the Rust TaskStore's time", test: (ms) => ms <= median(theirs) },
+  });
+}
