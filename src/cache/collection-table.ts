@@ -27,6 +27,8 @@ export function collectionTableName(name: string): string {
 
 /** Rows per multi-row INSERT in a bulk load (6 parameters each, far below SQLite's limit of 32,766). */
 const BULK_ROWS = 64;
+/** A bulk load's queue is inserted early once its lines hold this many characters: big lines are not held 64 at a time. */
+const BULK_MAX_CHARS = 4 << 20;
 
 export class CollectionTable {
   readonly table: string;
@@ -139,7 +141,7 @@ export class CollectionTable {
   private addBulkRow(id: string, updatedAt: number, state: number, lineNo: number, text: string): number {
     const bulk = this.bulk!;
     const seq = bulk.queue(id, updatedAt, state, lineNo, text);
-    if (bulk.queued === BULK_ROWS) this.flushBulk();
+    if (bulk.queued === BULK_ROWS || bulk.queuedChars >= BULK_MAX_CHARS) this.flushBulk();
     return seq;
   }
 
@@ -324,6 +326,7 @@ class BulkLoad {
   /** Rows not inserted yet, as the INSERT's parameters (six per row), and the seq the next row gets. */
   readonly params: (string | number)[] = [];
   queued = 0;
+  queuedChars = 0;
 
   constructor(
     private nextSeq: number,
@@ -336,12 +339,14 @@ class BulkLoad {
     const seq = this.nextSeq++;
     this.params.push(seq, id, updatedAt, state, lineNo, text);
     this.queued++;
+    this.queuedChars += text.length;
     return seq;
   }
 
   clearQueue(): void {
     this.params.length = 0;
     this.queued = 0;
+    this.queuedChars = 0;
   }
 
   setUpdatedAt(seq: number, updatedAt: number): void {
