@@ -51,6 +51,18 @@ describe('store paths with control characters', () => {
     expect(status.stdout).toContain(SPELLED);
   });
 
+  it('install-hooks and uninstall-hooks print the work tree and the items they changed escaped', () => {
+    const repo = GitRepo.init({ dir: evilDir() });
+    const env = { ...GIT_IDENTITY };
+    expect(runCli(['init'], { cwd: repo.dir, env }).status).toBe(0);
+    for (const command of ['install-hooks', 'install-hooks', 'uninstall-hooks']) {
+      const run = runCli([command], { cwd: repo.dir, env });
+      expect(run.status, run.stderr).toBe(0);
+      expectNoRawEsc(run.stdout + run.stderr);
+      expect(run.stdout).toContain(SPELLED);
+    }
+  });
+
   it('backup prints its destination escaped', () => {
     const cwd = evilDir();
     expect(runCli(['init'], { cwd }).status).toBe(0);
