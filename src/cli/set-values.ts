@@ -130,7 +130,7 @@ export function jsonOrString(text: string): unknown {
 function refuseInexactIntegers(json: string): void {
   const [token] = inexactIntegers(json);
   if (token === undefined) return;
-  throw new UsageError(`${token} cannot be held exactly by a number (beyond ±2^53): it would be stored as ${Number(token)}`, {
+  throw new UsageError(`${token} cannot be held exactly by a number (beyond ±2^53): it would be stored as ${JSON.stringify(Number(token))}`, {
     hint: `to keep every digit, store it as a string: quote it ('"${token}"')`,
   });
 }

@@ -17,8 +17,9 @@ export function inexactIntegers(json: string): string[] {
     if (!/^-?\d+$/.test(token)) continue;
     // Changed only when neither the value nor its written form survives: -47726838974513450
     // is not a double, but parses to one that JSON.stringify writes back as those digits.
+    // Past ~1.8e308 it parses to Infinity (stored as null), which BigInt() cannot take.
     const number = Number(token);
-    if (BigInt(number) !== BigInt(token) && String(number) !== token) found.push(token);
+    if (!Number.isFinite(number) || (BigInt(number) !== BigInt(token) && String(number) !== token)) found.push(token);
   }
   return found;
 }

@@ -228,3 +228,16 @@ describe('show, describe, history, update, delete', () => {
     expect(wrongType.stderr).toMatch(/no execution/);
   });
 });
+
+describe('history of a record with a control character in a field name', () => {
+  it('spells the name out and aligns the values on the names as shown', () => {
+    const cwd = tempDir('taskstore-cli-history-fields-');
+    expect(runCli(['init'], { cwd }).status).toBe(0);
+    // Shown as `a\x1bbcdefghijklm`: 17 columns for 14 characters, the longest name as shown.
+    withStore(join(cwd, '.taskstore'), (store) => store.collection({ name: 'notes' }).create({ id: 'n1', 'a\u001bbcdefghijklm': 1, abcdefghijklmnop: 2 }));
+    const text = runCli(['history', 'n1'], { cwd }).stdout;
+    expect(text).not.toMatch(ANSI);
+    expect(text).toContain('\n    a\\x1bbcdefghijklm  1\n');
+    expect(text).toContain('\n    abcdefghijklmnop   2\n');
+  });
+});

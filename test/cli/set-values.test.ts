@@ -164,6 +164,13 @@ describe('integers beyond 2^53', () => {
     }
   });
 
+  it('beyond the largest double (parsed as Infinity, stored as null) are refused too, not a crash', () => {
+    const huge = '9'.repeat(400);
+    expect(inexactIntegers(`{"n":${huge},"m":-${huge}}`)).toEqual([huge, `-${huge}`]);
+    expect(() => parseSetValues([`n=${huge}`], undefined)).toThrow(UsageError);
+    expect(() => parseSetValues([`n=${huge}`], undefined)).toThrow('stored as null');
+  });
+
   it('are kept, digit for digit, when quoted as a string', () => {
     expect(convertValue(`"${big}"`, undefined)).toBe(big);
     expect(convertValue(big, { kind: 'string', nullable: false })).toBe(big);

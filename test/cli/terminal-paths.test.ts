@@ -6,7 +6,9 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { summary } from '../../src/cli/commands/git-sync.js';
 import { crashReport } from '../../src/cli/errors.js';
+import type { GitSyncReport } from '../../src/index.js';
 import { GIT_IDENTITY, GitRepo } from '../helpers/git-repo.js';
 import { tempDir } from '../helpers/temp.js';
 import { runCli } from './run-cli.js';
@@ -51,6 +53,30 @@ describe('store paths with control characters', () => {
     expect(status.stdout).toContain(SPELLED);
   });
 
+  it('install-hooks and uninstall-hooks print the work tree and the items they changed escaped', () => {
+    const repo = GitRepo.init({ dir: evilDir() });
+    const env = { ...GIT_IDENTITY };
+    expect(runCli(['init'], { cwd: repo.dir, env }).status).toBe(0);
+    for (const command of ['install-hooks', 'install-hooks', 'uninstall-hooks']) {
+      const run = runCli([command], { cwd: repo.dir, env });
+      expect(run.status, run.stderr).toBe(0);
+      expectNoRawEsc(run.stdout + run.stderr);
+      expect(run.stdout).toContain(SPELLED);
+    }
+  });
+
+  it('init --branch prints the branch and the store path escaped', () => {
+    const repo = GitRepo.init({ dir: evilDir() });
+    const env = { ...GIT_IDENTITY };
+    // git allows direction overrides (and C1 controls) in branch names.
+    const run = runCli(['init', '--branch', 'st\u202eate'], { cwd: repo.dir, env });
+    expect(run.status, run.stderr).toBe(0);
+    expectNoRawEsc(run.stdout + run.stderr);
+    expect(run.stdout).not.toContain('\u202e');
+    expect(run.stdout).toContain('TaskStore on branch st\\u202eate');
+    expect(run.stdout).toContain(SPELLED);
+  });
+
   it('backup prints its destination escaped', () => {
     const cwd = evilDir();
     expect(runCli(['init'], { cwd }).status).toBe(0);
@@ -77,5 +103,12 @@ describe('a crash report', () => {
     expect(text.startsWith('taskstore: error: Error: ENOENT')).toBe(true);
     expect(text.split('\n').length).toBeGreaterThan(2); // the stack's lines stay lines
     expect(crashReport(`thrown ${EVIL}`)).toBe(`taskstore: error: thrown ${SPELLED}\n`);
+  });
+});
+
+describe('the git-sync summary', () => {
+  it('spells out control characters in the remote and branch names', () => {
+    const report = { pushed: true, remote: 'origin', branch: 'ma\u202ein\u009b', commits: 1, retries: 0, recordsChanged: { committed: 1, merged: 0, byCollection: {} } } as unknown as GitSyncReport;
+    expect(summary(report)).toBe('pushed to origin/ma\\u202ein\\x9b: 1 commit, 1 record line committed, 0 received, 0 retries');
   });
 });

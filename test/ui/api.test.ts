@@ -166,6 +166,12 @@ describe('generic collections', () => {
     expect(get<ErrorResponse>('/api/collections/notes?where=%5B1%5D', 400).error.code).toBe('VALIDATION');
     expect(get<ErrorResponse>('/api/collections/nope', 404).error.code).toBe('NOT_FOUND');
   });
+
+  it('refuses a where with an integer JSON.parse would round, up to one beyond the largest double', () => {
+    for (const n of ['12345678901234567890', '9'.repeat(400)]) {
+      expect(get<ErrorResponse>(`/api/collections/notes?where=${encodeURIComponent(`{"n":${n}}`)}`, 400).error.code).toBe('VALIDATION');
+    }
+  });
 });
 
 describe('GET /api/search', () => {

@@ -2,6 +2,7 @@ import type { GitSyncProgress, GitSyncReport } from '../../index.js';
 import type { CliContext } from '../context.js';
 import { withStore } from '../open-store.js';
 import { createOutput, plural } from '../output.js';
+import { visible } from '../terminal-safe.js';
 
 export interface GitSyncInput {
   remote?: string;
@@ -14,7 +15,7 @@ export interface GitSyncInput {
 export async function run(ctx: CliContext, input: GitSyncInput): Promise<number> {
   const out = createOutput(ctx);
   // Progress only for a person watching: never in --json, never into a pipe.
-  const onProgress = ctx.stderr.isTTY === true && !ctx.json ? (event: GitSyncProgress) => void ctx.stderr.write(`taskstore: ${event.message}\n`) : undefined;
+  const onProgress = ctx.stderr.isTTY === true && !ctx.json ? (event: GitSyncProgress) => void ctx.stderr.write(`taskstore: ${visible(event.message, true)}\n`) : undefined;
   const report = await withStore(ctx, (store) =>
     store.gitSync({
       ...(input.remote === undefined ? {} : { remote: input.remote }),
@@ -39,5 +40,6 @@ export function summary(report: GitSyncReport): string {
     plural(report.retries, 'retry', 'retries'),
   ];
   const what = report.pushed ? 'pushed to' : 'up to date with';
-  return `${what} ${report.remote}/${report.branch}: ${parts.join(', ')}`;
+  // git allows C1 controls and direction overrides in branch (and remote) names.
+  return `${what} ${visible(`${report.remote}/${report.branch}`, true)}: ${parts.join(', ')}`;
 }

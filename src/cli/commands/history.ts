@@ -31,14 +31,16 @@ function printHistory(out: Output, history: RecordHistory): void {
     if (fork) branched = true;
     out.line('', `${c.bold(`#${i + 1}`)}  ${when}  ${label}${fork ? c.dim(`  (on another branch, from #${version.basedOn})`) : ''}`);
     live = !version.deleted;
-    const width = Math.max(0, ...version.changes.map((ch) => ch.field.length));
-    for (const change of version.changes) {
-      const field = visible(change.field, true).padEnd(width);
+    // Aligned on the names as shown: a control character in one is spelled out (`\x1b`: 4 columns).
+    const fields = version.changes.map((ch) => visible(ch.field, true));
+    const width = Math.max(0, ...fields.map((f) => f.length));
+    version.changes.forEach((change, k) => {
+      const field = fields[k]!.padEnd(width);
       const oldText = Object.hasOwn(change, 'old') ? formatValue(JSON.stringify(change.old), 50) : undefined;
       const newText = Object.hasOwn(change, 'new') ? formatValue(JSON.stringify(change.new), 50) : c.dim('(removed)');
       const origin = version.mergeOf === null ? '' : c.dim(`  (from #${version.mergeOf})`);
       out.line(oldText === undefined ? `    ${field}  ${newText}${origin}` : `    ${field}  ${c.red(oldText)} → ${c.green(newText)}${origin}`);
-    }
+    });
     if (!version.deleted && version.changes.length === 0) out.line(`    ${c.dim('(no field changed)')}`);
   });
   if (branched) {

@@ -10,6 +10,7 @@ import { UsageError } from '../errors.js';
 import { createCliLogger } from '../open-store.js';
 import { createOutput, plural } from '../output.js';
 import { findUp } from '../resolve-store.js';
+import { visible } from '../terminal-safe.js';
 
 export interface InitBranchReport extends StoreBranchSetup {
   /** False when the store already existed on the branch. */
@@ -37,13 +38,13 @@ export async function runInitBranch(ctx: CliContext, branch: string): Promise<nu
   else {
     const how =
       setup.origin === 'remote'
-        ? `from ${setup.remote}/${branch}`
+        ? `from ${visible(`${setup.remote}/${branch}`, true)}`
         : setup.origin === 'existing'
           ? '(already set up)'
           : setup.origin === 'local'
             ? '(existing local branch)'
             : '(new branch)';
-    out.line(`TaskStore on branch ${branch} ${how}: ${setup.storeDir}`);
+    out.line(`TaskStore on branch ${visible(branch, true)} ${how}: ${visible(setup.storeDir, true)}`);
     if (hooks.changed.length > 0) out.line(`git integration installed (${plural(hooks.changed.length, 'item')} changed)`);
   }
   for (const warning of hooks.warnings) out.warn(warning);

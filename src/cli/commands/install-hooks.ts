@@ -2,6 +2,7 @@ import type { GitIntegrationReport } from '../../index.js';
 import type { CliContext } from '../context.js';
 import { storeLocation } from '../open-store.js';
 import { createOutput, type Output } from '../output.js';
+import { visible } from '../terminal-safe.js';
 
 /** Installs the merge driver, the .gitattributes line and the hooks (idempotent). */
 export async function run(ctx: CliContext): Promise<number> {
@@ -19,10 +20,12 @@ export function printReport(out: Output, report: GitIntegrationReport, did: stri
     out.json(report);
     return;
   }
+  // The work tree's path (and the items, which name files in it) may hold control characters.
+  const workTree = visible(report.workTree, true);
   if (report.changed.length === 0) {
-    out.line(`git integration ${nothing} in ${report.workTree} (nothing changed)`);
+    out.line(`git integration ${nothing} in ${workTree} (nothing changed)`);
     return;
   }
-  out.line(`git integration ${did} in ${report.workTree}:`);
-  for (const item of report.changed) out.line(`  ${item}`);
+  out.line(`git integration ${did} in ${workTree}:`);
+  for (const item of report.changed) out.line(`  ${visible(item, true)}`);
 }
