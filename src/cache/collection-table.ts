@@ -118,7 +118,7 @@ export class CollectionTable {
         if (bulk.hasTriggers) {
           // The task graph's triggers see the very statements, in the very order, of a
           // row-by-row load: the queued rows first, then this supersede.
-          this.flushBulk();
+          this.flushBulk(bulk);
           this.stmts.supersede.run(currentSeq);
         } else {
           // Marked at the end, in seq order (see endBulkLoad).
@@ -141,13 +141,12 @@ export class CollectionTable {
   private addBulkRow(id: string, updatedAt: number, state: number, lineNo: number, text: string): number {
     const bulk = this.bulk!;
     const seq = bulk.queue(id, updatedAt, state, lineNo, text);
-    if (bulk.queued === BULK_ROWS || bulk.queuedChars >= BULK_MAX_CHARS) this.flushBulk();
+    if (bulk.queued === BULK_ROWS || bulk.queuedChars >= BULK_MAX_CHARS) this.flushBulk(bulk);
     return seq;
   }
 
   /** Inserts the queued rows of a bulk load. */
-  private flushBulk(): void {
-    const bulk = this.bulk!;
+  private flushBulk(bulk: BulkLoad): void {
     if (bulk.queued === 0) return;
     if (bulk.queued === BULK_ROWS) {
       this.bulkInsert ??= this.db.prepare(`INSERT INTO "${this.table}" (seq, id, updated_at, state, line, data) VALUES ${Array(BULK_ROWS).fill('(?, ?, ?, ?, ?, ?)').join(', ')}`);
@@ -181,17 +180,20 @@ export class CollectionTable {
    * the dropped indexes again, each in one pass over the table. The superseded versions
    * are marked in seq order, which visits the table's pages front to back: marking each
    * as it was found, at random places in a table larger than the page cache, cost about
-   * a fifth of a million-line rebuild.
+   * a fifth of a million-line rebuild. The table leaves bulk mode first: when a
+   * statement here fails (disk full), the caller's rollback restores the indexes, and
+   * later writes must not be queued into a load that is over.
    */
   endBulkLoad(): void {
     const bulk = this.bulk;
+    const dropped = this.droppedIndexes.splice(0);
+    this.bulk = null;
     if (bulk !== null) {
-      this.flushBulk();
+      this.flushBulk(bulk);
       const seqs = Float64Array.from(bulk.superseded).sort();
       for (const seq of seqs) this.stmts.supersede.run(seq);
     }
-    this.bulk = null;
-    for (const sql of this.droppedIndexes.splice(0)) this.db.exec(sql);
+    for (const sql of dropped) this.db.exec(sql);
   }
 
   /** Leaves bulk mode after a failure; the caller's rollback restores the indexes. */

@@ -69,7 +69,8 @@ export function runMergeDriver(args: readonly string[], options: MergeDriverOpti
     return 2;
   }
   const [basePath, oursPath, theirsPath] = args as [string, string, string];
-  const shownPath = args[3] !== undefined && args[3] !== '' ? args[3] : oursPath;
+  // The work-tree path is a file name a branch chose: spelled out like the records' text.
+  const shownPath = spellControls(args[3] !== undefined && args[3] !== '' ? args[3] : oursPath);
   const fail = (message: string): MergeExitCode => {
     stderr(`${program}: ${shownPath}: ${message}\n`);
     return 2;

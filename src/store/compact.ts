@@ -19,8 +19,13 @@ export interface CompactResult {
 const FLUSH_AT = 1 << 20;
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
-/** Keeps the lines whose 1-based numbers are in `keep`, in their order, byte for byte. */
-export function compactLog(path: string, keep: Set<number>, durability: Durability, onProgress?: (bytesDone: number) => void): CompactResult {
+/**
+ * Keeps the lines whose 1-based numbers are in `keep`, in their order, byte for byte.
+ * Lines after the first `knownLines` (the lines the cache had read when `keep` was
+ * chosen) were appended since by another program, which does not wait for TaskStore's
+ * lock: they are kept, and so are the bytes of an incomplete last line.
+ */
+export function compactLog(path: string, keep: Set<number>, knownLines: number, durability: Durability, onProgress?: (bytesDone: number) => void): CompactResult {
   const source = openSync(path, 'r');
   try {
     const bytesBefore = fstatSync(source).size;
@@ -43,7 +48,7 @@ export function compactLog(path: string, keep: Set<number>, durability: Durabili
             reported = line.offset;
             onProgress(line.offset);
           }
-          if (!keep.has(line.lineNo)) {
+          if (!keep.has(line.lineNo) && line.lineNo <= knownLines) {
             // A leading byte-order mark belongs to the file, not to the first record: keep it.
             if (line.lineNo === 1 && line.raw.subarray(0, 3).equals(BOM)) {
               pending.push(BOM);
@@ -59,6 +64,10 @@ export function compactLog(path: string, keep: Set<number>, durability: Durabili
           linesAfter++;
           if (pendingBytes >= FLUSH_AT) flush();
         });
+        if (read.unterminated !== undefined) {
+          pending.push(read.unterminated);
+          bytesAfter += read.unterminated.length;
+        }
         flush();
         linesBefore = read.lines;
       },

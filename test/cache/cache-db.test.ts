@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CacheDb, type FileStateRow } from '../../src/cache/cache-db.js';
 import { STATE_LIVE, STATE_SUPERSEDED, STATE_TOMBSTONE } from '../../src/cache/row-state.js';
+import { CollectionTable } from '../../src/cache/collection-table.js';
 import { tempDir } from '../helpers/temp.js';
 
 const open: CacheDb[] = [];
@@ -142,6 +143,31 @@ describe('row states', () => {
         { line: 2, state: STATE_LIVE },
         { line: 3, state: STATE_TOMBSTONE },
       ]);
+    } finally {
+      db.close();
+    }
+  });
+});
+
+describe('collection table bulk load', () => {
+  it('leaves bulk mode when ending the load fails, so later versions reach the table', () => {
+    const db = new Database(join(tempDir(), 'taskstore.db'));
+    try {
+      const table = new CollectionTable(db, 'notes');
+      const version = (id: string, at: number) => ({ id, updated_at: at, v: at });
+      db.exec('BEGIN');
+      table.clear();
+      table.beginBulkLoad();
+      for (let line = 1; line <= 10; line++) table.apply(version(`r${line}`, line), line, JSON.stringify(version(`r${line}`, line)));
+      // The queued rows are inserted when the load ends: make that insert fail, as a full disk would.
+      db.exec(`CREATE TEMP TRIGGER fail_line_10 BEFORE INSERT ON main."c_notes" WHEN NEW.line = 10 BEGIN SELECT RAISE(ABORT, 'disk full'); END`);
+      expect(() => table.endBulkLoad()).toThrow(/disk full/);
+      db.exec('ROLLBACK');
+      expect(db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'index' AND tbl_name = 'c_notes'").get()).toEqual({ n: 2 });
+      // A later write applies row by row, at once.
+      table.apply(version('r1', 1), 1, JSON.stringify(version('r1', 1)));
+      expect(table.liveText('r1')).toBe(JSON.stringify(version('r1', 1)));
+      expect(table.liveIds()).toEqual(['r1']);
     } finally {
       db.close();
     }

@@ -44,6 +44,15 @@ describe('runMergeDriver (in-process, real files)', () => {
     expect(stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
   });
 
+  it('spells out control characters of the work-tree path (%P: a file name a branch chose) on stderr', () => {
+    const line = (title: string) => `${JSON.stringify({ id: 'a', updated_at: 2, title })}\n`;
+    const p = inputs(`${JSON.stringify({ id: 'a', updated_at: 1, title: 'base' })}\n`, line('ours'), line('theirs'));
+    const { code, stderr } = run([p.base, p.ours, p.theirs, '.taskstore/\u001b]0;pwned\u0007.jsonl']);
+    expect(code).toBe(1);
+    expect(stderr).toContain('.taskstore/\\u001b]0;pwned\\u0007.jsonl');
+    expect(stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
+  });
+
   it('merges into <ours> and exits 0 with 3 arguments', () => {
     const p = inputs(BASE, OURS, THEIRS);
     const { code, stderr } = run([p.base, p.ours, p.theirs]);

@@ -163,3 +163,33 @@ describe('retention: compact(collection, { keepDays })', () => {
     expect(lines(dir)).toHaveLength(1);
   });
 });
+
+describe('compact while another program appends', () => {
+  it('keeps the lines appended after the cache read the log, and an incomplete last line', () => {
+    const dir = join(tempDir(), '.taskstore');
+    const pad = 'x'.repeat(500);
+    // Over 1 MiB of versions of ten ids, so that the rewrite reports progress while it reads.
+    const versions = Array.from({ length: 3000 }, (_, i) => `${JSON.stringify({ id: `r${i % 10}`, updated_at: 1_700_000_000_000 + i, n: i, pad })}\n`);
+    const { store } = open(dir);
+    writeFileSync(join(dir, 'notes.jsonl'), versions.join(''));
+    const late = `${JSON.stringify({ id: 'late', updated_at: 1_800_000_000_000, by: 'another program' })}\n`;
+    const partial = '{"id":"half';
+    let appended = false;
+    store.compact('notes', {
+      onProgress: (done, total) => {
+        if (appended || done >= total) return;
+        // Mid-rewrite, as a program that does not take TaskStore's lock would.
+        appendFileSync(join(dir, 'notes.jsonl'), late + partial);
+        appended = true;
+      },
+    });
+    expect(appended).toBe(true);
+    const text = readFileSync(join(dir, 'notes.jsonl'), 'utf8');
+    // The incomplete line is ended by the catch-up after the rewrite, once it stays unchanged: kept as a malformed line.
+    expect(text.endsWith(`${late}${partial}\n`)).toBe(true);
+    // The ten current versions, then what the other program wrote.
+    expect(text.split('\n').slice(0, -3).map((l) => JSON.parse(l).n)).toEqual(Array.from({ length: 10 }, (_, i) => 2990 + i));
+    expect(store.collection({ name: 'notes' }).get('late')).toMatchObject({ by: 'another program' });
+    store.close();
+  });
+});
