@@ -16,7 +16,7 @@ import { join, resolve } from 'node:path';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { DIST_INDEX, INDEXED_FIELDS, makeRecords, median, openRawDb, removeDir } from './lib.mjs';
+import { DIST_INDEX, INDEXED_FIELDS, floorWrite, makeRecords, median, openRawDb, removeDir } from './lib.mjs';
 
 const args = process.argv.slice(2);
 const other = args.find((a) => a.endsWith('.js'));
@@ -44,13 +44,7 @@ try {
   const run = {
     other: () => collections.other.create(records[next++]),
     this: () => collections.this.create(records[next++]),
-    floor: () => {
-      const stamped = { ...records[next++], updated_at: Date.now() };
-      const text = JSON.stringify(stamped);
-      fs.writeSync(fd, `${text}\n`);
-      if (durability === 'fsync') fs.fdatasyncSync(fd);
-      insert.run(stamped.id, stamped.updated_at, text);
-    },
+    floor: () => floorWrite(fd, insert, durability === 'fsync', records[next++]),
   };
   const times = { other: [], this: [], floor: [] };
   const orders = [['other', 'this', 'floor'], ['this', 'floor', 'other'], ['floor', 'other', 'this']];

@@ -15,7 +15,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { BENCH_DIR, CLI_MAIN, DIST_INDEX, GIT_IDENTITY, gitRunner, groupMain, log, makeRecords, median, row, runNode, tempDir, writeJsonlFile } from './lib.mjs';
+import { BENCH_DIR, CLI_MAIN, DIST_INDEX, GIT_IDENTITY, gitRunner, groupMain, log, makeRecords, row, runNode, tempDir, writeJsonlFile } from './lib.mjs';
 
 const { Store } = await import(DIST_INDEX);
 

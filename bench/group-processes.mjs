@@ -72,6 +72,7 @@ function mergeDriver(ctx) {
       ['6', 'merge driver, three ~100,000-line logs (whole process)'],
       ['6b', 'merge driver start-up alone (taskstore-merge --help)'],
       ['6c', 'merge driver, three ~10,000-line logs (whole process)'],
+      ['6d', "merge driver vs the Rust TaskStore's driver, three ~10,000-line logs (whole process)"],
     ]) {
       ctx.rows.push(unavailableRow(id, what, why));
     }

@@ -5,7 +5,7 @@
  */
 import { fdatasyncSync, writeSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { DIST_INDEX, gc, groupMain, log, makeRecords, openWritePair, percentile, row, summarize } from './lib.mjs';
+import { DIST_INDEX, floorWrite, gc, groupMain, log, makeRecords, openWritePair, percentile, row, summarize } from './lib.mjs';
 
 const { Store } = await import(DIST_INDEX);
 
@@ -45,11 +45,7 @@ function singleWrites(ctx, durability) {
       const s = performance.now() - t0;
 
       t0 = performance.now();
-      const stamped = { ...rec, updated_at: Date.now() };
-      const text = JSON.stringify(stamped);
-      writeSync(p.fd, `${text}\n`);
-      if (durable) fdatasyncSync(p.fd);
-      p.insert.run(stamped.id, stamped.updated_at, text);
+      floorWrite(p.fd, p.insert, durable, rec);
       const r = performance.now() - t0;
       if (i >= warmup) {
         storeUs.push(s * 1000);
@@ -175,11 +171,7 @@ function updateTail(ctx, durability) {
       const s = performance.now() - t0;
 
       t0 = performance.now();
-      const stamped = { ...next, updated_at: Date.now() };
-      const text = JSON.stringify(stamped);
-      writeSync(p.fd, `${text}\n`);
-      if (durable) fdatasyncSync(p.fd);
-      replace.run(stamped.id, stamped.updated_at, text);
+      floorWrite(p.fd, replace, durable, next);
       const r = performance.now() - t0;
       if (i >= warmup) {
         storeMs.push(s);

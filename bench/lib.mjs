@@ -6,7 +6,7 @@
  * the benchmark uses the public API from dist/ only.
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, fstatSync, openSync, readSync, writeSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fdatasyncSync, fstatSync, openSync, readSync, writeSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
@@ -244,6 +244,19 @@ export function openWritePair(Store, root, durability, prefix) {
     removeDir(rawDir);
   };
   return { store, items, fd, db, insert, close };
+}
+
+/**
+ * The hand-written floor's write of one record (the caller times it):
+ * stamp + JSON.stringify, one writeSync of the line, fdatasync when durable, then
+ * `statement` (a prepared INSERT or INSERT OR REPLACE) with id, updated_at and the line.
+ */
+export function floorWrite(fd, statement, durable, rec) {
+  const stamped = { ...rec, updated_at: Date.now() };
+  const text = JSON.stringify(stamped);
+  writeSync(fd, `${text}\n`);
+  if (durable) fdatasyncSync(fd);
+  statement.run(stamped.id, stamped.updated_at, text);
 }
 
 /** Calls `onLine(text)` for each complete line of `fd` from `offset`; returns the offset after the last line. */

@@ -19,7 +19,7 @@ import { BENCH_DIR, DIST_INDEX, REPO_DIR, log, removeDir, unavailableRow } from 
 import { formatTable } from './format.mjs';
 
 const GROUPS = [
-  { name: 'writes', script: 'group-writes.mjs', ids: ['1a', '1b', '1c', '2'], title: 'durable writes' },
+  { name: 'writes', script: 'group-writes.mjs', ids: ['1a', '1b', '1c', '2', '10', '10b', '10c', '10d'], title: 'durable writes' },
   { name: 'reads', script: 'group-reads.mjs', ids: ['3a', '3b', '3c', '3d', '3e'], title: 'reads' },
   { name: 'rebuild', script: 'group-rebuild.mjs', ids: ['4a', '4b', '4c', '4d', '5a', '5b', '5c', '5d', '5e', '9a'], title: 'rebuild and refresh' },
   { name: 'processes', script: 'group-processes.mjs', ids: ['6', '6b', '6c', '6d', '7', '7b'], title: 'merge driver and CLI' },

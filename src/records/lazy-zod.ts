@@ -17,7 +17,7 @@ export type Zod = typeof z;
 let loaded: Zod | undefined;
 
 /** The zod namespace (`z`), loaded on the first call. */
-export function loadZod(): Zod {
+function loadZod(): Zod {
   return (loaded ??= (createRequire(import.meta.url)('zod') as { z: Zod }).z);
 }
 

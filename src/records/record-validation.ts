@@ -3,6 +3,7 @@
  */
 import type { z } from 'zod';
 import { ValidationError } from '../errors.js';
+import { describeValue } from '../store/arguments.js';
 import { isPlainObject, type RecordSchema } from '../store/record-input.js';
 import { recordType } from './registry.js';
 
@@ -104,12 +105,4 @@ export function formatPath(path: readonly PropertyKey[]): string {
 function article(type: string): string {
   const name = type === 'int' ? 'integer' : type;
   return /^[aeiou]/.test(name) ? `an ${name}` : `a ${name}`;
-}
-
-function describeValue(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  if (typeof value === 'object') return 'an object';
-  return String(value);
 }

@@ -19,8 +19,6 @@ import type { CollectionTable } from '../cache/collection-table.js';
 import type { GraphCandidate, TaskGraphTables } from '../cache/task-graph-sql.js';
 import { compareIds, findCycles } from './cycles.js';
 
-export type { GraphCandidate };
-
 export class TaskGraph {
   private readonly tables: TaskGraphTables;
   private cachedCycles: { version: number; groups: string[][] } | undefined;

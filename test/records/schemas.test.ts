@@ -93,6 +93,9 @@ describe('parseRecordInput errors name the field', () => {
     ['negative counter', { title: 't', review_passes: -1 }, 'review_passes', /review_passes must be at least 0 \(got -1\)/],
     ['timestamp as a string', { title: 't', created_at: '2024-01-01' }, 'created_at', /created_at must be a number \(got "2024-01-01"\)/],
     ['unsafe integer', { title: 't', created_at: 2 ** 60 }, 'created_at', /created_at must be a safe integer/],
+    // Described as the argument checks describe them: not the function's source text.
+    ['a function', { title: () => 'secret source' }, 'title', /^invalid PRD: title must be a string \(got a function\)$/],
+    ['a bigint', { title: 't', review_passes: 10n }, 'review_passes', /review_passes must be a number \(got 10n\)$/],
   ];
   for (const [name, input, field, message] of cases) {
     it(name, () => {
