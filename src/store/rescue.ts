@@ -14,6 +14,7 @@
  */
 import { appendFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { dirname } from 'node:path';
 import { gitEnv } from '../git/git-command.js';
 import type { Durability } from '../fs/durability.js';
 import { parseLine, readerText } from '../jsonl/line-codec.js';
@@ -90,8 +91,11 @@ export function rescueVanished(dir: string, fileName: string, logFile: string, v
   const keep = versions.map((v) => v.text).filter((text) => !inGit?.has(text) && !already.has(text));
   if (keep.length === 0) return 0;
   try {
+    const created = !existsSync(path);
     appendFileSync(path, `${keep.join('\n')}\n`);
     durability.syncPath(path);
+    // The new file's name must be durable too before the cache forgets these versions.
+    if (created) durability.syncDir(dirname(path));
   } catch (err) {
     throw ioError('keep vanished lines in', path, err);
   }
