@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { CorruptError, UnsupportedVersionError, ioError } from '../errors.js';
 import { atomicWriteFile } from '../fs/atomic-replace.js';
 import { FSYNC, type Durability } from '../fs/durability.js';
+import { spellControls } from '../jsonl/control-chars.js';
 import type { Logger } from './options.js';
 
 /** The JSONL format version this code reads and writes. */
@@ -29,7 +30,7 @@ export function ensureLayout(dir: string, logger?: Pick<Logger, 'warn'>, durabil
     const text = readFileSync(versionPath, 'utf8').trim();
     const version = Number(text);
     if (!/^\d+$/.test(text)) {
-      throw new CorruptError(`${versionPath} should hold a format version number, found ${JSON.stringify(text.slice(0, 20))}`, {
+      throw new CorruptError(`${versionPath} should hold a format version number, found ${spellControls(JSON.stringify(text.slice(0, 20)))}`, {
         hint: `restore it from git, or write ${FORMAT_VERSION} into it`,
       });
     }

@@ -105,6 +105,23 @@ describe('Store.open', () => {
     expect(codeOf(() => Store.open(dir))).toBe('UNSUPPORTED_VERSION');
   });
 
+  it('refuses a .version that is not a number, quoting it with its control characters spelled out', () => {
+    const dir = join(tempDir(), '.taskstore');
+    mkdirSync(dir);
+    // A C1 CSI (U+009B) recolours some terminals; JSON.stringify alone leaves it raw.
+    writeFileSync(join(dir, '.version'), '\u009b31mX\u202e\n');
+    expect(codeOf(() => Store.open(dir))).toBe('CORRUPT');
+    let message = '';
+    try {
+      Store.open(dir);
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toContain('should hold a format version number, found "\\u009b31mX\\u202e"');
+    expect(message).not.toMatch(/[\u0080-\u009f\u202e]/);
+    expect(readFileSync(join(dir, '.version'), 'utf8')).toBe('\u009b31mX\u202e\n');
+  });
+
   it('refuses a directory it cannot write to with an IO error', () => {
     // Root may write anywhere, so the open runs in a child process as an unprivileged user
     // when the tests run as root.
