@@ -50,7 +50,7 @@ export function leaseExpired(spec: Pick<TaskSpec, 'status' | 'lease_expires_at'>
  * - otherwise (not ready: waiting, complete, failed, blocked) → StaleError.
  */
 export function planClaim(spec: TaskSpec, ready: boolean, claimant: string, now: number, leaseMs: number): ClaimFields {
-  const claim: ClaimFields = { status: 'running', assigned_to: claimant, lease_expires_at: now + leaseMs };
+  const claim: ClaimFields = { status: 'running', assigned_to: claimant, lease_expires_at: leaseEnd(now, leaseMs) };
   const holder = holderOf(spec);
   if (holder === claimant || ready || leaseExpired(spec, now)) return claim;
   if (spec.status === 'running') throw claimedError(spec, claimant, 'claim');
@@ -66,7 +66,23 @@ export function planClaim(spec: TaskSpec, ready: boolean, claimant: string, now:
 /** The renewed lease, or ClaimedError unless `claimant` holds the spec. */
 export function planRenew(spec: TaskSpec, claimant: string, now: number, leaseMs: number): ClaimFields {
   if (holderOf(spec) !== claimant) throw claimedError(spec, claimant, 'renew');
-  return { status: 'running', assigned_to: claimant, lease_expires_at: now + leaseMs };
+  return { status: 'running', assigned_to: claimant, lease_expires_at: leaseEnd(now, leaseMs) };
+}
+
+/**
+ * When a lease taken at `now` ends. A `leaseMs` so large that the end is past the last
+ * exactly representable millisecond (2^53 - 1) is refused as `leaseMs`, the argument
+ * the caller can fix, before anything is written.
+ */
+function leaseEnd(now: number, leaseMs: number): number {
+  const end = now + leaseMs;
+  if (!Number.isSafeInteger(end)) {
+    throw new ValidationError(
+      `leaseMs is too large: a lease of ${leaseMs} ms from now (${now}) would end past ${Number.MAX_SAFE_INTEGER}, the largest exact timestamp`,
+      { field: 'leaseMs' },
+    );
+  }
+  return end;
 }
 
 /** The released version's claim fields, or ClaimedError unless `claimant` holds the spec. */

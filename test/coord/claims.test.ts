@@ -93,9 +93,13 @@ describe('claimTaskSpec', () => {
     const { a } = graph(store);
     expectRejected(dir, () => store.claimTaskSpec(a, ''), 'VALIDATION', 'claimant');
     expectRejected(dir, () => store.claimTaskSpec(a, 7 as never), 'VALIDATION', 'claimant');
-    for (const leaseMs of [0, -1, 1.5, Number.NaN, '60000']) {
+    // The last two are safe integers themselves, but now + leaseMs is not.
+    for (const leaseMs of [0, -1, 1.5, Number.NaN, '60000', Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER - 1000]) {
       expectRejected(dir, () => store.claimTaskSpec(a, 'x', { leaseMs } as never), 'VALIDATION', 'leaseMs');
+      expectRejected(dir, () => store.claimNextReadyTaskSpec('x', { leaseMs } as never), 'VALIDATION', 'leaseMs');
     }
+    store.claimTaskSpec(a, 'x');
+    expectRejected(dir, () => store.renewTaskSpecClaim(a, 'x', { leaseMs: Number.MAX_SAFE_INTEGER }), 'VALIDATION', 'leaseMs');
     expectRejected(dir, () => store.claimTaskSpec(a, 'x', { lease: 5 } as never), 'VALIDATION', 'lease');
     expectRejected(dir, () => store.claimTaskSpec('', 'x'), 'VALIDATION', 'id');
   });
