@@ -22,7 +22,7 @@ import type { DomainHost } from '../store/domain-host.js';
 import * as Q from '../cache/record-queries.js';
 import { RECORD_COLLECTIONS, type CompleteExecutionResult } from './record-collections.js';
 import type { RecordSchema } from '../store/record-input.js';
-import { assertCollectionOptions, assertIdArgument } from '../store/arguments.js';
+import { assertCollectionOptions, assertIdArgument, assertString } from '../store/arguments.js';
 import { parseWriteOptions, type WriteOptions } from '../store/write-options.js';
 import { AlreadyExistsError, ValidationError } from '../errors.js';
 import { Readiness } from './readiness.js';
@@ -273,9 +273,7 @@ export class Records {
 
   setRepoState(repoPath: string, lastSyncedCommit: string): RepoState {
     assertIdArgument(repoPath, 'repo_path');
-    if (typeof lastSyncedCommit !== 'string') {
-      throw new ValidationError(`last_synced_commit must be a string (got ${typeof lastSyncedCommit})`, { field: 'last_synced_commit' });
-    }
+    assertString('last_synced_commit', lastSyncedCommit);
     const fields = { repo_path: repoPath, last_synced_commit: lastSyncedCommit };
     return this.host.transaction(() => {
       const repoState = this.records.repoState;
@@ -365,8 +363,8 @@ function readAll<T extends object>(records: T[], defaults: Readonly<Record<strin
   return records.map((r) => withDefaults(r, defaults));
 }
 
+/** A workflow name: a string (else TypeError, as for every argument), not empty (else ValidationError). */
 function assertName(name: unknown): asserts name is string {
-  if (typeof name !== 'string' || name.length === 0) {
-    throw new ValidationError(`name must be a non-empty string (got ${name === null ? 'null' : typeof name})`, { field: 'name' });
-  }
+  assertString('name', name);
+  if (name.length === 0) throw new ValidationError('name must be a non-empty string (got "")', { field: 'name' });
 }

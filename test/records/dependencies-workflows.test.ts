@@ -90,7 +90,9 @@ describe('workflows', () => {
     expect(store.updateWorkflow(tdd, { ...store.getWorkflow(tdd)!, version: '1.1' }).version).toBe('1.1');
     expect(store.listWorkflows().map((w) => w.name)).toEqual(['ship', 'tdd']);
     expectRejected(dir, () => store.updateWorkflow('ghost', { name: 'x', version: '1' }), 'NOT_FOUND');
-    expectRejected(dir, () => store.getWorkflowByName(''), 'VALIDATION', 'name');
+    expect(expectRejected(dir, () => store.getWorkflowByName(''), 'VALIDATION', 'name')).not.toBeInstanceOf(TypeError);
+    expect(expectRejected(dir, () => store.getWorkflowByName(7 as never), 'VALIDATION', 'name')).toBeInstanceOf(TypeError);
+    expect(expectRejected(dir, () => store.getWorkflowByName(null as never), 'VALIDATION', 'name').message).toBe('name must be a string (got null)');
   });
 
   it('validation: name and version required, version is a string', () => {
@@ -146,7 +148,10 @@ describe('repository state', () => {
     expect(store.getRepoState('/src/app')).toEqual(second);
     expect(logLines(dir, 'repo_state').map((l) => l.id)).toEqual(['/src/app', '/src/app']);
     expectRejected(dir, () => store.setRepoState('', 'x'), 'VALIDATION', 'repo_path');
-    expectRejected(dir, () => store.setRepoState('/x', 42 as never), 'VALIDATION', 'last_synced_commit');
+    // A wrong JavaScript type is a TypeError, as for every other argument; a bad value is not.
+    expect(expectRejected(dir, () => store.setRepoState('/x', 42 as never), 'VALIDATION', 'last_synced_commit')).toBeInstanceOf(TypeError);
+    expect(expectRejected(dir, () => store.setRepoState(42 as never, 'x'), 'VALIDATION', 'repo_path')).toBeInstanceOf(TypeError);
+    expect(expectRejected(dir, () => store.setRepoState('', 'x'), 'VALIDATION', 'repo_path')).not.toBeInstanceOf(TypeError);
   });
 
   it('setRepoState recreates a deleted record and keeps unknown fields of a live one', () => {
