@@ -7,7 +7,8 @@
  * code at module load: the record schemas are built by a function that receives zod
  * (`registry.ts`), called the first time a schema is used (the first write, or the first
  * property read of an exported schema such as `PrdSchema`). Validation is synchronous,
- * so zod is loaded with `require` (its CommonJS build, from the `zod` dependency).
+ * so zod is loaded with `require` (its CommonJS build, from the `zod` dependency),
+ * unless a process that imports zod anyway hands its instance over first (`adoptZod`).
  */
 import { createRequire } from 'node:module';
 import type { z } from 'zod';
@@ -19,6 +20,15 @@ let loaded: Zod | undefined;
 /** The zod namespace (`z`), loaded on the first call. */
 function loadZod(): Zod {
   return (loaded ??= (createRequire(import.meta.url)('zod') as { z: Zod }).z);
+}
+
+/**
+ * Makes the record schemas use `z`, an instance of zod the process already loaded with
+ * `import` (the MCP server, whose SDK imports zod's ES module build), so that zod is
+ * not loaded a second time through `require`. No effect once zod is loaded.
+ */
+export function adoptZod(z: Zod): void {
+  loaded ??= z;
 }
 
 /** `build(z)` run once, on the first call of the returned function. */

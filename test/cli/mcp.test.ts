@@ -374,4 +374,26 @@ describe('taskstore mcp: the process', () => {
     visit(CLI);
     expect(seen.size).toBeGreaterThan(1);
   });
+
+  it('validates writes with the one zod the MCP SDK loads: the CommonJS build of zod is never required as a second copy', async () => {
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    const { store } = newStore();
+    const scratch = tempDir();
+    const report = join(scratch, 'required.json');
+    const preload = join(scratch, 'report.cjs');
+    // Preloaded into the server: on exit, lists every zod file loaded through require().
+    writeFileSync(
+      preload,
+      `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(report)}, JSON.stringify(Object.keys(require.cache).filter((f) => /node_modules.zod./.test(f)))));`,
+    );
+    const mcp = await startMcp({ cwd: scratch, store, env: { NODE_OPTIONS: `--require ${preload}` } });
+    await mcp.ok<Created>('create_prd', { title: 'validated' });
+    const refused = await mcp.call('create_prd', { title: 'x', status: 'not-a-status' });
+    expect(refused.isError).toBe(true);
+    expect(textOf(refused)).toMatch(/^VALIDATION/);
+    await mcp.close();
+    for (let i = 0; i < 100 && !(await import('node:fs')).existsSync(report); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(JSON.parse(readFileSync(report, 'utf8'))).toEqual([]);
+  });
 });
+

@@ -13,6 +13,8 @@
  * processes appended (`refresh()`), so the server sees their writes. Calls run one at a
  * time: the store is synchronous. Only protocol messages go to stdout.
  */
+// First: the record schemas must get the ES module zod before the tool modules load them.
+import './one-zod.js';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
