@@ -240,4 +240,17 @@ describe('history of a record with a control character in a field name', () => {
     expect(text).toContain('\n    a\\x1bbcdefghijklm  1\n');
     expect(text).toContain('\n    abcdefghijklmnop   2\n');
   });
+
+  it('aligns on screen columns: a wide character takes two, a combining mark none', () => {
+    const cwd = tempDir('taskstore-cli-history-wide-');
+    expect(runCli(['init'], { cwd }).status).toBe(0);
+    // 名前 is 2 characters and 4 columns; e\u0301 is 2 characters and 1 column.
+    withStore(join(cwd, '.taskstore'), (store) => store.collection({ name: 'notes' }).create({ id: 'n1', 名前: 1, abc: 2, 'e\u0301': 3 }));
+    const text = runCli(['history', 'n1'], { cwd }).stdout;
+    // Every value starts in column 17: after the longest name (created_at, 10 columns) and two spaces.
+    expect(text).toContain('\n    名前        1\n');
+    expect(text).toContain('\n    abc         2\n');
+    expect(text).toContain('\n    e\u0301           3\n');
+    expect(text).toMatch(/\n {4}created_at {2}\d+\n/);
+  });
 });

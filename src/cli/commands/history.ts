@@ -2,6 +2,7 @@ import type { CliContext } from '../context.js';
 import { recordHistory, type HistoryInput, type RecordHistory } from '../../shared/record-history.js';
 import { withStoreForReading } from '../open-store.js';
 import { createOutput, formatTime, formatValue, type Output } from '../output.js';
+import { displayWidth } from '../table.js';
 import { visible } from '../terminal-safe.js';
 
 export async function run(ctx: CliContext, input: HistoryInput): Promise<number> {
@@ -31,11 +32,12 @@ function printHistory(out: Output, history: RecordHistory): void {
     if (fork) branched = true;
     out.line('', `${c.bold(`#${i + 1}`)}  ${when}  ${label}${fork ? c.dim(`  (on another branch, from #${version.basedOn})`) : ''}`);
     live = !version.deleted;
-    // Aligned on the names as shown: a control character in one is spelled out (`\x1b`: 4 columns).
+    // Aligned on the names as shown: a control character in one is spelled out (`\x1b`: 4
+    // columns), a wide character takes two columns and a combining mark none.
     const fields = version.changes.map((ch) => visible(ch.field, true));
-    const width = Math.max(0, ...fields.map((f) => f.length));
+    const width = Math.max(0, ...fields.map(displayWidth));
     version.changes.forEach((change, k) => {
-      const field = fields[k]!.padEnd(width);
+      const field = fields[k]! + ' '.repeat(width - displayWidth(fields[k]!));
       const oldText = Object.hasOwn(change, 'old') ? formatValue(JSON.stringify(change.old), 50) : undefined;
       const newText = Object.hasOwn(change, 'new') ? formatValue(JSON.stringify(change.new), 50) : c.dim('(removed)');
       const origin = version.mergeOf === null ? '' : c.dim(`  (from #${version.mergeOf})`);
