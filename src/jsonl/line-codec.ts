@@ -16,6 +16,7 @@
  * A member that is present but invalid is never replaced: that line is malformed.
  */
 import { spellControls } from './control-chars.js';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js';
 
 /** One parsed version of a record, exactly as it appears on disk. */
 export interface StoredRecord {
@@ -60,6 +61,10 @@ export function parseLine(line: string): ParsedLine {
   const filled = fillRustStamps(value);
   const problem = recordProblem(value);
   if (problem !== undefined) return { kind: 'malformed', reason: problem };
+  if (nestsDeeperThan(value, MAX_JSON_DEPTH, line.length)) {
+    // The cache's JSON functions (SQLite) refuse it: it could be neither indexed nor queried.
+    return { kind: 'malformed', reason: `nested more than ${MAX_JSON_DEPTH} levels deep` };
+  }
   return filled === undefined ? { kind: 'record', record: value as StoredRecord } : { kind: 'record', record: value as StoredRecord, filled };
 }
 

@@ -5,6 +5,7 @@
  * the field.
  */
 import { ValidationError } from '../errors.js';
+import { MAX_JSON_DEPTH } from '../jsonl/json-depth.js';
 
 /** Any object with a `parse` method that returns the value or throws (a zod schema fits). */
 export interface RecordSchema<T = unknown> {
@@ -32,10 +33,11 @@ export function assertPlainRecord(value: unknown, what = 'record'): asserts valu
   if (!isPlainObject(value)) {
     throw new ValidationError(`${what} must be a plain object (got ${describe(value)})`);
   }
-  for (const key of Object.keys(value)) checkJsonValue(value[key], key);
+  for (const key of Object.keys(value)) checkJsonValue(value[key], key, 2, key);
 }
 
-function checkJsonValue(value: unknown, path: string): void {
+/** `level`: how deep `value` would nest if it is an object or an array (the record is level 1); `top`: its top-level field. */
+function checkJsonValue(value: unknown, path: string, level: number, top: string): void {
   switch (typeof value) {
     case 'string':
     case 'boolean':
@@ -46,10 +48,18 @@ function checkJsonValue(value: unknown, path: string): void {
       return;
     case 'object':
       if (value === null) return;
+      if (level > MAX_JSON_DEPTH) {
+        // The cache's JSON functions (SQLite) refuse deeper documents; deeper still, this
+        // check and JSON.stringify would overflow the stack.
+        throw new ValidationError(`field ${top} nests objects and arrays more than ${MAX_JSON_DEPTH} levels deep (counting the record), which the cache cannot query`, {
+          field: top,
+          hint: `flatten the value, or store it as a JSON string; records may nest at most ${MAX_JSON_DEPTH} levels`,
+        });
+      }
       if (Array.isArray(value)) {
         value.forEach((item, i) => {
           if (item === undefined) throw new ValidationError(`field ${path}[${i}] is undefined, which JSON cannot store`, { field: path });
-          checkJsonValue(item, `${path}[${i}]`);
+          checkJsonValue(item, `${path}[${i}]`, level + 1, top);
         });
         return;
       }
@@ -58,7 +68,7 @@ function checkJsonValue(value: unknown, path: string): void {
           field: path,
         });
       }
-      for (const key of Object.keys(value)) checkJsonValue(value[key], `${path}.${key}`);
+      for (const key of Object.keys(value)) checkJsonValue(value[key], `${path}.${key}`, level + 1, top);
       return;
     default:
       throw new ValidationError(`field ${path} is a ${typeof value}, which JSON cannot store`, { field: path });
