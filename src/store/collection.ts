@@ -18,7 +18,7 @@ import {
   nextUpdatedAt,
   type RecordSchema,
 } from './record-input.js';
-import { argumentTypeError, assertIdArgument } from './arguments.js';
+import { argumentTypeError, assertIdArgument, parseOptionsArgument } from './arguments.js';
 import { assertVersion, parseWriteOptions, type WriteOptions } from './write-options.js';
 
 /** Fields every stored record has. */
@@ -59,6 +59,8 @@ export interface DeleteOptions extends WriteOptions {
 }
 
 const RESERVED = ['deleted'] as const;
+/** A query's keys: a misspelt one (`{ wher: … }`, `{ order: … }`) would otherwise drop its condition without a word. */
+const QUERY_KEYS = ['where', 'orderBy', 'limit', 'offset'] as const;
 
 let construct: (host: CollectionHost, name: string, schema: RecordSchema | undefined) => Collection<any>;
 
@@ -162,11 +164,13 @@ export class Collection<T extends object = Record<string, unknown>> {
    * @example notes.list({ where: { status: 'open', updated_at: { gt: since } }, orderBy: '-updated_at', limit: 20 });
    */
   list(query?: Query): (T & RecordMeta)[] {
+    parseOptionsArgument(query, QUERY_KEYS, 'query');
     return this.host.table(this.name).select(query, (text) => JSON.parse(text) as T & RecordMeta);
   }
 
-  /** How many live records match `query.where`. */
+  /** How many live records match `query.where` (the query's other keys are allowed, and ignored). */
   count(query?: Pick<Query, 'where'>): number {
+    parseOptionsArgument(query, QUERY_KEYS, 'query');
     return this.host.table(this.name).count(query);
   }
 

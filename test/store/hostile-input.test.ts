@@ -77,3 +77,33 @@ describe('deeply nested values', () => {
     store.close();
   });
 });
+
+describe('queries', () => {
+  it('a misspelt query key, or a query that is not an object, is a TypeError instead of a query without that condition', () => {
+    const { store } = openStore();
+    const notes = store.collection({ name: 'notes' });
+    notes.createMany([{ status: 'open' }, { status: 'done' }]);
+    for (const [query, field] of [
+      [{ wher: { status: 'open' } }, 'wher'],
+      [{ where: { status: 'open' }, order: '-updated_at' }, 'order'],
+      [{ filter: { status: 'open' } }, 'filter'],
+      [{ limt: 1 }, 'limt'],
+    ] as const) {
+      const err = thrown(() => notes.list(query as never)) as unknown;
+      expect(err, String(err)).toBeInstanceOf(TypeError);
+      expect(err).toMatchObject({ code: 'VALIDATION', field });
+      expect(thrown(() => notes.count(query as never))).toMatchObject({ code: 'VALIDATION', field });
+    }
+    for (const query of ['status=open', null, [], 5]) {
+      const err = thrown(() => notes.list(query as never)) as unknown;
+      expect(err, String(err)).toBeInstanceOf(TypeError);
+      expect(err).toMatchObject({ code: 'VALIDATION', field: 'query' });
+    }
+    // The four keys still work, and count accepts a list query (it counts what `where` matches).
+    const query = { where: { status: 'open' }, orderBy: 'status', limit: 1, offset: 0 };
+    expect(notes.list(query).map((r) => r.status)).toEqual(['open']);
+    expect(notes.count(query)).toBe(1);
+    expect(notes.list({ where: undefined }).length).toBe(2);
+    store.close();
+  });
+});
