@@ -126,16 +126,33 @@ function isOperatorObject(condition: unknown): condition is Operators {
   return true;
 }
 
+/**
+ * A number beyond ±2^53, where a JavaScript number and SQLite's integers part ways:
+ * json_extract reads an integer member as a 64-bit integer, exactly as written, while
+ * JavaScript (and so the caller) sees the nearest double. `2**60` is stored by
+ * JSON.stringify as `1152921504606847000`, which SQLite compares as unequal to the double
+ * 2^60 the caller passes. Such a value is compared as SQLite REAL, which rounds the stored
+ * integer the way JSON.parse does: the answer is the one JavaScript would give.
+ */
+function isBeyondExactIntegers(value: unknown): value is number {
+  return typeof value === 'number' && Math.abs(value) > Number.MAX_SAFE_INTEGER;
+}
+
+/** `expr <sqlOp> ?` compared as doubles, true only for a number (a string or null never matches). */
+function asDouble(expr: string, sqlOp: string): string {
+  return `(typeof(${expr}) IN ('integer', 'real') AND CAST(${expr} AS REAL) ${sqlOp} ?)`;
+}
+
 function operatorSql(expr: string, field: string, op: keyof Operators, value: unknown, params: (string | number | null)[]): string {
   switch (op) {
     case 'eq':
       if (value === null) return `${expr} IS NULL`;
       params.push(scalar(value, field, op));
-      return `${expr} = ?`;
+      return isBeyondExactIntegers(value) ? asDouble(expr, '=') : `${expr} = ?`;
     case 'ne':
       // IS NOT treats a missing field as "not equal", which is what a caller means.
       params.push(value === null ? null : scalar(value, field, op));
-      return `${expr} IS NOT ?`;
+      return isBeyondExactIntegers(value) ? `NOT ${asDouble(expr, '=')}` : `${expr} IS NOT ?`;
     case 'lt':
     case 'lte':
     case 'gt':
@@ -145,7 +162,7 @@ function operatorSql(expr: string, field: string, op: keyof Operators, value: un
       }
       params.push(scalar(value, field, op));
       const sqlOp = { lt: '<', lte: '<=', gt: '>', gte: '>=' }[op];
-      return `${expr} ${sqlOp} ?`;
+      return isBeyondExactIntegers(value) ? asDouble(expr, sqlOp) : `${expr} ${sqlOp} ?`;
     }
     case 'like':
       if (typeof value !== 'string') throw new ValidationError(`where.${field}.like must be a string pattern`, { field });
@@ -156,10 +173,15 @@ function operatorSql(expr: string, field: string, op: keyof Operators, value: un
       if (value.length === 0) return '0';
       const hasNull = value.includes(null);
       const values = value.filter((v) => v !== null).map((v) => scalar(v, field, op));
-      params.push(...values);
-      const inList = values.length > 0 ? `${expr} IN (${values.map(() => '?').join(', ')})` : '';
-      if (!hasNull) return inList;
-      return inList === '' ? `${expr} IS NULL` : `(${inList} OR ${expr} IS NULL)`;
+      const exact = values.filter((v) => !isBeyondExactIntegers(v));
+      const beyond = values.filter(isBeyondExactIntegers);
+      params.push(...exact, ...beyond);
+      const alternatives = [
+        ...(exact.length > 0 ? [`${expr} IN (${exact.map(() => '?').join(', ')})`] : []),
+        ...beyond.map(() => asDouble(expr, '=')),
+        ...(hasNull ? [`${expr} IS NULL`] : []),
+      ];
+      return alternatives.length === 1 ? alternatives[0]! : `(${alternatives.join(' OR ')})`;
     }
   }
 }

@@ -5,6 +5,7 @@
  */
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Store, ValidationError } from '../../src/index.js';
 import { quietLogger } from '../helpers/logger.js';
@@ -104,6 +105,64 @@ describe('queries', () => {
     expect(notes.list(query).map((r) => r.status)).toEqual(['open']);
     expect(notes.count(query)).toBe(1);
     expect(notes.list({ where: undefined }).length).toBe(2);
+    store.close();
+  });
+});
+
+describe('numbers beyond 2^53 in queries', () => {
+  it('a filter on a number finds the records holding that number, however the log spells it', () => {
+    const { store, dir } = openStore();
+    const notes = store.collection({ name: 'notes', indexes: ['n'] });
+    notes.create({ id: 'lib', n: 2 ** 60 }); // JSON.stringify writes 1152921504606847000
+    notes.create({ id: 'neg', n: -(2 ** 60) });
+    notes.create({ id: 'str', n: '1152921504606846976' });
+    notes.create({ id: 'small', n: 5 });
+    store.close();
+    // Other writers spell 2^60 exactly, or with digits JavaScript rounds to it.
+    appendFileSync(join(dir, 'notes.jsonl'), '{"id":"exact","updated_at":5,"n":1152921504606846976}\n{"id":"near","updated_at":5,"n":1152921504606846977}\n');
+    const reopened = Store.open(dir, { durability: 'none', logger: quietLogger() });
+    const c = reopened.collection({ name: 'notes', indexes: ['n'] });
+    const ids = (where: Record<string, unknown>): string[] => c.list({ where: where as never, orderBy: 'id' }).map((r) => r.id);
+    expect(c.get('near')!.n).toBe(2 ** 60);
+    expect(ids({ n: 2 ** 60 })).toEqual(['exact', 'lib', 'near']);
+    expect(ids({ n: { in: [2 ** 60, 5] } })).toEqual(['exact', 'lib', 'near', 'small']);
+    expect(ids({ n: { in: [-(2 ** 60), null] } })).toEqual(['neg']);
+    expect(ids({ n: { ne: 2 ** 60 } })).toEqual(['neg', 'small', 'str']);
+    expect(ids({ n: { gte: 2 ** 60 } })).toEqual(['exact', 'lib', 'near']);
+    expect(ids({ n: { gt: 2 ** 60 } })).toEqual([]);
+    expect(ids({ n: { lt: 2 ** 60, gt: -(2 ** 60) } })).toEqual(['small']);
+    expect(c.count({ where: { n: 2 ** 60 } })).toBe(3);
+    reopened.close();
+  });
+
+  it('property: every operator answers as JavaScript compares the numbers the records read back as', () => {
+    const { store, dir } = openStore();
+    const big = fc.oneof(
+      fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n }).map((n) => n.toString()),
+      fc.integer({ min: -1000, max: 1000 }).map(String),
+      fc.constantFrom('9007199254740993', '1152921504606846976', '1152921504606847000', '12345678901234567890', '1e300'),
+    );
+    let round = 0;
+    fc.assert(
+      fc.property(fc.array(big, { minLength: 1, maxLength: 6 }), big, fc.constantFrom('eq', 'ne', 'lt', 'lte', 'gt', 'gte', 'in'), (stored, probeText, op) => {
+        const name = `p${round++}`;
+        const c = store.collection({ name });
+        // Written as text by another tool: the digits stay in the log as written.
+        appendFileSync(join(dir, `${name}.jsonl`), stored.map((text, i) => `{"id":"r${i}","updated_at":1,"n":${text}}\n`).join(''));
+        store.refresh();
+        // …and written by the library, which writes what JavaScript holds.
+        c.createMany(stored.map((text, i) => ({ id: `w${i}`, n: Number(text) })));
+        const probe = Number(probeText);
+        const compare: Record<string, (n: number) => boolean> = {
+          eq: (n) => n === probe, ne: (n) => n !== probe, lt: (n) => n < probe, lte: (n) => n <= probe,
+          gt: (n) => n > probe, gte: (n) => n >= probe, in: (n) => n === probe,
+        };
+        const where = { n: op === 'in' ? { in: [probe] } : { [op]: probe } };
+        const expected = c.list({ orderBy: 'id' }).filter((r) => compare[op]!(r.n as number)).map((r) => r.id);
+        expect(c.list({ where: where as never, orderBy: 'id' }).map((r) => r.id)).toEqual(expected);
+      }),
+      { numRuns: 150 },
+    );
     store.close();
   });
 });
