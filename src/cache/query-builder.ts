@@ -162,7 +162,13 @@ function operatorSql(expr: string, field: string, op: keyof Operators, value: un
       }
       params.push(scalar(value, field, op));
       const sqlOp = { lt: '<', lte: '<=', gt: '>', gte: '>=' }[op];
-      return isBeyondExactIntegers(value) ? asDouble(expr, sqlOp) : `${expr} ${sqlOp} ?`;
+      if (isBeyondExactIntegers(value)) return asDouble(expr, sqlOp);
+      if (COLUMN_FIELDS.has(field)) return `${expr} ${sqlOp} ?`;
+      // SQLite orders every number before every string, so `> 5` alone would also match
+      // "high" and `< "m"` every number. A number bound compares numbers, a string bound
+      // strings: '' is the smallest string, so `< ''` holds for numbers only and `>= ''`
+      // for strings only, as a second bound on the same index range.
+      return `${expr} ${sqlOp} ? AND ${expr} ${typeof value === 'number' ? "< ''" : ">= ''"}`;
     }
     case 'like':
       if (typeof value !== 'string') throw new ValidationError(`where.${field}.like must be a string pattern`, { field });

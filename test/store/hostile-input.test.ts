@@ -166,3 +166,29 @@ describe('numbers beyond 2^53 in queries', () => {
     store.close();
   });
 });
+
+describe('range operators across types', () => {
+  it('a number bound matches numbers only, a string bound strings only (SQLite orders every number before every string)', () => {
+    const { store } = openStore();
+    const tasks = store.collection({ name: 'tasks', indexes: ['estimate'] });
+    tasks.create({ id: 'two', estimate: 2 });
+    tasks.create({ id: 'ten', estimate: 10 });
+    tasks.create({ id: 'text', estimate: 'unknown' });
+    tasks.create({ id: 'digits', estimate: '3h' });
+    tasks.create({ id: 'flag', estimate: true });
+    tasks.create({ id: 'none', estimate: null });
+    tasks.create({ id: 'missing' });
+    const ids = (where: Record<string, unknown>): string[] => tasks.list({ where: where as never, orderBy: 'id' }).map((r) => r.id);
+    expect(ids({ estimate: { gt: 5 } })).toEqual(['ten']);
+    expect(ids({ estimate: { gte: 1 } })).toEqual(['flag', 'ten', 'two']); // true compares as 1, as documented
+    expect(ids({ estimate: { lt: 5 } })).toEqual(['flag', 'two']);
+    expect(ids({ estimate: { lt: 'v' } })).toEqual(['digits', 'text']);
+    expect(ids({ estimate: { gte: '3', lte: '4' } })).toEqual(['digits']);
+    expect(ids({ estimate: { gt: '' } })).toEqual(['digits', 'text']);
+    expect(tasks.count({ where: { estimate: { gt: 0 } } })).toBe(3);
+    // id and updated_at are columns: compared as before.
+    expect(ids({ id: { gte: 't', lt: 'tf' } })).toEqual(['ten', 'text']);
+    expect(tasks.count({ where: { updated_at: { gt: 0 } } })).toBe(7);
+    store.close();
+  });
+});
