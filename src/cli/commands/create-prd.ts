@@ -55,5 +55,9 @@ export function readTextFile(ctx: CliContext, path: string, option: string): str
       { hint: 'convert the file to UTF-8 (e.g. `iconv -f latin1 -t utf-8 file > file.utf8`); nothing was written' },
     );
   }
-  return bytes.toString('utf8');
+  // A byte-order mark (Windows editors and PowerShell's `Out-File -Encoding utf8` write
+  // one) marks the encoding, it is not text: kept, it hid the first JSON line of an
+  // import and the first markdown heading of a content file.
+  const text = bytes.toString('utf8');
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }

@@ -1,0 +1,52 @@
+/**
+ * Files and arguments a careless first-time user hands the CLI: refused with a clear
+ * error that changes nothing, or taken exactly as meant, never silently altered.
+ * Runs the built CLI (`npm run build` first).
+ */
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/temp.js';
+import { runCli, runJson, withStore } from './run-cli.js';
+
+const BOM = '\ufeff';
+
+describe('import', () => {
+  it('takes an export saved with a byte-order mark or CRLF line ends (a Windows editor), in both formats', () => {
+    const cwd = tempDir('taskstore-cli-');
+    const source = join(cwd, 'source');
+    withStore(source, (s) => {
+      s.collection({ name: 'notes' }).create({ id: 'n1', title: 'first' });
+      s.collection({ name: 'notes' }).create({ id: 'n2', title: 'second' });
+    });
+    const jsonl = runCli(['--store', source, 'export', '--format', 'jsonl'], { cwd }).stdout;
+    const json = runCli(['--store', source, 'export', '--format', 'json'], { cwd }).stdout;
+    const files: Record<string, string> = {
+      'bom.jsonl': BOM + jsonl,
+      'bom.json': BOM + json,
+      'bom-crlf.jsonl': BOM + jsonl.replaceAll('\n', '\r\n'),
+      'bom-crlf.json': BOM + json.replaceAll('\n', '\r\n'),
+    };
+    for (const [file, text] of Object.entries(files)) {
+      writeFileSync(join(cwd, file), text);
+      const dest = join(cwd, `into-${file}`);
+      const result = runCli(['--store', dest, 'import', file], { cwd });
+      expect(result.stderr, file).toBe('');
+      expect(result.status, file).toBe(0);
+      withStore(dest, (s) => expect(s.collection({ name: 'notes' }).list({ orderBy: 'id' }).map((r) => r.title)).toEqual(['first', 'second']));
+    }
+  });
+});
+
+describe('--content-file', () => {
+  it('a byte-order mark is not part of the content (it hid the first markdown heading); CRLF is kept as written', () => {
+    const cwd = tempDir('taskstore-cli-');
+    const store = join(cwd, '.taskstore');
+    runCli(['init'], { cwd });
+    writeFileSync(join(cwd, 'spec.md'), `${BOM}# Search\r\n\r\nFind things.\r\n`);
+    const { id } = runJson<{ id: string }>(['create-prd', 'Search', '--content-file', 'spec.md'], { cwd });
+    withStore(store, (s) => expect(s.getPrd(id)!.content).toBe('# Search\r\n\r\nFind things.\r\n'));
+    const viaStdin = runJson<{ id: string }>(['create-prd', 'Piped', '--content-file', '-'], { cwd, input: `${BOM}# Piped\n` });
+    withStore(store, (s) => expect(s.getPrd(viaStdin.id)!.content).toBe('# Piped\n'));
+  });
+});
