@@ -36,6 +36,27 @@ describe('import', () => {
       withStore(dest, (s) => expect(s.collection({ name: 'notes' }).list({ orderBy: 'id' }).map((r) => r.title)).toEqual(['first', 'second']));
     }
   });
+
+  it('refuses an integer it would round (beyond 2^53), naming the line, and imports nothing; quoted, every digit is kept', () => {
+    const cwd = tempDir('taskstore-cli-');
+    const store = join(cwd, '.taskstore');
+    writeFileSync(join(cwd, 'big.jsonl'), '{"collection":"notes","record":{"id":"a","n":1}}\n{"collection":"notes","record":{"id":"b","n":12345678901234567890}}\n');
+    writeFileSync(join(cwd, 'big.json'), '{\n  "notes": [\n    {\n      "id": "c",\n      "n": -9007199254740993\n    }\n  ]\n}\n');
+    for (const [file, line, token, rounded] of [
+      ['big.jsonl', 2, '12345678901234567890', '12345678901234567000'],
+      ['big.json', 5, '-9007199254740993', '-9007199254740992'],
+    ] as const) {
+      const result = runCli(['import', file], { cwd });
+      expect(result.status, result.stderr).toBe(1);
+      expect(result.stderr).toContain(`${file} line ${line} holds ${token}, which a number cannot hold exactly (beyond ±2^53): it would be stored as ${rounded}`);
+      expect(result.stderr).toMatch(/quote it.*nothing was imported/);
+    }
+    expect(existsSync(join(store, 'notes.jsonl'))).toBe(false);
+    // Exact integers of any size, numbers that only look long, and digits in strings are fine.
+    writeFileSync(join(cwd, 'ok.jsonl'), '{"collection":"notes","record":{"id":"d","n":"12345678901234567890","m":1152921504606846976,"f":12345678901234567.5,"s":"id 12345678901234567890"}}\n');
+    expect(runJson<{ records: number }>(['import', 'ok.jsonl'], { cwd }).records).toBe(1);
+    withStore(store, (s) => expect(s.collection({ name: 'notes' }).get('d')).toMatchObject({ n: '12345678901234567890', m: 2 ** 60 }));
+  });
 });
 
 describe('--content-file', () => {

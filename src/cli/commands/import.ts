@@ -4,6 +4,7 @@ import { CliError, withContext } from '../errors.js';
 import { withStore } from '../open-store.js';
 import { createOutput, plural } from '../output.js';
 import { readTextFile } from './create-prd.js';
+import { inexactIntegers } from '../../shared/exact-integers.js';
 import { createProgress } from '../progress.js';
 
 export interface ImportInput {
@@ -34,6 +35,7 @@ export interface ImportReport {
  * first bad input.
  */
 export function parseExport(text: string, file: string): { format: 'json' | 'jsonl'; entries: ImportEntry[] } {
+  refuseInexactIntegers(text, file);
   const whole = tryParse(text);
   if (isObject(whole) && Object.values(whole).every(Array.isArray)) {
     const entries: ImportEntry[] = [];
@@ -64,6 +66,22 @@ export function parseExport(text: string, file: string): { format: 'json' | 'jso
     entries.push(checkEntry(value.collection, value.record, where, file));
   });
   return { format: 'jsonl', entries };
+}
+
+/**
+ * Throws naming the line of the first integer JSON.parse would round (beyond ±2^53):
+ * importing it would store other digits than the file holds, without a word. JSON
+ * strings never span lines, so each line can be searched on its own, in both formats.
+ */
+function refuseInexactIntegers(text: string, file: string): void {
+  if (!/\d{16}/.test(text)) return; // no literal long enough to be inexact
+  text.split('\n').forEach((line, i) => {
+    const [token] = inexactIntegers(line);
+    if (token === undefined) return;
+    throw new CliError(`${file} line ${i + 1} holds ${token}, which a number cannot hold exactly (beyond ±2^53): it would be stored as ${String(Number(token))}`, {
+      hint: `to keep every digit, store it as a string: quote it in the file ("${token}"); nothing was imported`,
+    });
+  });
 }
 
 function checkEntry(collection: string, record: unknown, where: string, file: string): ImportEntry {
