@@ -57,10 +57,14 @@ function checkJsonValue(value: unknown, path: string, level: number, top: string
         });
       }
       if (Array.isArray(value)) {
-        value.forEach((item, i) => {
+        // Indexes, not forEach: forEach skips the holes of a sparse array (`[1, , 3]`),
+        // which JSON.stringify would silently write as null.
+        for (let i = 0; i < value.length; i++) {
+          if (!(i in value)) throw new ValidationError(`field ${path}[${i}] is a hole in a sparse array, which JSON would store as null`, { field: path });
+          const item: unknown = value[i];
           if (item === undefined) throw new ValidationError(`field ${path}[${i}] is undefined, which JSON cannot store`, { field: path });
           checkJsonValue(item, `${path}[${i}]`, level + 1, top);
-        });
+        }
         return;
       }
       if (!isPlainObject(value)) {

@@ -192,3 +192,24 @@ describe('range operators across types', () => {
     store.close();
   });
 });
+
+describe('values JSON would change', () => {
+  it('a hole in a sparse array is refused like undefined, naming the field, instead of being stored as null', () => {
+    const { store, dir } = openStore();
+    const notes = store.collection({ name: 'notes' });
+    const id = notes.create({ tags: ['a', 'b'] });
+    const before = logText(dir, 'notes');
+    // eslint-disable-next-line no-sparse-arrays
+    for (const tags of [[1, , 3], new Array(2), Object.assign([], { 1: 'x' })]) {
+      const err = thrown(() => notes.create({ tags }));
+      expect(err, String(err)).toBeInstanceOf(ValidationError);
+      expect(err).toMatchObject({ code: 'VALIDATION', field: 'tags' });
+      expect(err.message).toMatch(/hole/);
+      expect(thrown(() => notes.patch(id, { meta: { tags } }))).toMatchObject({ code: 'VALIDATION', field: 'meta.tags' });
+      expect(thrown(() => store.createPrd({ title: 't', extra: tags }))).toMatchObject({ code: 'VALIDATION' });
+    }
+    expect(logText(dir, 'notes')).toBe(before);
+    expect(notes.get(id)!.tags).toEqual(['a', 'b']);
+    store.close();
+  });
+});
