@@ -75,6 +75,13 @@ export function planRenew(spec: TaskSpec, claimant: string, now: number, leaseMs
  * the caller can fix, before anything is written.
  */
 function leaseEnd(now: number, leaseMs: number): number {
+  if (!Number.isSafeInteger(now)) {
+    // The clock, not leaseMs, is what is wrong: said as every write's stamp says it.
+    throw new ValidationError(`the clock returned ${now}, which is not an integer Unix-milliseconds timestamp; nothing was written`, {
+      field: 'lease_expires_at',
+      hint: 'leases are integer milliseconds: make Date.now() (or the clock shim in use) return integers',
+    });
+  }
   const end = now + leaseMs;
   if (!Number.isSafeInteger(end)) {
     throw new ValidationError(

@@ -213,3 +213,34 @@ describe('values JSON would change', () => {
     store.close();
   });
 });
+
+describe('clocks', () => {
+  it('a claim under a clock returning fractions or NaN blames the clock, not leaseMs, and writes nothing', () => {
+    const { store, dir } = openStore();
+    const prdId = store.createPrd({ title: 'p' });
+    const specId = store.createTaskSpec({ prd_id: prdId, phase_name: 'a' });
+    const before = logText(dir, 'task_specs');
+    const realNow = Date.now;
+    try {
+      for (const clock of [realNow() + 0.5, Number.NaN, 2 ** 53 + 2]) {
+        Date.now = () => clock;
+        for (const claim of [() => store.claimTaskSpec(specId, 'loop'), () => store.claimNextReadyTaskSpec('loop', { leaseMs: 1000 })]) {
+          const err = thrown(claim);
+          expect(err, String(err)).toBeInstanceOf(ValidationError);
+          expect(err.message).toContain(`the clock returned ${clock}`);
+          expect(err.message).not.toMatch(/leaseMs/);
+        }
+      }
+      expect(logText(dir, 'task_specs')).toBe(before);
+      Date.now = realNow;
+      store.claimTaskSpec(specId, 'loop');
+      const claimed = logText(dir, 'task_specs');
+      Date.now = () => realNow() + 0.5;
+      expect(thrown(() => store.renewTaskSpecClaim(specId, 'loop')).message).toContain('the clock returned');
+      expect(logText(dir, 'task_specs')).toBe(claimed);
+    } finally {
+      Date.now = realNow;
+    }
+    store.close();
+  });
+});
