@@ -194,6 +194,12 @@ function asStoreError(err: unknown, cachePath: string): unknown {
 }
 
 function assertNotPromise(value: unknown): void {
+  // A generator function returns its generator without running a line of its body: the
+  // transaction would commit nothing, without a word.
+  const tag = Object.prototype.toString.call(value);
+  if (tag === '[object Generator]' || tag === '[object AsyncGenerator]') {
+    throw new TypeError('Transaction function cannot be a generator function: calling it runs none of its body, so nothing would be written');
+  }
   if (typeof (value as { then?: unknown } | null)?.then === 'function') {
     throw new TypeError('Transaction function cannot return a promise: TaskStore transactions are synchronous');
   }

@@ -244,3 +244,27 @@ describe('clocks', () => {
     store.close();
   });
 });
+
+describe('transactions', () => {
+  it('a generator function (whose body a call does not run) is a TypeError, not a transaction that silently writes nothing', () => {
+    const { store } = openStore();
+    const notes = store.collection({ name: 'notes' });
+    const bodies: (() => unknown)[] = [
+      function* () {
+        notes.create({ id: 'g' });
+      },
+      async function* () {
+        notes.create({ id: 'ag' });
+      },
+    ];
+    for (const fn of bodies) {
+      const err = thrown(() => store.transaction(fn)) as unknown;
+      expect(err, String(err)).toBeInstanceOf(TypeError);
+      expect((err as Error).message).toMatch(/generator function/);
+      expect(thrown(() => store.transaction(() => store.transaction(fn)))).toBeInstanceOf(TypeError);
+    }
+    expect(notes.count()).toBe(0);
+    expect(store.transaction(() => notes.create({ id: 'plain' }))).toBe('plain');
+    store.close();
+  });
+});
