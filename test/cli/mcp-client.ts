@@ -28,7 +28,7 @@ export interface CallResult {
 const CLEARED = ['TASKSTORE_DIR', 'NO_COLOR', 'FORCE_COLOR', 'TASKSTORE_SKIP_HOOKS'];
 
 /** Starts `taskstore [--store DIR] mcp` in `cwd` and connects a client to it. */
-export async function startMcp(options: { cwd: string; store?: string; env?: Record<string, string> }): Promise<McpSession> {
+export async function startMcp(options: { cwd: string; store?: string; env?: Record<string, string>; maxBufferSize?: number }): Promise<McpSession> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) if (value !== undefined && !CLEARED.includes(key)) env[key] = value;
   Object.assign(env, options.env ?? {});
@@ -38,6 +38,7 @@ export async function startMcp(options: { cwd: string; store?: string; env?: Rec
     cwd: options.cwd,
     env,
     stderr: 'pipe',
+    ...(options.maxBufferSize === undefined ? {} : { maxBufferSize: options.maxBufferSize }),
   });
   let stderr = '';
   (transport.stderr as Readable | null)?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));

@@ -39,6 +39,25 @@ export interface McpServerOptions {
   logger: Logger;
   /** The tools to serve (default: all). */
   tools?: readonly ToolDefinition[];
+  /**
+   * The largest record the store accepts (`maxRecordBytes`): stdio messages up to twice
+   * that (plus room for the envelope) are read, so a record over the limit is answered
+   * with TOO_LARGE like any other error instead of ending the session.
+   */
+  maxRecordBytes?: number;
+}
+
+/** The SDK's stdio default (10 MiB), which is also the store's default record limit. */
+const SDK_MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
+
+/**
+ * How large a stdio message the server reads. The SDK's transport closes the connection,
+ * without a word to either side, on a message over its limit; its default equals the
+ * store's default record limit, so a record the store would take (or refuse with a
+ * clear TOO_LARGE) ended the agent's session instead.
+ */
+export function maxMessageBytes(maxRecordBytes: number | undefined): number {
+  return Math.max(SDK_MAX_MESSAGE_BYTES, 2 * (maxRecordBytes ?? SDK_MAX_MESSAGE_BYTES) + (1 << 20));
 }
 
 /** JSON Schema of a tool's arguments or result, as `tools/list` shows it (draft-07, as the SDK lists zod schemas). */
@@ -106,7 +125,16 @@ export async function serveStdio(store: Store, options: McpServerOptions): Promi
   console.info = toStderr;
   console.debug = toStderr;
   const server = createMcpServer(store, options);
-  const transport = new StdioServerTransport(process.stdin, process.stdout);
+  const maxBufferSize = maxMessageBytes(options.maxRecordBytes);
+  const transport = new StdioServerTransport(process.stdin, process.stdout, { maxBufferSize });
+  // The transport's errors (a message over maxBufferSize, which closes the connection;
+  // a line that is not JSON-RPC) reach no client: stderr is the one place to say them.
+  server.onerror = (err) => {
+    const text = err.message.includes('exceeded maximum size')
+      ? `a message from the client is larger than ${maxBufferSize} bytes (twice --max-record-bytes, plus 1 MiB); the connection is closed`
+      : `the client sent a message that could not be read: ${err.message}`;
+    options.logger.error(`mcp: ${text}`);
+  };
   const closed = new Promise<void>((resolve) => {
     server.onclose = resolve;
   });

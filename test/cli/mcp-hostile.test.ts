@@ -1,0 +1,51 @@
+/**
+ * What an agent's MCP client may send that it should not: the server answers each with
+ * a tool error that starts with its code, and the session goes on. Runs the built CLI.
+ */
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/temp.js';
+import { startMcp, textOf, type McpSession } from './mcp-client.js';
+import { runCli, withStore } from './run-cli.js';
+
+const sessions: McpSession[] = [];
+afterEach(async () => {
+  for (const s of sessions.splice(0)) await s.close();
+});
+
+async function start(env: Record<string, string> = {}, maxBufferSize?: number): Promise<{ session: McpSession; store: string }> {
+  const cwd = tempDir('taskstore-mcp-');
+  const store = join(cwd, '.taskstore');
+  runCli(['init'], { cwd });
+  const session = await startMcp({ cwd, store, env, ...(maxBufferSize === undefined ? {} : { maxBufferSize }) });
+  sessions.push(session);
+  return { session, store };
+}
+
+describe('huge arguments', () => {
+  it('a value over the record limit is a TOO_LARGE tool error, and the session goes on (the SDK closed it without a word)', async () => {
+    const { session, store } = await start();
+    const result = await session.call('create_prd', { title: 'x'.repeat(11 * 1024 * 1024) });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(/^TOO_LARGE: /);
+    const { id } = await session.ok<{ id: string }>('create_prd', { title: 'after' });
+    withStore(store, (s) => expect(s.listPrds().map((p) => p.id)).toEqual([id]));
+  }, 60_000);
+
+  it('with a raised --max-record-bytes, a record over the SDK stdio default of 10 MiB is written', async () => {
+    // The client reads the answer (the record) with a buffer as large as the server's.
+    const { session, store } = await start({ TASKSTORE_MAX_RECORD_BYTES: String(16 * 1024 * 1024) }, 64 * 1024 * 1024);
+    const { id } = await session.ok<{ id: string }>('create_prd', { title: 'big', content: 'y'.repeat(4 * 1024 * 1024) });
+    // 11 MiB of arguments in one message.
+    const result = await session.call('update_record', { id, patch: { content: 'z'.repeat(11 * 1024 * 1024) } });
+    expect(result.isError, textOf(result).slice(0, 300)).not.toBe(true);
+    withStore(store, (s) => expect(s.getPrd(id)!.content.length).toBe(11 * 1024 * 1024));
+  }, 60_000);
+
+  it('a message over what the server reads closes the session with a note on stderr saying why', async () => {
+    const { session } = await start();
+    await expect(session.call('create_prd', { title: 'x'.repeat(22 * 1024 * 1024) })).rejects.toThrow(/Connection closed/);
+    for (let i = 0; i < 50 && !session.stderr().includes('mcp:'); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(session.stderr()).toMatch(/mcp: a message from the client is larger than 22020096 bytes .*the connection is closed/);
+  }, 60_000);
+});
