@@ -49,3 +49,21 @@ describe('huge arguments', () => {
     expect(session.stderr()).toMatch(/mcp: a message from the client is larger than 22020096 bytes .*the connection is closed/);
   }, 60_000);
 });
+
+describe('__proto__ as a field name', () => {
+  it('in a patch or a where is a VALIDATION error, instead of a field or a condition dropped without a word', async () => {
+    const { session, store } = await start();
+    const { id } = await session.ok<{ id: string }>('create_prd', { title: 'p' });
+    const before = withStore(store, (s) => s.getPrd(id)!.updated_at);
+    const patch = await session.call('update_record', { id, patch: JSON.parse('{"__proto__":{"x":1},"title":"q"}') as Record<string, unknown> });
+    expect(patch.isError).toBe(true);
+    expect(textOf(patch)).toMatch(/^VALIDATION: invalid arguments for update_record: patch\.__proto__: __proto__ cannot be used as a field name/);
+    expect(withStore(store, (s) => s.getPrd(id)!)).toMatchObject({ title: 'p', updated_at: before });
+    const list = await session.call('list_records', { collection: 'prds', where: JSON.parse('{"__proto__":1}') as Record<string, unknown> });
+    expect(list.isError).toBe(true);
+    expect(textOf(list)).toMatch(/^VALIDATION: .*where\.__proto__/);
+    // Nested inside a value, the key is data like any other and is kept.
+    const nested = await session.ok<{ record: { meta: unknown } }>('update_record', { id, patch: { meta: JSON.parse('{"__proto__":{"x":1}}') as unknown } });
+    expect(JSON.stringify(nested.record.meta)).toBe('{"__proto__":{"x":1}}');
+  }, 60_000);
+});

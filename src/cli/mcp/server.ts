@@ -101,6 +101,15 @@ export function callTool(
       hint: `the tools are ${[...tools.keys()].join(', ')}`,
     });
   }
+  const proto = protoKeyArgument(rawArgs);
+  if (proto !== undefined) {
+    return failureResult({
+      code: 'VALIDATION',
+      message: `invalid arguments for ${name}: ${proto}: __proto__ cannot be used as a field name`,
+      hint: 'JavaScript objects treat this key as the prototype, not as data: it would be dropped (a where condition, a patched field). Choose another field name; nothing was written',
+      data: { field: proto },
+    });
+  }
   const parsed = tool.input.safeParse(rawArgs ?? {});
   if (!parsed.success) return argumentError(name, parsed.error);
   try {
@@ -112,6 +121,21 @@ export function callTool(
     }
     return toolError(err);
   }
+}
+
+/**
+ * Where the arguments hold a `__proto__` key as a field name (`patch.__proto__`,
+ * `where.__proto__`), or undefined. The protocol's JSON.parse keeps it as an own
+ * member, but validation copies field maps by assignment, which sets the prototype
+ * instead: the field, or the condition, would vanish without a word.
+ */
+function protoKeyArgument(args: unknown): string | undefined {
+  if (typeof args !== 'object' || args === null) return undefined;
+  for (const [key, value] of Object.entries(args)) {
+    if (key === '__proto__') return key;
+    if (typeof value === 'object' && value !== null && !Array.isArray(value) && Object.hasOwn(value, '__proto__')) return `${key}.__proto__`;
+  }
+  return undefined;
 }
 
 /**
