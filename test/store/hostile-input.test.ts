@@ -268,3 +268,21 @@ describe('transactions', () => {
     store.close();
   });
 });
+
+describe('watch options', () => {
+  it('a misspelt option is a TypeError, instead of a watcher of every collection', () => {
+    const { store } = openStore();
+    for (const options of [{ colections: ['notes'] }, { collection: 'notes' }, { sinse: 0 }]) {
+      const err = thrown(() => store.watch(() => {}, options as never)) as unknown;
+      expect(err, String(err)).toBeInstanceOf(TypeError);
+      expect(err).toMatchObject({ code: 'VALIDATION', field: Object.keys(options)[0] });
+      expect(thrown(() => store.changes(options as never))).toBeInstanceOf(TypeError);
+    }
+    const controller = new AbortController();
+    const iterator = store.changes({ collections: ['notes'], since: 0, signal: controller.signal });
+    controller.abort();
+    void iterator.return?.();
+    store.watch(() => {}, { collections: ['notes'], since: 0 })();
+    store.close();
+  });
+});

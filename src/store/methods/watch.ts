@@ -1,5 +1,5 @@
 /** `store.watch()` and `store.changes()`: wiring the change feed (`../../feed/`) to the engine. */
-import { assertCollectionArgument, assertFunction } from '../arguments.js';
+import { assertCollectionArgument, assertFunction, parseOptionsArgument } from '../arguments.js';
 import { ChangeFeed } from '../../feed/feed.js';
 import { assertSince, type Change, type ChangesOptions, type WatchOptions } from '../../feed/change.js';
 import { changeIterator } from '../../feed/change-iterator.js';
@@ -21,6 +21,8 @@ export function changes(engine: Engine, options: ChangesOptions = {}): AsyncIter
 
 function checkWatchOptions(options: WatchOptions): void {
   if (typeof options !== 'object' || options === null) throw new TypeError('watch options must be an object');
+  // A misspelt `collections` would otherwise subscribe to every collection without a word.
+  parseOptionsArgument(options, ['collections', 'since']);
   if (options.collections !== undefined) {
     if (!Array.isArray(options.collections)) throw new TypeError('collections must be an array of collection names');
     for (const name of options.collections) assertCollectionArgument(name, 'collections');
