@@ -150,7 +150,8 @@ export class Collection<T extends object = Record<string, unknown>> {
    */
   delete(id: string, options?: DeleteOptions): void {
     assertIdArgument(id);
-    const { ifUpdatedAt } = parseWriteOptions(options);
+    const { ifUpdatedAt } = parseWriteOptions(options, ['ifUpdatedAt', 'force']);
+    if (options?.force !== undefined && typeof options.force !== 'boolean') throw argumentTypeError('force', 'a boolean', options.force);
     this.host.write(() => {
       const { record: previous } = this.requireLive(id, ifUpdatedAt);
       if (options?.force !== true) this.refuseIfReferenced(id);

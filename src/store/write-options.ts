@@ -7,7 +7,7 @@
  * exactly one succeeds. Pure: no I/O.
  */
 import { StaleError, ValidationError } from '../errors.js';
-import { argumentTypeError } from './arguments.js';
+import { argumentTypeError, parseOptionsArgument } from './arguments.js';
 import { isPlainObject } from './record-input.js';
 
 /** The options every update, patch, delete and domain update/resolve method accepts (always the last argument). */
@@ -18,12 +18,14 @@ export interface WriteOptions {
 
 /**
  * Checks a caller's options object; returns it typed (an empty object when absent).
- * Not an object, or an `ifUpdatedAt` that is not a number: TypeError; a number that is
- * not an integer timestamp: ValidationError.
+ * Not an object, a key other than `allowed` (a misspelt `ifUpdatedAT` would make a
+ * conditional write unconditional), or an `ifUpdatedAt` that is not a number: TypeError;
+ * a number that is not an integer timestamp: ValidationError.
  */
-export function parseWriteOptions(options: unknown): WriteOptions {
+export function parseWriteOptions(options: unknown, allowed: readonly string[] = ['ifUpdatedAt']): WriteOptions {
   if (options === undefined) return {};
   if (!isPlainObject(options)) throw argumentTypeError('options', 'an object such as { ifUpdatedAt: 1733000000123 }', options);
+  parseOptionsArgument(options, allowed);
   const expected = options.ifUpdatedAt;
   if (expected !== undefined && typeof expected !== 'number') {
     throw argumentTypeError('ifUpdatedAt', 'an integer timestamp in Unix milliseconds (the updated_at you read)', expected);

@@ -286,3 +286,37 @@ describe('watch options', () => {
     store.close();
   });
 });
+
+describe('write options', () => {
+  it('a misspelt ifUpdatedAt or force is a TypeError, instead of an unconditional write (a lost update) or an ignored flag', () => {
+    const { store, dir } = openStore();
+    const notes = store.collection({ name: 'notes' });
+    const id = notes.create({ v: 1 });
+    const { prdId, specId } = (() => {
+      const prd = store.createPrd({ title: 'p' });
+      return { prdId: prd, specId: store.createTaskSpec({ prd_id: prd, phase_name: 'a' }) };
+    })();
+    const before = { notes: logText(dir, 'notes'), prds: logText(dir, 'prds'), specs: logText(dir, 'task_specs') };
+    const stale = 1; // no version has this updated_at: a conditional write must refuse
+    const calls: [() => unknown, string][] = [
+      [() => notes.patch(id, { v: 2 }, { ifUpdatedAT: stale } as never), 'ifUpdatedAT'],
+      [() => notes.update(id, { v: 2 }, { if_updated_at: stale } as never), 'if_updated_at'],
+      [() => notes.delete(id, { ifUpdated: stale } as never), 'ifUpdated'],
+      [() => notes.delete(id, { forced: true } as never), 'forced'],
+      [() => store.updatePrd(prdId, { title: 'q' }, { ifUpdatedat: stale } as never), 'ifUpdatedat'],
+      [() => store.updateTaskSpec(specId, { prd_id: prdId, phase_name: 'b' }, { expected: stale } as never), 'expected'],
+    ];
+    for (const [call, field] of calls) {
+      const err = thrown(call) as unknown;
+      expect(err, String(err)).toBeInstanceOf(TypeError);
+      expect(err).toMatchObject({ code: 'VALIDATION', field });
+    }
+    expect(thrown(() => notes.delete(id, { force: 'yes' } as never))).toMatchObject({ code: 'VALIDATION', field: 'force' });
+    expect({ notes: logText(dir, 'notes'), prds: logText(dir, 'prds'), specs: logText(dir, 'task_specs') }).toEqual(before);
+    // Spelt right, they work.
+    const current = notes.get(id)!.updated_at;
+    expect(notes.patch(id, { v: 2 }, { ifUpdatedAt: current, ifUpdatedAT: undefined } as never).v).toBe(2);
+    notes.delete(id, { force: false, ifUpdatedAt: notes.get(id)!.updated_at });
+    store.close();
+  });
+});
