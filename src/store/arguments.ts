@@ -78,6 +78,17 @@ export function parseOptionsArgument(value: unknown, allowed: readonly string[],
   return value;
 }
 
+/**
+ * The options of `sync`, `compact` and `check`: `parseOptionsArgument` over `allowed`,
+ * with `onProgress` a function when given (a misspelt `keepDays` would otherwise compact
+ * away the history it was meant to keep).
+ */
+export function parseProgressOptions(value: unknown, allowed: readonly string[] = ['onProgress']): Record<string, unknown> {
+  const options = parseOptionsArgument(value, allowed);
+  if (options.onProgress !== undefined) assertFunction('onProgress', options.onProgress, 'a function (done, total) => void');
+  return options;
+}
+
 /** `store.collection(options)`: an object whose `name` is a collection name, `indexes` an array of strings, `schema` has `parse`. */
 export function assertCollectionOptions(options: unknown): void {
   const o = parseOptionsArgument(options, ['name', 'indexes', 'schema']);

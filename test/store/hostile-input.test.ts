@@ -320,3 +320,30 @@ describe('write options', () => {
     store.close();
   });
 });
+
+describe('maintenance options', () => {
+  it('a misspelt keepDays or onProgress is a TypeError, instead of a compaction that drops the history it was asked to keep', () => {
+    const { store, dir } = openStore();
+    const notes = store.collection({ name: 'notes' });
+    const id = notes.create({ v: 1 });
+    notes.patch(id, { v: 2 });
+    const before = logText(dir, 'notes');
+    for (const [call, field] of [
+      [() => store.compact('notes', { keepDay: 30 } as never), 'keepDay'],
+      [() => store.compact(undefined, { keep_days: 30 } as never), 'keep_days'],
+      [() => store.sync({ onprogress: () => {} } as never), 'onprogress'],
+      [() => store.check({ progress: () => {} } as never), 'progress'],
+      [() => store.compact('notes', { onProgress: 5 } as never), 'onProgress'],
+      [() => store.sync({ onProgress: 'bar' } as never), 'onProgress'],
+      [() => store.check(null as never), 'options'],
+    ] as const) {
+      const err = thrown(call) as unknown;
+      expect(err, String(err)).toBeInstanceOf(TypeError);
+      expect(err).toMatchObject({ code: 'VALIDATION', field });
+    }
+    expect(logText(dir, 'notes')).toBe(before);
+    expect(notes.history(id)).toHaveLength(2);
+    expect(store.compact('notes', { keepDays: 30, onProgress: () => {} }).collections[0]!.linesAfter).toBe(2);
+    store.close();
+  });
+});

@@ -1,11 +1,13 @@
 /** `store.check()`: the engine's consistency checks (`../check.ts`) plus those of the extensions. */
 import { runCheck, type CheckReport } from '../check.js';
 import type { Engine } from '../engine.js';
+import { parseProgressOptions } from '../arguments.js';
 import type { ProgressOptions } from './sync.js';
 
 /** Consistency report: malformed lines, conflict markers, torn lines, cache drift, and the extensions' checks. */
 export function check(engine: Engine, options: ProgressOptions = {}): CheckReport {
   engine.assertOpen();
+  parseProgressOptions(options);
   engine.refresh();
   return runCheck({
     onProgress: options.onProgress,

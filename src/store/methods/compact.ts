@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { ConflictMarkersError, NotFoundError, ValidationError } from '../../errors.js';
-import { assertCollectionArgument } from '../arguments.js';
+import { assertCollectionArgument, parseProgressOptions } from '../arguments.js';
 import { ingestLog, logPath, readFileState } from '../ingest.js';
 import { compactLog } from '../compact.js';
 import { readableTable, readableTableOrConflict } from '../catch-up.js';
@@ -32,6 +32,7 @@ export function compact(engine: Engine, collection?: string, options: CompactOpt
   engine.assertOpen();
   const { dir } = engine;
   if (collection !== undefined) assertCollectionArgument(collection);
+  parseProgressOptions(options, ['keepDays', 'onProgress']);
   const since = retentionStart(options.keepDays, engine.host.now());
   const names = collection === undefined ? engine.knownCollections() : [collection];
   if (collection !== undefined && !existsSync(logPath(dir, collection))) {

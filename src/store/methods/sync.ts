@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { ingestLog, logPath, type BadLine } from '../ingest.js';
 import { throwIfConflicted } from '../catch-up.js';
 import type { Engine } from '../engine.js';
+import { parseProgressOptions } from '../arguments.js';
 import { fileSize } from './file-size.js';
 
 export interface SyncReport {
@@ -24,6 +25,7 @@ export interface ProgressOptions {
 
 export function sync(engine: Engine, options: ProgressOptions = {}): SyncReport {
   engine.assertOpen();
+  parseProgressOptions(options);
   const started = performance.now();
   const names = engine.knownCollections();
   const sizes = names.map((name) => fileSize(logPath(engine.dir, name)));
