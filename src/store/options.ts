@@ -1,5 +1,6 @@
 /** Options accepted by `Store.open`, and their defaults. */
 import { durabilityFor, type Durability } from '../fs/durability.js';
+import { argumentTypeError, parseOptionsArgument } from './arguments.js';
 
 /** Anything with these methods: a pino or winston logger, `console`, or your own. */
 export interface Logger {
@@ -38,7 +39,17 @@ export const stderrLogger: Logger = {
   error: (message) => process.stderr.write(`taskstore: error: ${message}\n`),
 };
 
+const LOGGER_METHODS = ['debug', 'info', 'warn', 'error'] as const;
+
 export function resolveOptions(options: StoreOptions = {}): ResolvedOptions {
+  // A misspelt option (`lockTimeOutMs`, `durabilty`) would otherwise be ignored without a word.
+  parseOptionsArgument(options, ['durability', 'logger', 'maxRecordBytes', 'lockTimeoutMs']);
+  const { logger } = options;
+  // A logger lacking a method failed only when the store first had something to say (a
+  // malformed line: then every open threw "logger.warn is not a function").
+  if (logger !== undefined && (typeof logger !== 'object' || logger === null || LOGGER_METHODS.some((m) => typeof logger[m] !== 'function'))) {
+    throw argumentTypeError('logger', 'an object with debug, info, warn and error methods (console, pino …)', logger);
+  }
   const durability = options.durability ?? 'fsync';
   if (durability !== 'fsync' && durability !== 'none') {
     throw new TypeError(`durability must be 'fsync' or 'none' (got ${JSON.stringify(durability)})`);

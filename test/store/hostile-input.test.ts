@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Store, ValidationError } from '../../src/index.js';
 import { quietLogger } from '../helpers/logger.js';
+import { tempDir } from '../helpers/temp.js';
 import { logText, openStore, thrown } from '../records/helpers.js';
 
 /** `{"a":{"a":…1…}}`: `levels` nested objects. */
@@ -345,5 +346,30 @@ describe('maintenance options', () => {
     expect(notes.history(id)).toHaveLength(2);
     expect(store.compact('notes', { keepDays: 30, onProgress: () => {} }).collections[0]!.linesAfter).toBe(2);
     store.close();
+  });
+});
+
+describe('Store.open options', () => {
+  it('a misspelt option or a logger lacking a method is a TypeError at open, not a default used without a word or a crash at the first warning', () => {
+    const dir = join(tempDir(), '.taskstore');
+    for (const [options, field] of [
+      [{ lockTimeOutMs: 1000 }, 'lockTimeOutMs'],
+      [{ durabilty: 'none' }, 'durabilty'],
+      [{ logger: { error() {} } }, 'logger'],
+      [{ logger: console.log }, 'logger'],
+    ] as const) {
+      const err = thrown(() => Store.open(dir, options as never)) as unknown;
+      expect(err, String(err)).toBeInstanceOf(TypeError);
+      expect(err).toMatchObject({ code: 'VALIDATION', field });
+    }
+    // A logger whose methods come from its prototype (pino, winston, a class) is fine.
+    class Quiet {
+      debug(): void {}
+      info(): void {}
+      warn(): void {}
+      error(): void {}
+    }
+    Store.open(dir, { durability: 'none', logger: new Quiet(), lockTimeoutMs: 1000 }).close();
+    Store.open(dir, { durability: 'none', logger: console }).close();
   });
 });
