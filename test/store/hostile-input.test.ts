@@ -373,3 +373,23 @@ describe('Store.open options', () => {
     Store.open(dir, { durability: 'none', logger: console }).close();
   });
 });
+
+describe('gitSync options', () => {
+  it('a misspelt option is a TypeError before anything happens, not a sync with the default remote', async () => {
+    const { store } = openStore();
+    for (const [options, field] of [
+      [{ remot: 'backup' }, 'remot'],
+      [{ brnach: 'main' }, 'brnach'],
+    ] as const) {
+      const err = await store.gitSync(options as never).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err, String(err)).toBeInstanceOf(TypeError);
+      expect(err).toMatchObject({ code: 'VALIDATION', field });
+    }
+    // Spelt right, the options pass their check (this store is in no git work tree).
+    await expect(store.gitSync({ remote: 'backup', retries: 0 })).rejects.toMatchObject({ code: 'IO' });
+    store.close();
+  });
+});

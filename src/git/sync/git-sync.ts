@@ -20,6 +20,7 @@ import { backoffMs, pushOutcome } from './push-outcome.js';
 import { takeStoreSnapshot } from './store-snapshot.js';
 import { acquireSyncLock, writeLastSync } from './sync-files.js';
 import { collectionOfLogFile } from '../../jsonl/collection-name.js';
+import { parseOptionsArgument } from '../../store/arguments.js';
 
 export interface GitSyncOptions {
   /** The remote (default: the branch's upstream remote, else `origin`, else the only remote). */
@@ -275,6 +276,8 @@ async function push(workTree: string, remote: string, branch: string, head: stri
 
 function checkOptions(options: GitSyncOptions): number {
   if (options === null || typeof options !== 'object') throw new ValidationError('gitSync options must be an object');
+  // A misspelt `remote` or `branch` would otherwise sync with the default one.
+  parseOptionsArgument(options, ['remote', 'branch', 'message', 'retries', 'onProgress', 'lockTimeoutMs']);
   const retries = options.retries ?? DEFAULT_SYNC_RETRIES;
   if (!Number.isSafeInteger(retries) || retries < 0 || retries > 1000) {
     throw new ValidationError(`retries must be an integer from 0 to 1000 (got ${String(options.retries)})`, { field: 'retries' });
