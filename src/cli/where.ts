@@ -42,7 +42,12 @@ export function parseWhereArg(arg: string, types?: FieldTypes): WhereCondition {
     const [, field, list] = inList as unknown as [string, string, string];
     const type = typeOf(field);
     const element = type?.kind === 'array' ? type.element : type;
-    const values = list.split(',').map((part) => part.trim()).filter((part) => part !== '').map((part) => convertScalar(field, part, element));
+    const parts = list.split(',').map((part) => part.trim()).filter((part) => part !== '');
+    const values = parts.map((part) => {
+      const value = convertScalar(field, part, element);
+      refuseNotANumber(arg, field, part, value, element, false);
+      return value;
+    });
     return { field, op: 'in', value: values };
   }
   const match = COMPARISON.exec(arg);
@@ -54,7 +59,26 @@ export function parseWhereArg(arg: string, types?: FieldTypes): WhereCondition {
   const [, field, symbol, text] = match as unknown as [string, string, string, string];
   const op = OPERATOR_NAMES[symbol]!;
   if (op === 'like') return { field, op, value: text };
-  return { field, op, value: convertScalar(field, text, typeOf(field), op !== 'eq' && op !== 'ne') };
+  const type = typeOf(field);
+  const value = convertScalar(field, text, type, op !== 'eq' && op !== 'ne');
+  refuseNotANumber(arg, field, text, value, type, op !== 'eq' && op !== 'ne');
+  return { field, op, value };
+}
+
+/**
+ * A value that cannot be what the field holds is a usage error, not a query that
+ * silently matches nothing: text for a number field of the built-in types
+ * (`review_passes>3x`), and, for an ordering on a `*_at` field, text that is neither a
+ * number nor a date (`updated_at>yesterday`).
+ */
+function refuseNotANumber(arg: string, field: string, text: string, value: unknown, type: FieldType | undefined, ordering: boolean): void {
+  if (typeof value === 'number' || (value === null && !ordering)) return;
+  const numeric = type?.kind === 'number' || type?.kind === 'integer';
+  const timestamp = ordering && field.slice(field.lastIndexOf('.') + 1).endsWith('_at');
+  if (!numeric && !timestamp) return;
+  throw new UsageError(`--where ${JSON.stringify(arg)}: ${JSON.stringify(text)} is not ${timestamp ? 'a number, a date nor an ISO time' : 'a number'}, and ${field} holds ${timestamp ? 'Unix milliseconds' : 'numbers'}`, {
+    hint: timestamp ? `write a number or a date, e.g. --where '${field}>=2025-01-31' or --where '${field}>1700000000000'` : `write a number, e.g. --where '${field}>=3'`,
+  });
 }
 
 /** The value for one operand; for an ordering on a `*_at` field, a date is taken as its Unix ms. */

@@ -71,3 +71,34 @@ describe('--content-file', () => {
     withStore(store, (s) => expect(s.getPrd(viaStdin.id)!.content).toBe('# Piped\n'));
   });
 });
+
+describe('list --where with a value the field cannot hold', () => {
+  it('text for a number field, or a non-date for an ordering on a *_at field, is a usage error instead of an empty answer', () => {
+    const cwd = tempDir('taskstore-cli-');
+    const store = join(cwd, '.taskstore');
+    withStore(store, (s) => {
+      s.createPrd({ title: 'p', review_passes: 3 });
+      s.collection({ name: 'notes' }).create({ due_at: 5, n: 1 });
+    });
+    for (const [collection, where, message] of [
+      ['prds', 'updated_at>yesterday', /"yesterday" is not a number, a date nor an ISO time, and updated_at holds Unix milliseconds/],
+      ['prds', 'review_passes>=3x', /"3x" is not a number, and review_passes holds numbers/],
+      ['prds', 'review_passes=three', /"three" is not a number/],
+      ['prds', 'review_passes in 1,two', /"two" is not a number/],
+      ['notes', 'due_at<=2025-13-45', /"2025-13-45" is not a number, a date nor an ISO time/],
+      ['notes', 'meta.seen_at>soon', /"soon" is not a number, a date nor an ISO time, and meta\.seen_at holds/],
+    ] as const) {
+      const result = runCli(['list', collection, '--where', where], { cwd });
+      expect(result.status, `${where}: ${result.stderr}`).toBe(2);
+      expect(result.stderr).toMatch(message);
+    }
+    // What the fields can hold still works: numbers, dates, null, and text on fields of no known type.
+    const count = (collection: string, where: string): number => runJson<unknown[]>(['list', collection, '--where', where], { cwd }).length;
+    expect(count('prds', 'review_passes>=3')).toBe(1);
+    expect(count('prds', 'updated_at>=2020-01-01')).toBe(1);
+    expect(count('prds', 'review_passes in 1,3')).toBe(1);
+    expect(count('notes', 'due_at<2020-01-01T00:00:00Z')).toBe(1);
+    expect(count('notes', 'due_at=null')).toBe(0);
+    expect(count('notes', 'n!=abc')).toBe(1);
+  });
+});
