@@ -4,7 +4,7 @@
  * returned in the library's shapes (built-in types read with their defaults, as the
  * `getX` / `listX` methods return them).
  */
-import { findCycles, NotFoundError, recordType, TaskStoreError, ValidationError, withReadDefaults, type Execution, type Store, type TaskSpec } from '../../index.js';
+import { ExecutionStatusSchema, findCycles, NotFoundError, recordType, TaskStoreError, ValidationError, withReadDefaults, type Execution, type Store, type TaskSpec } from '../../index.js';
 import { CliError } from '../../shared/errors.js';
 import { inexactIntegers } from '../../shared/exact-integers.js';
 import { resolveId } from '../../shared/id-prefix.js';
@@ -138,6 +138,10 @@ function prdBoard(store: Store, [input]: string[], _q: URLSearchParams, now: num
 function executionPage(store: Store, _p: string[], query: URLSearchParams, now: number): ExecutionPageResponse {
   const { limit, offset } = paging(query);
   const status = optionalString(query, 'status');
+  if (status !== undefined && !ExecutionStatusSchema.safeParse(status).success) {
+    // A misspelt status would otherwise answer with an empty page, as if nothing ran.
+    throw new ValidationError(`status must be one of ${ExecutionStatusSchema.options.join(', ')} (got ${JSON.stringify(status)})`, { field: 'status' });
+  }
   const all = store.collection({ name: 'executions' });
   const order = '-started_at';
   let rows: AnyRecord[];
