@@ -3,7 +3,7 @@
  * error that changes nothing, or taken exactly as meant, never silently altered.
  * Runs the built CLI (`npm run build` first).
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/temp.js';
@@ -100,5 +100,21 @@ describe('list --where with a value the field cannot hold', () => {
     expect(count('notes', 'due_at<2020-01-01T00:00:00Z')).toBe(1);
     expect(count('notes', 'due_at=null')).toBe(0);
     expect(count('notes', 'n!=abc')).toBe(1);
+  });
+});
+
+describe('backup', () => {
+  it('an empty destination ("$DEST" unset) is a usage error, not a backup into the current directory', () => {
+    const cwd = tempDir('taskstore-cli-');
+    withStore(join(cwd, 'store'), (s) => s.collection({ name: 'notes' }).create({ t: 1 }));
+    const empty = join(cwd, 'empty');
+    runCli(['--store', join(cwd, 'store'), 'init'], { cwd });
+    mkdirSync(empty);
+    for (const dest of ['', ' ']) {
+      const result = runCli(['--store', join(cwd, 'store'), 'backup', dest], { cwd: empty });
+      expect(result.status, result.stderr).toBe(2);
+      expect(result.stderr).toMatch(/backup needs a destination directory/);
+    }
+    expect(readdirSync(empty)).toEqual([]);
   });
 });
