@@ -23,7 +23,7 @@ import { CacheDb } from '../cache/cache-db.js';
 import type { CollectionTable } from '../cache/collection-table.js';
 import { ioError } from '../errors.js';
 import { collectionOfLogFile } from '../jsonl/collection-name.js';
-import { assertCollectionArgument, assertCollectionOptions, assertOptionalObject, assertString } from './arguments.js';
+import { argumentTypeError, assertCollectionArgument, assertCollectionOptions, assertOptionalObject, assertString } from './arguments.js';
 import type { StoredRecord } from '../jsonl/line-codec.js';
 import type { ChangeFeed } from '../feed/feed.js';
 import type { Change, ChangesOptions, WatchOptions } from '../feed/change.js';
@@ -101,6 +101,11 @@ export class Engine implements DomainHost {
    */
   static create(dir: string, options?: StoreOptions): Engine {
     assertString('dir', dir);
+    if (dir.trim() === '' || dir.includes('\0')) {
+      // '' resolves to the current directory: `Store.open(process.env.DIR ?? '')` would
+      // turn a project root into a store (its .gitignore, .version and cache).
+      throw argumentTypeError('dir', 'the path of the store directory (non-empty, without NUL)', dir);
+    }
     assertOptionalObject('options', options);
     const resolved = resolveOptions(options);
     const absolute = resolve(dir);

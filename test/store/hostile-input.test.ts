@@ -3,7 +3,7 @@
  * log: each is refused with a typed error that changes nothing, or read as the caller
  * meant it, never half-taken or silently changed.
  */
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -391,5 +391,24 @@ describe('gitSync options', () => {
     // Spelt right, the options pass their check (this store is in no git work tree).
     await expect(store.gitSync({ remote: 'backup', retries: 0 })).rejects.toMatchObject({ code: 'IO' });
     store.close();
+  });
+});
+
+describe('Store.open(dir)', () => {
+  it("an empty path (which resolves to the current directory) or one with NUL is a TypeError; nothing is created", () => {
+    const cwd = tempDir();
+    const before = process.cwd();
+    process.chdir(cwd);
+    try {
+      for (const dir of ['', '  ', 'a\0b']) {
+        const err = thrown(() => Store.open(dir, { durability: 'none' })) as unknown;
+        expect(err, String(err)).toBeInstanceOf(TypeError);
+        expect(err).toMatchObject({ code: 'VALIDATION', field: 'dir' });
+      }
+      expect(readdirSync(cwd)).toEqual([]);
+      Store.open('.', { durability: 'none' }).close(); // the current directory, named on purpose, still works
+    } finally {
+      process.chdir(before);
+    }
   });
 });
