@@ -85,8 +85,9 @@ function statMatches(st: BigIntStats | undefined, state: FileStateRow): boolean 
 
 /**
  * True when the log holds exactly what the cache consumed, by the same rule the ingest
- * applies: the stat shortcut, else inode + size + prefix fingerprint. A log that is absent
- * and was never consumed counts as unchanged. Reads at most two 4 KiB windows, takes no lock.
+ * applies: the stat shortcut, else inode + size + prefix fingerprint + prefix CRC. A log
+ * that is absent and was never consumed counts as unchanged. Takes no lock; reads nothing
+ * while the stat matches (the usual case: TaskStore writers record the stat they leave).
  */
 export function logUnchanged(path: string, state: FileStateRow | undefined): boolean {
   // One stat answers both "is it there" and, usually, "is it unchanged" (this runs per log on every refresh).
@@ -106,7 +107,9 @@ export function logUnchanged(path: string, state: FileStateRow | undefined): boo
     return false;
   }
   try {
-    return inodeOf(fd) === state.ino && fstatSync(fd).size === state.offset && fingerprintPrefix(fd, state.offset) === state.fingerprint;
+    // Same inode and size but another stat: touched, or edited in place (see extendsConsumed).
+    const ino = inodeOf(fd);
+    return ino === state.ino && fstatSync(fd).size === state.offset && fingerprintPrefix(fd, state.offset) === state.fingerprint && prefixCrcMatches(fd, ino, state);
   } finally {
     closeSync(fd);
   }
@@ -300,16 +303,27 @@ function isSameFile(fd: number, state: FileStateRow): boolean {
 
 /**
  * True when the log still starts with exactly the bytes the cache consumed, so only a tail
- * is new. The same file (inode) needs the length and the cheap fingerprint to match. A
- * replaced file (git writes the result of a merge, checkout or pull as a new file; our
- * merge driver keeps ours' lines first, so a merge result usually extends what was
- * consumed) must also match the CRC-32 of the whole consumed prefix: one sequential
- * read, far cheaper than rebuilding the collection.
+ * is new. The same file (inode), grown, needs the cheap fingerprint to match: that is an
+ * append, and re-reading the whole prefix for each would undo tail catch-up. A replaced
+ * file (git writes the result of a merge, checkout or pull as a new file; our merge driver
+ * keeps ours' lines first, so a merge result usually extends what was consumed) must also
+ * match the CRC-32 of the whole consumed prefix: one sequential read, far cheaper than
+ * rebuilding the collection. So must the same file at the same size (only reached when
+ * its stat changed): an edit of equal length saved in place (as editors such as VS Code
+ * save) changes no byte the fingerprint windows cover when it is in the middle.
  */
 function extendsConsumed(fd: number, ino: string, size: number, state: FileStateRow): boolean {
   if (size < state.offset || fingerprintPrefix(fd, state.offset) !== state.fingerprint) return false;
-  if (state.ino === ino) return true;
-  return state.prefix_crc !== null && state.conflict_line === null && crc32Range(fd, 0, state.offset) === state.prefix_crc;
+  if (state.ino === ino && size > state.offset) return true;
+  return prefixCrcMatches(fd, ino, state);
+}
+
+/** The whole consumed prefix has the CRC-32 recorded when it was consumed (unknown: no). */
+function prefixCrcMatches(fd: number, ino: string, state: FileStateRow): boolean {
+  if (state.prefix_crc === null) return false;
+  // A conflicted log is re-read whole once it is replaced: the fix may be anywhere in it.
+  if (state.ino !== ino && state.conflict_line !== null) return false;
+  return crc32Range(fd, 0, state.offset) === state.prefix_crc;
 }
 
 /** Keeps an interrupted write's bytes in `<log>.torn` (never destroyed), then cuts the log back to its last complete line. */

@@ -269,6 +269,45 @@ describe('mtime-based staleness misfired (Beads #378, #296, Rust TaskStore)', ()
     return { dir, store, notes, log: join(dir, 'notes.jsonl') };
   }
 
+  it('an in-place edit of the same size that keeps the old mtime (and lands in the same second) is seen', () => {
+    const { store, notes, log } = seeded(600);
+    // A whole second, so the stamp can be put back exactly.
+    const stamp = Math.floor(Date.now() / 1000) - 60;
+    utimesSync(log, stamp, stamp);
+    store.refresh();
+    const before = statSync(log);
+    const text = readFileSync(log, 'utf8');
+    // In the middle, far from both ends of a file of many pages.
+    const edited = text.replace('note 00300', 'NOTE 00300');
+    expect(edited.length).toBe(text.length);
+    writeFileSync(log, edited); // in place: same inode, as `vim` with backupcopy=yes or `sed -i`-less tools write
+    utimesSync(log, stamp, stamp);
+    expect(statSync(log).ino).toBe(before.ino);
+    expect(statSync(log).mtimeMs).toBe(before.mtimeMs);
+    store.refresh();
+    const titles = notes.list({ orderBy: 'title' }).map((x) => x.title);
+    expect(titles).toContain('NOTE 00300');
+    expect(titles).not.toContain('note 00300');
+    store.close();
+  });
+
+  it('the change feed delivers such an edit in the middle of a big log as a rewrite', async () => {
+    const { store, log } = seeded(600);
+    const changes: { id: string; op: string; source: string; record?: { title?: string } }[] = [];
+    const stop = store.watch((c) => changes.push(c as (typeof changes)[number]), { collections: ['notes'] });
+    try {
+      const text = readFileSync(log, 'utf8');
+      writeFileSync(log, text.replace('note 00300', 'NOTE 00300'));
+      const deadline = Date.now() + 30_000;
+      while (changes.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(changes).toHaveLength(1);
+      expect(changes[0]).toMatchObject({ op: 'update', source: 'rewrite', record: { title: 'NOTE 00300' } });
+    } finally {
+      stop();
+      store.close();
+    }
+  });
+
   it('a checkout that rewrites the same bytes with a new mtime rebuilds nothing', () => {
     const { dir, store, log } = seeded(50);
     store.close();
