@@ -422,3 +422,50 @@ describe('hooks written to a worktree’s private git dir, which git never reads
     expect(fake.calls()).toEqual([{ argv: ['--store', '.taskstore', 'refresh'], cwd: wt }]);
   });
 });
+
+describe('ids from the first 6 hex digits of a UUIDv7 collided, and INSERT OR REPLACE overwrote the first (the real orchestrator client)', () => {
+  const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+  it('children of one PRD created in the same milliseconds by two processes get distinct full UUIDv7 ids; a live id is refused', async () => {
+    const cwd = tempDir('taskstore-lessons-');
+    expect(runCli(['init'], { cwd }).status).toBe(0);
+    const prd = runCli(['create-prd', 'parent'], { cwd }).stdout.trim();
+    const script = `
+      import { Store } from ${JSON.stringify(join(CLI, '..', '..', 'index.js'))};
+      const store = Store.open(process.argv[1], { durability: 'none' });
+      const ids = store.transaction(() => Array.from({ length: 300 }, (_, i) => store.createTaskSpec({ prd_id: process.argv[2], phase_name: 'child ' + i })));
+      store.close();
+      process.stdout.write(JSON.stringify(ids));
+    `;
+    const runs = [0, 1].map(
+      () =>
+        new Promise<string[]>((resolve, reject) => {
+          const child = spawn(process.execPath, ['--input-type=module', '-e', script, join(cwd, '.taskstore'), prd]);
+          let out = '';
+          let err = '';
+          child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+          child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+          child.on('error', reject);
+          child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out) as string[]) : reject(new Error(err))));
+        }),
+    );
+    const ids = (await Promise.all(runs)).flat();
+    expect(ids).toHaveLength(600);
+    for (const id of ids) expect(id).toMatch(UUID_V7);
+    expect(new Set(ids).size).toBe(600);
+    // Many were made in the same millisecond: a short form of the time bits would have collided.
+    expect(new Set(ids.map((id) => id.slice(0, 6))).size).toBeLessThan(600);
+    const specs = runJson<TaskSpec[]>(['list-task-specs', '--prd-id', prd], { cwd });
+    expect(specs.map((s) => s.id).sort()).toEqual([...ids].sort());
+
+    const store = Store.open(join(cwd, '.taskstore'), { durability: 'none', logger: quietLogger() });
+    try {
+      const before = readFileSync(join(cwd, '.taskstore', 'task_specs.jsonl'));
+      expect(() => store.createTaskSpec({ id: ids[0]!, prd_id: prd, phase_name: 'overwrite?' })).toThrow(expect.objectContaining({ code: 'ALREADY_EXISTS' }));
+      expect(readFileSync(join(cwd, '.taskstore', 'task_specs.jsonl')).equals(before)).toBe(true);
+      expect(store.getTaskSpec(ids[0]!)?.phase_name).toBe('child 0');
+    } finally {
+      store.close();
+    }
+  }, 120_000);
+});
