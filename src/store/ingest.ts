@@ -80,17 +80,19 @@ export function unchangedByStat(path: string, state: FileStateRow | undefined): 
 }
 
 function statMatches(st: BigIntStats | undefined, state: FileStateRow): boolean {
-  return st !== undefined && String(st.ino) === state.ino && Number(st.size) === state.offset && String(st.mtimeNs) === state.mtime_ns;
+  return st !== undefined && String(st.ino) === state.ino && Number(st.size) === state.offset && statStamp(st) === state.mtime_ns;
 }
 
 /**
- * True when the log holds exactly what the cache consumed, by the same rule the ingest
- * applies: the stat shortcut, else inode + size + prefix fingerprint + prefix CRC. A log
- * that is absent and was never consumed counts as unchanged. Takes no lock; reads nothing
- * while the stat matches (the usual case: TaskStore writers record the stat they leave).
+ * True when the log certainly holds exactly what the cache consumed: the stat shortcut
+ * (same inode, size and nanosecond mtime). A log that is absent and was never consumed
+ * counts as unchanged. One stat, no read, no lock. Any other stat says "look": the
+ * catch-up then verifies under the lock by the ingest's own rule (a touched log is found
+ * unchanged there, once, and its new mtime recorded, so the next look is a stat again;
+ * an edit of equal length in place is only told apart by the prefix CRC, which this
+ * look must not pay for on every read).
  */
 export function logUnchanged(path: string, state: FileStateRow | undefined): boolean {
-  // One stat answers both "is it there" and, usually, "is it unchanged" (this runs per log on every refresh).
   let st: BigIntStats | undefined;
   try {
     st = statSync(path, { bigint: true, throwIfNoEntry: false });
@@ -98,26 +100,22 @@ export function logUnchanged(path: string, state: FileStateRow | undefined): boo
     st = undefined;
   }
   if (st === undefined) return state === undefined;
-  if (state === undefined) return false;
-  if (statMatches(st, state)) return true;
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return false;
-  }
-  try {
-    // Same inode and size but another stat: touched, or edited in place (see extendsConsumed).
-    const ino = inodeOf(fd);
-    return ino === state.ino && fstatSync(fd).size === state.offset && fingerprintPrefix(fd, state.offset) === state.fingerprint && prefixCrcMatches(fd, ino, state);
-  } finally {
-    closeSync(fd);
-  }
+  return state !== undefined && statMatches(st, state);
 }
 
 /** The modification time of an open file in ns, as stored in the files table. */
 export function mtimeNsOf(fd: number): string {
-  return String(fstatSync(fd, { bigint: true }).mtimeNs);
+  return statStamp(fstatSync(fd, { bigint: true }));
+}
+
+/**
+ * What the files table keeps as `mtime_ns`: the nanosecond mtime, then the ctime. A tool
+ * can set the mtime back (`touch -d`, `utimes`, an archive restore); nobody can set the
+ * ctime, which the kernel moves on every write and every change of the mtime. So an edit
+ * that puts the old mtime back still fails the stat shortcut and gets its bytes checked.
+ */
+export function statStamp(st: BigIntStats): string {
+  return `${st.mtimeNs}:${st.ctimeNs}`;
 }
 
 /**

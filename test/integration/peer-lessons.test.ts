@@ -308,6 +308,28 @@ describe('mtime-based staleness misfired (Beads #378, #296, Rust TaskStore)', ()
     }
   });
 
+  it('a touched log (same bytes, same inode, new mtime) is verified once, not rebuilt, and then known by its stat again', () => {
+    const { dir, store, log } = seeded(600);
+    store.close();
+    sentinel.plant(dir);
+    const later = new Date(Date.now() + 3_600_000);
+    utimesSync(log, later, later);
+    const stampOf = () => {
+      const db = new Database(join(dir, 'taskstore.db'), { readonly: true });
+      const row = db.prepare(`SELECT mtime_ns FROM files WHERE collection = 'notes'`).get() as { mtime_ns: string };
+      db.close();
+      return row.mtime_ns;
+    };
+    const st = statSync(log, { bigint: true });
+    expect(stampOf()).not.toBe(`${st.mtimeNs}:${st.ctimeNs}`);
+    const again = Store.open(dir, { durability: 'none', logger: quietLogger() });
+    expect(again.collection({ name: 'notes' }).count()).toBe(600);
+    again.refresh();
+    again.close();
+    expect(sentinel.survived(dir)).toBe(true);
+    expect(stampOf()).toBe(`${st.mtimeNs}:${st.ctimeNs}`);
+  });
+
   it('a checkout that rewrites the same bytes with a new mtime rebuilds nothing', () => {
     const { dir, store, log } = seeded(50);
     store.close();
