@@ -16,8 +16,10 @@ export interface FileStateRow {
   lines: number;
   fingerprint: string;
   /**
-   * Modification time (ns, as a string) when last consumed. Same inode, size and mtime
-   * means unchanged without reading the file; anything else is verified by fingerprint.
+   * Modification and change times when last consumed, `<mtime ns>:<ctime ns>` (an older
+   * cache holds the mtime alone: it mismatches once and is verified). Same inode, size and
+   * stamp means unchanged without reading the file; anything else is verified by the
+   * fingerprint (and, at the same size or for a new inode, the prefix CRC).
    */
   mtime_ns: string;
   /** First conflict-marker line, when the file is an unresolved merge. */

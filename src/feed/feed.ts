@@ -27,7 +27,7 @@ import { parseLine, readerText } from '../jsonl/line-codec.js';
 import { fingerprintPrefix, readLinesFrom, readRange } from '../jsonl/log-io.js';
 import { isUtf8 } from 'node:buffer';
 import type { Logger } from '../store/options.js';
-import { logPath, unchangedByStat } from '../store/ingest.js';
+import { logPath, statStamp, unchangedByStat } from '../store/ingest.js';
 import {
   byUpdatedAt,
   changeForAppended,
@@ -76,7 +76,7 @@ export interface LocalLines {
    */
   appended?: {
     before: { offset: number; fingerprint: string | null };
-    after: { ino: string; offset: number; lines: number; fingerprint: string };
+    after: { ino: string; offset: number; lines: number; fingerprint: string; prefixCrc: number | null };
     lines: readonly string[];
   };
 }
@@ -86,6 +86,12 @@ interface Cursor {
   offset: number;
   lines: number;
   fingerprint: string;
+  /**
+   * CRC-32 of the consumed prefix: an edit of equal length saved in place in the middle of
+   * a big log leaves inode, size and fingerprint windows as they were; the cache rebuilds
+   * and records a new CRC, which is how the feed learns that the log was rewritten.
+   */
+  prefixCrc: number | null;
 }
 
 interface TrackedLog {
@@ -227,7 +233,7 @@ export class ChangeFeed {
     if (!atStart) return false;
     let lineNo = local.firstLine;
     for (const line of appended.lines) this.applyLine(log, line.endsWith('\n') ? line.slice(0, -1) : line, lineNo++, 'local', out);
-    log.cursor = { ino: after.ino, offset: after.offset, lines: after.lines, fingerprint: after.fingerprint };
+    log.cursor = { ino: after.ino, offset: after.offset, lines: after.lines, fingerprint: after.fingerprint, prefixCrc: after.prefixCrc };
     return true;
   }
 
@@ -446,7 +452,7 @@ export class ChangeFeed {
       const size = Number(st.size);
       // The cache's row must describe this very file, else the cache is behind a rewrite.
       // Same inode, size and mtime as recorded says so without reading (the cache's own rule).
-      const exact = String(st.ino) === state.ino && size === state.offset && String(st.mtimeNs) === state.mtime_ns;
+      const exact = String(st.ino) === state.ino && size === state.offset && statStamp(st) === state.mtime_ns;
       if (!exact && (String(st.ino) !== state.ino || size < state.offset || fingerprintPrefix(fd, state.offset) !== state.fingerprint)) {
         return this.notePending(log.name, path);
       }
@@ -456,7 +462,9 @@ export class ChangeFeed {
       const tailOnly =
         cursor === undefined
           ? log.current.size === 0
-          : cursor.ino === state.ino && cursor.offset <= state.offset && fingerprintPrefix(fd, cursor.offset) === cursor.fingerprint;
+          : cursor.ino === state.ino &&
+            (cursor.offset < state.offset || cursor.prefixCrc === state.prefix_crc) &&
+            fingerprintPrefix(fd, cursor.offset) === cursor.fingerprint;
       if (tailOnly) {
         this.readTail(fd, log, cursor?.offset ?? 0, (cursor?.lines ?? 0) + 1, state.offset, (n) => source(n, 'external'), out);
       } else {
@@ -616,11 +624,11 @@ function logsInDirectory(dir: string): string[] {
 }
 
 function cursorOf(state: FileStateRow): Cursor {
-  return { ino: state.ino, offset: state.offset, lines: state.lines, fingerprint: state.fingerprint };
+  return { ino: state.ino, offset: state.offset, lines: state.lines, fingerprint: state.fingerprint, prefixCrc: state.prefix_crc };
 }
 
 function sameCursor(cursor: Cursor, state: FileStateRow): boolean {
-  return cursor.ino === state.ino && cursor.offset === state.offset && cursor.fingerprint === state.fingerprint;
+  return cursor.ino === state.ino && cursor.offset === state.offset && cursor.fingerprint === state.fingerprint && cursor.prefixCrc === state.prefix_crc;
 }
 
 /** inode, size and mtime of a log, or 'absent'. */

@@ -80,16 +80,19 @@ export function unchangedByStat(path: string, state: FileStateRow | undefined): 
 }
 
 function statMatches(st: BigIntStats | undefined, state: FileStateRow): boolean {
-  return st !== undefined && String(st.ino) === state.ino && Number(st.size) === state.offset && String(st.mtimeNs) === state.mtime_ns;
+  return st !== undefined && String(st.ino) === state.ino && Number(st.size) === state.offset && statStamp(st) === state.mtime_ns;
 }
 
 /**
- * True when the log holds exactly what the cache consumed, by the same rule the ingest
- * applies: the stat shortcut, else inode + size + prefix fingerprint. A log that is absent
- * and was never consumed counts as unchanged. Reads at most two 4 KiB windows, takes no lock.
+ * True when the log certainly holds exactly what the cache consumed: the stat shortcut
+ * (same inode, size and nanosecond mtime). A log that is absent and was never consumed
+ * counts as unchanged. One stat, no read, no lock. Any other stat says "look": the
+ * catch-up then verifies under the lock by the ingest's own rule (a touched log is found
+ * unchanged there, once, and its new mtime recorded, so the next look is a stat again;
+ * an edit of equal length in place is only told apart by the prefix CRC, which this
+ * look must not pay for on every read).
  */
 export function logUnchanged(path: string, state: FileStateRow | undefined): boolean {
-  // One stat answers both "is it there" and, usually, "is it unchanged" (this runs per log on every refresh).
   let st: BigIntStats | undefined;
   try {
     st = statSync(path, { bigint: true, throwIfNoEntry: false });
@@ -97,24 +100,22 @@ export function logUnchanged(path: string, state: FileStateRow | undefined): boo
     st = undefined;
   }
   if (st === undefined) return state === undefined;
-  if (state === undefined) return false;
-  if (statMatches(st, state)) return true;
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return false;
-  }
-  try {
-    return inodeOf(fd) === state.ino && fstatSync(fd).size === state.offset && fingerprintPrefix(fd, state.offset) === state.fingerprint;
-  } finally {
-    closeSync(fd);
-  }
+  return state !== undefined && statMatches(st, state);
 }
 
 /** The modification time of an open file in ns, as stored in the files table. */
 export function mtimeNsOf(fd: number): string {
-  return String(fstatSync(fd, { bigint: true }).mtimeNs);
+  return statStamp(fstatSync(fd, { bigint: true }));
+}
+
+/**
+ * What the files table keeps as `mtime_ns`: the nanosecond mtime, then the ctime. A tool
+ * can set the mtime back (`touch -d`, `utimes`, an archive restore); nobody can set the
+ * ctime, which the kernel moves on every write and every change of the mtime. So an edit
+ * that puts the old mtime back still fails the stat shortcut and gets its bytes checked.
+ */
+export function statStamp(st: BigIntStats): string {
+  return `${st.mtimeNs}:${st.ctimeNs}`;
 }
 
 /**
@@ -300,16 +301,27 @@ function isSameFile(fd: number, state: FileStateRow): boolean {
 
 /**
  * True when the log still starts with exactly the bytes the cache consumed, so only a tail
- * is new. The same file (inode) needs the length and the cheap fingerprint to match. A
- * replaced file (git writes the result of a merge, checkout or pull as a new file; our
- * merge driver keeps ours' lines first, so a merge result usually extends what was
- * consumed) must also match the CRC-32 of the whole consumed prefix: one sequential
- * read, far cheaper than rebuilding the collection.
+ * is new. The same file (inode), grown, needs the cheap fingerprint to match: that is an
+ * append, and re-reading the whole prefix for each would undo tail catch-up. A replaced
+ * file (git writes the result of a merge, checkout or pull as a new file; our merge driver
+ * keeps ours' lines first, so a merge result usually extends what was consumed) must also
+ * match the CRC-32 of the whole consumed prefix: one sequential read, far cheaper than
+ * rebuilding the collection. So must the same file at the same size (only reached when
+ * its stat changed): an edit of equal length saved in place (as editors such as VS Code
+ * save) changes no byte the fingerprint windows cover when it is in the middle.
  */
 function extendsConsumed(fd: number, ino: string, size: number, state: FileStateRow): boolean {
   if (size < state.offset || fingerprintPrefix(fd, state.offset) !== state.fingerprint) return false;
-  if (state.ino === ino) return true;
-  return state.prefix_crc !== null && state.conflict_line === null && crc32Range(fd, 0, state.offset) === state.prefix_crc;
+  if (state.ino === ino && size > state.offset) return true;
+  return prefixCrcMatches(fd, ino, state);
+}
+
+/** The whole consumed prefix has the CRC-32 recorded when it was consumed (unknown: no). */
+function prefixCrcMatches(fd: number, ino: string, state: FileStateRow): boolean {
+  if (state.prefix_crc === null) return false;
+  // A conflicted log is re-read whole once it is replaced: the fix may be anywhere in it.
+  if (state.ino !== ino && state.conflict_line !== null) return false;
+  return crc32Range(fd, 0, state.offset) === state.prefix_crc;
 }
 
 /** Keeps an interrupted write's bytes in `<log>.torn` (never destroyed), then cuts the log back to its last complete line. */

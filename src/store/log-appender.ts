@@ -36,6 +36,8 @@ export interface AppendedEnd {
   offset: number;
   lines: number;
   fingerprint: string;
+  /** CRC-32 of the log up to `offset` (null when the cache knew none for the start). */
+  prefixCrc: number | null;
 }
 
 interface OpenLog {
@@ -120,7 +122,8 @@ export class LogAppender {
         known !== undefined && known.length === log.startOffset && known.fingerprint === log.startFingerprint
           ? extendPrefixWindows(known, data)
           : readPrefixWindows(handle.fd, offset);
-      log.appended = { ino: handle.ino, offset, lines: log.startLines + log.lines.length, fingerprint: handle.windows.fingerprint };
+      const prefixCrc = log.startCrc === null ? null : extendCrc(data, log.startCrc);
+      log.appended = { ino: handle.ino, offset, lines: log.startLines + log.lines.length, fingerprint: handle.windows.fingerprint, prefixCrc };
       writeFileState(this.cache, {
         collection: log.collection,
         ino: handle.ino,
@@ -129,7 +132,7 @@ export class LogAppender {
         fingerprint: handle.windows.fingerprint,
         mtime_ns: mtimeNsOf(handle.fd),
         conflict_line: null,
-        prefix_crc: log.startCrc === null ? null : extendCrc(data, log.startCrc),
+        prefix_crc: prefixCrc,
       });
     }
   }

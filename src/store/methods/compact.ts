@@ -30,6 +30,9 @@ export interface CompactOptions extends ProgressOptions {
  */
 export function compact(engine: Engine, collection?: string, options: CompactOptions = {}): CompactReport {
   engine.assertOpen();
+  // The rewrite keeps the lines the cache calls current, which inside a transaction
+  // include lines the logs do not hold yet: it would cut the log under the pending commit.
+  if (engine.scope !== undefined) throw new TypeError('compact() cannot be called inside a transaction: call it after the transaction');
   const { dir } = engine;
   if (collection !== undefined) assertCollectionArgument(collection);
   parseProgressOptions(options, ['keepDays', 'onProgress']);

@@ -26,6 +26,9 @@ export interface ProgressOptions {
 export function sync(engine: Engine, options: ProgressOptions = {}): SyncReport {
   engine.assertOpen();
   parseProgressOptions(options);
+  // The rebuild reads the logs, which do not hold the transaction's writes until it
+  // commits: the cache would lose them while the logs still gain them.
+  if (engine.scope !== undefined) throw new TypeError('sync() cannot be called inside a transaction: call it after the transaction');
   const started = performance.now();
   const names = engine.knownCollections();
   const sizes = names.map((name) => fileSize(logPath(engine.dir, name)));
