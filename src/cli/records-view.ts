@@ -88,7 +88,8 @@ export function genericColumns(records: readonly Record<string, unknown>[]): Col
 }
 
 export function columnsFor(collection: string, records: readonly Record<string, unknown>[]): Column[] {
-  return COLUMNS[collection] ?? genericColumns(records);
+  // hasOwn: a generic collection may be named `constructor`, which every object has.
+  return Object.hasOwn(COLUMNS, collection) ? COLUMNS[collection]! : genericColumns(records);
 }
 
 const STATUS_COLOURS: Record<string, 'green' | 'yellow' | 'red' | 'cyan' | 'dim'> = {
@@ -133,7 +134,8 @@ export function printRecords(out: Output, store: Store, records: readonly Record
     if (column.time) return value === null || value === undefined ? '-' : formatTime(value);
     const text = formatValue(value, column.max ?? 60);
     if (column.status && typeof value === 'string') {
-      const colour = STATUS_COLOURS[value];
+      // hasOwn: a status read from a hand-edited log can be any text, `toString` included.
+      const colour = Object.hasOwn(STATUS_COLOURS, value) ? STATUS_COLOURS[value] : undefined;
       return colour === undefined ? text : out.c[colour](text);
     }
     return text;

@@ -118,3 +118,24 @@ describe('backup', () => {
     expect(readdirSync(empty)).toEqual([]);
   });
 });
+
+describe('names every JavaScript object has', () => {
+  it('a collection named constructor lists and imports; a status "toString" read from a log is shown, not a crash', () => {
+    const cwd = tempDir('taskstore-cli-');
+    const store = join(cwd, '.taskstore');
+    withStore(store, (s) => s.collection({ name: 'constructor' }).create({ id: 'c1', title: 'hello' }));
+    const listed = runCli(['list', 'constructor'], { cwd });
+    expect(listed.stderr).toBe('');
+    expect(listed.stdout).toMatch(/c1\s+hello/);
+    writeFileSync(join(cwd, 'in.jsonl'), '{"collection":"constructor","record":{"id":"c2"}}\n');
+    expect(runJson<{ collections: unknown }>(['import', 'in.jsonl'], { cwd }).collections).toEqual({ constructor: 1 });
+    expect(runCli(['import', 'in.jsonl'], { cwd: cwd }).stderr).toMatch(/already has a record/);
+    // A hand edit (or another writer) left a status no schema allows.
+    writeFileSync(join(store, 'prds.jsonl'), '{"id":"p1","updated_at":5,"title":"odd","status":"toString"}\n');
+    for (const args of [['list-prds'], ['list', 'prds']]) {
+      const result = runCli(args, { cwd, env: { FORCE_COLOR: '1' } });
+      expect(result.stderr, args.join(' ')).toBe('');
+      expect(result.stdout).toMatch(/odd\s+toString/);
+    }
+  });
+});

@@ -111,7 +111,8 @@ export function importEntries(
   file: string,
   onProgress?: (done: number, total: number) => void,
 ): Omit<ImportReport, 'format'> {
-  const collections: Record<string, number> = {};
+  // No prototype: a collection may be named `constructor`.
+  const collections = Object.create(null) as Record<string, number>;
   const handles = new Map<string, Collection<Record<string, unknown>>>();
   store.transaction(() => {
     for (const [done, entry] of entries.entries()) {
