@@ -32,14 +32,20 @@ type Loader<I> = () => Promise<CommandModule<I>>;
 // ---- option parsers (commander turns their InvalidArgumentError into a usage error) ----
 
 function nonNegativeInt(value: string): number {
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) throw new InvalidArgumentError('must be a non-negative integer.');
-  return Number(value);
+  return integerText(value, 'a non-negative integer');
 }
 
 function positiveInt(value: string): number {
-  const n = nonNegativeInt(value);
+  // The same words for `abc` as for `0`: "non-negative" would invite a 0 that is refused next.
+  const n = integerText(value, 'a positive integer');
   if (n === 0) throw new InvalidArgumentError('must be a positive integer.');
   return n;
+}
+
+/** Digits only, as a safe integer (commander passes a parser the previous value too: not a second parameter of these). */
+function integerText(value: string, what: string): number {
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) throw new InvalidArgumentError(`must be ${what}.`);
+  return Number(value);
 }
 
 function collect(value: string, previous: string[] = []): string[] {

@@ -139,3 +139,16 @@ describe('names every JavaScript object has', () => {
     }
   });
 });
+
+describe('numeric options', () => {
+  it('an option that must be positive says so for any bad text, not "non-negative" (which invites a refused 0)', () => {
+    const cwd = tempDir('taskstore-cli-');
+    runCli(['init'], { cwd });
+    for (const args of [['claim', '--as', 'x', '--lease-ms', '1e3'], ['--max-record-bytes', 'abc', 'list-prds'], ['claim', '--as', 'x', '--lease-ms', '0']]) {
+      const result = runCli(args, { cwd });
+      expect(result.status, result.stderr).toBe(2);
+      expect(result.stderr).toMatch(/must be a positive integer\./);
+    }
+    expect(runCli(['list-executions', '--limit', 'x'], { cwd }).stderr).toMatch(/must be a non-negative integer\./);
+  });
+});
