@@ -43,6 +43,12 @@ const OPERATORS = new Set(['eq', 'ne', 'lt', 'lte', 'gt', 'gte', 'like', 'in']);
 /** A field name, or a dotted path into nested objects (`meta.owner`). */
 const FIELD_PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 const COLUMN_FIELDS = new Set(['id', 'updated_at']);
+/** Conditions (operators) in one `where`: SQLite nests an expression at most 1000 deep. */
+export const MAX_CONDITIONS = 256;
+/** An `in` list longer than this is bound as one JSON array (SQLite takes at most 32,766 parameters a statement). */
+const MAX_IN_PARAMETERS = 100;
+/** SQLite's SQLITE_MAX_LIKE_PATTERN_LENGTH. */
+const MAX_LIKE_PATTERN_BYTES = 50_000;
 
 /** Throws unless `field` is a usable field name; returns it. */
 export function assertFieldName(field: string, what = 'field'): string {
@@ -98,7 +104,15 @@ function buildWhere(where: Query['where']): { clause: string; params: (string | 
     throw new ValidationError('where must be an object of field conditions', { field: 'where' });
   }
   const parts: string[] = [];
-  for (const field of Object.keys(where)) {
+  const fields = Object.keys(where);
+  const conditions = fields.reduce((n, f) => n + (isPlainConditionObject(where[f]) ? Object.keys(where[f] as object).length : 1), 0);
+  if (conditions > MAX_CONDITIONS) {
+    // SQLite refuses an expression nested deeper than 1000 ("Expression tree is too large").
+    throw new ValidationError(`where has ${conditions} conditions; a query takes at most ${MAX_CONDITIONS} (use in: [...] for many values of one field)`, {
+      field: 'where',
+    });
+  }
+  for (const field of fields) {
     const condition = where[field];
     if (condition === undefined) continue;
     const expr = fieldExpression(field);
@@ -111,6 +125,10 @@ function buildWhere(where: Query['where']): { clause: string; params: (string | 
     }
   }
   return { clause: parts.map((p) => ` AND ${p}`).join(''), params };
+}
+
+function isPlainConditionObject(condition: unknown): boolean {
+  return typeof condition === 'object' && condition !== null && !Array.isArray(condition);
 }
 
 function isOperatorObject(condition: unknown): condition is Operators {
@@ -172,6 +190,9 @@ function operatorSql(expr: string, field: string, op: keyof Operators, value: un
     }
     case 'like':
       if (typeof value !== 'string') throw new ValidationError(`where.${field}.like must be a string pattern`, { field });
+      if (Buffer.byteLength(value) > MAX_LIKE_PATTERN_BYTES) {
+        throw new ValidationError(`where.${field}.like is a pattern of ${Buffer.byteLength(value)} bytes; SQLite takes at most ${MAX_LIKE_PATTERN_BYTES}`, { field });
+      }
       params.push(value);
       return `${expr} LIKE ?`;
     case 'in': {
@@ -181,12 +202,23 @@ function operatorSql(expr: string, field: string, op: keyof Operators, value: un
       const values = value.filter((v) => v !== null).map((v) => scalar(v, field, op));
       const exact = values.filter((v) => !isBeyondExactIntegers(v));
       const beyond = values.filter(isBeyondExactIntegers);
-      params.push(...exact, ...beyond);
-      const alternatives = [
-        ...(exact.length > 0 ? [`${expr} IN (${exact.map(() => '?').join(', ')})`] : []),
-        ...beyond.map(() => asDouble(expr, '=')),
-        ...(hasNull ? [`${expr} IS NULL`] : []),
-      ];
+      // A long list is bound as one JSON array, one parameter: SQLite takes at most 32,766
+      // parameters a statement (and spreading 100,000 values into push() overflows the stack).
+      const asJson = values.length > MAX_IN_PARAMETERS;
+      const list = (items: (string | number)[], value: string): string => {
+        if (asJson) {
+          params.push(JSON.stringify(items));
+          return `SELECT ${value} FROM json_each(?)`;
+        }
+        for (const v of items) params.push(v);
+        return items.map(() => '?').join(', ');
+      };
+      const alternatives: string[] = [];
+      if (exact.length > 0) alternatives.push(`${expr} IN (${list(exact, 'value')})`);
+      if (beyond.length > 0) {
+        alternatives.push(`(typeof(${expr}) IN ('integer', 'real') AND CAST(${expr} AS REAL) IN (${list(beyond, 'CAST(value AS REAL)')}))`);
+      }
+      if (hasNull) alternatives.push(`${expr} IS NULL`);
       return alternatives.length === 1 ? alternatives[0]! : `(${alternatives.join(' OR ')})`;
     }
   }

@@ -412,3 +412,45 @@ describe('Store.open(dir)', () => {
     }
   });
 });
+
+describe('queries SQLite would refuse', () => {
+  it('an in list of any length works, a long one answering as a short one does', () => {
+    const { store } = openStore();
+    const notes = store.collection({ name: 'notes', indexes: ['k'] });
+    const values: unknown[] = [0, 1, 'two', true, false, 2 ** 60, -(2 ** 60), 3.5, '', null];
+    notes.createMany(values.map((k, i) => ({ id: `n${i}`, k })));
+    notes.create({ id: 'missing' });
+    const ids = (inList: unknown[]): string[] => notes.list({ where: { k: { in: inList as never } }, orderBy: 'id' }).map((r) => r.id);
+    const padding = (n: number): string[] => Array.from({ length: n }, (_, i) => `pad-${i}`);
+    for (const probe of [[1, 'two'], [true, 2 ** 60, 3.5], [null, ''], [-(2 ** 60), 0, false]]) {
+      const short = ids(probe);
+      expect(short.length).toBeGreaterThan(0);
+      for (const n of [200, 32_767, 250_000]) expect(ids([...padding(n), ...probe]), `${n} + ${JSON.stringify(probe)}`).toEqual(short);
+    }
+    expect(notes.count({ where: { id: { in: Array.from({ length: 40_000 }, (_, i) => `n${i}`) } } })).toBe(values.length);
+    store.close();
+  });
+
+  it('too many conditions or a LIKE pattern over SQLite\'s limit is a ValidationError, not a raw SqliteError', () => {
+    const { store } = openStore();
+    const notes = store.collection({ name: 'notes' });
+    notes.create({ f0: 0, t: 'abc' });
+    const where = (n: number): Record<string, number> => Object.fromEntries(Array.from({ length: n }, (_, i) => [`f${i}`, 0]));
+    expect(notes.count({ where: { f0: 0 } })).toBe(1);
+    expect(notes.count({ where: where(256) })).toBe(0);
+    for (const query of [{ where: where(257) }, { where: where(3000) }, { where: { ...where(255), g: { gte: 0, lte: 0 } } }]) {
+      const err = thrown(() => notes.list(query));
+      expect(err, String(err)).toBeInstanceOf(ValidationError);
+      expect(err).toMatchObject({ field: 'where' });
+      expect(err.message).toMatch(/at most 256/);
+    }
+    expect(notes.count({ where: { t: { like: `%${'b'.repeat(100)}%` } } })).toBe(0);
+    expect(notes.count({ where: { t: { like: '%'.repeat(50_000) } } })).toBe(1);
+    for (const like of ['%'.repeat(50_001), 'é'.repeat(25_001)]) {
+      const err = thrown(() => notes.count({ where: { t: { like } } }));
+      expect(err, String(err)).toBeInstanceOf(ValidationError);
+      expect(err).toMatchObject({ field: 't' });
+    }
+    store.close();
+  });
+});
