@@ -145,6 +145,10 @@ export class Engine implements DomainHost {
 
   close(): void {
     if (this.closed) return;
+    // Closed mid-transaction, the commit that follows appended the transaction's lines to
+    // the logs and then failed on the closed cache: the caller got an error for writes
+    // that were kept.
+    if (this.scope !== undefined) throw new TypeError('close() cannot be called inside a transaction: call it after the transaction');
     this.feed?.close();
     this.persistPendingLatencies();
     this.closed = true;

@@ -454,3 +454,37 @@ describe('queries SQLite would refuse', () => {
     store.close();
   });
 });
+
+describe('store methods inside a transaction', () => {
+  it('close() is a TypeError there (it made the commit fail after the lines were appended: an error for writes that were kept)', () => {
+    const { store, dir } = openStore();
+    const notes = store.collection({ name: 'notes' });
+    const err = thrown(() => store.transaction(() => {
+      notes.create({ id: 'a' });
+      store.close();
+    })) as unknown;
+    expect(err, String(err)).toBeInstanceOf(TypeError);
+    expect((err as Error).message).toMatch(/close\(\) cannot be called inside a transaction/);
+    // The transaction was rolled back, as for any error its function throws; the store is still open.
+    expect(logText(dir, 'notes')).toBe('');
+    expect(notes.get('a')).toBeUndefined();
+    notes.create({ id: 'b' });
+    store.close();
+    const reopened = Store.open(dir, { durability: 'none', logger: quietLogger() });
+    expect(reopened.collection({ name: 'notes' }).list().map((r) => r.id)).toEqual(['b']);
+    reopened.close();
+  });
+
+  it('check() is a TypeError there, instead of reporting every pending write as cache drift', () => {
+    const { store } = openStore();
+    const notes = store.collection({ name: 'notes' });
+    const err = thrown(() => store.transaction(() => {
+      notes.create({ id: 'a' });
+      return store.check();
+    })) as unknown;
+    expect(err, String(err)).toBeInstanceOf(TypeError);
+    expect((err as Error).message).toMatch(/check\(\) cannot be called inside a transaction/);
+    expect(store.check()).toEqual({ ok: true, problems: [] });
+    store.close();
+  });
+});

@@ -8,6 +8,9 @@ import type { ProgressOptions } from './sync.js';
 export function check(engine: Engine, options: ProgressOptions = {}): CheckReport {
   engine.assertOpen();
   parseProgressOptions(options);
+  // The cache holds the transaction's writes, the logs not yet: every one of them would be
+  // reported as cache drift, with the advice to run sync.
+  if (engine.scope !== undefined) throw new TypeError('check() cannot be called inside a transaction: call it after the transaction');
   engine.refresh();
   return runCheck({
     onProgress: options.onProgress,
