@@ -9,7 +9,8 @@
  * inode, the same whole-prefix CRC): only the tail is new. Anything else: the file was
  * rewritten, and the collection is rebuilt from scratch.
  */
-import { closeSync, existsSync, fstatSync, openSync, statSync, type BigIntStats } from 'node:fs';
+import { closeSync, existsSync, fstatSync, statSync, type BigIntStats } from 'node:fs';
+import { openLogFile, READ_WRITE_NO_FOLLOW } from '../fs/open-log-file.js';
 import { join } from 'node:path';
 import { isUtf8 } from 'node:buffer';
 import type { CacheDb, FileStateRow } from '../cache/cache-db.js';
@@ -287,11 +288,7 @@ function keepVanished(ctx: IngestContext, name: string, path: string, lost: Know
 }
 
 function openLog(path: string): number {
-  try {
-    return openSync(path, 'r+');
-  } catch (err) {
-    throw ioError('open', path, err);
-  }
+  return openLogFile(path, READ_WRITE_NO_FOLLOW);
 }
 
 /** The open log is the file TaskStore appended to: same inode, at least as long, same prefix fingerprint. */

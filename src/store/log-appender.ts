@@ -7,9 +7,10 @@
  * A failed append (disk full, I/O error) cuts every log back to where it was: no half
  * line is ever left behind by a failure the process survives.
  */
-import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, ftruncateSync, statSync } from 'node:fs';
+import { APPEND_NO_FOLLOW, openLogFile } from '../fs/open-log-file.js';
 import type { CacheDb } from '../cache/cache-db.js';
-import { CorruptError, ioError } from '../errors.js';
+import { CorruptError } from '../errors.js';
 import { appendDurable, extendCrc, extendPrefixWindows, fingerprintPrefix, hashBytes, inodeOf, readPrefixWindows, type PrefixWindows } from '../jsonl/log-io.js';
 import type { Durability } from '../fs/durability.js';
 import { logPath, mtimeNsOf, writeFileState } from './ingest.js';
@@ -180,13 +181,8 @@ export class LogAppender {
       this.handles.delete(collection);
     }
     const created = !existsSync(path);
-    let fd: number;
-    try {
-      // 'a+': appends always go to the end; reads are needed for fingerprints.
-      fd = openSync(path, 'a+');
-    } catch (err) {
-      throw ioError('open', path, err);
-    }
+    // 'a+': appends always go to the end; reads are needed for fingerprints. Never through a symbolic link.
+    const fd = openLogFile(path, APPEND_NO_FOLLOW);
     if (created) this.durability.syncDir(this.dir);
     const handle = { fd, ino: inodeOf(fd) };
     this.handles.set(collection, handle);

