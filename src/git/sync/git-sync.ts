@@ -236,7 +236,9 @@ function countLines(report: GitSyncReport, changes: Map<string, { added: number 
   for (const [path, { added }] of changes) {
     const collection = collectionOfLogFile(path);
     if (collection === undefined || added === 0) continue;
-    const entry = (report.recordsChanged.byCollection[collection] ??= { committed: 0, merged: 0 });
+    // Own properties only: `constructor` is a valid collection name, and `??=` would find Object there.
+    const totals = report.recordsChanged.byCollection;
+    const entry = Object.hasOwn(totals, collection) ? totals[collection]! : (totals[collection] = { committed: 0, merged: 0 });
     entry[key] += added;
     report.recordsChanged[key] += added;
   }

@@ -48,7 +48,8 @@ export function useLive(): LiveState {
           const counts = { ...s.counts };
           let added = 0;
           for (const [c, n] of batch) {
-            counts[c] = (counts[c] ?? 0) + n;
+            // Own properties only: a collection may be named `constructor`.
+            counts[c] = (Object.hasOwn(counts, c) ? counts[c]! : 0) + n;
             added += n;
           }
           return { counts, total: s.total + added, connected: true };

@@ -172,8 +172,15 @@ describe('git-sync', () => {
         ahead: null,
         lastSyncAt: null,
       });
+      // A collection may be named like a property every object inherits.
+      store.collection<Note>({ name: 'constructor' }).create({ id: 'c1', title: 'x' });
       const first = await store.gitSync();
-      expect(first.recordsChanged).toEqual({ committed: 11, merged: 0, byCollection: { notes: { committed: 10, merged: 0 }, events: { committed: 1, merged: 0 } } });
+      expect(first.recordsChanged).toEqual({
+        committed: 12,
+        merged: 0,
+        byCollection: { notes: { committed: 10, merged: 0 }, events: { committed: 1, merged: 0 }, constructor: { committed: 1, merged: 0 } },
+      });
+      expect(Object.hasOwn(Object, 'committed')).toBe(false);
       notes.create({ id: 'n9', title: 'v1' });
       store.compact('notes');
       const second = await store.gitSync();
