@@ -99,6 +99,9 @@ describe('table filter', () => {
     expect(() => parseFilter('=x')).toThrow('is not field=value');
     expect(() => parseFilter('[1]')).toThrow('is not field=value');
     expect(() => parseFilter('{"a":')).toThrow();
+    // Digits JSON does not read as a number (a leading zero) are text, kept as typed.
+    expect(parseFilter('zip=007 n=0 m=-0.5 v=01.5')).toEqual({ zip: '007', n: 0, m: -0.5, v: '01.5' });
+    expect(formatFilter({ zip: '00' })).toBe('zip=00');
   });
 
   it('formatFilter and parseFilter round-trip (property)', () => {

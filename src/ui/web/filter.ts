@@ -29,7 +29,8 @@ export function parseFilter(text: string): Record<string, unknown> {
 }
 
 function jsonOrText(raw: string): unknown {
-  if (/^(-?\d+(\.\d+)?|true|false|null)$/.test(raw)) return JSON.parse(raw) as unknown;
+  // JSON's own number grammar: `007` or `01` is text (JSON.parse refuses a leading zero).
+  if (/^(-?(0|[1-9]\d*)(\.\d+)?|true|false|null)$/.test(raw)) return JSON.parse(raw) as unknown;
   return raw;
 }
 
