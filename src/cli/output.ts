@@ -5,6 +5,7 @@
  */
 import pc from 'picocolors';
 import { colorEnabled, type CliContext } from './context.js';
+import { stringifyExact } from '../shared/exact-json.js';
 import { renderPairs, renderTable } from './table.js';
 import { visible } from './terminal-safe.js';
 
@@ -17,7 +18,7 @@ export interface Output {
   readonly color: boolean;
   /** Colour functions for stdout (no-ops without colour). */
   readonly c: Colors;
-  /** Prints one JSON document on stdout. */
+  /** Prints one JSON document on stdout (an `ExactInteger` as its digits). */
   json(value: unknown): void;
   /** Prints lines on stdout. */
   line(...lines: string[]): void;
@@ -45,7 +46,7 @@ export function createOutput(ctx: CliContext): Output {
     jsonMode: ctx.json,
     color,
     c,
-    json: (value) => void ctx.stdout.write(`${JSON.stringify(value, null, 2)}\n`),
+    json: (value) => void ctx.stdout.write(`${stringifyExact(value, 2)}\n`),
     line: (...lines) => void ctx.stdout.write(lines.map((l) => `${l}\n`).join('')),
     raw: (text) => void ctx.stdout.write(text),
     table: (head, rows, shrinkable) =>
@@ -83,7 +84,7 @@ export function formatTime(value: unknown): string {
  * characters.
  */
 export function formatValue(value: unknown, max = 60): string {
-  const text = value === undefined || value === null ? '-' : typeof value === 'string' ? value : JSON.stringify(value);
+  const text = value === undefined || value === null ? '-' : typeof value === 'string' ? value : stringifyExact(value);
   return truncate(visible(text.replace(/\s*\n\s*/g, ' ⏎ '), true), max);
 }
 

@@ -13,13 +13,22 @@
  */
 export function inexactIntegers(json: string): string[] {
   const found: string[] = [];
-  for (const [token] of json.matchAll(/"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g)) {
-    if (!/^-?\d+$/.test(token)) continue;
-    // Changed only when neither the value nor its written form survives: -47726838974513450
-    // is not a double, but parses to one that JSON.stringify writes back as those digits.
-    // Past ~1.8e308 it parses to Infinity (stored as null), which BigInt() cannot take.
-    const number = Number(token);
-    if (!Number.isFinite(number) || (BigInt(number) !== BigInt(token) && String(number) !== token)) found.push(token);
-  }
+  for (const [token] of json.matchAll(JSON_TOKENS)) if (isInexactInteger(token)) found.push(token);
   return found;
+}
+
+/** JSON strings and number literals: in valid JSON, every digit outside a string belongs to a number. */
+export const JSON_TOKENS = /"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
+
+/**
+ * True for an integer literal (one token of JSON text) that `JSON.parse` + `JSON.stringify` would change.
+ * @example isInexactInteger('12345678901234567890') // true
+ */
+export function isInexactInteger(token: string): boolean {
+  if (!/^-?\d{16,}$/.test(token)) return false; // 2^53 has 16 digits: anything shorter is exact
+  // Changed only when neither the value nor its written form survives: -47726838974513450
+  // is not a double, but parses to one that JSON.stringify writes back as those digits.
+  // Past ~1.8e308 it parses to Infinity (stored as null), which BigInt() cannot take.
+  const number = Number(token);
+  return !Number.isFinite(number) || (BigInt(number) !== BigInt(token) && String(number) !== token);
 }

@@ -175,6 +175,29 @@ export class Collection<T extends object = Record<string, unknown>> {
     return this.host.table(this.name).count(query);
   }
 
+  /**
+   * The current version's line exactly as the log holds it (without the newline), or
+   * undefined when there is none or it is deleted. Unlike {@link Collection.get}, nothing
+   * is re-serialized: an integer beyond 2^53 keeps every digit (a number would round it).
+   * @example notes.getText(id) // '{"id":"a","n":12345678901234567890,"updated_at":1718000000000}'
+   */
+  getText(id: string): string | undefined {
+    assertIdArgument(id);
+    return this.host.table(this.name).liveText(id);
+  }
+
+  /** The lines of the live records matching `query`, exactly as the log holds them, in the order {@link Collection.list} returns. */
+  listTexts(query?: Query): string[] {
+    parseOptionsArgument(query, QUERY_KEYS, 'query');
+    return this.host.table(this.name).select(query);
+  }
+
+  /** The lines of every version of a record in file order, exactly as the log holds them (tombstones included). */
+  historyTexts(id: string): string[] {
+    assertIdArgument(id);
+    return this.host.table(this.name).historyTexts(id);
+  }
+
   /** Every version of a record in file order, tombstones included (empty if the id never existed). */
   history(id: string): StoredRecord[] {
     assertIdArgument(id);

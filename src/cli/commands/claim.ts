@@ -3,6 +3,7 @@ import type { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { resolveId } from '../../shared/id-prefix.js';
 import { withStore } from '../open-store.js';
+import { exactRecords } from '../../shared/exact-records.js';
 import { createOutput, type Output } from '../output.js';
 import { COLUMNS, printRecords, type Column } from '../records-view.js';
 
@@ -33,8 +34,9 @@ export function claim(store: Store, input: ClaimInput): TaskSpec | undefined {
 
 /** Prints one claimed / renewed / released spec: a one-row table, or the spec as JSON. */
 export function printClaim(out: Output, store: Store, spec: TaskSpec): void {
-  if (out.jsonMode) out.json(spec);
-  else printRecords(out, store, [spec], CLAIM_COLUMNS);
+  const exact = exactRecords(store, 'task_specs', [spec]);
+  if (out.jsonMode) out.json(exact[0]);
+  else printRecords(out, store, exact, CLAIM_COLUMNS);
 }
 
 export async function run(ctx: CliContext, input: ClaimInput): Promise<number> {

@@ -4,6 +4,7 @@ import type { CliContext } from '../context.js';
 import { resolveId } from '../../shared/id-prefix.js';
 import { withStore } from '../open-store.js';
 import { createOutput } from '../output.js';
+import { exactRecord } from '../../shared/exact-records.js';
 
 export interface CompleteExecutionInput {
   id: string;
@@ -12,7 +13,12 @@ export interface CompleteExecutionInput {
 /** Completes an execution; its task spec, and the PRD when all its task specs are complete, follow. */
 export function completeExecution(store: Store, input: CompleteExecutionInput): CompleteExecutionResult {
   const { id } = resolveId(store, input.id, { collections: ['executions'], what: 'execution' });
-  return store.completeExecution(id);
+  const result = store.completeExecution(id);
+  return {
+    execution: exactRecord(store, 'executions', result.execution),
+    taskSpec: result.taskSpec === undefined ? undefined : exactRecord(store, 'task_specs', result.taskSpec),
+    prd: result.prd === undefined ? undefined : exactRecord(store, 'prds', result.prd),
+  };
 }
 
 export async function run(ctx: CliContext, input: CompleteExecutionInput): Promise<number> {

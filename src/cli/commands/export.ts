@@ -2,6 +2,7 @@ import type { Store } from '../../index.js';
 import type { CliContext } from '../context.js';
 import { withStoreForReading } from '../open-store.js';
 import { createOutput } from '../output.js';
+import { parseExact, stringifyExact } from '../../shared/exact-json.js';
 
 export type ExportFormat = 'json' | 'jsonl';
 
@@ -9,11 +10,15 @@ export interface ExportInput {
   format?: ExportFormat;
 }
 
-/** Every current (live) record of every collection, as stored, collection by collection (sorted), oldest write first. */
+/**
+ * Every current (live) record of every collection, as stored, collection by collection
+ * (sorted), oldest write first. Read from the stored lines: an integer beyond ±2^53 is an
+ * `ExactInteger` that prints with every digit (a number would round it).
+ */
 export function exportRecords(store: Store): Record<string, Record<string, unknown>[]> {
   const result: Record<string, Record<string, unknown>[]> = {};
   for (const name of store.collectionNames()) {
-    const records = store.collection({ name }).list();
+    const records = store.collection({ name }).listTexts().map((text) => parseExact(text) as Record<string, unknown>);
     if (records.length > 0) result[name] = records;
   }
   return result;
@@ -34,7 +39,7 @@ export async function run(ctx: CliContext, input: ExportInput): Promise<number> 
   const chunk: string[] = [];
   for (const [collection, records] of Object.entries(data)) {
     for (const record of records) {
-      chunk.push(`${JSON.stringify({ collection, record })}\n`);
+      chunk.push(`${stringifyExact({ collection, record })}\n`);
       if (chunk.length >= 1000) out.raw(chunk.splice(0).join(''));
     }
   }

@@ -1,13 +1,15 @@
 import type { CliContext } from '../context.js';
 import { recordHistory, type HistoryInput, type RecordHistory } from '../../shared/record-history.js';
+import { exactHistory } from '../../shared/exact-records.js';
 import { withStoreForReading } from '../open-store.js';
 import { createOutput, formatTime, formatValue, type Output } from '../output.js';
+import { stringifyExact } from '../../shared/exact-json.js';
 import { displayWidth } from '../table.js';
 import { visible } from '../terminal-safe.js';
 
 export async function run(ctx: CliContext, input: HistoryInput): Promise<number> {
   const out = createOutput(ctx);
-  const history = await withStoreForReading(ctx, (store) => recordHistory(store, input));
+  const history = await withStoreForReading(ctx, (store) => exactHistory(store, recordHistory(store, input)));
   if (out.jsonMode) out.json(history);
   else printHistory(out, history);
   return 0;
@@ -38,8 +40,8 @@ function printHistory(out: Output, history: RecordHistory): void {
     const width = Math.max(0, ...fields.map(displayWidth));
     version.changes.forEach((change, k) => {
       const field = fields[k]! + ' '.repeat(width - displayWidth(fields[k]!));
-      const oldText = Object.hasOwn(change, 'old') ? formatValue(JSON.stringify(change.old), 50) : undefined;
-      const newText = Object.hasOwn(change, 'new') ? formatValue(JSON.stringify(change.new), 50) : c.dim('(removed)');
+      const oldText = Object.hasOwn(change, 'old') ? formatValue(stringifyExact(change.old), 50) : undefined;
+      const newText = Object.hasOwn(change, 'new') ? formatValue(stringifyExact(change.new), 50) : c.dim('(removed)');
       const origin = version.mergeOf === null ? '' : c.dim(`  (from #${version.mergeOf})`);
       out.line(oldText === undefined ? `    ${field}  ${newText}${origin}` : `    ${field}  ${c.red(oldText)} → ${c.green(newText)}${origin}`);
     });

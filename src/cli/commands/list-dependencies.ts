@@ -2,6 +2,7 @@ import type { Dependency, Store } from '../../index.js';
 import type { CliContext } from '../context.js';
 import { resolveId } from '../../shared/id-prefix.js';
 import { withStoreForReading } from '../open-store.js';
+import { exactRecords } from '../../shared/exact-records.js';
 import { createOutput } from '../output.js';
 import { withReadDefaults } from '../record-types.js';
 import { COLUMNS, printRecords } from '../records-view.js';
@@ -29,7 +30,7 @@ export function listDependencies(store: Store, input: ListDependenciesInput): De
 export async function run(ctx: CliContext, input: ListDependenciesInput): Promise<number> {
   const out = createOutput(ctx);
   await withStoreForReading(ctx, (store) => {
-    const deps = listDependencies(store, input);
+    const deps = exactRecords(store, 'dependencies', listDependencies(store, input));
     if (out.jsonMode) out.json(deps);
     else printRecords(out, store, deps, COLUMNS.dependencies!, input.unresolved ? 'no unresolved dependencies' : 'no dependencies');
   });

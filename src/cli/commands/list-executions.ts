@@ -1,6 +1,7 @@
 import { ExecutionStatusSchema, ValidationError, type Execution, type Store } from '../../index.js';
 import type { CliContext } from '../context.js';
 import { withStoreForReading } from '../open-store.js';
+import { exactRecords } from '../../shared/exact-records.js';
 import { createOutput } from '../output.js';
 import { COLUMNS, printRecords } from '../records-view.js';
 
@@ -35,7 +36,9 @@ function parseStatus(status: string): Execution['status'] {
 export async function run(ctx: CliContext, input: ListExecutionsInput): Promise<number> {
   const out = createOutput(ctx);
   await withStoreForReading(ctx, (store) => {
-    const { executions, total } = listExecutions(store, input);
+    const page = listExecutions(store, input);
+    const { total } = page;
+    const executions = exactRecords(store, 'executions', page.executions);
     if (out.jsonMode) {
       out.json(executions);
       return;

@@ -1,6 +1,7 @@
 import type { Prd, Store } from '../../index.js';
 import type { CliContext } from '../context.js';
 import { withStoreForReading } from '../open-store.js';
+import { exactRecords } from '../../shared/exact-records.js';
 import { createOutput } from '../output.js';
 import { COLUMNS, printRecords } from '../records-view.js';
 
@@ -16,7 +17,7 @@ export function listPrds(store: Store, input: ListPrdsInput): Prd[] {
 export async function run(ctx: CliContext, input: ListPrdsInput): Promise<number> {
   const out = createOutput(ctx);
   await withStoreForReading(ctx, (store) => {
-    const prds = listPrds(store, input);
+    const prds = exactRecords(store, 'prds', listPrds(store, input));
     if (out.jsonMode) out.json(prds);
     else printRecords(out, store, prds, COLUMNS.prds!, 'no PRDs');
   });

@@ -2,6 +2,7 @@ import { TaskSpecStatusSchema, ValidationError, type Store, type TaskSpec } from
 import type { CliContext } from '../context.js';
 import { resolveId } from '../../shared/id-prefix.js';
 import { withStoreForReading } from '../open-store.js';
+import { exactRecords } from '../../shared/exact-records.js';
 import { createOutput } from '../output.js';
 import { withReadDefaults } from '../record-types.js';
 import { COLUMNS, printRecords } from '../records-view.js';
@@ -36,7 +37,7 @@ function parseStatus(status: string): TaskSpec['status'] {
 export async function run(ctx: CliContext, input: ListTaskSpecsInput): Promise<number> {
   const out = createOutput(ctx);
   await withStoreForReading(ctx, (store) => {
-    const specs = listTaskSpecs(store, input);
+    const specs = exactRecords(store, 'task_specs', listTaskSpecs(store, input));
     if (out.jsonMode) out.json(specs);
     else printRecords(out, store, specs, COLUMNS.task_specs!, input.ready ? 'no task specs are ready' : 'no task specs');
   });

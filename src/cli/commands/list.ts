@@ -5,6 +5,7 @@ import { createOutput } from '../output.js';
 import { fieldTypesFor, withReadDefaults } from '../record-types.js';
 import { columnsFor, printRecords } from '../records-view.js';
 import { parseWhere } from '../where.js';
+import { exactRecords } from '../../shared/exact-records.js';
 
 export interface ListInput {
   collection: string;
@@ -34,7 +35,7 @@ export function listCollection(store: Store, input: ListInput): Record<string, u
 export async function run(ctx: CliContext, input: ListInput): Promise<number> {
   const out = createOutput(ctx);
   await withStoreForReading(ctx, (store) => {
-    const records = listCollection(store, input);
+    const records = exactRecords(store, input.collection, listCollection(store, input));
     if (out.jsonMode) out.json(records);
     else printRecords(out, store, records, columnsFor(input.collection, records), `no records in ${input.collection}`);
   });

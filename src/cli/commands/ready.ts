@@ -2,6 +2,7 @@ import type { Store, TaskSpec } from '../../index.js';
 import type { CliContext } from '../context.js';
 import { resolveId, shortIds } from '../../shared/id-prefix.js';
 import { withStore } from '../open-store.js';
+import { exactRecords } from '../../shared/exact-records.js';
 import { createOutput, formatValue } from '../output.js';
 import { COLUMNS, printRecords } from '../records-view.js';
 import { visible } from '../terminal-safe.js';
@@ -53,7 +54,11 @@ export function readySpecs(store: Store, input: ReadyInput): ReadyResult {
 export async function run(ctx: CliContext, input: ReadyInput): Promise<number> {
   const out = createOutput(ctx);
   await withStore(ctx, (store) => {
-    const result = readySpecs(store, input);
+    const found = readySpecs(store, input);
+    const result: ReadyResult = {
+      ready: exactRecords(store, 'task_specs', found.ready),
+      ...(found.waiting === undefined ? {} : { waiting: found.waiting.map((w) => ({ ...w, spec: exactRecords(store, 'task_specs', [w.spec])[0]! })) }),
+    };
     if (out.jsonMode) {
       out.json(input.explain ? result : result.ready);
       return;

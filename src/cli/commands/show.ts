@@ -4,6 +4,8 @@ import { resolveId } from '../../shared/id-prefix.js';
 import { withStoreForReading } from '../open-store.js';
 import { createOutput, formatTime, isTimeField, type Output } from '../output.js';
 import { readRecord } from '../../shared/read-record.js';
+import { exactRecord } from '../../shared/exact-records.js';
+import { stringifyExact } from '../../shared/exact-json.js';
 import { visible } from '../terminal-safe.js';
 
 /** Lines of `content` shown before `show` points to `describe`. */
@@ -30,7 +32,8 @@ export function showRecord(store: Store, input: ShowInput): ShownRecord {
 export async function run(ctx: CliContext, input: ShowInput): Promise<number> {
   const out = createOutput(ctx);
   await withStoreForReading(ctx, (store) => {
-    const { collection, record } = showRecord(store, input);
+    const { collection, record: read } = showRecord(store, input);
+    const record = exactRecord(store, collection, read);
     if (out.jsonMode) out.json(record);
     else printRecord(out, collection, record);
   });
@@ -59,5 +62,5 @@ function displayValue(out: Output, field: string, value: unknown, id: string): s
     const more = lines.length - CONTENT_PREVIEW_LINES;
     return `${lines.slice(0, CONTENT_PREVIEW_LINES).join('\n')}\n${out.c.dim(`… ${more} more line${more === 1 ? '' : 's'} (taskstore describe ${id})`)}`;
   }
-  return visible(JSON.stringify(value));
+  return visible(stringifyExact(value));
 }

@@ -8,6 +8,7 @@ import { patchRecord, resolveReferenceIds } from '../patch-record.js';
 import { fieldTypesFor, recordWhat } from '../record-types.js';
 import { parseSetValues } from '../set-values.js';
 import { printRecord } from './show.js';
+import { exactRecord } from '../../shared/exact-records.js';
 
 export interface UpdateInput {
   id: string;
@@ -38,7 +39,7 @@ export function updateRecord(store: Store, input: UpdateInput): UpdateResult {
   const values = parseSetValues(input.set, fieldTypesFor(collection));
   resolveReferenceIds(store, collection, values, (field) => `--set ${field}`);
   const record = patchRecord(store, collection, id, values, input.ifUpdatedAt);
-  return { collection, record };
+  return { collection, record: exactRecord(store, collection, record) };
 }
 
 export async function run(ctx: CliContext, input: UpdateInput): Promise<number> {

@@ -1,0 +1,100 @@
+/**
+ * Printing records with the integers their log line holds, digit for digit.
+ *
+ * Why: a record read through the library is `JSON.parse`d, and a number cannot hold an
+ * integer beyond ±2^53: `12345678901234567890` becomes `12345678901234567000`, and
+ * `JSON.stringify` prints that without a word. The log keeps the user's digits (see
+ * `serializeKeepingMembers`), so output that prints records takes them from the stored
+ * line: {@link withExactIntegers} marks the numbers the line wrote inexactly as
+ * {@link ExactInteger}, and {@link stringifyExact} prints those as their digits.
+ * Everything else prints exactly as `JSON.stringify` prints it.
+ *
+ * Pure, apart from one random nonce per process (see {@link ExactInteger.toJSON}).
+ */
+import { randomUUID } from 'node:crypto';
+import { isInexactInteger, JSON_TOKENS } from './exact-integers.js';
+
+/**
+ * Marks the text of a placeholder that {@link stringifyExact} replaces by the digits. Random
+ * per process, so no stored string can be taken for one (a user cannot guess it).
+ */
+const NONCE = `exact-integer-${randomUUID()}:`;
+const PLACEHOLDER = new RegExp(`"${NONCE}(-?\\d+)"`, 'g');
+
+/** An integer literal a number cannot hold exactly, kept as its digits. */
+export class ExactInteger {
+  constructor(readonly text: string) {}
+
+  /** A placeholder string; {@link stringifyExact} turns it back into the bare digits. */
+  toJSON(): string {
+    return `${NONCE}${this.text}`;
+  }
+
+  /** The digits (what a table cell shows). */
+  toString(): string {
+    return this.text;
+  }
+}
+
+/** Quick test: no run of 16 digits, no integer a number rounds (2^53 has 16 digits). */
+function mayHoldInexact(text: string): boolean {
+  return /\d{16}/.test(text);
+}
+
+/** `JSON.parse(text)`, with every integer a number would round as an {@link ExactInteger}. */
+export function parseExact(text: string): unknown {
+  if (!mayHoldInexact(text)) return JSON.parse(text);
+  let found = false;
+  const marked = text.replace(JSON_TOKENS, (token) => {
+    if (!isInexactInteger(token)) return token;
+    found = true;
+    return JSON.stringify(`${NONCE}${token}`);
+  });
+  if (!found) return JSON.parse(text);
+  return JSON.parse(marked, (_key, value: unknown) =>
+    typeof value === 'string' && value.startsWith(NONCE) ? new ExactInteger(value.slice(NONCE.length)) : value,
+  );
+}
+
+/**
+ * `value` (a record or any part of one, possibly with defaults added) with each number
+ * that `sourceText` — the stored line it was read from — wrote as an integer a number
+ * cannot hold replaced by that integer's {@link ExactInteger}. A number that differs
+ * from the line's (the record changed since) is left as it is. `value` is not modified;
+ * it is returned as is when the line holds no such integer.
+ * @example withExactIntegers({ id: 'a', n: 12345678901234567000 }, '{"id":"a","n":12345678901234567890}') // { id: 'a', n: ExactInteger('12345678901234567890') }
+ */
+export function withExactIntegers<T>(value: T, sourceText: string): T {
+  if (!mayHoldInexact(sourceText)) return value;
+  return overlay(value, parseExact(sourceText)) as T;
+}
+
+/**
+ * `value` with each number that `source` (the same value parsed by {@link parseExact})
+ * holds as an {@link ExactInteger} replaced by it, where the number is that integer rounded.
+ */
+export function overlay(value: unknown, source: unknown): unknown {
+  if (source instanceof ExactInteger) return typeof value === 'number' && value === Number(source.text) ? source : value;
+  if (Array.isArray(value)) {
+    if (!Array.isArray(source)) return value;
+    return value.map((item, i) => (i < source.length ? overlay(item, source[i]) : item));
+  }
+  if (!isPlainObject(value) || !isPlainObject(source)) return value;
+  const result: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const item = Object.hasOwn(source, key) ? overlay(value[key], source[key]) : value[key];
+    // defineProperty: a key `__proto__` (JSON.parse makes it an own member) stays a member.
+    Object.defineProperty(result, key, { value: item, enumerable: true, writable: true, configurable: true });
+  }
+  return result;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof ExactInteger);
+}
+
+/** `JSON.stringify(value, null, indent)`, with each {@link ExactInteger} printed as its digits. */
+export function stringifyExact(value: unknown, indent?: number): string {
+  const text = JSON.stringify(value, null, indent);
+  return text !== undefined && text.includes(NONCE) ? text.replace(PLACEHOLDER, '$1') : text;
+}

@@ -1,0 +1,56 @@
+/**
+ * Records ready to print with the integers their stored lines hold (see `exact-json.ts`):
+ * each record read through the library is matched with its current version's line
+ * (`Collection.getText`). Shared by the CLI's JSON output, its tables and the MCP server.
+ */
+import type { Store } from '../index.js';
+import { overlay, parseExact, withExactIntegers } from './exact-json.js';
+import type { RecordHistory } from './record-history.js';
+
+/**
+ * `record` of `collection` with its integers beyond ±2^53 as the current version's line
+ * writes them. A record that is no longer the current version (another `updated_at`) is
+ * returned as is.
+ */
+export function exactRecord<T>(store: Store, collection: string, record: T): T {
+  if (!isRecord(record) || typeof record.id !== 'string' || record.id === '') return record;
+  const text = store.collection({ name: collection }).getText(record.id);
+  if (text === undefined) return record;
+  const exact = withExactIntegers(record, text);
+  if (exact === record) return record;
+  // Written since `record` was read: its digits may be another version's.
+  return (JSON.parse(text) as { updated_at?: unknown }).updated_at === record.updated_at ? exact : record;
+}
+
+/** {@link exactRecord} for each of `records`. */
+export function exactRecords<T>(store: Store, collection: string, records: readonly T[]): T[] {
+  return records.map((record) => exactRecord(store, collection, record));
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * `history` with the integers beyond ±2^53 of each version (its record, and the old and
+ * new values of its changes) as the version lines write them. Returned as is when the
+ * versions read are not the lines read (a write in between).
+ */
+export function exactHistory(store: Store, history: RecordHistory): RecordHistory {
+  const texts = store.collection({ name: history.collection }).historyTexts(history.id);
+  if (texts.length !== history.versions.length || !texts.some((t) => /\d{16}/.test(t))) return history;
+  const lines = texts.map((text) => parseExact(text) as Record<string, unknown>);
+  const field = (version: number | null, name: string): unknown => (version === null ? undefined : Object.hasOwn(lines[version]!, name) ? lines[version]![name] : undefined);
+  return {
+    ...history,
+    versions: history.versions.map((version, i) => ({
+      ...version,
+      record: overlay(version.record, lines[i]) as Record<string, unknown>,
+      changes: version.changes.map((change) => ({
+        ...change,
+        ...(Object.hasOwn(change, 'old') ? { old: overlay(change.old, field(version.basedOn === null ? null : version.basedOn - 1, change.field)) } : {}),
+        ...(Object.hasOwn(change, 'new') ? { new: overlay(change.new, field(i, change.field)) } : {}),
+      })),
+    })),
+  };
+}

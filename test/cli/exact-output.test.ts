@@ -1,0 +1,103 @@
+/**
+ * Integers beyond 2^53 that a log holds are printed with every digit by every command
+ * that prints records as JSON, never rounded (`JSON.parse` + `JSON.stringify` would turn
+ * 12345678901234567890 into 12345678901234567000 without a word). And `--limit 0` says
+ * why nothing was shown. Runs the built CLI (`npm run build` first).
+ */
+import { appendFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/temp.js';
+import { runCli, withStore } from './run-cli.js';
+
+const BIG = '12345678901234567890';
+const ROUNDED = '12345678901234567000';
+const NEG = '-9007199254740993';
+
+/** A store whose `notes` log holds a hand-written line with integers no number can hold, and a PRD with one. */
+function seeded(): { cwd: string; store: string } {
+  const cwd = tempDir('taskstore-cli-');
+  const store = join(cwd, '.taskstore');
+  withStore(store, (s) => {
+    s.collection({ name: 'notes' }).create({ id: 'plain', n: 1 });
+    s.createPrd({ id: 'p1', title: 'big', content: 'x' });
+  });
+  appendFileSync(join(store, 'notes.jsonl'), `{"id":"a","n":${BIG},"meta":{"list":[1,${NEG}],"s":"${BIG}"},"f":1.5,"created_at":1,"updated_at":2}\n`);
+  const prdLine = runCli(['--store', store, 'export', '--format', 'jsonl'], { cwd })
+    .stdout.split('\n')
+    .find((l) => l.includes('"prds"'))!;
+  const prd = JSON.parse(prdLine).record as Record<string, unknown>;
+  appendFileSync(join(store, 'prds.jsonl'), `${JSON.stringify({ ...prd, review_passes: 0, updated_at: (prd.updated_at as number) + 1 }).slice(0, -1)},"ext":${BIG}}\n`);
+  return { cwd, store };
+}
+
+function run(args: string[], where: { cwd: string; store: string }): string {
+  const result = runCli(['--store', where.store, ...args], { cwd: where.cwd });
+  expect(result.status, `${args.join(' ')}: ${result.stderr}`).toBe(0);
+  return result.stdout;
+}
+
+describe('integers beyond 2^53 in records', () => {
+  it('export prints every digit, in both formats', () => {
+    const where = seeded();
+    for (const args of [['export'], ['export', '--format', 'json'], ['--json', 'export'], ['--json', 'export', '--format', 'jsonl']]) {
+      const out = run(args, where);
+      expect(out, args.join(' ')).toContain(BIG);
+      expect(out, args.join(' ')).toContain(NEG);
+      expect(out, args.join(' ')).not.toContain(ROUNDED);
+      expect(out, args.join(' ')).toContain(`"${BIG}"`); // the string stays a string
+    }
+    // Both formats are still valid JSON documents / lines.
+    const jsonl = run(['export'], where).trim().split('\n');
+    for (const line of jsonl) expect(() => JSON.parse(line)).not.toThrow();
+    expect(() => JSON.parse(run(['export', '--format', 'json'], where))).not.toThrow();
+  });
+
+  it('show, list, history and describe --json print every digit', () => {
+    const where = seeded();
+    for (const args of [
+      ['--json', 'show', 'a'],
+      ['--json', 'list', 'notes'],
+      ['--json', 'list', 'notes', '--where', 'id=a'],
+      ['--json', 'history', 'a'],
+      ['--json', 'show', 'p1'],
+      ['--json', 'list', 'prds'],
+      ['--json', 'list-prds'],
+    ]) {
+      const out = run(args, where);
+      expect(out, args.join(' ')).toContain(BIG);
+      expect(out, args.join(' ')).not.toContain(ROUNDED);
+      expect(() => JSON.parse(out)).not.toThrow();
+    }
+  });
+
+  it('update --json prints the kept member with every digit, and so does the table of show', () => {
+    const where = seeded();
+    const out = run(['--json', 'update', 'a', '--set', 'title=renamed'], where);
+    expect(out).toContain(BIG);
+    expect(out).not.toContain(ROUNDED);
+    expect(out).toContain('renamed');
+    const table = run(['show', 'a'], where);
+    expect(table).toContain(BIG);
+    expect(table).not.toContain(ROUNDED);
+  });
+
+  it('an export with such integers is refused by import, never stored rounded', () => {
+    const where = seeded();
+    writeFileSync(join(where.cwd, 'all.jsonl'), run(['export'], where));
+    const result = runCli(['--store', join(where.cwd, 'copy'), 'import', 'all.jsonl'], { cwd: where.cwd });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`holds ${BIG}`);
+  });
+});
+
+describe('--limit 0', () => {
+  it('says that nothing was shown because of --limit 0, and how many match, instead of "(no records)"', () => {
+    const where = seeded();
+    const result = runCli(['--store', where.store, 'list', 'notes', '--limit', '0'], { cwd: where.cwd });
+    expect(result.status).toBe(0);
+    expect(result.stderr).not.toContain('(no records');
+    expect(result.stderr).toContain('--limit 0');
+    expect(result.stderr).toContain('2 records match');
+  });
+});
