@@ -4,7 +4,7 @@
  */
 import type { Store } from '../index.js';
 import { shortIds } from '../shared/id-prefix.js';
-import { formatTime, formatValue, type Output } from './output.js';
+import { formatTime, formatValue, plural, type Output } from './output.js';
 import { visible } from './terminal-safe.js';
 
 export interface Column {
@@ -106,6 +106,18 @@ const STATUS_COLOURS: Record<string, 'green' | 'yellow' | 'red' | 'cyan' | 'dim'
   cancelled: 'dim',
   stopped: 'dim',
 };
+
+/**
+ * What an empty page of a paged list says (on stderr), truthful when records match but
+ * none is shown: `--limit 0` shows none, an `--offset` past the end neither.
+ * @example emptyPageNote({ what: 'records in notes', noun: 'record', limit: 0, offset: 0, total: 2 }) // 'nothing shown (--limit 0); 2 records match'
+ */
+export function emptyPageNote(page: { what: string; noun: string; limit: number | undefined; offset: number | undefined; total: number }): string {
+  const { what, noun, limit, offset = 0, total } = page;
+  if (total > 0 && limit === 0) return `nothing shown (--limit 0); ${plural(total, noun)} ${total === 1 ? 'matches' : 'match'}`;
+  if (total > 0 && offset > 0) return `no ${what} at offset ${offset} of ${total}`;
+  return `no ${what}`;
+}
 
 /** Prints `records` as a table (or `(none)` on stderr when there are none). */
 export function printRecords(out: Output, store: Store, records: readonly Record<string, unknown>[], columns: Column[], emptyNote = 'no records'): void {

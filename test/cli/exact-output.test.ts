@@ -98,6 +98,23 @@ describe('--limit 0', () => {
     expect(result.status).toBe(0);
     expect(result.stderr).not.toContain('(no records');
     expect(result.stderr).toContain('--limit 0');
-    expect(result.stderr).toContain('2 records match');
+    expect(result.stderr).toBe('(nothing shown (--limit 0); 2 records match)\n');
+    // An offset past the end says so too, and an empty collection page is still "no records".
+    expect(runCli(['--store', where.store, 'list', 'notes', '--offset', '5'], { cwd: where.cwd }).stderr).toBe('(no records in notes at offset 5 of 2)\n');
+    expect(runCli(['--store', where.store, 'list', 'notes', '--where', 'n=7', '--limit', '0'], { cwd: where.cwd }).stderr).toBe('(no records in notes)\n');
+  });
+
+  it('list-executions --limit 0 says how many match instead of "(no executions)" and "showing 1-0"', () => {
+    const cwd = tempDir('taskstore-cli-');
+    const store = join(cwd, '.taskstore');
+    withStore(store, (s) => {
+      const prd = s.createPrd({ title: 'p', content: '' });
+      const ts = s.createTaskSpec({ prd_id: prd, phase_name: 'phase' });
+      for (let i = 0; i < 3; i++) s.createExecution({ ts_id: ts, worktree_path: `w${i}`, branch_name: `b${i}` });
+    });
+    const all = runCli(['list-executions', '--limit', '0'], { cwd });
+    expect(all.status).toBe(0);
+    expect(all.stderr).toBe('(nothing shown (--limit 0); 3 executions match)\n');
+    expect(runCli(['list-executions', '--limit', '0', '--status', 'running'], { cwd }).stderr).toBe('(nothing shown (--limit 0); 3 running executions match)\n');
   });
 });

@@ -3,7 +3,7 @@ import type { CliContext } from '../context.js';
 import { withStoreForReading } from '../open-store.js';
 import { createOutput } from '../output.js';
 import { fieldTypesFor, withReadDefaults } from '../record-types.js';
-import { columnsFor, printRecords } from '../records-view.js';
+import { columnsFor, emptyPageNote, printRecords } from '../records-view.js';
 import { parseWhere } from '../where.js';
 import { exactRecords } from '../../shared/exact-records.js';
 
@@ -37,7 +37,12 @@ export async function run(ctx: CliContext, input: ListInput): Promise<number> {
   await withStoreForReading(ctx, (store) => {
     const records = exactRecords(store, input.collection, listCollection(store, input));
     if (out.jsonMode) out.json(records);
-    else printRecords(out, store, records, columnsFor(input.collection, records), `no records in ${input.collection}`);
+    else {
+      // Counted only for an empty page: records may match that the page does not show.
+      const total = records.length > 0 ? records.length : store.collection({ name: input.collection }).count({ where: parseWhere(input.where ?? [], fieldTypesFor(input.collection)) });
+      const note = emptyPageNote({ what: `records in ${input.collection}`, noun: 'record', limit: input.limit, offset: input.offset, total });
+      printRecords(out, store, records, columnsFor(input.collection, records), note);
+    }
   });
   return 0;
 }
