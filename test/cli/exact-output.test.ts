@@ -8,6 +8,7 @@ import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/temp.js';
+import { startMcp, textOf } from './mcp-client.js';
 import { runCli, withStore } from './run-cli.js';
 
 const BIG = '12345678901234567890';
@@ -80,6 +81,28 @@ describe('integers beyond 2^53 in records', () => {
     const table = run(['show', 'a'], where);
     expect(table).toContain(BIG);
     expect(table).not.toContain(ROUNDED);
+  });
+
+  it("the MCP server's record results print every digit in their text", async () => {
+    const where = seeded();
+    const mcp = await startMcp({ cwd: where.cwd, store: where.store });
+    try {
+      for (const [tool, args] of [
+        ['get_record', { id: 'a' }],
+        ['list_records', { collection: 'notes' }],
+        ['record_history', { id: 'a' }],
+        ['get_record', { id: 'p1' }],
+        ['update_record', { id: 'a', patch: { title: 'renamed' } }],
+      ] as const) {
+        const result = await mcp.call(tool, args);
+        expect(result.isError, `${tool}: ${textOf(result)}`).toBeFalsy();
+        expect(textOf(result), tool).toContain(BIG);
+        expect(textOf(result), tool).not.toContain(ROUNDED);
+        expect(() => JSON.parse(textOf(result))).not.toThrow();
+      }
+    } finally {
+      await mcp.close();
+    }
   });
 
   it('an export with such integers is refused by import, never stored rounded', () => {

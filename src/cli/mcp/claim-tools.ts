@@ -3,6 +3,7 @@
  * with a lease, renew the lease while working, release it to give the spec back.
  * Exactly-once is the library's: of many agents claiming at once, each spec goes to one.
  */
+import { exactRecord } from '../../shared/exact-records.js';
 import { z } from 'zod';
 import { ValidationError, type Store } from '../../index.js';
 import { resolveId } from '../../shared/id-prefix.js';
@@ -38,11 +39,11 @@ export const claimTaskSpec = defineTool({
       if (args.prd_id !== undefined) {
         throw new ValidationError('prd_id narrows the choice of the next spec: give either id or prd_id, not both', { field: 'prd_id' });
       }
-      return { task_spec: store.claimTaskSpec(specId(store, args.id), args.claimant, leaseOption(args.lease_ms)) };
+      return { task_spec: exactRecord(store, 'task_specs', store.claimTaskSpec(specId(store, args.id), args.claimant, leaseOption(args.lease_ms))) };
     }
     const prdId = args.prd_id === undefined ? undefined : resolvePrdId(store, args.prd_id);
     const spec = store.claimNextReadyTaskSpec(args.claimant, { ...leaseOption(args.lease_ms), ...(prdId === undefined ? {} : { prdId }) });
-    return { task_spec: spec ?? null };
+    return { task_spec: spec === undefined ? null : exactRecord(store, 'task_specs', spec) };
   },
 });
 
@@ -57,7 +58,7 @@ export const renewClaim = defineTool({
   output: z.object({ task_spec: taskSpecResult }),
   annotations: { ...WRITES, idempotentHint: true },
   run(store, args) {
-    return { task_spec: store.renewTaskSpecClaim(specId(store, args.id), args.claimant, leaseOption(args.lease_ms)) };
+    return { task_spec: exactRecord(store, 'task_specs', store.renewTaskSpecClaim(specId(store, args.id), args.claimant, leaseOption(args.lease_ms))) };
   },
 });
 
@@ -77,6 +78,6 @@ export const releaseClaim = defineTool({
   annotations: WRITES,
   run(store, args) {
     const options = args.status === undefined ? {} : { status: args.status };
-    return { task_spec: store.releaseTaskSpecClaim(specId(store, args.id), args.claimant, options) };
+    return { task_spec: exactRecord(store, 'task_specs', store.releaseTaskSpecClaim(specId(store, args.id), args.claimant, options)) };
   },
 });

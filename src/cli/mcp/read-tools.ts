@@ -8,6 +8,7 @@ import { recordHistory } from '../../shared/record-history.js';
 import { resolveId } from '../../shared/id-prefix.js';
 import { readRecord } from '../../shared/read-record.js';
 import { withReadDefaults } from '../record-types.js';
+import { exactHistory, exactRecord, exactRecords } from '../../shared/exact-records.js';
 import { READ_ONLY, defineTool } from './tool-definition.js';
 import { collectionArg, idArg, idOf, limitArg, offsetArg, recordResult, taskSpecResult, whereArg } from './tool-schemas.js';
 
@@ -46,7 +47,7 @@ export const readyTaskSpecs = defineTool({
   run(store, args) {
     const prdId = args.prd_id === undefined ? undefined : resolvePrdId(store, args.prd_id);
     const ready = store.listReadyTaskSpecs().filter((spec) => prdId === undefined || spec.prd_id === prdId);
-    return { task_specs: args.limit === undefined ? ready : ready.slice(0, args.limit) };
+    return { task_specs: exactRecords(store, 'task_specs', args.limit === undefined ? ready : ready.slice(0, args.limit)) };
   },
 });
 
@@ -67,7 +68,7 @@ export const getRecord = defineTool({
     const record = readRecord(store, match.collection, match.id);
     // resolveId returns live records only: only a delete in between gets here.
     if (record === undefined) throw new NotFoundError(`${match.collection} has no record with id ${match.id}`, { data: { ...match } });
-    return { collection: match.collection, record };
+    return { collection: match.collection, record: exactRecord(store, match.collection, record) };
   },
 });
 
@@ -94,7 +95,7 @@ export const listRecords = defineTool({
     const records = collection
       .list({ where, limit: args.limit ?? DEFAULT_LIST_LIMIT, offset: args.offset ?? 0 })
       .map((record) => withReadDefaults(args.collection, record));
-    return { collection: args.collection, records, total: collection.count({ where }) };
+    return { collection: args.collection, records: exactRecords(store, args.collection, records), total: collection.count({ where }) };
   },
 });
 
@@ -120,7 +121,7 @@ export const recordHistoryTool = defineTool({
   }),
   annotations: READ_ONLY,
   run(store, args) {
-    return { ...recordHistory(store, { id: args.id }) };
+    return { ...exactHistory(store, recordHistory(store, { id: args.id })) };
   },
 });
 

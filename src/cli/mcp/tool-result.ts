@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import { TaskStoreError } from '../../index.js';
+import { stringifyExact } from '../../shared/exact-json.js';
 import { CliError } from '../errors.js';
 
 /** The subset of the MCP `CallToolResult` this server produces. */
@@ -15,10 +16,14 @@ export interface ToolResult {
   isError?: boolean;
 }
 
-/** A successful result: `value` as structured content and as JSON text. */
+/**
+ * A successful result: `value` as structured content and as JSON text. The text prints
+ * an integer beyond ±2^53 (an `ExactInteger`) with every digit; structured content is
+ * JSON numbers, which hold it rounded, as any client's `JSON.parse` would.
+ */
 export function toolSuccess(value: Record<string, unknown>): ToolResult {
-  // Round-trip so structured content holds exactly what the text says (undefined members dropped).
-  const text = JSON.stringify(value);
+  // Round-trip so structured content holds what the text says (undefined members dropped).
+  const text = stringifyExact(value);
   return { content: [{ type: 'text', text }], structuredContent: JSON.parse(text) as Record<string, unknown> };
 }
 

@@ -2,6 +2,7 @@
  * The MCP tools that write: create a PRD, a task spec, an execution; patch any record
  * (optionally only if it has not changed since it was read); complete an execution.
  */
+import { exactRecord } from '../../shared/exact-records.js';
 import { z } from 'zod';
 import { ValidationError, type NewExecution, type NewPrd, type NewTaskSpec, type Store } from '../../index.js';
 import { resolveId } from '../../shared/id-prefix.js';
@@ -119,7 +120,12 @@ export const completeExecution = defineTool({
   annotations: { ...WRITES, idempotentHint: true },
   run(store, args) {
     const { id } = resolveId(store, args.id, { collections: ['executions'], what: 'execution' });
-    return { ...store.completeExecution(id) };
+    const result = store.completeExecution(id);
+    return {
+      execution: exactRecord(store, 'executions', result.execution),
+      taskSpec: result.taskSpec === undefined ? undefined : exactRecord(store, 'task_specs', result.taskSpec),
+      prd: result.prd === undefined ? undefined : exactRecord(store, 'prds', result.prd),
+    };
   },
 });
 
@@ -158,7 +164,7 @@ export const updateRecord = defineTool({
     const { collection, id } = resolveId(store, args.id, args.collection === undefined ? {} : { collections: [args.collection] });
     resolveReferenceIds(store, collection, patch, (field) => `patch.${field}`);
     const record = patchRecord(store, collection, id, patch, args.if_updated_at);
-    return { collection, record };
+    return { collection, record: exactRecord(store, collection, record) };
   },
 });
 
