@@ -6,6 +6,7 @@
  */
 import type { Change } from '../index.js';
 import { diffVersions } from '../shared/record-history.js';
+import { stringifyExact } from '../shared/exact-json.js';
 import type { Colors } from './output.js';
 import { formatTime, truncate } from './output.js';
 import { visible as spelledOut } from './terminal-safe.js';
@@ -17,7 +18,7 @@ const SHORT_ID = 8;
 const VALUE_WIDTH = 40;
 
 function valueText(value: unknown): string {
-  return visible(truncate(value === undefined ? '-' : JSON.stringify(value), VALUE_WIDTH));
+  return visible(truncate(value === undefined ? '-' : stringifyExact(value), VALUE_WIDTH));
 }
 
 /** The fields a change touched: `field: old → new` for updates, `field: value` for creates. */

@@ -22,6 +22,19 @@ export function exactRecord<T>(store: Store, collection: string, record: T): T {
   return (JSON.parse(text) as { updated_at?: unknown }).updated_at === record.updated_at ? exact : record;
 }
 
+/**
+ * {@link exactRecord} for any stored version of a record, current or not (the change
+ * feed's `previous`, or a record replaced since it was read): its line is found among the
+ * record's versions by its `updated_at`. Returned as is when no single line has it.
+ */
+export function exactVersion<T>(store: Store, collection: string, record: T): T {
+  const current = exactRecord(store, collection, record);
+  if (current !== record || !isRecord(record) || typeof record.id !== 'string' || record.id === '') return current;
+  const texts = store.collection({ name: collection }).historyTexts(record.id).filter((text) => /\d{16}/.test(text));
+  const lines = texts.filter((text) => (JSON.parse(text) as { updated_at?: unknown }).updated_at === record.updated_at);
+  return lines.length === 1 ? withExactIntegers(record, lines[0]!) : record;
+}
+
 /** {@link exactRecord} for each of `records`. */
 export function exactRecords<T>(store: Store, collection: string, records: readonly T[]): T[] {
   return records.map((record) => exactRecord(store, collection, record));

@@ -4,12 +4,14 @@
  * 12345678901234567890 into 12345678901234567000 without a word). And `--limit 0` says
  * why nothing was shown. Runs the built CLI (`npm run build` first).
  */
+import { spawn } from 'node:child_process';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/temp.js';
 import { startMcp, textOf } from './mcp-client.js';
-import { runCli, withStore } from './run-cli.js';
+import { openStore, runCli, withStore } from './run-cli.js';
+import { CLI } from '../helpers/paths.js';
 
 const BIG = '12345678901234567890';
 const ROUNDED = '12345678901234567000';
@@ -104,6 +106,34 @@ describe('integers beyond 2^53 in records', () => {
       await mcp.close();
     }
   });
+
+  it('watch --json prints every digit of the new version and of the previous one', async () => {
+    const where = seeded();
+    const child = spawn(process.execPath, [CLI, '--store', where.store, 'watch', '--json', '--since', '0', '--collection', 'notes'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const waitFor = async (condition: () => boolean): Promise<void> => {
+      for (const deadline = Date.now() + 30_000; !condition(); await new Promise((r) => setTimeout(r, 10))) {
+        if (Date.now() > deadline) throw new Error(`timed out; watch printed: ${stdout}`);
+      }
+    };
+    const store = openStore(where.store);
+    try {
+      await waitFor(() => stdout.includes('"id":"a"'));
+      store.collection({ name: 'notes' }).patch('a', { title: 'renamed' });
+      await waitFor(() => stdout.includes('renamed'));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+      store.close();
+    }
+    const update = stdout.split('\n').find((l) => l.includes('renamed'))!;
+    expect(JSON.parse(update)).toMatchObject({ id: 'a', op: 'update', previous: { id: 'a' } });
+    expect(update.split(`"n":${BIG}`).length - 1).toBe(2); // record and previous
+    expect(stdout).not.toContain(ROUNDED);
+  }, 60_000);
 
   it('an export with such integers is refused by import, never stored rounded', () => {
     const where = seeded();

@@ -2,6 +2,9 @@ import type { CliContext } from '../context.js';
 import { formatChangeLine } from '../change-line.js';
 import { openStore } from '../open-store.js';
 import { createOutput } from '../output.js';
+import { stringifyExact } from '../../shared/exact-json.js';
+import { exactVersion } from '../../shared/exact-records.js';
+import type { Change, Store } from '../../index.js';
 
 export interface WatchInput {
   /** Only these collections (repeatable `--collection`); all when empty. */
@@ -28,7 +31,8 @@ export async function run(ctx: CliContext, input: WatchInput): Promise<number> {
     });
     if (!out.jsonMode && ctx.stderr.isTTY === true) out.note(`watching ${store.dir} (Ctrl-C to stop)`);
     for await (const change of changes) {
-      out.raw(out.jsonMode ? `${JSON.stringify(change)}\n` : `${formatChangeLine(change, out.c)}\n`);
+      const exact = exactChange(store, change);
+      out.raw(out.jsonMode ? `${stringifyExact(exact)}\n` : `${formatChangeLine(exact, out.c)}\n`);
     }
   } finally {
     store.close();
@@ -47,4 +51,11 @@ function processSignals(): AbortSignal {
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   return controller.signal;
+}
+
+/** `change` with the integers beyond ±2^53 of its versions as their stored lines write them. */
+function exactChange(store: Store, change: Change): Change {
+  const record = exactVersion(store, change.collection, change.record);
+  const previous = change.previous === undefined ? undefined : exactVersion(store, change.collection, change.previous);
+  return record === change.record && previous === change.previous ? change : { ...change, record, ...(previous === undefined ? {} : { previous }) };
 }
