@@ -3,6 +3,7 @@
  * hold ids) shortened to unique prefixes.
  */
 import type { Store } from '../index.js';
+import { stringifyExact } from '../shared/exact-json.js';
 import { shortIds } from '../shared/id-prefix.js';
 import { formatTime, formatValue, plural, type Output } from './output.js';
 import { visible } from './terminal-safe.js';
@@ -140,7 +141,7 @@ export function printRecords(out: Output, store: Store, records: readonly Record
     const value = record[column.field];
     if (column.id) {
       if (typeof value === 'string') return shortId(value);
-      if (Array.isArray(value)) return value.length === 0 ? '-' : value.map((v) => (typeof v === 'string' ? shortId(v) : JSON.stringify(v))).join(',');
+      if (Array.isArray(value)) return value.length === 0 ? '-' : value.map((v) => (typeof v === 'string' ? shortId(v) : stringifyExact(v))).join(',');
       if (value === null || value === undefined) return column.field === 'to_exec_id' ? out.c.dim('(all)') : '-';
     }
     if (column.time) return value === null || value === undefined ? '-' : formatTime(value);

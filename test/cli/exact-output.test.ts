@@ -85,6 +85,26 @@ describe('integers beyond 2^53 in records', () => {
     expect(table).not.toContain(ROUNDED);
   });
 
+  it('task spec commands print every digit, a hand-written dependency that is such a number included', () => {
+    const where = seeded();
+    withStore(where.store, (s) => {
+      s.createTaskSpec({ id: 't1', prd_id: 'p1', phase_name: 'phase' });
+    });
+    const spec = JSON.parse(run(['--json', 'show', 't1'], where)) as Record<string, unknown>;
+    appendFileSync(
+      join(where.store, 'task_specs.jsonl'),
+      `${JSON.stringify({ ...spec, updated_at: (spec.updated_at as number) + 1 }).slice(0, -1).replace('"dependencies":[]', `"dependencies":[${BIG}]`)},"n":${BIG}}\n`,
+    );
+    for (const args of [['--json', 'list-task-specs'], ['--json', 'ready', '--explain'], ['list-task-specs'], ['ready', '--explain']]) {
+      const out = run(args, where);
+      expect(out, args.join(' ')).toContain(BIG);
+      expect(out, args.join(' ')).not.toContain(ROUNDED);
+      expect(out, args.join(' ')).not.toContain('exact-integer');
+    }
+    const explained = run(['--json', 'ready', '--explain'], where);
+    expect(explained.split(BIG).length - 1, explained).toBe(3); // the spec's n and dependency, and the blocker's id
+  });
+
   it("the MCP server's record results print every digit in their text", async () => {
     const where = seeded();
     const mcp = await startMcp({ cwd: where.cwd, store: where.store });

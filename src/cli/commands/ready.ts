@@ -3,6 +3,7 @@ import type { CliContext } from '../context.js';
 import { resolveId, shortIds } from '../../shared/id-prefix.js';
 import { withStore } from '../open-store.js';
 import { exactRecords } from '../../shared/exact-records.js';
+import { ExactInteger, stringifyExact } from '../../shared/exact-json.js';
 import { createOutput, formatValue } from '../output.js';
 import { COLUMNS, printRecords } from '../records-view.js';
 import { visible } from '../terminal-safe.js';
@@ -57,7 +58,7 @@ export async function run(ctx: CliContext, input: ReadyInput): Promise<number> {
     const found = readySpecs(store, input);
     const result: ReadyResult = {
       ready: exactRecords(store, 'task_specs', found.ready),
-      ...(found.waiting === undefined ? {} : { waiting: found.waiting.map((w) => ({ ...w, spec: exactRecords(store, 'task_specs', [w.spec])[0]! })) }),
+      ...(found.waiting === undefined ? {} : { waiting: found.waiting.map((w) => exactWaiting(store, w)) }),
     };
     if (out.jsonMode) {
       out.json(input.explain ? result : result.ready);
@@ -73,7 +74,7 @@ export async function run(ctx: CliContext, input: ReadyInput): Promise<number> {
     const ids = result.waiting.flatMap((w) => [w.spec.id, ...w.blockedBy.filter((b) => b.status !== 'missing').map((b) => b.id as string)]);
     const short = shortIds(store, ids);
     // Dependency values are whatever the record holds (a missing one is no validated id): spell out control characters.
-    const name = (id: unknown, missing = false) => visible(typeof id !== 'string' ? JSON.stringify(id) : missing ? id : (short.get(id) ?? id), true);
+    const name = (id: unknown, missing = false) => visible(typeof id !== 'string' ? stringifyExact(id) : missing ? id : (short.get(id) ?? id), true);
     out.line('', out.c.bold(`not ready (${result.waiting.length}):`));
     out.table(
       ['ID', 'PHASE', 'WAITING FOR'],
@@ -81,4 +82,15 @@ export async function run(ctx: CliContext, input: ReadyInput): Promise<number> {
     );
   });
   return 0;
+}
+
+/**
+ * A waiting spec with the integers beyond ±2^53 its stored line holds; a blocker that is
+ * such a number (a hand-edited `dependencies`) is named by its digits too.
+ */
+function exactWaiting(store: Store, waiting: NonNullable<ReadyResult['waiting']>[number]): NonNullable<ReadyResult['waiting']>[number] {
+  const spec = exactRecords(store, 'task_specs', [waiting.spec])[0]!;
+  const deps: unknown[] = Array.isArray(spec.dependencies) ? spec.dependencies : [spec.dependencies];
+  const exactId = (id: unknown): unknown => (typeof id === 'number' ? (deps.find((d) => d instanceof ExactInteger && Number(d.text) === id) ?? id) : id);
+  return { spec, blockedBy: waiting.blockedBy.map((b) => ({ ...b, id: exactId(b.id) })) };
 }
