@@ -14,7 +14,8 @@
  * Pure: no I/O.
  */
 import { assertCollectionName } from '../jsonl/collection-name.js';
-import { assertId, isPlainObject } from './record-input.js';
+import { spellControls } from '../jsonl/control-chars.js';
+import { assertNewId, isPlainObject } from './record-input.js';
 
 /** A `TypeError` about one argument: `field` names it; `code` is `VALIDATION` (see above). */
 export interface ArgumentTypeError extends TypeError {
@@ -30,7 +31,7 @@ export function argumentTypeError(name: string, expected: string, value: unknown
 /** A short description of a value for messages: `"abc"`, `42`, `null`, `an array`, `an object`. */
 export function describeValue(value: unknown): string {
   if (value === null) return 'null';
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'string') return spellControls(JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value));
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'object') return 'an object';
   if (typeof value === 'function') return 'a function';
@@ -49,7 +50,7 @@ export function assertFunction(name: string, value: unknown, expected = 'a funct
 /** A record id given as an argument: a string (else TypeError), non-empty and well-formed (else ValidationError). */
 export function assertIdArgument(value: unknown, name = 'id'): asserts value is string {
   assertString(name, value);
-  assertId(value, name);
+  assertNewId(value, name);
 }
 
 /** A collection name given as an argument: a string (else TypeError) that is a valid name (else InvalidNameError). */

@@ -515,3 +515,21 @@ describe('a log that is a symbolic link', () => {
     reopened.close();
   });
 });
+
+describe('the id of a new record', () => {
+  it('has no control character in the sense the docs give (C0, DEL, C1, direction marks) and at most 512 characters; a refused create writes nothing', () => {
+    const { store, dir } = openStore();
+    const notes = store.collection({ name: 'notes' });
+    for (const id of ['a\u0000b', 'a\u001bb', 'a\u007fb', 'nel\u0085', 'csi\u009b2J', 'rlo\u202e', 'lrm\u200e', 'iso\u2066', 'alm\u061c', 'x'.repeat(513)]) {
+      const err = thrown(() => notes.create({ id, title: 'x' }));
+      expect(err, JSON.stringify(id)).toBeInstanceOf(ValidationError);
+      expect(err.message).toMatch(/is malformed: a new id has at most 512 characters and no control characters/);
+      // The message never carries the raw character to a terminal.
+      expect(err.message).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u202e\u2066]/);
+    }
+    expect(logText(dir, 'notes')).toBe('');
+    // Printable ids of every script, and exactly 512 characters, are fine.
+    for (const id of ['Ünïcødé-日本-😀', 'x'.repeat(512), 'with space']) expect(notes.create({ id })).toBe(id);
+    store.close();
+  });
+});
