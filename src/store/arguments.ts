@@ -15,7 +15,7 @@
  */
 import { assertCollectionName } from '../jsonl/collection-name.js';
 import { spellControls } from '../jsonl/control-chars.js';
-import { assertNewId, isPlainObject } from './record-input.js';
+import { assertStoredId, isPlainObject } from './record-input.js';
 
 /** A `TypeError` about one argument: `field` names it; `code` is `VALIDATION` (see above). */
 export interface ArgumentTypeError extends TypeError {
@@ -47,10 +47,15 @@ export function assertFunction(name: string, value: unknown, expected = 'a funct
   if (typeof value !== 'function') throw argumentTypeError(name, expected, value);
 }
 
-/** A record id given as an argument: a string (else TypeError), non-empty and well-formed (else ValidationError). */
+/**
+ * A record id given as an argument to look a record up (read, update, delete, history):
+ * a string (else TypeError), non-empty (else ValidationError). Any id a log line can hold
+ * is accepted, however long and whatever characters it has: a record the store lists is
+ * always reachable. (A new record's id has a stricter rule: `assertNewId`.)
+ */
 export function assertIdArgument(value: unknown, name = 'id'): asserts value is string {
   assertString(name, value);
-  assertNewId(value, name);
+  assertStoredId(value, name);
 }
 
 /** A collection name given as an argument: a string (else TypeError) that is a valid name (else InvalidNameError). */

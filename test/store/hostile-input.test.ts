@@ -516,6 +516,64 @@ describe('a log that is a symbolic link', () => {
   });
 });
 
+describe('ids another tool wrote (any non-empty string a log line can hold)', () => {
+  // A Rust TaskStore repo_path id far over 512 characters, ids with C0 and C1 controls, a
+  // direction override: each a valid log line, each listed.
+  const foreign = ['/home/dev/' + 'deep/'.repeat(130) + 'repo', 'esc\u001b[31m', 'nel\u0085x', 'tab\tand\nnewline', 'rlo\u202etxt'];
+
+  function storeWithForeignIds(): { dir: string } {
+    const { store, dir } = openStore();
+    store.close();
+    writeFileSync(join(dir, 'notes.jsonl'), foreign.map((id, i) => JSON.stringify({ id, updated_at: 10 + i, title: `t${i}` })).join('\n') + '\n');
+    return { dir };
+  }
+
+  it('every listed record can be read, patched, updated, deleted and its history read', () => {
+    const { dir } = storeWithForeignIds();
+    const store = Store.open(dir, { durability: 'none', logger: quietLogger() });
+    const notes = store.collection<{ title: string }>({ name: 'notes' });
+    expect(notes.list().map((r) => r.id)).toEqual(foreign);
+    for (const id of foreign) {
+      expect(notes.get(id)).toMatchObject({ id, title: expect.stringMatching(/^t\d$/) });
+      expect(notes.patch(id, { title: 'patched' })).toMatchObject({ id, title: 'patched' });
+      expect(notes.update(id, { title: 'replaced' })).toMatchObject({ id, title: 'replaced' });
+      expect(notes.history(id).map((v) => v.title)).toEqual([expect.stringMatching(/^t\d$/), 'patched', 'replaced']);
+      notes.delete(id);
+      expect(notes.get(id)).toBeUndefined();
+      expect(notes.history(id).at(-1)).toMatchObject({ id, deleted: true });
+    }
+    expect(notes.list()).toEqual([]);
+    store.close();
+    // Rebuilt from the log, the writes read back the same.
+    const again = Store.open(dir, { durability: 'none', logger: quietLogger() });
+    expect(again.collection({ name: 'notes' }).history(foreign[0]!)).toHaveLength(4);
+    expect(again.check().problems).toEqual([]);
+    again.close();
+  });
+
+  it('a Rust repository-state line keyed by a long path is reachable through getRepoState and setRepoState', () => {
+    const { store, dir } = openStore();
+    store.close();
+    const path = '/home/dev/' + 'nested/'.repeat(100) + 'repo';
+    writeFileSync(join(dir, 'repo_state.jsonl'), `${JSON.stringify({ repo_path: path, last_synced_commit: 'abc', created_at: 5 })}\n`);
+    const reopened = Store.open(dir, { durability: 'none', logger: quietLogger() });
+    expect(reopened.getRepoState(path)).toMatchObject({ id: path, last_synced_commit: 'abc' });
+    expect(reopened.setRepoState(path, 'def')).toMatchObject({ id: path, last_synced_commit: 'def' });
+    expect(reopened.getRepoState(path)!.last_synced_commit).toBe('def');
+    reopened.close();
+  });
+
+  it('lookups still refuse what no log line can hold: a non-string (TypeError) and the empty string (ValidationError)', () => {
+    const { store } = openStore();
+    const notes = store.collection({ name: 'notes' });
+    for (const call of [(id: unknown) => notes.get(id as string), (id: unknown) => notes.history(id as string), (id: unknown) => notes.delete(id as string)]) {
+      for (const bad of [42, null, undefined, ['a']]) expect(thrown(() => call(bad))).toBeInstanceOf(TypeError);
+      expect(thrown(() => call(''))).toBeInstanceOf(ValidationError);
+    }
+    store.close();
+  });
+});
+
 describe('the id of a new record', () => {
   it('has no control character in the sense the docs give (C0, DEL, C1, direction marks) and at most 512 characters; a refused create writes nothing', () => {
     const { store, dir } = openStore();
