@@ -7,7 +7,7 @@
  * backup rebuilds them from the logs. A file that is a symbolic link is refused, never
  * copied through (an `IoError` naming it).
  */
-import { closeSync, mkdirSync, readdirSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { AlreadyExistsError, ioError } from '../errors.js';
 import { atomicCopyFile } from '../fs/atomic-replace.js';
@@ -45,7 +45,8 @@ function storeFileNames(dir: string): string[] {
   } catch (err) {
     throw ioError('read', dir, err);
   }
-  return entries.filter((entry) => entry === '.version' || collectionOfLogFile(entry) !== undefined).sort();
+  // existsSync follows a link: a dangling one is no file, for the backup as for the store.
+  return entries.filter((entry) => (entry === '.version' || collectionOfLogFile(entry) !== undefined) && existsSync(join(dir, entry))).sort();
 }
 
 /**

@@ -74,6 +74,13 @@ describe('store.backup(dest)', () => {
     const dest2 = join(root, 'backup2');
     expect(thrown(() => store.backup(dest2))).toMatchObject({ code: 'IO', data: { errno: 'ELOOP' } });
     expect(existsSync(join(dest2, '.version'))).toBe(false);
+
+    // A dangling link is no log, for the backup as for the store.
+    rmSync(join(dir, '.version'));
+    writeFileSync(join(dir, '.version'), '1\n');
+    symlinkSync(join(root, 'nowhere'), join(dir, 'notes.jsonl'));
+    const dest3 = join(root, 'backup3');
+    expect(store.backup(dest3).files.map((f) => f.name)).toEqual(['.version']);
     store.close();
   });
 
