@@ -516,6 +516,23 @@ describe('a log that is a symbolic link', () => {
   });
 });
 
+describe('a .gitignore that is a symbolic link', () => {
+  it('is never appended to (git checks links out: .gitignore -> ~/.bashrc); opening warns and goes on', () => {
+    const { store, dir } = openStore();
+    store.close();
+    const bashrc = join(tempDir(), 'bashrc');
+    writeFileSync(bashrc, 'export PS1="$ "\n');
+    rmSync(join(dir, '.gitignore'));
+    symlinkSync(bashrc, join(dir, '.gitignore'));
+    const warnings: string[] = [];
+    const reopened = Store.open(dir, { durability: 'none', logger: { ...quietLogger(), warn: (m: string) => void warnings.push(m) } });
+    expect(readFileSync(bashrc, 'utf8')).toBe('export PS1="$ "\n');
+    expect(warnings.join('\n')).toMatch(/\.gitignore is a symbolic link; TaskStore does not write through links/);
+    reopened.collection({ name: 'notes' }).create({ id: 'fine' });
+    reopened.close();
+  });
+});
+
 describe('ids another tool wrote (any non-empty string a log line can hold)', () => {
   // A Rust TaskStore repo_path id far over 512 characters, ids with C0 and C1 controls, a
   // direction override: each a valid log line, each listed.
