@@ -4,6 +4,7 @@
  * meant it, never half-taken or silently changed.
  */
 import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -529,6 +530,37 @@ describe('a .gitignore that is a symbolic link', () => {
     expect(readFileSync(bashrc, 'utf8')).toBe('export PS1="$ "\n');
     expect(warnings.join('\n')).toMatch(/\.gitignore is a symbolic link; TaskStore does not write through links/);
     reopened.collection({ name: 'notes' }).create({ id: 'fine' });
+    reopened.close();
+  });
+});
+
+describe('a transaction journal git checked out (local state, but a branch can commit it)', () => {
+  it('that is a symbolic link is never truncated through: opening names the link, and the file it names keeps every byte', () => {
+    const { store, dir } = openStore();
+    store.collection({ name: 'notes' }).create({ id: 'n1' });
+    store.close();
+    const bashrc = join(tempDir(), 'bashrc');
+    writeFileSync(bashrc, 'export PS1="$ "\n');
+    rmSync(join(dir, 'taskstore.journal'));
+    symlinkSync(bashrc, join(dir, 'taskstore.journal'));
+    const err = thrown(() => Store.open(dir, { durability: 'none', logger: quietLogger() }));
+    expect(err).toMatchObject({ code: 'IO', data: { errno: 'ELOOP', path: join(dir, 'taskstore.journal') } });
+    expect(readFileSync(bashrc, 'utf8')).toBe('export PS1="$ "\n');
+  });
+
+  it('whose entries name a file outside the store (../victim) cuts nothing: only the store\'s own logs are ever rolled back', () => {
+    const { store, dir } = openStore();
+    store.collection({ name: 'notes' }).create({ id: 'n1' });
+    store.close();
+    const victim = join(dir, '..', 'victim.txt');
+    writeFileSync(victim, 'precious\n');
+    // A well-formed journal (its checksum right) claiming an interrupted append to ../victim.txt at offset 0.
+    const body = JSON.stringify({ v: 1, entries: [{ file: '../victim.txt', offset: 0, length: 100, sha1: '0'.repeat(40), prefix: createHash('sha1').update('0').digest('hex') }] });
+    writeFileSync(join(dir, 'taskstore.journal'), `${body}\n${createHash('sha1').update(body).digest('hex')}\n`);
+    const reopened = Store.open(dir, { durability: 'none', logger: quietLogger() });
+    expect(readFileSync(victim, 'utf8')).toBe('precious\n');
+    expect(existsSync(`${victim}.torn`)).toBe(false);
+    expect(reopened.collection({ name: 'notes' }).get('n1')).toBeDefined();
     reopened.close();
   });
 });
