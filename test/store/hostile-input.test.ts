@@ -6,6 +6,7 @@
 import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Store, ValidationError } from '../../src/index.js';
@@ -562,6 +563,25 @@ describe('a transaction journal git checked out (local state, but a branch can c
     expect(existsSync(`${victim}.torn`)).toBe(false);
     expect(reopened.collection({ name: 'notes' }).get('n1')).toBeDefined();
     reopened.close();
+  });
+});
+
+describe('a cache database git checked out as a symbolic link', () => {
+  it('is never opened through: SQLite would switch the database it names to WAL and write the cache into it', () => {
+    const { store, dir } = openStore();
+    store.collection({ name: 'notes' }).create({ id: 'n1' });
+    store.close();
+    const victim = join(tempDir(), 'places.sqlite');
+    const db = new Database(victim);
+    db.exec("CREATE TABLE bookmarks (url TEXT); INSERT INTO bookmarks VALUES ('https://example.com')");
+    db.close();
+    const before = readFileSync(victim);
+    for (const suffix of ['', '-wal', '-shm']) rmSync(join(dir, `taskstore.db${suffix}`), { force: true });
+    symlinkSync(victim, join(dir, 'taskstore.db'));
+    const err = thrown(() => Store.open(dir, { durability: 'none', logger: quietLogger() }));
+    expect(err).toMatchObject({ code: 'IO', data: { errno: 'ELOOP', path: join(dir, 'taskstore.db') } });
+    expect(readFileSync(victim).equals(before)).toBe(true);
+    expect(existsSync(`${victim}-wal`)).toBe(false);
   });
 });
 
