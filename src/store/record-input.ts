@@ -24,8 +24,9 @@ export interface RecordSchema<T = unknown> {
  *   non-empty string ({@link assertStoredId}).
  * - **New ids**: a record this store creates also keeps its id to at most
  *   {@link MAX_ID_LENGTH} characters without control characters (C0 and C1 controls, DEL,
- *   invisible direction marks and overrides: the set `spellControls` spells out), so
- *   what the store itself writes can be typed, shown and compared ({@link assertNewId}).
+ *   invisible direction marks and overrides: the set `spellControls` spells out) and
+ *   without a lone UTF-16 surrogate, so what the store itself writes can be typed, shown,
+ *   compared and cached ({@link assertNewId}).
  */
 export const MAX_ID_LENGTH = 512;
 
@@ -36,9 +37,20 @@ export function assertStoredId(id: unknown, field = 'id'): asserts id is string 
   }
 }
 
+/** A UTF-16 surrogate without its pair: no UTF-8 text holds one (in `u` mode a pair is one code point, not `Cs`). */
+const LONE_SURROGATE = /\p{Cs}/u;
+
 /** Throws {@link ValidationError} unless `id` is usable as the id of a new record (see above). */
 export function assertNewId(id: unknown, field = 'id'): asserts id is string {
   assertStoredId(id, field);
+  if (LONE_SURROGATE.test(id)) {
+    // JSON can escape it, but the cache (SQLite, UTF-8) stores U+FFFD instead: `check`
+    // would report the record as drift, and two such ids would share one cache key.
+    throw new ValidationError(`${field} ${spellControls(JSON.stringify(id.slice(0, 40)))} is malformed: it holds half of a UTF-16 surrogate pair, which is no character`, {
+      field,
+      hint: 'leave the id out to get a UUIDv7, or build it from whole characters (a string cut in the middle of an emoji?)',
+    });
+  }
   if (id.length > MAX_ID_LENGTH || hasControls(id)) {
     throw new ValidationError(
       `${field} ${spellControls(JSON.stringify(id.slice(0, 40)))} is malformed: a new id has at most ${MAX_ID_LENGTH} characters and no control characters (C0, DEL, C1, invisible direction marks)`,

@@ -655,6 +655,14 @@ describe('the id of a new record', () => {
       expect(err.message).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u202e\u2066]/);
     }
     expect(logText(dir, 'notes')).toBe('');
+    // Half a surrogate pair is no character: the cache (UTF-8) would hold U+FFFD and check report drift.
+    for (const id of ['lone\ud800', 'x\udc00y', '😀'.slice(0, 1)]) {
+      const err = thrown(() => notes.create({ id, title: 'x' }));
+      expect(err, JSON.stringify(id)).toBeInstanceOf(ValidationError);
+      expect(err.message).toMatch(/half of a UTF-16 surrogate pair/);
+    }
+    expect(logText(dir, 'notes')).toBe('');
+    expect(store.check().problems).toEqual([]);
     // Printable ids of every script, and exactly 512 characters, are fine.
     for (const id of ['Ünïcødé-日本-😀', 'x'.repeat(512), 'with space']) expect(notes.create({ id })).toBe(id);
     store.close();
