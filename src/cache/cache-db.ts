@@ -4,7 +4,7 @@
  * it is thrown away and rebuilt from the logs.
  */
 import type BetterSqlite3 from 'better-sqlite3';
-import { existsSync, rmSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { StatementCache } from './statement-cache.js';
@@ -12,7 +12,7 @@ import { BadLines, FileStates } from './log-state-tables.js';
 import { CollectionTable, collectionTableName } from './collection-table.js';
 import { TaskGraphTables } from './task-graph-sql.js';
 import type { SqliteDatabase } from './sqlite.js';
-import { LockedError, TaskStoreError, ioError } from '../errors.js';
+import { IoError, LockedError, TaskStoreError, ioError } from '../errors.js';
 import { STATE_SUPERSEDED } from './row-state.js';
 import { sleepSync } from '../fs/sleep.js';
 
@@ -77,6 +77,7 @@ export class CacheDb {
    * rebuilds it from the logs.
    */
   static open(path: string, busyTimeoutMs: number): CacheDb {
+    refuseLink(path);
     try {
       return CacheDb.tryOpenWhileBusy(path, busyTimeoutMs);
     } catch (err) {
@@ -459,6 +460,21 @@ function isBusy(err: unknown): boolean {
 function isCorruption(err: unknown): boolean {
   const code = (err as { code?: string }).code;
   return code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT' || (typeof code === 'string' && code.startsWith('SQLITE_CORRUPT'));
+}
+
+/**
+ * SQLite follows symbolic links, and git checks them out (a branch can commit
+ * `taskstore.db -> ~/.mozilla/…/places.sqlite`): opening would switch the database the link
+ * names to WAL and write the cache into it. Refused like a linked log (an IoError naming it).
+ */
+function refuseLink(path: string): void {
+  for (const suffix of ['', '-wal', '-shm']) {
+    if (lstatSync(path + suffix, { throwIfNoEntry: false })?.isSymbolicLink() !== true) continue;
+    throw new IoError(`cannot open ${path + suffix}: it is a symbolic link, and TaskStore does not follow links for its cache (one committed to git could point anywhere)`, {
+      data: { path: path + suffix, errno: 'ELOOP' },
+      hint: 'remove the link (the cache is rebuilt from the logs), then retry; nothing was written',
+    });
+  }
 }
 
 /** Removes a cache database and its WAL/SHM side files. */

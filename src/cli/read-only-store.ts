@@ -6,9 +6,11 @@
  * and removes it afterwards. Nothing in the store directory is touched. Messages name
  * the store's own paths, not the copy's.
  */
-import { accessSync, constants, copyFileSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, copyFileSync, existsSync, lstatSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { openLogFile, READ_NO_FOLLOW } from '../fs/open-log-file.js';
+import { collectionOfLogFile } from '../jsonl/collection-name.js';
 
 /** Why `dir` cannot be written: `EROFS` (read-only file system), `EACCES` / `EPERM` (permissions), or undefined when it can. */
 export function unwritableReason(dir: string): string | undefined {
@@ -39,6 +41,12 @@ export interface StoreSnapshot {
 /**
  * Copies the committed files of the store in `dir` (its `*.jsonl` logs, `.version`, and
  * the `.torn` / other side files `check` reports) into a new temporary directory.
+ *
+ * A symbolic link is never read through, as the store never opens a log through one (a
+ * link committed to git could name `~/.ssh/id_rsa`, whose text the read would show): a
+ * log that is a link to an existing file fails with the store's own error (an `IoError`
+ * naming the link, `data.errno: 'ELOOP'`); a dangling one is absent, as for the store;
+ * any other link is left out of the copy.
  */
 export function snapshotStore(dir: string): StoreSnapshot {
   const copy = mkdtempSync(join(tmpdir(), 'taskstore-readonly-'));
@@ -47,7 +55,12 @@ export function snapshotStore(dir: string): StoreSnapshot {
     for (const entry of readdirSync(dir)) {
       if (LOCAL_STATE.test(entry)) continue;
       const from = join(dir, entry);
-      if (!statSync(from).isFile()) continue;
+      const st = lstatSync(from);
+      if (st.isSymbolicLink()) {
+        if (collectionOfLogFile(entry) !== undefined && existsSync(from)) closeSync(openLogFile(from, READ_NO_FOLLOW));
+        continue;
+      }
+      if (!st.isFile()) continue;
       copyFileSync(from, join(copy, entry), constants.COPYFILE_FICLONE);
     }
   } catch (err) {

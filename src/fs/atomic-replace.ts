@@ -76,9 +76,12 @@ export function atomicWriteFile(path: string, data: string | Uint8Array | readon
   }, options);
 }
 
-/** Replaces `to` with a copy of the file `from`, read to its end. Returns the bytes copied. */
-export function atomicCopyFile(from: string, to: string, options: AtomicReplaceOptions = {}): number {
-  const source = openSync(from, 'r');
+/**
+ * Replaces `to` with a copy of the file `from` (a path, or a descriptor open for reading,
+ * left open), read to its end. Returns the bytes copied.
+ */
+export function atomicCopyFile(from: string | number, to: string, options: AtomicReplaceOptions = {}): number {
+  const source = typeof from === 'number' ? from : openSync(from, 'r');
   let copied = 0;
   try {
     atomicReplace(to, (fd) => {
@@ -91,7 +94,7 @@ export function atomicCopyFile(from: string, to: string, options: AtomicReplaceO
       }
     }, options);
   } finally {
-    closeSync(source);
+    if (typeof from !== 'number') closeSync(source);
   }
   return copied;
 }

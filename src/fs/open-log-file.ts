@@ -4,6 +4,11 @@
  * ~/.bashrc` would have TaskStore append records (text an agent or a remote branch chose)
  * to whatever the link names. O_NOFOLLOW makes opening such a link fail (ELOOP), which
  * is reported as what it is. The store directory itself may still be a link.
+ *
+ * Reads follow the same rule: a copy of the store (`backup`, the read-only snapshot a CLI
+ * read command answers from, the snapshot `git-sync` commits) read through such a link
+ * would copy, and `git-sync` would commit and push, whatever file the link names
+ * (`notes.jsonl -> ~/.ssh/id_rsa`).
  */
 import { constants, openSync } from 'node:fs';
 import { IoError, ioError } from '../errors.js';
@@ -11,14 +16,19 @@ import { IoError, ioError } from '../errors.js';
 /** `fs.openSync` flags: 'a+' (append, read, create) and 'r+' (read, write), neither following a final symbolic link. */
 export const APPEND_NO_FOLLOW = constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | (constants.O_NOFOLLOW ?? 0);
 export const READ_WRITE_NO_FOLLOW = constants.O_RDWR | (constants.O_NOFOLLOW ?? 0);
+/** `fs.openSync` flags: 'r' (read only), not following a final symbolic link. */
+export const READ_NO_FOLLOW = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0);
 
-/** Opens the log at `path` with `flags`; an IoError (naming a symbolic link as one) when it cannot. */
-export function openLogFile(path: string, flags: number): number {
+/**
+ * Opens the log at `path` with `flags`; an IoError (naming a symbolic link as one) when it
+ * cannot. `what` names the kind of file in that message (`its logs`, `the store's files`).
+ */
+export function openLogFile(path: string, flags: number, what = 'its logs'): number {
   try {
     return openSync(path, flags, 0o666);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ELOOP') {
-      throw new IoError(`cannot open ${path}: it is a symbolic link, and TaskStore does not follow links for its logs (one committed to git could point anywhere)`, {
+      throw new IoError(`cannot open ${path}: it is a symbolic link, and TaskStore does not follow links for ${what} (one committed to git could point anywhere)`, {
         cause: err,
         data: { path, errno: 'ELOOP' },
         hint: `replace the link with the file itself (or remove it), then retry; nothing was written`,

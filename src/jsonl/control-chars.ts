@@ -38,6 +38,16 @@ function short(c: string): string {
 }
 
 /**
+ * True when `text` holds a control character in the sense above (C0 or C1 control, DEL,
+ * an invisible direction mark or override): what a new record id may not contain.
+ * @example hasControls('a\u0085b') // true
+ */
+export function hasControls(text: string): boolean {
+  CONTROL.lastIndex = 0; // a global regex's test() continues from the last match
+  return CONTROL.test(text);
+}
+
+/**
  * `text` with every control character spelled out as an escape.
  * @example spellControls('\u001b[31m') // '\\u001b[31m'
  * spellControls('a\u001bb\nc', { style: 'short', keepLines: true }) // 'a\\x1bb\nc'

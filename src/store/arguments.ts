@@ -14,7 +14,8 @@
  * Pure: no I/O.
  */
 import { assertCollectionName } from '../jsonl/collection-name.js';
-import { assertId, isPlainObject } from './record-input.js';
+import { spellControls } from '../jsonl/control-chars.js';
+import { assertStoredId, isPlainObject } from './record-input.js';
 
 /** A `TypeError` about one argument: `field` names it; `code` is `VALIDATION` (see above). */
 export interface ArgumentTypeError extends TypeError {
@@ -30,7 +31,7 @@ export function argumentTypeError(name: string, expected: string, value: unknown
 /** A short description of a value for messages: `"abc"`, `42`, `null`, `an array`, `an object`. */
 export function describeValue(value: unknown): string {
   if (value === null) return 'null';
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'string') return spellControls(JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value));
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'object') return 'an object';
   if (typeof value === 'function') return 'a function';
@@ -46,10 +47,15 @@ export function assertFunction(name: string, value: unknown, expected = 'a funct
   if (typeof value !== 'function') throw argumentTypeError(name, expected, value);
 }
 
-/** A record id given as an argument: a string (else TypeError), non-empty and well-formed (else ValidationError). */
+/**
+ * A record id given as an argument to look a record up (read, update, delete, history):
+ * a string (else TypeError), non-empty (else ValidationError). Any id a log line can hold
+ * is accepted, however long and whatever characters it has: a record the store lists is
+ * always reachable. (A new record's id has a stricter rule: `assertNewId`.)
+ */
 export function assertIdArgument(value: unknown, name = 'id'): asserts value is string {
   assertString(name, value);
-  assertId(value, name);
+  assertStoredId(value, name);
 }
 
 /** A collection name given as an argument: a string (else TypeError) that is a valid name (else InvalidNameError). */

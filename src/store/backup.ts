@@ -4,13 +4,15 @@
  * lock, so it is a consistent snapshot: no commit lands half way through it. Each file is
  * copied atomically and durably (fs/atomic-replace.ts), then the destination directory
  * is flushed. The cache, journal and other local state are not copied: opening the
- * backup rebuilds them from the logs.
+ * backup rebuilds them from the logs. A file that is a symbolic link is refused, never
+ * copied through (an `IoError` naming it).
  */
-import { mkdirSync, readdirSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { AlreadyExistsError, ioError } from '../errors.js';
 import { atomicCopyFile } from '../fs/atomic-replace.js';
 import { FSYNC } from '../fs/durability.js';
+import { openLogFile, READ_NO_FOLLOW } from '../fs/open-log-file.js';
 import { collectionOfLogFile } from '../jsonl/collection-name.js';
 
 export interface BackupReport {
@@ -43,15 +45,24 @@ function storeFileNames(dir: string): string[] {
   } catch (err) {
     throw ioError('read', dir, err);
   }
-  return entries.filter((entry) => entry === '.version' || collectionOfLogFile(entry) !== undefined).sort();
+  // existsSync follows a link: a dangling one is no file, for the backup as for the store.
+  return entries.filter((entry) => (entry === '.version' || collectionOfLogFile(entry) !== undefined) && existsSync(join(dir, entry))).sort();
 }
 
+/**
+ * Copies one file, never through a symbolic link (as the store never opens a log through
+ * one): a link committed to git (`notes.jsonl -> ~/.ssh/id_rsa`) would otherwise put the
+ * file it names into the backup.
+ */
 function copyInto(dir: string, dest: string, name: string): number {
   const target = join(dest, name);
+  const source = openLogFile(join(dir, name), READ_NO_FOLLOW, name === '.version' ? "the store's files" : 'its logs');
   try {
-    return atomicCopyFile(join(dir, name), target, { durability: FSYNC });
+    return atomicCopyFile(source, target, { durability: FSYNC });
   } catch (err) {
     throw ioError('copy to', target, err);
+  } finally {
+    closeSync(source);
   }
 }
 

@@ -12,7 +12,7 @@ import { jsonEqual } from '../merge/json-equal.js';
 import { serializeKeepingMembers } from './version-text.js';
 import {
   applySchema,
-  assertId,
+  assertNewId,
   assertPlainRecord,
   copyFields,
   nextUpdatedAt,
@@ -209,7 +209,7 @@ export class Collection<T extends object = Record<string, unknown>> {
 
   private createOne(input: Record<string, unknown>): string {
     const id = input.id === undefined ? uuidv7() : input.id;
-    assertId(id);
+    assertNewId(id);
     const table = this.host.table(this.name);
     const current = table.current(id);
     if (current?.live === true) {

@@ -13,7 +13,7 @@
  * The journal file is never deleted, only emptied, so no directory flush is needed per
  * commit. It is local state, ignored by git.
  */
-import { closeSync, existsSync, fstatSync, ftruncateSync, openSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, ftruncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { fingerprintPrefix, hashBytes, readRange } from '../jsonl/log-io.js';
@@ -21,6 +21,11 @@ import type { Durability } from '../fs/durability.js';
 import { moveTornBytesAside } from '../fs/torn-bytes.js';
 import { writeAll } from '../fs/write-all.js';
 import { ioError } from '../errors.js';
+import { openLogFile, READ_NO_FOLLOW, READ_WRITE_NO_FOLLOW } from '../fs/open-log-file.js';
+import { collectionOfLogFile } from '../jsonl/collection-name.js';
+
+/** 'w+' (create or empty, read and write) without following a final symbolic link. */
+const CREATE_NO_FOLLOW = constants.O_RDWR | constants.O_CREAT | constants.O_TRUNC | (constants.O_NOFOLLOW ?? 0);
 
 export const JOURNAL_FILE = 'taskstore.journal';
 
@@ -52,11 +57,29 @@ export function decodeJournal(data: Buffer): DecodedJournal {
     return { kind: 'incomplete' };
   }
   try {
-    const parsed = JSON.parse(body) as { entries?: JournalEntry[] };
-    return Array.isArray(parsed.entries) ? { kind: 'entries', entries: parsed.entries } : { kind: 'incomplete' };
+    const parsed = JSON.parse(body) as { entries?: unknown };
+    // Only entries TaskStore could have written: a journal git checked out (local state,
+    // but a branch can commit it) naming `../victim` would otherwise have that file cut.
+    return Array.isArray(parsed.entries) && parsed.entries.every(isJournalEntry) ? { kind: 'entries', entries: parsed.entries } : { kind: 'incomplete' };
   } catch {
     return { kind: 'incomplete' };
   }
+}
+
+/** A journal entry naming one of the store's logs (a plain `<collection>.jsonl`, no path) with whole-number offsets. */
+function isJournalEntry(value: unknown): value is JournalEntry {
+  if (typeof value !== 'object' || value === null) return false;
+  const e = value as Record<string, unknown>;
+  return (
+    typeof e.file === 'string' &&
+    collectionOfLogFile(e.file) !== undefined &&
+    Number.isSafeInteger(e.offset) &&
+    (e.offset as number) >= 0 &&
+    Number.isSafeInteger(e.length) &&
+    (e.length as number) >= 0 &&
+    typeof e.sha1 === 'string' &&
+    typeof e.prefix === 'string'
+  );
 }
 
 export interface RecoveryOutcome {
@@ -74,11 +97,8 @@ export class Journal {
   ) {
     this.path = join(dir, JOURNAL_FILE);
     const created = !existsSync(this.path);
-    try {
-      this.fd = openSync(this.path, created ? 'w+' : 'r+');
-    } catch (err) {
-      throw ioError('open the transaction journal', this.path, err);
-    }
+    // Never through a symbolic link: emptying the journal would truncate the file it names.
+    this.fd = openLogFile(this.path, created ? CREATE_NO_FOLLOW : READ_WRITE_NO_FOLLOW, "the store's files");
     if (created) durability.syncDir(dir);
   }
 
@@ -141,7 +161,7 @@ export class Journal {
 
 function inspectLog(path: string, entry: JournalEntry): 'complete' | 'partial' | 'replaced' {
   if (!existsSync(path)) return entry.offset === 0 ? 'partial' : 'replaced';
-  const fd = openSync(path, 'r');
+  const fd = openLogFile(path, READ_NO_FOLLOW);
   try {
     const size = fstatSync(fd).size;
     if (size < entry.offset || fingerprintPrefix(fd, entry.offset) !== entry.prefix) return 'replaced';
@@ -157,7 +177,7 @@ function inspectLog(path: string, entry: JournalEntry): 'complete' | 'partial' |
 /** Cuts a log back to where the interrupted transaction began, keeping the cut bytes in `<log>.torn`. */
 function rollBack(path: string, entry: JournalEntry, durability: Durability): void {
   if (!existsSync(path)) return;
-  const fd = openSync(path, 'r+');
+  const fd = openLogFile(path, READ_WRITE_NO_FOLLOW);
   try {
     const size = fstatSync(fd).size;
     if (size > entry.offset) moveTornBytesAside(fd, path, entry.offset, readRange(fd, entry.offset, size - entry.offset), durability);

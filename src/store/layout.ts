@@ -2,7 +2,7 @@
  * The committed files that make a directory a store: `.version` (the on-disk format
  * version) and `.gitignore` (keeps the cache and other local state out of git).
  */
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, lstatSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CorruptError, UnsupportedVersionError, ioError } from '../errors.js';
 import { atomicWriteFile } from '../fs/atomic-replace.js';
@@ -59,6 +59,12 @@ const IGNORED = GITIGNORE.split('\n').filter((line) => line !== '' && !line.star
  * (read-only checkout) only gets a warning: opening the store must not fail over it.
  */
 function addMissingIgnores(path: string, logger: Pick<Logger, 'warn'> | undefined): void {
+  if (lstatSync(path).isSymbolicLink()) {
+    // Never written through: git checks links out, and `.gitignore -> ~/.bashrc` would
+    // have TaskStore's lines appended to whatever the link names.
+    logger?.warn(`${path} is a symbolic link; TaskStore does not write through links, so it does not check its entries (replace it with a file)`);
+    return;
+  }
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

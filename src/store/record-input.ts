@@ -5,6 +5,7 @@
  * the field.
  */
 import { ValidationError } from '../errors.js';
+import { hasControls, spellControls } from '../jsonl/control-chars.js';
 import { MAX_JSON_DEPTH } from '../jsonl/json-depth.js';
 
 /** Any object with a `parse` method that returns the value or throws (a zod schema fits). */
@@ -12,19 +13,49 @@ export interface RecordSchema<T = unknown> {
   parse(value: unknown): T;
 }
 
-const MAX_ID_LENGTH = 512;
-// eslint-disable-next-line no-control-regex
-const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+/**
+ * Two rules for ids, one for each direction:
+ *
+ * - **Stored ids**: any non-empty string. That is all a log line needs (the reader's
+ *   rule, see line-codec.ts), and a log holds lines other tools wrote: the Rust
+ *   TaskStore keys repository state by a path of any length, git brings whatever a
+ *   branch committed. Every id the store can list must be readable, updatable and
+ *   deletable, so `get`, `update`, `patch`, `delete`, `history` and every lookup take any
+ *   non-empty string ({@link assertStoredId}).
+ * - **New ids**: a record this store creates also keeps its id to at most
+ *   {@link MAX_ID_LENGTH} characters without control characters (C0 and C1 controls, DEL,
+ *   invisible direction marks and overrides: the set `spellControls` spells out) and
+ *   without a lone UTF-16 surrogate, so what the store itself writes can be typed, shown,
+ *   compared and cached ({@link assertNewId}).
+ */
+export const MAX_ID_LENGTH = 512;
 
-/** Throws {@link ValidationError} unless `id` is a usable record id. */
-export function assertId(id: unknown, field = 'id'): asserts id is string {
+/** Throws {@link ValidationError} unless `id` is a non-empty string: an id a log line can hold. */
+export function assertStoredId(id: unknown, field = 'id'): asserts id is string {
   if (typeof id !== 'string' || id.length === 0) {
     throw new ValidationError(`${field} must be a non-empty string (got ${describe(id)})`, { field });
   }
-  if (id.length > MAX_ID_LENGTH || CONTROL_CHARS.test(id)) {
-    throw new ValidationError(`${field} ${JSON.stringify(id.slice(0, 40))} is malformed: at most ${MAX_ID_LENGTH} characters, no control characters`, {
+}
+
+/** A UTF-16 surrogate without its pair: no UTF-8 text holds one (in `u` mode a pair is one code point, not `Cs`). */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** Throws {@link ValidationError} unless `id` is usable as the id of a new record (see above). */
+export function assertNewId(id: unknown, field = 'id'): asserts id is string {
+  assertStoredId(id, field);
+  if (LONE_SURROGATE.test(id)) {
+    // JSON can escape it, but the cache (SQLite, UTF-8) stores U+FFFD instead: `check`
+    // would report the record as drift, and two such ids would share one cache key.
+    throw new ValidationError(`${field} ${spellControls(JSON.stringify(id.slice(0, 40)))} is malformed: it holds half of a UTF-16 surrogate pair, which is no character`, {
       field,
+      hint: 'leave the id out to get a UUIDv7, or build it from whole characters (a string cut in the middle of an emoji?)',
     });
+  }
+  if (id.length > MAX_ID_LENGTH || hasControls(id)) {
+    throw new ValidationError(
+      `${field} ${spellControls(JSON.stringify(id.slice(0, 40)))} is malformed: a new id has at most ${MAX_ID_LENGTH} characters and no control characters (C0, DEL, C1, invisible direction marks)`,
+      { field, hint: 'leave the id out to get a UUIDv7, or choose a shorter id of printable characters' },
+    );
   }
 }
 
@@ -130,7 +161,7 @@ function describe(value: unknown): string {
     }
     return `an instance of ${value.constructor?.name ?? 'a class'}`;
   }
-  if (typeof value === 'string') return JSON.stringify(value.slice(0, 40));
+  if (typeof value === 'string') return spellControls(JSON.stringify(value.slice(0, 40)));
   return String(value);
 }
 

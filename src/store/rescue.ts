@@ -12,13 +12,15 @@
  * never committed: it is appended to `<collection>.jsonl.rescued`, which `check`
  * reports and `taskstore rescue` (store.rescue()) re-applies to the log.
  */
-import { appendFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { dirname } from 'node:path';
 import { gitEnv } from '../git/git-command.js';
 import type { Durability } from '../fs/durability.js';
 import { parseLine, readerText } from '../jsonl/line-codec.js';
-import { ioError } from '../errors.js';
+import { IoError, ioError } from '../errors.js';
+import { APPEND_NO_FOLLOW, openLogFile, READ_NO_FOLLOW } from '../fs/open-log-file.js';
+import { writeAll } from '../fs/write-all.js';
 
 export const RESCUED_SUFFIX = '.rescued';
 
@@ -92,22 +94,38 @@ export function rescueVanished(dir: string, fileName: string, logFile: string, v
   if (keep.length === 0) return 0;
   try {
     const created = !existsSync(path);
-    appendFileSync(path, `${keep.join('\n')}\n`);
+    // Never through a symbolic link (a `.rescued` link git checked out could name ~/.bashrc).
+    const fd = openLogFile(path, APPEND_NO_FOLLOW, "the store's files");
+    try {
+      writeAll(fd, Buffer.from(`${keep.join('\n')}\n`, 'utf8'));
+    } finally {
+      closeSync(fd);
+    }
     durability.syncPath(path);
     // The new file's name must be durable too before the cache forgets these versions.
     if (created) durability.syncDir(dirname(path));
   } catch (err) {
+    if (err instanceof IoError) throw err;
     throw ioError('keep vanished lines in', path, err);
   }
   return keep.length;
 }
 
-/** The lines of a rescued file (empty when there is none). */
+/**
+ * The lines of a rescued file (empty when there is none). Never read through a symbolic
+ * link: `rescue` appends these lines to the log, and a link git checked out could name
+ * any JSONL file of the user's. Such a link is an `IoError` naming it (`ELOOP`).
+ */
 export function readRescuedLines(path: string): string[] {
   if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8')
-    .split('\n')
-    .filter((l) => l !== '');
+  const fd = openLogFile(path, READ_NO_FOLLOW, "the store's files");
+  try {
+    return readFileSync(fd, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '');
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export function removeRescued(path: string): void {

@@ -6,7 +6,9 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { handleApi } from '../../src/ui/server/api.js';
 import { tempDir } from '../helpers/temp.js';
+import { startMcp, textOf } from './mcp-client.js';
 import { runCli, runJson, withStore } from './run-cli.js';
 
 const BOM = '\ufeff';
@@ -150,5 +152,75 @@ describe('numeric options', () => {
       expect(result.stderr).toMatch(/must be a positive integer\./);
     }
     expect(runCli(['list-executions', '--limit', 'x'], { cwd }).stderr).toMatch(/must be a non-negative integer\./);
+  });
+});
+
+describe('records whose ids another tool wrote (over 512 characters, control characters)', () => {
+  // A Rust TaskStore repo_path id, an ESC sequence and a C1 control (U+0085): each a
+  // valid log line that `list` shows, so each must be reachable by its id.
+  const long = '/home/dev/' + 'deep/'.repeat(130) + 'repo';
+  const ids = [long, 'esc\u001b[31mred', 'nel\u0085x'];
+
+  function seeded(): string {
+    const cwd = tempDir('taskstore-cli-');
+    expect(runCli(['init'], { cwd }).status).toBe(0);
+    writeFileSync(join(cwd, '.taskstore', 'notes.jsonl'), ids.map((id, i) => JSON.stringify({ id, updated_at: 10 + i, title: `t${i}` })).join('\n') + '\n');
+    return cwd;
+  }
+
+  it('show, update, history and delete reach each of them; the terminal never gets a raw control character', () => {
+    const cwd = seeded();
+    const rawControl = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
+    expect(runJson<{ id: string }[]>(['list', 'notes'], { cwd }).map((r) => r.id)).toEqual(ids);
+    for (const [i, id] of ids.entries()) {
+      const show = runCli(['show', id], { cwd });
+      expect(show.status, show.stderr).toBe(0);
+      expect(show.stdout).toContain(`t${i}`);
+      expect(show.stdout).not.toMatch(rawControl);
+      const update = runCli(['update', id, '--set', 'title=changed'], { cwd });
+      expect(update.status, update.stderr).toBe(0);
+      expect(update.stdout).not.toMatch(rawControl);
+      const history = runCli(['history', id], { cwd });
+      expect(history.status, history.stderr).toBe(0);
+      expect(history.stdout).toContain('changed');
+      expect(history.stdout).not.toMatch(rawControl);
+      const del = runCli(['delete', id], { cwd });
+      expect(del.status, del.stderr).toBe(0);
+      expect(del.stdout + del.stderr).not.toMatch(rawControl);
+      expect(runJson<{ versions: unknown[] }>(['history', id], { cwd }).versions).toHaveLength(3);
+    }
+    expect(runCli(['show', 'esc\u001b[31mred'], { cwd }).stderr).toContain('esc\\u001b[31mred');
+    expect(runJson<unknown[]>(['list', 'notes'], { cwd })).toEqual([]);
+  });
+
+  it('the MCP server reads, updates and shows the history of each', async () => {
+    const cwd = seeded();
+    const session = await startMcp({ cwd, store: join(cwd, '.taskstore') });
+    try {
+      for (const id of ids) {
+        const got = await session.call('get_record', { id });
+        expect(got.isError, textOf(got)).not.toBe(true);
+        const updated = await session.call('update_record', { id, patch: { title: 'via mcp' } });
+        expect(updated.isError, textOf(updated)).not.toBe(true);
+        const history = await session.call('record_history', { id });
+        expect(history.isError, textOf(history)).not.toBe(true);
+      }
+    } finally {
+      await session.close();
+    }
+    withStore(join(cwd, '.taskstore'), (s) => expect(s.collection<{ title: string }>({ name: 'notes' }).list().map((r) => r.title)).toEqual(['via mcp', 'via mcp', 'via mcp']));
+  }, 60_000);
+
+  it('the dashboard API answers a record and its history for each', () => {
+    const cwd = seeded();
+    withStore(join(cwd, '.taskstore'), (store) => {
+      for (const id of ids) {
+        const one = handleApi(store, `/api/records/${encodeURIComponent(id)}`, new URLSearchParams(), 1);
+        expect(one.status, JSON.stringify(one.body)).toBe(200);
+        expect(one.body).toMatchObject({ collection: 'notes', record: { id } });
+        const history = handleApi(store, `/api/records/${encodeURIComponent(id)}/history`, new URLSearchParams(), 1);
+        expect(history.status, JSON.stringify(history.body)).toBe(200);
+      }
+    });
   });
 });

@@ -3,7 +3,7 @@
  * accident, terminal injection, help, tables, --where, read-only stores, messages.
  */
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/paths.js';
@@ -227,6 +227,42 @@ describe('a store that cannot be written', () => {
       expect(write.status).toBe(1);
       expect(write.stderr).toContain(`cannot write to the store ${store}: you have no write permission on it (EACCES)`);
       expect(files()).toEqual(before);
+    } finally {
+      chmodSync(store, 0o755);
+    }
+  });
+
+  it('a log committed as a symbolic link is not read through in the temporary copy: the same error as a writable store, naming the link', () => {
+    const { root, store } = seeded();
+    // What the link names: readable by anyone (a world-readable file of the user's, here with a record line, so a read through the link would list it).
+    const outside = tempDir('taskstore-cli-');
+    chmodSync(outside, 0o755);
+    const secret = join(outside, 'id_rsa');
+    writeFileSync(secret, '{"id":"leaked","updated_at":1,"title":"-----BEGIN OPENSSH PRIVATE KEY-----"}\n');
+    chmodSync(secret, 0o644);
+    symlinkSync(secret, join(store, 'notes.jsonl'));
+    const writable = runCli(['list', 'notes'], { cwd: root });
+    expect(writable.status).toBe(1);
+    const linkError = `cannot open ${join(store, 'notes.jsonl')}: it is a symbolic link, and TaskStore does not follow links for its logs`;
+    expect(writable.stderr).toContain(linkError);
+    chmodSync(store, 0o555);
+    const as = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    try {
+      for (const args of [['list', 'notes'], ['show', 'leaked'], ['export'], ['list-prds'], ['check']]) {
+        const run = runCli(args, { cwd: root, ...as });
+        expect(run.status, args.join(' ')).toBe(1);
+        expect(run.stdout + run.stderr, args.join(' ')).not.toContain('PRIVATE KEY');
+        expect(run.stderr, args.join(' ')).toContain(linkError);
+        expect(run.stderr, args.join(' ')).not.toContain('taskstore-readonly-');
+      }
+      // A dangling link is no log at all, for the copy as for the store: reads work.
+      chmodSync(store, 0o755);
+      rmSync(join(store, 'notes.jsonl'));
+      symlinkSync(join(outside, 'not-there'), join(store, 'notes.jsonl'));
+      chmodSync(store, 0o555);
+      const list = runCli(['list-prds'], { cwd: root, ...as });
+      expect(list.status, list.stderr).toBe(0);
+      expect(list.stdout).toContain('Readable');
     } finally {
       chmodSync(store, 0o755);
     }

@@ -23,6 +23,10 @@ const ALLOWED: Record<string, string[]> = {
   // Loaded by main.ts on every start too: the library's pure control-character speller
   // (no imports), shared so the CLI and the library's own messages spell alike.
   'cli/terminal-safe.ts': ['jsonl/control-chars.ts'],
+  // The temporary copy of an unwritable store opens its logs exactly as the store does
+  // (never through a symbolic link, with the store's own error), and knows a log by the
+  // store's own file-name rule: both pure of SQLite, and one definition each.
+  'cli/read-only-store.ts': ['fs/open-log-file.ts', 'jsonl/collection-name.ts'],
   // The MCP server hands the copy of zod its SDK imports to the record schemas, so the
   // process loads zod once: a detail of how the library loads zod, not API.
   'cli/mcp/one-zod.ts': ['records/lazy-zod.ts'],

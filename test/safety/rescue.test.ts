@@ -3,13 +3,15 @@
  * vanish, and that no recent git object holds, are kept in `<collection>.jsonl.rescued`,
  * reported by check and re-applied by rescue. Real git, real files.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Engine as Store } from '../../src/store/engine.js';
 import { GitRepo } from '../helpers/git-repo.js';
 import { quietLogger } from '../helpers/logger.js';
 import { runCli } from '../cli/run-cli.js';
+import { thrown } from '../records/helpers.js';
+import { tempDir } from '../helpers/temp.js';
 import '../git/fixtures.js'; // git env for the store's own git calls
 
 function setup() {
@@ -49,6 +51,35 @@ describe('rescue of vanished acknowledged writes', () => {
     expect(again.get('committed')).toMatchObject({ v: 2 });
     expect(reopened.check().ok).toBe(true);
     reopened.close();
+  });
+
+  it('a .rescued file that is a symbolic link is never written or read through: an IoError naming it, the target untouched and never re-applied', () => {
+    const { repo, dir, store, notes, rescued } = setup();
+    const outside = tempDir();
+    // A dangling link (git checks links out, even of ignored names when committed): the append would create ~/.bashrc-like target.
+    const target = join(outside, 'bashrc');
+    symlinkSync(target, rescued);
+    notes.create({ id: 'lost', v: 1 });
+    repo.git('checkout', '--', '.taskstore/notes.jsonl');
+    expect(thrown(() => store.refresh())).toMatchObject({ code: 'IO', data: { errno: 'ELOOP', path: rescued } });
+    expect(existsSync(target)).toBe(false);
+    // Until the link is gone the store refuses, as for a linked log; the versions are still in the cache to rescue.
+    expect(thrown(() => Store.open(dir, { durability: 'none', logger: quietLogger() }))).toMatchObject({ code: 'IO', data: { errno: 'ELOOP' } });
+    store.close();
+    rmSync(rescued);
+    const fixed = Store.open(dir, { durability: 'none', logger: quietLogger() });
+    expect(readFileSync(rescued, 'utf8')).toContain('"lost"');
+    fixed.close();
+
+    // A link to some other JSONL file of the user's: rescue would append its records to the log.
+    const second = setup();
+    const other = join(outside, 'private.jsonl');
+    writeFileSync(other, `${JSON.stringify({ id: 'private', updated_at: 1, secret: 'x' })}\n`);
+    symlinkSync(other, second.rescued);
+    expect(thrown(() => second.store.rescue())).toMatchObject({ code: 'IO', data: { errno: 'ELOOP', path: second.rescued } });
+    expect(second.notes.get('private')).toBeUndefined();
+    expect(readFileSync(join(second.dir, 'notes.jsonl'), 'utf8')).not.toContain('private');
+    second.store.close();
   });
 
   it('nothing is rescued when git holds the lines (stash, commit on another branch) or a compaction dropped only superseded versions', () => {

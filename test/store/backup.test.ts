@@ -3,13 +3,14 @@
  * consistent snapshot while another process commits transactions across two logs.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AlreadyExistsError, IoError, Store } from '../../src/index.js';
 import { quietLogger } from '../helpers/logger.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 import { tempDir } from '../helpers/temp.js';
+import { thrown } from '../records/helpers.js';
 
 const WRITER = join(REPO_ROOT, 'test', 'fixtures', 'writer.mjs');
 
@@ -47,6 +48,40 @@ describe('store.backup(dest)', () => {
     expect(copy.getPrd(prd)).toMatchObject({ title: 'backed up', review_passes: 2 });
     expect(copy.collection({ name: 'notes' }).list().map((r) => r.id)).toEqual(['n1']);
     copy.close();
+  });
+
+  it('never copies through a symbolic link: a log (or .version) that git checked out as a link is refused, naming it, and nothing of its target lands in the backup', () => {
+    const root = tempDir();
+    const dir = join(root, '.taskstore');
+    const store = openStore(dir);
+    store.collection({ name: 'notes' }).create({ id: 'n1' });
+    // A pull brings `notes.jsonl -> ~/.ssh/id_rsa` while the store is open.
+    const secret = join(tempDir(), 'id_rsa');
+    writeFileSync(secret, '-----BEGIN OPENSSH PRIVATE KEY-----\n');
+    rmSync(join(dir, 'notes.jsonl'));
+    symlinkSync(secret, join(dir, 'notes.jsonl'));
+    const dest = join(root, 'backup');
+    const err = thrown(() => store.backup(dest));
+    expect(err).toBeInstanceOf(IoError);
+    expect(err).toMatchObject({ data: { errno: 'ELOOP', path: join(dir, 'notes.jsonl') } });
+    expect(err.message).toContain('notes.jsonl: it is a symbolic link, and TaskStore does not follow links for its logs');
+    const copied = existsSync(dest) ? readdirSync(dest).map((name) => readFileSync(join(dest, name), 'utf8')).join('') : '';
+    expect(copied).not.toContain('PRIVATE KEY');
+
+    rmSync(join(dir, 'notes.jsonl'));
+    rmSync(join(dir, '.version'));
+    symlinkSync(secret, join(dir, '.version'));
+    const dest2 = join(root, 'backup2');
+    expect(thrown(() => store.backup(dest2))).toMatchObject({ code: 'IO', data: { errno: 'ELOOP' } });
+    expect(existsSync(join(dest2, '.version'))).toBe(false);
+
+    // A dangling link is no log, for the backup as for the store.
+    rmSync(join(dir, '.version'));
+    writeFileSync(join(dir, '.version'), '1\n');
+    symlinkSync(join(root, 'nowhere'), join(dir, 'notes.jsonl'));
+    const dest3 = join(root, 'backup3');
+    expect(store.backup(dest3).files.map((f) => f.name)).toEqual(['.version']);
+    store.close();
   });
 
   it('accepts an existing empty directory, and refuses a non-empty one, a file and the store itself, changing nothing', () => {

@@ -187,8 +187,13 @@ describe('create / get', () => {
   it('returns undefined for unknown ids and rejects malformed ids with VALIDATION', () => {
     const { notes } = openStore();
     expect(notes.get('nope')).toBeUndefined();
-    for (const bad of ['', 42, null, 'a\nb', 'x'.repeat(513)]) {
+    for (const bad of ['', 42, null]) {
       expect(codeOf(() => notes.get(bad as string))).toBe('VALIDATION');
+    }
+    // A log line another tool wrote can hold these ids, so a lookup takes them; only a new record refuses them.
+    for (const bad of ['a\nb', 'x'.repeat(513)]) {
+      expect(notes.get(bad)).toBeUndefined();
+      expect(codeOf(() => notes.create({ id: bad, title: 'x' }))).toBe('VALIDATION');
     }
   });
 

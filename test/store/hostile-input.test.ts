@@ -4,7 +4,9 @@
  * meant it, never half-taken or silently changed.
  */
 import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Store, ValidationError } from '../../src/index.js';
@@ -513,5 +515,156 @@ describe('a log that is a symbolic link', () => {
     expect(existsSync(target)).toBe(false);
     reopened.collection({ name: 'notes' }).create({ id: 'fine' }); // other logs work
     reopened.close();
+  });
+});
+
+describe('a .gitignore that is a symbolic link', () => {
+  it('is never appended to (git checks links out: .gitignore -> ~/.bashrc); opening warns and goes on', () => {
+    const { store, dir } = openStore();
+    store.close();
+    const bashrc = join(tempDir(), 'bashrc');
+    writeFileSync(bashrc, 'export PS1="$ "\n');
+    rmSync(join(dir, '.gitignore'));
+    symlinkSync(bashrc, join(dir, '.gitignore'));
+    const warnings: string[] = [];
+    const reopened = Store.open(dir, { durability: 'none', logger: { ...quietLogger(), warn: (m: string) => void warnings.push(m) } });
+    expect(readFileSync(bashrc, 'utf8')).toBe('export PS1="$ "\n');
+    expect(warnings.join('\n')).toMatch(/\.gitignore is a symbolic link; TaskStore does not write through links/);
+    reopened.collection({ name: 'notes' }).create({ id: 'fine' });
+    reopened.close();
+  });
+});
+
+describe('a transaction journal git checked out (local state, but a branch can commit it)', () => {
+  it('that is a symbolic link is never truncated through: opening names the link, and the file it names keeps every byte', () => {
+    const { store, dir } = openStore();
+    store.collection({ name: 'notes' }).create({ id: 'n1' });
+    store.close();
+    const bashrc = join(tempDir(), 'bashrc');
+    writeFileSync(bashrc, 'export PS1="$ "\n');
+    rmSync(join(dir, 'taskstore.journal'));
+    symlinkSync(bashrc, join(dir, 'taskstore.journal'));
+    const err = thrown(() => Store.open(dir, { durability: 'none', logger: quietLogger() }));
+    expect(err).toMatchObject({ code: 'IO', data: { errno: 'ELOOP', path: join(dir, 'taskstore.journal') } });
+    expect(readFileSync(bashrc, 'utf8')).toBe('export PS1="$ "\n');
+  });
+
+  it('whose entries name a file outside the store (../victim) cuts nothing: only the store\'s own logs are ever rolled back', () => {
+    const { store, dir } = openStore();
+    store.collection({ name: 'notes' }).create({ id: 'n1' });
+    store.close();
+    const victim = join(dir, '..', 'victim.txt');
+    writeFileSync(victim, 'precious\n');
+    // A well-formed journal (its checksum right) claiming an interrupted append to ../victim.txt at offset 0.
+    const body = JSON.stringify({ v: 1, entries: [{ file: '../victim.txt', offset: 0, length: 100, sha1: '0'.repeat(40), prefix: createHash('sha1').update('0').digest('hex') }] });
+    writeFileSync(join(dir, 'taskstore.journal'), `${body}\n${createHash('sha1').update(body).digest('hex')}\n`);
+    const reopened = Store.open(dir, { durability: 'none', logger: quietLogger() });
+    expect(readFileSync(victim, 'utf8')).toBe('precious\n');
+    expect(existsSync(`${victim}.torn`)).toBe(false);
+    expect(reopened.collection({ name: 'notes' }).get('n1')).toBeDefined();
+    reopened.close();
+  });
+});
+
+describe('a cache database git checked out as a symbolic link', () => {
+  it('is never opened through: SQLite would switch the database it names to WAL and write the cache into it', () => {
+    const { store, dir } = openStore();
+    store.collection({ name: 'notes' }).create({ id: 'n1' });
+    store.close();
+    const victim = join(tempDir(), 'places.sqlite');
+    const db = new Database(victim);
+    db.exec("CREATE TABLE bookmarks (url TEXT); INSERT INTO bookmarks VALUES ('https://example.com')");
+    db.close();
+    const before = readFileSync(victim);
+    for (const suffix of ['', '-wal', '-shm']) rmSync(join(dir, `taskstore.db${suffix}`), { force: true });
+    symlinkSync(victim, join(dir, 'taskstore.db'));
+    const err = thrown(() => Store.open(dir, { durability: 'none', logger: quietLogger() }));
+    expect(err).toMatchObject({ code: 'IO', data: { errno: 'ELOOP', path: join(dir, 'taskstore.db') } });
+    expect(readFileSync(victim).equals(before)).toBe(true);
+    expect(existsSync(`${victim}-wal`)).toBe(false);
+  });
+});
+
+describe('ids another tool wrote (any non-empty string a log line can hold)', () => {
+  // A Rust TaskStore repo_path id far over 512 characters, ids with C0 and C1 controls, a
+  // direction override: each a valid log line, each listed.
+  const foreign = ['/home/dev/' + 'deep/'.repeat(130) + 'repo', 'esc\u001b[31m', 'nel\u0085x', 'tab\tand\nnewline', 'rlo\u202etxt'];
+
+  function storeWithForeignIds(): { dir: string } {
+    const { store, dir } = openStore();
+    store.close();
+    writeFileSync(join(dir, 'notes.jsonl'), foreign.map((id, i) => JSON.stringify({ id, updated_at: 10 + i, title: `t${i}` })).join('\n') + '\n');
+    return { dir };
+  }
+
+  it('every listed record can be read, patched, updated, deleted and its history read', () => {
+    const { dir } = storeWithForeignIds();
+    const store = Store.open(dir, { durability: 'none', logger: quietLogger() });
+    const notes = store.collection<{ title: string }>({ name: 'notes' });
+    expect(notes.list().map((r) => r.id)).toEqual(foreign);
+    for (const id of foreign) {
+      expect(notes.get(id)).toMatchObject({ id, title: expect.stringMatching(/^t\d$/) });
+      expect(notes.patch(id, { title: 'patched' })).toMatchObject({ id, title: 'patched' });
+      expect(notes.update(id, { title: 'replaced' })).toMatchObject({ id, title: 'replaced' });
+      expect(notes.history(id).map((v) => v.title)).toEqual([expect.stringMatching(/^t\d$/), 'patched', 'replaced']);
+      notes.delete(id);
+      expect(notes.get(id)).toBeUndefined();
+      expect(notes.history(id).at(-1)).toMatchObject({ id, deleted: true });
+    }
+    expect(notes.list()).toEqual([]);
+    store.close();
+    // Rebuilt from the log, the writes read back the same.
+    const again = Store.open(dir, { durability: 'none', logger: quietLogger() });
+    expect(again.collection({ name: 'notes' }).history(foreign[0]!)).toHaveLength(4);
+    expect(again.check().problems).toEqual([]);
+    again.close();
+  });
+
+  it('a Rust repository-state line keyed by a long path is reachable through getRepoState and setRepoState', () => {
+    const { store, dir } = openStore();
+    store.close();
+    const path = '/home/dev/' + 'nested/'.repeat(100) + 'repo';
+    writeFileSync(join(dir, 'repo_state.jsonl'), `${JSON.stringify({ repo_path: path, last_synced_commit: 'abc', created_at: 5 })}\n`);
+    const reopened = Store.open(dir, { durability: 'none', logger: quietLogger() });
+    expect(reopened.getRepoState(path)).toMatchObject({ id: path, last_synced_commit: 'abc' });
+    expect(reopened.setRepoState(path, 'def')).toMatchObject({ id: path, last_synced_commit: 'def' });
+    expect(reopened.getRepoState(path)!.last_synced_commit).toBe('def');
+    reopened.close();
+  });
+
+  it('lookups still refuse what no log line can hold: a non-string (TypeError) and the empty string (ValidationError)', () => {
+    const { store } = openStore();
+    const notes = store.collection({ name: 'notes' });
+    for (const call of [(id: unknown) => notes.get(id as string), (id: unknown) => notes.history(id as string), (id: unknown) => notes.delete(id as string)]) {
+      for (const bad of [42, null, undefined, ['a']]) expect(thrown(() => call(bad))).toBeInstanceOf(TypeError);
+      expect(thrown(() => call(''))).toBeInstanceOf(ValidationError);
+    }
+    store.close();
+  });
+});
+
+describe('the id of a new record', () => {
+  it('has no control character in the sense the docs give (C0, DEL, C1, direction marks) and at most 512 characters; a refused create writes nothing', () => {
+    const { store, dir } = openStore();
+    const notes = store.collection({ name: 'notes' });
+    for (const id of ['a\u0000b', 'a\u001bb', 'a\u007fb', 'nel\u0085', 'csi\u009b2J', 'rlo\u202e', 'lrm\u200e', 'iso\u2066', 'alm\u061c', 'x'.repeat(513)]) {
+      const err = thrown(() => notes.create({ id, title: 'x' }));
+      expect(err, JSON.stringify(id)).toBeInstanceOf(ValidationError);
+      expect(err.message).toMatch(/is malformed: a new id has at most 512 characters and no control characters/);
+      // The message never carries the raw character to a terminal.
+      expect(err.message).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u202e\u2066]/);
+    }
+    expect(logText(dir, 'notes')).toBe('');
+    // Half a surrogate pair is no character: the cache (UTF-8) would hold U+FFFD and check report drift.
+    for (const id of ['lone\ud800', 'x\udc00y', '😀'.slice(0, 1)]) {
+      const err = thrown(() => notes.create({ id, title: 'x' }));
+      expect(err, JSON.stringify(id)).toBeInstanceOf(ValidationError);
+      expect(err.message).toMatch(/half of a UTF-16 surrogate pair/);
+    }
+    expect(logText(dir, 'notes')).toBe('');
+    expect(store.check().problems).toEqual([]);
+    // Printable ids of every script, and exactly 512 characters, are fine.
+    for (const id of ['Ünïcødé-日本-😀', 'x'.repeat(512), 'with space']) expect(notes.create({ id })).toBe(id);
+    store.close();
   });
 });

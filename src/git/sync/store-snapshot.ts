@@ -4,9 +4,10 @@
  * their last newline all the same (an unterminated tail is a crashed writer's torn line,
  * which the store sets aside itself): only complete lines are ever committed.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConflictMarkersError, ioError } from '../../errors.js';
+import { openLogFile, READ_NO_FOLLOW } from '../../fs/open-log-file.js';
 import { collectionOfLogFile } from '../../jsonl/collection-name.js';
 import { isConflictMarker } from '../../jsonl/line-codec.js';
 
@@ -39,13 +40,8 @@ export function takeStoreSnapshot(storeDir: string, storeRelative: string): Snap
     const isLog = collection !== undefined;
     if (!isLog && !COMMITTED_FILES.includes(name)) continue;
     const path = join(storeDir, name);
-    let content: Buffer;
-    try {
-      content = readFileSync(path);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'EISDIR') continue;
-      throw ioError('read', path, err);
-    }
+    const content = readNoFollow(path, isLog);
+    if (content === undefined) continue;
     if (isLog) {
       files.push({ path: `${prefix}${name}`, collection, content: completeLines(content) });
     } else {
@@ -53,6 +49,33 @@ export function takeStoreSnapshot(storeDir: string, storeRelative: string): Snap
     }
   }
   return files;
+}
+
+/**
+ * The bytes of the file at `path`, never read through a symbolic link: git checks links
+ * out too, and a link committed as `notes.jsonl -> ~/.ssh/id_rsa` would otherwise have the
+ * file it names committed and pushed. Such a link fails with the store's own error (an
+ * `IoError` naming it, `data.errno: 'ELOOP'`); a dangling link, like a missing file or a
+ * directory, is skipped (the store reads it as no log either). Undefined when skipped.
+ */
+function readNoFollow(path: string, isLog: boolean): Buffer | undefined {
+  let fd: number;
+  try {
+    fd = openLogFile(path, READ_NO_FOLLOW, isLog ? 'its logs' : "the store's files");
+  } catch (err) {
+    const errno = (err as { data?: { errno?: string } }).data?.errno;
+    if (errno === 'ELOOP' && !existsSync(path)) return undefined;
+    if ((err as { cause?: NodeJS.ErrnoException }).cause?.code === 'ENOENT') return undefined;
+    throw err;
+  }
+  try {
+    return readFileSync(fd);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EISDIR') return undefined;
+    throw ioError('read', path, err);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** The content up to and including its last newline. */

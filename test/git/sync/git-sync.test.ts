@@ -3,10 +3,10 @@
  * real writer processes.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { appendFileSync, chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { GitSyncError } from '../../../src/index.js';
+import { GitSyncError, IoError } from '../../../src/index.js';
 import { startWriter } from '../../reliability/writers.js';
 import { CLI } from '../../helpers/paths.js';
 import { branchClone, CLI_ENV, cli, cliJson, cliOk, inTreeClone, makeRemote, openStore, tempDir, withStore, type GitRepo } from './helpers.js';
@@ -190,6 +190,31 @@ describe('git-sync', () => {
     const local = readFileSync(join(a.storeDir, 'notes.jsonl'), 'utf8');
     expect(local.trim().split('\n')).toHaveLength(6);
     expect(remote.git('show', 'taskstore:.taskstore/notes.jsonl')).toBe(local);
+  });
+
+  it('never commits the file a log links to: a log that became a symbolic link (notes.jsonl -> ~/.ssh/id_rsa) fails the sync naming it, and nothing reaches the remote', async () => {
+    const remote = makeRemote();
+    const a = branchClone(remote);
+    const store = openStore(a.storeDir);
+    try {
+      store.collection({ name: 'notes' }).create({ id: 'n1' });
+      await store.gitSync();
+      const pushed = remote.git('rev-parse', 'taskstore').trim();
+      // A checkout or pull brings the link while the store is open; another collection gets a write.
+      const secret = join(tempDir(), 'id_rsa');
+      writeFileSync(secret, '-----BEGIN OPENSSH PRIVATE KEY-----\n');
+      rmSync(join(a.storeDir, 'notes.jsonl'));
+      symlinkSync(secret, join(a.storeDir, 'notes.jsonl'));
+      store.collection({ name: 'other' }).create({ id: 'o1' });
+      const err = await store.gitSync().then(() => undefined, (e: unknown) => e);
+      expect(err).toBeInstanceOf(IoError);
+      expect(err).toMatchObject({ data: { errno: 'ELOOP', path: join(a.storeDir, 'notes.jsonl') } });
+      expect((err as Error).message).toContain('notes.jsonl: it is a symbolic link, and TaskStore does not follow links for its logs');
+      expect(remote.git('rev-parse', 'taskstore').trim()).toBe(pushed);
+      expect(a.clone.git('log', '-p', '--all')).not.toContain('PRIVATE KEY');
+    } finally {
+      store.close();
+    }
   });
 
   it('shows progress on a terminal and prints one summary line', async () => {

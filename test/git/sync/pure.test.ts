@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -79,5 +79,25 @@ describe('snapshot bytes', () => {
       ['data/.taskstore/.version', undefined, '1\n'],
       ['data/.taskstore/notes.jsonl', 'notes', '{"id":"a","updated_at":1}\n'],
     ]);
+  });
+  it('never reads through a symbolic link: a linked log or .gitignore is an IoError naming it; a dangling link is skipped like a missing file', () => {
+    const dir = join(tempDir(), '.taskstore');
+    mkdirSync(dir);
+    const secret = join(tempDir(), 'id_rsa');
+    writeFileSync(secret, 'PRIVATE KEY\n');
+    writeFileSync(join(dir, '.version'), '1\n');
+    symlinkSync(join(dir, 'nowhere'), join(dir, 'gone.jsonl'));
+    expect(takeStoreSnapshot(dir, '.taskstore').map((f) => f.path)).toEqual(['.taskstore/.version']);
+    for (const name of ['notes.jsonl', '.gitignore']) {
+      symlinkSync(secret, join(dir, name));
+      let err: unknown;
+      try {
+        takeStoreSnapshot(dir, '.taskstore');
+      } catch (e) {
+        err = e;
+      }
+      expect(err, name).toMatchObject({ code: 'IO', data: { errno: 'ELOOP', path: join(dir, name) } });
+      rmSync(join(dir, name));
+    }
   });
 });
