@@ -17,6 +17,7 @@ import { ensureMergeDriver } from './ensure-driver.js';
 import { mergeRemote } from './merge-remote.js';
 import { currentBranch, defaultRemote, isAncestor, NO_HOOKS, numstat, remoteExists, resolveCommit, upstreamOf } from './git-facts.js';
 import { backoffMs, pushOutcome } from './push-outcome.js';
+import { assertRemoteLogsResolved } from './remote-markers.js';
 import { takeStoreSnapshot } from './store-snapshot.js';
 import { acquireSyncLock, writeLastSync } from './sync-files.js';
 import { collectionOfLogFile } from '../../jsonl/collection-name.js';
@@ -130,6 +131,10 @@ export async function gitSync(store: SyncedStore, options: GitSyncOptions = {}):
     for (;;) {
       progress({ step: 'fetch', message: `fetching ${branch} from ${remote}` });
       const remoteHead = await fetchBranch(workTree, remote, branch, trackingRef);
+      // Before anything changes: markers someone pushed must not reach this store, nor be pushed on.
+      if (remoteHead !== undefined && !isAncestor(workTree, remoteHead, 'HEAD')) {
+        assertRemoteLogsResolved(workTree, resolveCommit(workTree, 'HEAD') ?? emptyTree(workTree), remoteHead, located.relative, `${remote}/${branch}`);
+      }
       store.withWriteLock(() => {
         assertStillOn(workTree, localBranch);
         commitStore(located, options.message ?? DEFAULT_MESSAGE, report, progress);
