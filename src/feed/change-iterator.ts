@@ -40,6 +40,8 @@ export function changeIterator(
     }, () => {
       // The store closed: what is buffered is still handed out, then the loop ends.
       done = true;
+      // A long-lived signal (a process-wide shutdown) would otherwise keep one listener, and this loop, per ended loop.
+      signal?.removeEventListener('abort', finish);
       const resolve = waiting;
       waiting = undefined;
       resolve?.({ value: undefined, done: true });
