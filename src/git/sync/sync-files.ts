@@ -38,8 +38,8 @@ export function writeLastSync(gitDir: string, value: LastSync): void {
 
 /**
  * Takes the sync lock of the work tree (`<git dir>/taskstore-sync.lock`, created with
- * O_EXCL, holding the owner's pid), waiting up to `timeoutMs` for another sync to finish.
- * A lock whose process is gone is taken over. Returns the release function.
+ * O_EXCL, holding the owner's pid and boot), waiting up to `timeoutMs` for another sync to finish.
+ * A lock whose process is gone (or that was taken before the machine last booted) is taken over. Returns the release function.
  */
 export async function acquireSyncLock(gitDir: string, timeoutMs: number): Promise<() => void> {
   const path = join(gitDir, LOCK_FILE);
@@ -48,7 +48,7 @@ export async function acquireSyncLock(gitDir: string, timeoutMs: number): Promis
     try {
       const fd = openSync(path, 'wx', 0o644);
       try {
-        writeSync(fd, `${process.pid}\n`);
+        writeSync(fd, `${process.pid}\n${BOOT_ID ?? ''}\n`);
       } finally {
         closeSync(fd);
       }
@@ -70,14 +70,32 @@ export async function acquireSyncLock(gitDir: string, timeoutMs: number): Promis
   }
 }
 
+/**
+ * This boot of the machine (Linux; undefined elsewhere). Pids start again at every boot, so
+ * after a crash and a reboot the pid in a lock may belong to some unrelated live process:
+ * a lock that names another boot is stale whatever its pid.
+ */
+const BOOT_ID = ((): string | undefined => {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+})();
+
 function ownerGone(path: string): boolean {
   let pid: number;
+  let bootId: string | undefined;
   try {
-    pid = Number(readFileSync(path, 'utf8').trim());
+    // "<pid>\n<boot id>\n"; locks of older versions hold the pid alone.
+    const [pidText = '', boot = ''] = readFileSync(path, 'utf8').split('\n');
+    pid = Number(pidText.trim());
+    bootId = boot.trim() || undefined;
   } catch {
     return false; // just released, or being written: look again
   }
   if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+  if (bootId !== undefined && BOOT_ID !== undefined && bootId !== BOOT_ID) return true;
   try {
     process.kill(pid, 0);
     return false;
