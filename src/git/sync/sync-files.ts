@@ -2,7 +2,7 @@
  * The two small files `git-sync` keeps in the work tree's private git dir: a lock, so two
  * syncs of one work tree take turns, and the time of the last successful sync.
  */
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { GitSyncError, ioError } from '../../errors.js';
 import { readTextIfExists, writeFileAtomic } from '../file-io.js';
@@ -83,6 +83,14 @@ const BOOT_ID = ((): string | undefined => {
   }
 })();
 
+/** A lock file without a pid this old was never finished: its owner died while creating it. */
+const UNFINISHED_LOCK_MS = 10_000;
+
+function untouchedFor(path: string, ms: number): boolean {
+  const st = statSync(path, { throwIfNoEntry: false });
+  return st !== undefined && Date.now() - st.mtimeMs > ms;
+}
+
 function ownerGone(path: string): boolean {
   let pid: number;
   let bootId: string | undefined;
@@ -94,7 +102,9 @@ function ownerGone(path: string): boolean {
   } catch {
     return false; // just released, or being written: look again
   }
-  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+  // No pid: the owner is between creating the file and writing it (microseconds), or it
+  // died right there (a crash or power cut can leave the file empty): wait that long at most.
+  if (!Number.isSafeInteger(pid) || pid <= 0) return untouchedFor(path, UNFINISHED_LOCK_MS);
   if (bootId !== undefined && BOOT_ID !== undefined && bootId !== BOOT_ID) return true;
   try {
     process.kill(pid, 0);

@@ -2,7 +2,7 @@
  * The git-sync lock (`<git dir>/taskstore-sync.lock`) left behind by a crash: real files,
  * real pids. A lock whose owner cannot be running any more is taken over at once.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { acquireSyncLock } from '../../../src/git/sync/sync-files.js';
@@ -18,6 +18,15 @@ describe('git-sync lock after a crash', () => {
     writeFileSync(lockOf(gitDir), `${process.pid}\n00000000-0000-0000-0000-000000000000\n`);
     const release = await acquireSyncLock(gitDir, 1_000);
     expect(readFileSync(lockOf(gitDir), 'utf8').split('\n')[0]).toBe(String(process.pid));
+    release();
+  });
+
+  it('an empty lock long untouched (the owner died between creating it and writing its pid; a power cut) is taken over', async () => {
+    const gitDir = tempDir('taskstore-lock-');
+    writeFileSync(lockOf(gitDir), '');
+    const longAgo = new Date(Date.now() - 10 * 60_000);
+    utimesSync(lockOf(gitDir), longAgo, longAgo);
+    const release = await acquireSyncLock(gitDir, 1_000);
     release();
   });
 
