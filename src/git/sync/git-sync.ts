@@ -17,7 +17,7 @@ import { ensureMergeDriver } from './ensure-driver.js';
 import { mergeRemote } from './merge-remote.js';
 import { currentBranch, defaultRemote, isAncestor, NO_HOOKS, numstat, remoteExists, resolveCommit, upstreamOf } from './git-facts.js';
 import { backoffMs, pushOutcome } from './push-outcome.js';
-import { assertRemoteLogsResolved } from './remote-markers.js';
+import { assertPushedLogsResolved, assertRemoteLogsResolved } from './log-markers.js';
 import { takeStoreSnapshot } from './store-snapshot.js';
 import { acquireSyncLock, writeLastSync } from './sync-files.js';
 import { collectionOfLogFile } from '../../jsonl/collection-name.js';
@@ -152,6 +152,8 @@ export async function gitSync(store: SyncedStore, options: GitSyncOptions = {}):
       });
 
       if (report.head === remoteHead) break; // the remote has it all
+      // The pre-push hook's check, which git-sync's push skips: never publish an unresolved merge.
+      assertPushedLogsResolved(workTree, remoteHead ?? emptyTree(workTree), report.head, located.relative, `${remote}/${branch}`, workTree);
       progress({ step: 'push', message: `pushing to ${remote}/${branch}` });
       const outcome = await push(workTree, remote, branch, report.head);
       if (outcome !== 'rejected') {

@@ -49,3 +49,25 @@ describe('git-sync and a careless remote', () => {
     expect(remote.git('show', 'taskstore:.taskstore/notes.jsonl')).not.toMatch(/^(<{7}|={7}|>{7})/m);
   });
 });
+
+describe('git-sync never pushes an unresolved merge', () => {
+  it('a local commit holding conflict markers (committed with --no-verify) is not pushed: GIT_SYNC names file and line, the remote is untouched', async () => {
+    const remote = makeRemote();
+    const a = branchClone(remote);
+    await withStore(a.storeDir, (store) => store.collection({ name: 'notes' }).create({ id: 'n1' }));
+    cliOk(a.clone.dir, 'git-sync');
+    const remoteHead = remote.git('rev-parse', 'taskstore').trim();
+    const worktree = join(a.storeDir, '..');
+    appendFileSync(join(a.storeDir, 'notes.jsonl'), '<<<<<<< HEAD\n{"id":"q","updated_at":7}\n=======\n{"id":"q","updated_at":8}\n>>>>>>> other\n');
+    a.clone.git('-C', worktree, 'commit', '-q', '--no-verify', '-am', 'a careless resolution');
+
+    const result = cli(a.clone.dir, 'git-sync');
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('.taskstore/notes.jsonl line 2');
+    expect(remote.git('rev-parse', 'taskstore').trim()).toBe(remoteHead);
+    const error = await withStore(a.storeDir, (store) => store.gitSync().then(() => undefined, (err: unknown) => err));
+    expect(error).toBeInstanceOf(GitSyncError);
+    expect((error as GitSyncError).data).toMatchObject({ reason: 'conflict_markers', file: '.taskstore/notes.jsonl', line: 2 });
+    expect(remote.git('rev-parse', 'taskstore').trim()).toBe(remoteHead);
+  });
+});
