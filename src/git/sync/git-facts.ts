@@ -57,6 +57,17 @@ export function upstreamOf(cwd: string, branch: string): { remote: string; branc
   return { remote, branch: merge.replace(/^refs\/heads\//, '') };
 }
 
+/** Paths the index holds unmerged (a conflict a merge, cherry-pick, revert, rebase or stash pop stopped on). */
+export function unmergedPaths(cwd: string): string[] {
+  const paths = new Set<string>();
+  // -z: "<mode> <object> <stage>\t<path>\0", one entry per stage.
+  for (const entry of git(['ls-files', '-u', '-z'], cwd).split('\0')) {
+    const tab = entry.indexOf('\t');
+    if (tab !== -1) paths.add(entry.slice(tab + 1));
+  }
+  return [...paths];
+}
+
 /** True when `ancestor` is an ancestor of (or equal to) `descendant`. */
 export function isAncestor(cwd: string, ancestor: string, descendant: string): boolean {
   return runGit(['merge-base', '--is-ancestor', ancestor, descendant], cwd).status === 0;

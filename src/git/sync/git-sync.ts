@@ -15,7 +15,7 @@ import { readStoreBranchConfig } from '../store-branch.js';
 import { commitSnapshot } from './commit-snapshot.js';
 import { ensureMergeDriver } from './ensure-driver.js';
 import { mergeRemote } from './merge-remote.js';
-import { currentBranch, defaultRemote, isAncestor, NO_HOOKS, numstat, remoteExists, resolveCommit, upstreamOf } from './git-facts.js';
+import { currentBranch, defaultRemote, isAncestor, NO_HOOKS, numstat, remoteExists, resolveCommit, unmergedPaths, upstreamOf } from './git-facts.js';
 import { backoffMs, pushOutcome } from './push-outcome.js';
 import { assertPushedLogsResolved, assertRemoteLogsResolved } from './log-markers.js';
 import { takeStoreSnapshot } from './store-snapshot.js';
@@ -108,6 +108,15 @@ export async function gitSync(store: SyncedStore, options: GitSyncOptions = {}):
       throw new GitSyncError(`a merge is in progress in ${workTree}`, {
         data: { reason: 'merge_in_progress' },
         hint: `finish it (resolve, \`git add\`, \`git commit\`) or abandon it (\`git merge --abort\`) in ${workTree}, then run git-sync again`,
+      });
+    }
+    // A cherry-pick, revert, rebase or stash pop stopped on a conflict: git merge would refuse, and
+    // its conflicted files would be reported as this sync's merge conflict, with the wrong way out.
+    const unmerged = unmergedPaths(workTree);
+    if (unmerged.length > 0) {
+      throw new GitSyncError(`${workTree} has unmerged files (${unmerged.slice(0, 5).join(', ')}${unmerged.length > 5 ? ', …' : ''}): a git operation stopped on a conflict; git-sync changed nothing`, {
+        data: { reason: 'unmerged_files', files: unmerged },
+        hint: `\`git status\` in ${workTree} names the operation: resolve the files, \`git add\` them and continue it (e.g. \`git cherry-pick --continue\`, \`git rebase --continue\`), or abort it; then run git-sync again`,
       });
     }
     const installed = ensureMergeDriver(store.dir, () => progress({ step: 'install', message: 'this clone lacks the taskstore merge driver: installing it' }));

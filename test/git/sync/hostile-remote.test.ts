@@ -5,7 +5,7 @@
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { GitSyncError } from '../../../src/index.js';
-import { branchClone, cli, cliOk, GitRepo, join, makeRemote, withStore } from './helpers.js';
+import { branchClone, cli, cliOk, GitRepo, inTreeClone, join, makeRemote, withStore } from './helpers.js';
 
 describe('git-sync and a careless remote', () => {
   it('a remote log that holds conflict markers is not merged into the store: GIT_SYNC names it, nothing changes, and the sync works once it is resolved', async () => {
@@ -69,5 +69,48 @@ describe('git-sync never pushes an unresolved merge', () => {
     expect(error).toBeInstanceOf(GitSyncError);
     expect((error as GitSyncError).data).toMatchObject({ reason: 'conflict_markers', file: '.taskstore/notes.jsonl', line: 2 });
     expect(remote.git('rev-parse', 'taskstore').trim()).toBe(remoteHead);
+  });
+});
+
+describe('git-sync in a work tree with unfinished git business', () => {
+  it("a cherry-pick stopped on a conflict in the user's code: GIT_SYNC unmerged_files names the file, nothing is committed, merged or pushed (not a false MERGE_CONFLICT blamed on the remote)", async () => {
+    const remote = makeRemote();
+    const a = inTreeClone(remote);
+    cliOk(a.dir, 'init', '--hooks');
+    a.commitAll('store setup');
+    a.git('push', '-q', 'origin', 'main');
+    const b = inTreeClone(remote);
+    await withStore(join(b.dir, '.taskstore'), async (store) => {
+      store.collection({ name: 'notes' }).create({ id: 'from-b' });
+      await store.gitSync(); // the remote moved on: a's sync would merge
+    });
+    a.git('checkout', '-q', '-b', 'side');
+    a.write('code.txt', 'side\n');
+    a.commitAll('side');
+    a.git('checkout', '-q', 'main');
+    a.write('code.txt', 'main\n');
+    a.commitAll('main code');
+    expect(a.tryGit('cherry-pick', 'side').status).not.toBe(0); // stops on code.txt
+    await withStore(join(a.dir, '.taskstore'), (store) => store.collection({ name: 'notes' }).create({ id: 'from-a' }));
+    const head = a.git('rev-parse', 'HEAD');
+    const remoteHead = remote.git('rev-parse', 'main');
+
+    const result = cli(a.dir, 'git-sync');
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('code.txt');
+    expect(result.stderr).not.toContain('git merge --abort');
+    const error = await withStore(join(a.dir, '.taskstore'), (store) => store.gitSync().then(() => undefined, (err: unknown) => err));
+    expect(error).toBeInstanceOf(GitSyncError);
+    expect((error as GitSyncError).data).toMatchObject({ reason: 'unmerged_files', files: ['code.txt'] });
+    expect(a.git('rev-parse', 'HEAD')).toBe(head);
+    expect(remote.git('rev-parse', 'main')).toBe(remoteHead);
+    expect(a.git('rev-parse', '--verify', '-q', 'CHERRY_PICK_HEAD').trim()).not.toBe('');
+
+    // The user finishes the cherry-pick: the sync goes through with every record.
+    a.write('code.txt', 'both\n');
+    a.git('add', 'code.txt');
+    a.git('-c', 'core.editor=true', 'cherry-pick', '--continue');
+    cliOk(a.dir, 'git-sync');
+    await withStore(join(a.dir, '.taskstore'), (store) => expect(store.collection({ name: 'notes' }).list().map((r) => r.id).sort()).toEqual(['from-a', 'from-b']));
   });
 });
