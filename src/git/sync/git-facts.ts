@@ -3,7 +3,10 @@
  * is one git call; none changes anything.
  */
 import { chompLine, git, runGit } from '../git-command.js';
+import { existsSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
 import { getConfig } from '../git-config.js';
+import { readTextIfExists } from '../file-io.js';
 
 /**
  * Environment for every git command TaskStore runs on its own behalf: TaskStore's hook
@@ -55,6 +58,21 @@ export function upstreamOf(cwd: string, branch: string): { remote: string; branc
   const merge = getConfig(cwd, `branch.${branch}.merge`);
   if (remote === undefined || merge === undefined || remote === '.') return undefined;
   return { remote, branch: merge.replace(/^refs\/heads\//, '') };
+}
+
+/**
+ * The branch a rebase in progress is rebasing (`main`), '' when it rebases a detached
+ * HEAD, undefined when no rebase is in progress. A rebase detaches HEAD until it ends.
+ */
+export function rebasingBranch(cwd: string): string | undefined {
+  for (const dir of ['rebase-merge', 'rebase-apply']) {
+    const gitPath = chompLine(git(['rev-parse', '--git-path', dir], cwd)); // relative to cwd unless absolute
+    const path = isAbsolute(gitPath) ? gitPath : join(cwd, gitPath);
+    if (!existsSync(path)) continue;
+    const headName = readTextIfExists(join(path, 'head-name'))?.trim() ?? '';
+    return headName.startsWith('refs/heads/') ? headName.slice('refs/heads/'.length) : '';
+  }
+  return undefined;
 }
 
 /** Paths the index holds unmerged (a conflict a merge, cherry-pick, revert, rebase or stash pop stopped on). */

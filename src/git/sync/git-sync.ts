@@ -15,7 +15,7 @@ import { readStoreBranchConfig } from '../store-branch.js';
 import { commitSnapshot } from './commit-snapshot.js';
 import { ensureMergeDriver } from './ensure-driver.js';
 import { mergeRemote } from './merge-remote.js';
-import { currentBranch, defaultRemote, isAncestor, NO_HOOKS, numstat, remoteExists, resolveCommit, unmergedPaths, upstreamOf } from './git-facts.js';
+import { currentBranch, defaultRemote, isAncestor, NO_HOOKS, numstat, rebasingBranch, remoteExists, resolveCommit, unmergedPaths, upstreamOf } from './git-facts.js';
 import { backoffMs, pushOutcome } from './push-outcome.js';
 import { assertPushedLogsResolved, assertRemoteLogsResolved } from './log-markers.js';
 import { takeStoreSnapshot } from './store-snapshot.js';
@@ -208,6 +208,13 @@ interface SyncTarget {
 function resolveTarget(workTree: string, options: GitSyncOptions): SyncTarget {
   const localBranch = currentBranch(workTree);
   if (localBranch === undefined) {
+    const rebasing = rebasingBranch(workTree);
+    if (rebasing !== undefined) {
+      throw new GitSyncError(`a rebase${rebasing === '' ? '' : ` of ${rebasing}`} is in progress in ${workTree} (HEAD is detached until it ends): git-sync changed nothing`, {
+        data: { reason: 'rebase_in_progress', ...(rebasing === '' ? {} : { branch: rebasing }) },
+        hint: `finish it (resolve, \`git add\`, \`git rebase --continue\`) or abandon it (\`git rebase --abort\`) in ${workTree}, then run git-sync again`,
+      });
+    }
     throw new GitSyncError(`${workTree} has a detached HEAD: git-sync commits on a branch`, {
       data: { reason: 'detached_head' },
       hint: 'check out a branch (git switch <branch>) and run git-sync again',

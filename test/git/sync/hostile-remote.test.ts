@@ -114,3 +114,29 @@ describe('git-sync in a work tree with unfinished git business', () => {
     await withStore(join(a.dir, '.taskstore'), (store) => expect(store.collection({ name: 'notes' }).list().map((r) => r.id).sort()).toEqual(['from-a', 'from-b']));
   });
 });
+
+describe('git-sync in the middle of a rebase', () => {
+  it('a rebase stopped on a conflict: GIT_SYNC rebase_in_progress says to finish or abort the rebase (not to `git switch`, which git refuses mid-rebase); nothing changes', async () => {
+    const remote = makeRemote();
+    const a = inTreeClone(remote);
+    cliOk(a.dir, 'init', '--hooks');
+    a.commitAll('store setup');
+    a.git('push', '-q', 'origin', 'main');
+    a.git('checkout', '-q', '-b', 'side');
+    a.write('code.txt', 'side\n');
+    a.commitAll('side');
+    a.git('checkout', '-q', 'main');
+    a.write('code.txt', 'main\n');
+    a.commitAll('main code');
+    expect(a.tryGit('rebase', 'side').status).not.toBe(0); // stops on code.txt, HEAD detached
+    const remoteHead = remote.git('rev-parse', 'main');
+
+    const error = await withStore(join(a.dir, '.taskstore'), (store) => store.gitSync().then(() => undefined, (err: unknown) => err));
+    expect(error).toBeInstanceOf(GitSyncError);
+    expect((error as GitSyncError).data).toMatchObject({ reason: 'rebase_in_progress' });
+    expect((error as GitSyncError).hint).toContain('git rebase --continue');
+    expect((error as GitSyncError).hint).toContain('git rebase --abort');
+    expect((error as GitSyncError).hint).not.toContain('git switch');
+    expect(remote.git('rev-parse', 'main')).toBe(remoteHead);
+  });
+});
