@@ -16,7 +16,7 @@ import { commitSnapshot } from './commit-snapshot.js';
 import { ensureMergeDriver } from './ensure-driver.js';
 import { mergeRemote } from './merge-remote.js';
 import { currentBranch, defaultRemote, isAncestor, NO_HOOKS, numstat, rebasingBranch, remoteExists, resolveCommit, unmergedPaths, upstreamOf } from './git-facts.js';
-import { backoffMs, pushOutcome } from './push-outcome.js';
+import { backoffMs, pushOutcome, refLockInPushError } from './push-outcome.js';
 import { assertPushedLogsResolved, assertRemoteLogsResolved } from './log-markers.js';
 import { takeStoreSnapshot } from './store-snapshot.js';
 import { acquireSyncLock, writeLastSync } from './sync-files.js';
@@ -136,10 +136,14 @@ export async function gitSync(store: SyncedStore, options: GitSyncOptions = {}):
     };
     const trackingRef = `refs/remotes/${remote}/${branch}`;
     const storeBranch = readStoreBranchConfig(workTree)?.branch === localBranch;
+    // Every head the remote branch had at our fetches: one alone means nobody else pushed meanwhile.
+    const remoteHeadsSeen = new Set<string | undefined>();
+    let lastRejection = '';
 
     for (;;) {
       progress({ step: 'fetch', message: `fetching ${branch} from ${remote}` });
       const remoteHead = await fetchBranch(workTree, remote, branch, trackingRef);
+      remoteHeadsSeen.add(remoteHead);
       // Before anything changes: markers someone pushed must not reach this store, nor be pushed on.
       if (remoteHead !== undefined && !isAncestor(workTree, remoteHead, 'HEAD')) {
         assertRemoteLogsResolved(workTree, resolveCommit(workTree, 'HEAD') ?? emptyTree(workTree), remoteHead, located.relative, `${remote}/${branch}`);
@@ -164,14 +168,23 @@ export async function gitSync(store: SyncedStore, options: GitSyncOptions = {}):
       // The pre-push hook's check, which git-sync's push skips: never publish an unresolved merge.
       assertPushedLogsResolved(workTree, remoteHead ?? emptyTree(workTree), report.head, located.relative, `${remote}/${branch}`, workTree);
       progress({ step: 'push', message: `pushing to ${remote}/${branch}` });
-      const outcome = await push(workTree, remote, branch, report.head);
+      const { outcome, stderr } = await push(workTree, remote, branch, report.head);
       if (outcome !== 'rejected') {
         report.pushed = outcome === 'pushed';
         // The tracking ref follows what we pushed even when the remote's fetch refspec would not update it.
         runGit(['update-ref', '-m', 'taskstore git-sync: pushed', trackingRef, report.head], workTree);
         break;
       }
+      lastRejection = stderr;
       if (report.retries >= retries) {
+        const lock = refLockInPushError(lastRejection);
+        if (lock !== undefined && remoteHeadsSeen.size === 1) {
+          // Not a race: the remote's branch never moved, and its ref lock stayed. A push that crashed there left it.
+          throw new GitSyncError(`the remote ${remote} could not update ${branch} ${report.retries + 1} times while nobody else pushed: its lock file ${lock} exists`, {
+            data: { reason: 'remote_ref_locked', remote, branch, lock, retries: report.retries, stderr: lastRejection },
+            hint: `a push that crashed on the remote can leave ${lock} behind: if no push to ${remote} is running, delete that file on the remote (or ask whoever runs it), then run git-sync again; the store changes are committed locally and nothing is lost`,
+          });
+        }
         throw new GitSyncError(`the push to ${remote}/${branch} was rejected ${report.retries + 1} times: other clones kept pushing first`, {
           data: { reason: 'push_rejected', remote, branch, retries: report.retries },
           hint: 'run git-sync again (or with a higher --retries); the store changes are committed locally and nothing is lost',
@@ -287,7 +300,7 @@ function commitStore(located: LocatedStore, message: string, report: GitSyncRepo
 }
 
 /** Pushes `head` to the remote branch (never forced): pushed, up to date, or rejected because someone pushed first. */
-async function push(workTree: string, remote: string, branch: string, head: string): Promise<'pushed' | 'up-to-date' | 'rejected'> {
+async function push(workTree: string, remote: string, branch: string, head: string): Promise<{ outcome: 'pushed' | 'up-to-date' | 'rejected'; stderr: string }> {
   const run = await runGitAsync(['push', '--porcelain', remote, `${head}:refs/heads/${branch}`], workTree, { env: NO_HOOKS });
   const outcome = pushOutcome(run.status, run.stdout, run.stderr);
   if (outcome === 'failed') {
@@ -296,7 +309,7 @@ async function push(workTree: string, remote: string, branch: string, head: stri
       hint: 'fix the cause above and run git-sync again; the store changes are committed locally and nothing is lost',
     });
   }
-  return outcome;
+  return { outcome, stderr: run.stderr };
 }
 
 function checkOptions(options: GitSyncOptions): number {

@@ -45,3 +45,13 @@ export function backoffMs(attempt: number, random: () => number = Math.random, o
   const ceiling = Math.min(cap, base * 2 ** Math.max(0, attempt - 1));
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
+
+/**
+ * The ref lock file named in a push's stderr when the remote could not lock the branch
+ * because the lock file exists (`cannot lock ref …: Unable to create '…/refs/heads/B.lock':
+ * File exists`): another push at that very moment, or one that crashed there and left it.
+ */
+export function refLockInPushError(stderr: string): string | undefined {
+  const match = /Unable to create '([^'\n]+\.lock)': File exists/.exec(stderr);
+  return match?.[1];
+}

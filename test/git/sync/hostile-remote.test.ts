@@ -2,7 +2,7 @@
  * git-sync against a remote that others treat carelessly: what they pushed must never
  * break this clone's store or be spread further. Real git, the built CLI and driver.
  */
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { GitSyncError } from '../../../src/index.js';
 import { branchClone, cli, cliOk, GitRepo, inTreeClone, join, makeRemote, withStore } from './helpers.js';
@@ -138,5 +138,31 @@ describe('git-sync in the middle of a rebase', () => {
     expect((error as GitSyncError).hint).toContain('git rebase --abort');
     expect((error as GitSyncError).hint).not.toContain('git switch');
     expect(remote.git('rev-parse', 'main')).toBe(remoteHead);
+  });
+});
+
+describe('git-sync and a remote that cannot update the branch', () => {
+  it('a stale ref lock on the remote (a push that crashed there) is reported as such with git\'s reason, not as other clones pushing first', async () => {
+    const remote = makeRemote();
+    const a = branchClone(remote);
+    await withStore(a.storeDir, (store) => store.collection({ name: 'notes' }).create({ id: 'n1' }));
+    cliOk(a.clone.dir, 'git-sync');
+    await withStore(a.storeDir, (store) => store.collection({ name: 'notes' }).create({ id: 'n2' }));
+    writeFileSync(join(remote.dir, 'refs', 'heads', 'taskstore.lock'), '');
+    const remoteHead = remote.git('rev-parse', 'taskstore').trim();
+
+    const error = await withStore(a.storeDir, (store) => store.gitSync({ retries: 2 }).then(() => undefined, (err: unknown) => err));
+    expect(error).toBeInstanceOf(GitSyncError);
+    const { message, hint, data } = error as GitSyncError;
+    expect(data).toMatchObject({ reason: 'remote_ref_locked', remote: 'origin', branch: 'taskstore' });
+    expect(message).not.toContain('other clones kept pushing first');
+    expect(message).toContain('taskstore.lock');
+    expect(hint).toContain('taskstore.lock');
+    expect(remote.git('rev-parse', 'taskstore').trim()).toBe(remoteHead);
+
+    // Once the stale lock is gone, the sync goes through.
+    rmSync(join(remote.dir, 'refs', 'heads', 'taskstore.lock'));
+    cliOk(a.clone.dir, 'git-sync');
+    expect(remote.git('show', 'taskstore:.taskstore/notes.jsonl')).toContain('"n2"');
   });
 });

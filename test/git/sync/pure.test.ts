@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { blobHash } from '../../../src/git/sync/commit-snapshot.js';
-import { backoffMs, pushOutcome } from '../../../src/git/sync/push-outcome.js';
+import { backoffMs, pushOutcome, refLockInPushError } from '../../../src/git/sync/push-outcome.js';
 import { assertNoConflictMarkers, completeLines, takeStoreSnapshot } from '../../../src/git/sync/store-snapshot.js';
 import { tempDir } from '../../helpers/temp.js';
 
@@ -23,6 +23,15 @@ describe('pushOutcome', () => {
   it('falls back to stderr when there is no ref line (the remote could not be reached)', () => {
     expect(pushOutcome(128, '', "fatal: '/nowhere' does not appear to be a git repository")).toBe('failed');
     expect(pushOutcome(1, '', ' ! [rejected]        main -> main (fetch first)')).toBe('rejected');
+  });
+});
+
+describe('refLockInPushError', () => {
+  it("names the remote's ref lock file only when git could not create it because it exists", () => {
+    const stderr = "remote: error: cannot lock ref 'refs/heads/t': Unable to create '/srv/r.git/./refs/heads/t.lock': File exists.        \nremote: \nerror: failed to push some refs to '/srv/r.git'\n";
+    expect(refLockInPushError(stderr)).toBe('/srv/r.git/./refs/heads/t.lock');
+    expect(refLockInPushError("remote: error: cannot lock ref 'refs/heads/t': is at 1234 but expected 5678\n")).toBeUndefined();
+    expect(refLockInPushError('')).toBeUndefined();
   });
 });
 
