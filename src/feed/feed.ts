@@ -146,7 +146,7 @@ class Subscriber {
       try {
         this.listener(change);
       } catch (err) {
-        this.logger.error(`a change listener threw: ${err instanceof Error ? err.message : String(err)}`);
+        this.logger.error(`a change listener threw: ${describeThrown(err)}`);
       }
     }
     this.queue = this.active ? this.queue.slice(this.head) : [];
@@ -579,6 +579,19 @@ export class ChangeFeed {
       this.scheduleSettle();
     }, this.timings.settleMs);
     this.settleTimer.unref();
+  }
+}
+
+/**
+ * What a listener threw, as text, whatever it threw: `String()` itself throws for a
+ * null-prototype object (and a `message` getter may throw), and an exception here would
+ * escape the delivery loop and crash the process.
+ */
+function describeThrown(err: unknown): string {
+  try {
+    return err instanceof Error ? err.message : String(err);
+  } catch {
+    return Object.prototype.toString.call(err);
   }
 }
 

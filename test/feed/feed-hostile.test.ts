@@ -27,3 +27,35 @@ describe('change feed: careless use', () => {
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 });
+
+describe('change feed: hostile listeners', () => {
+  it('a listener that throws something that cannot even be printed (a null-prototype object) is logged; the feed and the other listeners carry on, the process does not crash', async () => {
+    const warnings: string[] = [];
+    const logger = { ...quietLogger(), error: (message: string) => warnings.push(message) };
+    const store = Store.open(join(tempDir(), '.taskstore'), { logger });
+    const crashes: unknown[] = [];
+    const onUncaught = (err: unknown): void => void crashes.push(err);
+    process.prependListener('uncaughtException', onUncaught);
+    try {
+      const seen: string[] = [];
+      const stopBad = store.watch(() => {
+        throw Object.create(null) as object; // String() of it throws too
+      });
+      const stopGood = store.watch((change) => seen.push(change.id));
+      const notes = store.collection({ name: 'notes' });
+      notes.create({ id: 'a' });
+      notes.create({ id: 'b' });
+      const deadline = Date.now() + 10_000;
+      while (seen.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(crashes).toEqual([]);
+      expect(seen).toEqual(['a', 'b']);
+      expect(warnings.filter((w) => w.includes('a change listener threw'))).toHaveLength(2);
+      stopBad();
+      stopGood();
+    } finally {
+      process.off('uncaughtException', onUncaught);
+      store.close();
+    }
+  });
+});
