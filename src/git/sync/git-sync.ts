@@ -14,7 +14,7 @@ import { requireStoreInRepo } from '../store-location.js';
 import { readStoreBranchConfig } from '../store-branch.js';
 import { commitSnapshot } from './commit-snapshot.js';
 import { ensureMergeDriver } from './ensure-driver.js';
-import { mergeRemote } from './merge-remote.js';
+import { mergeRemote, restoreCommittedBytes } from './merge-remote.js';
 import { currentBranch, defaultRemote, isAncestor, NO_HOOKS, numstat, rebasingBranch, remoteExists, resolveCommit, unmergedPaths, upstreamOf } from './git-facts.js';
 import { backoffMs, pushOutcome, refLockInPushError } from './push-outcome.js';
 import { assertPushedLogsResolved, assertRemoteLogsResolved } from './log-markers.js';
@@ -154,6 +154,7 @@ export async function gitSync(store: SyncedStore, options: GitSyncOptions = {}):
         if (remoteHead !== undefined && !isAncestor(workTree, remoteHead, 'HEAD')) {
           progress({ step: 'merge', message: `merging ${remote}/${branch}` });
           const merged = mergeRemote(workTree, remoteHead, `${remote}/${branch}`, storeBranch);
+          restoreCommittedBytes(workTree, merged.before, merged.after, located.relative);
           countLines(report, numstat(workTree, [merged.before, merged.after, '--', located.relative === '' ? '.' : located.relative]), 'merged');
           if (merged.mergeCommit) {
             report.commits++;

@@ -6,6 +6,8 @@
 import { GitSyncError, MergeConflictError } from '../../errors.js';
 import { chompLine, git, runGit } from '../git-command.js';
 import { commitIdentityArgs, NO_HOOKS } from './git-facts.js';
+import { getConfig } from '../git-config.js';
+import { collectionOfLogFile } from '../../jsonl/collection-name.js';
 
 export interface MergeResult {
   /** HEAD before and after. */
@@ -104,4 +106,22 @@ function mergeBesideIndex(workTree: string, head: string, remoteHead: string, la
   }
   git(['update-ref', '-m', `taskstore git-sync: merge ${label}`, 'HEAD', commit, head], workTree);
   return { before: head, after: commit, mergeCommit: true };
+}
+
+/**
+ * After a merge moved HEAD from `before` to `after`, writes the store's logs that it
+ * changed again with their committed bytes, when `core.autocrlf=true` (the Git for
+ * Windows default) made the merge's checkout turn every `\n` into `\r\n`. git-sync commits
+ * the store's bytes as they are, so its next commit would otherwise rewrite every line of
+ * those logs as CRLF and push that to every clone. Only the logs are touched (they equal
+ * `after` right after the merge, under the store's write lock); the user's files keep
+ * git's conversion.
+ */
+export function restoreCommittedBytes(workTree: string, before: string, after: string, storeRelative: string): void {
+  if (before === after || !/^(true|yes|on|1)$/i.test(getConfig(workTree, 'core.autocrlf') ?? '')) return;
+  const logs = git(['diff', '--name-only', '-z', '--no-renames', before, after, '--', storeRelative === '' ? '.' : storeRelative], workTree)
+    .split('\0')
+    .filter((path) => path !== '' && collectionOfLogFile(path) !== undefined);
+  if (logs.length === 0) return;
+  git(['-c', 'core.autocrlf=false', 'checkout', after, '--', ...logs.map((path) => `:(literal)${path}`)], workTree, { env: NO_HOOKS });
 }

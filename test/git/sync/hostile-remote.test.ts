@@ -166,3 +166,49 @@ describe('git-sync and a remote that cannot update the branch', () => {
     expect(remote.git('show', 'taskstore:.taskstore/notes.jsonl')).toContain('"n2"');
   });
 });
+
+describe('git-sync in a clone with core.autocrlf=true (the Git for Windows default)', () => {
+  it('the merge writes the logs with their committed bytes: no CRLF appears, and the next sync commits only the new line, not a rewrite of every line', async () => {
+    const remote = makeRemote();
+    const a = branchClone(remote);
+    a.clone.git('config', 'core.autocrlf', 'true');
+    await withStore(a.storeDir, (store) => store.collection({ name: 'notes' }).create({ id: 'n1' }));
+    cliOk(a.clone.dir, 'git-sync');
+    const b = branchClone(remote);
+    await withStore(b.storeDir, async (store) => {
+      store.collection({ name: 'notes' }).create({ id: 'b1' });
+      await store.gitSync();
+    });
+    await withStore(a.storeDir, (store) => store.collection({ name: 'notes' }).create({ id: 'n2' }));
+    cliOk(a.clone.dir, 'git-sync'); // merges b1
+    expect(readFileSync(join(a.storeDir, 'notes.jsonl'), 'utf8')).not.toContain('\r');
+
+    await withStore(a.storeDir, (store) => store.collection({ name: 'notes' }).create({ id: 'n3' }));
+    const report = await withStore(a.storeDir, (store) => store.gitSync());
+    expect(report.recordsChanged.committed).toBe(1);
+    expect(remote.git('show', 'taskstore:.taskstore/notes.jsonl')).not.toContain('\r');
+    expect(remote.git('show', 'taskstore:.taskstore/notes.jsonl').trim().split('\n')).toHaveLength(4);
+  });
+
+  it("an in-tree store: the merged logs keep their committed bytes, the user's own merged files keep git's CRLF conversion", async () => {
+    const remote = makeRemote();
+    const a = inTreeClone(remote);
+    cliOk(a.dir, 'init', '--hooks');
+    a.commitAll('store setup');
+    a.git('push', '-q', 'origin', 'main');
+    a.git('config', 'core.autocrlf', 'true');
+    const b = inTreeClone(remote);
+    b.write('code.txt', 'one\ntwo\n');
+    b.commitAll('code');
+    b.git('push', '-q', 'origin', 'main');
+    await withStore(join(b.dir, '.taskstore'), async (store) => {
+      store.collection({ name: 'notes' }).create({ id: 'b1' });
+      await store.gitSync();
+    });
+    await withStore(join(a.dir, '.taskstore'), (store) => store.collection({ name: 'notes' }).create({ id: 'a1' }));
+    cliOk(a.dir, 'git-sync');
+    expect(readFileSync(join(a.dir, '.taskstore', 'notes.jsonl'), 'utf8')).not.toContain('\r');
+    expect(readFileSync(join(a.dir, 'code.txt'), 'utf8')).toBe('one\r\ntwo\r\n');
+    expect(a.git('status', '--porcelain')).toBe('');
+  });
+});
