@@ -444,6 +444,24 @@ describe('line ends, empty inputs, encodings, sizes', () => {
     ]);
   });
 
+  it('sees a change between integers a number cannot tell apart (beyond 2^53) as a change', () => {
+    // JSON.parse reads 9007199254740993 as 9007199254740992: compared as numbers, ours'
+    // edit looked like no edit and theirs' (newer) line silently won.
+    const base = '{"id":"a","updated_at":1,"x":9007199254740992,"n":[18446744073709551615]}\n';
+    const ours = base + '{"id":"a","updated_at":2,"x":9007199254740993,"n":[18446744073709551616]}\n';
+    const theirs = base + '{"id":"a","updated_at":3,"x":9007199254740992,"n":[18446744073709551615],"y":1}\n';
+    const result = mergeJsonl(base, ours, theirs);
+    expect(result.conflicts).toBe(0);
+    expect(linesOf(result.text).at(-1)).toBe('{"id":"a","updated_at":4,"x":9007199254740993,"n":[18446744073709551616],"y":1}');
+    // The same change on both sides, or none, is still no conflict and appends nothing.
+    expect(mergeJsonl(base, ours, ours).text).toBe(ours);
+    // An integer is not an object that happens to hold its digits.
+    const b2 = '{"id":"a","updated_at":1,"x":{"text":"12345678901234567890"}}\n';
+    const o2 = b2 + '{"id":"a","updated_at":2,"x":12345678901234567890}\n';
+    const t2 = b2 + '{"id":"a","updated_at":3,"x":{"text":"12345678901234567890"},"y":1}\n';
+    expect(linesOf(mergeJsonl(b2, o2, t2).text).at(-1)).toBe('{"id":"a","updated_at":4,"x":12345678901234567890,"y":1}');
+  });
+
   it('merges a record line of several megabytes', () => {
     const big = 'x'.repeat(6 * 1024 * 1024);
     const base = jsonl(r('a', 1, { body: big, n: 0, m: 0 }));
