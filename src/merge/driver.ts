@@ -132,7 +132,7 @@ function readInput(
     throw new Error(`cannot read ${side} file ${path} (${(err as Error).message})`, { cause: err });
   }
   // Decoding would replace invalid bytes and the merge would then rewrite them: refuse instead.
-  // (A byte order mark is kept: it is part of the first line, like any other bytes.)
+  // (A leading byte order mark is fine: the merge reads past it and keeps ours'.)
   if (!isUtf8(bytes)) throw new Error(`${side} file ${path} is not valid UTF-8; merge this file by hand`);
   return bytes;
 }

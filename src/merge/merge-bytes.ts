@@ -26,9 +26,11 @@ export interface BytesMergeResult extends Omit<MergeResult, 'text'> {
 }
 
 export function mergeJsonlBytes(base: Uint8Array, ours: Uint8Array, theirs: Uint8Array): BytesMergeResult {
-  const oursBytes = asBuffer(ours);
-  const theirsBytes = asBuffer(theirs);
-  const baseBytes = asBuffer(base);
+  // A leading byte order mark is not part of the first line (see BOM in merge-jsonl.ts).
+  const oursHasBom = startsWithBom(asBuffer(ours));
+  const oursBytes = withoutBom(asBuffer(ours));
+  const theirsBytes = withoutBom(asBuffer(theirs));
+  const baseBytes = withoutBom(asBuffer(base));
   const theirsEnd = sharedLinePrefix(theirsBytes, oursBytes);
   const baseEnd = sharedLinePrefix(baseBytes, oursBytes);
   const theirsPrefix = countLines(oursBytes, theirsEnd);
@@ -41,7 +43,18 @@ export function mergeJsonlBytes(base: Uint8Array, ours: Uint8Array, theirs: Uint
   const plan = planMerge(baseInput, oursInput, theirsInput);
   const rest = inStoreForm(oursBytes) ? renderAfterOurs(plan, oursInput.lines.length) : undefined;
   const output = rest === undefined ? [Buffer.from(renderText(plan), 'utf8')] : [oursBytes, Buffer.from(rest, 'utf8')];
+  if (oursHasBom && output.some((chunk) => chunk.length > 0)) output.unshift(UTF8_BOM);
   return { ...resultOf(plan), output };
+}
+
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+function startsWithBom(bytes: Buffer): boolean {
+  return bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+}
+
+function withoutBom(bytes: Buffer): Buffer {
+  return startsWithBom(bytes) ? bytes.subarray(3) : bytes;
 }
 
 /** Reads one side whose first `end` bytes (`prefix` lines) are `reference`'s: only the rest is decoded and parsed. */

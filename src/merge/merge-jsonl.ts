@@ -67,11 +67,24 @@ export const CONFLICT_END = '>>>>>>> theirs';
  * // → '{"id":"t1","updated_at":7,"a":1,"b":1}'  (theirs' line would be current: a new version is appended)
  */
 export function mergeJsonl(base: string, ours: string, theirs: string): MergeResult {
-  const oursInput = readMergeInput(ours, 'ours');
-  const theirsInput = readMergeInput(theirs, 'theirs', oursInput);
-  const baseInput = readMergeInput(base, 'base', oursInput);
+  const oursInput = readMergeInput(withoutLeadingBom(ours), 'ours');
+  const theirsInput = readMergeInput(withoutLeadingBom(theirs), 'theirs', oursInput);
+  const baseInput = readMergeInput(withoutLeadingBom(base), 'base', oursInput);
   const plan = planMerge(baseInput, oursInput, theirsInput);
-  return { ...resultOf(plan), text: renderText(plan) };
+  const text = renderText(plan);
+  return { ...resultOf(plan), text: text !== '' && ours.startsWith(BOM) ? BOM + text : text };
+}
+
+/**
+ * A UTF-8 byte order mark (Windows editors save one). At the start of a file it is not
+ * part of the first line, as for every reader of the store: the first record is merged
+ * like any other, a side with the mark and one without share their lines, and the
+ * result keeps ours' mark (never writes one mid-file, where no reader would skip it).
+ */
+export const BOM = '\uFEFF';
+
+function withoutLeadingBom(text: string): string {
+  return text.startsWith(BOM) ? text.slice(BOM.length) : text;
 }
 
 /**

@@ -462,6 +462,24 @@ describe('line ends, empty inputs, encodings, sizes', () => {
     expect(linesOf(mergeJsonl(b2, o2, t2).text).at(-1)).toBe('{"id":"a","updated_at":4,"x":12345678901234567890,"y":1}');
   });
 
+  it('reads a first line after a byte order mark as a record, as the store does', () => {
+    // The store reads "\uFEFF{...}" on line 1 as a record; the merge took it for a
+    // malformed line, so the record had no base version and ours' edit of x was lost.
+    const BOM = '\uFEFF';
+    const base = `${BOM}{"id":"a","updated_at":1,"x":0,"y":0}\n`;
+    const ours = `${base}{"id":"a","updated_at":2,"x":1,"y":0}\n`;
+    const theirs = `${base}{"id":"a","updated_at":3,"x":0,"y":1}\n`;
+    const result = mergeJsonl(base, ours, theirs);
+    expect(result.badLines).toEqual([]);
+    expect(result.text).toBe(`${ours}{"id":"a","updated_at":3,"x":0,"y":1}\n{"id":"a","updated_at":4,"x":1,"y":1}\n`);
+    // A BOM on one side only is not a second copy of the line (mid-file, no reader takes it for a record).
+    const plain = base.slice(1);
+    expect(mergeJsonl(plain, plain, `${BOM}${plain}{"id":"b","updated_at":1}\n`).text).toBe(`${plain}{"id":"b","updated_at":1}\n`);
+    expect(mergeJsonl(base, `${base}{"id":"b","updated_at":1}\n`, plain).text).toBe(`${base}{"id":"b","updated_at":1}\n`);
+    // A byte order mark anywhere else is no record, as for the store.
+    expect(mergeJsonl('', `{"id":"b","updated_at":1}\n${BOM}{"id":"c","updated_at":1}\n`, '').badLines).toHaveLength(1);
+  });
+
   it('merges a record line of several megabytes', () => {
     const big = 'x'.repeat(6 * 1024 * 1024);
     const base = jsonl(r('a', 1, { body: big, n: 0, m: 0 }));
