@@ -5,7 +5,7 @@ import { addAttributesLine, attributesLine, MERGE_DRIVER_NAME } from './attribut
 import { defaultCommandPaths, mergeDriverCommand, type CommandPaths } from './command-paths.js';
 import { fileMode, readTextIfExists, setMode, writeFileAtomic } from './file-io.js';
 import { getConfig, setLocalConfig } from './git-config.js';
-import { blockOrigin, HOOK_NAMES, withBlock, type BlockOrigin, type HookName } from './hook-block.js';
+import { blockOrigin, foreignInterpreter, HOOK_NAMES, withBlock, type BlockOrigin, type HookName } from './hook-block.js';
 import { renderHookBlock, type HookContext } from './hook-scripts.js';
 import { ReportBuilder, type GitIntegrationOptions, type GitIntegrationReport } from './report.js';
 import { requireStoreInRepo } from './store-location.js';
@@ -41,6 +41,7 @@ export function installGitIntegration(options: InstallGitIntegrationOptions): Gi
   const commands = options.commands ?? defaultCommandPaths();
   checkCommands(commands);
   const { workTree, hooksDir } = store.git;
+  refuseForeignHooks(hooksDir);
   const report = new ReportBuilder();
 
   installDriverConfig(workTree, commands, report);
@@ -87,6 +88,27 @@ function installAttributes(workTree: string, storeRelative: string, report: Repo
   const updated = addAttributesLine(content, attributesLine(storeRelative));
   if (updated !== undefined) writeFileAtomic(path, updated, fileMode(path) ?? 0o644);
   report.record(path, updated !== undefined);
+}
+
+/**
+ * Checks, before anything is written, that every existing hook can take the sh block:
+ * one written for another interpreter (a Python or Node hook of another tool) would
+ * break, so install refuses and changes nothing.
+ */
+function refuseForeignHooks(hooksDir: string): void {
+  for (const hook of HOOK_NAMES) {
+    const path = join(hooksDir, hook);
+    const content = readTextIfExists(path);
+    const interpreter = content === undefined ? undefined : foreignInterpreter(content);
+    if (interpreter === undefined) continue;
+    throw new ValidationError(`the ${hook} hook ${path} is run by ${interpreter}, not sh: TaskStore's sh block cannot go into it`, {
+      field: 'hooks',
+      data: { hook, path, interpreter },
+      hint:
+        `nothing was changed; move that hook's content to a script of its own and call it from a sh hook ` +
+        `(\`#!/bin/sh\` then \`exec path/to/script "$@"\`), then run \`taskstore install-hooks\` again`,
+    });
+  }
 }
 
 function installHook(path: string, hook: HookName, context: HookContext, report: ReportBuilder): void {

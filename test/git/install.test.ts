@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { IoError } from '../../src/errors.js';
+import { IoError, ValidationError } from '../../src/errors.js';
 import { defaultCommandPaths, HOOK_NAMES, installGitIntegration, mergeDriverCommand } from '../../src/git/index.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 import { GitRepo } from '../helpers/git-repo.js';
@@ -165,6 +165,40 @@ describe('existing content', () => {
     gitOk(repo.dir, 'checkout', '-q', 'HEAD~1');
     expect(repo.read('other-tool.out')).toMatch(/^other tool ran: [0-9a-f]{40} [0-9a-f]{40} 1\n$/);
     expect(cli.calls()).toEqual([{ argv: ['--store', '.taskstore', 'refresh'], cwd: repo.dir }]);
+  });
+
+  it("refuses, changing nothing, to put its sh block into another tool's hook written in another language", () => {
+    // A sh block inside a Python hook is a Python syntax error: the other tool's hook
+    // would fail on every run (a failing pre-commit blocks every commit).
+    const repo = repoWithStore();
+    repo.commitAll('first');
+    const hooks = join(repo.dir, '.git', 'hooks');
+    const python = '#!/usr/bin/env python3\nopen("other-tool.out", "w").write("ran")\n';
+    writeFileSync(join(hooks, 'pre-commit'), python, { mode: 0o755 });
+    const before = snapshotDir(hooks);
+    const config = repo.git('config', '--local', '--list');
+
+    let error: unknown;
+    try {
+      installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands: commandsFor(fakeCli('ok').path) });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).message).toMatch(/pre-commit.*python3/);
+    expect((error as ValidationError).hint).toMatch(/taskstore/);
+    expect(snapshotDir(hooks)).toEqual(before);
+    expect(repo.git('config', '--local', '--list')).toBe(config);
+    expect(existsSync(join(repo.dir, '.gitattributes'))).toBe(false);
+    gitOk(repo.dir, 'commit', '-q', '--allow-empty', '-m', 'the python hook still runs');
+    expect(repo.read('other-tool.out')).toBe('ran');
+
+    // sh-family interpreters, with options or through env, are fine.
+    for (const shebang of ['#!/bin/bash -e', '#!/usr/bin/env bash', '#!/usr/bin/env -S zsh -f', '#! /bin/dash']) {
+      writeFileSync(join(hooks, 'pre-commit'), `${shebang}\necho other\n`, { mode: 0o755 });
+      installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands: commandsFor(fakeCli('ok').path) });
+      expect(readFileSync(join(hooks, 'pre-commit'), 'utf8')).toContain('# >>> taskstore >>>');
+    }
   });
 
   it('makes an existing non-executable hook executable and records that for uninstall', () => {
