@@ -17,6 +17,7 @@ import { readFileSync } from 'node:fs';
 import { atomicWriteFile } from '../fs/atomic-replace.js';
 import { mergeJsonlBytes, type BytesMergeResult } from './merge-bytes.js';
 import type { BadLine } from './merge-jsonl.js';
+import { isLeftoverMarker } from './merge-input.js';
 import { spellControls } from '../jsonl/control-chars.js';
 
 export type MergeExitCode = 0 | 1 | 2;
@@ -111,6 +112,16 @@ export function runMergeDriver(args: readonly string[], options: MergeDriverOpti
         more +
         `  resolve each block by keeping the line you want between <<<<<<< ours / ======= / >>>>>>> theirs ` +
         `and deleting the marker lines\n`,
+    );
+    return 1;
+  }
+  // Marker lines of an earlier merge are carried through like any line, so the result
+  // holds them: exiting 0 would let git commit a file the store refuses to load.
+  const leftover = result.badLines.filter((bad) => bad.side !== 'base' && isLeftoverMarker(bad)).length;
+  if (leftover > 0) {
+    stderr(
+      `${program}: ${shownPath}: the result still holds ${leftover} conflict marker lines of an earlier merge ` +
+        `(listed above); resolve them (keep the line you want, delete the marker lines), then add the file\n`,
     );
     return 1;
   }

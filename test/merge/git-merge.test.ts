@@ -113,6 +113,28 @@ describe('git merge with the taskstore driver', () => {
     expect([...state.keys()].sort()).toEqual(['f1', 'm1', 't1', 't2']);
   });
 
+  it('stops (file conflicted) when a side still holds the markers of an earlier unresolved merge', () => {
+    // The markers are carried through (never dropped), but a merge that git reports as
+    // clean is committed at once, and the store refuses to load the file it commits.
+    const repo = repoWith(BASE);
+    repo.git('checkout', '-q', '-b', 'feature');
+    repo.write(FILE, `${repo.read(FILE)}<<<<<<< ours\n${JSON.stringify(r('t1', 5))}\n=======\n${JSON.stringify(r('t1', 6))}\n>>>>>>> theirs\n`);
+    repo.commitAll('a conflict committed unresolved');
+    repo.git('checkout', '-q', 'main');
+    append(repo, r('m1', 11));
+    const head = repo.git('rev-parse', 'HEAD');
+    const res = repo.tryGit('merge', '--no-edit', 'feature');
+    expect(res.status).not.toBe(0);
+    expect(res.stderr).toMatch(/theirs line 3: git conflict marker/);
+    expect(res.stderr).toMatch(/conflict marker lines of an earlier merge/);
+    expect(repo.git('rev-parse', 'HEAD')).toBe(head);
+    expect(repo.git('diff', '--name-only', '--diff-filter=U').trim()).toBe(FILE);
+    // Nothing was dropped: both the record of main and the leftover block are there.
+    const text = repo.read(FILE);
+    expect(linesOf(text)).toContain(JSON.stringify(r('m1', 11)));
+    expect(hasMarkers(text)).toBe(true);
+  });
+
   it('merges a file added on both branches (empty base)', () => {
     const repo = repoWith(BASE);
     repo.git('checkout', '-q', '-b', 'feature');
