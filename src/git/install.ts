@@ -3,7 +3,8 @@ import { isAbsolute, join, relative, sep } from 'node:path';
 import { ioError, ValidationError } from '../errors.js';
 import { addAttributesLine, attributesLine, MERGE_DRIVER_NAME } from './attributes.js';
 import { defaultCommandPaths, mergeDriverCommand, type CommandPaths } from './command-paths.js';
-import { fileMode, readTextIfExists, setMode, writeFileAtomic } from './file-io.js';
+import { fileMode, readTextIfExists, removeFile, setMode, writeFileAtomic } from './file-io.js';
+import { mergeAttribute, sampleLogPath } from './status.js';
 import { getConfig, setLocalConfig } from './git-config.js';
 import { blockOrigin, foreignInterpreter, HOOK_NAMES, withBlock, type BlockOrigin, type HookName } from './hook-block.js';
 import { renderHookBlock, type HookContext } from './hook-scripts.js';
@@ -44,8 +45,8 @@ export function installGitIntegration(options: InstallGitIntegrationOptions): Gi
   refuseForeignHooks(hooksDir);
   const report = new ReportBuilder();
 
-  installDriverConfig(workTree, commands, report);
   installAttributes(workTree, store.relative, report);
+  installDriverConfig(workTree, commands, report);
   const context: HookContext = { commands, storeRelative: store.relative };
   ensureDirectory(hooksDir);
   for (const hook of HOOK_NAMES) installHook(join(hooksDir, hook), hook, context, report);
@@ -82,11 +83,38 @@ function installDriverConfig(workTree: string, commands: CommandPaths, report: R
   }
 }
 
+/**
+ * Adds the attributes line, then asks git which merge driver the store's files get: a
+ * line git ranks higher (a `.gitattributes` in the store directory or between it and the
+ * root, or `.git/info/attributes`) can override it, and git would then merge the logs
+ * line by line. In that case the file is put back as it was and install fails, before
+ * anything else is changed.
+ */
 function installAttributes(workTree: string, storeRelative: string, report: ReportBuilder): void {
   const path = join(workTree, '.gitattributes');
   const content = readTextIfExists(path);
+  const mode = fileMode(path);
   const updated = addAttributesLine(content, attributesLine(storeRelative));
-  if (updated !== undefined) writeFileAtomic(path, updated, fileMode(path) ?? 0o644);
+  if (updated !== undefined) writeFileAtomic(path, updated, mode ?? 0o644);
+  const sample = sampleLogPath(storeRelative);
+  const resolved = mergeAttribute(workTree, sample);
+  if (resolved !== MERGE_DRIVER_NAME) {
+    if (updated !== undefined) {
+      if (content === undefined) removeFile(path);
+      else writeFileAtomic(path, content, mode ?? 0o644);
+    }
+    throw new ValidationError(
+      `git gives ${sample} the merge attribute ${JSON.stringify(resolved ?? 'unknown')}, not ${JSON.stringify(MERGE_DRIVER_NAME)}, ` +
+        `even with "${attributesLine(storeRelative)}" in ${path}: another gitattributes line overrides it, so git would merge the logs line by line`,
+      {
+        field: 'gitattributes',
+        data: { path: sample, merge: resolved },
+        hint:
+          `nothing was changed; remove the overriding "merge" line (from a .gitattributes in ${storeRelative === '' ? 'a subdirectory' : storeRelative} ` +
+          `or a directory above it, or from .git/info/attributes; \`git check-attr merge -- ${sample}\` shows the result), then run \`taskstore install-hooks\` again`,
+      },
+    );
+  }
   report.record(path, updated !== undefined);
 }
 

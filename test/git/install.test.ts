@@ -201,6 +201,36 @@ describe('existing content', () => {
     }
   });
 
+  it('fails, changing nothing, when another gitattributes line overrides the merge attribute of the store files', () => {
+    // A .gitattributes in the store directory (or .git/info/attributes) outranks the
+    // root line: install reported success while git merged the logs with merge=union,
+    // and `taskstore check` sent the user back to install-hooks, which changed nothing.
+    const repo = repoWithStore();
+    repo.write('.taskstore/.gitattributes', '*.jsonl merge=union\n');
+    repo.write('.gitattributes', '*.png binary\n');
+    const hooks = join(repo.dir, '.git', 'hooks');
+    const before = snapshotDir(hooks);
+    const config = repo.git('config', '--local', '--list');
+
+    let error: unknown;
+    try {
+      installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands: commandsFor(fakeCli('ok').path) });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).message).toMatch(/\.taskstore\/prds\.jsonl.*"union"/);
+    expect((error as ValidationError).hint).toMatch(/info\/attributes/);
+    expect(repo.read('.gitattributes')).toBe('*.png binary\n');
+    expect(snapshotDir(hooks)).toEqual(before);
+    expect(repo.git('config', '--local', '--list')).toBe(config);
+
+    // With the override gone, install works.
+    repo.write('.taskstore/.gitattributes', '');
+    installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands: commandsFor(fakeCli('ok').path) });
+    expect(repo.git('check-attr', 'merge', '--', '.taskstore/prds.jsonl').trim()).toBe('.taskstore/prds.jsonl: merge: taskstore');
+  });
+
   it('makes an existing non-executable hook executable and records that for uninstall', () => {
     const repo = repoWithStore();
     const hook = join(repo.dir, '.git', 'hooks', 'pre-push');
