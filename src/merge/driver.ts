@@ -32,6 +32,8 @@ export interface MergeDriverOptions {
   stdout?: (text: string) => void;
   /** Name used in messages (`taskstore-merge`, or `taskstore merge` when run by the CLI). */
   programName?: string;
+  /** The environment git ran the driver with (default `process.env`): it tells a merge from a cherry-pick. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** At most this many malformed lines are listed one by one on stderr. */
@@ -90,7 +92,7 @@ export function runMergeDriver(args: readonly string[], options: MergeDriverOpti
 
   let result: BytesMergeResult;
   try {
-    result = mergeJsonlBytes(...inputs);
+    result = mergeJsonlBytes(...inputs, { oursRemovals: oursDescendsFromBase(options.env ?? process.env) });
   } catch (err) {
     return fail(`merge failed unexpectedly (${(err as Error).message}); ours left unchanged`);
   }
@@ -126,6 +128,19 @@ export function runMergeDriver(args: readonly string[], options: MergeDriverOpti
     return 1;
   }
   return 0;
+}
+
+/**
+ * Whether ours descends from the base, so that a base record ours has no line for was
+ * removed by ours (see `MergeOptions.oursRemovals`). git runs a driver with
+ * `GIT_EXEC_PATH` set, and `git merge` and `git pull` (with either backend) also set
+ * `GIT_REFLOG_ACTION` to `merge …` / `pull …`. A cherry-pick, a rebase, a revert or a
+ * stash set neither: their base can hold records ours never had, and keeping such a
+ * record is safe where deleting it is not. Run by hand (not by git), the rule applies.
+ */
+function oursDescendsFromBase(env: NodeJS.ProcessEnv): boolean {
+  if (env.GIT_EXEC_PATH === undefined) return true;
+  return /^(merge|pull)\b/.test(env.GIT_REFLOG_ACTION ?? '');
 }
 
 /** Reads one input, which must be UTF-8. A missing base is an empty base (the file is new on both sides). */

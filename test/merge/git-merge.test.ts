@@ -178,6 +178,44 @@ describe('git rebase and cherry-pick use the driver', () => {
   });
 });
 
+describe('a record the picked-onto branch never had is not taken for one it removed', () => {
+  // git hands a cherry-pick the picked commit's parent as the base: a record created on
+  // the source branch before that commit is in the base and missing from ours, which
+  // looked like "ours removed it". The driver appended a tombstone, and merging the
+  // source branch later deleted the record (the tombstone is newer than its version).
+  it('cherry-pick, then merge of the source branch: the record created there survives', () => {
+    const repo = repoWith(BASE);
+    repo.git('checkout', '-q', '-b', 'feature');
+    append(repo, r('r1', 10, { title: 'created on feature' }));
+    append(repo, r('t2', 11, { title: 'two (fix)' }));
+    repo.git('checkout', '-q', 'main');
+    append(repo, r('m1', 12));
+    const pick = repo.tryGit('cherry-pick', 'feature');
+    expect(pick.status, pick.stdout + pick.stderr).toBe(0);
+    let state = currentState(repo.read(FILE));
+    expect(state.get('t2')?.title).toBe('two (fix)');
+    expect(state.get('r1')?.deleted).toBeUndefined();
+
+    const merge = repo.tryGit('merge', '--no-edit', 'feature');
+    expect(merge.status, merge.stdout + merge.stderr).toBe(0);
+    state = currentState(repo.read(FILE));
+    expect(state.get('r1')).toEqual(r('r1', 10, { title: 'created on feature' }));
+    expect([...state.keys()].sort()).toEqual(['m1', 'r1', 't1', 't2']);
+  });
+
+  it('a real merge still applies a removal on ours (the base is ours\' ancestor, so ours had the record)', () => {
+    const repo = repoWith(BASE);
+    repo.git('checkout', '-q', '-b', 'feature');
+    append(repo, r('f1', 13));
+    repo.git('checkout', '-q', 'main');
+    repo.write(FILE, jsonl(r('t1', 1, { title: 'one', status: 'pending', owner: null, meta: { n: 1 } }))); // t2 removed by hand
+    repo.commitAll('remove t2');
+    const merge = repo.tryGit('merge', '--no-edit', 'feature');
+    expect(merge.status, merge.stdout + merge.stderr).toBe(0);
+    expect(currentState(repo.read(FILE)).get('t2')?.deleted).toBe(true);
+  });
+});
+
 describe('git revert uses the driver and is applied in full', () => {
   it('reverting a commit that created r2 and edited t1, with a later commit on top: t1 restored, r2 deleted', () => {
     const repo = repoWith(BASE);

@@ -294,6 +294,16 @@ describe('a record one side removed entirely (git revert, a hand edit)', () => {
     }
   });
 
+  it('with oursRemovals false (a cherry-pick: ours may never have had it), a record ours lacks is kept as theirs has it', () => {
+    const ours = jsonl(r('keep', 1, { x: 0 }));
+    const theirs = base + jsonl(r('keep', 3, { x: 1 }));
+    const kept = mergeJsonl(base, ours, theirs, { oursRemovals: false });
+    expect(currentState(kept.text).get('gone')).toEqual(r('gone', 2, { x: 0 }));
+    expect(currentState(kept.text).get('keep')).toEqual(r('keep', 3, { x: 1 }));
+    // Theirs lacking it is still a removal (a revert's "theirs" is the reverted commit's parent).
+    expect(currentState(mergeJsonl(base, theirs, ours, { oursRemovals: false }).text).get('gone')?.deleted).toBe(true);
+  });
+
   it('stays as the other side changed it: the change came after the version that was removed', () => {
     const ours = base + jsonl(r('gone', 5, { x: 9 }));
     const result = mergeJsonl(base, ours, jsonl(r('keep', 1, { x: 0 })));
