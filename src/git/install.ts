@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { isUtf8 } from 'node:buffer';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { ioError, ValidationError } from '../errors.js';
 import { addAttributesLine, attributesLine, MERGE_DRIVER_NAME } from './attributes.js';
@@ -126,16 +127,28 @@ function installAttributes(workTree: string, storeRelative: string, report: Repo
 function refuseForeignHooks(hooksDir: string): void {
   for (const hook of HOOK_NAMES) {
     const path = join(hooksDir, hook);
-    const content = readTextIfExists(path);
-    const interpreter = content === undefined ? undefined : foreignInterpreter(content);
+    const bytes = readBytesIfExists(path);
+    if (bytes === undefined) continue;
+    // A compiled program: editing it as text would corrupt it.
+    const binary = bytes.includes(0) || !isUtf8(bytes);
+    const interpreter = binary ? 'a compiled program' : foreignInterpreter(bytes.toString('utf8'));
     if (interpreter === undefined) continue;
-    throw new ValidationError(`the ${hook} hook ${path} is run by ${interpreter}, not sh: TaskStore's sh block cannot go into it`, {
+    throw new ValidationError(`the ${hook} hook ${path} is not a sh script (it is run by ${interpreter}): TaskStore's sh block cannot go into it`, {
       field: 'hooks',
       data: { hook, path, interpreter },
       hint:
         `nothing was changed; move that hook's content to a script of its own and call it from a sh hook ` +
         `(\`#!/bin/sh\` then \`exec path/to/script "$@"\`), then run \`taskstore install-hooks\` again`,
     });
+  }
+}
+
+function readBytesIfExists(path: string): Buffer | undefined {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw ioError('read', path, err);
   }
 }
 

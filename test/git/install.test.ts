@@ -193,6 +193,14 @@ describe('existing content', () => {
     gitOk(repo.dir, 'commit', '-q', '--allow-empty', '-m', 'the python hook still runs');
     expect(repo.read('other-tool.out')).toBe('ran');
 
+    // A compiled hook (no `#!`, not text) would be corrupted by the edit: refused too.
+    const binary = Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x01, 0x00, 0xff, 0xfe, 0x00, 0x0a]);
+    writeFileSync(join(hooks, 'pre-commit'), binary, { mode: 0o755 });
+    expect(() => installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands: commandsFor(fakeCli('ok').path) })).toThrow(
+      /pre-commit hook .* is not a sh script/,
+    );
+    expect(readFileSync(join(hooks, 'pre-commit')).equals(binary)).toBe(true);
+
     // sh-family interpreters, with options or through env, are fine.
     for (const shebang of ['#!/bin/bash -e', '#!/usr/bin/env bash', '#!/usr/bin/env -S zsh -f', '#! /bin/dash']) {
       writeFileSync(join(hooks, 'pre-commit'), `${shebang}\necho other\n`, { mode: 0o755 });
