@@ -129,13 +129,16 @@ function refuseForeignHooks(hooksDir: string): void {
     const path = join(hooksDir, hook);
     const bytes = readBytesIfExists(path);
     if (bytes === undefined) continue;
-    // A compiled program: editing it as text would corrupt it.
-    const binary = bytes.includes(0) || !isUtf8(bytes);
-    const interpreter = binary ? 'a compiled program' : foreignInterpreter(bytes.toString('utf8'));
-    if (interpreter === undefined) continue;
-    throw new ValidationError(`the ${hook} hook ${path} is not a sh script (it is run by ${interpreter}): TaskStore's sh block cannot go into it`, {
+    // A compiled program, or text in another encoding: editing it as UTF-8 text would corrupt its bytes.
+    const why = bytes.includes(0)
+      ? 'it is a compiled program'
+      : !isUtf8(bytes)
+        ? 'it is not UTF-8 text, and editing it would alter its bytes'
+        : foreignInterpreter(bytes.toString('utf8'))?.replace(/^/, 'it is run by ');
+    if (why === undefined) continue;
+    throw new ValidationError(`the ${hook} hook ${path} is not a sh script TaskStore can edit (${why}): TaskStore's sh block cannot go into it`, {
       field: 'hooks',
-      data: { hook, path, interpreter },
+      data: { hook, path, reason: why },
       hint:
         `nothing was changed; move that hook's content to a script of its own and call it from a sh hook ` +
         `(\`#!/bin/sh\` then \`exec path/to/script "$@"\`), then run \`taskstore install-hooks\` again`,

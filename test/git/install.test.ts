@@ -197,7 +197,7 @@ describe('existing content', () => {
     const binary = Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x01, 0x00, 0xff, 0xfe, 0x00, 0x0a]);
     writeFileSync(join(hooks, 'pre-commit'), binary, { mode: 0o755 });
     expect(() => installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands: commandsFor(fakeCli('ok').path) })).toThrow(
-      /pre-commit hook .* is not a sh script/,
+      /pre-commit hook .* is not a sh script TaskStore can edit \(it is a compiled program\)/,
     );
     expect(readFileSync(join(hooks, 'pre-commit')).equals(binary)).toBe(true);
 
