@@ -459,6 +459,8 @@ export function buildProgram(setExitCode: (code: number) => void): AnyCommand {
     .argument('<ours>', 'our version; the result is written here (%A)')
     .argument('<theirs>', 'their version (%B)')
     .argument('[path]', 'the path in the repository, for messages (%P)')
+    // git's %P is a repository path, which may start with "-" (a store under "-data/"): an operand, not an option.
+    .allowUnknownOption()
     .addHelpText('after', example('git config merge.taskstore.driver "taskstore merge %O %A %B %P"'))
     .action(
       act(

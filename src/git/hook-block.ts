@@ -103,6 +103,33 @@ export function withBlock(content: string | undefined, block: string, file?: str
   return content.slice(0, newline + 1) + block + content.slice(newline + 1);
 }
 
+/** Interpreters that run the block's POSIX sh text (bash, zsh and ksh accept it too). */
+const SH_FAMILY = new Set(['sh', 'bash', 'dash', 'ash', 'ksh', 'mksh', 'zsh', 'busybox']);
+
+/**
+ * The interpreter an existing hook names in its `#!` line when that is not a POSIX sh
+ * (say `python3` or `node`), else undefined. A block inserted into such a hook is a
+ * syntax error there, and the other tool's hook would fail on every run. A hook without
+ * a `#!` line is run by sh.
+ * @example foreignInterpreter('#!/usr/bin/env python3\n…') // 'python3'
+ */
+export function foreignInterpreter(content: string): string | undefined {
+  if (!content.startsWith('#!')) return undefined;
+  const end = content.indexOf('\n');
+  const words = content.slice(2, end === -1 ? undefined : end).trim().split(/\s+/);
+  let program = baseName(words[0] ?? '');
+  if (program === 'env') {
+    // `#!/usr/bin/env [-S] [-options] [NAME=value] program …`
+    const named = words.slice(1).find((word) => !word.startsWith('-') && !word.includes('='));
+    program = baseName(named ?? '');
+  }
+  return SH_FAMILY.has(program) ? undefined : program === '' ? '(none)' : program;
+}
+
+function baseName(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1).replace(/\r$/, '');
+}
+
 /** `content` without any TaskStore block, or `undefined` when it has none. */
 export function withoutBlock(content: string, file?: string): string | undefined {
   const spans = findBlocks(content, file);

@@ -1,11 +1,13 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { isUtf8 } from 'node:buffer';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { ioError, ValidationError } from '../errors.js';
 import { addAttributesLine, attributesLine, MERGE_DRIVER_NAME } from './attributes.js';
 import { defaultCommandPaths, mergeDriverCommand, type CommandPaths } from './command-paths.js';
-import { fileMode, readTextIfExists, setMode, writeFileAtomic } from './file-io.js';
+import { fileMode, readTextIfExists, removeFile, setMode, writeFileAtomic } from './file-io.js';
+import { mergeAttribute, sampleLogPath } from './status.js';
 import { getConfig, setLocalConfig } from './git-config.js';
-import { blockOrigin, HOOK_NAMES, withBlock, type BlockOrigin, type HookName } from './hook-block.js';
+import { blockOrigin, foreignInterpreter, HOOK_NAMES, withBlock, type BlockOrigin, type HookName } from './hook-block.js';
 import { renderHookBlock, type HookContext } from './hook-scripts.js';
 import { ReportBuilder, type GitIntegrationOptions, type GitIntegrationReport } from './report.js';
 import { requireStoreInRepo } from './store-location.js';
@@ -41,10 +43,11 @@ export function installGitIntegration(options: InstallGitIntegrationOptions): Gi
   const commands = options.commands ?? defaultCommandPaths();
   checkCommands(commands);
   const { workTree, hooksDir } = store.git;
+  refuseForeignHooks(hooksDir);
   const report = new ReportBuilder();
 
-  installDriverConfig(workTree, commands, report);
   installAttributes(workTree, store.relative, report);
+  installDriverConfig(workTree, commands, report);
   const context: HookContext = { commands, storeRelative: store.relative };
   ensureDirectory(hooksDir);
   for (const hook of HOOK_NAMES) installHook(join(hooksDir, hook), hook, context, report);
@@ -81,12 +84,75 @@ function installDriverConfig(workTree: string, commands: CommandPaths, report: R
   }
 }
 
+/**
+ * Adds the attributes line, then asks git which merge driver the store's files get: a
+ * line git ranks higher (a `.gitattributes` in the store directory or between it and the
+ * root, or `.git/info/attributes`) can override it, and git would then merge the logs
+ * line by line. In that case the file is put back as it was and install fails, before
+ * anything else is changed.
+ */
 function installAttributes(workTree: string, storeRelative: string, report: ReportBuilder): void {
   const path = join(workTree, '.gitattributes');
   const content = readTextIfExists(path);
+  const mode = fileMode(path);
   const updated = addAttributesLine(content, attributesLine(storeRelative));
-  if (updated !== undefined) writeFileAtomic(path, updated, fileMode(path) ?? 0o644);
+  if (updated !== undefined) writeFileAtomic(path, updated, mode ?? 0o644);
+  const sample = sampleLogPath(storeRelative);
+  const resolved = mergeAttribute(workTree, sample);
+  if (resolved !== MERGE_DRIVER_NAME) {
+    if (updated !== undefined) {
+      if (content === undefined) removeFile(path);
+      else writeFileAtomic(path, content, mode ?? 0o644);
+    }
+    throw new ValidationError(
+      `git gives ${sample} the merge attribute ${JSON.stringify(resolved ?? 'unknown')}, not ${JSON.stringify(MERGE_DRIVER_NAME)}, ` +
+        `even with "${attributesLine(storeRelative)}" in ${path}: another gitattributes line overrides it, so git would merge the logs line by line`,
+      {
+        field: 'gitattributes',
+        data: { path: sample, merge: resolved },
+        hint:
+          `nothing was changed; remove the overriding "merge" line (from a .gitattributes in ${storeRelative === '' ? 'a subdirectory' : storeRelative} ` +
+          `or a directory above it, or from .git/info/attributes; \`git check-attr merge -- ${sample}\` shows the result), then run \`taskstore install-hooks\` again`,
+      },
+    );
+  }
   report.record(path, updated !== undefined);
+}
+
+/**
+ * Checks, before anything is written, that every existing hook can take the sh block:
+ * one written for another interpreter (a Python or Node hook of another tool) would
+ * break, so install refuses and changes nothing.
+ */
+function refuseForeignHooks(hooksDir: string): void {
+  for (const hook of HOOK_NAMES) {
+    const path = join(hooksDir, hook);
+    const bytes = readBytesIfExists(path);
+    if (bytes === undefined) continue;
+    // A compiled program, or text in another encoding: editing it as UTF-8 text would corrupt its bytes.
+    const why = bytes.includes(0)
+      ? 'it is a compiled program'
+      : !isUtf8(bytes)
+        ? 'it is not UTF-8 text, and editing it would alter its bytes'
+        : foreignInterpreter(bytes.toString('utf8'))?.replace(/^/, 'it is run by ');
+    if (why === undefined) continue;
+    throw new ValidationError(`the ${hook} hook ${path} is not a sh script TaskStore can edit (${why}): TaskStore's sh block cannot go into it`, {
+      field: 'hooks',
+      data: { hook, path, reason: why },
+      hint:
+        `nothing was changed; move that hook's content to a script of its own and call it from a sh hook ` +
+        `(\`#!/bin/sh\` then \`exec path/to/script "$@"\`), then run \`taskstore install-hooks\` again`,
+    });
+  }
+}
+
+function readBytesIfExists(path: string): Buffer | undefined {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw ioError('read', path, err);
+  }
 }
 
 function installHook(path: string, hook: HookName, context: HookContext, report: ReportBuilder): void {

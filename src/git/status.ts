@@ -55,7 +55,7 @@ export function gitIntegrationStatus(options: GitIntegrationStatusOptions): GitI
     return { inGitRepo: false, attributesLine: false, driverConfigured: false, hooksInstalled: [], hooksMissing: [...HOOK_NAMES] };
   }
   const { workTree, hooksDir } = store.git;
-  const sampleFile = `${store.relative === '' ? '' : `${store.relative}/`}prds.jsonl`;
+  const sampleFile = sampleLogPath(store.relative);
   const driverCommand = getConfig(workTree, `merge.${MERGE_DRIVER_NAME}.driver`);
   const driverConfigured = driverCommand !== undefined && driverCommand.trim() !== '';
   const hooksInstalled = HOOK_NAMES.filter((hook) => hookInstalled(join(hooksDir, hook)));
@@ -74,8 +74,13 @@ export function gitIntegrationStatus(options: GitIntegrationStatusOptions): GitI
   };
 }
 
+/** A log file of the store at `storeRelative`, relative to the work tree root: what git's attributes are asked about. */
+export function sampleLogPath(storeRelative: string): string {
+  return `${storeRelative === '' ? '' : `${storeRelative}/`}prds.jsonl`;
+}
+
 /** The `merge` attribute git assigns to `path` (relative to the root): a driver name, `set`, `unset` or `unspecified`. */
-function mergeAttribute(workTree: string, path: string): string | undefined {
+export function mergeAttribute(workTree: string, path: string): string | undefined {
   const run = runGit(['check-attr', '-z', 'merge', '--', path], workTree);
   if (run.status !== 0) return undefined;
   // -z output: <path> NUL <attribute> NUL <value> NUL

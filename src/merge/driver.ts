@@ -17,6 +17,7 @@ import { readFileSync } from 'node:fs';
 import { atomicWriteFile } from '../fs/atomic-replace.js';
 import { mergeJsonlBytes, type BytesMergeResult } from './merge-bytes.js';
 import type { BadLine } from './merge-jsonl.js';
+import { isLeftoverMarker } from './merge-input.js';
 import { spellControls } from '../jsonl/control-chars.js';
 
 export type MergeExitCode = 0 | 1 | 2;
@@ -31,6 +32,8 @@ export interface MergeDriverOptions {
   stdout?: (text: string) => void;
   /** Name used in messages (`taskstore-merge`, or `taskstore merge` when run by the CLI). */
   programName?: string;
+  /** The environment git ran the driver with (default `process.env`): it tells a merge from a cherry-pick. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** At most this many malformed lines are listed one by one on stderr. */
@@ -89,7 +92,7 @@ export function runMergeDriver(args: readonly string[], options: MergeDriverOpti
 
   let result: BytesMergeResult;
   try {
-    result = mergeJsonlBytes(...inputs);
+    result = mergeJsonlBytes(...inputs, { oursRemovals: oursDescendsFromBase(options.env ?? process.env) });
   } catch (err) {
     return fail(`merge failed unexpectedly (${(err as Error).message}); ours left unchanged`);
   }
@@ -114,7 +117,30 @@ export function runMergeDriver(args: readonly string[], options: MergeDriverOpti
     );
     return 1;
   }
+  // Marker lines of an earlier merge are carried through like any line, so the result
+  // holds them: exiting 0 would let git commit a file the store refuses to load.
+  const leftover = result.badLines.filter((bad) => bad.side !== 'base' && isLeftoverMarker(bad)).length;
+  if (leftover > 0) {
+    stderr(
+      `${program}: ${shownPath}: the result still holds ${leftover} conflict marker lines of an earlier merge ` +
+        `(listed above); resolve them (keep the line you want, delete the marker lines), then add the file\n`,
+    );
+    return 1;
+  }
   return 0;
+}
+
+/**
+ * Whether ours descends from the base, so that a base record ours has no line for was
+ * removed by ours (see `MergeOptions.oursRemovals`). git runs a driver with
+ * `GIT_EXEC_PATH` set, and `git merge` and `git pull` (with either backend) also set
+ * `GIT_REFLOG_ACTION` to `merge …` / `pull …`. A cherry-pick, a rebase, a revert or a
+ * stash set neither: their base can hold records ours never had, and keeping such a
+ * record is safe where deleting it is not. Run by hand (not by git), the rule applies.
+ */
+function oursDescendsFromBase(env: NodeJS.ProcessEnv): boolean {
+  if (env.GIT_EXEC_PATH === undefined) return true;
+  return /^(merge|pull)\b/.test(env.GIT_REFLOG_ACTION ?? '');
 }
 
 /** Reads one input, which must be UTF-8. A missing base is an empty base (the file is new on both sides). */
@@ -132,7 +158,7 @@ function readInput(
     throw new Error(`cannot read ${side} file ${path} (${(err as Error).message})`, { cause: err });
   }
   // Decoding would replace invalid bytes and the merge would then rewrite them: refuse instead.
-  // (A byte order mark is kept: it is part of the first line, like any other bytes.)
+  // (A leading byte order mark is fine: the merge reads past it and keeps ours'.)
   if (!isUtf8(bytes)) throw new Error(`${side} file ${path} is not valid UTF-8; merge this file by hand`);
   return bytes;
 }

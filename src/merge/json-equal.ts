@@ -8,8 +8,12 @@
  * Only own keys are looked at (`Object.keys` / `Object.hasOwn`), which keeps a key named
  * `__proto__` (an own property after `JSON.parse`) an ordinary key.
  *
+ * Integers a number cannot hold exactly are compared by their digits when the values
+ * come from `parseExact` (as `ExactInteger`s): 9007199254740993 is not 9007199254740992.
+ *
  * Pure: no file access.
  */
+import { ExactInteger } from '../shared/exact-json.js';
 
 /** True when `a` and `b` (results of `JSON.parse`) are the same JSON value. */
 export function jsonEqual(a: unknown, b: unknown): boolean {
@@ -18,6 +22,10 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
     const [x, y] = pair;
     if (x === y) continue;
     if (typeof x !== 'object' || typeof y !== 'object' || x === null || y === null) return false;
+    if (x instanceof ExactInteger || y instanceof ExactInteger) {
+      if (!(x instanceof ExactInteger && y instanceof ExactInteger && x.text === y.text)) return false;
+      continue;
+    }
     const xIsArray = Array.isArray(x);
     if (xIsArray !== Array.isArray(y)) return false;
     if (xIsArray) {

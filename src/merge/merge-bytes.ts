@@ -13,7 +13,7 @@
  * Pure: no file access. The inputs must be valid UTF-8 (the driver checks).
  */
 import { readMergeInput, readMergeInputAfter, type MergeInput, type MergeSide } from './merge-input.js';
-import { planMerge, renderAfterOurs, renderText, resultOf, type MergeResult } from './merge-jsonl.js';
+import { planMerge, renderAfterOurs, renderText, resultOf, type MergeOptions, type MergeResult } from './merge-jsonl.js';
 
 const NEWLINE = 0x0a;
 const CR = 0x0d;
@@ -25,10 +25,12 @@ export interface BytesMergeResult extends Omit<MergeResult, 'text'> {
   output: Uint8Array[];
 }
 
-export function mergeJsonlBytes(base: Uint8Array, ours: Uint8Array, theirs: Uint8Array): BytesMergeResult {
-  const oursBytes = asBuffer(ours);
-  const theirsBytes = asBuffer(theirs);
-  const baseBytes = asBuffer(base);
+export function mergeJsonlBytes(base: Uint8Array, ours: Uint8Array, theirs: Uint8Array, options: MergeOptions = {}): BytesMergeResult {
+  // A leading byte order mark is not part of the first line (see BOM in merge-jsonl.ts).
+  const oursHasBom = startsWithBom(asBuffer(ours));
+  const oursBytes = withoutBom(asBuffer(ours));
+  const theirsBytes = withoutBom(asBuffer(theirs));
+  const baseBytes = withoutBom(asBuffer(base));
   const theirsEnd = sharedLinePrefix(theirsBytes, oursBytes);
   const baseEnd = sharedLinePrefix(baseBytes, oursBytes);
   const theirsPrefix = countLines(oursBytes, theirsEnd);
@@ -38,10 +40,21 @@ export function mergeJsonlBytes(base: Uint8Array, ours: Uint8Array, theirs: Uint
   const oursInput = readMergeInput(oursBytes.toString('utf8'), 'ours', undefined, snapshots);
   const theirsInput = readSharing(theirsBytes, theirsEnd, theirsPrefix, oursInput, 'theirs');
   const baseInput = readSharing(baseBytes, baseEnd, basePrefix, oursInput, 'base');
-  const plan = planMerge(baseInput, oursInput, theirsInput);
+  const plan = planMerge(baseInput, oursInput, theirsInput, options);
   const rest = inStoreForm(oursBytes) ? renderAfterOurs(plan, oursInput.lines.length) : undefined;
   const output = rest === undefined ? [Buffer.from(renderText(plan), 'utf8')] : [oursBytes, Buffer.from(rest, 'utf8')];
+  if (oursHasBom && output.some((chunk) => chunk.length > 0)) output.unshift(UTF8_BOM);
   return { ...resultOf(plan), output };
+}
+
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+function startsWithBom(bytes: Buffer): boolean {
+  return bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+}
+
+function withoutBom(bytes: Buffer): Buffer {
+  return startsWithBom(bytes) ? bytes.subarray(3) : bytes;
 }
 
 /** Reads one side whose first `end` bytes (`prefix` lines) are `reference`'s: only the rest is decoded and parsed. */

@@ -70,14 +70,19 @@ export interface MergeInput {
   readonly currentAfter: ReadonlyMap<number, CurrentVersions>;
 }
 
+/** How the reason of a {@link BadLine} that is a git conflict marker line starts. */
+const MARKER_REASON = 'git conflict marker';
+
+/** True for a malformed line that is a conflict marker line of an earlier, unresolved merge. */
+export function isLeftoverMarker(bad: BadLine): boolean {
+  return bad.reason.startsWith(MARKER_REASON);
+}
+
 /** Parses one line (without its line end). */
 export function readLine(text: string): InputLine {
   const parsed = parseLine(text);
   if (parsed.kind === 'record') return RecordVersion.of(text, parsed.record);
-  const problem =
-    parsed.kind === 'conflict-marker'
-      ? `git conflict marker "${parsed.marker}" (an earlier merge was not resolved)`
-      : parsed.reason;
+  const problem = parsed.kind === 'conflict-marker' ? `${MARKER_REASON} "${parsed.marker}" (an earlier merge was not resolved)` : parsed.reason;
   return new MalformedLine(text, problem);
 }
 

@@ -66,12 +66,38 @@ export const CONFLICT_END = '>>>>>>> theirs';
  * mergeJsonl(base, ours, theirs).text.split('\n').at(-2);
  * // → '{"id":"t1","updated_at":7,"a":1,"b":1}'  (theirs' line would be current: a new version is appended)
  */
-export function mergeJsonl(base: string, ours: string, theirs: string): MergeResult {
-  const oursInput = readMergeInput(ours, 'ours');
-  const theirsInput = readMergeInput(theirs, 'theirs', oursInput);
-  const baseInput = readMergeInput(base, 'base', oursInput);
-  const plan = planMerge(baseInput, oursInput, theirsInput);
-  return { ...resultOf(plan), text: renderText(plan) };
+/** How the merge reads the sides; see {@link MergeOptions.oursRemovals}. */
+export interface MergeOptions {
+  /**
+   * Whether a record of the base that ours has no line for was removed by ours (rule 5),
+   * which deletes it when theirs left it untouched. True (the default) when ours descends
+   * from the base, as in `git merge`. False when ours may never have had it: a
+   * cherry-pick's base is the picked commit's parent, which can hold records created on
+   * the source branch that ours never saw; deleting them would lose them for good once
+   * that branch is merged (the tombstone is newer than their version).
+   */
+  oursRemovals?: boolean;
+}
+
+export function mergeJsonl(base: string, ours: string, theirs: string, options: MergeOptions = {}): MergeResult {
+  const oursInput = readMergeInput(withoutLeadingBom(ours), 'ours');
+  const theirsInput = readMergeInput(withoutLeadingBom(theirs), 'theirs', oursInput);
+  const baseInput = readMergeInput(withoutLeadingBom(base), 'base', oursInput);
+  const plan = planMerge(baseInput, oursInput, theirsInput, options);
+  const text = renderText(plan);
+  return { ...resultOf(plan), text: text !== '' && ours.startsWith(BOM) ? BOM + text : text };
+}
+
+/**
+ * A UTF-8 byte order mark (Windows editors save one). At the start of a file it is not
+ * part of the first line, as for every reader of the store: the first record is merged
+ * like any other, a side with the mark and one without share their lines, and the
+ * result keeps ours' mark (never writes one mid-file, where no reader would skip it).
+ */
+export const BOM = '\uFEFF';
+
+function withoutLeadingBom(text: string): string {
+  return text.startsWith(BOM) ? text.slice(BOM.length) : text;
 }
 
 /**
@@ -88,7 +114,8 @@ export interface MergePlan {
 }
 
 /** Merges three inputs read by `readMergeInput` (see {@link mergeJsonl} for the rules). */
-export function planMerge(baseInput: MergeInput, oursInput: MergeInput, theirsInput: MergeInput): MergePlan {
+export function planMerge(baseInput: MergeInput, oursInput: MergeInput, theirsInput: MergeInput, options: MergeOptions = {}): MergePlan {
+  const oursRemovals = options.oursRemovals ?? true;
   const shared = sharedLines(oursInput, theirsInput);
   let history = unionOfLines(oursInput, theirsInput, shared);
   // An id with no line after the lines both sides share has the same lines on both sides,
@@ -121,7 +148,9 @@ export function planMerge(baseInput: MergeInput, oursInput: MergeInput, theirsIn
     if (oursVersion === undefined || theirsVersion === undefined) {
       // On one side only: every line of this id in the history comes from that side.
       const present = (oursVersion ?? theirsVersion) as RecordVersion;
-      const outcome = oneSided(baseInput.current.get(id), present, shownVersion);
+      const removedByOurs = oursVersion === undefined;
+      const base = removedByOurs && !oursRemovals ? undefined : baseInput.current.get(id);
+      const outcome = oneSided(base, present, shownVersion);
       if (outcome === 'as shown') continue;
       if (!appendVersion(id, outcome, Math.max(present.updatedAt, shownVersion.updatedAt))) {
         conflicted.push({ id, reason: AT_MAXIMUM, ours: oursVersion, theirs: theirsVersion });

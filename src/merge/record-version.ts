@@ -10,6 +10,7 @@
  * Pure: no file access.
  */
 import { isTombstone, type StoredRecord } from '../jsonl/line-codec.js';
+import { parseExact } from '../shared/exact-json.js';
 import { jsonEqual, ownValue } from './json-equal.js';
 import { splitObjectMembers } from './json-members.js';
 
@@ -19,7 +20,7 @@ export interface Field {
   readonly rawKey: string;
   /** The value as written in the source line. */
   readonly rawValue: string;
-  /** The parsed value (from `JSON.parse` of the whole line). */
+  /** The parsed value (from `parseExact` of the whole line: integers a number would round are `ExactInteger`s). */
   readonly value: unknown;
 }
 
@@ -55,7 +56,10 @@ export class RecordVersion {
 
   /** Top-level fields in source order (parsed on every call: see {@link fieldsMemo}). */
   fields(): Fields {
-    const record = JSON.parse(this.text) as object;
+    // Integers beyond ±2^53 stay their digits (ExactInteger): JSON.parse would round
+    // 9007199254740993 to 9007199254740992, and the merge would then take a side's
+    // change of one into the other for "no change" and drop it.
+    const record = parseExact(this.text) as object;
     const fields = new Map<string, Field>();
     for (const m of splitObjectMembers(this.text)) {
       // A key written twice: JSON.parse keeps the last value, and so do we.

@@ -103,4 +103,22 @@ describe('merge (the merge driver as a subcommand)', () => {
     expect(runCli(['merge', 'base', 'ours'], { cwd }).status).toBe(2);
     expect(runCli(['merge', 'base', 'missing', 'theirs'], { cwd }).status).toBe(2);
   });
+
+  it('takes a path (%P) that starts with "-" as the path, not as an unknown option', () => {
+    // A store in a directory named "-data" gives git's %P a leading "-": the command
+    // refused it (exit 2), so every merge of that store's logs stopped as a conflict.
+    const cwd = tempDir('taskstore-cli-');
+    writeFileSync(join(cwd, 'base'), '{"id":"a","updated_at":1}\n');
+    writeFileSync(join(cwd, 'ours'), '{"id":"a","updated_at":1}\n');
+    writeFileSync(join(cwd, 'theirs'), '{"id":"a","updated_at":1}\n{"id":"b","updated_at":2}\n');
+    const res = runCli(['merge', 'base', 'ours', 'theirs', '-data/.taskstore/notes.jsonl'], { cwd });
+    expect(res.status, res.stderr).toBe(0);
+    expect(readFileSync(join(cwd, 'ours'), 'utf8')).toBe('{"id":"a","updated_at":1}\n{"id":"b","updated_at":2}\n');
+    // Conflicts name that path.
+    writeFileSync(join(cwd, 'ours'), '{"id":"a","updated_at":2,"x":1}\n');
+    writeFileSync(join(cwd, 'theirs'), '{"id":"a","updated_at":2,"x":2}\n');
+    const conflict = runCli(['merge', 'base', 'ours', 'theirs', '-data/.taskstore/notes.jsonl'], { cwd });
+    expect(conflict.status).toBe(1);
+    expect(conflict.stderr).toContain('-data/.taskstore/notes.jsonl: 1 conflicting record');
+  });
 });

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { IoError } from '../../src/errors.js';
+import { IoError, ValidationError } from '../../src/errors.js';
 import { defaultCommandPaths, HOOK_NAMES, installGitIntegration, mergeDriverCommand } from '../../src/git/index.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 import { GitRepo } from '../helpers/git-repo.js';
@@ -165,6 +165,78 @@ describe('existing content', () => {
     gitOk(repo.dir, 'checkout', '-q', 'HEAD~1');
     expect(repo.read('other-tool.out')).toMatch(/^other tool ran: [0-9a-f]{40} [0-9a-f]{40} 1\n$/);
     expect(cli.calls()).toEqual([{ argv: ['--store', '.taskstore', 'refresh'], cwd: repo.dir }]);
+  });
+
+  it("refuses, changing nothing, to put its sh block into another tool's hook written in another language", () => {
+    // A sh block inside a Python hook is a Python syntax error: the other tool's hook
+    // would fail on every run (a failing pre-commit blocks every commit).
+    const repo = repoWithStore();
+    repo.commitAll('first');
+    const hooks = join(repo.dir, '.git', 'hooks');
+    const python = '#!/usr/bin/env python3\nopen("other-tool.out", "w").write("ran")\n';
+    writeFileSync(join(hooks, 'pre-commit'), python, { mode: 0o755 });
+    const before = snapshotDir(hooks);
+    const config = repo.git('config', '--local', '--list');
+
+    let error: unknown;
+    try {
+      installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands: commandsFor(fakeCli('ok').path) });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).message).toMatch(/pre-commit.*python3/);
+    expect((error as ValidationError).hint).toMatch(/taskstore/);
+    expect(snapshotDir(hooks)).toEqual(before);
+    expect(repo.git('config', '--local', '--list')).toBe(config);
+    expect(existsSync(join(repo.dir, '.gitattributes'))).toBe(false);
+    gitOk(repo.dir, 'commit', '-q', '--allow-empty', '-m', 'the python hook still runs');
+    expect(repo.read('other-tool.out')).toBe('ran');
+
+    // A compiled hook (no `#!`, not text) would be corrupted by the edit: refused too.
+    const binary = Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x01, 0x00, 0xff, 0xfe, 0x00, 0x0a]);
+    writeFileSync(join(hooks, 'pre-commit'), binary, { mode: 0o755 });
+    expect(() => installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands: commandsFor(fakeCli('ok').path) })).toThrow(
+      /pre-commit hook .* is not a sh script TaskStore can edit \(it is a compiled program\)/,
+    );
+    expect(readFileSync(join(hooks, 'pre-commit')).equals(binary)).toBe(true);
+
+    // sh-family interpreters, with options or through env, are fine.
+    for (const shebang of ['#!/bin/bash -e', '#!/usr/bin/env bash', '#!/usr/bin/env -S zsh -f', '#! /bin/dash']) {
+      writeFileSync(join(hooks, 'pre-commit'), `${shebang}\necho other\n`, { mode: 0o755 });
+      installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands: commandsFor(fakeCli('ok').path) });
+      expect(readFileSync(join(hooks, 'pre-commit'), 'utf8')).toContain('# >>> taskstore >>>');
+    }
+  });
+
+  it('fails, changing nothing, when another gitattributes line overrides the merge attribute of the store files', () => {
+    // A .gitattributes in the store directory (or .git/info/attributes) outranks the
+    // root line: install reported success while git merged the logs with merge=union,
+    // and `taskstore check` sent the user back to install-hooks, which changed nothing.
+    const repo = repoWithStore();
+    repo.write('.taskstore/.gitattributes', '*.jsonl merge=union\n');
+    repo.write('.gitattributes', '*.png binary\n');
+    const hooks = join(repo.dir, '.git', 'hooks');
+    const before = snapshotDir(hooks);
+    const config = repo.git('config', '--local', '--list');
+
+    let error: unknown;
+    try {
+      installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands: commandsFor(fakeCli('ok').path) });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).message).toMatch(/\.taskstore\/prds\.jsonl.*"union"/);
+    expect((error as ValidationError).hint).toMatch(/info\/attributes/);
+    expect(repo.read('.gitattributes')).toBe('*.png binary\n');
+    expect(snapshotDir(hooks)).toEqual(before);
+    expect(repo.git('config', '--local', '--list')).toBe(config);
+
+    // With the override gone, install works.
+    repo.write('.taskstore/.gitattributes', '');
+    installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands: commandsFor(fakeCli('ok').path) });
+    expect(repo.git('check-attr', 'merge', '--', '.taskstore/prds.jsonl').trim()).toBe('.taskstore/prds.jsonl: merge: taskstore');
   });
 
   it('makes an existing non-executable hook executable and records that for uninstall', () => {

@@ -113,6 +113,28 @@ describe('git merge with the taskstore driver', () => {
     expect([...state.keys()].sort()).toEqual(['f1', 'm1', 't1', 't2']);
   });
 
+  it('stops (file conflicted) when a side still holds the markers of an earlier unresolved merge', () => {
+    // The markers are carried through (never dropped), but a merge that git reports as
+    // clean is committed at once, and the store refuses to load the file it commits.
+    const repo = repoWith(BASE);
+    repo.git('checkout', '-q', '-b', 'feature');
+    repo.write(FILE, `${repo.read(FILE)}<<<<<<< ours\n${JSON.stringify(r('t1', 5))}\n=======\n${JSON.stringify(r('t1', 6))}\n>>>>>>> theirs\n`);
+    repo.commitAll('a conflict committed unresolved');
+    repo.git('checkout', '-q', 'main');
+    append(repo, r('m1', 11));
+    const head = repo.git('rev-parse', 'HEAD');
+    const res = repo.tryGit('merge', '--no-edit', 'feature');
+    expect(res.status).not.toBe(0);
+    expect(res.stderr).toMatch(/theirs line 3: git conflict marker/);
+    expect(res.stderr).toMatch(/conflict marker lines of an earlier merge/);
+    expect(repo.git('rev-parse', 'HEAD')).toBe(head);
+    expect(repo.git('diff', '--name-only', '--diff-filter=U').trim()).toBe(FILE);
+    // Nothing was dropped: both the record of main and the leftover block are there.
+    const text = repo.read(FILE);
+    expect(linesOf(text)).toContain(JSON.stringify(r('m1', 11)));
+    expect(hasMarkers(text)).toBe(true);
+  });
+
   it('merges a file added on both branches (empty base)', () => {
     const repo = repoWith(BASE);
     repo.git('checkout', '-q', '-b', 'feature');
@@ -153,6 +175,44 @@ describe('git rebase and cherry-pick use the driver', () => {
     expect([...state.keys()].sort()).toEqual(['f1', 'm1', 't1', 't2']);
     expect(state.get('t1')?.title).toBe('one (feature)');
     expect(state.get('t2')?.title).toBe('two (main)');
+  });
+});
+
+describe('a record the picked-onto branch never had is not taken for one it removed', () => {
+  // git hands a cherry-pick the picked commit's parent as the base: a record created on
+  // the source branch before that commit is in the base and missing from ours, which
+  // looked like "ours removed it". The driver appended a tombstone, and merging the
+  // source branch later deleted the record (the tombstone is newer than its version).
+  it('cherry-pick, then merge of the source branch: the record created there survives', () => {
+    const repo = repoWith(BASE);
+    repo.git('checkout', '-q', '-b', 'feature');
+    append(repo, r('r1', 10, { title: 'created on feature' }));
+    append(repo, r('t2', 11, { title: 'two (fix)' }));
+    repo.git('checkout', '-q', 'main');
+    append(repo, r('m1', 12));
+    const pick = repo.tryGit('cherry-pick', 'feature');
+    expect(pick.status, pick.stdout + pick.stderr).toBe(0);
+    let state = currentState(repo.read(FILE));
+    expect(state.get('t2')?.title).toBe('two (fix)');
+    expect(state.get('r1')?.deleted).toBeUndefined();
+
+    const merge = repo.tryGit('merge', '--no-edit', 'feature');
+    expect(merge.status, merge.stdout + merge.stderr).toBe(0);
+    state = currentState(repo.read(FILE));
+    expect(state.get('r1')).toEqual(r('r1', 10, { title: 'created on feature' }));
+    expect([...state.keys()].sort()).toEqual(['m1', 'r1', 't1', 't2']);
+  });
+
+  it('a real merge still applies a removal on ours (the base is ours\' ancestor, so ours had the record)', () => {
+    const repo = repoWith(BASE);
+    repo.git('checkout', '-q', '-b', 'feature');
+    append(repo, r('f1', 13));
+    repo.git('checkout', '-q', 'main');
+    repo.write(FILE, jsonl(r('t1', 1, { title: 'one', status: 'pending', owner: null, meta: { n: 1 } }))); // t2 removed by hand
+    repo.commitAll('remove t2');
+    const merge = repo.tryGit('merge', '--no-edit', 'feature');
+    expect(merge.status, merge.stdout + merge.stderr).toBe(0);
+    expect(currentState(repo.read(FILE)).get('t2')?.deleted).toBe(true);
   });
 });
 

@@ -294,6 +294,16 @@ describe('a record one side removed entirely (git revert, a hand edit)', () => {
     }
   });
 
+  it('with oursRemovals false (a cherry-pick: ours may never have had it), a record ours lacks is kept as theirs has it', () => {
+    const ours = jsonl(r('keep', 1, { x: 0 }));
+    const theirs = base + jsonl(r('keep', 3, { x: 1 }));
+    const kept = mergeJsonl(base, ours, theirs, { oursRemovals: false });
+    expect(currentState(kept.text).get('gone')).toEqual(r('gone', 2, { x: 0 }));
+    expect(currentState(kept.text).get('keep')).toEqual(r('keep', 3, { x: 1 }));
+    // Theirs lacking it is still a removal (a revert's "theirs" is the reverted commit's parent).
+    expect(currentState(mergeJsonl(base, theirs, ours, { oursRemovals: false }).text).get('gone')?.deleted).toBe(true);
+  });
+
   it('stays as the other side changed it: the change came after the version that was removed', () => {
     const ours = base + jsonl(r('gone', 5, { x: 9 }));
     const result = mergeJsonl(base, ours, jsonl(r('keep', 1, { x: 0 })));
@@ -442,6 +452,42 @@ describe('line ends, empty inputs, encodings, sizes', () => {
       linesOf(theirs)[1],
       '{"id":"ü-1","updated_at":4,"title":"caf\\u00e9 ☕","n":1.50,"big":123456789012345678901234567890,"emoji":"🙂🙂","日本":"語"}',
     ]);
+  });
+
+  it('sees a change between integers a number cannot tell apart (beyond 2^53) as a change', () => {
+    // JSON.parse reads 9007199254740993 as 9007199254740992: compared as numbers, ours'
+    // edit looked like no edit and theirs' (newer) line silently won.
+    const base = '{"id":"a","updated_at":1,"x":9007199254740992,"n":[18446744073709551615]}\n';
+    const ours = base + '{"id":"a","updated_at":2,"x":9007199254740993,"n":[18446744073709551616]}\n';
+    const theirs = base + '{"id":"a","updated_at":3,"x":9007199254740992,"n":[18446744073709551615],"y":1}\n';
+    const result = mergeJsonl(base, ours, theirs);
+    expect(result.conflicts).toBe(0);
+    expect(linesOf(result.text).at(-1)).toBe('{"id":"a","updated_at":4,"x":9007199254740993,"n":[18446744073709551616],"y":1}');
+    // The same change on both sides, or none, is still no conflict and appends nothing.
+    expect(mergeJsonl(base, ours, ours).text).toBe(ours);
+    // An integer is not an object that happens to hold its digits.
+    const b2 = '{"id":"a","updated_at":1,"x":{"text":"12345678901234567890"}}\n';
+    const o2 = b2 + '{"id":"a","updated_at":2,"x":12345678901234567890}\n';
+    const t2 = b2 + '{"id":"a","updated_at":3,"x":{"text":"12345678901234567890"},"y":1}\n';
+    expect(linesOf(mergeJsonl(b2, o2, t2).text).at(-1)).toBe('{"id":"a","updated_at":4,"x":12345678901234567890,"y":1}');
+  });
+
+  it('reads a first line after a byte order mark as a record, as the store does', () => {
+    // The store reads "\uFEFF{...}" on line 1 as a record; the merge took it for a
+    // malformed line, so the record had no base version and ours' edit of x was lost.
+    const BOM = '\uFEFF';
+    const base = `${BOM}{"id":"a","updated_at":1,"x":0,"y":0}\n`;
+    const ours = `${base}{"id":"a","updated_at":2,"x":1,"y":0}\n`;
+    const theirs = `${base}{"id":"a","updated_at":3,"x":0,"y":1}\n`;
+    const result = mergeJsonl(base, ours, theirs);
+    expect(result.badLines).toEqual([]);
+    expect(result.text).toBe(`${ours}{"id":"a","updated_at":3,"x":0,"y":1}\n{"id":"a","updated_at":4,"x":1,"y":1}\n`);
+    // A BOM on one side only is not a second copy of the line (mid-file, no reader takes it for a record).
+    const plain = base.slice(1);
+    expect(mergeJsonl(plain, plain, `${BOM}${plain}{"id":"b","updated_at":1}\n`).text).toBe(`${plain}{"id":"b","updated_at":1}\n`);
+    expect(mergeJsonl(base, `${base}{"id":"b","updated_at":1}\n`, plain).text).toBe(`${base}{"id":"b","updated_at":1}\n`);
+    // A byte order mark anywhere else is no record, as for the store.
+    expect(mergeJsonl('', `{"id":"b","updated_at":1}\n${BOM}{"id":"c","updated_at":1}\n`, '').badLines).toHaveLength(1);
   });
 
   it('merges a record line of several megabytes', () => {
