@@ -7,6 +7,26 @@ import { describe, expect, it } from 'vitest';
 import { GitSyncError } from '../../../src/index.js';
 import { branchClone, cli, cliOk, GitRepo, inTreeClone, join, makeRemote, withStore } from './helpers.js';
 
+
+/** A clone of `remote` whose work tree holds a store with the hooks, committed and pushed on main. */
+function storeClone(remote: ReturnType<typeof makeRemote>): GitRepo {
+  const a = inTreeClone(remote);
+  cliOk(a.dir, 'init', '--hooks');
+  a.commitAll('store setup');
+  a.git('push', '-q', 'origin', 'main');
+  return a;
+}
+
+/** Branch `side` and main each change code.txt differently: a cherry-pick or rebase of side stops on it. */
+function divergeCode(a: GitRepo): void {
+  a.git('checkout', '-q', '-b', 'side');
+  a.write('code.txt', 'side\n');
+  a.commitAll('side');
+  a.git('checkout', '-q', 'main');
+  a.write('code.txt', 'main\n');
+  a.commitAll('main code');
+}
+
 describe('git-sync and a careless remote', () => {
   it('a remote log that holds conflict markers is not merged into the store: GIT_SYNC names it, nothing changes, and the sync works once it is resolved', async () => {
     const remote = makeRemote();
@@ -75,21 +95,13 @@ describe('git-sync never pushes an unresolved merge', () => {
 describe('git-sync in a work tree with unfinished git business', () => {
   it("a cherry-pick stopped on a conflict in the user's code: GIT_SYNC unmerged_files names the file, nothing is committed, merged or pushed (not a false MERGE_CONFLICT blamed on the remote)", async () => {
     const remote = makeRemote();
-    const a = inTreeClone(remote);
-    cliOk(a.dir, 'init', '--hooks');
-    a.commitAll('store setup');
-    a.git('push', '-q', 'origin', 'main');
+    const a = storeClone(remote);
     const b = inTreeClone(remote);
     await withStore(join(b.dir, '.taskstore'), async (store) => {
       store.collection({ name: 'notes' }).create({ id: 'from-b' });
       await store.gitSync(); // the remote moved on: a's sync would merge
     });
-    a.git('checkout', '-q', '-b', 'side');
-    a.write('code.txt', 'side\n');
-    a.commitAll('side');
-    a.git('checkout', '-q', 'main');
-    a.write('code.txt', 'main\n');
-    a.commitAll('main code');
+    divergeCode(a);
     expect(a.tryGit('cherry-pick', 'side').status).not.toBe(0); // stops on code.txt
     await withStore(join(a.dir, '.taskstore'), (store) => store.collection({ name: 'notes' }).create({ id: 'from-a' }));
     const head = a.git('rev-parse', 'HEAD');
@@ -118,16 +130,8 @@ describe('git-sync in a work tree with unfinished git business', () => {
 describe('git-sync in the middle of a rebase', () => {
   it('a rebase stopped on a conflict: GIT_SYNC rebase_in_progress says to finish or abort the rebase (not to `git switch`, which git refuses mid-rebase); nothing changes', async () => {
     const remote = makeRemote();
-    const a = inTreeClone(remote);
-    cliOk(a.dir, 'init', '--hooks');
-    a.commitAll('store setup');
-    a.git('push', '-q', 'origin', 'main');
-    a.git('checkout', '-q', '-b', 'side');
-    a.write('code.txt', 'side\n');
-    a.commitAll('side');
-    a.git('checkout', '-q', 'main');
-    a.write('code.txt', 'main\n');
-    a.commitAll('main code');
+    const a = storeClone(remote);
+    divergeCode(a);
     expect(a.tryGit('rebase', 'side').status).not.toBe(0); // stops on code.txt, HEAD detached
     const remoteHead = remote.git('rev-parse', 'main');
 
@@ -192,10 +196,7 @@ describe('git-sync in a clone with core.autocrlf=true (the Git for Windows defau
 
   it("an in-tree store: the merged logs keep their committed bytes, the user's own merged files keep git's CRLF conversion", async () => {
     const remote = makeRemote();
-    const a = inTreeClone(remote);
-    cliOk(a.dir, 'init', '--hooks');
-    a.commitAll('store setup');
-    a.git('push', '-q', 'origin', 'main');
+    const a = storeClone(remote);
     a.git('config', 'core.autocrlf', 'true');
     const b = inTreeClone(remote);
     b.write('code.txt', 'one\ntwo\n');
