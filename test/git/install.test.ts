@@ -17,6 +17,17 @@ function repoWithStore(dir?: string): GitRepo {
   return repo;
 }
 
+
+/** What installing the git integration into `dir` throws (undefined when it succeeds). */
+function installError(dir: string): unknown {
+  try {
+    installGitIntegration({ cwd: dir, storeDir: '.taskstore', commands: commandsFor(fakeCli('ok').path) });
+    return undefined;
+  } catch (err) {
+    return err;
+  }
+}
+
 describe('installGitIntegration in a fresh repository', () => {
   it('configures the driver, adds the attribute line and six executable hooks with the block', () => {
     const repo = repoWithStore();
@@ -178,12 +189,7 @@ describe('existing content', () => {
     const before = snapshotDir(hooks);
     const config = repo.git('config', '--local', '--list');
 
-    let error: unknown;
-    try {
-      installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands: commandsFor(fakeCli('ok').path) });
-    } catch (err) {
-      error = err;
-    }
+    const error = installError(repo.dir);
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).message).toMatch(/pre-commit.*python3/);
     expect((error as ValidationError).hint).toMatch(/taskstore/);
@@ -220,12 +226,7 @@ describe('existing content', () => {
     const before = snapshotDir(hooks);
     const config = repo.git('config', '--local', '--list');
 
-    let error: unknown;
-    try {
-      installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands: commandsFor(fakeCli('ok').path) });
-    } catch (err) {
-      error = err;
-    }
+    const error = installError(repo.dir);
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).message).toMatch(/\.taskstore\/prds\.jsonl.*"union"/);
     expect((error as ValidationError).hint).toMatch(/info\/attributes/);
