@@ -12,7 +12,8 @@ import { BadLines, FileStates } from './log-state-tables.js';
 import { CollectionTable, collectionTableName } from './collection-table.js';
 import { TaskGraphTables } from './task-graph-sql.js';
 import type { SqliteDatabase } from './sqlite.js';
-import { IoError, LockedError, TaskStoreError, ioError } from '../errors.js';
+import { LockedError, TaskStoreError, ioError } from '../errors.js';
+import { symbolicLinkError } from '../fs/open-log-file.js';
 import { STATE_SUPERSEDED } from './row-state.js';
 import { sleepSync } from '../fs/sleep.js';
 
@@ -470,10 +471,7 @@ function isCorruption(err: unknown): boolean {
 function refuseLink(path: string): void {
   for (const suffix of ['', '-wal', '-shm']) {
     if (lstatSync(path + suffix, { throwIfNoEntry: false })?.isSymbolicLink() !== true) continue;
-    throw new IoError(`cannot open ${path + suffix}: it is a symbolic link, and TaskStore does not follow links for its cache (one committed to git could point anywhere)`, {
-      data: { path: path + suffix, errno: 'ELOOP' },
-      hint: 'remove the link (the cache is rebuilt from the logs), then retry; nothing was written',
-    });
+    throw symbolicLinkError(path + suffix, 'its cache', { hint: 'remove the link (the cache is rebuilt from the logs), then retry; nothing was written' });
   }
 }
 

@@ -18,6 +18,21 @@ export const APPEND_NO_FOLLOW = constants.O_RDWR | constants.O_APPEND | constant
 export const READ_WRITE_NO_FOLLOW = constants.O_RDWR | (constants.O_NOFOLLOW ?? 0);
 /** `fs.openSync` flags: 'r' (read only), not following a final symbolic link. */
 export const READ_NO_FOLLOW = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0);
+/** `fs.openSync` flags: 'w+' (create or empty, read and write), not following a final symbolic link. */
+export const CREATE_NO_FOLLOW = constants.O_RDWR | constants.O_CREAT | constants.O_TRUNC | (constants.O_NOFOLLOW ?? 0);
+
+/** The IoError for a store file that is a symbolic link; `what` names the kind of file (`its logs`, `its cache`). */
+export function symbolicLinkError(
+  path: string,
+  what: string,
+  { cause, hint = 'replace the link with the file itself (or remove it), then retry; nothing was written' }: { cause?: unknown; hint?: string } = {},
+): IoError {
+  return new IoError(`cannot open ${path}: it is a symbolic link, and TaskStore does not follow links for ${what} (one committed to git could point anywhere)`, {
+    ...(cause === undefined ? {} : { cause }),
+    data: { path, errno: 'ELOOP' },
+    hint,
+  });
+}
 
 /**
  * Opens the log at `path` with `flags`; an IoError (naming a symbolic link as one) when it
@@ -27,13 +42,7 @@ export function openLogFile(path: string, flags: number, what = 'its logs'): num
   try {
     return openSync(path, flags, 0o666);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ELOOP') {
-      throw new IoError(`cannot open ${path}: it is a symbolic link, and TaskStore does not follow links for ${what} (one committed to git could point anywhere)`, {
-        cause: err,
-        data: { path, errno: 'ELOOP' },
-        hint: `replace the link with the file itself (or remove it), then retry; nothing was written`,
-      });
-    }
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw symbolicLinkError(path, what, { cause: err });
     throw ioError('open', path, err);
   }
 }

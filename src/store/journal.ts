@@ -13,7 +13,7 @@
  * The journal file is never deleted, only emptied, so no directory flush is needed per
  * commit. It is local state, ignored by git.
  */
-import { closeSync, constants, existsSync, fstatSync, ftruncateSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, ftruncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { fingerprintPrefix, hashBytes, readRange } from '../jsonl/log-io.js';
@@ -21,11 +21,8 @@ import type { Durability } from '../fs/durability.js';
 import { moveTornBytesAside } from '../fs/torn-bytes.js';
 import { writeAll } from '../fs/write-all.js';
 import { ioError } from '../errors.js';
-import { openLogFile, READ_NO_FOLLOW, READ_WRITE_NO_FOLLOW } from '../fs/open-log-file.js';
+import { CREATE_NO_FOLLOW, openLogFile, READ_NO_FOLLOW, READ_WRITE_NO_FOLLOW } from '../fs/open-log-file.js';
 import { collectionOfLogFile } from '../jsonl/collection-name.js';
-
-/** 'w+' (create or empty, read and write) without following a final symbolic link. */
-const CREATE_NO_FOLLOW = constants.O_RDWR | constants.O_CREAT | constants.O_TRUNC | (constants.O_NOFOLLOW ?? 0);
 
 export const JOURNAL_FILE = 'taskstore.journal';
 
