@@ -27,7 +27,7 @@ import { parseLine, readerText } from '../jsonl/line-codec.js';
 import { fingerprintPrefix, readLinesFrom, readRange } from '../jsonl/log-io.js';
 import { isUtf8 } from 'node:buffer';
 import type { Logger } from '../store/options.js';
-import { logPath, statStamp, unchangedByStat } from '../store/ingest.js';
+import { logPath, statMatches, unchangedByStat } from '../store/ingest.js';
 import {
   byUpdatedAt,
   changeForAppended,
@@ -452,7 +452,7 @@ export class ChangeFeed {
       const size = Number(st.size);
       // The cache's row must describe this very file, else the cache is behind a rewrite.
       // Same inode, size and mtime as recorded says so without reading (the cache's own rule).
-      const exact = String(st.ino) === state.ino && size === state.offset && statStamp(st) === state.mtime_ns;
+      const exact = statMatches(st, state);
       if (!exact && (String(st.ino) !== state.ino || size < state.offset || fingerprintPrefix(fd, state.offset) !== state.fingerprint)) {
         return this.notePending(log.name, path);
       }

@@ -80,7 +80,8 @@ export function unchangedByStat(path: string, state: FileStateRow | undefined): 
   return statMatches(statSync(path, { bigint: true, throwIfNoEntry: false }), state);
 }
 
-function statMatches(st: BigIntStats | undefined, state: FileStateRow): boolean {
+/** Same inode, size and stamp as the cache recorded: the stat shortcut, shared with the change feed. */
+export function statMatches(st: BigIntStats | undefined, state: FileStateRow): boolean {
   return st !== undefined && String(st.ino) === state.ino && Number(st.size) === state.offset && statStamp(st) === state.mtime_ns;
 }
 
