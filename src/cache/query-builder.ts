@@ -156,9 +156,9 @@ function isBeyondExactIntegers(value: unknown): value is number {
   return typeof value === 'number' && Math.abs(value) > Number.MAX_SAFE_INTEGER;
 }
 
-/** `expr <sqlOp> ?` compared as doubles, true only for a number (a string or null never matches). */
-function asDouble(expr: string, sqlOp: string): string {
-  return `(typeof(${expr}) IN ('integer', 'real') AND CAST(${expr} AS REAL) ${sqlOp} ?)`;
+/** `expr <comparison>` (e.g. `= ?`, `IN (…)`) compared as doubles, true only for a number (a string or null never matches). */
+function asDouble(expr: string, comparison: string): string {
+  return `(typeof(${expr}) IN ('integer', 'real') AND CAST(${expr} AS REAL) ${comparison})`;
 }
 
 function operatorSql(expr: string, field: string, op: keyof Operators, value: unknown, params: (string | number | null)[]): string {
@@ -166,11 +166,11 @@ function operatorSql(expr: string, field: string, op: keyof Operators, value: un
     case 'eq':
       if (value === null) return `${expr} IS NULL`;
       params.push(scalar(value, field, op));
-      return isBeyondExactIntegers(value) ? asDouble(expr, '=') : `${expr} = ?`;
+      return isBeyondExactIntegers(value) ? asDouble(expr, '= ?') : `${expr} = ?`;
     case 'ne':
       // IS NOT treats a missing field as "not equal", which is what a caller means.
       params.push(value === null ? null : scalar(value, field, op));
-      return isBeyondExactIntegers(value) ? `NOT ${asDouble(expr, '=')}` : `${expr} IS NOT ?`;
+      return isBeyondExactIntegers(value) ? `NOT ${asDouble(expr, '= ?')}` : `${expr} IS NOT ?`;
     case 'lt':
     case 'lte':
     case 'gt':
@@ -180,7 +180,7 @@ function operatorSql(expr: string, field: string, op: keyof Operators, value: un
       }
       params.push(scalar(value, field, op));
       const sqlOp = { lt: '<', lte: '<=', gt: '>', gte: '>=' }[op];
-      if (isBeyondExactIntegers(value)) return asDouble(expr, sqlOp);
+      if (isBeyondExactIntegers(value)) return asDouble(expr, `${sqlOp} ?`);
       if (COLUMN_FIELDS.has(field)) return `${expr} ${sqlOp} ?`;
       // SQLite orders every number before every string, so `> 5` alone would also match
       // "high" and `< "m"` every number. A number bound compares numbers, a string bound
@@ -216,7 +216,7 @@ function operatorSql(expr: string, field: string, op: keyof Operators, value: un
       const alternatives: string[] = [];
       if (exact.length > 0) alternatives.push(`${expr} IN (${list(exact, 'value')})`);
       if (beyond.length > 0) {
-        alternatives.push(`(typeof(${expr}) IN ('integer', 'real') AND CAST(${expr} AS REAL) IN (${list(beyond, 'CAST(value AS REAL)')}))`);
+        alternatives.push(asDouble(expr, `IN (${list(beyond, 'CAST(value AS REAL)')})`));
       }
       if (hasNull) alternatives.push(`${expr} IS NULL`);
       return alternatives.length === 1 ? alternatives[0]! : `(${alternatives.join(' OR ')})`;
