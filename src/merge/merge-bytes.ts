@@ -13,6 +13,7 @@
  * Pure: no file access. The inputs must be valid UTF-8 (the driver checks).
  */
 import { readMergeInput, readMergeInputAfter, type MergeInput, type MergeSide } from './merge-input.js';
+import { startsWithUtf8Bom, UTF8_BOM } from '../jsonl/utf8-bom.js';
 import { planMerge, renderAfterOurs, renderText, resultOf, type MergeOptions, type MergeResult } from './merge-jsonl.js';
 
 const NEWLINE = 0x0a;
@@ -27,7 +28,7 @@ export interface BytesMergeResult extends Omit<MergeResult, 'text'> {
 
 export function mergeJsonlBytes(base: Uint8Array, ours: Uint8Array, theirs: Uint8Array, options: MergeOptions = {}): BytesMergeResult {
   // A leading byte order mark is not part of the first line (see BOM in merge-jsonl.ts).
-  const oursHasBom = startsWithBom(asBuffer(ours));
+  const oursHasBom = startsWithUtf8Bom(ours);
   const oursBytes = withoutBom(asBuffer(ours));
   const theirsBytes = withoutBom(asBuffer(theirs));
   const baseBytes = withoutBom(asBuffer(base));
@@ -47,14 +48,8 @@ export function mergeJsonlBytes(base: Uint8Array, ours: Uint8Array, theirs: Uint
   return { ...resultOf(plan), output };
 }
 
-const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
-
-function startsWithBom(bytes: Buffer): boolean {
-  return bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
-}
-
 function withoutBom(bytes: Buffer): Buffer {
-  return startsWithBom(bytes) ? bytes.subarray(3) : bytes;
+  return startsWithUtf8Bom(bytes) ? bytes.subarray(UTF8_BOM.length) : bytes;
 }
 
 /** Reads one side whose first `end` bytes (`prefix` lines) are `reference`'s: only the rest is decoded and parsed. */

@@ -4,6 +4,7 @@
  */
 import { closeSync, fstatSync, openSync } from 'node:fs';
 import { readLinesFrom } from '../jsonl/log-io.js';
+import { startsWithUtf8Bom, UTF8_BOM } from '../jsonl/utf8-bom.js';
 import { atomicReplace } from '../fs/atomic-replace.js';
 import type { Durability } from '../fs/durability.js';
 import { writeAll } from '../fs/write-all.js';
@@ -17,7 +18,6 @@ export interface CompactResult {
 }
 
 const FLUSH_AT = 1 << 20;
-const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 /**
  * Keeps the lines whose 1-based numbers are in `keep`, in their order, byte for byte.
@@ -50,10 +50,10 @@ export function compactLog(path: string, keep: Set<number>, knownLines: number, 
           }
           if (!keep.has(line.lineNo) && line.lineNo <= knownLines) {
             // A leading byte-order mark belongs to the file, not to the first record: keep it.
-            if (line.lineNo === 1 && line.raw.subarray(0, 3).equals(BOM)) {
-              pending.push(BOM);
-              pendingBytes += BOM.length;
-              bytesAfter += BOM.length;
+            if (line.lineNo === 1 && startsWithUtf8Bom(line.raw)) {
+              pending.push(UTF8_BOM);
+              pendingBytes += UTF8_BOM.length;
+              bytesAfter += UTF8_BOM.length;
             }
             return;
           }
