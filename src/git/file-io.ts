@@ -12,6 +12,16 @@ export function readTextIfExists(path: string): string | undefined {
   }
 }
 
+/** The file's bytes, or `undefined` when it does not exist (a hook may not be text). */
+export function readBytesIfExists(path: string): Buffer | undefined {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw ioError('read', path, err);
+  }
+}
+
 /** The file's permission bits, or `undefined` when it does not exist. */
 export function fileMode(path: string): number | undefined {
   try {

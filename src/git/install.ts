@@ -1,10 +1,10 @@
 import { isUtf8 } from 'node:buffer';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { ioError, ValidationError } from '../errors.js';
 import { addAttributesLine, attributesLine, MERGE_DRIVER_NAME } from './attributes.js';
 import { defaultCommandPaths, mergeDriverCommand, type CommandPaths } from './command-paths.js';
-import { fileMode, readTextIfExists, removeFile, setMode, writeFileAtomic } from './file-io.js';
+import { fileMode, readBytesIfExists, readTextIfExists, removeFile, setMode, writeFileAtomic } from './file-io.js';
 import { mergeAttribute, sampleLogPath } from './status.js';
 import { getConfig, setLocalConfig } from './git-config.js';
 import { blockOrigin, foreignInterpreter, HOOK_NAMES, withBlock, type BlockOrigin, type HookName } from './hook-block.js';
@@ -146,14 +146,6 @@ function refuseForeignHooks(hooksDir: string): void {
   }
 }
 
-function readBytesIfExists(path: string): Buffer | undefined {
-  try {
-    return readFileSync(path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw ioError('read', path, err);
-  }
-}
 
 function installHook(path: string, hook: HookName, context: HookContext, report: ReportBuilder): void {
   const content = readTextIfExists(path);
