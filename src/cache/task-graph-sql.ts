@@ -40,7 +40,6 @@ export interface GraphCandidate {
 
 /** SQL that adds the live version `row` (NEW) of a task spec to the graph. */
 function addSql(row: string): string {
-  const deps = `json_extract(${row}.data, '$.dependencies')`;
   const depsType = `json_type(${row}.data, '$.dependencies')`;
   return `
     INSERT INTO ${NODES} (id, status, created_at, prd_id, assigned_to, lease_expires_at, bad_deps, blocked)

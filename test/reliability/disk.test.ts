@@ -4,7 +4,7 @@
  * developers' machines have; elsewhere these tests are reported as skipped.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync, statfsSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TaskStoreError } from '../../src/index.js';

@@ -14,7 +14,6 @@ import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, REPO_ROOT } from '../helpers/paths.js';
-import { tempDir } from '../helpers/temp.js';
 import { openStore } from '../cli/run-cli.js';
 import { HOSTILE_TITLE, seedStore, type Seeded } from './seed.js';
 import { rawRequest, startUiProcess, type UiProcess } from './ui-process.js';

@@ -4,7 +4,7 @@
  */
 import { exactRecord } from '../../shared/exact-records.js';
 import { z } from 'zod';
-import { ValidationError, type NewExecution, type NewPrd, type NewTaskSpec, type Store } from '../../index.js';
+import { ValidationError, type NewExecution, type NewPrd, type NewTaskSpec } from '../../index.js';
 import { resolveId } from '../../shared/id-prefix.js';
 import { patchRecord, resolveReferenceIds } from '../patch-record.js';
 import { requireCollection } from './read-tools.js';
