@@ -92,10 +92,21 @@ export function readLinesFrom(
   };
 }
 
-/** Writes all of `data` at the end of the file (fd opened with 'a'), then flushes it as `durability` says. */
-export function appendDurable(fd: number, data: Buffer, durability: Durability, pathForErrors: string): void {
+/**
+ * Writes all of `data` at the end of the file (fd opened with 'a'), not flushed yet: the
+ * caller flushes with {@link flushAppended} once its bookkeeping is done.
+ */
+export function appendBytes(fd: number, data: Buffer, pathForErrors: string): void {
   try {
     writeAll(fd, data);
+  } catch (err) {
+    throw ioError('append to', pathForErrors, err);
+  }
+}
+
+/** Flushes what {@link appendBytes} wrote, as `durability` says. */
+export function flushAppended(fd: number, durability: Durability, pathForErrors: string): void {
+  try {
     durability.syncData(fd);
   } catch (err) {
     throw ioError('append to', pathForErrors, err);

@@ -11,7 +11,7 @@ import { closeSync, existsSync, fstatSync, ftruncateSync, statSync } from 'node:
 import { APPEND_NO_FOLLOW, openLogFile } from '../fs/open-log-file.js';
 import type { CacheDb } from '../cache/cache-db.js';
 import { CorruptError } from '../errors.js';
-import { appendDurable, extendCrc, extendPrefixWindows, fingerprintPrefix, hashBytes, inodeOf, readPrefixWindows, type PrefixWindows } from '../jsonl/log-io.js';
+import { appendBytes, extendCrc, flushAppended, extendPrefixWindows, fingerprintPrefix, hashBytes, inodeOf, readPrefixWindows, type PrefixWindows } from '../jsonl/log-io.js';
 import type { Durability } from '../fs/durability.js';
 import { logPath, mtimeNsOf, writeFileState } from './ingest.js';
 import type { Journal, JournalEntry } from './journal.js';
@@ -100,14 +100,24 @@ export class LogAppender {
     try {
       for (const p of prepared) {
         appended.push(p);
-        appendDurable(p.handle.fd, p.data, this.durability, p.path);
+        appendBytes(p.handle.fd, p.data, p.path);
       }
+      // The bookkeeping runs between the write and the flush, not after: the thread that
+      // sleeps in fdatasync wakes on a cold CPU, where the same work takes ~3× as long
+      // (docs/benchmarks.md). Nothing here is visible to another process before the
+      // cache commits, which happens only after every flush succeeded; the stat stamp
+      // taken here is final, as a flush changes no time of the file.
+      this.recordAppended(prepared);
+      for (const p of prepared) flushAppended(p.handle.fd, this.durability, p.path);
     } catch (err) {
+      for (const p of prepared) {
+        p.handle.windows = undefined;
+        p.log.appended = undefined;
+      }
       this.undo(appended.map((p) => ({ fd: p.handle.fd, offset: p.log.startOffset })));
       if (journaled) this.journal.end();
       throw err;
     }
-    this.recordAppended(prepared);
     // Emptied before the cache commits, so that no later lock holder can mistake this
     // finished commit's journal for its own.
     if (journaled) this.journal.end();

@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
+import Database from 'better-sqlite3';
 import { Engine as Store } from '../../src/store/engine.js';
 import { serializeKeepingMembers } from '../../src/store/version-text.js';
 import { tempDir } from '../helpers/temp.js';
@@ -115,4 +116,46 @@ describe('an update that changes nothing', () => {
     expect(notes.history('a')).toHaveLength(2);
     store.close();
   });
+});
+
+describe('a cache failure after the lines are appended', () => {
+  // The `files` row (the log's new consumed end) is written after the append. When that
+  // statement fails (a full disk under SQLite), the write must be undone in the log too:
+  // the caller gets an error, so the record must not appear on the next catch-up.
+  function failFilesRow(dir: string): () => void {
+    const db = new Database(join(dir, 'taskstore.db'));
+    db.exec(`CREATE TRIGGER fail_files_row BEFORE INSERT ON files BEGIN SELECT RAISE(ABORT, 'disk full'); END`);
+    return () => {
+      db.exec('DROP TRIGGER fail_files_row');
+      db.close();
+    };
+  }
+
+  for (const [what, write] of [
+    ['one create', (notes: ReturnType<typeof open>['notes']) => notes.create({ id: 'b', title: 'lost?' })],
+    ['a transaction of two', (notes: ReturnType<typeof open>['notes'], store?: Store) => store!.transaction(() => {
+      notes.create({ id: 'b', title: 'lost?' });
+      notes.create({ id: 'c', title: 'lost?' });
+    })],
+  ] as const) {
+    it(`${what}: the log is cut back and the records never appear`, () => {
+      const dir = join(tempDir(), '.taskstore');
+      let { store, notes } = open(dir);
+      notes.create({ id: 'a', title: 'kept' });
+      const before = readFileSync(join(dir, 'notes.jsonl'));
+      const restore = failFilesRow(dir);
+      expect(() => write(notes, store)).toThrow(/disk full/);
+      expect(readFileSync(join(dir, 'notes.jsonl'))).toEqual(before);
+      restore();
+      expect(notes.get('b')).toBeUndefined();
+      store.close();
+      ({ store, notes } = open(dir));
+      store.sync();
+      expect(notes.list().map((r) => r.id)).toEqual(['a']);
+      // The store goes on writing after the failure.
+      notes.create({ id: 'd', title: 'after' });
+      expect(logLines(dir)).toHaveLength(2);
+      store.close();
+    });
+  }
 });
