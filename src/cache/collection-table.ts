@@ -4,13 +4,21 @@
  * queries from the rows marked current (partial indexes cover only those).
  *
  * `state`: 0 = superseded, 1 = current and live, 2 = current tombstone (deleted).
+ *
+ * Only current rows are in the id index. An index of every version grows at the id's
+ * place on every update; right after a full rebuild, which builds indexes with full
+ * pages, each of those inserts split a page (twice the pages written per refresh at a
+ * million lines). With current rows only, an update removes one entry and adds its
+ * neighbour. The versions of an id are found through `prev` instead: starting from the
+ * current row, each row names another row of the same id (NULL at the end), so that the
+ * chain visits every row of the id once. History sorts what the chain visits by `seq`.
  */
 import type { SqliteDatabase, SqliteStatement } from './sqlite.js';
 import { supersedes, type StoredRecord } from '../jsonl/line-codec.js';
 import { StatementCache } from './statement-cache.js';
 import { buildCount, buildSelect, fieldExpression, type Query } from './query-builder.js';
 
-import { STATE_LIVE, STATE_SUPERSEDED, STATE_TOMBSTONE } from './row-state.js';
+import { STATE_LIVE, STATE_SUPERSEDED, STATE_TOMBSTONE, liveRow } from './row-state.js';
 
 export { STATE_LIVE, STATE_SUPERSEDED, STATE_TOMBSTONE };
 
@@ -18,6 +26,7 @@ interface CurrentRow {
   seq: number;
   updated_at: number;
   state: number;
+  prev: number | null;
 }
 
 /** The name of collection `name`'s cache table. */
@@ -25,7 +34,7 @@ export function collectionTableName(name: string): string {
   return `c_${name}`;
 }
 
-/** Rows per multi-row INSERT in a bulk load (6 parameters each, far below SQLite's limit of 32,766). */
+/** Rows per multi-row INSERT in a bulk load (7 parameters each, far below SQLite's limit of 32,766). */
 const BULK_ROWS = 64;
 /** A bulk load's queue is inserted early once its lines hold this many characters: big lines are not held 64 at a time. */
 const BULK_MAX_CHARS = 4 << 20;
@@ -38,7 +47,8 @@ export class CollectionTable {
     current: SqliteStatement<[string], CurrentRow>;
     live: SqliteStatement<[string], { data: string }>;
     supersede: SqliteStatement<[number]>;
-    insert: SqliteStatement<[string, number, number, number, string]>;
+    insert: SqliteStatement<[string, number, number, number, number | null, string]>;
+    relink: SqliteStatement<[number | null, number]>;
     history: SqliteStatement<[string], { data: string }>;
     countLive: SqliteStatement<[], { n: number }>;
     clear: SqliteStatement<[]>;
@@ -69,17 +79,19 @@ export class CollectionTable {
         updated_at INTEGER NOT NULL,
         state INTEGER NOT NULL,
         line INTEGER NOT NULL,
+        prev INTEGER,
         data TEXT NOT NULL
       );
-      CREATE INDEX IF NOT EXISTS "${this.table}__id" ON ${t} (id, state);
+      CREATE INDEX IF NOT EXISTS "${this.table}__id" ON ${t} (id, state) WHERE state > ${STATE_SUPERSEDED};
       CREATE INDEX IF NOT EXISTS "${this.table}__order" ON ${t} (updated_at, id) WHERE state = ${STATE_LIVE};
     `);
     this.stmts = {
-      current: db.prepare(`SELECT seq, updated_at, state FROM ${t} WHERE id = ? AND state > ${STATE_SUPERSEDED}`),
-      live: db.prepare(`SELECT data FROM ${t} WHERE id = ? AND state = ${STATE_LIVE}`),
+      current: db.prepare(`SELECT seq, updated_at, state, prev FROM ${t} WHERE id = ? AND state > ${STATE_SUPERSEDED}`),
+      live: db.prepare(`SELECT data FROM ${t} WHERE id = ? AND ${liveRow()}`),
       supersede: db.prepare(`UPDATE ${t} SET state = ${STATE_SUPERSEDED} WHERE seq = ?`),
-      insert: db.prepare(`INSERT INTO ${t} (id, updated_at, state, line, data) VALUES (?, ?, ?, ?, ?)`),
-      history: db.prepare(`SELECT data FROM ${t} WHERE id = ? ORDER BY seq`),
+      insert: db.prepare(`INSERT INTO ${t} (id, updated_at, state, line, prev, data) VALUES (?, ?, ?, ?, ?, ?)`),
+      relink: db.prepare(`UPDATE ${t} SET prev = ? WHERE seq = ?`),
+      history: db.prepare(`SELECT data FROM ${t} WHERE seq IN (${versionsOf(t)}) ORDER BY seq`),
       countLive: db.prepare(`SELECT count(*) AS n FROM ${t} WHERE state = ${STATE_LIVE}`),
       clear: db.prepare(`DELETE FROM ${t}`),
     };
@@ -96,12 +108,14 @@ export class CollectionTable {
     if (this.bulk !== null) return this.applyBulk(record, lineNo, text, newState);
     const current = this.stmts.current.get(record.id);
     if (current === undefined) {
-      this.stmts.insert.run(record.id, record.updated_at, newState, lineNo, text);
+      this.stmts.insert.run(record.id, record.updated_at, newState, lineNo, null, text);
     } else if (supersedes(current, record, true)) {
       this.stmts.supersede.run(current.seq);
-      this.stmts.insert.run(record.id, record.updated_at, newState, lineNo, text);
+      this.stmts.insert.run(record.id, record.updated_at, newState, lineNo, current.seq, text);
     } else {
-      this.stmts.insert.run(record.id, record.updated_at, STATE_SUPERSEDED, lineNo, text);
+      // An older version arriving late (a merge): it joins the chain right after the current row.
+      const seq = Number(this.stmts.insert.run(record.id, record.updated_at, STATE_SUPERSEDED, lineNo, current.prev, text).lastInsertRowid);
+      this.stmts.relink.run(seq, current.seq);
     }
   }
 
@@ -114,6 +128,7 @@ export class CollectionTable {
     const bulk = this.bulk!;
     const currentSeq = bulk.currentSeq.get(record.id);
     if (currentSeq === undefined || supersedes({ updated_at: bulk.updatedAt(currentSeq) }, record, true)) {
+      const prev = currentSeq ?? null;
       if (currentSeq !== undefined) {
         if (bulk.hasTriggers) {
           // The task graph's triggers see the very statements, in the very order, of a
@@ -125,11 +140,14 @@ export class CollectionTable {
           bulk.superseded.push(currentSeq);
         }
       }
-      const seq = this.addBulkRow(record.id, record.updated_at, newState, lineNo, text);
+      const seq = this.addBulkRow(record.id, record.updated_at, newState, lineNo, prev, text);
       bulk.currentSeq.set(record.id, seq);
-      bulk.setUpdatedAt(seq, record.updated_at);
+      bulk.setRow(seq, record.updated_at, prev);
     } else {
-      this.addBulkRow(record.id, record.updated_at, STATE_SUPERSEDED, lineNo, text);
+      // As in apply(): after the current row in the chain; the current row's new `prev`
+      // is written at the end of the load (it may still be queued).
+      const seq = this.addBulkRow(record.id, record.updated_at, STATE_SUPERSEDED, lineNo, bulk.prev(currentSeq), text);
+      bulk.relink(currentSeq, seq);
     }
   }
 
@@ -138,9 +156,9 @@ export class CollectionTable {
    * inserts the queue as one multi-row INSERT once it is full: a row costs about a
    * quarter less than one statement per row.
    */
-  private addBulkRow(id: string, updatedAt: number, state: number, lineNo: number, text: string): number {
+  private addBulkRow(id: string, updatedAt: number, state: number, lineNo: number, prev: number | null, text: string): number {
     const bulk = this.bulk!;
-    const seq = bulk.queue(id, updatedAt, state, lineNo, text);
+    const seq = bulk.queue(id, updatedAt, state, lineNo, prev, text);
     if (bulk.queued === BULK_ROWS || bulk.queuedChars >= BULK_MAX_CHARS) this.flushBulk(bulk);
     return seq;
   }
@@ -149,11 +167,11 @@ export class CollectionTable {
   private flushBulk(bulk: BulkLoad): void {
     if (bulk.queued === 0) return;
     if (bulk.queued === BULK_ROWS) {
-      this.bulkInsert ??= this.db.prepare(`INSERT INTO "${this.table}" (seq, id, updated_at, state, line, data) VALUES ${Array(BULK_ROWS).fill('(?, ?, ?, ?, ?, ?)').join(', ')}`);
+      this.bulkInsert ??= this.db.prepare(`INSERT INTO "${this.table}" (seq, id, updated_at, state, line, prev, data) VALUES ${Array(BULK_ROWS).fill('(?, ?, ?, ?, ?, ?, ?)').join(', ')}`);
       this.bulkInsert.run(...bulk.params);
     } else {
-      this.oneBulkInsert ??= this.db.prepare(`INSERT INTO "${this.table}" (seq, id, updated_at, state, line, data) VALUES (?, ?, ?, ?, ?, ?)`);
-      for (let i = 0; i < bulk.params.length; i += 6) this.oneBulkInsert.run(...bulk.params.slice(i, i + 6));
+      this.oneBulkInsert ??= this.db.prepare(`INSERT INTO "${this.table}" (seq, id, updated_at, state, line, prev, data) VALUES (?, ?, ?, ?, ?, ?, ?)`);
+      for (let i = 0; i < bulk.params.length; i += 7) this.oneBulkInsert.run(...bulk.params.slice(i, i + 7));
     }
     bulk.clearQueue();
   }
@@ -192,6 +210,7 @@ export class CollectionTable {
       this.flushBulk(bulk);
       const seqs = Float64Array.from(bulk.superseded).sort();
       for (const seq of seqs) this.stmts.supersede.run(seq);
+      for (const seq of Float64Array.from(bulk.relinked).sort()) this.stmts.relink.run(bulk.prev(seq), seq);
     }
     for (const sql of dropped) this.db.exec(sql);
   }
@@ -236,7 +255,7 @@ export class CollectionTable {
 
   /** Ids of the live records, sorted (read from the `(id, state)` index, no JSON parsed). */
   liveIds(): string[] {
-    return this.queries.get(`SELECT id FROM "${this.table}" WHERE state = ${STATE_LIVE} ORDER BY id`).pluck().all() as string[];
+    return this.queries.get(`SELECT id FROM "${this.table}" WHERE ${liveRow()} ORDER BY id`).pluck().all() as string[];
   }
 
   /** Current versions (live and tombstones) as id → JSON text, for consistency checks. */
@@ -247,7 +266,8 @@ export class CollectionTable {
 
   /** True when the table holds this exact version line for `id`. */
   hasVersionText(id: string, text: string): boolean {
-    return this.db.prepare(`SELECT 1 FROM "${this.table}" WHERE id = ? AND data = ? LIMIT 1`).get(id, text) !== undefined;
+    const t = `"${this.table}"`;
+    return this.queries.get(`SELECT 1 FROM ${t} WHERE seq IN (${versionsOf(t)}) AND data = ? LIMIT 1`).get(id, text) !== undefined;
   }
 
   /**
@@ -322,11 +342,15 @@ export class CollectionTable {
 class BulkLoad {
   readonly currentSeq = new Map<string, number>();
   private base = -1;
-  private stamps = new Float64Array(1 << 16);
+  private stamps: Float64Array = new Float64Array(1 << 16);
+  /** Each current row's `prev` (0 for none: seqs start at 1), indexed as `stamps`. */
+  private prevs: Float64Array = new Float64Array(1 << 16);
   /** Rows superseded during the load (no triggers on the table): marked at its end, in seq order. */
   readonly superseded: number[] = [];
-  /** Rows not inserted yet, as the INSERT's parameters (six per row), and the seq the next row gets. */
-  readonly params: (string | number)[] = [];
+  /** Current rows whose `prev` changed after they were queued: written at the end of the load. */
+  readonly relinked = new Set<number>();
+  /** Rows not inserted yet, as the INSERT's parameters (seven per row), and the seq the next row gets. */
+  readonly params: (string | number | null)[] = [];
   queued = 0;
   queuedChars = 0;
 
@@ -337,9 +361,9 @@ class BulkLoad {
   ) {}
 
   /** Queues a row and returns its seq. */
-  queue(id: string, updatedAt: number, state: number, lineNo: number, text: string): number {
+  queue(id: string, updatedAt: number, state: number, lineNo: number, prev: number | null, text: string): number {
     const seq = this.nextSeq++;
-    this.params.push(seq, id, updatedAt, state, lineNo, text);
+    this.params.push(seq, id, updatedAt, state, lineNo, prev, text);
     this.queued++;
     this.queuedChars += text.length;
     return seq;
@@ -351,19 +375,52 @@ class BulkLoad {
     this.queuedChars = 0;
   }
 
-  setUpdatedAt(seq: number, updatedAt: number): void {
+  /** Records a new current row's `updated_at` and `prev`. */
+  setRow(seq: number, updatedAt: number, prev: number | null): void {
     if (this.base < 0) this.base = seq;
     const i = seq - this.base;
     if (i < 0) throw new Error(`bulk load: row seq ${seq} before the first (${this.base})`);
     if (i >= this.stamps.length) {
-      const grown = new Float64Array(Math.max(this.stamps.length * 2, i + 1));
-      grown.set(this.stamps);
-      this.stamps = grown;
+      const size = Math.max(this.stamps.length * 2, i + 1);
+      this.stamps = grow(this.stamps, size);
+      this.prevs = grow(this.prevs, size);
     }
     this.stamps[i] = updatedAt;
+    this.prevs[i] = prev ?? 0;
   }
 
   updatedAt(seq: number): number {
     return this.stamps[seq - this.base]!;
   }
+
+  /** A current row's `prev`. */
+  prev(seq: number): number | null {
+    const prev = this.prevs[seq - this.base]!;
+    return prev === 0 ? null : prev;
+  }
+
+  /** Puts row `seq` (a late, older version) right after current row `current` in the chain. */
+  relink(current: number, seq: number): void {
+    this.prevs[current - this.base] = seq;
+    this.relinked.add(current);
+  }
+}
+
+function grow(array: Float64Array, size: number): Float64Array {
+  const grown = new Float64Array(size);
+  grown.set(array);
+  return grown;
+}
+
+/**
+ * SQL selecting the seqs of every row of the id bound to the statement's first
+ * parameter: the chain from its current row through `prev`. UNION, not UNION ALL: a
+ * chain that looped (a damaged cache) still ends.
+ */
+function versionsOf(table: string): string {
+  return `WITH RECURSIVE chain(seq) AS (
+      SELECT seq FROM ${table} WHERE id = ? AND state > ${STATE_SUPERSEDED}
+      UNION
+      SELECT r.prev FROM chain JOIN ${table} AS r ON r.seq = chain.seq WHERE r.prev IS NOT NULL
+    ) SELECT seq FROM chain`;
 }

@@ -7,7 +7,7 @@
  * on, so SQLite uses them. `id` and `updated_at` are real columns.
  */
 import { ValidationError } from '../errors.js';
-import { STATE_LIVE } from './row-state.js';
+import { liveRow } from './row-state.js';
 
 export type ScalarValue = string | number | boolean | null;
 
@@ -70,7 +70,7 @@ export function fieldExpression(field: string): string {
 /** Builds `SELECT <columns> FROM <table> WHERE state = 1 AND …`. */
 export function buildSelect(table: string, query: Query = {}, columns = 'data'): BuiltQuery {
   const { clause, params } = buildWhere(query.where);
-  let sql = `SELECT ${columns} FROM "${table}" WHERE state = ${STATE_LIVE}${clause}`;
+  let sql = `SELECT ${columns} FROM "${table}" WHERE ${liveRow()}${clause}`;
   sql += ` ORDER BY ${buildOrderBy(query.orderBy)}`;
   const limit = checkCount(query.limit, 'limit');
   const offset = checkCount(query.offset, 'offset');
@@ -84,7 +84,7 @@ export function buildSelect(table: string, query: Query = {}, columns = 'data'):
 /** Builds `SELECT count(*) AS n FROM <table> WHERE state = 1 AND …`. */
 export function buildCount(table: string, query: Pick<Query, 'where'> = {}): BuiltQuery {
   const { clause, params } = buildWhere(query.where);
-  return { sql: `SELECT count(*) AS n FROM "${table}" WHERE state = ${STATE_LIVE}${clause}`, params };
+  return { sql: `SELECT count(*) AS n FROM "${table}" WHERE ${liveRow()}${clause}`, params };
 }
 
 function buildOrderBy(orderBy: string | undefined): string {

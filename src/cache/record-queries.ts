@@ -5,7 +5,7 @@
  * versions (`state = STATE_LIVE`) and the records' JSON (`data`). Field names come from
  * the record-type registry, never from user input.
  */
-import { STATE_LIVE } from './row-state.js';
+import { STATE_LIVE, liveRow } from './row-state.js';
 
 /** How a reference field is stored: one id (maybe null), or a list of ids. */
 export interface ReferenceShape {
@@ -52,11 +52,11 @@ export function danglingReferences(ref: ReferenceShape): (src: string, dst: stri
     ? (src, dst) => `
           SELECT s.id AS id, dep.value AS ref FROM ${src} AS s, json_each(s.data, '$.${ref.field}') AS dep
           WHERE s.state = ${STATE_LIVE}
-            AND NOT EXISTS (SELECT 1 FROM ${dst} AS d WHERE d.id = dep.value AND d.state = ${STATE_LIVE})
+            AND NOT EXISTS (SELECT 1 FROM ${dst} AS d WHERE d.id = dep.value AND ${liveRow('d.')})
           ORDER BY s.id, dep.key`
     : (src, dst) => `
           SELECT s.id AS id, json_extract(s.data, '$.${ref.field}') AS ref FROM ${src} AS s
           WHERE s.state = ${STATE_LIVE}${ref.nullable === true ? ` AND json_extract(s.data, '$.${ref.field}') IS NOT NULL` : ''}
-            AND NOT EXISTS (SELECT 1 FROM ${dst} AS d WHERE d.id = json_extract(s.data, '$.${ref.field}') AND d.state = ${STATE_LIVE})
+            AND NOT EXISTS (SELECT 1 FROM ${dst} AS d WHERE d.id = json_extract(s.data, '$.${ref.field}') AND ${liveRow('d.')})
           ORDER BY s.id`;
 }

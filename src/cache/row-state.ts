@@ -7,3 +7,14 @@
 export const STATE_SUPERSEDED = 0;
 export const STATE_LIVE = 1;
 export const STATE_TOMBSTONE = 2;
+
+/**
+ * The condition for a current live row, as queries that look a row up by id must write
+ * it: `state = 1`, plus `state > 0`, the condition of the partial `(id, state)` index
+ * (only current rows are in it, see collection-table.ts). SQLite's planner uses a partial
+ * index only when the query's terms include the index's own; it cannot prove that
+ * `state = 1` implies `state > 0`. `alias` is a table alias with its dot (`d.`).
+ */
+export function liveRow(alias = ''): string {
+  return `${alias}state = ${STATE_LIVE} AND ${alias}state > ${STATE_SUPERSEDED}`;
+}

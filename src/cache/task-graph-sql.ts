@@ -20,7 +20,7 @@
  * once per table object.
  */
 import type { CollectionTable } from './collection-table.js';
-import { STATE_LIVE, STATE_TOMBSTONE } from './row-state.js';
+import { STATE_LIVE, STATE_TOMBSTONE, liveRow } from './row-state.js';
 import type { SqliteDatabase, SqliteStatement } from './sqlite.js';
 
 const NODES = 'task_graph_nodes';
@@ -199,14 +199,14 @@ export class TaskGraphTables {
         ? this.statement(`
             SELECT t.data AS data FROM ${NODES} AS n INDEXED BY task_graph_ready
             CROSS JOIN ${this.source} AS t INDEXED BY "${this.sourceName()}__id"
-            WHERE n.status = 'pending' AND n.blocked = 0 AND t.id = n.id AND t.state = ${STATE_LIVE}
+            WHERE n.status = 'pending' AND n.blocked = 0 AND t.id = n.id AND ${liveRow('t.')}
             ORDER BY n.created_at, n.id`)
             .pluck(true)
             .all()
         : this.statement(`
             SELECT t.data AS data FROM ${NODES} AS n INDEXED BY task_graph_prd_ready
             CROSS JOIN ${this.source} AS t INDEXED BY "${this.sourceName()}__id"
-            WHERE n.prd_id = ? AND n.status = 'pending' AND n.blocked = 0 AND t.id = n.id AND t.state = ${STATE_LIVE}
+            WHERE n.prd_id = ? AND n.status = 'pending' AND n.blocked = 0 AND t.id = n.id AND ${liveRow('t.')}
             ORDER BY n.created_at, n.id`)
             .pluck(true)
             .all(prdId)

@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { CacheDb, type FileStateRow } from '../../src/cache/cache-db.js';
 import { STATE_LIVE, STATE_SUPERSEDED, STATE_TOMBSTONE } from '../../src/cache/row-state.js';
 import { CollectionTable } from '../../src/cache/collection-table.js';
@@ -168,6 +169,72 @@ describe('collection table bulk load', () => {
       table.apply(version('r1', 1), 1, JSON.stringify(version('r1', 1)));
       expect(table.liveText('r1')).toBe(JSON.stringify(version('r1', 1)));
       expect(table.liveIds()).toEqual(['r1']);
+    } finally {
+      db.close();
+    }
+  });
+});
+
+describe('the versions of an id (the prev chain)', () => {
+  // Only current rows are in the id index; history and hasVersionText reach every
+  // version through `prev`. The ground truth is a scan of the table for the id.
+  const versionArb = fc.array(
+    fc.record({
+      id: fc.constantFrom('a', 'b', 'c', 'd'),
+      // Few stamps: ties (the later line wins) and older versions arriving late are common.
+      at: fc.integer({ min: 1, max: 6 }),
+      deleted: fc.boolean(),
+    }),
+    { minLength: 1, maxLength: 40 },
+  );
+
+  function loaded(versions: { id: string; at: number; deleted: boolean }[], bulk: boolean): { db: Database.Database; table: CollectionTable } {
+    const db = new Database(join(tempDir(), 'taskstore.db'));
+    const table = new CollectionTable(db, 'notes');
+    db.exec('BEGIN');
+    if (bulk) table.beginBulkLoad();
+    versions.forEach((v, i) => {
+      const record = { id: v.id, updated_at: v.at, ...(v.deleted ? { deleted: true } : { line: i + 1 }) };
+      table.apply(record, i + 1, JSON.stringify(record));
+    });
+    if (bulk) table.endBulkLoad();
+    db.exec('COMMIT');
+    return { db, table };
+  }
+
+  it('property: history and hasVersionText see every version of the id, in log order, loaded row by row or in bulk', () => {
+    fc.assert(
+      fc.property(versionArb, fc.boolean(), (versions, bulk) => {
+        const { db, table } = loaded(versions, bulk);
+        try {
+          for (const id of ['a', 'b', 'c', 'd', 'none']) {
+            const scanned = (db.prepare('SELECT data FROM c_notes WHERE id = ? ORDER BY seq').all(id) as { data: string }[]).map((r) => r.data);
+            expect(table.historyTexts(id)).toEqual(scanned);
+            for (const text of scanned) expect(table.hasVersionText(id, text)).toBe(true);
+            expect(table.hasVersionText(id, '{"not":"a version"}')).toBe(false);
+          }
+          // The id index holds current rows only: one per id that has a version.
+          const indexed = db.prepare('SELECT count(*) AS n FROM c_notes INDEXED BY c_notes__id WHERE state > 0').get() as { n: number };
+          expect(indexed.n).toBe(new Set(versions.map((v) => v.id)).size);
+        } finally {
+          db.close();
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a damaged chain that loops still ends', () => {
+    const { db, table } = loaded(
+      [
+        { id: 'a', at: 1, deleted: false },
+        { id: 'a', at: 2, deleted: false },
+      ],
+      false,
+    );
+    try {
+      db.exec('UPDATE c_notes SET prev = 2 WHERE seq = 1');
+      expect(table.historyTexts('a')).toHaveLength(2);
     } finally {
       db.close();
     }

@@ -77,6 +77,11 @@ describe('bulk rebuild', () => {
         }
         const oneByOne = snapshot(tail.store);
         tail.store.close();
+        // Every version of an id, in log order: what history() must give, whichever way the
+        // versions arrived (ties, older versions late, deletions).
+        for (let n = 0; n <= 300; n++) {
+          expect(oneByOne.histories[n]).toEqual(lines.filter((l) => l.id === `r${n}`).map((l) => JSON.parse(text(l))));
+        }
 
         // Bulk: the whole log present before the first open.
         const bulkDir = join(tempDir(), '.taskstore');
