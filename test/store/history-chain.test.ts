@@ -1,0 +1,217 @@
+/**
+ * history(id) against the log itself, at the Store level: two Store objects (two cache
+ * connections, as two processes) share one directory, and random sequences of writes,
+ * transactions whose inner savepoint is rolled back, lines appended behind the stores'
+ * backs with older, tied, newer and Rust-format stamps, tombstones and re-creations, logs
+ * rewritten by another program, compaction (with and without retention), full rebuilds
+ * and tail catch-ups run against them. Afterwards, for every id, history(id) must be
+ * exactly the versions of that id in the log, in log order, in both stores, after
+ * store.sync(), and in fresh stores rebuilt from a copy of the logs, row by row and in
+ * bulk. The cache finds an id's versions through the `prev` chain of its rows (see
+ * collection-table.ts): any path that inserts or moves a row without keeping the chain
+ * loses or misorders versions here.
+ *
+ * `task_specs` is written alongside `notes`: its cache table has the task graph's
+ * triggers, so its bulk load takes another path.
+ */
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { Store, TaskStoreError } from '../../src/index.js';
+import { parseLine } from '../../src/jsonl/line-codec.js';
+import { tempDir } from '../helpers/temp.js';
+import { quietLogger } from '../helpers/logger.js';
+
+/** A few ids, odd characters included: quotes, backslash, non-ASCII, LIKE wildcards, a space. */
+const IDS = ['a', 'b', 'x"y\\z', 'ü 😀', '%_'] as const;
+const COLLECTIONS = ['notes', 'task_specs'] as const;
+
+type Stamp = 'ancient' | 'older' | 'tie' | 'newer';
+type Op =
+  | { k: 'create' | 'update' | 'patch' | 'delete'; s: number; id: string }
+  | { k: 'raw'; coll: (typeof COLLECTIONS)[number]; id: string; stamp: Stamp; deleted: boolean; form: 'plain' | 'rust' | 'rust-repo-path' }
+  | { k: 'txn'; s: number; id: string; id2: string; innerDelete: boolean }
+  | { k: 'refresh' | 'sync' | 'rescue'; s: number }
+  | { k: 'compact'; s: number; keepDays: number | undefined }
+  | { k: 'rewrite'; coll: (typeof COLLECTIONS)[number]; keep: boolean[] };
+
+const idArb = fc.constantFrom(...IDS);
+const storeArb = fc.integer({ min: 0, max: 1 });
+const collArb = fc.constantFrom(...COLLECTIONS);
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 6, arbitrary: fc.record({ k: fc.constantFrom('create' as const, 'update' as const, 'patch' as const, 'delete' as const), s: storeArb, id: idArb }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      k: fc.constant('raw' as const),
+      coll: collArb,
+      id: idArb,
+      stamp: fc.constantFrom<Stamp>('ancient', 'older', 'tie', 'newer'),
+      deleted: fc.boolean(),
+      form: fc.constantFrom('plain' as const, 'plain' as const, 'rust' as const, 'rust-repo-path' as const),
+    }),
+  },
+  { weight: 2, arbitrary: fc.record({ k: fc.constant('txn' as const), s: storeArb, id: idArb, id2: idArb, innerDelete: fc.boolean() }) },
+  { weight: 3, arbitrary: fc.record({ k: fc.constantFrom('refresh' as const, 'sync' as const, 'rescue' as const), s: storeArb }) },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('compact' as const), s: storeArb, keepDays: fc.constantFrom(undefined, 0, 1) }) },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('rewrite' as const), coll: collArb, keep: fc.array(fc.boolean(), { minLength: 1, maxLength: 40 }) }) },
+);
+
+function open(dir: string): Store {
+  return Store.open(dir, { durability: 'none', logger: quietLogger() });
+}
+
+function logOf(dir: string, coll: string): string {
+  const path = join(dir, `${coll}.jsonl`);
+  return existsSync(path) ? readFileSync(path, 'utf8') : '';
+}
+
+/** Every version of `id` in the log, in log order, as readers see it (Rust-format stamps filled in). */
+function versionsInLog(dir: string, coll: string, id: string): unknown[] {
+  const out: unknown[] = [];
+  for (const line of logOf(dir, coll).split('\n')) {
+    const parsed = parseLine(line);
+    if (parsed.kind === 'record' && parsed.record.id === id) out.push(parsed.record);
+  }
+  return out;
+}
+
+/** The current `updated_at` of `id` in the log (newest; the later line wins a tie), or undefined. */
+function currentStamp(dir: string, coll: string, id: string): number | undefined {
+  let at: number | undefined;
+  for (const v of versionsInLog(dir, coll, id) as { updated_at: number }[]) if (at === undefined || v.updated_at >= at) at = v.updated_at;
+  return at;
+}
+
+/** Runs a store call; a refusal (TaskStoreError: no such record, already exists, …) is part of the game. */
+function attempt(fn: () => unknown): void {
+  try {
+    fn();
+  } catch (err) {
+    if (!(err instanceof TaskStoreError)) throw err;
+  }
+}
+
+function applyOp(dir: string, stores: Store[], op: Op, n: number): void {
+  switch (op.k) {
+    case 'create':
+    case 'update':
+    case 'patch':
+    case 'delete': {
+      const notes = stores[op.s]!.collection({ name: 'notes' });
+      if (op.k === 'create') attempt(() => notes.create({ id: op.id, v: n }));
+      else if (op.k === 'update') attempt(() => notes.update(op.id, { v: n }));
+      else if (op.k === 'patch') attempt(() => notes.patch(op.id, { w: n }));
+      else attempt(() => notes.delete(op.id));
+      return;
+    }
+    case 'raw': {
+      const now = currentStamp(dir, op.coll, op.id) ?? Date.now();
+      const at = { ancient: 1, older: now - 1, tie: now, newer: now + 1 }[op.stamp];
+      const body: Record<string, unknown> =
+        op.form === 'plain' ? { id: op.id, updated_at: at } : op.form === 'rust' ? { id: op.id, created_at: at } : { repo_path: op.id, created_at: at };
+      if (op.deleted) body.deleted = true;
+      else Object.assign(body, { v: n, status: 'pending', dependencies: [IDS[n % IDS.length]] });
+      appendFileSync(join(dir, `${op.coll}.jsonl`), `${JSON.stringify(body)}\n`);
+      return;
+    }
+    case 'txn': {
+      const store = stores[op.s]!;
+      const notes = store.collection({ name: 'notes' });
+      attempt(() =>
+        store.transaction(() => {
+          attempt(() => notes.patch(op.id, { t: n }));
+          try {
+            store.transaction(() => {
+              attempt(() => notes.update(op.id2, { inner: n }));
+              attempt(() => (op.innerDelete ? notes.delete(op.id) : notes.create({ id: op.id2, inner: n })));
+              throw new Error('roll the savepoint back');
+            });
+          } catch (err) {
+            if ((err as Error).message !== 'roll the savepoint back') throw err;
+          }
+          // After the rollback: the chain as it was before the savepoint must take this.
+          attempt(() => notes.patch(op.id2, { after: n }));
+          attempt(() => notes.create({ id: op.id, again: n }));
+        }),
+      );
+      return;
+    }
+    case 'refresh':
+      stores[op.s]!.refresh();
+      return;
+    case 'sync':
+      stores[op.s]!.sync();
+      return;
+    case 'rescue':
+      stores[op.s]!.rescue();
+      return;
+    case 'compact':
+      stores[op.s]!.compact(undefined, op.keepDays === undefined ? {} : { keepDays: op.keepDays });
+      return;
+    case 'rewrite': {
+      // Another program (git) replaces the log with some of its lines: a new file.
+      const path = join(dir, `${op.coll}.jsonl`);
+      if (!existsSync(path)) return;
+      const lines = logOf(dir, op.coll).split('\n').filter((l) => l !== '');
+      const kept = lines.filter((_, i) => op.keep[i % op.keep.length]);
+      writeFileSync(`${path}.tmp`, kept.map((l) => `${l}\n`).join(''));
+      renameSync(`${path}.tmp`, path);
+      return;
+    }
+  }
+}
+
+/** Asserts history(id) equals the log's versions of id, for every id and collection. */
+function expectHistoriesMatchLog(store: Store, logDir: string, label: string): void {
+  for (const coll of COLLECTIONS) {
+    const c = store.collection({ name: coll });
+    for (const id of IDS) expect(c.history(id), `${label}: ${coll} ${JSON.stringify(id)}`).toEqual(versionsInLog(logDir, coll, id));
+  }
+}
+
+/** A fresh store on a copy of the logs (no cache): a full rebuild; with `filler`, big enough to load in bulk. */
+function rebuiltCopy(dir: string, filler: boolean): { store: Store; dir: string } {
+  const copy = join(tempDir(), '.taskstore');
+  mkdirSync(copy, { recursive: true });
+  for (const name of readdirSync(dir)) if (name.endsWith('.jsonl')) copyFileSync(join(dir, name), join(copy, name));
+  if (filler) {
+    // Past the 256 KiB a rebuild needs to load in bulk; an id of its own.
+    for (const coll of COLLECTIONS) appendFileSync(join(copy, `${coll}.jsonl`), `${JSON.stringify({ id: '~filler', updated_at: 5, pad: 'x'.repeat(300_000) })}\n`);
+  }
+  return { store: open(copy), dir: copy };
+}
+
+describe('history follows the log through every path that changes the cache', () => {
+  it('property: history(id) is the log’s versions of id, in log order, in live stores, after sync and after rebuilds', () => {
+    fc.assert(
+      fc.property(fc.array(opArb, { minLength: 1, maxLength: 30 }), (ops) => {
+        const dir = join(tempDir(), '.taskstore');
+        const stores = [open(dir), open(dir)];
+        try {
+          // Both collections exist from the start (task_specs through the records layer, with its triggers).
+          stores[0]!.collection({ name: 'notes' });
+          ops.forEach((op, n) => applyOp(dir, stores, op, n));
+          for (const [i, store] of stores.entries()) {
+            store.refresh();
+            expectHistoriesMatchLog(store, dir, `store ${i}`);
+          }
+          stores[1]!.sync();
+          expectHistoriesMatchLog(stores[1]!, dir, 'after sync');
+          for (const filler of [false, true]) {
+            const fresh = rebuiltCopy(dir, filler);
+            try {
+              expectHistoriesMatchLog(fresh.store, fresh.dir, filler ? 'bulk rebuild' : 'rebuild');
+            } finally {
+              fresh.store.close();
+            }
+          }
+        } finally {
+          for (const store of stores) store.close();
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
