@@ -23,7 +23,7 @@ const requireCjs = createRequire(import.meta.url);
 const Database = requireCjs('better-sqlite3') as typeof BetterSqlite3;
 
 /** Bump when the cache's tables change; an older cache is then discarded and rebuilt. */
-const CACHE_LAYOUT_VERSION = '4';
+const CACHE_LAYOUT_VERSION = '5';
 
 /**
  * WAL size (pages) at which SQLite checkpoints by itself, inside the commit that crosses

@@ -10,8 +10,14 @@
  * pages, each of those inserts split a page (twice the pages written per refresh at a
  * million lines). With current rows only, an update removes one entry and adds its
  * neighbour. The versions of an id are found through `prev` instead: starting from the
- * current row, each row names another row of the same id (NULL at the end), so that the
+ * current row, each row names another row of the same id (0 at the end), so that the
  * chain visits every row of the id once. History sorts what the chain visits by `seq`.
+ *
+ * `prev` is NOT NULL, with 0 for "none", rather than NULL: a process of the previous
+ * cache layout that still has the cache open (started before an upgrade, its statements
+ * prepared again by SQLite against the new tables) inserts rows without naming `prev`.
+ * Such a row would start a chain of its own, and every newer process's history would
+ * silently lose the versions before it; NOT NULL makes that process's write fail instead.
  */
 import type { SqliteDatabase, SqliteStatement } from './sqlite.js';
 import { supersedes, type StoredRecord } from '../jsonl/line-codec.js';
@@ -26,13 +32,17 @@ interface CurrentRow {
   seq: number;
   updated_at: number;
   state: number;
-  prev: number | null;
+  /** Another row of the same id, or 0 (none). */
+  prev: number;
 }
 
 /** The name of collection `name`'s cache table. */
 export function collectionTableName(name: string): string {
   return `c_${name}`;
 }
+
+/** `prev` of the last row of a chain (seqs start at 1). */
+const NO_PREV = 0;
 
 /** Rows per multi-row INSERT in a bulk load (7 parameters each, far below SQLite's limit of 32,766). */
 const BULK_ROWS = 64;
@@ -47,8 +57,8 @@ export class CollectionTable {
     current: SqliteStatement<[string], CurrentRow>;
     live: SqliteStatement<[string], { data: string }>;
     supersede: SqliteStatement<[number]>;
-    insert: SqliteStatement<[string, number, number, number, number | null, string]>;
-    relink: SqliteStatement<[number | null, number]>;
+    insert: SqliteStatement<[string, number, number, number, number, string]>;
+    relink: SqliteStatement<[number, number]>;
     history: SqliteStatement<[string], { data: string }>;
     countLive: SqliteStatement<[], { n: number }>;
     clear: SqliteStatement<[]>;
@@ -79,7 +89,7 @@ export class CollectionTable {
         updated_at INTEGER NOT NULL,
         state INTEGER NOT NULL,
         line INTEGER NOT NULL,
-        prev INTEGER,
+        prev INTEGER NOT NULL,
         data TEXT NOT NULL
       );
       CREATE INDEX IF NOT EXISTS "${this.table}__id" ON ${t} (id, state) WHERE state > ${STATE_SUPERSEDED};
@@ -108,7 +118,7 @@ export class CollectionTable {
     if (this.bulk !== null) return this.applyBulk(record, lineNo, text, newState);
     const current = this.stmts.current.get(record.id);
     if (current === undefined) {
-      this.stmts.insert.run(record.id, record.updated_at, newState, lineNo, null, text);
+      this.stmts.insert.run(record.id, record.updated_at, newState, lineNo, NO_PREV, text);
     } else if (supersedes(current, record, true)) {
       this.stmts.supersede.run(current.seq);
       this.stmts.insert.run(record.id, record.updated_at, newState, lineNo, current.seq, text);
@@ -128,7 +138,7 @@ export class CollectionTable {
     const bulk = this.bulk!;
     const currentSeq = bulk.currentSeq.get(record.id);
     if (currentSeq === undefined || supersedes({ updated_at: bulk.updatedAt(currentSeq) }, record, true)) {
-      const prev = currentSeq ?? null;
+      const prev = currentSeq ?? NO_PREV;
       if (currentSeq !== undefined) {
         if (bulk.hasTriggers) {
           // The task graph's triggers see the very statements, in the very order, of a
@@ -156,7 +166,7 @@ export class CollectionTable {
    * inserts the queue as one multi-row INSERT once it is full: a row costs about a
    * quarter less than one statement per row.
    */
-  private addBulkRow(id: string, updatedAt: number, state: number, lineNo: number, prev: number | null, text: string): number {
+  private addBulkRow(id: string, updatedAt: number, state: number, lineNo: number, prev: number, text: string): number {
     const bulk = this.bulk!;
     const seq = bulk.queue(id, updatedAt, state, lineNo, prev, text);
     if (bulk.queued === BULK_ROWS || bulk.queuedChars >= BULK_MAX_CHARS) this.flushBulk(bulk);
@@ -343,14 +353,14 @@ class BulkLoad {
   readonly currentSeq = new Map<string, number>();
   private base = -1;
   private stamps: Float64Array = new Float64Array(1 << 16);
-  /** Each current row's `prev` (0 for none: seqs start at 1), indexed as `stamps`. */
+  /** Each current row's `prev` (NO_PREV for none), indexed as `stamps`. */
   private prevs: Float64Array = new Float64Array(1 << 16);
   /** Rows superseded during the load (no triggers on the table): marked at its end, in seq order. */
   readonly superseded: number[] = [];
   /** Current rows whose `prev` changed after they were queued: written at the end of the load. */
   readonly relinked = new Set<number>();
   /** Rows not inserted yet, as the INSERT's parameters (seven per row), and the seq the next row gets. */
-  readonly params: (string | number | null)[] = [];
+  readonly params: (string | number)[] = [];
   queued = 0;
   queuedChars = 0;
 
@@ -361,7 +371,7 @@ class BulkLoad {
   ) {}
 
   /** Queues a row and returns its seq. */
-  queue(id: string, updatedAt: number, state: number, lineNo: number, prev: number | null, text: string): number {
+  queue(id: string, updatedAt: number, state: number, lineNo: number, prev: number, text: string): number {
     const seq = this.nextSeq++;
     this.params.push(seq, id, updatedAt, state, lineNo, prev, text);
     this.queued++;
@@ -376,7 +386,7 @@ class BulkLoad {
   }
 
   /** Records a new current row's `updated_at` and `prev`. */
-  setRow(seq: number, updatedAt: number, prev: number | null): void {
+  setRow(seq: number, updatedAt: number, prev: number): void {
     if (this.base < 0) this.base = seq;
     const i = seq - this.base;
     if (i < 0) throw new Error(`bulk load: row seq ${seq} before the first (${this.base})`);
@@ -386,7 +396,7 @@ class BulkLoad {
       this.prevs = grow(this.prevs, size);
     }
     this.stamps[i] = updatedAt;
-    this.prevs[i] = prev ?? 0;
+    this.prevs[i] = prev;
   }
 
   updatedAt(seq: number): number {
@@ -394,9 +404,8 @@ class BulkLoad {
   }
 
   /** A current row's `prev`. */
-  prev(seq: number): number | null {
-    const prev = this.prevs[seq - this.base]!;
-    return prev === 0 ? null : prev;
+  prev(seq: number): number {
+    return this.prevs[seq - this.base]!;
   }
 
   /** Puts row `seq` (a late, older version) right after current row `current` in the chain. */
@@ -421,6 +430,6 @@ function versionsOf(table: string): string {
   return `WITH RECURSIVE chain(seq) AS (
       SELECT seq FROM ${table} WHERE id = ? AND state > ${STATE_SUPERSEDED}
       UNION
-      SELECT r.prev FROM chain JOIN ${table} AS r ON r.seq = chain.seq WHERE r.prev IS NOT NULL
+      SELECT r.prev FROM chain JOIN ${table} AS r ON r.seq = chain.seq WHERE r.prev <> ${NO_PREV}
     ) SELECT seq FROM chain`;
 }

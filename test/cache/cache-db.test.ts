@@ -240,3 +240,31 @@ describe('the versions of an id (the prev chain)', () => {
     }
   });
 });
+
+describe('a process of the previous cache layout sharing the cache', () => {
+  // A process started before an upgrade keeps its connection, and its statements, after a
+  // newer process has replaced the cache's tables (SQLite prepares them again against the
+  // new tables). Its INSERTs do not name `prev`: a row it added would start a chain of
+  // its own, and history() in every newer process would silently lose the versions
+  // before it. The previous layout's INSERTs, as it wrote them, must be refused instead.
+  const layout3Inserts = [
+    ['a write or a tail', 'INSERT INTO "c_notes" (id, updated_at, state, line, data) VALUES (?, ?, ?, ?, ?)', ['a', 3, STATE_LIVE, 3, '{"id":"a","updated_at":3}']],
+    ['a bulk load', 'INSERT INTO "c_notes" (seq, id, updated_at, state, line, data) VALUES (?, ?, ?, ?, ?, ?)', [100, 'a', 3, STATE_LIVE, 3, '{"id":"a","updated_at":3}']],
+  ] as const;
+
+  for (const [what, sql, params] of layout3Inserts) {
+    it(`cannot add a row without prev (${what}), so it fails loudly instead of cutting history`, () => {
+      const path = join(tempDir(), 'taskstore.db');
+      const cache = openCache(path);
+      apply(cache, 'notes', 'a', 1, 1);
+      apply(cache, 'notes', 'a', 2, 2);
+      const other = new Database(path);
+      try {
+        expect(() => other.prepare(sql).run(...params)).toThrow(/NOT NULL constraint failed: c_notes\.prev/);
+        expect(cache.collectionTable('notes').historyTexts('a')).toHaveLength(2);
+      } finally {
+        other.close();
+      }
+    });
+  }
+});
