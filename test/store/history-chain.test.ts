@@ -23,8 +23,8 @@ import { parseLine } from '../../src/jsonl/line-codec.js';
 import { tempDir } from '../helpers/temp.js';
 import { quietLogger } from '../helpers/logger.js';
 
-/** A few ids, odd characters included: quotes, backslash, non-ASCII, LIKE wildcards, a space. */
-const IDS = ['a', 'b', 'x"y\\z', 'ü 😀', '%_'] as const;
+/** A few ids, odd characters included: quotes, backslash, non-ASCII, LIKE wildcards, a space, NUL, half a surrogate pair (log lines can hold them; the API refuses the last to new records). */
+const IDS = ['a', 'b', 'x"y\\z', 'ü 😀', '%_', 'nul\u0000', 'lone\ud800'] as const;
 const COLLECTIONS = ['notes', 'task_specs'] as const;
 
 type Stamp = 'ancient' | 'older' | 'tie' | 'newer';
