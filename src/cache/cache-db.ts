@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { StatementCache } from './statement-cache.js';
 import { BadLines, FileStates } from './log-state-tables.js';
-import { CollectionTable, collectionTableName } from './collection-table.js';
+import { CollectionTable, collectionTableName, dropCollectionTable, isOtherLayout } from './collection-table.js';
 import { TaskGraphTables } from './task-graph-sql.js';
 import type { SqliteDatabase } from './sqlite.js';
 import { LockedError, TaskStoreError, ioError } from '../errors.js';
@@ -57,6 +57,8 @@ export class CacheDb {
   readonly badLines: BadLines;
   private readonly ino: bigint;
   private commitsSinceCheckpoint = 0;
+  /** Collections whose table was seen with this layout: an older process creates a missing table, it cannot replace one. */
+  readonly #currentLayoutTables = new Set<string>();
   private pendingCheckpoint: NodeJS.Immediate | undefined;
 
   private constructor(
@@ -70,6 +72,12 @@ export class CacheDb {
     this.files = new FileStates(this.#own);
     this.badLines = new BadLines(this.#own);
     this.ino = statSync(path, { bigint: true }).ino;
+    // At open, so that the catch-up on open sees the logs of such tables as unread.
+    const tables = this.#own.get("SELECT substr(name, 3) AS collection, sql FROM sqlite_master WHERE type = 'table' AND name GLOB 'c_*'").all() as { collection: string; sql: string }[];
+    for (const { collection, sql } of tables) {
+      if (isOtherLayout(collection, sql)) this.dropIfOtherLayout(collection);
+      else this.#currentLayoutTables.add(collection);
+    }
   }
 
   /**
@@ -329,9 +337,41 @@ export class CacheDb {
     for (const [id, updatedAt, line, text] of rows) onRow(id, updatedAt, line, text);
   }
 
-  /** The cache table of collection `name` (created if missing): a new object, one per caller. */
+  /**
+   * The cache table of collection `name` (created if missing): a new object, one per
+   * caller. A table of another layout (see isOtherLayout) is dropped first, together
+   * with what the cache had consumed of the log, so the catch-up builds it again from
+   * the log: left in place, every statement naming a column it lacks would fail, in
+   * every process, until someone deleted the cache.
+   */
   collectionTable(name: string): CollectionTable {
-    return new CollectionTable(this.#db, name);
+    if (!this.#currentLayoutTables.has(name)) this.dropIfOtherLayout(name);
+    const table = new CollectionTable(this.#db, name);
+    this.#currentLayoutTables.add(name);
+    return table;
+  }
+
+  /**
+   * Drops collection `name`'s table when it has another layout (see isOtherLayout),
+   * and forgets what the cache had consumed of its log: the next catch-up (at open,
+   * refresh() or a write) builds it again from the log. Takes the write lock only then.
+   */
+  private dropIfOtherLayout(name: string): void {
+    if (!this.hasOtherLayout(name)) return;
+    const drop = (): void => {
+      if (!this.hasOtherLayout(name)) return; // another process did it while this one waited for the lock
+      dropCollectionTable(this.#db, name);
+      this.files.remove(name);
+      this.badLines.clear(name);
+    };
+    if (this.#db.inTransaction) drop();
+    else this.#db.transaction(drop).immediate();
+  }
+
+  /** True when collection `name`'s table exists with another layout than this code's. */
+  private hasOtherLayout(name: string): boolean {
+    const sql = this.#own.get("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?").get(collectionTableName(name)) as { sql: string } | undefined;
+    return sql !== undefined && isOtherLayout(name, sql.sql);
   }
 
   /** The readiness graph's tables and queries, derived from the task specs' cache `table` (installed if missing). */

@@ -41,6 +41,34 @@ export function collectionTableName(name: string): string {
   return `c_${name}`;
 }
 
+/** The columns of a collection table, as its `CREATE TABLE` names them. */
+const COLUMNS_SQL = `
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL,
+  updated_at INTEGER NOT NULL,
+  state INTEGER NOT NULL,
+  line INTEGER NOT NULL,
+  prev INTEGER NOT NULL,
+  data TEXT NOT NULL
+`;
+
+/**
+ * True when `sql`, the `CREATE TABLE` SQLite keeps for collection `name`'s table, is not
+ * this code's: the table was made by a process of an older TaskStore that had the cache
+ * open when a newer one replaced its tables, and then met a collection the cache had no
+ * table for yet (`CREATE TABLE IF NOT EXISTS` in its own layout, in a cache whose `meta`
+ * names the new one). SQLite keeps the statement as written, less `IF NOT EXISTS`.
+ * Compared as text (no pragma), so that looking at every table costs an open next to nothing.
+ */
+export function isOtherLayout(name: string, sql: string): boolean {
+  return sql !== `CREATE TABLE "${collectionTableName(name)}" (${COLUMNS_SQL})`;
+}
+
+/** Drops collection `name`'s table (its indexes and triggers go with it). */
+export function dropCollectionTable(db: SqliteDatabase, name: string): void {
+  db.exec(`DROP TABLE IF EXISTS "${collectionTableName(name)}"`);
+}
+
 /** `prev` of the last row of a chain (seqs start at 1). */
 const NO_PREV = 0;
 
@@ -83,15 +111,7 @@ export class CollectionTable {
     this.queries = new StatementCache(db);
     const t = `"${this.table}"`;
     db.exec(`
-      CREATE TABLE IF NOT EXISTS ${t} (
-        seq INTEGER PRIMARY KEY,
-        id TEXT NOT NULL,
-        updated_at INTEGER NOT NULL,
-        state INTEGER NOT NULL,
-        line INTEGER NOT NULL,
-        prev INTEGER NOT NULL,
-        data TEXT NOT NULL
-      );
+      CREATE TABLE IF NOT EXISTS ${t} (${COLUMNS_SQL});
       CREATE INDEX IF NOT EXISTS "${this.table}__id" ON ${t} (id, state) WHERE state > ${STATE_SUPERSEDED};
       CREATE INDEX IF NOT EXISTS "${this.table}__order" ON ${t} (updated_at, id) WHERE state = ${STATE_LIVE};
     `);
