@@ -38,10 +38,12 @@ export interface DomainHost {
   /**
    * Runs one read-only SQL statement (a named query of `cache/`) over the cache tables
    * of `collections`. `sql` receives the quoted table names in the same order; each table
-   * has the columns `(seq, id, updated_at, state, line, data)`, `state = STATE_LIVE`
+   * has the columns `(seq, id, updated_at, state, line, prev, data)`, `state = STATE_LIVE`
    * (`cache/row-state.ts`) marking the current live versions and `data` the record's
-   * JSON. Tables are caught up (inside a write scope) and refused while conflicted,
-   * exactly as for collection reads.
+   * JSON. A lookup by `id` writes its condition with `liveRow()` (same file): the id
+   * index holds current rows only, and SQLite uses it only when the query says so.
+   * Tables are caught up (inside a write scope) and refused while conflicted, exactly
+   * as for collection reads.
    */
   queryCache<R>(collections: readonly string[], sql: (...tables: string[]) => string, params?: readonly unknown[]): R[];
   /** The cache table of `collection`, caught up and refused while conflicted, as for collection reads. */
