@@ -228,7 +228,7 @@ describe('history follows the log through every path that changes the cache', ()
           for (const store of stores) store.close();
         }
       }),
-      { numRuns: 40 },
+      { numRuns: 25 },
     );
   });
 });
