@@ -430,8 +430,9 @@ export function buildProgram(setExitCode: (code: number) => void): AnyCommand {
     .command('export')
     .description('print all current records (jsonl: one {"collection","record"} per line; json: {"<collection>": [records]})')
     .addOption(new Option('--format <format>', 'output format (default: jsonl, or json with --json)').choices(['jsonl', 'json']))
-    .addHelpText('after', example('taskstore export > backup.jsonl', 'taskstore export --format json > backup.json'))
-    .action(act(() => import('./commands/export.js'), (_a, o) => ({ format: o.format })));
+    .option('--strict', 'exit 3 when the logs hold malformed lines the export had to leave out (they are always named on stderr)')
+    .addHelpText('after', example('taskstore export > backup.jsonl', 'taskstore export --format json > backup.json', 'taskstore export --strict > backup.jsonl'))
+    .action(act(() => import('./commands/export.js'), (_a, o) => ({ format: o.format, strict: o.strict === true })));
 
   program
     .command('import')

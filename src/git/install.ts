@@ -2,10 +2,10 @@ import { isUtf8 } from 'node:buffer';
 import { existsSync, mkdirSync } from 'node:fs';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { ioError, ValidationError } from '../errors.js';
-import { addAttributesLine, attributesLine, MERGE_DRIVER_NAME } from './attributes.js';
+import { addAttributesLine, attributesLine, legacyAttributesLines, MERGE_DRIVER_NAME } from './attributes.js';
 import { defaultCommandPaths, mergeDriverCommand, type CommandPaths } from './command-paths.js';
 import { fileMode, readBytesIfExists, readTextIfExists, removeFile, setMode, writeFileAtomic } from './file-io.js';
-import { mergeAttribute, sampleLogPath } from './status.js';
+import { gitAttributes, sampleLogPath } from './status.js';
 import { getConfig, setLocalConfig } from './git-config.js';
 import { blockOrigin, foreignInterpreter, HOOK_NAMES, withBlock, type BlockOrigin, type HookName } from './hook-block.js';
 import { renderHookBlock, type HookContext } from './hook-scripts.js';
@@ -25,7 +25,8 @@ export interface InstallGitIntegrationOptions extends GitIntegrationOptions {
  * (docs/git-integration.md):
  * - `merge.taskstore.name` / `merge.taskstore.driver` in the repository's local config
  *   (the common git dir's `config`, shared by linked worktrees);
- * - `<store>/*.jsonl merge=taskstore` in `.gitattributes` at the work tree root;
+ * - `<store>/*.jsonl merge=taskstore -text` in `.gitattributes` at the work tree root
+ *   (replacing, in place, the `<store>/*.jsonl merge=taskstore` line earlier versions wrote);
  * - a delimited block in the `pre-commit`, `post-merge`, `post-rebase`, `post-rewrite`,
  *   `pre-push` and `post-checkout` hooks of the effective hooks directory
  *   (`core.hooksPath`, else the common dir's `hooks/`), keeping existing hook content.
@@ -109,17 +110,19 @@ function installDriverConfig(workTree: string, commands: CommandPaths, report: R
 }
 
 /**
- * Adds the attributes line, then asks git which merge driver the store's files get: a
- * line git ranks higher (a `.gitattributes` in the store directory or between it and the
- * root, or `.git/info/attributes`) can override it, and git would then merge the logs
- * line by line. In that case the file is put back as it was and install fails, before
- * anything else is changed. Returns how to put the file back (the pre-check's use).
+ * Adds the attributes line (or turns the old one into it), then asks git which merge
+ * driver the store's files get: a line git ranks higher (a `.gitattributes` in the store
+ * directory or between it and the root, or `.git/info/attributes`) can override it, and
+ * git would then merge the logs line by line. In that case the file is put back as it
+ * was and install fails, before anything else is changed. A higher-ranked `text` only
+ * gets a warning: git may then convert the logs' line endings, which TaskStore reads.
+ * Returns how to put the file back (the pre-check's use).
  */
 function installAttributes(workTree: string, storeRelative: string, report: ReportBuilder): { undo: () => void } {
   const path = join(workTree, '.gitattributes');
   const content = readTextIfExists(path);
   const mode = fileMode(path);
-  const updated = addAttributesLine(content, attributesLine(storeRelative));
+  const updated = addAttributesLine(content, attributesLine(storeRelative), legacyAttributesLines(storeRelative));
   if (updated !== undefined) writeFileAtomic(path, updated, mode ?? 0o644);
   const undo = (): void => {
     if (updated === undefined) return;
@@ -127,7 +130,8 @@ function installAttributes(workTree: string, storeRelative: string, report: Repo
     else writeFileAtomic(path, content, mode ?? 0o644);
   };
   const sample = sampleLogPath(storeRelative);
-  const resolved = mergeAttribute(workTree, sample);
+  const attributes = gitAttributes(workTree, sample, ['merge', 'text']);
+  const resolved = attributes?.merge;
   if (resolved !== MERGE_DRIVER_NAME) {
     undo();
     throw new ValidationError(
@@ -140,6 +144,13 @@ function installAttributes(workTree: string, storeRelative: string, report: Repo
           `nothing was changed; remove the overriding "merge" line (from a .gitattributes in ${storeRelative === '' ? 'a subdirectory' : storeRelative} ` +
           `or a directory above it, or from .git/info/attributes; \`git check-attr merge -- ${sample}\` shows the result), then run \`taskstore install-hooks\` again`,
       },
+    );
+  }
+  if (attributes?.text !== 'unset') {
+    report.warnings.push(
+      `git gives ${sample} the text attribute ${JSON.stringify(attributes?.text ?? 'unknown')}, not "unset", even with "${attributesLine(storeRelative)}" in ${path}: ` +
+        `another gitattributes line overrides it, so git may convert the logs' line endings (eol, core.autocrlf); ` +
+        `remove that "text" setting (\`git check-attr text -- ${sample}\` shows the result)`,
     );
   }
   report.record(path, updated !== undefined);

@@ -142,7 +142,7 @@ describe('--help and --version', () => {
     expect(options('create-task-spec')).toEqual(['--prd-id', '--description', '--workflow', '--depends-on']);
     expect(options('create-execution')).toEqual(['--ts-id', '--worktree', '--branch']);
     expect(options('update')).toEqual(['--set', '--if-updated-at']);
-    expect(options('export')).toEqual(['--format']);
+    expect(options('export')).toEqual(['--format', '--strict']);
     for (const cmd of program.commands.filter((c) => c.name() !== 'help')) {
       let text = '';
       cmd.configureOutput({ writeOut: (s) => (text += s) });

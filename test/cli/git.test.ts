@@ -95,7 +95,7 @@ describe('init and the git integration', () => {
     rmSync(join(cwd, '.git', 'info', 'attributes'));
     const ok = runJson<{ created: boolean; driverConfigured: boolean }>(['init', '--hooks'], { cwd, env });
     expect(ok).toMatchObject({ created: true, driverConfigured: true });
-    expect(readFileSync(join(cwd, '.gitattributes'), 'utf8')).toBe('*.png binary\r\n.taskstore/*.jsonl merge=taskstore\r\n');
+    expect(readFileSync(join(cwd, '.gitattributes'), 'utf8')).toBe('*.png binary\r\n.taskstore/*.jsonl merge=taskstore -text\r\n');
   });
 
   it('install-hooks outside a git work tree fails with exit 1', () => {

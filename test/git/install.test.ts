@@ -9,7 +9,7 @@ import { GitRepo } from '../helpers/git-repo.js';
 import { tempDir } from '../helpers/temp.js';
 import { commandsFor, fakeCli, fakeMergeDriver, gitOk, isExecutable, snapshot, snapshotDir } from './fixtures.js';
 
-const LINE = '.taskstore/*.jsonl merge=taskstore';
+const LINE = '.taskstore/*.jsonl merge=taskstore -text';
 
 function repoWithStore(dir?: string): GitRepo {
   const repo = GitRepo.init(dir === undefined ? {} : { dir });
@@ -105,7 +105,7 @@ describe('installGitIntegration in a fresh repository', () => {
   it('works before the store directory exists (init installs first)', () => {
     const repo = GitRepo.init();
     installGitIntegration({ cwd: repo.dir, storeDir: 'not/yet/.taskstore', commands: commandsFor(fakeCli('ok').path) });
-    expect(repo.read('.gitattributes')).toBe('not/yet/.taskstore/*.jsonl merge=taskstore\n');
+    expect(repo.read('.gitattributes')).toBe('not/yet/.taskstore/*.jsonl merge=taskstore -text\n');
   });
 });
 
@@ -339,7 +339,7 @@ describe('paths with spaces and quotes', () => {
   it('a store directory with spaces gets a quoted attribute line that git understands', () => {
     const repo = GitRepo.init();
     installGitIntegration({ cwd: repo.dir, storeDir: 'my data/.taskstore', commands: commandsFor(fakeCli('ok').path) });
-    expect(repo.read('.gitattributes')).toBe('"my data/.taskstore/*.jsonl" merge=taskstore\n');
+    expect(repo.read('.gitattributes')).toBe('"my data/.taskstore/*.jsonl" merge=taskstore -text\n');
     expect(repo.git('check-attr', 'merge', '--', 'my data/.taskstore/a.jsonl')).toMatch(/merge: taskstore$/m);
     expect(repo.git('check-attr', 'merge', '--', 'my data/.taskstore/sub/a.jsonl')).toMatch(/merge: unspecified$/m);
   });
