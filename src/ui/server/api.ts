@@ -2,12 +2,15 @@
  * The ui server's JSON API: one function from (path, query) to an answer, so every route
  * is testable without HTTP. Read-only: nothing here writes a record. Records are
  * returned in the library's shapes (built-in types read with their defaults, as the
- * `getX` / `listX` methods return them).
+ * `getX` / `listX` methods return them), with each integer beyond ±2^53 that a stored line
+ * holds as its exact digits (`exact-records.ts`; the server prints answers with
+ * `stringifyExact`), so no number is rounded on the way to the page.
  */
 import { ExecutionStatusSchema, findCycles, NotFoundError, recordType, TaskStoreError, ValidationError, withReadDefaults, type Execution, type Store, type TaskSpec } from '../../index.js';
 import { CliError } from '../../shared/errors.js';
 import { inexactIntegers } from '../../shared/exact-integers.js';
 import { resolveId } from '../../shared/id-prefix.js';
+import { exactHistory, exactRecord, exactRecords } from '../../shared/exact-records.js';
 import { readRecord } from '../../shared/read-record.js';
 import { recordHistory } from '../../shared/record-history.js';
 import type {
@@ -27,6 +30,7 @@ import { boardColumns, progressOf } from './board.js';
 
 export interface ApiAnswer {
   status: number;
+  /** May hold `ExactInteger`s: print it with `stringifyExact` (plain `JSON.stringify` would show placeholders). */
   body: unknown;
 }
 
@@ -93,7 +97,7 @@ function prdList(store: Store, _p: string[], _q: URLSearchParams, now: number): 
   return {
     now,
     prds: store.listPrds().map((prd) => ({
-      prd,
+      prd: exactRecord(store, 'prds', prd),
       progress: {
         // `like`, not equality: with two indexed equalities SQLite picks the status index and
         // scans every complete spec of every PRD (800 ms for 96 PRDs at 10,000 specs); LIKE
@@ -123,9 +127,9 @@ function prdBoard(store: Store, [input]: string[], _q: URLSearchParams, now: num
   const statusOf = (dep: string): string | undefined => byId.get(dep)?.status ?? outside[dep]?.status;
   return {
     now,
-    prd,
+    prd: exactRecord(store, 'prds', prd),
     progress: progressOf(specs),
-    task_specs: specs,
+    task_specs: exactRecords(store, 'task_specs', specs),
     columns: boardColumns(specs, statusOf),
     // Cycles among this PRD's specs (a cycle through another PRD shows in that PRD's graph too).
     cycles: findCycles(new Map(specs.map((s) => [s.id, s.dependencies]))),
@@ -162,7 +166,7 @@ function executionPage(store: Store, _p: string[], query: URLSearchParams, now: 
       rows.push(...(all.list({ where: restWhere, orderBy: order, limit: limit - rows.length, offset: Math.max(0, offset - running) }) as AnyRecord[]));
     }
   }
-  const executions = rows.map((r) => withReadDefaults('executions', r) as unknown as Execution);
+  const executions = exactRecords(store, 'executions', rows.map((r) => withReadDefaults('executions', r) as unknown as Execution));
   const taskSpecs: ExecutionPageResponse['task_specs'] = {};
   for (const e of executions) {
     if (Object.hasOwn(taskSpecs, e.ts_id)) continue;
@@ -178,12 +182,12 @@ function recordOne(store: Store, [input]: string[], _q: URLSearchParams, now: nu
   const match = resolveId(store, input!);
   const record = readRecord(store, match.collection, match.id) as AnyRecord | undefined;
   if (record === undefined) throw new NotFoundError(`${match.collection} has no record with id ${match.id}`, { data: { ...match } });
-  return { now, collection: match.collection, record };
+  return { now, collection: match.collection, record: exactRecord(store, match.collection, record) };
 }
 
 function recordHistoryAnswer(store: Store, [input]: string[], _q: URLSearchParams, now: number): HistoryResponse {
   // Every stored version has an id and an updated_at: the shape the page's types declare.
-  return { now, ...(recordHistory(store, { id: input! }) as unknown as Omit<HistoryResponse, 'now'>) };
+  return { now, ...(exactHistory(store, recordHistory(store, { id: input! })) as unknown as Omit<HistoryResponse, 'now'>) };
 }
 
 // ---------------------------------------------------------------- generic collections
@@ -199,7 +203,7 @@ function collectionPage(store: Store, [name]: string[], query: URLSearchParams, 
   const orderBy = optionalString(query, 'orderBy');
   const c = store.collection({ name: name! });
   const records = c.list({ where, ...(orderBy === undefined ? {} : { orderBy }), limit, offset }) as AnyRecord[];
-  return { now, collection: name!, records: records.map((r) => withReadDefaults(name!, r)), total: c.count({ where }), limit, offset };
+  return { now, collection: name!, records: exactRecords(store, name!, records.map((r) => withReadDefaults(name!, r))), total: c.count({ where }), limit, offset };
 }
 
 function parseWhere(text: string | null): Record<string, never> {
