@@ -69,6 +69,24 @@ describe('integers beyond 2^53 in the JSON API', () => {
     expect(note).toContain('"title":"patched"');
   });
 
+  it('a board whose task spec has a hand-written dependency that is such a number shows it, exact, as unmet', async () => {
+    const { store, ui, seeded } = await serve();
+    const text = store.collection({ name: 'task_specs' }).getText(seeded.spec)!;
+    const spec = JSON.parse(text) as { updated_at: number };
+    const other = store.createTaskSpec({ prd_id: seeded.prd, phase_name: 'waits' });
+    const line = text.replace(/"updated_at":\d+/, `"updated_at":${spec.updated_at + 1}`).replace('"dependencies":[]', `"dependencies":[${BIG},"${other}"]`);
+    expect(line).toContain(BIG);
+    appendFileSync(join(store.dir, 'task_specs.jsonl'), `${line}\n`);
+    for (const path of [`/api/prds/${seeded.prd}`, `/api/records/${seeded.spec}`]) {
+      const answer = await body(ui, path);
+      expect(answer, path).toContain(`"dependencies":[${BIG},"${other}"]`);
+      expect(roundedIn(answer), path).toEqual([]);
+    }
+    const board = JSON.parse(await body(ui, `/api/prds/${seeded.prd}`)) as { columns: Record<string, string>; outside: Record<string, unknown> };
+    expect(board.columns[seeded.spec]).toBe('running'); // claimed: its status decides
+    expect(Object.keys(board.outside)).toEqual([]);
+  });
+
   it("a history's field changes carry the exact digits, old and new", async () => {
     const { store, ui, seeded } = await serve();
     store.collection({ name: 'notes' }).patch(seeded.note, { n: 1 });

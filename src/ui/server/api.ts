@@ -119,12 +119,14 @@ function prdBoard(store: Store, [input]: string[], _q: URLSearchParams, now: num
   const outside: Record<string, OutsideDependency> = {};
   for (const spec of specs) {
     for (const dep of spec.dependencies) {
-      if (byId.has(dep) || Object.hasOwn(outside, dep)) continue;
+      // A dependency that is not a string (a number written by hand) names no task spec: it
+      // stays unmet, and the spec lists it as the line holds it.
+      if (typeof dep !== 'string' || byId.has(dep) || Object.hasOwn(outside, dep)) continue;
       const other = store.getTaskSpec(dep);
       outside[dep] = other === undefined ? { id: dep } : { id: dep, status: other.status, phase_name: other.phase_name, prd_id: other.prd_id };
     }
   }
-  const statusOf = (dep: string): string | undefined => byId.get(dep)?.status ?? outside[dep]?.status;
+  const statusOf = (dep: string): string | undefined => (typeof dep === 'string' ? (byId.get(dep)?.status ?? outside[dep]?.status) : undefined);
   return {
     now,
     prd: exactRecord(store, 'prds', prd),
