@@ -3,7 +3,7 @@ import { BOARD_COLUMNS, type BoardColumn, type PrdBoardResponse, type TaskSpec }
 import { useApi } from '../api-client.js';
 import { useServerNow } from '../clock.js';
 import { ErrorBox, Loading, RecordLink } from '../components.js';
-import { count, formatDuration, shortId } from '../format.js';
+import { count, formatDuration, shortId, valueText } from '../format.js';
 import { PrdHeader } from './prd-header.js';
 
 const TITLES: Record<BoardColumn, string> = { blocked: 'Blocked', ready: 'Ready', running: 'Running', complete: 'Complete', failed: 'Failed' };
@@ -74,9 +74,10 @@ function Card({ spec, column, data, byId, now, inCycle }: CardProps) {
         <div class="small muted waits">
           waits for{' '}
           {waiting.map((dep, i) => (
-            <span key={dep}>
+            <span key={i}>
               {i > 0 ? ', ' : ''}
-              <RecordLink id={dep}>{nameOf(dep)}</RecordLink>
+              {/* A dependency that is not a string (a number written by hand) names no record: its text, exact. */}
+              {typeof dep === 'string' ? <RecordLink id={dep}>{nameOf(dep)}</RecordLink> : valueText(dep)}
             </span>
           ))}
         </div>
