@@ -63,6 +63,7 @@ const RESERVED = ['deleted'] as const;
 const QUERY_KEYS = ['where', 'orderBy', 'limit', 'offset'] as const;
 
 let construct: (host: CollectionHost, name: string, schema: RecordSchema | undefined) => Collection<any>;
+let createFromText: (collection: Collection<any>, record: Record<string, unknown>, sourceText: string) => string;
 
 /**
  * A collection of the store whose engine gives `host`. The constructor is private (get a
@@ -71,6 +72,17 @@ let construct: (host: CollectionHost, name: string, schema: RecordSchema | undef
  */
 export function createCollection<T extends object>(host: CollectionHost, name: string, schema: RecordSchema | undefined): Collection<T> {
   return construct(host, name, schema) as Collection<T>;
+}
+
+/**
+ * Internal (the CLI's `import`): {@link Collection.create} of `record`, the parsed
+ * `sourceText`, whose members that validation leaves unchanged keep their text from
+ * `sourceText` (one line of compact JSON), as a patch keeps the previous version's:
+ * an integer beyond ±2^53, which `record` holds rounded, is stored with its digits.
+ * Validation, stamps and checks are those of `create`.
+ */
+export function createKeepingText(collection: Collection<any>, record: Record<string, unknown>, sourceText: string): string {
+  return createFromText(collection, record, sourceText);
 }
 
 export class Collection<T extends object = Record<string, unknown>> {
@@ -82,6 +94,10 @@ export class Collection<T extends object = Record<string, unknown>> {
 
   static {
     construct = (host, name, schema) => new Collection(host, name, schema);
+    createFromText = (collection, record, sourceText) => {
+      assertPlainRecord(record);
+      return collection.host.write(() => collection.createOne(record, sourceText));
+    };
   }
 
   /**
@@ -207,7 +223,8 @@ export class Collection<T extends object = Record<string, unknown>> {
       .map((text) => JSON.parse(text) as StoredRecord);
   }
 
-  private createOne(input: Record<string, unknown>): string {
+  /** `sourceText`: the line `input` was parsed from, whose unchanged members are kept (see {@link createKeepingText}). */
+  private createOne(input: Record<string, unknown>, sourceText?: string): string {
     const id = input.id === undefined ? uuidv7() : input.id;
     assertNewId(id);
     const table = this.host.table(this.name);
@@ -218,7 +235,7 @@ export class Collection<T extends object = Record<string, unknown>> {
     const updatedAt = this.stamp(current?.updatedAt);
     const createdAt = input.created_at ?? updatedAt;
     this.assertTimestamp(createdAt, 'created_at');
-    this.writeChecked(id, input, createdAt, updatedAt);
+    this.writeChecked(id, input, createdAt, updatedAt, undefined, sourceText);
     return id;
   }
 
@@ -240,6 +257,7 @@ export class Collection<T extends object = Record<string, unknown>> {
    * Assembles the version (stamps last, so they always hold), validates it and stages it.
    * Given the previous version: a version that changes nothing but `updated_at` is not
    * written (the previous one is returned), and unchanged members keep their exact bytes.
+   * Given `sourceText` (a new record's own text), its unchanged members keep their bytes.
    */
   private writeChecked(
     id: string,
@@ -247,6 +265,7 @@ export class Collection<T extends object = Record<string, unknown>> {
     createdAt: unknown,
     updatedAt: number,
     previous?: { record: Record<string, unknown>; text: string },
+    sourceText?: string,
   ): T & RecordMeta {
     for (const key of RESERVED) {
       if (fields[key] !== undefined) {
@@ -259,7 +278,7 @@ export class Collection<T extends object = Record<string, unknown>> {
     const validated = this.schema === undefined ? candidate : copyFields(applySchema(this.schema, candidate), { id }, stamps);
     if (this.schema !== undefined) assertPlainRecord(validated);
     if (previous !== undefined && sameExceptUpdatedAt(validated, previous.record)) return previous.record as T & RecordMeta;
-    this.host.stage(this.name, validated as StoredRecord, serializeKeepingMembers(validated as StoredRecord, previous?.text));
+    this.host.stage(this.name, validated as StoredRecord, serializeKeepingMembers(validated as StoredRecord, previous?.text ?? sourceText));
     return validated as T & RecordMeta;
   }
 
