@@ -27,15 +27,17 @@ describe.skipIf(!hasChromium)('integers beyond 2^53 in the page', () => {
   let browser: Browser;
   let seeded: BigSeeded;
   let waiting: string;
+  let waitingRun: string;
 
   beforeAll(async () => {
     const store = openStore(storeDir);
     seeded = seedBigIntegers(store);
-    // A pending spec whose hand-written dependency is such a number: blocked, and its card says so.
+    // A pending spec whose hand-written dependency and phase name are such numbers: blocked, and its card says so.
     waiting = store.createTaskSpec({ prd_id: seeded.prd, phase_name: 'waits for a number' });
+    waitingRun = store.createExecution({ ts_id: waiting, worktree_path: '/wt', branch_name: 'w' });
     const text = store.collection({ name: 'task_specs' }).getText(waiting)!;
     const updatedAt = (JSON.parse(text) as { updated_at: number }).updated_at;
-    appendFileSync(join(storeDir, 'task_specs.jsonl'), `${text.replace(/"updated_at":\d+/, `"updated_at":${updatedAt + 1}`).replace('"dependencies":[]', `"dependencies":[${BIG}]`)}\n`);
+    appendFileSync(join(storeDir, 'task_specs.jsonl'), `${text.replace(/"updated_at":\d+/, `"updated_at":${updatedAt + 1}`).replace('"dependencies":[]', `"dependencies":[${BIG}]`).replace('"phase_name":"waits for a number"', `"phase_name":${M}`)}\n`);
     store.close();
     ui = await startUiProcess(storeDir);
     browser = await chromium.launch({
@@ -95,10 +97,15 @@ describe.skipIf(!hasChromium)('integers beyond 2^53 in the page', () => {
     });
   });
 
-  it("a board card names a dependency that is such a number with every digit", async () => {
+  it("a board card and the executions table show a dependency and a phase name that are such numbers with every digit", async () => {
     await visit(`#/prd/${seeded.prd}`, async (page) => {
       const card = page.locator(`.card[data-id="${waiting}"] .waits`);
       await expect.poll(() => card.textContent().catch(() => ''), { timeout: WAIT }).toBe(`waits for ${BIG}`);
+      expect(await page.locator(`.card[data-id="${waiting}"] .card-title`).textContent()).toBe(M);
+    });
+    await visit('#/executions', async (page) => {
+      const phase = page.locator(`[data-testid=executions] tr[data-id="${waitingRun}"] td`).nth(1);
+      await expect.poll(() => phase.textContent().catch(() => ''), { timeout: WAIT }).toBe(M);
     });
   });
 });

@@ -87,6 +87,28 @@ describe('integers beyond 2^53 in the JSON API', () => {
     expect(Object.keys(board.outside)).toEqual([]);
   });
 
+  it("the task spec fields beside executions and a board's outside dependencies keep their digits", async () => {
+    const { store, ui, seeded } = await serve();
+    // Another PRD's spec, hand-written with a number for a phase name, that the seeded spec depends on.
+    const otherPrd = store.createPrd({ title: 'other' });
+    const outside = store.createTaskSpec({ prd_id: otherPrd, phase_name: 'outside' });
+    for (const [id, edit] of [
+      [outside, (t: string) => t.replace('"phase_name":"outside"', `"phase_name":${BIG}`)],
+      [seeded.spec, (t: string) => t.replace('"phase_name":"huge phase"', `"phase_name":${M}`).replace('"dependencies":[]', `"dependencies":["${outside}"]`)],
+    ] as const) {
+      const text = store.collection({ name: 'task_specs' }).getText(id)!;
+      const updatedAt = (JSON.parse(text) as { updated_at: number }).updated_at;
+      const line = edit(text.replace(/"updated_at":\d+/, `"updated_at":${updatedAt + 1}`));
+      expect(line).not.toBe(text);
+      appendFileSync(join(store.dir, 'task_specs.jsonl'), `${line}\n`);
+    }
+    const executions = await body(ui, '/api/executions');
+    expect(executions).toContain(`"task_specs":{"${seeded.spec}":{"phase_name":${M},`);
+    const board = await body(ui, `/api/prds/${seeded.prd}`);
+    expect(board).toContain(`"outside":{"${outside}":{"id":"${outside}","status":"pending","phase_name":${BIG},`);
+    for (const text of [executions, board]) expect(roundedIn(text)).toEqual([]);
+  });
+
   it("a history's field changes carry the exact digits, old and new", async () => {
     const { store, ui, seeded } = await serve();
     store.collection({ name: 'notes' }).patch(seeded.note, { n: 1 });

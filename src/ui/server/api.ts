@@ -122,7 +122,8 @@ function prdBoard(store: Store, [input]: string[], _q: URLSearchParams, now: num
       // A dependency that is not a string (a number written by hand) names no task spec: it
       // stays unmet, and the spec lists it as the line holds it.
       if (typeof dep !== 'string' || byId.has(dep) || Object.hasOwn(outside, dep)) continue;
-      const other = store.getTaskSpec(dep);
+      const found = store.getTaskSpec(dep);
+      const other = found === undefined ? undefined : exactRecord(store, 'task_specs', found);
       outside[dep] = other === undefined ? { id: dep } : { id: dep, status: other.status, phase_name: other.phase_name, prd_id: other.prd_id };
     }
   }
@@ -172,7 +173,8 @@ function executionPage(store: Store, _p: string[], query: URLSearchParams, now: 
   const taskSpecs: ExecutionPageResponse['task_specs'] = {};
   for (const e of executions) {
     if (Object.hasOwn(taskSpecs, e.ts_id)) continue;
-    const spec: TaskSpec | undefined = store.getTaskSpec(e.ts_id);
+    const found: TaskSpec | undefined = store.getTaskSpec(e.ts_id);
+    const spec = found === undefined ? undefined : exactRecord(store, 'task_specs', found);
     if (spec !== undefined) taskSpecs[e.ts_id] = { phase_name: spec.phase_name, prd_id: spec.prd_id };
   }
   return { now, executions, task_specs: taskSpecs, total, limit, offset };

@@ -52,19 +52,19 @@ interface CardProps {
 
 function Card({ spec, column, data, byId, now, inCycle }: CardProps) {
   const statusOf = (dep: string): string | undefined => byId.get(dep)?.status ?? data.outside[dep]?.status;
-  const nameOf = (dep: string): string => byId.get(dep)?.phase_name ?? data.outside[dep]?.phase_name ?? shortId(dep);
+  const nameOf = (dep: string): string => valueText(byId.get(dep)?.phase_name ?? data.outside[dep]?.phase_name ?? shortId(dep));
   const waiting = spec.dependencies.filter((dep) => statusOf(dep) !== 'complete');
   const lease = (spec as TaskSpec & { lease_expires_at?: number | null }).lease_expires_at;
   return (
     <li class={`card${inCycle ? ' in-cycle' : ''}`} data-id={spec.id}>
       <RecordLink id={spec.id}>
-        <span class="card-title">{spec.phase_name}</span>
+        <span class="card-title">{valueText(spec.phase_name)}</span>
       </RecordLink>
       {spec.status === 'pending' && column === 'blocked' ? <span class="small muted">pending</span> : null}
       {inCycle ? <span class="badge cycle">cycle</span> : null}
       {column === 'running' ? (
         <div class="small claim">
-          <span class="claimant">{spec.assigned_to === null || spec.assigned_to === undefined ? 'unclaimed' : spec.assigned_to}</span>
+          <span class="claimant">{spec.assigned_to === null || spec.assigned_to === undefined ? 'unclaimed' : valueText(spec.assigned_to)}</span>
           {typeof lease === 'number' ? (
             <span class={`lease${lease <= now ? ' expired' : ''}`}>{lease <= now ? 'lease expired' : `lease ${formatDuration(lease - now)} left`}</span>
           ) : null}
