@@ -9,7 +9,7 @@ import type { Query } from '../cache/query-builder.js';
 import { AlreadyExistsError, NotFoundError, ReferencedError, ValidationError } from '../errors.js';
 import type { StoredRecord } from '../jsonl/line-codec.js';
 import { jsonEqual } from '../merge/json-equal.js';
-import { serializeKeepingMembers } from './version-text.js';
+import { compactJson, serializeKeepingMembers } from './version-text.js';
 import {
   applySchema,
   assertNewId,
@@ -63,7 +63,6 @@ const RESERVED = ['deleted'] as const;
 const QUERY_KEYS = ['where', 'orderBy', 'limit', 'offset'] as const;
 
 let construct: (host: CollectionHost, name: string, schema: RecordSchema | undefined) => Collection<any>;
-let createFromText: (collection: Collection<any>, record: Record<string, unknown>, sourceText: string) => string;
 
 /**
  * A collection of the store whose engine gives `host`. The constructor is private (get a
@@ -72,17 +71,6 @@ let createFromText: (collection: Collection<any>, record: Record<string, unknown
  */
 export function createCollection<T extends object>(host: CollectionHost, name: string, schema: RecordSchema | undefined): Collection<T> {
   return construct(host, name, schema) as Collection<T>;
-}
-
-/**
- * Internal (the CLI's `import`): {@link Collection.create} of `record`, the parsed
- * `sourceText`, whose members that validation leaves unchanged keep their text from
- * `sourceText` (one line of compact JSON), as a patch keeps the previous version's:
- * an integer beyond ±2^53, which `record` holds rounded, is stored with its digits.
- * Validation, stamps and checks are those of `create`.
- */
-export function createKeepingText(collection: Collection<any>, record: Record<string, unknown>, sourceText: string): string {
-  return createFromText(collection, record, sourceText);
 }
 
 export class Collection<T extends object = Record<string, unknown>> {
@@ -94,10 +82,6 @@ export class Collection<T extends object = Record<string, unknown>> {
 
   static {
     construct = (host, name, schema) => new Collection(host, name, schema);
-    createFromText = (collection, record, sourceText) => {
-      assertPlainRecord(record);
-      return collection.host.write(() => collection.createOne(record, sourceText));
-    };
   }
 
   /**
@@ -118,6 +102,28 @@ export class Collection<T extends object = Record<string, unknown>> {
     if (!Array.isArray(records)) throw argumentTypeError('records', 'an array of records', records);
     records.forEach((r, i) => assertPlainRecord(r, `record ${i}`));
     return this.host.write(() => records.map((r) => this.createOne(r as Record<string, unknown>)));
+  }
+
+  /**
+   * Creates a record from its JSON text (one object) and returns its id, as
+   * `create(JSON.parse(text))` does — same validation, stamps and errors — except that
+   * each member validation leaves as it is keeps its text: an integer beyond ±2^53, which
+   * a parsed number rounds, is stored with every digit (so are `1.0` and escapes such as
+   * `"\u00e9"`). Whitespace between tokens is dropped (the line stays one line).
+   * Throws `ValidationError` when `text` is not a JSON object.
+   * @example notes.createFromText('{"id":"a","n":12345678901234567890}'); notes.getText('a') // '{"id":"a","n":12345678901234567890,"created_at":…,"updated_at":…}'
+   */
+  createFromText(text: string): string {
+    if (typeof text !== 'string') throw argumentTypeError('text', 'a string of JSON', text);
+    let record: unknown;
+    try {
+      record = JSON.parse(text);
+    } catch (err) {
+      throw new ValidationError(`text is not valid JSON (${(err as Error).message})`, { field: 'text' });
+    }
+    assertPlainRecord(record);
+    const compact = compactJson(text);
+    return this.host.write(() => this.createOne(record, compact));
   }
 
   /** The current version, or undefined when there is none or it is deleted. */
@@ -223,7 +229,7 @@ export class Collection<T extends object = Record<string, unknown>> {
       .map((text) => JSON.parse(text) as StoredRecord);
   }
 
-  /** `sourceText`: the line `input` was parsed from, whose unchanged members are kept (see {@link createKeepingText}). */
+  /** `sourceText`: the compact text `input` was parsed from, whose unchanged members are kept (see {@link Collection.createFromText}). */
   private createOne(input: Record<string, unknown>, sourceText?: string): string {
     const id = input.id === undefined ? uuidv7() : input.id;
     assertNewId(id);

@@ -6,7 +6,6 @@ import { createOutput, plural } from '../output.js';
 import { readTextFile } from './create-prd.js';
 import { inexactIntegers } from '../../shared/exact-integers.js';
 import { parseExact, stringifyExact } from '../../shared/exact-json.js';
-import { createKeepingText } from '../../store/collection.js';
 import { createProgress } from '../progress.js';
 
 export interface ImportInput {
@@ -131,7 +130,7 @@ export function importEntries(
         // A record holding an integer beyond ±2^53 keeps its digits: its members that
         // validation leaves as they are are stored as `entry.text` writes them.
         if (entry.text === undefined) collection.create(entry.record);
-        else createKeepingText(collection, entry.record, entry.text);
+        else collection.createFromText(entry.text);
       } catch (err) {
         // Keeps the library's class and code (a NotFoundError stays one); adds where it happened.
         if (err instanceof TaskStoreError) throw withContext(err, `${file} ${entry.where} (${entry.collection})`, { data: { file, where: entry.where }, hint: 'nothing was imported' });
