@@ -10,7 +10,7 @@ import { ExecutionStatusSchema, findCycles, NotFoundError, recordType, TaskStore
 import { CliError } from '../../shared/errors.js';
 import { inexactIntegers } from '../../shared/exact-integers.js';
 import { resolveId } from '../../shared/id-prefix.js';
-import { exactHistory, exactRecord, exactRecords } from '../../shared/exact-records.js';
+import { exactHistory, exactList, exactRecord, exactRecords } from '../../shared/exact-records.js';
 import { readRecord } from '../../shared/read-record.js';
 import { recordHistory } from '../../shared/record-history.js';
 import type {
@@ -114,7 +114,8 @@ function prdBoard(store: Store, [input]: string[], _q: URLSearchParams, now: num
   const { id } = resolveId(store, input!, { collections: ['prds'], what: 'PRD' });
   const prd = store.getPrd(id);
   if (prd === undefined) throw new NotFoundError(`prds has no record with id ${id}`, { data: { collection: 'prds', id } });
-  const specs = store.listTaskSpecs(id);
+  // `listTaskSpecs(id)`, read from the lines so its integers beyond ±2^53 keep their digits.
+  const specs = exactList(store, 'task_specs', { where: { prd_id: id }, orderBy: 'created_at' }) as unknown as TaskSpec[];
   const byId = new Map(specs.map((s) => [s.id, s]));
   const outside: Record<string, OutsideDependency> = {};
   for (const spec of specs) {
@@ -132,7 +133,7 @@ function prdBoard(store: Store, [input]: string[], _q: URLSearchParams, now: num
     now,
     prd: exactRecord(store, 'prds', prd),
     progress: progressOf(specs),
-    task_specs: exactRecords(store, 'task_specs', specs),
+    task_specs: specs,
     columns: boardColumns(specs, statusOf),
     // Cycles among this PRD's specs (a cycle through another PRD shows in that PRD's graph too).
     cycles: findCycles(new Map(specs.map((s) => [s.id, s.dependencies]))),
@@ -206,8 +207,8 @@ function collectionPage(store: Store, [name]: string[], query: URLSearchParams, 
   const where = parseWhere(query.get('where'));
   const orderBy = optionalString(query, 'orderBy');
   const c = store.collection({ name: name! });
-  const records = c.list({ where, ...(orderBy === undefined ? {} : { orderBy }), limit, offset }) as AnyRecord[];
-  return { now, collection: name!, records: exactRecords(store, name!, records.map((r) => withReadDefaults(name!, r))), total: c.count({ where }), limit, offset };
+  const records = exactList(store, name!, { where, ...(orderBy === undefined ? {} : { orderBy }), limit, offset }) as AnyRecord[];
+  return { now, collection: name!, records, total: c.count({ where }), limit, offset };
 }
 
 function parseWhere(text: string | null): Record<string, never> {
