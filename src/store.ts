@@ -12,6 +12,7 @@ import type { ProgressOptions, SyncReport } from './store/methods/sync.js';
 import type { CompactOptions, CompactReport } from './store/methods/compact.js';
 import type { RescueReport } from './store/methods/rescue.js';
 import type { StoreMetrics } from './store/methods/metrics.js';
+import type { BadLine } from './store/ingest.js';
 import type { BackupReport } from './store/backup.js';
 import type { WriteOptions } from './store/write-options.js';
 import type { Change, ChangesOptions, WatchOptions } from './feed/change.js';
@@ -160,6 +161,17 @@ export class Store {
    */
   liveIds(name: string): string[] {
     return this.#engine.liveIds(name);
+  }
+
+  /**
+   * The lines of the logs that are not valid records (broken JSON, no id, invalid UTF-8 …),
+   * by collection and 1-based line number, with the reason: the lines reads skip and
+   * `check()` reports as `malformed_line`. They stay in the logs untouched. Answered from
+   * the cache as this Store last caught up (on open, `refresh()` or a write); no log is read.
+   * @example for (const bad of store.badLines()) console.warn(`${bad.collection}.jsonl:${bad.line}: ${bad.reason}`);
+   */
+  badLines(): BadLine[] {
+    return this.#engine.badLines();
   }
 
   /** Counts, sizes and write latencies, per collection and as recorded by every process (see `StoreMetrics`). */

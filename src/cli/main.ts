@@ -9,7 +9,7 @@
  * `process.exit`. Git hooks run this on every checkout and merge: keep the eager imports
  * to commander and the tiny modules below.
  *
- * Exit codes: 0 ok, 1 failure or not found, 2 usage error.
+ * Exit codes: 0 ok, 1 failure or not found, 2 usage error (3: `export --strict` left malformed lines out).
  */
 import pc from 'picocolors';
 import { colorEnabled } from './context.js';

@@ -5,6 +5,7 @@
  * build), so start-up stays small. Building the program has no side effects; `main.ts`
  * parses and runs it.
  */
+import type { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import type * as Commander from '@commander-js/extra-typings';
 import pkg from '../../package.json' with { type: 'json' };
@@ -48,8 +49,33 @@ function integerText(value: string, what: string): number {
   return Number(value);
 }
 
+/** The parser of every option meant to repeat (`--where a --where b`): each value is kept, in order. */
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
+}
+
+/**
+ * Makes a value option given twice (`--limit 5 --limit 10`) a usage error on `cmd` and
+ * every command below it, instead of commander's silent "last one wins": the user meant
+ * one of the two and we cannot know which. Options that take no value (`--json`) may
+ * repeat (nothing is lost), and so may options meant to repeat (parsed by `collect`, or
+ * variadic). Runs while commander reads the arguments, before any command's action, so
+ * a refused command line changes nothing.
+ */
+function refuseRepeatedValueOptions(cmd: AnyCommand): void {
+  for (const option of cmd.options) {
+    const takesValue = option.required || option.optional;
+    if (!takesValue || option.variadic || option.parseArg === (collect as unknown)) continue;
+    const key = option.attributeName();
+    // Commander stores each value from an `option:<name>` listener of its own; this one runs
+    // first, while the value source still says whether the option was already given.
+    (cmd as unknown as EventEmitter).prependListener(`option:${option.name()}`, () => {
+      if (cmd.getOptionValueSource(key) === 'cli') {
+        cmd.error(`option '${option.flags}' was given more than once; it takes one value, so give it once`, { code: 'commander.repeatedOption', exitCode: 2 });
+      }
+    });
+  }
+  for (const sub of cmd.commands) refuseRepeatedValueOptions(sub);
 }
 
 function example(...lines: string[]): string {
@@ -404,8 +430,9 @@ export function buildProgram(setExitCode: (code: number) => void): AnyCommand {
     .command('export')
     .description('print all current records (jsonl: one {"collection","record"} per line; json: {"<collection>": [records]})')
     .addOption(new Option('--format <format>', 'output format (default: jsonl, or json with --json)').choices(['jsonl', 'json']))
-    .addHelpText('after', example('taskstore export > backup.jsonl', 'taskstore export --format json > backup.json'))
-    .action(act(() => import('./commands/export.js'), (_a, o) => ({ format: o.format })));
+    .option('--strict', 'exit 3 when the logs hold malformed lines the export had to leave out (they are always named on stderr)')
+    .addHelpText('after', example('taskstore export > backup.jsonl', 'taskstore export --format json > backup.json', 'taskstore export --strict > backup.jsonl'))
+    .action(act(() => import('./commands/export.js'), (_a, o) => ({ format: o.format, strict: o.strict === true })));
 
   program
     .command('import')
@@ -517,6 +544,8 @@ export function buildProgram(setExitCode: (code: number) => void): AnyCommand {
       ),
     );
 
+  // Last, so it covers every option of every command declared above (and global ones).
+  refuseRepeatedValueOptions(program);
   // Usage errors name the command they happened in, so the hint can point at its --help.
   for (const cmd of program.commands) {
     cmd.exitOverride((err) => {

@@ -20,9 +20,24 @@ export function attributesPattern(storeRelative: string): string {
   return /[\s"]/.test(pattern) ? `"${pattern.replace(/["\\]/g, '\\$&').replace(/\t/g, '\\t')}"` : pattern;
 }
 
-/** The full line install adds, e.g. `.taskstore/*.jsonl merge=taskstore`. */
+/**
+ * The full line install adds, e.g. `.taskstore/*.jsonl merge=taskstore -text`. `-text`
+ * unsets git's `text` attribute, so git never converts the logs' line endings: neither a
+ * `* text eol=crlf` line elsewhere in the file nor `core.autocrlf` turns them into CRLF
+ * on checkout (after which appended LF lines would mix endings) or back on commit. The
+ * bytes in the work tree are the committed bytes, and the merge driver sees them as is.
+ */
 export function attributesLine(storeRelative: string): string {
-  return `${attributesPattern(storeRelative)} merge=${MERGE_DRIVER_NAME}`;
+  return `${attributesPattern(storeRelative)} merge=${MERGE_DRIVER_NAME} -text`;
+}
+
+/**
+ * The lines earlier versions of install wrote (without `-text`): install replaces the
+ * store's own old line with {@link attributesLine} in place, and uninstall removes both.
+ * Only these exact lines (modulo whitespace) are TaskStore's; any other line is the user's.
+ */
+export function legacyAttributesLines(storeRelative: string): string[] {
+  return [`${attributesPattern(storeRelative)} merge=${MERGE_DRIVER_NAME}`];
 }
 
 /** Same line modulo surrounding and repeated whitespace, which git ignores. */
@@ -31,21 +46,48 @@ function sameLine(candidate: string, line: string): boolean {
   return normalize(candidate) === normalize(line);
 }
 
+/** `content` cut into lines, each with its own line ending (the last may have none). */
+function linePieces(content: string): string[] {
+  return content.match(/[^\n]*\n|[^\n]+$/g) ?? [];
+}
+
+/** A piece's text without its line ending. */
+function pieceText(piece: string): string {
+  return piece.replace(/\r?\n$/, '');
+}
+
 /**
- * `content` with `line` appended, or `undefined` when it is already there. Keeps every
- * other line, terminates an unterminated last line first, and follows the file's line
- * ending style (CRLF if the file uses it).
+ * `content` with `line` in it, or `undefined` when it is already there and none of
+ * `replaces` is. A line of `replaces` (an older form of the same line) is replaced by
+ * `line` where it stands, so its rank among the other lines stays; further copies of it
+ * go. Without one, `line` is appended. Keeps every other line, terminates an
+ * unterminated last line first, and follows the file's line ending style (CRLF if the
+ * file uses it).
  */
-export function addAttributesLine(content: string | undefined, line: string): string | undefined {
+export function addAttributesLine(content: string | undefined, line: string, replaces: readonly string[] = []): string | undefined {
   if (content === undefined || content === '') return `${line}\n`;
-  if (content.split(/\r?\n/).some((existing) => sameLine(existing, line))) return undefined;
+  const pieces = linePieces(content);
+  const present = pieces.some((piece) => sameLine(pieceText(piece), line));
+  const old = (piece: string): boolean => replaces.some((legacy) => sameLine(pieceText(piece), legacy));
+  if (pieces.some(old)) {
+    let placed = present;
+    const kept = pieces.flatMap((piece) => {
+      if (!old(piece)) return [piece];
+      if (placed) return [];
+      placed = true;
+      return [`${line}${piece.slice(pieceText(piece).length)}`];
+    });
+    return kept.join('');
+  }
+  if (present) return undefined;
   const eol = content.includes('\r\n') ? '\r\n' : '\n';
   return `${content}${content.endsWith('\n') ? '' : eol}${line}${eol}`;
 }
 
-/** `content` without every copy of `line` (and its line ending), or `undefined` when it has none. */
-export function removeAttributesLine(content: string, line: string): string | undefined {
-  const pieces = content.match(/[^\n]*\n|[^\n]+$/g) ?? [];
-  const kept = pieces.filter((piece) => !sameLine(piece.replace(/\r?\n$/, ''), line));
+/** `content` without every copy of `line` (or of each of `line`'s forms) and its line ending, or `undefined` when it has none. */
+export function removeAttributesLine(content: string, line: string | readonly string[]): string | undefined {
+  const lines = typeof line === 'string' ? [line] : line;
+  const pieces = linePieces(content);
+  const kept = pieces.filter((piece) => !lines.some((l) => sameLine(pieceText(piece), l)));
   return kept.length === pieces.length ? undefined : kept.join('');
 }

@@ -2,10 +2,10 @@ import { isUtf8 } from 'node:buffer';
 import { existsSync, mkdirSync } from 'node:fs';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { ioError, ValidationError } from '../errors.js';
-import { addAttributesLine, attributesLine, MERGE_DRIVER_NAME } from './attributes.js';
+import { addAttributesLine, attributesLine, legacyAttributesLines, MERGE_DRIVER_NAME } from './attributes.js';
 import { defaultCommandPaths, mergeDriverCommand, type CommandPaths } from './command-paths.js';
 import { fileMode, readBytesIfExists, readTextIfExists, removeFile, setMode, writeFileAtomic } from './file-io.js';
-import { mergeAttribute, sampleLogPath } from './status.js';
+import { gitAttributes, sampleLogPath } from './status.js';
 import { getConfig, setLocalConfig } from './git-config.js';
 import { blockOrigin, foreignInterpreter, HOOK_NAMES, withBlock, type BlockOrigin, type HookName } from './hook-block.js';
 import { renderHookBlock, type HookContext } from './hook-scripts.js';
@@ -25,7 +25,8 @@ export interface InstallGitIntegrationOptions extends GitIntegrationOptions {
  * (docs/git-integration.md):
  * - `merge.taskstore.name` / `merge.taskstore.driver` in the repository's local config
  *   (the common git dir's `config`, shared by linked worktrees);
- * - `<store>/*.jsonl merge=taskstore` in `.gitattributes` at the work tree root;
+ * - `<store>/*.jsonl merge=taskstore -text` in `.gitattributes` at the work tree root
+ *   (replacing, in place, the `<store>/*.jsonl merge=taskstore` line earlier versions wrote);
  * - a delimited block in the `pre-commit`, `post-merge`, `post-rebase`, `post-rewrite`,
  *   `pre-push` and `post-checkout` hooks of the effective hooks directory
  *   (`core.hooksPath`, else the common dir's `hooks/`), keeping existing hook content.
@@ -39,11 +40,8 @@ export interface InstallGitIntegrationOptions extends GitIntegrationOptions {
  * for (const item of report.changed) console.log(`updated ${item}`);
  */
 export function installGitIntegration(options: InstallGitIntegrationOptions): GitIntegrationReport {
-  const store = requireStoreInRepo(options);
-  const commands = options.commands ?? defaultCommandPaths();
-  checkCommands(commands);
+  const { store, commands } = refusalsBeforeWriting(options);
   const { workTree, hooksDir } = store.git;
-  refuseForeignHooks(hooksDir);
   const report = new ReportBuilder();
 
   installAttributes(workTree, store.relative, report);
@@ -61,6 +59,33 @@ export function installGitIntegration(options: InstallGitIntegrationOptions): Gi
     );
   }
   return report.build(workTree, hooksDir);
+}
+
+/**
+ * Runs every check {@link installGitIntegration} refuses on, throwing the same error, and
+ * leaves the repository as it was. `init --hooks` runs it before creating the store, so a
+ * refusal leaves no half-done init behind. Whether git would let another gitattributes
+ * line override the store's only git itself can say, with the line in place: the line is
+ * added, git asked, and the file put back exactly as it was (bytes and mode; removed if
+ * it did not exist). Throws `IoError` when the store is not inside a git work tree.
+ *
+ * @example
+ * checkGitIntegrationInstallable({ storeDir: '.taskstore' }); // throws what install would
+ * createTheStore();
+ * installGitIntegration({ storeDir: '.taskstore' });
+ */
+export function checkGitIntegrationInstallable(options: InstallGitIntegrationOptions): void {
+  const { store } = refusalsBeforeWriting(options);
+  installAttributes(store.git.workTree, store.relative, new ReportBuilder()).undo();
+}
+
+/** The refusals decided without writing anything: no work tree, bad command paths, a hook TaskStore cannot edit. */
+function refusalsBeforeWriting(options: InstallGitIntegrationOptions) {
+  const store = requireStoreInRepo(options);
+  const commands = options.commands ?? defaultCommandPaths();
+  checkCommands(commands);
+  refuseForeignHooks(store.git.hooksDir);
+  return { store, commands };
 }
 
 function checkCommands(commands: CommandPaths): void {
@@ -85,25 +110,30 @@ function installDriverConfig(workTree: string, commands: CommandPaths, report: R
 }
 
 /**
- * Adds the attributes line, then asks git which merge driver the store's files get: a
- * line git ranks higher (a `.gitattributes` in the store directory or between it and the
- * root, or `.git/info/attributes`) can override it, and git would then merge the logs
- * line by line. In that case the file is put back as it was and install fails, before
- * anything else is changed.
+ * Adds the attributes line (or turns the old one into it), then asks git which merge
+ * driver the store's files get: a line git ranks higher (a `.gitattributes` in the store
+ * directory or between it and the root, or `.git/info/attributes`) can override it, and
+ * git would then merge the logs line by line. In that case the file is put back as it
+ * was and install fails, before anything else is changed. A higher-ranked `text` only
+ * gets a warning: git may then convert the logs' line endings, which TaskStore reads.
+ * Returns how to put the file back (the pre-check's use).
  */
-function installAttributes(workTree: string, storeRelative: string, report: ReportBuilder): void {
+function installAttributes(workTree: string, storeRelative: string, report: ReportBuilder): { undo: () => void } {
   const path = join(workTree, '.gitattributes');
   const content = readTextIfExists(path);
   const mode = fileMode(path);
-  const updated = addAttributesLine(content, attributesLine(storeRelative));
+  const updated = addAttributesLine(content, attributesLine(storeRelative), legacyAttributesLines(storeRelative));
   if (updated !== undefined) writeFileAtomic(path, updated, mode ?? 0o644);
+  const undo = (): void => {
+    if (updated === undefined) return;
+    if (content === undefined) removeFile(path);
+    else writeFileAtomic(path, content, mode ?? 0o644);
+  };
   const sample = sampleLogPath(storeRelative);
-  const resolved = mergeAttribute(workTree, sample);
+  const attributes = gitAttributes(workTree, sample, ['merge', 'text']);
+  const resolved = attributes?.merge;
   if (resolved !== MERGE_DRIVER_NAME) {
-    if (updated !== undefined) {
-      if (content === undefined) removeFile(path);
-      else writeFileAtomic(path, content, mode ?? 0o644);
-    }
+    undo();
     throw new ValidationError(
       `git gives ${sample} the merge attribute ${JSON.stringify(resolved ?? 'unknown')}, not ${JSON.stringify(MERGE_DRIVER_NAME)}, ` +
         `even with "${attributesLine(storeRelative)}" in ${path}: another gitattributes line overrides it, so git would merge the logs line by line`,
@@ -116,7 +146,15 @@ function installAttributes(workTree: string, storeRelative: string, report: Repo
       },
     );
   }
+  if (attributes?.text !== 'unset') {
+    report.warnings.push(
+      `git gives ${sample} the text attribute ${JSON.stringify(attributes?.text ?? 'unknown')}, not "unset", even with "${attributesLine(storeRelative)}" in ${path}: ` +
+        `another gitattributes line overrides it, so git may convert the logs' line endings (eol, core.autocrlf); ` +
+        `remove that "text" setting (\`git check-attr text -- ${sample}\` shows the result)`,
+    );
+  }
   report.record(path, updated !== undefined);
+  return { undo };
 }
 
 /**

@@ -81,10 +81,21 @@ export function sampleLogPath(storeRelative: string): string {
 
 /** The `merge` attribute git assigns to `path` (relative to the root): a driver name, `set`, `unset` or `unspecified`. */
 export function mergeAttribute(workTree: string, path: string): string | undefined {
-  const run = runGit(['check-attr', '-z', 'merge', '--', path], workTree);
+  return gitAttributes(workTree, path, ['merge'])?.merge;
+}
+
+/**
+ * The values git assigns to the attributes `names` of `path` (relative to the root), in
+ * one `git check-attr`: a value, `set`, `unset` or `unspecified` each. Undefined when git fails.
+ */
+export function gitAttributes(workTree: string, path: string, names: readonly string[]): Record<string, string> | undefined {
+  const run = runGit(['check-attr', '-z', ...names, '--', path], workTree);
   if (run.status !== 0) return undefined;
-  // -z output: <path> NUL <attribute> NUL <value> NUL
-  return run.stdout.split('\0')[2];
+  // -z output: <path> NUL <attribute> NUL <value> NUL, once per attribute
+  const fields = run.stdout.split('\0');
+  const values: Record<string, string> = {};
+  for (let i = 0; i + 2 < fields.length; i += 3) values[fields[i + 1]!] = fields[i + 2]!;
+  return values;
 }
 
 function hookInstalled(path: string): boolean {

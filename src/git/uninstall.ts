@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { attributesLine, MERGE_DRIVER_NAME, removeAttributesLine } from './attributes.js';
+import { attributesLine, legacyAttributesLines, MERGE_DRIVER_NAME, removeAttributesLine } from './attributes.js';
 import { fileMode, readTextIfExists, removeFile, writeFileAtomic } from './file-io.js';
 import { removeLocalSectionIfEmpty, unsetLocalConfig } from './git-config.js';
 import { blockOrigin, HOOK_NAMES, NEW_HOOK_HEADER, withoutBlock } from './hook-block.js';
@@ -11,7 +11,8 @@ import { requireStoreInRepo } from './store-location.js';
  * contains `storeDir`:
  * - `merge.taskstore.name` and `merge.taskstore.driver` from the local config (and the
  *   `[merge "taskstore"]` header when no other key is left in it);
- * - the `<store>/*.jsonl merge=taskstore` line from `.gitattributes` (the file is deleted
+ * - the `<store>/*.jsonl merge=taskstore -text` line from `.gitattributes`, and the
+ *   `<store>/*.jsonl merge=taskstore` line earlier versions wrote (the file is deleted
  *   only when nothing at all is left in it);
  * - the TaskStore block from each hook in the effective hooks directory. A hook file
  *   install created is deleted when only its `#!/bin/sh` line remains; a hook install
@@ -36,7 +37,7 @@ export function uninstallGitIntegration(options: GitIntegrationOptions): GitInte
 
   const attributesPath = join(workTree, '.gitattributes');
   const attributes = readTextIfExists(attributesPath);
-  const remaining = attributes === undefined ? undefined : removeAttributesLine(attributes, attributesLine(store.relative));
+  const remaining = attributes === undefined ? undefined : removeAttributesLine(attributes, [attributesLine(store.relative), ...legacyAttributesLines(store.relative)]);
   if (remaining === '') removeFile(attributesPath);
   else if (remaining !== undefined) writeFileAtomic(attributesPath, remaining, fileMode(attributesPath) ?? 0o644);
   report.record(attributesPath, remaining !== undefined);

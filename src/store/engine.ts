@@ -41,6 +41,8 @@ import { sync, type ProgressOptions, type SyncReport } from './methods/sync.js';
 import { compact, type CompactOptions, type CompactReport } from './methods/compact.js';
 import { rescue, type RescueReport } from './methods/rescue.js';
 import { check } from './methods/check.js';
+import { badLines } from './methods/bad-lines.js';
+import type { BadLine } from './ingest.js';
 import { backup } from './methods/backup.js';
 import type { BackupReport } from './backup.js';
 import { metrics, type StoreMetrics } from './methods/metrics.js';
@@ -216,6 +218,10 @@ export class Engine implements DomainHost {
 
   metrics(): StoreMetrics {
     return metrics(this);
+  }
+
+  badLines(): BadLine[] {
+    return badLines(this);
   }
 
   backup(dest: string): BackupReport {

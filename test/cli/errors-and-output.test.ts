@@ -2,7 +2,7 @@
  * Exit codes, error messages, --help / --version, --debug and colour, through the built CLI.
  */
 import { execFile, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -44,6 +44,50 @@ describe('usage errors exit 2 with one line and a hint', () => {
     const none = runCli([], { cwd });
     expect(none.status).toBe(2);
     expect(none.stderr).toMatch(/taskstore: error: no command given\nhint: /);
+  });
+});
+
+describe('an option that takes one value, given twice, is a usage error that changes nothing', () => {
+  /** Every file of the store, by name, with its bytes: what "changes nothing" compares. */
+  const snapshot = (dir: string): Record<string, string> =>
+    Object.fromEntries(readdirSync(dir).filter((f) => f.endsWith('.jsonl') || f === '.version').map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
+
+  it('names the option, exits 2, in reads, writes and global options; the log is unchanged', () => {
+    const cwd = tempDir('taskstore-cli-');
+    const store = join(cwd, '.taskstore');
+    expect(runCli(['init'], { cwd }).status).toBe(0);
+    const prd = runCli(['create-prd', 'first'], { cwd }).stdout.trim();
+    const before = snapshot(store);
+    expect(Object.keys(before)).toContain('prds.jsonl');
+
+    expectUsageError(runCli(['create-prd', 'second', '--description', 'a', '--description', 'b'], { cwd }), /option '--description <text>' was given more than once/);
+    expectUsageError(runCli(['create-prd', 'second', '--status=draft', '--status', 'ready'], { cwd }), /option '--status <status>' was given more than once/);
+    expectUsageError(runCli(['update', prd, '--set', 'title=changed', '--if-updated-at', '1', '--if-updated-at', '2'], { cwd }), /option '--if-updated-at <n>' was given more than once/);
+    expectUsageError(runCli(['list', 'prds', '--limit', '5', '--limit', '10'], { cwd }), /option '--limit <n>' was given more than once/);
+    expectUsageError(runCli(['export', '--format', 'json', '--format', 'jsonl'], { cwd }), /option '--format <format>' was given more than once/);
+    // Even the same value twice: the option takes one.
+    expectUsageError(runCli(['list-executions', '--offset', '0', '--offset', '0'], { cwd }), /option '--offset <n>' was given more than once/);
+    // Global options, before and after the command name; the hint points at the program's help.
+    const twoStores = runCli(['--store', store, 'create-prd', 'third', '--store', join(cwd, 'elsewhere')], { cwd });
+    expectUsageError(twoStores, /option '--store <dir>' was given more than once/);
+    expect(twoStores.stderr).toMatch(/hint: run `taskstore --help` for usage/);
+
+    expect(snapshot(store)).toEqual(before);
+    expect(existsSync(join(cwd, 'elsewhere'))).toBe(false);
+  });
+
+  it('options meant to repeat still collect every value; flags without a value may repeat', () => {
+    const cwd = tempDir('taskstore-cli-');
+    expect(runCli(['init'], { cwd }).status).toBe(0);
+    const a = runCli(['create-prd', 'alpha', '--status', 'ready'], { cwd }).stdout.trim();
+    runCli(['create-prd', 'beta', '--status', 'ready'], { cwd });
+    const both = runCli(['--json', 'list', 'prds', '--where', 'status=ready', '--where', 'title=alpha', '--json'], { cwd });
+    expect(both.status).toBe(0);
+    expect((JSON.parse(both.stdout) as { id: string }[]).map((r) => r.id)).toEqual([a]);
+    const updated = runCli(['update', a, '--set', 'description=d', '--set', 'status=draft'], { cwd });
+    expect(updated.status).toBe(0);
+    const shown = JSON.parse(runCli(['show', a, '--json'], { cwd }).stdout) as { description: string; status: string };
+    expect(shown).toMatchObject({ description: 'd', status: 'draft' });
   });
 });
 
@@ -98,7 +142,7 @@ describe('--help and --version', () => {
     expect(options('create-task-spec')).toEqual(['--prd-id', '--description', '--workflow', '--depends-on']);
     expect(options('create-execution')).toEqual(['--ts-id', '--worktree', '--branch']);
     expect(options('update')).toEqual(['--set', '--if-updated-at']);
-    expect(options('export')).toEqual(['--format']);
+    expect(options('export')).toEqual(['--format', '--strict']);
     for (const cmd of program.commands.filter((c) => c.name() !== 'help')) {
       let text = '';
       cmd.configureOutput({ writeOut: (s) => (text += s) });

@@ -2,11 +2,12 @@
  * init / install-hooks / uninstall-hooks / check / merge in real git repositories,
  * through the built CLI.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CheckReport, Prd } from '../../src/index.js';
 import { GitRepo } from '../helpers/git-repo.js';
+import { snapshotDir } from '../git/fixtures.js';
 import { tempDir } from '../helpers/temp.js';
 import { runCli, runJson } from './run-cli.js';
 
@@ -51,6 +52,50 @@ describe('init and the git integration', () => {
     expect(removed.changed).toContain('git config merge.taskstore.driver');
     expect(repo.tryGit('config', 'merge.taskstore.driver').status).not.toBe(0);
     expect(runCli(['uninstall-hooks'], { cwd, env }).stdout).toMatch(/not installed .*nothing changed/);
+  });
+
+  it('init --hooks refuses what install-hooks refuses before creating anything: the repository is left exactly as it was', () => {
+    const repo = GitRepo.init();
+    const cwd = repo.dir;
+    const hooks = join(cwd, '.git', 'hooks');
+    repo.write('.gitattributes', '*.png binary\r\n');
+    chmodSync(join(cwd, '.gitattributes'), 0o640);
+    repo.commitAll('first');
+    /** Everything init --hooks could touch: the work tree's files, the hooks, the local config. */
+    const state = () => ({
+      files: readdirSync(cwd).sort(),
+      gitattributes: readFileSync(join(cwd, '.gitattributes')),
+      gitattributesMode: statSync(join(cwd, '.gitattributes')).mode,
+      hooks: snapshotDir(hooks),
+      config: repo.git('config', '--local', '--list'),
+      status: repo.git('status', '--porcelain', '--ignored'),
+    });
+
+    // Another tool's hook written in Python: TaskStore's sh block cannot go into it.
+    writeFileSync(join(hooks, 'pre-commit'), '#!/usr/bin/env python3\nprint("other tool")\n', { mode: 0o755 });
+    const before = state();
+    const foreign = runCli(['init', '--hooks'], { cwd, env });
+    expect(foreign.status).toBe(1);
+    expect(foreign.stderr).toMatch(/^taskstore: error: the pre-commit hook .* is not a sh script TaskStore can edit \(it is run by .*python3.*\)/);
+    expect(foreign.stderr).toMatch(/hint: nothing was changed/);
+    expect(existsSync(join(cwd, '.taskstore'))).toBe(false);
+    expect(state()).toEqual(before);
+
+    // A gitattributes line git ranks above the root's sends the logs elsewhere: refused too.
+    rmSync(join(hooks, 'pre-commit'));
+    writeFileSync(join(cwd, '.git', 'info', 'attributes'), '*.jsonl merge=union\n');
+    const beforeOverride = state();
+    const overridden = runCli(['init', '--hooks'], { cwd, env });
+    expect(overridden.status).toBe(1);
+    expect(overridden.stderr).toMatch(/merge attribute "union"/);
+    expect(existsSync(join(cwd, '.taskstore'))).toBe(false);
+    expect(state()).toEqual(beforeOverride);
+
+    // With both gone, init --hooks creates the store and installs.
+    rmSync(join(cwd, '.git', 'info', 'attributes'));
+    const ok = runJson<{ created: boolean; driverConfigured: boolean }>(['init', '--hooks'], { cwd, env });
+    expect(ok).toMatchObject({ created: true, driverConfigured: true });
+    expect(readFileSync(join(cwd, '.gitattributes'), 'utf8')).toBe('*.png binary\r\n.taskstore/*.jsonl merge=taskstore -text\r\n');
   });
 
   it('install-hooks outside a git work tree fails with exit 1', () => {

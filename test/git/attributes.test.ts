@@ -1,7 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { addAttributesLine, attributesLine, attributesPattern, removeAttributesLine } from '../../src/git/attributes.js';
+import { addAttributesLine, attributesLine, attributesPattern, legacyAttributesLines, removeAttributesLine } from '../../src/git/attributes.js';
 
-const LINE = '.taskstore/*.jsonl merge=taskstore';
+const LINE = '.taskstore/*.jsonl merge=taskstore -text';
 
 describe('attributesPattern / attributesLine', () => {
   it('is the documented line for the usual layout', () => {
@@ -48,7 +49,7 @@ describe('addAttributesLine', () => {
 
   it('returns undefined when the line is there already, even with other spacing', () => {
     expect(addAttributesLine(`a b\n${LINE}\nc d\n`, LINE)).toBeUndefined();
-    expect(addAttributesLine('  .taskstore/*.jsonl\t merge=taskstore  \r\n', LINE)).toBeUndefined();
+    expect(addAttributesLine('  .taskstore/*.jsonl\t merge=taskstore   -text \r\n', LINE)).toBeUndefined();
   });
 
   it('still adds the line after a conflicting one (later lines win in git)', () => {
@@ -77,5 +78,67 @@ describe('removeAttributesLine', () => {
   it('undoes addAttributesLine exactly for a terminated file', () => {
     const before = '# attrs\n*.png binary\n';
     expect(removeAttributesLine(addAttributesLine(before, LINE)!, LINE)).toBe(before);
+  });
+});
+
+describe('the line without -text that earlier versions wrote', () => {
+  const OLD = '.taskstore/*.jsonl merge=taskstore';
+  const LEGACY = legacyAttributesLines('.taskstore');
+
+  it('is the old line of the same store, and only that', () => {
+    expect(LEGACY).toEqual([OLD]);
+    expect(legacyAttributesLines('my data/.taskstore')).toEqual(['"my data/.taskstore/*.jsonl" merge=taskstore']);
+  });
+
+  it('is replaced where it stands, so it keeps its rank among the other lines; a second run changes nothing', () => {
+    const before = `* text eol=crlf\n${OLD}\n*.md text\n`;
+    const after = addAttributesLine(before, LINE, LEGACY);
+    expect(after).toBe(`* text eol=crlf\n${LINE}\n*.md text\n`);
+    expect(addAttributesLine(after, LINE, LEGACY)).toBeUndefined();
+  });
+
+  it('keeps the file\'s line endings, also with other spacing and an unterminated last line', () => {
+    expect(addAttributesLine(`a\r\n  .taskstore/*.jsonl \t merge=taskstore \r\nb\r\n`, LINE, LEGACY)).toBe(`a\r\n${LINE}\r\nb\r\n`);
+    expect(addAttributesLine(`a\n${OLD}`, LINE, LEGACY)).toBe(`a\n${LINE}`);
+  });
+
+  it('goes (every copy) when the new line is there already', () => {
+    expect(addAttributesLine(`${OLD}\nx y\n${LINE}\n${OLD}\n`, LINE, LEGACY)).toBe(`x y\n${LINE}\n`);
+    expect(addAttributesLine(`${OLD}\n${OLD}\n`, LINE, LEGACY)).toBe(`${LINE}\n`);
+  });
+
+  it('is told apart from the user\'s own lines, which stay untouched', () => {
+    const user = [
+      '.taskstore/*.jsonl merge=taskstore eol=lf',
+      '# .taskstore/*.jsonl merge=taskstore',
+      'other/.taskstore/*.jsonl merge=taskstore',
+      '.taskstore/*.jsonl merge=union',
+      '.taskstore/*.jsonl -text merge=taskstore extra',
+    ].join('\n');
+    expect(addAttributesLine(`${user}\n`, LINE, LEGACY)).toBe(`${user}\n${LINE}\n`);
+  });
+
+  it('uninstall removes both forms and nothing else', () => {
+    expect(removeAttributesLine(`a\n${OLD}\nb\n${LINE}\n`, [LINE, ...LEGACY])).toBe('a\nb\n');
+    expect(removeAttributesLine(`a\n${OLD}\n`, [LINE, ...LEGACY])).toBe('a\n');
+    expect(removeAttributesLine('a\n', [LINE, ...LEGACY])).toBeUndefined();
+  });
+
+  it('property: for any user lines, install is idempotent, keeps them in order, and uninstall gives them back', () => {
+    const ours = [LINE, OLD];
+    const userLine = fc
+      .string({ unit: fc.constantFrom('a', '*', '.', '/', ' ', '\t', '=', '-', 'merge', 'taskstore', 'text', '.taskstore/*.jsonl', '#'), maxLength: 12 })
+      .filter((l) => !ours.some((o) => l.trim().split(/[ \t]+/).join(' ') === o));
+    fc.assert(
+      fc.property(fc.array(fc.oneof(userLine, fc.constant(OLD)), { maxLength: 8 }), fc.constantFrom('\n', '\r\n'), (lines, eol) => {
+        const content = lines.map((l) => `${l}${eol}`).join('');
+        const installed = addAttributesLine(content, LINE, LEGACY) ?? content;
+        expect(addAttributesLine(installed, LINE, LEGACY)).toBeUndefined();
+        const userOnly = lines.filter((l) => l !== OLD).map((l) => `${l}${eol}`).join('');
+        expect(removeAttributesLine(installed, [LINE, ...LEGACY])).toBe(userOnly);
+        // Every user line survives install, in order.
+        expect(installed.split(/\r?\n/).filter((l) => l !== LINE)).toEqual([...lines.filter((l) => l !== OLD), '']);
+      }),
+    );
   });
 });

@@ -1,15 +1,15 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { IoError, ValidationError } from '../../src/errors.js';
-import { defaultCommandPaths, HOOK_NAMES, installGitIntegration, mergeDriverCommand } from '../../src/git/index.js';
+import { checkGitIntegrationInstallable, defaultCommandPaths, HOOK_NAMES, installGitIntegration, mergeDriverCommand } from '../../src/git/index.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 import { GitRepo } from '../helpers/git-repo.js';
 import { tempDir } from '../helpers/temp.js';
 import { commandsFor, fakeCli, fakeMergeDriver, gitOk, isExecutable, snapshot, snapshotDir } from './fixtures.js';
 
-const LINE = '.taskstore/*.jsonl merge=taskstore';
+const LINE = '.taskstore/*.jsonl merge=taskstore -text';
 
 function repoWithStore(dir?: string): GitRepo {
   const repo = GitRepo.init(dir === undefined ? {} : { dir });
@@ -105,7 +105,7 @@ describe('installGitIntegration in a fresh repository', () => {
   it('works before the store directory exists (init installs first)', () => {
     const repo = GitRepo.init();
     installGitIntegration({ cwd: repo.dir, storeDir: 'not/yet/.taskstore', commands: commandsFor(fakeCli('ok').path) });
-    expect(repo.read('.gitattributes')).toBe('not/yet/.taskstore/*.jsonl merge=taskstore\n');
+    expect(repo.read('.gitattributes')).toBe('not/yet/.taskstore/*.jsonl merge=taskstore -text\n');
   });
 });
 
@@ -339,8 +339,53 @@ describe('paths with spaces and quotes', () => {
   it('a store directory with spaces gets a quoted attribute line that git understands', () => {
     const repo = GitRepo.init();
     installGitIntegration({ cwd: repo.dir, storeDir: 'my data/.taskstore', commands: commandsFor(fakeCli('ok').path) });
-    expect(repo.read('.gitattributes')).toBe('"my data/.taskstore/*.jsonl" merge=taskstore\n');
+    expect(repo.read('.gitattributes')).toBe('"my data/.taskstore/*.jsonl" merge=taskstore -text\n');
     expect(repo.git('check-attr', 'merge', '--', 'my data/.taskstore/a.jsonl')).toMatch(/merge: taskstore$/m);
     expect(repo.git('check-attr', 'merge', '--', 'my data/.taskstore/sub/a.jsonl')).toMatch(/merge: unspecified$/m);
+  });
+});
+
+describe('checkGitIntegrationInstallable', () => {
+  it('throws what install would throw, and otherwise passes; either way the repository is left as it was', () => {
+    const repo = repoWithStore();
+    const hooks = join(repo.dir, '.git', 'hooks');
+    const commands = commandsFor(fakeCli('ok').path);
+    const check = (): void => checkGitIntegrationInstallable({ cwd: repo.dir, storeDir: '.taskstore', commands });
+    const state = () => ({
+      files: snapshot([join(repo.dir, '.gitattributes'), join(repo.dir, '.taskstore', '.gitattributes')]),
+      hooks: snapshotDir(hooks),
+      config: repo.git('config', '--local', '--list'),
+    });
+
+    // Nothing in the way: passes, writes nothing (no .gitattributes left behind), and install then works.
+    let before = state();
+    check();
+    expect(state()).toEqual(before);
+    expect(existsSync(join(repo.dir, '.gitattributes'))).toBe(false);
+
+    // A Python hook: the same error as install's.
+    writeFileSync(join(hooks, 'pre-commit'), '#!/usr/bin/env python3\nprint("x")\n', { mode: 0o755 });
+    before = state();
+    expect(check).toThrow((installError(repo.dir) as Error).message);
+    expect(state()).toEqual(before);
+    rmSync(join(hooks, 'pre-commit'));
+
+    // An overriding line in the store directory, with a root .gitattributes of the user's (kept byte for byte, mode too).
+    repo.write('.gitattributes', '*.png binary');
+    chmodSync(join(repo.dir, '.gitattributes'), 0o600);
+    repo.write('.taskstore/.gitattributes', '*.jsonl merge=union\n');
+    before = state();
+    expect(check).toThrow(ValidationError);
+    expect(check).toThrow(/merge attribute "union"/);
+    expect(state()).toEqual(before);
+
+    // Outside a work tree: the IoError install throws.
+    expect(() => checkGitIntegrationInstallable({ cwd: tempDir(), storeDir: '.taskstore', commands })).toThrow(IoError);
+
+    repo.write('.taskstore/.gitattributes', '');
+    check();
+    expect(repo.read('.gitattributes')).toBe('*.png binary');
+    installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands });
+    expect(repo.read('.gitattributes')).toBe(`*.png binary\n${LINE}\n`);
   });
 });

@@ -2,9 +2,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/index.js';
 import { handleApi } from '../../src/ui/server/api.js';
+import { startUiServer } from '../../src/ui/server/start-server.js';
 import type { ErrorResponse, ExecutionPageResponse } from '../../src/ui/api-types.js';
 import { openStore } from '../cli/run-cli.js';
 import { tempDir } from '../helpers/temp.js';
+import { rawRequest } from './ui-process.js';
 
 let store: Store;
 beforeEach(() => {
@@ -31,5 +33,34 @@ describe('GET /api/executions?status=', () => {
     const ok = get('/api/executions?status=running');
     expect(ok.status).toBe(200);
     expect((ok.body as ExecutionPageResponse).total).toBe(1);
+  });
+});
+
+describe('a query parameter given twice', () => {
+  it('is a 400 naming it, over real HTTP, on every route that reads a query; once is still answered', async () => {
+    const ui = await startUiServer({ store, port: 0 });
+    try {
+      const cases: [path: string, name: string][] = [
+        ['/api/executions?status=running&status=failed', 'status'],
+        ['/api/executions?limit=5&offset=0&limit=10', 'limit'],
+        ['/api/executions?limit=5&limit=5', 'limit'],
+        ['/api/collections/prds?where=%7B%7D&where=%7B%22title%22%3A%22p%22%7D', 'where'],
+        ['/api/collections/prds?orderBy=id&orderBy=-id', 'orderBy'],
+        ['/api/search?q=p&q=zzz', 'q'],
+      ];
+      for (const [path, name] of cases) {
+        const answer = await rawRequest(ui.port, path);
+        expect(answer.status, `${path}: ${answer.body}`).toBe(400);
+        expect(answer.headers['content-type']).toContain('application/json');
+        const { error } = JSON.parse(answer.body) as ErrorResponse;
+        expect(error.code).toBe('VALIDATION');
+        expect(error.message).toBe(`query parameter "${name}" was given more than once; it takes one value`);
+      }
+      const once = await rawRequest(ui.port, '/api/executions?status=running&limit=5');
+      expect(once.status).toBe(200);
+      expect((JSON.parse(once.body) as ExecutionPageResponse).total).toBe(1);
+    } finally {
+      await ui.close();
+    }
   });
 });

@@ -1,14 +1,23 @@
-import type { Store } from '../../index.js';
+import { isAbsolute, join, relative } from 'node:path';
+import type { BadLine, Store } from '../../index.js';
 import type { CliContext } from '../context.js';
-import { withStoreForReading } from '../open-store.js';
-import { createOutput } from '../output.js';
+import { storeLocation, withStoreForReading } from '../open-store.js';
+import { createOutput, plural, type Output } from '../output.js';
 import { parseExact, stringifyExact } from '../../shared/exact-json.js';
 
 export type ExportFormat = 'json' | 'jsonl';
 
 export interface ExportInput {
   format?: ExportFormat;
+  /** `--strict`: exit {@link EXIT_INCOMPLETE} when malformed lines were left out. */
+  strict?: boolean;
 }
+
+/** `export --strict`: everything valid was printed, but the logs hold lines that are not records. */
+export const EXIT_INCOMPLETE = 3;
+
+/** How many left-out lines the warning names before "and N more". */
+const MAX_LISTED = 5;
 
 /**
  * Every current (live) record of every collection, as stored, collection by collection
@@ -28,21 +37,43 @@ export function exportRecords(store: Store): Record<string, Record<string, unkno
  * Prints all current records: `jsonl` is one `{"collection","record"}` object per line;
  * `json` is one `{ "<collection>": [records] }` document. The default is `jsonl`, or
  * `json` with `--json` (one JSON document, as for every command).
+ *
+ * Lines of the logs that are not valid records cannot be exported as records; they are
+ * never left out silently: a warning on stderr counts them and names file:line. The exit
+ * code stays 0 (one bad line must not stop every export, as `sync`), unless `--strict`.
  */
 export async function run(ctx: CliContext, input: ExportInput): Promise<number> {
   const out = createOutput(ctx);
-  const data = await withStoreForReading(ctx, (store) => exportRecords(store));
+  const { data, skipped } = await withStoreForReading(ctx, (store) => ({ data: exportRecords(store), skipped: store.badLines() }));
   if ((input.format ?? (ctx.json ? 'json' : 'jsonl')) === 'json') {
     out.json(data);
-    return 0;
-  }
-  const chunk: string[] = [];
-  for (const [collection, records] of Object.entries(data)) {
-    for (const record of records) {
-      chunk.push(`${stringifyExact({ collection, record })}\n`);
-      if (chunk.length >= 1000) out.raw(chunk.splice(0).join(''));
+  } else {
+    const chunk: string[] = [];
+    for (const [collection, records] of Object.entries(data)) {
+      for (const record of records) {
+        chunk.push(`${stringifyExact({ collection, record })}\n`);
+        if (chunk.length >= 1000) out.raw(chunk.splice(0).join(''));
+      }
     }
+    out.raw(chunk.join(''));
   }
-  out.raw(chunk.join(''));
-  return 0;
+  if (skipped.length === 0) return 0;
+  warnLeftOut(ctx, out, skipped);
+  return input.strict ? EXIT_INCOMPLETE : 0;
+}
+
+/** `export left out N malformed lines …`, then the first few as `file:line: reason`, then `and N more`. */
+function warnLeftOut(ctx: CliContext, out: Output, skipped: BadLine[]): void {
+  const dir = storeLocation(ctx).dir;
+  const shown = (collection: string): string => {
+    const path = join(dir, `${collection}.jsonl`);
+    const rel = relative(ctx.cwd, path);
+    return rel.startsWith('..') || isAbsolute(rel) ? path : rel;
+  };
+  out.warn(
+    `export left out ${plural(skipped.length, 'malformed line')} (not valid records; the logs keep them ` +
+      'untouched: fix them and export again; `taskstore check` lists them all):',
+  );
+  for (const bad of skipped.slice(0, MAX_LISTED)) out.note(`  ${shown(bad.collection)}:${bad.line}: ${bad.reason}`);
+  if (skipped.length > MAX_LISTED) out.note(`  and ${skipped.length - MAX_LISTED} more`);
 }

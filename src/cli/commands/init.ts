@@ -36,8 +36,13 @@ export async function run(ctx: CliContext, input: InitInput): Promise<number> {
   const out = createOutput(ctx);
   const location = storeLocation(ctx);
   const existed = existsSync(join(location.dir, '.version'));
-  openStore(ctx, { create: true }).close();
   const git = await import('../../index.js');
+  if (input.hooks && git.gitIntegrationStatus({ cwd: ctx.cwd, storeDir: location.dir, probeDriver: false }).inGitRepo) {
+    // Whatever the install below would refuse (a hook in another language, an overriding
+    // gitattributes line) is refused now, before the store is created: bad input changes nothing.
+    git.checkGitIntegrationInstallable({ cwd: ctx.cwd, storeDir: location.dir });
+  }
+  openStore(ctx, { create: true }).close();
   let status: GitIntegrationStatus = git.gitIntegrationStatus({ cwd: ctx.cwd, storeDir: location.dir, probeDriver: false });
   let hooks: GitIntegrationReport | null = null;
   if (input.hooks && status.inGitRepo) {

@@ -65,6 +65,7 @@ export function handleApi(store: Store, path: string, query: URLSearchParams, no
     const m = pattern.exec(path);
     if (m === null) continue;
     try {
+      assertSingleValued(query);
       store.refresh();
       const params = m.slice(1).map((p) => decodeURIComponent(p));
       return { status: 200, body: handler(store, params, query, now) };
@@ -269,6 +270,21 @@ function search(store: Store, _p: string[], query: URLSearchParams, now: number)
 }
 
 // ---------------------------------------------------------------- query parameters
+
+/**
+ * Every parameter of this API takes one value: `?status=running&status=failed` is a 400
+ * naming it, not an answer for one of the two (`URLSearchParams.get` would take the first
+ * without a word). Checked here for every route, before any handler reads the query.
+ */
+function assertSingleValued(query: URLSearchParams): void {
+  const seen = new Set<string>();
+  for (const name of query.keys()) {
+    if (seen.has(name)) {
+      throw new ValidationError(`query parameter ${JSON.stringify(name)} was given more than once; it takes one value`, { field: name });
+    }
+    seen.add(name);
+  }
+}
 
 function paging(query: URLSearchParams): { limit: number; offset: number } {
   return { limit: intParam(query, 'limit', DEFAULT_LIMIT, 1, MAX_LIMIT), offset: intParam(query, 'offset', 0, 0, Number.MAX_SAFE_INTEGER) };
