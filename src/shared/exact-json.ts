@@ -9,16 +9,24 @@
  * {@link ExactInteger}, and {@link stringifyExact} prints those as their digits.
  * Everything else prints exactly as `JSON.stringify` prints it.
  *
- * Pure, apart from one random nonce per process (see {@link ExactInteger.toJSON}).
+ * Pure, apart from one random nonce per process (see {@link ExactInteger.toJSON}). No
+ * Node-only import: the dashboard's page parses the API's answers with it too.
  */
-import { randomUUID } from 'node:crypto';
 import { isInexactInteger, JSON_TOKENS } from './exact-integers.js';
 
 /**
  * Marks the text of a placeholder that {@link stringifyExact} replaces by the digits. Random
- * per process, so no stored string can be taken for one (a user cannot guess it).
+ * per process (or page), so no stored string can be taken for one (a user cannot guess it).
+ * `getRandomValues`, unlike `randomUUID`, exists in Node and in every browser context
+ * (a page served over plain http on a LAN address is not a secure context).
  */
-const NONCE = `exact-integer-${randomUUID()}:`;
+const NONCE = `exact-integer-${randomId()}:`;
+
+/** 128 random bits as 8-4-4-4-12 hex digits (the shape of a UUID). */
+function randomId(): string {
+  const hex = Array.from(globalThis.crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
 const PLACEHOLDER = new RegExp(`"${NONCE}(-?\\d+)"`, 'g');
 
 /** An integer literal a number cannot hold exactly, kept as its digits. */

@@ -3,7 +3,7 @@
  * each record read through the library is matched with its current version's line
  * (`Collection.getText`). Shared by the CLI's JSON output, its tables and the MCP server.
  */
-import type { Store } from '../index.js';
+import { withReadDefaults, type Query, type Store } from '../index.js';
 import { overlay, parseExact, withExactIntegers } from './exact-json.js';
 import type { RecordHistory } from './record-history.js';
 
@@ -33,6 +33,19 @@ export function exactVersion<T>(store: Store, collection: string, record: T): T 
   const texts = store.collection({ name: collection }).historyTexts(record.id).filter((text) => /\d{16}/.test(text));
   const lines = texts.filter((text) => (JSON.parse(text) as { updated_at?: unknown }).updated_at === record.updated_at);
   return lines.length === 1 ? withExactIntegers(record, lines[0]!) : record;
+}
+
+/**
+ * `collection.list(query)` as the library's `listX` methods return it (built-in types
+ * with their read defaults), each record's integers beyond ±2^53 as its line writes
+ * them. One query: the records are parsed from the very lines that give the digits, so
+ * a long list costs no lookup per record (as {@link exactRecords} does).
+ */
+export function exactList(store: Store, collection: string, query: Query): Record<string, unknown>[] {
+  return store
+    .collection({ name: collection })
+    .listTexts(query)
+    .map((text) => withExactIntegers(withReadDefaults(collection, JSON.parse(text) as Record<string, unknown>), text));
 }
 
 /** {@link exactRecord} for each of `records`. */

@@ -9,7 +9,7 @@ import type { Query } from '../cache/query-builder.js';
 import { AlreadyExistsError, NotFoundError, ReferencedError, ValidationError } from '../errors.js';
 import type { StoredRecord } from '../jsonl/line-codec.js';
 import { jsonEqual } from '../merge/json-equal.js';
-import { serializeKeepingMembers } from './version-text.js';
+import { compactJson, serializeKeepingMembers } from './version-text.js';
 import {
   applySchema,
   assertNewId,
@@ -102,6 +102,28 @@ export class Collection<T extends object = Record<string, unknown>> {
     if (!Array.isArray(records)) throw argumentTypeError('records', 'an array of records', records);
     records.forEach((r, i) => assertPlainRecord(r, `record ${i}`));
     return this.host.write(() => records.map((r) => this.createOne(r as Record<string, unknown>)));
+  }
+
+  /**
+   * Creates a record from its JSON text (one object) and returns its id, as
+   * `create(JSON.parse(text))` does — same validation, stamps and errors — except that
+   * each member validation leaves as it is keeps its text: an integer beyond ±2^53, which
+   * a parsed number rounds, is stored with every digit (so are `1.0` and escapes such as
+   * `"\u00e9"`). Whitespace between tokens is dropped (the line stays one line).
+   * Throws `ValidationError` when `text` is not a JSON object.
+   * @example notes.createFromText('{"id":"a","n":12345678901234567890}'); notes.getText('a') // '{"id":"a","n":12345678901234567890,"created_at":…,"updated_at":…}'
+   */
+  createFromText(text: string): string {
+    if (typeof text !== 'string') throw argumentTypeError('text', 'a string of JSON', text);
+    let record: unknown;
+    try {
+      record = JSON.parse(text);
+    } catch (err) {
+      throw new ValidationError(`text is not valid JSON (${(err as Error).message})`, { field: 'text' });
+    }
+    assertPlainRecord(record);
+    const compact = compactJson(text);
+    return this.host.write(() => this.createOne(record, compact));
   }
 
   /** The current version, or undefined when there is none or it is deleted. */
@@ -207,7 +229,8 @@ export class Collection<T extends object = Record<string, unknown>> {
       .map((text) => JSON.parse(text) as StoredRecord);
   }
 
-  private createOne(input: Record<string, unknown>): string {
+  /** `sourceText`: the compact text `input` was parsed from, whose unchanged members are kept (see {@link Collection.createFromText}). */
+  private createOne(input: Record<string, unknown>, sourceText?: string): string {
     const id = input.id === undefined ? uuidv7() : input.id;
     assertNewId(id);
     const table = this.host.table(this.name);
@@ -218,7 +241,7 @@ export class Collection<T extends object = Record<string, unknown>> {
     const updatedAt = this.stamp(current?.updatedAt);
     const createdAt = input.created_at ?? updatedAt;
     this.assertTimestamp(createdAt, 'created_at');
-    this.writeChecked(id, input, createdAt, updatedAt);
+    this.writeChecked(id, input, createdAt, updatedAt, undefined, sourceText);
     return id;
   }
 
@@ -240,6 +263,7 @@ export class Collection<T extends object = Record<string, unknown>> {
    * Assembles the version (stamps last, so they always hold), validates it and stages it.
    * Given the previous version: a version that changes nothing but `updated_at` is not
    * written (the previous one is returned), and unchanged members keep their exact bytes.
+   * Given `sourceText` (a new record's own text), its unchanged members keep their bytes.
    */
   private writeChecked(
     id: string,
@@ -247,6 +271,7 @@ export class Collection<T extends object = Record<string, unknown>> {
     createdAt: unknown,
     updatedAt: number,
     previous?: { record: Record<string, unknown>; text: string },
+    sourceText?: string,
   ): T & RecordMeta {
     for (const key of RESERVED) {
       if (fields[key] !== undefined) {
@@ -259,7 +284,7 @@ export class Collection<T extends object = Record<string, unknown>> {
     const validated = this.schema === undefined ? candidate : copyFields(applySchema(this.schema, candidate), { id }, stamps);
     if (this.schema !== undefined) assertPlainRecord(validated);
     if (previous !== undefined && sameExceptUpdatedAt(validated, previous.record)) return previous.record as T & RecordMeta;
-    this.host.stage(this.name, validated as StoredRecord, serializeKeepingMembers(validated as StoredRecord, previous?.text));
+    this.host.stage(this.name, validated as StoredRecord, serializeKeepingMembers(validated as StoredRecord, previous?.text ?? sourceText));
     return validated as T & RecordMeta;
   }
 

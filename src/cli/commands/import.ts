@@ -5,6 +5,7 @@ import { withStore } from '../open-store.js';
 import { createOutput, plural } from '../output.js';
 import { readTextFile } from './create-prd.js';
 import { inexactIntegers } from '../../shared/exact-integers.js';
+import { parseExact, stringifyExact } from '../../shared/exact-json.js';
 import { createProgress } from '../progress.js';
 
 export interface ImportInput {
@@ -18,6 +19,12 @@ export interface ImportEntry {
   record: Record<string, unknown>;
   /** `line 3` (jsonl) or `prds[2]` (json). */
   where: string;
+  /**
+   * Set when the record holds an integer a number cannot hold exactly (beyond ±2^53):
+   * the record as compact JSON with those integers' digits, which the stored line keeps
+   * (`record` holds them rounded).
+   */
+  text?: string;
 }
 
 export interface ImportReport {
@@ -35,12 +42,13 @@ export interface ImportReport {
  * first bad input.
  */
 export function parseExport(text: string, file: string): { format: 'json' | 'jsonl'; entries: ImportEntry[] } {
-  refuseInexactIntegers(text, file);
   const whole = tryParse(text);
   if (isObject(whole) && Object.values(whole).every(Array.isArray)) {
+    // Parsed again, exactly, only when some integer would be rounded (the same keys and order).
+    const exact = holdsInexact(text) ? (parseExact(text) as Record<string, unknown[]>) : undefined;
     const entries: ImportEntry[] = [];
     for (const [collection, records] of Object.entries(whole)) {
-      (records as unknown[]).forEach((record, i) => entries.push(checkEntry(collection, record, `${collection}[${i}]`, file)));
+      (records as unknown[]).forEach((record, i) => entries.push(checkEntry(collection, record, `${collection}[${i}]`, file, exact?.[collection]![i])));
     }
     return { format: 'json', entries };
   }
@@ -63,35 +71,29 @@ export function parseExport(text: string, file: string): { format: 'json' | 'jso
     if (!isObject(value)) throw bad(file, where, 'is not a JSON object');
     if (typeof value.collection !== 'string') throw bad(file, where, 'has no string "collection"');
     if (!('record' in value)) throw bad(file, where, 'has no "record"');
-    entries.push(checkEntry(value.collection, value.record, where, file));
+    const exact = holdsInexact(line) ? (parseExact(line) as { record: unknown }).record : undefined;
+    entries.push(checkEntry(value.collection, value.record, where, file, exact));
   });
   return { format: 'jsonl', entries };
 }
 
-/**
- * Throws naming the line of the first integer JSON.parse would round (beyond ±2^53):
- * importing it would store other digits than the file holds, without a word. JSON
- * strings never span lines, so each line can be searched on its own, in both formats.
- */
-function refuseInexactIntegers(text: string, file: string): void {
-  if (!/\d{16}/.test(text)) return; // no literal long enough to be inexact
-  text.split('\n').forEach((line, i) => {
-    const [token] = inexactIntegers(line);
-    if (token === undefined) return;
-    throw new CliError(`${file} line ${i + 1} holds ${token}, which a number cannot hold exactly (beyond ±2^53): it would be stored as ${String(Number(token))}`, {
-      hint: `to keep every digit, store it as a string: quote it in the file ("${token}"); nothing was imported`,
-    });
-  });
+/** True when `json` (valid JSON text) holds an integer literal that `JSON.parse` would round (beyond ±2^53). */
+function holdsInexact(json: string): boolean {
+  return /\d{16}/.test(json) && inexactIntegers(json).length > 0;
 }
 
-function checkEntry(collection: string, record: unknown, where: string, file: string): ImportEntry {
+/**
+ * `exact`: the record parsed by `parseExact` when its text holds an integer a number
+ * would round; its compact text then keeps those digits (see {@link ImportEntry.text}).
+ */
+function checkEntry(collection: string, record: unknown, where: string, file: string, exact?: unknown): ImportEntry {
   if (!COLLECTION_NAME.test(collection)) {
     throw bad(file, where, `names the collection ${JSON.stringify(collection)}, which is not a valid collection name (a-z, 0-9 and _, starting with a letter)`);
   }
   if (!isObject(record)) throw bad(file, where, 'has a record that is not a JSON object');
   if (record.id !== undefined && (typeof record.id !== 'string' || record.id === '')) throw bad(file, where, 'has a record whose "id" is not a non-empty string');
   if (record.deleted !== undefined) throw bad(file, where, 'has a tombstone ("deleted"); exports hold live records only');
-  return { collection, record, where };
+  return exact === undefined ? { collection, record, where } : { collection, record, where, text: stringifyExact(exact) };
 }
 
 function bad(file: string, where: string, what: string): CliError {
@@ -103,7 +105,8 @@ function bad(file: string, where: string, what: string): CliError {
 /**
  * Creates every entry, ids kept, in one transaction: all are imported or none is. A
  * record whose id is already live in its collection is an error. `updated_at` is stamped
- * anew by the store (as on every write); `created_at` is kept.
+ * anew by the store (as on every write); `created_at` is kept; an integer beyond ±2^53
+ * keeps its digits (see {@link ImportEntry.text}).
  */
 export function importEntries(
   store: Store,
@@ -124,7 +127,10 @@ export function importEntries(
         handles.set(entry.collection, collection);
       }
       try {
-        collection.create(entry.record);
+        // A record holding an integer beyond ±2^53 keeps its digits: its members that
+        // validation leaves as they are are stored as `entry.text` writes them.
+        if (entry.text === undefined) collection.create(entry.record);
+        else collection.createFromText(entry.text);
       } catch (err) {
         // Keeps the library's class and code (a NotFoundError stays one); adds where it happened.
         if (err instanceof TaskStoreError) throw withContext(err, `${file} ${entry.where} (${entry.collection})`, { data: { file, where: entry.where }, hint: 'nothing was imported' });

@@ -2,12 +2,15 @@
  * The ui server's JSON API: one function from (path, query) to an answer, so every route
  * is testable without HTTP. Read-only: nothing here writes a record. Records are
  * returned in the library's shapes (built-in types read with their defaults, as the
- * `getX` / `listX` methods return them).
+ * `getX` / `listX` methods return them), with each integer beyond ±2^53 that a stored line
+ * holds as its exact digits (`exact-records.ts`; the server prints answers with
+ * `stringifyExact`), so no number is rounded on the way to the page.
  */
 import { ExecutionStatusSchema, findCycles, NotFoundError, recordType, TaskStoreError, ValidationError, withReadDefaults, type Execution, type Store, type TaskSpec } from '../../index.js';
 import { CliError } from '../../shared/errors.js';
 import { inexactIntegers } from '../../shared/exact-integers.js';
 import { resolveId } from '../../shared/id-prefix.js';
+import { exactHistory, exactList, exactRecord, exactRecords } from '../../shared/exact-records.js';
 import { readRecord } from '../../shared/read-record.js';
 import { recordHistory } from '../../shared/record-history.js';
 import type {
@@ -27,6 +30,7 @@ import { boardColumns, progressOf } from './board.js';
 
 export interface ApiAnswer {
   status: number;
+  /** May hold `ExactInteger`s: print it with `stringifyExact` (plain `JSON.stringify` would show placeholders). */
   body: unknown;
 }
 
@@ -94,7 +98,7 @@ function prdList(store: Store, _p: string[], _q: URLSearchParams, now: number): 
   return {
     now,
     prds: store.listPrds().map((prd) => ({
-      prd,
+      prd: exactRecord(store, 'prds', prd),
       progress: {
         // `like`, not equality: with two indexed equalities SQLite picks the status index and
         // scans every complete spec of every PRD (800 ms for 96 PRDs at 10,000 specs); LIKE
@@ -111,20 +115,24 @@ function prdBoard(store: Store, [input]: string[], _q: URLSearchParams, now: num
   const { id } = resolveId(store, input!, { collections: ['prds'], what: 'PRD' });
   const prd = store.getPrd(id);
   if (prd === undefined) throw new NotFoundError(`prds has no record with id ${id}`, { data: { collection: 'prds', id } });
-  const specs = store.listTaskSpecs(id);
+  // `listTaskSpecs(id)`, read from the lines so its integers beyond ±2^53 keep their digits.
+  const specs = exactList(store, 'task_specs', { where: { prd_id: id }, orderBy: 'created_at' }) as unknown as TaskSpec[];
   const byId = new Map(specs.map((s) => [s.id, s]));
   const outside: Record<string, OutsideDependency> = {};
   for (const spec of specs) {
     for (const dep of spec.dependencies) {
-      if (byId.has(dep) || Object.hasOwn(outside, dep)) continue;
-      const other = store.getTaskSpec(dep);
+      // A dependency that is not a string (a number written by hand) names no task spec: it
+      // stays unmet, and the spec lists it as the line holds it.
+      if (typeof dep !== 'string' || byId.has(dep) || Object.hasOwn(outside, dep)) continue;
+      const found = store.getTaskSpec(dep);
+      const other = found === undefined ? undefined : exactRecord(store, 'task_specs', found);
       outside[dep] = other === undefined ? { id: dep } : { id: dep, status: other.status, phase_name: other.phase_name, prd_id: other.prd_id };
     }
   }
-  const statusOf = (dep: string): string | undefined => byId.get(dep)?.status ?? outside[dep]?.status;
+  const statusOf = (dep: string): string | undefined => (typeof dep === 'string' ? (byId.get(dep)?.status ?? outside[dep]?.status) : undefined);
   return {
     now,
-    prd,
+    prd: exactRecord(store, 'prds', prd),
     progress: progressOf(specs),
     task_specs: specs,
     columns: boardColumns(specs, statusOf),
@@ -163,11 +171,12 @@ function executionPage(store: Store, _p: string[], query: URLSearchParams, now: 
       rows.push(...(all.list({ where: restWhere, orderBy: order, limit: limit - rows.length, offset: Math.max(0, offset - running) }) as AnyRecord[]));
     }
   }
-  const executions = rows.map((r) => withReadDefaults('executions', r) as unknown as Execution);
+  const executions = exactRecords(store, 'executions', rows.map((r) => withReadDefaults('executions', r) as unknown as Execution));
   const taskSpecs: ExecutionPageResponse['task_specs'] = {};
   for (const e of executions) {
     if (Object.hasOwn(taskSpecs, e.ts_id)) continue;
-    const spec: TaskSpec | undefined = store.getTaskSpec(e.ts_id);
+    const found: TaskSpec | undefined = store.getTaskSpec(e.ts_id);
+    const spec = found === undefined ? undefined : exactRecord(store, 'task_specs', found);
     if (spec !== undefined) taskSpecs[e.ts_id] = { phase_name: spec.phase_name, prd_id: spec.prd_id };
   }
   return { now, executions, task_specs: taskSpecs, total, limit, offset };
@@ -179,12 +188,12 @@ function recordOne(store: Store, [input]: string[], _q: URLSearchParams, now: nu
   const match = resolveId(store, input!);
   const record = readRecord(store, match.collection, match.id) as AnyRecord | undefined;
   if (record === undefined) throw new NotFoundError(`${match.collection} has no record with id ${match.id}`, { data: { ...match } });
-  return { now, collection: match.collection, record };
+  return { now, collection: match.collection, record: exactRecord(store, match.collection, record) };
 }
 
 function recordHistoryAnswer(store: Store, [input]: string[], _q: URLSearchParams, now: number): HistoryResponse {
   // Every stored version has an id and an updated_at: the shape the page's types declare.
-  return { now, ...(recordHistory(store, { id: input! }) as unknown as Omit<HistoryResponse, 'now'>) };
+  return { now, ...(exactHistory(store, recordHistory(store, { id: input! })) as unknown as Omit<HistoryResponse, 'now'>) };
 }
 
 // ---------------------------------------------------------------- generic collections
@@ -199,8 +208,8 @@ function collectionPage(store: Store, [name]: string[], query: URLSearchParams, 
   const where = parseWhere(query.get('where'));
   const orderBy = optionalString(query, 'orderBy');
   const c = store.collection({ name: name! });
-  const records = c.list({ where, ...(orderBy === undefined ? {} : { orderBy }), limit, offset }) as AnyRecord[];
-  return { now, collection: name!, records: records.map((r) => withReadDefaults(name!, r)), total: c.count({ where }), limit, offset };
+  const records = exactList(store, name!, { where, ...(orderBy === undefined ? {} : { orderBy }), limit, offset }) as AnyRecord[];
+  return { now, collection: name!, records, total: c.count({ where }), limit, offset };
 }
 
 function parseWhere(text: string | null): Record<string, never> {

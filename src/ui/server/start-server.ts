@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import type { Store } from '../../index.js';
 import { CliError } from '../../shared/errors.js';
 import type { LiveChange } from '../api-types.js';
+import { stringifyExact } from '../../shared/exact-json.js';
 import { handleApi } from './api.js';
 import { allowedHosts, hostAllowed, urlHost } from './host-check.js';
 import { listenOn } from './listen.js';
@@ -97,7 +98,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       const t0 = performance.now();
       const answer = handleApi(store, path, url.searchParams, Date.now());
       res.setHeader('Server-Timing', `store;dur=${(performance.now() - t0).toFixed(1)}`);
-      send(res, answer.status, 'application/json; charset=utf-8', JSON.stringify(answer.body), req.method === 'HEAD');
+      send(res, answer.status, 'application/json; charset=utf-8', stringifyExact(answer.body), req.method === 'HEAD');
       return;
     }
     const asset = assets.get(path);

@@ -1,6 +1,7 @@
 /** Fetching the ui server's JSON API, with its errors as readable text. */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ErrorResponse } from '../api-types.js';
+import { parseExact } from '../../shared/exact-json.js';
 
 export class ApiError extends Error {
   constructor(
@@ -13,9 +14,14 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * The answer of `path`, parsed. An integer beyond ±2^53 (the server sends the digits the
+ * log holds) becomes an `ExactInteger` holding those digits, which `valueText` shows:
+ * `res.json()` would round `12345678901234567890` to `12345678901234567000`.
+ */
 export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
   const res = await fetch(path, { signal: signal ?? null, headers: { Accept: 'application/json' } });
-  const body = (await res.json().catch(() => undefined)) as unknown;
+  const body = await res.text().then(parseBody, () => undefined);
   if (!res.ok) {
     const err = (body as ErrorResponse | undefined)?.error;
     throw new ApiError(err?.message ?? `HTTP ${res.status}`, res.status, err?.code ?? 'HTTP', err?.hint);
@@ -52,4 +58,12 @@ export function useApi<T>(path: string | undefined, version: number): Loaded<T> 
     return () => ctl.abort();
   }, [path, version]);
   return state;
+}
+
+function parseBody(text: string): unknown {
+  try {
+    return parseExact(text);
+  } catch {
+    return undefined;
+  }
 }

@@ -2,11 +2,14 @@
  * The table filter box: `status=open owner=ana` (or a JSON `where` object) → the
  * library's `where`. Pure.
  */
+import { inexactIntegers } from '../../shared/exact-integers.js';
 
 /**
  * `field=value` pairs separated by spaces or commas; values are JSON when they parse
  * (`n=3`, `done=true`, `x=null`), text otherwise; text starting with `{` is taken as the
- * `where` JSON itself. Throws an Error with a readable message on a malformed pair.
+ * `where` JSON itself. Throws an Error with a readable message on a malformed pair, and
+ * on an integer a number cannot hold (beyond ±2^53): `JSON.parse` would round it, and the
+ * rounded number would filter by another value than the one typed.
  * @example parseFilter('status=open n=3') // { status: 'open', n: 3 }
  */
 export function parseFilter(text: string): Record<string, unknown> {
@@ -15,6 +18,7 @@ export function parseFilter(text: string): Record<string, unknown> {
   if (t.startsWith('{')) {
     const value: unknown = JSON.parse(t);
     if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('the filter must be a JSON object');
+    refuseInexact(inexactIntegers(t));
     return value as Record<string, unknown>;
   }
   const where: Record<string, unknown> = {};
@@ -24,8 +28,13 @@ export function parseFilter(text: string): Record<string, unknown> {
     const field = pair.slice(0, eq);
     const raw = pair.slice(eq + 1);
     where[field] = jsonOrText(raw);
+    if (typeof where[field] === 'number') refuseInexact(inexactIntegers(raw));
   }
   return where;
+}
+
+function refuseInexact([token]: string[]): void {
+  if (token !== undefined) throw new Error(`${token} cannot be held exactly by a number (beyond ±2^53): the filter would match ${String(Number(token))} instead`);
 }
 
 function jsonOrText(raw: string): unknown {

@@ -1,10 +1,16 @@
 /** Pure text formatting for the page: every record value reaches the DOM as text made here. */
+import { ExactInteger, stringifyExact } from '../../shared/exact-json.js';
 
-/** A value as one line of text: strings as they are, everything else as JSON. */
-export function valueText(value: unknown): string {
+/**
+ * A value as one line of text: strings as they are, everything else as JSON (with
+ * `indent`, pretty-printed). An integer beyond ±2^53 (an `ExactInteger`, see `getJson`)
+ * shows the digits the log holds, wherever it sits in the value.
+ */
+export function valueText(value: unknown, indent?: number): string {
   if (value === undefined) return '';
   if (typeof value === 'string') return value;
-  return JSON.stringify(value) ?? String(value);
+  if (value instanceof ExactInteger) return value.text;
+  return stringifyExact(value, indent) ?? String(value);
 }
 
 /** At most `max` characters, with an ellipsis when cut. */

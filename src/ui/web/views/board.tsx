@@ -3,7 +3,7 @@ import { BOARD_COLUMNS, type BoardColumn, type PrdBoardResponse, type TaskSpec }
 import { useApi } from '../api-client.js';
 import { useServerNow } from '../clock.js';
 import { ErrorBox, Loading, RecordLink } from '../components.js';
-import { count, formatDuration, shortId } from '../format.js';
+import { count, formatDuration, shortId, valueText } from '../format.js';
 import { PrdHeader } from './prd-header.js';
 
 const TITLES: Record<BoardColumn, string> = { blocked: 'Blocked', ready: 'Ready', running: 'Running', complete: 'Complete', failed: 'Failed' };
@@ -52,19 +52,19 @@ interface CardProps {
 
 function Card({ spec, column, data, byId, now, inCycle }: CardProps) {
   const statusOf = (dep: string): string | undefined => byId.get(dep)?.status ?? data.outside[dep]?.status;
-  const nameOf = (dep: string): string => byId.get(dep)?.phase_name ?? data.outside[dep]?.phase_name ?? shortId(dep);
+  const nameOf = (dep: string): string => valueText(byId.get(dep)?.phase_name ?? data.outside[dep]?.phase_name ?? shortId(dep));
   const waiting = spec.dependencies.filter((dep) => statusOf(dep) !== 'complete');
   const lease = (spec as TaskSpec & { lease_expires_at?: number | null }).lease_expires_at;
   return (
     <li class={`card${inCycle ? ' in-cycle' : ''}`} data-id={spec.id}>
       <RecordLink id={spec.id}>
-        <span class="card-title">{spec.phase_name}</span>
+        <span class="card-title">{valueText(spec.phase_name)}</span>
       </RecordLink>
       {spec.status === 'pending' && column === 'blocked' ? <span class="small muted">pending</span> : null}
       {inCycle ? <span class="badge cycle">cycle</span> : null}
       {column === 'running' ? (
         <div class="small claim">
-          <span class="claimant">{spec.assigned_to === null || spec.assigned_to === undefined ? 'unclaimed' : spec.assigned_to}</span>
+          <span class="claimant">{spec.assigned_to === null || spec.assigned_to === undefined ? 'unclaimed' : valueText(spec.assigned_to)}</span>
           {typeof lease === 'number' ? (
             <span class={`lease${lease <= now ? ' expired' : ''}`}>{lease <= now ? 'lease expired' : `lease ${formatDuration(lease - now)} left`}</span>
           ) : null}
@@ -74,9 +74,10 @@ function Card({ spec, column, data, byId, now, inCycle }: CardProps) {
         <div class="small muted waits">
           waits for{' '}
           {waiting.map((dep, i) => (
-            <span key={dep}>
+            <span key={i}>
               {i > 0 ? ', ' : ''}
-              <RecordLink id={dep}>{nameOf(dep)}</RecordLink>
+              {/* A dependency that is not a string (a number written by hand) names no record: its text, exact. */}
+              {typeof dep === 'string' ? <RecordLink id={dep}>{nameOf(dep)}</RecordLink> : valueText(dep)}
             </span>
           ))}
         </div>

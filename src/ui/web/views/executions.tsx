@@ -3,7 +3,7 @@ import type { ExecutionPageResponse } from '../../api-types.js';
 import { useApi } from '../api-client.js';
 import { useServerNow } from '../clock.js';
 import { PagedTable, RecordLink, StatusBadge } from '../components.js';
-import { clip, formatDuration, formatTime, shortId, uniquePrefixes } from '../format.js';
+import { clip, formatDuration, formatTime, shortId, uniquePrefixes, valueText } from '../format.js';
 import { href } from '../router.js';
 
 const STATUSES = ['running', 'paused', 'complete', 'failed', 'stopped'];
@@ -65,13 +65,13 @@ export function ExecutionsView({ params, version }: { params: URLSearchParams; v
                       <StatusBadge status={e.status} />
                     </td>
                     <td>
-                      <RecordLink id={e.ts_id}>{spec?.phase_name ?? shortId(e.ts_id)}</RecordLink>
+                      <RecordLink id={e.ts_id}>{valueText(spec?.phase_name ?? shortId(e.ts_id))}</RecordLink>
                     </td>
-                    <td>{e.current_phase ?? '—'}</td>
-                    <td class="num">{e.iteration_count}</td>
+                    <td>{valueText(e.current_phase ?? '—')}</td>
+                    <td class="num">{valueText(e.iteration_count)}</td>
                     <td class="num">{formatDuration(end - e.started_at)}</td>
                     <td class="nowrap">{formatTime(e.started_at)}</td>
-                    <td title={e.worktree_path}>{clip(e.branch_name, 40)}</td>
+                    <td title={valueText(e.worktree_path)}>{clip(valueText(e.branch_name), 40)}</td>
                     <td class="mono">
                       <RecordLink id={e.id}>{short.get(e.id)}</RecordLink>
                     </td>

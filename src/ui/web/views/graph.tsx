@@ -8,7 +8,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { PrdBoardResponse } from '../../api-types.js';
 import { useApi } from '../api-client.js';
 import { ErrorBox, Loading } from '../components.js';
-import { clip } from '../format.js';
+import { clip, valueText } from '../format.js';
 import type { GraphLayout, LayoutEdge, LayoutNode } from '../graph/layout.js';
 import { href } from '../router.js';
 import { PrdHeader } from './prd-header.js';
@@ -24,8 +24,8 @@ interface GraphNode {
 }
 
 function buildGraph(data: PrdBoardResponse): { nodes: GraphNode[]; edges: LayoutEdge[]; key: string } {
-  const nodes: GraphNode[] = data.task_specs.map((s) => ({ id: s.id, label: s.phase_name, kind: data.columns[s.id] ?? 'blocked' }));
-  for (const dep of Object.values(data.outside)) nodes.push({ id: dep.id, label: dep.phase_name ?? dep.id.slice(0, 8), kind: dep.status === undefined ? 'missing' : 'outside' });
+  const nodes: GraphNode[] = data.task_specs.map((s) => ({ id: s.id, label: valueText(s.phase_name), kind: data.columns[s.id] ?? 'blocked' }));
+  for (const dep of Object.values(data.outside)) nodes.push({ id: dep.id, label: valueText(dep.phase_name ?? dep.id.slice(0, 8)), kind: dep.status === undefined ? 'missing' : 'outside' });
   const edges: LayoutEdge[] = [];
   for (const s of data.task_specs) for (const dep of s.dependencies) edges.push({ from: dep, to: s.id });
   const key = `${nodes.map((n) => n.id).join(',')}|${edges.map((e) => `${e.from}>${e.to}`).join(',')}`;

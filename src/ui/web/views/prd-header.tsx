@@ -1,6 +1,7 @@
 /** The head of a PRD's pages: title, status, progress and the Board / Graph tabs. */
 import type { PrdBoardResponse } from '../../api-types.js';
 import { ProgressBar, RecordLink, StatusBadge } from '../components.js';
+import { valueText } from '../format.js';
 import { href } from '../router.js';
 
 export function PrdHeader({ data, tab }: { data: PrdBoardResponse; tab: 'board' | 'graph' }) {
@@ -11,7 +12,7 @@ export function PrdHeader({ data, tab }: { data: PrdBoardResponse; tab: 'board' 
         <a href={href.prds()}>PRDs</a> / <RecordLink id={prd.id}>{prd.id}</RecordLink>
       </div>
       <h1>
-        <span class="prd-title-text">{prd.title === '' ? '(untitled)' : prd.title}</span> <StatusBadge status={prd.status} />
+        <span class="prd-title-text">{prd.title === '' ? '(untitled)' : valueText(prd.title)}</span> <StatusBadge status={prd.status} />
       </h1>
       <ProgressBar progress={data.progress} />
       <nav class="tabs" aria-label="PRD views">

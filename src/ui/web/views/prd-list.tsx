@@ -2,7 +2,7 @@
 import type { PrdListResponse } from '../../api-types.js';
 import { useApi } from '../api-client.js';
 import { ErrorBox, Loading, ProgressBar, StatusBadge } from '../components.js';
-import { formatTime } from '../format.js';
+import { formatTime, valueText } from '../format.js';
 import { href } from '../router.js';
 
 export function PrdListView({ version }: { version: number }) {
@@ -18,10 +18,10 @@ export function PrdListView({ version }: { version: number }) {
           <li key={prd.id} class="prd-row" data-id={prd.id}>
             <div class="prd-main">
               <a class="prd-title" href={href.board(prd.id)}>
-                {prd.title === '' ? '(untitled)' : prd.title}
+                {prd.title === '' ? '(untitled)' : valueText(prd.title)}
               </a>
               <StatusBadge status={prd.status} />
-              {prd.description !== '' ? <p class="muted prd-description">{prd.description}</p> : null}
+              {prd.description !== '' ? <p class="muted prd-description">{valueText(prd.description)}</p> : null}
             </div>
             <ProgressBar progress={progress} />
             <span class="muted small">updated {formatTime(prd.updated_at)}</span>

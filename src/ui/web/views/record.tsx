@@ -47,7 +47,7 @@ function FieldValue({ field, value }: { field: string; value: unknown }) {
   if (field === 'status') return <StatusBadge status={value} />;
   if (typeof value === 'number' && isTimeField(field)) return <span title={String(value)}>{formatTime(value)}</span>;
   if (typeof value === 'string') return <span class="pre">{value}</span>;
-  return <code class="pre">{JSON.stringify(value, null, 2)}</code>;
+  return <code class="pre">{valueText(value, 2)}</code>;
 }
 
 function RecordFields({ data }: { data: RecordResponse }) {
