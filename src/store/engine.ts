@@ -253,9 +253,18 @@ export class Engine implements DomainHost {
     if (table === undefined) {
       table = this.cache.collectionTable(name);
       this.tables.set(name, table);
+      this.scope?.createdTables.push(name);
       for (const extension of this.extensions) extension.tableCreated?.(table, this.cache);
     }
     return table;
+  }
+
+  /**
+   * Forgets the table objects of `names` (created in a transaction that was rolled back,
+   * which dropped the tables again): the next use creates each table anew.
+   */
+  forgetTables(names: readonly string[]): void {
+    for (const name of names) this.tables.delete(name);
   }
 
   /** Collections known from logs on disk, the cache, or declarations in this process. */

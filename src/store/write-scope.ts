@@ -20,6 +20,12 @@ export interface WriteScope {
   /** Collections caught up in this scope (once each). */
   caughtUp: Set<string>;
   savepoints: number;
+  /**
+   * Collections whose cache table this scope created, in order. A rollback drops such a
+   * table again (its CREATE TABLE ran inside the transaction), so the engine must forget
+   * its table object, or every later use of the collection fails with "no such table".
+   */
+  createdTables: string[];
 }
 
 /** Caches locked by a store of this process: a second store waiting for its own process's lock would wait forever. */
@@ -45,7 +51,7 @@ export function runWrite<R>(engine: Engine, fn: () => R, { readOnly = false }: {
   }
   engine.cache.beginImmediate();
   locksHeldInProcess.add(lockKey);
-  const scope: WriteScope = { staged: new Map(), caughtUp: new Set(), savepoints: 0 };
+  const scope: WriteScope = { staged: new Map(), caughtUp: new Set(), savepoints: 0, createdTables: [] };
   engine.scope = scope;
   let written = 0;
   let committed: LocalLines[] | undefined;
@@ -79,6 +85,7 @@ export function runWrite<R>(engine: Engine, fn: () => R, { readOnly = false }: {
       // The rollback of a failed cache transaction can itself fail (disk full); SQLite
       // then rolls back on its own, and nothing was appended to any log.
     }
+    engine.forgetTables(scope.createdTables);
     throw asStoreError(err, engine.cache.path);
   } finally {
     engine.scope = undefined;
@@ -101,6 +108,7 @@ export function runTransaction<R>(engine: Engine, fn: () => R): R {
   const name = `ts_sp${++scope.savepoints}`;
   const marks = new Map([...scope.staged].map(([k, v]) => [k, v.lines.length]));
   const caughtUp = new Set(scope.caughtUp);
+  const tablesBefore = scope.createdTables.length;
   engine.cache.savepoint(name);
   try {
     const result = fn();
@@ -109,6 +117,7 @@ export function runTransaction<R>(engine: Engine, fn: () => R): R {
     return result;
   } catch (err) {
     engine.cache.rollbackToSavepoint(name);
+    engine.forgetTables(scope.createdTables.splice(tablesBefore));
     for (const [key, log] of scope.staged) {
       const mark = marks.get(key);
       if (mark === undefined) scope.staged.delete(key);

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import Database from 'better-sqlite3';
-import { TaskStoreError, ValidationError } from '../../src/index.js';
+import { Store as PublicStore, TaskStoreError, ValidationError } from '../../src/index.js';
 import { Engine as Store } from '../../src/store/engine.js';
 import { tempDir } from '../helpers/temp.js';
 import { quietLogger } from '../helpers/logger.js';
@@ -476,6 +476,51 @@ describe('createMany and transactions', () => {
     function ids(r: { id: string }[]) {
       return r.map((x) => x.id);
     }
+  });
+
+  it('a collection first used in a transaction that rolls back stays usable (its table is made again)', () => {
+    const { store, dir } = openStore();
+    const fresh = () => store.collection<{ id: string; n?: number }>({ name: 'fresh' });
+    expect(() =>
+      store.transaction(() => {
+        fresh().create({ id: 'a', n: 1 });
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
+    expect(fresh().get('a')).toBeUndefined();
+    expect(fresh().list()).toEqual([]);
+    // An inner savepoint that creates the table and rolls back, inside an outer one that commits.
+    store.transaction(() => {
+      expect(() =>
+        store.transaction(() => {
+          store.collection({ name: 'inner' }).create({ id: 'x' });
+          throw new Error('inner');
+        }),
+      ).toThrow('inner');
+      fresh().create({ id: 'b', n: 2 });
+    });
+    expect(store.collection({ name: 'inner' }).list()).toEqual([]);
+    expect(store.collection({ name: 'inner' }).create({ id: 'y' })).toBe('y');
+    expect(fresh().list().map((r) => r.id)).toEqual(['b']);
+    expect(lines(dir, 'fresh')).toHaveLength(1);
+    expect(store.check().problems).toEqual([]);
+    store.close();
+  });
+
+  it('the task specs\' readiness graph works after the transaction that created its table rolled back', () => {
+    const store = PublicStore.open(join(tempDir(), '.taskstore'), { durability: 'none', logger: quietLogger() });
+    const spec = (prd: string, title: string) => ({ prd_id: prd, phase: 1, phase_name: 'build', title, content: 'c' });
+    expect(() =>
+      store.transaction(() => {
+        store.createTaskSpec(spec(store.createPrd({ title: 'p', status: 'active', content: 'c' }), 'lost'));
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
+    store.createTaskSpec(spec(store.createPrd({ title: 'p2', status: 'active', content: 'c' }), 'kept'));
+    expect(store.listReadyTaskSpecs().map((t) => t.title)).toEqual(['kept']);
+    expect(store.claimNextReadyTaskSpec('me')?.title).toBe('kept');
+    expect(store.check().problems).toEqual([]);
+    store.close();
   });
 
   it('refuses a transaction function that returns a promise, writing nothing', () => {
