@@ -509,7 +509,7 @@ describe('createMany and transactions', () => {
 
   it('the task specs\' readiness graph works after the transaction that created its table rolled back', () => {
     const store = PublicStore.open(join(tempDir(), '.taskstore'), { durability: 'none', logger: quietLogger() });
-    const spec = (prd: string, title: string) => ({ prd_id: prd, phase: 1, phase_name: 'build', title, content: 'c' });
+    const spec = (prd: string, description: string) => ({ prd_id: prd, phase_name: 'build', description, content: 'c' });
     expect(() =>
       store.transaction(() => {
         store.createTaskSpec(spec(store.createPrd({ title: 'p', status: 'active', content: 'c' }), 'lost'));
@@ -517,8 +517,8 @@ describe('createMany and transactions', () => {
       }),
     ).toThrow('boom');
     store.createTaskSpec(spec(store.createPrd({ title: 'p2', status: 'active', content: 'c' }), 'kept'));
-    expect(store.listReadyTaskSpecs().map((t) => t.title)).toEqual(['kept']);
-    expect(store.claimNextReadyTaskSpec('me')?.title).toBe('kept');
+    expect(store.listReadyTaskSpecs().map((t) => t.description)).toEqual(['kept']);
+    expect(store.claimNextReadyTaskSpec('me')?.description).toBe('kept');
     expect(store.check().problems).toEqual([]);
     store.close();
   });

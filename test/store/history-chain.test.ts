@@ -17,6 +17,7 @@
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { Store, TaskStoreError } from '../../src/index.js';
 import { parseLine } from '../../src/jsonl/line-codec.js';
@@ -230,5 +231,35 @@ describe('history follows the log through every path that changes the cache', ()
       }),
       { numRuns: 25 },
     );
+  });
+});
+
+describe('check() and the history chain', () => {
+  it('reports versions history cannot reach (a damaged link), and sync mends them', () => {
+    const dir = join(tempDir(), '.taskstore');
+    const store = Store.open(dir, { durability: 'none', logger: quietLogger() });
+    const notes = store.collection<{ n: number }>({ name: 'notes' });
+    notes.create({ id: 'a', n: 1 });
+    notes.patch('a', { n: 2 });
+    notes.patch('a', { n: 3 });
+    notes.create({ id: 'b', n: 1 });
+    notes.patch('b', { n: 2 });
+    expect(store.check().problems).toEqual([]);
+    const db = new Database(join(dir, 'taskstore.db'));
+    try {
+      // Cut a's chain after its current row, then point b's current row at a's first version.
+      db.exec(`UPDATE c_notes SET prev = 0 WHERE id = 'a' AND state > 0`);
+      db.exec(`UPDATE c_notes SET prev = (SELECT min(seq) FROM c_notes WHERE id = 'a') WHERE id = 'b' AND state > 0`);
+    } finally {
+      db.close();
+    }
+    expect(notes.history('a')).toHaveLength(1);
+    const problems = store.check().problems;
+    expect(problems).toEqual([expect.objectContaining({ kind: 'cache_drift', collection: 'notes', message: expect.stringMatching(/^notes: 3 stored version\(s\) cannot be reached by history/) })]);
+    store.sync();
+    expect(store.check().problems).toEqual([]);
+    expect(notes.history('a').map((r) => r.n)).toEqual([1, 2, 3]);
+    expect(notes.history('b').map((r) => r.n)).toEqual([1, 2]);
+    store.close();
   });
 });
