@@ -136,14 +136,22 @@ function refuseInexactIntegers(json: string): void {
 }
 
 /**
- * Parses every `field=value` argument and converts the values; a later assignment to
- * the same field wins.
+ * Parses every `field=value` argument and converts the values. Two assignments to the
+ * same field are a usage error: one would be dropped without a word.
  * @example parseSetValues(['review_passes=3', 'title=123'], PRD_FIELD_TYPES) // { review_passes: 3, title: '123' }
  */
 export function parseSetValues(args: readonly string[], types: FieldTypes | undefined, option = '--set'): Record<string, unknown> {
   const values: Record<string, unknown> = {}; // parseAssignment refuses __proto__, so plain assignment is safe
+  const given = new Map<string, string>();
   for (const arg of args) {
     const { field, text } = parseAssignment(arg, option);
+    const earlier = given.get(field);
+    if (earlier !== undefined) {
+      throw new UsageError(`${option} ${JSON.stringify(earlier)} and ${option} ${JSON.stringify(arg)} both set ${field}; one would be lost`, {
+        hint: `give ${field} once`,
+      });
+    }
+    given.set(field, arg);
     values[field] = convertValue(text, types === undefined ? undefined : Object.hasOwn(types, field) ? types[field] : undefined);
   }
   return values;

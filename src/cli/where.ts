@@ -12,8 +12,9 @@
  *
  * Values are converted like `update --set` values: by the field's type for the built-in
  * record types, else JSON when the text parses as JSON (`3`, `true`, `null`) and the text
- * itself otherwise. All conditions must hold; two conditions with the same operator on the
- * same field: the later one wins.
+ * itself otherwise. All conditions must hold. Two conditions with the same operator on the
+ * same field are a usage error: one would replace the other (a query holds one value per
+ * operator), and nothing the user wrote may be dropped without a word.
  */
 import type { Condition, Operators } from '../index.js';
 import { UsageError } from './errors.js';
@@ -98,8 +99,17 @@ function convertScalar(field: string, text: string, type: FieldType | undefined,
  */
 export function parseWhere(args: readonly string[], types?: FieldTypes): Record<string, Condition> {
   const where = Object.create(null) as Record<string, Operators>;
+  const given = new Map<string, string>();
   for (const arg of args) {
     const { field, op, value } = parseWhereArg(arg, types);
+    const key = `${field}\0${op}`;
+    const earlier = given.get(key);
+    if (earlier !== undefined) {
+      throw new UsageError(`--where ${JSON.stringify(earlier)} and --where ${JSON.stringify(arg)} give ${field} the same operator twice; a query holds one value per operator`, {
+        hint: `keep one of them (for a range, use two operators: --where '${field}>=1' --where '${field}<9'; for several values, --where '${field} in a,b')`,
+      });
+    }
+    given.set(key, arg);
     where[field] = { ...(Object.hasOwn(where, field) ? where[field] : {}), [op]: value } as Operators;
   }
   return where;

@@ -76,6 +76,22 @@ describe('an option that takes one value, given twice, is a usage error that cha
     expect(existsSync(join(cwd, 'elsewhere'))).toBe(false);
   });
 
+  it('a field given twice to --set, or one operator given twice to a --where field, is a usage error too', () => {
+    const cwd = tempDir('taskstore-cli-');
+    const store = join(cwd, '.taskstore');
+    expect(runCli(['init'], { cwd }).status).toBe(0);
+    const prd = runCli(['create-prd', 'first'], { cwd }).stdout.trim();
+    const before = snapshot(store);
+    const twice = runCli(['update', prd, '--set', 'title=a', '--set', 'status=ready', '--set', 'title=b'], { cwd });
+    expect(twice.status).toBe(2);
+    expect(twice.stderr).toMatch(/^taskstore: error: --set "title=a" and --set "title=b" both set title; one would be lost\nhint: give title once\n$/);
+    const sameOp = runCli(['list', 'prds', '--where', 'review_passes>1', '--where', 'review_passes>2'], { cwd });
+    expect(sameOp.status).toBe(2);
+    expect(sameOp.stdout).toBe('');
+    expect(sameOp.stderr).toMatch(/^taskstore: error: --where "review_passes>1" and --where "review_passes>2" give review_passes the same operator twice/);
+    expect(snapshot(store)).toEqual(before);
+  });
+
   it('options meant to repeat still collect every value; flags without a value may repeat', () => {
     const cwd = tempDir('taskstore-cli-');
     expect(runCli(['init'], { cwd }).status).toBe(0);

@@ -135,13 +135,16 @@ describe('fieldTypesOf (zod schemas of the built-in record types)', () => {
     expect(fieldTypesOf(DependencySchema).payload).toEqual({ kind: 'string', nullable: true });
   });
 
-  it('parseSetValues converts per field, later assignments win', () => {
+  it('parseSetValues converts per field, and refuses a field set twice (one value would be lost)', () => {
     const types = fieldTypesOf(PrdSchema);
-    expect(parseSetValues(['review_passes=3', 'title=123', 'extra=[1]', 'title=x'], types)).toEqual({
+    expect(parseSetValues(['review_passes=3', 'title=123', 'extra=[1]'], types)).toEqual({
       review_passes: 3,
-      title: 'x',
+      title: '123',
       extra: [1],
     });
+    expect(() => parseSetValues(['title=123', 'review_passes=3', 'title=x'], types)).toThrow(
+      expect.objectContaining({ message: '--set "title=123" and --set "title=x" both set title; one would be lost' }),
+    );
     expect(parseSetValues(['n=5', 'flag=true', 'name=ana'], undefined)).toEqual({ n: 5, flag: true, name: 'ana' });
     // Inherited object keys are not field types.
     expect(parseSetValues(['toString=1'], types)).toEqual({ toString: 1 });

@@ -37,6 +37,14 @@ describe('parseWhereArg', () => {
     expect(Object.keys(where)).toEqual(['n', '__proto__']);
   });
 
+  it('refuses the same operator twice on one field (one condition would be lost), naming both', () => {
+    expect(() => parseWhere(['n>1', 'status=open', 'n>5'])).toThrow(UsageError);
+    expect(() => parseWhere(['n>1', 'n>5'])).toThrow('--where "n>1" and --where "n>5" give n the same operator twice');
+    expect(() => parseWhere(['s in a,b', 's in c'])).toThrow(UsageError);
+    // Different operators on one field, or one operator on different fields, still combine.
+    expect(parseWhere(['n>=1', 'n<9', 'm>1'])).toEqual({ n: { gte: 1, lt: 9 }, m: { gt: 1 } });
+  });
+
   it('property: field=text is an equality on text read as JSON-or-string', () => {
     fc.assert(
       fc.property(
