@@ -104,6 +104,13 @@ describe('table filter', () => {
     expect(formatFilter({ zip: '00' })).toBe('zip=00');
   });
 
+  it('refuses a field given twice, and keeps __proto__ as a field (not dropped: that would match everything)', () => {
+    expect(() => parseFilter('status=open owner=ana status=done')).toThrow('status is given twice');
+    const where = parseFilter('__proto__=x n=1');
+    expect(Object.keys(where)).toEqual(['__proto__', 'n']);
+    expect(JSON.stringify(where)).toBe('{"__proto__":"x","n":1}');
+  });
+
   it('formatFilter and parseFilter round-trip (property)', () => {
     const key = fc.stringMatching(/^[a-z_][a-z0-9_.]{0,8}$/);
     const value = fc.oneof(fc.string({ maxLength: 8 }), fc.integer(), fc.boolean(), fc.constant(null), fc.record({ gt: fc.integer() }));

@@ -7,9 +7,10 @@ import { inexactIntegers } from '../../shared/exact-integers.js';
 /**
  * `field=value` pairs separated by spaces or commas; values are JSON when they parse
  * (`n=3`, `done=true`, `x=null`), text otherwise; text starting with `{` is taken as the
- * `where` JSON itself. Throws an Error with a readable message on a malformed pair, and
- * on an integer a number cannot hold (beyond ±2^53): `JSON.parse` would round it, and the
- * rounded number would filter by another value than the one typed.
+ * `where` JSON itself. Throws an Error with a readable message on a malformed pair, on a
+ * field given twice (one of the two values would be dropped), and on an integer a number
+ * cannot hold (beyond ±2^53): `JSON.parse` would round it, and the rounded number would
+ * filter by another value than the one typed.
  * @example parseFilter('status=open n=3') // { status: 'open', n: 3 }
  */
 export function parseFilter(text: string): Record<string, unknown> {
@@ -21,11 +22,14 @@ export function parseFilter(text: string): Record<string, unknown> {
     refuseInexact(inexactIntegers(t));
     return value as Record<string, unknown>;
   }
-  const where: Record<string, unknown> = {};
+  // No prototype: `__proto__=x` is a field like any other (on a plain object the
+  // assignment would be dropped, and the filter would match every record).
+  const where = Object.create(null) as Record<string, unknown>;
   for (const pair of t.split(/[\s,]+/)) {
     const eq = pair.indexOf('=');
     if (eq <= 0) throw new Error(`"${pair}" is not field=value`);
     const field = pair.slice(0, eq);
+    if (Object.hasOwn(where, field)) throw new Error(`${field} is given twice: keep one (a filter holds one value per field)`);
     const raw = pair.slice(eq + 1);
     where[field] = jsonOrText(raw);
     if (typeof where[field] === 'number') refuseInexact(inexactIntegers(raw));
