@@ -74,6 +74,6 @@ export type { RecordTypeName, RecordTypeDefinition, ReferenceDefinition, Referen
 export { withReadDefaults } from './records/record-validation.js';
 export { COLLECTION_NAME, assertCollectionName } from './jsonl/collection-name.js';
 export { jsonEqual } from './merge/json-equal.js';
-export { installGitIntegration, checkGitIntegrationInstallable, uninstallGitIntegration, gitIntegrationStatus, setUpStoreBranch, commitStoreBranchSetup } from './git/index.js';
+export { installGitIntegration, checkGitIntegrationInstallable, checkGitHooksEditable, uninstallGitIntegration, gitIntegrationStatus, setUpStoreBranch, commitStoreBranchSetup } from './git/index.js';
 export type { InstallGitIntegrationOptions, GitIntegrationOptions, GitIntegrationStatusOptions, StoreBranchSetup } from './git/index.js';
 export { findStoreBranchDir } from './git/store-branch-discovery.js';

@@ -3,7 +3,7 @@
  * config, the `.gitattributes` line and the hooks. Depends on nothing but the real `git`
  * binary and `src/errors.ts`; the store and the CLI call into it.
  */
-export { installGitIntegration, checkGitIntegrationInstallable, MERGE_DRIVER_DESCRIPTION, type InstallGitIntegrationOptions } from './install.js';
+export { installGitIntegration, checkGitIntegrationInstallable, checkGitHooksEditable, MERGE_DRIVER_DESCRIPTION, type InstallGitIntegrationOptions } from './install.js';
 export { uninstallGitIntegration } from './uninstall.js';
 export { gitIntegrationStatus, type GitIntegrationStatus, type GitIntegrationStatusOptions } from './status.js';
 export { gitIntegrationProblems, type GitIntegrationProblem, type GitIntegrationProblemKind } from './problems.js';

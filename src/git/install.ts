@@ -11,6 +11,7 @@ import { blockOrigin, foreignInterpreter, HOOK_NAMES, withBlock, type BlockOrigi
 import { renderHookBlock, type HookContext } from './hook-scripts.js';
 import { ReportBuilder, type GitIntegrationOptions, type GitIntegrationReport } from './report.js';
 import { requireStoreInRepo } from './store-location.js';
+import { requireGitLocation } from './git-dirs.js';
 
 /** `merge.taskstore.name`: the description git shows for the driver. */
 export const MERGE_DRIVER_DESCRIPTION = 'TaskStore JSONL record merge';
@@ -77,6 +78,21 @@ export function installGitIntegration(options: InstallGitIntegrationOptions): Gi
 export function checkGitIntegrationInstallable(options: InstallGitIntegrationOptions): void {
   const { store } = refusalsBeforeWriting(options);
   installAttributes(store.git.workTree, store.relative, new ReportBuilder()).undo();
+}
+
+/**
+ * Throws what {@link installGitIntegration} would refuse about the hooks of the
+ * repository holding `cwd` (an existing hook TaskStore cannot edit: compiled, not UTF-8,
+ * or run by another interpreter), changing nothing. For a setup that creates the store's
+ * work tree first: `taskstore init --branch` runs it before creating the branch, so a
+ * refusal leaves no branch, work tree or config behind. Throws `IoError` outside a git
+ * work tree.
+ *
+ * @example
+ * checkGitHooksEditable({ cwd: '/repo' }); // throws when .git/hooks/pre-commit is a Python script
+ */
+export function checkGitHooksEditable(options: { cwd?: string } = {}): void {
+  refuseForeignHooks(requireGitLocation(options.cwd ?? process.cwd()).hooksDir);
 }
 
 /** The refusals decided without writing anything: no work tree, bad command paths, a hook TaskStore cannot edit. */

@@ -98,6 +98,34 @@ describe('init and the git integration', () => {
     expect(readFileSync(join(cwd, '.gitattributes'), 'utf8')).toBe('*.png binary\r\n.taskstore/*.jsonl merge=taskstore -text\r\n');
   });
 
+  it('init --branch refuses a hook TaskStore cannot edit before creating the branch, its work tree or the store', () => {
+    const repo = GitRepo.init();
+    const cwd = repo.dir;
+    repo.write('README.md', 'x\n');
+    repo.commitAll('first');
+    const hooks = join(cwd, '.git', 'hooks');
+    writeFileSync(join(hooks, 'post-merge'), '#!/usr/bin/env node\nconsole.log("other tool")\n', { mode: 0o755 });
+    const state = () => ({
+      branches: repo.git('branch', '--list', '--all'),
+      worktrees: repo.git('worktree', 'list', '--porcelain'),
+      gitDir: readdirSync(join(cwd, '.git')).sort(),
+      hooks: snapshotDir(hooks),
+      config: repo.git('config', '--local', '--list'),
+      status: repo.git('status', '--porcelain', '--ignored'),
+    });
+    const before = state();
+    const refused = runCli(['init', '--branch', 'taskstore-data'], { cwd, env });
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/^taskstore: error: the post-merge hook .* is not a sh script TaskStore can edit \(it is run by .*node.*\)/);
+    expect(state()).toEqual(before);
+
+    // With the hook moved out of the way, the same command sets the store branch up.
+    rmSync(join(hooks, 'post-merge'));
+    const ok = runCli(['init', '--branch', 'taskstore-data'], { cwd, env });
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(repo.git('branch', '--list', 'taskstore-data')).toMatch(/taskstore-data/);
+  });
+
   it('install-hooks outside a git work tree fails with exit 1', () => {
     const cwd = tempDir('taskstore-cli-');
     const result = runCli(['install-hooks'], { cwd, env });

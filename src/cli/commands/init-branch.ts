@@ -27,6 +27,9 @@ export async function runInitBranch(ctx: CliContext, branch: string): Promise<nu
   }
   const out = createOutput(ctx);
   const git = await import('../../index.js');
+  // The hooks are installed last, after the branch, its work tree and the store exist:
+  // a hook TaskStore cannot edit must be refused before any of that is created.
+  git.checkGitHooksEditable({ cwd: ctx.cwd });
   const setup = git.setUpStoreBranch({ cwd: ctx.cwd, branch });
   const existed = existsSync(join(setup.storeDir, '.version'));
   Store.open(setup.storeDir, { logger: createCliLogger(ctx) }).close();
