@@ -103,6 +103,20 @@ export function runCheck(ctx: CheckContext): CheckReport {
   return { ok: problems.length === 0, problems };
 }
 
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * `id` as the cache's id column holds it. An id with half a surrogate pair (another tool
+ * can write `"\ud800"` into a log; TaskStore refuses such new ids) cannot be stored as
+ * UTF-8: the cache keeps other characters in its place, and lookups bind the id the same
+ * way, so they find it. Compared as read from the log, such a record would be reported
+ * as drift for ever, however often `sync` ran. Asked of SQLite itself (rare: only such ids).
+ */
+function asCacheStoresIt(cache: CacheDb, id: string): string {
+  if (!LONE_SURROGATE.test(id)) return id;
+  return cache.selectAll<{ stored: string }>('SELECT CAST(? AS TEXT) AS stored', [id])[0]!.stored;
+}
+
 /** Compares the cache's current versions with a fresh fold of the log. */
 function driftProblems(ctx: CheckContext, name: string, onProgress?: (done: number) => void): CheckProblem[] {
   const path = logPath(ctx.dir, name);
@@ -119,10 +133,11 @@ function driftProblems(ctx: CheckContext, name: string, onProgress?: (done: numb
         const lineText = withoutBom(line.text, line.lineNo);
         const parsed = parseLine(lineText);
         if (parsed.kind !== 'record' || line.invalidUtf8) return;
-        const previous = expected.get(parsed.record.id);
+        const id = asCacheStoresIt(ctx.cache, parsed.record.id);
+        const previous = expected.get(id);
         if (previous === undefined || supersedes(previous, parsed.record, true)) {
           const text = lineText.endsWith('\r') ? lineText.slice(0, -1) : lineText;
-          expected.set(parsed.record.id, { updated_at: parsed.record.updated_at, text: readerText(text, parsed.filled) });
+          expected.set(id, { updated_at: parsed.record.updated_at, text: readerText(text, parsed.filled) });
         }
       });
     } finally {

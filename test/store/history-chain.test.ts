@@ -263,3 +263,27 @@ describe('check() and the history chain', () => {
     store.close();
   });
 });
+
+describe('check() and ids another tool wrote with half a surrogate pair', () => {
+  it('is clean for such an id (the cache stores it differently), and still sees real drift on it', () => {
+    const dir = join(tempDir(), '.taskstore');
+    let store = Store.open(dir, { durability: 'none', logger: quietLogger() });
+    store.collection({ name: 'notes' }).create({ id: 'plain', n: 1 });
+    store.close();
+    appendFileSync(join(dir, 'notes.jsonl'), '{"id":"a\\ud800b","updated_at":5,"n":1}\n{"id":"a\\ud800b","updated_at":6,"n":2}\n');
+    store = Store.open(dir, { durability: 'none', logger: quietLogger() });
+    const notes = store.collection<{ n: number }>({ name: 'notes' });
+    expect(notes.get('a\ud800b')?.n).toBe(2);
+    expect(store.check().problems).toEqual([]);
+    const db = new Database(join(dir, 'taskstore.db'));
+    try {
+      db.prepare(`UPDATE c_notes SET data = replace(data, '"n":2', '"n":3') WHERE state > 0 AND id = ?`).run('a\ud800b');
+    } finally {
+      db.close();
+    }
+    expect(store.check().problems).toEqual([expect.objectContaining({ kind: 'cache_drift', collection: 'notes', message: expect.stringMatching(/differs between the cache and the log/) })]);
+    store.sync();
+    expect(store.check().problems).toEqual([]);
+    store.close();
+  });
+});
