@@ -14,7 +14,7 @@
  *   UsageError naming it), never rounded: storing it would silently change the digits.
  *   Quoted, it is kept as a string.
  */
-import { inexactIntegers } from '../shared/exact-integers.js';
+import { inexactIntegers, roundedIntegers } from '../shared/exact-integers.js';
 import { UsageError } from './errors.js';
 
 export type FieldKind = 'string' | 'enum' | 'number' | 'integer' | 'boolean' | 'array' | 'json';
@@ -74,8 +74,8 @@ const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
  * convertValue('123', { kind: 'string', nullable: false })        // '123'
  * convertValue('{"a":1}', undefined)                             // { a: 1 }
  */
-export function convertValue(text: string, type: FieldType | undefined): unknown {
-  if (type === undefined || type.kind === 'json') return jsonOrString(text);
+export function convertValue(text: string, type: FieldType | undefined, refuse: (json: string) => void = refuseInexactIntegers): unknown {
+  if (type === undefined || type.kind === 'json') return jsonOrString(text, refuse);
   if (type.nullable && text === 'null') return null;
   switch (type.kind) {
     case 'string':
@@ -85,7 +85,7 @@ export function convertValue(text: string, type: FieldType | undefined): unknown
     case 'integer': {
       const trimmed = text.trim();
       if (!NUMBER.test(trimmed)) return text;
-      refuseInexactIntegers(trimmed);
+      refuse(trimmed);
       const value = Number(trimmed);
       return Number.isFinite(value) ? value : text;
     }
@@ -101,7 +101,7 @@ export function convertValue(text: string, type: FieldType | undefined): unknown
           // not JSON: fall through to the comma-separated form
         }
         if (Array.isArray(parsed)) {
-          refuseInexactIntegers(trimmed);
+          refuse(trimmed);
           return parsed;
         }
       }
@@ -110,28 +110,38 @@ export function convertValue(text: string, type: FieldType | undefined): unknown
         .split(',')
         .map((part) => part.trim())
         .filter((part) => part !== '')
-        .map((part) => convertValue(part, type.element));
+        .map((part) => convertValue(part, type.element, refuse));
     }
   }
 }
 
 /** JSON when `text` parses as JSON, else the text itself. */
-export function jsonOrString(text: string): unknown {
+export function jsonOrString(text: string, refuse: (json: string) => void = refuseInexactIntegers): unknown {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
     return text;
   }
-  refuseInexactIntegers(text);
+  refuse(text);
   return value;
 }
 
+/** For values to store: an integer whose digits a number would not write back (beyond ±2^53) is refused. */
 function refuseInexactIntegers(json: string): void {
   const [token] = inexactIntegers(json);
   if (token === undefined) return;
   throw new UsageError(`${token} cannot be held exactly by a number (beyond ±2^53): it would be stored as ${JSON.stringify(Number(token))}`, {
     hint: `to keep every digit, store it as a string: quote it ('"${token}"')`,
+  });
+}
+
+/** For values to match (`--where`): only an integer whose value a number rounds is refused; 2^60 matches 2^60. */
+export function refuseRoundedIntegers(json: string): void {
+  const [token] = roundedIntegers(json);
+  if (token === undefined) return;
+  throw new UsageError(`${token} cannot be held exactly by a number (beyond ±2^53): the condition would compare with ${JSON.stringify(Number(token))}`, {
+    hint: 'compare with a number a double holds exactly, or store such values as strings',
   });
 }
 

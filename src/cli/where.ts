@@ -18,7 +18,7 @@
  */
 import type { Condition, Operators } from '../index.js';
 import { UsageError } from './errors.js';
-import { convertValue, type FieldType, type FieldTypes } from './set-values.js';
+import { convertValue, refuseRoundedIntegers, type FieldType, type FieldTypes } from './set-values.js';
 
 const FIELD = '[A-Za-z_][A-Za-z0-9_]*(?:\\.[A-Za-z_][A-Za-z0-9_]*)*';
 const COMPARISON = new RegExp(`^\\s*(${FIELD})\\s*(>=|<=|!=|=|>|<|~)(.*)$`, 's');
@@ -84,7 +84,7 @@ function refuseNotANumber(arg: string, field: string, text: string, value: unkno
 
 /** The value for one operand; for an ordering on a `*_at` field, a date is taken as its Unix ms. */
 function convertScalar(field: string, text: string, type: FieldType | undefined, ordering = false): unknown {
-  const value = convertValue(text, type);
+  const value = convertValue(text, type, refuseRoundedIntegers);
   const last = field.slice(field.lastIndexOf('.') + 1);
   if (typeof value === 'string' && last.endsWith('_at') && (ordering || /^\d{4}-\d\d-\d\d/.test(text.trim()))) {
     const ms = Date.parse(text.trim());

@@ -17,6 +17,26 @@ export function inexactIntegers(json: string): string[] {
   return found;
 }
 
+/**
+ * The integer literals of JSON text (outside its strings) whose value `JSON.parse` rounds:
+ * what a filter must refuse, since it would match another number. Narrower than
+ * {@link inexactIntegers}: 1152921504606846976 (2^60) is a double, so a filter by it
+ * matches what was asked, although JSON.stringify writes it 1152921504606847000.
+ * @example roundedIntegers('{"a":1152921504606846976,"b":12345678901234567890}') // ['12345678901234567890']
+ */
+export function roundedIntegers(json: string): string[] {
+  const found: string[] = [];
+  for (const [token] of json.matchAll(JSON_TOKENS)) if (isRoundedInteger(token)) found.push(token);
+  return found;
+}
+
+/** True for an integer literal whose value `JSON.parse` changes (to another double, or to Infinity). */
+export function isRoundedInteger(token: string): boolean {
+  if (!/^-?\d{16,}$/.test(token)) return false;
+  const number = Number(token);
+  return !Number.isFinite(number) || BigInt(number) !== BigInt(token);
+}
+
 /** JSON strings and number literals: in valid JSON, every digit outside a string belongs to a number. */
 export const JSON_TOKENS = /"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
 
@@ -26,9 +46,11 @@ export const JSON_TOKENS = /"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g
  */
 export function isInexactInteger(token: string): boolean {
   if (!/^-?\d{16,}$/.test(token)) return false; // 2^53 has 16 digits: anything shorter is exact
-  // Changed only when neither the value nor its written form survives: -47726838974513450
-  // is not a double, but parses to one that JSON.stringify writes back as those digits.
-  // Past ~1.8e308 it parses to Infinity (stored as null), which BigInt() cannot take.
+  // Changed exactly when the written form does not survive. -47726838974513450 is not a
+  // double, but parses to one that JSON.stringify writes back as those digits: kept.
+  // -6807623405785651200 is a double, but JSON.stringify writes it -6807623405785651000,
+  // another integer to every reader that does not round to doubles: changed, although
+  // the value survived. Past ~1.8e308 it parses to Infinity (stored as null).
   const number = Number(token);
-  return !Number.isFinite(number) || (BigInt(number) !== BigInt(token) && String(number) !== token);
+  return !Number.isFinite(number) || String(number) !== token;
 }

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { DependencySchema, ExecutionSchema, PrdSchema, TaskSpecSchema } from '../../src/index.js';
 import { UsageError } from '../../src/cli/errors.js';
 import { convertValue, fieldTypesOf, jsonOrString, parseAssignment, parseSetValues, type FieldType } from '../../src/cli/set-values.js';
-import { inexactIntegers } from '../../src/shared/exact-integers.js';
+import { inexactIntegers, roundedIntegers } from '../../src/shared/exact-integers.js';
+import { parseWhere } from '../../src/cli/where.js';
 
 const str: FieldType = { kind: 'string', nullable: false };
 const nullableStr: FieldType = { kind: 'string', nullable: true };
@@ -179,13 +180,24 @@ describe('integers beyond 2^53', () => {
     expect(convertValue(big, { kind: 'string', nullable: false })).toBe(big);
   });
 
-  it('are found exactly: the integer literals outside strings that JSON.parse would change (property)', () => {
+  it('are found exactly: the integer literals outside strings whose digits JSON.parse + JSON.stringify would change, and those whose value it rounds (property)', () => {
     fc.assert(
       fc.property(fc.array(fc.oneof(fc.bigInt({ min: -(2n ** 70n), max: 2n ** 70n }), fc.string()), { maxLength: 8 }), (items) => {
         const json = JSON.stringify(items.map((item) => (typeof item === 'bigint' ? `@@${item}@@` : item))).replace(/"@@(-?\d+)@@"/g, '$1');
-        const expected = items.filter((item): item is bigint => typeof item === 'bigint' && BigInt(Number(item)) !== item && String(Number(item)) !== String(item)).map(String);
-        expect(inexactIntegers(json)).toEqual(expected);
+        const ints = items.filter((item): item is bigint => typeof item === 'bigint');
+        expect(inexactIntegers(json)).toEqual(ints.filter((item) => String(Number(item)) !== String(item)).map(String));
+        expect(roundedIntegers(json)).toEqual(ints.filter((item) => BigInt(Number(item)) !== item).map(String));
       }),
     );
+  });
+
+  it('a double written back with other digits is refused for --set, and matches as itself in --where', () => {
+    // 6807623405785651200 is a double, which JSON.stringify writes 6807623405785651000: storing
+    // it would change the integer every reader that does not round to doubles sees.
+    expect(inexactIntegers('[-6807623405785651200]')).toEqual(['-6807623405785651200']);
+    expect(roundedIntegers('[-6807623405785651200]')).toEqual([]);
+    expect(() => parseSetValues(['n=-6807623405785651200'], undefined)).toThrow('it would be stored as -6807623405785651000');
+    expect(parseWhere(['n=1152921504606846976'])).toEqual({ n: { eq: 2 ** 60 } });
+    expect(() => parseWhere(['n=12345678901234567890'])).toThrow(UsageError);
   });
 });

@@ -8,7 +8,7 @@
  */
 import { ExecutionStatusSchema, findCycles, NotFoundError, recordType, TaskStoreError, ValidationError, withReadDefaults, type Execution, type Store, type TaskSpec } from '../../index.js';
 import { CliError } from '../../shared/errors.js';
-import { inexactIntegers } from '../../shared/exact-integers.js';
+import { roundedIntegers } from '../../shared/exact-integers.js';
 import { resolveId } from '../../shared/id-prefix.js';
 import { exactHistory, exactList, exactRecord, exactRecords } from '../../shared/exact-records.js';
 import { readRecord } from '../../shared/read-record.js';
@@ -223,7 +223,7 @@ function parseWhere(text: string | null): Record<string, never> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new ValidationError('where must be a JSON object, e.g. {"status":"open"}', { field: 'where' });
   }
-  const [inexact] = inexactIntegers(text);
+  const [inexact] = roundedIntegers(text);
   if (inexact !== undefined) {
     // JSON.parse rounded it: filtering by the rounded number would answer another question.
     throw new ValidationError(`where: ${inexact} cannot be held exactly by a number (beyond ±2^53)`, { field: 'where' });

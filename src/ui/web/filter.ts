@@ -2,7 +2,7 @@
  * The table filter box: `status=open owner=ana` (or a JSON `where` object) → the
  * library's `where`. Pure.
  */
-import { inexactIntegers } from '../../shared/exact-integers.js';
+import { roundedIntegers } from '../../shared/exact-integers.js';
 
 /**
  * `field=value` pairs separated by spaces or commas; values are JSON when they parse
@@ -19,7 +19,7 @@ export function parseFilter(text: string): Record<string, unknown> {
   if (t.startsWith('{')) {
     const value: unknown = JSON.parse(t);
     if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('the filter must be a JSON object');
-    refuseInexact(inexactIntegers(t));
+    refuseInexact(roundedIntegers(t));
     return value as Record<string, unknown>;
   }
   // No prototype: `__proto__=x` is a field like any other (on a plain object the
@@ -32,7 +32,7 @@ export function parseFilter(text: string): Record<string, unknown> {
     if (Object.hasOwn(where, field)) throw new Error(`${field} is given twice: keep one (a filter holds one value per field)`);
     const raw = pair.slice(eq + 1);
     where[field] = jsonOrText(raw);
-    if (typeof where[field] === 'number') refuseInexact(inexactIntegers(raw));
+    if (typeof where[field] === 'number') refuseInexact(roundedIntegers(raw));
   }
   return where;
 }
