@@ -12,9 +12,7 @@
  * @example inexactIntegers('{"n":12345678901234567890,"s":"99999999999999999999"}') // ['12345678901234567890']
  */
 export function inexactIntegers(json: string): string[] {
-  const found: string[] = [];
-  for (const [token] of json.matchAll(JSON_TOKENS)) if (isInexactInteger(token)) found.push(token);
-  return found;
+  return integersWhere(json, isInexactInteger);
 }
 
 /**
@@ -25,8 +23,14 @@ export function inexactIntegers(json: string): string[] {
  * @example roundedIntegers('{"a":1152921504606846976,"b":12345678901234567890}') // ['12345678901234567890']
  */
 export function roundedIntegers(json: string): string[] {
+  return integersWhere(json, isRoundedInteger);
+}
+
+/** The number literals of `json` that `test` accepts; none without a run of 16 digits (2^53 has 16). */
+function integersWhere(json: string, test: (token: string) => boolean): string[] {
+  if (!/\d{16}/.test(json)) return [];
   const found: string[] = [];
-  for (const [token] of json.matchAll(JSON_TOKENS)) if (isRoundedInteger(token)) found.push(token);
+  for (const [token] of json.matchAll(JSON_TOKENS)) if (test(token)) found.push(token);
   return found;
 }
 

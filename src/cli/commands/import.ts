@@ -77,9 +77,9 @@ export function parseExport(text: string, file: string): { format: 'json' | 'jso
   return { format: 'jsonl', entries };
 }
 
-/** True when `json` (valid JSON text) holds an integer literal that `JSON.parse` would round (beyond ±2^53). */
+/** True when `json` (valid JSON text) holds an integer literal whose digits `JSON.parse` would not keep (beyond ±2^53). */
 function holdsInexact(json: string): boolean {
-  return /\d{16}/.test(json) && inexactIntegers(json).length > 0;
+  return inexactIntegers(json).length > 0;
 }
 
 /**
