@@ -11,6 +11,7 @@ import { StatementCache } from './statement-cache.js';
 import { BadLines, FileStates } from './log-state-tables.js';
 import { CollectionTable, collectionTableName, dropCollectionTable, isOtherLayout } from './collection-table.js';
 import { TaskGraphTables } from './task-graph-sql.js';
+import { TABLE_EPOCHS_DDL } from './table-epochs.js';
 import type { SqliteDatabase } from './sqlite.js';
 import { LockedError, TaskStoreError, ioError } from '../errors.js';
 import { symbolicLinkError } from '../fs/open-log-file.js';
@@ -23,7 +24,7 @@ const requireCjs = createRequire(import.meta.url);
 const Database = requireCjs('better-sqlite3') as typeof BetterSqlite3;
 
 /** Bump when the cache's tables change; an older cache is then discarded and rebuilt. */
-const CACHE_LAYOUT_VERSION = '5';
+const CACHE_LAYOUT_VERSION = '6';
 
 /**
  * WAL size (pages) at which SQLite checkpoints by itself, inside the commit that crosses
@@ -183,6 +184,7 @@ export class CacheDb {
           reason TEXT NOT NULL,
           PRIMARY KEY (collection, line)
         );
+        ${TABLE_EPOCHS_DDL};
       `);
       db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('layout', ?)").run(CACHE_LAYOUT_VERSION);
     }).immediate();
@@ -331,7 +333,7 @@ export class CacheDb {
     const table = collectionTableName(collection);
     if (this.#own.get("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table) === undefined) return;
     const rows = this.#own
-      .get(`SELECT id, updated_at, line, data FROM "${table}" WHERE state > ${STATE_SUPERSEDED}`)
+      .get(`SELECT id, updated_at, line_no, data FROM "${table}" WHERE state > ${STATE_SUPERSEDED}`)
       .raw(true)
       .iterate() as IterableIterator<[string, number, number, string]>;
     for (const [id, updatedAt, line, text] of rows) onRow(id, updatedAt, line, text);

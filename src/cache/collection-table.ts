@@ -25,6 +25,8 @@ import { StatementCache } from './statement-cache.js';
 import { buildCount, buildSelect, fieldExpression, type Query } from './query-builder.js';
 
 import { STATE_LIVE, STATE_SUPERSEDED, STATE_TOMBSTONE, liveRow } from './row-state.js';
+import { ParsedVersions, cloneJson } from './parsed-versions.js';
+import { READ_EPOCH_SQL, dropEpoch, startEpoch } from './table-epochs.js';
 
 export { STATE_LIVE, STATE_SUPERSEDED, STATE_TOMBSTONE };
 
@@ -41,13 +43,21 @@ export function collectionTableName(name: string): string {
   return `c_${name}`;
 }
 
-/** The columns of a collection table, as its `CREATE TABLE` names them. */
+/**
+ * The columns of a collection table, as its `CREATE TABLE` names them.
+ *
+ * `line_no` (the version's line in the log) was `line` up to cache layout 5. The name
+ * changed so that a process of layout 5 still running on this cache fails on its first
+ * write instead of going on: it does not know table epochs (table-epochs.ts), so its
+ * rebuild of a table would leave every newer process's parsed versions in place for
+ * rows that then hold other records.
+ */
 const COLUMNS_SQL = `
   seq INTEGER PRIMARY KEY,
   id TEXT NOT NULL,
   updated_at INTEGER NOT NULL,
   state INTEGER NOT NULL,
-  line INTEGER NOT NULL,
+  line_no INTEGER NOT NULL,
   prev INTEGER NOT NULL,
   data TEXT NOT NULL
 `;
@@ -64,9 +74,10 @@ export function isOtherLayout(name: string, sql: string): boolean {
   return sql !== `CREATE TABLE "${collectionTableName(name)}" (${COLUMNS_SQL})`;
 }
 
-/** Drops collection `name`'s table (its indexes and triggers go with it). */
+/** Drops collection `name`'s table (its indexes and triggers go with it) and its epoch. */
 export function dropCollectionTable(db: SqliteDatabase, name: string): void {
   db.exec(`DROP TABLE IF EXISTS "${collectionTableName(name)}"`);
+  dropEpoch(db, name);
 }
 
 /** `prev` of the last row of a chain (seqs start at 1). */
@@ -76,6 +87,13 @@ const NO_PREV = 0;
 const BULK_ROWS = 64;
 /** A bulk load's queue is inserted early once its lines hold this many characters: big lines are not held 64 at a time. */
 const BULK_MAX_CHARS = 4 << 20;
+
+/**
+ * Characters of record text each of the two generations of parsed versions holds (see
+ * parsed-versions.ts): a whole collection of ~25,000 records of 300 characters is
+ * listed from them. Parsed, a text takes a few times its size in memory.
+ */
+const PARSED_GENERATION_CHARS = 8 << 20;
 
 export class CollectionTable {
   readonly table: string;
@@ -90,7 +108,13 @@ export class CollectionTable {
     history: SqliteStatement<[string], { data: string }>;
     countLive: SqliteStatement<[], { n: number }>;
     clear: SqliteStatement<[]>;
+    epoch: SqliteStatement<[string], number>;
+    rowsBySeq: SqliteStatement<[string], [number, string]>;
   };
+  /** Versions parsed by {@link listRecords}, kept for the next call. */
+  private readonly parsed = new ParsedVersions(PARSED_GENERATION_CHARS);
+  /** Whether {@link listRecords} was called before (the first call keeps nothing). */
+  private listedBefore = false;
 
   /**
    * While a full rebuild loads the table (see beginBulkLoad): the current version of each
@@ -110,20 +134,33 @@ export class CollectionTable {
     this.table = collectionTableName(name);
     this.queries = new StatementCache(db);
     const t = `"${this.table}"`;
-    db.exec(`
-      CREATE TABLE IF NOT EXISTS ${t} (${COLUMNS_SQL});
-      CREATE INDEX IF NOT EXISTS "${this.table}__id" ON ${t} (id, state) WHERE state > ${STATE_SUPERSEDED};
-      CREATE INDEX IF NOT EXISTS "${this.table}__order" ON ${t} (updated_at, id) WHERE state = ${STATE_LIVE};
-    `);
+    const createTable = (): void => {
+      db.exec(`
+        CREATE TABLE IF NOT EXISTS ${t} (${COLUMNS_SQL});
+        CREATE INDEX IF NOT EXISTS "${this.table}__id" ON ${t} (id, state) WHERE state > ${STATE_SUPERSEDED};
+        CREATE INDEX IF NOT EXISTS "${this.table}__order" ON ${t} (updated_at, id) WHERE state = ${STATE_LIVE};
+      `);
+    };
+    if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(this.table) === undefined) {
+      // The table and its epoch in one transaction: no reader sees one without the other.
+      db.transaction(() => {
+        createTable();
+        startEpoch(db, name);
+      }).immediate();
+    } else {
+      createTable(); // an index a failed bulk load left dropped comes back
+    }
     this.stmts = {
       current: db.prepare(`SELECT seq, updated_at, state, prev FROM ${t} WHERE id = ? AND state > ${STATE_SUPERSEDED}`),
       live: db.prepare(`SELECT data FROM ${t} WHERE id = ? AND ${liveRow()}`),
       supersede: db.prepare(`UPDATE ${t} SET state = ${STATE_SUPERSEDED} WHERE seq = ?`),
-      insert: db.prepare(`INSERT INTO ${t} (id, updated_at, state, line, prev, data) VALUES (?, ?, ?, ?, ?, ?)`),
+      insert: db.prepare(`INSERT INTO ${t} (id, updated_at, state, line_no, prev, data) VALUES (?, ?, ?, ?, ?, ?)`),
       relink: db.prepare(`UPDATE ${t} SET prev = ? WHERE seq = ?`),
       history: db.prepare(`SELECT data FROM ${t} WHERE seq IN (${versionsOf(t)}) ORDER BY seq`),
       countLive: db.prepare(`SELECT count(*) AS n FROM ${t} WHERE state = ${STATE_LIVE}`),
       clear: db.prepare(`DELETE FROM ${t}`),
+      epoch: db.prepare<[string], number>(READ_EPOCH_SQL).pluck(true),
+      rowsBySeq: db.prepare<[string], [number, string]>(`SELECT seq, data FROM ${t} WHERE seq IN (SELECT value FROM json_each(?))`).raw(true),
     };
   }
 
@@ -197,10 +234,10 @@ export class CollectionTable {
   private flushBulk(bulk: BulkLoad): void {
     if (bulk.queued === 0) return;
     if (bulk.queued === BULK_ROWS) {
-      this.bulkInsert ??= this.db.prepare(`INSERT INTO "${this.table}" (seq, id, updated_at, state, line, prev, data) VALUES ${Array(BULK_ROWS).fill('(?, ?, ?, ?, ?, ?, ?)').join(', ')}`);
+      this.bulkInsert ??= this.db.prepare(`INSERT INTO "${this.table}" (seq, id, updated_at, state, line_no, prev, data) VALUES ${Array(BULK_ROWS).fill('(?, ?, ?, ?, ?, ?, ?)').join(', ')}`);
       this.bulkInsert.run(...bulk.params);
     } else {
-      this.oneBulkInsert ??= this.db.prepare(`INSERT INTO "${this.table}" (seq, id, updated_at, state, line, prev, data) VALUES (?, ?, ?, ?, ?, ?, ?)`);
+      this.oneBulkInsert ??= this.db.prepare(`INSERT INTO "${this.table}" (seq, id, updated_at, state, line_no, prev, data) VALUES (?, ?, ?, ?, ?, ?, ?)`);
       for (let i = 0; i < bulk.params.length; i += 7) this.oneBulkInsert.run(...bulk.params.slice(i, i + 7));
     }
     bulk.clearQueue();
@@ -276,6 +313,77 @@ export class CollectionTable {
     return texts as R[];
   }
 
+  /**
+   * The matching current versions, parsed: {@link select} with `JSON.parse`, but a table
+   * listed more than once keeps what it parsed (see parsed-versions.ts) and parses only
+   * the versions it has not seen. Each call returns objects of its own.
+   *
+   * - The first call of this object parses and keeps nothing: a one-shot CLI lists once.
+   * - With nothing kept, or most rows new, one statement reads rows and texts together,
+   *   as the first call does, and keeps what it parses.
+   * - Inside a transaction every row is parsed: rows this connection has not committed
+   *   may be rolled back, and their `seq` given to other texts.
+   */
+  listRecords<R>(query?: Query): R[] {
+    if (this.db.inTransaction || !this.listedBefore) {
+      this.listedBefore = true;
+      return this.select(query, parseJson<R>);
+    }
+    const epoch = this.stmts.epoch.get(this.name);
+    if (epoch === undefined) return this.select(query, parseJson<R>);
+    this.parsed.useEpoch(epoch);
+    if (this.parsed.isEmpty()) return this.listAndKeep(query, epoch);
+    const { sql, params } = buildSelect(this.table, query, 'seq');
+    const seqs = this.queries.get(sql).pluck(true).all(...params) as number[];
+    const values: unknown[] = new Array(seqs.length);
+    const missing: number[] = [];
+    for (let i = 0; i < seqs.length; i++) {
+      const kept = this.parsed.get(seqs[i]!);
+      if (kept === undefined) missing.push(i);
+      else values[i] = cloneJson(kept);
+    }
+    if (missing.length * 2 > seqs.length) return this.listAndKeep(query, epoch);
+    if (missing.length > 0) {
+      const texts = new Map<number, string>();
+      for (const [seq, text] of this.stmts.rowsBySeq.all(JSON.stringify(missing.map((i) => seqs[i])))) texts.set(seq, text);
+      for (const i of missing) {
+        const text = texts.get(seqs[i]!);
+        if (text === undefined) return this.listAfterEpochChange(query); // emptied since: another epoch
+        values[i] = this.parseAndKeep(seqs[i]!, text);
+      }
+    }
+    // The same epoch after the reads as before them: every row read held the text it was kept with.
+    if (this.stmts.epoch.get(this.name) !== epoch) return this.listAfterEpochChange(query);
+    return values as R[];
+  }
+
+  /** One statement reads the rows and their texts (consistent on its own); each text is parsed and kept. */
+  private listAndKeep<R>(query: Query | undefined, epoch: number): R[] {
+    const { sql, params } = buildSelect(this.table, query, 'seq, data');
+    const rows = this.queries.get(sql).raw(true).all(...params) as [number, string][];
+    // Read under another epoch than `epoch`: keeping them under it would be harmless (an
+    // epoch is never current again), but useless.
+    const keep = this.stmts.epoch.get(this.name) === epoch;
+    const values: unknown[] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const [seq, text] = rows[i]!;
+      values[i] = keep ? this.parseAndKeep(seq, text) : JSON.parse(text);
+    }
+    return values as R[];
+  }
+
+  /** Parses `text`, keeps the result for row `seq`, and returns a copy of its own. */
+  private parseAndKeep(seq: number, text: string): unknown {
+    const value = JSON.parse(text) as unknown;
+    this.parsed.add(seq, value, text.length);
+    return cloneJson(value);
+  }
+
+  private listAfterEpochChange<R>(query: Query | undefined): R[] {
+    this.parsed.forget();
+    return this.select(query, parseJson<R>);
+  }
+
   count(query?: Pick<Query, 'where'>): number {
     if (query?.where === undefined) return this.stmts.countLive.get()!.n;
     const { sql, params } = buildCount(this.table, query);
@@ -334,9 +442,8 @@ export class CollectionTable {
    */
   keptLineNumbers(since?: number): number[] {
     const recent = since === undefined ? '' : ' OR updated_at >= ?';
-    const sql = `SELECT line FROM "${this.table}" WHERE state > ${STATE_SUPERSEDED} OR json_type(data, '$.deleted') = 'true'${recent} ORDER BY line`;
-    const rows = this.db.prepare(sql).all(...(since === undefined ? [] : [since])) as { line: number }[];
-    return rows.map((r) => r.line);
+    const sql = `SELECT line_no FROM "${this.table}" WHERE state > ${STATE_SUPERSEDED} OR json_type(data, '$.deleted') = 'true'${recent} ORDER BY line_no`;
+    return this.db.prepare(sql).pluck(true).all(...(since === undefined ? [] : [since])) as number[];
   }
 
   /**
@@ -383,6 +490,7 @@ export class CollectionTable {
   clear(): void {
     for (const hook of this.clearHooks) hook();
     this.stmts.clear.run();
+    startEpoch(this.db, this.name);
   }
 
   /** Runs `hook` before every {@link clear} (tables derived from this one empty themselves cheaply). */
@@ -487,4 +595,8 @@ function versionsOf(table: string): string {
       UNION
       SELECT r.prev FROM chain JOIN ${table} AS r ON r.seq = chain.seq WHERE r.prev <> ${NO_PREV}
     ) SELECT seq FROM chain`;
+}
+
+function parseJson<R>(text: string): R {
+  return JSON.parse(text) as R;
 }

@@ -188,7 +188,7 @@ export class Collection<T extends object = Record<string, unknown>> {
    */
   list(query?: Query): (T & RecordMeta)[] {
     parseOptionsArgument(query, QUERY_KEYS, 'query');
-    return this.host.table(this.name).select(query, (text) => JSON.parse(text) as T & RecordMeta);
+    return this.host.table(this.name).listRecords<T & RecordMeta>(query);
   }
 
   /** How many live records match `query.where` (the query's other keys are allowed, and ignored). */

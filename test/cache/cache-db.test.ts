@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import { CacheDb, type FileStateRow } from '../../src/cache/cache-db.js';
 import { STATE_LIVE, STATE_SUPERSEDED, STATE_TOMBSTONE } from '../../src/cache/row-state.js';
 import { CollectionTable } from '../../src/cache/collection-table.js';
+import { TABLE_EPOCHS_DDL } from '../../src/cache/table-epochs.js';
 import { tempDir } from '../helpers/temp.js';
 
 const open: CacheDb[] = [];
@@ -138,7 +139,7 @@ describe('row states', () => {
     apply(cache, 'notes', 'b', 3, 3, true);
     const db = new Database(path, { readonly: true });
     try {
-      const states = db.prepare('SELECT line, state FROM "c_notes" ORDER BY line').all() as { line: number; state: number }[];
+      const states = db.prepare('SELECT line_no AS line, state FROM "c_notes" ORDER BY line_no').all() as { line: number; state: number }[];
       expect(states).toEqual([
         { line: 1, state: STATE_SUPERSEDED },
         { line: 2, state: STATE_LIVE },
@@ -154,6 +155,7 @@ describe('collection table bulk load', () => {
   it('leaves bulk mode when ending the load fails, so later versions reach the table', () => {
     const db = new Database(join(tempDir(), 'taskstore.db'));
     try {
+      db.exec(TABLE_EPOCHS_DDL);
       const table = new CollectionTable(db, 'notes');
       const version = (id: string, at: number) => ({ id, updated_at: at, v: at });
       db.exec('BEGIN');
@@ -161,7 +163,7 @@ describe('collection table bulk load', () => {
       table.beginBulkLoad();
       for (let line = 1; line <= 10; line++) table.apply(version(`r${line}`, line), line, JSON.stringify(version(`r${line}`, line)));
       // The queued rows are inserted when the load ends: make that insert fail, as a full disk would.
-      db.exec(`CREATE TEMP TRIGGER fail_line_10 BEFORE INSERT ON main."c_notes" WHEN NEW.line = 10 BEGIN SELECT RAISE(ABORT, 'disk full'); END`);
+      db.exec(`CREATE TEMP TRIGGER fail_line_10 BEFORE INSERT ON main."c_notes" WHEN NEW.line_no = 10 BEGIN SELECT RAISE(ABORT, 'disk full'); END`);
       expect(() => table.endBulkLoad()).toThrow(/disk full/);
       db.exec('ROLLBACK');
       expect(db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'index' AND tbl_name = 'c_notes'").get()).toEqual({ n: 2 });
@@ -190,6 +192,7 @@ describe('the versions of an id (the prev chain)', () => {
 
   function loaded(versions: { id: string; at: number; deleted: boolean }[], bulk: boolean): { db: Database.Database; table: CollectionTable } {
     const db = new Database(join(tempDir(), 'taskstore.db'));
+    db.exec(TABLE_EPOCHS_DDL);
     const table = new CollectionTable(db, 'notes');
     db.exec('BEGIN');
     if (bulk) table.beginBulkLoad();
@@ -241,26 +244,30 @@ describe('the versions of an id (the prev chain)', () => {
   });
 });
 
-describe('a process of the previous cache layout sharing the cache', () => {
+describe('a process of a previous cache layout sharing the cache', () => {
   // A process started before an upgrade keeps its connection, and its statements, after a
   // newer process has replaced the cache's tables (SQLite prepares them again against the
-  // new tables). Its INSERTs do not name `prev`: a row it added would start a chain of
-  // its own, and history() in every newer process would silently lose the versions
-  // before it. The previous layout's INSERTs, as it wrote them, must be refused instead.
-  const layout3Inserts = [
-    ['a write or a tail', 'INSERT INTO "c_notes" (id, updated_at, state, line, data) VALUES (?, ?, ?, ?, ?)', ['a', 3, STATE_LIVE, 3, '{"id":"a","updated_at":3}']],
-    ['a bulk load', 'INSERT INTO "c_notes" (seq, id, updated_at, state, line, data) VALUES (?, ?, ?, ?, ?, ?)', [100, 'a', 3, STATE_LIVE, 3, '{"id":"a","updated_at":3}']],
+  // new tables). Layout 3's INSERTs do not name `prev`: a row it added would start a chain
+  // of its own, and history() in every newer process would silently lose the versions
+  // before it. Layout 5's do not know table epochs: its rebuild of a table would leave
+  // newer processes' parsed versions in place for rows that then hold other records. The
+  // previous layouts' INSERTs, as they wrote them, must be refused instead.
+  const oldInserts = [
+    ['layout 3, a write or a tail', 'INSERT INTO "c_notes" (id, updated_at, state, line, data) VALUES (?, ?, ?, ?, ?)', ['a', 3, STATE_LIVE, 3, '{"id":"a","updated_at":3}']],
+    ['layout 3, a bulk load', 'INSERT INTO "c_notes" (seq, id, updated_at, state, line, data) VALUES (?, ?, ?, ?, ?, ?)', [100, 'a', 3, STATE_LIVE, 3, '{"id":"a","updated_at":3}']],
+    ['layout 5, a write or a tail', 'INSERT INTO "c_notes" (id, updated_at, state, line, prev, data) VALUES (?, ?, ?, ?, ?, ?)', ['a', 3, STATE_LIVE, 3, 2, '{"id":"a","updated_at":3}']],
+    ['layout 5, a bulk load', 'INSERT INTO "c_notes" (seq, id, updated_at, state, line, prev, data) VALUES (?, ?, ?, ?, ?, ?, ?)', [100, 'a', 3, STATE_LIVE, 3, 2, '{"id":"a","updated_at":3}']],
   ] as const;
 
-  for (const [what, sql, params] of layout3Inserts) {
-    it(`cannot add a row without prev (${what}), so it fails loudly instead of cutting history`, () => {
+  for (const [what, sql, params] of oldInserts) {
+    it(`cannot add a row (${what}), so it fails loudly instead of cutting history or leaving parsed versions stale`, () => {
       const path = join(tempDir(), 'taskstore.db');
       const cache = openCache(path);
       apply(cache, 'notes', 'a', 1, 1);
       apply(cache, 'notes', 'a', 2, 2);
       const other = new Database(path);
       try {
-        expect(() => other.prepare(sql).run(...params)).toThrow(/NOT NULL constraint failed: c_notes\.prev/);
+        expect(() => other.prepare(sql).run(...params)).toThrow(/has no column named line\b/);
         expect(cache.collectionTable('notes').historyTexts('a')).toHaveLength(2);
       } finally {
         other.close();

@@ -250,7 +250,7 @@ describe('mtime-based staleness misfired (Beads #378, #296, Rust TaskStore)', ()
   const sentinel = {
     plant(dir: string) {
       const db = new Database(join(dir, 'taskstore.db'));
-      db.prepare(`INSERT INTO "c_notes" (id, updated_at, state, line, prev, data) VALUES ('sentinel', 0, 0, 0, 0, '{}')`).run();
+      db.prepare(`INSERT INTO "c_notes" (id, updated_at, state, line_no, prev, data) VALUES ('sentinel', 0, 0, 0, 0, '{}')`).run();
       db.close();
     },
     survived(dir: string): boolean {

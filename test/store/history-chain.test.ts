@@ -4,7 +4,9 @@
  * transactions whose inner savepoint is rolled back, lines appended behind the stores'
  * backs with older, tied, newer and Rust-format stamps, tombstones and re-creations, logs
  * rewritten by another program, compaction (with and without retention), full rebuilds
- * and tail catch-ups run against them. Afterwards, for every id, history(id) must be
+ * and tail catch-ups run against them. After every step, list() in each store must
+ * return what parsing the cache's texts returns (it keeps parsed versions between calls,
+ * by row). Afterwards, for every id, history(id) must be
  * exactly the versions of that id in the log, in log order, in both stores, after
  * store.sync(), and in fresh stores rebuilt from a copy of the logs, row by row and in
  * bulk. The cache finds an id's versions through the `prev` chain of its rows (see
@@ -144,6 +146,7 @@ function applyOp(dir: string, stores: Store[], op: Op, n: number): void {
               if (op.foreign !== null && !op.before) appendRaw(dir, { coll: 'notes', id: op.id, stamp: op.foreign, deleted: false, form: 'plain' }, n);
               attempt(() => notes.update(op.id2, { inner: n }));
               attempt(() => (op.innerDelete ? notes.delete(op.id) : notes.create({ id: op.id2, inner: n })));
+              expect(notes.list()).toStrictEqual(notes.listTexts().map((t) => JSON.parse(t)));
               throw new Error('roll the savepoint back');
             });
           } catch (err) {
@@ -181,6 +184,21 @@ function applyOp(dir: string, stores: Store[], op: Op, n: number): void {
   }
 }
 
+/**
+ * Asserts list() (which keeps parsed versions between calls, see parsed-versions.ts)
+ * returns what parsing the cache's texts returns, in every store and collection.
+ */
+function expectListsMatchTexts(stores: Store[], label: string): void {
+  for (const [i, store] of stores.entries()) {
+    for (const coll of COLLECTIONS) {
+      const c = store.collection({ name: coll });
+      for (const query of [undefined, { orderBy: '-v', limit: 3 }]) {
+        expect(c.list(query), `${label}: store ${i} ${coll} ${JSON.stringify(query)}`).toStrictEqual(c.listTexts(query).map((t) => JSON.parse(t)));
+      }
+    }
+  }
+}
+
 /** Asserts history(id) equals the log's versions of id, for every id and collection. */
 function expectHistoriesMatchLog(store: Store, logDir: string, label: string): void {
   for (const coll of COLLECTIONS) {
@@ -210,7 +228,10 @@ describe('history follows the log through every path that changes the cache', ()
         try {
           // Both collections exist from the start (task_specs through the records layer, with its triggers).
           stores[0]!.collection({ name: 'notes' });
-          ops.forEach((op, n) => applyOp(dir, stores, op, n));
+          ops.forEach((op, n) => {
+            applyOp(dir, stores, op, n);
+            expectListsMatchTexts(stores, `after op ${n} (${op.k})`);
+          });
           for (const [i, store] of stores.entries()) {
             store.refresh();
             expectHistoriesMatchLog(store, dir, `store ${i}`);

@@ -31,7 +31,7 @@ function toLayout3(dir: string, t: string): void {
   const raw = new Database(join(dir, 'taskstore.db'));
   try {
     raw.exec(`
-      CREATE TEMP TABLE saved AS SELECT seq, id, updated_at, state, line, data FROM "${t}";
+      CREATE TEMP TABLE saved AS SELECT seq, id, updated_at, state, line_no AS line, data FROM "${t}";
       DROP TABLE "${t}";
       ${layout3Table(t)}
       INSERT INTO "${t}" (seq, id, updated_at, state, line, data) SELECT * FROM saved;`);
@@ -52,7 +52,7 @@ describe('a collection table left by a process of an older cache layout', () => 
     first.close();
     // A row no log holds: it survives only if the table is not rebuilt.
     const raw = new Database(join(dir, 'taskstore.db'));
-    raw.prepare(`INSERT INTO "c_kept" (id, updated_at, state, line, prev, data) VALUES ('sentinel', 1, 1, 99, 0, '{"id":"sentinel","updated_at":1}')`).run();
+    raw.prepare(`INSERT INTO "c_kept" (id, updated_at, state, line_no, prev, data) VALUES ('sentinel', 1, 1, 99, 0, '{"id":"sentinel","updated_at":1}')`).run();
     raw.close();
     const again = open(dir);
     try {

@@ -20,7 +20,7 @@ import { tempDir } from '../helpers/temp.js';
 
 function plantSentinel(dir: string, collection: string): void {
   const db = new Database(join(dir, 'taskstore.db'));
-  db.prepare(`INSERT INTO "c_${collection}" (id, updated_at, state, line, prev, data) VALUES ('sentinel', 0, 0, 0, 0, '{}')`).run();
+  db.prepare(`INSERT INTO "c_${collection}" (id, updated_at, state, line_no, prev, data) VALUES ('sentinel', 0, 0, 0, 0, '{}')`).run();
   db.close();
 }
 
