@@ -90,7 +90,7 @@ describe('list() and the versions it keeps', () => {
       for (let call = 0; call < 4; call++) {
         previous[0]!.title = 'changed';
         previous[0]!.meta.labels.push('changed');
-        (previous[0] as Record<string, unknown>).extra = 1;
+        (previous[0] as unknown as Record<string, unknown>).extra = 1;
         const next = notes.list();
         expect(next[0]).not.toBe(previous[0]);
         expect(next[0]!.meta).not.toBe(previous[0]!.meta);
