@@ -74,6 +74,25 @@ export function isOtherLayout(name: string, sql: string): boolean {
   return sql !== `CREATE TABLE "${collectionTableName(name)}" (${COLUMNS_SQL})`;
 }
 
+/**
+ * The trigger that refuses to remove rows of collection table `table`, except in
+ * {@link CollectionTable.clear}, which drops it for its DELETE and creates it again. A
+ * process of cache layout 5 or older, still running on this cache, empties a table with
+ * a DELETE and without a new epoch (see table-epochs.ts) when it rebuilds a collection
+ * whose log is gone, empty, or conflicted from its first line: no INSERT follows, so the
+ * renamed `line_no` column does not stop it, and this process's next writes would reuse
+ * the emptied rows' `seq`s under the epoch other processes kept parsed versions with.
+ * The trigger makes that DELETE fail, as such a process's INSERTs do.
+ */
+function keepRowsTriggerSql(table: string): string {
+  return `CREATE TRIGGER IF NOT EXISTS "${keepRowsTriggerName(table)}" BEFORE DELETE ON "${table}"
+    BEGIN SELECT RAISE(ABORT, 'rows of ${table} are removed only by a TaskStore of cache layout 6 or later: restart this process'); END`;
+}
+
+function keepRowsTriggerName(table: string): string {
+  return `${table}__rows_kept`;
+}
+
 /** Drops collection `name`'s table (its indexes and triggers go with it) and its epoch. */
 export function dropCollectionTable(db: SqliteDatabase, name: string): void {
   db.exec(`DROP TABLE IF EXISTS "${collectionTableName(name)}"`);
@@ -139,6 +158,7 @@ export class CollectionTable {
         CREATE TABLE IF NOT EXISTS ${t} (${COLUMNS_SQL});
         CREATE INDEX IF NOT EXISTS "${this.table}__id" ON ${t} (id, state) WHERE state > ${STATE_SUPERSEDED};
         CREATE INDEX IF NOT EXISTS "${this.table}__order" ON ${t} (updated_at, id) WHERE state = ${STATE_LIVE};
+        ${keepRowsTriggerSql(this.table)};
       `);
     };
     if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(this.table) === undefined) {
@@ -256,7 +276,9 @@ export class CollectionTable {
     for (const { name } of indexes) this.db.exec(`DROP INDEX "${name.replace(/"/g, '""')}"`);
     this.droppedIndexes = indexes.map((i) => i.sql);
     const next = (this.db.prepare(`SELECT coalesce(max(seq), 0) + 1 AS next FROM "${this.table}"`).get() as { next: number }).next;
-    const hasTriggers = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?").get(this.table) !== undefined;
+    // The trigger that keeps rows (a BEFORE DELETE) sees no insert or update.
+    const hasTriggers =
+      this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? AND name <> ?").get(this.table, keepRowsTriggerName(this.table)) !== undefined;
     this.bulk = new BulkLoad(next, hasTriggers);
   }
 
@@ -489,7 +511,10 @@ export class CollectionTable {
   /** Empties the table (a full rebuild follows); hooks registered with {@link onClear} run first. */
   clear(): void {
     for (const hook of this.clearHooks) hook();
+    // The trigger refusing deletes is lifted for this DELETE only (see keepRowsTriggerSql).
+    this.db.exec(`DROP TRIGGER IF EXISTS "${keepRowsTriggerName(this.table)}"`);
     this.stmts.clear.run();
+    this.db.exec(keepRowsTriggerSql(this.table));
     startEpoch(this.db, this.name);
   }
 
