@@ -128,12 +128,15 @@ export class CollectionTable {
     countLive: SqliteStatement<[], { n: number }>;
     clear: SqliteStatement<[]>;
     epoch: SqliteStatement<[string], number>;
+    schemaVersion: SqliteStatement<[], number>;
     rowsBySeq: SqliteStatement<[string], [number, string]>;
   };
   /** Versions parsed by {@link listRecords}, kept for the next call. */
   private readonly parsed = new ParsedVersions(PARSED_GENERATION_CHARS);
   /** Whether {@link listRecords} was called before (the first call keeps nothing). */
   private listedBefore = false;
+  /** The cache's `schema_version` when {@link ownLayoutSchema} last looked at the table, and what it found. */
+  private layoutSeen: { schema: number; own: boolean } | undefined;
 
   /**
    * While a full rebuild loads the table (see beginBulkLoad): the current version of each
@@ -180,6 +183,7 @@ export class CollectionTable {
       countLive: db.prepare(`SELECT count(*) AS n FROM ${t} WHERE state = ${STATE_LIVE}`),
       clear: db.prepare(`DELETE FROM ${t}`),
       epoch: db.prepare<[string], number>(READ_EPOCH_SQL).pluck(true),
+      schemaVersion: db.prepare<[], number>('PRAGMA schema_version').pluck(true),
       rowsBySeq: db.prepare<[string], [number, string]>(`SELECT seq, data FROM ${t} WHERE seq IN (SELECT value FROM json_each(?))`).raw(true),
     };
   }
@@ -351,10 +355,12 @@ export class CollectionTable {
       this.listedBefore = true;
       return this.select(query, parseJson<R>);
     }
-    const epoch = this.stmts.epoch.get(this.name);
+    const schema = this.ownLayoutSchema();
+    if (schema === undefined) return this.listAfterEpochChange(query);
+    const epoch = this.readEpoch();
     if (epoch === undefined) return this.select(query, parseJson<R>);
     this.parsed.useEpoch(epoch);
-    if (this.parsed.isEmpty()) return this.listAndKeep(query, epoch);
+    if (this.parsed.isEmpty()) return this.listAndKeep(query, epoch, schema);
     const { sql, params } = buildSelect(this.table, query, 'seq');
     const seqs = this.queries.get(sql).pluck(true).all(...params) as number[];
     const values: unknown[] = new Array(seqs.length);
@@ -364,7 +370,7 @@ export class CollectionTable {
       if (kept === undefined) missing.push(i);
       else values[i] = cloneJson(kept);
     }
-    if (missing.length * 2 > seqs.length) return this.listAndKeep(query, epoch);
+    if (missing.length * 2 > seqs.length) return this.listAndKeep(query, epoch, schema);
     if (missing.length > 0) {
       const texts = new Map<number, string>();
       for (const [seq, text] of this.stmts.rowsBySeq.all(JSON.stringify(missing.map((i) => seqs[i])))) texts.set(seq, text);
@@ -374,18 +380,59 @@ export class CollectionTable {
         values[i] = this.parseAndKeep(seqs[i]!, text);
       }
     }
-    // The same epoch after the reads as before them: every row read held the text it was kept with.
-    if (this.stmts.epoch.get(this.name) !== epoch) return this.listAfterEpochChange(query);
+    // The same epoch after the reads as before them: every row read held the text it was
+    // kept with. The same schema: the table is still the one of this layout found before.
+    if (!this.unchangedSince(epoch, schema)) return this.listAfterEpochChange(query);
     return values as R[];
   }
 
+  /**
+   * The cache's `schema_version` now, when collection `name`'s table is of this layout,
+   * with its epoch and the trigger keeping its rows; undefined when it is not. A process
+   * of layout 5 or older, still running on the cache, may have dropped the table and made
+   * it again in its own layout (to it, this layout's is "another"), or made the whole
+   * cache again in its layout, `table_epochs` gone: it knows nothing of epochs, so the
+   * epoch row left behind, or none at all, says nothing of what the rows hold. Any such
+   * change is a schema change, so the tables are looked at only when the version moved:
+   * one read of a counter per call instead of a scan of `sqlite_master`.
+   */
+  private ownLayoutSchema(): number | undefined {
+    const schema = this.stmts.schemaVersion.get()!;
+    if (this.layoutSeen?.schema !== schema) {
+      const found = this.db
+        .prepare<[string, string], { tableSql: string | null; epochs: number; kept: number }>(
+          `SELECT (SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?) AS tableSql,
+                  EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'table_epochs') AS epochs,
+                  EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?) AS kept`,
+        )
+        .get(this.table, keepRowsTriggerName(this.table))!;
+      const own = found.tableSql !== null && !isOtherLayout(this.name, found.tableSql) && found.epochs === 1 && found.kept === 1;
+      this.layoutSeen = { schema, own };
+    }
+    return this.layoutSeen.own ? schema : undefined;
+  }
+
+  /** The table's epoch; undefined when it has none, or `table_epochs` went away since {@link ownLayoutSchema} looked. */
+  private readEpoch(): number | undefined {
+    try {
+      return this.stmts.epoch.get(this.name);
+    } catch {
+      return undefined; // the list then parses every row, and reports any real trouble
+    }
+  }
+
+  /** True when the table still has epoch `epoch` and the cache schema version `schema`. */
+  private unchangedSince(epoch: number, schema: number): boolean {
+    return this.readEpoch() === epoch && this.stmts.schemaVersion.get() === schema;
+  }
+
   /** One statement reads the rows and their texts (consistent on its own); each text is parsed and kept. */
-  private listAndKeep<R>(query: Query | undefined, epoch: number): R[] {
+  private listAndKeep<R>(query: Query | undefined, epoch: number, schema: number): R[] {
     const { sql, params } = buildSelect(this.table, query, 'seq, data');
     const rows = this.queries.get(sql).raw(true).all(...params) as [number, string][];
     // Read under another epoch than `epoch`: keeping them under it would be harmless (an
     // epoch is never current again), but useless.
-    const keep = this.stmts.epoch.get(this.name) === epoch;
+    const keep = this.unchangedSince(epoch, schema);
     const values: unknown[] = new Array(rows.length);
     for (let i = 0; i < rows.length; i++) {
       const [seq, text] = rows[i]!;

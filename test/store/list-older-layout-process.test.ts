@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Store } from '../../src/index.js';
+import { Store, type Collection } from '../../src/index.js';
 import { tempDir } from '../helpers/temp.js';
 import { quietLogger } from '../helpers/logger.js';
 
@@ -39,9 +39,45 @@ function inOldProcess(dir: string, sql: string): string | undefined {
   return child.stdout === '' ? undefined : child.stdout;
 }
 
-function expectListMatchesTexts(notes: ReturnType<Store['collection']>): void {
+function expectListMatchesTexts(notes: Collection<{ v: string }>): void {
   expect(notes.list()).toStrictEqual(notes.listTexts().map((t) => JSON.parse(t)));
   expect(notes.list({ orderBy: '-id', limit: 2 })).toStrictEqual(notes.listTexts({ orderBy: '-id', limit: 2 }).map((t) => JSON.parse(t)));
+}
+
+/** Layout 5's collection table, as its CollectionTable creates it. */
+function layout5Table(t: string): string {
+  return `
+    CREATE TABLE IF NOT EXISTS "${t}" (
+      seq INTEGER PRIMARY KEY,
+      id TEXT NOT NULL,
+      updated_at INTEGER NOT NULL,
+      state INTEGER NOT NULL,
+      line INTEGER NOT NULL,
+      prev INTEGER NOT NULL,
+      data TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS "${t}__id" ON "${t}" (id, state) WHERE state > 0;
+    CREATE INDEX IF NOT EXISTS "${t}__order" ON "${t}" (updated_at, id) WHERE state = 1;`;
+}
+
+/** Layout 5's rebuild of `texts` into table `t` (rows 1, 2, … in order, each current). */
+function layout5Rows(t: string, texts: string[]): string {
+  return texts
+    .map((text, i) => {
+      const { id, updated_at } = JSON.parse(text) as { id: string; updated_at: number };
+      return `INSERT INTO "${t}" (id, updated_at, state, line, prev, data) VALUES ('${id}', ${updated_at}, 1, ${i + 1}, 0, '${text.replace(/'/g, "''")}');`;
+    })
+    .join('\n');
+}
+
+/** Three records listed twice (the second call keeps them), then their log replaced by other contents: the new texts. */
+function listedThenReplaced(dir: string, notes: Collection<{ v: string }>): string[] {
+  for (const id of ['a', 'b', 'c']) notes.create({ id, v: `old ${id}` });
+  notes.list();
+  expect(notes.list().map((r) => r.v)).toEqual(['old a', 'old b', 'old c']);
+  const texts = notes.listTexts().map((t) => JSON.stringify({ ...JSON.parse(t), v: `new ${JSON.parse(t).id}` }));
+  writeFileSync(join(dir, 'notes.jsonl'), texts.map((l) => `${l}\n`).join(''));
+  return texts;
 }
 
 describe('list() beside a process of an older cache layout', () => {
@@ -64,6 +100,48 @@ describe('list() beside a process of an older cache layout', () => {
       // This process writes again: its new version must not be read as one of the old rows.
       notes.create({ id: 'z', v: 'new z' });
       expect(notes.listTexts().map((t) => JSON.parse(t).v)).toEqual(['new z']);
+      expectListMatchesTexts(notes);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('sees the rows of a table the old process dropped and rebuilt in its own layout', () => {
+    const dir = join(tempDir(), '.taskstore');
+    const store = open(dir);
+    try {
+      const notes = store.collection<{ v: string }>({ name: 'notes' });
+      const texts = listedThenReplaced(dir, notes);
+      // The old process meets the collection for the first time: to it, this layout's
+      // table is of "another layout", dropped with its files row (not its epoch, which it
+      // does not know); then it rebuilds the table from the log, in its own layout, into rows 1-3.
+      const error = inOldProcess(
+        dir,
+        `DROP TABLE "c_notes"; DELETE FROM files WHERE collection = 'notes'; ${layout5Table('c_notes')} ${layout5Rows('c_notes', texts)}`,
+      );
+      expect(error).toBeUndefined();
+      expect(notes.listTexts()).toEqual(texts);
+      expectListMatchesTexts(notes);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('sees the rows of a cache the old process created again in its own layout', () => {
+    const dir = join(tempDir(), '.taskstore');
+    const store = open(dir);
+    try {
+      const notes = store.collection<{ v: string }>({ name: 'notes' });
+      const texts = listedThenReplaced(dir, notes);
+      // The old process, opened after this one, finds a cache of another layout: it drops
+      // every table (table_epochs too), creates its own, and rebuilds the collection.
+      const error = inOldProcess(
+        dir,
+        `DROP TABLE "c_notes"; DROP TABLE table_epochs; DELETE FROM files; UPDATE meta SET value = '5' WHERE key = 'layout';
+         ${layout5Table('c_notes')} ${layout5Rows('c_notes', texts)}`,
+      );
+      expect(error).toBeUndefined();
+      expect(notes.listTexts()).toEqual(texts);
       expectListMatchesTexts(notes);
     } finally {
       store.close();
