@@ -86,7 +86,7 @@ export function isOtherLayout(name: string, sql: string): boolean {
  */
 function keepRowsTriggerSql(table: string): string {
   return `CREATE TRIGGER IF NOT EXISTS "${keepRowsTriggerName(table)}" BEFORE DELETE ON "${table}"
-    BEGIN SELECT RAISE(ABORT, 'rows of ${table} are removed only by a TaskStore of cache layout 6 or later: restart this process'); END`;
+    BEGIN SELECT RAISE(ABORT, 'rows of ${table} are removed only by a newer TaskStore than this process: restart it'); END`;
 }
 
 function keepRowsTriggerName(table: string): string {
