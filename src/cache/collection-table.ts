@@ -99,6 +99,9 @@ export function dropCollectionTable(db: SqliteDatabase, name: string): void {
   dropEpoch(db, name);
 }
 
+/** The columns {@link CollectionTable.parsedRows} asks a query of the caller's to select, in this order. */
+export type RowColumns = 'data' | 'seq' | 'seq, data';
+
 /** `prev` of the last row of a chain (seqs start at 1). */
 const NO_PREV = 0;
 
@@ -131,9 +134,9 @@ export class CollectionTable {
     schemaVersion: SqliteStatement<[], number>;
     rowsBySeq: SqliteStatement<[string], [number, string]>;
   };
-  /** Versions parsed by {@link listRecords}, kept for the next call. */
+  /** Versions parsed by {@link parsedRows}, kept for the next call. */
   private readonly parsed = new ParsedVersions(PARSED_GENERATION_CHARS);
-  /** Whether {@link listRecords} was called before (the first call keeps nothing). */
+  /** Whether {@link parsedRows} was called before (the first call keeps nothing). */
   private listedBefore = false;
   /** The cache's `schema_version` when {@link ownLayoutSchema} last looked at the table, and what it found. */
   private layoutSeen: { schema: number; own: boolean } | undefined;
@@ -329,40 +332,47 @@ export class CollectionTable {
     return this.stmts.history.all(id).map((r) => r.data);
   }
 
-  /** The JSON texts of the matching current versions, parsed by `parse` in the same pass. */
-  select<R = string>(query?: Query, parse?: (text: string) => R): R[] {
+  /** The JSON texts of the matching current versions. */
+  select(query?: Query): string[] {
     const { sql, params } = buildSelect(this.table, query);
     // pluck: one string per row instead of a row object (these statements select only `data`).
-    const texts = this.queries.get(sql).pluck(true).all(...params) as string[];
-    if (parse === undefined) return texts as R[];
-    for (let i = 0; i < texts.length; i++) (texts as unknown[])[i] = parse(texts[i]!);
-    return texts as R[];
+    return this.queries.get(sql).pluck(true).all(...params) as string[];
   }
 
   /**
-   * The matching current versions, parsed: {@link select} with `JSON.parse`, but a table
-   * listed more than once keeps what it parsed (see parsed-versions.ts) and parses only
-   * the versions it has not seen. Each call returns objects of its own.
+   * The matching current versions, parsed: {@link select} and `JSON.parse`, but with the
+   * versions kept between calls (see {@link parsedRows}).
+   */
+  listRecords<R>(query?: Query): R[] {
+    const { params } = buildSelect(this.table, query);
+    return this.parsedRows<R>((columns) => buildSelect(this.table, query, columns).sql, params);
+  }
+
+  /**
+   * The rows a query of the caller's picks, parsed; each call returns objects of its own.
+   * `sql(columns)` is the query selecting `columns` of this table's rows (`data`, `seq`,
+   * or `seq, data`, in that order), in the order the answer needs, with `params`.
    *
-   * - The first call of this object parses and keeps nothing: a one-shot CLI lists once.
+   * A table read more than once keeps what it parsed (see parsed-versions.ts) and parses
+   * only the versions it has not seen:
+   * - The first call of this object parses and keeps nothing: a one-shot CLI reads once.
    * - With nothing kept, or most rows new, one statement reads rows and texts together,
-   *   as the first call does, and keeps what it parses.
+   *   and keeps what it parses.
    * - Inside a transaction every row is parsed: rows this connection has not committed
    *   may be rolled back, and their `seq` given to other texts.
    */
-  listRecords<R>(query?: Query): R[] {
+  parsedRows<R>(sql: (columns: RowColumns) => string, params: readonly unknown[]): R[] {
     if (this.db.inTransaction || !this.listedBefore) {
       this.listedBefore = true;
-      return this.select(query, parseJson<R>);
+      return this.parseEvery<R>(sql, params);
     }
     const schema = this.ownLayoutSchema();
-    if (schema === undefined) return this.listAfterEpochChange(query);
+    if (schema === undefined) return this.parseAfterEpochChange<R>(sql, params);
     const epoch = this.readEpoch();
-    if (epoch === undefined) return this.select(query, parseJson<R>);
+    if (epoch === undefined) return this.parseEvery<R>(sql, params);
     this.parsed.useEpoch(epoch);
-    if (this.parsed.isEmpty()) return this.listAndKeep(query, epoch, schema);
-    const { sql, params } = buildSelect(this.table, query, 'seq');
-    const seqs = this.queries.get(sql).pluck(true).all(...params) as number[];
+    if (this.parsed.isEmpty()) return this.parseAndKeepEvery<R>(sql, params, epoch, schema);
+    const seqs = this.queries.get(sql('seq')).pluck(true).all(...params) as number[];
     const values: unknown[] = new Array(seqs.length);
     const missing: number[] = [];
     for (let i = 0; i < seqs.length; i++) {
@@ -370,19 +380,19 @@ export class CollectionTable {
       if (kept === undefined) missing.push(i);
       else values[i] = cloneJson(kept);
     }
-    if (missing.length * 2 > seqs.length) return this.listAndKeep(query, epoch, schema);
+    if (missing.length * 2 > seqs.length) return this.parseAndKeepEvery<R>(sql, params, epoch, schema);
     if (missing.length > 0) {
       const texts = new Map<number, string>();
       for (const [seq, text] of this.stmts.rowsBySeq.all(JSON.stringify(missing.map((i) => seqs[i])))) texts.set(seq, text);
       for (const i of missing) {
         const text = texts.get(seqs[i]!);
-        if (text === undefined) return this.listAfterEpochChange(query); // emptied since: another epoch
+        if (text === undefined) return this.parseAfterEpochChange<R>(sql, params); // emptied since: another epoch
         values[i] = this.parseAndKeep(seqs[i]!, text);
       }
     }
     // The same epoch after the reads as before them: every row read held the text it was
     // kept with. The same schema: the table is still the one of this layout found before.
-    if (!this.unchangedSince(epoch, schema)) return this.listAfterEpochChange(query);
+    if (!this.unchangedSince(epoch, schema)) return this.parseAfterEpochChange<R>(sql, params);
     return values as R[];
   }
 
@@ -427,9 +437,8 @@ export class CollectionTable {
   }
 
   /** One statement reads the rows and their texts (consistent on its own); each text is parsed and kept. */
-  private listAndKeep<R>(query: Query | undefined, epoch: number, schema: number): R[] {
-    const { sql, params } = buildSelect(this.table, query, 'seq, data');
-    const rows = this.queries.get(sql).raw(true).all(...params) as [number, string][];
+  private parseAndKeepEvery<R>(sql: (columns: RowColumns) => string, params: readonly unknown[], epoch: number, schema: number): R[] {
+    const rows = this.queries.get(sql('seq, data')).raw(true).all(...params) as [number, string][];
     // Read under another epoch than `epoch`: keeping them under it would be harmless (an
     // epoch is never current again), but useless.
     const keep = this.unchangedSince(epoch, schema);
@@ -448,9 +457,16 @@ export class CollectionTable {
     return cloneJson(value);
   }
 
-  private listAfterEpochChange<R>(query: Query | undefined): R[] {
+  /** Every row's text, parsed, nothing kept: one plucked statement (one string per row, no row object). */
+  private parseEvery<R>(sql: (columns: RowColumns) => string, params: readonly unknown[]): R[] {
+    const texts = this.queries.get(sql('data')).pluck(true).all(...params) as unknown[];
+    for (let i = 0; i < texts.length; i++) texts[i] = JSON.parse(texts[i] as string);
+    return texts as R[];
+  }
+
+  private parseAfterEpochChange<R>(sql: (columns: RowColumns) => string, params: readonly unknown[]): R[] {
     this.parsed.forget();
-    return this.select(query, parseJson<R>);
+    return this.parseEvery<R>(sql, params);
   }
 
   count(query?: Pick<Query, 'where'>): number {
@@ -667,8 +683,4 @@ function versionsOf(table: string): string {
       UNION
       SELECT r.prev FROM chain JOIN ${table} AS r ON r.seq = chain.seq WHERE r.prev <> ${NO_PREV}
     ) SELECT seq FROM chain`;
-}
-
-function parseJson<R>(text: string): R {
-  return JSON.parse(text) as R;
 }

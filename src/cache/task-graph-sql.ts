@@ -19,7 +19,7 @@
  * speed does not depend on what SQLite's planner guesses. Each statement is prepared
  * once per table object.
  */
-import type { CollectionTable } from './collection-table.js';
+import type { CollectionTable, RowColumns } from './collection-table.js';
 import { STATE_LIVE, STATE_TOMBSTONE, liveRow } from './row-state.js';
 import type { SqliteDatabase, SqliteStatement } from './sqlite.js';
 
@@ -161,7 +161,7 @@ export class TaskGraphTables {
 
   constructor(
     private readonly db: SqliteDatabase,
-    table: CollectionTable,
+    private readonly table: CollectionTable,
   ) {
     this.source = `"${table.table}"`;
     this.install();
@@ -191,26 +191,30 @@ export class TaskGraphTables {
     return this.db.inTransaction;
   }
 
-  /** Ready specs' JSON texts, oldest first (`created_at`, then `id`), optionally of one PRD. */
-  readyTexts(prdId?: string): string[] {
-    // Plucked: one string per row, no row object (the answer can be thousands of rows).
-    return (
-      prdId === undefined
-        ? this.statement(`
-            SELECT t.data AS data FROM ${NODES} AS n INDEXED BY task_graph_ready
+  /**
+   * Ready specs, parsed, oldest first (`created_at`, then `id`), optionally of one PRD;
+   * objects of their own, from the versions the task specs' table keeps parsed (see
+   * CollectionTable.parsedRows).
+   */
+  readySpecs<R>(prdId?: string): R[] {
+    const spec = (columns: RowColumns): string => columns.split(', ').map((c) => `t.${c}`).join(', ');
+    return prdId === undefined
+      ? this.table.parsedRows<R>(
+          (columns) => `
+            SELECT ${spec(columns)} FROM ${NODES} AS n INDEXED BY task_graph_ready
             CROSS JOIN ${this.source} AS t INDEXED BY "${this.sourceName()}__id"
             WHERE n.status = 'pending' AND n.blocked = 0 AND t.id = n.id AND ${liveRow('t.')}
-            ORDER BY n.created_at, n.id`)
-            .pluck(true)
-            .all()
-        : this.statement(`
-            SELECT t.data AS data FROM ${NODES} AS n INDEXED BY task_graph_prd_ready
+            ORDER BY n.created_at, n.id`,
+          [],
+        )
+      : this.table.parsedRows<R>(
+          (columns) => `
+            SELECT ${spec(columns)} FROM ${NODES} AS n INDEXED BY task_graph_prd_ready
             CROSS JOIN ${this.source} AS t INDEXED BY "${this.sourceName()}__id"
             WHERE n.prd_id = ? AND n.status = 'pending' AND n.blocked = 0 AND t.id = n.id AND ${liveRow('t.')}
-            ORDER BY n.created_at, n.id`)
-            .pluck(true)
-            .all(prdId)
-    ) as string[];
+            ORDER BY n.created_at, n.id`,
+          [prdId],
+        );
   }
 
   /** The ready spec that comes first (`created_at`, then `id`), optionally of one PRD. */

@@ -49,10 +49,9 @@ export class Readiness {
   }
 
   listReadyTaskSpecs(): TaskSpec[] {
-    const specs = this.graph().readyTexts() as unknown[];
-    // Parsed in place: no second array of thousands of entries.
-    for (let i = 0; i < specs.length; i++) specs[i] = withDefaults(JSON.parse(specs[i] as string) as TaskSpec, READ_DEFAULTS.task_specs);
-    return specs as TaskSpec[];
+    const specs = this.graph().readySpecs<TaskSpec>();
+    for (const spec of specs) withDefaults(spec, READ_DEFAULTS.task_specs);
+    return specs;
   }
 
   claimTaskSpec(id: string, claimant: string, options?: ClaimOptions): TaskSpec {

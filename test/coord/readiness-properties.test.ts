@@ -2,7 +2,8 @@
  * Readiness against an in-memory oracle, over random graphs and status changes: the
  * maintained readiness graph must answer exactly what the rule says for the current
  * versions in the log — live, after catching up with lines appended by others, after a
- * full rebuild (sync), after compaction, and in a cache rebuilt from nothing.
+ * full rebuild (sync), after compaction, and in a cache rebuilt from nothing. The ready
+ * specs must also be, field for field, what reading each alone returns.
  */
 import { appendFileSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -120,6 +121,9 @@ describe('readiness against an oracle', () => {
           // Live, after every operation.
           const want = oracle(dir);
           expect(answers(store)).toEqual({ ready: want.ready, cycles: want.cycles });
+          // Whole records, each as reading it alone returns it (the ready list copies the
+          // versions the table keeps parsed between calls; getTaskSpec parses afresh).
+          expect(store.listReadyTaskSpecs()).toStrictEqual(want.ready.map((id) => store.getTaskSpec(id)));
         }
         const live = answers(store);
         expect(store.check().problems.filter((p) => p.kind === 'cache_drift')).toEqual([]);
