@@ -25,7 +25,7 @@ import { StatementCache } from './statement-cache.js';
 import { buildCount, buildSelect, fieldExpression, type Query } from './query-builder.js';
 
 import { STATE_LIVE, STATE_SUPERSEDED, STATE_TOMBSTONE, liveRow } from './row-state.js';
-import { ParsedVersions, cloneJson } from './parsed-versions.js';
+import { ParsedVersions, cloneJson, keptWeight } from './parsed-versions.js';
 import { READ_EPOCH_SQL, dropEpoch, startEpoch } from './table-epochs.js';
 
 export { STATE_LIVE, STATE_SUPERSEDED, STATE_TOMBSTONE };
@@ -111,11 +111,12 @@ const BULK_ROWS = 64;
 const BULK_MAX_CHARS = 4 << 20;
 
 /**
- * Characters of record text each of the two generations of parsed versions holds (see
- * parsed-versions.ts): a whole collection of ~25,000 records of 300 characters is
- * listed from them. Parsed, a text takes a few times its size in memory.
+ * The weight (see parsed-versions.ts, keptWeight) each of the two generations of parsed
+ * versions holds: a whole collection of ~17,000 records like the benchmark's (300
+ * characters, three objects or arrays each) is listed from them; parsed, they take
+ * ~1.1 bytes per character of text.
  */
-const PARSED_GENERATION_CHARS = 8 << 20;
+const PARSED_GENERATION_WEIGHT = 8 << 20;
 
 export class CollectionTable {
   readonly table: string;
@@ -135,7 +136,7 @@ export class CollectionTable {
     rowsBySeq: SqliteStatement<[string], [number, string]>;
   };
   /** Versions parsed by {@link parsedRows}, kept for the next call. */
-  private readonly parsed = new ParsedVersions(PARSED_GENERATION_CHARS);
+  private readonly parsed = new ParsedVersions(PARSED_GENERATION_WEIGHT);
   /** Whether {@link parsedRows} was called before (the first call keeps nothing). */
   private listedBefore = false;
   /** The cache's `schema_version` when {@link ownLayoutSchema} last looked at the table, and what it found. */
@@ -453,7 +454,7 @@ export class CollectionTable {
   /** Parses `text`, keeps the result for row `seq`, and returns a copy of its own. */
   private parseAndKeep(seq: number, text: string): unknown {
     const value = JSON.parse(text) as unknown;
-    this.parsed.add(seq, value, text.length);
+    this.parsed.add(seq, value, keptWeight(text));
     return cloneJson(value);
   }
 

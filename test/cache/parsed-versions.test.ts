@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ParsedVersions, cloneJson } from '../../src/cache/parsed-versions.js';
+import { ParsedVersions, cloneJson, keptWeight } from '../../src/cache/parsed-versions.js';
 
 /** Every object and array inside `value`, itself included. */
 function containers(value: unknown, out: object[] = []): object[] {
@@ -75,3 +75,21 @@ describe('ParsedVersions', () => {
     expect(kept.get(1)).toBeUndefined();
   });
 });
+
+describe('keptWeight', () => {
+  it('is the characters plus 64 per object or array opened, strings included', () => {
+    expect(keptWeight('"plain"')).toBe(7);
+    expect(keptWeight('{"a":[1,{}]}')).toBe(12 + 3 * 64);
+    expect(keptWeight('{"s":"[{"}')).toBe(10 + 3 * 64); // inside a string: counted, an overcount
+  });
+
+  it('keeps a generation of tiny containers to the bound: 1,000 empty objects weigh far more than their 3,000 characters', () => {
+    const text = `[${Array(1000).fill('{}').join(',')}]`;
+    expect(keptWeight(text)).toBe(text.length + 1001 * 64);
+    const kept = new ParsedVersions(keptWeight(text) - 1);
+    kept.useEpoch(1);
+    kept.add(1, JSON.parse(text), keptWeight(text));
+    expect(kept.get(1)).toBeUndefined();
+  });
+});
+
