@@ -192,29 +192,19 @@ export class TaskGraphTables {
   }
 
   /**
-   * Ready specs, parsed, oldest first (`created_at`, then `id`), optionally of one PRD;
-   * objects of their own, from the versions the task specs' table keeps parsed (see
-   * CollectionTable.parsedRows).
+   * Ready specs, parsed, oldest first (`created_at`, then `id`): objects of their own,
+   * from the versions the task specs' table keeps parsed (see CollectionTable.parsedRows).
    */
-  readySpecs<R>(prdId?: string): R[] {
+  readySpecs<R>(): R[] {
     const spec = (columns: RowColumns): string => columns.split(', ').map((c) => `t.${c}`).join(', ');
-    return prdId === undefined
-      ? this.table.parsedRows<R>(
-          (columns) => `
-            SELECT ${spec(columns)} FROM ${NODES} AS n INDEXED BY task_graph_ready
-            CROSS JOIN ${this.source} AS t INDEXED BY "${this.sourceName()}__id"
-            WHERE n.status = 'pending' AND n.blocked = 0 AND t.id = n.id AND ${liveRow('t.')}
-            ORDER BY n.created_at, n.id`,
-          [],
-        )
-      : this.table.parsedRows<R>(
-          (columns) => `
-            SELECT ${spec(columns)} FROM ${NODES} AS n INDEXED BY task_graph_prd_ready
-            CROSS JOIN ${this.source} AS t INDEXED BY "${this.sourceName()}__id"
-            WHERE n.prd_id = ? AND n.status = 'pending' AND n.blocked = 0 AND t.id = n.id AND ${liveRow('t.')}
-            ORDER BY n.created_at, n.id`,
-          [prdId],
-        );
+    return this.table.parsedRows<R>(
+      (columns) => `
+        SELECT ${spec(columns)} FROM ${NODES} AS n INDEXED BY task_graph_ready
+        CROSS JOIN ${this.source} AS t INDEXED BY "${this.sourceName()}__id"
+        WHERE n.status = 'pending' AND n.blocked = 0 AND t.id = n.id AND ${liveRow('t.')}
+        ORDER BY n.created_at, n.id`,
+      [],
+    );
   }
 
   /** The ready spec that comes first (`created_at`, then `id`), optionally of one PRD. */

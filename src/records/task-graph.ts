@@ -27,9 +27,9 @@ export class TaskGraph {
     this.tables = cache.taskGraph(table);
   }
 
-  /** Ready specs, parsed (objects of their own), oldest first (`created_at`, then `id`), optionally of one PRD. */
-  readySpecs<R>(prdId?: string): R[] {
-    return this.tables.readySpecs<R>(prdId);
+  /** Ready specs, parsed (objects of their own), oldest first (`created_at`, then `id`). */
+  readySpecs<R>(): R[] {
+    return this.tables.readySpecs<R>();
   }
 
   /**
