@@ -25,8 +25,8 @@ import { StatementCache } from './statement-cache.js';
 import { buildCount, buildSelect, fieldExpression, type Query } from './query-builder.js';
 
 import { STATE_LIVE, STATE_SUPERSEDED, STATE_TOMBSTONE, liveRow } from './row-state.js';
-import { ParsedVersions, cloneJson, keptWeight } from './parsed-versions.js';
-import { READ_EPOCH_SQL, dropEpoch, startEpoch } from './table-epochs.js';
+import { ParsedReads, type RowColumns } from './parsed-reads.js';
+import { dropEpoch, startEpoch } from './table-epochs.js';
 
 export { STATE_LIVE, STATE_SUPERSEDED, STATE_TOMBSTONE };
 
@@ -99,9 +99,6 @@ export function dropCollectionTable(db: SqliteDatabase, name: string): void {
   dropEpoch(db, name);
 }
 
-/** The columns {@link CollectionTable.parsedRows} asks a query of the caller's to select, in this order. */
-export type RowColumns = 'data' | 'seq' | 'seq, data';
-
 /** `prev` of the last row of a chain (seqs start at 1). */
 const NO_PREV = 0;
 
@@ -110,13 +107,6 @@ const BULK_ROWS = 64;
 /** A bulk load's queue is inserted early once its lines hold this many characters: big lines are not held 64 at a time. */
 const BULK_MAX_CHARS = 4 << 20;
 
-/**
- * The weight (see parsed-versions.ts, keptWeight) each of the two generations of parsed
- * versions holds: a whole collection of ~17,000 records like the benchmark's (300
- * characters, three objects or arrays each) is listed from them; parsed, they take
- * ~1.1 bytes per character of text.
- */
-const PARSED_GENERATION_WEIGHT = 8 << 20;
 
 export class CollectionTable {
   readonly table: string;
@@ -131,16 +121,9 @@ export class CollectionTable {
     history: SqliteStatement<[string], { data: string }>;
     countLive: SqliteStatement<[], { n: number }>;
     clear: SqliteStatement<[]>;
-    epoch: SqliteStatement<[string], number>;
-    schemaVersion: SqliteStatement<[], number>;
-    rowsBySeq: SqliteStatement<[string], [number, string]>;
   };
-  /** Versions parsed by {@link parsedRows}, kept for the next call. */
-  private readonly parsed = new ParsedVersions(PARSED_GENERATION_WEIGHT);
-  /** Whether {@link parsedRows} was called before (the first call keeps nothing). */
-  private listedBefore = false;
-  /** The cache's `schema_version` when {@link ownLayoutSchema} last looked at the table, and what it found. */
-  private layoutSeen: { schema: number; own: boolean } | undefined;
+  /** Parsed reads that keep what they parsed between calls. */
+  private readonly reads: ParsedReads;
 
   /**
    * While a full rebuild loads the table (see beginBulkLoad): the current version of each
@@ -186,10 +169,8 @@ export class CollectionTable {
       history: db.prepare(`SELECT data FROM ${t} WHERE seq IN (${versionsOf(t)}) ORDER BY seq`),
       countLive: db.prepare(`SELECT count(*) AS n FROM ${t} WHERE state = ${STATE_LIVE}`),
       clear: db.prepare(`DELETE FROM ${t}`),
-      epoch: db.prepare<[string], number>(READ_EPOCH_SQL).pluck(true),
-      schemaVersion: db.prepare<[], number>('PRAGMA schema_version').pluck(true),
-      rowsBySeq: db.prepare<[string], [number, string]>(`SELECT seq, data FROM ${t} WHERE seq IN (SELECT value FROM json_each(?))`).raw(true),
     };
+    this.reads = new ParsedReads(db, this.table, name, this.queries, () => this.hasOwnLayout());
   }
 
   /**
@@ -349,125 +330,24 @@ export class CollectionTable {
     return this.parsedRows<R>((columns) => buildSelect(this.table, query, columns).sql, params);
   }
 
-  /**
-   * The rows a query of the caller's picks, parsed; each call returns objects of its own.
-   * `sql(columns)` is the query selecting `columns` of this table's rows (`data`, `seq`,
-   * or `seq, data`, in that order), in the order the answer needs, with `params`.
-   *
-   * A table read more than once keeps what it parsed (see parsed-versions.ts) and parses
-   * only the versions it has not seen:
-   * - The first call of this object parses and keeps nothing: a one-shot CLI reads once.
-   * - With nothing kept, or most rows new, one statement reads rows and texts together,
-   *   and keeps what it parses.
-   * - Inside a transaction every row is parsed: rows this connection has not committed
-   *   may be rolled back, and their `seq` given to other texts.
-   */
+  /** The rows a query of the caller's picks, parsed, each call objects of its own (see ParsedReads.rows). */
   parsedRows<R>(sql: (columns: RowColumns) => string, params: readonly unknown[]): R[] {
-    if (this.db.inTransaction || !this.listedBefore) {
-      this.listedBefore = true;
-      return this.parseEvery<R>(sql, params);
-    }
-    const schema = this.ownLayoutSchema();
-    if (schema === undefined) return this.parseAfterEpochChange<R>(sql, params);
-    const epoch = this.readEpoch();
-    if (epoch === undefined) return this.parseEvery<R>(sql, params);
-    this.parsed.useEpoch(epoch);
-    if (this.parsed.isEmpty()) return this.parseAndKeepEvery<R>(sql, params, epoch, schema);
-    const seqs = this.queries.get(sql('seq')).pluck(true).all(...params) as number[];
-    const values: unknown[] = new Array(seqs.length);
-    const missing: number[] = [];
-    for (let i = 0; i < seqs.length; i++) {
-      const kept = this.parsed.get(seqs[i]!);
-      if (kept === undefined) missing.push(i);
-      else values[i] = cloneJson(kept);
-    }
-    if (missing.length * 2 > seqs.length) return this.parseAndKeepEvery<R>(sql, params, epoch, schema);
-    if (missing.length > 0) {
-      const texts = new Map<number, string>();
-      for (const [seq, text] of this.stmts.rowsBySeq.all(JSON.stringify(missing.map((i) => seqs[i])))) texts.set(seq, text);
-      for (const i of missing) {
-        const text = texts.get(seqs[i]!);
-        if (text === undefined) return this.parseAfterEpochChange<R>(sql, params); // emptied since: another epoch
-        values[i] = this.parseAndKeep(seqs[i]!, text);
-      }
-    }
-    // The same epoch after the reads as before them: every row read held the text it was
-    // kept with. The same schema: the table is still the one of this layout found before.
-    if (!this.unchangedSince(epoch, schema)) return this.parseAfterEpochChange<R>(sql, params);
-    return values as R[];
+    return this.reads.rows<R>(sql, params);
   }
 
   /**
-   * The cache's `schema_version` now, when collection `name`'s table is of this layout,
-   * with its epoch and the trigger keeping its rows; undefined when it is not. A process
-   * of layout 5 or older, still running on the cache, may have dropped the table and made
-   * it again in its own layout (to it, this layout's is "another"), or made the whole
-   * cache again in its layout, `table_epochs` gone: it knows nothing of epochs, so the
-   * epoch row left behind, or none at all, says nothing of what the rows hold. Any such
-   * change is a schema change, so the tables are looked at only when the version moved:
-   * one read of a counter per call instead of a scan of `sqlite_master`.
+   * True when the table is of this layout, with the trigger keeping its rows, in a cache
+   * that has table epochs (see ParsedReads: asked only when the cache's schema changed).
    */
-  private ownLayoutSchema(): number | undefined {
-    const schema = this.stmts.schemaVersion.get()!;
-    if (this.layoutSeen?.schema !== schema) {
-      const found = this.db
-        .prepare<[string, string], { tableSql: string | null; epochs: number; kept: number }>(
-          `SELECT (SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?) AS tableSql,
-                  EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'table_epochs') AS epochs,
-                  EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?) AS kept`,
-        )
-        .get(this.table, keepRowsTriggerName(this.table))!;
-      const own = found.tableSql !== null && !isOtherLayout(this.name, found.tableSql) && found.epochs === 1 && found.kept === 1;
-      this.layoutSeen = { schema, own };
-    }
-    return this.layoutSeen.own ? schema : undefined;
-  }
-
-  /** The table's epoch; undefined when it has none, or `table_epochs` went away since {@link ownLayoutSchema} looked. */
-  private readEpoch(): number | undefined {
-    try {
-      return this.stmts.epoch.get(this.name);
-    } catch {
-      return undefined; // the list then parses every row, and reports any real trouble
-    }
-  }
-
-  /** True when the table still has epoch `epoch` and the cache schema version `schema`. */
-  private unchangedSince(epoch: number, schema: number): boolean {
-    return this.readEpoch() === epoch && this.stmts.schemaVersion.get() === schema;
-  }
-
-  /** One statement reads the rows and their texts (consistent on its own); each text is parsed and kept. */
-  private parseAndKeepEvery<R>(sql: (columns: RowColumns) => string, params: readonly unknown[], epoch: number, schema: number): R[] {
-    const rows = this.queries.get(sql('seq, data')).raw(true).all(...params) as [number, string][];
-    // Read under another epoch than `epoch`: keeping them under it would be harmless (an
-    // epoch is never current again), but useless.
-    const keep = this.unchangedSince(epoch, schema);
-    const values: unknown[] = new Array(rows.length);
-    for (let i = 0; i < rows.length; i++) {
-      const [seq, text] = rows[i]!;
-      values[i] = keep ? this.parseAndKeep(seq, text) : JSON.parse(text);
-    }
-    return values as R[];
-  }
-
-  /** Parses `text`, keeps the result for row `seq`, and returns a copy of its own. */
-  private parseAndKeep(seq: number, text: string): unknown {
-    const value = JSON.parse(text) as unknown;
-    this.parsed.add(seq, value, keptWeight(text));
-    return cloneJson(value);
-  }
-
-  /** Every row's text, parsed, nothing kept: one plucked statement (one string per row, no row object). */
-  private parseEvery<R>(sql: (columns: RowColumns) => string, params: readonly unknown[]): R[] {
-    const texts = this.queries.get(sql('data')).pluck(true).all(...params) as unknown[];
-    for (let i = 0; i < texts.length; i++) texts[i] = JSON.parse(texts[i] as string);
-    return texts as R[];
-  }
-
-  private parseAfterEpochChange<R>(sql: (columns: RowColumns) => string, params: readonly unknown[]): R[] {
-    this.parsed.forget();
-    return this.parseEvery<R>(sql, params);
+  private hasOwnLayout(): boolean {
+    const found = this.db
+      .prepare<[string, string], { tableSql: string | null; epochs: number; kept: number }>(
+        `SELECT (SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?) AS tableSql,
+                EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'table_epochs') AS epochs,
+                EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?) AS kept`,
+      )
+      .get(this.table, keepRowsTriggerName(this.table))!;
+    return found.tableSql !== null && !isOtherLayout(this.name, found.tableSql) && found.epochs === 1 && found.kept === 1;
   }
 
   count(query?: Pick<Query, 'where'>): number {

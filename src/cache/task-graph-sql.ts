@@ -19,7 +19,8 @@
  * speed does not depend on what SQLite's planner guesses. Each statement is prepared
  * once per table object.
  */
-import type { CollectionTable, RowColumns } from './collection-table.js';
+import type { CollectionTable } from './collection-table.js';
+import type { RowColumns } from './parsed-reads.js';
 import { STATE_LIVE, STATE_TOMBSTONE, liveRow } from './row-state.js';
 import type { SqliteDatabase, SqliteStatement } from './sqlite.js';
 

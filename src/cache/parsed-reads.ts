@@ -1,0 +1,170 @@
+/**
+ * Reads of a collection table's rows that keep what they parsed between calls (the
+ * versions, in parsed-versions.ts), for `list()` and the ready query: from the second
+ * read of a table in a process, a read asks its query for the rows' `seq`s alone, copies
+ * the versions kept for them, and fetches and parses only the rest.
+ *
+ * What keeps a kept version right: a row's text never changes until its table is
+ * emptied, and creating or emptying a table starts a new epoch (table-epochs.ts). A read
+ * reads the epoch, and SQLite's `schema_version`, before and after its own reads; inside
+ * a transaction it parses every row.
+ */
+import type { SqliteDatabase, SqliteStatement } from './sqlite.js';
+import type { StatementCache } from './statement-cache.js';
+import { ParsedVersions, cloneJson, keptWeight } from './parsed-versions.js';
+import { READ_EPOCH_SQL } from './table-epochs.js';
+
+/** The columns {@link ParsedReads.rows} asks a query of the caller's to select, in this order. */
+export type RowColumns = 'data' | 'seq' | 'seq, data';
+
+/**
+ * The weight (see parsed-versions.ts, keptWeight) each of the two generations of parsed
+ * versions holds: a whole collection of ~17,000 records like the benchmark's (300
+ * characters, three objects or arrays each) is listed from them; parsed, they take
+ * ~1.1 bytes per character of text.
+ */
+const PARSED_GENERATION_WEIGHT = 8 << 20;
+
+export class ParsedReads {
+  /** Versions parsed by {@link rows}, kept for the next call. */
+  private readonly parsed = new ParsedVersions(PARSED_GENERATION_WEIGHT);
+  /** Whether {@link rows} was called before (the first call keeps nothing). */
+  private readBefore = false;
+  /** The cache's `schema_version` when {@link ownLayoutSchema} last looked at the table, and what it found. */
+  private layoutSeen: { schema: number; own: boolean } | undefined;
+  private readonly stmts: {
+    epoch: SqliteStatement<[string], number>;
+    schemaVersion: SqliteStatement<[], number>;
+    rowsBySeq: SqliteStatement<[string], [number, string]>;
+  };
+
+  /**
+   * `table`: the cache table of collection `collection`; `queries`: its statements by SQL
+   * text; `hasOwnLayout`: whether the table, as the cache holds it now, is of this layout
+   * (asked again only when the cache's schema changed).
+   */
+  constructor(
+    private readonly db: SqliteDatabase,
+    table: string,
+    private readonly collection: string,
+    private readonly queries: StatementCache,
+    private readonly hasOwnLayout: () => boolean,
+  ) {
+    this.stmts = {
+      epoch: db.prepare<[string], number>(READ_EPOCH_SQL).pluck(true),
+      schemaVersion: db.prepare<[], number>('PRAGMA schema_version').pluck(true),
+      rowsBySeq: db.prepare<[string], [number, string]>(`SELECT seq, data FROM "${table}" WHERE seq IN (SELECT value FROM json_each(?))`).raw(true),
+    };
+  }
+
+  /**
+   * The rows a query of the caller's picks, parsed; each call returns objects of its own.
+   * `sql(columns)` is the query selecting `columns` of this table's rows (`data`, `seq`,
+   * or `seq, data`, in that order), in the order the answer needs, with `params`.
+   *
+   * A table read more than once keeps what it parsed (see parsed-versions.ts) and parses
+   * only the versions it has not seen:
+   * - The first call of this object parses and keeps nothing: a one-shot CLI reads once.
+   * - With nothing kept, or most rows new, one statement reads rows and texts together,
+   *   and keeps what it parses.
+   * - Inside a transaction every row is parsed: rows this connection has not committed
+   *   may be rolled back, and their `seq` given to other texts.
+   */
+  rows<R>(sql: (columns: RowColumns) => string, params: readonly unknown[]): R[] {
+    if (this.db.inTransaction || !this.readBefore) {
+      this.readBefore = true;
+      return this.parseEvery<R>(sql, params);
+    }
+    const schema = this.ownLayoutSchema();
+    if (schema === undefined) return this.parseAfterEpochChange<R>(sql, params);
+    const epoch = this.readEpoch();
+    if (epoch === undefined) return this.parseEvery<R>(sql, params);
+    this.parsed.useEpoch(epoch);
+    if (this.parsed.isEmpty()) return this.parseAndKeepEvery<R>(sql, params, epoch, schema);
+    const seqs = this.queries.get(sql('seq')).pluck(true).all(...params) as number[];
+    const values: unknown[] = new Array(seqs.length);
+    const missing: number[] = [];
+    for (let i = 0; i < seqs.length; i++) {
+      const kept = this.parsed.get(seqs[i]!);
+      if (kept === undefined) missing.push(i);
+      else values[i] = cloneJson(kept);
+    }
+    if (missing.length * 2 > seqs.length) return this.parseAndKeepEvery<R>(sql, params, epoch, schema);
+    if (missing.length > 0) {
+      const texts = new Map<number, string>();
+      for (const [seq, text] of this.stmts.rowsBySeq.all(JSON.stringify(missing.map((i) => seqs[i])))) texts.set(seq, text);
+      for (const i of missing) {
+        const text = texts.get(seqs[i]!);
+        if (text === undefined) return this.parseAfterEpochChange<R>(sql, params); // emptied since: another epoch
+        values[i] = this.parseAndKeep(seqs[i]!, text);
+      }
+    }
+    // The same epoch after the reads as before them: every row read held the text it was
+    // kept with. The same schema: the table is still the one of this layout found before.
+    if (!this.unchangedSince(epoch, schema)) return this.parseAfterEpochChange<R>(sql, params);
+    return values as R[];
+  }
+
+  /**
+   * The cache's `schema_version` now, when the table is of this layout (see the
+   * constructor's `hasOwnLayout`); undefined when it is not. A process of layout 5 or
+   * older, still running on the cache, may have dropped the table and made it again in its
+   * own layout (to it, this layout's is "another"), or made the whole cache again in its
+   * layout, `table_epochs` gone: it knows nothing of epochs, so the epoch row left behind,
+   * or none at all, says nothing of what the rows hold. Any such change is a schema
+   * change, so the table is looked at only when the version moved: one read of a counter
+   * per call instead of a scan of `sqlite_master`.
+   */
+  private ownLayoutSchema(): number | undefined {
+    const schema = this.stmts.schemaVersion.get()!;
+    if (this.layoutSeen?.schema !== schema) this.layoutSeen = { schema, own: this.hasOwnLayout() };
+    return this.layoutSeen.own ? schema : undefined;
+  }
+
+  /** The table's epoch; undefined when it has none, or `table_epochs` went away since {@link ParsedReads.ownLayoutSchema} looked. */
+  private readEpoch(): number | undefined {
+    try {
+      return this.stmts.epoch.get(this.collection);
+    } catch {
+      return undefined; // the list then parses every row, and reports any real trouble
+    }
+  }
+
+  /** True when the table still has epoch `epoch` and the cache schema version `schema`. */
+  private unchangedSince(epoch: number, schema: number): boolean {
+    return this.readEpoch() === epoch && this.stmts.schemaVersion.get() === schema;
+  }
+
+  /** One statement reads the rows and their texts (consistent on its own); each text is parsed and kept. */
+  private parseAndKeepEvery<R>(sql: (columns: RowColumns) => string, params: readonly unknown[], epoch: number, schema: number): R[] {
+    const rows = this.queries.get(sql('seq, data')).raw(true).all(...params) as [number, string][];
+    // Read under another epoch than `epoch`: keeping them under it would be harmless (an
+    // epoch is never current again), but useless.
+    const keep = this.unchangedSince(epoch, schema);
+    const values: unknown[] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const [seq, text] = rows[i]!;
+      values[i] = keep ? this.parseAndKeep(seq, text) : JSON.parse(text);
+    }
+    return values as R[];
+  }
+
+  /** Parses `text`, keeps the result for row `seq`, and returns a copy of its own. */
+  private parseAndKeep(seq: number, text: string): unknown {
+    const value = JSON.parse(text) as unknown;
+    this.parsed.add(seq, value, keptWeight(text));
+    return cloneJson(value);
+  }
+
+  /** Every row's text, parsed, nothing kept: one plucked statement (one string per row, no row object). */
+  private parseEvery<R>(sql: (columns: RowColumns) => string, params: readonly unknown[]): R[] {
+    const texts = this.queries.get(sql('data')).pluck(true).all(...params) as unknown[];
+    for (let i = 0; i < texts.length; i++) texts[i] = JSON.parse(texts[i] as string);
+    return texts as R[];
+  }
+
+  private parseAfterEpochChange<R>(sql: (columns: RowColumns) => string, params: readonly unknown[]): R[] {
+    this.parsed.forget();
+    return this.parseEvery<R>(sql, params);
+  }
+}
