@@ -70,11 +70,16 @@ function layout5Rows(t: string, texts: string[]): string {
     .join('\n');
 }
 
-/** Three records listed twice (the second call keeps them), then their log replaced by other contents: the new texts. */
-function listedThenReplaced(dir: string, notes: Collection<{ v: string }>): string[] {
+/** Three records, listed twice (the second call keeps them). */
+function createdAndKept(notes: Collection<{ v: string }>): void {
   for (const id of ['a', 'b', 'c']) notes.create({ id, v: `old ${id}` });
   notes.list();
   expect(notes.list().map((r) => r.v)).toEqual(['old a', 'old b', 'old c']);
+}
+
+/** {@link createdAndKept}, then the log replaced by other contents: the new texts. */
+function listedThenReplaced(dir: string, notes: Collection<{ v: string }>): string[] {
+  createdAndKept(notes);
   const texts = notes.listTexts().map((t) => JSON.stringify({ ...JSON.parse(t), v: `new ${JSON.parse(t).id}` }));
   writeFileSync(join(dir, 'notes.jsonl'), texts.map((l) => `${l}\n`).join(''));
   return texts;
@@ -86,9 +91,7 @@ describe('list() beside a process of an older cache layout', () => {
     const store = open(dir);
     try {
       const notes = store.collection<{ v: string }>({ name: 'notes' });
-      for (const id of ['a', 'b', 'c']) notes.create({ id, v: `old ${id}` });
-      notes.list();
-      expect(notes.list().map((r) => r.v)).toEqual(['old a', 'old b', 'old c']);
+      createdAndKept(notes);
       // A checkout of a branch without the log; the old process catches up: layout 5's
       // rebuild of a vanished log empties the table and forgets the log, and inserts nothing.
       renameSync(join(dir, 'notes.jsonl'), join(dir, 'notes.jsonl.away'));
@@ -106,47 +109,39 @@ describe('list() beside a process of an older cache layout', () => {
     }
   });
 
-  it('sees the rows of a table the old process dropped and rebuilt in its own layout', () => {
-    const dir = join(tempDir(), '.taskstore');
-    const store = open(dir);
-    try {
-      const notes = store.collection<{ v: string }>({ name: 'notes' });
-      const texts = listedThenReplaced(dir, notes);
-      // The old process meets the collection for the first time: to it, this layout's
-      // table is of "another layout", dropped with its files row (not its epoch, which it
-      // does not know); then it rebuilds the table from the log, in its own layout, into rows 1-3.
-      const error = inOldProcess(
-        dir,
-        `DROP TABLE "c_notes"; DELETE FROM files WHERE collection = 'notes'; ${layout5Table('c_notes')} ${layout5Rows('c_notes', texts)}`,
-      );
-      expect(error).toBeUndefined();
-      expect(notes.listTexts()).toEqual(texts);
-      expectListMatchesTexts(notes);
-    } finally {
-      store.close();
-    }
-  });
-
-  it('sees the rows of a cache the old process created again in its own layout', () => {
-    const dir = join(tempDir(), '.taskstore');
-    const store = open(dir);
-    try {
-      const notes = store.collection<{ v: string }>({ name: 'notes' });
-      const texts = listedThenReplaced(dir, notes);
-      // The old process, opened after this one, finds a cache of another layout: it drops
-      // every table (table_epochs too), creates its own, and rebuilds the collection.
-      const error = inOldProcess(
-        dir,
-        `DROP TABLE "c_notes"; DROP TABLE table_epochs; DELETE FROM files; UPDATE meta SET value = '5' WHERE key = 'layout';
+  // What the old process does, in SQL, after this one kept the rows it listed.
+  const rebuildsByOldProcess = [
+    {
+      // It meets the collection for the first time: to it, this layout's table is of
+      // "another layout", dropped with its files row (not its epoch, which it does not
+      // know); then it rebuilds the table from the log, in its own layout, into rows 1-3.
+      what: 'a table the old process dropped and rebuilt in its own layout',
+      sql: (texts: string[]) => `DROP TABLE "c_notes"; DELETE FROM files WHERE collection = 'notes'; ${layout5Table('c_notes')} ${layout5Rows('c_notes', texts)}`,
+    },
+    {
+      // Opened after this one, it finds a cache of another layout: it drops every table
+      // (table_epochs too), creates its own, and rebuilds the collection.
+      what: 'a cache the old process created again in its own layout',
+      sql: (texts: string[]) => `DROP TABLE "c_notes"; DROP TABLE table_epochs; DELETE FROM files; UPDATE meta SET value = '5' WHERE key = 'layout';
          ${layout5Table('c_notes')} ${layout5Rows('c_notes', texts)}`,
-      );
-      expect(error).toBeUndefined();
-      expect(notes.listTexts()).toEqual(texts);
-      expectListMatchesTexts(notes);
-    } finally {
-      store.close();
-    }
-  });
+    },
+  ];
+
+  for (const { what, sql } of rebuildsByOldProcess) {
+    it(`sees the rows of ${what}`, () => {
+      const dir = join(tempDir(), '.taskstore');
+      const store = open(dir);
+      try {
+        const notes = store.collection<{ v: string }>({ name: 'notes' });
+        const texts = listedThenReplaced(dir, notes);
+        expect(inOldProcess(dir, sql(texts))).toBeUndefined();
+        expect(notes.listTexts()).toEqual(texts);
+        expectListMatchesTexts(notes);
+      } finally {
+        store.close();
+      }
+    });
+  }
 
   it('the table rebuilds of this process still empty it', () => {
     const dir = join(tempDir(), '.taskstore');
