@@ -187,7 +187,7 @@ export class Engine implements DomainHost {
     return runTransaction(this, fn);
   }
 
-  /** Runs `fn` holding the write lock, or joins the enclosing scope. */
+  /** Runs `fn` holding the write lock, or joins the enclosing scope as a savepoint. */
   write<R>(fn: () => R, options: { readOnly?: boolean } = {}): R {
     return runWrite(this, fn, options);
   }

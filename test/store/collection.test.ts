@@ -438,6 +438,18 @@ describe('createMany and transactions', () => {
     expect(lines(dir)).toHaveLength(3);
   });
 
+  it('a createMany that fails part-way inside a transaction leaves none of its records, also when the caller catches and goes on', () => {
+    const { store, notes, dir } = openStore();
+    store.transaction(() => {
+      notes.create({ id: 'before', title: 'a' });
+      expect(codeOf(() => notes.createMany([{ id: 'm1', title: 'b' }, { id: 'm2', title: 'c' }, { id: 'm1', title: 'dup' }]))).toBe('ALREADY_EXISTS');
+      expect(notes.get('m1')).toBeUndefined();
+      notes.create({ id: 'after', title: 'd' });
+    });
+    expect(notes.list({ orderBy: 'id' }).map((r) => r.id)).toEqual(['after', 'before']);
+    expect(lines(dir).map((l) => JSON.parse(l).id)).toEqual(['before', 'after']);
+  });
+
   it('transaction commits across collections together, or rolls everything back on throw', () => {
     const { store, notes, dir } = openStore();
     const events = store.collection({ name: 'events' });
