@@ -106,6 +106,12 @@ const NO_PREV = 0;
 const BULK_ROWS = 64;
 /** A bulk load's queue is inserted early once its lines hold this many characters: big lines are not held 64 at a time. */
 const BULK_MAX_CHARS = 4 << 20;
+/**
+ * The fewest new rows for which a bulk load pays outside a rebuild (createMany): below it,
+ * dropping and building the indexes again, and SQLite preparing every statement of the
+ * connection again after that schema change, cost more than the rows' index upkeep.
+ */
+const BULK_LOAD_MIN_NEW_ROWS = 1_000;
 
 
 export class CollectionTable {
@@ -218,7 +224,7 @@ export class CollectionTable {
       }
       const seq = this.addBulkRow(record.id, record.updated_at, newState, lineNo, prev, text);
       bulk.currentSeq.set(record.id, seq);
-      bulk.setRow(seq, record.updated_at, prev);
+      bulk.setRow(seq, record.updated_at, prev, newState);
     } else {
       // As in apply(): after the current row in the chain; the current row's new `prev`
       // is written at the end of the load (it may still be queued).
@@ -253,12 +259,32 @@ export class CollectionTable {
   }
 
   /**
-   * Starts a bulk load into the (just cleared) table for a full rebuild: drops its
-   * indexes until endBulkLoad. Runs inside the caller's transaction, so a failure rolls
-   * the dropped indexes back with everything else; the caller must call endBulkLoad
-   * (or abortBulkLoad) in every case.
+   * True when loading `newRows` rows in bulk (beginBulkLoad) costs less than applying
+   * them one by one: when they are many, and at least as many as the rows the table
+   * already holds (its indexes are built again over all of them). A read of `max(seq)`:
+   * rows are never removed except by `clear()`, so it bounds their number.
+   */
+  bulkLoadPays(newRows: number): boolean {
+    if (newRows < BULK_LOAD_MIN_NEW_ROWS) return false;
+    const maxSeq = this.db.prepare(`SELECT coalesce(max(seq), 0) AS n FROM "${this.table}"`).pluck(true).get() as number;
+    return newRows >= maxSeq;
+  }
+
+  /**
+   * Starts a bulk load: until endBulkLoad, rows are inserted many per statement, and
+   * the table's indexes are dropped, to be built once at the end (several times cheaper
+   * than keeping them up to date row by row). Used by a full rebuild, into the table it
+   * just cleared, and by a large createMany, into a table that may hold rows already:
+   * the current row of each id is read into memory first, since the id index is gone.
+   * Runs inside the caller's transaction (or savepoint), so a failure rolls the dropped
+   * indexes back with everything else; the caller must call endBulkLoad (or
+   * abortBulkLoad) in every case. Reads of the table during the load insert the queued
+   * rows first, and see every row applied so far.
    */
   beginBulkLoad(): void {
+    const rowsBefore = this.db
+      .prepare(`SELECT seq, id, updated_at, state, prev FROM "${this.table}" WHERE state > ${STATE_SUPERSEDED} ORDER BY seq`)
+      .all() as (CurrentRow & { id: string })[];
     const indexes = this.db
       .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL")
       .all(this.table) as { name: string; sql: string }[];
@@ -268,7 +294,17 @@ export class CollectionTable {
     // The trigger that keeps rows (a BEFORE DELETE) sees no insert or update.
     const hasTriggers =
       this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? AND name <> ?").get(this.table, keepRowsTriggerName(this.table)) !== undefined;
-    this.bulk = new BulkLoad(next, hasTriggers);
+    const bulk = new BulkLoad(next, hasTriggers);
+    for (const row of rowsBefore) {
+      bulk.currentSeq.set(row.id, row.seq);
+      bulk.setRow(row.seq, row.updated_at, row.prev, row.state);
+    }
+    this.bulk = bulk;
+  }
+
+  /** Inserts a bulk load's queued rows before a read of the table (see beginBulkLoad). */
+  private settle(): void {
+    if (this.bulk !== null) this.flushBulk(this.bulk);
   }
 
   /**
@@ -301,21 +337,30 @@ export class CollectionTable {
 
   /** The current version's `updated_at` and state, tombstones included (for stamping and existence checks). */
   current(id: string): { updatedAt: number; live: boolean } | undefined {
+    const bulk = this.bulk;
+    if (bulk !== null) {
+      // The id index is dropped during a bulk load; its map knows every current row.
+      const seq = bulk.currentSeq.get(id);
+      return seq === undefined ? undefined : { updatedAt: bulk.updatedAt(seq), live: bulk.state(seq) === STATE_LIVE };
+    }
     const row = this.stmts.current.get(id);
     return row === undefined ? undefined : { updatedAt: row.updated_at, live: row.state === STATE_LIVE };
   }
 
   /** The current live version's JSON text, or undefined when absent or deleted. */
   liveText(id: string): string | undefined {
+    this.settle();
     return this.stmts.live.get(id)?.data;
   }
 
   historyTexts(id: string): string[] {
+    this.settle();
     return this.stmts.history.all(id).map((r) => r.data);
   }
 
   /** The JSON texts of the matching current versions. */
   select(query?: Query): string[] {
+    this.settle();
     const { sql, params } = buildSelect(this.table, query);
     // pluck: one string per row instead of a row object (these statements select only `data`).
     return this.queries.get(sql).pluck(true).all(...params) as string[];
@@ -332,6 +377,7 @@ export class CollectionTable {
 
   /** The rows a query of the caller's picks, parsed, each call objects of its own (see ParsedReads.rows). */
   parsedRows<R>(sql: (columns: RowColumns) => string, params: readonly unknown[]): R[] {
+    this.settle();
     return this.reads.rows<R>(sql, params);
   }
 
@@ -351,6 +397,7 @@ export class CollectionTable {
   }
 
   count(query?: Pick<Query, 'where'>): number {
+    this.settle();
     if (query?.where === undefined) return this.stmts.countLive.get()!.n;
     const { sql, params } = buildCount(this.table, query);
     return (this.queries.get(sql).get(...params) as { n: number }).n;
@@ -359,17 +406,20 @@ export class CollectionTable {
 
   /** Ids of the live records, sorted (read from the `(id, state)` index, no JSON parsed). */
   liveIds(): string[] {
+    this.settle();
     return this.queries.get(`SELECT id FROM "${this.table}" WHERE ${liveRow()} ORDER BY id`).pluck().all() as string[];
   }
 
   /** Current versions (live and tombstones) as id → JSON text, for consistency checks. */
   currentTexts(): Map<string, string> {
+    this.settle();
     const rows = this.db.prepare(`SELECT id, data FROM "${this.table}" WHERE state > ${STATE_SUPERSEDED}`).all() as { id: string; data: string }[];
     return new Map(rows.map((r) => [r.id, r.data]));
   }
 
   /** True when the table holds this exact version line for `id`. */
   hasVersionText(id: string, text: string): boolean {
+    this.settle();
     const t = `"${this.table}"`;
     return this.queries.get(`SELECT 1 FROM ${t} WHERE seq IN (${versionsOf(t)}) AND data = ? LIMIT 1`).get(id, text) !== undefined;
   }
@@ -380,6 +430,7 @@ export class CollectionTable {
    * SQLite rather than in memory, since a log can hold hundreds of thousands of records.
    */
   snapshotCurrent(): void {
+    this.settle();
     this.db.exec(`DROP TABLE IF EXISTS temp."${this.table}__before"`);
     this.db.exec(`CREATE TEMP TABLE "${this.table}__before" AS SELECT id, updated_at, data FROM "${this.table}" WHERE state > ${STATE_SUPERSEDED}`);
   }
@@ -407,6 +458,7 @@ export class CollectionTable {
    * `updated_at` is at or after it (retention).
    */
   keptLineNumbers(since?: number): number[] {
+    this.settle();
     const recent = since === undefined ? '' : ' OR updated_at >= ?';
     const sql = `SELECT line_no FROM "${this.table}" WHERE state > ${STATE_SUPERSEDED} OR json_type(data, '$.deleted') = 'true'${recent} ORDER BY line_no`;
     return this.db.prepare(sql).pluck(true).all(...(since === undefined ? [] : [since])) as number[];
@@ -419,6 +471,7 @@ export class CollectionTable {
    * than a recursive query at 300,000 rows (0.4 s against 1 s).
    */
   unreachableVersions(): number {
+    this.settle();
     const t = `"${this.table}"`;
     const { maxSeq, total } = this.db.prepare(`SELECT coalesce(max(seq), 0) AS maxSeq, count(*) AS total FROM ${t}`).get() as { maxSeq: number; total: number };
     // Seqs are dense (each load starts at 1, each insert takes the next); a damaged table
@@ -449,6 +502,7 @@ export class CollectionTable {
 
   /** How many stored versions a newer version of their id superseded (what compaction drops). */
   supersededCount(): number {
+    this.settle();
     return (this.db.prepare(`SELECT count(*) AS n FROM "${this.table}" WHERE state = ${STATE_SUPERSEDED}`).get() as { n: number }).n;
   }
 
@@ -487,6 +541,8 @@ class BulkLoad {
   private stamps: Float64Array = new Float64Array(1 << 16);
   /** Each current row's `prev` (NO_PREV for none), indexed as `stamps`. */
   private prevs: Float64Array = new Float64Array(1 << 16);
+  /** Each current row's state (live or tombstone), indexed as `stamps`. */
+  private states: Uint8Array = new Uint8Array(1 << 16);
   /** Rows superseded during the load (no triggers on the table): marked at its end, in seq order. */
   readonly superseded: number[] = [];
   /** Current rows whose `prev` changed after they were queued: written at the end of the load. */
@@ -517,8 +573,8 @@ class BulkLoad {
     this.queuedChars = 0;
   }
 
-  /** Records a new current row's `updated_at` and `prev`. */
-  setRow(seq: number, updatedAt: number, prev: number): void {
+  /** Records a current row's `updated_at`, `prev` and state. */
+  setRow(seq: number, updatedAt: number, prev: number, state: number): void {
     if (this.base < 0) this.base = seq;
     const i = seq - this.base;
     if (i < 0) throw new Error(`bulk load: row seq ${seq} before the first (${this.base})`);
@@ -526,9 +582,17 @@ class BulkLoad {
       const size = Math.max(this.stamps.length * 2, i + 1);
       this.stamps = grow(this.stamps, size);
       this.prevs = grow(this.prevs, size);
+      const states = new Uint8Array(size);
+      states.set(this.states);
+      this.states = states;
     }
     this.stamps[i] = updatedAt;
     this.prevs[i] = prev;
+    this.states[i] = state;
+  }
+
+  state(seq: number): number {
+    return this.states[seq - this.base]!;
   }
 
   updatedAt(seq: number): number {
