@@ -90,6 +90,7 @@ export class Engine implements DomainHost {
     this.host = {
       table: (name) => readableTable(this, name),
       write: (fn) => this.write(fn),
+      transaction: (fn) => this.transaction(fn),
       stage: (name, record, text) => this.stage(name, record, text),
       now: () => Date.now(),
       referrers: (name, id) => this.extensions.flatMap((e) => e.referrers?.(name, id) ?? []),
@@ -187,7 +188,7 @@ export class Engine implements DomainHost {
     return runTransaction(this, fn);
   }
 
-  /** Runs `fn` holding the write lock, or joins the enclosing scope as a savepoint. */
+  /** Runs `fn` holding the write lock, or joins the enclosing scope. */
   write<R>(fn: () => R, options: { readOnly?: boolean } = {}): R {
     return runWrite(this, fn, options);
   }

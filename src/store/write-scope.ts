@@ -31,14 +31,10 @@ export interface WriteScope {
 /** Caches locked by a store of this process: a second store waiting for its own process's lock would wait forever. */
 const locksHeldInProcess = new Set<string>();
 
-/**
- * Runs `fn` holding the write lock, or joins the enclosing scope as a savepoint: a write
- * that fails part-way (the third record of a createMany) leaves nothing of itself staged,
- * also when a caller inside a transaction catches its error and goes on.
- */
+/** Runs `fn` holding the write lock, or joins the enclosing scope. */
 export function runWrite<R>(engine: Engine, fn: () => R, { readOnly = false }: { readOnly?: boolean } = {}): R {
   engine.assertOpen();
-  if (engine.scope !== undefined) return runTransaction(engine, fn);
+  if (engine.scope !== undefined) return fn();
   if (!engine.cache.isCurrentFile()) engine.reopenCache();
   const lockKey = engine.lockKey;
   if (locksHeldInProcess.has(lockKey)) {

@@ -144,17 +144,18 @@ describe('createMany in bulk', () => {
   it('reads made while the records are created (a schema that checks references) see every record created before', () => {
     const dir = join(tempDir(), '.taskstore');
     const store = Store.open(dir, { durability: 'none', logger: quietLogger() });
-    let notes: ReturnType<typeof store.collection<{ v: number; parent?: string }>>;
+    type Child = { v: number; parent?: string };
+    let notes: ReturnType<typeof store.collection<Child>>;
     const schema = {
-      parse(value: unknown) {
+      parse(value: unknown): Child {
         const parent = (value as { parent?: string }).parent;
         if (parent !== undefined && notes.get(parent) === undefined) throw new Error(`parent ${parent} does not exist`);
         if (parent !== undefined && !notes.list({ where: { v: Number(parent.slice(1)) } }).some((r) => r.id === parent)) throw new Error('list does not see the parent');
         if (parent !== undefined && notes.count() !== Number(parent.slice(1)) + 1) throw new Error('count does not see every record before');
-        return value;
+        return value as Child;
       },
     };
-    notes = store.collection({ name: 'notes', indexes: ['v'], schema });
+    notes = store.collection<Child>({ name: 'notes', indexes: ['v'], schema });
     // Every 100th record names the one just before it, which is not inserted yet (queued).
     const records = Array.from({ length: BULK_MIN + 5 }, (_, i) => ({ id: `c${i}`, v: i, parent: i % 100 === 1 && i > 1 ? `c${i - 1}` : undefined }));
     expect(notes.createMany(records)).toHaveLength(records.length);
