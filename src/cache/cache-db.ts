@@ -36,6 +36,16 @@ const CACHE_LAYOUT_VERSION = '6';
 const WAL_AUTOCHECKPOINT_PAGES = 10_000;
 
 /**
+ * The size (bytes) SQLite cuts the WAL file back to when it starts the WAL over after a
+ * checkpoint. Without it the file keeps the size of the largest transaction ever
+ * committed while any process has the cache open: after a full rebuild of a million
+ * lines (every row and index page in one commit), a long-running process kept a WAL as
+ * large as the database itself next to it. Above the ~40 MiB the safety net above lets
+ * the WAL reach, so that regular writes never cut and grow it again.
+ */
+export const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
+
+/**
  * After this many commits, a PASSIVE checkpoint is scheduled for the next turn of the
  * event loop: after the write has returned, while the process is between writes. It
  * never waits for readers or writers (PASSIVE), and nothing depends on it running: a
@@ -138,6 +148,7 @@ export class CacheDb {
       db.pragma('temp_store = DEFAULT');
       db.pragma('cache_size = -65536');
       db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+      db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
       const layout = CacheDb.readLayoutVersion(db);
       if (layout !== CACHE_LAYOUT_VERSION) CacheDb.createLayout(db, layout !== undefined);
       return new CacheDb(path, db, busyTimeoutMs);

@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Engine as Store } from '../../src/store/engine.js';
+import { WAL_SIZE_LIMIT_BYTES } from '../../src/cache/cache-db.js';
 import { tempDir } from '../helpers/temp.js';
 import { quietLogger } from '../helpers/logger.js';
 
@@ -49,4 +50,26 @@ describe('WAL checkpoints run between writes, not inside them', () => {
     await nextTurn();
     await nextTurn();
   });
+
+  it('cuts the WAL file back once a transaction larger than the limit was checkpointed, while other processes keep it open', async () => {
+    const { dir, store, notes } = openNotes();
+    // Another connection (another process, a dashboard) keeps the WAL from being removed.
+    const other = Store.open(dir, { durability: 'none', logger: quietLogger() });
+    const walSize = () => statSync(join(dir, 'taskstore.db-wal')).size;
+    try {
+      // One commit of ~90 MB: a bulk createMany (a full rebuild is another such commit).
+      const pad = 'p'.repeat(2_000);
+      notes.createMany(Array.from({ length: 40_000 }, (_, i) => ({ i, status: 'open', pad })));
+      await nextTurn();
+      notes.create({ title: 'after', status: 'done' });
+      await nextTurn();
+      notes.create({ title: 'and after', status: 'done' });
+      expect(walSize()).toBeLessThanOrEqual(WAL_SIZE_LIMIT_BYTES + 1024 * 1024);
+      expect(other.collection({ name: 'notes' }).count()).toBe(40_002);
+    } finally {
+      other.close();
+      store.close();
+    }
+  }, 60_000);
 });
+
