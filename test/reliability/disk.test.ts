@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TaskStoreError } from '../../src/index.js';
 import { Engine as Store } from '../../src/store/engine.js';
@@ -64,12 +65,24 @@ describe.skipIf(!canMount)('a file system that refuses', () => {
     const dir = join(mnt, '.taskstore');
     const store = Store.open(dir, { logger: quietLogger() });
     const notes = store.collection({ name: 'notes' });
+    const bulk = store.collection({ name: 'bulk', indexes: ['n'] });
     notes.create({ id: 'before', body: 'x' });
     const logBefore = readFileSync(join(dir, 'notes.jsonl'));
+    const indexesOf = (table: string) => {
+      const db = new Database(join(dir, 'taskstore.db'), { readonly: true });
+      try {
+        return db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? ORDER BY name").pluck().all(table);
+      } finally {
+        db.close();
+      }
+    };
+    const bulkIndexes = indexesOf('c_bulk');
     const filler = fillUntil(mnt, 12 * 1024);
     const failures = [
       codeOf(() => notes.create({ id: 'big', body: 'y'.repeat(200 * 1024) })),
       codeOf(() => notes.createMany(Array.from({ length: 50 }, (_, i) => ({ id: `m${i}`, body: 'z'.repeat(4096) })))),
+      // A batch large enough to load in bulk (the table's indexes dropped, then built again).
+      codeOf(() => bulk.createMany(Array.from({ length: 1_500 }, (_, i) => ({ id: `b${i}`, n: i % 7, body: 'w'.repeat(100) })))),
     ];
     for (const failure of failures) {
       expect(failure.code).toBe('IO');
@@ -78,7 +91,13 @@ describe.skipIf(!canMount)('a file system that refuses', () => {
     expect(readFileSync(join(dir, 'notes.jsonl'))).toEqual(logBefore);
     expect(notes.get('big')).toBeUndefined();
     expect(notes.get('m0')).toBeUndefined();
+    expect(bulk.count()).toBe(0);
+    expect(indexesOf('c_bulk')).toEqual(bulkIndexes);
+    expect(bulkIndexes).toContain('c_bulk__f_n');
     rmSync(filler);
+    expect(bulk.createMany(Array.from({ length: 1_500 }, (_, i) => ({ id: `b${i}`, n: i % 7 })))).toHaveLength(1_500);
+    expect(bulk.count({ where: { n: 3 } })).toBe(214);
+    expect(indexesOf('c_bulk')).toEqual(bulkIndexes);
     notes.create({ id: 'after', body: 'ok' });
     store.close();
     const reopened = Store.open(dir, { logger: quietLogger() });
