@@ -21,7 +21,7 @@
  */
 import type { SqliteDatabase, SqliteStatement } from './sqlite.js';
 import { supersedes, type StoredRecord } from '../jsonl/line-codec.js';
-import { StatementCache } from './statement-cache.js';
+import { StatementCache, lazyStatements } from './statement-cache.js';
 import { buildCount, buildSelect, fieldExpression, type Query } from './query-builder.js';
 
 import { STATE_LIVE, STATE_SUPERSEDED, STATE_TOMBSTONE, liveRow } from './row-state.js';
@@ -166,16 +166,16 @@ export class CollectionTable {
     } else {
       createTable(); // an index a failed bulk load left dropped comes back
     }
-    this.stmts = {
-      current: db.prepare(`SELECT seq, updated_at, state, prev FROM ${t} WHERE id = ? AND state > ${STATE_SUPERSEDED}`),
-      live: db.prepare(`SELECT data FROM ${t} WHERE id = ? AND ${liveRow()}`),
-      supersede: db.prepare(`UPDATE ${t} SET state = ${STATE_SUPERSEDED} WHERE seq = ?`),
-      insert: db.prepare(`INSERT INTO ${t} (id, updated_at, state, line_no, prev, data) VALUES (?, ?, ?, ?, ?, ?)`),
-      relink: db.prepare(`UPDATE ${t} SET prev = ? WHERE seq = ?`),
-      history: db.prepare(`SELECT data FROM ${t} WHERE seq IN (${versionsOf(t)}) ORDER BY seq`),
-      countLive: db.prepare(`SELECT count(*) AS n FROM ${t} WHERE state = ${STATE_LIVE}`),
-      clear: db.prepare(`DELETE FROM ${t}`),
-    };
+    this.stmts = lazyStatements<CollectionTable['stmts']>(db, {
+      current: `SELECT seq, updated_at, state, prev FROM ${t} WHERE id = ? AND state > ${STATE_SUPERSEDED}`,
+      live: `SELECT data FROM ${t} WHERE id = ? AND ${liveRow()}`,
+      supersede: `UPDATE ${t} SET state = ${STATE_SUPERSEDED} WHERE seq = ?`,
+      insert: `INSERT INTO ${t} (id, updated_at, state, line_no, prev, data) VALUES (?, ?, ?, ?, ?, ?)`,
+      relink: `UPDATE ${t} SET prev = ? WHERE seq = ?`,
+      history: `SELECT data FROM ${t} WHERE seq IN (${versionsOf(t)}) ORDER BY seq`,
+      countLive: `SELECT count(*) AS n FROM ${t} WHERE state = ${STATE_LIVE}`,
+      clear: `DELETE FROM ${t}`,
+    });
     this.reads = new ParsedReads(db, this.table, name, this.queries, () => this.hasOwnLayout());
   }
 

@@ -23,3 +23,17 @@ export class StatementCache {
     return statement;
   }
 }
+
+/**
+ * An object whose members are the statements of `sql`, each prepared on its first use:
+ * a process prepares only what it runs (a one-shot CLI that lists PRDs reads one of the
+ * record tables, and only through a few of its statements).
+ */
+export function lazyStatements<S extends Record<string, SqliteStatement<any, any>>>(db: SqliteDatabase, sql: { readonly [K in keyof S]: string }): S {
+  const statements = {} as S;
+  for (const key of Object.keys(sql) as (keyof S & string)[]) {
+    let prepared: S[typeof key] | undefined;
+    Object.defineProperty(statements, key, { enumerable: true, get: () => (prepared ??= db.prepare(sql[key]) as S[typeof key]) });
+  }
+  return statements;
+}
