@@ -20,14 +20,24 @@ import { isInexactInteger, JSON_TOKENS } from './exact-integers.js';
  * `getRandomValues`, unlike `randomUUID`, exists in Node and in every browser context
  * (a page served over plain http on a LAN address is not a secure context).
  */
-const NONCE = `exact-integer-${randomId()}:`;
+let nonce: string | undefined;
+/**
+ * Made on first use, not when the module loads: the first touch of `globalThis.crypto`
+ * loads Node's Web Crypto (~1 ms), which a one-shot CLI that meets no such integer skips.
+ */
+function exactNonce(): string {
+  return (nonce ??= `exact-integer-${randomId()}:`);
+}
 
 /** 128 random bits as 8-4-4-4-12 hex digits (the shape of a UUID). */
 function randomId(): string {
   const hex = Array.from(globalThis.crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
-const PLACEHOLDER = new RegExp(`"${NONCE}(-?\\d+)"`, 'g');
+let placeholder: RegExp | undefined;
+function placeholderPattern(): RegExp {
+  return (placeholder ??= new RegExp(`"${exactNonce()}(-?\\d+)"`, 'g'));
+}
 
 /** An integer literal a number cannot hold exactly, kept as its digits. */
 export class ExactInteger {
@@ -35,7 +45,7 @@ export class ExactInteger {
 
   /** A placeholder string; {@link stringifyExact} turns it back into the bare digits. */
   toJSON(): string {
-    return `${NONCE}${this.text}`;
+    return `${exactNonce()}${this.text}`;
   }
 
   /** The digits (what a table cell shows). */
@@ -56,11 +66,11 @@ export function parseExact(text: string): unknown {
   const marked = text.replace(JSON_TOKENS, (token) => {
     if (!isInexactInteger(token)) return token;
     found = true;
-    return JSON.stringify(`${NONCE}${token}`);
+    return JSON.stringify(`${exactNonce()}${token}`);
   });
   if (!found) return JSON.parse(text);
   return JSON.parse(marked, (_key, value: unknown) =>
-    typeof value === 'string' && value.startsWith(NONCE) ? new ExactInteger(value.slice(NONCE.length)) : value,
+    typeof value === 'string' && value.startsWith(exactNonce()) ? new ExactInteger(value.slice(exactNonce().length)) : value,
   );
 }
 
@@ -104,5 +114,6 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 /** `JSON.stringify(value, null, indent)`, with each {@link ExactInteger} printed as its digits. */
 export function stringifyExact(value: unknown, indent?: number): string {
   const text = JSON.stringify(value, null, indent);
-  return text !== undefined && text.includes(NONCE) ? text.replace(PLACEHOLDER, '$1') : text;
+  // No nonce yet: no ExactInteger was printed in this process, so no placeholder can be in `text`.
+  return text !== undefined && nonce !== undefined && text.includes(nonce) ? text.replace(placeholderPattern(), '$1') : text;
 }
