@@ -302,9 +302,25 @@ export class CollectionTable {
     this.bulk = bulk;
   }
 
-  /** Inserts a bulk load's queued rows before a read of the table (see beginBulkLoad). */
+  /**
+   * Before a read of the table during a bulk load (see beginBulkLoad): inserts the queued
+   * rows, and marks the versions superseded so far. A write made while the load runs (a
+   * schema whose parse patches a record created earlier in the batch) supersedes a row
+   * the load has not marked yet: left as it is, the read would see two current rows of
+   * one id, and `get` could answer the older version, which a patch then builds on.
+   */
   private settle(): void {
-    if (this.bulk !== null) this.flushBulk(this.bulk);
+    const bulk = this.bulk;
+    if (bulk === null) return;
+    this.flushBulk(bulk);
+    if (bulk.superseded.length > 0) {
+      for (const seq of bulk.superseded) this.stmts.supersede.run(seq);
+      bulk.superseded.length = 0;
+    }
+    if (bulk.relinked.size > 0) {
+      for (const seq of bulk.relinked) this.stmts.relink.run(bulk.prev(seq), seq);
+      bulk.relinked.clear();
+    }
   }
 
   /**

@@ -1,0 +1,88 @@
+/**
+ * A createMany that loads in bulk while the collection's schema writes to the store from
+ * its parse (a schema that keeps a summary record up to date, that declares the
+ * collection, that creates more records): the same result as creating the records one
+ * by one in one transaction, and the table's indexes all back at the end.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { Engine as Store } from '../../src/store/engine.js';
+import type { Collection } from '../../src/store/collection.js';
+import { tempDir } from '../helpers/temp.js';
+import { quietLogger } from '../helpers/logger.js';
+
+/** The fewest records for which createMany loads in bulk (BULK_LOAD_MIN_NEW_ROWS). */
+const BULK_MIN = 1_000;
+
+interface Note {
+  v: number;
+  status?: string;
+  seen?: number[];
+}
+
+type Notes = Collection<Note>;
+
+function openStore() {
+  const dir = join(tempDir(), '.taskstore');
+  return { dir, store: Store.open(dir, { durability: 'none', logger: quietLogger() }) };
+}
+
+function indexes(dir: string): string[] {
+  const db = new Database(join(dir, 'taskstore.db'), { readonly: true });
+  try {
+    return db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'c_notes' ORDER BY name").pluck().all() as string[];
+  } finally {
+    db.close();
+  }
+}
+
+/** What a store holds after `load` ran on a fresh one: log, answers, indexes. */
+function outcome(load: (store: Store, notes: () => Notes) => void, schemaOf: (notes: () => Notes, store: Store) => { parse(value: unknown): Note }) {
+  const { dir, store } = openStore();
+  let notes: Notes | undefined;
+  const handle = () => notes!;
+  notes = store.collection<Note>({ name: 'notes', indexes: ['status'], schema: schemaOf(handle, store) });
+  load(store, handle);
+  const result = {
+    log: readFileSync(join(dir, 'notes.jsonl'), 'utf8'),
+    all: notes.list({ orderBy: 'id' }),
+    open: notes.list({ where: { status: 'open' }, orderBy: 'id' }).map((r) => r.id),
+    count: notes.count(),
+    histories: ['sum', 'n0', 'n1', 'n2'].map((id) => notes!.history(id)),
+    problems: store.check().problems,
+    indexes: indexes(dir),
+  };
+  store.close();
+  return result;
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('createMany in bulk while parse writes to the store', () => {
+  it('a parse that patches and deletes records created earlier in the batch reads their latest versions', () => {
+    vi.spyOn(Date, 'now').mockReturnValue(1_800_000_000_000);
+    // Every 100th record is added to the summary record `sum` (created first in the
+    // batch), read back and patched each time; every 250th deletes the record before it.
+    const schemaOf = (notes: () => Notes) => ({
+      parse(value: unknown): Note {
+        const note = value as Note & { id: string };
+        if (note.id !== 'sum' && note.v % 100 === 50) {
+          const sum = notes().get('sum')!;
+          notes().patch('sum', { seen: [...(sum.seen ?? []), note.v] });
+        }
+        if (note.v % 250 === 1) notes().delete(`n${note.v - 1}`);
+        return note;
+      },
+    });
+    const records = [{ id: 'sum', v: -1, status: 'open' }, ...Array.from({ length: BULK_MIN + 100 }, (_, i) => ({ id: `n${i}`, v: i, status: i % 2 === 0 ? 'open' : 'done' }))];
+    const bulk = outcome((_store, notes) => notes().createMany(records), schemaOf);
+    const oneByOne = outcome((store, notes) => store.transaction(() => records.forEach((r) => notes().create(r))), schemaOf);
+    expect(bulk.all.find((r) => r.id === 'sum')!.seen).toHaveLength(11);
+    expect(bulk).toEqual(oneByOne);
+    expect(bulk.problems).toEqual([]);
+  });
+});
