@@ -265,7 +265,9 @@ export class CollectionTable {
    * rows are never removed except by `clear()`, so it bounds their number.
    */
   bulkLoadPays(newRows: number): boolean {
-    if (newRows < BULK_LOAD_MIN_NEW_ROWS) return false;
+    // Already loading in bulk (a createMany from a schema's parse, during a createMany of
+    // this collection): the rows join the load under way, whose state a second one would replace.
+    if (newRows < BULK_LOAD_MIN_NEW_ROWS || this.bulk !== null) return false;
     const maxSeq = this.db.prepare(`SELECT coalesce(max(seq), 0) AS n FROM "${this.table}"`).pluck(true).get() as number;
     return newRows >= maxSeq;
   }

@@ -85,4 +85,28 @@ describe('createMany in bulk while parse writes to the store', () => {
     expect(bulk).toEqual(oneByOne);
     expect(bulk.problems).toEqual([]);
   });
+
+  it('a parse that creates a large batch of the same collection (itself loading in bulk) loses no row and no index', () => {
+    vi.spyOn(Date, 'now').mockReturnValue(1_800_000_000_000);
+    // Record n3 of the batch, once, has parse create 1,000 more: a createMany inside a bulk load of its table.
+    const schemaOf = (notes: () => Notes) => {
+      let nested = false;
+      return {
+        parse(value: unknown): Note {
+          const note = value as Note & { id: string };
+          if (!nested && note.id === 'n3') {
+            nested = true;
+            notes().createMany(Array.from({ length: BULK_MIN }, (_, i) => ({ id: `x${i}`, v: -i, status: 'open' })));
+          }
+          return note;
+        },
+      };
+    };
+    const records = Array.from({ length: 3 * BULK_MIN }, (_, i) => ({ id: `n${i}`, v: i, status: i % 2 === 0 ? 'open' : 'done' }));
+    const bulk = outcome((_store, notes) => notes().createMany(records), schemaOf);
+    const oneByOne = outcome((store, notes) => store.transaction(() => records.forEach((r) => notes().create(r))), schemaOf);
+    expect(bulk.count).toBe(4 * BULK_MIN);
+    expect(bulk.indexes).toEqual(['c_notes__f_status', 'c_notes__id', 'c_notes__order']);
+    expect(bulk).toEqual(oneByOne);
+  });
 });
