@@ -136,8 +136,8 @@ export class CollectionTable {
    * id seen so far, kept in memory instead of being looked up through an index.
    */
   private bulk: BulkLoad | null = null;
-  /** The index definitions dropped for a bulk load, re-created by endBulkLoad. */
-  private droppedIndexes: string[] = [];
+  /** The index definitions dropped for a bulk load (or declared during it), by name: created by endBulkLoad. */
+  private droppedIndexes = new Map<string, string>();
   /** A bulk load's multi-row INSERT (BULK_ROWS rows), and its one-row form for the last few; prepared on first use. */
   private bulkInsert: SqliteStatement | undefined;
   private oneBulkInsert: SqliteStatement | undefined;
@@ -291,7 +291,7 @@ export class CollectionTable {
       .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL")
       .all(this.table) as { name: string; sql: string }[];
     for (const { name } of indexes) this.db.exec(`DROP INDEX "${name.replace(/"/g, '""')}"`);
-    this.droppedIndexes = indexes.map((i) => i.sql);
+    this.droppedIndexes = new Map(indexes.map((i) => [i.name, i.sql]));
     const next = (this.db.prepare(`SELECT coalesce(max(seq), 0) + 1 AS next FROM "${this.table}"`).get() as { next: number }).next;
     // The trigger that keeps rows (a BEFORE DELETE) sees no insert or update.
     const hasTriggers =
@@ -336,7 +336,8 @@ export class CollectionTable {
    */
   endBulkLoad(): void {
     const bulk = this.bulk;
-    const dropped = this.droppedIndexes.splice(0);
+    const dropped = [...this.droppedIndexes.values()];
+    this.droppedIndexes.clear();
     this.bulk = null;
     if (bulk !== null) {
       this.flushBulk(bulk);
@@ -350,7 +351,7 @@ export class CollectionTable {
   /** Leaves bulk mode after a failure; the caller's rollback restores the indexes. */
   abortBulkLoad(): void {
     this.bulk = null;
-    this.droppedIndexes = [];
+    this.droppedIndexes.clear();
   }
 
   /** The current version's `updated_at` and state, tombstones included (for stamping and existence checks). */
@@ -543,7 +544,14 @@ export class CollectionTable {
   ensureIndex(field: string): void {
     const expr = fieldExpression(field);
     const indexName = `${this.table}__f_${field}`;
-    this.db.exec(`CREATE INDEX IF NOT EXISTS "${indexName}" ON "${this.table}" (${expr}) WHERE state = ${STATE_LIVE}`);
+    const sql = `CREATE INDEX IF NOT EXISTS "${indexName}" ON "${this.table}" (${expr}) WHERE state = ${STATE_LIVE}`;
+    // During a bulk load (a schema's parse declaring the collection): built with the
+    // others at its end. Created now, a dropped one would make endBulkLoad's CREATE fail.
+    if (this.bulk !== null) {
+      if (!this.droppedIndexes.has(indexName)) this.droppedIndexes.set(indexName, sql);
+      return;
+    }
+    this.db.exec(sql);
   }
 }
 

@@ -109,4 +109,20 @@ describe('createMany in bulk while parse writes to the store', () => {
     expect(bulk.indexes).toEqual(['c_notes__f_status', 'c_notes__id', 'c_notes__order']);
     expect(bulk).toEqual(oneByOne);
   });
+
+  it('a parse that declares the collection, with its indexes and a new one, leaves every index built', () => {
+    vi.spyOn(Date, 'now').mockReturnValue(1_800_000_000_000);
+    const schemaOf = (_notes: () => Notes, store: Store) => ({
+      parse(value: unknown): Note {
+        store.collection<Note>({ name: 'notes', indexes: ['status', 'v'] });
+        return value as Note;
+      },
+    });
+    const records = Array.from({ length: BULK_MIN + 10 }, (_, i) => ({ id: `n${i}`, v: i, status: i % 2 === 0 ? 'open' : 'done' }));
+    const bulk = outcome((_store, notes) => notes().createMany(records), schemaOf);
+    const oneByOne = outcome((store, notes) => store.transaction(() => records.forEach((r) => notes().create(r))), schemaOf);
+    expect(bulk.count).toBe(records.length);
+    expect(bulk.indexes).toEqual(['c_notes__f_status', 'c_notes__f_v', 'c_notes__id', 'c_notes__order']);
+    expect(bulk).toEqual(oneByOne);
+  });
 });
