@@ -284,24 +284,54 @@ export class CollectionTable {
    * rows first, and see every row applied so far.
    */
   beginBulkLoad(): void {
-    const rowsBefore = this.db
-      .prepare(`SELECT seq, id, updated_at, state, prev FROM "${this.table}" WHERE state > ${STATE_SUPERSEDED} ORDER BY seq`)
-      .all() as (CurrentRow & { id: string })[];
+    // The trigger that keeps rows (a BEFORE DELETE) sees no insert or update.
+    const hasTriggers =
+      this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? AND name <> ?").get(this.table, keepRowsTriggerName(this.table)) !== undefined;
+    const bulk = this.bulkLoadOfRows(hasTriggers);
     const indexes = this.db
       .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL")
       .all(this.table) as { name: string; sql: string }[];
     for (const { name } of indexes) this.db.exec(`DROP INDEX "${name.replace(/"/g, '""')}"`);
     this.droppedIndexes = new Map(indexes.map((i) => [i.name, i.sql]));
+    this.bulk = bulk;
+  }
+
+  /** A bulk load's state for the rows the table holds now: the current row of each id, the next seq. */
+  private bulkLoadOfRows(hasTriggers: boolean): BulkLoad {
+    const rowsBefore = this.db
+      .prepare(`SELECT seq, id, updated_at, state, prev FROM "${this.table}" WHERE state > ${STATE_SUPERSEDED} ORDER BY seq`)
+      .all() as (CurrentRow & { id: string })[];
     const next = (this.db.prepare(`SELECT coalesce(max(seq), 0) + 1 AS next FROM "${this.table}"`).get() as { next: number }).next;
-    // The trigger that keeps rows (a BEFORE DELETE) sees no insert or update.
-    const hasTriggers =
-      this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? AND name <> ?").get(this.table, keepRowsTriggerName(this.table)) !== undefined;
     const bulk = new BulkLoad(next, hasTriggers);
     for (const row of rowsBefore) {
       bulk.currentSeq.set(row.id, row.seq);
       bulk.setRow(row.seq, row.updated_at, row.prev, row.state);
     }
-    this.bulk = bulk;
+    return bulk;
+  }
+
+  /** True while a bulk load runs (between beginBulkLoad and endBulkLoad or abortBulkLoad). */
+  get inBulkLoad(): boolean {
+    return this.bulk !== null;
+  }
+
+  /**
+   * Before a savepoint opens during a bulk load (a schema's parse writing in a
+   * transaction of its own): the table takes every row and mark the load applied so far,
+   * so that a rollback to the savepoint leaves exactly those.
+   */
+  settleBeforeSavepoint(): void {
+    this.settle();
+  }
+
+  /**
+   * After a rollback to a savepoint opened during a bulk load: the load's state is read
+   * again from the table, which the rollback brought back to what it was at the
+   * savepoint. Kept in memory as it was, the load would still insert the rows the
+   * rolled-back writes queued, and take their ids for existing ones.
+   */
+  resumeBulkLoadAfterRollback(): void {
+    if (this.bulk !== null) this.bulk = this.bulkLoadOfRows(this.bulk.hasTriggers);
   }
 
   /**

@@ -109,6 +109,9 @@ export function runTransaction<R>(engine: Engine, fn: () => R): R {
   const marks = new Map([...scope.staged].map(([k, v]) => [k, v.lines.length]));
   const caughtUp = new Set(scope.caughtUp);
   const tablesBefore = scope.createdTables.length;
+  // Tables loading in bulk (a transaction from a schema's parse, inside a createMany): see settleBeforeSavepoint.
+  const bulkLoading = [...engine.tables.values()].filter((table) => table.inBulkLoad);
+  for (const table of bulkLoading) table.settleBeforeSavepoint();
   engine.cache.savepoint(name);
   try {
     const result = fn();
@@ -117,6 +120,7 @@ export function runTransaction<R>(engine: Engine, fn: () => R): R {
     return result;
   } catch (err) {
     engine.cache.rollbackToSavepoint(name);
+    for (const table of bulkLoading) table.resumeBulkLoadAfterRollback();
     engine.forgetTables(scope.createdTables.splice(tablesBefore));
     for (const [key, log] of scope.staged) {
       const mark = marks.get(key);

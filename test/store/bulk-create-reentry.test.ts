@@ -125,4 +125,44 @@ describe('createMany in bulk while parse writes to the store', () => {
     expect(bulk.indexes).toEqual(['c_notes__f_status', 'c_notes__f_v', 'c_notes__id', 'c_notes__order']);
     expect(bulk).toEqual(oneByOne);
   });
+
+  it('a parse whose own transaction fails and is caught leaves nothing of it in the load', () => {
+    vi.spyOn(Date, 'now').mockReturnValue(1_800_000_000_000);
+    // Records n5 and n600 have parse create a record in a transaction that then fails;
+    // n7 a createMany that fails on its second record. The batch then creates the ids
+    // those rolled-back writes had used.
+    const schemaOf = (notes: () => Notes, store: Store) => ({
+      parse(value: unknown): Note {
+        const note = value as Note & { id: string };
+        const attempt = (fn: () => void) => {
+          try {
+            fn();
+          } catch {
+            // the record is valid all the same
+          }
+        };
+        if (note.id === 'n5' || note.id === 'n600') {
+          attempt(() =>
+            store.transaction(() => {
+              notes().create({ id: `tmp-${note.id}`, v: -1 });
+              throw new Error('changed my mind');
+            }),
+          );
+        }
+        if (note.id === 'n7') attempt(() => notes().createMany([{ id: 'dup', v: -2 }, { id: 'n0', v: -3 }]));
+        return note;
+      },
+    });
+    const records = [
+      ...Array.from({ length: BULK_MIN + 100 }, (_, i) => ({ id: `n${i}`, v: i, status: 'open' })),
+      { id: 'dup', v: 1, status: 'done' },
+      { id: 'tmp-n5', v: 2, status: 'done' },
+    ];
+    const bulk = outcome((_store, notes) => notes().createMany(records), schemaOf);
+    const oneByOne = outcome((store, notes) => store.transaction(() => records.forEach((r) => notes().create(r))), schemaOf);
+    expect(bulk.count).toBe(records.length);
+    expect(bulk.all.some((r) => r.id === 'tmp-n600')).toBe(false);
+    expect(bulk).toEqual(oneByOne);
+    expect(bulk.problems).toEqual([]);
+  });
 });
