@@ -69,4 +69,22 @@ describe('import in runs of createMany', () => {
     expect(snapshot(dir)).toEqual(before);
     store.close();
   });
+
+  it('with collections interleaved, names the first failing line of the file, as an import one record at a time did', () => {
+    const { store, dir } = openStore();
+    store.collection({ name: 'events' }).create({ id: 'taken', v: 0 });
+    store.collection({ name: 'notes' }).create({ id: 'taken', v: 0 });
+    const before = snapshot(dir);
+    // notes come first in the file, but the first bad line is an event's; a large run of notes fails later.
+    const lines = [entry('notes', { id: 'n-first', v: 0 }), entry('events', { id: 'e1', v: 1 }), entry('events', { id: 'taken', v: 2 })];
+    for (let i = 0; i < BULK_MIN + 5; i++) lines.push(entry('notes', { id: `n${i}`, v: i }));
+    lines.push(entry('notes', { id: 'taken', v: 3 }));
+    const err = thrown(() => importEntries(store, parseExport(jsonl(lines), 'dump.jsonl').entries, 'dump.jsonl'));
+    expect(err).toBeInstanceOf(AlreadyExistsError);
+    expect(err.message).toBe('dump.jsonl line 3 (events): events already has a record with id taken');
+    expect(snapshot(dir)).toEqual(before);
+    expect(store.collection({ name: 'notes' }).count()).toBe(1);
+    expect(store.collection({ name: 'events' }).count()).toBe(1);
+    store.close();
+  });
 });

@@ -110,8 +110,8 @@ function bad(file: string, where: string, what: string): CliError {
  *
  * Each collection's entries are created in file order, the runs of entries without exact
  * text by one `createMany` each, so that a large import into a new collection loads in
- * bulk. When a run fails, it is created again one entry at a time (the failed
- * `createMany` left nothing), to name the entry that fails.
+ * bulk. When anything fails, the whole file is created again one entry at a time, in
+ * file order (the failure left nothing), to name the first entry of the file that fails.
  */
 export function importEntries(
   store: Store,
@@ -127,46 +127,58 @@ export function importEntries(
     if (list === undefined) byCollection.set(entry.collection, [entry]);
     else list.push(entry);
   }
+  const handles = new Map<string, Collection<Record<string, unknown>>>();
+  // The store validates the built-in record types against their stored schema itself.
+  const collectionOf = (name: string): Collection<Record<string, unknown>> => {
+    let collection = handles.get(name);
+    if (collection === undefined) handles.set(name, (collection = store.collection<Record<string, unknown>>({ name })));
+    return collection;
+  };
+  const createOne = (entry: ImportEntry): void => {
+    try {
+      // A record holding an integer beyond ±2^53 keeps its digits: its members that
+      // validation leaves as they are are stored as `entry.text` writes them.
+      if (entry.text === undefined) collectionOf(entry.collection).create(entry.record);
+      else collectionOf(entry.collection).createFromText(entry.text);
+    } catch (err) {
+      // Keeps the library's class and code (a NotFoundError stays one); adds where it happened.
+      if (err instanceof TaskStoreError) throw withContext(err, `${file} ${entry.where} (${entry.collection})`, { data: { file, where: entry.where }, hint: 'nothing was imported' });
+      throw err;
+    }
+  };
   let done = 0;
   store.transaction(() => {
-    for (const [name, list] of byCollection) {
-      // The store validates the built-in record types against their stored schema itself.
-      const collection = store.collection<Record<string, unknown>>({ name });
-      const createOne = (entry: ImportEntry): void => {
-        try {
-          // A record holding an integer beyond ±2^53 keeps its digits: its members that
-          // validation leaves as they are are stored as `entry.text` writes them.
-          if (entry.text === undefined) collection.create(entry.record);
-          else collection.createFromText(entry.text);
-        } catch (err) {
-          // Keeps the library's class and code (a NotFoundError stays one); adds where it happened.
-          if (err instanceof TaskStoreError) throw withContext(err, `${file} ${entry.where} (${entry.collection})`, { data: { file, where: entry.where }, hint: 'nothing was imported' });
-          throw err;
+    try {
+      // A savepoint: when it fails, nothing of it is left for the replay below.
+      store.transaction(() => {
+        for (const [name, list] of byCollection) {
+          const collection = collectionOf(name);
+          const createRun = (run: ImportEntry[]): void => {
+            onProgress?.(done, entries.length);
+            collection.createMany(run.map((entry) => entry.record));
+            done += run.length;
+          };
+          let run: ImportEntry[] = [];
+          for (const entry of list) {
+            if (entry.text === undefined) {
+              run.push(entry);
+              continue;
+            }
+            if (run.length > 0) createRun(run);
+            run = [];
+            createOne(entry);
+            done++;
+          }
+          if (run.length > 0) createRun(run);
+          collections[name] = list.length;
         }
-      };
-      const createRun = (run: ImportEntry[]): void => {
-        onProgress?.(done, entries.length);
-        try {
-          collection.createMany(run.map((entry) => entry.record));
-        } catch (err) {
-          store.transaction(() => run.forEach(createOne)); // throws, naming the entry
-          throw err; // a failure one entry at a time did not repeat (a full disk freed meanwhile)
-        }
-        done += run.length;
-      };
-      let run: ImportEntry[] = [];
-      for (const entry of list) {
-        if (entry.text === undefined) {
-          run.push(entry);
-          continue;
-        }
-        if (run.length > 0) createRun(run);
-        run = [];
-        createOne(entry);
-        done++;
-      }
-      if (run.length > 0) createRun(run);
-      collections[name] = list.length;
+      });
+    } catch (err) {
+      // Created again one entry at a time in file order (the failed savepoint left
+      // nothing), to name the first entry of the file that fails, whichever collection
+      // it is in: collections are created one after the other above.
+      store.transaction(() => entries.forEach(createOne)); // throws, naming the entry
+      throw err; // a failure one entry at a time did not repeat (a full disk freed meanwhile)
     }
     onProgress?.(done, entries.length);
     // Inside the transaction: the imported records are visible, so a reference may name
