@@ -280,34 +280,28 @@ export class CollectionTable {
    * the current row of each id is read into memory first, since the id index is gone.
    * Runs inside the caller's transaction (or savepoint), so a failure rolls the dropped
    * indexes back with everything else; the caller must call endBulkLoad (or
-   * abortBulkLoad) in every case. Reads of the table during the load insert the queued
-   * rows first, and see every row applied so far.
+   * abortBulkLoad) in every case. A read of the table during the load ends it there
+   * (see settle).
    */
   beginBulkLoad(): void {
-    // The trigger that keeps rows (a BEFORE DELETE) sees no insert or update.
-    const hasTriggers =
-      this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? AND name <> ?").get(this.table, keepRowsTriggerName(this.table)) !== undefined;
-    const bulk = this.bulkLoadOfRows(hasTriggers);
+    const rowsBefore = this.db
+      .prepare(`SELECT seq, id, updated_at, state, prev FROM "${this.table}" WHERE state > ${STATE_SUPERSEDED} ORDER BY seq`)
+      .all() as (CurrentRow & { id: string })[];
     const indexes = this.db
       .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL")
       .all(this.table) as { name: string; sql: string }[];
     for (const { name } of indexes) this.db.exec(`DROP INDEX "${name.replace(/"/g, '""')}"`);
     this.droppedIndexes = new Map(indexes.map((i) => [i.name, i.sql]));
-    this.bulk = bulk;
-  }
-
-  /** A bulk load's state for the rows the table holds now: the current row of each id, the next seq. */
-  private bulkLoadOfRows(hasTriggers: boolean): BulkLoad {
-    const rowsBefore = this.db
-      .prepare(`SELECT seq, id, updated_at, state, prev FROM "${this.table}" WHERE state > ${STATE_SUPERSEDED} ORDER BY seq`)
-      .all() as (CurrentRow & { id: string })[];
     const next = (this.db.prepare(`SELECT coalesce(max(seq), 0) + 1 AS next FROM "${this.table}"`).get() as { next: number }).next;
+    // The trigger that keeps rows (a BEFORE DELETE) sees no insert or update.
+    const hasTriggers =
+      this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? AND name <> ?").get(this.table, keepRowsTriggerName(this.table)) !== undefined;
     const bulk = new BulkLoad(next, hasTriggers);
     for (const row of rowsBefore) {
       bulk.currentSeq.set(row.id, row.seq);
       bulk.setRow(row.seq, row.updated_at, row.prev, row.state);
     }
-    return bulk;
+    this.bulk = bulk;
   }
 
   /** True while a bulk load runs (between beginBulkLoad and endBulkLoad or abortBulkLoad). */
@@ -316,43 +310,27 @@ export class CollectionTable {
   }
 
   /**
-   * Before a savepoint opens during a bulk load (a schema's parse writing in a
-   * transaction of its own): the table takes every row and mark the load applied so far,
-   * so that a rollback to the savepoint leaves exactly those.
+   * Before a savepoint opens during a bulk load (a schema's `parse` writing in a
+   * transaction of its own): ends the load there (see settle). A rollback to the
+   * savepoint then undoes rows only, none of which the load holds in memory; kept
+   * going, the load would still insert the rows the rolled-back writes queued, and take
+   * their ids for existing ones.
    */
   settleBeforeSavepoint(): void {
     this.settle();
   }
 
   /**
-   * After a rollback to a savepoint opened during a bulk load: the load's state is read
-   * again from the table, which the rollback brought back to what it was at the
-   * savepoint. Kept in memory as it was, the load would still insert the rows the
-   * rolled-back writes queued, and take their ids for existing ones.
-   */
-  resumeBulkLoadAfterRollback(): void {
-    if (this.bulk !== null) this.bulk = this.bulkLoadOfRows(this.bulk.hasTriggers);
-  }
-
-  /**
-   * Before a read of the table during a bulk load (see beginBulkLoad): inserts the queued
-   * rows, and marks the versions superseded so far. A write made while the load runs (a
-   * schema whose parse patches a record created earlier in the batch) supersedes a row
-   * the load has not marked yet: left as it is, the read would see two current rows of
-   * one id, and `get` could answer the older version, which a patch then builds on.
+   * Before a read of the table during a bulk load (a schema's `parse` reading the
+   * collection): ends the load there — the queued rows inserted, the superseded rows
+   * marked, the indexes built — and the rest of the batch is applied row by row. The
+   * read then sees exactly the current rows, and is answered through the indexes:
+   * without them each read scans the table, and a `parse` that reads for every record
+   * made the load quadratic (20,000 records each checking a parent with `get`: 5.7 s,
+   * against 0.3 s one by one).
    */
   private settle(): void {
-    const bulk = this.bulk;
-    if (bulk === null) return;
-    this.flushBulk(bulk);
-    if (bulk.superseded.length > 0) {
-      for (const seq of bulk.superseded) this.stmts.supersede.run(seq);
-      bulk.superseded.length = 0;
-    }
-    if (bulk.relinked.size > 0) {
-      for (const seq of bulk.relinked) this.stmts.relink.run(bulk.prev(seq), seq);
-      bulk.relinked.clear();
-    }
+    if (this.bulk !== null) this.endBulkLoad();
   }
 
   /**

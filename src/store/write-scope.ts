@@ -109,9 +109,8 @@ export function runTransaction<R>(engine: Engine, fn: () => R): R {
   const marks = new Map([...scope.staged].map(([k, v]) => [k, v.lines.length]));
   const caughtUp = new Set(scope.caughtUp);
   const tablesBefore = scope.createdTables.length;
-  // Tables loading in bulk (a transaction from a schema's parse, inside a createMany): see settleBeforeSavepoint.
-  const bulkLoading = [...engine.tables.values()].filter((table) => table.inBulkLoad);
-  for (const table of bulkLoading) table.settleBeforeSavepoint();
+  // A table loading in bulk (a transaction from a schema's parse, inside a createMany): see settleBeforeSavepoint.
+  for (const table of engine.tables.values()) if (table.inBulkLoad) table.settleBeforeSavepoint();
   engine.cache.savepoint(name);
   try {
     const result = fn();
@@ -120,7 +119,6 @@ export function runTransaction<R>(engine: Engine, fn: () => R): R {
     return result;
   } catch (err) {
     engine.cache.rollbackToSavepoint(name);
-    for (const table of bulkLoading) table.resumeBulkLoadAfterRollback();
     engine.forgetTables(scope.createdTables.splice(tablesBefore));
     for (const [key, log] of scope.staged) {
       const mark = marks.get(key);
