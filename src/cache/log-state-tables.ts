@@ -32,7 +32,7 @@ export interface FileStateRow {
   prefix_crc: number | null;
 }
 
-export interface BadLineRow {
+interface BadLineRow {
   collection: string;
   line: number;
   reason: string;
