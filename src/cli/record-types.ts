@@ -11,14 +11,14 @@ import { fieldTypesOf, type FieldTypes } from './set-values.js';
 
 export { withReadDefaults };
 
-export type BuiltInCollection = RecordTypeName;
+type BuiltInCollection = RecordTypeName;
 
 interface Reference {
   collection: BuiltInCollection;
   what: string;
 }
 
-export function isBuiltIn(collection: string): collection is BuiltInCollection {
+function isBuiltIn(collection: string): collection is BuiltInCollection {
   return recordType(collection) !== undefined;
 }
 
