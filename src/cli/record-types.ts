@@ -18,10 +18,6 @@ interface Reference {
   what: string;
 }
 
-function isBuiltIn(collection: string): collection is BuiltInCollection {
-  return recordType(collection) !== undefined;
-}
-
 /** `PRD`, `task spec` …, or `<collection> record` for generic collections. */
 export function recordWhat(collection: string): string {
   return recordType(collection)?.label ?? `${collection} record`;
