@@ -11,7 +11,7 @@ export interface HistoryInput {
   id: string;
 }
 
-export interface FieldChange {
+interface FieldChange {
   field: string;
   /** Absent when the field was added. */
   old?: unknown;
