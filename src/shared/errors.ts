@@ -7,7 +7,6 @@
  */
 
 /** Exit codes: 0 ok, 1 failure or not found, 2 usage error. */
-const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
