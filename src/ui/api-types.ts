@@ -12,7 +12,7 @@ export type { Execution, Prd, TaskSpec };
 export type AnyRecord = Record<string, unknown> & { id: string; updated_at: number };
 
 /** Every answer carries the server's clock, so the page shows lease and duration without trusting its own. */
-export interface Stamped {
+interface Stamped {
   /** The server's `Date.now()` when it answered (ms). */
   now: number;
 }
