@@ -10,7 +10,7 @@ import { findStoreBranchDir } from '../index.js';
 
 const STORE_DIR_NAME = '.taskstore';
 
-export type StoreSource = 'flag' | 'env' | 'branch' | 'found' | 'default';
+type StoreSource = 'flag' | 'env' | 'branch' | 'found' | 'default';
 
 export interface ResolvedStore {
   /** Absolute path of the store directory (it may not exist yet). */

@@ -17,7 +17,7 @@
 import { inexactIntegers, roundedIntegers } from '../shared/exact-integers.js';
 import { UsageError } from './errors.js';
 
-export type FieldKind = 'string' | 'enum' | 'number' | 'integer' | 'boolean' | 'array' | 'json';
+type FieldKind = 'string' | 'enum' | 'number' | 'integer' | 'boolean' | 'array' | 'json';
 
 export interface FieldType {
   kind: FieldKind;

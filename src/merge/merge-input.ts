@@ -23,7 +23,7 @@ export interface BadLine {
 }
 
 /** A non-empty line that is not a record version: its text (line end removed) and why. */
-export class MalformedLine {
+class MalformedLine {
   constructor(
     readonly text: string,
     readonly problem: string,
@@ -37,7 +37,7 @@ export class MalformedLine {
 export type InputLine = RecordVersion | MalformedLine;
 
 /** The current version per id of some lines (highest `updated_at`, later line on ties). */
-export interface CurrentVersions {
+interface CurrentVersions {
   get(id: string): RecordVersion | undefined;
 }
 

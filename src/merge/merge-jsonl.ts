@@ -34,7 +34,7 @@ interface Conflicted {
 }
 
 /** A record left in conflict: why, so a person can decide. */
-export interface ConflictedRecord {
+interface ConflictedRecord {
   id: string;
   reason: string;
 }

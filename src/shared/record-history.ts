@@ -19,7 +19,7 @@ interface FieldChange {
   new?: unknown;
 }
 
-export interface HistoryVersion {
+interface HistoryVersion {
   /** The version as stored (a tombstone is `{ id, updated_at, deleted: true }`). */
   record: Record<string, unknown>;
   deleted: boolean;
