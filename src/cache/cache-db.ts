@@ -53,7 +53,7 @@ export const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
  */
 const CHECKPOINT_AFTER_COMMITS = 128;
 
-export type { BadLineRow, FileStateRow } from './log-state-tables.js';
+export type { FileStateRow } from './log-state-tables.js';
 
 export class CacheDb {
   /** The connection, private: the rest of TaskStore reaches the cache's tables through named methods. */
@@ -529,7 +529,7 @@ function refuseLink(path: string): void {
 }
 
 /** Removes a cache database and its WAL/SHM side files. */
-export function removeDatabaseFiles(path: string): void {
+function removeDatabaseFiles(path: string): void {
   for (const suffix of ['', '-wal', '-shm']) {
     if (existsSync(path + suffix)) rmSync(path + suffix, { force: true });
   }

@@ -28,8 +28,6 @@ import { STATE_LIVE, STATE_SUPERSEDED, STATE_TOMBSTONE, liveRow } from './row-st
 import { ParsedReads, type RowColumns } from './parsed-reads.js';
 import { dropEpoch, startEpoch } from './table-epochs.js';
 
-export { STATE_LIVE, STATE_SUPERSEDED, STATE_TOMBSTONE };
-
 interface CurrentRow {
   seq: number;
   updated_at: number;

@@ -32,12 +32,6 @@ export interface FileStateRow {
   prefix_crc: number | null;
 }
 
-export interface BadLineRow {
-  collection: string;
-  line: number;
-  reason: string;
-}
-
 /** The `files` table: per log, what the cache has consumed of it. */
 export class FileStates {
   /**

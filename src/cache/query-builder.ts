@@ -34,7 +34,7 @@ export interface Query {
   offset?: number;
 }
 
-export interface BuiltQuery {
+interface BuiltQuery {
   sql: string;
   params: (string | number | null)[];
 }
@@ -44,14 +44,14 @@ const OPERATORS = new Set(['eq', 'ne', 'lt', 'lte', 'gt', 'gte', 'like', 'in']);
 const FIELD_PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 const COLUMN_FIELDS = new Set(['id', 'updated_at']);
 /** Conditions (operators) in one `where`: SQLite nests an expression at most 1000 deep. */
-export const MAX_CONDITIONS = 256;
+const MAX_CONDITIONS = 256;
 /** An `in` list longer than this is bound as one JSON array (SQLite takes at most 32,766 parameters a statement). */
 const MAX_IN_PARAMETERS = 100;
 /** SQLite's SQLITE_MAX_LIKE_PATTERN_LENGTH. */
 const MAX_LIKE_PATTERN_BYTES = 50_000;
 
 /** Throws unless `field` is a usable field name; returns it. */
-export function assertFieldName(field: string, what = 'field'): string {
+function assertFieldName(field: string, what = 'field'): string {
   if (!FIELD_PATH.test(field) || field.length > 256) {
     throw new ValidationError(
       `invalid ${what} name ${JSON.stringify(field)}: use letters, digits and _ (and dots for nested fields)`,

@@ -8,7 +8,7 @@
 import { STATE_LIVE, liveRow } from './row-state.js';
 
 /** How a reference field is stored: one id (maybe null), or a list of ids. */
-export interface ReferenceShape {
+interface ReferenceShape {
   field: string;
   many?: boolean;
   nullable?: boolean;

@@ -7,7 +7,7 @@
  */
 
 /** What a write statement reports. */
-export interface SqliteRunResult {
+interface SqliteRunResult {
   changes: number;
   lastInsertRowid: number | bigint;
 }
@@ -33,7 +33,7 @@ type AnyFunction = (...args: any[]) => unknown;
 type ArgumentsOf<F extends AnyFunction> = F extends (...args: infer A) => unknown ? A : never;
 
 /** `fn` wrapped in BEGIN … COMMIT (a SAVEPOINT when already inside a transaction), ROLLBACK when it throws. */
-export interface SqliteTransaction<F extends AnyFunction> {
+interface SqliteTransaction<F extends AnyFunction> {
   (...params: ArgumentsOf<F>): ReturnType<F>;
   /** The same, opened with BEGIN IMMEDIATE (takes the write lock first). */
   immediate(...params: ArgumentsOf<F>): ReturnType<F>;

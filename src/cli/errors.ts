@@ -11,7 +11,7 @@ import { TaskStoreError } from '../errors.js';
 import { CliError, EXIT_FAILURE, EXIT_USAGE } from '../shared/errors.js';
 import { visible } from './terminal-safe.js';
 
-export { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, type CliErrorOptions } from '../shared/errors.js';
+export { CliError, EXIT_USAGE, UsageError } from '../shared/errors.js';
 
 /**
  * Adds context to a library error without changing what it is: the message gets
@@ -62,7 +62,7 @@ const DEFAULT_HINTS: Record<string, string> = {
 
 const TOO_LARGE_HINT = 'store large content elsewhere, or raise the limit with --max-record-bytes N (or TASKSTORE_MAX_RECORD_BYTES=N)';
 
-export interface FormattedError {
+interface FormattedError {
   exitCode: number;
   /** Lines for stderr, without colour. */
   lines: string[];

@@ -13,7 +13,7 @@ import type { Colors } from './output.js';
 import { displayWidth, renderTable } from './table.js';
 import { visible } from './terminal-safe.js';
 
-export interface RenderOptions {
+interface RenderOptions {
   /** Wrap paragraphs at this many columns (default 80). */
   width?: number;
   c: Colors;

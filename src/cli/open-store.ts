@@ -12,7 +12,7 @@ import { isDirectory, resolveStoreDir, type ResolvedStore } from './resolve-stor
 import { visible } from './terminal-safe.js';
 import { describeUnwritable, snapshotStore, unwritableReason, type StoreSnapshot } from './read-only-store.js';
 
-export interface CliLogger extends Logger {
+interface CliLogger extends Logger {
   /** Called before each line is written (the progress bar clears its line). */
   beforeWrite: (() => void) | undefined;
   /**
@@ -67,7 +67,7 @@ export function storeLocation(ctx: CliContext): ResolvedStore {
   return resolveStoreDir({ cwd: ctx.cwd, flag: ctx.storeFlag, env: ctx.env });
 }
 
-export interface OpenStoreOptions {
+interface OpenStoreOptions {
   /** Create the store when it does not exist (init, import). Default: fail with a hint to run `taskstore init`. */
   create?: boolean;
   logger?: CliLogger;
@@ -78,7 +78,7 @@ export interface OpenStoreOptions {
   readOnly?: boolean;
 }
 
-export interface OpenLiveOptions extends Omit<OpenStoreOptions, 'readOnly'> {
+interface OpenLiveOptions extends Omit<OpenStoreOptions, 'readOnly'> {
   /** The command's name, for the hint when the store cannot be written (`watch`, `ui`, `mcp`). */
   command?: string;
 }

@@ -4,13 +4,13 @@
  */
 import type { TextStream } from './context.js';
 
-export interface Progress {
+interface Progress {
   update(done: number, total: number): void;
   /** Erases the bar (call before printing anything else, and at the end). */
   clear(): void;
 }
 
-export interface ProgressOptions {
+interface ProgressOptions {
   label: string;
   /** Draw only after this many ms (default 300). */
   delayMs?: number;

@@ -11,15 +11,11 @@ import { fieldTypesOf, type FieldTypes } from './set-values.js';
 
 export { withReadDefaults };
 
-export type BuiltInCollection = RecordTypeName;
+type BuiltInCollection = RecordTypeName;
 
 interface Reference {
   collection: BuiltInCollection;
   what: string;
-}
-
-export function isBuiltIn(collection: string): collection is BuiltInCollection {
-  return recordType(collection) !== undefined;
 }
 
 /** `PRD`, `task spec` …, or `<collection> record` for generic collections. */

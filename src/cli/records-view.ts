@@ -74,7 +74,7 @@ const STAMPS = new Set(['id', 'created_at', 'updated_at']);
 const MAX_GENERIC_COLUMNS = 6;
 
 /** Columns for a generic collection: id, the first fields seen (up to six), updated_at. */
-export function genericColumns(records: readonly Record<string, unknown>[]): Column[] {
+function genericColumns(records: readonly Record<string, unknown>[]): Column[] {
   const fields: string[] = [];
   for (const record of records) {
     for (const key of Object.keys(record)) {

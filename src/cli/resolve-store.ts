@@ -8,9 +8,9 @@ import { statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { findStoreBranchDir } from '../index.js';
 
-export const STORE_DIR_NAME = '.taskstore';
+const STORE_DIR_NAME = '.taskstore';
 
-export type StoreSource = 'flag' | 'env' | 'branch' | 'found' | 'default';
+type StoreSource = 'flag' | 'env' | 'branch' | 'found' | 'default';
 
 export interface ResolvedStore {
   /** Absolute path of the store directory (it may not exist yet). */
@@ -19,7 +19,7 @@ export interface ResolvedStore {
   source: StoreSource;
 }
 
-export interface ResolveStoreOptions {
+interface ResolveStoreOptions {
   cwd: string;
   /** `--store` value. */
   flag?: string | undefined;

@@ -17,7 +17,7 @@
 import { inexactIntegers, roundedIntegers } from '../shared/exact-integers.js';
 import { UsageError } from './errors.js';
 
-export type FieldKind = 'string' | 'enum' | 'number' | 'integer' | 'boolean' | 'array' | 'json';
+type FieldKind = 'string' | 'enum' | 'number' | 'integer' | 'boolean' | 'array' | 'json';
 
 export interface FieldType {
   kind: FieldKind;
@@ -30,7 +30,7 @@ export interface FieldType {
 
 export type FieldTypes = Readonly<Record<string, FieldType>>;
 
-export interface Assignment {
+interface Assignment {
   field: string;
   /** The text after the first `=` (may be empty). */
   text: string;
@@ -192,7 +192,7 @@ export function fieldTypesOf(schema: { shape: Record<string, unknown> }): FieldT
   return types;
 }
 
-export function fieldTypeOf(schema: ZodLike | undefined): FieldType {
+function fieldTypeOf(schema: ZodLike | undefined): FieldType {
   let nullable = false;
   let current = schema;
   for (let depth = 0; depth < 16; depth++) {

@@ -61,7 +61,7 @@ export function truncateToWidth(text: string, width: number): string {
   return `${out}…${coloured ? '\u001b[0m' : ''}`;
 }
 
-export interface TableOptions {
+interface TableOptions {
   /** Widest the whole table may be (the terminal's columns); default: no limit. */
   maxWidth?: number;
   /** Per column: false for columns never cut (ids, times, statuses). Default: every column may be cut. */

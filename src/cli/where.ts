@@ -26,7 +26,7 @@ const IN_LIST = new RegExp(`^\\s*(${FIELD})\\s+in\\s+(.*)$`, 's');
 
 const OPERATOR_NAMES: Record<string, keyof Operators> = { '=': 'eq', '!=': 'ne', '>': 'gt', '>=': 'gte', '<': 'lt', '<=': 'lte', '~': 'like' };
 
-export interface WhereCondition {
+interface WhereCondition {
   field: string;
   op: keyof Operators;
   value: unknown;

@@ -39,7 +39,7 @@ import {
 } from './change.js';
 
 /** What the feed needs from its store. */
-export interface FeedHost {
+interface FeedHost {
   readonly dir: string;
   readonly logger: Logger;
   /** The cache connection, reopened first when the cache file was deleted or replaced; `reopened` says so. */
@@ -49,14 +49,14 @@ export interface FeedHost {
 }
 
 /** Timings, overridable for tests and benchmarks. */
-export interface FeedTimings {
+interface FeedTimings {
   /** Safety poll: one stat per log this often, in case a notification was lost (ms). */
   safetyPollMs: number;
   /** A log the cache has not consumed is caught up by the feed after staying unchanged this long (ms). */
   settleMs: number;
 }
 
-export const DEFAULT_FEED_TIMINGS: FeedTimings = { safetyPollMs: 2000, settleMs: 150 };
+const DEFAULT_FEED_TIMINGS: FeedTimings = { safetyPollMs: 2000, settleMs: 150 };
 
 /** After a log changes, how long to wait for the commit that usually follows before looking anyway (ms). */
 const LOG_EVENT_DELAY_MS = 20;

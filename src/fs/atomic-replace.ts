@@ -19,7 +19,7 @@ import { basename, dirname, join } from 'node:path';
 import { FSYNC, type Durability } from './durability.js';
 import { writeAll } from './write-all.js';
 
-export interface AtomicReplaceOptions {
+interface AtomicReplaceOptions {
   /**
    * Permission bits of the new file: a number, or `'keep'` for those of the file being
    * replaced (the default permissions when there is none). Applied exactly, whatever the

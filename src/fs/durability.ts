@@ -7,7 +7,7 @@
 import { fdatasyncSync, fsyncSync } from 'node:fs';
 import { fsyncDirectory, fsyncFile } from './sync.js';
 
-export type DurabilityMode = 'fsync' | 'none';
+type DurabilityMode = 'fsync' | 'none';
 
 export interface Durability {
   /** False when flushes are skipped (`durability: 'none'`). */

@@ -7,7 +7,7 @@ import { appendFileSync, existsSync, ftruncateSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Durability } from './durability.js';
 
-export const TORN_SUFFIX = '.torn';
+const TORN_SUFFIX = '.torn';
 
 /**
  * Keeps `bytes` (the log's content from `offset` to its end) in `<path>.torn`, ending them

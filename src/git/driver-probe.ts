@@ -14,7 +14,7 @@ const PROBE_TIMEOUT_MS = 15_000;
  * Expands git's merge-driver placeholders the way git does (`%O %A %B %P %L %S %X %Y`,
  * `%%`), quoting every substituted path for sh. Unknown placeholders stay as they are.
  */
-export function expandDriverCommand(command: string, values: { base: string; ours: string; theirs: string; path: string }): string {
+function expandDriverCommand(command: string, values: { base: string; ours: string; theirs: string; path: string }): string {
   const table: Record<string, string> = {
     O: shellQuote(values.base),
     A: shellQuote(values.ours),

@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { IoError } from '../errors.js';
 
 /** What one `git` invocation produced. */
-export interface GitRun {
+interface GitRun {
   status: number;
   stdout: string;
   stderr: string;
@@ -33,7 +33,7 @@ export function gitEnv(extra: Readonly<Record<string, string>> = {}): NodeJS.Pro
 }
 
 /** Extras for one git run: variables added to the environment (e.g. `GIT_INDEX_FILE`) and bytes for stdin. */
-export interface GitRunOptions {
+interface GitRunOptions {
   env?: Readonly<Record<string, string>>;
   input?: string | Buffer;
 }

@@ -14,7 +14,7 @@ import { requireStoreInRepo } from './store-location.js';
 import { requireGitLocation } from './git-dirs.js';
 
 /** `merge.taskstore.name`: the description git shows for the driver. */
-export const MERGE_DRIVER_DESCRIPTION = 'TaskStore JSONL record merge';
+const MERGE_DRIVER_DESCRIPTION = 'TaskStore JSONL record merge';
 
 export interface InstallGitIntegrationOptions extends GitIntegrationOptions {
   /** Which node / CLI / merge driver the config and hooks call. Defaults to this installation's ({@link defaultCommandPaths}). */

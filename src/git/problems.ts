@@ -1,6 +1,6 @@
 import type { GitIntegrationStatus } from './status.js';
 
-export type GitIntegrationProblemKind =
+type GitIntegrationProblemKind =
   | 'git_integration_missing'
   | 'merge_driver_missing'
   | 'merge_driver_broken'
@@ -8,7 +8,7 @@ export type GitIntegrationProblemKind =
   | 'hooks_missing';
 
 /** One problem with the git integration; shaped to drop into `CheckReport.problems`. */
-export interface GitIntegrationProblem {
+interface GitIntegrationProblem {
   kind: GitIntegrationProblemKind;
   message: string;
 }

@@ -80,7 +80,7 @@ export function sampleLogPath(storeRelative: string): string {
 }
 
 /** The `merge` attribute git assigns to `path` (relative to the root): a driver name, `set`, `unset` or `unspecified`. */
-export function mergeAttribute(workTree: string, path: string): string | undefined {
+function mergeAttribute(workTree: string, path: string): string | undefined {
   return gitAttributes(workTree, path, ['merge'])?.merge;
 }
 

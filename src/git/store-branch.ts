@@ -13,10 +13,10 @@ import { getConfig, setLocalConfig } from './git-config.js';
 import { requireGitLocation } from './git-dirs.js';
 import { commitIdentityArgs, NO_HOOKS, defaultRemote } from './sync/git-facts.js';
 
-export const STORE_BRANCH_KEY = 'taskstore.branch';
-export const STORE_WORKTREE_KEY = 'taskstore.worktree';
+const STORE_BRANCH_KEY = 'taskstore.branch';
+const STORE_WORKTREE_KEY = 'taskstore.worktree';
 /** The store directory inside the store branch's worktree. */
-export const STORE_DIR_NAME = '.taskstore';
+const STORE_DIR_NAME = '.taskstore';
 
 export interface StoreBranchSetup {
   /** The branch name (`refs/heads/<branch>`). */

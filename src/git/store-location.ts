@@ -4,7 +4,7 @@ import { IoError, ValidationError } from '../errors.js';
 import { findGitLocation, type GitLocation } from './git-dirs.js';
 
 /** Where a store directory sits in its git work tree. */
-export interface StoreInRepo {
+interface StoreInRepo {
   /** Absolute store directory, with symlinks in its existing part resolved (git reports real paths). */
   storeDir: string;
   /** The work tree containing the store, or undefined when the store is not in one. */

@@ -15,7 +15,7 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u206
 // eslint-disable-next-line no-control-regex
 const CONTROL_BUT_LINES = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
-export interface SpellOptions {
+interface SpellOptions {
   /**
    * `unicode` (default): every character as `\uXXXX`, as JSON writes it.
    * `short`: `\n`, `\r`, `\t` by name, the rest of Latin-1 as `\xXX`, others as `\uXXXX`

@@ -30,12 +30,12 @@ export interface StoredRecord {
  * What the Rust-format rule filled in for a line that lacked it (see the file comment).
  * The line itself is never rewritten; readers see it with these members added.
  */
-export interface FilledStamps {
+interface FilledStamps {
   id?: string;
   updated_at?: number;
 }
 
-export type ParsedLine =
+type ParsedLine =
   /** `record` has `id` and `updated_at` (filled in when `filled` is set). */
   | { kind: 'record'; record: StoredRecord; filled?: FilledStamps }
   | { kind: 'conflict-marker'; marker: string }
@@ -73,7 +73,7 @@ export function parseLine(line: string): ParsedLine {
  * non-empty string `repo_path`, an absent `updated_at` from an integer `created_at`.
  * Returns what was filled in, or undefined when nothing was.
  */
-export function fillRustStamps(value: unknown): FilledStamps | undefined {
+function fillRustStamps(value: unknown): FilledStamps | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
   const record = value as Record<string, unknown>;
   let filled: FilledStamps | undefined;

@@ -16,7 +16,7 @@ const NEWLINE = 0x0a;
 /** How many bytes at the start and before the end of a consumed prefix go into its fingerprint. */
 const FINGERPRINT_WINDOW = 4096;
 
-export interface RawLine {
+interface RawLine {
   /** The line's text without `\n` (a trailing `\r` is left for the parser to tolerate). */
   text: string;
   /** 1-based line number in the file. */
@@ -29,7 +29,7 @@ export interface RawLine {
   invalidUtf8?: true;
 }
 
-export interface ReadResult {
+interface ReadResult {
   /** Offset just past the last complete (`\n`-terminated) line. */
   endOffset: number;
   /** Number of complete lines read. */

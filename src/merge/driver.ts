@@ -20,10 +20,10 @@ import type { BadLine } from './merge-jsonl.js';
 import { isLeftoverMarker } from './merge-input.js';
 import { spellControls } from '../jsonl/control-chars.js';
 
-export type MergeExitCode = 0 | 1 | 2;
+type MergeExitCode = 0 | 1 | 2;
 
 /** Everything the driver touches, replaceable in tests. Defaults use `node:fs` and the process streams. */
-export interface MergeDriverOptions {
+interface MergeDriverOptions {
   /** Reads a whole file; must throw an error with `code: 'ENOENT'` for a missing file. */
   readFile?: (path: string) => Uint8Array;
   /** Replaces a file's content atomically with `chunks`, written in order. */

@@ -23,7 +23,7 @@ export interface BadLine {
 }
 
 /** A non-empty line that is not a record version: its text (line end removed) and why. */
-export class MalformedLine {
+class MalformedLine {
   constructor(
     readonly text: string,
     readonly problem: string,
@@ -37,7 +37,7 @@ export class MalformedLine {
 export type InputLine = RecordVersion | MalformedLine;
 
 /** The current version per id of some lines (highest `updated_at`, later line on ties). */
-export interface CurrentVersions {
+interface CurrentVersions {
   get(id: string): RecordVersion | undefined;
 }
 
@@ -79,7 +79,7 @@ export function isLeftoverMarker(bad: BadLine): boolean {
 }
 
 /** Parses one line (without its line end). */
-export function readLine(text: string): InputLine {
+function readLine(text: string): InputLine {
   const parsed = parseLine(text);
   if (parsed.kind === 'record') return RecordVersion.of(text, parsed.record);
   const problem = parsed.kind === 'conflict-marker' ? `${MARKER_REASON} "${parsed.marker}" (an earlier merge was not resolved)` : parsed.reason;
@@ -135,7 +135,7 @@ export function readMergeInput(
 }
 
 /** The first lines of a side, known from its bytes to be the first lines of an already read side. */
-export interface SharedPrefix {
+interface SharedPrefix {
   /** The already read side (read with a snapshot at `lines`, see `readMergeInput`). */
   readonly input: MergeInput;
   /** How many of its lines (non-empty lines) the prefix holds. */

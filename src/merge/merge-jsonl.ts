@@ -23,7 +23,7 @@ import { readMergeInput, type BadLine, type InputLine, type MergeInput } from '.
 import { RecordVersion, UPDATED_AT, fieldsMemo, sameContent, type Fields } from './record-version.js';
 import { mergeRecord } from './three-way.js';
 
-export type { BadLine, MergeSide } from './merge-input.js';
+export type { BadLine } from './merge-input.js';
 
 /** A record left in conflict, with the versions its block shows (a side without one shows nothing). */
 interface Conflicted {
@@ -34,7 +34,7 @@ interface Conflicted {
 }
 
 /** A record left in conflict: why, so a person can decide. */
-export interface ConflictedRecord {
+interface ConflictedRecord {
   id: string;
   reason: string;
 }
@@ -51,9 +51,9 @@ export interface MergeResult {
 }
 
 /** The marker lines around a conflict block. `isConflictMarker` recognizes all three. */
-export const CONFLICT_START = '<<<<<<< ours';
-export const CONFLICT_SEPARATOR = '=======';
-export const CONFLICT_END = '>>>>>>> theirs';
+const CONFLICT_START = '<<<<<<< ours';
+const CONFLICT_SEPARATOR = '=======';
+const CONFLICT_END = '>>>>>>> theirs';
 
 /**
  * Merges one JSONL file. `base` is the common ancestor (empty when the file is new on
@@ -94,7 +94,7 @@ export function mergeJsonl(base: string, ours: string, theirs: string, options: 
  * like any other, a side with the mark and one without share their lines, and the
  * result keeps ours' mark (never writes one mid-file, where no reader would skip it).
  */
-export const BOM = '\uFEFF';
+const BOM = '\uFEFF';
 
 function withoutLeadingBom(text: string): string {
   return text.startsWith(BOM) ? text.slice(BOM.length) : text;
@@ -104,7 +104,7 @@ function withoutLeadingBom(text: string): string {
  * The merge of three read inputs, before it is rendered as text: the history lines (ours'
  * lines first), the new version lines to append, and the conflicted records.
  */
-export interface MergePlan {
+interface MergePlan {
   readonly history: readonly InputLine[];
   /** How many of the first `history` lines are ours' lines, all of them, unchanged and in order (0 when conflicts removed some). */
   readonly oursIntact: number;

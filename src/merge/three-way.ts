@@ -26,7 +26,7 @@ import {
   type FieldsOf,
 } from './record-version.js';
 
-export type RecordMergeResult =
+type RecordMergeResult =
   /**
    * `fields` is the merged record in output order. Its `updated_at` entry is a
    * placeholder (the winning side's) that the caller replaces when it writes a new line.

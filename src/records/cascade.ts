@@ -9,7 +9,7 @@
  */
 import type { ExecutionStatus, PrdStatus, TaskSpecStatus } from './registry.js';
 
-export interface CompletionState {
+interface CompletionState {
   execution: { status: ExecutionStatus; completed_at: number | null | undefined };
   /** The execution's task spec, when it is live (a dangling `ts_id` stops the cascade there). */
   taskSpec?: { status: TaskSpecStatus };
@@ -19,7 +19,7 @@ export interface CompletionState {
   otherOpenTaskSpecs: number;
 }
 
-export interface CompletionPlan {
+interface CompletionPlan {
   /** Write a version of the execution with status `complete` (and `completed_at` if it has none). */
   execution: boolean;
   /** Write a version of the task spec with status `complete`. */

@@ -33,7 +33,7 @@ export interface ReleaseOptions {
 export type ClaimFields = Pick<TaskSpec, 'status' | 'assigned_to'> & { lease_expires_at: number | null };
 
 /** Who holds `spec` now: its `assigned_to` while it is `running`, else nobody (null). */
-export function holderOf(spec: Pick<TaskSpec, 'status' | 'assigned_to'>): string | null {
+function holderOf(spec: Pick<TaskSpec, 'status' | 'assigned_to'>): string | null {
   return spec.status === 'running' ? (spec.assigned_to ?? null) : null;
 }
 

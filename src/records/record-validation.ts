@@ -72,7 +72,7 @@ export function withReadDefaults<T extends object>(collection: string, record: T
  * zod error map giving each issue a message that reads after a field name:
  * "is required", "must be one of draft, ready, … (got "bogus")".
  */
-export function issueMessage(issue: z.core.$ZodRawIssue): string | undefined {
+function issueMessage(issue: z.core.$ZodRawIssue): string | undefined {
   const got = describeValue(issue.input);
   switch (issue.code) {
     case 'invalid_type':

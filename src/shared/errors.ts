@@ -7,11 +7,10 @@
  */
 
 /** Exit codes: 0 ok, 1 failure or not found, 2 usage error. */
-export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
-export interface CliErrorOptions {
+interface CliErrorOptions {
   hint?: string;
   /** Extra lines printed between the message and the hint (e.g. the candidates of an ambiguous id). */
   details?: string[];

@@ -35,7 +35,7 @@ function integersWhere(json: string, test: (token: string) => boolean): string[]
 }
 
 /** True for an integer literal whose value `JSON.parse` changes (to another double, or to Infinity). */
-export function isRoundedInteger(token: string): boolean {
+function isRoundedInteger(token: string): boolean {
   if (!/^-?\d{16,}$/.test(token)) return false;
   const number = Number(token);
   return !Number.isFinite(number) || BigInt(number) !== BigInt(token);

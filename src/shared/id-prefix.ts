@@ -10,7 +10,7 @@ import { NotFoundError, TaskStoreError, type Collection } from '../index.js';
 import { CliError } from './errors.js';
 
 /** Shortest id prefix shown in tables. */
-export const MIN_SHORT = 8;
+const MIN_SHORT = 8;
 /** How many candidates an ambiguity error lists. */
 const MAX_CANDIDATES = 10;
 /**
@@ -21,21 +21,21 @@ const MAX_CANDIDATES = 10;
 const MAX_NEIGHBOUR_LOOKUPS = 2000;
 
 /** What id resolution needs from a store. */
-export interface IdStore {
+interface IdStore {
   collectionNames(): string[];
   collection(options: { name: string }): Collection<Record<string, unknown>>;
   /** Sorted live ids of a collection (the Store has it; without it, long tables look ids up one by one). */
   liveIds?(name: string): string[];
 }
 
-export interface IdMatch {
+interface IdMatch {
   collection: string;
   id: string;
   /** True when only a deleted record (a tombstone) has this exact id. */
   deleted?: boolean;
 }
 
-export interface ResolveIdOptions {
+interface ResolveIdOptions {
   /** Search only these collections (default: every collection of the store). */
   collections?: readonly string[];
   /** Words for messages: `PRD`, `task spec`; default `record`. */

@@ -11,7 +11,7 @@ export interface HistoryInput {
   id: string;
 }
 
-export interface FieldChange {
+interface FieldChange {
   field: string;
   /** Absent when the field was added. */
   old?: unknown;
@@ -19,7 +19,7 @@ export interface FieldChange {
   new?: unknown;
 }
 
-export interface HistoryVersion {
+interface HistoryVersion {
   /** The version as stored (a tombstone is `{ id, updated_at, deleted: true }`). */
   record: Record<string, unknown>;
   deleted: boolean;

@@ -18,7 +18,7 @@ import { spellControls } from '../jsonl/control-chars.js';
 import { assertStoredId, isPlainObject } from './record-input.js';
 
 /** A `TypeError` about one argument: `field` names it; `code` is `VALIDATION` (see above). */
-export interface ArgumentTypeError extends TypeError {
+interface ArgumentTypeError extends TypeError {
   readonly code: 'VALIDATION';
   readonly field: string;
 }

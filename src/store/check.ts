@@ -28,9 +28,9 @@ export interface CheckReport {
 }
 
 /** An additional check (domain references, git setup ...). */
-export type Checker = (store: unknown) => CheckProblem[];
+type Checker = (store: unknown) => CheckProblem[];
 
-export interface CheckContext {
+interface CheckContext {
   dir: string;
   cache: CacheDb;
   collections: string[];

@@ -10,7 +10,7 @@ import type { Durability } from '../fs/durability.js';
 import { writeAll } from '../fs/write-all.js';
 import { ioError } from '../errors.js';
 
-export interface CompactResult {
+interface CompactResult {
   linesBefore: number;
   linesAfter: number;
   bytesBefore: number;

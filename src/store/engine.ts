@@ -48,7 +48,7 @@ import type { BackupReport } from './backup.js';
 import { metrics, type StoreMetrics } from './methods/metrics.js';
 import { changes, watch } from './methods/watch.js';
 
-export const CACHE_FILE = 'taskstore.db';
+const CACHE_FILE = 'taskstore.db';
 
 export class Engine implements DomainHost {
   readonly dir: string;

@@ -23,12 +23,12 @@ import { sleepSync } from '../fs/sleep.js';
 /** A foreign incomplete tail unchanged for this long is taken as finished (the writer stopped or died). */
 export const QUIET_MS = 2000;
 /** How long one catch-up waits at most for another program to finish writing a log. */
-export const SETTLE_MAX_MS = 10_000;
+const SETTLE_MAX_MS = 10_000;
 const POLL_MS = 25;
 
 const NEWLINE = 0x0a;
 
-export interface KnownEnd {
+interface KnownEnd {
   /** The log is the file the cache consumed (same inode, same prefix). */
   sameFile: boolean;
   /** Bytes the cache consumed (the end of the last line a TaskStore writer finished). */
@@ -39,7 +39,7 @@ export interface KnownEnd {
  * True when the bytes after `known.offset` are one incomplete line in the same file:
  * what a TaskStore writer that died mid-append leaves.
  */
-export function tailLeftByTaskStore(fd: number, size: number, known: KnownEnd | undefined): boolean {
+function tailLeftByTaskStore(fd: number, size: number, known: KnownEnd | undefined): boolean {
   if (known === undefined || !known.sameFile || size <= known.offset) return false;
   return !readRange(fd, known.offset, size - known.offset).includes(NEWLINE);
 }

@@ -18,9 +18,9 @@ import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { sleepSync } from '../fs/sleep.js';
 
 /** The longest a write waits for one git operation. */
-export const GIT_WAIT_MAX_MS = 5000;
+const GIT_WAIT_MAX_MS = 5000;
 /** An index.lock not touched for this long belongs to a git that died. */
-export const STALE_MS = 10_000;
+const STALE_MS = 10_000;
 const POLL_MS = 5;
 /**
  * Files git writes when a multi-step operation starts: `ORIG_HEAD` (merge, pull, reset,

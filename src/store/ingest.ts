@@ -32,7 +32,7 @@ export interface BadLine {
   reason: string;
 }
 
-export interface IngestResult {
+interface IngestResult {
   /** Lines read and applied (or skipped) by this call. */
   linesRead: number;
   rebuilt: boolean;
@@ -116,7 +116,7 @@ export function mtimeNsOf(fd: number): string {
  * ctime, which the kernel moves on every write and every change of the mtime. So an edit
  * that puts the old mtime back still fails the stat shortcut and gets its bytes checked.
  */
-export function statStamp(st: BigIntStats): string {
+function statStamp(st: BigIntStats): string {
   return `${st.mtimeNs}:${st.ctimeNs}`;
 }
 

@@ -24,7 +24,7 @@ import { ioError } from '../errors.js';
 import { CREATE_NO_FOLLOW, openLogFile, READ_NO_FOLLOW, READ_WRITE_NO_FOLLOW } from '../fs/open-log-file.js';
 import { collectionOfLogFile } from '../jsonl/collection-name.js';
 
-export const JOURNAL_FILE = 'taskstore.journal';
+const JOURNAL_FILE = 'taskstore.journal';
 
 export interface JournalEntry {
   /** Log file name inside the store directory. */
@@ -36,7 +36,7 @@ export interface JournalEntry {
   prefix: string;
 }
 
-export type DecodedJournal = { kind: 'empty' } | { kind: 'incomplete' } | { kind: 'entries'; entries: JournalEntry[] };
+type DecodedJournal = { kind: 'empty' } | { kind: 'incomplete' } | { kind: 'entries'; entries: JournalEntry[] };
 
 /** Encodes entries as one JSON line followed by its sha1, so a torn journal is recognizable. */
 export function encodeJournal(entries: JournalEntry[]): Buffer {
@@ -79,7 +79,7 @@ function isJournalEntry(value: unknown): value is JournalEntry {
   );
 }
 
-export interface RecoveryOutcome {
+interface RecoveryOutcome {
   action: 'none' | 'kept' | 'rolled-back' | 'discarded-stale';
   files: string[];
 }

@@ -13,7 +13,7 @@ import type { Logger } from './options.js';
 /** The JSONL format version this code reads and writes. */
 export const FORMAT_VERSION = 1;
 
-export const GITIGNORE = `# TaskStore local state: the cache is rebuilt from the *.jsonl logs and is never committed.
+const GITIGNORE = `# TaskStore local state: the cache is rebuilt from the *.jsonl logs and is never committed.
 taskstore.db
 taskstore.db-*
 taskstore.journal

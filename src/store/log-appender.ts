@@ -32,7 +32,7 @@ export interface StagedLog {
 }
 
 /** Where a log ends after a commit's append (the `files` row's identity fields). */
-export interface AppendedEnd {
+interface AppendedEnd {
   ino: string;
   offset: number;
   lines: number;

@@ -32,7 +32,7 @@ export interface ResolvedOptions {
 const noop = (): void => {};
 
 /** Warnings and errors to stderr, one line each, prefixed so they can be told apart from program output. */
-export const stderrLogger: Logger = {
+const stderrLogger: Logger = {
   debug: noop,
   info: noop,
   warn: (message) => process.stderr.write(`taskstore: warning: ${message}\n`),

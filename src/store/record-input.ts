@@ -28,7 +28,7 @@ export interface RecordSchema<T = unknown> {
  *   without a lone UTF-16 surrogate, so what the store itself writes can be typed, shown,
  *   compared and cached ({@link assertNewId}).
  */
-export const MAX_ID_LENGTH = 512;
+const MAX_ID_LENGTH = 512;
 
 /** Throws {@link ValidationError} unless `id` is a non-empty string: an id a log line can hold. */
 export function assertStoredId(id: unknown, field = 'id'): asserts id is string {
@@ -131,7 +131,7 @@ export function applySchema(schema: RecordSchema | undefined, candidate: Record<
   return parsed;
 }
 
-export function validationFromSchemaError(err: unknown): ValidationError {
+function validationFromSchemaError(err: unknown): ValidationError {
   const issues = (err as { issues?: { path?: PropertyKey[]; message?: string }[] }).issues;
   const first = Array.isArray(issues) ? issues[0] : undefined;
   if (first !== undefined) {

@@ -42,7 +42,7 @@ const REFLOGS: [string, number][] = [
  * Every line of the log `fileName` (in `dir`) as found in the recent git revisions, or
  * undefined when `dir` is not in a git work tree (or git cannot run).
  */
-export function linesInRecentGitRevisions(dir: string, fileName: string): Set<string> | undefined {
+function linesInRecentGitRevisions(dir: string, fileName: string): Set<string> | undefined {
   const commits: string[] = [];
   for (const [ref, count] of REFLOGS) {
     // Reflog entries by commit id: `stash@{1}` is fatal to cat-file when it does not exist.

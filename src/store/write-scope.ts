@@ -178,7 +178,7 @@ function notifyFeed(engine: Engine, local: LocalLines[]): void {
  * Storing on every write put one more page into every commit: ~11 µs of a ~330 µs
  * durable create, for a figure that only `metrics` reads.
  */
-export const LATENCY_PERSIST_EVERY = 16;
+const LATENCY_PERSIST_EVERY = 16;
 
 function sampleWriteLatency(engine: Engine, ms: number): void {
   const pending = engine.unpersistedLatencies;

@@ -6,13 +6,13 @@
  */
 import type { Execution, Prd, TaskSpec } from '../records/registry.js';
 
-export type { Execution, Prd, TaskSpec };
+export type { TaskSpec };
 
 /** Any stored record: the library's generic shape. */
 export type AnyRecord = Record<string, unknown> & { id: string; updated_at: number };
 
 /** Every answer carries the server's clock, so the page shows lease and duration without trusting its own. */
-export interface Stamped {
+interface Stamped {
   /** The server's `Date.now()` when it answered (ms). */
   now: number;
 }
@@ -69,7 +69,7 @@ export interface RecordResponse extends Stamped {
   record: AnyRecord;
 }
 
-export interface FieldChange {
+interface FieldChange {
   field: string;
   /** Absent when the field was added. */
   old?: unknown;

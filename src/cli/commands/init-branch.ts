@@ -12,7 +12,7 @@ import { createOutput, plural } from '../output.js';
 import { findUp } from '../resolve-store.js';
 import { visible } from '../terminal-safe.js';
 
-export interface InitBranchReport extends StoreBranchSetup {
+interface InitBranchReport extends StoreBranchSetup {
   /** False when the store already existed on the branch. */
   created: boolean;
   /** What installing the git integration changed. */

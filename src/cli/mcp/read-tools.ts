@@ -13,7 +13,7 @@ import { READ_ONLY, defineTool } from './tool-definition.js';
 import { collectionArg, idArg, idOf, limitArg, offsetArg, recordResult, taskSpecResult, whereArg } from './tool-schemas.js';
 
 /** Default page size of `list_records`: enough to work with, small enough for an agent's context. */
-export const DEFAULT_LIST_LIMIT = 100;
+const DEFAULT_LIST_LIMIT = 100;
 
 /** Throws NOT_FOUND (listing the collections there are) unless the store has `name`. */
 export function requireCollection(store: Store, name: string): void {

@@ -33,7 +33,7 @@ const INSTRUCTIONS = [
   'Ids may be shortened to any unique prefix. Every error text starts with its code (NOT_FOUND, VALIDATION, STALE, CLAIMED, …) followed by a hint.',
 ].join(' ');
 
-export interface McpServerOptions {
+interface McpServerOptions {
   version: string;
   /** Diagnostics (stderr): the stack of unexpected errors. */
   logger: Logger;
@@ -56,7 +56,7 @@ const SDK_MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
  * store's default record limit, so a record the store would take (or refuse with a
  * clear TOO_LARGE) ended the agent's session instead.
  */
-export function maxMessageBytes(maxRecordBytes: number | undefined): number {
+function maxMessageBytes(maxRecordBytes: number | undefined): number {
   return Math.max(SDK_MAX_MESSAGE_BYTES, 2 * (maxRecordBytes ?? SDK_MAX_MESSAGE_BYTES) + (1 << 20));
 }
 
@@ -68,7 +68,7 @@ export function toolJsonSchema(schema: z.ZodObject, io: 'input' | 'output'): Rec
 }
 
 /** The MCP server for `store`; connect it to a transport to serve. */
-export function createMcpServer(store: Store, options: McpServerOptions): Server {
+function createMcpServer(store: Store, options: McpServerOptions): Server {
   const tools = options.tools ?? TOOLS;
   const byName = new Map(tools.map((tool) => [tool.name, tool]));
   const listed = tools.map((tool) => ({

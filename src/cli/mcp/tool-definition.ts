@@ -8,7 +8,7 @@ import type { z } from 'zod';
 import type { Store } from '../../index.js';
 
 /** MCP tool annotations: hints for clients (e.g. whether to ask before calling). */
-export interface ToolAnnotations {
+interface ToolAnnotations {
   readOnlyHint?: boolean;
   destructiveHint?: boolean;
   idempotentHint?: boolean;

@@ -44,7 +44,7 @@ const DEFAULT_HINTS: Record<string, string> = {
 };
 
 /** A described failure, before it becomes text. */
-export interface ToolFailure {
+interface ToolFailure {
   code: string;
   message: string;
   hint?: string | undefined;

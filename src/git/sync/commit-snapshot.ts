@@ -14,7 +14,7 @@ import { chompLine, git, runGit } from '../git-command.js';
 import { commitIdentityArgs, NO_HOOKS, objectFormat, resolveCommit } from './git-facts.js';
 import { assertNoConflictMarkers, type SnapshotFile } from './store-snapshot.js';
 
-export interface SnapshotCommitTarget {
+interface SnapshotCommitTarget {
   workTree: string;
   /** This work tree's private git dir (the temporary index goes there). */
   gitDir: string;
@@ -24,7 +24,7 @@ export interface SnapshotCommitTarget {
 }
 
 /** The commit made, or undefined when the snapshot equals HEAD. */
-export interface SnapshotCommitResult {
+interface SnapshotCommitResult {
   commit: string | undefined;
   /** Files whose content the commit changed. */
   paths: string[];

@@ -74,14 +74,14 @@ export interface GitSyncReport {
 }
 
 /** What git-sync needs from the store it syncs. */
-export interface SyncedStore {
+interface SyncedStore {
   /** Absolute store directory. */
   dir: string;
   /** Runs `fn` holding the store's cross-process write lock. */
   withWriteLock<R>(fn: () => R): R;
 }
 
-export const DEFAULT_SYNC_RETRIES = 10;
+const DEFAULT_SYNC_RETRIES = 10;
 const DEFAULT_MESSAGE = 'taskstore: sync';
 
 /**

@@ -9,7 +9,7 @@ import { commitIdentityArgs, NO_HOOKS } from './git-facts.js';
 import { getConfig } from '../git-config.js';
 import { collectionOfLogFile } from '../../jsonl/collection-name.js';
 
-export interface MergeResult {
+interface MergeResult {
   /** HEAD before and after. */
   before: string;
   after: string;

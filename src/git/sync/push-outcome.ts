@@ -3,7 +3,7 @@
  * before trying again.
  */
 
-export type PushOutcome = 'pushed' | 'up-to-date' | 'rejected' | 'failed';
+type PushOutcome = 'pushed' | 'up-to-date' | 'rejected' | 'failed';
 
 /**
  * Reads git's porcelain push report for one ref. `rejected` means someone pushed first
@@ -27,7 +27,7 @@ export function pushOutcome(status: number, stdout: string, stderr: string): Pus
   return /\b(fetch first|non-fast-forward|failed to update ref|cannot lock ref)\b/i.test(stderr) ? 'rejected' : 'failed';
 }
 
-export interface BackoffOptions {
+interface BackoffOptions {
   /** First wait, before jitter (default 50 ms). */
   baseMs?: number;
   /** Longest wait (default 2,000 ms). */

@@ -11,7 +11,7 @@ const LOCK_FILE = 'taskstore-sync.lock';
 const LAST_SYNC_FILE = 'taskstore-last-sync.json';
 
 /** What the last successful git-sync in this work tree did. */
-export interface LastSync {
+interface LastSync {
   /** When it finished, Unix ms. */
   at: number;
   remote: string;

@@ -28,14 +28,14 @@ import type {
 } from '../api-types.js';
 import { boardColumns, progressOf } from './board.js';
 
-export interface ApiAnswer {
+interface ApiAnswer {
   status: number;
   /** May hold `ExactInteger`s: print it with `stringifyExact` (plain `JSON.stringify` would show placeholders). */
   body: unknown;
 }
 
 /** Largest page a table may ask for. */
-export const MAX_LIMIT = 500;
+const MAX_LIMIT = 500;
 const DEFAULT_LIMIT = 50;
 const SEARCH_LIMIT = 30;
 

@@ -9,7 +9,7 @@
  */
 import type { BoardColumn, Progress } from '../api-types.js';
 
-export interface SpecLike {
+interface SpecLike {
   id: string;
   status: string;
   dependencies: readonly string[];

@@ -14,7 +14,7 @@ export function isLoopback(host: string): boolean {
 }
 
 /** True for the "every interface" addresses. */
-export function isWildcard(host: string): boolean {
+function isWildcard(host: string): boolean {
   const h = stripBrackets(host);
   return h === '0.0.0.0' || h === '::';
 }

@@ -10,7 +10,7 @@
 import type { Store } from '../../index.js';
 import type { LiveChange } from '../api-types.js';
 
-export type ChangeListener = (change: LiveChange) => void;
+type ChangeListener = (change: LiveChange) => void;
 
 export interface ChangeSource {
   /** Calls `listener` for every change from now on; returns the function that stops it. */

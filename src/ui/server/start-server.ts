@@ -19,12 +19,12 @@ import { listenOn } from './listen.js';
 import { feedChanges, type ChangeSource } from './live-changes.js';
 import { ASSETS, CONTENT_SECURITY_POLICY, INDEX_HTML, findAssetsDir } from './page.js';
 
-export const DEFAULT_HOST = '127.0.0.1';
-export const DEFAULT_PORT = 4711;
+const DEFAULT_HOST = '127.0.0.1';
+const DEFAULT_PORT = 4711;
 /** A comment line on every live connection this often, so proxies and browsers keep it open. */
 const HEARTBEAT_MS = 15_000;
 
-export interface UiServerOptions {
+interface UiServerOptions {
   store: Store;
   /** Default 127.0.0.1. */
   host?: string;

@@ -29,7 +29,7 @@ export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T>
   return body as T;
 }
 
-export interface Loaded<T> {
+interface Loaded<T> {
   data: T | undefined;
   error: ApiError | Error | undefined;
   loading: boolean;

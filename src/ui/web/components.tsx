@@ -47,7 +47,7 @@ export function Loading() {
   return <p class="muted loading">Loading…</p>;
 }
 
-export interface PagerProps {
+interface PagerProps {
   offset: number;
   limit: number;
   total: number;
@@ -55,7 +55,7 @@ export interface PagerProps {
   hrefFor: (offset: number) => string;
 }
 
-export function Pager({ offset, limit, total, hrefFor }: PagerProps) {
+function Pager({ offset, limit, total, hrefFor }: PagerProps) {
   const first = total === 0 ? 0 : offset + 1;
   const last = Math.min(total, offset + limit);
   return (
@@ -73,7 +73,7 @@ export function Pager({ offset, limit, total, hrefFor }: PagerProps) {
   );
 }
 
-export interface PagedTableProps<T extends { offset: number; limit: number; total: number }> {
+interface PagedTableProps<T extends { offset: number; limit: number; total: number }> {
   data: T | undefined;
   error: Error | undefined;
   /** Rows on this page (for the empty note). */

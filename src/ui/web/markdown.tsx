@@ -10,7 +10,7 @@ import { useMemo } from 'preact/hooks';
 let hooked = false;
 
 /** Pure apart from DOMPurify's DOM: markdown text → safe HTML. */
-export function renderMarkdown(text: string): string {
+function renderMarkdown(text: string): string {
   if (!hooked) {
     // Links from records open in a new tab without handing it this page.
     DOMPurify.addHook('afterSanitizeAttributes', (node) => {

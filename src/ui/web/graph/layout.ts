@@ -18,7 +18,7 @@ export interface LayoutEdge {
   to: string;
 }
 
-export interface Point {
+interface Point {
   x: number;
   y: number;
 }
