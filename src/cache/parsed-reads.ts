@@ -25,11 +25,27 @@ export type RowColumns = 'data' | 'seq' | 'seq, data';
  */
 const PARSED_GENERATION_WEIGHT = 8 << 20;
 
+/**
+ * The most calls of one query shape that parse without keeping after its calls found
+ * mostly rows not kept (see {@link ParsedReads.rows}): each such call doubles the
+ * stretch, up to this many.
+ */
+const MAX_PLAIN_STRETCH = 16;
+
 export class ParsedReads {
   /** Versions parsed by {@link rows}, kept for the next call. */
   private readonly parsed = new ParsedVersions(PARSED_GENERATION_WEIGHT);
   /** Whether {@link rows} was called before (the first call keeps nothing). */
   private readBefore = false;
+  /**
+   * Query shapes (by SQL text) whose recent calls found mostly rows not kept: queries
+   * that differ only in their values and together pick more rows than the kept versions
+   * hold (500 owners of a 100,000-record collection, each ~500 rows). Keeping cost them a
+   * second statement, a copy and the bookkeeping on every call: 2× the plain parse. Such
+   * a shape parses plainly for `plain` calls, a stretch that doubles on every call that
+   * misses again and ends at the first call that finds most of its rows kept.
+   */
+  private readonly missingShapes = new Map<string, { plain: number; stretch: number }>();
   /** The cache's `schema_version` when {@link ownLayoutSchema} last looked at the table, and what it found. */
   private layoutSeen: { schema: number; own: boolean } | undefined;
   private readonly stmts: {
@@ -81,7 +97,13 @@ export class ParsedReads {
     if (epoch === undefined) return this.parseEvery<R>(sql, params);
     this.parsed.useEpoch(epoch);
     if (this.parsed.isEmpty()) return this.parseAndKeepEvery<R>(sql, params, epoch, schema);
-    const seqs = this.queries.get(sql('seq')).pluck(true).all(...params) as number[];
+    const shapeSql = sql('seq');
+    const shape = this.missingShapes.get(shapeSql);
+    if (shape !== undefined && shape.plain > 0) {
+      shape.plain--;
+      return this.parseEvery<R>(sql, params);
+    }
+    const seqs = this.queries.get(shapeSql).pluck(true).all(...params) as number[];
     const values: unknown[] = new Array(seqs.length);
     const missing: number[] = [];
     for (let i = 0; i < seqs.length; i++) {
@@ -89,7 +111,12 @@ export class ParsedReads {
       if (kept === undefined) missing.push(i);
       else values[i] = cloneJson(kept);
     }
-    if (missing.length * 2 > seqs.length) return this.parseAndKeepEvery<R>(sql, params, epoch, schema);
+    if (missing.length * 2 > seqs.length) {
+      const stretch = Math.min((shape?.stretch ?? 0) * 2 || 1, MAX_PLAIN_STRETCH);
+      this.missingShapes.set(shapeSql, { plain: stretch, stretch });
+      return this.parseAndKeepEvery<R>(sql, params, epoch, schema);
+    }
+    if (shape !== undefined) this.missingShapes.delete(shapeSql);
     if (missing.length > 0) {
       const texts = new Map<number, string>();
       for (const [seq, text] of this.stmts.rowsBySeq.all(JSON.stringify(missing.map((i) => seqs[i])))) texts.set(seq, text);

@@ -142,4 +142,36 @@ describe('list() and the versions it keeps', () => {
       writer.close();
     }
   });
+
+  it('queries that together pick more rows than it keeps parse plainly for a while, and stay right through writes of another process', () => {
+    // 24,000 records of ~950 characters: more than the kept versions hold, so queries by
+    // owner, each a different value, keep missing (the shape then parses without keeping).
+    const dir = join(tempDir(), '.taskstore');
+    const reader = open(dir);
+    const writer = open(dir);
+    try {
+      const notes = reader.collection<{ owner: string; v: number; pad: string }>({ name: 'notes', indexes: ['owner'] });
+      const pad = 'p'.repeat(900);
+      notes.createMany(Array.from({ length: 24_000 }, (_, i) => ({ id: `n${i}`, owner: `o${i % 40}`, v: 0, pad })));
+      const other = writer.collection<{ owner: string; v: number }>({ name: 'notes', indexes: ['owner'] });
+      const expectOwner = (o: number, v: (i: number) => number) => {
+        const rows = notes.list({ where: { owner: `o${o}` }, orderBy: 'id' });
+        expect(rows.length).toBe(600);
+        for (const r of rows) expect(r.v, r.id).toBe(v(Number(r.id.slice(1))));
+        return rows;
+      };
+      for (let round = 0; round < 3; round++) for (let o = 0; o < 40; o++) expectOwner(o, () => 0);
+      // Another process changes some of owner 7's records: every later call sees it, in any mode.
+      for (let i = 7; i < 24_000; i += 400) other.patch(`n${i}`, { v: 1 });
+      for (let k = 0; k < 40; k++) {
+        const rows = expectOwner(7, (i) => ((i - 7) % 400 === 0 ? 1 : 0));
+        rows[0]!.v = 99; // each call's objects are its own
+      }
+      for (let o = 0; o < 40; o++) expectOwner(o, (i) => (o === 7 && (i - 7) % 400 === 0 ? 1 : 0));
+    } finally {
+      reader.close();
+      writer.close();
+    }
+  }, 60_000);
 });
+
