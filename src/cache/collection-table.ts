@@ -302,14 +302,9 @@ export class CollectionTable {
     this.bulk = bulk;
   }
 
-  /** True while a bulk load runs (between beginBulkLoad and endBulkLoad or abortBulkLoad). */
-  get inBulkLoad(): boolean {
-    return this.bulk !== null;
-  }
-
   /**
-   * Before a savepoint opens during a bulk load (a schema's `parse` writing in a
-   * transaction of its own): ends the load there (see settle). A rollback to the
+   * Before a savepoint opens (nothing to do unless a bulk load runs, e.g. a schema's
+   * `parse` writing in a transaction of its own): ends the load there (see settle). A rollback to the
    * savepoint then undoes rows only, none of which the load holds in memory; kept
    * going, the load would still insert the rows the rolled-back writes queued, and take
    * their ids for existing ones.

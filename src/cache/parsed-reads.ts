@@ -31,6 +31,8 @@ const PARSED_GENERATION_WEIGHT = 8 << 20;
  * stretch, up to this many.
  */
 const MAX_PLAIN_STRETCH = 16;
+/** The most query shapes {@link ParsedReads} remembers as missing (fields and orders are part of the SQL text). */
+const MAX_MISSING_SHAPES = 64;
 
 export class ParsedReads {
   /** Versions parsed by {@link rows}, kept for the next call. */
@@ -113,6 +115,8 @@ export class ParsedReads {
     }
     if (missing.length * 2 > seqs.length) {
       const stretch = Math.min((shape?.stretch ?? 0) * 2 || 1, MAX_PLAIN_STRETCH);
+      // Bounded as the statement cache is: the oldest shape goes first.
+      if (shape === undefined && this.missingShapes.size >= MAX_MISSING_SHAPES) this.missingShapes.delete(this.missingShapes.keys().next().value!);
       this.missingShapes.set(shapeSql, { plain: stretch, stretch });
       return this.parseAndKeepEvery<R>(sql, params, epoch, schema);
     }

@@ -110,7 +110,7 @@ export function runTransaction<R>(engine: Engine, fn: () => R): R {
   const caughtUp = new Set(scope.caughtUp);
   const tablesBefore = scope.createdTables.length;
   // A table loading in bulk (a transaction from a schema's parse, inside a createMany): see settleBeforeSavepoint.
-  for (const table of engine.tables.values()) if (table.inBulkLoad) table.settleBeforeSavepoint();
+  for (const table of engine.tables.values()) table.settleBeforeSavepoint();
   engine.cache.savepoint(name);
   try {
     const result = fn();
