@@ -40,3 +40,23 @@ describe('an empty value is refused, not taken as "unset" or as the current dire
     expect(runJson<unknown[]>(['list-prds'], { cwd })).toEqual([]);
   });
 });
+
+describe('update --set of a field the store stamps', () => {
+  it('--set updated_at=… and --set created_at=… are usage errors and write nothing (they used to be dropped while "updated" was printed)', () => {
+    const cwd = tempDir('taskstore-cli-');
+    expect(runCli(['init'], { cwd }).status).toBe(0);
+    const prd = runJson<{ id: string }>(['create-prd', 'p'], { cwd }).id;
+    writeFileSync(join(cwd, '.taskstore', 'notes.jsonl'), '{"id":"n1","v":1,"created_at":10,"updated_at":20}\n');
+    const logs = () => ['prds', 'notes'].map((c) => readFileSync(join(cwd, '.taskstore', `${c}.jsonl`), 'utf8'));
+    const before = logs();
+    for (const [id, set] of [[prd, 'updated_at=5'], [prd, 'created_at=5'], ['n1', 'updated_at=5'], ['n1', 'created_at=1']] as const) {
+      const r = runCli(['update', id, '--set', 'v=2', '--set', set], { cwd });
+      expect(r.status, `${id} ${set}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toContain(`--set "${set}": ${set.split('=')[0]} cannot be set`);
+      expect(r.stdout).toBe('');
+    }
+    expect(logs()).toEqual(before);
+    // Other fields still update.
+    expect(runJson<{ v: number; created_at: number }>(['update', 'n1', '--set', 'v=2'], { cwd })).toMatchObject({ v: 2, created_at: 10 });
+  });
+});
