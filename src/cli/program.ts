@@ -45,7 +45,9 @@ function positiveInt(value: string): number {
 
 /** Digits only, as a safe integer (commander passes a parser the previous value too: not a second parameter of these). */
 function integerText(value: string, what: string): number {
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) throw new InvalidArgumentError(`must be ${what}.`);
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`must be ${what}.`);
+  // "must be a non-negative integer" for 99999999999999999999 would be wrong: it is one.
+  if (!Number.isSafeInteger(Number(value))) throw new InvalidArgumentError(`must be ${what} of at most ${Number.MAX_SAFE_INTEGER} (2^53 - 1).`);
   return Number(value);
 }
 

@@ -60,3 +60,27 @@ describe('update --set of a field the store stamps', () => {
     expect(runJson<{ v: number; created_at: number }>(['update', 'n1', '--set', 'v=2'], { cwd })).toMatchObject({ v: 2, created_at: 10 });
   });
 });
+
+describe('numbers out of range name the range', () => {
+  it('an integer option beyond 2^53 - 1 says so, instead of "must be a non-negative integer"', () => {
+    const cwd = tempDir('taskstore-cli-');
+    expect(runCli(['init'], { cwd }).status).toBe(0);
+    const r = runCli(['list-executions', '--limit', '99999999999999999999'], { cwd });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('must be a non-negative integer of at most 9007199254740991');
+    expect(runCli(['list-executions', '--limit', '9007199254740991'], { cwd }).status).toBe(0);
+    const lease = runCli(['claim', '--as', 'a', '--lease-ms', '9007199254740992'], { cwd });
+    expect(lease.status).toBe(2);
+    expect(lease.stderr).toContain('must be a positive integer of at most 9007199254740991');
+  });
+
+  it('ui --port 70000 is a usage error with a hint, and serves nothing', () => {
+    const cwd = tempDir('taskstore-cli-');
+    expect(runCli(['init'], { cwd }).status).toBe(0);
+    const r = runCli(['ui', '--port', '70000'], { cwd });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('--port must be from 0 to 65535 (got 70000)');
+    expect(r.stderr).toMatch(/^hint: .*--port/m);
+    expect(r.stdout).toBe('');
+  });
+});
