@@ -84,3 +84,20 @@ describe('numbers out of range name the range', () => {
     expect(r.stdout).toBe('');
   });
 });
+
+describe('a store path where a file is in the way', () => {
+  it('init and Store.open say the path (or a parent) is a file, not mkdir\'s "EEXIST: file already exists"', async () => {
+    const cwd = tempDir('taskstore-cli-');
+    writeFileSync(join(cwd, 'afile'), 'not a store\n');
+    const self = runCli(['--store', 'afile', 'init'], { cwd });
+    expect(self.status).toBe(1);
+    expect(self.stderr).toContain(`cannot create the store directory ${join(cwd, 'afile')}: it exists and is not a directory`);
+    expect(self.stderr).toContain('hint: name a directory, or a path that does not exist yet');
+    const below = runCli(['--store', 'afile/sub', 'import', '-'], { cwd, input: '' });
+    expect(below.status).toBe(1);
+    expect(below.stderr).toContain('a path above it is a file, not a directory');
+    expect(readFileSync(join(cwd, 'afile'), 'utf8')).toBe('not a store\n');
+    const { Store, IoError } = await import('../../src/index.js');
+    expect(() => Store.open(join(cwd, 'afile'))).toThrow(IoError);
+  });
+});
