@@ -3,7 +3,7 @@
  * taken as something else or dropped without a word: `--store ""`, an empty file name,
  * `--set updated_at=…`, integers past 2^53 in integer options, a port out of range.
  */
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/temp.js';
@@ -99,5 +99,33 @@ describe('a store path where a file is in the way', () => {
     expect(readFileSync(join(cwd, 'afile'), 'utf8')).toBe('not a store\n');
     const { Store, IoError } = await import('../../src/index.js');
     expect(() => Store.open(join(cwd, 'afile'))).toThrow(IoError);
+  });
+});
+
+describe('ready on a store you cannot write', () => {
+  it('answers like list-task-specs --ready, the read it is (it failed with EACCES), and writes nothing', () => {
+    const root = tempDir('taskstore-cli-');
+    chmodSync(root, 0o755);
+    expect(runCli(['init'], { cwd: root }).status).toBe(0);
+    const prd = runJson<{ id: string }>(['create-prd', 'p'], { cwd: root }).id;
+    const first = runJson<{ id: string }>(['create-task-spec', '--prd-id', prd, 'schema'], { cwd: root }).id;
+    const second = runJson<{ id: string }>(['create-task-spec', '--prd-id', prd, 'api', '--depends-on', first], { cwd: root }).id;
+    const store = join(root, '.taskstore');
+    const before = readdirSync(store).sort();
+    chmodSync(store, 0o555);
+    // Root may write anywhere: run as an unprivileged user when the tests run as root.
+    const as = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    try {
+      const ready = runCli(['--json', 'ready', '--prd-id', prd.slice(0, 13)], { cwd: root, ...as });
+      expect(ready.status, ready.stderr).toBe(0);
+      expect((JSON.parse(ready.stdout) as { id: string }[]).map((s) => s.id)).toEqual([first]);
+      const explain = runCli(['--json', 'ready', '--explain'], { cwd: root, ...as });
+      expect(explain.status, explain.stderr).toBe(0);
+      expect((JSON.parse(explain.stdout) as { waiting: { spec: { id: string } }[] }).waiting.map((w) => w.spec.id)).toEqual([second]);
+      expect(runCli(['create-prd', 'x'], { cwd: root, ...as }).stderr).toContain('you have no write permission on it (EACCES)');
+      expect(readdirSync(store).sort()).toEqual(before);
+    } finally {
+      chmodSync(store, 0o755);
+    }
   });
 });

@@ -1,7 +1,7 @@
 import type { Store, TaskSpec } from '../../index.js';
 import type { CliContext } from '../context.js';
 import { resolveId, shortIds } from '../../shared/id-prefix.js';
-import { withStore } from '../open-store.js';
+import { withStoreForReading } from '../open-store.js';
 import { exactRecords } from '../../shared/exact-records.js';
 import { ExactInteger, stringifyExact } from '../../shared/exact-json.js';
 import { createOutput, formatValue } from '../output.js';
@@ -54,7 +54,7 @@ export function readySpecs(store: Store, input: ReadyInput): ReadyResult {
 
 export async function run(ctx: CliContext, input: ReadyInput): Promise<number> {
   const out = createOutput(ctx);
-  await withStore(ctx, (store) => {
+  await withStoreForReading(ctx, (store) => {
     const found = readySpecs(store, input);
     const result: ReadyResult = {
       ready: exactRecords(store, 'task_specs', found.ready),
