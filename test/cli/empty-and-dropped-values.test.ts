@@ -129,3 +129,23 @@ describe('ready on a store you cannot write', () => {
     }
   });
 });
+
+describe('show cuts long content after 12 lines', () => {
+  it('counts the lines left out right: a final newline ends the last line, it adds none ("9 more" for 20 lines; "1 more" for 12)', () => {
+    const cwd = tempDir('taskstore-cli-');
+    expect(runCli(['init'], { cwd }).status).toBe(0);
+    const lines = (n: number) => Array.from({ length: n }, (_, i) => `line ${i + 1}\n`).join('');
+    const shown = (content: string) => {
+      const id = runJson<{ id: string }>(['create-prd', 'p', '--content-file', '-'], { cwd, input: content }).id;
+      const r = runCli(['show', id], { cwd });
+      expect(r.status, r.stderr).toBe(0);
+      return r.stdout;
+    };
+    expect(shown(lines(20))).toContain('… 8 more lines (taskstore describe');
+    expect(shown(lines(13))).toContain('… 1 more line (taskstore describe');
+    const twelve = shown(lines(12));
+    expect(twelve).toContain('line 12');
+    expect(twelve).not.toContain('more line');
+    expect(shown(lines(20).trimEnd())).toContain('… 8 more lines');
+  });
+});
