@@ -1,7 +1,9 @@
 /**
- * Values a first-time user (or a script with an unset variable) passes that used to be
- * taken as something else or dropped without a word: `--store ""`, an empty file name,
- * `--set updated_at=…`, integers past 2^53 in integer options, a port out of range.
+ * What a first-time user found following the docs through the built CLI: values a script
+ * with an unset variable passes (`--store ""`, an empty file name) taken as something
+ * else, `--set updated_at=…` dropped, unclear messages (integers past 2^53, a file where
+ * the store should be, a port out of range), `ready` refused on a store you cannot
+ * write, a miscounted "more lines".
  */
 import { chmodSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
