@@ -151,3 +151,18 @@ describe('show cuts long content after 12 lines', () => {
     expect(shown(lines(20).trimEnd())).toContain('… 8 more lines');
   });
 });
+
+describe('ready --explain with no pending task spec', () => {
+  it('says none is pending, not "(every pending task spec is ready)" right after "(no task specs are ready)"', () => {
+    const cwd = tempDir('taskstore-cli-');
+    expect(runCli(['init'], { cwd }).status).toBe(0);
+    const prd = runJson<{ id: string }>(['create-prd', 'p'], { cwd }).id;
+    const spec = runJson<{ id: string }>(['create-task-spec', '--prd-id', prd, 'a'], { cwd }).id;
+    const ready = runCli(['ready', '--explain'], { cwd });
+    expect(ready.stderr).toContain('(every pending task spec is ready)');
+    expect(runCli(['update', spec, '--set', 'status=blocked'], { cwd }).status).toBe(0);
+    const none = runCli(['ready', '--explain'], { cwd });
+    expect(none.status).toBe(0);
+    expect(none.stderr).toBe('(no task specs are ready)\n(no task spec is pending)\n');
+  });
+});

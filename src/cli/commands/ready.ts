@@ -67,7 +67,8 @@ export async function run(ctx: CliContext, input: ReadyInput): Promise<number> {
     printRecords(out, store, result.ready, COLUMNS.task_specs!, 'no task specs are ready');
     if (result.waiting === undefined) return;
     if (result.waiting.length === 0) {
-      out.note('(every pending task spec is ready)');
+      // With nothing ready either, "every pending spec is ready" would follow "no task specs are ready".
+      out.note(result.ready.length === 0 ? '(no task spec is pending)' : '(every pending task spec is ready)');
       return;
     }
     // Ids of missing specs are shown whole: a prefix of nothing would only confuse.
