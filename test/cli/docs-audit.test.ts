@@ -166,3 +166,19 @@ describe('ready --explain with no pending task spec', () => {
     expect(none.stderr).toBe('(no task specs are ready)\n(no task spec is pending)\n');
   });
 });
+
+describe('list() with a limit beyond 2^53 - 1', () => {
+  it('names the limit instead of "must be a non-negative integer (got 1152921504606847000)"', async () => {
+    const { Store, ValidationError } = await import('../../src/index.js');
+    const store = Store.open(tempDir('taskstore-cli-'), { durability: 'none' });
+    try {
+      const notes = store.collection({ name: 'notes' });
+      expect(() => notes.list({ limit: 2 ** 60 })).toThrow(ValidationError);
+      expect(() => notes.list({ offset: 2 ** 60 })).toThrow('offset must be a non-negative integer of at most 9007199254740991 (2^53 - 1)');
+      expect(() => notes.list({ limit: -1 })).toThrow('limit must be a non-negative integer (got -1)');
+      expect(notes.list({ limit: Number.MAX_SAFE_INTEGER })).toEqual([]);
+    } finally {
+      store.close();
+    }
+  });
+});
