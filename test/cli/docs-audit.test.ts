@@ -182,3 +182,15 @@ describe('list() with a limit beyond 2^53 - 1', () => {
     }
   });
 });
+
+describe('import of a jsonl line with a member besides collection and record', () => {
+  it('is refused, naming it, and imports nothing (the member was dropped without a word)', () => {
+    const cwd = tempDir('taskstore-cli-');
+    const input = '{"collection":"notes","record":{"id":"a","n":1}}\n{"collection":"notes","record":{"id":"b"},"title":"typed beside record"}\n';
+    const r = runCli(['--store', 'store', 'import', '-'], { cwd, input });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('- line 2 has the member "title" besides "collection" and "record"');
+    expect(readdirSync(cwd)).toEqual([]);
+    expect(runCli(['--store', 'store', 'import', '-'], { cwd, input: input.split('\n')[0]! }).status).toBe(0);
+  });
+});
