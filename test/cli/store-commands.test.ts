@@ -97,6 +97,29 @@ describe('sync and check', () => {
   });
 });
 
+describe('refresh (what the git hooks run)', () => {
+  it('applies lines another program appended and reports every collection it checked, a conflicted one too', () => {
+    const cwd = tempDir('taskstore-cli-');
+    const store = join(cwd, '.taskstore');
+    const names = withStore(store, (s) => {
+      s.collection({ name: 'notes' }).create({ id: 'n1' });
+      s.collection({ name: 'tags' }).create({ id: 't1' });
+      return s.collectionNames();
+    });
+    appendFileSync(join(store, 'notes.jsonl'), '{"id":"n2","updated_at":5}\n');
+    appendFileSync(join(store, 'tags.jsonl'), '<<<<<<< ours\n{"id":"t2","updated_at":5}\n=======\n');
+    const result = runCli(['--json', 'refresh'], { cwd });
+    expect(result.status).toBe(0);
+    const report = JSON.parse(result.stdout) as { collections: number; ms: number };
+    expect(report.collections).toBe(names.length);
+    expect(names).toEqual(expect.arrayContaining(['notes', 'tags']));
+    expect(result.stderr).toMatch(/tags\.jsonl line 2 has a git conflict marker/);
+    const text = runCli(['refresh'], { cwd });
+    expect(text.stdout).toMatch(new RegExp(`^cache current: ${names.length} collections checked in \\d+ ms\n$`));
+    expect(runJson<{ id: string }[]>(['list', 'notes'], { cwd }).map((r) => r.id).sort()).toEqual(['n1', 'n2']);
+  });
+});
+
 describe('compact, metrics, backup', () => {
   it('compacts superseded versions, reports metrics, and backs up the JSONL files and .version', () => {
     const cwd = tempDir('taskstore-cli-');

@@ -15,7 +15,9 @@ export async function run(ctx: CliContext): Promise<number> {
   const started = performance.now();
   const collections = await withStore(ctx, (store) => {
     store.refresh();
-    return Object.keys(store.metrics().counts).length;
+    // Only the names: metrics() would count every table's rows, a scan of the whole
+    // table for its superseded versions (~0.2 s of a hook's ~0.65 s on a 1M-line store).
+    return store.collectionNames().length;
   });
   const ms = Math.round(performance.now() - started);
   if (out.jsonMode) out.json({ collections, ms });
