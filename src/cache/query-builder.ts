@@ -238,7 +238,9 @@ function scalar(value: unknown, field: string, op: string): string | number {
 function checkCount(value: unknown, name: 'limit' | 'offset'): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw new ValidationError(`${name} must be a non-negative integer (got ${describe(value)})`, { field: name });
+    // 2 ** 60 is a non-negative integer: say what is wrong with it (a number cannot count that far exactly).
+    const unsafe = typeof value === 'number' && Number.isInteger(value) && value > 0;
+    throw new ValidationError(`${name} must be a non-negative integer${unsafe ? ` of at most ${Number.MAX_SAFE_INTEGER} (2^53 - 1)` : ''} (got ${describe(value)})`, { field: name });
   }
   return value;
 }

@@ -45,8 +45,19 @@ function positiveInt(value: string): number {
 
 /** Digits only, as a safe integer (commander passes a parser the previous value too: not a second parameter of these). */
 function integerText(value: string, what: string): number {
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) throw new InvalidArgumentError(`must be ${what}.`);
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`must be ${what}.`);
+  // "must be a non-negative integer" for 99999999999999999999 would be wrong: it is one.
+  if (!Number.isSafeInteger(Number(value))) throw new InvalidArgumentError(`must be ${what} of at most ${Number.MAX_SAFE_INTEGER} (2^53 - 1).`);
   return Number(value);
+}
+
+/**
+ * `--store ""` (a script's `--store "$DIR"` with DIR unset) is refused: taken as unset, the
+ * command ran on whatever store discovery found instead of the one the script named.
+ */
+function storeDirText(value: string): string {
+  if (value === '') throw new InvalidArgumentError('must name the store directory, not be empty.');
+  return value;
 }
 
 /** The parser of every option meant to repeat (`--where a --where b`): each value is kept, in order. */
@@ -92,7 +103,7 @@ function createRoot() {
     .description('Git-native state store: JSONL records committed to git, queried through a SQLite cache.')
     .version(pkg.version, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help for a command')
-    .option('--store <dir>', 'the store directory (default: $TASKSTORE_DIR, else the store branch from git config, else the nearest .taskstore/ above the current directory, else ./.taskstore)')
+    .option('--store <dir>', 'the store directory (default: $TASKSTORE_DIR, else the store branch from git config, else the nearest .taskstore/ above the current directory, else ./.taskstore)', storeDirText)
     .option('--json', 'print one JSON document (for scripts)')
     .option('--debug', 'show stack traces and debug messages')
     .option('--max-record-bytes <n>', 'largest record accepted, as serialized JSON (default: $TASKSTORE_MAX_RECORD_BYTES, else 10485760)', positiveInt);

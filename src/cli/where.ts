@@ -61,6 +61,11 @@ export function parseWhereArg(arg: string, types?: FieldTypes): WhereCondition {
   const op = OPERATOR_NAMES[symbol]!;
   if (op === 'like') return { field, op, value: text };
   const type = typeOf(field);
+  if (type?.kind === 'array') {
+    // A query compares a list field (`dependencies`) as its JSON text, and takes no array
+    // as a value: `dependencies=[]` is that text, `dependencies=null` a missing field.
+    return { field, op, value: text.trim() === 'null' ? null : text };
+  }
   const value = convertScalar(field, text, type, op !== 'eq' && op !== 'ne');
   refuseNotANumber(arg, field, text, value, type, op !== 'eq' && op !== 'ne');
   return { field, op, value };

@@ -21,7 +21,7 @@ import { accessSync, constants, mkdirSync, readdirSync, realpathSync } from 'nod
 import { join, resolve } from 'node:path';
 import { CacheDb } from '../cache/cache-db.js';
 import type { CollectionTable } from '../cache/collection-table.js';
-import { ioError } from '../errors.js';
+import { IoError, ioError } from '../errors.js';
 import { collectionOfLogFile } from '../jsonl/collection-name.js';
 import { argumentTypeError, assertCollectionArgument, assertCollectionOptions, assertOptionalObject, assertString } from './arguments.js';
 import type { StoredRecord } from '../jsonl/line-codec.js';
@@ -115,6 +115,15 @@ export class Engine implements DomainHost {
     try {
       mkdirSync(absolute, { recursive: true });
     } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST' || code === 'ENOTDIR') {
+        // mkdir's own words ("EEXIST: file already exists") do not say that a file is in the way.
+        throw new IoError(`cannot create the store directory ${absolute}: ${code === 'EEXIST' ? 'it exists and is not a directory' : 'a path above it is a file, not a directory'}`, {
+          cause: err,
+          data: { path: absolute, errno: code },
+          hint: 'name a directory, or a path that does not exist yet',
+        });
+      }
       throw ioError('create the store directory', absolute, err);
     }
     try {

@@ -83,3 +83,23 @@ describe('list --where through the CLI', () => {
     expect(bad.stderr).toMatch(/is not a condition/);
   });
 });
+
+describe('--where on a list field of the built-in types (task_specs.dependencies)', () => {
+  it('compares the list as its JSON text: dependencies=[] finds specs without any, =null missing ones (it failed: "where.dependencies must be a string …")', () => {
+    const cwd = tempDir('taskstore-cli-');
+    expect(runCli(['init'], { cwd }).status).toBe(0);
+    const prd = runJson<{ id: string }>(['create-prd', 'p'], { cwd }).id;
+    const a = runJson<{ id: string }>(['create-task-spec', '--prd-id', prd, 'a'], { cwd }).id;
+    const b = runJson<{ id: string }>(['create-task-spec', '--prd-id', prd, 'b', '--depends-on', a], { cwd }).id;
+    const ids = (where: string) => {
+      const r = runCli(['--json', 'list', 'task_specs', '--where', where], { cwd });
+      expect(r.status, `${where}: ${r.stderr}`).toBe(0);
+      return (JSON.parse(r.stdout) as { id: string }[]).map((s) => s.id);
+    };
+    expect(ids('dependencies=[]')).toEqual([a]);
+    expect(ids('dependencies!=[]')).toEqual([b]);
+    expect(ids(`dependencies=${JSON.stringify([a])}`)).toEqual([b]);
+    expect(ids(`dependencies~%${a}%`)).toEqual([b]);
+    expect(ids('dependencies=null')).toEqual([]);
+  });
+});

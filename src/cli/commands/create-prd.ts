@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { NewPrd, Store } from '../../index.js';
 import type { CliContext } from '../context.js';
-import { CliError } from '../errors.js';
+import { CliError, UsageError } from '../errors.js';
 import { withStore } from '../open-store.js';
 import { createOutput } from '../output.js';
 import { invalidUtf8Offset } from '../utf8.js';
@@ -40,6 +40,11 @@ export async function run(ctx: CliContext, input: CreatePrdInput): Promise<numbe
  * replace those bytes with U+FFFD.
  */
 export function readTextFile(ctx: CliContext, path: string, option: string): string {
+  if (path === '') {
+    // `--content-file "$F"` / `import "$F"` with F unset: resolved, '' is the current
+    // directory, and "it is a directory" would not say what went wrong.
+    throw new UsageError(`${option}: the file name is empty`, { hint: 'pass the path of a readable text file (or - for stdin)' });
+  }
   let bytes: Buffer;
   try {
     bytes = path === '-' ? readFileSync(0) : readFileSync(resolve(ctx.cwd, path));

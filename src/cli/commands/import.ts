@@ -71,6 +71,10 @@ export function parseExport(text: string, file: string): { format: 'json' | 'jso
     if (!isObject(value)) throw bad(file, where, 'is not a JSON object');
     if (typeof value.collection !== 'string') throw bad(file, where, 'has no string "collection"');
     if (!('record' in value)) throw bad(file, where, 'has no "record"');
+    // An export line holds these two members only; another (a field typed beside "record"
+    // instead of in it) would be dropped without a word.
+    const other = Object.keys(value).find((key) => key !== 'collection' && key !== 'record');
+    if (other !== undefined) throw bad(file, where, `has the member ${JSON.stringify(other)} besides "collection" and "record" (record fields go inside "record")`);
     const exact = holdsInexact(line) ? (parseExact(line) as { record: unknown }).record : undefined;
     entries.push(checkEntry(value.collection, value.record, where, file, exact));
   });

@@ -1,7 +1,7 @@
 import type { Store, TaskSpec } from '../../index.js';
 import type { CliContext } from '../context.js';
 import { resolveId, shortIds } from '../../shared/id-prefix.js';
-import { withStore } from '../open-store.js';
+import { withStoreForReading } from '../open-store.js';
 import { exactRecords } from '../../shared/exact-records.js';
 import { ExactInteger, stringifyExact } from '../../shared/exact-json.js';
 import { createOutput, formatValue } from '../output.js';
@@ -54,7 +54,7 @@ export function readySpecs(store: Store, input: ReadyInput): ReadyResult {
 
 export async function run(ctx: CliContext, input: ReadyInput): Promise<number> {
   const out = createOutput(ctx);
-  await withStore(ctx, (store) => {
+  await withStoreForReading(ctx, (store) => {
     const found = readySpecs(store, input);
     const result: ReadyResult = {
       ready: exactRecords(store, 'task_specs', found.ready),
@@ -67,7 +67,8 @@ export async function run(ctx: CliContext, input: ReadyInput): Promise<number> {
     printRecords(out, store, result.ready, COLUMNS.task_specs!, 'no task specs are ready');
     if (result.waiting === undefined) return;
     if (result.waiting.length === 0) {
-      out.note('(every pending task spec is ready)');
+      // With nothing ready either, "every pending spec is ready" would follow "no task specs are ready".
+      out.note(result.ready.length === 0 ? '(no task spec is pending)' : '(every pending task spec is ready)');
       return;
     }
     // Ids of missing specs are shown whole: a prefix of nothing would only confuse.

@@ -58,8 +58,10 @@ function displayValue(out: Output, field: string, value: unknown, id: string): s
     if (value === '') return out.c.dim('""');
     // CRLF content shows as lines; every other control character is spelled out.
     const lines = visible(value.replace(/\r\n/g, '\n')).split('\n');
-    if (lines.length <= CONTENT_PREVIEW_LINES) return lines.join('\n');
-    const more = lines.length - CONTENT_PREVIEW_LINES;
+    // A final newline ends the last line; it does not start one more (20 lines are not "9 more" after 12).
+    const count = lines.length > 1 && lines[lines.length - 1] === '' ? lines.length - 1 : lines.length;
+    if (count <= CONTENT_PREVIEW_LINES) return lines.join('\n');
+    const more = count - CONTENT_PREVIEW_LINES;
     return `${lines.slice(0, CONTENT_PREVIEW_LINES).join('\n')}\n${out.c.dim(`… ${more} more line${more === 1 ? '' : 's'} (taskstore describe ${id})`)}`;
   }
   return visible(stringifyExact(value));

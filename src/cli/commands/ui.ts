@@ -16,7 +16,7 @@ export interface UiInput {
 }
 
 export async function run(ctx: CliContext, input: UiInput): Promise<number> {
-  if (input.port !== undefined && input.port > 65535) throw new UsageError(`--port must be from 0 to 65535 (got ${input.port})`);
+  if (input.port !== undefined && input.port > 65535) throw new UsageError(`--port must be from 0 to 65535 (got ${input.port})`, { hint: 'omit --port for 4711 or the next free port, or pass 0 to let the system choose' });
   const logger = createCliLogger(ctx);
   const store = openStore(ctx, { logger, command: 'ui' });
   let server;

@@ -6,7 +6,7 @@ import { withStore } from '../open-store.js';
 import { createOutput } from '../output.js';
 import { patchRecord, resolveReferenceIds } from '../patch-record.js';
 import { fieldTypesFor, recordWhat } from '../record-types.js';
-import { parseSetValues } from '../set-values.js';
+import { parseAssignment, parseSetValues } from '../set-values.js';
 import { printRecord } from './show.js';
 import { exactRecord } from '../../shared/exact-records.js';
 
@@ -35,11 +35,27 @@ export interface UpdateResult {
  */
 export function updateRecord(store: Store, input: UpdateInput): UpdateResult {
   if (input.set.length === 0) throw new UsageError('update needs at least one --set field=value', { hint: 'e.g. taskstore update <id> --set status=ready' });
+  refuseStampedFields(input.set);
   const { collection, id } = resolveId(store, input.id);
   const values = parseSetValues(input.set, fieldTypesFor(collection));
   resolveReferenceIds(store, collection, values, (field) => `--set ${field}`);
   const record = patchRecord(store, collection, id, values, input.ifUpdatedAt);
   return { collection, record: exactRecord(store, collection, record) };
+}
+
+/**
+ * The store sets `updated_at` on every write and keeps `created_at` from the first
+ * version, so a `--set` of either would be dropped while the command reported success.
+ */
+function refuseStampedFields(set: readonly string[]): void {
+  for (const arg of set) {
+    const { field } = parseAssignment(arg);
+    if (field === 'updated_at' || field === 'created_at') {
+      throw new UsageError(`--set ${JSON.stringify(arg)}: ${field} cannot be set, the store ${field === 'updated_at' ? 'stamps it on every write' : 'keeps it from the first version'}`, {
+        hint: field === 'updated_at' ? 'drop it: the write stamps updated_at itself (--if-updated-at N makes the write conditional on it)' : 'drop it; to change when a record was created, delete it and import it with that created_at',
+      });
+    }
+  }
 }
 
 export async function run(ctx: CliContext, input: UpdateInput): Promise<number> {
