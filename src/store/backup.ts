@@ -7,9 +7,9 @@
  * backup rebuilds them from the logs. A file that is a symbolic link is refused, never
  * copied through (an `IoError` naming it).
  */
-import { closeSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
-import { AlreadyExistsError, ioError } from '../errors.js';
+import { closeSync, existsSync, mkdirSync, readdirSync, realpathSync } from 'node:fs';
+import { basename, dirname, join, resolve, sep } from 'node:path';
+import { AlreadyExistsError, ValidationError, ioError } from '../errors.js';
 import { atomicCopyFile } from '../fs/atomic-replace.js';
 import { FSYNC } from '../fs/durability.js';
 import { openLogFile, READ_NO_FOLLOW } from '../fs/open-log-file.js';
@@ -31,10 +31,39 @@ export function backupStore(dir: string, dest: string, withWriteLock: <R>(copy: 
   if (typeof dest !== 'string' || dest === '') throw new TypeError('backup() expects the path of a new or empty directory');
   const target = resolve(dest);
   if (target === resolve(dir)) throw new AlreadyExistsError('the backup destination is the store itself', { hint: 'name another directory', data: { dest: target } });
+  refuseInsideStore(dir, target);
   prepareDestination(target);
   const files = withWriteLock(() => storeFileNames(dir).map((name) => ({ name, bytes: copyInto(dir, target, name) })));
   FSYNC.syncDir(target);
   return { dest: target, files };
+}
+
+/**
+ * A backup inside the store's own directory would be committed with the store (git
+ * tracks the directory), a second copy of every record in the repository. Compared by
+ * real paths, so a symbolic link to the store, or one inside it, is caught too; the part
+ * of `target` that does not exist yet is taken as written.
+ */
+function refuseInsideStore(dir: string, target: string): void {
+  const store = realpathSync(dir);
+  let existing = target;
+  const missing: string[] = [];
+  while (!existsSync(existing) && dirname(existing) !== existing) {
+    missing.unshift(basename(existing));
+    existing = dirname(existing);
+  }
+  let real: string;
+  try {
+    real = join(realpathSync(existing), ...missing);
+  } catch {
+    return; // not resolvable (a dangling link, no permission): the copy itself reports it
+  }
+  if (real === store || real.startsWith(store + sep)) {
+    throw new ValidationError(`the backup destination ${target} is inside the store directory ${dir}`, {
+      hint: 'name a directory outside the store: a backup inside it would be committed with the store',
+      data: { dest: target },
+    });
+  }
 }
 
 /** The committed files of a store: `.version` and the logs, sorted. */

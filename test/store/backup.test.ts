@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AlreadyExistsError, IoError, Store } from '../../src/index.js';
+import { AlreadyExistsError, IoError, Store, ValidationError } from '../../src/index.js';
 import { quietLogger } from '../helpers/logger.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 import { tempDir } from '../helpers/temp.js';
@@ -84,7 +84,7 @@ describe('store.backup(dest)', () => {
     store.close();
   });
 
-  it('accepts an existing empty directory, and refuses a non-empty one, a file and the store itself, changing nothing', () => {
+  it('accepts an existing empty directory, and refuses a non-empty one, a file, the store itself and a place inside it, changing nothing', () => {
     const root = tempDir();
     const dir = join(root, '.taskstore');
     const store = openStore(dir);
@@ -113,6 +113,15 @@ describe('store.backup(dest)', () => {
     const before = readdirSync(dir).sort();
     expect(() => store.backup(dir)).toThrow(/the store itself/);
     expect(readdirSync(dir).sort()).toEqual(before);
+
+    // Inside the store's directory (git would commit the copy with the store), also
+    // reached through a link; a sibling whose name merely starts with the store's is fine.
+    expect(() => store.backup(join(dir, 'inner'))).toThrow(/is inside the store directory/);
+    expect(() => store.backup(join(dir, 'inner'))).toThrow(ValidationError);
+    symlinkSync(dir, join(root, 'alias'));
+    expect(() => store.backup(join(root, 'alias', 'deep', 'er'))).toThrow(/is inside the store directory/);
+    expect(readdirSync(dir).sort()).toEqual(before);
+    expect(store.backup(`${dir}-copy`).files.map((f) => f.name)).toEqual(['.version', 'notes.jsonl']);
 
     // A dangling symlink cannot be made a directory: an IO error naming it.
     const dangling = join(root, 'dangling');
