@@ -18,6 +18,7 @@
  */
 import type { Condition, Operators } from '../index.js';
 import { UsageError } from './errors.js';
+import { compactJson } from '../store/version-text.js';
 import { convertValue, refuseRoundedIntegers, type FieldType, type FieldTypes } from './set-values.js';
 
 const FIELD = '[A-Za-z_][A-Za-z0-9_]*(?:\\.[A-Za-z_][A-Za-z0-9_]*)*';
@@ -64,7 +65,8 @@ export function parseWhereArg(arg: string, types?: FieldTypes): WhereCondition {
   if (type?.kind === 'array') {
     // A query compares a list field (`dependencies`) as its JSON text, and takes no array
     // as a value: `dependencies=[]` is that text, `dependencies=null` a missing field.
-    return { field, op, value: text.trim() === 'null' ? null : text };
+    // The stored text has no spaces between tokens: `dependencies=["a", "b"]` means that list.
+    return { field, op, value: text.trim() === 'null' ? null : isJsonText(text) ? compactJson(text.trim()) : text };
   }
   const value = convertScalar(field, text, type, op !== 'eq' && op !== 'ne');
   refuseNotANumber(arg, field, text, value, type, op !== 'eq' && op !== 'ne');
@@ -118,4 +120,13 @@ export function parseWhere(args: readonly string[], types?: FieldTypes): Record<
     where[field] = { ...(Object.hasOwn(where, field) ? where[field] : {}), [op]: value } as Operators;
   }
   return where;
+}
+
+function isJsonText(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }

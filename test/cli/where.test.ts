@@ -99,6 +99,8 @@ describe('--where on a list field of the built-in types (task_specs.dependencies
     expect(ids('dependencies=[]')).toEqual([a]);
     expect(ids('dependencies!=[]')).toEqual([b]);
     expect(ids(`dependencies=${JSON.stringify([a])}`)).toEqual([b]);
+    // Spaces between the tokens, as a person types a list: the same list.
+    expect(ids(`dependencies=[ ${JSON.stringify(a)} ]`)).toEqual([b]);
     expect(ids(`dependencies~%${a}%`)).toEqual([b]);
     expect(ids('dependencies=null')).toEqual([]);
   });
