@@ -304,7 +304,7 @@ export class Collection<T extends object = Record<string, unknown>> {
     const stamps: Record<string, unknown> = createdAt === undefined ? { updated_at: updatedAt } : { created_at: createdAt, updated_at: updatedAt };
     const candidate = copyFields({ id }, rest, stamps);
     const validated = this.schema === undefined ? candidate : copyFields(applySchema(this.schema, candidate), { id }, stamps);
-    if (this.schema !== undefined) assertPlainRecord(validated, 'record', { negativeZero: 'allow' });
+    if (this.schema !== undefined) assertPlainRecord(validated);
     if (previous !== undefined && sameExceptUpdatedAt(validated, previous.record)) return previous.record as T & RecordMeta;
     this.host.stage(this.name, validated as StoredRecord, serializeKeepingMembers(validated as StoredRecord, previous?.text ?? sourceText));
     return validated as T & RecordMeta;

@@ -59,22 +59,16 @@ export function assertNewId(id: unknown, field = 'id'): asserts id is string {
   }
 }
 
-/**
- * Throws unless `value` is a plain object whose contents survive a JSON round trip unchanged.
- * `negativeZero: 'allow'` is for a whole version re-checked after a schema ran: its `-0`s
- * were either refused in the caller's input already or carried over from the previous
- * version's line, whose member text is kept as written (see version-text.ts).
- */
-export function assertPlainRecord(value: unknown, what = 'record', { negativeZero = 'refuse' }: { negativeZero?: 'refuse' | 'allow' } = {}): asserts value is Record<string, unknown> {
+/** Throws unless `value` is a plain object whose contents survive a JSON round trip unchanged. */
+export function assertPlainRecord(value: unknown, what = 'record'): asserts value is Record<string, unknown> {
   if (!isPlainObject(value)) {
     throw new ValidationError(`${what} must be a plain object (got ${describe(value)})`);
   }
-  const refuseNegativeZero = negativeZero === 'refuse';
-  for (const key of Object.keys(value)) checkJsonValue(value[key], key, 2, key, refuseNegativeZero);
+  for (const key of Object.keys(value)) checkJsonValue(value[key], key, 2, key);
 }
 
 /** `level`: how deep `value` would nest if it is an object or an array (the record is level 1); `top`: its top-level field. */
-function checkJsonValue(value: unknown, path: string, level: number, top: string, refuseNegativeZero: boolean): void {
+function checkJsonValue(value: unknown, path: string, level: number, top: string): void {
   switch (typeof value) {
     case 'string':
     case 'boolean':
@@ -82,7 +76,7 @@ function checkJsonValue(value: unknown, path: string, level: number, top: string
       return;
     case 'number':
       if (!Number.isFinite(value)) throw new ValidationError(`field ${path} is ${value}, which JSON cannot store`, { field: path });
-      if (refuseNegativeZero && Object.is(value, -0)) {
+      if (Object.is(value, -0)) {
         // JSON.stringify writes -0 as 0: the sign would be lost without a word.
         throw new ValidationError(`field ${path} is -0, which JSON would store as 0`, { field: path, hint: 'store 0 (adding 0 turns -0 into 0: x + 0)' });
       }
@@ -104,7 +98,7 @@ function checkJsonValue(value: unknown, path: string, level: number, top: string
           if (!(i in value)) throw new ValidationError(`field ${path}[${i}] is a hole in a sparse array, which JSON would store as null`, { field: path });
           const item: unknown = value[i];
           if (item === undefined) throw new ValidationError(`field ${path}[${i}] is undefined, which JSON cannot store`, { field: path });
-          checkJsonValue(item, `${path}[${i}]`, level + 1, top, refuseNegativeZero);
+          checkJsonValue(item, `${path}[${i}]`, level + 1, top);
         }
         return;
       }
@@ -113,7 +107,7 @@ function checkJsonValue(value: unknown, path: string, level: number, top: string
           field: path,
         });
       }
-      for (const key of Object.keys(value)) checkJsonValue(value[key], `${path}.${key}`, level + 1, top, refuseNegativeZero);
+      for (const key of Object.keys(value)) checkJsonValue(value[key], `${path}.${key}`, level + 1, top);
       return;
     default:
       throw new ValidationError(`field ${path} is a ${typeof value}, which JSON cannot store`, { field: path });

@@ -222,23 +222,6 @@ describe('create / get', () => {
     expect(lines(dir)).toEqual([]);
   });
 
-  it('keeps a -0 another program wrote when a patch changes other fields, with a schema or without', () => {
-    const { store, dir } = openStore();
-    const tasks = store.collection({ name: 'tasks', schema: z.looseObject({ title: z.string() }) });
-    const plain = store.collection({ name: 'plain' });
-    for (const name of ['tasks', 'plain']) writeFileSync(join(dir, `${name}.jsonl`), '{"id":"t1","title":"a","n":-0,"updated_at":1}\n');
-    store.refresh();
-    for (const [name, collection] of [['tasks', tasks], ['plain', plain]] as const) {
-      expect(Object.is(collection.get('t1')!.n, -0)).toBe(true);
-      collection.patch('t1', { title: 'b' });
-      expect(lines(dir, name).at(-1)).toMatch(/"n":-0[,}]/);
-      expect(Object.is(collection.get('t1')!.n, -0)).toBe(true);
-      // A -0 the caller writes is refused, as everywhere.
-      expect(() => collection.patch('t1', { m: -0 })).toThrow(/field m is -0/);
-      expect(lines(dir, name)).toHaveLength(2);
-    }
-  });
-
   it('enforces maxRecordBytes with TOO_LARGE and writes nothing', () => {
     const dir = join(tempDir(), '.taskstore');
     const store = Store.open(dir, { durability: 'none', maxRecordBytes: 1000 });
