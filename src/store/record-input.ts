@@ -1,7 +1,7 @@
 /**
  * Checks and prepares what a caller hands to a write, before anything touches disk.
  * Pure: no I/O. Everything that would otherwise be silently changed by JSON.stringify
- * (undefined in arrays, NaN, -0, functions, class instances) is rejected instead, naming
+ * (undefined in arrays, NaN, functions, class instances) is rejected instead, naming
  * the field.
  */
 import { ValidationError } from '../errors.js';
@@ -76,10 +76,6 @@ function checkJsonValue(value: unknown, path: string, level: number, top: string
       return;
     case 'number':
       if (!Number.isFinite(value)) throw new ValidationError(`field ${path} is ${value}, which JSON cannot store`, { field: path });
-      if (Object.is(value, -0)) {
-        // JSON.stringify writes -0 as 0: the sign would be lost without a word.
-        throw new ValidationError(`field ${path} is -0, which JSON would store as 0`, { field: path, hint: 'store 0 (adding 0 turns -0 into 0: x + 0)' });
-      }
       return;
     case 'object':
       if (value === null) return;

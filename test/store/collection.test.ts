@@ -201,8 +201,6 @@ describe('create / get', () => {
     const { notes, dir } = openStore();
     const cases: [Record<string, unknown>, string][] = [
       [{ title: 'x', n: Number.NaN }, 'n'],
-      [{ title: 'x', n: -0 }, 'n'],
-      [{ title: 'x', nested: { list: [1, Math.round(-0.2)] } }, 'nested.list[1]'],
       [{ title: 'x', when: new Date() }, 'when'],
       [{ title: 'x', list: [1, undefined] }, 'list'],
       [{ title: 'x', fn: () => 1 }, 'fn'],
