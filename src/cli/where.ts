@@ -18,7 +18,7 @@
  */
 import type { Condition, Operators } from '../index.js';
 import { UsageError } from './errors.js';
-import { compactJson } from '../store/version-text.js';
+import { compactJson } from '../shared/exact-json.js';
 import { convertValue, refuseRoundedIntegers, type FieldType, type FieldTypes } from './set-values.js';
 
 const FIELD = '[A-Za-z_][A-Za-z0-9_]*(?:\\.[A-Za-z_][A-Za-z0-9_]*)*';

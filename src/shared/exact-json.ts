@@ -117,3 +117,12 @@ export function stringifyExact(value: unknown, indent?: number): string {
   // No nonce yet: no ExactInteger was printed in this process, so no placeholder can be in `text`.
   return text !== undefined && nonce !== undefined && text.includes(nonce) ? text.replace(placeholderPattern(), '$1') : text;
 }
+
+/**
+ * `json` (valid JSON text) without the whitespace between its tokens; strings and number
+ * literals are kept exactly as written.
+ * @example compactJson('{ "a": [1.0, "x y"] }') // '{"a":[1.0,"x y"]}'
+ */
+export function compactJson(json: string): string {
+  return json.replace(/"(?:[^"\\]|\\.)*"|[ \t\n\r]+/g, (token) => (token.startsWith('"') ? token : ''));
+}

@@ -38,15 +38,6 @@ export function serializeKeepingMembers(record: StoredRecord, previousText: stri
   return `{${parts.join(',')}}`;
 }
 
-/**
- * `json` (valid JSON text) without the whitespace between its tokens; strings and number
- * literals are kept exactly as written.
- * @example compactJson('{ "a": [1.0, "x y"] }') // '{"a":[1.0,"x y"]}'
- */
-export function compactJson(json: string): string {
-  return json.replace(/"(?:[^"\\]|\\.)*"|[ \t\n\r]+/g, (token) => (token.startsWith('"') ? token : ''));
-}
-
 /** Members by decoded key; for a key written twice the last one wins, as in `JSON.parse`. */
 function lastMemberByKey(text: string): Map<string, RawMember> | undefined {
   let members: RawMember[];

@@ -1,4 +1,4 @@
-import { readFileSync, existsSync, chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, existsSync, chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
@@ -218,6 +218,19 @@ describe('create / get', () => {
     }
     expect(codeOf(() => notes.create([] as never))).toBe('VALIDATION');
     expect(lines(dir)).toEqual([]);
+  });
+
+  it('writes -0 as 0 (never refuses it: arithmetic makes it), and keeps a -0 another program wrote through a patch of other fields', () => {
+    const { store, dir } = openStore();
+    const tasks = store.collection({ name: 'tasks', schema: z.looseObject({ title: z.string() }) });
+    const zero = 0;
+    tasks.create({ id: 'mine', title: 'a', n: -zero, list: [Math.round(-0.2)] });
+    expect(lines(dir, 'tasks')[0]).toMatch(/"n":0,"list":\[0\]/);
+    appendFileSync(join(dir, 'tasks.jsonl'), '{"id":"theirs","title":"a","n":-0,"updated_at":1}\n');
+    store.refresh();
+    tasks.patch('theirs', { title: 'b' });
+    expect(lines(dir, 'tasks').at(-1)).toMatch(/"n":-0[,}]/);
+    expect(Object.is(tasks.get('theirs')!.n, -0)).toBe(true);
   });
 
   it('enforces maxRecordBytes with TOO_LARGE and writes nothing', () => {

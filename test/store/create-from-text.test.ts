@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ValidationError, type Store } from '../../src/index.js';
-import { compactJson } from '../../src/store/version-text.js';
+import { compactJson } from '../../src/shared/exact-json.js';
 import { openStore } from '../cli/run-cli.js';
 import { tempDir } from '../helpers/temp.js';
 
