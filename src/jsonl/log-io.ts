@@ -3,10 +3,10 @@
  * API is synchronous, like better-sqlite3) and small: read a byte range line by line,
  * append durably, fingerprint a prefix.
  */
-import { createHash } from 'node:crypto';
 import { fstatSync, readSync } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
-import { crc32 } from 'node:zlib';
+import { createHash } from 'node:crypto';
+import { zlib } from '../shared/lazy-builtins.js';
 import { ioError } from '../errors.js';
 import type { Durability } from '../fs/durability.js';
 import { writeAll } from '../fs/write-all.js';
@@ -221,7 +221,7 @@ export function crc32Range(fd: number, from: number, to: number, initial = 0): n
   for (let position = from; position < to; ) {
     const n = readSync(fd, buf, 0, Math.min(buf.length, to - position), position);
     if (n === 0) break;
-    crc = crc32(buf.subarray(0, n), crc);
+    crc = zlib().crc32(buf.subarray(0, n), crc);
     position += n;
   }
   return crc;
@@ -229,7 +229,7 @@ export function crc32Range(fd: number, from: number, to: number, initial = 0): n
 
 /** CRC-32 of `data` continuing from `initial`: the checksum of a prefix extended by `data`. */
 export function extendCrc(data: Buffer, initial: number): number {
-  return crc32(data, initial);
+  return zlib().crc32(data, initial);
 }
 
 /** One reusable buffer for fingerprint reads: every write fingerprints, so this saves garbage. */

@@ -4,7 +4,6 @@
  * them to the cache; at its end the lines are appended and fsynced, then the cache
  * commits — or, on any failure, nothing is appended and the cache rolls back.
  */
-import { performance } from 'node:perf_hooks';
 import { LockedError, TooLargeError, ioError } from '../errors.js';
 import { serializeRecord, type StoredRecord } from '../jsonl/line-codec.js';
 import type { LocalLines } from '../feed/feed.js';

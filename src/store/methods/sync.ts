@@ -1,5 +1,4 @@
 /** `store.sync()`: rebuilds the whole cache from the logs. */
-import { performance } from 'node:perf_hooks';
 import { ingestLog, logPath, type BadLine } from '../ingest.js';
 import { throwIfConflicted } from '../catch-up.js';
 import type { Engine } from '../engine.js';
