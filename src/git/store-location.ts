@@ -1,7 +1,8 @@
-import { existsSync, realpathSync, statSync } from 'node:fs';
-import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { IoError, ValidationError } from '../errors.js';
 import { findGitLocation, type GitLocation } from './git-dirs.js';
+import { realpathOfExistingPart } from '../fs/real-path.js';
 
 /** Where a store directory sits in its git work tree. */
 interface StoreInRepo {
@@ -69,21 +70,5 @@ function isDirectory(path: string): boolean {
     return statSync(path).isDirectory();
   } catch {
     return false;
-  }
-}
-
-/** realpath of the longest existing prefix of `path`, with the missing rest appended. */
-function realpathOfExistingPart(path: string): string {
-  const missing: string[] = [];
-  let dir = path;
-  for (;;) {
-    try {
-      return join(realpathSync(dir), ...missing.reverse());
-    } catch {
-      const parent = dirname(dir);
-      if (parent === dir) return path;
-      missing.push(basename(dir));
-      dir = parent;
-    }
   }
 }

@@ -11,6 +11,7 @@ import { closeSync, existsSync, mkdirSync, readdirSync, realpathSync } from 'nod
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { AlreadyExistsError, ValidationError, ioError } from '../errors.js';
 import { atomicCopyFile } from '../fs/atomic-replace.js';
+import { realpathOfExistingPart } from '../fs/real-path.js';
 import { FSYNC } from '../fs/durability.js';
 import { openLogFile, READ_NO_FOLLOW } from '../fs/open-log-file.js';
 import { collectionOfLogFile } from '../jsonl/collection-name.js';
@@ -46,18 +47,7 @@ export function backupStore(dir: string, dest: string, withWriteLock: <R>(copy: 
  */
 function refuseInsideStore(dir: string, target: string): void {
   const store = realpathSync(dir);
-  let existing = target;
-  const missing: string[] = [];
-  while (!existsSync(existing) && dirname(existing) !== existing) {
-    missing.unshift(basename(existing));
-    existing = dirname(existing);
-  }
-  let real: string;
-  try {
-    real = join(realpathSync(existing), ...missing);
-  } catch {
-    return; // not resolvable (a dangling link, no permission): the copy itself reports it
-  }
+  const real = realpathOfExistingPart(target);
   if (real === store || real.startsWith(store + sep)) {
     throw new ValidationError(`the backup destination ${target} is inside the store directory ${dir}`, {
       hint: 'name a directory outside the store: a backup inside it would be committed with the store',
