@@ -195,12 +195,14 @@ export function ioError(operation: string, path: string, cause: unknown): IoErro
           ? `permission denied (${code})`
           : code === 'EIO'
             ? 'an I/O error occurred'
-            : cause instanceof Error
+            : code === 'ENOTDIR'
+              ? 'a path above it is a file, not a directory'
+              : cause instanceof Error
               ? cause.message
               : String(cause);
   return new IoError(`cannot ${operation} ${path}: ${why}`, {
     cause,
     data: { path, errno: code },
-    hint: code === 'ENOSPC' ? 'free some disk space and retry; nothing was written' : undefined,
+    hint: code === 'ENOSPC' ? 'free some disk space and retry; nothing was written' : code === 'ENOTDIR' ? 'name a path whose parents are directories' : undefined,
   });
 }

@@ -115,12 +115,11 @@ export class Engine implements DomainHost {
     try {
       mkdirSync(absolute, { recursive: true });
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST' || code === 'ENOTDIR') {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
         // mkdir's own words ("EEXIST: file already exists") do not say that a file is in the way.
-        throw new IoError(`cannot create the store directory ${absolute}: ${code === 'EEXIST' ? 'it exists and is not a directory' : 'a path above it is a file, not a directory'}`, {
+        throw new IoError(`cannot create the store directory ${absolute}: it exists and is not a directory`, {
           cause: err,
-          data: { path: absolute, errno: code },
+          data: { path: absolute, errno: 'EEXIST' },
           hint: 'name a directory, or a path that does not exist yet',
         });
       }
