@@ -6,10 +6,20 @@
 import { fstatSync, readSync } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
-import { zlib } from '../shared/lazy-builtins.js';
+import { createRequire } from 'node:module';
 import { ioError } from '../errors.js';
 import type { Durability } from '../fs/durability.js';
 import { writeAll } from '../fs/write-all.js';
+
+/**
+ * `node:zlib`, loaded on first use: only the CRC-32 of a log that git replaced needs it,
+ * and a one-shot read command never does (one of the modules that took `list-prds` from
+ * 64 of Node's internal modules to 54; docs/benchmarks.md, round eleven).
+ */
+let zlibModule: typeof import('node:zlib') | undefined;
+function zlib(): typeof import('node:zlib') {
+  return (zlibModule ??= createRequire(import.meta.url)('node:zlib') as typeof import('node:zlib'));
+}
 
 const CHUNK = 1 << 20;
 const NEWLINE = 0x0a;

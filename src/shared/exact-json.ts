@@ -69,9 +69,8 @@ export function parseExact(text: string): unknown {
     return JSON.stringify(`${exactNonce()}${token}`);
   });
   if (!found) return JSON.parse(text);
-  return JSON.parse(marked, (_key, value: unknown) =>
-    typeof value === 'string' && value.startsWith(exactNonce()) ? new ExactInteger(value.slice(exactNonce().length)) : value,
-  );
+  const mark = exactNonce();
+  return JSON.parse(marked, (_key, value: unknown) => (typeof value === 'string' && value.startsWith(mark) ? new ExactInteger(value.slice(mark.length)) : value));
 }
 
 /**
