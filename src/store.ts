@@ -308,9 +308,10 @@ export class Store {
 
   /**
    * Claims a task spec for `claimant`: `status: 'running'`, `assigned_to: claimant`,
-   * `lease_expires_at: now + leaseMs` (default 5 minutes), in one conditional write
-   * under the write lock, and returns the claimed version. The spec must be claimable:
-   * ready, or running under a lease that expired. Claiming a spec you already hold
+   * `lease_expires_at: now + leaseMs` (default 5 minutes, at most `MAX_LEASE_MS` = 24
+   * hours), in one conditional write under the write lock, and returns the claimed
+   * version. The spec must be claimable: ready, or running under a lease that expired
+   * (or that ends more than 25 hours from now, which only a clock far ahead writes). Claiming a spec you already hold
    * renews it. Throws `ClaimedError` when another claimant holds a live lease,
    * `StaleError` when the spec is not ready (waiting, complete, failed, blocked),
    * `NotFoundError` unless it is live.
@@ -351,8 +352,9 @@ export class Store {
   }
 
   /**
-   * Running task specs whose lease ended (their claimant stopped heartbeating), in claim
-   * order: claimable again by anyone.
+   * Running task specs whose lease ended (their claimant stopped heartbeating) or ends
+   * more than `MAX_LEASE_MS + LEASE_CLOCK_SKEW_MS` from now (written by a clock far
+   * ahead), in claim order: claimable again by anyone.
    * @example for (const spec of store.listExpiredClaims()) log.warn(`${spec.assigned_to} went quiet on ${spec.id}`);
    */
   listExpiredClaims(): TaskSpec[] {

@@ -221,12 +221,15 @@ export class TaskGraphTables {
     ) as GraphCandidate | undefined;
   }
 
-  /** Running specs whose lease ended before `now`, in claim order (at most `limit`; -1: all). */
-  expired(now: number, prdId?: string, limit = -1): GraphCandidate[] {
+  /**
+   * Running specs whose lease ended before `now` or ends after `latest` (a lease no clock
+   * that is right could have written), in claim order (at most `limit`; -1: all).
+   */
+  expired(now: number, latest: number, prdId?: string, limit = -1): GraphCandidate[] {
     return this.statement(`
       SELECT id, created_at FROM ${NODES} INDEXED BY task_graph_lease
-      WHERE status = 'running' AND lease_expires_at < ? AND (? IS NULL OR prd_id = ?)
-      ORDER BY created_at, id LIMIT ?`).all(now, prdId ?? null, prdId ?? null, limit) as GraphCandidate[];
+      WHERE status = 'running' AND (lease_expires_at < ? OR lease_expires_at > ?) AND (? IS NULL OR prd_id = ?)
+      ORDER BY created_at, id LIMIT ?`).all(now, latest, prdId ?? null, prdId ?? null, limit) as GraphCandidate[];
   }
 
   /** Status and unmet-dependency count of live spec `id`, or undefined when it is not live. */

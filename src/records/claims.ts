@@ -14,6 +14,29 @@ import { TaskSpecStatusSchema, type TaskSpec, type TaskSpecStatus } from './regi
 /** Five minutes: long enough for a loop's slowest step between heartbeats. */
 export const DEFAULT_LEASE_MS = 300_000;
 
+/**
+ * The longest lease a claim or renewal may take: 24 hours. A loop that works longer
+ * renews. The cap is what lets every process tell a lease that cannot be right (see
+ * {@link LEASE_CLOCK_SKEW_MS}).
+ */
+export const MAX_LEASE_MS = 24 * 3600 * 1000;
+
+/**
+ * How far ahead of a reader's clock an honest claimer's clock may run: one hour. A lease
+ * that ends more than `MAX_LEASE_MS + LEASE_CLOCK_SKEW_MS` after the reader's now was
+ * written by a clock that was wrong (far ahead, or since set back by NTP): no claimer
+ * could have asked for it. It counts as ended, so the spec does not stay held until
+ * that clock's idea of the future, and its claimer learns at its next renewal
+ * (ClaimedError) that someone else took over. An honest claimer whose clock is within
+ * the skew of the others' never loses a live lease to this rule.
+ */
+export const LEASE_CLOCK_SKEW_MS = 3600 * 1000;
+
+/** A lease ending after this, seen at `now`, cannot be right (see {@link LEASE_CLOCK_SKEW_MS}). */
+export function latestPlausibleLeaseEnd(now: number): number {
+  return now + MAX_LEASE_MS + LEASE_CLOCK_SKEW_MS;
+}
+
 export interface ClaimOptions {
   /** How long the claim lasts without a renewal (ms, default 300000 = 5 minutes). */
   leaseMs?: number;
@@ -37,9 +60,14 @@ function holderOf(spec: Pick<TaskSpec, 'status' | 'assigned_to'>): string | null
   return spec.status === 'running' ? (spec.assigned_to ?? null) : null;
 }
 
-/** True when `spec` is running under a lease that ended before `now` (its claimant stopped heartbeating). */
+/**
+ * True when `spec` is running under a lease that ended before `now` (its claimant stopped
+ * heartbeating), or that ends later than any lease can (a claimer's clock far ahead:
+ * see {@link LEASE_CLOCK_SKEW_MS}).
+ */
 export function leaseExpired(spec: Pick<TaskSpec, 'status' | 'lease_expires_at'>, now: number): boolean {
-  return spec.status === 'running' && typeof spec.lease_expires_at === 'number' && spec.lease_expires_at < now;
+  if (spec.status !== 'running' || typeof spec.lease_expires_at !== 'number') return false;
+  return spec.lease_expires_at < now || spec.lease_expires_at > latestPlausibleLeaseEnd(now);
 }
 
 /**
@@ -135,6 +163,12 @@ export function parseClaimOptions(options: unknown, allowed: readonly string[]):
   if (typeof leaseMs !== 'number') throw argumentTypeError('leaseMs', 'a positive integer number of milliseconds', leaseMs);
   if (!Number.isSafeInteger(leaseMs) || leaseMs <= 0) {
     throw new ValidationError(`leaseMs must be a positive integer number of milliseconds (got ${describe(leaseMs)})`, { field: 'leaseMs' });
+  }
+  if (leaseMs > MAX_LEASE_MS) {
+    throw new ValidationError(`leaseMs must be at most ${MAX_LEASE_MS} (24 hours; got ${leaseMs})`, {
+      field: 'leaseMs',
+      hint: 'take a shorter lease and renew it while you work: other processes treat a lease ending further ahead than that as written by a wrong clock',
+    });
   }
   if (prdId !== undefined) assertString('prdId', prdId);
   if (prdId === '') {

@@ -17,6 +17,7 @@
 import type { CacheDb } from '../cache/cache-db.js';
 import type { CollectionTable } from '../cache/collection-table.js';
 import type { GraphCandidate, TaskGraphTables } from '../cache/task-graph-sql.js';
+import { latestPlausibleLeaseEnd } from './claims.js';
 import { compareIds, findCycles } from './cycles.js';
 
 export class TaskGraph {
@@ -43,9 +44,9 @@ export class TaskGraph {
     return compareClaimOrder(ready, expired) <= 0 ? ready : expired;
   }
 
-  /** Running specs whose lease ended before `now`, in claim order. */
+  /** Running specs whose lease ended before `now` (or cannot be right: see `leaseExpired`), in claim order. */
   expired(now: number, prdId?: string, limit = -1): GraphCandidate[] {
-    return this.tables.expired(now, prdId, limit);
+    return this.tables.expired(now, latestPlausibleLeaseEnd(now), prdId, limit);
   }
 
   /** Whether `id` is ready now (live, pending, nothing blocking). */

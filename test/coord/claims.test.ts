@@ -3,8 +3,10 @@
  * releaseTaskSpecClaim, listExpiredClaims, the lease cleared by completeExecution, and
  * check()'s double_claim.
  */
-import { describe, expect, it } from 'vitest';
-import { ClaimedError, DEFAULT_LEASE_MS, StaleError, type Store } from '../../src/index.js';
+import { dirname, join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { ClaimedError, DEFAULT_LEASE_MS, LEASE_CLOCK_SKEW_MS, MAX_LEASE_MS, StaleError, type Store } from '../../src/index.js';
+import { runCli } from '../cli/run-cli.js';
 import { expectRejected, logLines, openStore } from '../records/helpers.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -197,5 +199,81 @@ describe('check() and double claims', () => {
     expect(problem!.message).toContain([e1, e2].sort().join(', '));
     store.completeExecution(e2);
     expect(store.check().problems.filter((p) => p.kind === 'double_claim')).toEqual([]);
+  });
+});
+
+/** Runs `fn` while this process's Date.now() is `offsetMs` off (a clock that is wrong, or jumped). */
+function withClockOffset<T>(offsetMs: number, fn: () => T): T {
+  const realNow = Date.now.bind(Date);
+  const spy = vi.spyOn(Date, 'now').mockImplementation(() => realNow() + offsetMs);
+  try {
+    return fn();
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+const CLOCK_OFFSET = join(import.meta.dirname, '..', 'fixtures', 'clock-offset.mjs');
+const YEAR_MS = 365 * 24 * 3600 * 1000;
+
+describe('clocks that are wrong', () => {
+  it('a lease written by a claimer whose clock runs a year ahead is not held for a year: others may claim it at once', () => {
+    const { store, dir } = openStore();
+    const { a } = graph(store);
+    // A real process (the CLI) whose Date runs a year ahead claims `a` with the default lease.
+    const env = { NODE_OPTIONS: `--import ${CLOCK_OFFSET}`, TASKSTORE_TEST_CLOCK_OFFSET_MS: String(YEAR_MS) };
+    const claimed = runCli(['--json', 'claim', a, '--as', 'ahead'], { cwd: dirname(dir), env });
+    expect(claimed.stderr).toBe('');
+    expect(claimed.status).toBe(0);
+    store.refresh();
+    const held = store.getTaskSpec(a)!;
+    expect(held).toMatchObject({ status: 'running', assigned_to: 'ahead' });
+    expect(held.lease_expires_at!).toBeGreaterThan(Date.now() + YEAR_MS - 60_000); // what its clock said
+    // To every honest clock that lease ends further ahead than any lease can: it cannot be
+    // right, so the spec is listed with the expired claims and claimable again.
+    expect(store.listExpiredClaims().map((s) => s.id)).toEqual([a]);
+    expect(store.claimNextReadyTaskSpec('honest')).toMatchObject({ id: a, status: 'running', assigned_to: 'honest' });
+    expect(store.getTaskSpec(a)!.lease_expires_at!).toBeLessThanOrEqual(Date.now() + DEFAULT_LEASE_MS);
+    // The claimer with the wrong clock learns it lost the spec at its next heartbeat.
+    const renewed = runCli(['renew', a, '--as', 'ahead'], { cwd: dirname(dir), env });
+    expect(renewed.status).toBe(1);
+    expect(renewed.stderr).toMatch(/ahead cannot renew task spec .+: honest holds it/);
+  });
+
+  it('claimTaskSpec by id takes such a lease too; a lease that ends past the longest lease plus the allowed skew counts as ended', () => {
+    const { store } = openStore();
+    const { a, c } = graph(store);
+    const specs = store.collection({ name: 'task_specs' });
+    const now = Date.now();
+    specs.patch(a, { status: 'running', assigned_to: 'ahead', lease_expires_at: now + MAX_LEASE_MS + LEASE_CLOCK_SKEW_MS + 60_000 });
+    specs.patch(c, { status: 'running', assigned_to: 'honest', lease_expires_at: now + MAX_LEASE_MS + LEASE_CLOCK_SKEW_MS - 60_000 });
+    expect(store.claimTaskSpec(a, 'other')).toMatchObject({ assigned_to: 'other' });
+    expect(() => store.claimTaskSpec(c, 'other')).toThrow(ClaimedError);
+  });
+
+  it('an honest claimer whose clock is up to the allowed skew ahead keeps even the longest lease', () => {
+    const { store, dir } = openStore();
+    const { a, c } = graph(store);
+    const held = withClockOffset(LEASE_CLOCK_SKEW_MS - 60_000, () => store.claimTaskSpec(a, 'skewed', { leaseMs: MAX_LEASE_MS }));
+    expect(store.listExpiredClaims()).toEqual([]);
+    expect(store.claimNextReadyTaskSpec('other')!.id).toBe(c); // the next one, not `a`
+    const err = expectRejected(dir, () => store.claimTaskSpec(a, 'other'), 'CLAIMED');
+    expect(err.data).toEqual({ id: a, claimant: 'skewed', leaseExpiresAt: held.lease_expires_at });
+    expect(withClockOffset(LEASE_CLOCK_SKEW_MS - 60_000, () => store.renewTaskSpecClaim(a, 'skewed', { leaseMs: MAX_LEASE_MS })).assigned_to).toBe('skewed');
+  });
+
+  it('a lease longer than MAX_LEASE_MS is refused (VALIDATION, leaseMs), also when nothing is claimable', () => {
+    const { store, dir } = openStore();
+    const { a } = graph(store);
+    expect(MAX_LEASE_MS).toBe(24 * 3600 * 1000);
+    expectRejected(dir, () => store.claimTaskSpec(a, 'x', { leaseMs: MAX_LEASE_MS + 1 }), 'VALIDATION', 'leaseMs');
+    expectRejected(dir, () => store.claimNextReadyTaskSpec('x', { leaseMs: YEAR_MS }), 'VALIDATION', 'leaseMs');
+    store.claimTaskSpec(a, 'x', { leaseMs: MAX_LEASE_MS });
+    expectRejected(dir, () => store.renewTaskSpecClaim(a, 'x', { leaseMs: MAX_LEASE_MS + 1 }), 'VALIDATION', 'leaseMs');
+    store.releaseTaskSpecClaim(a, 'x');
+    store.collection({ name: 'task_specs' }).patch(a, { status: 'complete' });
+    // The check does not depend on there being a spec to claim.
+    while (store.claimNextReadyTaskSpec('drain') !== undefined);
+    expectRejected(dir, () => store.claimNextReadyTaskSpec('x', { leaseMs: Number.MAX_SAFE_INTEGER }), 'VALIDATION', 'leaseMs');
   });
 });

@@ -5,7 +5,7 @@
  * `claimant`, `lease_ms`, `if_updated_at` and `patch`. Pure.
  */
 import { z } from 'zod';
-import { ExecutionStatusSchema, PrdStatusSchema, RECORD_TYPES, TaskSpecStatusSchema } from '../../index.js';
+import { ExecutionStatusSchema, MAX_LEASE_MS, PrdStatusSchema, RECORD_TYPES, TaskSpecStatusSchema } from '../../index.js';
 
 // ---- arguments ----
 
@@ -21,7 +21,8 @@ export const claimantArg = z
 export const leaseMsArg = z
   .int()
   .positive()
-  .describe('lease length in milliseconds (default 300000 = 5 minutes); renew_claim before it runs out, or the spec becomes claimable by others');
+  .max(MAX_LEASE_MS)
+  .describe('lease length in milliseconds (default 300000 = 5 minutes, at most 86400000 = 24 hours); renew_claim before it runs out, or the spec becomes claimable by others');
 
 export const ifUpdatedAtArg = z
   .int()
