@@ -4,7 +4,7 @@
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { CLI } from '../helpers/paths.js';
 
 export interface McpSession {
@@ -13,6 +13,12 @@ export interface McpSession {
   stderr(): string;
   /** Calls a tool and returns its result (tool errors included: `isError`). */
   call(name: string, args?: Record<string, unknown>): Promise<CallResult>;
+  /**
+   * Calls a tool with arguments given as JSON text, sent as written: what no
+   * `JSON.stringify` produces (a key given twice, an integer beyond 2^53) but another
+   * client's hand-built JSON may.
+   */
+  callRaw(name: string, argumentsText: string): Promise<CallResult>;
   /** Calls a tool that must succeed and returns its structured content. */
   ok<T = Record<string, unknown>>(name: string, args?: Record<string, unknown>): Promise<T>;
   close(): Promise<void>;
@@ -42,6 +48,22 @@ export async function startMcp(options: { cwd: string; store?: string; env?: Rec
   });
   let stderr = '';
   (transport.stderr as Readable | null)?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  // Raw argument texts by placeholder: the transport's send puts each in place of its
+  // placeholder after the SDK serialized the message (it writes to the child's stdin).
+  const rawTexts = new Map<string, string>();
+  const send = transport.send.bind(transport);
+  transport.send = async (message) => {
+    const text = JSON.stringify(message);
+    for (const [placeholder, raw] of rawTexts) {
+      if (text.includes(placeholder)) {
+        const stdin = (transport as unknown as { _process?: { stdin: Writable } })._process!.stdin;
+        await new Promise<void>((resolve, reject) => stdin.write(`${text.replace(`{"raw":"${placeholder}"}`, raw)}\n`, (err) => (err ? reject(err) : resolve())));
+        rawTexts.delete(placeholder);
+        return;
+      }
+    }
+    return send(message);
+  };
   const client = new Client({ name: 'taskstore-test', version: '1.0.0' });
   await client.connect(transport);
   const call = async (name: string, args: Record<string, unknown> = {}): Promise<CallResult> =>
@@ -50,6 +72,11 @@ export async function startMcp(options: { cwd: string; store?: string; env?: Rec
     client,
     stderr: () => stderr,
     call,
+    async callRaw(name: string, argumentsText: string): Promise<CallResult> {
+      const placeholder = `raw-arguments-${rawTexts.size}-${Math.random()}`;
+      rawTexts.set(placeholder, argumentsText);
+      return call(name, { raw: placeholder });
+    },
     async ok<T>(name: string, args: Record<string, unknown> = {}): Promise<T> {
       const result = await call(name, args);
       if (result.isError) throw new Error(`${name} failed: ${textOf(result)}`);

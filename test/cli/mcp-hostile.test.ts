@@ -67,3 +67,44 @@ describe('__proto__ as a field name', () => {
     expect(JSON.stringify(nested.record.meta)).toBe('{"__proto__":{"x":1}}');
   }, 60_000);
 });
+
+describe('arguments JSON.parse would change', () => {
+  it('a key given twice (in the arguments or inside a patch) is a VALIDATION error naming it, not the last value taken silently', async () => {
+    const { session, store } = await start();
+    const { id: prd } = await session.ok<{ id: string }>('create_prd', { title: 'p' });
+    const { id: spec } = await session.ok<{ id: string }>('create_task_spec', { prd_id: prd, phase_name: 'a' });
+    // Which of two claimants would hold the spec? Neither: nothing is claimed.
+    const twice = await session.callRaw('claim_task_spec', '{"claimant":"loop-1","claimant":"loop-2"}');
+    expect(twice.isError).toBe(true);
+    expect(textOf(twice)).toMatch(/^VALIDATION: invalid arguments for claim_task_spec: claimant is given twice/);
+    expect(withStore(store, (s) => s.getTaskSpec(spec)!)).toMatchObject({ status: 'pending', assigned_to: null });
+    const before = withStore(store, (s) => s.getTaskSpec(spec)!.updated_at);
+    const patch = await session.callRaw('update_record', `{"id":"${spec}","patch":{"description":"x","description":"y"}}`);
+    expect(textOf(patch)).toMatch(/^VALIDATION: invalid arguments for update_record: patch\.description is given twice/);
+    expect(textOf(patch)).toContain('data: {"field":"patch.description"}');
+    expect(withStore(store, (s) => s.getTaskSpec(spec)!.updated_at)).toBe(before);
+    // The same key in two different objects is no duplicate; escapes name the same key.
+    const ok = await session.callRaw('update_record', `{"id":"${spec}","patch":{"content":"c","meta":{"content":1}}}`);
+    expect(ok.isError).toBeFalsy();
+    const escaped = await session.callRaw('update_record', `{"id":"${spec}","patch":{"content":"c","\\u0063ontent":"d"}}`);
+    expect(textOf(escaped)).toMatch(/^VALIDATION: .*patch\.content is given twice/);
+  }, 60_000);
+
+  it('an integer beyond 2^53 that would be stored or compared rounded is a VALIDATION error naming the field; the session goes on', async () => {
+    const { session, store } = await start();
+    const { id } = await session.ok<{ id: string }>('create_prd', { title: 'p' });
+    const before = withStore(store, (s) => s.getPrd(id)!.updated_at);
+    const patch = await session.callRaw('update_record', `{"id":"${id}","patch":{"n":12345678901234567890}}`);
+    expect(patch.isError).toBe(true);
+    expect(textOf(patch)).toMatch(/^VALIDATION: invalid arguments for update_record: patch\.n: 12345678901234567890 is beyond 2\^53/);
+    expect(withStore(store, (s) => s.getPrd(id)!.updated_at)).toBe(before);
+    const where = await session.callRaw('list_records', '{"collection":"prds","where":{"n":{"in":[1,12345678901234567890]}}}');
+    expect(textOf(where)).toMatch(/^VALIDATION: .*where\.n\.in\.1: 12345678901234567890/);
+    // 2^60 is a double: a filter by it matches exactly what was asked; integers in strings are text.
+    const exact = await session.callRaw('list_records', '{"collection":"prds","where":{"n":1152921504606846976}}');
+    expect(exact.isError).toBeFalsy();
+    const text = await session.callRaw('update_record', `{"id":"${id}","patch":{"n":"12345678901234567890"}}`);
+    expect(text.isError).toBeFalsy();
+    expect(withStore(store, (s) => s.getPrd(id)!)).toMatchObject({ n: '12345678901234567890' });
+  }, 60_000);
+});

@@ -4,8 +4,10 @@
  * (The protocol end to end is test/cli/mcp.test.ts.)
  */
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { rawCallProblem } from '../../src/cli/mcp/raw-arguments.js';
 import { callTool, toolJsonSchema } from '../../src/cli/mcp/server.js';
 import { defineTool, READ_ONLY, type ToolDefinition } from '../../src/cli/mcp/tool-definition.js';
 import { describeFailure, toolSuccess } from '../../src/cli/mcp/tool-result.js';
@@ -110,5 +112,41 @@ describe('mcp tools in-process', () => {
     } finally {
       store.close();
     }
+  });
+});
+
+describe('rawCallProblem (what a call\'s JSON text says that parsing loses)', () => {
+  const call = (args: string, id = '7') => `{"jsonrpc":"2.0","id":${id},"method":"tools/call","params":{"name":"t","arguments":${args}}}`;
+
+  it('finds a key given twice and an integer JSON.parse would change, by argument path; only in a tools/call\'s arguments', () => {
+    expect(rawCallProblem(call('{"a":1,"a":2}'))).toMatchObject({ requestId: 7, field: 'a' });
+    expect(rawCallProblem(call('{ "x" : [ {"k":1} , {"k":2, "k" :3} ] }\r', '"req-1"'))).toMatchObject({ requestId: 'req-1', field: 'x.1.k' });
+    expect(rawCallProblem(call('{"p":{"n":-12345678901234567890}}'))).toMatchObject({ field: 'p.n' });
+    expect(rawCallProblem(call('{"where":{"n":1152921504606846976}}'))).toBeUndefined(); // a double: compared as written
+    expect(rawCallProblem(call('{"patch":{"n":1152921504606846976}}'))).toMatchObject({ field: 'patch.n' }); // stored, it would be written 1152921504606847000
+    expect(rawCallProblem(call('{"s":"12345678901234567890","t":"a\\"b","u":9007199254740991}'))).toBeUndefined();
+    expect(rawCallProblem(call('{"a":{"b":1},"c":{"b":2}}'))).toBeUndefined();
+    // Outside the arguments (the SDK's envelope), or another method: not this check's business.
+    expect(rawCallProblem('{"jsonrpc":"2.0","id":1,"id":2,"method":"tools/call","params":{"name":"t","arguments":{}}}')).toBeUndefined();
+    expect(rawCallProblem('{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"a":1,"a":2}}')).toBeUndefined();
+    expect(rawCallProblem(call('{"\\q":0,"\\q":1}'))).toBeUndefined(); // not JSON: the SDK refuses it
+  });
+
+  it('finds nothing in any JSON.stringify output of safe values, and a duplicate wherever one is injected', () => {
+    const key = fc.string({ maxLength: 4 });
+    const value = fc.letrec((tie) => ({
+      v: fc.oneof({ depthSize: 'small' }, fc.string(), fc.boolean(), fc.constant(null), fc.maxSafeInteger(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.array(tie('v'), { maxLength: 3 }), fc.dictionary(key, tie('v'), { maxKeys: 3 })),
+    })).v;
+    fc.assert(
+      fc.property(fc.dictionary(key, value, { maxKeys: 4 }), fc.string({ maxLength: 4 }), (args, dup) => {
+        const text = JSON.stringify(args);
+        // Doubles JSON.stringify writes with 16+ digits and no point or exponent are integers past 2^53 written exactly.
+        if (rawCallProblem(call(text)) !== undefined) return /\d{16}/.test(text);
+        const injected = `{${JSON.stringify(dup)}:0,${JSON.stringify(dup)}:1${text === '{}' ? '' : `,${text.slice(1, -1)}`}}`;
+        expect(rawCallProblem(call(injected))).toMatchObject({ field: dup });
+        return true;
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -17,12 +17,15 @@
 import './one-zod.js';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { StringDecoder } from 'node:string_decoder';
+import { Transform, type Readable } from 'node:stream';
 import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { TaskStoreError, type Logger, type Store } from '../../index.js';
 import { CliError } from '../errors.js';
 import type { ToolDefinition } from './tool-definition.js';
 import { argumentError, failureResult, toolError, toolSuccess, type ToolResult } from './tool-result.js';
+import { rawCallProblem, type RawCallProblem } from './raw-arguments.js';
 import { TOOLS } from './tools.js';
 
 /** What the server tells the agent when it connects: the intended workflow in a few lines. */
@@ -67,8 +70,62 @@ export function toolJsonSchema(schema: z.ZodObject, io: 'input' | 'output'): Rec
   return json;
 }
 
+/**
+ * What the text of each tool call said that its parsed arguments lost (see
+ * `raw-arguments.ts`), by request id: filled as stdin is read, before the SDK parses the
+ * message, and taken by the call's handler.
+ */
+class RawProblems {
+  private readonly byId = new Map<string | number, RawCallProblem>();
+
+  add(problem: RawCallProblem): void {
+    // A request the SDK refuses before any handler runs leaves its entry: keep the map small.
+    if (this.byId.size >= 1000) this.byId.delete(this.byId.keys().next().value!);
+    this.byId.set(problem.requestId, problem);
+  }
+
+  take(requestId: string | number): RawCallProblem | undefined {
+    const problem = this.byId.get(requestId);
+    this.byId.delete(requestId);
+    return problem;
+  }
+}
+
+/**
+ * `input`, passed on unchanged, with each complete line (one JSON-RPC message) read for
+ * raw problems first. A line longer than `maxLine` is not read (the SDK's transport
+ * closes the connection on it anyway).
+ */
+function inspectLines(input: Readable, problems: RawProblems, maxLine: number): Readable {
+  const decoder = new StringDecoder('utf8');
+  let partial = '';
+  let skipping = false;
+  const inspect = (text: string): void => {
+    const lines = (partial + text).split('\n');
+    partial = lines.pop()!;
+    for (const line of lines) {
+      if (!skipping) {
+        const problem = rawCallProblem(line);
+        if (problem !== undefined) problems.add(problem);
+      }
+      skipping = false;
+    }
+    if (partial.length > maxLine) {
+      partial = '';
+      skipping = true;
+    }
+  };
+  const inspected = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      inspect(decoder.write(chunk));
+      done(null, chunk);
+    },
+  });
+  return input.pipe(inspected);
+}
+
 /** The MCP server for `store`; connect it to a transport to serve. */
-function createMcpServer(store: Store, options: McpServerOptions): Server {
+function createMcpServer(store: Store, options: McpServerOptions, problems = new RawProblems()): Server {
   const tools = options.tools ?? TOOLS;
   const byName = new Map(tools.map((tool) => [tool.name, tool]));
   const listed = tools.map((tool) => ({
@@ -81,7 +138,9 @@ function createMcpServer(store: Store, options: McpServerOptions): Server {
   }));
   const server = new Server({ name: 'taskstore', title: 'TaskStore', version: options.version }, { capabilities: { tools: {} }, instructions: INSTRUCTIONS });
   server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listed }));
-  server.setRequestHandler(CallToolRequestSchema, (request) => callTool(store, byName, request.params.name, request.params.arguments, options.logger));
+  server.setRequestHandler(CallToolRequestSchema, (request, extra) =>
+    callTool(store, byName, request.params.name, request.params.arguments, options.logger, problems.take(extra.requestId)),
+  );
   return server;
 }
 
@@ -92,6 +151,8 @@ export function callTool(
   name: string,
   rawArgs: unknown,
   logger: Logger,
+  /** What the call's JSON text said that parsing lost (a key given twice, a rounded integer). */
+  rawProblem?: RawCallProblem,
 ): ToolResult {
   const tool = tools.get(name);
   if (tool === undefined) {
@@ -99,6 +160,14 @@ export function callTool(
       code: 'NOT_FOUND',
       message: `there is no tool named ${JSON.stringify(name)}`,
       hint: `the tools are ${[...tools.keys()].join(', ')}`,
+    });
+  }
+  if (rawProblem !== undefined) {
+    return failureResult({
+      code: 'VALIDATION',
+      message: `invalid arguments for ${name}: ${rawProblem.message}`,
+      hint: 'JSON parsing would have changed what you wrote (one of the two values dropped, or the number rounded); nothing was written',
+      data: { field: rawProblem.field },
     });
   }
   const proto = protoKeyArgument(rawArgs);
@@ -148,9 +217,10 @@ export async function serveStdio(store: Store, options: McpServerOptions): Promi
   console.log = toStderr;
   console.info = toStderr;
   console.debug = toStderr;
-  const server = createMcpServer(store, options);
+  const problems = new RawProblems();
+  const server = createMcpServer(store, options, problems);
   const maxBufferSize = maxMessageBytes(options.maxRecordBytes);
-  const transport = new StdioServerTransport(process.stdin, process.stdout, { maxBufferSize });
+  const transport = new StdioServerTransport(inspectLines(process.stdin, problems, maxBufferSize), process.stdout, { maxBufferSize });
   // The transport's errors (a message over maxBufferSize, which closes the connection;
   // a line that is not JSON-RPC) reach no client: stderr is the one place to say them.
   server.onerror = (err) => {

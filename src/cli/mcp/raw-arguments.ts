@@ -1,0 +1,91 @@
+/**
+ * What the JSON text of a tool call says that its parsed arguments no longer do.
+ *
+ * The SDK hands the server arguments already `JSON.parse`d, and `JSON.parse` changes two
+ * things without a word: of a key given twice (`{"claimant":"a","claimant":"b"}`) it
+ * keeps the last value, and an integer beyond ±2^53 (`12345678901234567890`) becomes
+ * the nearest double. The first makes an agent's call mean something it did not say
+ * (which claimant? which value of a patched field?), the second stores or compares
+ * another number than the agent wrote. The CLI's `--set` / `--where` refuse both; so does
+ * the server, by reading each message's text before the SDK parses it. Pure.
+ */
+import { isInexactInteger, roundedIntegers } from '../../shared/exact-integers.js';
+
+/** A message's JSON-RPC id (its JSON text) and what its tool-call arguments say that parsing loses. */
+export interface RawCallProblem {
+  /** The request's JSON-RPC id, to find the request again. */
+  requestId: string | number;
+  /** The argument path, dotted (`patch.description`, `where.n.in.1`). */
+  field: string;
+  message: string;
+}
+
+/** JSON tokens: strings, punctuation, numbers and literals (whitespace between them is skipped). */
+const TOKENS = /"(?:[^"\\]|\\.)*"|[{}[\]:,]|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null/g;
+
+type Frame = { keys: Set<string>; key: string | undefined; expectKey: boolean } | { index: number };
+
+/**
+ * The first problem of a `tools/call` request line (one JSON-RPC message), or undefined
+ * (also for other messages, and for text that is not JSON: the SDK answers that itself).
+ * Problems are looked for only inside `params.arguments`; `where` values are refused only
+ * when parsing changes their value (a filter by 2^60 matches what was asked), stored
+ * values also when `JSON.stringify` would write other digits.
+ * @example rawCallProblem('{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"x","arguments":{"a":1,"a":2}}}')
+ *   // { requestId: 3, field: 'a', message: 'a is given twice: …' }
+ */
+export function rawCallProblem(line: string): RawCallProblem | undefined {
+  if (!line.includes('"tools/call"')) return undefined;
+  try {
+    return scan(line);
+  } catch {
+    return undefined; // not JSON (a bad escape in a string): the SDK refuses the message itself
+  }
+}
+
+function scan(line: string): RawCallProblem | undefined {
+  const stack: Frame[] = [];
+  let requestId: string | number | undefined;
+  let method: string | undefined;
+  let found: { field: string; message: string } | undefined;
+  /** The path of the value at the top of the stack. */
+  const path = (): (string | number)[] => stack.map((f) => ('keys' in f ? f.key! : f.index));
+  const argumentPath = (p: (string | number)[]): string | undefined =>
+    p.length > 2 && p[0] === 'params' && p[1] === 'arguments' ? p.slice(2).join('.') : undefined;
+  for (const [token] of line.matchAll(TOKENS)) {
+    const top = stack.at(-1);
+    if (token === '{') stack.push({ keys: new Set(), key: undefined, expectKey: true });
+    else if (token === '[') stack.push({ index: 0 });
+    else if (token === '}' || token === ']') stack.pop();
+    else if (token === ',') {
+      if (top !== undefined && 'keys' in top) top.expectKey = true;
+      else if (top !== undefined) top.index++;
+    } else if (token === ':') {
+      if (top !== undefined && 'keys' in top) top.expectKey = false;
+    } else if (top !== undefined && 'keys' in top && top.expectKey) {
+      const key = JSON.parse(token) as string;
+      top.key = key;
+      if (top.keys.has(key) && found === undefined) {
+        const field = argumentPath(path());
+        if (field !== undefined) found = { field, message: `${field} is given twice: JSON keeps only one of the values; give it once` };
+      }
+      top.keys.add(key);
+    } else {
+      const p = path();
+      if (p.length === 1 && p[0] === 'id') requestId = JSON.parse(token) as string | number;
+      if (p.length === 1 && p[0] === 'method' && token.startsWith('"')) method = JSON.parse(token) as string;
+      const field = argumentPath(p);
+      if (field !== undefined && found === undefined && /^-?\d{16,}$/.test(token)) {
+        const changed = p[2] === 'where' ? roundedIntegers(token).length > 0 : isInexactInteger(token);
+        if (changed) {
+          found = {
+            field,
+            message: `${field}: ${token} is beyond 2^53: a JSON number holds it as ${String(Number(token))}, so another number would be ${p[2] === 'where' ? 'compared' : 'stored'}; pass it as a string`,
+          };
+        }
+      }
+    }
+  }
+  if (method !== 'tools/call' || requestId === undefined || found === undefined) return undefined;
+  return { requestId, ...found };
+}
