@@ -223,12 +223,15 @@ export class TaskGraphTables {
 
   /**
    * Running specs whose lease ended before `now` or ends after `latest` (a lease no clock
-   * that is right could have written), in claim order (at most `limit`; -1: all).
+   * that is right could have written), in claim order (at most `limit`; -1: all). A lease
+   * that is not a number (a hand-written line) is neither: SQLite orders text after every
+   * number, so without the type test it would count as too far ahead.
    */
   expired(now: number, latest: number, prdId?: string, limit = -1): GraphCandidate[] {
     return this.statement(`
       SELECT id, created_at FROM ${NODES} INDEXED BY task_graph_lease
-      WHERE status = 'running' AND (lease_expires_at < ? OR lease_expires_at > ?) AND (? IS NULL OR prd_id = ?)
+      WHERE status = 'running' AND (lease_expires_at < ? OR (lease_expires_at > ? AND typeof(lease_expires_at) IN ('integer', 'real')))
+        AND (? IS NULL OR prd_id = ?)
       ORDER BY created_at, id LIMIT ?`).all(now, latest, prdId ?? null, prdId ?? null, limit) as GraphCandidate[];
   }
 

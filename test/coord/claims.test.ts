@@ -3,6 +3,7 @@
  * releaseTaskSpecClaim, listExpiredClaims, the lease cleared by completeExecution, and
  * check()'s double_claim.
  */
+import { appendFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { ClaimedError, DEFAULT_LEASE_MS, LEASE_CLOCK_SKEW_MS, MAX_LEASE_MS, StaleError, type Store } from '../../src/index.js';
@@ -275,5 +276,17 @@ describe('clocks that are wrong', () => {
     // The check does not depend on there being a spec to claim.
     while (store.claimNextReadyTaskSpec('drain') !== undefined);
     expectRejected(dir, () => store.claimNextReadyTaskSpec('x', { leaseMs: Number.MAX_SAFE_INTEGER }), 'VALIDATION', 'leaseMs');
+  });
+
+  it('a lease that is not a number (a hand-written line) is neither expired nor too far ahead: the spec stays held for claimNext as for claimTaskSpec', () => {
+    const { store, dir } = openStore();
+    const { a } = graph(store);
+    const spec = store.getTaskSpec(a)!;
+    const line = { ...spec, status: 'running', assigned_to: 'by-hand', lease_expires_at: '2099-01-01', updated_at: spec.updated_at + 1 };
+    appendFileSync(join(dir, 'task_specs.jsonl'), `${JSON.stringify(line)}\n`);
+    store.refresh();
+    expect(store.listExpiredClaims()).toEqual([]);
+    expectRejected(dir, () => store.claimTaskSpec(a, 'x'), 'CLAIMED');
+    expect(store.claimNextReadyTaskSpec('x')?.id).not.toBe(a);
   });
 });
