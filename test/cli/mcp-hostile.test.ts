@@ -2,7 +2,9 @@
  * What an agent's MCP client may send that it should not: the server answers each with
  * a tool error that starts with its code, and the session goes on. Runs the built CLI.
  */
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { CLI } from '../helpers/paths.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/temp.js';
 import { startMcp, textOf, type McpSession } from './mcp-client.js';
@@ -106,5 +108,24 @@ describe('arguments JSON.parse would change', () => {
     const text = await session.callRaw('update_record', `{"id":"${id}","patch":{"n":"12345678901234567890"}}`);
     expect(text.isError).toBeFalsy();
     expect(withStore(store, (s) => s.getPrd(id)!)).toMatchObject({ n: '12345678901234567890' });
+  }, 60_000);
+});
+
+describe('how the messages are framed', () => {
+  it('a byte-order mark before the first message and CRLF line ends are read (the BOM made the initialize request unreadable)', () => {
+    const cwd = tempDir('taskstore-mcp-');
+    const store = join(cwd, '.taskstore');
+    runCli(['init'], { cwd });
+    const messages = [
+      { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bom', version: '1' } } },
+      { jsonrpc: '2.0', method: 'notifications/initialized' },
+      { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'create_prd', arguments: { title: 'from a BOM client' } } },
+    ];
+    const input = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(messages.map((m) => `${JSON.stringify(m)}\r\n`).join(''))]);
+    const result = spawnSync(process.execPath, [CLI, '--store', store, 'mcp'], { input, encoding: 'utf8', timeout: 30_000 });
+    expect(result.stderr).toBe('');
+    const answers = result.stdout.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { id: number; result?: { isError?: boolean } });
+    expect(answers.map((a) => [a.id, a.result?.isError ?? false])).toEqual([[1, false], [2, false]]);
+    expect(withStore(store, (s) => s.collection({ name: 'prds' }).list().map((p) => p.title))).toEqual(['from a BOM client']);
   }, 60_000);
 });

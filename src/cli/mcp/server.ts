@@ -91,13 +91,20 @@ class RawProblems {
   }
 }
 
+/** A UTF-8 byte-order mark. */
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
 /**
- * `input`, passed on unchanged, with each complete line (one JSON-RPC message) read for
- * raw problems first. A line longer than `maxLine` is not read (the SDK's transport
- * closes the connection on it anyway).
+ * `input`, passed on unchanged but for a byte-order mark at its very start (a Windows
+ * client's; the SDK would fail to parse the first message, `initialize`, and the session
+ * would never start), with each complete line (one JSON-RPC message) read for raw
+ * problems first. A line longer than `maxLine` is not read (the SDK's transport closes
+ * the connection on it anyway).
  */
 function inspectLines(input: Readable, problems: RawProblems, maxLine: number): Readable {
   const decoder = new StringDecoder('utf8');
+  /** The first bytes, held until it is known whether they are a BOM. */
+  let start: Buffer | undefined = Buffer.alloc(0);
   let partial = '';
   let skipping = false;
   const inspect = (text: string): void => {
@@ -117,8 +124,18 @@ function inspectLines(input: Readable, problems: RawProblems, maxLine: number): 
   };
   const inspected = new Transform({
     transform(chunk: Buffer, _encoding, done) {
+      if (start !== undefined) {
+        start = Buffer.concat([start, chunk]);
+        if (start.length < BOM.length && BOM.subarray(0, start.length).equals(start)) return done();
+        chunk = start.subarray(0, BOM.length).equals(BOM) ? start.subarray(BOM.length) : start;
+        start = undefined;
+      }
       inspect(decoder.write(chunk));
       done(null, chunk);
+    },
+    flush(done) {
+      if (start !== undefined && start.length > 0) this.push(start);
+      done();
     },
   });
   return input.pipe(inspected);
