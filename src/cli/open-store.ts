@@ -10,6 +10,7 @@ import type { CliContext } from './context.js';
 import { CliError, UsageError } from './errors.js';
 import { isDirectory, resolveStoreDir, type ResolvedStore } from './resolve-store.js';
 import { visible } from './terminal-safe.js';
+import { worktreeCopyWarning } from './worktree-store.js';
 import { describeUnwritable, snapshotStore, unwritableReason, type StoreSnapshot } from './read-only-store.js';
 
 interface CliLogger extends Logger {
@@ -65,6 +66,12 @@ export function createCliLogger(ctx: CliContext): CliLogger {
 
 export function storeLocation(ctx: CliContext): ResolvedStore {
   return resolveStoreDir({ cwd: ctx.cwd, flag: ctx.storeFlag, env: ctx.env });
+}
+
+/** For the commands that claim: warns when the store is a linked worktree's own copy (see `worktree-store.ts`). */
+export function warnIfWorktreeCopy(ctx: CliContext, logger: Logger = createCliLogger(ctx)): void {
+  const warning = worktreeCopyWarning(storeLocation(ctx));
+  if (warning !== undefined) logger.warn(warning);
 }
 
 interface OpenStoreOptions {

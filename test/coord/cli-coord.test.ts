@@ -6,6 +6,8 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/temp.js';
+import { GitRepo } from '../helpers/git-repo.js';
+import { startMcp } from '../cli/mcp-client.js';
 import { openStore, runCli, runJson } from '../cli/run-cli.js';
 
 const COORDINATOR = join(import.meta.dirname, '..', 'fixtures', 'coordinator.mjs');
@@ -156,4 +158,43 @@ describe('ready, claim, renew, release', () => {
     expect(released).toMatchObject({ id: a, status: 'failed', assigned_to: null, lease_expires_at: null });
     expect(runCli(['release', a, '--as', 'loop-1'], { cwd }).stderr).toMatch(/nobody holds a claim on it/);
   });
+});
+
+describe('claims from linked git worktrees', () => {
+  it('a claim through the in-tree store of a linked worktree warns that other worktrees have their own copy (two agents both got the spec without a word)', async () => {
+    const repo = GitRepo.init();
+    const main = repo.dir;
+    runCli(['init'], { cwd: main });
+    const prd = runCli(['create-prd', 'P'], { cwd: main }).stdout.trim();
+    const spec = runCli(['create-task-spec', '--prd-id', prd, 'a'], { cwd: main }).stdout.trim();
+    repo.commitAll('store');
+    const wt1 = join(tempDir(), 'wt1');
+    const wt2 = join(tempDir(), 'wt2');
+    repo.git('worktree', 'add', '-q', wt1, '-b', 'wt1');
+    repo.git('worktree', 'add', '-q', wt2, '-b', 'wt2');
+    // Each worktree has its own checked-out .taskstore/: both claims succeed. That is the
+    // documented scope of exactly-once (one store), but the agents must be told.
+    const one = runCli(['claim', spec, '--as', 'agent-1'], { cwd: wt1 });
+    const two = runCli(['claim', spec, '--as', 'agent-2'], { cwd: wt2 });
+    expect([one.status, two.status]).toEqual([0, 0]);
+    for (const [result, wt] of [[one, wt1], [two, wt2]] as const) {
+      expect(result.stderr).toMatch(/^taskstore: warning: the store .+ is the linked worktree's own copy/);
+      expect(result.stderr).toContain(join(wt, '.taskstore'));
+      expect(result.stderr).toMatch(/taskstore init --branch/);
+    }
+    expect(runCli(['renew', spec, '--as', 'agent-1'], { cwd: wt1 }).stderr).toMatch(/^taskstore: warning: the store /);
+    expect(runCli(['release', spec, '--as', 'agent-2'], { cwd: wt2 }).stderr).toMatch(/^taskstore: warning: the store /);
+    // The MCP server an agent starts in its worktree says it once, at start, on stderr.
+    const session = await startMcp({ cwd: wt1 });
+    try {
+      await session.ok('check');
+      expect(session.stderr()).toMatch(/^taskstore: warning: the store .+ is the linked worktree's own copy/);
+    } finally {
+      await session.close();
+    }
+    // The main work tree's store, a store named with --store, and reads: no warning.
+    expect(runCli(['claim', spec, '--as', 'agent-0'], { cwd: main }).stderr).toBe('');
+    expect(runCli(['claim', spec, '--as', 'agent-1', '--store', join(wt1, '.taskstore')], { cwd: wt1 }).stderr).toBe('');
+    expect(runCli(['ready'], { cwd: wt2 }).stderr).toBe('');
+  }, 60_000);
 });

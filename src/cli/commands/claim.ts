@@ -2,7 +2,7 @@ import type { Store, TaskSpec } from '../../index.js';
 import type { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { resolveId } from '../../shared/id-prefix.js';
-import { withStore } from '../open-store.js';
+import { warnIfWorktreeCopy, withStore } from '../open-store.js';
 import { exactRecords } from '../../shared/exact-records.js';
 import { createOutput, type Output } from '../output.js';
 import { COLUMNS, printRecords, type Column } from '../records-view.js';
@@ -41,6 +41,7 @@ export function printClaim(out: Output, store: Store, spec: TaskSpec): void {
 
 export async function run(ctx: CliContext, input: ClaimInput): Promise<number> {
   const out = createOutput(ctx);
+  warnIfWorktreeCopy(ctx);
   await withStore(ctx, (store) => {
     const spec = claim(store, input);
     if (spec === undefined) {

@@ -1,6 +1,6 @@
 import type { TaskSpecStatus } from '../../index.js';
 import type { CliContext } from '../context.js';
-import { withStore } from '../open-store.js';
+import { warnIfWorktreeCopy, withStore } from '../open-store.js';
 import { createOutput } from '../output.js';
 import { printClaim, taskSpecId } from './claim.js';
 
@@ -12,6 +12,7 @@ export interface ReleaseInput {
 
 export async function run(ctx: CliContext, input: ReleaseInput): Promise<number> {
   const out = createOutput(ctx);
+  warnIfWorktreeCopy(ctx);
   await withStore(ctx, (store) => {
     const options = input.status === undefined ? {} : { status: input.status as TaskSpecStatus };
     const spec = store.releaseTaskSpecClaim(taskSpecId(store, input.id), input.as, options);

@@ -1,5 +1,5 @@
 import type { CliContext } from '../context.js';
-import { withStore } from '../open-store.js';
+import { warnIfWorktreeCopy, withStore } from '../open-store.js';
 import { createOutput } from '../output.js';
 import { printClaim, taskSpecId } from './claim.js';
 
@@ -11,6 +11,7 @@ export interface RenewInput {
 
 export async function run(ctx: CliContext, input: RenewInput): Promise<number> {
   const out = createOutput(ctx);
+  warnIfWorktreeCopy(ctx);
   await withStore(ctx, (store) => {
     const spec = store.renewTaskSpecClaim(taskSpecId(store, input.id), input.as, input.leaseMs === undefined ? {} : { leaseMs: input.leaseMs });
     printClaim(out, store, spec);
