@@ -102,4 +102,52 @@ describe('claims across processes', () => {
     expect(store.check().problems).toEqual([]);
     store.close();
   }, 120_000);
+
+  it('8 processes claiming one spec by id at once: exactly one wins, the other 7 get CLAIMED naming the winner', async () => {
+    const dir = join(tempDir(), '.taskstore');
+    const store = open(dir);
+    const prdId = store.createPrd({ title: 'contested' });
+    const spec = store.createTaskSpec({ prd_id: prdId, phase_name: 'one' });
+    const results = await race(Array.from({ length: 8 }, (_, i) => [dir, 'claimid', spec, `agent-${i}`]));
+    for (const r of results) expect(r.code, r.stderr).toBe(0);
+    const outcomes = results.map((r) => r.lines[0]);
+    expect(outcomes.filter((o) => o === 'won')).toHaveLength(1);
+    const winner = `agent-${outcomes.indexOf('won')}`;
+    expect(outcomes.filter((o) => o === `CLAIMED ${winner}`)).toHaveLength(7);
+    store.refresh();
+    expect(store.getTaskSpec(spec)).toMatchObject({ status: 'running', assigned_to: winner });
+    expect(store.collection({ name: 'task_specs' }).history(spec)).toHaveLength(2); // created, claimed once
+    store.close();
+  }, 60_000);
+
+  it('a claimant killed (SIGKILL) while holding a lease: held until the lease ends, then claimable by another process', async () => {
+    const dir = join(tempDir(), '.taskstore');
+    const store = open(dir);
+    const prdId = store.createPrd({ title: 'crash' });
+    const spec = store.createTaskSpec({ prd_id: prdId, phase_name: 'one' });
+    const child = spawn(process.execPath, [COORDINATOR, dir, 'hold', spec, 'doomed', '1500'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    const held = new Promise<number>((resolve, reject) => {
+      child.stdout.on('data', (chunk: string) => {
+        out += chunk;
+        const match = /held (\d+)\n/.exec(out);
+        if (match) resolve(Number(match[1]));
+      });
+      child.on('exit', (code) => reject(new Error(`exited ${code} before holding: ${out}`)));
+    });
+    await new Promise<void>((r) => child.stdout.once('data', () => r())); // "ready"
+    child.stdin.write('go\n');
+    const leaseEnd = await held;
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    child.kill('SIGKILL');
+    await exited;
+    store.refresh();
+    if (Date.now() < leaseEnd) expect(() => store.claimTaskSpec(spec, 'rescuer')).toThrow(/doomed holds it/);
+    await new Promise((r) => setTimeout(r, Math.max(0, leaseEnd - Date.now()) + 20));
+    expect(store.listExpiredClaims().map((s) => s.assigned_to)).toEqual(['doomed']);
+    expect(store.claimNextReadyTaskSpec('rescuer')).toMatchObject({ id: spec, assigned_to: 'rescuer' });
+    expect(store.check().problems).toEqual([]);
+    store.close();
+  }, 60_000);
 });
