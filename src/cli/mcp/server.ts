@@ -105,20 +105,28 @@ function inspectLines(input: Readable, problems: RawProblems, maxLine: number): 
   const decoder = new StringDecoder('utf8');
   /** The first bytes, held until it is known whether they are a BOM. */
   let start: Buffer | undefined = Buffer.alloc(0);
-  let partial = '';
+  // The unfinished line, as the pieces that arrived (joined once, at its end: a message of
+  // many MiB arrives in many chunks, and joining on each would copy it over and over).
+  let pieces: string[] = [];
+  let pending = 0;
   let skipping = false;
   const inspect = (text: string): void => {
-    const lines = (partial + text).split('\n');
-    partial = lines.pop()!;
-    for (const line of lines) {
+    let from = 0;
+    for (let end = text.indexOf('\n'); end !== -1; from = end + 1, end = text.indexOf('\n', from)) {
       if (!skipping) {
-        const problem = rawCallProblem(line);
+        const problem = rawCallProblem(pieces.join('') + text.slice(from, end));
         if (problem !== undefined) problems.add(problem);
       }
+      pieces = [];
+      pending = 0;
       skipping = false;
     }
-    if (partial.length > maxLine) {
-      partial = '';
+    if (skipping || from === text.length) return;
+    pieces.push(text.slice(from));
+    pending += text.length - from;
+    if (pending > maxLine) {
+      pieces = [];
+      pending = 0;
       skipping = true;
     }
   };
