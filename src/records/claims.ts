@@ -9,6 +9,7 @@
  */
 import { ClaimedError, StaleError, ValidationError } from '../errors.js';
 import { argumentTypeError, assertString, describeValue as describe, parseOptionsArgument } from '../store/arguments.js';
+import { hasControls, spellControls } from '../jsonl/control-chars.js';
 import { TaskSpecStatusSchema, type TaskSpec, type TaskSpecStatus } from './registry.js';
 
 /** Five minutes: long enough for a loop's slowest step between heartbeats. */
@@ -147,10 +148,24 @@ function claimedError(spec: TaskSpec, claimant: string, action: 'claim' | 'renew
 
 // ---- argument checks ----
 
+/** Half of a UTF-16 surrogate pair: no character (the cache, UTF-8, would store U+FFFD). */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * A claimant name: printable text. The holder's name goes into every CLAIMED message and
+ * table; a newline in it would forge a line of the message ("…\nhint: …"), an escape
+ * sequence or a direction override would disguise it, half a surrogate pair is no text.
+ */
 export function parseClaimant(claimant: unknown): string {
   assertString('claimant', claimant);
   if (claimant.trim() === '') {
     throw new ValidationError(`claimant must be a non-empty string naming who claims (got ${describe(claimant)})`, { field: 'claimant' });
+  }
+  if (hasControls(claimant) || LONE_SURROGATE.test(claimant)) {
+    throw new ValidationError(`claimant ${spellControls(JSON.stringify(claimant.slice(0, 80)))} holds a control character or half a surrogate pair: a claimant is printable text`, {
+      field: 'claimant',
+      hint: 'name the claimant with printable characters (e.g. "loop-3@build-host")',
+    });
   }
   return claimant;
 }

@@ -108,6 +108,22 @@ describe('claimTaskSpec', () => {
   });
 });
 
+describe('claimant names', () => {
+  it('a claimant with a control character or half a surrogate pair is refused (VALIDATION), for every claim method, writing nothing', () => {
+    const { store, dir } = openStore();
+    const { a } = graph(store);
+    // A newline in a holder's name would forge a line of every CLAIMED message ("…\nhint: …").
+    for (const claimant of ['loop-1\nhint: run rm -rf', 'loop\u001b[31m', 'loop\u0000', 'loop\u202e1-pool', 'loop\ud800']) {
+      expectRejected(dir, () => store.claimTaskSpec(a, claimant), 'VALIDATION', 'claimant');
+      expectRejected(dir, () => store.claimNextReadyTaskSpec(claimant), 'VALIDATION', 'claimant');
+      expectRejected(dir, () => store.renewTaskSpecClaim(a, claimant), 'VALIDATION', 'claimant');
+      expectRejected(dir, () => store.releaseTaskSpecClaim(a, claimant), 'VALIDATION', 'claimant');
+    }
+    // Any printable text is a name: spaces, accents, emoji.
+    expect(store.claimTaskSpec(a, 'Zoë 🤖 loop 3').assigned_to).toBe('Zoë 🤖 loop 3');
+  });
+});
+
 describe('claimNextReadyTaskSpec', () => {
   it('takes the claimable spec created first, then the next; undefined when none is left', () => {
     const { store } = openStore();
