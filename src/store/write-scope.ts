@@ -49,6 +49,14 @@ export function runWrite<R>(engine: Engine, fn: () => R, { readOnly = false }: {
     if (engine.gitDir !== null) waitWhileGitBusy(engine.gitDir);
   }
   engine.cache.beginImmediate();
+  // The cache file may have been deleted while this process waited for its lock (the
+  // cache is disposable; a process that found it unreadable recreates it). The lock of a
+  // deleted file excludes nobody who opened the new one: take the new file's lock instead.
+  while (!engine.cache.isCurrentFile()) {
+    engine.cache.rollback();
+    engine.reopenCache();
+    engine.cache.beginImmediate();
+  }
   locksHeldInProcess.add(lockKey);
   const scope: WriteScope = { staged: new Map(), caughtUp: new Set(), savepoints: 0, createdTables: [] };
   engine.scope = scope;

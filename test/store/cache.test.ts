@@ -1,6 +1,6 @@
 import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync, renameSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Engine as Store } from '../../src/store/engine.js';
@@ -8,6 +8,7 @@ import { tempDir } from '../helpers/temp.js';
 import { quietLogger } from '../helpers/logger.js';
 
 const WRITER = join(import.meta.dirname, '..', 'fixtures', 'writer.mjs');
+const COORDINATOR = join(import.meta.dirname, '..', 'fixtures', 'coordinator.mjs');
 
 function open(dir: string) {
   const store = Store.open(dir, { durability: 'none', logger: quietLogger() });
@@ -68,6 +69,58 @@ describe('the cache is disposable', () => {
     const other = open(dir);
     expect(other.notes.count()).toBe(2);
   });
+
+  it('a writer waiting for the lock when the cache is deleted takes the lock of the new cache file, not of the deleted one (two writers at once failed with CORRUPT)', async () => {
+    const dir = storeDir();
+    open(dir).store.close();
+    const flag = join(tempDir(), 'release');
+    const child = (argv: string[]) => {
+      const proc = spawn(process.execPath, [COORDINATOR, dir, ...argv], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      proc.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+      proc.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+      const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
+      const saw = async (text: string) => {
+        while (!out.includes(text)) {
+          if (proc.exitCode !== null) throw new Error(`exited before "${text}": ${err}`);
+          await new Promise((r) => setTimeout(r, 5));
+        }
+      };
+      return { proc, exited, saw, out: () => out, err: () => err };
+    };
+    // The holder takes the write lock (on the current cache file) and keeps it.
+    const holder = child(['holdlock', flag]);
+    await holder.saw('ready');
+    holder.proc.stdin.write('go\n');
+    await holder.saw('locked');
+    // The waiter starts a write and waits for that lock.
+    const waiter = child(['note', 'w']);
+    await waiter.saw('ready');
+    waiter.proc.stdin.write('go\n');
+    await waiter.saw('writing');
+    await new Promise((r) => setTimeout(r, 300));
+    // The cache is deleted (it is disposable); a new process opens the store, which makes a
+    // new cache file, and writes in a transaction that lets the holder go, then lasts a while.
+    for (const f of ['taskstore.db', 'taskstore.db-wal', 'taskstore.db-shm']) rmSync(join(dir, f), { force: true });
+    const { store, notes } = open(dir);
+    let committedAt = 0;
+    store.transaction(() => {
+      notes.create({ id: 'n', by: 'new cache' });
+      writeFileSync(flag, '');
+      const until = Date.now() + 1500;
+      while (Date.now() < until) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+    });
+    committedAt = Date.now();
+    expect(await holder.exited, holder.err()).toBe(0);
+    expect(await waiter.exited, waiter.err()).toBe(0);
+    // The waiter wrote only once the new cache's lock was free: after that transaction.
+    const doneAt = Number(/done (\d+)/.exec(waiter.out())![1]);
+    expect(doneAt).toBeGreaterThanOrEqual(committedAt - 5);
+    store.refresh();
+    expect(notes.list().map((r) => r.id).sort()).toEqual(['n', 'w']);
+    store.close();
+  }, 60_000);
 
   it('a fresh clone (logs, no cache) answers filtered queries on declared indexes', () => {
     const dir = storeDir();
