@@ -173,6 +173,18 @@ describe.skipIf(!hasChromium)('taskstore ui in Chromium', () => {
     await shot('executions');
   });
 
+  it('shows a link that gives a parameter twice as an error naming it, not the first value\'s view', async () => {
+    await open('#/executions?status=failed&status=running');
+    const alert = page.locator('[data-testid=bad-link]');
+    await expect.poll(() => alert.count(), { timeout: WAIT }).toBe(1);
+    expect(await alert.textContent()).toContain('this link gives "status" more than once');
+    expect(await page.locator('[data-testid=executions]').count()).toBe(0);
+    // The same view with one value still works, without a reload.
+    await page.evaluate(() => (location.hash = '#/executions?status=failed'));
+    const rows = page.locator('[data-testid=executions] tbody tr');
+    await expect.poll(() => rows.count(), { timeout: WAIT }).toBe(1);
+  });
+
   it("shows a record's fields, its rendered markdown and its history as field diffs", async () => {
     await open(`#/record/${seeded.search}`);
     await page.locator('[data-testid=timeline]').waitFor({ timeout: WAIT });
