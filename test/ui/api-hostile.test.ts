@@ -64,3 +64,28 @@ describe('a query parameter given twice', () => {
     }
   });
 });
+
+describe('a query parameter the route does not read', () => {
+  it('is a 400 naming it and the ones the route reads (a misspelt ?stauts= would otherwise list every execution)', () => {
+    const cases: [path: string, name: string, reads: string][] = [
+      ['/api/executions?stauts=failed', 'stauts', 'status, limit, offset'],
+      ['/api/collections/prds?filter=%7B%7D', 'filter', 'where, orderBy, limit, offset'],
+      ['/api/collections/prds?order=-id', 'order', 'where, orderBy, limit, offset'],
+      ['/api/search?query=p', 'query', 'q'],
+      ['/api/prds?limit=1', 'limit', 'none'],
+      ['/api/records/zz?x=1', 'x', 'none'],
+    ];
+    for (const [path, name, reads] of cases) {
+      const answer = get(path);
+      expect(answer.status, `${path}: ${JSON.stringify(answer.body)}`).toBe(400);
+      const { error } = answer.body as ErrorResponse;
+      expect(error.code).toBe('VALIDATION');
+      expect(error.message).toBe(`query parameter ${JSON.stringify(name)} is not one this route reads (it reads ${reads})`);
+    }
+    // The parameters the page sends are all read.
+    expect(get('/api/executions?limit=50&offset=0&status=running').status).toBe(200);
+    expect(get('/api/collections/prds?limit=50&offset=0&where=%7B%7D&orderBy=-id').status).toBe(200);
+    expect(get('/api/search?q=p').status).toBe(200);
+    expect(get('/api/prds').status).toBe(200);
+  });
+});
