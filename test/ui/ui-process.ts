@@ -11,7 +11,9 @@ export interface UiProcess {
 }
 
 export async function startUiProcess(storeDir: string, extraArgs: string[] = []): Promise<UiProcess> {
-  const child = spawn(process.execPath, [CLI, '--store', storeDir, '--json', 'ui', '--port', '0', ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Any free port, unless the caller names one (a restart on the same port).
+  const portArgs = extraArgs.includes('--port') ? [] : ['--port', '0'];
+  const child = spawn(process.execPath, [CLI, '--store', storeDir, '--json', 'ui', ...portArgs, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const line = await new Promise<string>((resolve, reject) => {
