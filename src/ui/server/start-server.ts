@@ -23,6 +23,12 @@ const DEFAULT_HOST = '127.0.0.1';
 const DEFAULT_PORT = 4711;
 /** A comment line on every live connection this often, so proxies and browsers keep it open. */
 const HEARTBEAT_MS = 15_000;
+/**
+ * A live connection whose unsent frames pass this is cut: a page that stopped reading (a
+ * frozen tab, a suspended client) would otherwise make the server hold every change for
+ * it, without bound. A page that was cut reconnects and fetches its view again.
+ */
+const MAX_UNSENT_BYTES = 1024 * 1024;
 
 interface UiServerOptions {
   store: Store;
@@ -130,14 +136,20 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     }
   };
 
-  const broadcast = (change: LiveChange): void => {
-    const frame = `event: change\ndata: ${JSON.stringify(change)}\n\n`;
-    for (const res of live) res.write(frame);
+  const sendAll = (frame: string): void => {
+    for (const res of live) {
+      if (res.writableLength > MAX_UNSENT_BYTES) {
+        res.destroy();
+        leave(res);
+      } else {
+        res.write(frame);
+      }
+    }
   };
 
-  const heartbeat = setInterval(() => {
-    for (const res of live) res.write(': heartbeat\n\n');
-  }, HEARTBEAT_MS);
+  const broadcast = (change: LiveChange): void => sendAll(`event: change\ndata: ${JSON.stringify(change)}\n\n`);
+
+  const heartbeat = setInterval(() => sendAll(': heartbeat\n\n'), HEARTBEAT_MS);
   heartbeat.unref();
 
   let port: number;
