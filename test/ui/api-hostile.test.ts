@@ -89,3 +89,41 @@ describe('a query parameter the route does not read', () => {
     expect(get('/api/prds').status).toBe(200);
   });
 });
+
+describe('requests a browser page on another site can make', () => {
+  it('a request whose Origin is another site is refused (403, no data), the page\'s own origin and no Origin are answered', async () => {
+    const ui = await startUiServer({ store, port: 0 });
+    try {
+      const own = `http://127.0.0.1:${ui.port}`;
+      for (const origin of ['http://evil.example', `http://evil.example:${ui.port}`, 'null', `https://127.0.0.1:${ui.port}`, `http://127.0.0.1:${ui.port + 1}`]) {
+        for (const path of ['/api/prds', '/api/events', '/']) {
+          const answer = await rawRequest(ui.port, path, { headers: { Origin: origin } });
+          expect(answer.status, `${origin} ${path}`).toBe(403);
+          expect(answer.body).not.toContain('"prds"');
+        }
+      }
+      expect((await rawRequest(ui.port, '/api/prds', { headers: { Origin: own } })).status).toBe(200);
+      expect((await rawRequest(ui.port, '/api/prds', { headers: { Origin: `http://localhost:${ui.port}` } })).status).toBe(200);
+      expect((await rawRequest(ui.port, '/api/prds')).status).toBe(200);
+    } finally {
+      await ui.close();
+    }
+  });
+
+  it('the request target is read as a path: //host/… is not an authority, and an absolute URL must name this server', async () => {
+    const ui = await startUiServer({ store, port: 0 });
+    try {
+      // `new URL('//evil/api/prds', base)` reads "evil" as a host and answers /api/prds.
+      expect((await rawRequest(ui.port, '//evil/api/prds')).status).toBe(404);
+      expect((await rawRequest(ui.port, '//api/prds')).status).toBe(404);
+      // Absolute form names the host it is for; it must be this server, whatever Host says.
+      const abs = await rawRequest(ui.port, 'http://evil.example/api/prds');
+      expect(abs.status).toBe(403);
+      expect(abs.body).not.toContain('"prds"');
+      expect((await rawRequest(ui.port, `http://127.0.0.1:${ui.port}/api/prds`)).status).toBe(200);
+      expect((await rawRequest(ui.port, '/api/prds')).status).toBe(200);
+    } finally {
+      await ui.close();
+    }
+  });
+});

@@ -14,7 +14,7 @@ import { CliError } from '../../shared/errors.js';
 import type { LiveChange } from '../api-types.js';
 import { stringifyExact } from '../../shared/exact-json.js';
 import { handleApi } from './api.js';
-import { allowedHosts, hostAllowed, urlHost } from './host-check.js';
+import { allowedHosts, hostAllowed, originAllowed, requestUrl, urlHost } from './host-check.js';
 import { listenOn } from './listen.js';
 import { feedChanges, type ChangeSource } from './live-changes.js';
 import { ASSETS, CONTENT_SECURITY_POLICY, INDEX_HTML, findAssetsDir } from './page.js';
@@ -88,12 +88,22 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       send(res, 403, 'text/plain; charset=utf-8', 'Forbidden: the Host header does not name the address this TaskStore dashboard listens on.\n');
       return;
     }
+    if (!originAllowed(req.headers.origin, allowed)) {
+      send(res, 403, 'text/plain; charset=utf-8', 'Forbidden: a page on another site may not use this TaskStore dashboard.\n');
+      return;
+    }
+    const target = requestUrl(req.url ?? '/', allowed);
+    if (!('url' in target)) {
+      if (target.refused === 'host') send(res, 403, 'text/plain; charset=utf-8', 'Forbidden: the request names another host than this TaskStore dashboard.\n');
+      else send(res, 400, 'text/plain; charset=utf-8', 'Bad request: the request target is not a path.\n');
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD');
       send(res, 405, 'text/plain; charset=utf-8', 'The TaskStore dashboard is read-only.\n');
       return;
     }
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = target.url;
     const path = url.pathname;
     if (path === '/api/events') {
       if (req.method === 'HEAD') send(res, 200, 'text/event-stream; charset=utf-8', '', true);
