@@ -64,7 +64,7 @@ export { findCycles } from './records/cycles.js';
 export { DEFAULT_LEASE_MS } from './records/claims.js';
 export type { ClaimOptions, ClaimNextOptions, ReleaseOptions } from './records/claims.js';
 export type { GitSyncOptions, GitSyncReport, GitSyncProgress, CollectionChange } from './git/sync/git-sync.js';
-export type { SyncStatus } from './git/sync/sync-status.js';
+export { syncStatus, type SyncStatus } from './git/sync/sync-status.js';
 export type { GitIntegrationReport } from './git/report.js';
 export type { GitIntegrationStatus } from './git/status.js';
 

@@ -208,6 +208,17 @@ function assertStoreExists(location: ResolvedStore): void {
   });
 }
 
+/**
+ * The directory of the existing store this invocation points at, without opening it:
+ * for `status`, which asks git about the directory and needs no cache (so it also works
+ * on a store it cannot write).
+ */
+export function existingStoreDir(ctx: CliContext): string {
+  const location = storeLocation(ctx);
+  assertStoreExists(location);
+  return location.dir;
+}
+
 /** {@link withStore} for a command that only reads: it also works on a store it cannot write. */
 export function withStoreForReading<R>(ctx: CliContext, fn: (store: Store) => R | Promise<R>, options: Omit<OpenStoreOptions, 'readOnly' | 'create'> = {}): Promise<R> {
   return withStore(ctx, fn, { ...options, readOnly: true });

@@ -20,6 +20,9 @@ export interface GitLocation {
 /** git's answer when the directory is simply not in a work tree (as opposed to a broken repository). */
 const NOT_IN_WORK_TREE = /not a git repository|must be run in a work tree/i;
 
+/** git's refusal of a repository another user owns (`safe.directory`, git ≥ 2.35.2). */
+const DUBIOUS_OWNERSHIP = /dubious ownership/i;
+
 /**
  * Locates the work tree containing `dir` (an existing directory) with the real `git`
  * binary, or returns `undefined` when `dir` is not inside a work tree (a bare repository
@@ -37,6 +40,10 @@ export function findGitLocation(dir: string): GitLocation | undefined {
     if (NOT_IN_WORK_TREE.test(run.stderr)) return undefined;
     throw new IoError(`cannot inspect the git repository at ${dir}: ${run.stderr.trim() || `git exited with status ${run.status}`}`, {
       data: { dir, stderr: run.stderr },
+      // The store directory is fine; it is git that will not work in another user's repository.
+      ...(DUBIOUS_OWNERSHIP.test(run.stderr)
+        ? { hint: "git refuses to work in a repository another user owns; if you trust it, add it to git's safe.directory as git's message says, or run as its owner" }
+        : {}),
     });
   }
   const [workTree, gitDir, commonDir] = run.stdout.split('\n');

@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { appendFileSync, chmodSync, existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { GIT_IDENTITY, GitRepo } from '../helpers/git-repo.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 import { tempDir } from '../helpers/temp.js';
 import { runCli, runJson } from './run-cli.js';
@@ -227,6 +228,35 @@ describe('a store that cannot be written', () => {
       expect(write.status).toBe(1);
       expect(write.stderr).toContain(`cannot write to the store ${store}: you have no write permission on it (EACCES)`);
       expect(files()).toEqual(before);
+    } finally {
+      chmodSync(store, 0o755);
+    }
+  });
+
+  it('status answers from git on a store it cannot write (it failed with EACCES); another user\'s repository gets git\'s own remedy as the hint', () => {
+    const repo = GitRepo.init();
+    chmodSync(repo.dir, 0o755);
+    expect(runCli(['init'], { cwd: repo.dir, env: GIT_IDENTITY }).status).toBe(0);
+    expect(runCli(['create-prd', 'Readable'], { cwd: repo.dir, env: GIT_IDENTITY }).status).toBe(0);
+    const store = join(repo.dir, '.taskstore');
+    const before = readdirSync(store).sort();
+    chmodSync(store, 0o555);
+    const runningAsRoot = process.getuid?.() === 0;
+    const as = runningAsRoot ? { uid: 65534, gid: 65534 } : {};
+    // As another user, git itself refuses the repository unless it is a safe.directory.
+    const trusted = { ...GIT_IDENTITY, GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'safe.directory', GIT_CONFIG_VALUE_0: '*' };
+    try {
+      const status = runCli(['status'], { cwd: repo.dir, env: trusted, ...as });
+      expect(status.status, status.stderr).toBe(0);
+      expect(status.stdout).toMatch(new RegExp(`^store +${store.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
+      expect(status.stdout).toMatch(/^uncommitted +prds \+1$/m);
+      expect(readdirSync(store).sort()).toEqual(before);
+      if (runningAsRoot) {
+        const refused = runCli(['status'], { cwd: repo.dir, env: GIT_IDENTITY, ...as });
+        expect(refused.status).toBe(1);
+        expect(refused.stderr).toContain('dubious ownership');
+        expect(refused.stderr).toContain("hint: git refuses to work in a repository another user owns; if you trust it, add it to git's safe.directory");
+      }
     } finally {
       chmodSync(store, 0o755);
     }

@@ -1,13 +1,18 @@
-import type { SyncStatus } from '../../index.js';
+import { syncStatus, type SyncStatus } from '../../index.js';
 import type { CliContext } from '../context.js';
-import { withStore } from '../open-store.js';
+import { existingStoreDir } from '../open-store.js';
 import { createOutput, formatTime, type Output } from '../output.js';
 import { visible } from '../terminal-safe.js';
 
-/** How this clone's store stands against git and the remote. Always exit 0. */
+/**
+ * How this clone's store stands against git and the remote. Always exit 0. Asks git
+ * about the store directory without opening the store: there is no cache to read, and a
+ * store the user cannot write (whose cache could not be opened) is answered the same.
+ */
 export async function run(ctx: CliContext): Promise<number> {
   const out = createOutput(ctx);
-  const { dir, status } = await withStore(ctx, (store) => ({ dir: store.dir, status: store.syncStatus() }));
+  const dir = existingStoreDir(ctx);
+  const status = syncStatus(dir);
   if (out.jsonMode) out.json(status);
   else print(out, dir, status);
   return 0;
