@@ -489,11 +489,12 @@ export class ChangeFeed {
     const parsed = parseLine(text);
     if (parsed.kind !== 'record') return; // malformed lines are reported by the cache (check)
     const record = parsed.record;
-    const change = changeForAppended(log.name, log.current.get(record.id), record, source);
+    // As the cache holds it (a Rust-format line with its filled-in id / updated_at), so
+    // that comparing with the cache after a rewrite compares like with like.
+    const held = readerText(text, parsed.filled);
+    const change = changeForAppended(log.name, log.current.get(record.id), record, source, held);
     if (change === undefined) return;
-    // Remembered as the cache holds it (a Rust-format line with its filled-in id / updated_at),
-    // so that comparing with the cache after a rewrite compares like with like.
-    log.current.set(record.id, { updatedAt: record.updated_at, text: readerText(text, parsed.filled) });
+    log.current.set(record.id, { updatedAt: record.updated_at, text: held });
     out.push(change);
   }
 
