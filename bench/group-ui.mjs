@@ -11,6 +11,8 @@
  *   U5  write → change on the page's live channel    vs the same write → `taskstore watch --json` line
  *   U6  the 500-spec graph laid out and drawn        vs the same PRD's board drawn
  *   U7  GET /api/prds (the first page's data)        vs listPrds in-process + JSON
+ *   U8  the PRD list's progress at 1,000+ PRDs: one grouped query (`prdProgress()`)
+ *       vs the old way, two counts per PRD, in the same run
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -107,7 +109,66 @@ await groupMain(async (ctx) => {
     store.close();
     await ui.stop();
   }
+  manyPrdsRow(ctx, reps);
 });
+
+/**
+ * U8: the PRD list's data (every PRD with complete / total task specs) on a store of many
+ * small PRDs, built the way `/api/prds` builds it now (listPrds + one grouped count) and
+ * the way it did before (listPrds + two counts per PRD), alternating in one process.
+ * 1,000+ PRDs in quick mode too: the per-PRD cost is what the row is about.
+ */
+function manyPrdsRow(ctx, reps) {
+  const prdCount = ctx.quick ? 1_000 : 2_000;
+  const specsPerPrd = 5;
+  const dir = join(tempDir(ctx.workRoot, 'ui-many-prds'), '.taskstore');
+  const t = performance.now();
+  const store = Store.open(dir, { durability: 'none' });
+  try {
+    const random = rng(11);
+    store.transaction(() => {
+      for (let p = 0; p < prdCount; p++) {
+        const prd = store.createPrd({ title: `PRD ${p}`, status: 'active' });
+        for (let i = 0; i < specsPerPrd; i++) store.createTaskSpec({ prd_id: prd, phase_name: `p${p}-${i}`, status: random() < 0.5 ? 'complete' : 'pending' });
+      }
+    });
+    log(`U8: ${prdCount} PRDs × ${specsPerPrd} specs seeded in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    const specs = store.collection({ name: 'task_specs' });
+    const grouped = () => {
+      const progress = store.prdProgress();
+      return store.listPrds().map((prd) => ({ prd, progress: progress.get(prd.id) ?? { complete: 0, total: 0 } }));
+    };
+    const perPrd = () =>
+      store.listPrds().map((prd) => ({
+        prd,
+        progress: { complete: specs.count({ where: { prd_id: prd.id, status: { like: 'complete' } } }), total: specs.count({ where: { prd_id: prd.id } }) },
+      }));
+    // Both ways must give the same answer, or the row compares nothing.
+    const a = JSON.stringify(grouped());
+    if (a !== JSON.stringify(perPrd())) throw new Error('U8: the grouped progress differs from the per-PRD counts');
+    const pairs = { store: [], baseline: [] };
+    for (let i = 0; i < reps; i++) {
+      gc();
+      let t0 = performance.now();
+      grouped();
+      pairs.store.push(performance.now() - t0);
+      t0 = performance.now();
+      perPrd();
+      pairs.baseline.push(performance.now() - t0);
+    }
+    ctx.rows.push(
+      row({
+        id: 'U8',
+        what: `PRD list data at ${prdCount.toLocaleString('en-US')} PRDs (${(prdCount * specsPerPrd).toLocaleString('en-US')} specs): listPrds + prdProgress() (one grouped query)`,
+        unit: 'ms',
+        pairs,
+        baselineWhat: 'listPrds + two counts per PRD (what /api/prds did before)',
+      }),
+    );
+  } finally {
+    store.close();
+  }
+}
 
 async function browserRows(ctx, ui, seed, reps) {
   const { chromium } = await import('playwright-core');

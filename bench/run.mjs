@@ -27,7 +27,7 @@ const GROUPS = [
   { name: 'coord', script: 'group-coord.mjs', ids: ['C1', 'C2', 'C3', 'C4', 'C4b', 'C5', 'C6a', 'C6b', 'C6c', 'C6d', 'C6e', 'C7', 'C8', 'C9', 'C10'], title: 'coordination: queries at 10k specs, agent-loop soak' },
   { name: 'mcp', script: 'group-mcp.mjs', ids: ['M1', 'M2', 'M3'], title: 'MCP server' },
   { name: 'feed', script: 'group-feed.mjs', ids: ['W1', 'W2', 'W3', 'W5', 'W4'], title: 'change feed (watch)' },
-  { name: 'ui', script: 'group-ui.mjs', ids: ['U1', 'U2', 'U3', 'U4', 'U5', 'U6', 'U7'], title: 'taskstore ui at 10,000 specs' },
+  { name: 'ui', script: 'group-ui.mjs', ids: ['U1', 'U2', 'U3', 'U4', 'U5', 'U6', 'U7', 'U8'], title: 'taskstore ui at 10,000 specs' },
   { name: 'gitsync', script: 'group-gitsync.mjs', ids: ['11a', '11b', '11c'], title: 'git-sync between clones' },
   { name: 'safety', script: 'group-safety.mjs', ids: ['s1', 's2'], title: 'data safety on the write path' },
 ];

@@ -18,6 +18,7 @@ export type { BadLine } from './store/ingest.js';
 export type { CheckReport, CheckProblem } from './store/check.js';
 export type { StoredRecord } from './jsonl/line-codec.js';
 export type { Change, ChangeOp, ChangeSource, WatchOptions, ChangesOptions } from './feed/change.js';
+export { changeLineText } from './feed/change.js';
 export { FORMAT_VERSION } from './store/layout.js';
 export * from './errors.js';
 export {

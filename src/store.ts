@@ -249,6 +249,17 @@ export class Store {
   }
 
   /**
+   * Progress of every PRD that has live task specs: PRD id → how many it has (`total`) and
+   * how many of them have status `complete`. One grouped query over the readiness graph
+   * (the dashboard's PRD list), instead of two counts per PRD. A PRD without task specs is
+   * absent (its progress is 0 / 0).
+   * @example const { complete, total } = store.prdProgress().get(prdId) ?? { complete: 0, total: 0 };
+   */
+  prdProgress(): Map<string, { complete: number; total: number }> {
+    return this.#records.prdProgress();
+  }
+
+  /**
    * Creates a task spec and returns its id. `prd_id` must name a live PRD (else
    * `NotFoundError`, nothing written); `phase_name` is required. `dependencies` lists
    * the ids of task specs this one waits for (default `[]`); they are not required to

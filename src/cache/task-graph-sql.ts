@@ -256,6 +256,18 @@ export class TaskGraphTables {
     return { specs: JSON.parse(specs) as string[], deps: JSON.parse(deps) as string[] };
   }
 
+  /**
+   * Per PRD id (a string `prd_id`), how many live task specs it has and how many of them
+   * have status `complete` (exactly that text): one grouped pass over the graph's narrow
+   * rows, through the index that starts with `prd_id` and holds `status`.
+   */
+  progressByPrd(): { prd_id: string; total: number; complete: number }[] {
+    return this.statement(`
+      SELECT prd_id, count(*) AS total, count(CASE WHEN status = 'complete' THEN 1 END) AS complete
+      FROM ${NODES} INDEXED BY task_graph_prd_ready
+      WHERE typeof(prd_id) = 'text' GROUP BY prd_id`).all() as { prd_id: string; total: number; complete: number }[];
+  }
+
   /** The live task specs (id and JSON text), from the cache table itself rather than the graph. */
   liveSpecs(): { id: string; data: string }[] {
     return this.db.prepare(`SELECT id, data FROM ${this.source} WHERE state = ${STATE_LIVE}`).all() as { id: string; data: string }[];

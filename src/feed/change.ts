@@ -16,6 +16,35 @@ export type ChangeSource =
 
 export type ChangeOp = 'create' | 'update' | 'delete';
 
+/**
+ * The line each version a change carries was parsed from, beside the object rather than
+ * in it (a `Change` keeps its documented shape). Why: a record parsed from a line holds an
+ * integer beyond ±2^53 rounded, and once a rewrite removed that line (a checkout of a
+ * branch without the record), no store lookup can give the digits back.
+ */
+const versionTexts = new WeakMap<object, string>();
+
+/** `JSON.parse(text)`, remembered as parsed from `text` (see {@link changeLineText}). */
+function parseVersion(text: string): StoredRecord {
+  return remembered(JSON.parse(text) as StoredRecord, text);
+}
+
+function remembered(record: StoredRecord, text: string): StoredRecord {
+  versionTexts.set(record, text);
+  return record;
+}
+
+/**
+ * The JSON text of the line a change's `record` or `previous` was read from (as the cache
+ * holds it), or undefined for any other object. Gives the exact digits of integers beyond
+ * ±2^53, which the parsed record rounds, also for a version whose line is gone from the
+ * log (a record a rewrite made vanish).
+ * @example store.watch((c) => console.log(changeLineText(c.record))); // '{"id":"big-1","n":12345678901234567890,"updated_at":7}'
+ */
+export function changeLineText(version: object): string | undefined {
+  return versionTexts.get(version);
+}
+
 /** One change to one record, as delivered by `store.watch()` and `store.changes()`. */
 export interface Change<T = Record<string, unknown>> {
   collection: string;
@@ -64,9 +93,11 @@ export function changeForAppended(
   before: KnownVersion | undefined,
   record: StoredRecord,
   source: ChangeSource,
+  /** The line `record` was parsed from, as the cache holds it (see {@link changeLineText}). */
+  text?: string,
 ): Change | undefined {
   if (before !== undefined && !supersedes({ updated_at: before.updatedAt }, record, true)) return undefined;
-  return makeChange(collection, before, record, source);
+  return makeChange(collection, before, text === undefined ? record : remembered(record, text), source);
 }
 
 /**
@@ -84,18 +115,18 @@ export function changeForRewrite(
 ): Change | undefined {
   if (after !== undefined) {
     if (before !== undefined && before.text === after.text) return undefined;
-    const record = after.record ?? (JSON.parse(after.text) as StoredRecord);
+    const record = after.record === undefined ? parseVersion(after.text) : remembered(after.record, after.text);
     if (before !== undefined && jsonEqual(JSON.parse(before.text), record)) return undefined;
     if (isDeletedText(record) && (before === undefined || isTombstoneText(before))) return undefined;
     return makeChange(collection, before, record, source);
   }
   // Vanished without a tombstone (e.g. checked out a branch where it never existed).
   if (before === undefined || isTombstoneText(before)) return undefined;
-  return { collection, id, op: 'delete', record: JSON.parse(before.text) as StoredRecord, source };
+  return { collection, id, op: 'delete', record: parseVersion(before.text), source };
 }
 
 function makeChange(collection: string, before: KnownVersion | undefined, record: StoredRecord, source: ChangeSource): Change {
-  const previous = before === undefined ? undefined : (JSON.parse(before.text) as StoredRecord);
+  const previous = before === undefined ? undefined : parseVersion(before.text);
   const op: ChangeOp = isDeletedText(record) ? 'delete' : previous === undefined || isDeletedText(previous) ? 'create' : 'update';
   return previous === undefined
     ? { collection, id: record.id, op, record, source }
@@ -113,7 +144,7 @@ export function replayChanges(collection: string, current: ReadonlyMap<string, K
   for (const entry of current) if (entry[1].updatedAt >= since) picked.push(entry);
   picked.sort((a, b) => a[1].updatedAt - b[1].updatedAt || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   return picked.map(([id, version]) => {
-    const record = JSON.parse(version.text) as StoredRecord;
+    const record = parseVersion(version.text);
     return { collection, id, op: record.deleted === true ? 'delete' : 'update', record, source: 'rewrite' };
   });
 }

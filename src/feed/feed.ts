@@ -23,7 +23,7 @@
 import { closeSync, fstatSync, openSync, readdirSync, statSync, watch, type FSWatcher } from 'node:fs';
 import type { CacheDb, FileStateRow } from '../cache/cache-db.js';
 import { collectionOfLogFile, LOG_SUFFIX } from '../jsonl/collection-name.js';
-import { parseLine, readerText } from '../jsonl/line-codec.js';
+import { parseLine, readerText, withoutBom } from '../jsonl/line-codec.js';
 import { fingerprintPrefix, readLinesFrom, readRange } from '../jsonl/log-io.js';
 import { isUtf8 } from 'node:buffer';
 import type { Logger } from '../store/options.js';
@@ -489,11 +489,12 @@ export class ChangeFeed {
     const parsed = parseLine(text);
     if (parsed.kind !== 'record') return; // malformed lines are reported by the cache (check)
     const record = parsed.record;
-    const change = changeForAppended(log.name, log.current.get(record.id), record, source);
+    // As the cache holds it (a Rust-format line with its filled-in id / updated_at), so
+    // that comparing with the cache after a rewrite compares like with like.
+    const held = readerText(text, parsed.filled);
+    const change = changeForAppended(log.name, log.current.get(record.id), record, source, held);
     if (change === undefined) return;
-    // Remembered as the cache holds it (a Rust-format line with its filled-in id / updated_at),
-    // so that comparing with the cache after a rewrite compares like with like.
-    log.current.set(record.id, { updatedAt: record.updated_at, text: readerText(text, parsed.filled) });
+    log.current.set(record.id, { updatedAt: record.updated_at, text: held });
     out.push(change);
   }
 
@@ -602,12 +603,14 @@ const tailBuffer = Buffer.allocUnsafe(SMALL_TAIL);
 /**
  * Calls `onLine(text, lineNo)` for each line in [from, to) of the log, which the cache
  * says are complete lines (`to` ends one). Lines that are not valid UTF-8 are skipped
- * (the cache reports them); a trailing `\r` is dropped, as the cache does.
+ * (the cache reports them); a trailing `\r` is dropped and a byte-order mark before the
+ * first line is skipped, as the cache does (an editor's mark belongs to the file, not to
+ * the record: left in, it made the first line of a log another tool created unreadable).
  */
 function forEachCommittedLine(fd: number, from: number, to: number, firstLine: number, onLine: (text: string, lineNo: number) => void): void {
   const emit = (bytes: Buffer, lineNo: number): void => {
     if (!isUtf8(bytes)) return;
-    const text = bytes.toString('utf8');
+    const text = withoutBom(bytes.toString('utf8'), lineNo);
     onLine(text.endsWith('\r') ? text.slice(0, -1) : text, lineNo);
   };
   if (to - from > SMALL_TAIL) {

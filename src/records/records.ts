@@ -131,6 +131,10 @@ export class Records {
     return readAll(this.records.prds.list({ where, orderBy: 'created_at' }), READ_DEFAULTS.prds);
   }
 
+  prdProgress(): Map<string, { complete: number; total: number }> {
+    return this.readiness.graph().progressByPrd();
+  }
+
   // ---------------------------------------------------------------- task specs
 
   createTaskSpec(t: NewTaskSpec): string {

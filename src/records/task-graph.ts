@@ -49,6 +49,11 @@ export class TaskGraph {
     return this.tables.expired(now, latestPlausibleLeaseEnd(now), prdId, limit);
   }
 
+  /** Live task specs per PRD id: total, and how many are `complete`. */
+  progressByPrd(): Map<string, { complete: number; total: number }> {
+    return new Map(this.tables.progressByPrd().map((r) => [r.prd_id, { complete: r.complete, total: r.total }]));
+  }
+
   /** Whether `id` is ready now (live, pending, nothing blocking). */
   isReady(id: string): boolean {
     const row = this.tables.readiness(id);

@@ -3,6 +3,7 @@
  * line format for people, with hostile record text.
  */
 import { spawn } from 'node:child_process';
+import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import pc from 'picocolors';
@@ -60,6 +61,45 @@ describe('taskstore watch', () => {
       expect(lines[2]!.record.title).toBe('esc \u001b[2J');
     }, 60_000);
   }
+});
+
+describe('taskstore watch --json and integers beyond 2^53', () => {
+  it('prints the digits of versions whose lines a rewrite removed: a vanished record and a replaced previous version (it printed them rounded)', async () => {
+    const dir = join(tempDir(), '.taskstore');
+    Store.open(dir, { logger: quietLogger() }).close();
+    const log = join(dir, 'notes.jsonl');
+    writeFileSync(log, '{"id":"big-1","n":12345678901234567890,"updated_at":7}\n{"id":"big-2","n":98765432109876543210,"updated_at":7}\n');
+    const child = spawn(process.execPath, [CLI, '--store', dir, 'watch', '--json', '--since', '0', '--collection', 'notes'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      await waitFor('the replay', () => stdout.split('\n').length >= 3);
+      // A rewrite, as a checkout of another branch makes it: big-1 is gone, big-2 has a new version.
+      writeFileSync(`${log}.new`, '{"id":"big-2","n":11111111111111111111,"updated_at":8}\n');
+      renameSync(`${log}.new`, log);
+      await waitFor('the rewrite', () => stdout.split('\n').length >= 5);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+    }
+    // Outside git, the store also keeps the lost version aside (see `rescue`) and says so.
+    expect(stderr).not.toMatch(/error/);
+    const lines = stdout.trimEnd().split('\n');
+    const gone = lines.find((l) => l.includes('"op":"delete"'))!;
+    expect(gone).toContain('"n":12345678901234567890');
+    const updated = lines.filter((l) => l.includes('"op":"update"')).at(-1)!;
+    expect(JSON.parse(updated)).toMatchObject({ id: 'big-2', source: 'rewrite' });
+    expect(updated).toContain('"record":{"id":"big-2","n":11111111111111111111,"updated_at":8}');
+    expect(updated).toContain('"previous":{"id":"big-2","n":98765432109876543210,"updated_at":7}');
+    // The replay, from the store's current lines, had the digits before this change too.
+    expect(lines[0]).toContain('"n":12345678901234567890');
+  }, 60_000);
 });
 
 describe('watch line format', () => {

@@ -1,7 +1,7 @@
 /** The pure rules of the change feed: which version makes which change. */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { changeForAppended, changeForRewrite, replayChanges, type KnownVersion } from '../../src/feed/change.js';
+import { changeForAppended, changeForRewrite, changeLineText, replayChanges, type KnownVersion } from '../../src/feed/change.js';
 
 const v = (record: Record<string, unknown>): KnownVersion => ({ updatedAt: record.updated_at as number, text: JSON.stringify(record) });
 
@@ -76,5 +76,24 @@ describe('replayChanges', () => {
       ['d', 'delete', 'rewrite'],
       ['b', 'update', 'rewrite'],
     ]);
+  });
+});
+
+describe('changeLineText', () => {
+  it('gives the line every version of a change was parsed from, digits beyond 2^53 included; nothing for other objects', () => {
+    const old: KnownVersion = { updatedAt: 7, text: '{"id":"a","n":12345678901234567890,"updated_at":7}' };
+    const gone = changeForRewrite('n', 'a', old, undefined, 'rewrite')!;
+    expect(gone.op).toBe('delete');
+    expect(changeLineText(gone.record)).toBe(old.text);
+    const newText = '{"id":"a","n":98765432109876543210,"updated_at":8}';
+    const rewritten = changeForRewrite('n', 'a', old, { text: newText }, 'rewrite')!;
+    expect(changeLineText(rewritten.record)).toBe(newText);
+    expect(changeLineText(rewritten.previous!)).toBe(old.text);
+    const appended = changeForAppended('n', old, JSON.parse(newText) as { id: string; updated_at: number }, 'external', newText)!;
+    expect(changeLineText(appended.record)).toBe(newText);
+    expect(changeLineText(appended.previous!)).toBe(old.text);
+    const [replayed] = replayChanges('n', new Map([['a', old]]), 0);
+    expect(changeLineText(replayed!.record)).toBe(old.text);
+    expect(changeLineText({ id: 'a', updated_at: 7 })).toBeUndefined();
   });
 });

@@ -3,9 +3,10 @@
  * Real stores in temp directories.
  */
 import { getEventListeners } from 'node:events';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Store } from '../../src/index.js';
+import { Store, type Change } from '../../src/index.js';
 import { tempDir } from '../helpers/temp.js';
 import { quietLogger } from '../helpers/logger.js';
 
@@ -55,6 +56,28 @@ describe('change feed: hostile listeners', () => {
       stopGood();
     } finally {
       process.off('uncaughtException', onUncaught);
+      store.close();
+    }
+  });
+});
+
+describe('change feed: logs another tool created', () => {
+  it('a new log that a Windows editor saved with a byte-order mark delivers its first record, as the cache reads it', async () => {
+    const store = Store.open(join(tempDir(), '.taskstore'), { logger: quietLogger() });
+    try {
+      store.collection({ name: 'notes' }).create({ id: 'before' });
+      const seen: Change[] = [];
+      const stop = store.watch((c) => seen.push(c));
+      writeFileSync(join(store.dir, 'imported.jsonl'), '\uFEFF{"id":"bom-1","v":1,"updated_at":6}\r\n{"id":"bom-2","v":2,"updated_at":7}\r\n');
+      const deadline = Date.now() + 30_000;
+      while (seen.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      stop();
+      expect(store.collection({ name: 'imported' }).list().map((r) => r.id).sort()).toEqual(['bom-1', 'bom-2']);
+      expect(seen.map((c) => [c.collection, c.id, c.op, c.record.v])).toEqual([
+        ['imported', 'bom-1', 'create', 1],
+        ['imported', 'bom-2', 'create', 2],
+      ]);
+    } finally {
       store.close();
     }
   });

@@ -64,3 +64,66 @@ describe('a query parameter given twice', () => {
     }
   });
 });
+
+describe('a query parameter the route does not read', () => {
+  it('is a 400 naming it and the ones the route reads (a misspelt ?stauts= would otherwise list every execution)', () => {
+    const cases: [path: string, name: string, reads: string][] = [
+      ['/api/executions?stauts=failed', 'stauts', 'status, limit, offset'],
+      ['/api/collections/prds?filter=%7B%7D', 'filter', 'where, orderBy, limit, offset'],
+      ['/api/collections/prds?order=-id', 'order', 'where, orderBy, limit, offset'],
+      ['/api/search?query=p', 'query', 'q'],
+      ['/api/prds?limit=1', 'limit', 'none'],
+      ['/api/records/zz?x=1', 'x', 'none'],
+    ];
+    for (const [path, name, reads] of cases) {
+      const answer = get(path);
+      expect(answer.status, `${path}: ${JSON.stringify(answer.body)}`).toBe(400);
+      const { error } = answer.body as ErrorResponse;
+      expect(error.code).toBe('VALIDATION');
+      expect(error.message).toBe(`query parameter ${JSON.stringify(name)} is not one this route reads (it reads ${reads})`);
+    }
+    // The parameters the page sends are all read.
+    expect(get('/api/executions?limit=50&offset=0&status=running').status).toBe(200);
+    expect(get('/api/collections/prds?limit=50&offset=0&where=%7B%7D&orderBy=-id').status).toBe(200);
+    expect(get('/api/search?q=p').status).toBe(200);
+    expect(get('/api/prds').status).toBe(200);
+  });
+});
+
+describe('requests a browser page on another site can make', () => {
+  it('a request whose Origin is another site is refused (403, no data), the page\'s own origin and no Origin are answered', async () => {
+    const ui = await startUiServer({ store, port: 0 });
+    try {
+      const own = `http://127.0.0.1:${ui.port}`;
+      for (const origin of ['http://evil.example', `http://evil.example:${ui.port}`, 'null', `https://127.0.0.1:${ui.port}`, `http://127.0.0.1:${ui.port + 1}`]) {
+        for (const path of ['/api/prds', '/api/events', '/']) {
+          const answer = await rawRequest(ui.port, path, { headers: { Origin: origin } });
+          expect(answer.status, `${origin} ${path}`).toBe(403);
+          expect(answer.body).not.toContain('"prds"');
+        }
+      }
+      expect((await rawRequest(ui.port, '/api/prds', { headers: { Origin: own } })).status).toBe(200);
+      expect((await rawRequest(ui.port, '/api/prds', { headers: { Origin: `http://localhost:${ui.port}` } })).status).toBe(200);
+      expect((await rawRequest(ui.port, '/api/prds')).status).toBe(200);
+    } finally {
+      await ui.close();
+    }
+  });
+
+  it('the request target is read as a path: //host/… is not an authority, and an absolute URL must name this server', async () => {
+    const ui = await startUiServer({ store, port: 0 });
+    try {
+      // `new URL('//evil/api/prds', base)` reads "evil" as a host and answers /api/prds.
+      expect((await rawRequest(ui.port, '//evil/api/prds')).status).toBe(404);
+      expect((await rawRequest(ui.port, '//api/prds')).status).toBe(404);
+      // Absolute form names the host it is for; it must be this server, whatever Host says.
+      const abs = await rawRequest(ui.port, 'http://evil.example/api/prds');
+      expect(abs.status).toBe(403);
+      expect(abs.body).not.toContain('"prds"');
+      expect((await rawRequest(ui.port, `http://127.0.0.1:${ui.port}/api/prds`)).status).toBe(200);
+      expect((await rawRequest(ui.port, '/api/prds')).status).toBe(200);
+    } finally {
+      await ui.close();
+    }
+  });
+});

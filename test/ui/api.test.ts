@@ -45,6 +45,24 @@ describe('GET /api/prds', () => {
     expect(byTitle[HOSTILE_TITLE]!.progress).toEqual({ complete: 0, total: 0 });
     expect(byTitle['Full-text search']!.prd).toEqual(store.getPrd(seeded.search));
   });
+
+  it("each PRD's progress is its board's progress, after moves, deletes and a hand-written status in another case", () => {
+    const specs = store.collection({ name: 'task_specs' });
+    // A spec moved to another PRD, one deleted, one completed.
+    specs.patch(seeded.specs.csv, { prd_id: seeded.search });
+    specs.delete(seeded.specs.perf);
+    specs.patch(seeded.specs.docs, { status: 'complete' });
+    // A line another tool wrote: `Complete` is not the status `complete` (the board puts it
+    // in no complete column, and the list must not count it either).
+    const odd = { id: 'odd-case-spec', prd_id: seeded.billing, phase_name: 'odd', status: 'Complete', dependencies: [], created_at: 5, updated_at: 5 };
+    appendFileSync(join(store.dir, 'task_specs.jsonl'), `${JSON.stringify(odd)}\n`);
+    const list = get<PrdListResponse>('/api/prds');
+    expect(list.prds.map((p) => p.prd.id).sort()).toEqual(store.listPrds().map((p) => p.id).sort());
+    for (const { prd, progress } of list.prds) {
+      expect(progress, prd.title).toEqual(get<PrdBoardResponse>(`/api/prds/${prd.id}`).progress);
+    }
+    expect(list.prds.find((p) => p.prd.id === seeded.billing)!.progress.total).toBe(2); // csv moved out, odd came in
+  });
 });
 
 describe('GET /api/prds/:id', () => {

@@ -173,6 +173,18 @@ describe.skipIf(!hasChromium)('taskstore ui in Chromium', () => {
     await shot('executions');
   });
 
+  it('shows a link that gives a parameter twice as an error naming it, not the first value\'s view', async () => {
+    await open('#/executions?status=failed&status=running');
+    const alert = page.locator('[data-testid=bad-link]');
+    await expect.poll(() => alert.count(), { timeout: WAIT }).toBe(1);
+    expect(await alert.textContent()).toContain('this link gives "status" more than once');
+    expect(await page.locator('[data-testid=executions]').count()).toBe(0);
+    // The same view with one value still works, without a reload.
+    await page.evaluate(() => (location.hash = '#/executions?status=failed'));
+    const rows = page.locator('[data-testid=executions] tbody tr');
+    await expect.poll(() => rows.count(), { timeout: WAIT }).toBe(1);
+  });
+
   it("shows a record's fields, its rendered markdown and its history as field diffs", async () => {
     await open(`#/record/${seeded.search}`);
     await page.locator('[data-testid=timeline]').waitFor({ timeout: WAIT });
@@ -317,6 +329,25 @@ describe.skipIf(!hasChromium)('taskstore ui in Chromium', () => {
     // A page on another origin that rebinds its name to us is refused by the browser's own request.
     const status = await page.evaluate(async (port) => (await fetch(`http://127.0.0.1:${port}/api/prds`)).status, ui.port);
     expect(status).toBe(200);
+  });
+
+  it('after the live channel was cut (the server restarted), the page fetches what changed meanwhile, without a reload', async () => {
+    await open('#/');
+    await page.locator('[data-testid=live].on').waitFor({ timeout: WAIT });
+    await page.locator('.prd-row').first().waitFor({ timeout: WAIT });
+    await page.evaluate(() => ((window as unknown as { __sameDocument: boolean }).__sameDocument = true));
+    const port = ui.port;
+    await ui.stop();
+    await page.locator('[data-testid=live].off').waitFor({ timeout: WAIT });
+    const created = spawnSync(process.execPath, [CLI, '--store', storeDir, 'create-prd', 'Made while the page was offline'], { encoding: 'utf8' });
+    expect(created.status, created.stderr).toBe(0);
+    ui = await startUiProcess(storeDir, ['--port', String(port)]);
+    // The browser decides when to retry a refused connection: wait for it generously.
+    await page.locator('[data-testid=live].on').waitFor({ timeout: 4 * WAIT });
+    await page.locator('.prd-title', { hasText: 'Made while the page was offline' }).waitFor({ timeout: WAIT });
+    expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
+    // The browser reports the refused reconnection attempts; nothing else may have failed.
+    errors = errors.filter((e) => !/ERR_CONNECTION_REFUSED/.test(e));
   });
 });
 

@@ -137,6 +137,50 @@ describe('routes', () => {
     expect(parseRoute('#/nowhere')).toEqual({ view: 'not-found', hash: '/nowhere' });
     expect(parseRoute('#/record/%E0%A4%A')).toEqual({ view: 'record', id: '%E0%A4%A' });
   });
+
+  it('a link whose query gives a parameter twice is an error naming it, never a view of the first value', () => {
+    for (const [hash, name] of [
+      ['#/executions?status=running&status=failed', 'status'],
+      ['#/executions?offset=0&offset=50', 'offset'],
+      ['#/collection/notes?where=%7B%7D&where=%7B%22a%22%3A1%7D', 'where'],
+      ['#/collection/notes?orderBy=id&orderBy=-id', 'orderBy'],
+    ] as const) {
+      const route = parseRoute(hash);
+      expect(route.view, hash).toBe('bad-link');
+      expect(route.view === 'bad-link' && route.message).toBe(`this link gives "${name}" more than once; a link holds one value per parameter`);
+    }
+  });
+
+  it("a link with a parameter its view does not read, or an offset that is not a whole number, is an error naming it", () => {
+    const bad = (hash: string) => {
+      const route = parseRoute(hash);
+      return route.view === 'bad-link' ? route.message : `not refused: ${route.view}`;
+    };
+    expect(bad('#/executions?stauts=running')).toBe('this link\'s "stauts" is not a parameter of this view (it reads status, offset)');
+    expect(bad('#/collection/notes?limit=5')).toBe('this link\'s "limit" is not a parameter of this view (it reads where, orderBy, offset)');
+    for (const offset of ['abc', '-5', '1e3', '1.5', ' 5']) {
+      expect(bad(`#/executions?offset=${encodeURIComponent(offset)}`)).toBe(`this link's offset must be a whole number (got ${JSON.stringify(offset)})`);
+    }
+    expect(bad('#/collections?x=1')).toBe('this link\'s "x" is not a parameter of this view (it reads none)');
+  });
+
+  it('keeps every character of a query that holds a second "?" (nothing after it is dropped)', () => {
+    const route = parseRoute('#/executions?status=running?x');
+    expect(route.view === 'executions' && route.params.get('status')).toBe('running?x');
+  });
+
+  it('every link the page builds parses back to its view (property)', () => {
+    fc.assert(
+      fc.property(fc.string(), fc.string(), fc.nat(), (where, orderBy, offset) => {
+        const p = new URLSearchParams();
+        if (where !== '') p.set('where', where);
+        if (orderBy !== '') p.set('orderBy', orderBy);
+        if (offset > 0) p.set('offset', String(offset));
+        const route = parseRoute(href.collection('notes', p));
+        return route.view === 'collection' && route.params.toString() === p.toString();
+      }),
+    );
+  });
 });
 
 describe('formatting', () => {

@@ -3,6 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { createServer, request, type Server } from 'node:http';
+import { connect } from 'node:net';
+import type { LiveChange } from '../../src/ui/api-types.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listenOn } from '../../src/ui/server/listen.js';
 import { startUiServer, type UiServer } from '../../src/ui/server/start-server.js';
@@ -172,6 +174,41 @@ describe('the running server', () => {
     await expect.poll(() => third.events.join(''), { timeout: 10_000 }).toContain(JSON.parse(again.stdout).id as string);
     third.req.destroy();
     await expect.poll(() => open, { timeout: 10_000 }).toBe(0);
+  });
+});
+
+describe('a live connection that stops reading', () => {
+  it('is cut once a bounded amount of changes waits for it, instead of the server holding every change for it forever', async () => {
+    const store = openStore(tempDir('taskstore-ui-stalled-'));
+    let emit: ((change: LiveChange) => void) | undefined;
+    const source: ChangeSource = {
+      subscribe(listener) {
+        emit = listener;
+        return () => (emit = undefined);
+      },
+    };
+    const ui = await startUiServer({ store, port: 0, changes: source });
+    cleanups.push(() => store.close(), () => ui.close());
+    // A client that sends its request and then reads nothing (a frozen tab, a suspended `curl`).
+    const socket = connect(ui.port, '127.0.0.1');
+    socket.on('error', () => {});
+    socket.write(`GET /api/events HTTP/1.1\r\nHost: 127.0.0.1:${ui.port}\r\n\r\n`);
+    let received = 0;
+    const first = new Promise<void>((r) => socket.once('data', (d: Buffer) => ((received += d.length), r())));
+    await first;
+    socket.pause();
+    await expect.poll(() => emit !== undefined, { timeout: 10_000 }).toBe(true);
+    // 64 MiB of change frames: far more than the socket buffers of both ends hold.
+    const frame: LiveChange = { collection: 'notes', id: 'x'.repeat(400), op: 'update', updated_at: 1 };
+    let sent = 0;
+    for (let i = 0; i < 120_000 && emit !== undefined; i++, sent++) emit(frame);
+    expect(emit, 'the stalled page was let go: the last one gone, the feed is released').toBeUndefined();
+    const ended = new Promise<void>((r) => socket.once('close', () => r()));
+    socket.on('data', (d: Buffer) => (received += d.length));
+    socket.resume();
+    await ended;
+    expect(sent).toBeLessThan(120_000);
+    expect(received).toBeLessThan(32 * 1024 * 1024);
   });
 });
 

@@ -11,7 +11,9 @@ export interface UiProcess {
 }
 
 export async function startUiProcess(storeDir: string, extraArgs: string[] = []): Promise<UiProcess> {
-  const child = spawn(process.execPath, [CLI, '--store', storeDir, '--json', 'ui', '--port', '0', ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Any free port, unless the caller names one (a restart on the same port).
+  const portArgs = extraArgs.includes('--port') ? [] : ['--port', '0'];
+  const child = spawn(process.execPath, [CLI, '--store', storeDir, '--json', 'ui', ...portArgs, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const line = await new Promise<string>((resolve, reject) => {
@@ -48,9 +50,14 @@ export interface RawResponse {
 }
 
 /** An HTTP request with a chosen Host header (fetch does not let a caller set it). */
-export function rawRequest(port: number, path: string, options: { host?: string; method?: string; noHost?: boolean } = {}): Promise<RawResponse> {
+export function rawRequest(
+  port: number,
+  path: string,
+  options: { host?: string; method?: string; noHost?: boolean; headers?: Record<string, string> } = {},
+): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method: options.method ?? 'GET', setHost: false, headers: options.noHost === true ? {} : { Host: options.host ?? `127.0.0.1:${port}` } }, (res) => {
+    const headers = { ...(options.noHost === true ? {} : { Host: options.host ?? `127.0.0.1:${port}` }), ...options.headers };
+    const req = request({ host: '127.0.0.1', port, path, method: options.method ?? 'GET', setHost: false, headers }, (res) => {
       let body = '';
       res.on('data', (d: Buffer) => (body += d.toString()));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));

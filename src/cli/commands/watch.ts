@@ -2,9 +2,9 @@ import type { CliContext } from '../context.js';
 import { formatChangeLine } from '../change-line.js';
 import { openStore } from '../open-store.js';
 import { createOutput } from '../output.js';
-import { stringifyExact } from '../../shared/exact-json.js';
+import { stringifyExact, withExactIntegers } from '../../shared/exact-json.js';
 import { exactVersion } from '../../shared/exact-records.js';
-import type { Change, Store } from '../../index.js';
+import { changeLineText, type Change, type Store } from '../../index.js';
 
 export interface WatchInput {
   /** Only these collections (repeatable `--collection`); all when empty. */
@@ -53,9 +53,16 @@ function processSignals(): AbortSignal {
   return controller.signal;
 }
 
-/** `change` with the integers beyond ±2^53 of its versions as their stored lines write them. */
+/**
+ * `change` with the integers beyond ±2^53 of its versions as their lines write them: the
+ * line the feed read each version from, else (a version from elsewhere) the store's.
+ */
 function exactChange(store: Store, change: Change): Change {
-  const record = exactVersion(store, change.collection, change.record);
-  const previous = change.previous === undefined ? undefined : exactVersion(store, change.collection, change.previous);
+  const exact = <T extends Record<string, unknown>>(version: T): T => {
+    const text = changeLineText(version);
+    return text === undefined ? exactVersion(store, change.collection, version) : withExactIntegers(version, text);
+  };
+  const record = exact(change.record);
+  const previous = change.previous === undefined ? undefined : exact(change.previous);
   return record === change.record && previous === change.previous ? change : { ...change, record, ...(previous === undefined ? {} : { previous }) };
 }

@@ -54,6 +54,37 @@ export function hostAllowed(header: string | undefined, allowed: ReadonlySet<str
   return allowed.has(header.trim().toLowerCase());
 }
 
+/**
+ * True when a request's `Origin` header (possibly missing) allows an answer: no Origin
+ * (a same-origin GET, curl), or `http://` + one of `allowed`. A page on another site
+ * cannot read our answers anyway (no CORS headers), but its requests still run the API
+ * and hold live connections open: they are refused before any of that. `null` (a
+ * sandboxed frame, a `file:` page) is another site too.
+ */
+export function originAllowed(header: string | undefined, allowed: ReadonlySet<string>): boolean {
+  if (header === undefined) return true;
+  const origin = header.trim().toLowerCase();
+  return origin.startsWith('http://') && allowed.has(origin.slice('http://'.length));
+}
+
+/**
+ * The URL of a request target, read the way HTTP defines it: `/path?query` is a path
+ * (`//evil/x` included: `new URL(target, base)` would read `evil` as a host), an absolute
+ * `http://host/path` names the host it is for, which must be one of `allowed` whatever
+ * the `Host` header says. Anything else (`*`, garbage) is undefined.
+ * @example requestUrl('//a/b', new Set()) // pathname '//a/b'
+ */
+export function requestUrl(target: string, allowed: ReadonlySet<string>): { url: URL } | { refused: 'host' | 'malformed' } {
+  try {
+    if (target.startsWith('/')) return { url: new URL(`http://localhost${target}`) };
+    const url = new URL(target);
+    if (url.protocol !== 'http:') return { refused: 'malformed' };
+    return hostAllowed(url.host, allowed) ? { url } : { refused: 'host' };
+  } catch {
+    return { refused: 'malformed' };
+  }
+}
+
 /** How a browser writes `host:port` in a URL (IPv6 in brackets; the wildcard shown as 127.0.0.1). */
 export function urlHost(boundHost: string, port: number): string {
   const h = isWildcard(boundHost) ? '127.0.0.1' : stripBrackets(boundHost);

@@ -14,7 +14,7 @@ import { CliError } from '../../shared/errors.js';
 import type { LiveChange } from '../api-types.js';
 import { stringifyExact } from '../../shared/exact-json.js';
 import { handleApi } from './api.js';
-import { allowedHosts, hostAllowed, urlHost } from './host-check.js';
+import { allowedHosts, hostAllowed, originAllowed, requestUrl, urlHost } from './host-check.js';
 import { listenOn } from './listen.js';
 import { feedChanges, type ChangeSource } from './live-changes.js';
 import { ASSETS, CONTENT_SECURITY_POLICY, INDEX_HTML, findAssetsDir } from './page.js';
@@ -23,6 +23,12 @@ const DEFAULT_HOST = '127.0.0.1';
 const DEFAULT_PORT = 4711;
 /** A comment line on every live connection this often, so proxies and browsers keep it open. */
 const HEARTBEAT_MS = 15_000;
+/**
+ * A live connection whose unsent frames pass this is cut: a page that stopped reading (a
+ * frozen tab, a suspended client) would otherwise make the server hold every change for
+ * it, without bound. A page that was cut reconnects and fetches its view again.
+ */
+const MAX_UNSENT_BYTES = 1024 * 1024;
 
 interface UiServerOptions {
   store: Store;
@@ -82,12 +88,22 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       send(res, 403, 'text/plain; charset=utf-8', 'Forbidden: the Host header does not name the address this TaskStore dashboard listens on.\n');
       return;
     }
+    if (!originAllowed(req.headers.origin, allowed)) {
+      send(res, 403, 'text/plain; charset=utf-8', 'Forbidden: a page on another site may not use this TaskStore dashboard.\n');
+      return;
+    }
+    const target = requestUrl(req.url ?? '/', allowed);
+    if (!('url' in target)) {
+      if (target.refused === 'host') send(res, 403, 'text/plain; charset=utf-8', 'Forbidden: the request names another host than this TaskStore dashboard.\n');
+      else send(res, 400, 'text/plain; charset=utf-8', 'Bad request: the request target is not a path.\n');
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD');
       send(res, 405, 'text/plain; charset=utf-8', 'The TaskStore dashboard is read-only.\n');
       return;
     }
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = target.url;
     const path = url.pathname;
     if (path === '/api/events') {
       if (req.method === 'HEAD') send(res, 200, 'text/event-stream; charset=utf-8', '', true);
@@ -130,14 +146,20 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     }
   };
 
-  const broadcast = (change: LiveChange): void => {
-    const frame = `event: change\ndata: ${JSON.stringify(change)}\n\n`;
-    for (const res of live) res.write(frame);
+  const sendAll = (frame: string): void => {
+    for (const res of live) {
+      if (res.writableLength > MAX_UNSENT_BYTES) {
+        res.destroy();
+        leave(res);
+      } else {
+        res.write(frame);
+      }
+    }
   };
 
-  const heartbeat = setInterval(() => {
-    for (const res of live) res.write(': heartbeat\n\n');
-  }, HEARTBEAT_MS);
+  const broadcast = (change: LiveChange): void => sendAll(`event: change\ndata: ${JSON.stringify(change)}\n\n`);
+
+  const heartbeat = setInterval(() => sendAll(': heartbeat\n\n'), HEARTBEAT_MS);
   heartbeat.unref();
 
   let port: number;

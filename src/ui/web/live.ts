@@ -13,24 +13,39 @@ export interface LiveState {
   /** Changes seen so far, all collections. */
   total: number;
   connected: boolean;
+  /**
+   * Times the channel came back after it was cut (the server restarted, the network
+   * dropped): changes made meanwhile were never sent, so every view fetches again.
+   */
+  reconnects: number;
 }
 
 const COALESCE_MS = 100;
 
 /** The version of the data a view shows: moves when one of `collections` changed (all of them when undefined). */
 export function versionOf(live: LiveState, collections?: readonly string[]): number {
-  if (collections === undefined) return live.total;
-  return collections.reduce((sum, c) => sum + (live.counts[c] ?? 0), 0);
+  if (collections === undefined) return live.total + live.reconnects;
+  return collections.reduce((sum, c) => sum + (Object.hasOwn(live.counts, c) ? live.counts[c]! : 0), live.reconnects);
 }
 
 export function useLive(): LiveState {
-  const [state, setState] = useState<LiveState>({ counts: {}, total: 0, connected: false });
+  const [state, setState] = useState<LiveState>({ counts: {}, total: 0, connected: false, reconnects: 0 });
   useEffect(() => {
     const source = new EventSource('/api/events');
     let timer: number | undefined;
     const pending = new Map<string, number>();
-    source.onopen = () => setState((s) => ({ ...s, connected: true }));
-    source.onerror = () => setState((s) => ({ ...s, connected: false }));
+    let wasOpen = false;
+    let cut = false;
+    source.onopen = () => {
+      const back = wasOpen && cut;
+      wasOpen = true;
+      cut = false;
+      setState((s) => ({ ...s, connected: true, reconnects: s.reconnects + (back ? 1 : 0) }));
+    };
+    source.onerror = () => {
+      cut = true;
+      setState((s) => ({ ...s, connected: false }));
+    };
     source.addEventListener('change', (event) => {
       let change: LiveChange;
       try {
@@ -52,7 +67,7 @@ export function useLive(): LiveState {
             counts[c] = (Object.hasOwn(counts, c) ? counts[c]! : 0) + n;
             added += n;
           }
-          return { counts, total: s.total + added, connected: true };
+          return { ...s, counts, total: s.total + added, connected: true };
         });
       }, COALESCE_MS);
     });

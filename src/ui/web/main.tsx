@@ -67,6 +67,12 @@ function View({ route, live }: { route: Route; live: LiveState }) {
       return <CollectionsView version={versionOf(live)} />;
     case 'collection':
       return <CollectionView name={route.name} params={route.params} version={versionOf(live, [route.name])} />;
+    case 'bad-link':
+      return (
+        <div class="error" role="alert" data-testid="bad-link">
+          {route.message}. <a href={href.prds()}>Back to the PRDs</a>
+        </div>
+      );
     default:
       return (
         <p class="muted">

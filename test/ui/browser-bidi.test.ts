@@ -1,0 +1,55 @@
+/**
+ * Unicode direction controls in record text, in a real Chromium: a title holding U+202E
+ * (RIGHT-TO-LEFT OVERRIDE) is shown as it is written, but its override must end with
+ * the title; left to run on, it reverses the text after it on the same line (the PRD's
+ * status badge was drawn before the title, reading `evitca`).
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStore } from '../cli/run-cli.js';
+import { startUiProcess, type UiProcess } from './ui-process.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const WAIT = 15_000;
+
+describe.skipIf(!existsSync(CHROMIUM))('direction controls in record text', () => {
+  const root = mkdtempSync(join(tmpdir(), 'taskstore-ui-bidi-'));
+  const storeDir = join(root, '.taskstore');
+  let ui: UiProcess;
+  let browser: Browser;
+  let prd: string;
+
+  beforeAll(async () => {
+    const store = openStore(storeDir);
+    prd = store.createPrd({ title: 'Quarterly \u202Ereport', status: 'active' });
+    store.close();
+    ui = await startUiProcess(storeDir);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await ui?.stop();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('an override in a title stays inside the title: the text after it on the line keeps its order and direction', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    try {
+      const page = await context.newPage();
+      await page.goto(`${ui.url}#/`);
+      const row = page.locator(`.prd-row[data-id="${prd}"]`);
+      await row.waitFor({ timeout: WAIT });
+      // The title's text is exactly what the record holds.
+      expect(await row.locator('.prd-title').textContent()).toBe('Quarterly \u202Ereport');
+      const title = await row.locator('.prd-title').boundingBox();
+      const badge = await row.locator('.badge').boundingBox();
+      expect(badge!.x, 'the status badge is drawn after the title, not before it').toBeGreaterThanOrEqual(title!.x + title!.width - 1);
+    } finally {
+      await context.close();
+    }
+  });
+});
