@@ -2,7 +2,7 @@
  * `taskstore watch`: the real CLI process, NDJSON out, ended by a signal; and the pure
  * line format for people, with hostile record text.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -22,6 +22,19 @@ async function waitFor(what: string, condition: () => boolean, timeoutMs = 30_00
   }
 }
 
+/** `taskstore --store DIR watch --json --since 0 --collection notes` as a child process, its output collected. */
+function watchNotes(dir: string): { child: ChildProcess; stdout: () => string; stderr: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [CLI, '--store', dir, 'watch', '--json', '--since', '0', '--collection', 'notes'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+}
+
 describe('taskstore watch', () => {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     it(`prints NDJSON (--since replay, then live changes) and exits 0 on ${signal}`, async () => {
@@ -30,28 +43,21 @@ describe('taskstore watch', () => {
       const notes = store.collection({ name: 'notes' });
       notes.create({ id: 'seed', title: 'before' });
       store.collection({ name: 'other' }).create({ id: 'elsewhere' });
-      const child = spawn(process.execPath, [CLI, '--store', dir, 'watch', '--json', '--since', '0', '--collection', 'notes'], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      const { child, stdout, stderr, exited } = watchNotes(dir);
       try {
-        await waitFor('the replay', () => stdout.includes('"seed"'));
+        await waitFor('the replay', () => stdout().includes('"seed"'));
         notes.patch('seed', { title: 'after' });
         store.collection({ name: 'other' }).create({ id: 'not-shown' });
         notes.create({ id: 'live', title: 'esc \u001b[2J' });
-        await waitFor('the live changes', () => stdout.split('\n').length >= 4);
+        await waitFor('the live changes', () => stdout().split('\n').length >= 4);
         child.kill(signal);
         expect(await exited).toBe(0);
       } finally {
         child.kill('SIGKILL');
         store.close();
       }
-      expect(stderr).toBe('');
-      const lines = stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Change);
+      expect(stderr()).toBe('');
+      const lines = stdout().trimEnd().split('\n').map((l) => JSON.parse(l) as Change);
       expect(lines.map((c) => [c.collection, c.id, c.op, c.source])).toEqual([
         ['notes', 'seed', 'update', 'rewrite'],
         ['notes', 'seed', 'update', 'external'],
@@ -69,28 +75,21 @@ describe('taskstore watch --json and integers beyond 2^53', () => {
     Store.open(dir, { logger: quietLogger() }).close();
     const log = join(dir, 'notes.jsonl');
     writeFileSync(log, '{"id":"big-1","n":12345678901234567890,"updated_at":7}\n{"id":"big-2","n":98765432109876543210,"updated_at":7}\n');
-    const child = spawn(process.execPath, [CLI, '--store', dir, 'watch', '--json', '--since', '0', '--collection', 'notes'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const { child, stdout, stderr, exited } = watchNotes(dir);
     try {
-      await waitFor('the replay', () => stdout.split('\n').length >= 3);
+      await waitFor('the replay', () => stdout().split('\n').length >= 3);
       // A rewrite, as a checkout of another branch makes it: big-1 is gone, big-2 has a new version.
       writeFileSync(`${log}.new`, '{"id":"big-2","n":11111111111111111111,"updated_at":8}\n');
       renameSync(`${log}.new`, log);
-      await waitFor('the rewrite', () => stdout.split('\n').length >= 5);
+      await waitFor('the rewrite', () => stdout().split('\n').length >= 5);
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
     } finally {
       child.kill('SIGKILL');
     }
     // Outside git, the store also keeps the lost version aside (see `rescue`) and says so.
-    expect(stderr).not.toMatch(/error/);
-    const lines = stdout.trimEnd().split('\n');
+    expect(stderr()).not.toMatch(/error/);
+    const lines = stdout().trimEnd().split('\n');
     const gone = lines.find((l) => l.includes('"op":"delete"'))!;
     expect(gone).toContain('"n":12345678901234567890');
     const updated = lines.filter((l) => l.includes('"op":"update"')).at(-1)!;
