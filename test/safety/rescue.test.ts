@@ -126,3 +126,29 @@ describe('rescue of vanished acknowledged writes', () => {
     store.close();
   });
 });
+
+describe('rescue and transactions', () => {
+  it('inside a transaction, rescue is refused (TypeError) and the .rescued file stays: a rollback would otherwise lose its lines for good', () => {
+    const { repo, store, notes, rescued } = setup();
+    notes.create({ id: 'lost', v: 1 });
+    repo.git('checkout', '--', '.taskstore/notes.jsonl');
+    store.refresh();
+    const before = readFileSync(rescued, 'utf8');
+    expect(before).toContain('"lost"');
+    const failure = thrown(() =>
+      store.transaction(() => {
+        store.rescue();
+        throw new Error('the caller changes its mind');
+      }),
+    );
+    expect(failure).toBeInstanceOf(TypeError);
+    expect((failure as Error).message).toMatch(/rescue\(\) cannot be called inside a transaction/);
+    expect(readFileSync(rescued, 'utf8')).toBe(before);
+    expect(notes.get('lost')).toBeUndefined();
+    // After the transaction it works, and the line is back.
+    expect(store.rescue()).toEqual({ collections: [{ name: 'notes', lines: 1, applied: 1 }] });
+    expect(notes.get('lost')).toMatchObject({ v: 1 });
+    expect(existsSync(rescued)).toBe(false);
+    store.close();
+  });
+});

@@ -24,6 +24,9 @@ export interface RescueReport {
  */
 export function rescue(engine: Engine, collection?: string): RescueReport {
   engine.assertOpen();
+  // The .rescued file is removed once its lines are committed; inside a transaction they
+  // are only staged, and a rollback (or a crash before the commit) would lose them for good.
+  if (engine.scope !== undefined) throw new TypeError('rescue() cannot be called inside a transaction: call it after the transaction');
   if (collection !== undefined) assertCollectionArgument(collection);
   const names = collection === undefined ? rescuedCollections(engine.dir) : [collection];
   const report: RescueReport = { collections: [] };
