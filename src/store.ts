@@ -139,7 +139,8 @@ export class Store {
    * rewrite of the log by git or another tool lost, see check()): each line the log does
    * not hold is appended as it was, with its original updated_at, so a version that is
    * still the newest becomes current again and one superseded since stays history. The
-   * rescued file is removed once its lines are durable in the log. Throws a TypeError
+   * rescued file is removed once the log holds all its lines (a line that is no record
+   * stays in it). Throws a TypeError
    * inside a transaction (a rollback would lose the lines of the removed file).
    */
   rescue(collection?: string): RescueReport {

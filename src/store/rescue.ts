@@ -12,12 +12,14 @@
  * never committed: it is appended to `<collection>.jsonl.rescued`, which `check`
  * reports and `taskstore rescue` (store.rescue()) re-applies to the log.
  */
-import { closeSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, readFileSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { dirname } from 'node:path';
 import { gitEnv } from '../git/git-command.js';
 import type { Durability } from '../fs/durability.js';
 import { parseLine, readerText } from '../jsonl/line-codec.js';
+import { readRange } from '../jsonl/log-io.js';
+import { atomicWriteFile } from '../fs/atomic-replace.js';
 import { IoError, ioError } from '../errors.js';
 import { APPEND_NO_FOLLOW, openLogFile, READ_NO_FOLLOW } from '../fs/open-log-file.js';
 import { writeAll } from '../fs/write-all.js';
@@ -97,7 +99,11 @@ export function rescueVanished(dir: string, fileName: string, logFile: string, v
     // Never through a symbolic link (a `.rescued` link git checked out could name ~/.bashrc).
     const fd = openLogFile(path, APPEND_NO_FOLLOW, "the store's files");
     try {
-      writeAll(fd, Buffer.from(`${keep.join('\n')}\n`, 'utf8'));
+      // A last line cut by a crash mid-append: the new lines start on a line of their own,
+      // or the first would be glued to it into one line that is no record.
+      const size = fstatSync(fd).size;
+      const cut = size > 0 && readRange(fd, size - 1, 1)[0] !== 0x0a;
+      writeAll(fd, Buffer.from(`${cut ? '\n' : ''}${keep.join('\n')}\n`, 'utf8'));
     } finally {
       closeSync(fd);
     }
@@ -125,6 +131,15 @@ export function readRescuedLines(path: string): string[] {
       .filter((l) => l !== '');
   } finally {
     closeSync(fd);
+  }
+}
+
+/** Replaces a rescued file's lines with `lines` (the ones rescue could not apply), atomically. */
+export function keepRescuedLines(path: string, lines: string[], durability: Durability): void {
+  try {
+    atomicWriteFile(path, `${lines.join('\n')}\n`, { durability });
+  } catch (err) {
+    throw ioError('rewrite', path, err);
   }
 }
 

@@ -3,7 +3,7 @@
  * vanish, and that no recent git object holds, are kept in `<collection>.jsonl.rescued`,
  * reported by check and re-applied by rescue. Real git, real files.
  */
-import { existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Engine as Store } from '../../src/store/engine.js';
@@ -149,6 +149,33 @@ describe('rescue and transactions', () => {
     expect(store.rescue()).toEqual({ collections: [{ name: 'notes', lines: 1, applied: 1 }] });
     expect(notes.get('lost')).toMatchObject({ v: 1 });
     expect(existsSync(rescued)).toBe(false);
+    store.close();
+  });
+});
+
+describe('a .rescued file cut short by a crash', () => {
+  it('the next vanished version starts on a line of its own, and rescue keeps the cut line in the file instead of deleting it', () => {
+    const { repo, store, notes, rescued } = setup();
+    notes.create({ id: 'first', v: 1 });
+    repo.git('checkout', '--', '.taskstore/notes.jsonl');
+    store.refresh();
+    // A crash in the middle of the append to the .rescued file: its last line is cut.
+    const whole = readFileSync(rescued, 'utf8');
+    truncateSync(rescued, whole.length - 10);
+    const cut = readFileSync(rescued, 'utf8');
+    notes.create({ id: 'second', v: 2 });
+    repo.git('checkout', '--', '.taskstore/notes.jsonl');
+    store.refresh();
+    const held = readFileSync(rescued, 'utf8').split('\n').filter((l) => l !== '');
+    expect(held).toHaveLength(2);
+    expect(held[0]).toBe(cut);
+    expect(JSON.parse(held[1]!)).toMatchObject({ id: 'second', v: 2 });
+
+    expect(store.rescue()).toEqual({ collections: [{ name: 'notes', lines: 2, applied: 1 }] });
+    expect(notes.get('second')).toMatchObject({ v: 2 });
+    // The cut line is no record: it cannot be applied, and it is not thrown away either.
+    expect(readFileSync(rescued, 'utf8')).toBe(`${cut}\n`);
+    expect(store.check().problems).toEqual([expect.objectContaining({ kind: 'rescued_lines', collection: 'notes' })]);
     store.close();
   });
 });
