@@ -148,6 +148,17 @@ describe('parseExport', () => {
     expect(() => parseExport('{"collection":"x","record":{"id":"a","deleted":true}}', 'f')).toThrow(/tombstone/);
     expect(() => parseExport('{"collection":"x","record":{"id":7}}', 'f')).toThrow(/"id" is not a non-empty string/);
   });
+
+  it('refuses a collection named twice in the json format, and "collection" or "record" twice in a jsonl line: JSON.parse keeps only the last, the first would be dropped without a word', () => {
+    expect(() => parseExport('{"notes":[{"id":"x"}],"prds":[],"notes":[{"id":"y"}]}', 'f.json')).toThrow(/f\.json names the collection "notes" twice/);
+    // Pretty-printed, as `export --format json` writes it, and a key spelt with an escape.
+    expect(() => parseExport('{\n  "notes": [\n    {"id": "x"}\n  ],\n  "n\\u006ftes": []\n}\n', 'f.json')).toThrow(/names the collection "notes" twice/);
+    expect(() => parseExport('{"collection":"notes","record":{"id":"a"}}\n{"collection":"notes","record":{"id":"b"},"record":{"id":"c"}}', 'f')).toThrow(/f line 2 has "record" twice/);
+    expect(() => parseExport('{"collection":"notes","record":{"id":"a"},"collection":"prds"}', 'f')).toThrow(/f line 1 has "collection" twice/);
+    expect(() => parseExport('{"collection":"notes","record":{"id":"a"},"\\u0072ecord":{"id":"b"}}', 'f')).toThrow(/f line 1 has "record" twice/);
+    // The words inside a record are no members of the line.
+    expect(parseExport('{"collection":"notes","record":{"id":"a","collection":"c","record":"r","note":"\\"record\\":"}}', 'f').entries).toHaveLength(1);
+  });
 });
 
 describe('resolveStoreDir', () => {

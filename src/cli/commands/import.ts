@@ -7,6 +7,7 @@ import { readTextFile } from './create-prd.js';
 import { inexactIntegers } from '../../shared/exact-integers.js';
 import { parseExact, stringifyExact } from '../../shared/exact-json.js';
 import { createProgress } from '../progress.js';
+import { splitObjectMembers } from '../../merge/json-members.js';
 
 export interface ImportInput {
   /** Path of an export (`-` reads stdin). */
@@ -44,6 +45,8 @@ export interface ImportReport {
 export function parseExport(text: string, file: string): { format: 'json' | 'jsonl'; entries: ImportEntry[] } {
   const whole = tryParse(text);
   if (isObject(whole) && Object.values(whole).every(Array.isArray)) {
+    const twice = memberWrittenTwice(text);
+    if (twice !== undefined) throw bad(file, 'names the collection', `${JSON.stringify(twice)} twice (JSON keeps only the last of the two lists: merge them into one)`);
     // Parsed again, exactly, only when some integer would be rounded (the same keys and order).
     const exact = holdsInexact(text) ? (parseExact(text) as Record<string, unknown[]>) : undefined;
     const entries: ImportEntry[] = [];
@@ -75,10 +78,36 @@ export function parseExport(text: string, file: string): { format: 'json' | 'jso
     // instead of in it) would be dropped without a word.
     const other = Object.keys(value).find((key) => key !== 'collection' && key !== 'record');
     if (other !== undefined) throw bad(file, where, `has the member ${JSON.stringify(other)} besides "collection" and "record" (record fields go inside "record")`);
+    // Written twice, JSON.parse keeps the last: the first record (or collection) would be dropped.
+    const twice = mayNameTwice(line) ? memberWrittenTwice(line) : undefined;
+    if (twice !== undefined) throw bad(file, where, `has ${JSON.stringify(twice)} twice (one line holds one record)`);
     const exact = holdsInexact(line) ? (parseExact(line) as { record: unknown }).record : undefined;
     entries.push(checkEntry(value.collection, value.record, where, file, exact));
   });
   return { format: 'jsonl', entries };
+}
+
+/** The first top-level key that `json` (valid JSON text, an object) writes more than once. */
+function memberWrittenTwice(json: string): string | undefined {
+  const seen = new Set<string>();
+  for (const { key } of splitObjectMembers(json)) {
+    if (seen.has(key)) return key;
+    seen.add(key);
+  }
+  return undefined;
+}
+
+/**
+ * Cheap test before {@link memberWrittenTwice}: a line naming its members once holds each
+ * word once, unless a `\u` escape spells one (`"\u0072ecord"`).
+ */
+function mayNameTwice(line: string): boolean {
+  return line.includes('\\u') || occursTwice(line, '"record"') || occursTwice(line, '"collection"');
+}
+
+function occursTwice(text: string, word: string): boolean {
+  const first = text.indexOf(word);
+  return first >= 0 && text.indexOf(word, first + word.length) >= 0;
 }
 
 /** True when `json` (valid JSON text) holds an integer literal whose digits `JSON.parse` would not keep (beyond ±2^53). */
