@@ -5,9 +5,10 @@
  * copied atomically and durably (fs/atomic-replace.ts), then the destination directory
  * is flushed. The cache, journal and other local state are not copied: opening the
  * backup rebuilds them from the logs. A file that is a symbolic link is refused, never
- * copied through (an `IoError` naming it).
+ * copied through (an `IoError` naming it). A backup that fails part way removes what it
+ * copied (and the directories it created): a partial copy would open as a store.
  */
-import { closeSync, existsSync, mkdirSync, readdirSync, realpathSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, readdirSync, realpathSync, rmdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { AlreadyExistsError, ValidationError, ioError } from '../errors.js';
 import { atomicCopyFile } from '../fs/atomic-replace.js';
@@ -33,10 +34,34 @@ export function backupStore(dir: string, dest: string, withWriteLock: <R>(copy: 
   const target = resolve(dest);
   if (target === resolve(dir)) throw new AlreadyExistsError('the backup destination is the store itself', { hint: 'name another directory', data: { dest: target } });
   refuseInsideStore(dir, target);
-  prepareDestination(target);
-  const files = withWriteLock(() => storeFileNames(dir).map((name) => ({ name, bytes: copyInto(dir, target, name) })));
-  FSYNC.syncDir(target);
+  const created = prepareDestination(target);
+  const files: BackupReport['files'] = [];
+  try {
+    withWriteLock(() => {
+      for (const name of storeFileNames(dir)) files.push({ name, bytes: copyInto(dir, target, name) });
+    });
+    FSYNC.syncDir(target);
+  } catch (err) {
+    // A partial copy opens as a store that lacks the files not copied, without a word:
+    // what this backup wrote is removed, so that nothing looks like a backup but a whole one.
+    removePartialBackup(target, files.map((f) => f.name), created);
+    throw err;
+  }
   return { dest: target, files };
+}
+
+/** Removes the files a failed backup copied, then the directories it created (only while empty). */
+function removePartialBackup(dest: string, names: string[], created: string | undefined): void {
+  for (const name of names) rmSync(join(dest, name), { force: true });
+  if (created === undefined) return;
+  for (let path = dest; ; path = dirname(path)) {
+    try {
+      rmdirSync(path);
+    } catch {
+      return; // not empty (something else was put there meanwhile): left as it is
+    }
+    if (path === created || dirname(path) === path) return;
+  }
 }
 
 /**
@@ -85,8 +110,11 @@ function copyInto(dir: string, dest: string, name: string): number {
   }
 }
 
-/** Accepts a missing or empty directory (creating it); refuses a file or a directory with anything in it. */
-function prepareDestination(dest: string): void {
+/**
+ * Accepts a missing or empty directory (creating it); refuses a file or a directory with
+ * anything in it. Returns the first directory it created (`dest` or a parent), if any.
+ */
+function prepareDestination(dest: string): string | undefined {
   let entries: string[] | undefined;
   try {
     entries = readdirSync(dest);
@@ -101,11 +129,13 @@ function prepareDestination(dest: string): void {
       data: { dest },
     });
   }
+  let created: string | undefined;
   try {
-    mkdirSync(dest, { recursive: true });
+    created = mkdirSync(dest, { recursive: true });
   } catch (err) {
     throw ioError('create the backup directory', dest, err);
   }
   // The new directory's entry in its parent, so the backup does not vanish in a crash.
   if (entries === undefined) FSYNC.syncDir(dirname(dest));
+  return created;
 }

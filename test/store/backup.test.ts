@@ -134,6 +134,37 @@ describe('store.backup(dest)', () => {
     expect(() => store.backup(join(root, 'after-close'))).toThrow(/closed/);
   });
 
+  it('a backup that fails part way leaves no partial copy behind: the files it copied are removed, and the directory it created', () => {
+    const root = tempDir();
+    const dir = join(root, '.taskstore');
+    const store = openStore(dir);
+    store.collection({ name: 'aaa' }).create({ id: 'a1' });
+    store.collection({ name: 'zzz' }).create({ id: 'z1' });
+    // The last log in name order cannot be copied (a link git checked out): the failure
+    // comes after `.version` and aaa.jsonl were copied. A partial copy opens as a store
+    // that lacks zzz without a word, so it must not be left looking like a backup.
+    const secret = join(tempDir(), 'elsewhere.jsonl');
+    writeFileSync(secret, '{"id":"x","updated_at":1}\n');
+    rmSync(join(dir, 'zzz.jsonl'));
+    symlinkSync(secret, join(dir, 'zzz.jsonl'));
+    const fresh = join(root, 'new', 'backup');
+    expect(thrown(() => store.backup(fresh))).toMatchObject({ code: 'IO', data: { errno: 'ELOOP' } });
+    expect(existsSync(fresh)).toBe(false);
+    expect(existsSync(join(root, 'new'))).toBe(false);
+    // An empty directory given as the destination stays, empty.
+    const empty = join(root, 'empty');
+    mkdirSync(empty);
+    expect(thrown(() => store.backup(empty))).toMatchObject({ code: 'IO', data: { errno: 'ELOOP' } });
+    expect(readdirSync(empty)).toEqual([]);
+    // Once the link is replaced, the same destinations take a complete backup.
+    rmSync(join(dir, 'zzz.jsonl'));
+    store.sync();
+    store.collection({ name: 'zzz' }).create({ id: 'z2' });
+    expect(store.backup(empty).files.map((f) => f.name)).toEqual(['.version', 'aaa.jsonl', 'zzz.jsonl']);
+    expect(store.backup(fresh).files.map((f) => f.name)).toEqual(['.version', 'aaa.jsonl', 'zzz.jsonl']);
+    store.close();
+  });
+
   it('takes a consistent snapshot while another process commits transactions across two logs', async () => {
     const root = tempDir();
     const dir = join(root, '.taskstore');
