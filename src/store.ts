@@ -115,7 +115,8 @@ export class Store {
 
   /**
    * Catches up with lines appended by other processes (or by git) since this process
-   * last looked. Takes the write lock only when there is something new.
+   * last looked. Takes the write lock only when there is something new. A TypeError
+   * inside a transaction (a rebuild there would take its pending writes for acknowledged ones).
    * @returns the number of lines applied
    */
   refresh(): number {

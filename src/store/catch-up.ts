@@ -34,6 +34,11 @@ export function catchUpOnOpen(engine: Engine): void {
  */
 export function refresh(engine: Engine): number {
   engine.assertOpen();
+  // Inside a transaction the cache holds its pending writes: rebuilding a rewritten log
+  // there would take them for acknowledged versions the rewrite lost (and keep them in
+  // .rescued, for rescue to bring back after a rollback). The transaction's own reads and
+  // writes catch each collection up when they first touch it.
+  if (engine.scope !== undefined) throw new TypeError('refresh() cannot be called inside a transaction: call it after the transaction');
   if (!engine.cache.isCurrentFile()) engine.reopenCache();
   if (!hasNewData(engine)) return 0;
   return engine.write(() => catchUpAll(engine), { readOnly: true });

@@ -179,3 +179,27 @@ describe('a .rescued file cut short by a crash', () => {
     store.close();
   });
 });
+
+describe('refresh inside a transaction', () => {
+  it('is refused (TypeError): a rebuild of a rewritten log there took the pending, never acknowledged writes for lost ones and kept them in .rescued, for rescue to bring back after the rollback', () => {
+    const { dir, store, notes, rescued } = setup();
+    const log = join(dir, 'notes.jsonl');
+    const failure = thrown(() =>
+      store.transaction(() => {
+        notes.create({ id: 'pending', v: 1 });
+        // Another tool rewrites the log meanwhile (a hand edit, a git checkout).
+        writeFileSync(log, `{"id":"hand","updated_at":5}\n${readFileSync(log, 'utf8')}`);
+        store.refresh();
+      }),
+    );
+    expect(failure).toBeInstanceOf(TypeError);
+    expect((failure as Error).message).toMatch(/refresh\(\) cannot be called inside a transaction/);
+    expect(existsSync(rescued)).toBe(false);
+    expect(store.refresh()).toBeGreaterThan(0);
+    expect(notes.get('pending')).toBeUndefined();
+    expect(notes.get('hand')).toBeDefined();
+    expect(store.rescue()).toEqual({ collections: [] });
+    expect(notes.get('pending')).toBeUndefined();
+    store.close();
+  });
+});
