@@ -520,10 +520,14 @@ export class CollectionTable {
     return total - reached + misplaced;
   }
 
-  /** How many stored versions a newer version of their id superseded (what compaction drops). */
+  /**
+   * How many stored versions a newer version of their id superseded, tombstones aside:
+   * what compaction drops (it keeps every tombstone, see {@link keptLineNumbers}).
+   */
   supersededCount(): number {
     this.settle();
-    return (this.db.prepare(`SELECT count(*) AS n FROM "${this.table}" WHERE state = ${STATE_SUPERSEDED}`).get() as { n: number }).n;
+    const sql = `SELECT count(*) AS n FROM "${this.table}" WHERE state = ${STATE_SUPERSEDED} AND json_type(data, '$.deleted') IS NOT 'true'`;
+    return (this.db.prepare(sql).get() as { n: number }).n;
   }
 
   /** Empties the table (a full rebuild follows); hooks registered with {@link onClear} run first. */

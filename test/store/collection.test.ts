@@ -652,4 +652,21 @@ describe('metrics', () => {
     expect(m.lines.notes).toBe(2);
     expect(m.supersededLines.notes).toBe(0);
   });
+
+  it('does not count a superseded tombstone (a record deleted, then created again) as superseded: compaction keeps every tombstone', () => {
+    const { store, notes } = openStore();
+    notes.create({ id: 'x', title: 'a' });
+    notes.delete('x');
+    notes.create({ id: 'x', title: 'b' });
+    notes.delete('x');
+    notes.create({ id: 'x', title: 'c' });
+    // 5 lines: a and b (superseded), two tombstones (superseded, but kept), c (current).
+    expect(store.metrics().supersededLines.notes).toBe(2);
+    expect(store.compact('notes').collections[0]).toMatchObject({ linesBefore: 5, linesAfter: 3 });
+    const m = store.metrics();
+    expect(m.lines.notes).toBe(3);
+    // What compact() would drop now: nothing, as a second compaction shows.
+    expect(m.supersededLines.notes).toBe(0);
+    expect(store.compact('notes').collections[0]).toMatchObject({ linesBefore: 3, linesAfter: 3 });
+  });
 });

@@ -10,7 +10,7 @@ export interface StoreMetrics {
   jsonlBytes: Record<string, number>;
   /** Complete lines consumed from each log (every version, tombstones and malformed lines included). */
   lines: Record<string, number>;
-  /** Versions per collection that a newer version of the same id superseded: what `compact()` would drop. */
+  /** Versions per collection that a newer version of the same id superseded, tombstones aside (compaction keeps those): what `compact()` would drop. */
   supersededLines: Record<string, number>;
   /** Moving average of the last 100 durable writes (ms), or null before the first. */
   writeLatencyMs: number | null;
