@@ -2,13 +2,14 @@
  * Rewrites one log keeping only the lines asked for. The rewrite is atomic (see
  * fs/atomic-replace.ts): a crash leaves either the old log or the new one, never a mix.
  */
-import { closeSync, fstatSync, openSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
 import { readLinesFrom } from '../jsonl/log-io.js';
 import { startsWithUtf8Bom, UTF8_BOM } from '../jsonl/utf8-bom.js';
 import { atomicReplace } from '../fs/atomic-replace.js';
 import type { Durability } from '../fs/durability.js';
 import { writeAll } from '../fs/write-all.js';
-import { ioError } from '../errors.js';
+import { CorruptError, ioError } from '../errors.js';
 
 interface CompactResult {
   linesBefore: number;
@@ -70,13 +71,47 @@ export function compactLog(path: string, keep: Set<number>, knownLines: number, 
         }
         flush();
         linesBefore = read.lines;
+        bytesAfter += keepLateBytes(path, source, read.endOffset + (read.unterminated?.length ?? 0), out);
       },
       { durability },
     );
     return { linesBefore, linesAfter, bytesBefore, bytesAfter };
   } catch (err) {
+    if (err instanceof CorruptError) throw err;
     throw ioError('compact', path, err);
   } finally {
     closeSync(source);
+  }
+}
+
+/**
+ * Just before the rewrite is renamed over the log: a program that does not take
+ * TaskStore's lock (git checkout or merge, an editor) may have replaced the log since it
+ * was opened, or appended past the end the rewrite read. The rename would throw either
+ * away. A replaced log is refused (nothing changed; the next catch-up reads the new file,
+ * and compacting again works on it); bytes appended are copied as they are. Returns how
+ * many were.
+ */
+function keepLateBytes(path: string, source: number, readEnd: number, out: number): number {
+  const opened = fstatSync(source);
+  let now;
+  try {
+    now = statSync(path);
+  } catch {
+    now = undefined;
+  }
+  if (now === undefined || now.ino !== opened.ino || now.dev !== opened.dev) {
+    throw new CorruptError(`${basename(path)} was replaced by another program during the compaction (such as git); the compaction was abandoned and the new file left as it is`, {
+      hint: 'run compact again once git (or the other program) is done',
+      data: { path },
+    });
+  }
+  let copied = 0;
+  const buf = Buffer.allocUnsafe(1 << 16);
+  for (;;) {
+    const n = readSync(source, buf, 0, buf.length, readEnd + copied);
+    if (n === 0) return copied;
+    writeAll(out, buf.subarray(0, n));
+    copied += n;
   }
 }

@@ -3,7 +3,7 @@
  * alone; a killed compaction's temp file is cleaned and reported; a conflicted log does
  * not hide what was done for the others; keepDays keeps recent history.
  */
-import { appendFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -190,6 +190,41 @@ describe('compact while another program appends', () => {
     // The ten current versions, then what the other program wrote.
     expect(text.split('\n').slice(0, -3).map((l) => JSON.parse(l).n)).toEqual(Array.from({ length: 10 }, (_, i) => 2990 + i));
     expect(store.collection({ name: 'notes' }).get('late')).toMatchObject({ by: 'another program' });
+    store.close();
+  });
+});
+
+describe('compact while another program replaces the log', () => {
+  it('does not put its rewrite over the new file: CORRUPT, nothing of the other program lost, and the next compaction works', () => {
+    const dir = join(tempDir(), '.taskstore');
+    const pad = 'x'.repeat(500);
+    const versions = Array.from({ length: 3000 }, (_, i) => `${JSON.stringify({ id: `r${i % 10}`, updated_at: 1_700_000_000_000 + i, n: i, pad })}\n`);
+    const { store } = open(dir);
+    writeFileSync(join(dir, 'notes.jsonl'), versions.join(''));
+    // What git checkout / merge does: a new file renamed over the log, mid-rewrite.
+    const replacement = `${versions.slice(0, 5).join('')}${JSON.stringify({ id: 'merged', updated_at: 1_800_000_000_000, by: 'git' })}\n`;
+    let replaced = false;
+    const err = (() => {
+      try {
+        store.compact('notes', {
+          onProgress: (done, total) => {
+            if (replaced || done >= total) return;
+            writeFileSync(join(dir, 'other.tmp'), replacement);
+            renameSync(join(dir, 'other.tmp'), join(dir, 'notes.jsonl'));
+            replaced = true;
+          },
+        });
+      } catch (e) {
+        return e as { code?: string; message: string };
+      }
+      return undefined;
+    })();
+    expect(replaced).toBe(true);
+    expect(err).toMatchObject({ code: 'CORRUPT', message: expect.stringMatching(/notes\.jsonl was replaced by another program during the compaction/) });
+    expect(readFileSync(join(dir, 'notes.jsonl'), 'utf8')).toBe(replacement);
+    store.refresh();
+    expect(store.collection({ name: 'notes' }).get('merged')).toMatchObject({ by: 'git' });
+    expect(store.compact('notes').collections[0]).toMatchObject({ linesBefore: 6, linesAfter: 6 });
     store.close();
   });
 });
