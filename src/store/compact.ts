@@ -26,9 +26,19 @@ const FLUSH_AT = 1 << 20;
  * chosen) were appended since by another program, which does not wait for TaskStore's
  * lock: they are kept, and so are the bytes of an incomplete last line.
  */
-export function compactLog(path: string, keep: Set<number>, knownLines: number, durability: Durability, onProgress?: (bytesDone: number) => void): CompactResult {
+export function compactLog(
+  path: string,
+  keep: Set<number>,
+  knownLines: number,
+  durability: Durability,
+  onProgress?: (bytesDone: number) => void,
+  knownIno?: string,
+): CompactResult {
   const source = openSync(path, 'r');
   try {
+    // `keep` holds line numbers of the file the cache read: another file (git renamed a
+    // new one over the log since) would lose the wrong lines.
+    if (knownIno !== undefined && String(fstatSync(source, { bigint: true }).ino) !== knownIno) throw replacedError(path);
     const bytesBefore = fstatSync(source).size;
     let linesBefore = 0;
     let bytesAfter = 0;
@@ -84,6 +94,13 @@ export function compactLog(path: string, keep: Set<number>, knownLines: number, 
   }
 }
 
+function replacedError(path: string): CorruptError {
+  return new CorruptError(`${basename(path)} was replaced by another program during the compaction (such as git); the compaction was abandoned and the new file left as it is`, {
+    hint: 'run compact again once git (or the other program) is done',
+    data: { path },
+  });
+}
+
 /**
  * Just before the rewrite is renamed over the log: a program that does not take
  * TaskStore's lock (git checkout or merge, an editor) may have replaced the log since it
@@ -93,19 +110,9 @@ export function compactLog(path: string, keep: Set<number>, knownLines: number, 
  * many were.
  */
 function keepLateBytes(path: string, source: number, readEnd: number, out: number): number {
-  const opened = fstatSync(source);
-  let now;
-  try {
-    now = statSync(path);
-  } catch {
-    now = undefined;
-  }
-  if (now === undefined || now.ino !== opened.ino || now.dev !== opened.dev) {
-    throw new CorruptError(`${basename(path)} was replaced by another program during the compaction (such as git); the compaction was abandoned and the new file left as it is`, {
-      hint: 'run compact again once git (or the other program) is done',
-      data: { path },
-    });
-  }
+  const opened = fstatSync(source, { bigint: true });
+  const now = statSync(path, { bigint: true, throwIfNoEntry: false });
+  if (now === undefined || now.ino !== opened.ino || now.dev !== opened.dev) throw replacedError(path);
   let copied = 0;
   const buf = Buffer.allocUnsafe(1 << 16);
   for (;;) {

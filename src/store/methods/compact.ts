@@ -67,7 +67,8 @@ export function compact(engine: Engine, collection?: string, options: CompactOpt
         options.onProgress?.(base + size, total);
         continue;
       }
-      const result = compactLog(logPath(dir, name), keep, state?.lines ?? 0, engine.options.durability, options.onProgress && ((done) => options.onProgress!(base + done, total)));
+      const progress = options.onProgress && ((done: number) => options.onProgress!(base + done, total));
+      const result = compactLog(logPath(dir, name), keep, state?.lines ?? 0, engine.options.durability, progress, state?.ino);
       engine.appender.forget(name);
       ingestLog(engine.ingestContext(), table, true);
       report.collections.push({ name, ...result });
