@@ -115,8 +115,9 @@ export class Store {
 
   /**
    * Catches up with lines appended by other processes (or by git) since this process
-   * last looked. Takes the write lock only when there is something new. A TypeError
-   * inside a transaction (a rebuild there would take its pending writes for acknowledged ones).
+   * last looked. Takes the write lock only when there is something new. Inside a
+   * transaction, the collections it already touched are left alone (a rebuild would take
+   * its pending writes for acknowledged ones).
    * @returns the number of lines applied
    */
   refresh(): number {
@@ -141,8 +142,8 @@ export class Store {
    * not hold is appended as it was, with its original updated_at, so a version that is
    * still the newest becomes current again and one superseded since stays history. The
    * rescued file is removed once the log holds all its lines (a line that is no record
-   * stays in it). Throws a TypeError
-   * inside a transaction (a rollback would lose the lines of the removed file).
+   * stays in it). Inside a transaction the file is kept (a rollback would lose its lines);
+   * the next rescue() outside one removes it.
    */
   rescue(collection?: string): RescueReport {
     return this.#engine.rescue(collection);

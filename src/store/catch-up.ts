@@ -34,11 +34,6 @@ export function catchUpOnOpen(engine: Engine): void {
  */
 export function refresh(engine: Engine): number {
   engine.assertOpen();
-  // Inside a transaction the cache holds its pending writes: rebuilding a rewritten log
-  // there would take them for acknowledged versions the rewrite lost (and keep them in
-  // .rescued, for rescue to bring back after a rollback). The transaction's own reads and
-  // writes catch each collection up when they first touch it.
-  if (engine.scope !== undefined) throw new TypeError('refresh() cannot be called inside a transaction: call it after the transaction');
   if (!engine.cache.isCurrentFile()) engine.reopenCache();
   if (!hasNewData(engine)) return 0;
   return engine.write(() => catchUpAll(engine), { readOnly: true });
@@ -82,6 +77,11 @@ export function throwIfConflicted(engine: Engine, names: string[]): void {
 function catchUpAll(engine: Engine): number {
   let lines = 0;
   for (const name of engine.knownCollections()) {
+    // Inside a transaction, a collection it already caught up (under the lock it holds)
+    // may hold its pending writes: rebuilding a log rewritten meanwhile would take them
+    // for acknowledged versions the rewrite lost, and keep them in .rescued for rescue to
+    // bring back after a rollback. Its commit refuses a log changed under it anyway.
+    if (engine.scope?.caughtUp.has(name) === true) continue;
     const result = ingestLog(engine.ingestContext(), engine.tableFor(name));
     engine.noteConflict(name, result.conflictLine);
     lines += result.linesRead;

@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { NotFoundError, ValidationError } from '../../src/index.js';
 import { diffVersions } from '../../src/shared/record-history.js';
 import { parseExport } from '../../src/cli/commands/import.js';
+import { topLevelKeys } from '../../src/shared/json-keys.js';
+import fc from 'fast-check';
 import { CliError, formatError, UsageError } from '../../src/cli/errors.js';
 import { formatBytes, formatTime, formatValue, truncate } from '../../src/cli/output.js';
 import { renderTable } from '../../src/cli/table.js';
@@ -158,6 +160,17 @@ describe('parseExport', () => {
     expect(() => parseExport('{"collection":"notes","record":{"id":"a"},"\\u0072ecord":{"id":"b"}}', 'f')).toThrow(/f line 1 has "record" twice/);
     // The words inside a record are no members of the line.
     expect(parseExport('{"collection":"notes","record":{"id":"a","collection":"c","record":"r","note":"\\"record\\":"}}', 'f').entries).toHaveLength(1);
+  });
+});
+
+describe('topLevelKeys', () => {
+  it('lists the top-level keys of any object text in source order, whatever the nesting, strings and indentation', () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), fc.jsonValue()), fc.integer({ min: 0, max: 3 }), (object, indent) => {
+        expect(topLevelKeys(JSON.stringify(object, null, indent))).toEqual(Object.keys(object));
+      }),
+    );
+    expect(topLevelKeys('{ "a" : {"a":1}, "b":["a", {"c":2}], "a" :\n3}')).toEqual(['a', 'b', 'a']);
   });
 });
 

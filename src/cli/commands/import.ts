@@ -7,7 +7,7 @@ import { readTextFile } from './create-prd.js';
 import { inexactIntegers } from '../../shared/exact-integers.js';
 import { parseExact, stringifyExact } from '../../shared/exact-json.js';
 import { createProgress } from '../progress.js';
-import { splitObjectMembers } from '../../merge/json-members.js';
+import { topLevelKeys } from '../../shared/json-keys.js';
 
 export interface ImportInput {
   /** Path of an export (`-` reads stdin). */
@@ -90,7 +90,7 @@ export function parseExport(text: string, file: string): { format: 'json' | 'jso
 /** The first top-level key that `json` (valid JSON text, an object) writes more than once. */
 function memberWrittenTwice(json: string): string | undefined {
   const seen = new Set<string>();
-  for (const { key } of splitObjectMembers(json)) {
+  for (const key of topLevelKeys(json)) {
     if (seen.has(key)) return key;
     seen.add(key);
   }

@@ -27,14 +27,14 @@ export interface RescueReport {
  */
 export function rescue(engine: Engine, collection?: string): RescueReport {
   engine.assertOpen();
-  // The .rescued file is removed once its lines are committed; inside a transaction they
-  // are only staged, and a rollback (or a crash before the commit) would lose them for good.
-  if (engine.scope !== undefined) throw new TypeError('rescue() cannot be called inside a transaction: call it after the transaction');
   if (collection !== undefined) assertCollectionArgument(collection);
   const found = new Map<string, { name: string; lines: number; applied: number }>();
   let pending = collection === undefined ? rescuedCollections(engine.dir) : [collection];
   // Two passes normally: one appends, the next (the appended lines committed) removes.
-  for (let pass = 0; pass < MAX_PASSES && pending.length > 0; pass++) {
+  // Inside a transaction, one: its lines are only staged, and a rollback (or a crash
+  // before the commit) would lose them for good with the file; the next rescue() removes it.
+  const passes = engine.scope === undefined ? MAX_PASSES : 1;
+  for (let pass = 0; pass < passes && pending.length > 0; pass++) {
     pending = engine.write(() => pending.filter((name) => rescuePass(engine, name, found)));
   }
   return { collections: [...found.values()] };
