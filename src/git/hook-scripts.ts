@@ -1,6 +1,6 @@
 import { isAbsolute } from 'node:path';
 import type { CommandPaths } from './command-paths.js';
-import { BLOCK_END, BLOCK_START, originLine, type BlockOrigin, type HookName } from './hook-block.js';
+import { BLOCK_END, BLOCK_START, originLine, storeLine, type BlockOrigin, type HookName } from './hook-block.js';
 import { shellQuote } from './shell-quote.js';
 
 /**
@@ -62,6 +62,7 @@ export function renderHookBlock(hook: HookName, context: HookContext, origin: Bl
   const lines = [
     BLOCK_START,
     originLine(origin),
+    storeLine(context.storeRelative),
     '# Added by `taskstore install-hooks`; `taskstore uninstall-hooks` removes this block.',
     ...PURPOSE[hook].map((text) => `# ${text}`),
     ...variables(hook, context),

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { attributesLine, legacyAttributesLines, MERGE_DRIVER_NAME, removeAttributesLine } from './attributes.js';
 import { fileMode, readTextIfExists, removeFile, writeFileAtomic } from './file-io.js';
 import { removeLocalSectionIfEmpty, unsetLocalConfig } from './git-config.js';
-import { blockOrigin, HOOK_NAMES, NEW_HOOK_HEADER, withoutBlock } from './hook-block.js';
+import { blockOrigin, findBlocks, HOOK_NAMES, NEW_HOOK_HEADER, withoutBlock } from './hook-block.js';
 import { ReportBuilder, type GitIntegrationOptions, type GitIntegrationReport } from './report.js';
 import { requireStoreInRepo } from './store-location.js';
 
@@ -42,23 +42,28 @@ export function uninstallGitIntegration(options: GitIntegrationOptions): GitInte
   else if (remaining !== undefined) writeFileAtomic(attributesPath, remaining, fileMode(attributesPath) ?? 0o644);
   report.record(attributesPath, remaining !== undefined);
 
-  for (const hook of HOOK_NAMES) report.record(join(hooksDir, hook), uninstallHook(join(hooksDir, hook)));
+  for (const hook of HOOK_NAMES) report.record(join(hooksDir, hook), uninstallHook(join(hooksDir, hook), store.relative));
   return report.build(workTree, hooksDir);
 }
 
-/** Takes the block out of one hook file; returns whether anything changed. */
-function uninstallHook(path: string): boolean {
+/**
+ * Takes the block of the store at `store` out of one hook file (another store's block,
+ * in a hooks directory several stores share, stays); returns whether anything changed.
+ */
+function uninstallHook(path: string, store: string): boolean {
   const content = readTextIfExists(path);
   if (content === undefined) return false;
-  const rest = withoutBlock(content, path);
+  const rest = withoutBlock(content, path, store);
   if (rest === undefined) return false;
-  const origin = blockOrigin(content, path);
+  const origin = blockOrigin(content, path, store);
   if (origin === 'created' && (rest === NEW_HOOK_HEADER || rest === '')) {
     removeFile(path);
     return true;
   }
   const mode = fileMode(path) ?? 0o755;
-  const wantedMode = origin === 'made-executable' ? mode & ~0o111 : mode;
+  // Another store's block still has to run: the bits stay until the last block goes.
+  const othersLeft = findBlocks(rest, path).length > 0;
+  const wantedMode = origin === 'made-executable' && !othersLeft ? mode & ~0o111 : mode;
   writeFileAtomic(path, rest, wantedMode);
   return true;
 }
