@@ -34,7 +34,6 @@ const locksHeldInProcess = new Set<string>();
 export function runWrite<R>(engine: Engine, fn: () => R, { readOnly = false }: { readOnly?: boolean } = {}): R {
   engine.assertOpen();
   if (engine.scope !== undefined) return fn();
-  if (!engine.cache.isCurrentFile()) engine.reopenCache();
   const lockKey = engine.lockKey;
   if (locksHeldInProcess.has(lockKey)) {
     throw new LockedError('another Store object in this process is in the middle of a write to the same store', {
@@ -49,9 +48,10 @@ export function runWrite<R>(engine: Engine, fn: () => R, { readOnly = false }: {
     if (engine.gitDir !== null) waitWhileGitBusy(engine.gitDir);
   }
   engine.cache.beginImmediate();
-  // The cache file may have been deleted while this process waited for its lock (the
-  // cache is disposable; a process that found it unreadable recreates it). The lock of a
-  // deleted file excludes nobody who opened the new one: take the new file's lock instead.
+  // The cache file may have been deleted (before this write, or while this process waited
+  // for its lock: the cache is disposable, and a process that found it unreadable
+  // recreates it). The lock of a deleted file excludes nobody who opened the new one:
+  // take the new file's lock instead. (One stat per write, checked under the lock.)
   while (!engine.cache.isCurrentFile()) {
     engine.cache.rollback();
     engine.reopenCache();
