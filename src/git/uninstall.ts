@@ -30,20 +30,31 @@ export function uninstallGitIntegration(options: GitIntegrationOptions): GitInte
   const { workTree, hooksDir } = store.git;
   const report = new ReportBuilder();
 
-  for (const key of ['name', 'driver']) {
-    report.record(`git config merge.${MERGE_DRIVER_NAME}.${key}`, unsetLocalConfig(workTree, `merge.${MERGE_DRIVER_NAME}.${key}`));
-  }
-  removeLocalSectionIfEmpty(workTree, `merge.${MERGE_DRIVER_NAME}`);
-
   const attributesPath = join(workTree, '.gitattributes');
   const attributes = readTextIfExists(attributesPath);
   const remaining = attributes === undefined ? undefined : removeAttributesLine(attributes, [attributesLine(store.relative), ...legacyAttributesLines(store.relative)]);
+
+  // The driver config is shared by every store of the clone: while another store's line
+  // still routes its logs to the driver, removing it would make git merge them line by line.
+  const driverStillUsed = routesToDriver(remaining ?? attributes ?? '');
+  for (const key of ['name', 'driver']) {
+    const name = `merge.${MERGE_DRIVER_NAME}.${key}`;
+    report.record(`git config ${name}`, !driverStillUsed && unsetLocalConfig(workTree, name));
+  }
+  if (!driverStillUsed) removeLocalSectionIfEmpty(workTree, `merge.${MERGE_DRIVER_NAME}`);
+
   if (remaining === '') removeFile(attributesPath);
   else if (remaining !== undefined) writeFileAtomic(attributesPath, remaining, fileMode(attributesPath) ?? 0o644);
   report.record(attributesPath, remaining !== undefined);
 
   for (const hook of HOOK_NAMES) report.record(join(hooksDir, hook), uninstallHook(join(hooksDir, hook), store.relative));
   return report.build(workTree, hooksDir);
+}
+
+/** Whether a line of `.gitattributes` text (comments aside) gives some files `merge=taskstore`. */
+function routesToDriver(attributes: string): boolean {
+  const token = `merge=${MERGE_DRIVER_NAME}`;
+  return attributes.split(/\r?\n/).some((line) => !line.trimStart().startsWith('#') && line.trim().split(/\s+/).slice(1).includes(token));
 }
 
 /**
