@@ -35,31 +35,48 @@ export function originLine(origin: BlockOrigin): string {
   return `# taskstore-origin: ${origin}`;
 }
 
+const STORE_LINE = /^# taskstore-store: (".*")$/;
+
+/**
+ * The comment line naming the store a block serves (its path relative to the work tree
+ * root, as a JSON string), the third line of a block. One hooks directory can serve
+ * several stores: two stores in one repository, or repositories sharing a
+ * `core.hooksPath` (a global one, say). Each store gets a block of its own, so
+ * installing or removing one store's block leaves the others' alone.
+ */
+export function storeLine(storeRelative: string): string {
+  return `# taskstore-store: ${JSON.stringify(storeRelative)}`;
+}
+
 interface BlockSpan {
   /** Offset of the first character of the start marker line. */
   start: number;
   /** Offset just past the end marker line (and its line ending). */
   end: number;
   origin: BlockOrigin | undefined;
+  /** The store the block serves; undefined for a block written before blocks named their store. */
+  store: string | undefined;
 }
 
 /** Every TaskStore block in `content`. Throws {@link CorruptError} for a start marker without an end marker. */
 export function findBlocks(content: string, file = 'hook'): BlockSpan[] {
   const spans: BlockSpan[] = [];
-  let open: { start: number; origin: BlockOrigin | undefined; line: number } | undefined;
+  let open: { start: number; origin: BlockOrigin | undefined; store: string | undefined; line: number } | undefined;
   let offset = 0;
   let lineNumber = 0;
   for (const piece of content.match(/[^\n]*\n|[^\n]+$/g) ?? []) {
     lineNumber += 1;
     const line = piece.replace(/\r?\n$/, '');
     if (open === undefined) {
-      if (line === BLOCK_START) open = { start: offset, origin: undefined, line: lineNumber };
+      if (line === BLOCK_START) open = { start: offset, origin: undefined, store: undefined, line: lineNumber };
     } else if (line === BLOCK_END) {
-      spans.push({ start: open.start, end: offset + piece.length, origin: open.origin });
+      spans.push({ start: open.start, end: offset + piece.length, origin: open.origin, store: open.store });
       open = undefined;
-    } else if (open.origin === undefined) {
-      const match = ORIGIN_LINE.exec(line);
-      if (match) open.origin = match[1] as BlockOrigin;
+    } else {
+      const origin = open.origin === undefined ? ORIGIN_LINE.exec(line) : null;
+      if (origin) open.origin = origin[1] as BlockOrigin;
+      const store = open.store === undefined ? STORE_LINE.exec(line) : null;
+      if (store) open.store = parseStore(store[1]!);
     }
     offset += piece.length;
   }
@@ -72,21 +89,41 @@ export function findBlocks(content: string, file = 'hook'): BlockSpan[] {
   return spans;
 }
 
-/** The origin recorded in the first TaskStore block of `content`, if there is one. */
-export function blockOrigin(content: string, file?: string): BlockOrigin | undefined {
-  const [first] = findBlocks(content, file);
+function parseStore(json: string): string | undefined {
+  try {
+    const value: unknown = JSON.parse(json);
+    return typeof value === 'string' ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The blocks of `content` that serve the store at `store` (relative to the work tree
+ * root): those naming it, and those naming no store (written before blocks named
+ * theirs, so an upgrade replaces them). Without `store`, every block.
+ */
+export function storeBlocks(content: string, file?: string, store?: string): BlockSpan[] {
+  const spans = findBlocks(content, file);
+  return store === undefined ? spans : spans.filter((span) => span.store === undefined || span.store === store);
+}
+
+/** The origin recorded in the first TaskStore block of `content` serving `store` (any block without it), if there is one. */
+export function blockOrigin(content: string, file?: string, store?: string): BlockOrigin | undefined {
+  const [first] = storeBlocks(content, file, store);
   return first === undefined ? undefined : (first.origin ?? 'existing');
 }
 
 /**
- * `content` with `block` in it: replacing the existing block in place (and dropping any
- * duplicates), or, for a hook without one, right after the `#!` line. The top is the
- * only safe place: hooks from other tools often end with `exec ...` or `exit`, after
- * which nothing would run. `content === undefined` means a new file.
+ * `content` with `block` in it: replacing the existing block of the same store in place
+ * (and dropping any duplicates), or, for a hook without one, right after the `#!` line.
+ * The top is the only safe place: hooks from other tools often end with `exec ...` or
+ * `exit`, after which nothing would run. Blocks of other stores are left as they are.
+ * `content === undefined` means a new file.
  */
-export function withBlock(content: string | undefined, block: string, file?: string): string {
+export function withBlock(content: string | undefined, block: string, file?: string, store?: string): string {
   if (content === undefined) return NEW_HOOK_HEADER + block;
-  const spans = findBlocks(content, file);
+  const spans = storeBlocks(content, file, store);
   const [first, ...rest] = spans;
   if (first !== undefined) {
     let result = content.slice(0, first.start) + block;
@@ -130,9 +167,9 @@ function baseName(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1).replace(/\r$/, '');
 }
 
-/** `content` without any TaskStore block, or `undefined` when it has none. */
-export function withoutBlock(content: string, file?: string): string | undefined {
-  const spans = findBlocks(content, file);
+/** `content` without the TaskStore blocks serving `store` (without `store`: any), or `undefined` when it has none. */
+export function withoutBlock(content: string, file?: string, store?: string): string | undefined {
+  const spans = storeBlocks(content, file, store);
   if (spans.length === 0) return undefined;
   let result = '';
   let cursor = 0;

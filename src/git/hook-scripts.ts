@@ -1,6 +1,6 @@
 import { isAbsolute } from 'node:path';
 import type { CommandPaths } from './command-paths.js';
-import { BLOCK_END, BLOCK_START, originLine, type BlockOrigin, type HookName } from './hook-block.js';
+import { BLOCK_END, BLOCK_START, originLine, storeLine, type BlockOrigin, type HookName } from './hook-block.js';
 import { shellQuote } from './shell-quote.js';
 
 /**
@@ -45,7 +45,11 @@ const PURPOSE: Record<HookName, string[]> = {
     'Runs `taskstore refresh`. Git itself never runs a post-rebase hook (after a rebase it runs',
     'post-rewrite with argument "rebase", which TaskStore also installs); kept for tools that call it.',
   ],
-  'post-rewrite': ['Runs `taskstore refresh` after `git rebase` (argument "rebase"; amends are ignored). Never blocks.'],
+  'post-rewrite': [
+    'Runs `taskstore refresh` after `git rebase` (argument "rebase"; amends are ignored). Git runs no',
+    'pre-commit hook for `git rebase --continue`, so it also warns when the rebase committed a',
+    '.taskstore/*.jsonl with conflict marker lines (sh + git only). Never blocks.',
+  ],
   'pre-push': [
     'Refuses the push when a pushed commit has a .taskstore/*.jsonl with git conflict marker lines',
     '(sh + git only); then runs `taskstore check` and only warns about anything it reports.',
@@ -58,6 +62,7 @@ export function renderHookBlock(hook: HookName, context: HookContext, origin: Bl
   const lines = [
     BLOCK_START,
     originLine(origin),
+    storeLine(context.storeRelative),
     '# Added by `taskstore install-hooks`; `taskstore uninstall-hooks` removes this block.',
     ...PURPOSE[hook].map((text) => `# ${text}`),
     ...variables(hook, context),
@@ -101,7 +106,7 @@ function variables(hook: HookName, { commands, storeRelative }: HookContext): st
     `taskstore_cli=${shellQuote(commands.cli)}`,
     `taskstore_store=${shellQuote(store)}`,
   ];
-  return hook === 'pre-push' ? [...run, prefix] : run;
+  return hook === 'pre-push' || hook === 'post-rewrite' ? [...run, prefix] : run;
 }
 
 function body(hook: HookName, context: HookContext): string[] {
@@ -114,7 +119,7 @@ function body(hook: HookName, context: HookContext): string[] {
       // $1 = previous HEAD, $2 = new HEAD, $3 = 1 for a branch checkout: same commit means no file changed.
       return catchUpBlock(hook, context, ` && { [ "\${1:-}" != "\${2:-}" ] || [ "\${3:-}" != 1 ]; }`);
     case 'post-rewrite':
-      return catchUpBlock(hook, context, ` && [ "\${1:-}" = rebase ]`);
+      return [...catchUpBlock(hook, context, ` && [ "\${1:-}" = rebase ]`), ...rebaseCommittedMarkers()];
     case 'post-merge':
     case 'post-rebase':
       return catchUpBlock(hook, context, '');
@@ -219,6 +224,37 @@ function preCommit(): string[] {
     "    echo 'taskstore: commit refused: the staged log is damaged; restore the file (git diff shows what changed), let the writers finish, run taskstore check, git add it again, then commit' >&2",
     '    exit 1',
     '  fi',
+    'fi',
+  ];
+}
+
+/**
+ * After a rebase: warns about each store log that the rebase changed and whose committed
+ * version (HEAD) holds a conflict marker line. `git rebase --continue` (and `git pull
+ * --rebase`) commit what was staged without running pre-commit, so a log staged with
+ * its conflict unresolved gets committed; the commit is made, so this can only warn.
+ * Only the logs that differ from the branch before the rebase (ORIG_HEAD) are read.
+ */
+function rebaseCommittedMarkers(): string[] {
+  const warning =
+    'taskstore: warning: post-rewrite: %s line %s is a git conflict marker (%s): the rebase committed an unresolved merge; ' +
+    'resolve the file (keep the lines you want, delete the <<<<<<< ======= >>>>>>> lines) and commit it\\n';
+  return [
+    `if ${ENABLED} && [ "\${1:-}" = rebase ]; then`,
+    '  taskstore_files=$(git -c core.quotePath=false diff --name-only ORIG_HEAD HEAD -- "${taskstore_prefix:-.}" 2>/dev/null) || taskstore_files=',
+    '  while IFS= read -r taskstore_f; do',
+    '    case $taskstore_f in',
+    '      "$taskstore_prefix"*/*) continue ;;',
+    '      "$taskstore_prefix"*.jsonl) ;;',
+    '      *) continue ;;',
+    '    esac',
+    `    taskstore_hit=$(git cat-file blob "HEAD:$taskstore_f" 2>/dev/null | tr -d '\\r' | grep -n -E ${MARKER_RE} | sed -n 1p)`,
+    '    if [ -n "$taskstore_hit" ]; then',
+    `      printf ${shellQuote(warning)} "$taskstore_f" "\${taskstore_hit%%:*}" "\${taskstore_hit#*:}" >&2`,
+    '    fi',
+    '  done <<TASKSTORE_FILES',
+    '$taskstore_files',
+    'TASKSTORE_FILES',
     'fi',
   ];
 }

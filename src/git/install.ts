@@ -206,9 +206,9 @@ function installHook(path: string, hook: HookName, context: HookContext, report:
   const mode = fileMode(path);
   const executable = mode !== undefined && (mode & 0o100) !== 0;
   const origin: BlockOrigin =
-    (content === undefined ? undefined : blockOrigin(content, path)) ??
+    (content === undefined ? undefined : blockOrigin(content, path, context.storeRelative)) ??
     (content === undefined ? 'created' : executable ? 'existing' : 'made-executable');
-  const updated = withBlock(content, renderHookBlock(hook, context, origin), path);
+  const updated = withBlock(content, renderHookBlock(hook, context, origin), path, context.storeRelative);
   // git ignores a hook without the executable bit; add x wherever r is set (like `chmod +x`).
   const wantedMode = mode === undefined ? 0o755 : executable ? mode : mode | ((mode & 0o444) >> 2) | 0o100;
   if (updated !== content) writeFileAtomic(path, updated, wantedMode);

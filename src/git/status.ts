@@ -4,7 +4,7 @@ import { MERGE_DRIVER_NAME } from './attributes.js';
 import { probeDriverCommand } from './driver-probe.js';
 import { runGit } from './git-command.js';
 import { getConfig } from './git-config.js';
-import { findBlocks, HOOK_NAMES, type HookName } from './hook-block.js';
+import { HOOK_NAMES, storeBlocks, type HookName } from './hook-block.js';
 import { readTextIfExists } from './file-io.js';
 import type { GitIntegrationOptions } from './report.js';
 import { locateStore } from './store-location.js';
@@ -58,7 +58,8 @@ export function gitIntegrationStatus(options: GitIntegrationStatusOptions): GitI
   const sampleFile = sampleLogPath(store.relative);
   const driverCommand = getConfig(workTree, `merge.${MERGE_DRIVER_NAME}.driver`);
   const driverConfigured = driverCommand !== undefined && driverCommand.trim() !== '';
-  const hooksInstalled = HOOK_NAMES.filter((hook) => hookInstalled(join(hooksDir, hook)));
+  const storeRelative = store.relative;
+  const hooksInstalled = HOOK_NAMES.filter((hook) => hookInstalled(join(hooksDir, hook), storeRelative));
   return {
     inGitRepo: true,
     workTree,
@@ -98,11 +99,12 @@ export function gitAttributes(workTree: string, path: string, names: readonly st
   return values;
 }
 
-function hookInstalled(path: string): boolean {
+/** The hook is executable and holds a block for the store at `store` (another store's block does not serve it). */
+function hookInstalled(path: string, store: string): boolean {
   try {
     accessSync(path, constants.X_OK);
     const content = readTextIfExists(path);
-    return content !== undefined && findBlocks(content, path).length > 0;
+    return content !== undefined && storeBlocks(content, path, store).length > 0;
   } catch {
     return false; // missing, not executable, or a broken block: not working either way
   }

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { attributesLine, legacyAttributesLines, MERGE_DRIVER_NAME, removeAttributesLine } from './attributes.js';
 import { fileMode, readTextIfExists, removeFile, writeFileAtomic } from './file-io.js';
 import { removeLocalSectionIfEmpty, unsetLocalConfig } from './git-config.js';
-import { blockOrigin, HOOK_NAMES, NEW_HOOK_HEADER, withoutBlock } from './hook-block.js';
+import { blockOrigin, findBlocks, HOOK_NAMES, NEW_HOOK_HEADER, withoutBlock } from './hook-block.js';
 import { ReportBuilder, type GitIntegrationOptions, type GitIntegrationReport } from './report.js';
 import { requireStoreInRepo } from './store-location.js';
 
@@ -30,35 +30,51 @@ export function uninstallGitIntegration(options: GitIntegrationOptions): GitInte
   const { workTree, hooksDir } = store.git;
   const report = new ReportBuilder();
 
-  for (const key of ['name', 'driver']) {
-    report.record(`git config merge.${MERGE_DRIVER_NAME}.${key}`, unsetLocalConfig(workTree, `merge.${MERGE_DRIVER_NAME}.${key}`));
-  }
-  removeLocalSectionIfEmpty(workTree, `merge.${MERGE_DRIVER_NAME}`);
-
   const attributesPath = join(workTree, '.gitattributes');
   const attributes = readTextIfExists(attributesPath);
   const remaining = attributes === undefined ? undefined : removeAttributesLine(attributes, [attributesLine(store.relative), ...legacyAttributesLines(store.relative)]);
+
+  // The driver config is shared by every store of the clone: while another store's line
+  // still routes its logs to the driver, removing it would make git merge them line by line.
+  const driverStillUsed = routesToDriver(remaining ?? attributes ?? '');
+  for (const key of ['name', 'driver']) {
+    const name = `merge.${MERGE_DRIVER_NAME}.${key}`;
+    report.record(`git config ${name}`, !driverStillUsed && unsetLocalConfig(workTree, name));
+  }
+  if (!driverStillUsed) removeLocalSectionIfEmpty(workTree, `merge.${MERGE_DRIVER_NAME}`);
+
   if (remaining === '') removeFile(attributesPath);
   else if (remaining !== undefined) writeFileAtomic(attributesPath, remaining, fileMode(attributesPath) ?? 0o644);
   report.record(attributesPath, remaining !== undefined);
 
-  for (const hook of HOOK_NAMES) report.record(join(hooksDir, hook), uninstallHook(join(hooksDir, hook)));
+  for (const hook of HOOK_NAMES) report.record(join(hooksDir, hook), uninstallHook(join(hooksDir, hook), store.relative));
   return report.build(workTree, hooksDir);
 }
 
-/** Takes the block out of one hook file; returns whether anything changed. */
-function uninstallHook(path: string): boolean {
+/** Whether a line of `.gitattributes` text (comments aside) gives some files `merge=taskstore`. */
+function routesToDriver(attributes: string): boolean {
+  const token = `merge=${MERGE_DRIVER_NAME}`;
+  return attributes.split(/\r?\n/).some((line) => !line.trimStart().startsWith('#') && line.trim().split(/\s+/).slice(1).includes(token));
+}
+
+/**
+ * Takes the block of the store at `store` out of one hook file (another store's block,
+ * in a hooks directory several stores share, stays); returns whether anything changed.
+ */
+function uninstallHook(path: string, store: string): boolean {
   const content = readTextIfExists(path);
   if (content === undefined) return false;
-  const rest = withoutBlock(content, path);
+  const rest = withoutBlock(content, path, store);
   if (rest === undefined) return false;
-  const origin = blockOrigin(content, path);
+  const origin = blockOrigin(content, path, store);
   if (origin === 'created' && (rest === NEW_HOOK_HEADER || rest === '')) {
     removeFile(path);
     return true;
   }
   const mode = fileMode(path) ?? 0o755;
-  const wantedMode = origin === 'made-executable' ? mode & ~0o111 : mode;
+  // Another store's block still has to run: the bits stay until the last block goes.
+  const othersLeft = findBlocks(rest, path).length > 0;
+  const wantedMode = origin === 'made-executable' && !othersLeft ? mode & ~0o111 : mode;
   writeFileAtomic(path, rest, wantedMode);
   return true;
 }

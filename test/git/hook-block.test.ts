@@ -1,9 +1,38 @@
 import { describe, expect, it } from 'vitest';
 import { CorruptError } from '../../src/errors.js';
-import { BLOCK_END, BLOCK_START, blockOrigin, findBlocks, originLine, withBlock, withoutBlock } from '../../src/git/hook-block.js';
+import { BLOCK_END, BLOCK_START, blockOrigin, findBlocks, originLine, storeLine, withBlock, withoutBlock } from '../../src/git/hook-block.js';
 
 const block = (text: string, origin: 'created' | 'existing' = 'existing'): string =>
   `${BLOCK_START}\n${originLine(origin)}\n${text}\n${BLOCK_END}\n`;
+
+describe('blocks of several stores in one hook file', () => {
+  const of = (store: string, text: string, origin: 'created' | 'existing' = 'existing'): string =>
+    `${BLOCK_START}\n${originLine(origin)}\n${storeLine(store)}\n${text}\n${BLOCK_END}\n`;
+
+  it("adds a store's block beside another store's, replaces only its own, and removes only its own", () => {
+    const a = `#!/bin/sh\n${of('.taskstore', 'a', 'created')}`;
+    const both = withBlock(a, of('data/.taskstore', 'b'), 'hook', 'data/.taskstore');
+    expect(both).toBe(`#!/bin/sh\n${of('data/.taskstore', 'b')}${of('.taskstore', 'a', 'created')}`);
+    expect(findBlocks(both).map((span) => span.store)).toEqual(['data/.taskstore', '.taskstore']);
+    expect(withBlock(both, of('data/.taskstore', 'b2'), 'hook', 'data/.taskstore')).toBe(`#!/bin/sh\n${of('data/.taskstore', 'b2')}${of('.taskstore', 'a', 'created')}`);
+    expect(blockOrigin(both, 'hook', '.taskstore')).toBe('created');
+    expect(blockOrigin(both, 'hook', 'data/.taskstore')).toBe('existing');
+    expect(withoutBlock(both, 'hook', 'data/.taskstore')).toBe(a);
+    expect(withoutBlock(a, 'hook', 'data/.taskstore')).toBeUndefined();
+  });
+
+  it('takes a block that names no store (written by an earlier version) as the one to replace or remove', () => {
+    const legacy = `#!/bin/sh\n${block('old')}echo mine\n`;
+    expect(withBlock(legacy, of('.taskstore', 'new'), 'hook', '.taskstore')).toBe(`#!/bin/sh\n${of('.taskstore', 'new')}echo mine\n`);
+    expect(withoutBlock(legacy, 'hook', '.taskstore')).toBe('#!/bin/sh\necho mine\n');
+  });
+
+  it('names a store at the work tree root and odd paths losslessly', () => {
+    for (const store of ['', 'a b/"q"/.taskstore', 'new\nline']) {
+      expect(findBlocks(of(store, 'x'))[0]!.store).toBe(store);
+    }
+  });
+});
 
 describe('withBlock', () => {
   it('starts a new file with #!/bin/sh', () => {

@@ -108,6 +108,35 @@ describe('post-checkout / post-merge / post-rewrite', () => {
     expect(cli.calls().length).toBe(beforeAmend);
   });
 
+  it('post-rewrite warns when `git rebase --continue` committed a store log with conflict markers (git runs no pre-commit there)', () => {
+    const repo = setup(commandsFor(fakeCli('ok').path));
+    repo.write('f.txt', 'main\n');
+    repo.commitAll('main f');
+    repo.git('checkout', '-q', '-b', 'side', 'HEAD~2');
+    repo.write('f.txt', 'side\n');
+    repo.commitAll('side f');
+    expect(gitRun(repo.dir, 'rebase', '-q', 'main').status).not.toBe(0); // f.txt conflicts
+    // The user "resolves" f.txt, but leaves a conflicted store log behind and stages it all.
+    repo.write('f.txt', 'both\n');
+    repo.write('.taskstore/prds.jsonl', CONFLICTED);
+    repo.git('add', '-A');
+    const cont = run(repo.dir, 'git', ['rebase', '--continue'], { GIT_EDITOR: 'true' });
+    expect(cont.status, cont.stderr).toBe(0); // git cannot be stopped any more: the commit is made
+    expect(repo.git('show', 'HEAD:.taskstore/prds.jsonl')).toContain('<<<<<<< ours');
+    expect(taskstoreLines(cont.stderr)).toEqual([
+      'taskstore: warning: post-rewrite: .taskstore/prds.jsonl line 2 is a git conflict marker (<<<<<<< ours): the rebase committed an unresolved merge; resolve the file (keep the lines you want, delete the <<<<<<< ======= >>>>>>> lines) and commit it',
+    ]);
+
+    // A rebase that commits clean logs says nothing.
+    repo.write('.taskstore/prds.jsonl', '{"id":"p1","updated_at":1}\n{"id":"p2","updated_at":2}\n{"id":"p3","updated_at":3}\n');
+    repo.commitAll('resolved');
+    repo.git('checkout', '-q', '-b', 'later', 'main');
+    repo.write('g.txt', 'g\n');
+    repo.commitAll('g');
+    const clean = gitOk(repo.dir, 'rebase', '-q', 'side');
+    expect(taskstoreLines(clean.stderr)).toEqual([]);
+  });
+
   it('never block git when the CLI fails: one warning line each, git succeeds', () => {
     const repo = setup(commandsFor(fakeCli('fail').path));
     const checkout = gitOk(repo.dir, 'checkout', '-q', '-b', 'side', 'HEAD~1');

@@ -3,11 +3,19 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync }
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { IoError, ValidationError } from '../../src/errors.js';
-import { checkGitIntegrationInstallable, defaultCommandPaths, HOOK_NAMES, installGitIntegration, mergeDriverCommand } from '../../src/git/index.js';
+import {
+  checkGitIntegrationInstallable,
+  defaultCommandPaths,
+  gitIntegrationStatus,
+  HOOK_NAMES,
+  installGitIntegration,
+  mergeDriverCommand,
+  uninstallGitIntegration,
+} from '../../src/git/index.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 import { GitRepo } from '../helpers/git-repo.js';
 import { tempDir } from '../helpers/temp.js';
-import { commandsFor, fakeCli, fakeMergeDriver, gitOk, isExecutable, snapshot, snapshotDir } from './fixtures.js';
+import { commandsFor, fakeCli, fakeMergeDriver, gitOk, gitRun, isExecutable, snapshot, snapshotDir } from './fixtures.js';
 
 const LINE = '.taskstore/*.jsonl merge=taskstore -text';
 
@@ -279,6 +287,39 @@ describe('core.hooksPath', () => {
     expect(report.hooksDir).toBe(hooksDir);
     for (const hook of HOOK_NAMES) expect(isExecutable(join(hooksDir, hook))).toBe(true);
     expect(report.warnings).toEqual([]);
+  });
+});
+
+describe('one hooks directory serving several stores', () => {
+  it('repositories sharing a core.hooksPath (a global one) each keep their own block; uninstalling one leaves the other', () => {
+    const hooksDir = join(tempDir('taskstore-hooks-'), 'global hooks');
+    const commands = commandsFor(fakeCli('ok').path);
+    const a = repoWithStore();
+    a.git('config', 'core.hooksPath', hooksDir);
+    installGitIntegration({ cwd: a.dir, storeDir: '.taskstore', commands });
+    const afterA = snapshotDir(hooksDir);
+    const b = GitRepo.init();
+    b.write('data/.taskstore/prds.jsonl', '{"id":"p1","updated_at":1}\n');
+    b.git('config', 'core.hooksPath', hooksDir);
+    installGitIntegration({ cwd: b.dir, storeDir: 'data/.taskstore', commands });
+
+    // Installing B did not take A's hooks away: A's status is complete and its pre-commit still guards A's logs.
+    expect(gitIntegrationStatus({ cwd: a.dir, storeDir: '.taskstore', probeDriver: false }).hooksMissing).toEqual([]);
+    expect(gitIntegrationStatus({ cwd: b.dir, storeDir: 'data/.taskstore', probeDriver: false }).hooksMissing).toEqual([]);
+    for (const [repo, log] of [[a, '.taskstore/prds.jsonl'], [b, 'data/.taskstore/prds.jsonl']] as const) {
+      repo.write(log, '{"id":"p1","updated_at":1}\n<<<<<<< ours\n');
+      repo.git('add', '-A');
+      const refused = gitRun(repo.dir, 'commit', '-q', '-m', 'conflicted');
+      expect(refused.status, log).not.toBe(0);
+      expect(refused.stderr).toContain(`${log} line 2 is a git conflict marker`);
+    }
+
+    // Installing B again changes nothing; uninstalling B gives back exactly A's hooks.
+    const twice = installGitIntegration({ cwd: b.dir, storeDir: 'data/.taskstore', commands });
+    expect(twice.changed).toEqual([]);
+    uninstallGitIntegration({ cwd: b.dir, storeDir: 'data/.taskstore' });
+    expect(snapshotDir(hooksDir)).toEqual(afterA);
+    expect(gitIntegrationStatus({ cwd: b.dir, storeDir: 'data/.taskstore', probeDriver: false }).hooksInstalled).toEqual([]);
   });
 });
 

@@ -28,6 +28,22 @@ describe('uninstallGitIntegration', () => {
     expect(repo.tryGit('config', '--get-regexp', '^merge\\.').status).toBe(1);
   });
 
+  it("uninstalling one of two stores in a repository keeps the merge driver the other store's attribute line still uses", () => {
+    const repo = GitRepo.init();
+    const commands = commandsFor(fakeCli('ok').path);
+    installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands });
+    const afterFirst = state(repo);
+    installGitIntegration({ cwd: repo.dir, storeDir: 'data/.taskstore', commands });
+
+    uninstallGitIntegration({ cwd: repo.dir, storeDir: 'data/.taskstore' });
+
+    // Without the driver config git would silently merge .taskstore/*.jsonl line by line.
+    expect(repo.git('config', '--local', 'merge.taskstore.driver').trim()).not.toBe('');
+    expect(state(repo)).toEqual(afterFirst);
+    uninstallGitIntegration({ cwd: repo.dir, storeDir: '.taskstore' });
+    expect(repo.tryGit('config', '--get-regexp', '^merge\\.').status).toBe(1);
+  });
+
   it("keeps other tools' hooks, attributes, config and file modes exactly", () => {
     const repo = GitRepo.init();
     const hooks = join(repo.dir, '.git', 'hooks');
