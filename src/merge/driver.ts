@@ -137,6 +137,9 @@ export function runMergeDriver(args: readonly string[], options: MergeDriverOpti
  * `GIT_REFLOG_ACTION` to `merge …` / `pull …`. A cherry-pick, a rebase, a revert or a
  * stash set neither: their base can hold records ours never had, and keeping such a
  * record is safe where deleting it is not. Run by hand (not by git), the rule applies.
+ * `git pull --rebase` passes as a pull (its value need not say "rebase": `pull.rebase`
+ * config), so its replayed commits get the merge's rule (docs/merge.md says when that
+ * differs).
  */
 function oursDescendsFromBase(env: NodeJS.ProcessEnv): boolean {
   if (env.GIT_EXEC_PATH === undefined) return true;
