@@ -199,23 +199,37 @@ function reportDamage(pathExpr: string, where: string, indent: string): string[]
   ];
 }
 
-function preCommit(): string[] {
+/**
+ * Runs `body` (lines indented for the loop) once per store log among the paths
+ * `listCommand` prints, one per line, with the path in `$taskstore_f`: the store
+ * directory's own `*.jsonl` files, not those of its subdirectories. A failing command
+ * lists nothing.
+ */
+function forEachStoreLog(listCommand: string, body: string[]): string[] {
   return [
-    `if ${ENABLED}; then`,
-    '  taskstore_blocked=0',
-    '  taskstore_damaged=0',
-    '  taskstore_files=$(git -c core.quotePath=false diff --cached --name-only --diff-filter=ACMRT 2>/dev/null) || taskstore_files=',
+    `  taskstore_files=$(${listCommand} 2>/dev/null) || taskstore_files=`,
     '  while IFS= read -r taskstore_f; do',
     '    case $taskstore_f in',
     '      "$taskstore_prefix"*/*) continue ;;',
     '      "$taskstore_prefix"*.jsonl) ;;',
     '      *) continue ;;',
     '    esac',
-    ...reportMarker('"$taskstore_f"', 'git show ":$taskstore_f"', '    '),
-    ...reportDamage('"$taskstore_f"', 'git show ":$taskstore_f"', '    '),
+    ...body,
     '  done <<TASKSTORE_FILES',
     '$taskstore_files',
     'TASKSTORE_FILES',
+  ];
+}
+
+function preCommit(): string[] {
+  return [
+    `if ${ENABLED}; then`,
+    '  taskstore_blocked=0',
+    '  taskstore_damaged=0',
+    ...forEachStoreLog('git -c core.quotePath=false diff --cached --name-only --diff-filter=ACMRT', [
+      ...reportMarker('"$taskstore_f"', 'git show ":$taskstore_f"', '    '),
+      ...reportDamage('"$taskstore_f"', 'git show ":$taskstore_f"', '    '),
+    ]),
     '  if [ "$taskstore_blocked" = 1 ]; then',
     "    echo 'taskstore: commit refused: resolve the conflict (keep the lines you want, delete the <<<<<<< ======= >>>>>>> lines), git add the file, then commit again' >&2",
     '    exit 1',
@@ -241,20 +255,12 @@ function rebaseCommittedMarkers(): string[] {
     'resolve the file (keep the lines you want, delete the <<<<<<< ======= >>>>>>> lines) and commit it\\n';
   return [
     `if ${ENABLED} && [ "\${1:-}" = rebase ]; then`,
-    '  taskstore_files=$(git -c core.quotePath=false diff --name-only ORIG_HEAD HEAD -- "${taskstore_prefix:-.}" 2>/dev/null) || taskstore_files=',
-    '  while IFS= read -r taskstore_f; do',
-    '    case $taskstore_f in',
-    '      "$taskstore_prefix"*/*) continue ;;',
-    '      "$taskstore_prefix"*.jsonl) ;;',
-    '      *) continue ;;',
-    '    esac',
-    `    taskstore_hit=$(git cat-file blob "HEAD:$taskstore_f" 2>/dev/null | tr -d '\\r' | grep -n -E ${MARKER_RE} | sed -n 1p)`,
-    '    if [ -n "$taskstore_hit" ]; then',
-    `      printf ${shellQuote(warning)} "$taskstore_f" "\${taskstore_hit%%:*}" "\${taskstore_hit#*:}" >&2`,
-    '    fi',
-    '  done <<TASKSTORE_FILES',
-    '$taskstore_files',
-    'TASKSTORE_FILES',
+    ...forEachStoreLog('git -c core.quotePath=false diff --name-only ORIG_HEAD HEAD -- "${taskstore_prefix:-.}"', [
+      `    taskstore_hit=$(git cat-file blob "HEAD:$taskstore_f" 2>/dev/null | tr -d '\\r' | grep -n -E ${MARKER_RE} | sed -n 1p)`,
+      '    if [ -n "$taskstore_hit" ]; then',
+      `      printf ${shellQuote(warning)} "$taskstore_f" "\${taskstore_hit%%:*}" "\${taskstore_hit#*:}" >&2`,
+      '    fi',
+    ]),
     'fi',
   ];
 }
