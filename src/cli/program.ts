@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import type * as Commander from '@commander-js/extra-typings';
 import pkg from '../../package.json' with { type: 'json' };
 import type { CliContext } from './context.js';
+import { MAX_LEASE_MS } from '../shared/lease-limits.js';
 
 // commander is CommonJS: `require` loads it as such, where an ESM `import` of it also runs
 // Node's CommonJS-to-ESM translation (a lexer pass over its source to find the export
@@ -40,6 +41,13 @@ function positiveInt(value: string): number {
   // The same words for `abc` as for `0`: "non-negative" would invite a 0 that is refused next.
   const n = integerText(value, 'a positive integer');
   if (n === 0) throw new InvalidArgumentError('must be a positive integer.');
+  return n;
+}
+
+/** `--lease-ms`: a positive integer of at most 24 hours, refused here in the option's own words. */
+function leaseMsText(value: string): number {
+  const n = positiveInt(value);
+  if (n > MAX_LEASE_MS) throw new InvalidArgumentError(`must be at most ${MAX_LEASE_MS} (24 hours); take a shorter lease and renew it while you work.`);
   return n;
 }
 
@@ -349,7 +357,7 @@ export function buildProgram(setExitCode: (code: number) => void): AnyCommand {
     .description('claim a task spec (running, assigned to you, under a lease); without an id, the next claimable one (exit 1 when none)')
     .argument('[id]', 'task spec id or unique prefix')
     .requiredOption('--as <name>', 'who claims (the claimant)')
-    .option('--lease-ms <n>', 'lease length in milliseconds (default 300000)', positiveInt)
+    .option('--lease-ms <n>', 'lease length in milliseconds (default 300000, at most 86400000 = 24 hours)', leaseMsText)
     .addHelpText('after', example('taskstore claim --as loop-7', 'taskstore claim 0192f3b1 --as loop-7 --lease-ms 60000'))
     .action(
       act(
@@ -363,7 +371,7 @@ export function buildProgram(setExitCode: (code: number) => void): AnyCommand {
     .description("extend the lease of a claim you hold (the claimant's heartbeat)")
     .argument('<id>', 'task spec id or unique prefix')
     .requiredOption('--as <name>', 'the claimant holding it')
-    .option('--lease-ms <n>', 'new lease length from now in milliseconds (default 300000)', positiveInt)
+    .option('--lease-ms <n>', 'new lease length from now in milliseconds (default 300000, at most 86400000 = 24 hours)', leaseMsText)
     .addHelpText('after', example('taskstore renew 0192f3b1 --as loop-7'))
     .action(act(() => import('./commands/renew.js'), (a, o) => ({ id: a[0], as: o.as, leaseMs: o.leaseMs })));
 

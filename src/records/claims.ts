@@ -11,16 +11,13 @@ import { ClaimedError, StaleError, ValidationError } from '../errors.js';
 import { argumentTypeError, assertString, describeValue as describe, parseOptionsArgument } from '../store/arguments.js';
 import { hasControls, spellControls } from '../jsonl/control-chars.js';
 import { TaskSpecStatusSchema, type TaskSpec, type TaskSpecStatus } from './registry.js';
+import { MAX_LEASE_MS } from '../shared/lease-limits.js';
 
 /** Five minutes: long enough for a loop's slowest step between heartbeats. */
 export const DEFAULT_LEASE_MS = 300_000;
 
-/**
- * The longest lease a claim or renewal may take: 24 hours. A loop that works longer
- * renews. The cap is what lets every process tell a lease that cannot be right (see
- * {@link LEASE_CLOCK_SKEW_MS}).
- */
-export const MAX_LEASE_MS = 24 * 3600 * 1000;
+/** The longest lease a claim or renewal may take, 24 hours (defined in src/shared/lease-limits.ts for the CLI's option parser). */
+export { MAX_LEASE_MS };
 
 /**
  * How far ahead of a reader's clock an honest claimer's clock may run: one hour. A lease

@@ -142,6 +142,13 @@ describe('ready, claim, renew, release', () => {
     expect(held.stderr).toMatch(/^taskstore: error: loop-3 cannot claim task spec .+: loop-1 holds it until .+\nhint: /);
     expect(runCli(['claim', '--as', 'x', '--lease-ms', '0'], { cwd }).status).toBe(2);
     expect(runCli(['claim'], { cwd }).status).toBe(2);
+    // A lease past 24 hours is a usage error in the option's own words (it named the library's leaseMs).
+    for (const args of [['claim', '--as', 'x', '--lease-ms', '86400001'], ['renew', a, '--as', 'loop-1', '--lease-ms', '86400001']]) {
+      const long = runCli(args, { cwd });
+      expect(long.status, args[0]).toBe(2);
+      expect(long.stderr, args[0]).toContain("option '--lease-ms <n>' argument '86400001' is invalid. must be at most 86400000 (24 hours)");
+      expect(long.stderr, args[0]).not.toContain('leaseMs');
+    }
   });
 
   it('renew and release by the holder; by anyone else exit 1 (CLAIMED)', () => {
