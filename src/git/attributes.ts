@@ -91,3 +91,12 @@ export function removeAttributesLine(content: string, line: string | readonly st
   const kept = pieces.filter((piece) => !lines.some((l) => sameLine(pieceText(piece), l)));
   return kept.length === pieces.length ? undefined : kept.join('');
 }
+
+/** Whether a line of `.gitattributes` text (comments aside) gives some files `merge=taskstore` (any store's line, or the user's). */
+export function routesToDriver(content: string): boolean {
+  const token = `merge=${MERGE_DRIVER_NAME}`;
+  return linePieces(content).some((piece) => {
+    const line = pieceText(piece);
+    return !line.trimStart().startsWith('#') && line.trim().split(/\s+/).slice(1).includes(token);
+  });
+}

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { attributesLine, legacyAttributesLines, MERGE_DRIVER_NAME, removeAttributesLine } from './attributes.js';
+import { attributesLine, legacyAttributesLines, MERGE_DRIVER_NAME, removeAttributesLine, routesToDriver } from './attributes.js';
 import { fileMode, readTextIfExists, removeFile, writeFileAtomic } from './file-io.js';
 import { removeLocalSectionIfEmpty, unsetLocalConfig } from './git-config.js';
 import { blockOrigin, findBlocks, HOOK_NAMES, NEW_HOOK_HEADER, withoutBlock } from './hook-block.js';
@@ -49,12 +49,6 @@ export function uninstallGitIntegration(options: GitIntegrationOptions): GitInte
 
   for (const hook of HOOK_NAMES) report.record(join(hooksDir, hook), uninstallHook(join(hooksDir, hook), store.relative));
   return report.build(workTree, hooksDir);
-}
-
-/** Whether a line of `.gitattributes` text (comments aside) gives some files `merge=taskstore`. */
-function routesToDriver(attributes: string): boolean {
-  const token = `merge=${MERGE_DRIVER_NAME}`;
-  return attributes.split(/\r?\n/).some((line) => !line.trimStart().startsWith('#') && line.trim().split(/\s+/).slice(1).includes(token));
 }
 
 /**
