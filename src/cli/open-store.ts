@@ -64,8 +64,16 @@ export function createCliLogger(ctx: CliContext): CliLogger {
   return logger;
 }
 
+/** Each invocation's store, resolved once: discovery runs `git config` inside a repository, and a command may ask twice (a claim's worktree warning, then its store). */
+const locations = new WeakMap<CliContext, ResolvedStore>();
+
 export function storeLocation(ctx: CliContext): ResolvedStore {
-  return resolveStoreDir({ cwd: ctx.cwd, flag: ctx.storeFlag, env: ctx.env });
+  let location = locations.get(ctx);
+  if (location === undefined) {
+    location = resolveStoreDir({ cwd: ctx.cwd, flag: ctx.storeFlag, env: ctx.env });
+    locations.set(ctx, location);
+  }
+  return location;
 }
 
 /** For the commands that claim: warns when the store is a linked worktree's own copy (see `worktree-store.ts`). */
