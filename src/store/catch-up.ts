@@ -48,6 +48,7 @@ export function readableTable(engine: Engine, name: string): CollectionTable {
     const result = ingestLog(engine.ingestContext(), table);
     engine.noteConflict(name, result.conflictLine);
     scope.caughtUp.add(name);
+    if (!scope.committedEnds.has(name)) scope.committedEnds.set(name, result.before);
   }
   const conflictLine = engine.conflicts.get(name);
   if (conflictLine !== undefined) throw new ConflictMarkersError(logPath(engine.dir, name), conflictLine);
@@ -86,6 +87,7 @@ function catchUpAll(engine: Engine): number {
     engine.noteConflict(name, result.conflictLine);
     lines += result.linesRead;
     engine.scope?.caughtUp.add(name);
+    if (engine.scope?.committedEnds.has(name) === false) engine.scope.committedEnds.set(name, result.before);
   }
   // When and how much: `metrics` shows it, so one can see that the git hooks kept the cache current.
   if (lines > 0) engine.recordInCache((cache) => cache.writeMeta('last_catch_up', JSON.stringify({ at: Date.now(), lines })));

@@ -41,6 +41,8 @@ interface IngestResult {
   conflictLine: number | null;
   /** Total complete lines in the log now. */
   totalLines: number;
+  /** The log's `files` row as this catch-up found it (before it consumed anything). */
+  before: FileStateRow | undefined;
 }
 
 export interface IngestContext {
@@ -128,7 +130,7 @@ export function ingestLog(ctx: IngestContext, table: CollectionTable, forceRebui
   const name = table.name;
   const path = logPath(ctx.dir, name);
   const state = readFileState(ctx.cache, name);
-  const nothing: IngestResult = { linesRead: 0, rebuilt: false, skipped: [], conflictLine: state?.conflict_line ?? null, totalLines: state?.lines ?? 0 };
+  const nothing: IngestResult = { linesRead: 0, rebuilt: false, skipped: [], conflictLine: state?.conflict_line ?? null, totalLines: state?.lines ?? 0, before: state };
 
   if (!forceRebuild && unchangedByStat(path, state)) return nothing;
   if (!existsSync(path)) {
@@ -272,7 +274,7 @@ export function ingestLog(ctx: IngestContext, table: CollectionTable, forceRebui
       prefix_crc: crc32Range(fd, from, endOffset, tailOnly ? (state.prefix_crc ?? 0) : 0),
     });
     ctx.onProgress?.(size, size);
-    return { linesRead: totalLines - firstLine + 1, rebuilt: !tailOnly, skipped, conflictLine, totalLines };
+    return { linesRead: totalLines - firstLine + 1, rebuilt: !tailOnly, skipped, conflictLine, totalLines, before: state };
   } finally {
     if (fd >= 0) closeSync(fd);
   }

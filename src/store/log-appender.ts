@@ -3,7 +3,9 @@
  *
  * One line: a single write() and an fdatasync — a crash leaves at most a torn last line,
  * which the next lock holder moves aside. Several lines (createMany, transactions, in
- * one or several logs): journaled first (see journal.ts), so a crash keeps all or none.
+ * one or several logs), or one line where a torn line would not be recognizably
+ * TaskStore's (`StagedLog.tornTailKnown`): journaled first (see journal.ts), so a crash
+ * keeps all or none.
  * A failed append (disk full, I/O error) cuts every log back to where it was: no half
  * line is ever left behind by a failure the process survives.
  */
@@ -26,6 +28,15 @@ export interface StagedLog {
   startCrc: number | null;
   /** The fingerprint the cache recorded for those `startOffset` bytes (null when it has none). */
   startFingerprint: string | null;
+  /**
+   * True when the cache has committed the log's end at `startOffset` (same inode and
+   * fingerprint): a line torn there by a crash is then recognizably TaskStore's, and the
+   * next lock holder moves it to `.torn`. False for a log this write creates, and for one
+   * whose tail this write's own catch-up applied (lines another process appended and
+   * died before committing): a line torn there looks like another program's, so it is
+   * journaled like a batch.
+   */
+  tornTailKnown: boolean;
   lines: string[];
   /** Set once the lines are appended: the log's new consumed end, as written to the cache's `files` row. */
   appended?: AppendedEnd;
@@ -85,7 +96,7 @@ export class LogAppender {
     });
 
     const lineCount = logs.reduce((n, l) => n + l.lines.length, 0);
-    const journaled = lineCount > 1;
+    const journaled = lineCount > 1 || logs.some((l) => !l.tornTailKnown);
     if (journaled) {
       const entries: JournalEntry[] = prepared.map(({ log, handle, data }) => ({
         file: `${log.collection}.jsonl`,

@@ -8,6 +8,7 @@ import { LockedError, TooLargeError, ioError } from '../errors.js';
 import { serializeRecord, type StoredRecord } from '../jsonl/line-codec.js';
 import type { LocalLines } from '../feed/feed.js';
 import { readFileState } from './ingest.js';
+import type { FileStateRow } from '../cache/cache-db.js';
 import type { StagedLog } from './log-appender.js';
 import { gitDirToWatch, waitWhileGitBusy } from './git-activity.js';
 import { readableTable } from './catch-up.js';
@@ -25,6 +26,12 @@ export interface WriteScope {
    * its table object, or every later use of the collection fails with "no such table".
    */
   createdTables: string[];
+  /**
+   * Each log's `files` row as this scope found it, before its catch-up: the end of the
+   * log the cache has committed. After a crash that rolls the scope back, only a torn
+   * line starting there is recognizably TaskStore's (see `StagedLog.tornTailKnown`).
+   */
+  committedEnds: Map<string, FileStateRow | undefined>;
 }
 
 /** Caches locked by a store of this process: a second store waiting for its own process's lock would wait forever. */
@@ -58,7 +65,7 @@ export function runWrite<R>(engine: Engine, fn: () => R, { readOnly = false }: {
     engine.cache.beginImmediate();
   }
   locksHeldInProcess.add(lockKey);
-  const scope: WriteScope = { staged: new Map(), caughtUp: new Set(), savepoints: 0, createdTables: [] };
+  const scope: WriteScope = { staged: new Map(), caughtUp: new Set(), savepoints: 0, createdTables: [], committedEnds: new Map() };
   engine.scope = scope;
   let written = 0;
   let committed: LocalLines[] | undefined;
@@ -154,12 +161,15 @@ export function stageLine(engine: Engine, name: string, record: StoredRecord, te
   let log = scope.staged.get(name);
   if (log === undefined) {
     const state = readFileState(engine.cache, name);
+    const committed = scope.committedEnds.get(name);
     log = {
       collection: name,
       startOffset: state?.offset ?? 0,
       startLines: state?.lines ?? 0,
       startCrc: state === undefined ? 0 : state.prefix_crc,
       startFingerprint: state?.fingerprint ?? null,
+      tornTailKnown:
+        state !== undefined && committed !== undefined && committed.ino === state.ino && committed.offset === state.offset && committed.fingerprint === state.fingerprint,
       lines: [],
     };
     scope.staged.set(name, log);

@@ -1,0 +1,174 @@
+/**
+ * SIGKILL at every crash point of each kind of write: the child is killed right before
+ * its Nth disk change (crash-at.mjs counts log, journal and temp-file writes, flushes,
+ * truncates, renames, removals, and the cache's statements and commits), for N over the
+ * operation's crash points, and each kill is followed by the checks of crash-sweep.ts.
+ * Unlike crash.test.ts (kills at random moments of a stream), every boundary is hit, and
+ * each write (`writeSync`) is also cut in half before the kill.
+ *
+ * CI sweeps, per op, up to 8 points spread over its file changes (not the directory
+ * flushes, which only matter on a power loss, nor the opens) and its last cache commit
+ * (a statement before a commit only changes the cache's open transaction, which the kill
+ * rolls back), and cuts each write to a log or the journal. The full sweep, every file
+ * change, statement and commit (about 5 minutes):
+ *   CRASH_SWEEP=full npx vitest run test/reliability/crash-points.test.ts
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copyStore, liveRecords, pointsMatching, runOp, setupTemplate, verifyAfterCrash, type ChildRun, type Peer, type Write } from './crash-sweep.js';
+
+const FULL = process.env.CRASH_SWEEP === 'full';
+
+let root: string;
+let template: string;
+let serial = 0;
+const fresh = (): string => join(root, `s${++serial}`);
+
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), 'taskstore-crash-points-'));
+  template = setupTemplate(join(root, 'template'));
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/** Which crash points CI sweeps: a spread of the file changes (see the top), or only the writes cut in half. */
+type Coverage = 'files' | 'torn';
+
+/** Crash points CI sweeps per op at most, besides the cut writes. */
+const CI_POINTS = 8;
+
+/** The crash points of a counted run: [point, cut the write in half first]. */
+function pointsOf(counted: ChildRun, coverage: Coverage): [number, boolean][] {
+  // Writes to the logs and the journal (a cut write to a temp or .torn file is garbage either way).
+  const torn = pointsMatching(counted, FULL ? /^#\d+ fs\.writeSync / : /^#\d+ fs\.writeSync (\w+\.jsonl|taskstore\.journal) /);
+  let whole: number[];
+  if (FULL) whole = Array.from({ length: counted.boundaries! }, (_, i) => i + 1);
+  else if (coverage === 'torn') whole = [];
+  else {
+    const commits = pointsMatching(counted, /^#\d+ sqlite\.\w+ COMMIT/);
+    // Not the directory flushes (a directory's name has no dot here: s1, s2 …) nor the opens.
+    whole = spread([...pointsMatching(counted, /^#\d+ fs\.(?!fsyncSync [^.]+$|openSync )/), ...commits.slice(-1)].sort((a, b) => a - b), CI_POINTS);
+  }
+  return [...whole.map((n): [number, boolean] => [n, false]), ...torn.map((n): [number, boolean] => [n, true])];
+}
+
+/** At most `max` of `points`, evenly spread, the first and the last among them. */
+function spread(points: number[], max: number): number[] {
+  if (points.length <= max) return points;
+  return [...new Set(Array.from({ length: max }, (_, i) => points[Math.round((i * (points.length - 1)) / (max - 1))]!))];
+}
+
+interface OpCase {
+  op: string;
+  /** The op changes no live record (compaction, a plain open). */
+  unchanged?: boolean;
+  allowProblems?: string[];
+  /** A peer process crashes after the op's process opened the store (see crash-op.mjs). */
+  peer?: Peer;
+  /** Makes the store the op starts from (default: a copy of the template). */
+  prepare?: (dir: string) => Write[];
+  coverage?: Coverage;
+}
+
+/**
+ * Kills `op` at each of its crash points, each time on a fresh store made by `prepare`
+ * (which returns the writes an earlier crashed run left unacknowledged), and verifies.
+ * A crash-left state is made again for each point, never copied: a copy has other
+ * inodes, and a torn tail in a file other than the one TaskStore appended to is, by
+ * design, someone else's.
+ */
+function sweep({ op, unchanged, allowProblems, peer, prepare = fromTemplate, coverage = 'files' }: OpCase): number {
+  const countDir = fresh();
+  prepare(countDir);
+  const before = unchanged === true ? liveRecords(copyStore(countDir, fresh())) : undefined;
+  const counted = runOp(countDir, op, { trace: true, peer });
+  expect(counted.killed).toBe(false);
+  // Every write of the op returned (a peer's, killed, did not).
+  expect(counted.writes.filter((w) => !w.acked)).toHaveLength(peer === undefined ? 0 : 1);
+  let kills = 0;
+  for (const [n, torn] of pointsOf(counted, coverage)) {
+    const dir = fresh();
+    const t0 = performance.now();
+    const earlier = prepare(dir);
+    const t1 = performance.now();
+    const run = runOp(dir, op, { crashAt: n, torn, peer });
+    const label = `${op}${peer === undefined ? '' : ` after a peer's crash`} killed at ${counted.trace[n - 1]}${torn ? ' (torn)' : ''}`;
+    expect(run.killed, label).toBe(true);
+    kills++;
+    verifyAfterCrash(dir, [...earlier, ...run.writes], {
+      label,
+      ...(before === undefined ? {} : { unchanged: before }),
+      ...(allowProblems === undefined ? {} : { allowProblems }),
+    });
+    if (process.env.CRASH_TIMING) console.log(`${(t1 - t0).toFixed(0)} ${(performance.now() - t1).toFixed(0)} ${label}`);
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(`${dir}-rebuilt`, { recursive: true, force: true });
+  }
+  return kills;
+}
+
+function fromTemplate(dir: string): Write[] {
+  copyStore(template, dir);
+  return [];
+}
+
+const OPS: OpCase[] = [
+  { op: 'init', prepare: () => [] },
+  { op: 'create' },
+  { op: 'create-new' },
+  { op: 'create-many' },
+  { op: 'create-many-new' },
+  { op: 'txn' },
+  { op: 'txn-new' },
+  { op: 'update-patch-delete' },
+  { op: 'sync', unchanged: true },
+  { op: 'compact', unchanged: true },
+  { op: 'compact-keep-days', unchanged: true },
+  { op: 'rescue', allowProblems: ['rescued_lines'] },
+  { op: 'claim' },
+  { op: 'complete' },
+];
+
+describe('SIGKILL at every crash point', () => {
+  it.each(OPS)('$op: nothing acknowledged lost, all or none, logs of whole lines, cache equal to a rebuild', (c) => {
+    expect(sweep(c)).toBeGreaterThan(0);
+  }, 300_000);
+});
+
+/**
+ * States a crash leaves (the op, and the crash point in its trace), from which the next
+ * process opens the store (recovering a journal, moving a torn line aside, catching up
+ * lines the cache never committed) or writes: killed at each point of that, too.
+ */
+const CRASH_LEFT: { name: string; op: string; at: RegExp; last?: boolean; torn?: boolean }[] = [
+  { name: 'a line appended, the cache not committed', op: 'create', at: /sqlite\.run COMMIT/ },
+  { name: 'a torn line in an existing log', op: 'create', at: /fs\.writeSync notes\.jsonl/, torn: true },
+  { name: 'a torn first line of a new log', op: 'create-new', at: /fs\.writeSync fresh\.jsonl/, torn: true },
+  { name: 'a journaled batch cut in half', op: 'create-many', at: /fs\.writeSync notes\.jsonl/, torn: true },
+  // The journal's last truncate empties it.
+  { name: 'a journaled batch whole, the journal not emptied', op: 'create-many', at: /fs\.ftruncateSync taskstore\.journal/, last: true },
+  { name: 'a transaction whose second log is torn', op: 'txn', at: /fs\.writeSync events\.jsonl/, torn: true },
+  { name: 'a cascade flushed in one log of three', op: 'complete', at: /fs\.fdatasyncSync task_specs\.jsonl/ },
+  { name: 'a compaction renamed, the cache not committed', op: 'compact', at: /fs\.openSync notes\.jsonl/ },
+];
+
+describe('SIGKILL while the next process recovers from a crash', () => {
+  it.each(CRASH_LEFT)('$name: the next open and the next write, killed at each crash point', ({ op, at, last = false, torn = false }) => {
+    const counted = runOp(copyStore(template, fresh()), op, { trace: true });
+    const points = pointsMatching(counted, at);
+    const point = last ? points.at(-1)! : points[0]!;
+    expect(point, `${op}: no crash point matches ${at}`).toBeDefined();
+    const crashLeft = (dir: string): Write[] => {
+      copyStore(template, dir);
+      const crashed = runOp(dir, op, { crashAt: point, torn });
+      expect(crashed.killed).toBe(true);
+      return crashed.writes;
+    };
+    expect(sweep({ op: 'open', prepare: crashLeft })).toBeGreaterThan(0);
+    expect(sweep({ op: 'write-after', prepare: crashLeft, coverage: 'torn' })).toBeGreaterThan(0);
+    // The crash happens while another process has the store open: its next write finds it
+    // (no open of its own caught up first).
+    if (op !== 'compact') expect(sweep({ op: 'write-after', peer: { op, at: point, torn }, coverage: 'torn' })).toBeGreaterThan(0);
+  }, 300_000);
+});
