@@ -9,7 +9,7 @@
  * CI sweeps, per op, up to 8 points spread over its file changes (not the directory
  * flushes, which only matter on a power loss, nor the opens) and its last cache commit
  * (a statement before a commit only changes the cache's open transaction, which the kill
- * rolls back), and cuts each write to a log or the journal. The full sweep, every file
+ * rolls back), and cuts each write to a log, the journal or a .torn file. The full sweep, every file
  * change, statement and commit (about 5 minutes):
  *   CRASH_SWEEP=full npx vitest run test/reliability/crash-points.test.ts
  */
@@ -40,8 +40,8 @@ const CI_POINTS = 8;
 
 /** The crash points of a counted run: [point, cut the write in half first]. */
 function pointsOf(counted: ChildRun, coverage: Coverage): [number, boolean][] {
-  // Writes to the logs and the journal (a cut write to a temp or .torn file is garbage either way).
-  const torn = pointsMatching(counted, FULL ? /^#\d+ fs\.writeSync / : /^#\d+ fs\.writeSync (\w+\.jsonl|taskstore\.journal) /);
+  // Writes to the logs, the journal and the .torn files (a cut write to a temp file is garbage either way).
+  const torn = pointsMatching(counted, FULL ? /^#\d+ fs\.writeSync / : /^#\d+ fs\.writeSync (\w+\.jsonl(\.torn)?|taskstore\.journal) /);
   let whole: number[];
   if (FULL) whole = Array.from({ length: counted.boundaries! }, (_, i) => i + 1);
   else if (coverage === 'torn') whole = [];
@@ -69,6 +69,9 @@ interface OpCase {
   /** Makes the store the op starts from (default: a copy of the template). */
   prepare?: (dir: string) => Write[];
   coverage?: Coverage;
+  /** What the live records must be after the crash (default: as before the op, when `unchanged`). */
+  expected?: () => Record<string, Record<string, unknown>[]>;
+  rescueFirst?: boolean;
 }
 
 /**
@@ -78,10 +81,10 @@ interface OpCase {
  * inodes, and a torn tail in a file other than the one TaskStore appended to is, by
  * design, someone else's.
  */
-function sweep({ op, unchanged, allowProblems, peer, prepare = fromTemplate, coverage = 'files' }: OpCase): number {
+function sweep({ op, unchanged, allowProblems, peer, prepare = fromTemplate, coverage = 'files', expected, rescueFirst }: OpCase): number {
   const countDir = fresh();
   prepare(countDir);
-  const before = unchanged === true ? liveRecords(copyStore(countDir, fresh())) : undefined;
+  const before = expected !== undefined ? expected() : unchanged === true ? liveRecords(copyStore(countDir, fresh())) : undefined;
   const counted = runOp(countDir, op, { trace: true, peer });
   expect(counted.killed).toBe(false);
   // Every write of the op returned (a peer's, killed, did not).
@@ -100,6 +103,7 @@ function sweep({ op, unchanged, allowProblems, peer, prepare = fromTemplate, cov
       label,
       ...(before === undefined ? {} : { unchanged: before }),
       ...(allowProblems === undefined ? {} : { allowProblems }),
+      ...(rescueFirst === undefined ? {} : { rescueFirst }),
     });
     if (process.env.CRASH_TIMING) console.log(`${(t1 - t0).toFixed(0)} ${(performance.now() - t1).toFixed(0)} ${label}`);
     rmSync(dir, { recursive: true, force: true });
@@ -128,6 +132,20 @@ const OPS: OpCase[] = [
   { op: 'rescue', allowProblems: ['rescued_lines'] },
   { op: 'claim' },
   { op: 'complete' },
+  // Opening a store whose cache is gone (a fresh clone): the whole cache is built.
+  {
+    op: 'open',
+    unchanged: true,
+    prepare: (dir) => {
+      copyStore(template, dir);
+      for (const f of ['taskstore.db', 'taskstore.db-wal', 'taskstore.db-shm']) rmSync(join(dir, f), { force: true });
+      return [];
+    },
+  },
+  // A log another program rewrote: the open's rebuild keeps the versions it lost in
+  // .rescued, and after rescue() every record is as it was. (A .rescued line cut by the
+  // kill is no record: rescue leaves it in the file, and check goes on reporting it.)
+  { op: 'foreign-rewrite', expected: () => liveRecords(copyStore(template, fresh())), rescueFirst: true, allowProblems: ['rescued_lines'] },
 ];
 
 describe('SIGKILL at every crash point', () => {
