@@ -5,13 +5,16 @@
  * copied atomically and durably (fs/atomic-replace.ts), then the destination directory
  * is flushed. The cache, journal and other local state are not copied: opening the
  * backup rebuilds them from the logs. A file that is a symbolic link is refused, never
- * copied through (an `IoError` naming it). A backup that fails part way removes what it
- * copied (and the directories it created): a partial copy would open as a store.
+ * copied through (an `IoError` naming it). A partial copy would open as a store that
+ * lacks the files not copied, without a word: so the files are copied into a hidden
+ * directory beside the destination, which is renamed to the destination once complete
+ * (a process killed part way leaves that hidden directory, never a partial backup), and
+ * a backup that fails part way removes it (and the directories it created).
  */
-import { closeSync, existsSync, mkdirSync, readdirSync, realpathSync, rmdirSync, rmSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, readdirSync, realpathSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { AlreadyExistsError, ValidationError, ioError } from '../errors.js';
-import { atomicCopyFile } from '../fs/atomic-replace.js';
+import { atomicCopyFile, tempPathFor } from '../fs/atomic-replace.js';
 import { realpathOfExistingPart } from '../fs/real-path.js';
 import { FSYNC } from '../fs/durability.js';
 import { openLogFile, READ_NO_FOLLOW } from '../fs/open-log-file.js';
@@ -36,23 +39,40 @@ export function backupStore(dir: string, dest: string, withWriteLock: <R>(copy: 
   refuseInsideStore(dir, target);
   const created = prepareDestination(target);
   const files: BackupReport['files'] = [];
+  // Beside the destination (the same file system, so the rename below is atomic), hidden.
+  const staging = tempPathFor(target);
   try {
-    withWriteLock(() => {
-      for (const name of storeFileNames(dir)) files.push({ name, bytes: copyInto(dir, target, name) });
+    fsStep('create the backup directory', staging, () => {
+      mkdirSync(staging);
+      // The destination keeps its permissions (an existing empty directory's, else the default).
+      chmodSync(staging, statSync(target).mode & 0o7777);
     });
-    FSYNC.syncDir(target);
+    withWriteLock(() => {
+      for (const name of storeFileNames(dir)) files.push({ name, bytes: copyInto(dir, staging, name, target) });
+    });
+    FSYNC.syncDir(staging);
+    // Over the empty destination directory: only a whole copy ever appears there.
+    fsStep('move the backup into', target, () => renameSync(staging, target));
+    FSYNC.syncDir(dirname(target));
   } catch (err) {
-    // A partial copy opens as a store that lacks the files not copied, without a word:
-    // what this backup wrote is removed, so that nothing looks like a backup but a whole one.
-    removePartialBackup(target, files.map((f) => f.name), created);
+    // Nothing looks like a backup but a whole one: what this backup wrote is removed.
+    rmSync(staging, { recursive: true, force: true });
+    removePartialBackup(target, created);
     throw err;
   }
   return { dest: target, files };
 }
 
-/** Removes the files a failed backup copied, then the directories it created (only while empty). */
-function removePartialBackup(dest: string, names: string[], created: string | undefined): void {
-  for (const name of names) rmSync(join(dest, name), { force: true });
+function fsStep(what: string, path: string, step: () => void): void {
+  try {
+    step();
+  } catch (err) {
+    throw ioError(what, path, err);
+  }
+}
+
+/** Removes the directories a failed backup created (only while empty). */
+function removePartialBackup(dest: string, created: string | undefined): void {
   if (created === undefined) return;
   for (let path = dest; ; path = dirname(path)) {
     try {
@@ -94,17 +114,16 @@ function storeFileNames(dir: string): string[] {
 }
 
 /**
- * Copies one file, never through a symbolic link (as the store never opens a log through
+ * Copies one file into the staging directory (errors name its place in `dest`), never through a symbolic link (as the store never opens a log through
  * one): a link committed to git (`notes.jsonl -> ~/.ssh/id_rsa`) would otherwise put the
  * file it names into the backup.
  */
-function copyInto(dir: string, dest: string, name: string): number {
-  const target = join(dest, name);
+function copyInto(dir: string, staging: string, name: string, dest: string): number {
   const source = openLogFile(join(dir, name), READ_NO_FOLLOW, name === '.version' ? "the store's files" : 'its logs');
   try {
-    return atomicCopyFile(source, target, { durability: FSYNC });
+    return atomicCopyFile(source, join(staging, name), { durability: FSYNC });
   } catch (err) {
-    throw ioError('copy to', target, err);
+    throw ioError('copy to', join(dest, name), err);
   } finally {
     closeSync(source);
   }

@@ -13,7 +13,7 @@
  * change, statement and commit (about 5 minutes):
  *   CRASH_SWEEP=full npx vitest run test/reliability/crash-points.test.ts
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -72,6 +72,8 @@ interface OpCase {
   /** What the live records must be after the crash (default: as before the op, when `unchanged`). */
   expected?: () => Record<string, Record<string, unknown>[]>;
   rescueFirst?: boolean;
+  /** More checks after the store's own. */
+  after?: (dir: string, label: string) => void;
 }
 
 /**
@@ -81,7 +83,7 @@ interface OpCase {
  * inodes, and a torn tail in a file other than the one TaskStore appended to is, by
  * design, someone else's.
  */
-function sweep({ op, unchanged, allowProblems, peer, prepare = fromTemplate, coverage = 'files', expected, rescueFirst }: OpCase): number {
+function sweep({ op, unchanged, allowProblems, peer, prepare = fromTemplate, coverage = 'files', expected, rescueFirst, after }: OpCase): number {
   const countDir = fresh();
   prepare(countDir);
   const before = expected !== undefined ? expected() : unchanged === true ? liveRecords(copyStore(countDir, fresh())) : undefined;
@@ -105,9 +107,10 @@ function sweep({ op, unchanged, allowProblems, peer, prepare = fromTemplate, cov
       ...(allowProblems === undefined ? {} : { allowProblems }),
       ...(rescueFirst === undefined ? {} : { rescueFirst }),
     });
+    after?.(dir, label);
     if (process.env.CRASH_TIMING) console.log(`${(t1 - t0).toFixed(0)} ${(performance.now() - t1).toFixed(0)} ${label}`);
     rmSync(dir, { recursive: true, force: true });
-    rmSync(`${dir}-rebuilt`, { recursive: true, force: true });
+    for (const suffix of ['-rebuilt', '-backup']) rmSync(`${dir}${suffix}`, { recursive: true, force: true });
   }
   return kills;
 }
@@ -115,6 +118,15 @@ function sweep({ op, unchanged, allowProblems, peer, prepare = fromTemplate, cov
 function fromTemplate(dir: string): Write[] {
   copyStore(template, dir);
   return [];
+}
+
+function backupWholeOrNothing(dir: string, label: string): void {
+  const dest = `${dir}-backup`;
+  const names = existsSync(dest) ? readdirSync(dest).sort() : [];
+  if (names.length === 0) return;
+  const whole = readdirSync(template).filter((f) => f === '.version' || /^[a-z][a-z0-9_]*\.jsonl$/.test(f)).sort();
+  expect(names, `${label}: a partial backup`).toEqual(whole);
+  for (const f of whole) expect(readFileSync(join(dest, f)), `${label}: ${f} in the backup`).toEqual(readFileSync(join(template, f)));
 }
 
 const OPS: OpCase[] = [
@@ -142,6 +154,9 @@ const OPS: OpCase[] = [
       return [];
     },
   },
+  // A backup killed part way leaves nothing that looks like one: the destination is
+  // absent, empty, or a whole copy.
+  { op: 'backup', unchanged: true, after: backupWholeOrNothing },
   // A log another program rewrote: the open's rebuild keeps the versions it lost in
   // .rescued, and after rescue() every record is as it was. (A .rescued line cut by the
   // kill is no record: rescue leaves it in the file, and check goes on reporting it.)
