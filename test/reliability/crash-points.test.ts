@@ -17,7 +17,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyStore, liveRecords, pointsMatching, runOp, setupTemplate, verifyAfterCrash, type ChildRun, type Peer, type Write } from './crash-sweep.js';
+import { copyStore, liveRecords, pointsMatching, runOp, runOpAsync, setupTemplate, verifyAfterCrash, type ChildRun, type Peer, type Write } from './crash-sweep.js';
 
 const FULL = process.env.CRASH_SWEEP === 'full';
 
@@ -67,7 +67,7 @@ interface OpCase {
   /** A peer process crashes after the op's process opened the store (see crash-op.mjs). */
   peer?: Peer;
   /** Makes the store the op starts from (default: a copy of the template). */
-  prepare?: (dir: string) => Write[];
+  prepare?: (dir: string) => Promise<Write[]>;
   coverage?: Coverage;
   /** What the live records must be after the crash (default: as before the op, when `unchanged`). */
   expected?: () => Record<string, Record<string, unknown>[]>;
@@ -76,28 +76,34 @@ interface OpCase {
   after?: (dir: string, label: string) => void;
 }
 
+/** Crash points run at once: the children mostly wait for their flushes. */
+const CONCURRENCY = 3;
+
 /**
  * Kills `op` at each of its crash points, each time on a fresh store made by `prepare`
  * (which returns the writes an earlier crashed run left unacknowledged), and verifies.
  * A crash-left state is made again for each point, never copied: a copy has other
  * inodes, and a torn tail in a file other than the one TaskStore appended to is, by
- * design, someone else's.
+ * design, someone else's. Children run a few at a time; each is verified as it ends.
  */
-function sweep({ op, unchanged, allowProblems, peer, prepare = fromTemplate, coverage = 'files', expected, rescueFirst, after }: OpCase): number {
+async function sweep({ op, unchanged, allowProblems, peer, prepare = fromTemplate, coverage = 'files', expected, rescueFirst, after }: OpCase): Promise<number> {
   const countDir = fresh();
-  prepare(countDir);
+  await prepare(countDir);
   const before = expected !== undefined ? expected() : unchanged === true ? liveRecords(copyStore(countDir, fresh())) : undefined;
   const counted = runOp(countDir, op, { trace: true, peer });
   expect(counted.killed).toBe(false);
   // Every write of the op returned (a peer's, killed, did not).
   expect(counted.writes.filter((w) => !w.acked)).toHaveLength(peer === undefined ? 0 : 1);
-  let kills = 0;
-  for (const [n, torn] of pointsOf(counted, coverage)) {
+  const points = pointsOf(counted, coverage);
+  const crash = async ([n, torn]: [number, boolean]) => {
     const dir = fresh();
-    const t0 = performance.now();
-    const earlier = prepare(dir);
-    const t1 = performance.now();
-    const run = runOp(dir, op, { crashAt: n, torn, peer });
+    const started = performance.now();
+    const earlier = await prepare(dir);
+    return { dir, n, torn, earlier, started, run: await runOpAsync(dir, op, { crashAt: n, torn, peer }) };
+  };
+  let kills = 0;
+  const verify = ({ dir, n, torn, earlier, run, started }: Awaited<ReturnType<typeof crash>>): void => {
+    const verifying = performance.now();
     const label = `${op}${peer === undefined ? '' : ` after a peer's crash`} killed at ${counted.trace[n - 1]}${torn ? ' (torn)' : ''}`;
     expect(run.killed, label).toBe(true);
     kills++;
@@ -108,14 +114,28 @@ function sweep({ op, unchanged, allowProblems, peer, prepare = fromTemplate, cov
       ...(rescueFirst === undefined ? {} : { rescueFirst }),
     });
     after?.(dir, label);
-    if (process.env.CRASH_TIMING) console.log(`${(t1 - t0).toFixed(0)} ${(performance.now() - t1).toFixed(0)} ${label}`);
-    rmSync(dir, { recursive: true, force: true });
-    for (const suffix of ['-rebuilt', '-backup']) rmSync(`${dir}${suffix}`, { recursive: true, force: true });
+    if (process.env.CRASH_TIMING !== undefined) console.log(`ms ${Math.round(verifying - started)} ${Math.round(performance.now() - verifying)} ${label}`);
+    for (const suffix of ['', '-rebuilt', '-backup']) rmSync(`${dir}${suffix}`, { recursive: true, force: true });
+  };
+  const running = new Set<Promise<void>>();
+  let failure: unknown;
+  for (const point of points) {
+    const job: Promise<void> = crash(point)
+      .then(verify)
+      .catch((err: unknown) => {
+        failure ??= err;
+      })
+      .finally(() => running.delete(job));
+    running.add(job);
+    if (running.size >= CONCURRENCY) await Promise.race(running);
+    if (failure !== undefined) break;
   }
+  await Promise.all(running);
+  if (failure !== undefined) throw failure;
   return kills;
 }
 
-function fromTemplate(dir: string): Write[] {
+async function fromTemplate(dir: string): Promise<Write[]> {
   copyStore(template, dir);
   return [];
 }
@@ -130,7 +150,7 @@ function backupWholeOrNothing(dir: string, label: string): void {
 }
 
 const OPS: OpCase[] = [
-  { op: 'init', prepare: () => [] },
+  { op: 'init', prepare: async () => [] },
   { op: 'create' },
   { op: 'create-new' },
   { op: 'create-many' },
@@ -148,7 +168,7 @@ const OPS: OpCase[] = [
   {
     op: 'open',
     unchanged: true,
-    prepare: (dir) => {
+    prepare: async (dir) => {
       copyStore(template, dir);
       for (const f of ['taskstore.db', 'taskstore.db-wal', 'taskstore.db-shm']) rmSync(join(dir, f), { force: true });
       return [];
@@ -164,8 +184,8 @@ const OPS: OpCase[] = [
 ];
 
 describe('SIGKILL at every crash point', () => {
-  it.each(OPS)('$op: nothing acknowledged lost, all or none, logs of whole lines, cache equal to a rebuild', (c) => {
-    expect(sweep(c)).toBeGreaterThan(0);
+  it.each(OPS)('$op: nothing acknowledged lost, all or none, logs of whole lines, cache equal to a rebuild', async (c) => {
+    expect(await sweep(c)).toBeGreaterThan(0);
   }, 300_000);
 });
 
@@ -187,21 +207,21 @@ const CRASH_LEFT: { name: string; op: string; at: RegExp; last?: boolean; torn?:
 ];
 
 describe('SIGKILL while the next process recovers from a crash', () => {
-  it.each(CRASH_LEFT)('$name: the next open and the next write, killed at each crash point', ({ op, at, last = false, torn = false }) => {
+  it.each(CRASH_LEFT)('$name: the next open and the next write, killed at each crash point', async ({ op, at, last = false, torn = false }) => {
     const counted = runOp(copyStore(template, fresh()), op, { trace: true });
     const points = pointsMatching(counted, at);
     const point = last ? points.at(-1)! : points[0]!;
     expect(point, `${op}: no crash point matches ${at}`).toBeDefined();
-    const crashLeft = (dir: string): Write[] => {
+    const crashLeft = async (dir: string): Promise<Write[]> => {
       copyStore(template, dir);
-      const crashed = runOp(dir, op, { crashAt: point, torn });
+      const crashed = await runOpAsync(dir, op, { crashAt: point, torn });
       expect(crashed.killed).toBe(true);
       return crashed.writes;
     };
-    expect(sweep({ op: 'open', prepare: crashLeft })).toBeGreaterThan(0);
-    expect(sweep({ op: 'write-after', prepare: crashLeft, coverage: 'torn' })).toBeGreaterThan(0);
+    expect(await sweep({ op: 'open', prepare: crashLeft })).toBeGreaterThan(0);
+    expect(await sweep({ op: 'write-after', prepare: crashLeft, coverage: 'torn' })).toBeGreaterThan(0);
     // The crash happens while another process has the store open: its next write finds it
     // (no open of its own caught up first).
-    if (op !== 'compact') expect(sweep({ op: 'write-after', peer: { op, at: point, torn }, coverage: 'torn' })).toBeGreaterThan(0);
+    if (op !== 'compact') expect(await sweep({ op: 'write-after', peer: { op, at: point, torn }, coverage: 'torn' })).toBeGreaterThan(0);
   }, 300_000);
 });

@@ -4,7 +4,7 @@
  * write, flush, truncate, rename, or a statement of the cache), then checks what the
  * next open finds against every promise the store makes about a crash.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
@@ -55,22 +55,45 @@ interface RunOptions {
 }
 
 /** Runs `op` on `dir`, killed at crash point `crashAt` (0: never), `torn`: that write cut in half first. */
-export function runOp(dir: string, op: string, { crashAt = 0, torn = false, trace = false, peer }: RunOptions = {}): ChildRun {
-  const result = spawnSync(process.execPath, ['--import', PRELOAD, OP, dir, op], {
-    env: {
-      ...process.env,
-      CRASH_AT: String(crashAt),
-      CRASH_TORN: torn ? '1' : '0',
-      CRASH_TRACE: trace ? '1' : '0',
-      ...(peer === undefined ? {} : { PEER: JSON.stringify(peer) }),
-    },
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
+export function runOp(dir: string, op: string, options: RunOptions = {}): ChildRun {
+  const result = spawnSync(process.execPath, ['--import', PRELOAD, OP, dir, op], { env: childEnv(options), encoding: 'utf8', timeout: 60_000 });
   if (result.error !== undefined) throw result.error;
+  return parseRun(op, result.stdout, result.stderr, result.status, result.signal);
+}
+
+/** {@link runOp} without blocking, so that several crash points run at once. */
+export function runOpAsync(dir: string, op: string, options: RunOptions = {}): Promise<ChildRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', PRELOAD, OP, dir, op], { env: childEnv(options), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (status, signal) => {
+      try {
+        resolve(parseRun(op, stdout, stderr, status, signal));
+      } catch (err) {
+        reject(err);
+      }
+    });
+  });
+}
+
+function childEnv({ crashAt = 0, torn = false, trace = false, peer }: RunOptions): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    CRASH_AT: String(crashAt),
+    CRASH_TORN: torn ? '1' : '0',
+    CRASH_TRACE: trace ? '1' : '0',
+    ...(peer === undefined ? {} : { PEER: JSON.stringify(peer) }),
+  };
+}
+
+function parseRun(op: string, stdout: string, stderr: string, status: number | null, signal: NodeJS.Signals | null): ChildRun {
   const writes: Write[] = [];
   let boundaries: number | undefined;
-  for (const line of result.stdout.split('\n')) {
+  for (const line of stdout.split('\n')) {
     const space = line.indexOf(' ');
     const kind = line.slice(0, space);
     const body = line.slice(space + 1);
@@ -78,11 +101,10 @@ export function runOp(dir: string, op: string, { crashAt = 0, torn = false, trac
     else if (kind === 'ack') writes.at(-1)!.acked = true;
     else if (kind === 'boundaries') boundaries = Number(body);
   }
-  const stderr = result.stderr;
   const traceLines = stderr.split('\n').filter((l) => l.startsWith('#'));
   const otherErr = stderr.split('\n').filter((l) => l !== '' && !l.startsWith('#')).join('\n');
-  const killed = result.signal === 'SIGKILL';
-  if (!killed && (result.status !== 0 || otherErr !== '')) throw new Error(`crash-op ${op} failed (status ${result.status}):\n${otherErr}`);
+  const killed = signal === 'SIGKILL';
+  if (!killed && (status !== 0 || otherErr !== '')) throw new Error(`crash-op ${op} failed (status ${status}):\n${otherErr}`);
   return { killed, writes, boundaries, trace: traceLines, stderr: otherErr };
 }
 
