@@ -35,9 +35,30 @@ export function parseArgument<S extends z.ZodType>(schema: S, value: unknown, na
   throw new ValidationError(`${name} ${result.error.issues[0]!.message}`, { field: name, cause: result.error });
 }
 
-/** Wraps a zod schema as the collection-level `schema` (checked on every stored version), with readable messages. */
-export function storedSchema<T>(schema: z.ZodType<T>): RecordSchema<T> {
-  return { parse: (value) => schema.parse(value, { error: issueMessage }) };
+/**
+ * Wraps a zod schema as the collection-level `schema` (checked on every stored version), with
+ * readable messages. `idField`: the field that must equal the record's `id` (a repository
+ * state's `repo_path`), checked too.
+ */
+export function storedSchema<T>(schema: z.ZodType<T>, idField?: string): RecordSchema<T> {
+  return {
+    parse: (value) => {
+      const record = schema.parse(value, { error: issueMessage });
+      if (idField !== undefined) assertIdField(record as Record<string, unknown>, idField);
+      return record;
+    },
+  };
+}
+
+/**
+ * A version whose `idField` differs from its `id` would be found under neither: reads look
+ * the record up by the field's value (`getRepoState(path)` reads id `path`). Thrown with
+ * zod's `issues` shape, so the collection's ValidationError names the field.
+ */
+function assertIdField(record: Record<string, unknown>, field: string): void {
+  if (record[field] === record.id) return;
+  const message = `must equal the record's id ${describeValue(record.id)} (got ${describeValue(record[field])}): the id of this type is its ${field}; to record another one, create a record with that id`;
+  throw Object.assign(new Error(message), { issues: [{ path: [field], message }] });
 }
 
 /** The entries of each defaults object, listed once (lists of thousands of records read them per record). */

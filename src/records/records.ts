@@ -69,7 +69,7 @@ interface RecordCollections {
 const C = RECORD_COLLECTIONS;
 
 /** The schema every version written to a record collection must pass, by collection name. */
-const STORED_SCHEMAS = new Map<string, RecordSchema>(Object.values(RECORD_TYPES).map((type) => [type.collection, storedSchema(type.stored)]));
+const STORED_SCHEMAS = new Map<string, RecordSchema>(Object.values(RECORD_TYPES).map((type) => [type.collection, storedSchema(type.stored, type.idField)]));
 
 export class Records {
   private readonly host: DomainHost;

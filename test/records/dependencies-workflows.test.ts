@@ -162,4 +162,21 @@ describe('repository state', () => {
     raw.delete('/r');
     expect(store.setRepoState('/r', 'c')).toMatchObject({ repo_path: '/r', last_synced_commit: 'c' });
   });
+
+  it('a repository state is stored under its repo_path: a write that would make them differ is refused (CLI update and MCP update_record patch through it)', () => {
+    const { store, dir } = openStore();
+    const raw = store.collection({ name: 'repo_state' });
+    store.setRepoState('/repo/a', 'abc');
+    // Moved to /other, it would be found by neither getRepoState('/other') nor reads of '/repo/a' as that repository.
+    const err = expectRejected(dir, () => raw.patch('/repo/a', { repo_path: '/other' }), 'VALIDATION', 'repo_path');
+    expect(err.message).toContain('"/repo/a"');
+    expect(err.message).toContain('"/other"');
+    expectRejected(dir, () => raw.update('/repo/a', { repo_path: '/repo/a/', last_synced_commit: 'abc' }), 'VALIDATION', 'repo_path');
+    // Created without an id, the record would get a UUIDv7 that no getRepoState finds.
+    expectRejected(dir, () => raw.create({ repo_path: '/repo/b', last_synced_commit: 'x' }), 'VALIDATION', 'repo_path');
+    expectRejected(dir, () => raw.create({ id: '/repo/c', repo_path: '/repo/b', last_synced_commit: 'x' }), 'VALIDATION', 'repo_path');
+    raw.create({ id: '/repo/b', repo_path: '/repo/b', last_synced_commit: 'x' });
+    expect(store.getRepoState('/repo/b')).toMatchObject({ last_synced_commit: 'x' });
+    expect(raw.patch('/repo/a', { last_synced_commit: 'def' })).toMatchObject({ id: '/repo/a', repo_path: '/repo/a', last_synced_commit: 'def' });
+  });
 });
