@@ -51,8 +51,8 @@ import {
 
 /** What a record type adds to the generic create / update (see `createRecord`). */
 interface WriteHooks {
-  /** Rules beyond the registry's references, checked in the write's transaction (workflow-name uniqueness). */
-  rules?: (input: Record<string, unknown>) => void;
+  /** Rules beyond the registry's references, checked in the write's transaction (workflow-name uniqueness); given the current version on update. */
+  rules?: (input: Record<string, unknown>, current: Record<string, unknown> | undefined) => void;
   /** Fills in what the store decides, given the current version on update. */
   complete?: (input: Record<string, unknown>, current: Record<string, unknown> | undefined) => Record<string, unknown>;
 }
@@ -266,7 +266,12 @@ export class Records {
   }
 
   updateWorkflow(id: string, w: NewWorkflow, options?: WriteOptions): Workflow {
-    return this.updateRecord<Workflow>(C.workflows, id, w, options, { rules: (input) => this.requireFreeWorkflowName(input.name as string, id) });
+    return this.updateRecord<Workflow>(C.workflows, id, w, options, {
+      // Only a new name is checked: keeping the name two merged branches both gave their workflows creates no duplicate.
+      rules: (input, current) => {
+        if (input.name !== current?.name) this.requireFreeWorkflowName(input.name as string, id);
+      },
+    });
   }
 
   listWorkflows(): Workflow[] {
@@ -321,7 +326,7 @@ export class Records {
     if (hooks.rules === undefined && !definition.references.some((ref) => ref.checkedOnWrite)) return write();
     return this.host.transaction(() => {
       this.requireReferences(type, input);
-      hooks.rules?.(input);
+      hooks.rules?.(input, undefined);
       return write();
     });
   }
@@ -339,7 +344,7 @@ export class Records {
       assertCurrent(records, id, opts);
       const current = requireLive(records, id, 'id', definition.label);
       this.requireReferences(type, input);
-      hooks.rules?.(input);
+      hooks.rules?.(input, current);
       return records.update(id, (hooks.complete?.(input, current) ?? input) as NewRecord<Record<string, unknown>>, opts) as unknown as T;
     });
   }

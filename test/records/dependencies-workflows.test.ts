@@ -121,6 +121,21 @@ describe('workflows', () => {
     expect(store.listWorkflows().map((w) => w.name)).toEqual(['renamed', 'ship']);
   });
 
+  it('two live workflows sharing a name (as a merge leaves them) can each be updated under it; moving a third onto it is refused', () => {
+    const { store, dir } = openStore();
+    store.createWorkflow({ id: 'w1', name: 'tdd', version: '1' });
+    // The other branch's workflow, arriving through the merge (the generic API makes no name check).
+    store.collection({ name: 'workflows' }).create({ id: 'w2', name: 'tdd', version: '2' });
+    const other = store.createWorkflow({ id: 'w3', name: 'ship', version: '1' });
+    expect(store.updateWorkflow('w1', { ...store.getWorkflow('w1')!, content: 'kept' })).toMatchObject({ name: 'tdd', content: 'kept' });
+    expect(store.updateWorkflow('w2', { name: 'tdd', version: '3' }).version).toBe('3');
+    expectRejected(dir, () => store.updateWorkflow(other, { name: 'tdd', version: '1' }), 'ALREADY_EXISTS');
+    // Renaming one away resolves the duplicate; coming back is then a clash again.
+    store.updateWorkflow('w2', { name: 'tdd-b', version: '3' });
+    expectRejected(dir, () => store.updateWorkflow('w2', { name: 'tdd', version: '3' }), 'ALREADY_EXISTS');
+    expect(store.check().problems).toEqual([]);
+  });
+
   it('the uniqueness check holds inside a transaction too', () => {
     const { store, dir } = openStore();
     expectRejected(
