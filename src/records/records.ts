@@ -185,7 +185,8 @@ export class Records {
   listExecutionsPaginated(status: ExecutionStatus | undefined, limit: number, offset: number): Execution[] {
     if (limit === undefined) throw new ValidationError('limit is required (a non-negative integer)', { field: 'limit' });
     return readAll(
-      this.records.executions.list({ where: this.executionFilter(status), orderBy: 'started_at', limit, offset: offset ?? 0 }),
+      // Only an omitted offset means 0: null is bad input here as in every query.
+      this.records.executions.list({ where: this.executionFilter(status), orderBy: 'started_at', limit, offset: offset === undefined ? 0 : offset }),
       READ_DEFAULTS.executions,
     );
   }
