@@ -17,7 +17,7 @@ export function parseRecordInput<S extends z.ZodType>(schema: S, input: unknown,
     throw new ValidationError(`${what} must be a plain object (got ${input === null ? 'null' : Array.isArray(input) ? 'an array' : typeof input})`);
   }
   const result = schema.safeParse(input, { error: issueMessage });
-  if (result.success) return result.data;
+  if (result.success) return keepOwnProto(input, result.data);
   const issue = result.error.issues[0]!;
   const top = issue.path[0];
   const path = formatPath(issue.path);
@@ -43,11 +43,24 @@ export function parseArgument<S extends z.ZodType>(schema: S, value: unknown, na
 export function storedSchema<T>(schema: z.ZodType<T>, idField?: string): RecordSchema<T> {
   return {
     parse: (value) => {
-      const record = schema.parse(value, { error: issueMessage });
+      const record = keepOwnProto(value, schema.parse(value, { error: issueMessage }));
       if (idField !== undefined) assertIdField(record as Record<string, unknown>, idField);
       return record;
     },
   };
+}
+
+/**
+ * zod copies unknown fields by assignment, and assigning `__proto__` sets a prototype
+ * instead (zod skips it): a `__proto__` field (JSON.parse makes one an own member) would
+ * vanish from every version written, a field silently dropped. Put it back as the
+ * ordinary field it is, as the generic collections keep it.
+ */
+function keepOwnProto<T>(input: unknown, output: T): T {
+  if (isPlainObject(input) && Object.hasOwn(input, '__proto__') && isPlainObject(output) && !Object.hasOwn(output, '__proto__')) {
+    Object.defineProperty(output, '__proto__', { value: input['__proto__'], enumerable: true, writable: true, configurable: true });
+  }
+  return output;
 }
 
 /**
