@@ -21,7 +21,7 @@ import type { Collection, CollectionOptions, NewRecord } from '../store/collecti
 import type { DomainHost } from '../store/domain-host.js';
 import * as Q from '../cache/record-queries.js';
 import { RECORD_COLLECTIONS, type CompleteExecutionResult } from './record-collections.js';
-import type { RecordSchema } from '../store/record-input.js';
+import { assertNewId, type RecordSchema } from '../store/record-input.js';
 import { assertCollectionOptions, assertIdArgument, assertString } from '../store/arguments.js';
 import { parseWriteOptions, type WriteOptions } from '../store/write-options.js';
 import { AlreadyExistsError, ValidationError } from '../errors.js';
@@ -288,6 +288,7 @@ export class Records {
     return this.host.transaction(() => {
       const repoState = this.records.repoState;
       if (repoState.get(repoPath) !== undefined) return repoState.patch(repoPath, fields);
+      assertNewRepoPath(repoPath);
       repoState.create({ id: repoPath, ...fields });
       return repoState.get(repoPath)!;
     });
@@ -371,6 +372,22 @@ function read<T extends object>(record: T | undefined, defaults: Readonly<Record
 
 function readAll<T extends object>(records: T[], defaults: Readonly<Record<string, unknown>>): T[] {
   return records.map((r) => withDefaults(r, defaults));
+}
+
+/**
+ * A repository path that becomes a new record's id must be one (at most 512 characters,
+ * no control characters): said in the argument's name, with a hint that fits a path.
+ */
+function assertNewRepoPath(repoPath: string): void {
+  try {
+    assertNewId(repoPath, 'repo_path');
+  } catch (err) {
+    if (!(err instanceof ValidationError)) throw err;
+    throw new ValidationError(err.message, {
+      field: 'repo_path',
+      hint: "a repository state's id is its path: give a path of at most 512 characters with no control characters",
+    });
+  }
 }
 
 /** A workflow name: a string (else TypeError, as for every argument), not empty (else ValidationError). */

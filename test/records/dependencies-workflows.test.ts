@@ -167,6 +167,13 @@ describe('repository state', () => {
     expect(expectRejected(dir, () => store.setRepoState('/x', 42 as never), 'VALIDATION', 'last_synced_commit')).toBeInstanceOf(TypeError);
     expect(expectRejected(dir, () => store.setRepoState(42 as never, 'x'), 'VALIDATION', 'repo_path')).toBeInstanceOf(TypeError);
     expect(expectRejected(dir, () => store.setRepoState('', 'x'), 'VALIDATION', 'repo_path')).not.toBeInstanceOf(TypeError);
+    // The path becomes the record's id: one no id can be is refused in the argument's own name.
+    for (const path of ['/'.padEnd(513, 'p'), '/repo\nx']) {
+      const err = expectRejected(dir, () => store.setRepoState(path, 'x'), 'VALIDATION', 'repo_path');
+      expect(err.message).toMatch(/^repo_path ".*" is malformed/);
+      expect(err.hint).toContain('path');
+    }
+    store.setRepoState('/'.padEnd(512, 'p'), 'x');
   });
 
   it('setRepoState recreates a deleted record and keeps unknown fields of a live one', () => {
