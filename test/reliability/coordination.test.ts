@@ -151,3 +151,46 @@ describe('claims across processes', () => {
     store.close();
   }, 60_000);
 });
+
+describe('record rules across processes', () => {
+  it('6 processes giving workflows one name at once (4 creating, 2 renaming theirs): exactly one wins, one live workflow has it', async () => {
+    const dir = join(tempDir(), '.taskstore');
+    const store = open(dir);
+    const renamed = [store.createWorkflow({ name: 'mine-a', version: '0' }), store.createWorkflow({ name: 'mine-b', version: '0' })];
+    store.close();
+    const results = await race([
+      ...Array.from({ length: 4 }, (_, i) => [dir, 'workflow', 'tdd', `create-${i}`]),
+      ...renamed.map((id, i) => [dir, 'workflow', 'tdd', `rename-${i}`, id]),
+    ]);
+    for (const r of results) expect(r.code, r.stderr).toBe(0);
+    const outcomes = results.map((r) => r.lines[0]);
+    expect(outcomes.filter((o) => o === 'won'), outcomes.join(' ')).toHaveLength(1);
+    expect(outcomes.filter((o) => o === 'ALREADY_EXISTS')).toHaveLength(5);
+    const after = open(dir);
+    const named = after.listWorkflows().filter((w) => w.name === 'tdd');
+    expect(named).toHaveLength(1);
+    expect(named[0]!.version).toBe(['create-0', 'create-1', 'create-2', 'create-3', 'rename-0', 'rename-1'][outcomes.indexOf('won')]);
+    expect(after.check().problems).toEqual([]);
+    after.close();
+  }, 60_000);
+
+  it('creating a task spec while another process deletes its PRD: never both, so no spec is left naming a deleted PRD', async () => {
+    for (let round = 0; round < 3; round++) {
+      const dir = join(tempDir(), '.taskstore');
+      const store = open(dir);
+      const prd = store.createPrd({ title: 'contested' });
+      store.close();
+      const [create, remove] = await race([
+        [dir, 'spec', prd],
+        [dir, 'delete', 'prds', prd],
+      ]);
+      expect(create!.code, create!.stderr).toBe(0);
+      expect(remove!.code, remove!.stderr).toBe(0);
+      // Either order is fine; both succeeding (a spec under a deleted PRD) is not.
+      expect([['won', 'REFERENCED'], ['NOT_FOUND', 'won']]).toContainEqual([create!.lines[0], remove!.lines[0]]);
+      const after = open(dir);
+      expect(after.check().problems).toEqual([]);
+      after.close();
+    }
+  }, 60_000);
+});
