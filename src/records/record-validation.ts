@@ -70,7 +70,8 @@ function keepOwnProto<T>(input: unknown, output: T): T {
  */
 function assertIdField(record: Record<string, unknown>, field: string): void {
   if (record[field] === record.id) return;
-  const message = `must equal the record's id ${describeValue(record.id)} (got ${describeValue(record[field])}): the id of this type is its ${field}; to record another one, create a record with that id`;
+  const value = describeValue(record[field]);
+  const message = `must equal the record's id ${describeValue(record.id)} (got ${value}): records of this type are stored under their ${field}, so one with ${field} ${value} is a record with id ${value} (create it with that id)`;
   throw Object.assign(new Error(message), { issues: [{ path: [field], message }] });
 }
 
