@@ -53,14 +53,14 @@ export function referrers(ref: ReferenceShape): (t: string) => string {
  */
 export function danglingReferences(ref: ReferenceShape): (src: string, dst: string) => string {
   const path = `'$.${ref.field}'`;
-  const live = (dst: string, value: string) => `EXISTS (SELECT 1 FROM ${dst} AS d WHERE d.id = ${value} AND ${liveRow('d.')})`;
+  const missing = (dst: string, value: string) => `NOT EXISTS (SELECT 1 FROM ${dst} AS d WHERE d.id = ${value} AND ${liveRow('d.')})`;
   return ref.many === true
     ? (src, dst) => `
           SELECT * FROM (
             SELECT s.id AS id, dep.value AS ref, dep.type AS type, s.data -> dep.fullkey AS json, 0 AS whole, dep.key AS pos
             FROM ${src} AS s, json_each(s.data, ${path}) AS dep
             WHERE s.state = ${STATE_LIVE} AND json_type(s.data, ${path}) = 'array'
-              AND NOT (dep.type = 'text' AND ${live(dst, 'dep.value')})
+              AND (dep.type <> 'text' OR ${missing(dst, 'dep.value')})
             UNION ALL
             SELECT s.id, NULL, json_type(s.data, ${path}), s.data -> ${path}, 1, -1
             FROM ${src} AS s
@@ -69,6 +69,6 @@ export function danglingReferences(ref: ReferenceShape): (src: string, dst: stri
     : (src, dst) => `
           SELECT s.id AS id, json_extract(s.data, ${path}) AS ref, json_type(s.data, ${path}) AS type, s.data -> ${path} AS json, 0 AS whole FROM ${src} AS s
           WHERE s.state = ${STATE_LIVE}${ref.nullable === true ? ` AND json_extract(s.data, ${path}) IS NOT NULL` : ''}
-            AND NOT (json_type(s.data, ${path}) IS 'text' AND ${live(dst, `json_extract(s.data, ${path})`)})
+            AND (json_type(s.data, ${path}) IS NOT 'text' OR ${missing(dst, `json_extract(s.data, ${path})`)})
           ORDER BY s.id`;
 }
