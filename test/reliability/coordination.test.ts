@@ -3,6 +3,7 @@
  * Children start together (each waits for "go" on stdin after opening the store).
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Store } from '../../src/index.js';
@@ -190,6 +191,33 @@ describe('record rules across processes', () => {
       expect([['won', 'REFERENCED'], ['NOT_FOUND', 'won']]).toContainEqual([create!.lines[0], remove!.lines[0]]);
       const after = open(dir);
       expect(after.check().problems).toEqual([]);
+      after.close();
+    }
+  }, 60_000);
+
+  it('completing the last open spec of a PRD while another process adds a spec to it: the PRD is complete exactly when the new spec came after', async () => {
+    for (let round = 0; round < 3; round++) {
+      const dir = join(tempDir(), '.taskstore');
+      const store = open(dir);
+      const prd = store.createPrd({ title: 'contested' });
+      const spec = store.createTaskSpec({ prd_id: prd, phase_name: 'last' });
+      const exec = store.createExecution({ ts_id: spec, worktree_path: '/w', branch_name: 'b' });
+      store.close();
+      const [complete, create] = await race([
+        [dir, 'complete', exec],
+        [dir, 'spec', prd],
+      ]);
+      expect(complete!.code, complete!.stderr).toBe(0);
+      expect(create!.lines[0], create!.stderr).toBe('won');
+      // Both writes land in task_specs.jsonl (the completed spec's new version, the new spec),
+      // so the log's line order is the order the write lock gave them.
+      const lines = readFileSync(join(dir, 'task_specs.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; status: string });
+      const completedAt = lines.findIndex((l) => l.id === spec && l.status === 'complete');
+      const createdAt = lines.findIndex((l) => l.id !== spec);
+      expect(completedAt).toBeGreaterThan(0);
+      const after = open(dir);
+      expect(after.getPrd(prd)!.status).toBe(createdAt < completedAt ? 'draft' : 'complete');
+      expect(complete!.lines[0]).toBe(`won ${after.getPrd(prd)!.status}`);
       after.close();
     }
   }, 60_000);
