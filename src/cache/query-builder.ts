@@ -194,7 +194,10 @@ function operatorSql(expr: string, field: string, op: keyof Operators, value: un
         throw new ValidationError(`where.${field}.like is a pattern of ${Buffer.byteLength(value)} bytes; SQLite takes at most ${MAX_LIKE_PATTERN_BYTES}`, { field });
       }
       params.push(value);
-      return `${expr} LIKE ?`;
+      // A pattern is text and matches text (a string, or an object or array as its JSON
+      // text): SQLite's LIKE would also match a number or a boolean by the digits it
+      // prints (`'1%'` found true, 10 and 1.5, and 2^60 as digits its log does not hold).
+      return `(typeof(${expr}) = 'text' AND ${expr} LIKE ?)`;
     case 'in': {
       if (!Array.isArray(value)) throw new ValidationError(`where.${field}.in must be an array`, { field });
       if (value.length === 0) return '0';
