@@ -165,9 +165,11 @@ function operatorSql(expr: string, field: string, op: keyof Operators, value: un
   switch (op) {
     case 'eq':
       if (value === null) return `${expr} IS NULL`;
+      if (!columnCanHold(field, scalar(value, field, op))) return '0';
       params.push(scalar(value, field, op));
       return isBeyondExactIntegers(value) ? asDouble(expr, '= ?') : `${expr} = ?`;
     case 'ne':
+      if (value !== null && !columnCanHold(field, scalar(value, field, op))) return '1';
       // IS NOT treats a missing field as "not equal", which is what a caller means.
       params.push(value === null ? null : scalar(value, field, op));
       return isBeyondExactIntegers(value) ? `NOT ${asDouble(expr, '= ?')}` : `${expr} IS NOT ?`;
@@ -202,7 +204,10 @@ function operatorSql(expr: string, field: string, op: keyof Operators, value: un
       if (!Array.isArray(value)) throw new ValidationError(`where.${field}.in must be an array`, { field });
       if (value.length === 0) return '0';
       const hasNull = value.includes(null);
-      const values = value.filter((v) => v !== null).map((v) => scalar(v, field, op));
+      const values = value
+        .filter((v) => v !== null)
+        .map((v) => scalar(v, field, op))
+        .filter((v) => columnCanHold(field, v));
       const exact = values.filter((v) => !isBeyondExactIntegers(v));
       const beyond = values.filter(isBeyondExactIntegers);
       // A long list is bound as one JSON array, one parameter: SQLite takes at most 32,766
@@ -217,6 +222,7 @@ function operatorSql(expr: string, field: string, op: keyof Operators, value: un
         return items.map(() => '?').join(', ');
       };
       const alternatives: string[] = [];
+      if (values.length === 0 && !hasNull) return '0';
       if (exact.length > 0) alternatives.push(`${expr} IN (${list(exact, 'value')})`);
       if (beyond.length > 0) {
         alternatives.push(asDouble(expr, `IN (${list(beyond, 'CAST(value AS REAL)')})`));
@@ -225,6 +231,18 @@ function operatorSql(expr: string, field: string, op: keyof Operators, value: un
       return alternatives.length === 1 ? alternatives[0]! : `(${alternatives.join(' OR ')})`;
     }
   }
+}
+
+/**
+ * False when `value` (as bound) can never equal column field `field`: a number for `id`,
+ * a string for `updated_at`. SQLite would convert it to the column's type first
+ * (`{ id: 1.5 }` found the record `"1.5"`, `{ updated_at: '1700000000000' }` a number),
+ * while every other field compares a number with numbers and a string with strings.
+ */
+function columnCanHold(field: string, value: string | number): boolean {
+  if (field === 'id') return typeof value === 'string';
+  if (field === 'updated_at') return typeof value === 'number';
+  return true;
 }
 
 /** SQLite has no booleans: JSON true/false come out of json_extract as 1/0. */

@@ -113,7 +113,7 @@ const value: fc.Arbitrary<Json> = fc.oneof(
 );
 const nested: fc.Arbitrary<Json> = fc.oneof(fc.record({ x: value }, { requiredKeys: [] }), value);
 const record = fc.record({ a: value, b: value, m: nested }, { requiredKeys: [] });
-const ids = fc.uniqueArray(fc.constantFrom('r1', 'r2', 'R3', '5', '10', 'é', '😀', '\uE000', 'a b', 'x_y', 'x%y'), { minLength: 1, maxLength: 11 });
+const ids = fc.uniqueArray(fc.constantFrom('r1', 'r2', 'R3', '5', '10', 'é', '😀', '\uE000', 'a b', 'x_y', 'x%y', '1.5'), { minLength: 1, maxLength: 12 });
 
 const fields = ['a', 'b', 'm.x', 'id', 'updated_at'] as const;
 const pattern = fc.array(fc.constantFrom('%', '_', 'a', 'A', 'b', '5', 'é', '😀', '[', '1', 'x'), { maxLength: 4 }).map((p) => p.join(''));
@@ -152,7 +152,7 @@ describe('queries follow the documented rule', () => {
     const plain = store.collection({ name: 'plain' });
     const indexed = store.collection({ name: 'indexed', indexes: ['a', 'b', 'm.x', 'm'] });
     fc.assert(
-      fc.property(ids, fc.array(record, { minLength: 11, maxLength: 11 }), fc.array(query, { minLength: 1, maxLength: 6 }), (idList, bodies, queries) => {
+      fc.property(ids, fc.array(record, { minLength: 12, maxLength: 12 }), fc.array(query, { minLength: 1, maxLength: 6 }), (idList, bodies, queries) => {
         const input = idList.map((id, i) => ({ id, ...bodies[i] }));
         for (const collection of [plain, indexed] as Collection[]) {
           for (const id of store.liveIds(collection.name)) collection.delete(id);
@@ -190,6 +190,29 @@ describe('like matches text', () => {
       expect(c.count({ where: { code: { like: '1%' } } })).toBe(1);
       expect(c.count({ where: { code: { like: '%0' } } })).toBe(0);
     }
+    store.close();
+  });
+});
+
+describe('id and updated_at take values of their own type', () => {
+  it('a number never equals an id and a string never equals updated_at, as for any field (SQLite converted the value to the column type first)', () => {
+    const { store } = openStore();
+    const c = store.collection({ name: 'notes' });
+    c.create({ id: '1.5' });
+    c.create({ id: '7' });
+    const stamp = c.get('7')!.updated_at;
+    const ids = (where: Query['where']): string[] => c.list({ where, orderBy: 'id' }).map((r) => r.id);
+    expect(ids({ id: 1.5 })).toEqual([]);
+    expect(ids({ id: { in: [1.5, '7'] } })).toEqual(['7']);
+    expect(ids({ id: { in: [1.5] } })).toEqual([]);
+    expect(ids({ id: { ne: 1.5 } })).toEqual(['1.5', '7']);
+    expect(ids({ updated_at: String(stamp) })).toEqual([]);
+    expect(ids({ updated_at: { in: [String(stamp)] } })).toEqual([]);
+    expect(ids({ updated_at: { ne: String(stamp) } })).toEqual(['1.5', '7']);
+    expect(ids({ updated_at: stamp, id: '7' })).toEqual(['7']);
+    expect(c.count({ where: { id: 1.5 } })).toBe(0);
+    // A value of a type no query takes is still refused.
+    expect(() => c.list({ where: { id: { eq: {} as never } } })).toThrow(/where.id/);
     store.close();
   });
 });
