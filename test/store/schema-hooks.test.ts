@@ -1,0 +1,31 @@
+/**
+ * A collection's `schema` is the caller's code: whatever its `parse` throws or returns,
+ * a write either stores a version that reads back as written or throws a
+ * ValidationError, with nothing written.
+ */
+import { describe, expect, it } from 'vitest';
+import { ValidationError } from '../../src/index.js';
+import { expectRejected, openStore } from '../records/helpers.js';
+
+describe('a schema whose parse throws something odd', () => {
+  it('is a ValidationError whatever was thrown (undefined, null, a bare object, issues of another shape), with nothing written', () => {
+    const { store, dir } = openStore();
+    const throwing: [string, unknown, RegExp][] = [
+      ['undefined', undefined, /invalid record: the schema threw undefined/],
+      ['null', null, /invalid record: the schema threw null/],
+      ['bare', Object.create(null), /invalid record: the schema threw an object that is not an Error/],
+      ['number', 42, /invalid record: the schema threw 42/],
+      ['nullissue', { issues: [null] }, /invalid record: the schema threw an object that is not an Error/],
+      ['pathtext', { issues: [{ path: 'title', message: 'too short' }] }, /invalid record: too short/],
+      ['nomessage', { issues: [{ path: ['meta', 0] }] }, /invalid field meta\.0: refused by the schema/],
+    ];
+    for (const [name, value, message] of throwing) {
+      const c = store.collection<Record<string, unknown>>({ name, schema: { parse: () => { throw value; } } });
+      const err = expectRejected(dir, () => c.create({ title: 't' }), 'VALIDATION');
+      expect(err).toBeInstanceOf(ValidationError);
+      expect(err.message).toMatch(message);
+      expect(c.count()).toBe(0);
+    }
+    store.close();
+  });
+});
