@@ -305,7 +305,16 @@ export class Collection<T extends object = Record<string, unknown>> {
     const stamps: Record<string, unknown> = createdAt === undefined ? { updated_at: updatedAt } : { created_at: createdAt, updated_at: updatedAt };
     const candidate = copyFields({ id }, rest, stamps);
     const validated = this.schema === undefined ? candidate : copyFields(applySchema(this.schema, candidate), { id }, stamps);
-    if (this.schema !== undefined) assertPlainRecord(validated);
+    if (this.schema !== undefined) {
+      assertPlainRecord(validated);
+      // A version holding `deleted: true` reads as a tombstone: a create that returned an
+      // id get() cannot find, a patch that deleted the record.
+      for (const key of RESERVED) {
+        if (validated[key] !== undefined) {
+          throw new ValidationError(`the schema returned a field ${key}, which is reserved for tombstones; nothing was written`, { field: key });
+        }
+      }
+    }
     if (previous !== undefined && sameExceptUpdatedAt(validated, previous.record)) return previous.record as T & RecordMeta;
     this.host.stage(this.name, validated as StoredRecord, serializeKeepingMembers(validated as StoredRecord, previous?.text ?? sourceText));
     return validated as T & RecordMeta;

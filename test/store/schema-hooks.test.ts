@@ -29,3 +29,23 @@ describe('a schema whose parse throws something odd', () => {
     store.close();
   });
 });
+
+describe('a schema whose parse returns something odd', () => {
+  it('a returned field deleted is refused: the version would read as a tombstone (a create get() cannot find, a patch that deletes)', () => {
+    const { store, dir } = openStore();
+    const c = store.collection<Record<string, unknown>>({
+      name: 'notes',
+      schema: { parse: (v) => ((v as { x?: number }).x === 2 ? { ...(v as object), deleted: true } : (v as Record<string, unknown>)) },
+    });
+    const id = c.create({ x: 1 });
+    expectRejected(dir, () => c.create({ x: 2 }), 'VALIDATION', 'deleted');
+    expectRejected(dir, () => c.patch(id, { x: 2 }), 'VALIDATION', 'deleted');
+    expectRejected(dir, () => c.update(id, { x: 2 }), 'VALIDATION', 'deleted');
+    expectRejected(dir, () => c.createMany([{ x: 3 }, { x: 2 }]), 'VALIDATION', 'deleted');
+    const falsy = store.collection<Record<string, unknown>>({ name: 'falsy', schema: { parse: (v) => ({ ...(v as object), deleted: false }) } });
+    expectRejected(dir, () => falsy.create({ x: 1 }), 'VALIDATION', 'deleted');
+    expect(c.get(id)).toMatchObject({ x: 1 });
+    expect(c.count()).toBe(1);
+    store.close();
+  });
+});
