@@ -103,7 +103,9 @@ export class Collection<T extends object = Record<string, unknown>> {
    */
   createMany(records: NewRecord<T>[]): string[] {
     if (!Array.isArray(records)) throw argumentTypeError('records', 'an array of records', records);
-    records.forEach((r, i) => assertPlainRecord(r, `record ${i}`));
+    // Indexes, not forEach: forEach skips the holes of a sparse array (`[, { … }]`), which
+    // then left a hole in the returned ids.
+    for (let i = 0; i < records.length; i++) assertPlainRecord(records[i], `record ${i}`);
     // A transaction, not a plain write: inside the caller's transaction this is a
     // savepoint, so a record that fails part-way leaves none of the batch staged, also
     // when the caller catches the error and goes on. (Every other write of a collection
