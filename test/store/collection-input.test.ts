@@ -2,6 +2,8 @@
  * What a caller hands a generic collection's writes and declarations, at the edges:
  * each is taken as written or refused with a ValidationError that changes nothing.
  */
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { expectRejected, openStore } from '../records/helpers.js';
 
@@ -14,5 +16,23 @@ describe('createMany', () => {
     expect(err.message).toMatch(/^record 0 must be a plain object \(got undefined\)/);
     expect(notes.count()).toBe(0);
     store.close();
+  });
+});
+
+describe('store.collection() index declarations', () => {
+  it('a bad index field after good ones declares nothing: no table, no index, no collection name', () => {
+    const { store, dir } = openStore();
+    expectRejected(dir, () => store.collection({ name: 'fresh', indexes: ['a', 'b-c'] }), 'VALIDATION', 'b-c');
+    expect(store.collectionNames()).not.toContain('fresh');
+    const notes = store.collection({ name: 'notes' });
+    notes.create({ id: 'n', a: 1 });
+    expectRejected(dir, () => store.collection({ name: 'notes', indexes: ['a', ''] }), 'VALIDATION', '');
+    store.close();
+    const db = new Database(join(dir, 'taskstore.db'), { readonly: true });
+    const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND (name GLOB 'c_notes__f_*' OR name GLOB 'c_fresh*')").pluck().all();
+    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'c_fresh'").pluck().all();
+    db.close();
+    expect(indexes).toEqual([]);
+    expect(tables).toEqual([]);
   });
 });
