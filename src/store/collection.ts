@@ -264,7 +264,7 @@ export class Collection<T extends object = Record<string, unknown>> {
       throw new AlreadyExistsError(`${this.name} already has a record with id ${id}`, { data: { collection: this.name, id } });
     }
     const updatedAt = this.stamp(current?.updatedAt);
-    const createdAt = input.created_at ?? updatedAt;
+    const createdAt = input.created_at === undefined ? updatedAt : input.created_at;
     this.assertTimestamp(createdAt, 'created_at');
     this.writeChecked(id, input, createdAt, updatedAt, undefined, sourceText);
     return id;

@@ -36,3 +36,18 @@ describe('store.collection() index declarations', () => {
     expect(tables).toEqual([]);
   });
 });
+
+describe('created_at on create', () => {
+  it('null is refused like any other non-integer (it was replaced by the write time without a word)', () => {
+    const { store, dir } = openStore();
+    const notes = store.collection({ name: 'notes' });
+    expectRejected(dir, () => notes.create({ id: 'a', created_at: null } as never), 'VALIDATION', 'created_at');
+    expectRejected(dir, () => notes.createFromText('{"id":"a","created_at":null}'), 'VALIDATION', 'created_at');
+    expectRejected(dir, () => notes.createMany([{ id: 'b' }, { id: 'a', created_at: null } as never]), 'VALIDATION', 'created_at');
+    expect(notes.count()).toBe(0);
+    // Left out (or undefined), it is the write's updated_at.
+    const created = notes.get(notes.create({ id: 'c', created_at: undefined }))!;
+    expect(created.created_at).toBe(created.updated_at);
+    store.close();
+  });
+});
