@@ -100,8 +100,10 @@ function buildOrderBy(orderBy: string | undefined): string {
 function buildWhere(where: Query['where']): { clause: string; params: (string | number | null)[] } {
   const params: (string | number | null)[] = [];
   if (where === undefined) return { clause: '', params };
-  if (typeof where !== 'object' || where === null || Array.isArray(where)) {
-    throw new ValidationError('where must be an object of field conditions', { field: 'where' });
+  if (!isPlainObject(where)) {
+    // A Map, a class instance: Object.keys finds no conditions in a Map, and the query
+    // returned every record.
+    throw new ValidationError(`where must be a plain object of field conditions (got ${describe(where)})`, { field: 'where' });
   }
   const parts: string[] = [];
   const fields = Object.keys(where);
@@ -125,6 +127,13 @@ function buildWhere(where: Query['where']): { clause: string; params: (string | 
     }
   }
   return { clause: parts.map((p) => ` AND ${p}`).join(''), params };
+}
+
+/** An object literal (or one without a prototype): not an array, a Map, a Date or another class's instance. */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
 }
 
 function isPlainConditionObject(condition: unknown): boolean {
@@ -269,7 +278,10 @@ function checkCount(value: unknown, name: 'limit' | 'offset'): number | undefine
 function describe(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   if (value === null) return 'null';
-  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'object') {
+    const name = (Object.getPrototypeOf(value) as { constructor?: { name?: unknown } } | null)?.constructor?.name;
+    return typeof name === 'string' && name !== 'Object' ? `an instance of ${name}` : 'an object';
+  }
   if (typeof value === 'number') return String(value);
   return typeof value;
 }

@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Collection, Condition, Query } from '../../src/index.js';
-import { openStore } from '../records/helpers.js';
+import { expectRejected, openStore } from '../records/helpers.js';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type Sql = null | number | string;
@@ -213,6 +213,26 @@ describe('id and updated_at take values of their own type', () => {
     expect(c.count({ where: { id: 1.5 } })).toBe(0);
     // A value of a type no query takes is still refused.
     expect(() => c.list({ where: { id: { eq: {} as never } } })).toThrow(/where.id/);
+    store.close();
+  });
+});
+
+describe('a where that is not a plain object', () => {
+  it('a Map or a class instance is refused (a Map has no own keys: every record matched), an object without a prototype is a where like any other', () => {
+    const { store, dir } = openStore();
+    const c = store.collection({ name: 'notes' });
+    c.create({ id: 'o', status: 'open' });
+    c.create({ id: 'd', status: 'done' });
+    class Where {
+      status = 'open';
+    }
+    for (const where of [new Map([['status', 'open']]), new Where(), new Date(), [] as unknown]) {
+      const err = expectRejected(dir, () => c.list({ where: where as never }), 'VALIDATION', 'where');
+      expect(err.message).toMatch(/^where must be a plain object of field conditions \(got an? /);
+      expect(() => c.count({ where: where as never })).toThrow(/where must be a plain object/);
+    }
+    const bare = Object.assign(Object.create(null) as Record<string, unknown>, { status: 'open' });
+    expect(c.list({ where: bare as never }).map((r) => r.id)).toEqual(['o']);
     store.close();
   });
 });
