@@ -212,6 +212,10 @@ function operatorSql(expr: string, field: string, op: keyof Operators, value: un
     case 'in': {
       if (!Array.isArray(value)) throw new ValidationError(`where.${field}.in must be an array`, { field });
       if (value.length === 0) return '0';
+      // filter() skips the holes of a sparse array (`[, 'a']`): refused as undefined is.
+      for (let i = 0; i < value.length; i++) {
+        if (!(i in value)) throw new ValidationError(`where.${field}.in[${i}] is a hole in a sparse array; give every value`, { field });
+      }
       const hasNull = value.includes(null);
       const values = value
         .filter((v) => v !== null)

@@ -236,3 +236,16 @@ describe('a where that is not a plain object', () => {
     store.close();
   });
 });
+
+describe('an in list with a hole', () => {
+  it('is refused, as undefined in it is (the hole was skipped without a word)', () => {
+    const { store } = openStore();
+    const c = store.collection({ name: 'notes' });
+    c.create({ id: 'o', status: 'open' });
+    const sparse = [, 'open'] as string[];
+    expect(() => c.list({ where: { status: { in: sparse } } })).toThrow(/where\.status\.in\[0\] is a hole/);
+    expect(() => c.count({ where: { status: { in: [undefined, 'open'] as never } } })).toThrow(/where\.status\.in/);
+    expect(c.count({ where: { status: { in: ['open'] } } })).toBe(1);
+    store.close();
+  });
+});
