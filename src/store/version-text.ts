@@ -11,31 +11,69 @@
  * Pure: no file access.
  */
 import { jsonEqual } from '../merge/json-equal.js';
-import { splitObjectMembers, type RawMember } from '../merge/json-members.js';
+import { splitArrayElements, splitObjectMembers, type RawMember } from '../merge/json-members.js';
 import type { StoredRecord } from '../jsonl/line-codec.js';
 
 /**
  * The line text (without `\n`) for `record`, reusing members of `previousText` (the
- * previous version's line) whose values are unchanged.
+ * previous version's line) whose values are unchanged. A changed object or array keeps,
+ * in turn, the text of its unchanged members and elements: a patch of `meta.status` (the
+ * whole `meta` given again, as read) must not rewrite `meta.big`'s digits either.
  * @example serializeKeepingMembers({ id: 'a', big: 12345678901234567000, updated_at: 2 }, '{"id":"a","big":12345678901234567890,"updated_at":1}')
  * // → '{"id":"a","big":12345678901234567890,"updated_at":2}'
  */
 export function serializeKeepingMembers(record: StoredRecord, previousText: string | undefined): string {
   if (previousText === undefined) return JSON.stringify(record);
-  const previous = lastMemberByKey(previousText);
-  if (previous === undefined) return JSON.stringify(record);
+  return objectKeeping(previousText, record) ?? JSON.stringify(record);
+}
+
+/** `value`'s text, keeping `rawValue` (its previous text) where it means the same JSON. */
+function valueKeeping(rawValue: string, value: unknown): string {
+  const old: unknown = JSON.parse(rawValue);
+  if (jsonEqual(old, value)) return rawValue;
+  if (typeof value !== 'object' || value === null || typeof old !== 'object' || old === null || Array.isArray(value) !== Array.isArray(old)) {
+    return JSON.stringify(value);
+  }
+  // Text JSON.stringify would write as it is holds nothing to keep: its unchanged parts
+  // come out the same. (Most lines: this write path skips the splitting below.)
+  if (JSON.stringify(old) === rawValue) return JSON.stringify(value);
+  return (Array.isArray(value) ? arrayKeeping(rawValue, value) : objectKeeping(rawValue, value as Record<string, unknown>)) ?? JSON.stringify(value);
+}
+
+/** An object's text keeping its previous members' text; undefined when `rawObject` cannot be split. */
+function objectKeeping(rawObject: string, value: Record<string, unknown>): string | undefined {
+  const previous = lastMemberByKey(rawObject);
+  if (previous === undefined) return undefined;
   const parts: string[] = [];
-  for (const key of Object.keys(record)) {
-    const value = record[key];
-    if (value === undefined) continue; // JSON.stringify drops it too
+  for (const key of Object.keys(value)) {
+    const item = value[key];
+    if (item === undefined) continue; // JSON.stringify drops it too
     const old = previous.get(key);
-    if (old !== undefined && jsonEqual(JSON.parse(old.rawValue), value)) {
-      parts.push(`${old.rawKey}:${old.rawValue}`);
-    } else {
-      parts.push(`${JSON.stringify(key)}:${JSON.stringify(value)}`);
-    }
+    parts.push(old === undefined ? `${JSON.stringify(key)}:${JSON.stringify(item)}` : `${old.rawKey}:${valueKeeping(old.rawValue, item)}`);
   }
   return `{${parts.join(',')}}`;
+}
+
+/**
+ * An array's text keeping its previous elements' text: element i against the previous
+ * element i, or, when elements were added or removed in front, against the one as far
+ * from the end (a prepend keeps the rest). Linear: each element is compared with two.
+ */
+function arrayKeeping(rawArray: string, value: unknown[]): string | undefined {
+  let elements: string[];
+  try {
+    elements = splitArrayElements(rawArray);
+  } catch {
+    return undefined;
+  }
+  const shift = value.length - elements.length;
+  const parts = value.map((item, i) => {
+    const fromEnd = elements[i - shift];
+    if (shift !== 0 && fromEnd !== undefined && jsonEqual(JSON.parse(fromEnd), item)) return fromEnd;
+    const aligned = elements[i];
+    return aligned === undefined ? JSON.stringify(item) : valueKeeping(aligned, item);
+  });
+  return `[${parts.join(',')}]`;
 }
 
 /** Members by decoded key; for a key written twice the last one wins, as in `JSON.parse`. */
