@@ -9,7 +9,7 @@ import type { Query } from '../cache/query-builder.js';
 import { AlreadyExistsError, NotFoundError, ReferencedError, ValidationError } from '../errors.js';
 import type { StoredRecord } from '../jsonl/line-codec.js';
 import { jsonEqual } from '../merge/json-equal.js';
-import { serializeKeepingMembers } from './version-text.js';
+import { repeatedKey, serializeKeepingMembers } from './version-text.js';
 import { compactJson } from '../shared/exact-json.js';
 import {
   applySchema,
@@ -148,6 +148,15 @@ export class Collection<T extends object = Record<string, unknown>> {
     }
     assertPlainRecord(record);
     const compact = compactJson(text);
+    const repeated = repeatedKey(compact);
+    if (repeated !== undefined) {
+      // Kept as written, the line would read two ways: get() (JSON.parse) the last value,
+      // the cache's queries the first.
+      throw new ValidationError(`text repeats the key ${JSON.stringify(repeated)} in one object; JSON.parse would keep its last value and drop the other`, {
+        field: 'text',
+        hint: 'give each key once per object',
+      });
+    }
     return this.host.write(() => this.createOne(record, compact));
   }
 

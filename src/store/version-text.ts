@@ -88,3 +88,45 @@ function lastMemberByKey(text: string): Map<string, RawMember> | undefined {
   for (const member of members) byKey.set(member.key, member);
   return byKey;
 }
+
+/**
+ * The first key that `compact` (compact JSON text: no whitespace between tokens, as
+ * `compactJson` gives) repeats within one object, or undefined. Such text reads two ways:
+ * `JSON.parse` keeps the last value, SQLite's JSON functions (the cache's queries) the
+ * first. One linear pass: each object's keys in a set, strings skipped whole.
+ */
+export function repeatedKey(compact: string): string | undefined {
+  const objects: (Set<string> | null)[] = []; // per open container: its keys, null for an array
+  let expectKey = false;
+  for (let i = 0; i < compact.length; ) {
+    const c = compact.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      let end = i + 1;
+      while (compact.charCodeAt(end) !== 0x22) end += compact.charCodeAt(end) === 0x5c /* \ */ ? 2 : 1;
+      end++;
+      const keys = objects.at(-1);
+      if (expectKey && keys) {
+        const raw = compact.slice(i, end);
+        const key = raw.includes('\\') ? (JSON.parse(raw) as string) : raw.slice(1, -1);
+        if (keys.has(key)) return key;
+        keys.add(key);
+      }
+      expectKey = false;
+      i = end;
+      continue;
+    }
+    if (c === 0x7b /* { */) {
+      objects.push(new Set());
+      expectKey = true;
+    } else if (c === 0x5b /* [ */) {
+      objects.push(null);
+      expectKey = false;
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
+      objects.pop();
+    } else if (c === 0x2c /* , */) {
+      expectKey = objects.at(-1) != null;
+    }
+    i++;
+  }
+  return undefined;
+}
