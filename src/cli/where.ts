@@ -53,6 +53,12 @@ export function parseWhereArg(arg: string, types?: FieldTypes): WhereCondition {
     const type = typeOf(field);
     const element = type?.kind === 'array' ? type.element : type;
     const parts = list.split(',').map((part) => part.trim()).filter((part) => part !== '');
+    if (parts.length === 0) {
+      // `status in ` (the values forgotten, or lost to the shell) would match nothing without a word.
+      throw new UsageError(`--where ${JSON.stringify(arg)} lists no values after "in"`, {
+        hint: `write the values separated by commas, e.g. --where '${field} in a,b'`,
+      });
+    }
     const values = parts.map((part) => {
       const value = convertScalar(field, part, element);
       refuseNotANumber(arg, field, part, value, element, false);

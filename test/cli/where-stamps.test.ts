@@ -28,3 +28,12 @@ describe('--where on id and updated_at of a generic collection', () => {
     store.close();
   });
 });
+
+describe('--where field in with no values', () => {
+  it('is a usage error (it matched nothing without a word)', () => {
+    for (const arg of ['status in ', 'status in ,', 'status in  , ']) {
+      expect(() => parseWhereArg(arg), arg).toThrow(/lists no values after "in"/);
+    }
+    expect(parseWhereArg('status in a, ,b')).toEqual({ field: 'status', op: 'in', value: ['a', 'b'] });
+  });
+});
