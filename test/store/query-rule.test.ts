@@ -99,7 +99,7 @@ function expected(records: Record<string, unknown>[], query: Query): string[] {
 // Values chosen to meet at the edges of the rule: numbers and their text, booleans and
 // 1/0, text that looks like JSON, LIKE's wildcards and ASCII-only case folding, code
 // points beyond the BMP against the private-use area (UTF-16 orders them the other way).
-const text = fc.constantFrom('', 'a', 'A', 'b', 'ab', 'aB', '5', '1.5', '10', 'true', 'null', '[]', '[1]', '{"x":1}', '%', 'a_b', 'é', 'É', '😀', '\uE000', ' a');
+const text = fc.constantFrom('', 'a', 'A', 'b', 'ab', 'aB', '5', '1.5', '10', 'true', 'null', '[]', '[1]', '{"x":1}', '%', 'a_b', 'é', 'É', '😀', '\uE000', ' a', 'a"b', 'a\\b');
 const scalar: fc.Arbitrary<Json> = fc.oneof(
   fc.integer({ min: -3, max: 10 }),
   fc.constantFrom(1.5, -0.5, 1e21),
@@ -125,6 +125,8 @@ const condition = (field: string): fc.Arbitrary<Condition> => {
     fc.record({ eq: scalar }) as fc.Arbitrary<Condition>,
     fc.record({ ne: scalar }) as fc.Arbitrary<Condition>,
     fc.record({ in: fc.array(scalar, { maxLength: 4 }) }) as fc.Arbitrary<Condition>,
+    // Past 100 values the list is bound as one JSON array.
+    fc.record({ in: fc.array(scalar, { minLength: 101, maxLength: 120 }) }) as fc.Arbitrary<Condition>,
     fc.record({ like: pattern }) as fc.Arbitrary<Condition>,
     fc.record({ lt: bound, gte: bound }, { requiredKeys: [] }).filter((o) => Object.keys(o).length > 0) as fc.Arbitrary<Condition>,
     fc.record({ gt: bound, lte: bound }, { requiredKeys: [] }).filter((o) => Object.keys(o).length > 0) as fc.Arbitrary<Condition>,
