@@ -8,6 +8,7 @@
  */
 import { ValidationError } from '../errors.js';
 import { liveRow } from './row-state.js';
+import { WHOLE_STRING_LIKE } from './like-function.js';
 
 export type ScalarValue = string | number | boolean | null;
 
@@ -204,11 +205,17 @@ function operatorSql(expr: string, field: string, op: keyof Operators, value: un
       if (Buffer.byteLength(value) > MAX_LIKE_PATTERN_BYTES) {
         throw new ValidationError(`where.${field}.like is a pattern of ${Buffer.byteLength(value)} bytes; SQLite takes at most ${MAX_LIKE_PATTERN_BYTES}`, { field });
       }
-      params.push(value);
       // A pattern is text and matches text (a string, or an object or array as its JSON
       // text): SQLite's LIKE would also match a number or a boolean by the digits it
       // prints (`'1%'` found true, 10 and 1.5, and 2^60 as digits its log does not hold).
-      return `(typeof(${expr}) = 'text' AND ${expr} LIKE ?)`;
+      // SQLite's LIKE stops at a NUL character, so a string holding one (or a pattern)
+      // goes to the whole-string LIKE of like-function.ts instead.
+      if (value.includes('\0')) {
+        params.push(value);
+        return `(typeof(${expr}) = 'text' AND ${WHOLE_STRING_LIKE}(${expr}, ?))`;
+      }
+      params.push(value, value);
+      return `(typeof(${expr}) = 'text' AND CASE WHEN instr(${expr}, char(0)) = 0 THEN ${expr} LIKE ? ELSE ${WHOLE_STRING_LIKE}(${expr}, ?) END)`;
     case 'in': {
       if (!Array.isArray(value)) throw new ValidationError(`where.${field}.in must be an array`, { field });
       if (value.length === 0) return '0';

@@ -99,7 +99,7 @@ function expected(records: Record<string, unknown>[], query: Query): string[] {
 // Values chosen to meet at the edges of the rule: numbers and their text, booleans and
 // 1/0, text that looks like JSON, LIKE's wildcards and ASCII-only case folding, code
 // points beyond the BMP against the private-use area (UTF-16 orders them the other way).
-const text = fc.constantFrom('', 'a', 'A', 'b', 'ab', 'aB', '5', '1.5', '10', 'true', 'null', '[]', '[1]', '{"x":1}', '%', 'a_b', 'é', 'É', '😀', '\uE000', ' a', 'a"b', 'a\\b');
+const text = fc.constantFrom('', 'a', 'A', 'b', 'ab', 'aB', '5', '1.5', '10', 'true', 'null', '[]', '[1]', '{"x":1}', '%', 'a_b', 'é', 'É', '😀', '\uE000', ' a', 'a"b', 'a\\b', 'a\u0000b');
 const scalar: fc.Arbitrary<Json> = fc.oneof(
   fc.integer({ min: -3, max: 10 }),
   fc.constantFrom(1.5, -0.5, 1e21),
@@ -116,7 +116,7 @@ const record = fc.record({ a: value, b: value, m: nested }, { requiredKeys: [] }
 const ids = fc.uniqueArray(fc.constantFrom('r1', 'r2', 'R3', '5', '10', 'é', '😀', '\uE000', 'a b', 'x_y', 'x%y', '1.5'), { minLength: 1, maxLength: 12 });
 
 const fields = ['a', 'b', 'm.x', 'id', 'updated_at'] as const;
-const pattern = fc.array(fc.constantFrom('%', '_', 'a', 'A', 'b', '5', 'é', '😀', '[', '1', 'x'), { maxLength: 4 }).map((p) => p.join(''));
+const pattern = fc.array(fc.constantFrom('%', '_', 'a', 'A', 'b', '5', 'é', '😀', '[', '1', 'x', '\u0000'), { maxLength: 4 }).map((p) => p.join(''));
 const condition = (field: string): fc.Arbitrary<Condition> => {
   // id and updated_at are columns, whose ranges compare as the column's type (documented).
   const bound = field === 'id' ? text : field === 'updated_at' ? fc.integer({ min: 0, max: 2 ** 45 }) : fc.oneof(fc.integer({ min: -3, max: 10 }), text);
@@ -248,6 +248,23 @@ describe('an in list with a hole', () => {
     expect(() => c.list({ where: { status: { in: sparse } } })).toThrow(/where\.status\.in\[0\] is a hole/);
     expect(() => c.count({ where: { status: { in: [undefined, 'open'] as never } } })).toThrow(/where\.status\.in/);
     expect(c.count({ where: { status: { in: ['open'] } } })).toBe(1);
+    store.close();
+  });
+});
+
+describe('like reads the whole string', () => {
+  it('a string holding a NUL character matches as a whole (SQLite LIKE stopped at the NUL: a NUL b matched a, not %b)', () => {
+    const { store } = openStore();
+    const c = store.collection({ name: 'notes' });
+    c.create({ id: 'nul', s: 'a\u0000B' });
+    c.create({ id: 'plain', s: 'ab' });
+    const ids = (like: string): string[] => c.list({ where: { s: { like } }, orderBy: 'id' }).map((r) => r.id);
+    expect(ids('a')).toEqual([]);
+    expect(ids('%b')).toEqual(['nul', 'plain']);
+    expect(ids('a_b')).toEqual(['nul']);
+    expect(ids('a\u0000%')).toEqual(['nul']);
+    expect(ids('a%')).toEqual(['nul', 'plain']);
+    expect(c.count({ where: { s: { like: '_' } } })).toBe(0);
     store.close();
   });
 });
