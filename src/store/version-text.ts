@@ -24,11 +24,18 @@ import type { StoredRecord } from '../jsonl/line-codec.js';
  */
 export function serializeKeepingMembers(record: StoredRecord, previousText: string | undefined): string {
   if (previousText === undefined) return JSON.stringify(record);
-  return objectKeeping(previousText, record) ?? JSON.stringify(record);
+  return objectKeeping(previousText, record, 0) ?? JSON.stringify(record);
 }
 
+/**
+ * How deep inside changed objects and arrays text is kept. Each level reads its whole
+ * value again, so a change deep inside a big nested value would cost depth × size;
+ * below this depth a changed value is serialized whole (its digits as a number holds them).
+ */
+const MAX_KEEP_DEPTH = 32;
+
 /** `value`'s text, keeping `rawValue` (its previous text) where it means the same JSON. */
-function valueKeeping(rawValue: string, value: unknown): string {
+function valueKeeping(rawValue: string, value: unknown, depth: number): string {
   const old: unknown = JSON.parse(rawValue);
   if (jsonEqual(old, value)) return rawValue;
   if (typeof value !== 'object' || value === null || typeof old !== 'object' || old === null || Array.isArray(value) !== Array.isArray(old)) {
@@ -36,12 +43,13 @@ function valueKeeping(rawValue: string, value: unknown): string {
   }
   // Text JSON.stringify would write as it is holds nothing to keep: its unchanged parts
   // come out the same. (Most lines: this write path skips the splitting below.)
-  if (JSON.stringify(old) === rawValue) return JSON.stringify(value);
-  return (Array.isArray(value) ? arrayKeeping(rawValue, value) : objectKeeping(rawValue, value as Record<string, unknown>)) ?? JSON.stringify(value);
+  if (depth >= MAX_KEEP_DEPTH || JSON.stringify(old) === rawValue) return JSON.stringify(value);
+  const kept = Array.isArray(value) ? arrayKeeping(rawValue, value, depth + 1) : objectKeeping(rawValue, value as Record<string, unknown>, depth + 1);
+  return kept ?? JSON.stringify(value);
 }
 
 /** An object's text keeping its previous members' text; undefined when `rawObject` cannot be split. */
-function objectKeeping(rawObject: string, value: Record<string, unknown>): string | undefined {
+function objectKeeping(rawObject: string, value: Record<string, unknown>, depth: number): string | undefined {
   const previous = lastMemberByKey(rawObject);
   if (previous === undefined) return undefined;
   const parts: string[] = [];
@@ -49,7 +57,7 @@ function objectKeeping(rawObject: string, value: Record<string, unknown>): strin
     const item = value[key];
     if (item === undefined) continue; // JSON.stringify drops it too
     const old = previous.get(key);
-    parts.push(old === undefined ? `${JSON.stringify(key)}:${JSON.stringify(item)}` : `${old.rawKey}:${valueKeeping(old.rawValue, item)}`);
+    parts.push(old === undefined ? `${JSON.stringify(key)}:${JSON.stringify(item)}` : `${old.rawKey}:${valueKeeping(old.rawValue, item, depth)}`);
   }
   return `{${parts.join(',')}}`;
 }
@@ -59,7 +67,7 @@ function objectKeeping(rawObject: string, value: Record<string, unknown>): strin
  * element i, or, when elements were added or removed in front, against the one as far
  * from the end (a prepend keeps the rest). Linear: each element is compared with two.
  */
-function arrayKeeping(rawArray: string, value: unknown[]): string | undefined {
+function arrayKeeping(rawArray: string, value: unknown[], depth: number): string | undefined {
   let elements: string[];
   try {
     elements = splitArrayElements(rawArray);
@@ -71,7 +79,7 @@ function arrayKeeping(rawArray: string, value: unknown[]): string | undefined {
     const fromEnd = elements[i - shift];
     if (shift !== 0 && fromEnd !== undefined && jsonEqual(JSON.parse(fromEnd), item)) return fromEnd;
     const aligned = elements[i];
-    return aligned === undefined ? JSON.stringify(item) : valueKeeping(aligned, item);
+    return aligned === undefined ? JSON.stringify(item) : valueKeeping(aligned, item, depth);
   });
   return `[${parts.join(',')}]`;
 }

@@ -30,6 +30,21 @@ describe('unchanged members inside a changed object or array keep their text', (
     store.close();
   });
 
+  it('a change deep inside nested objects keeps the text of the levels above it (down to 32 levels; deeper, the changed value is written whole)', () => {
+    const levels = 40;
+    const prev = `{"id":"a",${'"a":{"big":12345678901234567890,'.repeat(levels)}"v":1${'}'.repeat(levels)},"updated_at":1}`;
+    const record = JSON.parse(prev) as Record<string, unknown>;
+    let inner = record;
+    for (let i = 0; i < levels; i++) inner = inner.a as Record<string, unknown>;
+    inner.v = 2;
+    record.updated_at = 2;
+    const text = serializeKeepingMembers(record as never, prev);
+    expect(JSON.parse(text)).toEqual(record);
+    // The levels above the cut keep their digits; the rest is written from the numbers.
+    expect(text.split('"big":12345678901234567890').length - 1).toBe(32);
+    expect(text).toContain('"v":2');
+  });
+
   it('property: the kept text always parses to the record written, also from a previous line spelled otherwise than JSON.stringify spells it', () => {
     const change = (value: unknown, pick: number): unknown => {
       if (Array.isArray(value)) return pick % 3 === 0 ? [pick, ...value] : value.map((v, i) => (i === pick % Math.max(value.length, 1) ? change(v, pick + 1) : v));
