@@ -43,20 +43,32 @@ export function referrers(ref: ReferenceShape): (t: string) => string {
 }
 
 /**
- * Live records of `src` whose reference field names no live record of `dst`: `id` and the
- * dangling `ref`, in id order (then list position). A null single reference names nothing
- * when the field is nullable.
+ * Live records of `src` whose reference field names no live record of `dst`, as the
+ * readers of the field see it: `id`, the dangling `ref`, its JSON type `type` and JSON
+ * text `json`, in id order (then list position). Only a string names a record: a number
+ * that spells a live id does not (readiness and the completion cascade skip it too). A
+ * null single reference names nothing when the field is nullable. A list field whose
+ * value is not an array (a hand-written line; null or absent: no entries) is one row with
+ * `whole` = 1: readiness counts such a value as one unmet dependency.
  */
 export function danglingReferences(ref: ReferenceShape): (src: string, dst: string) => string {
+  const path = `'$.${ref.field}'`;
+  const missing = (dst: string, value: string) => `NOT EXISTS (SELECT 1 FROM ${dst} AS d WHERE d.id = ${value} AND ${liveRow('d.')})`;
   return ref.many === true
     ? (src, dst) => `
-          SELECT s.id AS id, dep.value AS ref FROM ${src} AS s, json_each(s.data, '$.${ref.field}') AS dep
-          WHERE s.state = ${STATE_LIVE}
-            AND NOT EXISTS (SELECT 1 FROM ${dst} AS d WHERE d.id = dep.value AND ${liveRow('d.')})
-          ORDER BY s.id, dep.key`
+          SELECT * FROM (
+            SELECT s.id AS id, dep.value AS ref, dep.type AS type, s.data -> dep.fullkey AS json, 0 AS whole, dep.key AS pos
+            FROM ${src} AS s, json_each(s.data, ${path}) AS dep
+            WHERE s.state = ${STATE_LIVE} AND json_type(s.data, ${path}) = 'array'
+              AND (dep.type <> 'text' OR ${missing(dst, 'dep.value')})
+            UNION ALL
+            SELECT s.id, NULL, json_type(s.data, ${path}), s.data -> ${path}, 1, -1
+            FROM ${src} AS s
+            WHERE s.state = ${STATE_LIVE} AND json_type(s.data, ${path}) NOT IN ('array', 'null'))
+          ORDER BY id, pos`
     : (src, dst) => `
-          SELECT s.id AS id, json_extract(s.data, '$.${ref.field}') AS ref FROM ${src} AS s
-          WHERE s.state = ${STATE_LIVE}${ref.nullable === true ? ` AND json_extract(s.data, '$.${ref.field}') IS NOT NULL` : ''}
-            AND NOT EXISTS (SELECT 1 FROM ${dst} AS d WHERE d.id = json_extract(s.data, '$.${ref.field}') AND ${liveRow('d.')})
+          SELECT s.id AS id, json_extract(s.data, ${path}) AS ref, json_type(s.data, ${path}) AS type, s.data -> ${path} AS json, 0 AS whole FROM ${src} AS s
+          WHERE s.state = ${STATE_LIVE}${ref.nullable === true ? ` AND json_extract(s.data, ${path}) IS NOT NULL` : ''}
+            AND (json_type(s.data, ${path}) IS NOT 'text' OR ${missing(dst, `json_extract(s.data, ${path})`)})
           ORDER BY s.id`;
 }

@@ -9,8 +9,11 @@ import { CorruptError } from '../errors.js';
  * {@link BLOCK_END}, so uninstall can restore the file byte for byte.
  */
 
-/** The hooks TaskStore installs. `post-rebase` is never run by git itself; see `post-rewrite`. */
-export const HOOK_NAMES = ['pre-commit', 'post-merge', 'post-rebase', 'post-rewrite', 'pre-push', 'post-checkout'] as const;
+/**
+ * The hooks TaskStore installs. `post-rebase` is never run by git itself; see
+ * `post-rewrite`. `pre-applypatch` is `git am`'s pre-commit (also for `git am --continue`).
+ */
+export const HOOK_NAMES = ['pre-commit', 'pre-applypatch', 'post-merge', 'post-rebase', 'post-rewrite', 'pre-push', 'post-checkout'] as const;
 export type HookName = (typeof HOOK_NAMES)[number];
 
 export const BLOCK_START = '# >>> taskstore >>>';

@@ -10,7 +10,8 @@ import { shellQuote } from './shell-quote.js';
  *
  * Rules every block follows (they run under dash, inside other tools' hooks):
  * - never block git because TaskStore failed or is missing: warn on one line, carry on;
- *   the only refusals are pre-commit / pre-push finding conflict markers in the JSONL,
+ *   the only refusals are pre-commit / pre-applypatch / pre-push finding conflict markers
+ *   (or, before a commit, a damaged log) in the JSONL,
  *   checked with sh + git + grep alone so they work without node;
  * - never `exit` except to refuse, so the rest of the hook file still runs;
  * - never consume the hook's stdin (pre-push hands it back), never touch `$@`;
@@ -39,6 +40,10 @@ const PURPOSE: Record<HookName, string[]> = {
     'lines, NUL bytes or an incomplete last line (a write clobbered while another program was',
     'writing the file), checked on the STAGED content in sh + grep so it works without node.',
     'Lines that do not look like JSON objects only get a warning. Nothing else blocks.',
+  ],
+  'pre-applypatch': [
+    'The same refusal as pre-commit, for the commits `git am` makes (also `git am --continue`',
+    'after a conflict, which runs no pre-commit hook): checks the STAGED .taskstore/*.jsonl.',
   ],
   'post-merge': ['Runs `taskstore refresh` (catch up; only rewritten logs are rebuilt) after a merge or pull. Never blocks: failures only warn.'],
   'post-rebase': [
@@ -98,7 +103,7 @@ const VARIABLES = [
 
 function variables(hook: HookName, { commands, storeRelative }: HookContext): string[] {
   const prefix = `taskstore_prefix=${shellQuote(storeRelative === '' ? '' : `${storeRelative}/`)}`;
-  if (hook === 'pre-commit') return [prefix];
+  if (hook === 'pre-commit' || hook === 'pre-applypatch') return [prefix];
   // `--store` takes a path relative to the work tree root; `./` keeps a leading `-` from looking like an option.
   const store = storeRelative === '' ? '.' : storeRelative.startsWith('-') ? `./${storeRelative}` : storeRelative;
   const run = [
@@ -112,7 +117,9 @@ function variables(hook: HookName, { commands, storeRelative }: HookContext): st
 function body(hook: HookName, context: HookContext): string[] {
   switch (hook) {
     case 'pre-commit':
-      return preCommit();
+      return refuseStagedDamage('commit refused', 'then commit again', 'then commit');
+    case 'pre-applypatch':
+      return refuseStagedDamage('patch not committed', 'then run git am --continue', 'then run git am --continue');
     case 'pre-push':
       return prePush(context);
     case 'post-checkout':
@@ -221,7 +228,14 @@ function forEachStoreLog(listCommand: string, body: string[]): string[] {
   ];
 }
 
-function preCommit(): string[] {
+/**
+ * pre-commit and pre-applypatch: refuses the commit when a staged store log has conflict
+ * marker lines or is damaged. `refused` opens each refusal line; `againAfterResolve` /
+ * `againAfterRestore` close the conflict and the damage advice.
+ */
+function refuseStagedDamage(refused: string, againAfterResolve: string, againAfterRestore: string): string[] {
+  const conflict = `taskstore: ${refused}: resolve the conflict (keep the lines you want, delete the <<<<<<< ======= >>>>>>> lines), git add the file, ${againAfterResolve}`;
+  const damaged = `taskstore: ${refused}: the staged log is damaged; restore the file (git diff shows what changed), let the writers finish, run taskstore check, git add it again, ${againAfterRestore}`;
   return [
     `if ${ENABLED}; then`,
     '  taskstore_blocked=0',
@@ -231,11 +245,11 @@ function preCommit(): string[] {
       ...reportDamage('"$taskstore_f"', 'git show ":$taskstore_f"', '    '),
     ]),
     '  if [ "$taskstore_blocked" = 1 ]; then',
-    "    echo 'taskstore: commit refused: resolve the conflict (keep the lines you want, delete the <<<<<<< ======= >>>>>>> lines), git add the file, then commit again' >&2",
+    `    echo ${shellQuote(conflict)} >&2`,
     '    exit 1',
     '  fi',
     '  if [ "$taskstore_damaged" = 1 ]; then',
-    "    echo 'taskstore: commit refused: the staged log is damaged; restore the file (git diff shows what changed), let the writers finish, run taskstore check, git add it again, then commit' >&2",
+    `    echo ${shellQuote(damaged)} >&2`,
     '    exit 1',
     '  fi',
     'fi',

@@ -28,8 +28,8 @@ export interface InstallGitIntegrationOptions extends GitIntegrationOptions {
  *   (the common git dir's `config`, shared by linked worktrees);
  * - `<store>/*.jsonl merge=taskstore -text` in `.gitattributes` at the work tree root
  *   (replacing, in place, the `<store>/*.jsonl merge=taskstore` line earlier versions wrote);
- * - a delimited block in the `pre-commit`, `post-merge`, `post-rebase`, `post-rewrite`,
- *   `pre-push` and `post-checkout` hooks of the effective hooks directory
+ * - a delimited block in the `pre-commit`, `pre-applypatch`, `post-merge`, `post-rebase`,
+ *   `post-rewrite`, `pre-push` and `post-checkout` hooks of the effective hooks directory
  *   (`core.hooksPath`, else the common dir's `hooks/`), keeping existing hook content.
  *
  * Idempotent: a second run writes nothing and reports every item as unchanged; a run

@@ -58,18 +58,23 @@ function danglingReferencesOf(host: DomainHost, ref: ReferenceField): CheckProbl
   const toWhat = RECORD_TYPES[ref.to].label;
   const effect = ref.danglingEffect === undefined ? '' : ` ${ref.danglingEffect}`;
   const sql = Q.danglingReferences(ref);
-  const rows =
-    ref.from === ref.to
-      ? host.queryCache<{ id: string; ref: unknown }>([ref.from], (t) => sql(t, t))
-      : host.queryCache<{ id: string; ref: unknown }>([ref.from, ref.to], sql);
-  return rows.map(({ id, ref: target }) => ({
-    kind: 'dangling_reference',
-    collection: ref.from,
-    id,
-    message: ref.many
-      ? `${what} ${id}: ${ref.field} names ${JSON.stringify(target)}, which is not a live ${toWhat}${effect}`
-      : `${what} ${id}: ${ref.field} ${JSON.stringify(target)} does not name a live ${toWhat}${effect}`,
-  }));
+  type Row = { id: string; ref: unknown; type: string | null; json: string | null; whole: number };
+  const rows = ref.from === ref.to ? host.queryCache<Row>([ref.from], (t) => sql(t, t)) : host.queryCache<Row>([ref.from, ref.to], sql);
+  return rows.map(({ id, ref: target, type, json, whole }) => {
+    // A string entry as JavaScript writes it; anything else (a number, an object, a whole non-list value) as the line holds it.
+    const shown = json !== null && (whole === 1 || type !== 'text') ? json : JSON.stringify(target);
+    return {
+      kind: 'dangling_reference',
+      collection: ref.from,
+      id,
+      message:
+        whole === 1
+          ? `${what} ${id}: ${ref.field} is not a list of ${toWhat} ids (got ${shown})${effect}`
+          : ref.many
+            ? `${what} ${id}: ${ref.field} names ${shown}, which is not a live ${toWhat}${effect}`
+            : `${what} ${id}: ${ref.field} ${shown} does not name a live ${toWhat}${effect}`,
+    };
+  });
 }
 
 function cycleProblems(graph: () => TaskGraph): CheckProblem[] {

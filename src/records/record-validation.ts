@@ -17,7 +17,7 @@ export function parseRecordInput<S extends z.ZodType>(schema: S, input: unknown,
     throw new ValidationError(`${what} must be a plain object (got ${input === null ? 'null' : Array.isArray(input) ? 'an array' : typeof input})`);
   }
   const result = schema.safeParse(input, { error: issueMessage });
-  if (result.success) return result.data;
+  if (result.success) return keepOwnProto(input, result.data);
   const issue = result.error.issues[0]!;
   const top = issue.path[0];
   const path = formatPath(issue.path);
@@ -35,9 +35,44 @@ export function parseArgument<S extends z.ZodType>(schema: S, value: unknown, na
   throw new ValidationError(`${name} ${result.error.issues[0]!.message}`, { field: name, cause: result.error });
 }
 
-/** Wraps a zod schema as the collection-level `schema` (checked on every stored version), with readable messages. */
-export function storedSchema<T>(schema: z.ZodType<T>): RecordSchema<T> {
-  return { parse: (value) => schema.parse(value, { error: issueMessage }) };
+/**
+ * Wraps a zod schema as the collection-level `schema` (checked on every stored version), with
+ * readable messages. `idField`: the field that must equal the record's `id` (a repository
+ * state's `repo_path`), checked too.
+ */
+export function storedSchema<T>(schema: z.ZodType<T>, idField?: string): RecordSchema<T> {
+  return {
+    parse: (value) => {
+      const record = keepOwnProto(value, schema.parse(value, { error: issueMessage }));
+      if (idField !== undefined) assertIdField(record as Record<string, unknown>, idField);
+      return record;
+    },
+  };
+}
+
+/**
+ * zod copies unknown fields by assignment, and assigning `__proto__` sets a prototype
+ * instead (zod skips it): a `__proto__` field (JSON.parse makes one an own member) would
+ * vanish from every version written, a field silently dropped. Put it back as the
+ * ordinary field it is, as the generic collections keep it.
+ */
+function keepOwnProto<T>(input: unknown, output: T): T {
+  if (isPlainObject(input) && Object.hasOwn(input, '__proto__') && isPlainObject(output) && !Object.hasOwn(output, '__proto__')) {
+    Object.defineProperty(output, '__proto__', { value: input['__proto__'], enumerable: true, writable: true, configurable: true });
+  }
+  return output;
+}
+
+/**
+ * A version whose `idField` differs from its `id` would be found under neither: reads look
+ * the record up by the field's value (`getRepoState(path)` reads id `path`). Thrown with
+ * zod's `issues` shape, so the collection's ValidationError names the field.
+ */
+function assertIdField(record: Record<string, unknown>, field: string): void {
+  if (record[field] === record.id) return;
+  const value = describeValue(record[field]);
+  const message = `must equal the record's id ${describeValue(record.id)} (got ${value}): records of this type are stored under their ${field}, so one with ${field} ${value} is a record with id ${value} (create it with that id)`;
+  throw Object.assign(new Error(message), { issues: [{ path: [field], message }] });
 }
 
 /** The entries of each defaults object, listed once (lists of thousands of records read them per record). */

@@ -21,7 +21,7 @@ import type { Collection, CollectionOptions, NewRecord } from '../store/collecti
 import type { DomainHost } from '../store/domain-host.js';
 import * as Q from '../cache/record-queries.js';
 import { RECORD_COLLECTIONS, type CompleteExecutionResult } from './record-collections.js';
-import type { RecordSchema } from '../store/record-input.js';
+import { assertNewId, type RecordSchema } from '../store/record-input.js';
 import { assertCollectionOptions, assertIdArgument, assertString } from '../store/arguments.js';
 import { parseWriteOptions, type WriteOptions } from '../store/write-options.js';
 import { AlreadyExistsError, ValidationError } from '../errors.js';
@@ -51,8 +51,8 @@ import {
 
 /** What a record type adds to the generic create / update (see `createRecord`). */
 interface WriteHooks {
-  /** Rules beyond the registry's references, checked in the write's transaction (workflow-name uniqueness). */
-  rules?: (input: Record<string, unknown>) => void;
+  /** Rules beyond the registry's references, checked in the write's transaction (workflow-name uniqueness); given the current version on update. */
+  rules?: (input: Record<string, unknown>, current: Record<string, unknown> | undefined) => void;
   /** Fills in what the store decides, given the current version on update. */
   complete?: (input: Record<string, unknown>, current: Record<string, unknown> | undefined) => Record<string, unknown>;
 }
@@ -69,7 +69,7 @@ interface RecordCollections {
 const C = RECORD_COLLECTIONS;
 
 /** The schema every version written to a record collection must pass, by collection name. */
-const STORED_SCHEMAS = new Map<string, RecordSchema>(Object.values(RECORD_TYPES).map((type) => [type.collection, storedSchema(type.stored)]));
+const STORED_SCHEMAS = new Map<string, RecordSchema>(Object.values(RECORD_TYPES).map((type) => [type.collection, storedSchema(type.stored, type.idField)]));
 
 export class Records {
   private readonly host: DomainHost;
@@ -185,7 +185,8 @@ export class Records {
   listExecutionsPaginated(status: ExecutionStatus | undefined, limit: number, offset: number): Execution[] {
     if (limit === undefined) throw new ValidationError('limit is required (a non-negative integer)', { field: 'limit' });
     return readAll(
-      this.records.executions.list({ where: this.executionFilter(status), orderBy: 'started_at', limit, offset: offset ?? 0 }),
+      // Only an omitted offset means 0: null is bad input here as in every query.
+      this.records.executions.list({ where: this.executionFilter(status), orderBy: 'started_at', limit, offset: offset === undefined ? 0 : offset }),
       READ_DEFAULTS.executions,
     );
   }
@@ -266,7 +267,12 @@ export class Records {
   }
 
   updateWorkflow(id: string, w: NewWorkflow, options?: WriteOptions): Workflow {
-    return this.updateRecord<Workflow>(C.workflows, id, w, options, { rules: (input) => this.requireFreeWorkflowName(input.name as string, id) });
+    return this.updateRecord<Workflow>(C.workflows, id, w, options, {
+      // Only a new name is checked: keeping the name two merged branches both gave their workflows creates no duplicate.
+      rules: (input, current) => {
+        if (input.name !== current?.name) this.requireFreeWorkflowName(input.name as string, id);
+      },
+    });
   }
 
   listWorkflows(): Workflow[] {
@@ -282,6 +288,7 @@ export class Records {
     return this.host.transaction(() => {
       const repoState = this.records.repoState;
       if (repoState.get(repoPath) !== undefined) return repoState.patch(repoPath, fields);
+      assertNewRepoPath(repoPath);
       repoState.create({ id: repoPath, ...fields });
       return repoState.get(repoPath)!;
     });
@@ -321,7 +328,7 @@ export class Records {
     if (hooks.rules === undefined && !definition.references.some((ref) => ref.checkedOnWrite)) return write();
     return this.host.transaction(() => {
       this.requireReferences(type, input);
-      hooks.rules?.(input);
+      hooks.rules?.(input, undefined);
       return write();
     });
   }
@@ -339,7 +346,7 @@ export class Records {
       assertCurrent(records, id, opts);
       const current = requireLive(records, id, 'id', definition.label);
       this.requireReferences(type, input);
-      hooks.rules?.(input);
+      hooks.rules?.(input, current);
       return records.update(id, (hooks.complete?.(input, current) ?? input) as NewRecord<Record<string, unknown>>, opts) as unknown as T;
     });
   }
@@ -365,6 +372,22 @@ function read<T extends object>(record: T | undefined, defaults: Readonly<Record
 
 function readAll<T extends object>(records: T[], defaults: Readonly<Record<string, unknown>>): T[] {
   return records.map((r) => withDefaults(r, defaults));
+}
+
+/**
+ * A repository path that becomes a new record's id must be one (at most 512 characters,
+ * no control characters): said in the argument's name, with a hint that fits a path.
+ */
+function assertNewRepoPath(repoPath: string): void {
+  try {
+    assertNewId(repoPath, 'repo_path');
+  } catch (err) {
+    if (!(err instanceof ValidationError)) throw err;
+    throw new ValidationError(err.message, {
+      field: 'repo_path',
+      hint: "a repository state's id is its path: give a path of at most 512 characters with no control characters",
+    });
+  }
 }
 
 /** A workflow name: a string (else TypeError, as for every argument), not empty (else ValidationError). */

@@ -351,6 +351,8 @@ export interface RecordTypeDefinition {
   readDefaults: Readonly<Record<string, unknown>> | undefined;
   /** Fields indexed in the cache, declared in code so a fresh clone answers filtered queries at once. */
   indexes: readonly string[];
+  /** The field every stored version must hold its own `id` in (a repository state's `repo_path`: reads find the record by it). */
+  idField?: string;
   /** Fields that reference other records, in the order they are checked. */
   references: readonly ReferenceDefinition[];
   /** The values of `status`, for types that have one. */
@@ -439,6 +441,7 @@ export const RECORD_TYPES: Readonly<Record<RecordTypeName, RecordTypeDefinition>
     input: undefined,
     readDefaults: undefined,
     indexes: [],
+    idField: 'repo_path',
     references: [],
     status: undefined,
     updateMethod: undefined,

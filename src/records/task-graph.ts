@@ -11,8 +11,8 @@
  * Readiness rule: a spec is *ready* when it is live, its `status` is `pending`, and every
  * entry of its `dependencies` is a string naming a live task spec whose status is
  * `complete`. A dependency on a missing or deleted spec, a non-string entry, or a
- * `dependencies` value that is not an array (only possible in hand-written lines) keeps
- * it waiting.
+ * `dependencies` value that is not an array (only possible in hand-written lines; null
+ * counts as none) keeps it waiting. `check()` reports each of them (record-checks.ts).
  */
 import type { CacheDb } from '../cache/cache-db.js';
 import type { CollectionTable } from '../cache/collection-table.js';

@@ -3,6 +3,7 @@
  * and (below) ready / claim / renew / release.
  */
 import { spawn } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/temp.js';
@@ -122,6 +123,27 @@ describe('ready, claim, renew, release', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).not.toMatch(/[\u0080-\u009f\u202e]/);
     expect(r.stdout).toContain('ghost\\x9b2J\\u202eevil (missing)');
+  });
+
+  it('ready --explain names a hand-written dependencies value that is no list as the blocker, even a string naming a complete spec', () => {
+    const { cwd, dir } = storeIn();
+    const store = openStore(dir);
+    const prd = store.createPrd({ title: 'P' });
+    store.createTaskSpec({ id: 'done-spec', prd_id: prd, phase_name: 'done', status: 'complete' });
+    store.close();
+    const at = Date.now() + 5;
+    const line = (id: string, dependencies: unknown) =>
+      `${JSON.stringify({ id, prd_id: prd, phase_name: id, status: 'pending', created_at: at, updated_at: at, dependencies })}\n`;
+    appendFileSync(join(dir, 'task_specs.jsonl'), line('as-string', 'done-spec') + line('as-object', { 'done-spec': true }));
+    const explained = runJson<{ ready: unknown[]; waiting: { spec: { id: string }; blockedBy: unknown[] }[] }>(['ready', '--explain'], { cwd });
+    expect(explained.ready).toEqual([]);
+    expect(explained.waiting.map((w) => [w.spec.id, w.blockedBy])).toEqual([
+      ['as-object', [{ id: { 'done-spec': true }, status: 'not a list' }]],
+      ['as-string', [{ id: 'done-spec', status: 'not a list' }]],
+    ]);
+    const text = runCli(['ready', '--explain'], { cwd }).stdout;
+    expect(text).toMatch(/^as-\S* +as-string +done-spec \(not a list\)$/m);
+    expect(text).toMatch(/^as-\S* +as-object +\{"done-spec":true\} \(not a list\)$/m);
   });
 
   it('claim without an id takes the next claimable spec; with an id that one; exit 1 and a hint when none / held', () => {

@@ -3,7 +3,9 @@
  * maintained readiness graph must answer exactly what the rule says for the current
  * versions in the log — live, after catching up with lines appended by others, after a
  * full rebuild (sync), after compaction, and in a cache rebuilt from nothing. The ready
- * specs must also be, field for field, what reading each alone returns.
+ * specs must also be, field for field, what reading each alone returns. Over hand-written
+ * `dependencies` of any shape, check() must report exactly the entries readiness can never
+ * count as met, so no pending spec waits unexplained.
  */
 import { appendFileSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -137,6 +139,73 @@ describe('readiness against an oracle', () => {
         rebuilt.close();
       }),
       { numRuns: 80 },
+    );
+  });
+});
+
+describe('readiness and check() agree on hand-written dependencies', () => {
+  // What another tool may write in `dependencies`: a list of anything (ids of specs, of
+  // missing specs, of a PRD, numbers, null, objects), or no list at all.
+  const entry = fc.oneof(
+    k.map(specId),
+    fc.constant('ghost'),
+    fc.constant('prd'),
+    fc.integer({ min: 0, max: 3 }),
+    fc.constant(null),
+    fc.constant({ id: 's0' }),
+  );
+  const depsValue = fc.oneof(
+    { weight: 4, arbitrary: fc.array(entry, { maxLength: 3 }) },
+    { weight: 1, arbitrary: fc.constantFrom(null, undefined, 's0', 7, { s0: true }) },
+  );
+  const line = fc.record({ k, status, deps: depsValue, deleted: fc.boolean() });
+
+  it('a pending spec is ready, or waits for a live spec that is not complete, or check() reports what it waits for', () => {
+    fc.assert(
+      fc.property(fc.array(line, { minLength: 1, maxLength: 12 }), (lines) => {
+        const dir = join(tempDir(), '.taskstore');
+        const store = open(dir);
+        store.createPrd({ id: 'prd', title: 'P' });
+        const at = Date.now();
+        const text = lines
+          .map((l, i) =>
+            JSON.stringify(
+              l.deleted && i > 0
+                ? { id: specId(l.k), updated_at: at + i, deleted: true }
+                : { id: specId(l.k), prd_id: 'prd', phase_name: 'x', status: l.status, dependencies: l.deps, created_at: at, updated_at: at + i },
+            ),
+          )
+          .join('\n');
+        appendFileSync(join(dir, 'task_specs.jsonl'), `${text}\n`);
+        store.refresh();
+        const live = new Map<string, Record<string, unknown>>();
+        for (const version of currentVersions(dir).values()) if (version.deleted !== true) live.set(version.id as string, version);
+        const isComplete = (d: unknown) => typeof d === 'string' && live.get(d)?.status === 'complete';
+        const names = (d: unknown) => typeof d === 'string' && live.has(d);
+        // The rule: null or absent is no dependencies; another value that is no list is one unmet dependency.
+        const unmet = (deps: unknown): unknown[] => (deps === undefined || deps === null ? [] : Array.isArray(deps) ? deps.filter((d) => !isComplete(d)) : [deps]);
+        const dangling = (deps: unknown): number => (deps === undefined || deps === null ? 0 : Array.isArray(deps) ? deps.filter((d) => !names(d)).length : 1);
+        const ready = [...live.values()]
+          .filter((s) => s.status === 'pending' && unmet(s.dependencies).length === 0)
+          .map((s) => s.id as string)
+          .sort();
+        expect(store.listReadyTaskSpecs().map((s) => s.id).sort()).toEqual(ready);
+        const reported = new Map<string, number>();
+        for (const p of store.check().problems) {
+          expect(p.kind, p.message).not.toBe('cache_drift');
+          if (p.kind === 'dangling_reference' && p.message.includes(': dependencies ')) reported.set(p.id!, (reported.get(p.id!) ?? 0) + 1);
+        }
+        const expected = new Map([...live.values()].map((s) => [s.id as string, dangling(s.dependencies)] as const).filter(([, n]) => n > 0));
+        expect(reported).toEqual(expected);
+        // So a pending spec that is not ready waits for a live spec that is not complete, or is reported.
+        for (const s of live.values()) {
+          if (s.status !== 'pending' || ready.includes(s.id as string)) continue;
+          const waitsOnLive = unmet(s.dependencies).some((d) => names(d) && Array.isArray(s.dependencies));
+          expect(waitsOnLive || reported.has(s.id as string), JSON.stringify(s)).toBe(true);
+        }
+        store.close();
+      }),
+      { numRuns: 60 },
     );
   });
 });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { installGitIntegration, type CommandPaths } from '../../src/git/index.js';
 import { GitRepo } from '../helpers/git-repo.js';
+import { tempDir } from '../helpers/temp.js';
 import { commandsFor, fakeCli, FAKE_NODE, gitOk, gitRun, run, taskstoreLines } from './fixtures.js';
 
 /**
@@ -69,6 +70,39 @@ describe('pre-commit', () => {
     const result = gitRun(repo.dir, 'commit', '-q', '-m', 'docs');
     expect(result.status, result.stderr).toBe(0);
     expect(taskstoreLines(result.stderr)).toEqual([]);
+  });
+});
+
+describe('pre-applypatch (git am)', () => {
+  it('refuses `git am --continue` of a patch resolved with conflict markers staged (git runs no pre-commit there), then commits the resolved one', () => {
+    const repo = setup(commandsFor(fakeCli('ok').path));
+    // A patch made on another branch, which no longer applies once main changed the same line.
+    repo.git('checkout', '-q', '-b', 'other', 'HEAD~1');
+    repo.write('.taskstore/prds.jsonl', '{"id":"p1","updated_at":1}\n{"id":"b","updated_at":3}\n');
+    repo.commitAll('theirs');
+    const patch = join(tempDir('taskstore-patch-'), 'theirs.patch');
+    writeFileSync(patch, repo.git('format-patch', '-1', '--stdout'));
+    repo.git('checkout', '-q', '-');
+    const failed = gitRun(repo.dir, 'am', patch);
+    expect(failed.status).not.toBe(0);
+
+    // The user "resolves" it by hand, leaving the markers in, and continues.
+    repo.write('.taskstore/prds.jsonl', CONFLICTED);
+    repo.git('add', '.taskstore/prds.jsonl');
+    const refused = gitRun(repo.dir, 'am', '--continue');
+    expect(refused.status).not.toBe(0);
+    expect(taskstoreLines(refused.stderr)).toEqual([
+      'taskstore: .taskstore/prds.jsonl line 2 is a git conflict marker (<<<<<<< ours): the file is an unresolved merge',
+      'taskstore: patch not committed: resolve the conflict (keep the lines you want, delete the <<<<<<< ======= >>>>>>> lines), git add the file, then run git am --continue',
+    ]);
+    expect(repo.git('log', '--format=%s', '-1').trim()).toBe('second');
+
+    repo.write('.taskstore/prds.jsonl', '{"id":"p1","updated_at":1}\n{"id":"p2","updated_at":2}\n{"id":"b","updated_at":3}\n');
+    repo.git('add', '.taskstore/prds.jsonl');
+    const resolved = gitRun(repo.dir, 'am', '--continue');
+    expect(resolved.status, resolved.stderr).toBe(0);
+    expect(taskstoreLines(resolved.stderr)).toEqual([]);
+    expect(repo.git('log', '--format=%s', '-1').trim()).toBe('theirs');
   });
 });
 

@@ -37,7 +37,7 @@ function installError(dir: string): unknown {
 }
 
 describe('installGitIntegration in a fresh repository', () => {
-  it('configures the driver, adds the attribute line and six executable hooks with the block', () => {
+  it('configures the driver, adds the attribute line and seven executable hooks with the block', () => {
     const repo = repoWithStore();
     const commands = commandsFor(fakeCli('ok').path);
     const report = installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands });
@@ -48,7 +48,7 @@ describe('installGitIntegration in a fresh repository', () => {
     expect(repo.read('.gitattributes')).toBe(`${LINE}\n`);
     expect(repo.git('check-attr', 'merge', '--', '.taskstore/prds.jsonl').trim()).toBe('.taskstore/prds.jsonl: merge: taskstore');
 
-    expect(HOOK_NAMES).toEqual(['pre-commit', 'post-merge', 'post-rebase', 'post-rewrite', 'pre-push', 'post-checkout']);
+    expect(HOOK_NAMES).toEqual(['pre-commit', 'pre-applypatch', 'post-merge', 'post-rebase', 'post-rewrite', 'pre-push', 'post-checkout']);
     for (const hook of HOOK_NAMES) {
       const path = join(repo.dir, '.git', 'hooks', hook);
       const content = readFileSync(path, 'utf8');

@@ -121,6 +121,21 @@ describe('workflows', () => {
     expect(store.listWorkflows().map((w) => w.name)).toEqual(['renamed', 'ship']);
   });
 
+  it('two live workflows sharing a name (as a merge leaves them) can each be updated under it; moving a third onto it is refused', () => {
+    const { store, dir } = openStore();
+    store.createWorkflow({ id: 'w1', name: 'tdd', version: '1' });
+    // The other branch's workflow, arriving through the merge (the generic API makes no name check).
+    store.collection({ name: 'workflows' }).create({ id: 'w2', name: 'tdd', version: '2' });
+    const other = store.createWorkflow({ id: 'w3', name: 'ship', version: '1' });
+    expect(store.updateWorkflow('w1', { ...store.getWorkflow('w1')!, content: 'kept' })).toMatchObject({ name: 'tdd', content: 'kept' });
+    expect(store.updateWorkflow('w2', { name: 'tdd', version: '3' }).version).toBe('3');
+    expectRejected(dir, () => store.updateWorkflow(other, { name: 'tdd', version: '1' }), 'ALREADY_EXISTS');
+    // Renaming one away resolves the duplicate; coming back is then a clash again.
+    store.updateWorkflow('w2', { name: 'tdd-b', version: '3' });
+    expectRejected(dir, () => store.updateWorkflow('w2', { name: 'tdd', version: '3' }), 'ALREADY_EXISTS');
+    expect(store.check().problems).toEqual([]);
+  });
+
   it('the uniqueness check holds inside a transaction too', () => {
     const { store, dir } = openStore();
     expectRejected(
@@ -152,6 +167,13 @@ describe('repository state', () => {
     expect(expectRejected(dir, () => store.setRepoState('/x', 42 as never), 'VALIDATION', 'last_synced_commit')).toBeInstanceOf(TypeError);
     expect(expectRejected(dir, () => store.setRepoState(42 as never, 'x'), 'VALIDATION', 'repo_path')).toBeInstanceOf(TypeError);
     expect(expectRejected(dir, () => store.setRepoState('', 'x'), 'VALIDATION', 'repo_path')).not.toBeInstanceOf(TypeError);
+    // The path becomes the record's id: one no id can be is refused in the argument's own name.
+    for (const path of ['/'.padEnd(513, 'p'), '/repo\nx']) {
+      const err = expectRejected(dir, () => store.setRepoState(path, 'x'), 'VALIDATION', 'repo_path');
+      expect(err.message).toMatch(/^repo_path ".*" is malformed/);
+      expect(err.hint).toContain('path');
+    }
+    store.setRepoState('/'.padEnd(512, 'p'), 'x');
   });
 
   it('setRepoState recreates a deleted record and keeps unknown fields of a live one', () => {
@@ -161,5 +183,22 @@ describe('repository state', () => {
     expect(store.setRepoState('/r', 'b')).toMatchObject({ last_synced_commit: 'b', remote: 'origin' });
     raw.delete('/r');
     expect(store.setRepoState('/r', 'c')).toMatchObject({ repo_path: '/r', last_synced_commit: 'c' });
+  });
+
+  it('a repository state is stored under its repo_path: a write that would make them differ is refused (CLI update and MCP update_record patch through it)', () => {
+    const { store, dir } = openStore();
+    const raw = store.collection({ name: 'repo_state' });
+    store.setRepoState('/repo/a', 'abc');
+    // Moved to /other, it would be found by neither getRepoState('/other') nor reads of '/repo/a' as that repository.
+    const err = expectRejected(dir, () => raw.patch('/repo/a', { repo_path: '/other' }), 'VALIDATION', 'repo_path');
+    expect(err.message).toContain('"/repo/a"');
+    expect(err.message).toContain('"/other"');
+    expectRejected(dir, () => raw.update('/repo/a', { repo_path: '/repo/a/', last_synced_commit: 'abc' }), 'VALIDATION', 'repo_path');
+    // Created without an id, the record would get a UUIDv7 that no getRepoState finds.
+    expectRejected(dir, () => raw.create({ repo_path: '/repo/b', last_synced_commit: 'x' }), 'VALIDATION', 'repo_path');
+    expectRejected(dir, () => raw.create({ id: '/repo/c', repo_path: '/repo/b', last_synced_commit: 'x' }), 'VALIDATION', 'repo_path');
+    raw.create({ id: '/repo/b', repo_path: '/repo/b', last_synced_commit: 'x' });
+    expect(store.getRepoState('/repo/b')).toMatchObject({ last_synced_commit: 'x' });
+    expect(raw.patch('/repo/a', { last_synced_commit: 'def' })).toMatchObject({ id: '/repo/a', repo_path: '/repo/a', last_synced_commit: 'def' });
   });
 });

@@ -82,6 +82,10 @@ describe('executions', () => {
     expect(store.listExecutionsPaginated(undefined, 0, 0)).toEqual([]);
     expectRejected(dir, () => store.listExecutionsPaginated(undefined, -1, 0), 'VALIDATION', 'limit');
     expectRejected(dir, () => store.listExecutionsPaginated(undefined, 10, 1.5), 'VALIDATION', 'offset');
+    // Like limit, an offset of null is refused (a caller's unset variable), not read as 0; an omitted one is 0.
+    expectRejected(dir, () => store.listExecutionsPaginated(undefined, 10, null as never), 'VALIDATION', 'offset');
+    expectRejected(dir, () => store.listExecutionsPaginated(undefined, null as never, 0), 'VALIDATION', 'limit');
+    expect(store.listExecutionsPaginated(undefined, 2, undefined as never)).toEqual(store.listExecutionsPaginated(undefined, 2, 0));
     expectRejected(dir, () => store.listExecutionsPaginated('nope' as never, 10, 0), 'VALIDATION', 'status');
   });
 

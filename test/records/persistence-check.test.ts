@@ -155,6 +155,43 @@ describe('check()', () => {
     expect(problems).toHaveLength(5);
   });
 
+  it('reports a pending spec exactly when readiness can never count it (hand-written dependencies that are no list of string ids)', () => {
+    const { store, dir } = openStore();
+    const prd = store.createPrd({ title: 'p' });
+    store.createTaskSpec({ id: '123', prd_id: prd, phase_name: 'done', status: 'complete' });
+    store.close();
+    // Lines another tool might write: the store's own writes refuse every one of these.
+    const at = Date.now() + 5;
+    const line = (id: string, fields: Record<string, unknown>) =>
+      JSON.stringify({ id, prd_id: prd, phase_name: id, status: 'pending', created_at: at, updated_at: at, ...fields });
+    const specs = {
+      'null-deps': { dependencies: null },
+      'string-deps': { dependencies: '123' },
+      'object-deps': { dependencies: { '123': true } },
+      'number-entry': { dependencies: [123] },
+      'string-entry': { dependencies: ['123'] },
+    };
+    appendFileSync(join(dir, 'task_specs.jsonl'), Object.entries(specs).map(([id, f]) => `${line(id, f)}\n`).join(''));
+    appendFileSync(
+      join(dir, 'executions.jsonl'),
+      `${JSON.stringify({ id: 'e-number', ts_id: 123, worktree_path: '/w', branch_name: 'b', status: 'running', started_at: at, updated_at: at })}\n`,
+    );
+    const reopened = Store.open(dir, { durability: 'none' });
+    try {
+      // null counts as no dependencies; every other value that is not an array, and every entry that is not a string, as unmet.
+      expect(reopened.listReadyTaskSpecs().map((s) => s.id).sort()).toEqual(['null-deps', 'string-entry']);
+      const found = reopened.check().problems.map((p) => [p.kind, p.id, p.message]);
+      expect(found).toEqual([
+        ['dangling_reference', 'e-number', 'execution e-number: ts_id 123 does not name a live task spec'],
+        ['dangling_reference', 'number-entry', 'task spec number-entry: dependencies names 123, which is not a live task spec (the spec can never become ready)'],
+        ['dangling_reference', 'object-deps', 'task spec object-deps: dependencies is not a list of task spec ids (got {"123":true}) (the spec can never become ready)'],
+        ['dangling_reference', 'string-deps', 'task spec string-deps: dependencies is not a list of task spec ids (got "123") (the spec can never become ready)'],
+      ]);
+    } finally {
+      reopened.close();
+    }
+  });
+
   it('reports each dependency cycle once', () => {
     const { store } = openStore();
     const prd = store.createPrd({ title: 'p' });

@@ -13,6 +13,25 @@ describe('PRDs', () => {
     expect(prd.updated_at).toBe(prd.created_at);
   });
 
+  it('a __proto__ field (as JSON.parse makes one) is kept by createX, updateX and every write of the cascade, as the generic collections keep it', () => {
+    const { store, dir } = openStore();
+    const withProto = (json: string) => JSON.parse(json) as Record<string, unknown>;
+    const own = (record: object | undefined) => Object.getOwnPropertyDescriptor(record, '__proto__')?.value;
+    const prd = store.createPrd(withProto('{"title":"p","__proto__":{"from":"create"}}') as never);
+    expect(own(store.getPrd(prd))).toEqual({ from: 'create' });
+    store.updatePrd(prd, withProto('{"title":"p","__proto__":{"from":"update"}}') as never);
+    expect(own(store.getPrd(prd))).toEqual({ from: 'update' });
+    // A spec carrying one (written by another tool) keeps it when the cascade patches it, and so does its PRD.
+    const spec = store.createTaskSpec(withProto(`{"prd_id":"${prd}","phase_name":"a","__proto__":{"from":"spec"}}`) as never);
+    const exec = store.createExecution({ ts_id: spec, worktree_path: '/w', branch_name: 'b' });
+    const done = store.completeExecution(exec);
+    expect(done.prd!.status).toBe('complete');
+    expect(own(store.getTaskSpec(spec))).toEqual({ from: 'spec' });
+    expect(own(store.getPrd(prd))).toEqual({ from: 'update' });
+    expect(logLines(dir, 'prds').every((line) => Object.hasOwn(line, '__proto__'))).toBe(true);
+    expect(({} as Record<string, unknown>).from).toBeUndefined();
+  });
+
   it('createPrd keeps a given id and rejects a live duplicate', () => {
     const { store, dir } = openStore();
     expect(store.createPrd({ id: 'prd-1', title: 'a' })).toBe('prd-1');

@@ -3,6 +3,7 @@
  * Children start together (each waits for "go" on stdin after opening the store).
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Store } from '../../src/index.js';
@@ -149,5 +150,75 @@ describe('claims across processes', () => {
     expect(store.claimNextReadyTaskSpec('rescuer')).toMatchObject({ id: spec, assigned_to: 'rescuer' });
     expect(store.check().problems).toEqual([]);
     store.close();
+  }, 60_000);
+});
+
+describe('record rules across processes', () => {
+  it('6 processes giving workflows one name at once (4 creating, 2 renaming theirs): exactly one wins, one live workflow has it', async () => {
+    const dir = join(tempDir(), '.taskstore');
+    const store = open(dir);
+    const renamed = [store.createWorkflow({ name: 'mine-a', version: '0' }), store.createWorkflow({ name: 'mine-b', version: '0' })];
+    store.close();
+    const results = await race([
+      ...Array.from({ length: 4 }, (_, i) => [dir, 'workflow', 'tdd', `create-${i}`]),
+      ...renamed.map((id, i) => [dir, 'workflow', 'tdd', `rename-${i}`, id]),
+    ]);
+    for (const r of results) expect(r.code, r.stderr).toBe(0);
+    const outcomes = results.map((r) => r.lines[0]);
+    expect(outcomes.filter((o) => o === 'won'), outcomes.join(' ')).toHaveLength(1);
+    expect(outcomes.filter((o) => o === 'ALREADY_EXISTS')).toHaveLength(5);
+    const after = open(dir);
+    const named = after.listWorkflows().filter((w) => w.name === 'tdd');
+    expect(named).toHaveLength(1);
+    expect(named[0]!.version).toBe(['create-0', 'create-1', 'create-2', 'create-3', 'rename-0', 'rename-1'][outcomes.indexOf('won')]);
+    expect(after.check().problems).toEqual([]);
+    after.close();
+  }, 60_000);
+
+  it('creating a task spec while another process deletes its PRD: never both, so no spec is left naming a deleted PRD', async () => {
+    for (let round = 0; round < 3; round++) {
+      const dir = join(tempDir(), '.taskstore');
+      const store = open(dir);
+      const prd = store.createPrd({ title: 'contested' });
+      store.close();
+      const [create, remove] = await race([
+        [dir, 'spec', prd],
+        [dir, 'delete', 'prds', prd],
+      ]);
+      expect(create!.code, create!.stderr).toBe(0);
+      expect(remove!.code, remove!.stderr).toBe(0);
+      // Either order is fine; both succeeding (a spec under a deleted PRD) is not.
+      expect([['won', 'REFERENCED'], ['NOT_FOUND', 'won']]).toContainEqual([create!.lines[0], remove!.lines[0]]);
+      const after = open(dir);
+      expect(after.check().problems).toEqual([]);
+      after.close();
+    }
+  }, 60_000);
+
+  it('completing the last open spec of a PRD while another process adds a spec to it: the PRD is complete exactly when the new spec came after', async () => {
+    for (let round = 0; round < 3; round++) {
+      const dir = join(tempDir(), '.taskstore');
+      const store = open(dir);
+      const prd = store.createPrd({ title: 'contested' });
+      const spec = store.createTaskSpec({ prd_id: prd, phase_name: 'last' });
+      const exec = store.createExecution({ ts_id: spec, worktree_path: '/w', branch_name: 'b' });
+      store.close();
+      const [complete, create] = await race([
+        [dir, 'complete', exec],
+        [dir, 'spec', prd],
+      ]);
+      expect(complete!.code, complete!.stderr).toBe(0);
+      expect(create!.lines[0], create!.stderr).toBe('won');
+      // Both writes land in task_specs.jsonl (the completed spec's new version, the new spec),
+      // so the log's line order is the order the write lock gave them.
+      const lines = readFileSync(join(dir, 'task_specs.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; status: string });
+      const completedAt = lines.findIndex((l) => l.id === spec && l.status === 'complete');
+      const createdAt = lines.findIndex((l) => l.id !== spec);
+      expect(completedAt).toBeGreaterThan(0);
+      const after = open(dir);
+      expect(after.getPrd(prd)!.status).toBe(createdAt < completedAt ? 'draft' : 'complete');
+      expect(complete!.lines[0]).toBe(`won ${after.getPrd(prd)!.status}`);
+      after.close();
+    }
   }, 60_000);
 });

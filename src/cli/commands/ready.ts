@@ -14,7 +14,10 @@ export interface ReadyInput {
   explain?: boolean;
 }
 
-/** A dependency that keeps a spec waiting: its id and status (`missing` when it names no live task spec). */
+/**
+ * A dependency that keeps a spec waiting: its id and status (`missing` when it names no
+ * live task spec; `not a list` when the spec's whole `dependencies` value, in `id`, is no array).
+ */
 export interface Blocker {
   id: unknown;
   status: string;
@@ -48,8 +51,19 @@ export function readySpecs(store: Store, input: ReadyInput): ReadyResult {
   const waiting = store
     .listPendingTaskSpecs()
     .filter((s) => inPrd(s) && !readyIds.has(s.id))
-    .map((spec) => ({ spec, blockedBy: (Array.isArray(spec.dependencies) ? spec.dependencies : [spec.dependencies]).map((id) => ({ id, status: lookup(id) })).filter((b) => b.status !== 'complete') }));
+    .map((spec) => ({ spec, blockedBy: blockers(spec.dependencies as unknown, lookup) }));
   return { ready, waiting };
+}
+
+/**
+ * What keeps a pending spec waiting, by the readiness rule: each entry that is not a live
+ * complete task spec; a hand-written value that is no array (null: none) blocks as a whole,
+ * even a string naming a complete spec.
+ */
+function blockers(dependencies: unknown, statusOf: (dep: unknown) => string): Blocker[] {
+  if (dependencies === null || dependencies === undefined) return [];
+  if (!Array.isArray(dependencies)) return [{ id: dependencies, status: 'not a list' }];
+  return dependencies.map((id: unknown) => ({ id, status: statusOf(id) })).filter((b) => b.status !== 'complete');
 }
 
 export async function run(ctx: CliContext, input: ReadyInput): Promise<number> {
@@ -71,15 +85,16 @@ export async function run(ctx: CliContext, input: ReadyInput): Promise<number> {
       out.note(result.ready.length === 0 ? '(no task spec is pending)' : '(every pending task spec is ready)');
       return;
     }
-    // Ids of missing specs are shown whole: a prefix of nothing would only confuse.
-    const ids = result.waiting.flatMap((w) => [w.spec.id, ...w.blockedBy.filter((b) => b.status !== 'missing').map((b) => b.id as string)]);
+    // Ids of missing specs (and a value that is no list) are shown whole: a prefix of nothing would only confuse.
+    const whole = (b: Blocker) => b.status === 'missing' || b.status === 'not a list';
+    const ids = result.waiting.flatMap((w) => [w.spec.id, ...w.blockedBy.filter((b) => !whole(b)).map((b) => b.id as string)]);
     const short = shortIds(store, ids);
     // Dependency values are whatever the record holds (a missing one is no validated id): spell out control characters.
     const name = (id: unknown, missing = false) => visible(typeof id !== 'string' ? stringifyExact(id) : missing ? id : (short.get(id) ?? id), true);
     out.line('', out.c.bold(`not ready (${result.waiting.length}):`));
     out.table(
       ['ID', 'PHASE', 'WAITING FOR'],
-      result.waiting.map((w) => [name(w.spec.id), formatValue(w.spec.phase_name, 40), w.blockedBy.map((b) => `${name(b.id, b.status === 'missing')} (${b.status})`).join(', ')]),
+      result.waiting.map((w) => [name(w.spec.id), formatValue(w.spec.phase_name, 40), w.blockedBy.map((b) => `${name(b.id, whole(b))} (${b.status})`).join(', ')]),
     );
   });
   return 0;
