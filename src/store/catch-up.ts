@@ -6,7 +6,8 @@
 import type { CollectionTable } from '../cache/collection-table.js';
 import { ConflictMarkersError } from '../errors.js';
 import { ingestLog, logPath, logUnchanged, readFileState } from './ingest.js';
-import { removeStaleCompactionTemps } from './stale-temps.js';
+import { removeStaleCompactionTemps, tempTarget } from './stale-temps.js';
+import { LOG_SUFFIX } from '../jsonl/collection-name.js';
 import type { Engine } from './engine.js';
 
 /**
@@ -22,7 +23,12 @@ import type { Engine } from './engine.js';
 export function catchUpOnOpen(engine: Engine): void {
   for (const name of removeStaleCompactionTemps(engine.dir)) {
     engine.removedTemps.push(name);
-    engine.options.logger.warn(`removed ${name}, left behind by an interrupted compaction (the log itself was not touched)`);
+    const target = tempTarget(name);
+    engine.options.logger.warn(
+      target === undefined || target.endsWith(LOG_SUFFIX)
+        ? `removed ${name}, left behind by an interrupted compaction (the log itself was not touched)`
+        : `removed ${name}, left behind by an interrupted write of ${target} (${target} itself was not touched)`,
+    );
   }
   if (hasNewData(engine) && !engine.cache.isWriteLockedByOther()) engine.write(() => catchUpAll(engine), { readOnly: true });
 }

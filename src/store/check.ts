@@ -12,6 +12,7 @@ import { parseLine, readerText, supersedes, withoutBom } from '../jsonl/line-cod
 import { readLinesFrom } from '../jsonl/log-io.js';
 import { logPath } from './ingest.js';
 import { fileSize } from './methods/file-size.js';
+import { tempTarget } from './stale-temps.js';
 
 export interface CheckProblem {
   /** e.g. `malformed_line`, `conflict_markers`, `torn_line`, `cache_drift`, `invalid_file_name`, plus those of registered checkers. */
@@ -93,9 +94,13 @@ export function runCheck(ctx: CheckContext): CheckReport {
     }
   }
   for (const entry of ctx.removedTemps ?? []) {
+    const target = tempTarget(entry);
     problems.push({
       kind: 'stale_temp_file',
-      message: `${entry} was left behind by an interrupted compaction and has been removed (the log was not touched)`,
+      message:
+        target === undefined || target.endsWith(LOG_SUFFIX)
+          ? `${entry} was left behind by an interrupted compaction and has been removed (the log was not touched)`
+          : `${entry} was left behind by an interrupted write of ${target} and has been removed (${target} was not touched)`,
     });
   }
   ctx.onProgress?.(total, total);

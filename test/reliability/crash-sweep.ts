@@ -215,6 +215,8 @@ export function verifyAfterCrash(dir: string, writes: Write[], { unchanged, allo
         .slice(0, -1)
         .forEach((line, i) => expect(parseLine(line).kind, `${label}: ${name}.jsonl line ${i + 1}: ${line.slice(0, 80)}`).toBe('record'));
     }
+    // No temp file of a killed rewrite is left (the killed child is gone: the open removed them).
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp')), `${label}: temp files left`).toEqual([]);
     // Bytes moved aside stay lines of their own, even after a move cut short by a kill
     // (these records never hold a nested object starting with "id", so a second line
     // start inside a line means two were glued together).
