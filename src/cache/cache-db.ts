@@ -17,6 +17,7 @@ import { LockedError, TaskStoreError, ioError } from '../errors.js';
 import { symbolicLinkError } from '../fs/open-log-file.js';
 import { STATE_SUPERSEDED } from './row-state.js';
 import { sleepSync } from '../fs/sleep.js';
+import { registerLikeFunction } from './like-function.js';
 
 // better-sqlite3 is CommonJS: `require` loads it as such, where an ESM `import` of it also
 // runs Node's CommonJS-to-ESM translation (a lexer pass over its source) on every start.
@@ -136,6 +137,7 @@ export class CacheDb {
     const db = new Database(path, { timeout: busyTimeoutMs, nativeBinding: nativeBindingPath() });
     try {
       db.pragma('journal_mode = WAL');
+      registerLikeFunction(db);
       // The cache is rebuildable from the logs, and its consumed offsets commit in the
       // same transactions as its rows, so losing the last commits on power loss only
       // means re-applying a tail: WAL + NORMAL never corrupts, and skips an fsync per write.

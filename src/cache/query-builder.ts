@@ -8,6 +8,7 @@
  */
 import { ValidationError } from '../errors.js';
 import { liveRow } from './row-state.js';
+import { WHOLE_STRING_LIKE } from './like-function.js';
 
 export type ScalarValue = string | number | boolean | null;
 
@@ -100,8 +101,10 @@ function buildOrderBy(orderBy: string | undefined): string {
 function buildWhere(where: Query['where']): { clause: string; params: (string | number | null)[] } {
   const params: (string | number | null)[] = [];
   if (where === undefined) return { clause: '', params };
-  if (typeof where !== 'object' || where === null || Array.isArray(where)) {
-    throw new ValidationError('where must be an object of field conditions', { field: 'where' });
+  if (!isPlainObject(where)) {
+    // A Map, a class instance: Object.keys finds no conditions in a Map, and the query
+    // returned every record.
+    throw new ValidationError(`where must be a plain object of field conditions (got ${describe(where)})`, { field: 'where' });
   }
   const parts: string[] = [];
   const fields = Object.keys(where);
@@ -125,6 +128,13 @@ function buildWhere(where: Query['where']): { clause: string; params: (string | 
     }
   }
   return { clause: parts.map((p) => ` AND ${p}`).join(''), params };
+}
+
+/** An object literal (or one without a prototype): not an array, a Map, a Date or another class's instance. */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
 }
 
 function isPlainConditionObject(condition: unknown): boolean {
@@ -165,9 +175,11 @@ function operatorSql(expr: string, field: string, op: keyof Operators, value: un
   switch (op) {
     case 'eq':
       if (value === null) return `${expr} IS NULL`;
+      if (!columnCanHold(field, scalar(value, field, op))) return '0';
       params.push(scalar(value, field, op));
       return isBeyondExactIntegers(value) ? asDouble(expr, '= ?') : `${expr} = ?`;
     case 'ne':
+      if (value !== null && !columnCanHold(field, scalar(value, field, op))) return '1';
       // IS NOT treats a missing field as "not equal", which is what a caller means.
       params.push(value === null ? null : scalar(value, field, op));
       return isBeyondExactIntegers(value) ? `NOT ${asDouble(expr, '= ?')}` : `${expr} IS NOT ?`;
@@ -193,13 +205,29 @@ function operatorSql(expr: string, field: string, op: keyof Operators, value: un
       if (Buffer.byteLength(value) > MAX_LIKE_PATTERN_BYTES) {
         throw new ValidationError(`where.${field}.like is a pattern of ${Buffer.byteLength(value)} bytes; SQLite takes at most ${MAX_LIKE_PATTERN_BYTES}`, { field });
       }
-      params.push(value);
-      return `${expr} LIKE ?`;
+      // A pattern is text and matches text (a string, or an object or array as its JSON
+      // text): SQLite's LIKE would also match a number or a boolean by the digits it
+      // prints (`'1%'` found true, 10 and 1.5, and 2^60 as digits its log does not hold).
+      // SQLite's LIKE stops at a NUL character, so a string holding one (or a pattern)
+      // goes to the whole-string LIKE of like-function.ts instead.
+      if (value.includes('\0')) {
+        params.push(value);
+        return `(typeof(${expr}) = 'text' AND ${WHOLE_STRING_LIKE}(${expr}, ?))`;
+      }
+      params.push(value, value);
+      return `(typeof(${expr}) = 'text' AND CASE WHEN instr(${expr}, char(0)) = 0 THEN ${expr} LIKE ? ELSE ${WHOLE_STRING_LIKE}(${expr}, ?) END)`;
     case 'in': {
       if (!Array.isArray(value)) throw new ValidationError(`where.${field}.in must be an array`, { field });
       if (value.length === 0) return '0';
+      // filter() skips the holes of a sparse array (`[, 'a']`): refused as undefined is.
+      for (let i = 0; i < value.length; i++) {
+        if (!(i in value)) throw new ValidationError(`where.${field}.in[${i}] is a hole in a sparse array; give every value`, { field });
+      }
       const hasNull = value.includes(null);
-      const values = value.filter((v) => v !== null).map((v) => scalar(v, field, op));
+      const values = value
+        .filter((v) => v !== null)
+        .map((v) => scalar(v, field, op))
+        .filter((v) => columnCanHold(field, v));
       const exact = values.filter((v) => !isBeyondExactIntegers(v));
       const beyond = values.filter(isBeyondExactIntegers);
       // A long list is bound as one JSON array, one parameter: SQLite takes at most 32,766
@@ -214,6 +242,7 @@ function operatorSql(expr: string, field: string, op: keyof Operators, value: un
         return items.map(() => '?').join(', ');
       };
       const alternatives: string[] = [];
+      if (values.length === 0 && !hasNull) return '0';
       if (exact.length > 0) alternatives.push(`${expr} IN (${list(exact, 'value')})`);
       if (beyond.length > 0) {
         alternatives.push(asDouble(expr, `IN (${list(beyond, 'CAST(value AS REAL)')})`));
@@ -222,6 +251,18 @@ function operatorSql(expr: string, field: string, op: keyof Operators, value: un
       return alternatives.length === 1 ? alternatives[0]! : `(${alternatives.join(' OR ')})`;
     }
   }
+}
+
+/**
+ * False when `value` (as bound) can never equal column field `field`: a number for `id`,
+ * a string for `updated_at`. SQLite would convert it to the column's type first
+ * (`{ id: 1.5 }` found the record `"1.5"`, `{ updated_at: '1700000000000' }` a number),
+ * while every other field compares a number with numbers and a string with strings.
+ */
+function columnCanHold(field: string, value: string | number): boolean {
+  if (field === 'id') return typeof value === 'string';
+  if (field === 'updated_at') return typeof value === 'number';
+  return true;
 }
 
 /** SQLite has no booleans: JSON true/false come out of json_extract as 1/0. */
@@ -248,7 +289,10 @@ function checkCount(value: unknown, name: 'limit' | 'offset'): number | undefine
 function describe(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   if (value === null) return 'null';
-  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'object') {
+    const name = (Object.getPrototypeOf(value) as { constructor?: { name?: unknown } } | null)?.constructor?.name;
+    return typeof name === 'string' && name !== 'Object' ? `an instance of ${name}` : 'an object';
+  }
   if (typeof value === 'number') return String(value);
   return typeof value;
 }

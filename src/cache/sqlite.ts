@@ -51,5 +51,7 @@ export interface SqliteDatabase {
   exec(sql: string): unknown;
   pragma(sql: string): unknown;
   transaction<F extends AnyFunction>(fn: F): SqliteTransaction<F>;
+  /** Defines an SQL function implemented in JavaScript (`deterministic`: same arguments, same result). */
+  function(name: string, options: { deterministic?: boolean }, fn: AnyFunction): unknown;
   close(): unknown;
 }

@@ -25,6 +25,13 @@ const FIELD = '[A-Za-z_][A-Za-z0-9_]*(?:\\.[A-Za-z_][A-Za-z0-9_]*)*';
 const COMPARISON = new RegExp(`^\\s*(${FIELD})\\s*(>=|<=|!=|=|>|<|~)(.*)$`, 's');
 const IN_LIST = new RegExp(`^\\s*(${FIELD})\\s+in\\s+(.*)$`, 's');
 
+/**
+ * The fields every record of every collection has, typed as the built-in types type
+ * them: in a generic collection `id=5` is the id "5" (read as JSON, the number 5 matched
+ * no id), and `updated_at=abc` a usage error rather than a query that matches nothing.
+ */
+const STAMP_TYPES: FieldTypes = { id: { kind: 'string', nullable: false }, updated_at: { kind: 'integer', nullable: false } };
+
 const OPERATOR_NAMES: Record<string, keyof Operators> = { '=': 'eq', '!=': 'ne', '>': 'gt', '>=': 'gte', '<': 'lt', '<=': 'lte', '~': 'like' };
 
 interface WhereCondition {
@@ -38,13 +45,20 @@ interface WhereCondition {
  * @example parseWhereArg('updated_at>1700000000000') // { field: 'updated_at', op: 'gt', value: 1700000000000 }
  */
 export function parseWhereArg(arg: string, types?: FieldTypes): WhereCondition {
-  const typeOf = (field: string): FieldType | undefined => (types !== undefined && Object.hasOwn(types, field) ? types[field] : undefined);
+  const typeOf = (field: string): FieldType | undefined =>
+    types !== undefined && Object.hasOwn(types, field) ? types[field] : Object.hasOwn(STAMP_TYPES, field) ? STAMP_TYPES[field] : undefined;
   const inList = IN_LIST.exec(arg);
   if (inList !== null) {
     const [, field, list] = inList as unknown as [string, string, string];
     const type = typeOf(field);
     const element = type?.kind === 'array' ? type.element : type;
     const parts = list.split(',').map((part) => part.trim()).filter((part) => part !== '');
+    if (parts.length === 0) {
+      // `status in ` (the values forgotten, or lost to the shell) would match nothing without a word.
+      throw new UsageError(`--where ${JSON.stringify(arg)} lists no values after "in"`, {
+        hint: `write the values separated by commas, e.g. --where '${field} in a,b'`,
+      });
+    }
     const values = parts.map((part) => {
       const value = convertScalar(field, part, element);
       refuseNotANumber(arg, field, part, value, element, false);

@@ -66,6 +66,28 @@ export function splitObjectMembers(text: string): RawMember[] {
   }
 }
 
+/**
+ * Returns the elements of the JSON array in `text`, each exactly as written (without the
+ * whitespace around it). As for {@link splitObjectMembers}, `text` must be valid JSON.
+ * @example splitArrayElements('[1.0, "a", {"b":2}]') // → ['1.0', '"a"', '{"b":2}']
+ */
+export function splitArrayElements(text: string): string[] {
+  let i = skipWhitespace(text, 0);
+  if (text.charCodeAt(i) !== OPEN_BRACKET) throw new SyntaxError('expected a JSON array');
+  i = skipWhitespace(text, i + 1);
+  const elements: string[] = [];
+  if (text.charCodeAt(i) === CLOSE_BRACKET) return elements;
+  for (;;) {
+    const end = skipValue(text, i);
+    elements.push(text.slice(i, end));
+    i = skipWhitespace(text, end);
+    const c = text.charCodeAt(i);
+    if (c === CLOSE_BRACKET) return elements;
+    if (c !== COMMA) throw new SyntaxError(`expected ',' or ']' at offset ${i}`);
+    i = skipWhitespace(text, i + 1);
+  }
+}
+
 /** Writes members back as one compact JSON object (the inverse of {@link splitObjectMembers} up to whitespace). */
 export function joinObjectMembers(members: Iterable<{ rawKey: string; rawValue: string }>): string {
   const parts: string[] = [];

@@ -9,7 +9,7 @@ import type { Query } from '../cache/query-builder.js';
 import { AlreadyExistsError, NotFoundError, ReferencedError, ValidationError } from '../errors.js';
 import type { StoredRecord } from '../jsonl/line-codec.js';
 import { jsonEqual } from '../merge/json-equal.js';
-import { serializeKeepingMembers } from './version-text.js';
+import { repeatedKey, serializeKeepingMembers } from './version-text.js';
 import { compactJson } from '../shared/exact-json.js';
 import {
   applySchema,
@@ -103,7 +103,9 @@ export class Collection<T extends object = Record<string, unknown>> {
    */
   createMany(records: NewRecord<T>[]): string[] {
     if (!Array.isArray(records)) throw argumentTypeError('records', 'an array of records', records);
-    records.forEach((r, i) => assertPlainRecord(r, `record ${i}`));
+    // Indexes, not forEach: forEach skips the holes of a sparse array (`[, { … }]`), which
+    // then left a hole in the returned ids.
+    for (let i = 0; i < records.length; i++) assertPlainRecord(records[i], `record ${i}`);
     // A transaction, not a plain write: inside the caller's transaction this is a
     // savepoint, so a record that fails part-way leaves none of the batch staged, also
     // when the caller catches the error and goes on. (Every other write of a collection
@@ -146,6 +148,15 @@ export class Collection<T extends object = Record<string, unknown>> {
     }
     assertPlainRecord(record);
     const compact = compactJson(text);
+    const repeated = repeatedKey(compact);
+    if (repeated !== undefined) {
+      // Kept as written, the line would read two ways: get() (JSON.parse) the last value,
+      // the cache's queries the first.
+      throw new ValidationError(`text repeats the key ${JSON.stringify(repeated)} in one object; JSON.parse would keep its last value and drop the other`, {
+        field: 'text',
+        hint: 'give each key once per object',
+      });
+    }
     return this.host.write(() => this.createOne(record, compact));
   }
 
@@ -262,7 +273,7 @@ export class Collection<T extends object = Record<string, unknown>> {
       throw new AlreadyExistsError(`${this.name} already has a record with id ${id}`, { data: { collection: this.name, id } });
     }
     const updatedAt = this.stamp(current?.updatedAt);
-    const createdAt = input.created_at ?? updatedAt;
+    const createdAt = input.created_at === undefined ? updatedAt : input.created_at;
     this.assertTimestamp(createdAt, 'created_at');
     this.writeChecked(id, input, createdAt, updatedAt, undefined, sourceText);
     return id;
@@ -305,7 +316,16 @@ export class Collection<T extends object = Record<string, unknown>> {
     const stamps: Record<string, unknown> = createdAt === undefined ? { updated_at: updatedAt } : { created_at: createdAt, updated_at: updatedAt };
     const candidate = copyFields({ id }, rest, stamps);
     const validated = this.schema === undefined ? candidate : copyFields(applySchema(this.schema, candidate), { id }, stamps);
-    if (this.schema !== undefined) assertPlainRecord(validated);
+    if (this.schema !== undefined) {
+      assertPlainRecord(validated);
+      // A version holding `deleted: true` reads as a tombstone: a create that returned an
+      // id get() cannot find, a patch that deleted the record.
+      for (const key of RESERVED) {
+        if (validated[key] !== undefined) {
+          throw new ValidationError(`the schema returned a field ${key}, which is reserved for tombstones; nothing was written`, { field: key });
+        }
+      }
+    }
     if (previous !== undefined && sameExceptUpdatedAt(validated, previous.record)) return previous.record as T & RecordMeta;
     this.host.stage(this.name, validated as StoredRecord, serializeKeepingMembers(validated as StoredRecord, previous?.text ?? sourceText));
     return validated as T & RecordMeta;

@@ -21,6 +21,7 @@ import { accessSync, constants, mkdirSync, readdirSync, realpathSync } from 'nod
 import { join, resolve } from 'node:path';
 import { CacheDb } from '../cache/cache-db.js';
 import type { CollectionTable } from '../cache/collection-table.js';
+import { fieldExpression } from '../cache/query-builder.js';
 import { IoError, ioError } from '../errors.js';
 import { collectionOfLogFile } from '../jsonl/collection-name.js';
 import { argumentTypeError, assertCollectionArgument, assertCollectionOptions, assertOptionalObject, assertString } from './arguments.js';
@@ -171,6 +172,9 @@ export class Engine implements DomainHost {
   collection<T extends object = Record<string, unknown>>(options: CollectionOptions<T>): Collection<T> {
     this.assertOpen();
     assertCollectionOptions(options);
+    // Every field checked before anything is made: a bad one after good ones left the
+    // table and the good ones' indexes behind a declaration that threw.
+    for (const field of options.indexes ?? []) fieldExpression(field);
     const table = this.tableFor(options.name);
     const declared = this.declaredIndexes.get(options.name) ?? new Set<string>();
     for (const field of options.indexes ?? []) {

@@ -131,15 +131,22 @@ export function applySchema(schema: RecordSchema | undefined, candidate: Record<
   return parsed;
 }
 
+/**
+ * The schema's error as a ValidationError. A `parse` may throw anything (`undefined`,
+ * `null`, an object without `toString`, `issues` of another shape): each still becomes a
+ * ValidationError, never a TypeError of this code's own.
+ */
 function validationFromSchemaError(err: unknown): ValidationError {
-  const issues = (err as { issues?: { path?: PropertyKey[]; message?: string }[] }).issues;
-  const first = Array.isArray(issues) ? issues[0] : undefined;
-  if (first !== undefined) {
-    const field = (first.path ?? []).map(String).join('.') || undefined;
-    const message = field === undefined ? `invalid record: ${first.message}` : `invalid field ${field}: ${first.message}`;
+  const issues = typeof err === 'object' && err !== null ? (err as { issues?: unknown }).issues : undefined;
+  const first = Array.isArray(issues) ? (issues[0] as { path?: unknown; message?: unknown } | undefined) : undefined;
+  if (typeof first === 'object' && first !== null) {
+    const field = Array.isArray(first.path) ? first.path.map((p) => String(p)).join('.') || undefined : undefined;
+    const said = typeof first.message === 'string' ? first.message : 'refused by the schema';
+    const message = field === undefined ? `invalid record: ${said}` : `invalid field ${field}: ${said}`;
     return new ValidationError(message, { field, cause: err, data: { issues } });
   }
-  return new ValidationError(`invalid record: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  const said = err instanceof Error ? err.message : typeof err === 'string' ? err : `the schema threw ${err === null || typeof err !== 'object' ? String(err) : 'an object that is not an Error'}`;
+  return new ValidationError(`invalid record: ${said}`, { cause: err });
 }
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {

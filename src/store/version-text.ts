@@ -11,31 +11,77 @@
  * Pure: no file access.
  */
 import { jsonEqual } from '../merge/json-equal.js';
-import { splitObjectMembers, type RawMember } from '../merge/json-members.js';
+import { splitArrayElements, splitObjectMembers, type RawMember } from '../merge/json-members.js';
 import type { StoredRecord } from '../jsonl/line-codec.js';
 
 /**
  * The line text (without `\n`) for `record`, reusing members of `previousText` (the
- * previous version's line) whose values are unchanged.
+ * previous version's line) whose values are unchanged. A changed object or array keeps,
+ * in turn, the text of its unchanged members and elements: a patch of `meta.status` (the
+ * whole `meta` given again, as read) must not rewrite `meta.big`'s digits either.
  * @example serializeKeepingMembers({ id: 'a', big: 12345678901234567000, updated_at: 2 }, '{"id":"a","big":12345678901234567890,"updated_at":1}')
  * // → '{"id":"a","big":12345678901234567890,"updated_at":2}'
  */
 export function serializeKeepingMembers(record: StoredRecord, previousText: string | undefined): string {
   if (previousText === undefined) return JSON.stringify(record);
-  const previous = lastMemberByKey(previousText);
-  if (previous === undefined) return JSON.stringify(record);
+  return objectKeeping(previousText, record, 0) ?? JSON.stringify(record);
+}
+
+/**
+ * How deep inside changed objects and arrays text is kept. Each level reads its whole
+ * value again, so a change deep inside a big nested value would cost depth × size;
+ * below this depth a changed value is serialized whole (its digits as a number holds them).
+ */
+const MAX_KEEP_DEPTH = 32;
+
+/** `value`'s text, keeping `rawValue` (its previous text) where it means the same JSON. */
+function valueKeeping(rawValue: string, value: unknown, depth: number): string {
+  const old: unknown = JSON.parse(rawValue);
+  if (jsonEqual(old, value)) return rawValue;
+  if (typeof value !== 'object' || value === null || typeof old !== 'object' || old === null || Array.isArray(value) !== Array.isArray(old)) {
+    return JSON.stringify(value);
+  }
+  // Text JSON.stringify would write as it is holds nothing to keep: its unchanged parts
+  // come out the same. (Most lines: this write path skips the splitting below.)
+  if (depth >= MAX_KEEP_DEPTH || JSON.stringify(old) === rawValue) return JSON.stringify(value);
+  const kept = Array.isArray(value) ? arrayKeeping(rawValue, value, depth + 1) : objectKeeping(rawValue, value as Record<string, unknown>, depth + 1);
+  return kept ?? JSON.stringify(value);
+}
+
+/** An object's text keeping its previous members' text; undefined when `rawObject` cannot be split. */
+function objectKeeping(rawObject: string, value: Record<string, unknown>, depth: number): string | undefined {
+  const previous = lastMemberByKey(rawObject);
+  if (previous === undefined) return undefined;
   const parts: string[] = [];
-  for (const key of Object.keys(record)) {
-    const value = record[key];
-    if (value === undefined) continue; // JSON.stringify drops it too
+  for (const key of Object.keys(value)) {
+    const item = value[key];
+    if (item === undefined) continue; // JSON.stringify drops it too
     const old = previous.get(key);
-    if (old !== undefined && jsonEqual(JSON.parse(old.rawValue), value)) {
-      parts.push(`${old.rawKey}:${old.rawValue}`);
-    } else {
-      parts.push(`${JSON.stringify(key)}:${JSON.stringify(value)}`);
-    }
+    parts.push(old === undefined ? `${JSON.stringify(key)}:${JSON.stringify(item)}` : `${old.rawKey}:${valueKeeping(old.rawValue, item, depth)}`);
   }
   return `{${parts.join(',')}}`;
+}
+
+/**
+ * An array's text keeping its previous elements' text: element i against the previous
+ * element i, or, when elements were added or removed in front, against the one as far
+ * from the end (a prepend keeps the rest). Linear: each element is compared with two.
+ */
+function arrayKeeping(rawArray: string, value: unknown[], depth: number): string | undefined {
+  let elements: string[];
+  try {
+    elements = splitArrayElements(rawArray);
+  } catch {
+    return undefined;
+  }
+  const shift = value.length - elements.length;
+  const parts = value.map((item, i) => {
+    const fromEnd = elements[i - shift];
+    if (shift !== 0 && fromEnd !== undefined && jsonEqual(JSON.parse(fromEnd), item)) return fromEnd;
+    const aligned = elements[i];
+    return aligned === undefined ? JSON.stringify(item) : valueKeeping(aligned, item, depth);
+  });
+  return `[${parts.join(',')}]`;
 }
 
 /** Members by decoded key; for a key written twice the last one wins, as in `JSON.parse`. */
@@ -49,4 +95,46 @@ function lastMemberByKey(text: string): Map<string, RawMember> | undefined {
   const byKey = new Map<string, RawMember>();
   for (const member of members) byKey.set(member.key, member);
   return byKey;
+}
+
+/**
+ * The first key that `compact` (compact JSON text: no whitespace between tokens, as
+ * `compactJson` gives) repeats within one object, or undefined. Such text reads two ways:
+ * `JSON.parse` keeps the last value, SQLite's JSON functions (the cache's queries) the
+ * first. One linear pass: each object's keys in a set, strings skipped whole.
+ */
+export function repeatedKey(compact: string): string | undefined {
+  const objects: (Set<string> | null)[] = []; // per open container: its keys, null for an array
+  let expectKey = false;
+  for (let i = 0; i < compact.length; ) {
+    const c = compact.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      let end = i + 1;
+      while (compact.charCodeAt(end) !== 0x22) end += compact.charCodeAt(end) === 0x5c /* \ */ ? 2 : 1;
+      end++;
+      const keys = objects.at(-1);
+      if (expectKey && keys) {
+        const raw = compact.slice(i, end);
+        const key = raw.includes('\\') ? (JSON.parse(raw) as string) : raw.slice(1, -1);
+        if (keys.has(key)) return key;
+        keys.add(key);
+      }
+      expectKey = false;
+      i = end;
+      continue;
+    }
+    if (c === 0x7b /* { */) {
+      objects.push(new Set());
+      expectKey = true;
+    } else if (c === 0x5b /* [ */) {
+      objects.push(null);
+      expectKey = false;
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
+      objects.pop();
+    } else if (c === 0x2c /* , */) {
+      expectKey = objects.at(-1) != null;
+    }
+    i++;
+  }
+  return undefined;
 }
