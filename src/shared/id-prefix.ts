@@ -16,7 +16,8 @@ const MAX_CANDIDATES = 10;
 /**
  * Up to this many (id × collection) lookups, a table's ids are shortened against their
  * nearest neighbours found by two indexed queries each; above it (long tables), every
- * live id is read once from the id index and the neighbours come from one sorted pass.
+ * live id is read once from the id index and each shown id's neighbours are found in it
+ * by binary search.
  */
 const MAX_NEIGHBOUR_LOOKUPS = 2000;
 
@@ -150,6 +151,49 @@ export function shortestUniquePrefixes(ids: readonly string[], others: readonly 
   return result;
 }
 
+/**
+ * Pushes onto `out` the nearest other id on each side of every id of `ids` in `sorted`
+ * (a collection's live ids in the cache's order): the only ids a prefix must differ from.
+ * Handing the prefix computation every live id instead made it sort and index the whole
+ * store for a page of 100 rows (0.3 s at 170,000 records). The cache orders ids by their
+ * UTF-8 bytes, that is by code point, and so does the search here ({@link compareCodePoints});
+ * in that order, the ids sharing any prefix are contiguous, so the id sharing the longest
+ * prefix with `id` is next to it.
+ */
+function nearestNeighbours(sorted: readonly string[], ids: readonly string[], out: string[]): void {
+  for (const id of ids) {
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compareCodePoints(sorted[mid]!, id) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo > 0) out.push(sorted[lo - 1]!);
+    const after = sorted[lo] === id ? lo + 1 : lo;
+    if (after < sorted.length) out.push(sorted[after]!);
+  }
+}
+
+/**
+ * Compares strings by code point (SQLite's order of UTF-8 text), not by UTF-16 unit as
+ * `<` does: the two differ where a character above U+FFFF meets one in U+E000–U+FFFF.
+ */
+export function compareCodePoints(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return codePointRank(x) - codePointRank(y);
+  }
+  return a.length - b.length;
+}
+
+/** A UTF-16 unit's rank in code point order: surrogates (U+D800–U+DFFF) after U+E000–U+FFFF. */
+function codePointRank(unit: number): number {
+  return unit < 0xd800 ? unit : unit < 0xe000 ? unit + 0x2000 : unit - 0x800;
+}
+
 function cut(id: string, length: number): string {
   if (length >= id.length) return id;
   const code = id.charCodeAt(length - 1);
@@ -162,7 +206,7 @@ function cut(id: string, length: number): string {
  * among the live ids of every collection of the store, so what a table shows can be
  * typed back as an id. Cost: for a few ids, two indexed lookups per id and collection
  * (a collection with no more live records than that is read whole instead); for many,
- * one read of each collection's id index and one sort.
+ * one read of each collection's id index, searched for each id's neighbours.
  */
 export function shortIds(store: IdStore, ids: readonly string[], min = MIN_SHORT): Map<string, string> {
   const unique = [...new Set(ids)];
@@ -176,7 +220,7 @@ export function shortIds(store: IdStore, ids: readonly string[], min = MIN_SHORT
       // A collection with no more records than the lookups would make is read whole:
       // one query instead of two per id (a short table of PRDs, an empty collection).
       if (readAll || (store.liveIds !== undefined && collection.count() <= unique.length * 2)) {
-        for (const id of store.liveIds!(name)) others.push(id);
+        nearestNeighbours(store.liveIds!(name), unique, others);
         continue;
       }
       for (const id of unique) {
