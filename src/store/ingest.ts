@@ -157,7 +157,8 @@ export function ingestLog(ctx: IngestContext, table: CollectionTable, forceRebui
     }
     const size = fstatSync(fd).size;
     const ino = inodeOf(fd);
-    const sameFile = state !== undefined && extendsConsumed(fd, ino, size, state);
+    const consumed = state === undefined ? false : extendsConsumed(fd, ino, size, state);
+    const sameFile = state !== undefined && consumed !== false;
     // Unchanged since last consumed (conflicted or not): nothing to do.
     if (!forceRebuild && sameFile && size === state.offset) {
       // Verified unchanged although the stat differed (touched): remember the new mtime so
@@ -271,7 +272,7 @@ export function ingestLog(ctx: IngestContext, table: CollectionTable, forceRebui
       fingerprint: fingerprintPrefix(fd, endOffset),
       mtime_ns: mtimeNsOf(fd),
       conflict_line: conflictLine,
-      prefix_crc: crc32Range(fd, from, endOffset, tailOnly ? (state.prefix_crc ?? 0) : 0),
+      prefix_crc: prefixCrc(fd, endOffset, tailOnly || consumed === 'checked' ? state : undefined),
     });
     ctx.onProgress?.(size, size);
     return { linesRead: totalLines - firstLine + 1, rebuilt: !tailOnly, skipped, conflictLine, totalLines, before: state };
@@ -310,10 +311,21 @@ function isSameFile(fd: number, state: FileStateRow): boolean {
  * its stat changed): an edit of equal length saved in place (as editors such as VS Code
  * save) changes no byte the fingerprint windows cover when it is in the middle.
  */
-function extendsConsumed(fd: number, ino: string, size: number, state: FileStateRow): boolean {
+function extendsConsumed(fd: number, ino: string, size: number, state: FileStateRow): 'grown' | 'checked' | false {
   if (size < state.offset || fingerprintPrefix(fd, state.offset) !== state.fingerprint) return false;
-  if (state.ino === ino && size > state.offset) return true;
-  return prefixCrcMatches(fd, ino, state);
+  if (state.ino === ino && size > state.offset) return 'grown';
+  return prefixCrcMatches(fd, ino, state) ? 'checked' : false;
+}
+
+/**
+ * The CRC-32 of the log's first `endOffset` bytes. `known` is the cache's row when its
+ * prefix CRC may be extended instead of read again: after a tail-only catch-up, and after
+ * a full rebuild of a log whose whole consumed prefix this ingest just checked against
+ * that CRC (a forced `sync()` of an unchanged log reads the file twice, not three times).
+ */
+function prefixCrc(fd: number, endOffset: number, known: FileStateRow | undefined): number {
+  if (known === undefined || known.prefix_crc === null || endOffset < known.offset) return crc32Range(fd, 0, endOffset);
+  return crc32Range(fd, known.offset, endOffset, known.prefix_crc);
 }
 
 /** The whole consumed prefix has the CRC-32 recorded when it was consumed (unknown: no). */

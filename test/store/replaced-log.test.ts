@@ -8,7 +8,8 @@
  * collection's cache table: a tail catch-up leaves it, a rebuild clears the table.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { crc32 } from 'node:zlib';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -65,6 +66,31 @@ describe('a log replaced by a new file', () => {
     const seen = titles(dir);
     expect(seen).toHaveLength(302);
     expect(seen.slice(-2)).toEqual(['zz extra 1', 'zz extra 2']);
+    expect(sentinelSurvived(dir, 'notes')).toBe(true);
+  });
+
+  it('keeps the whole-prefix checksum exact through a forced sync() of an unchanged log and of one grown in place, so a replacement extending it is still caught up by its tail', () => {
+    const { dir, log } = seed(300);
+    const recordedCrc = (): number | null => {
+      const db = new Database(join(dir, 'taskstore.db'), { readonly: true });
+      const row = db.prepare<[], { prefix_crc: number | null }>(`SELECT prefix_crc FROM files WHERE collection = 'notes'`).get();
+      db.close();
+      return row?.prefix_crc ?? null;
+    };
+    const forcedSync = (): void => {
+      const store = Store.open(dir, { durability: 'none', logger: quietLogger() });
+      store.sync();
+      store.close();
+    };
+    forcedSync(); // the log is unchanged: its prefix is checked against the recorded CRC, which is then extended
+    expect(recordedCrc()).toBe(crc32(readFileSync(log)));
+    appendFileSync(log, line('grown', 'zz grown in place', 2e12)); // same inode, longer: the prefix is not checked
+    forcedSync();
+    expect(recordedCrc()).toBe(crc32(readFileSync(log)));
+
+    plantSentinel(dir, 'notes');
+    replaceFile(log, readFileSync(log, 'utf8') + line('extra', 'zz extra', 2e12 + 1));
+    expect(titles(dir).slice(-2)).toEqual(['zz extra', 'zz grown in place']);
     expect(sentinelSurvived(dir, 'notes')).toBe(true);
   });
 
