@@ -288,15 +288,7 @@ function cliTable(ctx) {
     ctx.rows.push(unavailableRow('7b', what, `list-task-specs exited ${check.status} or printed the wrong number of rows`));
     return;
   }
-  const reps = ctx.quick ? 3 : 7;
-  const pairs = { store: [], baseline: [] };
-  for (let i = 0; i <= reps; i++) {
-    const t = runNode(table).ms;
-    const j = runNode(json).ms;
-    if (i === 0) continue; // warm-up
-    pairs.store.push(t);
-    pairs.baseline.push(j);
-  }
+  const pairs = tableVsJson(ctx, table, json);
   log(`scenario 7b: table ${median(pairs.store).toFixed(0)} ms, --json ${median(pairs.baseline).toFixed(0)} ms (${n} specs)`);
   ctx.rows.push(
     row({
@@ -308,6 +300,20 @@ function cliTable(ctx) {
       goalRatio: 1.5,
     }),
   );
+}
+
+/** Runs a CLI command as a table and with --json back to back (after one warm-up pair): the pairs of whole-process times. */
+function tableVsJson(ctx, table, json) {
+  const reps = ctx.quick ? 3 : 7;
+  const pairs = { store: [], baseline: [] };
+  for (let i = 0; i <= reps; i++) {
+    const t = runNode(table).ms;
+    const j = runNode(json).ms;
+    if (i === 0) continue; // warm-up
+    pairs.store.push(t);
+    pairs.baseline.push(j);
+  }
+  return pairs;
 }
 
 /** 7c: one 100-row page of list-executions on a store of the orchestrator's size, table vs --json. */
@@ -334,15 +340,7 @@ function cliPage(ctx) {
     ctx.rows.push(unavailableRow('7c', what, `list-executions exited ${check.status} or printed the wrong number of rows`));
     return;
   }
-  const reps = ctx.quick ? 3 : 7;
-  const pairs = { store: [], baseline: [] };
-  for (let i = 0; i <= reps; i++) {
-    const t = runNode(table).ms;
-    const j = runNode(json).ms;
-    if (i === 0) continue; // warm-up
-    pairs.store.push(t);
-    pairs.baseline.push(j);
-  }
+  const pairs = tableVsJson(ctx, table, json);
   log(`scenario 7c: table ${median(pairs.store).toFixed(0)} ms, --json ${median(pairs.baseline).toFixed(0)} ms (${specs} specs, ${5 * specs} executions, ${10 * specs} notes)`);
   ctx.rows.push(
     row({
