@@ -7,7 +7,9 @@ import { roundedIntegers } from '../../shared/exact-integers.js';
 /**
  * `field=value` pairs separated by spaces or commas; values are JSON when they parse
  * (`n=3`, `done=true`, `x=null`), text otherwise; text starting with `{` is taken as the
- * `where` JSON itself. Throws an Error with a readable message on a malformed pair, on a
+ * `where` JSON itself. The two fields every record has are typed as every collection
+ * types them (and as `taskstore list --where` reads them): `id=5` is the id "5" (the
+ * number 5 matches no id), and `updated_at` takes a number only. Throws an Error with a readable message on a malformed pair, on a
  * field given twice (one of the two values would be dropped), and on an integer a number
  * cannot hold (beyond ±2^53): `JSON.parse` would round it, and the rounded number would
  * filter by another value than the one typed.
@@ -31,7 +33,8 @@ export function parseFilter(text: string): Record<string, unknown> {
     const field = pair.slice(0, eq);
     if (Object.hasOwn(where, field)) throw new Error(`${field} is given twice: keep one (a filter holds one value per field)`);
     const raw = pair.slice(eq + 1);
-    where[field] = jsonOrText(raw);
+    where[field] = field === 'id' ? raw : jsonOrText(raw);
+    if (field === 'updated_at' && typeof where[field] !== 'number') throw new Error(`updated_at is a time in milliseconds (a number), not "${raw}"`);
     if (typeof where[field] === 'number') refuseInexact(roundedIntegers(raw));
   }
   return where;
@@ -50,8 +53,15 @@ function jsonOrText(raw: string): unknown {
 /** The filter box text for a `where` (the inverse of {@link parseFilter} for simple filters). */
 export function formatFilter(where: Record<string, unknown>): string {
   const entries = Object.entries(where);
-  if (entries.every(([k, v]) => /^[^\s,=]+$/.test(k) && (typeof v === 'string' ? /^[^\s,]*$/.test(v) && jsonOrText(v) === v : typeof v === 'number' || typeof v === 'boolean' || v === null))) {
+  if (entries.every(([k, v]) => /^[^\s,=]+$/.test(k) && writtenAsPair(k, v))) {
     return entries.map(([k, v]) => `${k}=${String(v)}`).join(' ');
   }
   return JSON.stringify(where);
+}
+
+/** Whether `field=value` in the box reads back as exactly `value` (see {@link parseFilter}). */
+function writtenAsPair(field: string, value: unknown): boolean {
+  if (field === 'id') return typeof value === 'string' && /^[^\s,]*$/.test(value);
+  if (field === 'updated_at') return typeof value === 'number';
+  return typeof value === 'string' ? /^[^\s,]*$/.test(value) && jsonOrText(value) === value : typeof value === 'number' || typeof value === 'boolean' || value === null;
 }
