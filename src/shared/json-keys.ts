@@ -1,8 +1,8 @@
 /**
- * The top-level keys of a JSON object's text, in source order, a key written twice
- * listed twice: `JSON.parse` keeps only the last of two equal keys without a word, so a
- * reader that must not drop what the text holds looks here. Pure, no imports (the CLI
- * may use it; the merge driver has its own member splitter, which keeps values too).
+ * The keys of a JSON object's text as written: `JSON.parse` keeps only the last of two
+ * equal keys without a word (and SQLite's JSON functions the first), so a reader that must
+ * not drop what the text holds looks here. Pure, no imports (the CLI may use it; the
+ * merge driver has its own member splitter, which keeps values too).
  */
 
 /** JSON strings, and the brackets that open and close nesting, as tokens. */
@@ -23,6 +23,30 @@ export function topLevelKeys(json: string): string[] {
     else if (depth === 1 && json[nextNonSpace(json, TOKENS.lastIndex)] === ':') keys.push(JSON.parse(token) as string);
   }
   return keys;
+}
+
+/**
+ * The first key that `json` (valid JSON text) writes twice within one object, at any
+ * depth, or undefined. One pass over the same tokens: each open object's keys in a set.
+ * @example repeatedKey('{"m":{"k":1,"k":2}}') // 'k'
+ */
+export function repeatedKey(json: string): string | undefined {
+  const open: (Set<string> | null)[] = []; // per open container: its keys so far, null for an array
+  TOKENS.lastIndex = 0;
+  for (let m = TOKENS.exec(json); m !== null; m = TOKENS.exec(json)) {
+    const token = m[0];
+    if (token === '{') open.push(new Set());
+    else if (token === '[') open.push(null);
+    else if (token === '}' || token === ']') open.pop();
+    else {
+      const keys = open.at(-1);
+      if (keys === null || keys === undefined || json[nextNonSpace(json, TOKENS.lastIndex)] !== ':') continue;
+      const key = token.includes('\\') ? (JSON.parse(token) as string) : token.slice(1, -1);
+      if (keys.has(key)) return key;
+      keys.add(key);
+    }
+  }
+  return undefined;
 }
 
 /** The index of the first character at or after `i` that is not JSON whitespace. */

@@ -9,7 +9,8 @@ import type { Query } from '../cache/query-builder.js';
 import { AlreadyExistsError, NotFoundError, ReferencedError, ValidationError } from '../errors.js';
 import type { StoredRecord } from '../jsonl/line-codec.js';
 import { jsonEqual } from '../merge/json-equal.js';
-import { repeatedKey, serializeKeepingMembers } from './version-text.js';
+import { serializeKeepingMembers } from './version-text.js';
+import { repeatedKey } from '../shared/json-keys.js';
 import { compactJson } from '../shared/exact-json.js';
 import {
   applySchema,

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { repeatedKey } from '../../src/store/version-text.js';
+import { repeatedKey } from '../../src/shared/json-keys.js';
 import { expectRejected, openStore } from '../records/helpers.js';
 
 describe('createMany', () => {
