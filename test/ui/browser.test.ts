@@ -243,6 +243,29 @@ describe.skipIf(!hasChromium)('taskstore ui in Chromium', () => {
     await page.locator('[data-testid=executions]').waitFor({ timeout: WAIT });
   });
 
+  it('never offers or opens the answer to an older term while the typed one is on its way (Enter opened the wrong record)', async () => {
+    await open('#/');
+    await page.locator('.prd-row').first().waitFor({ timeout: WAIT });
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route(/\/api\/search\?q=indexer$/, async (route) => {
+      await held;
+      await route.continue();
+    });
+    const options = page.locator('[data-testid=search-results] [role=option]');
+    await page.keyboard.press('/');
+    await page.keyboard.type('ind');
+    await options.first().waitFor({ timeout: WAIT });
+    await page.keyboard.type('exer'); // its answer is held back by the route above
+    await expect.poll(() => options.count(), { timeout: WAIT }).toBe(0);
+    await page.keyboard.press('Enter');
+    expect(page.url()).not.toContain('#/record/');
+    release();
+    await expect.poll(() => options.first().locator('.label').textContent(), { timeout: WAIT }).toBe('indexer');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('.record-title').textContent().catch(() => ''), { timeout: WAIT }).toBe('indexer');
+  });
+
   it('shows a write made by another process without a reload', async () => {
     await open(`#/prd/${seeded.search}`);
     await page.locator('[data-testid=live].on').waitFor({ timeout: WAIT });

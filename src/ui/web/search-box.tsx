@@ -7,7 +7,10 @@ import { href } from './router.js';
 
 export function SearchBox() {
   const [q, setQ] = useState('');
-  const [results, setResults] = useState<SearchResponse['results']>([]);
+  // The answer with the term it answers: while a newer term's answer is on its way, the
+  // older one is not shown, and Enter cannot open one of its records (typed fast, or on a
+  // slow machine, "ind" answered before "indexer" did, and Enter opened the wrong record).
+  const [answer, setAnswer] = useState<{ term: string; results: SearchResponse['results'] }>({ term: '', results: [] });
   const [active, setActive] = useState(0);
   const [open, setOpen] = useState(false);
   const input = useRef<HTMLInputElement>(null);
@@ -24,17 +27,17 @@ export function SearchBox() {
     return () => removeEventListener('keydown', onKey);
   }, []);
 
+  const term = q.trim();
+  const answered = answer.term === term;
+  const results = answered ? answer.results : [];
+
   useEffect(() => {
-    const term = q.trim();
-    if (term === '') {
-      setResults([]);
-      return;
-    }
+    if (term === '') return;
     const ctl = new AbortController();
     const t = setTimeout(() => {
       getJson<SearchResponse>(`/api/search?q=${encodeURIComponent(term)}`, ctl.signal).then(
         (r) => {
-          setResults(r.results);
+          setAnswer({ term, results: r.results });
           setActive(0);
           setOpen(true);
         },
@@ -45,7 +48,7 @@ export function SearchBox() {
       clearTimeout(t);
       ctl.abort();
     };
-  }, [q]);
+  }, [term]);
 
   const go = (id: string): void => {
     location.hash = href.record(id);
@@ -93,9 +96,9 @@ export function SearchBox() {
           setTimeout(() => setOpen(false), 150);
         }}
       />
-      {open && q.trim() !== '' ? (
+      {open && term !== '' ? (
         <ul class="search-results" id="search-results" role="listbox" data-testid="search-results">
-          {results.length === 0 ? <li class="muted">No match</li> : null}
+          {answered && results.length === 0 ? <li class="muted">No match</li> : null}
           {results.map((r, i) => (
             <li key={`${r.collection}:${r.id}`} id={`search-result-${i}`} role="option" aria-selected={i === active} class={i === active ? 'active' : undefined}>
               <a href={href.record(r.id)} onMouseDown={(e) => { e.preventDefault(); go(r.id); }}>
