@@ -63,6 +63,12 @@ export interface DeleteOptions extends WriteOptions {
 }
 
 const RESERVED = ['deleted'] as const;
+
+/** The first field of `record` reserved for tombstones, when it holds one. */
+function reservedFieldIn(record: Record<string, unknown>): string | undefined {
+  return RESERVED.find((key) => record[key] !== undefined);
+}
+
 /** A query's keys: a misspelt one (`{ wher: … }`, `{ order: … }`) would otherwise drop its condition without a word. */
 const QUERY_KEYS = ['where', 'orderBy', 'limit', 'offset'] as const;
 
@@ -308,11 +314,8 @@ export class Collection<T extends object = Record<string, unknown>> {
     previous?: { record: Record<string, unknown>; text: string },
     sourceText?: string,
   ): T & RecordMeta {
-    for (const key of RESERVED) {
-      if (fields[key] !== undefined) {
-        throw new ValidationError(`field ${key} is reserved for tombstones; use delete() to delete a record`, { field: key });
-      }
-    }
+    const given = reservedFieldIn(fields);
+    if (given !== undefined) throw new ValidationError(`field ${given} is reserved for tombstones; use delete() to delete a record`, { field: given });
     const { id: _id, created_at: _c, updated_at: _u, ...rest } = fields;
     const stamps: Record<string, unknown> = createdAt === undefined ? { updated_at: updatedAt } : { created_at: createdAt, updated_at: updatedAt };
     const candidate = copyFields({ id }, rest, stamps);
@@ -321,11 +324,8 @@ export class Collection<T extends object = Record<string, unknown>> {
       assertPlainRecord(validated);
       // A version holding `deleted: true` reads as a tombstone: a create that returned an
       // id get() cannot find, a patch that deleted the record.
-      for (const key of RESERVED) {
-        if (validated[key] !== undefined) {
-          throw new ValidationError(`the schema returned a field ${key}, which is reserved for tombstones; nothing was written`, { field: key });
-        }
-      }
+      const returned = reservedFieldIn(validated);
+      if (returned !== undefined) throw new ValidationError(`the schema returned a field ${returned}, which is reserved for tombstones; nothing was written`, { field: returned });
     }
     if (previous !== undefined && sameExceptUpdatedAt(validated, previous.record)) return previous.record as T & RecordMeta;
     this.host.stage(this.name, validated as StoredRecord, serializeKeepingMembers(validated as StoredRecord, previous?.text ?? sourceText));
