@@ -62,7 +62,7 @@ export type {
   RepoState,
 } from './records/registry.js';
 export { findCycles } from './records/cycles.js';
-export { DEFAULT_LEASE_MS, LEASE_CLOCK_SKEW_MS, MAX_LEASE_MS } from './records/claims.js';
+export { DEFAULT_LEASE_MS, LEASE_CLOCK_SKEW_MS, MAX_CLAIMANT_LENGTH, MAX_LEASE_MS } from './records/claims.js';
 export type { ClaimOptions, ClaimNextOptions, ReleaseOptions } from './records/claims.js';
 export type { GitSyncOptions, GitSyncReport, GitSyncProgress, CollectionChange } from './git/sync/git-sync.js';
 export { syncStatus, type SyncStatus } from './git/sync/sync-status.js';

@@ -167,6 +167,30 @@ export function parseClaimant(claimant: unknown): string {
   return claimant;
 }
 
+/**
+ * The longest claimant name a claim writes, in UTF-16 code units. A name is stored in the
+ * spec's `assigned_to`, shown in every `CLAIMED` message, table and dashboard card, and
+ * compared on every renew: a host name and a loop number fit many times over; a
+ * megabyte-long "name" is a mistake (a log or a prompt passed by accident).
+ */
+export const MAX_CLAIMANT_LENGTH = 256;
+
+/**
+ * A claimant name for a new claim: {@link parseClaimant}, and at most
+ * {@link MAX_CLAIMANT_LENGTH} characters. Renew and release take any printable name, so
+ * that a holder whose longer name another writer stored can still let go.
+ */
+export function parseNewClaimant(claimant: unknown): string {
+  const who = parseClaimant(claimant);
+  if (who.length > MAX_CLAIMANT_LENGTH) {
+    throw new ValidationError(`claimant is ${who.length} characters long, over the limit of ${MAX_CLAIMANT_LENGTH}: ${JSON.stringify(`${who.slice(0, 40)}…`)}`, {
+      field: 'claimant',
+      hint: 'name the claimant briefly (e.g. "loop-3@build-host"); keep longer descriptions in the execution record',
+    });
+  }
+  return who;
+}
+
 /** Options not an object, an unknown option or an option of the wrong type: TypeError; a value out of range: ValidationError. */
 export function parseClaimOptions(options: unknown, allowed: readonly string[]): { leaseMs: number; prdId?: string; status?: TaskSpecStatus } {
   if (options === undefined) return { leaseMs: DEFAULT_LEASE_MS };

@@ -13,6 +13,7 @@ import { TaskGraph } from './task-graph.js';
 import {
   leaseExpired,
   parseClaimant,
+  parseNewClaimant,
   parseClaimOptions,
   planClaim,
   planRelease,
@@ -56,7 +57,7 @@ export class Readiness {
 
   claimTaskSpec(id: string, claimant: string, options?: ClaimOptions): TaskSpec {
     assertIdArgument(id);
-    const who = parseClaimant(claimant);
+    const who = parseNewClaimant(claimant);
     const { leaseMs } = parseClaimOptions(options, ['leaseMs']);
     return this.host.transaction(() => {
       const spec = this.liveTaskSpec(id);
@@ -67,7 +68,7 @@ export class Readiness {
 
   /** The choice and the write happen under the write lock: each spec goes to one claimant. */
   claimNextReadyTaskSpec(claimant: string, options?: ClaimNextOptions): TaskSpec | undefined {
-    const who = parseClaimant(claimant);
+    const who = parseNewClaimant(claimant);
     const { leaseMs, prdId } = parseClaimOptions(options, ['leaseMs', 'prdId']);
     return this.host.transaction(() => {
       const now = Date.now();

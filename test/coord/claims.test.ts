@@ -6,7 +6,7 @@
 import { appendFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { ClaimedError, DEFAULT_LEASE_MS, LEASE_CLOCK_SKEW_MS, MAX_LEASE_MS, StaleError, type Store } from '../../src/index.js';
+import { ClaimedError, DEFAULT_LEASE_MS, LEASE_CLOCK_SKEW_MS, MAX_CLAIMANT_LENGTH, MAX_LEASE_MS, StaleError, type Store } from '../../src/index.js';
 import { runCli } from '../cli/run-cli.js';
 import { expectRejected, logLines, openStore } from '../records/helpers.js';
 
@@ -121,6 +121,20 @@ describe('claimant names', () => {
     }
     // Any printable text is a name: spaces, accents, emoji.
     expect(store.claimTaskSpec(a, 'Zoë 🤖 loop 3').assigned_to).toBe('Zoë 🤖 loop 3');
+  });
+
+  it('a claim refuses a claimant longer than MAX_CLAIMANT_LENGTH (VALIDATION, nothing written); renew and release by a longer stored name still work', () => {
+    const { store, dir } = openStore();
+    const { a, c } = graph(store);
+    const longest = 'x'.repeat(MAX_CLAIMANT_LENGTH);
+    const tooLong = `${longest}y`;
+    expectRejected(dir, () => store.claimTaskSpec(a, tooLong), 'VALIDATION', 'claimant');
+    expectRejected(dir, () => store.claimNextReadyTaskSpec(tooLong), 'VALIDATION', 'claimant');
+    expect(store.claimTaskSpec(a, longest).assigned_to).toBe(longest);
+    // A longer name stored by another writer (an update by hand): its holder can renew and let go.
+    store.updateTaskSpec(c, { ...store.getTaskSpec(c)!, status: 'running', assigned_to: tooLong, lease_expires_at: Date.now() + 60_000 });
+    expect(store.renewTaskSpecClaim(c, tooLong).assigned_to).toBe(tooLong);
+    expect(store.releaseTaskSpecClaim(c, tooLong).assigned_to).toBeNull();
   });
 });
 

@@ -16,7 +16,7 @@ export const idOf = (what: string) => z.string().min(1).describe(`the ${what}'s 
 export const claimantArg = z
   .string()
   .min(1)
-  .describe('who holds the claim: a stable name for this agent or loop (e.g. "loop-3@build-host"); use the same name to renew and release');
+  .describe('who holds the claim: a stable name of printable characters for this agent or loop (e.g. "loop-3@build-host"; a claim takes at most 256 characters); use the same name to renew and release');
 
 export const leaseMsArg = z
   .int()
