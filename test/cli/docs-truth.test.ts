@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/temp.js';
-import { startMcp, type McpSession } from './mcp-client.js';
+import { startMcp, textOf, type McpSession } from './mcp-client.js';
 import { runCli, runJson } from './run-cli.js';
 
 const sessions: McpSession[] = [];
@@ -36,5 +36,28 @@ describe('taskstore mcp, as a real client uses it (tools/list first, so the SDK 
     expect(versions[1]!.changes).toEqual([{ field: 'status', old: 'draft', new: 'ready' }]);
     const rust = await mcp.call('record_history', { id: 'n1' });
     expect(rust.isError).toBeFalsy();
+  });
+});
+
+describe('taskstore mcp: the CLAIMED hint of renew_claim and release_claim', () => {
+  it('says nobody holds the spec, or that another claimant now does, instead of "another claimant holds this task spec; pick another one" for a spec nobody holds', async () => {
+    const cwd = tempDir('taskstore-docs-truth-');
+    expect(runCli(['init'], { cwd }).status).toBe(0);
+    const prd = runJson<{ id: string }>(['create-prd', 'P'], { cwd }).id;
+    const free = runJson<{ id: string }>(['create-task-spec', '--prd-id', prd, 'free'], { cwd }).id;
+    const mcp = await startMcp({ cwd });
+    sessions.push(mcp);
+    for (const [tool, args] of [['renew_claim', { id: free, claimant: 'loop-1' }], ['release_claim', { id: free, claimant: 'loop-1' }]] as const) {
+      const text = textOf(await mcp.call(tool, args));
+      expect(text, tool).toMatch(/^CLAIMED: loop-1 cannot (renew|release) task spec .*: nobody holds a claim on it/);
+      expect(text, tool).toContain('hint: nobody holds this task spec now');
+      expect(text, tool).not.toContain('another claimant holds');
+    }
+    expect(runCli(['claim', free, '--as', 'loop-2'], { cwd }).status).toBe(0);
+    const renew = textOf(await mcp.call('renew_claim', { id: free, claimant: 'loop-1' }));
+    expect(renew).toContain('hint: another claimant holds this task spec now, not you');
+    // claim_task_spec keeps its hint: pick another spec.
+    const claim = textOf(await mcp.call('claim_task_spec', { id: free, claimant: 'loop-1' }));
+    expect(claim).toContain('hint: another claimant holds this task spec; pick another one');
   });
 });
