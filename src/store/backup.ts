@@ -14,6 +14,7 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, readdirSync, realpathSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { AlreadyExistsError, ValidationError, ioError } from '../errors.js';
+import { argumentTypeError } from './arguments.js';
 import { atomicCopyFile, tempPathFor } from '../fs/atomic-replace.js';
 import { realpathOfExistingPart } from '../fs/real-path.js';
 import { FSYNC } from '../fs/durability.js';
@@ -33,7 +34,7 @@ export interface BackupReport {
  * always flushed to disk, whatever the store's `durability` option: it exists to survive.
  */
 export function backupStore(dir: string, dest: string, withWriteLock: <R>(copy: () => R) => R): BackupReport {
-  if (typeof dest !== 'string' || dest === '') throw new TypeError('backup() expects the path of a new or empty directory');
+  if (typeof dest !== 'string' || dest === '') throw argumentTypeError('dest', 'the path of a new or empty directory', dest);
   const target = resolve(dest);
   if (target === resolve(dir)) throw new AlreadyExistsError('the backup destination is the store itself', { hint: 'name another directory', data: { dest: target } });
   refuseInsideStore(dir, target);
