@@ -61,3 +61,19 @@ describe('taskstore mcp: the CLAIMED hint of renew_claim and release_claim', () 
     expect(claim).toContain('hint: another claimant holds this task spec; pick another one');
   });
 });
+
+describe('compact of a collection the store lists but that has no log yet', () => {
+  it('compact workflows on a new store has nothing to compact (exit 0), instead of "there is no collection named workflows" with a hint about ids', () => {
+    const cwd = tempDir('taskstore-docs-truth-');
+    expect(runCli(['init'], { cwd }).status).toBe(0);
+    const text = runCli(['compact', 'workflows'], { cwd });
+    expect(text.status, text.stderr).toBe(0);
+    expect(text.stderr).toContain('(nothing to compact)');
+    expect(runJson(['compact', 'workflows'], { cwd })).toEqual({ collections: [] });
+    // A name the store does not know is still an error that lists what exists.
+    const bogus = runCli(['compact', 'bogus'], { cwd });
+    expect(bogus.status).toBe(1);
+    expect(bogus.stderr).toContain('there is no collection named bogus');
+    expect(bogus.stderr).toContain('collections in this store: dependencies, executions, prds, repo_state, task_specs, workflows');
+  });
+});
