@@ -77,3 +77,14 @@ describe('compact of a collection the store lists but that has no log yet', () =
     expect(bogus.stderr).toContain('collections in this store: dependencies, executions, prds, repo_state, task_specs, workflows');
   });
 });
+
+describe('git-sync --retries beyond its limit', () => {
+  it('is a usage error (exit 2) naming the limit, as --lease-ms is, and runs nothing; it was exit 1 from the library', () => {
+    const cwd = tempDir('taskstore-docs-truth-');
+    expect(runCli(['init'], { cwd }).status).toBe(0);
+    const r = runCli(['git-sync', '--retries', '1001'], { cwd });
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toContain("option '--retries <n>' argument '1001' is invalid. must be at most 1000.");
+    expect(runCli(['git-sync', '--help'], { cwd }).stdout).toContain('default 10, at most 1000');
+  });
+});
