@@ -13,7 +13,7 @@
  */
 import { chmodSync, closeSync, existsSync, mkdirSync, readdirSync, realpathSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
-import { AlreadyExistsError, ValidationError, ioError } from '../errors.js';
+import { AlreadyExistsError, IoError, ValidationError, ioError } from '../errors.js';
 import { argumentTypeError } from './arguments.js';
 import { atomicCopyFile, tempPathFor } from '../fs/atomic-replace.js';
 import { realpathOfExistingPart } from '../fs/real-path.js';
@@ -68,8 +68,22 @@ function fsStep(what: string, path: string, step: () => void): void {
   try {
     step();
   } catch (err) {
-    throw ioError(what, path, err);
+    throw destinationError(what, path, err);
   }
+}
+
+/**
+ * An IoError about the destination side of a backup, with a hint about the destination:
+ * without one, front ends fall back to theirs for IO, which points at the store directory
+ * (the CLI said to check that the store is writable when the destination's parent was not).
+ */
+function destinationError(what: string, path: string, err: unknown): IoError {
+  const base = ioError(what, path, err);
+  return new IoError(base.message, {
+    cause: err,
+    data: base.data,
+    hint: base.hint ?? 'name a backup destination you may create and write (its parent directory must be writable), or fix its permissions',
+  });
 }
 
 /** Removes the directories a failed backup created (only while empty). */
@@ -124,7 +138,7 @@ function copyInto(dir: string, staging: string, name: string, dest: string): num
   try {
     return atomicCopyFile(source, join(staging, name), { durability: FSYNC });
   } catch (err) {
-    throw ioError('copy to', join(dest, name), err);
+    throw destinationError('copy to', join(dest, name), err);
   } finally {
     closeSync(source);
   }
@@ -141,7 +155,7 @@ function prepareDestination(dest: string): string | undefined {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOTDIR') throw new AlreadyExistsError(`the backup destination ${dest} is a file`, { hint: 'name a new or empty directory', data: { dest } });
-    if (code !== 'ENOENT') throw ioError('read', dest, err);
+    if (code !== 'ENOENT') throw destinationError('look at the backup destination', dest, err);
   }
   if (entries !== undefined && entries.length > 0) {
     throw new AlreadyExistsError(`the backup destination ${dest} is not empty`, {
@@ -153,7 +167,7 @@ function prepareDestination(dest: string): string | undefined {
   try {
     created = mkdirSync(dest, { recursive: true });
   } catch (err) {
-    throw ioError('create the backup directory', dest, err);
+    throw destinationError('create the backup directory', dest, err);
   }
   // The new directory's entry in its parent, so the backup does not vanish in a crash.
   if (entries === undefined) FSYNC.syncDir(dirname(dest));

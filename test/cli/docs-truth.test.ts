@@ -2,7 +2,7 @@
  * What a first-time user found checking the docs (README, docs/cli.md, docs/api.md,
  * docs/records.md, docs/change-feed.md, docs/mcp.md) against the built CLI and library.
  */
-import { writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/temp.js';
@@ -86,5 +86,31 @@ describe('git-sync --retries beyond its limit', () => {
     expect(r.status, r.stderr).toBe(2);
     expect(r.stderr).toContain("option '--retries <n>' argument '1001' is invalid. must be at most 1000.");
     expect(runCli(['git-sync', '--help'], { cwd }).stdout).toContain('default 10, at most 1000');
+  });
+});
+
+describe('backup into a place the user cannot write', () => {
+  it('names the backup destination and hints at it, not "check that the store directory exists and is writable"', () => {
+    const root = tempDir('taskstore-docs-truth-');
+    // Root may write anywhere: run as an unprivileged user when the tests run as root.
+    const as = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    chmodSync(root, 0o777);
+    expect(runCli(['init'], { cwd: root, ...as }).status).toBe(0);
+    expect(runCli(['create-prd', 'p'], { cwd: root, ...as }).status).toBe(0);
+    const locked = join(root, 'locked');
+    mkdirSync(locked, { mode: 0o555 });
+    chmodSync(locked, 0o555);
+    try {
+      for (const dest of [join(locked, 'bk'), join(locked, 'deeper', 'bk')]) {
+        const r = runCli(['backup', dest], { cwd: root, ...as });
+        expect(r.status, r.stderr).toBe(1);
+        expect(r.stderr).toContain(`cannot create the backup directory ${dest}: permission denied`);
+        expect(r.stderr).toContain('hint: name a backup destination you may create and write');
+        expect(r.stderr).not.toContain('store directory');
+        expect(existsSync(dest)).toBe(false);
+      }
+    } finally {
+      chmodSync(locked, 0o755);
+    }
   });
 });
