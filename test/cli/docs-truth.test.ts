@@ -2,9 +2,10 @@
  * What a first-time user found checking the docs (README, docs/cli.md, docs/api.md,
  * docs/records.md, docs/change-feed.md, docs/mcp.md) against the built CLI and library.
  */
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { GitRepo } from '../helpers/git-repo.js';
 import { tempDir } from '../helpers/temp.js';
 import { startMcp, textOf, type McpSession } from './mcp-client.js';
 import { runCli, runJson } from './run-cli.js';
@@ -112,5 +113,26 @@ describe('backup into a place the user cannot write', () => {
     } finally {
       chmodSync(locked, 0o755);
     }
+  });
+});
+
+describe('install-hooks needs an existing store, as every command but init and import', () => {
+  it('install-hooks with --store naming a project root (no .version) is refused and changes nothing; it routed every *.jsonl of the project to the record merge driver', () => {
+    const repo = GitRepo.init();
+    const cwd = repo.dir;
+    const r = runCli(['--store', '.', 'install-hooks'], { cwd });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`${cwd} (named by --store) is not a TaskStore (no .version)`);
+    expect(existsSync(join(cwd, '.gitattributes'))).toBe(false);
+    expect(repo.tryGit('config', '--get-regexp', '^merge\\.').stdout).toBe('');
+    const none = runCli(['install-hooks'], { cwd });
+    expect(none.status).toBe(1);
+    expect(none.stderr).toContain('no TaskStore found');
+    // With a store it installs; uninstall-hooks still works after the store is gone.
+    expect(runCli(['init'], { cwd }).status).toBe(0);
+    expect(runCli(['install-hooks'], { cwd }).status).toBe(0);
+    rmSync(join(cwd, '.taskstore'), { recursive: true });
+    expect(runCli(['uninstall-hooks'], { cwd }).status).toBe(0);
+    expect(existsSync(join(cwd, '.gitattributes'))).toBe(false);
   });
 });
