@@ -11,6 +11,7 @@ import type * as Commander from '@commander-js/extra-typings';
 import pkg from '../../package.json' with { type: 'json' };
 import type { CliContext } from './context.js';
 import { MAX_LEASE_MS } from '../shared/lease-limits.js';
+import { MAX_SYNC_RETRIES } from '../shared/sync-limits.js';
 
 // commander is CommonJS: `require` loads it as such, where an ESM `import` of it also runs
 // Node's CommonJS-to-ESM translation (a lexer pass over its source to find the export
@@ -48,6 +49,13 @@ function positiveInt(value: string): number {
 function leaseMsText(value: string): number {
   const n = positiveInt(value);
   if (n > MAX_LEASE_MS) throw new InvalidArgumentError(`must be at most ${MAX_LEASE_MS} (24 hours); take a shorter lease and renew it while you work.`);
+  return n;
+}
+
+/** `git-sync --retries`: at most the library's limit, refused here as a usage error like `--lease-ms`. */
+function retriesText(value: string): number {
+  const n = nonNegativeInt(value);
+  if (n > MAX_SYNC_RETRIES) throw new InvalidArgumentError(`must be at most ${MAX_SYNC_RETRIES}.`);
   return n;
 }
 
@@ -475,10 +483,10 @@ export function buildProgram(setExitCode: (code: number) => void): AnyCommand {
   program
     .command('git-sync')
     .description("commit the store's changes (nothing else), fetch, merge with the merge driver, push; retry when another clone pushed first")
-    .option('--remote <name>', 'the remote (default: the upstream of the branch, else origin)')
+    .option('--remote <name>', 'the remote (default: the upstream of the branch, else origin, else the only remote)')
     .option('--branch <name>', 'the remote branch (default: the upstream branch, else the same name)')
     .option('--message <text>', 'message of the commit recording the store changes')
-    .option('--retries <n>', 'retries after a rejected push (default 10)', nonNegativeInt)
+    .option('--retries <n>', `retries after a rejected push (default 10, at most ${MAX_SYNC_RETRIES})`, retriesText)
     .addHelpText('after', example('taskstore git-sync', 'taskstore git-sync --remote origin --json'))
     .action(
       act(

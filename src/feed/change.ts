@@ -156,10 +156,3 @@ export function byUpdatedAt(changes: Change[]): Change[] {
     .sort((a, b) => a.change.record.updated_at - b.change.record.updated_at || a.i - b.i)
     .map((x) => x.change);
 }
-
-/** Throws unless `since` is absent or an integer. */
-export function assertSince(since: unknown): asserts since is number | undefined {
-  if (since !== undefined && (typeof since !== 'number' || !Number.isSafeInteger(since))) {
-    throw new TypeError(`since must be an integer number of Unix milliseconds (got ${JSON.stringify(since)})`);
-  }
-}

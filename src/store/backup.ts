@@ -13,7 +13,8 @@
  */
 import { chmodSync, closeSync, existsSync, mkdirSync, readdirSync, realpathSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
-import { AlreadyExistsError, ValidationError, ioError } from '../errors.js';
+import { AlreadyExistsError, IoError, ValidationError, ioError } from '../errors.js';
+import { argumentTypeError } from './arguments.js';
 import { atomicCopyFile, tempPathFor } from '../fs/atomic-replace.js';
 import { realpathOfExistingPart } from '../fs/real-path.js';
 import { FSYNC } from '../fs/durability.js';
@@ -33,7 +34,7 @@ export interface BackupReport {
  * always flushed to disk, whatever the store's `durability` option: it exists to survive.
  */
 export function backupStore(dir: string, dest: string, withWriteLock: <R>(copy: () => R) => R): BackupReport {
-  if (typeof dest !== 'string' || dest === '') throw new TypeError('backup() expects the path of a new or empty directory');
+  if (typeof dest !== 'string' || dest === '') throw argumentTypeError('dest', 'the path of a new or empty directory', dest);
   const target = resolve(dest);
   if (target === resolve(dir)) throw new AlreadyExistsError('the backup destination is the store itself', { hint: 'name another directory', data: { dest: target } });
   refuseInsideStore(dir, target);
@@ -67,8 +68,22 @@ function fsStep(what: string, path: string, step: () => void): void {
   try {
     step();
   } catch (err) {
-    throw ioError(what, path, err);
+    throw destinationError(what, path, err);
   }
+}
+
+/**
+ * An IoError about the destination side of a backup, with a hint about the destination:
+ * without one, front ends fall back to theirs for IO, which points at the store directory
+ * (the CLI said to check that the store is writable when the destination's parent was not).
+ */
+function destinationError(what: string, path: string, err: unknown): IoError {
+  const base = ioError(what, path, err);
+  return new IoError(base.message, {
+    cause: err,
+    data: base.data,
+    hint: base.hint ?? 'name a backup destination you may create and write (its parent directory must be writable), or fix its permissions',
+  });
 }
 
 /** Removes the directories a failed backup created (only while empty). */
@@ -123,7 +138,7 @@ function copyInto(dir: string, staging: string, name: string, dest: string): num
   try {
     return atomicCopyFile(source, join(staging, name), { durability: FSYNC });
   } catch (err) {
-    throw ioError('copy to', join(dest, name), err);
+    throw destinationError('copy to', join(dest, name), err);
   } finally {
     closeSync(source);
   }
@@ -140,7 +155,7 @@ function prepareDestination(dest: string): string | undefined {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOTDIR') throw new AlreadyExistsError(`the backup destination ${dest} is a file`, { hint: 'name a new or empty directory', data: { dest } });
-    if (code !== 'ENOENT') throw ioError('read', dest, err);
+    if (code !== 'ENOENT') throw destinationError('look at the backup destination', dest, err);
   }
   if (entries !== undefined && entries.length > 0) {
     throw new AlreadyExistsError(`the backup destination ${dest} is not empty`, {
@@ -152,7 +167,7 @@ function prepareDestination(dest: string): string | undefined {
   try {
     created = mkdirSync(dest, { recursive: true });
   } catch (err) {
-    throw ioError('create the backup directory', dest, err);
+    throw destinationError('create the backup directory', dest, err);
   }
   // The new directory's entry in its parent, so the backup does not vanish in a crash.
   if (entries === undefined) FSYNC.syncDir(dirname(dest));

@@ -52,11 +52,11 @@ export function resolveOptions(options: StoreOptions = {}): ResolvedOptions {
   }
   const durability = options.durability ?? 'fsync';
   if (durability !== 'fsync' && durability !== 'none') {
-    throw new TypeError(`durability must be 'fsync' or 'none' (got ${JSON.stringify(durability)})`);
+    throw argumentTypeError('durability', "'fsync' or 'none'", durability);
   }
   const maxRecordBytes = options.maxRecordBytes ?? 10 * 1024 * 1024;
-  if (!Number.isSafeInteger(maxRecordBytes) || maxRecordBytes <= 0) throw new TypeError('maxRecordBytes must be a positive integer');
+  if (!Number.isSafeInteger(maxRecordBytes) || maxRecordBytes <= 0) throw argumentTypeError('maxRecordBytes', 'a positive integer', maxRecordBytes);
   const lockTimeoutMs = options.lockTimeoutMs ?? 30_000;
-  if (!Number.isSafeInteger(lockTimeoutMs) || lockTimeoutMs < 0) throw new TypeError('lockTimeoutMs must be a non-negative integer');
+  if (!Number.isSafeInteger(lockTimeoutMs) || lockTimeoutMs < 0) throw argumentTypeError('lockTimeoutMs', 'a non-negative integer', lockTimeoutMs);
   return { durability: durabilityFor(durability), logger: options.logger ?? stderrLogger, maxRecordBytes, lockTimeoutMs };
 }

@@ -64,6 +64,21 @@ describe('wrong argument types are TypeErrors', () => {
     expectTypeError(dir, () => Store.open(join(tempDir(), '.taskstore'), 'fast' as never), 'options');
   });
 
+  it('Store.open options out of range and the change feed options carry code and field too, as docs/api.md says (they were bare TypeErrors)', () => {
+    const { store, dir } = openStore();
+    const fresh = () => join(tempDir(), '.taskstore');
+    expectTypeError(dir, () => Store.open(fresh(), { durability: 'sync' } as never), 'durability', /^durability must be 'fsync' or 'none' \(got "sync"\)$/);
+    expectTypeError(dir, () => Store.open(fresh(), { maxRecordBytes: 0 }), 'maxRecordBytes', /^maxRecordBytes must be a positive integer \(got 0\)$/);
+    expectTypeError(dir, () => Store.open(fresh(), { lockTimeoutMs: -1 }), 'lockTimeoutMs', /^lockTimeoutMs must be a non-negative integer \(got -1\)$/);
+    expectTypeError(dir, () => store.watch(() => {}, { since: 1.5 }), 'since', /^since must be an integer number of Unix milliseconds \(got 1.5\)$/);
+    expectTypeError(dir, () => store.changes({ since: '1' as never }), 'since');
+    expectTypeError(dir, () => store.watch(() => {}, 'all' as never), 'options');
+    expectTypeError(dir, () => store.watch(() => {}, { collections: 'notes' as never }), 'collections');
+    expectTypeError(dir, () => store.changes({ signal: {} as never }), 'signal');
+    expectTypeError(dir, () => store.backup(''), 'dest');
+    store.close();
+  });
+
   it('the record methods: ids, claimants and claim options', () => {
     const { store, dir } = openStore();
     const { specId } = seed(store);

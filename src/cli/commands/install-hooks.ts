@@ -1,6 +1,6 @@
 import type { GitIntegrationReport } from '../../index.js';
 import type { CliContext } from '../context.js';
-import { storeLocation } from '../open-store.js';
+import { existingStoreDir } from '../open-store.js';
 import { createOutput, type Output } from '../output.js';
 import { visible } from '../terminal-safe.js';
 
@@ -8,7 +8,9 @@ import { visible } from '../terminal-safe.js';
 export async function run(ctx: CliContext): Promise<number> {
   const out = createOutput(ctx);
   const { installGitIntegration } = await import('../../index.js');
-  const report = installGitIntegration({ cwd: ctx.cwd, storeDir: storeLocation(ctx).dir });
+  // Only for an existing store, as every command but init and import: `--store .` in a
+  // project root would send every *.jsonl file of the project to the record merge driver.
+  const report = installGitIntegration({ cwd: ctx.cwd, storeDir: existingStoreDir(ctx) });
   printReport(out, report, 'installed', 'already installed');
   return 0;
 }

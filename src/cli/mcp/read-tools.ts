@@ -105,7 +105,7 @@ export const recordHistoryTool = defineTool({
   description: [
     'Every version of one record in the order written, deletions included, each with the fields it changed (old and new values).',
     'Use it to see who changed what and when (e.g. claims, status changes). A deleted record is found by its full id only.',
-    'Returns { collection, id, versions: [{ record, deleted, changes: [{ field, old?, new? }] }] }. Errors: NOT_FOUND; VALIDATION for an ambiguous prefix.',
+    'Returns { collection, id, versions: [{ record, deleted, basedOn, mergeOf, changes: [{ field, old?, new? }] }] }: basedOn is the (1-based) version this one was compared with (after a git merge, the one it was made from), mergeOf the other branch\'s version for a version the merge wrote. Errors: NOT_FOUND; VALIDATION for an ambiguous prefix.',
   ].join(' '),
   input: z.strictObject({ id: idArg }),
   output: z.object({
@@ -115,6 +115,8 @@ export const recordHistoryTool = defineTool({
       z.object({
         record: recordResult,
         deleted: z.boolean(),
+        basedOn: z.int().nullable().describe('the 1-based version this one was compared with; null for the first'),
+        mergeOf: z.int().nullable().describe("for a version the merge driver wrote: the other branch's version (1-based); else null"),
         changes: z.array(z.looseObject({ field: z.string() })),
       }),
     ),

@@ -213,7 +213,7 @@ export function callTool(
     if (!(err instanceof TaskStoreError) && !(err instanceof CliError)) {
       logger.error(`tool ${name} failed unexpectedly: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     }
-    return toolError(err);
+    return toolError(err, name);
   }
 }
 

@@ -58,8 +58,8 @@ interface ToolFailure {
  * ambiguous id prefix, an empty id) is bad input: `VALIDATION`. Anything else is a bug
  * in TaskStore: `INTERNAL`, and the caller logs the stack to stderr.
  */
-export function toolError(err: unknown): ToolResult {
-  return failureResult(describeFailure(err));
+export function toolError(err: unknown, tool?: string): ToolResult {
+  return failureResult(describeFailure(err, tool));
 }
 
 /**
@@ -67,7 +67,14 @@ export function toolError(err: unknown): ToolResult {
  * commands and library methods; an agent needs the tools instead. A STALE claim (the
  * spec is not ready: `data.status` names its status) differs from a STALE version.
  */
-function agentHint(err: TaskStoreError): string | undefined {
+function agentHint(err: TaskStoreError, tool: string | undefined): string | undefined {
+  if (err.code === 'CLAIMED' && (tool === 'renew_claim' || tool === 'release_claim')) {
+    // The claim hint ("another claimant holds it; pick another") is wrong when nobody
+    // does, and a renew that fails means the caller's own work lost its claim.
+    return err.data.claimant === null
+      ? 'nobody holds this task spec now (it was released or completed, or never claimed), so it is not yours to renew or release; claim_task_spec takes it again if it is claimable'
+      : 'another claimant holds this task spec now, not you (your lease may have expired and it was claimed again): stop working on it and pick another one (ready_task_specs, or claim_task_spec without id)';
+  }
   if (err.code === 'STALE' && typeof err.data.status === 'string') {
     return 'this task spec is not claimable now (see its status): ready_task_specs lists the ready ones; claim_task_spec without id takes the next one';
   }
@@ -75,9 +82,9 @@ function agentHint(err: TaskStoreError): string | undefined {
   return err.hint ?? DEFAULT_HINTS[err.code];
 }
 
-export function describeFailure(err: unknown): ToolFailure {
+export function describeFailure(err: unknown, tool?: string): ToolFailure {
   if (err instanceof TaskStoreError) {
-    return { code: err.code, message: err.message, hint: agentHint(err), data: err.data };
+    return { code: err.code, message: err.message, hint: agentHint(err, tool), data: err.data };
   }
   if (err instanceof CliError) {
     return { code: 'VALIDATION', message: err.message, hint: err.hint, details: err.details };

@@ -22,6 +22,7 @@ import { takeStoreSnapshot } from './store-snapshot.js';
 import { acquireSyncLock, writeLastSync } from './sync-files.js';
 import { collectionOfLogFile } from '../../jsonl/collection-name.js';
 import { parseOptionsArgument } from '../../store/arguments.js';
+import { MAX_SYNC_RETRIES } from '../../shared/sync-limits.js';
 
 export interface GitSyncOptions {
   /** The remote (default: the branch's upstream remote, else `origin`, else the only remote). */
@@ -318,8 +319,8 @@ function checkOptions(options: GitSyncOptions): number {
   // A misspelt `remote` or `branch` would otherwise sync with the default one.
   parseOptionsArgument(options, ['remote', 'branch', 'message', 'retries', 'onProgress', 'lockTimeoutMs']);
   const retries = options.retries ?? DEFAULT_SYNC_RETRIES;
-  if (!Number.isSafeInteger(retries) || retries < 0 || retries > 1000) {
-    throw new ValidationError(`retries must be an integer from 0 to 1000 (got ${String(options.retries)})`, { field: 'retries' });
+  if (!Number.isSafeInteger(retries) || retries < 0 || retries > MAX_SYNC_RETRIES) {
+    throw new ValidationError(`retries must be an integer from 0 to ${MAX_SYNC_RETRIES} (got ${String(options.retries)})`, { field: 'retries' });
   }
   for (const key of ['remote', 'branch', 'message'] as const) {
     const value: unknown = options[key];

@@ -39,7 +39,14 @@ export function compact(engine: Engine, collection?: string, options: CompactOpt
   const since = retentionStart(options.keepDays, engine.host.now());
   const names = collection === undefined ? engine.knownCollections() : [collection];
   if (collection !== undefined && !existsSync(logPath(dir, collection))) {
-    throw new NotFoundError(`there is no collection named ${collection} in ${dir}`, { data: { collection } });
+    // A collection the store knows without a log yet (`workflows` in a new store, one
+    // declared in this process) has nothing to drop, as collectionNames() lists it.
+    const known = engine.knownCollections();
+    if (known.includes(collection)) return { collections: [] };
+    throw new NotFoundError(`there is no collection named ${collection} in ${dir}`, {
+      data: { collection },
+      hint: `collections in this store: ${known.join(', ')}`,
+    });
   }
   const total = names.reduce((n, name) => n + fileSize(logPath(dir, name)), 0);
   let before = 0;

@@ -1,7 +1,7 @@
 /** `store.watch()` and `store.changes()`: wiring the change feed (`../../feed/`) to the engine. */
-import { assertCollectionArgument, assertFunction, parseOptionsArgument } from '../arguments.js';
+import { argumentTypeError, assertCollectionArgument, assertFunction, parseOptionsArgument } from '../arguments.js';
 import { ChangeFeed } from '../../feed/feed.js';
-import { assertSince, type Change, type ChangesOptions, type WatchOptions } from '../../feed/change.js';
+import type { Change, ChangesOptions, WatchOptions } from '../../feed/change.js';
 import { changeIterator } from '../../feed/change-iterator.js';
 import type { Engine } from '../engine.js';
 
@@ -14,20 +14,23 @@ export function watch(engine: Engine, listener: (change: Change) => void, option
 export function changes(engine: Engine, options: ChangesOptions = {}): AsyncIterableIterator<Change> {
   engine.assertOpen();
   const { signal, ...watchOptions } = options ?? {};
-  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError('changes(): signal must be an AbortSignal');
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw argumentTypeError('signal', 'an AbortSignal', signal);
   checkWatchOptions(watchOptions);
   return changeIterator((listener, onEnd) => subscribe(engine, listener, watchOptions, onEnd), signal);
 }
 
 function checkWatchOptions(options: WatchOptions): void {
-  if (typeof options !== 'object' || options === null) throw new TypeError('watch options must be an object');
+  if (typeof options !== 'object' || options === null) throw argumentTypeError('options', 'an object', options);
   // A misspelt `collections` would otherwise subscribe to every collection without a word.
   parseOptionsArgument(options, ['collections', 'since']);
   if (options.collections !== undefined) {
-    if (!Array.isArray(options.collections)) throw new TypeError('collections must be an array of collection names');
+    if (!Array.isArray(options.collections)) throw argumentTypeError('collections', 'an array of collection names', options.collections);
     for (const name of options.collections) assertCollectionArgument(name, 'collections');
   }
-  assertSince(options.since);
+  const { since } = options;
+  if (since !== undefined && (typeof since !== 'number' || !Number.isSafeInteger(since))) {
+    throw argumentTypeError('since', 'an integer number of Unix milliseconds', since);
+  }
 }
 
 function subscribe(engine: Engine, listener: (change: Change) => void, options: WatchOptions, onEnd?: () => void): () => void {
