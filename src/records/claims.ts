@@ -136,7 +136,10 @@ function claimedError(spec: TaskSpec, claimant: string, action: 'claim' | 'renew
     data: { id: spec.id, claimant: holder, leaseExpiresAt },
     hint:
       action === 'claim'
-        ? 'pick another spec (claimNextReadyTaskSpec / `taskstore claim --as NAME` takes the next free one), or wait for the lease to expire'
+        ? leaseExpiresAt === null
+          ? // Running without a lease (set by hand or by an older writer): no lease will run out.
+            `it is running without a lease, so it stays held until its status changes (\`taskstore update ${spec.id} --set status=pending\` hands it back); pick another spec meanwhile`
+          : 'pick another spec (claimNextReadyTaskSpec / `taskstore claim --as NAME` takes the next free one), or wait for the lease to expire'
         : holder === null
           ? 'claim it first'
           : `only ${holder} can ${action} it; a lease that expires makes it claimable again`,

@@ -89,6 +89,14 @@ describe('claimTaskSpec', () => {
     store.collection({ name: 'task_specs' }).patch(c, { status: 'running', assigned_to: 'old-loop' });
     const err = expectRejected(dir, () => store.claimTaskSpec(c, 'loop-1'), 'CLAIMED');
     expect(err.data).toEqual({ id: c, claimant: 'old-loop', leaseExpiresAt: null });
+    // No lease will run out: the hint says how to hand it back, not to wait for one.
+    expect(err.hint).toContain(`taskstore update ${c} --set status=pending`);
+    expect(err.hint).not.toContain('wait for the lease');
+    // Under a lease, waiting for it is the advice.
+    const { a } = graph(store);
+    store.claimTaskSpec(a, 'loop-2');
+    const leased = expectRejected(dir, () => store.claimTaskSpec(a, 'loop-1'), 'CLAIMED');
+    expect(leased.hint).toContain('wait for the lease to expire');
   });
 
   it('rejects bad arguments as VALIDATION, writing nothing', () => {
