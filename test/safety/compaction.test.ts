@@ -92,6 +92,14 @@ describe('compact with one conflicted collection', () => {
     expect(cli.stderr).toMatch(/other collections were compacted: notes \(2 → 1 lines\)/);
     expect(lines(dir)).toHaveLength(1);
     expect(lines(dir, 'tasks')).toHaveLength(6);
+    // --json: what was compacted is the stdout document (a script reads it), the error goes to stderr.
+    const again = open(dir);
+    again.notes.patch('a', { v: 2 });
+    again.store.close();
+    const json = runCli(['--json', 'compact'], { cwd: root });
+    expect(json.status).toBe(1);
+    expect(JSON.parse(json.stdout)).toEqual({ collections: [{ name: 'notes', linesBefore: 2, linesAfter: 1, bytesBefore: expect.any(Number), bytesAfter: expect.any(Number) }] });
+    expect(json.stderr).toMatch(/tasks\.jsonl line 2 has a git conflict marker/);
   });
 
   it('as a library call, the error carries the report', () => {

@@ -33,7 +33,8 @@ export async function run(ctx: CliContext, input: CompactInput): Promise<number>
   } catch (err) {
     // A conflicted log stops compaction of that log only: show what was done for the others, then the error.
     const compacted = err instanceof TaskStoreError ? (err.data.compacted as CompactReport | undefined) : undefined;
-    if (compacted !== undefined && !out.jsonMode && compacted.collections.length > 0) printReport(out, compacted);
+    if (compacted !== undefined && out.jsonMode) out.json(compacted);
+    else if (compacted !== undefined && compacted.collections.length > 0) printReport(out, compacted);
     throw err;
   } finally {
     progress.clear();
