@@ -66,6 +66,10 @@ export async function startMcp(options: { cwd: string; store?: string; env?: Rec
   };
   const client = new Client({ name: 'taskstore-test', version: '1.0.0' });
   await client.connect(transport);
+  // As every real agent's client does: list the tools first. The SDK client then checks
+  // each structured result against its tool's output schema, so every test here fails
+  // on a result its schema does not describe (record_history once failed only there).
+  await client.listTools();
   const call = async (name: string, args: Record<string, unknown> = {}): Promise<CallResult> =>
     (await client.callTool({ name, arguments: args })) as CallResult;
   return {
