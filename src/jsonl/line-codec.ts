@@ -30,7 +30,7 @@ export interface StoredRecord {
  * What the Rust-format rule filled in for a line that lacked it (see the file comment).
  * The line itself is never rewritten; readers see it with these members added.
  */
-interface FilledStamps {
+export interface FilledStamps {
   id?: string;
   updated_at?: number;
 }

@@ -49,6 +49,32 @@ export function repeatedKey(json: string): string | undefined {
   return undefined;
 }
 
+/**
+ * {@link repeatedKey} for text already parsed into `parsed` (with `added` keys set on it
+ * after parsing), most often without tokenizing. Every key in JSON text is followed by a
+ * colon, and a repeat makes the text hold more keys than the parsed value: so a text with
+ * no more colons than `parsed` has keys, at any depth, repeats none. Only a text with
+ * colons to spare (inside strings, or a repeat) is tokenized.
+ * @example repeatedKeyOfParsed('{"a":1,"a":2}', { a: 2 }) // 'a'
+ */
+export function repeatedKeyOfParsed(json: string, parsed: unknown, added = 0): string | undefined {
+  let colons = 0;
+  for (let i = json.indexOf(':'); i !== -1; i = json.indexOf(':', i + 1)) colons++;
+  return colons <= keyCount(parsed) - added ? undefined : repeatedKey(json);
+}
+
+/** Keys of every object in `value`, nested ones included. */
+function keyCount(value: unknown): number {
+  if (typeof value !== 'object' || value === null) return 0;
+  let n = 0;
+  if (Array.isArray(value)) {
+    for (const item of value) n += keyCount(item);
+    return n;
+  }
+  for (const key of Object.keys(value)) n += 1 + keyCount((value as Record<string, unknown>)[key]);
+  return n;
+}
+
 /** The index of the first character at or after `i` that is not JSON whitespace. */
 function nextNonSpace(text: string, i: number): number {
   while (i < text.length && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r')) i++;

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import type { CacheDb } from '../cache/cache-db.js';
 import type { CollectionTable } from '../cache/collection-table.js';
 import { collectionOfLogFile, LOG_SUFFIX } from '../jsonl/collection-name.js';
-import { parseLine, readerText, supersedes, withoutBom } from '../jsonl/line-codec.js';
+import { parseLine, readerText, supersedes, withoutBom, type FilledStamps, type StoredRecord } from '../jsonl/line-codec.js';
+import { repeatedKeyOfParsed } from '../shared/json-keys.js';
 import { readLinesFrom } from '../jsonl/log-io.js';
 import { logPath } from './ingest.js';
 import { fileSize } from './methods/file-size.js';
@@ -46,6 +47,8 @@ interface CheckContext {
 }
 
 const MAX_DRIFT_REPORTS = 20;
+/** Lines reported per collection for a repeated key (the rest are counted in the last one). */
+const MAX_REPEATED_KEY_REPORTS = 20;
 
 export function runCheck(ctx: CheckContext): CheckReport {
   const problems: CheckProblem[] = [];
@@ -69,7 +72,7 @@ export function runCheck(ctx: CheckContext): CheckReport {
     for (const { line, reason } of ctx.cache.badLines.list(name)) {
       problems.push({ kind: 'malformed_line', collection: name, line, message: `${name}.jsonl line ${line}: ${reason}` });
     }
-    problems.push(...driftProblems(ctx, name, progress));
+    problems.push(...driftProblems(ctx, name, progress, problems));
   }
   for (const entry of readdirSync(ctx.dir)) {
     if (entry.endsWith('.jsonl.torn')) {
@@ -123,9 +126,10 @@ function asCacheStoresIt(cache: CacheDb, id: string): string {
 }
 
 /** Compares the cache's current versions with a fresh fold of the log. */
-function driftProblems(ctx: CheckContext, name: string, onProgress?: (done: number) => void): CheckProblem[] {
+function driftProblems(ctx: CheckContext, name: string, onProgress: ((done: number) => void) | undefined, lineProblems: CheckProblem[]): CheckProblem[] {
   const path = logPath(ctx.dir, name);
   const expected = new Map<string, { updated_at: number; text: string }>();
+  let repeats = 0;
   if (existsSync(path)) {
     const fd = openSync(path, 'r');
     try {
@@ -138,6 +142,16 @@ function driftProblems(ctx: CheckContext, name: string, onProgress?: (done: numb
         const lineText = withoutBom(line.text, line.lineNo);
         const parsed = parseLine(lineText);
         if (parsed.kind !== 'record' || line.invalidUtf8) return;
+        const key = repeatedKeyOf(lineText, parsed.record, parsed.filled);
+        if (key !== undefined && ++repeats <= MAX_REPEATED_KEY_REPORTS) {
+          lineProblems.push({
+            kind: 'repeated_key',
+            collection: name,
+            line: line.lineNo,
+            id: parsed.record.id,
+            message: `${name}.jsonl line ${line.lineNo} (${name}/${parsed.record.id}) writes the key ${JSON.stringify(key)} twice in one object: reads take the last value, queries and indexes the first; write the record again with the value it should have (taskstore update ${parsed.record.id} --set …)`,
+          });
+        }
         const id = asCacheStoresIt(ctx.cache, parsed.record.id);
         const previous = expected.get(id);
         if (previous === undefined || supersedes(previous, parsed.record, true)) {
@@ -148,6 +162,9 @@ function driftProblems(ctx: CheckContext, name: string, onProgress?: (done: numb
     } finally {
       closeSync(fd);
     }
+  }
+  if (repeats > MAX_REPEATED_KEY_REPORTS) {
+    lineProblems.push({ kind: 'repeated_key', collection: name, message: `${name}.jsonl: ${repeats - MAX_REPEATED_KEY_REPORTS} more line(s) write a key twice in one object` });
   }
   const actual = ctx.table(name).currentTexts();
   const problems: CheckProblem[] = [];
@@ -170,4 +187,16 @@ function driftProblems(ctx: CheckContext, name: string, onProgress?: (done: numb
     problems.push({ kind: 'cache_drift', collection: name, message: `${name}: ${unreachable} stored version(s) cannot be reached by history in the cache: run taskstore sync` });
   }
   return problems;
+}
+
+/**
+ * A key `text` (a record's line) writes twice in one object, or undefined. Another
+ * program's line may (JSON allows it); TaskStore never writes one. `JSON.parse` keeps the
+ * last value, SQLite's JSON functions (queries, indexes) the first, so such a record
+ * reads one way and is found another.
+ */
+function repeatedKeyOf(text: string, record: StoredRecord, filled: FilledStamps | undefined): string | undefined {
+  // The stamps the Rust-format rule filled in are keys of the record, not of the text.
+  const added = (filled?.id === undefined ? 0 : 1) + (filled?.updated_at === undefined ? 0 : 1);
+  return repeatedKeyOfParsed(text, record, added);
 }
