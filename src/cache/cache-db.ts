@@ -15,7 +15,7 @@ import { TABLE_EPOCHS_DDL } from './table-epochs.js';
 import type { SqliteDatabase } from './sqlite.js';
 import { LockedError, TaskStoreError, ioError } from '../errors.js';
 import { symbolicLinkError } from '../fs/open-log-file.js';
-import { STATE_SUPERSEDED } from './row-state.js';
+import { STATE_SUPERSEDED, everyCurrentRowFrom } from './row-state.js';
 import { sleepSync } from '../fs/sleep.js';
 import { registerLikeFunction } from './like-function.js';
 
@@ -346,7 +346,7 @@ export class CacheDb {
     const table = collectionTableName(collection);
     if (this.#own.get("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table) === undefined) return;
     const rows = this.#own
-      .get(`SELECT id, updated_at, line_no, data FROM "${table}" WHERE state > ${STATE_SUPERSEDED}`)
+      .get(`SELECT id, updated_at, line_no, data FROM ${everyCurrentRowFrom(this.#db, table)} WHERE state > ${STATE_SUPERSEDED}`)
       .raw(true)
       .iterate() as IterableIterator<[string, number, number, string]>;
     for (const [id, updatedAt, line, text] of rows) onRow(id, updatedAt, line, text);

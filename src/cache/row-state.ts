@@ -18,3 +18,24 @@ export const STATE_TOMBSTONE = 2;
 export function liveRow(alias = ''): string {
   return `${alias}state = ${STATE_LIVE} AND ${alias}state > ${STATE_SUPERSEDED}`;
 }
+
+/** The smallest object better-sqlite3's `Database` offers that {@link everyCurrentRowFrom} needs. */
+interface CountingDb {
+  prepare(sql: string): { pluck(): { get(): unknown } };
+}
+
+/**
+ * The FROM clause for a read of every current row of `table` (`WHERE state > 0`).
+ * For that condition SQLite takes the partial `(id, state)` index, as it would for a
+ * few rows, and fetches each row by its seq from there: ~3.9 µs a row at 1,000,000
+ * rows, against ~0.9 µs for reading the table in order (a read of 850,000 current rows
+ * out of 1,000,000: 3.3 s against 0.8 s). So when current rows are more than a quarter
+ * of all rows (a log whose records were rarely updated), the table is read in order
+ * (`NOT INDEXED`); otherwise the index's few rows are cheaper. Deciding costs two
+ * counts: ~30 ms at 1,000,000 rows, from the index and the seq column.
+ */
+export function everyCurrentRowFrom(db: CountingDb, table: string): string {
+  const current = Number(db.prepare(`SELECT count(*) FROM "${table}" WHERE state > ${STATE_SUPERSEDED}`).pluck().get());
+  const rows = Number(db.prepare(`SELECT coalesce(max(seq), 0) FROM "${table}"`).pluck().get());
+  return current * 4 > rows ? `"${table}" NOT INDEXED` : `"${table}"`;
+}

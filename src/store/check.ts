@@ -128,7 +128,8 @@ function asCacheStoresIt(cache: CacheDb, id: string): string {
 /** Compares the cache's current versions with a fresh fold of the log. */
 function driftProblems(ctx: CheckContext, name: string, onProgress: ((done: number) => void) | undefined, lineProblems: CheckProblem[]): CheckProblem[] {
   const path = logPath(ctx.dir, name);
-  const expected = new Map<string, { updated_at: number; text: string }>();
+  /** Per id, the log's current version, and what the cache's current row(s) said of it. */
+  const expected = new Map<string, { updated_at: number; text: string; cached?: 'same' | 'differs' | 'twice' }>();
   let repeats = 0;
   if (existsSync(path)) {
     const fd = openSync(path, 'r');
@@ -166,19 +167,26 @@ function driftProblems(ctx: CheckContext, name: string, onProgress: ((done: numb
   if (repeats > MAX_REPEATED_KEY_REPORTS) {
     lineProblems.push({ kind: 'repeated_key', collection: name, message: `${name}.jsonl: ${repeats - MAX_REPEATED_KEY_REPORTS} more line(s) write a key twice in one object` });
   }
-  const actual = ctx.table(name).currentTexts();
+  const extra: string[] = [];
+  ctx.table(name).forEachCurrentText((id, text) => {
+    const version = expected.get(id);
+    if (version === undefined) {
+      if (extra.length < MAX_DRIFT_REPORTS) extra.push(id);
+    } else {
+      // A damaged cache can hold two current rows for one id: reads would return either.
+      version.cached = version.cached !== undefined ? 'twice' : text === version.text ? 'same' : 'differs';
+    }
+  });
   const problems: CheckProblem[] = [];
   const report = (id: string, message: string): void => {
     if (problems.length < MAX_DRIFT_REPORTS) problems.push({ kind: 'cache_drift', collection: name, id, message });
   };
-  for (const [id, { text }] of expected) {
-    const cached = actual.get(id);
+  for (const [id, { cached }] of expected) {
     if (cached === undefined) report(id, `${name}/${id} is in the log but missing from the cache: run taskstore sync`);
-    else if (cached !== text) report(id, `${name}/${id} differs between the cache and the log: run taskstore sync`);
+    else if (cached === 'differs') report(id, `${name}/${id} differs between the cache and the log: run taskstore sync`);
+    else if (cached === 'twice') report(id, `${name}/${id} has more than one current version in the cache: run taskstore sync`);
   }
-  for (const id of actual.keys()) {
-    if (!expected.has(id)) report(id, `${name}/${id} is in the cache but not in the log: run taskstore sync`);
-  }
+  for (const id of extra) report(id, `${name}/${id} is in the cache but not in the log: run taskstore sync`);
   // History reaches older versions through each row's link to another row of its id
   // (docs/format.md): a damaged link hides versions from history without changing any
   // current version, which the comparison above cannot see.
