@@ -7,7 +7,7 @@ import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GitSyncError } from '../../../src/index.js';
-import { branchClone, cli, cliJson, cliOk, makeRemote, tempDir, withStore } from './helpers.js';
+import { branchClone, cli, cliJson, cliOk, makeRemote, openStore, tempDir, withStore } from './helpers.js';
 
 type Note = { id: string; v?: number; from?: string };
 
@@ -60,6 +60,39 @@ describe('git-sync against damage', () => {
     const expected = ['a1', 'a2', 'a3', 'a4', 'a5', 'b1'];
     expect(notesOf(a.clone.dir).map((n) => n.id).sort()).toEqual(expected);
     expect(notesOf(b.clone.dir)).toEqual(notesOf(a.clone.dir));
+  });
+
+  it("a writer that died mid-line does not stop an open store's git-sync: the torn bytes go to .torn under the lock, the merge runs, nothing is lost", async () => {
+    const remote = makeRemote();
+    const a = branchClone(remote);
+    // An orchestrator keeps its store open and syncs now and then; agents write from other processes.
+    const store = openStore(a.storeDir);
+    try {
+      const notes = store.collection<Note>({ name: 'notes' });
+      notes.create({ id: 'a1', v: 1 });
+      await store.gitSync();
+      const b = branchClone(remote);
+      await withStore(b.storeDir, async (other) => {
+        other.collection<Note>({ name: 'notes' }).create({ id: 'b1', from: 'b' });
+        await other.gitSync();
+      });
+      // An agent killed in the middle of its append: half a line, no newline, its cache never committed.
+      appendFileSync(join(a.storeDir, 'notes.jsonl'), '{"id":"half","v":');
+
+      const report = await store.gitSync();
+      expect(report.recordsChanged.merged).toBe(1);
+      expect(readFileSync(join(a.storeDir, 'notes.jsonl.torn'), 'utf8')).toBe('{"id":"half","v":\n');
+      expect(notes.list({ orderBy: 'id' }).map((n) => n.id)).toEqual(['a1', 'b1']);
+      expect(remote.git('show', 'taskstore:.taskstore/notes.jsonl')).not.toContain('half');
+      cliOk(b.clone.dir, 'git-sync');
+      expect(notesOf(b.clone.dir)).toEqual(notesOf(a.clone.dir));
+      // The torn bytes are kept for inspection (check reports exactly them), never committed.
+      const check = cli(a.clone.dir, 'check').stdout;
+      expect(check).toContain('torn_line (notes): notes.jsonl.torn holds 1 line(s)');
+      expect(cli(b.clone.dir, 'check').status).toBe(0);
+    } finally {
+      store.close();
+    }
   });
 
   it('compaction on one machine while another appends still syncs (every current version kept), and both converge', async () => {
