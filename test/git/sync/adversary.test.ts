@@ -3,17 +3,60 @@
  * machines: a git-sync killed part-way, a log cut short, a writer that died mid-line.
  * Real git, real CLI processes, one bare remote and a few clones.
  */
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { appendFileSync, chmodSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GitSyncError } from '../../../src/index.js';
-import { branchClone, cli, cliJson, cliOk, makeRemote, openStore, tempDir, withStore } from './helpers.js';
+import { CLI } from '../../helpers/paths.js';
+import { branchClone, CLI_ENV, cli, cliJson, cliOk, isAncestor, makeRemote, openStore, remoteHeads, tempDir, withStore } from './helpers.js';
 
 type Note = { id: string; v?: number; from?: string };
 
 /** Every machine's current notes, as `taskstore list` prints them. */
 function notesOf(cloneDir: string): Note[] {
   return cliJson<Note[]>(cloneDir, 'list', 'notes');
+}
+
+/**
+ * Starts `taskstore git-sync` in `cwd` in a process group of its own, waits until `signal`
+ * exists (a hook or driver wrapper creates it at the point to interrupt), then kills the
+ * whole group with SIGKILL, git children included: what a crash or `kill -9` does.
+ */
+async function killGitSyncAt(cwd: string, signal: string): Promise<void> {
+  const child = spawn(process.execPath, [CLI, 'git-sync'], { cwd, detached: true, stdio: 'ignore', env: { ...process.env, ...CLI_ENV } });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  const deadline = Date.now() + 20_000;
+  while (!existsSync(signal)) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error('git-sync never reached the point to interrupt');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  process.kill(-child.pid!, 'SIGKILL');
+  await exited;
+}
+
+/** Two machines whose store branches diverged: a has `aId` unsynced, b pushed `b1`. */
+async function diverged(aId: string): Promise<{ remote: ReturnType<typeof makeRemote>; a: ReturnType<typeof branchClone>; b: ReturnType<typeof branchClone> }> {
+  const remote = makeRemote();
+  const a = branchClone(remote);
+  cliOk(a.clone.dir, 'git-sync');
+  const b = branchClone(remote);
+  await withStore(a.storeDir, (store) => store.collection<Note>({ name: 'notes' }).create({ id: aId }));
+  await withStore(b.storeDir, async (store) => {
+    store.collection<Note>({ name: 'notes' }).create({ id: 'b1' });
+    await store.gitSync();
+  });
+  return { remote, a, b };
+}
+
+/** Both machines synced once more: same records, check clean, the remote only ever moved forward. */
+function expectConverged(remote: ReturnType<typeof makeRemote>, a: ReturnType<typeof branchClone>, b: ReturnType<typeof branchClone>, ids: string[]): void {
+  cliOk(b.clone.dir, 'git-sync');
+  expect(notesOf(a.clone.dir).map((n) => n.id).sort()).toEqual([...ids].sort());
+  expect(notesOf(b.clone.dir)).toEqual(notesOf(a.clone.dir));
+  for (const dir of [a.clone.dir, b.clone.dir]) expect(cli(dir, 'check').status).toBe(0);
+  const heads = remoteHeads(remote, 'taskstore');
+  for (const old of heads.slice(1)) expect(isAncestor(remote, old, heads[0]!)).toBe(true);
 }
 
 describe('git-sync against damage', () => {
@@ -93,6 +136,48 @@ describe('git-sync against damage', () => {
     } finally {
       store.close();
     }
+  });
+
+  it('a git-sync killed inside git merge just before the merge commit (MERGE_HEAD written) is finished by the next git-sync, with the writes made since', async () => {
+    const { remote, a, b } = await diverged('a1');
+    const reached = join(tempDir('taskstore-signal-'), 'reached');
+    // git runs prepare-commit-msg after writing MERGE_HEAD and the merged index, before the commit.
+    const hook = join(a.clone.dir, '.git', 'hooks', 'prepare-commit-msg');
+    writeFileSync(hook, `#!/bin/sh\ntouch '${reached}'\nsleep 60\n`);
+    chmodSync(hook, 0o755);
+    await killGitSyncAt(a.clone.dir, reached);
+    rmSync(hook);
+    const worktree = join(a.storeDir, '..');
+    expect(a.clone.tryGit('-C', worktree, 'rev-parse', '-q', '--verify', 'MERGE_HEAD').status).toBe(0);
+    // A writer goes on after the crash.
+    await withStore(a.storeDir, (store) => store.collection<Note>({ name: 'notes' }).create({ id: 'a2' }));
+
+    cliOk(a.clone.dir, 'git-sync');
+    expect(a.clone.tryGit('-C', worktree, 'rev-parse', '-q', '--verify', 'MERGE_HEAD').status).not.toBe(0);
+    expect(a.clone.git('-C', worktree, 'status', '--porcelain')).toBe('');
+    expect(remote.git('log', '--format=%s', '--merges', 'taskstore').trim()).toBe('taskstore: merge origin/taskstore');
+    expectConverged(remote, a, b, ['a1', 'a2', 'b1']);
+  });
+
+  it("a git-sync killed while the merge driver ran (index.lock held, the driver's temporaries about) is recovered by the next git-sync on the store branch", async () => {
+    const { remote, a, b } = await diverged('pause-here');
+    const reached = join(tempDir('taskstore-signal-'), 'reached');
+    const driver = a.clone.git('config', 'merge.taskstore.driver').trim();
+    // The real driver, preceded by a pause when it merges the record that marks the moment.
+    a.clone.git('config', 'merge.taskstore.driver', `grep -q pause-here %A && { touch '${reached}'; sleep 60; }; ${driver}`);
+    await killGitSyncAt(a.clone.dir, reached);
+    a.clone.git('config', 'merge.taskstore.driver', driver);
+    const worktree = join(a.storeDir, '..');
+    const gitDir = a.clone.git('-C', worktree, 'rev-parse', '--absolute-git-dir').trim();
+    expect(existsSync(join(gitDir, 'index.lock'))).toBe(true);
+    expect(readdirSync(worktree).some((name) => name.startsWith('.merge_file_'))).toBe(true);
+    await withStore(a.storeDir, (store) => store.collection<Note>({ name: 'notes' }).create({ id: 'a2' }));
+
+    cliOk(a.clone.dir, 'git-sync');
+    expect(existsSync(join(gitDir, 'index.lock'))).toBe(false);
+    expect(readdirSync(worktree).filter((name) => name.startsWith('.merge_file_'))).toEqual([]);
+    expect(a.clone.git('-C', worktree, 'status', '--porcelain')).toBe('');
+    expectConverged(remote, a, b, ['pause-here', 'a2', 'b1']);
   });
 
   it('compaction on one machine while another appends still syncs (every current version kept), and both converge', async () => {
