@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GitSyncError } from '../../../src/index.js';
 import { CLI } from '../../helpers/paths.js';
-import { branchClone, CLI_ENV, cli, cliJson, cliOk, isAncestor, makeRemote, openStore, remoteHeads, tempDir, withStore } from './helpers.js';
+import { branchClone, CLI_ENV, GitRepo, cli, cliJson, cliOk, isAncestor, makeRemote, openStore, remoteHeads, tempDir, withStore } from './helpers.js';
 
 type Note = { id: string; v?: number; from?: string };
 
@@ -178,6 +178,23 @@ describe('git-sync against damage', () => {
     expect(readdirSync(worktree).filter((name) => name.startsWith('.merge_file_'))).toEqual([]);
     expect(a.clone.git('-C', worktree, 'status', '--porcelain')).toBe('');
     expectConverged(remote, a, b, ['pause-here', 'a2', 'b1']);
+  });
+
+  it('a fresh clone that has not joined the store branch is told to (`init --branch`), and a plain `init` there warns that its store would be a separate one', () => {
+    const remote = makeRemote();
+    const a = branchClone(remote);
+    cliOk(a.clone.dir, 'git-sync');
+    const fresh = GitRepo.clone(remote.dir);
+    const list = cli(fresh.dir, 'list', 'notes');
+    expect(list.status).toBe(1);
+    expect(list.stderr).toContain('the remote branch origin/taskstore holds this repository\'s store: run `taskstore init --branch taskstore` to join it');
+    const init = cli(fresh.dir, 'init');
+    expect(init.status).toBe(0);
+    expect(init.stderr).toContain('the remote branch origin/taskstore holds this repository\'s store');
+    expect(init.stderr).toContain('taskstore init --branch taskstore');
+    // A repository without a store branch keeps the plain hint.
+    const plain = GitRepo.clone(makeRemote().dir);
+    expect(cli(plain.dir, 'list', 'notes').stderr).toContain('run `taskstore init` to create one here');
   });
 
   it('compaction on one machine while another appends still syncs (every current version kept), and both converge', async () => {
