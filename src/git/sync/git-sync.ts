@@ -19,7 +19,7 @@ import { currentBranch, defaultRemote, isAncestor, NO_HOOKS, numstat, rebasingBr
 import { backoffMs, pushOutcome, refLockInPushError } from './push-outcome.js';
 import { assertPushedLogsResolved, assertRemoteLogsResolved } from './log-markers.js';
 import { takeStoreSnapshot } from './store-snapshot.js';
-import { markMergeEnded, markMergeStarted, recoverInterruptedMerge } from './interrupted-merge.js';
+import { markMergeEnded, markMergeStarted, recoverInterruptedSync } from './interrupted-sync.js';
 import { acquireSyncLock, writeLastSync } from './sync-files.js';
 import { collectionOfLogFile } from '../../jsonl/collection-name.js';
 import { parseOptionsArgument } from '../../store/arguments.js';
@@ -103,14 +103,18 @@ export async function gitSync(store: SyncedStore, options: GitSyncOptions = {}):
   const target = resolveTarget(workTree, options);
   const { remote, branch, localBranch } = target;
 
-  const release = await acquireSyncLock(gitDir, options.lockTimeoutMs ?? 120_000);
+  let previousDied = false;
+  const release = await acquireSyncLock(gitDir, options.lockTimeoutMs ?? 120_000, () => (previousDied = true));
   try {
     const storeBranch = readStoreBranchConfig(workTree)?.branch === localBranch;
-    const recovered = recoverInterruptedMerge(workTree, gitDir, storeBranch);
-    if (recovered !== undefined) {
+    const recovered = recoverInterruptedSync(workTree, gitDir, storeBranch, localBranch, previousDied);
+    if (recovered !== undefined && (recovered.finished !== undefined || recovered.removed.length > 0)) {
       progress({
         step: 'merge',
-        message: `the previous git-sync died in its merge: ${recovered.finished === undefined ? 'nothing to finish' : `finished it (${recovered.finished.slice(0, 12)})`}${recovered.removed.length > 0 ? `, removed ${recovered.removed.length} leftover file(s)` : ''}`,
+        message: `the previous git-sync died part-way: ${[
+          ...(recovered.finished === undefined ? [] : [`finished its merge (${recovered.finished.slice(0, 12)})`]),
+          ...(recovered.removed.length === 0 ? [] : [`removed ${recovered.removed.length} leftover file(s)`]),
+        ].join(', ')}`,
       });
     }
     if (resolveCommit(workTree, 'MERGE_HEAD') !== undefined) {
@@ -165,7 +169,7 @@ export async function gitSync(store: SyncedStore, options: GitSyncOptions = {}):
         commitStore(located, options.message ?? DEFAULT_MESSAGE, report, progress);
         if (remoteHead !== undefined && !isAncestor(workTree, remoteHead, 'HEAD')) {
           progress({ step: 'merge', message: `merging ${remote}/${branch}` });
-          // Marked, so that a git-sync killed inside git merge is finished by the next one (interrupted-merge.ts).
+          // Marked, so that a git-sync killed inside git merge is finished by the next one (interrupted-sync.ts).
           markMergeStarted(gitDir, remoteHead);
           let merged: ReturnType<typeof mergeRemote>;
           try {

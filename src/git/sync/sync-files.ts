@@ -39,9 +39,10 @@ export function writeLastSync(gitDir: string, value: LastSync): void {
 /**
  * Takes the sync lock of the work tree (`<git dir>/taskstore-sync.lock`, created with
  * O_EXCL, holding the owner's pid and boot), waiting up to `timeoutMs` for another sync to finish.
- * A lock whose process is gone (or that was taken before the machine last booted) is taken over. Returns the release function.
+ * A lock whose process is gone (or that was taken before the machine last booted) is taken over, and
+ * `onTakeOver` is told. Returns the release function.
  */
-export async function acquireSyncLock(gitDir: string, timeoutMs: number): Promise<() => void> {
+export async function acquireSyncLock(gitDir: string, timeoutMs: number, onTakeOver?: () => void): Promise<() => void> {
   const path = join(gitDir, LOCK_FILE);
   const deadline = Date.now() + timeoutMs;
   for (let wait = 20; ; wait = Math.min(wait * 2, 500)) {
@@ -58,6 +59,8 @@ export async function acquireSyncLock(gitDir: string, timeoutMs: number): Promis
     }
     if (ownerGone(path)) {
       rmSync(path, { force: true });
+      // The previous git-sync died part-way: the caller cleans up after it (interrupted-sync.ts).
+      onTakeOver?.();
       continue;
     }
     if (Date.now() > deadline) {

@@ -180,6 +180,26 @@ describe('git-sync against damage', () => {
     expectConverged(remote, a, b, ['pause-here', 'a2', 'b1']);
   });
 
+  it('a git-sync killed while it moved HEAD (HEAD.lock and the branch ref lock left behind) is cleaned up after by the next git-sync on the store branch', async () => {
+    const { remote, a, b } = await diverged('a1');
+    const reached = join(tempDir('taskstore-signal-'), 'reached');
+    // git runs reference-transaction "prepared" holding the ref locks: here, git-sync's commit moving HEAD.
+    const hook = join(a.clone.dir, '.git', 'hooks', 'reference-transaction');
+    writeFileSync(hook, `#!/bin/sh\n[ "$1" = prepared ] || exit 0\nif grep -q ' HEAD$'; then touch '${reached}'; sleep 60; fi\nexit 0\n`);
+    chmodSync(hook, 0o755);
+    await killGitSyncAt(a.clone.dir, reached);
+    rmSync(hook);
+    const worktree = join(a.storeDir, '..');
+    const gitDir = a.clone.git('-C', worktree, 'rev-parse', '--absolute-git-dir').trim();
+    expect(existsSync(join(gitDir, 'HEAD.lock'))).toBe(true);
+
+    cliOk(a.clone.dir, 'git-sync');
+    expect(existsSync(join(gitDir, 'HEAD.lock'))).toBe(false);
+    expect(existsSync(join(a.clone.dir, '.git', 'refs', 'heads', 'taskstore.lock'))).toBe(false);
+    expect(readdirSync(gitDir).filter((name) => name.endsWith('.index'))).toEqual([]);
+    expectConverged(remote, a, b, ['a1', 'b1']);
+  });
+
   it('a fresh clone that has not joined the store branch is told to (`init --branch`), and a plain `init` there warns that its store would be a separate one', () => {
     const remote = makeRemote();
     const a = branchClone(remote);
