@@ -57,8 +57,7 @@ export async function acquireSyncLock(gitDir: string, timeoutMs: number, onTakeO
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw ioError('create', path, err);
     }
-    if (ownerGone(path)) {
-      rmSync(path, { force: true });
+    if (ownerGone(path) && takeOver(path)) {
       // The previous git-sync died part-way: the caller cleans up after it (interrupted-sync.ts).
       onTakeOver?.();
       continue;
@@ -70,6 +69,33 @@ export async function acquireSyncLock(gitDir: string, timeoutMs: number, onTakeO
       });
     }
     await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+}
+
+/**
+ * Removes a lock whose owner is gone, unless another process is taking it over at this
+ * moment. Two git-syncs that found the same dead lock must not both take it: the second
+ * would remove the lock the first has just created, and both would run, the second
+ * cleaning up "after a dead run" (removing git's locks) under the first one's live git.
+ * A takeover is therefore done holding `<lock>.takeover` (O_EXCL), and the owner is
+ * checked again under it. True when the dead lock was removed.
+ */
+function takeOver(path: string): boolean {
+  const guard = `${path}.takeover`;
+  try {
+    closeSync(openSync(guard, 'wx', 0o644));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw ioError('create', guard, err);
+    // A taker that died in these few microseconds left its guard: stale after a while.
+    if (untouchedFor(guard, UNFINISHED_LOCK_MS)) rmSync(guard, { force: true });
+    return false;
+  }
+  try {
+    if (!ownerGone(path)) return false; // someone else took it over meanwhile, and runs
+    rmSync(path, { force: true });
+    return true;
+  } finally {
+    rmSync(guard, { force: true });
   }
 }
 

@@ -3,11 +3,12 @@
  * machines: a git-sync killed part-way, a log cut short, a writer that died mid-line.
  * Real git, real CLI processes, one bare remote and a few clones.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, chmodSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GitSyncError } from '../../../src/index.js';
+import { acquireSyncLock } from '../../../src/git/sync/sync-files.js';
 import { CLI } from '../../helpers/paths.js';
 import { branchClone, CLI_ENV, GitRepo, cli, cliJson, cliOk, isAncestor, makeRemote, openStore, remoteHeads, tempDir, withStore } from './helpers.js';
 
@@ -246,3 +247,31 @@ describe('git-sync against damage', () => {
     for (const dir of [a.clone.dir, b.clone.dir]) expect(cli(dir, 'check').status).toBe(0);
   });
 });
+
+describe('the git-sync lock after a crash, taken over by two at once', () => {
+  it('a dead lock is not taken over while another process is taking it over (its .takeover guard is fresh), and is once the guard is gone', async () => {
+    const gitDir = tempDir('taskstore-lock-');
+    const lock = join(gitDir, 'taskstore-sync.lock');
+    writeFileSync(lock, `${deadPid()}\n`);
+    // Another git-sync found the same dead lock an instant earlier and is replacing it.
+    writeFileSync(`${lock}.takeover`, '');
+    let tookOver = false;
+    await expect(acquireSyncLock(gitDir, 300, () => (tookOver = true))).rejects.toBeInstanceOf(GitSyncError);
+    expect(tookOver).toBe(false);
+    expect(readFileSync(lock, 'utf8')).toBe(`${deadPid()}\n`);
+    rmSync(`${lock}.takeover`);
+    const release = await acquireSyncLock(gitDir, 1_000, () => (tookOver = true));
+    expect(tookOver).toBe(true);
+    expect(readFileSync(lock, 'utf8').split('\n')[0]).toBe(String(process.pid));
+    expect(existsSync(`${lock}.takeover`)).toBe(false);
+    release();
+  });
+});
+
+let exitedPid: number | undefined;
+/** The pid of a process that has exited (and, so soon after, not been reused). */
+function deadPid(): number {
+  exitedPid ??= spawnSync(process.execPath, ['-e', '']).pid!;
+  return exitedPid;
+}
+
