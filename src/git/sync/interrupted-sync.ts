@@ -55,9 +55,11 @@ const LOCK_SETTLE_MS = 1_000;
  *   tree of the user's, a lock may be a running git of theirs: left alone (git-sync then
  *   stops on it, naming it).
  * - git-sync's private index files (`taskstore-sync-*.index`) are removed.
- * - A merge that got as far as `MERGE_HEAD` (index fully merged, no conflicts: git-sync
- *   removes its marker when it stops on a conflict) is committed as git would have: the
- *   index's tree, parents HEAD and `MERGE_HEAD`.
+ * - On a store branch, a merge that got as far as `MERGE_HEAD` (index fully merged, no
+ *   conflicts: git-sync removes its marker when it stops on a conflict) is committed as
+ *   git would have: the index's tree, parents HEAD and `MERGE_HEAD`. In the user's work
+ *   tree it is left to them (git-sync stops on "a merge is in progress"): what they
+ *   staged since would go into that commit.
  *
  * Logs that git's checkout had begun to rewrite may be cut short: the snapshot's check
  * (see lost-records.ts) refuses to commit such a log, so nothing cut short is committed.
@@ -81,7 +83,9 @@ export function recoverInterruptedSync(workTree: string, gitDir: string, storeBr
       recovery.removed.push(join(workTree, name));
     }
   }
-  const mergeHead = marker === undefined ? undefined : resolveCommit(workTree, 'MERGE_HEAD');
+  // Only on a store branch: in a work tree of the user's, the index may hold what they
+  // staged since the crash, which a merge commit made from it would carry to the remote.
+  const mergeHead = marker === undefined || !storeBranch ? undefined : resolveCommit(workTree, 'MERGE_HEAD');
   if (mergeHead !== undefined && unmergedPaths(workTree).length === 0) {
     if (!isAncestor(workTree, mergeHead, 'HEAD')) recovery.finished = commitIndexAsMerge(workTree, mergeHead);
     // The merge commit exists now (made here, or by git just before it died): end git's merge state, leaving index and files as they are.

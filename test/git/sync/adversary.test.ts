@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { GitSyncError } from '../../../src/index.js';
 import { acquireSyncLock } from '../../../src/git/sync/sync-files.js';
 import { CLI } from '../../helpers/paths.js';
-import { branchClone, CLI_ENV, GitRepo, cli, cliJson, cliOk, isAncestor, makeRemote, openStore, remoteHeads, tempDir, withStore } from './helpers.js';
+import { branchClone, CLI_ENV, GitRepo, inTreeClone, cli, cliJson, cliOk, isAncestor, makeRemote, openStore, remoteHeads, tempDir, withStore } from './helpers.js';
 
 type Note = { id: string; v?: number; from?: string };
 
@@ -158,6 +158,35 @@ describe('git-sync against damage', () => {
     expect(a.clone.git('-C', worktree, 'status', '--porcelain')).toBe('');
     expect(remote.git('log', '--format=%s', '--merges', 'taskstore').trim()).toBe('taskstore: merge origin/taskstore');
     expectConverged(remote, a, b, ['a1', 'a2', 'b1']);
+  });
+
+  it("in the user's own work tree (an in-tree store) a merge left by a killed git-sync is not committed by the next one: what the user staged since stays out of the remote", async () => {
+    const remote = makeRemote();
+    const a = inTreeClone(remote);
+    cliOk(a.dir, 'init', '--hooks');
+    a.commitAll('store setup');
+    a.git('push', '-q', 'origin', 'main');
+    const b = inTreeClone(remote);
+    await withStore(join(b.dir, '.taskstore'), async (store) => {
+      store.collection<Note>({ name: 'notes' }).create({ id: 'b1' });
+      await store.gitSync();
+    });
+    await withStore(join(a.dir, '.taskstore'), (store) => store.collection<Note>({ name: 'notes' }).create({ id: 'a1' }));
+    const reached = join(tempDir('taskstore-signal-'), 'reached');
+    const hook = join(a.dir, '.git', 'hooks', 'prepare-commit-msg');
+    writeFileSync(hook, `#!/bin/sh\ntouch '${reached}'\nsleep 60\n`);
+    chmodSync(hook, 0o755);
+    await killGitSyncAt(a.dir, reached);
+    rmSync(hook);
+    a.write('secret.txt', 'not for the remote\n');
+    a.git('add', 'secret.txt');
+    const remoteHead = remote.git('rev-parse', 'main').trim();
+
+    const again = cli(a.dir, 'git-sync');
+    expect(again.status).toBe(1);
+    expect(again.stderr).toContain('a merge is in progress');
+    expect(remote.git('rev-parse', 'main').trim()).toBe(remoteHead);
+    expect(remote.git('ls-tree', '-r', '--name-only', 'main')).not.toContain('secret.txt');
   });
 
   it("a git-sync killed while the merge driver ran (index.lock held, the driver's temporaries about) is recovered by the next git-sync on the store branch", async () => {
