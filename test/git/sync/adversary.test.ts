@@ -3,13 +3,14 @@
  * machines: a git-sync killed part-way, a log cut short, a writer that died mid-line.
  * Real git, real CLI processes, one bare remote and a few clones.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, chmodSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GitSyncError } from '../../../src/index.js';
 import { acquireSyncLock } from '../../../src/git/sync/sync-files.js';
 import { CLI } from '../../helpers/paths.js';
+import { GIT_ENV } from '../../helpers/git-repo.js';
 import { branchClone, CLI_ENV, GitRepo, inTreeClone, cli, cliJson, cliOk, isAncestor, makeRemote, openStore, remoteHeads, tempDir, withStore } from './helpers.js';
 
 type Note = { id: string; v?: number; from?: string };
@@ -245,6 +246,27 @@ describe('git-sync against damage', () => {
     // A repository without a store branch keeps the plain hint.
     const plain = GitRepo.clone(makeRemote().dir);
     expect(cli(plain.dir, 'list', 'notes').stderr).toContain('run `taskstore init` to create one here');
+  });
+
+  it('a single-branch clone (--depth 1, --single-branch, as CI checks out) joins the remote store branch with init --branch and converges', async () => {
+    const remote = makeRemote();
+    const a = branchClone(remote);
+    await withStore(a.storeDir, async (store) => {
+      store.collection<Note>({ name: 'notes' }).create({ id: 'a1' });
+      await store.gitSync();
+    });
+    const dir = tempDir('taskstore-clone-');
+    execFileSync('git', ['clone', '-q', '--depth', '1', `file://${remote.dir}`, dir], { env: GIT_ENV, stdio: 'pipe' });
+    const ci = new GitRepo(dir);
+    const setup = cliJson<{ storeDir: string; origin: string }>(ci.dir, 'init', '--branch', 'taskstore');
+    expect(setup.origin).toBe('remote');
+    expect(notesOf(ci.dir).map((n) => n.id)).toEqual(['a1']);
+    await withStore(setup.storeDir, (store) => store.collection<Note>({ name: 'notes' }).create({ id: 'ci1' }));
+    cliOk(ci.dir, 'git-sync');
+    expect(cliJson(ci.dir, 'status').upstream).toBe('origin/taskstore');
+    cliOk(a.clone.dir, 'git-sync');
+    expect(notesOf(a.clone.dir).map((n) => n.id).sort()).toEqual(['a1', 'ci1']);
+    expect(notesOf(ci.dir)).toEqual(notesOf(a.clone.dir));
   });
 
   it('compaction on one machine while another appends still syncs (every current version kept), and both converge', async () => {
