@@ -86,7 +86,8 @@ export function recoverInterruptedSync(workTree: string, gitDir: string, storeBr
   // Only on a store branch: in a work tree of the user's, the index may hold what they
   // staged since the crash, which a merge commit made from it would carry to the remote.
   const mergeHead = marker === undefined || !storeBranch ? undefined : resolveCommit(workTree, 'MERGE_HEAD');
-  if (mergeHead !== undefined && unmergedPaths(workTree).length === 0) {
+  // And only the merge git-sync started (the marker names the commit it merged).
+  if (mergeHead !== undefined && mergeHead === marker?.trim() && unmergedPaths(workTree).length === 0) {
     if (!isAncestor(workTree, mergeHead, 'HEAD')) recovery.finished = commitIndexAsMerge(workTree, mergeHead);
     // The merge commit exists now (made here, or by git just before it died): end git's merge state, leaving index and files as they are.
     git(['merge', '--quit'], workTree, { env: NO_HOOKS });
