@@ -77,4 +77,4 @@ export { COLLECTION_NAME, assertCollectionName } from './jsonl/collection-name.j
 export { jsonEqual } from './merge/json-equal.js';
 export { installGitIntegration, checkGitIntegrationInstallable, checkGitHooksEditable, uninstallGitIntegration, gitIntegrationStatus, setUpStoreBranch, commitStoreBranchSetup } from './git/index.js';
 export type { InstallGitIntegrationOptions, GitIntegrationOptions, GitIntegrationStatusOptions, StoreBranchSetup } from './git/index.js';
-export { findStoreBranchDir } from './git/store-branch-discovery.js';
+export { findStoreBranchDir, remoteStoreBranches } from './git/store-branch-discovery.js';

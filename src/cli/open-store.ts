@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { ConflictMarkersError, Store, type Logger } from '../index.js';
+import { ConflictMarkersError, remoteStoreBranches, Store, type Logger } from '../index.js';
 import type { CliContext } from './context.js';
 import { CliError, UsageError } from './errors.js';
 import { isDirectory, resolveStoreDir, type ResolvedStore } from './resolve-store.js';
@@ -208,8 +208,12 @@ function assertStoreExists(location: ResolvedStore): void {
     throw new CliError(`the store path ${location.dir} is not a directory`, { hint: 'point --store (or TASKSTORE_DIR) at a .taskstore directory' });
   }
   if (location.source === 'default') {
+    const joinable = remoteStoreBranches(dirname(location.dir))[0];
     throw new CliError(`no TaskStore found: there is no .taskstore directory in ${dirname(location.dir)} or any directory above it`, {
-      hint: 'run `taskstore init` to create one here, or pass --store DIR (or set TASKSTORE_DIR)',
+      hint:
+        joinable === undefined
+          ? 'run `taskstore init` to create one here, or pass --store DIR (or set TASKSTORE_DIR)'
+          : `the remote branch ${joinable.remote}/${joinable.branch} holds this repository's store: run \`taskstore init --branch ${joinable.branch}\` to join it (a plain \`taskstore init\` would start a separate store no other clone sees)`,
     });
   }
   if (location.source === 'branch') {

@@ -30,3 +30,34 @@ function insideGitRepository(start: string): boolean {
     if (dirname(dir) === dir) return false;
   }
 }
+
+/**
+ * The remote branches (`origin/taskstore`, as `{ remote, branch }`) that hold a store
+ * branch: a tree of only `.gitattributes` and `.taskstore/` (with its `.version`), which
+ * is what `taskstore init --branch` commits. A fresh clone has them as remote-tracking
+ * refs before anyone ran `init --branch` in it; a plain `taskstore init` there would
+ * start a second store that no other clone ever sees. Only asked on the way to an error
+ * or a note, never on a normal start: two or three git processes.
+ */
+export function remoteStoreBranches(cwd: string): { remote: string; branch: string }[] {
+  if (!insideGitRepository(cwd)) return [];
+  const run = (args: string[], input?: string): string | undefined => {
+    const result = spawnSync('git', args, { cwd, env: gitEnv(), encoding: 'utf8', input: input ?? '', stdio: ['pipe', 'pipe', 'ignore'] });
+    return result.error === undefined && result.status === 0 ? result.stdout : undefined;
+  };
+  const refs = (run(['for-each-ref', '--format=%(refname)', 'refs/remotes']) ?? '').split('\n').filter((ref) => ref !== '' && !ref.endsWith('/HEAD'));
+  if (refs.length === 0) return [];
+  const checks = (run(['cat-file', '--batch-check'], refs.map((ref) => `${ref}:.taskstore/.version\n`).join('')) ?? '').split('\n');
+  const remotes = (run(['remote']) ?? '').split('\n').filter((r) => r !== '');
+  const found: { remote: string; branch: string }[] = [];
+  refs.forEach((ref, i) => {
+    if (!/ blob \d+$/.test(checks[i] ?? '')) return;
+    const top = (run(['ls-tree', '--name-only', ref]) ?? '').split('\n').filter((name) => name !== '');
+    if (top.some((name) => name !== '.gitattributes' && name !== '.taskstore')) return; // a code branch with an in-tree store
+    // A remote's name may hold a slash too: the longest remote name the ref starts with.
+    const name = ref.slice('refs/remotes/'.length);
+    const remote = remotes.filter((r) => name.startsWith(`${r}/`)).sort((x, y) => y.length - x.length)[0];
+    if (remote !== undefined) found.push({ remote, branch: name.slice(remote.length + 1) });
+  });
+  return found;
+}

@@ -82,7 +82,12 @@ export function setUpStoreBranch(options: { cwd: string; branch: string; remote?
   } else {
     remote = options.remote ?? defaultRemote(cwd);
     if (remote !== undefined && fetchRemoteBranch(cwd, remote, branch)) {
-      git(['branch', '--quiet', '--track', branch, `refs/remotes/${remote}/${branch}`], cwd, { env: NO_HOOKS });
+      // Not `--track`: git refuses it ("not a branch") when the remote's fetch refspec does
+      // not cover the branch, as in every single-branch clone (`--depth`, `--single-branch`,
+      // a CI checkout). The upstream is the same two config keys git-sync reads.
+      git(['branch', '--quiet', '--no-track', branch, `refs/remotes/${remote}/${branch}`], cwd, { env: NO_HOOKS });
+      setLocalConfig(cwd, `branch.${branch}.remote`, remote);
+      setLocalConfig(cwd, `branch.${branch}.merge`, `refs/heads/${branch}`);
       origin = 'remote';
     } else {
       remote = undefined;

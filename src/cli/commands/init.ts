@@ -59,6 +59,14 @@ export async function run(ctx: CliContext, input: InitInput): Promise<number> {
   if (out.jsonMode) out.json(report);
   else out.line(`${existed ? 'Reinitialized existing' : 'Initialized empty'} TaskStore in ${visible(location.dir, true)}`);
   if (input.hooks && !status.inGitRepo) out.warn('--hooks: the store is not inside a git work tree, so there is nothing to install');
+  const joinable = !existed && status.inGitRepo ? git.remoteStoreBranches(ctx.cwd)[0] : undefined;
+  if (joinable !== undefined) {
+    // A fresh clone of a repository whose store lives on a store branch: this store would never meet it.
+    out.warn(
+      `the remote branch ${joinable.remote}/${joinable.branch} holds this repository's store; ${visible(location.dir, true)} is a separate, new store that no other clone sees. ` +
+        `To use the shared one instead, delete ${visible(location.dir, true)} and run \`taskstore init --branch ${joinable.branch}\``,
+    );
+  }
   if (hooks !== null) {
     if (!out.jsonMode) out.line(`git integration installed in ${visible(hooks.workTree, true)} (${plural(hooks.changed.length, 'item')} changed)`);
     for (const warning of hooks.warnings) out.warn(warning);

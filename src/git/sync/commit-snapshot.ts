@@ -9,10 +9,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { IoError } from '../../errors.js';
+import { GitSyncError, IoError } from '../../errors.js';
 import { chompLine, git, runGit } from '../git-command.js';
 import { commitIdentityArgs, NO_HOOKS, objectFormat, resolveCommit } from './git-facts.js';
 import { assertNoConflictMarkers, type SnapshotFile } from './store-snapshot.js';
+import { recordsLost } from './lost-records.js';
+import { shellQuote } from '../shell-quote.js';
 
 interface SnapshotCommitTarget {
   workTree: string;
@@ -63,6 +65,15 @@ function tryCommitSnapshot(target: SnapshotCommitTarget, files: readonly Snapsho
   const changed = files.filter((file) => committed.get(file.path)?.blob !== blobHash(format, file.content));
   if (changed.length === 0) return { commit: undefined, paths: [], appendedLines: new Map() };
   for (const file of changed) if (file.collection !== undefined) assertNoConflictMarkers(join(workTree, file.path), file.content);
+  const appended = new Map<string, number | undefined>();
+  for (const file of changed) {
+    if (file.collection === undefined) continue;
+    const before = committed.get(file.path);
+    const added = before === undefined ? countLines(file.content, 0) : appendedSince(format, file.content, before);
+    appended.set(file.path, added);
+    // Not a plain append (compaction, or damage): it must still hold every record's current version.
+    if (before !== undefined && added === undefined) assertNoRecordLost(target, head!, file, before.blob);
+  }
 
   const entries = changed.map((file) => ({ path: file.path, blob: writeBlob(workTree, file) }));
   const indexInfo = entries.map((e) => `100644 ${e.blob}\t${e.path}\0`).join('');
@@ -90,13 +101,31 @@ function tryCommitSnapshot(target: SnapshotCommitTarget, files: readonly Snapsho
     throw new IoError(`cannot move HEAD in ${workTree}: ${moved.stderr.trim()}`, { data: { reason: 'update_ref_failed' } });
   }
   const appendedLines = new Map<string, number>();
-  for (const file of changed) {
-    if (file.collection === undefined) continue;
-    const before = committed.get(file.path);
-    const added = before === undefined ? countLines(file.content, 0) : appendedSince(format, file.content, before);
-    if (added !== undefined) appendedLines.set(file.path, added);
-  }
+  for (const [path, added] of appended) if (added !== undefined) appendedLines.set(path, added);
   return { commit, paths: changed.map((file) => file.path), appendedLines };
+}
+
+/**
+ * Throws, committing nothing, when the snapshot of a log lacks a record's current version
+ * that HEAD's version of the log has (see lost-records.ts): the file was damaged, and
+ * committing it would delete those records on every clone.
+ */
+function assertNoRecordLost(target: SnapshotCommitTarget, head: string, file: SnapshotFile, blob: string): void {
+  const lost = recordsLost(git(['cat-file', 'blob', blob], target.workTree), file.content);
+  if (lost.length === 0) return;
+  const path = join(target.workTree, file.path);
+  const shown = lost.slice(0, 5).join(', ') + (lost.length > 5 ? ', …' : '');
+  throw new GitSyncError(
+    `${path} lacks the current version of ${lost.length} record(s) that the last commit has (${shown}): the file lost lines outside TaskStore ` +
+      '(cut short by a crash or a kill while git rewrote it, or edited by hand); git-sync committed, merged and pushed nothing, because committing it would delete those records on every clone',
+    {
+      data: { reason: 'records_lost', file: path, commit: head, lost: lost.length, ids: lost.slice(0, 20) },
+      hint:
+        `put the committed lines back while no writer runs: \`git -C ${shellQuote(target.workTree)} show ${head.slice(0, 12)}:${shellQuote(file.path)} > /tmp/committed.jsonl\` and ` +
+        `\`taskstore merge /dev/null ${shellQuote(path)} /tmp/committed.jsonl\` (the merge driver adds every line the file lacks), then run git-sync again. ` +
+        `If the records were removed on purpose, commit the file yourself (\`git -C ${shellQuote(target.workTree)} commit -- ${shellQuote(file.path)}\`) and run git-sync again`,
+    },
+  );
 }
 
 /** Blob ids and sizes of the files under the store directory in `commit`, by path. */

@@ -19,6 +19,7 @@ import { currentBranch, defaultRemote, isAncestor, NO_HOOKS, numstat, rebasingBr
 import { backoffMs, pushOutcome, refLockInPushError } from './push-outcome.js';
 import { assertPushedLogsResolved, assertRemoteLogsResolved } from './log-markers.js';
 import { takeStoreSnapshot } from './store-snapshot.js';
+import { markMergeEnded, markMergeStarted, recoverInterruptedSync } from './interrupted-sync.js';
 import { acquireSyncLock, writeLastSync } from './sync-files.js';
 import { collectionOfLogFile } from '../../jsonl/collection-name.js';
 import { parseOptionsArgument } from '../../store/arguments.js';
@@ -103,8 +104,20 @@ export async function gitSync(store: SyncedStore, options: GitSyncOptions = {}):
   const target = resolveTarget(workTree, options);
   const { remote, branch, localBranch } = target;
 
-  const release = await acquireSyncLock(gitDir, options.lockTimeoutMs ?? 120_000);
+  let previousDied = false;
+  const release = await acquireSyncLock(gitDir, options.lockTimeoutMs ?? 120_000, () => (previousDied = true));
   try {
+    const storeBranch = readStoreBranchConfig(workTree)?.branch === localBranch;
+    const recovered = recoverInterruptedSync(workTree, gitDir, storeBranch, localBranch, previousDied);
+    if (recovered !== undefined && (recovered.finished !== undefined || recovered.removed.length > 0)) {
+      progress({
+        step: 'merge',
+        message: `the previous git-sync died part-way: ${[
+          ...(recovered.finished === undefined ? [] : [`finished its merge (${recovered.finished.slice(0, 12)})`]),
+          ...(recovered.removed.length === 0 ? [] : [`removed ${recovered.removed.length} leftover file(s)`]),
+        ].join(', ')}`,
+      });
+    }
     if (resolveCommit(workTree, 'MERGE_HEAD') !== undefined) {
       throw new GitSyncError(`a merge is in progress in ${workTree}`, {
         data: { reason: 'merge_in_progress' },
@@ -135,8 +148,11 @@ export async function gitSync(store: SyncedStore, options: GitSyncOptions = {}):
       installed,
       ms: 0,
     };
+    if (recovered?.finished !== undefined) {
+      report.commits++;
+      report.commitIds.push(recovered.finished);
+    }
     const trackingRef = `refs/remotes/${remote}/${branch}`;
-    const storeBranch = readStoreBranchConfig(workTree)?.branch === localBranch;
     // Every head the remote branch had at our fetches: one alone means nobody else pushed meanwhile.
     const remoteHeadsSeen = new Set<string | undefined>();
     let lastRejection = '';
@@ -154,8 +170,15 @@ export async function gitSync(store: SyncedStore, options: GitSyncOptions = {}):
         commitStore(located, options.message ?? DEFAULT_MESSAGE, report, progress);
         if (remoteHead !== undefined && !isAncestor(workTree, remoteHead, 'HEAD')) {
           progress({ step: 'merge', message: `merging ${remote}/${branch}` });
-          const merged = mergeRemote(workTree, remoteHead, `${remote}/${branch}`, storeBranch);
-          restoreCommittedBytes(workTree, merged.before, merged.after, located.relative);
+          // Marked, so that a git-sync killed inside git merge is finished by the next one (interrupted-sync.ts).
+          markMergeStarted(gitDir, remoteHead);
+          let merged: ReturnType<typeof mergeRemote>;
+          try {
+            merged = mergeRemote(workTree, remoteHead, `${remote}/${branch}`, storeBranch);
+            restoreCommittedBytes(workTree, merged.before, merged.after, located.relative);
+          } finally {
+            markMergeEnded(gitDir);
+          }
           countLines(report, numstat(workTree, [merged.before, merged.after, '--', located.relative === '' ? '.' : located.relative]), 'merged');
           if (merged.mergeCommit) {
             report.commits++;

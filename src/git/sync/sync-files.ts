@@ -39,9 +39,10 @@ export function writeLastSync(gitDir: string, value: LastSync): void {
 /**
  * Takes the sync lock of the work tree (`<git dir>/taskstore-sync.lock`, created with
  * O_EXCL, holding the owner's pid and boot), waiting up to `timeoutMs` for another sync to finish.
- * A lock whose process is gone (or that was taken before the machine last booted) is taken over. Returns the release function.
+ * A lock whose process is gone (or that was taken before the machine last booted) is taken over, and
+ * `onTakeOver` is told. Returns the release function.
  */
-export async function acquireSyncLock(gitDir: string, timeoutMs: number): Promise<() => void> {
+export async function acquireSyncLock(gitDir: string, timeoutMs: number, onTakeOver?: () => void): Promise<() => void> {
   const path = join(gitDir, LOCK_FILE);
   const deadline = Date.now() + timeoutMs;
   for (let wait = 20; ; wait = Math.min(wait * 2, 500)) {
@@ -56,8 +57,9 @@ export async function acquireSyncLock(gitDir: string, timeoutMs: number): Promis
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw ioError('create', path, err);
     }
-    if (ownerGone(path)) {
-      rmSync(path, { force: true });
+    if (ownerGone(path) && takeOver(path)) {
+      // The previous git-sync died part-way: the caller cleans up after it (interrupted-sync.ts).
+      onTakeOver?.();
       continue;
     }
     if (Date.now() > deadline) {
@@ -67,6 +69,33 @@ export async function acquireSyncLock(gitDir: string, timeoutMs: number): Promis
       });
     }
     await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+}
+
+/**
+ * Removes a lock whose owner is gone, unless another process is taking it over at this
+ * moment. Two git-syncs that found the same dead lock must not both take it: the second
+ * would remove the lock the first has just created, and both would run, the second
+ * cleaning up "after a dead run" (removing git's locks) under the first one's live git.
+ * A takeover is therefore done holding `<lock>.takeover` (O_EXCL), and the owner is
+ * checked again under it. True when the dead lock was removed.
+ */
+function takeOver(path: string): boolean {
+  const guard = `${path}.takeover`;
+  try {
+    closeSync(openSync(guard, 'wx', 0o644));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw ioError('create', guard, err);
+    // A taker that died in these few microseconds left its guard: stale after a while.
+    if (untouchedFor(guard, UNFINISHED_LOCK_MS)) rmSync(guard, { force: true });
+    return false;
+  }
+  try {
+    if (!ownerGone(path)) return false; // someone else took it over meanwhile, and runs
+    rmSync(path, { force: true });
+    return true;
+  } finally {
+    rmSync(guard, { force: true });
   }
 }
 

@@ -1,0 +1,42 @@
+/**
+ * The append-only check of git-sync's commit: a log may grow, and compaction may drop
+ * superseded versions, but no TaskStore operation takes away a record's current
+ * version. A log that lacks one the last commit has was cut short or edited outside
+ * TaskStore (a crash or SIGKILL while git's checkout rewrote it, a power cut before the
+ * checkout reached the disk, a truncation by hand). Committing it would make the merge
+ * driver read the missing records as removed here and append tombstones for them, which
+ * every clone then takes over: one damaged file would delete those records everywhere.
+ */
+import { parseLine, withoutBom } from '../../jsonl/line-codec.js';
+
+/** The newest version (`updated_at`) of every record id in a log's content. */
+function newestVersions(content: Buffer | string): Map<string, number> {
+  const newest = new Map<string, number>();
+  const lines = (typeof content === 'string' ? content : content.toString('utf8')).split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const text = withoutBom(lines[i]!, i + 1);
+    if (text === '' || text === '\r') continue;
+    const parsed = parseLine(text);
+    if (parsed.kind !== 'record') continue;
+    const { id, updated_at: version } = parsed.record;
+    const known = newest.get(id);
+    if (known === undefined || version > known) newest.set(id, version);
+  }
+  return newest;
+}
+
+/**
+ * Ids whose newest version in `before` (the committed log) is newer than every version
+ * of that id in `after` (what would be committed now), or missing from it: records the
+ * commit would take away. Empty for appends and for compaction, which keeps every
+ * current version (tombstones included).
+ */
+export function recordsLost(before: Buffer | string, after: Buffer | string): string[] {
+  const kept = newestVersions(after);
+  const lost: string[] = [];
+  for (const [id, version] of newestVersions(before)) {
+    const now = kept.get(id);
+    if (now === undefined || now < version) lost.push(id);
+  }
+  return lost;
+}
