@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { IoError } from '../errors.js';
 
 /** What one `git` invocation produced. */
@@ -43,13 +43,19 @@ interface GitRunOptions {
  * for a non-zero exit. Throws {@link IoError} only when git cannot be started at all.
  */
 export function runGit(args: readonly string[], cwd: string, options: GitRunOptions = {}): GitRun {
+  const result = spawnGit(args, cwd, options, 'utf8');
+  return { status: result.status ?? 1, stdout: result.stdout as string, stderr: result.stderr as string };
+}
+
+function spawnGit(args: readonly string[], cwd: string, options: GitRunOptions, encoding: 'utf8' | 'buffer'): SpawnSyncReturns<string | Buffer> {
   const result = spawnSync('git', args, {
     cwd,
     env: gitEnv(options.env),
-    encoding: 'utf8',
+    encoding,
     stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     ...(options.input === undefined ? {} : { input: options.input }),
-    maxBuffer: 1024 * 1024 * 1024,
+    // A blob of a big log can be more than one string holds: read those as bytes (gitBytes).
+    maxBuffer: encoding === 'buffer' ? 4 * 1024 ** 3 : 1024 ** 3,
   });
   if (result.error !== undefined) {
     const code = (result.error as NodeJS.ErrnoException).code;
@@ -58,18 +64,28 @@ export function runGit(args: readonly string[], cwd: string, options: GitRunOpti
       { cause: result.error, data: { cwd, args: [...args] }, hint: 'install git and make sure it is on PATH' },
     );
   }
-  return { status: result.status ?? 1, stdout: result.stdout, stderr: result.stderr };
+  return result;
 }
 
 /** Runs git and returns stdout; a non-zero exit becomes an {@link IoError} carrying git's own message. */
 export function git(args: readonly string[], cwd: string, options: GitRunOptions = {}): string {
   const run = runGit(args, cwd, options);
-  if (run.status !== 0) {
-    throw new IoError(`git ${args.join(' ')} failed in ${cwd}: ${run.stderr.trim() || `exit status ${run.status}`}`, {
-      data: { cwd, args: [...args], status: run.status, stderr: run.stderr },
-    });
-  }
+  if (run.status !== 0) throw gitFailed(args, cwd, run.status, run.stderr);
   return run.stdout;
+}
+
+/** {@link git} returning stdout as bytes: for a blob (a log over ~512 MiB is more than one string holds). */
+export function gitBytes(args: readonly string[], cwd: string, options: GitRunOptions = {}): Buffer {
+  const result = spawnGit(args, cwd, options, 'buffer');
+  const status = result.status ?? 1;
+  if (status !== 0) throw gitFailed(args, cwd, status, result.stderr.toString());
+  return result.stdout as Buffer;
+}
+
+function gitFailed(args: readonly string[], cwd: string, status: number, stderr: string): IoError {
+  return new IoError(`git ${args.join(' ')} failed in ${cwd}: ${stderr.trim() || `exit status ${status}`}`, {
+    data: { cwd, args: [...args], status, stderr },
+  });
 }
 
 /** Strips exactly one trailing newline, the way git terminates single-value output. */

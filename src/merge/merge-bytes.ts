@@ -14,6 +14,7 @@
  */
 import { readMergeInput, readMergeInputAfter, type MergeInput, type MergeSide } from './merge-input.js';
 import { startsWithUtf8Bom, UTF8_BOM } from '../jsonl/utf8-bom.js';
+import { DECODE_CHUNK_BYTES, decodeLineChunks } from '../jsonl/line-chunks.js';
 import { planMerge, renderAfterOurs, renderText, resultOf, type MergeOptions, type MergeResult } from './merge-jsonl.js';
 
 const NEWLINE = 0x0a;
@@ -26,7 +27,13 @@ export interface BytesMergeResult extends Omit<MergeResult, 'text'> {
   output: Uint8Array[];
 }
 
-export function mergeJsonlBytes(base: Uint8Array, ours: Uint8Array, theirs: Uint8Array, options: MergeOptions = {}): BytesMergeResult {
+export interface BytesMergeOptions extends MergeOptions {
+  /** Bytes decoded into one string at a time (default 64 MiB; tests make it small to cut sides into many pieces). */
+  decodeChunkBytes?: number;
+}
+
+export function mergeJsonlBytes(base: Uint8Array, ours: Uint8Array, theirs: Uint8Array, options: BytesMergeOptions = {}): BytesMergeResult {
+  const { decodeChunkBytes = DECODE_CHUNK_BYTES, ...mergeOptions } = options;
   // A leading byte order mark is not part of the first line (see BOM in merge-jsonl.ts).
   const oursHasBom = startsWithUtf8Bom(ours);
   const oursBytes = withoutBom(asBuffer(ours));
@@ -38,10 +45,10 @@ export function mergeJsonlBytes(base: Uint8Array, ours: Uint8Array, theirs: Uint
   const basePrefix = countLines(oursBytes, baseEnd);
   // Ours keeps its current versions after each shared prefix, for the other sides to build on.
   const snapshots = [...new Set([theirsPrefix.lines, basePrefix.lines])].filter((n) => n > 0).sort((a, b) => a - b);
-  const oursInput = readMergeInput(oursBytes.toString('utf8'), 'ours', undefined, snapshots);
-  const theirsInput = readSharing(theirsBytes, theirsEnd, theirsPrefix, oursInput, 'theirs');
-  const baseInput = readSharing(baseBytes, baseEnd, basePrefix, oursInput, 'base');
-  const plan = planMerge(baseInput, oursInput, theirsInput, options);
+  const oursInput = readMergeInput(decodeLineChunks(oursBytes, 0, decodeChunkBytes), 'ours', undefined, snapshots);
+  const theirsInput = readSharing(theirsBytes, theirsEnd, theirsPrefix, oursInput, 'theirs', decodeChunkBytes);
+  const baseInput = readSharing(baseBytes, baseEnd, basePrefix, oursInput, 'base', decodeChunkBytes);
+  const plan = planMerge(baseInput, oursInput, theirsInput, mergeOptions);
   const rest = inStoreForm(oursBytes) ? renderAfterOurs(plan, oursInput.lines.length) : undefined;
   const output = rest === undefined ? [Buffer.from(renderText(plan), 'utf8')] : [oursBytes, Buffer.from(rest, 'utf8')];
   if (oursHasBom && output.some((chunk) => chunk.length > 0)) output.unshift(UTF8_BOM);
@@ -59,9 +66,10 @@ function readSharing(
   prefix: { lines: number; physicalLines: number },
   reference: MergeInput,
   side: MergeSide,
+  chunkBytes: number,
 ): MergeInput {
-  if (end === 0) return readMergeInput(bytes.toString('utf8'), side, reference);
-  return readMergeInputAfter({ input: reference, ...prefix }, bytes.toString('utf8', end), side);
+  if (end === 0) return readMergeInput(decodeLineChunks(bytes, 0, chunkBytes), side, reference);
+  return readMergeInputAfter({ input: reference, ...prefix }, decodeLineChunks(bytes, end, chunkBytes), side);
 }
 
 /** The length of the longest common prefix of `a` and `b` that ends just after a line end (0 if none). */

@@ -123,7 +123,7 @@ function inputBuilder(side: MergeSide, lines: InputLine[] = [], below?: CurrentV
  * of parsing again (both sides usually start with the base's lines).
  */
 export function readMergeInput(
-  text: string,
+  text: SideText,
   side: MergeSide,
   sharedPrefixWith?: MergeInput,
   /** Line counts (ascending) after which the current versions are kept in `currentAfter`. */
@@ -150,7 +150,7 @@ interface SharedPrefix {
  * parsed again: the merge driver finds the prefix by comparing bytes, which is much
  * cheaper than decoding and comparing the lines.
  */
-export function readMergeInputAfter(prefix: SharedPrefix, tail: string, side: MergeSide): MergeInput {
+export function readMergeInputAfter(prefix: SharedPrefix, tail: SideText, side: MergeSide): MergeInput {
   const below = prefix.lines === 0 ? undefined : prefix.input.currentAfter.get(prefix.lines);
   if (prefix.lines > 0 && below === undefined) throw new Error(`internal: no current versions kept after line ${prefix.lines}`);
   const { input, add, badLines } = inputBuilder(side, prefix.input.lines.slice(0, prefix.lines), below);
@@ -159,28 +159,43 @@ export function readMergeInputAfter(prefix: SharedPrefix, tail: string, side: Me
   return input();
 }
 
+/**
+ * A side's text: one string, or its pieces in order, each but the last ending with a
+ * line end. A file over ~512 MiB is more than V8 holds as one string, so the merge driver
+ * decodes large sides piece by piece (see `decodeLineChunks` in merge-bytes.ts).
+ */
+export type SideText = string | readonly string[];
+
 function readLinesInto(
-  text: string,
+  text: SideText,
   linesBefore: number,
   add: (line: InputLine, lineNo: number) => void,
   shared: readonly InputLine[],
 ): void {
-  if (text.length === 0) return;
+  const chunks = typeof text === 'string' ? [text] : text;
   let sharing = shared.length > 0;
   let count = 0;
-  const raw = text.split('\n');
-  for (let i = 0; i < raw.length; i++) {
-    let text = raw[i] as string;
-    if (text.endsWith('\r')) text = text.slice(0, -1);
-    if (text.length === 0) continue;
-    let line: InputLine | undefined;
-    if (sharing) {
-      const candidate = shared[count];
-      if (candidate !== undefined && candidate.text === text) line = candidate;
-      else sharing = false;
+  let physical = linesBefore;
+  for (let c = 0; c < chunks.length; c++) {
+    const chunk = chunks[c] as string;
+    if (chunk.length === 0) continue;
+    const raw = chunk.split('\n');
+    // A piece before the last ends with its line end: the split's last part is no line.
+    const parts = c < chunks.length - 1 ? raw.length - 1 : raw.length;
+    for (let i = 0; i < parts; i++) {
+      let text = raw[i] as string;
+      if (text.endsWith('\r')) text = text.slice(0, -1);
+      if (text.length === 0) continue;
+      let line: InputLine | undefined;
+      if (sharing) {
+        const candidate = shared[count];
+        if (candidate !== undefined && candidate.text === text) line = candidate;
+        else sharing = false;
+      }
+      line ??= readLine(text);
+      count++;
+      add(line, physical + i + 1);
     }
-    line ??= readLine(text);
-    count++;
-    add(line, linesBefore + i + 1);
+    physical += parts;
   }
 }

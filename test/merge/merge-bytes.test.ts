@@ -39,9 +39,13 @@ describe('mergeJsonlBytes', () => {
           [prefix, prefix + ours, prefix],
         ] as [string, string, string][]) {
           const expected = mergeJsonl(b, o, t);
-          const got = mergeJsonlBytes(bytes(b), bytes(o), bytes(t));
-          expect(joined(got.output)).toBe(expected.text);
-          expect({ ...got, output: undefined }).toEqual({ ...expected, text: undefined, output: undefined });
+          // The default, and each side decoded in pieces of a few bytes (a side over
+          // ~512 MiB is decoded in pieces: more than V8 holds as one string).
+          for (const decodeChunkBytes of [undefined, 1, 7, 40]) {
+            const got = mergeJsonlBytes(bytes(b), bytes(o), bytes(t), { decodeChunkBytes });
+            expect(joined(got.output)).toBe(expected.text);
+            expect({ ...got, output: undefined }).toEqual({ ...expected, text: undefined, output: undefined });
+          }
         }
       }),
       { numRuns: 300 },

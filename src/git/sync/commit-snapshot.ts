@@ -10,7 +10,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { GitSyncError, IoError } from '../../errors.js';
-import { chompLine, git, runGit } from '../git-command.js';
+import { chompLine, git, gitBytes, runGit } from '../git-command.js';
 import { commitIdentityArgs, NO_HOOKS, objectFormat, resolveCommit } from './git-facts.js';
 import { assertNoConflictMarkers, type SnapshotFile } from './store-snapshot.js';
 import { recordsLost } from './lost-records.js';
@@ -111,7 +111,7 @@ function tryCommitSnapshot(target: SnapshotCommitTarget, files: readonly Snapsho
  * committing it would delete those records on every clone.
  */
 function assertNoRecordLost(target: SnapshotCommitTarget, head: string, file: SnapshotFile, blob: string): void {
-  const lost = recordsLost(git(['cat-file', 'blob', blob], target.workTree), file.content);
+  const lost = recordsLost(gitBytes(['cat-file', 'blob', blob], target.workTree), file.content);
   if (lost.length === 0) return;
   const path = join(target.workTree, file.path);
   const shown = lost.slice(0, 5).join(', ') + (lost.length > 5 ? ', …' : '');

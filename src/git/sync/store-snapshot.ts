@@ -5,6 +5,7 @@
  * which the store sets aside itself): only complete lines are ever committed.
  */
 import { closeSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { DECODE_CHUNK_BYTES, decodeLineChunks } from '../../jsonl/line-chunks.js';
 import { join } from 'node:path';
 import { ConflictMarkersError, ioError } from '../../errors.js';
 import { openLogFile, READ_NO_FOLLOW } from '../../fs/open-log-file.js';
@@ -88,12 +89,17 @@ export function completeLines(content: Buffer): Buffer {
  * Throws {@link ConflictMarkersError} when the log holds a conflict marker line: such a
  * file is an unresolved merge, and committing it would break every clone that pulls it.
  */
-export function assertNoConflictMarkers(file: string, content: Buffer): void {
-  const text = content.toString('utf8');
-  // Cheap scan first: markers are rare, and a 100 MB log should not be split into lines for nothing.
-  if (!/(^|\n)(<{7}|={7}|>{7}|\|{7})/.test(text)) return;
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    if (isConflictMarker(lines[i]!)) throw new ConflictMarkersError(file, i + 1);
+export function assertNoConflictMarkers(file: string, content: Buffer, chunkBytes = DECODE_CHUNK_BYTES): void {
+  // In pieces that start at line starts: a log over ~512 MiB is more than one string holds.
+  let linesBefore = 0;
+  for (const text of decodeLineChunks(content, 0, chunkBytes)) {
+    const lines = text.split('\n');
+    // Cheap scan first: markers are rare, and a 100 MB log should not be split into lines for nothing.
+    if (/(^|\n)(<{7}|={7}|>{7}|\|{7})/.test(text)) {
+      for (let i = 0; i < lines.length; i++) {
+        if (isConflictMarker(lines[i]!)) throw new ConflictMarkersError(file, linesBefore + i + 1);
+      }
+    }
+    linesBefore += lines.length - 1;
   }
 }

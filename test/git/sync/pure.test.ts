@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { blobHash } from '../../../src/git/sync/commit-snapshot.js';
 import { backoffMs, pushOutcome, refLockInPushError } from '../../../src/git/sync/push-outcome.js';
 import { assertNoConflictMarkers, completeLines, takeStoreSnapshot } from '../../../src/git/sync/store-snapshot.js';
+import { recordsLost } from '../../../src/git/sync/lost-records.js';
 import { tempDir } from '../../helpers/temp.js';
 
 describe('pushOutcome', () => {
@@ -74,6 +75,28 @@ describe('snapshot bytes', () => {
   it('refuses a log with a conflict marker line, naming the line', () => {
     expect(() => assertNoConflictMarkers('n.jsonl', Buffer.from('{"id":"a"}\n{"id":"=======x"}\n'))).not.toThrow();
     expect(() => assertNoConflictMarkers('n.jsonl', Buffer.from('{"id":"a"}\n<<<<<<< ours\n{"id":"b"}\n=======\n'))).toThrow(/n\.jsonl line 2/);
+  });
+  it('property: a log read in pieces (as one over ~512 MiB is) gives the same marker line and the same lost records', () => {
+    const line = fc.oneof(
+      fc.record({ id: fc.constantFrom('a', 'b', 'c'), v: fc.integer({ min: 1, max: 5 }) }).map(({ id, v }) => `{"id":"${id}","updated_at":${v}}`),
+      fc.constantFrom('<<<<<<< ours', '=======', '>>>>>>> theirs', '', 'not json', '\uFEFF{"id":"d","updated_at":1}'),
+    );
+    const log = fc.array(fc.tuple(line, fc.constantFrom('\n', '\r\n')), { maxLength: 12 }).map((ls) => ls.map(([l, end]) => l + end).join(''));
+    const markerError = (content: Buffer, chunkBytes?: number): string | undefined => {
+      try {
+        assertNoConflictMarkers('n.jsonl', content, chunkBytes);
+        return undefined;
+      } catch (err) {
+        return (err as Error).message;
+      }
+    };
+    fc.assert(
+      fc.property(log, log, fc.integer({ min: 1, max: 30 }), (before, after, chunkBytes) => {
+        expect(markerError(Buffer.from(after), chunkBytes)).toBe(markerError(Buffer.from(after)));
+        expect(recordsLost(Buffer.from(before), Buffer.from(after), chunkBytes)).toEqual(recordsLost(before, after));
+      }),
+      { numRuns: 500 },
+    );
   });
   it("takes the store's committed files only: logs cut to complete lines, .version, .gitignore; never the cache", () => {
     const dir = join(tempDir(), '.taskstore');
