@@ -2,8 +2,11 @@
  * The `state` column of a collection's cache table: which version of an id a row is.
  * Queries interpolate these constants rather than writing the numbers, so the meaning
  * lives in one place; the SQL text they produce is the same (`state = 1`), which the
- * partial indexes (`… WHERE state = 1`) need to match a query's condition.
+ * partial indexes (`… WHERE state = 1`) need to match a query's condition. Also how a
+ * read of every current row goes through the table (see everyCurrentRowFrom).
  */
+import type { SqliteDatabase } from './sqlite.js';
+
 export const STATE_SUPERSEDED = 0;
 export const STATE_LIVE = 1;
 export const STATE_TOMBSTONE = 2;
@@ -19,10 +22,6 @@ export function liveRow(alias = ''): string {
   return `${alias}state = ${STATE_LIVE} AND ${alias}state > ${STATE_SUPERSEDED}`;
 }
 
-/** The smallest object better-sqlite3's `Database` offers that {@link everyCurrentRowFrom} needs. */
-interface CountingDb {
-  prepare(sql: string): { pluck(): { get(): unknown } };
-}
 
 /**
  * The FROM clause for a read of every current row of `table` (`WHERE state > 0`).
@@ -34,7 +33,7 @@ interface CountingDb {
  * (`NOT INDEXED`); otherwise the index's few rows are cheaper. Deciding costs two
  * counts: ~30 ms at 1,000,000 rows, from the index and the seq column.
  */
-export function everyCurrentRowFrom(db: CountingDb, table: string): string {
+export function everyCurrentRowFrom(db: SqliteDatabase, table: string): string {
   const current = Number(db.prepare(`SELECT count(*) FROM "${table}" WHERE state > ${STATE_SUPERSEDED}`).pluck().get());
   const rows = Number(db.prepare(`SELECT coalesce(max(seq), 0) FROM "${table}"`).pluck().get());
   return current * 4 > rows ? `"${table}" NOT INDEXED` : `"${table}"`;

@@ -87,11 +87,7 @@ export function throwIfConflicted(engine: Engine, names: string[]): void {
  * as every catch-up does: git-sync runs it before it commits and merges, because git
  * refuses to merge a log whose uncommitted tail it would overwrite.
  */
-export function catchUpAllLogs(engine: Engine): number {
-  return catchUpAll(engine);
-}
-
-function catchUpAll(engine: Engine): number {
+export function catchUpAll(engine: Engine): number {
   let lines = 0;
   for (const name of engine.knownCollections()) {
     // Inside a transaction, a collection it already caught up (under the lock it holds)

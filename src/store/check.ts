@@ -72,7 +72,7 @@ export function runCheck(ctx: CheckContext): CheckReport {
     for (const { line, reason } of ctx.cache.badLines.list(name)) {
       problems.push({ kind: 'malformed_line', collection: name, line, message: `${name}.jsonl line ${line}: ${reason}` });
     }
-    problems.push(...driftProblems(ctx, name, progress, problems));
+    compareWithLog(ctx, name, progress, problems);
   }
   for (const entry of readdirSync(ctx.dir)) {
     if (entry.endsWith('.jsonl.torn')) {
@@ -125,8 +125,11 @@ function asCacheStoresIt(cache: CacheDb, id: string): string {
   return cache.selectAll<{ stored: string }>('SELECT CAST(? AS TEXT) AS stored', [id])[0]!.stored;
 }
 
-/** Compares the cache's current versions with a fresh fold of the log. */
-function driftProblems(ctx: CheckContext, name: string, onProgress: ((done: number) => void) | undefined, lineProblems: CheckProblem[]): CheckProblem[] {
+/**
+ * Folds the log afresh and compares the cache's current versions with it: adds to
+ * `problems` the lines that write a key twice (as the fold finds them), then the drift.
+ */
+function compareWithLog(ctx: CheckContext, name: string, onProgress: ((done: number) => void) | undefined, problems: CheckProblem[]): void {
   const path = logPath(ctx.dir, name);
   /** Per id, the log's current version, and what the cache's current row(s) said of it. */
   const expected = new Map<string, { updated_at: number; text: string; cached?: 'same' | 'differs' | 'twice' }>();
@@ -145,7 +148,7 @@ function driftProblems(ctx: CheckContext, name: string, onProgress: ((done: numb
         if (parsed.kind !== 'record' || line.invalidUtf8) return;
         const key = repeatedKeyOf(lineText, parsed.record, parsed.filled);
         if (key !== undefined && ++repeats <= MAX_REPEATED_KEY_REPORTS) {
-          lineProblems.push({
+          problems.push({
             kind: 'repeated_key',
             collection: name,
             line: line.lineNo,
@@ -165,7 +168,7 @@ function driftProblems(ctx: CheckContext, name: string, onProgress: ((done: numb
     }
   }
   if (repeats > MAX_REPEATED_KEY_REPORTS) {
-    lineProblems.push({ kind: 'repeated_key', collection: name, message: `${name}.jsonl: ${repeats - MAX_REPEATED_KEY_REPORTS} more line(s) write a key twice in one object` });
+    problems.push({ kind: 'repeated_key', collection: name, message: `${name}.jsonl: ${repeats - MAX_REPEATED_KEY_REPORTS} more line(s) write a key twice in one object` });
   }
   const extra: string[] = [];
   ctx.table(name).forEachCurrentText((id, text) => {
@@ -177,9 +180,9 @@ function driftProblems(ctx: CheckContext, name: string, onProgress: ((done: numb
       version.cached = version.cached !== undefined ? 'twice' : text === version.text ? 'same' : 'differs';
     }
   });
-  const problems: CheckProblem[] = [];
+  let drift = 0;
   const report = (id: string, message: string): void => {
-    if (problems.length < MAX_DRIFT_REPORTS) problems.push({ kind: 'cache_drift', collection: name, id, message });
+    if (drift++ < MAX_DRIFT_REPORTS) problems.push({ kind: 'cache_drift', collection: name, id, message });
   };
   for (const [id, { cached }] of expected) {
     if (cached === undefined) report(id, `${name}/${id} is in the log but missing from the cache: run taskstore sync`);
@@ -191,10 +194,9 @@ function driftProblems(ctx: CheckContext, name: string, onProgress: ((done: numb
   // (docs/format.md): a damaged link hides versions from history without changing any
   // current version, which the comparison above cannot see.
   const unreachable = ctx.table(name).unreachableVersions();
-  if (unreachable > 0 && problems.length < MAX_DRIFT_REPORTS) {
+  if (unreachable > 0 && drift < MAX_DRIFT_REPORTS) {
     problems.push({ kind: 'cache_drift', collection: name, message: `${name}: ${unreachable} stored version(s) cannot be reached by history in the cache: run taskstore sync` });
   }
-  return problems;
 }
 
 /**

@@ -37,7 +37,7 @@ import { ensureLayout } from './layout.js';
 import type { CheckReport } from './check.js';
 import type { DomainHost, EngineExtension } from './domain-host.js';
 import { runTransaction, runWrite, stageLine, type WriteScope } from './write-scope.js';
-import { catchUpAllLogs, catchUpOnOpen, readableTable, refresh } from './catch-up.js';
+import { catchUpAll, catchUpOnOpen, readableTable, refresh } from './catch-up.js';
 import { sync, type ProgressOptions, type SyncReport } from './methods/sync.js';
 import { compact, type CompactOptions, type CompactReport } from './methods/compact.js';
 import { rescue, type RescueReport } from './methods/rescue.js';
@@ -208,7 +208,7 @@ export class Engine implements DomainHost {
   /** Runs `fn` holding the write lock, after catching every log up under it (torn lines set aside). */
   writeCaughtUp<R>(fn: () => R): R {
     return runWrite(this, () => {
-      catchUpAllLogs(this);
+      catchUpAll(this);
       return fn();
     });
   }
