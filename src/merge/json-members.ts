@@ -44,26 +44,16 @@ const CLOSE_BRACKET = 0x5d;
  * // → [{ rawKey: '"id"', key: 'id', rawValue: '"a"' }, { rawKey: '"n"', key: 'n', rawValue: '1.0' }]
  */
 export function splitObjectMembers(text: string): RawMember[] {
-  let i = skipWhitespace(text, 0);
-  if (text.charCodeAt(i) !== OPEN_BRACE) throw new SyntaxError('expected a JSON object');
-  i = skipWhitespace(text, i + 1);
-  const members: RawMember[] = [];
-  if (text.charCodeAt(i) === CLOSE_BRACE) return members;
-  for (;;) {
+  return splitItems(text, OPEN_BRACE, CLOSE_BRACE, 'object', (i) => {
     if (text.charCodeAt(i) !== QUOTE) throw new SyntaxError(`expected a key at offset ${i}`);
     const keyEnd = skipString(text, i);
     const rawKey = text.slice(i, keyEnd);
-    i = skipWhitespace(text, keyEnd);
-    if (text.charCodeAt(i) !== COLON) throw new SyntaxError(`expected ':' at offset ${i}`);
-    i = skipWhitespace(text, i + 1);
-    const valueEnd = skipValue(text, i);
-    members.push({ rawKey, key: JSON.parse(rawKey) as string, rawValue: text.slice(i, valueEnd) });
-    i = skipWhitespace(text, valueEnd);
-    const c = text.charCodeAt(i);
-    if (c === CLOSE_BRACE) return members;
-    if (c !== COMMA) throw new SyntaxError(`expected ',' or '}' at offset ${i}`);
-    i = skipWhitespace(text, i + 1);
-  }
+    const colon = skipWhitespace(text, keyEnd);
+    if (text.charCodeAt(colon) !== COLON) throw new SyntaxError(`expected ':' at offset ${colon}`);
+    const valueStart = skipWhitespace(text, colon + 1);
+    const end = skipValue(text, valueStart);
+    return { item: { rawKey, key: JSON.parse(rawKey) as string, rawValue: text.slice(valueStart, end) }, end };
+  });
 }
 
 /**
@@ -72,18 +62,30 @@ export function splitObjectMembers(text: string): RawMember[] {
  * @example splitArrayElements('[1.0, "a", {"b":2}]') // → ['1.0', '"a"', '{"b":2}']
  */
 export function splitArrayElements(text: string): string[] {
-  let i = skipWhitespace(text, 0);
-  if (text.charCodeAt(i) !== OPEN_BRACKET) throw new SyntaxError('expected a JSON array');
-  i = skipWhitespace(text, i + 1);
-  const elements: string[] = [];
-  if (text.charCodeAt(i) === CLOSE_BRACKET) return elements;
-  for (;;) {
+  return splitItems(text, OPEN_BRACKET, CLOSE_BRACKET, 'array', (i) => {
     const end = skipValue(text, i);
-    elements.push(text.slice(i, end));
+    return { item: text.slice(i, end), end };
+  });
+}
+
+/**
+ * The items of the object or array (`open` … `close`) that `text` holds, in source order:
+ * `readItem` reads the one starting at an offset and says where it ends; the commas and
+ * whitespace between them are checked here.
+ */
+function splitItems<T>(text: string, open: number, close: number, what: string, readItem: (start: number) => { item: T; end: number }): T[] {
+  let i = skipWhitespace(text, 0);
+  if (text.charCodeAt(i) !== open) throw new SyntaxError(`expected a JSON ${what}`);
+  i = skipWhitespace(text, i + 1);
+  const items: T[] = [];
+  if (text.charCodeAt(i) === close) return items;
+  for (;;) {
+    const { item, end } = readItem(i);
+    items.push(item);
     i = skipWhitespace(text, end);
     const c = text.charCodeAt(i);
-    if (c === CLOSE_BRACKET) return elements;
-    if (c !== COMMA) throw new SyntaxError(`expected ',' or ']' at offset ${i}`);
+    if (c === close) return items;
+    if (c !== COMMA) throw new SyntaxError(`expected ',' or '${String.fromCharCode(close)}' at offset ${i}`);
     i = skipWhitespace(text, i + 1);
   }
 }
