@@ -125,6 +125,24 @@ describe('ready, claim, renew, release', () => {
     expect(r.stdout).toContain('ghost\\x9b2J\\u202eevil (missing)');
   });
 
+  it('ready --explain names an empty dependency id as missing (it failed the whole command: "id must be a non-empty string")', () => {
+    const { cwd, dir } = storeIn();
+    const store = openStore(dir);
+    const prd = store.createPrd({ title: 'P' });
+    store.createTaskSpec({ id: 'done-spec', prd_id: prd, phase_name: 'done', status: 'complete' });
+    store.close();
+    const at = Date.now() + 5;
+    appendFileSync(
+      join(dir, 'task_specs.jsonl'),
+      `${JSON.stringify({ id: 'waits', prd_id: prd, phase_name: 'w', status: 'pending', created_at: at, updated_at: at, dependencies: ['done-spec', ''] })}\n`,
+    );
+    const explained = runJson<{ waiting: { spec: { id: string }; blockedBy: unknown[] }[] }>(['ready', '--explain'], { cwd });
+    expect(explained.waiting.map((w) => [w.spec.id, w.blockedBy])).toEqual([['waits', [{ id: '', status: 'missing' }]]]);
+    const r = runCli(['ready', '--explain'], { cwd });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^waits +w +"" \(missing\)$/m);
+  });
+
   it('ready --explain names a hand-written dependencies value that is no list as the blocker, even a string naming a complete spec', () => {
     const { cwd, dir } = storeIn();
     const store = openStore(dir);

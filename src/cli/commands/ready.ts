@@ -43,7 +43,8 @@ export function readySpecs(store: Store, input: ReadyInput): ReadyResult {
   const readyIds = new Set(ready.map((s) => s.id));
   const statusOf = new Map<string, string>();
   const lookup = (dep: unknown): string => {
-    if (typeof dep !== 'string') return 'missing';
+    // "" names no spec, and getTaskSpec refuses it as an id: asked, it failed the whole command.
+    if (typeof dep !== 'string' || dep === '') return 'missing';
     let status = statusOf.get(dep);
     if (status === undefined) statusOf.set(dep, (status = store.getTaskSpec(dep)?.status ?? 'missing'));
     return status;
@@ -90,7 +91,9 @@ export async function run(ctx: CliContext, input: ReadyInput): Promise<number> {
     const ids = result.waiting.flatMap((w) => [w.spec.id, ...w.blockedBy.filter((b) => !whole(b)).map((b) => b.id as string)]);
     const short = shortIds(store, ids);
     // Dependency values are whatever the record holds (a missing one is no validated id): spell out control characters.
-    const name = (id: unknown, missing = false) => visible(typeof id !== 'string' ? stringifyExact(id) : missing ? id : (short.get(id) ?? id), true);
+    // An empty id is shown as "": an empty cell would read as a blocker without a name.
+    const name = (id: unknown, missing = false) =>
+      visible(typeof id !== 'string' || id === '' ? stringifyExact(id) : missing ? id : (short.get(id) ?? id), true);
     out.line('', out.c.bold(`not ready (${result.waiting.length}):`));
     out.table(
       ['ID', 'PHASE', 'WAITING FOR'],
