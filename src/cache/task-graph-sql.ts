@@ -225,17 +225,17 @@ export class TaskGraphTables {
     );
   }
 
-  /** The ready spec that comes first (`created_at`, then `id`), optionally of one PRD. */
-  firstReady(prdId?: string): GraphCandidate | undefined {
+  /** The first `limit` ready specs (`created_at`, then `id`), optionally of one PRD. */
+  firstReady(prdId: string | undefined, limit: number): GraphCandidate[] {
     return (
       prdId === undefined
         ? this.statement(`
             SELECT id, created_at FROM ${NODES} INDEXED BY task_graph_ready
-            WHERE status = 'pending' AND blocked = 0 ORDER BY created_at, id LIMIT 1`).get()
+            WHERE status = 'pending' AND blocked = 0 ORDER BY created_at, id LIMIT ?`).all(limit)
         : this.statement(`
             SELECT id, created_at FROM ${NODES} INDEXED BY task_graph_prd_ready
-            WHERE prd_id = ? AND status = 'pending' AND blocked = 0 ORDER BY created_at, id LIMIT 1`).get(prdId)
-    ) as GraphCandidate | undefined;
+            WHERE prd_id = ? AND status = 'pending' AND blocked = 0 ORDER BY created_at, id LIMIT ?`).all(prdId, limit)
+    ) as GraphCandidate[];
   }
 
   /**

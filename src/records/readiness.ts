@@ -9,6 +9,7 @@ import type { CollectionTable } from '../cache/collection-table.js';
 import type { Collection } from '../store/collection.js';
 import type { DomainHost } from '../store/domain-host.js';
 import { assertIdArgument } from '../store/arguments.js';
+import { ValidationError } from '../errors.js';
 import { TaskGraph } from './task-graph.js';
 import {
   leaseExpired,
@@ -66,16 +67,38 @@ export class Readiness {
     });
   }
 
-  /** The choice and the write happen under the write lock: each spec goes to one claimant. */
+  /**
+   * The choice and the write happen under the write lock: each spec goes to one claimant.
+   *
+   * A claimable spec whose stored version no write can pass (a line another program
+   * wrote without `created_at`, say) is passed over for the next one: it came first in
+   * claim order for every loop, so each call failed on it and no other spec was ever
+   * claimed. When nothing else could be claimed, its error is thrown (naming it), so a
+   * loop with nothing but such specs left learns why instead of seeing no work.
+   */
   claimNextReadyTaskSpec(claimant: string, options?: ClaimNextOptions): TaskSpec | undefined {
     const who = parseNewClaimant(claimant);
     const { leaseMs, prdId } = parseClaimOptions(options, ['leaseMs', 'prdId']);
     return this.host.transaction(() => {
       const now = Date.now();
-      const next = this.graph().nextClaimable(now, prdId);
-      if (next === undefined) return undefined;
-      const spec = this.liveTaskSpec(next.id);
-      return this.writeClaim(spec, planClaim(spec, true, who, now, leaseMs));
+      const unwritable = new Set<string>();
+      let firstError: ValidationError | undefined;
+      for (;;) {
+        const next = this.graph().nextClaimable(now, prdId, unwritable);
+        if (next === undefined) {
+          if (firstError !== undefined) throw firstError;
+          return undefined;
+        }
+        const spec = this.liveTaskSpec(next.id);
+        const fields = planClaim(spec, true, who, now, leaseMs);
+        try {
+          return this.writeClaim(spec, fields);
+        } catch (err) {
+          if (!(err instanceof UnwritableSpecError)) throw err;
+          unwritable.add(spec.id);
+          firstError ??= err;
+        }
+      }
     });
   }
 
@@ -119,9 +142,34 @@ export class Readiness {
     return withDefaults(requireLive(this.taskSpecs(), id, 'id', 'task spec'), READ_DEFAULTS.task_specs);
   }
 
-  /** Writes a claim change as one conditional write on the version it was decided on. */
+  /**
+   * Writes a claim change as one conditional write on the version it was decided on. A
+   * version that fails validation is the stored record's fault (the claim fields are
+   * valid): said with the spec's id, which the collection's message does not name.
+   */
   private writeClaim(spec: TaskSpec, fields: ClaimFields): TaskSpec {
-    const written = this.taskSpecs().patch(spec.id, fields, { ifUpdatedAt: spec.updated_at });
+    let written: TaskSpec;
+    try {
+      written = this.taskSpecs().patch(spec.id, fields, { ifUpdatedAt: spec.updated_at });
+    } catch (err) {
+      if (!(err instanceof ValidationError) || CLAIM_FIELDS.has(err.field ?? '')) throw err;
+      throw new UnwritableSpecError(spec.id, err);
+    }
     return withDefaults(written, READ_DEFAULTS.task_specs);
+  }
+}
+
+/** The fields a claim, renewal or release writes: a validation error on one of them is the call's, not the record's. */
+const CLAIM_FIELDS = new Set(['status', 'assigned_to', 'lease_expires_at', 'updated_at']);
+
+/** A task spec whose stored version cannot pass validation, so no claim can be written on it. */
+class UnwritableSpecError extends ValidationError {
+  constructor(id: string, cause: ValidationError) {
+    super(`task spec ${id} cannot be claimed, renewed or released: its stored version is not a valid task spec (${cause.message})`, {
+      field: cause.field,
+      data: { ...cause.data, id },
+      hint: `the record must be fixed first (\`taskstore show ${id}\` shows it); claimNextReadyTaskSpec passes it over meanwhile`,
+      cause,
+    });
   }
 }

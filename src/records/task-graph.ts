@@ -35,11 +35,14 @@ export class TaskGraph {
 
   /**
    * The claimable spec that comes first (`created_at`, then `id`): a ready one, or a
-   * `running` one whose lease ended before `now`. Undefined when there is none.
+   * `running` one whose lease ended before `now`, other than those in `skip`. Undefined
+   * when there is none.
    */
-  nextClaimable(now: number, prdId?: string): GraphCandidate | undefined {
-    const ready = this.tables.firstReady(prdId);
-    const expired = this.expired(now, prdId, 1)[0];
+  nextClaimable(now: number, prdId?: string, skip: ReadonlySet<string> = new Set()): GraphCandidate | undefined {
+    // The first one not skipped is among the first skip.size + 1 of each list.
+    const take = (list: GraphCandidate[]) => list.find((c) => !skip.has(c.id));
+    const ready = take(this.tables.firstReady(prdId, skip.size + 1));
+    const expired = take(this.expired(now, prdId, skip.size + 1));
     if (ready === undefined || expired === undefined) return ready ?? expired;
     return compareClaimOrder(ready, expired) <= 0 ? ready : expired;
   }

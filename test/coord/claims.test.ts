@@ -182,6 +182,41 @@ describe('claimNextReadyTaskSpec', () => {
     expect(store.claimNextReadyTaskSpec('x', { prdId: other })).toBeUndefined();
     expect(store.claimNextReadyTaskSpec('x', { prdId: one.prdId })!.id).toBe(one.a);
   });
+
+  it('a ready spec whose stored version no write can pass is passed over, not a wall: the others are claimed, then its error names it', () => {
+    // Lines another program wrote: ready by the rule (pending, no dependencies), first in
+    // claim order (no created_at sorts first), but a claim's write fails validation. Every
+    // call used to fail on the first of them ("invalid field created_at: is required"), so
+    // no loop could claim anything again.
+    const { store, dir } = openStore();
+    const prdId = store.createPrd({ id: 'prd', title: 'P' });
+    const good = store.createTaskSpec({ prd_id: prdId, phase_name: 'good' });
+    const at = Date.now() + 5;
+    appendFileSync(
+      join(dir, 'task_specs.jsonl'),
+      [
+        { id: 'no-created-at', prd_id: prdId, phase_name: 'x', status: 'pending', dependencies: [], updated_at: at },
+        { id: 'numeric-phase', prd_id: prdId, phase_name: 7, status: 'pending', dependencies: [], created_at: 1, updated_at: at },
+      ]
+        .map((l) => `${JSON.stringify(l)}\n`)
+        .join(''),
+    );
+    store.refresh();
+    expect(store.listReadyTaskSpecs().map((s) => s.id)).toEqual(['no-created-at', 'numeric-phase', good]);
+    const lines = logLines(dir, 'task_specs').length;
+    expect(store.claimNextReadyTaskSpec('loop-1', { prdId })).toMatchObject({ id: good, assigned_to: 'loop-1' });
+    expect(logLines(dir, 'task_specs')).toHaveLength(lines + 1);
+    // Nothing else can be claimed: the first unwritable spec's error, naming it and the field.
+    const err = expectRejected(dir, () => store.claimNextReadyTaskSpec('loop-2'), 'VALIDATION', 'created_at');
+    expect(err.message).toMatch(/^task spec no-created-at cannot be claimed, renewed or released: its stored version is not a valid task spec \(invalid field created_at: is required\)$/);
+    expect(err.data).toMatchObject({ id: 'no-created-at', field: 'created_at' });
+    expect(err.hint).toMatch(/taskstore show no-created-at/);
+    const byId = expectRejected(dir, () => store.claimTaskSpec('numeric-phase', 'loop-2'), 'VALIDATION', 'phase_name');
+    expect(byId.message).toMatch(/^task spec numeric-phase cannot be claimed.*phase_name/);
+    // Fixed, it is claimable like any other.
+    store.collection({ name: 'task_specs' }).patch('numeric-phase', { phase_name: 'seven' });
+    expect(store.claimNextReadyTaskSpec('loop-2')).toMatchObject({ id: 'numeric-phase', assigned_to: 'loop-2' });
+  });
 });
 
 describe('renewTaskSpecClaim and releaseTaskSpecClaim', () => {
