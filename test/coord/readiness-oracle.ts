@@ -69,7 +69,11 @@ export function expected(dir: string, now = Date.now()): Expected {
   const specs = [...live.values()].sort(claimOrder);
   const pending = specs.filter((s) => s.status === 'pending');
   const ready = pending.filter((s) => unmetDependencies(s, live).length === 0);
-  const expired = specs.filter((s) => s.status === 'running' && typeof s.lease_expires_at === 'number' && s.lease_expires_at < now);
+  // A lease that ended, or that ends later than any honest claim could (MAX_LEASE_MS + LEASE_CLOCK_SKEW_MS = 25 h ahead).
+  const latest = now + 25 * 3600 * 1000;
+  const expired = specs.filter(
+    (s) => s.status === 'running' && typeof s.lease_expires_at === 'number' && (s.lease_expires_at < now || s.lease_expires_at > latest),
+  );
   const claimable = [...ready, ...expired].sort(claimOrder);
   const graph = new Map<string, string[]>();
   for (const s of specs) {
