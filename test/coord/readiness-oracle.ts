@@ -11,7 +11,9 @@ export type Spec = Record<string, unknown> & { id: string };
 
 /**
  * The current version of each id, folded from the log text: a later line wins unless
- * its `updated_at` is older (a tie goes to the later line). Tombstones included.
+ * its version is older (a tie goes to the later line). A line's version is its
+ * `updated_at`, or its `created_at` when it has none (the Rust TaskStore's lines).
+ * Tombstones included.
  */
 export function currentVersions(dir: string): Map<string, Spec> {
   const current = new Map<string, Spec>();
@@ -23,9 +25,10 @@ export function currentVersions(dir: string): Map<string, Spec> {
   }
   for (const line of text.split('\n')) {
     if (line === '') continue;
-    const record = JSON.parse(line) as Spec & { updated_at: number };
-    const previous = current.get(record.id) as { updated_at: number } | undefined;
-    if (previous === undefined || record.updated_at >= previous.updated_at) current.set(record.id, record);
+    const record = JSON.parse(line) as Spec;
+    const version = (r: Spec) => (r.updated_at ?? r.created_at) as number;
+    const previous = current.get(record.id);
+    if (previous === undefined || version(record) >= version(previous)) current.set(record.id, record);
   }
   return current;
 }
