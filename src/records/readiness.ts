@@ -168,8 +168,10 @@ class UnwritableSpecError extends ValidationError {
     super(`task spec ${id} cannot be claimed, renewed or released: its stored version is not a valid task spec (${cause.message})`, {
       field: cause.field,
       data: { ...cause.data, id },
-      hint: `the record must be fixed first (\`taskstore show ${id}\` shows it); claimNextReadyTaskSpec passes it over meanwhile`,
+      hint: `the record must be fixed first (\`taskstore show ${id}\` shows it); claiming the next spec passes it over meanwhile`,
       cause,
     });
+    // A ValidationError to every caller; the class only marks it for claimNextReadyTaskSpec.
+    this.name = 'ValidationError';
   }
 }
