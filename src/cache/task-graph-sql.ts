@@ -197,8 +197,14 @@ export class TaskGraphTables {
       // Triggers of any version go: two versions' triggers on one table would both run.
       const triggers = this.db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'task\\_graph\\_%' ESCAPE '\\'").all() as { name: string }[];
       for (const { name } of triggers) this.db.exec(`DROP TRIGGER IF EXISTS "${name}"`);
+      // The edge counter goes on from where it was (the tables are made anew): a process
+      // that kept its cycle answer with the counter's value must see it move, even when
+      // the backfill alone would bring a new counter back to exactly that value.
+      const hasMeta = this.db.prepare("SELECT 1 FROM pragma_table_info(?) WHERE name = 'edges_version'").get(META) !== undefined;
+      const before = hasMeta ? Number((this.db.prepare(`SELECT max(edges_version) AS v FROM ${META}`).get() as { v: number | null }).v ?? 0) : 0;
       this.db.exec(schemaSql(this.source));
       this.db.exec(backfillSql(this.source));
+      this.db.prepare(`UPDATE ${META} SET edges_version = edges_version + ? + 1`).run(before);
     };
     if (this.db.inTransaction) this.db.transaction(create)();
     else this.db.transaction(create).immediate();

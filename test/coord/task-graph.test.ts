@@ -111,6 +111,29 @@ describe('the readiness graph', () => {
     expect(store.findDependencyCycles()).toEqual([['a', 'b']]);
     store.close();
   });
+  it('the cycle check of a process that kept its answer sees the graph installed again by another process (its change counter does not start over)', () => {
+    const dir = join(tempDir(), '.taskstore');
+    const store = open(dir);
+    const prd = store.createPrd({ title: 'P' });
+    store.createTaskSpec({ id: 'a', prd_id: prd, phase_name: 'a', dependencies: ['b'] });
+    store.createTaskSpec({ id: 'b', prd_id: prd, phase_name: 'b' });
+    expect(store.findDependencyCycles()).toEqual([]); // kept, with the edge counter's value
+    // One edge removed and one added: the same number of edges, another graph.
+    store.collection({ name: 'task_specs' }).patch('a', { dependencies: ['a'] });
+    // Another process installs the graph again (as one of another version does on open):
+    // tables rebuilt from the cache. The counter used to start from 0 again and, after the
+    // backfill, equal the value this process kept, so it answered [] for the cycle a → a.
+    const db = new Database(join(dir, 'taskstore.db'));
+    const marker = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'task\\_graph\\_%\\_remove' ESCAPE '\\'").pluck().get() as string);
+    db.exec(`DROP TRIGGER "${marker}"`);
+    db.close();
+    const other = open(dir);
+    other.close();
+    expect(store.findDependencyCycles()).toEqual([['a']]);
+    expect(store.check().problems.map((p) => p.kind)).toEqual(['dependency_cycle']);
+    store.close();
+  });
+
   it('a new version of a spec with 10,000 dependencies costs what its edges cost, not their square', () => {
     // Each new version of a spec keeps the edges its dependencies still hold. Finding
     // them once scanned the whole dependencies list per edge: with 10,000 entries every
