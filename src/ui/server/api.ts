@@ -27,6 +27,7 @@ import type {
   SearchResponse,
 } from '../api-types.js';
 import { boardColumns, progressOf } from './board.js';
+import { dependencyIds } from '../dependency-entries.js';
 
 interface ApiAnswer {
   status: number;
@@ -114,11 +115,13 @@ function prdBoard(store: Store, [input]: string[], _q: URLSearchParams, now: num
   const byId = new Map(specs.map((s) => [s.id, s]));
   const outside: Record<string, OutsideDependency> = {};
   for (const spec of specs) {
-    for (const dep of spec.dependencies) {
-      // A dependency that is not a string (a number written by hand) names no task spec: it
-      // stays unmet, and the spec lists it as the line holds it.
-      if (typeof dep !== 'string' || byId.has(dep) || Object.hasOwn(outside, dep)) continue;
-      const found = store.getTaskSpec(dep);
+    // A dependency that is not a string (a number written by hand), or a `dependencies`
+    // that is not an array, names no task spec: it stays unmet, and the spec keeps it as
+    // the line holds it.
+    for (const dep of dependencyIds(spec.dependencies)) {
+      if (byId.has(dep) || Object.hasOwn(outside, dep)) continue;
+      // `""` is an id no record can have (getTaskSpec refuses it): a missing dependency.
+      const found = dep === '' ? undefined : store.getTaskSpec(dep);
       const other = found === undefined ? undefined : exactRecord(store, 'task_specs', found);
       outside[dep] = other === undefined ? { id: dep } : { id: dep, status: other.status, phase_name: other.phase_name, prd_id: other.prd_id };
     }
@@ -131,7 +134,7 @@ function prdBoard(store: Store, [input]: string[], _q: URLSearchParams, now: num
     task_specs: specs,
     columns: boardColumns(specs, statusOf),
     // Cycles among this PRD's specs (a cycle through another PRD shows in that PRD's graph too).
-    cycles: findCycles(new Map(specs.map((s) => [s.id, s.dependencies]))),
+    cycles: findCycles(new Map(specs.map((s) => [s.id, dependencyIds(s.dependencies)]))),
     outside,
   };
 }

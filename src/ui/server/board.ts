@@ -8,11 +8,13 @@
  * waiting) and `blocked` otherwise.
  */
 import type { BoardColumn, Progress } from '../api-types.js';
+import { waitingEntries } from '../dependency-entries.js';
 
 interface SpecLike {
   id: string;
   status: string;
-  dependencies: readonly string[];
+  /** As the line holds it: an array of ids, or (written by hand) null or any other value. */
+  dependencies: unknown;
 }
 
 /**
@@ -35,7 +37,7 @@ function columnOf(spec: SpecLike, statusOf: (id: string) => string | undefined):
       return spec.status;
     default:
       // pending (or a status this version does not know): ready only when nothing waits.
-      return spec.status === 'pending' && spec.dependencies.every((dep) => statusOf(dep) === 'complete') ? 'ready' : 'blocked';
+      return spec.status === 'pending' && waitingEntries(spec.dependencies, statusOf).length === 0 ? 'ready' : 'blocked';
   }
 }
 

@@ -42,21 +42,33 @@ export function layoutGraph(nodes: readonly LayoutNode[], edges: readonly Layout
   const g = new Graph({ multigraph: false });
   g.setGraph({ rankdir: 'TB', nodesep: 24, ranksep: 48, marginx: 16, marginy: 16, ranker: nodes.length > FAST_RANKER_ABOVE ? 'longest-path' : 'network-simplex' });
   g.setDefaultEdgeLabel(() => ({}));
-  const known = new Set<string>();
+  // dagre keys its nodes by name in plain objects, and a task spec id is any text: ""
+  // (written by hand) broke the layout, and "__proto__" or "constructor" would name an
+  // object's own machinery. Each node is laid out under a key of ours instead.
+  const keyOf = new Map<string, string>();
+  const idOf = new Map<string, string>();
   for (const n of nodes) {
-    g.setNode(n.id, { width: n.width, height: n.height });
-    known.add(n.id);
+    if (keyOf.has(n.id)) continue;
+    const key = `n${keyOf.size}`;
+    keyOf.set(n.id, key);
+    idOf.set(key, n.id);
+    g.setNode(key, { width: n.width, height: n.height });
   }
-  for (const e of edges) if (known.has(e.from) && known.has(e.to) && e.from !== e.to) g.setEdge(e.from, e.to);
+  for (const e of edges) {
+    const from = keyOf.get(e.from);
+    const to = keyOf.get(e.to);
+    if (from !== undefined && to !== undefined && from !== to) g.setEdge(from, to);
+  }
   layout(g);
-  const out: GraphLayout = { width: g.graph().width ?? 0, height: g.graph().height ?? 0, nodes: {}, edges: [] };
-  for (const id of g.nodes()) {
-    const n = g.node(id);
-    out.nodes[id] = { x: n.x, y: n.y };
+  // No prototype: an id such as "__proto__" is a key like any other.
+  const out: GraphLayout = { width: g.graph().width ?? 0, height: g.graph().height ?? 0, nodes: Object.create(null) as Record<string, Point>, edges: [] };
+  for (const key of g.nodes()) {
+    const n = g.node(key);
+    out.nodes[idOf.get(key)!] = { x: n.x, y: n.y };
   }
   for (const e of g.edges()) {
     const points = (g.edge(e).points ?? []).map((p: Point) => ({ x: p.x, y: p.y }));
-    out.edges.push({ from: e.v, to: e.w, points });
+    out.edges.push({ from: idOf.get(e.v)!, to: idOf.get(e.w)!, points });
   }
   return out;
 }

@@ -1,5 +1,6 @@
 /** One PRD's board: blocked · ready · running (claimant, lease left) · complete · failed. */
 import { BOARD_COLUMNS, type BoardColumn, type PrdBoardResponse, type TaskSpec } from '../../api-types.js';
+import { waitingEntries } from '../../dependency-entries.js';
 import { useApi } from '../api-client.js';
 import { useServerNow } from '../clock.js';
 import { ErrorBox, Loading, RecordLink } from '../components.js';
@@ -53,7 +54,8 @@ interface CardProps {
 function Card({ spec, column, data, byId, now, inCycle }: CardProps) {
   const statusOf = (dep: string): string | undefined => byId.get(dep)?.status ?? data.outside[dep]?.status;
   const nameOf = (dep: string): string => valueText(byId.get(dep)?.phase_name ?? data.outside[dep]?.phase_name ?? shortId(dep));
-  const waiting = spec.dependencies.filter((dep) => statusOf(dep) !== 'complete');
+  // As the readiness rule reads them: a hand-written null is none, a lone "a" or 7 in place of the list one that waits.
+  const waiting = waitingEntries(spec.dependencies, statusOf);
   const lease = (spec as TaskSpec & { lease_expires_at?: number | null }).lease_expires_at;
   return (
     <li class={`card${inCycle ? ' in-cycle' : ''}`} data-id={spec.id}>
@@ -76,8 +78,8 @@ function Card({ spec, column, data, byId, now, inCycle }: CardProps) {
           {waiting.map((dep, i) => (
             <span key={i}>
               {i > 0 ? ', ' : ''}
-              {/* A dependency that is not a string (a number written by hand) names no record: its text, exact. */}
-              {typeof dep === 'string' ? <RecordLink id={dep}>{nameOf(dep)}</RecordLink> : valueText(dep)}
+              {/* An entry that names no record (a number written by hand, "", a lone value in place of the list): its text, exact. */}
+              {typeof dep === 'string' && dep !== '' && Array.isArray(spec.dependencies) ? <RecordLink id={dep}>{nameOf(dep)}</RecordLink> : dep === '' ? '""' : valueText(dep)}
             </span>
           ))}
         </div>

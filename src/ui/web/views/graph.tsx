@@ -6,6 +6,7 @@
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { PrdBoardResponse } from '../../api-types.js';
+import { dependencyIds } from '../../dependency-entries.js';
 import { useApi } from '../api-client.js';
 import { ErrorBox, Loading } from '../components.js';
 import { clip, valueText } from '../format.js';
@@ -27,7 +28,8 @@ function buildGraph(data: PrdBoardResponse): { nodes: GraphNode[]; edges: Layout
   const nodes: GraphNode[] = data.task_specs.map((s) => ({ id: s.id, label: valueText(s.phase_name), kind: data.columns[s.id] ?? 'blocked' }));
   for (const dep of Object.values(data.outside)) nodes.push({ id: dep.id, label: valueText(dep.phase_name ?? dep.id.slice(0, 8)), kind: dep.status === undefined ? 'missing' : 'outside' });
   const edges: LayoutEdge[] = [];
-  for (const s of data.task_specs) for (const dep of s.dependencies) edges.push({ from: dep, to: s.id });
+  // Edges only to ids the server looked up (a hand-written 7, or a lone string in place of the list, names no spec; the board lists them).
+  for (const s of data.task_specs) for (const dep of dependencyIds(s.dependencies)) edges.push({ from: dep, to: s.id });
   const key = `${nodes.map((n) => n.id).join(',')}|${edges.map((e) => `${e.from}>${e.to}`).join(',')}`;
   return { nodes, edges, key };
 }
