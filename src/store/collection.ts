@@ -297,7 +297,15 @@ export class Collection<T extends object = Record<string, unknown>> {
     }
     const fields = mode === 'merge' ? copyFields(previous, input) : input;
     const updatedAt = this.stamp(previous.updated_at as number);
-    return this.writeChecked(id, fields, previous.created_at, updatedAt, { record: previous, text: previousText });
+    // The first version's created_at stays, and one given is ignored. A version without
+    // one (a line another program wrote: the built-in types require it) takes the one
+    // given, so that such a record can be repaired in place instead of failing every write.
+    let createdAt = previous.created_at;
+    if (createdAt === undefined && input.created_at !== undefined) {
+      this.assertTimestamp(input.created_at, 'created_at');
+      createdAt = input.created_at;
+    }
+    return this.writeChecked(id, fields, createdAt, updatedAt, { record: previous, text: previousText });
   }
 
   /**

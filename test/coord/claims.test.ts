@@ -216,6 +216,16 @@ describe('claimNextReadyTaskSpec', () => {
     // Fixed, it is claimable like any other.
     store.collection({ name: 'task_specs' }).patch('numeric-phase', { phase_name: 'seven' });
     expect(store.claimNextReadyTaskSpec('loop-2')).toMatchObject({ id: 'numeric-phase', assigned_to: 'loop-2' });
+    // The spec without created_at is repaired in place too: it takes the created_at given
+    // (every write of it failed, the patch of created_at was ignored as for any record).
+    const specs = store.collection({ name: 'task_specs' });
+    expect(() => specs.patch('no-created-at', { created_at: 1.5 })).toThrow(/created_at must be an integer/);
+    expect(specs.patch('no-created-at', { created_at: 42 })).toMatchObject({ id: 'no-created-at', created_at: 42 });
+    expect(store.claimNextReadyTaskSpec('loop-3')).toMatchObject({ id: 'no-created-at', assigned_to: 'loop-3', created_at: 42 });
+    // Once it has one, a created_at given is ignored again: the first one stays.
+    expect(specs.patch('no-created-at', { created_at: 7, phase_name: 'y' })).toMatchObject({ created_at: 42, phase_name: 'y' });
+    expect(store.getTaskSpec(good)!.created_at).toBe(specs.update(good, { ...store.getTaskSpec(good)!, created_at: 1 }).created_at);
+    expect(store.check().problems).toEqual([]);
   });
 });
 
