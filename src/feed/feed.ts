@@ -24,7 +24,7 @@ import { closeSync, fstatSync, openSync, readdirSync, statSync, watch, type FSWa
 import type { CacheDb, FileStateRow } from '../cache/cache-db.js';
 import { collectionOfLogFile, LOG_SUFFIX } from '../jsonl/collection-name.js';
 import { parseLine, readerText, withoutBom } from '../jsonl/line-codec.js';
-import { fingerprintPrefix, readLinesFrom, readRange } from '../jsonl/log-io.js';
+import { crc32Range, extendCrc, fingerprintPrefix, readLinesFrom, readRange } from '../jsonl/log-io.js';
 import { isUtf8 } from 'node:buffer';
 import type { Logger } from '../store/options.js';
 import { logPath, statMatches, unchangedByStat } from '../store/ingest.js';
@@ -229,7 +229,13 @@ export class ChangeFeed {
     const atStart =
       cursor === undefined
         ? before.offset === 0 && log.current.size === 0
-        : cursor.ino === after.ino && cursor.offset === before.offset && cursor.fingerprint === before.fingerprint;
+        : cursor.ino === after.ino &&
+          cursor.offset === before.offset &&
+          cursor.fingerprint === before.fingerprint &&
+          // An edit of equal length in the middle of the log, saved in place, which this
+          // write's catch-up rebuilt: offset and fingerprint windows are as they were, only
+          // the prefix's CRC tells (see prefixKept).
+          (cursor.prefixCrc === null || after.prefixCrc === null || appendedCrc(cursor.prefixCrc, appended.lines) === after.prefixCrc);
     if (!atStart) return false;
     let lineNo = local.firstLine;
     for (const line of appended.lines) this.applyLine(log, line.endsWith('\n') ? line.slice(0, -1) : line, lineNo++, 'local', out);
@@ -463,8 +469,9 @@ export class ChangeFeed {
         cursor === undefined
           ? log.current.size === 0
           : cursor.ino === state.ino &&
-            (cursor.offset < state.offset || cursor.prefixCrc === state.prefix_crc) &&
-            fingerprintPrefix(fd, cursor.offset) === cursor.fingerprint;
+            cursor.offset <= state.offset &&
+            fingerprintPrefix(fd, cursor.offset) === cursor.fingerprint &&
+            prefixKept(fd, cursor, state);
       if (tailOnly) {
         this.readTail(fd, log, cursor?.offset ?? 0, (cursor?.lines ?? 0) + 1, state.offset, (n) => source(n, 'external'), out);
       } else {
@@ -637,6 +644,26 @@ function logsInDirectory(dir: string): string[] {
     if (name !== undefined) names.push(name);
   }
   return names;
+}
+
+/**
+ * Whether the log still begins with the bytes the cursor consumed, as far as the CRCs can
+ * tell: the cache's CRC of its consumed prefix must be the cursor's extended by the bytes
+ * in between. The fingerprint windows (first and last KiB) miss an edit of equal length
+ * saved in place in the middle of a big log; when something then appended (another
+ * process, or this one) the cache rebuilt and extended the new CRC, and taking only the
+ * tail lost the edit. Without a CRC on either side (older caches) the windows decide.
+ */
+function prefixKept(fd: number, cursor: Cursor, state: FileStateRow): boolean {
+  if (cursor.prefixCrc === null || state.prefix_crc === null) return true;
+  if (cursor.offset === state.offset) return cursor.prefixCrc === state.prefix_crc;
+  return crc32Range(fd, cursor.offset, state.offset, cursor.prefixCrc) === state.prefix_crc;
+}
+
+/** The CRC of a prefix with `lines` appended (what the appender records). */
+function appendedCrc(crc: number, lines: readonly string[]): number {
+  for (const line of lines) crc = extendCrc(Buffer.from(line), crc);
+  return crc;
 }
 
 function cursorOf(state: FileStateRow): Cursor {

@@ -1,0 +1,89 @@
+/**
+ * The change feed attacked where its shortcuts could skip something: edits other tools
+ * save in place, writes that race them. Real files, real child processes.
+ */
+import { execFileSync } from 'node:child_process';
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Store, type Change } from '../../src/index.js';
+import { tempDir } from '../helpers/temp.js';
+import { quietLogger } from '../helpers/logger.js';
+import { DIST } from '../helpers/paths.js';
+
+const open: Store[] = [];
+afterEach(() => {
+  for (const s of open.splice(0)) s.close();
+});
+
+function openStore(dir: string): Store {
+  const store = Store.open(dir, { logger: quietLogger() });
+  open.push(store);
+  return store;
+}
+
+async function waitFor(what: string, condition: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Runs `body` (ESM, `Store` and `dir` in scope) in a child node process against the built package. */
+function inChild(dir: string, body: string): void {
+  const script = `import { Store } from ${JSON.stringify(join(DIST, 'index.js'))};\nconst dir = ${JSON.stringify(dir)};\n${body}`;
+  execFileSync(process.execPath, ['--input-type=module', '-e', script], { stdio: 'pipe' });
+}
+
+/** Overwrites, in place (same inode, same length), the first `from` in the line of record `id`. */
+function editInPlace(log: string, id: string, from: string, to: string): void {
+  expect(Buffer.byteLength(from)).toBe(Buffer.byteLength(to));
+  const bytes = readFileSync(log);
+  const line = bytes.indexOf(`"id":"${id}"`);
+  const at = bytes.indexOf(from, line);
+  expect(line).toBeGreaterThan(0);
+  const fd = openSync(log, 'r+');
+  try {
+    writeSync(fd, Buffer.from(to), 0, Buffer.byteLength(to), at);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+describe('change feed: an edit of equal length saved in place, then a write', () => {
+  // A big log, so that the middle lies outside the fingerprint's windows (first and last KiB):
+  // only the prefix CRC tells the edit from an unchanged file.
+  function bigStore(): { dir: string; store: Store; seen: Change[] } {
+    const dir = join(tempDir(), '.taskstore');
+    const store = openStore(dir);
+    const notes = store.collection({ name: 'notes' });
+    notes.createMany(Array.from({ length: 1000 }, (_, i) => ({ id: `n${String(i).padStart(4, '0')}`, status: 'pending' })));
+    const seen: Change[] = [];
+    store.watch((c) => seen.push(c), { collections: ['notes'] });
+    return { dir, store, seen };
+  }
+
+  it('by this process: the edit is delivered, then the write (the edit was lost: the write took the fast path from memory)', async () => {
+    const { dir, store, seen } = bigStore();
+    editInPlace(join(dir, 'notes.jsonl'), 'n0500', '"pending"', '"running"');
+    store.collection({ name: 'notes' }).patch('n0001', { status: 'done' });
+    await waitFor('the edit and the write', () => seen.length >= 2, 10_000);
+    expect(seen.map((c) => [c.id, c.op, c.record.status])).toEqual([
+      ['n0500', 'update', 'running'],
+      ['n0001', 'update', 'done'],
+    ]);
+    expect(seen[0]!.previous).toMatchObject({ status: 'pending' });
+  }, 60_000);
+
+  it('by another process: the edit is delivered with the write (the edit was lost: the feed read only the appended tail)', async () => {
+    const { dir, seen } = bigStore();
+    editInPlace(join(dir, 'notes.jsonl'), 'n0500', '"pending"', '"running"');
+    inChild(dir, `const s = Store.open(dir); s.collection({ name: 'notes' }).patch('n0001', { status: 'done' }); s.close();`);
+    await waitFor('the edit and the write', () => seen.length >= 2, 10_000);
+    expect(seen.map((c) => [c.id, c.op, c.record.status]).sort()).toEqual([
+      ['n0001', 'update', 'done'],
+      ['n0500', 'update', 'running'],
+    ]);
+  }, 60_000);
+});
