@@ -442,7 +442,13 @@ export class ChangeFeed {
       log.cursor = undefined;
       return;
     }
-    if (state.conflict_line !== null) return; // wait for the merge to be resolved
+    if (state.conflict_line !== null) {
+      // Wait for the merge to be resolved — but notice when it is: a log fixed by hand or
+      // by a resolving tool no hook follows changes nothing in the cache, and nothing else
+      // would catch it up (the feed waited until some other reader refreshed).
+      this.pendingIfAhead(log.name, path, state);
+      return;
+    }
     if (log.cursor !== undefined && sameCursor(log.cursor, state)) {
       this.pendingIfAhead(log.name, path, state);
       return;

@@ -3,13 +3,14 @@
  * save in place, writes that race them. Real files, real child processes.
  */
 import { execFileSync } from 'node:child_process';
-import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Store, type Change } from '../../src/index.js';
 import { tempDir } from '../helpers/temp.js';
 import { quietLogger } from '../helpers/logger.js';
 import { DIST } from '../helpers/paths.js';
+import { GitRepo } from '../helpers/git-repo.js';
 
 const open: Store[] = [];
 afterEach(() => {
@@ -85,5 +86,44 @@ describe('change feed: an edit of equal length saved in place, then a write', ()
       ['n0001', 'update', 'done'],
       ['n0500', 'update', 'running'],
     ]);
+  }, 60_000);
+});
+
+describe('change feed: a merge conflict resolved by hand', () => {
+  it('delivers the resolution once the file is fixed, without anyone else refreshing (it waited until some other reader caught the cache up)', async () => {
+    // No merge driver: git's own text merge of two branches that both appended a line.
+    const repo = GitRepo.init();
+    const dir = join(repo.dir, '.taskstore');
+    const log = join(dir, 'notes.jsonl');
+    const writer = Store.open(dir, { logger: quietLogger() });
+    writer.collection({ name: 'notes' }).create({ id: 'base', v: 0 });
+    writer.close();
+    repo.commitAll('base');
+    repo.git('checkout', '-q', '-b', 'side');
+    inChild(dir, `const s = Store.open(dir); s.collection({ name: 'notes' }).create({ id: 'theirs', v: 1 }); s.close();`);
+    repo.commitAll('side');
+    repo.git('checkout', '-q', 'main');
+    inChild(dir, `const s = Store.open(dir); s.collection({ name: 'notes' }).create({ id: 'ours', v: 2 }); s.close();`);
+    repo.commitAll('main');
+
+    const store = openStore(dir);
+    const seen: Change[] = [];
+    store.watch((c) => seen.push(c), { collections: ['notes'] });
+    const merge = repo.tryGit('merge', '-q', '--no-edit', 'side');
+    expect(merge.status).not.toBe(0);
+    expect(readFileSync(log, 'utf8')).toContain('<<<<<<<');
+    // Another reader catches the cache up with the merge: the log is refused as conflicted,
+    // and the feed delivers nothing for it.
+    openStore(dir);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(seen).toEqual([]);
+
+    // Resolved as a user would: keep both sides' lines, drop the markers, commit.
+    const resolved = readFileSync(log, 'utf8').split('\n').filter((line) => !/^(<{7}|={7}|>{7})/.test(line));
+    writeFileSync(log, resolved.join('\n'));
+    repo.commitAll('merged by hand');
+    await waitFor('the resolution', () => seen.length >= 1, 10_000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(seen.map((c) => [c.id, c.op, c.record.v])).toEqual([['theirs', 'create', 1]]);
   }, 60_000);
 });
