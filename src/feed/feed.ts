@@ -208,8 +208,9 @@ export class ChangeFeed {
     const wanted = local.filter((l) => this.trackAll || this.tracked.has(l.collection));
     const changes: Change[] = [];
     const rest = this.polling ? wanted : wanted.filter((l) => !this.applyOwnLines(l, changes));
-    this.deliver(changes);
-    if (rest.length > 0) this.poll(rest.map((l) => l.collection), local);
+    // One batch with what the look finds for the other logs, in time order (see poll).
+    if (rest.length > 0) this.poll(rest.map((l) => l.collection), local, changes);
+    else this.deliver(inTimeOrder(changes));
   }
 
   /**
@@ -369,11 +370,17 @@ export class ChangeFeed {
 
   /**
    * Brings the tracked logs (or `only` these) up to what the cache has committed,
-   * delivering the changes. `local` marks lines this Store just wrote.
+   * delivering the changes. `local` marks lines this Store just wrote; `found` are
+   * changes already taken from them (delivered in the same batch).
    */
-  private poll(only: readonly string[] | undefined, local: readonly LocalLines[]): void {
-    if (this.polling) return;
+  private poll(only: readonly string[] | undefined, local: readonly LocalLines[], found: readonly Change[] = []): void {
+    if (this.polling) {
+      this.deliver(inTimeOrder([...found]));
+      return;
+    }
     this.polling = true;
+    const changes: Change[] = [...found];
+    let delivered = false;
     try {
       let { cache, reopened } = this.host.cache();
       if (reopened) {
@@ -381,7 +388,6 @@ export class ChangeFeed {
         this.host.catchUp();
         cache = this.host.cache().cache;
       }
-      const changes: Change[] = [];
       cache.readTransaction(() => {
         const rows = new Map(cache.files.all().map((r) => [r.collection, r]));
         let names = only;
@@ -406,11 +412,18 @@ export class ChangeFeed {
         }
       });
       this.lastWarning = undefined;
-      this.deliver(changes);
-      this.scheduleChase(changes.length > 0);
+      // Logs are examined one after the other, so the changes come grouped by collection;
+      // delivered so, a change to one collection could follow a newer one to another, and a
+      // consumer that saved the newer `updated_at` and resumed with `since` after a crash
+      // skipped the older one. In time order (stable: per record, versions stay in order).
+      delivered = true;
+      this.deliver(inTimeOrder(changes));
+      this.scheduleChase(changes.length > found.length);
       this.scheduleSettle();
     } finally {
       this.polling = false;
+      // What was read before a failure is already in the feed's memory: deliver it rather than lose it.
+      if (!delivered) this.deliver(inTimeOrder(changes));
     }
   }
 
@@ -594,6 +607,12 @@ export class ChangeFeed {
     }, this.timings.settleMs);
     this.settleTimer.unref();
   }
+}
+
+/** `changes` in `updated_at` order, stable; most batches already are (one write), and are returned as they are. */
+function inTimeOrder(changes: Change[]): Change[] {
+  for (let i = 1; i < changes.length; i++) if (changes[i]!.record.updated_at < changes[i - 1]!.record.updated_at) return byUpdatedAt(changes);
+  return changes;
 }
 
 /**
