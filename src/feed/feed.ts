@@ -46,6 +46,12 @@ interface FeedHost {
   cache(): { cache: CacheDb; reopened: boolean };
   /** Catches the cache up with the logs (takes the write lock only when there is something new). */
   catchUp(): void;
+  /**
+   * A number that changes whenever another connection (another process, another Store)
+   * commits to the cache, and only then (SQLite's `data_version`): tells this Store's
+   * write whether anything else was committed since the feed last looked.
+   */
+  dataVersion(): number;
 }
 
 /** Timings, overridable for tests and benchmarks. */
@@ -172,6 +178,8 @@ export class ChangeFeed {
   /** Logs seen on disk (events, directory listing) that are not tracked yet. */
   private readonly discovered = new Set<string>();
   private lastWarning: string | undefined;
+  /** `dataVersion()` as of the last look at every log: unchanged, no other commit awaits a look. */
+  private polledVersion: number | undefined;
 
   constructor(
     private readonly host: FeedHost,
@@ -206,10 +214,15 @@ export class ChangeFeed {
   afterCommit(local: readonly LocalLines[]): void {
     if (this.subscribers.size === 0 || local.length === 0) return;
     const wanted = local.filter((l) => this.trackAll || this.tracked.has(l.collection));
+    if (wanted.length === 0) return;
+    // Another process's commit the feed has not looked at yet holds older changes (it
+    // committed before this write took the lock): delivered after this write's, they would
+    // break time order (see poll), so they are looked at first, in the same batch.
+    const othersCommitted = this.polledVersion === undefined || this.polledVersion !== this.host.dataVersion();
     const changes: Change[] = [];
-    const rest = this.polling ? wanted : wanted.filter((l) => !this.applyOwnLines(l, changes));
-    // One batch with what the look finds for the other logs, in time order (see poll).
-    if (rest.length > 0) this.poll(rest.map((l) => l.collection), local, changes);
+    const rest = this.polling || othersCommitted ? wanted : wanted.filter((l) => !this.applyOwnLines(l, changes));
+    // Every log, not only the ones written: the look delivers one batch, in time order.
+    if (rest.length > 0) this.poll(local, changes);
     else this.deliver(inTimeOrder(changes));
   }
 
@@ -293,6 +306,7 @@ export class ChangeFeed {
     this.pending.clear();
     this.caughtUpAt.clear();
     this.trackAll = false;
+    this.polledVersion = undefined;
   }
 
   /**
@@ -330,7 +344,7 @@ export class ChangeFeed {
     this.logTimer = undefined;
     try {
       if (listDirectory && this.trackAll) for (const name of logsInDirectory(this.host.dir)) if (!this.tracked.has(name)) this.discovered.add(name);
-      this.poll(undefined, []);
+      this.poll([]);
     } catch (err) {
       this.warnFailure(err);
     }
@@ -373,7 +387,7 @@ export class ChangeFeed {
    * delivering the changes. `local` marks lines this Store just wrote; `found` are
    * changes already taken from them (delivered in the same batch).
    */
-  private poll(only: readonly string[] | undefined, local: readonly LocalLines[], found: readonly Change[] = []): void {
+  private poll(local: readonly LocalLines[], found: readonly Change[] = []): void {
     if (this.polling) {
       this.deliver(inTimeOrder([...found]));
       return;
@@ -388,17 +402,15 @@ export class ChangeFeed {
         this.host.catchUp();
         cache = this.host.cache().cache;
       }
+      // Before the read transaction: a commit between the two makes the next write look again (harmless).
+      const version = this.host.dataVersion();
       cache.readTransaction(() => {
         const rows = new Map(cache.files.all().map((r) => [r.collection, r]));
-        let names = only;
-        if (names === undefined) {
-          const all = new Set(this.tracked.keys());
-          if (this.trackAll) {
-            for (const name of rows.keys()) all.add(name);
-            for (const name of this.discovered) all.add(name);
-            this.discovered.clear();
-          }
-          names = [...all];
+        const names = new Set(this.tracked.keys());
+        if (this.trackAll) {
+          for (const name of rows.keys()) names.add(name);
+          for (const name of this.discovered) names.add(name);
+          this.discovered.clear();
         }
         for (const name of names) {
           let log = this.tracked.get(name);
@@ -412,6 +424,7 @@ export class ChangeFeed {
         }
       });
       this.lastWarning = undefined;
+      this.polledVersion = version;
       // Logs are examined one after the other, so the changes come grouped by collection;
       // delivered so, a change to one collection could follow a newer one to another, and a
       // consumer that saved the newer `updated_at` and resumed with `since` after a crash
@@ -584,7 +597,7 @@ export class ChangeFeed {
       }
       try {
         // A write that was in flight has committed by now: this look clears it.
-        this.poll(undefined, []);
+        this.poll([]);
         const now = performance.now();
         let stale = false;
         for (const [name, pending] of this.pending) {
@@ -596,7 +609,7 @@ export class ChangeFeed {
         }
         if (stale) {
           this.host.catchUp();
-          this.poll(undefined, []);
+          this.poll([]);
         }
       } catch (err) {
         this.warnFailure(err);

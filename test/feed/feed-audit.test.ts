@@ -151,4 +151,38 @@ describe('change feed: resuming with since after a crash', () => {
     expect(seen.map((c) => c.id)).toEqual(['b1', 'a1']);
     expect(seen[0]!.record.updated_at).toBeLessThan(seen[1]!.record.updated_at);
   }, 60_000);
+
+  it("this process's write comes after older writes of other processes the feed had not looked at yet (it came first: taken from memory, or with only its own log looked at)", async () => {
+    const dir = join(tempDir(), '.taskstore');
+    const store = openStore(dir);
+    const alpha = store.collection({ name: 'alpha' });
+    const beta = store.collection({ name: 'beta' });
+    alpha.create({ id: 'a0' });
+    beta.create({ id: 'b0' });
+    const seen: Change[] = [];
+    store.watch((c) => seen.push(c));
+    // Busy, not sleeping: the feed must not get a turn (a later stamp, for the order to show).
+    const busy = (ms: number): void => {
+      const until = Date.now() + ms;
+      while (Date.now() < until);
+    };
+
+    // Another process commits to alpha; this one, without giving the feed a turn, writes
+    // beta: the feed had processed beta exactly up to where the write began.
+    inChild(dir, `const s = Store.open(dir); s.collection({ name: 'alpha' }).create({ id: 'a1' }); s.close();`);
+    busy(2);
+    beta.create({ id: 'b1' });
+    // The same, but the other process wrote beta too: the feed is behind on beta.
+    inChild(
+      dir,
+      `const s = Store.open(dir);
+       s.collection({ name: 'alpha' }).create({ id: 'a2' });
+       s.collection({ name: 'beta' }).create({ id: 'b2' });
+       s.close();`,
+    );
+    busy(2);
+    beta.create({ id: 'b3' });
+    await waitFor('five changes', () => seen.length >= 5, 10_000);
+    expect(seen.map((c) => `${c.id}:${c.source}`)).toEqual(['a1:external', 'b1:local', 'a2:external', 'b2:external', 'b3:local']);
+  }, 60_000);
 });

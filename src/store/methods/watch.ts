@@ -45,6 +45,7 @@ function subscribe(engine: Engine, listener: (change: Change) => void, options: 
       return { cache: engine.cache, reopened };
     },
     catchUp: () => void engine.refresh(),
+    dataVersion: () => engine.cache.selectAll<{ data_version: number }>('SELECT data_version FROM pragma_data_version')[0]!.data_version,
   });
   return engine.feed.subscribe(listener, options.collections, options.since, onEnd);
 }
