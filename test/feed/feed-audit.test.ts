@@ -3,10 +3,10 @@
  * save in place, writes that race them. Real files, real child processes.
  */
 import { execFileSync } from 'node:child_process';
-import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Store, type Change } from '../../src/index.js';
+import { changeLineText, Store, type Change } from '../../src/index.js';
 import { tempDir } from '../helpers/temp.js';
 import { quietLogger } from '../helpers/logger.js';
 import { DIST } from '../helpers/paths.js';
@@ -184,5 +184,38 @@ describe('change feed: resuming with since after a crash', () => {
     beta.create({ id: 'b3' });
     await waitFor('five changes', () => seen.length >= 5, 10_000);
     expect(seen.map((c) => `${c.id}:${c.source}`)).toEqual(['a1:external', 'b1:local', 'a2:external', 'b2:external', 'b3:local']);
+  }, 60_000);
+});
+
+describe('change feed: integers beyond 2^53 changed by a rewrite', () => {
+  it('a rewrite that changes only the digits of an integer beyond 2^53 is delivered (the parsed values were equal, so it was taken for a re-spelling); a mere re-spelling still is not', async () => {
+    const dir = join(tempDir(), '.taskstore');
+    const store = openStore(dir);
+    const log = join(dir, 'notes.jsonl');
+    store.collection({ name: 'notes' }).createFromText('{"id":"big-1","n":12345678901234567890}');
+    store.collection({ name: 'notes' }).create({ id: 'other', v: 1 });
+    const seen: Change[] = [];
+    store.watch((c) => seen.push(c), { collections: ['notes'] });
+    const original = readFileSync(log, 'utf8');
+
+    // A re-spelling (keys reordered, spaces) with every digit kept: nothing to deliver.
+    const respelled = original.replace(/^\{"id":"big-1","n":12345678901234567890,/m, '{ "n": 12345678901234567890, "id": "big-1", ');
+    expect(respelled).not.toBe(original);
+    writeFileSync(`${log}.new`, respelled);
+    renameSync(`${log}.new`, log);
+    // …then a real change to the other record, to know the rewrite was looked at.
+    writeFileSync(`${log}.new`, respelled.replace('"v":1', '"v":2'));
+    renameSync(`${log}.new`, log);
+    await waitFor('the other record', () => seen.some((c) => c.id === 'other'), 10_000);
+    expect(seen.map((c) => c.id)).toEqual(['other']);
+
+    // One digit of the big integer changed (a 64-bit id fixed by hand): a change.
+    seen.length = 0;
+    writeFileSync(`${log}.new`, respelled.replace('"v":1', '"v":2').replace('12345678901234567890', '12345678901234567891'));
+    renameSync(`${log}.new`, log);
+    await waitFor('the changed digits', () => seen.length >= 1, 10_000);
+    expect(seen.map((c) => [c.id, c.op])).toEqual([['big-1', 'update']]);
+    expect(changeLineText(seen[0]!.record)).toContain('12345678901234567891');
+    expect(changeLineText(seen[0]!.previous!)).toContain('12345678901234567890');
   }, 60_000);
 });
