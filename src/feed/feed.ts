@@ -145,6 +145,19 @@ class Subscriber {
     }
   }
 
+  /**
+   * For a `changes()` loop, whose listener only buffers (no user code runs): what is
+   * queued goes into its buffer now, so a loop ended by `store.close()` still hands out
+   * the changes committed before the close (a write just before it was lost, its change
+   * still waiting for the queue's turn).
+   */
+  handOverQueued(): void {
+    if (this.onEnd === undefined) return;
+    while (this.active && this.head < this.queue.length) this.listener(this.queue[this.head++]!);
+    this.queue = [];
+    this.head = 0;
+  }
+
   private drain(): void {
     this.scheduled = false;
     while (this.active && this.head < this.queue.length) {
@@ -260,6 +273,7 @@ export class ChangeFeed {
   /** Stops everything: no timer, watcher or queued delivery is left. */
   close(): void {
     const ended = [...this.subscribers];
+    for (const subscriber of ended) subscriber.handOverQueued();
     for (const subscriber of ended) subscriber.active = false;
     this.subscribers.clear();
     this.stop();

@@ -219,3 +219,19 @@ describe('change feed: integers beyond 2^53 changed by a rewrite', () => {
     expect(changeLineText(seen[0]!.previous!)).toContain('12345678901234567890');
   }, 60_000);
 });
+
+describe('change feed: store.close() right after a write', () => {
+  it('a changes() loop still hands out the change of a write committed just before close() (it ended without it)', async () => {
+    const store = Store.open(join(tempDir(), '.taskstore'), { logger: quietLogger() });
+    const seen: string[] = [];
+    const loop = (async () => {
+      for await (const change of store.changes()) seen.push(change.id);
+    })();
+    store.collection({ name: 'notes' }).create({ id: 'first' });
+    await waitFor('the first change', () => seen.length === 1);
+    store.collection({ name: 'notes' }).create({ id: 'last-words' });
+    store.close();
+    await loop;
+    expect(seen).toEqual(['first', 'last-words']);
+  });
+});
