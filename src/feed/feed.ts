@@ -49,9 +49,10 @@ interface FeedHost {
   /**
    * A number that changes whenever another connection (another process, another Store)
    * commits to the cache, and only then (SQLite's `data_version`): tells this Store's
-   * write whether anything else was committed since the feed last looked.
+   * write whether anything else was committed since the feed last looked. (Tagged with
+   * the connection: a reopened cache counts afresh.)
    */
-  dataVersion(): number;
+  dataVersion(): string;
 }
 
 /** Timings, overridable for tests and benchmarks. */
@@ -192,7 +193,7 @@ export class ChangeFeed {
   private readonly discovered = new Set<string>();
   private lastWarning: string | undefined;
   /** `dataVersion()` as of the last look at every log: unchanged, no other commit awaits a look. */
-  private polledVersion: number | undefined;
+  private polledVersion: string | undefined;
 
   constructor(
     private readonly host: FeedHost,
