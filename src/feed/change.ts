@@ -4,6 +4,7 @@
  */
 import { supersedes, type StoredRecord } from '../jsonl/line-codec.js';
 import { jsonEqual } from '../merge/json-equal.js';
+import { parseExact } from '../shared/exact-json.js';
 
 /** Where a change came from. */
 export type ChangeSource =
@@ -116,7 +117,10 @@ export function changeForRewrite(
   if (after !== undefined) {
     if (before !== undefined && before.text === after.text) return undefined;
     const record = after.record === undefined ? parseVersion(after.text) : remembered(after.record, after.text);
-    if (before !== undefined && jsonEqual(JSON.parse(before.text), record)) return undefined;
+    // Compared with the digits of integers beyond ±2^53 (a parsed number rounds them, and
+    // a rewrite that changed only those digits — a 64-bit id fixed by hand — looked like
+    // a mere re-spelling and was never delivered).
+    if (before !== undefined && jsonEqual(parseExact(before.text), parseExact(after.text))) return undefined;
     if (isDeletedText(record) && (before === undefined || isTombstoneText(before))) return undefined;
     return makeChange(collection, before, record, source);
   }

@@ -24,7 +24,7 @@ import { closeSync, fstatSync, openSync, readdirSync, statSync, watch, type FSWa
 import type { CacheDb, FileStateRow } from '../cache/cache-db.js';
 import { collectionOfLogFile, LOG_SUFFIX } from '../jsonl/collection-name.js';
 import { parseLine, readerText, withoutBom } from '../jsonl/line-codec.js';
-import { fingerprintPrefix, readLinesFrom, readRange } from '../jsonl/log-io.js';
+import { crc32Range, extendCrc, fingerprintPrefix, readLinesFrom, readRange } from '../jsonl/log-io.js';
 import { isUtf8 } from 'node:buffer';
 import type { Logger } from '../store/options.js';
 import { logPath, statMatches, unchangedByStat } from '../store/ingest.js';
@@ -46,6 +46,13 @@ interface FeedHost {
   cache(): { cache: CacheDb; reopened: boolean };
   /** Catches the cache up with the logs (takes the write lock only when there is something new). */
   catchUp(): void;
+  /**
+   * A number that changes whenever another connection (another process, another Store)
+   * commits to the cache, and only then (SQLite's `data_version`): tells this Store's
+   * write whether anything else was committed since the feed last looked. (Tagged with
+   * the connection: a reopened cache counts afresh.)
+   */
+  dataVersion(): string;
 }
 
 /** Timings, overridable for tests and benchmarks. */
@@ -139,6 +146,19 @@ class Subscriber {
     }
   }
 
+  /**
+   * For a `changes()` loop, whose listener only buffers (no user code runs): what is
+   * queued goes into its buffer now, so a loop ended by `store.close()` still hands out
+   * the changes committed before the close (a write just before it was lost, its change
+   * still waiting for the queue's turn).
+   */
+  handOverQueued(): void {
+    if (this.onEnd === undefined) return;
+    while (this.active && this.head < this.queue.length) this.listener(this.queue[this.head++]!);
+    this.queue = [];
+    this.head = 0;
+  }
+
   private drain(): void {
     this.scheduled = false;
     while (this.active && this.head < this.queue.length) {
@@ -172,6 +192,8 @@ export class ChangeFeed {
   /** Logs seen on disk (events, directory listing) that are not tracked yet. */
   private readonly discovered = new Set<string>();
   private lastWarning: string | undefined;
+  /** `dataVersion()` as of the last look at every log: unchanged, no other commit awaits a look. */
+  private polledVersion: string | undefined;
 
   constructor(
     private readonly host: FeedHost,
@@ -206,10 +228,16 @@ export class ChangeFeed {
   afterCommit(local: readonly LocalLines[]): void {
     if (this.subscribers.size === 0 || local.length === 0) return;
     const wanted = local.filter((l) => this.trackAll || this.tracked.has(l.collection));
+    if (wanted.length === 0) return;
+    // Another process's commit the feed has not looked at yet holds older changes (it
+    // committed before this write took the lock): delivered after this write's, they would
+    // break time order (see poll), so they are looked at first, in the same batch.
+    const othersCommitted = this.polledVersion === undefined || this.polledVersion !== this.host.dataVersion();
     const changes: Change[] = [];
-    const rest = this.polling ? wanted : wanted.filter((l) => !this.applyOwnLines(l, changes));
-    this.deliver(changes);
-    if (rest.length > 0) this.poll(rest.map((l) => l.collection), local);
+    const rest = this.polling || othersCommitted ? wanted : wanted.filter((l) => !this.applyOwnLines(l, changes));
+    // Every log, not only the ones written: the look delivers one batch, in time order.
+    if (rest.length > 0) this.poll(local, changes);
+    else this.deliver(inTimeOrder(changes));
   }
 
   /**
@@ -229,7 +257,13 @@ export class ChangeFeed {
     const atStart =
       cursor === undefined
         ? before.offset === 0 && log.current.size === 0
-        : cursor.ino === after.ino && cursor.offset === before.offset && cursor.fingerprint === before.fingerprint;
+        : cursor.ino === after.ino &&
+          cursor.offset === before.offset &&
+          cursor.fingerprint === before.fingerprint &&
+          // An edit of equal length in the middle of the log, saved in place, which this
+          // write's catch-up rebuilt: offset and fingerprint windows are as they were, only
+          // the prefix's CRC tells (see prefixKept).
+          (cursor.prefixCrc === null || after.prefixCrc === null || appendedCrc(cursor.prefixCrc, appended.lines) === after.prefixCrc);
     if (!atStart) return false;
     let lineNo = local.firstLine;
     for (const line of appended.lines) this.applyLine(log, line.endsWith('\n') ? line.slice(0, -1) : line, lineNo++, 'local', out);
@@ -240,6 +274,7 @@ export class ChangeFeed {
   /** Stops everything: no timer, watcher or queued delivery is left. */
   close(): void {
     const ended = [...this.subscribers];
+    for (const subscriber of ended) subscriber.handOverQueued();
     for (const subscriber of ended) subscriber.active = false;
     this.subscribers.clear();
     this.stop();
@@ -286,6 +321,7 @@ export class ChangeFeed {
     this.pending.clear();
     this.caughtUpAt.clear();
     this.trackAll = false;
+    this.polledVersion = undefined;
   }
 
   /**
@@ -323,7 +359,7 @@ export class ChangeFeed {
     this.logTimer = undefined;
     try {
       if (listDirectory && this.trackAll) for (const name of logsInDirectory(this.host.dir)) if (!this.tracked.has(name)) this.discovered.add(name);
-      this.poll(undefined, []);
+      this.poll([]);
     } catch (err) {
       this.warnFailure(err);
     }
@@ -363,11 +399,17 @@ export class ChangeFeed {
 
   /**
    * Brings the tracked logs (or `only` these) up to what the cache has committed,
-   * delivering the changes. `local` marks lines this Store just wrote.
+   * delivering the changes. `local` marks lines this Store just wrote; `found` are
+   * changes already taken from them (delivered in the same batch).
    */
-  private poll(only: readonly string[] | undefined, local: readonly LocalLines[]): void {
-    if (this.polling) return;
+  private poll(local: readonly LocalLines[], found: readonly Change[] = []): void {
+    if (this.polling) {
+      this.deliver(inTimeOrder([...found]));
+      return;
+    }
     this.polling = true;
+    const changes: Change[] = [...found];
+    let delivered = false;
     try {
       let { cache, reopened } = this.host.cache();
       if (reopened) {
@@ -375,18 +417,15 @@ export class ChangeFeed {
         this.host.catchUp();
         cache = this.host.cache().cache;
       }
-      const changes: Change[] = [];
+      // Before the read transaction: a commit between the two makes the next write look again (harmless).
+      const version = this.host.dataVersion();
       cache.readTransaction(() => {
         const rows = new Map(cache.files.all().map((r) => [r.collection, r]));
-        let names = only;
-        if (names === undefined) {
-          const all = new Set(this.tracked.keys());
-          if (this.trackAll) {
-            for (const name of rows.keys()) all.add(name);
-            for (const name of this.discovered) all.add(name);
-            this.discovered.clear();
-          }
-          names = [...all];
+        const names = new Set(this.tracked.keys());
+        if (this.trackAll) {
+          for (const name of rows.keys()) names.add(name);
+          for (const name of this.discovered) names.add(name);
+          this.discovered.clear();
         }
         for (const name of names) {
           let log = this.tracked.get(name);
@@ -400,11 +439,19 @@ export class ChangeFeed {
         }
       });
       this.lastWarning = undefined;
-      this.deliver(changes);
-      this.scheduleChase(changes.length > 0);
+      this.polledVersion = version;
+      // Logs are examined one after the other, so the changes come grouped by collection;
+      // delivered so, a change to one collection could follow a newer one to another, and a
+      // consumer that saved the newer `updated_at` and resumed with `since` after a crash
+      // skipped the older one. In time order (stable: per record, versions stay in order).
+      delivered = true;
+      this.deliver(inTimeOrder(changes));
+      this.scheduleChase(changes.length > found.length);
       this.scheduleSettle();
     } finally {
       this.polling = false;
+      // What was read before a failure is already in the feed's memory: deliver it rather than lose it.
+      if (!delivered) this.deliver(inTimeOrder(changes));
     }
   }
 
@@ -436,7 +483,13 @@ export class ChangeFeed {
       log.cursor = undefined;
       return;
     }
-    if (state.conflict_line !== null) return; // wait for the merge to be resolved
+    if (state.conflict_line !== null) {
+      // Wait for the merge to be resolved — but notice when it is: a log fixed by hand or
+      // by a resolving tool no hook follows changes nothing in the cache, and nothing else
+      // would catch it up (the feed waited until some other reader refreshed).
+      this.pendingIfAhead(log.name, path, state);
+      return;
+    }
     if (log.cursor !== undefined && sameCursor(log.cursor, state)) {
       this.pendingIfAhead(log.name, path, state);
       return;
@@ -463,8 +516,9 @@ export class ChangeFeed {
         cursor === undefined
           ? log.current.size === 0
           : cursor.ino === state.ino &&
-            (cursor.offset < state.offset || cursor.prefixCrc === state.prefix_crc) &&
-            fingerprintPrefix(fd, cursor.offset) === cursor.fingerprint;
+            cursor.offset <= state.offset &&
+            fingerprintPrefix(fd, cursor.offset) === cursor.fingerprint &&
+            prefixKept(fd, cursor, state);
       if (tailOnly) {
         this.readTail(fd, log, cursor?.offset ?? 0, (cursor?.lines ?? 0) + 1, state.offset, (n) => source(n, 'external'), out);
       } else {
@@ -558,7 +612,7 @@ export class ChangeFeed {
       }
       try {
         // A write that was in flight has committed by now: this look clears it.
-        this.poll(undefined, []);
+        this.poll([]);
         const now = performance.now();
         let stale = false;
         for (const [name, pending] of this.pending) {
@@ -570,7 +624,7 @@ export class ChangeFeed {
         }
         if (stale) {
           this.host.catchUp();
-          this.poll(undefined, []);
+          this.poll([]);
         }
       } catch (err) {
         this.warnFailure(err);
@@ -581,6 +635,12 @@ export class ChangeFeed {
     }, this.timings.settleMs);
     this.settleTimer.unref();
   }
+}
+
+/** `changes` in `updated_at` order, stable; most batches already are (one write), and are returned as they are. */
+function inTimeOrder(changes: Change[]): Change[] {
+  for (let i = 1; i < changes.length; i++) if (changes[i]!.record.updated_at < changes[i - 1]!.record.updated_at) return byUpdatedAt(changes);
+  return changes;
 }
 
 /**
@@ -637,6 +697,26 @@ function logsInDirectory(dir: string): string[] {
     if (name !== undefined) names.push(name);
   }
   return names;
+}
+
+/**
+ * Whether the log still begins with the bytes the cursor consumed, as far as the CRCs can
+ * tell: the cache's CRC of its consumed prefix must be the cursor's extended by the bytes
+ * in between. The fingerprint windows (first and last KiB) miss an edit of equal length
+ * saved in place in the middle of a big log; when something then appended (another
+ * process, or this one) the cache rebuilt and extended the new CRC, and taking only the
+ * tail lost the edit. Without a CRC on either side (older caches) the windows decide.
+ */
+function prefixKept(fd: number, cursor: Cursor, state: FileStateRow): boolean {
+  if (cursor.prefixCrc === null || state.prefix_crc === null) return true;
+  if (cursor.offset === state.offset) return cursor.prefixCrc === state.prefix_crc;
+  return crc32Range(fd, cursor.offset, state.offset, cursor.prefixCrc) === state.prefix_crc;
+}
+
+/** The CRC of a prefix with `lines` appended (what the appender records). */
+function appendedCrc(crc: number, lines: readonly string[]): number {
+  for (const line of lines) crc = extendCrc(Buffer.from(line), crc);
+  return crc;
 }
 
 function cursorOf(state: FileStateRow): Cursor {

@@ -33,6 +33,18 @@ function checkWatchOptions(options: WatchOptions): void {
   }
 }
 
+/**
+ * `data_version` numbers are per connection: a cache reopened (deleted under the store)
+ * starts counting again, so its numbers must not be mistaken for the old connection's.
+ */
+const connections = new WeakMap<object, number>();
+let lastConnection = 0;
+function connectionSerial(cache: object): number {
+  let serial = connections.get(cache);
+  if (serial === undefined) connections.set(cache, (serial = ++lastConnection));
+  return serial;
+}
+
 function subscribe(engine: Engine, listener: (change: Change) => void, options: WatchOptions, onEnd?: () => void): () => void {
   checkWatchOptions(options);
   if (engine.scope !== undefined) throw new TypeError('watch() and changes() cannot be called inside a transaction');
@@ -45,6 +57,7 @@ function subscribe(engine: Engine, listener: (change: Change) => void, options: 
       return { cache: engine.cache, reopened };
     },
     catchUp: () => void engine.refresh(),
+    dataVersion: () => `${connectionSerial(engine.cache)}:${engine.cache.selectAll<{ data_version: number }>('SELECT data_version FROM pragma_data_version')[0]!.data_version}`,
   });
   return engine.feed.subscribe(listener, options.collections, options.since, onEnd);
 }
