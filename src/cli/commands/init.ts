@@ -43,7 +43,19 @@ export async function run(ctx: CliContext, input: InitInput): Promise<number> {
     git.checkGitIntegrationInstallable({ cwd: ctx.cwd, storeDir: location.dir });
   }
   openStore(ctx, { create: true }).close();
-  let status: GitIntegrationStatus = git.gitIntegrationStatus({ cwd: ctx.cwd, storeDir: location.dir, probeDriver: false });
+  let status: GitIntegrationStatus;
+  try {
+    status = git.gitIntegrationStatus({ cwd: ctx.cwd, storeDir: location.dir, probeDriver: false });
+  } catch (err) {
+    // A store needs no git (every other command works without it): without a git program,
+    // init created the store and then failed (exit 1) asking git about it. `--hooks`
+    // never gets here, its check above fails first, before anything is created.
+    if (!gitIsMissing(err)) throw err;
+    if (out.jsonMode) out.json({ dir: location.dir, created: !existed, workTree: null, driverConfigured: false, hooks: null } satisfies InitReport);
+    else out.line(`${existed ? 'Reinitialized existing' : 'Initialized empty'} TaskStore in ${visible(location.dir, true)}`);
+    out.warn('git was not found on PATH, so the git integration was not checked; install git, then run `taskstore install-hooks` if the store is in a git work tree');
+    return 0;
+  }
   let hooks: GitIntegrationReport | null = null;
   if (input.hooks && status.inGitRepo) {
     hooks = git.installGitIntegration({ cwd: ctx.cwd, storeDir: location.dir });
@@ -79,4 +91,10 @@ export async function run(ctx: CliContext, input: InitInput): Promise<number> {
     );
   }
   return 0;
+}
+
+/** The error of running git where no `git` program is on PATH (spawn's ENOENT). */
+function gitIsMissing(err: unknown): boolean {
+  const cause = err instanceof Error ? (err.cause as NodeJS.ErrnoException | undefined) : undefined;
+  return err instanceof Error && (err as { code?: unknown }).code === 'IO' && cause?.code === 'ENOENT' && cause.syscall?.startsWith('spawn') === true;
 }

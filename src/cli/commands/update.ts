@@ -46,10 +46,17 @@ export function updateRecord(store: Store, input: UpdateInput): UpdateResult {
 /**
  * The store sets `updated_at` on every write and keeps `created_at` from the first
  * version, so a `--set` of either would be dropped while the command reported success.
+ * An id never changes: `--set id=…` is refused here as the usage error it is (the
+ * library refused a new value with VALIDATION, exit 1, and took the same value silently).
  */
 function refuseStampedFields(set: readonly string[]): void {
   for (const arg of set) {
     const { field } = parseAssignment(arg);
+    if (field === 'id') {
+      throw new UsageError(`--set ${JSON.stringify(arg)}: a record's id cannot be changed`, {
+        hint: 'drop it: an id never changes (create a new record with the id you want instead)',
+      });
+    }
     if (field === 'updated_at' || field === 'created_at') {
       throw new UsageError(`--set ${JSON.stringify(arg)}: ${field} cannot be set, the store ${field === 'updated_at' ? 'stamps it on every write' : 'keeps it from the first version'}`, {
         hint: field === 'updated_at' ? 'drop it: the write stamps updated_at itself (--if-updated-at N makes the write conditional on it)' : 'drop it; to change when a record was created, delete it and import it with that created_at',
