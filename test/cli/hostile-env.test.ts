@@ -1,10 +1,14 @@
 /**
- * The CLI in surroundings a first-time user or a script brings: odd store paths, no git.
+ * The CLI in surroundings a first-time user or a script brings: odd store paths, a name
+ * with a typo.
  * Runs the built CLI (`npm run build` first).
  */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CLI } from '../helpers/paths.js';
 import { tempDir } from '../helpers/temp.js';
-import { runCli } from './run-cli.js';
+import { runCli, withStore } from './run-cli.js';
 
 describe('an error that quotes a value holding a newline', () => {
   it('stays one error line and one hint line: the newline is spelled out, so it cannot forge a line of its own', () => {
@@ -21,5 +25,37 @@ describe('an error that quotes a value holding a newline', () => {
     // --debug still prints the stack, one frame a line.
     const debug = runCli(['--debug', '--store', store, 'list-prds'], { cwd });
     expect(debug.stderr).toMatch(/\n {4}at /);
+  });
+});
+
+describe('watch --collection naming no collection', () => {
+  it('warns on stderr that it waits for the first record, naming the collections there are (a typo printed nothing, forever); it still follows it', async () => {
+    const cwd = tempDir('taskstore-cli-');
+    expect(runCli(['init'], { cwd }).status).toBe(0);
+    const child = spawn(process.execPath, [CLI, 'watch', '--json', '--collection', 'notes', '--collection', 'executoins', '--collection', 'notes', '--collection', 'prds'], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const until = async (condition: () => boolean): Promise<void> => {
+      for (let waited = 0; !condition(); waited += 20) {
+        if (waited > 20_000) throw new Error(`timed out; stderr: ${stderr}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    try {
+      await until(() => stderr.split('\n').length > 2);
+      expect(stderr).toBe(
+        'taskstore: warning: there is no collection named notes yet: watching for its first record (collections in this store: dependencies, executions, prds, repo_state, task_specs, workflows)\n' +
+          'taskstore: warning: there is no collection named executoins yet: watching for its first record (collections in this store: dependencies, executions, prds, repo_state, task_specs, workflows)\n',
+      );
+      // Its first record arrives all the same.
+      withStore(join(cwd, '.taskstore'), (s) => s.collection({ name: 'notes' }).create({ id: 'n1' }));
+      await until(() => stdout.includes('"id":"n1"'));
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect(await exited).toBe(0);
   });
 });

@@ -30,6 +30,13 @@ export async function run(ctx: CliContext, input: WatchInput): Promise<number> {
       signal,
     });
     if (!out.jsonMode && ctx.stderr.isTTY === true) out.note(`watching ${store.dir} (Ctrl-C to stop)`);
+    // A collection may be watched before its first record (it starts when one is written),
+    // so an unknown name is not refused; but a typo (`--collection executoins`) printed
+    // nothing, forever, without a word.
+    const names = store.collectionNames();
+    for (const name of new Set(input.collections.filter((c) => !names.includes(c)))) {
+      out.warn(`there is no collection named ${name} yet: watching for its first record (collections in this store: ${names.length === 0 ? 'none' : names.join(', ')})`);
+    }
     for await (const change of changes) {
       const exact = exactChange(store, change);
       out.raw(out.jsonMode ? `${stringifyExact(exact)}\n` : `${formatChangeLine(exact, out.c)}\n`);
