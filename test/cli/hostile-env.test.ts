@@ -59,3 +59,17 @@ describe('watch --collection naming no collection', () => {
     expect(await exited).toBe(0);
   });
 });
+
+describe('show of a text that ends with a newline (a markdown file does)', () => {
+  it('prints no empty line for the final newline: the field table stays one block', () => {
+    const cwd = tempDir('taskstore-cli-');
+    expect(runCli(['init'], { cwd }).status).toBe(0);
+    const id = runCli(['create-prd', 'Search', '--description', 'one\ntwo\n', '--content-file', '-'], { cwd, input: '# Search\n\nFull-text search.\n' }).stdout.trim();
+    const shown = runCli(['show', id], { cwd });
+    expect(shown.status, shown.stderr).toBe(0);
+    expect(shown.stdout).toMatch(/\ndescription {4}one\n {15}two\ncreated_at /);
+    expect(shown.stdout.endsWith('\ncontent        # Search\n\n               Full-text search.\n')).toBe(true);
+    // --json keeps the text exactly.
+    expect(JSON.parse(runCli(['--json', 'show', id], { cwd }).stdout)).toMatchObject({ description: 'one\ntwo\n', content: '# Search\n\nFull-text search.\n' });
+  });
+});
