@@ -12,6 +12,7 @@ import pkg from '../../package.json' with { type: 'json' };
 import type { CliContext } from './context.js';
 import { MAX_LEASE_MS } from '../shared/lease-limits.js';
 import { MAX_SYNC_RETRIES } from '../shared/sync-limits.js';
+import { CliError } from '../shared/errors.js';
 
 // commander is CommonJS: `require` loads it as such, where an ESM `import` of it also runs
 // Node's CommonJS-to-ESM translation (a lexer pass over its source to find the export
@@ -136,6 +137,24 @@ function refuseRepeatedValueOptions(cmd: AnyCommand): void {
   for (const sub of cmd.commands) refuseRepeatedValueOptions(sub);
 }
 
+/**
+ * The working directory, which every command resolves paths against. A shell can sit in
+ * a directory that was deleted since (`rm -rf` of a scratch repo from another terminal):
+ * Node's `process.cwd()` then throws `ENOENT … uv_cwd`, which was reported as a bug.
+ */
+function currentDirectory(exitCode: number): string {
+  try {
+    return process.cwd();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    throw new CliError('the current directory no longer exists (it was deleted or moved after the shell entered it)', {
+      hint: 'cd into an existing directory and run the command again',
+      cause: err,
+      exitCode,
+    });
+  }
+}
+
 function example(...lines: string[]): string {
   return `\nExample${lines.length > 1 ? 's' : ''}:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
 }
@@ -181,7 +200,8 @@ export function buildProgram(setExitCode: (code: number) => void): AnyCommand {
       const args = params.slice(0, -2) as A;
       const global: GlobalOptions = cmd.optsWithGlobals();
       const ctx: CliContext = {
-        cwd: process.cwd(),
+        // `merge` follows git's merge-driver convention, where 1 would mean "conflicts remain".
+        cwd: currentDirectory(cmd.name() === 'merge' ? 2 : 1),
         env: process.env,
         storeFlag: global.store,
         json: global.json === true,

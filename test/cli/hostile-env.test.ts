@@ -3,7 +3,7 @@
  * with a typo.
  * Runs the built CLI (`npm run build` first).
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI } from '../helpers/paths.js';
@@ -71,5 +71,20 @@ describe('show of a text that ends with a newline (a markdown file does)', () =>
     expect(shown.stdout.endsWith('\ncontent        # Search\n\n               Full-text search.\n')).toBe(true);
     // --json keeps the text exactly.
     expect(JSON.parse(runCli(['--json', 'show', id], { cwd }).stdout)).toMatchObject({ description: 'one\ntwo\n', content: '# Search\n\nFull-text search.\n' });
+  });
+});
+
+describe('run from a directory that was deleted', () => {
+  it('says the current directory no longer exists (exit 1; merge: 2, its error code), instead of "uv_cwd … looks like a bug"', () => {
+    const root = tempDir('taskstore-cli-');
+    for (const [args, status] of [[['list-prds'], 1], [['--store', join(root, 'x'), 'init'], 1], [['merge', 'a', 'b', 'c'], 2]] as const) {
+      // A shell that entered the directory before it was removed, as a second terminal's `rm -rf` leaves it.
+      const result = spawnSync('/bin/sh', ['-c', 'mkdir gone && cd gone && rmdir ../gone && exec "$0" "$@"', process.execPath, CLI, ...args], { cwd: root, encoding: 'utf8' });
+      expect(result.status, result.stderr).toBe(status);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toBe(
+        'taskstore: error: the current directory no longer exists (it was deleted or moved after the shell entered it)\nhint: cd into an existing directory and run the command again\n',
+      );
+    }
   });
 });
