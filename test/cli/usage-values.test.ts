@@ -113,3 +113,22 @@ describe('init where no git program is on PATH', () => {
     expect(runCli(['create-prd', 'works without git'], { cwd, env: noGit }).status).toBe(0);
   });
 });
+
+describe('a name no collection can have', () => {
+  it('list, compact, rescue and watch --collection refuse it as a usage error (it was INVALID_NAME, exit 1), before opening the store', () => {
+    const { cwd, logs } = seeded();
+    const before = logs();
+    for (const [args, shown] of [
+      [['list', 'Notes'], '"Notes"'],
+      [['list', ''], '""'],
+      [['compact', 'a b'], '"a b"'],
+      [['rescue', 'x\u001b[2J'], '"x\\u001b[2J"'],
+      [['watch', '--collection', 'notes', '--collection', 'Bad-Name'], '--collection "Bad-Name"'],
+    ] as const) {
+      expectUsageError(runCli([...args], { cwd }), new RegExp(`^taskstore: error: ${shown.replace(/[[\\\]]/g, '\\$&')} is not a valid collection name\\n`));
+    }
+    expect(logs()).toBe(before);
+    // A valid name that names no collection is still the failure it was: exit 1, naming those there are.
+    expect(runCli(['list', 'notes'], { cwd })).toMatchObject({ status: 1, stderr: expect.stringContaining('there is no collection named notes') });
+  });
+});

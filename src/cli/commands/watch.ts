@@ -5,6 +5,7 @@ import { createOutput } from '../output.js';
 import { stringifyExact, withExactIntegers } from '../../shared/exact-json.js';
 import { exactVersion } from '../../shared/exact-records.js';
 import { changeLineText, type Change, type Store } from '../../index.js';
+import { collectionArgument } from '../collection-arg.js';
 
 export interface WatchInput {
   /** Only these collections (repeatable `--collection`); all when empty. */
@@ -20,6 +21,7 @@ export interface WatchInput {
  * end it cleanly, exit code 0: the store is closed, nothing is left half-printed.
  */
 export async function run(ctx: CliContext, input: WatchInput): Promise<number> {
+  for (const name of input.collections) collectionArgument(name, '--collection');
   const out = createOutput(ctx);
   const store = openStore(ctx, { command: 'watch' });
   const signal = input.signal ?? processSignals();
