@@ -5,6 +5,7 @@
  * could not tell its own mistake from a failure of the store; `ui --host ""` listened on
  * every address. Runs the built CLI (`npm run build` first).
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -130,5 +131,25 @@ describe('a name no collection can have', () => {
     expect(logs()).toBe(before);
     // A valid name that names no collection is still the failure it was: exit 1, naming those there are.
     expect(runCli(['list', 'notes'], { cwd })).toMatchObject({ status: 1, stderr: expect.stringContaining('there is no collection named notes') });
+  });
+});
+
+describe('a branch or remote name git cannot take', () => {
+  it('init --branch and git-sync --branch a..b / x:y / -f, git-sync --remote -x: usage errors (they were VALIDATION, exit 1) that create and commit nothing', () => {
+    const cwd = tempDir('taskstore-cli-');
+    const git = (...args: string[]): void => void execFileSync('git', args, { cwd, stdio: 'ignore' });
+    git('init', '-q');
+    git('-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '--allow-empty', '-m', 'init');
+    for (const branch of ['a..b', 'x:y', '-f']) {
+      expectUsageError(runCli(['init', `--branch=${branch}`], { cwd }), new RegExp(`^taskstore: error: --branch "${branch.replace('.', '\\.')}" is not a valid git branch name\\n`));
+    }
+    expect(execFileSync('git', ['branch', '--list'], { cwd, encoding: 'utf8' }).trim().split('\n')).toHaveLength(1);
+    expect(runCli(['init'], { cwd }).status).toBe(0);
+    const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd, encoding: 'utf8' });
+    for (const branch of ['a..b', 'x:y', '-f']) {
+      expectUsageError(runCli(['git-sync', `--branch=${branch}`], { cwd }), /is not a valid git branch name/);
+    }
+    expectUsageError(runCli(['git-sync', '--remote=-x'], { cwd }), /^taskstore: error: --remote "-x" is not a remote name\n/);
+    expect(execFileSync('git', ['rev-parse', 'HEAD'], { cwd, encoding: 'utf8' })).toBe(head);
   });
 });
