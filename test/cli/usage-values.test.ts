@@ -153,3 +153,18 @@ describe('a branch or remote name git cannot take', () => {
     expect(execFileSync('git', ['rev-parse', 'HEAD'], { cwd, encoding: 'utf8' })).toBe(head);
   });
 });
+
+describe('a --status filter that is no status', () => {
+  it('list-prds, list-task-specs and list-executions refuse it as a usage error listing the statuses (it was exit 1)', () => {
+    const { cwd } = seeded();
+    for (const [command, value, statuses] of [
+      ['list-prds', 'bogus', 'draft, ready, active, in_progress, complete, failed, cancelled'],
+      ['list-task-specs', 'Pending', 'pending, blocked, running, complete, failed'],
+      ['list-executions', '', 'running, paused, complete, failed, stopped'],
+    ] as const) {
+      const result = runCli([command, '--status', value], { cwd });
+      expectUsageError(result, new RegExp(`^taskstore: error: --status must be one of ${statuses} \\(got "${value}"\\)\\nhint: run \`taskstore ${command} --help\` for usage\\n$`));
+    }
+    expect(runCli(['list-task-specs', '--status', 'pending'], { cwd }).status).toBe(0);
+  });
+});
