@@ -3,7 +3,8 @@
  * with a typo.
  * Runs the built CLI (`npm run build` first).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI } from '../helpers/paths.js';
@@ -86,5 +87,30 @@ describe('run from a directory that was deleted', () => {
         'taskstore: error: the current directory no longer exists (it was deleted or moved after the shell entered it)\nhint: cd into an existing directory and run the command again\n',
       );
     }
+  });
+});
+
+describe('init inside git\'s own directory', () => {
+  it('in .git/ (or below it) or a bare repository, refuses to create a store git would never commit, naming the work tree; --store still places one on purpose', () => {
+    const cwd = tempDir('taskstore-cli-');
+    execFileSync('git', ['init', '-q', 'repo'], { cwd });
+    execFileSync('git', ['init', '-q', '--bare', 'bare.git'], { cwd });
+    const repo = join(cwd, 'repo');
+    for (const dir of [join(repo, '.git'), join(repo, '.git', 'hooks')]) {
+      const result = runCli(['init'], { cwd: dir });
+      expect(result.status, result.stderr).toBe(1);
+      expect(result.stderr).toBe(`taskstore: error: ${dir} is inside git's own directory (.git), where a store would never be committed\nhint: run \`taskstore init\` in the work tree: cd ${repo}\n`);
+    }
+    const bare = runCli(['init'], { cwd: join(cwd, 'bare.git') });
+    expect(bare.status).toBe(1);
+    expect(bare.stderr).toMatch(/is inside a bare git repository, which has no work tree to commit a store from\nhint: /);
+    expect(existsSync(join(repo, '.git', '.taskstore'))).toBe(false);
+    expect(existsSync(join(repo, '.git', 'hooks', '.taskstore'))).toBe(false);
+    expect(existsSync(join(cwd, 'bare.git', '.taskstore'))).toBe(false);
+
+    expect(runCli(['--store', join(cwd, 'bare.git', 'state'), 'init'], { cwd: join(cwd, 'bare.git') }).status).toBe(0);
+    expect(runCli(['init'], { cwd: repo }).status).toBe(0);
+    // Below .git, the work tree's store is found as from any directory of the project.
+    expect(runCli(['init'], { cwd: join(repo, '.git') }).stdout).toBe(`Reinitialized existing TaskStore in ${join(repo, '.taskstore')}\n`);
   });
 });
