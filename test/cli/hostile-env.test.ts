@@ -114,3 +114,19 @@ describe('init inside git\'s own directory', () => {
     expect(runCli(['init'], { cwd: join(repo, '.git') }).stdout).toBe(`Reinitialized existing TaskStore in ${join(repo, '.taskstore')}\n`);
   });
 });
+
+describe('a record that was deleted', () => {
+  it('show, delete (again) and update of its id say it was deleted and that its history keeps it, instead of "check the id"', () => {
+    const cwd = tempDir('taskstore-cli-');
+    expect(runCli(['init'], { cwd }).status).toBe(0);
+    const id = runCli(['create-prd', 'gone'], { cwd }).stdout.trim();
+    expect(runCli(['delete', id], { cwd }).status).toBe(0);
+    for (const args of [['show', id], ['delete', id], ['update', id, '--set', 'title=x']]) {
+      const result = runCli(args, { cwd });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toBe(`taskstore: error: no record has the id or id prefix "${id}"\nhint: it was deleted from prds; its history keeps every version\n`);
+    }
+    expect(runCli(['history', id], { cwd }).stdout).toMatch(/#2 .* deleted/);
+    expect(runCli(['show', 'nope'], { cwd }).stderr).toMatch(/\nhint: check the id \(list commands show ids\)/);
+  });
+});
