@@ -4,7 +4,7 @@
  * Runs the built CLI (`npm run build` first).
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI } from '../helpers/paths.js';
@@ -128,5 +128,22 @@ describe('a record that was deleted', () => {
     }
     expect(runCli(['history', id], { cwd }).stdout).toMatch(/#2 .* deleted/);
     expect(runCli(['show', 'nope'], { cwd }).stderr).toMatch(/\nhint: check the id \(list commands show ids\)/);
+  });
+});
+
+describe('update that changes nothing', () => {
+  it('says the record already holds the values and nothing was written, instead of "updated"', () => {
+    const cwd = tempDir('taskstore-cli-');
+    expect(runCli(['init'], { cwd }).status).toBe(0);
+    const id = runCli(['create-prd', 'Search'], { cwd }).stdout.trim();
+    const log = (): string => readFileSync(join(cwd, '.taskstore', 'prds.jsonl'), 'utf8');
+    const before = log();
+    const same = runCli(['update', id, '--set', 'title=Search', '--set', 'review_passes=0'], { cwd });
+    expect(same.status, same.stderr).toBe(0);
+    expect(same.stderr).toBe(`unchanged: PRD ${id} already holds these values (nothing written)\n`);
+    expect(log()).toBe(before);
+    const changed = runCli(['update', id, '--set', 'title=Find'], { cwd });
+    expect(changed.stderr).toBe(`updated PRD ${id}\n`);
+    expect(log()).not.toBe(before);
   });
 });

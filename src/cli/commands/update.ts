@@ -22,6 +22,8 @@ export interface UpdateResult {
   collection: string;
   /** The new current version. */
   record: Record<string, unknown>;
+  /** False when the record already held every value: the store wrote nothing. */
+  changed: boolean;
 }
 
 /**
@@ -39,8 +41,13 @@ export function updateRecord(store: Store, input: UpdateInput): UpdateResult {
   const { collection, id } = resolveId(store, input.id);
   const values = parseSetValues(input.set, fieldTypesFor(collection));
   resolveReferenceIds(store, collection, values, (field) => `--set ${field}`);
-  const record = patchRecord(store, collection, id, values, input.ifUpdatedAt);
-  return { collection, record: exactRecord(store, collection, record) };
+  // The version before, read in the same transaction (under the write lock) as the write:
+  // a write that changes nothing is skipped by the store, and must not be reported as done.
+  return store.transaction(() => {
+    const before = store.collection({ name: collection }).get(id)?.updated_at;
+    const record = patchRecord(store, collection, id, values, input.ifUpdatedAt);
+    return { collection, record: exactRecord(store, collection, record), changed: record.updated_at !== before };
+  });
 }
 
 /**
@@ -70,7 +77,8 @@ export async function run(ctx: CliContext, input: UpdateInput): Promise<number> 
   const result = await withStore(ctx, (store) => updateRecord(store, input));
   if (out.jsonMode) out.json(result.record);
   else {
-    out.note(`updated ${recordWhat(result.collection)} ${String(result.record.id)}`);
+    const what = `${recordWhat(result.collection)} ${String(result.record.id)}`;
+    out.note(result.changed ? `updated ${what}` : `unchanged: ${what} already holds these values (nothing written)`);
     printRecord(out, result.collection, result.record);
   }
   return 0;
