@@ -1,6 +1,7 @@
 /**
- * The CLI in surroundings a first-time user or a script brings: odd store paths, a name
- * with a typo.
+ * The CLI as a first-time user or a script meets it: odd store paths, a working directory
+ * deleted under the shell, git's own directory, a misspelt collection, a record deleted
+ * meanwhile, an update that changes nothing.
  * Runs the built CLI (`npm run build` first).
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
