@@ -5,7 +5,7 @@
  * Runs the built CLI (`npm run build` first).
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI } from '../helpers/paths.js';
@@ -146,5 +146,33 @@ describe('update that changes nothing', () => {
     const changed = runCli(['update', id, '--set', 'title=Find'], { cwd });
     expect(changed.stderr).toBe(`updated PRD ${id}\n`);
     expect(log()).not.toBe(before);
+  });
+});
+
+describe.runIf(process.platform === 'linux')('ui --open on a machine without a browser', () => {
+  it('warns that no browser opened, naming the URL (xdg-open exited 3 and --open failed without a word); the dashboard keeps serving', async () => {
+    const cwd = tempDir('taskstore-cli-');
+    expect(runCli(['init'], { cwd }).status).toBe(0);
+    const bin = join(cwd, 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'xdg-open'), '#!/bin/sh\nexit 3\n', { mode: 0o755 });
+    const child = spawn(process.execPath, [CLI, 'ui', '--port', '0', '--open'], { cwd, env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    try {
+      for (let waited = 0; !stderr.includes('\n'); waited += 20) {
+        if (waited > 20_000) throw new Error(`timed out; stdout: ${stdout}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const url = /TaskStore dashboard: (\S+)/.exec(stdout)![1]!;
+      expect(stderr).toBe(`taskstore: warning: could not open a browser (xdg-open exited with code 3); open ${url} yourself\n`);
+      expect((await fetch(`${url}api/prds`)).status).toBe(200);
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect(await exited).toBe(0);
   });
 });
