@@ -64,7 +64,7 @@ const TOO_LARGE_HINT = 'store large content elsewhere, or raise the limit with -
 
 interface FormattedError {
   exitCode: number;
-  /** Lines for stderr, without colour. */
+  /** Lines for stderr, without colour: each one line (a newline inside one is the message's own text). */
   lines: string[];
 }
 
@@ -74,7 +74,7 @@ interface FormattedError {
  * `--help`; anything else is a bug, reported in one line (the stack with `--debug`).
  */
 export function formatError(err: unknown, debug: boolean): FormattedError {
-  const stack = (e: unknown): string[] => (debug && e instanceof Error && e.stack !== undefined ? ['', e.stack] : []);
+  const stack = (e: unknown): string[] => (debug && e instanceof Error && e.stack !== undefined ? ['', ...e.stack.split('\n')] : []);
   if (isCommanderError(err)) {
     const text = err.message.replace(/^error: /, '').split('\n').map((l) => l.trim()).filter((l) => l !== '').join(' ');
     const help = err.commandName === undefined ? 'taskstore --help' : `taskstore ${err.commandName} --help`;

@@ -41,7 +41,10 @@ async function main(argv: string[]): Promise<number> {
 
 function printError(lines: string[]): void {
   const c = pc.createColors(colorEnabled(process.stderr, process.env));
-  const styled = lines.map((l) => visible(l)).map((line) =>
+  // Each line is one line: a newline inside one comes from a value the message quotes (a
+  // store path, an id), and printed raw it split the error over lines that look like
+  // separate messages (`--store $'a\nhint: …'` could forge a hint).
+  const styled = lines.map((l) => visible(l, true)).map((line) =>
     line.startsWith('taskstore: error:') ? `${c.red(c.bold('taskstore: error:'))}${line.slice('taskstore: error:'.length)}` : line.startsWith('hint:') ? `${c.dim('hint:')}${line.slice(5)}` : line,
   );
   process.stderr.write(`${styled.join('\n')}\n`);

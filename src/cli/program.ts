@@ -12,6 +12,7 @@ import pkg from '../../package.json' with { type: 'json' };
 import type { CliContext } from './context.js';
 import { MAX_LEASE_MS } from '../shared/lease-limits.js';
 import { MAX_SYNC_RETRIES } from '../shared/sync-limits.js';
+import { CliError } from '../shared/errors.js';
 
 // commander is CommonJS: `require` loads it as such, where an ESM `import` of it also runs
 // Node's CommonJS-to-ESM translation (a lexer pass over its source to find the export
@@ -76,6 +77,37 @@ function storeDirText(value: string): string {
   return value;
 }
 
+/**
+ * A name the command needs (`--as`, `ui --host`, git-sync's `--remote`, `--branch`,
+ * `--message`, `init --branch`), given as blank text (`--as "$LOOP"` with LOOP unset): a
+ * usage error (exit 2) like every other malformed option value. Left to the library it was
+ * a validation failure (exit 1), and `ui --host ""` even listened on every address.
+ * Control characters cannot name anything either (they would forge lines of messages);
+ * a commit message may span lines.
+ */
+function nameText(what: string, { multiLine = false } = {}) {
+  return (value: string): string => {
+    if (value.trim() === '') throw new InvalidArgumentError(`must ${what}, not be empty.`);
+    if (!multiLine && /\p{Cc}/u.test(value)) throw new InvalidArgumentError(`must ${what}, without control characters.`);
+    return value;
+  };
+}
+
+/**
+ * An id or id prefix (an argument or `--prd-id` …): empty text (`show "$ID"` with ID unset)
+ * is a usage error, not a lookup that fails. Any other text is looked up as it is: ids
+ * another tool wrote may hold spaces or control characters.
+ */
+function idText(value: string): string {
+  if (value === '') throw new InvalidArgumentError('must be an id or a unique prefix of one, not empty.');
+  return value;
+}
+
+/** `--depends-on`: repeatable, each value an id as for {@link idText}. */
+function collectIds(value: string, previous: string[] = []): string[] {
+  return [...previous, idText(value)];
+}
+
 /** The parser of every option meant to repeat (`--where a --where b`): each value is kept, in order. */
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -92,7 +124,7 @@ function collect(value: string, previous: string[] = []): string[] {
 function refuseRepeatedValueOptions(cmd: AnyCommand): void {
   for (const option of cmd.options) {
     const takesValue = option.required || option.optional;
-    if (!takesValue || option.variadic || option.parseArg === (collect as unknown)) continue;
+    if (!takesValue || option.variadic || option.parseArg === (collect as unknown) || option.parseArg === (collectIds as unknown)) continue;
     const key = option.attributeName();
     // Commander stores each value from an `option:<name>` listener of its own; this one runs
     // first, while the value source still says whether the option was already given.
@@ -103,6 +135,24 @@ function refuseRepeatedValueOptions(cmd: AnyCommand): void {
     });
   }
   for (const sub of cmd.commands) refuseRepeatedValueOptions(sub);
+}
+
+/**
+ * The working directory, which every command resolves paths against. A shell can sit in
+ * a directory that was deleted since (`rm -rf` of a scratch repo from another terminal):
+ * Node's `process.cwd()` then throws `ENOENT … uv_cwd`, which was reported as a bug.
+ */
+function currentDirectory(exitCode: number): string {
+  try {
+    return process.cwd();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    throw new CliError('the current directory no longer exists (it was deleted or moved after the shell entered it)', {
+      hint: 'cd into an existing directory and run the command again',
+      cause: err,
+      exitCode,
+    });
+  }
 }
 
 function example(...lines: string[]): string {
@@ -150,7 +200,8 @@ export function buildProgram(setExitCode: (code: number) => void): AnyCommand {
       const args = params.slice(0, -2) as A;
       const global: GlobalOptions = cmd.optsWithGlobals();
       const ctx: CliContext = {
-        cwd: process.cwd(),
+        // `merge` follows git's merge-driver convention, where 1 would mean "conflicts remain".
+        cwd: currentDirectory(cmd.name() === 'merge' ? 2 : 1),
         env: process.env,
         storeFlag: global.store,
         json: global.json === true,
@@ -167,7 +218,7 @@ export function buildProgram(setExitCode: (code: number) => void): AnyCommand {
     .command('init')
     .description('create the store (in a git work tree without the merge driver configured, suggest install-hooks)')
     .option('--hooks', 'also install the git merge driver, .gitattributes line and hooks')
-    .option('--branch <name>', 'keep the store on this branch, in a worktree inside the git directory, used by every worktree (recommended for orchestrators); joins the remote\'s branch of that name if there is one')
+    .option('--branch <name>', 'keep the store on this branch, in a worktree inside the git directory, used by every worktree (recommended for orchestrators); joins the remote\'s branch of that name if there is one', nameText('name a branch'))
     .addHelpText('after', example('taskstore init', 'taskstore init --hooks', 'taskstore init --branch taskstore'))
     .action(
       act(
@@ -186,7 +237,7 @@ export function buildProgram(setExitCode: (code: number) => void): AnyCommand {
   program
     .command('list-task-specs')
     .description('list task specs, oldest first')
-    .option('--prd-id <id>', 'only task specs of this PRD (id or unique prefix)')
+    .option('--prd-id <id>', 'only task specs of this PRD (id or unique prefix)', idText)
     .option('--status <status>', 'only task specs with this status (pending, blocked, running, complete, failed)')
     .option('--ready', 'only pending task specs whose dependencies are all complete')
     .addHelpText('after', example('taskstore list-task-specs --prd-id 0192f3a4 --ready'))
@@ -214,7 +265,7 @@ export function buildProgram(setExitCode: (code: number) => void): AnyCommand {
   program
     .command('list-dependencies')
     .description('list dependencies between executions, oldest first')
-    .option('--exec-id <id>', 'only dependencies from or to this execution (id or unique prefix)')
+    .option('--exec-id <id>', 'only dependencies from or to this execution (id or unique prefix)', idText)
     .option('--unresolved', 'only dependencies not resolved yet')
     .addHelpText('after', example('taskstore list-dependencies --exec-id 0192f3b1 --unresolved'))
     .action(
@@ -264,21 +315,21 @@ export function buildProgram(setExitCode: (code: number) => void): AnyCommand {
   program
     .command('show')
     .description('show one record (the collection is found from the id)')
-    .argument('<id>', 'record id or unique prefix')
+    .argument('<id>', 'record id or unique prefix', idText)
     .addHelpText('after', example('taskstore show 0192f3a4'))
     .action(act(() => import('./commands/show.js'), (a) => ({ id: a[0] })));
 
   program
     .command('describe')
     .description("render a record's markdown content for the terminal")
-    .argument('<id>', 'record id or unique prefix')
+    .argument('<id>', 'record id or unique prefix', idText)
     .addHelpText('after', example('taskstore describe 0192f3a4'))
     .action(act(() => import('./commands/describe.js'), (a) => ({ id: a[0] })));
 
   program
     .command('history')
     .description('every version of a record with the fields that changed (old → new); deletions included')
-    .argument('<id>', 'record id or unique prefix (the full id for a deleted record)')
+    .argument('<id>', 'record id or unique prefix (the full id for a deleted record)', idText)
     .addHelpText('after', example('taskstore history 0192f3a4'))
     .action(act(() => import('./commands/history.js'), (a) => ({ id: a[0] })));
 
@@ -306,10 +357,10 @@ export function buildProgram(setExitCode: (code: number) => void): AnyCommand {
     .command('create-task-spec')
     .description('create a task spec under a PRD and print its id')
     .argument('<phase_name>', 'the phase name')
-    .requiredOption('--prd-id <id>', 'the PRD (id or unique prefix)')
+    .requiredOption('--prd-id <id>', 'the PRD (id or unique prefix)', idText)
     .option('--description <text>', 'a short description')
     .option('--workflow <name>', 'workflow name')
-    .option('--depends-on <id>', 'a task spec this one waits for (repeatable)', collect)
+    .option('--depends-on <id>', 'a task spec this one waits for (repeatable)', collectIds)
     .addHelpText('after', example('taskstore create-task-spec --prd-id 0192f3a4 api --workflow tdd --depends-on 0192f3b1'))
     .action(
       act(
@@ -327,7 +378,7 @@ export function buildProgram(setExitCode: (code: number) => void): AnyCommand {
   program
     .command('create-execution')
     .description('create an execution of a task spec and print its id')
-    .requiredOption('--ts-id <id>', 'the task spec (id or unique prefix)')
+    .requiredOption('--ts-id <id>', 'the task spec (id or unique prefix)', idText)
     .requiredOption('--worktree <path>', 'the worktree path')
     .requiredOption('--branch <name>', 'the branch name')
     .addHelpText('after', example('taskstore create-execution --ts-id 0192f3b1 --worktree ../wt/api --branch ts/api'))
@@ -341,7 +392,7 @@ export function buildProgram(setExitCode: (code: number) => void): AnyCommand {
   program
     .command('update')
     .description("patch a record's fields (values are converted to the field's type for the built-in record types)")
-    .argument('<id>', 'record id or unique prefix')
+    .argument('<id>', 'record id or unique prefix', idText)
     .requiredOption('--set <field=value>', 'a field to change (repeatable)', collect)
     .option('--if-updated-at <n>', "write only if the record's current updated_at is n (else exit 1, nothing written)", nonNegativeInt)
     .addHelpText('after', example('taskstore update 0192f3a4 --set status=ready --set review_passes=3', 'taskstore update 0192f3a4 --set status=active --if-updated-at 1733000000123'))
@@ -355,7 +406,7 @@ export function buildProgram(setExitCode: (code: number) => void): AnyCommand {
   program
     .command('ready')
     .description('list the task specs ready to start (pending, every dependency complete), oldest first')
-    .option('--prd-id <id>', 'only task specs of this PRD (id or unique prefix)')
+    .option('--prd-id <id>', 'only task specs of this PRD (id or unique prefix)', idText)
     .option('--explain', 'also list every pending task spec that is not ready, with the ids and statuses of what blocks it')
     .addHelpText('after', example('taskstore ready --explain', 'taskstore ready --prd-id 0192f3a4 --json'))
     .action(act(() => import('./commands/ready.js'), (_a, o) => ({ prdId: o.prdId, explain: o.explain === true })));
@@ -363,8 +414,8 @@ export function buildProgram(setExitCode: (code: number) => void): AnyCommand {
   program
     .command('claim')
     .description('claim a task spec (running, assigned to you, under a lease); without an id, the next claimable one (exit 1 when none)')
-    .argument('[id]', 'task spec id or unique prefix')
-    .requiredOption('--as <name>', 'who claims (the claimant)')
+    .argument('[id]', 'task spec id or unique prefix', idText)
+    .requiredOption('--as <name>', 'who claims (the claimant)', nameText('name the claimant'))
     .option('--lease-ms <n>', 'lease length in milliseconds (default 300000, at most 86400000 = 24 hours)', leaseMsText)
     .addHelpText('after', example('taskstore claim --as loop-7', 'taskstore claim 0192f3b1 --as loop-7 --lease-ms 60000'))
     .action(
@@ -377,8 +428,8 @@ export function buildProgram(setExitCode: (code: number) => void): AnyCommand {
   program
     .command('renew')
     .description("extend the lease of a claim you hold (the claimant's heartbeat)")
-    .argument('<id>', 'task spec id or unique prefix')
-    .requiredOption('--as <name>', 'the claimant holding it')
+    .argument('<id>', 'task spec id or unique prefix', idText)
+    .requiredOption('--as <name>', 'the claimant holding it', nameText('name the claimant'))
     .option('--lease-ms <n>', 'new lease length from now in milliseconds (default 300000, at most 86400000 = 24 hours)', leaseMsText)
     .addHelpText('after', example('taskstore renew 0192f3b1 --as loop-7'))
     .action(act(() => import('./commands/renew.js'), (a, o) => ({ id: a[0], as: o.as, leaseMs: o.leaseMs })));
@@ -386,8 +437,8 @@ export function buildProgram(setExitCode: (code: number) => void): AnyCommand {
   program
     .command('release')
     .description('give a claim back: the task spec gets --status (default pending), its claimant and lease are cleared')
-    .argument('<id>', 'task spec id or unique prefix')
-    .requiredOption('--as <name>', 'the claimant holding it')
+    .argument('<id>', 'task spec id or unique prefix', idText)
+    .requiredOption('--as <name>', 'the claimant holding it', nameText('name the claimant'))
     .option('--status <status>', 'status after the release (pending, blocked, complete, failed; default pending)')
     .addHelpText('after', example('taskstore release 0192f3b1 --as loop-7 --status failed'))
     .action(act(() => import('./commands/release.js'), (a, o) => ({ id: a[0], as: o.as, status: o.status })));
@@ -395,14 +446,14 @@ export function buildProgram(setExitCode: (code: number) => void): AnyCommand {
   program
     .command('complete-execution')
     .description('mark an execution complete (its task spec too, and the PRD when all its task specs are complete)')
-    .argument('<id>', 'execution id or unique prefix')
+    .argument('<id>', 'execution id or unique prefix', idText)
     .addHelpText('after', example('taskstore complete-execution 0192f3c7'))
     .action(act(() => import('./commands/complete-execution.js'), (a) => ({ id: a[0] })));
 
   program
     .command('delete')
     .description('delete a record (appends a tombstone; history keeps every version)')
-    .argument('<id>', 'record id or unique prefix')
+    .argument('<id>', 'record id or unique prefix', idText)
     .option('--force', 'delete even while live records reference it (they are left dangling)')
     .addHelpText('after', example('taskstore delete 0192f3a4'))
     .action(act(() => import('./commands/delete.js'), (a, o) => ({ id: a[0], force: o.force === true })));
@@ -483,9 +534,9 @@ export function buildProgram(setExitCode: (code: number) => void): AnyCommand {
   program
     .command('git-sync')
     .description("commit the store's changes (nothing else), fetch, merge with the merge driver, push; retry when another clone pushed first")
-    .option('--remote <name>', 'the remote (default: the upstream of the branch, else origin, else the only remote)')
-    .option('--branch <name>', 'the remote branch (default: the upstream branch, else the same name)')
-    .option('--message <text>', 'message of the commit recording the store changes')
+    .option('--remote <name>', 'the remote (default: the upstream of the branch, else origin, else the only remote)', nameText('name a remote'))
+    .option('--branch <name>', 'the remote branch (default: the upstream branch, else the same name)', nameText('name a branch'))
+    .option('--message <text>', 'message of the commit recording the store changes', nameText('be a commit message', { multiLine: true }))
     .option('--retries <n>', `retries after a rejected push (default 10, at most ${MAX_SYNC_RETRIES})`, retriesText)
     .addHelpText('after', example('taskstore git-sync', 'taskstore git-sync --remote origin --json'))
     .action(
@@ -561,7 +612,7 @@ export function buildProgram(setExitCode: (code: number) => void): AnyCommand {
     .command('ui')
     .description('serve a live, read-only web dashboard of the store (PRDs, boards, dependency graph, executions, history)')
     .option('--port <n>', 'port to listen on (default 4711, or the next free one)', nonNegativeInt)
-    .option('--host <host>', 'address to listen on (default 127.0.0.1; anything else exposes the store to that network)')
+    .option('--host <host>', 'address to listen on (default 127.0.0.1; anything else exposes the store to that network)', nameText('name an address'))
     .option('--open', 'open the page in the default browser')
     .addHelpText('after', example('taskstore ui', 'taskstore ui --port 8080 --open'))
     .action(

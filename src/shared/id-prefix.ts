@@ -104,24 +104,26 @@ export function resolveId(store: IdStore, input: string, options: ResolveIdOptio
       },
     );
   }
-  if (options.includeDeleted) {
-    const deleted = names.filter((name) => {
-      try {
-        return store.collection({ name }).history(input).length > 0;
-      } catch (err) {
-        if (err instanceof TaskStoreError && err.code === 'CONFLICT_MARKERS') return false;
-        throw err;
-      }
-    });
-    if (deleted.length === 1) return { collection: deleted[0]!, id: input, deleted: true };
-  }
+  // Only on the way to "not found": a record deleted since is worth saying so (a newcomer
+  // who deletes twice, or shows what another loop just deleted, was told to check the id).
+  const deleted = names.filter((name) => {
+    try {
+      return store.collection({ name }).history(input).length > 0;
+    } catch (err) {
+      if (err instanceof TaskStoreError && err.code === 'CONFLICT_MARKERS') return false;
+      throw err;
+    }
+  });
+  if (options.includeDeleted && deleted.length === 1) return { collection: deleted[0]!, id: input, deleted: true };
   if (conflict !== undefined) throw conflict;
   const where = options.collections?.length === 1 ? ` in ${options.collections[0]}` : '';
   throw new NotFoundError(`no ${what} has the id or id prefix ${JSON.stringify(input)}${label}${where}`, {
     data: { id: input, collections: [...names] },
-    hint: options.includeDeleted
-      ? 'check the id; a deleted record is found by its full id only'
-      : 'check the id (list commands show ids); any unique prefix of an id works',
+    hint: deleted.length > 0
+      ? `it was deleted from ${deleted.join(' and ')}; its history keeps every version`
+      : options.includeDeleted
+        ? 'check the id; a deleted record is found by its full id only'
+        : 'check the id (list commands show ids); any unique prefix of an id works',
   });
 }
 

@@ -115,9 +115,10 @@ describe('failures exit 1 with a sentence and a hint, no stack unless --debug', 
     expect(badEnum.status).toBe(1);
     expect(badEnum.stdout).toBe('');
     expect(badEnum.stderr).toMatch(/^taskstore: error: invalid PRD: status must be one of draft, ready, active, in_progress, complete, failed, cancelled \(got "bogus"\)\nhint: .+\n$/);
+    // A --status filter is an option of the command, not a record field: a bad one is a usage error (test/cli/usage-values.test.ts).
     const badFilter = runCli(['list-prds', '--status', 'nope'], { cwd });
-    expect(badFilter.status).toBe(1);
-    expect(badFilter.stderr).toMatch(/status must be one of/);
+    expect(badFilter.status).toBe(2);
+    expect(badFilter.stderr).toMatch(/--status must be one of/);
 
     const notFound = runCli(['create-task-spec', '--prd-id', 'missing', 'phase'], { cwd });
     expect(notFound.status).toBe(1);

@@ -129,8 +129,8 @@ describe('create-* and list-*', () => {
     expect(missing.stderr).toMatch(/no collection named nonesuch/);
     expect(missing.stderr).toMatch(/hint: collections in this store: .*notes/);
     const invalid = runCli(['list', 'Bad-Name'], { cwd });
-    expect(invalid.status).toBe(1);
-    expect(invalid.stderr).toMatch(/invalid collection name/);
+    expect(invalid.status).toBe(2);
+    expect(invalid.stderr).toMatch(/"Bad-Name" is not a valid collection name/);
     expect(runCli(['list', 'notes', '--where', 'nofield'], { cwd }).status).toBe(2);
   });
 });

@@ -3,6 +3,7 @@ import type { CliContext } from '../context.js';
 import { withStore } from '../open-store.js';
 import { createOutput, formatBytes } from '../output.js';
 import { createProgress } from '../progress.js';
+import { collectionArgument } from '../collection-arg.js';
 
 export interface CompactInput {
   collection?: string;
@@ -22,6 +23,7 @@ function assertCollectionExists(store: Store, name: string): void {
 
 /** Rewrites the JSONL files keeping the current version of each id (and every malformed line). */
 export async function run(ctx: CliContext, input: CompactInput): Promise<number> {
+  if (input.collection !== undefined) collectionArgument(input.collection);
   const out = createOutput(ctx);
   const progress = createProgress(ctx.stderr, { label: 'taskstore: compact' });
   let report: CompactReport;

@@ -3,6 +3,7 @@ import type { CliContext } from '../context.js';
 import { withStore } from '../open-store.js';
 import { createOutput, plural } from '../output.js';
 import { visible } from '../terminal-safe.js';
+import { assertBranchArgument, assertRemoteArgument } from '../branch-name.js';
 
 export interface GitSyncInput {
   remote?: string;
@@ -13,6 +14,8 @@ export interface GitSyncInput {
 
 /** Commit the store, fetch, merge with the driver, push (with retries). Exit 1 on a conflict. */
 export async function run(ctx: CliContext, input: GitSyncInput): Promise<number> {
+  if (input.remote !== undefined) assertRemoteArgument(input.remote);
+  if (input.branch !== undefined) assertBranchArgument(ctx.cwd, '--branch', input.branch);
   const out = createOutput(ctx);
   // Progress only for a person watching: never in --json, never into a pipe.
   const onProgress = ctx.stderr.isTTY === true && !ctx.json ? (event: GitSyncProgress) => void ctx.stderr.write(`taskstore: ${visible(event.message, true)}\n`) : undefined;

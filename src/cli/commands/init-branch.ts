@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Store, type GitIntegrationReport, type StoreBranchSetup } from '../../index.js';
 import type { CliContext } from '../context.js';
+import { assertBranchArgument } from '../branch-name.js';
 import { UsageError } from '../errors.js';
 import { createCliLogger } from '../open-store.js';
 import { createOutput, plural } from '../output.js';
@@ -25,6 +26,7 @@ export async function runInitBranch(ctx: CliContext, branch: string): Promise<nu
   if (ctx.storeFlag !== undefined) {
     throw new UsageError('--branch keeps the store on a branch of its own and cannot be combined with --store', { hint: 'drop --store' });
   }
+  assertBranchArgument(ctx.cwd, '--branch', branch);
   const out = createOutput(ctx);
   const git = await import('../../index.js');
   // The hooks are installed last, after the branch, its work tree and the store exist:

@@ -1,7 +1,9 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { GitIntegrationReport, GitIntegrationStatus } from '../../index.js';
 import type { CliContext } from '../context.js';
+import { CliError } from '../errors.js';
 import { openStore, storeLocation } from '../open-store.js';
 import { createOutput, plural } from '../output.js';
 import { visible } from '../terminal-safe.js';
@@ -36,6 +38,7 @@ export async function run(ctx: CliContext, input: InitInput): Promise<number> {
   const out = createOutput(ctx);
   const location = storeLocation(ctx);
   const existed = existsSync(join(location.dir, '.version'));
+  if (location.source === 'default' && !existed) refuseGitDirectory(ctx.cwd);
   const git = await import('../../index.js');
   if (input.hooks && git.gitIntegrationStatus({ cwd: ctx.cwd, storeDir: location.dir, probeDriver: false }).inGitRepo) {
     // Whatever the install below would refuse (a hook in another language, an overriding
@@ -43,7 +46,19 @@ export async function run(ctx: CliContext, input: InitInput): Promise<number> {
     git.checkGitIntegrationInstallable({ cwd: ctx.cwd, storeDir: location.dir });
   }
   openStore(ctx, { create: true }).close();
-  let status: GitIntegrationStatus = git.gitIntegrationStatus({ cwd: ctx.cwd, storeDir: location.dir, probeDriver: false });
+  let status: GitIntegrationStatus;
+  try {
+    status = git.gitIntegrationStatus({ cwd: ctx.cwd, storeDir: location.dir, probeDriver: false });
+  } catch (err) {
+    // A store needs no git (every other command works without it): without a git program,
+    // init created the store and then failed (exit 1) asking git about it. `--hooks`
+    // never gets here, its check above fails first, before anything is created.
+    if (!gitIsMissing(err)) throw err;
+    if (out.jsonMode) out.json({ dir: location.dir, created: !existed, workTree: null, driverConfigured: false, hooks: null } satisfies InitReport);
+    else out.line(`${existed ? 'Reinitialized existing' : 'Initialized empty'} TaskStore in ${visible(location.dir, true)}`);
+    out.warn('git was not found on PATH, so the git integration was not checked; install git, then run `taskstore install-hooks` if the store is in a git work tree');
+    return 0;
+  }
   let hooks: GitIntegrationReport | null = null;
   if (input.hooks && status.inGitRepo) {
     hooks = git.installGitIntegration({ cwd: ctx.cwd, storeDir: location.dir });
@@ -79,4 +94,35 @@ export async function run(ctx: CliContext, input: InitInput): Promise<number> {
     );
   }
   return 0;
+}
+
+/** The error of running git where no `git` program is on PATH (spawn's ENOENT). */
+function gitIsMissing(err: unknown): boolean {
+  const cause = err instanceof Error ? (err.cause as NodeJS.ErrnoException | undefined) : undefined;
+  return err instanceof Error && (err as { code?: unknown }).code === 'IO' && cause?.code === 'ENOENT' && cause.syscall?.startsWith('spawn') === true;
+}
+
+/**
+ * `taskstore init` run inside a repository's `.git/` directory (or a bare repository)
+ * created `.git/.taskstore`: a store in git's own directory, never committed, seen by no
+ * clone, and that `status` reports as "not in a git work tree". Refused, naming the work
+ * tree to run it in. A store branch's worktree (inside the git directory on purpose) is
+ * a work tree, so it is not affected; an explicit --store or TASKSTORE_DIR is taken as meant.
+ */
+function refuseGitDirectory(cwd: string): void {
+  const run = spawnSync('git', ['rev-parse', '--is-inside-git-dir', '--is-bare-repository'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  if (run.status !== 0) return; // not in a repository (or no git): nothing to refuse
+  const [insideGitDir, bare] = run.stdout.trim().split('\n');
+  if (insideGitDir !== 'true') return;
+  if (bare === 'true') {
+    throw new CliError(`${visible(cwd, true)} is inside a bare git repository, which has no work tree to commit a store from`, {
+      hint: 'run `taskstore init` in a clone of it (git clone), or pass --store DIR to put the store elsewhere on purpose',
+    });
+  }
+  // A repository's own `.git` sits in its work tree; elsewhere (a worktree's or submodule's git dir) just say "the work tree".
+  const gitDir = spawnSync('git', ['rev-parse', '--absolute-git-dir'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).stdout?.trim() ?? '';
+  const workTree = basename(gitDir) === '.git' ? dirname(gitDir) : '';
+  throw new CliError(`${visible(cwd, true)} is inside git's own directory (.git), where a store would never be committed`, {
+    hint: workTree === '' ? 'run `taskstore init` in the work tree' : `run \`taskstore init\` in the work tree: cd ${visible(workTree, true)}`,
+  });
 }

@@ -1,9 +1,10 @@
-import { ExecutionStatusSchema, ValidationError, type Execution, type Store } from '../../index.js';
+import { ExecutionStatusSchema, type Execution, type Store } from '../../index.js';
 import type { CliContext } from '../context.js';
 import { withStoreForReading } from '../open-store.js';
 import { exactRecords } from '../../shared/exact-records.js';
 import { createOutput } from '../output.js';
 import { COLUMNS, emptyPageNote, printRecords } from '../records-view.js';
+import { statusOption } from '../status-option.js';
 
 export const DEFAULT_LIMIT = 100;
 
@@ -28,12 +29,11 @@ export function listExecutions(store: Store, input: ListExecutionsInput): Execut
 }
 
 function parseStatus(status: string): Execution['status'] {
-  const result = ExecutionStatusSchema.safeParse(status);
-  if (result.success) return result.data;
-  throw new ValidationError(`status must be one of ${ExecutionStatusSchema.options.join(', ')} (got ${JSON.stringify(status)})`, { field: 'status' });
+  return statusOption(ExecutionStatusSchema.options, status, 'list-executions');
 }
 
 export async function run(ctx: CliContext, input: ListExecutionsInput): Promise<number> {
+  if (input.status !== undefined) parseStatus(input.status);
   const out = createOutput(ctx);
   await withStoreForReading(ctx, (store) => {
     const page = listExecutions(store, input);

@@ -1,4 +1,4 @@
-import { TaskSpecStatusSchema, ValidationError, type Store, type TaskSpec } from '../../index.js';
+import { TaskSpecStatusSchema, type Store, type TaskSpec } from '../../index.js';
 import type { CliContext } from '../context.js';
 import { resolveId } from '../../shared/id-prefix.js';
 import { withStoreForReading } from '../open-store.js';
@@ -6,6 +6,7 @@ import { exactRecords } from '../../shared/exact-records.js';
 import { createOutput } from '../output.js';
 import { withReadDefaults } from '../record-types.js';
 import { COLUMNS, printRecords } from '../records-view.js';
+import { statusOption } from '../status-option.js';
 
 export interface ListTaskSpecsInput {
   prdId?: string;
@@ -29,12 +30,11 @@ export function listTaskSpecs(store: Store, input: ListTaskSpecsInput): TaskSpec
 }
 
 function parseStatus(status: string): TaskSpec['status'] {
-  const result = TaskSpecStatusSchema.safeParse(status);
-  if (result.success) return result.data;
-  throw new ValidationError(`status must be one of ${TaskSpecStatusSchema.options.join(', ')} (got ${JSON.stringify(status)})`, { field: 'status' });
+  return statusOption(TaskSpecStatusSchema.options, status, 'list-task-specs');
 }
 
 export async function run(ctx: CliContext, input: ListTaskSpecsInput): Promise<number> {
+  if (input.status !== undefined) parseStatus(input.status);
   const out = createOutput(ctx);
   await withStoreForReading(ctx, (store) => {
     const specs = exactRecords(store, 'task_specs', listTaskSpecs(store, input));

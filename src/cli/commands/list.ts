@@ -6,6 +6,7 @@ import { fieldTypesFor, withReadDefaults } from '../record-types.js';
 import { columnsFor, emptyPageNote, printRecords } from '../records-view.js';
 import { parseWhere } from '../where.js';
 import { exactRecords } from '../../shared/exact-records.js';
+import { collectionArgument } from '../collection-arg.js';
 
 export interface ListInput {
   collection: string;
@@ -33,6 +34,7 @@ export function listCollection(store: Store, input: ListInput): Record<string, u
 }
 
 export async function run(ctx: CliContext, input: ListInput): Promise<number> {
+  collectionArgument(input.collection);
   const out = createOutput(ctx);
   await withStoreForReading(ctx, (store) => {
     const records = exactRecords(store, input.collection, listCollection(store, input));

@@ -1,6 +1,7 @@
 import type { CliContext } from '../context.js';
 import { withStore } from '../open-store.js';
 import { createOutput } from '../output.js';
+import { collectionArgument } from '../collection-arg.js';
 
 export interface RescueInput {
   collection?: string;
@@ -8,6 +9,7 @@ export interface RescueInput {
 
 /** Re-applies the acknowledged versions kept in `<collection>.jsonl.rescued` files (see `taskstore check`). */
 export async function run(ctx: CliContext, input: RescueInput): Promise<number> {
+  if (input.collection !== undefined) collectionArgument(input.collection);
   const out = createOutput(ctx);
   const report = await withStore(ctx, (store) => store.rescue(input.collection));
   if (out.jsonMode) {

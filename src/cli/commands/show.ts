@@ -60,7 +60,8 @@ function displayValue(out: Output, field: string, value: unknown, id: string): s
     const lines = visible(value.replace(/\r\n/g, '\n')).split('\n');
     // A final newline ends the last line; it does not start one more (20 lines are not "9 more" after 12).
     const count = lines.length > 1 && lines[lines.length - 1] === '' ? lines.length - 1 : lines.length;
-    if (count <= CONTENT_PREVIEW_LINES) return lines.join('\n');
+    // Nor is it printed as an empty line of its own, which split the field table.
+    if (count <= CONTENT_PREVIEW_LINES) return lines.slice(0, count).join('\n');
     const more = count - CONTENT_PREVIEW_LINES;
     return `${lines.slice(0, CONTENT_PREVIEW_LINES).join('\n')}\n${out.c.dim(`… ${more} more line${more === 1 ? '' : 's'} (taskstore describe ${id})`)}`;
   }

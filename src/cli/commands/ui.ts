@@ -59,6 +59,11 @@ function openBrowser(url: string, warn: (message: string) => void): void {
   try {
     const child = spawn(cmd, args as string[], { stdio: 'ignore', detached: true });
     child.on('error', () => warn(`could not open a browser (${cmd}); open ${url} yourself`));
+    // xdg-open on a machine without a browser (a server, a container) exits 3 after
+    // printing to the stderr we ignore: without this, --open failed without a word.
+    child.on('exit', (code) => {
+      if (code !== null && code !== 0) warn(`could not open a browser (${cmd} exited with code ${code}); open ${url} yourself`);
+    });
     child.unref();
   } catch {
     warn(`could not open a browser (${cmd}); open ${url} yourself`);

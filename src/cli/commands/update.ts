@@ -22,6 +22,8 @@ export interface UpdateResult {
   collection: string;
   /** The new current version. */
   record: Record<string, unknown>;
+  /** False when the record already held every value: the store wrote nothing. */
+  changed: boolean;
 }
 
 /**
@@ -39,17 +41,29 @@ export function updateRecord(store: Store, input: UpdateInput): UpdateResult {
   const { collection, id } = resolveId(store, input.id);
   const values = parseSetValues(input.set, fieldTypesFor(collection));
   resolveReferenceIds(store, collection, values, (field) => `--set ${field}`);
-  const record = patchRecord(store, collection, id, values, input.ifUpdatedAt);
-  return { collection, record: exactRecord(store, collection, record) };
+  // The version before, read in the same transaction (under the write lock) as the write:
+  // a write that changes nothing is skipped by the store, and must not be reported as done.
+  return store.transaction(() => {
+    const before = store.collection({ name: collection }).get(id)?.updated_at;
+    const record = patchRecord(store, collection, id, values, input.ifUpdatedAt);
+    return { collection, record: exactRecord(store, collection, record), changed: record.updated_at !== before };
+  });
 }
 
 /**
  * The store sets `updated_at` on every write and keeps `created_at` from the first
  * version, so a `--set` of either would be dropped while the command reported success.
+ * An id never changes: `--set id=…` is refused here as the usage error it is (the
+ * library refused a new value with VALIDATION, exit 1, and took the same value silently).
  */
 function refuseStampedFields(set: readonly string[]): void {
   for (const arg of set) {
     const { field } = parseAssignment(arg);
+    if (field === 'id') {
+      throw new UsageError(`--set ${JSON.stringify(arg)}: a record's id cannot be changed`, {
+        hint: 'drop it: an id never changes (create a new record with the id you want instead)',
+      });
+    }
     if (field === 'updated_at' || field === 'created_at') {
       throw new UsageError(`--set ${JSON.stringify(arg)}: ${field} cannot be set, the store ${field === 'updated_at' ? 'stamps it on every write' : 'keeps it from the first version'}`, {
         hint: field === 'updated_at' ? 'drop it: the write stamps updated_at itself (--if-updated-at N makes the write conditional on it)' : 'drop it; to change when a record was created, delete it and import it with that created_at',
@@ -63,7 +77,8 @@ export async function run(ctx: CliContext, input: UpdateInput): Promise<number> 
   const result = await withStore(ctx, (store) => updateRecord(store, input));
   if (out.jsonMode) out.json(result.record);
   else {
-    out.note(`updated ${recordWhat(result.collection)} ${String(result.record.id)}`);
+    const what = `${recordWhat(result.collection)} ${String(result.record.id)}`;
+    out.note(result.changed ? `updated ${what}` : `unchanged: ${what} already holds these values (nothing written)`);
     printRecord(out, result.collection, result.record);
   }
   return 0;

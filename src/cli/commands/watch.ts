@@ -5,6 +5,7 @@ import { createOutput } from '../output.js';
 import { stringifyExact, withExactIntegers } from '../../shared/exact-json.js';
 import { exactVersion } from '../../shared/exact-records.js';
 import { changeLineText, type Change, type Store } from '../../index.js';
+import { collectionArgument } from '../collection-arg.js';
 
 export interface WatchInput {
   /** Only these collections (repeatable `--collection`); all when empty. */
@@ -20,6 +21,7 @@ export interface WatchInput {
  * end it cleanly, exit code 0: the store is closed, nothing is left half-printed.
  */
 export async function run(ctx: CliContext, input: WatchInput): Promise<number> {
+  for (const name of input.collections) collectionArgument(name, '--collection');
   const out = createOutput(ctx);
   const store = openStore(ctx, { command: 'watch' });
   const signal = input.signal ?? processSignals();
@@ -30,6 +32,13 @@ export async function run(ctx: CliContext, input: WatchInput): Promise<number> {
       signal,
     });
     if (!out.jsonMode && ctx.stderr.isTTY === true) out.note(`watching ${store.dir} (Ctrl-C to stop)`);
+    // A collection may be watched before its first record (it starts when one is written),
+    // so an unknown name is not refused; but a typo (`--collection executoins`) printed
+    // nothing, forever, without a word.
+    const names = store.collectionNames();
+    for (const name of new Set(input.collections.filter((c) => !names.includes(c)))) {
+      out.warn(`there is no collection named ${name} yet: watching for its first record (collections in this store: ${names.length === 0 ? 'none' : names.join(', ')})`);
+    }
     for await (const change of changes) {
       const exact = exactChange(store, change);
       out.raw(out.jsonMode ? `${stringifyExact(exact)}\n` : `${formatChangeLine(exact, out.c)}\n`);

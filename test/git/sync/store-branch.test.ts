@@ -127,7 +127,7 @@ describe('taskstore init --branch', () => {
     const remote = makeRemote();
     const { clone } = branchClone(remote, 'state');
     const bad = cli(clone.dir, 'init', '--branch', 'no..dots');
-    expect(bad.status).toBe(1);
+    expect(bad.status).toBe(2); // a usage error, like every malformed option value
     expect(bad.stderr).toContain('not a valid git branch name');
     const second = cli(clone.dir, 'init', '--branch', 'other');
     expect(second.status).toBe(1);
