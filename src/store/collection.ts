@@ -153,7 +153,7 @@ export class Collection<T extends object = Record<string, unknown>> {
     } catch (err) {
       throw new ValidationError(`text is not valid JSON (${(err as Error).message})`, { field: 'text' });
     }
-    assertPlainRecord(record);
+    assertPlainRecord(record, 'record', true);
     const compact = compactJson(text);
     const repeated = repeatedKey(compact);
     if (repeated !== undefined) {

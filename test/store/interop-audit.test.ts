@@ -9,6 +9,12 @@ import { describe, expect, it } from 'vitest';
 import { Store } from '../../src/index.js';
 import { tempDir } from '../helpers/temp.js';
 import { quietLogger } from '../helpers/logger.js';
+import { runCli } from '../cli/run-cli.js';
+import { isUnheldNumber, unheldNumbers } from '../../src/shared/exact-integers.js';
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
 
 /** A store directory holding one log, `notes.jsonl`, with `text`, and no cache yet. */
 function storeWithLog(text: string): string {
@@ -57,6 +63,62 @@ describe('a taskstore.db another program made (no TaskStore layout in it)', () =
       expect(names).not.toContain('t');
     } finally {
       after.close();
+    }
+  });
+});
+
+describe('number literals a double does not hold, written into a log by hand or another program', () => {
+  // JSON.parse makes 1e400 Infinity (JSON.stringify prints it null), 1e-400 zero, -0 a zero
+  // JSON.stringify prints without its sign, and rounds the long decimal and integer.
+  const members = '"big":1e400,"neg":-1.5E+400,"tiny":1e-400,"negzero":-0,"long":0.12345678901234567890,"int":12345678901234567890';
+  const line = `{"id":"a","updated_at":1,${members}}`;
+
+  it('tells them from literals whose value a double holds', () => {
+    for (const token of ['1e400', '-1.5E+400', '1e-400', '-0', '-0.0', '-0e5', '0.12345678901234567890', '12345678901234567890']) expect(isUnheldNumber(token), token).toBe(true);
+    for (const token of ['0', '1.50', '1E2', '1e+21', '0.1', '-1.5', '5e-324', '9007199254740992', '"1e400"', '123456789.123456']) expect(isUnheldNumber(token), token).toBe(false);
+    expect(unheldNumbers('{"s":"-0 1e400","a":[1e400,-0.5,-0]}')).toEqual(['1e400', '-0']);
+  });
+
+  it('export, show --json and list --json print them as the log writes them; import stores them so; the log is untouched', () => {
+    const dir = storeWithLog(`${line}\n`);
+    const cwd = tempDir();
+    const exported = runCli(['--store', dir, 'export'], { cwd });
+    expect(exported.status).toBe(0);
+    expect(exported.stdout).toBe(`{"collection":"notes","record":${line}}\n`);
+    const shown = runCli(['--store', dir, '--json', 'show', 'a'], { cwd });
+    expect(shown.status).toBe(0);
+    expect(shown.stdout).toContain('"big": 1e400,');
+    expect(shown.stdout).toContain('"negzero": -0,');
+    expect(shown.stdout).not.toContain('null');
+    const listed = runCli(['--store', dir, '--json', 'list', 'notes'], { cwd });
+    expect(listed.stdout).toContain('"tiny": 1e-400,');
+    const asJson = runCli(['--store', dir, 'export', '--format', 'json'], { cwd });
+    expect(asJson.stdout).toContain('"neg": -1.5E+400,');
+
+    writeFileSync(join(cwd, 'dump.jsonl'), exported.stdout);
+    const copy = join(cwd, 'copy');
+    const imported = runCli(['--store', copy, 'import', 'dump.jsonl'], { cwd });
+    expect(imported.stderr).toBe('');
+    expect(imported.status).toBe(0);
+    expect(readFileSync(join(copy, 'notes.jsonl'), 'utf8')).toContain(`{"id":"a",${members},"created_at":`);
+    const again = runCli(['--store', copy, 'export'], { cwd });
+    expect(again.stdout).toMatch(new RegExp(`^${escape(`{"collection":"notes","record":{"id":"a",${members},"created_at":`)}\\d+,"updated_at":\\d+\\}\\}\\n$`));
+    expect(readFileSync(join(dir, 'notes.jsonl'), 'utf8')).toBe(`${line}\n`);
+  });
+
+  it('createFromText keeps 1e400 in a collection without a schema, and a schema that returns Infinity is still refused', () => {
+    const store = Store.open(tempDir(), { durability: 'none', logger: quietLogger() });
+    try {
+      const notes = store.collection({ name: 'notes' });
+      notes.createFromText('{"id":"x","big":1e400,"list":[1e400]}');
+      expect(notes.getText('x')).toMatch(/^\{"id":"x","big":1e400,"list":\[1e400\],"created_at":\d+,"updated_at":\d+\}$/);
+      expect(notes.get('x')!.big).toBe(Infinity);
+      expect(() => notes.create({ id: 'y', big: Infinity })).toThrow(/Infinity, which JSON cannot store/);
+      const checked = store.collection<Record<string, unknown>>({ name: 'checked', schema: { parse: (v: unknown) => ({ ...(v as object), big: Infinity }) } });
+      expect(() => checked.createFromText('{"id":"z","big":1e400}')).toThrow(/Infinity, which JSON cannot store/);
+      expect(checked.get('z')).toBeUndefined();
+    } finally {
+      store.close();
     }
   });
 });

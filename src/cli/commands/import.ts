@@ -4,7 +4,7 @@ import { CliError, withContext } from '../errors.js';
 import { withStore } from '../open-store.js';
 import { createOutput, plural } from '../output.js';
 import { readTextFile } from './create-prd.js';
-import { inexactIntegers } from '../../shared/exact-integers.js';
+import { unheldNumbers } from '../../shared/exact-integers.js';
 import { parseExact, stringifyExact } from '../../shared/exact-json.js';
 import { createProgress } from '../progress.js';
 import { topLevelKeys } from '../../shared/json-keys.js';
@@ -110,9 +110,9 @@ function occursTwice(text: string, word: string): boolean {
   return first >= 0 && text.indexOf(word, first + word.length) >= 0;
 }
 
-/** True when `json` (valid JSON text) holds an integer literal whose digits `JSON.parse` would not keep (beyond ±2^53). */
+/** True when `json` (valid JSON text) holds a number literal whose value `JSON.parse` would not keep (an integer beyond ±2^53, `-0` …). */
 function holdsInexact(json: string): boolean {
-  return inexactIntegers(json).length > 0;
+  return unheldNumbers(json).length > 0;
 }
 
 /**
