@@ -2,7 +2,7 @@
  * Interoperability and upgrades: stores, caches and lines other programs wrote, read
  * through the real files (and, for the CLI, through real processes of the built dist/).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import { tempDir } from '../helpers/temp.js';
 import { quietLogger } from '../helpers/logger.js';
 import { runCli } from '../cli/run-cli.js';
 import { isUnheldNumber, unheldNumbers } from '../../src/shared/exact-integers.js';
+import { branchClone, cli, makeRemote } from '../git/sync/helpers.js';
 
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -120,5 +121,31 @@ describe('number literals a double does not hold, written into a log by hand or 
     } finally {
       store.close();
     }
+  });
+});
+
+describe('git-sync over a log the merge driver refuses (a line that is not UTF-8)', () => {
+  it('says the file holds this side only, names the driver\'s reason and where the other side is; nothing is pushed', () => {
+    const remote = makeRemote();
+    const a = branchClone(remote);
+    // Another program wrote a Latin-1 line: the store keeps it as a malformed line, git-sync commits it.
+    writeFileSync(join(a.storeDir, 'notes.jsonl'), '{"id":"n1","updated_at":1}\n');
+    appendFileSync(join(a.storeDir, 'notes.jsonl'), Buffer.from('caf\xe9\n', 'latin1'));
+    expect(cli(a.clone.dir, 'git-sync').status).toBe(0);
+    const b = branchClone(remote);
+    appendFileSync(join(a.storeDir, 'notes.jsonl'), '{"id":"from-a","updated_at":2}\n');
+    appendFileSync(join(b.storeDir, 'notes.jsonl'), '{"id":"from-b","updated_at":3}\n');
+    expect(cli(a.clone.dir, 'git-sync').status).toBe(0);
+    const remoteHead = remote.git('rev-parse', 'taskstore');
+
+    const result = cli(b.clone.dir, 'git-sync');
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('the merge driver could not merge .taskstore/notes.jsonl');
+    expect(result.stderr).toContain('not valid UTF-8');
+    expect(result.stderr).toContain('git show :3:');
+    expect(result.stderr).not.toContain('between <<<<<<<');
+    expect(remote.git('rev-parse', 'taskstore')).toBe(remoteHead);
+    // Nothing of b's was lost or changed meanwhile: its side is in the file, the other side in the index.
+    expect(readFileSync(join(b.storeDir, 'notes.jsonl'), 'latin1')).toContain('{"id":"from-b","updated_at":3}\n');
   });
 });
