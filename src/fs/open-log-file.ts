@@ -43,6 +43,15 @@ export function openLogFile(path: string, flags: number, what = 'its logs'): num
     return openSync(path, flags, 0o666);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw symbolicLinkError(path, what, { cause: err });
+    if ((err as NodeJS.ErrnoException).code === 'EISDIR') {
+      // Git checks out a directory of that name as readily as a file (a branch that
+      // committed `notes.jsonl/…`); the generic hint would send the user to the store's permissions.
+      throw new IoError(`cannot open ${path}: it is a directory, and a file of that name in the store directory is a log`, {
+        cause: err,
+        data: { path, errno: 'EISDIR' },
+        hint: 'move or rename that directory (it is no log: TaskStore never creates one), then retry; nothing was written',
+      });
+    }
     throw ioError('open', path, err);
   }
 }

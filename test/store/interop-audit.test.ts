@@ -2,7 +2,7 @@
  * Interoperability and upgrades: stores, caches and lines other programs wrote, read
  * through the real files (and, for the CLI, through real processes of the built dist/).
  */
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -147,5 +147,18 @@ describe('git-sync over a log the merge driver refuses (a line that is not UTF-8
     expect(remote.git('rev-parse', 'taskstore')).toBe(remoteHead);
     // Nothing of b's was lost or changed meanwhile: its side is in the file, the other side in the index.
     expect(readFileSync(join(b.storeDir, 'notes.jsonl'), 'latin1')).toContain('{"id":"from-b","updated_at":3}\n');
+  });
+});
+
+describe('a directory where a log would be (git checks out notes.jsonl/ as readily as a file)', () => {
+  it('fails with an error that says so, and a hint about the directory, not the store permissions', () => {
+    const dir = storeWithLog('{"id":"a","updated_at":1}\n');
+    mkdirSync(join(dir, 'tasks.jsonl'));
+    const result = runCli(['--store', dir, 'list', 'notes'], { cwd: tempDir() });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('tasks.jsonl: it is a directory');
+    expect(result.stderr).toContain('hint: move or rename that directory');
+    expect(result.stderr).not.toContain('writable');
+    expect(readFileSync(join(dir, 'notes.jsonl'), 'utf8')).toBe('{"id":"a","updated_at":1}\n');
   });
 });
