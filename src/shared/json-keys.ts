@@ -26,6 +26,45 @@ export function topLevelKeys(json: string): string[] {
 }
 
 /**
+ * The text of the top-level member `key` of `json` (valid JSON text, an object) as
+ * written, from its first character to its last, or undefined when there is none. For a
+ * key written twice, the first.
+ * @example memberText('{"a": [1.0, "x"] , "b":2}', 'a') // '[1.0, "x"]'
+ */
+export function memberText(json: string, key: string): string | undefined {
+  let depth = 0;
+  TOKENS.lastIndex = 0;
+  for (let m = TOKENS.exec(json); m !== null; m = TOKENS.exec(json)) {
+    const token = m[0];
+    if (token === '{' || token === '[') depth++;
+    else if (token === '}' || token === ']') depth--;
+    else if (depth === 1) {
+      const colon = nextNonSpace(json, TOKENS.lastIndex);
+      if (json[colon] !== ':' || JSON.parse(token) !== key) continue;
+      const start = nextNonSpace(json, colon + 1);
+      return json.slice(start, valueEnd(json, start)).trimEnd();
+    }
+  }
+  return undefined;
+}
+
+/** Where the JSON value starting at `start` ends: the `,` or closing bracket of its container. */
+function valueEnd(json: string, start: number): number {
+  const tokens = /"(?:[^"\\]|\\.)*"|[{}[\],]/g;
+  tokens.lastIndex = start;
+  let depth = 0;
+  for (let m = tokens.exec(json); m !== null; m = tokens.exec(json)) {
+    const token = m[0];
+    if (token === '{' || token === '[') depth++;
+    else if (token === '}' || token === ']') {
+      if (depth === 0) return m.index;
+      depth--;
+    } else if (token === ',' && depth === 0) return m.index;
+  }
+  return json.length;
+}
+
+/**
  * The first key that `json` (valid JSON text) writes twice within one object, at any
  * depth, or undefined. One pass over the same tokens: each open object's keys in a set.
  * @example repeatedKey('{"m":{"k":1,"k":2}}') // 'k'

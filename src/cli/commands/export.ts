@@ -3,7 +3,8 @@ import type { BadLine, Store } from '../../index.js';
 import type { CliContext } from '../context.js';
 import { storeLocation, withStoreForReading } from '../open-store.js';
 import { createOutput, plural, type Output } from '../output.js';
-import { parseExact, stringifyExact } from '../../shared/exact-json.js';
+import { compactJson, parseExact, stringifyExact } from '../../shared/exact-json.js';
+import { repeatedKey } from '../../shared/json-keys.js';
 
 export type ExportFormat = 'json' | 'jsonl';
 
@@ -34,6 +35,25 @@ export function exportRecords(store: Store): Record<string, Record<string, unkno
 }
 
 /**
+ * Every current (live) record as an export line, `{"collection":…,"record":…}`, the record
+ * being its stored line itself (whitespace between tokens dropped): every member keeps
+ * the bytes the log holds — `1.0`, `"\u00e9"`, an integer beyond ±2^53 — so `import`
+ * stores the same bytes again. A line that writes a key twice (which `check` reports) is
+ * printed as readers take it, the last value, as before.
+ */
+export function exportLines(store: Store): string[] {
+  const lines: string[] = [];
+  for (const name of store.collectionNames()) {
+    const prefix = `{"collection":${JSON.stringify(name)},"record":`;
+    for (const text of store.collection({ name }).listTexts()) {
+      const compact = compactJson(text);
+      lines.push(`${prefix}${repeatedKey(compact) === undefined ? compact : stringifyExact(parseExact(compact))}}\n`);
+    }
+  }
+  return lines;
+}
+
+/**
  * Prints all current records: `jsonl` is one `{"collection","record"}` object per line;
  * `json` is one `{ "<collection>": [records] }` document. The default is `jsonl`, or
  * `json` with `--json` (one JSON document, as for every command).
@@ -44,18 +64,16 @@ export function exportRecords(store: Store): Record<string, Record<string, unkno
  */
 export async function run(ctx: CliContext, input: ExportInput): Promise<number> {
   const out = createOutput(ctx);
-  const { data, skipped } = await withStoreForReading(ctx, (store) => ({ data: exportRecords(store), skipped: store.badLines() }));
-  if ((input.format ?? (ctx.json ? 'json' : 'jsonl')) === 'json') {
+  const json = (input.format ?? (ctx.json ? 'json' : 'jsonl')) === 'json';
+  const { data, lines, skipped } = await withStoreForReading(ctx, (store) => ({
+    data: json ? exportRecords(store) : undefined,
+    lines: json ? undefined : exportLines(store),
+    skipped: store.badLines(),
+  }));
+  if (data !== undefined) {
     out.json(data);
   } else {
-    const chunk: string[] = [];
-    for (const [collection, records] of Object.entries(data)) {
-      for (const record of records) {
-        chunk.push(`${stringifyExact({ collection, record })}\n`);
-        if (chunk.length >= 1000) out.raw(chunk.splice(0).join(''));
-      }
-    }
-    out.raw(chunk.join(''));
+    for (let i = 0; i < lines!.length; i += 1000) out.raw(lines!.slice(i, i + 1000).join(''));
   }
   if (skipped.length === 0) return 0;
   warnLeftOut(ctx, out, skipped);
