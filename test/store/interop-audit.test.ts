@@ -2,7 +2,7 @@
  * Interoperability and upgrades: stores, caches and lines other programs wrote, read
  * through the real files (and, for the CLI, through real processes of the built dist/).
  */
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -214,3 +214,26 @@ describe('export (jsonl) -> import into a fresh store keeps every byte of every 
 function withoutStamps(text: string): string {
   return text.replace(/,"(created|updated)_at":\d+/g, '');
 }
+
+describe('a store the CLI cannot write, whose log another program left without a final newline', () => {
+  it('answers a read at once (from the copy), not after the 2 s a changing file is given', () => {
+    const log = '{"id":"a","updated_at":1}\n{"id":"b","updated_at":2}';
+    const dir = storeWithLog(log);
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    utimesSync(join(dir, 'notes.jsonl'), hourAgo, hourAgo);
+    chmodSync(dir, 0o555);
+    // Root may write anywhere: run as an unprivileged user when the tests run as root.
+    const as = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    try {
+      const started = Date.now();
+      const listed = runCli(['--store', dir, '--json', 'list', 'notes'], { cwd: tempDir(), ...as });
+      const took = Date.now() - started;
+      expect(listed.status, listed.stderr).toBe(0);
+      expect((JSON.parse(listed.stdout) as { id: string }[]).map((r) => r.id)).toEqual(['a', 'b']);
+      expect(took).toBeLessThan(1500);
+    } finally {
+      chmodSync(dir, 0o755);
+    }
+    expect(readFileSync(join(dir, 'notes.jsonl'), 'utf8')).toBe(log);
+  });
+});
