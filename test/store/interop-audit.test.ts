@@ -10,6 +10,8 @@ import { Store } from '../../src/index.js';
 import { tempDir } from '../helpers/temp.js';
 import { quietLogger } from '../helpers/logger.js';
 import { runCli } from '../cli/run-cli.js';
+import { MERGE_BIN } from '../helpers/paths.js';
+import { spawnSync } from 'node:child_process';
 import { isUnheldNumber, unheldNumbers } from '../../src/shared/exact-integers.js';
 import { branchClone, cli, makeRemote } from '../git/sync/helpers.js';
 import { memberText } from '../../src/shared/json-keys.js';
@@ -235,5 +237,19 @@ describe('a store the CLI cannot write, whose log another program left without a
       chmodSync(dir, 0o755);
     }
     expect(readFileSync(join(dir, 'notes.jsonl'), 'utf8')).toBe(log);
+  });
+});
+
+describe('the merge driver (taskstore-merge) and numbers a double does not hold', () => {
+  it('sees a change of 1e400 to 2e400 on one side (both read as Infinity) and merges it with the newer side\'s change', () => {
+    const dir = tempDir();
+    const base = '{"id":"a","updated_at":1,"n":1e400,"t":"x"}\n';
+    writeFileSync(join(dir, 'base'), base);
+    writeFileSync(join(dir, 'ours'), `${base}{"id":"a","updated_at":2,"n":2e400,"t":"x"}\n`);
+    writeFileSync(join(dir, 'theirs'), `${base}{"id":"a","updated_at":3,"n":1e400,"t":"y"}\n`);
+    const run = spawnSync(process.execPath, [MERGE_BIN, 'base', 'ours', 'theirs', 'notes.jsonl'], { cwd: dir, encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    // Both changes arrive: ours' number, theirs' title, in one new version after both.
+    expect(readFileSync(join(dir, 'ours'), 'utf8').split('\n').at(-2)).toBe('{"id":"a","updated_at":4,"n":2e400,"t":"y"}');
   });
 });
