@@ -253,3 +253,20 @@ describe('the merge driver (taskstore-merge) and numbers a double does not hold'
     expect(readFileSync(join(dir, 'ours'), 'utf8').split('\n').at(-2)).toBe('{"id":"a","updated_at":4,"n":2e400,"t":"y"}');
   });
 });
+
+describe('export and files of the store directory that are not a collection\'s log', () => {
+  it('names a *.jsonl the store ignores (not a collection name) and a .rescued file on stderr; --strict exits 3', () => {
+    const dir = storeWithLog('{"id":"a","updated_at":1}\n');
+    writeFileSync(join(dir, 'Notes.jsonl'), '{"id":"hand","updated_at":1}\n');
+    writeFileSync(join(dir, 'notes.jsonl.rescued'), '{"id":"lost","updated_at":5}\n');
+    const cwd = tempDir();
+    const exported = runCli(['--store', dir, 'export'], { cwd });
+    expect(exported.status).toBe(0);
+    expect(exported.stdout).toBe('{"collection":"notes","record":{"id":"a","updated_at":1}}\n');
+    expect(exported.stderr).toContain('export left out 2 files');
+    expect(exported.stderr).toContain('Notes.jsonl: not a valid collection name');
+    expect(exported.stderr).toContain('notes.jsonl.rescued: versions a git rewrite lost');
+    expect(runCli(['--store', dir, 'export', '--strict'], { cwd }).status).toBe(3);
+    expect(readFileSync(join(dir, 'Notes.jsonl'), 'utf8')).toBe('{"id":"hand","updated_at":1}\n');
+  });
+});

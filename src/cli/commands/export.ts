@@ -1,10 +1,12 @@
+import { readdirSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
-import type { BadLine, Store } from '../../index.js';
+import { COLLECTION_NAME, type BadLine, type Store } from '../../index.js';
 import type { CliContext } from '../context.js';
 import { storeLocation, withStoreForReading } from '../open-store.js';
 import { createOutput, plural, type Output } from '../output.js';
 import { compactJson, parseExact, stringifyExact } from '../../shared/exact-json.js';
 import { repeatedKey } from '../../shared/json-keys.js';
+import { visible } from '../terminal-safe.js';
 
 export type ExportFormat = 'json' | 'jsonl';
 
@@ -75,9 +77,40 @@ export async function run(ctx: CliContext, input: ExportInput): Promise<number> 
   } else {
     for (let i = 0; i < lines!.length; i += 1000) out.raw(lines!.slice(i, i + 1000).join(''));
   }
-  if (skipped.length === 0) return 0;
-  warnLeftOut(ctx, out, skipped);
+  const files = filesLeftOut(storeLocation(ctx).dir);
+  if (skipped.length === 0 && files.length === 0) return 0;
+  if (skipped.length > 0) warnLeftOut(ctx, out, skipped);
+  if (files.length > 0) warnFilesLeftOut(ctx, out, files);
   return input.strict ? EXIT_INCOMPLETE : 0;
+}
+
+/**
+ * Files of the store directory that hold records the export cannot print: a `*.jsonl`
+ * whose name is no collection name (`Notes.jsonl`, written by another tool or a hand
+ * edit: the store ignores it, and only `check` said so) and a `.rescued` file (versions
+ * waiting for `taskstore rescue`). An export is how a store moves elsewhere; they must
+ * not stay behind without a word.
+ */
+function filesLeftOut(dir: string): string[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return entries.filter((entry) => (entry.endsWith('.jsonl') && !COLLECTION_NAME.test(entry.slice(0, -'.jsonl'.length))) || entry.endsWith('.jsonl.rescued')).sort();
+}
+
+/** `export left out N files …`, each with why. */
+function warnFilesLeftOut(ctx: CliContext, out: Output, files: string[]): void {
+  out.warn(`export left out ${plural(files.length, 'file')} of the store directory that ${files.length === 1 ? 'is' : 'are'} not a collection's log:`);
+  for (const file of files) {
+    out.note(
+      file.endsWith('.rescued')
+        ? `  ${visible(file, true)}: versions a git rewrite lost, not in the log yet (run \`taskstore rescue\`, then export again)`
+        : `  ${visible(file, true)}: not a valid collection name, so the store ignores it (rename it to a-z, 0-9 and _, starting with a letter, to export its records)`,
+    );
+  }
 }
 
 /** `export left out N malformed lines …`, then the first few as `file:line: reason`, then `and N more`. */
