@@ -15,7 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { isUnheldNumber, unheldNumbers } from '../../src/shared/exact-integers.js';
 import { branchClone, cli, makeRemote } from '../git/sync/helpers.js';
 import { memberText } from '../../src/shared/json-keys.js';
-import { cpSync, rmSync } from 'node:fs';
+import { cpSync, rmSync, symlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -162,7 +162,7 @@ describe('a directory where a log would be (git checks out notes.jsonl/ as readi
     mkdirSync(join(dir, 'tasks.jsonl'));
     const result = runCli(['--store', dir, 'list', 'notes'], { cwd: tempDir() });
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain('tasks.jsonl: it is a directory');
+    expect(result.stderr).toContain('tasks.jsonl: it is a directory, where the store keeps a file');
     expect(result.stderr).toContain('hint: move or rename that directory');
     expect(result.stderr).not.toContain('writable');
     expect(readFileSync(join(dir, 'notes.jsonl'), 'utf8')).toBe('{"id":"a","updated_at":1}\n');
@@ -268,5 +268,35 @@ describe('export and files of the store directory that are not a collection\'s l
     expect(exported.stderr).toContain('notes.jsonl.rescued: versions a git rewrite lost');
     expect(runCli(['--store', dir, 'export', '--strict'], { cwd }).status).toBe(3);
     expect(readFileSync(join(dir, 'Notes.jsonl'), 'utf8')).toBe('{"id":"hand","updated_at":1}\n');
+  });
+});
+
+describe('.version as git may check it out: a symbolic link, a directory', () => {
+  it('a link is never read through (its target\'s text is not shown), a directory is named as one; the logs are untouched', () => {
+    const secret = join(tempDir(), 'secret');
+    writeFileSync(secret, 'TOPSECRET-TOKEN-1234567890\n');
+    const linked = storeWithLog('{"id":"a","updated_at":1}\n');
+    rmSync(join(linked, '.version'));
+    symlinkSync(secret, join(linked, '.version'));
+    const viaLink = runCli(['--store', linked, 'list', 'notes'], { cwd: tempDir() });
+    expect(viaLink.status).toBe(1);
+    expect(viaLink.stderr).not.toContain('TOPSECRET');
+    expect(viaLink.stderr).toContain('.version: it is a symbolic link');
+    expect(() => Store.open(linked, { durability: 'none', logger: quietLogger() })).toThrow(expect.objectContaining({ code: 'IO', data: expect.objectContaining({ errno: 'ELOOP' }) }));
+    // A link to a file holding "1" is refused too, as backup() always refused it.
+    const good = join(tempDir(), 'version');
+    writeFileSync(good, '1\n');
+    rmSync(join(linked, '.version'));
+    symlinkSync(good, join(linked, '.version'));
+    expect(() => Store.open(linked, { durability: 'none', logger: quietLogger() })).toThrow(/symbolic link/);
+
+    const dir = storeWithLog('{"id":"a","updated_at":1}\n');
+    rmSync(join(dir, '.version'));
+    mkdirSync(join(dir, '.version'));
+    const viaDir = runCli(['--store', dir, 'list', 'notes'], { cwd: tempDir() });
+    expect(viaDir.status).toBe(1);
+    expect(viaDir.stderr).toContain('.version: it is a directory');
+    expect(viaDir.stderr).not.toContain('looks like a bug');
+    expect(readFileSync(join(dir, 'notes.jsonl'), 'utf8')).toBe('{"id":"a","updated_at":1}\n');
   });
 });
