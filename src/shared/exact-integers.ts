@@ -89,8 +89,13 @@ function exactDecimal(literal: string): string | undefined {
   return `${sign}${significant}e${BigInt(exponent) - BigInt(fraction.length) + BigInt(digits.length - significant.length)}`;
 }
 
-/** JSON strings and number literals: in valid JSON, every digit outside a string belongs to a number. */
-export const JSON_TOKENS = /"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
+/**
+ * JSON strings and number literals: in valid JSON, every digit outside a string belongs to
+ * a number. A string's characters are matched by a starred class, unrolled around its
+ * escapes: `(?:[^"\\]|\\.)*` made V8 recurse once per character and overflow the stack
+ * on a string of some millions of them.
+ */
+export const JSON_TOKENS = /"[^"\\]*(?:\\.[^"\\]*)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
 
 /**
  * True for an integer literal (one token of JSON text) that `JSON.parse` + `JSON.stringify` would change.

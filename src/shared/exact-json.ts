@@ -13,6 +13,7 @@
  * Node-only import: the dashboard's page parses the API's answers with it too.
  */
 import { isUnheldNumber, JSON_TOKENS, mayHoldUnheld } from './exact-integers.js';
+import { stringEnd } from './json-keys.js';
 
 /**
  * Marks the text of a placeholder that {@link stringifyExact} replaces by the digits. Random
@@ -127,5 +128,21 @@ export function stringifyExact(value: unknown, indent?: number): string {
  * @example compactJson('{ "a": [1.0, "x y"] }') // '{"a":[1.0,"x y"]}'
  */
 export function compactJson(json: string): string {
-  return json.replace(/"(?:[^"\\]|\\.)*"|[ \t\n\r]+/g, (token) => (token.startsWith('"') ? token : ''));
+  // By hand, not by a regular expression over the strings: see `stringEnd`.
+  const parts: string[] = [];
+  let kept = 0;
+  for (let i = 0; i < json.length; ) {
+    const c = json[i];
+    if (c === '"') {
+      i = stringEnd(json, i);
+    } else if (c === ' ' || c === '\t' || c === '\n' || c === '\r') {
+      parts.push(json.slice(kept, i));
+      while (i < json.length && (json[i] === ' ' || json[i] === '\t' || json[i] === '\n' || json[i] === '\r')) i++;
+      kept = i;
+    } else {
+      i++;
+    }
+  }
+  parts.push(json.slice(kept));
+  return parts.join('');
 }

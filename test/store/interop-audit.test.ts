@@ -10,7 +10,7 @@ import { Store } from '../../src/index.js';
 import { tempDir } from '../helpers/temp.js';
 import { quietLogger } from '../helpers/logger.js';
 import { runCli } from '../cli/run-cli.js';
-import { MERGE_BIN } from '../helpers/paths.js';
+import { CLI, MERGE_BIN } from '../helpers/paths.js';
 import { spawnSync } from 'node:child_process';
 import { isUnheldNumber, unheldNumbers } from '../../src/shared/exact-integers.js';
 import { branchClone, cli, makeRemote } from '../git/sync/helpers.js';
@@ -299,4 +299,46 @@ describe('.version as git may check it out: a symbolic link, a directory', () =>
     expect(viaDir.stderr).not.toContain('looks like a bug');
     expect(readFileSync(join(dir, 'notes.jsonl'), 'utf8')).toBe('{"id":"a","updated_at":1}\n');
   });
+});
+
+describe('a record with a string of millions of characters (within the 10 MiB record limit)', () => {
+  // 9.5 million characters, and a string of 4.5 million escaped quotes: the regular
+  // expressions that walked JSON strings overflowed V8's stack on both.
+  const plain = 'x'.repeat(9_500_000);
+  const quotes = '"'.repeat(4_500_000);
+
+  it('createFromText stores it; export prints it and import stores it again', () => {
+    const dir = tempDir();
+    const store = Store.open(dir, { durability: 'none', logger: quietLogger() });
+    try {
+      const notes = store.collection({ name: 'notes' });
+      notes.createFromText(JSON.stringify({ id: 'plain', s: plain, n: 1.50 }).replace('1.5', '1.50'));
+      notes.createFromText(JSON.stringify({ id: 'quotes', s: quotes }));
+      expect(notes.get('plain')!.s).toBe(plain);
+      expect(notes.getText('plain')).toContain('"n":1.50');
+      expect(notes.get('quotes')!.s).toBe(quotes);
+    } finally {
+      store.close();
+    }
+    const cwd = tempDir();
+    // runCli's buffer holds 1 MiB of output: this export is 20 MB.
+    const exported = spawnSync(process.execPath, [CLI, '--store', dir, 'export'], { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    expect(exported.stderr).toBe('');
+    expect(exported.status).toBe(0);
+    expect(exported.stdout.split('\n').length).toBe(3);
+    writeFileSync(join(cwd, 'dump.jsonl'), exported.stdout);
+    const copy = join(cwd, 'copy');
+    const imported = runCli(['--store', copy, 'import', 'dump.jsonl'], { cwd });
+    expect(imported.stderr).toBe('');
+    expect(imported.status).toBe(0);
+    const again = Store.open(copy, { durability: 'none', logger: quietLogger() });
+    try {
+      const notes = again.collection({ name: 'notes' });
+      expect(notes.get('plain')!.s).toBe(plain);
+      expect(notes.getText('plain')).toContain('"n":1.50');
+      expect(notes.get('quotes')!.s).toBe(quotes);
+    } finally {
+      again.close();
+    }
+  }, 60_000);
 });
