@@ -374,3 +374,18 @@ describe('ids holding half a surrogate pair, written by another tool (the cache\
     }
   });
 });
+
+describe('git-sync and a log with a NUL byte (the pre-commit hook refuses to commit one)', () => {
+  it('commits, merges and pushes nothing, naming the file and line; the store keeps working', () => {
+    const remote = makeRemote();
+    const a = branchClone(remote);
+    writeFileSync(join(a.storeDir, 'notes.jsonl'), '{"id":"n1","updated_at":1}\n{"id":"n2","updated_at":2,"x":"a\u0000b"}\n');
+    expect(readFileSync(join(a.storeDir, 'notes.jsonl')).includes(0)).toBe(true);
+    const head = a.clone.git('rev-parse', 'taskstore');
+    const result = cli(a.clone.dir, 'git-sync');
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('notes.jsonl line 2 holds a NUL byte');
+    expect(a.clone.git('rev-parse', 'taskstore')).toBe(head);
+    expect(runCli(['--store', a.storeDir, 'list', 'notes', '--json'], { cwd: a.clone.dir }).status).toBe(0);
+  });
+});
