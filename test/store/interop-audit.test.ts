@@ -389,3 +389,30 @@ describe('git-sync and a log with a NUL byte (the pre-commit hook refuses to com
     expect(runCli(['--store', a.storeDir, 'list', 'notes', '--json'], { cwd: a.clone.dir }).status).toBe(0);
   });
 });
+
+describe('a record another tool wrote with a "deleted" member that is not true (its own soft-delete flag)', () => {
+  it('reads as live and can be updated, patched and deleted; setting or changing "deleted" is still refused', () => {
+    const log = '{"id":"a","updated_at":1,"deleted":false,"t":"x"}\n{"id":"b","updated_at":1,"deleted":"no"}\n';
+    const dir = storeWithLog(log);
+    const store = Store.open(dir, { durability: 'none', logger: quietLogger() });
+    try {
+      const notes = store.collection<Record<string, unknown>>({ name: 'notes' });
+      expect(notes.get('a')).toMatchObject({ deleted: false, t: 'x' });
+      expect(notes.patch('a', { t: 'y' })).toMatchObject({ deleted: false, t: 'y' });
+      expect(notes.getText('a')).toMatch(/^\{"id":"a","deleted":false,"t":"y","updated_at":\d+\}$/);
+      const current = notes.get('b')!;
+      expect(notes.update('b', { ...current, t: 'z' })).toMatchObject({ deleted: 'no', t: 'z' });
+      expect(() => notes.patch('a', { deleted: true })).toThrow(/reserved for tombstones/);
+      expect(() => notes.patch('b', { deleted: 'yes' })).toThrow(/reserved for tombstones/);
+      expect(() => notes.create({ id: 'c', deleted: false })).toThrow(/reserved for tombstones/);
+      notes.delete('b');
+      expect(notes.get('b')).toBeUndefined();
+    } finally {
+      store.close();
+    }
+    const cli = runCli(['--store', dir, 'update', 'a', '--set', 't=w'], { cwd: tempDir() });
+    expect(cli.stderr).not.toContain('reserved');
+    expect(cli.status).toBe(0);
+    expect(readFileSync(join(dir, 'notes.jsonl'), 'utf8').startsWith(log)).toBe(true);
+  });
+});
