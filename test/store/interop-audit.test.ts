@@ -2,22 +2,20 @@
  * Interoperability and upgrades: stores, caches and lines other programs wrote, read
  * through the real files (and, for the CLI, through real processes of the built dist/).
  */
-import { appendFileSync, chmodSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, chmodSync, cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { Store } from '../../src/index.js';
-import { tempDir } from '../helpers/temp.js';
-import { quietLogger } from '../helpers/logger.js';
-import { runCli } from '../cli/run-cli.js';
-import { CLI, MERGE_BIN } from '../helpers/paths.js';
-import { spawnSync } from 'node:child_process';
 import { isUnheldNumber, unheldNumbers } from '../../src/shared/exact-integers.js';
-import { branchClone, cli, makeRemote } from '../git/sync/helpers.js';
 import { memberText } from '../../src/shared/json-keys.js';
-import { cpSync, rmSync, symlinkSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { runCli } from '../cli/run-cli.js';
+import { branchClone, cli, makeRemote } from '../git/sync/helpers.js';
+import { quietLogger } from '../helpers/logger.js';
+import { CLI, MERGE_BIN } from '../helpers/paths.js';
+import { tempDir } from '../helpers/temp.js';
 
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

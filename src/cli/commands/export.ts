@@ -80,7 +80,7 @@ export async function run(ctx: CliContext, input: ExportInput): Promise<number> 
   const files = filesLeftOut(storeLocation(ctx).dir);
   if (skipped.length === 0 && files.length === 0) return 0;
   if (skipped.length > 0) warnLeftOut(ctx, out, skipped);
-  if (files.length > 0) warnFilesLeftOut(ctx, out, files);
+  if (files.length > 0) warnFilesLeftOut(out, files);
   return input.strict ? EXIT_INCOMPLETE : 0;
 }
 
@@ -102,7 +102,7 @@ function filesLeftOut(dir: string): string[] {
 }
 
 /** `export left out N files …`, each with why. */
-function warnFilesLeftOut(ctx: CliContext, out: Output, files: string[]): void {
+function warnFilesLeftOut(out: Output, files: string[]): void {
   out.warn(`export left out ${plural(files.length, 'file')} of the store directory that ${files.length === 1 ? 'is' : 'are'} not a collection's log:`);
   for (const file of files) {
     out.note(

@@ -3,6 +3,8 @@
  * store's logs. Run it holding the store's write lock, right after committing the store,
  * so that git never finds an uncommitted line in a log it rewrites.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { GitSyncError, MergeConflictError } from '../../errors.js';
 import { chompLine, git, runGit } from '../git-command.js';
 import { commitIdentityArgs, NO_HOOKS } from './git-facts.js';
@@ -10,8 +12,6 @@ import { getConfig } from '../git-config.js';
 import { collectionOfLogFile } from '../../jsonl/collection-name.js';
 import { spellControls } from '../../jsonl/control-chars.js';
 import { isConflictMarker } from '../../jsonl/line-codec.js';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 
 interface MergeResult {
   /** HEAD before and after. */
