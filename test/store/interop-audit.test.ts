@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { Store } from '../../src/index.js';
 import { isUnheldNumber, unheldNumbers } from '../../src/shared/exact-integers.js';
 import { memberText } from '../../src/shared/json-keys.js';
+import { rawCallProblem } from '../../src/cli/mcp/raw-arguments.js';
 import { runCli } from '../cli/run-cli.js';
 import { branchClone, cli, makeRemote } from '../git/sync/helpers.js';
 import { quietLogger } from '../helpers/logger.js';
@@ -304,6 +305,12 @@ describe('a record with a string of millions of characters (within the 10 MiB re
   // expressions that walked JSON strings overflowed V8's stack on both.
   const plain = 'x'.repeat(9_500_000);
   const quotes = '"'.repeat(4_500_000);
+
+  it('the MCP server still finds a key given twice in a tool call that carries it', () => {
+    const call = JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'update_record', arguments: { id: 'a', patch: { s: plain } } } });
+    const twice = call.replace('{"id":"a"', '{"id":"a","id":"b"');
+    expect(rawCallProblem(twice)).toMatchObject({ requestId: 7, field: 'id' });
+  });
 
   it('createFromText stores it; export prints it and import stores it again', () => {
     const dir = tempDir();
