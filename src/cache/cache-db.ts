@@ -14,7 +14,7 @@ import { TaskGraphTables } from './task-graph-sql.js';
 import { TABLE_EPOCHS_DDL } from './table-epochs.js';
 import type { SqliteDatabase } from './sqlite.js';
 import { LockedError, TaskStoreError, ioError } from '../errors.js';
-import { symbolicLinkError } from '../fs/open-log-file.js';
+import { directoryError, symbolicLinkError } from '../fs/open-log-file.js';
 import { STATE_SUPERSEDED, everyCurrentRowFrom } from './row-state.js';
 import { sleepSync } from '../fs/sleep.js';
 import { registerLikeFunction } from './like-function.js';
@@ -533,8 +533,12 @@ function isCorruption(err: unknown): boolean {
  */
 function refuseLink(path: string): void {
   for (const suffix of ['', '-wal', '-shm']) {
-    if (lstatSync(path + suffix, { throwIfNoEntry: false })?.isSymbolicLink() !== true) continue;
-    throw symbolicLinkError(path + suffix, 'its cache', { hint: 'remove the link (the cache is rebuilt from the logs), then retry; nothing was written' });
+    const st = lstatSync(path + suffix, { throwIfNoEntry: false });
+    if (st?.isSymbolicLink() === true) {
+      throw symbolicLinkError(path + suffix, 'its cache', { hint: 'remove the link (the cache is rebuilt from the logs), then retry; nothing was written' });
+    }
+    // SQLite's own words ("unable to open database file") sent the user to the store's permissions.
+    if (st?.isDirectory() === true) throw directoryError(path + suffix, 'its cache', undefined);
   }
 }
 

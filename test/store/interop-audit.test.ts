@@ -270,6 +270,18 @@ describe('export and files of the store directory that are not a collection\'s l
   });
 });
 
+describe('a directory where the cache would be (taskstore.db/, taskstore.db-wal/)', () => {
+  it.each(['taskstore.db', 'taskstore.db-wal'])('%s: an error that names it as a directory; the logs are untouched', (name) => {
+    const dir = storeWithLog('{"id":"a","updated_at":1}\n');
+    mkdirSync(join(dir, name));
+    const result = runCli(['--store', dir, 'list', 'notes'], { cwd: tempDir() });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`${name}: it is a directory`);
+    expect(result.stderr).not.toContain('writable');
+    expect(readFileSync(join(dir, 'notes.jsonl'), 'utf8')).toBe('{"id":"a","updated_at":1}\n');
+  });
+});
+
 describe('.version as git may check it out: a symbolic link, a directory', () => {
   it('a link is never read through (its target\'s text is not shown), a directory is named as one; the logs are untouched', () => {
     const secret = join(tempDir(), 'secret');
