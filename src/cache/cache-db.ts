@@ -14,7 +14,7 @@ import { TaskGraphTables } from './task-graph-sql.js';
 import { TABLE_EPOCHS_DDL } from './table-epochs.js';
 import type { SqliteDatabase } from './sqlite.js';
 import { LockedError, TaskStoreError, ioError } from '../errors.js';
-import { symbolicLinkError } from '../fs/open-log-file.js';
+import { directoryError, symbolicLinkError } from '../fs/open-log-file.js';
 import { STATE_SUPERSEDED, everyCurrentRowFrom } from './row-state.js';
 import { sleepSync } from '../fs/sleep.js';
 import { registerLikeFunction } from './like-function.js';
@@ -152,7 +152,7 @@ export class CacheDb {
       db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
       db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
       const layout = CacheDb.readLayoutVersion(db);
-      if (layout !== CACHE_LAYOUT_VERSION) CacheDb.createLayout(db, layout !== undefined);
+      if (layout !== CACHE_LAYOUT_VERSION) CacheDb.createLayout(db);
       return new CacheDb(path, db, busyTimeoutMs);
     } catch (err) {
       db.close();
@@ -163,22 +163,30 @@ export class CacheDb {
   private static readLayoutVersion(db: SqliteDatabase): string | undefined {
     const hasMeta = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get();
     if (hasMeta === undefined) return undefined;
+    // Another program's table of that name (no key/value columns) names no layout either.
+    const columns = db.prepare("SELECT name FROM pragma_table_info('meta')").pluck().all() as string[];
+    if (!columns.includes('key') || !columns.includes('value')) return undefined;
     const row = db.prepare("SELECT value FROM meta WHERE key = 'layout'").get() as { value: string } | undefined;
     return row?.value;
   }
 
-  private static createLayout(db: SqliteDatabase, dropOld: boolean): void {
+  private static createLayout(db: SqliteDatabase): void {
     // IMMEDIATE: take the write lock first, so that processes creating the same store at
     // once queue up (busy handler) instead of failing to upgrade a read; the layout is
     // read again under the lock, since another process may have just created it.
     db.transaction(() => {
       if (CacheDb.readLayoutVersion(db) === CACHE_LAYOUT_VERSION) return;
-      if (dropOld) {
-        const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as {
-          name: string;
-        }[];
-        for (const { name } of tables) db.exec(`DROP TABLE IF EXISTS "${name.replace(/"/g, '""')}"`);
-      }
+      // Everything goes, also from a database that names no layout at all: a new file has
+      // nothing to drop, and any other is not this layout's. The Rust TaskStore keeps its
+      // own cache at this same path; a `files` or `meta` table of another program's,
+      // kept by CREATE TABLE IF NOT EXISTS, made every open fail ("no such column").
+      // Its foreign keys (ON DELETE CASCADE) are checked at commit, when both sides are gone.
+      db.pragma('defer_foreign_keys = ON');
+      const objects = db.prepare("SELECT type, name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%'").all() as {
+        type: 'table' | 'view';
+        name: string;
+      }[];
+      for (const { type, name } of objects) db.exec(`DROP ${type === 'view' ? 'VIEW' : 'TABLE'} IF EXISTS "${name.replace(/"/g, '""')}"`);
       db.exec(`
         CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS files (
@@ -525,8 +533,12 @@ function isCorruption(err: unknown): boolean {
  */
 function refuseLink(path: string): void {
   for (const suffix of ['', '-wal', '-shm']) {
-    if (lstatSync(path + suffix, { throwIfNoEntry: false })?.isSymbolicLink() !== true) continue;
-    throw symbolicLinkError(path + suffix, 'its cache', { hint: 'remove the link (the cache is rebuilt from the logs), then retry; nothing was written' });
+    const st = lstatSync(path + suffix, { throwIfNoEntry: false });
+    if (st?.isSymbolicLink() === true) {
+      throw symbolicLinkError(path + suffix, 'its cache', { hint: 'remove the link (the cache is rebuilt from the logs), then retry; nothing was written' });
+    }
+    // SQLite's own words ("unable to open database file") sent the user to the store's permissions.
+    if (st?.isDirectory() === true) throw directoryError(path + suffix, 'its cache', undefined);
   }
 }
 

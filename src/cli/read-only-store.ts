@@ -6,7 +6,7 @@
  * and removes it afterwards. Nothing in the store directory is touched. Messages name
  * the store's own paths, not the copy's.
  */
-import { accessSync, closeSync, constants, copyFileSync, existsSync, lstatSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { accessSync, closeSync, constants, copyFileSync, existsSync, lstatSync, mkdtempSync, readdirSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openLogFile, READ_NO_FOLLOW } from '../fs/open-log-file.js';
@@ -62,6 +62,10 @@ export function snapshotStore(dir: string): StoreSnapshot {
       }
       if (!st.isFile()) continue;
       copyFileSync(from, join(copy, entry), constants.COPYFILE_FICLONE);
+      // The original's times, not the copy's: an incomplete last line another program left
+      // is waited for while its file changed in the last 2 s (the store's "quiet" rule),
+      // and a fresh copy made every read of such a store wait those 2 s for nothing.
+      utimesSync(join(copy, entry), st.atime, st.mtime);
     }
   } catch (err) {
     remove();

@@ -35,6 +35,19 @@ export function symbolicLinkError(
 }
 
 /**
+ * The IoError for a store file that is a directory. Git checks out a directory of that
+ * name as readily as a file (a branch that committed `notes.jsonl/…`); the generic
+ * message and hint would send the user to the store's permissions.
+ */
+export function directoryError(path: string, what: string, cause: unknown): IoError {
+  return new IoError(`cannot open ${path}: it is a directory, where the store keeps a file (one of ${what})`, {
+    cause,
+    data: { path, errno: 'EISDIR' },
+    hint: 'move or rename that directory (TaskStore never creates one of that name), then retry; nothing was written',
+  });
+}
+
+/**
  * Opens the log at `path` with `flags`; an IoError (naming a symbolic link as one) when it
  * cannot. `what` names the kind of file in that message (`its logs`, `the store's files`).
  */
@@ -43,6 +56,7 @@ export function openLogFile(path: string, flags: number, what = 'its logs'): num
     return openSync(path, flags, 0o666);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw symbolicLinkError(path, what, { cause: err });
+    if ((err as NodeJS.ErrnoException).code === 'EISDIR') throw directoryError(path, what, err);
     throw ioError('open', path, err);
   }
 }

@@ -12,7 +12,8 @@
  * Pure, apart from one random nonce per process (see {@link ExactInteger.toJSON}). No
  * Node-only import: the dashboard's page parses the API's answers with it too.
  */
-import { isInexactInteger, JSON_TOKENS } from './exact-integers.js';
+import { isUnheldNumber, JSON_TOKENS, mayHoldUnheld } from './exact-integers.js';
+import { stringEnd } from './json-keys.js';
 
 /**
  * Marks the text of a placeholder that {@link stringifyExact} replaces by the digits. Random
@@ -36,10 +37,14 @@ function randomId(): string {
 }
 let placeholder: RegExp | undefined;
 function placeholderPattern(): RegExp {
-  return (placeholder ??= new RegExp(`"${exactNonce()}(-?\\d+)"`, 'g'));
+  return (placeholder ??= new RegExp(`"${exactNonce()}(-?\\d+(?:\\.\\d+)?(?:[eE][+-]?\\d+)?)"`, 'g'));
 }
 
-/** An integer literal a number cannot hold exactly, kept as its digits. */
+/**
+ * A number literal a number cannot hold exactly, kept as its text: an integer beyond
+ * ±2^53 (the common case, hence the name), or any literal whose value a double does not
+ * hold (`1e400`, which a number holds as Infinity and JSON prints as `null`; `-0`).
+ */
 export class ExactInteger {
   constructor(readonly text: string) {}
 
@@ -54,17 +59,17 @@ export class ExactInteger {
   }
 }
 
-/** Quick test: no run of 16 digits, no integer a number rounds (2^53 has 16 digits). */
-function mayHoldInexact(text: string): boolean {
-  return /\d{16}/.test(text);
+/** Quick test: false when `text` holds no number literal a number would change (see `mayHoldUnheld`). */
+export function mayHoldInexact(text: string): boolean {
+  return mayHoldUnheld(text);
 }
 
-/** `JSON.parse(text)`, with every integer a number would round as an {@link ExactInteger}. */
+/** `JSON.parse(text)`, with every number literal a number would change (see `unheldNumbers`) as an {@link ExactInteger}. */
 export function parseExact(text: string): unknown {
   if (!mayHoldInexact(text)) return JSON.parse(text);
   let found = false;
   const marked = text.replace(JSON_TOKENS, (token) => {
-    if (!isInexactInteger(token)) return token;
+    if (!isUnheldNumber(token)) return token;
     found = true;
     return JSON.stringify(`${exactNonce()}${token}`);
   });
@@ -123,5 +128,21 @@ export function stringifyExact(value: unknown, indent?: number): string {
  * @example compactJson('{ "a": [1.0, "x y"] }') // '{"a":[1.0,"x y"]}'
  */
 export function compactJson(json: string): string {
-  return json.replace(/"(?:[^"\\]|\\.)*"|[ \t\n\r]+/g, (token) => (token.startsWith('"') ? token : ''));
+  // By hand, not by a regular expression over the strings: see `stringEnd`.
+  const parts: string[] = [];
+  let kept = 0;
+  for (let i = 0; i < json.length; ) {
+    const c = json[i];
+    if (c === '"') {
+      i = stringEnd(json, i);
+    } else if (c === ' ' || c === '\t' || c === '\n' || c === '\r') {
+      parts.push(json.slice(kept, i));
+      while (i < json.length && (json[i] === ' ' || json[i] === '\t' || json[i] === '\n' || json[i] === '\r')) i++;
+      kept = i;
+    } else {
+      i++;
+    }
+  }
+  parts.push(json.slice(kept));
+  return parts.join('');
 }

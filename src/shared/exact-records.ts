@@ -4,7 +4,7 @@
  * (`Collection.getText`). Shared by the CLI's JSON output, its tables and the MCP server.
  */
 import { withReadDefaults, type Query, type Store } from '../index.js';
-import { overlay, parseExact, withExactIntegers } from './exact-json.js';
+import { mayHoldInexact, overlay, parseExact, withExactIntegers } from './exact-json.js';
 import type { RecordHistory } from './record-history.js';
 
 /**
@@ -30,7 +30,7 @@ export function exactRecord<T>(store: Store, collection: string, record: T): T {
 export function exactVersion<T>(store: Store, collection: string, record: T): T {
   const current = exactRecord(store, collection, record);
   if (current !== record || !isRecord(record) || typeof record.id !== 'string' || record.id === '') return current;
-  const texts = store.collection({ name: collection }).historyTexts(record.id).filter((text) => /\d{16}/.test(text));
+  const texts = store.collection({ name: collection }).historyTexts(record.id).filter(mayHoldInexact);
   const lines = texts.filter((text) => (JSON.parse(text) as { updated_at?: unknown }).updated_at === record.updated_at);
   return lines.length === 1 ? withExactIntegers(record, lines[0]!) : record;
 }
@@ -64,7 +64,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  */
 export function exactHistory(store: Store, history: RecordHistory): RecordHistory {
   const texts = store.collection({ name: history.collection }).historyTexts(history.id);
-  if (texts.length !== history.versions.length || !texts.some((t) => /\d{16}/.test(t))) return history;
+  if (texts.length !== history.versions.length || !texts.some(mayHoldInexact)) return history;
   const lines = texts.map((text) => parseExact(text) as Record<string, unknown>);
   const field = (version: number | null, name: string): unknown => (version === null ? undefined : Object.hasOwn(lines[version]!, name) ? lines[version]![name] : undefined);
   return {

@@ -111,18 +111,19 @@ export function runCheck(ctx: CheckContext): CheckReport {
   return { ok: problems.length === 0, problems };
 }
 
-const LONE_SURROGATE = /\p{Cs}/u;
+/** U+FFFD, which the cache's id column holds in place of half a surrogate pair (see {@link idOfCurrentRow}). */
+const REPLACEMENT = '\ufffd';
 
 /**
- * `id` as the cache's id column holds it. An id with half a surrogate pair (another tool
- * can write `"\ud800"` into a log; TaskStore refuses such new ids) cannot be stored as
- * UTF-8: the cache keeps other characters in its place, and lookups bind the id the same
- * way, so they find it. Compared as read from the log, such a record would be reported
- * as drift for ever, however often `sync` ran. Asked of SQLite itself (rare: only such ids).
+ * The id of a cache row whose id column reads `id` and whose text is `text`. An id with
+ * half a surrogate pair (another tool can write `"\ud800"` into a log; TaskStore refuses
+ * such new ids) cannot be stored as UTF-8: the id column holds U+FFFD in its place, so
+ * `"\ud800"` and `"\ud801"` share one column value (lookups compare the text's id). The
+ * row's text keeps the id as written: compared by the column, two such records were
+ * reported as one record with two current versions, for ever, however often `sync` ran.
  */
-function asCacheStoresIt(cache: CacheDb, id: string): string {
-  if (!LONE_SURROGATE.test(id)) return id;
-  return cache.selectAll<{ stored: string }>('SELECT CAST(? AS TEXT) AS stored', [id])[0]!.stored;
+function idOfCurrentRow(id: string, text: string): string {
+  return id.includes(REPLACEMENT) ? (JSON.parse(text) as { id: string }).id : id;
 }
 
 /**
@@ -156,7 +157,7 @@ function compareWithLog(ctx: CheckContext, name: string, onProgress: ((done: num
             message: `${name}.jsonl line ${line.lineNo} (${name}/${parsed.record.id}) writes the key ${JSON.stringify(key)} twice in one object: reads take the last value, queries and indexes the first; write the record again with the value it should have (taskstore update ${parsed.record.id} --set …)`,
           });
         }
-        const id = asCacheStoresIt(ctx.cache, parsed.record.id);
+        const id = parsed.record.id;
         const previous = expected.get(id);
         if (previous === undefined || supersedes(previous, parsed.record, true)) {
           const text = lineText.endsWith('\r') ? lineText.slice(0, -1) : lineText;
@@ -171,7 +172,8 @@ function compareWithLog(ctx: CheckContext, name: string, onProgress: ((done: num
     problems.push({ kind: 'repeated_key', collection: name, message: `${name}.jsonl: ${repeats - MAX_REPEATED_KEY_REPORTS} more line(s) write a key twice in one object` });
   }
   const extra: string[] = [];
-  ctx.table(name).forEachCurrentText((id, text) => {
+  ctx.table(name).forEachCurrentText((column, text) => {
+    const id = idOfCurrentRow(column, text);
     const version = expected.get(id);
     if (version === undefined) {
       if (extra.length < MAX_DRIFT_REPORTS) extra.push(id);

@@ -64,9 +64,15 @@ export interface DeleteOptions extends WriteOptions {
 
 const RESERVED = ['deleted'] as const;
 
-/** The first field of `record` reserved for tombstones, when it holds one. */
-function reservedFieldIn(record: Record<string, unknown>): string | undefined {
-  return RESERVED.find((key) => record[key] !== undefined);
+/**
+ * The first field of `record` reserved for tombstones, when it holds one. A field the
+ * current version (`previous`) already holds with the same value is kept, not refused:
+ * another tool may have written `"deleted": false` (its own soft-delete flag) into the
+ * log, and such a record, which reads as live (only `true` makes a tombstone), could
+ * otherwise never be updated. Setting or changing the field is still refused.
+ */
+function reservedFieldIn(record: Record<string, unknown>, previous?: Record<string, unknown>): string | undefined {
+  return RESERVED.find((key) => record[key] !== undefined && !(previous !== undefined && record[key] !== true && jsonEqual(record[key], previous[key])));
 }
 
 /** A query's keys: a misspelt one (`{ wher: … }`, `{ order: … }`) would otherwise drop its condition without a word. */
@@ -153,7 +159,7 @@ export class Collection<T extends object = Record<string, unknown>> {
     } catch (err) {
       throw new ValidationError(`text is not valid JSON (${(err as Error).message})`, { field: 'text' });
     }
-    assertPlainRecord(record);
+    assertPlainRecord(record, 'record', true);
     const compact = compactJson(text);
     const repeated = repeatedKey(compact);
     if (repeated !== undefined) {
@@ -322,7 +328,7 @@ export class Collection<T extends object = Record<string, unknown>> {
     previous?: { record: Record<string, unknown>; text: string },
     sourceText?: string,
   ): T & RecordMeta {
-    const given = reservedFieldIn(fields);
+    const given = reservedFieldIn(fields, previous?.record);
     if (given !== undefined) throw new ValidationError(`field ${given} is reserved for tombstones; use delete() to delete a record`, { field: given });
     const { id: _id, created_at: _c, updated_at: _u, ...rest } = fields;
     const stamps: Record<string, unknown> = createdAt === undefined ? { updated_at: updatedAt } : { created_at: createdAt, updated_at: updatedAt };
@@ -332,7 +338,7 @@ export class Collection<T extends object = Record<string, unknown>> {
       assertPlainRecord(validated);
       // A version holding `deleted: true` reads as a tombstone: a create that returned an
       // id get() cannot find, a patch that deleted the record.
-      const returned = reservedFieldIn(validated);
+      const returned = reservedFieldIn(validated, previous?.record);
       if (returned !== undefined) throw new ValidationError(`the schema returned a field ${returned}, which is reserved for tombstones; nothing was written`, { field: returned });
     }
     if (previous !== undefined && sameExceptUpdatedAt(validated, previous.record)) return previous.record as T & RecordMeta;

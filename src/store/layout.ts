@@ -2,12 +2,13 @@
  * The committed files that make a directory a store: `.version` (the on-disk format
  * version) and `.gitignore` (keeps the cache and other local state out of git).
  */
-import { appendFileSync, existsSync, lstatSync, readFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, lstatSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CorruptError, UnsupportedVersionError, ioError } from '../errors.js';
 import { atomicWriteFile } from '../fs/atomic-replace.js';
 import { FSYNC, type Durability } from '../fs/durability.js';
 import { spellControls } from '../jsonl/control-chars.js';
+import { directoryError, openLogFile, READ_NO_FOLLOW } from '../fs/open-log-file.js';
 import type { Logger } from './options.js';
 
 /** The JSONL format version this code reads and writes. */
@@ -27,7 +28,7 @@ taskstore.journal
 export function ensureLayout(dir: string, logger?: Pick<Logger, 'warn'>, durability: Durability = FSYNC): void {
   const versionPath = join(dir, '.version');
   if (existsSync(versionPath)) {
-    const text = readFileSync(versionPath, 'utf8').trim();
+    const text = readVersionFile(versionPath).trim();
     const version = Number(text);
     if (!/^\d+$/.test(text)) {
       throw new CorruptError(`${versionPath} should hold a format version number, found ${spellControls(JSON.stringify(text.slice(0, 20)))}`, {
@@ -46,6 +47,25 @@ export function ensureLayout(dir: string, logger?: Pick<Logger, 'warn'>, durabil
   const ignorePath = join(dir, '.gitignore');
   if (!existsSync(ignorePath)) writeOrFail(ignorePath, GITIGNORE, durability);
   else addMissingIgnores(ignorePath, logger);
+}
+
+/**
+ * `.version`'s text, never read through a symbolic link (as every other store file): git
+ * checks links out, and `.version -> ~/.ssh/id_rsa` had its first characters printed in
+ * the "should hold a format version number" error. A directory of that name gets an
+ * error that says so.
+ */
+function readVersionFile(path: string): string {
+  const fd = openLogFile(path, READ_NO_FOLLOW, "the store's files");
+  try {
+    return readFileSync(fd, 'utf8');
+  } catch (err) {
+    // Opening a directory read-only succeeds; reading it fails.
+    if ((err as NodeJS.ErrnoException).code === 'EISDIR') throw directoryError(path, "the store's files", err);
+    throw ioError('read', path, err);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** The patterns of {@link GITIGNORE}, without its comment. */

@@ -59,23 +59,28 @@ export function assertNewId(id: unknown, field = 'id'): asserts id is string {
   }
 }
 
-/** Throws unless `value` is a plain object whose contents survive a JSON round trip unchanged. */
-export function assertPlainRecord(value: unknown, what = 'record'): asserts value is Record<string, unknown> {
+/**
+ * Throws unless `value` is a plain object whose contents survive a JSON round trip unchanged.
+ * `fromText`: `value` was parsed from JSON text whose members are stored as written, so a
+ * number literal beyond a double's range (`1e400`, parsed as Infinity) is kept as its text
+ * and is no reason to refuse (a schema that returns it changed is still checked).
+ */
+export function assertPlainRecord(value: unknown, what = 'record', fromText = false): asserts value is Record<string, unknown> {
   if (!isPlainObject(value)) {
     throw new ValidationError(`${what} must be a plain object (got ${describe(value)})`);
   }
-  for (const key of Object.keys(value)) checkJsonValue(value[key], key, 2, key);
+  for (const key of Object.keys(value)) checkJsonValue(value[key], key, 2, key, fromText);
 }
 
 /** `level`: how deep `value` would nest if it is an object or an array (the record is level 1); `top`: its top-level field. */
-function checkJsonValue(value: unknown, path: string, level: number, top: string): void {
+function checkJsonValue(value: unknown, path: string, level: number, top: string, fromText: boolean): void {
   switch (typeof value) {
     case 'string':
     case 'boolean':
     case 'undefined': // an absent field, as in any JS object literal
       return;
     case 'number':
-      if (!Number.isFinite(value)) throw new ValidationError(`field ${path} is ${value}, which JSON cannot store`, { field: path });
+      if (!Number.isFinite(value) && !(fromText && !Number.isNaN(value))) throw new ValidationError(`field ${path} is ${value}, which JSON cannot store`, { field: path });
       return;
     case 'object':
       if (value === null) return;
@@ -94,7 +99,7 @@ function checkJsonValue(value: unknown, path: string, level: number, top: string
           if (!(i in value)) throw new ValidationError(`field ${path}[${i}] is a hole in a sparse array, which JSON would store as null`, { field: path });
           const item: unknown = value[i];
           if (item === undefined) throw new ValidationError(`field ${path}[${i}] is undefined, which JSON cannot store`, { field: path });
-          checkJsonValue(item, `${path}[${i}]`, level + 1, top);
+          checkJsonValue(item, `${path}[${i}]`, level + 1, top, fromText);
         }
         return;
       }
@@ -103,7 +108,7 @@ function checkJsonValue(value: unknown, path: string, level: number, top: string
           field: path,
         });
       }
-      for (const key of Object.keys(value)) checkJsonValue(value[key], `${path}.${key}`, level + 1, top);
+      for (const key of Object.keys(value)) checkJsonValue(value[key], `${path}.${key}`, level + 1, top, fromText);
       return;
     default:
       throw new ValidationError(`field ${path} is a ${typeof value}, which JSON cannot store`, { field: path });

@@ -4,10 +4,10 @@ import { CliError, withContext } from '../errors.js';
 import { withStore } from '../open-store.js';
 import { createOutput, plural } from '../output.js';
 import { readTextFile } from './create-prd.js';
-import { inexactIntegers } from '../../shared/exact-integers.js';
-import { parseExact, stringifyExact } from '../../shared/exact-json.js';
+import { unheldNumbers } from '../../shared/exact-integers.js';
+import { compactJson, parseExact, stringifyExact } from '../../shared/exact-json.js';
 import { createProgress } from '../progress.js';
-import { topLevelKeys } from '../../shared/json-keys.js';
+import { memberText, topLevelKeys } from '../../shared/json-keys.js';
 
 export interface ImportInput {
   /** Path of an export (`-` reads stdin). */
@@ -21,9 +21,11 @@ export interface ImportEntry {
   /** `line 3` (jsonl) or `prds[2]` (json). */
   where: string;
   /**
-   * Set when the record holds an integer a number cannot hold exactly (beyond ±2^53):
-   * the record as compact JSON with those integers' digits, which the stored line keeps
-   * (`record` holds them rounded).
+   * Set when the record's text is not what `JSON.stringify(record)` writes: the record as
+   * compact JSON text whose members the stored line keeps. In `jsonl`, the line's own
+   * record text (`1.0`, escapes such as `"\u00e9"`, every digit of an integer beyond
+   * ±2^53); in `json`, set only when it holds a number a double does not hold, those
+   * numbers' text (`record` holds them rounded).
    */
   text?: string;
 }
@@ -81,8 +83,11 @@ export function parseExport(text: string, file: string): { format: 'json' | 'jso
     // Written twice, JSON.parse keeps the last: the first record (or collection) would be dropped.
     const twice = mayNameTwice(line) ? memberWrittenTwice(line) : undefined;
     if (twice !== undefined) throw bad(file, where, `has ${JSON.stringify(twice)} twice (one line holds one record)`);
-    const exact = holdsInexact(line) ? (parseExact(line) as { record: unknown }).record : undefined;
-    entries.push(checkEntry(value.collection, value.record, where, file, exact));
+    // The record as the line writes it: its members keep their bytes (`1.0`, `"\u00e9"`,
+    // every digit of an integer beyond ±2^53, `1e400`), as `export` printed them from the log.
+    const recordText = memberText(line, 'record');
+    const text = recordText === undefined ? undefined : compactJson(recordText);
+    entries.push(checkEntry(value.collection, value.record, where, file, undefined, text !== JSON.stringify(value.record) ? text : undefined));
   });
   return { format: 'jsonl', entries };
 }
@@ -110,22 +115,24 @@ function occursTwice(text: string, word: string): boolean {
   return first >= 0 && text.indexOf(word, first + word.length) >= 0;
 }
 
-/** True when `json` (valid JSON text) holds an integer literal whose digits `JSON.parse` would not keep (beyond ±2^53). */
+/** True when `json` (valid JSON text) holds a number literal whose value `JSON.parse` would not keep (an integer beyond ±2^53, `-0` …). */
 function holdsInexact(json: string): boolean {
-  return inexactIntegers(json).length > 0;
+  return unheldNumbers(json).length > 0;
 }
 
 /**
  * `exact`: the record parsed by `parseExact` when its text holds an integer a number
  * would round; its compact text then keeps those digits (see {@link ImportEntry.text}).
+ * `text`: the record's own compact text, when it differs from what `JSON.stringify` writes.
  */
-function checkEntry(collection: string, record: unknown, where: string, file: string, exact?: unknown): ImportEntry {
+function checkEntry(collection: string, record: unknown, where: string, file: string, exact?: unknown, text?: string): ImportEntry {
   if (!COLLECTION_NAME.test(collection)) {
     throw bad(file, where, `names the collection ${JSON.stringify(collection)}, which is not a valid collection name (a-z, 0-9 and _, starting with a letter)`);
   }
   if (!isObject(record)) throw bad(file, where, 'has a record that is not a JSON object');
   if (record.id !== undefined && (typeof record.id !== 'string' || record.id === '')) throw bad(file, where, 'has a record whose "id" is not a non-empty string');
   if (record.deleted !== undefined) throw bad(file, where, 'has a tombstone ("deleted"); exports hold live records only');
+  if (text !== undefined) return { collection, record, where, text };
   return exact === undefined ? { collection, record, where } : { collection, record, where, text: stringifyExact(exact) };
 }
 

@@ -20,8 +20,13 @@ export interface RawCallProblem {
   message: string;
 }
 
-/** JSON tokens: strings, punctuation, numbers and literals (whitespace between them is skipped). */
-const TOKENS = /"(?:[^"\\]|\\.)*"|[{}[\]:,]|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null/g;
+/**
+ * JSON tokens: strings, punctuation, numbers and literals (whitespace between them is
+ * skipped). A string's characters are a starred class unrolled around its escapes:
+ * `(?:[^"\\]|\\.)*` made V8 recurse once per character, and a string of some millions
+ * (a large patch) overflowed the stack, which skipped every check of that call.
+ */
+const TOKENS = /"[^"\\]*(?:\\.[^"\\]*)*"|[{}[\]:,]|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null/g;
 
 type Frame = { keys: Set<string>; key: string | undefined; expectKey: boolean } | { index: number };
 

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { GitSyncError, IoError } from '../../errors.js';
 import { chompLine, git, gitBytes, runGit } from '../git-command.js';
 import { commitIdentityArgs, NO_HOOKS, objectFormat, resolveCommit } from './git-facts.js';
-import { assertNoConflictMarkers, type SnapshotFile } from './store-snapshot.js';
+import { assertNoConflictMarkers, assertNoNulBytes, type SnapshotFile } from './store-snapshot.js';
 import { recordsLost } from './lost-records.js';
 import { shellQuote } from '../shell-quote.js';
 
@@ -64,7 +64,11 @@ function tryCommitSnapshot(target: SnapshotCommitTarget, files: readonly Snapsho
   const format = objectFormat(workTree);
   const changed = files.filter((file) => committed.get(file.path)?.blob !== blobHash(format, file.content));
   if (changed.length === 0) return { commit: undefined, paths: [], appendedLines: new Map() };
-  for (const file of changed) if (file.collection !== undefined) assertNoConflictMarkers(join(workTree, file.path), file.content);
+  for (const file of changed) {
+    if (file.collection === undefined) continue;
+    assertNoConflictMarkers(join(workTree, file.path), file.content);
+    assertNoNulBytes(join(workTree, file.path), file.content);
+  }
   const appended = new Map<string, number | undefined>();
   for (const file of changed) {
     if (file.collection === undefined) continue;

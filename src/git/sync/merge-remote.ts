@@ -3,11 +3,15 @@
  * store's logs. Run it holding the store's write lock, right after committing the store,
  * so that git never finds an uncommitted line in a log it rewrites.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { GitSyncError, MergeConflictError } from '../../errors.js';
 import { chompLine, git, runGit } from '../git-command.js';
 import { commitIdentityArgs, NO_HOOKS } from './git-facts.js';
 import { getConfig } from '../git-config.js';
 import { collectionOfLogFile } from '../../jsonl/collection-name.js';
+import { spellControls } from '../../jsonl/control-chars.js';
+import { isConflictMarker } from '../../jsonl/line-codec.js';
 
 interface MergeResult {
   /** HEAD before and after. */
@@ -45,6 +49,8 @@ export function mergeRemote(workTree: string, remoteHead: string, label: string,
   if (run.status !== 0) {
     const conflicted = git(['diff', '--name-only', '-z', '--diff-filter=U'], workTree).split('\0').filter((p) => p !== '');
     if (conflicted.length > 0) {
+      const unmerged = conflicted.filter((path) => !holdsConflictMarker(join(workTree, path)));
+      if (unmerged.length > 0) throw driverRefused(workTree, label, conflicted, unmerged, run.stderr);
       throw new MergeConflictError(`merging ${label} left conflicts in ${conflicted.join(', ')} (in ${workTree})`, conflicted, {
         data: { workTree },
         hint:
@@ -61,6 +67,44 @@ export function mergeRemote(workTree: string, remoteHead: string, label: string,
   const after = chompLine(git(['rev-parse', 'HEAD'], workTree));
   const parents = chompLine(git(['rev-list', '--parents', '-n', '1', after], workTree)).split(' ').length - 1;
   return { before, after, mergeCommit: parents > 1 };
+}
+
+/**
+ * A conflicted file without a single marker line is one the merge driver refused (exit 2:
+ * invalid UTF-8, an unreadable side): git left ours in the work tree as it was. The usual
+ * advice (resolve the markers, `git add`, `git commit`) would commit ours alone and drop
+ * every line the other side added, so the error says what happened and where the other
+ * side is, with the driver's own words (git passes its stderr through).
+ */
+function driverRefused(workTree: string, label: string, conflicted: string[], unmerged: string[], stderr: string): MergeConflictError {
+  const reasons = stderr
+    .split('\n')
+    .filter((line) => line.startsWith('taskstore-merge: '))
+    .slice(0, 3)
+    .map((line) => spellControls(line.trim()));
+  const files = unmerged.join(', ');
+  return new MergeConflictError(
+    `merging ${label} left conflicts in ${conflicted.join(', ')} (in ${workTree}): the merge driver could not merge ${files}, which ${unmerged.length === 1 ? 'holds' : 'hold'} this clone's side unchanged, without conflict markers and without the other side's lines${reasons.length > 0 ? ` (${reasons.join('; ')})` : ''}`,
+    conflicted,
+    {
+      data: { workTree, unmerged },
+      hint:
+        `the work tree is left mid-merge and nothing was pushed. Committing ${files} as it is would drop the other side's records: its version is \`git show :3:<file>\` (the common base \`git show :1:<file>\`). ` +
+        'Fix what the driver names (a line that is not valid UTF-8: rewrite it, or delete it) on both sides, or add the lines of both sides to the file by hand; then `git add` and `git commit`, and run git-sync again. Or give up this merge with `git merge --abort`',
+    },
+  );
+}
+
+/** True when the file at `path` has a git conflict marker line (read as bytes: it may not be valid UTF-8). */
+function holdsConflictMarker(path: string): boolean {
+  let text: string;
+  try {
+    text = readFileSync(path, 'latin1');
+  } catch {
+    return true; // deleted on one side, or not a file: git's own conflict, left to the usual advice
+  }
+  if (!/(^|\n)(<{7}|={7}|>{7}|\|{7})/.test(text)) return false;
+  return text.split('\n').some((line) => isConflictMarker(line));
 }
 
 /** True when the index holds changes that are not committed (the user staged something). */

@@ -7,7 +7,7 @@
 import { closeSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { DECODE_CHUNK_BYTES, decodeLineChunks } from '../../jsonl/line-chunks.js';
 import { join } from 'node:path';
-import { ConflictMarkersError, ioError } from '../../errors.js';
+import { ConflictMarkersError, GitSyncError, ioError } from '../../errors.js';
 import { openLogFile, READ_NO_FOLLOW } from '../../fs/open-log-file.js';
 import { collectionOfLogFile } from '../../jsonl/collection-name.js';
 import { isConflictMarker } from '../../jsonl/line-codec.js';
@@ -102,4 +102,21 @@ export function assertNoConflictMarkers(file: string, content: Buffer, chunkByte
     }
     linesBefore += lines.length - 1;
   }
+}
+
+/**
+ * Throws `GitSyncError` (`nul_bytes`, naming the file and line) when the log holds a NUL
+ * byte. TaskStore never writes one: it is the trace of a write clobbered while another
+ * program was writing the file, and the pre-commit hook refuses to commit it. git-sync
+ * runs git with the hooks standing aside, so it makes that check itself.
+ */
+export function assertNoNulBytes(file: string, content: Buffer): void {
+  const at = content.indexOf(0);
+  if (at === -1) return;
+  let line = 1;
+  for (let i = content.indexOf(0x0a); i !== -1 && i < at; i = content.indexOf(0x0a, i + 1)) line++;
+  throw new GitSyncError(`${file} line ${line} holds a NUL byte: a write was clobbered while another program was writing the file; git-sync committed, merged and pushed nothing`, {
+    data: { reason: 'nul_bytes', file, line },
+    hint: 'remove the NUL bytes from that line (or the line itself: `taskstore check` names it as malformed), then run git-sync again; the store keeps working meanwhile',
+  });
 }
