@@ -12,15 +12,8 @@ import { changedFields, formatChangeLine } from '../../src/cli/change-line.js';
 import { visible } from '../../src/cli/terminal-safe.js';
 import { CLI } from '../helpers/paths.js';
 import { tempDir } from '../helpers/temp.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { quietLogger } from '../helpers/logger.js';
-
-async function waitFor(what: string, condition: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 /** `taskstore --store DIR watch --json --since 0 --collection notes` as a child process, its output collected. */
 function watchNotes(dir: string): { child: ChildProcess; stdout: () => string; stderr: () => string; exited: Promise<number | null> } {

@@ -11,57 +11,28 @@
  * lease that had ended; a renewal or release came from the holder. Every claim or
  * renewal the log holds was returned to exactly one call, in the process it names.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../cli/run-cli.js';
 import { tempDir } from '../helpers/temp.js';
+import { raceChildren, type RacedChild } from '../helpers/race-children.js';
 import { expected } from './readiness-oracle.js';
 
 const CHAOS = join(import.meta.dirname, '..', 'fixtures', 'graph-chaos.mjs');
 const SPECS = 24;
 const LEASE_MS = 40;
 
-interface Child {
+interface Child extends RacedChild {
   tag: string;
-  code: number | null;
-  lines: string[];
-  stderr: string;
 }
 
 async function runChildren(dir: string, seeds: number[], ops: number): Promise<Child[]> {
-  const started = seeds.map((seed, i) => {
-    const tag = `loop-${i}`;
-    const child = spawn(process.execPath, [CHAOS, dir, tag, String(seed), String(ops), String(LEASE_MS), String(SPECS)], { stdio: ['pipe', 'pipe', 'pipe'] });
-    const result: Child = { tag, code: null, lines: [], stderr: '' };
-    let buffer = '';
-    let markReady: () => void;
-    const ready = new Promise<void>((r) => (markReady = r));
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      buffer += chunk;
-      const parts = buffer.split('\n');
-      buffer = parts.pop()!;
-      for (const line of parts) {
-        if (line === 'ready') markReady();
-        else result.lines.push(line);
-      }
-    });
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => (result.stderr += chunk));
-    const exited = new Promise<Child>((resolve) =>
-      child.on('exit', (code) => {
-        markReady();
-        result.code = code;
-        resolve(result);
-      }),
-    );
-    return { child, ready, exited };
-  });
-  await Promise.all(started.map((c) => c.ready));
-  for (const c of started) c.child.stdin.write('go\n');
-  return Promise.all(started.map((c) => c.exited));
+  const results = await raceChildren(
+    CHAOS,
+    seeds.map((seed, i) => [dir, `loop-${i}`, String(seed), String(ops), String(LEASE_MS), String(SPECS)]),
+  );
+  return results.map((r, i) => ({ ...r, tag: `loop-${i}` }));
 }
 
 type Version = Record<string, unknown> & { id: string; updated_at: number };

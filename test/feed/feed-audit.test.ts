@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { changeLineText, Store, type Change } from '../../src/index.js';
 import { tempDir } from '../helpers/temp.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { quietLogger } from '../helpers/logger.js';
 import { DIST } from '../helpers/paths.js';
 import { GitRepo } from '../helpers/git-repo.js';
@@ -21,14 +22,6 @@ function openStore(dir: string): Store {
   const store = Store.open(dir, { logger: quietLogger() });
   open.push(store);
   return store;
-}
-
-async function waitFor(what: string, condition: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 /** Runs `body` (ESM, `Store` and `dir` in scope) in a child node process against the built package. */

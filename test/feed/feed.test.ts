@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Store, type Change } from '../../src/index.js';
 import { tempDir } from '../helpers/temp.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { GitRepo } from '../helpers/git-repo.js';
 import { quietLogger } from '../helpers/logger.js';
 import { DIST } from '../helpers/paths.js';
@@ -23,14 +24,6 @@ function openStore(dir: string): Store {
   const store = Store.open(dir, { logger: quietLogger() });
   open.push(store);
   return store;
-}
-
-async function waitFor(what: string, condition: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 /** Collects changes; `settled()` writes a local marker and waits for it, so everything committed before is known delivered. */

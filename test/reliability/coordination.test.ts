@@ -9,47 +9,15 @@ import { describe, expect, it } from 'vitest';
 import { Store } from '../../src/index.js';
 import { tempDir } from '../helpers/temp.js';
 import { quietLogger } from '../helpers/logger.js';
+import { raceChildren, type RacedChild } from '../helpers/race-children.js';
 
 const COORDINATOR = join(import.meta.dirname, '..', 'fixtures', 'coordinator.mjs');
 
-interface ChildResult {
-  code: number | null;
-  lines: string[];
-  stderr: string;
-}
+type ChildResult = RacedChild;
 
 /** Starts every child, waits until all have opened the store, then releases them at once. */
-async function race(argvs: string[][]): Promise<ChildResult[]> {
-  const children = argvs.map((argv) => {
-    const child = spawn(process.execPath, [COORDINATOR, ...argv], { stdio: ['pipe', 'pipe', 'pipe'] });
-    const result: ChildResult = { code: null, lines: [], stderr: '' };
-    let buffer = '';
-    let markReady: () => void;
-    const ready = new Promise<void>((r) => (markReady = r));
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      buffer += chunk;
-      const parts = buffer.split('\n');
-      buffer = parts.pop()!;
-      for (const line of parts) {
-        if (line === 'ready') markReady();
-        else result.lines.push(line);
-      }
-    });
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => (result.stderr += chunk));
-    const exited = new Promise<ChildResult>((resolve) =>
-      child.on('exit', (code) => {
-        markReady();
-        result.code = code;
-        resolve(result);
-      }),
-    );
-    return { child, ready, exited };
-  });
-  await Promise.all(children.map((c) => c.ready));
-  for (const c of children) c.child.stdin.write('go\n');
-  return Promise.all(children.map((c) => c.exited));
+function race(argvs: string[][]): Promise<ChildResult[]> {
+  return raceChildren(COORDINATOR, argvs);
 }
 
 function open(dir: string): Store {
