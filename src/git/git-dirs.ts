@@ -2,6 +2,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { IoError } from '../errors.js';
 import { runGit } from './git-command.js';
 import { getConfig } from './git-config.js';
+import { insideGitRepository } from './git-marker.js';
 
 /** Where git keeps the things TaskStore installs, for one work tree. */
 export interface GitLocation {
@@ -35,7 +36,15 @@ const DUBIOUS_OWNERSHIP = /dubious ownership/i;
  * if (loc) console.log(loc.hooksDir); // e.g. /repo/.git/hooks
  */
 export function findGitLocation(dir: string): GitLocation | undefined {
-  const run = runGit(['rev-parse', '--show-toplevel', '--git-dir', '--git-common-dir'], dir);
+  let run;
+  try {
+    run = runGit(['rev-parse', '--show-toplevel', '--git-dir', '--git-common-dir'], dir);
+  } catch (err) {
+    // Without git on PATH, a store outside any repository is simply in none: check and
+    // status of such a store need no git. Inside one, git is needed to inspect it.
+    if (isGitMissing(err) && !insideGitRepository(dir)) return undefined;
+    throw err;
+  }
   if (run.status !== 0) {
     if (NOT_IN_WORK_TREE.test(run.stderr)) return undefined;
     throw new IoError(`cannot inspect the git repository at ${dir}: ${run.stderr.trim() || `git exited with status ${run.status}`}`, {
@@ -90,4 +99,9 @@ export function effectiveHooksDir(workTree: string, commonDir: string, hooksPath
 /** `core.hooksPath` as git sees it from `dir` (`--path` expands `~`), or undefined. */
 function configuredHooksPath(dir: string): string | undefined {
   return getConfig(dir, 'core.hooksPath', { path: true });
+}
+
+/** The error of running git when no `git` program is on PATH. */
+function isGitMissing(err: unknown): boolean {
+  return err instanceof IoError && (err.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
 }

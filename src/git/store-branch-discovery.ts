@@ -5,9 +5,9 @@
  * git repository.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { gitEnv } from './git-command.js';
+import { insideGitRepository } from './git-marker.js';
 
 /**
  * The store directory of the repository's store branch (`<taskstore.worktree>/.taskstore`)
@@ -23,13 +23,6 @@ export function findStoreBranchDir(cwd: string): string | undefined {
   return worktree === '' ? undefined : join(worktree, '.taskstore');
 }
 
-/** A `.git` (directory or file) at or above `start`: the only case in which asking git is worth a process. */
-function insideGitRepository(start: string): boolean {
-  for (let dir = resolve(start); ; dir = dirname(dir)) {
-    if (existsSync(join(dir, '.git'))) return true;
-    if (dirname(dir) === dir) return false;
-  }
-}
 
 /**
  * The remote branches (`origin/taskstore`, as `{ remote, branch }`) that hold a store

@@ -6,7 +6,7 @@
  * every address. Runs the built CLI (`npm run build` first).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/temp.js';
@@ -99,19 +99,44 @@ describe('init where no git program is on PATH', () => {
   it('creates the store and exits 0 with a warning (it created the store, then failed with exit 1); --hooks still needs git and creates nothing', () => {
     const cwd = tempDir('taskstore-cli-');
     const noGit = { PATH: join(cwd, 'no-such-dir') };
-    const hooks = runCli(['init', '--hooks'], { cwd, env: noGit });
+    // In a repository (here an empty .git), --hooks needs git: it fails before creating anything.
+    const repo = tempDir('taskstore-cli-');
+    mkdirSync(join(repo, '.git'));
+    const hooks = runCli(['init', '--hooks'], { cwd: repo, env: noGit });
     expect(hooks.status).toBe(1);
     expect(hooks.stderr).toContain('the `git` program was not found on PATH');
-    expect(existsSync(join(cwd, '.taskstore'))).toBe(false);
+    expect(existsSync(join(repo, '.taskstore'))).toBe(false);
 
-    const init = runCli(['init'], { cwd, env: noGit });
+    const init = runCli(['init'], { cwd: repo, env: noGit });
     expect(init.status, init.stderr).toBe(0);
-    expect(init.stdout).toBe(`Initialized empty TaskStore in ${join(cwd, '.taskstore')}\n`);
+    expect(init.stdout).toBe(`Initialized empty TaskStore in ${join(repo, '.taskstore')}\n`);
     expect(init.stderr).toMatch(/^taskstore: warning: git was not found on PATH, so the git integration was not checked/);
+    // Outside any repository there is no integration to check: no warning.
+    const outside = runCli(['init'], { cwd, env: noGit });
+    expect(outside.status, outside.stderr).toBe(0);
+    expect(outside.stdout).toBe(`Initialized empty TaskStore in ${join(cwd, '.taskstore')}\n`);
+    expect(outside.stderr).toBe('');
     const again = runCli(['--json', 'init'], { cwd, env: noGit });
     expect(again.status, again.stderr).toBe(0);
     expect(JSON.parse(again.stdout)).toEqual({ dir: join(cwd, '.taskstore'), created: false, workTree: null, driverConfigured: false, hooks: null });
     expect(runCli(['create-prd', 'works without git'], { cwd, env: noGit }).status).toBe(0);
+  });
+
+  it('check and status of a store outside any repository need no git (they failed with "cannot run git"); inside one they still do', () => {
+    const cwd = tempDir('taskstore-cli-');
+    const noGit = { PATH: join(cwd, 'no-such-dir') };
+    expect(runCli(['init'], { cwd, env: noGit }).status).toBe(0);
+    const check = runCli(['check'], { cwd, env: noGit });
+    expect(check.status, check.stderr).toBe(0);
+    expect(check.stdout).toBe('ok: no problems found\n');
+    const status = runCli(['--json', 'status'], { cwd, env: noGit });
+    expect(status.status, status.stderr).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ inGitRepo: false, workTree: null });
+    // A repository around the store (here an empty .git): its integration cannot be checked without git.
+    mkdirSync(join(cwd, '.git'));
+    const inRepo = runCli(['check'], { cwd, env: noGit });
+    expect(inRepo.status).toBe(1);
+    expect(inRepo.stderr).toContain('the `git` program was not found on PATH');
   });
 });
 
