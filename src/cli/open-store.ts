@@ -76,6 +76,11 @@ export function storeLocation(ctx: CliContext): ResolvedStore {
   return location;
 }
 
+/** Replaces the store this invocation uses (`init` declining a store found above its repository). */
+export function setStoreLocation(ctx: CliContext, location: ResolvedStore): void {
+  locations.set(ctx, location);
+}
+
 /** For the commands that claim: warns when the store is a linked worktree's own copy (see `worktree-store.ts`). */
 export function warnIfWorktreeCopy(ctx: CliContext, logger: Logger = createCliLogger(ctx)): void {
   const warning = worktreeCopyWarning(storeLocation(ctx));

@@ -35,6 +35,36 @@ describe('only init and import create a store', () => {
   });
 });
 
+describe('init in a repository below a directory that has a store', () => {
+  it('makes the repository its own store instead of reinitializing the one above it (a ~/.taskstore), and says so; --store still takes that one', () => {
+    const home = tempDir('taskstore-cli-');
+    expect(runCli(['init'], { cwd: home }).status).toBe(0); // a store made in the home directory by mistake
+    expect(runCli(['create-prd', 'home'], { cwd: home }).status).toBe(0);
+    const homeFiles = readdirSync(join(home, '.taskstore')).sort();
+    const project = join(home, 'project');
+    mkdirSync(join(project, 'src'), { recursive: true });
+    GitRepo.init({ dir: project });
+
+    const init = runCli(['init'], { cwd: project });
+    expect(init.status, init.stderr).toBe(0);
+    expect(init.stdout).toBe(`Initialized empty TaskStore in ${join(project, '.taskstore')}\n`);
+    expect(init.stderr).toContain(`note: not using the store at ${join(home, '.taskstore')}: it is outside this git work tree (${project}); pass --store ${join(home, '.taskstore')} to use it`);
+    expect(existsSync(join(project, '.taskstore', '.version'))).toBe(true);
+    expect(readdirSync(join(home, '.taskstore')).sort()).toEqual(homeFiles);
+    // Every later command in the repository, from any subdirectory, finds the repository's store.
+    expect(runCli(['create-prd', 'project'], { cwd: join(project, 'src') }).status).toBe(0);
+    expect(runJson<{ title: string }[]>(['list-prds'], { cwd: join(project, 'src') }).map((p) => p.title)).toEqual(['project']);
+    expect(runJson<{ title: string }[]>(['list-prds'], { cwd: home }).map((p) => p.title)).toEqual(['home']);
+    // From a subdirectory of the repository, init finds the repository's store, as before.
+    const again = runCli(['init'], { cwd: join(project, 'src') });
+    expect(again.stdout).toBe(`Reinitialized existing TaskStore in ${join(project, '.taskstore')}\n`);
+    expect(again.stderr).not.toContain('not using the store');
+    // Named on purpose, the store above is used.
+    const named = runCli(['--store', join(home, '.taskstore'), 'init'], { cwd: project });
+    expect(named.stdout).toBe(`Reinitialized existing TaskStore in ${join(home, '.taskstore')}\n`);
+  });
+});
+
 describe('terminal injection', () => {
   it('record text never reaches the terminal raw: control characters are spelled out; --json stays exact', () => {
     const root = tempDir('taskstore-cli-');

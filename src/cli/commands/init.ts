@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { existsSync, realpathSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import type { GitIntegrationReport, GitIntegrationStatus } from '../../index.js';
 import type { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
-import { openStore, storeLocation } from '../open-store.js';
+import { openStore, setStoreLocation, storeLocation } from '../open-store.js';
+import type { ResolvedStore } from '../resolve-store.js';
 import { createOutput, plural } from '../output.js';
 import { visible } from '../terminal-safe.js';
 
@@ -36,7 +37,7 @@ export interface InitReport {
 export async function run(ctx: CliContext, input: InitInput): Promise<number> {
   if (input.branch !== undefined) return (await import('./init-branch.js')).runInitBranch(ctx, input.branch);
   const out = createOutput(ctx);
-  const location = storeLocation(ctx);
+  const location = ownRepositoryStore(ctx, out);
   const existed = existsSync(join(location.dir, '.version'));
   if (location.source === 'default' && !existed) refuseGitDirectory(ctx.cwd);
   const git = await import('../../index.js');
@@ -97,6 +98,35 @@ export async function run(ctx: CliContext, input: InitInput): Promise<number> {
 }
 
 /** The error of running git where no `git` program is on PATH (spawn's ENOENT). */
+/**
+ * The store `init` works on. Discovery walks up from the current directory, which lets
+ * every command run from a project's subdirectories; but a `.taskstore/` it finds above
+ * the git work tree the command runs in (a `~/.taskstore` left by an earlier `taskstore
+ * init` in the home directory) belongs to no commit of this repository: taken, the
+ * repository would get no store of its own and its records would never reach git. There
+ * `init` makes the store the current directory's, as without one above, and says which
+ * store it passed over (`--store` takes that one on purpose).
+ */
+function ownRepositoryStore(ctx: CliContext, out: ReturnType<typeof createOutput>): ResolvedStore {
+  const location = storeLocation(ctx);
+  if (location.source !== 'found') return location;
+  const run = spawnSync('git', ['rev-parse', '--show-toplevel'], { cwd: ctx.cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  if (run.status !== 0 || typeof run.stdout !== 'string') return location; // not in a work tree (or no git): discovery as usual
+  const workTree = run.stdout.replace(/\n$/, '');
+  let storeParent: string;
+  try {
+    storeParent = realpathSync(dirname(location.dir));
+  } catch {
+    return location;
+  }
+  const fromWorkTree = relative(workTree, storeParent);
+  if (fromWorkTree === '' || (!fromWorkTree.startsWith('..') && !isAbsolute(fromWorkTree))) return location;
+  const own: ResolvedStore = { dir: join(ctx.cwd, '.taskstore'), source: 'default' };
+  setStoreLocation(ctx, own);
+  out.note(`note: not using the store at ${visible(location.dir, true)}: it is outside this git work tree (${visible(workTree, true)}); pass --store ${visible(location.dir, true)} to use it`);
+  return own;
+}
+
 function gitIsMissing(err: unknown): boolean {
   const cause = err instanceof Error ? (err.cause as NodeJS.ErrnoException | undefined) : undefined;
   return err instanceof Error && (err as { code?: unknown }).code === 'IO' && cause?.code === 'ENOENT' && cause.syscall?.startsWith('spawn') === true;
