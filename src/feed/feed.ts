@@ -24,7 +24,7 @@ import { closeSync, fstatSync, openSync, readdirSync, statSync, watch, type FSWa
 import type { CacheDb, FileStateRow } from '../cache/cache-db.js';
 import { collectionOfLogFile, LOG_SUFFIX } from '../jsonl/collection-name.js';
 import { parseLine, readerText, withoutBom } from '../jsonl/line-codec.js';
-import { crc32Range, extendCrc, fingerprintPrefix, readLinesFrom, readRange } from '../jsonl/log-io.js';
+import { crc32Range, fingerprintPrefix, readLinesFrom, readRange } from '../jsonl/log-io.js';
 import { isUtf8 } from 'node:buffer';
 import type { Logger } from '../store/options.js';
 import { logPath, statMatches, unchangedByStat } from '../store/ingest.js';
@@ -82,7 +82,8 @@ export interface LocalLines {
    * `\n`. Lets the feed deliver its own writes without reading them back.
    */
   appended?: {
-    before: { offset: number; fingerprint: string | null };
+    /** `prefixCrc`: the CRC-32 of the log's first `offset` bytes the appender extended by the lines (null when unknown). */
+    before: { offset: number; fingerprint: string | null; prefixCrc: number | null };
     after: { ino: string; offset: number; lines: number; fingerprint: string; prefixCrc: number | null };
     lines: readonly string[];
   };
@@ -262,8 +263,9 @@ export class ChangeFeed {
           cursor.fingerprint === before.fingerprint &&
           // An edit of equal length in the middle of the log, saved in place, which this
           // write's catch-up rebuilt: offset and fingerprint windows are as they were, only
-          // the prefix's CRC tells (see prefixKept).
-          (cursor.prefixCrc === null || after.prefixCrc === null || appendedCrc(cursor.prefixCrc, appended.lines) === after.prefixCrc);
+          // the prefix's CRC tells (see prefixKept). The appender extended the CRC it
+          // started from by these very lines, so the cursor's must be that one.
+          (cursor.prefixCrc === null || before.prefixCrc === null || cursor.prefixCrc === before.prefixCrc);
     if (!atStart) return false;
     let lineNo = local.firstLine;
     for (const line of appended.lines) this.applyLine(log, line.endsWith('\n') ? line.slice(0, -1) : line, lineNo++, 'local', out);
@@ -711,12 +713,6 @@ function prefixKept(fd: number, cursor: Cursor, state: FileStateRow): boolean {
   if (cursor.prefixCrc === null || state.prefix_crc === null) return true;
   if (cursor.offset === state.offset) return cursor.prefixCrc === state.prefix_crc;
   return crc32Range(fd, cursor.offset, state.offset, cursor.prefixCrc) === state.prefix_crc;
-}
-
-/** The CRC of a prefix with `lines` appended (what the appender records). */
-function appendedCrc(crc: number, lines: readonly string[]): number {
-  for (const line of lines) crc = extendCrc(Buffer.from(line), crc);
-  return crc;
 }
 
 function cursorOf(state: FileStateRow): Cursor {

@@ -88,7 +88,7 @@ export function runWrite<R>(engine: Engine, fn: () => R, { readOnly = false }: {
           collection: log.collection,
           firstLine: log.startLines + 1,
           lastLine: log.startLines + log.lines.length,
-          appended: log.appended === undefined ? undefined : { before: { offset: log.startOffset, fingerprint: log.startFingerprint }, after: log.appended, lines: log.lines },
+          appended: log.appended === undefined ? undefined : { before: { offset: log.startOffset, fingerprint: log.startFingerprint, prefixCrc: log.startCrc }, after: log.appended, lines: log.lines },
         }));
     }
     return result;
