@@ -67,6 +67,11 @@ function spawnGit(args: readonly string[], cwd: string, options: GitRunOptions, 
   return result;
 }
 
+/** The error {@link runGit} throws when no `git` program is on PATH (spawn's ENOENT). */
+export function isGitNotFound(err: unknown): boolean {
+  return err instanceof IoError && (err.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+}
+
 /** Runs git and returns stdout; a non-zero exit becomes an {@link IoError} carrying git's own message. */
 export function git(args: readonly string[], cwd: string, options: GitRunOptions = {}): string {
   const run = runGit(args, cwd, options);

@@ -1,6 +1,6 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { IoError } from '../errors.js';
-import { runGit } from './git-command.js';
+import { isGitNotFound, runGit } from './git-command.js';
 import { getConfig } from './git-config.js';
 import { insideGitRepository } from './git-marker.js';
 
@@ -42,7 +42,7 @@ export function findGitLocation(dir: string): GitLocation | undefined {
   } catch (err) {
     // Without git on PATH, a store outside any repository is simply in none: check and
     // status of such a store need no git. Inside one, git is needed to inspect it.
-    if (isGitMissing(err) && !insideGitRepository(dir)) return undefined;
+    if (isGitNotFound(err) && !insideGitRepository(dir)) return undefined;
     throw err;
   }
   if (run.status !== 0) {
@@ -99,9 +99,4 @@ export function effectiveHooksDir(workTree: string, commonDir: string, hooksPath
 /** `core.hooksPath` as git sees it from `dir` (`--path` expands `~`), or undefined. */
 function configuredHooksPath(dir: string): string | undefined {
   return getConfig(dir, 'core.hooksPath', { path: true });
-}
-
-/** The error of running git when no `git` program is on PATH. */
-function isGitMissing(err: unknown): boolean {
-  return err instanceof IoError && (err.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
 }
