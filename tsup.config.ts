@@ -7,6 +7,11 @@ const shared = {
   sourcemap: true,
   clean: false, // several builds may run while tests read dist/; stale chunks are harmless
   shims: false,
+  // Whitespace and syntax only (names stay, so stack traces stay readable; the source maps
+  // map back to src/): smaller chunks parse faster, and every CLI start parses its chunks.
+  // Measured on `list-prds`: about 2 ms of a 125 ms start.
+  minifyWhitespace: true,
+  minifySyntax: true,
 } as const;
 
 export default defineConfig([
@@ -26,7 +31,15 @@ export default defineConfig([
     // so `taskstore mcp` works after a plain install without the SDK's ~90 packages
     // (an HTTP server stack the stdio server never loads). The SDK's code lands in the
     // mcp command's own chunk; no other command loads it.
-    noExternal: ['zod', 'uuid'],
+    //
+    // commander (CommonJS) is bundled too: loaded from node_modules it cost six files
+    // resolved, read and wrapped on every start, about 3 ms. Its code calls `require` for
+    // Node built-ins, which an ES module lacks: the banner gives each chunk one, made on
+    // first use (a `createRequire` in each of the ~15 chunks a command loads cost ~3 ms).
+    noExternal: ['zod', 'uuid', 'commander'],
+    banner: {
+      js: "import { createRequire as __taskstoreCreateRequire } from 'node:module'; function require(id) { return (require.cjs ??= __taskstoreCreateRequire(import.meta.url))(id); }",
+    },
   },
   {
     ...shared,
