@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TaskSpec } from '../../src/index.js';
 import { CLI } from '../helpers/paths.js';
+import { staticBareImports, staticImportClosure } from '../helpers/static-imports.js';
 import { tempDir } from '../helpers/temp.js';
 import { startMcp, textOf, type McpSession } from './mcp-client.js';
 import { runCli, runJson } from './run-cli.js';
@@ -358,25 +359,11 @@ describe('taskstore mcp: the process', () => {
   });
 
   it('loads the MCP SDK only for `taskstore mcp`: other commands never import it', async () => {
-    const { readFileSync } = await import('node:fs');
-    const { dirname, resolve } = await import('node:path');
-    // Follow the static imports of the CLI entry through the build's chunks.
-    const seen = new Set<string>();
-    const visit = (file: string): void => {
-      if (seen.has(file)) return;
-      seen.add(file);
-      // The SDK is bundled into the mcp command's own chunk (`mcp-<hash>.js`).
-      expect(file).not.toMatch(/[\\/]mcp-[A-Z0-9]+\.js$/);
-      const code = readFileSync(file, 'utf8');
-      // Static imports only (`import(…)` is how the mcp command loads its chunk), written
-      // as the minified build writes them too: `import{a}from"./x.js"`, `import"./y.js"`.
-      for (const [, spec] of code.matchAll(/(?:\bfrom|\bimport)\s*"([^"]+)"/g)) {
-        expect(spec, file).not.toMatch(/modelcontextprotocol/);
-        if (spec!.startsWith('.')) visit(resolve(dirname(file), spec!));
-      }
-    };
-    visit(CLI);
-    expect(seen.size).toBeGreaterThan(1);
+    const files = staticImportClosure(CLI);
+    // The SDK is bundled into the mcp command's own chunk (`mcp-<hash>.js`).
+    for (const file of files.keys()) expect(file).not.toMatch(/[\\/]mcp-[A-Z0-9]+\.js$/);
+    for (const spec of staticBareImports(files)) expect(spec).not.toMatch(/modelcontextprotocol/);
+    expect(files.size).toBeGreaterThan(1);
   });
 
   it('validates writes with the one zod the MCP SDK loads: the CommonJS build of zod is never required as a second copy', async () => {

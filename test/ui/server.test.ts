@@ -1,7 +1,6 @@
 /** The ui server over real HTTP: ports, the live channel, assets, the CLI command's errors. */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import { createServer, request, type Server } from 'node:http';
 import { connect } from 'node:net';
 import type { LiveChange } from '../../src/ui/api-types.js';
@@ -11,6 +10,7 @@ import { startUiServer, type UiServer } from '../../src/ui/server/start-server.j
 import { feedChanges, type ChangeSource } from '../../src/ui/server/live-changes.js';
 import type { Store } from '../../src/index.js';
 import { CLI } from '../helpers/paths.js';
+import { staticImportClosure } from '../helpers/static-imports.js';
 import { tempDir } from '../helpers/temp.js';
 import { openStore, runCli } from '../cli/run-cli.js';
 import { rawRequest, startUiProcess, type UiProcess } from './ui-process.js';
@@ -230,17 +230,12 @@ describe('the ui command as a process', () => {
 
 it('other commands do not load the ui: nothing the CLI imports at start-up contains it', () => {
   // Follow the static imports of dist/cli/main.js; the ui arrives only through import().
-  const seen = new Set<string>();
-  const visit = (file: string): void => {
-    if (seen.has(file)) return;
-    seen.add(file);
-    const text = readFileSync(file, 'utf8');
+  const files = staticImportClosure(CLI);
+  for (const [file, text] of files) {
     expect(text, file).not.toContain('text/event-stream');
     expect(text, file).not.toContain('TaskStore dashboard:');
-    for (const m of text.matchAll(/^import\s[^;]*?["'](\.{1,2}\/[^"']+)["']/gm)) visit(resolve(dirname(file), m[1]!));
-  };
-  visit(CLI);
-  expect(seen.size).toBeGreaterThan(1);
+  }
+  expect(files.size).toBeGreaterThan(1);
   const program = readFileSync(CLI, 'utf8');
   expect(program).toMatch(/import\("\.\.\/ui-[A-Z0-9]+\.js"\)/);
 });
