@@ -65,6 +65,23 @@ describe('init in a repository below a directory that has a store', () => {
   });
 });
 
+describe('status right after init', () => {
+  it('says the store itself is not in git yet, instead of "uncommitted none"; after the first commit it says none', () => {
+    const repo = GitRepo.init({ dir: tempDir('taskstore-cli-') });
+    expect(runCli(['init'], { cwd: repo.dir }).status).toBe(0);
+    const fresh = runJson<{ uncommitted: object; untrackedFiles: string[] }>(['status'], { cwd: repo.dir });
+    expect(fresh.uncommitted).toEqual({});
+    expect(fresh.untrackedFiles.sort()).toEqual(['.taskstore/.gitignore', '.taskstore/.version']);
+    expect(runCli(['status'], { cwd: repo.dir }).stdout).toMatch(/^uncommitted +not in git yet: \.taskstore\/\.gitignore, \.taskstore\/\.version$/m);
+    expect(runCli(['create-prd', 'first'], { cwd: repo.dir }).status).toBe(0);
+    expect(runCli(['status'], { cwd: repo.dir }).stdout).toMatch(/^uncommitted +prds \+1, not in git yet: /m);
+    repo.git('add', '.taskstore');
+    repo.git('commit', '-q', '-m', 'store');
+    expect(runJson<{ untrackedFiles: string[] }>(['status'], { cwd: repo.dir }).untrackedFiles).toEqual([]);
+    expect(runCli(['status'], { cwd: repo.dir }).stdout).toMatch(/^uncommitted +none$/m);
+  });
+});
+
 describe('terminal injection', () => {
   it('record text never reaches the terminal raw: control characters are spelled out; --json stays exact', () => {
     const root = tempDir('taskstore-cli-');

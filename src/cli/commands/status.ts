@@ -27,6 +27,9 @@ function print(out: Output, storeDir: string, status: SyncStatus): void {
     return;
   }
   const changes = Object.entries(status.uncommitted).map(([name, c]) => `${name} +${c.added}${c.removed > 0 ? ` -${c.removed}` : ''}`);
+  // Right after `init` no log has a line yet, but the store itself is not in git: "none"
+  // alone read as "everything is committed".
+  if (status.untrackedFiles.length > 0) changes.push(`not in git yet: ${status.untrackedFiles.map((path) => visible(path, true)).join(', ')}`);
   const tracking =
     status.upstream === null
       ? 'no upstream yet (the first git-sync sets it)'

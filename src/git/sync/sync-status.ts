@@ -30,6 +30,14 @@ export interface SyncStatus {
   uncommitted: Record<string, { added: number; removed: number }>;
   /** Total uncommitted lines added over all collections. */
   uncommittedLines: number;
+  /**
+   * Files under the store directory that git does not track yet (ignored files aside),
+   * logs aside (`uncommitted` counts those): `.version` and `.gitignore` right after
+   * `init`, until the first commit or git-sync, which commits them. Paths relative to the
+   * work tree. While the store's `.version` is among them the store is not in git at all,
+   * whatever `uncommitted` says.
+   */
+  untrackedFiles: string[];
   /** Git merges the store's logs with the TaskStore driver (attribute line + driver config present). */
   driverInstalled: boolean;
   /** Every TaskStore hook is installed. */
@@ -50,6 +58,7 @@ const EMPTY: SyncStatus = {
   behind: null,
   uncommitted: {},
   uncommittedLines: 0,
+  untrackedFiles: [],
   driverInstalled: false,
   hooksInstalled: false,
   hooksMissing: [],
@@ -63,7 +72,7 @@ const EMPTY: SyncStatus = {
  */
 export function syncStatus(storeDir: string): SyncStatus {
   const located = locateStore({ storeDir });
-  if (located.git === undefined || located.relative === undefined) return { ...EMPTY, uncommitted: {}, hooksMissing: [] };
+  if (located.git === undefined || located.relative === undefined) return { ...EMPTY, uncommitted: {}, untrackedFiles: [], hooksMissing: [] };
   const { workTree, gitDir } = located.git;
   const branch = currentBranch(workTree) ?? null;
   const configured = readStoreBranchConfig(workTree);
@@ -76,7 +85,7 @@ export function syncStatus(storeDir: string): SyncStatus {
     const [left, right] = counts.stdout.trim().split(/\s+/).map(Number);
     if (counts.status === 0 && left !== undefined && right !== undefined) [ahead, behind] = [left, right];
   }
-  const uncommitted = uncommittedChanges(workTree, located.relative);
+  const { uncommitted, untrackedFiles } = uncommittedChanges(workTree, located.relative);
   const integration = gitIntegrationStatus({ storeDir, probeDriver: false });
   return {
     inGitRepo: true,
@@ -88,6 +97,7 @@ export function syncStatus(storeDir: string): SyncStatus {
     behind,
     uncommitted,
     uncommittedLines: Object.values(uncommitted).reduce((n, c) => n + c.added, 0),
+    untrackedFiles,
     driverInstalled: integration.attributesLine && integration.driverConfigured,
     hooksInstalled: integration.hooksMissing.length === 0,
     hooksMissing: integration.hooksMissing,
@@ -95,8 +105,11 @@ export function syncStatus(storeDir: string): SyncStatus {
   };
 }
 
-/** Per collection: lines of the work tree's logs that HEAD lacks (tracked logs by diff, new logs by counting). */
-function uncommittedChanges(workTree: string, storeRelative: string): Record<string, { added: number; removed: number }> {
+/**
+ * Per collection: lines of the work tree's logs that HEAD lacks (tracked logs by diff, new
+ * logs by counting); and the store's other files that git does not track yet.
+ */
+function uncommittedChanges(workTree: string, storeRelative: string): { uncommitted: Record<string, { added: number; removed: number }>; untrackedFiles: string[] } {
   const scope = storeRelative === '' ? '.' : storeRelative;
   const result: Record<string, { added: number; removed: number }> = {};
   const note = (path: string, change: { added: number; removed: number }): void => {
@@ -108,8 +121,13 @@ function uncommittedChanges(workTree: string, storeRelative: string): Record<str
     for (const [path, change] of numstat(workTree, ['HEAD', '--', scope])) note(path, change);
   }
   const untracked = runGit(['ls-files', '-z', '--others', '--exclude-standard', '--', scope], workTree);
+  const untrackedFiles: string[] = [];
   for (const path of untracked.stdout.split('\0')) {
-    if (collectionOfLogFile(path) === undefined) continue;
+    if (path === '') continue;
+    if (collectionOfLogFile(path) === undefined) {
+      untrackedFiles.push(path);
+      continue;
+    }
     let lines = 0;
     try {
       const content = readFileSync(join(workTree, path));
@@ -119,5 +137,5 @@ function uncommittedChanges(workTree: string, storeRelative: string): Record<str
     }
     note(path, { added: lines, removed: 0 });
   }
-  return result;
+  return { uncommitted: result, untrackedFiles };
 }
