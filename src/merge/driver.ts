@@ -12,7 +12,6 @@
  * arguments, unreadable input, write failure); on error `<ours>` is left untouched,
  * which git then reports as a conflicted file, so nothing is lost.
  */
-import { isUtf8 } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { atomicWriteFile } from '../fs/atomic-replace.js';
 import { mergeJsonlBytes, type BytesMergeResult } from './merge-bytes.js';
@@ -146,7 +145,7 @@ function oursDescendsFromBase(env: NodeJS.ProcessEnv): boolean {
   return /^(merge|pull)\b/.test(env.GIT_REFLOG_ACTION ?? '');
 }
 
-/** Reads one input, which must be UTF-8. A missing base is an empty base (the file is new on both sides). */
+/** Reads one input. A missing base is an empty base (the file is new on both sides). */
 function readInput(
   readFile: (path: string) => Uint8Array,
   path: string,
@@ -160,9 +159,8 @@ function readInput(
     if (missingIsEmpty && (err as NodeJS.ErrnoException).code === 'ENOENT') return new Uint8Array(0);
     throw new Error(`cannot read ${side} file ${path} (${(err as Error).message})`, { cause: err });
   }
-  // Decoding would replace invalid bytes and the merge would then rewrite them: refuse instead.
-  // (A leading byte order mark is fine: the merge reads past it and keeps ours'.)
-  if (!isUtf8(bytes)) throw new Error(`${side} file ${path} is not valid UTF-8; merge this file by hand`);
+  // Lines that are not valid UTF-8 are malformed lines, carried through byte for byte
+  // (opaque-lines.ts); a leading byte order mark is read past, and ours' kept.
   return bytes;
 }
 

@@ -10,12 +10,16 @@
  * store's own form (`\n` line ends, no empty line, a final newline), ours' bytes are
  * written as they are, followed by the rest, instead of joining and encoding them again.
  *
- * Pure: no file access. The inputs must be valid UTF-8 (the driver checks).
+ * A line that is not valid UTF-8 is a malformed line, as when the store reads it, and is
+ * carried into the result byte for byte (opaque-lines.ts).
+ *
+ * Pure: no file access.
  */
 import { readMergeInput, readMergeInputAfter, type MergeInput, type MergeSide } from './merge-input.js';
 import { startsWithUtf8Bom, UTF8_BOM } from '../jsonl/utf8-bom.js';
 import { DECODE_CHUNK_BYTES, decodeLineChunks } from '../jsonl/line-chunks.js';
 import { planMerge, renderAfterOurs, renderText, resultOf, type MergeOptions, type MergeResult } from './merge-jsonl.js';
+import { decodeKeepingInvalidLines, encodeMergedText } from './opaque-lines.js';
 
 const NEWLINE = 0x0a;
 const CR = 0x0d;
@@ -45,12 +49,12 @@ export function mergeJsonlBytes(base: Uint8Array, ours: Uint8Array, theirs: Uint
   const basePrefix = countLines(oursBytes, baseEnd);
   // Ours keeps its current versions after each shared prefix, for the other sides to build on.
   const snapshots = [...new Set([theirsPrefix.lines, basePrefix.lines])].filter((n) => n > 0).sort((a, b) => a - b);
-  const oursInput = readMergeInput(decodeLineChunks(oursBytes, 0, decodeChunkBytes), 'ours', undefined, snapshots);
+  const oursInput = readMergeInput(decodeSide(oursBytes, 0, decodeChunkBytes), 'ours', undefined, snapshots);
   const theirsInput = readSharing(theirsBytes, theirsEnd, theirsPrefix, oursInput, 'theirs', decodeChunkBytes);
   const baseInput = readSharing(baseBytes, baseEnd, basePrefix, oursInput, 'base', decodeChunkBytes);
   const plan = planMerge(baseInput, oursInput, theirsInput, mergeOptions);
   const rest = inStoreForm(oursBytes) ? renderAfterOurs(plan, oursInput.lines.length) : undefined;
-  const output = rest === undefined ? [Buffer.from(renderText(plan), 'utf8')] : [oursBytes, Buffer.from(rest, 'utf8')];
+  const output = rest === undefined ? [encodeMergedText(renderText(plan))] : [oursBytes, encodeMergedText(rest)];
   if (oursHasBom && output.some((chunk) => chunk.length > 0)) output.unshift(UTF8_BOM);
   return { ...resultOf(plan), output };
 }
@@ -68,8 +72,12 @@ function readSharing(
   side: MergeSide,
   chunkBytes: number,
 ): MergeInput {
-  if (end === 0) return readMergeInput(decodeLineChunks(bytes, 0, chunkBytes), side, reference);
-  return readMergeInputAfter({ input: reference, ...prefix }, decodeLineChunks(bytes, end, chunkBytes), side);
+  if (end === 0) return readMergeInput(decodeSide(bytes, 0, chunkBytes), side, reference);
+  return readMergeInputAfter({ input: reference, ...prefix }, decodeSide(bytes, end, chunkBytes), side);
+}
+
+function decodeSide(bytes: Buffer, start: number, chunkBytes: number): string[] {
+  return decodeLineChunks(bytes, start, chunkBytes, decodeKeepingInvalidLines);
 }
 
 /** The length of the longest common prefix of `a` and `b` that ends just after a line end (0 if none). */

@@ -11,6 +11,7 @@
  */
 import { parseLine, supersedes } from '../jsonl/line-codec.js';
 import { RecordVersion } from './record-version.js';
+import { isOpaqueLine } from './opaque-lines.js';
 
 export type MergeSide = 'base' | 'ours' | 'theirs';
 
@@ -80,6 +81,8 @@ export function isLeftoverMarker(bad: BadLine): boolean {
 
 /** Parses one line (without its line end). */
 function readLine(text: string): InputLine {
+  // As the store reads it: a malformed line, kept as it is (its bytes: opaque-lines.ts).
+  if (isOpaqueLine(text)) return new MalformedLine(text, 'not valid UTF-8');
   const parsed = parseLine(text);
   if (parsed.kind === 'record') return RecordVersion.of(text, parsed.record);
   const problem = parsed.kind === 'conflict-marker' ? `${MARKER_REASON} "${parsed.marker}" (an earlier merge was not resolved)` : parsed.reason;

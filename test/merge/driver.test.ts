@@ -131,14 +131,21 @@ describe('runMergeDriver (in-process, real files)', () => {
     expect(stderr).toMatch(/and 10 more malformed lines/);
   });
 
-  it('refuses input that is not UTF-8 (exit 2, ours untouched) instead of rewriting its bytes', () => {
+  it('keeps a line that is not UTF-8 byte for byte, as a malformed line the store skips (exit 0, reported), instead of refusing the file', () => {
     const p = inputs(BASE, OURS, THEIRS);
-    const bad = Buffer.concat([Buffer.from(OURS), Buffer.from([0xff, 0xfe, 0x0a])]);
-    writeFileSync(p.ours, bad);
+    const latin1 = Buffer.from('{"id":"z","title":"caf\xe9"}\n', 'latin1');
+    writeFileSync(p.ours, Buffer.concat([Buffer.from(OURS), latin1]));
+    writeFileSync(p.theirs, Buffer.concat([Buffer.from(THEIRS), Buffer.from([0xff, 0xfe, 0x0a])]));
     const { code, stderr } = run([p.base, p.ours, p.theirs]);
-    expect(code).toBe(2);
-    expect(stderr).toMatch(/not valid UTF-8/);
-    expect(readFileSync(p.ours).equals(bad)).toBe(true);
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/ours line 4: not valid UTF-8; kept unchanged/);
+    expect(stderr).toMatch(/theirs line 4: not valid UTF-8; kept unchanged/);
+    const merged = readFileSync(p.ours);
+    // Ours' bytes first, its invalid line included, then theirs' lines, its invalid line as it was.
+    expect(merged.subarray(0, Buffer.byteLength(OURS) + latin1.length).equals(Buffer.concat([Buffer.from(OURS), latin1]))).toBe(true);
+    expect(merged.includes(Buffer.from([0x0a, 0xff, 0xfe, 0x0a]))).toBe(true);
+    expect(merged.includes(Buffer.from([0xef, 0xbf, 0xbd]))).toBe(false); // no replacement character anywhere
+    expect(currentState(merged.toString('latin1').split('\n').filter((l) => l.startsWith('{"id":"a"') || l.startsWith('{"id":"t"') || l.startsWith('{"id":"o"')).join('\n'))).toEqual(currentState(MERGED));
   });
 
   it('exits 2 when the result cannot be written, leaving ours as it was', () => {

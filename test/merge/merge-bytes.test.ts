@@ -52,6 +52,37 @@ describe('mergeJsonlBytes', () => {
     );
   });
 
+  it('carries a line that is not valid UTF-8 byte for byte, exactly as it carries any other malformed line', () => {
+    // Each invalid line stands in for a valid malformed line of its own ("not json BADk"):
+    // the result must be the string merge's, with those lines turned into the bytes.
+    const invalid = [Buffer.from([0xff]), Buffer.from('caf\xe9', 'latin1'), Buffer.from([0x7b, 0xed, 0xa0, 0x80, 0x7d]), Buffer.from([0xc3])];
+    const withInvalid = (text: string): Buffer =>
+      Buffer.concat(text.split(/not json BAD(\d)/).map((part, i) => (i % 2 === 1 ? invalid[Number(part)]! : bytes(part))));
+    const badLineArb = fc.oneof(lineArb, fc.integer({ min: 0, max: invalid.length - 1 }).map((k) => `not json BAD${k}`));
+    const file = fc
+      .array(fc.tuple(badLineArb, fc.constantFrom('\n', '\n', '\r\n', '\n\n')), { maxLength: 8 })
+      .map((lines) => lines.map(([l, end]) => l + end).join(''));
+    fc.assert(
+      fc.property(file, file, file, file, fc.constantFrom(undefined, 1, 9), (prefix, base, ours, theirs, decodeChunkBytes) => {
+        for (const [b, o, t] of [
+          [prefix + base, prefix + base + ours, prefix + base + theirs],
+          [base, ours, theirs],
+        ] as [string, string, string][]) {
+          const expected = mergeJsonl(b, o, t);
+          const got = mergeJsonlBytes(withInvalid(b), withInvalid(o), withInvalid(t), { decodeChunkBytes });
+          expect(Buffer.concat(got.output).equals(withInvalid(expected.text))).toBe(true);
+          expect(got.conflicts).toEqual(expected.conflicts);
+          const where = (bad: { side: string; line: number }[]) => bad.map(({ side, line }) => `${side}:${line}`);
+          expect(where(got.badLines)).toEqual(where(expected.badLines));
+          for (const [i, bad] of got.badLines.entries()) {
+            if (/not json BAD/.test(expected.badLines[i]!.reason)) expect(bad.reason).toBe('not valid UTF-8');
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('writes ours’ own bytes first when ours is in the store’s form and nothing conflicted', () => {
     const ours = bytes('{"id":"a","updated_at":1}\n{"id":"b","updated_at":2}\n');
     const got = mergeJsonlBytes(new Uint8Array(0), ours, bytes('{"id":"c","updated_at":3}\n'));

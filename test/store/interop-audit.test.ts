@@ -129,29 +129,63 @@ describe('number literals a double does not hold, written into a log by hand or 
   });
 });
 
-describe('git-sync over a log the merge driver refuses (a line that is not UTF-8)', () => {
-  it('says the file holds this side only, names the driver\'s reason and where the other side is; nothing is pushed', () => {
+describe('git-sync over a log with a line that is not UTF-8 (written by another program)', () => {
+  it('merges it like any malformed line: both sides\' records arrive, the line\'s bytes are kept once, the clones converge', () => {
     const remote = makeRemote();
     const a = branchClone(remote);
     // Another program wrote a Latin-1 line: the store keeps it as a malformed line, git-sync commits it.
+    const latin1 = Buffer.from('caf\xe9\n', 'latin1');
     writeFileSync(join(a.storeDir, 'notes.jsonl'), '{"id":"n1","updated_at":1}\n');
-    appendFileSync(join(a.storeDir, 'notes.jsonl'), Buffer.from('caf\xe9\n', 'latin1'));
+    appendFileSync(join(a.storeDir, 'notes.jsonl'), latin1);
+    expect(cli(a.clone.dir, 'git-sync').status).toBe(0);
+    const b = branchClone(remote);
+    appendFileSync(join(a.storeDir, 'notes.jsonl'), '{"id":"from-a","updated_at":2}\n');
+    appendFileSync(join(b.storeDir, 'notes.jsonl'), '{"id":"from-b","updated_at":3}\n');
+    expect(cli(a.clone.dir, 'git-sync').status).toBe(0);
+
+    const result = cli(b.clone.dir, 'git-sync');
+    expect(result.status, result.stderr).toBe(0);
+    expect(cli(a.clone.dir, 'git-sync').status).toBe(0);
+    for (const clone of [a, b]) {
+      const bytes = readFileSync(join(clone.storeDir, 'notes.jsonl'));
+      expect(bytes.toString('latin1').split('\n').filter((line) => line === 'caf\xe9')).toHaveLength(1);
+      const ids = bytes.toString('latin1').split('\n').filter((line) => line.startsWith('{')).map((line) => (JSON.parse(line) as { id: string }).id);
+      expect(ids.sort()).toEqual(['from-a', 'from-b', 'n1']);
+    }
+    expect(readFileSync(join(a.storeDir, 'notes.jsonl')).equals(readFileSync(join(b.storeDir, 'notes.jsonl')))).toBe(true);
+  });
+});
+
+describe('git-sync when the merge driver fails (exit 2: an unreadable side, out of memory)', () => {
+  it('says the file holds this side only, names the driver\'s reason and where the other side is; nothing is pushed', () => {
+    const remote = makeRemote();
+    const a = branchClone(remote);
+    writeFileSync(join(a.storeDir, 'notes.jsonl'), '{"id":"n1","updated_at":1}\n');
     expect(cli(a.clone.dir, 'git-sync').status).toBe(0);
     const b = branchClone(remote);
     appendFileSync(join(a.storeDir, 'notes.jsonl'), '{"id":"from-a","updated_at":2}\n');
     appendFileSync(join(b.storeDir, 'notes.jsonl'), '{"id":"from-b","updated_at":3}\n');
     expect(cli(a.clone.dir, 'git-sync').status).toBe(0);
     const remoteHead = remote.git('rev-parse', 'taskstore');
+    // A driver that fails on this log the way taskstore-merge does (a reason on stderr, exit
+    // 2, ours untouched), and is the real driver otherwise (git-sync tries the driver first).
+    const failing = join(tempDir(), 'failing-driver.sh');
+    writeFileSync(
+      failing,
+      `#!/bin/sh\nif [ "$4" = ".taskstore/notes.jsonl" ]; then echo "taskstore-merge: $4: cannot read theirs file (simulated)" >&2; exit 2; fi\nexec '${process.execPath}' '${MERGE_BIN}' "$@"\n`,
+    );
+    chmodSync(failing, 0o755);
+    b.clone.git('config', 'merge.taskstore.driver', `${failing} %O %A %B %P`);
 
     const result = cli(b.clone.dir, 'git-sync');
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('the merge driver could not merge .taskstore/notes.jsonl');
-    expect(result.stderr).toContain('not valid UTF-8');
+    expect(result.stderr).toContain('cannot read theirs file (simulated)');
     expect(result.stderr).toContain('git show :3:');
     expect(result.stderr).not.toContain('between <<<<<<<');
     expect(remote.git('rev-parse', 'taskstore')).toBe(remoteHead);
     // Nothing of b's was lost or changed meanwhile: its side is in the file, the other side in the index.
-    expect(readFileSync(join(b.storeDir, 'notes.jsonl'), 'latin1')).toContain('{"id":"from-b","updated_at":3}\n');
+    expect(readFileSync(join(b.storeDir, 'notes.jsonl'), 'utf8')).toContain('{"id":"from-b","updated_at":3}\n');
   });
 });
 

@@ -71,7 +71,7 @@ export function mergeRemote(workTree: string, remoteHead: string, label: string,
 
 /**
  * A conflicted file without a single marker line is one the merge driver refused (exit 2:
- * invalid UTF-8, an unreadable side): git left ours in the work tree as it was. The usual
+ * an unreadable side, out of memory): git left ours in the work tree as it was. The usual
  * advice (resolve the markers, `git add`, `git commit`) would commit ours alone and drop
  * every line the other side added, so the error says what happened and where the other
  * side is, with the driver's own words (git passes its stderr through).
@@ -90,7 +90,7 @@ function driverRefused(workTree: string, label: string, conflicted: string[], un
       data: { workTree, unmerged },
       hint:
         `the work tree is left mid-merge and nothing was pushed. Committing ${files} as it is would drop the other side's records: its version is \`git show :3:<file>\` (the common base \`git show :1:<file>\`). ` +
-        'Fix what the driver names (a line that is not valid UTF-8: rewrite it, or delete it) on both sides, or add the lines of both sides to the file by hand; then `git add` and `git commit`, and run git-sync again. Or give up this merge with `git merge --abort`',
+        'Fix what the driver names, then merge the file again with `git checkout --merge -- <file>`, or add the lines of both sides to the file by hand; then `git add` and `git commit`, and run git-sync again. Or give up this merge with `git merge --abort`',
     },
   );
 }
