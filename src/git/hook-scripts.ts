@@ -172,10 +172,15 @@ function catchUpBlock(hook: HookName, context: HookContext, extraCondition: stri
   ];
 }
 
-/** Prints one refusal line per offending file; `$1`-style inputs are the path and the `grep -n` hit. */
+/**
+ * Prints one refusal line per offending file; `$1`-style inputs are the path and the `grep -n` hit.
+ * Every grep here reads the log with its NUL bytes removed (`tr -d '\000…'`): GNU grep takes
+ * input holding a NUL for binary, prints "binary file matches" instead of the hit, and a
+ * conflict marker in a log that also holds a NUL went unreported (reportDamage counts the NULs).
+ */
 function reportMarker(pathExpr: string, where: string, indent: string): string[] {
   return [
-    `${indent}taskstore_hit=$(${where} 2>/dev/null | tr -d '\\r' | grep -n -E ${MARKER_RE} | sed -n 1p)`,
+    `${indent}taskstore_hit=$(${where} 2>/dev/null | tr -d '\\000\\r' | grep -n -E ${MARKER_RE} | sed -n 1p)`,
     `${indent}if [ -n "$taskstore_hit" ]; then`,
     `${indent}  printf 'taskstore: %s line %s is a git conflict marker (%s): the file is an unresolved merge\\n' ${pathExpr} "\${taskstore_hit%%:*}" "\${taskstore_hit#*:}" >&2`,
     `${indent}  taskstore_blocked=1`,
@@ -199,7 +204,7 @@ function reportDamage(pathExpr: string, where: string, indent: string): string[]
     `${indent}  printf 'taskstore: %s ends with an incomplete line (no newline at the end)\\n' ${pathExpr} >&2`,
     `${indent}  taskstore_damaged=1`,
     `${indent}fi`,
-    `${indent}taskstore_bad=$(${where} 2>/dev/null | tr -d '\\r' | grep -n -v -E '^[{].*[}]$' | grep -v -E ${MARKER_RE.replace("'^", "'^[0-9]+:")} | sed -n 1p)`,
+    `${indent}taskstore_bad=$(${where} 2>/dev/null | tr -d '\\000\\r' | grep -n -v -E '^[{].*[}]$' | grep -v -E ${MARKER_RE.replace("'^", "'^[0-9]+:")} | sed -n 1p)`,
     `${indent}if [ -n "$taskstore_bad" ]; then`,
     `${indent}  printf 'taskstore: warning: %s line %s is not a JSON object line; run taskstore check\\n' ${pathExpr} "\${taskstore_bad%%:*}" >&2`,
     `${indent}fi`,
@@ -270,7 +275,7 @@ function rebaseCommittedMarkers(): string[] {
   return [
     `if ${ENABLED} && [ "\${1:-}" = rebase ]; then`,
     ...forEachStoreLog('git -c core.quotePath=false diff --name-only ORIG_HEAD HEAD -- "${taskstore_prefix:-.}"', [
-      `    taskstore_hit=$(git cat-file blob "HEAD:$taskstore_f" 2>/dev/null | tr -d '\\r' | grep -n -E ${MARKER_RE} | sed -n 1p)`,
+      `    taskstore_hit=$(git cat-file blob "HEAD:$taskstore_f" 2>/dev/null | tr -d '\\000\\r' | grep -n -E ${MARKER_RE} | sed -n 1p)`,
       '    if [ -n "$taskstore_hit" ]; then',
       `      printf ${shellQuote(warning)} "$taskstore_f" "\${taskstore_hit%%:*}" "\${taskstore_hit#*:}" >&2`,
       '    fi',

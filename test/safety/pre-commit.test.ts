@@ -27,6 +27,20 @@ describe('pre-commit on a damaged staged log', () => {
     expect(repo.git('log', '--format=%s', '-1').trim()).toBe('first');
   });
 
+  it('names a conflict marker in a log that also holds a NUL byte, without grep noise', () => {
+    // GNU grep takes input with a NUL for binary: it printed "binary file matches" to
+    // stderr instead of the marker's line, so the marker went unreported.
+    const repo = repoWithHooks();
+    repo.write('.taskstore/notes.jsonl', '{"id":"a","updated_at":1}\n<<<<<<< ours\n{"id":"b","updated_at":2}\n=======\n>>>>>>> theirs\n\u0000\n');
+    repo.git('add', '-A');
+    const refused = gitRun(repo.dir, 'commit', '-q', '-m', 'nul and markers');
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toContain('taskstore: .taskstore/notes.jsonl line 2 is a git conflict marker (<<<<<<< ours)');
+    expect(refused.stderr).toContain('contains 1 NUL byte(s)');
+    expect(refused.stderr).not.toContain('grep');
+    expect(repo.git('log', '--format=%s', '-1').trim()).toBe('first');
+  });
+
   it('refuses an incomplete last line', () => {
     const repo = repoWithHooks();
     repo.write('.taskstore/notes.jsonl', '{"id":"a","updated_at":1}\n{"id":"b","upd');
