@@ -15,9 +15,9 @@ import { compactJson } from '../shared/exact-json.js';
 import {
   applySchema,
   assertNewId,
-  assertPlainRecord,
   copyFields,
   nextUpdatedAt,
+  plainRecordCopy,
   type RecordSchema,
 } from './record-input.js';
 import { argumentTypeError, assertIdArgument, parseOptionsArgument } from './arguments.js';
@@ -106,8 +106,8 @@ export class Collection<T extends object = Record<string, unknown>> {
    * @example const id = notes.create({ title: 'hello', status: 'open' });
    */
   create(record: NewRecord<T>): string {
-    assertPlainRecord(record);
-    return this.host.write(() => this.createOne(record as Record<string, unknown>));
+    const input = plainRecordCopy(record);
+    return this.host.write(() => this.createOne(input));
   }
 
   /**
@@ -118,18 +118,19 @@ export class Collection<T extends object = Record<string, unknown>> {
     if (!Array.isArray(records)) throw argumentTypeError('records', 'an array of records', records);
     // Indexes, not forEach: forEach skips the holes of a sparse array (`[, { … }]`), which
     // then left a hole in the returned ids.
-    for (let i = 0; i < records.length; i++) assertPlainRecord(records[i], `record ${i}`);
+    const inputs: Record<string, unknown>[] = new Array(records.length);
+    for (let i = 0; i < records.length; i++) inputs[i] = plainRecordCopy(records[i], `record ${i}`);
     // A transaction, not a plain write: inside the caller's transaction this is a
     // savepoint, so a record that fails part-way leaves none of the batch staged, also
     // when the caller catches the error and goes on. (Every other write of a collection
     // stages one line, after its checks; savepoints would cost ~8 µs per such write.)
     return this.host.transaction(() => {
       const table = this.host.table(this.name);
-      const createAll = (): string[] => records.map((r) => this.createOne(r as Record<string, unknown>));
+      const createAll = (): string[] => inputs.map((r) => this.createOne(r));
       // Many records into a table no larger than them (an import into a new collection):
       // inserted without index upkeep, the indexes built once after. A failure rolls the
       // write (or, inside a transaction, its savepoint) back, the dropped indexes with it.
-      if (!table.bulkLoadPays(records.length)) return createAll();
+      if (!table.bulkLoadPays(inputs.length)) return createAll();
       table.beginBulkLoad();
       try {
         const ids = createAll();
@@ -159,7 +160,7 @@ export class Collection<T extends object = Record<string, unknown>> {
     } catch (err) {
       throw new ValidationError(`text is not valid JSON (${(err as Error).message})`, { field: 'text' });
     }
-    assertPlainRecord(record, 'record', true);
+    const input = plainRecordCopy(record, 'record', true);
     const compact = compactJson(text);
     const repeated = repeatedKey(compact);
     if (repeated !== undefined) {
@@ -170,7 +171,7 @@ export class Collection<T extends object = Record<string, unknown>> {
         hint: 'give each key once per object',
       });
     }
-    return this.host.write(() => this.createOne(record, compact));
+    return this.host.write(() => this.createOne(input, compact));
   }
 
   /** The current version, or undefined when there is none or it is deleted. */
@@ -187,11 +188,11 @@ export class Collection<T extends object = Record<string, unknown>> {
    */
   update(id: string, record: NewRecord<T>, options?: WriteOptions): T & RecordMeta {
     assertIdArgument(id);
-    assertPlainRecord(record);
+    const input = plainRecordCopy(record);
     const { ifUpdatedAt } = parseWriteOptions(options);
     return this.host.write(() => {
       const previous = this.requireLive(id, ifUpdatedAt);
-      return this.writeVersion(id, record as Record<string, unknown>, previous, 'replace');
+      return this.writeVersion(id, input, previous, 'replace');
     });
   }
 
@@ -203,11 +204,11 @@ export class Collection<T extends object = Record<string, unknown>> {
    */
   patch(id: string, partial: Partial<NewRecord<T>>, options?: WriteOptions): T & RecordMeta {
     assertIdArgument(id);
-    assertPlainRecord(partial, 'patch');
+    const input = plainRecordCopy(partial, 'patch');
     const { ifUpdatedAt } = parseWriteOptions(options);
     return this.host.write(() => {
       const previous = this.requireLive(id, ifUpdatedAt);
-      return this.writeVersion(id, partial as Record<string, unknown>, previous, 'merge');
+      return this.writeVersion(id, input, previous, 'merge');
     });
   }
 
@@ -333,9 +334,10 @@ export class Collection<T extends object = Record<string, unknown>> {
     const { id: _id, created_at: _c, updated_at: _u, ...rest } = fields;
     const stamps: Record<string, unknown> = createdAt === undefined ? { updated_at: updatedAt } : { created_at: createdAt, updated_at: updatedAt };
     const candidate = copyFields({ id }, rest, stamps);
-    const validated = this.schema === undefined ? candidate : copyFields(applySchema(this.schema, candidate), { id }, stamps);
+    // The schema's result is copied like the caller's input: it may hold getters or
+    // values JSON would change just as well.
+    const validated = this.schema === undefined ? candidate : plainRecordCopy(copyFields(applySchema(this.schema, candidate), { id }, stamps));
     if (this.schema !== undefined) {
-      assertPlainRecord(validated);
       // A version holding `deleted: true` reads as a tombstone: a create that returned an
       // id get() cannot find, a patch that deleted the record.
       const returned = reservedFieldIn(validated, previous?.record);

@@ -60,30 +60,50 @@ export function assertNewId(id: unknown, field = 'id'): asserts id is string {
 }
 
 /**
- * Throws unless `value` is a plain object whose contents survive a JSON round trip unchanged.
+ * Checks that `value` is a plain object whose contents survive a JSON round trip unchanged,
+ * and returns a copy of it made of plain data, which the write then uses instead of
+ * `value`. Each property of the caller's object is read exactly once, here: a getter or
+ * a Proxy that answers differently on a second read (as JSON.stringify, the schema and
+ * the unchanged-check each read again) cannot slip a value past the check (`NaN` stored
+ * as null, a `Date` as a string, a field that vanished). A field whose value is
+ * `undefined` is left out of the copy, as JSON.stringify leaves it out.
  * `fromText`: `value` was parsed from JSON text whose members are stored as written, so a
  * number literal beyond a double's range (`1e400`, parsed as Infinity) is kept as its text
  * and is no reason to refuse (a schema that returns it changed is still checked).
  */
-export function assertPlainRecord(value: unknown, what = 'record', fromText = false): asserts value is Record<string, unknown> {
+export function plainRecordCopy(value: unknown, what = 'record', fromText = false): Record<string, unknown> {
   if (!isPlainObject(value)) {
     throw new ValidationError(`${what} must be a plain object (got ${describe(value)})`);
   }
-  for (const key of Object.keys(value)) checkJsonValue(value[key], key, 2, key, fromText);
+  const ancestors: object[] = [value];
+  refuseWhatJsonSkips(value, what, false);
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const item = jsonValueCopy(value[key], key, 2, key, fromText, ancestors);
+    if (item !== undefined) setField(out, key, item);
+  }
+  return out;
 }
 
-/** `level`: how deep `value` would nest if it is an object or an array (the record is level 1); `top`: its top-level field. */
-function checkJsonValue(value: unknown, path: string, level: number, top: string, fromText: boolean): void {
+/**
+ * `level`: how deep `value` would nest if it is an object or an array (the record is
+ * level 1); `top`: its top-level field; `ancestors`: the objects and arrays that hold it,
+ * to name a circular reference as one.
+ */
+function jsonValueCopy(value: unknown, path: string, level: number, top: string, fromText: boolean, ancestors: object[]): unknown {
   switch (typeof value) {
     case 'string':
     case 'boolean':
     case 'undefined': // an absent field, as in any JS object literal
-      return;
+      return value;
     case 'number':
       if (!Number.isFinite(value) && !(fromText && !Number.isNaN(value))) throw new ValidationError(`field ${path} is ${value}, which JSON cannot store`, { field: path });
-      return;
-    case 'object':
-      if (value === null) return;
+      return value;
+    case 'object': {
+      if (value === null) return null;
+      if (ancestors.includes(value)) {
+        throw new ValidationError(`field ${path} refers back to an object that holds it (a circular reference), which JSON cannot store`, { field: path });
+      }
       if (level > MAX_JSON_DEPTH) {
         // The cache's JSON functions (SQLite) refuse deeper documents; deeper still, this
         // check and JSON.stringify would overflow the stack.
@@ -92,27 +112,83 @@ function checkJsonValue(value: unknown, path: string, level: number, top: string
           hint: `flatten the value, or store it as a JSON string; records may nest at most ${MAX_JSON_DEPTH} levels`,
         });
       }
-      if (Array.isArray(value)) {
-        // Indexes, not forEach: forEach skips the holes of a sparse array (`[1, , 3]`),
-        // which JSON.stringify would silently write as null.
-        for (let i = 0; i < value.length; i++) {
-          if (!(i in value)) throw new ValidationError(`field ${path}[${i}] is a hole in a sparse array, which JSON would store as null`, { field: path });
-          const item: unknown = value[i];
-          if (item === undefined) throw new ValidationError(`field ${path}[${i}] is undefined, which JSON cannot store`, { field: path });
-          checkJsonValue(item, `${path}[${i}]`, level + 1, top, fromText);
-        }
-        return;
-      }
-      if (!isPlainObject(value)) {
+      if (!Array.isArray(value) && !isPlainObject(value)) {
         throw new ValidationError(`field ${path} is ${describe(value)}; store plain JSON values (timestamps as numbers)`, {
           field: path,
         });
       }
-      for (const key of Object.keys(value)) checkJsonValue(value[key], `${path}.${key}`, level + 1, top, fromText);
-      return;
+      refuseWhatJsonSkips(value, path, true);
+      ancestors.push(value);
+      let copy: unknown;
+      if (Array.isArray(value)) {
+        // Indexes, not forEach: forEach skips the holes of a sparse array (`[1, , 3]`),
+        // which JSON.stringify would silently write as null.
+        const length = value.length;
+        const items: unknown[] = new Array(length);
+        for (let i = 0; i < length; i++) {
+          if (!(i in value)) throw new ValidationError(`field ${path}[${i}] is a hole in a sparse array, which JSON would store as null`, { field: path });
+          const item: unknown = value[i];
+          if (item === undefined) throw new ValidationError(`field ${path}[${i}] is undefined, which JSON cannot store`, { field: path });
+          items[i] = jsonValueCopy(item, `${path}[${i}]`, level + 1, top, fromText, ancestors);
+        }
+        // JSON.stringify writes an array's elements only: a named property (`a.note = …`,
+        // the `index` and `input` of a RegExp match) would be dropped without a word.
+        // (Checked after the elements, which are known to be there: no holes.)
+        const keys = Object.keys(value);
+        if (keys.length !== length) {
+          const named = keys.find((k) => !/^(0|[1-9][0-9]*)$/.test(k) || Number(k) >= length)!;
+          throw new ValidationError(`field ${path} is an array with a named property ${spellControls(JSON.stringify(named))}, which JSON cannot store (it stores the elements only)`, {
+            field: path,
+            hint: 'store the array and the property as separate fields, or copy the elements into a new array ([...value])',
+          });
+        }
+        copy = items;
+      } else {
+        const fields: Record<string, unknown> = {};
+        for (const key of Object.keys(value)) {
+          const item = jsonValueCopy(value[key], `${path}.${key}`, level + 1, top, fromText, ancestors);
+          if (item !== undefined) setField(fields, key, item);
+        }
+        copy = fields;
+      }
+      ancestors.pop();
+      return copy;
+    }
     default:
       throw new ValidationError(`field ${path} is a ${typeof value}, which JSON cannot store`, { field: path });
   }
+}
+
+/**
+ * Refuses what JSON.stringify would skip or replace in an object or array: a `toJSON`
+ * method (it is called, and its result stored instead: `[1, 2]` became `"x"`), whether own,
+ * non-enumerable or inherited, and a field keyed by a symbol (object spread copies it,
+ * JSON.stringify drops it). `isField`: false for the record itself, whose `path` is what
+ * the caller calls it (`record`, `patch`).
+ */
+function refuseWhatJsonSkips(value: object, path: string, isField: boolean): void {
+  const where = isField ? `field ${path}` : path;
+  const field = isField ? path : undefined;
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+    throw new ValidationError(`${where} has a toJSON method, which JSON.stringify would call to store something else in its place`, {
+      field,
+      hint: 'store the value toJSON returns, or remove the method',
+    });
+  }
+  for (const symbol of Object.getOwnPropertySymbols(value)) {
+    if (Object.prototype.propertyIsEnumerable.call(value, symbol)) {
+      throw new ValidationError(`${where} has a field keyed by ${String(symbol)}, which JSON cannot store (it keeps string keys only)`, {
+        field,
+        hint: 'use a string key, or leave the field out',
+      });
+    }
+  }
+}
+
+/** Sets `out[key]` without invoking a setter (a `__proto__` key stays an ordinary field). */
+function setField(out: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  else out[key] = value;
 }
 
 /** The `updated_at` for a new version: now, but always after the previous version, whatever the clocks say. */

@@ -217,6 +217,120 @@ describe('values JSON would change', () => {
   });
 });
 
+describe('values that read differently the second time (getters, Proxies)', () => {
+  /** An object whose `v` reads `first` once, then `later` on every read after. */
+  function changing(first: unknown, later: unknown): Record<string, unknown> {
+    let reads = 0;
+    return {
+      get v() {
+        reads++;
+        return reads === 1 ? first : later;
+      },
+    };
+  }
+
+  it('are read once: what was checked is what is written (NaN, a Date, a function or undefined slipped past the check, stored as null, a string or nothing)', () => {
+    const { store, dir } = openStore();
+    const notes = store.collection({ name: 'notes' });
+    const schemaNotes = store.collection<Record<string, unknown>>({ name: 'checked', schema: { parse: (value: unknown) => value as Record<string, unknown> } });
+    for (const later of [NaN, new Date(0), () => 1, undefined, Symbol('s')]) {
+      for (const c of [notes, schemaNotes]) {
+        const nestedId = c.create({ o: changing(1, later) });
+        expect(c.get(nestedId)!.o).toEqual({ v: 1 });
+        const topId = c.create(changing(1, later));
+        expect(c.get(topId)!.v).toBe(1);
+        expect(c.patch(topId, { o: changing(2, later) }).o).toEqual({ v: 2 });
+        expect(c.get(topId)!.o).toEqual({ v: 2 });
+      }
+      const prd = store.createPrd({ title: 't', meta: changing(1, later) } as never);
+      expect((store.getPrd(prd) as unknown as { meta: unknown }).meta).toEqual({ v: 1 });
+    }
+    expect(logText(dir, 'notes')).not.toMatch(/null|1970/);
+    // A Proxy that lists `b` (NaN) only from its second listing on (JSON.stringify's): the
+    // write either refuses b or stores the object without it, never b as null.
+    let listings = 0;
+    const shifty = new Proxy({ a: 1, b: NaN } as Record<string, unknown>, {
+      ownKeys: () => (++listings === 1 ? ['a'] : ['a', 'b']),
+    });
+    let created: string | undefined;
+    try {
+      created = notes.create({ id: 'shifty', p: shifty });
+    } catch (err) {
+      expect(err).toMatchObject({ code: 'VALIDATION', field: 'p.b' });
+    }
+    if (created !== undefined) expect(notes.get(created)!.p).toEqual({ a: 1 });
+    expect(logText(dir, 'notes')).not.toMatch(/null/);
+    expect(store.check().problems.filter((p) => p.kind === 'cache_drift')).toEqual([]);
+    store.close();
+  });
+});
+
+describe('what JSON.stringify would skip or replace without a word', () => {
+  it('a toJSON method, a named property on an array and a field keyed by a symbol are refused, naming the field; nothing is written', () => {
+    const { store, dir } = openStore();
+    const notes = store.collection({ name: 'notes' });
+    const id = notes.create({ tags: ['a'] });
+    const before = logText(dir, 'notes');
+    const withToJson = Object.assign([1, 2], { toJSON: () => 'x' });
+    const hiddenToJson = Object.defineProperty([1, 2], 'toJSON', { value: () => 'x' });
+    const objectToJson = Object.defineProperty({ a: 1 }, 'toJSON', { value: () => ({ b: 2 }) });
+    const named = Object.assign(['a'], { note: 'kept?' });
+    const match = /(b)/.exec('abc')!; // carries index, input and groups
+    const symbolKeyed = { a: 1, [Symbol('s')]: 2 };
+    for (const [value, pattern] of [
+      [withToJson, /toJSON/],
+      [hiddenToJson, /toJSON/],
+      [objectToJson, /toJSON/],
+      [named, /named property "note"/],
+      [match, /named property "index"/],
+      [symbolKeyed, /Symbol\(s\)/],
+    ] as const) {
+      for (const write of [
+        () => notes.create({ v: value }),
+        () => notes.createMany([{ ok: 1 }, { v: value }]),
+        () => notes.update(id, { v: value }),
+        () => notes.patch(id, { deep: { v: value } }),
+        () => store.createPrd({ title: 't', v: value } as never),
+      ]) {
+        const err = thrown(write);
+        expect(err, String(err)).toBeInstanceOf(ValidationError);
+        expect(err.message).toMatch(pattern);
+        expect((err as ValidationError).field).toMatch(/^(deep\.)?v$/);
+      }
+    }
+    // On the record itself too.
+    expect(thrown(() => notes.create(symbolKeyed))).toMatchObject({ code: 'VALIDATION' });
+    expect(thrown(() => notes.patch(id, objectToJson))).toMatchObject({ code: 'VALIDATION' });
+    expect(logText(dir, 'notes')).toBe(before);
+    expect(notes.get(id)!.tags).toEqual(['a']);
+    expect(store.check().problems.filter((p) => p.kind === 'cache_drift')).toEqual([]);
+    // Non-enumerable fields are not data (object spread skips them too): not stored, not refused.
+    const hidden = Object.defineProperty({ a: 1 }, 'secret', { value: 2, enumerable: false });
+    expect(notes.get(notes.create({ h: hidden }))!.h).toEqual({ a: 1 });
+    store.close();
+  });
+
+  it('a circular reference is named as one, not as nesting too deep', () => {
+    const { store, dir } = openStore();
+    const notes = store.collection({ name: 'notes' });
+    const loop: Record<string, unknown> = { a: 1 };
+    loop.self = loop;
+    const list: unknown[] = [1];
+    list.push({ back: list });
+    for (const [record, field] of [[{ o: loop }, 'o.self'], [{ l: list }, 'l[1].back']] as const) {
+      const err = thrown(() => notes.create(record));
+      expect(err, String(err)).toBeInstanceOf(ValidationError);
+      expect(err.message).toMatch(/circular reference/);
+      expect(err).toMatchObject({ field });
+    }
+    // The same object twice, side by side, is no circle.
+    const shared = { n: 1 };
+    expect(notes.get(notes.create({ a: shared, b: [shared, shared] }))).toMatchObject({ a: { n: 1 }, b: [{ n: 1 }, { n: 1 }] });
+    expect(logText(dir, 'notes').split('\n').filter(Boolean)).toHaveLength(1);
+    store.close();
+  });
+});
+
 describe('clocks', () => {
   it('a claim under a clock returning fractions or NaN blames the clock, not leaseMs, and writes nothing', () => {
     const { store, dir } = openStore();
