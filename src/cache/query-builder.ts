@@ -117,7 +117,13 @@ function buildWhere(where: Query['where']): { clause: string; params: (string | 
   }
   for (const field of fields) {
     const condition = where[field];
-    if (condition === undefined) continue;
+    if (condition === undefined) {
+      // Skipped, the condition would match every record: `{ owner: user.id }` with
+      // user.id undefined listed (and a loop over the list changed) everyone's records.
+      throw new ValidationError(`where.${field} is undefined; leave the field out to match every record, or give null to match records without it`, {
+        field,
+      });
+    }
     const expr = fieldExpression(field);
     if (isOperatorObject(condition)) {
       for (const op of Object.keys(condition) as (keyof Operators)[]) {

@@ -331,6 +331,22 @@ describe('what JSON.stringify would skip or replace without a word', () => {
   });
 });
 
+describe('a where condition that is undefined', () => {
+  it('is refused instead of skipped (it matched every record: { owner: user.id } with no user.id listed everyone\'s)', () => {
+    const { store } = openStore();
+    const notes = store.collection({ name: 'notes' });
+    notes.createMany([{ owner: 'ana' }, { owner: 'bo' }]);
+    for (const run of [() => notes.list({ where: { owner: undefined } as never }), () => notes.count({ where: { owner: undefined } as never }), () => notes.listTexts({ where: { status: 'x', owner: undefined } as never })]) {
+      const err = thrown(run);
+      expect(err, String(err)).toBeInstanceOf(ValidationError);
+      expect(err).toMatchObject({ code: 'VALIDATION', field: 'owner' });
+    }
+    expect(notes.list({ where: { owner: null } })).toEqual([]);
+    expect(notes.count({ where: {} })).toBe(2);
+    store.close();
+  });
+});
+
 describe('clocks', () => {
   it('a claim under a clock returning fractions or NaN blames the clock, not leaseMs, and writes nothing', () => {
     const { store, dir } = openStore();
