@@ -6,6 +6,7 @@
  * with Tarjan's algorithm, written iteratively so a chain of 100 000 specs does not
  * overflow the call stack.
  */
+import { argumentTypeError } from '../store/arguments.js';
 
 /**
  * The dependency cycles of `graph` (task spec id → ids it depends on). Dependencies on
@@ -19,6 +20,7 @@
  * // → [['a', 'b'], ['c']]
  */
 export function findCycles(graph: ReadonlyMap<string, readonly string[]>): string[][] {
+  assertGraph(graph);
   // Number the nodes in id order, so traversal order (and so the result) does not
   // depend on the map's insertion order; then work on integers.
   // Default sort compares UTF-16 code units, the same order as compareIds, without a
@@ -29,7 +31,7 @@ export function findCycles(graph: ReadonlyMap<string, readonly string[]>): strin
   const n = ids.length;
   const adjacency: number[][] = ids.map((id) => {
     const out: number[] = [];
-    for (const dep of graph.get(id) ?? []) {
+    for (const dep of graph.get(id)!) {
       const target = numberOf.get(dep);
       if (target !== undefined) out.push(target);
     }
@@ -92,6 +94,23 @@ export function findCycles(graph: ReadonlyMap<string, readonly string[]>): strin
   }
   // Ids are numbered in ascending order, so comparing first ids compares numbers.
   return groups.sort((a, b) => compareIds(a[0]!, b[0]!));
+}
+
+/**
+ * A JavaScript caller's graph of the wrong shape is refused instead of misread: a string
+ * where the array of ids goes was iterated character by character (`'ab'` made `a` depend
+ * on itself: a cycle that is not there), a plain object had no `keys()`. One pass over
+ * the edges, beside the sort that follows.
+ */
+function assertGraph(graph: unknown): asserts graph is ReadonlyMap<string, readonly string[]> {
+  if (!(graph instanceof Map)) throw argumentTypeError('graph', 'a Map from a task spec id to the array of ids it depends on', graph);
+  for (const [id, deps] of graph as Map<unknown, unknown>) {
+    if (typeof id !== 'string') throw argumentTypeError('graph', 'a Map whose keys are task spec ids (strings)', id);
+    if (!Array.isArray(deps)) throw argumentTypeError(`graph.get(${JSON.stringify(id)})`, 'an array of the ids it depends on', deps);
+    for (const dep of deps) {
+      if (typeof dep !== 'string') throw argumentTypeError(`graph.get(${JSON.stringify(id)})`, 'an array of ids (strings)', dep);
+    }
+  }
 }
 
 /** Code-unit order, the same in every locale (unlike localeCompare). */

@@ -5,6 +5,27 @@ import { findCycles } from '../../src/records/cycles.js';
 const graph = (edges: Record<string, string[]>) => new Map(Object.entries(edges));
 
 describe('findCycles', () => {
+  it('refuses a graph of the wrong shape with a TypeError instead of misreading it (a string of ids was read character by character: a cycle that is not there)', () => {
+    for (const [bad, field] of [
+      [new Map([['a', 'ab']]), 'graph.get("a")'],
+      [new Map([['a', ['b', 5]]]), 'graph.get("a")'],
+      [new Map([['a', undefined]]), 'graph.get("a")'],
+      [new Map([[1, ['1']]]), 'graph'],
+      [{ a: ['a'] }, 'graph'],
+      [null, 'graph'],
+    ] as const) {
+      let err: unknown;
+      try {
+        findCycles(bad as never);
+      } catch (e) {
+        err = e;
+      }
+      expect(err, String(bad)).toBeInstanceOf(TypeError);
+      expect(err).toMatchObject({ code: 'VALIDATION', field });
+    }
+    expect(findCycles(new Map([['a', ['b']], ['b', []]]))).toEqual([]);
+  });
+
   it('finds a self-dependency (cycle of length 1)', () => {
     expect(findCycles(graph({ a: ['a'], b: ['a'] }))).toEqual([['a']]);
   });
