@@ -6,7 +6,7 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { CollectionTable } from '../cache/collection-table.js';
 import type { Query } from '../cache/query-builder.js';
-import { AlreadyExistsError, NotFoundError, ReferencedError, ValidationError } from '../errors.js';
+import { AlreadyExistsError, NotFoundError, ReferencedError, TooLargeError, ValidationError } from '../errors.js';
 import type { StoredRecord } from '../jsonl/line-codec.js';
 import { jsonEqual } from '../merge/json-equal.js';
 import { serializeKeepingMembers } from './version-text.js';
@@ -53,6 +53,8 @@ export interface CollectionHost {
   /** Stages one version: checks its size, applies it to the cache, queues its line (`text` when given, else the record serialized). */
   stage(name: string, record: StoredRecord, text?: string): void;
   now(): number;
+  /** The store's `maxRecordBytes`, for the error about a record too large to serialize at all. */
+  readonly maxRecordBytes: number;
   /** Live records that reference `id` of collection `name` (none for generic collections). */
   referrers(name: string, id: string): { collection: string; id: string; field: string }[];
 }
@@ -344,8 +346,28 @@ export class Collection<T extends object = Record<string, unknown>> {
       if (returned !== undefined) throw new ValidationError(`the schema returned a field ${returned}, which is reserved for tombstones; nothing was written`, { field: returned });
     }
     if (previous !== undefined && sameExceptUpdatedAt(validated, previous.record)) return previous.record as T & RecordMeta;
-    this.host.stage(this.name, validated as StoredRecord, serializeKeepingMembers(validated as StoredRecord, previous?.text ?? sourceText));
+    this.host.stage(this.name, validated as StoredRecord, this.lineText(validated as StoredRecord, previous?.text ?? sourceText));
     return validated as T & RecordMeta;
+  }
+
+  /**
+   * The version's line. A record whose JSON text is longer than a JavaScript string can be
+   * (~512 MiB; a 100 MB string of control characters, each escaped as six) made
+   * JSON.stringify throw V8's bare `RangeError: Invalid string length`: it is a record
+   * over the size limit like any other, and says so.
+   */
+  private lineText(record: StoredRecord, previousText: string | undefined): string {
+    try {
+      return serializeKeepingMembers(record, previousText);
+    } catch (err) {
+      if (!(err instanceof RangeError && /string length/i.test(err.message))) throw err;
+      const limit = this.host.maxRecordBytes;
+      throw new TooLargeError(`record ${record.id} is too large to write: its JSON text would be longer than a JavaScript string can be, far over the ${limit}-byte limit`, {
+        data: { collection: this.name, id: record.id, bytes: null, limit },
+        hint: 'store large content elsewhere',
+        cause: err,
+      });
+    }
   }
 
   private refuseIfReferenced(id: string): void {

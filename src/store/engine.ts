@@ -94,6 +94,7 @@ export class Engine implements DomainHost {
       transaction: (fn) => this.transaction(fn),
       stage: (name, record, text) => this.stage(name, record, text),
       now: () => Date.now(),
+      maxRecordBytes: options.maxRecordBytes,
       referrers: (name, id) => this.extensions.flatMap((e) => e.referrers?.(name, id) ?? []),
     };
   }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Store, ValidationError } from '../../src/index.js';
+import { Store, TooLargeError, ValidationError } from '../../src/index.js';
 import { quietLogger } from '../helpers/logger.js';
 import { tempDir } from '../helpers/temp.js';
 import { logText, openStore, thrown } from '../records/helpers.js';
@@ -327,6 +327,27 @@ describe('what JSON.stringify would skip or replace without a word', () => {
     const shared = { n: 1 };
     expect(notes.get(notes.create({ a: shared, b: [shared, shared] }))).toMatchObject({ a: { n: 1 }, b: [{ n: 1 }, { n: 1 }] });
     expect(logText(dir, 'notes').split('\n').filter(Boolean)).toHaveLength(1);
+    store.close();
+  });
+});
+
+describe('a record whose JSON text is longer than a JavaScript string can be', () => {
+  it('is a TooLargeError like any record over the limit (it was V8\'s bare RangeError: Invalid string length); nothing is written', () => {
+    const { store, dir } = openStore();
+    const notes = store.collection({ name: 'notes' });
+    const id = notes.create({ n: 1 });
+    const before = logText(dir, 'notes');
+    // 17 × 32 Mi characters: past V8's longest string (2^29 - 24), held as one string 17 times.
+    const part = 'x'.repeat(2 ** 25);
+    const parts = Array.from({ length: 17 }, () => part);
+    for (const write of [() => notes.create({ parts }), () => store.transaction(() => notes.patch(id, { parts }))]) {
+      const err = thrown(write);
+      expect(err, String(err)).toBeInstanceOf(TooLargeError);
+      expect(err).toMatchObject({ code: 'TOO_LARGE', data: { collection: 'notes', bytes: null, limit: 10 * 1024 * 1024 } });
+    }
+    expect(logText(dir, 'notes')).toBe(before);
+    expect(store.check().problems).toEqual([]);
+    expect(notes.patch(id, { n: 2 }).n).toBe(2);
     store.close();
   });
 });
