@@ -4,7 +4,7 @@
 import type { z } from 'zod';
 import { ValidationError } from '../errors.js';
 import { describeValue } from '../store/arguments.js';
-import { isPlainObject, type RecordSchema } from '../store/record-input.js';
+import { isPlainObject, plainRecordCopy, type RecordSchema } from '../store/record-input.js';
 import { recordType } from './registry.js';
 
 /**
@@ -16,15 +16,32 @@ export function parseRecordInput<S extends z.ZodType>(schema: S, input: unknown,
   if (!isPlainObject(input)) {
     throw new ValidationError(`${what} must be a plain object (got ${input === null ? 'null' : Array.isArray(input) ? 'an array' : typeof input})`);
   }
-  const result = schema.safeParse(input, { error: issueMessage });
-  if (result.success) return keepOwnProto(input, result.data);
-  const issue = result.error.issues[0]!;
+  // Checked and copied first, as every generic write is: zod rebuilds arrays and objects,
+  // so what it returned had already lost an array's named property or a symbol-keyed
+  // field, or had a toJSON method skipped, without a word.
+  let copy: Record<string, unknown>;
+  try {
+    copy = plainRecordCopy(input, what);
+  } catch (err) {
+    // For a field the schema knows, its message says what the field must be
+    // ("title must be a string (got a function)"): that one, when the schema refuses too.
+    const result = schema.safeParse(input, { error: issueMessage });
+    if (!result.success) throw schemaError(result.error, what);
+    throw err;
+  }
+  const result = schema.safeParse(copy, { error: issueMessage });
+  if (result.success) return keepOwnProto(copy, result.data);
+  throw schemaError(result.error, what);
+}
+
+function schemaError(error: z.ZodError, what: string): ValidationError {
+  const issue = error.issues[0]!;
   const top = issue.path[0];
   const path = formatPath(issue.path);
-  throw new ValidationError(path === '' ? `invalid ${what}: ${issue.message}` : `invalid ${what}: ${path} ${issue.message}`, {
+  return new ValidationError(path === '' ? `invalid ${what}: ${issue.message}` : `invalid ${what}: ${path} ${issue.message}`, {
     field: top === undefined ? undefined : String(top),
-    cause: result.error,
-    data: { path, issues: result.error.issues },
+    cause: error,
+    data: { path, issues: error.issues },
   });
 }
 

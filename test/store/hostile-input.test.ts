@@ -310,6 +310,32 @@ describe('what JSON.stringify would skip or replace without a word', () => {
     store.close();
   });
 
+  it('the record methods (createPrd, createTaskSpec, update…) refuse them too, also in fields their schema knows (zod rebuilt the array without a word)', () => {
+    const { store, dir } = openStore();
+    const prd = store.createPrd({ title: 'p' });
+    const dep = store.createTaskSpec({ prd_id: prd, phase_name: 'a' });
+    const before = logText(dir, 'task_specs') + logText(dir, 'prds');
+    const named = Object.assign([dep], { note: 'x' });
+    const withToJson = Object.assign([dep], { toJSON: () => [] });
+    const hiddenToJson = Object.defineProperty({ title: 'x' }, 'toJSON', { value: () => ({ title: 'y' }) });
+    for (const [write, pattern] of [
+      [() => store.createTaskSpec({ prd_id: prd, phase_name: 'b', dependencies: named }), /named property "note"/],
+      [() => store.createTaskSpec({ prd_id: prd, phase_name: 'b', dependencies: withToJson }), /toJSON/],
+      [() => store.updateTaskSpec(dep, { prd_id: prd, phase_name: 'b', dependencies: named }), /named property "note"/],
+      [() => store.createPrd({ title: 'x', [Symbol('s')]: 1 } as never), /Symbol\(s\)/],
+      [() => store.createPrd(hiddenToJson), /toJSON/],
+      [() => store.updatePrd(prd, hiddenToJson), /toJSON/],
+    ] as const) {
+      const err = thrown(write);
+      expect(err, String(err)).toBeInstanceOf(ValidationError);
+      expect(err.message).toMatch(pattern);
+    }
+    expect(logText(dir, 'task_specs') + logText(dir, 'prds')).toBe(before);
+    // A field the schema knows still gets the schema's message, which says what it must be.
+    expect(thrown(() => store.createPrd({ title: (() => 'x') as never })).message).toBe('invalid PRD: title must be a string (got a function)');
+    store.close();
+  });
+
   it('a circular reference is named as one, not as nesting too deep', () => {
     const { store, dir } = openStore();
     const notes = store.collection({ name: 'notes' });
