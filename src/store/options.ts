@@ -58,5 +58,37 @@ export function resolveOptions(options: StoreOptions = {}): ResolvedOptions {
   if (!Number.isSafeInteger(maxRecordBytes) || maxRecordBytes <= 0) throw argumentTypeError('maxRecordBytes', 'a positive integer', maxRecordBytes);
   const lockTimeoutMs = options.lockTimeoutMs ?? 30_000;
   if (!Number.isSafeInteger(lockTimeoutMs) || lockTimeoutMs < 0) throw argumentTypeError('lockTimeoutMs', 'a non-negative integer', lockTimeoutMs);
-  return { durability: durabilityFor(durability), logger: options.logger ?? stderrLogger, maxRecordBytes, lockTimeoutMs };
+  return { durability: durabilityFor(durability), logger: logger === undefined ? stderrLogger : guarded(logger), maxRecordBytes, lockTimeoutMs };
+}
+
+/**
+ * `logger`, whose methods never throw: what the store has to say must not change what it
+ * does. A logger that threw (a closed stream, a bug) failed every write whose catch-up
+ * warned about a malformed line, turned a committed write into an error after its line
+ * was durable (the feed's warning after the commit), and, reporting a change listener
+ * that threw, escaped the feed's timer as an uncaught exception that ended the process.
+ * What it threw goes to stderr instead, with the message it was given.
+ */
+function guarded(logger: Logger): Logger {
+  const call = (level: (typeof LOGGER_METHODS)[number]) => (message: string) => {
+    try {
+      logger[level](message);
+    } catch (err) {
+      try {
+        process.stderr.write(`taskstore: the logger's ${level} method threw (${describeThrown(err)}); the message was: ${message}\n`);
+      } catch {
+        // stderr is gone too: nothing left to tell.
+      }
+    }
+  };
+  return { debug: call('debug'), info: call('info'), warn: call('warn'), error: call('error') };
+}
+
+function describeThrown(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  try {
+    return String(err);
+  } catch {
+    return 'a value that cannot be shown';
+  }
 }

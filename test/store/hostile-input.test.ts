@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Store, TooLargeError, ValidationError } from '../../src/index.js';
 import { quietLogger } from '../helpers/logger.js';
 import { tempDir } from '../helpers/temp.js';
@@ -550,6 +550,52 @@ describe('Store.open options', () => {
     }
     Store.open(dir, { durability: 'none', logger: new Quiet(), lockTimeoutMs: 1000 }).close();
     Store.open(dir, { durability: 'none', logger: console }).close();
+  });
+});
+
+describe('a logger that throws', () => {
+  it('changes nothing the store does: a catch-up warning no longer fails the write, a listener error no longer escapes as an uncaught exception; what it threw goes to stderr', async () => {
+    const dir = join(tempDir(), '.taskstore');
+    let armed = false;
+    const logger = {
+      debug() {},
+      info() {},
+      warn(m: string) {
+        if (armed) throw new Error(`warn refused: ${m.slice(0, 20)}`);
+      },
+      error(m: string) {
+        if (armed) throw new Error(`error refused: ${m.slice(0, 20)}`);
+      },
+    };
+    const stderr: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      stderr.push(String(chunk));
+      return true;
+    });
+    try {
+      const store = Store.open(dir, { durability: 'none', logger });
+      const notes = store.collection({ name: 'notes' });
+      notes.create({ id: 'a' });
+      armed = true;
+      // A line another program broke: every write's catch-up warns about it.
+      appendFileSync(join(dir, 'notes.jsonl'), 'garbage\n');
+      expect(notes.create({ id: 'b' })).toBe('b');
+      expect(notes.patch('b', { n: 1 }).n).toBe(1);
+      expect(stderr.join('')).toMatch(/the logger's warn method threw \(warn refused: .*\); the message was: notes\.jsonl line 2 skipped/);
+      // The feed reports a listener that threw through logger.error, from its own timer.
+      const stop = store.watch(() => {
+        throw new Error('listener boom');
+      });
+      notes.create({ id: 'c' });
+      const deadline = Date.now() + 5000;
+      while (!stderr.join('').includes('listener boom') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(stderr.join('')).toMatch(/the logger's error method threw \(error refused: .*\); the message was: a change listener threw: listener boom/);
+      stop();
+      expect(notes.list().map((r) => r.id).sort()).toEqual(['a', 'b', 'c']);
+      store.close();
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
 
