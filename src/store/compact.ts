@@ -35,6 +35,19 @@ export function compactLog(
   knownIno?: string,
 ): CompactResult {
   const source = openSync(path, 'r');
+  // What the caller's onProgress throws is the caller's to see as it is: wrapped with the
+  // file-system failures below, it read "IoError: cannot compact notes.jsonl: stop".
+  let thrownByCallback: { value: unknown } | undefined;
+  const report =
+    onProgress &&
+    ((bytesDone: number): void => {
+      try {
+        onProgress(bytesDone);
+      } catch (err) {
+        thrownByCallback = { value: err };
+        throw err;
+      }
+    });
   try {
     // `keep` holds line numbers of the file the cache read: another file (git renamed a
     // new one over the log since) would lose the wrong lines.
@@ -55,9 +68,9 @@ export function compactLog(
         };
         let reported = 0;
         const read = readLinesFrom(source, 0, 1, (line) => {
-          if (onProgress !== undefined && line.offset - reported >= FLUSH_AT) {
+          if (report !== undefined && line.offset - reported >= FLUSH_AT) {
             reported = line.offset;
-            onProgress(line.offset);
+            report(line.offset);
           }
           if (!keep.has(line.lineNo) && line.lineNo <= knownLines) {
             // A leading byte-order mark belongs to the file, not to the first record: keep it.
@@ -87,6 +100,7 @@ export function compactLog(
     );
     return { linesBefore, linesAfter, bytesBefore, bytesAfter };
   } catch (err) {
+    if (thrownByCallback !== undefined) throw thrownByCallback.value;
     if (err instanceof CorruptError) throw err;
     throw ioError('compact', path, err);
   } finally {

@@ -213,7 +213,9 @@ function recordLatency(engine: Engine, ms: number): void {
 
 /** SQLite's own disk-full and I/O failures become IoError, like the logs' (code IO). */
 function asStoreError(err: unknown, cachePath: string): unknown {
-  const code = (err as { code?: unknown }).code;
+  // What the caller's function threw may be anything, `undefined` and `null` included
+  // (reading their code replaced the caller's value with a TypeError of this file's own).
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
   if (typeof code === 'string' && (code === 'SQLITE_FULL' || code.startsWith('SQLITE_IOERR') || code === 'SQLITE_READONLY' || code === 'SQLITE_CANTOPEN')) {
     const errno = code === 'SQLITE_FULL' ? 'ENOSPC' : code === 'SQLITE_READONLY' ? 'EROFS' : 'EIO';
     return ioError('update the cache', cachePath, Object.assign(new Error((err as Error).message), { code: errno, cause: err }));

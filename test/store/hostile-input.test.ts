@@ -599,6 +599,45 @@ describe('a logger that throws', () => {
   });
 });
 
+describe('what the caller\'s own callbacks throw', () => {
+  /** What `fn` threw, whatever it is (`undefined` included). */
+  function caught(fn: () => unknown): { value: unknown } {
+    try {
+      fn();
+    } catch (err) {
+      return { value: err };
+    }
+    return expect.fail('expected a throw') as never;
+  }
+
+  it('reaches the caller as it was thrown: not a TypeError of the store\'s own (throw undefined in a transaction), not an IoError (onProgress during a compaction)', () => {
+    const { store, dir } = openStore();
+    const notes = store.collection({ name: 'notes' });
+    // Over 1 MiB of log, so the compaction reports progress while it rewrites.
+    notes.createMany(Array.from({ length: 3000 }, (_, i) => ({ id: `n${i}`, pad: 'x'.repeat(400) })));
+    for (let i = 0; i < 100; i++) notes.patch(`n${i}`, { v: i });
+    const before = logText(dir, 'notes');
+    const stop = new Error('stop');
+    for (const value of [undefined, null, 'text', stop]) {
+      expect(caught(() => store.transaction(() => {
+        notes.create({ id: 'rolled-back' });
+        throw value;
+      })).value).toBe(value);
+      const whileRewriting = (done: number, total: number): void => {
+        if (done < total) throw value;
+      };
+      expect(caught(() => store.compact('notes', { onProgress: whileRewriting })).value).toBe(value);
+      expect(caught(() => store.sync({ onProgress: () => { throw value; } })).value).toBe(value);
+    }
+    expect(logText(dir, 'notes')).toBe(before);
+    expect(readdirSync(dir).filter((f) => f.includes('.tmp') || f.includes('compact'))).toEqual([]);
+    expect(store.check().problems).toEqual([]);
+    expect(notes.get('rolled-back')).toBeUndefined();
+    expect(store.compact('notes').collections[0]).toMatchObject({ linesBefore: 3100, linesAfter: 3000 });
+    store.close();
+  });
+});
+
 describe('gitSync options', () => {
   it('a misspelt option is a TypeError before anything happens, not a sync with the default remote', async () => {
     const { store } = openStore();
