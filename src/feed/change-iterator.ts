@@ -10,7 +10,14 @@ export function changeIterator(
   signal: AbortSignal | undefined,
 ): AsyncIterableIterator<Change> {
   const buffer: Change[] = [];
-  let waiting: ((result: IteratorResult<Change>) => void) | undefined;
+  // Calls of next() not answered yet, oldest first. An async iterator may be asked again
+  // before its last answer (`Promise.all([it.next(), it.next()])`, a helper reading
+  // ahead): each call waits its turn, as an async generator's would (the second call
+  // was rejected with an Error).
+  const waiting: ((result: IteratorResult<Change>) => void)[] = [];
+  const endWaiting = (): void => {
+    for (const resolve of waiting.splice(0)) resolve({ value: undefined, done: true });
+  };
   let done = false;
   let unsubscribe: (() => void) | undefined;
 
@@ -20,9 +27,7 @@ export function changeIterator(
     unsubscribe?.();
     signal?.removeEventListener('abort', finish);
     buffer.length = 0;
-    const resolve = waiting;
-    waiting = undefined;
-    resolve?.({ value: undefined, done: true });
+    endWaiting();
   };
 
   if (signal?.aborted) {
@@ -30,21 +35,16 @@ export function changeIterator(
   } else {
     unsubscribe = subscribe((change) => {
       if (done) return;
-      if (waiting !== undefined) {
-        const resolve = waiting;
-        waiting = undefined;
-        resolve({ value: change, done: false });
-      } else {
-        buffer.push(change);
-      }
+      const resolve = waiting.shift();
+      if (resolve !== undefined) resolve({ value: change, done: false });
+      else buffer.push(change);
     }, () => {
       // The store closed: what is buffered is still handed out, then the loop ends.
       done = true;
       // A long-lived signal (a process-wide shutdown) would otherwise keep one listener, and this loop, per ended loop.
       signal?.removeEventListener('abort', finish);
-      const resolve = waiting;
-      waiting = undefined;
-      resolve?.({ value: undefined, done: true });
+      // A call still waiting had an empty buffer to take from: nothing is left for it.
+      endWaiting();
     });
     signal?.addEventListener('abort', finish, { once: true });
   }
@@ -53,8 +53,7 @@ export function changeIterator(
     next(): Promise<IteratorResult<Change>> {
       if (buffer.length > 0) return Promise.resolve({ value: buffer.shift()!, done: false });
       if (done) return Promise.resolve({ value: undefined, done: true });
-      if (waiting !== undefined) return Promise.reject(new Error('changes(): next() called again before the previous call resolved'));
-      return new Promise((resolve) => (waiting = resolve));
+      return new Promise((resolve) => waiting.push(resolve));
     },
     return(): Promise<IteratorResult<Change>> {
       finish();

@@ -29,6 +29,26 @@ describe('change feed: careless use', () => {
   });
 });
 
+describe('change feed: next() asked again before it answered', () => {
+  it('each call waits its turn and gets the next change, as an async generator\'s would (the second call was rejected with an Error); return() and close() end those still waiting', async () => {
+    const store = Store.open(join(tempDir(), '.taskstore'), { logger: quietLogger() });
+    const notes = store.collection({ name: 'notes' });
+    const it = store.changes();
+    const first = [it.next(), it.next(), it.next()];
+    notes.create({ id: 'a' });
+    notes.create({ id: 'b' });
+    notes.create({ id: 'c' });
+    expect((await Promise.all(first)).map((r) => (r.done ? 'done' : r.value.id))).toEqual(['a', 'b', 'c']);
+    const pending = [it.next(), it.next()];
+    await it.return!();
+    expect(await Promise.all(pending)).toEqual([{ value: undefined, done: true }, { value: undefined, done: true }]);
+    const other = store.changes();
+    const waiting = [other.next(), other.next()];
+    store.close();
+    expect((await Promise.all(waiting)).map((r) => r.done)).toEqual([true, true]);
+  });
+});
+
 describe('change feed: hostile listeners', () => {
   it('a listener that throws something that cannot even be printed (a null-prototype object) is logged; the feed and the other listeners carry on, the process does not crash', async () => {
     const warnings: string[] = [];
