@@ -34,7 +34,9 @@ export interface BackupReport {
  * always flushed to disk, whatever the store's `durability` option: it exists to survive.
  */
 export function backupStore(dir: string, dest: string, withWriteLock: <R>(copy: () => R) => R): BackupReport {
-  if (typeof dest !== 'string' || dest === '') throw argumentTypeError('dest', 'the path of a new or empty directory', dest);
+  // A NUL character is no path (Node refuses it): said as Store.open says it, not as an
+  // IoError blaming the file system ("cannot look at the backup destination").
+  if (typeof dest !== 'string' || dest === '' || dest.includes('\0')) throw argumentTypeError('dest', 'the path of a new or empty directory (non-empty, without NUL)', dest);
   const target = resolve(dest);
   if (target === resolve(dir)) throw new AlreadyExistsError('the backup destination is the store itself', { hint: 'name another directory', data: { dest: target } });
   refuseInsideStore(dir, target);

@@ -130,6 +130,9 @@ describe('store.backup(dest)', () => {
     expect(() => store.backup(dangling)).toThrow(/create the backup directory/);
     expect(() => store.backup(42 as unknown as string)).toThrow(TypeError);
     expect(() => store.backup('')).toThrow(TypeError);
+    // A NUL is no path: a TypeError as Store.open gives, not an IoError blaming the file system.
+    expect(() => store.backup(join(root, 'a\0b'))).toThrow(TypeError);
+    expect(() => store.backup(join(root, 'a\0b'))).toThrow(/without NUL/);
     store.close();
     expect(() => store.backup(join(root, 'after-close'))).toThrow(/closed/);
   });
