@@ -11,7 +11,8 @@ import { GitSyncError, ValidationError } from '../errors.js';
 import { chompLine, git, runGit } from './git-command.js';
 import { getConfig, setLocalConfig } from './git-config.js';
 import { requireGitLocation } from './git-dirs.js';
-import { commitIdentityArgs, NO_HOOKS, defaultRemote } from './sync/git-facts.js';
+import { commitIdentityArgs, NO_HOOKS, defaultRemote, remoteExists } from './sync/git-facts.js';
+import { argumentTypeError, parseOptionsArgument } from '../store/arguments.js';
 
 const STORE_BRANCH_KEY = 'taskstore.branch';
 const STORE_WORKTREE_KEY = 'taskstore.worktree';
@@ -57,9 +58,13 @@ export function readStoreBranchConfig(cwd: string): { branch: string; worktree: 
  * // setup.storeDir === '/repo/.git/taskstore/taskstore/.taskstore'
  */
 export function setUpStoreBranch(options: { cwd: string; branch: string; remote?: string }): StoreBranchSetup {
+  if (options === undefined) throw argumentTypeError('options', 'an object such as { cwd, branch }', options);
+  // A misspelt `remote` would otherwise join (or start) the store branch without it.
+  parseOptionsArgument(options, ['cwd', 'branch', 'remote']);
   const { branch } = options;
   assertBranchName(options.cwd, branch);
   const location = requireGitLocation(options.cwd);
+  if (options.remote !== undefined) assertRemoteName(location.workTree, options.remote);
   const existing = readStoreBranchConfig(options.cwd);
   if (existing !== undefined && existing.branch !== branch) {
     throw new ValidationError(`this repository already keeps its store on the branch ${existing.branch} (worktree ${existing.worktree})`, {
@@ -122,6 +127,22 @@ function assertBranchName(cwd: string, branch: string): void {
     throw new ValidationError(`${JSON.stringify(branch)} is not a valid git branch name`, {
       field: 'branch',
       hint: 'use a plain branch name such as `taskstore` or `state/taskstore`',
+    });
+  }
+}
+
+/**
+ * `remote` goes to `git fetch` as an argument: one that starts with `-` is read as an
+ * option (`--upload-pack=<command>` ran the command), and any other name git does not
+ * know is a URL or a path to fetch from. It must name one of the repository's remotes,
+ * as gitSync's `remote` must.
+ */
+function assertRemoteName(cwd: string, remote: unknown): void {
+  if (typeof remote !== 'string') throw argumentTypeError('remote', 'the name of a git remote', remote);
+  if (remote.startsWith('-') || !remoteExists(cwd, remote)) {
+    throw new ValidationError(`there is no git remote named ${JSON.stringify(remote)}`, {
+      field: 'remote',
+      hint: 'name one of the remotes `git remote` lists, or add it with `git remote add <name> <url>`',
     });
   }
 }

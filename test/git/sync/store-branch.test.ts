@@ -4,10 +4,11 @@
  * commands, synced by git-sync and set up again in a fresh clone.
  */
 import { existsSync, mkdirSync, realpathSync } from 'node:fs';
+import { setUpStoreBranch, ValidationError } from '../../../src/index.js';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startWriter } from '../../reliability/writers.js';
-import { branchClone, cli, cliJson, cliOk, makeRemote, tempDir, withStore } from './helpers.js';
+import { branchClone, cli, cliJson, cliOk, inTreeClone, makeRemote, tempDir, withStore } from './helpers.js';
 
 describe('taskstore init --branch', () => {
   it('puts the store on its own branch in a worktree inside the git directory, recorded in git config', () => {
@@ -134,5 +135,29 @@ describe('taskstore init --branch', () => {
     expect(second.stderr).toContain('already keeps its store on the branch state');
     expect(clone.git('config', 'taskstore.branch').trim()).toBe('state');
     expect(clone.tryGit('rev-parse', '--verify', 'refs/heads/other').status).not.toBe(0);
+  });
+});
+
+describe('setUpStoreBranch({ remote })', () => {
+  it('takes only the name of one of the repository\'s remotes: an option-like one ran a command through git fetch (--upload-pack), nothing is set up', () => {
+    const remote = makeRemote();
+    const clone = inTreeClone(remote);
+    const marker = join(tempDir('taskstore-pwn-'), 'ran');
+    for (const name of [`--upload-pack=touch ${marker}`, 'nosuch', remote.dir]) {
+      let err: unknown;
+      try {
+        setUpStoreBranch({ cwd: clone.dir, branch: 'state', remote: name });
+      } catch (e) {
+        err = e;
+      }
+      expect(err, String(err)).toBeInstanceOf(ValidationError);
+      expect(err).toMatchObject({ code: 'VALIDATION', field: 'remote' });
+    }
+    expect(existsSync(marker)).toBe(false);
+    expect(clone.tryGit('rev-parse', '--verify', '--quiet', 'refs/heads/state').status).not.toBe(0);
+    expect(clone.tryGit('config', 'taskstore.branch').stdout).toBe('');
+    // A misspelt option is a TypeError, as everywhere; the remote's own name works.
+    expect(() => setUpStoreBranch({ cwd: clone.dir, branch: 'state', remtoe: 'origin' } as never)).toThrow(TypeError);
+    expect(setUpStoreBranch({ cwd: clone.dir, branch: 'state', remote: 'origin' })).toMatchObject({ branch: 'state', origin: 'new' });
   });
 });
