@@ -10,7 +10,7 @@ import { getConfig, setLocalConfig } from './git-config.js';
 import { blockOrigin, foreignInterpreter, HOOK_NAMES, withBlock, type BlockOrigin, type HookName } from './hook-block.js';
 import { renderHookBlock, type HookContext } from './hook-scripts.js';
 import { ReportBuilder, type GitIntegrationOptions, type GitIntegrationReport } from './report.js';
-import { requireStoreInRepo } from './store-location.js';
+import { checkGitOptions, requireStoreInRepo } from './store-location.js';
 import { requireGitLocation } from './git-dirs.js';
 
 /** `merge.taskstore.name`: the description git shows for the driver. */
@@ -92,11 +92,13 @@ export function checkGitIntegrationInstallable(options: InstallGitIntegrationOpt
  * checkGitHooksEditable({ cwd: '/repo' }); // throws when .git/hooks/pre-commit is a Python script
  */
 export function checkGitHooksEditable(options: { cwd?: string } = {}): void {
+  checkGitOptions(options, ['cwd']);
   refuseForeignHooks(requireGitLocation(options.cwd ?? process.cwd()).hooksDir);
 }
 
 /** The refusals decided without writing anything: no work tree, bad command paths, a hook TaskStore cannot edit. */
 function refusalsBeforeWriting(options: InstallGitIntegrationOptions) {
+  checkGitOptions(options, ['storeDir', 'cwd', 'commands']);
   const store = requireStoreInRepo(options);
   const commands = options.commands ?? defaultCommandPaths();
   checkCommands(commands);

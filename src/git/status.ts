@@ -7,7 +7,7 @@ import { getConfig } from './git-config.js';
 import { HOOK_NAMES, storeBlocks, type HookName } from './hook-block.js';
 import { readTextIfExists } from './file-io.js';
 import type { GitIntegrationOptions } from './report.js';
-import { locateStore } from './store-location.js';
+import { checkGitOptions, locateStore } from './store-location.js';
 
 /** What {@link gitIntegrationStatus} found. */
 export interface GitIntegrationStatus {
@@ -50,6 +50,7 @@ export interface GitIntegrationStatusOptions extends GitIntegrationOptions {
  * if (status.attributesLine && !status.driverConfigured) console.warn('fresh clone: run taskstore install-hooks');
  */
 export function gitIntegrationStatus(options: GitIntegrationStatusOptions): GitIntegrationStatus {
+  checkGitOptions(options, ['storeDir', 'cwd', 'probeDriver']);
   const store = locateStore(options);
   if (store.git === undefined || store.relative === undefined) {
     return { inGitRepo: false, attributesLine: false, driverConfigured: false, hooksInstalled: [], hooksMissing: [...HOOK_NAMES] };

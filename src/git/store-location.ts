@@ -3,6 +3,7 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { IoError, ValidationError } from '../errors.js';
 import { findGitLocation, type GitLocation } from './git-dirs.js';
 import { realpathOfExistingPart } from '../fs/real-path.js';
+import { argumentTypeError, parseOptionsArgument } from '../store/arguments.js';
 
 /** Where a store directory sits in its git work tree. */
 interface StoreInRepo {
@@ -15,6 +16,21 @@ interface StoreInRepo {
    * usually; `''` when the store is the root itself). Undefined outside a work tree.
    */
   relative: string | undefined;
+}
+
+/**
+ * The options object of an exported git-integration function: an object holding only
+ * `allowed` keys, and a `cwd` that is a path. A misspelt `cwd` (`cdw`) would otherwise
+ * resolve a relative `storeDir` against the process's directory: the hooks and config of
+ * another repository installed, changed or removed.
+ */
+export function checkGitOptions(options: unknown, allowed: readonly string[]): void {
+  if (options === undefined) throw argumentTypeError('options', `an object such as { ${allowed[0]}: … }`, options);
+  parseOptionsArgument(options, allowed);
+  const { cwd } = options as { cwd?: unknown };
+  if (cwd !== undefined && (typeof cwd !== 'string' || cwd === '' || cwd.includes('\0'))) {
+    throw argumentTypeError('cwd', 'the path of a directory (non-empty, without NUL)', cwd);
+  }
 }
 
 /**

@@ -4,7 +4,7 @@ import { fileMode, readTextIfExists, removeFile, writeFileAtomic } from './file-
 import { removeLocalSectionIfEmpty, unsetLocalConfig } from './git-config.js';
 import { blockOrigin, findBlocks, HOOK_NAMES, NEW_HOOK_HEADER, withoutBlock } from './hook-block.js';
 import { ReportBuilder, type GitIntegrationOptions, type GitIntegrationReport } from './report.js';
-import { requireStoreInRepo } from './store-location.js';
+import { checkGitOptions, requireStoreInRepo } from './store-location.js';
 
 /**
  * Removes exactly what {@link installGitIntegration} added, for the work tree that
@@ -26,6 +26,7 @@ import { requireStoreInRepo } from './store-location.js';
  * const { changed } = uninstallGitIntegration({ storeDir: '.taskstore' });
  */
 export function uninstallGitIntegration(options: GitIntegrationOptions): GitIntegrationReport {
+  checkGitOptions(options, ['storeDir', 'cwd']);
   const store = requireStoreInRepo(options);
   const { workTree, hooksDir } = store.git;
   const report = new ReportBuilder();

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { IoError, ValidationError } from '../../src/errors.js';
 import {
+  checkGitHooksEditable,
   checkGitIntegrationInstallable,
   defaultCommandPaths,
   gitIntegrationStatus,
@@ -428,5 +429,36 @@ describe('checkGitIntegrationInstallable', () => {
     expect(repo.read('.gitattributes')).toBe('*.png binary');
     installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands });
     expect(repo.read('.gitattributes')).toBe(`*.png binary\n${LINE}\n`);
+  });
+});
+
+describe('the options of the exported functions', () => {
+  it('a misspelt key or a cwd that is no path is a TypeError, changing nothing (a misspelt cwd resolved storeDir against the process\'s directory: another repository)', () => {
+    const repo = repoWithStore();
+    const storeDir = join(repo.dir, '.taskstore');
+    const watched = (): unknown => ({ attributes: snapshot([join(repo.dir, '.gitattributes')]), hooks: snapshotDir(join(repo.dir, '.git', 'hooks')), config: repo.read('.git/config') });
+    const before = watched();
+    const calls: [string, () => unknown][] = [
+      // Relative storeDir: with the misspelt cdw ignored, the status of the repository this test runs in.
+      ['status', () => gitIntegrationStatus({ storeDir: '.taskstore', cdw: repo.dir, probeDriver: false } as never)],
+      ['install', () => installGitIntegration({ storeDir, cdw: repo.dir } as never)],
+      ['installable', () => checkGitIntegrationInstallable({ storeDir, cdw: repo.dir } as never)],
+      ['uninstall', () => uninstallGitIntegration({ storeDir, cdw: repo.dir } as never)],
+      ['hooks editable', () => checkGitHooksEditable({ cdw: repo.dir } as never)],
+      ['cwd with NUL', () => installGitIntegration({ storeDir: '.taskstore', cwd: `${repo.dir}\0x` })],
+      ['cwd a number', () => gitIntegrationStatus({ storeDir: '.taskstore', cwd: 5 as never })],
+      ['no options', () => (installGitIntegration as (o?: unknown) => unknown)()],
+    ];
+    for (const [name, call] of calls) {
+      let err: unknown;
+      try {
+        call();
+      } catch (e) {
+        err = e;
+      }
+      expect(err, name).toBeInstanceOf(TypeError);
+      expect(err, name).toMatchObject({ code: 'VALIDATION' });
+    }
+    expect(watched()).toEqual(before);
   });
 });
