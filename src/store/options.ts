@@ -41,6 +41,9 @@ const stderrLogger: Logger = {
 
 const LOGGER_METHODS = ['debug', 'info', 'warn', 'error'] as const;
 
+/** The longest lock wait: 2^31 - 1 ms, SQLite's busy timeout (and setTimeout's) limit. */
+export const MAX_LOCK_TIMEOUT_MS = 2_147_483_647;
+
 export function resolveOptions(options: StoreOptions = {}): ResolvedOptions {
   // A misspelt option (`lockTimeOutMs`, `durabilty`) would otherwise be ignored without a word.
   parseOptionsArgument(options, ['durability', 'logger', 'maxRecordBytes', 'lockTimeoutMs']);
@@ -57,7 +60,11 @@ export function resolveOptions(options: StoreOptions = {}): ResolvedOptions {
   const maxRecordBytes = options.maxRecordBytes ?? 10 * 1024 * 1024;
   if (!Number.isSafeInteger(maxRecordBytes) || maxRecordBytes <= 0) throw argumentTypeError('maxRecordBytes', 'a positive integer', maxRecordBytes);
   const lockTimeoutMs = options.lockTimeoutMs ?? 30_000;
-  if (!Number.isSafeInteger(lockTimeoutMs) || lockTimeoutMs < 0) throw argumentTypeError('lockTimeoutMs', 'a non-negative integer', lockTimeoutMs);
+  // SQLite's busy timeout is a 32-bit int: a larger one failed when the cache opened, as an
+  // IoError ("cannot open the cache"), after the store directory and its files were made.
+  if (!Number.isSafeInteger(lockTimeoutMs) || lockTimeoutMs < 0 || lockTimeoutMs > MAX_LOCK_TIMEOUT_MS) {
+    throw argumentTypeError('lockTimeoutMs', `a non-negative integer of at most ${MAX_LOCK_TIMEOUT_MS} (about 24.8 days)`, lockTimeoutMs);
+  }
   return { durability: durabilityFor(durability), logger: logger === undefined ? stderrLogger : guarded(logger), maxRecordBytes, lockTimeoutMs };
 }
 

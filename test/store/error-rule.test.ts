@@ -69,7 +69,7 @@ describe('wrong argument types are TypeErrors', () => {
     const fresh = () => join(tempDir(), '.taskstore');
     expectTypeError(dir, () => Store.open(fresh(), { durability: 'sync' } as never), 'durability', /^durability must be 'fsync' or 'none' \(got "sync"\)$/);
     expectTypeError(dir, () => Store.open(fresh(), { maxRecordBytes: 0 }), 'maxRecordBytes', /^maxRecordBytes must be a positive integer \(got 0\)$/);
-    expectTypeError(dir, () => Store.open(fresh(), { lockTimeoutMs: -1 }), 'lockTimeoutMs', /^lockTimeoutMs must be a non-negative integer \(got -1\)$/);
+    expectTypeError(dir, () => Store.open(fresh(), { lockTimeoutMs: -1 }), 'lockTimeoutMs', /^lockTimeoutMs must be a non-negative integer of at most 2147483647 \(about 24\.8 days\) \(got -1\)$/);
     expectTypeError(dir, () => store.watch(() => {}, { since: 1.5 }), 'since', /^since must be an integer number of Unix milliseconds \(got 1.5\)$/);
     expectTypeError(dir, () => store.changes({ since: '1' as never }), 'since');
     expectTypeError(dir, () => store.watch(() => {}, 'all' as never), 'options');

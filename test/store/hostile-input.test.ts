@@ -656,6 +656,28 @@ describe('gitSync options', () => {
     await expect(store.gitSync({ remote: 'backup', retries: 0 })).rejects.toMatchObject({ code: 'IO' });
     store.close();
   });
+
+  it('a lockTimeoutMs that is not a non-negative integer is a ValidationError before anything happens (NaN or a string waited forever behind another git-sync)', async () => {
+    const { store } = openStore();
+    for (const lockTimeoutMs of [NaN, '5000', -1, 1.5, Infinity]) {
+      await expect(store.gitSync({ lockTimeoutMs: lockTimeoutMs as never })).rejects.toMatchObject({ code: 'VALIDATION', field: 'lockTimeoutMs' });
+    }
+    await expect(store.gitSync({ lockTimeoutMs: 0 })).rejects.toMatchObject({ code: 'IO' });
+    store.close();
+  });
+});
+
+describe('Store.open lockTimeoutMs', () => {
+  it('over 2^31 - 1 ms (SQLite\'s limit) is the TypeError of an option out of range, and creates nothing (it was an IoError "cannot open the cache", after the store files were made)', () => {
+    const dir = join(tempDir(), '.taskstore');
+    for (const lockTimeoutMs of [2 ** 31, 2 ** 40, Number.MAX_SAFE_INTEGER]) {
+      const err = thrown(() => Store.open(dir, { durability: 'none', lockTimeoutMs })) as unknown;
+      expect(err, String(err)).toBeInstanceOf(TypeError);
+      expect(err).toMatchObject({ code: 'VALIDATION', field: 'lockTimeoutMs' });
+      expect(existsSync(dir)).toBe(false);
+    }
+    Store.open(dir, { durability: 'none', lockTimeoutMs: 2 ** 31 - 1 }).close();
+  });
 });
 
 describe('Store.open(dir)', () => {

@@ -352,6 +352,12 @@ function checkOptions(options: GitSyncOptions): number {
     }
   }
   if (options.remote?.startsWith('-')) throw new ValidationError(`${JSON.stringify(options.remote)} is not a remote name`, { field: 'remote' });
+  // Unchecked, NaN or a string made the deadline NaN: a wait that never gave up behind
+  // another git-sync's lock; a negative one gave up at once.
+  const { lockTimeoutMs } = options;
+  if (lockTimeoutMs !== undefined && (!Number.isSafeInteger(lockTimeoutMs) || lockTimeoutMs < 0)) {
+    throw new ValidationError(`lockTimeoutMs must be a non-negative integer number of milliseconds (got ${String(lockTimeoutMs)})`, { field: 'lockTimeoutMs' });
+  }
   return retries;
 }
 
