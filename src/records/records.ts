@@ -22,7 +22,7 @@ import type { DomainHost } from '../store/domain-host.js';
 import * as Q from '../cache/record-queries.js';
 import { RECORD_COLLECTIONS, type CompleteExecutionResult } from './record-collections.js';
 import { assertNewId, type RecordSchema } from '../store/record-input.js';
-import { assertCollectionOptions, assertIdArgument, assertString } from '../store/arguments.js';
+import { assertIdArgument, assertString, collectionDeclaration } from '../store/arguments.js';
 import { parseWriteOptions, type WriteOptions } from '../store/write-options.js';
 import { AlreadyExistsError, ValidationError } from '../errors.js';
 import { Readiness } from './readiness.js';
@@ -103,13 +103,13 @@ export class Records {
 
   /** The engine's collection; for the record collections the record schema always runs first. */
   collection<T extends object = Record<string, unknown>>(options: CollectionOptions<T>): Collection<T> {
-    assertCollectionOptions(options);
-    const builtIn = typeof options?.name === 'string' ? STORED_SCHEMAS.get(options.name) : undefined;
-    if (builtIn === undefined) return this.host.collection(options);
-    const own = options.schema;
+    // Read once and passed on as read (see collectionDeclaration).
+    const { name, indexes, schema: own } = collectionDeclaration(options);
+    const builtIn = STORED_SCHEMAS.get(name);
+    if (builtIn === undefined) return this.host.collection({ name, indexes, schema: own as RecordSchema<T> | undefined });
     const schema: RecordSchema<T> =
-      own === undefined ? (builtIn as RecordSchema<T>) : { parse: (value) => own.parse(builtIn.parse(value)) };
-    return this.host.collection({ ...options, schema });
+      own === undefined ? (builtIn as RecordSchema<T>) : { parse: (value) => own.parse(builtIn.parse(value)) as T };
+    return this.host.collection({ name, indexes, schema });
   }
 
   // ---------------------------------------------------------------- PRDs

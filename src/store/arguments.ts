@@ -95,16 +95,35 @@ export function parseProgressOptions(value: unknown, allowed: readonly string[] 
   return options;
 }
 
-/** `store.collection(options)`: an object whose `name` is a collection name, `indexes` an array of strings, `schema` has `parse`. */
-export function assertCollectionOptions(options: unknown): void {
+/** A collection declaration as checked: each option of the caller's object read once. */
+export interface CollectionDeclaration {
+  name: string;
+  indexes: string[];
+  schema: { parse(value: unknown): unknown } | undefined;
+}
+
+/**
+ * `store.collection(options)`: an object whose `name` is a collection name, `indexes` an
+ * array of strings, `schema` has `parse`. Returns what it checked, each option read once:
+ * the name becomes part of SQL (the table `c_<name>`), so a getter that answered a valid
+ * name to the check and another to the code that made the table reached SQLite with
+ * whatever it said the second time.
+ */
+export function collectionDeclaration(options: unknown): CollectionDeclaration {
   const o = parseOptionsArgument(options, ['name', 'indexes', 'schema']);
   if (options === undefined) throw argumentTypeError('options', 'an object such as { name: … }', options);
-  assertCollectionArgument(o.name, 'name');
-  if (o.indexes !== undefined) {
-    if (!Array.isArray(o.indexes)) throw argumentTypeError('indexes', 'an array of field names', o.indexes);
-    for (const field of o.indexes) assertString('indexes', field);
+  const { name, indexes, schema } = o;
+  assertCollectionArgument(name, 'name');
+  let fields: string[] = [];
+  if (indexes !== undefined) {
+    if (!Array.isArray(indexes)) throw argumentTypeError('indexes', 'an array of field names', indexes);
+    fields = [...(indexes as unknown[])].map((field) => {
+      assertString('indexes', field);
+      return field;
+    });
   }
-  if (o.schema !== undefined && typeof (o.schema as { parse?: unknown } | null)?.parse !== 'function') {
-    throw argumentTypeError('schema', 'an object with a parse(value) method (a zod schema fits)', o.schema);
+  if (schema !== undefined && typeof (schema as { parse?: unknown } | null)?.parse !== 'function') {
+    throw argumentTypeError('schema', 'an object with a parse(value) method (a zod schema fits)', schema);
   }
+  return { name, indexes: fields, schema: schema as CollectionDeclaration['schema'] };
 }

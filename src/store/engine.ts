@@ -24,8 +24,9 @@ import type { CollectionTable } from '../cache/collection-table.js';
 import { fieldExpression } from '../cache/query-builder.js';
 import { IoError, ioError } from '../errors.js';
 import { collectionOfLogFile } from '../jsonl/collection-name.js';
-import { argumentTypeError, assertCollectionArgument, assertCollectionOptions, assertOptionalObject, assertString } from './arguments.js';
+import { argumentTypeError, assertCollectionArgument, assertOptionalObject, assertString, collectionDeclaration } from './arguments.js';
 import type { StoredRecord } from '../jsonl/line-codec.js';
+import type { RecordSchema } from './record-input.js';
 import type { ChangeFeed } from '../feed/feed.js';
 import type { Change, ChangesOptions, WatchOptions } from '../feed/change.js';
 import { createCollection, type Collection, type CollectionHost, type CollectionOptions } from './collection.js';
@@ -172,18 +173,18 @@ export class Engine implements DomainHost {
 
   collection<T extends object = Record<string, unknown>>(options: CollectionOptions<T>): Collection<T> {
     this.assertOpen();
-    assertCollectionOptions(options);
+    const { name, indexes, schema } = collectionDeclaration(options);
     // Every field checked before anything is made: a bad one after good ones left the
     // table and the good ones' indexes behind a declaration that threw.
-    for (const field of options.indexes ?? []) fieldExpression(field);
-    const table = this.tableFor(options.name);
-    const declared = this.declaredIndexes.get(options.name) ?? new Set<string>();
-    for (const field of options.indexes ?? []) {
+    for (const field of indexes) fieldExpression(field);
+    const table = this.tableFor(name);
+    const declared = this.declaredIndexes.get(name) ?? new Set<string>();
+    for (const field of indexes) {
       table.ensureIndex(field);
       declared.add(field);
     }
-    this.declaredIndexes.set(options.name, declared);
-    return createCollection<T>(this.host, options.name, options.schema);
+    this.declaredIndexes.set(name, declared);
+    return createCollection<T>(this.host, name, schema as RecordSchema<T> | undefined);
   }
 
   collectionNames(): string[] {

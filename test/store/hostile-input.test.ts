@@ -378,6 +378,27 @@ describe('a record whose JSON text is longer than a JavaScript string can be', (
   });
 });
 
+describe('store.collection() options that answer differently the second time', () => {
+  it('are read once: a name checked as valid is the name the table is made for (a getter\'s later answer reached the CREATE TABLE of the cache)', () => {
+    const { store } = openStore();
+    store.collection({ name: 'victim' }).create({ id: 'v' });
+    let reads = 0;
+    const options = {
+      get name() {
+        return ++reads === 1 ? 'evil' : 'evil" (x); DROP TABLE "c_victim"; CREATE TABLE "c_z';
+      },
+      indexes: ['status'],
+    };
+    const evil = store.collection(options as never);
+    expect(evil.name).toBe('evil');
+    expect(reads).toBe(1);
+    expect(store.collection({ name: 'victim' }).get('v')).toMatchObject({ id: 'v' });
+    expect(store.collectionNames()).toContain('evil');
+    expect(store.check().problems).toEqual([]);
+    store.close();
+  });
+});
+
 describe('a where condition that is undefined', () => {
   it('is refused instead of skipped (it matched every record: { owner: user.id } with no user.id listed everyone\'s)', () => {
     const { store } = openStore();
