@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { IoError } from '../errors.js';
 
 /** What one `git` invocation produced. */
@@ -59,6 +60,15 @@ function spawnGit(args: readonly string[], cwd: string, options: GitRunOptions, 
   });
   if (result.error !== undefined) {
     const code = (result.error as NodeJS.ErrnoException).code;
+    // spawn says ENOENT for a working directory that does not exist too: that is no
+    // missing git (commitStoreBranchSetup('/typo') said to install git).
+    if (code === 'ENOENT' && !existsSync(cwd)) {
+      throw new IoError(`cannot run git in ${cwd}: the directory does not exist`, {
+        cause: result.error,
+        data: { cwd, args: [...args] },
+        hint: 'name an existing directory',
+      });
+    }
     throw new IoError(
       code === 'ENOENT' ? 'cannot run git: the `git` program was not found on PATH' : `cannot run git: ${result.error.message}`,
       { cause: result.error, data: { cwd, args: [...args] }, hint: 'install git and make sure it is on PATH' },

@@ -6,6 +6,7 @@ import { IoError, ValidationError } from '../../src/errors.js';
 import {
   checkGitHooksEditable,
   checkGitIntegrationInstallable,
+  commitStoreBranchSetup,
   defaultCommandPaths,
   gitIntegrationStatus,
   HOOK_NAMES,
@@ -460,5 +461,20 @@ describe('the options of the exported functions', () => {
       expect(err, name).toMatchObject({ code: 'VALIDATION' });
     }
     expect(watched()).toEqual(before);
+  });
+});
+
+describe('git run in a directory that does not exist', () => {
+  it('says so, instead of "the git program was not found on PATH" (spawn reports both as ENOENT)', () => {
+    const missing = join(tempDir(), 'no-such-worktree');
+    let err: unknown;
+    try {
+      commitStoreBranchSetup(missing);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(IoError);
+    expect((err as Error).message).toBe(`cannot run git in ${missing}: the directory does not exist`);
+    expect(existsSync(missing)).toBe(false);
   });
 });
