@@ -296,7 +296,7 @@ describe('a store that cannot be written', () => {
       const status = runCli(['status'], { cwd: repo.dir, env: trusted, ...as });
       expect(status.status, status.stderr).toBe(0);
       expect(status.stdout).toMatch(new RegExp(`^store +${store.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
-      expect(status.stdout).toMatch(/^uncommitted +prds \+1$/m);
+      expect(status.stdout).toMatch(/^uncommitted +prds \+1, not in git yet: \.taskstore\/\.gitignore, \.taskstore\/\.version$/m);
       expect(readdirSync(store).sort()).toEqual(before);
       if (runningAsRoot) {
         const refused = runCli(['status'], { cwd: repo.dir, env: GIT_IDENTITY, ...as });
