@@ -55,11 +55,13 @@ export function quietForMs(fd: number): number {
  * caller reopens), else 'ready'.
  */
 export function waitForForeignWriter(fd: number, path: string, ino: string, known: KnownEnd | undefined, previousOffset: number): 'ready' | 'replaced' {
-  const started = Date.now();
+  // The bound is timed on the monotonic clock (a wall clock set back would stretch it);
+  // quietForMs compares file times, which only the wall clock can.
+  const started = performance.now();
   for (;;) {
     const size = fstatSync(fd).size;
     const busy = size === 0 ? previousOffset > 0 : !endsWithNewline(fd, size) && !tailLeftByTaskStore(fd, size, known);
-    if (!busy || quietForMs(fd) >= QUIET_MS || Date.now() - started >= SETTLE_MAX_MS) return 'ready';
+    if (!busy || quietForMs(fd) >= QUIET_MS || performance.now() - started >= SETTLE_MAX_MS) return 'ready';
     sleepSync(POLL_MS);
     const now = statSync(path, { bigint: true, throwIfNoEntry: false });
     if (now === undefined || String(now.ino) !== ino) return 'replaced';

@@ -77,7 +77,8 @@ export function gitBusy(gitDir: string): boolean {
 
 /** Waits while git is busy in `gitDir` (at most GIT_WAIT_MAX_MS); returns the milliseconds waited. */
 export function waitWhileGitBusy(gitDir: string): number {
-  const started = Date.now();
-  while (gitBusy(gitDir) && Date.now() - started < GIT_WAIT_MAX_MS) sleepSync(POLL_MS);
-  return Date.now() - started;
+  // Monotonic: a wall clock set back while waiting would stretch the wait until it caught up.
+  const started = performance.now();
+  while (gitBusy(gitDir) && performance.now() - started < GIT_WAIT_MAX_MS) sleepSync(POLL_MS);
+  return performance.now() - started;
 }

@@ -44,7 +44,7 @@ export function writeLastSync(gitDir: string, value: LastSync): void {
  */
 export async function acquireSyncLock(gitDir: string, timeoutMs: number, onTakeOver?: () => void): Promise<() => void> {
   const path = join(gitDir, LOCK_FILE);
-  const deadline = Date.now() + timeoutMs;
+  const deadline = performance.now() + timeoutMs; // monotonic: a wall clock set back would stretch the wait
   for (let wait = 20; ; wait = Math.min(wait * 2, 500)) {
     try {
       const fd = openSync(path, 'wx', 0o644);
@@ -62,7 +62,7 @@ export async function acquireSyncLock(gitDir: string, timeoutMs: number, onTakeO
       onTakeOver?.();
       continue;
     }
-    if (Date.now() > deadline) {
+    if (performance.now() > deadline) {
       throw new GitSyncError(`another git-sync of this work tree is running (lock ${path})`, {
         data: { reason: 'sync_locked', lock: path },
         hint: 'wait for it to finish; if no git-sync is running, delete the lock file',

@@ -1,0 +1,141 @@
+/**
+ * Clocks that jump. Every bounded wait of the store (the write lock, a foreign writer's
+ * tail, git's index lock, another git-sync) is timed on the monotonic clock: a wall clock
+ * set back while waiting must not stretch the wait (it hung until the clock caught up),
+ * and one set forward must not end it at once. Real processes whose wall clock runs
+ * backward or forward (test/fixtures/clock-script.mjs), real files, real SQLite, real git.
+ */
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { Store } from '../../src/index.js';
+import { DIST } from '../helpers/paths.js';
+import { GIT_IDENTITY, GitRepo } from '../helpers/git-repo.js';
+import { tempDir } from '../helpers/temp.js';
+import { quietLogger } from '../helpers/logger.js';
+
+const CLOCK = join(import.meta.dirname, '..', 'fixtures', 'clock-script.mjs');
+const INDEX = pathToFileURL(join(DIST, 'index.js')).href;
+
+/** A wall clock that reads an hour earlier at every look, and one that reads an hour later. */
+const BACKWARD = 'backward:3600000';
+const FORWARD = 'forward:3600000';
+
+interface Outcome {
+  /** The error code of the write, or 'ok'. */
+  code: string;
+  /** How long opening the store and writing took, on the monotonic clock (ms). */
+  ms: number;
+}
+
+/** Writes one note: the action most tests time. */
+const WRITE = `store.collection({ name: 'notes' }).create({ title: 'under a jumping clock' });`;
+
+/**
+ * Opens the store with `lockTimeoutMs` and runs `action` (module code with `store` in
+ * scope; `await` allowed) in a child process under `clock`, and says how it ended (the
+ * error's `data.reason` or `code`, else 'ok'). A child that does not finish within
+ * `limitMs` (a wait that followed the wall clock) fails the test.
+ */
+function runUnderClock(clock: string, dir: string, lockTimeoutMs: number, action = WRITE, limitMs = 40_000): Outcome {
+  const code = `
+    import { Store } from ${JSON.stringify(INDEX)};
+    const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+    const started = performance.now();
+    let code = 'ok';
+    try {
+      const store = Store.open(${JSON.stringify(dir)}, { durability: 'none', logger: quiet, lockTimeoutMs: ${lockTimeoutMs} });
+      ${action}
+      store.close();
+    } catch (err) { code = err.data?.reason ?? err.code ?? String(err); }
+    console.log(JSON.stringify({ code, ms: performance.now() - started }));
+  `;
+  const run = spawnSync(process.execPath, ['--import', CLOCK, '--input-type=module', '-e', code], {
+    env: { ...process.env, ...GIT_IDENTITY, TASKSTORE_TEST_CLOCK: clock },
+    encoding: 'utf8',
+    timeout: limitMs,
+  });
+  if (run.error !== undefined) throw new Error(`the child under ${clock} did not finish in ${limitMs} ms (${run.error.message}): a wait timed on the wall clock`);
+  expect(run.stderr).toBe('');
+  return JSON.parse(run.stdout) as Outcome;
+}
+
+function seededStore(dir: string): void {
+  const store = Store.open(dir, { durability: 'none', logger: quietLogger() });
+  store.collection({ name: 'notes' }).create({ id: 'first' });
+  store.close();
+}
+
+describe('the write lock under a jumping clock', () => {
+  it.each([
+    ['set back at every look', BACKWARD],
+    ['set forward at every look', FORWARD],
+  ])('a writer whose clock is %s waits lockTimeoutMs for a held lock, then LOCKED', (_, clock) => {
+    const dir = join(tempDir(), '.taskstore');
+    seededStore(dir);
+    const holder = new Database(join(dir, 'taskstore.db'));
+    holder.exec('BEGIN IMMEDIATE');
+    try {
+      const outcome = runUnderClock(clock, dir, 1000);
+      expect(outcome.code).toBe('LOCKED');
+      // Forward: LOCKED at the first retry before the fix; backward: never.
+      expect(outcome.ms).toBeGreaterThanOrEqual(950);
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
+    }
+  });
+});
+
+describe("another program's unfinished line under a clock set back", () => {
+  it('opening and writing wait the bounded 10 s for the tail to be finished, then write; nothing is lost', () => {
+    const dir = join(tempDir(), '.taskstore');
+    seededStore(dir);
+    // Another program wrote a line and is in the middle of the next (a tail that does not
+    // start where TaskStore's last append ended, so no dead TaskStore writer's): to a
+    // clock set back it never looks quiet.
+    appendFileSync(join(dir, 'notes.jsonl'), '{"id":"whole","updated_at":1}\n{"id":"half","updated_at":1');
+    const outcome = runUnderClock(BACKWARD, dir, 30_000);
+    expect(outcome).toMatchObject({ code: 'ok' });
+    expect(outcome.ms).toBeGreaterThanOrEqual(9_500);
+    const log = readFileSync(join(dir, 'notes.jsonl'), 'utf8');
+    expect(log).toContain('under a jumping clock');
+    // Nothing is lost. The write after the open takes the tail, which now starts where the
+    // cache stopped reading, for a dead TaskStore writer's and moves it to notes.jsonl.torn:
+    // kept, but cut from a log another program may still be writing (a gap not closed yet).
+    const tornPath = join(dir, 'notes.jsonl.torn');
+    const torn = existsSync(tornPath) ? readFileSync(tornPath, 'utf8') : '';
+    expect(log + torn).toContain('{"id":"half","updated_at":1');
+  });
+});
+
+describe("git's index lock under a clock set back", () => {
+  it('a write in a git work tree waits the bounded 5 s for a fresh index.lock, then writes', () => {
+    const repo = GitRepo.init();
+    const dir = join(repo.dir, '.taskstore');
+    seededStore(dir);
+    // A git command running (or one that died a moment ago): its lock looks fresh for ever
+    // to a clock that keeps going back.
+    writeFileSync(join(repo.dir, '.git', 'index.lock'), '');
+    const outcome = runUnderClock(BACKWARD, dir, 30_000);
+    expect(outcome).toMatchObject({ code: 'ok' });
+    expect(outcome.ms).toBeGreaterThanOrEqual(4_500);
+  });
+});
+
+describe('the git-sync lock under a clock set back', () => {
+  it("git-sync waits lockTimeoutMs for another live git-sync's lock, then sync_locked", () => {
+    const remote = GitRepo.init({ bare: true });
+    const clone = GitRepo.clone(remote.dir);
+    const dir = join(clone.dir, '.taskstore');
+    seededStore(dir);
+    // Held by a live process (this one): not taken over, waited for.
+    writeFileSync(join(clone.dir, '.git', 'taskstore-sync.lock'), `${process.pid}\n`);
+    const outcome = runUnderClock(BACKWARD, dir, 1000, 'await store.gitSync({ lockTimeoutMs: 1000 });');
+    expect(outcome.code).toBe('sync_locked');
+    expect(outcome.ms).toBeGreaterThanOrEqual(950);
+  });
+});
