@@ -12,6 +12,7 @@ import { argumentTypeError, assertString, describeValue as describe, parseOption
 import { hasControls, spellControls } from '../jsonl/control-chars.js';
 import { TaskSpecStatusSchema, type TaskSpec, type TaskSpecStatus } from './registry.js';
 import { MAX_LEASE_MS } from '../shared/lease-limits.js';
+import { isoTime } from '../shared/time.js';
 
 /** Five minutes: long enough for a loop's slowest step between heartbeats. */
 export const DEFAULT_LEASE_MS = 300_000;
@@ -127,7 +128,8 @@ export function planRelease(spec: TaskSpec, claimant: string, status: TaskSpecSt
 function claimedError(spec: TaskSpec, claimant: string, action: 'claim' | 'renew' | 'release'): ClaimedError {
   const holder = holderOf(spec);
   const leaseExpiresAt = typeof spec.lease_expires_at === 'number' ? spec.lease_expires_at : null;
-  const until = leaseExpiresAt === null ? '' : ` until ${new Date(leaseExpiresAt).toISOString()}`;
+  // A lease a Date cannot hold (another program's line, a broken clock) is named by its number.
+  const until = leaseExpiresAt === null ? '' : ` until ${isoTime(leaseExpiresAt) ?? `${leaseExpiresAt} (Unix ms)`}`;
   const message =
     holder === null
       ? `${claimant} cannot ${action} task spec ${spec.id}: nobody holds a claim on it (status ${spec.status})`

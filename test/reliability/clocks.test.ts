@@ -15,6 +15,7 @@ import { Store } from '../../src/index.js';
 import { DIST } from '../helpers/paths.js';
 import { GIT_IDENTITY, GitRepo } from '../helpers/git-repo.js';
 import { tempDir } from '../helpers/temp.js';
+import { runCli } from '../cli/run-cli.js';
 import { quietLogger } from '../helpers/logger.js';
 
 const CLOCK = join(import.meta.dirname, '..', 'fixtures', 'clock-script.mjs');
@@ -137,5 +138,29 @@ describe('the git-sync lock under a clock set back', () => {
     const outcome = runUnderClock(BACKWARD, dir, 1000, 'await store.gitSync({ lockTimeoutMs: 1000 });');
     expect(outcome.code).toBe('sync_locked');
     expect(outcome.ms).toBeGreaterThanOrEqual(950);
+  });
+});
+
+describe('stamps and leases no Date can hold (past ±8.64e15 ms: a hand-written line, a broken clock)', () => {
+  it('list, show, history and list-task-specs show them as numbers; renew and release by another claimant are CLAIMED naming the lease as a number', () => {
+    const root = tempDir();
+    const dir = join(root, '.taskstore');
+    const far = 9_000_000_000_000_000; // a safe integer, past the last Date (8.64e15)
+    const store = Store.open(dir, { durability: 'none', logger: quietLogger() });
+    const spec = store.createTaskSpec({ prd_id: store.createPrd({ title: 'P' }), phase_name: 'build' });
+    store.collection({ name: 'task_specs' }).patch(spec, { status: 'running', assigned_to: 'x', lease_expires_at: far });
+    store.close();
+    writeFileSync(join(dir, 'notes.jsonl'), `${JSON.stringify({ id: 'n1', title: 'far', created_at: far, updated_at: far })}\n`, { flag: 'wx' });
+    for (const args of [['list', 'notes'], ['show', 'n1'], ['history', 'n1'], ['list-task-specs']]) {
+      const run = runCli(args, { cwd: root });
+      expect(run.stderr, args.join(' ')).toBe(''); // was: "Invalid time value", exit 1
+      expect(run.status).toBe(0);
+      if (args[0] !== 'list-task-specs') expect(run.stdout).toContain('9000000000000000');
+    }
+    for (const command of ['renew', 'release']) {
+      const run = runCli([command, spec, '--as', 'y'], { cwd: root });
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain(`y cannot ${command} task spec ${spec}: x holds it until 9000000000000000 (Unix ms)`);
+    }
   });
 });

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { boardColumns, progressOf } from '../../src/ui/server/board.js';
 import { allowedHosts, hostAllowed, isLoopback, urlHost } from '../../src/ui/server/host-check.js';
 import { formatFilter, parseFilter } from '../../src/ui/web/filter.js';
-import { clip, formatDuration, uniquePrefixes, valueText } from '../../src/ui/web/format.js';
+import { clip, formatDuration, formatTime, uniquePrefixes, valueText } from '../../src/ui/web/format.js';
 import { href, parseRoute } from '../../src/ui/web/router.js';
 
 describe('Host check', () => {
@@ -204,6 +204,12 @@ describe('formatting', () => {
     expect(valueText(undefined)).toBe('');
     expect(clip('abcdef', 4)).toBe('abc…');
     expect(clip('abc', 4)).toBe('abc');
+  });
+
+  it('shows a timestamp no Date can hold (past ±8.64e15 ms: a hand-written line, a broken clock) as its number', () => {
+    expect(formatTime(9e15)).toBe('9000000000000000');
+    expect(formatTime(-9e15)).toBe('-9000000000000000');
+    expect(formatTime(0)).toMatch(/^19(69|70)-\d\d-\d\d \d\d:\d\d:\d\d$/);
   });
 });
 

@@ -29,10 +29,12 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(h / 24)}d ${h % 24}h`;
 }
 
-/** A timestamp (ms) as local `YYYY-MM-DD HH:MM:SS`; anything else as its text. */
+/** A timestamp (ms) as local `YYYY-MM-DD HH:MM:SS`; anything else (a number no Date can hold too) as its text. */
 export function formatTime(value: unknown): string {
   if (typeof value !== 'number' || !Number.isFinite(value)) return valueText(value);
   const d = new Date(value);
+  // Beyond ±8.64e15 ms (a hand-written or broken clock's stamp) no Date holds it.
+  if (Number.isNaN(d.getTime())) return valueText(value);
   const p = (n: number): string => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 }
