@@ -13,6 +13,7 @@ import { hasControls, spellControls } from '../jsonl/control-chars.js';
 import { TaskSpecStatusSchema, type TaskSpec, type TaskSpecStatus } from './registry.js';
 import { MAX_LEASE_MS } from '../shared/lease-limits.js';
 import { isoTime } from '../shared/time.js';
+import { clockReading } from '../store/clock.js';
 
 /** Five minutes: long enough for a loop's slowest step between heartbeats. */
 export const DEFAULT_LEASE_MS = 300_000;
@@ -102,13 +103,8 @@ export function planRenew(spec: TaskSpec, claimant: string, now: number, leaseMs
  * the caller can fix, before anything is written.
  */
 function leaseEnd(now: number, leaseMs: number): number {
-  if (!Number.isSafeInteger(now)) {
-    // The clock, not leaseMs, is what is wrong: said as every write's stamp says it.
-    throw new ValidationError(`the clock returned ${now}, which is not an integer Unix-milliseconds timestamp; nothing was written`, {
-      field: 'lease_expires_at',
-      hint: 'leases are integer milliseconds: make Date.now() (or the clock shim in use) return integers',
-    });
-  }
+  // The clock, not leaseMs, is what is wrong: said as every write's stamp says it.
+  clockReading(now, 'lease_expires_at');
   const end = now + leaseMs;
   if (!Number.isSafeInteger(end)) {
     throw new ValidationError(

@@ -164,3 +164,30 @@ describe('stamps and leases no Date can hold (past ±8.64e15 ms: a hand-written 
     }
   });
 });
+
+describe('a clock that reads no time (before 1970, past the last Date)', () => {
+  it('writes, claims and compact --keep-days under it are refused naming the clock; nothing is written; 1970 and 2100 are times', () => {
+    const root = tempDir();
+    const dir = join(root, '.taskstore');
+    const store = Store.open(dir, { durability: 'none', logger: quietLogger() });
+    const prdId = store.createPrd({ title: 'P' });
+    const specId = store.createTaskSpec({ prd_id: prdId, phase_name: 'build' });
+    store.updatePrd(prdId, { title: 'P2' }); // a superseded version for compaction to weigh
+    store.close();
+    const logs = () => ['prds', 'task_specs'].map((name) => readFileSync(join(dir, `${name}.jsonl`), 'utf8')).join('');
+    const before = logs();
+    const under = (clock: string, args: string[]) => runCli(args, { cwd: root, env: { NODE_OPTIONS: `--import ${CLOCK}`, TASKSTORE_TEST_CLOCK: clock } });
+    for (const [clock, when] of [
+      ['fixed:-5', 'before 1970'],
+      ['fixed:9000000000000000', 'past the last time a Date holds'],
+    ] as const) {
+      for (const args of [['create-prd', 'new'], ['update', prdId, '--set', 'title=P3'], ['claim', specId, '--as', 'loop'], ['compact', '--keep-days', '1']]) {
+        const run = under(clock, args);
+        expect(run.status, `${clock} ${args.join(' ')}: ${run.stderr}`).toBe(1);
+        expect(run.stderr).toContain(`the clock returned ${clock.slice(6)}, which is ${when}`);
+      }
+    }
+    expect(logs()).toBe(before);
+    for (const clock of ['fixed:0', 'fixed:4102444800000']) expect(under(clock, ['create-prd', `at ${clock}`]).status).toBe(0);
+  });
+});
