@@ -189,3 +189,23 @@ describe('a clock that reads no time (before 1970, past the last Date)', () => {
     for (const clock of ['fixed:0', 'fixed:4102444800000']) expect(under(clock, ['create-prd', `at ${clock}`]).status).toBe(0);
   });
 });
+
+describe('--where on a *_at field in machines of different time zones', () => {
+  it('an ISO date-time without a zone is UTC, as the tables show times: the same query matches the same records in every zone', () => {
+    const root = tempDir();
+    const dir = join(root, '.taskstore');
+    const store = Store.open(dir, { durability: 'none', logger: quietLogger() });
+    const notes = store.collection({ name: 'notes' });
+    const ten = Date.UTC(2025, 0, 31, 10);
+    notes.create({ id: 'before', created_at: ten - 1 });
+    notes.create({ id: 'at', created_at: ten });
+    store.close();
+    for (const TZ of ['UTC', 'Asia/Tokyo', 'America/New_York']) {
+      for (const condition of ['created_at>=2025-01-31T10:00', 'created_at>=2025-01-31 10:00:00.000']) {
+        const run = runCli(['--json', 'list', 'notes', '--where', condition], { cwd: root, env: { TZ } });
+        expect(run.stderr).toBe('');
+        expect((JSON.parse(run.stdout) as { id: string }[]).map((n) => n.id), `${TZ} ${condition}`).toEqual(['at']);
+      }
+    }
+  });
+});
