@@ -6,7 +6,7 @@
  * backward or forward (test/fixtures/clock-script.mjs), real files, real SQLite, real git.
  */
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
@@ -37,11 +37,12 @@ const WRITE = `store.collection({ name: 'notes' }).create({ title: 'under a jump
 
 /**
  * Opens the store with `lockTimeoutMs` and runs `action` (module code with `store` in
- * scope; `await` allowed) in a child process under `clock`, and says how it ended (the
+ * scope; `await` allowed) in a child process under `clock` (undefined: the real one),
+ * and says how it ended (the
  * error's `data.reason` or `code`, else 'ok'). A child that does not finish within
  * `limitMs` (a wait that followed the wall clock) fails the test.
  */
-function runUnderClock(clock: string, dir: string, lockTimeoutMs: number, action = WRITE, limitMs = 40_000): Outcome {
+function runUnderClock(clock: string | undefined, dir: string, lockTimeoutMs: number, action = WRITE, limitMs = 40_000): Outcome {
   const code = `
     import { Store } from ${JSON.stringify(INDEX)};
     const quiet = { debug() {}, info() {}, warn() {}, error() {} };
@@ -54,12 +55,12 @@ function runUnderClock(clock: string, dir: string, lockTimeoutMs: number, action
     } catch (err) { code = err.data?.reason ?? err.code ?? String(err); }
     console.log(JSON.stringify({ code, ms: performance.now() - started }));
   `;
-  const run = spawnSync(process.execPath, ['--import', CLOCK, '--input-type=module', '-e', code], {
+  const run = spawnSync(process.execPath, [...(clock === undefined ? [] : ['--import', CLOCK]), '--input-type=module', '-e', code], {
     env: { ...process.env, ...GIT_IDENTITY, TASKSTORE_TEST_CLOCK: clock },
     encoding: 'utf8',
     timeout: limitMs,
   });
-  if (run.error !== undefined) throw new Error(`the child under ${clock} did not finish in ${limitMs} ms (${run.error.message}): a wait timed on the wall clock`);
+  if (run.error !== undefined) throw new Error(`the child under ${clock ?? 'the real clock'} did not finish in ${limitMs} ms (${run.error.message}): a wait timed on the wall clock`);
   expect(run.stderr).toBe('');
   return JSON.parse(run.stdout) as Outcome;
 }
@@ -136,6 +137,22 @@ describe('the git-sync lock under a clock set back', () => {
     const outcome = runUnderClock(BACKWARD, dir, 1000, 'await store.gitSync({ lockTimeoutMs: 1000 });');
     expect(outcome.code).toBe('sync_locked');
     expect(outcome.ms).toBeGreaterThanOrEqual(950);
+  });
+
+  it('a lock file without a pid (its owner died creating it) whose time is an hour ahead (the clock set back since) is taken over after 10 s of watching it', () => {
+    const remote = GitRepo.init({ bare: true });
+    const clone = GitRepo.clone(remote.dir);
+    const dir = join(clone.dir, '.taskstore');
+    seededStore(dir);
+    const lock = join(clone.dir, '.git', 'taskstore-sync.lock');
+    writeFileSync(lock, '');
+    const future = new Date(Date.now() + 3600_000);
+    utimesSync(lock, future, future);
+    const outcome = runUnderClock(undefined, dir, 1000, 'await store.gitSync({ lockTimeoutMs: 20_000 });');
+    expect(outcome.code).toBe('ok'); // was: sync_locked after 20 s, and so on for an hour
+    expect(outcome.ms).toBeGreaterThanOrEqual(9_500);
+    expect(existsSync(lock)).toBe(false);
+    expect(remote.git('log', '--format=%s', '-1')).not.toBe('');
   });
 });
 
