@@ -64,7 +64,10 @@ export function gitBusy(gitDir: string): boolean {
   const dir = statSync(gitDir, { throwIfNoEntry: false });
   if (dir === undefined || now - dir.mtimeMs > STALE_MS) return false;
   const lock = statSync(join(gitDir, 'index.lock'), { throwIfNoEntry: false });
-  if (lock !== undefined && now - lock.mtimeMs < STALE_MS) return true;
+  // A lock dated more than STALE_MS ahead was written before the clock was set back: no
+  // git that is running now made it (a git creating it now dates it now). Counted as
+  // fresh, it made every write wait GIT_WAIT_MAX_MS until the clock caught up.
+  if (lock !== undefined && Math.abs(now - lock.mtimeMs) < STALE_MS) return true;
   for (const marker of STARTED_MARKERS) {
     const st = statSync(join(gitDir, marker), { throwIfNoEntry: false });
     // File times and Date.now() come from different clocks: a just-written file may look a

@@ -112,17 +112,33 @@ describe("another program's unfinished line under a clock set back", () => {
   });
 });
 
-describe("git's index lock under a clock set back", () => {
+describe("git's index lock under a clock that stands still", () => {
   it('a write in a git work tree waits the bounded 5 s for a fresh index.lock, then writes', () => {
     const repo = GitRepo.init();
     const dir = join(repo.dir, '.taskstore');
     seededStore(dir);
-    // A git command running (or one that died a moment ago): its lock looks fresh for ever
-    // to a clock that keeps going back.
+    // A git command running (or one that died a moment ago): to a clock that no longer
+    // moves its lock stays as fresh as when it was made. (A clock set back makes the lock
+    // look dated in the future, which counts as stale: see the next test.)
     writeFileSync(join(repo.dir, '.git', 'index.lock'), '');
-    const outcome = runUnderClock(BACKWARD, dir, 30_000);
+    const outcome = runUnderClock(`fixed:${Date.now()}`, dir, 30_000);
     expect(outcome).toMatchObject({ code: 'ok' });
     expect(outcome.ms).toBeGreaterThanOrEqual(4_500);
+  });
+});
+
+describe("git's index lock dated in the future (the clock set back since a git died holding it)", () => {
+  it('is stale like an old one: a write does not wait for it', () => {
+    const repo = GitRepo.init();
+    const dir = join(repo.dir, '.taskstore');
+    seededStore(dir);
+    const lock = join(repo.dir, '.git', 'index.lock');
+    writeFileSync(lock, '');
+    const future = new Date(Date.now() + 3600_000);
+    utimesSync(lock, future, future);
+    const outcome = runUnderClock(undefined, dir, 30_000);
+    expect(outcome).toMatchObject({ code: 'ok' });
+    expect(outcome.ms).toBeLessThan(4_000); // was: the full 5 s wait at every write, for an hour
   });
 });
 
