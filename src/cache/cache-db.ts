@@ -116,13 +116,15 @@ export class CacheDb {
    * retry with a short sleep until the busy timeout, then report the lock as LOCKED.
    */
   private static tryOpenWhileBusy(path: string, busyTimeoutMs: number): CacheDb {
-    const deadline = Date.now() + busyTimeoutMs;
+    // Waits are timed on the monotonic clock: a wall clock set back would stretch this wait
+    // until it caught up (an hour back: an hour's hang), one set forward would end it at once.
+    const deadline = performance.now() + busyTimeoutMs;
     for (let attempt = 0; ; attempt++) {
       try {
         return CacheDb.tryOpen(path, busyTimeoutMs);
       } catch (err) {
         if (!isBusy(err)) throw err;
-        if (Date.now() >= deadline) {
+        if (performance.now() >= deadline) {
           throw new LockedError('timed out opening the store cache: another process holds its lock', {
             cause: err,
             hint: 'another process is opening or writing the store; retry, or raise the lockTimeoutMs option',
@@ -233,7 +235,7 @@ export class CacheDb {
    */
   beginImmediate(): void {
     const begin = this.#own.get('BEGIN IMMEDIATE');
-    const deadline = Date.now() + this.busyTimeoutMs;
+    const deadline = performance.now() + this.busyTimeoutMs; // monotonic, as in tryOpenWhileBusy
     this.setBusyTimeout(0);
     try {
       for (;;) {
@@ -243,7 +245,7 @@ export class CacheDb {
           return;
         } catch (err) {
           if ((err as { code?: string }).code !== 'SQLITE_BUSY') throw err;
-          if (Date.now() >= deadline) {
+          if (performance.now() >= deadline) {
             throw new LockedError('timed out waiting for the store write lock held by another process', {
               cause: err,
               hint: 'another process is writing to the store; retry, or raise the lockTimeoutMs option',

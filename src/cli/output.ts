@@ -6,6 +6,7 @@
 import pc from 'picocolors';
 import { colorEnabled, type CliContext } from './context.js';
 import { stringifyExact } from '../shared/exact-json.js';
+import { isoTime } from '../shared/time.js';
 import { renderPairs, renderTable } from './table.js';
 import { visible } from './terminal-safe.js';
 
@@ -71,11 +72,17 @@ function terminalWidth(ctx: CliContext): number | undefined {
 
 // ---- value formatting (pure) ----
 
-/** `2024-05-01 12:34:56Z` (UTC) for an integer Unix-milliseconds timestamp; anything else as a value. */
+/**
+ * `2024-05-01 12:34:56Z` (UTC) for an integer Unix-milliseconds timestamp; anything else
+ * as a value, a stamp beyond the range of a Date (±8.64e15, a hand-written or broken
+ * clock's) included.
+ */
 export function formatTime(value: unknown): string {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value)) return formatValue(value);
-  const iso = new Date(value).toISOString();
-  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}Z`;
+  const iso = typeof value === 'number' ? isoTime(value) : undefined;
+  if (iso === undefined) return formatValue(value);
+  // Split at the T: a year past 9999 or before 0 has six digits and a sign (+275760-09-13T…).
+  const t = iso.indexOf('T');
+  return `${iso.slice(0, t)} ${iso.slice(t + 1, t + 9)}Z`;
 }
 
 /**

@@ -108,10 +108,20 @@ function convertScalar(field: string, text: string, type: FieldType | undefined,
   const value = convertValue(text, type, refuseRoundedIntegers);
   const last = field.slice(field.lastIndexOf('.') + 1);
   if (typeof value === 'string' && last.endsWith('_at') && (ordering || /^\d{4}-\d\d-\d\d/.test(text.trim()))) {
-    const ms = Date.parse(text.trim());
+    const ms = Date.parse(asUtc(text.trim()));
     if (Number.isFinite(ms)) return ms;
   }
   return value;
+}
+
+/**
+ * An ISO date-time without a zone (`2025-01-31T10:00`, `2025-01-31 10:00:05`) as UTC, as
+ * every table shows times. Date.parse takes it as local time: the same query matched
+ * different records on machines in different time zones. A date alone is UTC already.
+ */
+function asUtc(text: string): string {
+  const local = /^(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d(?::\d\d(?:\.\d+)?)?)$/i.exec(text);
+  return local === null ? text : `${local[1]}T${local[2]}Z`;
 }
 
 /**

@@ -11,7 +11,9 @@ import { ClaimedError, StaleError, ValidationError } from '../errors.js';
 import { argumentTypeError, assertString, describeValue as describe, parseOptionsArgument } from '../store/arguments.js';
 import { hasControls, spellControls } from '../jsonl/control-chars.js';
 import { TaskSpecStatusSchema, type TaskSpec, type TaskSpecStatus } from './registry.js';
-import { MAX_LEASE_MS } from '../shared/lease-limits.js';
+import { LEASE_CLOCK_SKEW_MS, MAX_LEASE_MS, latestPlausibleLeaseEnd } from '../shared/lease-limits.js';
+import { isoTime } from '../shared/time.js';
+import { clockReading } from '../store/clock.js';
 
 /** Five minutes: long enough for a loop's slowest step between heartbeats. */
 export const DEFAULT_LEASE_MS = 300_000;
@@ -19,21 +21,8 @@ export const DEFAULT_LEASE_MS = 300_000;
 /** The longest lease a claim or renewal may take, 24 hours (defined in src/shared/lease-limits.ts for the CLI's option parser). */
 export { MAX_LEASE_MS };
 
-/**
- * How far ahead of a reader's clock an honest claimer's clock may run: one hour. A lease
- * that ends more than `MAX_LEASE_MS + LEASE_CLOCK_SKEW_MS` after the reader's now was
- * written by a clock that was wrong (far ahead, or since set back by NTP): no claimer
- * could have asked for it. It counts as ended, so the spec does not stay held until
- * that clock's idea of the future, and its claimer learns at its next renewal
- * (ClaimedError) that someone else took over. An honest claimer whose clock is within
- * the skew of the others' never loses a live lease to this rule.
- */
-export const LEASE_CLOCK_SKEW_MS = 3600 * 1000;
-
-/** A lease ending after this, seen at `now`, cannot be right (see {@link LEASE_CLOCK_SKEW_MS}). */
-export function latestPlausibleLeaseEnd(now: number): number {
-  return now + MAX_LEASE_MS + LEASE_CLOCK_SKEW_MS;
-}
+/** How far ahead of a reader's clock an honest claimer's clock may run: one hour (defined, with the rule, in src/shared/lease-limits.ts for the dashboard). */
+export { LEASE_CLOCK_SKEW_MS, latestPlausibleLeaseEnd };
 
 export interface ClaimOptions {
   /** How long the claim lasts without a renewal (ms, default 300000 = 5 minutes). */
@@ -101,13 +90,8 @@ export function planRenew(spec: TaskSpec, claimant: string, now: number, leaseMs
  * the caller can fix, before anything is written.
  */
 function leaseEnd(now: number, leaseMs: number): number {
-  if (!Number.isSafeInteger(now)) {
-    // The clock, not leaseMs, is what is wrong: said as every write's stamp says it.
-    throw new ValidationError(`the clock returned ${now}, which is not an integer Unix-milliseconds timestamp; nothing was written`, {
-      field: 'lease_expires_at',
-      hint: 'leases are integer milliseconds: make Date.now() (or the clock shim in use) return integers',
-    });
-  }
+  // The clock, not leaseMs, is what is wrong: said as every write's stamp says it.
+  clockReading(now, 'lease_expires_at');
   const end = now + leaseMs;
   if (!Number.isSafeInteger(end)) {
     throw new ValidationError(
@@ -127,7 +111,8 @@ export function planRelease(spec: TaskSpec, claimant: string, status: TaskSpecSt
 function claimedError(spec: TaskSpec, claimant: string, action: 'claim' | 'renew' | 'release'): ClaimedError {
   const holder = holderOf(spec);
   const leaseExpiresAt = typeof spec.lease_expires_at === 'number' ? spec.lease_expires_at : null;
-  const until = leaseExpiresAt === null ? '' : ` until ${new Date(leaseExpiresAt).toISOString()}`;
+  // A lease a Date cannot hold (another program's line, a broken clock) is named by its number.
+  const until = leaseExpiresAt === null ? '' : ` until ${isoTime(leaseExpiresAt) ?? `${leaseExpiresAt} (Unix ms)`}`;
   const message =
     holder === null
       ? `${claimant} cannot ${action} task spec ${spec.id}: nobody holds a claim on it (status ${spec.status})`

@@ -22,6 +22,7 @@ import {
 } from './record-input.js';
 import { argumentTypeError, assertIdArgument, parseOptionsArgument } from './arguments.js';
 import { assertVersion, parseWriteOptions, type WriteOptions } from './write-options.js';
+import { clockReading } from './clock.js';
 
 /** Fields every stored record has. */
 export interface RecordMeta {
@@ -399,16 +400,11 @@ export class Collection<T extends object = Record<string, unknown>> {
    * The next `updated_at` for a record whose current version has `previous`, checked
    * before anything is written: a stamp that is not a safe integer (a fractional clock,
    * or a previous stamp at 2^53 - 1) would be skipped as malformed on the next rebuild,
-   * silently bringing the older version back.
+   * silently bringing the older version back; a clock before 1970 or past the last Date
+   * is no time (see clock.ts).
    */
   private stamp(previous: number | undefined): number {
-    const now = this.host.now();
-    if (!Number.isSafeInteger(now)) {
-      throw new ValidationError(`the clock returned ${now}, which is not an integer Unix-milliseconds timestamp; nothing was written`, {
-        field: 'updated_at',
-        hint: 'stamps are integer milliseconds: make Date.now() (or the clock shim in use) return integers',
-      });
-    }
+    const now = clockReading(this.host.now(), 'updated_at');
     const next = nextUpdatedAt(now, previous);
     if (!Number.isSafeInteger(next)) {
       throw new ValidationError(

@@ -52,14 +52,28 @@ export function quietForMs(fd: number): number {
 /**
  * Waits (at most SETTLE_MAX_MS) while the log looks like another program is in the
  * middle of writing it. Returns 'replaced' when the path now names another file (the
- * caller reopens), else 'ready'.
+ * caller reopens), 'quiet' when a foreign tail was seen quiet for QUIET_MS, else 'ready'.
+ *
+ * Quiet is judged by the file's time on the wall clock, or by watching it: unchanged
+ * (size and time) for QUIET_MS on the monotonic clock. A file time in the future (the
+ * clock set back since the other program wrote) made a tail look busy for ever: the wait
+ * ran to its bound, only complete lines were read, and the next catch-up took the tail,
+ * which now started where the cache stopped reading, for a dead TaskStore writer's and
+ * cut it from the log into `.torn`.
  */
-export function waitForForeignWriter(fd: number, path: string, ino: string, known: KnownEnd | undefined, previousOffset: number): 'ready' | 'replaced' {
-  const started = Date.now();
+export function waitForForeignWriter(fd: number, path: string, ino: string, known: KnownEnd | undefined, previousOffset: number): 'quiet' | 'ready' | 'replaced' {
+  // The bound is timed on the monotonic clock (a wall clock set back would stretch it).
+  const started = performance.now();
+  let watched: { file: string; since: number } | undefined;
   for (;;) {
-    const size = fstatSync(fd).size;
+    const st = fstatSync(fd);
+    const size = st.size;
     const busy = size === 0 ? previousOffset > 0 : !endsWithNewline(fd, size) && !tailLeftByTaskStore(fd, size, known);
-    if (!busy || quietForMs(fd) >= QUIET_MS || Date.now() - started >= SETTLE_MAX_MS) return 'ready';
+    if (!busy) return 'ready';
+    const file = `${size}:${st.mtimeMs}`;
+    if (watched?.file !== file) watched = { file, since: performance.now() };
+    if (quietForMs(fd) >= QUIET_MS || performance.now() - watched.since >= QUIET_MS) return 'quiet';
+    if (performance.now() - started >= SETTLE_MAX_MS) return 'ready';
     sleepSync(POLL_MS);
     const now = statSync(path, { bigint: true, throwIfNoEntry: false });
     if (now === undefined || String(now.ino) !== ino) return 'replaced';

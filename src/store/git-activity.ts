@@ -64,7 +64,10 @@ export function gitBusy(gitDir: string): boolean {
   const dir = statSync(gitDir, { throwIfNoEntry: false });
   if (dir === undefined || now - dir.mtimeMs > STALE_MS) return false;
   const lock = statSync(join(gitDir, 'index.lock'), { throwIfNoEntry: false });
-  if (lock !== undefined && now - lock.mtimeMs < STALE_MS) return true;
+  // A lock dated more than STALE_MS ahead was written before the clock was set back: no
+  // git that is running now made it (a git creating it now dates it now). Counted as
+  // fresh, it made every write wait GIT_WAIT_MAX_MS until the clock caught up.
+  if (lock !== undefined && Math.abs(now - lock.mtimeMs) < STALE_MS) return true;
   for (const marker of STARTED_MARKERS) {
     const st = statSync(join(gitDir, marker), { throwIfNoEntry: false });
     // File times and Date.now() come from different clocks: a just-written file may look a
@@ -77,7 +80,8 @@ export function gitBusy(gitDir: string): boolean {
 
 /** Waits while git is busy in `gitDir` (at most GIT_WAIT_MAX_MS); returns the milliseconds waited. */
 export function waitWhileGitBusy(gitDir: string): number {
-  const started = Date.now();
-  while (gitBusy(gitDir) && Date.now() - started < GIT_WAIT_MAX_MS) sleepSync(POLL_MS);
-  return Date.now() - started;
+  // Monotonic: a wall clock set back while waiting would stretch the wait until it caught up.
+  const started = performance.now();
+  while (gitBusy(gitDir) && performance.now() - started < GIT_WAIT_MAX_MS) sleepSync(POLL_MS);
+  return performance.now() - started;
 }

@@ -148,9 +148,13 @@ export function ingestLog(ctx: IngestContext, table: CollectionTable, forceRebui
   try {
     // Another program may be in the middle of writing this log (git checkout, stash …):
     // give it a moment to finish before reading, and reopen if it replaced the file again.
+    // Seen quiet by watching it (its file time may be in the future: see foreign-writes.ts).
+    let watchedQuiet = false;
     for (let tries = 0; tries < 5; tries++) {
       const known = state === undefined ? undefined : { sameFile: isSameFile(fd, state), offset: state.offset };
-      if (waitForForeignWriter(fd, path, inodeOf(fd), known, state?.offset ?? 0) === 'ready') break;
+      const waited = waitForForeignWriter(fd, path, inodeOf(fd), known, state?.offset ?? 0);
+      watchedQuiet = waited === 'quiet';
+      if (waited !== 'replaced') break;
       closeSync(fd);
       fd = -1;
       fd = openLog(path);
@@ -229,7 +233,7 @@ export function ingestLog(ctx: IngestContext, table: CollectionTable, forceRebui
       // replaced file that merely extends the consumed prefix is someone else's; see
       // foreign-writes.ts).
       const leftByTaskStore = sameFile && state!.ino === ino && endOffset === state!.offset;
-      if (!leftByTaskStore && quietForMs(fd) < QUIET_MS) {
+      if (!leftByTaskStore && !watchedQuiet && quietForMs(fd) < QUIET_MS) {
         // Someone else is still writing it: read complete lines only, touch nothing.
         ctx.logger.warn(`${name}.jsonl ends with an incomplete line another program is still writing; only its complete lines were read`);
       } else if (valid && parseLine(withoutBom(text, totalLines + 1)).kind === 'record') {

@@ -29,6 +29,10 @@ describe('output', () => {
     expect(truncate('abc', 4)).toBe('abc');
     expect(formatTime(0)).toBe('1970-01-01 00:00:00Z');
     expect(formatTime('x')).toBe('x');
+    // A stamp a Date cannot hold (past ±8.64e15 ms: a hand-written line, a broken clock) is shown as its number.
+    expect(formatTime(8.64e15)).toBe('+275760-09-13 00:00:00Z');
+    expect(formatTime(9e15)).toBe('9000000000000000');
+    expect(formatTime(-9e15)).toBe('-9000000000000000');
     expect(formatBytes(512)).toBe('512 B');
     expect(formatBytes(1536)).toBe('1.5 KiB');
   });

@@ -104,6 +104,23 @@ describe.skipIf(!hasChromium)('taskstore ui in Chromium', () => {
     await shot('prds');
   });
 
+  it("counts a lease down on the page's monotonic clock: the computer's clock set an hour ahead does not show a live lease as expired", async () => {
+    await open(`#/prd/${seeded.search}`);
+    const lease = page.locator(`.card[data-id="${seeded.specs.api}"] .lease`);
+    await expect.poll(() => lease.textContent(), { timeout: WAIT }).toMatch(/^lease \dm \d\ds left$/);
+    await page.evaluate(() => {
+      const real = Date.now.bind(Date);
+      Date.now = () => real() + 3600_000;
+    });
+    // The card is drawn again at every tick (each second): the first change may be a tick
+    // from before the clock moved, the second is after it.
+    for (let ticks = 0; ticks < 2; ticks++) {
+      const shown = await lease.textContent();
+      await expect.poll(() => lease.textContent(), { timeout: WAIT }).not.toBe(shown);
+      expect(await lease.textContent()).toMatch(/^lease \dm \d\ds left$/); // was: 'lease expired'
+    }
+  });
+
   it("shows a PRD's board: columns, claimant and lease left, what a spec waits for, the cycle", async () => {
     await open(`#/prd/${seeded.search}`);
     await page.locator('[data-testid=board]').waitFor({ timeout: WAIT });

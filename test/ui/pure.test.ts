@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { boardColumns, progressOf } from '../../src/ui/server/board.js';
 import { allowedHosts, hostAllowed, isLoopback, urlHost } from '../../src/ui/server/host-check.js';
 import { formatFilter, parseFilter } from '../../src/ui/web/filter.js';
-import { clip, formatDuration, uniquePrefixes, valueText } from '../../src/ui/web/format.js';
+import { clip, formatDuration, formatTime, leaseText, uniquePrefixes, valueText } from '../../src/ui/web/format.js';
+import { LEASE_CLOCK_SKEW_MS, MAX_LEASE_MS } from '../../src/index.js';
 import { href, parseRoute } from '../../src/ui/web/router.js';
 
 describe('Host check', () => {
@@ -204,6 +205,22 @@ describe('formatting', () => {
     expect(valueText(undefined)).toBe('');
     expect(clip('abcdef', 4)).toBe('abc…');
     expect(clip('abc', 4)).toBe('abc');
+  });
+
+  it("judges a lease by the store's claim rule: one ending further ahead than any lease can (a claimer's clock far ahead) has ended", () => {
+    const now = 1_800_000_000_000;
+    expect(leaseText(now + 90_000, now)).toEqual({ ended: false, text: 'lease 1m 30s left' });
+    expect(leaseText(now, now)).toEqual({ ended: false, text: 'lease 0s left' }); // as the store: ended once it is before now
+    expect(leaseText(now - 1, now)).toEqual({ ended: true, text: 'lease expired' });
+    expect(leaseText(now + MAX_LEASE_MS + LEASE_CLOCK_SKEW_MS, now).ended).toBe(false);
+    // A year ahead: the board said 'lease 365d 0h left' while every claim took the spec.
+    expect(leaseText(now + 365 * 24 * 3600_000, now)).toEqual({ ended: true, text: 'lease ends too far ahead (a wrong clock): claimable' });
+  });
+
+  it('shows a timestamp no Date can hold (past ±8.64e15 ms: a hand-written line, a broken clock) as its number', () => {
+    expect(formatTime(9e15)).toBe('9000000000000000');
+    expect(formatTime(-9e15)).toBe('-9000000000000000');
+    expect(formatTime(0)).toMatch(/^19(69|70)-\d\d-\d\d \d\d:\d\d:\d\d$/);
   });
 });
 

@@ -167,11 +167,11 @@ function writeBlob(workTree: string, file: SnapshotFile): string {
 
 /** Sets the store's entries in the work tree's own index; waits a little if another git command holds its lock. */
 function updateRealIndex(workTree: string, indexInfo: string): void {
-  const deadline = Date.now() + 5_000;
+  const deadline = performance.now() + 5_000; // monotonic: a wall clock set back would stretch the wait
   for (;;) {
     const run = runGit(['update-index', '-z', '--index-info'], workTree, { env: NO_HOOKS, input: indexInfo });
     if (run.status === 0) return;
-    if (!/index\.lock/.test(run.stderr) || Date.now() > deadline) {
+    if (!/index\.lock/.test(run.stderr) || performance.now() > deadline) {
       throw new IoError(`cannot update the git index in ${workTree}: ${run.stderr.trim()}`, {
         data: { reason: 'index_locked' },
         hint: 'let the other git command finish (or remove a stale .git/index.lock), then run git-sync again',

@@ -96,7 +96,7 @@ const DEFAULT_MESSAGE = 'taskstore: sync';
  * console.log(`${report.commits} commits, ${report.retries} retries`);
  */
 export async function gitSync(store: SyncedStore, options: GitSyncOptions = {}): Promise<GitSyncReport> {
-  const started = Date.now();
+  const started = performance.now(); // a duration: monotonic (a wall clock set back made it negative)
   const retries = checkOptions(options);
   const progress = options.onProgress ?? (() => {});
   const located = requireStoreInRepo({ storeDir: store.dir });
@@ -227,7 +227,7 @@ export async function gitSync(store: SyncedStore, options: GitSyncOptions = {}):
       runGit(['config', `branch.${localBranch}.merge`, `refs/heads/${branch}`], workTree);
     }
     writeLastSync(gitDir, { at: Date.now(), remote, branch, head: report.head });
-    report.ms = Date.now() - started;
+    report.ms = Math.round(performance.now() - started);
     progress({ step: 'done', message: `synced with ${remote}/${branch}` });
     return report;
   } finally {

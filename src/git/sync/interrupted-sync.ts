@@ -96,17 +96,27 @@ export function recoverInterruptedSync(workTree: string, gitDir: string, storeBr
   return recovery;
 }
 
-/** Removes a lock file once it has been left alone for LOCK_SETTLE_MS; true when one was removed. */
+/**
+ * Removes a lock file once it has been left alone for LOCK_SETTLE_MS; true when one was
+ * removed. Left alone means: its time is that old on the wall clock, or it stayed the
+ * same file, size and time while this process watched it that long (monotonic clock). A
+ * file time in the future (the clock was set back since the dead run wrote it) tells
+ * nothing about its age: judged by the wall clock alone, the lock looked fresh, and this
+ * waited until the clock caught up (an hour back, an hour's hang).
+ */
 function removeStaleLock(path: string): boolean {
+  let watched: { file: string; since: number } | undefined;
   for (;;) {
     const st = statSync(path, { throwIfNoEntry: false });
     if (st === undefined) return false;
-    const age = Date.now() - st.mtimeMs;
+    const file = `${st.ino}:${st.size}:${st.mtimeMs}`;
+    if (watched?.file !== file) watched = { file, since: performance.now() };
+    const age = Math.max(Date.now() - st.mtimeMs, performance.now() - watched.since);
     if (age >= LOCK_SETTLE_MS) {
       rmSync(path, { force: true });
       return true;
     }
-    sleepSync(Math.min(LOCK_SETTLE_MS - age, LOCK_SETTLE_MS) + 10);
+    sleepSync(LOCK_SETTLE_MS - age + 10);
   }
 }
 

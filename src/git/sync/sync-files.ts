@@ -44,7 +44,8 @@ export function writeLastSync(gitDir: string, value: LastSync): void {
  */
 export async function acquireSyncLock(gitDir: string, timeoutMs: number, onTakeOver?: () => void): Promise<() => void> {
   const path = join(gitDir, LOCK_FILE);
-  const deadline = Date.now() + timeoutMs;
+  const deadline = performance.now() + timeoutMs; // monotonic: a wall clock set back would stretch the wait
+  const watched: Watched = new Map();
   for (let wait = 20; ; wait = Math.min(wait * 2, 500)) {
     try {
       const fd = openSync(path, 'wx', 0o644);
@@ -57,12 +58,12 @@ export async function acquireSyncLock(gitDir: string, timeoutMs: number, onTakeO
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw ioError('create', path, err);
     }
-    if (ownerGone(path) && takeOver(path)) {
+    if (ownerGone(path, watched) && takeOver(path, watched)) {
       // The previous git-sync died part-way: the caller cleans up after it (interrupted-sync.ts).
       onTakeOver?.();
       continue;
     }
-    if (Date.now() > deadline) {
+    if (performance.now() > deadline) {
       throw new GitSyncError(`another git-sync of this work tree is running (lock ${path})`, {
         data: { reason: 'sync_locked', lock: path },
         hint: 'wait for it to finish; if no git-sync is running, delete the lock file',
@@ -80,18 +81,18 @@ export async function acquireSyncLock(gitDir: string, timeoutMs: number, onTakeO
  * A takeover is therefore done holding `<lock>.takeover` (O_EXCL), and the owner is
  * checked again under it. True when the dead lock was removed.
  */
-function takeOver(path: string): boolean {
+function takeOver(path: string, watched: Watched): boolean {
   const guard = `${path}.takeover`;
   try {
     closeSync(openSync(guard, 'wx', 0o644));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw ioError('create', guard, err);
     // A taker that died in these few microseconds left its guard: stale after a while.
-    if (untouchedFor(guard, UNFINISHED_LOCK_MS)) rmSync(guard, { force: true });
+    if (untouchedFor(guard, UNFINISHED_LOCK_MS, watched)) rmSync(guard, { force: true });
     return false;
   }
   try {
-    if (!ownerGone(path)) return false; // someone else took it over meanwhile, and runs
+    if (!ownerGone(path, watched)) return false; // someone else took it over meanwhile, and runs
     rmSync(path, { force: true });
     return true;
   } finally {
@@ -115,12 +116,26 @@ const BOOT_ID = ((): string | undefined => {
 /** A lock file without a pid this old was never finished: its owner died while creating it. */
 const UNFINISHED_LOCK_MS = 10_000;
 
-function untouchedFor(path: string, ms: number): boolean {
+/** Each file looked at while waiting: its identity (inode, size, time) and since when (monotonic ms) it has been seen so. */
+type Watched = Map<string, { file: string; since: number }>;
+
+/**
+ * True when `path` has been left alone for `ms`: its file time is that old on the wall
+ * clock, or this process has seen it unchanged that long (monotonic clock). A file time
+ * in the future (the clock set back since) says nothing about its age: by the wall clock
+ * alone such a lock was never stale, and every git-sync failed with sync_locked until
+ * the clock caught up.
+ */
+function untouchedFor(path: string, ms: number, watched: Watched): boolean {
   const st = statSync(path, { throwIfNoEntry: false });
-  return st !== undefined && Date.now() - st.mtimeMs > ms;
+  if (st === undefined) return false;
+  const file = `${st.ino}:${st.size}:${st.mtimeMs}`;
+  let seen = watched.get(path);
+  if (seen?.file !== file) watched.set(path, (seen = { file, since: performance.now() }));
+  return Date.now() - st.mtimeMs > ms || performance.now() - seen.since > ms;
 }
 
-function ownerGone(path: string): boolean {
+function ownerGone(path: string, watched: Watched): boolean {
   let pid: number;
   let bootId: string | undefined;
   try {
@@ -133,7 +148,7 @@ function ownerGone(path: string): boolean {
   }
   // No pid: the owner is between creating the file and writing it (microseconds), or it
   // died right there (a crash or power cut can leave the file empty): wait that long at most.
-  if (!Number.isSafeInteger(pid) || pid <= 0) return untouchedFor(path, UNFINISHED_LOCK_MS);
+  if (!Number.isSafeInteger(pid) || pid <= 0) return untouchedFor(path, UNFINISHED_LOCK_MS, watched);
   if (bootId !== undefined && BOOT_ID !== undefined && bootId !== BOOT_ID) return true;
   try {
     process.kill(pid, 0);

@@ -11,6 +11,7 @@ import { readableTable, readableTableOrConflict } from '../catch-up.js';
 import type { Engine } from '../engine.js';
 import { fileSize } from './file-size.js';
 import type { ProgressOptions } from './sync.js';
+import { clockReading } from '../clock.js';
 
 export interface CompactReport {
   collections: { name: string; linesBefore: number; linesAfter: number; bytesBefore: number; bytesAfter: number }[];
@@ -100,5 +101,6 @@ function retentionStart(keepDays: unknown, now: number): number | undefined {
   if (typeof keepDays !== 'number' || !Number.isFinite(keepDays) || keepDays < 0) {
     throw new ValidationError(`keepDays must be a non-negative number of days (got ${String(keepDays)})`, { field: 'keepDays' });
   }
-  return now - Math.round(keepDays * 86_400_000);
+  // The retention start decides which history is dropped: from a clock that is no time, refused.
+  return clockReading(now, 'keepDays') - Math.round(keepDays * 86_400_000);
 }

@@ -1,5 +1,6 @@
 /** Pure text formatting for the page: every record value reaches the DOM as text made here. */
 import { ExactInteger, stringifyExact } from '../../shared/exact-json.js';
+import { latestPlausibleLeaseEnd } from '../../shared/lease-limits.js';
 
 /**
  * A value as one line of text: strings as they are, everything else as JSON (with
@@ -29,10 +30,12 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(h / 24)}d ${h % 24}h`;
 }
 
-/** A timestamp (ms) as local `YYYY-MM-DD HH:MM:SS`; anything else as its text. */
+/** A timestamp (ms) as local `YYYY-MM-DD HH:MM:SS`; anything else (a number no Date can hold too) as its text. */
 export function formatTime(value: unknown): string {
   if (typeof value !== 'number' || !Number.isFinite(value)) return valueText(value);
   const d = new Date(value);
+  // Beyond ±8.64e15 ms (a hand-written or broken clock's stamp) no Date holds it.
+  if (Number.isNaN(d.getTime())) return valueText(value);
   const p = (n: number): string => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 }
@@ -72,4 +75,17 @@ export function isTimeField(field: string): boolean {
 /** `1,234` */
 export function count(n: number): string {
   return n.toLocaleString('en-US');
+}
+
+/**
+ * A running spec's lease as the board shows it, judged by the rule the store claims by: a
+ * lease that ended, or that ends further ahead than any lease can (a claimer's clock far
+ * ahead), has ended, and the spec is claimable. (The board showed a lease a year ahead as
+ * `lease 365d 0h left` while every claim took the spec.)
+ * @example leaseText(now + 90_000, now) // { ended: false, text: 'lease 1m 30s left' }
+ */
+export function leaseText(lease: number, now: number): { ended: boolean; text: string } {
+  if (lease < now) return { ended: true, text: 'lease expired' };
+  if (lease > latestPlausibleLeaseEnd(now)) return { ended: true, text: 'lease ends too far ahead (a wrong clock): claimable' };
+  return { ended: false, text: `lease ${formatDuration(lease - now)} left` };
 }

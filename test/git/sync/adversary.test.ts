@@ -4,7 +4,7 @@
  * Real git, real CLI processes, one bare remote and a few clones.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, chmodSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GitSyncError } from '../../../src/index.js';
@@ -228,6 +228,28 @@ describe('git-sync against damage', () => {
     expect(existsSync(join(gitDir, 'HEAD.lock'))).toBe(false);
     expect(existsSync(join(a.clone.dir, '.git', 'refs', 'heads', 'taskstore.lock'))).toBe(false);
     expect(readdirSync(gitDir).filter((name) => name.endsWith('.index'))).toEqual([]);
+    expectConverged(remote, a, b, ['a1', 'b1']);
+  });
+
+  it('the locks a killed git-sync left, with file times an hour in the future (the clock set back since), are removed after a second of watching, not once the clock catches up', async () => {
+    const { remote, a, b } = await diverged('a1');
+    const reached = join(tempDir('taskstore-signal-'), 'reached');
+    const hook = join(a.clone.dir, '.git', 'hooks', 'reference-transaction');
+    writeFileSync(hook, `#!/bin/sh\n[ "$1" = prepared ] || exit 0\nif grep -q ' HEAD$'; then touch '${reached}'; sleep 60; fi\nexit 0\n`);
+    chmodSync(hook, 0o755);
+    await killGitSyncAt(a.clone.dir, reached);
+    rmSync(hook);
+    const worktree = join(a.storeDir, '..');
+    const gitDir = a.clone.git('-C', worktree, 'rev-parse', '--absolute-git-dir').trim();
+    const locks = [join(gitDir, 'HEAD.lock'), join(a.clone.dir, '.git', 'refs', 'heads', 'taskstore.lock')];
+    // Written before the clock was set back by an hour: to the wall clock they look fresh.
+    const future = new Date(Date.now() + 3600_000);
+    for (const lock of locks) utimesSync(lock, future, future);
+
+    const started = performance.now();
+    cliOk(a.clone.dir, 'git-sync'); // before the fix: waited an hour (runCli gives up after 30 s)
+    expect(performance.now() - started).toBeLessThan(25_000);
+    for (const lock of locks) expect(existsSync(lock)).toBe(false);
     expectConverged(remote, a, b, ['a1', 'b1']);
   });
 

@@ -4,7 +4,7 @@ import { waitingEntries } from '../../dependency-entries.js';
 import { useApi } from '../api-client.js';
 import { useServerNow } from '../clock.js';
 import { ErrorBox, Loading, RecordLink } from '../components.js';
-import { count, formatDuration, shortId, valueText } from '../format.js';
+import { count, leaseText, shortId, valueText } from '../format.js';
 import { PrdHeader } from './prd-header.js';
 
 const TITLES: Record<BoardColumn, string> = { blocked: 'Blocked', ready: 'Ready', running: 'Running', complete: 'Complete', failed: 'Failed' };
@@ -67,9 +67,7 @@ function Card({ spec, column, data, byId, now, inCycle }: CardProps) {
       {column === 'running' ? (
         <div class="small claim">
           <span class="claimant">{spec.assigned_to === null || spec.assigned_to === undefined ? 'unclaimed' : valueText(spec.assigned_to)}</span>
-          {typeof lease === 'number' ? (
-            <span class={`lease${lease <= now ? ' expired' : ''}`}>{lease <= now ? 'lease expired' : `lease ${formatDuration(lease - now)} left`}</span>
-          ) : null}
+          {typeof lease === 'number' ? <LeaseState lease={lease} now={now} /> : null}
         </div>
       ) : null}
       {column === 'blocked' && waiting.length > 0 ? (
@@ -86,4 +84,9 @@ function Card({ spec, column, data, byId, now, inCycle }: CardProps) {
       ) : null}
     </li>
   );
+}
+
+function LeaseState({ lease, now }: { lease: number; now: number }) {
+  const { ended, text } = leaseText(lease, now);
+  return <span class={`lease${ended ? ' expired' : ''}`}>{text}</span>;
 }
