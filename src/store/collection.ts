@@ -16,6 +16,7 @@ import {
   applySchema,
   assertNewId,
   copyFields,
+  stampedRecord,
   nextUpdatedAt,
   plainRecordCopy,
   type RecordSchema,
@@ -119,21 +120,26 @@ export class Collection<T extends object = Record<string, unknown>> {
    */
   createMany(records: NewRecord<T>[]): string[] {
     if (!Array.isArray(records)) throw argumentTypeError('records', 'an array of records', records);
-    // Indexes, not forEach: forEach skips the holes of a sparse array (`[, { … }]`), which
-    // then left a hole in the returned ids.
-    const inputs: Record<string, unknown>[] = new Array(records.length);
-    for (let i = 0; i < records.length; i++) inputs[i] = plainRecordCopy(records[i], `record ${i}`);
+    const count = records.length;
     // A transaction, not a plain write: inside the caller's transaction this is a
     // savepoint, so a record that fails part-way leaves none of the batch staged, also
     // when the caller catches the error and goes on. (Every other write of a collection
     // stages one line, after its checks; savepoints would cost ~8 µs per such write.)
     return this.host.transaction(() => {
       const table = this.host.table(this.name);
-      const createAll = (): string[] => inputs.map((r) => this.createOne(r));
+      // Each record is copied (and checked) right before it is written, so a large batch
+      // never holds a second copy of every record at once. A bad record still writes
+      // nothing: the batch rolls back. Indexes, not forEach: forEach skips the holes of a sparse array
+      // (`[, { … }]`), which then left a hole in the returned ids.
+      const createAll = (): string[] => {
+        const ids: string[] = new Array(count);
+        for (let i = 0; i < count; i++) ids[i] = this.createOne(plainRecordCopy(records[i], `record ${i}`));
+        return ids;
+      };
       // Many records into a table no larger than them (an import into a new collection):
       // inserted without index upkeep, the indexes built once after. A failure rolls the
       // write (or, inside a transaction, its savepoint) back, the dropped indexes with it.
-      if (!table.bulkLoadPays(inputs.length)) return createAll();
+      if (!table.bulkLoadPays(count)) return createAll();
       table.beginBulkLoad();
       try {
         const ids = createAll();
@@ -334,9 +340,8 @@ export class Collection<T extends object = Record<string, unknown>> {
   ): T & RecordMeta {
     const given = reservedFieldIn(fields, previous?.record);
     if (given !== undefined) throw new ValidationError(`field ${given} is reserved for tombstones; use delete() to delete a record`, { field: given });
-    const { id: _id, created_at: _c, updated_at: _u, ...rest } = fields;
     const stamps: Record<string, unknown> = createdAt === undefined ? { updated_at: updatedAt } : { created_at: createdAt, updated_at: updatedAt };
-    const candidate = copyFields({ id }, rest, stamps);
+    const candidate = stampedRecord(id, fields, stamps);
     // The schema's result is copied like the caller's input: it may hold getters or
     // values JSON would change just as well.
     const validated = this.schema === undefined ? candidate : plainRecordCopy(copyFields(applySchema(this.schema, candidate), { id }, stamps));
