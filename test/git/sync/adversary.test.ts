@@ -37,6 +37,20 @@ async function killGitSyncAt(cwd: string, signal: string): Promise<void> {
   await exited;
 }
 
+/**
+ * Kills a git-sync of clone `a` while its commit moves HEAD (git holds HEAD.lock and the
+ * branch's ref lock then: reference-transaction "prepared"); returns the store worktree's git dir.
+ */
+async function killGitSyncMovingHead(a: { clone: GitRepo; storeDir: string }): Promise<string> {
+  const reached = join(tempDir('taskstore-signal-'), 'reached');
+  const hook = join(a.clone.dir, '.git', 'hooks', 'reference-transaction');
+  writeFileSync(hook, `#!/bin/sh\n[ "$1" = prepared ] || exit 0\nif grep -q ' HEAD$'; then touch '${reached}'; sleep 60; fi\nexit 0\n`);
+  chmodSync(hook, 0o755);
+  await killGitSyncAt(a.clone.dir, reached);
+  rmSync(hook);
+  return a.clone.git('-C', join(a.storeDir, '..'), 'rev-parse', '--absolute-git-dir').trim();
+}
+
 /** Two machines whose store branches diverged: a has `aId` unsynced, b pushed `b1`. */
 async function diverged(aId: string): Promise<{ remote: ReturnType<typeof makeRemote>; a: ReturnType<typeof branchClone>; b: ReturnType<typeof branchClone> }> {
   const remote = makeRemote();
@@ -213,15 +227,7 @@ describe('git-sync against damage', () => {
 
   it('a git-sync killed while it moved HEAD (HEAD.lock and the branch ref lock left behind) is cleaned up after by the next git-sync on the store branch', async () => {
     const { remote, a, b } = await diverged('a1');
-    const reached = join(tempDir('taskstore-signal-'), 'reached');
-    // git runs reference-transaction "prepared" holding the ref locks: here, git-sync's commit moving HEAD.
-    const hook = join(a.clone.dir, '.git', 'hooks', 'reference-transaction');
-    writeFileSync(hook, `#!/bin/sh\n[ "$1" = prepared ] || exit 0\nif grep -q ' HEAD$'; then touch '${reached}'; sleep 60; fi\nexit 0\n`);
-    chmodSync(hook, 0o755);
-    await killGitSyncAt(a.clone.dir, reached);
-    rmSync(hook);
-    const worktree = join(a.storeDir, '..');
-    const gitDir = a.clone.git('-C', worktree, 'rev-parse', '--absolute-git-dir').trim();
+    const gitDir = await killGitSyncMovingHead(a);
     expect(existsSync(join(gitDir, 'HEAD.lock'))).toBe(true);
 
     cliOk(a.clone.dir, 'git-sync');
@@ -233,14 +239,7 @@ describe('git-sync against damage', () => {
 
   it('the locks a killed git-sync left, with file times an hour in the future (the clock set back since), are removed after a second of watching, not once the clock catches up', async () => {
     const { remote, a, b } = await diverged('a1');
-    const reached = join(tempDir('taskstore-signal-'), 'reached');
-    const hook = join(a.clone.dir, '.git', 'hooks', 'reference-transaction');
-    writeFileSync(hook, `#!/bin/sh\n[ "$1" = prepared ] || exit 0\nif grep -q ' HEAD$'; then touch '${reached}'; sleep 60; fi\nexit 0\n`);
-    chmodSync(hook, 0o755);
-    await killGitSyncAt(a.clone.dir, reached);
-    rmSync(hook);
-    const worktree = join(a.storeDir, '..');
-    const gitDir = a.clone.git('-C', worktree, 'rev-parse', '--absolute-git-dir').trim();
+    const gitDir = await killGitSyncMovingHead(a);
     const locks = [join(gitDir, 'HEAD.lock'), join(a.clone.dir, '.git', 'refs', 'heads', 'taskstore.lock')];
     // Written before the clock was set back by an hour: to the wall clock they look fresh.
     const future = new Date(Date.now() + 3600_000);
