@@ -228,7 +228,7 @@ export function shortIds(store: IdStore, ids: readonly string[], min = MIN_SHORT
         // Reading every id costs one row per live record, the seeks two per shown id: a
         // long table over a million-record collection must not read the million.
         if (collection.count() <= unique.length * 2) nearestNeighbours(store.liveIds(name), unique, others);
-        else others.push(...store.liveNeighbourIds(name, unique));
+        else for (const id of store.liveNeighbourIds(name, unique)) others.push(id); // not push(...): a table may show 100,000s of ids
         continue;
       }
       if (readAll || (store.liveIds !== undefined && collection.count() <= unique.length * 2)) {

@@ -188,3 +188,18 @@ describe('shortIds on a long table beside a large collection', () => {
     });
   });
 });
+
+describe('shortIds on a table of 150,000 ids', () => {
+  it('shortens them all beside a larger collection (its neighbours were spread as arguments and overflowed the stack)', () => {
+    const dir = tempDir();
+    withStore(dir, (store) => {
+      const shown = Array.from({ length: 150_000 }, (_, i) => `n-${String(i).padStart(7, '0')}`);
+      store.collection({ name: 'notes' }).createMany(shown.map((id) => ({ id })));
+      store.collection({ name: 'events' }).createMany(Array.from({ length: 310_000 }, (_, i) => ({ id: `n-${String(i).padStart(7, '0')}e` })));
+      const short = shortIds(store, shown, 4);
+      expect(short.size).toBe(shown.length);
+      // n-0000001 is a prefix of the event n-0000001e: only the whole id is unique.
+      for (const id of shown) expect(short.get(id)).toBe(id);
+    });
+  }, 120_000);
+});
