@@ -3,10 +3,13 @@
  * every record of a large collection, handed out through `changes()`. The work is counted
  * (array elements moved), never timed.
  */
+import { renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Store } from '../../src/index.js';
 import { tempDir } from '../helpers/temp.js';
 import { quietLogger } from '../helpers/logger.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const open: Store[] = [];
 afterEach(() => {
@@ -45,5 +48,29 @@ describe('a replay of a large collection', () => {
     expect(seen).toBe(n);
     expect(ordered).toBe(true);
     expect(moved).toBeLessThan(n);
+  }, 120_000);
+});
+
+describe('a rewrite of a large log under a watcher', () => {
+  it('a log replaced by one of 200,000 new records (a checkout) gives 200,000 changes', async () => {
+    const dir = join(tempDir(), '.taskstore');
+    const store = Store.open(dir, { logger: quietLogger() });
+    open.push(store);
+    store.collection({ name: 'notes' }).create({ id: 'first' });
+    const seen: string[] = [];
+    const stop = store.watch((change) => seen.push(change.id), { collections: ['notes'] });
+    const n = 200_000;
+    const lines: string[] = [];
+    for (let i = 0; i < n; i++) lines.push(JSON.stringify({ id: `r${i}`, created_at: 1, updated_at: 1 + i }));
+    // As git checkout does: a new file renamed over the log (not an append).
+    writeFileSync(join(dir, 'notes.jsonl.new'), `${lines.join('\n')}\n`);
+    renameSync(join(dir, 'notes.jsonl.new'), join(dir, 'notes.jsonl'));
+    try {
+      await waitFor('the rewrite', () => seen.length >= n + 1, 60_000);
+    } finally {
+      stop();
+    }
+    expect(seen.filter((id) => id === 'first')).toHaveLength(1);
+    expect(seen.length).toBe(n + 1);
   }, 120_000);
 });

@@ -30,3 +30,17 @@ describe('check() with 200,000 problems', () => {
     }
   }, 120_000);
 });
+
+describe('sync() of a log of 200,000 malformed lines', () => {
+  it('reports every one as skipped (they were gathered with push(...skipped), which overflowed the stack)', () => {
+    const dir = join(tempDir(), '.taskstore');
+    Store.open(dir, { logger: quietLogger() }).close();
+    writeFileSync(join(dir, 'notes.jsonl'), 'not a record\n'.repeat(200_000));
+    const store = Store.open(dir, { logger: quietLogger() });
+    try {
+      expect(store.sync().skipped).toHaveLength(200_000);
+    } finally {
+      store.close();
+    }
+  }, 120_000);
+});
