@@ -168,6 +168,17 @@ export class Store {
   }
 
   /**
+   * For each of `ids`, the nearest live id of collection `name` below it and above it
+   * (in the cache's order, by code point; none where there is none), found with two
+   * seeks of the id index per id: what a table of many ids needs to shorten them
+   * without reading every live id of a large collection.
+   * @example const near = store.liveNeighbourIds('notes', ['0192a']);
+   */
+  liveNeighbourIds(name: string, ids: readonly string[]): string[] {
+    return this.#engine.liveNeighbourIds(name, ids);
+  }
+
+  /**
    * The lines of the logs that are not valid records (broken JSON, no id, invalid UTF-8 …),
    * by collection and 1-based line number, with the reason: the lines reads skip and
    * `check()` reports as `malformed_line`. They stay in the logs untouched. Answered from

@@ -431,6 +431,26 @@ export class CollectionTable {
   }
 
   /**
+   * The nearest live id below and above each of `ids` (by the index's byte order, that is
+   * by code point), found by two seeks of the id index per id in one statement: a long
+   * table's ids are shortened against these instead of against every live id (reading a
+   * million-record collection's ids cost a 5,000-row table ~0.9 s, most of it garbage).
+   */
+  liveNeighbourIds(ids: readonly string[]): string[] {
+    this.settle();
+    if (ids.length === 0) return [];
+    const t = `"${this.table}"`;
+    const sql =
+      `SELECT (SELECT id FROM ${t} WHERE id < j.value AND ${liveRow()} ORDER BY id DESC LIMIT 1),` +
+      ` (SELECT id FROM ${t} WHERE id > j.value AND ${liveRow()} ORDER BY id LIMIT 1) FROM json_each(?) AS j`;
+    const out: string[] = [];
+    for (const pair of this.queries.get(sql).raw(true).all(JSON.stringify(ids)) as (string | null)[][]) {
+      for (const id of pair) if (id !== null) out.push(id);
+    }
+    return out;
+  }
+
+  /**
    * Calls `fn` with each current version (live or tombstone) as id and JSON text, in table
    * order, for consistency checks: streamed, since a table can hold a million (an array of
    * them and a map built from it cost `check()` ~8 s, half of it garbage collection).

@@ -113,7 +113,8 @@ export function fitWidths(natural: readonly number[], maxWidth: number, shrinkab
 export function renderTable(head: readonly string[] | undefined, rows: readonly (readonly string[])[], options: TableOptions = {}): string {
   const all = head === undefined ? rows : [head, ...rows];
   if (all.length === 0) return '';
-  const columns = Math.max(...all.map((r) => r.length));
+  // reduce, not Math.max(...): a table of 200,000 rows as arguments overflowed the stack.
+  const columns = all.reduce((max, r) => Math.max(max, r.length), 0);
   const cellWidths = all.map((r) => r.map(displayWidth));
   const natural = Array.from({ length: columns }, (_, c) => cellWidths.reduce((max, r) => Math.max(max, r[c] ?? 0), 0));
   const minColumn = options.minColumnWidth ?? 8;
@@ -141,7 +142,7 @@ export function renderTable(head: readonly string[] | undefined, rows: readonly 
  * the first, indented to the value column; blank lines in a value are kept. Pure.
  */
 export function renderPairs(rows: readonly (readonly [string, string])[]): string {
-  const width = Math.max(0, ...rows.map(([k]) => displayWidth(k)));
+  const width = rows.reduce((max, [k]) => Math.max(max, displayWidth(k)), 0);
   const indent = ' '.repeat(width + GAP.length);
   return rows
     .map(([key, value]) => {

@@ -216,7 +216,8 @@ export class ChangeFeed {
     if (since !== undefined) {
       const replay: Change[] = [];
       for (const log of this.tracked.values()) {
-        if (subscriber.wants(log.name)) replay.push(...replayChanges(log.name, log.current, since));
+        // A loop, not push(...): spreading a million-record log's changes as arguments overflowed the stack.
+        if (subscriber.wants(log.name)) for (const change of replayChanges(log.name, log.current, since)) replay.push(change);
       }
       for (const change of byUpdatedAt(replay)) subscriber.push(change);
     }
@@ -576,7 +577,8 @@ export class ChangeFeed {
       if (change !== undefined) changes.push(change);
     }
     log.current = next;
-    out.push(...byUpdatedAt(changes));
+    // A loop, not push(...): a checkout that rewrites 200,000 records overflowed the stack.
+    for (const change of byUpdatedAt(changes)) out.push(change);
   }
 
   private deliver(changes: Change[]): void {

@@ -27,6 +27,8 @@ interface IdStore {
   collection(options: { name: string }): Collection<Record<string, unknown>>;
   /** Sorted live ids of a collection (the Store has it; without it, long tables look ids up one by one). */
   liveIds?(name: string): string[];
+  /** The nearest live ids on each side of each of `ids`, in one statement (the Store has it). */
+  liveNeighbourIds?(name: string, ids: readonly string[]): string[];
 }
 
 interface IdMatch {
@@ -206,9 +208,10 @@ function cut(id: string, length: number): string {
 /**
  * Short forms for the ids shown in a table: each the shortest prefix that is unique
  * among the live ids of every collection of the store, so what a table shows can be
- * typed back as an id. Cost: for a few ids, two indexed lookups per id and collection
- * (a collection with no more live records than that is read whole instead); for many,
- * one read of each collection's id index, searched for each id's neighbours.
+ * typed back as an id. Cost, per collection: one read of its id index when it has no more
+ * live records than twice the ids shown; otherwise two index seeks per id, in one
+ * statement (a store without `liveNeighbourIds`: one query per seek for a few ids, the
+ * whole id index read for many).
  */
 export function shortIds(store: IdStore, ids: readonly string[], min = MIN_SHORT): Map<string, string> {
   const unique = [...new Set(ids)];
@@ -221,6 +224,13 @@ export function shortIds(store: IdStore, ids: readonly string[], min = MIN_SHORT
       const collection = store.collection({ name });
       // A collection with no more records than the lookups would make is read whole:
       // one query instead of two per id (a short table of PRDs, an empty collection).
+      if (store.liveNeighbourIds !== undefined && store.liveIds !== undefined) {
+        // Reading every id costs one row per live record, the seeks two per shown id: a
+        // long table over a million-record collection must not read the million.
+        if (collection.count() <= unique.length * 2) nearestNeighbours(store.liveIds(name), unique, others);
+        else for (const id of store.liveNeighbourIds(name, unique)) others.push(id); // not push(...): a table may show 100,000s of ids
+        continue;
+      }
       if (readAll || (store.liveIds !== undefined && collection.count() <= unique.length * 2)) {
         nearestNeighbours(store.liveIds!(name), unique, others);
         continue;

@@ -198,6 +198,12 @@ export class Engine implements DomainHost {
     return readableTable(this, name).liveIds();
   }
 
+  liveNeighbourIds(name: string, ids: readonly string[]): string[] {
+    this.assertOpen();
+    assertCollectionArgument(name);
+    return readableTable(this, name).liveNeighbourIds(ids);
+  }
+
   transaction<R>(fn: () => R): R {
     return runTransaction(this, fn);
   }

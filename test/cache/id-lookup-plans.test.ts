@@ -54,6 +54,7 @@ function runWorkload(dir: string): void {
     notes.count({ where: { id: a } });
     notes.count();
     store.liveIds('notes');
+    store.liveNeighbourIds('notes', [a, 'b', 'zz']);
     store.transaction(() => {
       notes.update(a, { v: 6, status: 'open' });
       try {

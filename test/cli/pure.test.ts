@@ -8,7 +8,7 @@ import { topLevelKeys } from '../../src/shared/json-keys.js';
 import fc from 'fast-check';
 import { CliError, formatError, UsageError } from '../../src/cli/errors.js';
 import { formatBytes, formatTime, formatValue, truncate } from '../../src/cli/output.js';
-import { renderTable } from '../../src/cli/table.js';
+import { renderPairs, renderTable } from '../../src/cli/table.js';
 import { createProgress, renderBar } from '../../src/cli/progress.js';
 import { resolveStoreDir } from '../../src/cli/resolve-store.js';
 import { mkdirSync } from 'node:fs';
@@ -250,5 +250,13 @@ describe('invalidUtf8Offset', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('renderTable and renderPairs with 200,000 rows', () => {
+  it('render every row (the widths were taken with Math.max(...rows), which overflowed the stack)', () => {
+    const rows = Array.from({ length: 200_000 }, (_, i) => [`id${i}`, 'x']);
+    expect(renderTable(['ID', 'V'], rows).trimEnd().split('\n')).toHaveLength(200_001);
+    expect(renderPairs(rows.map(([k, v]) => [k!, v!] as const)).trimEnd().split('\n')).toHaveLength(200_000);
   });
 });

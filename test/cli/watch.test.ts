@@ -62,6 +62,28 @@ describe('taskstore watch', () => {
   }
 });
 
+describe('taskstore watch: a signal during a long replay', () => {
+  it('SIGINT stops a --since replay of 200,000 records without printing the rest (it printed every one first)', async () => {
+    const dir = join(tempDir(), '.taskstore');
+    const store = Store.open(dir, { logger: quietLogger() });
+    const n = 200_000;
+    for (let b = 0; b < n; b += 50_000) store.collection({ name: 'notes' }).createMany(Array.from({ length: 50_000 }, (_, i) => ({ n: b + i })));
+    store.close();
+    const { child, stdout, stderr, exited } = watchNotes(dir);
+    try {
+      await waitFor('the first replayed line', () => stdout().includes('\n'), 60_000);
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+    }
+    expect(stderr()).toBe('');
+    const printed = stdout().split('\n').length - 1;
+    expect(printed).toBeGreaterThan(0);
+    expect(printed).toBeLessThan(n);
+  }, 120_000);
+});
+
 describe('taskstore watch --json and integers beyond 2^53', () => {
   it('prints the digits of versions whose lines a rewrite removed: a vanished record and a replaced previous version (it printed them rounded)', async () => {
     const dir = join(tempDir(), '.taskstore');

@@ -156,3 +156,50 @@ describe('shortIds searches the id index in its own order', () => {
     });
   });
 });
+
+describe('shortIds on a long table beside a large collection', () => {
+  it('seeks the neighbours in a collection far larger than the ids shown instead of reading all its ids', () => {
+    const dir = tempDir();
+    withStore(dir, (store) => {
+      const big = Array.from({ length: 30000 }, (_, i) => `ev-${String(i).padStart(6, '0')}`);
+      store.collection({ name: 'events' }).createMany(big.map((id) => ({ id })));
+      const shown = Array.from({ length: 1500 }, (_, i) => `ev-${String(i * 20 + 1).padStart(6, '0')}x`);
+      store.collection({ name: 'notes' }).createMany(shown.map((id) => ({ id })));
+      let idsRead = 0;
+      const counting = {
+        collectionNames: () => store.collectionNames(),
+        collection: (o: { name: string }) => store.collection(o),
+        liveIds: (name: string) => {
+          const ids = store.liveIds(name);
+          idsRead += ids.length;
+          return ids;
+        },
+        liveNeighbourIds: (name: string, ids: readonly string[]) => store.liveNeighbourIds(name, ids),
+      };
+      const short = shortIds(counting, shown, 4);
+      // 1,500 shown ids (notes, read whole) and never the 30,000 events' ids.
+      expect(idsRead).toBeLessThanOrEqual(shown.length);
+      const slow = shortIds({ collectionNames: () => store.collectionNames(), collection: (o) => store.collection(o) }, shown.slice(0, 40), 4);
+      for (const id of shown.slice(0, 40)) expect(short.get(id)).toBe(slow.get(id));
+      for (const id of shown) {
+        expect(short.get(id)).toBe(id); // ev-000001 is a live event: only the whole id is unique
+        expect(resolveId(store, short.get(id)!).id).toBe(id);
+      }
+    });
+  });
+});
+
+describe('shortIds on a table of 150,000 ids', () => {
+  it('shortens them all beside a larger collection (its neighbours were spread as arguments and overflowed the stack)', () => {
+    const dir = tempDir();
+    withStore(dir, (store) => {
+      const shown = Array.from({ length: 150_000 }, (_, i) => `n-${String(i).padStart(7, '0')}`);
+      store.collection({ name: 'notes' }).createMany(shown.map((id) => ({ id })));
+      store.collection({ name: 'events' }).createMany(Array.from({ length: 310_000 }, (_, i) => ({ id: `n-${String(i).padStart(7, '0')}e` })));
+      const short = shortIds(store, shown, 4);
+      expect(short.size).toBe(shown.length);
+      // n-0000001 is a prefix of the event n-0000001e: only the whole id is unique.
+      for (const id of shown) expect(short.get(id)).toBe(id);
+    });
+  }, 120_000);
+});

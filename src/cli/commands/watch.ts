@@ -39,7 +39,15 @@ export async function run(ctx: CliContext, input: WatchInput): Promise<number> {
     for (const name of new Set(input.collections.filter((c) => !names.includes(c)))) {
       out.warn(`there is no collection named ${name} yet: watching for its first record (collections in this store: ${names.length === 0 ? 'none' : names.join(', ')})`);
     }
+    let sinceYield = 0;
     for await (const change of changes) {
+      // Buffered changes are handed out as resolved promises, which never let the event
+      // loop run: Ctrl-C during a replay of a million records waited for all of them to print.
+      if (++sinceYield === YIELD_EVERY) {
+        sinceYield = 0;
+        await new Promise((resolve) => setImmediate(resolve));
+        if (signal.aborted) break;
+      }
       const exact = exactChange(store, change);
       out.raw(out.jsonMode ? `${stringifyExact(exact)}\n` : `${formatChangeLine(exact, out.c)}\n`);
     }
@@ -48,6 +56,9 @@ export async function run(ctx: CliContext, input: WatchInput): Promise<number> {
   }
   return 0;
 }
+
+/** Changes printed between two turns of the event loop (where a signal can stop the loop). */
+const YIELD_EVERY = 1000;
 
 /** Aborted by the first SIGINT or SIGTERM (the handlers are removed again then). */
 function processSignals(): AbortSignal {

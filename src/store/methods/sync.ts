@@ -45,7 +45,7 @@ export function sync(engine: Engine, options: ProgressOptions = {}): SyncReport 
         true,
       );
       engine.noteConflict(name, result.conflictLine);
-      skipped.push(...result.skipped);
+      for (const bad of result.skipped) skipped.push(bad); // not push(...): a log may hold 100,000s of bad lines
       lines += result.linesRead;
       engine.scope!.caughtUp.add(name);
     }
