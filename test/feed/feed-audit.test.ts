@@ -5,24 +5,15 @@
 import { execFileSync } from 'node:child_process';
 import { closeSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { changeLineText, Store, type Change } from '../../src/index.js';
 import { tempDir } from '../helpers/temp.js';
+import { openStore } from './open-stores.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { quietLogger } from '../helpers/logger.js';
 import { DIST } from '../helpers/paths.js';
 import { GitRepo } from '../helpers/git-repo.js';
 
-const open: Store[] = [];
-afterEach(() => {
-  for (const s of open.splice(0)) s.close();
-});
-
-function openStore(dir: string): Store {
-  const store = Store.open(dir, { logger: quietLogger() });
-  open.push(store);
-  return store;
-}
 
 /** Runs `body` (ESM, `Store` and `dir` in scope) in a child node process against the built package. */
 function inChild(dir: string, body: string): void {

@@ -5,21 +5,15 @@
  */
 import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { Store } from '../../src/index.js';
+import { describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/temp.js';
-import { quietLogger } from '../helpers/logger.js';
+import { openStore } from './open-stores.js';
 import { waitFor } from '../helpers/wait-for.js';
 
-const open: Store[] = [];
-afterEach(() => {
-  for (const s of open.splice(0)) s.close();
-});
 
 describe('a replay of a large collection', () => {
   it('changes({ since }) hands out 200,000 records: no stack overflow, and no shift() of the backlog', async () => {
-    const store = Store.open(tempDir(), { logger: quietLogger() });
-    open.push(store);
+    const store = openStore(tempDir());
     const events = store.collection<{ n: number }>({ name: 'events' });
     const n = 200_000;
     for (let b = 0; b < n; b += 50_000) events.createMany(Array.from({ length: 50_000 }, (_, i) => ({ n: b + i })));
@@ -54,8 +48,7 @@ describe('a replay of a large collection', () => {
 describe('a rewrite of a large log under a watcher', () => {
   it('a log replaced by one of 200,000 new records (a checkout) gives 200,000 changes', async () => {
     const dir = join(tempDir(), '.taskstore');
-    const store = Store.open(dir, { logger: quietLogger() });
-    open.push(store);
+    const store = openStore(dir);
     store.collection({ name: 'notes' }).create({ id: 'first' });
     const seen: string[] = [];
     const stop = store.watch((change) => seen.push(change.id), { collections: ['notes'] });

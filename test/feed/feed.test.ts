@@ -6,25 +6,16 @@
 import { execFile } from 'node:child_process';
 import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Store, type Change } from '../../src/index.js';
 import { tempDir } from '../helpers/temp.js';
+import { openStore } from './open-stores.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { GitRepo } from '../helpers/git-repo.js';
 import { quietLogger } from '../helpers/logger.js';
 import { DIST } from '../helpers/paths.js';
 import { startWriter } from '../reliability/writers.js';
 
-const open: Store[] = [];
-afterEach(() => {
-  for (const s of open.splice(0)) s.close();
-});
-
-function openStore(dir: string): Store {
-  const store = Store.open(dir, { logger: quietLogger() });
-  open.push(store);
-  return store;
-}
 
 /** Collects changes; `settled()` writes a local marker and waits for it, so everything committed before is known delivered. */
 function recorder(store: Store, collection = 'notes') {
@@ -81,8 +72,7 @@ describe('change feed: this process', () => {
 
   it('filters by collection, and a throwing listener does not stop the others', async () => {
     const logger = quietLogger();
-    const store = Store.open(join(tempDir(), '.taskstore'), { logger });
-    open.push(store);
+    const store = openStore(join(tempDir(), '.taskstore'), logger);
     const notes: Change[] = [];
     const all: Change[] = [];
     store.watch(() => {

@@ -4,18 +4,18 @@
  * the title; left to run on, it reverses the text after it on the same line (the PRD's
  * status badge was drawn before the title, reading `evitca`).
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../cli/run-cli.js';
 import { startUiProcess, type UiProcess } from './ui-process.js';
+import { hasChromium, launchChromium } from './chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const WAIT = 15_000;
 
-describe.skipIf(!existsSync(CHROMIUM))('direction controls in record text', () => {
+describe.skipIf(!hasChromium)('direction controls in record text', () => {
   const root = mkdtempSync(join(tmpdir(), 'taskstore-ui-bidi-'));
   const storeDir = join(root, '.taskstore');
   let ui: UiProcess;
@@ -27,7 +27,7 @@ describe.skipIf(!existsSync(CHROMIUM))('direction controls in record text', () =
     prd = store.createPrd({ title: 'Quarterly \u202Ereport', status: 'active' });
     store.close();
     ui = await startUiProcess(storeDir);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -5,17 +5,16 @@
  * 12345678901234567890 to 12345678901234567000.) Skipped, with a message, only when
  * /usr/bin/chromium is absent, as the other browser tests.
  */
-import { appendFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../cli/run-cli.js';
 import { BIG, M, NEG, roundedIn, seedBigIntegers, type BigSeeded } from './big-integers-seed.js';
 import { startUiProcess, type UiProcess } from './ui-process.js';
+import { CHROMIUM, hasChromium, launchChromium } from './chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`[ui browser tests] skipped: ${CHROMIUM} is missing (install it with: apt-get install -y chromium)`);
 /** Generous: the CI machine is 2 shared cores. */
 const WAIT = 15_000;
@@ -40,10 +39,7 @@ describe.skipIf(!hasChromium)('integers beyond 2^53 in the page', () => {
     appendFileSync(join(storeDir, 'task_specs.jsonl'), `${text.replace(/"updated_at":\d+/, `"updated_at":${updatedAt + 1}`).replace('"dependencies":[]', `"dependencies":[${BIG}]`).replace('"phase_name":"waits for a number"', `"phase_name":${M}`)}\n`);
     store.close();
     ui = await startUiProcess(storeDir);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

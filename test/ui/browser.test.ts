@@ -9,19 +9,18 @@
  * screenshot of each view there (`npm run ui:screenshots` writes docs/img/).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, REPO_ROOT } from '../helpers/paths.js';
 import { openStore } from '../cli/run-cli.js';
 import { HOSTILE_TITLE, seedStore, type Seeded } from './seed.js';
 import { rawRequest, startUiProcess, type UiProcess } from './ui-process.js';
+import { CHROMIUM, hasChromium, launchChromium } from './chromium.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`[ui browser tests] skipped: ${CHROMIUM} is missing (install it with: apt-get install -y chromium)`);
 const SHOTS = process.env.UI_SCREENSHOTS_DIR === undefined || process.env.UI_SCREENSHOTS_DIR === '' ? undefined : resolve(REPO_ROOT, process.env.UI_SCREENSHOTS_DIR);
 
@@ -47,11 +46,7 @@ describe.skipIf(!hasChromium)('taskstore ui in Chromium', () => {
     bulkIds = bulk.createMany(Array.from({ length: 120 }, (_, i) => ({ title: `item ${String(i).padStart(3, '0')}`, n: i, even: i % 2 === 0 })));
     store.close();
     ui = await startUiProcess(storeDir);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      // playwright's launch() already gives the browser a fresh, temporary --user-data-dir.
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     if (SHOTS !== undefined) mkdirSync(SHOTS, { recursive: true });
   });
 

@@ -5,10 +5,10 @@
  * readiness rule keeps a spec waiting on each entry that names no complete task spec;
  * the board must answer (it was a 500, or a 400 for `""`) and agree with that rule.
  */
-import { appendFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/index.js';
 import type { PrdBoardResponse } from '../../src/ui/api-types.js';
@@ -17,8 +17,8 @@ import { dependencyIds, waitingEntries } from '../../src/ui/dependency-entries.j
 import { layoutGraph } from '../../src/ui/web/graph/layout.js';
 import { openStore } from '../cli/run-cli.js';
 import { startUiProcess, type UiProcess } from './ui-process.js';
+import { hasChromium, launchChromium } from './chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const WAIT = 15_000;
 
 /** Each hand-written spec's `dependencies`, by id. `done` is a complete spec whose id is also the lone string below. */
@@ -89,7 +89,7 @@ describe('GET /api/prds/<id> with hand-written dependencies', () => {
   });
 });
 
-describe.skipIf(!existsSync(CHROMIUM))('the board and graph pages with hand-written dependencies', () => {
+describe.skipIf(!hasChromium)('the board and graph pages with hand-written dependencies', () => {
   const root = mkdtempSync(join(tmpdir(), 'taskstore-ui-deps-page-'));
   const storeDir = join(root, '.taskstore');
   let ui: UiProcess;
@@ -99,7 +99,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the board and graph pages with hand-writ
   beforeAll(async () => {
     prd = seed(storeDir);
     ui = await startUiProcess(storeDir);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
