@@ -26,7 +26,7 @@ export {
   AlreadyExistsError as AlreadyExists,
 } from './errors.js';
 export { RECORD_COLLECTIONS } from './records/record-collections.js';
-export type { CompleteExecutionResult } from './records/record-collections.js';
+export type { CompleteExecutionOptions, CompleteExecutionResult } from './records/record-collections.js';
 export {
   PrdSchema,
   PrdStatusSchema,

@@ -17,7 +17,7 @@ import type { BackupReport } from './store/backup.js';
 import type { WriteOptions } from './store/write-options.js';
 import type { Change, ChangesOptions, WatchOptions } from './feed/change.js';
 import { Records } from './records/records.js';
-import type { CompleteExecutionResult } from './records/record-collections.js';
+import type { CompleteExecutionOptions, CompleteExecutionResult } from './records/record-collections.js';
 import type { ClaimNextOptions, ClaimOptions, ReleaseOptions } from './records/claims.js';
 import type {
   Dependency,
@@ -450,10 +450,12 @@ export class Store {
    * version has that `updated_at`). Completing twice changes nothing (the first
    * `completed_at` stays). When `ts_id` names no live task spec, only the execution is
    * completed. The task spec's claim lease (`lease_expires_at`) is cleared; `assigned_to`
-   * stays (it names who did the work).
-   * @example const { prd } = store.completeExecution(execId); if (prd?.status === 'complete') announce(prd);
+   * stays (it names who did the work). With `claimant`, completes only if that claimant
+   * holds the task spec (or already completed it): `ClaimedError` when another claimant took
+   * it over after the lease ran out, completed it, or the claim was released.
+   * @example const { prd } = store.completeExecution(execId, { claimant: 'loop-7' }); if (prd?.status === 'complete') announce(prd);
    */
-  completeExecution(id: string, options?: WriteOptions): CompleteExecutionResult {
+  completeExecution(id: string, options?: CompleteExecutionOptions): CompleteExecutionResult {
     return this.#records.completeExecution(id, options);
   }
 

@@ -448,8 +448,9 @@ export function buildProgram(setExitCode: (code: number) => void): AnyCommand {
     .command('complete-execution')
     .description('mark an execution complete (its task spec too, and the PRD when all its task specs are complete)')
     .argument('<id>', 'execution id or unique prefix', idText)
-    .addHelpText('after', example('taskstore complete-execution 0192f3c7'))
-    .action(act(() => import('./commands/complete-execution.js'), (a) => ({ id: a[0] })));
+    .option('--as <name>', 'complete only if this claimant holds its task spec (exit 1, CLAIMED, when another took it over)', nameText('name the claimant'))
+    .addHelpText('after', example('taskstore complete-execution 0192f3c7', 'taskstore complete-execution 0192f3c7 --as loop-7'))
+    .action(act(() => import('./commands/complete-execution.js'), (a, o) => ({ id: a[0], ...(o.as === undefined ? {} : { as: o.as }) })));
 
   program
     .command('delete')

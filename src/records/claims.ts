@@ -108,7 +108,25 @@ export function planRelease(spec: TaskSpec, claimant: string, status: TaskSpecSt
   return { status, assigned_to: null, lease_expires_at: null };
 }
 
-function claimedError(spec: TaskSpec, claimant: string, action: 'claim' | 'renew' | 'release'): ClaimedError {
+/**
+ * Checks that `claimant` may complete an execution of `spec`: it holds the spec (running,
+ * `assigned_to` is the claimant, its lease expired or not, as long as nobody took it over),
+ * or the spec is already complete by the claimant's own work (completing twice is
+ * harmless). Otherwise ClaimedError: another loop took the spec over after the lease ran
+ * out, completed it, or the claim was released; the claimant's work is not the spec's.
+ */
+export function assertMayComplete(spec: TaskSpec, claimant: string): void {
+  if (spec.assigned_to === claimant && (spec.status === 'running' || spec.status === 'complete')) return;
+  if (spec.status === 'complete' && typeof spec.assigned_to === 'string') {
+    throw new ClaimedError(`${claimant} cannot complete task spec ${spec.id}: ${spec.assigned_to} completed it`, {
+      data: { id: spec.id, claimant: spec.assigned_to, leaseExpiresAt: null },
+      hint: `${spec.assigned_to} took the spec over (your lease had run out) and finished it; record your result as a failed execution or drop it`,
+    });
+  }
+  throw claimedError(spec, claimant, 'complete');
+}
+
+function claimedError(spec: TaskSpec, claimant: string, action: 'claim' | 'renew' | 'release' | 'complete'): ClaimedError {
   const holder = holderOf(spec);
   const leaseExpiresAt = typeof spec.lease_expires_at === 'number' ? spec.lease_expires_at : null;
   // A lease a Date cannot hold (another program's line, a broken clock) is named by its number.
@@ -126,8 +144,12 @@ function claimedError(spec: TaskSpec, claimant: string, action: 'claim' | 'renew
             `it is running without a lease, so it stays held until its status changes (\`taskstore update ${spec.id} --set status=pending\` hands it back); pick another spec meanwhile`
           : 'pick another spec (claimNextReadyTaskSpec / `taskstore claim --as NAME` takes the next free one), or wait for the lease to expire'
         : holder === null
-          ? 'claim it first'
-          : `only ${holder} can ${action} it; a lease that expires makes it claimable again`,
+          ? action === 'complete'
+            ? 'the claim was released or never taken: claim the spec first, or complete without a claimant'
+            : 'claim it first'
+          : action === 'complete'
+            ? `${holder} holds it now (it took the spec over after your lease ran out, or was given it): its execution completes the spec; record your result as a failed execution or drop it`
+            : `only ${holder} can ${action} it; a lease that expires makes it claimable again`,
   });
 }
 

@@ -1,5 +1,6 @@
 /** Public names of the record layer: the collections behind the record types, and what `completeExecution` returns. */
 import type { Execution, Prd, TaskSpec } from './registry.js';
+import type { WriteOptions } from '../store/write-options.js';
 
 /** The collections behind the record types, as named on disk (`<name>.jsonl`). */
 export const RECORD_COLLECTIONS = {
@@ -18,4 +19,15 @@ export interface CompleteExecutionResult {
   taskSpec: TaskSpec | undefined;
   /** That task spec's PRD (check `prd.status === 'complete'`), or undefined when it is not live. */
   prd: Prd | undefined;
+}
+
+/** Options of `completeExecution`. */
+export interface CompleteExecutionOptions extends WriteOptions {
+  /**
+   * Complete only if this claimant holds the execution's task spec (running and assigned
+   * to it, its lease expired or not), or already completed it; else `ClaimedError` and
+   * nothing is written. A loop passes its own name so that work whose spec another loop
+   * took over after the lease ran out does not complete that spec.
+   */
+  claimant?: string;
 }

@@ -20,14 +20,15 @@
 import type { Collection, CollectionOptions, NewRecord } from '../store/collection.js';
 import type { DomainHost } from '../store/domain-host.js';
 import * as Q from '../cache/record-queries.js';
-import { RECORD_COLLECTIONS, type CompleteExecutionResult } from './record-collections.js';
+import { RECORD_COLLECTIONS, type CompleteExecutionOptions, type CompleteExecutionResult } from './record-collections.js';
 import { assertNewId, type RecordSchema } from '../store/record-input.js';
 import { assertIdArgument, assertString, collectionDeclaration } from '../store/arguments.js';
 import { parseWriteOptions, type WriteOptions } from '../store/write-options.js';
-import { AlreadyExistsError, ValidationError } from '../errors.js';
+import { AlreadyExistsError, ClaimedError, ValidationError } from '../errors.js';
 import { Readiness } from './readiness.js';
 import { assertCurrent, requireLive } from './live-records.js';
 import { planCompletion } from './cascade.js';
+import { assertMayComplete, parseClaimant } from './claims.js';
 import { parseArgument, parseRecordInput, storedSchema, withDefaults } from './record-validation.js';
 import { recordChecks, referrersOf } from './record-checks.js';
 import {
@@ -192,14 +193,25 @@ export class Records {
   }
 
   /** The cascade (execution → task spec → PRD) in one transaction; what changes is decided by `cascade.ts`. */
-  completeExecution(id: string, options?: WriteOptions): CompleteExecutionResult {
+  completeExecution(id: string, options?: CompleteExecutionOptions): CompleteExecutionResult {
     assertIdArgument(id);
-    const opts = parseWriteOptions(options);
+    const opts = parseWriteOptions(options, ['ifUpdatedAt', 'claimant']) as CompleteExecutionOptions;
+    const claimant = opts.claimant === undefined ? undefined : parseClaimant(opts.claimant);
     return this.host.transaction(() => {
       const { executions, taskSpecs, prds } = this.records;
       assertCurrent(executions, id, opts);
       const execution = requireLive(executions, id, 'id', 'execution');
       const taskSpec = typeof execution.ts_id === 'string' ? taskSpecs.get(execution.ts_id) : undefined;
+      if (claimant !== undefined) {
+        // Checked inside the transaction, under the write lock: a takeover cannot land between the check and the writes.
+        if (taskSpec === undefined) {
+          throw new ClaimedError(`${claimant} cannot complete execution ${id}: its task spec ${String(execution.ts_id)} is not live, so nobody holds a claim on it`, {
+            data: { id: String(execution.ts_id), claimant: null, leaseExpiresAt: null },
+            hint: 'complete it without a claimant to complete the execution alone',
+          });
+        }
+        assertMayComplete(taskSpec as TaskSpec, claimant);
+      }
       const prd = taskSpec !== undefined && typeof taskSpec.prd_id === 'string' ? prds.get(taskSpec.prd_id) : undefined;
       const otherOpenTaskSpecs =
         taskSpec === undefined || prd === undefined

@@ -115,6 +115,31 @@ describe('mcp tools in-process', () => {
   });
 });
 
+describe('complete_execution with a claimant', () => {
+  it('refuses (CLAIMED, an agent hint) when another agent took the spec over; completes for the holder', async () => {
+    const store = openStore();
+    try {
+      const tools = byName(TOOLS);
+      const prd = store.createPrd({ title: 'P' });
+      const spec = store.createTaskSpec({ prd_id: prd, phase_name: 'a' });
+      store.claimTaskSpec(spec, 'agent-1', { leaseMs: 1 });
+      const exec = store.createExecution({ ts_id: spec, worktree_path: '/w', branch_name: 'b' });
+      await new Promise((r) => setTimeout(r, 5));
+      store.claimTaskSpec(spec, 'agent-2');
+      const refused = callTool(store, tools, 'complete_execution', { id: exec, claimant: 'agent-1' }, quietLogger());
+      expect(refused.isError).toBe(true);
+      expect(text(refused)).toMatch(/^CLAIMED: agent-1 cannot complete task spec .+: agent-2 holds it/);
+      expect(text(refused)).toContain('hint: another claimant holds or completed this task spec');
+      expect(store.getExecution(exec)!.status).toBe('running');
+      const done = callTool(store, tools, 'complete_execution', { id: exec, claimant: 'agent-2' }, quietLogger());
+      expect(done.isError, text(done)).toBeFalsy();
+      expect(store.getTaskSpec(spec)).toMatchObject({ status: 'complete', assigned_to: 'agent-2' });
+    } finally {
+      store.close();
+    }
+  });
+});
+
 describe('rawCallProblem (what a call\'s JSON text says that parsing loses)', () => {
   const call = (args: string, id = '7') => `{"jsonrpc":"2.0","id":${id},"method":"tools/call","params":{"name":"t","arguments":${args}}}`;
 

@@ -269,6 +269,85 @@ describe('renewTaskSpecClaim and releaseTaskSpecClaim', () => {
   });
 });
 
+describe('completeExecution with a claimant (a loop completing work whose lease may have run out)', () => {
+  /** loop-1 claims `a` with a lease that runs out at once, and starts an execution on it. */
+  async function expiredClaim(store: Store) {
+    const g = graph(store);
+    store.claimTaskSpec(g.a, 'loop-1', { leaseMs: 1 });
+    const exec1 = store.createExecution({ ts_id: g.a, worktree_path: '/w1', branch_name: 'b1' });
+    await sleep(5);
+    return { ...g, exec1 };
+  }
+
+  it('the holder completes, also after its lease ran out when nobody took the spec over; completing twice is harmless', async () => {
+    const { store } = openStore();
+    const { a, exec1 } = await expiredClaim(store);
+    const { taskSpec, execution } = store.completeExecution(exec1, { claimant: 'loop-1' });
+    expect(execution.status).toBe('complete');
+    expect(taskSpec).toMatchObject({ id: a, status: 'complete', assigned_to: 'loop-1', lease_expires_at: null });
+    expect(store.completeExecution(exec1, { claimant: 'loop-1' }).execution.completed_at).toBe(execution.completed_at);
+  });
+
+  it('a spec another loop took over → ClaimedError naming it, nothing written; the new holder completes; then the old one is told who completed it', async () => {
+    const { store, dir } = openStore();
+    const { a, exec1 } = await expiredClaim(store);
+    const takeover = store.claimTaskSpec(a, 'loop-2');
+    const exec2 = store.createExecution({ ts_id: a, worktree_path: '/w2', branch_name: 'b2' });
+    const held = expectRejected(dir, () => store.completeExecution(exec1, { claimant: 'loop-1' }), 'CLAIMED');
+    expect(held).toBeInstanceOf(ClaimedError);
+    expect(held.data).toEqual({ id: a, claimant: 'loop-2', leaseExpiresAt: takeover.lease_expires_at });
+    expect(held.message).toMatch(/loop-1 cannot complete task spec .+: loop-2 holds it until /);
+    expect(store.getExecution(exec1)!.status).toBe('running');
+
+    expect(store.completeExecution(exec2, { claimant: 'loop-2' }).taskSpec).toMatchObject({ status: 'complete', assigned_to: 'loop-2' });
+    const done = expectRejected(dir, () => store.completeExecution(exec1, { claimant: 'loop-1' }), 'CLAIMED');
+    expect(done.data).toEqual({ id: a, claimant: 'loop-2', leaseExpiresAt: null });
+    expect(done.message).toMatch(/loop-1 cannot complete task spec .+: loop-2 completed it/);
+    // Without a claimant the caller takes responsibility, as before.
+    expect(store.completeExecution(exec1).execution.status).toBe('complete');
+  });
+
+  it('a released spec, a spec never claimed, and an execution without a live task spec → ClaimedError naming nobody', () => {
+    const { store, dir } = openStore();
+    const { a, c } = graph(store);
+    store.claimTaskSpec(a, 'loop-1');
+    const onA = store.createExecution({ ts_id: a, worktree_path: '/w', branch_name: 'b' });
+    store.releaseTaskSpecClaim(a, 'loop-1');
+    expect(expectRejected(dir, () => store.completeExecution(onA, { claimant: 'loop-1' }), 'CLAIMED').data).toEqual({ id: a, claimant: null, leaseExpiresAt: null });
+    const onC = store.createExecution({ ts_id: c, worktree_path: '/w', branch_name: 'b' });
+    expect(expectRejected(dir, () => store.completeExecution(onC, { claimant: 'loop-1' }), 'CLAIMED').message).toMatch(/nobody holds a claim on it \(status pending\)/);
+    store.collection({ name: 'task_specs' }).delete(c, { force: true });
+    expect(expectRejected(dir, () => store.completeExecution(onC, { claimant: 'loop-1' }), 'CLAIMED').message).toMatch(/its task spec .+ is not live/);
+  });
+
+  it('a bad claimant is VALIDATION and an unknown option a TypeError, writing nothing', () => {
+    const { store, dir } = openStore();
+    const { a } = graph(store);
+    store.claimTaskSpec(a, 'loop-1');
+    const exec = store.createExecution({ ts_id: a, worktree_path: '/w', branch_name: 'b' });
+    expectRejected(dir, () => store.completeExecution(exec, { claimant: 'loop\n-1' }), 'VALIDATION', 'claimant');
+    expectRejected(dir, () => store.completeExecution(exec, { claimant: '' }), 'VALIDATION', 'claimant');
+    expect(() => store.completeExecution(exec, { claimnt: 'loop-1' } as never)).toThrow(TypeError);
+    expect(store.getExecution(exec)!.status).toBe('running');
+  });
+
+  it('the CLI: complete-execution --as exits 1 with CLAIMED when another loop took the spec over', async () => {
+    const { store, dir } = openStore();
+    const { a, exec1 } = await expiredClaim(store);
+    store.claimTaskSpec(a, 'loop-2');
+    store.close();
+    const cwd = dirname(dir);
+    const refused = runCli(['complete-execution', exec1, '--as', 'loop-1'], { cwd });
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/loop-1 cannot complete task spec .+: loop-2 holds it until .+\nhint: loop-2 holds it now/);
+    expect(JSON.parse(runCli(['show', exec1, '--json'], { cwd }).stdout)).toMatchObject({ id: exec1, status: 'running' });
+    // The check is who holds the spec: its holder may complete it.
+    const ok = runCli(['complete-execution', exec1, '--as', 'loop-2', '--json'], { cwd });
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout).taskSpec).toMatchObject({ status: 'complete', assigned_to: 'loop-2' });
+  });
+});
+
 describe('check() and double claims', () => {
   it('reports a task spec with two running executions as double_claim', () => {
     const { store } = openStore();

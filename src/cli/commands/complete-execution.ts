@@ -8,12 +8,14 @@ import { exactRecord } from '../../shared/exact-records.js';
 
 export interface CompleteExecutionInput {
   id: string;
+  /** The claimant that must hold the execution's task spec (`--as`). */
+  as?: string;
 }
 
 /** Completes an execution; its task spec, and the PRD when all its task specs are complete, follow. */
 export function completeExecution(store: Store, input: CompleteExecutionInput): CompleteExecutionResult {
   const { id } = resolveId(store, input.id, { collections: ['executions'], what: 'execution' });
-  const result = store.completeExecution(id);
+  const result = store.completeExecution(id, input.as === undefined ? undefined : { claimant: input.as });
   return {
     execution: exactRecord(store, 'executions', result.execution),
     taskSpec: result.taskSpec === undefined ? undefined : exactRecord(store, 'task_specs', result.taskSpec),

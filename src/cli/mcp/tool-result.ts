@@ -68,6 +68,11 @@ export function toolError(err: unknown, tool?: string): ToolResult {
  * spec is not ready: `data.status` names its status) differs from a STALE version.
  */
 function agentHint(err: TaskStoreError, tool: string | undefined): string | undefined {
+  if (err.code === 'CLAIMED' && tool === 'complete_execution') {
+    return err.data.claimant === null
+      ? 'nobody holds this task spec now (it was released, or the execution has no live task spec): your work did not complete it; claim_task_spec takes it again if it is claimable, or call complete_execution without claimant'
+      : 'another claimant holds or completed this task spec (your lease expired and it was taken over): your work did not complete it; record it as a failed execution and pick another spec (ready_task_specs, or claim_task_spec without id)';
+  }
   if (err.code === 'CLAIMED' && (tool === 'renew_claim' || tool === 'release_claim')) {
     // The claim hint ("another claimant holds it; pick another") is wrong when nobody
     // does, and a renew that fails means the caller's own work lost its claim.

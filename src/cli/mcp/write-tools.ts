@@ -10,6 +10,7 @@ import { patchRecord, resolveReferenceIds } from '../patch-record.js';
 import { requireCollection } from './read-tools.js';
 import { WRITES, defineTool } from './tool-definition.js';
 import {
+  claimantArg,
   collectionArg,
   executionStatusArg,
   idArg,
@@ -113,14 +114,15 @@ export const completeExecution = defineTool({
   description: [
     'Mark an execution complete, in one transaction with what follows from it: its task spec becomes complete (its claim lease is cleared, assigned_to kept),',
     'and when every task spec of that PRD is then complete, the PRD too. Specs that depended on it may become ready. Completing twice changes nothing.',
-    'Returns { execution, taskSpec, prd } (current versions). Errors: NOT_FOUND when id names no live execution.',
+    'Pass your claimant: then it completes only if you still hold the spec (CLAIMED when another agent took it over after your lease ran out, or completed it).',
+    'Returns { execution, taskSpec, prd } (current versions). Errors: NOT_FOUND when id names no live execution; CLAIMED (with claimant).',
   ].join(' '),
-  input: z.strictObject({ id: idOf('execution') }),
+  input: z.strictObject({ id: idOf('execution'), claimant: claimantArg.optional() }),
   output: z.looseObject({ execution: recordResult, taskSpec: recordResult.optional(), prd: recordResult.optional() }),
   annotations: { ...WRITES, idempotentHint: true },
   run(store, args) {
     const { id } = resolveId(store, args.id, { collections: ['executions'], what: 'execution' });
-    const result = store.completeExecution(id);
+    const result = store.completeExecution(id, args.claimant === undefined ? undefined : { claimant: args.claimant });
     return {
       execution: exactRecord(store, 'executions', result.execution),
       taskSpec: result.taskSpec === undefined ? undefined : exactRecord(store, 'task_specs', result.taskSpec),
