@@ -165,6 +165,18 @@ try {
   expect(tsJson('show', prd).review_passes === 2, 'the refused write changed nothing');
   ts('renew', build, '--as', 'loop-1');
   ts('release', build, '--as', 'loop-1');
+  comment('A loop that stalls past its lease loses the spec to the next loop, and its late result');
+  comment('cannot complete the spec under the new holder (complete-execution --as checks the claim):');
+  ts('claim', build, '--as', 'loop-1', '--lease-ms', '1');
+  const stalled = ts('create-execution', '--ts-id', build, '--worktree', '/work/loop-1', '--branch', 'loop-1');
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20); // the 1 ms lease runs out
+  ts('claim', '--as', 'loop-2');
+  const taken = ts('create-execution', '--ts-id', build, '--worktree', '/work/loop-2', '--branch', 'loop-2');
+  const late = tsFails('complete-execution', stalled, '--as', 'loop-1');
+  expect(/loop-2 holds it/.test(late), "loop-1's late completion is refused, naming loop-2");
+  ts('update', stalled, '--set', 'status=failed');
+  ts('complete-execution', taken, '--as', 'loop-2');
+  expect(tsJson('show', build).assigned_to === 'loop-2', 'the spec is complete, done by loop-2');
 
   section('History keeps every version, including the merged one');
   comment('Agent A set review_passes, agent B (from the same base) set the status; the merge');
