@@ -90,7 +90,7 @@ async function daemon() {
         timed('release', () => store.releaseTaskSpecClaim(spec.id, me));
         released++;
       } else {
-        timed('complete', () => store.completeExecution(execId));
+        timed('complete', () => store.completeExecution(execId, { claimant: me }));
         completed++;
       }
     }
