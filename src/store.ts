@@ -602,7 +602,7 @@ export class Store {
     const engine = this.#engine;
     // Caught up under the lock first: a torn line left by a writer that died is set aside,
     // so the snapshot equals the log and git's merge is not refused over the torn tail.
-    const synced = gitSync({ dir: this.dir, withWriteLock: (fn) => engine.writeCaughtUp(fn) }, options);
+    const synced = gitSync({ dir: this.dir, withWriteLock: (fn) => engine.writeCaughtUp(fn), logger: engine.options.logger }, options);
     // And after: git-sync's merge skips the post-merge hook's refresh, and this store (with
     // every process sharing its cache) would otherwise read the records it received only
     // after the next write or refresh().
