@@ -52,6 +52,9 @@ export class Store {
   readonly #records: Records;
 
   private constructor(engine: Engine, records: Records) {
+    // `new Store('.taskstore')` from JavaScript made a store without a directory, whose
+    // every method failed with "Cannot read properties of undefined".
+    if (!(engine instanceof Engine)) throw new TypeError('a Store is not constructed directly: open one with Store.open(dir)');
     this.dir = engine.dir;
     this.#engine = engine;
     this.#records = records;

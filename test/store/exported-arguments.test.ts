@@ -8,6 +8,8 @@ import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   assertCollectionName,
+  Collection,
+  Store,
   commitStoreBranchSetup,
   findStoreBranchDir,
   gitIntegrationStatus,
@@ -107,6 +109,24 @@ describe('store methods that took wrong input as other input', () => {
     }
     void store.changes({ collections: ['notes'] }).return?.();
     store.close();
+  });
+});
+
+describe('the classes', () => {
+  it('new Store(dir) and new Collection() are refused with a message naming the way in (they made objects whose every method failed reading undefined)', () => {
+    const dir = tempDir();
+    for (const make of [() => new (Store as any)(dir), () => new (Store as any)()]) {
+      expect(() => make()).toThrow(new TypeError('a Store is not constructed directly: open one with Store.open(dir)'));
+    }
+    const { store } = openStore();
+    const notes = store.collection({ name: 'notes' });
+    for (const make of [() => new (Collection as any)(), () => new (Collection as any)({}, 'notes', undefined)]) {
+      expect(() => make()).toThrow(new TypeError('a Collection is not constructed directly: get one from store.collection({ name })'));
+    }
+    expect(notes).toBeInstanceOf(Collection);
+    expect(notes.create({ id: 'n1' })).toBe('n1');
+    store.close();
+    expect(readdirSync(dir)).toEqual([]);
   });
 });
 
