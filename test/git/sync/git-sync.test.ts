@@ -290,6 +290,19 @@ describe('git-sync', () => {
       expect(a.clone.git('-C', join(a.storeDir, '..'), 'show', '--format=%s', '--name-only', 'HEAD').trim().split('\n')).toEqual(['taskstore: sync', '', '.taskstore/notes.jsonl']);
       // Nothing left behind: the next sync pushes the commit.
       expect(await store.gitSync()).toMatchObject({ pushed: true, commits: 0 });
+      // At the other steps too, whatever is thrown reaches the caller as it was (also from
+      // inside the store's write lock, at commit), and the next sync finishes the work.
+      const pushedHead = remote.git('rev-parse', 'taskstore').trim();
+      for (const step of ['fetch', 'commit']) {
+        for (const value of [undefined, 'text']) {
+          store.collection<Note>({ name: 'notes' }).create({ id: `${step}-${String(value)}` });
+          const err = await store.gitSync({ onProgress: (event) => { if (event.step === step) throw value; } }).then(() => 'resolved', (e: unknown) => e);
+          expect(err).toBe(value);
+        }
+        expect(remote.git('rev-parse', 'taskstore').trim()).toBe(pushedHead);
+      }
+      expect(await store.gitSync()).toMatchObject({ pushed: true });
+      expect(remote.git('show', 'taskstore:.taskstore/notes.jsonl')).toContain('"commit-text"');
     });
   });
 
