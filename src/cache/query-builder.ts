@@ -70,8 +70,8 @@ export function fieldExpression(field: string): string {
 
 /**
  * The field's value as JSON text, escapes kept (`"a\\ud800"`), from the record's JSON: for
- * `id` too, whose column holds U+FFFD in place of half a surrogate pair. Safe to inline
- * when `field` passed {@link fieldExpression}.
+ * `id` too, whose column's text reaches JavaScript with U+FFFD in place of half a
+ * surrogate pair. Safe to inline when `field` passed {@link fieldExpression}.
  */
 function jsonOfField(field: string): string {
   return `(data -> '$.${field}')`;
