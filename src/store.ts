@@ -52,6 +52,9 @@ export class Store {
   readonly #records: Records;
 
   private constructor(engine: Engine, records: Records) {
+    // `new Store('.taskstore')` from JavaScript made a store without a directory, whose
+    // every method failed with "Cannot read properties of undefined".
+    if (!(engine instanceof Engine)) throw new TypeError('a Store is not constructed directly: open one with Store.open(dir)');
     this.dir = engine.dir;
     this.#engine = engine;
     this.#records = records;
@@ -604,7 +607,7 @@ export class Store {
     const engine = this.#engine;
     // Caught up under the lock first: a torn line left by a writer that died is set aside,
     // so the snapshot equals the log and git's merge is not refused over the torn tail.
-    const synced = gitSync({ dir: this.dir, withWriteLock: (fn) => engine.writeCaughtUp(fn) }, options);
+    const synced = gitSync({ dir: this.dir, withWriteLock: (fn) => engine.writeCaughtUp(fn), logger: engine.options.logger }, options);
     // And after: git-sync's merge skips the post-merge hook's refresh, and this store (with
     // every process sharing its cache) would otherwise read the records it received only
     // after the next write or refresh().

@@ -8,7 +8,7 @@
  */
 import { ValidationError } from '../errors.js';
 import { liveRow } from './row-state.js';
-import { WHOLE_STRING_LIKE } from './like-function.js';
+import { INEXACT_IN_SQLITE_LIKE, WHOLE_STRING_LIKE } from './like-function.js';
 
 export type ScalarValue = string | number | boolean | null;
 
@@ -66,6 +66,15 @@ function assertFieldName(field: string, what = 'field'): string {
 export function fieldExpression(field: string): string {
   assertFieldName(field);
   return COLUMN_FIELDS.has(field) ? field : `json_extract(data, '$.${field}')`;
+}
+
+/**
+ * The field's value as JSON text, escapes kept (`"a\\ud800"`), from the record's JSON: for
+ * `id` too, whose column's text reaches JavaScript with U+FFFD in place of half a
+ * surrogate pair. Safe to inline when `field` passed {@link fieldExpression}.
+ */
+function jsonOfField(field: string): string {
+  return `(data -> '$.${field}')`;
 }
 
 /** Builds `SELECT <columns> FROM <table> WHERE state = 1 AND …`. */
@@ -214,14 +223,16 @@ function operatorSql(expr: string, field: string, op: keyof Operators, value: un
       // A pattern is text and matches text (a string, or an object or array as its JSON
       // text): SQLite's LIKE would also match a number or a boolean by the digits it
       // prints (`'1%'` found true, 10 and 1.5, and 2^60 as digits its log does not hold).
-      // SQLite's LIKE stops at a NUL character, so a string holding one (or a pattern)
-      // goes to the whole-string LIKE of like-function.ts instead.
-      if (value.includes('\0')) {
-        params.push(value);
-        return `(typeof(${expr}) = 'text' AND ${WHOLE_STRING_LIKE}(${expr}, ?))`;
+      // SQLite's LIKE stops at a NUL character, and takes half a surrogate pair, U+FFFD,
+      // U+FFFE and U+FFFF for one another: a pattern holding one of those (and a string
+      // holding a NUL) goes to the exact LIKE of like-function.ts instead, which reads
+      // both as JSON text, where half a surrogate pair survives.
+      if (INEXACT_IN_SQLITE_LIKE.test(value)) {
+        params.push(JSON.stringify(value));
+        return `(typeof(${expr}) = 'text' AND ${WHOLE_STRING_LIKE}(${jsonOfField(field)}, ?))`;
       }
-      params.push(value, value);
-      return `(typeof(${expr}) = 'text' AND CASE WHEN instr(${expr}, char(0)) = 0 THEN ${expr} LIKE ? ELSE ${WHOLE_STRING_LIKE}(${expr}, ?) END)`;
+      params.push(value, JSON.stringify(value));
+      return `(typeof(${expr}) = 'text' AND CASE WHEN instr(${expr}, char(0)) = 0 THEN ${expr} LIKE ? ELSE ${WHOLE_STRING_LIKE}(${jsonOfField(field)}, ?) END)`;
     case 'in': {
       if (!Array.isArray(value)) throw new ValidationError(`where.${field}.in must be an array`, { field });
       if (value.length === 0) return '0';

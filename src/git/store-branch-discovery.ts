@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { gitEnv } from './git-command.js';
 import { insideGitRepository } from './git-marker.js';
+import { assertPathArgument } from '../store/arguments.js';
 
 /**
  * The store directory of the repository's store branch (`<taskstore.worktree>/.taskstore`)
@@ -16,6 +17,7 @@ import { insideGitRepository } from './git-marker.js';
  * count as "none": discovery then goes on walking up for `.taskstore/`.
  */
 export function findStoreBranchDir(cwd: string): string | undefined {
+  assertPathArgument('cwd', cwd);
   if (!insideGitRepository(cwd)) return undefined;
   const run = spawnSync('git', ['config', '--get', 'taskstore.worktree'], { cwd, env: gitEnv(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   if (run.error !== undefined || run.status !== 0) return undefined;
@@ -33,6 +35,7 @@ export function findStoreBranchDir(cwd: string): string | undefined {
  * or a note, never on a normal start: two or three git processes.
  */
 export function remoteStoreBranches(cwd: string): { remote: string; branch: string }[] {
+  assertPathArgument('cwd', cwd);
   if (!insideGitRepository(cwd)) return [];
   const run = (args: string[], input?: string): string | undefined => {
     const result = spawnSync('git', args, { cwd, env: gitEnv(), encoding: 'utf8', input: input ?? '', stdio: ['pipe', 'pipe', 'ignore'] });

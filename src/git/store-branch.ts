@@ -12,7 +12,7 @@ import { chompLine, git, runGit } from './git-command.js';
 import { getConfig, setLocalConfig } from './git-config.js';
 import { requireGitLocation } from './git-dirs.js';
 import { commitIdentityArgs, NO_HOOKS, defaultRemote, remoteExists } from './sync/git-facts.js';
-import { argumentTypeError, parseOptionsArgument } from '../store/arguments.js';
+import { argumentTypeError, assertPathArgument, parseOptionsArgument } from '../store/arguments.js';
 
 const STORE_BRANCH_KEY = 'taskstore.branch';
 const STORE_WORKTREE_KEY = 'taskstore.worktree';
@@ -62,6 +62,7 @@ export function setUpStoreBranch(options: { cwd: string; branch: string; remote?
   // A misspelt `remote` would otherwise join (or start) the store branch without it.
   parseOptionsArgument(options, ['cwd', 'branch', 'remote']);
   const { branch } = options;
+  assertPathArgument('cwd', options.cwd);
   assertBranchName(options.cwd, branch);
   const location = requireGitLocation(options.cwd);
   if (options.remote !== undefined) assertRemoteName(location.workTree, options.remote);
@@ -116,6 +117,7 @@ export function setUpStoreBranch(options: { cwd: string; branch: string; remote?
  * undefined when there was nothing to commit.
  */
 export function commitStoreBranchSetup(worktree: string): string | undefined {
+  assertPathArgument('worktree', worktree, 'the path of the store branch\'s worktree');
   git(['add', '--', '.gitattributes', STORE_DIR_NAME], worktree, { env: NO_HOOKS });
   if (runGit(['diff', '--cached', '--quiet'], worktree).status === 0) return undefined;
   git([...commitIdentityArgs(worktree), 'commit', '--quiet', '--no-verify', '-m', 'taskstore: set up the store branch'], worktree, { env: NO_HOOKS });
@@ -123,7 +125,9 @@ export function commitStoreBranchSetup(worktree: string): string | undefined {
 }
 
 function assertBranchName(cwd: string, branch: string): void {
-  if (typeof branch !== 'string' || branch === '' || branch.startsWith('-') || runGit(['check-ref-format', '--branch', branch], cwd).status !== 0) {
+  if (typeof branch !== 'string') throw argumentTypeError('branch', 'a git branch name', branch);
+  // NUL cannot go to git as an argument (node threw a raw TypeError): no branch name holds one.
+  if (branch === '' || branch.startsWith('-') || branch.includes('\0') || runGit(['check-ref-format', '--branch', branch], cwd).status !== 0) {
     throw new ValidationError(`${JSON.stringify(branch)} is not a valid git branch name`, {
       field: 'branch',
       hint: 'use a plain branch name such as `taskstore` or `state/taskstore`',

@@ -1,9 +1,9 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { IoError, ValidationError } from '../errors.js';
+import { IoError } from '../errors.js';
 import { findGitLocation, type GitLocation } from './git-dirs.js';
 import { realpathOfExistingPart } from '../fs/real-path.js';
-import { argumentTypeError, parseOptionsArgument } from '../store/arguments.js';
+import { argumentTypeError, assertPathArgument, parseOptionsArgument } from '../store/arguments.js';
 
 /** Where a store directory sits in its git work tree. */
 interface StoreInRepo {
@@ -28,9 +28,7 @@ export function checkGitOptions(options: unknown, allowed: readonly string[]): v
   if (options === undefined) throw argumentTypeError('options', `an object such as { ${allowed[0]}: … }`, options);
   parseOptionsArgument(options, allowed);
   const { cwd } = options as { cwd?: unknown };
-  if (cwd !== undefined && (typeof cwd !== 'string' || cwd === '' || cwd.includes('\0'))) {
-    throw argumentTypeError('cwd', 'the path of a directory (non-empty, without NUL)', cwd);
-  }
+  if (cwd !== undefined) assertPathArgument('cwd', cwd);
 }
 
 /**
@@ -41,9 +39,8 @@ export function checkGitOptions(options: unknown, allowed: readonly string[]): v
  * existing parent is asked instead.
  */
 export function locateStore(options: { storeDir: string; cwd?: string }): StoreInRepo {
-  if (typeof options.storeDir !== 'string' || options.storeDir === '') {
-    throw new ValidationError('storeDir must be a non-empty path', { field: 'storeDir' });
-  }
+  // NUL used to pass: `syncStatus('a\0b')` answered "not in git", install named a path with a space.
+  assertPathArgument('storeDir', options.storeDir, 'the path of the store directory');
   const storeDir = realpathOfExistingPart(resolve(options.cwd ?? process.cwd(), options.storeDir));
   const probe = nearestExistingDirectory(storeDir);
   const git = findGitLocation(probe);

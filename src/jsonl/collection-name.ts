@@ -10,9 +10,22 @@ export const LOG_SUFFIX = '.jsonl';
 export function assertCollectionName(name: unknown): asserts name is string {
   if (typeof name !== 'string' || !COLLECTION_NAME.test(name)) {
     throw new InvalidNameError(
-      `invalid collection name ${JSON.stringify(name)}: use 1-64 characters of a-z, 0-9 and _, starting with a letter`,
+      `invalid collection name ${shown(name)}: use 1-64 characters of a-z, 0-9 and _, starting with a letter`,
       { data: { name } },
     );
+  }
+}
+
+/** The name as the message shows it: JSON.stringify throws for a bigint (and a cyclic object) and gives undefined for a symbol or a function. */
+function shown(name: unknown): string {
+  if (typeof name === 'string') return JSON.stringify(name);
+  if (typeof name === 'bigint') return `${name}n`;
+  if (typeof name === 'function') return 'a function';
+  if (typeof name !== 'object' || name === null) return String(name);
+  try {
+    return JSON.stringify(name);
+  } catch {
+    return Array.isArray(name) ? 'an array' : 'an object';
   }
 }
 

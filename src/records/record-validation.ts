@@ -3,7 +3,7 @@
  */
 import type { z } from 'zod';
 import { ValidationError } from '../errors.js';
-import { describeValue } from '../store/arguments.js';
+import { argumentTypeError, assertCollectionArgument, describeValue } from '../store/arguments.js';
 import { isPlainObject, plainRecordCopy, type RecordSchema } from '../store/record-input.js';
 import { recordType } from './registry.js';
 
@@ -114,6 +114,11 @@ export function withDefaults<T extends object>(record: T, defaults: Readonly<Rec
  * @example const spec = withReadDefaults('task_specs', store.collection({ name: 'task_specs' }).get(id)!);
  */
 export function withReadDefaults<T extends object>(collection: string, record: T): T {
+  // Checked for every collection: a name no collection can have ('taskSpecs') returned the
+  // record without its defaults, and a record that is not an object crashed on the first
+  // default's field (or, an array, got them).
+  assertCollectionArgument(collection);
+  if (!isPlainObject(record)) throw argumentTypeError('record', 'a plain object', record);
   const defaults = recordType(collection)?.readDefaults;
   return defaults === undefined ? record : withDefaults(record, defaults);
 }

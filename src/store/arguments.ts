@@ -43,6 +43,16 @@ export function assertString(name: string, value: unknown): asserts value is str
   if (typeof value !== 'string') throw argumentTypeError(name, 'a string', value);
 }
 
+/**
+ * A path given as an argument: a string (else TypeError), not empty or blank (which
+ * `resolve()` turns into the current directory: another repository acted on) and without
+ * NUL (which the file system cannot name: node throws a raw TypeError, or the path
+ * silently names nothing) — those two are TypeErrors too, as for `Store.open`'s `dir`.
+ */
+export function assertPathArgument(name: string, value: unknown, expected = 'the path of a directory'): asserts value is string {
+  if (typeof value !== 'string' || value.trim() === '' || value.includes('\0')) throw argumentTypeError(name, `${expected} (non-empty, without NUL)`, value);
+}
+
 export function assertFunction(name: string, value: unknown, expected = 'a function'): asserts value is (...args: never[]) => unknown {
   if (typeof value !== 'function') throw argumentTypeError(name, expected, value);
 }

@@ -83,6 +83,8 @@ function reservedFieldIn(record: Record<string, unknown>, previous?: Record<stri
 const QUERY_KEYS = ['where', 'orderBy', 'limit', 'offset'] as const;
 
 let construct: (host: CollectionHost, name: string, schema: RecordSchema | undefined) => Collection<any>;
+/** True only while {@link createCollection} constructs one: JavaScript can call the private constructor. */
+let constructing = false;
 
 /**
  * A collection of the store whose engine gives `host`. The constructor is private (get a
@@ -98,10 +100,21 @@ export class Collection<T extends object = Record<string, unknown>> {
     private readonly host: CollectionHost,
     readonly name: string,
     private readonly schema: RecordSchema | undefined,
-  ) {}
+  ) {
+    // `new Collection(...)` from JavaScript made an object whose every method failed with
+    // "Cannot read properties of undefined".
+    if (!constructing) throw new TypeError('a Collection is not constructed directly: get one from store.collection({ name })');
+  }
 
   static {
-    construct = (host, name, schema) => new Collection(host, name, schema);
+    construct = (host, name, schema) => {
+      constructing = true;
+      try {
+        return new Collection(host, name, schema);
+      } finally {
+        constructing = false;
+      }
+    };
   }
 
   /**

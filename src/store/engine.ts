@@ -201,6 +201,10 @@ export class Engine implements DomainHost {
   liveNeighbourIds(name: string, ids: readonly string[]): string[] {
     this.assertOpen();
     assertCollectionArgument(name);
+    // Sent to SQLite as one JSON array: a string or a number became the neighbours of one
+    // made-up id, and a non-string id was compared as a number, below every id.
+    if (!Array.isArray(ids)) throw argumentTypeError('ids', 'an array of ids (strings)', ids);
+    for (const id of ids) if (typeof id !== 'string') throw argumentTypeError('ids', 'an array of ids (strings)', id);
     return readableTable(this, name).liveNeighbourIds(ids);
   }
 

@@ -91,10 +91,10 @@ function guarded(logger: Logger): Logger {
   return { debug: call('debug'), info: call('info'), warn: call('warn'), error: call('error') };
 }
 
-function describeThrown(err: unknown): string {
-  if (err instanceof Error) return err.message;
+/** What a callback threw, as text, whatever it threw (`String()` throws for a null-prototype object, a `message` getter may throw). */
+export function describeThrown(err: unknown): string {
   try {
-    return String(err);
+    return err instanceof Error ? err.message : String(err);
   } catch {
     return 'a value that cannot be shown';
   }

@@ -24,6 +24,7 @@ import { acquireSyncLock, writeLastSync } from './sync-files.js';
 import { collectionOfLogFile } from '../../jsonl/collection-name.js';
 import { parseOptionsArgument } from '../../store/arguments.js';
 import { MAX_SYNC_RETRIES } from '../../shared/sync-limits.js';
+import { describeThrown, type Logger } from '../../store/options.js';
 
 export interface GitSyncOptions {
   /** The remote (default: the branch's upstream remote, else `origin`, else the only remote). */
@@ -34,7 +35,11 @@ export interface GitSyncOptions {
   message?: string;
   /** How many times a rejected push is retried from the fetch (default 10). */
   retries?: number;
-  /** Told about each step, for a progress display. */
+  /**
+   * Told about each step, for a progress display. What it throws stops the sync at that
+   * step and rejects with it, except at `done`: the sync has completed then, so it resolves
+   * and the throw is logged through the store's logger.
+   */
   onProgress?: (event: GitSyncProgress) => void;
   /** Longest wait for another git-sync of the same work tree (default 120 s). */
   lockTimeoutMs?: number;
@@ -81,6 +86,8 @@ interface SyncedStore {
   dir: string;
   /** Runs `fn` holding the store's cross-process write lock. */
   withWriteLock<R>(fn: () => R): R;
+  /** Told what a progress callback threw after the sync completed. */
+  logger: Pick<Logger, 'error'>;
 }
 
 const DEFAULT_SYNC_RETRIES = 10;
@@ -228,7 +235,16 @@ export async function gitSync(store: SyncedStore, options: GitSyncOptions = {}):
     }
     writeLastSync(gitDir, { at: Date.now(), remote, branch, head: report.head });
     report.ms = Math.round(performance.now() - started);
-    progress({ step: 'done', message: `synced with ${remote}/${branch}` });
+    // Everything is committed, merged and pushed by now: what the callback throws cannot
+    // stop anything, and rejecting would report a completed sync as failed (a caller would
+    // retry it, and the store would not refresh with what the merge brought). Logged instead.
+    try {
+      progress({ step: 'done', message: `synced with ${remote}/${branch}` });
+    } catch (err) {
+      store.logger.error(
+        `git-sync with ${remote}/${branch} completed (${report.pushed ? 'pushed' : 'nothing to push'}, HEAD ${report.head.slice(0, 12)}), but its onProgress callback threw at the 'done' step: ${describeThrown(err)}`,
+      );
+    }
     return report;
   } finally {
     release();

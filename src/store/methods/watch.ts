@@ -1,6 +1,7 @@
 /** `store.watch()` and `store.changes()`: wiring the change feed (`../../feed/`) to the engine. */
 import { argumentTypeError, assertCollectionArgument, assertFunction, parseOptionsArgument } from '../arguments.js';
 import { ChangeFeed } from '../../feed/feed.js';
+import { isPlainObject } from '../record-input.js';
 import type { Change, ChangesOptions, WatchOptions } from '../../feed/change.js';
 import { changeIterator } from '../../feed/change-iterator.js';
 import type { Engine } from '../engine.js';
@@ -13,7 +14,9 @@ export function watch(engine: Engine, listener: (change: Change) => void, option
 
 export function changes(engine: Engine, options: ChangesOptions = {}): AsyncIterableIterator<Change> {
   engine.assertOpen();
-  const { signal, ...watchOptions } = options ?? {};
+  // Destructured, `5` and `null` read as no options (every collection, from now), `'x'` as an unknown option `0`.
+  if (options !== undefined && !isPlainObject(options)) throw argumentTypeError('options', 'an object such as { since: … }', options);
+  const { signal, ...watchOptions } = options;
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw argumentTypeError('signal', 'an AbortSignal', signal);
   checkWatchOptions(watchOptions);
   return changeIterator((listener, onEnd) => subscribe(engine, listener, watchOptions, onEnd), signal);

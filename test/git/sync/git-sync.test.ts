@@ -6,7 +6,8 @@ import { execFileSync, spawn } from 'node:child_process';
 import { appendFileSync, chmodSync, existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { GitSyncError, IoError } from '../../../src/index.js';
+import { GitSyncError, IoError, Store } from '../../../src/index.js';
+import { quietLogger } from '../../helpers/logger.js';
 import { startWriter } from '../../reliability/writers.js';
 import { CLI } from '../../helpers/paths.js';
 import { branchClone, CLI_ENV, cli, cliJson, cliOk, inTreeClone, makeRemote, openStore, tempDir, withStore, type GitRepo } from './helpers.js';
@@ -239,6 +240,70 @@ describe('git-sync', () => {
     expect(code).toBe(0);
     expect(stderr).toMatch(/^taskstore: fetching taskstore from origin\ntaskstore: committed 1 store file\(s\)\ntaskstore: pushing to origin\/taskstore\ntaskstore: synced with origin\/taskstore\n$/);
     expect(stdout).toBe('pushed to origin/taskstore: 1 commit, 1 record line committed, 0 received, 0 retries\n');
+  });
+
+  it("an onProgress that throws at 'done' does not fail a sync that completed: it resolves with the report, the store sees what it received, and the throw is logged", async () => {
+    const remote = makeRemote();
+    const a = branchClone(remote);
+    const b = branchClone(remote);
+    await withStore(b.storeDir, async (store) => {
+      store.collection<Note>({ name: 'notes' }).create({ id: 'from-b' });
+      await store.gitSync();
+    });
+    const logger = quietLogger();
+    const store = Store.open(a.storeDir, { durability: 'none', logger });
+    try {
+      const notes = store.collection<Note>({ name: 'notes' });
+      notes.create({ id: 'from-a' });
+      const steps: string[] = [];
+      const report = await store.gitSync({
+        onProgress: (event) => {
+          steps.push(event.step);
+          if (event.step === 'done') throw new Error('progress bar closed');
+        },
+      });
+      expect(steps).toEqual(['fetch', 'commit', 'merge', 'push', 'done']);
+      expect(report).toMatchObject({ pushed: true, commits: 2 });
+      expect(remote.git('rev-parse', 'taskstore').trim()).toBe(report.head);
+      // Refreshed after the sync, as a sync that resolves is: the merged record is readable.
+      expect(notes.get('from-b')).toMatchObject({ id: 'from-b' });
+      expect(logger.warnings).toHaveLength(1);
+      expect(logger.warnings[0]).toMatch(/^git-sync with origin\/taskstore completed \(pushed, HEAD [0-9a-f]{12}\), but its onProgress callback threw at the 'done' step: progress bar closed$/);
+      // Whatever is thrown (here not an Error, with a String() that throws) is logged.
+      await store.gitSync({ onProgress: (event) => { if (event.step === 'done') throw Object.create(null); } });
+      expect(logger.warnings[1]).toMatch(/nothing to push.*threw at the 'done' step: a value that cannot be shown$/);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('an onProgress that throws before the push stops the sync there, rejecting with what it threw: the store change is committed locally, nothing is pushed', async () => {
+    const remote = makeRemote();
+    const a = branchClone(remote);
+    await withStore(a.storeDir, async (store) => {
+      await store.gitSync();
+      const remoteHead = remote.git('rev-parse', 'taskstore').trim();
+      store.collection<Note>({ name: 'notes' }).create({ id: 'n1' });
+      const stop = new Error('cancelled');
+      await expect(store.gitSync({ onProgress: (event) => { if (event.step === 'push') throw stop; } })).rejects.toBe(stop);
+      expect(remote.git('rev-parse', 'taskstore').trim()).toBe(remoteHead);
+      expect(a.clone.git('-C', join(a.storeDir, '..'), 'show', '--format=%s', '--name-only', 'HEAD').trim().split('\n')).toEqual(['taskstore: sync', '', '.taskstore/notes.jsonl']);
+      // Nothing left behind: the next sync pushes the commit.
+      expect(await store.gitSync()).toMatchObject({ pushed: true, commits: 0 });
+      // At the other steps too, whatever is thrown reaches the caller as it was (also from
+      // inside the store's write lock, at commit), and the next sync finishes the work.
+      const pushedHead = remote.git('rev-parse', 'taskstore').trim();
+      for (const step of ['fetch', 'commit']) {
+        for (const value of [undefined, 'text']) {
+          store.collection<Note>({ name: 'notes' }).create({ id: `${step}-${String(value)}` });
+          const err = await store.gitSync({ onProgress: (event) => { if (event.step === step) throw value; } }).then(() => 'resolved', (e: unknown) => e);
+          expect(err).toBe(value);
+        }
+        expect(remote.git('rev-parse', 'taskstore').trim()).toBe(pushedHead);
+      }
+      expect(await store.gitSync()).toMatchObject({ pushed: true });
+      expect(remote.git('show', 'taskstore:.taskstore/notes.jsonl')).toContain('"commit-text"');
+    });
   });
 
   it('two git-syncs of one work tree at the same moment both succeed, commit the change once and leave no lock behind', async () => {
