@@ -112,14 +112,14 @@ export function runCheck(ctx: CheckContext): CheckReport {
   return { ok: problems.length === 0, problems };
 }
 
-/** U+FFFD, which the cache's id column holds in place of half a surrogate pair (see {@link idOfCurrentRow}). */
+/** U+FFFD, which the cache's id column reads as in JavaScript where it holds half a surrogate pair (see {@link idOfCurrentRow}). */
 const REPLACEMENT = '\ufffd';
 
 /**
  * The id of a cache row whose id column reads `id` and whose text is `text`. An id with
  * half a surrogate pair (another tool can write `"\ud800"` into a log; TaskStore refuses
- * such new ids) cannot be stored as UTF-8: the id column holds U+FFFD in its place, so
- * `"\ud800"` and `"\ud801"` share one column value (lookups compare the text's id). The
+ * such new ids) is not valid UTF-8: the id column keeps its bytes, but they reach JavaScript
+ * as U+FFFD, so `"\ud800"` and `"\ud801"` read as one column value (lookups compare the text's id). The
  * row's text keeps the id as written: compared by the column, two such records were
  * reported as one record with two current versions, for ever, however often `sync` ran.
  */
