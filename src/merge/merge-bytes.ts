@@ -1,83 +1,377 @@
 /**
  * {@link mergeJsonl} for the three files as bytes, the way the merge driver gets them:
- * the same result, byte for byte, with less work on large files.
+ * the same result, byte for byte, with far less memory and work on large files.
  *
  * The three files of a merge mostly share their leading lines (both sides start from the
- * base). Comparing bytes finds that shared prefix far faster than decoding every file to
- * a string and comparing it line by line, so each side's shared prefix is neither decoded
- * nor split again: its lines are ours' already parsed lines. And when the result starts
- * with all of ours' lines unchanged (no conflict removed one) and ours is written in the
- * store's own form (`\n` line ends, no empty line, a final newline), ours' bytes are
- * written as they are, followed by the rest, instead of joining and encoding them again.
+ * base). Comparing bytes finds the part theirs and the base share with ours, so a side
+ * is ours' first bytes followed by its own tail ({@link SharingSide}); the driver reads
+ * theirs and the base that way from disk, keeping only their tails (read-side.ts).
+ *
+ * Nothing is kept per line of ours: its lines are walked in its bytes, each one decoded
+ * and parsed once (reporting malformed lines needs that) and then dropped. Only two kinds
+ * of lines are held as objects: the lines after the shared part (the tails, usually a
+ * few), and the current versions of the ids those tails touch, the only ids with anything
+ * to merge. The result is written from the input bytes: ours' bytes as they are when
+ * they are in the store's form and nothing conflicted, then theirs' new lines and the
+ * merged versions. A file of millions of lines is never held as JS strings.
  *
  * A line that is not valid UTF-8 is a malformed line, as when the store reads it, and is
  * carried into the result byte for byte (opaque-lines.ts).
  *
  * Pure: no file access.
  */
-import { readMergeInput, readMergeInputAfter, type MergeInput, type MergeSide } from './merge-input.js';
+import { isUtf8 } from 'node:buffer';
+import { supersedes } from '../jsonl/line-codec.js';
 import { startsWithUtf8Bom, UTF8_BOM } from '../jsonl/utf8-bom.js';
-import { DECODE_CHUNK_BYTES, decodeLineChunks } from '../jsonl/line-chunks.js';
-import { planMerge, renderAfterOurs, renderText, resultOf, type MergeOptions, type MergeResult } from './merge-jsonl.js';
-import { decodeKeepingInvalidLines, encodeMergedText } from './opaque-lines.js';
+import { DECODE_CHUNK_BYTES } from '../jsonl/line-chunks.js';
+import { problemOf, readInputLine, type BadLine, type InputLine } from './merge-input.js';
+import { mergeRecords, resultOf, type Conflicted, type MergeOptions, type MergeResult } from './merge-jsonl.js';
+import { encodeMergedText, OPAQUE_LINE_MARK } from './opaque-lines.js';
+import { RecordVersion } from './record-version.js';
 
 const NEWLINE = 0x0a;
 const CR = 0x0d;
+const NEWLINE_BYTES = Buffer.from('\n');
 /** Bytes compared per step when looking for the first difference (memcmp-sized, not byte by byte in JS). */
 const COMPARE_CHUNK = 1 << 16;
 
 export interface BytesMergeResult extends Omit<MergeResult, 'text'> {
-  /** The merged file, as chunks to write in order. */
+  /** The merged file, as chunks to write in order (views of the inputs where possible). */
   output: Uint8Array[];
 }
 
 export interface BytesMergeOptions extends MergeOptions {
-  /** Bytes decoded into one string at a time (default 64 MiB; tests make it small to cut sides into many pieces). */
+  /** Bytes checked for valid UTF-8 at once (default 64 MiB; tests make it small to cut sides into many pieces). */
   decodeChunkBytes?: number;
 }
 
+/**
+ * A side of the merge (theirs or the base, without a byte order mark) as the bytes it
+ * shares with ours, `ours[0, sharedEnd)`, followed by `tail`. `sharedEnd` is 0 or just
+ * after a line end of ours.
+ */
+export interface SharingSide {
+  readonly sharedEnd: number;
+  readonly tail: Buffer;
+}
+
 export function mergeJsonlBytes(base: Uint8Array, ours: Uint8Array, theirs: Uint8Array, options: BytesMergeOptions = {}): BytesMergeResult {
-  const { decodeChunkBytes = DECODE_CHUNK_BYTES, ...mergeOptions } = options;
-  // A leading byte order mark is not part of the first line (see BOM in merge-jsonl.ts).
-  const oursHasBom = startsWithUtf8Bom(ours);
   const oursBytes = withoutBom(asBuffer(ours));
-  const theirsBytes = withoutBom(asBuffer(theirs));
-  const baseBytes = withoutBom(asBuffer(base));
-  const theirsEnd = sharedLinePrefix(theirsBytes, oursBytes);
-  const baseEnd = sharedLinePrefix(baseBytes, oursBytes);
-  const theirsPrefix = countLines(oursBytes, theirsEnd);
-  const basePrefix = countLines(oursBytes, baseEnd);
-  // Ours keeps its current versions after each shared prefix, for the other sides to build on.
-  const snapshots = [...new Set([theirsPrefix.lines, basePrefix.lines])].filter((n) => n > 0).sort((a, b) => a - b);
-  const oursInput = readMergeInput(decodeSide(oursBytes, 0, decodeChunkBytes), 'ours', undefined, snapshots);
-  const theirsInput = readSharing(theirsBytes, theirsEnd, theirsPrefix, oursInput, 'theirs', decodeChunkBytes);
-  const baseInput = readSharing(baseBytes, baseEnd, basePrefix, oursInput, 'base', decodeChunkBytes);
-  const plan = planMerge(baseInput, oursInput, theirsInput, mergeOptions);
-  const rest = inStoreForm(oursBytes) ? renderAfterOurs(plan, oursInput.lines.length) : undefined;
-  const output = rest === undefined ? [encodeMergedText(renderText(plan))] : [oursBytes, encodeMergedText(rest)];
+  return mergeSides(startsWithUtf8Bom(ours), oursBytes, sharingSide(asBuffer(base), oursBytes), sharingSide(asBuffer(theirs), oursBytes), options);
+}
+
+/** `bytes` (a whole side, perhaps with a byte order mark) as a {@link SharingSide} of `ours` (without one). */
+export function sharingSide(bytes: Buffer, ours: Buffer): SharingSide {
+  const side = withoutBom(bytes);
+  const sharedEnd = sharedLinePrefix(side, ours);
+  return { sharedEnd, tail: side.subarray(sharedEnd) };
+}
+
+/** A line kept as an object: read, with its place in its side's bytes. */
+interface KeptLine {
+  readonly line: InputLine;
+  /** 1-based physical line number, counted from where the reading started. */
+  readonly lineNo: number;
+  readonly start: number;
+  /** End of the line's content (line end and a trailing `\r` excluded). */
+  readonly end: number;
+}
+
+/** Current versions by id, as readers take them: highest `updated_at`, the later line on ties. */
+function keepCurrent(current: Map<string, RecordVersion>, version: RecordVersion): void {
+  const previous = current.get(version.id);
+  if (previous === undefined || supersedes(previous, version, true)) current.set(version.id, version);
+}
+
+/** Texts of ours' and theirs' lines grouped by id (`''` for malformed lines), for the ids theirs' new lines have. */
+const groupOf = (line: InputLine): string => (line instanceof RecordVersion ? line.id : '');
+
+/**
+ * Merges ours (without its byte order mark; `oursHasBom` says whether it had one) with
+ * theirs and the base given as {@link SharingSide}s of it.
+ */
+export function mergeSides(oursHasBom: boolean, ours: Buffer, base: SharingSide, theirs: SharingSide, options: BytesMergeOptions = {}): BytesMergeResult {
+  const { decodeChunkBytes = DECODE_CHUNK_BYTES, oursRemovals = true } = options;
+
+  // The lines after what theirs shares with ours, on both sides: the only lines that can
+  // differ, so the only ids with anything to merge (the others have the same lines on
+  // both sides, and readers of the history see their current version).
+  const oursTail: KeptLine[] = [];
+  const oursTailForm = readLines(ours, theirs.sharedEnd, ours.length, decodeChunkBytes, (line) => void oursTail.push(line));
+  const theirsTail: KeptLine[] = [];
+  readLines(theirs.tail, 0, theirs.tail.length, decodeChunkBytes, (line) => void theirsTail.push(line));
+  const touched = new Set<string>();
+  for (const tail of [oursTail, theirsTail]) for (const { line } of tail) if (line instanceof RecordVersion) touched.add(line.id);
+  // The texts already written in each group theirs' new lines fall in (see unionOfLines in merge-jsonl.ts).
+  const written = new Map<string, Set<string>>();
+  for (const { line } of theirsTail) written.set(groupOf(line), new Set());
+
+  const oursCurrent = new Map<string, RecordVersion>();
+  const theirsCurrent = new Map<string, RecordVersion>();
+  const baseCurrent = new Map<string, RecordVersion>();
+  /** What readers of the merged history take as current, in the order ids first appear in it. */
+  const shown = new Map<string, RecordVersion>();
+  const oursBad: BadLine[] = [];
+  const theirsBad: BadLine[] = [];
+  const baseBad: BadLine[] = [];
+
+  // Ours, in order: its lines before theirs' tail, then its own tail. The first lines of
+  // theirs and the base are ours' lines: they count for those sides too.
+  const takeOurs = ({ line, lineNo, start }: KeptLine): void => {
+    written.get(groupOf(line))?.add(line.text);
+    const problem = problemOf(line);
+    if (problem !== undefined) {
+      oursBad.push({ side: 'ours', line: lineNo, reason: problem });
+      if (start < theirs.sharedEnd) theirsBad.push({ side: 'theirs', line: lineNo, reason: problem });
+      if (start < base.sharedEnd) baseBad.push({ side: 'base', line: lineNo, reason: problem });
+      return;
+    }
+    const version = line as RecordVersion;
+    if (!touched.has(version.id)) return;
+    keepCurrent(oursCurrent, version);
+    keepCurrent(shown, version);
+    if (start < theirs.sharedEnd) keepCurrent(theirsCurrent, version);
+    if (start < base.sharedEnd) keepCurrent(baseCurrent, version);
+  };
+  const prefixForm = readLines(ours, 0, theirs.sharedEnd, decodeChunkBytes, takeOurs);
+  for (const kept of oursTail) takeOurs({ ...kept, lineNo: kept.lineNo + prefixForm.physicalLines });
+
+  // Theirs' tail: its current versions, and its lines ours lacks join the history.
+  const theirsAdded: KeptLine[] = [];
+  for (const kept of theirsTail) {
+    const { line } = kept;
+    const problem = problemOf(line);
+    if (problem !== undefined) theirsBad.push({ side: 'theirs', line: kept.lineNo + prefixForm.physicalLines, reason: problem });
+    else keepCurrent(theirsCurrent, line as RecordVersion);
+    const texts = written.get(groupOf(line)) as Set<string>;
+    if (texts.has(line.text)) continue;
+    texts.add(line.text);
+    theirsAdded.push(kept);
+    if (problem === undefined) keepCurrent(shown, line as RecordVersion);
+  }
+
+  // The base's tail: its malformed lines and the current versions of the touched ids.
+  let basePrefixLines: number | undefined;
+  readLines(base.tail, 0, base.tail.length, decodeChunkBytes, ({ line, lineNo }) => {
+    const problem = problemOf(line);
+    if (problem !== undefined) {
+      basePrefixLines ??= countLineEnds(ours, base.sharedEnd);
+      baseBad.push({ side: 'base', line: lineNo + basePrefixLines, reason: problem });
+    } else if (touched.has((line as RecordVersion).id)) keepCurrent(baseCurrent, line as RecordVersion);
+  });
+
+  const { appended, conflicted } = mergeRecords(shown, oursCurrent, theirsCurrent, baseCurrent, oursRemovals);
+  const output = render(ours, oursTailForm.regular && prefixForm.regular, theirs.tail, theirsAdded, appended, conflicted);
   if (oursHasBom && output.some((chunk) => chunk.length > 0)) output.unshift(UTF8_BOM);
-  return { ...resultOf(plan), output };
+  return { ...resultOf({ conflicted, badLines: [...baseBad, ...oursBad, ...theirsBad] }), output };
+}
+
+/** The marker lines around a conflict block (as merge-jsonl.ts writes them). */
+const CONFLICT_START = '<<<<<<< ours';
+const CONFLICT_SEPARATOR = '=======';
+const CONFLICT_END = '>>>>>>> theirs';
+
+/**
+ * The merged file: ours' lines, theirs' added lines, the appended versions, the conflict
+ * blocks, each line ended by `\n`. A record's two competing versions appear only in its
+ * block. `oursRegular`: ours' bytes are exactly its lines each ended by `\n`.
+ */
+function render(
+  ours: Buffer,
+  oursRegular: boolean,
+  theirsTail: Buffer,
+  theirsAdded: readonly KeptLine[],
+  appended: readonly string[],
+  conflicted: readonly Conflicted[],
+): Uint8Array[] {
+  const out = new OutputChunks();
+  const competing = new Set<string>();
+  for (const c of conflicted) for (const v of [c.ours, c.theirs]) if (v !== undefined) competing.add(v.text);
+  if (oursRegular && competing.size === 0) out.add(ours, 0, ours.length);
+  else {
+    const skip = competingBytes(competing);
+    readLineBounds(ours, 0, ours.length, (start, end) => {
+      if (skip(ours, start, end)) return;
+      // A line ended by `\n` alone goes out with its line end: runs of such lines are one chunk.
+      if (ours[end] === NEWLINE) out.add(ours, start, end + 1);
+      else out.add(ours, start, end).add(NEWLINE_BYTES, 0, 1);
+    });
+  }
+  for (const { line, start, end } of theirsAdded) {
+    if (competing.has(line.text)) continue;
+    if (theirsTail[end] === NEWLINE) out.add(theirsTail, start, end + 1);
+    else out.add(theirsTail, start, end).add(NEWLINE_BYTES, 0, 1);
+  }
+  const text = (line: string): void => {
+    const bytes = encodeMergedText(`${line}\n`);
+    out.add(bytes, 0, bytes.length);
+  };
+  for (const line of appended) text(line);
+  for (const c of conflicted) {
+    text(CONFLICT_START);
+    if (c.ours !== undefined) text(c.ours.text);
+    text(CONFLICT_SEPARATOR);
+    if (c.theirs !== undefined) text(c.theirs.text);
+    text(CONFLICT_END);
+  }
+  return out.finish();
+}
+
+/**
+ * Whether the line `bytes[start, end)` is one of `texts`. Texts of record versions are
+ * valid UTF-8, so a line is one of them exactly when its bytes are that text's bytes.
+ */
+function competingBytes(texts: ReadonlySet<string>): (bytes: Buffer, start: number, end: number) => boolean {
+  if (texts.size === 0) return () => false;
+  const byLength = new Map<number, Buffer[]>();
+  for (const text of texts) {
+    const bytes = Buffer.from(text, 'utf8');
+    const same = byLength.get(bytes.length);
+    if (same === undefined) byLength.set(bytes.length, [bytes]);
+    else same.push(bytes);
+  }
+  return (bytes, start, end) => byLength.get(end - start)?.some((text) => text.compare(bytes, start, end) === 0) ?? false;
+}
+
+/**
+ * The merged file as chunks: contiguous ranges of one input stay one view of it (ours'
+ * bytes, for a whole file in the store's form), short pieces are copied into blocks so a
+ * file of a million short pieces is not a million chunks.
+ */
+class OutputChunks {
+  private readonly chunks: Uint8Array[] = [];
+  private source: Buffer | undefined;
+  private from = 0;
+  private to = 0;
+  private block: Buffer | undefined;
+  private used = 0;
+
+  add(source: Buffer, from: number, to: number): this {
+    if (source === this.source && from === this.to) this.to = to;
+    else {
+      this.flushRange();
+      this.source = source;
+      this.from = from;
+      this.to = to;
+    }
+    return this;
+  }
+
+  finish(): Uint8Array[] {
+    this.flushRange();
+    this.flushBlock();
+    if (this.chunks.length === 0) this.chunks.push(Buffer.alloc(0));
+    return this.chunks;
+  }
+
+  private flushRange(): void {
+    const source = this.source;
+    if (source === undefined) return;
+    this.source = undefined;
+    const length = this.to - this.from;
+    if (length === 0) return;
+    const whole = this.from === 0 && this.to === source.length;
+    if (whole || length >= VIEW_BYTES) {
+      this.flushBlock();
+      this.chunks.push(whole ? source : source.subarray(this.from, this.to));
+      return;
+    }
+    if (this.block === undefined || this.block.length - this.used < length) {
+      this.flushBlock();
+      this.block = Buffer.allocUnsafe(BLOCK_BYTES);
+    }
+    source.copy(this.block, this.used, this.from, this.to);
+    this.used += length;
+  }
+
+  private flushBlock(): void {
+    if (this.block !== undefined && this.used > 0) this.chunks.push(this.block.subarray(0, this.used));
+    this.block = undefined;
+    this.used = 0;
+  }
+}
+
+/** Ranges at least this long are written as views of their input; shorter ones are copied. */
+const VIEW_BYTES = 1 << 16;
+/** Size of a block short pieces are copied into (larger than {@link VIEW_BYTES}: a copied piece always fits). */
+const BLOCK_BYTES = 1 << 20;
+
+/**
+ * Calls `visit(start, end)` for each non-empty line of `bytes[from, to)` (`from` at a line
+ * start): `end` excludes the line end and a trailing `\r`, as reading does. A lone `\r`
+ * is an empty line. Returns the number of physical lines and whether the range is
+ * regular: every line non-empty, ended by `\n` alone.
+ */
+function readLineBounds(
+  bytes: Buffer,
+  from: number,
+  to: number,
+  visit: (start: number, end: number, lineNo: number) => void,
+): { physicalLines: number; regular: boolean } {
+  let lineNo = 0;
+  let regular = true;
+  for (let start = from; start < to; ) {
+    const newline = bytes.indexOf(NEWLINE, start);
+    const lineEnd = newline === -1 || newline >= to ? to : newline;
+    lineNo++;
+    let end = lineEnd;
+    if (end > start && bytes[end - 1] === CR) {
+      end--;
+      regular = false;
+    }
+    if (end > start) visit(start, end, lineNo);
+    else regular = false;
+    if (lineEnd === to && bytes[to] !== NEWLINE) regular = false; // no line end: the last line of the file
+    start = lineEnd + 1;
+  }
+  return { physicalLines: lineNo, regular };
+}
+
+/**
+ * Reads each non-empty line of `bytes[from, to)` (`from` at a line start) and hands it to
+ * `take`. Each line is decoded on its own, so no string holds more than one line; its
+ * UTF-8 is checked in large blocks, and line by line only in a block that fails.
+ */
+function readLines(
+  bytes: Buffer,
+  from: number,
+  to: number,
+  blockBytes: number,
+  take: (line: KeptLine) => void,
+): { physicalLines: number; regular: boolean } {
+  let blockEnd = from;
+  let blockValid = true;
+  return readLineBounds(bytes, from, to, (start, end, lineNo) => {
+    if (start >= blockEnd) {
+      blockEnd = blockEndFrom(bytes, start, to, blockBytes);
+      blockValid = isUtf8(bytes.subarray(start, blockEnd));
+    }
+    // A UTF-8 sequence holds no `\n` byte: the line's validity is well defined, with or without its `\r`.
+    const text =
+      blockValid || isUtf8(bytes.subarray(start, end))
+        ? bytes.toString('utf8', start, end)
+        : OPAQUE_LINE_MARK + bytes.toString('latin1', start, end);
+    take({ line: readInputLine(text), lineNo, start, end });
+  });
+}
+
+/** The end of the block of about `blockBytes` from `start`: just after a line end (a longer line stays whole), or `to`. */
+function blockEndFrom(bytes: Buffer, start: number, to: number, blockBytes: number): number {
+  if (to - start <= blockBytes) return to;
+  let newline = bytes.lastIndexOf(NEWLINE, start + blockBytes - 1);
+  if (newline < start) newline = bytes.indexOf(NEWLINE, start + blockBytes);
+  return newline === -1 || newline >= to ? to : newline + 1;
+}
+
+/** Line ends in `bytes[0, end)`. */
+function countLineEnds(bytes: Buffer, end: number): number {
+  let count = 0;
+  for (let at = bytes.indexOf(NEWLINE); at !== -1 && at < end; at = bytes.indexOf(NEWLINE, at + 1)) count++;
+  return count;
 }
 
 function withoutBom(bytes: Buffer): Buffer {
   return startsWithUtf8Bom(bytes) ? bytes.subarray(UTF8_BOM.length) : bytes;
-}
-
-/** Reads one side whose first `end` bytes (`prefix` lines) are `reference`'s: only the rest is decoded and parsed. */
-function readSharing(
-  bytes: Buffer,
-  end: number,
-  prefix: { lines: number; physicalLines: number },
-  reference: MergeInput,
-  side: MergeSide,
-  chunkBytes: number,
-): MergeInput {
-  if (end === 0) return readMergeInput(decodeSide(bytes, 0, chunkBytes), side, reference);
-  return readMergeInputAfter({ input: reference, ...prefix }, decodeSide(bytes, end, chunkBytes), side);
-}
-
-function decodeSide(bytes: Buffer, start: number, chunkBytes: number): string[] {
-  return decodeLineChunks(bytes, start, chunkBytes, decodeKeepingInvalidLines);
 }
 
 /** The length of the longest common prefix of `a` and `b` that ends just after a line end (0 if none). */
@@ -93,29 +387,12 @@ export function sharedLinePrefix(a: Buffer, b: Buffer): number {
     while (a[same] === b[same]) same++; // the difference is within this chunk
     break;
   }
-  if (same === 0) return 0;
-  return a.lastIndexOf(NEWLINE, same - 1) + 1;
+  return sharedPrefixEnd(a, same);
 }
 
-/** Non-empty lines (a lone `\r` is empty, as when reading) and line ends in `bytes[0, end)`, which ends with a line end. */
-function countLines(bytes: Buffer, end: number): { lines: number; physicalLines: number } {
-  let lines = 0;
-  let physicalLines = 0;
-  let start = 0;
-  while (start < end) {
-    const newline = bytes.indexOf(NEWLINE, start);
-    const length = newline - start;
-    if (length > 1 || (length === 1 && bytes[start] !== CR)) lines++;
-    physicalLines++;
-    start = newline + 1;
-  }
-  return { lines, physicalLines };
-}
-
-/** `\n` line ends only, no empty line, a final newline (or empty): the lines joined again give the same bytes. */
-function inStoreForm(bytes: Buffer): boolean {
-  if (bytes.length === 0) return true;
-  return bytes[0] !== NEWLINE && bytes[bytes.length - 1] === NEWLINE && !bytes.includes(CR) && !bytes.includes('\n\n');
+/** The end of the last whole line within `bytes[0, same)`: where a side that shares those bytes with ours stops sharing lines. */
+export function sharedPrefixEnd(bytes: Buffer, same: number): number {
+  return same === 0 ? 0 : bytes.lastIndexOf(NEWLINE, same - 1) + 1;
 }
 
 function asBuffer(bytes: Uint8Array): Buffer {

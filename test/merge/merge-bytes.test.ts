@@ -37,6 +37,8 @@ describe('mergeJsonlBytes', () => {
           [prefix + base, prefix + base + ours, prefix + base + theirs],
           [base, ours, theirs],
           [prefix, prefix + ours, prefix],
+          // The base shares more of ours than theirs does.
+          [prefix + base, prefix + base + ours, prefix + theirs],
         ] as [string, string, string][]) {
           const expected = mergeJsonl(b, o, t);
           // The default, and each side decoded in pieces of a few bytes (a side over
