@@ -24,7 +24,7 @@ import { isUtf8 } from 'node:buffer';
 import { supersedes } from '../jsonl/line-codec.js';
 import { startsWithUtf8Bom, UTF8_BOM } from '../jsonl/utf8-bom.js';
 import { DECODE_CHUNK_BYTES } from '../jsonl/line-chunks.js';
-import { problemOf, readInputLine, type BadLine, type InputLine } from './merge-input.js';
+import { problemOf, readInputLine, type BadLine, type InputLine, type MergeSide } from './merge-input.js';
 import { mergeRecords, resultOf, type Conflicted, type MergeOptions, type MergeResult } from './merge-jsonl.js';
 import { encodeMergedText, OPAQUE_LINE_MARK } from './opaque-lines.js';
 import { RecordVersion } from './record-version.js';
@@ -92,14 +92,16 @@ const groupOf = (line: InputLine): string => (line instanceof RecordVersion ? li
  */
 export function mergeSides(oursHasBom: boolean, ours: Buffer, base: SharingSide, theirs: SharingSide, options: BytesMergeOptions = {}): BytesMergeResult {
   const { decodeChunkBytes = DECODE_CHUNK_BYTES, oursRemovals = true } = options;
+  const theirsView = new SideView('theirs', ours, theirs);
+  const baseView = new SideView('base', ours, base);
 
   // The lines after what theirs shares with ours, on both sides: the only lines that can
   // differ, so the only ids with anything to merge (the others have the same lines on
   // both sides, and readers of the history see their current version).
   const oursTail: KeptLine[] = [];
-  const oursTailForm = readLines(ours, theirs.sharedEnd, ours.length, decodeChunkBytes, (line) => void oursTail.push(line));
+  const oursTailForm = readLines(ours, theirsView.oursEnd, ours.length, decodeChunkBytes, (line) => void oursTail.push(line));
   const theirsTail: KeptLine[] = [];
-  readLines(theirs.tail, 0, theirs.tail.length, decodeChunkBytes, (line) => void theirsTail.push(line));
+  readLines(theirs.tail, theirsView.tailStart, theirs.tail.length, decodeChunkBytes, (line) => void theirsTail.push(line));
   const touched = new Set<string>();
   for (const tail of [oursTail, theirsTail]) for (const { line } of tail) if (line instanceof RecordVersion) touched.add(line.id);
   // The texts already written in each group theirs' new lines fall in (see unionOfLines in merge-jsonl.ts).
@@ -107,63 +109,134 @@ export function mergeSides(oursHasBom: boolean, ours: Buffer, base: SharingSide,
   for (const { line } of theirsTail) written.set(groupOf(line), new Set());
 
   const oursCurrent = new Map<string, RecordVersion>();
-  const theirsCurrent = new Map<string, RecordVersion>();
-  const baseCurrent = new Map<string, RecordVersion>();
   /** What readers of the merged history take as current, in the order ids first appear in it. */
   const shown = new Map<string, RecordVersion>();
   const oursBad: BadLine[] = [];
-  const theirsBad: BadLine[] = [];
-  const baseBad: BadLine[] = [];
 
   // Ours, in order: its lines before theirs' tail, then its own tail. The first lines of
   // theirs and the base are ours' lines: they count for those sides too.
   const takeOurs = ({ line, lineNo, start }: KeptLine): void => {
     written.get(groupOf(line))?.add(line.text);
     const problem = problemOf(line);
-    if (problem !== undefined) {
-      oursBad.push({ side: 'ours', line: lineNo, reason: problem });
-      if (start < theirs.sharedEnd) theirsBad.push({ side: 'theirs', line: lineNo, reason: problem });
-      if (start < base.sharedEnd) baseBad.push({ side: 'base', line: lineNo, reason: problem });
-      return;
+    const version = problem === undefined && touched.has((line as RecordVersion).id) ? (line as RecordVersion) : undefined;
+    if (problem !== undefined) oursBad.push({ side: 'ours', line: lineNo, reason: problem });
+    else if (version !== undefined) {
+      keepCurrent(oursCurrent, version);
+      keepCurrent(shown, version);
     }
-    const version = line as RecordVersion;
-    if (!touched.has(version.id)) return;
-    keepCurrent(oursCurrent, version);
-    keepCurrent(shown, version);
-    if (start < theirs.sharedEnd) keepCurrent(theirsCurrent, version);
-    if (start < base.sharedEnd) keepCurrent(baseCurrent, version);
+    theirsView.takeShared(start, lineNo, problem, version);
+    baseView.takeShared(start, lineNo, problem, version);
   };
-  const prefixForm = readLines(ours, 0, theirs.sharedEnd, decodeChunkBytes, takeOurs);
+  const prefixForm = readLines(ours, 0, theirsView.oursEnd, decodeChunkBytes, takeOurs);
   for (const kept of oursTail) takeOurs({ ...kept, lineNo: kept.lineNo + prefixForm.physicalLines });
 
   // Theirs' tail: its current versions, and its lines ours lacks join the history.
   const theirsAdded: KeptLine[] = [];
   for (const kept of theirsTail) {
     const { line } = kept;
-    const problem = problemOf(line);
-    if (problem !== undefined) theirsBad.push({ side: 'theirs', line: kept.lineNo + prefixForm.physicalLines, reason: problem });
-    else keepCurrent(theirsCurrent, line as RecordVersion);
+    theirsView.takeOwn(line, kept.lineNo);
     const texts = written.get(groupOf(line)) as Set<string>;
     if (texts.has(line.text)) continue;
     texts.add(line.text);
     theirsAdded.push(kept);
-    if (problem === undefined) keepCurrent(shown, line as RecordVersion);
+    if (line instanceof RecordVersion) keepCurrent(shown, line);
   }
 
   // The base's tail: its malformed lines and the current versions of the touched ids.
-  let basePrefixLines: number | undefined;
-  readLines(base.tail, 0, base.tail.length, decodeChunkBytes, ({ line, lineNo }) => {
-    const problem = problemOf(line);
-    if (problem !== undefined) {
-      basePrefixLines ??= countLineEnds(ours, base.sharedEnd);
-      baseBad.push({ side: 'base', line: lineNo + basePrefixLines, reason: problem });
-    } else if (touched.has((line as RecordVersion).id)) keepCurrent(baseCurrent, line as RecordVersion);
+  readLines(base.tail, baseView.tailStart, base.tail.length, decodeChunkBytes, ({ line, lineNo }) => {
+    if (!(line instanceof RecordVersion) || touched.has(line.id)) baseView.takeOwn(line, lineNo);
   });
 
-  const { appended, conflicted } = mergeRecords(shown, oursCurrent, theirsCurrent, baseCurrent, oursRemovals);
+  const { appended, conflicted } = mergeRecords(shown, oursCurrent, theirsView.current, baseView.current, oursRemovals);
   const output = render(ours, oursTailForm.regular && prefixForm.regular, theirs.tail, theirsAdded, appended, conflicted);
   if (oursHasBom && output.some((chunk) => chunk.length > 0)) output.unshift(UTF8_BOM);
-  return { ...resultOf({ conflicted, badLines: [...baseBad, ...oursBad, ...theirsBad] }), output };
+  return { ...resultOf({ conflicted, badLines: [...baseView.bad, ...oursBad, ...theirsView.bad] }), output };
+}
+
+/**
+ * Theirs or the base as the merge reads it: ours' first lines, then its own lines from
+ * `tailStart` in its tail. It shares ours' bytes up to `side.sharedEnd`, and then, line
+ * by line, each line whose text equals ours' next one, line ends aside (a side written
+ * with `\r\n` or with empty lines shares no bytes past its first difference, but its
+ * lines are still ours' lines): up to `oursEnd` in ours.
+ */
+class SideView {
+  /** Ours' lines before this offset are this side's first lines. */
+  readonly oursEnd: number;
+  /** This side's own lines start here in its tail. */
+  readonly tailStart: number;
+  /** Physical line numbers, counted from the start of the tail, of the lines shared line by line. */
+  private readonly sharedLineNos: number[] = [];
+  /** Physical lines of the tail before `tailStart`. */
+  private readonly sharedTailLines: number;
+  private nextShared = 0;
+  private bytesSharedLines: number | undefined;
+  readonly current = new Map<string, RecordVersion>();
+  readonly bad: BadLine[] = [];
+
+  constructor(
+    private readonly name: MergeSide,
+    private readonly ours: Buffer,
+    private readonly side: SharingSide,
+  ) {
+    let oursAt = side.sharedEnd;
+    let tailAt = 0;
+    let tailLines = 0;
+    for (;;) {
+      const o = nextNonEmptyLine(ours, oursAt);
+      const t = nextNonEmptyLine(side.tail, tailAt);
+      if (o === undefined || t === undefined || o.end - o.start !== t.end - t.start) break;
+      if (side.tail.compare(ours, o.start, o.end, t.start, t.end) !== 0) break;
+      this.sharedLineNos.push(tailLines + t.lineNo);
+      tailLines += t.lines;
+      oursAt = o.next;
+      tailAt = t.next;
+    }
+    this.oursEnd = oursAt;
+    this.tailStart = tailAt;
+    this.sharedTailLines = tailLines;
+  }
+
+  /** Takes ours' line at `start` (number `lineNo` in ours) if it is one of this side's first lines. */
+  takeShared(start: number, lineNo: number, problem: string | undefined, version: RecordVersion | undefined): void {
+    if (start >= this.oursEnd) return;
+    if (problem !== undefined) {
+      const line = start < this.side.sharedEnd ? lineNo : this.bytesSharedLineCount() + (this.sharedLineNos[this.nextShared] as number);
+      this.bad.push({ side: this.name, line, reason: problem });
+    } else if (version !== undefined) keepCurrent(this.current, version);
+    if (start >= this.side.sharedEnd) this.nextShared++;
+  }
+
+  /** Takes one of this side's own lines, numbered from `tailStart`. */
+  takeOwn(line: InputLine, lineNo: number): void {
+    const problem = problemOf(line);
+    if (problem === undefined) keepCurrent(this.current, line as RecordVersion);
+    else this.bad.push({ side: this.name, line: this.bytesSharedLineCount() + this.sharedTailLines + lineNo, reason: problem });
+  }
+
+  /** Physical lines of the part shared byte for byte (counted only when a line number needs it). */
+  private bytesSharedLineCount(): number {
+    this.bytesSharedLines ??= countLineEnds(this.ours, this.side.sharedEnd);
+    return this.bytesSharedLines;
+  }
+}
+
+/**
+ * The first non-empty line of `bytes` from `at` (a line start): its content (no line end,
+ * no trailing `\r`), where the next line starts, its number counted from `at` and the
+ * physical lines it and the empty lines before it take.
+ */
+function nextNonEmptyLine(bytes: Buffer, at: number): { start: number; end: number; next: number; lineNo: number; lines: number } | undefined {
+  let lines = 0;
+  while (at < bytes.length) {
+    const newline = bytes.indexOf(NEWLINE, at);
+    const lineEnd = newline === -1 ? bytes.length : newline;
+    lines++;
+    const end = lineEnd > at && bytes[lineEnd - 1] === CR ? lineEnd - 1 : lineEnd;
+    if (end > at) return { start: at, end, next: Math.min(lineEnd + 1, bytes.length), lineNo: lines, lines };
+    at = lineEnd + 1;
+  }
+  return undefined;
 }
 
 /** The marker lines around a conflict block (as merge-jsonl.ts writes them). */
@@ -187,7 +260,7 @@ function render(
   const out = new OutputChunks();
   const competing = new Set<string>();
   for (const c of conflicted) for (const v of [c.ours, c.theirs]) if (v !== undefined) competing.add(v.text);
-  if (oursRegular && competing.size === 0) out.add(ours, 0, ours.length);
+  if (oursRegular && competing.size === 0) out.addWhole(ours);
   else {
     const skip = competingBytes(competing);
     readLineBounds(ours, 0, ours.length, (start, end) => {
@@ -240,11 +313,22 @@ function competingBytes(texts: ReadonlySet<string>): (bytes: Buffer, start: numb
  */
 class OutputChunks {
   private readonly chunks: Uint8Array[] = [];
+  /** The pending range, not yet a chunk: grows while pieces follow each other in one input. */
   private source: Buffer | undefined;
   private from = 0;
   private to = 0;
+  /** Where short pieces are copied: `block[blockStart, used)` is not yet a chunk. */
   private block: Buffer | undefined;
+  private blockStart = 0;
   private used = 0;
+
+  /** Adds a whole input as one chunk of its own (no copy, whatever its size). */
+  addWhole(source: Buffer): this {
+    this.flushRange();
+    this.flushBlock();
+    if (source.length > 0) this.chunks.push(source);
+    return this;
+  }
 
   add(source: Buffer, from: number, to: number): this {
     if (source === this.source && from === this.to) this.to = to;
@@ -270,24 +354,26 @@ class OutputChunks {
     this.source = undefined;
     const length = this.to - this.from;
     if (length === 0) return;
-    const whole = this.from === 0 && this.to === source.length;
-    if (whole || length >= VIEW_BYTES) {
+    if (length >= VIEW_BYTES) {
       this.flushBlock();
-      this.chunks.push(whole ? source : source.subarray(this.from, this.to));
+      this.chunks.push(source.subarray(this.from, this.to));
       return;
     }
     if (this.block === undefined || this.block.length - this.used < length) {
       this.flushBlock();
       this.block = Buffer.allocUnsafe(BLOCK_BYTES);
+      this.blockStart = 0;
+      this.used = 0;
     }
     source.copy(this.block, this.used, this.from, this.to);
     this.used += length;
   }
 
+  /** Makes the copied pieces not yet a chunk one; the rest of the block stays in use. */
   private flushBlock(): void {
-    if (this.block !== undefined && this.used > 0) this.chunks.push(this.block.subarray(0, this.used));
-    this.block = undefined;
-    this.used = 0;
+    if (this.block === undefined || this.used === this.blockStart) return;
+    this.chunks.push(this.block.subarray(this.blockStart, this.used));
+    this.blockStart = this.used;
   }
 }
 
