@@ -115,7 +115,8 @@ export function mergeSides(oursHasBom: boolean, ours: Buffer, base: SharingSide,
 
   // Ours, in order: its lines before theirs' tail, then its own tail. The first lines of
   // theirs and the base are ours' lines: they count for those sides too.
-  const takeOurs = ({ line, lineNo, start }: KeptLine): void => {
+  const takeOurs = ({ line, lineNo: number, start }: KeptLine, linesBefore = 0): void => {
+    const lineNo = linesBefore + number;
     written.get(groupOf(line))?.add(line.text);
     const problem = problemOf(line);
     const version = problem === undefined && touched.has((line as RecordVersion).id) ? (line as RecordVersion) : undefined;
@@ -128,7 +129,7 @@ export function mergeSides(oursHasBom: boolean, ours: Buffer, base: SharingSide,
     baseView.takeShared(start, lineNo, problem, version);
   };
   const prefixForm = readLines(ours, 0, theirsView.oursEnd, decodeChunkBytes, takeOurs);
-  for (const kept of oursTail) takeOurs({ ...kept, lineNo: kept.lineNo + prefixForm.physicalLines });
+  for (const kept of oursTail) takeOurs(kept, prefixForm.physicalLines);
 
   // Theirs' tail: its current versions, and its lines ours lacks join the history.
   const theirsAdded: KeptLine[] = [];
