@@ -83,7 +83,7 @@ function keepCurrent(current: Map<string, RecordVersion>, version: RecordVersion
   if (previous === undefined || supersedes(previous, version, true)) current.set(version.id, version);
 }
 
-/** Texts of ours' and theirs' lines grouped by id (`''` for malformed lines), for the ids theirs' new lines have. */
+/** The group a line's text is looked up in to write it once: its id, `''` for a malformed line (see unionOfLines in merge-jsonl.ts). */
 const groupOf = (line: InputLine): string => (line instanceof RecordVersion ? line.id : '');
 
 /**
