@@ -104,9 +104,11 @@ export function mergeSides(oursHasBom: boolean, ours: Buffer, base: SharingSide,
   readLines(theirs.tail, theirsView.tailStart, theirs.tail.length, decodeChunkBytes, (line) => void theirsTail.push(line));
   const touched = new Set<string>();
   for (const tail of [oursTail, theirsTail]) for (const { line } of tail) if (line instanceof RecordVersion) touched.add(line.id);
-  // The texts already written in each group theirs' new lines fall in (see unionOfLines in merge-jsonl.ts).
-  const written = new Map<string, Set<string>>();
-  for (const { line } of theirsTail) written.set(groupOf(line), new Set());
+  // The texts already written, of the lines in the groups theirs' new lines fall in (see
+  // unionOfLines in merge-jsonl.ts). One set serves every group: equal texts are in one group.
+  const groups = new Set<string>();
+  for (const { line } of theirsTail) groups.add(groupOf(line));
+  const written = new Set<string>();
 
   const oursCurrent = new Map<string, RecordVersion>();
   /** What readers of the merged history take as current, in the order ids first appear in it. */
@@ -117,7 +119,7 @@ export function mergeSides(oursHasBom: boolean, ours: Buffer, base: SharingSide,
   // theirs and the base are ours' lines: they count for those sides too.
   const takeOurs = ({ line, lineNo: number, start }: KeptLine, linesBefore = 0): void => {
     const lineNo = linesBefore + number;
-    written.get(groupOf(line))?.add(line.text);
+    if (groups.has(groupOf(line))) written.add(line.text);
     const problem = problemOf(line);
     const version = problem === undefined && touched.has((line as RecordVersion).id) ? (line as RecordVersion) : undefined;
     if (problem !== undefined) oursBad.push({ side: 'ours', line: lineNo, reason: problem });
@@ -136,9 +138,8 @@ export function mergeSides(oursHasBom: boolean, ours: Buffer, base: SharingSide,
   for (const kept of theirsTail) {
     const { line } = kept;
     theirsView.takeOwn(line, kept.lineNo);
-    const texts = written.get(groupOf(line)) as Set<string>;
-    if (texts.has(line.text)) continue;
-    texts.add(line.text);
+    if (written.has(line.text)) continue;
+    written.add(line.text);
     theirsAdded.push(kept);
     if (line instanceof RecordVersion) keepCurrent(shown, line);
   }
