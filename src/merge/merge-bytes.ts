@@ -99,9 +99,9 @@ export function mergeSides(oursHasBom: boolean, ours: Buffer, base: SharingSide,
   // differ, so the only ids with anything to merge (the others have the same lines on
   // both sides, and readers of the history see their current version).
   const oursTail: KeptLine[] = [];
-  const oursTailForm = readLines(ours, theirsView.oursEnd, ours.length, decodeChunkBytes, (line) => void oursTail.push(line));
+  const oursTailForm = readKeptLines(ours, theirsView.oursEnd, ours.length, decodeChunkBytes, oursTail);
   const theirsTail: KeptLine[] = [];
-  readLines(theirs.tail, theirsView.tailStart, theirs.tail.length, decodeChunkBytes, (line) => void theirsTail.push(line));
+  readKeptLines(theirs.tail, theirsView.tailStart, theirs.tail.length, decodeChunkBytes, theirsTail);
   const touched = new Set<string>();
   for (const tail of [oursTail, theirsTail]) for (const { line } of tail) if (line instanceof RecordVersion) touched.add(line.id);
   // The texts already written, of the lines in the groups theirs' new lines fall in (see
@@ -417,8 +417,9 @@ function readLineBounds(
 
 /**
  * Reads each non-empty line of `bytes[from, to)` (`from` at a line start) and hands it to
- * `take`. Each line is decoded on its own, so no string holds more than one line; its
- * UTF-8 is checked in large blocks, and line by line only in a block that fails.
+ * `take`. Each line is decoded on its own, so no string holds more than one line, and a
+ * line's text is a string of its own that can be kept without keeping more. UTF-8 is
+ * checked in large blocks, and line by line only in a block that fails.
  */
 function readLines(
   bytes: Buffer,
@@ -441,6 +442,60 @@ function readLines(
         : OPAQUE_LINE_MARK + bytes.toString('latin1', start, end);
     take({ line: readInputLine(text), lineNo, start, end });
   });
+}
+
+/**
+ * Reads every non-empty line of `bytes[from, to)` into `lines`, as {@link readLines} does,
+ * for lines that are all kept: decoded a block of {@link TAIL_BLOCK_BYTES} at a time and
+ * split, so a line's text is a slice of its block's string (cheaper than a string per
+ * line, and the block is kept anyway while its lines are).
+ */
+function readKeptLines(bytes: Buffer, from: number, to: number, blockBytes: number, lines: KeptLine[]): { physicalLines: number; regular: boolean } {
+  let lineNo = 0;
+  let regular = true;
+  for (let blockStart = from; blockStart < to; ) {
+    const blockEnd = blockEndFrom(bytes, blockStart, to, Math.min(blockBytes, TAIL_BLOCK_BYTES));
+    // One text per line of the block, in order: each line's bytes end at a `\n` byte.
+    const texts = decodeLines(bytes, blockStart, blockEnd);
+    for (let start = blockStart, i = 0; start < blockEnd; i++) {
+      const newline = bytes.indexOf(NEWLINE, start);
+      const lineEnd = newline === -1 || newline >= blockEnd ? blockEnd : newline;
+      lineNo++;
+      let end = lineEnd;
+      let text = texts[i] as string;
+      if (end > start && bytes[end - 1] === CR) {
+        end--;
+        text = text.slice(0, -1);
+        regular = false;
+      }
+      if (end > start) lines.push({ line: readInputLine(text), lineNo, start, end });
+      else regular = false;
+      if (lineEnd === to && bytes[to] !== NEWLINE) regular = false; // no line end: the last line of the file
+      start = lineEnd + 1;
+    }
+    blockStart = blockEnd;
+  }
+  return { physicalLines: lineNo, regular };
+}
+
+/** Bytes of a tail decoded into one string at a time: small next to the heap, large next to a line. */
+const TAIL_BLOCK_BYTES = 1 << 20;
+
+/**
+ * The texts of the lines of `bytes[from, end)`, split at `\n`: UTF-8, except that a line
+ * that is not valid UTF-8 is {@link OPAQUE_LINE_MARK} followed by its bytes as latin1.
+ */
+function decodeLines(bytes: Buffer, from: number, end: number): string[] {
+  if (isUtf8(bytes.subarray(from, end))) return bytes.toString('utf8', from, end).split('\n');
+  const lines: string[] = [];
+  for (let start = from; ; ) {
+    const newline = bytes.indexOf(NEWLINE, start);
+    const lineEnd = newline === -1 || newline >= end ? end : newline;
+    const line = bytes.subarray(start, lineEnd);
+    lines.push(isUtf8(line) ? line.toString('utf8') : OPAQUE_LINE_MARK + line.toString('latin1'));
+    if (lineEnd === end) return lines;
+    start = lineEnd + 1;
+  }
 }
 
 /** The end of the block of about `blockBytes` from `start`: just after a line end (a longer line stays whole), or `to`. */
