@@ -5,15 +5,17 @@
  * The three files of a merge mostly share their leading lines (both sides start from the
  * base). Comparing bytes finds the part theirs and the base share with ours, so a side
  * is ours' first bytes followed by its own tail ({@link SharingSide}); the driver reads
- * theirs and the base that way from disk, keeping only their tails (read-side.ts).
+ * theirs and the base that way from disk, keeping only their tails (read-side.ts). The
+ * shared part goes on line by line past a difference in line ends (see SideView).
  *
- * Nothing is kept per line of ours: its lines are walked in its bytes, each one decoded
- * and parsed once (reporting malformed lines needs that) and then dropped. Only two kinds
- * of lines are held as objects: the lines after the shared part (the tails, usually a
- * few), and the current versions of the ids those tails touch, the only ids with anything
- * to merge. The result is written from the input bytes: ours' bytes as they are when
- * they are in the store's form and nothing conflicted, then theirs' new lines and the
- * merged versions. A file of millions of lines is never held as JS strings.
+ * Nothing is kept per line of the shared part: ours' lines are walked in its bytes, each
+ * one decoded and parsed once (reporting malformed lines needs that) and then dropped.
+ * Only two kinds of lines are held as objects: the lines after the shared part (the
+ * tails, usually a few), and the current versions of the ids those tails touch, the only
+ * ids with anything to merge. The result is written from the input bytes: ours' bytes as
+ * they are when they are in the store's form and nothing conflicted, then theirs' new
+ * lines and the merged versions. So the shared part, nearly all of a large merge, is
+ * never held as JS strings.
  *
  * A line that is not valid UTF-8 is a malformed line, as when the store reads it, and is
  * carried into the result byte for byte (opaque-lines.ts).
