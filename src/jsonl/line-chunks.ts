@@ -1,6 +1,6 @@
 /**
- * A whole log decoded to text in pieces, for code that reads a log at once (the merge
- * driver, git-sync's checks). Pure.
+ * A whole log decoded to text in pieces, for code that reads a log at once (git-sync's
+ * checks; the merge driver checks UTF-8 in blocks of the same size). Pure.
  */
 
 const NEWLINE = 0x0a;

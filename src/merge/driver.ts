@@ -1,6 +1,6 @@
 /**
- * The git merge driver: the thin file wrapper around {@link mergeJsonlBytes} (which
- * gives exactly the result of `mergeJsonl`, faster on large files).
+ * The git merge driver: the thin file wrapper around the byte merge of merge-bytes.ts
+ * (which gives exactly the result of `mergeJsonl`, with far less memory on large files).
  *
  * git runs it as `taskstore-merge %O %A %B %P` (`<base> <ours> <theirs> <path>`) and
  * takes whatever it leaves in `<ours>` as the merge result; the exit code says whether
@@ -14,16 +14,22 @@
  */
 import { readFileSync } from 'node:fs';
 import { atomicWriteFile } from '../fs/atomic-replace.js';
-import { mergeJsonlBytes, type BytesMergeResult } from './merge-bytes.js';
+import { mergeSides, sharingSide, type BytesMergeResult, type SharingSide } from './merge-bytes.js';
 import type { BadLine } from './merge-jsonl.js';
-import { isLeftoverMarker } from './merge-input.js';
+import { isLeftoverMarker, type MergeSide } from './merge-input.js';
+import { readSharingSide } from './read-side.js';
+import { startsWithUtf8Bom, UTF8_BOM } from '../jsonl/utf8-bom.js';
 import { spellControls } from '../jsonl/control-chars.js';
 
 type MergeExitCode = 0 | 1 | 2;
 
 /** Everything the driver touches, replaceable in tests. Defaults use `node:fs` and the process streams. */
 interface MergeDriverOptions {
-  /** Reads a whole file; must throw an error with `code: 'ENOENT'` for a missing file. */
+  /**
+   * Reads a whole file; must throw an error with `code: 'ENOENT'` for a missing file.
+   * By default ours is read whole and theirs and the base only past what they share with
+   * ours (read-side.ts).
+   */
   readFile?: (path: string) => Uint8Array;
   /** Replaces a file's content atomically with `chunks`, written in order. */
   writeFile?: (path: string, chunks: readonly Uint8Array[]) => void;
@@ -50,7 +56,6 @@ const USAGE_ARGS = '<base> <ours> <theirs> [<path>]';
  * // git config merge.taskstore.driver "taskstore-merge %O %A %B %P"
  */
 export function runMergeDriver(args: readonly string[], options: MergeDriverOptions = {}): MergeExitCode {
-  const readFile = options.readFile ?? ((path: string) => readFileSync(path));
   // Keeps the file's permission bits: git reads <ours> back as the merge result.
   const writeFile = options.writeFile ?? ((path: string, chunks: readonly Uint8Array[]) => atomicWriteFile(path, chunks, { mode: 'keep' }));
   const stderr = options.stderr ?? ((text: string) => void process.stderr.write(text));
@@ -78,20 +83,16 @@ export function runMergeDriver(args: readonly string[], options: MergeDriverOpti
     return 2;
   };
 
-  let inputs: [Uint8Array, Uint8Array, Uint8Array];
+  let inputs: Inputs;
   try {
-    inputs = [
-      readInput(readFile, basePath, 'base', true),
-      readInput(readFile, oursPath, 'ours', false),
-      readInput(readFile, theirsPath, 'theirs', false),
-    ];
+    inputs = options.readFile === undefined ? readSharing(basePath, oursPath, theirsPath) : readWhole(options.readFile, basePath, oursPath, theirsPath);
   } catch (err) {
     return fail(`${(err as Error).message}; nothing was written`);
   }
 
   let result: BytesMergeResult;
   try {
-    result = mergeJsonlBytes(...inputs, { oursRemovals: oursDescendsFromBase(options.env ?? process.env) });
+    result = mergeSides(inputs.oursHasBom, inputs.ours, inputs.base, inputs.theirs, { oursRemovals: oursDescendsFromBase(options.env ?? process.env) });
   } catch (err) {
     return fail(`merge failed unexpectedly (${(err as Error).message}); ours left unchanged`);
   }
@@ -145,23 +146,61 @@ function oursDescendsFromBase(env: NodeJS.ProcessEnv): boolean {
   return /^(merge|pull)\b/.test(env.GIT_REFLOG_ACTION ?? '');
 }
 
-/** Reads one input. A missing base is an empty base (the file is new on both sides). */
-function readInput(
-  readFile: (path: string) => Uint8Array,
-  path: string,
-  side: 'base' | 'ours' | 'theirs',
-  missingIsEmpty: boolean,
-): Uint8Array {
-  let bytes: Uint8Array;
+/** The three inputs as the byte merge takes them: ours without its byte order mark, the others as what follows their part shared with ours. */
+interface Inputs {
+  oursHasBom: boolean;
+  ours: Buffer;
+  base: SharingSide;
+  theirs: SharingSide;
+}
+
+/**
+ * Reads ours whole and, of theirs and the base, only what follows the part they share
+ * with ours (read-side.ts): a large merge holds one file and two tails, not three files.
+ * Lines that are not valid UTF-8 are malformed lines, carried through byte for byte
+ * (opaque-lines.ts); a leading byte order mark is read past, and ours' kept.
+ */
+function readSharing(basePath: string, oursPath: string, theirsPath: string): Inputs {
+  const oursFile = readInput(() => readFileSync(oursPath), oursPath, 'ours', false);
+  const ours = withoutBom(oursFile);
+  return {
+    oursHasBom: ours !== oursFile,
+    ours,
+    base: readInput(() => readSharingSide(basePath, ours), basePath, 'base', true) ?? EMPTY_SIDE,
+    theirs: readInput(() => readSharingSide(theirsPath, ours), theirsPath, 'theirs', false),
+  };
+}
+
+/** Reads the three files whole through `readFile` (tests replace the file access). */
+function readWhole(readFile: (path: string) => Uint8Array, basePath: string, oursPath: string, theirsPath: string): Inputs {
+  const whole = (path: string, side: MergeSide, missingIsEmpty: boolean) => asBuffer(readInput(() => readFile(path), path, side, missingIsEmpty) ?? new Uint8Array(0));
+  const base = whole(basePath, 'base', true);
+  const oursFile = whole(oursPath, 'ours', false);
+  const theirs = whole(theirsPath, 'theirs', false);
+  const ours = withoutBom(oursFile);
+  return { oursHasBom: ours !== oursFile, ours, base: sharingSide(base, ours), theirs: sharingSide(theirs, ours) };
+}
+
+const EMPTY_SIDE: SharingSide = { sharedEnd: 0, tail: Buffer.alloc(0) };
+
+/** Runs one input's read, labelling its error. A missing base is an empty base (the file is new on both sides): undefined. */
+function readInput<T>(read: () => T, path: string, side: MergeSide, missingIsEmpty: false): T;
+function readInput<T>(read: () => T, path: string, side: MergeSide, missingIsEmpty: boolean): T | undefined;
+function readInput<T>(read: () => T, path: string, side: MergeSide, missingIsEmpty: boolean): T | undefined {
   try {
-    bytes = readFile(path);
+    return read();
   } catch (err) {
-    if (missingIsEmpty && (err as NodeJS.ErrnoException).code === 'ENOENT') return new Uint8Array(0);
+    if (missingIsEmpty && (err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new Error(`cannot read ${side} file ${path} (${(err as Error).message})`, { cause: err });
   }
-  // Lines that are not valid UTF-8 are malformed lines, carried through byte for byte
-  // (opaque-lines.ts); a leading byte order mark is read past, and ours' kept.
-  return bytes;
+}
+
+function withoutBom(bytes: Buffer): Buffer {
+  return startsWithUtf8Bom(bytes) ? bytes.subarray(UTF8_BOM.length) : bytes;
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 function reportBadLines(badLines: BadLine[], emit: (line: string) => void): void {

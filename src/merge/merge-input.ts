@@ -1,6 +1,8 @@
 /**
- * Reads the sides of a merge (base, ours, theirs) from their texts: the lines to carry
- * over, the current version of every id, and the malformed lines to report.
+ * Reads the sides of a merge (base, ours, theirs) from their texts, for the string merge
+ * (merge-jsonl.ts): the lines to carry over, the current version of every id, and the
+ * malformed lines to report. Also how one line is read, for the byte merge the driver
+ * runs (merge-bytes.ts).
  *
  * The three texts of a merge mostly share their leading lines (both sides start from
  * the base), so lines equal to the already read side at the same position are not
@@ -31,9 +33,13 @@ class MalformedLine {
   ) {}
 }
 
+/** Why `line` is not a record version, or undefined when it is one. */
+export function problemOf(line: InputLine): string | undefined {
+  return line instanceof MalformedLine ? line.problem : undefined;
+}
+
 /**
- * A non-empty line of a side: a record version, or a malformed line. (One object per
- * line: a large merge holds hundreds of thousands of them.)
+ * A non-empty line of a side: a record version, or a malformed line.
  */
 export type InputLine = RecordVersion | MalformedLine;
 
@@ -42,22 +48,17 @@ interface CurrentVersions {
   get(id: string): RecordVersion | undefined;
 }
 
-/**
- * Current versions as a layer over the current versions of the lines before: an entry
- * here is a version that supersedes the one below. Sides that share their first lines
- * share the layers of those lines instead of each building a map of every id.
- */
-class CurrentLayer implements CurrentVersions {
-  private readonly own = new Map<string, RecordVersion>();
-  constructor(private readonly below: CurrentVersions | undefined) {}
+/** The current version per id of the lines added so far. */
+class CurrentMap implements CurrentVersions {
+  private readonly byId = new Map<string, RecordVersion>();
 
   get(id: string): RecordVersion | undefined {
-    return this.own.get(id) ?? this.below?.get(id);
+    return this.byId.get(id);
   }
 
   add(version: RecordVersion): void {
-    const previous = this.get(version.id);
-    if (previous === undefined || supersedes(previous, version, true)) this.own.set(version.id, version);
+    const previous = this.byId.get(version.id);
+    if (previous === undefined || supersedes(previous, version, true)) this.byId.set(version.id, version);
   }
 }
 
@@ -67,8 +68,6 @@ export interface MergeInput {
   /** Current version per id. */
   readonly current: CurrentVersions;
   readonly badLines: BadLine[];
-  /** For each line count asked for when reading: the current versions of that many first lines. */
-  readonly currentAfter: ReadonlyMap<number, CurrentVersions>;
 }
 
 /** How the reason of a {@link BadLine} that is a git conflict marker line starts. */
@@ -79,8 +78,8 @@ export function isLeftoverMarker(bad: BadLine): boolean {
   return bad.reason.startsWith(MARKER_REASON);
 }
 
-/** Parses one line (without its line end). */
-function readLine(text: string): InputLine {
+/** Parses one line (without its line end; a line that is not UTF-8 as opaque-lines.ts spells it). */
+export function readInputLine(text: string): InputLine {
   // As the store reads it: a malformed line, kept as it is (its bytes: opaque-lines.ts).
   if (isOpaqueLine(text)) return new MalformedLine(text, 'not valid UTF-8');
   const parsed = parseLine(text);
@@ -89,31 +88,18 @@ function readLine(text: string): InputLine {
   return new MalformedLine(text, problem);
 }
 
-/**
- * Collects one side's lines in order, its current versions and its malformed lines.
- * `below`: the current versions of lines that precede these (a shared prefix).
- * `snapshotsAt`: line counts (ascending) after which to keep a view of the current versions.
- */
-function inputBuilder(side: MergeSide, lines: InputLine[] = [], below?: CurrentVersions, snapshotsAt: readonly number[] = []) {
-  let current = new CurrentLayer(below);
-  const currentAfter = new Map<number, CurrentVersions>();
+/** Collects one side's lines in order, its current versions and its malformed lines. */
+function inputBuilder(side: MergeSide) {
+  const lines: InputLine[] = [];
+  const current = new CurrentMap();
   const badLines: BadLine[] = [];
-  let next = 0; // index into snapshotsAt
-  const snapshot = (): void => {
-    while (next < snapshotsAt.length && snapshotsAt[next] === lines.length) {
-      currentAfter.set(lines.length, current);
-      next++;
-      current = new CurrentLayer(current); // the view just kept is never changed again
-    }
-  };
   const add = (line: InputLine, lineNo: number): void => {
     lines.push(line);
     if (line instanceof MalformedLine) badLines.push({ side, line: lineNo, reason: line.problem });
     else current.add(line);
-    snapshot();
   };
-  const input = (): MergeInput => ({ lines, current, badLines, currentAfter });
-  return { add, input, badLines };
+  const input = (): MergeInput => ({ lines, current, badLines });
+  return { add, input };
 }
 
 /**
@@ -125,80 +111,29 @@ function inputBuilder(side: MergeSide, lines: InputLine[] = [], below?: CurrentV
  * side's lines position by position, its {@link InputLine} objects are reused instead
  * of parsing again (both sides usually start with the base's lines).
  */
-export function readMergeInput(
-  text: SideText,
-  side: MergeSide,
-  sharedPrefixWith?: MergeInput,
-  /** Line counts (ascending) after which the current versions are kept in `currentAfter`. */
-  snapshotsAt?: readonly number[],
-): MergeInput {
-  const { input, add } = inputBuilder(side, [], undefined, snapshotsAt);
-  readLinesInto(text, 0, add, sharedPrefixWith?.lines ?? []);
+export function readMergeInput(text: string, side: MergeSide, sharedPrefixWith?: MergeInput): MergeInput {
+  const { input, add } = inputBuilder(side);
+  readLinesInto(text, add, sharedPrefixWith?.lines ?? []);
   return input();
 }
 
-/** The first lines of a side, known from its bytes to be the first lines of an already read side. */
-interface SharedPrefix {
-  /** The already read side (read with a snapshot at `lines`, see `readMergeInput`). */
-  readonly input: MergeInput;
-  /** How many of its lines (non-empty lines) the prefix holds. */
-  readonly lines: number;
-  /** How many physical lines (line ends) the prefix holds, for the line numbers after it. */
-  readonly physicalLines: number;
-}
-
-/**
- * Reads a side made of a known shared prefix followed by `tail` (the text after the
- * prefix). The prefix's lines are the other side's objects, not split, compared or
- * parsed again: the merge driver finds the prefix by comparing bytes, which is much
- * cheaper than decoding and comparing the lines.
- */
-export function readMergeInputAfter(prefix: SharedPrefix, tail: SideText, side: MergeSide): MergeInput {
-  const below = prefix.lines === 0 ? undefined : prefix.input.currentAfter.get(prefix.lines);
-  if (prefix.lines > 0 && below === undefined) throw new Error(`internal: no current versions kept after line ${prefix.lines}`);
-  const { input, add, badLines } = inputBuilder(side, prefix.input.lines.slice(0, prefix.lines), below);
-  for (const bad of prefix.input.badLines) if (bad.line <= prefix.physicalLines) badLines.push({ ...bad, side });
-  readLinesInto(tail, prefix.physicalLines, add, []);
-  return input();
-}
-
-/**
- * A side's text: one string, or its pieces in order, each but the last ending with a
- * line end. A file over ~512 MiB is more than V8 holds as one string, so the merge driver
- * decodes large sides piece by piece (see `decodeLineChunks` in merge-bytes.ts).
- */
-export type SideText = string | readonly string[];
-
-function readLinesInto(
-  text: SideText,
-  linesBefore: number,
-  add: (line: InputLine, lineNo: number) => void,
-  shared: readonly InputLine[],
-): void {
-  const chunks = typeof text === 'string' ? [text] : text;
+function readLinesInto(text: string, add: (line: InputLine, lineNo: number) => void, shared: readonly InputLine[]): void {
+  if (text.length === 0) return;
   let sharing = shared.length > 0;
   let count = 0;
-  let physical = linesBefore;
-  for (let c = 0; c < chunks.length; c++) {
-    const chunk = chunks[c] as string;
-    if (chunk.length === 0) continue;
-    const raw = chunk.split('\n');
-    // A piece before the last ends with its line end: the split's last part is no line.
-    const parts = c < chunks.length - 1 ? raw.length - 1 : raw.length;
-    for (let i = 0; i < parts; i++) {
-      let text = raw[i] as string;
-      if (text.endsWith('\r')) text = text.slice(0, -1);
-      if (text.length === 0) continue;
-      let line: InputLine | undefined;
-      if (sharing) {
-        const candidate = shared[count];
-        if (candidate !== undefined && candidate.text === text) line = candidate;
-        else sharing = false;
-      }
-      line ??= readLine(text);
-      count++;
-      add(line, physical + i + 1);
+  const raw = text.split('\n');
+  for (let i = 0; i < raw.length; i++) {
+    let line = raw[i] as string;
+    if (line.endsWith('\r')) line = line.slice(0, -1);
+    if (line.length === 0) continue;
+    let read: InputLine | undefined;
+    if (sharing) {
+      const candidate = shared[count];
+      if (candidate !== undefined && candidate.text === line) read = candidate;
+      else sharing = false;
     }
-    physical += parts;
+    read ??= readInputLine(line);
+    count++;
+    add(read, i + 1);
   }
 }

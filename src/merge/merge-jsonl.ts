@@ -26,7 +26,7 @@ import { mergeRecord } from './three-way.js';
 export type { BadLine } from './merge-input.js';
 
 /** A record left in conflict, with the versions its block shows (a side without one shows nothing). */
-interface Conflicted {
+export interface Conflicted {
   id: string;
   reason: string;
   ours: RecordVersion | undefined;
@@ -106,15 +106,13 @@ function withoutLeadingBom(text: string): string {
  */
 interface MergePlan {
   readonly history: readonly InputLine[];
-  /** How many of the first `history` lines are ours' lines, all of them, unchanged and in order (0 when conflicts removed some). */
-  readonly oursIntact: number;
   readonly appended: readonly string[];
   readonly conflicted: readonly Conflicted[];
   readonly badLines: readonly BadLine[];
 }
 
 /** Merges three inputs read by `readMergeInput` (see {@link mergeJsonl} for the rules). */
-export function planMerge(baseInput: MergeInput, oursInput: MergeInput, theirsInput: MergeInput, options: MergeOptions = {}): MergePlan {
+function planMerge(baseInput: MergeInput, oursInput: MergeInput, theirsInput: MergeInput, options: MergeOptions = {}): MergePlan {
   const oursRemovals = options.oursRemovals ?? true;
   const shared = sharedLines(oursInput, theirsInput);
   let history = unionOfLines(oursInput, theirsInput, shared);
@@ -129,7 +127,34 @@ export function planMerge(baseInput: MergeInput, oursInput: MergeInput, theirsIn
     }
   }
   const shown = currentVersions(history, touched);
+  const { appended, conflicted } = mergeRecords(shown, oursInput.current, theirsInput.current, baseInput.current, oursRemovals);
 
+  if (conflicted.length > 0) {
+    const competing = new Set(conflicted.flatMap((c) => [c.ours?.text, c.theirs?.text]));
+    history = history.filter((line) => !competing.has(line.text));
+  }
+  const badLines = [...baseInput.badLines, ...oursInput.badLines, ...theirsInput.badLines];
+  return { history, appended, conflicted, badLines };
+}
+
+/** The current versions of one side, by id. */
+interface CurrentVersions {
+  get(id: string): RecordVersion | undefined;
+}
+
+/**
+ * The record-level part of the merge (rules 2 to 5 of docs/merge.md): for each id of
+ * `shown` (what a reader of the merged history takes as current, in the order ids first
+ * appear in it), the merged version to append or the conflict to report. Shared by the
+ * string merge and the byte merge, so both decide alike.
+ */
+export function mergeRecords(
+  shown: ReadonlyMap<string, RecordVersion>,
+  oursCurrent: CurrentVersions,
+  theirsCurrent: CurrentVersions,
+  baseCurrent: CurrentVersions,
+  oursRemovals: boolean,
+): { appended: string[]; conflicted: Conflicted[] } {
   const appended: string[] = [];
   const conflicted: Conflicted[] = [];
   /** Appends `fields` as a new current version stamped after `after`; false when no later stamp exists. */
@@ -143,13 +168,13 @@ export function planMerge(baseInput: MergeInput, oursInput: MergeInput, theirsIn
   const AT_MAXIMUM = 'updated_at is at its maximum; no merged version can be written';
 
   for (const [id, shownVersion] of shown) {
-    const oursVersion = oursInput.current.get(id);
-    const theirsVersion = theirsInput.current.get(id);
+    const oursVersion = oursCurrent.get(id);
+    const theirsVersion = theirsCurrent.get(id);
     if (oursVersion === undefined || theirsVersion === undefined) {
       // On one side only: every line of this id in the history comes from that side.
       const present = (oursVersion ?? theirsVersion) as RecordVersion;
       const removedByOurs = oursVersion === undefined;
-      const base = removedByOurs && !oursRemovals ? undefined : baseInput.current.get(id);
+      const base = removedByOurs && !oursRemovals ? undefined : baseCurrent.get(id);
       const outcome = oneSided(base, present, shownVersion);
       if (outcome === 'as shown') continue;
       if (!appendVersion(id, outcome, Math.max(present.updatedAt, shownVersion.updatedAt))) {
@@ -161,7 +186,7 @@ export function planMerge(baseInput: MergeInput, oursInput: MergeInput, theirsIn
     if (oursVersion.text === theirsVersion.text && shownVersion.text === oursVersion.text) continue;
 
     const fieldsOf = fieldsMemo();
-    const result = mergeRecord(baseInput.current.get(id), oursVersion, theirsVersion, fieldsOf);
+    const result = mergeRecord(baseCurrent.get(id), oursVersion, theirsVersion, fieldsOf);
     if (result.kind === 'conflict') {
       conflicted.push({ id, reason: result.reason, ours: oursVersion, theirs: theirsVersion });
       continue;
@@ -172,18 +197,11 @@ export function planMerge(baseInput: MergeInput, oursInput: MergeInput, theirsIn
     }
   }
 
-  let oursIntact = oursInput.lines.length;
-  if (conflicted.length > 0) {
-    const competing = new Set(conflicted.flatMap((c) => [c.ours?.text, c.theirs?.text]));
-    history = history.filter((line) => !competing.has(line.text));
-    oursIntact = 0;
-  }
-  const badLines = [...baseInput.badLines, ...oursInput.badLines, ...theirsInput.badLines];
-  return { history, oursIntact, appended, conflicted, badLines };
+  return { appended, conflicted };
 }
 
 /** Everything of a {@link MergeResult} but its text. */
-export function resultOf(plan: MergePlan): Omit<MergeResult, 'text'> {
+export function resultOf(plan: Pick<MergePlan, 'conflicted' | 'badLines'>): Omit<MergeResult, 'text'> {
   return {
     conflicts: plan.conflicted.length,
     conflictedRecords: plan.conflicted.map(({ id, reason }) => ({ id, reason })),
@@ -192,23 +210,9 @@ export function resultOf(plan: MergePlan): Omit<MergeResult, 'text'> {
 }
 
 /** The merged file: every line `\n`-terminated (empty when there is no line). */
-export function renderText(plan: MergePlan): string {
-  return renderLines(plan, 0);
-}
-
-/**
- * The merged file after ours' lines, when it starts with all of them unchanged (no
- * conflict removed one): a caller holding ours' bytes can then write those bytes as they
- * are, followed by this, instead of the whole text. Undefined otherwise.
- */
-export function renderAfterOurs(plan: MergePlan, oursLines: number): string | undefined {
-  if (plan.oursIntact !== oursLines) return undefined;
-  return renderLines(plan, oursLines);
-}
-
-function renderLines(plan: MergePlan, from: number): string {
+function renderText(plan: MergePlan): string {
   const out: string[] = [];
-  for (let i = from; i < plan.history.length; i++) out.push((plan.history[i] as InputLine).text);
+  for (const line of plan.history) out.push(line.text);
   for (const line of plan.appended) out.push(line); // not push(...appended): too many arguments for a large merge
   for (const c of plan.conflicted) {
     out.push(CONFLICT_START);

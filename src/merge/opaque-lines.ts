@@ -3,43 +3,22 @@
  *
  * The store reads such a line (written by another program, or damaged) as a malformed
  * line: kept in the log, skipped and reported. The merge keeps malformed lines unchanged
- * too, but it works on text, and decoding invalid bytes as UTF-8 replaces them (U+FFFD),
- * so the merged file would hold different bytes. Instead, each such line is decoded byte
- * for byte (latin1) behind a mark, {@link OPAQUE_LINE_MARK}, and turned back into its
- * bytes when the result is encoded.
+ * too, but it compares lines as text, and decoding invalid bytes as UTF-8 replaces them
+ * (U+FFFD): two different lines could compare equal, and the merged file would hold
+ * different bytes. Instead, each such line's text is its bytes decoded one by one
+ * (latin1) behind a mark, {@link OPAQUE_LINE_MARK} (merge-bytes.ts reads it so), and
+ * merged text is turned back into bytes by {@link encodeMergedText}.
  *
  * The mark is a lone surrogate: text decoded from valid UTF-8 never holds one (UTF-8
  * cannot encode a surrogate), and the merge writes records with `JSON.stringify`, which
  * escapes lone surrogates. So a mark in the merged text can only start a carried line.
  * Pure.
  */
-import { isUtf8 } from 'node:buffer';
 
 /** Starts the text of a line that is not valid UTF-8: the rest is its bytes, one character per byte. */
 export const OPAQUE_LINE_MARK = '\uD800';
 
-const NEWLINE = 0x0a;
-
-/**
- * `bytes[from, end)` as text: UTF-8, except that each line (between `\n` bytes) that is
- * not valid UTF-8 becomes {@link OPAQUE_LINE_MARK} followed by its bytes as latin1.
- * A UTF-8 sequence never holds a `\n` byte, so validity line by line is well defined.
- */
-export function decodeKeepingInvalidLines(bytes: Buffer, from: number, end: number): string {
-  if (isUtf8(bytes.subarray(from, end))) return bytes.toString('utf8', from, end);
-  const lines: string[] = [];
-  for (let start = from; ; ) {
-    const newline = bytes.indexOf(NEWLINE, start);
-    const lineEnd = newline === -1 || newline >= end ? end : newline;
-    const line = bytes.subarray(start, lineEnd);
-    lines.push(isUtf8(line) ? line.toString('utf8') : OPAQUE_LINE_MARK + line.toString('latin1'));
-    if (lineEnd === end) break;
-    start = lineEnd + 1;
-  }
-  return lines.join('\n');
-}
-
-/** True for the text of a line {@link decodeKeepingInvalidLines} carried as bytes. */
+/** True for the text of a line carried as bytes (see merge-bytes.ts, which reads such lines so). */
 export function isOpaqueLine(text: string): boolean {
   return text.startsWith(OPAQUE_LINE_MARK);
 }

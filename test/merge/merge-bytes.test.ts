@@ -27,6 +27,8 @@ const fileArb = fc
   });
 
 const bytes = (s: string) => Buffer.from(s, 'utf8');
+const crlf = (s: string) => s.replace(/\r?\n/g, '\r\n');
+const spaced = (s: string) => s.replace(/\n/g, '\n\n');
 const joined = (chunks: Uint8Array[]) => Buffer.concat(chunks).toString('utf8');
 
 describe('mergeJsonlBytes', () => {
@@ -37,6 +39,11 @@ describe('mergeJsonlBytes', () => {
           [prefix + base, prefix + base + ours, prefix + base + theirs],
           [base, ours, theirs],
           [prefix, prefix + ours, prefix],
+          // The base shares more of ours than theirs does.
+          [prefix + base, prefix + base + ours, prefix + theirs],
+          // Sides that share ours' lines but not its bytes: other line ends, empty lines.
+          [crlf(prefix + base), prefix + base + ours, crlf(prefix + base + theirs)],
+          [prefix + base, crlf(prefix + base + ours), spaced(prefix + base + theirs)],
         ] as [string, string, string][]) {
           const expected = mergeJsonl(b, o, t);
           // The default, and each side decoded in pieces of a few bytes (a side over
