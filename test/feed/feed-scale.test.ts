@@ -162,3 +162,20 @@ describe('a replay streams', () => {
     ]);
   }, 60_000);
 });
+
+describe('a replay under way when the store closes', () => {
+  it('a changes() loop still hands out the rest of the replay, then the writes made before the close, then ends', async () => {
+    const store = openStore(tempDir());
+    const events = store.collection<{ n: number }>({ name: 'events' });
+    const n = 5_000;
+    events.createMany(Array.from({ length: n }, (_, i) => ({ n: i })));
+    const it = store.changes<{ n: number }>({ since: 0 });
+    const first = await it.next();
+    expect(first.value?.record.n).toBe(0);
+    events.create({ n: n });
+    store.close();
+    const rest: number[] = [];
+    for (let r = await it.next(); !r.done; r = await it.next()) rest.push(r.value.record.n);
+    expect(rest).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+  }, 60_000);
+});
