@@ -1,12 +1,18 @@
 /**
- * `store.changes()`: the feed as an async iterator, on top of `watch()`. Changes wait in
- * an unbounded buffer until the consumer asks for them; breaking out of the loop, calling
- * `return()`, aborting the signal or closing the store unsubscribes.
+ * `store.changes()`: the feed as an async iterator, on top of `watch()`. Live changes wait
+ * in an unbounded buffer until the consumer asks for them; a `since` replay is taken from
+ * the feed only as the buffer empties (at most {@link REPLAY_AHEAD} changes ahead of the
+ * consumer). Breaking out of the loop, calling `return()`, aborting the signal or closing
+ * the store unsubscribes.
  */
 import type { Change } from './change.js';
+import type { Subscription } from './feed.js';
+
+/** Replayed changes buffered ahead of the consumer, at most (about one chunk of the feed's). */
+const REPLAY_AHEAD = 1000;
 
 export function changeIterator(
-  subscribe: (listener: (change: Change) => void, onEnd: () => void) => () => void,
+  subscribe: (listener: (change: Change) => void, onEnd: () => void, wantsReplay: () => boolean) => Subscription,
   signal: AbortSignal | undefined,
 ): AsyncIterableIterator<Change> {
   // Taken from at `head`, not with shift(): V8's shift() of a long array moves every
@@ -22,12 +28,12 @@ export function changeIterator(
     for (const resolve of waiting.splice(0)) resolve({ value: undefined, done: true });
   };
   let done = false;
-  let unsubscribe: (() => void) | undefined;
+  let subscription: Subscription | undefined;
 
   const finish = (): void => {
     if (done) return;
     done = true;
-    unsubscribe?.();
+    subscription?.unsubscribe();
     signal?.removeEventListener('abort', finish);
     buffer = [];
     head = 0;
@@ -37,7 +43,7 @@ export function changeIterator(
   if (signal?.aborted) {
     done = true;
   } else {
-    unsubscribe = subscribe((change) => {
+    subscription = subscribe((change) => {
       if (done) return;
       const resolve = waiting.shift();
       if (resolve !== undefined) resolve({ value: change, done: false });
@@ -49,7 +55,7 @@ export function changeIterator(
       signal?.removeEventListener('abort', finish);
       // A call still waiting had an empty buffer to take from: nothing is left for it.
       endWaiting();
-    });
+    }, () => waiting.length > 0 || buffer.length - head < REPLAY_AHEAD);
     signal?.addEventListener('abort', finish, { once: true });
   }
 
@@ -65,9 +71,11 @@ export function changeIterator(
           buffer = buffer.slice(head);
           head = 0;
         }
+        if (buffer.length - head < REPLAY_AHEAD / 2) subscription?.pull();
         return Promise.resolve({ value, done: false });
       }
       if (done) return Promise.resolve({ value: undefined, done: true });
+      subscription?.pull();
       return new Promise((resolve) => waiting.push(resolve));
     },
     return(): Promise<IteratorResult<Change>> {

@@ -142,15 +142,27 @@ function isTombstoneText(version: KnownVersion): boolean {
   return version.text.includes('"deleted"') && (JSON.parse(version.text) as StoredRecord).deleted === true;
 }
 
-/** The replay of `since`: current versions with `updated_at >= since`, oldest first (ties by id). */
-export function replayChanges(collection: string, current: ReadonlyMap<string, KnownVersion>, since: number): Change[] {
+/**
+ * The records a `since` replay hands out, as `[id, version]`: current versions with
+ * `updated_at >= since`, oldest first (ties by id). Not parsed yet: a replay of a million
+ * records parses each one only when its watcher takes it (see {@link replayChange}).
+ */
+export function replayEntries(current: ReadonlyMap<string, KnownVersion>, since: number): [string, KnownVersion][] {
   const picked: [string, KnownVersion][] = [];
   for (const entry of current) if (entry[1].updatedAt >= since) picked.push(entry);
   picked.sort((a, b) => a[1].updatedAt - b[1].updatedAt || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  return picked.map(([id, version]) => {
-    const record = parseVersion(version.text);
-    return { collection, id, op: record.deleted === true ? 'delete' : 'update', record, source: 'rewrite' };
-  });
+  return picked;
+}
+
+/** One replayed record's change (`op: 'update'`, or `'delete'` for a tombstone; `source: 'rewrite'`). */
+export function replayChange(collection: string, id: string, version: KnownVersion): Change {
+  const record = parseVersion(version.text);
+  return { collection, id, op: record.deleted === true ? 'delete' : 'update', record, source: 'rewrite' };
+}
+
+/** The replay of `since` for one collection, all at once (see {@link replayEntries}). */
+export function replayChanges(collection: string, current: ReadonlyMap<string, KnownVersion>, since: number): Change[] {
+  return replayEntries(current, since).map(([id, version]) => replayChange(collection, id, version));
 }
 
 /** Orders a batch of changes from different collections by `updated_at` (stable otherwise). */

@@ -32,7 +32,8 @@ import {
   byUpdatedAt,
   changeForAppended,
   changeForRewrite,
-  replayChanges,
+  replayChange,
+  replayEntries,
   type Change,
   type ChangeSource,
   type KnownVersion,
@@ -117,12 +118,56 @@ interface Pending {
   since: number;
 }
 
+/** Replayed changes a watcher is handed per turn of the event loop. */
+const REPLAY_CHUNK = 1000;
+
+/**
+ * A `since` replay, handed out lazily: the versions current when the watcher subscribed
+ * (the remembered versions are never changed in place, only replaced, so holding them is
+ * a snapshot), sorted per collection, parsed into changes only as the watcher takes them.
+ * Built all at once, a replay of a million records parsed every one of them (≈ 1 GiB of
+ * changes) before the first was delivered.
+ */
+class Replay {
+  private readonly lists: { collection: string; entries: ([string, KnownVersion] | undefined)[]; at: number }[] = [];
+
+  constructor(logs: Iterable<TrackedLog>, since: number) {
+    for (const log of logs) {
+      const entries = replayEntries(log.current, since);
+      if (entries.length > 0) this.lists.push({ collection: log.name, entries, at: 0 });
+    }
+  }
+
+  /**
+   * The next change, oldest `updated_at` first across collections (ties: the collection
+   * met first, then the id), or undefined at the end: the order the replay had when it
+   * was built all at once.
+   */
+  next(): Change | undefined {
+    let best: (typeof this.lists)[number] | undefined;
+    let bestAt = Infinity;
+    for (const list of this.lists) {
+      const entry = list.entries[list.at];
+      if (entry !== undefined && entry[1].updatedAt < bestAt) {
+        best = list;
+        bestAt = entry[1].updatedAt;
+      }
+    }
+    if (best === undefined) return undefined;
+    const [id, version] = best.entries[best.at]!;
+    best.entries[best.at++] = undefined; // handed out: the snapshot no longer holds a version the log has since replaced
+    return replayChange(best.collection, id, version);
+  }
+}
+
 /** One watcher: its filter and its own queue, drained asynchronously in order. */
 class Subscriber {
   active = true;
   private queue: Change[] = [];
   private head = 0;
   private scheduled = false;
+  /** The rest of a `since` replay: delivered before anything queued (which is newer). */
+  private replay: Replay | undefined;
 
   constructor(
     readonly listener: (change: Change) => void,
@@ -130,15 +175,34 @@ class Subscriber {
     private readonly logger: Logger,
     /** Told when the feed closes under the watcher (the store was closed). */
     readonly onEnd: (() => void) | undefined,
+    /**
+     * For a `changes()` loop: whether its buffer wants more of the replay now. The replay
+     * then waits for {@link pull} instead of filling the buffer with every record at once.
+     */
+    private readonly wantsReplay: (() => boolean) | undefined,
   ) {}
 
   wants(collection: string): boolean {
     return this.collections === undefined || this.collections.has(collection);
   }
 
+  startReplay(replay: Replay): void {
+    this.replay = replay;
+    this.schedule();
+  }
+
+  /** The `changes()` loop took from its buffer: hand out more of the replay, if any is left. */
+  pull(): void {
+    if (this.active && this.replay !== undefined) this.schedule();
+  }
+
   push(change: Change): void {
     if (!this.active) return;
     this.queue.push(change);
+    this.schedule();
+  }
+
+  private schedule(): void {
     if (!this.scheduled) {
       this.scheduled = true;
       // Never called inside a write: a listener may write, throw, or take its time.
@@ -147,14 +211,21 @@ class Subscriber {
     }
   }
 
+  stop(): void {
+    this.active = false;
+    this.replay = undefined;
+  }
+
   /**
    * For a `changes()` loop, whose listener only buffers (no user code runs): what is
    * queued goes into its buffer now, so a loop ended by `store.close()` still hands out
    * the changes committed before the close (a write just before it was lost, its change
-   * still waiting for the queue's turn).
+   * still waiting for the queue's turn) — after the rest of its replay.
    */
   handOverQueued(): void {
     if (this.onEnd === undefined) return;
+    for (let change = this.replay?.next(); this.active && change !== undefined; change = this.replay?.next()) this.listener(change);
+    this.replay = undefined;
     while (this.active && this.head < this.queue.length) this.listener(this.queue[this.head++]!);
     this.queue = [];
     this.head = 0;
@@ -162,17 +233,39 @@ class Subscriber {
 
   private drain(): void {
     this.scheduled = false;
-    while (this.active && this.head < this.queue.length) {
-      const change = this.queue[this.head++]!;
-      try {
-        this.listener(change);
-      } catch (err) {
-        this.logger.error(`a change listener threw: ${describeThrown(err)}`);
+    if (this.replay !== undefined) {
+      // A chunk per turn: the first records reach the watcher at once, the event loop
+      // (a signal, a file event) runs between chunks, and a `changes()` loop takes them
+      // as it consumes them, so a big replay is never all in memory as changes.
+      for (let n = 0; n < REPLAY_CHUNK && this.active && this.replay !== undefined && (this.wantsReplay?.() ?? true); n++) {
+        const change = this.replay.next();
+        if (change === undefined) this.replay = undefined;
+        else this.call(change);
+      }
+      if (this.replay !== undefined) {
+        // More when the loop asks (pull), or on the next turn; the queue waits behind the replay.
+        if (this.active && (this.wantsReplay?.() ?? true)) this.schedule();
+        return;
       }
     }
+    while (this.active && this.head < this.queue.length) this.call(this.queue[this.head++]!);
     this.queue = this.active ? this.queue.slice(this.head) : [];
     this.head = 0;
   }
+
+  private call(change: Change): void {
+    try {
+      this.listener(change);
+    } catch (err) {
+      this.logger.error(`a change listener threw: ${describeThrown(err)}`);
+    }
+  }
+}
+
+/** What `subscribe` gives back: how to stop, and (for a `changes()` loop) how to ask for more of a replay. */
+export interface Subscription {
+  unsubscribe(): void;
+  pull(): void;
 }
 
 export class ChangeFeed {
@@ -201,29 +294,29 @@ export class ChangeFeed {
     private readonly timings: FeedTimings = DEFAULT_FEED_TIMINGS,
   ) {}
 
-  /** Adds a watcher; replays `since` into its queue first. Returns its unsubscribe function. */
+  /**
+   * Adds a watcher; its `since` replay (a snapshot of the current versions, taken now) is
+   * handed out before any live change. `wantsReplay`: see {@link Subscriber}.
+   */
   subscribe(
     listener: (change: Change) => void,
     collections: readonly string[] | undefined,
     since: number | undefined,
     onEnd?: () => void,
-  ): () => void {
+    wantsReplay?: () => boolean,
+  ): Subscription {
     const starting = this.subscribers.size === 0;
     if (starting) this.host.catchUp();
     const wanted = collections === undefined ? undefined : new Set(collections);
     this.track(wanted);
-    const subscriber = new Subscriber(listener, wanted, this.host.logger, onEnd);
+    const subscriber = new Subscriber(listener, wanted, this.host.logger, onEnd, wantsReplay);
     if (since !== undefined) {
-      const replay: Change[] = [];
-      for (const log of this.tracked.values()) {
-        // A loop, not push(...): spreading a million-record log's changes as arguments overflowed the stack.
-        if (subscriber.wants(log.name)) for (const change of replayChanges(log.name, log.current, since)) replay.push(change);
-      }
-      for (const change of byUpdatedAt(replay)) subscriber.push(change);
+      const logs = [...this.tracked.values()].filter((log) => subscriber.wants(log.name));
+      subscriber.startReplay(new Replay(logs, since));
     }
     this.subscribers.add(subscriber);
     if (starting) this.start();
-    return () => this.unsubscribe(subscriber);
+    return { unsubscribe: () => this.unsubscribe(subscriber), pull: () => subscriber.pull() };
   }
 
   /** Called by the store right after one of its writes committed, with the lines it appended. */
@@ -278,7 +371,7 @@ export class ChangeFeed {
   close(): void {
     const ended = [...this.subscribers];
     for (const subscriber of ended) subscriber.handOverQueued();
-    for (const subscriber of ended) subscriber.active = false;
+    for (const subscriber of ended) subscriber.stop();
     this.subscribers.clear();
     this.stop();
     for (const subscriber of ended) subscriber.onEnd?.();
@@ -288,7 +381,7 @@ export class ChangeFeed {
 
   private unsubscribe(subscriber: Subscriber): void {
     if (!this.subscribers.delete(subscriber)) return;
-    subscriber.active = false;
+    subscriber.stop();
     if (this.subscribers.size === 0) this.stop();
   }
 

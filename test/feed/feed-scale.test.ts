@@ -67,3 +67,115 @@ describe('a rewrite of a large log under a watcher', () => {
     expect(seen.length).toBe(n + 1);
   }, 120_000);
 });
+
+/**
+ * `JSON.parse` calls made while `fn` runs: a replayed change is its version parsed, so
+ * this counts the changes the feed has built (the feed's own memory holds texts only).
+ */
+function countParses(): { readonly count: number; restore(): void } {
+  const parse = JSON.parse;
+  const counter = { count: 0, restore: () => void (JSON.parse = parse) };
+  JSON.parse = function (this: unknown, ...args: Parameters<typeof JSON.parse>) {
+    counter.count++;
+    return parse.apply(this, args);
+  } as typeof JSON.parse;
+  return counter;
+}
+
+const turns = async (n: number): Promise<void> => {
+  for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve));
+};
+
+describe('a replay streams', () => {
+  const n = 20_000;
+
+  it('watch({ since }) delivers its first change before it has built the rest', async () => {
+    const store = openStore(tempDir());
+    store.collection<{ n: number }>({ name: 'events' }).createMany(Array.from({ length: n }, (_, i) => ({ n: i })));
+    const parses = countParses();
+    let atFirst = -1;
+    let seen = 0;
+    try {
+      const stop = store.watch(() => {
+        if (seen++ === 0) atFirst = parses.count;
+      }, { since: 0 });
+      await waitFor('the replay', () => seen === n, 30_000);
+      stop();
+    } finally {
+      parses.restore();
+    }
+    // Built all at once, every record was parsed (n) before the first was delivered.
+    expect(atFirst).toBeGreaterThan(0);
+    expect(atFirst).toBeLessThanOrEqual(1000);
+  }, 60_000);
+
+  it('changes({ since }) builds the replay as the loop consumes it, not ahead of it', async () => {
+    const store = openStore(tempDir());
+    store.collection<{ n: number }>({ name: 'events' }).createMany(Array.from({ length: n }, (_, i) => ({ n: i })));
+    const parses = countParses();
+    const it = store.changes<{ n: number }>({ since: 0 });
+    let built: number;
+    try {
+      const first = await it.next();
+      expect(first.value?.record.n).toBe(0);
+      // A consumer that stops reading: the feed must not go on filling the loop's buffer.
+      await turns(50);
+      built = parses.count;
+    } finally {
+      parses.restore();
+    }
+    expect(built).toBeLessThanOrEqual(2000);
+    let next = 1;
+    for (let r = await it.next(); !r.done; r = await it.next()) {
+      expect(r.value.record.n).toBe(next++);
+      if (next === n) break;
+    }
+    expect(next).toBe(n);
+    await it.return!();
+  }, 60_000);
+
+  it('writes made during a long replay come after it, once each: no duplicate, no gap', async () => {
+    const store = openStore(tempDir());
+    const events = store.collection<{ n: number; v?: number }>({ name: 'events' });
+    const ids = events.createMany(Array.from({ length: n }, (_, i) => ({ n: i })));
+    const seen: { id: string; v: number | undefined; op: string }[] = [];
+    let added = '';
+    const stop = store.watch((c) => {
+      seen.push({ id: c.id, v: (c.record as { v?: number }).v, op: c.op });
+      // At the replay's first change (a listener may write): a record it has not reached yet, and a new one.
+      if (seen.length === 1) {
+        events.patch(ids[n - 1]!, { v: 1 });
+        added = events.create({ n: n });
+      }
+    }, { since: 0 });
+    await waitFor('the replay and the writes', () => seen.length >= n + 2, 30_000);
+    await turns(5);
+    stop();
+    expect(seen).toHaveLength(n + 2);
+    // The replay is the store as it was at subscribe time: the last record unpatched ...
+    expect(seen.slice(0, n).map((s) => s.id)).toEqual(ids);
+    expect(seen[n - 1]!.v).toBeUndefined();
+    // ... and the writes follow it, in order.
+    expect(seen.slice(n)).toEqual([
+      { id: ids[n - 1], v: 1, op: 'update' },
+      { id: added, v: undefined, op: 'create' },
+    ]);
+  }, 60_000);
+});
+
+describe('a replay under way when the store closes', () => {
+  it('a changes() loop still hands out the rest of the replay, then the writes made before the close, then ends', async () => {
+    const store = openStore(tempDir());
+    const events = store.collection<{ n: number }>({ name: 'events' });
+    const n = 5_000;
+    events.createMany(Array.from({ length: n }, (_, i) => ({ n: i })));
+    const it = store.changes<{ n: number }>({ since: 0 });
+    const first = await it.next();
+    expect(first.value?.record.n).toBe(0);
+    events.create({ n: n });
+    store.close();
+    const rest: number[] = [];
+    for (let r = await it.next(); !r.done; r = await it.next()) rest.push(r.value.record.n);
+    expect(rest).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+  }, 60_000);
+});

@@ -40,29 +40,38 @@ export async function run(ctx: CliContext, input: CreatePrdInput): Promise<numbe
  * replace those bytes with U+FFFD.
  */
 export function readTextFile(ctx: CliContext, path: string, option: string): string {
-  if (path === '') {
-    // `--content-file "$F"` / `import "$F"` with F unset: resolved, '' is the current
-    // directory, and "it is a directory" would not say what went wrong.
-    throw new UsageError(`${option}: the file name is empty`, { hint: 'pass the path of a readable text file (or - for stdin)' });
-  }
+  checkFileName(path, option);
   let bytes: Buffer;
   try {
     bytes = path === '-' ? readFileSync(0) : readFileSync(resolve(ctx.cwd, path));
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
-    throw new CliError(`cannot read ${option} ${path}: ${why}`, { hint: `pass the path of a readable text file${path === '-' ? '' : " (or - for stdin)"}`, cause: err });
+    throw unreadableFile(err, path, option);
   }
   const bad = isUtf8(bytes) ? -1 : invalidUtf8Offset(bytes);
-  if (bad >= 0) {
-    throw new CliError(
-      `${option} ${path === '-' ? '(stdin)' : path} is not valid UTF-8: invalid byte sequence at byte offset ${bad} (0x${bytes[bad]!.toString(16).padStart(2, '0')})`,
-      { hint: 'convert the file to UTF-8 (e.g. `iconv -f latin1 -t utf-8 file > file.utf8`); nothing was written' },
-    );
-  }
+  if (bad >= 0) throw notUtf8(path, option, bad, bytes[bad]!);
   // A byte-order mark (Windows editors and PowerShell's `Out-File -Encoding utf8` write
   // one) marks the encoding, it is not text: kept, it hid the first JSON line of an
   // import and the first markdown heading of a content file.
   const text = bytes.toString('utf8');
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/** `--content-file "$F"` / `import "$F"` with F unset: resolved, '' is the current directory, and "it is a directory" would not say what went wrong. */
+export function checkFileName(path: string, option: string): void {
+  if (path === '') throw new UsageError(`${option}: the file name is empty`, { hint: 'pass the path of a readable text file (or - for stdin)' });
+}
+
+/** The error for a file named on the command line that could not be read (`err` from `fs`). */
+export function unreadableFile(err: unknown, path: string, option: string): CliError {
+  const code = (err as NodeJS.ErrnoException).code;
+  const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+  return new CliError(`cannot read ${option} ${path}: ${why}`, { hint: `pass the path of a readable text file${path === '-' ? '' : " (or - for stdin)"}`, cause: err });
+}
+
+/** The error for a file that is not UTF-8: `offset` is its first bad byte's, `byte` that byte. */
+export function notUtf8(path: string, option: string, offset: number, byte: number): CliError {
+  return new CliError(
+    `${option} ${path === '-' ? '(stdin)' : path} is not valid UTF-8: invalid byte sequence at byte offset ${offset} (0x${byte.toString(16).padStart(2, '0')})`,
+    { hint: 'convert the file to UTF-8 (e.g. `iconv -f latin1 -t utf-8 file > file.utf8`); nothing was written' },
+  );
 }

@@ -3,7 +3,13 @@ import type { CliContext } from '../context.js';
 import { CliError, withContext } from '../errors.js';
 import { withStore } from '../open-store.js';
 import { createOutput, plural } from '../output.js';
-import { readTextFile } from './create-prd.js';
+import { checkFileName, notUtf8, unreadableFile } from './create-prd.js';
+import { isUtf8 } from 'node:buffer';
+import { closeSync, fstatSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { forEachRawLine } from '../line-reader.js';
+import { invalidUtf8Offset } from '../utf8.js';
 import { unheldNumbers } from '../../shared/exact-integers.js';
 import { compactJson, parseExact, stringifyExact } from '../../shared/exact-json.js';
 import { createProgress } from '../progress.js';
@@ -64,32 +70,48 @@ export function parseExport(text: string, file: string): { format: 'json' | 'jso
   }
   const entries: ImportEntry[] = [];
   lines.forEach((raw, i) => {
-    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    if (line.trim() === '') return;
-    const where = `line ${i + 1}`;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (err) {
-      throw bad(file, where, `is not valid JSON (${(err as Error).message})`);
-    }
-    if (!isObject(value)) throw bad(file, where, 'is not a JSON object');
-    if (typeof value.collection !== 'string') throw bad(file, where, 'has no string "collection"');
-    if (!('record' in value)) throw bad(file, where, 'has no "record"');
-    // An export line holds these two members only; another (a field typed beside "record"
-    // instead of in it) would be dropped without a word.
-    const other = Object.keys(value).find((key) => key !== 'collection' && key !== 'record');
-    if (other !== undefined) throw bad(file, where, `has the member ${JSON.stringify(other)} besides "collection" and "record" (record fields go inside "record")`);
-    // Written twice, JSON.parse keeps the last: the first record (or collection) would be dropped.
-    const twice = mayNameTwice(line) ? memberWrittenTwice(line) : undefined;
-    if (twice !== undefined) throw bad(file, where, `has ${JSON.stringify(twice)} twice (one line holds one record)`);
-    // The record as the line writes it: its members keep their bytes (`1.0`, `"\u00e9"`,
-    // every digit of an integer beyond ±2^53, `1e400`), as `export` printed them from the log.
-    const recordText = memberText(line, 'record');
-    const text = recordText === undefined ? undefined : compactJson(recordText);
-    entries.push(checkEntry(value.collection, value.record, where, file, undefined, text !== JSON.stringify(value.record) ? text : undefined));
+    const entry = parseExportLine(raw, i + 1, file);
+    if (entry !== undefined) entries.push(entry);
   });
   return { format: 'jsonl', entries };
+}
+
+/** Line `lineNo` (1-based) of a `jsonl` export: its entry, or undefined for a blank line. Throws a {@link CliError} naming the line. */
+function parseExportLine(raw: string, lineNo: number, file: string): ImportEntry | undefined {
+  return readExportLine(raw, lineNo, file, true);
+}
+
+/**
+ * {@link parseExportLine}; `exact: false` only checks the line (every error it can throw
+ * is thrown) without working out the record's exact text: the first of an import's two
+ * readings, which keeps nothing.
+ */
+function readExportLine(raw: string, lineNo: number, file: string, exact: boolean): ImportEntry | undefined {
+  const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+  if (line.trim() === '') return undefined;
+  const where = `line ${lineNo}`;
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch (err) {
+    throw bad(file, where, `is not valid JSON (${(err as Error).message})`);
+  }
+  if (!isObject(value)) throw bad(file, where, 'is not a JSON object');
+  if (typeof value.collection !== 'string') throw bad(file, where, 'has no string "collection"');
+  if (!('record' in value)) throw bad(file, where, 'has no "record"');
+  // An export line holds these two members only; another (a field typed beside "record"
+  // instead of in it) would be dropped without a word.
+  const other = Object.keys(value).find((key) => key !== 'collection' && key !== 'record');
+  if (other !== undefined) throw bad(file, where, `has the member ${JSON.stringify(other)} besides "collection" and "record" (record fields go inside "record")`);
+  // Written twice, JSON.parse keeps the last: the first record (or collection) would be dropped.
+  const twice = mayNameTwice(line) ? memberWrittenTwice(line) : undefined;
+  if (twice !== undefined) throw bad(file, where, `has ${JSON.stringify(twice)} twice (one line holds one record)`);
+  if (!exact) return checkEntry(value.collection, value.record, where, file);
+  // The record as the line writes it: its members keep their bytes (`1.0`, `"\u00e9"`,
+  // every digit of an integer beyond ±2^53, `1e400`), as `export` printed them from the log.
+  const recordText = memberText(line, 'record');
+  const text = recordText === undefined ? undefined : compactJson(recordText);
+  return checkEntry(value.collection, value.record, where, file, undefined, text !== JSON.stringify(value.record) ? text : undefined);
 }
 
 /** The first top-level key that `json` (valid JSON text, an object) writes more than once. */
@@ -159,14 +181,27 @@ export function importEntries(
   file: string,
   onProgress?: (done: number, total: number) => void,
 ): Omit<ImportReport, 'format'> {
+  return importBatches(store, (onBatch) => onBatch(entries), file, entries.length, onProgress);
+}
+
+/**
+ * {@link importEntries} for entries handed over in batches, in file order (a large export
+ * read from its file a batch at a time): one transaction around them all, each batch
+ * written as `importEntries` writes its whole input. A batch that fails is created again
+ * one entry at a time: every earlier batch went in whole, so the first entry that fails
+ * then is the first of the file. References are checked as each batch goes in; those that
+ * name no live record yet (a record later in the file) are kept, as the field and the ids
+ * it names only, and checked again at the end, in file order.
+ */
+export function importBatches(
+  store: Store,
+  forEachBatch: (onBatch: (batch: readonly ImportEntry[]) => void) => void,
+  file: string,
+  total: number,
+  onProgress?: (done: number, total: number) => void,
+): Omit<ImportReport, 'format'> {
   // No prototype: a collection may be named `constructor`.
   const collections = Object.create(null) as Record<string, number>;
-  const byCollection = new Map<string, ImportEntry[]>();
-  for (const entry of entries) {
-    const list = byCollection.get(entry.collection);
-    if (list === undefined) byCollection.set(entry.collection, [entry]);
-    else list.push(entry);
-  }
   const handles = new Map<string, Collection<Record<string, unknown>>>();
   // The store validates the built-in record types against their stored schema itself.
   const collectionOf = (name: string): Collection<Record<string, unknown>> => {
@@ -187,60 +222,95 @@ export function importEntries(
     }
   };
   let done = 0;
-  store.transaction(() => {
-    try {
-      // A savepoint: when it fails, nothing of it is left for the replay below.
-      store.transaction(() => {
-        for (const [name, list] of byCollection) {
-          const collection = collectionOf(name);
-          const createRun = (run: ImportEntry[]): void => {
-            onProgress?.(done, entries.length);
-            collection.createMany(run.map((entry) => entry.record));
-            done += run.length;
-          };
-          let run: ImportEntry[] = [];
-          for (const entry of list) {
-            if (entry.text === undefined) {
-              run.push(entry);
-              continue;
-            }
-            if (run.length > 0) createRun(run);
-            run = [];
-            createOne(entry);
-            done++;
-          }
-          if (run.length > 0) createRun(run);
-          collections[name] = list.length;
-        }
-      });
-    } catch (err) {
-      // Created again one entry at a time in file order (the failed savepoint left
-      // nothing), to name the first entry of the file that fails, whichever collection
-      // it is in: collections are created one after the other above.
-      store.transaction(() => entries.forEach(createOne)); // throws, naming the entry
-      throw err; // a failure one entry at a time did not repeat (a full disk freed meanwhile)
+  const writeBatch = (batch: readonly ImportEntry[]): void => {
+    const byCollection = new Map<string, ImportEntry[]>();
+    for (const entry of batch) {
+      const list = byCollection.get(entry.collection);
+      if (list === undefined) byCollection.set(entry.collection, [entry]);
+      else list.push(entry);
     }
-    onProgress?.(done, entries.length);
-    // Inside the transaction: the imported records are visible, so a reference may name
-    // a record of the same import or one already in the store.
-    refuseDanglingReferences(store, entries, file);
+    for (const [name, list] of byCollection) {
+      const collection = collectionOf(name);
+      const createRun = (run: ImportEntry[]): void => {
+        onProgress?.(done, total);
+        collection.createMany(run.map((entry) => entry.record));
+        done += run.length;
+      };
+      let run: ImportEntry[] = [];
+      for (const entry of list) {
+        if (entry.text === undefined) {
+          run.push(entry);
+          continue;
+        }
+        if (run.length > 0) createRun(run);
+        run = [];
+        createOne(entry);
+        done++;
+      }
+      if (run.length > 0) createRun(run);
+    }
+  };
+  const unresolved: PendingReference[] = [];
+  store.transaction(() => {
+    forEachBatch((batch) => {
+      try {
+        // A savepoint: when it fails, nothing of it is left for the replay below.
+        store.transaction(() => writeBatch(batch));
+      } catch (err) {
+        // Created again one entry at a time in file order (the failed savepoint left
+        // nothing), to name the first entry of the file that fails, whichever collection
+        // it is in: collections are created one after the other above.
+        store.transaction(() => batch.forEach(createOne)); // throws, naming the entry
+        throw err; // a failure one entry at a time did not repeat (a full disk freed meanwhile)
+      }
+      for (const entry of batch) collections[entry.collection] = (collections[entry.collection] ?? 0) + 1;
+      // Inside the transaction: the imported records are visible, so a reference may name
+      // a record of the same import or one already in the store.
+      noteUnresolvedReferences(store, batch, unresolved);
+    });
+    onProgress?.(done, total);
+    // The import only creates records: a reference that named a live record when its batch went in still does.
+    refuseDanglingReferences(store, unresolved, file);
   });
-  return { records: entries.length, collections };
+  return { records: done, collections };
 }
 
-/** Throws NOT_FOUND for the first imported record whose reference names no live record. */
-function refuseDanglingReferences(store: Store, entries: readonly ImportEntry[], file: string): void {
-  for (const entry of entries) {
+/** A checked reference of an imported record that named no live record when its batch was written. */
+interface PendingReference {
+  collection: string;
+  where: string;
+  field: string;
+  to: string;
+  many: boolean;
+  value: unknown;
+}
+
+/** Adds to `out` each checked reference of `batch` that names no live record (yet). */
+function noteUnresolvedReferences(store: Store, batch: readonly ImportEntry[], out: PendingReference[]): void {
+  for (const entry of batch) {
     for (const ref of REFERENCE_FIELDS) {
       if (ref.from !== entry.collection || !ref.checkedOnWrite) continue;
-      const value = entry.record[ref.field];
-      const target = ref.many === true && Array.isArray(value) ? value.find((id) => !isLive(store, ref.to, id)) : isLive(store, ref.to, value) ? undefined : value;
-      if (target === undefined) continue;
-      throw new NotFoundError(
-        `${file} ${entry.where} (${entry.collection}): ${ref.field} ${JSON.stringify(target)} does not name a live ${recordType(ref.to)!.label}, neither in the import nor in the store`,
-        { data: { file, where: entry.where, collection: entry.collection, field: ref.field, ref: target }, hint: 'import the referenced record too (or fix the field); nothing was imported' },
-      );
+      const pending = { collection: entry.collection, where: entry.where, field: ref.field, to: ref.to, many: ref.many === true, value: entry.record[ref.field] };
+      if (deadTarget(store, pending) !== undefined) out.push(pending);
     }
+  }
+}
+
+/** The id `ref` names that is not live, if any. */
+function deadTarget(store: Store, ref: PendingReference): unknown {
+  const { value } = ref;
+  return ref.many && Array.isArray(value) ? value.find((id) => !isLive(store, ref.to, id)) : isLive(store, ref.to, value) ? undefined : value;
+}
+
+/** Throws NOT_FOUND for the first of `refs` (in file order) that names no live record. */
+function refuseDanglingReferences(store: Store, refs: readonly PendingReference[], file: string): void {
+  for (const ref of refs) {
+    const target = deadTarget(store, ref);
+    if (target === undefined) continue;
+    throw new NotFoundError(
+      `${file} ${ref.where} (${ref.collection}): ${ref.field} ${JSON.stringify(target)} does not name a live ${recordType(ref.to)!.label}, neither in the import nor in the store`,
+      { data: { file, where: ref.where, collection: ref.collection, field: ref.field, ref: target }, hint: 'import the referenced record too (or fix the field); nothing was imported' },
+    );
   }
 }
 
@@ -251,22 +321,195 @@ function isLive(store: Store, collection: string, id: unknown): boolean {
 
 export async function run(ctx: CliContext, input: ImportInput): Promise<number> {
   const out = createOutput(ctx);
-  const text = readTextFile(ctx, input.file, 'import file');
-  const { format, entries } = parseExport(text, input.file);
+  checkFileName(input.file, OPTION);
+  const source = openImportFile(ctx, input.file);
   const progress = createProgress(ctx.stderr, { label: 'taskstore: import' });
-  let result;
+  let report: ImportReport;
   try {
-    result = await withStore(ctx, (store) => importEntries(store, entries, input.file, (done, total) => progress.update(done, total)), { create: true });
+    const onProgress = (done: number, total: number): void => progress.update(done, total);
+    if (startsAsJsonl(source.fd)) {
+      // Read twice, a line at a time: first every line is checked (so that a file that
+      // is not an export is refused before any store is opened or created), then the
+      // records are written in batches. Read whole (the file, its lines and every parsed
+      // record at once), a million-record export took 1.4 GB.
+      const total = checkExportLines(source.fd, input.file);
+      const result = await withStore(ctx, (store) => importBatches(store, (onBatch) => forEachExportBatch(source.fd, input.file, onBatch), input.file, total, onProgress), { create: true });
+      report = { format: 'jsonl', ...result };
+    } else {
+      // A JSON document (or something that is no export at all) is parsed whole.
+      const { format, entries } = parseExport(textOf(source.fd, input.file), input.file);
+      const result = await withStore(ctx, (store) => importEntries(store, entries, input.file, onProgress), { create: true });
+      report = { format, ...result };
+    }
   } finally {
     progress.clear();
+    source.close();
   }
-  const report: ImportReport = { format, ...result };
   if (out.jsonMode) out.json(report);
   else {
     const names = Object.keys(report.collections);
     out.line(`imported ${plural(report.records, 'record')}${names.length === 0 ? '' : ` into ${names.map((n) => `${n} (${report.collections[n]})`).join(', ')}`}`);
   }
   return 0;
+}
+
+const OPTION = 'import file';
+
+/** Records (or input bytes, for big records) per batch of a `jsonl` import read from its file. */
+const BATCH_RECORDS = 10_000;
+const BATCH_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The file to import, open for reading; stdin (`-`) is first copied to a temporary file,
+ * which is read twice (see `run`) and removed by `close`.
+ */
+function openImportFile(ctx: CliContext, path: string): { fd: number; close(): void } {
+  if (path === '-') return spool(0, path);
+  let fd: number;
+  try {
+    fd = openSync(resolve(ctx.cwd, path), 'r');
+    const st = fstatSync(fd);
+    // Opening a directory succeeds; reading it would fail later, less clearly.
+    if (st.isDirectory()) {
+      closeSync(fd);
+      throw Object.assign(new Error('it is a directory'), { code: 'EISDIR' });
+    }
+    // A pipe (`import <(…)`, a FIFO) cannot be read twice: copied like stdin.
+    if (!st.isFile()) {
+      try {
+        return spool(fd, path);
+      } finally {
+        closeSync(fd);
+      }
+    }
+  } catch (err) {
+    throw err instanceof CliError ? err : unreadableFile(err, path, OPTION);
+  }
+  return { fd, close: () => closeSync(fd) };
+}
+
+/** A copy of what `input` (stdin, a pipe) holds, in a temporary file removed by `close`. */
+function spool(input: number, name: string): { fd: number; close(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'taskstore-import-'));
+  const remove = (): void => rmSync(dir, { recursive: true, force: true });
+  let fd: number | undefined;
+  try {
+    const path = join(dir, 'stdin');
+    fd = openSync(path, 'w+', 0o600);
+    const chunk = Buffer.allocUnsafe(1 << 20);
+    for (;;) {
+      let n: number;
+      try {
+        n = readSync(input, chunk, 0, chunk.length, null);
+      } catch (err) {
+        // stdin in non-blocking mode (some terminals and parents) has nothing yet: wait a moment.
+        if ((err as NodeJS.ErrnoException).code === 'EAGAIN') {
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+          continue;
+        }
+        if ((err as NodeJS.ErrnoException).code === 'EOF') break;
+        throw unreadableFile(err, name, OPTION);
+      }
+      if (n === 0) break;
+      writeSync(fd, chunk, 0, n);
+    }
+  } catch (err) {
+    if (fd !== undefined) closeSync(fd);
+    remove();
+    throw err;
+  }
+  const spooled = fd;
+  return {
+    fd: spooled,
+    close: () => {
+      closeSync(spooled);
+      remove();
+    },
+  };
+}
+
+/** The whole file as text, refused when it is not UTF-8 (a byte-order mark dropped). */
+function textOf(fd: number, path: string): string {
+  // From the start, whatever the descriptor's position (the copy of stdin was written through it).
+  const bytes = Buffer.allocUnsafe(fstatSync(fd).size);
+  for (let at = 0; at < bytes.length; ) {
+    const n = readSync(fd, bytes, at, bytes.length - at, at);
+    if (n === 0) throw new CliError(`cannot read ${OPTION} ${path}: it shrank while being read`);
+    at += n;
+  }
+  const bad = isUtf8(bytes) ? -1 : invalidUtf8Offset(bytes);
+  if (bad >= 0) throw notUtf8(path, OPTION, bad, bytes[bad]!);
+  const text = bytes.toString('utf8');
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/**
+ * Each line of the file as text (a byte-order mark before the first dropped), refused
+ * at the first byte that is not UTF-8 (the same offset a check of the whole file gives:
+ * a `\n` never continues a multi-byte sequence). `onLine` returning false stops.
+ */
+function forEachTextLine(fd: number, path: string, onLine: (text: string, lineNo: number) => boolean | void): void {
+  forEachRawLine(fd, ({ bytes, lineNo, offset }) => {
+    if (!isUtf8(bytes)) {
+      const bad = invalidUtf8Offset(bytes);
+      throw notUtf8(path, OPTION, offset + bad, bytes[bad]!);
+    }
+    const text = bytes.toString('utf8');
+    return onLine(lineNo === 1 && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, lineNo);
+  });
+}
+
+/**
+ * Whether the file is a `jsonl` export as far as its start tells: its first non-blank
+ * line is a JSON value on its own, and another non-blank line follows (two values are
+ * never one JSON document). Anything else — a pretty-printed document, a document on
+ * one line, a first line that does not parse — is read whole, as `parseExport` rules.
+ */
+function startsAsJsonl(fd: number): boolean {
+  let first = true;
+  let jsonl = false;
+  try {
+    forEachTextLine(fd, '', (raw) => {
+      const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+      if (line.trim() === '') return true;
+      if (!first) {
+        jsonl = true;
+        return false;
+      }
+      first = false;
+      return tryParse(line) !== undefined;
+    });
+  } catch {
+    return false; // not UTF-8: read whole, which says where
+  }
+  return jsonl;
+}
+
+/** Checks every line of a `jsonl` export (throws naming the first bad one); returns the number of records. */
+function checkExportLines(fd: number, file: string): number {
+  let records = 0;
+  forEachTextLine(fd, file, (raw, lineNo) => {
+    if (readExportLine(raw, lineNo, file, false) !== undefined) records++;
+  });
+  return records;
+}
+
+/** The entries of a `jsonl` export, in file order, in batches of at most {@link BATCH_RECORDS} records or about {@link BATCH_BYTES}. */
+function forEachExportBatch(fd: number, file: string, onBatch: (batch: readonly ImportEntry[]) => void): void {
+  let batch: ImportEntry[] = [];
+  let bytes = 0;
+  forEachTextLine(fd, file, (raw, lineNo) => {
+    const entry = parseExportLine(raw, lineNo, file);
+    if (entry === undefined) return;
+    batch.push(entry);
+    bytes += raw.length;
+    if (batch.length >= BATCH_RECORDS || bytes >= BATCH_BYTES) {
+      onBatch(batch);
+      batch = [];
+      bytes = 0;
+    }
+  });
+  if (batch.length > 0) onBatch(batch);
 }
 
 function tryParse(text: string): unknown {

@@ -3,7 +3,7 @@
  * remote, without touching the network or anything else (the remote-tracking ref as of
  * the last fetch is what "behind" is counted against).
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { runGit } from '../git-command.js';
 import { gitIntegrationStatus } from '../status.js';
@@ -128,14 +128,40 @@ function uncommittedChanges(workTree: string, storeRelative: string): { uncommit
       untrackedFiles.push(path);
       continue;
     }
-    let lines = 0;
-    try {
-      const content = readFileSync(join(workTree, path));
-      for (let i = content.indexOf(0x0a); i !== -1; i = content.indexOf(0x0a, i + 1)) lines++;
-    } catch {
-      continue;
-    }
-    note(path, { added: lines, removed: 0 });
+    const lines = countLines(join(workTree, path));
+    if (lines !== undefined) note(path, { added: lines, removed: 0 });
   }
   return { uncommitted: result, untrackedFiles };
+}
+
+const COUNT_CHUNK = 1 << 20;
+
+/**
+ * The `\n`s in a file, read a chunk at a time: an untracked log may be as large as a
+ * store gets, and read whole it took its size in memory (and one over 2 GiB could not be
+ * read at all, so it was left out of the report without a word). Undefined when the file
+ * cannot be read (gone since git listed it).
+ */
+function countLines(path: string): number | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const chunk = Buffer.allocUnsafe(COUNT_CHUNK);
+    let lines = 0;
+    for (let position = 0; ; ) {
+      const n = readSync(fd, chunk, 0, COUNT_CHUNK, position);
+      if (n === 0) return lines;
+      position += n;
+      const data = n === COUNT_CHUNK ? chunk : chunk.subarray(0, n);
+      for (let i = data.indexOf(0x0a); i !== -1; i = data.indexOf(0x0a, i + 1)) lines++;
+    }
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
 }

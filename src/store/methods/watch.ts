@@ -1,6 +1,6 @@
 /** `store.watch()` and `store.changes()`: wiring the change feed (`../../feed/`) to the engine. */
 import { argumentTypeError, assertCollectionArgument, assertFunction, parseOptionsArgument } from '../arguments.js';
-import { ChangeFeed } from '../../feed/feed.js';
+import { ChangeFeed, type Subscription } from '../../feed/feed.js';
 import { isPlainObject } from '../record-input.js';
 import type { Change, ChangesOptions, WatchOptions } from '../../feed/change.js';
 import { changeIterator } from '../../feed/change-iterator.js';
@@ -9,7 +9,7 @@ import type { Engine } from '../engine.js';
 export function watch(engine: Engine, listener: (change: Change) => void, options: WatchOptions = {}): () => void {
   engine.assertOpen();
   assertFunction('listener', listener, 'a listener function');
-  return subscribe(engine, listener, options);
+  return subscribe(engine, listener, options).unsubscribe;
 }
 
 export function changes(engine: Engine, options: ChangesOptions = {}): AsyncIterableIterator<Change> {
@@ -19,7 +19,7 @@ export function changes(engine: Engine, options: ChangesOptions = {}): AsyncIter
   const { signal, ...watchOptions } = options;
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw argumentTypeError('signal', 'an AbortSignal', signal);
   checkWatchOptions(watchOptions);
-  return changeIterator((listener, onEnd) => subscribe(engine, listener, watchOptions, onEnd), signal);
+  return changeIterator((listener, onEnd, wantsReplay) => subscribe(engine, listener, watchOptions, onEnd, wantsReplay), signal);
 }
 
 function checkWatchOptions(options: WatchOptions): void {
@@ -48,7 +48,13 @@ function connectionSerial(cache: object): number {
   return serial;
 }
 
-function subscribe(engine: Engine, listener: (change: Change) => void, options: WatchOptions, onEnd?: () => void): () => void {
+function subscribe(
+  engine: Engine,
+  listener: (change: Change) => void,
+  options: WatchOptions,
+  onEnd?: () => void,
+  wantsReplay?: () => boolean,
+): Subscription {
   checkWatchOptions(options);
   if (engine.scope !== undefined) throw new TypeError('watch() and changes() cannot be called inside a transaction');
   engine.feed ??= new ChangeFeed({
@@ -62,5 +68,5 @@ function subscribe(engine: Engine, listener: (change: Change) => void, options: 
     catchUp: () => void engine.refresh(),
     dataVersion: () => `${connectionSerial(engine.cache)}:${engine.cache.selectAll<{ data_version: number }>('SELECT data_version FROM pragma_data_version')[0]!.data_version}`,
   });
-  return engine.feed.subscribe(listener, options.collections, options.since, onEnd);
+  return engine.feed.subscribe(listener, options.collections, options.since, onEnd, wantsReplay);
 }
