@@ -1,14 +1,23 @@
 /**
- * The transaction journal makes a commit that appends several lines (to one or several
- * logs) all-or-nothing across a crash.
+ * The write journal: every commit records, before it appends, what it is about to append,
+ * so that whoever next takes the write lock can tell a dead TaskStore writer's bytes from
+ * another program's.
  *
- * Before appending, the committer writes (and flushes) one journal record: for each
- * log, the offset where its new bytes start, their length and hash, and a fingerprint
- * of the bytes before them. Then it appends and flushes the logs, then empties the
- * journal. Whoever next takes the write lock and finds a non-empty journal finishes the
- * story: if every log holds all of its new bytes, the transaction happened (keep it);
- * otherwise the partial bytes are moved aside and every log is cut back to its offset.
- * A journal that is itself incomplete (torn) means no log was touched yet.
+ * Before appending, the committer writes one journal record: for each log, the offset
+ * where its new bytes start, their length and hash, and a fingerprint of the bytes before
+ * them. Then it appends and flushes the logs, then empties the journal. Whoever next
+ * takes the write lock and finds a non-empty journal finishes the story: if every log
+ * holds all of its new bytes, the commit happened (keep it); otherwise the partial bytes
+ * are moved aside and every log is cut back to its offset. A journal that is itself
+ * incomplete (torn) means no log was touched yet.
+ *
+ * A commit of several lines (a transaction, a batch, across files) flushes its record
+ * before appending: all or none survives a crash of the machine too. A single line only
+ * writes it (no flush: a few microseconds, where a flush costs as much as the append's
+ * own): a writer killed mid-append leaves it in the page cache, which is what makes its
+ * half line recognizably TaskStore's. An unterminated line that no record names is never
+ * taken for TaskStore's (see foreign-writes.ts) — also after a power loss that kept the
+ * half line but not its unflushed record (then it is kept in the log as a malformed line).
  *
  * The journal file is never deleted, only emptied, so no directory flush is needed per
  * commit. It is local state, ignored by git.
@@ -99,13 +108,17 @@ export class Journal {
     if (created) durability.syncDir(dir);
   }
 
-  /** Records a commit about to happen; returns once it is on disk. */
-  begin(entries: JournalEntry[]): void {
+  /**
+   * Records a commit about to happen; with `flush` (the default), returns once it is on
+   * disk, else once other processes can read it.
+   */
+  begin(entries: JournalEntry[], { flush = true }: { flush?: boolean } = {}): void {
     const data = encodeJournal(entries);
     try {
-      ftruncateSync(this.fd, 0);
+      // end() empties it after every commit: only a failed end() left something to cut.
+      if (!this.isEmpty()) ftruncateSync(this.fd, 0);
       writeAll(this.fd, data, 0);
-      this.durability.syncData(this.fd);
+      if (flush) this.durability.syncData(this.fd);
     } catch (err) {
       throw ioError('write the transaction journal', this.path, err);
     }
@@ -134,8 +147,11 @@ export class Journal {
     const logs = decoded.entries.map((entry) => ({ entry, path: join(this.dir, entry.file) }));
     const facts = logs.map(({ entry, path }) => inspectLog(path, entry));
     if (facts.some((f) => f === 'replaced')) {
-      // A log was rewritten since (git checkout, restore): offsets no longer mean anything.
-      onWarning(`discarded an interrupted transaction journal: ${logs.map((l) => l.entry.file).join(', ')} changed since`);
+      // A log was rewritten since (git checkout, restore): its offset no longer means
+      // anything. A log still as the commit found it holds the commit's bytes all the same:
+      // a partial one is cut back (its torn line would otherwise be taken for another program's).
+      logs.forEach(({ entry, path }, i) => facts[i] === 'partial' && rollBack(path, entry, this.durability));
+      onWarning(`discarded an interrupted transaction journal: ${logs.filter((_, i) => facts[i] === 'replaced').map((l) => l.entry.file).join(', ')} changed since`);
       this.end();
       return { action: 'discarded-stale', files: logs.map((l) => l.entry.file) };
     }
@@ -143,10 +159,16 @@ export class Journal {
       this.end();
       return { action: 'kept', files: logs.map((l) => l.entry.file) };
     }
-    for (const { entry, path } of logs) rollBack(path, entry, this.durability);
-    onWarning(
-      `rolled back a transaction interrupted by a crash in ${logs.map((l) => l.entry.file).join(', ')}; its partial lines were moved to *.jsonl.torn`,
-    );
+    const cut = logs.filter(({ entry, path }) => rollBack(path, entry, this.durability));
+    // A writer killed before its first byte reached a log left nothing behind to speak of.
+    if (cut.length > 0) {
+      const only = logs.length === 1 ? logs[0]!.entry.file : undefined;
+      onWarning(
+        only !== undefined
+          ? `${only} ended with an incomplete write (a TaskStore writer interrupted by a crash); its bytes were moved to ${only}.torn`
+          : `rolled back a transaction interrupted by a crash in ${logs.map((l) => l.entry.file).join(', ')}; its partial lines were moved to *.jsonl.torn`,
+      );
+    }
     this.end();
     return { action: 'rolled-back', files: logs.map((l) => l.entry.file) };
   }
@@ -171,13 +193,18 @@ function inspectLog(path: string, entry: JournalEntry): 'complete' | 'partial' |
   }
 }
 
-/** Cuts a log back to where the interrupted transaction began, keeping the cut bytes in `<log>.torn`. */
-function rollBack(path: string, entry: JournalEntry, durability: Durability): void {
-  if (!existsSync(path)) return;
+/**
+ * Cuts a log back to where the interrupted commit began, keeping the cut bytes in
+ * `<log>.torn`. Returns whether there was anything to cut.
+ */
+function rollBack(path: string, entry: JournalEntry, durability: Durability): boolean {
+  if (!existsSync(path)) return false;
   const fd = openLogFile(path, READ_WRITE_NO_FOLLOW);
   try {
     const size = fstatSync(fd).size;
-    if (size > entry.offset) moveTornBytesAside(fd, path, entry.offset, readRange(fd, entry.offset, size - entry.offset), durability);
+    if (size <= entry.offset) return false;
+    moveTornBytesAside(fd, path, entry.offset, readRange(fd, entry.offset, size - entry.offset), durability);
+    return true;
   } finally {
     closeSync(fd);
   }
