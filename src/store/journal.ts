@@ -19,10 +19,14 @@
  * taken for TaskStore's (see foreign-writes.ts) — also after a power loss that kept the
  * half line but not its unflushed record (then it is kept in the log as a malformed line).
  *
- * The journal file is never deleted, only emptied, so no directory flush is needed per
- * commit. It is local state, ignored by git.
+ * The journal file is never deleted nor truncated: a record is written over the previous
+ * one, and emptying it writes a newline over its first byte. A file that keeps its size
+ * changes no metadata that the log's fdatasync would then have to commit as well
+ * (measured on ext4: truncating it at every write cost ~25 µs of a ~270 µs durable write;
+ * writing over it ~7 µs). No directory flush is needed per commit either. It is local
+ * state, ignored by git.
  */
-import { closeSync, existsSync, fstatSync, ftruncateSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { fingerprintPrefix, hashBytes, readRange } from '../jsonl/log-io.js';
@@ -34,6 +38,8 @@ import { CREATE_NO_FOLLOW, openLogFile, READ_NO_FOLLOW, READ_WRITE_NO_FOLLOW } f
 import { collectionOfLogFile } from '../jsonl/collection-name.js';
 
 const JOURNAL_FILE = 'taskstore.journal';
+const NEWLINE = 0x0a;
+const EMPTIED = Buffer.from('\n');
 
 export interface JournalEntry {
   /** Log file name inside the store directory. */
@@ -55,7 +61,8 @@ export function encodeJournal(entries: JournalEntry[]): Buffer {
 }
 
 export function decodeJournal(data: Buffer): DecodedJournal {
-  if (data.length === 0) return { kind: 'empty' };
+  // Emptied (see end()); anything after the first two lines is an earlier, longer record's rest.
+  if (data.length === 0 || data[0] === NEWLINE) return { kind: 'empty' };
   const text = data.toString('utf8');
   const lines = text.split('\n');
   const [body, sum] = lines;
@@ -96,6 +103,7 @@ interface RecoveryOutcome {
 export class Journal {
   private readonly fd: number;
   private readonly path: string;
+  private readonly probe = Buffer.alloc(1);
 
   constructor(
     private readonly dir: string,
@@ -103,7 +111,7 @@ export class Journal {
   ) {
     this.path = join(dir, JOURNAL_FILE);
     const created = !existsSync(this.path);
-    // Never through a symbolic link: emptying the journal would truncate the file it names.
+    // Never through a symbolic link: writing the journal would overwrite the file it names.
     this.fd = openLogFile(this.path, created ? CREATE_NO_FOLLOW : READ_WRITE_NO_FOLLOW, "the store's files");
     if (created) durability.syncDir(dir);
   }
@@ -115,8 +123,6 @@ export class Journal {
   begin(entries: JournalEntry[], { flush = true }: { flush?: boolean } = {}): void {
     const data = encodeJournal(entries);
     try {
-      // end() empties it after every commit: only a failed end() left something to cut.
-      if (!this.isEmpty()) ftruncateSync(this.fd, 0);
       writeAll(this.fd, data, 0);
       if (flush) this.durability.syncData(this.fd);
     } catch (err) {
@@ -129,11 +135,12 @@ export class Journal {
    * recovery finds every log complete and keeps the transaction, which is the right answer.
    */
   end(): void {
-    ftruncateSync(this.fd, 0);
+    writeAll(this.fd, EMPTIED, 0);
   }
 
+  /** True when no commit is recorded: the file is empty or starts with a newline. */
   isEmpty(): boolean {
-    return fstatSync(this.fd).size === 0;
+    return readSync(this.fd, this.probe, 0, 1, 0) === 0 || this.probe[0] === NEWLINE;
   }
 
   /** Finishes or undoes an interrupted commit. Call with the write lock held, before reading any log. */

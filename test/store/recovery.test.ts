@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, readFileSync, writeFileSync, openSync, closeSync, fstatSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync, openSync, closeSync, fstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConflictMarkersError } from '../../src/index.js';
@@ -37,7 +37,7 @@ describe('torn last line', () => {
     expect(readFileSync(path, 'utf8')).toBe(good);
     expect(readFileSync(`${path}.torn`, 'utf8')).toBe('{"id":"b","title":"half wri\n');
     expect(reopened.logger.warnings.join('\n')).toMatch(/notes\.jsonl ended with an incomplete write .* moved to notes\.jsonl\.torn/);
-    expect(readFileSync(join(dir, 'taskstore.journal')).length).toBe(0);
+    expect(decodeJournal(readFileSync(join(dir, 'taskstore.journal'))).kind).toBe('empty');
     expect(reopened.notes.get('a')!.title).toBe('kept');
     // A write after recovery starts on a clean line.
     reopened.notes.create({ id: 'c', title: 'next' });
@@ -170,6 +170,30 @@ describe('transaction journal', () => {
     expect(decodeJournal(Buffer.alloc(0)).kind).toBe('empty');
   });
 
+  it('is written over in place, never truncated: a shorter record over a longer emptied one reads as itself, an emptied one as empty', () => {
+    const dir = storeDir();
+    mkdirSync(dir, { recursive: true });
+    const path = join(dir, 'taskstore.journal');
+    const journal = new Journal(dir, NO_FSYNC);
+    try {
+      const long = ['notes', 'events'].map((c) => ({ file: `${c}.jsonl`, offset: 10, length: 30, sha1: 'x'.repeat(40), prefix: 'y'.repeat(40) }));
+      journal.begin(long);
+      expect(journal.isEmpty()).toBe(false);
+      journal.end();
+      expect(journal.isEmpty()).toBe(true);
+      const size = statSync(path).size;
+      const short = [{ file: 'a.jsonl', offset: 1, length: 2, sha1: 'z', prefix: 'p' }];
+      journal.begin(short, { flush: false });
+      expect(journal.isEmpty()).toBe(false);
+      expect(statSync(path).size).toBe(size);
+      expect(decodeJournal(readFileSync(path))).toEqual({ kind: 'entries', entries: short });
+      journal.end();
+      expect(decodeJournal(readFileSync(path)).kind).toBe('empty');
+    } finally {
+      journal.close();
+    }
+  });
+
   /** Builds exactly what a crash between the appends of a two-log commit leaves on disk. */
   function crashMidCommit(dir: string, completeSecond: boolean) {
     const { store, notes } = open(dir);
@@ -204,7 +228,7 @@ describe('transaction journal', () => {
     for (const log of logs) expect(readFileSync(log.path).length).toBe(log.offset);
     expect(readFileSync(`${logs[0]!.path}.torn`, 'utf8')).toBe(logs[0]!.data.toString());
     expect(logger.warnings.join('\n')).toMatch(/rolled back a transaction interrupted by a crash/);
-    expect(readFileSync(join(dir, 'taskstore.journal')).length).toBe(0);
+    expect(decodeJournal(readFileSync(join(dir, 'taskstore.journal'))).kind).toBe('empty');
   });
 
   it('keeps the transaction when every log holds all of its lines', () => {
