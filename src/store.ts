@@ -605,8 +605,9 @@ export class Store {
    */
   gitSync(options: GitSyncOptions = {}): Promise<GitSyncReport> {
     const engine = this.#engine;
-    // Caught up under the lock first: a torn line left by a writer that died is set aside,
-    // so the snapshot equals the log and git's merge is not refused over the torn tail.
+    // Under the lock first (whose journal recovery sets aside a torn line a writer that
+    // died left) and caught up, so the snapshot equals the log and git's merge is not
+    // refused over the torn tail.
     const synced = gitSync({ dir: this.dir, withWriteLock: (fn) => engine.writeCaughtUp(fn), logger: engine.options.logger }, options);
     // And after: git-sync's merge skips the post-merge hook's refresh, and this store (with
     // every process sharing its cache) would otherwise read the records it received only

@@ -54,6 +54,10 @@ export const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
  */
 const CHECKPOINT_AFTER_COMMITS = 128;
 
+/** Opens tried again after the cache's files changed under the open (see {@link CacheDb.open}). */
+const OPEN_ATTEMPTS = 5;
+const FILES_REMOVED_MEANWHILE = new Set(['ENOENT', 'SQLITE_IOERR_DELETE_NOENT', 'SQLITE_IOERR_FSTAT', 'SQLITE_CANTOPEN']);
+
 export type { FileStateRow } from './log-state-tables.js';
 
 export class CacheDb {
@@ -99,13 +103,32 @@ export class CacheDb {
    */
   static open(path: string, busyTimeoutMs: number): CacheDb {
     refuseLink(path);
-    try {
-      return CacheDb.tryOpenWhileBusy(path, busyTimeoutMs);
-    } catch (err) {
-      if (err instanceof TaskStoreError) throw err;
-      if (!isCorruption(err)) throw ioError('open the cache', path, err);
-      removeDatabaseFiles(path);
-      return CacheDb.tryOpenWhileBusy(path, busyTimeoutMs);
+    for (let attempt = 1; ; attempt++) {
+      // `taskstore.db` deleted alone: its -wal and -shm are the deleted database's, which
+      // other processes may still have open. SQLite finds them by name and would read that
+      // database's WAL index with the new file: SQLITE_IOERR_SHORT_READ (its frames are not
+      // in the new WAL), or the old database's pages. Set them aside first; those processes
+      // keep their own open copies and move to the new file on their next look.
+      removeStaleSideFiles(path);
+      try {
+        return CacheDb.tryOpenWhileBusy(path, busyTimeoutMs);
+      } catch (err) {
+        if (err instanceof TaskStoreError) throw err;
+        const code = (err as { code?: unknown }).code;
+        // Not a database, or a WAL index that does not match the WAL (the same stale files,
+        // found after another process had created the new database file): start over.
+        if ((isCorruption(err) || code === 'SQLITE_IOERR_SHORT_READ') && attempt <= OPEN_ATTEMPTS) {
+          removeDatabaseFiles(path);
+          continue;
+        }
+        // Another process removed the stale files, or a new file of its own, while this
+        // one was opening them: open again.
+        if (typeof code === 'string' && FILES_REMOVED_MEANWHILE.has(code) && attempt <= OPEN_ATTEMPTS) {
+          sleepSync(5 * attempt);
+          continue;
+        }
+        throw ioError('open the cache', path, err);
+      }
     }
   }
 
@@ -211,6 +234,11 @@ export class CacheDb {
       `);
       db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('layout', ?)").run(CACHE_LAYOUT_VERSION);
     }).immediate();
+  }
+
+  /** False once closed (by the store, or before a reopen that failed). */
+  get isOpen(): boolean {
+    return this.#db.open;
   }
 
   /** True when the database file on disk is still the one this connection has open (someone may have deleted it). */
@@ -545,6 +573,22 @@ function refuseLink(path: string): void {
 }
 
 /** Removes a cache database and its WAL/SHM side files. */
+/**
+ * Removes the `-wal` and `-shm` of a database file that is gone. Another process may
+ * create the new database (and its own `-wal` and `-shm`) in between: then the new file
+ * goes too, so that it notices (its next write finds the file replaced) and opens again,
+ * rather than go on with side files no other process shares (two write locks).
+ */
+function removeStaleSideFiles(path: string): void {
+  if (existsSync(path)) return;
+  try {
+    for (const suffix of ['-wal', '-shm']) rmSync(path + suffix, { force: true });
+    if (existsSync(path)) removeDatabaseFiles(path);
+  } catch {
+    // Not removable (a read-only directory): SQLite's open says what is wrong, if anything.
+  }
+}
+
 function removeDatabaseFiles(path: string): void {
   for (const suffix of ['', '-wal', '-shm']) {
     if (existsSync(path + suffix)) rmSync(path + suffix, { force: true });

@@ -82,10 +82,10 @@ export function throwIfConflicted(engine: Engine, names: string[]): void {
 }
 
 /**
- * Catches every log up inside the caller's write scope (call it holding the write lock).
- * A torn line a writer that died left at the end of a log is set aside to `.torn` here,
- * as every catch-up does: git-sync runs it before it commits and merges, because git
- * refuses to merge a log whose uncommitted tail it would overwrite.
+ * Catches every log up inside the caller's write scope (call it holding the write lock,
+ * whose journal recovery already set aside to `.torn` any torn line a writer that died
+ * left): git-sync runs it before it commits and merges, because git refuses to merge a
+ * log whose uncommitted tail it would overwrite.
  */
 export function catchUpAll(engine: Engine): number {
   let lines = 0;

@@ -320,7 +320,13 @@ export class Engine implements DomainHost {
     return { cache: this.cache, dir: this.dir, durability: this.options.durability, logger: this.options.logger, onProgress };
   }
 
-  /** The cache file was deleted or replaced under us: start over with a fresh one. */
+  /**
+   * The cache file was deleted or replaced under us: start over with a fresh one. The old
+   * connection is closed first (two connections of one process to two files sharing one
+   * `-shm` by name would confuse SQLite's locks). When the new one cannot be opened, the
+   * error is thrown and the cache stays closed: the next call of the store tries again
+   * (assertOpen), instead of failing on a closed connection for the rest of the process.
+   */
   reopenCache(): void {
     this.appender.close();
     this.cache.close();
@@ -364,5 +370,7 @@ export class Engine implements DomainHost {
   /** Using a closed store is a programming error, not an I/O failure: a TypeError, as better-sqlite3 throws for a closed database. */
   assertOpen(): void {
     if (this.closed) throw new TypeError(`the store at ${this.dir} is closed`);
+    // A reopen of a deleted cache that failed (see reopenCache): try again; its error says why not.
+    if (!this.cache.isOpen) this.reopenCache();
   }
 }

@@ -1,16 +1,18 @@
 /**
- * Logs that another program (git checkout / stash / merge, an editor, a sync tool) is
- * still writing. Such a program writes at its own file offset: if the store cut its
- * incomplete last line away (as if torn by a crash), or appended a line after it, the
- * program's next bytes would land on top — NUL bytes where the store truncated, or the
+ * Logs that another program (git checkout / stash / merge, an editor, a sync tool, a
+ * script appending records) is still writing. Such a program writes at its own file
+ * offset: if the store cut its incomplete last line away (as if torn by a crash), or
+ * appended a line after it, the program's next bytes would land on top — NUL bytes where
+ * the store truncated, the rest of its line glued to the store's next one, or the
  * store's just-acknowledged line overwritten.
  *
- * The rule: only bytes a TaskStore writer left may be judged torn. TaskStore appends in
- * place, under the write lock, at the offset the cache recorded; so an incomplete tail
- * that starts exactly at that offset, in the same file (inode and prefix fingerprint),
- * was left by a TaskStore writer that died (we hold the lock: none is running). Any
- * other incomplete tail — or a log that was non-empty and is now empty — belongs to
- * someone else: the store waits (bounded) until it is complete or has been quiet for a
+ * The rule: only bytes a TaskStore writer left may be judged torn, and only on evidence.
+ * Every TaskStore commit records in the write journal what it is about to append (offset,
+ * length, hash) before appending; the next lock holder finds a dead writer's record there
+ * and moves its partial bytes to `.torn` before any log is read (journal.ts). So every
+ * incomplete tail a catch-up finds belongs to someone else — also one that starts
+ * exactly where the cache stopped reading, which is where any program appending in
+ * place starts. The store waits (bounded) until it is complete or has been quiet for a
  * while, and meanwhile consumes complete lines only. A quiet foreign tail is never cut:
  * it is finished with a newline (a record without its `\n`) or kept as a malformed line.
  *
@@ -28,22 +30,6 @@ const POLL_MS = 25;
 
 const NEWLINE = 0x0a;
 
-interface KnownEnd {
-  /** The log is the file the cache consumed (same inode, same prefix). */
-  sameFile: boolean;
-  /** Bytes the cache consumed (the end of the last line a TaskStore writer finished). */
-  offset: number;
-}
-
-/**
- * True when the bytes after `known.offset` are one incomplete line in the same file:
- * what a TaskStore writer that died mid-append leaves.
- */
-function tailLeftByTaskStore(fd: number, size: number, known: KnownEnd | undefined): boolean {
-  if (known === undefined || !known.sameFile || size <= known.offset) return false;
-  return !readRange(fd, known.offset, size - known.offset).includes(NEWLINE);
-}
-
 /** Milliseconds since the file last changed (negative mtimes from a clock jump count as "just now"). */
 export function quietForMs(fd: number): number {
   return Math.max(0, Date.now() - fstatSync(fd).mtimeMs);
@@ -57,18 +43,16 @@ export function quietForMs(fd: number): number {
  * Quiet is judged by the file's time on the wall clock, or by watching it: unchanged
  * (size and time) for QUIET_MS on the monotonic clock. A file time in the future (the
  * clock set back since the other program wrote) made a tail look busy for ever: the wait
- * ran to its bound, only complete lines were read, and the next catch-up took the tail,
- * which now started where the cache stopped reading, for a dead TaskStore writer's and
- * cut it from the log into `.torn`.
+ * ran to its bound, and only complete lines were read, at every catch-up.
  */
-export function waitForForeignWriter(fd: number, path: string, ino: string, known: KnownEnd | undefined, previousOffset: number): 'quiet' | 'ready' | 'replaced' {
+export function waitForForeignWriter(fd: number, path: string, ino: string, previousOffset: number): 'quiet' | 'ready' | 'replaced' {
   // The bound is timed on the monotonic clock (a wall clock set back would stretch it).
   const started = performance.now();
   let watched: { file: string; since: number } | undefined;
   for (;;) {
     const st = fstatSync(fd);
     const size = st.size;
-    const busy = size === 0 ? previousOffset > 0 : !endsWithNewline(fd, size) && !tailLeftByTaskStore(fd, size, known);
+    const busy = size === 0 ? previousOffset > 0 : !endsWithNewline(fd, size);
     if (!busy) return 'ready';
     const file = `${size}:${st.mtimeMs}`;
     if (watched?.file !== file) watched = { file, since: performance.now() };

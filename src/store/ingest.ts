@@ -1,7 +1,8 @@
 /**
  * Brings one collection's cache table up to date with its log. Runs with the write lock
- * held (inside the cache's BEGIN IMMEDIATE), which is what allows it to decide that an
- * unterminated last line is torn: no other writer can be in the middle of writing it.
+ * held (inside the cache's BEGIN IMMEDIATE), after the write journal's recovery moved any
+ * line a dead TaskStore writer tore to `.torn`: an unterminated last line found here is
+ * another program's (see foreign-writes.ts), waited for and never cut.
  *
  * Freshness is decided by one rule: the cache remembers, per log, how many bytes it has
  * consumed, the file's inode, a fingerprint of that prefix and a CRC-32 of all of it.
@@ -19,8 +20,6 @@ import { LOG_SUFFIX } from '../jsonl/collection-name.js';
 import { parseLine, readerText, withoutBom } from '../jsonl/line-codec.js';
 import { crc32Range, writeAtDurable, fingerprintPrefix, inodeOf, readLinesFrom } from '../jsonl/log-io.js';
 import type { Durability } from '../fs/durability.js';
-import { moveTornBytesAside } from '../fs/torn-bytes.js';
-import { ioError } from '../errors.js';
 import type { Logger } from './options.js';
 import { QUIET_MS, quietForMs, waitForForeignWriter } from './foreign-writes.js';
 import { RESCUED_SUFFIX, rescueVanished, type KnownVersion } from './rescue.js';
@@ -151,8 +150,7 @@ export function ingestLog(ctx: IngestContext, table: CollectionTable, forceRebui
     // Seen quiet by watching it (its file time may be in the future: see foreign-writes.ts).
     let watchedQuiet = false;
     for (let tries = 0; tries < 5; tries++) {
-      const known = state === undefined ? undefined : { sameFile: isSameFile(fd, state), offset: state.offset };
-      const waited = waitForForeignWriter(fd, path, inodeOf(fd), known, state?.offset ?? 0);
+      const waited = waitForForeignWriter(fd, path, inodeOf(fd), state?.offset ?? 0);
       watchedQuiet = waited === 'quiet';
       if (waited !== 'replaced') break;
       closeSync(fd);
@@ -228,28 +226,16 @@ export function ingestLog(ctx: IngestContext, table: CollectionTable, forceRebui
     if (read.unterminated !== undefined) {
       const text = read.unterminated.toString('utf8');
       const valid = isUtf8(read.unterminated);
-      // Left by a TaskStore writer that died mid-append: it starts where the cache's
-      // record of what TaskStore wrote ends, in the very file TaskStore appended to (a
-      // replaced file that merely extends the consumed prefix is someone else's; see
-      // foreign-writes.ts).
-      const leftByTaskStore = sameFile && state!.ino === ino && endOffset === state!.offset;
-      if (!leftByTaskStore && !watchedQuiet && quietForMs(fd) < QUIET_MS) {
-        // Someone else is still writing it: read complete lines only, touch nothing.
+      if (!watchedQuiet && quietForMs(fd) < QUIET_MS) {
+        // Someone else is still writing it: read complete lines only, touch nothing. (Not
+        // a TaskStore writer's, even where it starts at the end the cache recorded: the
+        // journal's recovery set any of those aside before this catch-up.)
         ctx.logger.warn(`${name}.jsonl ends with an incomplete line another program is still writing; only its complete lines were read`);
-      } else if (valid && parseLine(withoutBom(text, totalLines + 1)).kind === 'record') {
-        // A complete record that only lacks its newline (written by hand, or a crash
-        // between the last byte and the newline): keep it and finish the line.
-        // Positional write: this descriptor is opened 'r+', not for appending.
-        writeAtDurable(fd, Buffer.from('\n'), endOffset + read.unterminated.length, ctx.durability, path);
-        totalLines++;
-        apply(text, totalLines, false);
-        endOffset += read.unterminated.length + 1;
-      } else if (leftByTaskStore) {
-        moveTornTail(fd, path, endOffset, read.unterminated, ctx.durability);
-        ctx.logger.warn(`${name}.jsonl ended with an incomplete line (a write interrupted by a crash); it was moved to ${name}.jsonl.torn`);
       } else {
-        // Another program's bytes, finished or abandoned: never cut. Ending the line keeps
-        // them in the log as a malformed line that check reports (and a repair can fix).
+        // Finished (a complete record that only lacks its newline: written by hand, or by
+        // a program that stopped there) or abandoned: never cut. Ending the line keeps the
+        // bytes in the log, as the record, or as a malformed line that check reports (and
+        // a repair can fix). Positional write: this descriptor is opened 'r+', not for appending.
         writeAtDurable(fd, Buffer.from('\n'), endOffset + read.unterminated.length, ctx.durability, path);
         totalLines++;
         apply(text, totalLines, !valid);
@@ -299,11 +285,6 @@ function openLog(path: string): number {
   return openLogFile(path, READ_WRITE_NO_FOLLOW);
 }
 
-/** The open log is the file TaskStore appended to: same inode, at least as long, same prefix fingerprint. */
-function isSameFile(fd: number, state: FileStateRow): boolean {
-  return state.ino === inodeOf(fd) && fstatSync(fd).size >= state.offset && fingerprintPrefix(fd, state.offset) === state.fingerprint;
-}
-
 /**
  * True when the log still starts with exactly the bytes the cache consumed, so only a tail
  * is new. The same file (inode), grown, needs the cheap fingerprint to match: that is an
@@ -338,13 +319,4 @@ function prefixCrcMatches(fd: number, ino: string, state: FileStateRow): boolean
   // A conflicted log is re-read whole once it is replaced: the fix may be anywhere in it.
   if (state.ino !== ino && state.conflict_line !== null) return false;
   return crc32Range(fd, 0, state.offset) === state.prefix_crc;
-}
-
-/** Keeps an interrupted write's bytes in `<log>.torn` (never destroyed), then cuts the log back to its last complete line. */
-function moveTornTail(fd: number, path: string, endOffset: number, torn: Buffer, durability: Durability): void {
-  try {
-    moveTornBytesAside(fd, path, endOffset, torn, durability);
-  } catch (err) {
-    throw ioError('set aside the torn last line of', path, err);
-  }
 }

@@ -1,11 +1,15 @@
 /**
  * Commits the lines staged by one write scope to the logs: the only place that appends.
  *
- * One line: a single write() and an fdatasync — a crash leaves at most a torn last line,
- * which the next lock holder moves aside. Several lines (createMany, transactions, in
- * one or several logs), or one line where a torn line would not be recognizably
- * TaskStore's (`StagedLog.tornTailKnown`): journaled first (see journal.ts), so a crash
- * keeps all or none.
+ * Every commit first records what it is about to append in the write journal (see
+ * journal.ts), so a line a crash tore is recognizably TaskStore's: the next lock holder
+ * moves it to `.torn` at once, and takes any other unterminated line for another
+ * program's, which it never cuts.
+ *
+ * One line: the record is written without a flush, then a single write() and an
+ * fdatasync. Several lines (createMany, transactions, in one or several logs), or one
+ * line where the cache has not committed the log's end (`StagedLog.tornTailKnown`): the
+ * record is flushed first, so a crash keeps all or none, also across a power loss.
  * A failed append (disk full, I/O error) cuts every log back to where it was: no half
  * line is ever left behind by a failure the process survives.
  */
@@ -30,11 +34,10 @@ export interface StagedLog {
   startFingerprint: string | null;
   /**
    * True when the cache has committed the log's end at `startOffset` (same inode and
-   * fingerprint): a line torn there by a crash is then recognizably TaskStore's, and the
-   * next lock holder moves it to `.torn`. False for a log this write creates, and for one
-   * whose tail this write's own catch-up applied (lines another process appended and
-   * died before committing): a line torn there looks like another program's, so it is
-   * journaled like a batch.
+   * fingerprint): a single line there is journaled without a flush. False for a log this
+   * write creates, and for one whose tail this write's own catch-up applied (lines
+   * another process appended and died before committing): its journal record is flushed
+   * like a batch's, as it always was.
    */
   tornTailKnown: boolean;
   lines: string[];
@@ -96,17 +99,17 @@ export class LogAppender {
     });
 
     const lineCount = logs.reduce((n, l) => n + l.lines.length, 0);
-    const journaled = lineCount > 1 || logs.some((l) => !l.tornTailKnown);
-    if (journaled) {
-      const entries: JournalEntry[] = prepared.map(({ log, handle, data }) => ({
-        file: `${log.collection}.jsonl`,
-        offset: log.startOffset,
-        length: data.length,
-        sha1: hashBytes(data),
-        prefix: fingerprintPrefix(handle.fd, log.startOffset),
-      }));
-      this.journal.begin(entries);
-    }
+    const flushed = lineCount > 1 || logs.some((l) => !l.tornTailKnown);
+    const entries: JournalEntry[] = prepared.map(({ log, handle, data }) => ({
+      file: `${log.collection}.jsonl`,
+      offset: log.startOffset,
+      length: data.length,
+      sha1: hashBytes(data),
+      // The cache's fingerprint of the log's first startOffset bytes is the file's (this
+      // scope's catch-up checked it under the lock) when it committed that end.
+      prefix: log.tornTailKnown && log.startFingerprint !== null ? log.startFingerprint : fingerprintPrefix(handle.fd, log.startOffset),
+    }));
+    this.journal.begin(entries, { flush: flushed });
     const appended: typeof prepared = [];
     try {
       for (const p of prepared) {
@@ -125,13 +128,14 @@ export class LogAppender {
         p.handle.windows = undefined;
         p.log.appended = undefined;
       }
-      this.undo(appended.map((p) => ({ fd: p.handle.fd, offset: p.log.startOffset })));
-      if (journaled) this.journal.end();
+      // A log that could not be cut back keeps its record: the next lock holder cuts it
+      // (an unterminated line no record names would be taken for another program's).
+      if (this.undo(appended.map((p) => ({ fd: p.handle.fd, offset: p.log.startOffset })))) this.journal.end();
       throw err;
     }
     // Emptied before the cache commits, so that no later lock holder can mistake this
     // finished commit's journal for its own.
-    if (journaled) this.journal.end();
+    this.journal.end();
     return lineCount;
   }
 
@@ -172,14 +176,18 @@ export class LogAppender {
     );
   }
 
-  private undo(targets: { fd: number; offset: number }[]): void {
+  /** Returns whether every log was cut back. */
+  private undo(targets: { fd: number; offset: number }[]): boolean {
+    let all = true;
     for (const { fd, offset } of targets) {
       try {
         ftruncateSync(fd, offset);
       } catch {
-        // Nothing more can be done in-process; the journal or torn-line recovery will.
+        // Nothing more can be done in-process; the journal's recovery will.
+        all = false;
       }
     }
+    return all;
   }
 
   /**

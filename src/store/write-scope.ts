@@ -28,8 +28,8 @@ export interface WriteScope {
   createdTables: string[];
   /**
    * Each log's `files` row as this scope found it, before its catch-up: the end of the
-   * log the cache has committed. After a crash that rolls the scope back, only a torn
-   * line starting there is recognizably TaskStore's (see `StagedLog.tornTailKnown`).
+   * log the cache has committed. A single line appended there needs no flushed journal
+   * record (see `StagedLog.tornTailKnown`).
    */
   committedEnds: Map<string, FileStateRow | undefined>;
 }

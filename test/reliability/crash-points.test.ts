@@ -205,8 +205,8 @@ const CRASH_LEFT: { name: string; op: string; at: RegExp; last?: boolean; torn?:
   { name: 'a torn line in an existing log', op: 'create', at: /fs\.writeSync notes\.jsonl/, torn: true },
   { name: 'a torn first line of a new log', op: 'create-new', at: /fs\.writeSync fresh\.jsonl/, torn: true },
   { name: 'a journaled batch cut in half', op: 'create-many', at: /fs\.writeSync notes\.jsonl/, torn: true },
-  // The journal's last truncate empties it.
-  { name: 'a journaled batch whole, the journal not emptied', op: 'create-many', at: /fs\.ftruncateSync taskstore\.journal/, last: true },
+  // The journal's last one-byte write empties it.
+  { name: 'a journaled batch whole, the journal not emptied', op: 'create-many', at: /fs\.writeSync taskstore\.journal 1B/, last: true },
   { name: 'a transaction whose second log is torn', op: 'txn', at: /fs\.writeSync events\.jsonl/, torn: true },
   { name: 'a cascade flushed in one log of three', op: 'complete', at: /fs\.fdatasyncSync task_specs\.jsonl/ },
   { name: 'a compaction renamed, the cache not committed', op: 'compact', at: /fs\.openSync notes\.jsonl/ },

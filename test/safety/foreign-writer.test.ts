@@ -4,14 +4,17 @@
  */
 import { existsSync, readFileSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { Engine as Store } from '../../src/store/engine.js';
 import { tempDir } from '../helpers/temp.js';
 import { quietLogger } from '../helpers/logger.js';
+import { CLI } from '../helpers/paths.js';
+import { leaveTornWrite } from '../helpers/torn-write.js';
 
 const REPLACER = join(import.meta.dirname, '..', 'fixtures', 'slow-replacer.mjs');
+const APPENDER = join(import.meta.dirname, '..', 'fixtures', 'slow-appender.mjs');
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('a log replaced and still being written by another program', () => {
@@ -96,7 +99,22 @@ describe('a log replaced and still being written by another program', () => {
     store.close();
   });
 
-  it('an incomplete line a TaskStore writer left at the offset it recorded is still moved to .torn at once', () => {
+  it('an incomplete line a TaskStore writer left (its journal record names it) is still moved to .torn at once', () => {
+    const dir = join(tempDir(), '.taskstore');
+    const store = Store.open(dir, { durability: 'none', logger: quietLogger() });
+    const notes = store.collection({ name: 'notes' });
+    notes.create({ id: 'a' });
+    const log = join(dir, 'notes.jsonl');
+    leaveTornWrite(dir, 'notes', '{"id":"b","updated_at":1}\n', 14);
+    const started = Date.now();
+    notes.create({ id: 'c' });
+    expect(Date.now() - started).toBeLessThan(1500); // no quiet-wait for our own torn bytes
+    expect(readFileSync(`${log}.torn`, 'utf8')).toBe('{"id":"b","upd\n');
+    expect(readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l).id)).toEqual(['a', 'c']);
+    store.close();
+  });
+
+  it('the same bytes at the same offset with no journal record are another program\'s: waited for, then kept in the log, never cut', () => {
     const dir = join(tempDir(), '.taskstore');
     const store = Store.open(dir, { durability: 'none', logger: quietLogger() });
     const notes = store.collection({ name: 'notes' });
@@ -105,9 +123,73 @@ describe('a log replaced and still being written by another program', () => {
     writeFileSync(log, `${readFileSync(log, 'utf8')}{"id":"b","upd`);
     const started = Date.now();
     notes.create({ id: 'c' });
-    expect(Date.now() - started).toBeLessThan(1500); // no quiet-wait for our own torn bytes
-    expect(readFileSync(`${log}.torn`, 'utf8')).toBe('{"id":"b","upd\n');
-    expect(readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l).id)).toEqual(['a', 'c']);
+    // Watched quiet for QUIET_MS (2 s): its writer may still be at work.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
+    expect(existsSync(`${log}.torn`)).toBe(false);
+    expect(readFileSync(log, 'utf8')).toMatch(/\n\{"id":"b","upd\n\{"id":"c"/);
+    expect(store.check().problems).toEqual([expect.objectContaining({ kind: 'malformed_line', line: 2 })]);
     store.close();
   });
+});
+
+describe('another program appending to a log in place, slowly', () => {
+  // Its half line starts exactly where the store last stopped reading: just what a
+  // TaskStore writer killed mid-append leaves. Without the dead writer's intent in the
+  // journal it is not taken for one: it is waited for, then read whole.
+  it.each([
+    ['one byte at a time', 'bytes', 20],
+    ['in two writes with a pause', 'pause', 600],
+  ])('%s: each open, refresh, write and CLI refresh waits for its half line, none moves it to .torn or writes into it', async (_, mode, ms) => {
+    const dir = join(tempDir(), '.taskstore');
+    const store = Store.open(dir, { durability: 'none', logger: quietLogger() });
+    const notes = store.collection({ name: 'notes' });
+    notes.create({ id: 'a0' });
+    const log = join(dir, 'notes.jsonl');
+    const actions = ['refresh', 'create', 'open', 'cli', 'create'] as const;
+    const child = spawn(process.execPath, [APPENDER, log, String(actions.length), mode as string, String(ms)], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const exited = new Promise((r) => child.on('exit', r));
+    const events = createInterface({ input: child.stdout! });
+    const seen: string[] = [];
+    let wake: (() => void) | undefined;
+    events.on('line', (l) => {
+      seen.push(l);
+      wake?.();
+    });
+    const until = async (word: string) => {
+      while (!seen.includes(word)) await new Promise<void>((r) => (wake = r));
+    };
+    const acknowledged: string[] = [];
+    for (const [i, action] of actions.entries()) {
+      await until(`half ${i}`);
+      if (action === 'refresh') store.refresh();
+      else if (action === 'create') acknowledged.push(notes.create({ id: `mine${i}` }));
+      else if (action === 'open') {
+        const other = Store.open(dir, { durability: 'none', logger: quietLogger() });
+        try {
+          expect(other.collection({ name: 'notes' }).get(`slow${i}`), `open waited for slow${i}`).toMatchObject({ from: 'appender' });
+        } finally {
+          other.close();
+        }
+      } else {
+        const r = spawnSync(process.execPath, [CLI, '--store', dir, 'refresh'], { encoding: 'utf8' });
+        expect(r.status, r.stderr).toBe(0);
+        store.refresh();
+      }
+      // The store waited for the line to be finished, and read it whole.
+      expect(notes.get(`slow${i}`), `${action} read slow${i}`).toMatchObject({ from: 'appender' });
+      await until(`line ${i}`);
+      if (i < actions.length - 1) child.stdin!.write('next\n');
+    }
+    await until('done');
+    await exited;
+    store.refresh();
+    expect(existsSync(`${log}.torn`)).toBe(false);
+    const lines = readFileSync(log, 'utf8').split('\n');
+    expect(lines.pop()).toBe('');
+    for (const line of lines) expect(() => JSON.parse(line), line).not.toThrow();
+    expect(lines.map((l) => JSON.parse(l).id)).toEqual(['a0', 'slow0', 'slow1', 'mine1', 'slow2', 'slow3', 'slow4', 'mine4']);
+    for (const id of acknowledged) expect(notes.get(id)).toBeDefined();
+    expect(store.check().problems).toEqual([]);
+    store.close();
+  }, 60_000);
 });

@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, readFileSync, writeFileSync, openSync, closeSync, fstatSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync, openSync, closeSync, fstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConflictMarkersError } from '../../src/index.js';
@@ -8,6 +8,7 @@ import { fingerprintPrefix, hashBytes } from '../../src/jsonl/log-io.js';
 import { NO_FSYNC } from '../../src/fs/durability.js';
 import { tempDir } from '../helpers/temp.js';
 import { quietLogger } from '../helpers/logger.js';
+import { leaveTornWrite } from '../helpers/torn-write.js';
 
 function storeDir() {
   return join(tempDir(), '.taskstore');
@@ -22,18 +23,21 @@ function open(dir: string) {
 const line = (record: object) => `${JSON.stringify(record)}\n`;
 
 describe('torn last line', () => {
-  it('is moved to <collection>.jsonl.torn and the log cut back to its last complete line', () => {
+  it('a TaskStore writer left (its journal record names it) is moved to <collection>.jsonl.torn at once and the log cut back to its last complete line', () => {
     const dir = storeDir();
     const { store, notes } = open(dir);
     notes.create({ id: 'a', title: 'kept' });
     store.close();
     const path = join(dir, 'notes.jsonl');
     const good = readFileSync(path, 'utf8');
-    appendFileSync(path, '{"id":"b","title":"half wri');
+    leaveTornWrite(dir, 'notes', '{"id":"b","title":"half written","updated_at":1}\n', 27);
+    const started = performance.now();
     const reopened = open(dir);
+    expect(performance.now() - started).toBeLessThan(1500); // no quiet-wait for our own torn bytes
     expect(readFileSync(path, 'utf8')).toBe(good);
     expect(readFileSync(`${path}.torn`, 'utf8')).toBe('{"id":"b","title":"half wri\n');
-    expect(reopened.logger.warnings.join('\n')).toMatch(/notes\.jsonl ended with an incomplete line .* moved to notes\.jsonl\.torn/);
+    expect(reopened.logger.warnings.join('\n')).toMatch(/notes\.jsonl ended with an incomplete write .* moved to notes\.jsonl\.torn/);
+    expect(decodeJournal(readFileSync(join(dir, 'taskstore.journal'))).kind).toBe('empty');
     expect(reopened.notes.get('a')!.title).toBe('kept');
     // A write after recovery starts on a clean line.
     reopened.notes.create({ id: 'c', title: 'next' });
@@ -166,6 +170,30 @@ describe('transaction journal', () => {
     expect(decodeJournal(Buffer.alloc(0)).kind).toBe('empty');
   });
 
+  it('is written over in place, never truncated: a shorter record over a longer emptied one reads as itself, an emptied one as empty', () => {
+    const dir = storeDir();
+    mkdirSync(dir, { recursive: true });
+    const path = join(dir, 'taskstore.journal');
+    const journal = new Journal(dir, NO_FSYNC);
+    try {
+      const long = ['notes', 'events'].map((c) => ({ file: `${c}.jsonl`, offset: 10, length: 30, sha1: 'x'.repeat(40), prefix: 'y'.repeat(40) }));
+      journal.begin(long);
+      expect(journal.isEmpty()).toBe(false);
+      journal.end();
+      expect(journal.isEmpty()).toBe(true);
+      const size = statSync(path).size;
+      const short = [{ file: 'a.jsonl', offset: 1, length: 2, sha1: 'z', prefix: 'p' }];
+      journal.begin(short, { flush: false });
+      expect(journal.isEmpty()).toBe(false);
+      expect(statSync(path).size).toBe(size);
+      expect(decodeJournal(readFileSync(path))).toEqual({ kind: 'entries', entries: short });
+      journal.end();
+      expect(decodeJournal(readFileSync(path)).kind).toBe('empty');
+    } finally {
+      journal.close();
+    }
+  });
+
   /** Builds exactly what a crash between the appends of a two-log commit leaves on disk. */
   function crashMidCommit(dir: string, completeSecond: boolean) {
     const { store, notes } = open(dir);
@@ -200,7 +228,7 @@ describe('transaction journal', () => {
     for (const log of logs) expect(readFileSync(log.path).length).toBe(log.offset);
     expect(readFileSync(`${logs[0]!.path}.torn`, 'utf8')).toBe(logs[0]!.data.toString());
     expect(logger.warnings.join('\n')).toMatch(/rolled back a transaction interrupted by a crash/);
-    expect(readFileSync(join(dir, 'taskstore.journal')).length).toBe(0);
+    expect(decodeJournal(readFileSync(join(dir, 'taskstore.journal'))).kind).toBe('empty');
   });
 
   it('keeps the transaction when every log holds all of its lines', () => {
@@ -212,12 +240,21 @@ describe('transaction journal', () => {
     expect(store.check().ok).toBe(true);
   });
 
-  it('discards a stale journal whose logs were replaced since (e.g. by a checkout), touching nothing', () => {
+  it('discards a stale journal whose logs were replaced since (e.g. by a checkout), touching the replaced log not at all; a log still as the commit found it is cut back', () => {
     const dir = storeDir();
     const logs = crashMidCommit(dir, false);
     writeFileSync(logs[0]!.path, line({ id: 'replaced', updated_at: 1 }));
-    const { notes, logger } = open(dir);
+    const started = performance.now();
+    const { store, notes, logger } = open(dir);
     expect(notes.list().map((r) => r.id)).toEqual(['replaced']);
-    expect(logger.warnings.join('\n')).toMatch(/discarded an interrupted transaction journal/);
+    expect(logger.warnings.join('\n')).toMatch(/discarded an interrupted transaction journal: notes\.jsonl changed since/);
+    expect(readFileSync(logs[0]!.path, 'utf8')).toBe(line({ id: 'replaced', updated_at: 1 }));
+    expect(existsSync(`${logs[0]!.path}.torn`)).toBe(false);
+    // The half line in events.jsonl is the dead commit's (its journal entry still matches):
+    // set aside at once, not waited for as another program's.
+    expect(performance.now() - started).toBeLessThan(1500);
+    expect(readFileSync(logs[1]!.path).length).toBe(logs[1]!.offset);
+    expect(readFileSync(`${logs[1]!.path}.torn`, 'utf8')).toBe(`${logs[1]!.data.subarray(0, 30).toString()}\n`);
+    expect(store.collection({ name: 'events' }).list().map((r) => r.id)).toEqual(['e0']);
   });
 });

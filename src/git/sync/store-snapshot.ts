@@ -1,8 +1,9 @@
 /**
  * The bytes `git-sync` commits: a copy of the store's committed files taken while the
  * store's write lock is held, so no writer is half-way through a line. Logs are cut after
- * their last newline all the same (an unterminated tail is a crashed writer's torn line,
- * which the store sets aside itself): only complete lines are ever committed.
+ * their last newline all the same (an unterminated tail is another program's line still
+ * being written; a crashed TaskStore writer's torn line was set aside when the lock was
+ * taken): only complete lines are ever committed.
  */
 import { closeSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { DECODE_CHUNK_BYTES, decodeLineChunks } from '../../jsonl/line-chunks.js';

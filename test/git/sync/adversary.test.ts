@@ -4,7 +4,7 @@
  * Real git, real CLI processes, one bare remote and a few clones.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, chmodSync, existsSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GitSyncError } from '../../../src/index.js';
@@ -12,6 +12,7 @@ import { acquireSyncLock } from '../../../src/git/sync/sync-files.js';
 import { CLI } from '../../helpers/paths.js';
 import { GIT_ENV } from '../../helpers/git-repo.js';
 import { branchClone, CLI_ENV, GitRepo, inTreeClone, cli, cliJson, cliOk, isAncestor, makeRemote, openStore, remoteHeads, tempDir, withStore } from './helpers.js';
+import { leaveTornWrite } from '../../helpers/torn-write.js';
 
 type Note = { id: string; v?: number; from?: string };
 
@@ -135,8 +136,8 @@ describe('git-sync against damage', () => {
         other.collection<Note>({ name: 'notes' }).create({ id: 'b1', from: 'b' });
         await other.gitSync();
       });
-      // An agent killed in the middle of its append: half a line, no newline, its cache never committed.
-      appendFileSync(join(a.storeDir, 'notes.jsonl'), '{"id":"half","v":');
+      // An agent killed in the middle of its append: its journal record, half a line, no newline, its cache never committed.
+      leaveTornWrite(a.storeDir, 'notes', '{"id":"half","v":1,"updated_at":1}\n', 17);
 
       const report = await store.gitSync();
       expect(report.recordsChanged.merged).toBe(1);
