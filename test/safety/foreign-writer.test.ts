@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { Engine as Store } from '../../src/store/engine.js';
@@ -12,6 +12,21 @@ import { tempDir } from '../helpers/temp.js';
 import { quietLogger } from '../helpers/logger.js';
 import { CLI } from '../helpers/paths.js';
 import { leaveTornWrite } from '../helpers/torn-write.js';
+
+/** The lines a child prints, one per event it reports; `until(word)` waits for that line. */
+function lineEvents(child: ChildProcess): { until: (word: string) => Promise<void> } {
+  const seen: string[] = [];
+  let wake: (() => void) | undefined;
+  createInterface({ input: child.stdout! }).on('line', (l) => {
+    seen.push(l);
+    wake?.();
+  });
+  return {
+    until: async (word: string) => {
+      while (!seen.includes(word)) await new Promise<void>((r) => (wake = r));
+    },
+  };
+}
 
 const REPLACER = join(import.meta.dirname, '..', 'fixtures', 'slow-replacer.mjs');
 const APPENDER = join(import.meta.dirname, '..', 'fixtures', 'slow-appender.mjs');
@@ -26,16 +41,7 @@ describe('a log replaced and still being written by another program', () => {
     const log = join(dir, 'notes.jsonl');
     const child = spawn(process.execPath, [REPLACER, log, '12', '80'], { stdio: ['ignore', 'pipe', 'inherit'] });
     const exited = new Promise((r) => child.on('exit', r));
-    const events = createInterface({ input: child.stdout! });
-    const seen: string[] = [];
-    let wake: (() => void) | undefined;
-    events.on('line', (l) => {
-      seen.push(l);
-      wake?.();
-    });
-    const until = async (word: string) => {
-      while (!seen.includes(word)) await new Promise<void>((r) => (wake = r));
-    };
+    const { until } = lineEvents(child);
     await until('renamed');
     const acknowledged: string[] = [];
     for (let i = 0; i < 6; i++) {
@@ -148,16 +154,7 @@ describe('another program appending to a log in place, slowly', () => {
     const actions = ['refresh', 'create', 'open', 'cli', 'create'] as const;
     const child = spawn(process.execPath, [APPENDER, log, String(actions.length), mode as string, String(ms)], { stdio: ['pipe', 'pipe', 'inherit'] });
     const exited = new Promise((r) => child.on('exit', r));
-    const events = createInterface({ input: child.stdout! });
-    const seen: string[] = [];
-    let wake: (() => void) | undefined;
-    events.on('line', (l) => {
-      seen.push(l);
-      wake?.();
-    });
-    const until = async (word: string) => {
-      while (!seen.includes(word)) await new Promise<void>((r) => (wake = r));
-    };
+    const { until } = lineEvents(child);
     const acknowledged: string[] = [];
     for (const [i, action] of actions.entries()) {
       await until(`half ${i}`);
