@@ -26,7 +26,7 @@ import { collectionOfLogFile, LOG_SUFFIX } from '../jsonl/collection-name.js';
 import { parseLine, readerText, withoutBom } from '../jsonl/line-codec.js';
 import { crc32Range, fingerprintPrefix, readLinesFrom, readRange } from '../jsonl/log-io.js';
 import { isUtf8 } from 'node:buffer';
-import type { Logger } from '../store/options.js';
+import { observeRejection, type Logger } from '../store/options.js';
 import { logPath, statMatches, unchangedByStat } from '../store/ingest.js';
 import {
   byUpdatedAt,
@@ -168,6 +168,7 @@ class Subscriber {
   private scheduled = false;
   /** The rest of a `since` replay: delivered before anything queued (which is newer). */
   private replay: Replay | undefined;
+  private readonly rejected = (err: unknown): void => this.logger.error(`a change listener's promise rejected: ${describeThrown(err)}`);
 
   constructor(
     readonly listener: (change: Change) => void,
@@ -255,7 +256,8 @@ class Subscriber {
 
   private call(change: Change): void {
     try {
-      this.listener(change);
+      // An async listener is not awaited (delivery goes on); its rejection is told like a throw.
+      observeRejection(this.listener(change), this.rejected);
     } catch (err) {
       this.logger.error(`a change listener threw: ${describeThrown(err)}`);
     }

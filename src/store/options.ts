@@ -77,15 +77,20 @@ export function resolveOptions(options: StoreOptions = {}): ResolvedOptions {
  * What it threw goes to stderr instead, with the message it was given.
  */
 function guarded(logger: Logger): Logger {
+  const tell = (level: string, what: string, err: unknown, message: string): void => {
+    try {
+      process.stderr.write(`taskstore: the logger's ${level} method ${what} (${describeThrown(err)}); the message was: ${message}\n`);
+    } catch {
+      // stderr is gone too: nothing left to tell.
+    }
+  };
   const call = (level: (typeof LOGGER_METHODS)[number]) => (message: string) => {
     try {
-      logger[level](message);
+      const returned: unknown = logger[level](message);
+      // An async method's rejection is told like a throw (not awaited: logging is synchronous).
+      if (returned !== undefined) observeRejection(returned, (err) => tell(level, 'rejected', err, message));
     } catch (err) {
-      try {
-        process.stderr.write(`taskstore: the logger's ${level} method threw (${describeThrown(err)}); the message was: ${message}\n`);
-      } catch {
-        // stderr is gone too: nothing left to tell.
-      }
+      tell(level, 'threw', err, message);
     }
   };
   return { debug: call('debug'), info: call('info'), warn: call('warn'), error: call('error') };
@@ -98,4 +103,37 @@ export function describeThrown(err: unknown): string {
   } catch {
     return 'a value that cannot be shown';
   }
+}
+
+/**
+ * If a user callback returned a promise (an async function's) or other thenable, hands
+ * what it rejects with to `onRejected`. Nobody awaits it (the store's calls are
+ * synchronous), and a rejection nobody handles ends a Node process by default
+ * (`--unhandled-rejections=throw`): an async watch listener or progress callback that
+ * failed crashed the program that used the store. `onRejected` must not throw.
+ */
+export function observeRejection(returned: unknown, onRejected: (err: unknown) => void): void {
+  // Most callbacks return undefined: no property read, nothing allocated.
+  if (returned === undefined || returned === null || (typeof returned !== 'object' && typeof returned !== 'function')) return;
+  try {
+    const then = (returned as { then?: unknown }).then;
+    if (typeof then === 'function') then.call(returned, undefined, onRejected);
+  } catch {
+    // A `then` getter or method that throws: not a promise that can reject later.
+  }
+}
+
+/**
+ * `onProgress` as the store calls it: what a promise it returns rejects with goes to
+ * `logger.error` (progress callbacks are not awaited, so a rejection cannot stop the
+ * operation the way a throw does). `undefined` stays `undefined`: no cost without one.
+ */
+export function progressCallback<A extends unknown[]>(
+  onProgress: ((...args: A) => unknown) | undefined,
+  logger: Pick<Logger, 'error'>,
+  operation: string,
+): ((...args: A) => void) | undefined {
+  if (onProgress === undefined) return undefined;
+  const rejected = (err: unknown): void => logger.error(`${operation}: a promise its onProgress callback returned rejected (progress callbacks are not awaited): ${describeThrown(err)}`);
+  return (...args: A): void => observeRejection(onProgress(...args), rejected);
 }

@@ -5,6 +5,7 @@
  * the field.
  */
 import { ValidationError } from '../errors.js';
+import { observeRejection } from './options.js';
 import { hasControls, spellControls } from '../jsonl/control-chars.js';
 import { MAX_JSON_DEPTH } from '../jsonl/json-depth.js';
 
@@ -208,7 +209,15 @@ export function applySchema(schema: RecordSchema | undefined, candidate: Record<
   } catch (err) {
     throw validationFromSchemaError(err);
   }
-  if (!isPlainObject(parsed)) throw new ValidationError('the schema did not return an object');
+  if (!isPlainObject(parsed)) {
+    if (typeof (parsed as { then?: unknown } | null | undefined)?.then === 'function') {
+      // An async parse: the write is refused here, and its verdict, if a rejection, would
+      // otherwise be an unhandled rejection that ends the process.
+      observeRejection(parsed, () => {});
+      throw new ValidationError("the schema returned a promise: a schema's parse must validate synchronously");
+    }
+    throw new ValidationError('the schema did not return an object');
+  }
   return parsed;
 }
 

@@ -14,6 +14,7 @@ import { gitDirToWatch, waitWhileGitBusy } from './git-activity.js';
 import { readableTable } from './catch-up.js';
 import { assertFunction } from './arguments.js';
 import type { Engine } from './engine.js';
+import { describeThrown, observeRejection, type Logger } from './options.js';
 
 export interface WriteScope {
   staged: Map<string, StagedLog>;
@@ -72,7 +73,7 @@ export function runWrite<R>(engine: Engine, fn: () => R, { readOnly = false }: {
   try {
     engine.journal.recover((m) => engine.options.logger.warn(m));
     const result = fn();
-    assertNotPromise(result);
+    assertNotPromise(result, engine.options.logger);
     written = engine.appender.commit([...scope.staged.values()]);
     if (written > 0) sampleWriteLatency(engine, performance.now() - started);
     try {
@@ -128,7 +129,7 @@ export function runTransaction<R>(engine: Engine, fn: () => R): R {
   engine.cache.savepoint(name);
   try {
     const result = fn();
-    assertNotPromise(result);
+    assertNotPromise(result, engine.options.logger);
     engine.cache.releaseSavepoint(name);
     return result;
   } catch (err) {
@@ -223,7 +224,7 @@ function asStoreError(err: unknown, cachePath: string): unknown {
   return err;
 }
 
-function assertNotPromise(value: unknown): void {
+function assertNotPromise(value: unknown, logger: Logger): void {
   // A generator function returns its generator without running a line of its body: the
   // transaction would commit nothing, without a word.
   const tag = Object.prototype.toString.call(value);
@@ -231,6 +232,9 @@ function assertNotPromise(value: unknown): void {
     throw new TypeError('Transaction function cannot be a generator function: calling it runs none of its body, so nothing would be written');
   }
   if (typeof (value as { then?: unknown } | null)?.then === 'function') {
+    // What the async function goes on to reject with would otherwise be an unhandled
+    // rejection, ending the process the caller was about to tell of the TypeError.
+    observeRejection(value, (err) => logger.error(`a transaction function returned a promise (the transaction was rolled back), and that promise rejected: ${describeThrown(err)}`));
     throw new TypeError('Transaction function cannot return a promise: TaskStore transactions are synchronous');
   }
 }

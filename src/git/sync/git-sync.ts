@@ -24,7 +24,7 @@ import { acquireSyncLock, writeLastSync } from './sync-files.js';
 import { collectionOfLogFile } from '../../jsonl/collection-name.js';
 import { parseOptionsArgument } from '../../store/arguments.js';
 import { MAX_SYNC_RETRIES } from '../../shared/sync-limits.js';
-import { describeThrown, type Logger } from '../../store/options.js';
+import { describeThrown, progressCallback, type Logger } from '../../store/options.js';
 
 export interface GitSyncOptions {
   /** The remote (default: the branch's upstream remote, else `origin`, else the only remote). */
@@ -105,7 +105,7 @@ const DEFAULT_MESSAGE = 'taskstore: sync';
 export async function gitSync(store: SyncedStore, options: GitSyncOptions = {}): Promise<GitSyncReport> {
   const started = performance.now(); // a duration: monotonic (a wall clock set back made it negative)
   const retries = checkOptions(options);
-  const progress = options.onProgress ?? (() => {});
+  const progress = progressCallback(options.onProgress, store.logger, 'git-sync') ?? (() => {});
   const located = requireStoreInRepo({ storeDir: store.dir });
   const { workTree, gitDir } = located.git;
   const target = resolveTarget(workTree, options);

@@ -2,6 +2,7 @@
 import { runCheck, type CheckReport } from '../check.js';
 import type { Engine } from '../engine.js';
 import { parseProgressOptions } from '../arguments.js';
+import { progressCallback } from '../options.js';
 import type { ProgressOptions } from './sync.js';
 
 /** Consistency report: malformed lines, conflict markers, torn lines, cache drift, and the extensions' checks. */
@@ -13,7 +14,7 @@ export function check(engine: Engine, options: ProgressOptions = {}): CheckRepor
   if (engine.scope !== undefined) throw new TypeError('check() cannot be called inside a transaction: call it after the transaction');
   engine.refresh();
   return runCheck({
-    onProgress: options.onProgress,
+    onProgress: progressCallback(options.onProgress, engine.options.logger, 'check()'),
     dir: engine.dir,
     cache: engine.cache,
     collections: engine.knownCollections(),

@@ -9,6 +9,7 @@ import { ingestLog, logPath, readFileState } from '../ingest.js';
 import { compactLog } from '../compact.js';
 import { readableTable, readableTableOrConflict } from '../catch-up.js';
 import type { Engine } from '../engine.js';
+import { progressCallback } from '../options.js';
 import { fileSize } from './file-size.js';
 import type { ProgressOptions } from './sync.js';
 import { clockReading } from '../clock.js';
@@ -49,6 +50,7 @@ export function compact(engine: Engine, collection?: string, options: CompactOpt
       hint: `collections in this store: ${known.join(', ')}`,
     });
   }
+  const onProgress = progressCallback(options.onProgress, engine.options.logger, 'compact()');
   const total = names.reduce((n, name) => n + fileSize(logPath(dir, name)), 0);
   let before = 0;
   const conflicted: string[] = [];
@@ -72,16 +74,16 @@ export function compact(engine: Engine, collection?: string, options: CompactOpt
       if (state !== undefined && keep.size === state.lines && fileSize(logPath(dir, name)) === state.offset) {
         // Nothing to drop: rewriting would only give the log a new inode.
         report.collections.push({ name, linesBefore: state.lines, linesAfter: state.lines, bytesBefore: state.offset, bytesAfter: state.offset });
-        options.onProgress?.(base + size, total);
+        onProgress?.(base + size, total);
         continue;
       }
-      const progress = options.onProgress && ((done: number) => options.onProgress!(base + done, total));
+      const progress = onProgress && ((done: number) => onProgress(base + done, total));
       const result = compactLog(logPath(dir, name), keep, state?.lines ?? 0, engine.options.durability, progress, state?.ino);
       engine.appender.forget(name);
       ingestLog(engine.ingestContext(), table, true);
       report.collections.push({ name, ...result });
     }
-    options.onProgress?.(total, total);
+    onProgress?.(total, total);
     return report;
   });
   const first = conflicted[0];

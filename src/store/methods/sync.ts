@@ -3,6 +3,7 @@ import { ingestLog, logPath, type BadLine } from '../ingest.js';
 import { throwIfConflicted } from '../catch-up.js';
 import type { Engine } from '../engine.js';
 import { parseProgressOptions } from '../arguments.js';
+import { progressCallback } from '../options.js';
 import { fileSize } from './file-size.js';
 
 export interface SyncReport {
@@ -29,6 +30,7 @@ export function sync(engine: Engine, options: ProgressOptions = {}): SyncReport 
   // commits: the cache would lose them while the logs still gain them.
   if (engine.scope !== undefined) throw new TypeError('sync() cannot be called inside a transaction: call it after the transaction');
   const started = performance.now();
+  const onProgress = progressCallback(options.onProgress, engine.options.logger, 'sync()');
   const names = engine.knownCollections();
   const sizes = names.map((name) => fileSize(logPath(engine.dir, name)));
   const total = sizes.reduce((a, b) => a + b, 0);
@@ -40,7 +42,7 @@ export function sync(engine: Engine, options: ProgressOptions = {}): SyncReport 
       const base = before;
       before += sizes[i]!;
       const result = ingestLog(
-        engine.ingestContext(options.onProgress && ((done) => options.onProgress!(base + done, total))),
+        engine.ingestContext(onProgress && ((done) => onProgress(base + done, total))),
         engine.tableFor(name),
         true,
       );

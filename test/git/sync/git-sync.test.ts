@@ -2,14 +2,14 @@
  * git-sync between clones of one bare remote, with real git, the built merge driver and
  * real writer processes.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, chmodSync, existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GitSyncError, IoError, Store } from '../../../src/index.js';
 import { quietLogger } from '../../helpers/logger.js';
 import { startWriter } from '../../reliability/writers.js';
-import { CLI } from '../../helpers/paths.js';
+import { CLI, DIST } from '../../helpers/paths.js';
 import { branchClone, CLI_ENV, cli, cliJson, cliOk, inTreeClone, makeRemote, openStore, tempDir, withStore, type GitRepo } from './helpers.js';
 
 type Note = { id: string; a?: string; b?: string; title?: string };
@@ -275,6 +275,24 @@ describe('git-sync', () => {
     } finally {
       store.close();
     }
+  });
+
+  it('an async onProgress is not awaited: its rejections are logged and the sync completes, in a real process that an unhandled rejection would end', () => {
+    const remote = makeRemote();
+    const a = branchClone(remote);
+    const script = `import { Store } from ${JSON.stringify(join(DIST, 'index.js'))};
+const store = Store.open(${JSON.stringify(a.storeDir)}, { durability: 'none' });
+store.collection({ name: 'notes' }).create({ id: 'n1' });
+const report = await store.gitSync({ onProgress: async (event) => { throw new Error('bar gone at ' + event.step); } });
+await new Promise((r) => setTimeout(r, 100));
+store.close();
+console.log(report.pushed);`;
+    const child = spawnSync(process.execPath, ['--unhandled-rejections=throw', '--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, ...CLI_ENV }, timeout: 60_000 });
+    expect(child.stderr).toContain('taskstore: error: git-sync: a promise its onProgress callback returned rejected (progress callbacks are not awaited): bar gone at push\n');
+    expect(child.stderr).toContain('bar gone at done\n');
+    expect(child.stdout).toBe('true\n');
+    expect(child.status).toBe(0);
+    expect(remote.git('log', '--format=%s', 'taskstore').trim().split('\n')[0]).toBe('taskstore: sync');
   });
 
   it('an onProgress that throws before the push stops the sync there, rejecting with what it threw: the store change is committed locally, nothing is pushed', async () => {
