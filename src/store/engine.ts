@@ -20,6 +20,7 @@
 import { accessSync, constants, mkdirSync, readdirSync, realpathSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CacheDb } from '../cache/cache-db.js';
+import type { GitWatch } from './git-activity.js';
 import type { CollectionTable } from '../cache/collection-table.js';
 import { fieldExpression } from '../cache/query-builder.js';
 import { IoError, ioError } from '../errors.js';
@@ -64,7 +65,7 @@ export class Engine implements DomainHost {
   readonly conflicts = new Map<string, number>();
   readonly extensions: EngineExtension[] = [];
   /** The git dir of the work tree holding the store (null outside git), found on the first write. */
-  gitDir: string | null | undefined;
+  gitDir: GitWatch | null | undefined;
   /** Compaction leftovers removed when this store opened, reported once by check(). */
   readonly removedTemps: string[] = [];
   scope: WriteScope | undefined;

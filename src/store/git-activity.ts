@@ -8,7 +8,8 @@
  * `<gitdir>/index.lock` for the whole of each such step, so a write first waits (bounded)
  * until no fresh `index.lock` is there. A lock older than STALE_MS is a leftover of a
  * crashed git and is ignored. The wait happens before the store's own write lock is
- * taken, so git hooks that run TaskStore never wait behind it.
+ * taken, so git hooks that run TaskStore never wait behind it; on a store branch, with
+ * the lock held (see {@link GitWatch}).
  *
  * No git is spawned: the git dir is found by walking up to `.git` (a directory, or a
  * file `gitdir: <path>` in a linked worktree).
@@ -31,15 +32,43 @@ const POLL_MS = 5;
 const STARTED_MARKERS = ['ORIG_HEAD', 'refs/stash'];
 export const RECENT_START_MS = 1500;
 
+/** Where a store's writers look for git activity. */
+export interface GitWatch {
+  gitDir: string;
+  /**
+   * The store is on its own store branch (`taskstore init --branch`), in a worktree inside
+   * the git directory where only TaskStore's git-sync runs git, holding the store's write
+   * lock. A git found working there outlived a git-sync that was killed (SIGKILL, an OOM
+   * kill): the lock died with git-sync, its `git merge` child did not, and that merge's
+   * checkout still replaces the logs. Writers check for it holding the write lock (a git
+   * of a live git-sync never runs while they hold it), and only its `index.lock`: each
+   * git-sync's merges write `ORIG_HEAD`, which must not pause every writer after a sync.
+   */
+  storeBranch: boolean;
+}
+
 /**
  * The git dir whose activity writes to the store in `storeDir` must wait for, or
- * undefined: outside git, and for a store on its own store branch (`taskstore init
- * --branch`), whose worktree lives inside the git directory where only TaskStore's own
- * git-sync runs git, holding the store's write lock.
+ * undefined outside git. For a store on its store branch, the git dir of that worktree
+ * only (not the repository's, where the user's own git commands run).
  */
-export function gitDirToWatch(storeDir: string): string | undefined {
-  if (resolve(storeDir).split(sep).includes('.git')) return undefined;
-  return findGitDir(storeDir);
+export function gitDirToWatch(storeDir: string): GitWatch | undefined {
+  const dir = resolve(storeDir);
+  if (dir.split(sep).includes('.git')) {
+    const gitDir = linkedGitDir(dirname(dir));
+    return gitDir === undefined ? undefined : { gitDir, storeBranch: true };
+  }
+  const gitDir = findGitDir(storeDir);
+  return gitDir === undefined ? undefined : { gitDir, storeBranch: false };
+}
+
+/** The git dir a linked worktree's `.git` file at `workTree` names, if there is one. */
+function linkedGitDir(workTree: string): string | undefined {
+  const dotGit = join(workTree, '.git');
+  if (statSync(dotGit, { throwIfNoEntry: false })?.isFile() !== true) return undefined;
+  const match = /^gitdir:\s*(.+?)\s*$/m.exec(readFileSync(dotGit, 'utf8'));
+  if (match === null) return undefined;
+  return isAbsolute(match[1]!) ? match[1]! : resolve(workTree, match[1]!);
 }
 
 /** The git dir of the work tree containing `dir`, or undefined outside git. */
@@ -49,15 +78,18 @@ export function findGitDir(dir: string): string | undefined {
     const st = statSync(dotGit, { throwIfNoEntry: false });
     if (st?.isDirectory()) return dotGit;
     if (st?.isFile()) {
-      const match = /^gitdir:\s*(.+?)\s*$/m.exec(readFileSync(dotGit, 'utf8'));
-      if (match !== null) return isAbsolute(match[1]!) ? match[1]! : resolve(current, match[1]!);
+      const linked = linkedGitDir(current);
+      if (linked !== undefined) return linked;
     }
     if (dirname(current) === current) return undefined;
   }
 }
 
-/** True while a live git process holds the index lock of `gitDir`, or just started a merge, reset or stash. */
-export function gitBusy(gitDir: string): boolean {
+/**
+ * True while a live git process holds the index lock of `gitDir`, or (with
+ * `startMarkers`) just started a merge, reset or stash.
+ */
+export function gitBusy(gitDir: string, startMarkers = true): boolean {
   const now = Date.now();
   // Creating index.lock or writing ORIG_HEAD (through ORIG_HEAD.lock) changes the git dir's
   // own mtime: a git dir untouched for STALE_MS has no fresh marker, one stat says so.
@@ -68,6 +100,7 @@ export function gitBusy(gitDir: string): boolean {
   // git that is running now made it (a git creating it now dates it now). Counted as
   // fresh, it made every write wait GIT_WAIT_MAX_MS until the clock caught up.
   if (lock !== undefined && Math.abs(now - lock.mtimeMs) < STALE_MS) return true;
+  if (!startMarkers) return false;
   for (const marker of STARTED_MARKERS) {
     const st = statSync(join(gitDir, marker), { throwIfNoEntry: false });
     // File times and Date.now() come from different clocks: a just-written file may look a
@@ -79,9 +112,9 @@ export function gitBusy(gitDir: string): boolean {
 }
 
 /** Waits while git is busy in `gitDir` (at most GIT_WAIT_MAX_MS); returns the milliseconds waited. */
-export function waitWhileGitBusy(gitDir: string): number {
+export function waitWhileGitBusy(gitDir: string, startMarkers = true): number {
   // Monotonic: a wall clock set back while waiting would stretch the wait until it caught up.
   const started = performance.now();
-  while (gitBusy(gitDir) && performance.now() - started < GIT_WAIT_MAX_MS) sleepSync(POLL_MS);
+  while (gitBusy(gitDir, startMarkers) && performance.now() - started < GIT_WAIT_MAX_MS) sleepSync(POLL_MS);
   return performance.now() - started;
 }

@@ -53,7 +53,7 @@ export function runWrite<R>(engine: Engine, fn: () => R, { readOnly = false }: {
   // git-activity.ts). A catch-up only reads, and git's own hooks run one: no wait there.
   if (!readOnly) {
     if (engine.gitDir === undefined) engine.gitDir = gitDirToWatch(engine.dir) ?? null;
-    if (engine.gitDir !== null) waitWhileGitBusy(engine.gitDir);
+    if (engine.gitDir !== null && !engine.gitDir.storeBranch) waitWhileGitBusy(engine.gitDir.gitDir);
   }
   engine.cache.beginImmediate();
   // The cache file may have been deleted (before this write, or while this process waited
@@ -71,6 +71,9 @@ export function runWrite<R>(engine: Engine, fn: () => R, { readOnly = false }: {
   let written = 0;
   let committed: LocalLines[] | undefined;
   try {
+    // On a store branch, checked holding the lock: a git working there now is the orphan
+    // of a killed git-sync, about to replace the logs (see git-activity.ts).
+    if (!readOnly && engine.gitDir?.storeBranch === true) waitWhileGitBusy(engine.gitDir.gitDir, false);
     engine.journal.recover((m) => engine.options.logger.warn(m));
     const result = fn();
     assertNotPromise(result, engine.options.logger);

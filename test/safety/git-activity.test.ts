@@ -1,5 +1,5 @@
 /** Writers pause while git holds index.lock in the store's work tree (issue 9 item 2). */
-import { mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Engine as Store } from '../../src/store/engine.js';
@@ -18,9 +18,9 @@ describe('git activity', () => {
     repo.git('worktree', 'add', '-q', linked);
     expect(findGitDir(linked)).toBe(join(repo.dir, '.git', 'worktrees', 'wt'));
     expect(findGitDir(tempDir())).toBeUndefined();
-    // A store-branch worktree inside the git directory: only TaskStore's git-sync runs git there, under the store's lock.
+    // Under the git directory but no store-branch worktree there: nothing to watch (not the repository's own git dir).
     expect(gitDirToWatch(join(repo.dir, '.git', 'taskstore', 'main', '.taskstore'))).toBeUndefined();
-    expect(gitDirToWatch(join(repo.dir, '.taskstore'))).toBe(join(repo.dir, '.git'));
+    expect(gitDirToWatch(join(repo.dir, '.taskstore'))).toEqual({ gitDir: join(repo.dir, '.git'), storeBranch: false });
   });
 
   it('a write waits while a fresh index.lock exists and goes ahead once it is gone; a stale lock is ignored', async () => {
@@ -68,6 +68,52 @@ describe('git activity', () => {
     const old = new Date(Date.now() - 60_000);
     utimesSync(join(gitDir, 'ORIG_HEAD'), old, old);
     expect(gitBusy(gitDir)).toBe(false);
+    store.close();
+  });
+
+  it('on a store branch, a write holding the lock waits for a git that outlived a killed git-sync, and appends to the log that git wrote', async () => {
+    // git-sync holds the store's lock while its `git merge` runs; SIGKILL frees the lock
+    // but not the merge, whose checkout then replaced the logs: a write acknowledged in
+    // between was gone (found in the soak test of two clones with git-sync killed mid-merge).
+    const repo = GitRepo.init();
+    repo.commitAll('first');
+    const workTree = join(repo.dir, '.git', 'taskstore', 'ts');
+    repo.git('worktree', 'add', '-q', '--detach', workTree);
+    const gitDir = join(repo.dir, '.git', 'worktrees', 'ts');
+    const storeDir = join(workTree, '.taskstore');
+    expect(gitDirToWatch(storeDir)).toEqual({ gitDir, storeBranch: true });
+    const store = Store.open(storeDir, { durability: 'none', logger: quietLogger() });
+    const notes = store.collection({ name: 'notes' });
+    notes.create({ id: 'a' });
+    // git-sync's own merges write ORIG_HEAD in the worktree's git dir: no pause for that.
+    writeFileSync(join(gitDir, 'ORIG_HEAD'), '0'.repeat(40) + '\n');
+    expect(gitBusy(gitDir, false)).toBe(false);
+    let started = Date.now();
+    notes.create({ id: 'b' });
+    expect(Date.now() - started).toBeLessThan(RECENT_START_MS);
+    // The orphaned merge: it holds index.lock, read the log before, and writes it back merged
+    // (its own version plus the other clone's line, by rename as git does), then exits.
+    const log = join(storeDir, 'notes.jsonl');
+    const lock = join(gitDir, 'index.lock');
+    writeFileSync(lock, '');
+    const merged = readFileSync(log, 'utf8') + '{"id":"theirs","updated_at":5}\n';
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, [
+      '-e',
+      `const fs = require('fs'); setTimeout(() => { fs.writeFileSync(${JSON.stringify(log + '.tmp')}, ${JSON.stringify(merged)}); fs.renameSync(${JSON.stringify(log + '.tmp')}, ${JSON.stringify(log)}); fs.rmSync(${JSON.stringify(lock)}); }, 300)`,
+    ]);
+    started = Date.now();
+    notes.create({ id: 'c' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    await new Promise((r) => child.on('exit', r));
+    expect(store.refresh()).toBeGreaterThanOrEqual(0);
+    expect(
+      notes
+        .list()
+        .map((r) => r.id)
+        .sort(),
+    ).toEqual(['a', 'b', 'c', 'theirs']);
+    expect(readFileSync(log, 'utf8')).toContain('"id":"c"');
     store.close();
   });
 });
