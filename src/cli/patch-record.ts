@@ -31,13 +31,23 @@ type UpdateMethod = (id: string, record: Record<string, unknown>, options: Write
  * goes through it (validation, reference checks, unique names); other collections through
  * `patch` (the store applies a built-in type's stored schema itself). A record deleted
  * since its id was resolved is the library's own error: STALE when a version was
- * expected, NOT_FOUND otherwise.
+ * expected, NOT_FOUND otherwise. `allowed` (optional) sees the current version inside the
+ * transaction and throws to refuse the patch.
  */
-export function patchRecord(store: Store, collection: string, id: string, patch: Record<string, unknown>, ifUpdatedAt: number | undefined): Record<string, unknown> {
+export function patchRecord(
+  store: Store,
+  collection: string,
+  id: string,
+  patch: Record<string, unknown>,
+  ifUpdatedAt: number | undefined,
+  allowed?: (current: Record<string, unknown> | undefined) => void,
+): Record<string, unknown> {
   const options: WriteOptions = ifUpdatedAt === undefined ? {} : { ifUpdatedAt };
   return store.transaction((): Record<string, unknown> => {
     const generic = store.collection<Record<string, unknown>>({ name: collection });
     const current = readRecord(store, collection, id);
+    // Under the write lock: what `allowed` checks is what the patch replaces.
+    allowed?.(current);
     const method = recordType(collection)?.updateMethod;
     if (current === undefined || method === undefined) return generic.patch(id, patch, options);
     return (store[method] as unknown as UpdateMethod).call(store, id, { ...current, ...patch }, options);

@@ -175,3 +175,59 @@ describe('rawCallProblem (what a call\'s JSON text says that parsing loses)', ()
     );
   });
 });
+
+describe('update_record leaves a task spec\'s claim to the claim tools', () => {
+  it('refuses assigned_to, lease_expires_at and a status change to or from running, and writes nothing', () => {
+    const store = openStore();
+    try {
+      const tools = byName(TOOLS);
+      const prd = store.createPrd({ title: 'P' });
+      const free = store.createTaskSpec({ prd_id: prd, phase_name: 'free' });
+      const held = store.createTaskSpec({ prd_id: prd, phase_name: 'held' });
+      store.claimTaskSpec(held, 'agent-1');
+      const before = new Map([free, held].map((id) => [id, store.getTaskSpec(id)!.updated_at]));
+      const refusals: [string, Record<string, unknown>, RegExp][] = [
+        [held, { assigned_to: 'agent-2' }, /^VALIDATION: patch may not set assigned_to: a task spec's claim changes through the claim tools/],
+        [held, { lease_expires_at: Date.now() + 3_600_000 }, /^VALIDATION: patch may not set lease_expires_at/],
+        [free, { status: 'running' }, /^VALIDATION: patch may not set status to running: a task spec becomes running when it is claimed/],
+        [held, { status: 'pending' }, /^VALIDATION: patch may not change the status of a running task spec \(claimed by agent-1\)/],
+        [held, { status: 'complete', description: 'sneaked in' }, /^VALIDATION: patch may not change the status of a running task spec/],
+      ];
+      for (const [id, patch, message] of refusals) {
+        const result = callTool(store, tools, 'update_record', { id, patch }, quietLogger());
+        expect(result.isError, JSON.stringify(patch)).toBe(true);
+        expect(text(result), JSON.stringify(patch)).toMatch(message);
+        expect(text(result)).toMatch(/hint: .*(claim_task_spec|release_claim)/);
+      }
+      for (const [id, version] of before) expect(store.getTaskSpec(id)!.updated_at, id).toBe(version);
+      expect(store.getTaskSpec(held)).toMatchObject({ status: 'running', assigned_to: 'agent-1' });
+      expect(store.getTaskSpec(held)!.description ?? null).not.toBe('sneaked in');
+    } finally {
+      store.close();
+    }
+  });
+
+  it('lets any agent patch other fields of a held spec, keep its status, or change a status that is not running', () => {
+    const store = openStore();
+    try {
+      const tools = byName(TOOLS);
+      const prd = store.createPrd({ title: 'P' });
+      const free = store.createTaskSpec({ prd_id: prd, phase_name: 'free' });
+      const held = store.createTaskSpec({ prd_id: prd, phase_name: 'held' });
+      store.claimTaskSpec(held, 'agent-1');
+      const edit = callTool(store, tools, 'update_record', { id: held, patch: { description: 'clarified', status: 'running' } }, quietLogger());
+      expect(edit.isError, text(edit)).toBeFalsy();
+      expect(store.getTaskSpec(held)).toMatchObject({ description: 'clarified', status: 'running', assigned_to: 'agent-1' });
+      const fail = callTool(store, tools, 'update_record', { id: free, patch: { status: 'failed' } }, quietLogger());
+      expect(fail.isError, text(fail)).toBeFalsy();
+      expect(store.getTaskSpec(free)!.status).toBe('failed');
+      // Not a task spec: an execution's status is progress, patched freely.
+      const exec = store.createExecution({ ts_id: held, worktree_path: '/w', branch_name: 'b' });
+      const progress = callTool(store, tools, 'update_record', { id: exec, patch: { status: 'failed', error_message: 'tests' } }, quietLogger());
+      expect(progress.isError, text(progress)).toBeFalsy();
+    } finally {
+      store.close();
+    }
+  });
+
+});

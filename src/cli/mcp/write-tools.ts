@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { ValidationError, type NewExecution, type NewPrd, type NewTaskSpec } from '../../index.js';
 import { resolveId } from '../../shared/id-prefix.js';
 import { patchRecord, resolveReferenceIds } from '../patch-record.js';
+import { claimGuard } from './claim-fields.js';
 import { requireCollection } from './read-tools.js';
 import { WRITES, defineTool } from './tool-definition.js';
 import {
@@ -141,6 +142,7 @@ export const updateRecord = defineTool({
     'Change some fields of one record (found by id or unique prefix, in any collection): the fields in patch take their new values, all others stay.',
     'For a read-modify-write, pass the updated_at you read as if_updated_at: if anyone changed the record since, nothing is written and the error is STALE (read it again and retry).',
     'The record is validated as a whole (built-in types: field types, enum values, references). Returns { collection, record } (the new version).',
+    "A task spec's claim is not patched: assigned_to, lease_expires_at and a status change to or from running are refused (VALIDATION); the claim tools make those changes.",
     'Errors: STALE; NOT_FOUND; VALIDATION naming the field; CLAIMED is never raised here (use the claim tools for claims).',
   ].join(' '),
   input: z.strictObject({
@@ -165,7 +167,7 @@ export const updateRecord = defineTool({
     if (args.collection !== undefined) requireCollection(store, args.collection);
     const { collection, id } = resolveId(store, args.id, args.collection === undefined ? {} : { collections: [args.collection] });
     resolveReferenceIds(store, collection, patch, (field) => `patch.${field}`);
-    const record = patchRecord(store, collection, id, patch, args.if_updated_at);
+    const record = patchRecord(store, collection, id, patch, args.if_updated_at, claimGuard(collection, patch));
     return { collection, record: exactRecord(store, collection, record) };
   },
 });
