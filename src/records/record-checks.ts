@@ -116,9 +116,10 @@ function graphDrift(graph: () => TaskGraph): CheckProblem[] {
 }
 
 /**
- * Task specs with two or more running executions: two claimants working on one spec.
- * Within one store claims are exactly-once, so this happens when claims made in two
- * clones meet in a merge.
+ * Task specs with two or more running executions. Within one store a claim is
+ * exactly-once at any moment, so this is one of: claims made in two clones that met in a
+ * merge; a claimant whose lease ran out (stalled, or killed) while another took the spec
+ * over, its execution still `running`; or executions created without a claim.
  */
 function doubleClaims(host: DomainHost): CheckProblem[] {
   return checkPart(() =>
@@ -128,7 +129,7 @@ function doubleClaims(host: DomainHost): CheckProblem[] {
         kind: 'double_claim',
         collection: TASK_SPECS,
         id: ts_id,
-        message: `task spec ${ts_id} has ${n} running executions (${ids}): two claimants are working on it (claims made in two clones met in a merge?); stop all but one`,
+        message: `task spec ${ts_id} has ${n} running executions (${ids}): two claimants worked on it (claims from two clones met in a merge, or a lease ran out and another claimant took it over); end every one but the current claimant's`,
       })),
   );
 }

@@ -363,6 +363,20 @@ describe('check() and double claims', () => {
     store.completeExecution(e2);
     expect(store.check().problems.filter((p) => p.kind === 'double_claim')).toEqual([]);
   });
+
+  it('reports a takeover within one store (a lease ran out, another claimant took the spec) and names that cause', async () => {
+    const { store } = openStore();
+    const { a } = graph(store);
+    store.claimTaskSpec(a, 'loop-1', { leaseMs: 1 });
+    store.createExecution({ ts_id: a, worktree_path: '/w1', branch_name: 'b1' });
+    await new Promise((r) => setTimeout(r, 5));
+    store.claimTaskSpec(a, 'loop-2');
+    store.createExecution({ ts_id: a, worktree_path: '/w2', branch_name: 'b2' });
+    const [problem] = store.check().problems.filter((p) => p.kind === 'double_claim');
+    expect(problem).toMatchObject({ id: a });
+    expect(problem!.message).toMatch(/a lease ran out and another claimant took it over/);
+    expect(problem!.message).toMatch(/end every one but the current claimant's/);
+  });
 });
 
 /** Runs `fn` while this process's Date.now() is `offsetMs` off (a clock that is wrong, or jumped). */
