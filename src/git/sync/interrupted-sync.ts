@@ -15,7 +15,9 @@ import { readdirSync, rmSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { chompLine, git } from '../git-command.js';
 import { readTextIfExists, writeFileAtomic } from '../file-io.js';
+import { gitProcessesIn } from '../../fs/git-processes.js';
 import { sleepSync } from '../../fs/sleep.js';
+import { GitSyncError } from '../../errors.js';
 import { commitIdentityArgs, isAncestor, NO_HOOKS, resolveCommit, unmergedPaths } from './git-facts.js';
 
 const MARKER = 'taskstore-sync-merging';
@@ -40,6 +42,13 @@ interface Recovery {
 
 /** A lock file younger than this may belong to a git that is running (another git in the repository): waited for first. */
 const LOCK_SETTLE_MS = 1_000;
+/**
+ * The longest recovery waits for a git that outlived the dead git-sync and still works in
+ * the store branch's worktree (its merge of big logs can take this long): then git-sync
+ * stops and names it.
+ */
+const ORPHAN_GIT_WAIT_MS = 120_000;
+const ORPHAN_GIT_POLL_MS = 50;
 
 /**
  * When the previous git-sync died (`previousDied`: its sync lock was taken over; or the
@@ -50,7 +59,8 @@ const LOCK_SETTLE_MS = 1_000;
  * - `storeBranch`: the store branch's worktree is TaskStore's alone (only git-sync runs
  *   git there), so a leftover `index.lock` or `HEAD.lock` there, or the branch's ref lock,
  *   is the dead run's and is removed (after it has been left alone for a second, so that a git
- *   command running in the repository, such as a `git gc` packing refs, finishes first),
+ *   command running in the repository, such as a `git gc` packing refs, finishes first, and
+ *   once no git works in that worktree: the dead run's `git merge` may outlive it),
  *   and so are the driver's `.merge_file_*` temporaries at the worktree's root. In a work
  *   tree of the user's, a lock may be a running git of theirs: left alone (git-sync then
  *   stops on it, naming it).
@@ -75,7 +85,7 @@ export function recoverInterruptedSync(workTree: string, gitDir: string, storeBr
   }
   if (storeBranch) {
     for (const lock of [gitPath(workTree, 'index.lock'), gitPath(workTree, 'HEAD.lock'), gitPath(workTree, `refs/heads/${branch}.lock`)]) {
-      if (removeStaleLock(lock)) recovery.removed.push(lock);
+      if (removeStaleLock(lock, workTree)) recovery.removed.push(lock);
     }
     for (const name of readdirSync(workTree)) {
       if (!name.startsWith('.merge_file_')) continue;
@@ -97,26 +107,42 @@ export function recoverInterruptedSync(workTree: string, gitDir: string, storeBr
 }
 
 /**
- * Removes a lock file once it has been left alone for LOCK_SETTLE_MS; true when one was
- * removed. Left alone means: its time is that old on the wall clock, or it stayed the
- * same file, size and time while this process watched it that long (monotonic clock). A
- * file time in the future (the clock was set back since the dead run wrote it) tells
- * nothing about its age: judged by the wall clock alone, the lock looked fresh, and this
- * waited until the clock caught up (an hour back, an hour's hang).
+ * Removes a lock file once it has been left alone for LOCK_SETTLE_MS and no git works in
+ * `workTree` any more; true when one was removed. Left alone means: its time is that old
+ * on the wall clock, or it stayed the same file, size and time while this process watched
+ * it that long (monotonic clock). A file time in the future (the clock was set back since
+ * the dead run wrote it) tells nothing about its age: judged by the wall clock alone, the
+ * lock looked fresh, and this waited until the clock caught up (an hour back, an hour's
+ * hang). A git still running there (see git-processes.ts: the dead git-sync's merge,
+ * which holds its lock untouched until it is done) is waited for, at most
+ * ORPHAN_GIT_WAIT_MS; where the system cannot list processes, age alone decides.
  */
-function removeStaleLock(path: string): boolean {
+function removeStaleLock(path: string, workTree: string): boolean {
   let watched: { file: string; since: number } | undefined;
+  let gitSeenSince: number | undefined;
   for (;;) {
     const st = statSync(path, { throwIfNoEntry: false });
     if (st === undefined) return false;
     const file = `${st.ino}:${st.size}:${st.mtimeMs}`;
     if (watched?.file !== file) watched = { file, since: performance.now() };
     const age = Math.max(Date.now() - st.mtimeMs, performance.now() - watched.since);
-    if (age >= LOCK_SETTLE_MS) {
+    if (age < LOCK_SETTLE_MS) {
+      sleepSync(LOCK_SETTLE_MS - age + 10);
+      continue;
+    }
+    const running = gitProcessesIn(workTree) ?? [];
+    if (running.length === 0) {
       rmSync(path, { force: true });
       return true;
     }
-    sleepSync(LOCK_SETTLE_MS - age + 10);
+    gitSeenSince ??= performance.now();
+    if (performance.now() - gitSeenSince >= ORPHAN_GIT_WAIT_MS) {
+      throw new GitSyncError(`git (pid ${running.join(', ')}) still works in ${workTree} and holds ${path}, ${Math.round(ORPHAN_GIT_WAIT_MS / 1000)} s after the previous git-sync died; git-sync changed nothing`, {
+        data: { reason: 'git_running', pids: running, lock: path },
+        hint: 'a git started by the git-sync that died is still running there: let it finish (or stop it), then run git-sync again',
+      });
+    }
+    sleepSync(ORPHAN_GIT_POLL_MS);
   }
 }
 

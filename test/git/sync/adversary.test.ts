@@ -226,6 +226,35 @@ describe('git-sync against damage', () => {
     expectConverged(remote, a, b, ['pause-here', 'a2', 'b1']);
   });
 
+  it('a git-sync killed alone (its git merge lives on, holding index.lock untouched) is waited for by the next git-sync, which does not take the lock from the live git', async () => {
+    const { remote, a, b } = await diverged('pause-here');
+    const signals = tempDir('taskstore-signal-');
+    const [reached, held, done] = ['reached', 'held', 'done'].map((name) => join(signals, name)) as [string, string, string];
+    const worktree = join(a.storeDir, '..');
+    const gitDir = a.clone.git('-C', worktree, 'rev-parse', '--absolute-git-dir').trim();
+    const driver = a.clone.git('config', 'merge.taskstore.driver').trim();
+    // The real driver after a pause of 4 s (a big log's merge); at its end, whether the
+    // merge's index.lock is still its own.
+    a.clone.git('config', 'merge.taskstore.driver', `grep -q pause-here %A && { touch '${reached}'; sleep 4; [ -e '${join(gitDir, 'index.lock')}' ] && touch '${held}'; touch '${done}'; }; ${driver}`);
+    const child = spawn(process.execPath, [CLI, 'git-sync'], { cwd: a.clone.dir, detached: true, stdio: 'ignore', env: { ...process.env, ...CLI_ENV } });
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    while (!existsSync(reached)) await new Promise((resolve) => setTimeout(resolve, 10));
+    process.kill(child.pid!, 'SIGKILL'); // git-sync only: an OOM kill, not a kill of its group
+    await exited;
+    // Past the second after which a lock nobody touches looked left over.
+    await new Promise((resolve) => setTimeout(resolve, 1_300));
+    expect(existsSync(join(gitDir, 'index.lock'))).toBe(true);
+    expect(existsSync(done)).toBe(false);
+
+    const again = cli(a.clone.dir, 'git-sync');
+    a.clone.git('config', 'merge.taskstore.driver', driver);
+    expect(again.status, again.stderr).toBe(0);
+    expect(existsSync(done)).toBe(true); // it waited for the orphaned merge to end
+    expect(existsSync(held)).toBe(true); // before the fix: its lock was removed under it
+    expect(a.clone.git('-C', worktree, 'status', '--porcelain')).toBe('');
+    expectConverged(remote, a, b, ['pause-here', 'b1']);
+  });
+
   it('a git-sync killed while it moved HEAD (HEAD.lock and the branch ref lock left behind) is cleaned up after by the next git-sync on the store branch', async () => {
     const { remote, a, b } = await diverged('a1');
     const gitDir = await killGitSyncMovingHead(a);
