@@ -34,6 +34,16 @@ export const doublyClaimedSpecs = (execs: string): string => `
           FROM (SELECT id, data FROM ${execs} WHERE state = ${STATE_LIVE} AND json_extract(data, '$.status') = 'running' ORDER BY id)
           GROUP BY 1 HAVING count(*) > 1 ORDER BY 1`;
 
+/**
+ * Live records of table `t` whose `status` is missing or not one of `values` (only a
+ * hand-written line can hold one): `type` is the JSON type of the stored value (null when
+ * there is none), `json` its JSON text; in id order, at most `limit`.
+ */
+export const invalidStatuses = (values: readonly string[], limit: number) => (t: string): string => `
+          SELECT id, json_type(data, '$.status') AS type, json_quote(json_extract(data, '$.status')) AS json FROM ${t}
+          WHERE state = ${STATE_LIVE} AND (json_type(data, '$.status') IS NOT 'text' OR json_extract(data, '$.status') NOT IN (${values.map((v) => `'${v}'`).join(', ')}))
+          ORDER BY id LIMIT ${limit}`;
+
 /** Workflow names shared by two or more live workflows, with their `ids` comma-separated in id order. */
 export const duplicateWorkflowNames = (wfs: string): string => `
           SELECT json_extract(data, '$.name') AS name, group_concat(id, ', ') AS ids FROM (SELECT * FROM ${wfs} WHERE state = ${STATE_LIVE} ORDER BY id)

@@ -1,6 +1,6 @@
 /**
  * What the orchestrator's records add to `store.check()`, and the referrers that block a
- * delete: dangling references (driven by the registry's reference graph), dependency
+ * delete: statuses no query finds, dangling references (driven by the registry's reference graph), dependency
  * cycles, duplicate workflow names, drift of the readiness graph, double claims.
  */
 import type { DomainHost } from '../store/domain-host.js';
@@ -17,7 +17,39 @@ const WORKFLOWS = RECORD_TYPES.workflows.collection;
 
 /** Every problem the records add to `check()`, in report order. */
 export function recordChecks(host: DomainHost, graph: () => TaskGraph): CheckProblem[] {
-  return [...danglingReferences(host), ...cycleProblems(graph), ...duplicateWorkflowNames(host), ...graphDrift(graph), ...doubleClaims(host)];
+  return [...invalidStatuses(host), ...danglingReferences(host), ...cycleProblems(graph), ...duplicateWorkflowNames(host), ...graphDrift(graph), ...doubleClaims(host)];
+}
+
+/** At most this many records with an invalid status are named per collection. */
+const MAX_INVALID_STATUS_REPORTS = 20;
+
+/**
+ * Live PRDs, task specs and executions whose stored `status` is missing or none of the
+ * type's values. No TaskStore write makes one (every write is validated); a hand-written
+ * or foreign line can. Such a record reads with the default status filled in (a missing
+ * one) or as written, but no status filter finds it and a task spec is never ready: it
+ * drops out of the orchestrator's queries without a word, so check() names it.
+ */
+function invalidStatuses(host: DomainHost): CheckProblem[] {
+  return Object.values(RECORD_TYPES).flatMap((type) => {
+    const schema = type.status as { options?: readonly string[] } | undefined;
+    const values = schema?.options;
+    if (values === undefined) return [];
+    const fallback = (type.readDefaults as { status?: string } | undefined)?.status;
+    return checkPart(() =>
+      host
+        .queryCache<{ id: string; type: string | null; json: string | null }>([type.collection], Q.invalidStatuses(values, MAX_INVALID_STATUS_REPORTS))
+        .map(({ id, type: jsonType, json }) => ({
+          kind: 'invalid_status',
+          collection: type.collection,
+          id,
+          message:
+            jsonType === null
+              ? `${type.label} ${id} has no status: it reads as ${fallback} but no status filter finds it${type.collection === TASK_SPECS ? ' and it never becomes ready' : ''}; give it one (taskstore update ${id} --set status=${fallback})`
+              : `${type.label} ${id} has status ${json}, which is not one of ${values.join(', ')}: no status filter finds it${type.collection === TASK_SPECS ? ' and it never becomes ready' : ''}; give it one of those (taskstore update ${id} --set status=…)`,
+        })),
+    );
+  });
 }
 
 /** Live records whose reference fields name `id` of `collection` (the registry's `references`). */

@@ -192,6 +192,47 @@ describe('check()', () => {
     }
   });
 
+  it('reports hand-written records whose status no query finds (missing, not a value of the type, not a string), and only those', () => {
+    const { store, dir } = openStore();
+    const prd = store.createPrd({ title: 'p' });
+    const fine = store.createTaskSpec({ id: 'fine', prd_id: prd, phase_name: 'fine' });
+    store.close();
+    const at = Date.now() + 5;
+    const spec = (id: string, fields: Record<string, unknown>) =>
+      JSON.stringify({ id, prd_id: prd, phase_name: id, dependencies: [], created_at: at, updated_at: at, ...fields });
+    appendFileSync(
+      join(dir, 'task_specs.jsonl'),
+      [spec('no-status', {}), spec('capital', { status: 'Pending' }), spec('number', { status: 1 }), spec('null', { status: null })].map((l) => `${l}\n`).join(''),
+    );
+    appendFileSync(join(dir, 'prds.jsonl'), `${JSON.stringify({ id: 'prd-x', title: 'x', status: 'done', created_at: at, updated_at: at })}\n`);
+    appendFileSync(join(dir, 'executions.jsonl'), `${JSON.stringify({ id: 'exec-x', ts_id: fine, worktree_path: '/w', branch_name: 'b', started_at: at, updated_at: at })}\n`);
+    const reopened = Store.open(dir, { durability: 'none' });
+    try {
+      // What check() reports is what the queries miss:
+      expect(reopened.listPendingTaskSpecs().map((s) => s.id)).toEqual([fine]);
+      expect(reopened.listReadyTaskSpecs().map((s) => s.id)).toEqual([fine]);
+      expect(reopened.getTaskSpec('no-status')!.status).toBe('pending');
+      const found = reopened
+        .check()
+        .problems.filter((p) => p.kind === 'invalid_status')
+        .map((p) => [p.collection, p.id, p.message]);
+      expect(found).toEqual([
+        ['prds', 'prd-x', expect.stringMatching(/^PRD prd-x has status "done", which is not one of draft, ready, .*: no status filter finds it; give it one of those/)],
+        ['task_specs', 'capital', expect.stringMatching(/^task spec capital has status "Pending", which is not one of pending, blocked, running, complete, failed: no status filter finds it and it never becomes ready/)],
+        ['task_specs', 'no-status', 'task spec no-status has no status: it reads as pending but no status filter finds it and it never becomes ready; give it one (taskstore update no-status --set status=pending)'],
+        ['task_specs', 'null', expect.stringContaining('task spec null has status null, which is not one of')],
+        ['task_specs', 'number', expect.stringContaining('task spec number has status 1, which is not one of')],
+        ['executions', 'exec-x', expect.stringContaining('execution exec-x has no status: it reads as running but no status filter finds it; give it one')],
+      ]);
+      // Given one, it is found again, and check() is quiet about it.
+      reopened.updateTaskSpec('no-status', { ...reopened.getTaskSpec('no-status')!, status: 'pending' });
+      expect(reopened.listReadyTaskSpecs().map((s) => s.id).sort()).toEqual([fine, 'no-status'].sort());
+      expect(reopened.check().problems.filter((p) => p.id === 'no-status')).toEqual([]);
+    } finally {
+      reopened.close();
+    }
+  });
+
   it('reports each dependency cycle once', () => {
     const { store } = openStore();
     const prd = store.createPrd({ title: 'p' });
