@@ -176,8 +176,23 @@ describe('rawCallProblem (what a call\'s JSON text says that parsing loses)', ()
   });
 });
 
-describe('update_record leaves a task spec\'s claim to the claim tools', () => {
-  it('refuses assigned_to, lease_expires_at and a status change to or from running, and writes nothing', () => {
+describe('update_record and create_task_spec leave a task spec\'s claim to the claim tools', () => {
+  it('create_task_spec refuses status running (a spec held by nobody, never claimable) and creates nothing', () => {
+    const store = openStore();
+    try {
+      const tools = byName(TOOLS);
+      const prd = store.createPrd({ title: 'P' });
+      const result = callTool(store, tools, 'create_task_spec', { prd_id: prd, phase_name: 'a', status: 'running', assigned_to: 'agent-1' }, quietLogger());
+      expect(text(result)).toMatch(/^VALIDATION: a new task spec may not set status to running: a task spec becomes running when it is claimed\nhint: create it pending/);
+      expect(store.listTaskSpecs(prd)).toEqual([]);
+      const labelled = callTool(store, tools, 'create_task_spec', { prd_id: prd, phase_name: 'b', assigned_to: 'team-b' }, quietLogger());
+      expect(labelled.isError, text(labelled)).toBeFalsy();
+    } finally {
+      store.close();
+    }
+  });
+
+  it('refuses lease_expires_at, a status change to or from running and assigned_to of a running spec, and writes nothing', () => {
     const store = openStore();
     try {
       const tools = byName(TOOLS);
@@ -187,8 +202,10 @@ describe('update_record leaves a task spec\'s claim to the claim tools', () => {
       store.claimTaskSpec(held, 'agent-1');
       const before = new Map([free, held].map((id) => [id, store.getTaskSpec(id)!.updated_at]));
       const refusals: [string, Record<string, unknown>, RegExp][] = [
-        [held, { assigned_to: 'agent-2' }, /^VALIDATION: patch may not set assigned_to: a task spec's claim changes through the claim tools/],
-        [held, { lease_expires_at: Date.now() + 3_600_000 }, /^VALIDATION: patch may not set lease_expires_at/],
+        [held, { assigned_to: 'agent-2' }, /^VALIDATION: patch may not change the assigned_to of a running task spec \(claimed by agent-1\)/],
+        [held, { assigned_to: null }, /^VALIDATION: patch may not change the assigned_to of a running task spec/],
+        [held, { lease_expires_at: Date.now() + 3_600_000 }, /^VALIDATION: patch may not set lease_expires_at: a task spec's lease is set by its claim/],
+        [free, { lease_expires_at: null }, /^VALIDATION: patch may not set lease_expires_at/],
         [free, { status: 'running' }, /^VALIDATION: patch may not set status to running: a task spec becomes running when it is claimed/],
         [held, { status: 'pending' }, /^VALIDATION: patch may not change the status of a running task spec \(claimed by agent-1\)/],
         [held, { status: 'complete', description: 'sneaked in' }, /^VALIDATION: patch may not change the status of a running task spec/],
@@ -207,7 +224,7 @@ describe('update_record leaves a task spec\'s claim to the claim tools', () => {
     }
   });
 
-  it('lets any agent patch other fields of a held spec, keep its status, or change a status that is not running', () => {
+  it('lets any agent patch other fields of a held spec, keep its status and holder, label a spec that is not running, or change a status that is not running', () => {
     const store = openStore();
     try {
       const tools = byName(TOOLS);
@@ -218,6 +235,12 @@ describe('update_record leaves a task spec\'s claim to the claim tools', () => {
       const edit = callTool(store, tools, 'update_record', { id: held, patch: { description: 'clarified', status: 'running' } }, quietLogger());
       expect(edit.isError, text(edit)).toBeFalsy();
       expect(store.getTaskSpec(held)).toMatchObject({ description: 'clarified', status: 'running', assigned_to: 'agent-1' });
+      const same = callTool(store, tools, 'update_record', { id: held, patch: { assigned_to: 'agent-1' } }, quietLogger());
+      expect(same.isError, text(same)).toBeFalsy();
+      const label = callTool(store, tools, 'update_record', { id: free, patch: { assigned_to: 'team-b' } }, quietLogger());
+      expect(label.isError, text(label)).toBeFalsy();
+      expect(store.claimTaskSpec(free, 'agent-3').assigned_to).toBe('agent-3'); // a label, which a claim replaces
+      store.releaseTaskSpecClaim(free, 'agent-3');
       const fail = callTool(store, tools, 'update_record', { id: free, patch: { status: 'failed' } }, quietLogger());
       expect(fail.isError, text(fail)).toBeFalsy();
       expect(store.getTaskSpec(free)!.status).toBe('failed');

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { ValidationError, type NewExecution, type NewPrd, type NewTaskSpec } from '../../index.js';
 import { resolveId } from '../../shared/id-prefix.js';
 import { patchRecord, resolveReferenceIds } from '../patch-record.js';
-import { claimGuard } from './claim-fields.js';
+import { claimGuard, refuseRunning } from './claim-fields.js';
 import { requireCollection } from './read-tools.js';
 import { WRITES, defineTool } from './tool-definition.js';
 import {
@@ -64,7 +64,7 @@ export const createTaskSpec = defineTool({
     phase_name: z.string().describe('the phase this spec belongs to (e.g. "api", "tests")'),
     description: z.string().optional().describe('a short description'),
     content: z.string().optional().describe('the full spec, markdown'),
-    status: taskSpecStatusArg.optional().describe('initial status (default pending)'),
+    status: taskSpecStatusArg.optional().describe('initial status (default pending; not running: a spec becomes running when claimed)'),
     workflow_name: z.string().nullable().optional().describe('the workflow template to run it with'),
     assigned_to: z.string().nullable().optional().describe('who it is assigned to (claim_task_spec sets this for you)'),
     dependencies: z
@@ -76,6 +76,7 @@ export const createTaskSpec = defineTool({
   annotations: WRITES,
   run(store, args) {
     const spec = given(args);
+    if (spec.status === 'running') refuseRunning('a new task spec');
     resolveReferenceIds(store, 'task_specs', spec, (field) => field);
     if (Array.isArray(spec.dependencies)) spec.dependencies = [...new Set(spec.dependencies)];
     const id = store.createTaskSpec(spec as NewTaskSpec);
@@ -142,7 +143,7 @@ export const updateRecord = defineTool({
     'Change some fields of one record (found by id or unique prefix, in any collection): the fields in patch take their new values, all others stay.',
     'For a read-modify-write, pass the updated_at you read as if_updated_at: if anyone changed the record since, nothing is written and the error is STALE (read it again and retry).',
     'The record is validated as a whole (built-in types: field types, enum values, references). Returns { collection, record } (the new version).',
-    "A task spec's claim is not patched: assigned_to, lease_expires_at and a status change to or from running are refused (VALIDATION); the claim tools make those changes.",
+    "A task spec's claim is not patched: lease_expires_at, a status change to or from running, and assigned_to of a running spec are refused (VALIDATION); the claim tools make those changes.",
     'Errors: STALE; NOT_FOUND; VALIDATION naming the field; CLAIMED is never raised here (use the claim tools for claims).',
   ].join(' '),
   input: z.strictObject({
