@@ -176,6 +176,16 @@ describe('rawCallProblem (what a call\'s JSON text says that parsing loses)', ()
   });
 });
 
+/** A store with two task specs, `free` (pending) and `held` (claimed by agent-1). */
+function specsOneHeld() {
+  const store = openStore();
+  const prd = store.createPrd({ title: 'P' });
+  const free = store.createTaskSpec({ prd_id: prd, phase_name: 'free' });
+  const held = store.createTaskSpec({ prd_id: prd, phase_name: 'held' });
+  store.claimTaskSpec(held, 'agent-1');
+  return { store, tools: byName(TOOLS), free, held };
+}
+
 describe('update_record and create_task_spec leave a task spec\'s claim to the claim tools', () => {
   it('create_task_spec refuses status running (a spec held by nobody, never claimable) and creates nothing', () => {
     const store = openStore();
@@ -193,13 +203,8 @@ describe('update_record and create_task_spec leave a task spec\'s claim to the c
   });
 
   it('refuses lease_expires_at, a status change to or from running and assigned_to of a running spec, and writes nothing', () => {
-    const store = openStore();
+    const { store, tools, free, held } = specsOneHeld();
     try {
-      const tools = byName(TOOLS);
-      const prd = store.createPrd({ title: 'P' });
-      const free = store.createTaskSpec({ prd_id: prd, phase_name: 'free' });
-      const held = store.createTaskSpec({ prd_id: prd, phase_name: 'held' });
-      store.claimTaskSpec(held, 'agent-1');
       const before = new Map([free, held].map((id) => [id, store.getTaskSpec(id)!.updated_at]));
       const refusals: [string, Record<string, unknown>, RegExp][] = [
         [held, { assigned_to: 'agent-2' }, /^VALIDATION: patch may not change the assigned_to of a running task spec \(claimed by agent-1\)/],
@@ -225,13 +230,8 @@ describe('update_record and create_task_spec leave a task spec\'s claim to the c
   });
 
   it('lets any agent patch other fields of a held spec, keep its status and holder, label a spec that is not running, or change a status that is not running', () => {
-    const store = openStore();
+    const { store, tools, free, held } = specsOneHeld();
     try {
-      const tools = byName(TOOLS);
-      const prd = store.createPrd({ title: 'P' });
-      const free = store.createTaskSpec({ prd_id: prd, phase_name: 'free' });
-      const held = store.createTaskSpec({ prd_id: prd, phase_name: 'held' });
-      store.claimTaskSpec(held, 'agent-1');
       const edit = callTool(store, tools, 'update_record', { id: held, patch: { description: 'clarified', status: 'running' } }, quietLogger());
       expect(edit.isError, text(edit)).toBeFalsy();
       expect(store.getTaskSpec(held)).toMatchObject({ description: 'clarified', status: 'running', assigned_to: 'agent-1' });
