@@ -11,6 +11,7 @@
  */
 import type { SqliteDatabase, SqliteStatement } from './sqlite.js';
 import type { StatementCache } from './statement-cache.js';
+import type { ParsedBudget } from './parsed-budget.js';
 import { ParsedVersions, cloneJson, keptWeight } from './parsed-versions.js';
 import { READ_EPOCH_SQL } from './table-epochs.js';
 
@@ -23,7 +24,18 @@ export type RowColumns = 'data' | 'seq' | 'seq, data';
  * characters, three objects or arrays each) is listed from them; parsed, they take
  * ~1.1 bytes per character of text.
  */
-const PARSED_GENERATION_WEIGHT = 8 << 20;
+export const PARSED_GENERATION_WEIGHT = 8 << 20;
+
+/**
+ * The weight the parsed versions of all collections of one cache connection hold
+ * together (parsed-budget.ts): four generations. One collection holds at most two, so a
+ * process that lists one big collection over and over keeps all it kept before the
+ * budget, with two more generations for the others it reads (task specs next to
+ * executions, a dashboard's few collections). ~38 MB of heap for records like the
+ * benchmark's, measured (docs/benchmarks.md, round nineteen), however many collections
+ * are read; before, each collection read could hold two generations.
+ */
+export const PARSED_BUDGET_WEIGHT = 4 * PARSED_GENERATION_WEIGHT;
 
 /**
  * The most calls of one query shape that parse without keeping after its calls found
@@ -36,7 +48,7 @@ const MAX_MISSING_SHAPES = 64;
 
 export class ParsedReads {
   /** Versions parsed by {@link rows}, kept for the next call. */
-  private readonly parsed = new ParsedVersions(PARSED_GENERATION_WEIGHT);
+  private readonly parsed: ParsedVersions;
   /** Whether {@link rows} was called before (the first call keeps nothing). */
   private readBefore = false;
   /**
@@ -59,7 +71,8 @@ export class ParsedReads {
   /**
    * `table`: the cache table of collection `collection`; `queries`: its statements by SQL
    * text; `hasOwnLayout`: whether the table, as the cache holds it now, is of this layout
-   * (asked again only when the cache's schema changed).
+   * (asked again only when the cache's schema changed); `budget`: the bound shared with
+   * the connection's other collections (see {@link PARSED_BUDGET_WEIGHT}).
    */
   constructor(
     private readonly db: SqliteDatabase,
@@ -67,7 +80,9 @@ export class ParsedReads {
     private readonly collection: string,
     private readonly queries: StatementCache,
     private readonly hasOwnLayout: () => boolean,
+    budget: ParsedBudget,
   ) {
+    this.parsed = new ParsedVersions(PARSED_GENERATION_WEIGHT, budget);
     this.stmts = {
       epoch: db.prepare<[string], number>(READ_EPOCH_SQL).pluck(true),
       schemaVersion: db.prepare<[], number>('PRAGMA schema_version').pluck(true),
@@ -192,6 +207,16 @@ export class ParsedReads {
     const texts = this.queries.get(sql('data')).pluck(true).all(...params) as unknown[];
     for (let i = 0; i < texts.length; i++) texts[i] = JSON.parse(texts[i] as string);
     return texts as R[];
+  }
+
+  /** The weight of the versions kept (for tests). */
+  get keptWeight(): number {
+    return this.parsed.weight;
+  }
+
+  /** Drops the versions kept, giving their weight back to the budget: the table object is no longer used. */
+  forget(): void {
+    this.parsed.forget();
   }
 
   private parseAfterEpochChange<R>(sql: (columns: RowColumns) => string, params: readonly unknown[]): R[] {
