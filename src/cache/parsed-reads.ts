@@ -28,12 +28,13 @@ export const PARSED_GENERATION_WEIGHT = 8 << 20;
 
 /**
  * The weight the parsed versions of all collections of one cache connection hold
- * together (parsed-budget.ts): four generations. One collection holds at most two, so a
- * process that lists one big collection over and over keeps all it kept before the
+ * together (parsed-budget.ts): four generations, 32 Mi. One collection holds at most two,
+ * so a process that lists one big collection over and over keeps all it kept before the
  * budget, with two more generations for the others it reads (task specs next to
- * executions, a dashboard's few collections). ~38 MB of heap for records like the
- * benchmark's, measured (docs/benchmarks.md, round nineteen), however many collections
- * are read; before, each collection read could hold two generations.
+ * executions, a dashboard's few collections). Measured (docs/benchmarks.md, round
+ * nineteen): ~33 MB of heap held for records like the benchmark's however many
+ * collections are read (40 collections of 5,000 listed in turn held 99 MB before); no
+ * shape measured costs more than ~2 bytes of heap per unit of weight, so ≤ ~65 MB.
  */
 export const PARSED_BUDGET_WEIGHT = 4 * PARSED_GENERATION_WEIGHT;
 
@@ -51,6 +52,12 @@ export class ParsedReads {
   private readonly parsed: ParsedVersions;
   /** Whether {@link rows} was called before (the first call keeps nothing). */
   private readBefore = false;
+  /**
+   * After the connection's budget took back all this table kept (parsed-budget.ts):
+   * reads that parse without keeping (`plain`), a stretch that doubles each time it
+   * happens again, up to MAX_PLAIN_STRETCH; see {@link keepsWhenEmpty}.
+   */
+  private readonly pushedOut = { plain: 0, stretch: 0 };
   /**
    * Query shapes (by SQL text) whose recent calls found mostly rows not kept: queries
    * that differ only in their values and together pick more rows than the kept versions
@@ -113,7 +120,10 @@ export class ParsedReads {
     const epoch = this.readEpoch();
     if (epoch === undefined) return this.parseEvery<R>(sql, params);
     this.parsed.useEpoch(epoch);
-    if (this.parsed.isEmpty()) return this.parseAndKeepEvery<R>(sql, params, epoch, schema);
+    if (this.parsed.isEmpty()) {
+      return this.keepsWhenEmpty() ? this.parseAndKeepEvery<R>(sql, params, epoch, schema) : this.parseEvery<R>(sql, params);
+    }
+    this.pushedOut.stretch = 0; // what the last reads kept was still here: keeping pays again
     const shapeSql = sql('seq');
     const shape = this.missingShapes.get(shapeSql);
     if (shape !== undefined && shape.plain > 0) {
@@ -149,6 +159,26 @@ export class ParsedReads {
     // kept with. The same schema: the table is still the one of this layout found before.
     if (!this.unchangedSince(epoch, schema)) return this.parseAfterEpochChange<R>(sql, params);
     return values as R[];
+  }
+
+  /**
+   * Whether a read that finds nothing kept keeps what it parses. Not for a stretch of
+   * reads after the budget took back everything this table kept before its next read: a
+   * process listing more collections in turn than the budget holds (a dashboard of 40)
+   * would otherwise pay, on every list() of every collection, the parse and the copy and
+   * the keeping, ~1.8× a plain parse, only to push out the next collection due to be read.
+   * Parsing some of them plainly leaves the budget to the others, which then find their
+   * versions kept. The stretch ends at the first read that finds something kept.
+   */
+  private keepsWhenEmpty(): boolean {
+    const out = this.pushedOut;
+    if (this.parsed.takeEmptiedByBudget()) {
+      out.stretch = Math.min(out.stretch * 2 || 1, MAX_PLAIN_STRETCH);
+      out.plain = out.stretch;
+    }
+    if (out.plain === 0) return true;
+    out.plain--;
+    return false;
   }
 
   /**

@@ -28,6 +28,8 @@ export class ParsedVersions implements BudgetHolder {
   private old = new Map<number, Entry>();
   private youngWeight = 0;
   private oldWeight = 0;
+  /** Whether the budget took back everything kept (see {@link takeEmptiedByBudget}). */
+  private emptiedByBudget = false;
 
   /**
    * `budget`: shared with the other collections of the connection; by default one of
@@ -62,9 +64,21 @@ export class ParsedVersions implements BudgetHolder {
     return this.youngWeight + this.oldWeight;
   }
 
+  /**
+   * True, once, when the budget took back everything kept since the last call: versions
+   * kept by one read were pushed out by other collections' reads before the next read
+   * of this one (see ParsedReads.keepsWhenEmpty).
+   */
+  takeEmptiedByBudget(): boolean {
+    const emptied = this.emptiedByBudget;
+    this.emptiedByBudget = false;
+    return emptied;
+  }
+
   /** Drops everything, and gives its weight back to the budget. */
   forget(): void {
     const weight = this.youngWeight + this.oldWeight;
+    this.emptiedByBudget = false;
     this.epoch = undefined;
     this.young = new Map();
     this.old = new Map();
@@ -112,6 +126,8 @@ export class ParsedVersions implements BudgetHolder {
   }
 
   shedYounger(): number {
+    // The budget asks for the younger generation only once the older one is gone: all is.
+    this.emptiedByBudget = true;
     const weight = this.youngWeight;
     this.young = new Map();
     this.youngWeight = 0;
