@@ -9,6 +9,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { StatementCache } from './statement-cache.js';
 import { BadLines, FileStates } from './log-state-tables.js';
+import { ParsedBudget } from './parsed-budget.js';
+import { PARSED_BUDGET_WEIGHT } from './parsed-reads.js';
 import { CollectionTable, collectionTableName, dropCollectionTable, isOtherLayout } from './collection-table.js';
 import { TaskGraphTables } from './task-graph-sql.js';
 import { TABLE_EPOCHS_DDL } from './table-epochs.js';
@@ -76,6 +78,12 @@ export class CacheDb {
   /** Collections whose table was seen with this layout: an older process creates a missing table, it cannot replace one. */
   readonly #currentLayoutTables = new Set<string>();
   private pendingCheckpoint: NodeJS.Immediate | undefined;
+  /**
+   * The one bound on the parsed versions all collection tables of this connection keep
+   * (parsed-budget.ts): the total stays bounded however many collections a process
+   * reads. Read-only outside the cache layer, for tests.
+   */
+  readonly parsedBudget = new ParsedBudget(PARSED_BUDGET_WEIGHT);
 
   private constructor(
     readonly path: string,
@@ -399,7 +407,7 @@ export class CacheDb {
    */
   collectionTable(name: string): CollectionTable {
     if (!this.#currentLayoutTables.has(name)) this.dropIfOtherLayout(name);
-    const table = new CollectionTable(this.#db, name);
+    const table = new CollectionTable(this.#db, name, this.parsedBudget);
     this.#currentLayoutTables.add(name);
     return table;
   }

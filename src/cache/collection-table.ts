@@ -25,6 +25,7 @@ import { StatementCache, lazyStatements } from './statement-cache.js';
 import { buildCount, buildSelect, fieldExpression, type Query } from './query-builder.js';
 
 import { STATE_LIVE, STATE_SUPERSEDED, STATE_TOMBSTONE, everyCurrentRowFrom, liveRow } from './row-state.js';
+import type { ParsedBudget } from './parsed-budget.js';
 import { ParsedReads, type RowColumns } from './parsed-reads.js';
 import { dropEpoch, startEpoch } from './table-epochs.js';
 
@@ -140,9 +141,11 @@ export class CollectionTable {
   private bulkInsert: SqliteStatement | undefined;
   private oneBulkInsert: SqliteStatement | undefined;
 
+  /** `parsedBudget`: the bound on parsed versions this table shares with the other tables of its connection (parsed-budget.ts). */
   constructor(
     private readonly db: SqliteDatabase,
     readonly name: string,
+    parsedBudget: ParsedBudget,
   ) {
     this.table = collectionTableName(name);
     this.queries = new StatementCache(db);
@@ -174,7 +177,7 @@ export class CollectionTable {
       countLive: `SELECT count(*) AS n FROM ${t} WHERE state = ${STATE_LIVE}`,
       clear: `DELETE FROM ${t}`,
     });
-    this.reads = new ParsedReads(db, this.table, name, this.queries, () => this.hasOwnLayout());
+    this.reads = new ParsedReads(db, this.table, name, this.queries, () => this.hasOwnLayout(), parsedBudget);
   }
 
   /**
@@ -402,6 +405,21 @@ export class CollectionTable {
   }
 
   /**
+   * Drops the parsed versions this table object keeps, giving their weight back to the
+   * connection's budget: called when the store stops using the object (its table was
+   * dropped by a rollback), whose versions would otherwise hold part of the budget until
+   * the others' reads pushed them out.
+   */
+  forgetParsed(): void {
+    this.reads.forget();
+  }
+
+  /** The weight of the parsed versions this table object keeps (parsed-versions.ts, keptWeight): for tests. */
+  get parsedWeight(): number {
+    return this.reads.keptWeight;
+  }
+
+  /**
    * True when the table is of this layout, with the trigger keeping its rows, in a cache
    * that has table epochs (see ParsedReads: asked only when the cache's schema changed).
    */
@@ -559,6 +577,9 @@ export class CollectionTable {
   /** Empties the table (a full rebuild follows); hooks registered with {@link onClear} run first. */
   clear(): void {
     for (const hook of this.clearHooks) hook();
+    // The new epoch would make the next read drop them; dropped now, their weight is free
+    // for the other collections at once (and a rollback of this clear loses nothing but them).
+    this.reads.forget();
     // The trigger refusing deletes is lifted for this DELETE only (see keepRowsTriggerSql).
     this.db.exec(`DROP TRIGGER IF EXISTS "${keepRowsTriggerName(this.table)}"`);
     this.stmts.clear.run();

@@ -11,6 +11,7 @@
  */
 import type { SqliteDatabase, SqliteStatement } from './sqlite.js';
 import type { StatementCache } from './statement-cache.js';
+import type { ParsedBudget } from './parsed-budget.js';
 import { ParsedVersions, cloneJson, keptWeight } from './parsed-versions.js';
 import { READ_EPOCH_SQL } from './table-epochs.js';
 
@@ -23,7 +24,19 @@ export type RowColumns = 'data' | 'seq' | 'seq, data';
  * characters, three objects or arrays each) is listed from them; parsed, they take
  * ~1.1 bytes per character of text.
  */
-const PARSED_GENERATION_WEIGHT = 8 << 20;
+export const PARSED_GENERATION_WEIGHT = 8 << 20;
+
+/**
+ * The weight the parsed versions of all collections of one cache connection hold
+ * together (parsed-budget.ts): four generations, 32 Mi. One collection holds at most two,
+ * so a process that lists one big collection over and over keeps all it kept before the
+ * budget, with two more generations for the others it reads (task specs next to
+ * executions, a dashboard's few collections). Measured (docs/benchmarks.md, round
+ * nineteen): ~33 MB of heap held for records like the benchmark's however many
+ * collections are read (40 collections of 5,000 listed in turn held 99 MB before); no
+ * shape measured costs more than ~2 bytes of heap per unit of weight, so ≤ ~65 MB.
+ */
+export const PARSED_BUDGET_WEIGHT = 4 * PARSED_GENERATION_WEIGHT;
 
 /**
  * The most calls of one query shape that parse without keeping after its calls found
@@ -36,9 +49,15 @@ const MAX_MISSING_SHAPES = 64;
 
 export class ParsedReads {
   /** Versions parsed by {@link rows}, kept for the next call. */
-  private readonly parsed = new ParsedVersions(PARSED_GENERATION_WEIGHT);
+  private readonly parsed: ParsedVersions;
   /** Whether {@link rows} was called before (the first call keeps nothing). */
   private readBefore = false;
+  /**
+   * After the connection's budget took back all this table kept (parsed-budget.ts):
+   * reads that parse without keeping (`plain`), a stretch that doubles each time it
+   * happens again, up to MAX_PLAIN_STRETCH; see {@link keepsWhenEmpty}.
+   */
+  private readonly pushedOut = { plain: 0, stretch: 0 };
   /**
    * Query shapes (by SQL text) whose recent calls found mostly rows not kept: queries
    * that differ only in their values and together pick more rows than the kept versions
@@ -59,7 +78,8 @@ export class ParsedReads {
   /**
    * `table`: the cache table of collection `collection`; `queries`: its statements by SQL
    * text; `hasOwnLayout`: whether the table, as the cache holds it now, is of this layout
-   * (asked again only when the cache's schema changed).
+   * (asked again only when the cache's schema changed); `budget`: the bound shared with
+   * the connection's other collections (see {@link PARSED_BUDGET_WEIGHT}).
    */
   constructor(
     private readonly db: SqliteDatabase,
@@ -67,7 +87,9 @@ export class ParsedReads {
     private readonly collection: string,
     private readonly queries: StatementCache,
     private readonly hasOwnLayout: () => boolean,
+    budget: ParsedBudget,
   ) {
+    this.parsed = new ParsedVersions(PARSED_GENERATION_WEIGHT, budget);
     this.stmts = {
       epoch: db.prepare<[string], number>(READ_EPOCH_SQL).pluck(true),
       schemaVersion: db.prepare<[], number>('PRAGMA schema_version').pluck(true),
@@ -98,7 +120,10 @@ export class ParsedReads {
     const epoch = this.readEpoch();
     if (epoch === undefined) return this.parseEvery<R>(sql, params);
     this.parsed.useEpoch(epoch);
-    if (this.parsed.isEmpty()) return this.parseAndKeepEvery<R>(sql, params, epoch, schema);
+    if (this.parsed.isEmpty()) {
+      return this.keepsWhenEmpty() ? this.parseAndKeepEvery<R>(sql, params, epoch, schema) : this.parseEvery<R>(sql, params);
+    }
+    this.pushedOut.stretch = 0; // what the last reads kept was still here: keeping pays again
     const shapeSql = sql('seq');
     const shape = this.missingShapes.get(shapeSql);
     if (shape !== undefined && shape.plain > 0) {
@@ -134,6 +159,26 @@ export class ParsedReads {
     // kept with. The same schema: the table is still the one of this layout found before.
     if (!this.unchangedSince(epoch, schema)) return this.parseAfterEpochChange<R>(sql, params);
     return values as R[];
+  }
+
+  /**
+   * Whether a read that finds nothing kept keeps what it parses. Not for a stretch of
+   * reads after the budget took back everything this table kept before its next read: a
+   * process listing more collections in turn than the budget holds (a dashboard of 40)
+   * would otherwise pay, on every list() of every collection, the parse and the copy and
+   * the keeping, ~1.8× a plain parse, only to push out the next collection due to be read.
+   * Parsing some of them plainly leaves the budget to the others, which then find their
+   * versions kept. The stretch ends at the first read that finds something kept.
+   */
+  private keepsWhenEmpty(): boolean {
+    const out = this.pushedOut;
+    if (this.parsed.takeEmptiedByBudget()) {
+      out.stretch = Math.min(out.stretch * 2 || 1, MAX_PLAIN_STRETCH);
+      out.plain = out.stretch;
+    }
+    if (out.plain === 0) return true;
+    out.plain--;
+    return false;
   }
 
   /**
@@ -192,6 +237,16 @@ export class ParsedReads {
     const texts = this.queries.get(sql('data')).pluck(true).all(...params) as unknown[];
     for (let i = 0; i < texts.length; i++) texts[i] = JSON.parse(texts[i] as string);
     return texts as R[];
+  }
+
+  /** The weight of the versions kept (for tests). */
+  get keptWeight(): number {
+    return this.parsed.weight;
+  }
+
+  /** Drops the versions kept, giving their weight back to the budget: the table object is no longer used. */
+  forget(): void {
+    this.parsed.forget();
   }
 
   private parseAfterEpochChange<R>(sql: (columns: RowColumns) => string, params: readonly unknown[]): R[] {

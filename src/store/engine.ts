@@ -298,7 +298,11 @@ export class Engine implements DomainHost {
    * which dropped the tables again): the next use creates each table anew.
    */
   forgetTables(names: readonly string[]): void {
-    for (const name of names) this.tables.delete(name);
+    for (const name of names) {
+      // Their parsed versions give their weight back to the cache's budget at once.
+      this.tables.get(name)?.forgetParsed();
+      this.tables.delete(name);
+    }
   }
 
   /** Collections known from logs on disk, the cache, or declarations in this process. */

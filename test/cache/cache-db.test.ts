@@ -10,6 +10,8 @@ import fc from 'fast-check';
 import { CacheDb, type FileStateRow } from '../../src/cache/cache-db.js';
 import { STATE_LIVE, STATE_SUPERSEDED, STATE_TOMBSTONE } from '../../src/cache/row-state.js';
 import { CollectionTable } from '../../src/cache/collection-table.js';
+import { ParsedBudget } from '../../src/cache/parsed-budget.js';
+import { PARSED_BUDGET_WEIGHT } from '../../src/cache/parsed-reads.js';
 import { TABLE_EPOCHS_DDL } from '../../src/cache/table-epochs.js';
 import { tempDir } from '../helpers/temp.js';
 
@@ -156,7 +158,7 @@ describe('collection table bulk load', () => {
     const db = new Database(join(tempDir(), 'taskstore.db'));
     try {
       db.exec(TABLE_EPOCHS_DDL);
-      const table = new CollectionTable(db, 'notes');
+      const table = new CollectionTable(db, 'notes', new ParsedBudget(PARSED_BUDGET_WEIGHT));
       const version = (id: string, at: number) => ({ id, updated_at: at, v: at });
       db.exec('BEGIN');
       table.clear();
@@ -185,7 +187,7 @@ describe('collection table bulk load', () => {
     try {
       db.exec(TABLE_EPOCHS_DDL);
       db.pragma('cache_size = -65536');
-      const table = new CollectionTable(db, 'notes');
+      const table = new CollectionTable(db, 'notes', new ParsedBudget(PARSED_BUDGET_WEIGHT));
       table.ensureIndex('v');
       db.exec('BEGIN');
       table.beginBulkLoad();
@@ -210,7 +212,7 @@ describe('collection table bulk load', () => {
     try {
       db.exec(TABLE_EPOCHS_DDL);
       db.pragma('cache_size = -4000');
-      const table = new CollectionTable(db, 'notes');
+      const table = new CollectionTable(db, 'notes', new ParsedBudget(PARSED_BUDGET_WEIGHT));
       table.ensureIndex('v');
       db.exec('BEGIN');
       table.beginBulkLoad();
@@ -242,7 +244,7 @@ describe('the versions of an id (the prev chain)', () => {
   function loaded(versions: { id: string; at: number; deleted: boolean }[], bulk: boolean): { db: Database.Database; table: CollectionTable } {
     const db = new Database(join(tempDir(), 'taskstore.db'));
     db.exec(TABLE_EPOCHS_DDL);
-    const table = new CollectionTable(db, 'notes');
+    const table = new CollectionTable(db, 'notes', new ParsedBudget(PARSED_BUDGET_WEIGHT));
     db.exec('BEGIN');
     if (bulk) table.beginBulkLoad();
     versions.forEach((v, i) => {
