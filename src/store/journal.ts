@@ -33,7 +33,7 @@
  * writing over it ~7 µs). No directory flush is needed per commit either. It is local
  * state, ignored by git.
  */
-import { closeSync, existsSync, fstatSync, readSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { fingerprintPrefix, hashBytes, readRange } from '../jsonl/log-io.js';
@@ -129,7 +129,9 @@ interface RecoveryOutcome {
 }
 
 export class Journal {
-  private readonly fd: number;
+  private fd: number;
+  /** The inode `fd` has open: the path may come to name another file (see {@link recover}). */
+  private ino: bigint;
   private readonly path: string;
   private readonly probe = Buffer.alloc(1);
 
@@ -138,10 +140,30 @@ export class Journal {
     private readonly durability: Durability,
   ) {
     this.path = join(dir, JOURNAL_FILE);
+    this.fd = this.open();
+    this.ino = fstatSync(this.fd, { bigint: true }).ino;
+  }
+
+  private open(): number {
     const created = !existsSync(this.path);
     // Never through a symbolic link: writing the journal would overwrite the file it names.
-    this.fd = openLogFile(this.path, created ? CREATE_NO_FOLLOW : READ_WRITE_NO_FOLLOW, "the store's files");
-    if (created) durability.syncDir(dir);
+    const fd = openLogFile(this.path, created ? CREATE_NO_FOLLOW : READ_WRITE_NO_FOLLOW, "the store's files");
+    if (created) this.durability.syncDir(this.dir);
+    return fd;
+  }
+
+  /**
+   * Opens the file the path names now if it is not the one open: the journal is
+   * git-ignored local state that `git clean -fdX` deletes under a process that keeps the
+   * store open. Its records would go on into the deleted file, where no other process
+   * looks: a transaction it was killed in the middle of was left half applied.
+   */
+  private reopenIfReplaced(): void {
+    if (statSync(this.path, { bigint: true, throwIfNoEntry: false })?.ino === this.ino) return;
+    const fd = this.open();
+    closeSync(this.fd);
+    this.fd = fd;
+    this.ino = fstatSync(fd, { bigint: true }).ino;
   }
 
   /**
@@ -172,8 +194,13 @@ export class Journal {
     return readSync(this.fd, this.probe, 0, 1, 0) === 0 || this.probe[0] === NEWLINE;
   }
 
-  /** Finishes or undoes an interrupted commit. Call with the write lock held, before reading any log. */
+  /**
+   * Finishes or undoes an interrupted commit. Call with the write lock held, before
+   * reading any log, and before {@link begin}: it makes sure the file open is the one at
+   * the journal's path.
+   */
   recover(onWarning: (message: string) => void): RecoveryOutcome {
+    this.reopenIfReplaced();
     if (this.isEmpty()) return { action: 'none', files: [] };
     const decoded = decodeJournal(readRange(this.fd, 0, fstatSync(this.fd).size));
     if (decoded.kind !== 'entries') {
