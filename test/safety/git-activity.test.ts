@@ -8,6 +8,15 @@ import { GitRepo } from '../helpers/git-repo.js';
 import { tempDir } from '../helpers/temp.js';
 import { quietLogger } from '../helpers/logger.js';
 
+/** A repository with a worktree inside its git directory, as `taskstore init --branch` makes, and a store dir there. */
+function storeBranchWorktree(): { workTree: string; gitDir: string; storeDir: string } {
+  const repo = GitRepo.init();
+  repo.commitAll('first');
+  const workTree = join(repo.dir, '.git', 'taskstore', 'ts');
+  repo.git('worktree', 'add', '-q', '--detach', workTree);
+  return { workTree, gitDir: join(repo.dir, '.git', 'worktrees', 'ts'), storeDir: join(workTree, '.taskstore') };
+}
+
 describe('git activity', () => {
   it('finds the git dir of a work tree and of a linked worktree, and none outside git', () => {
     const repo = GitRepo.init();
@@ -75,12 +84,7 @@ describe('git activity', () => {
     // git-sync holds the store's lock while its `git merge` runs; SIGKILL frees the lock
     // but not the merge, whose checkout then replaced the logs: a write acknowledged in
     // between was gone (found in the soak test of two clones with git-sync killed mid-merge).
-    const repo = GitRepo.init();
-    repo.commitAll('first');
-    const workTree = join(repo.dir, '.git', 'taskstore', 'ts');
-    repo.git('worktree', 'add', '-q', '--detach', workTree);
-    const gitDir = join(repo.dir, '.git', 'worktrees', 'ts');
-    const storeDir = join(workTree, '.taskstore');
+    const { workTree, gitDir, storeDir } = storeBranchWorktree();
     expect(gitDirToWatch(storeDir)).toEqual({ gitDir, storeBranch: true, workTree });
     const store = Store.open(storeDir, { durability: 'none', logger: quietLogger() });
     const notes = store.collection({ name: 'notes' });
@@ -122,12 +126,7 @@ describe('git activity', () => {
     // it until its merge driver is done, which on big logs takes longer than a lock is
     // "fresh": judged by its age alone, the write went ahead, and the merge's checkout
     // then replaced the log it had appended to (the record was left in .rescued only).
-    const repo = GitRepo.init();
-    repo.commitAll('first');
-    const workTree = join(repo.dir, '.git', 'taskstore', 'ts');
-    repo.git('worktree', 'add', '-q', '--detach', workTree);
-    const gitDir = join(repo.dir, '.git', 'worktrees', 'ts');
-    const storeDir = join(workTree, '.taskstore');
+    const { workTree, gitDir, storeDir } = storeBranchWorktree();
     const store = Store.open(storeDir, { durability: 'none', logger: quietLogger() });
     const notes = store.collection({ name: 'notes' });
     notes.create({ id: 'a' });
