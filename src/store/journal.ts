@@ -47,8 +47,12 @@ import { collectionOfLogFile } from '../jsonl/collection-name.js';
 const JOURNAL_FILE = 'taskstore.journal';
 const NEWLINE = 0x0a;
 const EMPTIED = Buffer.from('\n');
-/** Commits up to this many bytes (all logs together) carry them in their journal record. */
-export const INLINE_MAX = 1024 * 1024;
+/**
+ * Commits up to this many bytes (all logs together) carry them in their journal record:
+ * every usual single-record write. Not more: a batch's record is flushed, and its bytes
+ * would be flushed twice.
+ */
+export const INLINE_MAX = 64 * 1024;
 
 export interface JournalEntry {
   /** Log file name inside the store directory. */

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConflictMarkersError } from '../../src/index.js';
 import { Engine as Store } from '../../src/store/engine.js';
-import { Journal, encodeJournal, decodeJournal } from '../../src/store/journal.js';
+import { Journal, encodeJournal, decodeJournal, INLINE_MAX } from '../../src/store/journal.js';
 import { fingerprintPrefix, hashBytes } from '../../src/jsonl/log-io.js';
 import { NO_FSYNC } from '../../src/fs/durability.js';
 import { tempDir } from '../helpers/temp.js';
@@ -200,6 +200,20 @@ describe('transaction journal', () => {
     const data = encodeJournal(entries, bytes);
     expect(decodeJournal(data)).toEqual({ kind: 'entries', entries, bytes });
     expect(decodeJournal(data.subarray(0, data.length - 1)).kind).toBe('incomplete');
+    // A larger commit's record does not carry them.
+    const dir = storeDir();
+    mkdirSync(dir, { recursive: true });
+    const journal = new Journal(dir, NO_FSYNC);
+    try {
+      const large = Buffer.alloc(INLINE_MAX + 1, 0x61);
+      const entry = { file: 'c.jsonl', offset: 0, length: large.length, sha1: hashBytes(large), prefix: 'p' };
+      journal.begin([entry], { bytes: [large] });
+      expect(decodeJournal(readFileSync(join(dir, 'taskstore.journal')))).toEqual({ kind: 'entries', entries: [entry] });
+      journal.begin(entries, { bytes });
+      expect(decodeJournal(readFileSync(join(dir, 'taskstore.journal')))).toEqual({ kind: 'entries', entries, bytes });
+    } finally {
+      journal.close();
+    }
   });
 
   it('a log grown past the end of the commit a record names, with other bytes, was rewritten since: left alone, also when the record does not carry the bytes', () => {
