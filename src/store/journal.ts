@@ -41,7 +41,7 @@ import type { Durability } from '../fs/durability.js';
 import { moveTornBytesAside } from '../fs/torn-bytes.js';
 import { writeAll } from '../fs/write-all.js';
 import { ioError } from '../errors.js';
-import { CREATE_NO_FOLLOW, openLogFile, READ_NO_FOLLOW, READ_WRITE_NO_FOLLOW } from '../fs/open-log-file.js';
+import { OPEN_OR_CREATE_NO_FOLLOW, openLogFile, READ_NO_FOLLOW, READ_WRITE_NO_FOLLOW } from '../fs/open-log-file.js';
 import { collectionOfLogFile } from '../jsonl/collection-name.js';
 
 const JOURNAL_FILE = 'taskstore.journal';
@@ -151,7 +151,9 @@ export class Journal {
   private open(): number {
     const created = !existsSync(this.path);
     // Never through a symbolic link: writing the journal would overwrite the file it names.
-    const fd = openLogFile(this.path, created ? CREATE_NO_FOLLOW : READ_WRITE_NO_FOLLOW, "the store's files");
+    // Never emptied either: another process that also found it missing may have created
+    // it and recorded a commit since.
+    const fd = openLogFile(this.path, OPEN_OR_CREATE_NO_FOLLOW, "the store's files");
     if (created) this.durability.syncDir(this.dir);
     return fd;
   }
