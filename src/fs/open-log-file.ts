@@ -18,8 +18,12 @@ export const APPEND_NO_FOLLOW = constants.O_RDWR | constants.O_APPEND | constant
 export const READ_WRITE_NO_FOLLOW = constants.O_RDWR | (constants.O_NOFOLLOW ?? 0);
 /** `fs.openSync` flags: 'r' (read only), not following a final symbolic link. */
 export const READ_NO_FOLLOW = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0);
-/** `fs.openSync` flags: 'w+' (create or empty, read and write), not following a final symbolic link. */
-export const CREATE_NO_FOLLOW = constants.O_RDWR | constants.O_CREAT | constants.O_TRUNC | (constants.O_NOFOLLOW ?? 0);
+/**
+ * `fs.openSync` flags: read and write, creating a missing file but never emptying one (two
+ * processes may both find it missing: the second must not empty what the first wrote),
+ * not following a final symbolic link.
+ */
+export const OPEN_OR_CREATE_NO_FOLLOW = constants.O_RDWR | constants.O_CREAT | (constants.O_NOFOLLOW ?? 0);
 
 /** The IoError for a store file that is a symbolic link; `what` names the kind of file (`its logs`, `its cache`). */
 export function symbolicLinkError(

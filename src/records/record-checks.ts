@@ -32,8 +32,7 @@ const MAX_INVALID_STATUS_REPORTS = 20;
  */
 function invalidStatuses(host: DomainHost): CheckProblem[] {
   return Object.values(RECORD_TYPES).flatMap((type) => {
-    const schema = type.status as { options?: readonly string[] } | undefined;
-    const values = schema?.options;
+    const values = type.statusValues;
     if (values === undefined) return [];
     const fallback = (type.readDefaults as { status?: string } | undefined)?.status;
     return checkPart(() =>

@@ -38,6 +38,14 @@ import { lazyObject, onFirstUse, type Zod } from './lazy-zod.js';
  * Builds every record schema with the given zod. Run once, on the first validation
  * (see `lazy-zod.ts`: loading zod and building these is most of a CLI start otherwise).
  */
+/**
+ * The status values, as plain arrays: what needs only the values (check()'s
+ * invalid_status) reads them without building the schemas, which loads zod.
+ */
+const PRD_STATUSES = ['draft', 'ready', 'active', 'in_progress', 'complete', 'failed', 'cancelled'] as const;
+const TASK_SPEC_STATUSES = ['pending', 'blocked', 'running', 'complete', 'failed'] as const;
+const EXECUTION_STATUSES = ['running', 'paused', 'complete', 'failed', 'stopped'] as const;
+
 function buildSchemas(z: Zod) {
   // ---- building blocks ----
 
@@ -51,9 +59,9 @@ function buildSchemas(z: Zod) {
 
   // ---- enums ----
 
-  const PrdStatusSchema = z.enum(['draft', 'ready', 'active', 'in_progress', 'complete', 'failed', 'cancelled']);
-  const TaskSpecStatusSchema = z.enum(['pending', 'blocked', 'running', 'complete', 'failed']);
-  const ExecutionStatusSchema = z.enum(['running', 'paused', 'complete', 'failed', 'stopped']);
+  const PrdStatusSchema = z.enum(PRD_STATUSES);
+  const TaskSpecStatusSchema = z.enum(TASK_SPEC_STATUSES);
+  const ExecutionStatusSchema = z.enum(EXECUTION_STATUSES);
   const DependencyTypeSchema = z.enum(['notify', 'query', 'share']);
 
   // ---- field sets (in the spec's on-disk order) ----
@@ -357,6 +365,8 @@ export interface RecordTypeDefinition {
   references: readonly ReferenceDefinition[];
   /** The values of `status`, for types that have one. */
   status: z.ZodType<string> | undefined;
+  /** The same values as an array (reading it loads no zod). */
+  statusValues: readonly string[] | undefined;
   /**
    * The `Store` method that replaces a record of this type with the type's checks
    * (input schema, references, unique names); undefined: the type has none, and the
@@ -376,6 +386,7 @@ export const RECORD_TYPES: Readonly<Record<RecordTypeName, RecordTypeDefinition>
     indexes: ['status', 'created_at'],
     references: [],
     status: PrdStatusSchema,
+    statusValues: PRD_STATUSES,
     updateMethod: 'updatePrd',
   },
   task_specs: {
@@ -392,6 +403,7 @@ export const RECORD_TYPES: Readonly<Record<RecordTypeName, RecordTypeDefinition>
       { field: 'dependencies', to: 'task_specs', many: true, checkedOnWrite: false, danglingEffect: '(the spec can never become ready)' },
     ],
     status: TaskSpecStatusSchema,
+    statusValues: TASK_SPEC_STATUSES,
     updateMethod: 'updateTaskSpec',
   },
   executions: {
@@ -404,6 +416,7 @@ export const RECORD_TYPES: Readonly<Record<RecordTypeName, RecordTypeDefinition>
     indexes: ['status', 'ts_id', 'started_at'],
     references: [{ field: 'ts_id', to: 'task_specs', checkedOnWrite: true }],
     status: ExecutionStatusSchema,
+    statusValues: EXECUTION_STATUSES,
     updateMethod: 'updateExecution',
   },
   dependencies: {
@@ -419,6 +432,7 @@ export const RECORD_TYPES: Readonly<Record<RecordTypeName, RecordTypeDefinition>
       { field: 'to_exec_id', to: 'executions', nullable: true, checkedOnWrite: true },
     ],
     status: undefined,
+    statusValues: undefined,
     updateMethod: undefined,
   },
   workflows: {
@@ -431,6 +445,7 @@ export const RECORD_TYPES: Readonly<Record<RecordTypeName, RecordTypeDefinition>
     indexes: ['name'],
     references: [],
     status: undefined,
+    statusValues: undefined,
     updateMethod: 'updateWorkflow',
   },
   repo_state: {
@@ -444,6 +459,7 @@ export const RECORD_TYPES: Readonly<Record<RecordTypeName, RecordTypeDefinition>
     idField: 'repo_path',
     references: [],
     status: undefined,
+    statusValues: undefined,
     updateMethod: undefined,
   },
 };

@@ -16,6 +16,8 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
+import { LockedError } from '../errors.js';
+import { gitProcessesIn } from '../fs/git-processes.js';
 import { sleepSync } from '../fs/sleep.js';
 
 /** The longest a write waits for one git operation. */
@@ -45,6 +47,8 @@ export interface GitWatch {
    * git-sync's merges write `ORIG_HEAD`, which must not pause every writer after a sync.
    */
   storeBranch: boolean;
+  /** On a store branch, that worktree: where such a git runs (see {@link waitForOrphanGit}). */
+  workTree?: string;
 }
 
 /**
@@ -55,8 +59,9 @@ export interface GitWatch {
 export function gitDirToWatch(storeDir: string): GitWatch | undefined {
   const dir = resolve(storeDir);
   if (dir.split(sep).includes('.git')) {
-    const gitDir = linkedGitDir(dirname(dir));
-    return gitDir === undefined ? undefined : { gitDir, storeBranch: true };
+    const workTree = dirname(dir);
+    const gitDir = linkedGitDir(workTree);
+    return gitDir === undefined ? undefined : { gitDir, storeBranch: true, workTree };
   }
   const gitDir = findGitDir(storeDir);
   return gitDir === undefined ? undefined : { gitDir, storeBranch: false };
@@ -117,4 +122,33 @@ export function waitWhileGitBusy(gitDir: string, startMarkers = true): number {
   const started = performance.now();
   while (gitBusy(gitDir, startMarkers) && performance.now() - started < GIT_WAIT_MAX_MS) sleepSync(POLL_MS);
   return performance.now() - started;
+}
+
+/**
+ * On a store branch, with the write lock held: waits while a git that outlived a killed
+ * git-sync works in the worktree (see {@link GitWatch}). Such a git takes index.lock when
+ * its merge starts and leaves it untouched until its merge driver is done, which on big
+ * logs takes longer than STALE_MS: judged by its age alone the lock looked left over, the
+ * write appended, and the merge's checkout then replaced the log (the line was left in
+ * `.rescued` only). So a lock of any age counts while the system lists a git working in
+ * the worktree (git-processes.ts). One still there after GIT_WAIT_MAX_MS refuses the
+ * write (LockedError, nothing written); a fresh lock no listed git holds is waited for
+ * as long, then ignored, as before.
+ */
+export function waitForOrphanGit(watch: GitWatch): void {
+  const started = performance.now();
+  for (;;) {
+    const lock = join(watch.gitDir, 'index.lock');
+    const held = statSync(lock, { throwIfNoEntry: false }) !== undefined;
+    const pids = held && watch.workTree !== undefined ? (gitProcessesIn(watch.workTree) ?? []) : [];
+    if (pids.length === 0 && !gitBusy(watch.gitDir, false)) return;
+    if (performance.now() - started >= GIT_WAIT_MAX_MS) {
+      if (pids.length === 0) return;
+      throw new LockedError(
+        `git (pid ${pids.join(', ')}) still works in ${watch.workTree} and holds ${lock}, ${Math.round(GIT_WAIT_MAX_MS / 1000)} s after this write started waiting for it; nothing was written`,
+        { hint: 'a git started by a git-sync that was killed is still merging there: retry once it is done (or stop it)' },
+      );
+    }
+    sleepSync(POLL_MS);
+  }
 }

@@ -11,6 +11,13 @@
  * are moved aside and every log is cut back to its offset. A journal that is itself
  * incomplete (torn) means no log was touched yet.
  *
+ * A record of a commit of up to INLINE_MAX bytes also holds the bytes themselves (after
+ * its checksum line): a log's partial bytes are the dead writer's only if they are the
+ * start of them. Between the crash and the next lock holder, git may have rewritten the
+ * log (the half line discarded with `git checkout`, then a pull): its lines past the
+ * record's offset are not the writer's, and are left alone. A record without the bytes (a
+ * larger commit) can tell only that a log too long for the commit is not its own.
+ *
  * A commit of several lines (a transaction, a batch, across files) flushes its record
  * before appending: all or none survives a crash of the machine too. A single line only
  * writes it (no flush: a few microseconds, where a flush costs as much as the append's
@@ -26,7 +33,7 @@
  * writing over it ~7 µs). No directory flush is needed per commit either. It is local
  * state, ignored by git.
  */
-import { closeSync, existsSync, fstatSync, readSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { fingerprintPrefix, hashBytes, readRange } from '../jsonl/log-io.js';
@@ -34,12 +41,18 @@ import type { Durability } from '../fs/durability.js';
 import { moveTornBytesAside } from '../fs/torn-bytes.js';
 import { writeAll } from '../fs/write-all.js';
 import { ioError } from '../errors.js';
-import { CREATE_NO_FOLLOW, openLogFile, READ_NO_FOLLOW, READ_WRITE_NO_FOLLOW } from '../fs/open-log-file.js';
+import { OPEN_OR_CREATE_NO_FOLLOW, openLogFile, READ_NO_FOLLOW, READ_WRITE_NO_FOLLOW } from '../fs/open-log-file.js';
 import { collectionOfLogFile } from '../jsonl/collection-name.js';
 
 const JOURNAL_FILE = 'taskstore.journal';
 const NEWLINE = 0x0a;
 const EMPTIED = Buffer.from('\n');
+/**
+ * Commits up to this many bytes (all logs together) carry them in their journal record:
+ * every usual single-record write. Not more: a batch's record is flushed, and its bytes
+ * would be flushed twice.
+ */
+export const INLINE_MAX = 64 * 1024;
 
 export interface JournalEntry {
   /** Log file name inside the store directory. */
@@ -51,13 +64,18 @@ export interface JournalEntry {
   prefix: string;
 }
 
-type DecodedJournal = { kind: 'empty' } | { kind: 'incomplete' } | { kind: 'entries'; entries: JournalEntry[] };
+/** A decoded record; `bytes` (each entry's, in order) when the record carries them. */
+type DecodedJournal = { kind: 'empty' } | { kind: 'incomplete' } | { kind: 'entries'; entries: JournalEntry[]; bytes?: Buffer[] };
 
-/** Encodes entries as one JSON line followed by its sha1, so a torn journal is recognizable. */
-export function encodeJournal(entries: JournalEntry[]): Buffer {
-  const body = JSON.stringify({ v: 1, entries });
+/**
+ * Encodes entries as one JSON line followed by its sha1, so a torn journal is
+ * recognizable; then, when given, each entry's bytes (checked against its sha1 on decode).
+ */
+export function encodeJournal(entries: JournalEntry[], bytes?: Buffer[]): Buffer {
+  const body = JSON.stringify(bytes === undefined ? { v: 1, entries } : { v: 1, entries, inline: true });
   const sum = createHash('sha1').update(body).digest('hex');
-  return Buffer.from(`${body}\n${sum}\n`);
+  const head = Buffer.from(`${body}\n${sum}\n`);
+  return bytes === undefined ? head : Buffer.concat([head, ...bytes]);
 }
 
 export function decodeJournal(data: Buffer): DecodedJournal {
@@ -69,14 +87,28 @@ export function decodeJournal(data: Buffer): DecodedJournal {
   if (body === undefined || sum === undefined || createHash('sha1').update(body).digest('hex') !== sum) {
     return { kind: 'incomplete' };
   }
+  let parsed: { entries?: unknown; inline?: unknown };
   try {
-    const parsed = JSON.parse(body) as { entries?: unknown };
-    // Only entries TaskStore could have written: a journal git checked out (local state,
-    // but a branch can commit it) naming `../victim` would otherwise have that file cut.
-    return Array.isArray(parsed.entries) && parsed.entries.every(isJournalEntry) ? { kind: 'entries', entries: parsed.entries } : { kind: 'incomplete' };
+    parsed = JSON.parse(body) as typeof parsed;
   } catch {
     return { kind: 'incomplete' };
   }
+  // Only entries TaskStore could have written: a journal git checked out (local state,
+  // but a branch can commit it) naming `../victim` would otherwise have that file cut.
+  if (!Array.isArray(parsed.entries) || !parsed.entries.every(isJournalEntry)) return { kind: 'incomplete' };
+  const entries = parsed.entries;
+  if (parsed.inline !== true) return { kind: 'entries', entries };
+  // The bytes follow the checksum line; a record whose bytes are not all there was cut
+  // short while written, before any log was touched.
+  let at = Buffer.byteLength(body) + 1 + sum.length + 1;
+  const bytes: Buffer[] = [];
+  for (const entry of entries) {
+    const piece = data.subarray(at, at + entry.length);
+    if (piece.length !== entry.length || hashBytes(piece) !== entry.sha1) return { kind: 'incomplete' };
+    bytes.push(piece);
+    at += entry.length;
+  }
+  return { kind: 'entries', entries, bytes };
 }
 
 /** A journal entry naming one of the store's logs (a plain `<collection>.jsonl`, no path) with whole-number offsets. */
@@ -101,7 +133,9 @@ interface RecoveryOutcome {
 }
 
 export class Journal {
-  private readonly fd: number;
+  private fd: number;
+  /** The inode `fd` has open: the path may come to name another file (see {@link recover}). */
+  private ino: bigint;
   private readonly path: string;
   private readonly probe = Buffer.alloc(1);
 
@@ -110,18 +144,41 @@ export class Journal {
     private readonly durability: Durability,
   ) {
     this.path = join(dir, JOURNAL_FILE);
+    this.fd = this.open();
+    this.ino = fstatSync(this.fd, { bigint: true }).ino;
+  }
+
+  private open(): number {
     const created = !existsSync(this.path);
     // Never through a symbolic link: writing the journal would overwrite the file it names.
-    this.fd = openLogFile(this.path, created ? CREATE_NO_FOLLOW : READ_WRITE_NO_FOLLOW, "the store's files");
-    if (created) durability.syncDir(dir);
+    // Never emptied either: another process that also found it missing may have created
+    // it and recorded a commit since.
+    const fd = openLogFile(this.path, OPEN_OR_CREATE_NO_FOLLOW, "the store's files");
+    if (created) this.durability.syncDir(this.dir);
+    return fd;
   }
 
   /**
-   * Records a commit about to happen; with `flush` (the default), returns once it is on
-   * disk, else once other processes can read it.
+   * Opens the file the path names now if it is not the one open: the journal is
+   * git-ignored local state that `git clean -fdX` deletes under a process that keeps the
+   * store open. Its records would go on into the deleted file, where no other process
+   * looks: a transaction it was killed in the middle of was left half applied.
    */
-  begin(entries: JournalEntry[], { flush = true }: { flush?: boolean } = {}): void {
-    const data = encodeJournal(entries);
+  private reopenIfReplaced(): void {
+    if (statSync(this.path, { bigint: true, throwIfNoEntry: false })?.ino === this.ino) return;
+    const fd = this.open();
+    closeSync(this.fd);
+    this.fd = fd;
+    this.ino = fstatSync(fd, { bigint: true }).ino;
+  }
+
+  /**
+   * Records a commit about to happen (`bytes`: what it appends to each entry's log); with
+   * `flush` (the default), returns once it is on disk, else once other processes can read it.
+   */
+  begin(entries: JournalEntry[], { flush = true, bytes }: { flush?: boolean; bytes?: Buffer[] } = {}): void {
+    const total = bytes?.reduce((n, b) => n + b.length, 0) ?? 0;
+    const data = encodeJournal(entries, bytes !== undefined && total <= INLINE_MAX ? bytes : undefined);
     try {
       writeAll(this.fd, data, 0);
       if (flush) this.durability.syncData(this.fd);
@@ -143,8 +200,13 @@ export class Journal {
     return readSync(this.fd, this.probe, 0, 1, 0) === 0 || this.probe[0] === NEWLINE;
   }
 
-  /** Finishes or undoes an interrupted commit. Call with the write lock held, before reading any log. */
+  /**
+   * Finishes or undoes an interrupted commit. Call with the write lock held, before
+   * reading any log, and before {@link begin}: it makes sure the file open is the one at
+   * the journal's path.
+   */
   recover(onWarning: (message: string) => void): RecoveryOutcome {
+    this.reopenIfReplaced();
     if (this.isEmpty()) return { action: 'none', files: [] };
     const decoded = decodeJournal(readRange(this.fd, 0, fstatSync(this.fd).size));
     if (decoded.kind !== 'entries') {
@@ -152,9 +214,9 @@ export class Journal {
       return { action: 'none', files: [] };
     }
     const logs = decoded.entries.map((entry) => ({ entry, path: join(this.dir, entry.file) }));
-    const facts = logs.map(({ entry, path }) => inspectLog(path, entry));
+    const facts = logs.map(({ entry, path }, i) => inspectLog(path, entry, decoded.bytes?.[i]));
     if (facts.some((f) => f === 'replaced')) {
-      // A log was rewritten since (git checkout, restore): its offset no longer means
+      // A log was rewritten since (git checkout, pull, restore): its offset no longer means
       // anything. A log still as the commit found it holds the commit's bytes all the same:
       // a partial one is cut back (its torn line would otherwise be taken for another program's).
       logs.forEach(({ entry, path }, i) => facts[i] === 'partial' && rollBack(path, entry, this.durability));
@@ -185,16 +247,22 @@ export class Journal {
   }
 }
 
-function inspectLog(path: string, entry: JournalEntry): 'complete' | 'partial' | 'replaced' {
+/**
+ * What became of one log of the commit: 'complete' (all of its bytes are there),
+ * 'partial' (the log ends inside them: the dead writer's), or 'replaced' (rewritten by
+ * another program since: what follows the offset is not, or not only, the writer's).
+ * `bytes`, when the record holds them, tell a start of them from anything else.
+ */
+function inspectLog(path: string, entry: JournalEntry, bytes: Buffer | undefined): 'complete' | 'partial' | 'replaced' {
   if (!existsSync(path)) return entry.offset === 0 ? 'partial' : 'replaced';
   const fd = openLogFile(path, READ_NO_FOLLOW);
   try {
     const size = fstatSync(fd).size;
     if (size < entry.offset || fingerprintPrefix(fd, entry.offset) !== entry.prefix) return 'replaced';
-    if (size >= entry.offset + entry.length && hashBytes(readRange(fd, entry.offset, entry.length)) === entry.sha1) {
-      return 'complete';
-    }
-    return 'partial';
+    const end = entry.offset + entry.length;
+    if (size >= end) return hashBytes(readRange(fd, entry.offset, entry.length)) === entry.sha1 ? 'complete' : 'replaced';
+    if (bytes === undefined) return 'partial';
+    return readRange(fd, entry.offset, size - entry.offset).equals(bytes.subarray(0, size - entry.offset)) ? 'partial' : 'replaced';
   } finally {
     closeSync(fd);
   }

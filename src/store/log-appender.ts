@@ -109,7 +109,7 @@ export class LogAppender {
       // scope's catch-up checked it under the lock) when it committed that end.
       prefix: log.tornTailKnown && log.startFingerprint !== null ? log.startFingerprint : fingerprintPrefix(handle.fd, log.startOffset),
     }));
-    this.journal.begin(entries, { flush: flushed });
+    this.journal.begin(entries, { flush: flushed, bytes: prepared.map((p) => p.data) });
     const appended: typeof prepared = [];
     try {
       for (const p of prepared) {

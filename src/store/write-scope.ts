@@ -10,7 +10,7 @@ import type { LocalLines } from '../feed/feed.js';
 import { readFileState } from './ingest.js';
 import type { FileStateRow } from '../cache/cache-db.js';
 import type { StagedLog } from './log-appender.js';
-import { gitDirToWatch, waitWhileGitBusy } from './git-activity.js';
+import { gitDirToWatch, waitForOrphanGit, waitWhileGitBusy } from './git-activity.js';
 import { readableTable } from './catch-up.js';
 import { assertFunction } from './arguments.js';
 import type { Engine } from './engine.js';
@@ -73,7 +73,7 @@ export function runWrite<R>(engine: Engine, fn: () => R, { readOnly = false }: {
   try {
     // On a store branch, checked holding the lock: a git working there now is the orphan
     // of a killed git-sync, about to replace the logs (see git-activity.ts).
-    if (!readOnly && engine.gitDir?.storeBranch === true) waitWhileGitBusy(engine.gitDir.gitDir, false);
+    if (!readOnly && engine.gitDir?.storeBranch === true) waitForOrphanGit(engine.gitDir);
     engine.journal.recover((m) => engine.options.logger.warn(m));
     const result = fn();
     assertNotPromise(result, engine.options.logger);

@@ -28,7 +28,7 @@ export function leaveTornWrite(dir: string, collection: string, line: string | B
   }
   const journal = new Journal(dir, NO_FSYNC);
   try {
-    journal.begin([{ file, offset, length: data.length, sha1: hashBytes(data), prefix }], { flush: false });
+    journal.begin([{ file, offset, length: data.length, sha1: hashBytes(data), prefix }], { flush: false, bytes: [data] });
   } finally {
     journal.close();
   }

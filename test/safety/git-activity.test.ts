@@ -8,6 +8,15 @@ import { GitRepo } from '../helpers/git-repo.js';
 import { tempDir } from '../helpers/temp.js';
 import { quietLogger } from '../helpers/logger.js';
 
+/** A repository with a worktree inside its git directory, as `taskstore init --branch` makes, and a store dir there. */
+function storeBranchWorktree(): { workTree: string; gitDir: string; storeDir: string } {
+  const repo = GitRepo.init();
+  repo.commitAll('first');
+  const workTree = join(repo.dir, '.git', 'taskstore', 'ts');
+  repo.git('worktree', 'add', '-q', '--detach', workTree);
+  return { workTree, gitDir: join(repo.dir, '.git', 'worktrees', 'ts'), storeDir: join(workTree, '.taskstore') };
+}
+
 describe('git activity', () => {
   it('finds the git dir of a work tree and of a linked worktree, and none outside git', () => {
     const repo = GitRepo.init();
@@ -75,13 +84,8 @@ describe('git activity', () => {
     // git-sync holds the store's lock while its `git merge` runs; SIGKILL frees the lock
     // but not the merge, whose checkout then replaced the logs: a write acknowledged in
     // between was gone (found in the soak test of two clones with git-sync killed mid-merge).
-    const repo = GitRepo.init();
-    repo.commitAll('first');
-    const workTree = join(repo.dir, '.git', 'taskstore', 'ts');
-    repo.git('worktree', 'add', '-q', '--detach', workTree);
-    const gitDir = join(repo.dir, '.git', 'worktrees', 'ts');
-    const storeDir = join(workTree, '.taskstore');
-    expect(gitDirToWatch(storeDir)).toEqual({ gitDir, storeBranch: true });
+    const { workTree, gitDir, storeDir } = storeBranchWorktree();
+    expect(gitDirToWatch(storeDir)).toEqual({ gitDir, storeBranch: true, workTree });
     const store = Store.open(storeDir, { durability: 'none', logger: quietLogger() });
     const notes = store.collection({ name: 'notes' });
     notes.create({ id: 'a' });
@@ -115,5 +119,56 @@ describe('git activity', () => {
     ).toEqual(['a', 'b', 'c', 'theirs']);
     expect(readFileSync(log, 'utf8')).toContain('"id":"c"');
     store.close();
+  });
+
+  it.runIf(process.platform === 'linux')('on a store branch, a write waits for an orphaned git whose index.lock is older than any fresh lock (a long merge), and refuses rather than append under it', async () => {
+    // The dead git-sync's `git merge` takes index.lock when it starts and writes nothing to
+    // it until its merge driver is done, which on big logs takes longer than a lock is
+    // "fresh": judged by its age alone, the write went ahead, and the merge's checkout
+    // then replaced the log it had appended to (the record was left in .rescued only).
+    const { workTree, gitDir, storeDir } = storeBranchWorktree();
+    const store = Store.open(storeDir, { durability: 'none', logger: quietLogger() });
+    const notes = store.collection({ name: 'notes' });
+    notes.create({ id: 'a' });
+    const log = join(storeDir, 'notes.jsonl');
+    const lock = join(gitDir, 'index.lock');
+    // The orphan: a live git working in the worktree, its index.lock taken 30 s ago.
+    const { spawn } = await import('node:child_process');
+    const orphan = spawn('git', ['hash-object', '--stdin'], { cwd: workTree, stdio: ['pipe', 'ignore', 'ignore'] });
+    // The merge read the log when it started, and writes it back merged (by rename, as git does).
+    const merged = readFileSync(log, 'utf8') + '{"id":"theirs","updated_at":5}\n';
+    const replacer = (delayMs: number) =>
+      spawn(process.execPath, [
+        '-e',
+        `const fs = require('fs'); setTimeout(() => { fs.writeFileSync(${JSON.stringify(log + '.tmp')}, ${JSON.stringify(merged)}); fs.renameSync(${JSON.stringify(log + '.tmp')}, ${JSON.stringify(log)}); fs.rmSync(${JSON.stringify(lock)}); }, ${delayMs})`,
+      ]);
+    try {
+      await new Promise((r) => orphan.once('spawn', r));
+      writeFileSync(lock, '');
+      const old = new Date(Date.now() - 30_000);
+      utimesSync(lock, old, old);
+      utimesSync(gitDir, old, old);
+      // Its merge is done in 300 ms: the write waits, then appends to the log it wrote.
+      const child = replacer(300);
+      notes.create({ id: 'c' });
+      await new Promise((r) => child.on('exit', r));
+      store.refresh();
+      expect(notes.list().map((r) => r.id).sort()).toEqual(['a', 'c', 'theirs']);
+      expect(readFileSync(log, 'utf8')).toContain('"id":"c"');
+      // A merge that goes on past the wait: the write is refused, nothing written.
+      writeFileSync(lock, '');
+      utimesSync(lock, old, old);
+      utimesSync(gitDir, old, old);
+      const before = readFileSync(log, 'utf8');
+      expect(() => notes.create({ id: 'd' })).toThrow(/git \(pid \d+\) still works in .*nothing was written/);
+      expect(readFileSync(log, 'utf8')).toBe(before);
+      rmSync(lock);
+      notes.create({ id: 'd' });
+      expect(notes.get('d')).toBeDefined();
+    } finally {
+      orphan.stdin!.destroy();
+      orphan.kill('SIGKILL');
+      store.close();
+    }
   });
 });

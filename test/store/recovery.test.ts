@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConflictMarkersError } from '../../src/index.js';
 import { Engine as Store } from '../../src/store/engine.js';
-import { Journal, encodeJournal, decodeJournal } from '../../src/store/journal.js';
+import { Journal, encodeJournal, decodeJournal, INLINE_MAX } from '../../src/store/journal.js';
 import { fingerprintPrefix, hashBytes } from '../../src/jsonl/log-io.js';
 import { NO_FSYNC } from '../../src/fs/durability.js';
 import { tempDir } from '../helpers/temp.js';
@@ -192,6 +192,52 @@ describe('transaction journal', () => {
     } finally {
       journal.close();
     }
+  });
+
+  it('carries the bytes of a commit (up to INLINE_MAX) after its checksum line; a record whose bytes are cut short reads as incomplete', () => {
+    const bytes = [Buffer.from(line({ id: 'a', updated_at: 1 })), Buffer.from(line({ id: 'b', updated_at: 2 }))];
+    const entries = bytes.map((b, i) => ({ file: `c${i}.jsonl`, offset: 7, length: b.length, sha1: hashBytes(b), prefix: 'p' }));
+    const data = encodeJournal(entries, bytes);
+    expect(decodeJournal(data)).toEqual({ kind: 'entries', entries, bytes });
+    expect(decodeJournal(data.subarray(0, data.length - 1)).kind).toBe('incomplete');
+    // A larger commit's record does not carry them.
+    const dir = storeDir();
+    mkdirSync(dir, { recursive: true });
+    const journal = new Journal(dir, NO_FSYNC);
+    try {
+      const large = Buffer.alloc(INLINE_MAX + 1, 0x61);
+      const entry = { file: 'c.jsonl', offset: 0, length: large.length, sha1: hashBytes(large), prefix: 'p' };
+      journal.begin([entry], { bytes: [large] });
+      expect(decodeJournal(readFileSync(join(dir, 'taskstore.journal')))).toEqual({ kind: 'entries', entries: [entry] });
+      journal.begin(entries, { bytes });
+      expect(decodeJournal(readFileSync(join(dir, 'taskstore.journal')))).toEqual({ kind: 'entries', entries, bytes });
+    } finally {
+      journal.close();
+    }
+  });
+
+  it('a log grown past the end of the commit a record names, with other bytes, was rewritten since: left alone, also when the record does not carry the bytes', () => {
+    const dir = storeDir();
+    const { store, notes } = open(dir);
+    notes.create({ id: 'n0' });
+    store.close();
+    const path = join(dir, 'notes.jsonl');
+    const before = readFileSync(path);
+    const fd = openSync(path, 'r');
+    const prefix = fingerprintPrefix(fd, before.length);
+    closeSync(fd);
+    const data = Buffer.from(line({ id: 'dead', updated_at: 10 }));
+    const journal = new Journal(dir, NO_FSYNC);
+    // As a commit over INLINE_MAX records it: no bytes.
+    journal.begin([{ file: 'notes.jsonl', offset: before.length, length: data.length, sha1: hashBytes(data), prefix }]);
+    journal.close();
+    // Rewritten meanwhile (a pull): the old lines, then longer ones of another clone.
+    const pulled = line({ id: 'pulled-with-a-longer-line', title: 'x'.repeat(data.length), updated_at: 5 });
+    writeFileSync(path, Buffer.concat([before, Buffer.from(pulled)]));
+    const reopened = open(dir);
+    expect(reopened.notes.list({ orderBy: 'id' }).map((r) => r.id)).toEqual(['n0', 'pulled-with-a-longer-line']);
+    expect(existsSync(`${path}.torn`)).toBe(false);
+    expect(reopened.logger.warnings.join('\n')).toMatch(/discarded an interrupted transaction journal: notes\.jsonl changed since/);
   });
 
   /** Builds exactly what a crash between the appends of a two-log commit leaves on disk. */
