@@ -19,6 +19,7 @@ import { LockedError, TaskStoreError, ioError } from '../errors.js';
 import { directoryError, symbolicLinkError } from '../fs/open-log-file.js';
 import { STATE_SUPERSEDED, everyCurrentRowFrom } from './row-state.js';
 import { sleepSync } from '../fs/sleep.js';
+import { withCreateLock } from './create-lock.js';
 import { registerLikeFunction } from './like-function.js';
 
 // better-sqlite3 is CommonJS: `require` loads it as such, where an ESM `import` of it also
@@ -116,10 +117,17 @@ export class CacheDb {
       // other processes may still have open. SQLite finds them by name and would read that
       // database's WAL index with the new file: SQLITE_IOERR_SHORT_READ (its frames are not
       // in the new WAL), or the old database's pages. Set them aside first; those processes
-      // keep their own open copies and move to the new file on their next look.
-      removeStaleSideFiles(path);
+      // keep their own open copies and move to the new file on their next look. One
+      // process at a time does that and creates the new file (create-lock.ts); an existing
+      // file is opened only if it still exists, so a file deleted meanwhile is not
+      // created outside that order.
       try {
-        return CacheDb.tryOpenWhileBusy(path, busyTimeoutMs);
+        return existsSync(path)
+          ? CacheDb.tryOpenWhileBusy(path, busyTimeoutMs, true)
+          : withCreateLock(path, busyTimeoutMs, () => {
+              removeStaleSideFiles(path);
+              return CacheDb.tryOpenWhileBusy(path, busyTimeoutMs, false);
+            });
       } catch (err) {
         if (err instanceof TaskStoreError) throw err;
         const code = (err as { code?: unknown }).code;
@@ -146,13 +154,13 @@ export class CacheDb {
    * a write when several processes create the same store at once. Those are transient:
    * retry with a short sleep until the busy timeout, then report the lock as LOCKED.
    */
-  private static tryOpenWhileBusy(path: string, busyTimeoutMs: number): CacheDb {
+  private static tryOpenWhileBusy(path: string, busyTimeoutMs: number, mustExist: boolean): CacheDb {
     // Waits are timed on the monotonic clock: a wall clock set back would stretch this wait
     // until it caught up (an hour back: an hour's hang), one set forward would end it at once.
     const deadline = performance.now() + busyTimeoutMs;
     for (let attempt = 0; ; attempt++) {
       try {
-        return CacheDb.tryOpen(path, busyTimeoutMs);
+        return CacheDb.tryOpen(path, busyTimeoutMs, mustExist);
       } catch (err) {
         if (!isBusy(err)) throw err;
         if (performance.now() >= deadline) {
@@ -166,8 +174,8 @@ export class CacheDb {
     }
   }
 
-  private static tryOpen(path: string, busyTimeoutMs: number): CacheDb {
-    const db = new Database(path, { timeout: busyTimeoutMs, nativeBinding: nativeBindingPath() });
+  private static tryOpen(path: string, busyTimeoutMs: number, mustExist: boolean): CacheDb {
+    const db = new Database(path, { timeout: busyTimeoutMs, nativeBinding: nativeBindingPath(), fileMustExist: mustExist });
     try {
       db.pragma('journal_mode = WAL');
       registerLikeFunction(db);
@@ -582,10 +590,11 @@ function refuseLink(path: string): void {
 
 /** Removes a cache database and its WAL/SHM side files. */
 /**
- * Removes the `-wal` and `-shm` of a database file that is gone. Another process may
- * create the new database (and its own `-wal` and `-shm`) in between: then the new file
- * goes too, so that it notices (its next write finds the file replaced) and opens again,
- * rather than go on with side files no other process shares (two write locks).
+ * Removes the `-wal` and `-shm` of a database file that is gone. Called holding the
+ * creation lock (create-lock.ts), so no TaskStore process creates the database
+ * meanwhile. A process that does not take it (an older TaskStore) still may: then the
+ * new file goes too, so that it notices (its next write finds the file replaced) and
+ * opens again, rather than go on with side files no other process shares (two write locks).
  */
 function removeStaleSideFiles(path: string): void {
   if (existsSync(path)) return;
