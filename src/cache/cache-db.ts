@@ -588,7 +588,6 @@ function refuseLink(path: string): void {
   }
 }
 
-/** Removes a cache database and its WAL/SHM side files. */
 /**
  * Removes the `-wal` and `-shm` of a database file that is gone. Called holding the
  * creation lock (create-lock.ts), so no TaskStore process creates the database
@@ -606,6 +605,7 @@ function removeStaleSideFiles(path: string): void {
   }
 }
 
+/** Removes a cache database and its WAL/SHM side files. */
 function removeDatabaseFiles(path: string): void {
   for (const suffix of ['', '-wal', '-shm']) {
     if (existsSync(path + suffix)) rmSync(path + suffix, { force: true });
