@@ -35,6 +35,7 @@ function invalidStatuses(host: DomainHost): CheckProblem[] {
     const values = type.statusValues;
     if (values === undefined) return [];
     const fallback = (type.readDefaults as { status?: string } | undefined)?.status;
+    const effect = type.collection === TASK_SPECS ? ' and it never becomes ready' : '';
     return checkPart(() =>
       host
         .queryCache<{ id: string; type: string | null; json: string | null }>([type.collection], Q.invalidStatuses(values, MAX_INVALID_STATUS_REPORTS))
@@ -44,8 +45,8 @@ function invalidStatuses(host: DomainHost): CheckProblem[] {
           id,
           message:
             jsonType === null
-              ? `${type.label} ${id} has no status: it reads as ${fallback} but no status filter finds it${type.collection === TASK_SPECS ? ' and it never becomes ready' : ''}; give it one (taskstore update ${id} --set status=${fallback})`
-              : `${type.label} ${id} has status ${json}, which is not one of ${values.join(', ')}: no status filter finds it${type.collection === TASK_SPECS ? ' and it never becomes ready' : ''}; give it one of those (taskstore update ${id} --set status=…)`,
+              ? `${type.label} ${id} has no status: it reads as ${fallback} but no status filter finds it${effect}; give it one (taskstore update ${id} --set status=${fallback})`
+              : `${type.label} ${id} has status ${json}, which is not one of ${values.join(', ')}: no status filter finds it${effect}; give it one of those (taskstore update ${id} --set status=…)`,
         })),
     );
   });

@@ -35,10 +35,6 @@ import type { z } from 'zod';
 import { lazyObject, onFirstUse, type Zod } from './lazy-zod.js';
 
 /**
- * Builds every record schema with the given zod. Run once, on the first validation
- * (see `lazy-zod.ts`: loading zod and building these is most of a CLI start otherwise).
- */
-/**
  * The status values, as plain arrays: what needs only the values (check()'s
  * invalid_status) reads them without building the schemas, which loads zod.
  */
@@ -46,6 +42,10 @@ const PRD_STATUSES = ['draft', 'ready', 'active', 'in_progress', 'complete', 'fa
 const TASK_SPEC_STATUSES = ['pending', 'blocked', 'running', 'complete', 'failed'] as const;
 const EXECUTION_STATUSES = ['running', 'paused', 'complete', 'failed', 'stopped'] as const;
 
+/**
+ * Builds every record schema with the given zod. Run once, on the first validation
+ * (see `lazy-zod.ts`: loading zod and building these is most of a CLI start otherwise).
+ */
 function buildSchemas(z: Zod) {
   // ---- building blocks ----
 

@@ -139,8 +139,10 @@ export function waitForOrphanGit(watch: GitWatch): void {
   const started = performance.now();
   for (;;) {
     const lock = join(watch.gitDir, 'index.lock');
-    const held = statSync(lock, { throwIfNoEntry: false }) !== undefined;
-    const pids = held && watch.workTree !== undefined ? (gitProcessesIn(watch.workTree) ?? []) : [];
+    // No lock, nothing to wait for (gitBusy without start markers looks at the lock alone):
+    // the usual write on a store branch costs this one stat.
+    if (statSync(lock, { throwIfNoEntry: false }) === undefined) return;
+    const pids = watch.workTree !== undefined ? (gitProcessesIn(watch.workTree) ?? []) : [];
     if (pids.length === 0 && !gitBusy(watch.gitDir, false)) return;
     if (performance.now() - started >= GIT_WAIT_MAX_MS) {
       if (pids.length === 0) return;
