@@ -12,12 +12,21 @@
  * git-ignored with every `*.lock`) holding the creator's pid, removed when the database
  * is open. A process that finds it waits; the file of a creator that died (its pid is
  * gone, or it is older than STALE_MS, which no creation takes) is removed.
+ *
+ * Removing an abandoned lock is itself a race: two waiters that both judged it abandoned
+ * would each remove "it", and the second would remove the lock the first had just made
+ * (both then create, side by side). So a file is identified by its inode and its mtime in
+ * nanoseconds (an inode number is reused at once by the next file), and removed only by a
+ * process that holds a second exclusive file, `…-create.lock.takeover`, and finds the same
+ * file still there. That guard is held for a stat and an unlink; one left by a process
+ * killed in that moment is removed after STALE_MS.
  */
-import { closeSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { LockedError } from '../errors.js';
 import { sleepSync } from '../fs/sleep.js';
 
 export const CREATE_LOCK_SUFFIX = '-create.lock';
+const TAKEOVER_SUFFIX = '.takeover';
 /** Creating and opening a database takes milliseconds: a lock this old was left by a crash. */
 const STALE_MS = 10_000;
 const POLL_MS = 5;
@@ -40,8 +49,9 @@ export function withCreateLock<T>(path: string, timeoutMs: number, create: () =>
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'EACCES' || code === 'EROFS' || code === 'EPERM') return create();
       if (code !== 'EEXIST') throw err;
-      if (abandoned(lock)) {
-        rmSync(lock, { force: true });
+      const left = abandoned(lock);
+      if (left) {
+        removeAbandoned(lock, left);
         continue;
       }
       if (performance.now() >= deadline) {
@@ -52,35 +62,88 @@ export function withCreateLock<T>(path: string, timeoutMs: number, create: () =>
       sleepSync(POLL_MS);
       continue;
     }
+    let own: FileIdentity;
     try {
       writeSync(fd, `${process.pid}\n`);
+      own = identity(fstatSync(fd, { bigint: true }));
     } finally {
       closeSync(fd);
     }
     try {
       return create();
     } finally {
-      rmSync(lock, { force: true });
+      // Only our own file: one taken over while this process was stopped (SIGSTOP, a
+      // suspended laptop) past STALE_MS is another creator's now.
+      removeIfSame(lock, own);
     }
   }
 }
 
-/** True when the lock at `path` was left by a creator that is gone. */
-function abandoned(path: string): boolean {
+/** Which file a path named: an inode number alone is reused by the next file created. */
+export interface FileIdentity {
+  ino: bigint;
+  mtimeNs: bigint;
+}
+
+function identity(stats: { ino: bigint; mtimeNs: bigint }): FileIdentity {
+  return { ino: stats.ino, mtimeNs: stats.mtimeNs };
+}
+
+function sameFile(path: string, file: FileIdentity): boolean {
+  const now = statSync(path, { bigint: true, throwIfNoEntry: false });
+  return now !== undefined && now.ino === file.ino && now.mtimeNs === file.mtimeNs;
+}
+
+function removeIfSame(path: string, file: FileIdentity): void {
+  if (sameFile(path, file)) rmSync(path, { force: true });
+}
+
+/**
+ * The file at `path` when it was left by a creator that is gone (its identity, to remove
+ * exactly that file), or undefined.
+ */
+export function abandoned(path: string): FileIdentity | undefined {
   let text: string;
+  let file: FileIdentity;
   let mtimeMs: number;
   try {
-    mtimeMs = statSync(path).mtimeMs;
+    const stats = statSync(path, { bigint: true });
+    file = identity(stats);
+    mtimeMs = Number(stats.mtimeMs);
     text = readFileSync(path, 'utf8');
   } catch {
-    return false; // removed meanwhile: the next exclusive create tells
+    return undefined; // removed meanwhile: the next exclusive create tells
   }
   // A time in the future (the clock was set back) tells nothing: the pid decides then.
-  if (Date.now() - mtimeMs > STALE_MS) return true;
+  if (Date.now() - mtimeMs > STALE_MS) return file;
   const pid = Number(text.trim());
   // Empty: its creator has not written its pid yet (or died right after creating it).
-  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
-  return !processAlive(pid);
+  if (!Number.isSafeInteger(pid) || pid <= 0) return undefined;
+  return processAlive(pid) ? undefined : file;
+}
+
+/**
+ * Removes the abandoned lock `file` at `lock` if it is still there, holding the takeover
+ * guard. A waiter that cannot take the guard does nothing: the one that holds it is
+ * removing the same file, and the caller's next exclusive create tells what happened.
+ */
+export function removeAbandoned(lock: string, file: FileIdentity): void {
+  const guard = lock + TAKEOVER_SUFFIX;
+  let fd: number;
+  try {
+    fd = openSync(guard, 'wx', 0o644);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    const stats = statSync(guard, { throwIfNoEntry: false });
+    if (stats !== undefined && Date.now() - stats.mtimeMs > STALE_MS) rmSync(guard, { force: true });
+    return;
+  }
+  closeSync(fd);
+  try {
+    removeIfSame(lock, file);
+  } finally {
+    rmSync(guard, { force: true });
+  }
 }
 
 function processAlive(pid: number): boolean {

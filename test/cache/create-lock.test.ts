@@ -4,10 +4,10 @@
  * processes: a creator that holds the lock, one that died holding it.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CREATE_LOCK_SUFFIX, withCreateLock } from '../../src/cache/create-lock.js';
+import { abandoned, CREATE_LOCK_SUFFIX, removeAbandoned, withCreateLock } from '../../src/cache/create-lock.js';
 import { LockedError, Store } from '../../src/index.js';
 import { quietLogger } from '../helpers/logger.js';
 import { tempDir } from '../helpers/temp.js';
@@ -103,5 +103,48 @@ describe('the cache creation lock', () => {
       }),
     ).toThrow('boom');
     expect(existsSync(lock)).toBe(false);
+  });
+
+  it('two waiters that judged the same lock abandoned: the later one does not remove the lock the earlier one has made since', () => {
+    const { lock } = storeWithoutCache();
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    writeFileSync(lock, `${dead.stdout}\n`);
+    // Both waiters read the dead creator's file before either removed it.
+    const seenByFirst = abandoned(lock);
+    const seenBySecond = abandoned(lock);
+    expect(seenByFirst).toBeDefined();
+    expect(seenBySecond).toEqual(seenByFirst);
+    removeAbandoned(lock, seenByFirst!);
+    expect(existsSync(lock)).toBe(false);
+    // The first creates its own lock (its inode number may well be the dead one's, reused).
+    writeFileSync(lock, `${process.pid}\n`);
+    removeAbandoned(lock, seenBySecond!);
+    expect(readFileSync(lock, 'utf8')).toBe(`${process.pid}\n`);
+    rmSync(lock);
+  });
+
+  it('while another waiter holds the takeover guard the lock is left to it; a guard left by a killed waiter is removed once old', () => {
+    const { db, lock } = storeWithoutCache();
+    const guard = lock + '.takeover';
+    writeFileSync(lock, '999999999\n'); // no such pid
+    writeFileSync(guard, '');
+    removeAbandoned(lock, abandoned(lock)!);
+    expect(existsSync(lock)).toBe(true);
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(guard, old, old);
+    expect(withCreateLock(db, 2_000, () => 'created')).toBe('created');
+    expect(existsSync(lock)).toBe(false);
+    expect(existsSync(guard)).toBe(false);
+  });
+
+  it('a creator removes only its own lock: one taken over while it was stopped is the new creator\'s', () => {
+    const { db, lock } = storeWithoutCache();
+    withCreateLock(db, 200, () => {
+      // Another process judged this one's lock abandoned (stopped past the stale age) and made its own.
+      rmSync(lock);
+      writeFileSync(lock, `${process.ppid}\n`);
+    });
+    expect(readFileSync(lock, 'utf8')).toBe(`${process.ppid}\n`);
+    rmSync(lock);
   });
 });
