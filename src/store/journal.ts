@@ -15,8 +15,10 @@
  * its checksum line): a log's partial bytes are the dead writer's only if they are the
  * start of them. Between the crash and the next lock holder, git may have rewritten the
  * log (the half line discarded with `git checkout`, then a pull): its lines past the
- * record's offset are not the writer's, and are left alone. A record without the bytes (a
- * larger commit) can tell only that a log too long for the commit is not its own.
+ * record's offset are not the writer's, and are left alone. The record of a larger commit
+ * carries the first HEAD_MAX bytes of each log's (`heads`, each with its own sha1): bytes
+ * past the offset that do not start as the commit's do are not the writer's either. Only a
+ * log whose bytes past the offset match those and run on past them is taken on its length.
  *
  * A commit of several lines (a transaction, a batch, across files) flushes its record
  * before appending: all or none survives a crash of the machine too. A single line only
@@ -53,6 +55,11 @@ const EMPTIED = Buffer.from('\n');
  * would be flushed twice.
  */
 export const INLINE_MAX = 64 * 1024;
+/**
+ * How much of each log's bytes a larger commit's record carries: enough to tell the
+ * start of its lines (each holds its record's id and stamp) from anything git wrote there.
+ */
+export const HEAD_MAX = 4 * 1024;
 
 export interface JournalEntry {
   /** Log file name inside the store directory. */
@@ -64,18 +71,39 @@ export interface JournalEntry {
   prefix: string;
 }
 
-/** A decoded record; `bytes` (each entry's, in order) when the record carries them. */
+/**
+ * A decoded record; `bytes` (each entry's, in order) when the record carries them: all of
+ * them, or (a larger commit) the first HEAD_MAX of each.
+ */
 type DecodedJournal = { kind: 'empty' } | { kind: 'incomplete' } | { kind: 'entries'; entries: JournalEntry[]; bytes?: Buffer[] };
+
+/** The first bytes of one entry's, as a larger commit's record carries them. */
+interface HeadPiece {
+  length: number;
+  sha1: string;
+}
 
 /**
  * Encodes entries as one JSON line followed by its sha1, so a torn journal is
- * recognizable; then, when given, each entry's bytes (checked against its sha1 on decode).
+ * recognizable; then, when given, each entry's bytes (checked against its sha1 on decode):
+ * all of them up to INLINE_MAX in all (`inline`), else each one's first HEAD_MAX (`heads`,
+ * which a TaskStore that does not know them ignores: it reads the record without bytes).
  */
 export function encodeJournal(entries: JournalEntry[], bytes?: Buffer[]): Buffer {
-  const body = JSON.stringify(bytes === undefined ? { v: 1, entries } : { v: 1, entries, inline: true });
+  let body: string;
+  let pieces: Buffer[] = [];
+  if (bytes === undefined) {
+    body = JSON.stringify({ v: 1, entries });
+  } else if (bytes.reduce((n, b) => n + b.length, 0) <= INLINE_MAX) {
+    body = JSON.stringify({ v: 1, entries, inline: true });
+    pieces = bytes;
+  } else {
+    pieces = bytes.map((b) => b.subarray(0, HEAD_MAX));
+    const heads: HeadPiece[] = pieces.map((p) => ({ length: p.length, sha1: hashBytes(p) }));
+    body = JSON.stringify({ v: 1, entries, heads });
+  }
   const sum = createHash('sha1').update(body).digest('hex');
-  const head = Buffer.from(`${body}\n${sum}\n`);
-  return bytes === undefined ? head : Buffer.concat([head, ...bytes]);
+  return Buffer.concat([Buffer.from(`${body}\n${sum}\n`), ...pieces]);
 }
 
 export function decodeJournal(data: Buffer): DecodedJournal {
@@ -87,7 +115,7 @@ export function decodeJournal(data: Buffer): DecodedJournal {
   if (body === undefined || sum === undefined || createHash('sha1').update(body).digest('hex') !== sum) {
     return { kind: 'incomplete' };
   }
-  let parsed: { entries?: unknown; inline?: unknown };
+  let parsed: { entries?: unknown; inline?: unknown; heads?: unknown };
   try {
     parsed = JSON.parse(body) as typeof parsed;
   } catch {
@@ -97,18 +125,32 @@ export function decodeJournal(data: Buffer): DecodedJournal {
   // but a branch can commit it) naming `../victim` would otherwise have that file cut.
   if (!Array.isArray(parsed.entries) || !parsed.entries.every(isJournalEntry)) return { kind: 'incomplete' };
   const entries = parsed.entries;
-  if (parsed.inline !== true) return { kind: 'entries', entries };
+  let pieces: HeadPiece[];
+  if (parsed.inline === true) {
+    pieces = entries;
+  } else if (Array.isArray(parsed.heads) && parsed.heads.length === entries.length && parsed.heads.every((h, i) => isHeadPiece(h, entries[i]!))) {
+    pieces = parsed.heads;
+  } else {
+    return { kind: 'entries', entries };
+  }
   // The bytes follow the checksum line; a record whose bytes are not all there was cut
   // short while written, before any log was touched.
   let at = Buffer.byteLength(body) + 1 + sum.length + 1;
   const bytes: Buffer[] = [];
-  for (const entry of entries) {
-    const piece = data.subarray(at, at + entry.length);
-    if (piece.length !== entry.length || hashBytes(piece) !== entry.sha1) return { kind: 'incomplete' };
+  for (const { length, sha1 } of pieces) {
+    const piece = data.subarray(at, at + length);
+    if (piece.length !== length || hashBytes(piece) !== sha1) return { kind: 'incomplete' };
     bytes.push(piece);
-    at += entry.length;
+    at += length;
   }
   return { kind: 'entries', entries, bytes };
+}
+
+/** The first bytes of `entry`'s, no more than it appends. */
+function isHeadPiece(value: unknown, entry: JournalEntry): value is HeadPiece {
+  if (typeof value !== 'object' || value === null) return false;
+  const h = value as Record<string, unknown>;
+  return Number.isSafeInteger(h.length) && (h.length as number) >= 0 && (h.length as number) <= entry.length && typeof h.sha1 === 'string';
 }
 
 /** A journal entry naming one of the store's logs (a plain `<collection>.jsonl`, no path) with whole-number offsets. */
@@ -177,8 +219,7 @@ export class Journal {
    * `flush` (the default), returns once it is on disk, else once other processes can read it.
    */
   begin(entries: JournalEntry[], { flush = true, bytes }: { flush?: boolean; bytes?: Buffer[] } = {}): void {
-    const total = bytes?.reduce((n, b) => n + b.length, 0) ?? 0;
-    const data = encodeJournal(entries, bytes !== undefined && total <= INLINE_MAX ? bytes : undefined);
+    const data = encodeJournal(entries, bytes);
     try {
       writeAll(this.fd, data, 0);
       if (flush) this.durability.syncData(this.fd);
@@ -251,7 +292,8 @@ export class Journal {
  * What became of one log of the commit: 'complete' (all of its bytes are there),
  * 'partial' (the log ends inside them: the dead writer's), or 'replaced' (rewritten by
  * another program since: what follows the offset is not, or not only, the writer's).
- * `bytes`, when the record holds them, tell a start of them from anything else.
+ * `bytes`, when the record holds them (all, or the first HEAD_MAX), tell a start of them
+ * from anything else.
  */
 function inspectLog(path: string, entry: JournalEntry, bytes: Buffer | undefined): 'complete' | 'partial' | 'replaced' {
   if (!existsSync(path)) return entry.offset === 0 ? 'partial' : 'replaced';
@@ -262,7 +304,8 @@ function inspectLog(path: string, entry: JournalEntry, bytes: Buffer | undefined
     const end = entry.offset + entry.length;
     if (size >= end) return hashBytes(readRange(fd, entry.offset, entry.length)) === entry.sha1 ? 'complete' : 'replaced';
     if (bytes === undefined) return 'partial';
-    return readRange(fd, entry.offset, size - entry.offset).equals(bytes.subarray(0, size - entry.offset)) ? 'partial' : 'replaced';
+    const known = Math.min(size - entry.offset, bytes.length);
+    return readRange(fd, entry.offset, known).equals(bytes.subarray(0, known)) ? 'partial' : 'replaced';
   } finally {
     closeSync(fd);
   }

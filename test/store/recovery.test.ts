@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConflictMarkersError } from '../../src/index.js';
 import { Engine as Store } from '../../src/store/engine.js';
-import { Journal, encodeJournal, decodeJournal, INLINE_MAX } from '../../src/store/journal.js';
+import { Journal, encodeJournal, decodeJournal, HEAD_MAX, INLINE_MAX } from '../../src/store/journal.js';
 import { fingerprintPrefix, hashBytes } from '../../src/jsonl/log-io.js';
 import { NO_FSYNC } from '../../src/fs/durability.js';
 import { tempDir } from '../helpers/temp.js';
@@ -200,15 +200,22 @@ describe('transaction journal', () => {
     const data = encodeJournal(entries, bytes);
     expect(decodeJournal(data)).toEqual({ kind: 'entries', entries, bytes });
     expect(decodeJournal(data.subarray(0, data.length - 1)).kind).toBe('incomplete');
-    // A larger commit's record does not carry them.
+    // A larger commit's record carries the first HEAD_MAX bytes of each log's, checked by their own sha1.
     const dir = storeDir();
     mkdirSync(dir, { recursive: true });
     const journal = new Journal(dir, NO_FSYNC);
     try {
       const large = Buffer.alloc(INLINE_MAX + 1, 0x61);
-      const entry = { file: 'c.jsonl', offset: 0, length: large.length, sha1: hashBytes(large), prefix: 'p' };
-      journal.begin([entry], { bytes: [large] });
-      expect(decodeJournal(readFileSync(join(dir, 'taskstore.journal')))).toEqual({ kind: 'entries', entries: [entry] });
+      const small = Buffer.from(line({ id: 's', updated_at: 3 }));
+      const pair = [large, small].map((b, i) => ({ file: `c${i}.jsonl`, offset: 0, length: b.length, sha1: hashBytes(b), prefix: 'p' }));
+      journal.begin(pair, { bytes: [large, small] });
+      const written = readFileSync(join(dir, 'taskstore.journal'));
+      expect(decodeJournal(written)).toEqual({ kind: 'entries', entries: pair, bytes: [large.subarray(0, HEAD_MAX), small] });
+      expect(written.length).toBeLessThan(HEAD_MAX + small.length + 1024);
+      expect(decodeJournal(written.subarray(0, written.length - 1)).kind).toBe('incomplete');
+      // A TaskStore that knows only `inline` reads the record as one without bytes.
+      const body = JSON.parse(written.toString('utf8').split('\n')[0]!) as Record<string, unknown>;
+      expect(body.inline).toBeUndefined();
       journal.begin(entries, { bytes });
       expect(decodeJournal(readFileSync(join(dir, 'taskstore.journal')))).toEqual({ kind: 'entries', entries, bytes });
     } finally {
@@ -238,6 +245,51 @@ describe('transaction journal', () => {
     expect(reopened.notes.list({ orderBy: 'id' }).map((r) => r.id)).toEqual(['n0', 'pulled-with-a-longer-line']);
     expect(existsSync(`${path}.torn`)).toBe(false);
     expect(reopened.logger.warnings.join('\n')).toMatch(/discarded an interrupted transaction journal: notes\.jsonl changed since/);
+  });
+
+  /**
+   * A dead writer's record of a commit larger than INLINE_MAX, its log cut back to the
+   * record's offset (`git checkout`) and then given `after` (a pull), or given the first
+   * `partial` bytes of the commit (the crash itself).
+   */
+  function bigCommitThen(dir: string, after: { pulled: string } | { partial: number }) {
+    const { store, notes } = open(dir);
+    notes.create({ id: 'n0' });
+    store.close();
+    const path = join(dir, 'notes.jsonl');
+    const before = readFileSync(path);
+    const fd = openSync(path, 'r');
+    const prefix = fingerprintPrefix(fd, before.length);
+    closeSync(fd);
+    let text = '';
+    for (let i = 0; Buffer.byteLength(text) <= INLINE_MAX; i++) text += line({ id: `batch-${i}`, title: 'y'.repeat(200), updated_at: 100 + i });
+    const data = Buffer.from(text);
+    const journal = new Journal(dir, NO_FSYNC);
+    journal.begin([{ file: 'notes.jsonl', offset: before.length, length: data.length, sha1: hashBytes(data), prefix }], { bytes: [data] });
+    journal.close();
+    writeFileSync(path, Buffer.concat([before, 'pulled' in after ? Buffer.from(after.pulled) : data.subarray(0, after.partial)]));
+    return { path, before, data };
+  }
+
+  it('a larger commit: lines git wrote past its offset, shorter than the commit, stay in the log', () => {
+    const dir = storeDir();
+    let pulled = '';
+    for (let i = 0; i < 40; i++) pulled += line({ id: `theirs-${i}`, title: 'from the other clone', updated_at: 50 + i });
+    const { path } = bigCommitThen(dir, { pulled });
+    const { notes, logger } = open(dir);
+    expect(notes.count()).toBe(41);
+    expect(existsSync(`${path}.torn`)).toBe(false);
+    expect(logger.warnings.join('\n')).toMatch(/discarded an interrupted transaction journal: notes\.jsonl changed since/);
+  });
+
+  it('a larger commit: its own partial bytes, past the part the record carries, are cut back to .torn', () => {
+    const dir = storeDir();
+    const { path, before, data } = bigCommitThen(dir, { partial: HEAD_MAX + 5_000 });
+    const { notes, logger } = open(dir);
+    expect(notes.list().map((r) => r.id)).toEqual(['n0']);
+    expect(readFileSync(path)).toEqual(before);
+    expect(readFileSync(`${path}.torn`).subarray(0, HEAD_MAX + 5_000)).toEqual(data.subarray(0, HEAD_MAX + 5_000));
+    expect(logger.warnings.join('\n')).toMatch(/notes\.jsonl ended with an incomplete write/);
   });
 
   /** Builds exactly what a crash between the appends of a two-log commit leaves on disk. */
