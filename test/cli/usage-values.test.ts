@@ -193,3 +193,17 @@ describe('a --status filter that is no status', () => {
     expect(runCli(['list-task-specs', '--status', 'pending'], { cwd }).status).toBe(0);
   });
 });
+
+describe('release --status that is no release status', () => {
+  it('is a usage error naming --status that leaves the claim in place', () => {
+    const { cwd, spec, logs } = seeded();
+    expect(runCli(['claim', spec, '--as', 'loop-1'], { cwd }).status).toBe(0);
+    const before = logs();
+    for (const value of ['bogus', 'running', 'Pending']) {
+      const result = runCli(['release', spec, '--as', 'loop-1', '--status', value], { cwd });
+      expectUsageError(result, new RegExp(`^taskstore: error: --status must be one of pending, blocked, complete, failed \\(got "${value}"\\)\\nhint: run \`taskstore release --help\` for usage\\n$`));
+    }
+    expect(logs()).toBe(before);
+    expect(runCli(['release', spec, '--as', 'loop-1', '--status', 'failed'], { cwd }).status).toBe(0);
+  });
+});
