@@ -22,7 +22,7 @@ import { compactJson } from '../shared/exact-json.js';
 import { convertValue, refuseRoundedIntegers, type FieldType, type FieldTypes } from './set-values.js';
 
 const FIELD = '[A-Za-z_][A-Za-z0-9_]*(?:\\.[A-Za-z_][A-Za-z0-9_]*)*';
-const COMPARISON = new RegExp(`^\\s*(${FIELD})\\s*(>=|<=|!=|=|>|<|~)(.*)$`, 's');
+const COMPARISON = new RegExp(`^\\s*(${FIELD})(\\s*)(>=|<=|!=|=|>|<|~)(.*)$`, 's');
 const IN_LIST = new RegExp(`^\\s*(${FIELD})\\s+in\\s+(.*)$`, 's');
 
 /**
@@ -72,7 +72,12 @@ export function parseWhereArg(arg: string, types?: FieldTypes): WhereCondition {
       hint: "write field=value, field!=value, field>n (>=, <, <=), field~pattern or 'field in a,b'; dotted paths reach nested fields (meta.owner=ana)",
     });
   }
-  const [, field, symbol, text] = match as unknown as [string, string, string, string];
+  const [, field, spaced, symbol, rest] = match as unknown as [string, string, string, string, string];
+  // `status = ready` is written with spaces around the operator, and the spaces belong to
+  // neither side: kept, the value " ready" matched no record, and `status != ready`
+  // matched every one, the ready ones too. Without a space before the operator the value
+  // is the text after it, as written (`title= x` is " x").
+  const text = spaced === '' ? rest : rest.replace(/^\s+/, '');
   const op = OPERATOR_NAMES[symbol]!;
   if (op === 'like') return { field, op, value: text };
   const type = typeOf(field);

@@ -84,6 +84,23 @@ describe('list --where through the CLI', () => {
   });
 });
 
+describe('--where with spaces around the operator', () => {
+  it("'status = ready' is status=ready, and 'status != ready' leaves the ready PRD out (the value was \" ready\": nothing matched, and != matched everything)", () => {
+    const cwd = tempDir('taskstore-cli-');
+    expect(runCli(['init'], { cwd }).status).toBe(0);
+    const [ready, draft] = withStore(`${cwd}/.taskstore`, (s) => [s.createPrd({ title: ' padded', status: 'ready' }), s.createPrd({ title: 'plain', status: 'draft' })]);
+    const ids = (...where: string[]): string[] =>
+      runJson<{ id: string }[]>(['list', 'prds', ...where.flatMap((w) => ['--where', w])], { cwd }).map((r) => r.id);
+    expect(ids('status = ready')).toEqual([ready]);
+    expect(ids('status != ready')).toEqual([draft]);
+    expect(ids('status ~ rea%')).toEqual([ready]);
+    expect(ids('review_passes >= 0', 'status = draft')).toEqual([draft]);
+    // Without a space before the operator the value is the text after it, as written.
+    expect(ids('title= padded')).toEqual([ready]);
+    expect(ids('title=padded')).toEqual([]);
+  });
+});
+
 describe('--where on a list field of the built-in types (task_specs.dependencies)', () => {
   it('compares the list as its JSON text: dependencies=[] finds specs without any, =null missing ones (it failed: "where.dependencies must be a string …")', () => {
     const cwd = tempDir('taskstore-cli-');
