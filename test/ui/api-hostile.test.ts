@@ -6,11 +6,13 @@ import { startUiServer } from '../../src/ui/server/start-server.js';
 import type { ErrorResponse, ExecutionPageResponse } from '../../src/ui/api-types.js';
 import { openStore } from '../cli/run-cli.js';
 import { tempDir } from '../helpers/temp.js';
-import { rawRequest } from './ui-process.js';
+import { rawRequest, startUiProcess } from './ui-process.js';
 
 let store: Store;
+let dir: string;
 beforeEach(() => {
-  store = openStore(tempDir('taskstore-ui-api-'));
+  dir = tempDir('taskstore-ui-api-');
+  store = openStore(dir);
   const prd = store.createPrd({ title: 'p' });
   const spec = store.createTaskSpec({ prd_id: prd, phase_name: 'a' });
   store.createExecution({ ts_id: spec, worktree_path: '/wt', branch_name: 'b' });
@@ -107,6 +109,40 @@ describe('requests a browser page on another site can make', () => {
       expect((await rawRequest(ui.port, '/api/prds')).status).toBe(200);
     } finally {
       await ui.close();
+    }
+  });
+
+  it('a no-cors request from another site (an <img> or <script>: no Origin, Sec-Fetch-Site cross-site) is refused; navigations to the page are not', async () => {
+    // A real `taskstore ui` process, asked with the headers Chromium sends for an
+    // `<img src="http://127.0.0.1:PORT/api/search?q=a">` on a page of another site (no
+    // Origin): the browser hides the answer, but the server ran the search, and an
+    // `<img src=".../api/events">` subscribed the change feed.
+    const ui = await startUiProcess(dir);
+    try {
+      const noCors = (site: string, dest: string): Record<string, string> => ({ 'Sec-Fetch-Site': site, 'Sec-Fetch-Mode': 'no-cors', 'Sec-Fetch-Dest': dest });
+      for (const site of ['cross-site', 'same-site']) {
+        for (const [path, dest] of [['/api/search?q=p', 'image'], ['/api/prds', 'script'], ['/api/events', 'image'], ['/assets/app.js', 'script']] as const) {
+          const answer = await rawRequest(ui.port, path, { headers: noCors(site, dest) });
+          expect(answer.status, `${site} ${path}`).toBe(403);
+          expect(answer.body).not.toContain('"prds"');
+          expect(answer.body).not.toContain('"results"');
+        }
+        // A navigation to the API from another site runs it too.
+        expect((await rawRequest(ui.port, '/api/prds', { headers: { 'Sec-Fetch-Site': site, 'Sec-Fetch-Mode': 'navigate', 'Sec-Fetch-Dest': 'document' } })).status).toBe(403);
+      }
+      // A link to the dashboard in another site's page, and a typed URL, open the page.
+      for (const site of ['cross-site', 'none']) {
+        const page = await rawRequest(ui.port, '/', { headers: { 'Sec-Fetch-Site': site, 'Sec-Fetch-Mode': 'navigate', 'Sec-Fetch-Dest': 'document' } });
+        expect(page.status, site).toBe(200);
+      }
+      // The page's own requests, and clients that send no Sec-Fetch headers (curl), are answered.
+      const own = await rawRequest(ui.port, '/api/search?q=p', { headers: { 'Sec-Fetch-Site': 'same-origin', 'Sec-Fetch-Mode': 'cors', 'Sec-Fetch-Dest': 'empty' } });
+      expect(own.status).toBe(200);
+      expect(own.body).toContain('"results"');
+      expect((await rawRequest(ui.port, '/assets/app.js', { headers: noCors('same-origin', 'script') })).status).toBe(200);
+      expect((await rawRequest(ui.port, '/api/prds')).status).toBe(200);
+    } finally {
+      await ui.stop();
     }
   });
 
