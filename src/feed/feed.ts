@@ -101,6 +101,15 @@ interface Cursor {
    * and records a new CRC, which is how the feed learns that the log was rewritten.
    */
   prefixCrc: number | null;
+  /**
+   * The file's birth time (ns, as text) when the feed last read it; undefined when not
+   * known, '0' where the file system keeps none. git replaces a log with a new file, which
+   * often gets the number of the inode it freed: after `git stash` and `git stash pop` the
+   * log is the same inode holding the stashed bytes plus the lines stash took away, and
+   * reading those as appended delivered every version of those records again (a deleted
+   * record created, updated and deleted once more). A new birth time tells the files apart.
+   */
+  birth?: string;
 }
 
 interface TrackedLog {
@@ -365,7 +374,7 @@ export class ChangeFeed {
     if (!atStart) return false;
     let lineNo = local.firstLine;
     for (const line of appended.lines) this.applyLine(log, line.endsWith('\n') ? line.slice(0, -1) : line, lineNo++, 'local', out);
-    log.cursor = { ino: after.ino, offset: after.offset, lines: after.lines, fingerprint: after.fingerprint, prefixCrc: after.prefixCrc };
+    log.cursor = { ino: after.ino, offset: after.offset, lines: after.lines, fingerprint: after.fingerprint, prefixCrc: after.prefixCrc, ...(cursor?.birth === undefined ? {} : { birth: cursor.birth }) };
     return true;
   }
 
@@ -610,10 +619,12 @@ export class ChangeFeed {
       if (size > state.offset) this.notePending(log.name, path);
       else this.pending.delete(log.name);
       const cursor = log.cursor;
+      const birth = String(st.birthtimeNs);
       const tailOnly =
         cursor === undefined
           ? log.current.size === 0
           : cursor.ino === state.ino &&
+            (cursor.birth === undefined || cursor.birth === birth) &&
             cursor.offset <= state.offset &&
             fingerprintPrefix(fd, cursor.offset) === cursor.fingerprint &&
             prefixKept(fd, cursor, state);
@@ -624,7 +635,7 @@ export class ChangeFeed {
         cache.forEachCurrentVersion(log.name, (id, _updatedAt, line, text) => after.set(id, { text, line }));
         this.diffRewrite(log, after, (line) => source(line, 'rewrite'), out);
       }
-      log.cursor = cursorOf(state);
+      log.cursor = { ...cursorOf(state), birth };
     } finally {
       closeSync(fd);
     }
