@@ -103,11 +103,12 @@ interface Cursor {
   prefixCrc: number | null;
   /**
    * The file's birth time (ns, as text) when the feed last read it; undefined when not
-   * known, '0' where the file system keeps none. git replaces a log with a new file, which
-   * often gets the number of the inode it freed: after `git stash` and `git stash pop` the
-   * log is the same inode holding the stashed bytes plus the lines stash took away, and
-   * reading those as appended delivered every version of those records again (a deleted
-   * record created, updated and deleted once more). A new birth time tells the files apart.
+   * known (see `birthTimesKept`), '0' where the file system keeps none. git replaces a
+   * log with a new file, which often gets the number of the inode it freed: after `git
+   * stash` and `git stash pop` the log is the same inode holding the stashed bytes plus
+   * the lines stash took away, and reading those as appended delivered every version of
+   * those records again (a deleted record created, updated and deleted once more). A new
+   * birth time tells the files apart.
    */
   birth?: string;
 }
@@ -619,12 +620,13 @@ export class ChangeFeed {
       if (size > state.offset) this.notePending(log.name, path);
       else this.pending.delete(log.name);
       const cursor = log.cursor;
-      const birth = String(st.birthtimeNs);
+      if (st.birthtimeNs !== 0n && st.birthtimeNs !== st.ctimeNs) birthTimesKept = true;
+      const birth = birthTimesKept ? String(st.birthtimeNs) : undefined;
       const tailOnly =
         cursor === undefined
           ? log.current.size === 0
           : cursor.ino === state.ino &&
-            (cursor.birth === undefined || cursor.birth === birth) &&
+            (cursor.birth === undefined || birth === undefined || cursor.birth === birth) &&
             cursor.offset <= state.offset &&
             fingerprintPrefix(fd, cursor.offset) === cursor.fingerprint &&
             prefixKept(fd, cursor, state);
@@ -635,7 +637,7 @@ export class ChangeFeed {
         cache.forEachCurrentVersion(log.name, (id, _updatedAt, line, text) => after.set(id, { text, line }));
         this.diffRewrite(log, after, (line) => source(line, 'rewrite'), out);
       }
-      log.cursor = { ...cursorOf(state), birth };
+      log.cursor = { ...cursorOf(state), ...(birth === undefined ? {} : { birth }) };
     } finally {
       closeSync(fd);
     }
@@ -822,6 +824,14 @@ function prefixKept(fd: number, cursor: Cursor, state: FileStateRow): boolean {
   if (cursor.offset === state.offset) return cursor.prefixCrc === state.prefix_crc;
   return crc32Range(fd, cursor.offset, state.offset, cursor.prefixCrc) === state.prefix_crc;
 }
+
+/**
+ * Whether this process has seen a real birth time: where Node cannot ask the kernel for
+ * one (no statx), it reports the ctime, which every append moves, and comparing it would
+ * take every append for a rewrite. A file whose birth time differs from its ctime (a log
+ * appended to after it was made) shows that the birth times are real.
+ */
+let birthTimesKept = false;
 
 function cursorOf(state: FileStateRow): Cursor {
   return { ino: state.ino, offset: state.offset, lines: state.lines, fingerprint: state.fingerprint, prefixCrc: state.prefix_crc };

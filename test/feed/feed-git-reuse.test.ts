@@ -38,7 +38,6 @@ describe('change feed: git stash and stash pop under a watcher', () => {
         if (titled('ready') === undefined) cli('create-prd', 'ready', '--description', String(++tries));
         return titled('ready') !== undefined;
       });
-      const ready = changes().filter((c) => c.record.title === 'ready').map((c) => c.id);
       // Uncommitted lines: a PRD created, updated and deleted; one created and updated twice.
       const gone = cli('create-prd', 'gone');
       cli('update', gone, '--set', 'review_passes=1');
@@ -47,6 +46,9 @@ describe('change feed: git stash and stash pop under a watcher', () => {
       cli('update', kept, '--set', 'review_passes=1');
       cli('update', kept, '--set', 'review_passes=2');
       await waitFor('the writes', () => changes().filter((c) => c.id === kept).length === 3);
+      // Every `ready` PRD the wait above made (a write may have been on its way to the
+      // watcher when it tried again) was delivered before these later writes.
+      const ready = changes().filter((c) => c.record.title === 'ready').map((c) => c.id);
       const name = (id: string): string => (id === gone ? 'gone' : id === kept ? 'kept' : ready.includes(id) ? 'ready' : id);
       const log = join(dir, 'prds.jsonl');
       const ino = statSync(log).ino;
