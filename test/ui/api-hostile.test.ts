@@ -38,6 +38,26 @@ describe('GET /api/executions?status=', () => {
   });
 });
 
+describe('a where that writes a key twice', () => {
+  it('is a 400 naming the key, over real HTTP (JSON.parse kept the last value, and the page listed the records of a filter nobody asked for)', async () => {
+    const ui = await startUiServer({ store, port: 0 });
+    try {
+      for (const [where, key] of [['{"title":"p","title":"zzz"}', 'title'], ['{"created_at":{"gt":0,"gt":99999999999999}}', 'gt']] as const) {
+        const answer = await rawRequest(ui.port, `/api/collections/prds?where=${encodeURIComponent(where)}`);
+        expect(answer.status, answer.body).toBe(400);
+        const { error } = JSON.parse(answer.body) as ErrorResponse;
+        expect(error.code).toBe('VALIDATION');
+        expect(error.message).toBe(`where: "${key}" is given twice in one object; a filter holds one value per field and operator`);
+      }
+      const once = await rawRequest(ui.port, `/api/collections/prds?where=${encodeURIComponent('{"title":"p","status":"draft"}')}`);
+      expect(once.status, once.body).toBe(200);
+      expect(once.body).toContain('"total":1');
+    } finally {
+      await ui.close();
+    }
+  });
+});
+
 describe('a query parameter given twice', () => {
   it('is a 400 naming it, over real HTTP, on every route that reads a query; once is still answered', async () => {
     const ui = await startUiServer({ store, port: 0 });

@@ -9,6 +9,7 @@
 import { ExecutionStatusSchema, findCycles, NotFoundError, recordType, TaskStoreError, ValidationError, withReadDefaults, type Condition, type Execution, type Store, type TaskSpec } from '../../index.js';
 import { CliError } from '../../shared/errors.js';
 import { roundedIntegers } from '../../shared/exact-integers.js';
+import { repeatedKey } from '../../shared/json-keys.js';
 import { resolveId } from '../../shared/id-prefix.js';
 import { exactHistory, exactList, exactRecord, exactRecords } from '../../shared/exact-records.js';
 import { readRecord } from '../../shared/read-record.js';
@@ -221,6 +222,11 @@ function parseWhere(text: string | null): Record<string, never> {
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new ValidationError('where must be a JSON object, e.g. {"status":"open"}', { field: 'where' });
+  }
+  const repeated = repeatedKey(text);
+  if (repeated !== undefined) {
+    // JSON.parse keeps the last of the two: the filter would answer another question than the one asked.
+    throw new ValidationError(`where: ${JSON.stringify(repeated)} is given twice in one object; a filter holds one value per field and operator`, { field: 'where' });
   }
   const [inexact] = roundedIntegers(text);
   if (inexact !== undefined) {
