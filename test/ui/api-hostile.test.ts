@@ -1,4 +1,6 @@
 /** Odd query strings against the dashboard's JSON API: a clear 400, never a silently empty answer. */
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/index.js';
 import { handleApi } from '../../src/ui/server/api.js';
@@ -35,6 +37,30 @@ describe('GET /api/executions?status=', () => {
     const ok = get('/api/executions?status=running');
     expect(ok.status).toBe(200);
     expect((ok.body as ExecutionPageResponse).total).toBe(1);
+  });
+});
+
+describe('executions another program wrote', () => {
+  it('one whose ts_id is not an id (a number, null, "", an object) is listed without a task spec, over real HTTP (the whole page was a 500)', async () => {
+    store.close();
+    const lines = [5, null, '', { a: 1 }].map((ts_id, i) =>
+      JSON.stringify({ id: `odd-${i}`, ts_id, worktree_path: '/wt', branch_name: 'b', status: 'failed', started_at: 1_700_000_000_000 + i, created_at: 1, updated_at: 1_700_000_000_000 + i }),
+    );
+    appendFileSync(join(dir, 'executions.jsonl'), `${lines.join('\n')}\n`);
+    store = openStore(dir);
+    const ui = await startUiProcess(dir);
+    try {
+      const answer = await rawRequest(ui.port, '/api/executions');
+      expect(answer.status, answer.body).toBe(200);
+      const page = JSON.parse(answer.body) as ExecutionPageResponse;
+      expect(page.total).toBe(5);
+      expect(page.executions.map((e) => e.id).filter((id) => id.startsWith('odd-')).sort()).toEqual(['odd-0', 'odd-1', 'odd-2', 'odd-3']);
+      // The well-formed one still names its task spec.
+      expect(Object.values(page.task_specs).map((t) => t.phase_name)).toEqual(['a']);
+      expect((await rawRequest(ui.port, '/api/executions?status=failed')).status).toBe(200);
+    } finally {
+      await ui.stop();
+    }
   });
 });
 

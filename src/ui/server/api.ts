@@ -174,7 +174,10 @@ function executionPage(store: Store, _p: string[], query: URLSearchParams, now: 
   const executions = exactRecords(store, 'executions', rows.map((r) => withReadDefaults('executions', r) as unknown as Execution));
   const taskSpecs: ExecutionPageResponse['task_specs'] = {};
   for (const e of executions) {
-    if (Object.hasOwn(taskSpecs, e.ts_id)) continue;
+    // A ts_id another program wrote as a number, null or "" names no task spec (and
+    // getTaskSpec refuses it): the page lists the execution without one, rather than
+    // one such line making the whole page a 500.
+    if (typeof e.ts_id !== 'string' || e.ts_id === '' || Object.hasOwn(taskSpecs, e.ts_id)) continue;
     const found: TaskSpec | undefined = store.getTaskSpec(e.ts_id);
     const spec = found === undefined ? undefined : exactRecord(store, 'task_specs', found);
     if (spec !== undefined) taskSpecs[e.ts_id] = { phase_name: spec.phase_name, prd_id: spec.prd_id };
