@@ -26,7 +26,12 @@ describe.skipIf(!hasChromium)('a status written as something other than text', (
     appendFileSync(join(storeDir, 'prds.jsonl'), `${JSON.stringify({ id: 'odd-prd', title: 'odd', status: { phase: 'review' }, created_at: now, updated_at: now })}\n`);
     appendFileSync(
       join(storeDir, 'executions.jsonl'),
-      `${JSON.stringify({ id: 'odd-run', ts_id: 'none', worktree_path: '/wt', branch_name: 'b', status: 7, started_at: now, created_at: now, updated_at: now })}\n`,
+      [
+        { id: 'odd-run', ts_id: 'none', worktree_path: '/wt', branch_name: 'b', status: 7, started_at: now, created_at: now, updated_at: now },
+        { id: 'null-run', ts_id: null, worktree_path: '/wt', branch_name: 'b', status: 'failed', started_at: 'noon', created_at: now, updated_at: now },
+      ]
+        .map((line) => `${JSON.stringify(line)}\n`)
+        .join(''),
     );
     ui = await startUiProcess(storeDir);
     browser = await launchChromium();
@@ -52,7 +57,25 @@ describe.skipIf(!hasChromium)('a status written as something other than text', (
       expect(await badge('#/', '.prd-row[data-id="odd-prd"]')).toBe('{"phase":"review"}');
       expect(await badge('#/prd/odd-prd', '.prd-header h1')).toBe('{"phase":"review"}');
       expect(await badge('#/record/odd-prd', 'dd[data-field=status]')).toBe('{"phase":"review"}');
-      expect(await badge('#/executions', 'main table')).toBe('7');
+      expect(await badge('#/executions', 'tr[data-id="odd-run"]')).toBe('7');
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('an execution whose ts_id is null and whose start is no time is listed as written (the view threw and stayed on Loading…)', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    try {
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (err) => errors.push(err.message));
+      await page.goto(`${ui.url}#/executions`);
+      const row = page.locator('tr[data-id="null-run"]');
+      await row.waitFor({ timeout: WAIT });
+      const cells = await row.locator('td').allTextContents();
+      expect(cells.slice(0, 6)).toEqual(['failed', 'null', '—', '0', '—', 'noon']);
+      expect(await row.locator('a.record-link').count()).toBe(1); // its own id only
       expect(errors).toEqual([]);
     } finally {
       await context.close();

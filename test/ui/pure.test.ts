@@ -200,6 +200,7 @@ describe('routes', () => {
 describe('formatting', () => {
   it('formats durations, values and clipped text', () => {
     expect(formatDuration(-5)).toBe('0s');
+    expect(formatDuration(NaN)).toBe('—'); // a start written as text: no duration, not "NaNd NaNh"
     expect(formatDuration(59_999)).toBe('59s');
     expect(formatDuration(125_000)).toBe('2m 05s');
     expect(formatDuration(3 * 3600_000 + 60_000)).toBe('3h 01m');
