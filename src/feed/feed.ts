@@ -288,6 +288,8 @@ export class ChangeFeed {
   private readonly caughtUpAt = new Map<string, string>();
   private trackAll = false;
   private watcher: FSWatcher | undefined;
+  /** The store directory's identity (`directoryIdentity`) when {@link watcher} was opened on it. */
+  private watchedDir: string | undefined;
   private safetyTimer: NodeJS.Timeout | undefined;
   private settleTimer: NodeJS.Timeout | undefined;
   private pollScheduled = false;
@@ -398,6 +400,14 @@ export class ChangeFeed {
   }
 
   private start(): void {
+    this.openWatcher();
+    // The one handle that keeps the process alive while someone is watching.
+    this.safetyTimer = setInterval(() => this.safePoll(true), this.timings.safetyPollMs);
+  }
+
+  /** `fs.watch` on the store directory, as it is now (its identity kept, see {@link rewatchIfReplaced}). */
+  private openWatcher(): void {
+    this.watchedDir = directoryIdentity(this.host.dir);
     try {
       this.watcher = watch(this.host.dir, { persistent: false }, (_event, filename) => this.onFileEvent(filename));
       this.watcher.on('error', (err) => {
@@ -408,13 +418,27 @@ export class ChangeFeed {
     } catch (err) {
       this.host.logger.warn(`change feed: no file-system notifications (${(err as Error).message}); polling every ${this.timings.safetyPollMs} ms`);
     }
-    // The one handle that keeps the process alive while someone is watching.
-    this.safetyTimer = setInterval(() => this.safePoll(true), this.timings.safetyPollMs);
+  }
+
+  /**
+   * A notification watch follows the directory it was opened on. When the store directory
+   * is replaced (`rm -rf .taskstore` and `git checkout`, a checkout of a branch without it
+   * and back), that one is gone and nothing wakes the feed but the safety poll: every
+   * change then arrived up to 2 s late, for as long as the process watched. Called by the
+   * safety poll: one stat.
+   */
+  private rewatchIfReplaced(): void {
+    const now = directoryIdentity(this.host.dir);
+    if (now === undefined || now === this.watchedDir) return;
+    this.watcher?.close();
+    this.watcher = undefined;
+    this.openWatcher();
   }
 
   private stop(): void {
     this.watcher?.close();
     this.watcher = undefined;
+    this.watchedDir = undefined;
     if (this.safetyTimer !== undefined) clearInterval(this.safetyTimer);
     if (this.settleTimer !== undefined) clearTimeout(this.settleTimer);
     if (this.logTimer !== undefined) clearTimeout(this.logTimer);
@@ -466,6 +490,7 @@ export class ChangeFeed {
     if (this.logTimer !== undefined) clearTimeout(this.logTimer);
     this.logTimer = undefined;
     try {
+      if (listDirectory) this.rewatchIfReplaced();
       if (listDirectory && this.trackAll) for (const name of logsInDirectory(this.host.dir)) if (!this.tracked.has(name)) this.discovered.add(name);
       this.poll([]);
     } catch (err) {
@@ -839,6 +864,16 @@ function cursorOf(state: FileStateRow): Cursor {
 
 function sameCursor(cursor: Cursor, state: FileStateRow): boolean {
   return cursor.ino === state.ino && cursor.offset === state.offset && cursor.fingerprint === state.fingerprint && cursor.prefixCrc === state.prefix_crc;
+}
+
+/**
+ * Device, inode and (when real, see `birthTimesKept`) birth time of a directory, or
+ * undefined when it is absent: a directory made right after one was removed may get its
+ * inode number.
+ */
+function directoryIdentity(dir: string): string | undefined {
+  const st = statSync(dir, { bigint: true, throwIfNoEntry: false });
+  return st === undefined ? undefined : `${st.dev}:${st.ino}:${birthTimesKept ? st.birthtimeNs : ''}`;
 }
 
 /** inode, size and mtime of a log, or 'absent'. */

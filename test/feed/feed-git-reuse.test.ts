@@ -1,10 +1,10 @@
 /**
  * The change feed under git operations that replace a log by a new file which gets the
- * old file's inode number back. Real git, a real `taskstore watch` process, writes by
- * real CLI processes.
+ * old file's inode number back, or the whole store directory. Real git, a real
+ * `taskstore watch` process, writes by real CLI processes.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Change } from '../../src/index.js';
@@ -68,6 +68,55 @@ describe('change feed: git stash and stash pop under a watcher', () => {
       const popped = changes().slice(afterStash).filter((c) => c.record.title !== 'marker');
       expect(popped.map((c) => `${name(c.id)} ${c.op}`).sort(), `inode reused: ${reused}`).toEqual([...ready.map(() => 'ready create'), 'kept create'].sort());
       expect(popped.find((c) => c.id === kept)!.record).toMatchObject({ review_passes: 2 });
+    } finally {
+      watcher.kill('SIGTERM');
+      await new Promise((resolve) => watcher.once('exit', resolve));
+    }
+    expect(err).toBe('');
+  }, 60_000);
+});
+
+describe('change feed: the store directory replaced under a watcher', () => {
+  it('rm -rf .taskstore and git checkout: later writes arrive at once again, not at the next 2 s safety poll', async () => {
+    const repo = GitRepo.init();
+    const dir = join(repo.dir, '.taskstore');
+    const cli = (...args: string[]): string => {
+      const r = spawnSync(process.execPath, [CLI, '--store', dir, ...args], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      return r.stdout.trim();
+    };
+    cli('init');
+    cli('create-prd', 'base');
+    repo.commitAll('base');
+    const watcher = spawn(process.execPath, [CLI, '--store', dir, '--json', 'watch', '--collection', 'prds'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    watcher.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
+    watcher.stderr.on('data', (d: Buffer) => (err += d.toString('utf8')));
+    const titled = (title: string): boolean => out.includes(`"title":${JSON.stringify(title)}`);
+    const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+    try {
+      let tries = 0;
+      await waitFor('the watcher', () => {
+        if (!titled('ready')) cli('create-prd', 'ready', '--description', String(++tries));
+        return titled('ready');
+      });
+      rmSync(dir, { recursive: true, force: true });
+      repo.git('checkout', '--', '.taskstore');
+      // Past the next safety poll (every 2 s), which looks at the restored directory.
+      await sleep(2_500);
+      // Writes 0.7 s apart: at the 2 s polls alone at most one of them could arrive
+      // within 0.6 s (it waited for the next poll, up to 2 s).
+      const late: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        cli('create-prd', `after-${i}`);
+        const t0 = performance.now();
+        await waitFor(`after-${i}`, () => titled(`after-${i}`));
+        const ms = performance.now() - t0;
+        if (ms > 600) late.push(`after-${i}: ${Math.round(ms)} ms`);
+        await sleep(700);
+      }
+      expect(late).toEqual([]);
     } finally {
       watcher.kill('SIGTERM');
       await new Promise((resolve) => watcher.once('exit', resolve));
