@@ -101,6 +101,16 @@ interface Cursor {
    * and records a new CRC, which is how the feed learns that the log was rewritten.
    */
   prefixCrc: number | null;
+  /**
+   * The file's birth time (ns, as text) when the feed last read it; undefined when not
+   * known (see `birthTimesKept`), '0' where the file system keeps none. git replaces a
+   * log with a new file, which often gets the number of the inode it freed: after `git
+   * stash` and `git stash pop` the log is the same inode holding the stashed bytes plus
+   * the lines stash took away, and reading those as appended delivered every version of
+   * those records again (a deleted record created, updated and deleted once more). A new
+   * birth time tells the files apart.
+   */
+  birth?: string;
 }
 
 interface TrackedLog {
@@ -278,6 +288,8 @@ export class ChangeFeed {
   private readonly caughtUpAt = new Map<string, string>();
   private trackAll = false;
   private watcher: FSWatcher | undefined;
+  /** The store directory's identity (`directoryIdentity`) when {@link watcher} was opened on it. */
+  private watchedDir: string | undefined;
   private safetyTimer: NodeJS.Timeout | undefined;
   private settleTimer: NodeJS.Timeout | undefined;
   private pollScheduled = false;
@@ -365,7 +377,7 @@ export class ChangeFeed {
     if (!atStart) return false;
     let lineNo = local.firstLine;
     for (const line of appended.lines) this.applyLine(log, line.endsWith('\n') ? line.slice(0, -1) : line, lineNo++, 'local', out);
-    log.cursor = { ino: after.ino, offset: after.offset, lines: after.lines, fingerprint: after.fingerprint, prefixCrc: after.prefixCrc };
+    log.cursor = { ino: after.ino, offset: after.offset, lines: after.lines, fingerprint: after.fingerprint, prefixCrc: after.prefixCrc, ...(cursor?.birth === undefined ? {} : { birth: cursor.birth }) };
     return true;
   }
 
@@ -388,6 +400,14 @@ export class ChangeFeed {
   }
 
   private start(): void {
+    this.openWatcher();
+    // The one handle that keeps the process alive while someone is watching.
+    this.safetyTimer = setInterval(() => this.safePoll(true), this.timings.safetyPollMs);
+  }
+
+  /** `fs.watch` on the store directory, as it is now (its identity kept, see {@link rewatchIfReplaced}). */
+  private openWatcher(): void {
+    this.watchedDir = directoryIdentity(this.host.dir);
     try {
       this.watcher = watch(this.host.dir, { persistent: false }, (_event, filename) => this.onFileEvent(filename));
       this.watcher.on('error', (err) => {
@@ -398,13 +418,27 @@ export class ChangeFeed {
     } catch (err) {
       this.host.logger.warn(`change feed: no file-system notifications (${(err as Error).message}); polling every ${this.timings.safetyPollMs} ms`);
     }
-    // The one handle that keeps the process alive while someone is watching.
-    this.safetyTimer = setInterval(() => this.safePoll(true), this.timings.safetyPollMs);
+  }
+
+  /**
+   * A notification watch follows the directory it was opened on. When the store directory
+   * is replaced (`rm -rf .taskstore` and `git checkout`, a checkout of a branch without it
+   * and back), that one is gone and nothing wakes the feed but the safety poll: every
+   * change then arrived up to 2 s late, for as long as the process watched. Called by the
+   * safety poll: one stat.
+   */
+  private rewatchIfReplaced(): void {
+    const now = directoryIdentity(this.host.dir);
+    if (now === undefined || now === this.watchedDir) return;
+    this.watcher?.close();
+    this.watcher = undefined;
+    this.openWatcher();
   }
 
   private stop(): void {
     this.watcher?.close();
     this.watcher = undefined;
+    this.watchedDir = undefined;
     if (this.safetyTimer !== undefined) clearInterval(this.safetyTimer);
     if (this.settleTimer !== undefined) clearTimeout(this.settleTimer);
     if (this.logTimer !== undefined) clearTimeout(this.logTimer);
@@ -456,6 +490,7 @@ export class ChangeFeed {
     if (this.logTimer !== undefined) clearTimeout(this.logTimer);
     this.logTimer = undefined;
     try {
+      if (listDirectory) this.rewatchIfReplaced();
       if (listDirectory && this.trackAll) for (const name of logsInDirectory(this.host.dir)) if (!this.tracked.has(name)) this.discovered.add(name);
       this.poll([]);
     } catch (err) {
@@ -610,10 +645,13 @@ export class ChangeFeed {
       if (size > state.offset) this.notePending(log.name, path);
       else this.pending.delete(log.name);
       const cursor = log.cursor;
+      if (st.birthtimeNs !== 0n && st.birthtimeNs !== st.ctimeNs) birthTimesKept = true;
+      const birth = birthTimesKept ? String(st.birthtimeNs) : undefined;
       const tailOnly =
         cursor === undefined
           ? log.current.size === 0
           : cursor.ino === state.ino &&
+            (cursor.birth === undefined || birth === undefined || cursor.birth === birth) &&
             cursor.offset <= state.offset &&
             fingerprintPrefix(fd, cursor.offset) === cursor.fingerprint &&
             prefixKept(fd, cursor, state);
@@ -624,7 +662,7 @@ export class ChangeFeed {
         cache.forEachCurrentVersion(log.name, (id, _updatedAt, line, text) => after.set(id, { text, line }));
         this.diffRewrite(log, after, (line) => source(line, 'rewrite'), out);
       }
-      log.cursor = cursorOf(state);
+      log.cursor = { ...cursorOf(state), ...(birth === undefined ? {} : { birth }) };
     } finally {
       closeSync(fd);
     }
@@ -812,12 +850,30 @@ function prefixKept(fd: number, cursor: Cursor, state: FileStateRow): boolean {
   return crc32Range(fd, cursor.offset, state.offset, cursor.prefixCrc) === state.prefix_crc;
 }
 
+/**
+ * Whether this process has seen a real birth time: where Node cannot ask the kernel for
+ * one (no statx), it reports the ctime, which every append moves, and comparing it would
+ * take every append for a rewrite. A file whose birth time differs from its ctime (a log
+ * appended to after it was made) shows that the birth times are real.
+ */
+let birthTimesKept = false;
+
 function cursorOf(state: FileStateRow): Cursor {
   return { ino: state.ino, offset: state.offset, lines: state.lines, fingerprint: state.fingerprint, prefixCrc: state.prefix_crc };
 }
 
 function sameCursor(cursor: Cursor, state: FileStateRow): boolean {
   return cursor.ino === state.ino && cursor.offset === state.offset && cursor.fingerprint === state.fingerprint && cursor.prefixCrc === state.prefix_crc;
+}
+
+/**
+ * Device, inode and (when real, see `birthTimesKept`) birth time of a directory, or
+ * undefined when it is absent: a directory made right after one was removed may get its
+ * inode number.
+ */
+function directoryIdentity(dir: string): string | undefined {
+  const st = statSync(dir, { bigint: true, throwIfNoEntry: false });
+  return st === undefined ? undefined : `${st.dev}:${st.ino}:${birthTimesKept ? st.birthtimeNs : ''}`;
 }
 
 /** inode, size and mtime of a log, or 'absent'. */

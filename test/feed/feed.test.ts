@@ -435,7 +435,8 @@ describe('change feed: git rewrites', () => {
     const summary = (cs: Change[]) => cs.map((c) => `${c.id}:${c.op}`).sort();
     expect(summary(rec.real())).toEqual(['n1:update', 'n2:update', 'n3:update', 'n4:delete', 'new1:create', 'new2:create']);
     // The branch's log is main's plus appended lines: when git's new file reuses the old
-    // inode it is indistinguishable from an append (external); otherwise a rewrite.
+    // inode and the file system keeps no birth time, it is indistinguishable from an
+    // append (external); otherwise a rewrite.
     const sources = new Set(rec.real().map((c) => c.source));
     expect(sources.size).toBe(1);
     expect(['rewrite', 'external']).toContain([...sources][0]);

@@ -1,4 +1,6 @@
 /** Odd query strings against the dashboard's JSON API: a clear 400, never a silently empty answer. */
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/index.js';
 import { handleApi } from '../../src/ui/server/api.js';
@@ -6,11 +8,13 @@ import { startUiServer } from '../../src/ui/server/start-server.js';
 import type { ErrorResponse, ExecutionPageResponse } from '../../src/ui/api-types.js';
 import { openStore } from '../cli/run-cli.js';
 import { tempDir } from '../helpers/temp.js';
-import { rawRequest } from './ui-process.js';
+import { rawRequest, startUiProcess } from './ui-process.js';
 
 let store: Store;
+let dir: string;
 beforeEach(() => {
-  store = openStore(tempDir('taskstore-ui-api-'));
+  dir = tempDir('taskstore-ui-api-');
+  store = openStore(dir);
   const prd = store.createPrd({ title: 'p' });
   const spec = store.createTaskSpec({ prd_id: prd, phase_name: 'a' });
   store.createExecution({ ts_id: spec, worktree_path: '/wt', branch_name: 'b' });
@@ -33,6 +37,50 @@ describe('GET /api/executions?status=', () => {
     const ok = get('/api/executions?status=running');
     expect(ok.status).toBe(200);
     expect((ok.body as ExecutionPageResponse).total).toBe(1);
+  });
+});
+
+describe('executions another program wrote', () => {
+  it('one whose ts_id is not an id (a number, null, "", an object) is listed without a task spec, over real HTTP (the whole page was a 500)', async () => {
+    store.close();
+    const lines = [5, null, '', { a: 1 }].map((ts_id, i) =>
+      JSON.stringify({ id: `odd-${i}`, ts_id, worktree_path: '/wt', branch_name: 'b', status: 'failed', started_at: 1_700_000_000_000 + i, created_at: 1, updated_at: 1_700_000_000_000 + i }),
+    );
+    appendFileSync(join(dir, 'executions.jsonl'), `${lines.join('\n')}\n`);
+    store = openStore(dir);
+    const ui = await startUiProcess(dir);
+    try {
+      const answer = await rawRequest(ui.port, '/api/executions');
+      expect(answer.status, answer.body).toBe(200);
+      const page = JSON.parse(answer.body) as ExecutionPageResponse;
+      expect(page.total).toBe(5);
+      expect(page.executions.map((e) => e.id).filter((id) => id.startsWith('odd-')).sort()).toEqual(['odd-0', 'odd-1', 'odd-2', 'odd-3']);
+      // The well-formed one still names its task spec.
+      expect(Object.values(page.task_specs).map((t) => t.phase_name)).toEqual(['a']);
+      expect((await rawRequest(ui.port, '/api/executions?status=failed')).status).toBe(200);
+    } finally {
+      await ui.stop();
+    }
+  });
+});
+
+describe('a where that writes a key twice', () => {
+  it('is a 400 naming the key, over real HTTP (JSON.parse kept the last value, and the page listed the records of a filter nobody asked for)', async () => {
+    const ui = await startUiServer({ store, port: 0 });
+    try {
+      for (const [where, key] of [['{"title":"p","title":"zzz"}', 'title'], ['{"created_at":{"gt":0,"gt":99999999999999}}', 'gt']] as const) {
+        const answer = await rawRequest(ui.port, `/api/collections/prds?where=${encodeURIComponent(where)}`);
+        expect(answer.status, answer.body).toBe(400);
+        const { error } = JSON.parse(answer.body) as ErrorResponse;
+        expect(error.code).toBe('VALIDATION');
+        expect(error.message).toBe(`where: "${key}" is given twice in one object; a filter holds one value per field and operator`);
+      }
+      const once = await rawRequest(ui.port, `/api/collections/prds?where=${encodeURIComponent('{"title":"p","status":"draft"}')}`);
+      expect(once.status, once.body).toBe(200);
+      expect(once.body).toContain('"total":1');
+    } finally {
+      await ui.close();
+    }
   });
 });
 
@@ -107,6 +155,40 @@ describe('requests a browser page on another site can make', () => {
       expect((await rawRequest(ui.port, '/api/prds')).status).toBe(200);
     } finally {
       await ui.close();
+    }
+  });
+
+  it('a no-cors request from another site (an <img> or <script>: no Origin, Sec-Fetch-Site cross-site) is refused; navigations to the page are not', async () => {
+    // A real `taskstore ui` process, asked with the headers Chromium sends for an
+    // `<img src="http://127.0.0.1:PORT/api/search?q=a">` on a page of another site (no
+    // Origin): the browser hides the answer, but the server ran the search, and an
+    // `<img src=".../api/events">` subscribed the change feed.
+    const ui = await startUiProcess(dir);
+    try {
+      const noCors = (site: string, dest: string): Record<string, string> => ({ 'Sec-Fetch-Site': site, 'Sec-Fetch-Mode': 'no-cors', 'Sec-Fetch-Dest': dest });
+      for (const site of ['cross-site', 'same-site']) {
+        for (const [path, dest] of [['/api/search?q=p', 'image'], ['/api/prds', 'script'], ['/api/events', 'image'], ['/assets/app.js', 'script']] as const) {
+          const answer = await rawRequest(ui.port, path, { headers: noCors(site, dest) });
+          expect(answer.status, `${site} ${path}`).toBe(403);
+          expect(answer.body).not.toContain('"prds"');
+          expect(answer.body).not.toContain('"results"');
+        }
+        // A navigation to the API from another site runs it too.
+        expect((await rawRequest(ui.port, '/api/prds', { headers: { 'Sec-Fetch-Site': site, 'Sec-Fetch-Mode': 'navigate', 'Sec-Fetch-Dest': 'document' } })).status).toBe(403);
+      }
+      // A link to the dashboard in another site's page, and a typed URL, open the page.
+      for (const site of ['cross-site', 'none']) {
+        const page = await rawRequest(ui.port, '/', { headers: { 'Sec-Fetch-Site': site, 'Sec-Fetch-Mode': 'navigate', 'Sec-Fetch-Dest': 'document' } });
+        expect(page.status, site).toBe(200);
+      }
+      // The page's own requests, and clients that send no Sec-Fetch headers (curl), are answered.
+      const own = await rawRequest(ui.port, '/api/search?q=p', { headers: { 'Sec-Fetch-Site': 'same-origin', 'Sec-Fetch-Mode': 'cors', 'Sec-Fetch-Dest': 'empty' } });
+      expect(own.status).toBe(200);
+      expect(own.body).toContain('"results"');
+      expect((await rawRequest(ui.port, '/assets/app.js', { headers: noCors('same-origin', 'script') })).status).toBe(200);
+      expect((await rawRequest(ui.port, '/api/prds')).status).toBe(200);
+    } finally {
+      await ui.stop();
     }
   });
 

@@ -19,6 +19,8 @@ import { HOSTILE_TITLE, seedStore, type Seeded } from './seed.js';
 import { rawRequest, startUiProcess, type UiProcess } from './ui-process.js';
 import { CHROMIUM, hasChromium, launchChromium } from './chromium.js';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 
 if (!hasChromium) console.warn(`[ui browser tests] skipped: ${CHROMIUM} is missing (install it with: apt-get install -y chromium)`);
@@ -332,6 +334,46 @@ describe.skipIf(!hasChromium)('taskstore ui in Chromium', () => {
     await page.goto(`${ui.url}#/`);
     await page.locator('.prd-row').first().waitFor({ timeout: WAIT });
     await page.waitForTimeout(300);
+  });
+
+  it('loads nothing from another server for a record\'s markdown, with the Content-Security-Policy bypassed', async () => {
+    // "Images load only from inline data: URLs": a remote fetch tells its server who reads
+    // the record. An <img> with a data: src kept its srcset; <picture><source>, <video>,
+    // <audio> and the background attribute were kept whole, and the page fetched them all.
+    const hits: string[] = [];
+    const spy = createServer((req, res) => {
+      hits.push(req.url ?? '');
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => spy.listen(0, '127.0.0.1', resolve));
+    const remote = `http://127.0.0.1:${(spy.address() as AddressInfo).port}`;
+    const png = 'data:image/png;base64,iVBORw0KGgo=';
+    try {
+      const store = openStore(storeDir);
+      const id = store.collection({ name: 'leaks' }).create({
+        title: 'remote loads',
+        content: [
+          `<img src="${png}" srcset="${remote}/srcset 1x">`,
+          `<picture><source srcset="${remote}/picture-source"><img src="${png}"></picture>`,
+          `<video poster="${remote}/poster" src="${remote}/video"><source src="${remote}/video-source"><track src="${remote}/track"></video>`,
+          `<audio src="${remote}/audio" autoplay></audio>`,
+          `<table background="${remote}/table-background"><tr><td background="${remote}/td-background">cell</td></tr></table>`,
+          `![remote](${remote}/markdown-image) **still here**`,
+        ].join('\n\n'),
+      });
+      store.close();
+      await open(`#/record/${id}`, { bypassCSP: true });
+      const md = page.locator('.markdown');
+      await md.waitFor({ timeout: WAIT });
+      expect(await md.locator('strong').textContent()).toBe('still here');
+      expect(await md.locator('td').textContent()).toBe('cell');
+      expect(await md.locator(`img[src="${png}"]`).count()).toBe(2);
+      await page.waitForTimeout(1000);
+      expect(hits).toEqual([]);
+      expect(await md.locator('[src^="http" i], [srcset], [poster], [background]').count()).toBe(0);
+    } finally {
+      spy.close();
+    }
   });
 
   it('works on a narrow window: the board stacks its columns', async () => {

@@ -107,6 +107,10 @@ describe('table filter', () => {
 
   it('refuses a field given twice, and keeps __proto__ as a field (not dropped: that would match everything)', () => {
     expect(() => parseFilter('status=open owner=ana status=done')).toThrow('status is given twice');
+    // In the JSON form too: JSON.parse kept the last value without a word.
+    expect(() => parseFilter('{"status":"open","status":"done"}')).toThrow('status is given twice');
+    expect(() => parseFilter('{"n":{"gt":1,"gt":5}}')).toThrow('gt is given twice');
+    expect(parseFilter('{"a":{"gt":1},"b":{"gt":5}}')).toEqual({ a: { gt: 1 }, b: { gt: 5 } });
     const where = parseFilter('__proto__=x n=1');
     expect(Object.keys(where)).toEqual(['__proto__', 'n']);
     expect(JSON.stringify(where)).toBe('{"__proto__":"x","n":1}');
@@ -196,6 +200,7 @@ describe('routes', () => {
 describe('formatting', () => {
   it('formats durations, values and clipped text', () => {
     expect(formatDuration(-5)).toBe('0s');
+    expect(formatDuration(NaN)).toBe('—'); // a start written as text: no duration, not "NaNd NaNh"
     expect(formatDuration(59_999)).toBe('59s');
     expect(formatDuration(125_000)).toBe('2m 05s');
     expect(formatDuration(3 * 3600_000 + 60_000)).toBe('3h 01m');

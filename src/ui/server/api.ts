@@ -9,6 +9,7 @@
 import { ExecutionStatusSchema, findCycles, NotFoundError, recordType, TaskStoreError, ValidationError, withReadDefaults, type Condition, type Execution, type Store, type TaskSpec } from '../../index.js';
 import { CliError } from '../../shared/errors.js';
 import { roundedIntegers } from '../../shared/exact-integers.js';
+import { repeatedKey } from '../../shared/json-keys.js';
 import { resolveId } from '../../shared/id-prefix.js';
 import { exactHistory, exactList, exactRecord, exactRecords } from '../../shared/exact-records.js';
 import { readRecord } from '../../shared/read-record.js';
@@ -173,7 +174,10 @@ function executionPage(store: Store, _p: string[], query: URLSearchParams, now: 
   const executions = exactRecords(store, 'executions', rows.map((r) => withReadDefaults('executions', r) as unknown as Execution));
   const taskSpecs: ExecutionPageResponse['task_specs'] = {};
   for (const e of executions) {
-    if (Object.hasOwn(taskSpecs, e.ts_id)) continue;
+    // A ts_id another program wrote as a number, null or "" names no task spec (and
+    // getTaskSpec refuses it): the page lists the execution without one, rather than
+    // one such line making the whole page a 500.
+    if (typeof e.ts_id !== 'string' || e.ts_id === '' || Object.hasOwn(taskSpecs, e.ts_id)) continue;
     const found: TaskSpec | undefined = store.getTaskSpec(e.ts_id);
     const spec = found === undefined ? undefined : exactRecord(store, 'task_specs', found);
     if (spec !== undefined) taskSpecs[e.ts_id] = { phase_name: spec.phase_name, prd_id: spec.prd_id };
@@ -221,6 +225,11 @@ function parseWhere(text: string | null): Record<string, never> {
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new ValidationError('where must be a JSON object, e.g. {"status":"open"}', { field: 'where' });
+  }
+  const repeated = repeatedKey(text);
+  if (repeated !== undefined) {
+    // JSON.parse keeps the last of the two: the filter would answer another question than the one asked.
+    throw new ValidationError(`where: ${JSON.stringify(repeated)} is given twice in one object; a filter holds one value per field and operator`, { field: 'where' });
   }
   const [inexact] = roundedIntegers(text);
   if (inexact !== undefined) {

@@ -68,6 +68,22 @@ export function originAllowed(header: string | undefined, allowed: ReadonlySet<s
 }
 
 /**
+ * True when the request's `Sec-Fetch-Site` / `Sec-Fetch-Mode` headers (sent by every
+ * current browser; absent from curl and old browsers) allow an answer. A page on another
+ * site can make the browser send a GET without any `Origin` header: `<img>`, `<script>`,
+ * `<link rel=prefetch>` are "no-cors" requests. It cannot read the answer, but the
+ * server would still run the API for it (a search on every load, on a loop) and hold
+ * `/api/events` open: such a request says `Sec-Fetch-Site: cross-site` (or `same-site`:
+ * another port of this address), and is refused. A navigation from elsewhere to the page
+ * (a link to `http://127.0.0.1:4711/#/prd/…` in a chat) is let through, except to `/api/`.
+ */
+export function fetchSiteAllowed(site: string | undefined, mode: string | undefined, path: string): boolean {
+  const s = site?.trim().toLowerCase();
+  if (s === undefined || s === '' || s === 'same-origin' || s === 'none') return true;
+  return mode?.trim().toLowerCase() === 'navigate' && !path.startsWith('/api/');
+}
+
+/**
  * The URL of a request target, read the way HTTP defines it: `/path?query` is a path
  * (`//evil/x` included: `new URL(target, base)` would read `evil` as a host), an absolute
  * `http://host/path` names the host it is for, which must be one of `allowed` whatever

@@ -14,7 +14,7 @@ import { CliError } from '../../shared/errors.js';
 import type { LiveChange } from '../api-types.js';
 import { stringifyExact } from '../../shared/exact-json.js';
 import { handleApi } from './api.js';
-import { allowedHosts, hostAllowed, originAllowed, requestUrl, urlHost } from './host-check.js';
+import { allowedHosts, fetchSiteAllowed, hostAllowed, originAllowed, requestUrl, urlHost } from './host-check.js';
 import { listenOn } from './listen.js';
 import { feedChanges, type ChangeSource } from './live-changes.js';
 import { ASSETS, CONTENT_SECURITY_POLICY, INDEX_HTML, findAssetsDir } from './page.js';
@@ -105,6 +105,10 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     }
     const url = target.url;
     const path = url.pathname;
+    if (!fetchSiteAllowed(one(req.headers['sec-fetch-site']), one(req.headers['sec-fetch-mode']), path)) {
+      send(res, 403, 'text/plain; charset=utf-8', 'Forbidden: a page on another site may not use this TaskStore dashboard.\n');
+      return;
+    }
     if (path === '/api/events') {
       if (req.method === 'HEAD') send(res, 200, 'text/event-stream; charset=utf-8', '', true);
       else openLive(req, res);
@@ -213,6 +217,11 @@ function securityHeaders(): Record<string, string> {
 function send(res: ServerResponse, status: number, type: string, body: string | Buffer, headOnly = false, cache = 'no-store'): void {
   res.writeHead(status, { ...securityHeaders(), 'Content-Type': type, 'Cache-Control': cache, 'Content-Length': Buffer.byteLength(body) });
   res.end(headOnly ? undefined : body);
+}
+
+/** A header's text; typed as a possible list, which is joined as Node joins a repeated header. */
+function one(header: string | string[] | undefined): string | undefined {
+  return Array.isArray(header) ? header.join(',') : header;
 }
 
 function localAddresses(): string[] {

@@ -2,11 +2,13 @@
 import type { ComponentChildren } from 'preact';
 import type { Progress } from '../api-types.js';
 import { ApiError } from './api-client.js';
-import { count } from './format.js';
+import { count, valueText } from './format.js';
 import { href } from './router.js';
 
 export function StatusBadge({ status }: { status: unknown }) {
-  const text = typeof status === 'string' ? status : String(status);
+  // A status another program wrote as an object or a number is shown as written, as
+  // every other field is (String() made an object "[object Object]").
+  const text = valueText(status);
   return <span class={`badge status-${/^[a-z_]+$/.test(text) ? text : 'other'}`}>{text}</span>;
 }
 

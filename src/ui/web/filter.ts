@@ -3,6 +3,7 @@
  * library's `where`. Pure.
  */
 import { roundedIntegers } from '../../shared/exact-integers.js';
+import { repeatedKey } from '../../shared/json-keys.js';
 
 /**
  * `field=value` pairs separated by spaces or commas; values are JSON when they parse
@@ -10,7 +11,7 @@ import { roundedIntegers } from '../../shared/exact-integers.js';
  * `where` JSON itself. The two fields every record has are typed as every collection
  * types them (and as `taskstore list --where` reads them): `id=5` is the id "5" (the
  * number 5 matches no id), and `updated_at` takes a number only. Throws an Error with a readable message on a malformed pair, on a
- * field given twice (one of the two values would be dropped), and on an integer a number
+ * field given twice, or a key written twice in the JSON (one of the two values would be dropped), and on an integer a number
  * cannot hold (beyond ±2^53): `JSON.parse` would round it, and the rounded number would
  * filter by another value than the one typed.
  * @example parseFilter('status=open n=3') // { status: 'open', n: 3 }
@@ -21,6 +22,8 @@ export function parseFilter(text: string): Record<string, unknown> {
   if (t.startsWith('{')) {
     const value: unknown = JSON.parse(t);
     if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('the filter must be a JSON object');
+    const repeated = repeatedKey(t);
+    if (repeated !== undefined) throw new Error(`${repeated} is given twice: keep one (a filter holds one value per field and operator)`);
     refuseInexact(roundedIntegers(t));
     return value as Record<string, unknown>;
   }

@@ -19,8 +19,9 @@ export function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
-/** `2m 05s`, `3h 12m`, `4d 2h`; negative durations as 0s. */
+/** `2m 05s`, `3h 12m`, `4d 2h`; negative durations as 0s; `—` for no number (a start or end that is not a time). */
 export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms)) return '—';
   const s = Math.max(0, Math.floor(ms / 1000));
   if (s < 60) return `${s}s`;
   const m = Math.floor(s / 60);

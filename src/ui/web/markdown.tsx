@@ -32,7 +32,13 @@ function renderMarkdown(text: string): string {
     hooked = true;
   }
   const html = marked.parse(text, { async: false, gfm: true });
-  return DOMPurify.sanitize(html, { FORBID_TAGS: ['style', 'form', 'input', 'button', 'textarea', 'select', 'svg', 'math'], FORBID_ATTR: ['style'] });
+  // Everything else that makes the browser fetch on its own goes too: srcset (also beside
+  // a data: src), <picture>/<source>, <video>/<audio>/<track> (src, poster) and the
+  // background attribute of tables and cells. Links stay: they fetch only when clicked.
+  return DOMPurify.sanitize(html, {
+    FORBID_TAGS: ['style', 'form', 'input', 'button', 'textarea', 'select', 'svg', 'math', 'picture', 'source', 'video', 'audio', 'track'],
+    FORBID_ATTR: ['style', 'srcset', 'background', 'poster'],
+  });
 }
 
 export function Markdown({ text }: { text: string }) {

@@ -57,7 +57,11 @@ export function ExecutionsView({ params, version }: { params: URLSearchParams; v
             </thead>
             <tbody>
               {data.executions.map((e) => {
-                const spec = data.task_specs[e.ts_id];
+                // A ts_id another program wrote as null, a number or an object names no
+                // task spec: shown as written, without a link (shortId(null) threw, and the
+                // whole view stayed on "Loading…").
+                const named = typeof e.ts_id === 'string' && e.ts_id !== '';
+                const spec = named && Object.hasOwn(data.task_specs, e.ts_id) ? data.task_specs[e.ts_id] : undefined;
                 const end = e.completed_at ?? (e.status === 'running' ? now : e.updated_at);
                 return (
                   <tr key={e.id} data-id={e.id}>
@@ -65,7 +69,7 @@ export function ExecutionsView({ params, version }: { params: URLSearchParams; v
                       <StatusBadge status={e.status} />
                     </td>
                     <td>
-                      <RecordLink id={e.ts_id}>{valueText(spec?.phase_name ?? shortId(e.ts_id))}</RecordLink>
+                      {named ? <RecordLink id={e.ts_id}>{valueText(spec?.phase_name ?? shortId(e.ts_id))}</RecordLink> : <code>{valueText(e.ts_id)}</code>}
                     </td>
                     <td>{valueText(e.current_phase ?? '—')}</td>
                     <td class="num">{valueText(e.iteration_count)}</td>

@@ -1,0 +1,126 @@
+/**
+ * The change feed under git operations that replace a log by a new file which gets the
+ * old file's inode number back, or the whole store directory. Real git, a real
+ * `taskstore watch` process, writes by real CLI processes.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Change } from '../../src/index.js';
+import { CLI } from '../helpers/paths.js';
+import { GitRepo } from '../helpers/git-repo.js';
+import { waitFor } from '../helpers/wait-for.js';
+
+describe('change feed: git stash and stash pop under a watcher', () => {
+  it('the records stash took away come back once, as the differences (every version was delivered again, a deleted record created and deleted anew)', async () => {
+    const repo = GitRepo.init();
+    const dir = join(repo.dir, '.taskstore');
+    const cli = (...args: string[]): string => {
+      const r = spawnSync(process.execPath, [CLI, '--store', dir, ...args], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      return r.stdout.trim();
+    };
+    cli('init');
+    cli('create-prd', 'base');
+    repo.commitAll('base');
+    const watcher = spawn(process.execPath, [CLI, '--store', dir, '--json', 'watch', '--collection', 'prds'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    watcher.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
+    watcher.stderr.on('data', (d: Buffer) => (err += d.toString('utf8')));
+    const changes = (): Change[] => out.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Change);
+    const titled = (title: string): Change | undefined => changes().find((c) => c.record.title === title);
+    try {
+      // The watcher is live once it delivers a write made after it started.
+      let tries = 0;
+      await waitFor('the watcher', () => {
+        if (titled('ready') === undefined) cli('create-prd', 'ready', '--description', String(++tries));
+        return titled('ready') !== undefined;
+      });
+      // Uncommitted lines: a PRD created, updated and deleted; one created and updated twice.
+      const gone = cli('create-prd', 'gone');
+      cli('update', gone, '--set', 'review_passes=1');
+      cli('delete', gone, '--force');
+      const kept = cli('create-prd', 'kept');
+      cli('update', kept, '--set', 'review_passes=1');
+      cli('update', kept, '--set', 'review_passes=2');
+      await waitFor('the writes', () => changes().filter((c) => c.id === kept).length === 3);
+      // Every `ready` PRD the wait above made (a write may have been on its way to the
+      // watcher when it tried again) was delivered before these later writes.
+      const ready = changes().filter((c) => c.record.title === 'ready').map((c) => c.id);
+      const name = (id: string): string => (id === gone ? 'gone' : id === kept ? 'kept' : ready.includes(id) ? 'ready' : id);
+      const log = join(dir, 'prds.jsonl');
+      const ino = statSync(log).ino;
+
+      const before = changes().length;
+      repo.git('stash', '-q');
+      // stash took the lines away: `kept` vanished (a delete with its last version), and so
+      // did `ready`, which was never committed either; `gone` was deleted already.
+      await waitFor('the stash', () => changes().length >= before + 1 + ready.length);
+      const afterStash = changes().length;
+      repo.git('stash', 'pop', '-q');
+      // The popped log is the stashed one plus those lines: on this machine's file systems
+      // git's new file gets the old inode number, so it looks like an append.
+      const reused = statSync(log).ino === ino;
+      cli('create-prd', 'marker');
+      await waitFor('the marker', () => titled('marker') !== undefined);
+      const popped = changes().slice(afterStash).filter((c) => c.record.title !== 'marker');
+      expect(popped.map((c) => `${name(c.id)} ${c.op}`).sort(), `inode reused: ${reused}`).toEqual([...ready.map(() => 'ready create'), 'kept create'].sort());
+      expect(popped.find((c) => c.id === kept)!.record).toMatchObject({ review_passes: 2 });
+    } finally {
+      watcher.kill('SIGTERM');
+      await new Promise((resolve) => watcher.once('exit', resolve));
+    }
+    expect(err).toBe('');
+  }, 60_000);
+});
+
+describe('change feed: the store directory replaced under a watcher', () => {
+  it('rm -rf .taskstore and git checkout: later writes arrive at once again, not at the next 2 s safety poll', async () => {
+    const repo = GitRepo.init();
+    const dir = join(repo.dir, '.taskstore');
+    const cli = (...args: string[]): string => {
+      const r = spawnSync(process.execPath, [CLI, '--store', dir, ...args], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      return r.stdout.trim();
+    };
+    cli('init');
+    cli('create-prd', 'base');
+    repo.commitAll('base');
+    const watcher = spawn(process.execPath, [CLI, '--store', dir, '--json', 'watch', '--collection', 'prds'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    watcher.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
+    watcher.stderr.on('data', (d: Buffer) => (err += d.toString('utf8')));
+    const titled = (title: string): boolean => out.includes(`"title":${JSON.stringify(title)}`);
+    const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+    try {
+      let tries = 0;
+      await waitFor('the watcher', () => {
+        if (!titled('ready')) cli('create-prd', 'ready', '--description', String(++tries));
+        return titled('ready');
+      });
+      rmSync(dir, { recursive: true, force: true });
+      repo.git('checkout', '--', '.taskstore');
+      // Past the next safety poll (every 2 s), which looks at the restored directory.
+      await sleep(2_500);
+      // Writes 0.7 s apart: at the 2 s polls alone at most one of them could arrive
+      // within 0.6 s (it waited for the next poll, up to 2 s).
+      const late: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        cli('create-prd', `after-${i}`);
+        const t0 = performance.now();
+        await waitFor(`after-${i}`, () => titled(`after-${i}`));
+        const ms = performance.now() - t0;
+        if (ms > 600) late.push(`after-${i}: ${Math.round(ms)} ms`);
+        await sleep(700);
+      }
+      expect(late).toEqual([]);
+    } finally {
+      watcher.kill('SIGTERM');
+      await new Promise((resolve) => watcher.once('exit', resolve));
+    }
+    expect(err).toBe('');
+  }, 60_000);
+});

@@ -1,0 +1,84 @@
+/**
+ * Status badges of records another program wrote with a status that is not text (an
+ * object, a number): the page shows the value as written, as every other field, in real
+ * Chromium against a real `taskstore ui` process.
+ */
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStore } from '../cli/run-cli.js';
+import { startUiProcess, type UiProcess } from './ui-process.js';
+import { hasChromium, launchChromium } from './chromium.js';
+
+const WAIT = 15_000;
+
+describe.skipIf(!hasChromium)('a status written as something other than text', () => {
+  const root = mkdtempSync(join(tmpdir(), 'taskstore-ui-status-'));
+  const storeDir = join(root, '.taskstore');
+  let ui: UiProcess;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    openStore(storeDir).close();
+    const now = Date.now();
+    appendFileSync(join(storeDir, 'prds.jsonl'), `${JSON.stringify({ id: 'odd-prd', title: 'odd', status: { phase: 'review' }, created_at: now, updated_at: now })}\n`);
+    appendFileSync(
+      join(storeDir, 'executions.jsonl'),
+      [
+        { id: 'odd-run', ts_id: 'none', worktree_path: '/wt', branch_name: 'b', status: 7, started_at: now, created_at: now, updated_at: now },
+        { id: 'null-run', ts_id: null, worktree_path: '/wt', branch_name: 'b', status: 'failed', started_at: 'noon', created_at: now, updated_at: now },
+      ]
+        .map((line) => `${JSON.stringify(line)}\n`)
+        .join(''),
+    );
+    ui = await startUiProcess(storeDir);
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await ui?.stop();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('is shown as written on the PRD list, the board, the record and the executions (it read [object Object])', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    try {
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (err) => errors.push(err.message));
+      const badge = async (hash: string, row: string): Promise<string | null> => {
+        await page.goto(`${ui.url}${hash}`);
+        const located = page.locator(`${row} .badge`).first();
+        await located.waitFor({ timeout: WAIT });
+        return located.textContent();
+      };
+      expect(await badge('#/', '.prd-row[data-id="odd-prd"]')).toBe('{"phase":"review"}');
+      expect(await badge('#/prd/odd-prd', '.prd-header h1')).toBe('{"phase":"review"}');
+      expect(await badge('#/record/odd-prd', 'dd[data-field=status]')).toBe('{"phase":"review"}');
+      expect(await badge('#/executions', 'tr[data-id="odd-run"]')).toBe('7');
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('an execution whose ts_id is null and whose start is no time is listed as written (the view threw and stayed on Loading…)', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    try {
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (err) => errors.push(err.message));
+      await page.goto(`${ui.url}#/executions`);
+      const row = page.locator('tr[data-id="null-run"]');
+      await row.waitFor({ timeout: WAIT });
+      const cells = await row.locator('td').allTextContents();
+      expect(cells.slice(0, 6)).toEqual(['failed', 'null', '—', '0', '—', 'noon']);
+      expect(await row.locator('a.record-link').count()).toBe(1); // its own id only
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+});
