@@ -4,7 +4,7 @@ import { isAbsolute, join, relative, sep } from 'node:path';
 import { ioError, ValidationError } from '../errors.js';
 import { addAttributesLine, attributesLine, legacyAttributesLines, MERGE_DRIVER_NAME } from './attributes.js';
 import { defaultCommandPaths, mergeDriverCommand, type CommandPaths } from './command-paths.js';
-import { fileMode, readBytesIfExists, readTextIfExists, removeFile, setMode, writeFileAtomic } from './file-io.js';
+import { byteText, fileMode, readByteTextIfExists, readBytesIfExists, readTextIfExists, removeFile, setMode, writeByteTextAtomic, writeFileAtomic } from './file-io.js';
 import { gitAttributes, sampleLogPath } from './status.js';
 import { getConfig, setLocalConfig } from './git-config.js';
 import { blockOrigin, foreignInterpreter, HOOK_NAMES, withBlock, type BlockOrigin, type HookName } from './hook-block.js';
@@ -138,14 +138,15 @@ function installDriverConfig(workTree: string, commands: CommandPaths, report: R
  */
 function installAttributes(workTree: string, storeRelative: string, report: ReportBuilder): { undo: () => void } {
   const path = join(workTree, '.gitattributes');
-  const content = readTextIfExists(path);
+  // As bytes: the file is the user's, and need not be UTF-8.
+  const content = readByteTextIfExists(path);
   const mode = fileMode(path);
-  const updated = addAttributesLine(content, attributesLine(storeRelative), legacyAttributesLines(storeRelative));
-  if (updated !== undefined) writeFileAtomic(path, updated, mode ?? 0o644);
+  const updated = addAttributesLine(content, byteText(attributesLine(storeRelative)), legacyAttributesLines(storeRelative).map(byteText));
+  if (updated !== undefined) writeByteTextAtomic(path, updated, mode ?? 0o644);
   const undo = (): void => {
     if (updated === undefined) return;
     if (content === undefined) removeFile(path);
-    else writeFileAtomic(path, content, mode ?? 0o644);
+    else writeByteTextAtomic(path, content, mode ?? 0o644);
   };
   const sample = sampleLogPath(storeRelative);
   const attributes = gitAttributes(workTree, sample, ['merge', 'text']);
