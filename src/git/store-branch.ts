@@ -124,15 +124,18 @@ export function setUpStoreBranch(options: { cwd: string; branch: string; remote?
 }
 
 /**
- * Commits what setting up the store added to the store branch (`.gitattributes` and the
- * store directory's committed files) when anything is new. Returns the commit, or
- * undefined when there was nothing to commit.
+ * Commits what setting up the store added to the store branch (`.gitattributes`,
+ * `.taskstore/.version` and `.taskstore/.gitignore`) when anything is new. Returns the
+ * commit, or undefined when there was nothing to commit. The logs are not committed here:
+ * `init --branch` run again took every line written since, unlocked and unchecked (a
+ * writer's half line, say), past the pre-commit hook; git-sync commits them safely.
  */
 export function commitStoreBranchSetup(worktree: string): string | undefined {
   assertPathArgument('worktree', worktree, 'the path of the store branch\'s worktree');
-  git(['add', '--', '.gitattributes', STORE_DIR_NAME], worktree, { env: NO_HOOKS });
-  if (runGit(['diff', '--cached', '--quiet'], worktree).status === 0) return undefined;
-  git([...commitIdentityArgs(worktree), 'commit', '--quiet', '--no-verify', '-m', 'taskstore: set up the store branch'], worktree, { env: NO_HOOKS });
+  const files = ['.gitattributes', `${STORE_DIR_NAME}/.version`, `${STORE_DIR_NAME}/.gitignore`];
+  git(['add', '--', ...files], worktree, { env: NO_HOOKS });
+  if (runGit(['diff', '--cached', '--quiet', '--', ...files], worktree).status === 0) return undefined;
+  git([...commitIdentityArgs(worktree), 'commit', '--quiet', '--no-verify', '-m', 'taskstore: set up the store branch', '--', ...files], worktree, { env: NO_HOOKS });
   return chompLine(git(['rev-parse', 'HEAD'], worktree));
 }
 

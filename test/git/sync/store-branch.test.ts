@@ -33,6 +33,18 @@ describe('taskstore init --branch', () => {
     expect(again.commit).toBeNull();
   });
 
+  it('run again, commits no log: the records written since are left to git-sync (which commits whole lines only, under the lock)', () => {
+    const remote = makeRemote();
+    const { clone, storeDir } = branchClone(remote, 'state');
+    const head = clone.git('rev-parse', 'state').trim();
+    cliOk(clone.dir, 'create-prd', 'written since');
+    const again = cliJson(clone.dir, 'init', '--branch', 'state');
+    expect(again.commit).toBeNull();
+    expect(clone.git('rev-parse', 'state').trim()).toBe(head);
+    expect(cliJson(clone.dir, 'status').uncommitted).toEqual({ prds: { added: 1, removed: 0 } });
+    expect(existsSync(join(storeDir, 'prds.jsonl'))).toBe(true);
+  });
+
   it('is found from the main work tree and from two linked worktrees, which all use the one store', () => {
     const remote = makeRemote();
     const { clone, storeDir } = branchClone(remote);
