@@ -212,18 +212,29 @@ function reportDamage(pathExpr: string, where: string, indent: string): string[]
 }
 
 /**
- * Runs `body` (lines indented for the loop) once per store log among the paths
- * `listCommand` prints, one per line, with the path in `$taskstore_f`: the store
- * directory's own `*.jsonl` files, not those of its subdirectories. A failing command
- * lists nothing.
+ * `git diff` options that list only the store directory's files, by their names inside it
+ * (`prds.jsonl`): git quotes a listed path holding `"`, `\`, a tab or a newline even with
+ * core.quotePath=false, and the store's own prefix then matched none of them (a store in
+ * `my"data/` had its conflict markers committed unchecked). Collection names need no quoting.
+ */
+const IN_STORE = '${taskstore_prefix:+"--relative=$taskstore_prefix"}';
+
+/** The path of the log `$taskstore_f` names, relative to the work tree root. */
+const LOG_PATH = '$taskstore_prefix$taskstore_f';
+
+/**
+ * Runs `body` (lines indented for the loop) once per store log among the names
+ * `listCommand` prints (relative to the store directory, see {@link IN_STORE}), one per
+ * line, with the name in `$taskstore_f`: the store directory's own `*.jsonl` files, not
+ * those of its subdirectories. A failing command lists nothing.
  */
 function forEachStoreLog(listCommand: string, body: string[]): string[] {
   return [
     `  taskstore_files=$(${listCommand} 2>/dev/null) || taskstore_files=`,
     '  while IFS= read -r taskstore_f; do',
     '    case $taskstore_f in',
-    '      "$taskstore_prefix"*/*) continue ;;',
-    '      "$taskstore_prefix"*.jsonl) ;;',
+    '      */*) continue ;;',
+    '      *.jsonl) ;;',
     '      *) continue ;;',
     '    esac',
     ...body,
@@ -245,9 +256,9 @@ function refuseStagedDamage(refused: string, againAfterResolve: string, againAft
     `if ${ENABLED}; then`,
     '  taskstore_blocked=0',
     '  taskstore_damaged=0',
-    ...forEachStoreLog('git -c core.quotePath=false diff --cached --name-only --diff-filter=ACMRT', [
-      ...reportMarker('"$taskstore_f"', 'git show ":$taskstore_f"', '    '),
-      ...reportDamage('"$taskstore_f"', 'git show ":$taskstore_f"', '    '),
+    ...forEachStoreLog(`git -c core.quotePath=false diff --cached --name-only --diff-filter=ACMRT ${IN_STORE}`, [
+      ...reportMarker(`"${LOG_PATH}"`, `git show ":${LOG_PATH}"`, '    '),
+      ...reportDamage(`"${LOG_PATH}"`, `git show ":${LOG_PATH}"`, '    '),
     ]),
     '  if [ "$taskstore_blocked" = 1 ]; then',
     `    echo ${shellQuote(conflict)} >&2`,
@@ -274,10 +285,10 @@ function rebaseCommittedMarkers(): string[] {
     'resolve the file (keep the lines you want, delete the <<<<<<< ======= >>>>>>> lines) and commit it\\n';
   return [
     `if ${ENABLED} && [ "\${1:-}" = rebase ]; then`,
-    ...forEachStoreLog('git -c core.quotePath=false diff --name-only ORIG_HEAD HEAD -- "${taskstore_prefix:-.}"', [
-      `    taskstore_hit=$(git cat-file blob "HEAD:$taskstore_f" 2>/dev/null | tr -d '\\000\\r' | grep -n -E ${MARKER_RE} | sed -n 1p)`,
+    ...forEachStoreLog(`git -c core.quotePath=false diff --name-only ${IN_STORE} ORIG_HEAD HEAD`, [
+      `    taskstore_hit=$(git cat-file blob "HEAD:${LOG_PATH}" 2>/dev/null | tr -d '\\000\\r' | grep -n -E ${MARKER_RE} | sed -n 1p)`,
       '    if [ -n "$taskstore_hit" ]; then',
-      `      printf ${shellQuote(warning)} "$taskstore_f" "\${taskstore_hit%%:*}" "\${taskstore_hit#*:}" >&2`,
+      `      printf ${shellQuote(warning)} "${LOG_PATH}" "\${taskstore_hit%%:*}" "\${taskstore_hit#*:}" >&2`,
       '    fi',
     ]),
     'fi',

@@ -61,6 +61,34 @@ describe('pre-commit', () => {
     }
   });
 
+  it('checks a store whose path holds a double quote, a backslash or a tab (git quotes such paths when it lists them), in pre-commit and post-rewrite', () => {
+    // git diff --name-only printed "my\"data/.taskstore/prds.jsonl", quoted, which the store's
+    // prefix did not match: the markers were committed without a word.
+    for (const dir of ['my"data', 'back\\slash', 'tab\there']) {
+      const store = `${dir}/.taskstore`;
+      const repo = GitRepo.init();
+      installGitIntegration({ cwd: repo.dir, storeDir: store, commands: missing });
+      repo.write(`${store}/prds.jsonl`, '{"id":"p1","updated_at":1}\n');
+      repo.commitAll('first');
+      repo.write(`${store}/prds.jsonl`, CONFLICTED);
+      repo.git('add', '-A');
+      const refused = gitRun(repo.dir, 'commit', '-q', '-m', 'conflicted');
+      expect(refused.status, dir).not.toBe(0);
+      expect(taskstoreLines(refused.stderr)[0]).toBe(`taskstore: ${store}/prds.jsonl line 2 is a git conflict marker (<<<<<<< ours): the file is an unresolved merge`);
+
+      // post-rewrite, after a rebase that committed it (git runs no pre-commit there).
+      repo.git('commit', '-q', '--no-verify', '-m', 'conflicted');
+      repo.git('checkout', '-q', '-b', 'side', 'HEAD~1');
+      repo.write('f.txt', 'f\n');
+      repo.commitAll('f');
+      const rebase = gitRun(repo.dir, 'rebase', '-q', 'main');
+      expect(rebase.status, rebase.stderr).toBe(0);
+      expect(taskstoreLines(rebase.stderr).filter((line) => line.includes('conflict marker'))).toEqual([
+        `taskstore: warning: post-rewrite: ${store}/prds.jsonl line 2 is a git conflict marker (<<<<<<< ours): the rebase committed an unresolved merge; resolve the file (keep the lines you want, delete the <<<<<<< ======= >>>>>>> lines) and commit it`,
+      ]);
+    }
+  });
+
   it('ignores markers outside the store JSONL files, and an unstaged conflicted store file', () => {
     const repo = setup(missing);
     repo.write('README.md', '=======\n');
