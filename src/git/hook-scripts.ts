@@ -161,9 +161,16 @@ function runCli(hook: HookName, command: 'refresh' | 'check', { commands }: Hook
   ].map((line) => indent + line);
 }
 
+/**
+ * The store is in the checked-out commit: its `.version` (committed; every store has one).
+ * Not the directory: switching to a branch from before the store leaves it behind, holding
+ * the ignored cache files, and every such checkout warned that `refresh` failed.
+ */
+const STORE_CHECKED_OUT = '[ -f "$taskstore_store/.version" ]';
+
 function catchUpBlock(hook: HookName, context: HookContext, extraCondition: string): string[] {
   return [
-    `if ${ENABLED} && [ -d "$taskstore_store" ]${extraCondition}; then`,
+    `if ${ENABLED} && ${STORE_CHECKED_OUT}${extraCondition}; then`,
     ...runCli(hook, 'refresh', context, '  ', {
       skipped: 'so the cache was not caught up',
       next: 'git went ahead; run `taskstore refresh` to retry',
@@ -329,7 +336,7 @@ function prePush(context: HookContext): string[] {
     "    echo 'taskstore: push refused: resolve the conflict in a new commit (keep the lines you want, delete the <<<<<<< ======= >>>>>>> lines), then push again' >&2",
     '    exit 1',
     '  fi',
-    '  if [ -d "$taskstore_store" ]; then',
+    `  if ${STORE_CHECKED_OUT}; then`,
     ...runCli('pre-push', 'check', context, '    ', {
       skipped: 'so the store was not checked (the push goes ahead)',
       next: 'the push goes ahead; run `taskstore check` for details',

@@ -18,6 +18,7 @@ const CONFLICTED = ['{"id":"a","updated_at":1}', '<<<<<<< ours', '{"id":"b","upd
 function setup(commands: CommandPaths): GitRepo {
   const repo = GitRepo.init();
   repo.write('.taskstore/prds.jsonl', '{"id":"p1","updated_at":1}\n');
+  repo.write('.taskstore/.version', '1\n'); // the store is checked out: the post-* hooks look for it
   installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands });
   repo.commitAll('first');
   repo.write('.taskstore/prds.jsonl', '{"id":"p1","updated_at":1}\n{"id":"p2","updated_at":2}\n');
@@ -232,6 +233,7 @@ describe('post-checkout / post-merge / post-rewrite', () => {
     const repo = GitRepo.init();
     writeFileSync(join(repo.dir, '.git', 'hooks', 'post-checkout'), '#!/bin/sh -e\necho "own content ran" >&2\n', { mode: 0o755 });
     repo.write('.taskstore/prds.jsonl', '{"id":"p1","updated_at":1}\n');
+    repo.write('.taskstore/.version', '1\n'); // the store is checked out: the post-* hooks look for it
     installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands: commandsFor(fakeCli('fail').path) });
     repo.commitAll('first');
     repo.commitAll('second');
@@ -245,15 +247,22 @@ describe('post-checkout / post-merge / post-rewrite', () => {
     const repo = GitRepo.init();
     repo.commitAll('no store yet');
     repo.write('.taskstore/prds.jsonl', '{"id":"p1","updated_at":1}\n');
+    repo.write('.taskstore/.version', '1\n'); // the store is checked out: the post-* hooks look for it
+    repo.write('.taskstore/.gitignore', 'taskstore.db\n');
     installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands: commandsFor(cli.path) });
     repo.commitAll('store');
+    repo.write('.taskstore/taskstore.db', 'the cache'); // ignored: a checkout leaves it, and the directory, behind
     const skipped = run(repo.dir, 'git', ['checkout', '-q', 'HEAD~1'], { TASKSTORE_SKIP_HOOKS: '1' });
     expect(skipped.status).toBe(0);
     expect(cli.calls()).toEqual([]);
     gitOk(repo.dir, 'checkout', '-q', 'main');
     expect(cli.calls()).toHaveLength(1);
-    gitOk(repo.dir, 'checkout', '-q', 'HEAD~1'); // the old commit has no .taskstore/
+    // The old commit has no store, only the cache left in .taskstore/: refresh (which then
+    // failed, "not a TaskStore") ran and warned on every such checkout.
+    const old = gitOk(repo.dir, 'checkout', '-q', 'HEAD~1');
+    expect(repo.read('.taskstore/taskstore.db')).toBe('the cache');
     expect(cli.calls()).toHaveLength(1);
+    expect(taskstoreLines(old.stderr)).toEqual([]);
   });
 });
 
@@ -293,6 +302,7 @@ describe('pre-push', () => {
     const hook = join(repo.dir, '.git', 'hooks', 'pre-push');
     writeFileSync(hook, '#!/bin/sh\ncat > pre-push.stdin\necho "args: $1 $2" > pre-push.args\n', { mode: 0o755 });
     repo.write('.taskstore/prds.jsonl', '{"id":"p1","updated_at":1}\n');
+    repo.write('.taskstore/.version', '1\n'); // the store is checked out: the post-* hooks look for it
     installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands: commandsFor(fakeCli('ok').path) });
     repo.commitAll('first');
     const remote = GitRepo.init({ bare: true });
