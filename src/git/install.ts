@@ -7,7 +7,7 @@ import { defaultCommandPaths, mergeDriverCommand, type CommandPaths } from './co
 import { byteText, fileMode, readByteTextIfExists, readBytesIfExists, readTextIfExists, removeFile, setMode, writeByteTextAtomic, writeFileAtomic } from './file-io.js';
 import { gitAttributes, sampleLogPath } from './status.js';
 import { getConfig, setLocalConfig } from './git-config.js';
-import { blockOrigin, foreignInterpreter, HOOK_NAMES, withBlock, type BlockOrigin, type HookName } from './hook-block.js';
+import { blockOrigin, findBlocks, foreignInterpreter, HOOK_NAMES, withBlock, type BlockOrigin, type HookName } from './hook-block.js';
 import { renderHookBlock, type HookContext } from './hook-scripts.js';
 import { ReportBuilder, type GitIntegrationOptions, type GitIntegrationReport } from './report.js';
 import { checkGitOptions, requireStoreInRepo } from './store-location.js';
@@ -179,7 +179,9 @@ function installAttributes(workTree: string, storeRelative: string, report: Repo
 /**
  * Checks, before anything is written, that every existing hook can take the sh block:
  * one written for another interpreter (a Python or Node hook of another tool) would
- * break, so install refuses and changes nothing.
+ * break, so install refuses and changes nothing. So does a TaskStore block that lost its
+ * end marker (a `CorruptError`): found only when that hook's turn came, it stopped the
+ * install after the config, `.gitattributes` and the hooks before it were written.
  */
 function refuseForeignHooks(hooksDir: string): void {
   for (const hook of HOOK_NAMES) {
@@ -192,7 +194,10 @@ function refuseForeignHooks(hooksDir: string): void {
       : !isUtf8(bytes)
         ? 'it is not UTF-8 text, and editing it would alter its bytes'
         : foreignInterpreter(bytes.toString('utf8'))?.replace(/^/, 'it is run by ');
-    if (why === undefined) continue;
+    if (why === undefined) {
+      findBlocks(bytes.toString('utf8'), path);
+      continue;
+    }
     throw new ValidationError(`the ${hook} hook ${path} is not a sh script TaskStore can edit (${why}): TaskStore's sh block cannot go into it`, {
       field: 'hooks',
       data: { hook, path, reason: why },

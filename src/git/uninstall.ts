@@ -30,6 +30,13 @@ export function uninstallGitIntegration(options: GitIntegrationOptions): GitInte
   const store = requireStoreInRepo(options);
   const { workTree, hooksDir } = store.git;
   const report = new ReportBuilder();
+  // A block that lost its end marker stops uninstall (CorruptError) before anything is
+  // removed: found at that hook's turn, it left the config and attributes gone and the
+  // hooks before it stripped, the rest not.
+  for (const hook of HOOK_NAMES) {
+    const content = readByteTextIfExists(join(hooksDir, hook));
+    if (content !== undefined) findBlocks(content, join(hooksDir, hook));
+  }
 
   const attributesPath = join(workTree, '.gitattributes');
   // As bytes, as install edits it: the file need not be UTF-8, and its other bytes stay.

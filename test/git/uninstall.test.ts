@@ -142,4 +142,25 @@ describe('uninstallGitIntegration', () => {
     expect(() => uninstallGitIntegration({ cwd: repo.dir, storeDir: '.taskstore' })).toThrow(CorruptError);
     expect(() => installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands: commandsFor('/x') })).toThrow(/never ends/);
   });
+
+  it('a block that lost its end marker in a later hook stops install and uninstall before they change anything', () => {
+    // Found only at that hook's turn, it left a half uninstall (driver config and
+    // attribute line gone, the first hooks stripped) or a half install behind, with exit 1.
+    const repo = GitRepo.init();
+    const commands = commandsFor(fakeCli('ok').path);
+    installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands });
+    const hook = join(repo.dir, '.git', 'hooks', 'post-checkout'); // the last one
+    writeFileSync(hook, readFileSync(hook, 'utf8').replace('# <<< taskstore <<<\n', ''));
+    const installed = state(repo);
+    expect(() => uninstallGitIntegration({ cwd: repo.dir, storeDir: '.taskstore' })).toThrow(CorruptError);
+    expect(state(repo)).toEqual(installed);
+
+    const fresh = GitRepo.init();
+    writeFileSync(join(fresh.dir, '.git', 'hooks', 'post-checkout'), '#!/bin/sh\n# >>> taskstore >>>\necho half\n', { mode: 0o755 });
+    const before = state(fresh);
+    for (const attempt of [checkGitIntegrationInstallable, installGitIntegration]) {
+      expect(() => attempt({ cwd: fresh.dir, storeDir: '.taskstore', commands })).toThrow(CorruptError);
+      expect(state(fresh)).toEqual(before);
+    }
+  });
 });
