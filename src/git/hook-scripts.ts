@@ -99,6 +99,7 @@ const VARIABLES = [
   'taskstore_last',
   'taskstore_bad',
   'taskstore_damaged',
+  'taskstore_tmp',
 ];
 
 function variables(hook: HookName, { commands, storeRelative }: HookContext): string[] {
@@ -117,7 +118,7 @@ function variables(hook: HookName, { commands, storeRelative }: HookContext): st
 function body(hook: HookName, context: HookContext): string[] {
   switch (hook) {
     case 'pre-commit':
-      return refuseStagedDamage('commit refused', 'then commit again', 'then commit');
+      return [...refuseStagedDamage('commit refused', 'then commit again', 'then commit'), ...refuseUnmergedMergeSide()];
     case 'pre-applypatch':
       return refuseStagedDamage('patch not committed', 'then run git am --continue', 'then run git am --continue');
     case 'pre-push':
@@ -273,6 +274,49 @@ function refuseStagedDamage(refused: string, againAfterResolve: string, againAft
     '  fi',
     '  if [ "$taskstore_damaged" = 1 ]; then',
     `    echo ${shellQuote(damaged)} >&2`,
+    '    exit 1',
+    '  fi',
+    'fi',
+  ];
+}
+
+/**
+ * pre-commit of a merge (MERGE_HEAD): refuses a store log staged exactly as HEAD has it
+ * while records of the merged branch's version are missing from it. That is what a merge
+ * driver that did not run leaves (node or taskstore moved: git prints "not found" and
+ * CONFLICT, and the file holds this branch's side, with no marker to resolve); `git add`
+ * and commit then dropped the other branch's records, pre-commit saying nothing. The
+ * record merge never gives that result: every record of either side is in its output.
+ * Records, not lines: a conflict resolved by keeping this branch's version of a record is
+ * this branch's log too, without the other version's line. Ids are read where TaskStore
+ * writes them, first on the line; a line with its id elsewhere is not looked at.
+ */
+function refuseUnmergedMergeSide(): string[] {
+  const dropped =
+    'taskstore: %s is staged exactly as this branch has it, without %s record(s) of the branch being merged: ' +
+    "the record merge did not run on it (did the merge driver fail? see git's messages)\\n";
+  const advice =
+    'taskstore: commit refused: run taskstore install-hooks (repairs the driver), then for each file: ' +
+    'git update-index --unresolve <file> && git checkout -m -- <file> (merges it again), git add it and commit; ' +
+    "to drop the other branch's records on purpose, commit with --no-verify";
+  const ids = `tr -d '\\000\\r' | sed -n 's/^{"id":"\\([^"\\\\]*\\)".*/\\1/p'`;
+  return [
+    `if ${ENABLED} && git rev-parse -q --verify MERGE_HEAD >/dev/null 2>&1; then`,
+    '  taskstore_blocked=0',
+    ...forEachStoreLog(`git -c core.quotePath=false diff --name-only ${IN_STORE} HEAD MERGE_HEAD`, [
+      `    taskstore_out=$(git rev-parse -q --verify ":${LOG_PATH}" 2>/dev/null) || continue`,
+      `    [ "$taskstore_out" = "$(git rev-parse -q --verify "HEAD:${LOG_PATH}" 2>/dev/null)" ] || continue`,
+      '    taskstore_tmp=$(mktemp 2>/dev/null) || continue',
+      `    git cat-file blob "$taskstore_out" 2>/dev/null | ${ids} > "$taskstore_tmp" || :`,
+      `    taskstore_n=$(git cat-file blob "MERGE_HEAD:${LOG_PATH}" 2>/dev/null | ${ids} | grep -v -x -F -f "$taskstore_tmp" | sort -u | grep -c .) || taskstore_n=0`,
+      '    rm -f "$taskstore_tmp"',
+      '    if [ "${taskstore_n:-0}" != 0 ]; then',
+      `      printf ${shellQuote(dropped)} "${LOG_PATH}" "$taskstore_n" >&2`,
+      '      taskstore_blocked=1',
+      '    fi',
+    ]),
+    '  if [ "$taskstore_blocked" = 1 ]; then',
+    `    echo ${shellQuote(advice)} >&2`,
     '    exit 1',
     '  fi',
     'fi',

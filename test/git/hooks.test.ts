@@ -102,6 +102,76 @@ describe('pre-commit', () => {
   });
 });
 
+describe('pre-commit of a merge the record merge did not run on', () => {
+  /** main and side each append a record to the log; `f.txt` conflicts too when `codeConflict`. */
+  function diverged(commands: CommandPaths, codeConflict = false): GitRepo {
+    const repo = GitRepo.init();
+    repo.write('.taskstore/.version', '1\n');
+    repo.write('.taskstore/prds.jsonl', '{"id":"base","updated_at":1}\n');
+    repo.write('f.txt', 'base\n');
+    installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands });
+    repo.commitAll('base');
+    repo.git('checkout', '-q', '-b', 'side');
+    repo.write('.taskstore/prds.jsonl', '{"id":"base","updated_at":1}\n{"id":"side","updated_at":2}\n');
+    if (codeConflict) repo.write('f.txt', 'side\n');
+    repo.commitAll('side');
+    repo.git('checkout', '-q', 'main');
+    repo.write('.taskstore/prds.jsonl', '{"id":"base","updated_at":1}\n{"id":"main","updated_at":3}\n');
+    if (codeConflict) repo.write('f.txt', 'main\n');
+    repo.commitAll('main');
+    return repo;
+  }
+
+  it('refuses the log staged as this branch had it (the driver did not run: node moved), until it is merged again', () => {
+    // The driver's node is gone: git prints "not found" and CONFLICT, and leaves main's side
+    // in the file, with no marker. `git add` and commit dropped side's record without a word.
+    const repo = diverged(missing);
+    expect(gitRun(repo.dir, 'merge', '-q', 'side').status).not.toBe(0);
+    expect(repo.read('.taskstore/prds.jsonl')).not.toContain('<<<<<<<');
+    repo.git('add', '.taskstore/prds.jsonl');
+    const refused = gitRun(repo.dir, 'commit', '-q', '--no-edit');
+    expect(refused.status).not.toBe(0);
+    expect(taskstoreLines(refused.stderr)).toEqual([
+      "taskstore: .taskstore/prds.jsonl is staged exactly as this branch has it, without 1 record(s) of the branch being merged: the record merge did not run on it (did the merge driver fail? see git's messages)",
+      "taskstore: commit refused: run taskstore install-hooks (repairs the driver), then for each file: git update-index --unresolve <file> && git checkout -m -- <file> (merges it again), git add it and commit; to drop the other branch's records on purpose, commit with --no-verify",
+    ]);
+    expect(repo.git('rev-parse', '-q', '--verify', 'MERGE_HEAD').trim()).not.toBe('');
+
+    // What the message says to do, with a driver that runs.
+    installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands: commandsFor(fakeCli('ok').path) });
+    repo.git('update-index', '--unresolve', '.taskstore/prds.jsonl');
+    repo.git('checkout', '-m', '--', '.taskstore/prds.jsonl');
+    repo.git('add', '.taskstore/prds.jsonl');
+    gitOk(repo.dir, 'commit', '-q', '--no-edit');
+    expect(repo.git('show', 'HEAD:.taskstore/prds.jsonl')).toBe('{"id":"base","updated_at":1}\n{"id":"main","updated_at":3}\n{"id":"side","updated_at":2}\n');
+  });
+
+  it('lets every merge the driver made through: a code conflict beside a merged log, and a side whose lines this branch has', () => {
+    const repo = diverged(commandsFor(fakeCli('ok').path), true);
+    expect(gitRun(repo.dir, 'merge', '-q', 'side').status).not.toBe(0); // f.txt
+    repo.write('f.txt', 'both\n');
+    repo.git('add', 'f.txt');
+    const merged = gitRun(repo.dir, 'commit', '-q', '--no-edit');
+    expect(merged.status, merged.stderr).toBe(0);
+    expect(taskstoreLines(merged.stderr)).toEqual([]);
+
+    // A branch whose log holds only lines main has (in another order: the merge result is
+    // main's log, byte for byte), with a conflicting code change.
+    repo.git('checkout', '-q', '-b', 'picked', 'HEAD~1');
+    repo.write('.taskstore/prds.jsonl', '{"id":"base","updated_at":1}\n{"id":"side","updated_at":2}\n{"id":"main","updated_at":3}\n');
+    repo.write('f.txt', 'picked\n');
+    repo.commitAll('picked');
+    repo.git('checkout', '-q', 'main');
+    expect(gitRun(repo.dir, 'merge', '-q', 'picked').status).not.toBe(0); // f.txt
+    repo.write('f.txt', 'all\n');
+    repo.git('add', 'f.txt');
+    expect(repo.git('diff', '--cached', '--quiet', 'HEAD', '--', '.taskstore/prds.jsonl')).toBe('');
+    const clean = gitRun(repo.dir, 'commit', '-q', '--no-edit');
+    expect(clean.status, clean.stderr).toBe(0);
+    expect(taskstoreLines(clean.stderr)).toEqual([]);
+  });
+});
+
 describe('pre-applypatch (git am)', () => {
   it('refuses `git am --continue` of a patch resolved with conflict markers staged (git runs no pre-commit there), then commits the resolved one', () => {
     const repo = setup(commandsFor(fakeCli('ok').path));
