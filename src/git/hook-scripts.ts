@@ -281,6 +281,12 @@ function refuseStagedDamage(refused: string, againAfterResolve: string, againAft
 }
 
 /**
+ * A filter printing the id of each record line read on stdin, one a line: where TaskStore
+ * writes it, first on the line (`{"id":"…"`); a line with its id elsewhere prints nothing.
+ */
+const RECORD_IDS = `tr -d '\\000\\r' | sed -n 's/^{"id":"\\([^"\\\\]*\\)".*/\\1/p'`;
+
+/**
  * pre-commit of a merge (MERGE_HEAD): refuses a store log staged exactly as HEAD has it
  * while records of the merged branch's version are missing from it. That is what a merge
  * driver that did not run leaves (node or taskstore moved: git prints "not found" and
@@ -299,7 +305,6 @@ function refuseUnmergedMergeSide(): string[] {
     'taskstore: commit refused: run taskstore install-hooks (repairs the driver), then for each file: ' +
     'git update-index --unresolve <file> && git checkout -m -- <file> (merges it again), git add it and commit; ' +
     "to drop the other branch's records on purpose, commit with --no-verify";
-  const ids = `tr -d '\\000\\r' | sed -n 's/^{"id":"\\([^"\\\\]*\\)".*/\\1/p'`;
   return [
     `if ${ENABLED} && git rev-parse -q --verify MERGE_HEAD >/dev/null 2>&1; then`,
     '  taskstore_blocked=0',
@@ -307,8 +312,8 @@ function refuseUnmergedMergeSide(): string[] {
       `    taskstore_out=$(git rev-parse -q --verify ":${LOG_PATH}" 2>/dev/null) || continue`,
       `    [ "$taskstore_out" = "$(git rev-parse -q --verify "HEAD:${LOG_PATH}" 2>/dev/null)" ] || continue`,
       '    taskstore_tmp=$(mktemp 2>/dev/null) || continue',
-      `    git cat-file blob "$taskstore_out" 2>/dev/null | ${ids} > "$taskstore_tmp" || :`,
-      `    taskstore_n=$(git cat-file blob "MERGE_HEAD:${LOG_PATH}" 2>/dev/null | ${ids} | grep -v -x -F -f "$taskstore_tmp" | sort -u | grep -c .) || taskstore_n=0`,
+      `    git cat-file blob "$taskstore_out" 2>/dev/null | ${RECORD_IDS} > "$taskstore_tmp" || :`,
+      `    taskstore_n=$(git cat-file blob "MERGE_HEAD:${LOG_PATH}" 2>/dev/null | ${RECORD_IDS} | grep -v -x -F -f "$taskstore_tmp" | sort -u | grep -c .) || taskstore_n=0`,
       '    rm -f "$taskstore_tmp"',
       '    if [ "${taskstore_n:-0}" != 0 ]; then',
       `      printf ${shellQuote(dropped)} "${LOG_PATH}" "$taskstore_n" >&2`,
@@ -331,6 +336,9 @@ function refuseUnmergedMergeSide(): string[] {
  * Only the logs that differ from the branch before the rebase (ORIG_HEAD) are read.
  */
 function rebaseCommittedMarkers(): string[] {
+  const lost =
+    'taskstore: warning: post-rewrite: %s lacks %s record(s) the branch had before the rebase (ORIG_HEAD): the record merge did not run on it ' +
+    '(did the merge driver fail?); run taskstore install-hooks, then git reset --keep ORIG_HEAD and rebase again\\n';
   const warning =
     'taskstore: warning: post-rewrite: %s line %s is a git conflict marker (%s): the rebase committed an unresolved merge; ' +
     'resolve the file (keep the lines you want, delete the <<<<<<< ======= >>>>>>> lines) and commit it\\n';
@@ -340,6 +348,15 @@ function rebaseCommittedMarkers(): string[] {
       `    taskstore_hit=$(git cat-file blob "HEAD:${LOG_PATH}" 2>/dev/null | tr -d '\\000\\r' | grep -n -E ${MARKER_RE} | sed -n 1p)`,
       '    if [ -n "$taskstore_hit" ]; then',
       `      printf ${shellQuote(warning)} "${LOG_PATH}" "\${taskstore_hit%%:*}" "\${taskstore_hit#*:}" >&2`,
+      '    fi',
+      // A replayed commit the driver could not merge: git left the upstream's side, and
+      // `git add` + `rebase --continue` (no pre-commit there) dropped the branch's records.
+      '    taskstore_tmp=$(mktemp 2>/dev/null) || continue',
+      `    git cat-file blob "HEAD:${LOG_PATH}" 2>/dev/null | ${RECORD_IDS} > "$taskstore_tmp" || :`,
+      `    taskstore_n=$(git cat-file blob "ORIG_HEAD:${LOG_PATH}" 2>/dev/null | ${RECORD_IDS} | grep -v -x -F -f "$taskstore_tmp" | sort -u | grep -c .) || taskstore_n=0`,
+      '    rm -f "$taskstore_tmp"',
+      '    if [ "${taskstore_n:-0}" != 0 ]; then',
+      `      printf ${shellQuote(lost)} "${LOG_PATH}" "$taskstore_n" >&2`,
       '    fi',
     ]),
     'fi',

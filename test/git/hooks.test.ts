@@ -146,6 +146,26 @@ describe('pre-commit of a merge the record merge did not run on', () => {
     expect(repo.git('show', 'HEAD:.taskstore/prds.jsonl')).toBe('{"id":"base","updated_at":1}\n{"id":"main","updated_at":3}\n{"id":"side","updated_at":2}\n');
   });
 
+  it('post-rewrite warns when a rebase the driver could not merge dropped the branch\'s records (git runs no pre-commit there)', () => {
+    const repo = diverged(missing);
+    repo.git('checkout', '-q', 'side');
+    expect(gitRun(repo.dir, 'rebase', '-q', 'main').status).not.toBe(0);
+    // The upstream's side is in the file, without a marker; the user stages it and goes on.
+    expect(repo.read('.taskstore/prds.jsonl')).toBe('{"id":"base","updated_at":1}\n{"id":"main","updated_at":3}\n');
+    repo.git('add', '.taskstore/prds.jsonl');
+    const cont = run(repo.dir, 'git', ['rebase', '--continue'], { GIT_EDITOR: 'true' });
+    expect(cont.status, cont.stderr).toBe(0);
+    expect(taskstoreLines(cont.stderr).filter((line) => line.includes('record(s)'))).toEqual([
+      'taskstore: warning: post-rewrite: .taskstore/prds.jsonl lacks 1 record(s) the branch had before the rebase (ORIG_HEAD): the record merge did not run on it (did the merge driver fail?); run taskstore install-hooks, then git reset --keep ORIG_HEAD and rebase again',
+    ]);
+    // What it says to do, with a driver that runs: the branch's record is back.
+    installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands: commandsFor(fakeCli('ok').path) });
+    repo.git('reset', '-q', '--keep', 'ORIG_HEAD');
+    const again = gitOk(repo.dir, 'rebase', '-q', 'main');
+    expect(taskstoreLines(again.stderr).filter((line) => line.includes('record(s)'))).toEqual([]);
+    expect(repo.read('.taskstore/prds.jsonl')).toBe('{"id":"base","updated_at":1}\n{"id":"main","updated_at":3}\n{"id":"side","updated_at":2}\n');
+  });
+
   it('lets every merge the driver made through: a code conflict beside a merged log, and a side whose lines this branch has', () => {
     const repo = diverged(commandsFor(fakeCli('ok').path), true);
     expect(gitRun(repo.dir, 'merge', '-q', 'side').status).not.toBe(0); // f.txt
@@ -258,6 +278,8 @@ describe('post-checkout / post-merge / post-rewrite', () => {
     expect(repo.git('show', 'HEAD:.taskstore/prds.jsonl')).toContain('<<<<<<< ours');
     expect(taskstoreLines(cont.stderr)).toEqual([
       'taskstore: warning: post-rewrite: .taskstore/prds.jsonl line 2 is a git conflict marker (<<<<<<< ours): the rebase committed an unresolved merge; resolve the file (keep the lines you want, delete the <<<<<<< ======= >>>>>>> lines) and commit it',
+      // The file written by hand left out p1, which the branch had.
+      'taskstore: warning: post-rewrite: .taskstore/prds.jsonl lacks 1 record(s) the branch had before the rebase (ORIG_HEAD): the record merge did not run on it (did the merge driver fail?); run taskstore install-hooks, then git reset --keep ORIG_HEAD and rebase again',
     ]);
 
     // A rebase that commits clean logs says nothing.
