@@ -287,8 +287,9 @@ function refuseStagedDamage(refused: string, againAfterResolve: string, againAft
 const RECORD_IDS = `tr -d '\\000\\r' | sed -n 's/^{"id":"\\([^"\\\\]*\\)".*/\\1/p'`;
 
 /**
- * pre-commit of a merge (MERGE_HEAD): refuses a store log staged exactly as HEAD has it
- * while records of the merged branch's version are missing from it. That is what a merge
+ * pre-commit of a merge (MERGE_HEAD) or a cherry-pick (CHERRY_PICK_HEAD): refuses a store
+ * log staged exactly as HEAD has it while records of the other side's version are missing
+ * from it. That is what a merge
  * driver that did not run leaves (node or taskstore moved: git prints "not found" and
  * CONFLICT, and the file holds this branch's side, with no marker to resolve); `git add`
  * and commit then dropped the other branch's records, pre-commit saying nothing. The
@@ -299,24 +300,25 @@ const RECORD_IDS = `tr -d '\\000\\r' | sed -n 's/^{"id":"\\([^"\\\\]*\\)".*/\\1/
  */
 function refuseUnmergedMergeSide(): string[] {
   const dropped =
-    'taskstore: %s is staged exactly as this branch has it, without %s record(s) of the branch being merged: ' +
+    'taskstore: %s is staged exactly as this branch has it, without %s record(s) of the side being merged (%s): ' +
     "the record merge did not run on it (did the merge driver fail? see git's messages)\\n";
   const advice =
     'taskstore: commit refused: run taskstore install-hooks (repairs the driver), then for each file: ' +
     'git update-index --unresolve <file> && git checkout -m -- <file> (merges it again), git add it and commit; ' +
     "to drop the other branch's records on purpose, commit with --no-verify";
   return [
-    `if ${ENABLED} && git rev-parse -q --verify MERGE_HEAD >/dev/null 2>&1; then`,
+    // `git cherry-pick --continue` runs pre-commit too, and the driver merges the pick.
+    `if ${ENABLED} && for taskstore_lref in MERGE_HEAD CHERRY_PICK_HEAD; do git rev-parse -q --verify "$taskstore_lref" >/dev/null 2>&1 && break; taskstore_lref=; done && [ -n "$taskstore_lref" ]; then`,
     '  taskstore_blocked=0',
-    ...forEachStoreLog(`git -c core.quotePath=false diff --name-only ${IN_STORE} HEAD MERGE_HEAD`, [
+    ...forEachStoreLog(`git -c core.quotePath=false diff --name-only ${IN_STORE} HEAD "$taskstore_lref"`, [
       `    taskstore_out=$(git rev-parse -q --verify ":${LOG_PATH}" 2>/dev/null) || continue`,
       `    [ "$taskstore_out" = "$(git rev-parse -q --verify "HEAD:${LOG_PATH}" 2>/dev/null)" ] || continue`,
       '    taskstore_tmp=$(mktemp 2>/dev/null) || continue',
       `    git cat-file blob "$taskstore_out" 2>/dev/null | ${RECORD_IDS} > "$taskstore_tmp" || :`,
-      `    taskstore_n=$(git cat-file blob "MERGE_HEAD:${LOG_PATH}" 2>/dev/null | ${RECORD_IDS} | grep -v -x -F -f "$taskstore_tmp" | sort -u | grep -c .) || taskstore_n=0`,
+      `    taskstore_n=$(git cat-file blob "$taskstore_lref:${LOG_PATH}" 2>/dev/null | ${RECORD_IDS} | grep -v -x -F -f "$taskstore_tmp" | sort -u | grep -c .) || taskstore_n=0`,
       '    rm -f "$taskstore_tmp"',
       '    if [ "${taskstore_n:-0}" != 0 ]; then',
-      `      printf ${shellQuote(dropped)} "${LOG_PATH}" "$taskstore_n" >&2`,
+      `      printf ${shellQuote(dropped)} "${LOG_PATH}" "$taskstore_n" "$taskstore_lref" >&2`,
       '      taskstore_blocked=1',
       '    fi',
     ]),

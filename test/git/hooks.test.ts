@@ -132,7 +132,7 @@ describe('pre-commit of a merge the record merge did not run on', () => {
     const refused = gitRun(repo.dir, 'commit', '-q', '--no-edit');
     expect(refused.status).not.toBe(0);
     expect(taskstoreLines(refused.stderr)).toEqual([
-      "taskstore: .taskstore/prds.jsonl is staged exactly as this branch has it, without 1 record(s) of the branch being merged: the record merge did not run on it (did the merge driver fail? see git's messages)",
+      "taskstore: .taskstore/prds.jsonl is staged exactly as this branch has it, without 1 record(s) of the side being merged (MERGE_HEAD): the record merge did not run on it (did the merge driver fail? see git's messages)",
       "taskstore: commit refused: run taskstore install-hooks (repairs the driver), then for each file: git update-index --unresolve <file> && git checkout -m -- <file> (merges it again), git add it and commit; to drop the other branch's records on purpose, commit with --no-verify",
     ]);
     expect(repo.git('rev-parse', '-q', '--verify', 'MERGE_HEAD').trim()).not.toBe('');
@@ -143,6 +143,26 @@ describe('pre-commit of a merge the record merge did not run on', () => {
     repo.git('checkout', '-m', '--', '.taskstore/prds.jsonl');
     repo.git('add', '.taskstore/prds.jsonl');
     gitOk(repo.dir, 'commit', '-q', '--no-edit');
+    expect(repo.git('show', 'HEAD:.taskstore/prds.jsonl')).toBe('{"id":"base","updated_at":1}\n{"id":"main","updated_at":3}\n{"id":"side","updated_at":2}\n');
+  });
+
+  it('refuses the same after a cherry-pick the driver could not merge (git cherry-pick --continue runs pre-commit)', () => {
+    // The pick changes f.txt too, so git has a non-empty commit to make and makes it.
+    const repo = diverged(missing, true);
+    expect(gitRun(repo.dir, 'cherry-pick', 'side').status).not.toBe(0);
+    repo.write('f.txt', 'both\n');
+    repo.git('add', 'f.txt', '.taskstore/prds.jsonl');
+    const refused = run(repo.dir, 'git', ['cherry-pick', '--continue'], { GIT_EDITOR: 'true' });
+    expect(refused.status).not.toBe(0);
+    expect(taskstoreLines(refused.stderr)[0]).toBe(
+      "taskstore: .taskstore/prds.jsonl is staged exactly as this branch has it, without 1 record(s) of the side being merged (CHERRY_PICK_HEAD): the record merge did not run on it (did the merge driver fail? see git's messages)",
+    );
+    installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands: commandsFor(fakeCli('ok').path) });
+    repo.git('update-index', '--unresolve', '.taskstore/prds.jsonl');
+    repo.git('checkout', '-m', '--', '.taskstore/prds.jsonl');
+    repo.git('add', '.taskstore/prds.jsonl');
+    const picked = run(repo.dir, 'git', ['cherry-pick', '--continue'], { GIT_EDITOR: 'true' });
+    expect(picked.status, picked.stderr).toBe(0);
     expect(repo.git('show', 'HEAD:.taskstore/prds.jsonl')).toBe('{"id":"base","updated_at":1}\n{"id":"main","updated_at":3}\n{"id":"side","updated_at":2}\n');
   });
 
