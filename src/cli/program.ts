@@ -6,6 +6,7 @@
  * parses and runs it.
  */
 import type { EventEmitter } from 'node:events';
+import { statSync } from 'node:fs';
 import * as commander from 'commander';
 import type * as Commander from '@commander-js/extra-typings';
 import pkg from '../../package.json' with { type: 'json' };
@@ -143,9 +144,10 @@ function refuseRepeatedValueOptions(cmd: AnyCommand): void {
  * a directory that was deleted since (`rm -rf` of a scratch repo from another terminal):
  * Node's `process.cwd()` then throws `ENOENT … uv_cwd`, which was reported as a bug.
  */
-function currentDirectory(exitCode: number): string {
+function currentDirectory(exitCode: number, mustBeNamed: boolean): string {
+  let cwd: string;
   try {
-    return process.cwd();
+    cwd = process.cwd();
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     throw new CliError('the current directory no longer exists (it was deleted or moved after the shell entered it)', {
@@ -153,6 +155,26 @@ function currentDirectory(exitCode: number): string {
       cause: err,
       exitCode,
     });
+  }
+  // Node decodes the path as UTF-8, replacing bytes that are not with U+FFFD: the string
+  // then names another directory, which `init` created (parents included) and put the
+  // store in, far from the one the user stood in.
+  if (mustBeNamed && cwd.includes('\uFFFD') && !namesCurrentDirectory(cwd)) {
+    throw new CliError(`the path of the current directory is not valid UTF-8, so TaskStore cannot name it (it reads as ${cwd})`, {
+      hint: 'rename the directory (or the one above it) to a UTF-8 name, or run the command from another directory, naming the store with --store',
+      exitCode,
+    });
+  }
+  return cwd;
+}
+
+function namesCurrentDirectory(path: string): boolean {
+  try {
+    const named = statSync(path);
+    const current = statSync('.');
+    return named.dev === current.dev && named.ino === current.ino;
+  } catch {
+    return false;
   }
 }
 
@@ -202,7 +224,9 @@ export function buildProgram(setExitCode: (code: number) => void): AnyCommand {
       const global: GlobalOptions = cmd.optsWithGlobals();
       const ctx: CliContext = {
         // `merge` follows git's merge-driver convention, where 1 would mean "conflicts remain".
-        cwd: currentDirectory(cmd.name() === 'merge' ? 2 : 1),
+        // It opens no store and reads git's relative file names as they are: a directory
+        // whose path Node cannot name (see currentDirectory) does not get in its way.
+        cwd: cmd.name() === 'merge' ? currentDirectory(2, false) : currentDirectory(1, true),
         env: process.env,
         storeFlag: global.store,
         json: global.json === true,

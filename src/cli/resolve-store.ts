@@ -2,7 +2,8 @@
  * Store discovery: `--store DIR`, else `$TASKSTORE_DIR`, else the repository's store
  * branch (git config `taskstore.worktree`), else the nearest `.taskstore/` found walking
  * up from the current directory, else `./.taskstore`. Cheap enough to run on every
- * start: stats, plus one `git config` run inside a git repository.
+ * start: stats, plus one `git config` run inside a git repository (and one `git rev-parse`
+ * where a store branch is configured).
  */
 import { statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';

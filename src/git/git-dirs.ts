@@ -1,6 +1,6 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { IoError } from '../errors.js';
-import { isGitNotFound, runGit } from './git-command.js';
+import { chompLine, git, isGitNotFound, runGit } from './git-command.js';
 import { getConfig } from './git-config.js';
 import { insideGitRepository } from './git-marker.js';
 
@@ -55,7 +55,7 @@ export function findGitLocation(dir: string): GitLocation | undefined {
         : {}),
     });
   }
-  const [workTree, gitDir, commonDir] = run.stdout.split('\n');
+  const [workTree, gitDir, commonDir] = gitPaths(run.stdout, dir);
   if (!workTree || !gitDir || !commonDir) {
     throw new IoError(`unexpected output from git rev-parse in ${dir}: ${JSON.stringify(run.stdout)}`, { data: { dir } });
   }
@@ -69,6 +69,19 @@ export function findGitLocation(dir: string): GitLocation | undefined {
     hooksDir: effectiveHooksDir(workTree, common, hooksPath),
     hooksPath,
   };
+}
+
+/**
+ * The three paths `git rev-parse --show-toplevel --git-dir --git-common-dir` printed, one
+ * a line. A path may itself hold a newline (a directory named so): the lines then do not
+ * split into three, and the repository was taken for another (`/tmp/a\nb` as `/tmp/a`, so
+ * the store was "not in a work tree" and `check` said all was well). Then each is asked
+ * alone, where only git's one terminating newline is not part of the path.
+ */
+function gitPaths(stdout: string, dir: string): string[] {
+  const lines = stdout.split('\n');
+  if (lines.length === 4 && lines[3] === '') return lines.slice(0, 3);
+  return ['--show-toplevel', '--git-dir', '--git-common-dir'].map((flag) => chompLine(git(['rev-parse', flag], dir)));
 }
 
 /**

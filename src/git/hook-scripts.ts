@@ -99,6 +99,7 @@ const VARIABLES = [
   'taskstore_last',
   'taskstore_bad',
   'taskstore_damaged',
+  'taskstore_tmp',
 ];
 
 function variables(hook: HookName, { commands, storeRelative }: HookContext): string[] {
@@ -117,7 +118,7 @@ function variables(hook: HookName, { commands, storeRelative }: HookContext): st
 function body(hook: HookName, context: HookContext): string[] {
   switch (hook) {
     case 'pre-commit':
-      return refuseStagedDamage('commit refused', 'then commit again', 'then commit');
+      return [...refuseStagedDamage('commit refused', 'then commit again', 'then commit'), ...refuseUnmergedMergeSide()];
     case 'pre-applypatch':
       return refuseStagedDamage('patch not committed', 'then run git am --continue', 'then run git am --continue');
     case 'pre-push':
@@ -161,9 +162,16 @@ function runCli(hook: HookName, command: 'refresh' | 'check', { commands }: Hook
   ].map((line) => indent + line);
 }
 
+/**
+ * The store is in the checked-out commit: its `.version` (committed; every store has one).
+ * Not the directory: switching to a branch from before the store leaves it behind, holding
+ * the ignored cache files, and every such checkout warned that `refresh` failed.
+ */
+const STORE_CHECKED_OUT = '[ -f "$taskstore_store/.version" ]';
+
 function catchUpBlock(hook: HookName, context: HookContext, extraCondition: string): string[] {
   return [
-    `if ${ENABLED} && [ -d "$taskstore_store" ]${extraCondition}; then`,
+    `if ${ENABLED} && ${STORE_CHECKED_OUT}${extraCondition}; then`,
     ...runCli(hook, 'refresh', context, '  ', {
       skipped: 'so the cache was not caught up',
       next: 'git went ahead; run `taskstore refresh` to retry',
@@ -212,18 +220,29 @@ function reportDamage(pathExpr: string, where: string, indent: string): string[]
 }
 
 /**
- * Runs `body` (lines indented for the loop) once per store log among the paths
- * `listCommand` prints, one per line, with the path in `$taskstore_f`: the store
- * directory's own `*.jsonl` files, not those of its subdirectories. A failing command
- * lists nothing.
+ * `git diff` options that list only the store directory's files, by their names inside it
+ * (`prds.jsonl`): git quotes a listed path holding `"`, `\`, a tab or a newline even with
+ * core.quotePath=false, and the store's own prefix then matched none of them (a store in
+ * `my"data/` had its conflict markers committed unchecked). Collection names need no quoting.
+ */
+const IN_STORE = '${taskstore_prefix:+"--relative=$taskstore_prefix"}';
+
+/** The path of the log `$taskstore_f` names, relative to the work tree root. */
+const LOG_PATH = '$taskstore_prefix$taskstore_f';
+
+/**
+ * Runs `body` (lines indented for the loop) once per store log among the names
+ * `listCommand` prints (relative to the store directory, see {@link IN_STORE}), one per
+ * line, with the name in `$taskstore_f`: the store directory's own `*.jsonl` files, not
+ * those of its subdirectories. A failing command lists nothing.
  */
 function forEachStoreLog(listCommand: string, body: string[]): string[] {
   return [
     `  taskstore_files=$(${listCommand} 2>/dev/null) || taskstore_files=`,
     '  while IFS= read -r taskstore_f; do',
     '    case $taskstore_f in',
-    '      "$taskstore_prefix"*/*) continue ;;',
-    '      "$taskstore_prefix"*.jsonl) ;;',
+    '      */*) continue ;;',
+    '      *.jsonl) ;;',
     '      *) continue ;;',
     '    esac',
     ...body,
@@ -245,9 +264,9 @@ function refuseStagedDamage(refused: string, againAfterResolve: string, againAft
     `if ${ENABLED}; then`,
     '  taskstore_blocked=0',
     '  taskstore_damaged=0',
-    ...forEachStoreLog('git -c core.quotePath=false diff --cached --name-only --diff-filter=ACMRT', [
-      ...reportMarker('"$taskstore_f"', 'git show ":$taskstore_f"', '    '),
-      ...reportDamage('"$taskstore_f"', 'git show ":$taskstore_f"', '    '),
+    ...forEachStoreLog(`git -c core.quotePath=false diff --cached --name-only --diff-filter=ACMRT ${IN_STORE}`, [
+      ...reportMarker(`"${LOG_PATH}"`, `git show ":${LOG_PATH}"`, '    '),
+      ...reportDamage(`"${LOG_PATH}"`, `git show ":${LOG_PATH}"`, '    '),
     ]),
     '  if [ "$taskstore_blocked" = 1 ]; then',
     `    echo ${shellQuote(conflict)} >&2`,
@@ -262,6 +281,56 @@ function refuseStagedDamage(refused: string, againAfterResolve: string, againAft
 }
 
 /**
+ * A filter printing the id of each record line read on stdin, one a line: where TaskStore
+ * writes it, first on the line (`{"id":"…"`); a line with its id elsewhere prints nothing.
+ */
+const RECORD_IDS = `tr -d '\\000\\r' | sed -n 's/^{"id":"\\([^"\\\\]*\\)".*/\\1/p'`;
+
+/**
+ * pre-commit of a merge (MERGE_HEAD) or a cherry-pick (CHERRY_PICK_HEAD): refuses a store
+ * log staged exactly as HEAD has it while records of the other side's version are missing
+ * from it. That is what a merge
+ * driver that did not run leaves (node or taskstore moved: git prints "not found" and
+ * CONFLICT, and the file holds this branch's side, with no marker to resolve); `git add`
+ * and commit then dropped the other branch's records, pre-commit saying nothing. The
+ * record merge never gives that result: every record of either side is in its output.
+ * Records, not lines: a conflict resolved by keeping this branch's version of a record is
+ * this branch's log too, without the other version's line. Ids are read where TaskStore
+ * writes them, first on the line; a line with its id elsewhere is not looked at.
+ */
+function refuseUnmergedMergeSide(): string[] {
+  const dropped =
+    'taskstore: %s is staged exactly as this branch has it, without %s record(s) of the side being merged (%s): ' +
+    "the record merge did not run on it (did the merge driver fail? see git's messages)\\n";
+  const advice =
+    'taskstore: commit refused: run taskstore install-hooks (repairs the driver), then for each file: ' +
+    'git update-index --unresolve <file> && git checkout -m -- <file> (merges it again), git add it and commit; ' +
+    "to drop the other branch's records on purpose, commit with --no-verify";
+  return [
+    // `git cherry-pick --continue` runs pre-commit too, and the driver merges the pick.
+    `if ${ENABLED} && for taskstore_lref in MERGE_HEAD CHERRY_PICK_HEAD; do git rev-parse -q --verify "$taskstore_lref" >/dev/null 2>&1 && break; taskstore_lref=; done && [ -n "$taskstore_lref" ]; then`,
+    '  taskstore_blocked=0',
+    ...forEachStoreLog(`git -c core.quotePath=false diff --name-only ${IN_STORE} HEAD "$taskstore_lref"`, [
+      `    taskstore_out=$(git rev-parse -q --verify ":${LOG_PATH}" 2>/dev/null) || continue`,
+      `    [ "$taskstore_out" = "$(git rev-parse -q --verify "HEAD:${LOG_PATH}" 2>/dev/null)" ] || continue`,
+      '    taskstore_tmp=$(mktemp 2>/dev/null) || continue',
+      `    git cat-file blob "$taskstore_out" 2>/dev/null | ${RECORD_IDS} > "$taskstore_tmp" || :`,
+      `    taskstore_n=$(git cat-file blob "$taskstore_lref:${LOG_PATH}" 2>/dev/null | ${RECORD_IDS} | grep -v -x -F -f "$taskstore_tmp" | sort -u | grep -c .) || taskstore_n=0`,
+      '    rm -f "$taskstore_tmp"',
+      '    if [ "${taskstore_n:-0}" != 0 ]; then',
+      `      printf ${shellQuote(dropped)} "${LOG_PATH}" "$taskstore_n" "$taskstore_lref" >&2`,
+      '      taskstore_blocked=1',
+      '    fi',
+    ]),
+    '  if [ "$taskstore_blocked" = 1 ]; then',
+    `    echo ${shellQuote(advice)} >&2`,
+    '    exit 1',
+    '  fi',
+    'fi',
+  ];
+}
+
+/**
  * After a rebase: warns about each store log that the rebase changed and whose committed
  * version (HEAD) holds a conflict marker line. `git rebase --continue` (and `git pull
  * --rebase`) commit what was staged without running pre-commit, so a log staged with
@@ -269,15 +338,27 @@ function refuseStagedDamage(refused: string, againAfterResolve: string, againAft
  * Only the logs that differ from the branch before the rebase (ORIG_HEAD) are read.
  */
 function rebaseCommittedMarkers(): string[] {
+  const lost =
+    'taskstore: warning: post-rewrite: %s lacks %s record(s) the branch had before the rebase (ORIG_HEAD): the record merge did not run on it ' +
+    '(did the merge driver fail?); run taskstore install-hooks, then git reset --keep ORIG_HEAD and rebase again\\n';
   const warning =
     'taskstore: warning: post-rewrite: %s line %s is a git conflict marker (%s): the rebase committed an unresolved merge; ' +
     'resolve the file (keep the lines you want, delete the <<<<<<< ======= >>>>>>> lines) and commit it\\n';
   return [
     `if ${ENABLED} && [ "\${1:-}" = rebase ]; then`,
-    ...forEachStoreLog('git -c core.quotePath=false diff --name-only ORIG_HEAD HEAD -- "${taskstore_prefix:-.}"', [
-      `    taskstore_hit=$(git cat-file blob "HEAD:$taskstore_f" 2>/dev/null | tr -d '\\000\\r' | grep -n -E ${MARKER_RE} | sed -n 1p)`,
+    ...forEachStoreLog(`git -c core.quotePath=false diff --name-only ${IN_STORE} ORIG_HEAD HEAD`, [
+      `    taskstore_hit=$(git cat-file blob "HEAD:${LOG_PATH}" 2>/dev/null | tr -d '\\000\\r' | grep -n -E ${MARKER_RE} | sed -n 1p)`,
       '    if [ -n "$taskstore_hit" ]; then',
-      `      printf ${shellQuote(warning)} "$taskstore_f" "\${taskstore_hit%%:*}" "\${taskstore_hit#*:}" >&2`,
+      `      printf ${shellQuote(warning)} "${LOG_PATH}" "\${taskstore_hit%%:*}" "\${taskstore_hit#*:}" >&2`,
+      '    fi',
+      // A replayed commit the driver could not merge: git left the upstream's side, and
+      // `git add` + `rebase --continue` (no pre-commit there) dropped the branch's records.
+      '    taskstore_tmp=$(mktemp 2>/dev/null) || continue',
+      `    git cat-file blob "HEAD:${LOG_PATH}" 2>/dev/null | ${RECORD_IDS} > "$taskstore_tmp" || :`,
+      `    taskstore_n=$(git cat-file blob "ORIG_HEAD:${LOG_PATH}" 2>/dev/null | ${RECORD_IDS} | grep -v -x -F -f "$taskstore_tmp" | sort -u | grep -c .) || taskstore_n=0`,
+      '    rm -f "$taskstore_tmp"',
+      '    if [ "${taskstore_n:-0}" != 0 ]; then',
+      `      printf ${shellQuote(lost)} "${LOG_PATH}" "$taskstore_n" >&2`,
       '    fi',
     ]),
     'fi',
@@ -318,7 +399,7 @@ function prePush(context: HookContext): string[] {
     "    echo 'taskstore: push refused: resolve the conflict in a new commit (keep the lines you want, delete the <<<<<<< ======= >>>>>>> lines), then push again' >&2",
     '    exit 1',
     '  fi',
-    '  if [ -d "$taskstore_store" ]; then',
+    `  if ${STORE_CHECKED_OUT}; then`,
     ...runCli('pre-push', 'check', context, '    ', {
       skipped: 'so the store was not checked (the push goes ahead)',
       next: 'the push goes ahead; run `taskstore check` for details',

@@ -4,10 +4,10 @@ import { isAbsolute, join, relative, sep } from 'node:path';
 import { ioError, ValidationError } from '../errors.js';
 import { addAttributesLine, attributesLine, legacyAttributesLines, MERGE_DRIVER_NAME } from './attributes.js';
 import { defaultCommandPaths, mergeDriverCommand, type CommandPaths } from './command-paths.js';
-import { fileMode, readBytesIfExists, readTextIfExists, removeFile, setMode, writeFileAtomic } from './file-io.js';
+import { byteText, fileMode, readByteTextIfExists, readBytesIfExists, readTextIfExists, removeFile, setMode, writeByteTextAtomic, writeFileAtomic } from './file-io.js';
 import { gitAttributes, sampleLogPath } from './status.js';
 import { getConfig, setLocalConfig } from './git-config.js';
-import { blockOrigin, foreignInterpreter, HOOK_NAMES, withBlock, type BlockOrigin, type HookName } from './hook-block.js';
+import { blockOrigin, findBlocks, foreignInterpreter, HOOK_NAMES, withBlock, type BlockOrigin, type HookName } from './hook-block.js';
 import { renderHookBlock, type HookContext } from './hook-scripts.js';
 import { ReportBuilder, type GitIntegrationOptions, type GitIntegrationReport } from './report.js';
 import { checkGitOptions, requireStoreInRepo } from './store-location.js';
@@ -138,14 +138,15 @@ function installDriverConfig(workTree: string, commands: CommandPaths, report: R
  */
 function installAttributes(workTree: string, storeRelative: string, report: ReportBuilder): { undo: () => void } {
   const path = join(workTree, '.gitattributes');
-  const content = readTextIfExists(path);
+  // As bytes: the file is the user's, and need not be UTF-8.
+  const content = readByteTextIfExists(path);
   const mode = fileMode(path);
-  const updated = addAttributesLine(content, attributesLine(storeRelative), legacyAttributesLines(storeRelative));
-  if (updated !== undefined) writeFileAtomic(path, updated, mode ?? 0o644);
+  const updated = addAttributesLine(content, byteText(attributesLine(storeRelative)), legacyAttributesLines(storeRelative).map(byteText));
+  if (updated !== undefined) writeByteTextAtomic(path, updated, mode ?? 0o644);
   const undo = (): void => {
     if (updated === undefined) return;
     if (content === undefined) removeFile(path);
-    else writeFileAtomic(path, content, mode ?? 0o644);
+    else writeByteTextAtomic(path, content, mode ?? 0o644);
   };
   const sample = sampleLogPath(storeRelative);
   const attributes = gitAttributes(workTree, sample, ['merge', 'text']);
@@ -178,7 +179,9 @@ function installAttributes(workTree: string, storeRelative: string, report: Repo
 /**
  * Checks, before anything is written, that every existing hook can take the sh block:
  * one written for another interpreter (a Python or Node hook of another tool) would
- * break, so install refuses and changes nothing.
+ * break, so install refuses and changes nothing. So does a TaskStore block that lost its
+ * end marker (a `CorruptError`): found only when that hook's turn came, it stopped the
+ * install after the config, `.gitattributes` and the hooks before it were written.
  */
 function refuseForeignHooks(hooksDir: string): void {
   for (const hook of HOOK_NAMES) {
@@ -191,7 +194,10 @@ function refuseForeignHooks(hooksDir: string): void {
       : !isUtf8(bytes)
         ? 'it is not UTF-8 text, and editing it would alter its bytes'
         : foreignInterpreter(bytes.toString('utf8'))?.replace(/^/, 'it is run by ');
-    if (why === undefined) continue;
+    if (why === undefined) {
+      findBlocks(bytes.toString('utf8'), path);
+      continue;
+    }
     throw new ValidationError(`the ${hook} hook ${path} is not a sh script TaskStore can edit (${why}): TaskStore's sh block cannot go into it`, {
       field: 'hooks',
       data: { hook, path, reason: why },

@@ -5,7 +5,8 @@ type GitIntegrationProblemKind =
   | 'merge_driver_missing'
   | 'merge_driver_broken'
   | 'merge_attribute_missing'
-  | 'hooks_missing';
+  | 'hooks_missing'
+  | 'logs_ignored';
 
 /** One problem with the git integration; shaped to drop into `CheckReport.problems`. */
 interface GitIntegrationProblem {
@@ -17,8 +18,8 @@ const FIX = 'run `taskstore install-hooks`';
 
 /**
  * Turns a {@link GitIntegrationStatus} into problems for `taskstore check` (every
- * message ends by telling the user to run `taskstore install-hooks`). A store outside
- * git has none. The dangerous one is `merge_driver_missing`: `.gitattributes` names the
+ * message of a missing piece ends by telling the user to run `taskstore install-hooks`;
+ * `logs_ignored` says how to stop git ignoring the logs). A store outside git has none. The dangerous one is `merge_driver_missing`: `.gitattributes` names the
  * driver but this clone has no driver config (every fresh clone), so git silently falls
  * back to a line merge of the JSONL files.
  *
@@ -28,12 +29,26 @@ const FIX = 'run `taskstore install-hooks`';
  */
 export function gitIntegrationProblems(status: GitIntegrationStatus): GitIntegrationProblem[] {
   if (!status.inGitRepo) return [];
+  // Whatever is installed: a log git ignores never reaches a commit made by hand.
+  const ignored: GitIntegrationProblem[] =
+    status.ignoredLogs.length === 0
+      ? []
+      : [
+          {
+            kind: 'logs_ignored',
+            message:
+              `git ignores ${status.ignoredLogs.join(', ')} (a .gitignore or exclude line matches): \`git add -A\` and \`git commit -a\` leave ${status.ignoredLogs.length === 1 ? 'it' : 'them'} out without a word, ` +
+              `so ${status.ignoredLogs.length === 1 ? 'its' : 'their'} records reach no commit and no other clone; ` +
+              `\`git check-ignore -v ${status.ignoredLogs[0]}\` names the line: remove it or add an exception (\`!*.jsonl\`), or commit with \`taskstore git-sync\`, which does not go by ignore rules`,
+          },
+        ];
   if (!status.attributesLine && !status.driverConfigured && status.hooksInstalled.length === 0) {
     return [
       {
         kind: 'git_integration_missing',
         message: `the store is in a git work tree but TaskStore's git integration is not installed: git would merge the JSONL files line by line and duplicate or lose records; ${FIX}`,
       },
+      ...ignored,
     ];
   }
   const problems: GitIntegrationProblem[] = [];
@@ -61,5 +76,6 @@ export function gitIntegrationProblems(status: GitIntegrationStatus): GitIntegra
       message: `git hooks not installed in ${status.hooksDir ?? 'the hooks directory'}: ${status.hooksMissing.join(', ')} (they keep the cache in sync and refuse commits with conflict markers); ${FIX}`,
     });
   }
+  problems.push(...ignored);
   return problems;
 }

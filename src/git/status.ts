@@ -1,5 +1,6 @@
-import { accessSync, constants } from 'node:fs';
-import { join } from 'node:path';
+import { accessSync, constants, readdirSync } from 'node:fs';
+import { isAbsolute, join, relative, sep } from 'node:path';
+import { realpathOfExistingPart } from '../fs/real-path.js';
 import { MERGE_DRIVER_NAME } from './attributes.js';
 import { probeDriverCommand } from './driver-probe.js';
 import { runGit } from './git-command.js';
@@ -29,6 +30,13 @@ export interface GitIntegrationStatus {
   hooksInstalled: HookName[];
   /** The other hooks of {@link HOOK_NAMES}. */
   hooksMissing: HookName[];
+  /**
+   * The store's logs (paths relative to the work tree root) that git ignores and does not
+   * track, say through a `*.jsonl` line in `.gitignore`: `git add -A` and `git commit -a`
+   * leave them out without a word. Empty for a store branch, whose logs only git-sync
+   * commits (it does not go by ignore rules).
+   */
+  ignoredLogs: string[];
 }
 
 export interface GitIntegrationStatusOptions extends GitIntegrationOptions {
@@ -53,7 +61,7 @@ export function gitIntegrationStatus(options: GitIntegrationStatusOptions): GitI
   checkGitOptions(options, ['storeDir', 'cwd', 'probeDriver']);
   const store = locateStore(options);
   if (store.git === undefined || store.relative === undefined) {
-    return { inGitRepo: false, attributesLine: false, driverConfigured: false, hooksInstalled: [], hooksMissing: [...HOOK_NAMES] };
+    return { inGitRepo: false, attributesLine: false, driverConfigured: false, hooksInstalled: [], hooksMissing: [...HOOK_NAMES], ignoredLogs: [] };
   }
   const { workTree, hooksDir } = store.git;
   const sampleFile = sampleLogPath(store.relative);
@@ -73,7 +81,29 @@ export function gitIntegrationStatus(options: GitIntegrationStatusOptions): GitI
       : {}),
     hooksInstalled,
     hooksMissing: HOOK_NAMES.filter((hook) => !hooksInstalled.includes(hook)),
+    // A store branch's worktree lies inside the git directory.
+    ignoredLogs: isInside(store.git.commonDir, workTree) ? [] : ignoredLogs(workTree, store.storeDir, storeRelative),
   };
+}
+
+/** The store's `*.jsonl` files (relative to the root) that git ignores and does not track, in one `git check-ignore`. */
+function ignoredLogs(workTree: string, storeDir: string, storeRelative: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(storeDir).filter((name) => name.endsWith('.jsonl'));
+  } catch {
+    return []; // no store directory yet
+  }
+  if (names.length === 0) return [];
+  const prefix = storeRelative === '' ? '' : `${storeRelative}/`;
+  // Exit 1 when none is ignored; a tracked file never counts as ignored.
+  const run = runGit(['check-ignore', '-z', '--stdin'], workTree, { input: names.map((name) => `${prefix}${name}\0`).join('') });
+  return run.status === 0 ? run.stdout.split('\0').filter((path) => path !== '') : [];
+}
+
+function isInside(parent: string, child: string): boolean {
+  const rel = relative(realpathOfExistingPart(parent), realpathOfExistingPart(child));
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
 }
 
 /** A log file of the store at `storeRelative`, relative to the work tree root: what git's attributes are asked about. */

@@ -2,10 +2,12 @@
  * Store discovery's question to git: does the repository around this directory keep its
  * store on a store branch? Kept apart from the rest of the git integration so the CLI can
  * ask it on every start: it costs a few stats, plus one `git config` run only inside a
- * git repository.
+ * git repository (and one `git rev-parse` where a store branch is configured).
  */
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { IoError } from '../errors.js';
+import { realpathOfExistingPart } from '../fs/real-path.js';
 import { gitEnv } from './git-command.js';
 import { insideGitRepository } from './git-marker.js';
 import { assertPathArgument } from '../store/arguments.js';
@@ -22,7 +24,32 @@ export function findStoreBranchDir(cwd: string): string | undefined {
   const run = spawnSync('git', ['config', '--get', 'taskstore.worktree'], { cwd, env: gitEnv(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   if (run.error !== undefined || run.status !== 0) return undefined;
   const worktree = run.stdout.replace(/\n$/, '');
-  return worktree === '' ? undefined : join(worktree, '.taskstore');
+  if (worktree === '') return undefined;
+  refuseWorktreeOutsideRepository(cwd, worktree);
+  return join(worktree, '.taskstore');
+}
+
+/**
+ * `init --branch` puts the store's worktree inside the repository's git directory, and
+ * config names it by its absolute path. A repository copied (`cp -a`) or moved since keeps
+ * that config: the path then names the original's worktree, whose store the copy read and
+ * wrote as its own, or nothing at all. Throws {@link IoError} naming both, with the way out
+ * (`init --branch`, which links the worktree that came along with the git directory).
+ */
+function refuseWorktreeOutsideRepository(cwd: string, worktree: string): void {
+  const run = spawnSync('git', ['rev-parse', '--git-common-dir'], { cwd, env: gitEnv(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  if (run.error !== undefined || run.status !== 0) return;
+  const commonDir = realpathOfExistingPart(resolve(cwd, run.stdout.replace(/\n$/, '')));
+  const rel = relative(commonDir, realpathOfExistingPart(worktree));
+  if (rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel)) return;
+  throw new IoError(
+    `git config taskstore.worktree names ${worktree}, which is not inside this repository's git directory ${commonDir}: ` +
+      'the repository was moved or copied since `taskstore init --branch`, and that path holds another repository\'s store, or none',
+    {
+      data: { reason: 'store_branch_elsewhere', worktree, commonDir },
+      hint: 'run `taskstore init --branch $(git config taskstore.branch)` to use the store branch of this repository again',
+    },
+  );
 }
 
 

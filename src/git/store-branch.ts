@@ -5,8 +5,9 @@
  * own git commands on their code branches (merge, stash, checkout, rebase) then never
  * touch the store's files, and every worktree of the repository finds the same store.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, isAbsolute, join, relative, sep } from 'node:path';
+import { realpathOfExistingPart } from '../fs/real-path.js';
 import { GitSyncError, ValidationError } from '../errors.js';
 import { chompLine, git, runGit } from './git-command.js';
 import { getConfig, setLocalConfig } from './git-config.js';
@@ -74,13 +75,24 @@ export function setUpStoreBranch(options: { cwd: string; branch: string; remote?
       hint: `use \`taskstore init --branch ${existing.branch}\`, or remove the setting first with \`git config --unset ${STORE_BRANCH_KEY}\` and \`git config --unset ${STORE_WORKTREE_KEY}\``,
     });
   }
-  const worktree = existing?.worktree ?? join(location.commonDir, 'taskstore', branch);
+  const cwd = location.workTree;
+  const standard = join(location.commonDir, 'taskstore', branch);
+  let worktree = existing?.worktree ?? standard;
+  if (existing !== undefined && !isInside(location.commonDir, existing.worktree)) {
+    // The repository was moved or copied: config names the old place (nothing, or the
+    // original's worktree), while the worktree came along inside the git directory, with
+    // the store's uncommitted lines. Created anew at the old place, it hid them and wrote
+    // outside the repository (or into the original's).
+    worktree = standard;
+    if (existsSync(join(standard, '.git'))) relinkWorktree(cwd, location.commonDir, standard);
+    if (!existsSync(existing.worktree) && isRegisteredWorktree(cwd, existing.worktree)) git(['worktree', 'prune'], cwd);
+  }
   const storeDir = join(worktree, STORE_DIR_NAME);
   if (existing !== undefined && checkedOutBranch(worktree) === branch) {
+    if (worktree !== existing.worktree) setLocalConfig(cwd, STORE_WORKTREE_KEY, worktree);
     return { branch, worktree, storeDir, origin: 'existing' };
   }
 
-  const cwd = location.workTree;
   let origin: StoreBranchSetup['origin'];
   let remote: string | undefined;
   if (refExists(cwd, `refs/heads/${branch}`)) {
@@ -112,15 +124,18 @@ export function setUpStoreBranch(options: { cwd: string; branch: string; remote?
 }
 
 /**
- * Commits what setting up the store added to the store branch (`.gitattributes` and the
- * store directory's committed files) when anything is new. Returns the commit, or
- * undefined when there was nothing to commit.
+ * Commits what setting up the store added to the store branch (`.gitattributes`,
+ * `.taskstore/.version` and `.taskstore/.gitignore`) when anything is new. Returns the
+ * commit, or undefined when there was nothing to commit. The logs are not committed here:
+ * `init --branch` run again took every line written since, unlocked and unchecked (a
+ * writer's half line, say), past the pre-commit hook; git-sync commits them safely.
  */
 export function commitStoreBranchSetup(worktree: string): string | undefined {
   assertPathArgument('worktree', worktree, 'the path of the store branch\'s worktree');
-  git(['add', '--', '.gitattributes', STORE_DIR_NAME], worktree, { env: NO_HOOKS });
-  if (runGit(['diff', '--cached', '--quiet'], worktree).status === 0) return undefined;
-  git([...commitIdentityArgs(worktree), 'commit', '--quiet', '--no-verify', '-m', 'taskstore: set up the store branch'], worktree, { env: NO_HOOKS });
+  const files = ['.gitattributes', `${STORE_DIR_NAME}/.version`, `${STORE_DIR_NAME}/.gitignore`];
+  git(['add', '--', ...files], worktree, { env: NO_HOOKS });
+  if (runGit(['diff', '--cached', '--quiet', '--', ...files], worktree).status === 0) return undefined;
+  git([...commitIdentityArgs(worktree), 'commit', '--quiet', '--no-verify', '-m', 'taskstore: set up the store branch', '--', ...files], worktree, { env: NO_HOOKS });
   return chompLine(git(['rev-parse', 'HEAD'], worktree));
 }
 
@@ -160,6 +175,29 @@ function checkedOutBranch(worktree: string): string | undefined {
   if (!existsSync(worktree)) return undefined;
   const run = runGit(['symbolic-ref', '--quiet', '--short', 'HEAD'], worktree);
   return run.status === 0 ? chompLine(run.stdout) : undefined;
+}
+
+/** True when `child` is inside the directory `parent` (real paths compared). */
+function isInside(parent: string, child: string): boolean {
+  const rel = relative(realpathOfExistingPart(parent), realpathOfExistingPart(child));
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
+}
+
+/**
+ * Links the worktree at `worktree` (inside `commonDir`, moved or copied along with it) to
+ * this repository again. Its `.git` file still names its admin directory at the old place:
+ * gone after a move, the original's after a copy, where `git worktree repair` alone would
+ * follow it and point the ORIGINAL's worktree here. So the file is pointed at the admin
+ * directory of the same name in this repository first, then git repairs the link back.
+ */
+function relinkWorktree(cwd: string, commonDir: string, worktree: string): void {
+  const dotGit = join(worktree, '.git');
+  const pointer = /^gitdir: (.+?)\r?\n?$/.exec(readFileSync(dotGit, 'utf8'));
+  if (pointer === null) return;
+  const admin = join(commonDir, 'worktrees', basename(pointer[1]!));
+  if (!existsSync(join(admin, 'gitdir'))) return;
+  writeFileSync(dotGit, `gitdir: ${admin}\n`);
+  git(['worktree', 'repair', worktree], cwd);
 }
 
 function isRegisteredWorktree(cwd: string, worktree: string): boolean {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { attributesLine, legacyAttributesLines, MERGE_DRIVER_NAME, removeAttributesLine, routesToDriver } from './attributes.js';
-import { fileMode, readTextIfExists, removeFile, writeFileAtomic } from './file-io.js';
+import { byteText, fileMode, readByteTextIfExists, removeFile, writeByteTextAtomic } from './file-io.js';
 import { removeLocalSectionIfEmpty, unsetLocalConfig } from './git-config.js';
 import { blockOrigin, findBlocks, HOOK_NAMES, NEW_HOOK_HEADER, withoutBlock } from './hook-block.js';
 import { ReportBuilder, type GitIntegrationOptions, type GitIntegrationReport } from './report.js';
@@ -30,10 +30,19 @@ export function uninstallGitIntegration(options: GitIntegrationOptions): GitInte
   const store = requireStoreInRepo(options);
   const { workTree, hooksDir } = store.git;
   const report = new ReportBuilder();
+  // A block that lost its end marker stops uninstall (CorruptError) before anything is
+  // removed: found at that hook's turn, it left the config and attributes gone and the
+  // hooks before it stripped, the rest not.
+  for (const hook of HOOK_NAMES) {
+    const content = readByteTextIfExists(join(hooksDir, hook));
+    if (content !== undefined) findBlocks(content, join(hooksDir, hook));
+  }
 
   const attributesPath = join(workTree, '.gitattributes');
-  const attributes = readTextIfExists(attributesPath);
-  const remaining = attributes === undefined ? undefined : removeAttributesLine(attributes, [attributesLine(store.relative), ...legacyAttributesLines(store.relative)]);
+  // As bytes, as install edits it: the file need not be UTF-8, and its other bytes stay.
+  const attributes = readByteTextIfExists(attributesPath);
+  const remaining =
+    attributes === undefined ? undefined : removeAttributesLine(attributes, [attributesLine(store.relative), ...legacyAttributesLines(store.relative)].map(byteText));
 
   // The driver config is shared by every store of the clone: while another store's line
   // still routes its logs to the driver, removing it would make git merge them line by line.
@@ -45,7 +54,7 @@ export function uninstallGitIntegration(options: GitIntegrationOptions): GitInte
   if (!driverStillUsed) removeLocalSectionIfEmpty(workTree, `merge.${MERGE_DRIVER_NAME}`);
 
   if (remaining === '') removeFile(attributesPath);
-  else if (remaining !== undefined) writeFileAtomic(attributesPath, remaining, fileMode(attributesPath) ?? 0o644);
+  else if (remaining !== undefined) writeByteTextAtomic(attributesPath, remaining, fileMode(attributesPath) ?? 0o644);
   report.record(attributesPath, remaining !== undefined);
 
   for (const hook of HOOK_NAMES) report.record(join(hooksDir, hook), uninstallHook(join(hooksDir, hook), store.relative));
@@ -56,9 +65,11 @@ export function uninstallGitIntegration(options: GitIntegrationOptions): GitInte
  * Takes the block of the store at `store` out of one hook file (another store's block,
  * in a hooks directory several stores share, stays); returns whether anything changed.
  */
-function uninstallHook(path: string, store: string): boolean {
-  const content = readTextIfExists(path);
+function uninstallHook(path: string, storeRelative: string): boolean {
+  // As bytes: lines added to the hook since install need not be UTF-8, and stay as they are.
+  const content = readByteTextIfExists(path);
   if (content === undefined) return false;
+  const store = byteText(storeRelative);
   const rest = withoutBlock(content, path, store);
   if (rest === undefined) return false;
   const origin = blockOrigin(content, path, store);
@@ -70,6 +81,6 @@ function uninstallHook(path: string, store: string): boolean {
   // Another store's block still has to run: the bits stay until the last block goes.
   const othersLeft = findBlocks(rest, path).length > 0;
   const wantedMode = origin === 'made-executable' && !othersLeft ? mode & ~0o111 : mode;
-  writeFileAtomic(path, rest, wantedMode);
+  writeByteTextAtomic(path, rest, wantedMode);
   return true;
 }

@@ -5,7 +5,7 @@
  * Runs the built CLI (`npm run build` first).
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI } from '../helpers/paths.js';
@@ -88,6 +88,32 @@ describe('run from a directory that was deleted', () => {
         'taskstore: error: the current directory no longer exists (it was deleted or moved after the shell entered it)\nhint: cd into an existing directory and run the command again\n',
       );
     }
+  });
+});
+
+describe('run from a directory whose path is not valid UTF-8', () => {
+  it('refuses, naming the cause, instead of creating the store in a directory of a similar name (exit 1); merge still works there', () => {
+    const root = tempDir('taskstore-cli-');
+    // "bad" + byte 0xFF: Node's process.cwd() reads it as "bad\uFFFD", a directory that does not exist.
+    mkdirSync(Buffer.concat([Buffer.from(`${root}/bad`), Buffer.from([0xff])]));
+    const inBadDir = (...args: string[]) =>
+      spawnSync('/bin/sh', ['-c', 'cd "$(printf \'bad\\377\')" && exec "$0" "$@"', process.execPath, CLI, ...args], { cwd: root, encoding: 'utf8' });
+    for (const args of [['init'], ['init', '--hooks'], ['create-prd', 'x']]) {
+      const result = inBadDir(...args);
+      expect(result.status, result.stderr).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toBe(
+        `taskstore: error: the path of the current directory is not valid UTF-8, so TaskStore cannot name it (it reads as ${root}/bad\uFFFD)\n` +
+          'hint: rename the directory (or the one above it) to a UTF-8 name, or run the command from another directory, naming the store with --store\n',
+      );
+    }
+    // It made "bad\uFFFD/.taskstore" next to it, and put the store there.
+    expect(readdirSync(root, { encoding: 'buffer' })).toEqual([Buffer.concat([Buffer.from('bad'), Buffer.from([0xff])])]);
+
+    const line = '{"id":"a","updated_at":1}\n';
+    for (const name of ['base', 'ours', 'theirs']) writeFileSync(Buffer.concat([Buffer.from(`${root}/bad`), Buffer.from([0xff]), Buffer.from(`/${name}`)]), line);
+    const merge = inBadDir('merge', 'base', 'ours', 'theirs');
+    expect(merge.status, merge.stderr).toBe(0);
   });
 });
 

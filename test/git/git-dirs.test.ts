@@ -5,7 +5,10 @@ import { effectiveHooksDir, findGitLocation, requireGitLocation } from '../../sr
 import { IoError } from '../../src/errors.js';
 import { GitRepo } from '../helpers/git-repo.js';
 import { tempDir } from '../helpers/temp.js';
-import './fixtures.js';
+import { commandsFor, fakeCli } from './fixtures.js';
+import { gitIntegrationProblems } from '../../src/git/problems.js';
+import { gitIntegrationStatus } from '../../src/git/status.js';
+import { installGitIntegration } from '../../src/git/install.js';
 
 describe('findGitLocation', () => {
   it('finds root, git dir, common dir and hooks dir from a subdirectory', () => {
@@ -47,6 +50,25 @@ describe('findGitLocation', () => {
     const repo = GitRepo.init();
     expect(findGitLocation(join(repo.dir, '.git'))).toBeUndefined();
     expect(findGitLocation(GitRepo.init({ bare: true }).dir)).toBeUndefined();
+  });
+
+  it('a repository whose path holds a newline: the right work tree, and check sees the missing integration', () => {
+    // git prints the three paths one a line: split blindly, `/tmp/x/a\nb` was taken for `/tmp/x/a`,
+    // the store for one outside any work tree, and `check` reported no git problem at all.
+    const repo = GitRepo.init({ dir: join(tempDir(), 'a\nb') });
+    mkdirSync(join(repo.dir, 'sub'));
+    expect(findGitLocation(join(repo.dir, 'sub'))).toEqual({
+      workTree: repo.dir,
+      gitDir: join(repo.dir, '.git'),
+      commonDir: join(repo.dir, '.git'),
+      hooksDir: join(repo.dir, '.git', 'hooks'),
+      hooksPath: undefined,
+    });
+    const storeDir = join(repo.dir, '.taskstore');
+    expect(gitIntegrationProblems(gitIntegrationStatus({ storeDir, probeDriver: false })).map((p) => p.kind)).toEqual(['git_integration_missing']);
+    installGitIntegration({ storeDir, commands: commandsFor(fakeCli('ok').path) });
+    expect(repo.git('config', '--get', 'merge.taskstore.driver')).toContain('%O %A %B %P');
+    expect(gitIntegrationProblems(gitIntegrationStatus({ storeDir, probeDriver: false }))).toEqual([]);
   });
 
   it('requireGitLocation throws an IoError with a hint outside a work tree', () => {

@@ -18,6 +18,7 @@ const CONFLICTED = ['{"id":"a","updated_at":1}', '<<<<<<< ours', '{"id":"b","upd
 function setup(commands: CommandPaths): GitRepo {
   const repo = GitRepo.init();
   repo.write('.taskstore/prds.jsonl', '{"id":"p1","updated_at":1}\n');
+  repo.write('.taskstore/.version', '1\n'); // the store is checked out: the post-* hooks look for it
   installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands });
   repo.commitAll('first');
   repo.write('.taskstore/prds.jsonl', '{"id":"p1","updated_at":1}\n{"id":"p2","updated_at":2}\n');
@@ -61,6 +62,34 @@ describe('pre-commit', () => {
     }
   });
 
+  it('checks a store whose path holds a double quote, a backslash or a tab (git quotes such paths when it lists them), in pre-commit and post-rewrite', () => {
+    // git diff --name-only printed "my\"data/.taskstore/prds.jsonl", quoted, which the store's
+    // prefix did not match: the markers were committed without a word.
+    for (const dir of ['my"data', 'back\\slash', 'tab\there']) {
+      const store = `${dir}/.taskstore`;
+      const repo = GitRepo.init();
+      installGitIntegration({ cwd: repo.dir, storeDir: store, commands: missing });
+      repo.write(`${store}/prds.jsonl`, '{"id":"p1","updated_at":1}\n');
+      repo.commitAll('first');
+      repo.write(`${store}/prds.jsonl`, CONFLICTED);
+      repo.git('add', '-A');
+      const refused = gitRun(repo.dir, 'commit', '-q', '-m', 'conflicted');
+      expect(refused.status, dir).not.toBe(0);
+      expect(taskstoreLines(refused.stderr)[0]).toBe(`taskstore: ${store}/prds.jsonl line 2 is a git conflict marker (<<<<<<< ours): the file is an unresolved merge`);
+
+      // post-rewrite, after a rebase that committed it (git runs no pre-commit there).
+      repo.git('commit', '-q', '--no-verify', '-m', 'conflicted');
+      repo.git('checkout', '-q', '-b', 'side', 'HEAD~1');
+      repo.write('f.txt', 'f\n');
+      repo.commitAll('f');
+      const rebase = gitRun(repo.dir, 'rebase', '-q', 'main');
+      expect(rebase.status, rebase.stderr).toBe(0);
+      expect(taskstoreLines(rebase.stderr).filter((line) => line.includes('conflict marker'))).toEqual([
+        `taskstore: warning: post-rewrite: ${store}/prds.jsonl line 2 is a git conflict marker (<<<<<<< ours): the rebase committed an unresolved merge; resolve the file (keep the lines you want, delete the <<<<<<< ======= >>>>>>> lines) and commit it`,
+      ]);
+    }
+  });
+
   it('ignores markers outside the store JSONL files, and an unstaged conflicted store file', () => {
     const repo = setup(missing);
     repo.write('README.md', '=======\n');
@@ -70,6 +99,116 @@ describe('pre-commit', () => {
     const result = gitRun(repo.dir, 'commit', '-q', '-m', 'docs');
     expect(result.status, result.stderr).toBe(0);
     expect(taskstoreLines(result.stderr)).toEqual([]);
+  });
+});
+
+describe('pre-commit of a merge the record merge did not run on', () => {
+  /** main and side each append a record to the log; `f.txt` conflicts too when `codeConflict`. */
+  function diverged(commands: CommandPaths, codeConflict = false): GitRepo {
+    const repo = GitRepo.init();
+    repo.write('.taskstore/.version', '1\n');
+    repo.write('.taskstore/prds.jsonl', '{"id":"base","updated_at":1}\n');
+    repo.write('f.txt', 'base\n');
+    installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands });
+    repo.commitAll('base');
+    repo.git('checkout', '-q', '-b', 'side');
+    repo.write('.taskstore/prds.jsonl', '{"id":"base","updated_at":1}\n{"id":"side","updated_at":2}\n');
+    if (codeConflict) repo.write('f.txt', 'side\n');
+    repo.commitAll('side');
+    repo.git('checkout', '-q', 'main');
+    repo.write('.taskstore/prds.jsonl', '{"id":"base","updated_at":1}\n{"id":"main","updated_at":3}\n');
+    if (codeConflict) repo.write('f.txt', 'main\n');
+    repo.commitAll('main');
+    return repo;
+  }
+
+  it('refuses the log staged as this branch had it (the driver did not run: node moved), until it is merged again', () => {
+    // The driver's node is gone: git prints "not found" and CONFLICT, and leaves main's side
+    // in the file, with no marker. `git add` and commit dropped side's record without a word.
+    const repo = diverged(missing);
+    expect(gitRun(repo.dir, 'merge', '-q', 'side').status).not.toBe(0);
+    expect(repo.read('.taskstore/prds.jsonl')).not.toContain('<<<<<<<');
+    repo.git('add', '.taskstore/prds.jsonl');
+    const refused = gitRun(repo.dir, 'commit', '-q', '--no-edit');
+    expect(refused.status).not.toBe(0);
+    expect(taskstoreLines(refused.stderr)).toEqual([
+      "taskstore: .taskstore/prds.jsonl is staged exactly as this branch has it, without 1 record(s) of the side being merged (MERGE_HEAD): the record merge did not run on it (did the merge driver fail? see git's messages)",
+      "taskstore: commit refused: run taskstore install-hooks (repairs the driver), then for each file: git update-index --unresolve <file> && git checkout -m -- <file> (merges it again), git add it and commit; to drop the other branch's records on purpose, commit with --no-verify",
+    ]);
+    expect(repo.git('rev-parse', '-q', '--verify', 'MERGE_HEAD').trim()).not.toBe('');
+
+    // What the message says to do, with a driver that runs.
+    installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands: commandsFor(fakeCli('ok').path) });
+    repo.git('update-index', '--unresolve', '.taskstore/prds.jsonl');
+    repo.git('checkout', '-m', '--', '.taskstore/prds.jsonl');
+    repo.git('add', '.taskstore/prds.jsonl');
+    gitOk(repo.dir, 'commit', '-q', '--no-edit');
+    expect(repo.git('show', 'HEAD:.taskstore/prds.jsonl')).toBe('{"id":"base","updated_at":1}\n{"id":"main","updated_at":3}\n{"id":"side","updated_at":2}\n');
+  });
+
+  it('refuses the same after a cherry-pick the driver could not merge (git cherry-pick --continue runs pre-commit)', () => {
+    // The pick changes f.txt too, so git has a non-empty commit to make and makes it.
+    const repo = diverged(missing, true);
+    expect(gitRun(repo.dir, 'cherry-pick', 'side').status).not.toBe(0);
+    repo.write('f.txt', 'both\n');
+    repo.git('add', 'f.txt', '.taskstore/prds.jsonl');
+    const refused = run(repo.dir, 'git', ['cherry-pick', '--continue'], { GIT_EDITOR: 'true' });
+    expect(refused.status).not.toBe(0);
+    expect(taskstoreLines(refused.stderr)[0]).toBe(
+      "taskstore: .taskstore/prds.jsonl is staged exactly as this branch has it, without 1 record(s) of the side being merged (CHERRY_PICK_HEAD): the record merge did not run on it (did the merge driver fail? see git's messages)",
+    );
+    installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands: commandsFor(fakeCli('ok').path) });
+    repo.git('update-index', '--unresolve', '.taskstore/prds.jsonl');
+    repo.git('checkout', '-m', '--', '.taskstore/prds.jsonl');
+    repo.git('add', '.taskstore/prds.jsonl');
+    const picked = run(repo.dir, 'git', ['cherry-pick', '--continue'], { GIT_EDITOR: 'true' });
+    expect(picked.status, picked.stderr).toBe(0);
+    expect(repo.git('show', 'HEAD:.taskstore/prds.jsonl')).toBe('{"id":"base","updated_at":1}\n{"id":"main","updated_at":3}\n{"id":"side","updated_at":2}\n');
+  });
+
+  it('post-rewrite warns when a rebase the driver could not merge dropped the branch\'s records (git runs no pre-commit there)', () => {
+    const repo = diverged(missing);
+    repo.git('checkout', '-q', 'side');
+    expect(gitRun(repo.dir, 'rebase', '-q', 'main').status).not.toBe(0);
+    // The upstream's side is in the file, without a marker; the user stages it and goes on.
+    expect(repo.read('.taskstore/prds.jsonl')).toBe('{"id":"base","updated_at":1}\n{"id":"main","updated_at":3}\n');
+    repo.git('add', '.taskstore/prds.jsonl');
+    const cont = run(repo.dir, 'git', ['rebase', '--continue'], { GIT_EDITOR: 'true' });
+    expect(cont.status, cont.stderr).toBe(0);
+    expect(taskstoreLines(cont.stderr).filter((line) => line.includes('record(s)'))).toEqual([
+      'taskstore: warning: post-rewrite: .taskstore/prds.jsonl lacks 1 record(s) the branch had before the rebase (ORIG_HEAD): the record merge did not run on it (did the merge driver fail?); run taskstore install-hooks, then git reset --keep ORIG_HEAD and rebase again',
+    ]);
+    // What it says to do, with a driver that runs: the branch's record is back.
+    installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands: commandsFor(fakeCli('ok').path) });
+    repo.git('reset', '-q', '--keep', 'ORIG_HEAD');
+    const again = gitOk(repo.dir, 'rebase', '-q', 'main');
+    expect(taskstoreLines(again.stderr).filter((line) => line.includes('record(s)'))).toEqual([]);
+    expect(repo.read('.taskstore/prds.jsonl')).toBe('{"id":"base","updated_at":1}\n{"id":"main","updated_at":3}\n{"id":"side","updated_at":2}\n');
+  });
+
+  it('lets every merge the driver made through: a code conflict beside a merged log, and a side whose lines this branch has', () => {
+    const repo = diverged(commandsFor(fakeCli('ok').path), true);
+    expect(gitRun(repo.dir, 'merge', '-q', 'side').status).not.toBe(0); // f.txt
+    repo.write('f.txt', 'both\n');
+    repo.git('add', 'f.txt');
+    const merged = gitRun(repo.dir, 'commit', '-q', '--no-edit');
+    expect(merged.status, merged.stderr).toBe(0);
+    expect(taskstoreLines(merged.stderr)).toEqual([]);
+
+    // A branch whose log holds only lines main has (in another order: the merge result is
+    // main's log, byte for byte), with a conflicting code change.
+    repo.git('checkout', '-q', '-b', 'picked', 'HEAD~1');
+    repo.write('.taskstore/prds.jsonl', '{"id":"base","updated_at":1}\n{"id":"side","updated_at":2}\n{"id":"main","updated_at":3}\n');
+    repo.write('f.txt', 'picked\n');
+    repo.commitAll('picked');
+    repo.git('checkout', '-q', 'main');
+    expect(gitRun(repo.dir, 'merge', '-q', 'picked').status).not.toBe(0); // f.txt
+    repo.write('f.txt', 'all\n');
+    repo.git('add', 'f.txt');
+    expect(repo.git('diff', '--cached', '--quiet', 'HEAD', '--', '.taskstore/prds.jsonl')).toBe('');
+    const clean = gitRun(repo.dir, 'commit', '-q', '--no-edit');
+    expect(clean.status, clean.stderr).toBe(0);
+    expect(taskstoreLines(clean.stderr)).toEqual([]);
   });
 });
 
@@ -159,6 +298,8 @@ describe('post-checkout / post-merge / post-rewrite', () => {
     expect(repo.git('show', 'HEAD:.taskstore/prds.jsonl')).toContain('<<<<<<< ours');
     expect(taskstoreLines(cont.stderr)).toEqual([
       'taskstore: warning: post-rewrite: .taskstore/prds.jsonl line 2 is a git conflict marker (<<<<<<< ours): the rebase committed an unresolved merge; resolve the file (keep the lines you want, delete the <<<<<<< ======= >>>>>>> lines) and commit it',
+      // The file written by hand left out p1, which the branch had.
+      'taskstore: warning: post-rewrite: .taskstore/prds.jsonl lacks 1 record(s) the branch had before the rebase (ORIG_HEAD): the record merge did not run on it (did the merge driver fail?); run taskstore install-hooks, then git reset --keep ORIG_HEAD and rebase again',
     ]);
 
     // A rebase that commits clean logs says nothing.
@@ -204,6 +345,7 @@ describe('post-checkout / post-merge / post-rewrite', () => {
     const repo = GitRepo.init();
     writeFileSync(join(repo.dir, '.git', 'hooks', 'post-checkout'), '#!/bin/sh -e\necho "own content ran" >&2\n', { mode: 0o755 });
     repo.write('.taskstore/prds.jsonl', '{"id":"p1","updated_at":1}\n');
+    repo.write('.taskstore/.version', '1\n'); // the store is checked out: the post-* hooks look for it
     installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands: commandsFor(fakeCli('fail').path) });
     repo.commitAll('first');
     repo.commitAll('second');
@@ -217,15 +359,22 @@ describe('post-checkout / post-merge / post-rewrite', () => {
     const repo = GitRepo.init();
     repo.commitAll('no store yet');
     repo.write('.taskstore/prds.jsonl', '{"id":"p1","updated_at":1}\n');
+    repo.write('.taskstore/.version', '1\n'); // the store is checked out: the post-* hooks look for it
+    repo.write('.taskstore/.gitignore', 'taskstore.db\n');
     installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands: commandsFor(cli.path) });
     repo.commitAll('store');
+    repo.write('.taskstore/taskstore.db', 'the cache'); // ignored: a checkout leaves it, and the directory, behind
     const skipped = run(repo.dir, 'git', ['checkout', '-q', 'HEAD~1'], { TASKSTORE_SKIP_HOOKS: '1' });
     expect(skipped.status).toBe(0);
     expect(cli.calls()).toEqual([]);
     gitOk(repo.dir, 'checkout', '-q', 'main');
     expect(cli.calls()).toHaveLength(1);
-    gitOk(repo.dir, 'checkout', '-q', 'HEAD~1'); // the old commit has no .taskstore/
+    // The old commit has no store, only the cache left in .taskstore/: refresh (which then
+    // failed, "not a TaskStore") ran and warned on every such checkout.
+    const old = gitOk(repo.dir, 'checkout', '-q', 'HEAD~1');
+    expect(repo.read('.taskstore/taskstore.db')).toBe('the cache');
     expect(cli.calls()).toHaveLength(1);
+    expect(taskstoreLines(old.stderr)).toEqual([]);
   });
 });
 
@@ -265,6 +414,7 @@ describe('pre-push', () => {
     const hook = join(repo.dir, '.git', 'hooks', 'pre-push');
     writeFileSync(hook, '#!/bin/sh\ncat > pre-push.stdin\necho "args: $1 $2" > pre-push.args\n', { mode: 0o755 });
     repo.write('.taskstore/prds.jsonl', '{"id":"p1","updated_at":1}\n');
+    repo.write('.taskstore/.version', '1\n'); // the store is checked out: the post-* hooks look for it
     installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands: commandsFor(fakeCli('ok').path) });
     repo.commitAll('first');
     const remote = GitRepo.init({ bare: true });

@@ -24,6 +24,7 @@ const LINE = '.taskstore/*.jsonl merge=taskstore -text';
 function repoWithStore(dir?: string): GitRepo {
   const repo = GitRepo.init(dir === undefined ? {} : { dir });
   repo.write('.taskstore/prds.jsonl', '{"id":"p1","updated_at":1}\n');
+  repo.write('.taskstore/.version', '1\n'); // the store is checked out: the post-* hooks look for it
   return repo;
 }
 
@@ -302,6 +303,7 @@ describe('one hooks directory serving several stores', () => {
     const afterA = snapshotDir(hooksDir);
     const b = GitRepo.init();
     b.write('data/.taskstore/prds.jsonl', '{"id":"p1","updated_at":1}\n');
+    b.write('data/.taskstore/.version', '1\n');
     b.git('config', 'core.hooksPath', hooksDir);
     installGitIntegration({ cwd: b.dir, storeDir: 'data/.taskstore', commands });
 
@@ -356,6 +358,7 @@ describe('paths with spaces and quotes', () => {
   it('driver and hooks work from any directory when every path has spaces and quotes', () => {
     const repo = repoWithStore(join(tempDir(), "my repo's dir"));
     repo.write('.taskstore/notes.jsonl', '{"id":"base","updated_at":1}\n');
+    repo.write('.taskstore/.version', '1\n'); // the store is checked out: the post-* hooks look for it
     const fixtures = join(tempDir(), 'tools dir', "it's \"here\" 100%");
     const cli = fakeCli('ok', fixtures);
     const merge = fakeMergeDriver(fixtures);

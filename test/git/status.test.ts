@@ -1,7 +1,7 @@
-import { chmodSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { gitIntegrationProblems, gitIntegrationStatus, HOOK_NAMES, installGitIntegration } from '../../src/git/index.js';
+import { gitIntegrationProblems, gitIntegrationStatus, HOOK_NAMES, installGitIntegration, setUpStoreBranch } from '../../src/git/index.js';
 import { GitRepo } from '../helpers/git-repo.js';
 import { tempDir } from '../helpers/temp.js';
 import { commandsFor, fakeCli, fakeMergeDriver, FAKE_NODE } from './fixtures.js';
@@ -15,6 +15,7 @@ describe('gitIntegrationStatus / gitIntegrationProblems', () => {
       driverConfigured: false,
       hooksInstalled: [],
       hooksMissing: [...HOOK_NAMES],
+      ignoredLogs: [],
     });
     expect(gitIntegrationProblems(status)).toEqual([]);
   });
@@ -95,6 +96,41 @@ describe('gitIntegrationStatus / gitIntegrationProblems', () => {
     repo.write('.gitattributes', '.taskstore/*.jsonl merge=union\n');
     repo.write('.git/info/attributes', '');
     expect(gitIntegrationStatus({ cwd: repo.dir, storeDir: '.taskstore', probeDriver: false }).attributesLine).toBe(false);
+  });
+
+  it('logs git ignores (a *.jsonl line in .gitignore) are a problem until tracked; not for a store branch, which git-sync commits', () => {
+    // `git add -A` left them out without a word, and check said all was well.
+    const repo = GitRepo.init();
+    repo.write('.gitignore', '*.jsonl\n');
+    repo.write('.taskstore/prds.jsonl', '{"id":"a","updated_at":1}\n');
+    repo.write('.taskstore/notes.jsonl', '{"id":"n","updated_at":1}\n');
+    installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands: commandsFor(fakeCli('ok').path) });
+    repo.git('add', '-A');
+    repo.git('commit', '-q', '-m', 'store');
+    expect(repo.git('ls-files', '.taskstore').split('\n').filter((p) => p.endsWith('.jsonl'))).toEqual([]);
+    const status = gitIntegrationStatus({ cwd: repo.dir, storeDir: '.taskstore', probeDriver: false });
+    expect(status.ignoredLogs.sort()).toEqual(['.taskstore/notes.jsonl', '.taskstore/prds.jsonl']);
+    const problems = gitIntegrationProblems(status);
+    expect(problems.map((p) => p.kind)).toEqual(['logs_ignored']);
+    expect(problems[0]!.message).toMatch(/^git ignores \.taskstore\/(notes|prds)\.jsonl, \.taskstore\/(notes|prds)\.jsonl \(a \.gitignore or exclude line matches\): `git add -A`/);
+    // Nothing installed: reported next to that.
+    expect(gitIntegrationProblems({ ...status, attributesLine: false, driverConfigured: false, hooksInstalled: [] }).map((p) => p.kind)).toEqual([
+      'git_integration_missing',
+      'logs_ignored',
+    ]);
+    // Tracked, a log is committed whatever .gitignore says.
+    repo.git('add', '-f', '.taskstore/prds.jsonl', '.taskstore/notes.jsonl');
+    expect(gitIntegrationStatus({ cwd: repo.dir, storeDir: '.taskstore', probeDriver: false }).ignoredLogs).toEqual([]);
+
+    // A store branch's worktree, with every *.jsonl of the repository excluded.
+    const other = GitRepo.init();
+    other.commitAll('first');
+    other.write('.git/info/exclude', '*.jsonl\n');
+    const setup = setUpStoreBranch({ cwd: other.dir, branch: 'state' });
+    mkdirSync(setup.storeDir, { recursive: true });
+    writeFileSync(join(setup.storeDir, 'prds.jsonl'), '{"id":"a","updated_at":1}\n');
+    expect(other.tryGit('check-ignore', '-q', join(setup.storeDir, 'prds.jsonl')).status).toBe(0);
+    expect(gitIntegrationStatus({ storeDir: setup.storeDir, probeDriver: false }).ignoredLogs).toEqual([]);
   });
 
   it('uses the fake interpreter the fixtures run (sanity check of the fixtures)', () => {

@@ -2,7 +2,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CorruptError } from '../../src/errors.js';
-import { HOOK_NAMES, installGitIntegration, uninstallGitIntegration } from '../../src/git/index.js';
+import { checkGitIntegrationInstallable, HOOK_NAMES, installGitIntegration, uninstallGitIntegration } from '../../src/git/index.js';
 import { GitRepo } from '../helpers/git-repo.js';
 import { tempDir } from '../helpers/temp.js';
 import { commandsFor, fakeCli, isExecutable, snapshot, snapshotDir } from './fixtures.js';
@@ -64,6 +64,35 @@ describe('uninstallGitIntegration', () => {
     expect(state(repo)).toEqual(before);
   });
 
+  it('keeps bytes that are not UTF-8 in .gitattributes and in a hook byte for byte, through the pre-check, install and uninstall', () => {
+    // Read as UTF-8 and written back, each Latin-1 é (0xE9) became U+FFFD (EF BF BD): the
+    // user's file was altered by install-hooks, by init --hooks' pre-check, and by uninstall.
+    const repo = GitRepo.init();
+    const latin1 = (text: string): Buffer => Buffer.from(text, 'latin1');
+    const attributes = latin1('# r\u00e9sum\u00e9s\n*.pdf binary\n');
+    writeFileSync(join(repo.dir, '.gitattributes'), attributes);
+    const where = { cwd: repo.dir, storeDir: 'donn\u00e9es/.taskstore' };
+    const options = { ...where, commands: commandsFor(fakeCli('ok').path) };
+
+    checkGitIntegrationInstallable(options);
+    expect(readFileSync(join(repo.dir, '.gitattributes'))).toEqual(attributes);
+    installGitIntegration(options);
+    expect(readFileSync(join(repo.dir, '.gitattributes'))).toEqual(
+      Buffer.concat([attributes, Buffer.from('donn\u00e9es/.taskstore/*.jsonl merge=taskstore -text\n', 'utf8')]),
+    );
+    expect(repo.git('check-attr', 'merge', '--', 'donn\u00e9es/.taskstore/prds.jsonl')).toMatch(/merge: taskstore\n$/);
+    expect(installGitIntegration(options).changed).toEqual([]);
+    // A line the user added to a hook since, in Latin-1 too.
+    const hook = join(repo.dir, '.git', 'hooks', 'post-merge');
+    const withLine = Buffer.concat([readFileSync(hook), latin1('echo caf\u00e9\n')]);
+    writeFileSync(hook, withLine);
+
+    uninstallGitIntegration(where);
+
+    expect(readFileSync(join(repo.dir, '.gitattributes'))).toEqual(attributes);
+    expect(readFileSync(hook)).toEqual(Buffer.concat([Buffer.from('#!/bin/sh\n'), latin1('echo caf\u00e9\n')]));
+  });
+
   it('keeps a hook file it created when the user has added lines of their own', () => {
     const repo = GitRepo.init();
     installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands: commandsFor(fakeCli('ok').path) });
@@ -112,5 +141,26 @@ describe('uninstallGitIntegration', () => {
     writeFileSync(join(repo.dir, '.git', 'hooks', 'post-merge'), '#!/bin/sh\n# >>> taskstore >>>\necho half\n', { mode: 0o755 });
     expect(() => uninstallGitIntegration({ cwd: repo.dir, storeDir: '.taskstore' })).toThrow(CorruptError);
     expect(() => installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands: commandsFor('/x') })).toThrow(/never ends/);
+  });
+
+  it('a block that lost its end marker in a later hook stops install and uninstall before they change anything', () => {
+    // Found only at that hook's turn, it left a half uninstall (driver config and
+    // attribute line gone, the first hooks stripped) or a half install behind, with exit 1.
+    const repo = GitRepo.init();
+    const commands = commandsFor(fakeCli('ok').path);
+    installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands });
+    const hook = join(repo.dir, '.git', 'hooks', 'post-checkout'); // the last one
+    writeFileSync(hook, readFileSync(hook, 'utf8').replace('# <<< taskstore <<<\n', ''));
+    const installed = state(repo);
+    expect(() => uninstallGitIntegration({ cwd: repo.dir, storeDir: '.taskstore' })).toThrow(CorruptError);
+    expect(state(repo)).toEqual(installed);
+
+    const fresh = GitRepo.init();
+    writeFileSync(join(fresh.dir, '.git', 'hooks', 'post-checkout'), '#!/bin/sh\n# >>> taskstore >>>\necho half\n', { mode: 0o755 });
+    const before = state(fresh);
+    for (const attempt of [checkGitIntegrationInstallable, installGitIntegration]) {
+      expect(() => attempt({ cwd: fresh.dir, storeDir: '.taskstore', commands })).toThrow(CorruptError);
+      expect(state(fresh)).toEqual(before);
+    }
   });
 });

@@ -406,7 +406,7 @@ describe('concurrent writers corrupted SQLite (beads_rust #138: 10 parallel crea
 describe('hooks written to a worktree’s private git dir, which git never reads (Rust TaskStore, Beads #119)', () => {
   function repoWithWorktree() {
     const main = GitRepo.init();
-    main.write('.taskstore/.keep', '');
+    main.write('.taskstore/.version', '1\n'); // a store: the post-* hooks look for its .version
     main.commitAll('first');
     main.git('commit', '-q', '--allow-empty', '-m', 'second');
     const wt = join(tempDir(), 'wt');

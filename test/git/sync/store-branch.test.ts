@@ -3,7 +3,8 @@
  * `init --branch`, found from every worktree, out of reach of the user's own git
  * commands, synced by git-sync and set up again in a fresh clone.
  */
-import { existsSync, mkdirSync, realpathSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, realpathSync, renameSync } from 'node:fs';
 import { setUpStoreBranch, ValidationError } from '../../../src/index.js';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -30,6 +31,18 @@ describe('taskstore init --branch', () => {
     const again = cliJson(clone.dir, 'init', '--branch', 'state');
     expect(again.origin).toBe('existing');
     expect(again.commit).toBeNull();
+  });
+
+  it('run again, commits no log: the records written since are left to git-sync (which commits whole lines only, under the lock)', () => {
+    const remote = makeRemote();
+    const { clone, storeDir } = branchClone(remote, 'state');
+    const head = clone.git('rev-parse', 'state').trim();
+    cliOk(clone.dir, 'create-prd', 'written since');
+    const again = cliJson(clone.dir, 'init', '--branch', 'state');
+    expect(again.commit).toBeNull();
+    expect(clone.git('rev-parse', 'state').trim()).toBe(head);
+    expect(cliJson(clone.dir, 'status').uncommitted).toEqual({ prds: { added: 1, removed: 0 } });
+    expect(existsSync(join(storeDir, 'prds.jsonl'))).toBe(true);
   });
 
   it('is found from the main work tree and from two linked worktrees, which all use the one store', () => {
@@ -122,6 +135,43 @@ describe('taskstore init --branch', () => {
       expect(cliJson<{ id: string }[]>(c.clone.dir, 'list-prds').map((p) => p.id).sort()).toEqual([fromA, fromB].sort());
       expect(cliJson(c.clone.dir, 'check').ok).toBe(true);
     }
+  });
+
+  it('a copied or moved repository does not use the store of the path config still names; init --branch links its own worktree again', () => {
+    const remote = makeRemote();
+    const { clone } = branchClone(remote);
+    const original = clone.dir;
+    cliOk(original, 'create-prd', 'original');
+    const refused = (cwd: string, old: string) => {
+      const result = cli(cwd, 'list-prds');
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain(`git config taskstore.worktree names ${join(old, '.git', 'taskstore', 'taskstore')}, which is not inside this repository's git directory`);
+      expect(result.stderr).toContain('hint: run `taskstore init --branch $(git config taskstore.branch)`');
+    };
+    const titles = (cwd: string) => cliJson<{ title: string }[]>(cwd, 'list-prds').map((p) => p.title).sort();
+
+    // A copy wrote into the original's store: the path in its config is the original's worktree.
+    const copy = join(tempDir('taskstore-copy-'), 'copy');
+    execFileSync('cp', ['-a', original, copy]);
+    refused(copy, original);
+    expect(cliJson(copy, 'init', '--branch', 'taskstore').origin).toBe('existing');
+    cliOk(copy, 'create-prd', 'in the copy');
+    expect(titles(copy)).toEqual(['in the copy', 'original']);
+    expect(titles(original)).toEqual(['original']);
+    // The original's worktree is still linked to the original (git worktree repair alone relinks it to the copy).
+    expect(execFileSync('git', ['worktree', 'list', '--porcelain'], { cwd: original, encoding: 'utf8' })).toContain(`worktree ${join(original, '.git', 'taskstore', 'taskstore')}\n`);
+    expect(cliOk(join(original, '.git', 'taskstore', 'taskstore'), 'list-prds')).toContain('original');
+
+    // A moved one: init --branch made a new worktree at the old path (outside the repository),
+    // from the branch's last commit, and the store's uncommitted records were no longer seen.
+    const moved = join(tempDir('taskstore-moved-'), 'moved');
+    renameSync(original, moved);
+    refused(moved, original);
+    expect(cliJson(moved, 'init', '--branch', 'taskstore').origin).toBe('existing');
+    expect(existsSync(original)).toBe(false);
+    expect(titles(moved)).toEqual(['original']);
+    expect(execFileSync('git', ['config', 'taskstore.worktree'], { cwd: moved, encoding: 'utf8' }).trim()).toBe(join(moved, '.git', 'taskstore', 'taskstore'));
+    expect(cliJson(moved, 'status').storeBranch).toBe('taskstore');
   });
 
   it('refuses a bad branch name and a second, different store branch, changing nothing', () => {
