@@ -83,20 +83,26 @@ export class Readiness {
       const now = Date.now();
       const unwritable = new Set<string>();
       let firstError: ValidationError | undefined;
-      for (;;) {
-        const next = this.graph().nextClaimable(now, prdId, unwritable);
-        if (next === undefined) {
+      // Candidates are read in claim order, twice as many each round: asking again for
+      // one more each time an unwritable spec was passed over read k²/2 rows for k of
+      // them (4,000 such lines: 6 s per claim, all of it under the write lock).
+      for (let limit = 1; ; limit *= 2) {
+        const { candidates, more } = this.graph().firstClaimable(now, prdId, limit);
+        for (const next of candidates) {
+          if (unwritable.has(next.id)) continue;
+          const spec = this.liveTaskSpec(next.id);
+          const fields = planClaim(spec, true, who, now, leaseMs);
+          try {
+            return this.writeClaim(spec, fields);
+          } catch (err) {
+            if (!(err instanceof UnwritableSpecError)) throw err;
+            unwritable.add(spec.id);
+            firstError ??= err;
+          }
+        }
+        if (!more) {
           if (firstError !== undefined) throw firstError;
           return undefined;
-        }
-        const spec = this.liveTaskSpec(next.id);
-        const fields = planClaim(spec, true, who, now, leaseMs);
-        try {
-          return this.writeClaim(spec, fields);
-        } catch (err) {
-          if (!(err instanceof UnwritableSpecError)) throw err;
-          unwritable.add(spec.id);
-          firstError ??= err;
         }
       }
     });

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { ClaimedError, DEFAULT_LEASE_MS, LEASE_CLOCK_SKEW_MS, MAX_CLAIMANT_LENGTH, MAX_LEASE_MS, StaleError, type Store } from '../../src/index.js';
 import { runCli } from '../cli/run-cli.js';
+import { TaskGraphTables } from '../../src/cache/task-graph-sql.js';
 import { expectRejected, logLines, openStore } from '../records/helpers.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -226,6 +227,42 @@ describe('claimNextReadyTaskSpec', () => {
     expect(specs.patch('no-created-at', { created_at: 7, phase_name: 'y' })).toMatchObject({ created_at: 42, phase_name: 'y' });
     expect(store.getTaskSpec(good)!.created_at).toBe(specs.update(good, { ...store.getTaskSpec(good)!, created_at: 1 }).created_at);
     expect(store.check().problems).toEqual([]);
+  });
+
+  it('passing over k unwritable specs reads the claim order a linear number of rows, not k²/2; expired leases among them keep their place', () => {
+    // Each spec passed over made the next round ask for one more candidate from the top
+    // of both lists: 4,000 lines without created_at cost ~6 s per claim (k²/2 rows read,
+    // all under the write lock, so every other loop waited). Rows read are counted here.
+    const { store, dir } = openStore();
+    const prdId = store.createPrd({ id: 'prd', title: 'P' });
+    const k = 300;
+    const lines = Array.from({ length: k }, (_, i) => ({ id: `bad-${String(i).padStart(4, '0')}`, prd_id: prdId, phase_name: 'x', status: 'pending', dependencies: [], updated_at: 5 }));
+    // Two running specs whose leases ended: claimable, and writable (they have created_at).
+    const expiredLease = (id: string, createdAt: number) => ({ id, prd_id: prdId, phase_name: id, status: 'running', assigned_to: 'gone', lease_expires_at: 1, dependencies: [], created_at: createdAt, updated_at: 5 });
+    appendFileSync(join(dir, 'task_specs.jsonl'), [...lines, expiredLease('old-lease', 2), expiredLease('older-lease', 1)].map((l) => `${JSON.stringify(l)}\n`).join(''));
+    store.refresh();
+    const good = store.createTaskSpec({ prd_id: prdId, phase_name: 'good' });
+    let rows = 0;
+    const count = (method: 'firstReady' | 'expired') => {
+      const original = TaskGraphTables.prototype[method] as unknown as (...args: unknown[]) => unknown[];
+      return vi.spyOn(TaskGraphTables.prototype, method).mockImplementation(function (this: TaskGraphTables, ...args: unknown[]) {
+        const result = original.apply(this, args);
+        rows += result.length;
+        return result as never;
+      } as never);
+    };
+    const spies = [count('firstReady'), count('expired')];
+    try {
+      // Claim order: no created_at first (all k unwritable), then older-lease, old-lease, good.
+      expect(store.claimNextReadyTaskSpec('loop-1')!.id).toBe('older-lease');
+      expect(store.claimNextReadyTaskSpec('loop-1')!.id).toBe('old-lease');
+      expect(store.claimNextReadyTaskSpec('loop-1')!.id).toBe(good);
+      expectRejected(dir, () => store.claimNextReadyTaskSpec('loop-1'), 'VALIDATION', 'created_at');
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+    // Four calls, each passing over the k unwritable specs: a few k rows each, at most.
+    expect(rows).toBeLessThan(4 * 6 * k);
   });
 });
 
