@@ -91,6 +91,9 @@ export class Readiness {
         for (const next of candidates) {
           if (unwritable.has(next.id)) continue;
           const spec = this.liveTaskSpec(next.id);
+          // The graph's lease column holds a hand-written `true` as 1, a lease long past; the
+          // rule (leaseExpired) counts only a number, as claimTaskSpec and listExpiredClaims do.
+          if (!this.graph().isReady(spec.id) && !leaseExpired(spec, now)) continue;
           const fields = planClaim(spec, true, who, now, leaseMs);
           try {
             return this.writeClaim(spec, fields);

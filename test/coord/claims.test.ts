@@ -264,6 +264,27 @@ describe('claimNextReadyTaskSpec', () => {
     // Four calls, each passing over the k unwritable specs: a few k rows each, at most.
     expect(rows).toBeLessThan(4 * 6 * k);
   });
+  it('a running spec whose lease is no number (a hand-written true) is held for every claim: claimNext passes it over as claimTaskSpec refuses it', () => {
+    // The graph reads a JSON true as 1, a lease that ended in 1970: claimNextReadyTaskSpec
+    // handed the spec to loop-2 while claimTaskSpec said loop-1 holds it and
+    // listExpiredClaims did not list it.
+    const { store, dir } = openStore();
+    const prdId = store.createPrd({ id: 'prd', title: 'P' });
+    const held = { prd_id: prdId, status: 'running', assigned_to: 'loop-1', dependencies: [], created_at: 1, updated_at: 5 };
+    appendFileSync(
+      join(dir, 'task_specs.jsonl'),
+      [{ id: 'bool', phase_name: 'b', lease_expires_at: true, ...held }, { id: 'text', phase_name: 't', lease_expires_at: '1', ...held }].map((l) => `${JSON.stringify(l)}\n`).join(''),
+    );
+    store.refresh();
+    expect(store.listExpiredClaims()).toEqual([]);
+    expect(expectRejected(dir, () => store.claimTaskSpec('bool', 'loop-2'), 'CLAIMED').data).toMatchObject({ claimant: 'loop-1' });
+    const before = logLines(dir, 'task_specs').length;
+    expect(store.claimNextReadyTaskSpec('loop-2')).toBeUndefined();
+    const ready = store.createTaskSpec({ prd_id: prdId, phase_name: 'ready' });
+    expect(store.claimNextReadyTaskSpec('loop-2')!.id).toBe(ready);
+    expect(logLines(dir, 'task_specs')).toHaveLength(before + 2);
+    expect(store.getTaskSpec('bool')).toMatchObject({ assigned_to: 'loop-1', lease_expires_at: true });
+  });
 });
 
 describe('renewTaskSpecClaim and releaseTaskSpecClaim', () => {
