@@ -161,7 +161,11 @@ export class Readiness {
     try {
       written = this.taskSpecs().patch(spec.id, fields, { ifUpdatedAt: spec.updated_at });
     } catch (err) {
-      if (!(err instanceof ValidationError) || CLAIM_FIELDS.has(err.field ?? '')) throw err;
+      if (!(err instanceof ValidationError)) throw err;
+      // A refused updated_at is the clock's fault, unless the stored version's own stamp
+      // (hand-written at 2^53 - 1) leaves no later one: then no write of the spec can pass.
+      const stampedOut = err.field === 'updated_at' && !Number.isSafeInteger(spec.updated_at + 1);
+      if (CLAIM_FIELDS.has(err.field ?? '') && !stampedOut) throw err;
       throw new UnwritableSpecError(spec.id, err);
     }
     return withDefaults(written, READ_DEFAULTS.task_specs);

@@ -285,6 +285,22 @@ describe('claimNextReadyTaskSpec', () => {
     expect(logLines(dir, 'task_specs')).toHaveLength(before + 2);
     expect(store.getTaskSpec('bool')).toMatchObject({ assigned_to: 'loop-1', lease_expires_at: true });
   });
+  it('a ready spec whose stored updated_at leaves no later stamp (2^53 - 1, by hand) is passed over like any unwritable spec', () => {
+    // Its claim's write fails on updated_at, which was taken for the claim's own fault
+    // (a broken clock) and thrown: first in claim order, it stopped every loop's claims.
+    const { store, dir } = openStore();
+    const prdId = store.createPrd({ id: 'prd', title: 'P' });
+    appendFileSync(
+      join(dir, 'task_specs.jsonl'),
+      `${JSON.stringify({ id: 'stamped-out', prd_id: prdId, phase_name: 'x', status: 'pending', dependencies: [], created_at: 1, updated_at: Number.MAX_SAFE_INTEGER })}\n`,
+    );
+    store.refresh();
+    const good = store.createTaskSpec({ prd_id: prdId, phase_name: 'good' });
+    expect(store.claimNextReadyTaskSpec('loop-1')).toMatchObject({ id: good, assigned_to: 'loop-1' });
+    const err = expectRejected(dir, () => store.claimNextReadyTaskSpec('loop-2'), 'VALIDATION', 'updated_at');
+    expect(err.message).toMatch(/^task spec stamped-out cannot be claimed, renewed or released: .*leaves no later integer stamp/);
+    expect(expectRejected(dir, () => store.claimTaskSpec('stamped-out', 'loop-2'), 'VALIDATION', 'updated_at').message).toMatch(/^task spec stamped-out cannot be claimed/);
+  });
 });
 
 describe('renewTaskSpecClaim and releaseTaskSpecClaim', () => {
