@@ -9,7 +9,7 @@ import type { CollectionTable } from '../cache/collection-table.js';
 import type { Collection } from '../store/collection.js';
 import type { DomainHost } from '../store/domain-host.js';
 import { assertIdArgument } from '../store/arguments.js';
-import { ValidationError } from '../errors.js';
+import { TooLargeError, ValidationError } from '../errors.js';
 import { TaskGraph } from './task-graph.js';
 import {
   leaseExpired,
@@ -73,7 +73,7 @@ export class Readiness {
    * A claimable spec whose stored version no write can pass (a line another program
    * wrote without `created_at`, say) is passed over for the next one: it came first in
    * claim order for every loop, so each call failed on it and no other spec was ever
-   * claimed. When nothing else could be claimed, its error is thrown (naming it), so a
+   * claimed. So is one too large for this process's `maxRecordBytes`. When nothing else could be claimed, its error is thrown (naming it), so a
    * loop with nothing but such specs left learns why instead of seeing no work.
    */
   claimNextReadyTaskSpec(claimant: string, options?: ClaimNextOptions): TaskSpec | undefined {
@@ -82,7 +82,7 @@ export class Readiness {
     return this.host.transaction(() => {
       const now = Date.now();
       const unwritable = new Set<string>();
-      let firstError: ValidationError | undefined;
+      let firstError: ValidationError | TooLargeError | undefined;
       // Candidates are read in claim order, twice as many each round: asking again for
       // one more each time an unwritable spec was passed over read k²/2 rows for k of
       // them (4,000 such lines: 6 s per claim, all of it under the write lock).
@@ -98,7 +98,9 @@ export class Readiness {
           try {
             return this.writeClaim(spec, fields);
           } catch (err) {
-            if (!(err instanceof UnwritableSpecError)) throw err;
+            // Too large: a claim rewrites the whole spec, which another process with a
+            // larger maxRecordBytes wrote; this process can write no claim of it.
+            if (!(err instanceof UnwritableSpecError || err instanceof TooLargeError)) throw err;
             unwritable.add(spec.id);
             firstError ??= err;
           }

@@ -6,10 +6,12 @@
 import { appendFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { ClaimedError, DEFAULT_LEASE_MS, LEASE_CLOCK_SKEW_MS, MAX_CLAIMANT_LENGTH, MAX_LEASE_MS, StaleError, type Store } from '../../src/index.js';
+import { ClaimedError, DEFAULT_LEASE_MS, LEASE_CLOCK_SKEW_MS, MAX_CLAIMANT_LENGTH, MAX_LEASE_MS, StaleError, Store } from '../../src/index.js';
 import { runCli } from '../cli/run-cli.js';
 import { TaskGraphTables } from '../../src/cache/task-graph-sql.js';
 import { expectRejected, logLines, openStore } from '../records/helpers.js';
+import { tempDir } from '../helpers/temp.js';
+import { quietLogger } from '../helpers/logger.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -300,6 +302,25 @@ describe('claimNextReadyTaskSpec', () => {
     const err = expectRejected(dir, () => store.claimNextReadyTaskSpec('loop-2'), 'VALIDATION', 'updated_at');
     expect(err.message).toMatch(/^task spec stamped-out cannot be claimed, renewed or released: .*leaves no later integer stamp/);
     expect(expectRejected(dir, () => store.claimTaskSpec('stamped-out', 'loop-2'), 'VALIDATION', 'updated_at').message).toMatch(/^task spec stamped-out cannot be claimed/);
+  });
+  it('a ready spec larger than this process\'s maxRecordBytes (written by one with a larger limit) is passed over, not a wall', () => {
+    // A claim rewrites the whole spec: TOO_LARGE for this process, thrown on every call,
+    // so this process's loops claimed nothing while other specs were ready.
+    const dir = join(tempDir(), '.taskstore');
+    const roomy = Store.open(dir, { durability: 'none', logger: quietLogger(), maxRecordBytes: 8192 });
+    const prdId = roomy.createPrd({ title: 'P' });
+    roomy.createTaskSpec({ id: 'huge', prd_id: prdId, phase_name: 'h', content: 'x'.repeat(4000), created_at: 1 });
+    const good = roomy.createTaskSpec({ prd_id: prdId, phase_name: 'good' });
+    roomy.close();
+    const store = Store.open(dir, { durability: 'none', logger: quietLogger(), maxRecordBytes: 2048 });
+    try {
+      expect(store.claimNextReadyTaskSpec('loop-1')).toMatchObject({ id: good, assigned_to: 'loop-1' });
+      // Nothing else this process can claim: the error says why.
+      const err = expectRejected(dir, () => store.claimNextReadyTaskSpec('loop-1'), 'TOO_LARGE');
+      expect(err.message).toMatch(/^record huge is \d+ bytes, over the 2048-byte limit/);
+    } finally {
+      store.close();
+    }
   });
 });
 
