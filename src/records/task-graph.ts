@@ -41,8 +41,11 @@ export class TaskGraph {
   firstClaimable(now: number, prdId: string | undefined, limit: number): { candidates: GraphCandidate[]; more: boolean } {
     const ready = this.tables.firstReady(prdId, limit);
     const expired = this.expired(now, prdId, limit);
-    const candidates = [...ready, ...expired].sort(compareClaimOrder).slice(0, limit);
-    return { candidates, more: ready.length === limit || expired.length === limit };
+    const more = ready.length === limit || expired.length === limit;
+    const candidates = [...ready, ...expired].sort(compareClaimOrder);
+    // With more to come, only the first `limit` are surely the first overall (a list cut
+    // at `limit` may hold others that come before the rest of the other list).
+    return { candidates: more ? candidates.slice(0, limit) : candidates, more };
   }
 
   /** Running specs whose lease ended before `now` (or cannot be right: see `leaseExpired`), in claim order. */

@@ -322,6 +322,31 @@ describe('claimNextReadyTaskSpec', () => {
       store.close();
     }
   });
+  it('unwritable specs among both the ready and the expired-lease specs: every claimable one is still reached, in claim order', () => {
+    const { store, dir } = openStore();
+    const prdId = store.createPrd({ id: 'prd', title: 'P' });
+    const line = (id: string, fields: Record<string, unknown>) => ({ id, prd_id: prdId, phase_name: id, dependencies: [], updated_at: 5, ...fields });
+    const ready = { status: 'pending' };
+    const expired = { status: 'running', assigned_to: 'gone', lease_expires_at: 1 };
+    appendFileSync(
+      join(dir, 'task_specs.jsonl'),
+      [
+        // No created_at: first in claim order, and no claim of them can be written.
+        line('u1', ready),
+        line('u2', ready),
+        line('x1', expired),
+        line('x2', expired),
+        line('late-expired', { ...expired, created_at: 20 }),
+        line('late-ready', { ...ready, created_at: 30 }),
+      ]
+        .map((l) => `${JSON.stringify(l)}\n`)
+        .join(''),
+    );
+    store.refresh();
+    expect(store.claimNextReadyTaskSpec('loop-1')!.id).toBe('late-expired');
+    expect(store.claimNextReadyTaskSpec('loop-1')!.id).toBe('late-ready');
+    expect(expectRejected(dir, () => store.claimNextReadyTaskSpec('loop-1'), 'VALIDATION', 'created_at').message).toMatch(/^task spec u1 /);
+  });
 });
 
 describe('renewTaskSpecClaim and releaseTaskSpecClaim', () => {
