@@ -73,8 +73,9 @@ export class Readiness {
    * A claimable spec whose stored version no write can pass (a line another program
    * wrote without `created_at`, say) is passed over for the next one: it came first in
    * claim order for every loop, so each call failed on it and no other spec was ever
-   * claimed. So is one too large for this process's `maxRecordBytes`. When nothing else could be claimed, its error is thrown (naming it), so a
-   * loop with nothing but such specs left learns why instead of seeing no work.
+   * claimed. So is one too large for this process's `maxRecordBytes`. When nothing else
+   * could be claimed, its error is thrown (naming it), so a loop with nothing but such
+   * specs left learns why instead of seeing no work.
    */
   claimNextReadyTaskSpec(claimant: string, options?: ClaimNextOptions): TaskSpec | undefined {
     const who = parseNewClaimant(claimant);
