@@ -347,6 +347,31 @@ describe('claimNextReadyTaskSpec', () => {
     expect(store.claimNextReadyTaskSpec('loop-1')!.id).toBe('late-ready');
     expect(expectRejected(dir, () => store.claimNextReadyTaskSpec('loop-1'), 'VALIDATION', 'created_at').message).toMatch(/^task spec u1 /);
   });
+  it('specs whose ids hold half a surrogate pair (hand-written "\\ud800") are claimed and listed as expired like any other, not a wall', () => {
+    // The graph's id column reads such an id as U+FFFD, which no lookup finds: claimNext
+    // failed with NOT_FOUND on every call (no other spec was claimed again), and
+    // listExpiredClaims left such a spec out.
+    const { store, dir } = openStore();
+    const prdId = store.createPrd({ id: 'prd', title: 'P' });
+    const line = (id: string, fields: Record<string, unknown>) =>
+      JSON.stringify({ prd_id: prdId, phase_name: 'x', dependencies: [], created_at: 1, updated_at: 5, ...fields }).replace('{', `{"id":"${id}",`);
+    appendFileSync(
+      join(dir, 'task_specs.jsonl'),
+      [
+        line('\\ud800', { status: 'pending' }),
+        line('\\ud801', { status: 'pending' }),
+        line('\\udc00', { status: 'running', assigned_to: 'gone', lease_expires_at: 1 }),
+      ].join('\n') + '\n',
+    );
+    store.refresh();
+    const good = store.createTaskSpec({ prd_id: prdId, phase_name: 'good' });
+    expect(store.listExpiredClaims().map((s) => s.id)).toEqual(['\udc00']);
+    const claimed = [1, 2, 3, 4].map(() => store.claimNextReadyTaskSpec('loop-1')!.id);
+    expect(claimed.slice(0, 3).sort()).toEqual(['\ud800', '\ud801', '\udc00']);
+    expect(claimed[3]).toBe(good);
+    expect(store.claimNextReadyTaskSpec('loop-1')).toBeUndefined();
+    expect(store.getTaskSpec('\ud801')).toMatchObject({ status: 'running', assigned_to: 'loop-1' });
+  });
 });
 
 describe('renewTaskSpecClaim and releaseTaskSpecClaim', () => {
