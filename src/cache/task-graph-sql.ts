@@ -173,6 +173,14 @@ function backfillSql(source: string): string {
       WHERE e.spec_id = ${NODES}.id AND d.status IS NOT 'complete');`;
 }
 
+/** Candidates with the id their line holds where the id column cannot give it (see `idAsWritten`). */
+function exactIds(rows: unknown[]): GraphCandidate[] {
+  return (rows as { id: string; created_at: unknown; written_id: string | null }[]).map(({ id, created_at, written_id }) => ({
+    id: id.includes('\ufffd') && written_id !== null ? (JSON.parse(written_id) as string) : id,
+    created_at,
+  }));
+}
+
 export class TaskGraphTables {
   private readonly source: string;
   private readonly statements = new Map<string, SqliteStatement>();
@@ -233,15 +241,24 @@ export class TaskGraphTables {
 
   /** The first `limit` ready specs (`created_at`, then `id`), optionally of one PRD. */
   firstReady(prdId: string | undefined, limit: number): GraphCandidate[] {
-    return (
+    return exactIds(
       prdId === undefined
         ? this.statement(`
-            SELECT id, created_at FROM ${NODES} INDEXED BY task_graph_ready
+            SELECT id, created_at, ${this.idAsWritten()} FROM ${NODES} AS n INDEXED BY task_graph_ready
             WHERE status = 'pending' AND blocked = 0 ORDER BY created_at, id LIMIT ?`).all(limit)
         : this.statement(`
-            SELECT id, created_at FROM ${NODES} INDEXED BY task_graph_prd_ready
-            WHERE prd_id = ? AND status = 'pending' AND blocked = 0 ORDER BY created_at, id LIMIT ?`).all(prdId, limit)
-    ) as GraphCandidate[];
+            SELECT id, created_at, ${this.idAsWritten()} FROM ${NODES} AS n INDEXED BY task_graph_prd_ready
+            WHERE prd_id = ? AND status = 'pending' AND blocked = 0 ORDER BY created_at, id LIMIT ?`).all(prdId, limit),
+    );
+  }
+
+  /**
+   * The id as the spec's line writes it, as JSON text. An id holding half a surrogate pair
+   * (a hand-written `"\ud800"`) is no UTF-8: the id column keeps its bytes but reads in
+   * JavaScript as U+FFFD, an id no lookup finds. The JSON text keeps the escape.
+   */
+  private idAsWritten(): string {
+    return `(SELECT t.data -> '$.id' FROM ${this.source} AS t INDEXED BY "${this.sourceName()}__id" WHERE t.id = n.id AND ${liveRow('t.')}) AS written_id`;
   }
 
   /**
@@ -251,11 +268,13 @@ export class TaskGraphTables {
    * number, so without the type test it would count as too far ahead.
    */
   expired(now: number, latest: number, prdId?: string, limit = -1): GraphCandidate[] {
-    return this.statement(`
-      SELECT id, created_at FROM ${NODES} INDEXED BY task_graph_lease
+    return exactIds(
+      this.statement(`
+      SELECT id, created_at, ${this.idAsWritten()} FROM ${NODES} AS n INDEXED BY task_graph_lease
       WHERE status = 'running' AND (lease_expires_at < ? OR (lease_expires_at > ? AND typeof(lease_expires_at) IN ('integer', 'real')))
         AND (? IS NULL OR prd_id = ?)
-      ORDER BY created_at, id LIMIT ?`).all(now, latest, prdId ?? null, prdId ?? null, limit) as GraphCandidate[];
+      ORDER BY created_at, id LIMIT ?`).all(now, latest, prdId ?? null, prdId ?? null, limit),
+    );
   }
 
   /** Status and unmet-dependency count of live spec `id`, or undefined when it is not live. */

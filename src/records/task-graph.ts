@@ -34,17 +34,18 @@ export class TaskGraph {
   }
 
   /**
-   * The claimable spec that comes first (`created_at`, then `id`): a ready one, or a
-   * `running` one whose lease ended before `now`, other than those in `skip`. Undefined
-   * when there is none.
+   * The first `limit` claimable specs in claim order (`created_at`, then `id`): ready
+   * ones, and `running` ones whose lease ended before `now`. `more` is false when these
+   * are all the claimable specs there are.
    */
-  nextClaimable(now: number, prdId?: string, skip: ReadonlySet<string> = new Set()): GraphCandidate | undefined {
-    // The first one not skipped is among the first skip.size + 1 of each list.
-    const take = (list: GraphCandidate[]) => list.find((c) => !skip.has(c.id));
-    const ready = take(this.tables.firstReady(prdId, skip.size + 1));
-    const expired = take(this.expired(now, prdId, skip.size + 1));
-    if (ready === undefined || expired === undefined) return ready ?? expired;
-    return compareClaimOrder(ready, expired) <= 0 ? ready : expired;
+  firstClaimable(now: number, prdId: string | undefined, limit: number): { candidates: GraphCandidate[]; more: boolean } {
+    const ready = this.tables.firstReady(prdId, limit);
+    const expired = this.expired(now, prdId, limit);
+    const more = ready.length === limit || expired.length === limit;
+    const candidates = [...ready, ...expired].sort(compareClaimOrder);
+    // With more to come, only the first `limit` are surely the first overall (a list cut
+    // at `limit` may hold others that come before the rest of the other list).
+    return { candidates: more ? candidates.slice(0, limit) : candidates, more };
   }
 
   /** Running specs whose lease ended before `now` (or cannot be right: see `leaseExpired`), in claim order. */
@@ -142,10 +143,15 @@ function nodeFields(spec: Record<string, unknown>): string {
   );
 }
 
-/** Claim order: `created_at` (absent first, as SQL orders NULL), then id in code-unit order. */
+/**
+ * Claim order, as the graph's queries order their rows (SQLite's order): `created_at`
+ * absent first, then numbers, then text (a hand-written line's), then id in code-unit order.
+ */
 function compareClaimOrder(a: GraphCandidate, b: GraphCandidate): number {
-  const ca = typeof a.created_at === 'number' ? a.created_at : -Infinity;
-  const cb = typeof b.created_at === 'number' ? b.created_at : -Infinity;
-  if (ca !== cb) return ca < cb ? -1 : 1;
+  const rank = (v: unknown) => (typeof v === 'number' ? 1 : typeof v === 'string' ? 2 : 0);
+  const ra = rank(a.created_at);
+  const rb = rank(b.created_at);
+  if (ra !== rb) return ra - rb;
+  if (ra !== 0 && a.created_at !== b.created_at) return (a.created_at as number | string) < (b.created_at as number | string) ? -1 : 1;
   return compareIds(a.id, b.id);
 }

@@ -61,6 +61,28 @@ describe('update --set of a field the store stamps', () => {
     // Other fields still update.
     expect(runJson<{ v: number; created_at: number }>(['update', 'n1', '--set', 'v=2'], { cwd })).toMatchObject({ v: 2, created_at: 10 });
   });
+
+  it('--set created_at=… gives one to a version that has none: the repair a task spec another program wrote without it needs before it can be claimed', () => {
+    // Such a spec cannot be claimed (its claim fails validation, and the error says to fix
+    // the record), nor updated in any other field; the --set was refused as a field the
+    // store keeps from the first version, of which there was none.
+    const cwd = tempDir('taskstore-cli-');
+    expect(runCli(['init'], { cwd }).status).toBe(0);
+    const prd = runJson<{ id: string }>(['create-prd', 'p'], { cwd }).id;
+    const log = join(cwd, '.taskstore', 'task_specs.jsonl');
+    writeFileSync(log, `${JSON.stringify({ id: 'foreign', prd_id: prd, phase_name: 'x', status: 'pending', dependencies: [], updated_at: 5 })}\n`);
+    const claim = runCli(['claim', '--as', 'loop-1'], { cwd });
+    expect(claim.status).toBe(1);
+    expect(claim.stderr).toMatch(/task spec foreign cannot be claimed.*created_at: is required/);
+    expect(runJson<{ created_at: number }>(['update', 'foreign', '--set', 'created_at=42'], { cwd })).toMatchObject({ id: 'foreign', created_at: 42 });
+    // Once it has one, it is kept: refused as before, nothing written.
+    const before = readFileSync(log, 'utf8');
+    const again = runCli(['update', 'foreign', '--set', 'created_at=7'], { cwd });
+    expect(again.status).toBe(2);
+    expect(again.stderr).toContain('--set "created_at=7": created_at cannot be set');
+    expect(readFileSync(log, 'utf8')).toBe(before);
+    expect(runJson<{ id: string; assigned_to: string }>(['claim', '--as', 'loop-1'], { cwd })).toMatchObject({ id: 'foreign', assigned_to: 'loop-1' });
+  });
 });
 
 describe('numbers out of range name the range', () => {

@@ -6,9 +6,12 @@
 import { appendFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { ClaimedError, DEFAULT_LEASE_MS, LEASE_CLOCK_SKEW_MS, MAX_CLAIMANT_LENGTH, MAX_LEASE_MS, StaleError, type Store } from '../../src/index.js';
+import { ClaimedError, DEFAULT_LEASE_MS, LEASE_CLOCK_SKEW_MS, MAX_CLAIMANT_LENGTH, MAX_LEASE_MS, StaleError, Store } from '../../src/index.js';
 import { runCli } from '../cli/run-cli.js';
+import { TaskGraphTables } from '../../src/cache/task-graph-sql.js';
 import { expectRejected, logLines, openStore } from '../records/helpers.js';
+import { tempDir } from '../helpers/temp.js';
+import { quietLogger } from '../helpers/logger.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -226,6 +229,148 @@ describe('claimNextReadyTaskSpec', () => {
     expect(specs.patch('no-created-at', { created_at: 7, phase_name: 'y' })).toMatchObject({ created_at: 42, phase_name: 'y' });
     expect(store.getTaskSpec(good)!.created_at).toBe(specs.update(good, { ...store.getTaskSpec(good)!, created_at: 1 }).created_at);
     expect(store.check().problems).toEqual([]);
+  });
+
+  it('passing over k unwritable specs reads the claim order a linear number of rows, not k²/2; expired leases among them keep their place', () => {
+    // Each spec passed over made the next round ask for one more candidate from the top
+    // of both lists: 4,000 lines without created_at cost ~6 s per claim (k²/2 rows read,
+    // all under the write lock, so every other loop waited). Rows read are counted here.
+    const { store, dir } = openStore();
+    const prdId = store.createPrd({ id: 'prd', title: 'P' });
+    const k = 300;
+    const lines = Array.from({ length: k }, (_, i) => ({ id: `bad-${String(i).padStart(4, '0')}`, prd_id: prdId, phase_name: 'x', status: 'pending', dependencies: [], updated_at: 5 }));
+    // Two running specs whose leases ended: claimable, and writable (they have created_at).
+    const expiredLease = (id: string, createdAt: number) => ({ id, prd_id: prdId, phase_name: id, status: 'running', assigned_to: 'gone', lease_expires_at: 1, dependencies: [], created_at: createdAt, updated_at: 5 });
+    appendFileSync(join(dir, 'task_specs.jsonl'), [...lines, expiredLease('old-lease', 2), expiredLease('older-lease', 1)].map((l) => `${JSON.stringify(l)}\n`).join(''));
+    store.refresh();
+    const good = store.createTaskSpec({ prd_id: prdId, phase_name: 'good' });
+    let rows = 0;
+    const count = (method: 'firstReady' | 'expired') => {
+      const original = TaskGraphTables.prototype[method] as unknown as (...args: unknown[]) => unknown[];
+      return vi.spyOn(TaskGraphTables.prototype, method).mockImplementation(function (this: TaskGraphTables, ...args: unknown[]) {
+        const result = original.apply(this, args);
+        rows += result.length;
+        return result as never;
+      } as never);
+    };
+    const spies = [count('firstReady'), count('expired')];
+    try {
+      // Claim order: no created_at first (all k unwritable), then older-lease, old-lease, good.
+      expect(store.claimNextReadyTaskSpec('loop-1')!.id).toBe('older-lease');
+      expect(store.claimNextReadyTaskSpec('loop-1')!.id).toBe('old-lease');
+      expect(store.claimNextReadyTaskSpec('loop-1')!.id).toBe(good);
+      expectRejected(dir, () => store.claimNextReadyTaskSpec('loop-1'), 'VALIDATION', 'created_at');
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+    // Four calls, each passing over the k unwritable specs: a few k rows each, at most.
+    expect(rows).toBeLessThan(4 * 6 * k);
+  });
+  it('a running spec whose lease is no number (a hand-written true) is held for every claim: claimNext passes it over as claimTaskSpec refuses it', () => {
+    // The graph reads a JSON true as 1, a lease that ended in 1970: claimNextReadyTaskSpec
+    // handed the spec to loop-2 while claimTaskSpec said loop-1 holds it and
+    // listExpiredClaims did not list it.
+    const { store, dir } = openStore();
+    const prdId = store.createPrd({ id: 'prd', title: 'P' });
+    const held = { prd_id: prdId, status: 'running', assigned_to: 'loop-1', dependencies: [], created_at: 1, updated_at: 5 };
+    appendFileSync(
+      join(dir, 'task_specs.jsonl'),
+      [{ id: 'bool', phase_name: 'b', lease_expires_at: true, ...held }, { id: 'text', phase_name: 't', lease_expires_at: '1', ...held }].map((l) => `${JSON.stringify(l)}\n`).join(''),
+    );
+    store.refresh();
+    expect(store.listExpiredClaims()).toEqual([]);
+    expect(expectRejected(dir, () => store.claimTaskSpec('bool', 'loop-2'), 'CLAIMED').data).toMatchObject({ claimant: 'loop-1' });
+    const before = logLines(dir, 'task_specs').length;
+    expect(store.claimNextReadyTaskSpec('loop-2')).toBeUndefined();
+    const ready = store.createTaskSpec({ prd_id: prdId, phase_name: 'ready' });
+    expect(store.claimNextReadyTaskSpec('loop-2')!.id).toBe(ready);
+    expect(logLines(dir, 'task_specs')).toHaveLength(before + 2);
+    expect(store.getTaskSpec('bool')).toMatchObject({ assigned_to: 'loop-1', lease_expires_at: true });
+  });
+  it('a ready spec whose stored updated_at leaves no later stamp (2^53 - 1, by hand) is passed over like any unwritable spec', () => {
+    // Its claim's write fails on updated_at, which was taken for the claim's own fault
+    // (a broken clock) and thrown: first in claim order, it stopped every loop's claims.
+    const { store, dir } = openStore();
+    const prdId = store.createPrd({ id: 'prd', title: 'P' });
+    appendFileSync(
+      join(dir, 'task_specs.jsonl'),
+      `${JSON.stringify({ id: 'stamped-out', prd_id: prdId, phase_name: 'x', status: 'pending', dependencies: [], created_at: 1, updated_at: Number.MAX_SAFE_INTEGER })}\n`,
+    );
+    store.refresh();
+    const good = store.createTaskSpec({ prd_id: prdId, phase_name: 'good' });
+    expect(store.claimNextReadyTaskSpec('loop-1')).toMatchObject({ id: good, assigned_to: 'loop-1' });
+    const err = expectRejected(dir, () => store.claimNextReadyTaskSpec('loop-2'), 'VALIDATION', 'updated_at');
+    expect(err.message).toMatch(/^task spec stamped-out cannot be claimed, renewed or released: .*leaves no later integer stamp/);
+    expect(expectRejected(dir, () => store.claimTaskSpec('stamped-out', 'loop-2'), 'VALIDATION', 'updated_at').message).toMatch(/^task spec stamped-out cannot be claimed/);
+  });
+  it('a ready spec larger than this process\'s maxRecordBytes (written by one with a larger limit) is passed over, not a wall', () => {
+    // A claim rewrites the whole spec: TOO_LARGE for this process, thrown on every call,
+    // so this process's loops claimed nothing while other specs were ready.
+    const dir = join(tempDir(), '.taskstore');
+    const roomy = Store.open(dir, { durability: 'none', logger: quietLogger(), maxRecordBytes: 8192 });
+    const prdId = roomy.createPrd({ title: 'P' });
+    roomy.createTaskSpec({ id: 'huge', prd_id: prdId, phase_name: 'h', content: 'x'.repeat(4000), created_at: 1 });
+    const good = roomy.createTaskSpec({ prd_id: prdId, phase_name: 'good' });
+    roomy.close();
+    const store = Store.open(dir, { durability: 'none', logger: quietLogger(), maxRecordBytes: 2048 });
+    try {
+      expect(store.claimNextReadyTaskSpec('loop-1')).toMatchObject({ id: good, assigned_to: 'loop-1' });
+      // Nothing else this process can claim: the error says why.
+      const err = expectRejected(dir, () => store.claimNextReadyTaskSpec('loop-1'), 'TOO_LARGE');
+      expect(err.message).toMatch(/^record huge is \d+ bytes, over the 2048-byte limit/);
+    } finally {
+      store.close();
+    }
+  });
+  it('unwritable specs among both the ready and the expired-lease specs: every claimable one is still reached, in claim order', () => {
+    const { store, dir } = openStore();
+    const prdId = store.createPrd({ id: 'prd', title: 'P' });
+    const line = (id: string, fields: Record<string, unknown>) => ({ id, prd_id: prdId, phase_name: id, dependencies: [], updated_at: 5, ...fields });
+    const ready = { status: 'pending' };
+    const expired = { status: 'running', assigned_to: 'gone', lease_expires_at: 1 };
+    appendFileSync(
+      join(dir, 'task_specs.jsonl'),
+      [
+        // No created_at: first in claim order, and no claim of them can be written.
+        line('u1', ready),
+        line('u2', ready),
+        line('x1', expired),
+        line('x2', expired),
+        line('late-expired', { ...expired, created_at: 20 }),
+        line('late-ready', { ...ready, created_at: 30 }),
+      ]
+        .map((l) => `${JSON.stringify(l)}\n`)
+        .join(''),
+    );
+    store.refresh();
+    expect(store.claimNextReadyTaskSpec('loop-1')!.id).toBe('late-expired');
+    expect(store.claimNextReadyTaskSpec('loop-1')!.id).toBe('late-ready');
+    expect(expectRejected(dir, () => store.claimNextReadyTaskSpec('loop-1'), 'VALIDATION', 'created_at').message).toMatch(/^task spec u1 /);
+  });
+  it('specs whose ids hold half a surrogate pair (hand-written "\\ud800") are claimed and listed as expired like any other, not a wall', () => {
+    // The graph's id column reads such an id as U+FFFD, which no lookup finds: claimNext
+    // failed with NOT_FOUND on every call (no other spec was claimed again), and
+    // listExpiredClaims left such a spec out.
+    const { store, dir } = openStore();
+    const prdId = store.createPrd({ id: 'prd', title: 'P' });
+    const line = (id: string, fields: Record<string, unknown>) =>
+      JSON.stringify({ prd_id: prdId, phase_name: 'x', dependencies: [], created_at: 1, updated_at: 5, ...fields }).replace('{', `{"id":"${id}",`);
+    appendFileSync(
+      join(dir, 'task_specs.jsonl'),
+      [
+        line('\\ud800', { status: 'pending' }),
+        line('\\ud801', { status: 'pending' }),
+        line('\\udc00', { status: 'running', assigned_to: 'gone', lease_expires_at: 1 }),
+      ].join('\n') + '\n',
+    );
+    store.refresh();
+    const good = store.createTaskSpec({ prd_id: prdId, phase_name: 'good' });
+    expect(store.listExpiredClaims().map((s) => s.id)).toEqual(['\udc00']);
+    const claimed = [1, 2, 3, 4].map(() => store.claimNextReadyTaskSpec('loop-1')!.id);
+    expect(claimed.slice(0, 3).sort()).toEqual(['\ud800', '\ud801', '\udc00']);
+    expect(claimed[3]).toBe(good);
+    expect(store.claimNextReadyTaskSpec('loop-1')).toBeUndefined();
+    expect(store.getTaskSpec('\ud801')).toMatchObject({ status: 'running', assigned_to: 'loop-1' });
   });
 });
 

@@ -37,7 +37,7 @@ export interface UpdateResult {
  */
 export function updateRecord(store: Store, input: UpdateInput): UpdateResult {
   if (input.set.length === 0) throw new UsageError('update needs at least one --set field=value', { hint: 'e.g. taskstore update <id> --set status=ready' });
-  refuseStampedFields(input.set);
+  const setsCreatedAt = refuseStampedFields(input.set);
   const { collection, id } = resolveId(store, input.id);
   const values = parseSetValues(input.set, fieldTypesFor(collection));
   resolveReferenceIds(store, collection, values, (field) => `--set ${field}`);
@@ -45,7 +45,12 @@ export function updateRecord(store: Store, input: UpdateInput): UpdateResult {
   // a write that changes nothing is skipped by the store, and must not be reported as done.
   return store.transaction(() => {
     const before = store.collection({ name: collection }).get(id)?.updated_at;
-    const record = patchRecord(store, collection, id, values, input.ifUpdatedAt);
+    const record = patchRecord(store, collection, id, values, input.ifUpdatedAt, (current) => {
+      // Kept from the first version, so a --set would be dropped; a version without one
+      // (another program's line) takes the one given, the repair a task spec without it
+      // needs before it can be claimed.
+      if (setsCreatedAt !== undefined && current?.created_at !== undefined) throw createdAtError(setsCreatedAt);
+    });
     return { collection, record: exactRecord(store, collection, record), changed: record.updated_at !== before };
   });
 }
@@ -55,8 +60,11 @@ export function updateRecord(store: Store, input: UpdateInput): UpdateResult {
  * version, so a `--set` of either would be dropped while the command reported success.
  * An id never changes: `--set id=…` is refused here as the usage error it is (the
  * library refused a new value with VALIDATION, exit 1, and took the same value silently).
+ * A `--set created_at=…` is refused once the current version is read, and only when it
+ * has one: returned (the argument) for that check.
  */
-function refuseStampedFields(set: readonly string[]): void {
+function refuseStampedFields(set: readonly string[]): string | undefined {
+  let createdAt: string | undefined;
   for (const arg of set) {
     const { field } = parseAssignment(arg);
     if (field === 'id') {
@@ -64,12 +72,20 @@ function refuseStampedFields(set: readonly string[]): void {
         hint: 'drop it: an id never changes (create a new record with the id you want instead)',
       });
     }
-    if (field === 'updated_at' || field === 'created_at') {
-      throw new UsageError(`--set ${JSON.stringify(arg)}: ${field} cannot be set, the store ${field === 'updated_at' ? 'stamps it on every write' : 'keeps it from the first version'}`, {
-        hint: field === 'updated_at' ? 'drop it: the write stamps updated_at itself (--if-updated-at N makes the write conditional on it)' : 'drop it; to change when a record was created, delete it and import it with that created_at',
+    if (field === 'updated_at') {
+      throw new UsageError(`--set ${JSON.stringify(arg)}: updated_at cannot be set, the store stamps it on every write`, {
+        hint: 'drop it: the write stamps updated_at itself (--if-updated-at N makes the write conditional on it)',
       });
     }
+    if (field === 'created_at') createdAt = arg;
   }
+  return createdAt;
+}
+
+function createdAtError(arg: string): UsageError {
+  return new UsageError(`--set ${JSON.stringify(arg)}: created_at cannot be set, the store keeps it from the first version`, {
+    hint: 'drop it; to change when a record was created, delete it and import it with that created_at',
+  });
 }
 
 export async function run(ctx: CliContext, input: UpdateInput): Promise<number> {
