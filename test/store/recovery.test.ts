@@ -223,8 +223,8 @@ describe('transaction journal', () => {
     }
   });
 
-  it('a log grown past the end of the commit a record names, with other bytes, was rewritten since: left alone, also when the record does not carry the bytes', () => {
-    const dir = storeDir();
+  /** A store whose notes log holds one record: the log, its bytes, and its prefix fingerprint at their end (a journal entry's offset). */
+  function oneNoteLog(dir: string) {
     const { store, notes } = open(dir);
     notes.create({ id: 'n0' });
     store.close();
@@ -233,6 +233,12 @@ describe('transaction journal', () => {
     const fd = openSync(path, 'r');
     const prefix = fingerprintPrefix(fd, before.length);
     closeSync(fd);
+    return { path, before, prefix };
+  }
+
+  it('a log grown past the end of the commit a record names, with other bytes, was rewritten since: left alone, also when the record does not carry the bytes', () => {
+    const dir = storeDir();
+    const { path, before, prefix } = oneNoteLog(dir);
     const data = Buffer.from(line({ id: 'dead', updated_at: 10 }));
     const journal = new Journal(dir, NO_FSYNC);
     // As a commit over INLINE_MAX records it: no bytes.
@@ -253,14 +259,7 @@ describe('transaction journal', () => {
    * `partial` bytes of the commit (the crash itself).
    */
   function bigCommitThen(dir: string, after: { pulled: string } | { partial: number }) {
-    const { store, notes } = open(dir);
-    notes.create({ id: 'n0' });
-    store.close();
-    const path = join(dir, 'notes.jsonl');
-    const before = readFileSync(path);
-    const fd = openSync(path, 'r');
-    const prefix = fingerprintPrefix(fd, before.length);
-    closeSync(fd);
+    const { path, before, prefix } = oneNoteLog(dir);
     let text = '';
     for (let i = 0; Buffer.byteLength(text) <= INLINE_MAX; i++) text += line({ id: `batch-${i}`, title: 'y'.repeat(200), updated_at: 100 + i });
     const data = Buffer.from(text);
