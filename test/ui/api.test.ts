@@ -190,6 +190,15 @@ describe('generic collections', () => {
       expect(get<ErrorResponse>(`/api/collections/notes?where=${encodeURIComponent(`{"n":${n}}`)}`, 400).error.code).toBe('VALIDATION');
     }
   });
+
+  it('refuses a where with a number JSON.parse would change in any other spelling: a point, an exponent, beyond the range', () => {
+    for (const n of ['12345678901234567890.0', '1.2345678901234567890e19', '1e400', '-1e400', '1e-400']) {
+      const error = get<ErrorResponse>(`/api/collections/notes?where=${encodeURIComponent(`{"n":{"gt":${n}}}`)}`, 400).error;
+      expect(error.code, n).toBe('VALIDATION');
+      expect(error.message).toContain(`where: ${n} cannot be held exactly by a number (a double)`);
+    }
+    for (const n of ['0.1', '2.5e3', '1e21', '1152921504606846976.0']) get(`/api/collections/notes?where=${encodeURIComponent(`{"n":${n}}`)}`);
+  });
 });
 
 describe('GET /api/search', () => {

@@ -8,7 +8,7 @@
  */
 import { ExecutionStatusSchema, findCycles, NotFoundError, recordType, TaskStoreError, ValidationError, withReadDefaults, type Condition, type Execution, type Store, type TaskSpec } from '../../index.js';
 import { CliError } from '../../shared/errors.js';
-import { roundedIntegers } from '../../shared/exact-integers.js';
+import { comparedAs, roundedNumbers } from '../../shared/exact-integers.js';
 import { repeatedKey } from '../../shared/json-keys.js';
 import { resolveId } from '../../shared/id-prefix.js';
 import { exactHistory, exactList, exactRecord, exactRecords } from '../../shared/exact-records.js';
@@ -231,10 +231,10 @@ function parseWhere(text: string | null): Record<string, never> {
     // JSON.parse keeps the last of the two: the filter would answer another question than the one asked.
     throw new ValidationError(`where: ${JSON.stringify(repeated)} is given twice in one object; a filter holds one value per field and operator`, { field: 'where' });
   }
-  const [inexact] = roundedIntegers(text);
+  const [inexact] = roundedNumbers(text);
   if (inexact !== undefined) {
     // JSON.parse rounded it: filtering by the rounded number would answer another question.
-    throw new ValidationError(`where: ${inexact} cannot be held exactly by a number (beyond ±2^53)`, { field: 'where' });
+    throw new ValidationError(`where: ${inexact} cannot be held exactly by a number (a double): the filter would compare with ${comparedAs(inexact)}`, { field: 'where' });
   }
   return value as Record<string, never>;
 }
