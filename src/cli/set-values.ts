@@ -10,11 +10,13 @@
  *   unchanged, so the store's validation names the field and what it expects.
  * - For any other field: text that parses as JSON is taken as that value (`3`, `true`,
  *   `null`, `[1,2]`, `{"a":1}`, `"quoted"`), anything else as the string itself.
- * - An integer a JavaScript number cannot hold exactly (beyond ±2^53) is refused (a
- *   UsageError naming it), never rounded: storing it would silently change the digits.
+ * - A number a JavaScript number cannot hold exactly (an integer beyond ±2^53, a literal
+ *   with more digits than a double keeps, or beyond a double's range, in whatever
+ *   spelling: `12345678901234567890.0`, `1e400`) is refused (a UsageError naming the
+ *   argument and the number), never rounded: storing it would silently change it.
  *   Quoted, it is kept as a string.
  */
-import { inexactIntegers, roundedIntegers } from '../shared/exact-integers.js';
+import { comparedAs, inexactNumbers, roundedNumbers } from '../shared/exact-integers.js';
 import { UsageError } from './errors.js';
 
 type FieldKind = 'string' | 'enum' | 'number' | 'integer' | 'boolean' | 'array' | 'json';
@@ -74,7 +76,7 @@ const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
  * convertValue('123', { kind: 'string', nullable: false })        // '123'
  * convertValue('{"a":1}', undefined)                             // { a: 1 }
  */
-export function convertValue(text: string, type: FieldType | undefined, refuse: (json: string) => void = refuseInexactIntegers): unknown {
+export function convertValue(text: string, type: FieldType | undefined, refuse: (json: string) => void = refuseInexactNumbers): unknown {
   if (type === undefined || type.kind === 'json') return jsonOrString(text, refuse);
   if (type.nullable && text === 'null') return null;
   switch (type.kind) {
@@ -85,7 +87,8 @@ export function convertValue(text: string, type: FieldType | undefined, refuse: 
     case 'integer': {
       const trimmed = text.trim();
       if (!NUMBER.test(trimmed)) return text;
-      refuse(trimmed);
+      // As JSON writes it (`+.5` is `0.5`, `1.` is `1`): the check reads JSON number literals.
+      refuse(trimmed.replace(/^\+/, '').replace(/^(-?)\./, '$10.').replace(/\.(?=[eE]|$)/, ''));
       const value = Number(trimmed);
       return Number.isFinite(value) ? value : text;
     }
@@ -116,7 +119,7 @@ export function convertValue(text: string, type: FieldType | undefined, refuse: 
 }
 
 /** JSON when `text` parses as JSON, else the text itself. */
-export function jsonOrString(text: string, refuse: (json: string) => void = refuseInexactIntegers): unknown {
+export function jsonOrString(text: string, refuse: (json: string) => void = refuseInexactNumbers): unknown {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -127,22 +130,29 @@ export function jsonOrString(text: string, refuse: (json: string) => void = refu
   return value;
 }
 
-/** For values to store: an integer whose digits a number would not write back (beyond ±2^53) is refused. */
-function refuseInexactIntegers(json: string): void {
-  const [token] = inexactIntegers(json);
+/**
+ * For values to store: a number that would be stored with another value (see
+ * `inexactNumbers`) is refused. `context` (`--set "n=1e400"`) starts the message.
+ */
+export function refuseInexactNumbers(json: string, context?: string): void {
+  const [token] = inexactNumbers(json);
   if (token === undefined) return;
-  throw new UsageError(`${token} cannot be held exactly by a number (beyond ±2^53): it would be stored as ${JSON.stringify(Number(token))}`, {
+  throw new UsageError(`${prefix(context)}${token} cannot be held exactly by a number (a double): it would be stored as ${JSON.stringify(Number(token))}`, {
     hint: `to keep every digit, store it as a string: quote it ('"${token}"')`,
   });
 }
 
-/** For values to match (`--where`): only an integer whose value a number rounds is refused; 2^60 matches 2^60. */
-export function refuseRoundedIntegers(json: string): void {
-  const [token] = roundedIntegers(json);
+/** For values to match (`--where`): only a number whose value a double does not hold as written is refused; 2^60 matches 2^60. */
+export function refuseRoundedNumbers(json: string, context?: string): void {
+  const [token] = roundedNumbers(json);
   if (token === undefined) return;
-  throw new UsageError(`${token} cannot be held exactly by a number (beyond ±2^53): the condition would compare with ${JSON.stringify(Number(token))}`, {
+  throw new UsageError(`${prefix(context)}${token} cannot be held exactly by a number (a double): the condition would compare with ${comparedAs(token)}`, {
     hint: 'compare with a number a double holds exactly, or store such values as strings',
   });
+}
+
+function prefix(context: string | undefined): string {
+  return context === undefined ? '' : `${context}: `;
 }
 
 /**
@@ -162,7 +172,8 @@ export function parseSetValues(args: readonly string[], types: FieldTypes | unde
       });
     }
     given.set(field, arg);
-    values[field] = convertValue(text, types === undefined ? undefined : Object.hasOwn(types, field) ? types[field] : undefined);
+    const type = types === undefined ? undefined : Object.hasOwn(types, field) ? types[field] : undefined;
+    values[field] = convertValue(text, type, (json) => refuseInexactNumbers(json, `${option} ${JSON.stringify(arg)}`));
   }
   return values;
 }

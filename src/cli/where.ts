@@ -19,7 +19,7 @@
 import type { Condition, Operators } from '../index.js';
 import { UsageError } from './errors.js';
 import { compactJson } from '../shared/exact-json.js';
-import { convertValue, refuseRoundedIntegers, type FieldType, type FieldTypes } from './set-values.js';
+import { convertValue, refuseRoundedNumbers, type FieldType, type FieldTypes } from './set-values.js';
 
 const FIELD = '[A-Za-z_][A-Za-z0-9_]*(?:\\.[A-Za-z_][A-Za-z0-9_]*)*';
 const COMPARISON = new RegExp(`^\\s*(${FIELD})(\\s*)(>=|<=|!=|=|>|<|~)(.*)$`, 's');
@@ -60,7 +60,7 @@ export function parseWhereArg(arg: string, types?: FieldTypes): WhereCondition {
       });
     }
     const values = parts.map((part) => {
-      const value = convertScalar(field, part, element);
+      const value = convertScalar(arg, field, part, element);
       refuseNotANumber(arg, field, part, value, element, false);
       return value;
     });
@@ -87,7 +87,7 @@ export function parseWhereArg(arg: string, types?: FieldTypes): WhereCondition {
     // The stored text has no spaces between tokens: `dependencies=["a", "b"]` means that list.
     return { field, op, value: text.trim() === 'null' ? null : isJsonText(text) ? compactJson(text.trim()) : text };
   }
-  const value = convertScalar(field, text, type, op !== 'eq' && op !== 'ne');
+  const value = convertScalar(arg, field, text, type, op !== 'eq' && op !== 'ne');
   refuseNotANumber(arg, field, text, value, type, op !== 'eq' && op !== 'ne');
   return { field, op, value };
 }
@@ -109,8 +109,8 @@ function refuseNotANumber(arg: string, field: string, text: string, value: unkno
 }
 
 /** The value for one operand; for an ordering on a `*_at` field, a date is taken as its Unix ms. */
-function convertScalar(field: string, text: string, type: FieldType | undefined, ordering = false): unknown {
-  const value = convertValue(text, type, refuseRoundedIntegers);
+function convertScalar(arg: string, field: string, text: string, type: FieldType | undefined, ordering = false): unknown {
+  const value = convertValue(text, type, (json) => refuseRoundedNumbers(json, `--where ${JSON.stringify(arg)}`));
   const last = field.slice(field.lastIndexOf('.') + 1);
   if (typeof value === 'string' && last.endsWith('_at') && (ordering || /^\d{4}-\d\d-\d\d/.test(text.trim()))) {
     const ms = Date.parse(asUtc(text.trim()));

@@ -5,7 +5,7 @@
  * why nothing was shown. Runs the built CLI (`npm run build` first).
  */
 import { spawn } from 'node:child_process';
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/temp.js';
@@ -174,6 +174,24 @@ describe('integers beyond 2^53 in records', () => {
         expect(s.collection({ name: 'prds' }).getText('p1')).toContain(`"ext":${BIG}`);
       });
     }
+  });
+});
+
+describe('numbers a double would change, given to --set or --where in any spelling', () => {
+  it('are refused with exit 2 naming the argument, and nothing is written; ordinary decimals are stored as given', () => {
+    const where = seeded();
+    const before = readFileSync(join(where.store, 'notes.jsonl'), 'utf8');
+    for (const literal of ['12345678901234567890.0', '1.2345678901234567890e19', '1e400', '-1e400', '1e-400']) {
+      const set = runCli(['--store', where.store, 'update', 'plain', '--set', `n=${literal}`], { cwd: where.cwd });
+      expect(set.status, set.stderr).toBe(2);
+      expect(set.stderr).toContain(`--set "n=${literal}": ${literal} cannot be held exactly by a number`);
+      const list = runCli(['--store', where.store, 'list', 'notes', '--where', `n>${literal}`], { cwd: where.cwd });
+      expect(list.status, list.stderr).toBe(2);
+      expect(list.stderr).toContain(`--where "n>${literal}": ${literal} cannot be held exactly by a number`);
+    }
+    expect(readFileSync(join(where.store, 'notes.jsonl'), 'utf8')).toBe(before);
+    run(['update', 'plain', '--set', 'a=0.1', '--set', 'b=2.5e3', '--set', 'c=100.0', '--set', 'd=1e21', '--set', 'e=1e-7'], where);
+    expect(withStore(where.store, (s) => s.collection({ name: 'notes' }).get('plain'))).toMatchObject({ a: 0.1, b: 2500, c: 100, d: 1e21, e: 1e-7 });
   });
 });
 

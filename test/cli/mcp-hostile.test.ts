@@ -98,7 +98,7 @@ describe('arguments JSON.parse would change', () => {
     const before = withStore(store, (s) => s.getPrd(id)!.updated_at);
     const patch = await session.callRaw('update_record', `{"id":"${id}","patch":{"n":12345678901234567890}}`);
     expect(patch.isError).toBe(true);
-    expect(textOf(patch)).toMatch(/^VALIDATION: invalid arguments for update_record: patch\.n: 12345678901234567890 is beyond 2\^53/);
+    expect(textOf(patch)).toMatch(/^VALIDATION: invalid arguments for update_record: patch\.n: 12345678901234567890 cannot be held exactly by a number \(a double\): it would be stored as 12345678901234567000/);
     expect(withStore(store, (s) => s.getPrd(id)!.updated_at)).toBe(before);
     const where = await session.callRaw('list_records', '{"collection":"prds","where":{"n":{"in":[1,12345678901234567890]}}}');
     expect(textOf(where)).toMatch(/^VALIDATION: .*where\.n\.in\.1: 12345678901234567890/);
@@ -108,6 +108,38 @@ describe('arguments JSON.parse would change', () => {
     const text = await session.callRaw('update_record', `{"id":"${id}","patch":{"n":"12345678901234567890"}}`);
     expect(text.isError).toBeFalsy();
     expect(withStore(store, (s) => s.getPrd(id)!)).toMatchObject({ n: '12345678901234567890' });
+  }, 60_000);
+
+  it('a number a double would change in any other spelling (a point, an exponent, beyond the range) is a VALIDATION error naming the field too', async () => {
+    const { session, store } = await start();
+    const { id } = await session.ok<{ id: string }>('create_prd', { title: 'p' });
+    const before = withStore(store, (s) => s.getPrd(id)!.updated_at);
+    const refused = {
+      '12345678901234567890.0': 'it would be stored as 12345678901234567000',
+      '1.2345678901234567890e19': 'it would be stored as 12345678901234567000',
+      '1e400': 'it would be stored as null',
+      '-1e400': 'it would be stored as null',
+      '1e-400': 'it would be stored as 0',
+    };
+    for (const [literal, stored] of Object.entries(refused)) {
+      const patch = await session.callRaw('update_record', `{"id":"${id}","patch":{"n":${literal}}}`);
+      expect(patch.isError, literal).toBe(true);
+      expect(textOf(patch)).toMatch(/^VALIDATION: invalid arguments for update_record: patch\.n: /);
+      expect(textOf(patch)).toContain(`patch.n: ${literal} cannot be held exactly by a number (a double): ${stored}`);
+      const deep = await session.callRaw('update_record', `{"id":"${id}","patch":{"deep":{"list":[1,${literal}]}}}`);
+      expect(textOf(deep)).toMatch(/^VALIDATION: .*patch\.deep\.list\.1: /);
+      const where = await session.callRaw('list_records', `{"collection":"prds","where":{"n":{"gt":${literal}}}}`);
+      expect(textOf(where)).toMatch(/^VALIDATION: .*where\.n\.gt: .*the filter would compare with/);
+    }
+    expect(withStore(store, (s) => s.getPrd(id)!.updated_at)).toBe(before);
+    // Ordinary numbers are stored as they are; a filter by a double's written form or exact value compares with it.
+    const ok = await session.callRaw('update_record', `{"id":"${id}","patch":{"a":0.1,"b":3.14,"c":1e-7,"d":2.5e3,"e":100.0,"f":1e21,"g":1e23}}`);
+    expect(ok.isError, textOf(ok)).toBeFalsy();
+    expect(withStore(store, (s) => s.getPrd(id)!)).toMatchObject({ a: 0.1, b: 3.14, c: 1e-7, d: 2500, e: 100, f: 1e21, g: 1e23 });
+    for (const literal of ['1152921504606846976.0', '1152921504606847000', '1e23', '0.1']) {
+      const where = await session.callRaw('list_records', `{"collection":"prds","where":{"n":${literal}}}`);
+      expect(where.isError, `${literal}: ${textOf(where)}`).toBeFalsy();
+    }
   }, 60_000);
 });
 

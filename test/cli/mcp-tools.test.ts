@@ -150,6 +150,12 @@ describe('rawCallProblem (what a call\'s JSON text says that parsing loses)', ()
     expect(rawCallProblem(call('{"where":{"n":1152921504606846976}}'))).toBeUndefined(); // a double: compared as written
     expect(rawCallProblem(call('{"patch":{"n":1152921504606846976}}'))).toMatchObject({ field: 'patch.n' }); // stored, it would be written 1152921504606847000
     expect(rawCallProblem(call('{"s":"12345678901234567890","t":"a\\"b","u":9007199254740991}'))).toBeUndefined();
+    // Any spelling of a number a double would change, not only an integer's.
+    expect(rawCallProblem(call('{"p":{"n":12345678901234567890.0}}'))).toMatchObject({ field: 'p.n' });
+    expect(rawCallProblem(call('{"p":[1.2345678901234567890e19]}'))).toMatchObject({ field: 'p.0' });
+    expect(rawCallProblem(call('{"p":{"n":-1e400}}'))).toMatchObject({ field: 'p.n' });
+    expect(rawCallProblem(call('{"where":{"n":{"lt":1e-400}}}'))).toMatchObject({ field: 'where.n.lt' });
+    expect(rawCallProblem(call('{"where":{"n":1152921504606846976.0},"p":[0.1,3.14,1e-7,2.5e3,100.0,1e21,-0]}'))).toBeUndefined();
     expect(rawCallProblem(call('{"a":{"b":1},"c":{"b":2}}'))).toBeUndefined();
     // Outside the arguments (the SDK's envelope), or another method: not this check's business.
     expect(rawCallProblem('{"jsonrpc":"2.0","id":1,"id":2,"method":"tools/call","params":{"name":"t","arguments":{}}}')).toBeUndefined();

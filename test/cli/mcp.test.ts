@@ -4,6 +4,7 @@
  * the server still answers, other processes' writes, and stdout carrying protocol only.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TaskSpec } from '../../src/index.js';
@@ -253,6 +254,34 @@ describe('taskstore mcp: errors are tool errors, and the server keeps answering'
     expect((await mcp.ok<{ record: TaskSpec }>('get_record', { id: spec.id })).record).toMatchObject({ status: 'running', assigned_to: 'one' });
     expect(mcp.stderr()).toBe('');
   });
+});
+
+describe('taskstore mcp: update_record and created_at', () => {
+  it('gives created_at to a record another program wrote without one, as `update --set created_at=…` does; once it has one, a patch of it is refused and nothing is written', async () => {
+    const { cwd, store } = newStore();
+    const prd = runJson<{ id: string }>(['create-prd', 'p'], { cwd }).id;
+    // Such a spec cannot be claimed (its claim fails validation) until it has a created_at.
+    const log = join(store, 'task_specs.jsonl');
+    writeFileSync(log, `${JSON.stringify({ id: 'foreign', prd_id: prd, phase_name: 'x', status: 'pending', dependencies: [], updated_at: 5 })}\n`);
+    writeFileSync(join(store, 'notes.jsonl'), '{"id":"n1","v":1,"updated_at":5}\n{"id":"n2","v":1,"created_at":10,"updated_at":20}\n');
+    const mcp = await start({ cwd });
+    const blocked = await mcp.call('claim_task_spec', { claimant: 'loop-1', id: 'foreign' });
+    expect(textOf(blocked)).toMatch(/created_at/);
+    const repaired = await mcp.ok<{ collection: string; record: { id: string; created_at: number } }>('update_record', { id: 'foreign', patch: { created_at: 42 } });
+    expect(repaired).toMatchObject({ collection: 'task_specs', record: { id: 'foreign', created_at: 42 } });
+    expect(await mcp.ok<{ collection: string; record: { created_at: number; v: number } }>('update_record', { id: 'n1', patch: { created_at: 7, v: 2 } })).toMatchObject({ record: { created_at: 7, v: 2 } });
+    // Once it has one, it is kept: VALIDATION naming the field, nothing written (the other fields of that patch neither).
+    const logs = () => ['task_specs', 'notes'].map((c) => readFileSync(join(store, `${c}.jsonl`), 'utf8'));
+    const before = logs();
+    for (const [id, patch] of [['foreign', { created_at: 7 }], ['n1', { created_at: 8 }], ['n2', { created_at: 1, v: 3 }]] as const) {
+      const refused = await mcp.call('update_record', { id, patch });
+      expect(refused.isError, id).toBe(true);
+      expect(textOf(refused)).toMatch(/^VALIDATION: patch may not set created_at: the store keeps it from the first version/);
+      expect(textOf(refused)).toContain('"field":"created_at"');
+    }
+    expect(logs()).toEqual(before);
+    expect(await mcp.ok('claim_task_spec', { claimant: 'loop-1', id: 'foreign' })).toMatchObject({ task_spec: { id: 'foreign', assigned_to: 'loop-1' } });
+  }, 60_000);
 });
 
 describe('taskstore mcp: one store, many processes', () => {

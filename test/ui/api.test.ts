@@ -161,6 +161,31 @@ describe('records and history', () => {
     const body = get<ErrorResponse>('/api/records/0', 400);
     expect(body.error.message).toContain('ambiguous');
   });
+
+  it('finds a record, its history and a PRD by ?id=, also an id `.` or `..` that no URL can hold as a path segment', () => {
+    const dots = store.collection({ name: 'dots' });
+    dots.create({ id: '.', n: 1 });
+    dots.create({ id: '..', n: 2 });
+    dots.patch('..', { n: 3 });
+    const dotPrd = store.createPrd({ id: '%2e%2E', title: 'encoded dots', content: 'x' });
+    // The path form asks for another URL: the parser removes the dot segment, %2e spelt too.
+    expect(new URL('/api/records/%2e%2E/history', 'http://x').pathname).toBe('/api/history');
+    get<ErrorResponse>(`/api/records/${encodeURIComponent('..')}`, 404);
+    for (const [id, n] of [['.', 1], ['..', 3]] as const) {
+      expect(get<RecordResponse>(`/api/record?id=${encodeURIComponent(id)}`)).toMatchObject({ collection: 'dots', record: { id, n } });
+      expect(get<HistoryResponse>(`/api/record/history?id=${encodeURIComponent(id)}`)).toMatchObject({ collection: 'dots', id });
+    }
+    expect(get<HistoryResponse>('/api/record/history?id=..').versions).toHaveLength(2);
+    expect(get<PrdBoardResponse>(`/api/prd?id=${encodeURIComponent(dotPrd)}`).prd).toMatchObject({ id: '%2e%2E', title: 'encoded dots' });
+    // The same answers as the path form, prefixes included; a missing id, or one given twice, is a 400.
+    expect(get<RecordResponse>(`/api/record?id=${seeded.specs.api.slice(0, 30)}`)).toEqual(get<RecordResponse>(`/api/records/${seeded.specs.api.slice(0, 30)}`));
+    expect(get<PrdBoardResponse>(`/api/prd?id=${seeded.search}`)).toEqual(get<PrdBoardResponse>(`/api/prds/${seeded.search}`));
+    expect(get<ErrorResponse>('/api/record', 400).error.message).toContain('?id=');
+    expect(get<ErrorResponse>('/api/record?id=', 400).error.code).toBe('VALIDATION');
+    expect(get<ErrorResponse>('/api/record?id=.&id=..', 400).error.message).toContain('more than once');
+    expect(get<ErrorResponse>('/api/prd?id=.&where=x', 400).error.message).toContain('"where"');
+    get<ErrorResponse>('/api/record?id=nope', 404);
+  });
 });
 
 describe('generic collections', () => {
@@ -189,6 +214,15 @@ describe('generic collections', () => {
     for (const n of ['12345678901234567890', '9'.repeat(400)]) {
       expect(get<ErrorResponse>(`/api/collections/notes?where=${encodeURIComponent(`{"n":${n}}`)}`, 400).error.code).toBe('VALIDATION');
     }
+  });
+
+  it('refuses a where with a number JSON.parse would change in any other spelling: a point, an exponent, beyond the range', () => {
+    for (const n of ['12345678901234567890.0', '1.2345678901234567890e19', '1e400', '-1e400', '1e-400']) {
+      const error = get<ErrorResponse>(`/api/collections/notes?where=${encodeURIComponent(`{"n":{"gt":${n}}}`)}`, 400).error;
+      expect(error.code, n).toBe('VALIDATION');
+      expect(error.message).toContain(`where: ${n} cannot be held exactly by a number (a double)`);
+    }
+    for (const n of ['0.1', '2.5e3', '1e21', '1152921504606846976.0']) get(`/api/collections/notes?where=${encodeURIComponent(`{"n":${n}}`)}`);
   });
 });
 

@@ -19,10 +19,21 @@ describe('valueText of an API answer', () => {
 describe('the filter box', () => {
   it('refuses an integer a number would round instead of filtering by the rounded one, in both forms', () => {
     for (const text of ['n=12345678901234567890', 'title=x n=-9007199254740993', '{"n":{"gt":12345678901234567890}}']) {
-      expect(() => parseFilter(text), text).toThrow(/cannot be held exactly by a number \(beyond ±2\^53\): the filter would match/);
+      expect(() => parseFilter(text), text).toThrow(/cannot be held exactly by a number \(a double\): the filter would match/);
     }
     // Exact numbers of any length, digits in text and in JSON strings are fine.
     expect(parseFilter('n=9007199254740992 m=1152921504606846976 zip=0012345678901234567890')).toEqual({ n: 2 ** 53, m: 2 ** 60, zip: '0012345678901234567890' });
     expect(parseFilter('{"s":"12345678901234567890"}')).toEqual({ s: '12345678901234567890' });
+  });
+
+  it('refuses a number a double would change in any other spelling too, naming the field of a pair', () => {
+    expect(() => parseFilter('n=12345678901234567890.0')).toThrow('n: 12345678901234567890.0 cannot be held exactly by a number (a double): the filter would match 12345678901234567168 instead');
+    expect(() => parseFilter('n=0.10000000000000001')).toThrow('n: 0.10000000000000001 cannot be held exactly');
+    for (const literal of ['12345678901234567890.0', '1.2345678901234567890e19', '1e400', '-1e400', '1e-400']) {
+      expect(() => parseFilter(`{"n":{"in":[1,${literal}]}}`), literal).toThrow(`${literal} cannot be held exactly by a number`);
+    }
+    // Ordinary decimals, and a double's exact value or its written form, filter by that double.
+    expect(parseFilter('a=0.1 b=3.14 c=100.0 d=1152921504606846976.0 e=1152921504606847000')).toEqual({ a: 0.1, b: 3.14, c: 100, d: 2 ** 60, e: 2 ** 60 });
+    expect(parseFilter('{"a":1e-7,"b":2.5e3,"c":1e21,"d":1e23,"e":-0}')).toEqual({ a: 1e-7, b: 2500, c: 1e21, d: 1e23, e: -0 });
   });
 });

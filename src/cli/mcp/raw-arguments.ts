@@ -6,10 +6,12 @@
  * keeps the last value, and an integer beyond ±2^53 (`12345678901234567890`) becomes
  * the nearest double. The first makes an agent's call mean something it did not say
  * (which claimant? which value of a patched field?), the second stores or compares
- * another number than the agent wrote. The CLI's `--set` / `--where` refuse both; so does
+ * another number than the agent wrote. So does any number literal a double does not hold
+ * as written, whatever its spelling: `12345678901234567890.0`, `1.2345678901234567890e19`,
+ * `1e400` (Infinity, which JSON writes as null), `1e-400` (0). The CLI's `--set` / `--where` refuse both; so does
  * the server, by reading each message's text before the SDK parses it. Pure.
  */
-import { isInexactInteger, roundedIntegers } from '../../shared/exact-integers.js';
+import { comparedAs, isInexactNumber, isRoundedNumber, storedAs } from '../../shared/exact-integers.js';
 
 /** A message's JSON-RPC id (its JSON text) and what its tool-call arguments say that parsing loses. */
 export interface RawCallProblem {
@@ -80,12 +82,14 @@ function scan(line: string): RawCallProblem | undefined {
       if (p.length === 1 && p[0] === 'id') requestId = JSON.parse(token) as string | number;
       if (p.length === 1 && p[0] === 'method' && token.startsWith('"')) method = JSON.parse(token) as string;
       const field = argumentPath(p);
-      if (field !== undefined && found === undefined && /^-?\d{16,}$/.test(token)) {
-        const changed = p[2] === 'where' ? roundedIntegers(token).length > 0 : isInexactInteger(token);
-        if (changed) {
+      if (field !== undefined && found === undefined && /^-?\d/.test(token)) {
+        const where = p[2] === 'where';
+        if (where ? isRoundedNumber(token) : isInexactNumber(token)) {
           found = {
             field,
-            message: `${field}: ${token} is beyond 2^53: a JSON number holds it as ${String(Number(token))}, so another number would be ${p[2] === 'where' ? 'compared' : 'stored'}; pass it as a string`,
+            message: where
+              ? `${field}: ${token} cannot be held exactly by a number (a double): the filter would compare with ${comparedAs(token)}; pass a number a double holds, or a string`
+              : `${field}: ${token} cannot be held exactly by a number (a double): it would be stored as ${storedAs(token)}; pass it as a string`,
           };
         }
       }

@@ -133,8 +133,28 @@ export const completeExecution = defineTool({
   },
 });
 
-/** Fields the store owns: a patch may not set them. */
-const STAMPED = ['id', 'created_at', 'updated_at'] as const;
+/**
+ * Fields the store owns: a patch may not set them. `created_at` is checked against the
+ * current version instead (see {@link createdAtGuard}).
+ */
+const STAMPED = ['id', 'updated_at'] as const;
+
+/**
+ * The store keeps `created_at` from the first version, so a patch of it would be dropped:
+ * refused when the current version has one. A version without one (a line another program
+ * wrote) takes the one given, as `taskstore update --set created_at=…` does: the repair a
+ * task spec without it needs before it can be claimed. Checked under the write lock.
+ */
+function createdAtGuard(patch: Record<string, unknown>): ((current: Record<string, unknown> | undefined) => void) | undefined {
+  if (!Object.hasOwn(patch, 'created_at')) return undefined;
+  return (current) => {
+    if (current?.created_at === undefined) return; // none to keep (a missing record is the patch's own NOT_FOUND)
+    throw new ValidationError('patch may not set created_at: the store keeps it from the first version', {
+      field: 'created_at',
+      hint: 'remove it from patch (only a record that has no created_at takes one from a patch)',
+    });
+  };
+}
 
 export const updateRecord = defineTool({
   name: 'update_record',
@@ -143,6 +163,7 @@ export const updateRecord = defineTool({
     'Change some fields of one record (found by id or unique prefix, in any collection): the fields in patch take their new values, all others stay.',
     'For a read-modify-write, pass the updated_at you read as if_updated_at: if anyone changed the record since, nothing is written and the error is STALE (read it again and retry).',
     'The record is validated as a whole (built-in types: field types, enum values, references). Returns { collection, record } (the new version).',
+    'id and updated_at are the store\'s; created_at too, except that a record without one (written by another program) takes the one patch gives.',
     "A task spec's claim is not patched: lease_expires_at, a status change to or from running, and assigned_to of a running spec are refused (VALIDATION); the claim tools make those changes.",
     'Errors: STALE; NOT_FOUND; VALIDATION naming the field; CLAIMED is never raised here (use the claim tools for claims).',
   ].join(' '),
@@ -168,7 +189,10 @@ export const updateRecord = defineTool({
     if (args.collection !== undefined) requireCollection(store, args.collection);
     const { collection, id } = resolveId(store, args.id, args.collection === undefined ? {} : { collections: [args.collection] });
     resolveReferenceIds(store, collection, patch, (field) => `patch.${field}`);
-    const record = patchRecord(store, collection, id, patch, args.if_updated_at, claimGuard(collection, patch));
+    const guards = [createdAtGuard(patch), claimGuard(collection, patch)];
+    const record = patchRecord(store, collection, id, patch, args.if_updated_at, (current) => {
+      for (const guard of guards) guard?.(current);
+    });
     return { collection, record: exactRecord(store, collection, record) };
   },
 });

@@ -8,7 +8,7 @@
  */
 import { ExecutionStatusSchema, findCycles, NotFoundError, recordType, TaskStoreError, ValidationError, withReadDefaults, type Condition, type Execution, type Store, type TaskSpec } from '../../index.js';
 import { CliError } from '../../shared/errors.js';
-import { roundedIntegers } from '../../shared/exact-integers.js';
+import { comparedAs, roundedNumbers } from '../../shared/exact-integers.js';
 import { repeatedKey } from '../../shared/json-keys.js';
 import { resolveId } from '../../shared/id-prefix.js';
 import { exactHistory, exactList, exactRecord, exactRecords } from '../../shared/exact-records.js';
@@ -45,13 +45,21 @@ const SEARCH_SCAN = 20_000;
 
 type Handler = (store: Store, params: string[], query: URLSearchParams, now: number) => unknown;
 
-/** Routes, first match wins; a capture group is one path segment (decoded). The list: the query parameters the route reads. */
+/**
+ * Routes, first match wins; a capture group is one path segment (decoded). The list: the
+ * query parameters the route reads. A record or PRD is also found by `?id=`: an id that is
+ * `.` or `..` cannot be a path segment (every URL parser, the browser's and the server's,
+ * removes it, `%2e` spelt too: `/api/records/..` is `/api/`), and the page asks that way.
+ */
 const ROUTES: [RegExp, Handler, readonly string[]][] = [
   [/^\/api\/prds$/, prdList, []],
   [/^\/api\/prds\/([^/]+)$/, prdBoard, []],
+  [/^\/api\/prd$/, byQueryId(prdBoard), ['id']],
   [/^\/api\/executions$/, executionPage, ['status', 'limit', 'offset']],
   [/^\/api\/records\/([^/]+)$/, recordOne, []],
   [/^\/api\/records\/([^/]+)\/history$/, recordHistoryAnswer, []],
+  [/^\/api\/record$/, byQueryId(recordOne), ['id']],
+  [/^\/api\/record\/history$/, byQueryId(recordHistoryAnswer), ['id']],
   [/^\/api\/collections$/, collectionList, []],
   [/^\/api\/collections\/([^/]+)$/, collectionPage, ['where', 'orderBy', 'limit', 'offset']],
   [/^\/api\/search$/, search, ['q']],
@@ -78,6 +86,15 @@ export function handleApi(store: Store, path: string, query: URLSearchParams, no
     }
   }
   return { status: 404, body: errorBody('NOT_FOUND', `no API route ${path}`, 'the routes are listed in docs/ui.md') };
+}
+
+/** `handler`, given the id of the query's `id` parameter as its one path segment. */
+function byQueryId(handler: Handler): Handler {
+  return (store, _p, query, now) => {
+    const id = query.get('id');
+    if (id === null || id === '') throw new ValidationError('the query names no record: give its id (or a unique prefix) as ?id=…', { field: 'id' });
+    return handler(store, [id], new URLSearchParams(), now);
+  };
 }
 
 function errorAnswer(err: unknown): ApiAnswer {
@@ -231,10 +248,10 @@ function parseWhere(text: string | null): Record<string, never> {
     // JSON.parse keeps the last of the two: the filter would answer another question than the one asked.
     throw new ValidationError(`where: ${JSON.stringify(repeated)} is given twice in one object; a filter holds one value per field and operator`, { field: 'where' });
   }
-  const [inexact] = roundedIntegers(text);
+  const [inexact] = roundedNumbers(text);
   if (inexact !== undefined) {
     // JSON.parse rounded it: filtering by the rounded number would answer another question.
-    throw new ValidationError(`where: ${inexact} cannot be held exactly by a number (beyond ±2^53)`, { field: 'where' });
+    throw new ValidationError(`where: ${inexact} cannot be held exactly by a number (a double): the filter would compare with ${comparedAs(inexact)}`, { field: 'where' });
   }
   return value as Record<string, never>;
 }

@@ -15,6 +15,17 @@ export class ApiError extends Error {
 }
 
 /**
+ * The API paths of one record or PRD, the id in the query: as a path segment, an id `.` or
+ * `..` (`%2e` spelt too) is removed by the browser's URL parser before the request leaves
+ * (`/api/records/..` asks for `/api/`).
+ */
+export const apiPath = {
+  prd: (id: string) => `/api/prd?id=${encodeURIComponent(id)}`,
+  record: (id: string) => `/api/record?id=${encodeURIComponent(id)}`,
+  recordHistory: (id: string) => `/api/record/history?id=${encodeURIComponent(id)}`,
+};
+
+/**
  * The answer of `path`, parsed. An integer beyond ±2^53 (the server sends the digits the
  * log holds) becomes an `ExactInteger` holding those digits, which `valueText` shows:
  * `res.json()` would round `12345678901234567890` to `12345678901234567000`.

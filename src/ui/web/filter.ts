@@ -2,7 +2,7 @@
  * The table filter box: `status=open owner=ana` (or a JSON `where` object) → the
  * library's `where`. Pure.
  */
-import { roundedIntegers } from '../../shared/exact-integers.js';
+import { comparedAs, roundedNumbers } from '../../shared/exact-integers.js';
 import { repeatedKey } from '../../shared/json-keys.js';
 
 /**
@@ -11,9 +11,10 @@ import { repeatedKey } from '../../shared/json-keys.js';
  * `where` JSON itself. The two fields every record has are typed as every collection
  * types them (and as `taskstore list --where` reads them): `id=5` is the id "5" (the
  * number 5 matches no id), and `updated_at` takes a number only. Throws an Error with a readable message on a malformed pair, on a
- * field given twice, or a key written twice in the JSON (one of the two values would be dropped), and on an integer a number
- * cannot hold (beyond ±2^53): `JSON.parse` would round it, and the rounded number would
- * filter by another value than the one typed.
+ * field given twice, or a key written twice in the JSON (one of the two values would be dropped), and on a number a double
+ * cannot hold (see `roundedNumbers`: an integer beyond ±2^53, more digits than a double
+ * keeps, beyond its range, in any spelling): `JSON.parse` would round it, and the rounded
+ * number would filter by another value than the one typed.
  * @example parseFilter('status=open n=3') // { status: 'open', n: 3 }
  */
 export function parseFilter(text: string): Record<string, unknown> {
@@ -24,7 +25,7 @@ export function parseFilter(text: string): Record<string, unknown> {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('the filter must be a JSON object');
     const repeated = repeatedKey(t);
     if (repeated !== undefined) throw new Error(`${repeated} is given twice: keep one (a filter holds one value per field and operator)`);
-    refuseInexact(roundedIntegers(t));
+    refuseInexact(roundedNumbers(t));
     return value as Record<string, unknown>;
   }
   // No prototype: `__proto__=x` is a field like any other (on a plain object the
@@ -38,13 +39,13 @@ export function parseFilter(text: string): Record<string, unknown> {
     const raw = pair.slice(eq + 1);
     where[field] = field === 'id' ? raw : jsonOrText(raw);
     if (field === 'updated_at' && typeof where[field] !== 'number') throw new Error(`updated_at is a time in milliseconds (a number), not "${raw}"`);
-    if (typeof where[field] === 'number') refuseInexact(roundedIntegers(raw));
+    if (typeof where[field] === 'number') refuseInexact(roundedNumbers(raw), field);
   }
   return where;
 }
 
-function refuseInexact([token]: string[]): void {
-  if (token !== undefined) throw new Error(`${token} cannot be held exactly by a number (beyond ±2^53): the filter would match ${String(Number(token))} instead`);
+function refuseInexact([token]: string[], field?: string): void {
+  if (token !== undefined) throw new Error(`${field === undefined ? '' : `${field}: `}${token} cannot be held exactly by a number (a double): the filter would match ${comparedAs(token)} instead`);
 }
 
 function jsonOrText(raw: string): unknown {

@@ -1,7 +1,7 @@
 /** One PRD's board: blocked · ready · running (claimant, lease left) · complete · failed. */
 import { BOARD_COLUMNS, type BoardColumn, type PrdBoardResponse, type TaskSpec } from '../../api-types.js';
 import { waitingEntries } from '../../dependency-entries.js';
-import { useApi } from '../api-client.js';
+import { apiPath, useApi } from '../api-client.js';
 import { useServerNow } from '../clock.js';
 import { ErrorBox, Loading, RecordLink } from '../components.js';
 import { count, leaseText, shortId, valueText } from '../format.js';
@@ -10,7 +10,7 @@ import { PrdHeader } from './prd-header.js';
 const TITLES: Record<BoardColumn, string> = { blocked: 'Blocked', ready: 'Ready', running: 'Running', complete: 'Complete', failed: 'Failed' };
 
 export function BoardView({ id, version }: { id: string; version: number }) {
-  const { data, error } = useApi<PrdBoardResponse>(`/api/prds/${encodeURIComponent(id)}`, version);
+  const { data, error } = useApi<PrdBoardResponse>(apiPath.prd(id), version);
   const now = useServerNow(data?.now);
   if (error !== undefined) return <ErrorBox error={error} />;
   if (data === undefined) return <Loading />;

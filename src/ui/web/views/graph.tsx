@@ -7,7 +7,7 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { PrdBoardResponse } from '../../api-types.js';
 import { dependencyIds } from '../../dependency-entries.js';
-import { useApi } from '../api-client.js';
+import { apiPath, useApi } from '../api-client.js';
 import { ErrorBox, Loading } from '../components.js';
 import { clip, valueText } from '../format.js';
 import type { GraphLayout, LayoutEdge, LayoutNode } from '../graph/layout.js';
@@ -56,7 +56,7 @@ function useLayout(key: string, nodes: LayoutNode[], edges: LayoutEdge[]): { lay
 }
 
 export function GraphView({ id, version }: { id: string; version: number }) {
-  const { data, error } = useApi<PrdBoardResponse>(`/api/prds/${encodeURIComponent(id)}`, version);
+  const { data, error } = useApi<PrdBoardResponse>(apiPath.prd(id), version);
   if (error !== undefined) return <ErrorBox error={error} />;
   if (data === undefined) return <Loading />;
   return (

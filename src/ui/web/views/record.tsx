@@ -1,6 +1,6 @@
 /** One record: its fields as text, its markdown content rendered, and its history as a timeline of field diffs. */
 import type { HistoryResponse, RecordResponse } from '../../api-types.js';
-import { useApi } from '../api-client.js';
+import { apiPath, useApi } from '../api-client.js';
 import { ErrorBox, Loading, RecordLink, StatusBadge } from '../components.js';
 import { formatTime, isTimeField, valueText } from '../format.js';
 import { Markdown } from '../markdown.js';
@@ -10,8 +10,8 @@ import { href } from '../router.js';
 const REFERENCE_FIELDS = new Set(['prd_id', 'ts_id', 'from_exec_id', 'to_exec_id']);
 
 export function RecordView({ id, version }: { id: string; version: number }) {
-  const current = useApi<RecordResponse>(`/api/records/${encodeURIComponent(id)}`, version);
-  const history = useApi<HistoryResponse>(`/api/records/${encodeURIComponent(id)}/history`, version);
+  const current = useApi<RecordResponse>(apiPath.record(id), version);
+  const history = useApi<HistoryResponse>(apiPath.recordHistory(id), version);
   const deleted = current.error !== undefined && history.data !== undefined;
   return (
     <section>
