@@ -6,6 +6,7 @@ type GitIntegrationProblemKind =
   | 'merge_driver_broken'
   | 'merge_attribute_missing'
   | 'hooks_missing'
+  | 'hooks_outdated'
   | 'logs_ignored';
 
 /** One problem with the git integration; shaped to drop into `CheckReport.problems`. */
@@ -74,6 +75,15 @@ export function gitIntegrationProblems(status: GitIntegrationStatus): GitIntegra
     problems.push({
       kind: 'hooks_missing',
       message: `git hooks not installed in ${status.hooksDir ?? 'the hooks directory'}: ${status.hooksMissing.join(', ')} (they keep the cache in sync and refuse commits with conflict markers); ${FIX}`,
+    });
+  }
+  if (status.hooksOutdated.length > 0) {
+    const one = status.hooksOutdated.length === 1;
+    problems.push({
+      kind: 'hooks_outdated',
+      message:
+        `the TaskStore block in the ${status.hooksOutdated.join(', ')} hook${one ? '' : 's'} in ${status.hooksDir ?? 'the hooks directory'} is not what this version of taskstore installs ` +
+        `(an older version wrote it, or it was edited): fixes to the hooks reach ${one ? 'it' : 'them'} only when the block is written again; ${FIX}`,
     });
   }
   problems.push(...ignored);
