@@ -8,6 +8,7 @@ import { getConfig } from './git-config.js';
 import { HOOK_NAMES, storeBlocks, type HookName } from './hook-block.js';
 import { renderHookBlock } from './hook-scripts.js';
 import { readTextIfExists } from './file-io.js';
+import { inspectGitLock, type GitLockState } from './lock-advice.js';
 import type { GitIntegrationOptions } from './report.js';
 import { checkGitOptions, locateStore } from './store-location.js';
 
@@ -44,6 +45,14 @@ export interface GitIntegrationStatus {
    * commits (it does not go by ignore rules).
    */
   ignoredLogs: string[];
+  /**
+   * On a store branch: git lock files (`index.lock`, `HEAD.lock`) in the store worktree's
+   * git dir that look left over: older than any of TaskStore's git commands takes, with no
+   * git process working in that worktree (or, where the system lists no processes, of
+   * any owner). git-sync cannot commit the store while one is there. Empty elsewhere: in
+   * a work tree of yours, a lock is your git's business.
+   */
+  leftGitLocks: GitLockState[];
 }
 
 export interface GitIntegrationStatusOptions extends GitIntegrationOptions {
@@ -68,13 +77,14 @@ export function gitIntegrationStatus(options: GitIntegrationStatusOptions): GitI
   checkGitOptions(options, ['storeDir', 'cwd', 'probeDriver']);
   const store = locateStore(options);
   if (store.git === undefined || store.relative === undefined) {
-    return { inGitRepo: false, attributesLine: false, driverConfigured: false, hooksInstalled: [], hooksMissing: [...HOOK_NAMES], hooksOutdated: [], ignoredLogs: [] };
+    return { inGitRepo: false, attributesLine: false, driverConfigured: false, hooksInstalled: [], hooksMissing: [...HOOK_NAMES], hooksOutdated: [], ignoredLogs: [], leftGitLocks: [] };
   }
   const { workTree, hooksDir } = store.git;
   const sampleFile = sampleLogPath(store.relative);
   const driverCommand = getConfig(workTree, `merge.${MERGE_DRIVER_NAME}.driver`);
   const driverConfigured = driverCommand !== undefined && driverCommand.trim() !== '';
   const storeRelative = store.relative;
+  const storeBranch = isInside(store.git.commonDir, workTree);
   const hooksInstalled = HOOK_NAMES.filter((hook) => hookInstalled(join(hooksDir, hook), storeRelative));
   return {
     inGitRepo: true,
@@ -90,8 +100,26 @@ export function gitIntegrationStatus(options: GitIntegrationStatusOptions): GitI
     hooksMissing: HOOK_NAMES.filter((hook) => !hooksInstalled.includes(hook)),
     hooksOutdated: hooksInstalled.filter((hook) => hookOutdated(join(hooksDir, hook), hook, storeRelative)),
     // A store branch's worktree lies inside the git directory.
-    ignoredLogs: isInside(store.git.commonDir, workTree) ? [] : ignoredLogs(workTree, store.storeDir, storeRelative),
+    ignoredLogs: storeBranch ? [] : ignoredLogs(workTree, store.storeDir, storeRelative),
+    leftGitLocks: storeBranch ? leftGitLocks(store.git.gitDir, workTree) : [],
   };
+}
+
+/**
+ * A lock younger than this may be a running git's (git-sync's own commands hold theirs
+ * for milliseconds): not reported.
+ */
+const LOCK_REPORT_AGE_MS = 10_000;
+
+/** The left-over locks of {@link GitIntegrationStatus.leftGitLocks}: costs two stats, and a process listing only when a lock is there. */
+function leftGitLocks(gitDir: string, workTree: string): GitLockState[] {
+  const found: GitLockState[] = [];
+  for (const name of ['index.lock', 'HEAD.lock']) {
+    const lock = inspectGitLock(join(gitDir, name), workTree);
+    // A git working there may hold it (a long merge leaves it untouched): not left over.
+    if (lock !== undefined && lock.ageMs >= LOCK_REPORT_AGE_MS && (lock.gitProcesses === undefined || lock.gitProcesses.length === 0)) found.push(lock);
+  }
+  return found;
 }
 
 /** The store's `*.jsonl` files (relative to the root) that git ignores and does not track, in one `git check-ignore`. */

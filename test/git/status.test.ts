@@ -17,6 +17,7 @@ describe('gitIntegrationStatus / gitIntegrationProblems', () => {
       hooksMissing: [...HOOK_NAMES],
       hooksOutdated: [],
       ignoredLogs: [],
+      leftGitLocks: [],
     });
     expect(gitIntegrationProblems(status)).toEqual([]);
   });
