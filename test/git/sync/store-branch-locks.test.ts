@@ -1,9 +1,10 @@
 /**
- * A store branch's worktree with git's lock left behind by a git that was killed:
- * built CLI, real git, real killed processes.
+ * A store branch's worktree with git's lock left behind by a git that was killed, and
+ * git's automatic gc there: built CLI, real git, real killed processes.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { GIT_ENV } from '../../helpers/git-repo.js';
 import { waitFor } from '../../helpers/wait-for.js';
@@ -78,5 +79,35 @@ describe('the store branch worktree and git locks', () => {
     expect(headCheck.status).toBe(1);
     expect(headCheck.stdout).toContain(`git_lock_left: git's lock file ${headLock} is in the store branch's worktree`);
     rmSync(headLock);
+  });
+
+  it("git-sync starts no automatic gc in the store worktree (gc.auto=1): nothing keeps running there after it, nothing is packed behind its back", () => {
+    const remote = makeRemote();
+    const { clone, storeDir } = branchClone(remote);
+    const other = branchClone(remote);
+    const { workTree } = storeWorktree(storeDir);
+    clone.git('config', 'gc.auto', '1');
+    // gc --auto counts loose objects in objects/17/ against ceil(gc.auto / 256): put two there.
+    let found = 0;
+    for (let i = 0; found < 2; i++) {
+      const content = `loose ${i}\n`;
+      if (!createHash('sha1').update(`blob ${content.length}\0${content}`).digest('hex').startsWith('17')) continue;
+      execFileSync('git', ['hash-object', '-w', '--stdin'], { cwd: clone.dir, env: GIT_ENV, input: content });
+      found++;
+    }
+    const packs = join(clone.dir, '.git', 'objects', 'pack');
+    const packsBefore = readdirSync(packs).filter((name) => name.endsWith('.pack')).length;
+    for (let round = 0; round < 2; round++) {
+      // Something to fetch and merge (both run git's auto maintenance), and something to commit.
+      cliOk(other.clone.dir, 'create-prd', `other ${round}`);
+      cliOk(other.clone.dir, 'git-sync');
+      cliOk(clone.dir, 'create-prd', `mine ${round}`);
+      const sync = cliJson(clone.dir, 'git-sync');
+      expect(sync.pushed).toBe(true);
+      expect(gitProcessesIn(workTree)).toEqual([]);
+      expect(existsSync(join(clone.dir, '.git', 'gc.pid'))).toBe(false);
+    }
+    expect(readdirSync(packs).filter((name) => name.endsWith('.pack')).length).toBe(packsBefore);
+    expect(clone.git('show', 'refs/remotes/origin/taskstore:.taskstore/prds.jsonl')).toMatch(/other 1[^]*mine 1|mine 1[^]*other 1/);
   });
 });
