@@ -86,7 +86,7 @@ export class Records {
     this.readiness = new Readiness(host, () => this.records.taskSpecs);
     host.extend({
       tableCreated: (table, cache) => this.readiness.tableCreated(table, cache),
-      referrers: (collection, id) => referrersOf(host, collection, id),
+      referrers: (collection, id) => referrersOf(host, () => this.readiness.graph(), collection, id),
       check: () => recordChecks(host, () => this.readiness.graph()),
     });
     this.byName = Object.fromEntries(
