@@ -171,6 +171,35 @@ describe('init and the git integration', () => {
     expect(runCli(['check'], { cwd, env })).toMatchObject({ status: 0 });
   });
 
+  it('status shows outdated and newer hook blocks beside missing ones, in text and --json', () => {
+    const repo = GitRepo.init();
+    const cwd = repo.dir;
+    expect(runCli(['init', '--hooks'], { cwd, env })).toMatchObject({ status: 0 });
+    const hooks = join(cwd, '.git', 'hooks');
+    const hooksLine = (): string | undefined => runCli(['status'], { cwd, env }).stdout.split('\n').find((line) => line.startsWith('hooks '));
+    expect(hooksLine()).toBe('hooks          installed');
+
+    // An older version's post-checkout block (one line of its body differs).
+    const postCheckout = join(hooks, 'post-checkout');
+    writeFileSync(postCheckout, readFileSync(postCheckout, 'utf8').replace('refresh 2>&1', 'sync 2>&1'));
+    expect(hooksLine()).toBe('hooks          installed; outdated: post-checkout (run `taskstore install-hooks`)');
+    expect(runJson<Record<string, unknown>>(['status'], { cwd, env })).toMatchObject({ hooksInstalled: true, hooksMissing: [], hooksOutdated: ['post-checkout'], hooksNewer: [] });
+
+    // A newer version's pre-push block, and a missing post-merge one.
+    const prePush = join(hooks, 'pre-push');
+    writeFileSync(prePush, readFileSync(prePush, 'utf8').replace(/^# taskstore-hooks-format: (\d+)$/m, (_line, n: string) => `# taskstore-hooks-format: ${Number(n) + 1}`));
+    rmSync(join(hooks, 'post-merge'));
+    expect(hooksLine()).toBe(
+      'hooks          missing: post-merge; outdated: post-checkout; written by a newer taskstore: pre-push (upgrade this taskstore, or run `taskstore install-hooks --force`)',
+    );
+    expect(runJson<Record<string, unknown>>(['status'], { cwd, env })).toMatchObject({
+      hooksInstalled: false,
+      hooksMissing: ['post-merge'],
+      hooksOutdated: ['post-checkout'],
+      hooksNewer: ['pre-push'],
+    });
+  });
+
   it('install-hooks outside a git work tree fails with exit 1', () => {
     const cwd = tempDir('taskstore-cli-');
     const result = runCli(['install-hooks'], { cwd, env });
