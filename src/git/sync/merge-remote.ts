@@ -58,7 +58,10 @@ export function mergeRemote(workTree: string, remoteHead: string, label: string,
     const lockPath = lockInGitError(run.stderr);
     if (lockPath !== undefined && resolveHead(workTree) === before) {
       const lock = inspectGitLock(lockPath, workTree) ?? { path: lockPath, ageMs: 0, gitProcesses: undefined };
-      throw refLocked(workTree, label, lock, run.stderr, 'git merge wrote the merge into the work tree but could not move HEAD: the next git-sync commits what it left there (no record is lost)');
+      const state =
+        'git merge checked the merge out but could not move HEAD, so the work tree and index hold the merged files on top of the old HEAD; ' +
+        "the next git-sync commits the store's files as they are, the merged records with them, and merges again";
+      throw refLocked(workTree, label, lock, run.stderr, state);
     }
     const conflicted = git(['diff', '--name-only', '-z', '--diff-filter=U'], workTree).split('\0').filter((p) => p !== '');
     if (conflicted.length > 0) {

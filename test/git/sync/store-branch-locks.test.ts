@@ -200,4 +200,23 @@ describe('the store branch worktree and git locks', () => {
     rmSync(branchLock);
     expect(cliJson(clone.dir, 'git-sync')).toMatchObject({ recordsChanged: { merged: 1 } });
   });
+
+  it('a young ref lock that stays: git-sync waits about 5 s for it, then fails naming the file, saying a git elsewhere may hold it', () => {
+    const remote = makeRemote();
+    const { clone } = branchClone(remote);
+    cliOk(clone.dir, 'create-prd', 'mine');
+    const branchLock = join(clone.dir, '.git', 'refs', 'heads', 'taskstore.lock');
+    writeFileSync(branchLock, '');
+    const started = performance.now();
+    const sync = cli(clone.dir, 'git-sync');
+    const took = performance.now() - started;
+    expect(sync.status).toBe(1);
+    expect(took).toBeGreaterThan(4_500);
+    expect(took).toBeLessThan(15_000);
+    expect(sync.stderr).toContain(`its lock file ${branchLock} exists (the store's records are staged, not committed)`);
+    expect(sync.stderr).toMatch(/so a git elsewhere in the repository \(a `git gc --auto` your own git command started, say\) may still hold it: wait a little, then run git-sync again/);
+    expect(existsSync(branchLock)).toBe(true); // never removed by TaskStore
+    rmSync(branchLock);
+    expect(cliJson(clone.dir, 'git-sync').pushed).toBe(true);
+  });
 });
