@@ -47,7 +47,21 @@ export interface InstallGitIntegrationOptions extends GitIntegrationOptions {
  * for (const item of report.changed) console.log(`updated ${item}`);
  */
 export function installGitIntegration(options: InstallGitIntegrationOptions): GitIntegrationReport {
-  const { store, commands } = refusalsBeforeWriting(options);
+  return install(options, false);
+}
+
+/**
+ * {@link installGitIntegration} for git-sync, which installs only because it needs the
+ * merge driver: hooks holding a block a newer TaskStore wrote are left as they are (a
+ * warning in the report) instead of refusing the whole install, so a sync still gets its
+ * driver and the newer blocks are not downgraded either.
+ */
+export function installGitIntegrationKeepingNewerHooks(options: { storeDir: string }): GitIntegrationReport {
+  return install(options, true);
+}
+
+function install(options: InstallGitIntegrationOptions, keepNewerHooks: boolean): GitIntegrationReport {
+  const { store, commands } = refusalsBeforeWriting(keepNewerHooks ? { ...options, force: true } : options);
   const { workTree, hooksDir } = store.git;
   const report = new ReportBuilder();
 
@@ -55,7 +69,13 @@ export function installGitIntegration(options: InstallGitIntegrationOptions): Gi
   installDriverConfig(workTree, commands, report);
   const context: HookContext = { commands, storeRelative: store.relative };
   ensureDirectory(hooksDir);
-  for (const hook of HOOK_NAMES) installHook(join(hooksDir, hook), hook, context, report);
+  const kept = keepNewerHooks && options.force !== true ? newerBlockHooks(hooksDir, store.relative) : [];
+  for (const hook of HOOK_NAMES) if (!kept.includes(hook)) installHook(join(hooksDir, hook), hook, context, report);
+  if (kept.length > 0) {
+    report.warnings.push(
+      `left the ${kept.join(', ')} hook${kept.length === 1 ? '' : 's'} in ${hooksDir} as ${kept.length === 1 ? 'it is' : 'they are'}: a newer version of taskstore wrote ${kept.length === 1 ? 'its' : 'their'} block (see \`taskstore check\`)`,
+    );
+  }
 
   for (const path of [commands.cli, commands.mergeDriver]) {
     if (!existsSync(path)) report.warnings.push(`${path} does not exist yet: the hooks and the merge driver call it (build taskstore with \`npm run build\`)`);
@@ -223,11 +243,7 @@ function refuseForeignHooks(hooksDir: string): void {
  * version in CI) would otherwise undo the newer blocks' fixes without a word.
  */
 function refuseNewerBlocks(hooksDir: string, storeRelative: string): void {
-  const newer = HOOK_NAMES.filter((hook) => {
-    const path = join(hooksDir, hook);
-    const content = readTextIfExists(path);
-    return content !== undefined && storeBlocks(content, path, storeRelative).some((span) => (span.format ?? UNNUMBERED_BLOCK_FORMAT) > HOOK_BLOCK_FORMAT);
-  });
+  const newer = newerBlockHooks(hooksDir, storeRelative);
   if (newer.length === 0) return;
   const format = Math.max(...newer.map((hook) => hookBlockFormat(join(hooksDir, hook), storeRelative)));
   throw new ValidationError(
@@ -241,6 +257,15 @@ function refuseNewerBlocks(hooksDir: string, storeRelative: string): void {
         "or run `taskstore install-hooks --force` (installGitIntegration({ force: true })) to go back to this version's hooks on purpose",
     },
   );
+}
+
+/** The hooks holding a block of this store with a higher format than {@link HOOK_BLOCK_FORMAT}. */
+function newerBlockHooks(hooksDir: string, storeRelative: string): HookName[] {
+  return HOOK_NAMES.filter((hook) => {
+    const path = join(hooksDir, hook);
+    const content = readTextIfExists(path);
+    return content !== undefined && storeBlocks(content, path, storeRelative).some((span) => (span.format ?? UNNUMBERED_BLOCK_FORMAT) > HOOK_BLOCK_FORMAT);
+  });
 }
 
 function installHook(path: string, hook: HookName, context: HookContext, report: ReportBuilder): void {

@@ -12,6 +12,7 @@ import { findBlocks, withBlock, withoutBlock } from '../../src/git/hook-block.js
 import { HOOK_BLOCK_FORMAT, renderHookBlock } from '../../src/git/hook-scripts.js';
 import { GitRepo } from '../helpers/git-repo.js';
 import { commandsFor, fakeCli, snapshot, snapshotDir } from './fixtures.js';
+import { branchClone, cliJson, cliOk, makeRemote } from './sync/helpers.js';
 
 /**
  * The digest of every hook's block as this version renders it, by format. A change to the
@@ -125,5 +126,19 @@ describe('hook block format', () => {
     writeFileSync(path, withFormat(readFileSync(path, 'utf8'), 99));
     uninstallGitIntegration({ cwd: repo.dir, storeDir: '.taskstore' });
     expect(gitIntegrationStatus({ cwd: repo.dir, storeDir: '.taskstore' }).hooksInstalled).toEqual([]);
+  });
+
+  it('git-sync installing a missing driver leaves a newer block as it is, and syncs', () => {
+    const remote = makeRemote();
+    const { clone } = branchClone(remote);
+    const path = join(clone.dir, '.git', 'hooks', 'post-merge');
+    const newer = withFormat(readFileSync(path, 'utf8'), HOOK_BLOCK_FORMAT + 1).replace('# Added by', '# A newer line\n# Added by');
+    writeFileSync(path, newer);
+    clone.git('config', '--unset', 'merge.taskstore.driver');
+    cliOk(clone.dir, 'create-prd', 'mine');
+    const sync = cliJson<{ pushed: boolean; installed: string[] }>(clone.dir, 'git-sync');
+    expect(sync.pushed).toBe(true);
+    expect(sync.installed).toContain('git config merge.taskstore.driver');
+    expect(readFileSync(path, 'utf8')).toBe(newer);
   });
 });
