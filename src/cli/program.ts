@@ -548,8 +548,9 @@ export function buildProgram(setExitCode: (code: number) => void): AnyCommand {
   program
     .command('install-hooks')
     .description('install the git merge driver, the .gitattributes line and the hooks (idempotent)')
-    .addHelpText('after', example('taskstore install-hooks'))
-    .action(act(() => import('./commands/install-hooks.js'), () => undefined));
+    .option('--force', "write this version's hook blocks even over blocks a newer taskstore wrote (refused without it)")
+    .addHelpText('after', example('taskstore install-hooks', 'taskstore install-hooks --force'))
+    .action(act(() => import('./commands/install-hooks.js'), (_a, o) => ({ force: o.force === true })));
 
   program
     .command('uninstall-hooks')

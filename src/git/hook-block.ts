@@ -51,6 +51,22 @@ export function storeLine(storeRelative: string): string {
   return `# taskstore-store: ${JSON.stringify(storeRelative)}`;
 }
 
+const FORMAT_LINE = /^# taskstore-hooks-format: ([0-9]{1,9})$/;
+
+/**
+ * The comment line giving the format of a block's text, the fourth line of a block; see
+ * `HOOK_BLOCK_FORMAT` in hook-scripts.ts. A block without one was written before blocks
+ * carried it: format 1. Every TaskStore finds a block by its start and end marker lines
+ * alone and reads its origin and store lines wherever they are in it, so versions from
+ * before this line replace and remove a block that has it like any other.
+ */
+export function formatLine(format: number): string {
+  return `# taskstore-hooks-format: ${format}`;
+}
+
+/** The format of a block that has no format line: those written before blocks carried one. */
+export const UNNUMBERED_BLOCK_FORMAT = 1;
+
 interface BlockSpan {
   /** Offset of the first character of the start marker line. */
   start: number;
@@ -59,27 +75,31 @@ interface BlockSpan {
   origin: BlockOrigin | undefined;
   /** The store the block serves; undefined for a block written before blocks named their store. */
   store: string | undefined;
+  /** The format its format line gives; undefined for a block without one ({@link UNNUMBERED_BLOCK_FORMAT}). */
+  format: number | undefined;
 }
 
 /** Every TaskStore block in `content`. Throws {@link CorruptError} for a start marker without an end marker. */
 export function findBlocks(content: string, file = 'hook'): BlockSpan[] {
   const spans: BlockSpan[] = [];
-  let open: { start: number; origin: BlockOrigin | undefined; store: string | undefined; line: number } | undefined;
+  let open: { start: number; origin: BlockOrigin | undefined; store: string | undefined; format: number | undefined; line: number } | undefined;
   let offset = 0;
   let lineNumber = 0;
   for (const piece of content.match(/[^\n]*\n|[^\n]+$/g) ?? []) {
     lineNumber += 1;
     const line = piece.replace(/\r?\n$/, '');
     if (open === undefined) {
-      if (line === BLOCK_START) open = { start: offset, origin: undefined, store: undefined, line: lineNumber };
+      if (line === BLOCK_START) open = { start: offset, origin: undefined, store: undefined, format: undefined, line: lineNumber };
     } else if (line === BLOCK_END) {
-      spans.push({ start: open.start, end: offset + piece.length, origin: open.origin, store: open.store });
+      spans.push({ start: open.start, end: offset + piece.length, origin: open.origin, store: open.store, format: open.format });
       open = undefined;
     } else {
       const origin = open.origin === undefined ? ORIGIN_LINE.exec(line) : null;
       if (origin) open.origin = origin[1] as BlockOrigin;
       const store = open.store === undefined ? STORE_LINE.exec(line) : null;
       if (store) open.store = parseStore(store[1]!);
+      const format = open.format === undefined ? FORMAT_LINE.exec(line) : null;
+      if (format) open.format = Number(format[1]);
     }
     offset += piece.length;
   }

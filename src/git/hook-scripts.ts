@@ -1,6 +1,6 @@
 import { isAbsolute } from 'node:path';
 import type { CommandPaths } from './command-paths.js';
-import { BLOCK_END, BLOCK_START, originLine, storeLine, type BlockOrigin, type HookName } from './hook-block.js';
+import { BLOCK_END, BLOCK_START, formatLine, originLine, storeLine, type BlockOrigin, type HookName } from './hook-block.js';
 import { shellQuote } from './shell-quote.js';
 
 /**
@@ -62,12 +62,25 @@ const PURPOSE: Record<HookName, string[]> = {
   'post-checkout': ['Runs `taskstore refresh` after a checkout that changed files. Never blocks: failures only warn.'],
 };
 
+/**
+ * The format of the blocks this version writes, in each block's `# taskstore-hooks-format:`
+ * line. Bump it whenever {@link renderHookBlock}'s text changes (the same inputs giving
+ * other bytes); test/git/hook-format.test.ts fails until it is. A number, not the package
+ * version: only it tells `check` and `install-hooks` whether an installed block is older
+ * than this version's (`hooks_outdated`, rewritten) or newer (`hooks_newer`: an older
+ * TaskStore must not write its block over it unless forced), while a release that leaves
+ * the blocks as they were does not make every installed block look out of date.
+ * Blocks without the line (written before it existed) are format 1.
+ */
+export const HOOK_BLOCK_FORMAT = 2;
+
 /** The complete block for `hook`, from start marker to end marker, ending in `\n`. */
 export function renderHookBlock(hook: HookName, context: HookContext, origin: BlockOrigin): string {
   const lines = [
     BLOCK_START,
     originLine(origin),
     storeLine(context.storeRelative),
+    formatLine(HOOK_BLOCK_FORMAT),
     '# Added by `taskstore install-hooks`; `taskstore uninstall-hooks` removes this block.',
     ...PURPOSE[hook].map((text) => `# ${text}`),
     ...variables(hook, context),

@@ -5,10 +5,10 @@ import { ioError, ValidationError } from '../errors.js';
 import { addAttributesLine, attributesLine, legacyAttributesLines, MERGE_DRIVER_NAME } from './attributes.js';
 import { defaultCommandPaths, mergeDriverCommand, type CommandPaths } from './command-paths.js';
 import { byteText, fileMode, readByteTextIfExists, readBytesIfExists, readTextIfExists, removeFile, setMode, writeByteTextAtomic, writeFileAtomic } from './file-io.js';
-import { gitAttributes, sampleLogPath } from './status.js';
+import { gitAttributes, hookBlockFormat, sampleLogPath } from './status.js';
 import { getConfig, setLocalConfig } from './git-config.js';
-import { blockOrigin, findBlocks, foreignInterpreter, HOOK_NAMES, withBlock, type BlockOrigin, type HookName } from './hook-block.js';
-import { renderHookBlock, type HookContext } from './hook-scripts.js';
+import { blockOrigin, findBlocks, foreignInterpreter, HOOK_NAMES, storeBlocks, UNNUMBERED_BLOCK_FORMAT, withBlock, type BlockOrigin, type HookName } from './hook-block.js';
+import { HOOK_BLOCK_FORMAT, renderHookBlock, type HookContext } from './hook-scripts.js';
 import { ReportBuilder, type GitIntegrationOptions, type GitIntegrationReport } from './report.js';
 import { checkGitOptions, requireStoreInRepo } from './store-location.js';
 import { requireGitLocation } from './git-dirs.js';
@@ -19,6 +19,12 @@ const MERGE_DRIVER_DESCRIPTION = 'TaskStore JSONL record merge';
 export interface InstallGitIntegrationOptions extends GitIntegrationOptions {
   /** Which node / CLI / merge driver the config and hooks call. Defaults to this installation's ({@link defaultCommandPaths}). */
   commands?: CommandPaths;
+  /**
+   * Write this version's hook blocks even over blocks a newer TaskStore wrote (their
+   * format line gives a higher format than this version's). Without it, install refuses
+   * such a hook with a `VALIDATION` error and changes nothing. Default false.
+   */
+  force?: boolean;
 }
 
 /**
@@ -41,7 +47,21 @@ export interface InstallGitIntegrationOptions extends GitIntegrationOptions {
  * for (const item of report.changed) console.log(`updated ${item}`);
  */
 export function installGitIntegration(options: InstallGitIntegrationOptions): GitIntegrationReport {
-  const { store, commands } = refusalsBeforeWriting(options);
+  return install(options, false);
+}
+
+/**
+ * {@link installGitIntegration} for git-sync, which installs only because it needs the
+ * merge driver: hooks holding a block a newer TaskStore wrote are left as they are (a
+ * warning in the report) instead of refusing the whole install, so a sync still gets its
+ * driver and the newer blocks are not downgraded either.
+ */
+export function installGitIntegrationKeepingNewerHooks(options: { storeDir: string }): GitIntegrationReport {
+  return install(options, true);
+}
+
+function install(options: InstallGitIntegrationOptions, keepNewerHooks: boolean): GitIntegrationReport {
+  const { store, commands } = refusalsBeforeWriting(keepNewerHooks ? { ...options, force: true } : options);
   const { workTree, hooksDir } = store.git;
   const report = new ReportBuilder();
 
@@ -49,7 +69,13 @@ export function installGitIntegration(options: InstallGitIntegrationOptions): Gi
   installDriverConfig(workTree, commands, report);
   const context: HookContext = { commands, storeRelative: store.relative };
   ensureDirectory(hooksDir);
-  for (const hook of HOOK_NAMES) installHook(join(hooksDir, hook), hook, context, report);
+  const kept = keepNewerHooks && options.force !== true ? newerBlockHooks(hooksDir, store.relative) : [];
+  for (const hook of HOOK_NAMES) if (!kept.includes(hook)) installHook(join(hooksDir, hook), hook, context, report);
+  if (kept.length > 0) {
+    report.warnings.push(
+      `left the ${kept.join(', ')} hook${kept.length === 1 ? '' : 's'} in ${hooksDir} as ${kept.length === 1 ? 'it is' : 'they are'}: a newer version of taskstore wrote ${kept.length === 1 ? 'its' : 'their'} block (see \`taskstore check\`)`,
+    );
+  }
 
   for (const path of [commands.cli, commands.mergeDriver]) {
     if (!existsSync(path)) report.warnings.push(`${path} does not exist yet: the hooks and the merge driver call it (build taskstore with \`npm run build\`)`);
@@ -98,11 +124,13 @@ export function checkGitHooksEditable(options: { cwd?: string } = {}): void {
 
 /** The refusals decided without writing anything: no work tree, bad command paths, a hook TaskStore cannot edit. */
 function refusalsBeforeWriting(options: InstallGitIntegrationOptions) {
-  checkGitOptions(options, ['storeDir', 'cwd', 'commands']);
+  checkGitOptions(options, ['storeDir', 'cwd', 'commands', 'force']);
+  if (options.force !== undefined && typeof options.force !== 'boolean') throw new ValidationError('force must be a boolean', { field: 'force' });
   const store = requireStoreInRepo(options);
   const commands = options.commands ?? defaultCommandPaths();
   checkCommands(commands);
   refuseForeignHooks(store.git.hooksDir);
+  if (options.force !== true) refuseNewerBlocks(store.git.hooksDir, store.relative);
   return { store, commands };
 }
 
@@ -208,6 +236,37 @@ function refuseForeignHooks(hooksDir: string): void {
   }
 }
 
+/**
+ * Refuses, before anything is written, to replace this store's hook blocks that a newer
+ * TaskStore wrote (a higher format than {@link HOOK_BLOCK_FORMAT}) with this version's
+ * older ones: an older taskstore run in the same clone (another checkout, a pinned
+ * version in CI) would otherwise undo the newer blocks' fixes without a word.
+ */
+function refuseNewerBlocks(hooksDir: string, storeRelative: string): void {
+  const newer = newerBlockHooks(hooksDir, storeRelative);
+  if (newer.length === 0) return;
+  const format = Math.max(...newer.map((hook) => hookBlockFormat(join(hooksDir, hook), storeRelative)));
+  throw new ValidationError(
+    `a newer version of taskstore wrote the TaskStore block in the ${newer.join(', ')} hook${newer.length === 1 ? '' : 's'} in ${hooksDir} ` +
+      `(hook block format ${format}; this version writes format ${HOOK_BLOCK_FORMAT}): installing would replace ${newer.length === 1 ? 'it' : 'them'} with this version's older block`,
+    {
+      field: 'hooks',
+      data: { hooks: newer, hooksDir, installedFormat: format, format: HOOK_BLOCK_FORMAT },
+      hint:
+        "nothing was changed; run the newer taskstore's `install-hooks` instead (or upgrade this one), " +
+        "or run `taskstore install-hooks --force` (installGitIntegration({ force: true })) to go back to this version's hooks on purpose",
+    },
+  );
+}
+
+/** The hooks holding a block of this store with a higher format than {@link HOOK_BLOCK_FORMAT}. */
+function newerBlockHooks(hooksDir: string, storeRelative: string): HookName[] {
+  return HOOK_NAMES.filter((hook) => {
+    const path = join(hooksDir, hook);
+    const content = readTextIfExists(path);
+    return content !== undefined && storeBlocks(content, path, storeRelative).some((span) => (span.format ?? UNNUMBERED_BLOCK_FORMAT) > HOOK_BLOCK_FORMAT);
+  });
+}
 
 function installHook(path: string, hook: HookName, context: HookContext, report: ReportBuilder): void {
   const content = readTextIfExists(path);

@@ -19,6 +19,23 @@ export interface GitLockState {
   gitProcesses: number[] | undefined;
 }
 
+/**
+ * A lock younger than this may be a running git's: TaskStore's own git commands hold
+ * theirs for milliseconds, and a `git gc --auto` of the user's own git commands (in the
+ * main worktree, where no process listing of the store worktree sees it) holds ref locks
+ * while it packs refs and expires reflogs. Older, with no git working in the worktree, it
+ * is left over from a git that was killed.
+ */
+export const LOCK_LEFT_OVER_AGE_MS = 10_000;
+
+/** How long git-sync waits for a young ref lock (a gc's) to go before it gives up on moving a ref. */
+export const REF_LOCK_WAIT_MS = 5_000;
+
+/** True when waiting will not make the lock go: older than {@link LOCK_LEFT_OVER_AGE_MS} with no git working in the worktree. */
+export function lockLeftOver(lock: GitLockState): boolean {
+  return lock.gitProcesses?.length === 0 && lock.ageMs > LOCK_LEFT_OVER_AGE_MS;
+}
+
 /** The state of the lock at `path` (absolute), or undefined when there is none. */
 export function inspectGitLock(path: string, workTree: string): GitLockState | undefined {
   const st = statSync(path, { throwIfNoEntry: false });
@@ -49,6 +66,13 @@ export function gitLockAdvice(lock: GitLockState, workTree: string, retry: strin
   }
   if (lock.gitProcesses.length > 0) {
     return `git is working in ${workTree} (${describeProcesses(lock.gitProcesses)}) and may hold the lock: let it finish (do not remove the lock while it runs), then ${retry}`;
+  }
+  if (lock.ageMs <= LOCK_LEFT_OVER_AGE_MS) {
+    // A gc of the user's own git commands runs in another worktree, where this listing does not look.
+    return (
+      `the lock is ${age} old, so a git elsewhere in the repository (a \`git gc --auto\` your own git command started, say) may still hold it: ` +
+      `wait a little, then ${retry}; if it is still there ${formatAge(LOCK_LEFT_OVER_AGE_MS)} later with no git running, ${remove}`
+    );
   }
   return `no git process (of this user) works in ${workTree}, so the lock (last touched ${age} ago) is left over from a git that was killed: ${remove}`;
 }

@@ -1,5 +1,6 @@
 import type { GitIntegrationStatus } from './status.js';
 import { gitLockAdvice } from './lock-advice.js';
+import { HOOK_BLOCK_FORMAT } from './hook-scripts.js';
 
 type GitIntegrationProblemKind =
   | 'git_integration_missing'
@@ -8,6 +9,7 @@ type GitIntegrationProblemKind =
   | 'merge_attribute_missing'
   | 'hooks_missing'
   | 'hooks_outdated'
+  | 'hooks_newer'
   | 'logs_ignored'
   | 'git_lock_left';
 
@@ -94,6 +96,16 @@ export function gitIntegrationProblems(status: GitIntegrationStatus): GitIntegra
       message:
         `the TaskStore block in the ${status.hooksOutdated.join(', ')} hook${one ? '' : 's'} in ${status.hooksDir ?? 'the hooks directory'} is not what this version of taskstore installs ` +
         `(an older version wrote it, or it was edited): fixes to the hooks reach ${one ? 'it' : 'them'} only when the block is written again; ${FIX}`,
+    });
+  }
+  if (status.hooksNewer.length > 0) {
+    const one = status.hooksNewer.length === 1;
+    problems.push({
+      kind: 'hooks_newer',
+      message:
+        `the TaskStore block in the ${status.hooksNewer.join(', ')} hook${one ? '' : 's'} in ${status.hooksDir ?? 'the hooks directory'} was written by a newer version of taskstore ` +
+        `(its taskstore-hooks-format line gives a higher format than the ${HOOK_BLOCK_FORMAT} this version writes): this version's \`taskstore install-hooks\` refuses to replace ${one ? 'it' : 'them'} with its older block; ` +
+        `upgrade this taskstore (or run the newer one's \`install-hooks\`), or run \`taskstore install-hooks --force\` to go back to this version's hooks on purpose`,
     });
   }
   problems.push(...ignored, ...locks);

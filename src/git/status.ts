@@ -5,8 +5,8 @@ import { MERGE_DRIVER_NAME } from './attributes.js';
 import { probeDriverCommand } from './driver-probe.js';
 import { runGit } from './git-command.js';
 import { getConfig } from './git-config.js';
-import { HOOK_NAMES, storeBlocks, type HookName } from './hook-block.js';
-import { renderHookBlock } from './hook-scripts.js';
+import { HOOK_NAMES, storeBlocks, UNNUMBERED_BLOCK_FORMAT, type HookName } from './hook-block.js';
+import { HOOK_BLOCK_FORMAT, renderHookBlock } from './hook-scripts.js';
 import { readTextIfExists } from './file-io.js';
 import { inspectGitLock, type GitLockState } from './lock-advice.js';
 import type { GitIntegrationOptions } from './report.js';
@@ -34,10 +34,17 @@ export interface GitIntegrationStatus {
   hooksMissing: HookName[];
   /**
    * Installed hooks (of {@link hooksInstalled}) whose block for this store is not what this
-   * version's `install-hooks` would write: written by an older (or newer) TaskStore, or
-   * edited by hand. Fixes to the blocks reach a hook only when `install-hooks` runs again.
+   * version's `install-hooks` would write: written by an older TaskStore, or edited by
+   * hand. Fixes to the blocks reach a hook only when `install-hooks` runs again.
    */
   hooksOutdated: HookName[];
+  /**
+   * Installed hooks whose block for this store a newer TaskStore wrote: its format line
+   * gives a higher format than this version's (`HOOK_BLOCK_FORMAT`). Not in
+   * {@link hooksOutdated}: this version's `install-hooks` would replace it with an older
+   * block, so it refuses to unless forced.
+   */
+  hooksNewer: HookName[];
   /**
    * The store's logs (paths relative to the work tree root) that git ignores and does not
    * track, say through a `*.jsonl` line in `.gitignore`: `git add -A` and `git commit -a`
@@ -77,7 +84,7 @@ export function gitIntegrationStatus(options: GitIntegrationStatusOptions): GitI
   checkGitOptions(options, ['storeDir', 'cwd', 'probeDriver']);
   const store = locateStore(options);
   if (store.git === undefined || store.relative === undefined) {
-    return { inGitRepo: false, attributesLine: false, driverConfigured: false, hooksInstalled: [], hooksMissing: [...HOOK_NAMES], hooksOutdated: [], ignoredLogs: [], leftGitLocks: [] };
+    return { inGitRepo: false, attributesLine: false, driverConfigured: false, hooksInstalled: [], hooksMissing: [...HOOK_NAMES], hooksOutdated: [], hooksNewer: [], ignoredLogs: [], leftGitLocks: [] };
   }
   const { workTree, hooksDir } = store.git;
   const sampleFile = sampleLogPath(store.relative);
@@ -86,6 +93,7 @@ export function gitIntegrationStatus(options: GitIntegrationStatusOptions): GitI
   const storeRelative = store.relative;
   const storeBranch = isInside(store.git.commonDir, workTree);
   const hooksInstalled = HOOK_NAMES.filter((hook) => hookInstalled(join(hooksDir, hook), storeRelative));
+  const blockStates = new Map(hooksInstalled.map((hook) => [hook, hookBlockState(join(hooksDir, hook), hook, storeRelative)]));
   return {
     inGitRepo: true,
     workTree,
@@ -98,7 +106,8 @@ export function gitIntegrationStatus(options: GitIntegrationStatusOptions): GitI
       : {}),
     hooksInstalled,
     hooksMissing: HOOK_NAMES.filter((hook) => !hooksInstalled.includes(hook)),
-    hooksOutdated: hooksInstalled.filter((hook) => hookOutdated(join(hooksDir, hook), hook, storeRelative)),
+    hooksOutdated: hooksInstalled.filter((hook) => blockStates.get(hook) === 'outdated'),
+    hooksNewer: hooksInstalled.filter((hook) => blockStates.get(hook) === 'newer'),
     // A store branch's worktree lies inside the git directory.
     ignoredLogs: storeBranch ? [] : ignoredLogs(workTree, store.storeDir, storeRelative),
     leftGitLocks: storeBranch ? leftGitLocks(store.git.gitDir, workTree) : [],
@@ -178,8 +187,10 @@ function hookInstalled(path: string, store: string): boolean {
 }
 
 /**
- * True when a block of `hook` serving `store` differs from the block this version's
- * `install-hooks` would write in its place.
+ * How the block of `hook` serving `store` compares with the block this version's
+ * `install-hooks` would write in its place: `newer` when its format line gives a higher
+ * format than this version writes (a newer TaskStore wrote it: its text is expected to
+ * differ), `outdated` when it differs otherwise, `current` when it is the same.
  *
  * What is compared: the whole block, except that it is rendered with the node and CLI
  * paths and the origin the installed block itself records. The paths say where node and
@@ -189,24 +200,25 @@ function hookInstalled(path: string, store: string): boolean {
  * those paths still exist is the hook's own runtime warning and `merge_driver_broken`'s
  * concern. The origin records how the file looked before install (uninstall's business),
  * and install keeps it. Everything else — the purpose comments, the sh code, the store
- * line — is this version's text, so a block an older TaskStore wrote (or a hand edit)
- * differs. A block naming no store (written before blocks named theirs) differs too:
- * install replaces it.
+ * and format lines — is this version's text, so a block an older TaskStore wrote (or a
+ * hand edit) differs. A block naming no store (written before blocks named theirs)
+ * differs too: install replaces it.
  */
-function hookOutdated(path: string, hook: HookName, store: string): boolean {
+function hookBlockState(path: string, hook: HookName, store: string): 'current' | 'outdated' | 'newer' {
   let content: string | undefined;
   let spans;
   try {
     content = readTextIfExists(path);
-    if (content === undefined) return false;
+    if (content === undefined) return 'current';
     spans = storeBlocks(content, path, store);
   } catch {
-    return false; // unreadable or a broken block: hookInstalled already counted it missing
+    return 'current'; // unreadable or a broken block: hookInstalled already counted it missing
   }
   const text = content;
+  if (spans.some((span) => (span.format ?? UNNUMBERED_BLOCK_FORMAT) > HOOK_BLOCK_FORMAT)) return 'newer';
   // Install leaves exactly one block per store: a duplicate is outdated too.
-  if (spans.length > 1) return true;
-  return spans.some((span) => {
+  if (spans.length > 1) return 'outdated';
+  const differs = spans.some((span) => {
     // Compared byte for byte: install rewrites anything else (CRLF endings, say) too.
     const installed = text.slice(span.start, span.end);
     const node = recordedWord(installed, 'taskstore_node');
@@ -216,6 +228,18 @@ function hookOutdated(path: string, hook: HookName, store: string): boolean {
     const expected = renderHookBlock(hook, { commands, storeRelative: store }, span.origin ?? 'existing');
     return installed !== expected;
   });
+  return differs ? 'outdated' : 'current';
+}
+
+/** The highest format among the blocks serving `store` in the hook file at `path` (format 1 for none), for messages. */
+export function hookBlockFormat(path: string, store: string): number {
+  try {
+    const content = readTextIfExists(path);
+    if (content === undefined) return UNNUMBERED_BLOCK_FORMAT;
+    return Math.max(UNNUMBERED_BLOCK_FORMAT, ...storeBlocks(content, path, store).map((span) => span.format ?? UNNUMBERED_BLOCK_FORMAT));
+  } catch {
+    return UNNUMBERED_BLOCK_FORMAT;
+  }
 }
 
 /** The value of the first `name=<sh word>` line of a block, unquoted as sh would; undefined without one. */

@@ -147,6 +147,59 @@ describe('init and the git integration', () => {
     expect(runCli(['check'], { cwd, env })).toMatchObject({ status: 0 });
   });
 
+  it('a hook block a newer version wrote: check says hooks_newer, install-hooks refuses (exit 1, nothing changed) until --force', () => {
+    const repo = GitRepo.init();
+    const cwd = repo.dir;
+    expect(runCli(['init', '--hooks'], { cwd, env })).toMatchObject({ status: 0 });
+    const path = join(cwd, '.git', 'hooks', 'post-checkout');
+    const current = readFileSync(path, 'utf8');
+    const newer = current.replace(/^# taskstore-hooks-format: (\d+)$/m, (_line, n: string) => `# taskstore-hooks-format: ${Number(n) + 1}`).replace('refresh 2>&1', 'refresh --quick 2>&1');
+    expect(newer).not.toBe(current);
+    writeFileSync(path, newer);
+    const check = runCli(['--json', 'check'], { cwd, env });
+    expect(check.status).toBe(1);
+    expect((JSON.parse(check.stdout) as CheckReport).problems.map((p) => p.kind)).toEqual(['hooks_newer']);
+
+    const refused = runCli(['install-hooks'], { cwd, env });
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/a newer version of taskstore wrote the TaskStore block in the post-checkout hook in .* \(hook block format \d+; this version writes format \d+\)/);
+    expect(refused.stderr).toMatch(/install-hooks --force/);
+    expect(readFileSync(path, 'utf8')).toBe(newer);
+
+    expect(runJson<{ changed: string[] }>(['install-hooks', '--force'], { cwd, env }).changed).toEqual([path]);
+    expect(readFileSync(path, 'utf8')).toBe(current);
+    expect(runCli(['check'], { cwd, env })).toMatchObject({ status: 0 });
+  });
+
+  it('status shows outdated and newer hook blocks beside missing ones, in text and --json', () => {
+    const repo = GitRepo.init();
+    const cwd = repo.dir;
+    expect(runCli(['init', '--hooks'], { cwd, env })).toMatchObject({ status: 0 });
+    const hooks = join(cwd, '.git', 'hooks');
+    const hooksLine = (): string | undefined => runCli(['status'], { cwd, env }).stdout.split('\n').find((line) => line.startsWith('hooks '));
+    expect(hooksLine()).toBe('hooks          installed');
+
+    // An older version's post-checkout block (one line of its body differs).
+    const postCheckout = join(hooks, 'post-checkout');
+    writeFileSync(postCheckout, readFileSync(postCheckout, 'utf8').replace('refresh 2>&1', 'sync 2>&1'));
+    expect(hooksLine()).toBe('hooks          installed; outdated: post-checkout (run `taskstore install-hooks`)');
+    expect(runJson<Record<string, unknown>>(['status'], { cwd, env })).toMatchObject({ hooksInstalled: true, hooksMissing: [], hooksOutdated: ['post-checkout'], hooksNewer: [] });
+
+    // A newer version's pre-push block, and a missing post-merge one.
+    const prePush = join(hooks, 'pre-push');
+    writeFileSync(prePush, readFileSync(prePush, 'utf8').replace(/^# taskstore-hooks-format: (\d+)$/m, (_line, n: string) => `# taskstore-hooks-format: ${Number(n) + 1}`));
+    rmSync(join(hooks, 'post-merge'));
+    expect(hooksLine()).toBe(
+      'hooks          missing: post-merge; outdated: post-checkout; written by a newer taskstore: pre-push (upgrade this taskstore, or run `taskstore install-hooks --force`)',
+    );
+    expect(runJson<Record<string, unknown>>(['status'], { cwd, env })).toMatchObject({
+      hooksInstalled: false,
+      hooksMissing: ['post-merge'],
+      hooksOutdated: ['post-checkout'],
+      hooksNewer: ['pre-push'],
+    });
+  });
+
   it('install-hooks outside a git work tree fails with exit 1', () => {
     const cwd = tempDir('taskstore-cli-');
     const result = runCli(['install-hooks'], { cwd, env });

@@ -16,6 +16,7 @@ describe('gitIntegrationStatus / gitIntegrationProblems', () => {
       hooksInstalled: [],
       hooksMissing: [...HOOK_NAMES],
       hooksOutdated: [],
+      hooksNewer: [],
       ignoredLogs: [],
       leftGitLocks: [],
     });

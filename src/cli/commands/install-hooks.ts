@@ -5,12 +5,12 @@ import { createOutput, type Output } from '../output.js';
 import { visible } from '../terminal-safe.js';
 
 /** Installs the merge driver, the .gitattributes line and the hooks (idempotent). */
-export async function run(ctx: CliContext): Promise<number> {
+export async function run(ctx: CliContext, input: { force: boolean }): Promise<number> {
   const out = createOutput(ctx);
   const { installGitIntegration } = await import('../../index.js');
   // Only for an existing store, as every command but init and import: `--store .` in a
   // project root would send every *.jsonl file of the project to the record merge driver.
-  const report = installGitIntegration({ cwd: ctx.cwd, storeDir: existingStoreDir(ctx) });
+  const report = installGitIntegration({ cwd: ctx.cwd, storeDir: existingStoreDir(ctx), ...(input.force ? { force: true } : {}) });
   printReport(out, report, 'installed', 'already installed');
   return 0;
 }

@@ -18,6 +18,21 @@ export async function run(ctx: CliContext): Promise<number> {
   return 0;
 }
 
+/**
+ * `installed`, or what is missing, then the blocks `install-hooks` would rewrite (an older
+ * version's, or edited) and those a newer taskstore wrote (which it leaves alone without
+ * `--force`): `check` reports both, and "installed" alone hid them.
+ */
+function hooksState(out: Output, status: SyncStatus): string {
+  const parts = [status.hooksMissing.length === 0 ? 'installed' : `missing: ${status.hooksMissing.join(', ')}`];
+  if (status.hooksOutdated.length > 0) parts.push(`outdated: ${status.hooksOutdated.join(', ')}`);
+  if (status.hooksNewer.length > 0) parts.push(`written by a newer taskstore: ${status.hooksNewer.join(', ')}`);
+  if (parts.length === 1 && status.hooksMissing.length === 0) return parts[0]!;
+  // install-hooks refuses while a newer block is there: it cannot be the advice then.
+  const fix = status.hooksNewer.length > 0 ? ' (upgrade this taskstore, or run `taskstore install-hooks --force`)' : ' (run `taskstore install-hooks`)';
+  return out.c.yellow(parts.join('; ') + fix);
+}
+
 function print(out: Output, storeDir: string, status: SyncStatus): void {
   // A directory (or a branch: git allows C1 controls and direction overrides in ref
   // names) may be named with control characters: spelled out, like record text.
@@ -42,7 +57,7 @@ function print(out: Output, storeDir: string, status: SyncStatus): void {
     ['remote', tracking],
     ['uncommitted', changes.length === 0 ? 'none' : changes.join(', ')],
     ['merge driver', status.driverInstalled ? 'installed' : out.c.red('not installed (run `taskstore install-hooks`)')],
-    ['hooks', status.hooksInstalled ? 'installed' : `missing: ${status.hooksMissing.join(', ')}`],
+    ['hooks', hooksState(out, status)],
     ['last git-sync', status.lastSyncAt === null ? 'never' : formatTime(status.lastSyncAt)],
   ]);
 }

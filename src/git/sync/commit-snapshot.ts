@@ -11,7 +11,8 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { GitSyncError, IoError } from '../../errors.js';
 import { chompLine, git, gitBytes, runGit } from '../git-command.js';
-import { gitLockAdvice, inspectGitLock, lockInGitError } from '../lock-advice.js';
+import { gitLockAdvice, inspectGitLock, lockInGitError, lockLeftOver, REF_LOCK_WAIT_MS } from '../lock-advice.js';
+import { sleepSync } from '../../fs/sleep.js';
 import { commitIdentityArgs, NO_HOOKS, objectFormat, resolveCommit } from './git-facts.js';
 import { assertNoConflictMarkers, assertNoNulBytes, type SnapshotFile } from './store-snapshot.js';
 import { recordsLost } from './lost-records.js';
@@ -100,19 +101,41 @@ function tryCommitSnapshot(target: SnapshotCommitTarget, files: readonly Snapsho
   // The real index first: should HEAD then refuse to move, the store's lines are merely
   // staged (harmless); the other order could leave an index that reverts them.
   updateRealIndex(workTree, indexInfo);
-  const moved = runGit(['update-ref', '-m', 'taskstore git-sync: commit the store', 'HEAD', commit, head ?? ''], workTree);
-  if (moved.status !== 0) {
+  if (moveHead(workTree, commit, head) === 'head-moved') return 'head-moved';
+  const appendedLines = new Map<string, number>();
+  for (const [path, added] of appended) if (added !== undefined) appendedLines.set(path, added);
+  return { commit, paths: changed.map((file) => file.path), appendedLines };
+}
+
+/**
+ * Moves HEAD (its branch) from `head` to `commit` (compare-and-swap). A ref lock in the
+ * way is waited for while it is young, with growing pauses, for up to
+ * {@link REF_LOCK_WAIT_MS}: a `git gc --auto` started by the user's own git command in
+ * the main worktree locks each ref (the branch's `refs/heads/<b>.lock`, each worktree's
+ * `HEAD.lock`) for a moment as it packs refs and expires reflogs, and git itself waits
+ * only 100 ms (core.filesRefLockTimeout), so the commit failed where a moment later it
+ * would not. A lock left over from a killed git fails at once. Either way the lock is
+ * named and never removed: a live git may hold it.
+ */
+function moveHead(workTree: string, commit: string, head: string | undefined): 'moved' | 'head-moved' {
+  const deadline = performance.now() + REF_LOCK_WAIT_MS; // monotonic: a wall clock set back would stretch the wait
+  for (let pause = 25; ; pause = Math.min(pause * 2, 400)) {
+    const moved = runGit(['update-ref', '-m', 'taskstore git-sync: commit the store', 'HEAD', commit, head ?? ''], workTree);
+    if (moved.status === 0) return 'moved';
     if (resolveCommit(workTree, 'HEAD') !== head) return 'head-moved';
     const path = lockInGitError(moved.stderr);
     const lock = path === undefined ? undefined : inspectGitLock(path, workTree);
+    // Gone already: try again at once.
+    if (path !== undefined && lock === undefined && performance.now() < deadline) continue;
+    if (lock !== undefined && !lockLeftOver(lock) && performance.now() + pause < deadline) {
+      sleepSync(pause);
+      continue;
+    }
     throw new IoError(`cannot move HEAD in ${workTree}: ${lock === undefined ? moved.stderr.trim() : `its lock file ${lock.path} exists (the store's records are staged, not committed)`}`, {
       data: { reason: 'update_ref_failed', ...(lock === undefined ? {} : { lock: lock.path, lockAgeMs: Math.round(lock.ageMs) }), stderr: moved.stderr },
       ...(lock === undefined ? {} : { hint: gitLockAdvice(lock, workTree, 'run git-sync again') }),
     });
   }
-  const appendedLines = new Map<string, number>();
-  for (const [path, added] of appended) if (added !== undefined) appendedLines.set(path, added);
-  return { commit, paths: changed.map((file) => file.path), appendedLines };
 }
 
 /**
@@ -181,7 +204,7 @@ function updateRealIndex(workTree: string, indexInfo: string): void {
     const lock = path === undefined ? undefined : inspectGitLock(path, workTree);
     // A lock no git holds (none works there, and it is older than any git command of
     // TaskStore's takes) will not go away by waiting: say so now, not after 5 s.
-    const leftOver = lock?.gitProcesses?.length === 0 && lock.ageMs > 10_000;
+    const leftOver = lock !== undefined && lockLeftOver(lock);
     if (!/index\.lock/.test(run.stderr) || leftOver || performance.now() > deadline) {
       // Name the exact lock: in a store branch's worktree it is .git/worktrees/<name>/index.lock,
       // and "remove a stale .git/index.lock" sent the user to a file that was not there.

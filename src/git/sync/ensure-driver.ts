@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { GitSyncError } from '../../errors.js';
 import { defaultCommandPaths, mergeDriverCommand } from '../command-paths.js';
 import { probeDriverCommand } from '../driver-probe.js';
-import { installGitIntegration } from '../install.js';
+import { installGitIntegrationKeepingNewerHooks } from '../install.js';
 import { gitIntegrationStatus } from '../status.js';
 import { requireStoreInRepo } from '../store-location.js';
 
@@ -27,7 +27,7 @@ export function ensureMergeDriver(storeDir: string, onInstall: () => void): stri
   };
   if (usable()) return [];
   onInstall();
-  const report = installGitIntegration({ storeDir });
+  const report = installGitIntegrationKeepingNewerHooks({ storeDir });
   if (!usable()) {
     throw new GitSyncError('git would merge the store line by line: the taskstore merge driver is not in effect for its files', {
       data: { reason: 'driver_missing' },

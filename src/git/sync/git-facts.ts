@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { getConfig } from '../git-config.js';
 import { readTextIfExists } from '../file-io.js';
+import { REF_LOCK_WAIT_MS } from '../lock-advice.js';
 
 /**
  * Environment for every git command TaskStore runs on its own behalf: TaskStore's hook
@@ -27,6 +28,16 @@ export const NO_HOOKS: Readonly<Record<string, string>> = { TASKSTORE_SKIP_HOOKS
  * the automatic gc of your own git commands (or `git gc`), as before.
  */
 export const NO_AUTO_GC: readonly string[] = ['-c', 'maintenance.auto=false', '-c', 'gc.auto=0'];
+
+/**
+ * `-c` option for git-sync's git commands that move a ref without a retry of TaskStore's
+ * own around them (fetch's tracking ref, the merge's HEAD): wait, with git's own growing
+ * pauses, up to `REF_LOCK_WAIT_MS` for a ref lock rather than git's default 100 ms. A
+ * `git gc --auto` started by the user's own git command in the main worktree locks each
+ * ref for a moment as it packs refs and expires reflogs (the store branch's refs are the
+ * repository's), and git-sync failed on it where a moment later it would not have.
+ */
+export const WAIT_FOR_REF_LOCKS: readonly string[] = ['-c', `core.filesRefLockTimeout=${REF_LOCK_WAIT_MS}`];
 
 /**
  * `-c user.name=… -c user.email=…` when git has no identity to commit with (a fresh

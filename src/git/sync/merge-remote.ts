@@ -4,11 +4,12 @@
  * so that git never finds an uncommitted line in a log it rewrites.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { GitSyncError, MergeConflictError } from '../../errors.js';
+import { isAbsolute, join } from 'node:path';
+import { GitSyncError, IoError, MergeConflictError } from '../../errors.js';
 import { chompLine, git, runGit } from '../git-command.js';
-import { commitIdentityArgs, NO_AUTO_GC, NO_HOOKS } from './git-facts.js';
+import { commitIdentityArgs, NO_AUTO_GC, NO_HOOKS, WAIT_FOR_REF_LOCKS } from './git-facts.js';
 import { getConfig } from '../git-config.js';
+import { gitLockAdvice, inspectGitLock, lockInGitError, lockLeftOver, type GitLockState } from '../lock-advice.js';
 import { collectionOfLogFile } from '../../jsonl/collection-name.js';
 import { spellControls } from '../../jsonl/control-chars.js';
 import { isConflictMarker } from '../../jsonl/line-codec.js';
@@ -30,9 +31,15 @@ interface MergeResult {
  */
 export function mergeRemote(workTree: string, remoteHead: string, label: string, allowUnrelated: boolean): MergeResult {
   const before = chompLine(git(['rev-parse', 'HEAD'], workTree));
+  refuseLeftOverRefLocks(workTree, label);
   const run = runGit(
     [
       ...NO_AUTO_GC,
+      // git merge moves the branch last, after the work tree and index hold the result, and
+      // waits only 100 ms for a ref lock: a lock a gc of the user's own git commands held a
+      // moment longer left the merge checked out with HEAD not moved. A left-over lock was
+      // refused above.
+      ...WAIT_FOR_REF_LOCKS,
       'merge',
       '--quiet',
       '--ff',
@@ -48,6 +55,14 @@ export function mergeRemote(workTree: string, remoteHead: string, label: string,
     { env: NO_HOOKS },
   );
   if (run.status !== 0) {
+    const lockPath = lockInGitError(run.stderr);
+    if (lockPath !== undefined && resolveHead(workTree) === before) {
+      const lock = inspectGitLock(lockPath, workTree) ?? { path: lockPath, ageMs: 0, gitProcesses: undefined };
+      const state =
+        'git merge checked the merge out but could not move HEAD, so the work tree and index hold the merged files on top of the old HEAD; ' +
+        "the next git-sync commits the store's files as they are, the merged records with them, and merges again";
+      throw refLocked(workTree, label, lock, run.stderr, state);
+    }
     const conflicted = git(['diff', '--name-only', '-z', '--diff-filter=U'], workTree).split('\0').filter((p) => p !== '');
     if (conflicted.length > 0) {
       const unmerged = conflicted.filter((path) => !holdsConflictMarker(join(workTree, path)));
@@ -68,6 +83,37 @@ export function mergeRemote(workTree: string, remoteHead: string, label: string,
   const after = chompLine(git(['rev-parse', 'HEAD'], workTree));
   const parents = chompLine(git(['rev-list', '--parents', '-n', '1', after], workTree)).split(' ').length - 1;
   return { before, after, mergeCommit: parents > 1 };
+}
+
+function resolveHead(workTree: string): string | undefined {
+  const run = runGit(['rev-parse', '--verify', '-q', 'HEAD'], workTree);
+  return run.status === 0 ? chompLine(run.stdout) : undefined;
+}
+
+/**
+ * Fails, before git merge changes anything, when the lock of the branch's ref or of the
+ * work tree's HEAD is left over from a git that was killed (old, no git working there):
+ * git merge would check the merge out and then fail to move HEAD. A younger lock is
+ * waited for (core.filesRefLockTimeout).
+ */
+function refuseLeftOverRefLocks(workTree: string, label: string): void {
+  const branch = runGit(['symbolic-ref', '-q', 'HEAD'], workTree);
+  const refs = ['HEAD', ...(branch.status === 0 ? [chompLine(branch.stdout)] : [])];
+  const paths = runGit(['rev-parse', ...refs.flatMap((ref) => ['--git-path', `${ref}.lock`])], workTree);
+  if (paths.status !== 0) return;
+  for (const line of paths.stdout.split('\n')) {
+    if (line === '') continue;
+    const lock = inspectGitLock(isAbsolute(line) ? line : join(workTree, line), workTree);
+    if (lock !== undefined && lockLeftOver(lock)) throw refLocked(workTree, label, lock, '', 'nothing was merged or changed');
+  }
+}
+
+/** The error of a merge stopped by a ref lock: as the commit's (`update_ref_failed`), naming the exact file. */
+function refLocked(workTree: string, label: string, lock: GitLockState, stderr: string, state: string): IoError {
+  return new IoError(`cannot merge ${label} in ${workTree}: git cannot move HEAD while its lock file ${lock.path} exists (${state})`, {
+    data: { reason: 'update_ref_failed', lock: lock.path, lockAgeMs: Math.round(lock.ageMs), ...(lock.gitProcesses === undefined ? {} : { gitProcesses: lock.gitProcesses }), stderr },
+    hint: gitLockAdvice(lock, workTree, 'run git-sync again'),
+  });
 }
 
 /**
@@ -149,7 +195,7 @@ function mergeBesideIndex(workTree: string, head: string, remoteHead: string, la
       hint: 'commit or stash those changes, then run git-sync again (the store changes are committed and nothing is lost); a store branch (`taskstore init --branch NAME`) avoids sharing the work tree with your own changes',
     });
   }
-  git(['update-ref', '-m', `taskstore git-sync: merge ${label}`, 'HEAD', commit, head], workTree);
+  git([...WAIT_FOR_REF_LOCKS, 'update-ref', '-m', `taskstore git-sync: merge ${label}`, 'HEAD', commit, head], workTree);
   return { before: head, after: commit, mergeCommit: true };
 }
 

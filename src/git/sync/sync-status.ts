@@ -44,6 +44,13 @@ export interface SyncStatus {
   hooksInstalled: boolean;
   /** Hooks that are not. */
   hooksMissing: string[];
+  /**
+   * Installed hooks whose TaskStore block is not what this version's `install-hooks`
+   * writes (an older version wrote it, or it was edited): `check`'s `hooks_outdated`.
+   */
+  hooksOutdated: string[];
+  /** Installed hooks whose TaskStore block a newer TaskStore wrote: `check`'s `hooks_newer`. */
+  hooksNewer: string[];
   /** When the last git-sync in this work tree finished (Unix ms), or null. */
   lastSyncAt: number | null;
 }
@@ -62,6 +69,8 @@ const EMPTY: SyncStatus = {
   driverInstalled: false,
   hooksInstalled: false,
   hooksMissing: [],
+  hooksOutdated: [],
+  hooksNewer: [],
   lastSyncAt: null,
 };
 
@@ -72,7 +81,7 @@ const EMPTY: SyncStatus = {
  */
 export function syncStatus(storeDir: string): SyncStatus {
   const located = locateStore({ storeDir });
-  if (located.git === undefined || located.relative === undefined) return { ...EMPTY, uncommitted: {}, untrackedFiles: [], hooksMissing: [] };
+  if (located.git === undefined || located.relative === undefined) return { ...EMPTY, uncommitted: {}, untrackedFiles: [], hooksMissing: [], hooksOutdated: [], hooksNewer: [] };
   const { workTree, gitDir } = located.git;
   const branch = currentBranch(workTree) ?? null;
   const configured = readStoreBranchConfig(workTree);
@@ -101,6 +110,8 @@ export function syncStatus(storeDir: string): SyncStatus {
     driverInstalled: integration.attributesLine && integration.driverConfigured,
     hooksInstalled: integration.hooksMissing.length === 0,
     hooksMissing: integration.hooksMissing,
+    hooksOutdated: integration.hooksOutdated,
+    hooksNewer: integration.hooksNewer,
     lastSyncAt: readLastSync(gitDir)?.at ?? null,
   };
 }
