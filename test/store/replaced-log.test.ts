@@ -8,7 +8,7 @@
  * collection's cache table: a tail catch-up leaves it, a rebuild clears the table.
  */
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, openSync, readFileSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -134,6 +134,31 @@ describe('a log replaced by a new file', () => {
     const lines = readFileSync(log, 'utf8').split('\n').filter(Boolean);
     replaceFile(log, `${lines.slice(0, -1).join('\n')}\n`);
     expect(titles(dir)).toHaveLength(22);
+    expect(sentinelSurvived(dir, 'notes')).toBe(false);
+  });
+});
+
+describe('a log edited in place (same inode) and grown', () => {
+  it('whose first consumed bytes changed is rebuilt, not caught up by its tail', () => {
+    // An editor that saves in place, or a script writing through the same descriptor: the
+    // inode stays, the file grows, so only the fingerprint tells the edit from an append.
+    const { dir, log } = seed(300);
+    const ino = statSync(log).ino;
+    const text = readFileSync(log, 'utf8');
+    const changed = text.replace('note 00000', 'NOTE 00000');
+    expect(changed).not.toBe(text);
+    plantSentinel(dir, 'notes');
+    const fd = openSync(log, 'r+');
+    try {
+      writeSync(fd, changed + line('extra', 'zz extra', 2e12), 0);
+    } finally {
+      closeSync(fd);
+    }
+    expect(statSync(log).ino).toBe(ino);
+    const seen = titles(dir);
+    expect(seen).toContain('NOTE 00000');
+    expect(seen).not.toContain('note 00000');
+    expect(seen).toContain('zz extra');
     expect(sentinelSurvived(dir, 'notes')).toBe(false);
   });
 });
