@@ -5,11 +5,11 @@
  * in the store's code) prints every call that changes the disk, as the child makes it;
  * each test reads that trace of one real write.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyStore, runOp, setupTemplate } from './crash-sweep.js';
+import { copyStore, pointsMatching, runOp, setupTemplate } from './crash-sweep.js';
 
 let root: string;
 let template: string;
@@ -69,5 +69,31 @@ describe('flush order of a write (real fs calls, traced)', () => {
       new RegExp(`^fs\\.fsyncSync ${basename(dir)}$`),
       /^sqlite\.run COMMIT/,
     ]);
+  });
+});
+
+describe('moving a dead writer\'s torn bytes aside', () => {
+  it('a recovering open killed at any of its file changes leaves the bytes in the log or in .torn, never in neither', () => {
+    // A create killed half way through its append leaves a torn line its journal names.
+    const counted = runOp(copyStore(template, join(root, 'torn-counted')), 'create', { trace: true });
+    const [append] = pointsMatching(counted, /^#\d+ fs\.writeSync notes\.jsonl /);
+    expect(append).toBeDefined();
+    const crashed = copyStore(template, join(root, 'torn-crashed'));
+    expect(runOp(crashed, 'create', { crashAt: append, torn: true }).killed).toBe(true);
+    const log = readFileSync(join(crashed, 'notes.jsonl'));
+    const torn = log.subarray(log.lastIndexOf(0x0a) + 1);
+    expect(torn.length).toBeGreaterThan(0);
+    // The next open moves them to notes.jsonl.torn: killed before each of its file changes.
+    const opening = runOp(copyStore(crashed, join(root, 'torn-open-counted')), 'open', { trace: true });
+    const points = pointsMatching(opening, /^#\d+ fs\./);
+    expect(opening.trace.some((l) => / fs\.ftruncateSync notes\.jsonl$/.test(l))).toBe(true);
+    for (const point of points) {
+      const dir = copyStore(crashed, join(root, `torn-open-${point}`));
+      expect(runOp(dir, 'open', { crashAt: point }).killed).toBe(true);
+      const inLog = readFileSync(join(dir, 'notes.jsonl')).subarray(-torn.length).equals(torn);
+      const tornFile = join(dir, 'notes.jsonl.torn');
+      const inTorn = existsSync(tornFile) && readFileSync(tornFile).includes(torn);
+      expect(inLog || inTorn, `killed at ${opening.trace[point - 1]}`).toBe(true);
+    }
   });
 });
