@@ -47,6 +47,17 @@ describe('flush order of a write (real fs calls, traced)', () => {
     expectInOrder(calls, [/^fs\.writeSync taskstore\.journal /, /^fs\.writeSync notes\.jsonl /, /^fs\.fdatasyncSync notes\.jsonl$/, /^sqlite\.run COMMIT/]);
   });
 
+  it('the first line of a new log: the directory is flushed after the log is created, before the cache commits', () => {
+    const { dir, calls } = callsOf('create-new');
+    expectInOrder(calls, [
+      /^fs\.openSync fresh\.jsonl$/,
+      new RegExp(`^fs\\.fsyncSync ${basename(dir)}$`),
+      /^fs\.writeSync fresh\.jsonl /,
+      /^fs\.fdatasyncSync fresh\.jsonl$/,
+      /^sqlite\.run COMMIT/,
+    ]);
+  });
+
   it('a batch: its journal record is flushed before the log gets a byte, and the log before the cache commits', () => {
     const { calls } = callsOf('create-many');
     expectInOrder(calls, [
