@@ -61,6 +61,14 @@ describe('parseLine', () => {
     );
   });
 
+  it('refuses an updated_at past 2^53 - 1 (9007199254740993 reads as 9007199254740992: two versions would tie), also one filled from created_at', () => {
+    expect(parseLine('{"id":"a","updated_at":9007199254740991}').kind).toBe('record');
+    for (const big of ['9007199254740992', '9007199254740993', '1e300']) {
+      expect(parseLine(`{"id":"a","updated_at":${big}}`).kind, big).toBe('malformed');
+      expect(parseLine(`{"repo_path":"r","created_at":${big}}`).kind, big).toBe('malformed');
+    }
+  });
+
   it('tolerates a trailing CR (a file checked out with CRLF line ends)', () => {
     expect(parseLine('{"id":"a","updated_at":1}\r').kind).toBe('record');
   });

@@ -5,12 +5,17 @@
  */
 import { appendFileSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Engine as Store } from '../../src/store/engine.js';
 import { tempDir } from '../helpers/temp.js';
 import { quietLogger } from '../helpers/logger.js';
 import { runCli } from '../cli/run-cli.js';
+import { DIST } from '../helpers/paths.js';
+import { waitFor } from '../helpers/wait-for.js';
+
+const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
 
 const DAY = 86_400_000;
 
@@ -199,6 +204,44 @@ describe('compact while another program appends', () => {
     expect(text.split('\n').slice(0, -3).map((l) => JSON.parse(l).n)).toEqual(Array.from({ length: 10 }, (_, i) => 2990 + i));
     expect(store.collection({ name: 'notes' }).get('late')).toMatchObject({ by: 'another program' });
     store.close();
+  });
+});
+
+describe('compact while another program appends after the rewrite read the log', () => {
+  it('copies the appended bytes into the new log before the rename', async () => {
+    const dir = join(tempDir(), '.taskstore');
+    const versions = Array.from({ length: 50 }, (_, i) => `${JSON.stringify({ id: `r${i % 5}`, updated_at: 1_700_000_000_000 + i, n: i })}\n`);
+    const { store } = open(dir);
+    writeFileSync(join(dir, 'notes.jsonl'), versions.join(''));
+    store.close();
+    const signal = join(tempDir(), 'paused');
+    const until = `${signal}-go`;
+    // The compaction, stopped at its first write to the temp file: the log read to its end.
+    const compactor = spawn(process.execPath, ['--import', join(FIXTURES, 'pause-at-temp-write.mjs'), '--input-type=module', '-e', `
+      const { Store } = await import(${JSON.stringify(pathToFileURL(join(DIST, 'index.js')).href)});
+      const store = Store.open(${JSON.stringify(dir)}, { logger: { debug() {}, info() {}, warn() {}, error() {} } });
+      store.compact('notes');
+      store.close();`], {
+      env: { ...process.env, PAUSE_SIGNAL: signal, PAUSE_UNTIL: until },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    compactor.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => compactor.on('exit', resolve));
+    const late = `${JSON.stringify({ id: 'late', updated_at: 1_800_000_000_000, by: 'another program' })}\n`;
+    try {
+      await waitFor('the compaction to write its temp file', () => existsSync(signal));
+      appendFileSync(join(dir, 'notes.jsonl'), late);
+    } finally {
+      writeFileSync(until, '');
+    }
+    expect(await exited, stderr).toBe(0);
+    const text = readFileSync(join(dir, 'notes.jsonl'), 'utf8');
+    expect(text.endsWith(late)).toBe(true);
+    expect(text.split('\n').slice(0, -2).map((l) => JSON.parse(l).n)).toEqual([45, 46, 47, 48, 49]);
+    const again = open(dir);
+    expect(again.store.collection({ name: 'notes' }).get('late')).toMatchObject({ by: 'another program' });
+    again.store.close();
   });
 });
 

@@ -138,6 +138,33 @@ describe('a log replaced and still being written by another program', () => {
   });
 });
 
+describe('another program appending after a write read the log', () => {
+  it('makes the commit fail with nothing written: no line of the store glued after it, and its line is read', () => {
+    const dir = join(tempDir(), '.taskstore');
+    const store = Store.open(dir, { durability: 'none', logger: quietLogger() });
+    const notes = store.collection({ name: 'notes' });
+    notes.create({ id: 'before' });
+    const log = join(dir, 'notes.jsonl');
+    const foreign = `${JSON.stringify({ id: 'foreign', from: 'other program', updated_at: 1 })}\n`;
+    const before = readFileSync(log, 'utf8');
+    // The transaction's first write catches the log up under the lock; the other program
+    // (which takes no TaskStore lock) appends before the transaction commits.
+    expect(() =>
+      store.transaction(() => {
+        notes.create({ id: 'mine' });
+        const child = spawnSync(process.execPath, ['-e', `require('node:fs').appendFileSync(${JSON.stringify(log)}, ${JSON.stringify(foreign)})`]);
+        expect(child.status).toBe(0);
+      }),
+    ).toThrow(/changed outside TaskStore during the write/);
+    expect(readFileSync(log, 'utf8')).toBe(before + foreign);
+    store.refresh();
+    expect(notes.get('foreign')).toMatchObject({ from: 'other program' });
+    expect(notes.get('mine')).toBeUndefined();
+    expect(store.check().problems).toEqual([]);
+    store.close();
+  });
+});
+
 describe('another program appending to a log in place, slowly', () => {
   // Its half line starts exactly where the store last stopped reading: just what a
   // TaskStore writer killed mid-append leaves. Without the dead writer's intent in the

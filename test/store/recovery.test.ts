@@ -253,6 +253,28 @@ describe('transaction journal', () => {
     expect(reopened.logger.warnings.join('\n')).toMatch(/discarded an interrupted transaction journal: notes\.jsonl changed since/);
   });
 
+  it('a log whose bytes before the record\'s offset changed since, ending short of the commit\'s end, was rewritten: left alone when the record does not carry the bytes', () => {
+    const dir = storeDir();
+    const { path, before, prefix } = oneNoteLog(dir);
+    const data = Buffer.from(line({ id: 'dead', title: 'x'.repeat(200), updated_at: 10 }));
+    const journal = new Journal(dir, NO_FSYNC);
+    // As a commit over INLINE_MAX records it (or a TaskStore that wrote no bytes): no bytes.
+    journal.begin([{ file: 'notes.jsonl', offset: before.length, length: data.length, sha1: hashBytes(data), prefix }]);
+    journal.close();
+    // Rewritten meanwhile (a checkout, then a pull): the first record changed at the same
+    // length, then a line shorter than the commit. Only the prefix fingerprint tells.
+    const edited = Buffer.from(before.toString('utf8').replace('"n0"', '"m0"'));
+    expect(edited.length).toBe(before.length);
+    const pulled = line({ id: 'pulled', updated_at: 5 });
+    expect(pulled.length).toBeLessThan(data.length);
+    writeFileSync(path, Buffer.concat([edited, Buffer.from(pulled)]));
+    const reopened = open(dir);
+    expect(reopened.notes.list({ orderBy: 'id' }).map((r) => r.id)).toEqual(['m0', 'pulled']);
+    expect(existsSync(`${path}.torn`)).toBe(false);
+    expect(readFileSync(path, 'utf8')).toBe(edited.toString('utf8') + pulled);
+    expect(reopened.logger.warnings.join('\n')).toMatch(/discarded an interrupted transaction journal: notes\.jsonl changed since/);
+  });
+
   /**
    * A dead writer's record of a commit larger than INLINE_MAX, its log cut back to the
    * record's offset (`git checkout`) and then given `after` (a pull), or given the first
