@@ -6,25 +6,13 @@
  */
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Store } from '../../src/index.js';
 import { tempDir } from '../helpers/temp.js';
 import { quietLogger } from '../helpers/logger.js';
+import { recordPreparedSql } from '../helpers/prepared-sql.js';
 
-const prepared = new Set<string>();
-const originalPrepare = Database.prototype.prepare;
-
-beforeAll(() => {
-  // The store loads better-sqlite3 with require(): the same module object as this import.
-  Database.prototype.prepare = function (this: Database.Database, sql: string) {
-    prepared.add(sql);
-    return originalPrepare.call(this, sql);
-  } as typeof originalPrepare;
-});
-
-afterAll(() => {
-  Database.prototype.prepare = originalPrepare;
-});
+const prepared = recordPreparedSql();
 
 describe("a task spec's dependents, asked by delete", () => {
   it('come from the edge index: no statement of the refused delete scans the task specs', () => {

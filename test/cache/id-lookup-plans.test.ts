@@ -11,26 +11,13 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Store } from '../../src/index.js';
 import { tempDir } from '../helpers/temp.js';
 import { quietLogger } from '../helpers/logger.js';
+import { recordPreparedSql } from '../helpers/prepared-sql.js';
 
-const prepared = new Set<string>();
-const originalPrepare = Database.prototype.prepare;
-
-beforeAll(() => {
-  // The store loads better-sqlite3 with require(); it is the same module object as this
-  // import, so patching its prototype sees every statement the cache prepares.
-  Database.prototype.prepare = function (this: Database.Database, sql: string) {
-    prepared.add(sql);
-    return originalPrepare.call(this, sql);
-  } as typeof originalPrepare;
-});
-
-afterAll(() => {
-  Database.prototype.prepare = originalPrepare;
-});
+const prepared = recordPreparedSql();
 
 /** A store with records of every kind, updated, deleted, queried and rebuilt: most cache statements get prepared. */
 function runWorkload(dir: string): void {
