@@ -12,6 +12,7 @@ import { renderHookBlock, type HookContext } from './hook-scripts.js';
 import { ReportBuilder, type GitIntegrationOptions, type GitIntegrationReport } from './report.js';
 import { checkGitOptions, requireStoreInRepo } from './store-location.js';
 import { requireGitLocation } from './git-dirs.js';
+import { withGitSetupLock } from './setup-lock.js';
 
 /** `merge.taskstore.name`: the description git shows for the driver. */
 const MERGE_DRIVER_DESCRIPTION = 'TaskStore JSONL record merge';
@@ -41,7 +42,12 @@ export interface InstallGitIntegrationOptions extends GitIntegrationOptions {
  * for (const item of report.changed) console.log(`updated ${item}`);
  */
 export function installGitIntegration(options: InstallGitIntegrationOptions): GitIntegrationReport {
-  const { store, commands } = refusalsBeforeWriting(options);
+  const { store } = refusalsBeforeWriting(options);
+  // Decided again under the lock: a run that held it may have changed the hooks.
+  return withGitSetupLock(store.git.commonDir, () => installLocked(refusalsBeforeWriting(options)));
+}
+
+function installLocked({ store, commands }: ReturnType<typeof refusalsBeforeWriting>): GitIntegrationReport {
   const { workTree, hooksDir } = store.git;
   const report = new ReportBuilder();
 
@@ -77,7 +83,9 @@ export function installGitIntegration(options: InstallGitIntegrationOptions): Gi
  */
 export function checkGitIntegrationInstallable(options: InstallGitIntegrationOptions): void {
   const { store } = refusalsBeforeWriting(options);
-  installAttributes(store.git.workTree, store.relative, new ReportBuilder()).undo();
+  // The check adds the line and takes it out again: an install running meanwhile saw the
+  // line, wrote nothing, and the undo then removed it from under that install.
+  withGitSetupLock(store.git.commonDir, () => installAttributes(store.git.workTree, store.relative, new ReportBuilder()).undo());
 }
 
 /**
