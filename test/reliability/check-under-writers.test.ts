@@ -46,7 +46,10 @@ describe('check while other processes write', () => {
     const signals = tempDir();
     const at = (name: string): string => join(signals, name);
     // check, stopped where it starts folding the log (its catch-up done).
-    const check = start(['--import', join(FIXTURES, 'pause-at-log-read.mjs'), CLI, '--store', dir, 'check'], {
+    const check = start(['--import', join(FIXTURES, 'pause-at-fs-call.mjs'), CLI, '--store', dir, 'check'], {
+      PAUSE_CALL: 'openSync',
+      PAUSE_PATH_SUFFIX: '.jsonl',
+      PAUSE_FLAGS: 'r',
       PAUSE_SIGNAL: at('check-paused'),
       PAUSE_UNTIL: at('check-go'),
     });
