@@ -110,6 +110,17 @@ describe('setup commands run at the same time', () => {
     expect(integrationState(repo)).toBe('installed');
   }, 30_000);
 
+  it('a setup lock left by a killed process does not block: install-hooks takes it over', () => {
+    const repo = repoWithStore();
+    const dead = spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' });
+    writeFileSync(join(repo.dir, '.git/taskstore-setup.lock'), `${dead.stdout.trim()}\n`);
+    const run = runCliSync(['install-hooks'], repo.dir);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(integrationState(repo)).toBe('installed');
+    expect(existsSync(join(repo.dir, '.git/taskstore-setup.lock'))).toBe(false);
+  });
+
   it('uninstall-hooks while install-hooks is half way: the repository ends wholly in one state', async () => {
     const repo = repoWithStore();
     expect(runCliSync(['install-hooks'], repo.dir).status).toBe(0);
