@@ -24,7 +24,7 @@ const GROUPS = [
   { name: 'rebuild', script: 'group-rebuild.mjs', ids: ['4a', '4b', '4c', '4d', '5a', '5b', '5c', '5d', '5e', '9a'], title: 'rebuild and refresh' },
   { name: 'processes', script: 'group-processes.mjs', ids: ['6', '6b', '6c', '6d', '7', '7b'], title: 'merge driver and CLI' },
   { name: 'peers', script: 'group-peers.mjs', ids: ['8a', '8b', '8c', '8d', '8e', '8f'], title: 'peer: @seald-io/nedb' },
-  { name: 'coord', script: 'group-coord.mjs', ids: ['C1', 'C2', 'C3', 'C4', 'C4b', 'C5', 'C6a', 'C6b', 'C6c', 'C6d', 'C6e', 'C7', 'C8', 'C9', 'C10'], title: 'coordination: queries at 10k specs, agent-loop soak' },
+  { name: 'coord', script: 'group-coord.mjs', ids: ['C1', 'C2', 'C2b', 'C3', 'C12', 'C4', 'C4b', 'C5', 'C6a', 'C6b', 'C6c', 'C6d', 'C6e', 'C7', 'C8', 'C9', 'C10'], title: 'coordination: queries at 10k specs, agent-loop soak' },
   { name: 'mcp', script: 'group-mcp.mjs', ids: ['M1', 'M2', 'M3'], title: 'MCP server' },
   { name: 'feed', script: 'group-feed.mjs', ids: ['W1', 'W2', 'W3', 'W5', 'W4'], title: 'change feed (watch)' },
   { name: 'ui', script: 'group-ui.mjs', ids: ['U1', 'U2', 'U3', 'U4', 'U5', 'U6', 'U7', 'U8'], title: 'taskstore ui at 10,000 specs' },

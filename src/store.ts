@@ -450,8 +450,11 @@ export class Store {
    * `completed_at`; its task spec → `complete`; and when every live task spec of that
    * PRD is then complete, the PRD → `complete`. Throws `NotFoundError` unless the
    * execution is live (with `ifUpdatedAt`, `StaleError` unless the execution's current
-   * version has that `updated_at`). Completing twice changes nothing (the first
-   * `completed_at` stays). When `ts_id` names no live task spec, only the execution is
+   * version has that `updated_at`). Completing twice changes nothing: an execution already
+   * completed (`complete` with a `completed_at`) is left alone, and so are its task spec
+   * and PRD whatever their status now (a retry never undoes a reopen of the spec); the
+   * result then holds the current versions and `alreadyComplete: true`, and no claimant
+   * check is made. When `ts_id` names no live task spec, only the execution is
    * completed. The task spec's claim lease (`lease_expires_at`) is cleared; `assigned_to`
    * stays (it names who did the work). With `claimant`, completes only if that claimant
    * holds the task spec (or already completed it): `ClaimedError` when another claimant took

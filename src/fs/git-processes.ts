@@ -53,3 +53,26 @@ export function gitProcessesIn(dir: string): number[] | undefined {
   }
   return found;
 }
+
+/**
+ * What process `pid` runs, for a message: its command line with the arguments joined by
+ * spaces (`git gc --auto`), or undefined where the system does not say.
+ */
+export function processCommandLine(pid: number): string | undefined {
+  try {
+    const line = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((arg) => arg !== '').join(' ');
+    return line === '' ? undefined : line;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `pid 123 (git gc --auto), pid 456`: the pids with what each runs, where the system says. */
+export function describeProcesses(pids: readonly number[]): string {
+  return pids
+    .map((pid) => {
+      const line = processCommandLine(pid);
+      return line === undefined ? `pid ${pid}` : `pid ${pid} (${line.length > 80 ? `${line.slice(0, 77)}...` : line})`;
+    })
+    .join(', ');
+}

@@ -1,4 +1,5 @@
 import type { GitIntegrationStatus } from './status.js';
+import { gitLockAdvice } from './lock-advice.js';
 
 type GitIntegrationProblemKind =
   | 'git_integration_missing'
@@ -6,7 +7,9 @@ type GitIntegrationProblemKind =
   | 'merge_driver_broken'
   | 'merge_attribute_missing'
   | 'hooks_missing'
-  | 'logs_ignored';
+  | 'hooks_outdated'
+  | 'logs_ignored'
+  | 'git_lock_left';
 
 /** One problem with the git integration; shaped to drop into `CheckReport.problems`. */
 interface GitIntegrationProblem {
@@ -29,6 +32,13 @@ const FIX = 'run `taskstore install-hooks`';
  */
 export function gitIntegrationProblems(status: GitIntegrationStatus): GitIntegrationProblem[] {
   if (!status.inGitRepo) return [];
+  // Whatever is installed: git-sync cannot commit the store until the lock is gone.
+  const locks: GitIntegrationProblem[] = status.leftGitLocks.map((lock) => ({
+    kind: 'git_lock_left',
+    message:
+      `git's lock file ${lock.path} is in the store branch's worktree, so git-sync cannot commit the store ` +
+      `(writes to the store go on); ${gitLockAdvice(lock, status.workTree ?? 'the worktree', 'run `taskstore git-sync`')}`,
+  }));
   // Whatever is installed: a log git ignores never reaches a commit made by hand.
   const ignored: GitIntegrationProblem[] =
     status.ignoredLogs.length === 0
@@ -49,6 +59,7 @@ export function gitIntegrationProblems(status: GitIntegrationStatus): GitIntegra
         message: `the store is in a git work tree but TaskStore's git integration is not installed: git would merge the JSONL files line by line and duplicate or lose records; ${FIX}`,
       },
       ...ignored,
+      ...locks,
     ];
   }
   const problems: GitIntegrationProblem[] = [];
@@ -76,6 +87,15 @@ export function gitIntegrationProblems(status: GitIntegrationStatus): GitIntegra
       message: `git hooks not installed in ${status.hooksDir ?? 'the hooks directory'}: ${status.hooksMissing.join(', ')} (they keep the cache in sync and refuse commits with conflict markers); ${FIX}`,
     });
   }
-  problems.push(...ignored);
+  if (status.hooksOutdated.length > 0) {
+    const one = status.hooksOutdated.length === 1;
+    problems.push({
+      kind: 'hooks_outdated',
+      message:
+        `the TaskStore block in the ${status.hooksOutdated.join(', ')} hook${one ? '' : 's'} in ${status.hooksDir ?? 'the hooks directory'} is not what this version of taskstore installs ` +
+        `(an older version wrote it, or it was edited): fixes to the hooks reach ${one ? 'it' : 'them'} only when the block is written again; ${FIX}`,
+    });
+  }
+  problems.push(...ignored, ...locks);
   return problems;
 }

@@ -6,7 +6,9 @@ import { probeDriverCommand } from './driver-probe.js';
 import { runGit } from './git-command.js';
 import { getConfig } from './git-config.js';
 import { HOOK_NAMES, storeBlocks, type HookName } from './hook-block.js';
+import { renderHookBlock } from './hook-scripts.js';
 import { readTextIfExists } from './file-io.js';
+import { inspectGitLock, type GitLockState } from './lock-advice.js';
 import type { GitIntegrationOptions } from './report.js';
 import { checkGitOptions, locateStore } from './store-location.js';
 
@@ -31,12 +33,26 @@ export interface GitIntegrationStatus {
   /** The other hooks of {@link HOOK_NAMES}. */
   hooksMissing: HookName[];
   /**
+   * Installed hooks (of {@link hooksInstalled}) whose block for this store is not what this
+   * version's `install-hooks` would write: written by an older (or newer) TaskStore, or
+   * edited by hand. Fixes to the blocks reach a hook only when `install-hooks` runs again.
+   */
+  hooksOutdated: HookName[];
+  /**
    * The store's logs (paths relative to the work tree root) that git ignores and does not
    * track, say through a `*.jsonl` line in `.gitignore`: `git add -A` and `git commit -a`
    * leave them out without a word. Empty for a store branch, whose logs only git-sync
    * commits (it does not go by ignore rules).
    */
   ignoredLogs: string[];
+  /**
+   * On a store branch: git lock files (`index.lock`, `HEAD.lock`) in the store worktree's
+   * git dir that look left over: older than any of TaskStore's git commands takes, with no
+   * git process working in that worktree (or, where the system lists no processes, of
+   * any owner). git-sync cannot commit the store while one is there. Empty elsewhere: in
+   * a work tree of yours, a lock is your git's business.
+   */
+  leftGitLocks: GitLockState[];
 }
 
 export interface GitIntegrationStatusOptions extends GitIntegrationOptions {
@@ -61,13 +77,14 @@ export function gitIntegrationStatus(options: GitIntegrationStatusOptions): GitI
   checkGitOptions(options, ['storeDir', 'cwd', 'probeDriver']);
   const store = locateStore(options);
   if (store.git === undefined || store.relative === undefined) {
-    return { inGitRepo: false, attributesLine: false, driverConfigured: false, hooksInstalled: [], hooksMissing: [...HOOK_NAMES], ignoredLogs: [] };
+    return { inGitRepo: false, attributesLine: false, driverConfigured: false, hooksInstalled: [], hooksMissing: [...HOOK_NAMES], hooksOutdated: [], ignoredLogs: [], leftGitLocks: [] };
   }
   const { workTree, hooksDir } = store.git;
   const sampleFile = sampleLogPath(store.relative);
   const driverCommand = getConfig(workTree, `merge.${MERGE_DRIVER_NAME}.driver`);
   const driverConfigured = driverCommand !== undefined && driverCommand.trim() !== '';
   const storeRelative = store.relative;
+  const storeBranch = isInside(store.git.commonDir, workTree);
   const hooksInstalled = HOOK_NAMES.filter((hook) => hookInstalled(join(hooksDir, hook), storeRelative));
   return {
     inGitRepo: true,
@@ -81,9 +98,28 @@ export function gitIntegrationStatus(options: GitIntegrationStatusOptions): GitI
       : {}),
     hooksInstalled,
     hooksMissing: HOOK_NAMES.filter((hook) => !hooksInstalled.includes(hook)),
+    hooksOutdated: hooksInstalled.filter((hook) => hookOutdated(join(hooksDir, hook), hook, storeRelative)),
     // A store branch's worktree lies inside the git directory.
-    ignoredLogs: isInside(store.git.commonDir, workTree) ? [] : ignoredLogs(workTree, store.storeDir, storeRelative),
+    ignoredLogs: storeBranch ? [] : ignoredLogs(workTree, store.storeDir, storeRelative),
+    leftGitLocks: storeBranch ? leftGitLocks(store.git.gitDir, workTree) : [],
   };
+}
+
+/**
+ * A lock younger than this may be a running git's (git-sync's own commands hold theirs
+ * for milliseconds): not reported.
+ */
+const LOCK_REPORT_AGE_MS = 10_000;
+
+/** The left-over locks of {@link GitIntegrationStatus.leftGitLocks}: costs two stats, and a process listing only when a lock is there. */
+function leftGitLocks(gitDir: string, workTree: string): GitLockState[] {
+  const found: GitLockState[] = [];
+  for (const name of ['index.lock', 'HEAD.lock']) {
+    const lock = inspectGitLock(join(gitDir, name), workTree);
+    // A git working there may hold it (a long merge leaves it untouched): not left over.
+    if (lock !== undefined && lock.ageMs >= LOCK_REPORT_AGE_MS && (lock.gitProcesses === undefined || lock.gitProcesses.length === 0)) found.push(lock);
+  }
+  return found;
 }
 
 /** The store's `*.jsonl` files (relative to the root) that git ignores and does not track, in one `git check-ignore`. */
@@ -139,4 +175,66 @@ function hookInstalled(path: string, store: string): boolean {
   } catch {
     return false; // missing, not executable, or a broken block: not working either way
   }
+}
+
+/**
+ * True when a block of `hook` serving `store` differs from the block this version's
+ * `install-hooks` would write in its place.
+ *
+ * What is compared: the whole block, except that it is rendered with the node and CLI
+ * paths and the origin the installed block itself records. The paths say where node and
+ * taskstore were when `install-hooks` ran (another checkout, another nvm version): a
+ * different place is no sign of an old block, and comparing them would flag every block
+ * installed by the CLI while the library (or a test runner) asks from elsewhere. Whether
+ * those paths still exist is the hook's own runtime warning and `merge_driver_broken`'s
+ * concern. The origin records how the file looked before install (uninstall's business),
+ * and install keeps it. Everything else — the purpose comments, the sh code, the store
+ * line — is this version's text, so a block an older TaskStore wrote (or a hand edit)
+ * differs. A block naming no store (written before blocks named theirs) differs too:
+ * install replaces it.
+ */
+function hookOutdated(path: string, hook: HookName, store: string): boolean {
+  let content: string | undefined;
+  let spans;
+  try {
+    content = readTextIfExists(path);
+    if (content === undefined) return false;
+    spans = storeBlocks(content, path, store);
+  } catch {
+    return false; // unreadable or a broken block: hookInstalled already counted it missing
+  }
+  const text = content;
+  // Install leaves exactly one block per store: a duplicate is outdated too.
+  if (spans.length > 1) return true;
+  return spans.some((span) => {
+    // Compared byte for byte: install rewrites anything else (CRLF endings, say) too.
+    const installed = text.slice(span.start, span.end);
+    const node = recordedWord(installed, 'taskstore_node');
+    const cli = recordedWord(installed, 'taskstore_cli');
+    // pre-commit and pre-applypatch call no program: any paths render the same block.
+    const commands = { node: node ?? 'node', cli: cli ?? 'taskstore', mergeDriver: '' };
+    const expected = renderHookBlock(hook, { commands, storeRelative: store }, span.origin ?? 'existing');
+    return installed !== expected;
+  });
+}
+
+/** The value of the first `name=<sh word>` line of a block, unquoted as sh would; undefined without one. */
+function recordedWord(block: string, name: string): string | undefined {
+  const line = block.split('\n').find((text) => text.startsWith(`${name}=`));
+  if (line === undefined) return undefined;
+  const word = line.slice(name.length + 1);
+  let value = '';
+  for (let i = 0; i < word.length; i += 1) {
+    const char = word[i]!;
+    if (char === "'") {
+      const close = word.indexOf("'", i + 1);
+      if (close === -1) return undefined;
+      value += word.slice(i + 1, close);
+      i = close;
+    } else if (char === '\\') {
+      i += 1;
+      value += word[i] ?? '';
+    } else value += char;
+  }
+  return value;
 }

@@ -13,7 +13,7 @@ import { chompLine, git, runGit } from './git-command.js';
 import { getConfig, setLocalConfig } from './git-config.js';
 import { requireGitLocation, type GitLocation } from './git-dirs.js';
 import { withGitSetupLock } from './setup-lock.js';
-import { commitIdentityArgs, NO_HOOKS, defaultRemote, remoteExists } from './sync/git-facts.js';
+import { commitIdentityArgs, NO_AUTO_GC, NO_HOOKS, defaultRemote, remoteExists } from './sync/git-facts.js';
 import { argumentTypeError, assertPathArgument, parseOptionsArgument } from '../store/arguments.js';
 
 const STORE_BRANCH_KEY = 'taskstore.branch';
@@ -149,7 +149,7 @@ export function commitStoreBranchSetup(worktree: string): string | undefined {
 function commitLocked(worktree: string, files: string[]): string | undefined {
   git(['add', '--', ...files], worktree, { env: NO_HOOKS });
   if (runGit(['diff', '--cached', '--quiet', '--', ...files], worktree).status === 0) return undefined;
-  git([...commitIdentityArgs(worktree), 'commit', '--quiet', '--no-verify', '-m', 'taskstore: set up the store branch', '--', ...files], worktree, { env: NO_HOOKS });
+  git([...NO_AUTO_GC, ...commitIdentityArgs(worktree), 'commit', '--quiet', '--no-verify', '-m', 'taskstore: set up the store branch', '--', ...files], worktree, { env: NO_HOOKS });
   return chompLine(git(['rev-parse', 'HEAD'], worktree));
 }
 
@@ -225,7 +225,7 @@ function isRegisteredWorktree(cwd: string, worktree: string): boolean {
  * store history next to one we could not see would split the store.
  */
 function fetchRemoteBranch(cwd: string, remote: string, branch: string): boolean {
-  const run = runGit(['fetch', '--quiet', '--no-tags', remote, `+refs/heads/${branch}:refs/remotes/${remote}/${branch}`], cwd, { env: NO_HOOKS });
+  const run = runGit([...NO_AUTO_GC, 'fetch', '--quiet', '--no-tags', remote, `+refs/heads/${branch}:refs/remotes/${remote}/${branch}`], cwd, { env: NO_HOOKS });
   if (run.status === 0) return true;
   if (/couldn't find remote ref/i.test(run.stderr)) return false;
   throw new GitSyncError(`cannot fetch the branch ${branch} from the remote ${remote}: ${run.stderr.trim()}`, {

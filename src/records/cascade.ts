@@ -4,8 +4,14 @@
  *
  * Rules (docs/records.md): the execution becomes `complete` with `completed_at`; its task spec
  * becomes `complete`; when every task spec of that PRD is then complete, the PRD
- * becomes `complete`. Versions that would not change are not rewritten, so completing
- * twice is harmless and keeps the first `completed_at`.
+ * becomes `complete`. Versions that would not change are not rewritten.
+ *
+ * An execution that is already completed (`complete` with a `completed_at`: what a
+ * completion leaves) is not completed again, and nothing after it is touched either: the
+ * call is a retry (a loop whose first call succeeded but whose answer was lost), and its
+ * task spec may have been reopened since, for a new attempt. Completing it again would
+ * silently undo that reopen. So completing twice writes nothing and keeps the first
+ * `completed_at`.
  */
 import type { ExecutionStatus, PrdStatus, TaskSpecStatus } from './registry.js';
 
@@ -19,7 +25,9 @@ interface CompletionState {
   otherOpenTaskSpecs: number;
 }
 
-interface CompletionPlan {
+export interface CompletionPlan {
+  /** The execution was already completed: nothing is written (see above). */
+  alreadyComplete: boolean;
   /** Write a version of the execution with status `complete` (and `completed_at` if it has none). */
   execution: boolean;
   /** Write a version of the task spec with status `complete`. */
@@ -32,11 +40,20 @@ interface CompletionPlan {
  * @example
  * planCompletion({ execution: { status: 'running', completed_at: null }, taskSpec: { status: 'running' },
  *   prd: { status: 'active' }, otherOpenTaskSpecs: 0 })
- * // → { execution: true, taskSpec: true, prd: true }
+ * // → { alreadyComplete: false, execution: true, taskSpec: true, prd: true }
  */
 export function planCompletion(state: CompletionState): CompletionPlan {
-  const execution = state.execution.status !== 'complete' || typeof state.execution.completed_at !== 'number';
+  if (isCompleted(state.execution)) return { alreadyComplete: true, execution: false, taskSpec: false, prd: false };
   const taskSpec = state.taskSpec !== undefined && state.taskSpec.status !== 'complete';
   const prd = state.taskSpec !== undefined && state.prd !== undefined && state.prd.status !== 'complete' && state.otherOpenTaskSpecs === 0;
-  return { execution, taskSpec, prd };
+  return { alreadyComplete: false, execution: true, taskSpec, prd };
+}
+
+/**
+ * True when the execution is completed as a completion leaves it. One that is `complete`
+ * without a `completed_at` (an update set its status, or another program wrote it) has
+ * not been through a completion: completing it cascades, and gives it its `completed_at`.
+ */
+export function isCompleted(execution: CompletionState['execution']): boolean {
+  return execution.status === 'complete' && typeof execution.completed_at === 'number';
 }

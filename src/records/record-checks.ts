@@ -52,12 +52,20 @@ function invalidStatuses(host: DomainHost): CheckProblem[] {
   });
 }
 
-/** Live records whose reference fields name `id` of `collection` (the registry's `references`). */
-export function referrersOf(host: DomainHost, collection: string, id: string): Referrer[] {
+/**
+ * Live records whose reference fields name `id` of `collection` (the registry's
+ * `references`). Task specs depending on a task spec come from the readiness graph's
+ * edges (see TaskGraph.dependents), which the cache keeps per dependency entry, rather
+ * than from reading every spec's list.
+ */
+export function referrersOf(host: DomainHost, graph: () => TaskGraph, collection: string, id: string): Referrer[] {
   const referrers: Referrer[] = [];
   for (const ref of REFERENCE_FIELDS) {
     if (ref.to !== collection) continue;
-    const rows = host.queryCache<{ id: string }>([ref.from], Q.referrers(ref), [id]);
+    const rows =
+      ref.from === TASK_SPECS && ref.field === 'dependencies'
+        ? graph().dependents(id).map((spec) => ({ id: spec }))
+        : host.queryCache<{ id: string }>([ref.from], Q.referrers(ref), [id]);
     for (const row of rows) {
       // A task spec listing itself among its dependencies does not keep itself alive.
       if (!(ref.from === collection && row.id === id)) referrers.push({ collection: ref.from, id: row.id, field: ref.field });

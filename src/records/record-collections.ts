@@ -19,6 +19,12 @@ export interface CompleteExecutionResult {
   taskSpec: TaskSpec | undefined;
   /** That task spec's PRD (check `prd.status === 'complete'`), or undefined when it is not live. */
   prd: Prd | undefined;
+  /**
+   * True when the execution was already completed (`complete` with a `completed_at`)
+   * before this call: nothing was written, and `taskSpec` and `prd` are as they are now,
+   * which may be reopened since (not `complete`). False when this call completed it.
+   */
+  alreadyComplete: boolean;
 }
 
 /** Options of `completeExecution`. */
@@ -26,7 +32,8 @@ export interface CompleteExecutionOptions extends WriteOptions {
   /**
    * Complete only if this claimant holds the execution's task spec (running and assigned
    * to it, its lease expired or not), or already completed it; else `ClaimedError` and
-   * nothing is written. A loop passes its own name so that work whose spec another loop
+   * nothing is written. Not checked when the execution is already completed (nothing is
+   * written then). A loop passes its own name so that work whose spec another loop
    * took over after the lease ran out does not complete that spec.
    */
   claimant?: string;

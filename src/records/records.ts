@@ -27,7 +27,7 @@ import { parseWriteOptions, type WriteOptions } from '../store/write-options.js'
 import { AlreadyExistsError, ClaimedError, ValidationError } from '../errors.js';
 import { Readiness } from './readiness.js';
 import { assertCurrent, requireLive } from './live-records.js';
-import { planCompletion } from './cascade.js';
+import { isCompleted, planCompletion } from './cascade.js';
 import { assertMayComplete, parseClaimant } from './claims.js';
 import { parseArgument, parseRecordInput, storedSchema, withDefaults } from './record-validation.js';
 import { recordChecks, referrersOf } from './record-checks.js';
@@ -86,7 +86,7 @@ export class Records {
     this.readiness = new Readiness(host, () => this.records.taskSpecs);
     host.extend({
       tableCreated: (table, cache) => this.readiness.tableCreated(table, cache),
-      referrers: (collection, id) => referrersOf(host, collection, id),
+      referrers: (collection, id) => referrersOf(host, () => this.readiness.graph(), collection, id),
       check: () => recordChecks(host, () => this.readiness.graph()),
     });
     this.byName = Object.fromEntries(
@@ -202,6 +202,17 @@ export class Records {
       assertCurrent(executions, id, opts);
       const execution = requireLive(executions, id, 'id', 'execution');
       const taskSpec = typeof execution.ts_id === 'string' ? taskSpecs.get(execution.ts_id) : undefined;
+      const prd = taskSpec !== undefined && typeof taskSpec.prd_id === 'string' ? prds.get(taskSpec.prd_id) : undefined;
+      const current = (alreadyComplete: boolean): CompleteExecutionResult => ({
+        execution: this.getExecution(id)!,
+        taskSpec: taskSpec === undefined ? undefined : this.getTaskSpec(taskSpec.id),
+        prd: prd === undefined ? undefined : this.getPrd(prd.id),
+        alreadyComplete,
+      });
+      // A retry of a completion that succeeded (its answer lost): nothing is written, so the
+      // spec an operator reopened since stays reopened. No claimant check either: it guards
+      // writes, and refusing here would tell a loop whose work did complete that it did not.
+      if (isCompleted(execution)) return current(true);
       if (claimant !== undefined) {
         // Checked inside the transaction, under the write lock: a takeover cannot land between the check and the writes.
         if (taskSpec === undefined) {
@@ -212,7 +223,6 @@ export class Records {
         }
         assertMayComplete(taskSpec as TaskSpec, claimant);
       }
-      const prd = taskSpec !== undefined && typeof taskSpec.prd_id === 'string' ? prds.get(taskSpec.prd_id) : undefined;
       const otherOpenTaskSpecs =
         taskSpec === undefined || prd === undefined
           ? 0
@@ -222,11 +232,7 @@ export class Records {
       const leaseHeld = taskSpec?.lease_expires_at !== undefined && taskSpec.lease_expires_at !== null;
       if (plan.taskSpec || leaseHeld) taskSpecs.patch(taskSpec!.id, plan.taskSpec ? { status: 'complete', lease_expires_at: null } : { lease_expires_at: null });
       if (plan.prd) prds.patch(prd!.id, { status: 'complete' });
-      return {
-        execution: this.getExecution(id)!,
-        taskSpec: taskSpec === undefined ? undefined : this.getTaskSpec(taskSpec.id),
-        prd: prd === undefined ? undefined : this.getPrd(prd.id),
-      };
+      return current(false);
     });
   }
 

@@ -58,6 +58,11 @@ export class TaskGraph {
     return new Map(this.tables.progressByPrd().map((r) => [r.prd_id, { complete: r.complete, total: r.total }]));
   }
 
+  /** Ids of the live task specs whose `dependencies` name `id`, in id order. */
+  dependents(id: string): string[] {
+    return this.tables.dependents(id);
+  }
+
   /** Whether `id` is ready now (live, pending, nothing blocking). */
   isReady(id: string): boolean {
     const row = this.tables.readiness(id);

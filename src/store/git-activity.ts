@@ -17,7 +17,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { LockedError } from '../errors.js';
-import { gitProcessesIn } from '../fs/git-processes.js';
+import { describeProcesses, gitProcessesIn } from '../fs/git-processes.js';
 import { sleepSync } from '../fs/sleep.js';
 
 /** The longest a write waits for one git operation. */
@@ -147,8 +147,12 @@ export function waitForOrphanGit(watch: GitWatch): void {
     if (performance.now() - started >= GIT_WAIT_MAX_MS) {
       if (pids.length === 0) return;
       throw new LockedError(
-        `git (pid ${pids.join(', ')}) still works in ${watch.workTree} and holds ${lock}, ${Math.round(GIT_WAIT_MAX_MS / 1000)} s after this write started waiting for it; nothing was written`,
-        { hint: 'a git started by a git-sync that was killed is still merging there: retry once it is done (or stop it)' },
+        `git (${describeProcesses(pids)}) still works in ${watch.workTree} and ${lock} exists, ${Math.round(GIT_WAIT_MAX_MS / 1000)} s after this write started waiting for it; nothing was written`,
+        {
+          hint:
+            'a git is still working there (a merge a killed git-sync started, or a git command run there by hand): retry once it is done (or stop it); ' +
+            `once no git works there any more, a lock still there is left over from a git that was killed: remove it (rm ${JSON.stringify(lock)})`,
+        },
       );
     }
     sleepSync(POLL_MS);

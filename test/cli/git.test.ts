@@ -126,6 +126,27 @@ describe('init and the git integration', () => {
     expect(repo.git('branch', '--list', 'taskstore-data')).toMatch(/taskstore-data/);
   });
 
+  it('check reports a hook block an older version wrote (hooks_outdated, exit 1) until install-hooks writes it again', () => {
+    const repo = GitRepo.init();
+    const cwd = repo.dir;
+    expect(runCli(['init', '--hooks'], { cwd, env })).toMatchObject({ status: 0 });
+    const path = join(cwd, '.git', 'hooks', 'post-checkout');
+    const current = readFileSync(path, 'utf8');
+    writeFileSync(path, current.replace('refresh 2>&1', 'sync 2>&1'));
+    const check = runCli(['--json', 'check'], { cwd, env });
+    expect(check.status).toBe(1);
+    const problems = (JSON.parse(check.stdout) as CheckReport).problems;
+    expect(problems.map((p) => p.kind)).toEqual(['hooks_outdated']);
+    expect(problems[0]!.message).toMatch(/^the TaskStore block in the post-checkout hook in .* is not what this version of taskstore installs .*run `taskstore install-hooks`$/);
+    const human = runCli(['check'], { cwd, env });
+    expect(human.status).toBe(1);
+    expect(human.stdout).toMatch(/^hooks_outdated: the TaskStore block in the post-checkout hook/);
+
+    expect(runJson<{ changed: string[] }>(['install-hooks'], { cwd, env }).changed).toEqual([path]);
+    expect(readFileSync(path, 'utf8')).toBe(current);
+    expect(runCli(['check'], { cwd, env })).toMatchObject({ status: 0 });
+  });
+
   it('install-hooks outside a git work tree fails with exit 1', () => {
     const cwd = tempDir('taskstore-cli-');
     const result = runCli(['install-hooks'], { cwd, env });

@@ -134,6 +134,13 @@ describe('complete_execution with a claimant', () => {
       const done = callTool(store, tools, 'complete_execution', { id: exec, claimant: 'agent-2' }, quietLogger());
       expect(done.isError, text(done)).toBeFalsy();
       expect(store.getTaskSpec(spec)).toMatchObject({ status: 'complete', assigned_to: 'agent-2' });
+      expect(done.structuredContent).toMatchObject({ alreadyComplete: false, taskSpec: { status: 'complete' } });
+      // A retry after the spec was reopened: nothing written, said so, the spec shown as it is now.
+      store.updateTaskSpec(spec, { ...store.getTaskSpec(spec)!, status: 'pending', assigned_to: null });
+      const again = callTool(store, tools, 'complete_execution', { id: exec, claimant: 'agent-2' }, quietLogger());
+      expect(again.isError, text(again)).toBeFalsy();
+      expect(again.structuredContent).toMatchObject({ alreadyComplete: true, taskSpec: { status: 'pending' } });
+      expect(store.getTaskSpec(spec)!.status).toBe('pending');
     } finally {
       store.close();
     }

@@ -493,6 +493,94 @@ describe('completeExecution with a claimant (a loop completing work whose lease 
   });
 });
 
+describe('completeExecution again (a retry whose first answer was lost) after the task spec was reopened', () => {
+  /** loop-1 claims `a` (the PRD's only other spec `c` is complete) and completes its execution: spec and PRD complete. */
+  function completedOnce(store: Store) {
+    const prdId = store.createPrd({ title: 'P' });
+    const a = store.createTaskSpec({ prd_id: prdId, phase_name: 'a' });
+    const b = store.createTaskSpec({ prd_id: prdId, phase_name: 'b', dependencies: [a] });
+    store.updateTaskSpec(b, { ...store.getTaskSpec(b)!, status: 'complete' });
+    store.claimTaskSpec(a, 'loop-1');
+    const exec = store.createExecution({ ts_id: a, worktree_path: '/w', branch_name: 'b' });
+    const first = store.completeExecution(exec, { claimant: 'loop-1' });
+    expect(first).toMatchObject({ alreadyComplete: false, taskSpec: { status: 'complete' }, prd: { status: 'complete' } });
+    return { prdId, a, exec, first };
+  }
+
+  /** An operator reopens spec `a` (and its PRD) for a new attempt. */
+  function reopen(store: Store, prdId: string, a: string) {
+    store.updateTaskSpec(a, { ...store.getTaskSpec(a)!, status: 'pending', assigned_to: null });
+    store.updatePrd(prdId, { ...store.getPrd(prdId)!, status: 'active' });
+  }
+
+  const lines = (dir: string) => ['executions', 'task_specs', 'prds'].map((n) => logLines(dir, n).length);
+
+  it('without a claimant: writes nothing, the reopened spec and PRD stay reopened; the current state comes back with alreadyComplete', () => {
+    const { store, dir } = openStore();
+    const { prdId, a, exec, first } = completedOnce(store);
+    reopen(store, prdId, a);
+    const before = lines(dir);
+    const again = store.completeExecution(exec);
+    expect(lines(dir)).toEqual(before);
+    expect(again.alreadyComplete).toBe(true);
+    expect(again.execution).toEqual(first.execution);
+    expect(again.taskSpec).toEqual(store.getTaskSpec(a));
+    expect(again.taskSpec).toMatchObject({ status: 'pending', assigned_to: null });
+    expect(again.prd).toMatchObject({ status: 'active' });
+    expect(store.listReadyTaskSpecs().map((s) => s.id)).toEqual([a]);
+  });
+
+  it('a new attempt another loop claimed stays its own: status, holder and lease untouched', () => {
+    const { store, dir } = openStore();
+    const { prdId, a, exec } = completedOnce(store);
+    reopen(store, prdId, a);
+    const claimed = store.claimTaskSpec(a, 'loop-2');
+    const before = lines(dir);
+    expect(store.completeExecution(exec).taskSpec).toEqual(claimed);
+    expect(lines(dir)).toEqual(before);
+    expect(store.renewTaskSpecClaim(a, 'loop-2').assigned_to).toBe('loop-2');
+  });
+
+  it('with the claimant that completed it: no CLAIMED for a completion that did happen, and nothing written', () => {
+    const { store, dir } = openStore();
+    const { prdId, a, exec } = completedOnce(store);
+    reopen(store, prdId, a);
+    const before = lines(dir);
+    const again = store.completeExecution(exec, { claimant: 'loop-1' });
+    expect(again).toMatchObject({ alreadyComplete: true, taskSpec: { status: 'pending' }, prd: { status: 'active' } });
+    expect(lines(dir)).toEqual(before);
+  });
+
+  it('the first completion is as before: also of an execution an update set complete without completed_at (it cascades)', () => {
+    const { store } = openStore();
+    const { a } = graph(store);
+    store.claimTaskSpec(a, 'loop-1');
+    const exec = store.createExecution({ ts_id: a, worktree_path: '/w', branch_name: 'b' });
+    store.updateExecution(exec, { ...store.getExecution(exec)!, status: 'complete' });
+    expect(store.getExecution(exec)!.completed_at).toBeNull();
+    const done = store.completeExecution(exec, { claimant: 'loop-1' });
+    expect(done.alreadyComplete).toBe(false);
+    expect(typeof done.execution.completed_at).toBe('number');
+    expect(done.taskSpec).toMatchObject({ status: 'complete', assigned_to: 'loop-1', lease_expires_at: null });
+  });
+
+  it('the CLI: a second complete-execution exits 0, says it changed nothing and shows the spec as reopened; --json says alreadyComplete', () => {
+    const { store, dir } = openStore();
+    const { prdId, a, exec } = completedOnce(store);
+    reopen(store, prdId, a);
+    store.close();
+    const cwd = dirname(dir);
+    const before = lines(dir);
+    const human = runCli(['complete-execution', exec, '--as', 'loop-1'], { cwd });
+    expect(human.status, human.stderr).toBe(0);
+    expect(human.stdout).toMatch(/^execution \S+ complete \(already complete: nothing changed\)\ntask spec \S+ pending\nPRD +\S+ active\n$/);
+    const json = runCli(['complete-execution', exec, '--json'], { cwd });
+    expect(json.status, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ alreadyComplete: true, execution: { status: 'complete' }, taskSpec: { id: a, status: 'pending' }, prd: { status: 'active' } });
+    expect(lines(dir)).toEqual(before);
+  });
+});
+
 describe('check() and double claims', () => {
   it('reports a task spec with two running executions as double_claim', () => {
     const { store } = openStore();

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { gitIntegrationProblems, gitIntegrationStatus, HOOK_NAMES, installGitIntegration, setUpStoreBranch } from '../../src/git/index.js';
@@ -15,7 +15,9 @@ describe('gitIntegrationStatus / gitIntegrationProblems', () => {
       driverConfigured: false,
       hooksInstalled: [],
       hooksMissing: [...HOOK_NAMES],
+      hooksOutdated: [],
       ignoredLogs: [],
+      leftGitLocks: [],
     });
     expect(gitIntegrationProblems(status)).toEqual([]);
   });
@@ -131,6 +133,76 @@ describe('gitIntegrationStatus / gitIntegrationProblems', () => {
     writeFileSync(join(setup.storeDir, 'prds.jsonl'), '{"id":"a","updated_at":1}\n');
     expect(other.tryGit('check-ignore', '-q', join(setup.storeDir, 'prds.jsonl')).status).toBe(0);
     expect(gitIntegrationStatus({ storeDir: setup.storeDir, probeDriver: false }).ignoredLogs).toEqual([]);
+  });
+
+  it('a block older than this version (or edited) is hooks_outdated, with the user content around it kept by install; not a block installed from elsewhere', () => {
+    // Fixes to the blocks reach a hook only when install-hooks runs again, and check said nothing.
+    const repo = GitRepo.init();
+    const hooks = join(repo.dir, '.git', 'hooks');
+    mkdirSync(hooks, { recursive: true });
+    writeFileSync(join(hooks, 'post-merge'), '#!/bin/sh\necho mine before\n', { mode: 0o755 });
+    // Installed from a checkout in a directory whose name needs quoting: only the place differs.
+    const cli = fakeCli('ok', join(tempDir(), "it's a dir"));
+    installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands: commandsFor(cli.path) });
+    writeFileSync(join(hooks, 'post-merge'), `${readFileSync(join(hooks, 'post-merge'), 'utf8')}echo mine after\n`);
+    const clean = gitIntegrationStatus({ cwd: repo.dir, storeDir: '.taskstore' });
+    expect(clean.hooksOutdated).toEqual([]);
+    expect(gitIntegrationProblems(clean)).toEqual([]);
+
+    // What an older version wrote: the same block with one line of its body different.
+    const postMerge = readFileSync(join(hooks, 'post-merge'), 'utf8');
+    const older = postMerge.replace(/--store "\$taskstore_store" refresh/, '--store "$taskstore_store" sync');
+    expect(older).not.toBe(postMerge);
+    writeFileSync(join(hooks, 'post-merge'), older);
+    const preCommit = readFileSync(join(hooks, 'pre-commit'), 'utf8');
+    writeFileSync(join(hooks, 'pre-commit'), preCommit.replace('# Refuses the commit', '# Refuses a commit'));
+    const status = gitIntegrationStatus({ cwd: repo.dir, storeDir: '.taskstore' });
+    expect(status.hooksOutdated).toEqual(['pre-commit', 'post-merge']);
+    expect(status.hooksMissing).toEqual([]);
+    const problems = gitIntegrationProblems(status);
+    expect(problems.map((p) => p.kind)).toEqual(['hooks_outdated']);
+    expect(problems[0]!.message).toBe(
+      `the TaskStore block in the pre-commit, post-merge hooks in ${hooks} is not what this version of taskstore installs ` +
+        '(an older version wrote it, or it was edited): fixes to the hooks reach them only when the block is written again; run `taskstore install-hooks`',
+    );
+
+    installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands: commandsFor(cli.path) });
+    expect(readFileSync(join(hooks, 'post-merge'), 'utf8')).toBe(postMerge);
+    expect(postMerge).toMatch(/^#!\/bin\/sh\n# >>> taskstore >>>\n[^]*# <<< taskstore <<<\necho mine before\necho mine after\n$/);
+    expect(gitIntegrationProblems(gitIntegrationStatus({ cwd: repo.dir, storeDir: '.taskstore' }))).toEqual([]);
+
+    // A block from before blocks named their store, and a duplicate block: install rewrites both.
+    writeFileSync(join(hooks, 'post-merge'), postMerge.replace(/# taskstore-store: .*\n/, ''));
+    expect(gitIntegrationStatus({ cwd: repo.dir, storeDir: '.taskstore' }).hooksOutdated).toEqual(['post-merge']);
+    const block = postMerge.slice(postMerge.indexOf('# >>>'), postMerge.indexOf('echo mine before'));
+    writeFileSync(join(hooks, 'post-merge'), postMerge + block);
+    expect(gitIntegrationStatus({ cwd: repo.dir, storeDir: '.taskstore' }).hooksOutdated).toEqual(['post-merge']);
+    installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands: commandsFor(cli.path) });
+    expect(gitIntegrationStatus({ cwd: repo.dir, storeDir: '.taskstore' }).hooksOutdated).toEqual([]);
+  });
+
+  it('hooks_outdated looks where git runs hooks from: core.hooksPath, and the shared hooks of a linked worktree; another store\'s block is not this one\'s', () => {
+    const repo = GitRepo.init();
+    repo.write('README', 'x\n');
+    repo.commitAll('first');
+    const cli = fakeCli('ok');
+    const shared = tempDir('taskstore-hooks-');
+    repo.git('config', 'core.hooksPath', shared);
+    installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands: commandsFor(cli.path) });
+    installGitIntegration({ cwd: repo.dir, storeDir: 'other-store', commands: commandsFor(cli.path) });
+    const worktree = join(tempDir(), 'wt');
+    repo.git('worktree', 'add', '-q', worktree);
+    expect(gitIntegrationStatus({ cwd: worktree, storeDir: '.taskstore' }).hooksOutdated).toEqual([]);
+
+    // Only the other store's block is old: this store's blocks are current.
+    const path = join(shared, 'post-checkout');
+    const content = readFileSync(path, 'utf8');
+    const otherStart = content.indexOf('# >>> taskstore >>>\n# taskstore-origin: existing\n# taskstore-store: "other-store"');
+    expect(otherStart).toBeGreaterThan(0);
+    writeFileSync(path, content.slice(0, otherStart) + content.slice(otherStart).replace('refresh 2>&1', 'sync 2>&1'));
+    expect(gitIntegrationStatus({ cwd: repo.dir, storeDir: '.taskstore' }).hooksOutdated).toEqual([]);
+    expect(gitIntegrationStatus({ cwd: worktree, storeDir: 'other-store' }).hooksOutdated).toEqual(['post-checkout']);
+    expect(gitIntegrationStatus({ cwd: repo.dir, storeDir: 'other-store' }).hooksOutdated).toEqual(['post-checkout']);
   });
 
   it('uses the fake interpreter the fixtures run (sanity check of the fixtures)', () => {

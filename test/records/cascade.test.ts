@@ -6,6 +6,7 @@ const running = { status: 'running' as const, completed_at: null };
 describe('planCompletion', () => {
   it('completes execution, task spec and PRD when no other spec of the PRD is open', () => {
     expect(planCompletion({ execution: running, taskSpec: { status: 'running' }, prd: { status: 'active' }, otherOpenTaskSpecs: 0 })).toEqual({
+      alreadyComplete: false,
       execution: true,
       taskSpec: true,
       prd: true,
@@ -24,16 +25,33 @@ describe('planCompletion', () => {
         prd: { status: 'complete' },
         otherOpenTaskSpecs: 0,
       }),
-    ).toEqual({ execution: false, taskSpec: false, prd: false });
+    ).toEqual({ alreadyComplete: true, execution: false, taskSpec: false, prd: false });
   });
 
-  it('gives a complete execution without completed_at one', () => {
-    expect(planCompletion({ execution: { status: 'complete', completed_at: null }, otherOpenTaskSpecs: 0 }).execution).toBe(true);
+  it('touches nothing after an execution already completed, even a task spec and PRD reopened since', () => {
+    expect(
+      planCompletion({
+        execution: { status: 'complete', completed_at: 5 },
+        taskSpec: { status: 'pending' },
+        prd: { status: 'active' },
+        otherOpenTaskSpecs: 0,
+      }),
+    ).toEqual({ alreadyComplete: true, execution: false, taskSpec: false, prd: false });
+  });
+
+  it('gives a complete execution without completed_at one, and cascades (no completion has been through it)', () => {
+    expect(planCompletion({ execution: { status: 'complete', completed_at: null }, taskSpec: { status: 'running' }, otherOpenTaskSpecs: 0 })).toEqual({
+      alreadyComplete: false,
+      execution: true,
+      taskSpec: true,
+      prd: false,
+    });
   });
 
   it('stops the cascade at a missing task spec or PRD', () => {
-    expect(planCompletion({ execution: running, otherOpenTaskSpecs: 0 })).toEqual({ execution: true, taskSpec: false, prd: false });
+    expect(planCompletion({ execution: running, otherOpenTaskSpecs: 0 })).toEqual({ alreadyComplete: false, execution: true, taskSpec: false, prd: false });
     expect(planCompletion({ execution: running, taskSpec: { status: 'pending' }, otherOpenTaskSpecs: 0 })).toEqual({
+      alreadyComplete: false,
       execution: true,
       taskSpec: true,
       prd: false,

@@ -189,4 +189,33 @@ describe('record rules across processes', () => {
       after.close();
     }
   }, 60_000);
+
+  it('processes retrying a completion that succeeded, while another claims the reopened spec: no retry writes, the new claim stands', async () => {
+    const dir = join(tempDir(), '.taskstore');
+    const store = open(dir);
+    const prd = store.createPrd({ title: 'retried' });
+    const spec = store.createTaskSpec({ prd_id: prd, phase_name: 'only' });
+    store.claimTaskSpec(spec, 'loop-1');
+    const exec = store.createExecution({ ts_id: spec, worktree_path: '/w', branch_name: 'b' });
+    expect(store.completeExecution(exec, { claimant: 'loop-1' }).prd!.status).toBe('complete');
+    // An operator reopens the spec and its PRD for a new attempt.
+    store.updateTaskSpec(spec, { ...store.getTaskSpec(spec)!, status: 'pending', assigned_to: null });
+    store.updatePrd(prd, { ...store.getPrd(prd)!, status: 'active' });
+    store.close();
+    const logs = () => ['executions', 'task_specs', 'prds'].map((n) => readFileSync(join(dir, `${n}.jsonl`), 'utf8').trim().split('\n').length);
+    const before = logs();
+    const [claim, ...retries] = await race([[dir, 'claimid', spec, 'loop-2'], ...Array.from({ length: 4 }, () => [dir, 'recomplete', exec])]);
+    expect(claim!.code, claim!.stderr).toBe(0);
+    expect(claim!.lines[0]).toBe('won');
+    for (const r of retries) {
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.lines[0]).toMatch(/^won true (pending|running)$/);
+    }
+    // The claim is the only write: every retry found the execution complete and wrote nothing.
+    expect(logs()).toEqual([before[0], before[1]! + 1, before[2]]);
+    const after = open(dir);
+    expect(after.getTaskSpec(spec)).toMatchObject({ status: 'running', assigned_to: 'loop-2' });
+    expect(after.getPrd(prd)!.status).toBe('active');
+    after.close();
+  }, 60_000);
 });

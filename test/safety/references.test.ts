@@ -1,6 +1,7 @@
 /** Issue 9 item 12: deleting a record others still reference, and import's reference checks. */
-import { writeFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { Store } from '../../src/index.js';
 import { tempDir } from '../helpers/temp.js';
@@ -52,6 +53,55 @@ describe('delete refuses while live records reference the record', () => {
     expect(store.getTaskSpec(a)).toBeUndefined();
     expect(store.check().problems.map((p) => p.kind)).toContain('dangling_reference');
     store.close();
+  });
+
+  it("a task spec's dependents: the specs whose current list names it, hand-written lists included, as a read of every spec's list finds them", () => {
+    const dir = join(tempDir(), '.taskstore');
+    const store = Store.open(dir, { durability: 'none', logger: quietLogger() });
+    const prd = store.createPrd({ id: 'prd', title: 'p' });
+    // Targets, one of them an id that is the JSON text of a list, one that spells a number.
+    for (const id of ['t', 'x', '5', '["x"]']) store.createTaskSpec({ id, prd_id: prd, phase_name: id });
+    store.createTaskSpec({ id: 'listed', prd_id: prd, phase_name: 'l', dependencies: ['t', 'x', 't'] });
+    store.createTaskSpec({ id: 'moved', prd_id: prd, phase_name: 'm', dependencies: ['x'] });
+    store.updateTaskSpec('moved', { ...store.getTaskSpec('moved')!, dependencies: ['t'] });
+    store.createTaskSpec({ id: 'was', prd_id: prd, phase_name: 'w', dependencies: ['t'] });
+    store.updateTaskSpec('was', { ...store.getTaskSpec('was')!, dependencies: [] });
+    store.createTaskSpec({ id: 'gone', prd_id: prd, phase_name: 'g', dependencies: ['t'] });
+    store.collection({ name: 'task_specs' }).delete('gone');
+    // Lines another program wrote: a list naming itself, a string, an object, a nested
+    // list, a number, null.
+    const line = (id: string, dependencies: unknown) => ({ id, prd_id: prd, phase_name: id, status: 'pending', dependencies, created_at: 1, updated_at: Date.now() + 5 });
+    appendFileSync(
+      join(dir, 'task_specs.jsonl'),
+      [line('self', ['self', 't']), line('string', 't'), line('object', { a: 't', b: 'x' }), line('nested', [['x'], 'x']), line('number', [5]), line('null', null)]
+        .map((l) => `${JSON.stringify(l)}\n`)
+        .join(''),
+    );
+    store.refresh();
+    const db = new Database(join(dir, 'taskstore.db'), { readonly: true });
+    // The reading before the edge index: json_each over every live spec's whole value.
+    const everyList = db.prepare(`SELECT s.id FROM "c_task_specs" AS s WHERE s.state = 1 AND EXISTS (SELECT 1 FROM json_each(s.data, '$.dependencies') AS e WHERE e.value = ?) ORDER BY s.id`).pluck();
+    const dependents = (id: string): string[] => {
+      const err = refusal(() => store.transaction(() => {
+        store.collection({ name: 'task_specs' }).delete(id);
+        throw new Error('rolled back: not refused');
+      }));
+      if (err.code !== 'REFERENCED') return [];
+      return (err.data.referencedBy as { collection: string; id: string; field: string }[]).filter((r) => r.field === 'dependencies').map((r) => r.id);
+    };
+    try {
+      expect(dependents('t')).toEqual(['listed', 'moved', 'object', 'self', 'string']);
+      expect(dependents('x')).toEqual(['listed', 'nested', 'object']);
+      expect(dependents('["x"]')).toEqual(['nested']);
+      expect(dependents('5')).toEqual([]);
+      expect(dependents('self')).toEqual([]);
+      for (const { id } of store.collection({ name: 'task_specs' }).list()) {
+        expect(dependents(id), id).toEqual((everyList.all(id) as string[]).filter((s) => s !== id));
+      }
+    } finally {
+      db.close();
+      store.close();
+    }
   });
 
   it('generic collections have no references and delete as before', () => {

@@ -20,6 +20,7 @@ export function completeExecution(store: Store, input: CompleteExecutionInput): 
     execution: exactRecord(store, 'executions', result.execution),
     taskSpec: result.taskSpec === undefined ? undefined : exactRecord(store, 'task_specs', result.taskSpec),
     prd: result.prd === undefined ? undefined : exactRecord(store, 'prds', result.prd),
+    alreadyComplete: result.alreadyComplete,
   };
 }
 
@@ -32,7 +33,9 @@ export async function run(ctx: CliContext, input: CompleteExecutionInput): Promi
   }
   const { c } = out;
   // Ids come from the logs (a hand edit or a merge can put anything there): spelled out safely.
-  out.line(`execution ${visible(result.execution.id, true)} ${c.green(result.execution.status)}`);
+  // A retry changes nothing: said, so a spec shown as reopened is not read as this call's doing.
+  const already = result.alreadyComplete ? ' (already complete: nothing changed)' : '';
+  out.line(`execution ${visible(result.execution.id, true)} ${c.green(result.execution.status)}${already}`);
   if (result.taskSpec !== undefined) out.line(`task spec ${visible(result.taskSpec.id, true)} ${statusText(out, result.taskSpec.status)}`);
   if (result.prd !== undefined) out.line(`PRD       ${visible(result.prd.id, true)} ${statusText(out, result.prd.status)}`);
   return 0;

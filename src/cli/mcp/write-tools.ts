@@ -115,12 +115,13 @@ export const completeExecution = defineTool({
   title: 'Complete an execution',
   description: [
     'Mark an execution complete, in one transaction with what follows from it: its task spec becomes complete (its claim lease is cleared, assigned_to kept),',
-    'and when every task spec of that PRD is then complete, the PRD too. Specs that depended on it may become ready. Completing twice changes nothing.',
+    'and when every task spec of that PRD is then complete, the PRD too. Specs that depended on it may become ready.',
+    'An execution already complete is left as it is and so are its task spec and PRD (a retry is safe and never undoes a reopen of the spec): alreadyComplete is then true.',
     'Pass your claimant: then it completes only if you still hold the spec (CLAIMED when another agent took it over after your lease ran out, or completed it).',
-    'Returns { execution, taskSpec, prd } (current versions). Errors: NOT_FOUND when id names no live execution; CLAIMED (with claimant).',
+    'Returns { execution, taskSpec, prd, alreadyComplete } (current versions). Errors: NOT_FOUND when id names no live execution; CLAIMED (with claimant).',
   ].join(' '),
   input: z.strictObject({ id: idOf('execution'), claimant: claimantArg.optional() }),
-  output: z.looseObject({ execution: recordResult, taskSpec: recordResult.optional(), prd: recordResult.optional() }),
+  output: z.looseObject({ execution: recordResult, taskSpec: recordResult.optional(), prd: recordResult.optional(), alreadyComplete: z.boolean() }),
   annotations: { ...WRITES, idempotentHint: true },
   run(store, args) {
     const { id } = resolveId(store, args.id, { collections: ['executions'], what: 'execution' });
@@ -129,6 +130,7 @@ export const completeExecution = defineTool({
       execution: exactRecord(store, 'executions', result.execution),
       taskSpec: result.taskSpec === undefined ? undefined : exactRecord(store, 'task_specs', result.taskSpec),
       prd: result.prd === undefined ? undefined : exactRecord(store, 'prds', result.prd),
+      alreadyComplete: result.alreadyComplete,
     };
   },
 });

@@ -11,6 +11,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { GitSyncError, IoError } from '../../errors.js';
 import { chompLine, git, gitBytes, runGit } from '../git-command.js';
+import { gitLockAdvice, inspectGitLock, lockInGitError } from '../lock-advice.js';
 import { commitIdentityArgs, NO_HOOKS, objectFormat, resolveCommit } from './git-facts.js';
 import { assertNoConflictMarkers, assertNoNulBytes, type SnapshotFile } from './store-snapshot.js';
 import { recordsLost } from './lost-records.js';
@@ -102,7 +103,12 @@ function tryCommitSnapshot(target: SnapshotCommitTarget, files: readonly Snapsho
   const moved = runGit(['update-ref', '-m', 'taskstore git-sync: commit the store', 'HEAD', commit, head ?? ''], workTree);
   if (moved.status !== 0) {
     if (resolveCommit(workTree, 'HEAD') !== head) return 'head-moved';
-    throw new IoError(`cannot move HEAD in ${workTree}: ${moved.stderr.trim()}`, { data: { reason: 'update_ref_failed' } });
+    const path = lockInGitError(moved.stderr);
+    const lock = path === undefined ? undefined : inspectGitLock(path, workTree);
+    throw new IoError(`cannot move HEAD in ${workTree}: ${lock === undefined ? moved.stderr.trim() : `its lock file ${lock.path} exists (the store's records are staged, not committed)`}`, {
+      data: { reason: 'update_ref_failed', ...(lock === undefined ? {} : { lock: lock.path, lockAgeMs: Math.round(lock.ageMs) }), stderr: moved.stderr },
+      ...(lock === undefined ? {} : { hint: gitLockAdvice(lock, workTree, 'run git-sync again') }),
+    });
   }
   const appendedLines = new Map<string, number>();
   for (const [path, added] of appended) if (added !== undefined) appendedLines.set(path, added);
@@ -171,10 +177,23 @@ function updateRealIndex(workTree: string, indexInfo: string): void {
   for (;;) {
     const run = runGit(['update-index', '-z', '--index-info'], workTree, { env: NO_HOOKS, input: indexInfo });
     if (run.status === 0) return;
-    if (!/index\.lock/.test(run.stderr) || performance.now() > deadline) {
-      throw new IoError(`cannot update the git index in ${workTree}: ${run.stderr.trim()}`, {
-        data: { reason: 'index_locked' },
-        hint: 'let the other git command finish (or remove a stale .git/index.lock), then run git-sync again',
+    const path = lockInGitError(run.stderr);
+    const lock = path === undefined ? undefined : inspectGitLock(path, workTree);
+    // A lock no git holds (none works there, and it is older than any git command of
+    // TaskStore's takes) will not go away by waiting: say so now, not after 5 s.
+    const leftOver = lock?.gitProcesses?.length === 0 && lock.ageMs > 10_000;
+    if (!/index\.lock/.test(run.stderr) || leftOver || performance.now() > deadline) {
+      // Name the exact lock: in a store branch's worktree it is .git/worktrees/<name>/index.lock,
+      // and "remove a stale .git/index.lock" sent the user to a file that was not there.
+      if (lock === undefined) {
+        throw new IoError(`cannot update the git index in ${workTree}: ${run.stderr.trim()}`, {
+          data: { reason: 'index_locked' },
+          hint: 'let the other git command finish, then run git-sync again',
+        });
+      }
+      throw new IoError(`cannot update the git index in ${workTree}: its lock file ${lock.path} exists (nothing was committed; the store's records are safe in its logs)`, {
+        data: { reason: 'index_locked', lock: lock.path, lockAgeMs: Math.round(lock.ageMs), ...(lock.gitProcesses === undefined ? {} : { gitProcesses: lock.gitProcesses }), stderr: run.stderr },
+        hint: gitLockAdvice(lock, workTree, 'run git-sync again'),
       });
     }
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);

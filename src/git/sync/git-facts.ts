@@ -17,6 +17,18 @@ import { readTextIfExists } from '../file-io.js';
 export const NO_HOOKS: Readonly<Record<string, string>> = { TASKSTORE_SKIP_HOOKS: '1' };
 
 /**
+ * `-c` options for the git commands of TaskStore's that would start git's automatic
+ * maintenance (`git fetch` and `git merge` run `git maintenance run --auto`, older gits
+ * `git gc --auto`). That gc detaches and keeps running in the directory git-sync ran it
+ * in, packing refs and expiring reflogs while git-sync goes on: its `update-ref` of the
+ * branch met gc's ref locks and failed, and on a store branch the gc was a git working in
+ * the store's worktree, which writers facing a left-over `index.lock` took for a git-sync's
+ * orphaned merge and waited for, then refused. The repository's objects are packed by
+ * the automatic gc of your own git commands (or `git gc`), as before.
+ */
+export const NO_AUTO_GC: readonly string[] = ['-c', 'maintenance.auto=false', '-c', 'gc.auto=0'];
+
+/**
  * `-c user.name=… -c user.email=…` when git has no identity to commit with (a fresh
  * machine or CI runner), so the store's own commits do not fail on it; empty otherwise,
  * and the user's identity is used.

@@ -15,7 +15,7 @@ import { readStoreBranchConfig } from '../store-branch.js';
 import { commitSnapshot } from './commit-snapshot.js';
 import { ensureMergeDriver } from './ensure-driver.js';
 import { mergeRemote, restoreCommittedBytes } from './merge-remote.js';
-import { currentBranch, defaultRemote, isAncestor, NO_HOOKS, numstat, rebasingBranch, remoteExists, resolveCommit, unmergedPaths, upstreamOf } from './git-facts.js';
+import { currentBranch, defaultRemote, isAncestor, NO_AUTO_GC, NO_HOOKS, numstat, rebasingBranch, remoteExists, resolveCommit, unmergedPaths, upstreamOf } from './git-facts.js';
 import { backoffMs, pushOutcome, refLockInPushError } from './push-outcome.js';
 import { assertPushedLogsResolved, assertRemoteLogsResolved } from './log-markers.js';
 import { takeStoreSnapshot } from './store-snapshot.js';
@@ -379,7 +379,7 @@ function checkOptions(options: GitSyncOptions): number {
 
 /** Fetches the remote branch into its tracking ref; undefined when the remote has no such branch yet. */
 async function fetchBranch(workTree: string, remote: string, branch: string, trackingRef: string): Promise<string | undefined> {
-  const run = await runGitAsync(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', remote, `+refs/heads/${branch}:${trackingRef}`], workTree, {
+  const run = await runGitAsync([...NO_AUTO_GC, 'fetch', '--quiet', '--no-tags', '--no-write-fetch-head', remote, `+refs/heads/${branch}:${trackingRef}`], workTree, {
     env: NO_HOOKS,
   });
   if (run.status === 0) return resolveCommit(workTree, trackingRef);

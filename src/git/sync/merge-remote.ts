@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GitSyncError, MergeConflictError } from '../../errors.js';
 import { chompLine, git, runGit } from '../git-command.js';
-import { commitIdentityArgs, NO_HOOKS } from './git-facts.js';
+import { commitIdentityArgs, NO_AUTO_GC, NO_HOOKS } from './git-facts.js';
 import { getConfig } from '../git-config.js';
 import { collectionOfLogFile } from '../../jsonl/collection-name.js';
 import { spellControls } from '../../jsonl/control-chars.js';
@@ -32,6 +32,7 @@ export function mergeRemote(workTree: string, remoteHead: string, label: string,
   const before = chompLine(git(['rev-parse', 'HEAD'], workTree));
   const run = runGit(
     [
+      ...NO_AUTO_GC,
       'merge',
       '--quiet',
       '--ff',
