@@ -110,6 +110,17 @@ describe('setup commands run at the same time', () => {
     expect(integrationState(repo)).toBe('installed');
   }, 30_000);
 
+  it('a config lock nobody releases: install-hooks gives up after a few seconds, naming the lock, with a hint about it', () => {
+    const repo = repoWithStore();
+    writeFileSync(join(repo.dir, '.git/config.lock'), '');
+    const run = runCliSync(['install-hooks'], repo.dir);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('could not lock config file .git/config: File exists');
+    expect(run.stderr).toContain(
+      `hint: another git command holds ${join(repo.dir, '.git/config.lock')}: retry when it is done; if no git command is running, a git that was killed left it behind: remove it, then retry\n`,
+    );
+  }, 20_000);
+
   it('a setup lock left by a killed process does not block: install-hooks takes it over', () => {
     const repo = repoWithStore();
     const dead = spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' });
