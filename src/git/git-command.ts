@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { IoError } from '../errors.js';
 
 /** What one `git` invocation produced. */
@@ -100,7 +101,21 @@ export function gitBytes(args: readonly string[], cwd: string, options: GitRunOp
 function gitFailed(args: readonly string[], cwd: string, status: number, stderr: string): IoError {
   return new IoError(`git ${args.join(' ')} failed in ${cwd}: ${stderr.trim() || `exit status ${status}`}`, {
     data: { cwd, args: [...args], status, stderr },
+    hint: gitFailureHint(stderr, cwd),
   });
+}
+
+/**
+ * Without a hint of its own, a failed git command got the command line's hint for IO
+ * errors, "check that the store directory exists and is writable", which sent the user
+ * after the wrong thing (the config lock another git held, a branch that exists).
+ */
+function gitFailureHint(stderr: string, cwd: string): string {
+  const lock = /could not lock config file (.+?): File exists/.exec(stderr)?.[1]?.concat('.lock') ?? /Unable to create '(.+?\.lock)': File exists/.exec(stderr)?.[1];
+  if (lock !== undefined) {
+    return `another git command holds ${resolve(cwd, lock)}: retry when it is done; if no git command is running, a git that was killed left it behind: remove it, then retry`;
+  }
+  return "git's own message above says what went wrong: fix that, then retry";
 }
 
 /** Strips exactly one trailing newline, the way git terminates single-value output. */

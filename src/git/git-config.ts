@@ -1,4 +1,5 @@
 import { IoError } from '../errors.js';
+import { sleepSync } from '../fs/sleep.js';
 import { chompLine, git, runGit } from './git-command.js';
 
 /**
@@ -21,13 +22,35 @@ export function getConfig(cwd: string, key: string, options: { scope?: 'local' |
 
 /** Sets a key in the repository's local config (shared by all linked worktrees), replacing every existing value. */
 export function setLocalConfig(cwd: string, key: string, value: string): void {
-  git(['config', '--local', '--replace-all', key, value], cwd);
+  writeConfig(['config', '--local', '--replace-all', key, value], cwd);
+}
+
+/** How long a config write waits for another git process's `config.lock`. */
+const CONFIG_LOCK_WAIT_MS = 5_000;
+
+/**
+ * Runs a `git config` write, again while git cannot lock the config file: git does not
+ * wait for `config.lock` but fails at once, and any git process of the repository (in any
+ * of its worktrees: the config is shared) may hold it for a moment. A lock still there
+ * after {@link CONFIG_LOCK_WAIT_MS} fails with git's message.
+ */
+function writeConfig(args: string[], cwd: string): void {
+  const deadline = performance.now() + CONFIG_LOCK_WAIT_MS;
+  for (let wait = 5; ; wait = Math.min(wait * 2, 200)) {
+    const run = runGit(args, cwd);
+    if (run.status === 0) return;
+    if (!/could not lock config file/i.test(run.stderr) || performance.now() > deadline) {
+      git(args, cwd); // once more, to throw git's own error (or succeed, the lock just gone)
+      return;
+    }
+    sleepSync(wait);
+  }
 }
 
 /** Removes every value of `key` from the local config. Returns false when it was not set. */
 export function unsetLocalConfig(cwd: string, key: string): boolean {
   if (getConfig(cwd, key, { scope: 'local' }) === undefined) return false;
-  git(['config', '--local', '--unset-all', key], cwd);
+  writeConfig(['config', '--local', '--unset-all', key], cwd);
   return true;
 }
 

@@ -12,6 +12,7 @@ import { HOOK_BLOCK_FORMAT, renderHookBlock, type HookContext } from './hook-scr
 import { ReportBuilder, type GitIntegrationOptions, type GitIntegrationReport } from './report.js';
 import { checkGitOptions, requireStoreInRepo } from './store-location.js';
 import { requireGitLocation } from './git-dirs.js';
+import { withGitSetupLock } from './setup-lock.js';
 
 /** `merge.taskstore.name`: the description git shows for the driver. */
 const MERGE_DRIVER_DESCRIPTION = 'TaskStore JSONL record merge';
@@ -61,7 +62,17 @@ export function installGitIntegrationKeepingNewerHooks(options: { storeDir: stri
 }
 
 function install(options: InstallGitIntegrationOptions, keepNewerHooks: boolean): GitIntegrationReport {
-  const { store, commands } = refusalsBeforeWriting(keepNewerHooks ? { ...options, force: true } : options);
+  const decide = () => refusalsBeforeWriting(keepNewerHooks ? { ...options, force: true } : options);
+  const { store } = decide();
+  // Decided again under the lock: a run that held it may have changed the hooks.
+  return withGitSetupLock(store.git.commonDir, () => installLocked(decide(), options, keepNewerHooks));
+}
+
+function installLocked(
+  { store, commands }: ReturnType<typeof refusalsBeforeWriting>,
+  options: InstallGitIntegrationOptions,
+  keepNewerHooks: boolean,
+): GitIntegrationReport {
   const { workTree, hooksDir } = store.git;
   const report = new ReportBuilder();
 
@@ -103,7 +114,9 @@ function install(options: InstallGitIntegrationOptions, keepNewerHooks: boolean)
  */
 export function checkGitIntegrationInstallable(options: InstallGitIntegrationOptions): void {
   const { store } = refusalsBeforeWriting(options);
-  installAttributes(store.git.workTree, store.relative, new ReportBuilder()).undo();
+  // The check adds the line and takes it out again: an install running meanwhile saw the
+  // line, wrote nothing, and the undo then removed it from under that install.
+  withGitSetupLock(store.git.commonDir, () => installAttributes(store.git.workTree, store.relative, new ReportBuilder()).undo());
 }
 
 /**

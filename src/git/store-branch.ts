@@ -6,12 +6,13 @@
  * touch the store's files, and every worktree of the repository finds the same store.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, isAbsolute, join, relative, sep } from 'node:path';
+import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { realpathOfExistingPart } from '../fs/real-path.js';
 import { GitSyncError, ValidationError } from '../errors.js';
 import { chompLine, git, runGit } from './git-command.js';
 import { getConfig, setLocalConfig } from './git-config.js';
-import { requireGitLocation } from './git-dirs.js';
+import { requireGitLocation, type GitLocation } from './git-dirs.js';
+import { withGitSetupLock } from './setup-lock.js';
 import { commitIdentityArgs, NO_AUTO_GC, NO_HOOKS, defaultRemote, remoteExists } from './sync/git-facts.js';
 import { argumentTypeError, assertPathArgument, parseOptionsArgument } from '../store/arguments.js';
 
@@ -67,6 +68,12 @@ export function setUpStoreBranch(options: { cwd: string; branch: string; remote?
   assertBranchName(options.cwd, branch);
   const location = requireGitLocation(options.cwd);
   if (options.remote !== undefined) assertRemoteName(location.workTree, options.remote);
+  // Two setups at once both found no branch and both created it: git refused the second.
+  return withGitSetupLock(location.commonDir, () => setUpLocked(options, location));
+}
+
+function setUpLocked(options: { cwd: string; branch: string; remote?: string }, location: GitLocation): StoreBranchSetup {
+  const { branch } = options;
   const existing = readStoreBranchConfig(options.cwd);
   if (existing !== undefined && existing.branch !== branch) {
     throw new ValidationError(`this repository already keeps its store on the branch ${existing.branch} (worktree ${existing.worktree})`, {
@@ -133,6 +140,13 @@ export function setUpStoreBranch(options: { cwd: string; branch: string; remote?
 export function commitStoreBranchSetup(worktree: string): string | undefined {
   assertPathArgument('worktree', worktree, 'the path of the store branch\'s worktree');
   const files = ['.gitattributes', `${STORE_DIR_NAME}/.version`, `${STORE_DIR_NAME}/.gitignore`];
+  // Two setups committing at once met at the worktree's index.lock.
+  // (Asked of git directly: a worktree that does not exist gets git's own error, naming it.)
+  const commonDir = resolve(worktree, chompLine(git(['rev-parse', '--git-common-dir'], worktree)));
+  return withGitSetupLock(commonDir, () => commitLocked(worktree, files));
+}
+
+function commitLocked(worktree: string, files: string[]): string | undefined {
   git(['add', '--', ...files], worktree, { env: NO_HOOKS });
   if (runGit(['diff', '--cached', '--quiet', '--', ...files], worktree).status === 0) return undefined;
   git([...NO_AUTO_GC, ...commitIdentityArgs(worktree), 'commit', '--quiet', '--no-verify', '-m', 'taskstore: set up the store branch', '--', ...files], worktree, { env: NO_HOOKS });

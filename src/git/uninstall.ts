@@ -5,6 +5,7 @@ import { removeLocalSectionIfEmpty, unsetLocalConfig } from './git-config.js';
 import { blockOrigin, findBlocks, HOOK_NAMES, NEW_HOOK_HEADER, withoutBlock } from './hook-block.js';
 import { ReportBuilder, type GitIntegrationOptions, type GitIntegrationReport } from './report.js';
 import { checkGitOptions, requireStoreInRepo } from './store-location.js';
+import { withGitSetupLock } from './setup-lock.js';
 
 /**
  * Removes exactly what {@link installGitIntegration} added, for the work tree that
@@ -28,6 +29,10 @@ import { checkGitOptions, requireStoreInRepo } from './store-location.js';
 export function uninstallGitIntegration(options: GitIntegrationOptions): GitIntegrationReport {
   checkGitOptions(options, ['storeDir', 'cwd']);
   const store = requireStoreInRepo(options);
+  return withGitSetupLock(store.git.commonDir, () => uninstallLocked(store));
+}
+
+function uninstallLocked(store: ReturnType<typeof requireStoreInRepo>): GitIntegrationReport {
   const { workTree, hooksDir } = store.git;
   const report = new ReportBuilder();
   // A block that lost its end marker stops uninstall (CorruptError) before anything is

@@ -55,7 +55,16 @@ export function backupStore(dir: string, dest: string, withWriteLock: <R>(copy: 
     });
     FSYNC.syncDir(staging);
     // Over the empty destination directory: only a whole copy ever appears there.
-    fsStep('move the backup into', target, () => renameSync(staging, target));
+    try {
+      renameSync(staging, target);
+    } catch (err) {
+      // Another backup to the same destination (two scripts at once) got there first: the
+      // destination is no longer empty, which is what a second backup is told, not a
+      // file-system failure with advice about permissions.
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOTEMPTY' || code === 'EEXIST') throw notEmpty(target);
+      throw destinationError('move the backup into', target, err);
+    }
     FSYNC.syncDir(dirname(target));
   } catch (err) {
     // Nothing looks like a backup but a whole one: what this backup wrote is removed.
@@ -146,6 +155,13 @@ function copyInto(dir: string, staging: string, name: string, dest: string): num
   }
 }
 
+function notEmpty(dest: string): AlreadyExistsError {
+  return new AlreadyExistsError(`the backup destination ${dest} is not empty`, {
+    hint: `name a new or empty directory (e.g. ${basename(dest)}-${new Date().toISOString().slice(0, 10)})`,
+    data: { dest },
+  });
+}
+
 /**
  * Accepts a missing or empty directory (creating it); refuses a file or a directory with
  * anything in it. Returns the first directory it created (`dest` or a parent), if any.
@@ -159,12 +175,7 @@ function prepareDestination(dest: string): string | undefined {
     if (code === 'ENOTDIR') throw new AlreadyExistsError(`the backup destination ${dest} is a file`, { hint: 'name a new or empty directory', data: { dest } });
     if (code !== 'ENOENT') throw destinationError('look at the backup destination', dest, err);
   }
-  if (entries !== undefined && entries.length > 0) {
-    throw new AlreadyExistsError(`the backup destination ${dest} is not empty`, {
-      hint: `name a new or empty directory (e.g. ${basename(dest)}-${new Date().toISOString().slice(0, 10)})`,
-      data: { dest },
-    });
-  }
+  if (entries !== undefined && entries.length > 0) throw notEmpty(dest);
   let created: string | undefined;
   try {
     created = mkdirSync(dest, { recursive: true });

@@ -2,14 +2,15 @@
  * store.backup(dest) through the public API: what is copied, what is refused, and a
  * consistent snapshot while another process commits transactions across two logs.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AlreadyExistsError, IoError, Store, ValidationError } from '../../src/index.js';
 import { quietLogger } from '../helpers/logger.js';
-import { REPO_ROOT } from '../helpers/paths.js';
+import { CLI, REPO_ROOT } from '../helpers/paths.js';
 import { tempDir } from '../helpers/temp.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { thrown } from '../records/helpers.js';
 
 const WRITER = join(REPO_ROOT, 'test', 'fixtures', 'writer.mjs');
@@ -209,4 +210,33 @@ describe('store.backup(dest)', () => {
     }
     expect(sawPairs).toBe(true);
   }, 120_000);
+
+  it('two backups to one destination at once: one is the backup, the other is told the destination is not empty and leaves nothing behind', async () => {
+    const root = tempDir();
+    const dir = join(root, '.taskstore');
+    const store = openStore(dir);
+    store.collection({ name: 'notes' }).create({ id: 'n1' });
+    store.close();
+    const dest = join(root, 'bk');
+    const signal = join(root, 'paused');
+    // The first backup, stopped with its copy complete, just before it renames it into place.
+    const first = spawn(process.execPath, ['--import', join(REPO_ROOT, 'test', 'fixtures', 'pause-at-fs-call.mjs'), CLI, '--store', dir, 'backup', dest], {
+      env: { ...process.env, PAUSE_CALL: 'renameSync', PAUSE_TARGET: dest, PAUSE_SIGNAL: signal, PAUSE_UNTIL: `${signal}-go` },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    first.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolveExit) => first.on('close', (code) => resolveExit(code)));
+    await waitFor('the first backup to finish copying', () => existsSync(signal), 15_000);
+    const second = spawnSync(process.execPath, [CLI, '--store', dir, 'backup', dest], { encoding: 'utf8' });
+    expect(second.status).toBe(0);
+    writeFileSync(`${signal}-go`, '');
+    expect(await exited).toBe(1);
+    expect(stderr).toBe(
+      `taskstore: error: the backup destination ${dest} is not empty\nhint: name a new or empty directory (e.g. bk-${new Date().toISOString().slice(0, 10)})\n`,
+    );
+    // The second backup is whole, and the first one's hidden copy is gone.
+    expect(readdirSync(dest).sort()).toEqual(['.version', 'notes.jsonl']);
+    expect(readdirSync(root).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+  }, 30_000);
 });

@@ -1,6 +1,7 @@
 /** `store.check()`: the engine's consistency checks (`../check.ts`) plus those of the extensions. */
 import { runCheck, type CheckReport } from '../check.js';
 import type { Engine } from '../engine.js';
+import { catchUpAll } from '../catch-up.js';
 import { parseProgressOptions } from '../arguments.js';
 import { progressCallback } from '../options.js';
 import type { ProgressOptions } from './sync.js';
@@ -23,5 +24,10 @@ export function check(engine: Engine, options: ProgressOptions = {}): CheckRepor
     checkers: engine.extensions.flatMap((e) => (e.check === undefined ? [] : [() => e.check!()])),
     store: engine,
     removedTemps: engine.removedTemps.splice(0),
+    underWriteLock: (compare) =>
+      engine.write(() => {
+        catchUpAll(engine);
+        return compare();
+      }, { readOnly: true }),
   });
 }
