@@ -48,6 +48,12 @@ import { syncStatus, type SyncStatus } from './git/sync/sync-status.js';
 export class Store {
   /** The store's absolute directory. */
   readonly dir: string;
+  /**
+   * True when this open created the store (its directory's `.version`); false when the
+   * store was there, also when another process created it at the same moment: of several
+   * processes opening a new store at once, one sees true.
+   */
+  readonly created: boolean;
   readonly #engine: Engine;
   readonly #records: Records;
 
@@ -56,6 +62,7 @@ export class Store {
     // every method failed with "Cannot read properties of undefined".
     if (!(engine instanceof Engine)) throw new TypeError('a Store is not constructed directly: open one with Store.open(dir)');
     this.dir = engine.dir;
+    this.created = engine.created;
     this.#engine = engine;
     this.#records = records;
   }

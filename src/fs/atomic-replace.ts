@@ -13,7 +13,7 @@
  * (`.*.tmp`), and recognizable after a crash (stale-temps.ts removes those of dead
  * processes next to the logs).
  */
-import { closeSync, fchmodSync, fstatSync, openSync, readSync, realpathSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { closeSync, existsSync, fchmodSync, fstatSync, linkSync, openSync, readSync, realpathSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { FSYNC, type Durability } from './durability.js';
@@ -74,6 +74,44 @@ export function atomicWriteFile(path: string, data: string | Uint8Array | readon
   atomicReplace(path, (fd) => {
     for (const chunk of chunks) writeAll(fd, chunk);
   }, options);
+}
+
+/**
+ * Creates `path` with `data`, whole or not at all, unless it exists: true when this call
+ * created it, false when it was there (also when another process created it a moment
+ * before: exactly one of several callers racing to create it gets true). The temp file
+ * is hard-linked to `path`, which, unlike rename, fails when `path` exists. Where the file
+ * system has no hard links, it falls back to a rename after an existence check (two
+ * callers at the same instant may then both get true; the file is whole either way).
+ */
+export function atomicCreateFile(path: string, data: string, options: Pick<AtomicReplaceOptions, 'durability'> = {}): boolean {
+  const durability = options.durability ?? FSYNC;
+  const temp = tempPathFor(path);
+  const fd = openSync(temp, 'wx', 0o666);
+  try {
+    try {
+      writeAll(fd, Buffer.from(data, 'utf8'));
+      durability.syncFile(fd);
+    } finally {
+      closeSync(fd);
+    }
+    let created: boolean;
+    try {
+      linkSync(temp, path);
+      created = true;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') return false;
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw err;
+      if (existsSync(path)) return false;
+      renameSync(temp, path);
+      created = true;
+    }
+    durability.syncDir(dirname(path));
+    return created;
+  } finally {
+    removeQuietly(temp);
+  }
 }
 
 /**

@@ -82,6 +82,8 @@ export class Engine implements DomainHost {
   readonly lockKey: string;
   /** Created by the first watch(); idle (no handle, no memory) while nobody watches. */
   feed: ChangeFeed | undefined;
+  /** This open created the store (wrote its `.version`): see ensureLayout. */
+  created = false;
 
   private constructor(dir: string, options: ResolvedOptions) {
     this.dir = dir;
@@ -134,8 +136,10 @@ export class Engine implements DomainHost {
     } catch (err) {
       throw ioError('write to the store directory', absolute, err);
     }
-    ensureLayout(absolute, resolved.logger, resolved.durability);
-    return new Engine(absolute, resolved);
+    const created = ensureLayout(absolute, resolved.logger, resolved.durability);
+    const engine = new Engine(absolute, resolved);
+    engine.created = created;
+    return engine;
   }
 
   /** {@link create}, then {@link catchUpOnOpen}: an engine with generic collections only. */

@@ -5,7 +5,7 @@
 import { appendFileSync, closeSync, existsSync, lstatSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CorruptError, UnsupportedVersionError, ioError } from '../errors.js';
-import { atomicWriteFile } from '../fs/atomic-replace.js';
+import { atomicCreateFile, atomicWriteFile } from '../fs/atomic-replace.js';
 import { FSYNC, type Durability } from '../fs/durability.js';
 import { spellControls } from '../jsonl/control-chars.js';
 import { directoryError, openLogFile, READ_NO_FOLLOW } from '../fs/open-log-file.js';
@@ -25,9 +25,16 @@ taskstore.journal
 .*.tmp
 `;
 
-export function ensureLayout(dir: string, logger?: Pick<Logger, 'warn'>, durability: Durability = FSYNC): void {
+/**
+ * Writes the layout files a store lacks and checks `.version`. Returns true when this
+ * call created `.version`, that is, the store: of several processes creating one store at
+ * the same moment exactly one gets true (see atomicCreateFile), so `init --json`'s
+ * `created` can be trusted by a script that seeds a new store once.
+ */
+export function ensureLayout(dir: string, logger?: Pick<Logger, 'warn'>, durability: Durability = FSYNC): boolean {
   const versionPath = join(dir, '.version');
-  if (existsSync(versionPath)) {
+  const created = !existsSync(versionPath) && createOrFail(versionPath, `${FORMAT_VERSION}\n`, durability);
+  if (!created) {
     const text = readVersionFile(versionPath).trim();
     const version = Number(text);
     if (!/^\d+$/.test(text)) {
@@ -41,12 +48,11 @@ export function ensureLayout(dir: string, logger?: Pick<Logger, 'warn'>, durabil
         { hint: 'upgrade taskstore', data: { version, supported: FORMAT_VERSION } },
       );
     }
-  } else {
-    writeOrFail(versionPath, `${FORMAT_VERSION}\n`, durability);
   }
   const ignorePath = join(dir, '.gitignore');
   if (!existsSync(ignorePath)) writeOrFail(ignorePath, GITIGNORE, durability);
   else addMissingIgnores(ignorePath, logger);
+  return created;
 }
 
 /**
@@ -110,6 +116,15 @@ function addMissingIgnores(path: string, logger: Pick<Logger, 'warn'> | undefine
  * processes opening a new store at once must never read a `.version` another one has
  * created but not yet filled.
  */
+/** {@link atomicCreateFile}, its errors labelled: true when this call created `path`. */
+function createOrFail(path: string, content: string, durability: Durability): boolean {
+  try {
+    return atomicCreateFile(path, content, { durability });
+  } catch (err) {
+    throw ioError('write', path, err);
+  }
+}
+
 function writeOrFail(path: string, content: string, durability: Durability): void {
   try {
     atomicWriteFile(path, content, { durability });

@@ -46,7 +46,12 @@ export async function run(ctx: CliContext, input: InitInput): Promise<number> {
     // gitattributes line) is refused now, before the store is created: bad input changes nothing.
     git.checkGitIntegrationInstallable({ cwd: ctx.cwd, storeDir: location.dir });
   }
-  openStore(ctx, { create: true }).close();
+  // Whether this init created the store is the store's to say: of two inits at the same
+  // moment both saw no .version above, and a script that seeds a new store once (`created`)
+  // would have seeded it twice.
+  const opened = openStore(ctx, { create: true });
+  const created = opened.created;
+  opened.close();
   let status: GitIntegrationStatus;
   try {
     status = git.gitIntegrationStatus({ cwd: ctx.cwd, storeDir: location.dir, probeDriver: false });
@@ -55,8 +60,8 @@ export async function run(ctx: CliContext, input: InitInput): Promise<number> {
     // init created the store and then failed (exit 1) asking git about it. `--hooks`
     // never gets here, its check above fails first, before anything is created.
     if (!gitIsMissing(err)) throw err;
-    if (out.jsonMode) out.json({ dir: location.dir, created: !existed, workTree: null, driverConfigured: false, hooks: null } satisfies InitReport);
-    else out.line(`${existed ? 'Reinitialized existing' : 'Initialized empty'} TaskStore in ${visible(location.dir, true)}`);
+    if (out.jsonMode) out.json({ dir: location.dir, created, workTree: null, driverConfigured: false, hooks: null } satisfies InitReport);
+    else out.line(`${created ? 'Initialized empty' : 'Reinitialized existing'} TaskStore in ${visible(location.dir, true)}`);
     out.warn('git was not found on PATH, so the git integration was not checked; install git, then run `taskstore install-hooks` if the store is in a git work tree');
     return 0;
   }
@@ -67,15 +72,15 @@ export async function run(ctx: CliContext, input: InitInput): Promise<number> {
   }
   const report: InitReport = {
     dir: location.dir,
-    created: !existed,
+    created,
     workTree: status.workTree ?? null,
     driverConfigured: status.driverConfigured,
     hooks,
   };
   if (out.jsonMode) out.json(report);
-  else out.line(`${existed ? 'Reinitialized existing' : 'Initialized empty'} TaskStore in ${visible(location.dir, true)}`);
+  else out.line(`${created ? 'Initialized empty' : 'Reinitialized existing'} TaskStore in ${visible(location.dir, true)}`);
   if (input.hooks && !status.inGitRepo) out.warn('--hooks: the store is not inside a git work tree, so there is nothing to install');
-  const joinable = !existed && status.inGitRepo ? git.remoteStoreBranches(ctx.cwd)[0] : undefined;
+  const joinable = created && status.inGitRepo ? git.remoteStoreBranches(ctx.cwd)[0] : undefined;
   if (joinable !== undefined) {
     // A fresh clone of a repository whose store lives on a store branch: this store would never meet it.
     out.warn(
