@@ -178,12 +178,15 @@ describe('setup commands run at the same time', () => {
     expect(runCliSync(['check'], repo.dir).status).toBe(0);
   }, 30_000);
 
-  it('three init --branch started together on a fresh repository all succeed', async () => {
+  it('three init --branch started together on a fresh repository all succeed, and one of them says it created the store', async () => {
     const repo = GitRepo.init();
     repo.commitAll('first');
-    const runs = await raceChildren(ON_GO, [0, 1, 2].map(() => [repo.dir, 'init', '--branch', 'store']));
+    const runs = await raceChildren(ON_GO, [0, 1, 2].map(() => [repo.dir, '--json', 'init', '--branch', 'store']));
     for (const run of runs) expect(run.stderr).toBe('');
     expect(runs.map((r) => r.code)).toEqual([0, 0, 0]);
+    // A script seeds a new store when `created` is true: once.
+    const created = runs.map((run) => (JSON.parse(run.lines.join('\n')) as { created: boolean }).created);
+    expect(created.filter(Boolean), JSON.stringify(created)).toHaveLength(1);
     expect(repo.git('rev-list', '--count', 'store').trim()).toBe('2');
     expect(runCliSync(['check'], repo.dir).status).toBe(0);
   }, 30_000);

@@ -2,8 +2,6 @@
  * `taskstore init --branch NAME`: the store on a branch of its own, checked out in a
  * linked worktree inside the git directory, found by every worktree of the repository.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { Store, type GitIntegrationReport, type StoreBranchSetup } from '../../index.js';
 import type { CliContext } from '../context.js';
 import { assertBranchArgument } from '../branch-name.js';
@@ -33,11 +31,14 @@ export async function runInitBranch(ctx: CliContext, branch: string): Promise<nu
   // a hook TaskStore cannot edit must be refused before any of that is created.
   git.checkGitHooksEditable({ cwd: ctx.cwd });
   const setup = git.setUpStoreBranch({ cwd: ctx.cwd, branch });
-  const existed = existsSync(join(setup.storeDir, '.version'));
-  Store.open(setup.storeDir, { logger: createCliLogger(ctx) }).close();
+  // Whether this init created the store is the store's to say (see init.ts): two inits at
+  // the same moment both found no .version, and both said so.
+  const opened = Store.open(setup.storeDir, { logger: createCliLogger(ctx) });
+  const created = opened.created;
+  opened.close();
   const hooks = git.installGitIntegration({ storeDir: setup.storeDir });
   const commit = git.commitStoreBranchSetup(setup.worktree) ?? null;
-  const report: InitBranchReport = { ...setup, created: !existed, hooks, commit };
+  const report: InitBranchReport = { ...setup, created, hooks, commit };
 
   if (out.jsonMode) out.json(report);
   else {
