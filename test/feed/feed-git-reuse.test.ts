@@ -12,32 +12,59 @@ import { CLI } from '../helpers/paths.js';
 import { GitRepo } from '../helpers/git-repo.js';
 import { waitFor } from '../helpers/wait-for.js';
 
+/**
+ * A git repository with a committed store of one PRD, a CLI that writes to it, and a
+ * `taskstore --json watch --collection prds` process following it, already delivering:
+ * it is live once a write made after it started arrives (`ready` PRDs, created until one does).
+ */
+async function watchedRepo(): Promise<{
+  repo: GitRepo;
+  dir: string;
+  cli: (...args: string[]) => string;
+  out: () => string;
+  stop: () => Promise<string>;
+}> {
+  const repo = GitRepo.init();
+  const dir = join(repo.dir, '.taskstore');
+  const cli = (...args: string[]): string => {
+    const r = spawnSync(process.execPath, [CLI, '--store', dir, ...args], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    return r.stdout.trim();
+  };
+  cli('init');
+  cli('create-prd', 'base');
+  repo.commitAll('base');
+  const watcher = spawn(process.execPath, [CLI, '--store', dir, '--json', 'watch', '--collection', 'prds'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  watcher.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
+  watcher.stderr.on('data', (d: Buffer) => (err += d.toString('utf8')));
+  /** Stops the watcher; resolves to what it wrote on stderr. */
+  const stop = async (): Promise<string> => {
+    watcher.kill('SIGTERM');
+    await new Promise((resolve) => watcher.once('exit', resolve));
+    return err;
+  };
+  try {
+    let tries = 0;
+    await waitFor('the watcher', () => {
+      if (!out.includes('"title":"ready"')) cli('create-prd', 'ready', '--description', String(++tries));
+      return out.includes('"title":"ready"');
+    });
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { repo, dir, cli, out: () => out, stop };
+}
+
 describe('change feed: git stash and stash pop under a watcher', () => {
   it('the records stash took away come back once, as the differences (every version was delivered again, a deleted record created and deleted anew)', async () => {
-    const repo = GitRepo.init();
-    const dir = join(repo.dir, '.taskstore');
-    const cli = (...args: string[]): string => {
-      const r = spawnSync(process.execPath, [CLI, '--store', dir, ...args], { encoding: 'utf8' });
-      expect(r.status, r.stderr).toBe(0);
-      return r.stdout.trim();
-    };
-    cli('init');
-    cli('create-prd', 'base');
-    repo.commitAll('base');
-    const watcher = spawn(process.execPath, [CLI, '--store', dir, '--json', 'watch', '--collection', 'prds'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
+    const { repo, dir, cli, out, stop } = await watchedRepo();
     let err = '';
-    watcher.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
-    watcher.stderr.on('data', (d: Buffer) => (err += d.toString('utf8')));
-    const changes = (): Change[] => out.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Change);
+    const changes = (): Change[] => out().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Change);
     const titled = (title: string): Change | undefined => changes().find((c) => c.record.title === title);
     try {
-      // The watcher is live once it delivers a write made after it started.
-      let tries = 0;
-      await waitFor('the watcher', () => {
-        if (titled('ready') === undefined) cli('create-prd', 'ready', '--description', String(++tries));
-        return titled('ready') !== undefined;
-      });
       // Uncommitted lines: a PRD created, updated and deleted; one created and updated twice.
       const gone = cli('create-prd', 'gone');
       cli('update', gone, '--set', 'review_passes=1');
@@ -69,8 +96,7 @@ describe('change feed: git stash and stash pop under a watcher', () => {
       expect(popped.map((c) => `${name(c.id)} ${c.op}`).sort(), `inode reused: ${reused}`).toEqual([...ready.map(() => 'ready create'), 'kept create'].sort());
       expect(popped.find((c) => c.id === kept)!.record).toMatchObject({ review_passes: 2 });
     } finally {
-      watcher.kill('SIGTERM');
-      await new Promise((resolve) => watcher.once('exit', resolve));
+      err = await stop();
     }
     expect(err).toBe('');
   }, 60_000);
@@ -78,29 +104,11 @@ describe('change feed: git stash and stash pop under a watcher', () => {
 
 describe('change feed: the store directory replaced under a watcher', () => {
   it('rm -rf .taskstore and git checkout: later writes arrive at once again, not at the next 2 s safety poll', async () => {
-    const repo = GitRepo.init();
-    const dir = join(repo.dir, '.taskstore');
-    const cli = (...args: string[]): string => {
-      const r = spawnSync(process.execPath, [CLI, '--store', dir, ...args], { encoding: 'utf8' });
-      expect(r.status, r.stderr).toBe(0);
-      return r.stdout.trim();
-    };
-    cli('init');
-    cli('create-prd', 'base');
-    repo.commitAll('base');
-    const watcher = spawn(process.execPath, [CLI, '--store', dir, '--json', 'watch', '--collection', 'prds'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
+    const { repo, dir, cli, out, stop } = await watchedRepo();
     let err = '';
-    watcher.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
-    watcher.stderr.on('data', (d: Buffer) => (err += d.toString('utf8')));
-    const titled = (title: string): boolean => out.includes(`"title":${JSON.stringify(title)}`);
+    const titled = (title: string): boolean => out().includes(`"title":${JSON.stringify(title)}`);
     const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
     try {
-      let tries = 0;
-      await waitFor('the watcher', () => {
-        if (!titled('ready')) cli('create-prd', 'ready', '--description', String(++tries));
-        return titled('ready');
-      });
       rmSync(dir, { recursive: true, force: true });
       repo.git('checkout', '--', '.taskstore');
       // Past the next safety poll (every 2 s), which looks at the restored directory.
@@ -118,8 +126,7 @@ describe('change feed: the store directory replaced under a watcher', () => {
       }
       expect(late).toEqual([]);
     } finally {
-      watcher.kill('SIGTERM');
-      await new Promise((resolve) => watcher.once('exit', resolve));
+      err = await stop();
     }
     expect(err).toBe('');
   }, 60_000);
