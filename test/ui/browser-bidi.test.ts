@@ -11,7 +11,7 @@ import { type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../cli/run-cli.js';
 import { startUiProcess, type UiProcess } from './ui-process.js';
-import { hasChromium, launchChromium } from './chromium.js';
+import { hasChromium, launchChromium, withPage } from './chromium.js';
 
 const WAIT = 15_000;
 
@@ -37,9 +37,7 @@ describe.skipIf(!hasChromium)('direction controls in record text', () => {
   });
 
   it('an override in a title stays inside the title: the text after it on the line keeps its order and direction', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    try {
-      const page = await context.newPage();
+    await withPage(browser, async (page) => {
       await page.goto(`${ui.url}#/`);
       const row = page.locator(`.prd-row[data-id="${prd}"]`);
       await row.waitFor({ timeout: WAIT });
@@ -48,8 +46,6 @@ describe.skipIf(!hasChromium)('direction controls in record text', () => {
       const title = await row.locator('.prd-title').boundingBox();
       const badge = await row.locator('.badge').boundingBox();
       expect(badge!.x, 'the status badge is drawn after the title, not before it').toBeGreaterThanOrEqual(title!.x + title!.width - 1);
-    } finally {
-      await context.close();
-    }
+    });
   });
 });

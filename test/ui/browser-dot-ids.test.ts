@@ -12,7 +12,7 @@ import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, withStore } from '../cli/run-cli.js';
 import { startUiProcess, type UiProcess } from './ui-process.js';
-import { hasChromium, launchChromium } from './chromium.js';
+import { hasChromium, launchChromium, withPage } from './chromium.js';
 
 const WAIT = 15_000;
 
@@ -60,11 +60,7 @@ describe.skipIf(!hasChromium)('records whose id is a dot segment', () => {
   });
 
   it('open from the collection table, with their fields and history, and by typed URL', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    try {
-      const page = await context.newPage();
-      const errors: string[] = [];
-      page.on('pageerror', (err) => errors.push(err.message));
+    await withPage(browser, async (page, errors) => {
       for (const [collection, id, expected] of RECORDS) {
         await page.goto(`${ui.url}#/collection/${collection}`);
         const link = page.locator(`tr[data-id="${id}"] a.record-link`).first();
@@ -82,9 +78,7 @@ describe.skipIf(!hasChromium)('records whose id is a dot segment', () => {
       await waitForText(page, 'h1.record-title', 'dot-dot prd');
       expect(await page.locator('dd[data-field=id]').textContent()).toBe('..');
       expect(errors).toEqual([]);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('the running server answers the ?id= form over HTTP; the path form cannot name them', async () => {
@@ -99,11 +93,7 @@ describe.skipIf(!hasChromium)('records whose id is a dot segment', () => {
   });
 
   it('PRDs with such ids open as a board and a graph', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    try {
-      const page = await context.newPage();
-      const errors: string[] = [];
-      page.on('pageerror', (err) => errors.push(err.message));
+    await withPage(browser, async (page, errors) => {
       await page.goto(`${ui.url}#/prd/..`);
       await page.locator('[data-testid=board]').waitFor({ timeout: WAIT });
       await waitForText(page, '.prd-title-text', 'dot-dot prd');
@@ -116,8 +106,6 @@ describe.skipIf(!hasChromium)('records whose id is a dot segment', () => {
       await waitForText(page, 'nav.tabs a[aria-current=page]', 'Dependency graph');
       expect(await page.locator('.error').count()).toBe(0);
       expect(errors).toEqual([]);
-    } finally {
-      await context.close();
-    }
+    });
   });
 });

@@ -10,7 +10,7 @@ import { type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../cli/run-cli.js';
 import { startUiProcess, type UiProcess } from './ui-process.js';
-import { hasChromium, launchChromium } from './chromium.js';
+import { hasChromium, launchChromium, withPage } from './chromium.js';
 
 const WAIT = 15_000;
 
@@ -43,11 +43,7 @@ describe.skipIf(!hasChromium)('a status written as something other than text', (
   });
 
   it('is shown as written on the PRD list, the board, the record and the executions (it read [object Object])', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    try {
-      const page = await context.newPage();
-      const errors: string[] = [];
-      page.on('pageerror', (err) => errors.push(err.message));
+    await withPage(browser, async (page, errors) => {
       const badge = async (hash: string, row: string): Promise<string | null> => {
         await page.goto(`${ui.url}${hash}`);
         const located = page.locator(`${row} .badge`).first();
@@ -59,17 +55,11 @@ describe.skipIf(!hasChromium)('a status written as something other than text', (
       expect(await badge('#/record/odd-prd', 'dd[data-field=status]')).toBe('{"phase":"review"}');
       expect(await badge('#/executions', 'tr[data-id="odd-run"]')).toBe('7');
       expect(errors).toEqual([]);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('an execution whose ts_id is null and whose start is no time is listed as written (the view threw and stayed on Loading…)', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    try {
-      const page = await context.newPage();
-      const errors: string[] = [];
-      page.on('pageerror', (err) => errors.push(err.message));
+    await withPage(browser, async (page, errors) => {
       await page.goto(`${ui.url}#/executions`);
       const row = page.locator('tr[data-id="null-run"]');
       await row.waitFor({ timeout: WAIT });
@@ -77,8 +67,6 @@ describe.skipIf(!hasChromium)('a status written as something other than text', (
       expect(cells.slice(0, 6)).toEqual(['failed', 'null', '—', '0', '—', 'noon']);
       expect(await row.locator('a.record-link').count()).toBe(1); // its own id only
       expect(errors).toEqual([]);
-    } finally {
-      await context.close();
-    }
+    });
   });
 });

@@ -3,7 +3,7 @@
  * one place the browser tests find and launch it.
  */
 import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const hasChromium = existsSync(CHROMIUM);
@@ -14,4 +14,20 @@ export function launchChromium(): Promise<Browser> {
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+}
+
+/**
+ * Runs `fn` on a fresh page (a context of its own, 1280×800) with the page's uncaught
+ * errors collected in `errors`, and closes the context afterwards, also when `fn` throws.
+ */
+export async function withPage<T>(browser: Browser, fn: (page: Page, errors: string[]) => Promise<T>): Promise<T> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  try {
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (err) => errors.push(err.message));
+    return await fn(page, errors);
+  } finally {
+    await context.close();
+  }
 }

@@ -17,7 +17,7 @@ import { dependencyIds, waitingEntries } from '../../src/ui/dependency-entries.j
 import { layoutGraph } from '../../src/ui/web/graph/layout.js';
 import { openStore } from '../cli/run-cli.js';
 import { startUiProcess, type UiProcess } from './ui-process.js';
-import { hasChromium, launchChromium } from './chromium.js';
+import { hasChromium, launchChromium, withPage } from './chromium.js';
 
 const WAIT = 15_000;
 
@@ -108,11 +108,7 @@ describe.skipIf(!hasChromium)('the board and graph pages with hand-written depen
   });
 
   it('the board shows every card, each waiting spec with what it waits for as written', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    try {
-      const page = await context.newPage();
-      const errors: string[] = [];
-      page.on('pageerror', (err) => errors.push(err.message));
+    await withPage(browser, async (page, errors) => {
       await page.goto(`${ui.url}#/prd/${prd}`);
       await page.locator('[data-column=ready] .card[data-id="good"]').waitFor({ timeout: WAIT });
       const column = async (name: string): Promise<string[]> => (await page.locator(`[data-column=${name}] .card-title`).allTextContents()).sort();
@@ -126,26 +122,18 @@ describe.skipIf(!hasChromium)('the board and graph pages with hand-written depen
       // A lone string in place of the list is no dependency on that record: text, not a link to it.
       expect(await page.locator('.card[data-id="lone-string"] .waits a').count()).toBe(0);
       expect(errors).toEqual([]);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('the graph draws every spec, with edges only from the lists', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    try {
-      const page = await context.newPage();
-      const errors: string[] = [];
-      page.on('pageerror', (err) => errors.push(err.message));
+    await withPage(browser, async (page, errors) => {
       await page.goto(`${ui.url}#/prd/${prd}/graph`);
       const nodes = page.locator('[data-testid=graph] .node-link');
       await nodes.first().waitFor({ timeout: WAIT });
       // The PRD's seven specs and the missing `""`.
       expect(await nodes.count()).toBe(Object.keys(WRITTEN).length + 2);
       expect(errors).toEqual([]);
-    } finally {
-      await context.close();
-    }
+    });
   });
 });
 
