@@ -4,41 +4,25 @@
  * the title; left to run on, it reverses the text after it on the same line (the PRD's
  * status badge was drawn before the title, reading `evitca`).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openStore } from '../cli/run-cli.js';
-import { startUiProcess, type UiProcess } from './ui-process.js';
-import { hasChromium, launchChromium, withPage } from './chromium.js';
+import { hasChromium, withPage } from './chromium.js';
+import { servedStoreInBrowser } from './browser-fixture.js';
 
 const WAIT = 15_000;
 
 describe.skipIf(!hasChromium)('direction controls in record text', () => {
-  const root = mkdtempSync(join(tmpdir(), 'taskstore-ui-bidi-'));
-  const storeDir = join(root, '.taskstore');
-  let ui: UiProcess;
-  let browser: Browser;
   let prd: string;
 
-  beforeAll(async () => {
+  const served = servedStoreInBrowser('taskstore-ui-bidi-', (storeDir) => {
     const store = openStore(storeDir);
     prd = store.createPrd({ title: 'Quarterly \u202Ereport', status: 'active' });
     store.close();
-    ui = await startUiProcess(storeDir);
-    browser = await launchChromium();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await ui?.stop();
-    rmSync(root, { recursive: true, force: true });
   });
 
   it('an override in a title stays inside the title: the text after it on the line keeps its order and direction', async () => {
-    await withPage(browser, async (page) => {
-      await page.goto(`${ui.url}#/`);
+    await withPage(served.browser, async (page) => {
+      await page.goto(`${served.ui.url}#/`);
       const row = page.locator(`.prd-row[data-id="${prd}"]`);
       await row.waitFor({ timeout: WAIT });
       // The title's text is exactly what the record holds.

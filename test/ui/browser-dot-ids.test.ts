@@ -5,14 +5,11 @@
  * `/api/` and `/api/prds/.` for `/api/prds/`: the page showed an error for a record the
  * table lists. The page now asks with the id in the query (`/api/record?id=..`).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { openStore, withStore } from '../cli/run-cli.js';
-import { startUiProcess, type UiProcess } from './ui-process.js';
-import { hasChromium, launchChromium, withPage } from './chromium.js';
+import { hasChromium, withPage } from './chromium.js';
+import { servedStoreInBrowser } from './browser-fixture.js';
 
 const WAIT = 15_000;
 
@@ -34,12 +31,8 @@ const RECORDS = [
 ] as const;
 
 describe.skipIf(!hasChromium)('records whose id is a dot segment', () => {
-  const root = mkdtempSync(join(tmpdir(), 'taskstore-ui-dots-'));
-  const storeDir = join(root, '.taskstore');
-  let ui: UiProcess;
-  let browser: Browser;
 
-  beforeAll(async () => {
+  const served = servedStoreInBrowser('taskstore-ui-dots-', (storeDir) => {
     openStore(storeDir).close();
     withStore(storeDir, (s) => {
       const notes = s.collection({ name: 'notes' });
@@ -50,19 +43,12 @@ describe.skipIf(!hasChromium)('records whose id is a dot segment', () => {
       s.createPrd({ id: '..', title: 'dot-dot prd', content: 'x' });
       s.createTaskSpec({ id: 'spec-of-dot', prd_id: '..', phase_name: 'under dot-dot' });
     });
-    ui = await startUiProcess(storeDir);
-    browser = await launchChromium();
-  }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-    await ui?.stop();
-    rmSync(root, { recursive: true, force: true });
   });
 
   it('open from the collection table, with their fields and history, and by typed URL', async () => {
-    await withPage(browser, async (page, errors) => {
+    await withPage(served.browser, async (page, errors) => {
       for (const [collection, id, expected] of RECORDS) {
-        await page.goto(`${ui.url}#/collection/${collection}`);
+        await page.goto(`${served.ui.url}#/collection/${collection}`);
         const link = page.locator(`tr[data-id="${id}"] a.record-link`).first();
         await link.waitFor({ timeout: WAIT });
         await link.click();
@@ -74,7 +60,7 @@ describe.skipIf(!hasChromium)('records whose id is a dot segment', () => {
         expect(await page.locator('.error').count(), id).toBe(0);
       }
       // A typed or shared page URL, the id encoded as the page's own links encode it.
-      await page.goto(`${ui.url}#/record/${encodeURIComponent('..')}`);
+      await page.goto(`${served.ui.url}#/record/${encodeURIComponent('..')}`);
       await waitForText(page, 'h1.record-title', 'dot-dot prd');
       expect(await page.locator('dd[data-field=id]').textContent()).toBe('..');
       expect(errors).toEqual([]);
@@ -82,7 +68,7 @@ describe.skipIf(!hasChromium)('records whose id is a dot segment', () => {
   });
 
   it('the running server answers the ?id= form over HTTP; the path form cannot name them', async () => {
-    const api = (path: string): Promise<Response> => fetch(new URL(path, ui.url));
+    const api = (path: string): Promise<Response> => fetch(new URL(path, served.ui.url));
     const record = (await (await api(`/api/record?id=${encodeURIComponent('..')}`)).json()) as { collection: string; record: { title: string } };
     expect(record).toMatchObject({ collection: 'prds', record: { title: 'dot-dot prd' } });
     const history = (await (await api(`/api/record/history?id=${encodeURIComponent('.%2E')}`)).json()) as { versions: unknown[] };
@@ -93,15 +79,15 @@ describe.skipIf(!hasChromium)('records whose id is a dot segment', () => {
   });
 
   it('PRDs with such ids open as a board and a graph', async () => {
-    await withPage(browser, async (page, errors) => {
-      await page.goto(`${ui.url}#/prd/..`);
+    await withPage(served.browser, async (page, errors) => {
+      await page.goto(`${served.ui.url}#/prd/..`);
       await page.locator('[data-testid=board]').waitFor({ timeout: WAIT });
       await waitForText(page, '.prd-title-text', 'dot-dot prd');
       expect(await page.locator('[data-testid=board]').textContent()).toContain('under dot-dot');
-      await page.goto(`${ui.url}#/prd/.`);
+      await page.goto(`${served.ui.url}#/prd/.`);
       await waitForText(page, '.prd-title-text', 'dot prd');
       expect(await page.locator('[data-testid=board]').textContent()).not.toContain('under dot-dot');
-      await page.goto(`${ui.url}#/prd/../graph`);
+      await page.goto(`${served.ui.url}#/prd/../graph`);
       await waitForText(page, '.prd-title-text', 'dot-dot prd');
       await waitForText(page, 'nav.tabs a[aria-current=page]', 'Dependency graph');
       expect(await page.locator('.error').count()).toBe(0);

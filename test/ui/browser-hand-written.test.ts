@@ -3,24 +3,18 @@
  * object, a number): the page shows the value as written, as every other field, in real
  * Chromium against a real `taskstore ui` process.
  */
-import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openStore } from '../cli/run-cli.js';
-import { startUiProcess, type UiProcess } from './ui-process.js';
-import { hasChromium, launchChromium, withPage } from './chromium.js';
+import { hasChromium, withPage } from './chromium.js';
+import { servedStoreInBrowser } from './browser-fixture.js';
 
 const WAIT = 15_000;
 
 describe.skipIf(!hasChromium)('a status written as something other than text', () => {
-  const root = mkdtempSync(join(tmpdir(), 'taskstore-ui-status-'));
-  const storeDir = join(root, '.taskstore');
-  let ui: UiProcess;
-  let browser: Browser;
 
-  beforeAll(async () => {
+  const served = servedStoreInBrowser('taskstore-ui-status-', (storeDir) => {
     openStore(storeDir).close();
     const now = Date.now();
     appendFileSync(join(storeDir, 'prds.jsonl'), `${JSON.stringify({ id: 'odd-prd', title: 'odd', status: { phase: 'review' }, created_at: now, updated_at: now })}\n`);
@@ -33,19 +27,12 @@ describe.skipIf(!hasChromium)('a status written as something other than text', (
         .map((line) => `${JSON.stringify(line)}\n`)
         .join(''),
     );
-    ui = await startUiProcess(storeDir);
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await ui?.stop();
-    rmSync(root, { recursive: true, force: true });
   });
 
   it('is shown as written on the PRD list, the board, the record and the executions (it read [object Object])', async () => {
-    await withPage(browser, async (page, errors) => {
+    await withPage(served.browser, async (page, errors) => {
       const badge = async (hash: string, row: string): Promise<string | null> => {
-        await page.goto(`${ui.url}${hash}`);
+        await page.goto(`${served.ui.url}${hash}`);
         const located = page.locator(`${row} .badge`).first();
         await located.waitFor({ timeout: WAIT });
         return located.textContent();
@@ -59,8 +46,8 @@ describe.skipIf(!hasChromium)('a status written as something other than text', (
   });
 
   it('an execution whose ts_id is null and whose start is no time is listed as written (the view threw and stayed on Loading…)', async () => {
-    await withPage(browser, async (page, errors) => {
-      await page.goto(`${ui.url}#/executions`);
+    await withPage(served.browser, async (page, errors) => {
+      await page.goto(`${served.ui.url}#/executions`);
       const row = page.locator('tr[data-id="null-run"]');
       await row.waitFor({ timeout: WAIT });
       const cells = await row.locator('td').allTextContents();

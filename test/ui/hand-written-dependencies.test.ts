@@ -8,7 +8,6 @@
 import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/index.js';
 import type { PrdBoardResponse } from '../../src/ui/api-types.js';
@@ -16,8 +15,8 @@ import { handleApi } from '../../src/ui/server/api.js';
 import { dependencyIds, waitingEntries } from '../../src/ui/dependency-entries.js';
 import { layoutGraph } from '../../src/ui/web/graph/layout.js';
 import { openStore } from '../cli/run-cli.js';
-import { startUiProcess, type UiProcess } from './ui-process.js';
-import { hasChromium, launchChromium, withPage } from './chromium.js';
+import { hasChromium, withPage } from './chromium.js';
+import { servedStoreInBrowser } from './browser-fixture.js';
 
 const WAIT = 15_000;
 
@@ -90,26 +89,15 @@ describe('GET /api/prds/<id> with hand-written dependencies', () => {
 });
 
 describe.skipIf(!hasChromium)('the board and graph pages with hand-written dependencies', () => {
-  const root = mkdtempSync(join(tmpdir(), 'taskstore-ui-deps-page-'));
-  const storeDir = join(root, '.taskstore');
-  let ui: UiProcess;
-  let browser: Browser;
   let prd: string;
 
-  beforeAll(async () => {
+  const served = servedStoreInBrowser('taskstore-ui-deps-page-', (storeDir) => {
     prd = seed(storeDir);
-    ui = await startUiProcess(storeDir);
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await ui?.stop();
-    rmSync(root, { recursive: true, force: true });
   });
 
   it('the board shows every card, each waiting spec with what it waits for as written', async () => {
-    await withPage(browser, async (page, errors) => {
-      await page.goto(`${ui.url}#/prd/${prd}`);
+    await withPage(served.browser, async (page, errors) => {
+      await page.goto(`${served.ui.url}#/prd/${prd}`);
       await page.locator('[data-column=ready] .card[data-id="good"]').waitFor({ timeout: WAIT });
       const column = async (name: string): Promise<string[]> => (await page.locator(`[data-column=${name}] .card-title`).allTextContents()).sort();
       expect(await column('ready')).toEqual(['good', 'none-null']);
@@ -126,8 +114,8 @@ describe.skipIf(!hasChromium)('the board and graph pages with hand-written depen
   });
 
   it('the graph draws every spec, with edges only from the lists', async () => {
-    await withPage(browser, async (page, errors) => {
-      await page.goto(`${ui.url}#/prd/${prd}/graph`);
+    await withPage(served.browser, async (page, errors) => {
+      await page.goto(`${served.ui.url}#/prd/${prd}/graph`);
       const nodes = page.locator('[data-testid=graph] .node-link');
       await nodes.first().waitFor({ timeout: WAIT });
       // The PRD's seven specs and the missing `""`.
