@@ -1,3 +1,5 @@
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expectRejected, logLines, openStore, seed } from './helpers.js';
 
@@ -190,4 +192,36 @@ describe('completeExecution', () => {
     expect(result.taskSpec).toBeUndefined();
     expect(result.prd).toBeUndefined();
   });
+
+  it('a record of the cascade whose stored version is invalid (another program wrote it) is named in the error; nothing is written', () => {
+    const { store, dir } = openStore();
+    const { prdId, specId, execId } = seed(store);
+    // A later version of `id` with one field another program got wrong.
+    const spoil = (collection: string, record: object, field: object) => {
+      const current = record as { updated_at: number };
+      appendFileSync(join(dir, `${collection}.jsonl`), `${JSON.stringify({ ...current, ...field, updated_at: current.updated_at + 1 })}\n`);
+      store.refresh();
+    };
+    const cases = [
+      { collection: 'task_specs', id: specId, what: 'its task spec', field: { phase_name: 7 } },
+      { collection: 'prds', id: prdId, what: 'its PRD', field: { review_passes: 'two' } },
+      { collection: 'executions', id: execId, what: 'execution', field: { iteration_count: -3 } },
+    ];
+    for (const c of cases) {
+      const current = store.collection({ name: c.collection }).get(c.id)!;
+      spoil(c.collection, current, c.field);
+      const err = expectRejected(dir, () => store.completeExecution(execId), 'VALIDATION', Object.keys(c.field)[0]);
+      // The caller named only the execution, and gave none of these fields: the message names the record at fault.
+      expect(err.message).toContain(`cannot complete execution ${execId}: the stored version of ${c.what} ${c.id} is not valid`);
+      expect(err.data).toMatchObject({ id: c.id });
+      // Repaired, so the next case reaches its own record.
+      spoil(c.collection, store.collection({ name: c.collection }).get(c.id)!, pick(current, Object.keys(c.field)[0]!));
+    }
+    expect(store.completeExecution(execId)).toMatchObject({ alreadyComplete: false, prd: { status: 'complete' } });
+  });
 });
+
+/** `{ [field]: record[field] }`: the field as it was, to put back. */
+function pick(record: object, field: string): object {
+  return { [field]: (record as Record<string, unknown>)[field] };
+}
