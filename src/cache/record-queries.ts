@@ -46,7 +46,7 @@ export const invalidStatuses = (values: readonly string[], limit: number) => (t:
 
 /** Workflow names shared by two or more live workflows, with their `ids` comma-separated in id order. */
 export const duplicateWorkflowNames = (wfs: string): string => `
-          SELECT json_extract(data, '$.name') AS name, group_concat(id, ', ') AS ids FROM (SELECT * FROM ${wfs} WHERE state = ${STATE_LIVE} ORDER BY id)
+          SELECT json_extract(data, '$.name') AS name, min(id) AS first, group_concat(id, ', ') AS ids FROM (SELECT * FROM ${wfs} WHERE state = ${STATE_LIVE} ORDER BY id)
           GROUP BY 1 HAVING count(*) > 1 ORDER BY 1`;
 
 /** Ids of the live records of table `t` whose reference field names the bound id, in id order. */

@@ -136,11 +136,12 @@ function cycleProblems(graph: () => TaskGraph): CheckProblem[] {
 function duplicateWorkflowNames(host: DomainHost): CheckProblem[] {
   return checkPart(() =>
     host
-      .queryCache<{ name: string; ids: string }>([WORKFLOWS], Q.duplicateWorkflowNames)
-      .map(({ name, ids }) => ({
+      .queryCache<{ name: string; first: string; ids: string }>([WORKFLOWS], Q.duplicateWorkflowNames)
+      .map(({ name, first, ids }) => ({
         kind: 'duplicate_workflow_name',
         collection: WORKFLOWS,
-        id: ids.split(', ')[0],
+        // The first id itself: an id may hold ", " (the separator of `ids`).
+        id: first,
         message: `live workflows ${ids} share the name ${JSON.stringify(name)} (names must be unique; a merge of two branches can cause this): rename or delete all but one`,
       })),
   );

@@ -26,7 +26,7 @@ import { assertIdArgument, assertString, collectionDeclaration } from '../store/
 import { parseWriteOptions, type WriteOptions } from '../store/write-options.js';
 import { AlreadyExistsError, ClaimedError, ValidationError } from '../errors.js';
 import { Readiness } from './readiness.js';
-import { assertCurrent, requireLive } from './live-records.js';
+import { assertCurrent, patchOfStored, requireLive } from './live-records.js';
 import { isCompleted, planCompletion } from './cascade.js';
 import { assertMayComplete, parseClaimant } from './claims.js';
 import { parseArgument, parseRecordInput, storedSchema, withDefaults } from './record-validation.js';
@@ -68,6 +68,9 @@ interface RecordCollections {
 }
 
 const C = RECORD_COLLECTIONS;
+
+/** The fields a completion writes (a validation error on another is the stored record's: see patchOfStored). */
+const CASCADE_FIELDS = ['status', 'completed_at', 'lease_expires_at', 'updated_at'] as const;
 
 /** The schema every version written to a record collection must pass, by collection name. */
 const STORED_SCHEMAS = new Map<string, RecordSchema>(Object.values(RECORD_TYPES).map((type) => [type.collection, storedSchema(type.stored, type.idField)]));
@@ -228,10 +231,17 @@ export class Records {
           ? 0
           : taskSpecs.count({ where: { prd_id: prd.id, id: { ne: taskSpec.id }, status: { ne: 'complete' } } });
       const plan = planCompletion({ execution, taskSpec, prd, otherOpenTaskSpecs });
-      if (plan.execution) executions.patch(id, { status: 'complete', completed_at: Date.now() });
+      const action = `complete execution ${id}`;
+      if (plan.execution) {
+        patchOfStored(action, 'execution', id, CASCADE_FIELDS, () => executions.patch(id, { status: 'complete', completed_at: Date.now() }));
+      }
       const leaseHeld = taskSpec?.lease_expires_at !== undefined && taskSpec.lease_expires_at !== null;
-      if (plan.taskSpec || leaseHeld) taskSpecs.patch(taskSpec!.id, plan.taskSpec ? { status: 'complete', lease_expires_at: null } : { lease_expires_at: null });
-      if (plan.prd) prds.patch(prd!.id, { status: 'complete' });
+      if (plan.taskSpec || leaseHeld) {
+        patchOfStored(action, 'its task spec', taskSpec!.id, CASCADE_FIELDS, () =>
+          taskSpecs.patch(taskSpec!.id, plan.taskSpec ? { status: 'complete', lease_expires_at: null } : { lease_expires_at: null }),
+        );
+      }
+      if (plan.prd) patchOfStored(action, 'its PRD', prd!.id, CASCADE_FIELDS, () => prds.patch(prd!.id, { status: 'complete' }));
       return current(false);
     });
   }
@@ -258,7 +268,10 @@ export class Records {
       assertCurrent(this.records.dependencies, id, opts);
       requireLive(this.records.dependencies, id, 'id', 'dependency');
       const fields = payload === undefined ? { resolved_at: Date.now() } : { resolved_at: Date.now(), payload };
-      return read(this.records.dependencies.patch(id, fields, opts), READ_DEFAULTS.dependencies)!;
+      const written = patchOfStored(`resolve dependency ${id}`, 'dependency', id, ['resolved_at', 'payload', 'updated_at'], () =>
+        this.records.dependencies.patch(id, fields, opts),
+      );
+      return read(written, READ_DEFAULTS.dependencies)!;
     });
   }
 

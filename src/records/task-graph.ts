@@ -18,7 +18,7 @@ import type { CacheDb } from '../cache/cache-db.js';
 import type { CollectionTable } from '../cache/collection-table.js';
 import type { GraphCandidate, TaskGraphTables } from '../cache/task-graph-sql.js';
 import { latestPlausibleLeaseEnd } from './claims.js';
-import { compareIds, findCycles } from './cycles.js';
+import { findCycles } from './cycles.js';
 
 export class TaskGraph {
   private readonly tables: TaskGraphTables;
@@ -150,13 +150,36 @@ function nodeFields(spec: Record<string, unknown>): string {
 
 /**
  * Claim order, as the graph's queries order their rows (SQLite's order): `created_at`
- * absent first, then numbers, then text (a hand-written line's), then id in code-unit order.
+ * absent first, then numbers, then text (a hand-written line's), then id in code-point
+ * order, which is the order of SQLite's UTF-8 bytes. (Code-unit order, JavaScript's `<`,
+ * puts an id with a character beyond U+FFFF before one with U+E000–U+FFFF: a ready spec
+ * and a spec whose lease ended were then merged in an order neither query has, and the
+ * next claim did not take the spec `listReadyTaskSpecs` lists first.)
  */
 function compareClaimOrder(a: GraphCandidate, b: GraphCandidate): number {
   const rank = (v: unknown) => (typeof v === 'number' ? 1 : typeof v === 'string' ? 2 : 0);
   const ra = rank(a.created_at);
   const rb = rank(b.created_at);
   if (ra !== rb) return ra - rb;
-  if (ra !== 0 && a.created_at !== b.created_at) return (a.created_at as number | string) < (b.created_at as number | string) ? -1 : 1;
-  return compareIds(a.id, b.id);
+  if (ra !== 0 && a.created_at !== b.created_at) return compareSqliteOrder(a.created_at as number | string, b.created_at as number | string);
+  return compareCodePoints(a.id, b.id);
+}
+
+/** Two numbers, or two strings in code-point order (SQLite compares text as UTF-8 bytes). */
+function compareSqliteOrder(a: number | string, b: number | string): number {
+  if (typeof a === 'string' && typeof b === 'string') return compareCodePoints(a, b);
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Code-point order of two strings. At the first code unit that differs, a surrogate
+ * stands for its whole character (`codePointAt`), above every other BMP character; a
+ * lone surrogate keeps its own value, as its three bytes sort among SQLite's.
+ */
+export function compareCodePoints(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    if (a.charCodeAt(i) !== b.charCodeAt(i)) return a.codePointAt(i)! < b.codePointAt(i)! ? -1 : 1;
+  }
+  return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
 }

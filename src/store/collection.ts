@@ -357,7 +357,7 @@ export class Collection<T extends object = Record<string, unknown>> {
     const candidate = stampedRecord(id, fields, stamps);
     // The schema's result is copied like the caller's input: it may hold getters or
     // values JSON would change just as well.
-    const validated = this.schema === undefined ? candidate : plainRecordCopy(copyFields(applySchema(this.schema, candidate), { id }, stamps));
+    const validated = this.schema === undefined ? candidate : schemaResultCopy(copyFields(applySchema(this.schema, candidate), { id }, stamps), previous?.record);
     if (this.schema !== undefined) {
       // A version holding `deleted: true` reads as a tombstone: a create that returned an
       // id get() cannot find, a patch that deleted the record.
@@ -445,4 +445,27 @@ function sameExceptUpdatedAt(a: Record<string, unknown>, b: Record<string, unkno
   const { updated_at: _a, ...restA } = a;
   const { updated_at: _b, ...restB } = b;
   return jsonEqual(restA, restB);
+}
+
+/**
+ * The schema's result, copied as the caller's input is (see plainRecordCopy), with one
+ * allowance on a write over `previous`: a member another program wrote beyond a double's
+ * range (`1e400`, which JSON.parse reads as Infinity) and that this write leaves as it was
+ * is written back as its own text (serializeKeepingMembers). Without it, every write of
+ * such a record through a schema (the built-in record types always have one) was refused
+ * as "Infinity, which JSON cannot store": a claim, a completion, a patch of another field.
+ * A member the schema returned changed is checked as strictly as ever. The strict copy is
+ * tried first, so only a write that meets such a number pays for the comparison.
+ */
+function schemaResultCopy(result: Record<string, unknown>, previous: Record<string, unknown> | undefined): Record<string, unknown> {
+  try {
+    return plainRecordCopy(result);
+  } catch (err) {
+    if (previous === undefined || !(err instanceof ValidationError)) throw err;
+    const copy = plainRecordCopy(result, 'record', true);
+    for (const key of Object.keys(copy)) {
+      if (!jsonEqual(copy[key], previous[key])) plainRecordCopy({ [key]: copy[key] });
+    }
+    return copy;
+  }
 }

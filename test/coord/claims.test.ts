@@ -176,6 +176,20 @@ describe('claimNextReadyTaskSpec', () => {
     expect(store.claimNextReadyTaskSpec('y')!.id).toBe('z');
   });
 
+  it('"the smaller id" is one order for ready specs and expired leases alike: the order listReadyTaskSpecs lists (code points, as SQLite orders UTF-8)', () => {
+    const { store } = openStore();
+    const prdId = store.createPrd({ title: 'P' });
+    // U+FF01 is below U+1F600 as a code point (and in UTF-8), above it as UTF-16 code units (0xD83D…).
+    for (const id of ['\uff01', '\u{1f600}']) store.createTaskSpec({ id, prd_id: prdId, phase_name: id, created_at: 1000 });
+    store.createTaskSpec({ id: '\u{1f601}', prd_id: prdId, phase_name: 'held', created_at: 1000 });
+    store.claimTaskSpec('\u{1f601}', 'x');
+    store.collection({ name: 'task_specs' }).patch('\u{1f601}', { lease_expires_at: Date.now() - 1000 });
+    expect(store.listReadyTaskSpecs().map((s) => s.id)).toEqual(['\uff01', '\u{1f600}']);
+    expect(store.listExpiredClaims().map((s) => s.id)).toEqual(['\u{1f601}']);
+    // Claimed in the one order: U+FF01, then U+1F600 (ready), then U+1F601 (its lease ended).
+    expect([1, 2, 3].map(() => store.claimNextReadyTaskSpec('y')?.id)).toEqual(['\uff01', '\u{1f600}', '\u{1f601}']);
+  });
+
   it('prdId limits the choice to one PRD', () => {
     const { store } = openStore();
     const one = graph(store);

@@ -48,12 +48,14 @@ export function unmetDependencies(spec: Spec, live: ReadonlyMap<string, Spec>): 
   return deps.filter((d) => !(typeof d === 'string' && live.get(d)?.status === 'complete'));
 }
 
-/** Claim order: `created_at` (absent first), then id in code-unit order. */
+/** Claim order: `created_at` (absent first), then id in code-point order (SQLite's, of UTF-8 bytes). */
 export function claimOrder(a: Spec, b: Spec): number {
   const ca = typeof a.created_at === 'number' ? a.created_at : -Infinity;
   const cb = typeof b.created_at === 'number' ? b.created_at : -Infinity;
   if (ca !== cb) return ca < cb ? -1 : 1;
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+  const x = Buffer.from(a.id, 'utf8');
+  const y = Buffer.from(b.id, 'utf8');
+  return Buffer.compare(x, y);
 }
 
 export interface Expected {

@@ -4,9 +4,11 @@
  */
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Store } from '../../src/index.js';
 import { Engine } from '../../src/store/engine.js';
+import { compareCodePoints } from '../../src/records/task-graph.js';
 import { tempDir } from '../helpers/temp.js';
 import { quietLogger } from '../helpers/logger.js';
 
@@ -157,5 +159,19 @@ describe('the readiness graph', () => {
     expect(store.check().problems).toEqual([]);
     store.close();
     expect(ms).toBeLessThan(1000);
+  });
+});
+
+describe('claim order of ids', () => {
+  it('compareCodePoints orders ids as SQLite orders them (the ready and expired-lease queries), for any Unicode text', () => {
+    const db = new Database(':memory:');
+    const sqliteOrder = db.prepare('SELECT value FROM json_each(?) ORDER BY value').pluck();
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit: 'binary', maxLength: 4 }), { minLength: 2, maxLength: 8 }), (ids) => {
+        expect([...ids].sort(compareCodePoints)).toEqual(sqliteOrder.all(JSON.stringify(ids)));
+      }),
+      { numRuns: 500 },
+    );
+    db.close();
   });
 });

@@ -1,3 +1,5 @@
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expectRejected, logLines, openStore, seed } from './helpers.js';
 
@@ -45,6 +47,17 @@ describe('dependencies', () => {
     expect(store.resolveDependency(id, null).payload).toBeNull();
     expectRejected(dir, () => store.resolveDependency('ghost'), 'NOT_FOUND');
     expectRejected(dir, () => store.resolveDependency(id, 42 as never), 'VALIDATION', 'payload');
+  });
+
+  it('resolveDependency on a dependency whose stored version is invalid names it; nothing is written', () => {
+    const { store, dir } = openStore();
+    const { execId } = seed(store);
+    const depId = store.createDependency({ from_exec_id: execId, dependency_type: 'notify' });
+    const current = store.getDependency(depId)!;
+    appendFileSync(join(dir, 'dependencies.jsonl'), `${JSON.stringify({ ...current, dependency_type: 'ping', updated_at: current.updated_at + 1 })}\n`);
+    store.refresh();
+    const err = expectRejected(dir, () => store.resolveDependency(depId, 'done'), 'VALIDATION', 'dependency_type');
+    expect(err.message).toContain(`cannot resolve dependency ${depId}: the stored version of dependency ${depId} is not valid`);
   });
 
   it('listDependencies(execId) returns those from or to the execution, oldest first, once each', () => {

@@ -1,5 +1,7 @@
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { expectRejected, logLines, openStore, seed } from './helpers.js';
+import { expectRejected, logLines, logText, openStore, seed } from './helpers.js';
 
 describe('executions', () => {
   it('createExecution fills defaults (running, started_at now, iteration_count 0, nulls)', () => {
@@ -190,4 +192,59 @@ describe('completeExecution', () => {
     expect(result.taskSpec).toBeUndefined();
     expect(result.prd).toBeUndefined();
   });
+
+  it('a record of the cascade whose stored version is invalid (another program wrote it) is named in the error; nothing is written', () => {
+    const { store, dir } = openStore();
+    const { prdId, specId, execId } = seed(store);
+    // A later version of `id` with one field another program got wrong.
+    const spoil = (collection: string, record: object, field: object) => {
+      const current = record as { updated_at: number };
+      appendFileSync(join(dir, `${collection}.jsonl`), `${JSON.stringify({ ...current, ...field, updated_at: current.updated_at + 1 })}\n`);
+      store.refresh();
+    };
+    const cases = [
+      { collection: 'task_specs', id: specId, what: 'its task spec', field: { phase_name: 7 } },
+      { collection: 'prds', id: prdId, what: 'its PRD', field: { review_passes: 'two' } },
+      { collection: 'executions', id: execId, what: 'execution', field: { iteration_count: -3 } },
+    ];
+    for (const c of cases) {
+      const current = store.collection({ name: c.collection }).get(c.id)!;
+      spoil(c.collection, current, c.field);
+      const err = expectRejected(dir, () => store.completeExecution(execId), 'VALIDATION', Object.keys(c.field)[0]);
+      // The caller named only the execution, and gave none of these fields: the message names the record at fault.
+      expect(err.message).toContain(`cannot complete execution ${execId}: the stored version of ${c.what} ${c.id} is not valid`);
+      expect(err.data).toMatchObject({ id: c.id });
+      // Repaired, so the next case reaches its own record.
+      spoil(c.collection, store.collection({ name: c.collection }).get(c.id)!, pick(current, Object.keys(c.field)[0]!));
+    }
+    expect(store.completeExecution(execId)).toMatchObject({ alreadyComplete: false, prd: { status: 'complete' } });
+  });
 });
+
+describe('a record holding a number beyond a double\'s range (1e400, another program\'s)', () => {
+  it('is claimed, renewed and completed, and every version keeps the member as written; a schema that changes such a member is still refused', () => {
+    const { store, dir } = openStore();
+    const { specId } = seed(store);
+    const current = store.getTaskSpec(specId)!;
+    const text = JSON.stringify({ ...current, updated_at: current.updated_at + 1 }).slice(0, -1);
+    appendFileSync(join(dir, 'task_specs.jsonl'), `${text},"far":1e400,"list":[1,-1e400]}\n`);
+    store.refresh();
+    store.claimTaskSpec(specId, 'loop-1');
+    store.renewTaskSpecClaim(specId, 'loop-1', { leaseMs: 60_000 });
+    const execId = store.createExecution({ ts_id: specId, worktree_path: '/wt/2', branch_name: 'ts/2' });
+    expect(store.completeExecution(execId, { claimant: 'loop-1' })).toMatchObject({ taskSpec: { status: 'complete' }, prd: { status: 'complete' } });
+    const lines = logText(dir, 'task_specs').trim().split('\n');
+    expect(lines).toHaveLength(5);
+    for (const line of lines.slice(1)) expect(line).toContain('"far":1e400,"list":[1,-1e400]');
+    // A schema that returns such a member changed (here: a finite number made Infinity) is refused as before.
+    const notes = store.collection<Record<string, unknown>>({ name: 'notes', schema: { parse: (v: unknown) => ({ ...(v as object), n: Infinity }) } });
+    appendFileSync(join(dir, 'notes.jsonl'), `{"id":"x","n":1,"big":1e400,"created_at":1,"updated_at":1}\n`);
+    store.refresh();
+    expect(() => notes.patch('x', { m: 1 })).toThrow(/field n is Infinity, which JSON cannot store/);
+  });
+});
+
+/** `{ [field]: record[field] }`: the field as it was, to put back. */
+function pick(record: object, field: string): object {
+  return { [field]: (record as Record<string, unknown>)[field] };
+}

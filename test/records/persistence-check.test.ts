@@ -273,4 +273,13 @@ describe('check()', () => {
       },
     ]);
   });
+
+  it('names the first of the duplicate workflows by its whole id, also one holding ", "', () => {
+    const { store } = openStore();
+    store.createWorkflow({ id: 'deploy, staging', name: 'tdd', version: '1' });
+    store.collection({ name: 'workflows' }).create({ id: 'deploy, staging 2', name: 'tdd', version: '2' });
+    const [problem] = store.check().problems;
+    expect(problem).toMatchObject({ kind: 'duplicate_workflow_name', id: 'deploy, staging' });
+    expect(store.getWorkflow(problem!.id!)).toBeDefined();
+  });
 });
