@@ -122,23 +122,36 @@ export function checkGitIntegrationInstallable(options: InstallGitIntegrationOpt
 /**
  * Throws what {@link installGitIntegration} would refuse about the hooks of the
  * repository holding `cwd` (an existing hook TaskStore cannot edit: compiled, not UTF-8,
- * or run by another interpreter), changing nothing. For a setup that creates the store's
- * work tree first: `taskstore init --branch` runs it before creating the branch, so a
- * refusal leaves no branch, work tree or config behind. Throws `IoError` outside a git
- * work tree.
+ * or run by another interpreter; unless `force`, a block a newer TaskStore wrote for the
+ * store branch's store, `.taskstore` in its worktree), changing nothing. For a setup that
+ * creates the store's work tree first: `taskstore init --branch` runs it before creating
+ * the branch, so a refusal leaves no branch, work tree or config behind. Throws `IoError`
+ * outside a git work tree.
  *
  * @example
  * checkGitHooksEditable({ cwd: '/repo' }); // throws when .git/hooks/pre-commit is a Python script
  */
-export function checkGitHooksEditable(options: { cwd?: string } = {}): void {
-  checkGitOptions(options, ['cwd']);
-  refuseForeignHooks(requireGitLocation(options.cwd ?? process.cwd()).hooksDir);
+export function checkGitHooksEditable(options: { cwd?: string; force?: boolean } = {}): void {
+  checkGitOptions(options, ['cwd', 'force']);
+  checkForce(options.force);
+  const { hooksDir } = requireGitLocation(options.cwd ?? process.cwd());
+  refuseForeignHooks(hooksDir);
+  // Found only by the install after the branch, its worktree and the store were made, a
+  // newer block stopped `init --branch` with "nothing was changed" and all of them left.
+  if (options.force !== true) refuseNewerBlocks(hooksDir, STORE_BRANCH_STORE);
+}
+
+/** The store of a store branch, relative to its worktree: the path its hook blocks name. */
+const STORE_BRANCH_STORE = '.taskstore';
+
+function checkForce(force: unknown): void {
+  if (force !== undefined && typeof force !== 'boolean') throw new ValidationError('force must be a boolean', { field: 'force' });
 }
 
 /** The refusals decided without writing anything: no work tree, bad command paths, a hook TaskStore cannot edit. */
 function refusalsBeforeWriting(options: InstallGitIntegrationOptions) {
   checkGitOptions(options, ['storeDir', 'cwd', 'commands', 'force']);
-  if (options.force !== undefined && typeof options.force !== 'boolean') throw new ValidationError('force must be a boolean', { field: 'force' });
+  checkForce(options.force);
   const store = requireStoreInRepo(options);
   const commands = options.commands ?? defaultCommandPaths();
   checkCommands(commands);
