@@ -28,6 +28,26 @@ describe('uninstallGitIntegration', () => {
     expect(repo.tryGit('config', '--get-regexp', '^merge\\.').status).toBe(1);
   });
 
+  it('a .gitattributes starting with a byte order mark (git skips it): the old line after it is replaced in place, the line after it found, and uninstall removes it and the driver', () => {
+    const repo = GitRepo.init();
+    const commands = commandsFor(fakeCli('ok').path);
+    const path = join(repo.dir, '.gitattributes');
+    const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+    // Earlier versions' line first, as a Windows editor saves the file: git honours it.
+    const mine = Buffer.concat([bom, Buffer.from('.taskstore/*.jsonl merge=taskstore\r\n*.md text\r\n')]);
+    writeFileSync(path, mine);
+    installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands });
+    expect(readFileSync(path)).toEqual(Buffer.concat([bom, Buffer.from('.taskstore/*.jsonl merge=taskstore -text\r\n*.md text\r\n')]));
+    // The current line after the mark is found: a second install adds no copy.
+    expect(installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands }).changed).toEqual([]);
+
+    uninstallGitIntegration({ cwd: repo.dir, storeDir: '.taskstore' });
+    // The mark and the user's line stay, byte for byte; nothing routes to the driver, so its config goes.
+    expect(readFileSync(path)).toEqual(Buffer.concat([bom, Buffer.from('*.md text\r\n')]));
+    expect(repo.tryGit('config', '--get-regexp', '^merge\\.').status).toBe(1);
+    expect(repo.git('check-attr', 'merge', '--', '.taskstore/prds.jsonl')).toBe('.taskstore/prds.jsonl: merge: unspecified\n');
+  });
+
   it("uninstalling one of two stores in a repository keeps the merge driver the other store's attribute line still uses", () => {
     const repo = GitRepo.init();
     const commands = commandsFor(fakeCli('ok').path);
