@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readlinkSync } from 'node:fs';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { ioError, ValidationError } from '../errors.js';
 import { addAttributesLine, attributesLine, legacyAttributesLines, MERGE_DRIVER_NAME } from './attributes.js';
@@ -13,6 +13,7 @@ import { ReportBuilder, type GitIntegrationOptions, type GitIntegrationReport } 
 import { checkGitOptions, requireStoreInRepo } from './store-location.js';
 import { requireGitLocation } from './git-dirs.js';
 import { withGitSetupLock } from './setup-lock.js';
+import { shellQuote } from './shell-quote.js';
 
 /** `merge.taskstore.name`: the description git shows for the driver. */
 const MERGE_DRIVER_DESCRIPTION = 'TaskStore JSONL record merge';
@@ -205,6 +206,16 @@ function installAttributes(workTree: string, storeRelative: string, report: Repo
   const sample = sampleLogPath(storeRelative);
   const attributes = gitAttributes(workTree, sample, ['merge', 'text']);
   const resolved = attributes?.merge;
+  if (resolved !== MERGE_DRIVER_NAME && isSymbolicLink(path)) {
+    undo();
+    // Git (2.32 and later) does not read an in-tree .gitattributes that is a link: the
+    // message below would send the user looking for an overriding line that is not there.
+    throw new ValidationError(`${path} is a symbolic link, which git does not read, so git would merge the logs line by line whatever the file says`, {
+      field: 'gitattributes',
+      data: { path },
+      hint: `nothing was changed; replace the link with a file of the same content (\`cp --remove-destination "$(readlink -f ${shellQuote(path)})" ${shellQuote(path)}\`), then run \`taskstore install-hooks\` again`,
+    });
+  }
   if (resolved !== MERGE_DRIVER_NAME) {
     undo();
     throw new ValidationError(
@@ -240,6 +251,15 @@ function installAttributes(workTree: string, storeRelative: string, report: Repo
 function refuseForeignHooks(hooksDir: string): void {
   for (const hook of HOOK_NAMES) {
     const path = join(hooksDir, hook);
+    const target = danglingLinkTarget(path);
+    if (target !== undefined) {
+      // Written as a new file, the block replaced the link; uninstall then deleted that file.
+      throw new ValidationError(`the ${hook} hook ${path} is a symbolic link to ${target}, which does not exist: TaskStore adds its block to the file a link names, and will not replace your link`, {
+        field: 'hooks',
+        data: { hook, path, target },
+        hint: 'nothing was changed; create the file the link names (or remove the link), then run `taskstore install-hooks` again',
+      });
+    }
     const bytes = readBytesIfExists(path);
     if (bytes === undefined) continue;
     // A compiled program, or text in another encoding: editing it as UTF-8 text would corrupt its bytes.
@@ -314,6 +334,20 @@ function ensureDirectory(dir: string): void {
     mkdirSync(dir, { recursive: true });
   } catch (err) {
     throw ioError('create the hooks directory', dir, err);
+  }
+}
+
+function isSymbolicLink(path: string): boolean {
+  return lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink() === true;
+}
+
+/** What the symbolic link at `path` names, when it names nothing that exists; undefined otherwise. */
+function danglingLinkTarget(path: string): string | undefined {
+  if (!isSymbolicLink(path) || existsSync(path)) return undefined;
+  try {
+    return readlinkSync(path);
+  } catch {
+    return undefined;
   }
 }
 
