@@ -225,8 +225,8 @@ function installAttributes(workTree: string, storeRelative: string, report: Repo
         field: 'gitattributes',
         data: { path: sample, merge: resolved },
         hint:
-          `nothing was changed; remove the overriding "merge" line (from a .gitattributes in ${storeRelative === '' ? 'a subdirectory' : storeRelative} ` +
-          `or a directory above it, or from .git/info/attributes; \`git check-attr merge -- ${sample}\` shows the result), then run \`taskstore install-hooks\` again`,
+          `nothing was changed; remove the overriding "merge" line (a later line of ${path}, or one in a .gitattributes in ${storeRelative === '' ? 'a subdirectory' : storeRelative} ` +
+          `or a directory above it, or in .git/info/attributes; \`git check-attr merge -- ${sample}\` shows the result), then run \`taskstore install-hooks\` again`,
       },
     );
   }
