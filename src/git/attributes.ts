@@ -17,7 +17,18 @@ export function attributesPattern(storeRelative: string): string {
   const dir = storeRelative.replace(/[*?[\\]/g, '\\$&');
   // A leading `#` would start a comment and a leading `!` a (forbidden) negation.
   const pattern = dir === '' ? '/*.jsonl' : `${dir.replace(/^[#!]/, '\\$&')}/*.jsonl`;
-  return /[\s"]/.test(pattern) ? `"${pattern.replace(/["\\]/g, '\\$&').replace(/\t/g, '\\t')}"` : pattern;
+  return /[\s"\x00-\x1f\x7f]/.test(pattern) ? `"${pattern.replace(/["\\]/g, '\\$&').replace(/[\x00-\x1f\x7f]/g, cEscape)}"` : pattern;
+}
+
+/**
+ * A control character as git's C quoting writes it (`\t`, `\n`, else octal). A raw
+ * newline split the line in two: git then found no line for the store's files, and
+ * install failed blaming "another gitattributes line" (a store directory whose name
+ * holds a newline).
+ */
+function cEscape(char: string): string {
+  const named: Record<string, string> = { '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+  return named[char] ?? `\\${char.charCodeAt(0).toString(8).padStart(3, '0')}`;
 }
 
 /**
