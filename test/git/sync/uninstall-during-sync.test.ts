@@ -16,15 +16,20 @@ import { branchClone, CLI_ENV, cli, cliOk, makeRemote } from './helpers.js';
 
 const REAL_GIT = spawnSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).stdout.trim();
 
-/** A PATH whose `git` sleeps 2 s before the call whose arguments contain `match` (after creating `reached`). */
-function pausingGit(match: string): { env: Record<string, string>; reached: string } {
+/**
+ * A PATH whose `git`, for the call whose arguments contain `match`, creates `reached` and
+ * waits until `release` exists (at most 2 s when `release` is not given) before running.
+ */
+function pausingGit(match: string, waitForRelease: boolean): { env: Record<string, string>; reached: string; release: string } {
   const dir = tempDir('pausing-git-');
   const bin = join(dir, 'bin');
   const reached = join(dir, 'reached');
+  const release = join(dir, 'release');
   mkdirSync(bin);
-  writeFileSync(join(bin, 'git'), `#!/bin/sh\ncase " $* " in *"${match}"*) : > '${reached}'; sleep 2 ;; esac\nexec '${REAL_GIT}' "$@"\n`);
+  const wait = waitForRelease ? `while [ ! -e '${release}' ]; do sleep 0.05; done` : 'sleep 2';
+  writeFileSync(join(bin, 'git'), `#!/bin/sh\ncase " $* " in *"${match}"*) : > '${reached}'; ${wait} ;; esac\nexec '${REAL_GIT}' "$@"\n`);
   chmodSync(join(bin, 'git'), 0o755);
-  return { env: { PATH: `${bin}:${process.env.PATH}` }, reached };
+  return { env: { PATH: `${bin}:${process.env.PATH}` }, reached, release };
 }
 
 function startSync(cwd: string, env: Record<string, string>): Promise<{ status: number | null; stderr: string }> {
@@ -58,12 +63,13 @@ describe('uninstall-hooks while git-sync runs', () => {
   it('during the fetch: git-sync notices the driver is gone and stops before committing or merging, instead of merging the logs line by line', async () => {
     const { a, storeDir } = divergedClones();
     const head = spawnSync(REAL_GIT, ['rev-parse', 'HEAD'], { cwd: join(storeDir, '..'), encoding: 'utf8' }).stdout;
-    const pause = pausingGit(' fetch ');
+    const pause = pausingGit(' fetch ', true);
     const sync = startSync(a, pause.env);
     await waitFor('git-sync to reach its fetch', () => existsSync(pause.reached), 20_000);
     const uninstall = cli(a, 'uninstall-hooks');
     expect(uninstall.stderr).toBe('');
     expect(uninstall.status).toBe(0);
+    writeFileSync(pause.release, '');
     const done = await sync;
     expect(done.status).toBe(1);
     expect(done.stderr).toContain('the taskstore merge driver was removed while git-sync ran');
@@ -81,8 +87,9 @@ describe('uninstall-hooks while git-sync runs', () => {
 
   it('during the merge: the uninstall waits for the merge to finish, which uses the driver', async () => {
     const { a, storeDir } = divergedClones();
-    // git-sync's own `git merge` (its --no-autostash flag names it), paused before it starts.
-    const pause = pausingGit('--no-autostash');
+    // git-sync's own `git merge` (its --no-autostash flag names it), paused 2 s before it starts:
+    // the uninstall, started meanwhile, finished before the merge ran when nothing made it wait.
+    const pause = pausingGit('--no-autostash', false);
     const sync = startSync(a, pause.env);
     await waitFor('git-sync to reach its merge', () => existsSync(pause.reached), 20_000);
     const uninstall = cli(a, 'uninstall-hooks');
