@@ -337,8 +337,13 @@ function ensureDirectory(dir: string): void {
   }
 }
 
+/** False also when `path` cannot be looked at (a parent that is a file): the read that follows says why. */
 function isSymbolicLink(path: string): boolean {
-  return lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink() === true;
+  try {
+    return lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink() === true;
+  } catch {
+    return false;
+  }
 }
 
 /** What the symbolic link at `path` names, when it names nothing that exists; undefined otherwise. */

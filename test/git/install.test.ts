@@ -278,6 +278,17 @@ describe('existing content', () => {
     expect(readFileSync(target, 'utf8')).toBe('#!/bin/sh\necho shared\n');
   });
 
+  it('core.hooksPath naming a file: a clear IO error about the path, changing nothing', () => {
+    const repo = repoWithStore();
+    repo.write('notadir', 'x\n');
+    repo.git('config', 'core.hooksPath', 'notadir');
+    const before = snapshot([join(repo.dir, '.gitattributes'), join(repo.dir, '.git', 'config')]);
+    const error = installError(repo.dir);
+    expect(error).toBeInstanceOf(IoError);
+    expect((error as IoError).message).toBe(`cannot read ${join(repo.dir, 'notadir', 'pre-commit')}: a path above it is a file, not a directory`);
+    expect(snapshot([join(repo.dir, '.gitattributes'), join(repo.dir, '.git', 'config')])).toEqual(before);
+  });
+
   it('a .gitattributes that is a symbolic link, which git does not read: refused naming the link, not an overriding line, changing nothing', () => {
     const repo = repoWithStore();
     const shared = join(tempDir(), 'attributes');
