@@ -244,11 +244,12 @@ export function buildProgram(setExitCode: (code: number) => void): AnyCommand {
     .description('create the store (in a git work tree without the merge driver configured, suggest install-hooks)')
     .option('--hooks', 'also install the git merge driver, .gitattributes line and hooks')
     .option('--branch <name>', 'keep the store on this branch, in a worktree inside the git directory, used by every worktree (recommended for orchestrators); joins the remote\'s branch of that name if there is one', nameText('name a branch'))
+    .option('--force', "with --hooks or --branch: write this version's hook blocks even over blocks a newer taskstore wrote (as install-hooks --force)")
     .addHelpText('after', example('taskstore init', 'taskstore init --hooks', 'taskstore init --branch taskstore'))
     .action(
       act(
         () => import('./commands/init.js'),
-        (_a, o) => ({ hooks: o.hooks === true, ...(o.branch === undefined ? {} : { branch: o.branch }) }),
+        (_a, o) => ({ hooks: o.hooks === true, ...(o.branch === undefined ? {} : { branch: o.branch }), ...(o.force === true ? { force: true } : {}) }),
       ),
     );
 

@@ -17,7 +17,18 @@ export function attributesPattern(storeRelative: string): string {
   const dir = storeRelative.replace(/[*?[\\]/g, '\\$&');
   // A leading `#` would start a comment and a leading `!` a (forbidden) negation.
   const pattern = dir === '' ? '/*.jsonl' : `${dir.replace(/^[#!]/, '\\$&')}/*.jsonl`;
-  return /[\s"]/.test(pattern) ? `"${pattern.replace(/["\\]/g, '\\$&').replace(/\t/g, '\\t')}"` : pattern;
+  return /[\s"\x00-\x1f\x7f]/.test(pattern) ? `"${pattern.replace(/["\\]/g, '\\$&').replace(/[\x00-\x1f\x7f]/g, cEscape)}"` : pattern;
+}
+
+/**
+ * A control character as git's C quoting writes it (`\t`, `\n`, else octal). A raw
+ * newline split the line in two: git then found no line for the store's files, and
+ * install failed blaming "another gitattributes line" (a store directory whose name
+ * holds a newline).
+ */
+function cEscape(char: string): string {
+  const named: Record<string, string> = { '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+  return named[char] ?? `\\${char.charCodeAt(0).toString(8).padStart(3, '0')}`;
 }
 
 /**
@@ -46,6 +57,17 @@ function sameLine(candidate: string, line: string): boolean {
   return normalize(candidate) === normalize(line);
 }
 
+/**
+ * A UTF-8 byte order mark at the start of `content` (as byte text, one character per
+ * byte, or as text) and the rest. Git skips it when it reads a `.gitattributes` (editors
+ * on Windows write one), so the first line is the line after it: compared without it,
+ * and the mark kept in front whatever is added or removed.
+ */
+function splitBom(content: string): [bom: string, rest: string] {
+  for (const bom of ['\u00ef\u00bb\u00bf', '\ufeff']) if (content.startsWith(bom)) return [bom, content.slice(bom.length)];
+  return ['', content];
+}
+
 /** `content` cut into lines, each with its own line ending (the last may have none). */
 function linePieces(content: string): string[] {
   return content.match(/[^\n]*\n|[^\n]+$/g) ?? [];
@@ -66,6 +88,11 @@ function pieceText(piece: string): string {
  */
 export function addAttributesLine(content: string | undefined, line: string, replaces: readonly string[] = []): string | undefined {
   if (content === undefined || content === '') return `${line}\n`;
+  const [bom, rest] = splitBom(content);
+  if (bom !== '') {
+    const added = addAttributesLine(rest, line, replaces);
+    return added === undefined ? undefined : bom + added;
+  }
   const pieces = linePieces(content);
   const present = pieces.some((piece) => sameLine(pieceText(piece), line));
   const old = (piece: string): boolean => replaces.some((legacy) => sameLine(pieceText(piece), legacy));
@@ -86,6 +113,11 @@ export function addAttributesLine(content: string | undefined, line: string, rep
 
 /** `content` without every copy of `line` (or of each of `line`'s forms) and its line ending, or `undefined` when it has none. */
 export function removeAttributesLine(content: string, line: string | readonly string[]): string | undefined {
+  const [bom, rest] = splitBom(content);
+  if (bom !== '') {
+    const removed = removeAttributesLine(rest, line);
+    return removed === undefined ? undefined : bom + removed;
+  }
   const lines = typeof line === 'string' ? [line] : line;
   const pieces = linePieces(content);
   const kept = pieces.filter((piece) => !lines.some((l) => sameLine(pieceText(piece), l)));
@@ -95,7 +127,7 @@ export function removeAttributesLine(content: string, line: string | readonly st
 /** Whether a line of `.gitattributes` text (comments aside) gives some files `merge=taskstore` (any store's line, or the user's). */
 export function routesToDriver(content: string): boolean {
   const token = `merge=${MERGE_DRIVER_NAME}`;
-  return linePieces(content).some((piece) => {
+  return linePieces(splitBom(content)[1]).some((piece) => {
     const line = pieceText(piece);
     return !line.trimStart().startsWith('#') && line.trim().split(/\s+/).slice(1).includes(token);
   });

@@ -1,4 +1,4 @@
-import { isAbsolute, join, resolve } from 'node:path';
+import { basename, isAbsolute, join, resolve } from 'node:path';
 import { IoError } from '../errors.js';
 import { chompLine, git, isGitNotFound, runGit } from './git-command.js';
 import { getConfig } from './git-config.js';
@@ -93,10 +93,28 @@ export function requireGitLocation(dir: string): GitLocation {
   if (location === undefined) {
     throw new IoError(`${dir} is not inside a git work tree, so there is nothing to install git integration into`, {
       data: { dir, reason: 'not_a_git_work_tree' },
-      hint: 'run `git init` first (or point --store at a store inside a git work tree)',
+      hint: notInWorkTreeHint(dir) ?? 'run `git init` first (or point --store at a store inside a git work tree)',
     });
   }
   return location;
+}
+
+/**
+ * The way out when `dir` (an existing directory) is in a repository git takes for bare
+ * although it has a work tree (`core.bare = true` in a clone's config: a script's `git
+ * config core.bare true`, a copied config): git refuses every work tree command there, and
+ * "run `git init`" would change nothing. Undefined otherwise.
+ */
+export function notInWorkTreeHint(dir: string): string | undefined {
+  let run;
+  try {
+    run = runGit(['rev-parse', '--is-bare-repository', '--absolute-git-dir'], dir);
+  } catch {
+    return undefined; // no git program: the usual hint
+  }
+  const [bare, gitDir] = run.stdout.split('\n');
+  if (run.status !== 0 || bare !== 'true' || gitDir === undefined || basename(gitDir) !== '.git') return undefined;
+  return `git takes the repository ${gitDir} for a bare one (core.bare = true) although it has a work tree: if it is a normal clone, run \`git --git-dir=${gitDir} config core.bare false\`, then try again`;
 }
 
 /**

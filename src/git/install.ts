@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readlinkSync } from 'node:fs';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { ioError, ValidationError } from '../errors.js';
 import { addAttributesLine, attributesLine, legacyAttributesLines, MERGE_DRIVER_NAME } from './attributes.js';
@@ -13,6 +13,7 @@ import { ReportBuilder, type GitIntegrationOptions, type GitIntegrationReport } 
 import { checkGitOptions, requireStoreInRepo } from './store-location.js';
 import { requireGitLocation } from './git-dirs.js';
 import { withGitSetupLock } from './setup-lock.js';
+import { shellQuote } from './shell-quote.js';
 
 /** `merge.taskstore.name`: the description git shows for the driver. */
 const MERGE_DRIVER_DESCRIPTION = 'TaskStore JSONL record merge';
@@ -122,23 +123,36 @@ export function checkGitIntegrationInstallable(options: InstallGitIntegrationOpt
 /**
  * Throws what {@link installGitIntegration} would refuse about the hooks of the
  * repository holding `cwd` (an existing hook TaskStore cannot edit: compiled, not UTF-8,
- * or run by another interpreter), changing nothing. For a setup that creates the store's
- * work tree first: `taskstore init --branch` runs it before creating the branch, so a
- * refusal leaves no branch, work tree or config behind. Throws `IoError` outside a git
- * work tree.
+ * or run by another interpreter; unless `force`, a block a newer TaskStore wrote for the
+ * store branch's store, `.taskstore` in its worktree), changing nothing. For a setup that
+ * creates the store's work tree first: `taskstore init --branch` runs it before creating
+ * the branch, so a refusal leaves no branch, work tree or config behind. Throws `IoError`
+ * outside a git work tree.
  *
  * @example
  * checkGitHooksEditable({ cwd: '/repo' }); // throws when .git/hooks/pre-commit is a Python script
  */
-export function checkGitHooksEditable(options: { cwd?: string } = {}): void {
-  checkGitOptions(options, ['cwd']);
-  refuseForeignHooks(requireGitLocation(options.cwd ?? process.cwd()).hooksDir);
+export function checkGitHooksEditable(options: { cwd?: string; force?: boolean } = {}): void {
+  checkGitOptions(options, ['cwd', 'force']);
+  checkForce(options.force);
+  const { hooksDir } = requireGitLocation(options.cwd ?? process.cwd());
+  refuseForeignHooks(hooksDir);
+  // Found only by the install after the branch, its worktree and the store were made, a
+  // newer block stopped `init --branch` with "nothing was changed" and all of them left.
+  if (options.force !== true) refuseNewerBlocks(hooksDir, STORE_BRANCH_STORE);
+}
+
+/** The store of a store branch, relative to its worktree: the path its hook blocks name. */
+const STORE_BRANCH_STORE = '.taskstore';
+
+function checkForce(force: unknown): void {
+  if (force !== undefined && typeof force !== 'boolean') throw new ValidationError('force must be a boolean', { field: 'force' });
 }
 
 /** The refusals decided without writing anything: no work tree, bad command paths, a hook TaskStore cannot edit. */
 function refusalsBeforeWriting(options: InstallGitIntegrationOptions) {
   checkGitOptions(options, ['storeDir', 'cwd', 'commands', 'force']);
-  if (options.force !== undefined && typeof options.force !== 'boolean') throw new ValidationError('force must be a boolean', { field: 'force' });
+  checkForce(options.force);
   const store = requireStoreInRepo(options);
   const commands = options.commands ?? defaultCommandPaths();
   checkCommands(commands);
@@ -192,6 +206,16 @@ function installAttributes(workTree: string, storeRelative: string, report: Repo
   const sample = sampleLogPath(storeRelative);
   const attributes = gitAttributes(workTree, sample, ['merge', 'text']);
   const resolved = attributes?.merge;
+  if (resolved !== MERGE_DRIVER_NAME && isSymbolicLink(path)) {
+    undo();
+    // Git (2.32 and later) does not read an in-tree .gitattributes that is a link: the
+    // message below would send the user looking for an overriding line that is not there.
+    throw new ValidationError(`${path} is a symbolic link, which git does not read, so git would merge the logs line by line whatever the file says`, {
+      field: 'gitattributes',
+      data: { path },
+      hint: `nothing was changed; replace the link with a file of the same content (\`cp --remove-destination "$(readlink -f ${shellQuote(path)})" ${shellQuote(path)}\`), then run \`taskstore install-hooks\` again`,
+    });
+  }
   if (resolved !== MERGE_DRIVER_NAME) {
     undo();
     throw new ValidationError(
@@ -201,8 +225,8 @@ function installAttributes(workTree: string, storeRelative: string, report: Repo
         field: 'gitattributes',
         data: { path: sample, merge: resolved },
         hint:
-          `nothing was changed; remove the overriding "merge" line (from a .gitattributes in ${storeRelative === '' ? 'a subdirectory' : storeRelative} ` +
-          `or a directory above it, or from .git/info/attributes; \`git check-attr merge -- ${sample}\` shows the result), then run \`taskstore install-hooks\` again`,
+          `nothing was changed; remove the overriding "merge" line (a later line of ${path}, or one in a .gitattributes in ${storeRelative === '' ? 'a subdirectory' : storeRelative} ` +
+          `or a directory above it, or in .git/info/attributes; \`git check-attr merge -- ${sample}\` shows the result), then run \`taskstore install-hooks\` again`,
       },
     );
   }
@@ -227,6 +251,15 @@ function installAttributes(workTree: string, storeRelative: string, report: Repo
 function refuseForeignHooks(hooksDir: string): void {
   for (const hook of HOOK_NAMES) {
     const path = join(hooksDir, hook);
+    const target = danglingLinkTarget(path);
+    if (target !== undefined) {
+      // Written as a new file, the block replaced the link; uninstall then deleted that file.
+      throw new ValidationError(`the ${hook} hook ${path} is a symbolic link to ${target}, which does not exist: TaskStore adds its block to the file a link names, and will not replace your link`, {
+        field: 'hooks',
+        data: { hook, path, target },
+        hint: 'nothing was changed; create the file the link names (or remove the link), then run `taskstore install-hooks` again',
+      });
+    }
     const bytes = readBytesIfExists(path);
     if (bytes === undefined) continue;
     // A compiled program, or text in another encoding: editing it as UTF-8 text would corrupt its bytes.
@@ -301,6 +334,25 @@ function ensureDirectory(dir: string): void {
     mkdirSync(dir, { recursive: true });
   } catch (err) {
     throw ioError('create the hooks directory', dir, err);
+  }
+}
+
+/** False also when `path` cannot be looked at (a parent that is a file): the read that follows says why. */
+function isSymbolicLink(path: string): boolean {
+  try {
+    return lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink() === true;
+  } catch {
+    return false;
+  }
+}
+
+/** What the symbolic link at `path` names, when it names nothing that exists; undefined otherwise. */
+function danglingLinkTarget(path: string): string | undefined {
+  if (!isSymbolicLink(path) || existsSync(path)) return undefined;
+  try {
+    return readlinkSync(path);
+  } catch {
+    return undefined;
   }
 }
 

@@ -80,7 +80,13 @@ export function gitIntegrationProblems(status: GitIntegrationStatus): GitIntegra
   if (!status.attributesLine) {
     problems.push({
       kind: 'merge_attribute_missing',
-      message: `no gitattributes line sends the store's JSONL files to the taskstore merge driver, so git merges them line by line; ${FIX}`,
+      // install-hooks refuses to add a line git would override: "run install-hooks" sent the user round in a circle.
+      message:
+        status.mergeOverride === undefined
+          ? `no gitattributes line sends the store's JSONL files to the taskstore merge driver, so git merges them line by line; ${FIX}`
+          : `git gives the store's JSONL files the merge attribute ${JSON.stringify(status.mergeOverride)}, not "taskstore": a gitattributes line outranks the store's ` +
+            `(a later line of the root .gitattributes, a .gitattributes in the store directory or a directory above it, or .git/info/attributes), so git does not merge them with the taskstore driver; ` +
+            `remove that line (\`git check-attr merge -- <store>/prds.jsonl\` shows the result), then ${FIX}`,
     });
   }
   if (status.hooksMissing.length > 0) {

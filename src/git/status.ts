@@ -22,6 +22,12 @@ export interface GitIntegrationStatus {
   hooksDir?: string;
   /** Git resolves the `merge` attribute of the store's JSONL files to `taskstore` (from any gitattributes source). */
   attributesLine: boolean;
+  /**
+   * When git resolves it to something else that a gitattributes line set (`union`, `binary`;
+   * `set` for `merge`, `unset` for `-merge`): what. Absent when it is `taskstore` or
+   * unspecified. Installing cannot fix that: the line that sets it outranks the store's.
+   */
+  mergeOverride?: string;
   /** `merge.taskstore.driver` is set (at any config level). */
   driverConfigured: boolean;
   /** The configured driver command, as git will run it. */
@@ -94,11 +100,13 @@ export function gitIntegrationStatus(options: GitIntegrationStatusOptions): GitI
   const storeBranch = isInside(store.git.commonDir, workTree);
   const hooksInstalled = HOOK_NAMES.filter((hook) => hookInstalled(join(hooksDir, hook), storeRelative));
   const blockStates = new Map(hooksInstalled.map((hook) => [hook, hookBlockState(join(hooksDir, hook), hook, storeRelative)]));
+  const merge = mergeAttribute(workTree, sampleFile);
   return {
     inGitRepo: true,
     workTree,
     hooksDir,
-    attributesLine: mergeAttribute(workTree, sampleFile) === MERGE_DRIVER_NAME,
+    attributesLine: merge === MERGE_DRIVER_NAME,
+    ...(merge !== undefined && merge !== MERGE_DRIVER_NAME && merge !== 'unspecified' ? { mergeOverride: merge } : {}),
     driverConfigured,
     ...(driverConfigured ? { driverCommand } : {}),
     ...(driverConfigured && options.probeDriver !== false

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { IoError } from '../errors.js';
-import { findGitLocation, type GitLocation } from './git-dirs.js';
+import { findGitLocation, notInWorkTreeHint, type GitLocation } from './git-dirs.js';
 import { realpathOfExistingPart } from '../fs/real-path.js';
 import { argumentTypeError, assertPathArgument, parseOptionsArgument } from '../store/arguments.js';
 
@@ -59,7 +59,7 @@ export function requireStoreInRepo(options: { storeDir: string; cwd?: string }):
   if (located.git === undefined || located.relative === undefined) {
     throw new IoError(`the store directory ${located.storeDir} is not inside a git work tree`, {
       data: { storeDir: located.storeDir, reason: 'not_a_git_work_tree' },
-      hint: 'run `git init` in the project first, or use a store directory inside a git work tree',
+      hint: notInWorkTreeHint(nearestExistingDirectory(located.storeDir)) ?? 'run `git init` in the project first, or use a store directory inside a git work tree',
     });
   }
   return { ...located, git: located.git, relative: located.relative };

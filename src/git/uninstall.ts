@@ -6,6 +6,7 @@ import { blockOrigin, findBlocks, HOOK_NAMES, NEW_HOOK_HEADER, withoutBlock } fr
 import { ReportBuilder, type GitIntegrationOptions, type GitIntegrationReport } from './report.js';
 import { checkGitOptions, requireStoreInRepo } from './store-location.js';
 import { withGitSetupLock } from './setup-lock.js';
+import { runGit } from './git-command.js';
 
 /**
  * Removes exactly what {@link installGitIntegration} added, for the work tree that
@@ -62,8 +63,32 @@ function uninstallLocked(store: ReturnType<typeof requireStoreInRepo>): GitInteg
   else if (remaining !== undefined) writeByteTextAtomic(attributesPath, remaining, fileMode(attributesPath) ?? 0o644);
   report.record(attributesPath, remaining !== undefined);
 
-  for (const hook of HOOK_NAMES) report.record(join(hooksDir, hook), uninstallHook(join(hooksDir, hook), store.relative));
+  const scope = sharedHooksScope(workTree);
+  const kept = scope === undefined ? [] : HOOK_NAMES.filter((hook) => hasBlockOf(join(hooksDir, hook), store.relative));
+  if (kept.length > 0) {
+    // Every repository of the user runs these hooks, and a block serves every store at the
+    // same relative path (`.taskstore` in each): removing it here took the guard away from
+    // all the others, whose `check` then reported their hooks missing.
+    report.warnings.push(
+      `left the TaskStore block in the ${kept.join(', ')} hook${kept.length === 1 ? '' : 's'} in ${hooksDir}: that hooks directory comes from your ${scope} core.hooksPath, ` +
+        `so other repositories with a store at ${store.relative === '' ? 'their root' : store.relative} use the same block; ` +
+        `if none does, delete the lines from "# >>> taskstore >>>" to "# <<< taskstore <<<" by hand`,
+    );
+  }
+  for (const hook of HOOK_NAMES) report.record(join(hooksDir, hook), !kept.includes(hook) && uninstallHook(join(hooksDir, hook), store.relative));
   return report.build(workTree, hooksDir);
+}
+
+/** `global` or `system` when the hooks directory comes from a `core.hooksPath` of that config scope (shared by every repository); undefined otherwise. */
+function sharedHooksScope(workTree: string): string | undefined {
+  const run = runGit(['config', '--show-scope', '--get', 'core.hooksPath'], workTree);
+  const scope = run.status === 0 ? run.stdout.split('\t')[0] : undefined;
+  return scope === 'global' || scope === 'system' ? scope : undefined;
+}
+
+function hasBlockOf(path: string, storeRelative: string): boolean {
+  const content = readByteTextIfExists(path);
+  return content !== undefined && withoutBlock(content, path, byteText(storeRelative)) !== undefined;
 }
 
 /**

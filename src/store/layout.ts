@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { CorruptError, UnsupportedVersionError, ioError } from '../errors.js';
 import { atomicCreateFile, atomicWriteFile } from '../fs/atomic-replace.js';
 import { FSYNC, type Durability } from '../fs/durability.js';
+import { withLockSync } from '../fs/pid-lock.js';
 import { spellControls } from '../jsonl/control-chars.js';
 import { directoryError, openLogFile, READ_NO_FOLLOW } from '../fs/open-log-file.js';
 import type { Logger } from './options.js';
@@ -98,17 +99,36 @@ function addMissingIgnores(path: string, logger: Pick<Logger, 'warn'> | undefine
     logger?.warn(`cannot read ${path} (${(err as Error).message}); not checking its entries`);
     return;
   }
+  const missing = missingIgnores(text);
+  if (missing.length === 0) return;
+  // Several processes opening the store at once (agents started together after an
+  // upgrade) each read the file, each found the entries missing and each appended the
+  // block: decided again, and appended, by one process at a time.
+  try {
+    withLockSync(`${path}.lock`, IGNORE_LOCK_TIMEOUT_MS, () => new Error(`another process has held ${path}.lock for ${IGNORE_LOCK_TIMEOUT_MS / 1000} s`), () => appendMissingIgnores(path));
+  } catch (err) {
+    logger?.warn(`cannot add ${missing.join(', ')} to ${path} (${(err as Error).message}); add them by hand so git ignores them`);
+  }
+}
+
+/** How long an open waits for another process adding the entries (a few file operations). */
+const IGNORE_LOCK_TIMEOUT_MS = 10_000;
+
+/** The entries of {@link IGNORED} the `.gitignore` text lacks; a negated one (`!taskstore.journal`) counts as present. */
+function missingIgnores(text: string): string[] {
   const present = new Set(text.split('\n').map((line) => line.trim().replace(/^!/, '')));
-  const missing = IGNORED.filter((entry) => !present.has(entry));
+  return IGNORED.filter((entry) => !present.has(entry));
+}
+
+/** Appends the entries `.gitignore` lacks, read again (call it holding the file's lock). */
+function appendMissingIgnores(path: string): void {
+  const text = readFileSync(path, 'utf8');
+  const missing = missingIgnores(text);
   if (missing.length === 0) return;
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
   const lead = text === '' || text.endsWith('\n') ? '' : eol;
   const block = ['# Added by TaskStore: local state that is never committed.', ...missing].map((line) => line + eol).join('');
-  try {
-    appendFileSync(path, lead + block);
-  } catch (err) {
-    logger?.warn(`cannot add ${missing.join(', ')} to ${path} (${(err as Error).message}); add them by hand so git ignores them`);
-  }
+  appendFileSync(path, lead + block);
 }
 
 /**

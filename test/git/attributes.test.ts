@@ -1,5 +1,8 @@
 import fc from 'fast-check';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { GitRepo } from '../helpers/git-repo.js';
 import { addAttributesLine, attributesLine, attributesPattern, legacyAttributesLines, removeAttributesLine } from '../../src/git/attributes.js';
 
 const LINE = '.taskstore/*.jsonl merge=taskstore -text';
@@ -26,6 +29,16 @@ describe('attributesPattern / attributesLine', () => {
   it('C-quotes a pattern with spaces or quotes', () => {
     expect(attributesPattern('my store/.taskstore')).toBe('"my store/.taskstore/*.jsonl"');
     expect(attributesPattern('say "hi"')).toBe('"say \\"hi\\"/*.jsonl"');
+  });
+
+  it('C-escapes control characters (a raw newline split the line in two), and git reads the pattern back as the directory', () => {
+    expect(attributesPattern('da\nta/.taskstore')).toBe('"da\\nta/.taskstore/*.jsonl"');
+    expect(attributesPattern('a\rb\x01c\x7f')).toBe('"a\\rb\\001c\\177/*.jsonl"');
+    const repo = GitRepo.init();
+    for (const dir of ['da\nta', 'tab\there', 'cr\rx', 'bell\x07', 'del\x7f', 'quote"and\\back']) {
+      writeFileSync(join(repo.dir, '.gitattributes'), `${attributesLine(`${dir}/.taskstore`)}\n`);
+      expect(repo.git('check-attr', '-z', 'merge', '--', `${dir}/.taskstore/prds.jsonl`).split('\0')[2], JSON.stringify(dir)).toBe('taskstore');
+    }
   });
 });
 

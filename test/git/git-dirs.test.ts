@@ -1,14 +1,15 @@
-import { mkdirSync, realpathSync } from 'node:fs';
+import { existsSync, mkdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { effectiveHooksDir, findGitLocation, requireGitLocation } from '../../src/git/git-dirs.js';
 import { IoError } from '../../src/errors.js';
 import { GitRepo } from '../helpers/git-repo.js';
 import { tempDir } from '../helpers/temp.js';
-import { commandsFor, fakeCli } from './fixtures.js';
+import { commandsFor, fakeCli, snapshot } from './fixtures.js';
 import { gitIntegrationProblems } from '../../src/git/problems.js';
 import { gitIntegrationStatus } from '../../src/git/status.js';
 import { installGitIntegration } from '../../src/git/install.js';
+import { uninstallGitIntegration } from '../../src/git/uninstall.js';
 
 describe('findGitLocation', () => {
   it('finds root, git dir, common dir and hooks dir from a subdirectory', () => {
@@ -81,6 +82,27 @@ describe('findGitLocation', () => {
       expect((err as IoError).data.reason).toBe('not_a_git_work_tree');
       expect((err as IoError).hint).toMatch(/git init/);
     }
+  });
+
+  it('a clone git takes for bare (core.bare = true): install and uninstall refuse naming the setting, not "run git init", and change nothing', () => {
+    const repo = GitRepo.init();
+    repo.git('config', 'core.bare', 'true');
+    const files = (): unknown => snapshot([join(repo.dir, '.git', 'config'), join(repo.dir, '.gitattributes')]);
+    const before = files();
+    const hint = `git takes the repository ${join(repo.dir, '.git')} for a bare one (core.bare = true) although it has a work tree: if it is a normal clone, run \`git --git-dir=${join(repo.dir, '.git')} config core.bare false\`, then try again`;
+    for (const act of [() => installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands: commandsFor(fakeCli('ok').path) }), () => uninstallGitIntegration({ cwd: repo.dir, storeDir: '.taskstore' }), () => requireGitLocation(repo.dir)]) {
+      expect(act).toThrow(IoError);
+      try {
+        act();
+      } catch (err) {
+        expect((err as IoError).hint).toBe(hint);
+      }
+    }
+    expect(files()).toEqual(before);
+    expect(existsSync(join(repo.dir, '.git', 'hooks', 'pre-commit'))).toBe(false);
+    // Set back, install works.
+    repo.git('--git-dir', join(repo.dir, '.git'), 'config', 'core.bare', 'false');
+    installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands: commandsFor(fakeCli('ok').path) });
   });
 });
 

@@ -4,7 +4,7 @@
  * unless forced. Real hook files in real git repositories.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { gitIntegrationProblems, gitIntegrationStatus, HOOK_NAMES, installGitIntegration, uninstallGitIntegration } from '../../src/git/index.js';
@@ -12,7 +12,7 @@ import { findBlocks, withBlock, withoutBlock } from '../../src/git/hook-block.js
 import { HOOK_BLOCK_FORMAT, renderHookBlock } from '../../src/git/hook-scripts.js';
 import { GitRepo } from '../helpers/git-repo.js';
 import { commandsFor, fakeCli, snapshot, snapshotDir } from './fixtures.js';
-import { branchClone, cliJson, cliOk, makeRemote } from './sync/helpers.js';
+import { branchClone, cli, cliJson, cliOk, makeRemote } from './sync/helpers.js';
 
 /**
  * The digest of every hook's block as this version renders it, by format. A change to the
@@ -140,5 +140,52 @@ describe('hook block format', () => {
     expect(sync.pushed).toBe(true);
     expect(sync.installed).toContain('git config merge.taskstore.driver');
     expect(readFileSync(path, 'utf8')).toBe(newer);
+  });
+});
+
+describe('init with a block a newer version wrote', () => {
+  /** A repository whose in-tree store `.taskstore` has hooks, the post-merge block marked as a newer format's. */
+  function repoWithNewerBlock(): { repo: GitRepo; path: string; newer: string; current: string } {
+    const repo = GitRepo.init();
+    repo.commitAll('first');
+    cliOk(repo.dir, 'init', '--hooks');
+    const path = join(repo.dir, '.git', 'hooks', 'post-merge');
+    const current = readFileSync(path, 'utf8');
+    const newer = withFormat(current, HOOK_BLOCK_FORMAT + 1).replace('# Added by', '# A newer line\n# Added by');
+    writeFileSync(path, newer);
+    return { repo, path, newer, current };
+  }
+
+  it('init --hooks refuses it as install-hooks does, and init --hooks --force replaces it as install-hooks --force does', () => {
+    const { repo, path, newer, current } = repoWithNewerBlock();
+    const refused = cli(repo.dir, 'init', '--hooks');
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/a newer version of taskstore wrote the TaskStore block in the post-merge hook/);
+    expect(readFileSync(path, 'utf8')).toBe(newer);
+    const forced = cliJson<{ hooks: { changed: string[] } }>(repo.dir, 'init', '--hooks', '--force');
+    expect(forced.hooks.changed).toEqual([path]);
+    expect(readFileSync(path, 'utf8')).toBe(current);
+  });
+
+  it('init --force without --hooks or --branch is a usage error that changes nothing', () => {
+    const repo = GitRepo.init();
+    const run = cli(repo.dir, 'init', '--force');
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('--force goes with --hooks or --branch');
+    expect(existsSync(join(repo.dir, '.taskstore'))).toBe(false);
+  });
+
+  it('init --branch refuses it before creating the branch, its worktree, config or store; --force sets it all up', () => {
+    const { repo, path, current } = repoWithNewerBlock();
+    const refused = cli(repo.dir, 'init', '--branch', 'taskstore');
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/a newer version of taskstore wrote the TaskStore block in the post-merge hook/);
+    expect(repo.tryGit('rev-parse', '--verify', '-q', 'refs/heads/taskstore').status).toBe(1);
+    expect(repo.tryGit('config', 'taskstore.branch').status).toBe(1);
+    expect(existsSync(join(repo.dir, '.git', 'taskstore'))).toBe(false);
+    const forced = cliJson<{ origin: string; storeDir: string }>(repo.dir, 'init', '--branch', 'taskstore', '--force');
+    expect(forced.origin).toBe('new');
+    expect(readFileSync(path, 'utf8')).toBe(current);
+    expect(cli(repo.dir, 'check').status).toBe(0);
   });
 });

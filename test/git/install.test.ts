@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { IoError, ValidationError } from '../../src/errors.js';
@@ -249,6 +249,59 @@ describe('existing content', () => {
     repo.write('.taskstore/.gitattributes', '');
     installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands: commandsFor(fakeCli('ok').path) });
     expect(repo.git('check-attr', 'merge', '--', '.taskstore/prds.jsonl').trim()).toBe('.taskstore/prds.jsonl: merge: taskstore');
+  });
+
+  it('refuses, changing nothing, a hook that is a symbolic link to nothing: the block used to replace the link, and uninstall then deleted it', () => {
+    const repo = repoWithStore();
+    const hooks = join(repo.dir, '.git', 'hooks');
+    const target = join(tempDir(), 'shared-hooks', 'pre-commit');
+    symlinkSync(target, join(hooks, 'pre-commit'));
+    const before = snapshot([join(repo.dir, '.gitattributes'), join(repo.dir, '.git', 'config')]);
+
+    const error = installError(repo.dir);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).message).toBe(
+      `the pre-commit hook ${join(hooks, 'pre-commit')} is a symbolic link to ${target}, which does not exist: TaskStore adds its block to the file a link names, and will not replace your link`,
+    );
+    expect(readlinkSync(join(hooks, 'pre-commit'))).toBe(target);
+    expect(snapshot([join(repo.dir, '.gitattributes'), join(repo.dir, '.git', 'config')])).toEqual(before);
+    expect(HOOK_NAMES.filter((hook) => existsSync(join(hooks, hook)))).toEqual([]);
+
+    // Once the file it names exists, the block goes into that file, and the link stays.
+    mkdirSync(join(target, '..'));
+    writeFileSync(target, '#!/bin/sh\necho shared\n', { mode: 0o755 });
+    installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands: commandsFor(fakeCli('ok').path) });
+    expect(readlinkSync(join(hooks, 'pre-commit'))).toBe(target);
+    expect(readFileSync(target, 'utf8')).toContain('# >>> taskstore >>>');
+    uninstallGitIntegration({ cwd: repo.dir, storeDir: '.taskstore' });
+    expect(readlinkSync(join(hooks, 'pre-commit'))).toBe(target);
+    expect(readFileSync(target, 'utf8')).toBe('#!/bin/sh\necho shared\n');
+  });
+
+  it('core.hooksPath naming a file: a clear IO error about the path, changing nothing', () => {
+    const repo = repoWithStore();
+    repo.write('notadir', 'x\n');
+    repo.git('config', 'core.hooksPath', 'notadir');
+    const before = snapshot([join(repo.dir, '.gitattributes'), join(repo.dir, '.git', 'config')]);
+    const error = installError(repo.dir);
+    expect(error).toBeInstanceOf(IoError);
+    expect((error as IoError).message).toBe(`cannot read ${join(repo.dir, 'notadir', 'pre-commit')}: a path above it is a file, not a directory`);
+    expect(snapshot([join(repo.dir, '.gitattributes'), join(repo.dir, '.git', 'config')])).toEqual(before);
+  });
+
+  it('a .gitattributes that is a symbolic link, which git does not read: refused naming the link, not an overriding line, changing nothing', () => {
+    const repo = repoWithStore();
+    const shared = join(tempDir(), 'attributes');
+    writeFileSync(shared, '*.png binary\n');
+    symlinkSync(shared, join(repo.dir, '.gitattributes'));
+    const error = installError(repo.dir);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).message).toBe(
+      `${join(repo.dir, '.gitattributes')} is a symbolic link, which git does not read, so git would merge the logs line by line whatever the file says`,
+    );
+    expect(readFileSync(shared, 'utf8')).toBe('*.png binary\n');
+    expect(readlinkSync(join(repo.dir, '.gitattributes'))).toBe(shared);
+    expect(existsSync(join(repo.dir, '.git', 'hooks', 'pre-commit'))).toBe(false);
   });
 
   it('makes an existing non-executable hook executable and records that for uninstall', () => {

@@ -92,6 +92,32 @@ describe('gitIntegrationStatus / gitIntegrationProblems', () => {
     for (const problem of problems) expect(problem.message).toMatch(/run `taskstore install-hooks`$/);
   });
 
+  it('a line of the user\'s that overrides the store\'s merge attribute: check names it and says to remove it, not to run install-hooks (which refuses to install under it)', () => {
+    const repo = GitRepo.init();
+    const commands = commandsFor(fakeCli('ok').path);
+    installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands });
+    // Later lines win: the user's line after the store's.
+    writeFileSync(join(repo.dir, '.gitattributes'), `${readFileSync(join(repo.dir, '.gitattributes'), 'utf8')}*.jsonl merge=union\n`);
+    const status = gitIntegrationStatus({ cwd: repo.dir, storeDir: '.taskstore', probeDriver: false });
+    expect(status.attributesLine).toBe(false);
+    expect(status.mergeOverride).toBe('union');
+    const problems = gitIntegrationProblems(status);
+    expect(problems.map((p) => p.kind)).toEqual(['merge_attribute_missing']);
+    expect(problems[0]!.message).toMatch(/^git gives the store's JSONL files the merge attribute "union", not "taskstore": a gitattributes line outranks the store's \(a later line of the root \.gitattributes, .*remove that line/);
+    let hint = '';
+    try {
+      installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands });
+    } catch (err) {
+      hint = (err as { hint: string }).hint;
+    }
+    expect(hint).toContain(`a later line of ${join(repo.dir, '.gitattributes')}`);
+    // With no line at all, the usual advice.
+    rmSync(join(repo.dir, '.gitattributes'));
+    const bare = gitIntegrationStatus({ cwd: repo.dir, storeDir: '.taskstore', probeDriver: false });
+    expect(bare.mergeOverride).toBeUndefined();
+    expect(gitIntegrationProblems(bare)[0]!.message).toMatch(/^no gitattributes line sends .*run `taskstore install-hooks`$/);
+  });
+
   it('reads the attribute from any gitattributes source git uses', () => {
     const repo = GitRepo.init();
     repo.write('.git/info/attributes', '.taskstore/*.jsonl merge=taskstore\n');

@@ -6,6 +6,7 @@ import { checkGitIntegrationInstallable, HOOK_NAMES, installGitIntegration, unin
 import { GitRepo } from '../helpers/git-repo.js';
 import { tempDir } from '../helpers/temp.js';
 import { commandsFor, fakeCli, isExecutable, snapshot, snapshotDir } from './fixtures.js';
+import { runCli } from '../cli/run-cli.js';
 
 /** Everything install may touch in `repo`, hooks in `hooksDir`. */
 function state(repo: GitRepo, hooksDir = join(repo.dir, '.git', 'hooks')): unknown {
@@ -26,6 +27,49 @@ describe('uninstallGitIntegration', () => {
     for (const hook of HOOK_NAMES) expect(existsSync(join(repo.dir, '.git', 'hooks', hook))).toBe(false);
     expect(report.changed).toHaveLength(2 + 1 + HOOK_NAMES.length);
     expect(repo.tryGit('config', '--get-regexp', '^merge\\.').status).toBe(1);
+  });
+
+  it('a .gitattributes starting with a byte order mark (git skips it): the old line after it is replaced in place, the line after it found, and uninstall removes it and the driver', () => {
+    const repo = GitRepo.init();
+    const commands = commandsFor(fakeCli('ok').path);
+    const path = join(repo.dir, '.gitattributes');
+    const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+    // Earlier versions' line first, as a Windows editor saves the file: git honours it.
+    const mine = Buffer.concat([bom, Buffer.from('.taskstore/*.jsonl merge=taskstore\r\n*.md text\r\n')]);
+    writeFileSync(path, mine);
+    installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands });
+    expect(readFileSync(path)).toEqual(Buffer.concat([bom, Buffer.from('.taskstore/*.jsonl merge=taskstore -text\r\n*.md text\r\n')]));
+    // The current line after the mark is found: a second install adds no copy.
+    expect(installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands }).changed).toEqual([]);
+
+    uninstallGitIntegration({ cwd: repo.dir, storeDir: '.taskstore' });
+    // The mark and the user's line stay, byte for byte; nothing routes to the driver, so its config goes.
+    expect(readFileSync(path)).toEqual(Buffer.concat([bom, Buffer.from('*.md text\r\n')]));
+    expect(repo.tryGit('config', '--get-regexp', '^merge\\.').status).toBe(1);
+    expect(repo.git('check-attr', 'merge', '--', '.taskstore/prds.jsonl')).toBe('.taskstore/prds.jsonl: merge: unspecified\n');
+  });
+
+  it('a hooks directory from the global core.hooksPath, which every repository runs: uninstall in one repository keeps the block the others use, and says so', () => {
+    const home = tempDir();
+    const hooksDir = join(home, 'global hooks');
+    writeFileSync(join(home, 'gitconfig'), `[core]\n\thooksPath = ${hooksDir}\n`);
+    const env = { GIT_CONFIG_GLOBAL: join(home, 'gitconfig'), GIT_CONFIG_NOSYSTEM: '1' };
+    const [a, b] = [GitRepo.init(), GitRepo.init()];
+    for (const repo of [a, b]) expect(runCli(['init', '--hooks'], { cwd: repo.dir, env }).status).toBe(0);
+    const hooks = snapshotDir(hooksDir);
+
+    const uninstall = runCli(['--json', 'uninstall-hooks'], { cwd: b.dir, env });
+    expect(uninstall.status).toBe(0);
+    const report = JSON.parse(uninstall.stdout) as { changed: string[]; warnings: string[] };
+    expect(report.changed).toEqual(['git config merge.taskstore.name', 'git config merge.taskstore.driver', join(b.dir, '.gitattributes')]);
+    expect(report.warnings).toEqual([
+      `left the TaskStore block in the ${HOOK_NAMES.join(', ')} hooks in ${hooksDir}: that hooks directory comes from your global core.hooksPath, ` +
+        'so other repositories with a store at .taskstore use the same block; if none does, delete the lines from "# >>> taskstore >>>" to "# <<< taskstore <<<" by hand',
+    ]);
+    expect(uninstall.stderr).toContain('left the TaskStore block');
+    // A's hooks still guard A: check is clean there.
+    expect(snapshotDir(hooksDir)).toEqual(hooks);
+    expect(runCli(['check'], { cwd: a.dir, env })).toMatchObject({ status: 0 });
   });
 
   it("uninstalling one of two stores in a repository keeps the merge driver the other store's attribute line still uses", () => {

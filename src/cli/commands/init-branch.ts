@@ -20,7 +20,7 @@ interface InitBranchReport extends StoreBranchSetup {
   commit: string | null;
 }
 
-export async function runInitBranch(ctx: CliContext, branch: string): Promise<number> {
+export async function runInitBranch(ctx: CliContext, branch: string, force = false): Promise<number> {
   if (ctx.storeFlag !== undefined) {
     throw new UsageError('--branch keeps the store on a branch of its own and cannot be combined with --store', { hint: 'drop --store' });
   }
@@ -29,14 +29,14 @@ export async function runInitBranch(ctx: CliContext, branch: string): Promise<nu
   const git = await import('../../index.js');
   // The hooks are installed last, after the branch, its work tree and the store exist:
   // a hook TaskStore cannot edit must be refused before any of that is created.
-  git.checkGitHooksEditable({ cwd: ctx.cwd });
+  git.checkGitHooksEditable({ cwd: ctx.cwd, ...(force ? { force } : {}) });
   const setup = git.setUpStoreBranch({ cwd: ctx.cwd, branch });
   // Whether this init created the store is the store's to say (see init.ts): two inits at
   // the same moment both found no .version, and both said so.
   const opened = Store.open(setup.storeDir, { logger: createCliLogger(ctx) });
   const created = opened.created;
   opened.close();
-  const hooks = git.installGitIntegration({ storeDir: setup.storeDir });
+  const hooks = git.installGitIntegration({ storeDir: setup.storeDir, ...(force ? { force } : {}) });
   const commit = git.commitStoreBranchSetup(setup.worktree) ?? null;
   const report: InitBranchReport = { ...setup, created, hooks, commit };
 

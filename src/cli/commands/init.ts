@@ -3,7 +3,7 @@ import { existsSync, realpathSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import type { GitIntegrationReport, GitIntegrationStatus } from '../../index.js';
 import type { CliContext } from '../context.js';
-import { CliError } from '../errors.js';
+import { CliError, UsageError } from '../errors.js';
 import { openStore, setStoreLocation, storeLocation } from '../open-store.js';
 import type { ResolvedStore } from '../resolve-store.js';
 import { createOutput, plural } from '../output.js';
@@ -14,6 +14,8 @@ export interface InitInput {
   hooks?: boolean;
   /** Keep the store on this branch, in a linked worktree inside the git directory. */
   branch?: string;
+  /** With `hooks` or `branch`: write this version's hook blocks even over a newer TaskStore's (as `install-hooks --force`). */
+  force?: boolean;
 }
 
 export interface InitReport {
@@ -35,7 +37,11 @@ export interface InitReport {
  * `install-hooks`; `--hooks` installs it.
  */
 export async function run(ctx: CliContext, input: InitInput): Promise<number> {
-  if (input.branch !== undefined) return (await import('./init-branch.js')).runInitBranch(ctx, input.branch);
+  if (input.force === true && input.hooks !== true && input.branch === undefined) {
+    // Plain init installs no hooks: a --force that forced nothing would read as done.
+    throw new UsageError('--force goes with --hooks or --branch: it lets them replace hook blocks a newer taskstore wrote', { hint: 'run `taskstore init --hooks --force`' });
+  }
+  if (input.branch !== undefined) return (await import('./init-branch.js')).runInitBranch(ctx, input.branch, input.force === true);
   const out = createOutput(ctx);
   const location = ownRepositoryStore(ctx, out);
   const existed = existsSync(join(location.dir, '.version'));
@@ -44,7 +50,7 @@ export async function run(ctx: CliContext, input: InitInput): Promise<number> {
   if (input.hooks && git.gitIntegrationStatus({ cwd: ctx.cwd, storeDir: location.dir, probeDriver: false }).inGitRepo) {
     // Whatever the install below would refuse (a hook in another language, an overriding
     // gitattributes line) is refused now, before the store is created: bad input changes nothing.
-    git.checkGitIntegrationInstallable({ cwd: ctx.cwd, storeDir: location.dir });
+    git.checkGitIntegrationInstallable({ cwd: ctx.cwd, storeDir: location.dir, ...(input.force === true ? { force: true } : {}) });
   }
   // Whether this init created the store is the store's to say: of two inits at the same
   // moment both saw no .version above, and a script that seeds a new store once (`created`)
@@ -67,7 +73,7 @@ export async function run(ctx: CliContext, input: InitInput): Promise<number> {
   }
   let hooks: GitIntegrationReport | null = null;
   if (input.hooks && status.inGitRepo) {
-    hooks = git.installGitIntegration({ cwd: ctx.cwd, storeDir: location.dir });
+    hooks = git.installGitIntegration({ cwd: ctx.cwd, storeDir: location.dir, ...(input.force === true ? { force: true } : {}) });
     status = git.gitIntegrationStatus({ cwd: ctx.cwd, storeDir: location.dir, probeDriver: false });
   }
   const report: InitReport = {

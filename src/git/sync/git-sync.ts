@@ -13,7 +13,8 @@ import { chompLine, git, runGit, runGitAsync } from '../git-command.js';
 import { requireStoreInRepo } from '../store-location.js';
 import { readStoreBranchConfig } from '../store-branch.js';
 import { commitSnapshot } from './commit-snapshot.js';
-import { ensureMergeDriver } from './ensure-driver.js';
+import { assertDriverStillInEffect, ensureMergeDriver } from './ensure-driver.js';
+import { withGitSetupLock } from '../setup-lock.js';
 import { mergeRemote, restoreCommittedBytes } from './merge-remote.js';
 import { currentBranch, defaultRemote, isAncestor, NO_AUTO_GC, NO_HOOKS, WAIT_FOR_REF_LOCKS, numstat, rebasingBranch, remoteExists, resolveCommit, unmergedPaths, upstreamOf } from './git-facts.js';
 import { backoffMs, pushOutcome, refLockInPushError } from './push-outcome.js';
@@ -107,7 +108,7 @@ export async function gitSync(store: SyncedStore, options: GitSyncOptions = {}):
   const retries = checkOptions(options);
   const progress = progressCallback(options.onProgress, store.logger, 'git-sync') ?? (() => {});
   const located = requireStoreInRepo({ storeDir: store.dir });
-  const { workTree, gitDir } = located.git;
+  const { workTree, gitDir, commonDir } = located.git;
   const target = resolveTarget(workTree, options);
   const { remote, branch, localBranch } = target;
 
@@ -168,33 +169,42 @@ export async function gitSync(store: SyncedStore, options: GitSyncOptions = {}):
       progress({ step: 'fetch', message: `fetching ${branch} from ${remote}` });
       const remoteHead = await fetchBranch(workTree, remote, branch, trackingRef);
       remoteHeadsSeen.add(remoteHead);
+      const merging = remoteHead !== undefined && !isAncestor(workTree, remoteHead, 'HEAD');
       // Before anything changes: markers someone pushed must not reach this store, nor be pushed on.
-      if (remoteHead !== undefined && !isAncestor(workTree, remoteHead, 'HEAD')) {
-        assertRemoteLogsResolved(workTree, resolveCommit(workTree, 'HEAD') ?? emptyTree(workTree), remoteHead, located.relative, `${remote}/${branch}`);
-      }
-      store.withWriteLock(() => {
-        assertStillOn(workTree, localBranch);
-        commitStore(located, options.message ?? DEFAULT_MESSAGE, report, progress);
-        if (remoteHead !== undefined && !isAncestor(workTree, remoteHead, 'HEAD')) {
-          progress({ step: 'merge', message: `merging ${remote}/${branch}` });
-          // Marked, so that a git-sync killed inside git merge is finished by the next one (interrupted-sync.ts).
-          markMergeStarted(gitDir, remoteHead);
-          let merged: ReturnType<typeof mergeRemote>;
-          try {
-            merged = mergeRemote(workTree, remoteHead, `${remote}/${branch}`, storeBranch);
-            restoreCommittedBytes(workTree, merged.before, merged.after, located.relative);
-          } finally {
-            markMergeEnded(gitDir);
+      if (merging) assertRemoteLogsResolved(workTree, resolveCommit(workTree, 'HEAD') ?? emptyTree(workTree), remoteHead, located.relative, `${remote}/${branch}`);
+      const commitAndMerge = (): void =>
+        store.withWriteLock(() => {
+          assertStillOn(workTree, localBranch);
+          // The driver was in effect when git-sync started; an uninstall-hooks since (it
+          // takes the setup lock, held here from now until the merge is done) removed it.
+          if (merging) assertDriverStillInEffect(store.dir);
+          commitStore(located, options.message ?? DEFAULT_MESSAGE, report, progress);
+          // Only as decided before the locks: a merge is made holding the setup lock, the driver checked.
+          if (merging && remoteHead !== undefined && !isAncestor(workTree, remoteHead, 'HEAD')) {
+            progress({ step: 'merge', message: `merging ${remote}/${branch}` });
+            // Marked, so that a git-sync killed inside git merge is finished by the next one (interrupted-sync.ts).
+            markMergeStarted(gitDir, remoteHead);
+            let merged: ReturnType<typeof mergeRemote>;
+            try {
+              merged = mergeRemote(workTree, remoteHead, `${remote}/${branch}`, storeBranch);
+              restoreCommittedBytes(workTree, merged.before, merged.after, located.relative);
+            } finally {
+              markMergeEnded(gitDir);
+            }
+            countLines(report, numstat(workTree, [merged.before, merged.after, '--', located.relative === '' ? '.' : located.relative]), 'merged');
+            if (merged.mergeCommit) {
+              report.commits++;
+              report.commitIds.push(merged.after);
+            }
           }
-          countLines(report, numstat(workTree, [merged.before, merged.after, '--', located.relative === '' ? '.' : located.relative]), 'merged');
-          if (merged.mergeCommit) {
-            report.commits++;
-            report.commitIds.push(merged.after);
-          }
-        }
-        // Read under the lock: what is pushed is what was just committed and merged, even if HEAD moves next.
-        report.head = chompLine(git(['rev-parse', 'HEAD'], workTree));
-      });
+          // Read under the lock: what is pushed is what was just committed and merged, even if HEAD moves next.
+          report.head = chompLine(git(['rev-parse', 'HEAD'], workTree));
+        });
+      // A merge holds the git setup lock (taken before the store's lock, as no setup command
+      // takes the store's): install-hooks and uninstall-hooks wait for it rather than change
+      // the driver, the attributes or the hooks while git merges the logs.
+      if (merging) withGitSetupLock(commonDir, commitAndMerge);
+      else commitAndMerge();
 
       if (report.head === remoteHead) break; // the remote has it all
       // The pre-push hook's check, which git-sync's push skips: never publish an unresolved merge.
