@@ -99,4 +99,47 @@ describe.skipIf(!hasChromium)('the live page under load', () => {
       expect(errors).toEqual([]);
     });
   });
+
+  it('a view whose answer takes longer than the time between changes shows them while they go on', async () => {
+    await withPage(served.browser, async (page, errors) => {
+      // Every answer of the PRD list takes 600 ms, and a task spec changes every 50 ms:
+      // each change used to cancel the answer on its way, so none ever arrived.
+      await page.route('**/api/prds', async (route) => {
+        await new Promise((resolve) => setTimeout(resolve, 600));
+        await route.continue().catch(() => {}); // the page may have cancelled it meanwhile
+      });
+      await page.goto(`${served.ui.url}#/`);
+      await page.locator('[data-testid=live].on').waitFor({ timeout: WAIT });
+      await page.locator(`.prd-row[data-id="${prds[0]}"]`).waitFor({ timeout: WAIT });
+
+      const store = openStore(served.storeDir);
+      let writing = true;
+      const specs = store.collection({ name: 'task_specs' });
+      const writer = (async () => {
+        // Stops once the rename shows, or after WAIT: a page that never shows it fails below.
+        const until = Date.now() + WAIT;
+        for (let beat = 0; writing && Date.now() < until; beat++) {
+          specs.patch(spec, { description: `beat ${beat}` });
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        const stillWriting = writing;
+        writing = false;
+        return stillWriting;
+      })();
+      try {
+        await expect.poll(() => changesSeen(page), { timeout: WAIT }).toBeGreaterThan(0);
+        store.collection({ name: 'prds' }).patch(prds[1]!, { title: 'Renamed under load' });
+        await page.locator('.prd-title', { hasText: 'Renamed under load' }).waitFor({ timeout: 2 * WAIT });
+        const seenWhileWriting = writing;
+        writing = false;
+        await writer;
+        expect(seenWhileWriting, 'the rename showed only once the writes stopped').toBe(true);
+      } finally {
+        writing = false;
+        await writer;
+        store.close();
+      }
+      expect(errors).toEqual([]);
+    });
+  });
 });
