@@ -68,7 +68,9 @@ function RecordFields({ data }: { data: RecordResponse }) {
       <h1 class="record-title">{title}</h1>
       <dl class="fields" data-testid="fields">
         {Object.entries(record)
-          .filter(([f]) => f !== 'content')
+          // A string content is rendered below as markdown; any other (a number or an
+          // object another program wrote) is a field like the rest, not left unshown.
+          .filter(([f]) => f !== 'content' || content === undefined)
           .map(([field, value]) => (
             <div class="field" key={field}>
               <dt>{field}</dt>
