@@ -68,6 +68,35 @@ describe('__proto__ as a field name', () => {
     const nested = await session.ok<{ record: { meta: unknown } }>('update_record', { id, patch: { meta: JSON.parse('{"__proto__":{"x":1}}') as unknown } });
     expect(JSON.stringify(nested.record.meta)).toBe('{"__proto__":{"x":1}}');
   }, 60_000);
+
+  it('as an argument name is a VALIDATION error, as any unknown argument is (the SDK dropped it and the call ran without it)', async () => {
+    const { session, store } = await start();
+    const result = await session.callRaw('create_prd', '{"title":"t","__proto__":{"status":"approved"}}');
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(/^VALIDATION: invalid arguments for create_prd: __proto__ cannot be used as an argument name/);
+    expect(textOf(result)).toContain('data: {"field":"__proto__"}');
+    expect(withStore(store, (s) => s.listPrds())).toEqual([]);
+  }, 60_000);
+});
+
+describe('a where condition that is not one', () => {
+  it('is a VALIDATION error naming the condition and saying what is wrong with it', async () => {
+    const { session } = await start();
+    // {} compares nothing: the library refused it naming no field.
+    const empty = await session.call('list_records', { collection: 'prds', where: { status: {} } });
+    expect(empty.isError).toBe(true);
+    expect(textOf(empty)).toMatch(/^VALIDATION: invalid arguments for list_records: where\.status: give at least one operator/);
+    expect(textOf(empty)).toContain('data: {"field":"where.status"}');
+    // An operator's value of the wrong type: named, with the type it needs (it said only "Invalid input").
+    const like = await session.call('list_records', { collection: 'prds', where: { status: { like: 5 } } });
+    expect(textOf(like)).toMatch(/^VALIDATION: invalid arguments for list_records: where\.status\.like: Invalid input: expected string, received number/);
+    const inList = await session.call('list_records', { collection: 'prds', where: { n: { in: [1, { x: 1 }] } } });
+    expect(textOf(inList)).toMatch(/^VALIDATION: invalid arguments for list_records: where\.n\.in\.1: /);
+    // A condition that fits no shape at all keeps the union's own words.
+    const list = await session.call('list_records', { collection: 'prds', where: { status: ['a'] } });
+    expect(textOf(list)).toMatch(/^VALIDATION: invalid arguments for list_records: where\.status: Invalid input/);
+    expect((await session.ok<{ total: number }>('list_records', { collection: 'prds', where: { status: { in: ['draft'] } } })).total).toBe(0);
+  }, 60_000);
 });
 
 describe('arguments JSON.parse would change', () => {

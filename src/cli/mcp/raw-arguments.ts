@@ -72,6 +72,13 @@ function scan(line: string): RawCallProblem | undefined {
     } else if (top !== undefined && 'keys' in top && top.expectKey) {
       const key = JSON.parse(token) as string;
       top.key = key;
+      if (key === '__proto__' && found === undefined && argumentPath(path()) === '__proto__') {
+        // The SDK's validation copies the arguments by assignment, which sets the
+        // prototype: the argument would vanish before any check saw it (not refused as an
+        // unknown argument, its value never read). Inside a patch or a where the server
+        // finds it itself (it survives there).
+        found = { field: key, message: '__proto__ cannot be used as an argument name: it would be dropped before the tool saw it' };
+      }
       if (top.keys.has(key) && found === undefined) {
         const field = argumentPath(path());
         if (field !== undefined) found = { field, message: `${field} is given twice: JSON keeps only one of the values; give it once` };

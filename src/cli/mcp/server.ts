@@ -191,7 +191,7 @@ export function callTool(
     return failureResult({
       code: 'VALIDATION',
       message: `invalid arguments for ${name}: ${rawProblem.message}`,
-      hint: 'JSON parsing would have changed what you wrote (one of the two values dropped, or the number rounded); nothing was written',
+      hint: 'JSON parsing would have changed what you wrote (a value dropped, or a number rounded); nothing was written',
       data: { field: rawProblem.field },
     });
   }
