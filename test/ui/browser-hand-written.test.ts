@@ -32,6 +32,7 @@ describe.skipIf(!hasChromium)('a status or a content written as something other 
       [
         { id: 'number-content', title: 'n', content: 42, created_at: now, updated_at: now },
         { id: 'object-content', title: 'o', content: { body: 'kept' }, created_at: now, updated_at: now },
+        { id: 'own-constructor', title: 'c', constructor: 'mine', toString: 'also mine', created_at: now, updated_at: now },
       ]
         .map((line) => `${JSON.stringify(line)}\n`)
         .join(''),
@@ -76,6 +77,22 @@ describe.skipIf(!hasChromium)('a status or a content written as something other 
       };
       expect(await content('number-content')).toBe('42');
       expect(JSON.parse((await content('object-content'))!)).toEqual({ body: 'kept' });
+      expect(errors).toEqual([]);
+    });
+  });
+
+  it("a column that only some records have, named like an object's own members (constructor, toString), is empty for the others (it showed `function Object() { [native code] }`)", async () => {
+    await withPage(served.browser, async (page, errors) => {
+      await page.goto(`${served.ui.url}#/collection/notes`);
+      const table = page.locator('[data-testid=collection-table]');
+      await table.locator('tr[data-id="own-constructor"]').waitFor({ timeout: WAIT });
+      const headers = await table.locator('thead th').allTextContents();
+      const cells = async (id: string): Promise<string[]> => {
+        const texts = await table.locator(`tr[data-id="${id}"] td`).allTextContents();
+        return ['constructor', 'toString'].map((column) => texts[headers.indexOf(column)]!);
+      };
+      expect(await cells('own-constructor')).toEqual(['mine', 'also mine']);
+      expect(await cells('number-content')).toEqual(['', '']);
       expect(errors).toEqual([]);
     });
   });
