@@ -3,6 +3,7 @@
  * a tool error that starts with its code, and the session goes on. Runs the built CLI.
  */
 import { spawnSync } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI } from '../helpers/paths.js';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -76,6 +77,22 @@ describe('__proto__ as a field name', () => {
     expect(textOf(result)).toMatch(/^VALIDATION: invalid arguments for create_prd: __proto__ cannot be used as an argument name/);
     expect(textOf(result)).toContain('data: {"field":"__proto__"}');
     expect(withStore(store, (s) => s.listPrds())).toEqual([]);
+  }, 60_000);
+});
+
+describe('the store directory removed under the running server', () => {
+  it('is an IO error whose hint says the store is missing (not a full disk), and calls work again once it is recreated', async () => {
+    const { session, store } = await start();
+    await session.ok('create_prd', { title: 'before' });
+    rmSync(store, { recursive: true, force: true });
+    const result = await session.call('create_prd', { title: 'after' });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(/^IO: /);
+    expect(textOf(result)).toContain('hint: a file or directory of the store is missing (was the store directory removed or moved?)');
+    expect(existsSync(store), 'nothing written: not even the directory made again').toBe(false);
+    expect(runCli(['--store', store, 'init'], { cwd: join(store, '..') }).status).toBe(0);
+    await session.ok('create_prd', { title: 'again' });
+    expect(withStore(store, (s) => s.listPrds().map((p) => p.title))).toEqual(['again']);
   }, 60_000);
 });
 

@@ -84,6 +84,11 @@ function agentHint(err: TaskStoreError, tool: string | undefined): string | unde
     return 'this task spec is not claimable now (see its status): ready_task_specs lists the ready ones; claim_task_spec without id takes the next one';
   }
   if (err.code === 'STALE' || err.code === 'CLAIMED') return DEFAULT_HINTS[err.code];
+  if (err.code === 'IO' && err.data.errno === 'ENOENT' && err.hint === undefined) {
+    // The store directory removed under the running server: "not writable or the disk is
+    // full" sent the agent looking for the wrong cause.
+    return 'a file or directory of the store is missing (was the store directory removed or moved?); calls work again once it is back, or recreated with `taskstore init`; nothing was written';
+  }
   return err.hint ?? DEFAULT_HINTS[err.code];
 }
 
