@@ -2,9 +2,10 @@
  * What an agent's MCP client may send that it should not: the server answers each with
  * a tool error that starts with its code, and the session goes on. Runs the built CLI.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { CLI } from '../helpers/paths.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/temp.js';
@@ -190,6 +191,42 @@ describe('arguments JSON.parse would change', () => {
 });
 
 describe('how the messages are framed', () => {
+  it('a client that reuses a request id once answered: a refused call leaves nothing to the next one with that id (its correct call was refused as a key given twice)', async () => {
+    const cwd = tempDir('taskstore-mcp-');
+    const store = join(cwd, '.taskstore');
+    runCli(['init'], { cwd });
+    const server = spawn(process.execPath, [CLI, '--store', store, 'mcp'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const lines = createInterface({ input: server.stdout });
+    const answers: Record<string, unknown>[] = [];
+    const waiting: ((answer: Record<string, unknown>) => void)[] = [];
+    lines.on('line', (line) => {
+      const answer = JSON.parse(line) as Record<string, unknown>;
+      const resolve = waiting.shift();
+      if (resolve !== undefined) resolve(answer);
+      else answers.push(answer);
+    });
+    // One message at a time, each sent once the one before is answered, as a simple client does.
+    const ask = (message: string): Promise<Record<string, unknown>> =>
+      new Promise((resolve) => {
+        waiting.push(resolve);
+        server.stdin.write(`${message}\n`);
+      });
+    try {
+      await ask(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'ids', version: '1' } } }));
+      server.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n`);
+      // No tool name: the SDK refuses it before any tool runs (a JSON-RPC error).
+      const refused = await ask('{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"arguments":{"title":"a","title":"b"}}}');
+      expect(refused).toHaveProperty('error');
+      const next = await ask(JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'create_prd', arguments: { title: 'fine' } } }));
+      expect(next, JSON.stringify(next)).toMatchObject({ id: 2, result: { structuredContent: { record: { title: 'fine' } } } });
+      expect(answers).toEqual([]);
+    } finally {
+      server.stdin.end();
+      await new Promise((resolve) => server.once('exit', resolve));
+    }
+    expect(withStore(store, (s) => s.listPrds().map((p) => p.title))).toEqual(['fine']);
+  }, 60_000);
+
   it('a byte-order mark before the first message and CRLF line ends are read (the BOM made the initialize request unreadable)', () => {
     const cwd = tempDir('taskstore-mcp-');
     const store = join(cwd, '.taskstore');

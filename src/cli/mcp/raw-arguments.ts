@@ -42,6 +42,18 @@ type Frame = { keys: Set<string>; key: string | undefined; expectKey: boolean } 
  *   // { requestId: 3, field: 'a', message: 'a is given twice: …' }
  */
 export function rawCallProblem(line: string): RawCallProblem | undefined {
+  const call = inspectToolCall(line);
+  return call?.problem;
+}
+
+/**
+ * The request id of a `tools/call` line and its problem (undefined when it has none), or
+ * undefined for a line that is no tools/call with an id. The server keeps what the latest
+ * line of each id said: a request the SDK refused before its handler ran (no tool name)
+ * left its problem behind, and a client that numbers every request 1 had its next,
+ * correct call refused with the problem of the one before.
+ */
+export function inspectToolCall(line: string): { requestId: string | number; problem: RawCallProblem | undefined } | undefined {
   if (!line.includes('"tools/call"')) return undefined;
   try {
     return scan(line);
@@ -50,7 +62,7 @@ export function rawCallProblem(line: string): RawCallProblem | undefined {
   }
 }
 
-function scan(line: string): RawCallProblem | undefined {
+function scan(line: string): { requestId: string | number; problem: RawCallProblem | undefined } | undefined {
   const stack: Frame[] = [];
   let requestId: string | number | undefined;
   let method: string | undefined;
@@ -102,6 +114,6 @@ function scan(line: string): RawCallProblem | undefined {
       }
     }
   }
-  if (method !== 'tools/call' || requestId === undefined || found === undefined) return undefined;
-  return { requestId, ...found };
+  if (method !== 'tools/call' || requestId === undefined) return undefined;
+  return { requestId, problem: found === undefined ? undefined : { requestId, ...found } };
 }
