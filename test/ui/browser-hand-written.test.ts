@@ -71,7 +71,8 @@ describe.skipIf(!hasChromium)('a status or a content written as something other 
     await withPage(served.browser, async (page, errors) => {
       const content = async (id: string): Promise<string | null> => {
         await page.goto(`${served.ui.url}#/record/${id}`);
-        await page.locator('[data-testid=fields] dd[data-field=title]').waitFor({ timeout: WAIT });
+        // This record's fields, not those of the record shown before (same page, new hash).
+        await page.locator('[data-testid=fields] dd[data-field=id]', { hasText: new RegExp(`^${id}$`) }).waitFor({ timeout: WAIT });
         const field = page.locator('[data-testid=fields] dd[data-field=content]');
         return (await field.count()) === 0 ? null : field.textContent();
       };
