@@ -2,8 +2,10 @@
  * What an agent's MCP client may send that it should not: the server answers each with
  * a tool error that starts with its code, and the session goes on. Runs the built CLI.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { CLI } from '../helpers/paths.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/temp.js';
@@ -67,6 +69,51 @@ describe('__proto__ as a field name', () => {
     // Nested inside a value, the key is data like any other and is kept.
     const nested = await session.ok<{ record: { meta: unknown } }>('update_record', { id, patch: { meta: JSON.parse('{"__proto__":{"x":1}}') as unknown } });
     expect(JSON.stringify(nested.record.meta)).toBe('{"__proto__":{"x":1}}');
+  }, 60_000);
+
+  it('as an argument name is a VALIDATION error, as any unknown argument is (the SDK dropped it and the call ran without it)', async () => {
+    const { session, store } = await start();
+    const result = await session.callRaw('create_prd', '{"title":"t","__proto__":{"status":"approved"}}');
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(/^VALIDATION: invalid arguments for create_prd: __proto__ cannot be used as an argument name/);
+    expect(textOf(result)).toContain('data: {"field":"__proto__"}');
+    expect(withStore(store, (s) => s.listPrds())).toEqual([]);
+  }, 60_000);
+});
+
+describe('the store directory removed under the running server', () => {
+  it('is an IO error whose hint says the store is missing (not a full disk), and calls work again once it is recreated', async () => {
+    const { session, store } = await start();
+    await session.ok('create_prd', { title: 'before' });
+    rmSync(store, { recursive: true, force: true });
+    const result = await session.call('create_prd', { title: 'after' });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(/^IO: /);
+    expect(textOf(result)).toContain('hint: a file or directory of the store is missing (was the store directory removed or moved?)');
+    expect(existsSync(store), 'nothing written: not even the directory made again').toBe(false);
+    expect(runCli(['--store', store, 'init'], { cwd: join(store, '..') }).status).toBe(0);
+    await session.ok('create_prd', { title: 'again' });
+    expect(withStore(store, (s) => s.listPrds().map((p) => p.title))).toEqual(['again']);
+  }, 60_000);
+});
+
+describe('a where condition that is not one', () => {
+  it('is a VALIDATION error naming the condition and saying what is wrong with it', async () => {
+    const { session } = await start();
+    // {} compares nothing: the library refused it naming no field.
+    const empty = await session.call('list_records', { collection: 'prds', where: { status: {} } });
+    expect(empty.isError).toBe(true);
+    expect(textOf(empty)).toMatch(/^VALIDATION: invalid arguments for list_records: where\.status: give at least one operator/);
+    expect(textOf(empty)).toContain('data: {"field":"where.status"}');
+    // An operator's value of the wrong type: named, with the type it needs (it said only "Invalid input").
+    const like = await session.call('list_records', { collection: 'prds', where: { status: { like: 5 } } });
+    expect(textOf(like)).toMatch(/^VALIDATION: invalid arguments for list_records: where\.status\.like: Invalid input: expected string, received number/);
+    const inList = await session.call('list_records', { collection: 'prds', where: { n: { in: [1, { x: 1 }] } } });
+    expect(textOf(inList)).toMatch(/^VALIDATION: invalid arguments for list_records: where\.n\.in\.1: /);
+    // A condition that fits no shape at all keeps the union's own words.
+    const list = await session.call('list_records', { collection: 'prds', where: { status: ['a'] } });
+    expect(textOf(list)).toMatch(/^VALIDATION: invalid arguments for list_records: where\.status: Invalid input/);
+    expect((await session.ok<{ total: number }>('list_records', { collection: 'prds', where: { status: { in: ['draft'] } } })).total).toBe(0);
   }, 60_000);
 });
 
@@ -144,6 +191,42 @@ describe('arguments JSON.parse would change', () => {
 });
 
 describe('how the messages are framed', () => {
+  it('a client that reuses a request id once answered: a refused call leaves nothing to the next one with that id (its correct call was refused as a key given twice)', async () => {
+    const cwd = tempDir('taskstore-mcp-');
+    const store = join(cwd, '.taskstore');
+    runCli(['init'], { cwd });
+    const server = spawn(process.execPath, [CLI, '--store', store, 'mcp'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const lines = createInterface({ input: server.stdout });
+    const answers: Record<string, unknown>[] = [];
+    const waiting: ((answer: Record<string, unknown>) => void)[] = [];
+    lines.on('line', (line) => {
+      const answer = JSON.parse(line) as Record<string, unknown>;
+      const resolve = waiting.shift();
+      if (resolve !== undefined) resolve(answer);
+      else answers.push(answer);
+    });
+    // One message at a time, each sent once the one before is answered, as a simple client does.
+    const ask = (message: string): Promise<Record<string, unknown>> =>
+      new Promise((resolve) => {
+        waiting.push(resolve);
+        server.stdin.write(`${message}\n`);
+      });
+    try {
+      await ask(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'ids', version: '1' } } }));
+      server.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n`);
+      // No tool name: the SDK refuses it before any tool runs (a JSON-RPC error).
+      const refused = await ask('{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"arguments":{"title":"a","title":"b"}}}');
+      expect(refused).toHaveProperty('error');
+      const next = await ask(JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'create_prd', arguments: { title: 'fine' } } }));
+      expect(next, JSON.stringify(next)).toMatchObject({ id: 2, result: { structuredContent: { record: { title: 'fine' } } } });
+      expect(answers).toEqual([]);
+    } finally {
+      server.stdin.end();
+      await new Promise((resolve) => server.once('exit', resolve));
+    }
+    expect(withStore(store, (s) => s.listPrds().map((p) => p.title))).toEqual(['fine']);
+  }, 60_000);
+
   it('a byte-order mark before the first message and CRLF line ends are read (the BOM made the initialize request unreadable)', () => {
     const cwd = tempDir('taskstore-mcp-');
     const store = join(cwd, '.taskstore');

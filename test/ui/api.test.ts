@@ -220,7 +220,7 @@ describe('generic collections', () => {
     for (const n of ['12345678901234567890.0', '1.2345678901234567890e19', '1e400', '-1e400', '1e-400']) {
       const error = get<ErrorResponse>(`/api/collections/notes?where=${encodeURIComponent(`{"n":{"gt":${n}}}`)}`, 400).error;
       expect(error.code, n).toBe('VALIDATION');
-      expect(error.message).toContain(`where: ${n} cannot be held exactly by a number (a double)`);
+      expect(error.message).toContain(`where: n.gt: ${n} cannot be held exactly by a number (a double)`);
     }
     for (const n of ['0.1', '2.5e3', '1e21', '1152921504606846976.0']) get(`/api/collections/notes?where=${encodeURIComponent(`{"n":${n}}`)}`);
   });

@@ -1,7 +1,7 @@
 /**
- * Status badges of records another program wrote with a status that is not text (an
- * object, a number): the page shows the value as written, as every other field, in real
- * Chromium against a real `taskstore ui` process.
+ * Records another program wrote with a status or a content that is not text (an object,
+ * a number): the page shows the value as written, as every other field, in real Chromium
+ * against a real `taskstore ui` process.
  */
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,7 +12,7 @@ import { servedStoreInBrowser } from './browser-fixture.js';
 
 const WAIT = 15_000;
 
-describe.skipIf(!hasChromium)('a status written as something other than text', () => {
+describe.skipIf(!hasChromium)('a status or a content written as something other than text', () => {
 
   const served = servedStoreInBrowser('taskstore-ui-status-', (storeDir) => {
     openStore(storeDir).close();
@@ -23,6 +23,16 @@ describe.skipIf(!hasChromium)('a status written as something other than text', (
       [
         { id: 'odd-run', ts_id: 'none', worktree_path: '/wt', branch_name: 'b', status: 7, started_at: now, created_at: now, updated_at: now },
         { id: 'null-run', ts_id: null, worktree_path: '/wt', branch_name: 'b', status: 'failed', started_at: 'noon', created_at: now, updated_at: now },
+      ]
+        .map((line) => `${JSON.stringify(line)}\n`)
+        .join(''),
+    );
+    appendFileSync(
+      join(storeDir, 'notes.jsonl'),
+      [
+        { id: 'number-content', title: 'n', content: 42, created_at: now, updated_at: now },
+        { id: 'object-content', title: 'o', content: { body: 'kept' }, created_at: now, updated_at: now },
+        { id: 'own-constructor', title: 'c', constructor: 'mine', toString: 'also mine', created_at: now, updated_at: now },
       ]
         .map((line) => `${JSON.stringify(line)}\n`)
         .join(''),
@@ -53,6 +63,37 @@ describe.skipIf(!hasChromium)('a status written as something other than text', (
       const cells = await row.locator('td').allTextContents();
       expect(cells.slice(0, 6)).toEqual(['failed', 'null', '—', '0', '—', 'noon']);
       expect(await row.locator('a.record-link').count()).toBe(1); // its own id only
+      expect(errors).toEqual([]);
+    });
+  });
+
+  it('a content that is not text (a number, an object) is shown as a field, not left out (only text content is rendered as markdown)', async () => {
+    await withPage(served.browser, async (page, errors) => {
+      const content = async (id: string): Promise<string | null> => {
+        await page.goto(`${served.ui.url}#/record/${id}`);
+        // This record's fields, not those of the record shown before (same page, new hash).
+        await page.locator('[data-testid=fields] dd[data-field=id]', { hasText: new RegExp(`^${id}$`) }).waitFor({ timeout: WAIT });
+        const field = page.locator('[data-testid=fields] dd[data-field=content]');
+        return (await field.count()) === 0 ? null : field.textContent();
+      };
+      expect(await content('number-content')).toBe('42');
+      expect(JSON.parse((await content('object-content'))!)).toEqual({ body: 'kept' });
+      expect(errors).toEqual([]);
+    });
+  });
+
+  it("a column that only some records have, named like an object's own members (constructor, toString), is empty for the others (it showed `function Object() { [native code] }`)", async () => {
+    await withPage(served.browser, async (page, errors) => {
+      await page.goto(`${served.ui.url}#/collection/notes`);
+      const table = page.locator('[data-testid=collection-table]');
+      await table.locator('tr[data-id="own-constructor"]').waitFor({ timeout: WAIT });
+      const headers = await table.locator('thead th').allTextContents();
+      const cells = async (id: string): Promise<string[]> => {
+        const texts = await table.locator(`tr[data-id="${id}"] td`).allTextContents();
+        return ['constructor', 'toString'].map((column) => texts[headers.indexOf(column)]!);
+      };
+      expect(await cells('own-constructor')).toEqual(['mine', 'also mine']);
+      expect(await cells('number-content')).toEqual(['', '']);
       expect(errors).toEqual([]);
     });
   });

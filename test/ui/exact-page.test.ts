@@ -30,7 +30,8 @@ describe('the filter box', () => {
     expect(() => parseFilter('n=12345678901234567890.0')).toThrow('n: 12345678901234567890.0 cannot be held exactly by a number (a double): the filter would match 12345678901234567168 instead');
     expect(() => parseFilter('n=0.10000000000000001')).toThrow('n: 0.10000000000000001 cannot be held exactly');
     for (const literal of ['12345678901234567890.0', '1.2345678901234567890e19', '1e400', '-1e400', '1e-400']) {
-      expect(() => parseFilter(`{"n":{"in":[1,${literal}]}}`), literal).toThrow(`${literal} cannot be held exactly by a number`);
+      // Named by the member it is in, as a field=value pair names its field.
+      expect(() => parseFilter(`{"m":1,"n":{"in":[1,${literal}]}}`), literal).toThrow(`n.in.1: ${literal} cannot be held exactly by a number`);
     }
     // Ordinary decimals, and a double's exact value or its written form, filter by that double.
     expect(parseFilter('a=0.1 b=3.14 c=100.0 d=1152921504606846976.0 e=1152921504606847000')).toEqual({ a: 0.1, b: 3.14, c: 100, d: 2 ** 60, e: 2 ** 60 });

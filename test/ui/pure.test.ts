@@ -109,8 +109,10 @@ describe('table filter', () => {
     expect(() => parseFilter('status=open owner=ana status=done')).toThrow('status is given twice');
     // In the JSON form too: JSON.parse kept the last value without a word.
     expect(() => parseFilter('{"status":"open","status":"done"}')).toThrow('status is given twice');
-    expect(() => parseFilter('{"n":{"gt":1,"gt":5}}')).toThrow('gt is given twice');
+    expect(() => parseFilter('{"n":{"gt":1,"gt":5}}')).toThrow('n.gt is given twice');
     expect(parseFilter('{"a":{"gt":1},"b":{"gt":5}}')).toEqual({ a: { gt: 1 }, b: { gt: 5 } });
+    // The message names the member, not only the key: which of the fields has gt twice?
+    expect(() => parseFilter('{"a":{"gt":1},"b":{"lt":9,"gt":1,"gt":5}}')).toThrow(/^b\.gt is given twice/);
     const where = parseFilter('__proto__=x n=1');
     expect(Object.keys(where)).toEqual(['__proto__', 'n']);
     expect(JSON.stringify(where)).toBe('{"__proto__":"x","n":1}');

@@ -42,6 +42,18 @@ type Frame = { keys: Set<string>; key: string | undefined; expectKey: boolean } 
  *   // { requestId: 3, field: 'a', message: 'a is given twice: …' }
  */
 export function rawCallProblem(line: string): RawCallProblem | undefined {
+  const call = inspectToolCall(line);
+  return call?.problem;
+}
+
+/**
+ * The request id of a `tools/call` line and its problem (undefined when it has none), or
+ * undefined for a line that is no tools/call with an id. The server keeps what the latest
+ * line of each id said: a request the SDK refused before its handler ran (no tool name)
+ * left its problem behind, and a client that numbers every request 1 had its next,
+ * correct call refused with the problem of the one before.
+ */
+export function inspectToolCall(line: string): { requestId: string | number; problem: RawCallProblem | undefined } | undefined {
   if (!line.includes('"tools/call"')) return undefined;
   try {
     return scan(line);
@@ -50,7 +62,7 @@ export function rawCallProblem(line: string): RawCallProblem | undefined {
   }
 }
 
-function scan(line: string): RawCallProblem | undefined {
+function scan(line: string): { requestId: string | number; problem: RawCallProblem | undefined } | undefined {
   const stack: Frame[] = [];
   let requestId: string | number | undefined;
   let method: string | undefined;
@@ -72,6 +84,13 @@ function scan(line: string): RawCallProblem | undefined {
     } else if (top !== undefined && 'keys' in top && top.expectKey) {
       const key = JSON.parse(token) as string;
       top.key = key;
+      if (key === '__proto__' && found === undefined && argumentPath(path()) === '__proto__') {
+        // The SDK's validation copies the arguments by assignment, which sets the
+        // prototype: the argument would vanish before any check saw it (not refused as an
+        // unknown argument, its value never read). Inside a patch or a where the server
+        // finds it itself (it survives there).
+        found = { field: key, message: '__proto__ cannot be used as an argument name: it would be dropped before the tool saw it' };
+      }
       if (top.keys.has(key) && found === undefined) {
         const field = argumentPath(path());
         if (field !== undefined) found = { field, message: `${field} is given twice: JSON keeps only one of the values; give it once` };
@@ -95,6 +114,6 @@ function scan(line: string): RawCallProblem | undefined {
       }
     }
   }
-  if (method !== 'tools/call' || requestId === undefined || found === undefined) return undefined;
-  return { requestId, ...found };
+  if (method !== 'tools/call' || requestId === undefined) return undefined;
+  return { requestId, problem: found === undefined ? undefined : { requestId, ...found } };
 }

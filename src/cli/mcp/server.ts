@@ -25,7 +25,7 @@ import { TaskStoreError, type Logger, type Store } from '../../index.js';
 import { CliError } from '../errors.js';
 import type { ToolDefinition } from './tool-definition.js';
 import { argumentError, failureResult, toolError, toolSuccess, type ToolResult } from './tool-result.js';
-import { rawCallProblem, type RawCallProblem } from './raw-arguments.js';
+import { inspectToolCall, type RawCallProblem } from './raw-arguments.js';
 import { TOOLS } from './tools.js';
 
 /** What the server tells the agent when it connects: the intended workflow in a few lines. */
@@ -78,10 +78,19 @@ export function toolJsonSchema(schema: z.ZodObject, io: 'input' | 'output'): Rec
 class RawProblems {
   private readonly byId = new Map<string | number, RawCallProblem>();
 
-  add(problem: RawCallProblem): void {
-    // A request the SDK refuses before any handler runs leaves its entry: keep the map small.
+  /**
+   * What the latest tools/call line with `requestId` said: its problem, or none. A line
+   * without a problem clears what an earlier one with the same id left (a request the SDK
+   * refused before any handler ran keeps its entry, and ids may be reused once answered).
+   */
+  note(requestId: string | number, problem: RawCallProblem | undefined): void {
+    if (problem === undefined) {
+      this.byId.delete(requestId);
+      return;
+    }
+    // Entries of refused requests stay until their id comes again: keep the map small.
     if (this.byId.size >= 1000) this.byId.delete(this.byId.keys().next().value!);
-    this.byId.set(problem.requestId, problem);
+    this.byId.set(requestId, problem);
   }
 
   take(requestId: string | number): RawCallProblem | undefined {
@@ -114,8 +123,8 @@ function inspectLines(input: Readable, problems: RawProblems, maxLine: number): 
     let from = 0;
     for (let end = text.indexOf('\n'); end !== -1; from = end + 1, end = text.indexOf('\n', from)) {
       if (!skipping) {
-        const problem = rawCallProblem(pieces.join('') + text.slice(from, end));
-        if (problem !== undefined) problems.add(problem);
+        const call = inspectToolCall(pieces.join('') + text.slice(from, end));
+        if (call !== undefined) problems.note(call.requestId, call.problem);
       }
       pieces = [];
       pending = 0;
@@ -191,7 +200,7 @@ export function callTool(
     return failureResult({
       code: 'VALIDATION',
       message: `invalid arguments for ${name}: ${rawProblem.message}`,
-      hint: 'JSON parsing would have changed what you wrote (one of the two values dropped, or the number rounded); nothing was written',
+      hint: 'JSON parsing would have changed what you wrote (a value dropped, or a number rounded); nothing was written',
       data: { field: rawProblem.field },
     });
   }

@@ -84,6 +84,11 @@ function agentHint(err: TaskStoreError, tool: string | undefined): string | unde
     return 'this task spec is not claimable now (see its status): ready_task_specs lists the ready ones; claim_task_spec without id takes the next one';
   }
   if (err.code === 'STALE' || err.code === 'CLAIMED') return DEFAULT_HINTS[err.code];
+  if (err.code === 'IO' && err.data.errno === 'ENOENT' && err.hint === undefined) {
+    // The store directory removed under the running server: "not writable or the disk is
+    // full" sent the agent looking for the wrong cause.
+    return 'a file or directory of the store is missing (was the store directory removed or moved?); calls work again once it is back, or recreated with `taskstore init`; nothing was written';
+  }
   return err.hint ?? DEFAULT_HINTS[err.code];
 }
 
@@ -107,17 +112,40 @@ export function failureResult(failure: ToolFailure): ToolResult {
 
 /** The arguments did not match the tool's input schema: one `VALIDATION` error naming every offending argument. */
 export function argumentError(tool: string, error: z.ZodError): ToolResult {
-  const problems = error.issues.map((issue) => {
+  const issues = error.issues.flatMap((issue) => specificIssues(issue, []));
+  const problems = issues.map((issue) => {
     const path = issue.path.map(String).join('.');
     return path === '' ? issue.message : `${path}: ${issue.message}`;
   });
-  const first = error.issues[0];
+  const first = issues[0];
   return failureResult({
     code: 'VALIDATION',
     message: `invalid arguments for ${tool}: ${problems.join('; ')}`,
     hint: 'fix the arguments as the tool\'s input schema describes (tools/list) and call again; nothing was written',
     data: first === undefined || first.path.length === 0 ? {} : { field: first.path.map(String).join('.') },
   });
+}
+
+/** An issue as reported: its full path from the arguments, and its message. */
+interface ReportedIssue {
+  path: PropertyKey[];
+  message: string;
+}
+
+/**
+ * What to report of `issue`, found at `base`. A value that fits no alternative of a union
+ * (a `where` condition is a plain value or an object of operators) is only "Invalid
+ * input"; the alternative that got furthest into the value (its issues' paths are the
+ * longest) says what was wrong: `{"like": 5}` is an object of operators whose `like` is
+ * not a string. When none got inside the value, the union's own message stays.
+ */
+function specificIssues(issue: z.core.$ZodIssue, base: readonly PropertyKey[]): ReportedIssue[] {
+  const path = [...base, ...issue.path];
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return [{ path, message: issue.message }];
+  const depth = (branch: z.core.$ZodIssue[]): number => Math.max(0, ...branch.map((i) => i.path.length));
+  const furthest = issue.errors.reduce((best, branch) => (depth(branch) > depth(best) ? branch : best));
+  if (depth(furthest) === 0) return [{ path, message: issue.message }];
+  return furthest.flatMap((inner) => specificIssues(inner, path));
 }
 
 function safeJson(value: unknown): string {

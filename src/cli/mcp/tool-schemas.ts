@@ -52,6 +52,8 @@ const operators = z
     like: z.string().optional().describe('SQL LIKE pattern: % any run of characters, _ one character'),
     in: z.array(scalar).optional(),
   })
+  // `{}` names no comparison: the library refused it with a message naming no field.
+  .refine((ops) => Object.values(ops).some((v) => v !== undefined), 'give at least one operator: eq, ne, lt, lte, gt, gte, like or in')
   .describe('comparison operators, all of which must hold');
 
 export const whereArg = z

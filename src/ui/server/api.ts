@@ -8,8 +8,6 @@
  */
 import { ExecutionStatusSchema, findCycles, NotFoundError, recordType, TaskStoreError, ValidationError, withReadDefaults, type Condition, type Execution, type Store, type TaskSpec } from '../../index.js';
 import { CliError } from '../../shared/errors.js';
-import { comparedAs, roundedNumbers } from '../../shared/exact-integers.js';
-import { repeatedKey } from '../../shared/json-keys.js';
 import { resolveId } from '../../shared/id-prefix.js';
 import { exactHistory, exactList, exactRecord, exactRecords } from '../../shared/exact-records.js';
 import { readRecord } from '../../shared/read-record.js';
@@ -29,6 +27,7 @@ import type {
 } from '../api-types.js';
 import { boardColumns, progressOf } from './board.js';
 import { dependencyIds } from '../dependency-entries.js';
+import { whereTextProblem } from '../where-text.js';
 
 interface ApiAnswer {
   status: number;
@@ -243,16 +242,10 @@ function parseWhere(text: string | null): Record<string, never> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new ValidationError('where must be a JSON object, e.g. {"status":"open"}', { field: 'where' });
   }
-  const repeated = repeatedKey(text);
-  if (repeated !== undefined) {
-    // JSON.parse keeps the last of the two: the filter would answer another question than the one asked.
-    throw new ValidationError(`where: ${JSON.stringify(repeated)} is given twice in one object; a filter holds one value per field and operator`, { field: 'where' });
-  }
-  const [inexact] = roundedNumbers(text);
-  if (inexact !== undefined) {
-    // JSON.parse rounded it: filtering by the rounded number would answer another question.
-    throw new ValidationError(`where: ${inexact} cannot be held exactly by a number (a double): the filter would compare with ${comparedAs(inexact)}`, { field: 'where' });
-  }
+  // A key given twice (JSON.parse keeps the last) or a number JSON.parse rounds: the
+  // filter would answer another question than the one asked.
+  const problem = whereTextProblem(text);
+  if (problem !== undefined) throw new ValidationError(`where: ${problem.message}`, { field: `where.${problem.path}` });
   return value as Record<string, never>;
 }
 

@@ -50,24 +50,53 @@ interface Loaded<T> {
  * The answer of `path`, fetched again whenever `path` or `version` (the live channel's
  * counter) changes. The previous data stays on screen while the next answer loads, so
  * a live update never blanks the view.
+ *
+ * A version that moves while the answer for `path` is on its way does not cancel it: the
+ * answer is shown, then fetched once more. Cancelled, a view whose answer takes longer
+ * than the time between changes (the PRD list of 10,000 PRDs while agents write task
+ * specs several times a second) never received one and stayed as it was until the writes
+ * stopped. A new `path` cancels the old one's answer: that view is gone.
  */
 export function useApi<T>(path: string | undefined, version: number): Loaded<T> {
   const [state, setState] = useState<Loaded<T>>({ data: undefined, error: undefined, loading: path !== undefined });
   const lastPath = useRef<string | undefined>(undefined);
+  /** The request on its way, and whether a change came after it left. */
+  const inFlight = useRef<{ path: string; ctl: AbortController; again: boolean } | undefined>(undefined);
   useEffect(() => {
     if (path === undefined) return;
+    const current = inFlight.current;
+    if (current !== undefined && current.path === path) {
+      current.again = true;
+      return;
+    }
+    current?.ctl.abort();
     const samePath = lastPath.current === path;
     lastPath.current = path;
-    const ctl = new AbortController();
     setState((s) => ({ data: samePath ? s.data : undefined, error: undefined, loading: true }));
-    getJson<T>(path, ctl.signal).then(
-      (data) => setState({ data, error: undefined, loading: false }),
-      (error: Error) => {
-        if (error.name !== 'AbortError') setState((s) => ({ data: samePath ? s.data : undefined, error, loading: false }));
-      },
-    );
-    return () => ctl.abort();
+    const fetchOnce = (): void => {
+      const request = { path, ctl: new AbortController(), again: false };
+      inFlight.current = request;
+      const done = (): void => {
+        inFlight.current = undefined;
+        if (request.again) fetchOnce();
+      };
+      getJson<T>(path, request.ctl.signal).then(
+        (data) => {
+          if (request.ctl.signal.aborted) return;
+          setState({ data, error: undefined, loading: request.again });
+          done();
+        },
+        (error: Error) => {
+          if (request.ctl.signal.aborted || error.name === 'AbortError') return;
+          setState((s) => ({ data: s.data, error, loading: request.again }));
+          done();
+        },
+      );
+    };
+    fetchOnce();
   }, [path, version]);
+  // Leaving the view cancels what it still waits for.
+  useEffect(() => () => inFlight.current?.ctl.abort(), []);
   return state;
 }
 

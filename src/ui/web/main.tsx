@@ -3,10 +3,10 @@
  * the current hash route. Every record value is rendered as text (Preact escapes
  * children and attributes); the only HTML from a record is its markdown, sanitized.
  */
-import { render } from 'preact';
+import { Component, render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import './styles.css';
-import { useLive, versionOf, type LiveState } from './live.js';
+import { useLive, versionOf } from './live.js';
 import { href, useRoute, type Route } from './router.js';
 import { SearchBox } from './search-box.js';
 import { BoardView } from './views/board.js';
@@ -49,24 +49,57 @@ function useGoKeys(): void {
   }, []);
 }
 
-function View({ route, live }: { route: Route; live: LiveState }) {
-  // Each view refetches only when a collection it shows changed.
-  const specsAndPrds = versionOf(live, ['prds', 'task_specs']);
+/**
+ * The collections a view shows, whose changes make it fetch again (undefined: all of
+ * them). An agent's heartbeat on executions does not reload the PRD list.
+ */
+function watched(route: Route): readonly string[] | undefined {
   switch (route.view) {
     case 'prds':
-      return <PrdListView version={specsAndPrds} />;
     case 'board':
-      return <BoardView id={route.id} version={specsAndPrds} />;
     case 'graph':
-      return <GraphView id={route.id} version={specsAndPrds} />;
+      return ['prds', 'task_specs'];
     case 'executions':
-      return <ExecutionsView params={route.params} version={versionOf(live, ['executions', 'task_specs'])} />;
-    case 'record':
-      return <RecordView id={route.id} version={versionOf(live)} />;
-    case 'collections':
-      return <CollectionsView version={versionOf(live)} />;
+      return ['executions', 'task_specs'];
     case 'collection':
-      return <CollectionView name={route.name} params={route.params} version={versionOf(live, [route.name])} />;
+      return [route.name];
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The view, drawn again only when its route or its data's version moved. Every live
+ * message re-renders the header (its counter); without this the view's whole tree was
+ * diffed again too, for a change it does not show: with 10,000 PRDs on the list, each
+ * write to another collection froze the page for about half a second.
+ */
+class CurrentView extends Component<{ route: Route; version: number }> {
+  override shouldComponentUpdate(next: { route: Route; version: number }): boolean {
+    return next.route !== this.props.route || next.version !== this.props.version;
+  }
+
+  override render() {
+    return <View route={this.props.route} version={this.props.version} />;
+  }
+}
+
+function View({ route, version }: { route: Route; version: number }) {
+  switch (route.view) {
+    case 'prds':
+      return <PrdListView version={version} />;
+    case 'board':
+      return <BoardView id={route.id} version={version} />;
+    case 'graph':
+      return <GraphView id={route.id} version={version} />;
+    case 'executions':
+      return <ExecutionsView params={route.params} version={version} />;
+    case 'record':
+      return <RecordView id={route.id} version={version} />;
+    case 'collections':
+      return <CollectionsView version={version} />;
+    case 'collection':
+      return <CollectionView name={route.name} params={route.params} version={version} />;
     case 'bad-link':
       return (
         <div class="error" role="alert" data-testid="bad-link">
@@ -111,7 +144,7 @@ function App() {
         </span>
       </header>
       <main id="main" tabIndex={-1}>
-        <View route={route} live={live} />
+        <CurrentView route={route} version={versionOf(live, watched(route))} />
       </main>
     </>
   );

@@ -1,9 +1,12 @@
 /** The search box: records by id prefix or title. `/` focuses it; arrows move, Enter opens, Escape closes. */
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { SearchResponse } from '../api-types.js';
 import { getJson } from './api-client.js';
-import { uniquePrefixes } from './format.js';
+import { clip, uniquePrefixes } from './format.js';
 import { href } from './router.js';
+
+/** Characters of a result's title shown (about two lines of the list). */
+const LABEL_MAX = 120;
 
 export function SearchBox() {
   const [q, setQ] = useState('');
@@ -49,6 +52,14 @@ export function SearchBox() {
       ctl.abort();
     };
   }, [term]);
+
+  // The chosen option stays in sight: 30 answers are taller than the list, and ↓ moved the
+  // choice below its bottom edge, where Enter opened a record nobody could see.
+  const list = useRef<HTMLUListElement>(null);
+  // In the render's own task, so the option is in sight whenever it shows as chosen.
+  useLayoutEffect(() => {
+    list.current?.querySelector(`#search-result-${active}`)?.scrollIntoView({ block: 'nearest' });
+  }, [active, answer]);
 
   const go = (id: string): void => {
     location.hash = href.record(id);
@@ -97,12 +108,16 @@ export function SearchBox() {
         }}
       />
       {open && term !== '' ? (
-        <ul class="search-results" id="search-results" role="listbox" data-testid="search-results">
+        <ul ref={list} class="search-results" id="search-results" role="listbox" data-testid="search-results">
           {answered && results.length === 0 ? <li class="muted">No match</li> : null}
           {results.map((r, i) => (
             <li key={`${r.collection}:${r.id}`} id={`search-result-${i}`} role="option" aria-selected={i === active} class={i === active ? 'active' : undefined}>
               <a href={href.record(r.id)} onMouseDown={(e) => { e.preventDefault(); go(r.id); }}>
-                <span class="label">{r.label}</span> <span class="muted small">{r.collection} · {short.get(r.id)}</span>
+                {/* A title of thousands of characters filled the whole list: clipped, in full on hover. */}
+                <span class="label" title={r.label.length > LABEL_MAX ? clip(r.label, 2000) : undefined}>
+                  {clip(r.label, LABEL_MAX)}
+                </span>{' '}
+                <span class="muted small">{r.collection} · {short.get(r.id)}</span>
               </a>
             </li>
           ))}

@@ -120,7 +120,7 @@ export function CollectionView({ name, params, version }: { name: string; params
                 <tr key={r.id} data-id={r.id}>
                   {columns.map((c) => (
                     <td key={c} class={c === 'id' ? 'mono' : undefined}>
-                      {c === 'id' ? <RecordLink id={r.id}>{short.get(r.id)}</RecordLink> : <Cell field={c} value={r[c]} />}
+                      {c === 'id' ? <RecordLink id={r.id}>{short.get(r.id)}</RecordLink> : <Cell field={c} value={Object.hasOwn(r, c) ? r[c] : undefined} />}
                     </td>
                   ))}
                 </tr>
@@ -133,6 +133,11 @@ export function CollectionView({ name, params, version }: { name: string; params
   );
 }
 
+/**
+ * One value of the table; `value` is the record's own member (undefined when it has none):
+ * a column another record has, such as `constructor` or `__proto__`, read from a record
+ * without it gave the object's inherited member (`function Object() { [native code] }`).
+ */
 function Cell({ field, value }: { field: string; value: unknown }) {
   if (typeof value === 'number' && isTimeField(field)) return <span class="nowrap">{formatTime(value)}</span>;
   const text = valueText(value);

@@ -1,6 +1,6 @@
 /** One record: its fields as text, its markdown content rendered, and its history as a timeline of field diffs. */
 import type { HistoryResponse, RecordResponse } from '../../api-types.js';
-import { apiPath, useApi } from '../api-client.js';
+import { ApiError, apiPath, useApi } from '../api-client.js';
 import { ErrorBox, Loading, RecordLink, StatusBadge } from '../components.js';
 import { formatTime, isTimeField, valueText } from '../format.js';
 import { Markdown } from '../markdown.js';
@@ -12,12 +12,15 @@ const REFERENCE_FIELDS = new Set(['prd_id', 'ts_id', 'from_exec_id', 'to_exec_id
 export function RecordView({ id, version }: { id: string; version: number }) {
   const current = useApi<RecordResponse>(apiPath.record(id), version);
   const history = useApi<HistoryResponse>(apiPath.recordHistory(id), version);
-  const deleted = current.error !== undefined && history.data !== undefined;
+  // Deleted: no live record has the id (404) and its history ends in a deletion. Any other
+  // error (a log locked for a moment) says nothing about the record's being gone.
+  const deleted = current.error instanceof ApiError && current.error.status === 404 && history.data?.versions.at(-1)?.deleted === true;
   return (
     <section>
       {current.error !== undefined && !deleted ? <ErrorBox error={current.error} /> : null}
       {current.data === undefined && current.error === undefined ? <Loading /> : null}
-      {current.data !== undefined ? <RecordFields data={current.data} /> : null}
+      {/* A record deleted while shown: its last fields are in the history, not shown as live. */}
+      {current.data !== undefined && !deleted ? <RecordFields data={current.data} /> : null}
       {deleted ? (
         <h1>
           <span class="muted">{history.data!.collection}</span> {history.data!.id} <span class="badge status-failed">deleted</span>
@@ -68,7 +71,9 @@ function RecordFields({ data }: { data: RecordResponse }) {
       <h1 class="record-title">{title}</h1>
       <dl class="fields" data-testid="fields">
         {Object.entries(record)
-          .filter(([f]) => f !== 'content')
+          // A string content is rendered below as markdown; any other (a number or an
+          // object another program wrote) is a field like the rest, not left unshown.
+          .filter(([f]) => f !== 'content' || content === undefined)
           .map(([field, value]) => (
             <div class="field" key={field}>
               <dt>{field}</dt>
