@@ -455,7 +455,9 @@ export class Store {
   /**
    * Marks an execution complete, in one transaction: the execution → `complete` with
    * `completed_at`; its task spec → `complete`; and when every live task spec of that
-   * PRD is then complete, the PRD → `complete`. Throws `NotFoundError` unless the
+   * PRD is then complete, the PRD → `complete` (unless it is `cancelled`: an operator's
+   * decision, kept). A `failed` or `stopped` execution is refused with `StaleError`,
+   * nothing written (set its status back first if it really finished). Throws `NotFoundError` unless the
    * execution is live (with `ifUpdatedAt`, `StaleError` unless the execution's current
    * version has that `updated_at`). Completing twice changes nothing: an execution already
    * completed (`complete` with a `completed_at`) is left alone, and so are its task spec

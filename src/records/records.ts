@@ -27,7 +27,7 @@ import { parseWriteOptions, type WriteOptions } from '../store/write-options.js'
 import { AlreadyExistsError, ClaimedError, ValidationError } from '../errors.js';
 import { Readiness } from './readiness.js';
 import { assertCurrent, patchOfStored, requireLive } from './live-records.js';
-import { isCompleted, planCompletion } from './cascade.js';
+import { assertCompletable, isCompleted, planCompletion } from './cascade.js';
 import { assertMayComplete, parseClaimant } from './claims.js';
 import { parseArgument, parseRecordInput, storedSchema, withDefaults } from './record-validation.js';
 import { recordChecks, referrersOf } from './record-checks.js';
@@ -216,6 +216,8 @@ export class Records {
       // spec an operator reopened since stays reopened. No claimant check either: it guards
       // writes, and refusing here would tell a loop whose work did complete that it did not.
       if (isCompleted(execution)) return current(true);
+      // Before the claim: the refusal is about the execution the caller named, whoever holds its spec.
+      assertCompletable(id, execution);
       if (claimant !== undefined) {
         // Checked inside the transaction, under the write lock: a takeover cannot land between the check and the writes.
         if (taskSpec === undefined) {

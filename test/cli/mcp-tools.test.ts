@@ -147,6 +147,27 @@ describe('complete_execution with a claimant', () => {
   });
 });
 
+describe('complete_execution of a failed execution', () => {
+  it('refuses with STALE and a hint that says how to go on (not the claim hint); nothing written', () => {
+    const store = openStore();
+    try {
+      const tools = byName(TOOLS);
+      const prd = store.createPrd({ title: 'P' });
+      const spec = store.createTaskSpec({ prd_id: prd, phase_name: 'a' });
+      const exec = store.createExecution({ ts_id: spec, worktree_path: '/w', branch_name: 'b', status: 'failed' });
+      const before = store.getExecution(exec)!.updated_at;
+      const refused = callTool(store, tools, 'complete_execution', { id: exec }, quietLogger());
+      expect(refused.isError).toBe(true);
+      expect(text(refused)).toMatch(new RegExp(`^STALE: cannot complete execution ${exec}: its status is failed`));
+      expect(text(refused)).toContain('hint: this execution was ended as failed or stopped');
+      expect(store.getExecution(exec)).toMatchObject({ status: 'failed', updated_at: before });
+      expect(store.getTaskSpec(spec)!.status).toBe('pending');
+    } finally {
+      store.close();
+    }
+  });
+});
+
 describe('rawCallProblem (what a call\'s JSON text says that parsing loses)', () => {
   const call = (args: string, id = '7') => `{"jsonrpc":"2.0","id":${id},"method":"tools/call","params":{"name":"t","arguments":${args}}}`;
 

@@ -1,7 +1,7 @@
 /**
  * The claim protocol against a model, over random sequences of claims by id and next,
- * renewals, releases, completions (with and without a claimant), operator status changes,
- * forced deletes, full rebuilds and compactions, made from two connections to one store,
+ * renewals, releases, completions (with and without a claimant, of executions in every
+ * status a loop leaves one in), operator status changes of specs and of the PRD, forced deletes, full rebuilds and compactions, made from two connections to one store,
  * while the clock moves forward and steps back (to a lease's last millisecond, the one
  * after, the one before). After every call: its outcome (the result or the error
  * code) is the model's; every spec's claim fields, the ready list, the expired claims
@@ -26,6 +26,10 @@ const LEASES = [1, 1_000, 300_000] as const;
 const TICKS = [-1_000, -1, 0, 1, 999, 1_000, 1_001, 300_000, 300_001] as const;
 const RELEASE = ['pending', 'failed', 'complete', 'blocked'] as const;
 const OPERATOR = ['pending', 'running', 'complete', 'failed', 'blocked'] as const;
+/** An execution's status when it is completed: failed and stopped ones are refused. */
+const EXECUTION = ['running', 'paused', 'failed', 'stopped'] as const;
+/** What an operator sets the PRD to: a cancelled one is never completed by the cascade. */
+const PRD = ['active', 'cancelled', 'failed', 'complete'] as const;
 const specId = (k: number) => `s${k}`;
 
 type Op =
@@ -33,8 +37,9 @@ type Op =
   | { kind: 'next'; who: number; lease: number; other: boolean }
   | { kind: 'renew'; k: number; who: number; lease: number; other: boolean; held: boolean }
   | { kind: 'release'; k: number; who: number; status: (typeof RELEASE)[number]; other: boolean; held: boolean }
-  | { kind: 'complete'; k: number; who: number | null; other: boolean }
+  | { kind: 'complete'; k: number; who: number | null; exec: (typeof EXECUTION)[number]; other: boolean }
   | { kind: 'operator'; k: number; status: (typeof OPERATOR)[number]; other: boolean }
+  | { kind: 'prd'; status: (typeof PRD)[number]; other: boolean }
   | { kind: 'delete'; k: number; other: boolean }
   | { kind: 'tick'; ms: number }
   | { kind: 'leaseEdge'; k: number; offset: number }
@@ -51,8 +56,19 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('next' as const), who, lease, other }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('renew' as const), k, who, lease, other, held }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('release' as const), k, who, status: fc.constantFrom(...RELEASE), other, held }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('complete' as const), k, who: fc.option(who, { nil: null }), other }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('complete' as const),
+      k,
+      who: fc.option(who, { nil: null }),
+      // Mostly running (completions happen), the other statuses often enough to matter.
+      exec: fc.oneof({ weight: 2, arbitrary: fc.constant('running' as const) }, { weight: 2, arbitrary: fc.constantFrom(...EXECUTION) }),
+      other,
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('operator' as const), k, status: fc.constantFrom(...OPERATOR), other }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('prd' as const), status: fc.constantFrom(...PRD), other }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('delete' as const), k, other }) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('tick' as const), ms: fc.constantFrom(...TICKS) }) },
   // The clock set to the end of one of the leases, a millisecond before or after (forward or back).
@@ -123,12 +139,15 @@ class Model {
     Object.assign(s, { status, assigned_to: null, lease: null });
     return id;
   }
-  complete(id: string, who: string | null): string {
+  complete(id: string, who: string | null, exec: string): string {
     const s = this.specs.get(id);
     if (s === undefined) return 'NOT_FOUND';
+    // Its loop or an operator ended it: refused before the claim is looked at, nothing written.
+    if (exec === 'failed' || exec === 'stopped') return 'STALE';
     if (who !== null && !(s.assigned_to === who && (s.status === 'running' || s.status === 'complete'))) return 'CLAIMED';
     Object.assign(s, { status: 'complete', lease: null });
-    if ([...this.specs.values()].every((x) => x.status === 'complete')) this.prdStatus = 'complete';
+    // A cancelled PRD is an operator's decision: the cascade keeps it.
+    if (this.prdStatus !== 'cancelled' && [...this.specs.values()].every((x) => x.status === 'complete')) this.prdStatus = 'complete';
     return id;
   }
   operator(id: string, status: string): string {
@@ -231,15 +250,20 @@ describe('the claim protocol against a model', () => {
               case 'complete': {
                 const claimant = o.who === null ? undefined : WHO[o.who]!;
                 got = outcome(() => {
-                  const exec = s.createExecution({ ts_id: specId(o.k), worktree_path: '/wt', branch_name: 'b' });
+                  const exec = s.createExecution({ ts_id: specId(o.k), worktree_path: '/wt', branch_name: 'b', status: o.exec });
                   return s.completeExecution(exec, claimant === undefined ? undefined : { claimant });
                 });
-                want = model.complete(specId(o.k), claimant ?? null);
+                want = model.complete(specId(o.k), claimant ?? null, o.exec);
                 break;
               }
               case 'operator':
                 got = outcome(() => s.collection<TaskSpec>({ name: 'task_specs' }).patch(specId(o.k), { status: o.status }));
                 want = model.operator(specId(o.k), o.status);
+                break;
+              case 'prd':
+                got = outcome(() => s.updatePrd('prd', { ...s.getPrd('prd')!, status: o.status }).id);
+                model.prdStatus = o.status;
+                want = 'prd';
                 break;
               case 'delete':
                 got = outcome(() => (s.collection({ name: 'task_specs' }).delete(specId(o.k), { force: true }), specId(o.k)));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planCompletion } from '../../src/records/cascade.js';
+import { assertCompletable, planCompletion } from '../../src/records/cascade.js';
 
 const running = { status: 'running' as const, completed_at: null };
 
@@ -56,5 +56,22 @@ describe('planCompletion', () => {
       taskSpec: true,
       prd: false,
     });
+  });
+
+  it('leaves a cancelled PRD alone even when every spec is now complete; a failed one completes', () => {
+    const plan = (status: 'cancelled' | 'failed') => planCompletion({ execution: running, taskSpec: { status: 'running' }, prd: { status }, otherOpenTaskSpecs: 0 });
+    expect(plan('cancelled')).toEqual({ alreadyComplete: false, execution: true, taskSpec: true, prd: false });
+    expect(plan('failed')).toEqual({ alreadyComplete: false, execution: true, taskSpec: true, prd: true });
+  });
+});
+
+describe('assertCompletable', () => {
+  it('refuses failed and stopped executions with STALE; running, paused and complete pass', () => {
+    for (const status of ['failed', 'stopped']) {
+      expect(() => assertCompletable('e1', { status, updated_at: 7 })).toThrow(
+        expect.objectContaining({ code: 'STALE', data: { id: 'e1', expected: null, actual: 7, status } }),
+      );
+    }
+    for (const status of ['running', 'paused', 'complete']) expect(() => assertCompletable('e1', { status, updated_at: 7 })).not.toThrow();
   });
 });

@@ -80,6 +80,10 @@ function agentHint(err: TaskStoreError, tool: string | undefined): string | unde
       ? 'nobody holds this task spec now (it was released or completed, or never claimed), so it is not yours to renew or release; claim_task_spec takes it again if it is claimable'
       : 'another claimant holds this task spec now, not you (your lease may have expired and it was claimed again): stop working on it and pick another one (ready_task_specs, or claim_task_spec without id)';
   }
+  if (err.code === 'STALE' && tool === 'complete_execution') {
+    // complete_execution takes no if_updated_at: its STALE is the execution's own status (failed or stopped), not a claim's.
+    return 'this execution was ended as failed or stopped, so it is not completed (nothing was written): if the work really finished, set its status to running with update_record and call again; otherwise create_execution a new one';
+  }
   if (err.code === 'STALE' && typeof err.data.status === 'string') {
     return 'this task spec is not claimable now (see its status): ready_task_specs lists the ready ones; claim_task_spec without id takes the next one';
   }
