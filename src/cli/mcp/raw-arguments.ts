@@ -12,6 +12,7 @@
  * the server, by reading each message's text before the SDK parses it. Pure.
  */
 import { comparedAs, isInexactNumber, isRoundedNumber, storedAs } from '../../shared/exact-integers.js';
+import { jsonPathTokens } from '../../shared/json-paths.js';
 
 /** A message's JSON-RPC id (its JSON text) and what its tool-call arguments say that parsing loses. */
 export interface RawCallProblem {
@@ -21,16 +22,6 @@ export interface RawCallProblem {
   field: string;
   message: string;
 }
-
-/**
- * JSON tokens: strings, punctuation, numbers and literals (whitespace between them is
- * skipped). A string's characters are a starred class unrolled around its escapes:
- * `(?:[^"\\]|\\.)*` made V8 recurse once per character, and a string of some millions
- * (a large patch) overflowed the stack, which skipped every check of that call.
- */
-const TOKENS = /"[^"\\]*(?:\\.[^"\\]*)*"|[{}[\]:,]|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null/g;
-
-type Frame = { keys: Set<string>; key: string | undefined; expectKey: boolean } | { index: number };
 
 /**
  * The first problem of a `tools/call` request line (one JSON-RPC message), or undefined
@@ -63,54 +54,40 @@ export function inspectToolCall(line: string): { requestId: string | number; pro
 }
 
 function scan(line: string): { requestId: string | number; problem: RawCallProblem | undefined } | undefined {
-  const stack: Frame[] = [];
   let requestId: string | number | undefined;
   let method: string | undefined;
   let found: { field: string; message: string } | undefined;
-  /** The path of the value at the top of the stack. */
-  const path = (): (string | number)[] => stack.map((f) => ('keys' in f ? f.key! : f.index));
-  const argumentPath = (p: (string | number)[]): string | undefined =>
+  const argumentPath = (p: readonly (string | number)[]): string | undefined =>
     p.length > 2 && p[0] === 'params' && p[1] === 'arguments' ? p.slice(2).join('.') : undefined;
-  for (const [token] of line.matchAll(TOKENS)) {
-    const top = stack.at(-1);
-    if (token === '{') stack.push({ keys: new Set(), key: undefined, expectKey: true });
-    else if (token === '[') stack.push({ index: 0 });
-    else if (token === '}' || token === ']') stack.pop();
-    else if (token === ',') {
-      if (top !== undefined && 'keys' in top) top.expectKey = true;
-      else if (top !== undefined) top.index++;
-    } else if (token === ':') {
-      if (top !== undefined && 'keys' in top) top.expectKey = false;
-    } else if (top !== undefined && 'keys' in top && top.expectKey) {
-      const key = JSON.parse(token) as string;
-      top.key = key;
-      if (key === '__proto__' && found === undefined && argumentPath(path()) === '__proto__') {
+  for (const token of jsonPathTokens(line)) {
+    const p = token.path;
+    if (token.kind === 'key') {
+      if (found !== undefined) continue;
+      const field = argumentPath(p);
+      if (token.key === '__proto__' && field === '__proto__') {
         // The SDK's validation copies the arguments by assignment, which sets the
         // prototype: the argument would vanish before any check saw it (not refused as an
         // unknown argument, its value never read). Inside a patch or a where the server
         // finds it itself (it survives there).
-        found = { field: key, message: '__proto__ cannot be used as an argument name: it would be dropped before the tool saw it' };
+        found = { field: token.key, message: '__proto__ cannot be used as an argument name: it would be dropped before the tool saw it' };
+      } else if (token.repeated && field !== undefined) {
+        found = { field, message: `${field} is given twice: JSON keeps only one of the values; give it once` };
       }
-      if (top.keys.has(key) && found === undefined) {
-        const field = argumentPath(path());
-        if (field !== undefined) found = { field, message: `${field} is given twice: JSON keeps only one of the values; give it once` };
-      }
-      top.keys.add(key);
-    } else {
-      const p = path();
-      if (p.length === 1 && p[0] === 'id') requestId = JSON.parse(token) as string | number;
-      if (p.length === 1 && p[0] === 'method' && token.startsWith('"')) method = JSON.parse(token) as string;
-      const field = argumentPath(p);
-      if (field !== undefined && found === undefined && /^-?\d/.test(token)) {
-        const where = p[2] === 'where';
-        if (where ? isRoundedNumber(token) : isInexactNumber(token)) {
-          found = {
-            field,
-            message: where
-              ? `${field}: ${token} cannot be held exactly by a number (a double): the filter would compare with ${comparedAs(token)}; pass a number a double holds, or a string`
-              : `${field}: ${token} cannot be held exactly by a number (a double): it would be stored as ${storedAs(token)}; pass it as a string`,
-          };
-        }
+      continue;
+    }
+    const text = token.token;
+    if (p.length === 1 && p[0] === 'id') requestId = JSON.parse(text) as string | number;
+    if (p.length === 1 && p[0] === 'method' && text.startsWith('"')) method = JSON.parse(text) as string;
+    const field = argumentPath(p);
+    if (field !== undefined && found === undefined && /^-?\d/.test(text)) {
+      const where = p[2] === 'where';
+      if (where ? isRoundedNumber(text) : isInexactNumber(text)) {
+        found = {
+          field,
+          message: where
+            ? `${field}: ${text} cannot be held exactly by a number (a double): the filter would compare with ${comparedAs(text)}; pass a number a double holds, or a string`
+            : `${field}: ${text} cannot be held exactly by a number (a double): it would be stored as ${storedAs(text)}; pass it as a string`,
+        };
       }
     }
   }
