@@ -1,0 +1,46 @@
+/**
+ * What a first-time user, following README.md and docs/cli.md, was misled by: each case
+ * runs the built CLI in a temp git repository.
+ */
+import { describe, expect, it } from 'vitest';
+import { GitRepo } from '../helpers/git-repo.js';
+import { tempDir } from '../helpers/temp.js';
+import { runCli, runJson, withStore } from './run-cli.js';
+
+function repoWithStore(): string {
+  const repo = GitRepo.init({ dir: tempDir('taskstore-first-use-') });
+  expect(runCli(['init'], { cwd: repo.dir }).status).toBe(0);
+  return repo.dir;
+}
+
+describe('an empty filtered list says the filter matched nothing, not that there are no records', () => {
+  it('list --where, list-prds --status, list-task-specs --status/--prd-id, list-dependencies --exec-id', () => {
+    const cwd = repoWithStore();
+    withStore(`${cwd}/.taskstore`, (s) => {
+      s.collection({ name: 'notes' }).createMany([{ status: 'open' }, { status: 'open' }]);
+      s.collection({ name: 'one' }).create({ status: 'open' });
+    });
+    const prd = runJson<{ id: string }>(['create-prd', 'Search'], { cwd }).id;
+    const other = runJson<{ id: string }>(['create-prd', 'Other'], { cwd }).id;
+    const spec = runJson<{ id: string }>(['create-task-spec', '--prd-id', prd, 'schema'], { cwd }).id;
+    const exec = runJson<{ id: string }>(['create-execution', '--ts-id', spec, '--worktree', 'wt', '--branch', 'b'], { cwd }).id;
+
+    const empty = (args: string[]): string => {
+      const r = runCli(args, { cwd });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toBe('');
+      return r.stderr;
+    };
+    expect(empty(['list', 'notes', '--where', 'status=done'])).toBe('(none of the 2 records in notes matches the --where conditions)\n');
+    expect(empty(['list', 'notes', '--where', 'status=done', '--limit', '0'])).toBe('(none of the 2 records in notes matches the --where conditions)\n');
+    expect(empty(['list', 'one', '--where', 'status=done'])).toBe('(the one record in one does not match the --where conditions)\n');
+    expect(empty(['list-prds', '--status', 'failed'])).toBe('(no failed PRDs)\n');
+    expect(empty(['list-task-specs', '--status', 'complete'])).toBe('(no complete task specs)\n');
+    expect(empty(['list-task-specs', '--prd-id', other])).toBe(`(no task specs of PRD ${other})\n`);
+    expect(empty(['list-task-specs', '--prd-id', other, '--ready'])).toBe(`(no task specs of PRD ${other} are ready)\n`);
+    expect(empty(['list-dependencies', '--exec-id', exec])).toBe(`(no dependencies from or to execution ${exec})\n`);
+    // Unfiltered and empty, they still say there are none.
+    expect(empty(['list-dependencies'])).toBe('(no dependencies)\n');
+    expect(empty(['list-workflows'])).toBe('(no workflows)\n');
+  });
+});
