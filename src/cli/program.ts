@@ -651,10 +651,11 @@ export function buildProgram(setExitCode: (code: number) => void): AnyCommand {
 
   // Last, so it covers every option of every command declared above (and global ones).
   refuseRepeatedValueOptions(program);
-  // Usage errors name the command they happened in, so the hint can point at its --help.
+  // Usage errors name the command they happened in, so the hint can point at its --help
+  // (and, for a command that takes arguments, at `--` for one that starts with -).
   for (const cmd of program.commands) {
     cmd.exitOverride((err) => {
-      throw Object.assign(err, { commandName: cmd.name() });
+      throw Object.assign(err, { commandName: cmd.name(), takesArguments: cmd.registeredArguments.length > 0 });
     });
   }
   return program;

@@ -2,6 +2,8 @@
  * What a first-time user, following README.md and docs/cli.md, was misled by: each case
  * runs the built CLI in a temp git repository.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GitRepo } from '../helpers/git-repo.js';
 import { tempDir } from '../helpers/temp.js';
@@ -42,5 +44,27 @@ describe('an empty filtered list says the filter matched nothing, not that there
     // Unfiltered and empty, they still say there are none.
     expect(empty(['list-dependencies'])).toBe('(no dependencies)\n');
     expect(empty(['list-workflows'])).toBe('(no workflows)\n');
+  });
+});
+
+describe('an id that starts with -', () => {
+  it('is reachable after --, and the usage error for it says so; nothing is written by the refused command', () => {
+    const cwd = repoWithStore();
+    withStore(`${cwd}/.taskstore`, (s) => s.collection({ name: 'notes' }).create({ id: '-x', t: 1 }));
+    const before = readFileSync(join(cwd, '.taskstore', 'notes.jsonl'), 'utf8');
+    for (const args of [['show', '-x'], ['update', '-x', '--set', 't=2']]) {
+      const r = runCli(args, { cwd });
+      expect(r.status).toBe(2);
+      expect(r.stderr).toBe(
+        `taskstore: error: unknown option '-x'\nhint: run \`taskstore ${args[0]} --help\` for usage; an argument that starts with - (an id) goes after --, at the end: \`taskstore ${args[0]} [options] -- <argument>\`\n`,
+      );
+    }
+    expect(readFileSync(join(cwd, '.taskstore', 'notes.jsonl'), 'utf8')).toBe(before);
+    // The hint is only for commands that take an argument, and not when commander suggests an option.
+    expect(runCli(['list-prds', '-x'], { cwd }).stderr).toBe("taskstore: error: unknown option '-x'\nhint: run `taskstore list-prds --help` for usage\n");
+    expect(runCli(['show', '--jsn', 'a'], { cwd }).stderr).not.toContain('goes after --');
+    // As the hint says:
+    expect(runJson<{ t: number }>(['show', '--', '-x'], { cwd }).t).toBe(1);
+    expect(runJson<{ t: number }>(['update', '--set', 't=2', '--', '-x'], { cwd }).t).toBe(2);
   });
 });
