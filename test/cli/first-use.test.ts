@@ -2,10 +2,12 @@
  * What a first-time user, following README.md and docs/cli.md, was misled by: each case
  * runs the built CLI in a temp git repository.
  */
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GitRepo } from '../helpers/git-repo.js';
+import { CLI } from '../helpers/paths.js';
 import { tempDir } from '../helpers/temp.js';
 import { runCli, runJson, withStore } from './run-cli.js';
 
@@ -66,5 +68,20 @@ describe('an id that starts with -', () => {
     // As the hint says:
     expect(runJson<{ t: number }>(['show', '--', '-x'], { cwd }).t).toBe(1);
     expect(runJson<{ t: number }>(['update', '--set', 't=2', '--', '-x'], { cwd }).t).toBe(2);
+  });
+});
+
+describe('the hint of "not a TaskStore" names a command that runs as copied', () => {
+  it('quotes a store path with a space or a quote, so the copied command creates that store (copied unquoted, it failed: "store" was taken for the command)', () => {
+    const cwd = tempDir('taskstore-first-use-');
+    for (const name of ['my store', "it's"]) {
+      const dir = join(cwd, name);
+      const r = runCli(['--store', dir, 'list-prds'], { cwd });
+      expect(r.status).toBe(1);
+      const command = /hint: run `(taskstore [^`]*)`/.exec(r.stderr)![1]!;
+      const copied = spawnSync('sh', ['-c', command.replace(/^taskstore /, `"${process.execPath}" "${CLI}" `)], { cwd, encoding: 'utf8' });
+      expect(copied.status, copied.stderr).toBe(0);
+      expect(existsSync(join(dir, '.version'))).toBe(true);
+    }
   });
 });
