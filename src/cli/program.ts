@@ -81,8 +81,9 @@ function storeDirText(value: string): string {
 
 /**
  * A name the command needs (`--as`, `ui --host`, git-sync's `--remote`, `--branch`,
- * `--message`, `init --branch`), given as blank text (`--as "$LOOP"` with LOOP unset): a
- * usage error (exit 2) like every other malformed option value. Left to the library it was
+ * `--message`, `init --branch`; the title, phase name, worktree and branch a new record
+ * gets), given as blank text (`--as "$LOOP"` with LOOP unset): a usage error (exit 2)
+ * like every other malformed value, rather than a record created with an empty title. Left to the library it was
  * a validation failure (exit 1), and `ui --host ""` even listened on every address.
  * Control characters cannot name anything either (they would forge lines of messages);
  * a commit message may span lines.
@@ -361,7 +362,7 @@ export function buildProgram(setExitCode: (code: number) => void): AnyCommand {
   program
     .command('create-prd')
     .description('create a PRD and print its id')
-    .argument('<title>', 'the title')
+    .argument('<title>', 'the title', nameText('give the title', { multiLine: true }))
     .option('--description <text>', 'a short description')
     .option('--status <status>', 'initial status (default draft)')
     .option('--content-file <file>', 'markdown file for the content (- reads stdin)')
@@ -381,7 +382,7 @@ export function buildProgram(setExitCode: (code: number) => void): AnyCommand {
   program
     .command('create-task-spec')
     .description('create a task spec under a PRD and print its id')
-    .argument('<phase_name>', 'the phase name')
+    .argument('<phase_name>', 'the phase name', nameText('name the phase', { multiLine: true }))
     .requiredOption('--prd-id <id>', 'the PRD (id or unique prefix)', idText)
     .option('--description <text>', 'a short description')
     .option('--workflow <name>', 'workflow name')
@@ -404,8 +405,8 @@ export function buildProgram(setExitCode: (code: number) => void): AnyCommand {
     .command('create-execution')
     .description('create an execution of a task spec and print its id')
     .requiredOption('--ts-id <id>', 'the task spec (id or unique prefix)', idText)
-    .requiredOption('--worktree <path>', 'the worktree path')
-    .requiredOption('--branch <name>', 'the branch name')
+    .requiredOption('--worktree <path>', 'the worktree path', nameText('name the worktree path', { multiLine: true }))
+    .requiredOption('--branch <name>', 'the branch name', nameText('name the branch', { multiLine: true }))
     .addHelpText('after', example('taskstore create-execution --ts-id 0192f3b1 --worktree ../wt/api --branch ts/api'))
     .action(
       act(

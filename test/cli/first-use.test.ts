@@ -85,3 +85,29 @@ describe('the hint of "not a TaskStore" names a command that runs as copied', ()
     }
   });
 });
+
+describe('create-* with an empty title, phase name, worktree or branch (a script\'s unset variable)', () => {
+  it('is a usage error naming the argument, and creates nothing (create-prd "" made an untitled PRD, exit 0)', () => {
+    const cwd = repoWithStore();
+    const prd = runJson<{ id: string }>(['create-prd', 'Search'], { cwd }).id;
+    const spec = runJson<{ id: string }>(['create-task-spec', '--prd-id', prd, 'schema'], { cwd }).id;
+    const logs = (): Record<string, string> =>
+      Object.fromEntries(['prds', 'task_specs', 'executions'].map((c) => [c, existsSync(join(cwd, '.taskstore', `${c}.jsonl`)) ? readFileSync(join(cwd, '.taskstore', `${c}.jsonl`), 'utf8') : '']));
+    const before = logs();
+    for (const [args, message] of [
+      [['create-prd', ''], "argument 'title'. must give the title, not be empty."],
+      [['create-prd', '  '], "argument 'title'. must give the title, not be empty."],
+      [['create-task-spec', '--prd-id', prd, ''], "argument 'phase_name'. must name the phase, not be empty."],
+      [['create-execution', '--ts-id', spec, '--worktree', '', '--branch', 'b'], "option '--worktree <path>' argument '' is invalid. must name the worktree path, not be empty."],
+      [['create-execution', '--ts-id', spec, '--worktree', 'wt', '--branch', ' '], "option '--branch <name>' argument ' ' is invalid. must name the branch, not be empty."],
+    ] as const) {
+      const r = runCli([...args], { cwd });
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr).toContain(message);
+      expect(r.stdout).toBe('');
+    }
+    expect(logs()).toEqual(before);
+    // A title of several lines is a title.
+    expect(runCli(['create-prd', 'two\nlines'], { cwd }).status).toBe(0);
+  });
+});
