@@ -342,22 +342,25 @@ export function buildProgram(setExitCode: (code: number) => void): AnyCommand {
     .command('show')
     .description('show one record (the collection is found from the id)')
     .argument('<id>', 'record id or unique prefix', idText)
-    .addHelpText('after', example('taskstore show 0192f3a4'))
-    .action(act(() => import('./commands/show.js'), (a) => ({ id: a[0] })));
+    .option('--collection <name>', 'look for the id in this collection only (for an id several collections have)')
+    .addHelpText('after', example('taskstore show 0192f3a4', 'taskstore show config --collection settings'))
+    .action(act(() => import('./commands/show.js'), (a, o) => ({ id: a[0], collection: o.collection })));
 
   program
     .command('describe')
     .description("render a record's markdown content for the terminal")
     .argument('<id>', 'record id or unique prefix', idText)
+    .option('--collection <name>', 'look for the id in this collection only (for an id several collections have)')
     .addHelpText('after', example('taskstore describe 0192f3a4'))
-    .action(act(() => import('./commands/describe.js'), (a) => ({ id: a[0] })));
+    .action(act(() => import('./commands/describe.js'), (a, o) => ({ id: a[0], collection: o.collection })));
 
   program
     .command('history')
     .description('every version of a record with the fields that changed (old → new); deletions included')
     .argument('<id>', 'record id or unique prefix (the full id for a deleted record)', idText)
+    .option('--collection <name>', 'look for the id in this collection only (for an id several collections have)')
     .addHelpText('after', example('taskstore history 0192f3a4'))
-    .action(act(() => import('./commands/history.js'), (a) => ({ id: a[0] })));
+    .action(act(() => import('./commands/history.js'), (a, o) => ({ id: a[0], collection: o.collection })));
 
   program
     .command('create-prd')
@@ -421,11 +424,12 @@ export function buildProgram(setExitCode: (code: number) => void): AnyCommand {
     .argument('<id>', 'record id or unique prefix', idText)
     .requiredOption('--set <field=value>', 'a field to change (repeatable)', collect)
     .option('--if-updated-at <n>', "write only if the record's current updated_at is n (else exit 1, nothing written)", nonNegativeInt)
+    .option('--collection <name>', 'look for the id in this collection only (for an id several collections have)')
     .addHelpText('after', example('taskstore update 0192f3a4 --set status=ready --set review_passes=3', 'taskstore update 0192f3a4 --set status=active --if-updated-at 1733000000123'))
     .action(
       act(
         () => import('./commands/update.js'),
-        (a, o) => ({ id: a[0], set: o.set ?? [], ifUpdatedAt: o.ifUpdatedAt }),
+        (a, o) => ({ id: a[0], set: o.set ?? [], ifUpdatedAt: o.ifUpdatedAt, collection: o.collection }),
       ),
     );
 
@@ -482,8 +486,9 @@ export function buildProgram(setExitCode: (code: number) => void): AnyCommand {
     .description('delete a record (appends a tombstone; history keeps every version)')
     .argument('<id>', 'record id or unique prefix', idText)
     .option('--force', 'delete even while live records reference it (they are left dangling)')
+    .option('--collection <name>', 'look for the id in this collection only (for an id several collections have)')
     .addHelpText('after', example('taskstore delete 0192f3a4'))
-    .action(act(() => import('./commands/delete.js'), (a, o) => ({ id: a[0], force: o.force === true })));
+    .action(act(() => import('./commands/delete.js'), (a, o) => ({ id: a[0], force: o.force === true, collection: o.collection })));
 
   program
     .command('sync')

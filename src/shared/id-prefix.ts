@@ -101,7 +101,7 @@ export function resolveId(store: IdStore, input: string, options: ResolveIdOptio
           ...(candidates.length > MAX_CANDIDATES ? ['…'] : []),
         ],
         hint: exact.length > 1
-          ? 'commands that take an id of one record type (--prd-id, complete-execution …) look in that collection only; for the others, remove the duplicate with the library'
+          ? 'name the collection too (taskstore show, describe, history, update and delete take --collection NAME)'
           : 'type more characters of the id',
       },
     );

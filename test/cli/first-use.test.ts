@@ -111,3 +111,36 @@ describe('create-* with an empty title, phase name, worktree or branch (a script
     expect(runCli(['create-prd', 'two\nlines'], { cwd }).status).toBe(0);
   });
 });
+
+describe('an id two collections both have (ids are unique per collection)', () => {
+  it('is reachable with --collection from show, describe, history, update and delete; without it the ambiguity error says so', () => {
+    const cwd = repoWithStore();
+    withStore(`${cwd}/.taskstore`, (s) => {
+      s.collection({ name: 'notes' }).create({ id: 'config', v: 1 });
+      s.collection({ name: 'settings' }).create({ id: 'config', v: 2, content: '# Settings' });
+    });
+    const ambiguous = runCli(['show', 'config'], { cwd });
+    expect(ambiguous.status).toBe(1);
+    expect(ambiguous.stderr).toContain('the id "config" is ambiguous: 2 collections have a record with it');
+    expect(ambiguous.stderr).toContain('hint: name the collection too (taskstore show, describe, history, update and delete take --collection NAME)');
+
+    expect(runJson<{ v: number }>(['show', 'config', '--collection', 'notes'], { cwd }).v).toBe(1);
+    expect(runJson<{ v: number }>(['show', 'conf', '--collection', 'settings'], { cwd }).v).toBe(2);
+    expect(runJson<{ content: string }>(['describe', 'config', '--collection', 'settings'], { cwd }).content).toBe('# Settings');
+    expect(runJson<{ v: number }>(['update', 'config', '--collection', 'notes', '--set', 'v=3'], { cwd }).v).toBe(3);
+    expect(runJson<{ collection: string; versions: unknown[] }>(['history', 'config', '--collection', 'notes'], { cwd })).toMatchObject({ collection: 'notes', versions: [{}, {}] });
+    expect(runJson(['delete', 'config', '--collection', 'settings'], { cwd })).toEqual({ collection: 'settings', id: 'config', deleted: true });
+    // The other collection's record is untouched, and now the only one.
+    expect(runJson<{ v: number }>(['show', 'config'], { cwd }).v).toBe(3);
+    expect(runJson<{ collection: string }>(['history', 'config', '--collection', 'settings'], { cwd }).collection).toBe('settings');
+
+    // A name no collection can have is a usage error; one that does not exist finds nothing.
+    const bad = runCli(['show', 'config', '--collection', 'Notes'], { cwd });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('--collection "Notes" is not a valid collection name');
+    const none = runCli(['update', 'config', '--collection', 'nosuch', '--set', 'v=4'], { cwd });
+    expect(none.status).toBe(1);
+    expect(none.stderr).toContain('no record has the id or id prefix "config" in nosuch');
+    expect(existsSync(join(cwd, '.taskstore', 'nosuch.jsonl'))).toBe(false);
+  });
+});
