@@ -86,6 +86,12 @@ export function resolveId(store: IdStore, input: string, options: ResolveIdOptio
   }
   const exact = matches.filter((m) => m.id === input);
   if (exact.length === 1) return exact[0]!;
+  // A full id wins over longer ids it is a prefix of, a deleted record's too: the history
+  // of a deleted `a` is not that of a live `ab`.
+  if (options.includeDeleted && exact.length === 0 && matches.length > 0) {
+    const deleted = deletedIn(store, names, input);
+    if (deleted.length === 1) return { collection: deleted[0]!, id: input, deleted: true };
+  }
   const candidates = exact.length > 1 ? exact : matches;
   if (candidates.length === 1) return candidates[0]!;
   if (candidates.length > 1) {
@@ -108,14 +114,7 @@ export function resolveId(store: IdStore, input: string, options: ResolveIdOptio
   }
   // Only on the way to "not found": a record deleted since is worth saying so (a newcomer
   // who deletes twice, or shows what another loop just deleted, was told to check the id).
-  const deleted = names.filter((name) => {
-    try {
-      return store.collection({ name }).history(input).length > 0;
-    } catch (err) {
-      if (err instanceof TaskStoreError && err.code === 'CONFLICT_MARKERS') return false;
-      throw err;
-    }
-  });
+  const deleted = deletedIn(store, names, input);
   if (options.includeDeleted && deleted.length === 1) return { collection: deleted[0]!, id: input, deleted: true };
   if (conflict !== undefined) throw conflict;
   const where = options.collections?.length === 1 ? ` in ${options.collections[0]}` : '';
@@ -126,6 +125,18 @@ export function resolveId(store: IdStore, input: string, options: ResolveIdOptio
       : options.includeDeleted
         ? 'check the id; a deleted record is found by its full id only'
         : 'check the id (list commands show ids); any unique prefix of an id works',
+  });
+}
+
+/** The collections among `names` whose log holds versions of exactly `id` (it is not live when asked after a live lookup). */
+function deletedIn(store: IdStore, names: readonly string[], id: string): string[] {
+  return names.filter((name) => {
+    try {
+      return store.collection({ name }).history(id).length > 0;
+    } catch (err) {
+      if (err instanceof TaskStoreError && err.code === 'CONFLICT_MARKERS') return false;
+      throw err;
+    }
   });
 }
 

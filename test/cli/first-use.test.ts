@@ -144,3 +144,21 @@ describe('an id two collections both have (ids are unique per collection)', () =
     expect(existsSync(join(cwd, '.taskstore', 'nosuch.jsonl'))).toBe(false);
   });
 });
+
+describe('history of a deleted record whose id is a prefix of a live one', () => {
+  it('is the deleted record\'s history (it showed the live one\'s: a full id wins over longer ids, deleted or not)', () => {
+    const cwd = repoWithStore();
+    withStore(`${cwd}/.taskstore`, (s) => {
+      const notes = s.collection({ name: 'notes' });
+      notes.create({ id: 'task', v: 1 });
+      notes.create({ id: 'task-2', v: 2 });
+      notes.delete('task');
+    });
+    const history = runJson<{ id: string; versions: { deleted: boolean }[] }>(['history', 'task'], { cwd });
+    expect(history.id).toBe('task');
+    expect(history.versions.map((v) => v.deleted)).toEqual([false, true]);
+    // A prefix still finds the live record, as documented.
+    expect(runJson<{ id: string }>(['history', 'task-'], { cwd }).id).toBe('task-2');
+    expect(runJson<{ id: string }>(['show', 'task'], { cwd }).id).toBe('task-2');
+  });
+});
