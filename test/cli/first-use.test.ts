@@ -162,3 +162,20 @@ describe('history of a deleted record whose id is a prefix of a live one', () =>
     expect(runJson<{ id: string }>(['show', 'task'], { cwd }).id).toBe('task-2');
   });
 });
+
+describe('list --limit on a page that is not the last', () => {
+  it('says how many match and where the next page starts, as list-executions does (it said nothing: 20 of 250 read as all)', () => {
+    const cwd = repoWithStore();
+    withStore(`${cwd}/.taskstore`, (s) => void s.collection({ name: 'notes' }).createMany(Array.from({ length: 25 }, (_, n) => ({ n }))));
+    const page = runCli(['list', 'notes', '--limit', '10'], { cwd });
+    expect(page.status).toBe(0);
+    expect(page.stdout.trim().split('\n')).toHaveLength(11);
+    expect(page.stderr).toBe('(showing 1-10 of 25; --offset 10 for more)\n');
+    expect(runCli(['list', 'notes', '--where', 'n<12', '--limit', '5', '--offset', '5'], { cwd }).stderr).toBe('(showing 6-10 of 12; --offset 10 for more)\n');
+    // The last page, and a page without --limit, need no note; --json has none either.
+    expect(runCli(['list', 'notes', '--limit', '10', '--offset', '20'], { cwd }).stderr).toBe('');
+    expect(runCli(['list', 'notes', '--where', 'n<10', '--limit', '10'], { cwd }).stderr).toBe('');
+    expect(runCli(['list', 'notes'], { cwd }).stderr).toBe('');
+    expect(runCli(['--json', 'list', 'notes', '--limit', '10'], { cwd }).stderr).toBe('');
+  });
+});
