@@ -160,6 +160,20 @@ describe('history of a deleted record whose id is a prefix of a live one', () =>
     // A prefix still finds the live record, as documented.
     expect(runJson<{ id: string }>(['history', 'task-'], { cwd }).id).toBe('task-2');
     expect(runJson<{ id: string }>(['show', 'task'], { cwd }).id).toBe('task-2');
+
+    // Deleted in two collections, the id is ambiguous (it also showed task-2), until --collection names one.
+    withStore(`${cwd}/.taskstore`, (s) => {
+      s.collection({ name: 'archive' }).create({ id: 'task', v: 3 });
+      s.collection({ name: 'archive' }).delete('task');
+    });
+    const both = runCli(['history', 'task'], { cwd });
+    expect(both.status).toBe(1);
+    expect(both.stderr).toBe(
+      'taskstore: error: the id "task" is ambiguous: 2 collections had a record with it, deleted since\n' +
+        '  archive  task  (deleted)\n  notes    task  (deleted)\n' +
+        'hint: name the collection too (taskstore show, describe, history, update and delete take --collection NAME)\n',
+    );
+    expect(runJson<{ collection: string; id: string }>(['history', 'task', '--collection', 'archive'], { cwd })).toMatchObject({ collection: 'archive', id: 'task' });
   });
 });
 
