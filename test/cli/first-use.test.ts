@@ -3,7 +3,7 @@
  * runs the built CLI in a temp git repository.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GitRepo } from '../helpers/git-repo.js';
@@ -191,5 +191,17 @@ describe('list --limit on a page that is not the last', () => {
     expect(runCli(['list', 'notes', '--where', 'n<10', '--limit', '10'], { cwd }).stderr).toBe('');
     expect(runCli(['list', 'notes'], { cwd }).stderr).toBe('');
     expect(runCli(['--json', 'list', 'notes', '--limit', '10'], { cwd }).stderr).toBe('');
+  });
+});
+
+describe('show of a long content whose record id holds an escape sequence (another tool wrote it)', () => {
+  it('spells the id out in the "… more lines (taskstore describe <id>)" pointer too; it reached the terminal raw', () => {
+    const cwd = repoWithStore();
+    const content = Array.from({ length: 20 }, (_, i) => `line ${i}`).join('\n');
+    writeFileSync(join(cwd, '.taskstore', 'notes.jsonl'), `${JSON.stringify({ id: 'zz\u001b[31mred', content, updated_at: 5 })}\n`);
+    const r = runCli(['show', 'zz'], { cwd });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('… 8 more lines (taskstore describe zz\\x1b[31mred)');
+    expect(r.stdout).not.toContain('\u001b');
   });
 });

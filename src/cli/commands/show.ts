@@ -66,7 +66,7 @@ function displayValue(out: Output, field: string, value: unknown, id: string): s
     // Nor is it printed as an empty line of its own, which split the field table.
     if (count <= CONTENT_PREVIEW_LINES) return lines.slice(0, count).join('\n');
     const more = count - CONTENT_PREVIEW_LINES;
-    return `${lines.slice(0, CONTENT_PREVIEW_LINES).join('\n')}\n${out.c.dim(`… ${more} more line${more === 1 ? '' : 's'} (taskstore describe ${id})`)}`;
+    return `${lines.slice(0, CONTENT_PREVIEW_LINES).join('\n')}\n${out.c.dim(`… ${more} more line${more === 1 ? '' : 's'} (taskstore describe ${visible(id, true)})`)}`;
   }
   return visible(stringifyExact(value));
 }
