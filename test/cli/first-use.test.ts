@@ -205,3 +205,24 @@ describe('show of a long content whose record id holds an escape sequence (anoth
     expect(r.stdout).not.toContain('\u001b');
   });
 });
+
+describe('--where with a day the calendar does not have', () => {
+  it('is a usage error naming it (2025-02-30 was read as March 2), while real days, leap days and offsets work', () => {
+    const cwd = repoWithStore();
+    withStore(`${cwd}/.taskstore`, (s) => {
+      const notes = s.collection({ name: 'notes' });
+      notes.create({ id: 'feb', due_at: Date.UTC(2025, 1, 28, 12) });
+      notes.create({ id: 'mar', due_at: Date.UTC(2025, 2, 1, 12) });
+    });
+    for (const day of ['2025-02-30', '2025-02-29', '2025-04-31T10:00', '2025-02-30T00:00Z']) {
+      const r = runCli(['list', 'notes', '--where', `due_at>=${day}`], { cwd });
+      expect(r.status, day).toBe(2);
+      expect(r.stderr).toContain(`--where "due_at>=${day}": "${day}" is not a number, a date nor an ISO time`);
+    }
+    const ids = (where: string): string[] => runJson<{ id: string }[]>(['list', 'notes', '--where', where], { cwd }).map((r) => r.id);
+    expect(ids('due_at<2025-03-01')).toEqual(['feb']);
+    expect(ids('due_at>=2025-02-28T23:00-05:00')).toEqual(['mar']);
+    expect(ids('due_at>=2024-02-29')).toEqual(['feb', 'mar']);
+    expect(ids('due_at>=0099-01-01')).toEqual(['feb', 'mar']);
+  });
+});
