@@ -205,6 +205,9 @@ export function buildProgram(setExitCode: (code: number) => void): AnyCommand {
   const program = createRoot();
   program
     .configureOutput({ outputError: () => {} })
+    // A command's help lists --json, --store … too: they work after the command name, and
+    // `taskstore show --help` said nothing of them.
+    .configureHelp({ showGlobalOptions: true })
     .exitOverride()
     .showSuggestionAfterError(true)
     .addHelpText(

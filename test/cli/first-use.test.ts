@@ -226,3 +226,19 @@ describe('--where with a day the calendar does not have', () => {
     expect(ids('due_at>=0099-01-01')).toEqual(['feb', 'mar']);
   });
 });
+
+describe('a command\'s --help', () => {
+  it('lists the global options (--json, --store …), which work after the command name; `show --help` did not mention --json', () => {
+    const cwd = tempDir('taskstore-first-use-');
+    for (const command of ['show', 'list-prds', 'update']) {
+      const help = runCli([command, '--help'], { cwd });
+      expect(help.status).toBe(0);
+      const globals = help.stdout.slice(help.stdout.indexOf('\nGlobal Options:\n'));
+      for (const option of ['--store <dir>', '--json', '--debug', '--max-record-bytes <n>']) expect(globals, command).toContain(`  ${option}`);
+    }
+    // As the help says, after the command name:
+    const store = runCli(['init', '--store', `${cwd}/s`], { cwd });
+    expect(store.status, store.stderr).toBe(0);
+    expect(runCli(['list-prds', '--store', `${cwd}/s`, '--json'], { cwd }).stdout).toBe('[]\n');
+  });
+});
