@@ -15,3 +15,13 @@ export function collectionArgument(name: string, option?: string): string {
     hint: 'collection names are 1-64 characters of a-z, 0-9 and _, starting with a letter (`taskstore metrics` lists the collections)',
   });
 }
+
+/**
+ * The lookup of `show`, `describe`, `history`, `update` and `delete`: every collection,
+ * or only the one `--collection` names. An id two collections both have (ids are unique
+ * per collection) is ambiguous across the store; named with its collection it is not.
+ * @example lookIn('notes') // { collections: ['notes'] }
+ */
+export function lookIn(collection: string | undefined): { collections?: string[] } {
+  return collection === undefined ? {} : { collections: [collectionArgument(collection, '--collection')] };
+}

@@ -35,7 +35,7 @@ interface CommanderLikeError {
   message: string;
 }
 
-export function isCommanderError(err: unknown): err is CommanderLikeError & { commandName?: string } {
+export function isCommanderError(err: unknown): err is CommanderLikeError & { commandName?: string; takesArguments?: boolean } {
   return (
     err instanceof Error &&
     typeof (err as { code?: unknown }).code === 'string' &&
@@ -78,7 +78,12 @@ export function formatError(err: unknown, debug: boolean): FormattedError {
   if (isCommanderError(err)) {
     const text = err.message.replace(/^error: /, '').split('\n').map((l) => l.trim()).filter((l) => l !== '').join(' ');
     const help = err.commandName === undefined ? 'taskstore --help' : `taskstore ${err.commandName} --help`;
-    return { exitCode: EXIT_USAGE, lines: [`taskstore: error: ${text}`, `hint: run \`${help}\` for usage`] };
+    // An id another tool wrote may start with - (`show -x`): commander takes it for an option.
+    const dash =
+      err.code === 'commander.unknownOption' && err.takesArguments === true && !text.includes('Did you mean')
+        ? `; an argument that starts with - (an id) goes after --, at the end: \`taskstore ${err.commandName} [options] -- <argument>\``
+        : '';
+    return { exitCode: EXIT_USAGE, lines: [`taskstore: error: ${text}`, `hint: run \`${help}\` for usage${dash}`] };
   }
   if (err instanceof CliError) {
     return {

@@ -8,6 +8,7 @@ import { basename, dirname, join } from 'node:path';
 import { ConflictMarkersError, remoteStoreBranches, Store, type Logger } from '../index.js';
 import type { CliContext } from './context.js';
 import { CliError, UsageError } from './errors.js';
+import { shellQuote } from '../git/shell-quote.js';
 import { isDirectory, resolveStoreDir, type ResolvedStore } from './resolve-store.js';
 import { visible } from './terminal-safe.js';
 import { worktreeCopyWarning } from './worktree-store.js';
@@ -206,7 +207,7 @@ function assertStoreExists(location: ResolvedStore): void {
     if (existsSync(join(location.dir, '.version'))) return;
     const how = location.source === 'flag' ? ' (named by --store)' : location.source === 'env' ? ' (named by $TASKSTORE_DIR)' : '';
     throw new CliError(`${location.dir}${how} is not a TaskStore (no .version)`, {
-      hint: `run \`taskstore --store ${location.dir} init\` to make it one, or point --store (or TASKSTORE_DIR) at an existing store`,
+      hint: `run \`taskstore --store ${shellQuote(location.dir)} init\` to make it one, or point --store (or TASKSTORE_DIR) at an existing store`,
     });
   }
   if (existsSync(location.dir)) {
@@ -228,7 +229,7 @@ function assertStoreExists(location: ResolvedStore): void {
   }
   const how = location.source === 'flag' ? '--store' : '$TASKSTORE_DIR';
   throw new CliError(`there is no TaskStore at ${location.dir} (named by ${how})`, {
-    hint: `run \`taskstore --store ${location.dir} init\` to create it, or point ${how} to an existing store`,
+    hint: `run \`taskstore --store ${shellQuote(location.dir)} init\` to create it, or point ${how} to an existing store`,
   });
 }
 

@@ -81,8 +81,9 @@ function storeDirText(value: string): string {
 
 /**
  * A name the command needs (`--as`, `ui --host`, git-sync's `--remote`, `--branch`,
- * `--message`, `init --branch`), given as blank text (`--as "$LOOP"` with LOOP unset): a
- * usage error (exit 2) like every other malformed option value. Left to the library it was
+ * `--message`, `init --branch`; the title, phase name, worktree and branch a new record
+ * gets), given as blank text (`--as "$LOOP"` with LOOP unset): a usage error (exit 2)
+ * like every other malformed value, rather than a record created with an empty title. Left to the library it was
  * a validation failure (exit 1), and `ui --host ""` even listened on every address.
  * Control characters cannot name anything either (they would forge lines of messages);
  * a commit message may span lines.
@@ -204,6 +205,9 @@ export function buildProgram(setExitCode: (code: number) => void): AnyCommand {
   const program = createRoot();
   program
     .configureOutput({ outputError: () => {} })
+    // A command's help lists --json, --store … too: they work after the command name, and
+    // `taskstore show --help` said nothing of them.
+    .configureHelp({ showGlobalOptions: true })
     .exitOverride()
     .showSuggestionAfterError(true)
     .addHelpText(
@@ -342,27 +346,30 @@ export function buildProgram(setExitCode: (code: number) => void): AnyCommand {
     .command('show')
     .description('show one record (the collection is found from the id)')
     .argument('<id>', 'record id or unique prefix', idText)
-    .addHelpText('after', example('taskstore show 0192f3a4'))
-    .action(act(() => import('./commands/show.js'), (a) => ({ id: a[0] })));
+    .option('--collection <name>', 'look for the id in this collection only (for an id several collections have)')
+    .addHelpText('after', example('taskstore show 0192f3a4', 'taskstore show config --collection settings'))
+    .action(act(() => import('./commands/show.js'), (a, o) => ({ id: a[0], collection: o.collection })));
 
   program
     .command('describe')
     .description("render a record's markdown content for the terminal")
     .argument('<id>', 'record id or unique prefix', idText)
+    .option('--collection <name>', 'look for the id in this collection only (for an id several collections have)')
     .addHelpText('after', example('taskstore describe 0192f3a4'))
-    .action(act(() => import('./commands/describe.js'), (a) => ({ id: a[0] })));
+    .action(act(() => import('./commands/describe.js'), (a, o) => ({ id: a[0], collection: o.collection })));
 
   program
     .command('history')
     .description('every version of a record with the fields that changed (old → new); deletions included')
     .argument('<id>', 'record id or unique prefix (the full id for a deleted record)', idText)
+    .option('--collection <name>', 'look for the id in this collection only (for an id several collections have)')
     .addHelpText('after', example('taskstore history 0192f3a4'))
-    .action(act(() => import('./commands/history.js'), (a) => ({ id: a[0] })));
+    .action(act(() => import('./commands/history.js'), (a, o) => ({ id: a[0], collection: o.collection })));
 
   program
     .command('create-prd')
     .description('create a PRD and print its id')
-    .argument('<title>', 'the title')
+    .argument('<title>', 'the title', nameText('give the title', { multiLine: true }))
     .option('--description <text>', 'a short description')
     .option('--status <status>', 'initial status (default draft)')
     .option('--content-file <file>', 'markdown file for the content (- reads stdin)')
@@ -382,7 +389,7 @@ export function buildProgram(setExitCode: (code: number) => void): AnyCommand {
   program
     .command('create-task-spec')
     .description('create a task spec under a PRD and print its id')
-    .argument('<phase_name>', 'the phase name')
+    .argument('<phase_name>', 'the phase name', nameText('name the phase', { multiLine: true }))
     .requiredOption('--prd-id <id>', 'the PRD (id or unique prefix)', idText)
     .option('--description <text>', 'a short description')
     .option('--workflow <name>', 'workflow name')
@@ -405,8 +412,8 @@ export function buildProgram(setExitCode: (code: number) => void): AnyCommand {
     .command('create-execution')
     .description('create an execution of a task spec and print its id')
     .requiredOption('--ts-id <id>', 'the task spec (id or unique prefix)', idText)
-    .requiredOption('--worktree <path>', 'the worktree path')
-    .requiredOption('--branch <name>', 'the branch name')
+    .requiredOption('--worktree <path>', 'the worktree path', nameText('name the worktree path', { multiLine: true }))
+    .requiredOption('--branch <name>', 'the branch name', nameText('name the branch', { multiLine: true }))
     .addHelpText('after', example('taskstore create-execution --ts-id 0192f3b1 --worktree ../wt/api --branch ts/api'))
     .action(
       act(
@@ -421,11 +428,12 @@ export function buildProgram(setExitCode: (code: number) => void): AnyCommand {
     .argument('<id>', 'record id or unique prefix', idText)
     .requiredOption('--set <field=value>', 'a field to change (repeatable)', collect)
     .option('--if-updated-at <n>', "write only if the record's current updated_at is n (else exit 1, nothing written)", nonNegativeInt)
+    .option('--collection <name>', 'look for the id in this collection only (for an id several collections have)')
     .addHelpText('after', example('taskstore update 0192f3a4 --set status=ready --set review_passes=3', 'taskstore update 0192f3a4 --set status=active --if-updated-at 1733000000123'))
     .action(
       act(
         () => import('./commands/update.js'),
-        (a, o) => ({ id: a[0], set: o.set ?? [], ifUpdatedAt: o.ifUpdatedAt }),
+        (a, o) => ({ id: a[0], set: o.set ?? [], ifUpdatedAt: o.ifUpdatedAt, collection: o.collection }),
       ),
     );
 
@@ -482,8 +490,9 @@ export function buildProgram(setExitCode: (code: number) => void): AnyCommand {
     .description('delete a record (appends a tombstone; history keeps every version)')
     .argument('<id>', 'record id or unique prefix', idText)
     .option('--force', 'delete even while live records reference it (they are left dangling)')
+    .option('--collection <name>', 'look for the id in this collection only (for an id several collections have)')
     .addHelpText('after', example('taskstore delete 0192f3a4'))
-    .action(act(() => import('./commands/delete.js'), (a, o) => ({ id: a[0], force: o.force === true })));
+    .action(act(() => import('./commands/delete.js'), (a, o) => ({ id: a[0], force: o.force === true, collection: o.collection })));
 
   program
     .command('sync')
@@ -652,10 +661,11 @@ export function buildProgram(setExitCode: (code: number) => void): AnyCommand {
 
   // Last, so it covers every option of every command declared above (and global ones).
   refuseRepeatedValueOptions(program);
-  // Usage errors name the command they happened in, so the hint can point at its --help.
+  // Usage errors name the command they happened in, so the hint can point at its --help
+  // (and, for a command that takes arguments, at `--` for one that starts with -).
   for (const cmd of program.commands) {
     cmd.exitOverride((err) => {
-      throw Object.assign(err, { commandName: cmd.name() });
+      throw Object.assign(err, { commandName: cmd.name(), takesArguments: cmd.registeredArguments.length > 0 });
     });
   }
   return program;

@@ -120,6 +120,16 @@ export function emptyPageNote(page: { what: string; noun: string; limit: number 
   return `no ${what}`;
 }
 
+/**
+ * What follows a page that is not the last one (on stderr): where it sits and how to get
+ * the next, so a `--limit` page is not taken for everything there is. Undefined otherwise.
+ * @example morePagesNote({ offset: 0, shown: 100, total: 250 }) // '(showing 1-100 of 250; --offset 100 for more)'
+ */
+export function morePagesNote(page: { offset: number; shown: number; total: number }): string | undefined {
+  const { offset, shown, total } = page;
+  return shown > 0 && offset + shown < total ? `(showing ${offset + 1}-${offset + shown} of ${total}; --offset ${offset + shown} for more)` : undefined;
+}
+
 /** Prints `records` as a table (or `(none)` on stderr when there are none). */
 export function printRecords(out: Output, store: Store, records: readonly Record<string, unknown>[], columns: Column[], emptyNote = 'no records'): void {
   if (records.length === 0) {

@@ -114,9 +114,23 @@ function convertScalar(arg: string, field: string, text: string, type: FieldType
   const last = field.slice(field.lastIndexOf('.') + 1);
   if (typeof value === 'string' && last.endsWith('_at') && (ordering || /^\d{4}-\d\d-\d\d/.test(text.trim()))) {
     const ms = Date.parse(asUtc(text.trim()));
-    if (Number.isFinite(ms)) return ms;
+    if (Number.isFinite(ms) && isCalendarDate(text.trim())) return ms;
   }
   return value;
+}
+
+/**
+ * Whether the `YYYY-MM-DD` a text starts with is a day of the calendar: Date.parse rolls
+ * `2025-02-30` over to March 2 without a word, and the query then asked for another day.
+ * @example isCalendarDate('2025-02-30') // false
+ */
+function isCalendarDate(text: string): boolean {
+  const ymd = /^(\d{4})-(\d\d)-(\d\d)/.exec(text);
+  if (ymd === null) return true;
+  const [year, month, day] = [Number(ymd[1]), Number(ymd[2]), Number(ymd[3])];
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day); // not Date.UTC, which reads years 0-99 as 1900-1999
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
 
 /**

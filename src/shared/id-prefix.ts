@@ -86,6 +86,12 @@ export function resolveId(store: IdStore, input: string, options: ResolveIdOptio
   }
   const exact = matches.filter((m) => m.id === input);
   if (exact.length === 1) return exact[0]!;
+  // A full id wins over longer ids it is a prefix of, a deleted record's too: the history
+  // of a deleted `a` is not that of a live `ab`.
+  if (options.includeDeleted && exact.length === 0 && matches.length > 0) {
+    const deleted = deletedIn(store, names, input);
+    if (deleted.length > 0) return deletedMatch(input, label, deleted);
+  }
   const candidates = exact.length > 1 ? exact : matches;
   if (candidates.length === 1) return candidates[0]!;
   if (candidates.length > 1) {
@@ -101,22 +107,15 @@ export function resolveId(store: IdStore, input: string, options: ResolveIdOptio
           ...(candidates.length > MAX_CANDIDATES ? ['…'] : []),
         ],
         hint: exact.length > 1
-          ? 'commands that take an id of one record type (--prd-id, complete-execution …) look in that collection only; for the others, remove the duplicate with the library'
+          ? AMBIGUOUS_ID_HINT
           : 'type more characters of the id',
       },
     );
   }
   // Only on the way to "not found": a record deleted since is worth saying so (a newcomer
   // who deletes twice, or shows what another loop just deleted, was told to check the id).
-  const deleted = names.filter((name) => {
-    try {
-      return store.collection({ name }).history(input).length > 0;
-    } catch (err) {
-      if (err instanceof TaskStoreError && err.code === 'CONFLICT_MARKERS') return false;
-      throw err;
-    }
-  });
-  if (options.includeDeleted && deleted.length === 1) return { collection: deleted[0]!, id: input, deleted: true };
+  const deleted = deletedIn(store, names, input);
+  if (options.includeDeleted && deleted.length > 0) return deletedMatch(input, label, deleted);
   if (conflict !== undefined) throw conflict;
   const where = options.collections?.length === 1 ? ` in ${options.collections[0]}` : '';
   throw new NotFoundError(`no ${what} has the id or id prefix ${JSON.stringify(input)}${label}${where}`, {
@@ -128,6 +127,31 @@ export function resolveId(store: IdStore, input: string, options: ResolveIdOptio
         : 'check the id (list commands show ids); any unique prefix of an id works',
   });
 }
+
+/** The deleted record `id` names, or, when several collections had one, the error that lists them. */
+function deletedMatch(id: string, label: string, collections: readonly string[]): IdMatch {
+  if (collections.length === 1) return { collection: collections[0]!, id, deleted: true };
+  const width = Math.max(...collections.map((c) => c.length));
+  throw new CliError(`the id ${JSON.stringify(id)}${label} is ambiguous: ${collections.length} collections had a record with it, deleted since`, {
+    details: collections.map((c) => `${c.padEnd(width)}  ${id}  (deleted)`),
+    hint: AMBIGUOUS_ID_HINT,
+  });
+}
+
+/** The collections among `names` whose log holds versions of exactly `id` (it is not live when asked after a live lookup). */
+function deletedIn(store: IdStore, names: readonly string[], id: string): string[] {
+  return names.filter((name) => {
+    try {
+      return store.collection({ name }).history(id).length > 0;
+    } catch (err) {
+      if (err instanceof TaskStoreError && err.code === 'CONFLICT_MARKERS') return false;
+      throw err;
+    }
+  });
+}
+
+/** Ids are unique per collection: an id two collections have needs its collection named. */
+const AMBIGUOUS_ID_HINT = 'name the collection too (taskstore show, describe, history, update and delete take --collection NAME)';
 
 /** Length of the longest common prefix of `a` and `b` (in UTF-16 units). */
 export function commonPrefixLength(a: string, b: string): number {

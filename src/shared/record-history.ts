@@ -9,6 +9,8 @@ import { resolveId } from './id-prefix.js';
 
 export interface HistoryInput {
   id: string;
+  /** Look for the id in this (valid) collection only: an id two collections have is otherwise ambiguous. */
+  collection?: string;
 }
 
 interface FieldChange {
@@ -43,7 +45,7 @@ export interface RecordHistory {
 
 /** Every version of a record (live, or deleted given its full id), with what each changed. */
 export function recordHistory(store: Store, input: HistoryInput): RecordHistory {
-  const match = resolveId(store, input.id, { includeDeleted: true });
+  const match = resolveId(store, input.id, { includeDeleted: true, ...(input.collection === undefined ? {} : { collections: [input.collection] }) });
   const versions = store.collection({ name: match.collection }).history(match.id);
   return { collection: match.collection, id: match.id, versions: diffVersions(versions) };
 }

@@ -158,7 +158,9 @@ describe('--help and --version', () => {
     expect(options('create-prd')).toEqual(['--description', '--status', '--content-file']);
     expect(options('create-task-spec')).toEqual(['--prd-id', '--description', '--workflow', '--depends-on']);
     expect(options('create-execution')).toEqual(['--ts-id', '--worktree', '--branch']);
-    expect(options('update')).toEqual(['--set', '--if-updated-at']);
+    expect(options('update')).toEqual(['--set', '--if-updated-at', '--collection']);
+    for (const name of ['show', 'describe', 'history']) expect(options(name)).toEqual(['--collection']);
+    expect(options('delete')).toEqual(['--force', '--collection']);
     expect(options('export')).toEqual(['--format', '--strict']);
     for (const cmd of program.commands.filter((c) => c.name() !== 'help')) {
       let text = '';

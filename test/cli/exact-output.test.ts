@@ -205,7 +205,7 @@ describe('--limit 0', () => {
     expect(result.stderr).toBe('(nothing shown (--limit 0); 2 records match)\n');
     // An offset past the end says so too, and an empty collection page is still "no records".
     expect(runCli(['--store', where.store, 'list', 'notes', '--offset', '5'], { cwd: where.cwd }).stderr).toBe('(no records in notes at offset 5 of 2)\n');
-    expect(runCli(['--store', where.store, 'list', 'notes', '--where', 'n=7', '--limit', '0'], { cwd: where.cwd }).stderr).toBe('(no records in notes)\n');
+    expect(runCli(['--store', where.store, 'list', 'notes', '--where', 'n=7', '--limit', '0'], { cwd: where.cwd }).stderr).toBe('(none of the 2 records in notes matches the --where conditions)\n');
   });
 
   it('list-executions --limit 0 says how many match instead of "(no executions)" and "showing 1-0"', () => {

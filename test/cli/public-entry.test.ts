@@ -27,6 +27,9 @@ const ALLOWED: Record<string, string[]> = {
   // (never through a symbolic link, with the store's own error), and knows a log by the
   // store's own file-name rule: both pure of SQLite, and one definition each.
   'cli/read-only-store.ts': ['fs/open-log-file.ts', 'jsonl/collection-name.ts'],
+  // A hint that names a command with the store's path quotes it as the hooks quote
+  // paths (a path with a space, copied unquoted, ran another command): pure, one definition.
+  'cli/open-store.ts': ['git/shell-quote.ts'],
   // The MCP server hands the copy of zod its SDK imports to the record schemas, so the
   // process loads zod once: a detail of how the library loads zod, not API.
   'cli/mcp/one-zod.ts': ['records/lazy-zod.ts'],

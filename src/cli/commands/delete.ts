@@ -5,11 +5,14 @@ import { resolveId } from '../../shared/id-prefix.js';
 import { withStore } from '../open-store.js';
 import { createOutput } from '../output.js';
 import { recordWhat } from '../record-types.js';
+import { lookIn } from '../collection-arg.js';
 
 export interface DeleteInput {
   id: string;
   /** Delete even while live records reference it. */
   force?: boolean;
+  /** `--collection`: look for the id in this collection only. */
+  collection?: string;
 }
 
 export interface DeleteResult {
@@ -20,7 +23,7 @@ export interface DeleteResult {
 
 /** Appends a tombstone for one live record (found by id or unique prefix in any collection). */
 export function deleteRecord(store: Store, input: DeleteInput): DeleteResult {
-  const { collection, id } = resolveId(store, input.id);
+  const { collection, id } = resolveId(store, input.id, lookIn(input.collection));
   store.collection({ name: collection }).delete(id, { force: input.force === true });
   return { collection, id, deleted: true };
 }

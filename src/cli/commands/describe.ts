@@ -4,9 +4,12 @@ import { withStoreForReading } from '../open-store.js';
 import { createOutput } from '../output.js';
 import { readRecord } from '../../shared/read-record.js';
 import { visible } from '../terminal-safe.js';
+import { lookIn } from '../collection-arg.js';
 
 export interface DescribeInput {
   id: string;
+  /** `--collection`: look for the id in this collection only. */
+  collection?: string;
 }
 
 export interface Description {
@@ -22,7 +25,7 @@ export interface Description {
 export async function run(ctx: CliContext, input: DescribeInput): Promise<number> {
   const out = createOutput(ctx);
   const description = await withStoreForReading(ctx, (store): Description => {
-    const match = resolveId(store, input.id);
+    const match = resolveId(store, input.id, lookIn(input.collection));
     const record = readRecord(store, match.collection, match.id) ?? {};
     const title = typeof record.title === 'string' ? record.title : typeof record.name === 'string' ? record.name : typeof record.phase_name === 'string' ? record.phase_name : null;
     return { collection: match.collection, id: match.id, title, content: typeof record.content === 'string' ? record.content : '' };

@@ -6,8 +6,10 @@ import { createOutput, formatTime, formatValue, type Output } from '../output.js
 import { stringifyExact } from '../../shared/exact-json.js';
 import { displayWidth } from '../table.js';
 import { visible } from '../terminal-safe.js';
+import { collectionArgument } from '../collection-arg.js';
 
 export async function run(ctx: CliContext, input: HistoryInput): Promise<number> {
+  if (input.collection !== undefined) collectionArgument(input.collection, '--collection');
   const out = createOutput(ctx);
   const history = await withStoreForReading(ctx, (store) => exactHistory(store, recordHistory(store, input)));
   if (out.jsonMode) out.json(history);

@@ -32,7 +32,7 @@ export async function run(ctx: CliContext, input: ListDependenciesInput): Promis
   await withStoreForReading(ctx, (store) => {
     const deps = exactRecords(store, 'dependencies', listDependencies(store, input));
     if (out.jsonMode) out.json(deps);
-    else printRecords(out, store, deps, COLUMNS.dependencies!, input.unresolved ? 'no unresolved dependencies' : 'no dependencies');
+    else printRecords(out, store, deps, COLUMNS.dependencies!, `no ${input.unresolved ? 'unresolved ' : ''}dependencies${input.execId === undefined ? '' : ` from or to execution ${input.execId}`}`);
   });
   return 0;
 }

@@ -3,7 +3,7 @@ import type { CliContext } from '../context.js';
 import { withStoreForReading } from '../open-store.js';
 import { exactRecords } from '../../shared/exact-records.js';
 import { createOutput } from '../output.js';
-import { COLUMNS, emptyPageNote, printRecords } from '../records-view.js';
+import { COLUMNS, emptyPageNote, morePagesNote, printRecords } from '../records-view.js';
 import { statusOption } from '../status-option.js';
 
 export const DEFAULT_LIMIT = 100;
@@ -46,9 +46,8 @@ export async function run(ctx: CliContext, input: ListExecutionsInput): Promise<
     const offset = input.offset ?? 0;
     const what = input.status === undefined ? 'executions' : `${input.status} executions`;
     printRecords(out, store, executions, COLUMNS.executions!, emptyPageNote({ what, noun: what.slice(0, -1), limit: input.limit, offset, total }));
-    if (executions.length > 0 && offset + executions.length < total) {
-      out.note(`(showing ${offset + 1}-${offset + executions.length} of ${total}; --offset ${offset + executions.length} for more)`);
-    }
+    const more = morePagesNote({ offset, shown: executions.length, total });
+    if (more !== undefined) out.note(more);
   });
   return 0;
 }

@@ -21,7 +21,7 @@ export async function run(ctx: CliContext, input: ListPrdsInput): Promise<number
   await withStoreForReading(ctx, (store) => {
     const prds = exactRecords(store, 'prds', listPrds(store, input));
     if (out.jsonMode) out.json(prds);
-    else printRecords(out, store, prds, COLUMNS.prds!, 'no PRDs');
+    else printRecords(out, store, prds, COLUMNS.prds!, input.status === undefined ? 'no PRDs' : `no ${input.status} PRDs`);
   });
   return 0;
 }

@@ -39,7 +39,13 @@ export async function run(ctx: CliContext, input: ListTaskSpecsInput): Promise<n
   await withStoreForReading(ctx, (store) => {
     const specs = exactRecords(store, 'task_specs', listTaskSpecs(store, input));
     if (out.jsonMode) out.json(specs);
-    else printRecords(out, store, specs, COLUMNS.task_specs!, input.ready ? 'no task specs are ready' : 'no task specs');
+    else printRecords(out, store, specs, COLUMNS.task_specs!, emptyNote(input));
   });
   return 0;
+}
+
+/** What an empty list says, naming the filters: a bare "no task specs" read as an empty store. */
+function emptyNote(input: ListTaskSpecsInput): string {
+  const specs = `${input.status === undefined ? '' : `${input.status} `}task specs${input.prdId === undefined ? '' : ` of PRD ${input.prdId}`}`;
+  return input.ready ? `no ${specs} are ready` : `no ${specs}`;
 }

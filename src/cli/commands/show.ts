@@ -7,12 +7,15 @@ import { readRecord } from '../../shared/read-record.js';
 import { exactRecord } from '../../shared/exact-records.js';
 import { stringifyExact } from '../../shared/exact-json.js';
 import { visible } from '../terminal-safe.js';
+import { lookIn } from '../collection-arg.js';
 
 /** Lines of `content` shown before `show` points to `describe`. */
 const CONTENT_PREVIEW_LINES = 12;
 
 export interface ShowInput {
   id: string;
+  /** `--collection`: look for the id in this collection only. */
+  collection?: string;
 }
 
 export interface ShownRecord {
@@ -22,7 +25,7 @@ export interface ShownRecord {
 
 /** One live record, found by id or unique id prefix in any collection. */
 export function showRecord(store: Store, input: ShowInput): ShownRecord {
-  const match = resolveId(store, input.id);
+  const match = resolveId(store, input.id, lookIn(input.collection));
   const record = readRecord(store, match.collection, match.id);
   // resolveId returns live records only; a delete in between is the only way to get here.
   if (record === undefined) throw new NotFoundError(`${match.collection} has no record with id ${match.id}`, { data: { ...match } });
@@ -63,7 +66,7 @@ function displayValue(out: Output, field: string, value: unknown, id: string): s
     // Nor is it printed as an empty line of its own, which split the field table.
     if (count <= CONTENT_PREVIEW_LINES) return lines.slice(0, count).join('\n');
     const more = count - CONTENT_PREVIEW_LINES;
-    return `${lines.slice(0, CONTENT_PREVIEW_LINES).join('\n')}\n${out.c.dim(`… ${more} more line${more === 1 ? '' : 's'} (taskstore describe ${id})`)}`;
+    return `${lines.slice(0, CONTENT_PREVIEW_LINES).join('\n')}\n${out.c.dim(`… ${more} more line${more === 1 ? '' : 's'} (taskstore describe ${visible(id, true)})`)}`;
   }
   return visible(stringifyExact(value));
 }

@@ -9,6 +9,7 @@ import { fieldTypesFor, recordWhat } from '../record-types.js';
 import { parseAssignment, parseSetValues } from '../set-values.js';
 import { printRecord } from './show.js';
 import { exactRecord } from '../../shared/exact-records.js';
+import { lookIn } from '../collection-arg.js';
 
 export interface UpdateInput {
   id: string;
@@ -16,6 +17,8 @@ export interface UpdateInput {
   set: string[];
   /** `--if-updated-at N`: write only if the record's current version has this `updated_at`. */
   ifUpdatedAt?: number;
+  /** `--collection`: look for the id in this collection only. */
+  collection?: string;
 }
 
 export interface UpdateResult {
@@ -38,7 +41,7 @@ export interface UpdateResult {
 export function updateRecord(store: Store, input: UpdateInput): UpdateResult {
   if (input.set.length === 0) throw new UsageError('update needs at least one --set field=value', { hint: 'e.g. taskstore update <id> --set status=ready' });
   const setsCreatedAt = refuseStampedFields(input.set);
-  const { collection, id } = resolveId(store, input.id);
+  const { collection, id } = resolveId(store, input.id, lookIn(input.collection));
   const values = parseSetValues(input.set, fieldTypesFor(collection));
   resolveReferenceIds(store, collection, values, (field) => `--set ${field}`);
   // The version before, read in the same transaction (under the write lock) as the write:
