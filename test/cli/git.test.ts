@@ -15,6 +15,27 @@ import { runCli, runJson } from './run-cli.js';
 const env = { GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' };
 
 describe('init and the git integration', () => {
+  it('import that creates the store says the merge driver is missing, as init does; into an existing store, or with the driver, it says nothing', () => {
+    const repo = GitRepo.init();
+    const cwd = repo.dir;
+    const dump = '{"collection":"notes","record":{"id":"n1","text":"hi"}}\n';
+    const first = runCli(['import', '-'], { cwd, env, input: dump });
+    expect(first.status).toBe(0);
+    expect(first.stdout).toBe('imported 1 record into notes (1)\n');
+    expect(first.stderr).toMatch(/without the taskstore merge driver/);
+    expect(first.stderr).toMatch(/taskstore install-hooks/);
+    // The store exists now: another import is no new store, and says nothing about git.
+    const second = runCli(['import', '-'], { cwd, env, input: dump.replace('n1', 'n2') });
+    expect(second).toMatchObject({ status: 0, stderr: '' });
+    // With the driver installed, a new store made by import has nothing to warn about.
+    const other = GitRepo.init();
+    expect(runCli(['init', '--hooks'], { cwd: other.dir, env }).status).toBe(0);
+    rmSync(join(other.dir, '.taskstore'), { recursive: true, force: true });
+    const fresh = runCli(['import', '-'], { cwd: other.dir, env, input: dump });
+    expect(fresh).toMatchObject({ status: 0, stderr: '' });
+    expect(existsSync(join(other.dir, '.taskstore', '.version'))).toBe(true);
+  });
+
   it('init suggests install-hooks, --hooks installs, check reports the missing driver, uninstall removes it', () => {
     const repo = GitRepo.init();
     const cwd = repo.dir;

@@ -1,7 +1,8 @@
-import { COLLECTION_NAME, NotFoundError, recordType, REFERENCE_FIELDS, TaskStoreError, type Collection, type Store } from '../../index.js';
+import { COLLECTION_NAME, gitIntegrationStatus, NotFoundError, recordType, REFERENCE_FIELDS, TaskStoreError, type Collection, type Store } from '../../index.js';
 import type { CliContext } from '../context.js';
 import { CliError, withContext } from '../errors.js';
-import { withStore } from '../open-store.js';
+import { gitIsMissing, mergeDriverNote } from '../driver-note.js';
+import { storeLocation, withStore } from '../open-store.js';
 import { createOutput, plural } from '../output.js';
 import { checkFileName, notUtf8, unreadableFile } from './create-prd.js';
 import { isUtf8 } from 'node:buffer';
@@ -325,6 +326,9 @@ export async function run(ctx: CliContext, input: ImportInput): Promise<number> 
   const source = openImportFile(ctx, input.file);
   const progress = createProgress(ctx.stderr, { label: 'taskstore: import' });
   let report: ImportReport;
+  // Whether this import made the store (the store says: a store another process created
+  // at the same moment is not ours to warn about).
+  let created = false;
   try {
     const onProgress = (done: number, total: number): void => progress.update(done, total);
     if (startsAsJsonl(source.fd)) {
@@ -333,12 +337,26 @@ export async function run(ctx: CliContext, input: ImportInput): Promise<number> 
       // records are written in batches. Read whole (the file, its lines and every parsed
       // record at once), a million-record export took 1.4 GB.
       const total = checkExportLines(source.fd, input.file);
-      const result = await withStore(ctx, (store) => importBatches(store, (onBatch) => forEachExportBatch(source.fd, input.file, onBatch), input.file, total, onProgress), { create: true });
+      const result = await withStore(
+        ctx,
+        (store) => {
+          created = store.created;
+          return importBatches(store, (onBatch) => forEachExportBatch(source.fd, input.file, onBatch), input.file, total, onProgress);
+        },
+        { create: true },
+      );
       report = { format: 'jsonl', ...result };
     } else {
       // A JSON document (or something that is no export at all) is parsed whole.
       const { format, entries } = parseExport(textOf(source.fd, input.file), input.file);
-      const result = await withStore(ctx, (store) => importEntries(store, entries, input.file, onProgress), { create: true });
+      const result = await withStore(
+        ctx,
+        (store) => {
+          created = store.created;
+          return importEntries(store, entries, input.file, onProgress);
+        },
+        { create: true },
+      );
       report = { format, ...result };
     }
   } finally {
@@ -350,7 +368,19 @@ export async function run(ctx: CliContext, input: ImportInput): Promise<number> 
     const names = Object.keys(report.collections);
     out.line(`imported ${plural(report.records, 'record')}${names.length === 0 ? '' : ` into ${names.map((n) => `${n} (${report.collections[n]})`).join(', ')}`}`);
   }
+  if (created) noteMissingDriver(ctx, out);
   return 0;
+}
+
+/** A store this import created in a git work tree without the merge driver: say so, as `init` does. */
+function noteMissingDriver(ctx: CliContext, out: ReturnType<typeof createOutput>): void {
+  let note: string | undefined;
+  try {
+    note = mergeDriverNote(gitIntegrationStatus({ cwd: ctx.cwd, storeDir: storeLocation(ctx).dir, probeDriver: false }));
+  } catch (err) {
+    if (!gitIsMissing(err)) throw err; // no git: nothing for git to merge wrongly
+  }
+  if (note !== undefined) out.note(note);
 }
 
 const OPTION = 'import file';

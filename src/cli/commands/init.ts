@@ -4,6 +4,7 @@ import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import type { GitIntegrationReport, GitIntegrationStatus } from '../../index.js';
 import type { CliContext } from '../context.js';
 import { CliError, UsageError } from '../errors.js';
+import { gitIsMissing, mergeDriverNote } from '../driver-note.js';
 import { openStore, setStoreLocation, storeLocation } from '../open-store.js';
 import type { ResolvedStore } from '../resolve-store.js';
 import { createOutput, plural } from '../output.js';
@@ -97,18 +98,13 @@ export async function run(ctx: CliContext, input: InitInput): Promise<number> {
   if (hooks !== null) {
     if (!out.jsonMode) out.line(`git integration installed in ${visible(hooks.workTree, true)} (${plural(hooks.changed.length, 'item')} changed)`);
     for (const warning of hooks.warnings) out.warn(warning);
-  } else if (status.inGitRepo && !status.driverConfigured) {
-    const fresh = status.attributesLine;
-    out.note(
-      fresh
-        ? `note: .gitattributes sends the store's files to the taskstore merge driver, but this clone has no merge.taskstore.driver configured, so git would silently merge them line by line.\nhint: run \`taskstore install-hooks\` (or \`taskstore init --hooks\`) to configure it.`
-        : `note: ${status.workTree} is a git work tree without the taskstore merge driver: git would merge the store's JSONL files line by line.\nhint: run \`taskstore install-hooks\` (or \`taskstore init --hooks\`) to install the merge driver and hooks.`,
-    );
+  } else {
+    const note = mergeDriverNote(status);
+    if (note !== undefined) out.note(note);
   }
   return 0;
 }
 
-/** The error of running git where no `git` program is on PATH (spawn's ENOENT). */
 /**
  * The store `init` works on. Discovery walks up from the current directory, which lets
  * every command run from a project's subdirectories; but a `.taskstore/` it finds above
@@ -136,11 +132,6 @@ function ownRepositoryStore(ctx: CliContext, out: ReturnType<typeof createOutput
   setStoreLocation(ctx, own);
   out.note(`note: not using the store at ${visible(location.dir, true)}: it is outside this git work tree (${visible(workTree, true)}); pass --store ${visible(location.dir, true)} to use it`);
   return own;
-}
-
-function gitIsMissing(err: unknown): boolean {
-  const cause = err instanceof Error ? (err.cause as NodeJS.ErrnoException | undefined) : undefined;
-  return err instanceof Error && (err as { code?: unknown }).code === 'IO' && cause?.code === 'ENOENT' && cause.syscall?.startsWith('spawn') === true;
 }
 
 /**
