@@ -135,6 +135,30 @@ describe('git merge with the taskstore driver', () => {
     expect(hasMarkers(text)).toBe(true);
   });
 
+  it('a criss-cross merge of two branches that resolved one conflict differently conflicts again (it kept one resolution, exit 0)', () => {
+    // x and y conflict; main keeps x when it merges feature, feature keeps y when it merges
+    // main's first commit. git merges their two merge bases into a virtual base, which holds
+    // the conflict block, and runs the driver with it.
+    const x = r('t1', 10, { title: 'x' });
+    const y = r('t1', 10, { title: 'y' });
+    const repo = repoWith(BASE);
+    diverge(repo, [x], [y]);
+    const mainFirst = repo.git('rev-parse', 'HEAD').trim();
+    expect(repo.tryGit('merge', '--no-edit', 'feature').status).not.toBe(0);
+    repo.write(FILE, resolveKeeping(repo.read(FILE), 'ours'));
+    repo.commitAll('main keeps x');
+    repo.git('checkout', '-q', 'feature');
+    expect(repo.tryGit('merge', '--no-edit', mainFirst).status).not.toBe(0);
+    repo.write(FILE, resolveKeeping(repo.read(FILE), 'ours'));
+    repo.commitAll('feature keeps y');
+    repo.git('checkout', '-q', 'main');
+    expect(repo.git('merge-base', '--all', 'main', 'feature').trim().split('\n')).toHaveLength(2);
+    const res = repo.tryGit('merge', '--no-edit', 'feature');
+    expect(res.status, res.stdout + res.stderr).not.toBe(0);
+    expect(res.stderr).toMatch(/t1: field "title" changed on both sides/);
+    expect(conflictBlocks(repo.read(FILE))).toEqual([{ ours: [JSON.stringify(x)], theirs: [JSON.stringify(y)] }]);
+  });
+
   it('merges a file added on both branches (empty base)', () => {
     const repo = repoWith(BASE);
     repo.git('checkout', '-q', '-b', 'feature');

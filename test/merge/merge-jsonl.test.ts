@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseLine } from '../../src/jsonl/line-codec.js';
 import { mergeJsonl } from '../../src/merge/merge-jsonl.js';
+import { mergeJsonlBytes } from '../../src/merge/merge-bytes.js';
 import {
   conflictBlocks,
   content,
@@ -252,6 +253,39 @@ describe('conflicts', () => {
     expect(result.conflictedRecords.map((c) => c.id)).toEqual(['a', 'c']);
     expect(conflictBlocks(result.text).map((b) => JSON.parse(b.ours[0] as string).id)).toEqual(['a', 'c']);
     expect(linesOf(result.text).filter((l) => l === '=======')).toHaveLength(2);
+  });
+});
+
+describe('a base holding the conflict block of an earlier merge (git\'s base for a criss-cross merge)', () => {
+  // The two branches each merged the other and resolved the same conflict differently; git
+  // merges their two merge bases into a virtual base, block included, and hands it over.
+  const before = jsonl(r('a', 1, { t: 'b' }), r('z', 1));
+  const x = r('a', 5, { t: 'x' });
+  const y = r('a', 5, { t: 'y' });
+  const base = before + jsonl('<<<<<<< ours', JSON.stringify(x), '=======', JSON.stringify(y), '>>>>>>> theirs');
+  const merges = (b: string, o: string, t: string) => {
+    const bytes = mergeJsonlBytes(Buffer.from(b), Buffer.from(o), Buffer.from(t));
+    return [mergeJsonl(b, o, t), { ...bytes, text: Buffer.concat(bytes.output).toString('utf8') }];
+  };
+
+  it('the block\'s versions are not the base\'s: two different resolutions conflict (the later one was taken as the base, and the other side\'s resolution won silently)', () => {
+    for (const [ours, theirs] of [[x, y], [y, x]] as const) {
+      for (const result of merges(base, before + jsonl(ours), before + jsonl(theirs))) {
+        expect(result.conflicts).toBe(1);
+        expect(result.conflictedRecords).toEqual([{ id: 'a', reason: expect.stringMatching(/field "t" changed on both sides/) }]);
+      }
+    }
+  });
+
+  it('versions after the block count again; the same resolution on both sides merges cleanly', () => {
+    const after = base + jsonl(r('z', 2, { n: 1 }));
+    for (const result of merges(after, before + jsonl(x, r('z', 2, { n: 1 }), r('z', 3, { n: 2 })), before + jsonl(x, r('z', 2, { n: 1 }), r('q', 3)))) {
+      expect(result.conflicts).toBe(0);
+      expect(hasMarkers(result.text)).toBe(false);
+      const state = currentState(result.text);
+      expect(state.get('a')).toEqual(x);
+      expect(state.get('z')).toEqual(r('z', 3, { n: 2 }));
+    }
   });
 });
 
