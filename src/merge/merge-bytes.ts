@@ -151,7 +151,10 @@ export function mergeSides(oursHasBom: boolean, ours: Buffer, base: SharingSide,
     if (!(line instanceof RecordVersion) || touched.has(line.id)) baseView.takeOwn(line, lineNo);
   });
 
-  const { appended, conflicted } = mergeRecords(shown, oursCurrent, theirsView.current, baseView.current, oursRemovals);
+  // A side's malformed lines past the shared part make its removals untrusted (see mergeRecords).
+  const malformed = (tail: readonly KeptLine[]) => tail.some(({ line }) => problemOf(line) !== undefined);
+  const removals = { ours: oursRemovals && !malformed(oursTail), theirs: !malformed(theirsTail) };
+  const { appended, conflicted } = mergeRecords(shown, oursCurrent, theirsView.current, baseView.current, removals);
   const output = render(ours, oursTailForm.regular && prefixForm.regular, theirs.tail, theirsAdded, appended, conflicted);
   if (oursHasBom && output.some((chunk) => chunk.length > 0)) output.unshift(UTF8_BOM);
   return { ...resultOf({ conflicted, badLines: [...baseView.bad, ...oursBad, ...theirsView.bad] }), output };

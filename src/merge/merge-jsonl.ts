@@ -19,7 +19,7 @@
  */
 import { supersedes } from '../jsonl/line-codec.js';
 import { joinObjectMembers } from './json-members.js';
-import { readMergeInput, type BadLine, type InputLine, type MergeInput } from './merge-input.js';
+import { problemOf, readMergeInput, type BadLine, type InputLine, type MergeInput } from './merge-input.js';
 import { RecordVersion, UPDATED_AT, fieldsMemo, sameContent, type Fields } from './record-version.js';
 import { mergeRecord } from './three-way.js';
 
@@ -127,7 +127,11 @@ function planMerge(baseInput: MergeInput, oursInput: MergeInput, theirsInput: Me
     }
   }
   const shown = currentVersions(history, touched);
-  const { appended, conflicted } = mergeRecords(shown, oursInput.current, theirsInput.current, baseInput.current, oursRemovals);
+  const removals = {
+    ours: oursRemovals && !hasMalformedFrom(oursInput, shared),
+    theirs: !hasMalformedFrom(theirsInput, shared),
+  };
+  const { appended, conflicted } = mergeRecords(shown, oursInput.current, theirsInput.current, baseInput.current, removals);
 
   if (conflicted.length > 0) {
     const competing = new Set(conflicted.flatMap((c) => [c.ours?.text, c.theirs?.text]));
@@ -135,6 +139,12 @@ function planMerge(baseInput: MergeInput, oursInput: MergeInput, theirsInput: Me
   }
   const badLines = [...baseInput.badLines, ...oursInput.badLines, ...theirsInput.badLines];
   return { history, appended, conflicted, badLines };
+}
+
+/** Whether a malformed line is among `input`'s lines from `start` on (the lines it does not share with the other side). */
+function hasMalformedFrom(input: MergeInput, start: number): boolean {
+  for (let i = start; i < input.lines.length; i++) if (problemOf(input.lines[i] as InputLine) !== undefined) return true;
+  return false;
 }
 
 /** The current versions of one side, by id. */
@@ -153,7 +163,15 @@ export function mergeRecords(
   oursCurrent: CurrentVersions,
   theirsCurrent: CurrentVersions,
   baseCurrent: CurrentVersions,
-  oursRemovals: boolean,
+  /**
+   * Per side, whether a base record it has no line for was removed by it (rule 5). Not
+   * for ours when ours may never have had it (`MergeOptions.oursRemovals`), and not for a
+   * side with malformed lines of its own: a record line damaged by an editor, or a file
+   * that is not a log at all (binary, other text), is not a removal, and taking it for one
+   * deleted the record (every record of the base, for a side that is all garbage) with
+   * exit 0. Such a record is kept as the other side has it.
+   */
+  removals: { ours: boolean; theirs: boolean },
 ): { appended: string[]; conflicted: Conflicted[] } {
   const appended: string[] = [];
   const conflicted: Conflicted[] = [];
@@ -174,7 +192,7 @@ export function mergeRecords(
       // On one side only: every line of this id in the history comes from that side.
       const present = (oursVersion ?? theirsVersion) as RecordVersion;
       const removedByOurs = oursVersion === undefined;
-      const base = removedByOurs && !oursRemovals ? undefined : baseCurrent.get(id);
+      const base = (removedByOurs ? removals.ours : removals.theirs) ? baseCurrent.get(id) : undefined;
       const outcome = oneSided(base, present, shownVersion);
       if (outcome === 'as shown') continue;
       if (!appendVersion(id, outcome, Math.max(present.updatedAt, shownVersion.updatedAt))) {

@@ -3,7 +3,8 @@
  * run the built `dist/cli/merge-main.js` with `%O %A %B %P`, configured by hand here
  * (installing it is the git-integration module's job).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GitRepo } from '../helpers/git-repo.js';
 import { MERGE_BIN } from '../helpers/paths.js';
@@ -157,6 +158,20 @@ describe('git merge with the taskstore driver', () => {
     expect(res.status, res.stdout + res.stderr).not.toBe(0);
     expect(res.stderr).toMatch(/t1: field "title" changed on both sides/);
     expect(conflictBlocks(repo.read(FILE))).toEqual([{ ours: [JSON.stringify(x)], theirs: [JSON.stringify(y)] }]);
+  });
+
+  it('a branch that replaced the log with something that is not a log (binary) deletes no record (every record of the base was deleted, exit 0)', () => {
+    const repo = repoWith(BASE);
+    repo.git('checkout', '-q', '-b', 'feature');
+    writeFileSync(join(repo.dir, FILE), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0xff]));
+    repo.commitAll('a binary file over the log');
+    repo.git('checkout', '-q', 'main');
+    append(repo, r('m1', 11));
+    repo.tryGit('merge', '--no-edit', 'feature');
+    const text = readFileSync(join(repo.dir, FILE)).toString('latin1');
+    const state = currentState(text.split('\n').filter((l) => l.startsWith('{')).join('\n'));
+    expect([...state.keys()].sort()).toEqual(['m1', 't1', 't2']);
+    for (const version of state.values()) expect(version.deleted).toBeUndefined();
   });
 
   it('merges a file added on both branches (empty base)', () => {

@@ -338,6 +338,22 @@ describe('a record one side removed entirely (git revert, a hand edit)', () => {
     expect(currentState(mergeJsonl(base, theirs, ours, { oursRemovals: false }).text).get('gone')?.deleted).toBe(true);
   });
 
+  it('is kept when the side that lacks it has malformed lines of its own: a line damaged by an editor, a file that is not a log (it was deleted, exit 0)', () => {
+    const ours = base + jsonl(r('keep', 3, { x: 1 }));
+    const damaged = jsonl(r('keep', 1, { x: 0 })) + '{"id":"gone","updated_at":2,"x":0\n'; // a brace lost
+    const binary = Buffer.from([0xff, 0xfe, 0x00, 0x41, 0x0a, 0xc3]).toString('latin1');
+    for (const other of [damaged, 'this is not a log\n', binary]) {
+      for (const [a, b] of [[ours, other], [other, ours]] as const) {
+        const bytes = mergeJsonlBytes(Buffer.from(base), Buffer.from(a, 'latin1'), Buffer.from(b, 'latin1'));
+        for (const text of [mergeJsonl(base, a, b).text, Buffer.concat(bytes.output).toString('latin1')]) {
+          const state = currentState(text.split('\n').filter((l) => l.startsWith('{"id":"') && l.endsWith('}')).join('\n'));
+          expect(state.get('gone')).toEqual(r('gone', 2, { x: 0 }));
+          expect(state.get('keep')).toEqual(r('keep', 3, { x: 1 }));
+        }
+      }
+    }
+  });
+
   it('stays as the other side changed it: the change came after the version that was removed', () => {
     const ours = base + jsonl(r('gone', 5, { x: 9 }));
     const result = mergeJsonl(base, ours, jsonl(r('keep', 1, { x: 0 })));
