@@ -27,7 +27,7 @@ import { supersedes } from '../jsonl/line-codec.js';
 import { startsWithUtf8Bom, UTF8_BOM } from '../jsonl/utf8-bom.js';
 import { DECODE_CHUNK_BYTES } from '../jsonl/line-chunks.js';
 import { BaseBlocks, problemOf, readInputLine, type BadLine, type InputLine, type MergeSide } from './merge-input.js';
-import { mergeRecords, resultOf, type Conflicted, type MergeOptions, type MergeResult } from './merge-jsonl.js';
+import { mergeRecords, resultOf, trustedRemovals, type Conflicted, type MergeOptions, type MergeResult } from './merge-jsonl.js';
 import { encodeMergedText, OPAQUE_LINE_MARK } from './opaque-lines.js';
 import { RecordVersion } from './record-version.js';
 
@@ -151,9 +151,13 @@ export function mergeSides(oursHasBom: boolean, ours: Buffer, base: SharingSide,
     if (!(line instanceof RecordVersion) || touched.has(line.id)) baseView.takeOwn(line, lineNo);
   });
 
-  // A side's malformed lines past the shared part make its removals untrusted (see mergeRecords).
-  const malformed = (tail: readonly KeptLine[]) => tail.some(({ line }) => problemOf(line) !== undefined);
-  const removals = { ours: oursRemovals && !malformed(oursTail), theirs: !malformed(theirsTail) };
+  // A side's own malformed lines past the shared part make its removals untrusted (see mergeRecords).
+  const malformed = (tail: readonly KeptLine[]): Set<string> => {
+    const texts = new Set<string>();
+    for (const { line } of tail) if (problemOf(line) !== undefined) texts.add(line.text);
+    return texts;
+  };
+  const removals = trustedRemovals(oursRemovals, malformed(oursTail), malformed(theirsTail));
   const { appended, conflicted } = mergeRecords(shown, oursCurrent, theirsView.current, baseView.current, removals);
   const output = render(ours, oursTailForm.regular && prefixForm.regular, theirs.tail, theirsAdded, appended, conflicted);
   if (oursHasBom && output.some((chunk) => chunk.length > 0)) output.unshift(UTF8_BOM);

@@ -127,10 +127,7 @@ function planMerge(baseInput: MergeInput, oursInput: MergeInput, theirsInput: Me
     }
   }
   const shown = currentVersions(history, touched);
-  const removals = {
-    ours: oursRemovals && !hasMalformedFrom(oursInput, shared),
-    theirs: !hasMalformedFrom(theirsInput, shared),
-  };
+  const removals = trustedRemovals(oursRemovals, malformedFrom(oursInput.lines, shared), malformedFrom(theirsInput.lines, shared));
   const { appended, conflicted } = mergeRecords(shown, oursInput.current, theirsInput.current, baseInput.current, removals);
 
   if (conflicted.length > 0) {
@@ -141,10 +138,24 @@ function planMerge(baseInput: MergeInput, oursInput: MergeInput, theirsInput: Me
   return { history, appended, conflicted, badLines };
 }
 
-/** Whether a malformed line is among `input`'s lines from `start` on (the lines it does not share with the other side). */
-function hasMalformedFrom(input: MergeInput, start: number): boolean {
-  for (let i = start; i < input.lines.length; i++) if (problemOf(input.lines[i] as InputLine) !== undefined) return true;
-  return false;
+/** The texts of the malformed lines among `lines` from `start` on (past the lines both sides share). */
+function malformedFrom(lines: readonly InputLine[], start: number): Set<string> {
+  const texts = new Set<string>();
+  for (let i = start; i < lines.length; i++) {
+    const line = lines[i] as InputLine;
+    if (problemOf(line) !== undefined) texts.add(line.text);
+  }
+  return texts;
+}
+
+/**
+ * Which sides' removals count (see `mergeRecords`): not those of a side with a malformed
+ * line the other side does not have (a malformed line both have is old, not what the
+ * side did). `oursMalformed`, `theirsMalformed`: the sides' malformed line texts.
+ */
+export function trustedRemovals(oursRemovals: boolean, oursMalformed: ReadonlySet<string>, theirsMalformed: ReadonlySet<string>): { ours: boolean; theirs: boolean } {
+  const within = (a: ReadonlySet<string>, b: ReadonlySet<string>) => [...a].every((text) => b.has(text));
+  return { ours: oursRemovals && within(oursMalformed, theirsMalformed), theirs: within(theirsMalformed, oursMalformed) };
 }
 
 /** The current versions of one side, by id. */

@@ -354,6 +354,19 @@ describe('a record one side removed entirely (git revert, a hand edit)', () => {
     }
   });
 
+  it('is still deleted by a side whose only malformed lines are ones the other side has too (old lines, not what that side did)', () => {
+    const old = 'an old malformed line\n';
+    const withOld = base + old;
+    const ours = withOld + jsonl(r('keep', 3, { x: 1 }));
+    const reverted = jsonl(r('keep', 1, { x: 0 })) + old;
+    for (const [a, b] of [[ours, reverted], [reverted, ours]] as const) {
+      const bytes = mergeJsonlBytes(Buffer.from(withOld), Buffer.from(a), Buffer.from(b));
+      for (const text of [mergeJsonl(withOld, a, b).text, Buffer.concat(bytes.output).toString('utf8')]) {
+        expect(currentState(text.split('\n').filter((l) => l.startsWith('{')).join('\n')).get('gone')?.deleted).toBe(true);
+      }
+    }
+  });
+
   it('stays as the other side changed it: the change came after the version that was removed', () => {
     const ours = base + jsonl(r('gone', 5, { x: 9 }));
     const result = mergeJsonl(base, ours, jsonl(r('keep', 1, { x: 0 })));
