@@ -98,6 +98,10 @@ export function changeForAppended(
   text?: string,
 ): Change | undefined {
   if (before !== undefined && !supersedes({ updated_at: before.updatedAt }, record, true)) return undefined;
+  // The current version appended again (a line repeated by a tool, or re-spelled: key
+  // order, spacing): it wins the tie, but nothing a reader sees changed — as for a
+  // rewrite, no change (an update whose record equaled its previous was delivered).
+  if (before !== undefined && before.updatedAt === record.updated_at && jsonEqual(parseExact(before.text), parseExact(text ?? JSON.stringify(record)))) return undefined;
   return makeChange(collection, before, text === undefined ? record : remembered(record, text), source);
 }
 

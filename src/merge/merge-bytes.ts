@@ -26,8 +26,8 @@ import { isUtf8 } from 'node:buffer';
 import { supersedes } from '../jsonl/line-codec.js';
 import { startsWithUtf8Bom, UTF8_BOM } from '../jsonl/utf8-bom.js';
 import { DECODE_CHUNK_BYTES } from '../jsonl/line-chunks.js';
-import { problemOf, readInputLine, type BadLine, type InputLine, type MergeSide } from './merge-input.js';
-import { mergeRecords, resultOf, type Conflicted, type MergeOptions, type MergeResult } from './merge-jsonl.js';
+import { BaseBlocks, problemOf, readInputLine, type BadLine, type InputLine, type MergeSide } from './merge-input.js';
+import { mergeRecords, resultOf, trustedRemovals, type Conflicted, type MergeOptions, type MergeResult } from './merge-jsonl.js';
 import { encodeMergedText, OPAQUE_LINE_MARK } from './opaque-lines.js';
 import { RecordVersion } from './record-version.js';
 
@@ -129,8 +129,8 @@ export function mergeSides(oursHasBom: boolean, ours: Buffer, base: SharingSide,
       keepCurrent(oursCurrent, version);
       keepCurrent(shown, version);
     }
-    theirsView.takeShared(start, lineNo, problem, version);
-    baseView.takeShared(start, lineNo, problem, version);
+    theirsView.takeShared(start, lineNo, line, problem, version);
+    baseView.takeShared(start, lineNo, line, problem, version);
   };
   const prefixForm = readLines(ours, 0, theirsView.oursEnd, decodeChunkBytes, takeOurs);
   for (const kept of oursTail) takeOurs(kept, prefixForm.physicalLines);
@@ -151,7 +151,14 @@ export function mergeSides(oursHasBom: boolean, ours: Buffer, base: SharingSide,
     if (!(line instanceof RecordVersion) || touched.has(line.id)) baseView.takeOwn(line, lineNo);
   });
 
-  const { appended, conflicted } = mergeRecords(shown, oursCurrent, theirsView.current, baseView.current, oursRemovals);
+  // A side's own malformed lines past the shared part make its removals untrusted (see mergeRecords).
+  const malformed = (tail: readonly KeptLine[]): Set<string> => {
+    const texts = new Set<string>();
+    for (const { line } of tail) if (problemOf(line) !== undefined) texts.add(line.text);
+    return texts;
+  };
+  const removals = trustedRemovals(oursRemovals, malformed(oursTail), malformed(theirsTail));
+  const { appended, conflicted } = mergeRecords(shown, oursCurrent, theirsView.current, baseView.current, removals);
   const output = render(ours, oursTailForm.regular && prefixForm.regular, theirs.tail, theirsAdded, appended, conflicted);
   if (oursHasBom && output.some((chunk) => chunk.length > 0)) output.unshift(UTF8_BOM);
   return { ...resultOf({ conflicted, badLines: [...baseView.bad, ...oursBad, ...theirsView.bad] }), output };
@@ -177,6 +184,8 @@ class SideView {
   private bytesSharedLines: number | undefined;
   readonly current = new Map<string, RecordVersion>();
   readonly bad: BadLine[] = [];
+  /** The base's conflict blocks of an earlier merge, whose lines are not its versions. */
+  private readonly blocks: BaseBlocks | undefined;
 
   constructor(
     private readonly name: MergeSide,
@@ -199,23 +208,27 @@ class SideView {
     this.oursEnd = oursAt;
     this.tailStart = tailAt;
     this.sharedTailLines = tailLines;
+    this.blocks = name === 'base' ? new BaseBlocks() : undefined;
   }
 
   /** Takes ours' line at `start` (number `lineNo` in ours) if it is one of this side's first lines. */
-  takeShared(start: number, lineNo: number, problem: string | undefined, version: RecordVersion | undefined): void {
+  takeShared(start: number, lineNo: number, line: InputLine, problem: string | undefined, version: RecordVersion | undefined): void {
     if (start >= this.oursEnd) return;
+    const counts = this.blocks?.counts(line) ?? true;
     if (problem !== undefined) {
       const line = start < this.side.sharedEnd ? lineNo : this.bytesSharedLineCount() + (this.sharedLineNos[this.nextShared] as number);
       this.bad.push({ side: this.name, line, reason: problem });
-    } else if (version !== undefined) keepCurrent(this.current, version);
+    } else if (version !== undefined && counts) keepCurrent(this.current, version);
     if (start >= this.side.sharedEnd) this.nextShared++;
   }
 
   /** Takes one of this side's own lines, numbered from `tailStart`. */
   takeOwn(line: InputLine, lineNo: number): void {
     const problem = problemOf(line);
-    if (problem === undefined) keepCurrent(this.current, line as RecordVersion);
-    else this.bad.push({ side: this.name, line: this.bytesSharedLineCount() + this.sharedTailLines + lineNo, reason: problem });
+    const counts = this.blocks?.counts(line) ?? true;
+    if (problem === undefined) {
+      if (counts) keepCurrent(this.current, line as RecordVersion);
+    } else this.bad.push({ side: this.name, line: this.bytesSharedLineCount() + this.sharedTailLines + lineNo, reason: problem });
   }
 
   /** Physical lines of the part shared byte for byte (counted only when a line number needs it). */

@@ -30,7 +30,33 @@ class MalformedLine {
   constructor(
     readonly text: string,
     readonly problem: string,
+    /** For a conflict marker line, its first seven characters (`<<<<<<<`, `=======` …). */
+    readonly marker?: string,
   ) {}
+}
+
+/**
+ * Which versions of a base count as its versions: not those inside a conflict block.
+ * git hands a criss-cross merge (two merge bases) a base that is the merge of those two
+ * bases, conflict blocks included when that inner merge conflicted; a block's lines are
+ * two competing versions nobody chose. Taken as the base's versions (the later line won),
+ * a record whose conflict the two branches had resolved differently merged cleanly as the
+ * side that had "changed" it, the other side's resolution silently lost; without them the
+ * base's version is the one before the block's, and the two resolutions conflict. Feed it
+ * the base's non-empty lines in order.
+ */
+export class BaseBlocks {
+  private inside = false;
+
+  /** Whether `line`, the base's next line, is a version that counts (false inside a block, and for every malformed line). */
+  counts(line: InputLine): boolean {
+    if (line instanceof MalformedLine) {
+      if (line.marker === '<<<<<<<') this.inside = true;
+      else if (line.marker === '>>>>>>>') this.inside = false;
+      return false;
+    }
+    return !this.inside;
+  }
 }
 
 /** Why `line` is not a record version, or undefined when it is one. */
@@ -85,7 +111,7 @@ export function readInputLine(text: string): InputLine {
   const parsed = parseLine(text);
   if (parsed.kind === 'record') return RecordVersion.of(text, parsed.record);
   const problem = parsed.kind === 'conflict-marker' ? `${MARKER_REASON} "${parsed.marker}" (an earlier merge was not resolved)` : parsed.reason;
-  return new MalformedLine(text, problem);
+  return new MalformedLine(text, problem, parsed.kind === 'conflict-marker' ? parsed.marker : undefined);
 }
 
 /** Collects one side's lines in order, its current versions and its malformed lines. */
@@ -93,10 +119,12 @@ function inputBuilder(side: MergeSide) {
   const lines: InputLine[] = [];
   const current = new CurrentMap();
   const badLines: BadLine[] = [];
+  const blocks = side === 'base' ? new BaseBlocks() : undefined;
   const add = (line: InputLine, lineNo: number): void => {
     lines.push(line);
+    const counts = blocks?.counts(line) ?? true;
     if (line instanceof MalformedLine) badLines.push({ side, line: lineNo, reason: line.problem });
-    else current.add(line);
+    else if (counts) current.add(line);
   };
   const input = (): MergeInput => ({ lines, current, badLines });
   return { add, input };

@@ -19,7 +19,7 @@
  */
 import { supersedes } from '../jsonl/line-codec.js';
 import { joinObjectMembers } from './json-members.js';
-import { readMergeInput, type BadLine, type InputLine, type MergeInput } from './merge-input.js';
+import { problemOf, readMergeInput, type BadLine, type InputLine, type MergeInput } from './merge-input.js';
 import { RecordVersion, UPDATED_AT, fieldsMemo, sameContent, type Fields } from './record-version.js';
 import { mergeRecord } from './three-way.js';
 
@@ -127,7 +127,8 @@ function planMerge(baseInput: MergeInput, oursInput: MergeInput, theirsInput: Me
     }
   }
   const shown = currentVersions(history, touched);
-  const { appended, conflicted } = mergeRecords(shown, oursInput.current, theirsInput.current, baseInput.current, oursRemovals);
+  const removals = trustedRemovals(oursRemovals, malformedFrom(oursInput.lines, shared), malformedFrom(theirsInput.lines, shared));
+  const { appended, conflicted } = mergeRecords(shown, oursInput.current, theirsInput.current, baseInput.current, removals);
 
   if (conflicted.length > 0) {
     const competing = new Set(conflicted.flatMap((c) => [c.ours?.text, c.theirs?.text]));
@@ -135,6 +136,26 @@ function planMerge(baseInput: MergeInput, oursInput: MergeInput, theirsInput: Me
   }
   const badLines = [...baseInput.badLines, ...oursInput.badLines, ...theirsInput.badLines];
   return { history, appended, conflicted, badLines };
+}
+
+/** The texts of the malformed lines among `lines` from `start` on (past the lines both sides share). */
+function malformedFrom(lines: readonly InputLine[], start: number): Set<string> {
+  const texts = new Set<string>();
+  for (let i = start; i < lines.length; i++) {
+    const line = lines[i] as InputLine;
+    if (problemOf(line) !== undefined) texts.add(line.text);
+  }
+  return texts;
+}
+
+/**
+ * Which sides' removals count (see `mergeRecords`): not those of a side with a malformed
+ * line the other side does not have (a malformed line both have is old, not what the
+ * side did). `oursMalformed`, `theirsMalformed`: the sides' malformed line texts.
+ */
+export function trustedRemovals(oursRemovals: boolean, oursMalformed: ReadonlySet<string>, theirsMalformed: ReadonlySet<string>): { ours: boolean; theirs: boolean } {
+  const within = (a: ReadonlySet<string>, b: ReadonlySet<string>) => [...a].every((text) => b.has(text));
+  return { ours: oursRemovals && within(oursMalformed, theirsMalformed), theirs: within(theirsMalformed, oursMalformed) };
 }
 
 /** The current versions of one side, by id. */
@@ -153,7 +174,15 @@ export function mergeRecords(
   oursCurrent: CurrentVersions,
   theirsCurrent: CurrentVersions,
   baseCurrent: CurrentVersions,
-  oursRemovals: boolean,
+  /**
+   * Per side, whether a base record it has no line for was removed by it (rule 5). Not
+   * for ours when ours may never have had it (`MergeOptions.oursRemovals`), and not for a
+   * side with malformed lines of its own: a record line damaged by an editor, or a file
+   * that is not a log at all (binary, other text), is not a removal, and taking it for one
+   * deleted the record (every record of the base, for a side that is all garbage) with
+   * exit 0. Such a record is kept as the other side has it.
+   */
+  removals: { ours: boolean; theirs: boolean },
 ): { appended: string[]; conflicted: Conflicted[] } {
   const appended: string[] = [];
   const conflicted: Conflicted[] = [];
@@ -174,7 +203,7 @@ export function mergeRecords(
       // On one side only: every line of this id in the history comes from that side.
       const present = (oursVersion ?? theirsVersion) as RecordVersion;
       const removedByOurs = oursVersion === undefined;
-      const base = removedByOurs && !oursRemovals ? undefined : baseCurrent.get(id);
+      const base = (removedByOurs ? removals.ours : removals.theirs) ? baseCurrent.get(id) : undefined;
       const outcome = oneSided(base, present, shownVersion);
       if (outcome === 'as shown') continue;
       if (!appendVersion(id, outcome, Math.max(present.updatedAt, shownVersion.updatedAt))) {

@@ -4,11 +4,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { renameSync, writeFileSync } from 'node:fs';
+import { Writable } from 'node:stream';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import pc from 'picocolors';
 import { Store, type Change } from '../../src/index.js';
 import { changedFields, formatChangeLine } from '../../src/cli/change-line.js';
+import { run as runWatch } from '../../src/cli/commands/watch.js';
 import { visible } from '../../src/cli/terminal-safe.js';
 import { CLI } from '../helpers/paths.js';
 import { tempDir } from '../helpers/temp.js';
@@ -81,6 +83,43 @@ describe('taskstore watch: a signal during a long replay', () => {
     const printed = stdout().split('\n').length - 1;
     expect(printed).toBeGreaterThan(0);
     expect(printed).toBeLessThan(n);
+  }, 120_000);
+});
+
+describe('taskstore watch and a reader slower than the changes', () => {
+  it('waits for the output to drain: a stalled reader does not get the whole --since replay piled up in memory (it did: stdout to a pipe is asynchronous)', async () => {
+    const dir = join(tempDir(), '.taskstore');
+    const store = Store.open(dir, { logger: quietLogger() });
+    const n = 20_000;
+    store.collection({ name: 'notes' }).createMany(Array.from({ length: n }, (_, i) => ({ n: i })));
+    store.close();
+    // A real Node stream with a reader that takes nothing until released, like a pipe to a paused pager.
+    let stalled = true;
+    const held: (() => void)[] = [];
+    let received = '';
+    const out = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        received += chunk.toString('utf8');
+        if (stalled) held.push(() => callback());
+        else callback();
+      },
+    });
+    const controller = new AbortController();
+    const stderr = { write: () => true };
+    const ctx = { cwd: dir, env: {}, storeFlag: dir, json: true, debug: false, stdout: out, stderr };
+    const running = runWatch(ctx, { collections: ['notes'], since: 0, signal: controller.signal });
+    try {
+      await waitFor('the loop to wait for the reader, or the replay to pile up', () => out.listenerCount('drain') > 0 || out.writableLength > 1_000_000);
+      expect(out.writableLength).toBeLessThan(64 * 1024);
+      stalled = false;
+      for (const release of held.splice(0)) release();
+      await waitFor('the whole replay', () => received.split('\n').length > n, 60_000);
+    } finally {
+      controller.abort();
+    }
+    expect(await running).toBe(0);
+    const ns = received.trimEnd().split('\n').map((l) => (JSON.parse(l) as Change).record.n);
+    expect(ns).toEqual(Array.from({ length: n }, (_, i) => i));
   }, 120_000);
 });
 

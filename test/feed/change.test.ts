@@ -18,6 +18,13 @@ describe('changeForAppended', () => {
     expect(changeForAppended('n', v(a2), { id: 'a', updated_at: 15 }, 'external')).toBeUndefined();
     // Equal stamps: the later line wins, as in every reader.
     expect(changeForAppended('n', v(a2), { id: 'a', updated_at: 20, t: 3 }, 'external')).toMatchObject({ op: 'update' });
+    // The current version appended again, as it was or re-spelled, changes nothing.
+    expect(changeForAppended('n', v(a2), { ...a2 }, 'external', JSON.stringify(a2))).toBeUndefined();
+    expect(changeForAppended('n', v(a2), { ...a2 }, 'external', '{"t":2.0,"updated_at":20,"id":"a"}')).toBeUndefined();
+    expect(changeForAppended('n', v(tomb), { ...tomb }, 'external')).toBeUndefined();
+    // Other digits of an integer beyond 2^53 are a change, though the parsed numbers are equal.
+    const big = { updatedAt: 20, text: '{"id":"a","updated_at":20,"n":9007199254740993}' };
+    expect(changeForAppended('n', big, { id: 'a', updated_at: 20, n: 9007199254740992 }, 'external', '{"id":"a","updated_at":20,"n":9007199254740992}')).toMatchObject({ op: 'update' });
   });
 
   it('property: applying a shuffled log version by version ends at the version a reader takes as current, in increasing order', () => {

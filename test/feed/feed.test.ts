@@ -285,6 +285,28 @@ describe('change feed: edits by other tools', () => {
   });
 });
 
+describe('change feed: the current version appended again', () => {
+  it('a line repeated by another tool, as it was or re-spelled, delivers nothing (an update equal to its previous was delivered)', async () => {
+    const dir = join(tempDir(), '.taskstore');
+    const store = openStore(dir);
+    const notes = store.collection({ name: 'notes' });
+    notes.create({ id: 'a', v: 1 });
+    const watched = recorder(store);
+    const log = join(dir, 'notes.jsonl');
+    const line = readFileSync(log, 'utf8').trimEnd();
+    appendFileSync(log, `${line}\n`);
+    // The same record, its keys in reverse order.
+    appendFileSync(log, `${JSON.stringify(Object.fromEntries(Object.entries(JSON.parse(line) as object).reverse()))}\n`);
+    // The marker's write catches the cache up with the two lines first: delivered before it.
+    await watched.settled();
+    expect(notes.historyTexts('a')).toHaveLength(3);
+    notes.patch('a', { v: 2 });
+    await waitFor('the patch', () => watched.real().length >= 1);
+    await watched.settled();
+    expect(watched.real().map((c) => [c.id, c.op, c.source, c.record.v])).toEqual([['a', 'update', 'local', 2]]);
+  });
+});
+
 describe('change feed: own writes delivered from memory', () => {
   it('a write that first caught up a line appended by hand delivers that line as external and its own as local, each once', async () => {
     const dir = join(tempDir(), '.taskstore');

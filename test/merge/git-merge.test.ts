@@ -3,7 +3,8 @@
  * run the built `dist/cli/merge-main.js` with `%O %A %B %P`, configured by hand here
  * (installing it is the git-integration module's job).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GitRepo } from '../helpers/git-repo.js';
 import { MERGE_BIN } from '../helpers/paths.js';
@@ -133,6 +134,44 @@ describe('git merge with the taskstore driver', () => {
     const text = repo.read(FILE);
     expect(linesOf(text)).toContain(JSON.stringify(r('m1', 11)));
     expect(hasMarkers(text)).toBe(true);
+  });
+
+  it('a criss-cross merge of two branches that resolved one conflict differently conflicts again (it kept one resolution, exit 0)', () => {
+    // x and y conflict; main keeps x when it merges feature, feature keeps y when it merges
+    // main's first commit. git merges their two merge bases into a virtual base, which holds
+    // the conflict block, and runs the driver with it.
+    const x = r('t1', 10, { title: 'x' });
+    const y = r('t1', 10, { title: 'y' });
+    const repo = repoWith(BASE);
+    diverge(repo, [x], [y]);
+    const mainFirst = repo.git('rev-parse', 'HEAD').trim();
+    expect(repo.tryGit('merge', '--no-edit', 'feature').status).not.toBe(0);
+    repo.write(FILE, resolveKeeping(repo.read(FILE), 'ours'));
+    repo.commitAll('main keeps x');
+    repo.git('checkout', '-q', 'feature');
+    expect(repo.tryGit('merge', '--no-edit', mainFirst).status).not.toBe(0);
+    repo.write(FILE, resolveKeeping(repo.read(FILE), 'ours'));
+    repo.commitAll('feature keeps y');
+    repo.git('checkout', '-q', 'main');
+    expect(repo.git('merge-base', '--all', 'main', 'feature').trim().split('\n')).toHaveLength(2);
+    const res = repo.tryGit('merge', '--no-edit', 'feature');
+    expect(res.status, res.stdout + res.stderr).not.toBe(0);
+    expect(res.stderr).toMatch(/t1: field "title" changed on both sides/);
+    expect(conflictBlocks(repo.read(FILE))).toEqual([{ ours: [JSON.stringify(x)], theirs: [JSON.stringify(y)] }]);
+  });
+
+  it('a branch that replaced the log with something that is not a log (binary) deletes no record (every record of the base was deleted, exit 0)', () => {
+    const repo = repoWith(BASE);
+    repo.git('checkout', '-q', '-b', 'feature');
+    writeFileSync(join(repo.dir, FILE), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0xff]));
+    repo.commitAll('a binary file over the log');
+    repo.git('checkout', '-q', 'main');
+    append(repo, r('m1', 11));
+    repo.tryGit('merge', '--no-edit', 'feature');
+    const text = readFileSync(join(repo.dir, FILE)).toString('latin1');
+    const state = currentState(text.split('\n').filter((l) => l.startsWith('{')).join('\n'));
+    expect([...state.keys()].sort()).toEqual(['m1', 't1', 't2']);
+    for (const version of state.values()) expect(version.deleted).toBeUndefined();
   });
 
   it('merges a file added on both branches (empty base)', () => {

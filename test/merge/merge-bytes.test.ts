@@ -13,7 +13,7 @@ const lineArb = fc.oneof(
   { weight: 8, arbitrary: fc.record({ id: fc.constantFrom('a', 'b', 'c', 'é'), ua: fc.integer({ min: 1, max: 6 }), x: fc.constantFrom(0, 1, '"ü"', 'null', '1.0'), del: fc.boolean() }).map(
     ({ id, ua, x, del }) => (del ? `{"id":"${id}","updated_at":${ua},"deleted":true}` : `{"id":"${id}","updated_at":${ua},"x":${x}}`),
   ) },
-  { weight: 1, arbitrary: fc.constantFrom('not json', '[1]', '{"updated_at":1}', '\uFEFF{"id":"a","updated_at":1}', '{"repo_path":"/r","created_at":3}') },
+  { weight: 1, arbitrary: fc.constantFrom('not json', '[1]', '{"updated_at":1}', '\uFEFF{"id":"a","updated_at":1}', '{"repo_path":"/r","created_at":3}', '<<<<<<< ours', '>>>>>>> theirs') },
 );
 const fileArb = fc
   .record({

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseLine } from '../../src/jsonl/line-codec.js';
 import { mergeJsonl } from '../../src/merge/merge-jsonl.js';
+import { mergeJsonlBytes } from '../../src/merge/merge-bytes.js';
 import {
   conflictBlocks,
   content,
@@ -255,6 +256,39 @@ describe('conflicts', () => {
   });
 });
 
+describe('a base holding the conflict block of an earlier merge (git\'s base for a criss-cross merge)', () => {
+  // The two branches each merged the other and resolved the same conflict differently; git
+  // merges their two merge bases into a virtual base, block included, and hands it over.
+  const before = jsonl(r('a', 1, { t: 'b' }), r('z', 1));
+  const x = r('a', 5, { t: 'x' });
+  const y = r('a', 5, { t: 'y' });
+  const base = before + jsonl('<<<<<<< ours', JSON.stringify(x), '=======', JSON.stringify(y), '>>>>>>> theirs');
+  const merges = (b: string, o: string, t: string) => {
+    const bytes = mergeJsonlBytes(Buffer.from(b), Buffer.from(o), Buffer.from(t));
+    return [mergeJsonl(b, o, t), { ...bytes, text: Buffer.concat(bytes.output).toString('utf8') }];
+  };
+
+  it('the block\'s versions are not the base\'s: two different resolutions conflict (the later one was taken as the base, and the other side\'s resolution won silently)', () => {
+    for (const [ours, theirs] of [[x, y], [y, x]] as const) {
+      for (const result of merges(base, before + jsonl(ours), before + jsonl(theirs))) {
+        expect(result.conflicts).toBe(1);
+        expect(result.conflictedRecords).toEqual([{ id: 'a', reason: expect.stringMatching(/field "t" changed on both sides/) }]);
+      }
+    }
+  });
+
+  it('versions after the block count again; the same resolution on both sides merges cleanly', () => {
+    const after = base + jsonl(r('z', 2, { n: 1 }));
+    for (const result of merges(after, before + jsonl(x, r('z', 2, { n: 1 }), r('z', 3, { n: 2 })), before + jsonl(x, r('z', 2, { n: 1 }), r('q', 3)))) {
+      expect(result.conflicts).toBe(0);
+      expect(hasMarkers(result.text)).toBe(false);
+      const state = currentState(result.text);
+      expect(state.get('a')).toEqual(x);
+      expect(state.get('z')).toEqual(r('z', 3, { n: 2 }));
+    }
+  });
+});
+
 describe('a record on one side only', () => {
   const tomb = (id: string, updated_at: number) => ({ id, updated_at, deleted: true });
 
@@ -302,6 +336,35 @@ describe('a record one side removed entirely (git revert, a hand edit)', () => {
     expect(currentState(kept.text).get('keep')).toEqual(r('keep', 3, { x: 1 }));
     // Theirs lacking it is still a removal (a revert's "theirs" is the reverted commit's parent).
     expect(currentState(mergeJsonl(base, theirs, ours, { oursRemovals: false }).text).get('gone')?.deleted).toBe(true);
+  });
+
+  it('is kept when the side that lacks it has malformed lines of its own: a line damaged by an editor, a file that is not a log (it was deleted, exit 0)', () => {
+    const ours = base + jsonl(r('keep', 3, { x: 1 }));
+    const damaged = jsonl(r('keep', 1, { x: 0 })) + '{"id":"gone","updated_at":2,"x":0\n'; // a brace lost
+    const binary = Buffer.from([0xff, 0xfe, 0x00, 0x41, 0x0a, 0xc3]).toString('latin1');
+    for (const other of [damaged, 'this is not a log\n', binary]) {
+      for (const [a, b] of [[ours, other], [other, ours]] as const) {
+        const bytes = mergeJsonlBytes(Buffer.from(base), Buffer.from(a, 'latin1'), Buffer.from(b, 'latin1'));
+        for (const text of [mergeJsonl(base, a, b).text, Buffer.concat(bytes.output).toString('latin1')]) {
+          const state = currentState(text.split('\n').filter((l) => l.startsWith('{"id":"') && l.endsWith('}')).join('\n'));
+          expect(state.get('gone')).toEqual(r('gone', 2, { x: 0 }));
+          expect(state.get('keep')).toEqual(r('keep', 3, { x: 1 }));
+        }
+      }
+    }
+  });
+
+  it('is still deleted by a side whose only malformed lines are ones the other side has too (old lines, not what that side did)', () => {
+    const old = 'an old malformed line\n';
+    const withOld = base + old;
+    const ours = withOld + jsonl(r('keep', 3, { x: 1 }));
+    const reverted = jsonl(r('keep', 1, { x: 0 })) + old;
+    for (const [a, b] of [[ours, reverted], [reverted, ours]] as const) {
+      const bytes = mergeJsonlBytes(Buffer.from(withOld), Buffer.from(a), Buffer.from(b));
+      for (const text of [mergeJsonl(withOld, a, b).text, Buffer.concat(bytes.output).toString('utf8')]) {
+        expect(currentState(text.split('\n').filter((l) => l.startsWith('{')).join('\n')).get('gone')?.deleted).toBe(true);
+      }
+    }
   });
 
   it('stays as the other side changed it: the change came after the version that was removed', () => {

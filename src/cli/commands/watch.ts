@@ -1,4 +1,4 @@
-import type { CliContext } from '../context.js';
+import type { CliContext, TextStream } from '../context.js';
 import { formatChangeLine } from '../change-line.js';
 import { openStore } from '../open-store.js';
 import { createOutput } from '../output.js';
@@ -50,6 +50,11 @@ export async function run(ctx: CliContext, input: WatchInput): Promise<number> {
       }
       const exact = exactChange(store, change);
       out.raw(out.jsonMode ? `${stringifyExact(exact)}\n` : `${formatChangeLine(exact, out.c)}\n`);
+      const waiting = drained(ctx.stdout, signal);
+      if (waiting !== undefined) {
+        await waiting;
+        if (signal.aborted) break;
+      }
     }
   } finally {
     store.close();
@@ -59,6 +64,28 @@ export async function run(ctx: CliContext, input: WatchInput): Promise<number> {
 
 /** Changes printed between two turns of the event loop (where a signal can stop the loop). */
 const YIELD_EVERY = 1000;
+
+/**
+ * When `stream` is a Node stream holding more than its high-water mark, a promise that
+ * settles once it has written that out (or closed, failed, or `signal` aborted); else
+ * undefined. stdout to a pipe is asynchronous: a reader slower than the changes (a busy
+ * `jq`, a paused pager) left every printed line in memory, and a `--since` replay, which
+ * the store hands out only as the loop takes it, was taken whole and held as text.
+ */
+function drained(stream: TextStream, signal: AbortSignal): Promise<void> | undefined {
+  const node = stream as Partial<Pick<NodeJS.WritableStream, 'once' | 'off'>> & { writableNeedDrain?: boolean };
+  if (node.writableNeedDrain !== true || typeof node.once !== 'function' || typeof node.off !== 'function') return undefined;
+  const { once, off } = { once: node.once.bind(node), off: node.off.bind(node) };
+  return new Promise((resolve) => {
+    const done = (): void => {
+      for (const event of ['drain', 'close', 'error']) off(event, done);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    for (const event of ['drain', 'close', 'error']) once(event, done);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
 
 /** Aborted by the first SIGINT or SIGTERM (the handlers are removed again then). */
 function processSignals(): AbortSignal {
