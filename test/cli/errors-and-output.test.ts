@@ -147,7 +147,7 @@ describe('--help and --version', () => {
     const program = buildProgram(() => {});
     expect(program.commands.map((c) => c.name()).filter((n) => n !== 'help')).toEqual(COMMANDS);
     const options = (name: string) => program.commands.find((c) => c.name() === name)!.options.map((o) => o.long);
-    expect(options('init')).toEqual(['--hooks', '--branch']);
+    expect(options('init')).toEqual(['--hooks', '--branch', '--force']);
     expect(options('watch')).toEqual(['--collection', '--since']);
     expect(options('git-sync')).toEqual(['--remote', '--branch', '--message', '--retries']);
     expect(options('list-prds')).toEqual(['--status']);
