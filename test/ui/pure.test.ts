@@ -140,8 +140,10 @@ describe('table filter', () => {
 
 describe('routes', () => {
   it('parses every view and builds hrefs that parse back', () => {
-    expect(parseRoute('')).toEqual({ view: 'prds' });
-    expect(parseRoute('#/')).toEqual({ view: 'prds' });
+    expect(parseRoute('')).toEqual({ view: 'prds', params: new URLSearchParams() });
+    expect(parseRoute('#/')).toEqual({ view: 'prds', params: new URLSearchParams() });
+    const prds = parseRoute(href.prds(new URLSearchParams({ offset: '100' })));
+    expect(prds.view === 'prds' && prds.params.get('offset')).toBe('100');
     expect(parseRoute(href.board('a/b c'))).toEqual({ view: 'board', id: 'a/b c' });
     expect(parseRoute(href.graph('x'))).toEqual({ view: 'graph', id: 'x' });
     expect(parseRoute(href.record('r'))).toEqual({ view: 'record', id: 'r' });
@@ -177,6 +179,8 @@ describe('routes', () => {
     for (const offset of ['abc', '-5', '1e3', '1.5', ' 5']) {
       expect(bad(`#/executions?offset=${encodeURIComponent(offset)}`)).toBe(`this link's offset must be a whole number (got ${JSON.stringify(offset)})`);
     }
+    expect(bad('#/?offset=abc')).toBe('this link\'s offset must be a whole number (got "abc")');
+    expect(bad('#/?limit=5')).toBe('this link\'s "limit" is not a parameter of this view (it reads offset)');
     expect(bad('#/collections?x=1')).toBe('this link\'s "x" is not a parameter of this view (it reads none)');
   });
 
