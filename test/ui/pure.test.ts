@@ -7,6 +7,7 @@ import { formatFilter, parseFilter } from '../../src/ui/web/filter.js';
 import { clip, formatDuration, formatTime, leaseText, uniquePrefixes, valueText } from '../../src/ui/web/format.js';
 import { LEASE_CLOCK_SKEW_MS, MAX_LEASE_MS } from '../../src/index.js';
 import { href, parseRoute } from '../../src/ui/web/router.js';
+import { wasRewritten } from '../../src/ui/server/log-rewrites.js';
 
 describe('Host check', () => {
   it('accepts the bound loopback address and the other loopback names, on the bound port only', () => {
@@ -258,5 +259,16 @@ describe('unique id prefixes', () => {
         }
       }),
     );
+  });
+});
+
+describe('log rewrites', () => {
+  it('a new inode, a smaller file or a removed log is a rewrite; growth and a first sight are not', () => {
+    expect(wasRewritten({ ino: 1, size: 90 }, { ino: 2, size: 90 })).toBe(true); // compact: renamed over
+    expect(wasRewritten({ ino: 1, size: 90 }, { ino: 1, size: 40 })).toBe(true); // truncated in place
+    expect(wasRewritten({ ino: 1, size: 90 }, undefined)).toBe(true);
+    expect(wasRewritten({ ino: 1, size: 90 }, { ino: 1, size: 120 })).toBe(false); // an append
+    expect(wasRewritten({ ino: 1, size: 90 }, { ino: 1, size: 90 })).toBe(false);
+    expect(wasRewritten(undefined, { ino: 1, size: 90 })).toBe(false); // a new collection's lines come as changes
   });
 });
