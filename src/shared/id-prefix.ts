@@ -49,6 +49,23 @@ interface ResolveIdOptions {
   includeDeleted?: boolean;
 }
 
+/** Ids longer than this are shortened in messages (never in `data`, which keeps the exact id). */
+const MAX_MESSAGE_ID = 200;
+/** How much of a shortened id a message keeps. */
+const MESSAGE_ID_START = 100;
+
+/**
+ * An id as a message quotes it: whole up to {@link MAX_MESSAGE_ID} characters, else its
+ * start, `…` and its length. A 10 MB id given by mistake came back whole in the message
+ * (beside the exact id in the error's `data`): 20 MB of error for one typo.
+ * @example idInMessage('0192f3a4') // '"0192f3a4"'
+ * idInMessage('x'.repeat(5000)) // '"xxx…xxx"… (5000 characters)'
+ */
+export function idInMessage(id: string): string {
+  if (id.length <= MAX_MESSAGE_ID) return JSON.stringify(id);
+  return `${JSON.stringify(cut(id, MESSAGE_ID_START))}… (${id.length} characters)`;
+}
+
 /** The upper bound of the range of strings that start with `prefix`. */
 function upperBound(prefix: string): string {
   return `${prefix}\u{10FFFF}`;
@@ -99,8 +116,8 @@ export function resolveId(store: IdStore, input: string, options: ResolveIdOptio
     const width = Math.max(...shown.map((m) => m.collection.length));
     throw new CliError(
       exact.length > 1
-        ? `the id ${JSON.stringify(input)}${label} is ambiguous: ${exact.length} collections have a record with it`
-        : `the id prefix ${JSON.stringify(input)}${label} is ambiguous: it matches ${candidates.length > MAX_CANDIDATES ? `more than ${MAX_CANDIDATES}` : candidates.length} ${what}s`,
+        ? `the id ${idInMessage(input)}${label} is ambiguous: ${exact.length} collections have a record with it`
+        : `the id prefix ${idInMessage(input)}${label} is ambiguous: it matches ${candidates.length > MAX_CANDIDATES ? `more than ${MAX_CANDIDATES}` : candidates.length} ${what}s`,
       {
         details: [
           ...shown.map((m) => `${m.collection.padEnd(width)}  ${m.id}`),
@@ -118,7 +135,7 @@ export function resolveId(store: IdStore, input: string, options: ResolveIdOptio
   if (options.includeDeleted && deleted.length > 0) return deletedMatch(input, label, deleted);
   if (conflict !== undefined) throw conflict;
   const where = options.collections?.length === 1 ? ` in ${options.collections[0]}` : '';
-  throw new NotFoundError(`no ${what} has the id or id prefix ${JSON.stringify(input)}${label}${where}`, {
+  throw new NotFoundError(`no ${what} has the id or id prefix ${idInMessage(input)}${label}${where}`, {
     data: { id: input, collections: [...names] },
     hint: deleted.length > 0
       ? `it was deleted from ${deleted.join(' and ')}; its history keeps every version`

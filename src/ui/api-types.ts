@@ -22,9 +22,13 @@ export interface Progress {
   total: number;
 }
 
-/** `GET /api/prds` */
+/** `GET /api/prds?limit=&offset=` — one page of PRDs, in `listPrds()` order (created_at, then id). */
 export interface PrdListResponse extends Stamped {
   prds: { prd: Prd; progress: Progress }[];
+  /** Every PRD, not only this page's. */
+  total: number;
+  limit: number;
+  offset: number;
 }
 
 /** The board's columns, left to right. */

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { NotFoundError } from '../../src/index.js';
 import { CliError } from '../../src/shared/errors.js';
-import { commonPrefixLength, resolveId, shortestUniquePrefixes, shortIds } from '../../src/shared/id-prefix.js';
+import { commonPrefixLength, idInMessage, resolveId, shortestUniquePrefixes, shortIds } from '../../src/shared/id-prefix.js';
 import { tempDir } from '../helpers/temp.js';
 import { withStore } from '../cli/run-cli.js';
 
@@ -69,6 +69,39 @@ describe('resolveId against a store', () => {
       expect(() => resolveId(store, 'gone')).toThrow(NotFoundError);
       expect(resolveId(store, 'gone', { includeDeleted: true })).toEqual({ collection: 'tags', id: 'gone', deleted: true });
       expect(() => resolveId(store, '')).toThrow(CliError);
+    });
+  });
+
+  it('quotes an id of more than 200 characters in its messages as its start and length; data keeps the exact id', () => {
+    const dir = tempDir();
+    withStore(dir, (store) => {
+      const notes = store.collection({ name: 'notes' });
+      const long = 'p'.repeat(300);
+      notes.createMany([{ id: `${long}1` }, { id: `${long}2` }]);
+      const huge = 'x'.repeat(10 * 1024 * 1024);
+      let error: unknown;
+      try {
+        resolveId(store, huge);
+      } catch (err) {
+        error = err;
+      }
+      expect(error).toBeInstanceOf(NotFoundError);
+      const notFound = error as NotFoundError;
+      expect(notFound.message).toBe(`no record has the id or id prefix "${'x'.repeat(100)}"… (10485760 characters)`);
+      expect((notFound.data as { id: string }).id).toBe(huge);
+
+      error = undefined;
+      try {
+        resolveId(store, long);
+      } catch (err) {
+        error = err;
+      }
+      expect(error).toBeInstanceOf(CliError);
+      expect((error as CliError).message).toBe(`the id prefix "${'p'.repeat(100)}"… (300 characters) is ambiguous: it matches 2 records`);
+
+      // Up to 200 characters, the id is quoted whole; a cut never splits a surrogate pair.
+      expect(idInMessage('y'.repeat(200))).toBe(JSON.stringify('y'.repeat(200)));
+      expect(idInMessage(`${'z'.repeat(99)}😀${'z'.repeat(200)}`)).toBe(`"${'z'.repeat(99)}😀"… (301 characters)`);
     });
   });
 

@@ -120,7 +120,7 @@ describe('a query parameter the route does not read', () => {
       ['/api/collections/prds?filter=%7B%7D', 'filter', 'where, orderBy, limit, offset'],
       ['/api/collections/prds?order=-id', 'order', 'where, orderBy, limit, offset'],
       ['/api/search?query=p', 'query', 'q'],
-      ['/api/prds?limit=1', 'limit', 'none'],
+      ['/api/prds?status=active', 'status', 'limit, offset'],
       ['/api/records/zz?x=1', 'x', 'none'],
     ];
     for (const [path, name, reads] of cases) {

@@ -65,6 +65,21 @@ describe('GET /api/prds', () => {
   });
 });
 
+describe('GET /api/prds?limit=&offset=', () => {
+  it('answers one page in listPrds() order, with the total of every PRD', () => {
+    const all = store.listPrds().map((p) => p.id);
+    const first = get<PrdListResponse>('/api/prds?limit=2');
+    expect(first.prds.map((p) => p.prd.id)).toEqual(all.slice(0, 2));
+    expect([first.total, first.limit, first.offset]).toEqual([all.length, 2, 0]);
+    const second = get<PrdListResponse>('/api/prds?limit=2&offset=2');
+    expect(second.prds.map((p) => p.prd.id)).toEqual(all.slice(2, 4));
+    expect(second.total).toBe(all.length);
+    // The default page is 100 PRDs; a bad limit is refused.
+    expect(get<PrdListResponse>('/api/prds').limit).toBe(100);
+    expect(get<ErrorResponse>('/api/prds?limit=0', 400).error.message).toBe('limit must be an integer from 1 to 500 (got "0")');
+  });
+});
+
 describe('GET /api/prds/:id', () => {
   it('places each task spec in its column and reports the cycle', () => {
     const body = get<PrdBoardResponse>(`/api/prds/${seeded.search}`);

@@ -7,6 +7,7 @@ import { formatFilter, parseFilter } from '../../src/ui/web/filter.js';
 import { clip, formatDuration, formatTime, leaseText, uniquePrefixes, valueText } from '../../src/ui/web/format.js';
 import { LEASE_CLOCK_SKEW_MS, MAX_LEASE_MS } from '../../src/index.js';
 import { href, parseRoute } from '../../src/ui/web/router.js';
+import { wasRewritten } from '../../src/ui/server/log-rewrites.js';
 
 describe('Host check', () => {
   it('accepts the bound loopback address and the other loopback names, on the bound port only', () => {
@@ -140,8 +141,10 @@ describe('table filter', () => {
 
 describe('routes', () => {
   it('parses every view and builds hrefs that parse back', () => {
-    expect(parseRoute('')).toEqual({ view: 'prds' });
-    expect(parseRoute('#/')).toEqual({ view: 'prds' });
+    expect(parseRoute('')).toEqual({ view: 'prds', params: new URLSearchParams() });
+    expect(parseRoute('#/')).toEqual({ view: 'prds', params: new URLSearchParams() });
+    const prds = parseRoute(href.prds(new URLSearchParams({ offset: '100' })));
+    expect(prds.view === 'prds' && prds.params.get('offset')).toBe('100');
     expect(parseRoute(href.board('a/b c'))).toEqual({ view: 'board', id: 'a/b c' });
     expect(parseRoute(href.graph('x'))).toEqual({ view: 'graph', id: 'x' });
     expect(parseRoute(href.record('r'))).toEqual({ view: 'record', id: 'r' });
@@ -177,6 +180,8 @@ describe('routes', () => {
     for (const offset of ['abc', '-5', '1e3', '1.5', ' 5']) {
       expect(bad(`#/executions?offset=${encodeURIComponent(offset)}`)).toBe(`this link's offset must be a whole number (got ${JSON.stringify(offset)})`);
     }
+    expect(bad('#/?offset=abc')).toBe('this link\'s offset must be a whole number (got "abc")');
+    expect(bad('#/?limit=5')).toBe('this link\'s "limit" is not a parameter of this view (it reads offset)');
     expect(bad('#/collections?x=1')).toBe('this link\'s "x" is not a parameter of this view (it reads none)');
   });
 
@@ -254,5 +259,16 @@ describe('unique id prefixes', () => {
         }
       }),
     );
+  });
+});
+
+describe('log rewrites', () => {
+  it('a new inode, a smaller file or a removed log is a rewrite; growth and a first sight are not', () => {
+    expect(wasRewritten({ ino: 1, size: 90 }, { ino: 2, size: 90 })).toBe(true); // compact: renamed over
+    expect(wasRewritten({ ino: 1, size: 90 }, { ino: 1, size: 40 })).toBe(true); // truncated in place
+    expect(wasRewritten({ ino: 1, size: 90 }, undefined)).toBe(true);
+    expect(wasRewritten({ ino: 1, size: 90 }, { ino: 1, size: 120 })).toBe(false); // an append
+    expect(wasRewritten({ ino: 1, size: 90 }, { ino: 1, size: 90 })).toBe(false);
+    expect(wasRewritten(undefined, { ino: 1, size: 90 })).toBe(false); // a new collection's lines come as changes
   });
 });

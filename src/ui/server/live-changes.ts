@@ -6,9 +6,15 @@
  * other process, and every record a git merge, checkout or rebase changed. The page gets
  * a short message per change (collection, id, op, `updated_at`), never the record: it
  * fetches what it shows through the API, so a change it is not looking at costs nothing.
+ *
+ * A log rewritten in place of the old one (`compact`, a git checkout) is also told, as a
+ * message naming only its collection: the feed sends a change only for records whose
+ * current version moved, and compaction moves none while it removes the versions an open
+ * history view shows.
  */
 import type { Store } from '../../index.js';
 import type { LiveChange } from '../api-types.js';
+import { watchLogRewrites } from './log-rewrites.js';
 
 type ChangeListener = (change: LiveChange) => void;
 
@@ -24,10 +30,18 @@ export interface ChangeSource {
 export function feedChanges(store: Store, onError: (err: unknown) => void = () => {}): ChangeSource {
   const listeners = new Set<ChangeListener>();
   let abort: AbortController | undefined;
+  let stopRewrites: (() => void) | undefined;
 
   const start = (): void => {
     const ctl = new AbortController();
     abort = ctl;
+    stopRewrites = watchLogRewrites(
+      store.dir,
+      (collection) => {
+        for (const listener of listeners) listener({ collection });
+      },
+      onError,
+    );
     void (async () => {
       try {
         for await (const change of store.changes({ signal: ctl.signal })) {
@@ -49,6 +63,8 @@ export function feedChanges(store: Store, onError: (err: unknown) => void = () =
         if (listeners.size === 0) {
           abort?.abort();
           abort = undefined;
+          stopRewrites?.();
+          stopRewrites = undefined;
         }
       };
     },

@@ -57,7 +57,7 @@ interface PagerProps {
   hrefFor: (offset: number) => string;
 }
 
-function Pager({ offset, limit, total, hrefFor }: PagerProps) {
+export function Pager({ offset, limit, total, hrefFor }: PagerProps) {
   const first = total === 0 ? 0 : offset + 1;
   const last = Math.min(total, offset + limit);
   return (

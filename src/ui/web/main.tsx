@@ -87,7 +87,7 @@ class CurrentView extends Component<{ route: Route; version: number }> {
 function View({ route, version }: { route: Route; version: number }) {
   switch (route.view) {
     case 'prds':
-      return <PrdListView version={version} />;
+      return <PrdListView params={route.params} version={version} />;
     case 'board':
       return <BoardView id={route.id} version={version} />;
     case 'graph':

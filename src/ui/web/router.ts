@@ -2,7 +2,7 @@
 import { useEffect, useState } from 'preact/hooks';
 
 export type Route =
-  | { view: 'prds' }
+  | { view: 'prds'; params: URLSearchParams }
   | { view: 'board'; id: string }
   | { view: 'graph'; id: string }
   | { view: 'executions'; params: URLSearchParams }
@@ -15,6 +15,7 @@ export type Route =
 
 /** The query parameters each view reads; the other views read none. */
 const VIEW_PARAMS: Partial<Record<Route['view'], readonly string[]>> = {
+  prds: ['offset'],
   executions: ['status', 'offset'],
   collection: ['where', 'orderBy', 'offset'],
 };
@@ -38,7 +39,7 @@ export function parseRoute(hash: string): Route {
 }
 
 function routeOf(seg: string[], params: URLSearchParams, raw: string): Route {
-  if (seg.length === 0) return { view: 'prds' };
+  if (seg.length === 0) return { view: 'prds', params };
   if (seg[0] === 'prd' && seg[1] !== undefined) return seg[2] === 'graph' ? { view: 'graph', id: seg[1] } : { view: 'board', id: seg[1] };
   if (seg[0] === 'executions') return { view: 'executions', params };
   if (seg[0] === 'record' && seg[1] !== undefined) return { view: 'record', id: seg[1] };
@@ -70,7 +71,7 @@ function safeDecode(s: string): string {
 
 /** Hrefs of the views. */
 export const href = {
-  prds: () => '#/',
+  prds: (params?: URLSearchParams) => `#/${query(params)}`,
   board: (id: string) => `#/prd/${encodeURIComponent(id)}`,
   graph: (id: string) => `#/prd/${encodeURIComponent(id)}/graph`,
   executions: (params?: URLSearchParams) => `#/executions${query(params)}`,
