@@ -72,7 +72,7 @@ function uninstallLocked(store: ReturnType<typeof requireStoreInRepo>): GitInteg
     report.warnings.push(
       `left the TaskStore block in the ${kept.join(', ')} hook${kept.length === 1 ? '' : 's'} in ${hooksDir}: that hooks directory comes from your ${scope} core.hooksPath, ` +
         `so other repositories with a store at ${store.relative === '' ? 'their root' : store.relative} use the same block; ` +
-        `if none does, delete the lines from "# >>> taskstore >>>" to "# <<< taskstore <<<" by hand`,
+        `if none does, delete its lines by hand, "# >>> taskstore >>>" through "# <<< taskstore <<<"`,
     );
   }
   for (const hook of HOOK_NAMES) report.record(join(hooksDir, hook), !kept.includes(hook) && uninstallHook(join(hooksDir, hook), store.relative));

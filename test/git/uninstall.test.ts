@@ -64,7 +64,7 @@ describe('uninstallGitIntegration', () => {
     expect(report.changed).toEqual(['git config merge.taskstore.name', 'git config merge.taskstore.driver', join(b.dir, '.gitattributes')]);
     expect(report.warnings).toEqual([
       `left the TaskStore block in the ${HOOK_NAMES.join(', ')} hooks in ${hooksDir}: that hooks directory comes from your global core.hooksPath, ` +
-        'so other repositories with a store at .taskstore use the same block; if none does, delete the lines from "# >>> taskstore >>>" to "# <<< taskstore <<<" by hand',
+        'so other repositories with a store at .taskstore use the same block; if none does, delete its lines by hand, "# >>> taskstore >>>" through "# <<< taskstore <<<"',
     ]);
     expect(uninstall.stderr).toContain('left the TaskStore block');
     // A's hooks still guard A: check is clean there.
