@@ -32,6 +32,16 @@ const REPLACER = join(import.meta.dirname, '..', 'fixtures', 'slow-replacer.mjs'
 const APPENDER = join(import.meta.dirname, '..', 'fixtures', 'slow-appender.mjs');
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+
+/** A store (durability none) whose `notes` log holds one record, `firstId`, and the log's path. */
+function notesStore(firstId: string) {
+  const dir = join(tempDir(), '.taskstore');
+  const store = Store.open(dir, { durability: 'none', logger: quietLogger() });
+  const notes = store.collection({ name: 'notes' });
+  notes.create({ id: firstId });
+  return { dir, store, notes, log: join(dir, 'notes.jsonl') };
+}
+
 describe('a log replaced and still being written by another program', () => {
   it('is never truncated or moved to .torn; store writes wait for it and land after it; no NUL byte, no half line', async () => {
     const dir = join(tempDir(), '.taskstore');
@@ -88,11 +98,7 @@ describe('a log replaced and still being written by another program', () => {
   });
 
   it('a replaced file that extends what was consumed but ends mid-line is someone else’s: never moved to .torn', () => {
-    const dir = join(tempDir(), '.taskstore');
-    const store = Store.open(dir, { durability: 'none', logger: quietLogger() });
-    const notes = store.collection({ name: 'notes' });
-    notes.create({ id: 'a' });
-    const log = join(dir, 'notes.jsonl');
+    const { store, notes, log } = notesStore('a');
     // What git leaves while it writes a merge result: the same first bytes, a new file.
     writeFileSync(`${log}.new`, `${readFileSync(log, 'utf8')}{"id":"b","upd`);
     const past = new Date(Date.now() - 60_000);
@@ -106,11 +112,7 @@ describe('a log replaced and still being written by another program', () => {
   });
 
   it('an incomplete line a TaskStore writer left (its journal record names it) is still moved to .torn at once', () => {
-    const dir = join(tempDir(), '.taskstore');
-    const store = Store.open(dir, { durability: 'none', logger: quietLogger() });
-    const notes = store.collection({ name: 'notes' });
-    notes.create({ id: 'a' });
-    const log = join(dir, 'notes.jsonl');
+    const { dir, store, notes, log } = notesStore('a');
     leaveTornWrite(dir, 'notes', '{"id":"b","updated_at":1}\n', 14);
     const started = Date.now();
     notes.create({ id: 'c' });
@@ -121,11 +123,7 @@ describe('a log replaced and still being written by another program', () => {
   });
 
   it('the same bytes at the same offset with no journal record are another program\'s: waited for, then kept in the log, never cut', () => {
-    const dir = join(tempDir(), '.taskstore');
-    const store = Store.open(dir, { durability: 'none', logger: quietLogger() });
-    const notes = store.collection({ name: 'notes' });
-    notes.create({ id: 'a' });
-    const log = join(dir, 'notes.jsonl');
+    const { store, notes, log } = notesStore('a');
     writeFileSync(log, `${readFileSync(log, 'utf8')}{"id":"b","upd`);
     const started = Date.now();
     notes.create({ id: 'c' });
@@ -140,11 +138,7 @@ describe('a log replaced and still being written by another program', () => {
 
 describe('another program appending after a write read the log', () => {
   it('makes the commit fail with nothing written: no line of the store glued after it, and its line is read', () => {
-    const dir = join(tempDir(), '.taskstore');
-    const store = Store.open(dir, { durability: 'none', logger: quietLogger() });
-    const notes = store.collection({ name: 'notes' });
-    notes.create({ id: 'before' });
-    const log = join(dir, 'notes.jsonl');
+    const { dir, store, notes, log } = notesStore('before');
     const foreign = `${JSON.stringify({ id: 'foreign', from: 'other program', updated_at: 1 })}\n`;
     const before = readFileSync(log, 'utf8');
     // The transaction's first write catches the log up under the lock; the other program
@@ -173,11 +167,7 @@ describe('another program appending to a log in place, slowly', () => {
     ['one byte at a time', 'bytes', 20],
     ['in two writes with a pause', 'pause', 600],
   ])('%s: each open, refresh, write and CLI refresh waits for its half line, none moves it to .torn or writes into it', async (_, mode, ms) => {
-    const dir = join(tempDir(), '.taskstore');
-    const store = Store.open(dir, { durability: 'none', logger: quietLogger() });
-    const notes = store.collection({ name: 'notes' });
-    notes.create({ id: 'a0' });
-    const log = join(dir, 'notes.jsonl');
+    const { dir, store, notes, log } = notesStore('a0');
     const actions = ['refresh', 'create', 'open', 'cli', 'create'] as const;
     const child = spawn(process.execPath, [APPENDER, log, String(actions.length), mode as string, String(ms)], { stdio: ['pipe', 'pipe', 'inherit'] });
     const exited = new Promise((r) => child.on('exit', r));
