@@ -19,6 +19,7 @@ import { mergeRemote, restoreCommittedBytes } from './merge-remote.js';
 import { currentBranch, defaultRemote, isAncestor, NO_AUTO_GC, NO_HOOKS, WAIT_FOR_REF_LOCKS, numstat, rebasingBranch, remoteExists, resolveCommit, unmergedPaths, upstreamOf } from './git-facts.js';
 import { backoffMs, pushOutcome, refLockInPushError } from './push-outcome.js';
 import { assertPushedLogsResolved, assertRemoteLogsResolved } from './log-markers.js';
+import { assertMergeableHistory } from './unrelated-history.js';
 import { takeStoreSnapshot } from './store-snapshot.js';
 import { markMergeEnded, markMergeStarted, recoverInterruptedSync } from './interrupted-sync.js';
 import { acquireSyncLock, writeLastSync } from './sync-files.js';
@@ -172,6 +173,8 @@ export async function gitSync(store: SyncedStore, options: GitSyncOptions = {}):
       const merging = remoteHead !== undefined && !isAncestor(workTree, remoteHead, 'HEAD');
       // Before anything changes: markers someone pushed must not reach this store, nor be pushed on.
       if (merging) assertRemoteLogsResolved(workTree, resolveCommit(workTree, 'HEAD') ?? emptyTree(workTree), remoteHead, located.relative, `${remote}/${branch}`);
+      // A branch of another history (the code's `main` named by mistake) is not merged.
+      if (merging) assertMergeableHistory(workTree, remoteHead, located.relative, storeBranch, `${remote}/${branch}`);
       const commitAndMerge = (): void =>
         store.withWriteLock(() => {
           assertStillOn(workTree, localBranch);

@@ -213,3 +213,47 @@ describe('git-sync in a clone with core.autocrlf=true (the Git for Windows defau
     expect(a.git('status', '--porcelain')).toBe('');
   });
 });
+
+describe('git-sync merges only a history of the store', () => {
+  it('--branch naming the code branch on a store branch: GIT_SYNC unrelated_history names its files; nothing committed, merged or pushed, the code branch untouched', async () => {
+    const remote = makeRemote();
+    const a = branchClone(remote);
+    await withStore(a.storeDir, (store) => store.collection({ name: 'notes' }).create({ id: 'n1' }));
+    cliOk(a.clone.dir, 'git-sync');
+    await withStore(a.storeDir, (store) => store.collection({ name: 'notes' }).create({ id: 'n2' }));
+    const worktree = join(a.storeDir, '..');
+    const head = a.clone.git('-C', worktree, 'rev-parse', 'HEAD').trim();
+    const main = remote.git('rev-parse', 'main').trim();
+
+    const result = cli(a.clone.dir, 'git-sync', '--branch', 'main');
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('origin/main shares no history with the store branch');
+    expect(result.stderr).toContain('README.md');
+    const error = await withStore(a.storeDir, (store) => store.gitSync({ branch: 'main' }).then(() => undefined, (err: unknown) => err));
+    expect(error).toBeInstanceOf(GitSyncError);
+    expect((error as GitSyncError).data).toMatchObject({ reason: 'unrelated_history', files: ['README.md'] });
+    // The code branch did not get the store's history, the store branch not the code.
+    expect(remote.git('rev-parse', 'main').trim()).toBe(main);
+    expect(a.clone.git('-C', worktree, 'rev-parse', 'HEAD').trim()).toBe(head);
+    expect(a.clone.git('-C', worktree, 'ls-files')).not.toContain('README.md');
+    // The store branch's own sync goes on as before.
+    cliOk(a.clone.dir, 'git-sync');
+    expect(remote.git('show', 'taskstore:.taskstore/notes.jsonl')).toContain('"n2"');
+  });
+
+  it("an in-tree store and a remote branch of another history: GIT_SYNC unrelated_history before anything is committed (git's own refusal came after the store's commit)", async () => {
+    const remote = makeRemote();
+    branchClone(remote); // puts an unrelated `taskstore` branch on the remote
+    cliOk(branchClone(remote).clone.dir, 'git-sync');
+    const a = storeClone(remote);
+    cliOk(a.dir, 'create-prd', 'local');
+    const head = a.git('rev-parse', 'HEAD');
+    const result = cli(a.dir, 'git-sync', '--branch', 'taskstore');
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('origin/taskstore shares no history with');
+    const error = await withStore(join(a.dir, '.taskstore'), (store) => store.gitSync({ branch: 'taskstore' }).then(() => undefined, (err: unknown) => err));
+    expect((error as GitSyncError).data).toMatchObject({ reason: 'unrelated_history' });
+    expect(a.git('rev-parse', 'HEAD')).toBe(head);
+    expect(a.git('status', '--porcelain')).toContain('.taskstore/prds.jsonl');
+  });
+});
