@@ -24,7 +24,7 @@ import { takeStoreSnapshot } from './store-snapshot.js';
 import { markMergeEnded, markMergeStarted, recoverInterruptedSync } from './interrupted-sync.js';
 import { acquireSyncLock, writeLastSync } from './sync-files.js';
 import { collectionOfLogFile } from '../../jsonl/collection-name.js';
-import { parseOptionsArgument } from '../../store/arguments.js';
+import { describeValue, parseOptionsArgument } from '../../store/arguments.js';
 import { MAX_SYNC_RETRIES } from '../../shared/sync-limits.js';
 import { describeThrown, progressCallback, type Logger } from '../../store/options.js';
 
@@ -372,7 +372,7 @@ function checkOptions(options: GitSyncOptions): number {
   parseOptionsArgument(options, ['remote', 'branch', 'message', 'retries', 'onProgress', 'lockTimeoutMs']);
   const retries = options.retries ?? DEFAULT_SYNC_RETRIES;
   if (!Number.isSafeInteger(retries) || retries < 0 || retries > MAX_SYNC_RETRIES) {
-    throw new ValidationError(`retries must be an integer from 0 to ${MAX_SYNC_RETRIES} (got ${String(options.retries)})`, { field: 'retries' });
+    throw new ValidationError(`retries must be an integer from 0 to ${MAX_SYNC_RETRIES} (got ${describeValue(options.retries)})`, { field: 'retries' });
   }
   for (const key of ['remote', 'branch', 'message'] as const) {
     const value: unknown = options[key];
@@ -385,7 +385,7 @@ function checkOptions(options: GitSyncOptions): number {
   // another git-sync's lock; a negative one gave up at once.
   const { lockTimeoutMs } = options;
   if (lockTimeoutMs !== undefined && (!Number.isSafeInteger(lockTimeoutMs) || lockTimeoutMs < 0)) {
-    throw new ValidationError(`lockTimeoutMs must be a non-negative integer number of milliseconds (got ${String(lockTimeoutMs)})`, { field: 'lockTimeoutMs' });
+    throw new ValidationError(`lockTimeoutMs must be a non-negative integer number of milliseconds (got ${describeValue(lockTimeoutMs)})`, { field: 'lockTimeoutMs' });
   }
   return retries;
 }
