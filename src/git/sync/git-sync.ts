@@ -17,7 +17,7 @@ import { assertDriverStillInEffect, ensureMergeDriver } from './ensure-driver.js
 import { withGitSetupLock } from '../setup-lock.js';
 import { mergeRemote, restoreCommittedBytes } from './merge-remote.js';
 import { currentBranch, defaultRemote, isAncestor, NO_AUTO_GC, NO_HOOKS, WAIT_FOR_REF_LOCKS, numstat, rebasingBranch, remoteExists, resolveCommit, unmergedPaths, upstreamOf } from './git-facts.js';
-import { backoffMs, pushOutcome, refLockInPushError } from './push-outcome.js';
+import { backoffMs, pushOutcome, refLockInPushError, refNameTaken } from './push-outcome.js';
 import { assertPushedLogsResolved, assertRemoteLogsResolved } from './log-markers.js';
 import { assertMergeableHistory } from './unrelated-history.js';
 import { takeStoreSnapshot } from './store-snapshot.js';
@@ -357,6 +357,13 @@ function commitStore(located: LocatedStore, message: string, report: GitSyncRepo
 async function push(workTree: string, remote: string, branch: string, head: string): Promise<{ outcome: 'pushed' | 'up-to-date' | 'rejected'; stderr: string }> {
   const run = await runGitAsync(['push', '--porcelain', remote, `${head}:refs/heads/${branch}`], workTree, { env: NO_HOOKS });
   const outcome = pushOutcome(run.status, run.stdout, run.stderr);
+  const taken = outcome === 'failed' ? refNameTaken(run.stderr) : undefined;
+  if (taken !== undefined) {
+    throw new GitSyncError(`the remote ${remote} cannot hold a branch ${branch} beside its ${taken.replace(/^refs\/heads\//, '')}: one branch name is a folder of the other`, {
+      data: { reason: 'push_failed', remote, branch, conflictingRef: taken, stderr: run.stderr },
+      hint: `sync with another remote branch (--branch NAME), or delete or rename ${taken} on ${remote}; the store changes are committed locally and nothing is lost`,
+    });
+  }
   if (outcome === 'failed') {
     throw new GitSyncError(`git push to ${remote} failed: ${(run.stderr.trim() || run.stdout.trim()).split('\n').slice(-3).join(' ')}`, {
       data: { reason: 'push_failed', remote, branch, stderr: run.stderr },

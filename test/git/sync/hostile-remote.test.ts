@@ -257,3 +257,22 @@ describe('git-sync merges only a history of the store', () => {
     expect(a.git('status', '--porcelain')).toContain('.taskstore/prds.jsonl');
   });
 });
+
+describe('git-sync and a branch name the remote cannot create', () => {
+  it('a remote holding taskstore/old refuses a branch taskstore: push_failed names that branch at once, not ten retries blamed on other clones', async () => {
+    const remote = makeRemote();
+    const seed = GitRepo.clone(remote.dir);
+    seed.git('push', '-q', 'origin', 'main:refs/heads/taskstore/old');
+    const a = branchClone(remote);
+    await withStore(a.storeDir, (store) => store.collection({ name: 'notes' }).create({ id: 'n1' }));
+    const result = cli(a.clone.dir, 'git-sync');
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('cannot hold a branch taskstore beside its taskstore/old');
+    const error = await withStore(a.storeDir, (store) => store.gitSync({ retries: 3 }).then(() => undefined, (err: unknown) => err));
+    expect(error).toBeInstanceOf(GitSyncError);
+    expect((error as GitSyncError).data).toMatchObject({ reason: 'push_failed', conflictingRef: 'refs/heads/taskstore/old' });
+    // Another remote branch name works.
+    cliOk(a.clone.dir, 'git-sync', '--branch', 'taskstore-main');
+    expect(remote.git('show', 'taskstore-main:.taskstore/notes.jsonl')).toContain('"n1"');
+  });
+});

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { blobHash } from '../../../src/git/sync/commit-snapshot.js';
-import { backoffMs, pushOutcome, refLockInPushError } from '../../../src/git/sync/push-outcome.js';
+import { backoffMs, pushOutcome, refLockInPushError, refNameTaken } from '../../../src/git/sync/push-outcome.js';
 import { assertNoConflictMarkers, completeLines, takeStoreSnapshot } from '../../../src/git/sync/store-snapshot.js';
 import { recordsLost } from '../../../src/git/sync/lost-records.js';
 import { tempDir } from '../../helpers/temp.js';
@@ -20,6 +20,12 @@ describe('pushOutcome', () => {
     expect(pushOutcome(1, line('!', '[remote rejected] (failed to update ref)'), '')).toBe('rejected');
     expect(pushOutcome(1, line('!', '[remote rejected] (pre-receive hook declined)'), '')).toBe('failed');
     expect(pushOutcome(1, line('!', '[remote rejected] (permission denied)'), '')).toBe('failed');
+  });
+  it("a branch name the remote cannot create beside another (`a` and `a/b`) is a failure, not a race to retry", () => {
+    const stderr = "remote: error: cannot lock ref 'refs/heads/taskstore': 'refs/heads/taskstore/old' exists; cannot create 'refs/heads/taskstore'\n";
+    expect(pushOutcome(1, line('!', '[remote rejected] (failed to update ref)'), stderr)).toBe('failed');
+    expect(refNameTaken(stderr)).toBe('refs/heads/taskstore/old');
+    expect(refNameTaken("cannot lock ref 'refs/heads/taskstore': unable to create lock file: File exists")).toBeUndefined();
   });
   it('falls back to stderr when there is no ref line (the remote could not be reached)', () => {
     expect(pushOutcome(128, '', "fatal: '/nowhere' does not appear to be a git repository")).toBe('failed');
