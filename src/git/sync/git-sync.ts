@@ -404,6 +404,14 @@ async function fetchBranch(workTree: string, remote: string, branch: string, tra
   });
   if (run.status === 0) return resolveCommit(workTree, trackingRef);
   if (/couldn't find remote ref/i.test(run.stderr)) return undefined;
+  const taken = refNameTaken(run.stderr);
+  if (taken !== undefined && taken.startsWith('refs/remotes/')) {
+    // A tracking ref of a branch since deleted on the remote (`origin/taskstore/old`) leaves no room for `origin/taskstore`.
+    throw new GitSyncError(`git fetch from ${remote} cannot store ${branch} as ${trackingRef}: the remote-tracking branch ${taken} is in its way; nothing was changed`, {
+      data: { reason: 'fetch_failed', remote, branch, conflictingRef: taken, stderr: run.stderr },
+      hint: `if ${taken.replace(/^refs\/remotes\//, '')} no longer exists on ${remote}, remove it with \`git remote prune ${remote}\` (or \`git update-ref -d ${taken}\`), then run git-sync again`,
+    });
+  }
   throw new GitSyncError(`git fetch from ${remote} failed: ${run.stderr.trim()}`, {
     data: { reason: 'fetch_failed', remote, branch, stderr: run.stderr },
     hint: 'check that the remote is reachable, then run git-sync again; nothing was changed',

@@ -5,7 +5,7 @@
 import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { GitSyncError } from '../../../src/index.js';
-import { branchClone, cli, cliOk, GitRepo, inTreeClone, join, makeRemote, withStore } from './helpers.js';
+import { branchClone, cli, cliJson, cliOk, GitRepo, inTreeClone, join, makeRemote, withStore } from './helpers.js';
 
 
 /** A clone of `remote` whose work tree holds a store with the hooks, committed and pushed on main. */
@@ -274,5 +274,28 @@ describe('git-sync and a branch name the remote cannot create', () => {
     // Another remote branch name works.
     cliOk(a.clone.dir, 'git-sync', '--branch', 'taskstore-main');
     expect(remote.git('show', 'taskstore-main:.taskstore/notes.jsonl')).toContain('"n1"');
+  });
+
+  it('a stale tracking ref origin/taskstore/old (deleted on the remote since) in the way of the fetch: fetch_failed names it and says to prune, not to check the network', async () => {
+    const remote = makeRemote();
+    const seed = GitRepo.clone(remote.dir);
+    seed.git('push', '-q', 'origin', 'main:refs/heads/taskstore/old');
+    const a = GitRepo.clone(remote.dir); // has origin/taskstore/old
+    seed.git('push', '-q', 'origin', ':refs/heads/taskstore/old');
+    const storeDir = cliJson<{ storeDir: string }>(a.dir, 'init', '--branch', 'taskstore').storeDir; // no remote branch yet: a new one
+    const b = branchClone(remote);
+    await withStore(b.storeDir, (store) => store.collection({ name: 'notes' }).create({ id: 'b1' }));
+    cliOk(b.clone.dir, 'git-sync');
+
+    const result = cli(a.dir, 'git-sync');
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('the remote-tracking branch refs/remotes/origin/taskstore/old is in its way');
+    expect(result.stderr).toContain('git remote prune origin');
+    const error = await withStore(storeDir, (store) => store.gitSync().then(() => undefined, (err: unknown) => err));
+    expect((error as GitSyncError).data).toMatchObject({ reason: 'fetch_failed', conflictingRef: 'refs/remotes/origin/taskstore/old' });
+    // As the hint says: pruned, the sync joins b's history.
+    a.git('remote', 'prune', 'origin');
+    cliOk(a.dir, 'git-sync');
+    await withStore(storeDir, (store) => expect(store.collection({ name: 'notes' }).get('b1')).toBeDefined());
   });
 });
