@@ -7,6 +7,7 @@ import { blobHash } from '../../../src/git/sync/commit-snapshot.js';
 import { backoffMs, pushOutcome, refLockInPushError, refNameTaken } from '../../../src/git/sync/push-outcome.js';
 import { assertNoConflictMarkers, completeLines, takeStoreSnapshot } from '../../../src/git/sync/store-snapshot.js';
 import { recordsLost } from '../../../src/git/sync/lost-records.js';
+import { readLastSync } from '../../../src/git/sync/sync-files.js';
 import { tempDir } from '../../helpers/temp.js';
 
 describe('pushOutcome', () => {
@@ -136,6 +137,20 @@ describe('snapshot bytes', () => {
       }
       expect(err, name).toMatchObject({ code: 'IO', data: { errno: 'ELOOP', path: join(dir, name) } });
       rmSync(join(dir, name));
+    }
+  });
+});
+
+describe('readLastSync', () => {
+  it('a last-sync file whose time no Date can show (1e400, -1e20, a fraction) reads as never synced, not as Infinity or a raw number', () => {
+    const dir = tempDir();
+    const file = join(dir, 'taskstore-last-sync.json');
+    const entry = (at: string) => `{"at":${at},"remote":"origin","branch":"taskstore","head":"abc"}\n`;
+    writeFileSync(file, entry('1796304216536'));
+    expect(readLastSync(dir)?.at).toBe(1796304216536);
+    for (const at of ['1e400', '-1e20', '-1', '1.5', '8640000000000001']) {
+      writeFileSync(file, entry(at));
+      expect(readLastSync(dir), at).toBeUndefined();
     }
   });
 });
