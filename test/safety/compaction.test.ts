@@ -162,6 +162,27 @@ describe('retention: compact(collection, { keepDays })', () => {
     reopened.store.close();
   });
 
+  it('clocks that disagree: a superseded version stamped in the future counts as recent (kept by every keepDays, 0 included); one stamped before 1970 as old', () => {
+    const dir = join(tempDir(), '.taskstore');
+    const now = Date.now();
+    open(dir).store.close();
+    const log = [
+      { id: 'f', v: 1, updated_at: now + 365 * DAY }, // a clock a year ahead: superseded, kept
+      { id: 'f', v: 2, updated_at: now + 365 * DAY + 1 },
+      { id: 'p', v: 1, updated_at: -5 }, // before 1970: superseded, dropped
+      { id: 'p', v: 2, updated_at: -4 },
+    ].map((r) => JSON.stringify(r));
+    writeFileSync(join(dir, 'notes.jsonl'), `${log.join('\n')}\n`);
+    const { store, notes } = open(dir);
+    store.compact('notes', { keepDays: 0 });
+    expect(lines(dir)).toEqual([log[0], log[1], log[3]]);
+    expect(notes.get('f')).toMatchObject({ v: 2 });
+    expect(notes.get('p')).toMatchObject({ v: 2 });
+    store.compact('notes');
+    expect(lines(dir)).toEqual([log[1], log[3]]);
+    store.close();
+  });
+
   it('the CLI takes --keep-days N', () => {
     const root = tempDir();
     const dir = join(root, '.taskstore');

@@ -549,6 +549,31 @@ describe('maintenance options', () => {
     expect(store.compact('notes', { keepDays: 30, onProgress: () => {} }).collections[0]!.linesAfter).toBe(2);
     store.close();
   });
+
+  it('a keepDays, retries or lockTimeoutMs of the wrong type is a ValidationError naming what it got: "30" is not 30, and an object without a prototype no raw TypeError', async () => {
+    const { store, dir } = openStore();
+    const notes = store.collection({ name: 'notes' });
+    const id = notes.create({ v: 1 });
+    notes.patch(id, { v: 2 });
+    const before = logText(dir, 'notes');
+    for (const [value, got] of [
+      ['30', '(got "30")'],
+      [[30], '(got an array)'],
+      [Object.create(null), '(got an object)'],
+      [30n, '(got 30n)'],
+    ] as const) {
+      const err = thrown(() => store.compact('notes', { keepDays: value as never }));
+      expect(err, String(err)).toBeInstanceOf(ValidationError);
+      expect((err as ValidationError).message).toContain(got);
+      for (const key of ['retries', 'lockTimeoutMs']) {
+        const rejected = await store.gitSync({ [key]: value } as never).then(() => undefined, (e: unknown) => e);
+        expect(rejected, String(rejected)).toBeInstanceOf(ValidationError);
+        expect((rejected as ValidationError).message).toContain(got);
+      }
+    }
+    expect(logText(dir, 'notes')).toBe(before);
+    store.close();
+  });
 });
 
 describe('Store.open options', () => {

@@ -17,13 +17,14 @@ import { assertDriverStillInEffect, ensureMergeDriver } from './ensure-driver.js
 import { withGitSetupLock } from '../setup-lock.js';
 import { mergeRemote, restoreCommittedBytes } from './merge-remote.js';
 import { currentBranch, defaultRemote, isAncestor, NO_AUTO_GC, NO_HOOKS, WAIT_FOR_REF_LOCKS, numstat, rebasingBranch, remoteExists, resolveCommit, unmergedPaths, upstreamOf } from './git-facts.js';
-import { backoffMs, pushOutcome, refLockInPushError } from './push-outcome.js';
+import { backoffMs, pushOutcome, refLockInPushError, refNameTaken } from './push-outcome.js';
 import { assertPushedLogsResolved, assertRemoteLogsResolved } from './log-markers.js';
+import { assertMergeableHistory } from './unrelated-history.js';
 import { takeStoreSnapshot } from './store-snapshot.js';
 import { markMergeEnded, markMergeStarted, recoverInterruptedSync } from './interrupted-sync.js';
 import { acquireSyncLock, writeLastSync } from './sync-files.js';
 import { collectionOfLogFile } from '../../jsonl/collection-name.js';
-import { parseOptionsArgument } from '../../store/arguments.js';
+import { describeValue, parseOptionsArgument } from '../../store/arguments.js';
 import { MAX_SYNC_RETRIES } from '../../shared/sync-limits.js';
 import { describeThrown, progressCallback, type Logger } from '../../store/options.js';
 
@@ -172,6 +173,8 @@ export async function gitSync(store: SyncedStore, options: GitSyncOptions = {}):
       const merging = remoteHead !== undefined && !isAncestor(workTree, remoteHead, 'HEAD');
       // Before anything changes: markers someone pushed must not reach this store, nor be pushed on.
       if (merging) assertRemoteLogsResolved(workTree, resolveCommit(workTree, 'HEAD') ?? emptyTree(workTree), remoteHead, located.relative, `${remote}/${branch}`);
+      // A branch of another history (the code's `main` named by mistake) is not merged.
+      if (merging) assertMergeableHistory(workTree, remoteHead, located.relative, storeBranch, `${remote}/${branch}`);
       const commitAndMerge = (): void =>
         store.withWriteLock(() => {
           assertStillOn(workTree, localBranch);
@@ -354,6 +357,13 @@ function commitStore(located: LocatedStore, message: string, report: GitSyncRepo
 async function push(workTree: string, remote: string, branch: string, head: string): Promise<{ outcome: 'pushed' | 'up-to-date' | 'rejected'; stderr: string }> {
   const run = await runGitAsync(['push', '--porcelain', remote, `${head}:refs/heads/${branch}`], workTree, { env: NO_HOOKS });
   const outcome = pushOutcome(run.status, run.stdout, run.stderr);
+  const taken = outcome === 'failed' ? refNameTaken(run.stderr) : undefined;
+  if (taken !== undefined) {
+    throw new GitSyncError(`the remote ${remote} cannot hold a branch ${branch} beside its ${taken.replace(/^refs\/heads\//, '')}: one branch name is a folder of the other`, {
+      data: { reason: 'push_failed', remote, branch, conflictingRef: taken, stderr: run.stderr },
+      hint: `sync with another remote branch (--branch NAME), or delete or rename ${taken} on ${remote}; the store changes are committed locally and nothing is lost`,
+    });
+  }
   if (outcome === 'failed') {
     throw new GitSyncError(`git push to ${remote} failed: ${(run.stderr.trim() || run.stdout.trim()).split('\n').slice(-3).join(' ')}`, {
       data: { reason: 'push_failed', remote, branch, stderr: run.stderr },
@@ -369,7 +379,7 @@ function checkOptions(options: GitSyncOptions): number {
   parseOptionsArgument(options, ['remote', 'branch', 'message', 'retries', 'onProgress', 'lockTimeoutMs']);
   const retries = options.retries ?? DEFAULT_SYNC_RETRIES;
   if (!Number.isSafeInteger(retries) || retries < 0 || retries > MAX_SYNC_RETRIES) {
-    throw new ValidationError(`retries must be an integer from 0 to ${MAX_SYNC_RETRIES} (got ${String(options.retries)})`, { field: 'retries' });
+    throw new ValidationError(`retries must be an integer from 0 to ${MAX_SYNC_RETRIES} (got ${describeValue(options.retries)})`, { field: 'retries' });
   }
   for (const key of ['remote', 'branch', 'message'] as const) {
     const value: unknown = options[key];
@@ -382,7 +392,7 @@ function checkOptions(options: GitSyncOptions): number {
   // another git-sync's lock; a negative one gave up at once.
   const { lockTimeoutMs } = options;
   if (lockTimeoutMs !== undefined && (!Number.isSafeInteger(lockTimeoutMs) || lockTimeoutMs < 0)) {
-    throw new ValidationError(`lockTimeoutMs must be a non-negative integer number of milliseconds (got ${String(lockTimeoutMs)})`, { field: 'lockTimeoutMs' });
+    throw new ValidationError(`lockTimeoutMs must be a non-negative integer number of milliseconds (got ${describeValue(lockTimeoutMs)})`, { field: 'lockTimeoutMs' });
   }
   return retries;
 }
@@ -394,6 +404,14 @@ async function fetchBranch(workTree: string, remote: string, branch: string, tra
   });
   if (run.status === 0) return resolveCommit(workTree, trackingRef);
   if (/couldn't find remote ref/i.test(run.stderr)) return undefined;
+  const taken = refNameTaken(run.stderr);
+  if (taken !== undefined && taken.startsWith('refs/remotes/')) {
+    // A tracking ref of a branch since deleted on the remote (`origin/taskstore/old`) leaves no room for `origin/taskstore`.
+    throw new GitSyncError(`git fetch from ${remote} cannot store ${branch} as ${trackingRef}: the remote-tracking branch ${taken} is in its way; nothing was changed`, {
+      data: { reason: 'fetch_failed', remote, branch, conflictingRef: taken, stderr: run.stderr },
+      hint: `if ${taken.replace(/^refs\/remotes\//, '')} no longer exists on ${remote}, remove it with \`git remote prune ${remote}\` (or \`git update-ref -d ${taken}\`), then run git-sync again`,
+    });
+  }
   throw new GitSyncError(`git fetch from ${remote} failed: ${run.stderr.trim()}`, {
     data: { reason: 'fetch_failed', remote, branch, stderr: run.stderr },
     hint: 'check that the remote is reachable, then run git-sync again; nothing was changed',

@@ -81,6 +81,9 @@ export function mergeRemote(workTree: string, remoteHead: string, label: string,
     });
   }
   const after = chompLine(git(['rev-parse', 'HEAD'], workTree));
+  // A fast-forward lands on the remote's commit, which may itself be a merge another clone
+  // made: not one made here (counted as one, a sync that made nothing reported a commit).
+  if (after === remoteHead) return { before, after, mergeCommit: false };
   const parents = chompLine(git(['rev-list', '--parents', '-n', '1', after], workTree)).split(' ').length - 1;
   return { before, after, mergeCommit: parents > 1 };
 }

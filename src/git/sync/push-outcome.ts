@@ -12,6 +12,9 @@ type PushOutcome = 'pushed' | 'up-to-date' | 'rejected' | 'failed';
  * network), which retrying will not fix.
  */
 export function pushOutcome(status: number, stdout: string, stderr: string): PushOutcome {
+  // The remote cannot create the branch beside one whose name is a prefix of it (or the
+  // other way round): its "failed to update ref" says so too, but no retry can fix that.
+  if (status !== 0 && refNameTaken(stderr) !== undefined) return 'failed';
   // Porcelain lines: "<flag>\t<from>:<to>\t<summary> (<reason>)"; flag '!' = rejected, '=' = up to date.
   const refLine = stdout.split('\n').find((line) => /^[ +\-*=!]\t/.test(line));
   if (refLine !== undefined) {
@@ -53,5 +56,15 @@ export function backoffMs(attempt: number, random: () => number = Math.random, o
  */
 export function refLockInPushError(stderr: string): string | undefined {
   const match = /Unable to create '([^'\n]+\.lock)': File exists/.exec(stderr);
+  return match?.[1];
+}
+
+/**
+ * The remote branch whose name keeps the pushed one from being created, when the push
+ * failed on it (`'refs/heads/taskstore/old' exists; cannot create 'refs/heads/taskstore'`:
+ * git stores refs as files, so `a` and `a/b` cannot both exist).
+ */
+export function refNameTaken(stderr: string): string | undefined {
+  const match = /'([^'\n]+)' exists; cannot create '[^'\n]+'/.exec(stderr) ?? /cannot process '[^'\n]+' and '([^'\n]+)' at the same time/.exec(stderr);
   return match?.[1];
 }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { GitSyncError } from '../../errors.js';
 import { ownerGone, takeOver, tryCreateLock, type Watched } from '../../fs/pid-lock.js';
 import { readTextIfExists, writeFileAtomic } from '../file-io.js';
+import { MAX_DATE_MS } from '../../shared/time.js';
 
 const LOCK_FILE = 'taskstore-sync.lock';
 const LAST_SYNC_FILE = 'taskstore-last-sync.json';
@@ -25,7 +26,8 @@ export function readLastSync(gitDir: string): LastSync | undefined {
   if (text === undefined) return undefined;
   try {
     const value = JSON.parse(text) as Partial<LastSync>;
-    return typeof value.at === 'number' && typeof value.remote === 'string' && typeof value.branch === 'string' && typeof value.head === 'string'
+    // A time a Date can show (the file is ours, but a hand edit or a bad clock can leave 1e400 or -1e20 there).
+    return Number.isSafeInteger(value.at) && value.at! >= 0 && value.at! <= MAX_DATE_MS && typeof value.remote === 'string' && typeof value.branch === 'string' && typeof value.head === 'string'
       ? (value as LastSync)
       : undefined;
   } catch {

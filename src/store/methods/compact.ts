@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { ConflictMarkersError, NotFoundError, ValidationError } from '../../errors.js';
-import { assertCollectionArgument, parseProgressOptions } from '../arguments.js';
+import { assertCollectionArgument, describeValue, parseProgressOptions } from '../arguments.js';
 import { ingestLog, logPath, readFileState } from '../ingest.js';
 import { compactLog } from '../compact.js';
 import { readableTable, readableTableOrConflict } from '../catch-up.js';
@@ -101,7 +101,7 @@ export function compact(engine: Engine, collection?: string, options: CompactOpt
 function retentionStart(keepDays: unknown, now: number): number | undefined {
   if (keepDays === undefined) return undefined;
   if (typeof keepDays !== 'number' || !Number.isFinite(keepDays) || keepDays < 0) {
-    throw new ValidationError(`keepDays must be a non-negative number of days (got ${String(keepDays)})`, { field: 'keepDays' });
+    throw new ValidationError(`keepDays must be a non-negative number of days (got ${describeValue(keepDays)})`, { field: 'keepDays' });
   }
   // The retention start decides which history is dropped: from a clock that is no time, refused.
   return clockReading(now, 'keepDays') - Math.round(keepDays * 86_400_000);

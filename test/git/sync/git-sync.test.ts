@@ -54,6 +54,9 @@ describe('git-sync', () => {
     expect(second.recordsChanged.byCollection.notes!.merged).toBeGreaterThanOrEqual(1);
     const third = await withStore(a.storeDir, (store) => store.gitSync());
     expect(third.pushed).toBe(false); // a fast-forward: A had nothing new
+    // Fast-forwarded onto B's merge commit: A made no commit of its own.
+    expect(third).toMatchObject({ commits: 0, commitIds: [] });
+    expect(third.recordsChanged.merged).toBeGreaterThanOrEqual(1);
 
     const expected = [{ id: 'n1', a: 'from A', b: 'from B' }];
     expect(currentNotes(a.storeDir)).toMatchObject(expected);

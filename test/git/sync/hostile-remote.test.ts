@@ -5,7 +5,7 @@
 import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { GitSyncError } from '../../../src/index.js';
-import { branchClone, cli, cliOk, GitRepo, inTreeClone, join, makeRemote, withStore } from './helpers.js';
+import { branchClone, cli, cliJson, cliOk, GitRepo, inTreeClone, join, makeRemote, withStore } from './helpers.js';
 
 
 /** A clone of `remote` whose work tree holds a store with the hooks, committed and pushed on main. */
@@ -211,5 +211,91 @@ describe('git-sync in a clone with core.autocrlf=true (the Git for Windows defau
     expect(readFileSync(join(a.dir, '.taskstore', 'notes.jsonl'), 'utf8')).not.toContain('\r');
     expect(readFileSync(join(a.dir, 'code.txt'), 'utf8')).toBe('one\r\ntwo\r\n');
     expect(a.git('status', '--porcelain')).toBe('');
+  });
+});
+
+describe('git-sync merges only a history of the store', () => {
+  it('--branch naming the code branch on a store branch: GIT_SYNC unrelated_history names its files; nothing committed, merged or pushed, the code branch untouched', async () => {
+    const remote = makeRemote();
+    const a = branchClone(remote);
+    await withStore(a.storeDir, (store) => store.collection({ name: 'notes' }).create({ id: 'n1' }));
+    cliOk(a.clone.dir, 'git-sync');
+    await withStore(a.storeDir, (store) => store.collection({ name: 'notes' }).create({ id: 'n2' }));
+    const worktree = join(a.storeDir, '..');
+    const head = a.clone.git('-C', worktree, 'rev-parse', 'HEAD').trim();
+    const main = remote.git('rev-parse', 'main').trim();
+
+    const result = cli(a.clone.dir, 'git-sync', '--branch', 'main');
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('origin/main shares no history with the store branch');
+    expect(result.stderr).toContain('README.md');
+    const error = await withStore(a.storeDir, (store) => store.gitSync({ branch: 'main' }).then(() => undefined, (err: unknown) => err));
+    expect(error).toBeInstanceOf(GitSyncError);
+    expect((error as GitSyncError).data).toMatchObject({ reason: 'unrelated_history', files: ['README.md'] });
+    // The code branch did not get the store's history, the store branch not the code.
+    expect(remote.git('rev-parse', 'main').trim()).toBe(main);
+    expect(a.clone.git('-C', worktree, 'rev-parse', 'HEAD').trim()).toBe(head);
+    expect(a.clone.git('-C', worktree, 'ls-files')).not.toContain('README.md');
+    // The store branch's own sync goes on as before.
+    cliOk(a.clone.dir, 'git-sync');
+    expect(remote.git('show', 'taskstore:.taskstore/notes.jsonl')).toContain('"n2"');
+  });
+
+  it("an in-tree store and a remote branch of another history: GIT_SYNC unrelated_history before anything is committed (git's own refusal came after the store's commit)", async () => {
+    const remote = makeRemote();
+    branchClone(remote); // puts an unrelated `taskstore` branch on the remote
+    cliOk(branchClone(remote).clone.dir, 'git-sync');
+    const a = storeClone(remote);
+    cliOk(a.dir, 'create-prd', 'local');
+    const head = a.git('rev-parse', 'HEAD');
+    const result = cli(a.dir, 'git-sync', '--branch', 'taskstore');
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('origin/taskstore shares no history with');
+    const error = await withStore(join(a.dir, '.taskstore'), (store) => store.gitSync({ branch: 'taskstore' }).then(() => undefined, (err: unknown) => err));
+    expect((error as GitSyncError).data).toMatchObject({ reason: 'unrelated_history' });
+    expect(a.git('rev-parse', 'HEAD')).toBe(head);
+    expect(a.git('status', '--porcelain')).toContain('.taskstore/prds.jsonl');
+  });
+});
+
+describe('git-sync and a branch name the remote cannot create', () => {
+  it('a remote holding taskstore/old refuses a branch taskstore: push_failed names that branch at once, not ten retries blamed on other clones', async () => {
+    const remote = makeRemote();
+    const seed = GitRepo.clone(remote.dir);
+    seed.git('push', '-q', 'origin', 'main:refs/heads/taskstore/old');
+    const a = branchClone(remote);
+    await withStore(a.storeDir, (store) => store.collection({ name: 'notes' }).create({ id: 'n1' }));
+    const result = cli(a.clone.dir, 'git-sync');
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('cannot hold a branch taskstore beside its taskstore/old');
+    const error = await withStore(a.storeDir, (store) => store.gitSync({ retries: 3 }).then(() => undefined, (err: unknown) => err));
+    expect(error).toBeInstanceOf(GitSyncError);
+    expect((error as GitSyncError).data).toMatchObject({ reason: 'push_failed', conflictingRef: 'refs/heads/taskstore/old' });
+    // Another remote branch name works.
+    cliOk(a.clone.dir, 'git-sync', '--branch', 'taskstore-main');
+    expect(remote.git('show', 'taskstore-main:.taskstore/notes.jsonl')).toContain('"n1"');
+  });
+
+  it('a stale tracking ref origin/taskstore/old (deleted on the remote since) in the way of the fetch: fetch_failed names it and says to prune, not to check the network', async () => {
+    const remote = makeRemote();
+    const seed = GitRepo.clone(remote.dir);
+    seed.git('push', '-q', 'origin', 'main:refs/heads/taskstore/old');
+    const a = GitRepo.clone(remote.dir); // has origin/taskstore/old
+    seed.git('push', '-q', 'origin', ':refs/heads/taskstore/old');
+    const storeDir = cliJson<{ storeDir: string }>(a.dir, 'init', '--branch', 'taskstore').storeDir; // no remote branch yet: a new one
+    const b = branchClone(remote);
+    await withStore(b.storeDir, (store) => store.collection({ name: 'notes' }).create({ id: 'b1' }));
+    cliOk(b.clone.dir, 'git-sync');
+
+    const result = cli(a.dir, 'git-sync');
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('the remote-tracking branch refs/remotes/origin/taskstore/old is in its way');
+    expect(result.stderr).toContain('git remote prune origin');
+    const error = await withStore(storeDir, (store) => store.gitSync().then(() => undefined, (err: unknown) => err));
+    expect((error as GitSyncError).data).toMatchObject({ reason: 'fetch_failed', conflictingRef: 'refs/remotes/origin/taskstore/old' });
+    // As the hint says: pruned, the sync joins b's history.
+    a.git('remote', 'prune', 'origin');
+    cliOk(a.dir, 'git-sync');
+    await withStore(storeDir, (store) => expect(store.collection({ name: 'notes' }).get('b1')).toBeDefined());
   });
 });

@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { blobHash } from '../../../src/git/sync/commit-snapshot.js';
-import { backoffMs, pushOutcome, refLockInPushError } from '../../../src/git/sync/push-outcome.js';
+import { backoffMs, pushOutcome, refLockInPushError, refNameTaken } from '../../../src/git/sync/push-outcome.js';
 import { assertNoConflictMarkers, completeLines, takeStoreSnapshot } from '../../../src/git/sync/store-snapshot.js';
 import { recordsLost } from '../../../src/git/sync/lost-records.js';
+import { readLastSync } from '../../../src/git/sync/sync-files.js';
 import { tempDir } from '../../helpers/temp.js';
 
 describe('pushOutcome', () => {
@@ -20,6 +21,12 @@ describe('pushOutcome', () => {
     expect(pushOutcome(1, line('!', '[remote rejected] (failed to update ref)'), '')).toBe('rejected');
     expect(pushOutcome(1, line('!', '[remote rejected] (pre-receive hook declined)'), '')).toBe('failed');
     expect(pushOutcome(1, line('!', '[remote rejected] (permission denied)'), '')).toBe('failed');
+  });
+  it("a branch name the remote cannot create beside another (`a` and `a/b`) is a failure, not a race to retry", () => {
+    const stderr = "remote: error: cannot lock ref 'refs/heads/taskstore': 'refs/heads/taskstore/old' exists; cannot create 'refs/heads/taskstore'\n";
+    expect(pushOutcome(1, line('!', '[remote rejected] (failed to update ref)'), stderr)).toBe('failed');
+    expect(refNameTaken(stderr)).toBe('refs/heads/taskstore/old');
+    expect(refNameTaken("cannot lock ref 'refs/heads/taskstore': unable to create lock file: File exists")).toBeUndefined();
   });
   it('falls back to stderr when there is no ref line (the remote could not be reached)', () => {
     expect(pushOutcome(128, '', "fatal: '/nowhere' does not appear to be a git repository")).toBe('failed');
@@ -130,6 +137,20 @@ describe('snapshot bytes', () => {
       }
       expect(err, name).toMatchObject({ code: 'IO', data: { errno: 'ELOOP', path: join(dir, name) } });
       rmSync(join(dir, name));
+    }
+  });
+});
+
+describe('readLastSync', () => {
+  it('a last-sync file whose time no Date can show (1e400, -1e20, a fraction) reads as never synced, not as Infinity or a raw number', () => {
+    const dir = tempDir();
+    const file = join(dir, 'taskstore-last-sync.json');
+    const entry = (at: string) => `{"at":${at},"remote":"origin","branch":"taskstore","head":"abc"}\n`;
+    writeFileSync(file, entry('1796304216536'));
+    expect(readLastSync(dir)?.at).toBe(1796304216536);
+    for (const at of ['1e400', '-1e20', '-1', '1.5', '8640000000000001']) {
+      writeFileSync(file, entry(at));
+      expect(readLastSync(dir), at).toBeUndefined();
     }
   });
 });
