@@ -11,8 +11,12 @@ import { recordType } from './registry.js';
  * Parses `input` with `schema` (defaults filled in, unknown fields kept), or throws a
  * {@link ValidationError} whose `field` is the offending top-level field and whose
  * message names the full path: `invalid task spec: dependencies[0] must be a non-empty string`.
+ * `overStored`: an update, whose input is most often a stored version read back and
+ * changed (`{ ...spec, title }`): ±Infinity, which a member another program wrote as
+ * `1e400` reads as, is let through here; the collection's write keeps such a member as
+ * its text when it is unchanged, and refuses it otherwise.
  */
-export function parseRecordInput<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
+export function parseRecordInput<S extends z.ZodType>(schema: S, input: unknown, what: string, overStored = false): z.output<S> {
   if (!isPlainObject(input)) {
     throw new ValidationError(`${what} must be a plain object (got ${input === null ? 'null' : Array.isArray(input) ? 'an array' : typeof input})`);
   }
@@ -21,7 +25,7 @@ export function parseRecordInput<S extends z.ZodType>(schema: S, input: unknown,
   // field, or had a toJSON method skipped, without a word.
   let copy: Record<string, unknown>;
   try {
-    copy = plainRecordCopy(input, what);
+    copy = plainRecordCopy(input, what, overStored);
   } catch (err) {
     // For a field the schema knows, its message says what the field must be
     // ("title must be a string (got a function)"): that one, when the schema refuses too.
