@@ -75,13 +75,19 @@ export function storedSchema<T>(schema: z.ZodType<T>, idField?: string): RecordS
  * zod copies unknown fields by assignment, and assigning `__proto__` sets a prototype
  * instead (zod skips it): a `__proto__` field (JSON.parse makes one an own member) would
  * vanish from every version written, a field silently dropped. Put it back as the
- * ordinary field it is, as the generic collections keep it.
+ * ordinary field it is, as the generic collections keep it, and where it was: right
+ * after the field it followed in `input` (first when none did), not after every other.
  */
 function keepOwnProto<T>(input: unknown, output: T): T {
-  if (isPlainObject(input) && Object.hasOwn(input, '__proto__') && isPlainObject(output) && !Object.hasOwn(output, '__proto__')) {
-    Object.defineProperty(output, '__proto__', { value: input['__proto__'], enumerable: true, writable: true, configurable: true });
-  }
-  return output;
+  if (!(isPlainObject(input) && Object.hasOwn(input, '__proto__') && isPlainObject(output) && !Object.hasOwn(output, '__proto__'))) return output;
+  const inputKeys = Object.keys(input);
+  let anchor: string | undefined;
+  for (let i = inputKeys.indexOf('__proto__') - 1; i >= 0 && anchor === undefined; i--) if (Object.hasOwn(output, inputKeys[i]!)) anchor = inputKeys[i];
+  const entries = Object.keys(output).map((key): [string, unknown] => [key, output[key]]);
+  entries.splice(anchor === undefined ? 0 : entries.findIndex(([key]) => key === anchor) + 1, 0, ['__proto__', input['__proto__']]);
+  const rebuilt: Record<string, unknown> = {};
+  for (const [key, value] of entries) Object.defineProperty(rebuilt, key, { value, enumerable: true, writable: true, configurable: true });
+  return rebuilt as T;
 }
 
 /**

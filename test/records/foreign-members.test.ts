@@ -123,6 +123,14 @@ describe('a member named __proto__ and the order of members (another program\'s 
     store.close();
   });
 
+  it('createX puts a __proto__ field among the unknown fields where the input had it, not after all of them', () => {
+    const { store, dir } = openStore();
+    const id = store.createPrd(JSON.parse('{"x_first":1,"__proto__":{"p":1},"zzz":2,"title":"x"}') as never);
+    expect(lastLine(dir, 'prds')).toMatch(/"content":"","x_first":1,"__proto__":\{"p":1\},"zzz":2\}$/);
+    expect(Object.keys(store.getPrd(id)!).slice(-3)).toEqual(['x_first', '__proto__', 'zzz']);
+    store.close();
+  });
+
   it('a PRD whose __proto__ member ends in the middle stays there through updatePrd', () => {
     const { store, dir } = openStore();
     const { prdId } = seed(store);
