@@ -11,8 +11,12 @@ import { recordType } from './registry.js';
  * Parses `input` with `schema` (defaults filled in, unknown fields kept), or throws a
  * {@link ValidationError} whose `field` is the offending top-level field and whose
  * message names the full path: `invalid task spec: dependencies[0] must be a non-empty string`.
+ * `overStored`: an update, whose input is most often a stored version read back and
+ * changed (`{ ...spec, title }`): ±Infinity, which a member another program wrote as
+ * `1e400` reads as, is let through here; the collection's write keeps such a member as
+ * its text when it is unchanged, and refuses it otherwise.
  */
-export function parseRecordInput<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
+export function parseRecordInput<S extends z.ZodType>(schema: S, input: unknown, what: string, overStored = false): z.output<S> {
   if (!isPlainObject(input)) {
     throw new ValidationError(`${what} must be a plain object (got ${input === null ? 'null' : Array.isArray(input) ? 'an array' : typeof input})`);
   }
@@ -21,7 +25,7 @@ export function parseRecordInput<S extends z.ZodType>(schema: S, input: unknown,
   // field, or had a toJSON method skipped, without a word.
   let copy: Record<string, unknown>;
   try {
-    copy = plainRecordCopy(input, what);
+    copy = plainRecordCopy(input, what, overStored);
   } catch (err) {
     // For a field the schema knows, its message says what the field must be
     // ("title must be a string (got a function)"): that one, when the schema refuses too.
@@ -71,13 +75,19 @@ export function storedSchema<T>(schema: z.ZodType<T>, idField?: string): RecordS
  * zod copies unknown fields by assignment, and assigning `__proto__` sets a prototype
  * instead (zod skips it): a `__proto__` field (JSON.parse makes one an own member) would
  * vanish from every version written, a field silently dropped. Put it back as the
- * ordinary field it is, as the generic collections keep it.
+ * ordinary field it is, as the generic collections keep it, and where it was: right
+ * after the field it followed in `input` (first when none did), not after every other.
  */
 function keepOwnProto<T>(input: unknown, output: T): T {
-  if (isPlainObject(input) && Object.hasOwn(input, '__proto__') && isPlainObject(output) && !Object.hasOwn(output, '__proto__')) {
-    Object.defineProperty(output, '__proto__', { value: input['__proto__'], enumerable: true, writable: true, configurable: true });
-  }
-  return output;
+  if (!(isPlainObject(input) && Object.hasOwn(input, '__proto__') && isPlainObject(output) && !Object.hasOwn(output, '__proto__'))) return output;
+  const inputKeys = Object.keys(input);
+  let anchor: string | undefined;
+  for (let i = inputKeys.indexOf('__proto__') - 1; i >= 0 && anchor === undefined; i--) if (Object.hasOwn(output, inputKeys[i]!)) anchor = inputKeys[i];
+  const entries = Object.keys(output).map((key): [string, unknown] => [key, output[key]]);
+  entries.splice(anchor === undefined ? 0 : entries.findIndex(([key]) => key === anchor) + 1, 0, ['__proto__', input['__proto__']]);
+  const rebuilt: Record<string, unknown> = {};
+  for (const [key, value] of entries) Object.defineProperty(rebuilt, key, { value, enumerable: true, writable: true, configurable: true });
+  return rebuilt as T;
 }
 
 /**

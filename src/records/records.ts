@@ -372,7 +372,7 @@ export class Records {
    */
   private updateRecord<T extends object>(type: RecordTypeName, id: string, raw: unknown, options: WriteOptions | undefined, hooks: WriteHooks = {}): T {
     const definition = RECORD_TYPES[type];
-    const input = parseRecordInput(definition.input!, raw, definition.label) as Record<string, unknown>;
+    const input = parseRecordInput(definition.input!, raw, definition.label, true) as Record<string, unknown>;
     const opts = parseWriteOptions(options);
     const records = this.byName[type];
     return this.host.transaction(() => {

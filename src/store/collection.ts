@@ -9,13 +9,14 @@ import type { Query } from '../cache/query-builder.js';
 import { AlreadyExistsError, NotFoundError, ReferencedError, TooLargeError, ValidationError } from '../errors.js';
 import type { StoredRecord } from '../jsonl/line-codec.js';
 import { jsonEqual } from '../merge/json-equal.js';
-import { serializeKeepingMembers } from './version-text.js';
-import { repeatedKey } from '../shared/json-keys.js';
+import { inOrderOf, serializeKeepingMembers } from './version-text.js';
+import { repeatedKey, repeatedKeyOfParsed } from '../shared/json-keys.js';
 import { compactJson } from '../shared/exact-json.js';
 import {
   applySchema,
   assertNewId,
   copyFields,
+  lostNonFinite,
   stampedRecord,
   nextUpdatedAt,
   plainRecordCopy,
@@ -210,11 +211,14 @@ export class Collection<T extends object = Record<string, unknown>> {
    */
   update(id: string, record: NewRecord<T>, options?: WriteOptions): T & RecordMeta {
     assertIdArgument(id);
-    const input = plainRecordCopy(record);
+    // ±Infinity let through: a record read back from a line holding `1e400` gives it again;
+    // the line written must then hold it as that text (checked in writeChecked).
+    const seen = { nonFinite: false };
+    const input = plainRecordCopy(record, 'record', true, seen);
     const { ifUpdatedAt } = parseWriteOptions(options);
     return this.host.write(() => {
       const previous = this.requireLive(id, ifUpdatedAt);
-      return this.writeVersion(id, input, previous, 'replace');
+      return this.writeVersion(id, input, previous, 'replace', seen.nonFinite);
     });
   }
 
@@ -226,11 +230,12 @@ export class Collection<T extends object = Record<string, unknown>> {
    */
   patch(id: string, partial: Partial<NewRecord<T>>, options?: WriteOptions): T & RecordMeta {
     assertIdArgument(id);
-    const input = plainRecordCopy(partial, 'patch');
+    const seen = { nonFinite: false };
+    const input = plainRecordCopy(partial, 'patch', true, seen);
     const { ifUpdatedAt } = parseWriteOptions(options);
     return this.host.write(() => {
       const previous = this.requireLive(id, ifUpdatedAt);
-      return this.writeVersion(id, input, previous, 'merge');
+      return this.writeVersion(id, input, previous, 'merge', seen.nonFinite);
     });
   }
 
@@ -320,6 +325,7 @@ export class Collection<T extends object = Record<string, unknown>> {
     input: Record<string, unknown>,
     { record: previous, text: previousText }: { record: Record<string, unknown>; text: string },
     mode: 'replace' | 'merge',
+    inputNonFinite: boolean,
   ): T & RecordMeta {
     if (input.id !== undefined && input.id !== id) {
       throw new ValidationError(`cannot change a record's id (from ${id} to ${String(input.id)})`, { field: 'id' });
@@ -334,7 +340,9 @@ export class Collection<T extends object = Record<string, unknown>> {
       this.assertTimestamp(input.created_at, 'created_at');
       createdAt = input.created_at;
     }
-    return this.writeChecked(id, fields, createdAt, updatedAt, { record: previous, text: previousText });
+    // A patch names the fields it sets: a key the stored line repeats is written once, with the value given.
+    const given = mode === 'merge' ? new Set(Object.keys(input)) : undefined;
+    return this.writeChecked(id, fields, createdAt, updatedAt, { record: previous, text: previousText, given, nonFinite: inputNonFinite });
   }
 
   /**
@@ -342,13 +350,14 @@ export class Collection<T extends object = Record<string, unknown>> {
    * Given the previous version: a version that changes nothing but `updated_at` is not
    * written (the previous one is returned), and unchanged members keep their exact bytes.
    * Given `sourceText` (a new record's own text), its unchanged members keep their bytes.
+   * Either way members keep the order of that text (the previous line, or the source).
    */
   private writeChecked(
     id: string,
     fields: Record<string, unknown>,
     createdAt: unknown,
     updatedAt: number,
-    previous?: { record: Record<string, unknown>; text: string },
+    previous?: { record: Record<string, unknown>; text: string; given?: ReadonlySet<string>; nonFinite?: boolean },
     sourceText?: string,
   ): T & RecordMeta {
     const given = reservedFieldIn(fields, previous?.record);
@@ -356,16 +365,27 @@ export class Collection<T extends object = Record<string, unknown>> {
     const stamps: Record<string, unknown> = createdAt === undefined ? { updated_at: updatedAt } : { created_at: createdAt, updated_at: updatedAt };
     const candidate = stampedRecord(id, fields, stamps);
     // The schema's result is copied like the caller's input: it may hold getters or
-    // values JSON would change just as well.
-    const validated = this.schema === undefined ? candidate : schemaResultCopy(copyFields(applySchema(this.schema, candidate), { id }, stamps), previous?.record);
+    // values JSON would change just as well. Over a previous version or a source text,
+    // ±Infinity is let through (a member read from `1e400`), then checked on the line
+    // written (see lostNonFinite): kept as its text when the schema left it as it was.
+    const seen = { nonFinite: previous?.nonFinite === true };
+    const result = this.schema === undefined ? candidate : plainRecordCopy(copyFields(applySchema(this.schema, candidate), { id }, stamps), 'record', previous !== undefined || sourceText !== undefined, seen);
+    // Listed in the order of the text it came from (a schema rebuilds objects in its own order).
+    const order = previous?.record ?? (sourceText === undefined ? undefined : fields);
+    const validated = order === undefined ? result : inOrderOf(result, order);
     if (this.schema !== undefined) {
       // A version holding `deleted: true` reads as a tombstone: a create that returned an
       // id get() cannot find, a patch that deleted the record.
       const returned = reservedFieldIn(validated, previous?.record);
       if (returned !== undefined) throw new ValidationError(`the schema returned a field ${returned}, which is reserved for tombstones; nothing was written`, { field: returned });
     }
-    if (previous !== undefined && sameExceptUpdatedAt(validated, previous.record)) return previous.record as T & RecordMeta;
-    this.host.stage(this.name, validated as StoredRecord, this.lineText(validated as StoredRecord, previous?.text ?? sourceText));
+    if (previous !== undefined && sameExceptUpdatedAt(validated, previous.record) && !resolvesRepeatedKey(previous)) return previous.record as T & RecordMeta;
+    const text = this.lineText(validated as StoredRecord, previous?.text ?? sourceText, previous?.given);
+    if (seen.nonFinite) {
+      const lost = lostNonFinite(validated, text);
+      if (lost !== undefined) throw new ValidationError(`field ${lost.path} is ${lost.value}, which JSON cannot store`, { field: lost.path });
+    }
+    this.host.stage(this.name, validated as StoredRecord, text);
     return validated as T & RecordMeta;
   }
 
@@ -375,9 +395,9 @@ export class Collection<T extends object = Record<string, unknown>> {
    * JSON.stringify throw V8's bare `RangeError: Invalid string length`: it is a record
    * over the size limit like any other, and says so.
    */
-  private lineText(record: StoredRecord, previousText: string | undefined): string {
+  private lineText(record: StoredRecord, previousText: string | undefined, given?: ReadonlySet<string>): string {
     try {
-      return serializeKeepingMembers(record, previousText);
+      return serializeKeepingMembers(record, previousText, given);
     } catch (err) {
       if (!(err instanceof RangeError && /string length/i.test(err.message))) throw err;
       const limit = this.host.maxRecordBytes;
@@ -448,24 +468,14 @@ function sameExceptUpdatedAt(a: Record<string, unknown>, b: Record<string, unkno
 }
 
 /**
- * The schema's result, copied as the caller's input is (see plainRecordCopy), with one
- * allowance on a write over `previous`: a member another program wrote beyond a double's
- * range (`1e400`, which JSON.parse reads as Infinity) and that this write leaves as it was
- * is written back as its own text (serializeKeepingMembers). Without it, every write of
- * such a record through a schema (the built-in record types always have one) was refused
- * as "Infinity, which JSON cannot store": a claim, a completion, a patch of another field.
- * A member the schema returned changed is checked as strictly as ever. The strict copy is
- * tried first, so only a write that meets such a number pays for the comparison.
+ * True when a patch that changes no value still changes the line: it names a member in
+ * which the previous line writes a key twice (another program's line), and the caller's
+ * value, even the one reads showed, is written once (see serializeKeepingMembers). That
+ * is how such a line is repaired, so it is not skipped as a write that changes nothing.
  */
-function schemaResultCopy(result: Record<string, unknown>, previous: Record<string, unknown> | undefined): Record<string, unknown> {
-  try {
-    return plainRecordCopy(result);
-  } catch (err) {
-    if (previous === undefined || !(err instanceof ValidationError)) throw err;
-    const copy = plainRecordCopy(result, 'record', true);
-    for (const key of Object.keys(copy)) {
-      if (!jsonEqual(copy[key], previous[key])) plainRecordCopy({ [key]: copy[key] });
-    }
-    return copy;
-  }
+function resolvesRepeatedKey(previous: { record: Record<string, unknown>; text: string; given?: ReadonlySet<string> }): boolean {
+  if (previous.given === undefined || previous.given.size === 0) return false;
+  if (repeatedKeyOfParsed(previous.text, previous.record) === undefined) return false;
+  const record = previous.record as StoredRecord;
+  return serializeKeepingMembers(record, previous.text, previous.given) !== serializeKeepingMembers(record, previous.text);
 }

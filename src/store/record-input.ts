@@ -68,11 +68,14 @@ export function assertNewId(id: unknown, field = 'id'): asserts id is string {
  * the unchanged-check each read again) cannot slip a value past the check (`NaN` stored
  * as null, a `Date` as a string, a field that vanished). A field whose value is
  * `undefined` is left out of the copy, as JSON.stringify leaves it out.
- * `fromText`: `value` was parsed from JSON text whose members are stored as written, so a
- * number literal beyond a double's range (`1e400`, parsed as Infinity) is kept as its text
- * and is no reason to refuse (a schema that returns it changed is still checked).
+ * `fromText`: ±Infinity is let through, for a write whose line keeps members as written:
+ * `value` was parsed from JSON text (`1e400` reads as Infinity), or is a new version of a
+ * stored record read back from a line holding such a member. Whether the line written
+ * holds each one as text (unchanged members do; a changed one would be written `null`)
+ * is checked on the line itself, by {@link lostNonFinite}; `seen.nonFinite` says whether
+ * there is any to check.
  */
-export function plainRecordCopy(value: unknown, what = 'record', fromText = false): Record<string, unknown> {
+export function plainRecordCopy(value: unknown, what = 'record', fromText = false, seen?: { nonFinite: boolean }): Record<string, unknown> {
   if (!isPlainObject(value)) {
     throw new ValidationError(`${what} must be a plain object (got ${describe(value)})`);
   }
@@ -80,10 +83,38 @@ export function plainRecordCopy(value: unknown, what = 'record', fromText = fals
   refuseWhatJsonSkips(value, what, false);
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(value)) {
-    const item = jsonValueCopy(value[key], key, 2, key, fromText, ancestors);
+    const item = jsonValueCopy(value[key], key, 2, key, fromText, ancestors, seen);
     if (item !== undefined) setField(out, key, item);
   }
   return out;
+}
+
+/**
+ * The path (`meta.far`, `list[1]`) of the first ±Infinity in `record` that `line` (its
+ * JSON text, as written) does not hold as the same number, and that number; undefined
+ * when every one is held. JSON has no Infinity: a member kept from the previous line
+ * (`1e400`) holds it, one serialized anew is written `null`.
+ */
+export function lostNonFinite(record: Record<string, unknown>, line: string): { path: string; value: number } | undefined {
+  const written: unknown = JSON.parse(line);
+  const walk = (value: unknown, back: unknown, path: string): { path: string; value: number } | undefined => {
+    if (typeof value === 'number') return Number.isFinite(value) || Object.is(value, back) ? undefined : { path, value };
+    if (typeof value !== 'object' || value === null) return undefined;
+    const other = typeof back === 'object' && back !== null ? (back as Record<string, unknown>) : {};
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        const lost = walk(value[i], Array.isArray(other) ? other[i] : undefined, `${path}[${i}]`);
+        if (lost !== undefined) return lost;
+      }
+      return undefined;
+    }
+    for (const key of Object.keys(value)) {
+      const lost = walk((value as Record<string, unknown>)[key], Object.hasOwn(other, key) ? other[key] : undefined, path === '' ? key : `${path}.${key}`);
+      if (lost !== undefined) return lost;
+    }
+    return undefined;
+  };
+  return walk(record, written, '');
 }
 
 /**
@@ -91,14 +122,17 @@ export function plainRecordCopy(value: unknown, what = 'record', fromText = fals
  * level 1); `top`: its top-level field; `ancestors`: the objects and arrays that hold it,
  * to name a circular reference as one.
  */
-function jsonValueCopy(value: unknown, path: string, level: number, top: string, fromText: boolean, ancestors: object[]): unknown {
+function jsonValueCopy(value: unknown, path: string, level: number, top: string, fromText: boolean, ancestors: object[], seen?: { nonFinite: boolean }): unknown {
   switch (typeof value) {
     case 'string':
     case 'boolean':
     case 'undefined': // an absent field, as in any JS object literal
       return value;
     case 'number':
-      if (!Number.isFinite(value) && !(fromText && !Number.isNaN(value))) throw new ValidationError(`field ${path} is ${value}, which JSON cannot store`, { field: path });
+      if (!Number.isFinite(value)) {
+        if (!fromText || Number.isNaN(value)) throw new ValidationError(`field ${path} is ${value}, which JSON cannot store`, { field: path });
+        if (seen !== undefined) seen.nonFinite = true;
+      }
       return value;
     case 'object': {
       if (value === null) return null;
@@ -130,7 +164,7 @@ function jsonValueCopy(value: unknown, path: string, level: number, top: string,
           if (!(i in value)) throw new ValidationError(`field ${path}[${i}] is a hole in a sparse array, which JSON would store as null`, { field: path });
           const item: unknown = value[i];
           if (item === undefined) throw new ValidationError(`field ${path}[${i}] is undefined, which JSON cannot store`, { field: path });
-          items[i] = jsonValueCopy(item, `${path}[${i}]`, level + 1, top, fromText, ancestors);
+          items[i] = jsonValueCopy(item, `${path}[${i}]`, level + 1, top, fromText, ancestors, seen);
         }
         // JSON.stringify writes an array's elements only: a named property (`a.note = …`,
         // the `index` and `input` of a RegExp match) would be dropped without a word.
@@ -147,7 +181,7 @@ function jsonValueCopy(value: unknown, path: string, level: number, top: string,
       } else {
         const fields: Record<string, unknown> = {};
         for (const key of Object.keys(value)) {
-          const item = jsonValueCopy(value[key], `${path}.${key}`, level + 1, top, fromText, ancestors);
+          const item = jsonValueCopy(value[key], `${path}.${key}`, level + 1, top, fromText, ancestors, seen);
           if (item !== undefined) setField(fields, key, item);
         }
         copy = fields;
