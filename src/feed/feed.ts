@@ -80,6 +80,9 @@ const LOG_EVENT_DELAY_MS = 20;
 /** Looks after a poll that found a log ahead of the cache (a commit about to show), in ms. */
 const CHASE_DELAYS_MS = [1, 4, 15, 40];
 
+/** A look that may stop early (see `poll`), and what woke it: a cache notification or the chase. */
+type QuickLook = false | 'notified' | 'chasing';
+
 /** Lines of one log written by this Store's just-committed write (1-based, inclusive). */
 export interface LocalLines {
   collection: string;
@@ -305,6 +308,13 @@ export class ChangeFeed {
   private logTimer: NodeJS.Timeout | undefined;
   private chaseTimer: NodeJS.Timeout | undefined;
   private chaseStep = 0;
+  /**
+   * A cache notification found nothing committed: a commit's frames are written to the
+   * WAL before it is visible (the WAL index is updated after, and that update wakes no
+   * one), so the commit may be a moment away. The chase looks again, as for a log ahead
+   * of the cache.
+   */
+  private awaitingCommit = false;
   /** Logs seen on disk (events, directory listing) that are not tracked yet. */
   private readonly discovered = new Set<string>();
   private lastWarning: string | undefined;
@@ -454,6 +464,7 @@ export class ChangeFeed {
     this.logTimer = undefined;
     this.chaseTimer = undefined;
     this.chaseStep = 0;
+    this.awaitingCommit = false;
     this.discovered.clear();
     this.safetyTimer = undefined;
     this.settleTimer = undefined;
@@ -472,6 +483,12 @@ export class ChangeFeed {
    */
   private onFileEvent(filename: string | null): void {
     if (filename === null || filename.startsWith('taskstore.db')) {
+      // This notification's look replaces a chase look due: with a writer busy (a write
+      // every millisecond) the chase would otherwise wake the watcher once more per write.
+      if (this.chaseTimer !== undefined) {
+        clearTimeout(this.chaseTimer);
+        this.chaseTimer = undefined;
+      }
       this.schedulePoll();
     } else if (filename.endsWith(LOG_SUFFIX)) {
       const name = collectionOfLogFile(filename);
@@ -488,7 +505,7 @@ export class ChangeFeed {
     this.pollScheduled = true;
     setImmediate(() => {
       this.pollScheduled = false;
-      this.safePoll(false, true);
+      this.safePoll(false, 'notified');
     });
   }
 
@@ -496,7 +513,7 @@ export class ChangeFeed {
    * `listDirectory`: also look for logs created by something other than TaskStore (the
    * safety poll does). `onlyIfCommitted`: see {@link poll}.
    */
-  private safePoll(listDirectory: boolean, onlyIfCommitted = false): void {
+  private safePoll(listDirectory: boolean, onlyIfCommitted: QuickLook = false): void {
     if (this.subscribers.size === 0) return;
     try {
       if (listDirectory) this.rewatchIfReplaced();
@@ -544,16 +561,17 @@ export class ChangeFeed {
    * delivering the changes. `local` marks lines this Store just wrote; `found` are
    * changes already taken from them (delivered in the same batch).
    *
-   * `onlyIfCommitted`: the look was woken by the cache's files (or is chasing a commit
-   * about to show), so it can find nothing unless the cache committed since the last
-   * look: when neither number of `cacheVersion()` moved, it stops there. A writer in
+   * `onlyIfCommitted`: the look was woken by the cache's files ('notified') or is chasing
+   * a commit about to show ('chasing'), so it can find nothing unless the cache committed
+   * since the last look: when neither number of `cacheVersion()` moved, it stops there
+   * (and a notification's look chases the commit it probably announced). A writer in
    * another process sets off several notifications per write (the journal twice, the
    * log, the WAL's frames), most of them before its commit is visible; a full look at
    * each cost the watcher about 0.3 ms of CPU per write, taken from the writer on a
    * two-core machine. A log that changed without a commit (git, an editor) is looked at
    * in full by its own notification's look, the settle timer and the safety poll.
    */
-  private poll(local: readonly LocalLines[], found: readonly Change[] = [], onlyIfCommitted = false): void {
+  private poll(local: readonly LocalLines[], found: readonly Change[] = [], onlyIfCommitted: QuickLook = false): void {
     if (this.polling) {
       this.deliver(inTimeOrder([...found]));
       return;
@@ -570,12 +588,18 @@ export class ChangeFeed {
       }
       // Before the read transaction: a commit between the two makes the next look look again (harmless).
       const version = this.host.cacheVersion();
-      if (onlyIfCommitted && !reopened && this.discovered.size === 0 && sameVersion(version, this.polledVersion)) {
+      if (onlyIfCommitted !== false && !reopened && this.discovered.size === 0 && sameVersion(version, this.polledVersion)) {
         delivered = true;
         this.deliver(inTimeOrder(changes));
+        if (onlyIfCommitted === 'notified') {
+          // A new notification: chase its commit from the first step.
+          this.awaitingCommit = true;
+          this.chaseStep = 0;
+        }
         this.scheduleChase(false);
         return; // a log's own notification still has its look coming (logTimer)
       }
+      this.awaitingCommit = false;
       // This look covers a log notification waiting for its own.
       if (this.logTimer !== undefined) clearTimeout(this.logTimer);
       this.logTimer = undefined;
@@ -619,14 +643,26 @@ export class ChangeFeed {
    * A log ahead of the cache is, almost always, a write between its append and its
    * commit; the commit's own notification can arrive a moment before the commit is
    * visible to readers. Look again shortly, backing off, until the commit shows (a few
-   * looks per write in flight at most; nothing while nothing is pending).
+   * looks per write in flight at most; nothing while nothing is pending). The same after
+   * a cache notification that found nothing committed ({@link awaitingCommit}). A new
+   * cache notification puts the chase off (see onFileEvent).
    */
   private scheduleChase(progressed: boolean): void {
-    if (progressed || this.pending.size === 0) this.chaseStep = 0;
-    if (this.pending.size === 0 || this.chaseTimer !== undefined || this.chaseStep >= CHASE_DELAYS_MS.length) return;
+    const waiting = this.pending.size > 0 || this.awaitingCommit;
+    if (!waiting && this.chaseTimer !== undefined) {
+      // Nothing to chase any more: no wake-up for nothing (one per write, with a writer busy).
+      clearTimeout(this.chaseTimer);
+      this.chaseTimer = undefined;
+    }
+    if (progressed || !waiting) this.chaseStep = 0;
+    if (!waiting || this.chaseTimer !== undefined) return;
+    if (this.chaseStep >= CHASE_DELAYS_MS.length) {
+      this.awaitingCommit = false; // a notification that brought no commit (a checkpoint, a reader)
+      return;
+    }
     this.chaseTimer = setTimeout(() => {
       this.chaseTimer = undefined;
-      this.safePoll(false, true);
+      this.safePoll(false, 'chasing');
     }, CHASE_DELAYS_MS[this.chaseStep++]).unref();
   }
 
