@@ -29,6 +29,7 @@ import { isUtf8 } from 'node:buffer';
 import { observeRejection, type Logger } from '../store/options.js';
 import { logPath, statMatches, unchangedByStat } from '../store/ingest.js';
 import {
+  becomesCurrent,
   byUpdatedAt,
   changeForAppended,
   changeForRewrite,
@@ -745,10 +746,13 @@ export class ChangeFeed {
     // As the cache holds it (a Rust-format line with its filled-in id / updated_at), so
     // that comparing with the cache after a rewrite compares like with like.
     const held = readerText(text, parsed.filled);
-    const change = changeForAppended(log.name, log.current.get(record.id), record, source, held);
-    if (change === undefined) return;
+    const before = log.current.get(record.id);
+    if (!becomesCurrent(before, record)) return;
+    // Current even when it changes nothing a reader sees (a second tombstone): the
+    // remembered version is the one the cache holds.
     log.current.set(record.id, { updatedAt: record.updated_at, text: held });
-    out.push(change);
+    const change = changeForAppended(log.name, before, record, source, held);
+    if (change !== undefined) out.push(change);
   }
 
 
