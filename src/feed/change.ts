@@ -85,9 +85,17 @@ export interface KnownVersion {
 const isDeletedText = (record: StoredRecord): boolean => record.deleted === true;
 
 /**
+ * Whether a newly read version becomes its record's current one, given the version that
+ * was current before it (read later in the log than `before`): not when it is older.
+ */
+export function becomesCurrent(before: KnownVersion | undefined, record: StoredRecord): boolean {
+  return before === undefined || supersedes({ updated_at: before.updatedAt }, record, true);
+}
+
+/**
  * The change a newly read version makes, given the version that was current before it
  * (read later in the log than `before`), or undefined when it does not become current
- * (an older version appended after a newer one).
+ * (an older version appended after a newer one) or when nothing a reader sees changed.
  */
 export function changeForAppended(
   collection: string,
@@ -97,11 +105,15 @@ export function changeForAppended(
   /** The line `record` was parsed from, as the cache holds it (see {@link changeLineText}). */
   text?: string,
 ): Change | undefined {
-  if (before !== undefined && !supersedes({ updated_at: before.updatedAt }, record, true)) return undefined;
+  if (!becomesCurrent(before, record)) return undefined;
   // The current version appended again (a line repeated by a tool, or re-spelled: key
   // order, spacing): it wins the tie, but nothing a reader sees changed — as for a
   // rewrite, no change (an update whose record equaled its previous was delivered).
   if (before !== undefined && before.updatedAt === record.updated_at && jsonEqual(parseExact(before.text), parseExact(text ?? JSON.stringify(record)))) return undefined;
+  // A tombstone for a record that did not exist (already deleted, or never in this log):
+  // readers saw no record before and see none now — as for a rewrite, no change (a second
+  // `delete` was delivered for a record deleted once).
+  if (isDeletedText(record) && (before === undefined || isTombstoneText(before))) return undefined;
   return makeChange(collection, before, text === undefined ? record : remembered(record, text), source);
 }
 

@@ -1,7 +1,7 @@
 /** The pure rules of the change feed: which version makes which change. */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { changeForAppended, changeForRewrite, changeLineText, replayChanges, type KnownVersion } from '../../src/feed/change.js';
+import { becomesCurrent, changeForAppended, changeForRewrite, changeLineText, replayChanges, type KnownVersion } from '../../src/feed/change.js';
 
 const v = (record: Record<string, unknown>): KnownVersion => ({ updatedAt: record.updated_at as number, text: JSON.stringify(record) });
 
@@ -22,23 +22,36 @@ describe('changeForAppended', () => {
     expect(changeForAppended('n', v(a2), { ...a2 }, 'external', JSON.stringify(a2))).toBeUndefined();
     expect(changeForAppended('n', v(a2), { ...a2 }, 'external', '{"t":2.0,"updated_at":20,"id":"a"}')).toBeUndefined();
     expect(changeForAppended('n', v(tomb), { ...tomb }, 'external')).toBeUndefined();
+    // A later tombstone of a deleted record, or one for a record never seen: no record before, none after.
+    expect(changeForAppended('n', v(tomb), { ...tomb, updated_at: 35 }, 'external')).toBeUndefined();
+    expect(changeForAppended('n', undefined, { id: 'b', updated_at: 35, deleted: true }, 'external')).toBeUndefined();
     // Other digits of an integer beyond 2^53 are a change, though the parsed numbers are equal.
     const big = { updatedAt: 20, text: '{"id":"a","updated_at":20,"n":9007199254740993}' };
     expect(changeForAppended('n', big, { id: 'a', updated_at: 20, n: 9007199254740992 }, 'external', '{"id":"a","updated_at":20,"n":9007199254740992}')).toMatchObject({ op: 'update' });
   });
 
-  it('property: applying a shuffled log version by version ends at the version a reader takes as current, in increasing order', () => {
+  it('property: applying a shuffled log version by version ends at the version a reader takes as current; changes come in increasing order, each one a visible difference', () => {
     fc.assert(
       fc.property(fc.array(fc.record({ stamp: fc.integer({ min: 0, max: 20 }), del: fc.boolean() }), { minLength: 1, maxLength: 30 }), (versions) => {
         let known: KnownVersion | undefined;
-        let lastEmitted: { stamp: number; index: number } | undefined;
+        let knownIndex = -1;
+        let lastEmitted: number | undefined;
         versions.forEach(({ stamp, del }, index) => {
           const record = del ? { id: 'x', updated_at: stamp, deleted: true, index } : { id: 'x', updated_at: stamp, index };
-          const change = changeForAppended('c', known, record, 'external');
+          const before = known;
+          const change = changeForAppended('c', before, record, 'external');
           if (change !== undefined) {
-            if (lastEmitted !== undefined) expect(stamp >= lastEmitted.stamp).toBe(true);
-            lastEmitted = { stamp, index };
+            if (lastEmitted !== undefined) expect(stamp >= lastEmitted).toBe(true);
+            lastEmitted = stamp;
+            // A change shows a record on at least one side: never absent/deleted to deleted.
+            const beforeVisible = before !== undefined && !(JSON.parse(before.text) as { deleted?: boolean }).deleted;
+            expect(beforeVisible || !del).toBe(true);
+          }
+          if (becomesCurrent(before, record)) {
             known = v(record);
+            knownIndex = index;
+          } else {
+            expect(change).toBeUndefined();
           }
         });
         // The reader's rule: highest stamp, later line on ties.
@@ -46,7 +59,7 @@ describe('changeForAppended', () => {
         versions.forEach((x, i) => {
           if (x.stamp >= versions[best]!.stamp) best = i;
         });
-        expect(lastEmitted!.index).toBe(best);
+        expect(knownIndex).toBe(best);
       }),
     );
   });

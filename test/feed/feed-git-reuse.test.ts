@@ -4,7 +4,7 @@
  * `taskstore watch` process, writes by real CLI processes.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { rmSync, statSync } from 'node:fs';
+import { renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Change } from '../../src/index.js';
@@ -109,7 +109,11 @@ describe('change feed: the store directory replaced under a watcher', () => {
     const titled = (title: string): boolean => out().includes(`"title":${JSON.stringify(title)}`);
     const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
     try {
-      rmSync(dir, { recursive: true, force: true });
+      // Moved away in one step, then removed: an `rm -rf` in place raced the watcher, which
+      // reopens the cache it sees deleted, and failed with ENOTEMPTY now and then.
+      const gone = `${dir}.removed`;
+      renameSync(dir, gone);
+      rmSync(gone, { recursive: true, force: true });
       repo.git('checkout', '--', '.taskstore');
       // Past the next safety poll (every 2 s), which looks at the restored directory.
       await sleep(2_500);

@@ -307,6 +307,28 @@ describe('change feed: the current version appended again', () => {
   });
 });
 
+describe('change feed: tombstones of records no reader sees', () => {
+  it('a second tombstone of a deleted record, or one for a record never written, delivers nothing (a second delete was delivered)', async () => {
+    const dir = join(tempDir(), '.taskstore');
+    const store = openStore(dir);
+    const notes = store.collection({ name: 'notes' });
+    notes.create({ id: 'a', v: 1 });
+    notes.delete('a');
+    const watched = recorder(store);
+    const log = join(dir, 'notes.jsonl');
+    const tombstone = JSON.parse(readFileSync(log, 'utf8').trimEnd().split('\n').at(-1)!) as { updated_at: number };
+    // Another tool (a merge, a script) deletes it again, later; and deletes a record this log never had.
+    appendFileSync(log, `${JSON.stringify({ ...tombstone, updated_at: tombstone.updated_at + 5 })}\n`);
+    appendFileSync(log, `${JSON.stringify({ id: 'ghost', updated_at: tombstone.updated_at + 6, deleted: true })}\n`);
+    await watched.settled();
+    expect(watched.real()).toEqual([]);
+    // Re-created: its previous is the latest tombstone, the one every reader holds.
+    notes.create({ id: 'a', v: 2 });
+    await watched.settled();
+    expect(watched.real().map((c) => [c.id, c.op, c.previous?.updated_at])).toEqual([['a', 'create', tombstone.updated_at + 5]]);
+  });
+});
+
 describe('change feed: own writes delivered from memory', () => {
   it('a write that first caught up a line appended by hand delivers that line as external and its own as local, each once', async () => {
     const dir = join(tempDir(), '.taskstore');

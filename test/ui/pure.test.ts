@@ -263,12 +263,14 @@ describe('unique id prefixes', () => {
 });
 
 describe('log rewrites', () => {
-  it('a new inode, a smaller file or a removed log is a rewrite; growth and a first sight are not', () => {
-    expect(wasRewritten({ ino: 1, size: 90 }, { ino: 2, size: 90 })).toBe(true); // compact: renamed over
-    expect(wasRewritten({ ino: 1, size: 90 }, { ino: 1, size: 40 })).toBe(true); // truncated in place
-    expect(wasRewritten({ ino: 1, size: 90 }, undefined)).toBe(true);
-    expect(wasRewritten({ ino: 1, size: 90 }, { ino: 1, size: 120 })).toBe(false); // an append
-    expect(wasRewritten({ ino: 1, size: 90 }, { ino: 1, size: 90 })).toBe(false);
-    expect(wasRewritten(undefined, { ino: 1, size: 90 })).toBe(false); // a new collection's lines come as changes
+  it('a new inode, a smaller file, a write of equal length or a removed log is a rewrite; growth and a first sight are not', () => {
+    const at = (ino: number, size: number, mtimeNs = 1n) => ({ ino, size, mtimeNs });
+    expect(wasRewritten(at(1, 90), at(2, 90))).toBe(true); // compact: renamed over
+    expect(wasRewritten(at(1, 90), at(1, 40, 2n))).toBe(true); // truncated in place
+    expect(wasRewritten(at(1, 90), at(1, 90, 2n))).toBe(true); // an edit of equal length saved in place
+    expect(wasRewritten(at(1, 90), undefined)).toBe(true);
+    expect(wasRewritten(at(1, 90), at(1, 120, 2n))).toBe(false); // an append
+    expect(wasRewritten(at(1, 90), at(1, 90))).toBe(false);
+    expect(wasRewritten(undefined, at(1, 90))).toBe(false); // a new collection's lines come as changes
   });
 });

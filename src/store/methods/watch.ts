@@ -66,7 +66,10 @@ function subscribe(
       return { cache: engine.cache, reopened };
     },
     catchUp: () => void engine.refresh(),
-    dataVersion: () => `${connectionSerial(engine.cache)}:${engine.cache.selectAll<{ data_version: number }>('SELECT data_version FROM pragma_data_version')[0]!.data_version}`,
+    cacheVersion: () => {
+      const row = engine.cache.selectAll<{ others: number; own: number }>('SELECT data_version AS others, total_changes() AS own FROM pragma_data_version')[0]!;
+      return { others: `${connectionSerial(engine.cache)}:${row.others}`, own: row.own };
+    },
   });
   return engine.feed.subscribe(listener, options.collections, options.since, onEnd, wantsReplay);
 }

@@ -6,7 +6,8 @@
  *
  * The signal is one the server can see without asking the store: a log's inode changed
  * (a new file was renamed over it), or it got smaller (appends only ever grow it), or it
- * went away. Looked for when the directory reports an event for the log (`fs.watch`, no
+ * was written without growing (an edit of equal length saved in place: same size, new
+ * modification time), or it went away. Looked for when the directory reports an event for the log (`fs.watch`, no
  * timer), one `stat` per log named in a burst of events.
  */
 import { readdirSync, statSync, watch, type FSWatcher } from 'node:fs';
@@ -20,6 +21,8 @@ const SETTLE_MS = 20;
 interface LogIdentity {
   ino: number;
   size: number;
+  /** Modification time, ns. */
+  mtimeNs: bigint;
 }
 
 /** The collection a file name in the store directory is the log of, or undefined. */
@@ -31,8 +34,8 @@ function collectionOf(file: string): string | undefined {
 
 function identity(path: string): LogIdentity | undefined {
   try {
-    const st = statSync(path);
-    return { ino: st.ino, size: st.size };
+    const st = statSync(path, { bigint: true });
+    return { ino: Number(st.ino), size: Number(st.size), mtimeNs: st.mtimeNs };
   } catch {
     return undefined;
   }
@@ -41,11 +44,13 @@ function identity(path: string): LogIdentity | undefined {
 /**
  * Pure: whether going from `before` to `after` rewrote the log (a log seen for the first
  * time, `before` undefined, was created: its lines come as changes).
- * @example wasRewritten({ ino: 1, size: 90 }, { ino: 2, size: 40 }) // true
+ * @example wasRewritten({ ino: 1, size: 90, mtimeNs: 1n }, { ino: 2, size: 40, mtimeNs: 2n }) // true
  */
 export function wasRewritten(before: LogIdentity | undefined, after: LogIdentity | undefined): boolean {
   if (before === undefined) return false;
-  return after === undefined || after.ino !== before.ino || after.size < before.size;
+  if (after === undefined || after.ino !== before.ino || after.size < before.size) return true;
+  // Written to but no longer: not an append. (A `touch` says so too: a needless refetch.)
+  return after.size === before.size && after.mtimeNs !== before.mtimeNs;
 }
 
 /**
