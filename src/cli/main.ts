@@ -14,7 +14,7 @@
 import pc from 'picocolors';
 import { colorEnabled } from './context.js';
 import { crashReport, EXIT_USAGE, formatError, isCommanderError } from './errors.js';
-import { buildProgram } from './program.js';
+import { buildProgram, programArguments } from './program.js';
 import { visible } from './terminal-safe.js';
 
 /** Runs the CLI on `argv` (without node and the script) and returns the exit code. */
@@ -22,7 +22,8 @@ async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
   let exitCode = 0;
   try {
-    await buildProgram((code) => (exitCode = code)).parseAsync(argv, { from: 'user' });
+    const program = buildProgram((code) => (exitCode = code));
+    await program.parseAsync(programArguments(program, argv), { from: 'user' });
     return exitCode;
   } catch (err) {
     if (isCommanderError(err)) {
