@@ -15,6 +15,7 @@ import pc from 'picocolors';
 import { colorEnabled } from './context.js';
 import { crashReport, EXIT_USAGE, formatError, isCommanderError } from './errors.js';
 import { buildProgram, programArguments } from './program.js';
+import { stopRequested } from './stop-signal.js';
 import { visible } from './terminal-safe.js';
 
 /** Runs the CLI on `argv` (without node and the script) and returns the exit code. */
@@ -51,9 +52,12 @@ function printError(lines: string[]): void {
   process.stderr.write(`${styled.join('\n')}\n`);
 }
 
-/** The one place that ends the process: after stdout and stderr have drained (unless `now`). */
+/**
+ * The one place that ends the process: after stdout and stderr have drained (unless
+ * `now`, or a signal stopped the command: a reader that never reads would keep it forever).
+ */
 function exit(code: number, now = false): void {
-  if (now) process.exit(code);
+  if (now || stopRequested()) process.exit(code);
   let pending = 2;
   const done = (): void => {
     if (--pending === 0) process.exit(code);

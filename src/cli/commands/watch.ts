@@ -6,6 +6,7 @@ import { stringifyExact, withExactIntegers } from '../../shared/exact-json.js';
 import { exactVersion } from '../../shared/exact-records.js';
 import { changeLineText, type Change, type Store } from '../../index.js';
 import { collectionArgument } from '../collection-arg.js';
+import { stopSignal } from '../stop-signal.js';
 
 export interface WatchInput {
   /** Only these collections (repeatable `--collection`); all when empty. */
@@ -18,13 +19,14 @@ export interface WatchInput {
 
 /**
  * Prints one line per change until interrupted (NDJSON with --json). SIGINT and SIGTERM
- * end it cleanly, exit code 0: the store is closed, nothing is left half-printed.
+ * end it cleanly, exit code 0: the store is closed, no line is begun after the signal
+ * (one a stalled reader has not taken yet is dropped: see stop-signal.ts).
  */
 export async function run(ctx: CliContext, input: WatchInput): Promise<number> {
   for (const name of input.collections) collectionArgument(name, '--collection');
   const out = createOutput(ctx);
   const store = openStore(ctx, { command: 'watch' });
-  const signal = input.signal ?? processSignals();
+  const signal = input.signal ?? stopSignal();
   try {
     const changes = store.changes({
       ...(input.collections.length > 0 ? { collections: input.collections } : {}),
@@ -85,19 +87,6 @@ function drained(stream: TextStream, signal: AbortSignal): Promise<void> | undef
     for (const event of ['drain', 'close', 'error']) once(event, done);
     signal.addEventListener('abort', done, { once: true });
   });
-}
-
-/** Aborted by the first SIGINT or SIGTERM (the handlers are removed again then). */
-function processSignals(): AbortSignal {
-  const controller = new AbortController();
-  const stop = (): void => {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-    controller.abort();
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-  return controller.signal;
 }
 
 /**
