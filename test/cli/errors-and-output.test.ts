@@ -206,11 +206,28 @@ describe('colour', () => {
         encoding: 'utf8',
         env: { ...process.env, ...env },
       }).stdout;
-    const coloured = onTty({});
+    const coloured = onTty({ TERM: 'xterm' });
     expect(coloured).toMatch(/ready/);
     expect(coloured).toMatch(ANSI);
-    const plain = onTty({ NO_COLOR: '1' });
+    const plain = onTty({ TERM: 'xterm', NO_COLOR: '1' });
     expect(plain).toMatch(/ready/);
     expect(plain).not.toMatch(ANSI);
+  });
+
+  it.skipIf(!hasScript)('a terminal with TERM=dumb gets no colour, on stdout or stderr (it got escape codes it shows as text)', () => {
+    const cwd = tempDir('taskstore-cli-');
+    runCli(['init'], { cwd });
+    runCli(['create-prd', 'p', '--status', 'ready'], { cwd });
+    const onTty = (env: Record<string, string>) =>
+      spawnSync('script', ['-qec', `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} list-prds; ${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} show nope`, '/dev/null'], {
+        cwd,
+        encoding: 'utf8',
+        env: { ...process.env, NO_COLOR: '', ...env },
+      }).stdout;
+    expect(onTty({ TERM: 'xterm-256color' })).toMatch(ANSI);
+    const dumb = onTty({ TERM: 'dumb' });
+    expect(dumb).toMatch(/ready/);
+    expect(dumb).toMatch(/taskstore: error: no record has the id or id prefix "nope"/);
+    expect(dumb).not.toMatch(ANSI);
   });
 });
