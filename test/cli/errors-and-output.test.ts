@@ -2,7 +2,7 @@
  * Exit codes, error messages, --help / --version, --debug and colour, through the built CLI.
  */
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -133,6 +133,30 @@ describe('failures exit 1 with a sentence and a hint, no stack unless --debug', 
     const noFile = runCli(['create-prd', 'x', '--content-file', 'nope.md'], { cwd });
     expect(noFile.status).toBe(1);
     expect(noFile.stderr).toMatch(/cannot read --content-file nope\.md: no such file/);
+  });
+});
+
+describe('stdout that refuses the output', () => {
+  // /dev/full fails every write with ENOSPC, as a full disk does under `export > backup.jsonl`.
+  it.skipIf(!existsSync('/dev/full'))('a write to stdout that fails (ENOSPC) is exit 1 with a message: it was exit 0 and a truncated file', () => {
+    const cwd = tempDir('taskstore-cli-');
+    runCli(['init'], { cwd });
+    runCli(['create-prd', 'p'], { cwd });
+    for (const args of [['export'], ['list-prds'], ['--json', 'list-prds'], ['--version'], ['--help']]) {
+      const full = openSync('/dev/full', 'w');
+      try {
+        const r = spawnSync(process.execPath, [CLI, ...args], { cwd, stdio: ['ignore', full, 'pipe'], encoding: 'utf8', timeout: 30_000 });
+        expect({ args, status: r.status, stderr: r.stderr }).toEqual({
+          args,
+          status: 1,
+          stderr:
+            'taskstore: error: writing the output to stdout failed, so it is incomplete (ENOSPC: no space left on device, write)\n' +
+            'hint: make room on (or fix) the destination of stdout and run the command again\n',
+        });
+      } finally {
+        closeSync(full);
+      }
+    }
   });
 });
 
