@@ -25,6 +25,12 @@ export interface CliContext {
   maxRecordBytes?: number | undefined;
   stdout: TextStream;
   stderr: TextStream;
+  /**
+   * For a command that runs until interrupted (`watch`): an AbortSignal aborted by the
+   * first SIGINT or SIGTERM. The CLI's entry gives it (it must know of the stop when it
+   * ends the process: see stop-signal.ts); absent for other callers.
+   */
+  stopSignal?: () => AbortSignal;
 }
 
 /**

@@ -15,6 +15,7 @@ import { MAX_LEASE_MS } from '../shared/lease-limits.js';
 import { MAX_SYNC_RETRIES } from '../shared/sync-limits.js';
 import { CliError } from '../shared/errors.js';
 import { helpArguments, type RootGrammar } from './help-args.js';
+import { stopSignal } from './stop-signal.js';
 
 // commander is CommonJS. The build bundles it into the CLI's entry (tsup `noExternal`), so
 // a start loads no CommonJS files for it: loaded from node_modules it cost six files
@@ -259,6 +260,7 @@ export function buildProgram(setExitCode: (code: number) => void): AnyCommand {
         maxRecordBytes: global.maxRecordBytes,
         stdout: process.stdout,
         stderr: process.stderr,
+        stopSignal,
       };
       const mod = await load();
       setExitCode(await mod.run(ctx, input(args, opts)));

@@ -10,6 +10,8 @@
  * still holds is dropped.
  *
  * Tiny and free of imports: main loads it on every start (git hooks start the CLI often).
+ * Commands get it through `CliContext.stopSignal`, not by importing it: imported by a
+ * command's chunk too, the build made it a chunk of its own, one more file every start loads.
  */
 
 let requested = false;

@@ -6,14 +6,13 @@ import { stringifyExact, withExactIntegers } from '../../shared/exact-json.js';
 import { exactVersion } from '../../shared/exact-records.js';
 import { changeLineText, type Change, type Store } from '../../index.js';
 import { collectionArgument } from '../collection-arg.js';
-import { stopSignal } from '../stop-signal.js';
 
 export interface WatchInput {
   /** Only these collections (repeatable `--collection`); all when empty. */
   collections: string[];
   /** `--since MS`: replay current versions updated at or after this, then go live. */
   since?: number;
-  /** Stops watching when aborted. Default: SIGINT or SIGTERM. */
+  /** Stops watching when aborted. Default: `ctx.stopSignal()` (SIGINT or SIGTERM). */
   signal?: AbortSignal;
 }
 
@@ -24,9 +23,11 @@ export interface WatchInput {
  */
 export async function run(ctx: CliContext, input: WatchInput): Promise<number> {
   for (const name of input.collections) collectionArgument(name, '--collection');
+  const stop = input.signal === undefined ? ctx.stopSignal : () => input.signal!;
+  if (stop === undefined) throw new TypeError('watch runs until stopped: give input.signal or ctx.stopSignal');
   const out = createOutput(ctx);
   const store = openStore(ctx, { command: 'watch' });
-  const signal = input.signal ?? stopSignal();
+  const signal = stop();
   try {
     const changes = store.changes({
       ...(input.collections.length > 0 ? { collections: input.collections } : {}),
