@@ -360,8 +360,9 @@ export class Store {
   /**
    * Claims the claimable task spec created first (smaller id first among those created
    * in the same millisecond), optionally within one PRD, and returns it; undefined when
-   * none is claimable. Exactly once: however many processes call this at the same time,
-   * each spec goes to one of them (the choice and the write happen under the write lock).
+   * none is claimable; `NotFoundError` when `prdId` names no live PRD. Exactly once:
+   * however many processes call this at the same time, each spec goes to one of them (the
+   * choice and the write happen under the write lock).
    * @example for (let spec; (spec = store.claimNextReadyTaskSpec('loop-7')); ) work(spec);
    */
   claimNextReadyTaskSpec(claimant: string, options?: ClaimNextOptions): TaskSpec | undefined {

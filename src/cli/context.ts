@@ -25,10 +25,20 @@ export interface CliContext {
   maxRecordBytes?: number | undefined;
   stdout: TextStream;
   stderr: TextStream;
+  /**
+   * For a command that runs until interrupted (`watch`): an AbortSignal aborted by the
+   * first SIGINT or SIGTERM. The CLI's entry gives it (it must know of the stop when it
+   * ends the process: see stop-signal.ts); absent for other callers.
+   */
+  stopSignal?: () => AbortSignal;
 }
 
-/** True when colour may be written to `stream`: a terminal, and `NO_COLOR` unset or empty. */
+/**
+ * True when colour may be written to `stream`: a terminal, `NO_COLOR` unset or empty, and
+ * `TERM` not `dumb` (Emacs' shell, some CI logs and editors' terminals: they showed the
+ * escape codes as text, `^[[1mID^[[22m`; picocolors, git and ls stay plain there too).
+ */
 export function colorEnabled(stream: TextStream, env: CliContext['env']): boolean {
   const noColor = env.NO_COLOR;
-  return stream.isTTY === true && (noColor === undefined || noColor === '');
+  return stream.isTTY === true && (noColor === undefined || noColor === '') && env.TERM !== 'dumb';
 }

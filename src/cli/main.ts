@@ -14,7 +14,8 @@
 import pc from 'picocolors';
 import { colorEnabled } from './context.js';
 import { crashReport, EXIT_USAGE, formatError, isCommanderError } from './errors.js';
-import { buildProgram } from './program.js';
+import { buildProgram, programArguments } from './program.js';
+import { stopRequested } from './stop-signal.js';
 import { visible } from './terminal-safe.js';
 
 /** Runs the CLI on `argv` (without node and the script) and returns the exit code. */
@@ -22,7 +23,8 @@ async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
   let exitCode = 0;
   try {
-    await buildProgram((code) => (exitCode = code)).parseAsync(argv, { from: 'user' });
+    const program = buildProgram((code) => (exitCode = code));
+    await program.parseAsync(programArguments(program, argv), { from: 'user' });
     return exitCode;
   } catch (err) {
     if (isCommanderError(err)) {
@@ -50,21 +52,37 @@ function printError(lines: string[]): void {
   process.stderr.write(`${styled.join('\n')}\n`);
 }
 
-/** The one place that ends the process: after stdout and stderr have drained (unless `now`). */
+/**
+ * The one place that ends the process: after stdout and stderr have drained (unless
+ * `now`, or a signal stopped the command: a reader that never reads would keep it forever).
+ */
 function exit(code: number, now = false): void {
-  if (now) process.exit(code);
+  if (now || stopRequested()) process.exit(code);
   let pending = 2;
   const done = (): void => {
-    if (--pending === 0) process.exit(code);
+    // After a turn of the event loop: the 'error' event of a write that failed (ENOSPC)
+    // may still be queued behind this callback, and must end the process (exit 1) first.
+    // Nothing else tells of it: Node's stdout cannot be destroyed and forgets the error.
+    if (--pending === 0) setImmediate(() => process.exit(code));
   };
   process.stdout.write('', done);
   process.stderr.write('', done);
 }
 
+/**
+ * stdout refused a write (ENOSPC under `taskstore export > backup.jsonl` on a full disk,
+ * EIO): what it holds is incomplete, so the command failed, whatever it returned. It
+ * exited 0 without a word (or, by the error's timing, crashed as a bug).
+ */
+function outputFailed(err: NodeJS.ErrnoException): void {
+  printError([`taskstore: error: writing the output to stdout failed, so it is incomplete (${err.message})`, 'hint: make room on (or fix) the destination of stdout and run the command again']);
+  process.exit(1);
+}
+
 // A reader that goes away (`taskstore export | head`) is not an error.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   if (err.code === 'EPIPE') exit(0, true);
-  else throw err;
+  else outputFailed(err);
 });
 
 main(process.argv.slice(2)).then(exit, (err: unknown) => {

@@ -14,6 +14,8 @@ import type { CliContext } from './context.js';
 import { MAX_LEASE_MS } from '../shared/lease-limits.js';
 import { MAX_SYNC_RETRIES } from '../shared/sync-limits.js';
 import { CliError } from '../shared/errors.js';
+import { helpArguments, type RootGrammar } from './help-args.js';
+import { stopSignal } from './stop-signal.js';
 
 // commander is CommonJS. The build bundles it into the CLI's entry (tsup `noExternal`), so
 // a start loads no CommonJS files for it: loaded from node_modules it cost six files
@@ -187,16 +189,36 @@ function example(...lines: string[]): string {
  * Builds the program. `setExitCode` receives the exit code of the command that ran.
  * @example await buildProgram((code) => (exitCode = code)).parseAsync(process.argv.slice(2), { from: 'user' });
  */
+const HELP_FLAGS = ['-h', '--help'];
+
 /** The program with its global options: their types are every command's `GlobalOptions`. */
 function createRoot() {
   return new Command('taskstore')
     .description('Git-native state store: JSONL records committed to git, queried through a SQLite cache.')
     .version(pkg.version, '-V, --version', 'print the version')
-    .helpOption('-h, --help', 'show help for a command')
+    .helpOption(HELP_FLAGS.join(', '), 'show help for a command')
     .option('--store <dir>', 'the store directory (default: $TASKSTORE_DIR, else the store branch from git config, else the nearest .taskstore/ above the current directory, else ./.taskstore)', storeDirText)
     .option('--json', 'print one JSON document (for scripts)')
     .option('--debug', 'show stack traces and debug messages')
     .option('--max-record-bytes <n>', 'largest record accepted, as serialized JSON (default: $TASKSTORE_MAX_RECORD_BYTES, else 10485760)', positiveInt);
+}
+
+/**
+ * `argv` as `program` should parse it: `--help CMD` as `CMD --help`, and `help` (or
+ * `--help`) before an unknown name as the name alone, so it gets commander's "Did you
+ * mean …?" (see help-args.ts). The version option is left out of the grammar: an
+ * argument list holding it is left as it is.
+ */
+export function programArguments(program: AnyCommand, argv: string[]): string[] {
+  const options = program.options.filter((o) => o.long !== '--version');
+  const spellings = (o: (typeof options)[number]) => [o.long, o.short].filter((f): f is string => f !== undefined);
+  const grammar: RootGrammar = {
+    commands: new Set(program.commands.map((c) => c.name())),
+    valueOptions: new Set(options.filter((o) => o.required || o.optional).flatMap(spellings)),
+    flags: new Set(options.filter((o) => !(o.required || o.optional)).flatMap(spellings)),
+    helpFlags: new Set(HELP_FLAGS),
+  };
+  return helpArguments(argv, grammar);
 }
 
 type GlobalOptions = ReturnType<ReturnType<typeof createRoot>['opts']>;
@@ -238,6 +260,7 @@ export function buildProgram(setExitCode: (code: number) => void): AnyCommand {
         maxRecordBytes: global.maxRecordBytes,
         stdout: process.stdout,
         stderr: process.stderr,
+        stopSignal,
       };
       const mod = await load();
       setExitCode(await mod.run(ctx, input(args, opts)));
@@ -618,7 +641,9 @@ export function buildProgram(setExitCode: (code: number) => void): AnyCommand {
     .action(act(() => import('./commands/mcp.js'), () => undefined));
 
   // `help` works like git's: `taskstore help` and `taskstore help <command>` print help on
-  // stdout and exit 0; `taskstore help bogus` is an unknown command (exit 2).
+  // stdout and exit 0; `taskstore help bogus` is an unknown command (exit 2), which
+  // programArguments turns into `taskstore bogus` for commander's "Did you mean …?"; the
+  // error below is for what it leaves as it is (`help -- bogus`).
   program.helpCommand(false);
   program
     .command('help')

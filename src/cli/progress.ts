@@ -12,6 +12,8 @@ interface Progress {
 
 interface ProgressOptions {
   label: string;
+  /** The environment: `TERM=dumb` (Emacs' shell, editors' terminals) gets no bar, whose erase code it would show as text. */
+  env?: Readonly<Record<string, string | undefined>>;
   /** Draw only after this many ms (default 300). */
   delayMs?: number;
   now?: () => number;
@@ -21,7 +23,7 @@ const WIDTH = 30;
 const REDRAW_MS = 100;
 
 export function createProgress(stream: TextStream, options: ProgressOptions): Progress {
-  if (stream.isTTY !== true) return { update() {}, clear() {} };
+  if (stream.isTTY !== true || options.env?.TERM === 'dumb') return { update() {}, clear() {} };
   const now = options.now ?? Date.now;
   const started = now();
   const delay = options.delayMs ?? 300;

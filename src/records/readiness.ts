@@ -26,7 +26,7 @@ import {
 } from './claims.js';
 import { requireLive } from './live-records.js';
 import { withDefaults } from './record-validation.js';
-import { READ_DEFAULTS, RECORD_TYPES, type TaskSpec } from './registry.js';
+import { READ_DEFAULTS, RECORD_TYPES, type Prd, type TaskSpec } from './registry.js';
 
 const TASK_SPECS = RECORD_TYPES.task_specs.collection;
 
@@ -38,6 +38,8 @@ export class Readiness {
     private readonly host: DomainHost,
     /** The task_specs collection (declared after this object exists, so asked for when needed). */
     private readonly taskSpecs: () => Collection<TaskSpec>,
+    /** The prds collection, likewise: a claim within a PRD checks that it names one. */
+    private readonly prds: () => Collection<Prd>,
   ) {}
 
   /** Attaches the readiness graph to a new task_specs cache table, before any line is applied to it. */
@@ -81,6 +83,9 @@ export class Readiness {
     const who = parseNewClaimant(claimant);
     const { leaseMs, prdId } = parseClaimOptions(options, ['leaseMs', 'prdId']);
     return this.host.transaction(() => {
+      // A prdId that names no PRD (a typo, a deleted PRD) found nothing to claim, and said
+      // so the way a PRD without ready work does: undefined, so a loop stopped as if done.
+      if (prdId !== undefined) requireLive(this.prds(), prdId, 'prdId', 'PRD');
       const now = Date.now();
       const unwritable = new Set<string>();
       let firstError: ValidationError | TooLargeError | undefined;

@@ -86,7 +86,7 @@ export class Records {
   /** Registers with the engine (before declaring any collection, so the readiness graph sees every line). */
   constructor(host: DomainHost) {
     this.host = host;
-    this.readiness = new Readiness(host, () => this.records.taskSpecs);
+    this.readiness = new Readiness(host, () => this.records.taskSpecs, () => this.records.prds);
     host.extend({
       tableCreated: (table, cache) => this.readiness.tableCreated(table, cache),
       referrers: (collection, id) => referrersOf(host, () => this.readiness.graph(), collection, id),

@@ -2,7 +2,7 @@
  * Exit codes, error messages, --help / --version, --debug and colour, through the built CLI.
  */
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -136,6 +136,30 @@ describe('failures exit 1 with a sentence and a hint, no stack unless --debug', 
   });
 });
 
+describe('stdout that refuses the output', () => {
+  // /dev/full fails every write with ENOSPC, as a full disk does under `export > backup.jsonl`.
+  it.skipIf(!existsSync('/dev/full'))('a write to stdout that fails (ENOSPC) is exit 1 with a message: it was exit 0 and a truncated file', () => {
+    const cwd = tempDir('taskstore-cli-');
+    runCli(['init'], { cwd });
+    runCli(['create-prd', 'p'], { cwd });
+    for (const args of [['export'], ['list-prds'], ['--json', 'list-prds'], ['--version'], ['--help']]) {
+      const full = openSync('/dev/full', 'w');
+      try {
+        const r = spawnSync(process.execPath, [CLI, ...args], { cwd, stdio: ['ignore', full, 'pipe'], encoding: 'utf8', timeout: 30_000 });
+        expect({ args, status: r.status, stderr: r.stderr }).toEqual({
+          args,
+          status: 1,
+          stderr:
+            'taskstore: error: writing the output to stdout failed, so it is incomplete (ENOSPC: no space left on device, write)\n' +
+            'hint: make room on (or fix) the destination of stdout and run the command again\n',
+        });
+      } finally {
+        closeSync(full);
+      }
+    }
+  });
+});
+
 describe('--help and --version', () => {
   it('prints the package version', () => {
     const result = runCli(['--version'], { cwd: tempDir() });
@@ -206,11 +230,28 @@ describe('colour', () => {
         encoding: 'utf8',
         env: { ...process.env, ...env },
       }).stdout;
-    const coloured = onTty({});
+    const coloured = onTty({ TERM: 'xterm' });
     expect(coloured).toMatch(/ready/);
     expect(coloured).toMatch(ANSI);
-    const plain = onTty({ NO_COLOR: '1' });
+    const plain = onTty({ TERM: 'xterm', NO_COLOR: '1' });
     expect(plain).toMatch(/ready/);
     expect(plain).not.toMatch(ANSI);
+  });
+
+  it.skipIf(!hasScript)('a terminal with TERM=dumb gets no colour, on stdout or stderr (it got escape codes it shows as text)', () => {
+    const cwd = tempDir('taskstore-cli-');
+    runCli(['init'], { cwd });
+    runCli(['create-prd', 'p', '--status', 'ready'], { cwd });
+    const onTty = (env: Record<string, string>) =>
+      spawnSync('script', ['-qec', `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} list-prds; ${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} show nope`, '/dev/null'], {
+        cwd,
+        encoding: 'utf8',
+        env: { ...process.env, NO_COLOR: '', ...env },
+      }).stdout;
+    expect(onTty({ TERM: 'xterm-256color' })).toMatch(ANSI);
+    const dumb = onTty({ TERM: 'dumb' });
+    expect(dumb).toMatch(/ready/);
+    expect(dumb).toMatch(/taskstore: error: no record has the id or id prefix "nope"/);
+    expect(dumb).not.toMatch(ANSI);
   });
 });

@@ -113,6 +113,19 @@ describe('mcp tools in-process', () => {
       store.close();
     }
   });
+
+  it('claim_task_spec with a prd_id that names no PRD is NOT_FOUND, not { task_spec: null } ("no work")', () => {
+    const store = openStore();
+    try {
+      const prd = store.createPrd({ title: 'P' });
+      const spec = store.createTaskSpec({ prd_id: prd, phase_name: 'a' });
+      const result = callTool(store, byName(TOOLS), 'claim_task_spec', { claimant: 'me', prd_id: `${prd}-typo` }, quietLogger());
+      expect(text(result)).toMatch(/^NOT_FOUND: .*-typo/);
+      expect(store.getTaskSpec(spec)!.status).toBe('pending');
+    } finally {
+      store.close();
+    }
+  });
 });
 
 describe('complete_execution with a claimant', () => {

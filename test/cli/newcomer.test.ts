@@ -143,6 +143,31 @@ describe('help works like git', () => {
     expect(bogus.stdout).toBe('');
     expect(bogus.stderr).toMatch(/^taskstore: error: unknown command 'bogus'\n/);
   });
+
+  it("help <typo> (and --help <typo>) suggests the command like `taskstore <typo>` does, exit 2", () => {
+    const cwd = tempDir('taskstore-cli-');
+    const typo = runCli(['lsit'], { cwd });
+    expect(typo.stderr).toMatch(/^taskstore: error: unknown command 'lsit' \(Did you mean list\?\)\n/);
+    for (const args of [['help', 'lsit'], ['--help', 'lsit'], ['-h', 'lsit'], ['help', '--json', 'lsit']]) {
+      const r = runCli(args, { cwd });
+      expect({ args, ...r }).toEqual({ args, status: 2, stdout: '', stderr: typo.stderr });
+    }
+  });
+
+  it('--help CMD and -h CMD print the help of CMD, as CMD --help does; a global option\'s value is no command', () => {
+    const cwd = tempDir('taskstore-cli-');
+    const listHelp = runCli(['list', '--help'], { cwd });
+    expect(listHelp.stdout).toMatch(/^Usage: taskstore list /);
+    const programHelp = runCli(['--help'], { cwd });
+    expect(programHelp.stdout).toMatch(/^Usage: taskstore \[options\] \[command\]/);
+    for (const args of [['--help', 'list'], ['-h', 'list'], ['--json', '--help', 'list'], ['--help', '--store', 'x', 'list', 'notes'], ['help', 'list'], ['list', '-h']]) {
+      expect({ args, ...runCli(args, { cwd }) }).toEqual({ args, status: 0, stdout: listHelp.stdout, stderr: '' });
+    }
+    // `--store list` names a store directory called list: the help is the program's.
+    for (const args of [['--store', 'list', '--help'], ['--help', '--store', 'list'], ['--store=list', '--help'], ['--max-record-bytes', '5', '--help']]) {
+      expect({ args, ...runCli(args, { cwd }) }).toEqual({ args, status: 0, stdout: programHelp.stdout, stderr: '' });
+    }
+  });
 });
 
 describe('messages', () => {

@@ -56,6 +56,12 @@ describe('progress', () => {
     quiet.update(1, 2);
     quiet.clear();
     expect(piped).toEqual([]);
+    // A terminal that shows escape codes as text (TERM=dumb) gets no bar either.
+    const dumb: string[] = [];
+    const none = createProgress({ write: (s: string) => dumb.push(s), isTTY: true }, { label: 'sync', delayMs: 0, env: { TERM: 'dumb' } });
+    none.update(1, 2);
+    none.clear();
+    expect(dumb).toEqual([]);
     expect(renderBar('x', 3, 4)).toMatch(/^x \[#{23}\.{7}\]  75%$/);
   });
 });

@@ -2,8 +2,8 @@
  * `taskstore watch`: the real CLI process, NDJSON out, ended by a signal; and the pure
  * line format for people, with hostile record text.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { renameSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { closeSync, constants, openSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -121,6 +121,53 @@ describe('taskstore watch and a reader slower than the changes', () => {
     const ns = received.trimEnd().split('\n').map((l) => (JSON.parse(l) as Change).record.n);
     expect(ns).toEqual(Array.from({ length: n }, (_, i) => i));
   }, 120_000);
+});
+
+describe('taskstore watch and a reader that never reads', () => {
+  // A real pipe (a FIFO) whose read end is held open and never read, like `watch | (sleep 1000)`.
+  // Once it is full, watch waits for it to drain; the stop signal ended that wait, but the
+  // process then waited for stdout to drain before exiting, forever: it took a second signal.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    it(`one ${signal} ends it (exit 0) while the pipe to stdout is full`, async () => {
+      const dir = join(tempDir(), '.taskstore');
+      const store = Store.open(dir, { logger: quietLogger() });
+      store.collection({ name: 'notes' }).createMany(Array.from({ length: 20_000 }, (_, i) => ({ n: i, text: 'x'.repeat(100) })));
+      store.close();
+      const fifo = join(tempDir(), 'stdout.fifo');
+      expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+      const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+      const writer = openSync(fifo, constants.O_WRONLY);
+      // A second write end, non-blocking: a 1-byte write fails with EAGAIN exactly when the pipe is full.
+      const probe = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+      const child = spawn(process.execPath, [CLI, '--store', dir, 'watch', '--json', '--since', '0'], { stdio: ['ignore', writer, 'pipe'] });
+      closeSync(writer);
+      let stderr = '';
+      child.stderr!.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+      let exitCode: number | null | undefined;
+      const exited = new Promise<void>((resolve) => child.on('exit', (code) => ((exitCode = code), resolve())));
+      const full = (): boolean => {
+        try {
+          writeSync(probe, 'x');
+          return false;
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === 'EAGAIN') return true;
+          throw err;
+        }
+      };
+      try {
+        await waitFor('the pipe to fill', full, 60_000);
+        child.kill(signal);
+        await waitFor(`the exit after one ${signal}`, () => exitCode !== undefined, 10_000);
+        await exited;
+      } finally {
+        child.kill('SIGKILL');
+        closeSync(probe);
+        closeSync(reader);
+      }
+      expect(exitCode).toBe(0);
+      expect(stderr).toBe('');
+    }, 120_000);
+  }
 });
 
 describe('taskstore watch --json and integers beyond 2^53', () => {

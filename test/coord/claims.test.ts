@@ -200,6 +200,18 @@ describe('claimNextReadyTaskSpec', () => {
     expect(store.claimNextReadyTaskSpec('x', { prdId: one.prdId })!.id).toBe(one.a);
   });
 
+  it('a prdId that names no PRD is NOT_FOUND naming it, nothing written (it returned undefined, as "no work ready" does)', () => {
+    const { store, dir } = openStore();
+    const { prdId } = graph(store);
+    const err = expectRejected(dir, () => store.claimNextReadyTaskSpec('x', { prdId: `${prdId}-typo` }), 'NOT_FOUND');
+    expect(err.message).toBe(`prdId ${prdId}-typo does not name a live PRD`);
+    expect(err.data).toMatchObject({ collection: 'prds', id: `${prdId}-typo`, field: 'prdId' });
+    // A deleted PRD names none either, though its task specs are still there.
+    store.collection({ name: 'prds' }).delete(prdId, { force: true });
+    expectRejected(dir, () => store.claimNextReadyTaskSpec('x', { prdId }), 'NOT_FOUND');
+    expect(store.claimNextReadyTaskSpec('x')).toMatchObject({ prd_id: prdId, assigned_to: 'x' });
+  });
+
   it('a ready spec whose stored version no write can pass is passed over, not a wall: the others are claimed, then its error names it', () => {
     // Lines another program wrote: ready by the rule (pending, no dependencies), first in
     // claim order (no created_at sorts first), but a claim's write fails validation. Every

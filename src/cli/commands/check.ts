@@ -7,7 +7,7 @@ import { createProgress } from '../progress.js';
 /** Exit 1 when there is any problem. */
 export async function run(ctx: CliContext): Promise<number> {
   const out = createOutput(ctx);
-  const progress = createProgress(ctx.stderr, { label: 'taskstore: check' });
+  const progress = createProgress(ctx.stderr, { label: 'taskstore: check', env: ctx.env });
   let report;
   try {
     report = await withStoreForReading(ctx, (store) => store.check({ onProgress: (done, total) => progress.update(done, total) }));

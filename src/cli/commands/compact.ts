@@ -25,7 +25,7 @@ function assertCollectionExists(store: Store, name: string): void {
 export async function run(ctx: CliContext, input: CompactInput): Promise<number> {
   if (input.collection !== undefined) collectionArgument(input.collection);
   const out = createOutput(ctx);
-  const progress = createProgress(ctx.stderr, { label: 'taskstore: compact' });
+  const progress = createProgress(ctx.stderr, { label: 'taskstore: compact', env: ctx.env });
   let report: CompactReport;
   try {
     report = await withStore(ctx, (store) => {

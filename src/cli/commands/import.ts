@@ -324,7 +324,7 @@ export async function run(ctx: CliContext, input: ImportInput): Promise<number> 
   const out = createOutput(ctx);
   checkFileName(input.file, OPTION);
   const source = openImportFile(ctx, input.file);
-  const progress = createProgress(ctx.stderr, { label: 'taskstore: import' });
+  const progress = createProgress(ctx.stderr, { label: 'taskstore: import', env: ctx.env });
   let report: ImportReport;
   // Whether this import made the store (the store says: a store another process created
   // at the same moment is not ours to warn about).

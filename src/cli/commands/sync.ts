@@ -12,7 +12,7 @@ import { createProgress } from '../progress.js';
 export async function run(ctx: CliContext): Promise<number> {
   const out = createOutput(ctx);
   const logger = createCliLogger(ctx);
-  const progress = createProgress(ctx.stderr, { label: 'taskstore: sync' });
+  const progress = createProgress(ctx.stderr, { label: 'taskstore: sync', env: ctx.env });
   logger.beforeWrite = () => progress.clear();
   let report: SyncReport;
   try {

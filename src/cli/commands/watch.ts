@@ -12,19 +12,22 @@ export interface WatchInput {
   collections: string[];
   /** `--since MS`: replay current versions updated at or after this, then go live. */
   since?: number;
-  /** Stops watching when aborted. Default: SIGINT or SIGTERM. */
+  /** Stops watching when aborted. Default: `ctx.stopSignal()` (SIGINT or SIGTERM). */
   signal?: AbortSignal;
 }
 
 /**
  * Prints one line per change until interrupted (NDJSON with --json). SIGINT and SIGTERM
- * end it cleanly, exit code 0: the store is closed, nothing is left half-printed.
+ * end it cleanly, exit code 0: the store is closed, no line is begun after the signal
+ * (one a stalled reader has not taken yet is dropped: see stop-signal.ts).
  */
 export async function run(ctx: CliContext, input: WatchInput): Promise<number> {
   for (const name of input.collections) collectionArgument(name, '--collection');
+  const stop = input.signal === undefined ? ctx.stopSignal : () => input.signal!;
+  if (stop === undefined) throw new TypeError('watch runs until stopped: give input.signal or ctx.stopSignal');
   const out = createOutput(ctx);
   const store = openStore(ctx, { command: 'watch' });
-  const signal = input.signal ?? processSignals();
+  const signal = stop();
   try {
     const changes = store.changes({
       ...(input.collections.length > 0 ? { collections: input.collections } : {}),
@@ -85,19 +88,6 @@ function drained(stream: TextStream, signal: AbortSignal): Promise<void> | undef
     for (const event of ['drain', 'close', 'error']) once(event, done);
     signal.addEventListener('abort', done, { once: true });
   });
-}
-
-/** Aborted by the first SIGINT or SIGTERM (the handlers are removed again then). */
-function processSignals(): AbortSignal {
-  const controller = new AbortController();
-  const stop = (): void => {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-    controller.abort();
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-  return controller.signal;
 }
 
 /**
