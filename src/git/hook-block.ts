@@ -186,6 +186,19 @@ export function foreignInterpreter(content: string): string | undefined {
   return SH_FAMILY.has(program) ? undefined : program === '' ? '(none)' : program;
 }
 
+/**
+ * True when `content` starts with a `#!` line that ends in a carriage return (CRLF line
+ * endings, as a Windows editor writes them). The kernel takes the CR as part of the
+ * interpreter's name or last argument (`/bin/sh\r`), finds no such program, and git
+ * cannot start the hook at all: nothing in the file runs, a TaskStore block included.
+ * @example interpreterLineEndsInCr('#!/bin/sh\r\necho hi\r\n') // true
+ */
+export function interpreterLineEndsInCr(content: string): boolean {
+  if (!content.startsWith('#!')) return false;
+  const end = content.indexOf('\n');
+  return (end === -1 ? content : content.slice(0, end)).endsWith('\r');
+}
+
 function baseName(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1).replace(/\r$/, '');
 }

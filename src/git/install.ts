@@ -7,7 +7,7 @@ import { defaultCommandPaths, mergeDriverCommand, type CommandPaths } from './co
 import { byteText, fileMode, readByteTextIfExists, readBytesIfExists, readTextIfExists, removeFile, setMode, writeByteTextAtomic, writeFileAtomic } from './file-io.js';
 import { gitAttributes, hookBlockFormat, sampleLogPath } from './status.js';
 import { getConfig, setLocalConfig } from './git-config.js';
-import { blockOrigin, findBlocks, foreignInterpreter, HOOK_NAMES, storeBlocks, UNNUMBERED_BLOCK_FORMAT, withBlock, type BlockOrigin, type HookName } from './hook-block.js';
+import { blockOrigin, findBlocks, foreignInterpreter, HOOK_NAMES, interpreterLineEndsInCr, storeBlocks, UNNUMBERED_BLOCK_FORMAT, withBlock, type BlockOrigin, type HookName } from './hook-block.js';
 import { HOOK_BLOCK_FORMAT, renderHookBlock, type HookContext } from './hook-scripts.js';
 import { ReportBuilder, type GitIntegrationOptions, type GitIntegrationReport } from './report.js';
 import { checkGitOptions, requireStoreInRepo } from './store-location.js';
@@ -269,7 +269,9 @@ function refuseForeignHooks(hooksDir: string): void {
         ? 'it is not UTF-8 text, and editing it would alter its bytes'
         : foreignInterpreter(bytes.toString('utf8'))?.replace(/^/, 'it is run by ');
     if (why === undefined) {
-      findBlocks(bytes.toString('utf8'), path);
+      const text = bytes.toString('utf8');
+      refuseCrInterpreterLine(hook, path, text);
+      findBlocks(text, path);
       continue;
     }
     throw new ValidationError(`the ${hook} hook ${path} is not a sh script TaskStore can edit (${why}): TaskStore's sh block cannot go into it`, {
@@ -280,6 +282,26 @@ function refuseForeignHooks(hooksDir: string): void {
         `(\`#!/bin/sh\` then \`exec path/to/script "$@"\`), then run \`taskstore install-hooks\` again`,
     });
   }
+}
+
+/**
+ * A hook whose `#!` line ends in a carriage return (written with CRLF line endings) is
+ * one git cannot start (`/bin/sh\r: not found`): the block went in, `check` said the hook
+ * was installed, and git ran none of it. Converting the file's line endings would alter
+ * the user's bytes without asking, so install refuses and says how to convert them.
+ */
+function refuseCrInterpreterLine(hook: HookName, path: string, content: string): void {
+  if (!interpreterLineEndsInCr(content)) return;
+  const interpreter = content.slice(2, content.indexOf('\r')).trim();
+  throw new ValidationError(
+    `the ${hook} hook ${path} cannot be run: its #! line ends in a carriage return (the file has CRLF, Windows, line endings), ` +
+      `so the system looks for the interpreter ${JSON.stringify(`${interpreter}\r`)}, which does not exist, and git runs nothing in the hook, a TaskStore block included`,
+    {
+      field: 'hooks',
+      data: { hook, path, reason: 'cr_in_interpreter_line' },
+      hint: `nothing was changed; convert the hook to LF line endings (\`sed -i 's/\\r$//' ${shellQuote(path)}\` or \`dos2unix ${shellQuote(path)}\`), then run \`taskstore install-hooks\` again`,
+    },
+  );
 }
 
 /**
