@@ -1,7 +1,8 @@
 import { isUtf8 } from 'node:buffer';
-import { existsSync, lstatSync, mkdirSync, readlinkSync } from 'node:fs';
+import { existsSync, lstatSync, readlinkSync } from 'node:fs';
 import { isAbsolute, join, relative, sep } from 'node:path';
-import { ioError, ValidationError } from '../errors.js';
+import { ValidationError } from '../errors.js';
+import { ensureHooksDirectory } from './created-hooks-dir.js';
 import { addAttributesLine, attributesLine, legacyAttributesLines, MERGE_DRIVER_NAME } from './attributes.js';
 import { defaultCommandPaths, mergeDriverCommand, type CommandPaths } from './command-paths.js';
 import { byteText, fileMode, readByteTextIfExists, readBytesIfExists, readTextIfExists, removeFile, setMode, writeByteTextAtomic, writeFileAtomic } from './file-io.js';
@@ -80,7 +81,7 @@ function installLocked(
   installAttributes(workTree, store.relative, report);
   installDriverConfig(workTree, commands, report);
   const context: HookContext = { commands, storeRelative: store.relative };
-  ensureDirectory(hooksDir);
+  ensureHooksDirectory(workTree, hooksDir);
   const kept = keepNewerHooks && options.force !== true ? newerBlockHooks(hooksDir, store.relative) : [];
   for (const hook of HOOK_NAMES) if (!kept.includes(hook)) installHook(join(hooksDir, hook), hook, context, report);
   if (kept.length > 0) {
@@ -349,14 +350,6 @@ function installHook(path: string, hook: HookName, context: HookContext, report:
   if (updated !== content) writeFileAtomic(path, updated, wantedMode);
   else if (wantedMode !== mode) setMode(path, wantedMode);
   report.record(path, updated !== content || wantedMode !== mode);
-}
-
-function ensureDirectory(dir: string): void {
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (err) {
-    throw ioError('create the hooks directory', dir, err);
-  }
 }
 
 /** False also when `path` cannot be looked at (a parent that is a file): the read that follows says why. */

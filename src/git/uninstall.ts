@@ -7,6 +7,7 @@ import { ReportBuilder, type GitIntegrationOptions, type GitIntegrationReport } 
 import { checkGitOptions, requireStoreInRepo } from './store-location.js';
 import { withGitSetupLock } from './setup-lock.js';
 import { runGit } from './git-command.js';
+import { removeCreatedHooksDirectory } from './created-hooks-dir.js';
 
 /**
  * Removes exactly what {@link installGitIntegration} added, for the work tree that
@@ -19,7 +20,8 @@ import { runGit } from './git-command.js';
  * - the TaskStore block from each hook in the effective hooks directory. A hook file
  *   install created is deleted when only its `#!/bin/sh` line remains; a hook install
  *   made executable gets its executable bits cleared again. Everything else in the file
- *   is left byte for byte.
+ *   is left byte for byte;
+ * - the hooks directory, when install created it and it is empty now (created-hooks-dir.ts).
  *
  * Running it when nothing is installed changes nothing. Throws `IoError` when the store
  * is not inside a git work tree.
@@ -76,6 +78,9 @@ function uninstallLocked(store: ReturnType<typeof requireStoreInRepo>): GitInteg
     );
   }
   for (const hook of HOOK_NAMES) report.record(join(hooksDir, hook), !kept.includes(hook) && uninstallHook(join(hooksDir, hook), store.relative));
+  // Listed only when removed: a hooks directory that stays was not install's to remove.
+  const removedDir = removeCreatedHooksDirectory(workTree, hooksDir);
+  if (removedDir !== undefined) report.record(removedDir, true);
   return report.build(workTree, hooksDir);
 }
 
