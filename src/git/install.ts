@@ -13,6 +13,7 @@ import { HOOK_BLOCK_FORMAT, renderHookBlock, type HookContext } from './hook-scr
 import { ReportBuilder, type GitIntegrationOptions, type GitIntegrationReport } from './report.js';
 import { checkGitOptions, requireStoreInRepo } from './store-location.js';
 import { requireGitLocation } from './git-dirs.js';
+import { storeBranchHooksDir } from './store-branch.js';
 import { withGitSetupLock } from './setup-lock.js';
 import { shellQuote } from './shell-quote.js';
 
@@ -124,19 +125,24 @@ export function checkGitIntegrationInstallable(options: InstallGitIntegrationOpt
 /**
  * Throws what {@link installGitIntegration} would refuse about the hooks of the
  * repository holding `cwd` (an existing hook TaskStore cannot edit: compiled, not UTF-8,
- * or run by another interpreter; unless `force`, a block a newer TaskStore wrote for the
- * store branch's store, `.taskstore` in its worktree), changing nothing. For a setup that
- * creates the store's work tree first: `taskstore init --branch` runs it before creating
- * the branch, so a refusal leaves no branch, work tree or config behind. Throws `IoError`
- * outside a git work tree.
+ * run by another interpreter, or with a `#!` line git cannot run; unless `force`, a block
+ * a newer TaskStore wrote for the store branch's store, `.taskstore` in its worktree),
+ * changing nothing. For a setup that creates the store's work tree first: `taskstore init
+ * --branch` runs it before creating the branch, so a refusal leaves no branch, work tree
+ * or config behind. With `branch`, the hooks looked at are those of that store branch's
+ * worktree, where the install will put its blocks: with a relative `core.hooksPath` that
+ * is a directory of its own, not `cwd`'s. Throws `IoError` outside a git work tree.
  *
  * @example
- * checkGitHooksEditable({ cwd: '/repo' }); // throws when .git/hooks/pre-commit is a Python script
+ * checkGitHooksEditable({ cwd: '/repo', branch: 'taskstore' }); // throws when its pre-commit hook is a Python script
  */
-export function checkGitHooksEditable(options: { cwd?: string; force?: boolean } = {}): void {
-  checkGitOptions(options, ['cwd', 'force']);
+export function checkGitHooksEditable(options: { cwd?: string; force?: boolean; branch?: string } = {}): void {
+  checkGitOptions(options, ['cwd', 'force', 'branch']);
   checkForce(options.force);
-  const { hooksDir } = requireGitLocation(options.cwd ?? process.cwd());
+  const location = requireGitLocation(options.cwd ?? process.cwd());
+  // Found in the main worktree's `.githooks` while install wrote the store worktree's, the
+  // refusals were about hooks install never touches, and missed those it then refused on.
+  const hooksDir = options.branch === undefined ? location.hooksDir : storeBranchHooksDir(location, options.branch);
   refuseForeignHooks(hooksDir);
   // Found only by the install after the branch, its worktree and the store were made, a
   // newer block stopped `init --branch` with "nothing was changed" and all of them left.
