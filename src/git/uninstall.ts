@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { attributesLine, legacyAttributesLines, MERGE_DRIVER_NAME, removeAttributesLine, routesToDriver } from './attributes.js';
 import { byteText, fileMode, readByteTextIfExists, removeFile, writeByteTextAtomic } from './file-io.js';
 import { removeLocalSectionIfEmpty, unsetLocalConfig } from './git-config.js';
-import { blockOrigin, findBlocks, HOOK_NAMES, NEW_HOOK_HEADER, withoutBlock } from './hook-block.js';
+import { blockOrigin, findBlocks, HOOK_NAMES, NEW_HOOK_HEADER, withInheritedOrigin, withoutBlock } from './hook-block.js';
 import { ReportBuilder, type GitIntegrationOptions, type GitIntegrationReport } from './report.js';
 import { checkGitOptions, requireStoreInRepo } from './store-location.js';
 import { withGitSetupLock } from './setup-lock.js';
@@ -113,9 +113,10 @@ function uninstallHook(path: string, storeRelative: string): boolean {
     return true;
   }
   const mode = fileMode(path) ?? 0o755;
-  // Another store's block still has to run: the bits stay until the last block goes.
+  // Another store's block still has to run: the bits stay until the last block goes, and
+  // that block takes over what this one recorded, for the uninstall that removes it.
   const othersLeft = findBlocks(rest, path).length > 0;
   const wantedMode = origin === 'made-executable' && !othersLeft ? mode & ~0o111 : mode;
-  writeByteTextAtomic(path, rest, wantedMode);
+  writeByteTextAtomic(path, othersLeft && origin !== undefined ? withInheritedOrigin(rest, origin, path) : rest, wantedMode);
   return true;
 }

@@ -229,6 +229,28 @@ describe('uninstallGitIntegration', () => {
     expect(repo.tryGit('config', '--get-all', 'taskstore.createdHooksDir').status).toBe(1);
   });
 
+  it('two stores uninstalled in the order they were installed: the hook files install created go, a hook it made executable is switched off again', () => {
+    // The second store's blocks went into files the first store's install had created
+    // (or made executable) and recorded "existing": uninstalling the first store, then the
+    // second, left seven files holding only #!/bin/sh, and the user's switched-off hook on.
+    const repo = GitRepo.init();
+    const hooks = join(repo.dir, '.git', 'hooks');
+    const before = state(repo);
+    writeFileSync(join(hooks, 'pre-push'), '#!/bin/sh\necho switched off\n', { mode: 0o644 });
+    for (const store of ['.taskstore', 'data/.taskstore']) expect(runCli(['--store', store, 'init', '--hooks'], { cwd: repo.dir }).status).toBe(0);
+    expect(isExecutable(join(hooks, 'pre-push'))).toBe(true);
+    expect(runCli(['uninstall-hooks'], { cwd: repo.dir }).status).toBe(0);
+    // The other store's hooks are still installed and current.
+    const check = runCli(['--store', 'data/.taskstore', 'check'], { cwd: repo.dir });
+    expect(check.stdout + check.stderr).toMatch(/no problems found/);
+    expect(runCli(['--store', 'data/.taskstore', 'uninstall-hooks'], { cwd: repo.dir }).status).toBe(0);
+    for (const hook of HOOK_NAMES.filter((name) => name !== 'pre-push')) expect(existsSync(join(hooks, hook)), hook).toBe(false);
+    expect(readFileSync(join(hooks, 'pre-push'), 'utf8')).toBe('#!/bin/sh\necho switched off\n');
+    expect(isExecutable(join(hooks, 'pre-push'))).toBe(false);
+    rmSync(join(hooks, 'pre-push'));
+    expect(state(repo)).toEqual(before);
+  });
+
   it('changes nothing when nothing is installed', () => {
     const repo = GitRepo.init();
     const report = uninstallGitIntegration({ cwd: repo.dir, storeDir: '.taskstore' });
