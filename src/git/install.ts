@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { existsSync, lstatSync, readlinkSync } from 'node:fs';
+import { existsSync, lstatSync, readlinkSync, realpathSync } from 'node:fs';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { ValidationError } from '../errors.js';
 import { ensureHooksDirectory } from './created-hooks-dir.js';
@@ -256,6 +256,7 @@ function installAttributes(workTree: string, storeRelative: string, report: Repo
  * install after the config, `.gitattributes` and the hooks before it were written.
  */
 function refuseForeignHooks(hooksDir: string): void {
+  refuseSharedHookFiles(hooksDir);
   for (const hook of HOOK_NAMES) {
     const path = join(hooksDir, hook);
     const target = danglingLinkTarget(path);
@@ -288,6 +289,43 @@ function refuseForeignHooks(hooksDir: string): void {
         `nothing was changed; move that hook's content to a script of its own and call it from a sh hook ` +
         `(\`#!/bin/sh\` then \`exec path/to/script "$@"\`), then run \`taskstore install-hooks\` again`,
     });
+  }
+}
+
+/**
+ * Hooks that are links to one file (a dispatcher script every hook name points at) take
+ * one block per store between them, and each hook's block is another: install wrote the
+ * pre-commit block, then replaced it with post-merge's, and so on, leaving the last
+ * hook's block to run for all of them (pre-commit's refusals gone), `check` calling the
+ * others outdated and every `install-hooks` rewriting the file again. Refused, changing
+ * nothing: the hooks need files of their own.
+ */
+function refuseSharedHookFiles(hooksDir: string): void {
+  const byFile = new Map<string, HookName[]>();
+  for (const hook of HOOK_NAMES) {
+    const file = realFile(join(hooksDir, hook));
+    if (file !== undefined) byFile.set(file, [...(byFile.get(file) ?? []), hook]);
+  }
+  const [file, hooks] = [...byFile].find(([, names]) => names.length > 1) ?? [];
+  if (file === undefined || hooks === undefined) return;
+  throw new ValidationError(
+    `the ${hooks.join(', ')} hooks in ${hooksDir} are all the file ${file} (links to it): each hook gets a TaskStore block of its own, and one file can hold only one block per store`,
+    {
+      field: 'hooks',
+      data: { hooks, path: file, hooksDir },
+      hint:
+        `nothing was changed; replace each link with a file of its own: a copy of ${file}, or a sh script that runs it ` +
+        `(\`#!/bin/sh\` then \`exec ${shellQuote(file)} "$@"\`, made executable), then run \`taskstore install-hooks\` again`,
+    },
+  );
+}
+
+/** The real path of the file at `path` (links followed), or undefined when there is none. */
+function realFile(path: string): string | undefined {
+  try {
+    return realpathSync(path);
+  } catch {
+    return undefined; // missing (or a dangling link, refused next with its own message)
   }
 }
 

@@ -15,6 +15,7 @@ import {
   uninstallGitIntegration,
 } from '../../src/git/index.js';
 import { REPO_ROOT } from '../helpers/paths.js';
+import { runCli } from '../cli/run-cli.js';
 import { GitRepo } from '../helpers/git-repo.js';
 import { tempDir } from '../helpers/temp.js';
 import { commandsFor, fakeCli, fakeMergeDriver, gitOk, gitRun, isExecutable, snapshot, snapshotDir } from './fixtures.js';
@@ -276,6 +277,32 @@ describe('existing content', () => {
     uninstallGitIntegration({ cwd: repo.dir, storeDir: '.taskstore' });
     expect(readlinkSync(join(hooks, 'pre-commit'))).toBe(target);
     expect(readFileSync(target, 'utf8')).toBe('#!/bin/sh\necho shared\n');
+  });
+
+  it('refuses, changing nothing, hooks that are links to one file: each hook needs its own block, and the last one written replaced the others', () => {
+    // A dispatcher every hook name links to: install wrote pre-commit's block, then
+    // replaced it with post-merge's, ..., so post-checkout's ran for all (pre-commit's
+    // refusals gone), check called the rest outdated and every install rewrote the file.
+    const repo = repoWithStore();
+    const hooks = join(repo.dir, '.git', 'hooks');
+    const dispatch = join(repo.dir, 'tools', 'dispatch');
+    mkdirSync(join(repo.dir, 'tools'));
+    writeFileSync(dispatch, '#!/bin/sh\necho "dispatch $(basename "$0")"\n', { mode: 0o755 });
+    for (const hook of ['pre-commit', 'post-checkout']) symlinkSync('../../tools/dispatch', join(hooks, hook));
+    const before = snapshot([dispatch, join(repo.dir, '.gitattributes'), join(repo.dir, '.git', 'config')]);
+
+    const run = runCli(['install-hooks'], { cwd: repo.dir });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(`the pre-commit, post-checkout hooks in ${hooks} are all the file ${dispatch} (links to it)`);
+    expect(snapshot([dispatch, join(repo.dir, '.gitattributes'), join(repo.dir, '.git', 'config')])).toEqual(before);
+    expect(readlinkSync(join(hooks, 'pre-commit'))).toBe('../../tools/dispatch');
+    expect(HOOK_NAMES.filter((hook) => existsSync(join(hooks, hook)))).toEqual(['pre-commit', 'post-checkout']);
+
+    // One link to it is fine: the block goes into the file, once, and a second run changes nothing.
+    rmSync(join(hooks, 'post-checkout'));
+    expect(runCli(['install-hooks'], { cwd: repo.dir }).status).toBe(0);
+    expect(readFileSync(dispatch, 'utf8').match(/# >>> taskstore >>>/g)).toHaveLength(1);
+    expect((JSON.parse(runCli(['--json', 'install-hooks'], { cwd: repo.dir }).stdout) as { changed: string[] }).changed).toEqual([]);
   });
 
   it('core.hooksPath naming a file: a clear IO error about the path, changing nothing', () => {
