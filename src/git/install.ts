@@ -98,6 +98,18 @@ function installLocked(
     report.warnings.push(
       `the hooks directory ${hooksDir} (core.hooksPath) is inside the work tree: the hooks now name paths on this machine, so do not commit them`,
     );
+  } else {
+    // A hook linked to a script kept in the repository (`.git/hooks/pre-commit ->
+    // ../../scripts/pre-commit`): the block went into that file, which git shows as
+    // changed and a `git commit -a` takes, with this machine's paths, to every clone.
+    const commonDir = realFile(store.git.commonDir) ?? store.git.commonDir;
+    for (const hook of HOOK_NAMES.filter((name) => !kept.includes(name))) {
+      const file = isSymbolicLink(join(hooksDir, hook)) ? realFile(join(hooksDir, hook)) : undefined;
+      if (file === undefined || !isInside(workTree, file) || isInside(commonDir, file)) continue;
+      report.warnings.push(
+        `the ${hook} hook is a link to ${file}, a file in the work tree, which now holds TaskStore's block with paths on this machine: do not commit that change`,
+      );
+    }
   }
   return report.build(workTree, hooksDir);
 }

@@ -305,6 +305,26 @@ describe('existing content', () => {
     expect((JSON.parse(runCli(['--json', 'install-hooks'], { cwd: repo.dir }).stdout) as { changed: string[] }).changed).toEqual([]);
   });
 
+  it('warns when a hook is a link to a file in the work tree (a team\'s committed script), which now holds the block with this machine\'s paths', () => {
+    const repo = repoWithStore();
+    const hooks = join(repo.dir, '.git', 'hooks');
+    repo.write('scripts/pre-commit', '#!/bin/sh\necho team hook\n');
+    chmodSync(join(repo.dir, 'scripts', 'pre-commit'), 0o755);
+    repo.commitAll('team hook');
+    symlinkSync('../../scripts/pre-commit', join(hooks, 'pre-commit'));
+    const outside = join(tempDir(), 'pre-push');
+    writeFileSync(outside, '#!/bin/sh\necho mine\n', { mode: 0o755 });
+    symlinkSync(outside, join(hooks, 'pre-push'));
+
+    const run = runCli(['install-hooks'], { cwd: repo.dir });
+    expect(run.status).toBe(0);
+    const warnings = run.stderr.split('\n').filter((line) => line.startsWith('taskstore: warning:'));
+    expect(warnings).toEqual([
+      `taskstore: warning: the pre-commit hook is a link to ${join(repo.dir, 'scripts', 'pre-commit')}, a file in the work tree, which now holds TaskStore's block with paths on this machine: do not commit that change`,
+    ]);
+    expect(repo.git('status', '--porcelain', '--', 'scripts')).toBe(' M scripts/pre-commit\n');
+  });
+
   it('core.hooksPath naming a file: a clear IO error about the path, changing nothing', () => {
     const repo = repoWithStore();
     repo.write('notadir', 'x\n');
