@@ -325,6 +325,34 @@ describe('existing content', () => {
     expect(repo.git('status', '--porcelain', '--', 'scripts')).toBe(' M scripts/pre-commit\n');
   });
 
+  it('a hooks directory it cannot write in: refused before anything is written (it left the attribute line and the driver config, and no hook)', () => {
+    // Root may write anywhere: run as an unprivileged user when the tests run as root.
+    const as = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    const repo = repoWithStore();
+    const parent = tempDir();
+    chmodSync(parent, 0o755);
+    const hooksDir = join(parent, 'read-only hooks');
+    mkdirSync(hooksDir, { mode: 0o555 });
+    chmodSync(hooksDir, 0o555);
+    repo.git('config', 'core.hooksPath', hooksDir);
+    // git works only in a repository of the user running it.
+    if (as.uid !== undefined) spawnSync('chown', ['-R', `${as.uid}:${as.gid}`, repo.dir]);
+    const before = snapshot([join(repo.dir, '.gitattributes'), join(repo.dir, '.git', 'config')]);
+    try {
+      const run = runCli(['install-hooks'], { cwd: repo.dir, ...as });
+      expect(run.status, run.stderr).toBe(1);
+      expect(run.stderr).toContain(`cannot write the hooks in ${hooksDir}: permission denied`);
+      expect(run.stderr).toContain('hint: nothing was changed;');
+      expect(snapshot([join(repo.dir, '.gitattributes'), join(repo.dir, '.git', 'config')])).toEqual(before);
+      // init --hooks makes the same check before it creates the store.
+      const fresh = runCli(['--store', 'other/.taskstore', 'init', '--hooks'], { cwd: repo.dir, ...as });
+      expect(fresh.stderr).toContain(`cannot write the hooks in ${hooksDir}`);
+      expect(existsSync(join(repo.dir, 'other'))).toBe(false);
+    } finally {
+      chmodSync(hooksDir, 0o755);
+    }
+  });
+
   it('core.hooksPath naming a file: a clear IO error about the path, changing nothing', () => {
     const repo = repoWithStore();
     repo.write('notadir', 'x\n');
