@@ -1,7 +1,8 @@
 import { isUtf8 } from 'node:buffer';
-import { accessSync, constants, existsSync, lstatSync, readlinkSync, realpathSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, sep } from 'node:path';
-import { ioError, IoError, ValidationError } from '../errors.js';
+import { existsSync, lstatSync, readlinkSync } from 'node:fs';
+import { isAbsolute, join, relative, sep } from 'node:path';
+import { ValidationError } from '../errors.js';
+import { realFile, refuseUnwritableHooks } from './hooks-writable.js';
 import { ensureHooksDirectory } from './created-hooks-dir.js';
 import { addAttributesLine, attributesLine, legacyAttributesLines, MERGE_DRIVER_NAME } from './attributes.js';
 import { defaultCommandPaths, mergeDriverCommand, type CommandPaths } from './command-paths.js';
@@ -156,7 +157,7 @@ export function checkGitHooksEditable(options: { cwd?: string; force?: boolean; 
   // refusals were about hooks install never touches, and missed those it then refused on.
   const hooksDir = options.branch === undefined ? location.hooksDir : storeBranchHooksDir(location, options.branch);
   refuseForeignHooks(hooksDir);
-  refuseUnwritableHooks(hooksDir);
+  refuseUnwritableHooks(hooksDir, HOOK_NAMES);
   // Found only by the install after the branch, its worktree and the store were made, a
   // newer block stopped `init --branch` with "nothing was changed" and all of them left.
   if (options.force !== true) refuseNewerBlocks(hooksDir, STORE_BRANCH_STORE);
@@ -177,7 +178,7 @@ function refusalsBeforeWriting(options: InstallGitIntegrationOptions) {
   const commands = options.commands ?? defaultCommandPaths();
   checkCommands(commands);
   refuseForeignHooks(store.git.hooksDir);
-  refuseUnwritableHooks(store.git.hooksDir);
+  refuseUnwritableHooks(store.git.hooksDir, HOOK_NAMES);
   if (options.force !== true) refuseNewerBlocks(store.git.hooksDir, store.relative);
   return { store, commands };
 }
@@ -332,48 +333,6 @@ function refuseSharedHookFiles(hooksDir: string): void {
         `(\`#!/bin/sh\` then \`exec ${shellQuote(file)} "$@"\`, made executable), then run \`taskstore install-hooks\` again`,
     },
   );
-}
-
-/**
- * Refuses, before anything is written, a hooks directory install cannot write in (another
- * user's, a read-only `core.hooksPath`): found at the first hook, the failure left the
- * `.gitattributes` line and the driver config installed and no hook. Checked where the
- * writes go: the directory (or, when it is still to be created, its nearest existing
- * parent) and, for a hook that is a link, the directory of the file it names.
- */
-function refuseUnwritableHooks(hooksDir: string): void {
-  const dirs = new Set([nearestExisting(hooksDir)]);
-  for (const hook of HOOK_NAMES) {
-    const file = realFile(join(hooksDir, hook));
-    if (file !== undefined) dirs.add(dirname(file));
-  }
-  for (const dir of dirs) {
-    try {
-      accessSync(dir, constants.W_OK | constants.X_OK);
-    } catch (err) {
-      const cause = ioError('write the hooks in', dir, err);
-      throw new IoError(cause.message, {
-        cause: err,
-        data: { path: dir, hooksDir },
-        hint: 'nothing was changed; make that directory writable for you (or point core.hooksPath at one that is), then run `taskstore install-hooks` again',
-      });
-    }
-  }
-}
-
-function nearestExisting(path: string): string {
-  let dir = path;
-  while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
-  return dir;
-}
-
-/** The real path of the file at `path` (links followed), or undefined when there is none. */
-function realFile(path: string): string | undefined {
-  try {
-    return realpathSync(path);
-  } catch {
-    return undefined; // missing (or a dangling link, refused next with its own message)
-  }
 }
 
 /**

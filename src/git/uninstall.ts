@@ -8,6 +8,7 @@ import { checkGitOptions, requireStoreInRepo } from './store-location.js';
 import { withGitSetupLock } from './setup-lock.js';
 import { runGit } from './git-command.js';
 import { removeCreatedHooksDirectory } from './created-hooks-dir.js';
+import { refuseUnwritableHooks } from './hooks-writable.js';
 
 /**
  * Removes exactly what {@link installGitIntegration} added, for the work tree that
@@ -45,6 +46,12 @@ function uninstallLocked(store: ReturnType<typeof requireStoreInRepo>): GitInteg
     const content = readByteTextIfExists(join(hooksDir, hook));
     if (content !== undefined) findBlocks(content, join(hooksDir, hook));
   }
+  const scope = sharedHooksScope(workTree);
+  const withBlock = HOOK_NAMES.filter((hook) => hasBlockOf(join(hooksDir, hook), store.relative));
+  const kept = scope === undefined ? [] : withBlock;
+  // Likewise a hook it cannot rewrite: found at that hook, the failure left the config and
+  // the attribute line removed and every block in place.
+  refuseUnwritableHooks(hooksDir, withBlock.filter((hook) => !kept.includes(hook)));
 
   const attributesPath = join(workTree, '.gitattributes');
   // As bytes, as install edits it: the file need not be UTF-8, and its other bytes stay.
@@ -65,8 +72,6 @@ function uninstallLocked(store: ReturnType<typeof requireStoreInRepo>): GitInteg
   else if (remaining !== undefined) writeByteTextAtomic(attributesPath, remaining, fileMode(attributesPath) ?? 0o644);
   report.record(attributesPath, remaining !== undefined);
 
-  const scope = sharedHooksScope(workTree);
-  const kept = scope === undefined ? [] : HOOK_NAMES.filter((hook) => hasBlockOf(join(hooksDir, hook), store.relative));
   if (kept.length > 0) {
     // Every repository of the user runs these hooks, and a block serves every store at the
     // same relative path (`.taskstore` in each): removing it here took the guard away from

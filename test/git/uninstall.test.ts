@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -249,6 +250,32 @@ describe('uninstallGitIntegration', () => {
     expect(isExecutable(join(hooks, 'pre-push'))).toBe(false);
     rmSync(join(hooks, 'pre-push'));
     expect(state(repo)).toEqual(before);
+  });
+
+  it('a hooks directory it cannot write in: uninstall refuses before removing anything (it removed the config and the attribute line, and left every block)', () => {
+    // Root may write anywhere: run as an unprivileged user when the tests run as root.
+    const as = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    const repo = GitRepo.init();
+    const parent = tempDir();
+    chmodSync(parent, 0o755);
+    const hooksDir = join(parent, 'hooks');
+    mkdirSync(hooksDir);
+    repo.git('config', 'core.hooksPath', hooksDir);
+    // git works only in a repository of the user running it.
+    if (as.uid !== undefined) spawnSync('chown', ['-R', `${as.uid}:${as.gid}`, repo.dir, hooksDir]);
+    expect(runCli(['init', '--hooks'], { cwd: repo.dir, ...as }).status).toBe(0);
+    chmodSync(hooksDir, 0o555);
+    const installed = state(repo, hooksDir);
+    try {
+      const run = runCli(['uninstall-hooks'], { cwd: repo.dir, ...as });
+      expect(run.status, run.stderr).toBe(1);
+      expect(run.stderr).toContain(`cannot write the hooks in ${hooksDir}: permission denied`);
+      expect(state(repo, hooksDir)).toEqual(installed);
+    } finally {
+      chmodSync(hooksDir, 0o755);
+    }
+    expect(runCli(['uninstall-hooks'], { cwd: repo.dir, ...as }).status).toBe(0);
+    expect(readdirSync(hooksDir)).toEqual([]);
   });
 
   it('changes nothing when nothing is installed', () => {
