@@ -68,3 +68,24 @@ export function removeLocalSectionIfEmpty(cwd: string, section: string): void {
   // Fails (harmlessly) when git already dropped the empty header itself.
   runGit(['config', '--local', '--remove-section', section], cwd);
 }
+
+/** Every value of `key` in the local config, in file order (`-z`: a value may hold a newline). */
+export function getAllLocalConfig(cwd: string, key: string): string[] {
+  const run = runGit(['config', '--local', '-z', '--get-all', key], cwd);
+  if (run.status === 1) return []; // not set
+  if (run.status !== 0) {
+    throw new IoError(`cannot read git config ${key} in ${cwd}: ${run.stderr.trim() || `exit status ${run.status}`}`, { data: { cwd, key, stderr: run.stderr } });
+  }
+  return run.stdout.split('\0').filter((value) => value !== '');
+}
+
+/** Adds one more value of `key` to the local config, keeping the others. */
+export function addLocalConfig(cwd: string, key: string, value: string): void {
+  writeConfig(['config', '--local', '--add', key, value], cwd);
+}
+
+/** Removes the values of `key` equal to `value` from the local config, keeping the others. */
+export function unsetLocalConfigValue(cwd: string, key: string, value: string): void {
+  // The value argument is an extended regex: matched whole, every character literally.
+  writeConfig(['config', '--local', '--unset-all', key, `^${value.replace(/[.[\]()*+?{}|^$\\]/g, '\\$&')}$`], cwd);
+}

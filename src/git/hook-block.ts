@@ -186,8 +186,36 @@ export function foreignInterpreter(content: string): string | undefined {
   return SH_FAMILY.has(program) ? undefined : program === '' ? '(none)' : program;
 }
 
+/**
+ * True when `content` starts with a `#!` line that ends in a carriage return (CRLF line
+ * endings, as a Windows editor writes them). The kernel takes the CR as part of the
+ * interpreter's name or last argument (`/bin/sh\r`), finds no such program, and git
+ * cannot start the hook at all: nothing in the file runs, a TaskStore block included.
+ * @example interpreterLineEndsInCr('#!/bin/sh\r\necho hi\r\n') // true
+ */
+export function interpreterLineEndsInCr(content: string): boolean {
+  if (!content.startsWith('#!')) return false;
+  const end = content.indexOf('\n');
+  return (end === -1 ? content : content.slice(0, end)).endsWith('\r');
+}
+
 function baseName(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1).replace(/\r$/, '');
+}
+
+/**
+ * `content` (a hook whose block for one store was just taken out) with that block's
+ * `origin` handed to the first block left, when that one records only `existing`: it was
+ * written into a file the first store's install had created (or made executable), and
+ * says nothing of it. Without this, uninstalling the stores in the order they were
+ * installed left a hook file holding only `#!/bin/sh`, and a hook the user had switched
+ * off (not executable) switched on. A block without an origin line is left as it is.
+ */
+export function withInheritedOrigin(content: string, origin: BlockOrigin, file?: string): string {
+  const [first] = findBlocks(content, file);
+  if (first === undefined || origin === 'existing' || first.origin !== 'existing') return content;
+  const block = content.slice(first.start, first.end).replace(/^# taskstore-origin: existing(?=\r?$)/m, originLine(origin));
+  return content.slice(0, first.start) + block + content.slice(first.end);
 }
 
 /** `content` without the TaskStore blocks serving `store` (without `store`: any), or `undefined` when it has none. */

@@ -1,17 +1,20 @@
 import { isUtf8 } from 'node:buffer';
-import { existsSync, lstatSync, mkdirSync, readlinkSync } from 'node:fs';
+import { existsSync, lstatSync, readlinkSync } from 'node:fs';
 import { isAbsolute, join, relative, sep } from 'node:path';
-import { ioError, ValidationError } from '../errors.js';
+import { ValidationError } from '../errors.js';
+import { realFile, refuseUnwritableHooks } from './hooks-writable.js';
+import { ensureHooksDirectory } from './created-hooks-dir.js';
 import { addAttributesLine, attributesLine, legacyAttributesLines, MERGE_DRIVER_NAME } from './attributes.js';
 import { defaultCommandPaths, mergeDriverCommand, type CommandPaths } from './command-paths.js';
 import { byteText, fileMode, readByteTextIfExists, readBytesIfExists, readTextIfExists, removeFile, setMode, writeByteTextAtomic, writeFileAtomic } from './file-io.js';
 import { gitAttributes, hookBlockFormat, sampleLogPath } from './status.js';
 import { getConfig, setLocalConfig } from './git-config.js';
-import { blockOrigin, findBlocks, foreignInterpreter, HOOK_NAMES, storeBlocks, UNNUMBERED_BLOCK_FORMAT, withBlock, type BlockOrigin, type HookName } from './hook-block.js';
+import { blockOrigin, findBlocks, foreignInterpreter, HOOK_NAMES, interpreterLineEndsInCr, storeBlocks, UNNUMBERED_BLOCK_FORMAT, withBlock, type BlockOrigin, type HookName } from './hook-block.js';
 import { HOOK_BLOCK_FORMAT, renderHookBlock, type HookContext } from './hook-scripts.js';
 import { ReportBuilder, type GitIntegrationOptions, type GitIntegrationReport } from './report.js';
 import { checkGitOptions, requireStoreInRepo } from './store-location.js';
 import { requireGitLocation } from './git-dirs.js';
+import { storeBranchHooksDir } from './store-branch.js';
 import { withGitSetupLock } from './setup-lock.js';
 import { shellQuote } from './shell-quote.js';
 
@@ -80,7 +83,7 @@ function installLocked(
   installAttributes(workTree, store.relative, report);
   installDriverConfig(workTree, commands, report);
   const context: HookContext = { commands, storeRelative: store.relative };
-  ensureDirectory(hooksDir);
+  ensureHooksDirectory(workTree, hooksDir);
   const kept = keepNewerHooks && options.force !== true ? newerBlockHooks(hooksDir, store.relative) : [];
   for (const hook of HOOK_NAMES) if (!kept.includes(hook)) installHook(join(hooksDir, hook), hook, context, report);
   if (kept.length > 0) {
@@ -96,6 +99,18 @@ function installLocked(
     report.warnings.push(
       `the hooks directory ${hooksDir} (core.hooksPath) is inside the work tree: the hooks now name paths on this machine, so do not commit them`,
     );
+  } else {
+    // A hook linked to a script kept in the repository (`.git/hooks/pre-commit ->
+    // ../../scripts/pre-commit`): the block went into that file, which git shows as
+    // changed and a `git commit -a` takes, with this machine's paths, to every clone.
+    const commonDir = realFile(store.git.commonDir) ?? store.git.commonDir;
+    for (const hook of HOOK_NAMES.filter((name) => !kept.includes(name))) {
+      const file = isSymbolicLink(join(hooksDir, hook)) ? realFile(join(hooksDir, hook)) : undefined;
+      if (file === undefined || !isInside(workTree, file) || isInside(commonDir, file)) continue;
+      report.warnings.push(
+        `the ${hook} hook is a link to ${file}, a file in the work tree, which now holds TaskStore's block with paths on this machine: do not commit that change`,
+      );
+    }
   }
   return report.build(workTree, hooksDir);
 }
@@ -123,20 +138,26 @@ export function checkGitIntegrationInstallable(options: InstallGitIntegrationOpt
 /**
  * Throws what {@link installGitIntegration} would refuse about the hooks of the
  * repository holding `cwd` (an existing hook TaskStore cannot edit: compiled, not UTF-8,
- * or run by another interpreter; unless `force`, a block a newer TaskStore wrote for the
- * store branch's store, `.taskstore` in its worktree), changing nothing. For a setup that
- * creates the store's work tree first: `taskstore init --branch` runs it before creating
- * the branch, so a refusal leaves no branch, work tree or config behind. Throws `IoError`
- * outside a git work tree.
+ * run by another interpreter, or with a `#!` line git cannot run; unless `force`, a block
+ * a newer TaskStore wrote for the store branch's store, `.taskstore` in its worktree),
+ * changing nothing. For a setup that creates the store's work tree first: `taskstore init
+ * --branch` runs it before creating the branch, so a refusal leaves no branch, work tree
+ * or config behind. With `branch`, the hooks looked at are those of that store branch's
+ * worktree, where the install will put its blocks: with a relative `core.hooksPath` that
+ * is a directory of its own, not `cwd`'s. Throws `IoError` outside a git work tree.
  *
  * @example
- * checkGitHooksEditable({ cwd: '/repo' }); // throws when .git/hooks/pre-commit is a Python script
+ * checkGitHooksEditable({ cwd: '/repo', branch: 'taskstore' }); // throws when its pre-commit hook is a Python script
  */
-export function checkGitHooksEditable(options: { cwd?: string; force?: boolean } = {}): void {
-  checkGitOptions(options, ['cwd', 'force']);
+export function checkGitHooksEditable(options: { cwd?: string; force?: boolean; branch?: string } = {}): void {
+  checkGitOptions(options, ['cwd', 'force', 'branch']);
   checkForce(options.force);
-  const { hooksDir } = requireGitLocation(options.cwd ?? process.cwd());
+  const location = requireGitLocation(options.cwd ?? process.cwd());
+  // Found in the main worktree's `.githooks` while install wrote the store worktree's, the
+  // refusals were about hooks install never touches, and missed those it then refused on.
+  const hooksDir = options.branch === undefined ? location.hooksDir : storeBranchHooksDir(location, options.branch);
   refuseForeignHooks(hooksDir);
+  refuseUnwritableHooks(hooksDir, HOOK_NAMES);
   // Found only by the install after the branch, its worktree and the store were made, a
   // newer block stopped `init --branch` with "nothing was changed" and all of them left.
   if (options.force !== true) refuseNewerBlocks(hooksDir, STORE_BRANCH_STORE);
@@ -157,6 +178,7 @@ function refusalsBeforeWriting(options: InstallGitIntegrationOptions) {
   const commands = options.commands ?? defaultCommandPaths();
   checkCommands(commands);
   refuseForeignHooks(store.git.hooksDir);
+  refuseUnwritableHooks(store.git.hooksDir, HOOK_NAMES);
   if (options.force !== true) refuseNewerBlocks(store.git.hooksDir, store.relative);
   return { store, commands };
 }
@@ -249,6 +271,7 @@ function installAttributes(workTree: string, storeRelative: string, report: Repo
  * install after the config, `.gitattributes` and the hooks before it were written.
  */
 function refuseForeignHooks(hooksDir: string): void {
+  refuseSharedHookFiles(hooksDir);
   for (const hook of HOOK_NAMES) {
     const path = join(hooksDir, hook);
     const target = danglingLinkTarget(path);
@@ -269,7 +292,9 @@ function refuseForeignHooks(hooksDir: string): void {
         ? 'it is not UTF-8 text, and editing it would alter its bytes'
         : foreignInterpreter(bytes.toString('utf8'))?.replace(/^/, 'it is run by ');
     if (why === undefined) {
-      findBlocks(bytes.toString('utf8'), path);
+      const text = bytes.toString('utf8');
+      refuseCrInterpreterLine(hook, path, text);
+      findBlocks(text, path);
       continue;
     }
     throw new ValidationError(`the ${hook} hook ${path} is not a sh script TaskStore can edit (${why}): TaskStore's sh block cannot go into it`, {
@@ -280,6 +305,54 @@ function refuseForeignHooks(hooksDir: string): void {
         `(\`#!/bin/sh\` then \`exec path/to/script "$@"\`), then run \`taskstore install-hooks\` again`,
     });
   }
+}
+
+/**
+ * Hooks that are links to one file (a dispatcher script every hook name points at) take
+ * one block per store between them, and each hook's block is another: install wrote the
+ * pre-commit block, then replaced it with post-merge's, and so on, leaving the last
+ * hook's block to run for all of them (pre-commit's refusals gone), `check` calling the
+ * others outdated and every `install-hooks` rewriting the file again. Refused, changing
+ * nothing: the hooks need files of their own.
+ */
+function refuseSharedHookFiles(hooksDir: string): void {
+  const byFile = new Map<string, HookName[]>();
+  for (const hook of HOOK_NAMES) {
+    const file = realFile(join(hooksDir, hook));
+    if (file !== undefined) byFile.set(file, [...(byFile.get(file) ?? []), hook]);
+  }
+  const [file, hooks] = [...byFile].find(([, names]) => names.length > 1) ?? [];
+  if (file === undefined || hooks === undefined) return;
+  throw new ValidationError(
+    `the ${hooks.join(', ')} hooks in ${hooksDir} are all the file ${file} (links to it): each hook gets a TaskStore block of its own, and one file can hold only one block per store`,
+    {
+      field: 'hooks',
+      data: { hooks, path: file, hooksDir },
+      hint:
+        `nothing was changed; replace each link with a file of its own: a copy of ${file}, or a sh script that runs it ` +
+        `(\`#!/bin/sh\` then \`exec ${shellQuote(file)} "$@"\`, made executable), then run \`taskstore install-hooks\` again`,
+    },
+  );
+}
+
+/**
+ * A hook whose `#!` line ends in a carriage return (written with CRLF line endings) is
+ * one git cannot start (`/bin/sh\r: not found`): the block went in, `check` said the hook
+ * was installed, and git ran none of it. Converting the file's line endings would alter
+ * the user's bytes without asking, so install refuses and says how to convert them.
+ */
+function refuseCrInterpreterLine(hook: HookName, path: string, content: string): void {
+  if (!interpreterLineEndsInCr(content)) return;
+  const interpreter = content.slice(2, content.indexOf('\r')).trim();
+  throw new ValidationError(
+    `the ${hook} hook ${path} cannot be run: its #! line ends in a carriage return (the file has CRLF, Windows, line endings), ` +
+      `so the system looks for the interpreter ${JSON.stringify(`${interpreter}\r`)}, which does not exist, and git runs nothing in the hook, a TaskStore block included`,
+    {
+      field: 'hooks',
+      data: { hook, path, reason: 'cr_in_interpreter_line' },
+      hint: `nothing was changed; convert the hook to LF line endings (\`sed -i 's/\\r$//' ${shellQuote(path)}\` or \`dos2unix ${shellQuote(path)}\`), then run \`taskstore install-hooks\` again`,
+    },
+  );
 }
 
 /**
@@ -327,14 +400,6 @@ function installHook(path: string, hook: HookName, context: HookContext, report:
   if (updated !== content) writeFileAtomic(path, updated, wantedMode);
   else if (wantedMode !== mode) setMode(path, wantedMode);
   report.record(path, updated !== content || wantedMode !== mode);
-}
-
-function ensureDirectory(dir: string): void {
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (err) {
-    throw ioError('create the hooks directory', dir, err);
-  }
 }
 
 /** False also when `path` cannot be looked at (a parent that is a file): the read that follows says why. */

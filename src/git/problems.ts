@@ -8,6 +8,7 @@ type GitIntegrationProblemKind =
   | 'merge_driver_broken'
   | 'merge_attribute_missing'
   | 'hooks_missing'
+  | 'hooks_not_runnable'
   | 'hooks_outdated'
   | 'hooks_newer'
   | 'logs_ignored'
@@ -89,10 +90,22 @@ export function gitIntegrationProblems(status: GitIntegrationStatus): GitIntegra
             `remove that line (\`git check-attr merge -- <store>/prds.jsonl\` shows the result), then ${FIX}`,
     });
   }
-  if (status.hooksMissing.length > 0) {
+  // install-hooks refuses a hook git cannot start: "run install-hooks" would not fix those.
+  const missing = status.hooksMissing.filter((hook) => !status.hooksNotRunnable.includes(hook));
+  if (missing.length > 0) {
     problems.push({
       kind: 'hooks_missing',
-      message: `git hooks not installed in ${status.hooksDir ?? 'the hooks directory'}: ${status.hooksMissing.join(', ')} (they keep the cache in sync and refuse commits with conflict markers); ${FIX}`,
+      message: `git hooks not installed in ${status.hooksDir ?? 'the hooks directory'}: ${missing.join(', ')} (they keep the cache in sync and refuse commits with conflict markers); ${FIX}`,
+    });
+  }
+  if (status.hooksNotRunnable.length > 0) {
+    const one = status.hooksNotRunnable.length === 1;
+    problems.push({
+      kind: 'hooks_not_runnable',
+      message:
+        `git cannot run the ${status.hooksNotRunnable.join(', ')} hook${one ? '' : 's'} in ${status.hooksDir ?? 'the hooks directory'}: ${one ? 'its' : 'their'} #! line ends in a carriage return ` +
+        `(CRLF line endings), so the system finds no interpreter and nothing in ${one ? 'it' : 'them'} runs; convert ${one ? 'it' : 'them'} to LF line endings ` +
+        `(\`sed -i 's/\\r$//' <hook>\` or \`dos2unix <hook>\`), then ${FIX}`,
     });
   }
   if (status.hooksOutdated.length > 0) {

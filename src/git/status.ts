@@ -5,7 +5,7 @@ import { MERGE_DRIVER_NAME } from './attributes.js';
 import { probeDriverCommand } from './driver-probe.js';
 import { runGit } from './git-command.js';
 import { getConfig } from './git-config.js';
-import { HOOK_NAMES, storeBlocks, UNNUMBERED_BLOCK_FORMAT, type HookName } from './hook-block.js';
+import { HOOK_NAMES, interpreterLineEndsInCr, storeBlocks, UNNUMBERED_BLOCK_FORMAT, type HookName } from './hook-block.js';
 import { HOOK_BLOCK_FORMAT, renderHookBlock } from './hook-scripts.js';
 import { readTextIfExists } from './file-io.js';
 import { inspectGitLock, type GitLockState } from './lock-advice.js';
@@ -38,6 +38,13 @@ export interface GitIntegrationStatus {
   hooksInstalled: HookName[];
   /** The other hooks of {@link HOOK_NAMES}. */
   hooksMissing: HookName[];
+  /**
+   * Hooks (of {@link hooksMissing}) whose file git cannot start: its `#!` line ends in a
+   * carriage return (the file has CRLF line endings), so the system looks for an
+   * interpreter named `/bin/sh\r`, and nothing in the file runs, a TaskStore block
+   * included. `install-hooks` refuses them until the file is converted to LF endings.
+   */
+  hooksNotRunnable: HookName[];
   /**
    * Installed hooks (of {@link hooksInstalled}) whose block for this store is not what this
    * version's `install-hooks` would write: written by an older TaskStore, or edited by
@@ -90,7 +97,7 @@ export function gitIntegrationStatus(options: GitIntegrationStatusOptions): GitI
   checkGitOptions(options, ['storeDir', 'cwd', 'probeDriver']);
   const store = locateStore(options);
   if (store.git === undefined || store.relative === undefined) {
-    return { inGitRepo: false, attributesLine: false, driverConfigured: false, hooksInstalled: [], hooksMissing: [...HOOK_NAMES], hooksOutdated: [], hooksNewer: [], ignoredLogs: [], leftGitLocks: [] };
+    return { inGitRepo: false, attributesLine: false, driverConfigured: false, hooksInstalled: [], hooksMissing: [...HOOK_NAMES], hooksNotRunnable: [], hooksOutdated: [], hooksNewer: [], ignoredLogs: [], leftGitLocks: [] };
   }
   const { workTree, hooksDir } = store.git;
   const sampleFile = sampleLogPath(store.relative);
@@ -114,6 +121,7 @@ export function gitIntegrationStatus(options: GitIntegrationStatusOptions): GitI
       : {}),
     hooksInstalled,
     hooksMissing: HOOK_NAMES.filter((hook) => !hooksInstalled.includes(hook)),
+    hooksNotRunnable: HOOK_NAMES.filter((hook) => hookNotRunnable(join(hooksDir, hook))),
     hooksOutdated: hooksInstalled.filter((hook) => blockStates.get(hook) === 'outdated'),
     hooksNewer: hooksInstalled.filter((hook) => blockStates.get(hook) === 'newer'),
     // A store branch's worktree lies inside the git directory.
@@ -183,14 +191,24 @@ export function gitAttributes(workTree: string, path: string, names: readonly st
   return values;
 }
 
-/** The hook is executable and holds a block for the store at `store` (another store's block does not serve it). */
+/** The hook is executable, git can start it, and it holds a block for the store at `store` (another store's block does not serve it). */
 function hookInstalled(path: string, store: string): boolean {
   try {
     accessSync(path, constants.X_OK);
     const content = readTextIfExists(path);
-    return content !== undefined && storeBlocks(content, path, store).length > 0;
+    return content !== undefined && !interpreterLineEndsInCr(content) && storeBlocks(content, path, store).length > 0;
   } catch {
     return false; // missing, not executable, or a broken block: not working either way
+  }
+}
+
+/** The hook file exists but git cannot start it: its `#!` line ends in a carriage return. */
+function hookNotRunnable(path: string): boolean {
+  try {
+    const content = readTextIfExists(path);
+    return content !== undefined && interpreterLineEndsInCr(content);
+  } catch {
+    return false; // unreadable: hookInstalled counts it missing, and install says why
   }
 }
 

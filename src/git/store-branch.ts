@@ -11,7 +11,7 @@ import { realpathOfExistingPart } from '../fs/real-path.js';
 import { GitSyncError, ValidationError } from '../errors.js';
 import { chompLine, git, runGit } from './git-command.js';
 import { getConfig, setLocalConfig } from './git-config.js';
-import { requireGitLocation, type GitLocation } from './git-dirs.js';
+import { effectiveHooksDir, findGitLocation, requireGitLocation, type GitLocation } from './git-dirs.js';
 import { withGitSetupLock } from './setup-lock.js';
 import { commitIdentityArgs, NO_AUTO_GC, NO_HOOKS, defaultRemote, remoteExists } from './sync/git-facts.js';
 import { argumentTypeError, assertPathArgument, parseOptionsArgument } from '../store/arguments.js';
@@ -84,13 +84,8 @@ function setUpLocked(options: { cwd: string; branch: string; remote?: string }, 
   }
   const cwd = location.workTree;
   const standard = join(location.commonDir, 'taskstore', branch);
-  let worktree = existing?.worktree ?? standard;
-  if (existing !== undefined && !isInside(location.commonDir, existing.worktree)) {
-    // The repository was moved or copied: config names the old place (nothing, or the
-    // original's worktree), while the worktree came along inside the git directory, with
-    // the store's uncommitted lines. Created anew at the old place, it hid them and wrote
-    // outside the repository (or into the original's).
-    worktree = standard;
+  const worktree = storeWorktreePath(location, existing, branch);
+  if (existing !== undefined && worktree !== existing.worktree) {
     if (existsSync(join(standard, '.git'))) relinkWorktree(cwd, location.commonDir, standard);
     if (!existsSync(existing.worktree) && isRegisteredWorktree(cwd, existing.worktree)) git(['worktree', 'prune'], cwd);
   }
@@ -128,6 +123,34 @@ function setUpLocked(options: { cwd: string; branch: string; remote?: string }, 
   setLocalConfig(cwd, STORE_BRANCH_KEY, branch);
   setLocalConfig(cwd, STORE_WORKTREE_KEY, worktree);
   return { branch, worktree, storeDir, origin, ...(remote === undefined ? {} : { remote }) };
+}
+
+/**
+ * Where the store branch's worktree is (or will be): the one config names, unless that
+ * lies outside the git directory (then the standard place, `<common dir>/taskstore/<branch>`).
+ */
+function storeWorktreePath(location: GitLocation, existing: ReturnType<typeof readStoreBranchConfig>, branch: string): string {
+  const standard = join(location.commonDir, 'taskstore', branch);
+  // The repository was moved or copied: config names the old place (nothing, or the
+  // original's worktree), while the worktree came along inside the git directory, with
+  // the store's uncommitted lines. Created anew at the old place, it hid them and wrote
+  // outside the repository (or into the original's).
+  if (existing !== undefined && !isInside(location.commonDir, existing.worktree)) return standard;
+  return existing?.worktree ?? standard;
+}
+
+/**
+ * The hooks directory git will run hooks from in the store branch's worktree, before
+ * {@link setUpStoreBranch} creates it: that worktree's own when it exists, else
+ * `core.hooksPath` resolved against where it will be (a relative one names a directory
+ * in each worktree: githooks(5)), or the common dir's `hooks/`.
+ */
+export function storeBranchHooksDir(location: GitLocation, branch: string): string {
+  assertBranchName(location.workTree, branch);
+  const worktree = storeWorktreePath(location, readStoreBranchConfig(location.workTree), branch);
+  const own = existsSync(worktree) ? findGitLocation(worktree) : undefined;
+  if (own !== undefined && own.workTree === realpathOfExistingPart(worktree)) return own.hooksDir;
+  return effectiveHooksDir(worktree, location.commonDir, location.hooksPath);
 }
 
 /**

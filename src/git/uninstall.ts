@@ -2,11 +2,13 @@ import { join } from 'node:path';
 import { attributesLine, legacyAttributesLines, MERGE_DRIVER_NAME, removeAttributesLine, routesToDriver } from './attributes.js';
 import { byteText, fileMode, readByteTextIfExists, removeFile, writeByteTextAtomic } from './file-io.js';
 import { removeLocalSectionIfEmpty, unsetLocalConfig } from './git-config.js';
-import { blockOrigin, findBlocks, HOOK_NAMES, NEW_HOOK_HEADER, withoutBlock } from './hook-block.js';
+import { blockOrigin, findBlocks, HOOK_NAMES, NEW_HOOK_HEADER, withInheritedOrigin, withoutBlock } from './hook-block.js';
 import { ReportBuilder, type GitIntegrationOptions, type GitIntegrationReport } from './report.js';
 import { checkGitOptions, requireStoreInRepo } from './store-location.js';
 import { withGitSetupLock } from './setup-lock.js';
 import { runGit } from './git-command.js';
+import { removeCreatedHooksDirectory } from './created-hooks-dir.js';
+import { refuseUnwritableHooks } from './hooks-writable.js';
 
 /**
  * Removes exactly what {@link installGitIntegration} added, for the work tree that
@@ -19,7 +21,8 @@ import { runGit } from './git-command.js';
  * - the TaskStore block from each hook in the effective hooks directory. A hook file
  *   install created is deleted when only its `#!/bin/sh` line remains; a hook install
  *   made executable gets its executable bits cleared again. Everything else in the file
- *   is left byte for byte.
+ *   is left byte for byte;
+ * - the hooks directory, when install created it and it is empty now (created-hooks-dir.ts).
  *
  * Running it when nothing is installed changes nothing. Throws `IoError` when the store
  * is not inside a git work tree.
@@ -43,6 +46,12 @@ function uninstallLocked(store: ReturnType<typeof requireStoreInRepo>): GitInteg
     const content = readByteTextIfExists(join(hooksDir, hook));
     if (content !== undefined) findBlocks(content, join(hooksDir, hook));
   }
+  const scope = sharedHooksScope(workTree);
+  const withBlock = HOOK_NAMES.filter((hook) => hasBlockOf(join(hooksDir, hook), store.relative));
+  const kept = scope === undefined ? [] : withBlock;
+  // Likewise a hook it cannot rewrite: found at that hook, the failure left the config and
+  // the attribute line removed and every block in place.
+  refuseUnwritableHooks(hooksDir, withBlock.filter((hook) => !kept.includes(hook)));
 
   const attributesPath = join(workTree, '.gitattributes');
   // As bytes, as install edits it: the file need not be UTF-8, and its other bytes stay.
@@ -63,8 +72,6 @@ function uninstallLocked(store: ReturnType<typeof requireStoreInRepo>): GitInteg
   else if (remaining !== undefined) writeByteTextAtomic(attributesPath, remaining, fileMode(attributesPath) ?? 0o644);
   report.record(attributesPath, remaining !== undefined);
 
-  const scope = sharedHooksScope(workTree);
-  const kept = scope === undefined ? [] : HOOK_NAMES.filter((hook) => hasBlockOf(join(hooksDir, hook), store.relative));
   if (kept.length > 0) {
     // Every repository of the user runs these hooks, and a block serves every store at the
     // same relative path (`.taskstore` in each): removing it here took the guard away from
@@ -76,6 +83,9 @@ function uninstallLocked(store: ReturnType<typeof requireStoreInRepo>): GitInteg
     );
   }
   for (const hook of HOOK_NAMES) report.record(join(hooksDir, hook), !kept.includes(hook) && uninstallHook(join(hooksDir, hook), store.relative));
+  // Listed only when removed: a hooks directory that stays was not install's to remove.
+  const removedDir = removeCreatedHooksDirectory(workTree, hooksDir);
+  if (removedDir !== undefined) report.record(removedDir, true);
   return report.build(workTree, hooksDir);
 }
 
@@ -108,9 +118,10 @@ function uninstallHook(path: string, storeRelative: string): boolean {
     return true;
   }
   const mode = fileMode(path) ?? 0o755;
-  // Another store's block still has to run: the bits stay until the last block goes.
+  // Another store's block still has to run: the bits stay until the last block goes, and
+  // that block takes over what this one recorded, for the uninstall that removes it.
   const othersLeft = findBlocks(rest, path).length > 0;
   const wantedMode = origin === 'made-executable' && !othersLeft ? mode & ~0o111 : mode;
-  writeByteTextAtomic(path, rest, wantedMode);
+  writeByteTextAtomic(path, othersLeft && origin !== undefined ? withInheritedOrigin(rest, origin, path) : rest, wantedMode);
   return true;
 }

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { gitIntegrationProblems, gitIntegrationStatus, HOOK_NAMES, installGitIntegration, uninstallGitIntegration } from '../../src/git/index.js';
+import { checkGitHooksEditable, gitIntegrationProblems, gitIntegrationStatus, HOOK_NAMES, installGitIntegration, uninstallGitIntegration } from '../../src/git/index.js';
 import { findBlocks, withBlock, withoutBlock } from '../../src/git/hook-block.js';
 import { HOOK_BLOCK_FORMAT, renderHookBlock } from '../../src/git/hook-scripts.js';
 import { GitRepo } from '../helpers/git-repo.js';
@@ -187,5 +187,41 @@ describe('init with a block a newer version wrote', () => {
     expect(forced.origin).toBe('new');
     expect(readFileSync(path, 'utf8')).toBe(current);
     expect(cli(repo.dir, 'check').status).toBe(0);
+  });
+});
+
+describe('init --branch with a relative core.hooksPath (each worktree runs its own hooks directory)', () => {
+  it("a newer block in the main worktree's .githooks does not stop init --branch, whose hooks go to the store worktree's .githooks", () => {
+    const repo = GitRepo.init();
+    repo.commitAll('first');
+    repo.git('config', 'core.hooksPath', '.githooks');
+    cliOk(repo.dir, 'init', '--hooks');
+    const mainHook = join(repo.dir, '.githooks', 'post-merge');
+    const newer = withFormat(readFileSync(mainHook, 'utf8'), HOOK_BLOCK_FORMAT + 1);
+    writeFileSync(mainHook, newer);
+
+    const setup = cliJson<{ origin: string; worktree: string }>(repo.dir, 'init', '--branch', 'taskstore');
+    expect(setup.origin).toBe('new');
+    expect(readFileSync(mainHook, 'utf8')).toBe(newer);
+    // git runs the store worktree's own .githooks there: that is where the blocks went.
+    expect(repo.git('-C', setup.worktree, 'rev-parse', '--git-path', 'hooks').trim()).toBe('.githooks');
+    expect(readFileSync(join(setup.worktree, '.githooks', 'post-merge'), 'utf8')).toContain(`# taskstore-hooks-format: ${HOOK_BLOCK_FORMAT}\n`);
+    expect(cli(setup.worktree, 'check').status).toBe(0);
+  });
+
+  it("the check init --branch runs first looks at the store worktree's .githooks, where a newer block now is, not the main worktree's", () => {
+    const repo = GitRepo.init();
+    repo.commitAll('first');
+    repo.git('config', 'core.hooksPath', '.githooks');
+    const setup = cliJson<{ worktree: string }>(repo.dir, 'init', '--branch', 'taskstore');
+    const storeHook = join(setup.worktree, '.githooks', 'pre-push');
+    writeFileSync(storeHook, withFormat(readFileSync(storeHook, 'utf8'), HOOK_BLOCK_FORMAT + 1));
+    expect(existsSync(join(repo.dir, '.githooks'))).toBe(false);
+    expect(() => checkGitHooksEditable({ cwd: repo.dir, branch: 'taskstore' })).toThrow(
+      `a newer version of taskstore wrote the TaskStore block in the pre-push hook in ${join(setup.worktree, '.githooks')}`,
+    );
+    checkGitHooksEditable({ cwd: repo.dir, branch: 'taskstore', force: true });
+    // A branch name that is not one is refused before any path is made of it.
+    expect(() => checkGitHooksEditable({ cwd: repo.dir, branch: '../../elsewhere' })).toThrow(/is not a valid git branch name/);
   });
 });

@@ -15,6 +15,7 @@ import {
   uninstallGitIntegration,
 } from '../../src/git/index.js';
 import { REPO_ROOT } from '../helpers/paths.js';
+import { runCli } from '../cli/run-cli.js';
 import { GitRepo } from '../helpers/git-repo.js';
 import { tempDir } from '../helpers/temp.js';
 import { commandsFor, fakeCli, fakeMergeDriver, gitOk, gitRun, isExecutable, snapshot, snapshotDir } from './fixtures.js';
@@ -276,6 +277,80 @@ describe('existing content', () => {
     uninstallGitIntegration({ cwd: repo.dir, storeDir: '.taskstore' });
     expect(readlinkSync(join(hooks, 'pre-commit'))).toBe(target);
     expect(readFileSync(target, 'utf8')).toBe('#!/bin/sh\necho shared\n');
+  });
+
+  it('refuses, changing nothing, hooks that are links to one file: each hook needs its own block, and the last one written replaced the others', () => {
+    // A dispatcher every hook name links to: install wrote pre-commit's block, then
+    // replaced it with post-merge's, ..., so post-checkout's ran for all (pre-commit's
+    // refusals gone), check called the rest outdated and every install rewrote the file.
+    const repo = repoWithStore();
+    const hooks = join(repo.dir, '.git', 'hooks');
+    const dispatch = join(repo.dir, 'tools', 'dispatch');
+    mkdirSync(join(repo.dir, 'tools'));
+    writeFileSync(dispatch, '#!/bin/sh\necho "dispatch $(basename "$0")"\n', { mode: 0o755 });
+    for (const hook of ['pre-commit', 'post-checkout']) symlinkSync('../../tools/dispatch', join(hooks, hook));
+    const before = snapshot([dispatch, join(repo.dir, '.gitattributes'), join(repo.dir, '.git', 'config')]);
+
+    const run = runCli(['install-hooks'], { cwd: repo.dir });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(`the pre-commit, post-checkout hooks in ${hooks} are all the file ${dispatch} (links to it)`);
+    expect(snapshot([dispatch, join(repo.dir, '.gitattributes'), join(repo.dir, '.git', 'config')])).toEqual(before);
+    expect(readlinkSync(join(hooks, 'pre-commit'))).toBe('../../tools/dispatch');
+    expect(HOOK_NAMES.filter((hook) => existsSync(join(hooks, hook)))).toEqual(['pre-commit', 'post-checkout']);
+
+    // One link to it is fine: the block goes into the file, once, and a second run changes nothing.
+    rmSync(join(hooks, 'post-checkout'));
+    expect(runCli(['install-hooks'], { cwd: repo.dir }).status).toBe(0);
+    expect(readFileSync(dispatch, 'utf8').match(/# >>> taskstore >>>/g)).toHaveLength(1);
+    expect((JSON.parse(runCli(['--json', 'install-hooks'], { cwd: repo.dir }).stdout) as { changed: string[] }).changed).toEqual([]);
+  });
+
+  it('warns when a hook is a link to a file in the work tree (a team\'s committed script), which now holds the block with this machine\'s paths', () => {
+    const repo = repoWithStore();
+    const hooks = join(repo.dir, '.git', 'hooks');
+    repo.write('scripts/pre-commit', '#!/bin/sh\necho team hook\n');
+    chmodSync(join(repo.dir, 'scripts', 'pre-commit'), 0o755);
+    repo.commitAll('team hook');
+    symlinkSync('../../scripts/pre-commit', join(hooks, 'pre-commit'));
+    const outside = join(tempDir(), 'pre-push');
+    writeFileSync(outside, '#!/bin/sh\necho mine\n', { mode: 0o755 });
+    symlinkSync(outside, join(hooks, 'pre-push'));
+
+    const run = runCli(['install-hooks'], { cwd: repo.dir });
+    expect(run.status).toBe(0);
+    const warnings = run.stderr.split('\n').filter((line) => line.startsWith('taskstore: warning:'));
+    expect(warnings).toEqual([
+      `taskstore: warning: the pre-commit hook is a link to ${join(repo.dir, 'scripts', 'pre-commit')}, a file in the work tree, which now holds TaskStore's block with paths on this machine: do not commit that change`,
+    ]);
+    expect(repo.git('status', '--porcelain', '--', 'scripts')).toBe(' M scripts/pre-commit\n');
+  });
+
+  it('a hooks directory it cannot write in: refused before anything is written (it left the attribute line and the driver config, and no hook)', () => {
+    // Root may write anywhere: run as an unprivileged user when the tests run as root.
+    const as = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    const repo = repoWithStore();
+    const parent = tempDir();
+    chmodSync(parent, 0o755);
+    const hooksDir = join(parent, 'read-only hooks');
+    mkdirSync(hooksDir, { mode: 0o555 });
+    chmodSync(hooksDir, 0o555);
+    repo.git('config', 'core.hooksPath', hooksDir);
+    // git works only in a repository of the user running it.
+    if (as.uid !== undefined) spawnSync('chown', ['-R', `${as.uid}:${as.gid}`, repo.dir]);
+    const before = snapshot([join(repo.dir, '.gitattributes'), join(repo.dir, '.git', 'config')]);
+    try {
+      const run = runCli(['install-hooks'], { cwd: repo.dir, ...as });
+      expect(run.status, run.stderr).toBe(1);
+      expect(run.stderr).toContain(`cannot write the hooks in ${hooksDir}: permission denied`);
+      expect(run.stderr).toContain('hint: nothing was changed;');
+      expect(snapshot([join(repo.dir, '.gitattributes'), join(repo.dir, '.git', 'config')])).toEqual(before);
+      // init --hooks makes the same check before it creates the store.
+      const fresh = runCli(['--store', 'other/.taskstore', 'init', '--hooks'], { cwd: repo.dir, ...as });
+      expect(fresh.stderr).toContain(`cannot write the hooks in ${hooksDir}`);
+      expect(existsSync(join(repo.dir, 'other'))).toBe(false);
+    } finally {
+      chmodSync(hooksDir, 0o755);
+    }
   });
 
   it('core.hooksPath naming a file: a clear IO error about the path, changing nothing', () => {

@@ -15,6 +15,7 @@ describe('gitIntegrationStatus / gitIntegrationProblems', () => {
       driverConfigured: false,
       hooksInstalled: [],
       hooksMissing: [...HOOK_NAMES],
+      hooksNotRunnable: [],
       hooksOutdated: [],
       hooksNewer: [],
       ignoredLogs: [],

@@ -1,5 +1,6 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CorruptError } from '../../src/errors.js';
 import { checkGitIntegrationInstallable, HOOK_NAMES, installGitIntegration, uninstallGitIntegration } from '../../src/git/index.js';
@@ -171,6 +172,110 @@ describe('uninstallGitIntegration', () => {
     uninstallGitIntegration({ cwd: wt, storeDir: '.taskstore' });
     expect(state(repo, hooksDir)).toEqual(before);
     expect(existsSync(join(wt, '.gitattributes'))).toBe(false);
+  });
+
+  it('a hooks directory install created (relative or absolute core.hooksPath, a missing .git/hooks) is removed once empty; one that was there before stays', () => {
+    // Uninstall removed the hook files and left the empty directory, in the work tree for
+    // a relative core.hooksPath. Real git and the built CLI.
+    const cases: [string, (repo: GitRepo) => string][] = [
+      ['.githooks', (repo) => join(repo.dir, '.githooks')],
+      [join(tempDir(), 'tools', 'hooks'), () => ''],
+      ['', (repo) => join(repo.dir, '.git', 'hooks')],
+    ];
+    for (const [hooksPath, expected] of cases) {
+      const repo = GitRepo.init();
+      rmSync(join(repo.dir, '.git', 'hooks'), { recursive: true, force: true });
+      if (hooksPath !== '') repo.git('config', 'core.hooksPath', hooksPath);
+      const hooksDir = expected(repo) || hooksPath;
+      expect(runCli(['init'], { cwd: repo.dir }).status).toBe(0);
+      const config = readFileSync(join(repo.dir, '.git', 'config'), 'utf8');
+      expect(runCli(['install-hooks'], { cwd: repo.dir }).status).toBe(0);
+      expect(isExecutable(join(hooksDir, 'pre-commit'))).toBe(true);
+      const uninstall = runCli(['--json', 'uninstall-hooks'], { cwd: repo.dir });
+      expect(uninstall.status).toBe(0);
+      // The topmost directory install created: tools/ for tools/hooks, made with it.
+      const top = hooksPath.endsWith(join('tools', 'hooks')) ? dirname(hooksDir) : hooksDir;
+      expect((JSON.parse(uninstall.stdout) as { changed: string[] }).changed).toContain(top);
+      expect(existsSync(top), hooksPath).toBe(false);
+      expect(readFileSync(join(repo.dir, '.git', 'config'), 'utf8')).toBe(config);
+    }
+
+    // A directory that was there before install, empty or not, is the user's: kept.
+    const repo = GitRepo.init();
+    repo.git('config', 'core.hooksPath', '.githooks');
+    mkdirSync(join(repo.dir, '.githooks'));
+    expect(runCli(['init', '--hooks'], { cwd: repo.dir }).status).toBe(0);
+    expect(runCli(['uninstall-hooks'], { cwd: repo.dir }).status).toBe(0);
+    expect(readdirSync(join(repo.dir, '.githooks'))).toEqual([]);
+
+    // One install created and the user then put a file into: kept, with the file.
+    const other = GitRepo.init();
+    other.git('config', 'core.hooksPath', '.githooks');
+    expect(runCli(['init', '--hooks'], { cwd: other.dir }).status).toBe(0);
+    writeFileSync(join(other.dir, '.githooks', 'commit-msg'), '#!/bin/sh\n', { mode: 0o755 });
+    expect(runCli(['uninstall-hooks'], { cwd: other.dir }).status).toBe(0);
+    expect(readdirSync(join(other.dir, '.githooks'))).toEqual(['commit-msg']);
+  });
+
+  it('a created hooks directory two stores share goes with the last store\'s blocks, not the first', () => {
+    const repo = GitRepo.init();
+    repo.git('config', 'core.hooksPath', '.githooks');
+    const commands = commandsFor(fakeCli('ok').path);
+    installGitIntegration({ cwd: repo.dir, storeDir: '.taskstore', commands });
+    installGitIntegration({ cwd: repo.dir, storeDir: 'data/.taskstore', commands });
+    uninstallGitIntegration({ cwd: repo.dir, storeDir: 'data/.taskstore' });
+    expect(readdirSync(join(repo.dir, '.githooks')).sort()).toEqual([...HOOK_NAMES].sort());
+    uninstallGitIntegration({ cwd: repo.dir, storeDir: '.taskstore' });
+    expect(existsSync(join(repo.dir, '.githooks'))).toBe(false);
+    expect(repo.tryGit('config', '--get-all', 'taskstore.createdHooksDir').status).toBe(1);
+  });
+
+  it('two stores uninstalled in the order they were installed: the hook files install created go, a hook it made executable is switched off again', () => {
+    // The second store's blocks went into files the first store's install had created
+    // (or made executable) and recorded "existing": uninstalling the first store, then the
+    // second, left seven files holding only #!/bin/sh, and the user's switched-off hook on.
+    const repo = GitRepo.init();
+    const hooks = join(repo.dir, '.git', 'hooks');
+    const before = state(repo);
+    writeFileSync(join(hooks, 'pre-push'), '#!/bin/sh\necho switched off\n', { mode: 0o644 });
+    for (const store of ['.taskstore', 'data/.taskstore']) expect(runCli(['--store', store, 'init', '--hooks'], { cwd: repo.dir }).status).toBe(0);
+    expect(isExecutable(join(hooks, 'pre-push'))).toBe(true);
+    expect(runCli(['uninstall-hooks'], { cwd: repo.dir }).status).toBe(0);
+    // The other store's hooks are still installed and current.
+    const check = runCli(['--store', 'data/.taskstore', 'check'], { cwd: repo.dir });
+    expect(check.stdout + check.stderr).toMatch(/no problems found/);
+    expect(runCli(['--store', 'data/.taskstore', 'uninstall-hooks'], { cwd: repo.dir }).status).toBe(0);
+    for (const hook of HOOK_NAMES.filter((name) => name !== 'pre-push')) expect(existsSync(join(hooks, hook)), hook).toBe(false);
+    expect(readFileSync(join(hooks, 'pre-push'), 'utf8')).toBe('#!/bin/sh\necho switched off\n');
+    expect(isExecutable(join(hooks, 'pre-push'))).toBe(false);
+    rmSync(join(hooks, 'pre-push'));
+    expect(state(repo)).toEqual(before);
+  });
+
+  it('a hooks directory it cannot write in: uninstall refuses before removing anything (it removed the config and the attribute line, and left every block)', () => {
+    // Root may write anywhere: run as an unprivileged user when the tests run as root.
+    const as = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    const repo = GitRepo.init();
+    const parent = tempDir();
+    chmodSync(parent, 0o755);
+    const hooksDir = join(parent, 'hooks');
+    mkdirSync(hooksDir);
+    repo.git('config', 'core.hooksPath', hooksDir);
+    // git works only in a repository of the user running it.
+    if (as.uid !== undefined) spawnSync('chown', ['-R', `${as.uid}:${as.gid}`, repo.dir, hooksDir]);
+    expect(runCli(['init', '--hooks'], { cwd: repo.dir, ...as }).status).toBe(0);
+    chmodSync(hooksDir, 0o555);
+    const installed = state(repo, hooksDir);
+    try {
+      const run = runCli(['uninstall-hooks'], { cwd: repo.dir, ...as });
+      expect(run.status, run.stderr).toBe(1);
+      expect(run.stderr).toContain(`cannot write the hooks in ${hooksDir}: permission denied`);
+      expect(state(repo, hooksDir)).toEqual(installed);
+    } finally {
+      chmodSync(hooksDir, 0o755);
+    }
+    expect(runCli(['uninstall-hooks'], { cwd: repo.dir, ...as }).status).toBe(0);
+    expect(readdirSync(hooksDir)).toEqual([]);
   });
 
   it('changes nothing when nothing is installed', () => {

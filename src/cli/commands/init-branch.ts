@@ -29,7 +29,7 @@ export async function runInitBranch(ctx: CliContext, branch: string, force = fal
   const git = await import('../../index.js');
   // The hooks are installed last, after the branch, its work tree and the store exist:
   // a hook TaskStore cannot edit must be refused before any of that is created.
-  git.checkGitHooksEditable({ cwd: ctx.cwd, ...(force ? { force } : {}) });
+  git.checkGitHooksEditable({ cwd: ctx.cwd, branch, ...(force ? { force } : {}) });
   const setup = git.setUpStoreBranch({ cwd: ctx.cwd, branch });
   // Whether this init created the store is the store's to say (see init.ts): two inits at
   // the same moment both found no .version, and both said so.

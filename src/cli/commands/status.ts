@@ -21,15 +21,25 @@ export async function run(ctx: CliContext): Promise<number> {
 /**
  * `installed`, or what is missing, then the blocks `install-hooks` would rewrite (an older
  * version's, or edited) and those a newer taskstore wrote (which it leaves alone without
- * `--force`): `check` reports both, and "installed" alone hid them.
+ * `--force`): `check` reports both, and "installed" alone hid them. Hooks git cannot start
+ * (a `#!` line ending in CR) are named apart: `install-hooks` refuses them until converted.
  */
 function hooksState(out: Output, status: SyncStatus): string {
-  const parts = [status.hooksMissing.length === 0 ? 'installed' : `missing: ${status.hooksMissing.join(', ')}`];
+  if (status.hooksMissing.length === 0 && status.hooksOutdated.length === 0 && status.hooksNewer.length === 0) return 'installed';
+  const missing = status.hooksMissing.filter((hook) => !status.hooksNotRunnable.includes(hook));
+  const parts: string[] = [];
+  if (missing.length > 0) parts.push(`missing: ${missing.join(', ')}`);
+  if (status.hooksNotRunnable.length > 0) parts.push(`not runnable, #! line ends in CR: ${status.hooksNotRunnable.join(', ')}`);
+  if (status.hooksMissing.length === 0) parts.push('installed');
   if (status.hooksOutdated.length > 0) parts.push(`outdated: ${status.hooksOutdated.join(', ')}`);
   if (status.hooksNewer.length > 0) parts.push(`written by a newer taskstore: ${status.hooksNewer.join(', ')}`);
-  if (parts.length === 1 && status.hooksMissing.length === 0) return parts[0]!;
-  // install-hooks refuses while a newer block is there: it cannot be the advice then.
-  const fix = status.hooksNewer.length > 0 ? ' (upgrade this taskstore, or run `taskstore install-hooks --force`)' : ' (run `taskstore install-hooks`)';
+  // install-hooks refuses while a newer block (or a CR #! line) is there: it cannot be the advice then.
+  const fix =
+    status.hooksNotRunnable.length > 0
+      ? ' (convert to LF line endings, then run `taskstore install-hooks`; `taskstore check` says how)'
+      : status.hooksNewer.length > 0
+        ? ' (upgrade this taskstore, or run `taskstore install-hooks --force`)'
+        : ' (run `taskstore install-hooks`)';
   return out.c.yellow(parts.join('; ') + fix);
 }
 

@@ -44,6 +44,8 @@ export interface SyncStatus {
   hooksInstalled: boolean;
   /** Hooks that are not. */
   hooksMissing: string[];
+  /** Hooks (of hooksMissing) git cannot start, their `#!` line ending in a carriage return: `check`'s `hooks_not_runnable`. */
+  hooksNotRunnable: string[];
   /**
    * Installed hooks whose TaskStore block is not what this version's `install-hooks`
    * writes (an older version wrote it, or it was edited): `check`'s `hooks_outdated`.
@@ -69,6 +71,7 @@ const EMPTY: SyncStatus = {
   driverInstalled: false,
   hooksInstalled: false,
   hooksMissing: [],
+  hooksNotRunnable: [],
   hooksOutdated: [],
   hooksNewer: [],
   lastSyncAt: null,
@@ -81,7 +84,7 @@ const EMPTY: SyncStatus = {
  */
 export function syncStatus(storeDir: string): SyncStatus {
   const located = locateStore({ storeDir });
-  if (located.git === undefined || located.relative === undefined) return { ...EMPTY, uncommitted: {}, untrackedFiles: [], hooksMissing: [], hooksOutdated: [], hooksNewer: [] };
+  if (located.git === undefined || located.relative === undefined) return { ...EMPTY, uncommitted: {}, untrackedFiles: [], hooksMissing: [], hooksNotRunnable: [], hooksOutdated: [], hooksNewer: [] };
   const { workTree, gitDir } = located.git;
   const branch = currentBranch(workTree) ?? null;
   const configured = readStoreBranchConfig(workTree);
@@ -110,6 +113,7 @@ export function syncStatus(storeDir: string): SyncStatus {
     driverInstalled: integration.attributesLine && integration.driverConfigured,
     hooksInstalled: integration.hooksMissing.length === 0,
     hooksMissing: integration.hooksMissing,
+    hooksNotRunnable: integration.hooksNotRunnable,
     hooksOutdated: integration.hooksOutdated,
     hooksNewer: integration.hooksNewer,
     lastSyncAt: readLastSync(gitDir)?.at ?? null,
