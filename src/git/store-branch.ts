@@ -14,6 +14,7 @@ import { getConfig, setLocalConfig } from './git-config.js';
 import { effectiveHooksDir, findGitLocation, requireGitLocation, type GitLocation } from './git-dirs.js';
 import { withGitSetupLock } from './setup-lock.js';
 import { commitIdentityArgs, NO_AUTO_GC, NO_HOOKS, defaultRemote, remoteExists } from './sync/git-facts.js';
+import { trackingRefInTheWay } from './sync/fetch-errors.js';
 import { argumentTypeError, assertPathArgument, parseOptionsArgument } from '../store/arguments.js';
 
 const STORE_BRANCH_KEY = 'taskstore.branch';
@@ -251,6 +252,8 @@ function fetchRemoteBranch(cwd: string, remote: string, branch: string): boolean
   const run = runGit([...NO_AUTO_GC, 'fetch', '--quiet', '--no-tags', remote, `+refs/heads/${branch}:refs/remotes/${remote}/${branch}`], cwd, { env: NO_HOOKS });
   if (run.status === 0) return true;
   if (/couldn't find remote ref/i.test(run.stderr)) return false;
+  const inTheWay = trackingRefInTheWay(run.stderr, remote, branch, `refs/remotes/${remote}/${branch}`, 'run init --branch again');
+  if (inTheWay !== undefined) throw inTheWay;
   throw new GitSyncError(`cannot fetch the branch ${branch} from the remote ${remote}: ${run.stderr.trim()}`, {
     data: { reason: 'fetch_failed', remote, branch },
     hint: `make the remote reachable and retry: a clone must join the existing store branch, not start a second one`,

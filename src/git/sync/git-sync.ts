@@ -18,6 +18,7 @@ import { withGitSetupLock } from '../setup-lock.js';
 import { mergeRemote, restoreCommittedBytes } from './merge-remote.js';
 import { currentBranch, defaultRemote, isAncestor, NO_AUTO_GC, NO_HOOKS, WAIT_FOR_REF_LOCKS, numstat, rebasingBranch, remoteExists, resolveCommit, unmergedPaths, upstreamOf } from './git-facts.js';
 import { backoffMs, pushOutcome, refLockInPushError, refNameTaken } from './push-outcome.js';
+import { trackingRefInTheWay } from './fetch-errors.js';
 import { assertPushedLogsResolved, assertRemoteLogsResolved } from './log-markers.js';
 import { assertMergeableHistory } from './unrelated-history.js';
 import { takeStoreSnapshot } from './store-snapshot.js';
@@ -404,14 +405,8 @@ async function fetchBranch(workTree: string, remote: string, branch: string, tra
   });
   if (run.status === 0) return resolveCommit(workTree, trackingRef);
   if (/couldn't find remote ref/i.test(run.stderr)) return undefined;
-  const taken = refNameTaken(run.stderr);
-  if (taken !== undefined && taken.startsWith('refs/remotes/')) {
-    // A tracking ref of a branch since deleted on the remote (`origin/taskstore/old`) leaves no room for `origin/taskstore`.
-    throw new GitSyncError(`git fetch from ${remote} cannot store ${branch} as ${trackingRef}: the remote-tracking branch ${taken} is in its way; nothing was changed`, {
-      data: { reason: 'fetch_failed', remote, branch, conflictingRef: taken, stderr: run.stderr },
-      hint: `if ${taken.replace(/^refs\/remotes\//, '')} no longer exists on ${remote}, remove it with \`git remote prune ${remote}\` (or \`git update-ref -d ${taken}\`), then run git-sync again`,
-    });
-  }
+  const inTheWay = trackingRefInTheWay(run.stderr, remote, branch, trackingRef, 'run git-sync again');
+  if (inTheWay !== undefined) throw inTheWay;
   throw new GitSyncError(`git fetch from ${remote} failed: ${run.stderr.trim()}`, {
     data: { reason: 'fetch_failed', remote, branch, stderr: run.stderr },
     hint: 'check that the remote is reachable, then run git-sync again; nothing was changed',

@@ -298,4 +298,26 @@ describe('git-sync and a branch name the remote cannot create', () => {
     cliOk(a.dir, 'git-sync');
     await withStore(storeDir, (store) => expect(store.collection({ name: 'notes' }).get('b1')).toBeDefined());
   });
+
+  it('init --branch with a stale tracking ref in the way of joining the remote store branch: names it and says to prune, changing nothing (it said to make the remote reachable)', async () => {
+    const remote = makeRemote();
+    const seed = GitRepo.clone(remote.dir);
+    seed.git('push', '-q', 'origin', 'main:refs/heads/taskstore/old');
+    const a = GitRepo.clone(remote.dir); // has origin/taskstore/old
+    seed.git('push', '-q', 'origin', ':refs/heads/taskstore/old');
+    const b = branchClone(remote);
+    await withStore(b.storeDir, (store) => store.collection({ name: 'notes' }).create({ id: 'b1' }));
+    cliOk(b.clone.dir, 'git-sync');
+
+    const result = cli(a.dir, 'init', '--branch', 'taskstore');
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('the remote-tracking branch refs/remotes/origin/taskstore/old is in its way');
+    expect(result.stderr).toContain('git remote prune origin');
+    expect(result.stderr).not.toContain('reachable');
+    expect(readFileSync(join(a.dir, '.git', 'config'), 'utf8')).not.toContain('[taskstore');
+    // As the hint says: pruned, init joins b's store branch.
+    a.git('remote', 'prune', 'origin');
+    const storeDir = cliJson<{ storeDir: string }>(a.dir, 'init', '--branch', 'taskstore').storeDir;
+    await withStore(storeDir, (store) => expect(store.collection({ name: 'notes' }).get('b1')).toBeDefined());
+  });
 });
