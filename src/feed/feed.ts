@@ -461,9 +461,8 @@ export class ChangeFeed {
     if (this.safetyTimer !== undefined) clearInterval(this.safetyTimer);
     if (this.settleTimer !== undefined) clearTimeout(this.settleTimer);
     if (this.logTimer !== undefined) clearTimeout(this.logTimer);
-    if (this.chaseTimer !== undefined) clearTimeout(this.chaseTimer);
+    this.cancelChase();
     this.logTimer = undefined;
-    this.chaseTimer = undefined;
     this.chaseStep = 0;
     this.awaitingCommit = false;
     this.discovered.clear();
@@ -486,10 +485,7 @@ export class ChangeFeed {
     if (filename === null || filename.startsWith('taskstore.db')) {
       // This notification's look replaces a chase look due: with a writer busy (a write
       // every millisecond) the chase would otherwise wake the watcher once more per write.
-      if (this.chaseTimer !== undefined) {
-        clearTimeout(this.chaseTimer);
-        this.chaseTimer = undefined;
-      }
+      this.cancelChase();
       this.schedulePoll();
     } else if (filename.endsWith(LOG_SUFFIX)) {
       const name = collectionOfLogFile(filename);
@@ -650,11 +646,8 @@ export class ChangeFeed {
    */
   private scheduleChase(progressed: boolean): void {
     const waiting = this.pending.size > 0 || this.awaitingCommit;
-    if (!waiting && this.chaseTimer !== undefined) {
-      // Nothing to chase any more: no wake-up for nothing (one per write, with a writer busy).
-      clearTimeout(this.chaseTimer);
-      this.chaseTimer = undefined;
-    }
+    // Nothing to chase any more: no wake-up for nothing (one per write, with a writer busy).
+    if (!waiting) this.cancelChase();
     if (progressed || !waiting) this.chaseStep = 0;
     if (!waiting || this.chaseTimer !== undefined) return;
     if (this.chaseStep >= CHASE_DELAYS_MS.length) {
@@ -665,6 +658,12 @@ export class ChangeFeed {
       this.chaseTimer = undefined;
       this.safePoll(false, 'chasing');
     }, CHASE_DELAYS_MS[this.chaseStep++]).unref();
+  }
+
+  /** Drops a chase look that is due, if any. */
+  private cancelChase(): void {
+    if (this.chaseTimer !== undefined) clearTimeout(this.chaseTimer);
+    this.chaseTimer = undefined;
   }
 
   /** One log: reads its committed tail, or diffs a rewrite, or notes that the cache is behind. */
